@@ -1,0 +1,592 @@
+package io.checkout.engine;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The checkout domain: takes one {@link Command}, applies it to the {@link CheckoutState} and writes
+ * the result back into the command. Plain Java with no I/O, no locks and no clock: time comes only
+ * from {@link Command#timestampMillis}, so the same commands in the same order always produce the
+ * same state and the same answers. Exactly one thread may call {@link #execute}.
+ *
+ * <h2>Rules</h2>
+ * <ul>
+ *   <li>Input is validated first; an invalid command changes nothing and is not remembered.</li>
+ *   <li>A mutating command whose request id was seen before gets the first answer again and changes
+ *       nothing (a different command type under the same id is {@link ResultCode#REQUEST_ID_REUSED}).</li>
+ *   <li>Reserve takes all lines or none. Each line is checked in order; the first failing line
+ *       decides the answer, and within a line the checks run in this order: SKU known, on sale,
+ *       same currency as the first line, per-user limit, stock available.</li>
+ *   <li>The per-user limit counts units reserved and paid; cancel, expiry and refund give them back.</li>
+ *   <li>A reservation expires when engine time reaches its expiry: on a tick, or when a confirm or
+ *       cancel finds it due. Expiry returns its stock exactly once.</li>
+ *   <li>For every SKU, always: {@code available + reserved + sold == totalStock}, none negative.
+ *       A violation is a bug, and the engine throws rather than carry on with corrupt state.</li>
+ * </ul>
+ */
+public final class CheckoutBook {
+    private final CheckoutState state;
+    private final EngineLimits limits;
+    private final ExpiryQueue expiries;
+    /** SKU ids in order, for paging through ListSkus; derived from the state, admin path only. */
+    private final TreeMap<String, Integer> skuIdsInOrder = new TreeMap<>();
+
+    private long nowMillis;
+
+    private final SkuRecord[] lineSkus = new SkuRecord[EngineLimits.LINES_PER_ORDER_MAX];
+    private final long[] lineUserUnits = new long[EngineLimits.LINES_PER_ORDER_MAX];
+    private final SkuRecord sku = new SkuRecord();
+    private final OrderRecord order = new OrderRecord();
+    private final Outcome outcome = new Outcome();
+
+    public CheckoutBook(CheckoutState state, EngineLimits limits) {
+        this.state = state;
+        this.limits = limits;
+        for (int i = 0; i < lineSkus.length; i++) {
+            lineSkus[i] = new SkuRecord();
+        }
+        for (int index = 0; index < state.skuCount(); index++) {
+            state.readSku(index, sku);
+            skuIdsInOrder.put(sku.skuId, index);
+            checkConserved(sku);
+        }
+        expiries = new ExpiryQueue((int) Math.min(1 << 20, state.orderCount() + 16));
+        for (long orderId = 1; orderId <= state.orderCount(); orderId++) {
+            if (!state.readOrder(orderId, order)) {
+                throw new IllegalStateException("order " + orderId + " of " + state.orderCount() + " is missing");
+            }
+            if (order.state == OrderState.RESERVED) {
+                expiries.add(order.expiresAtEpochMillis, orderId);
+            }
+            nowMillis = Math.max(nowMillis, order.updatedAtEpochMillis);
+        }
+    }
+
+    /** Engine time: the latest command timestamp seen. */
+    public long nowMillis() {
+        return nowMillis;
+    }
+
+    /** Reservations waiting in the expiry queue, including ones already confirmed or cancelled. */
+    public int pendingExpiries() {
+        return expiries.size();
+    }
+
+    public CheckoutState state() {
+        return state;
+    }
+
+    /** Applies {@code command} and writes its result into it. */
+    public void execute(Command command) {
+        command.clearOutput();
+        if (command.timestampMillis > nowMillis) {
+            nowMillis = command.timestampMillis;
+        }
+        switch (command.type) {
+            case RESERVE -> reserve(command);
+            case CONFIRM -> changeOrder(command, OrderState.RESERVED, OrderState.PAID);
+            case CANCEL -> changeOrder(command, OrderState.RESERVED, OrderState.CANCELLED);
+            case REFUND -> changeOrder(command, OrderState.PAID, OrderState.REFUNDED);
+            case UPSERT_SKU -> upsertSku(command);
+            case ADJUST_STOCK -> adjustStock(command);
+            case TICK -> tick(command);
+            case GET_ORDER -> getOrder(command);
+            case GET_SKU -> getSku(command);
+            case LIST_SKUS -> listSkus(command);
+            default -> throw new IllegalArgumentException("unknown command type " + command.type);
+        }
+        assert command.result != null : "every command gets a result";
+    }
+
+    // ---- reserve -----------------------------------------------------------------------------
+
+    private void reserve(Command c) {
+        if (!validReserve(c)) {
+            return;
+        }
+        if (answerRepeat(c)) {
+            return;
+        }
+        if (state.outcomeCount() >= state.outcomeCapacity()) {
+            c.result = ResultCode.IDEMPOTENCY_TABLE_FULL;
+            return;
+        }
+        int currency = CurrencyCode.NONE;
+        long ttlMillis = Long.MAX_VALUE;
+        long amountMinor = 0;
+        for (int i = 0; i < c.lineCount; i++) {
+            int skuIndex = state.skuIndex(c.lineSkuIds[i]);
+            if (skuIndex == CheckoutState.MISSING_SKU) {
+                refuse(c, ResultCode.UNKNOWN_SKU, i);
+                return;
+            }
+            SkuRecord lineSku = lineSkus[i];
+            state.readSku(skuIndex, lineSku);
+            int quantity = c.lineQuantities[i];
+            if (!lineSku.isOnSale(nowMillis)) {
+                refuse(c, ResultCode.NOT_ON_SALE, i);
+                return;
+            }
+            if (i > 0 && lineSku.currency != currency) {
+                refuse(c, ResultCode.CURRENCY_MISMATCH, i);
+                return;
+            }
+            currency = lineSku.currency;
+            long held = state.userUnits(c.userId, skuIndex);
+            lineUserUnits[i] = held;
+            if (lineSku.perUserLimit > 0 && held + quantity > lineSku.perUserLimit) {
+                refuse(c, ResultCode.LIMIT_EXCEEDED, i);
+                return;
+            }
+            if (lineSku.available < quantity) {
+                refuse(c, ResultCode.SOLD_OUT, i);
+                return;
+            }
+            amountMinor += lineSku.priceMinor * quantity;
+            ttlMillis = Math.min(ttlMillis, lineSku.reservationTtlMillis);
+        }
+        if (state.orderCount() >= state.orderCapacity()) {
+            c.result = ResultCode.ORDER_TABLE_FULL;
+            return;
+        }
+        if (state.userCounterCount() + c.lineCount > state.userCounterCapacity()) {
+            c.result = ResultCode.USER_COUNTER_TABLE_FULL;
+            return;
+        }
+
+        OrderRecord created = c.order;
+        created.orderId = state.orderCount() + 1;
+        created.userId = c.userId;
+        created.lineCount = c.lineCount;
+        for (int i = 0; i < c.lineCount; i++) {
+            SkuRecord lineSku = lineSkus[i];
+            int quantity = c.lineQuantities[i];
+            lineSku.available -= quantity;
+            lineSku.reserved += quantity;
+            writeSku(lineSku);
+            state.writeUserUnits(c.userId, lineSku.index, lineUserUnits[i] + quantity);
+            created.skuIndexes[i] = lineSku.index;
+            created.quantities[i] = quantity;
+            created.unitPricesMinor[i] = lineSku.priceMinor;
+            c.orderLineSkuIds[i] = lineSku.skuId;
+        }
+        created.amountMinor = amountMinor;
+        created.currency = currency;
+        created.state = OrderState.RESERVED;
+        created.createdAtEpochMillis = nowMillis;
+        created.expiresAtEpochMillis = nowMillis + ttlMillis;
+        created.updatedAtEpochMillis = nowMillis;
+        state.writeOrder(created);
+        expiries.add(created.expiresAtEpochMillis, created.orderId);
+        remember(c, ResultCode.SUCCESS, created.orderId, OrderState.RESERVED, -1);
+    }
+
+    private boolean validReserve(Command c) {
+        if (!isPrintableId(c.requestId)) {
+            c.result = ResultCode.REQUEST_ID_INVALID;
+            return false;
+        }
+        if (!isPrintableId(c.userId)) {
+            c.result = ResultCode.USER_ID_INVALID;
+            return false;
+        }
+        if (c.lineCount <= 0) {
+            c.result = ResultCode.LINES_EMPTY;
+            return false;
+        }
+        if (c.lineCount > limits.linesPerOrderMax()) {
+            c.result = ResultCode.TOO_MANY_LINES;
+            return false;
+        }
+        for (int i = 0; i < c.lineCount; i++) {
+            ResultCode invalid = null;
+            if (!isSkuId(c.lineSkuIds[i])) {
+                invalid = ResultCode.SKU_ID_INVALID;
+            } else if (c.lineQuantities[i] <= 0) {
+                invalid = ResultCode.QUANTITY_MUST_BE_POSITIVE;
+            } else if (c.lineQuantities[i] > limits.quantityPerLineMax()) {
+                invalid = ResultCode.QUANTITY_TOO_LARGE;
+            } else {
+                for (int j = 0; j < i; j++) {
+                    if (c.lineSkuIds[j].equals(c.lineSkuIds[i])) {
+                        invalid = ResultCode.DUPLICATE_SKU_IN_ORDER;
+                        break;
+                    }
+                }
+            }
+            if (invalid != null) {
+                c.result = invalid;
+                c.failedLine = i;
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void refuse(Command c, ResultCode result, int line) {
+        c.failedLine = line;
+        c.failedSkuId = c.lineSkuIds[line];
+        remember(c, result, 0, null, line);
+    }
+
+    // ---- confirm, cancel, refund --------------------------------------------------------------
+
+    private void changeOrder(Command c, OrderState from, OrderState to) {
+        if (!isPrintableId(c.requestId)) {
+            c.result = ResultCode.REQUEST_ID_INVALID;
+            return;
+        }
+        if (c.orderId <= 0) {
+            c.result = ResultCode.ORDER_ID_INVALID;
+            return;
+        }
+        if (answerRepeat(c)) {
+            return;
+        }
+        if (state.outcomeCount() >= state.outcomeCapacity()) {
+            c.result = ResultCode.IDEMPOTENCY_TABLE_FULL;
+            return;
+        }
+        OrderRecord target = c.order;
+        if (!state.readOrder(c.orderId, target)) {
+            remember(c, ResultCode.ORDER_NOT_FOUND, c.orderId, null, -1);
+            return;
+        }
+        if (target.state == OrderState.RESERVED && nowMillis >= target.expiresAtEpochMillis) {
+            release(target, OrderState.EXPIRED);
+            c.expiredCount = 1;
+        }
+        fillLineSkuIds(c, target);
+        if (target.state != from) {
+            remember(c, ResultCode.ORDER_STATE_CONFLICT, c.orderId, target.state, -1);
+            return;
+        }
+        if (to == OrderState.PAID) {
+            for (int i = 0; i < target.lineCount; i++) {
+                state.readSku(target.skuIndexes[i], sku);
+                sku.reserved -= target.quantities[i];
+                sku.sold += target.quantities[i];
+                writeSku(sku);
+            }
+            target.state = OrderState.PAID;
+            target.updatedAtEpochMillis = nowMillis;
+            state.writeOrder(target);
+        } else {
+            release(target, to);
+        }
+        remember(c, ResultCode.SUCCESS, c.orderId, to, -1);
+    }
+
+    /**
+     * Returns an order's units to available stock and gives the buyer's allowance back, moving the
+     * order to {@code to}: from RESERVED (cancel, expiry) or from PAID (refund).
+     */
+    private void release(OrderRecord target, OrderState to) {
+        boolean wasPaid = target.state == OrderState.PAID;
+        for (int i = 0; i < target.lineCount; i++) {
+            int quantity = target.quantities[i];
+            int skuIndex = target.skuIndexes[i];
+            state.readSku(skuIndex, sku);
+            if (wasPaid) {
+                sku.sold -= quantity;
+            } else {
+                sku.reserved -= quantity;
+            }
+            sku.available += quantity;
+            writeSku(sku);
+            long held = state.userUnits(target.userId, skuIndex) - quantity;
+            if (held < 0) {
+                throw new IllegalStateException("user units below zero for order " + target.orderId);
+            }
+            state.writeUserUnits(target.userId, skuIndex, held);
+        }
+        target.state = to;
+        target.updatedAtEpochMillis = nowMillis;
+        state.writeOrder(target);
+    }
+
+    // ---- expiry --------------------------------------------------------------------------
+
+    private void tick(Command c) {
+        int polled = 0;
+        int expired = 0;
+        while (!expiries.isEmpty() && expiries.peekExpiresAt() <= nowMillis && polled < limits.expiriesPerTickMax()) {
+            long orderId = expiries.poll();
+            polled++;
+            if (state.readOrder(orderId, order) && order.state == OrderState.RESERVED
+                    && order.expiresAtEpochMillis <= nowMillis) {
+                release(order, OrderState.EXPIRED);
+                expired++;
+            }
+        }
+        c.expiredCount = expired;
+        c.result = ResultCode.SUCCESS;
+    }
+
+    // ---- admin -----------------------------------------------------------------------------
+
+    private void upsertSku(Command c) {
+        ResultCode invalid = validateUpsert(c);
+        if (invalid != null) {
+            c.result = invalid;
+            return;
+        }
+        if (answerRepeat(c)) {
+            return;
+        }
+        if (state.outcomeCount() >= state.outcomeCapacity()) {
+            c.result = ResultCode.IDEMPOTENCY_TABLE_FULL;
+            return;
+        }
+        int currency = CurrencyCode.pack(c.currency);
+        int index = state.skuIndex(c.skuId);
+        SkuRecord target = c.sku;
+        if (index == CheckoutState.MISSING_SKU) {
+            if (state.skuCount() >= state.skuCapacity()) {
+                c.result = ResultCode.SKU_TABLE_FULL;
+                return;
+            }
+            target.index = state.skuCount();
+            target.skuId = c.skuId;
+            target.reserved = 0;
+            target.sold = 0;
+        } else {
+            state.readSku(index, target);
+            long held = target.reserved + target.sold;
+            if (c.totalStock < held) {
+                remember(c, ResultCode.STOCK_INSUFFICIENT, 0, null, -1);
+                return;
+            }
+            if (currency != target.currency && held > 0) {
+                remember(c, ResultCode.CURRENCY_LOCKED, 0, null, -1);
+                return;
+            }
+        }
+        target.priceMinor = c.priceMinor;
+        target.currency = currency;
+        target.totalStock = c.totalStock;
+        target.available = c.totalStock - target.reserved - target.sold;
+        target.perUserLimit = c.perUserLimit;
+        target.saleStartEpochMillis = c.saleStartEpochMillis;
+        target.saleEndEpochMillis = c.saleEndEpochMillis;
+        target.reservationTtlMillis = c.reservationTtlMillis;
+        writeSku(target);
+        skuIdsInOrder.putIfAbsent(target.skuId, target.index);
+        remember(c, ResultCode.SUCCESS, 0, null, -1);
+    }
+
+    private static ResultCode validateUpsert(Command c) {
+        if (!isPrintableId(c.requestId)) {
+            return ResultCode.REQUEST_ID_INVALID;
+        }
+        if (!isSkuId(c.skuId)) {
+            return ResultCode.SKU_ID_INVALID;
+        }
+        if (c.priceMinor < 0 || c.priceMinor > EngineLimits.PRICE_MINOR_MAX) {
+            return ResultCode.PRICE_INVALID;
+        }
+        if (CurrencyCode.pack(c.currency) == CurrencyCode.NONE) {
+            return ResultCode.CURRENCY_INVALID;
+        }
+        if (c.totalStock < 0 || c.totalStock > EngineLimits.TOTAL_STOCK_MAX) {
+            return ResultCode.TOTAL_STOCK_INVALID;
+        }
+        if (c.perUserLimit < 0 || c.perUserLimit > EngineLimits.TOTAL_STOCK_MAX) {
+            return ResultCode.PER_USER_LIMIT_INVALID;
+        }
+        if (c.saleStartEpochMillis < 0 || c.saleStartEpochMillis > EngineLimits.EPOCH_MILLIS_MAX) {
+            return ResultCode.SALE_START_INVALID;
+        }
+        if (c.saleEndEpochMillis != 0 && (c.saleEndEpochMillis <= c.saleStartEpochMillis
+                || c.saleEndEpochMillis > EngineLimits.EPOCH_MILLIS_MAX)) {
+            return ResultCode.SALE_END_INVALID;
+        }
+        if (c.reservationTtlMillis < EngineLimits.RESERVATION_TTL_MILLIS_MIN
+                || c.reservationTtlMillis > EngineLimits.RESERVATION_TTL_MILLIS_MAX) {
+            return ResultCode.RESERVATION_TTL_INVALID;
+        }
+        return null;
+    }
+
+    private void adjustStock(Command c) {
+        if (!isPrintableId(c.requestId)) {
+            c.result = ResultCode.REQUEST_ID_INVALID;
+            return;
+        }
+        if (!isSkuId(c.skuId)) {
+            c.result = ResultCode.SKU_ID_INVALID;
+            return;
+        }
+        if (c.delta == 0 || c.delta > EngineLimits.TOTAL_STOCK_MAX || c.delta < -EngineLimits.TOTAL_STOCK_MAX) {
+            c.result = ResultCode.DELTA_INVALID;
+            return;
+        }
+        if (answerRepeat(c)) {
+            return;
+        }
+        if (state.outcomeCount() >= state.outcomeCapacity()) {
+            c.result = ResultCode.IDEMPOTENCY_TABLE_FULL;
+            return;
+        }
+        int index = state.skuIndex(c.skuId);
+        if (index == CheckoutState.MISSING_SKU) {
+            remember(c, ResultCode.SKU_NOT_FOUND, 0, null, -1);
+            return;
+        }
+        SkuRecord target = c.sku;
+        state.readSku(index, target);
+        if (target.totalStock + c.delta > EngineLimits.TOTAL_STOCK_MAX) {
+            c.result = ResultCode.DELTA_INVALID;
+            return;
+        }
+        if (target.available + c.delta < 0) {
+            remember(c, ResultCode.STOCK_INSUFFICIENT, 0, null, -1);
+            return;
+        }
+        target.available += c.delta;
+        target.totalStock += c.delta;
+        writeSku(target);
+        remember(c, ResultCode.SUCCESS, 0, null, -1);
+    }
+
+    // ---- queries ---------------------------------------------------------------------------
+
+    private void getOrder(Command c) {
+        if (c.orderId <= 0) {
+            c.result = ResultCode.ORDER_ID_INVALID;
+            return;
+        }
+        if (!state.readOrder(c.orderId, c.order)) {
+            c.result = ResultCode.ORDER_NOT_FOUND;
+            return;
+        }
+        fillLineSkuIds(c, c.order);
+        c.result = ResultCode.SUCCESS;
+    }
+
+    private void getSku(Command c) {
+        if (!isSkuId(c.skuId)) {
+            c.result = ResultCode.SKU_ID_INVALID;
+            return;
+        }
+        int index = state.skuIndex(c.skuId);
+        if (index == CheckoutState.MISSING_SKU) {
+            c.result = ResultCode.SKU_NOT_FOUND;
+            return;
+        }
+        state.readSku(index, c.sku);
+        c.result = ResultCode.SUCCESS;
+    }
+
+    private void listSkus(Command c) {
+        if (c.pageSize < 0 || c.pageSize > EngineLimits.LIST_PAGE_SIZE_MAX) {
+            c.result = ResultCode.PAGE_SIZE_INVALID;
+            return;
+        }
+        boolean firstPage = c.pageToken == null || c.pageToken.isEmpty();
+        if (!firstPage && !isSkuId(c.pageToken)) {
+            c.result = ResultCode.PAGE_TOKEN_INVALID;
+            return;
+        }
+        int pageSize = c.pageSize == 0 ? EngineLimits.LIST_PAGE_SIZE_DEFAULT : c.pageSize;
+        Map<String, Integer> rest = firstPage ? skuIdsInOrder : skuIdsInOrder.tailMap(c.pageToken, false);
+        String last = null;
+        for (Map.Entry<String, Integer> entry : rest.entrySet()) {
+            if (c.skuPage.size() == pageSize) {
+                c.nextPageToken = last;
+                break;
+            }
+            SkuRecord listed = new SkuRecord();
+            state.readSku(entry.getValue(), listed);
+            c.skuPage.add(listed);
+            last = entry.getKey();
+        }
+        c.result = ResultCode.SUCCESS;
+    }
+
+    // ---- idempotency -----------------------------------------------------------------------
+
+    /** If the request id was answered before, answers the same way and returns true. */
+    private boolean answerRepeat(Command c) {
+        if (!state.readOutcome(c.requestId, outcome)) {
+            return false;
+        }
+        c.repeated = true;
+        if (outcome.commandType != c.type) {
+            c.result = ResultCode.REQUEST_ID_REUSED;
+            return true;
+        }
+        c.result = outcome.result;
+        if (outcome.failedLine >= 0) {
+            c.failedLine = outcome.failedLine;
+            c.failedSkuId = outcome.failedLine < c.lineCount ? c.lineSkuIds[outcome.failedLine] : null;
+        }
+        if (outcome.orderId > 0 && state.readOrder(outcome.orderId, c.order)) {
+            c.order.state = outcome.orderState;
+            fillLineSkuIds(c, c.order);
+        }
+        if ((c.type == CommandType.UPSERT_SKU || c.type == CommandType.ADJUST_STOCK)) {
+            int index = state.skuIndex(c.skuId);
+            if (index != CheckoutState.MISSING_SKU) {
+                state.readSku(index, c.sku);
+            }
+        }
+        return true;
+    }
+
+    private void remember(Command c, ResultCode result, long orderId, OrderState orderState, int failedLine) {
+        c.result = result;
+        outcome.set(c.type, result, orderId, orderState, failedLine, nowMillis);
+        state.writeOutcome(c.requestId, outcome);
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------
+
+    private void writeSku(SkuRecord record) {
+        checkConserved(record);
+        state.writeSku(record);
+    }
+
+    private static void checkConserved(SkuRecord record) {
+        if (!record.isConserved()) {
+            throw new IllegalStateException("stock conservation broken: " + record);
+        }
+    }
+
+    private void fillLineSkuIds(Command c, OrderRecord source) {
+        for (int i = 0; i < source.lineCount; i++) {
+            state.readSku(source.skuIndexes[i], sku);
+            c.orderLineSkuIds[i] = sku.skuId;
+        }
+    }
+
+    /** 1..64 printable ASCII characters, no spaces: request and user ids. */
+    public static boolean isPrintableId(String id) {
+        if (id == null || id.isEmpty() || id.length() > EngineLimits.ID_LENGTH_MAX) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char ch = id.charAt(i);
+            if (ch < 0x21 || ch > 0x7E) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** 1..64 characters from {@code [A-Za-z0-9._:-]}. */
+    public static boolean isSkuId(String id) {
+        if (id == null || id.isEmpty() || id.length() > EngineLimits.ID_LENGTH_MAX) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char ch = id.charAt(i);
+            boolean allowed = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+                    || ch == '.' || ch == '_' || ch == ':' || ch == '-';
+            if (!allowed) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

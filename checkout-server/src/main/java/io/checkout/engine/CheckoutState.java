@@ -1,0 +1,67 @@
+package io.checkout.engine;
+
+/**
+ * Where the engine keeps its state: SKUs, orders, per-(user, SKU) unit counters and the idempotency
+ * table. The engine is the only caller and calls from one thread, so implementations need no
+ * locking of their own. Every table has a capacity; the engine checks room before it writes
+ * anything, so a write never fails half way through a command.
+ *
+ * <p>Implementations: {@code HeapCheckoutState} (tests, simulation) and the Chronicle Map one the
+ * server runs on. Both copy into and out of caller-owned records so the hot path need not allocate.
+ */
+public interface CheckoutState extends AutoCloseable {
+    /** Returned by {@link #skuIndex} for an unknown SKU. */
+    int MISSING_SKU = -1;
+
+    // ---- SKUs: dense indexes 0..skuCount()-1, assigned in creation order ----------------------
+
+    int skuIndex(String skuId);
+
+    int skuCount();
+
+    int skuCapacity();
+
+    /** Copies SKU {@code index} (0 <= index < skuCount()) into {@code into}. */
+    void readSku(int index, SkuRecord into);
+
+    /** Stores {@code sku}; {@code sku.index == skuCount()} creates it. */
+    void writeSku(SkuRecord sku);
+
+    // ---- per-(user, SKU) units held: reserved plus paid -------------------------------------
+
+    long userUnits(String userId, int skuIndex);
+
+    /** Stores the units; 0 removes the counter so that the table holds only users with units. */
+    void writeUserUnits(String userId, int skuIndex, long units);
+
+    long userCounterCount();
+
+    long userCounterCapacity();
+
+    // ---- orders: ids 1..orderCount(), dense, never removed --------------------------------
+
+    long orderCount();
+
+    long orderCapacity();
+
+    /** Copies order {@code orderId} into {@code into}; false if there is no such order. */
+    boolean readOrder(long orderId, OrderRecord into);
+
+    /** Stores {@code order}; {@code order.orderId == orderCount() + 1} creates it. */
+    void writeOrder(OrderRecord order);
+
+    // ---- idempotency ---------------------------------------------------------------------
+
+    /** Copies the first answer given to {@code requestId} into {@code into}; false if none. */
+    boolean readOutcome(String requestId, Outcome into);
+
+    void writeOutcome(String requestId, Outcome outcome);
+
+    long outcomeCount();
+
+    long outcomeCapacity();
+
+    /** Flushes and releases resources. The state is unusable afterwards. */
+    @Override
+    void close();
+}

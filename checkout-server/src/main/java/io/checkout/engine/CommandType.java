@@ -1,0 +1,56 @@
+package io.checkout.engine;
+
+/**
+ * Every command the engine understands. The numbers are stable: they are written to the journal
+ * and to the idempotency table, so a number is never reused for another meaning.
+ */
+public enum CommandType {
+    RESERVE(1, true),
+    CONFIRM(2, true),
+    CANCEL(3, true),
+    REFUND(4, true),
+    UPSERT_SKU(5, true),
+    ADJUST_STOCK(6, true),
+    /** Advances engine time and expires reservations that are due. Published by a timer. */
+    TICK(7, true),
+    GET_ORDER(8, false),
+    GET_SKU(9, false),
+    LIST_SKUS(10, false);
+
+    private static final CommandType[] BY_CODE = new CommandType[11];
+
+    static {
+        for (CommandType type : values()) {
+            BY_CODE[type.code] = type;
+        }
+    }
+
+    private final int code;
+    private final boolean mutating;
+
+    CommandType(int code, boolean mutating) {
+        this.code = code;
+        this.mutating = mutating;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** Whether the command may change state (and so must be journalled); queries never do. */
+    public boolean isMutating() {
+        return mutating;
+    }
+
+    /** Whether the command carries a client request id and is answered idempotently. */
+    public boolean isIdempotent() {
+        return mutating && this != TICK;
+    }
+
+    public static CommandType fromCode(int code) {
+        if (code <= 0 || code >= BY_CODE.length || BY_CODE[code] == null) {
+            throw new IllegalArgumentException("unknown command type code " + code);
+        }
+        return BY_CODE[code];
+    }
+}

@@ -1,0 +1,56 @@
+package io.checkout.engine;
+
+/**
+ * The bounds the engine enforces on input. Hard maxima are compile-time constants that size
+ * preallocated arrays and keep arithmetic far from overflow (price x quantity x lines fits a long
+ * with a factor of ten to spare); the configured values may only tighten them.
+ */
+public final class EngineLimits {
+    public static final int LINES_PER_ORDER_MAX = 64;
+    public static final int QUANTITY_PER_LINE_MAX = 1_000_000;
+    public static final int ID_LENGTH_MAX = 64;
+    public static final long PRICE_MINOR_MAX = 10_000_000_000L;
+    public static final long TOTAL_STOCK_MAX = 1_000_000_000L;
+    public static final long RESERVATION_TTL_MILLIS_MIN = 1_000L;
+    public static final long RESERVATION_TTL_MILLIS_MAX = 86_400_000L;
+    public static final int LIST_PAGE_SIZE_MAX = 1_000;
+    public static final int LIST_PAGE_SIZE_DEFAULT = 100;
+    /** Latest sale time accepted: year 2999, so that time arithmetic never overflows. */
+    public static final long EPOCH_MILLIS_MAX = 32_503_680_000_000L;
+
+    private final int linesPerOrderMax;
+    private final int quantityPerLineMax;
+    private final int expiriesPerTickMax;
+
+    public EngineLimits(int linesPerOrderMax, int quantityPerLineMax, int expiriesPerTickMax) {
+        if (linesPerOrderMax < 1 || linesPerOrderMax > LINES_PER_ORDER_MAX) {
+            throw new IllegalArgumentException("linesPerOrderMax must be 1.." + LINES_PER_ORDER_MAX + ": " + linesPerOrderMax);
+        }
+        if (quantityPerLineMax < 1 || quantityPerLineMax > QUANTITY_PER_LINE_MAX) {
+            throw new IllegalArgumentException("quantityPerLineMax must be 1.." + QUANTITY_PER_LINE_MAX + ": " + quantityPerLineMax);
+        }
+        if (expiriesPerTickMax < 1) {
+            throw new IllegalArgumentException("expiriesPerTickMax must be positive: " + expiriesPerTickMax);
+        }
+        this.linesPerOrderMax = linesPerOrderMax;
+        this.quantityPerLineMax = quantityPerLineMax;
+        this.expiriesPerTickMax = expiriesPerTickMax;
+    }
+
+    public static EngineLimits defaults() {
+        return new EngineLimits(16, 1_000, 10_000);
+    }
+
+    public int linesPerOrderMax() {
+        return linesPerOrderMax;
+    }
+
+    public int quantityPerLineMax() {
+        return quantityPerLineMax;
+    }
+
+    /** Most reservations one tick expires; the rest wait for the next tick, so a tick is bounded work. */
+    public int expiriesPerTickMax() {
+        return expiriesPerTickMax;
+    }
+}

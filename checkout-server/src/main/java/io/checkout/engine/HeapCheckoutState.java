@@ -1,0 +1,158 @@
+package io.checkout.engine;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * State on the Java heap: for unit tests, the simulation and anything that needs no durability.
+ * Simple and obviously right rather than fast; it allocates freely.
+ */
+public final class HeapCheckoutState implements CheckoutState {
+    private final int skuCapacity;
+    private final long orderCapacity;
+    private final long userCounterCapacity;
+    private final long outcomeCapacity;
+
+    private final Map<String, Integer> skuIndexes = new HashMap<>();
+    private final List<SkuRecord> skus = new ArrayList<>();
+    private final List<OrderRecord> orders = new ArrayList<>();
+    private final Map<String, Long> userUnits = new HashMap<>();
+    private final Map<String, Outcome> outcomes = new HashMap<>();
+
+    public HeapCheckoutState(int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity) {
+        this.skuCapacity = skuCapacity;
+        this.orderCapacity = orderCapacity;
+        this.userCounterCapacity = userCounterCapacity;
+        this.outcomeCapacity = outcomeCapacity;
+    }
+
+    /** Capacities large enough that tests never meet them unless they mean to. */
+    public static HeapCheckoutState unbounded() {
+        return new HeapCheckoutState(1_000_000, 100_000_000L, 100_000_000L, 100_000_000L);
+    }
+
+    @Override
+    public int skuIndex(String skuId) {
+        Integer index = skuIndexes.get(skuId);
+        return index == null ? MISSING_SKU : index;
+    }
+
+    @Override
+    public int skuCount() {
+        return skus.size();
+    }
+
+    @Override
+    public int skuCapacity() {
+        return skuCapacity;
+    }
+
+    @Override
+    public void readSku(int index, SkuRecord into) {
+        into.copyFrom(skus.get(index));
+    }
+
+    @Override
+    public void writeSku(SkuRecord sku) {
+        SkuRecord copy = new SkuRecord();
+        copy.copyFrom(sku);
+        if (sku.index == skus.size()) {
+            skus.add(copy);
+            skuIndexes.put(sku.skuId, sku.index);
+        } else {
+            skus.set(sku.index, copy);
+        }
+    }
+
+    @Override
+    public long userUnits(String userId, int skuIndex) {
+        return userUnits.getOrDefault(userKey(userId, skuIndex), 0L);
+    }
+
+    @Override
+    public void writeUserUnits(String userId, int skuIndex, long units) {
+        if (units == 0) {
+            userUnits.remove(userKey(userId, skuIndex));
+        } else {
+            userUnits.put(userKey(userId, skuIndex), units);
+        }
+    }
+
+    private static String userKey(String userId, int skuIndex) {
+        return skuIndex + "/" + userId;
+    }
+
+    @Override
+    public long userCounterCount() {
+        return userUnits.size();
+    }
+
+    @Override
+    public long userCounterCapacity() {
+        return userCounterCapacity;
+    }
+
+    @Override
+    public long orderCount() {
+        return orders.size();
+    }
+
+    @Override
+    public long orderCapacity() {
+        return orderCapacity;
+    }
+
+    @Override
+    public boolean readOrder(long orderId, OrderRecord into) {
+        if (orderId < 1 || orderId > orders.size()) {
+            return false;
+        }
+        into.copyFrom(orders.get((int) (orderId - 1)));
+        return true;
+    }
+
+    @Override
+    public void writeOrder(OrderRecord order) {
+        OrderRecord copy = new OrderRecord();
+        copy.copyFrom(order);
+        if (order.orderId == orders.size() + 1L) {
+            orders.add(copy);
+        } else {
+            orders.set((int) (order.orderId - 1), copy);
+        }
+    }
+
+    @Override
+    public boolean readOutcome(String requestId, Outcome into) {
+        Outcome outcome = outcomes.get(requestId);
+        if (outcome == null) {
+            return false;
+        }
+        into.copyFrom(outcome);
+        return true;
+    }
+
+    @Override
+    public void writeOutcome(String requestId, Outcome outcome) {
+        Outcome copy = new Outcome();
+        copy.copyFrom(outcome);
+        outcomes.put(requestId, copy);
+    }
+
+    @Override
+    public long outcomeCount() {
+        return outcomes.size();
+    }
+
+    @Override
+    public long outcomeCapacity() {
+        return outcomeCapacity;
+    }
+
+    @Override
+    public void close() {
+        // Nothing to release: the heap state lives and dies with its owner.
+    }
+}

@@ -1,0 +1,60 @@
+package io.checkout.engine;
+
+/**
+ * One order. A mutable flyweight with line arrays sized for {@link EngineLimits#LINES_PER_ORDER_MAX}
+ * so reading and writing orders does not allocate.
+ */
+public final class OrderRecord {
+    public long orderId;
+    public String userId;
+    public int lineCount;
+    public final int[] skuIndexes = new int[EngineLimits.LINES_PER_ORDER_MAX];
+    public final int[] quantities = new int[EngineLimits.LINES_PER_ORDER_MAX];
+    public final long[] unitPricesMinor = new long[EngineLimits.LINES_PER_ORDER_MAX];
+    public long amountMinor;
+    public int currency;
+    public OrderState state;
+    public long createdAtEpochMillis;
+    public long expiresAtEpochMillis;
+    public long updatedAtEpochMillis;
+
+    public void copyFrom(OrderRecord other) {
+        orderId = other.orderId;
+        userId = other.userId;
+        lineCount = other.lineCount;
+        System.arraycopy(other.skuIndexes, 0, skuIndexes, 0, other.lineCount);
+        System.arraycopy(other.quantities, 0, quantities, 0, other.lineCount);
+        System.arraycopy(other.unitPricesMinor, 0, unitPricesMinor, 0, other.lineCount);
+        amountMinor = other.amountMinor;
+        currency = other.currency;
+        state = other.state;
+        createdAtEpochMillis = other.createdAtEpochMillis;
+        expiresAtEpochMillis = other.expiresAtEpochMillis;
+        updatedAtEpochMillis = other.updatedAtEpochMillis;
+    }
+
+    public void clear() {
+        orderId = 0;
+        userId = null;
+        lineCount = 0;
+        amountMinor = 0;
+        currency = CurrencyCode.NONE;
+        state = null;
+        createdAtEpochMillis = 0;
+        expiresAtEpochMillis = 0;
+        updatedAtEpochMillis = 0;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder("OrderRecord{").append(orderId).append(" user=").append(userId)
+                .append(' ').append(state).append(" amount=").append(amountMinor).append(' ')
+                .append(CurrencyCode.unpack(currency)).append(" lines=[");
+        for (int i = 0; i < lineCount; i++) {
+            text.append(i == 0 ? "" : ", ").append(skuIndexes[i]).append('x').append(quantities[i])
+                    .append('@').append(unitPricesMinor[i]);
+        }
+        return text.append("] created=").append(createdAtEpochMillis).append(" expires=")
+                .append(expiresAtEpochMillis).append(" updated=").append(updatedAtEpochMillis).append('}').toString();
+    }
+}

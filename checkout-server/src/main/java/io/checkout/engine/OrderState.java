@@ -1,0 +1,32 @@
+package io.checkout.engine;
+
+/**
+ * The life of an order: {@code RESERVED -> PAID | CANCELLED | EXPIRED}, {@code PAID -> REFUNDED}.
+ * The numbers are stable: they are stored in the order table.
+ */
+public enum OrderState {
+    RESERVED(1),
+    PAID(2),
+    CANCELLED(3),
+    EXPIRED(4),
+    REFUNDED(5);
+
+    private static final OrderState[] BY_CODE = {null, RESERVED, PAID, CANCELLED, EXPIRED, REFUNDED};
+
+    private final int code;
+
+    OrderState(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public static OrderState fromCode(int code) {
+        if (code <= 0 || code >= BY_CODE.length) {
+            throw new IllegalArgumentException("unknown order state code " + code);
+        }
+        return BY_CODE[code];
+    }
+}

@@ -1,0 +1,37 @@
+package io.checkout.engine;
+
+/**
+ * What a request id was first answered with: enough to give a repeat the same answer. Fixed size,
+ * no references but to immutable records, so it stores compactly in the idempotency table.
+ */
+public final class Outcome {
+    public CommandType commandType;
+    public ResultCode result;
+    /** The order created or addressed, or 0. */
+    public long orderId;
+    /** The order's state as the first answer reported it, or null when there was no order. */
+    public OrderState orderState;
+    /** The line a refused reserve failed on, or -1. */
+    public int failedLine = -1;
+    public long atEpochMillis;
+
+    public void set(CommandType commandType, ResultCode result, long orderId, OrderState orderState, int failedLine,
+            long atEpochMillis) {
+        this.commandType = commandType;
+        this.result = result;
+        this.orderId = orderId;
+        this.orderState = orderState;
+        this.failedLine = failedLine;
+        this.atEpochMillis = atEpochMillis;
+    }
+
+    public void copyFrom(Outcome other) {
+        set(other.commandType, other.result, other.orderId, other.orderState, other.failedLine, other.atEpochMillis);
+    }
+
+    @Override
+    public String toString() {
+        return "Outcome{" + commandType + ' ' + result + " order=" + orderId + ' ' + orderState + " failedLine=" + failedLine
+                + " at=" + atEpochMillis + '}';
+    }
+}

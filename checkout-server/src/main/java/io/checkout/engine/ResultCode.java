@@ -1,0 +1,111 @@
+package io.checkout.engine;
+
+/**
+ * The outcome of a command. Numbers are stable and grouped in ranges:
+ * <ul>
+ *   <li>0: success;</li>
+ *   <li>100-199: reserve refused for a business reason (the normal case in a flash sale);</li>
+ *   <li>200-299: the addressed order or SKU is missing or in the wrong state;</li>
+ *   <li>300-399: invalid input, with the offending request field named;</li>
+ *   <li>400-499: a bounded table is full.</li>
+ * </ul>
+ * Codes 100-299 are remembered under the request id (a repeat gets the same answer); codes 300-499
+ * change nothing and are not remembered.
+ */
+public enum ResultCode {
+    SUCCESS(0, null),
+
+    SOLD_OUT(100, null),
+    LIMIT_EXCEEDED(101, null),
+    NOT_ON_SALE(102, null),
+    UNKNOWN_SKU(103, null),
+    CURRENCY_MISMATCH(104, null),
+
+    ORDER_NOT_FOUND(200, "order_id"),
+    ORDER_STATE_CONFLICT(201, "order_id"),
+    SKU_NOT_FOUND(202, "sku_id"),
+    /** Removing stock that is not available, or setting total stock below reserved plus sold. */
+    STOCK_INSUFFICIENT(203, null),
+    /** Changing the currency of a SKU while units of it are reserved or sold. */
+    CURRENCY_LOCKED(204, "currency"),
+
+    REQUEST_ID_INVALID(300, "request_id"),
+    USER_ID_INVALID(301, "user_id"),
+    LINES_EMPTY(302, "lines"),
+    TOO_MANY_LINES(303, "lines"),
+    SKU_ID_INVALID(304, "sku_id"),
+    QUANTITY_MUST_BE_POSITIVE(305, "quantity"),
+    QUANTITY_TOO_LARGE(306, "quantity"),
+    DUPLICATE_SKU_IN_ORDER(307, "sku_id"),
+    ORDER_ID_INVALID(308, "order_id"),
+    PRICE_INVALID(309, "price_minor"),
+    CURRENCY_INVALID(310, "currency"),
+    TOTAL_STOCK_INVALID(311, "total_stock"),
+    PER_USER_LIMIT_INVALID(312, "per_user_limit"),
+    SALE_START_INVALID(313, "sale_start_epoch_millis"),
+    SALE_END_INVALID(314, "sale_end_epoch_millis"),
+    RESERVATION_TTL_INVALID(315, "reservation_ttl_millis"),
+    DELTA_INVALID(316, "delta"),
+    PAGE_SIZE_INVALID(317, "page_size"),
+    PAGE_TOKEN_INVALID(318, "page_token"),
+    /** The request id was first used for a different kind of command. */
+    REQUEST_ID_REUSED(319, "request_id"),
+
+    SKU_TABLE_FULL(400, null),
+    ORDER_TABLE_FULL(401, null),
+    USER_COUNTER_TABLE_FULL(402, null),
+    IDEMPOTENCY_TABLE_FULL(403, null);
+
+    private static final ResultCode[] BY_CODE = new ResultCode[500];
+
+    static {
+        for (ResultCode result : values()) {
+            BY_CODE[result.code] = result;
+        }
+    }
+
+    private final int code;
+    private final String field;
+
+    ResultCode(int code, String field) {
+        this.code = code;
+        this.field = field;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** The request field this result is about, in the contract's snake_case, or null. */
+    public String field() {
+        return field;
+    }
+
+    public boolean isReserveRefusal() {
+        return code >= 100 && code < 200;
+    }
+
+    public boolean isNotFoundOrConflict() {
+        return code >= 200 && code < 300;
+    }
+
+    public boolean isInvalidInput() {
+        return code >= 300 && code < 400;
+    }
+
+    public boolean isTableFull() {
+        return code >= 400 && code < 500;
+    }
+
+    /** Whether a command ending with this result is remembered under its request id. */
+    public boolean isRemembered() {
+        return code < 300;
+    }
+
+    public static ResultCode fromCode(int code) {
+        if (code < 0 || code >= BY_CODE.length || BY_CODE[code] == null) {
+            throw new IllegalArgumentException("unknown result code " + code);
+        }
+        return BY_CODE[code];
+    }
+}

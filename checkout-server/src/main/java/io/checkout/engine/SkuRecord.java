@@ -1,0 +1,71 @@
+package io.checkout.engine;
+
+/**
+ * One SKU, its sale and its stock. A mutable flyweight: the engine and the state copy into and out
+ * of reusable instances so the hot path does not allocate.
+ *
+ * <p>Invariant, always: {@code available + reserved + sold == totalStock}, each of them {@code >= 0}.
+ */
+public final class SkuRecord {
+    /** Dense index assigned when the SKU is created, never reused; orders refer to SKUs by it. */
+    public int index = -1;
+    public String skuId;
+    public long priceMinor;
+    public int currency;
+    public long totalStock;
+    public long available;
+    public long reserved;
+    public long sold;
+    /** 0 means no limit. */
+    public long perUserLimit;
+    public long saleStartEpochMillis;
+    /** Exclusive; 0 means the sale never ends. */
+    public long saleEndEpochMillis;
+    public long reservationTtlMillis;
+
+    public boolean isOnSale(long nowMillis) {
+        return nowMillis >= saleStartEpochMillis && (saleEndEpochMillis == 0 || nowMillis < saleEndEpochMillis);
+    }
+
+    public boolean isConserved() {
+        return available >= 0 && reserved >= 0 && sold >= 0 && available + reserved + sold == totalStock;
+    }
+
+    public void copyFrom(SkuRecord other) {
+        index = other.index;
+        skuId = other.skuId;
+        priceMinor = other.priceMinor;
+        currency = other.currency;
+        totalStock = other.totalStock;
+        available = other.available;
+        reserved = other.reserved;
+        sold = other.sold;
+        perUserLimit = other.perUserLimit;
+        saleStartEpochMillis = other.saleStartEpochMillis;
+        saleEndEpochMillis = other.saleEndEpochMillis;
+        reservationTtlMillis = other.reservationTtlMillis;
+    }
+
+    public void clear() {
+        index = -1;
+        skuId = null;
+        priceMinor = 0;
+        currency = CurrencyCode.NONE;
+        totalStock = 0;
+        available = 0;
+        reserved = 0;
+        sold = 0;
+        perUserLimit = 0;
+        saleStartEpochMillis = 0;
+        saleEndEpochMillis = 0;
+        reservationTtlMillis = 0;
+    }
+
+    @Override
+    public String toString() {
+        return "SkuRecord{" + index + ' ' + skuId + " price=" + priceMinor + ' ' + CurrencyCode.unpack(currency)
+                + " total=" + totalStock + " available=" + available + " reserved=" + reserved + " sold=" + sold
+                + " limit=" + perUserLimit + " sale=[" + saleStartEpochMillis + ',' + saleEndEpochMillis + ")"
+                + " ttl=" + reservationTtlMillis + '}';
+    }
+}

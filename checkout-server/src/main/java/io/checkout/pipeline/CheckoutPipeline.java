@@ -1,0 +1,248 @@
+package io.checkout.pipeline;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.BusySpinWaitStrategy;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.EventTranslatorTwoArg;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.SleepingWaitStrategy;
+import com.lmax.disruptor.TimeoutException;
+import com.lmax.disruptor.WaitStrategy;
+import com.lmax.disruptor.YieldingWaitStrategy;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.checkout.engine.CheckoutBook;
+import io.checkout.engine.CommandType;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the engine's pipeline: one ring, one business-logic thread that alone touches state, one
+ * replier thread that answers callers.
+ *
+ * <pre>
+ *  gRPC threads ──tryPublish──▶ [ RingBuffer&lt;CommandEvent&gt; ]
+ *                                       │
+ *                                       ▼
+ *                    // 1. business logic (single writer)
+ *                    //    applies the command to the state, writes the result into the slot
+ *                                       │
+ *                                       ▼
+ *                    // 2. replier
+ *                    //    completes the caller's request, then clears the slot
+ * </pre>
+ *
+ * Producers never wait: {@link #tryPublish} returns false when the ring is full and the caller
+ * answers RESOURCE_EXHAUSTED. A timer publishes a TICK every {@code tickIntervalMillis}, the only
+ * way wall-clock time enters the engine besides the publish timestamp of each command.
+ *
+ * <p>If the engine throws (a broken invariant), the pipeline stops applying commands for good:
+ * every later command is answered with the failure, so corrupt state is never built upon.
+ */
+public final class CheckoutPipeline implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CheckoutPipeline.class);
+
+    private final CheckoutBook book;
+    private final PipelineConfig config;
+    private final LongSupplier clockMillis;
+    private final Disruptor<CommandEvent> disruptor;
+    private final RingBuffer<CommandEvent> ring;
+    private final ScheduledExecutorService ticker;
+    private final BusinessLogicHandler businessLogic = new BusinessLogicHandler();
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    public CheckoutPipeline(CheckoutBook book, PipelineConfig config, LongSupplier clockMillis) {
+        this.book = book;
+        this.config = config;
+        this.clockMillis = clockMillis;
+        this.disruptor = new Disruptor<>(CommandEvent::new, config.ringSize(), namedThreads("checkout-pipeline"),
+                ProducerType.MULTI, waitStrategy(config.waitStrategy()));
+        disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
+        // 1. business logic (B), then 2. replier (R): R never sees a slot before B is done with it.
+        disruptor.handleEventsWith(businessLogic).then(new ReplierHandler());
+        this.ring = disruptor.getRingBuffer();
+        this.ticker = Executors.newSingleThreadScheduledExecutor(namedThreads("checkout-ticker"));
+    }
+
+    private static WaitStrategy waitStrategy(PipelineConfig.WaitStrategyKind kind) {
+        return switch (kind) {
+            case BLOCKING -> new BlockingWaitStrategy();
+            case SLEEPING -> new SleepingWaitStrategy();
+            case YIELDING -> new YieldingWaitStrategy();
+            case BUSY_SPIN -> new BusySpinWaitStrategy();
+        };
+    }
+
+    private static ThreadFactory namedThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    public void start() {
+        disruptor.start();
+        started = true;
+        ticker.scheduleAtFixedRate(this::publishTick, config.tickIntervalMillis(), config.tickIntervalMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Publishes a command. The translator fills the slot's command and reply target from the
+     * arguments on the caller's thread; it must not block.
+     *
+     * @return false, at once, if the ring is full or the pipeline is closed
+     */
+    public <A, B> boolean tryPublish(EventTranslatorTwoArg<CommandEvent, A, B> translator, A first, B second) {
+        if (closed) {
+            return false;
+        }
+        return ring.tryPublishEvent(translator, first, second);
+    }
+
+    /** The clock that stamps commands; the same one the ticker uses. */
+    public long nowMillis() {
+        return clockMillis.getAsLong();
+    }
+
+    public long remainingCapacity() {
+        return ring.remainingCapacity();
+    }
+
+    public int ringSize() {
+        return ring.getBufferSize();
+    }
+
+    /** Whether the engine has stopped after a failure; such a pipeline answers nothing but errors. */
+    public boolean isFailed() {
+        return businessLogic.failure != null;
+    }
+
+    public boolean isRunning() {
+        return started && !closed && !isFailed();
+    }
+
+    public long commandsApplied() {
+        return businessLogic.applied;
+    }
+
+    public long batches() {
+        return businessLogic.batches;
+    }
+
+    private void publishTick() {
+        boolean published = tryPublish(TICK_TRANSLATOR, this, null);
+        if (!published && !closed) {
+            LOG.debug("ring full, tick skipped; the next one catches up");
+        }
+    }
+
+    private static final ReplyHandler NO_REPLY = (command, context, failure) -> { };
+
+    private static final EventTranslatorTwoArg<CommandEvent, CheckoutPipeline, Void> TICK_TRANSLATOR =
+            (event, sequence, pipeline, unused) -> {
+                event.command.type = CommandType.TICK;
+                event.command.timestampMillis = pipeline.nowMillis();
+                event.replyTo(NO_REPLY, null);
+            };
+
+    /**
+     * Stops taking commands, lets the ring drain (every published command is applied and answered)
+     * and stops the threads. Waits at most {@code timeoutMillis} for the drain.
+     */
+    public void shutdown(long timeoutMillis) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ticker.shutdownNow();
+        if (!started) {
+            return;
+        }
+        try {
+            disruptor.shutdown(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("pipeline did not drain within {} ms; halting", timeoutMillis);
+            disruptor.halt();
+        }
+    }
+
+    @Override
+    public void close() {
+        shutdown(10_000);
+    }
+
+    /** 1. The single writer. */
+    private final class BusinessLogicHandler implements EventHandler<CommandEvent> {
+        private volatile Throwable failure;
+        private volatile long applied;
+        private volatile long batches;
+
+        @Override
+        public void onBatchStart(long batchSize, long queueDepth) {
+            batches++;
+        }
+
+        @Override
+        public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
+            Throwable stopped = failure;
+            if (stopped != null) {
+                event.failure = stopped;
+                return;
+            }
+            try {
+                book.execute(event.command);
+                applied++;
+            } catch (Throwable t) {
+                LOG.error("engine failed on {} (sequence {}); it stops applying commands", event.command.type,
+                        sequence, t);
+                failure = t;
+                event.failure = t;
+            }
+        }
+    }
+
+    /** 2. Answers the caller and clears the slot. */
+    private static final class ReplierHandler implements EventHandler<CommandEvent> {
+        @Override
+        public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
+            try {
+                ReplyHandler handler = event.replyHandler;
+                if (handler != null) {
+                    handler.reply(event.command, event.replyContext, event.failure);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("reply for {} failed", event.command.type, e);
+            } finally {
+                event.clear();
+            }
+        }
+    }
+
+    private static final class LoggingExceptionHandler implements ExceptionHandler<CommandEvent> {
+        @Override
+        public void handleEventException(Throwable ex, long sequence, CommandEvent event) {
+            LOG.error("unexpected error at sequence {}", sequence, ex);
+        }
+
+        @Override
+        public void handleOnStartException(Throwable ex) {
+            LOG.error("pipeline thread failed to start", ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(Throwable ex) {
+            LOG.error("pipeline thread failed to stop", ex);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.checkout.pipeline;
+
+import io.checkout.engine.Command;
+
+/**
+ * One ring slot: a command, who to answer, and how the engine fared. Allocated once per slot by
+ * the ring's factory and reused for every command that passes through the slot.
+ */
+public final class CommandEvent {
+    final Command command = new Command();
+    ReplyHandler replyHandler;
+    Object replyContext;
+    Throwable failure;
+
+    public Command command() {
+        return command;
+    }
+
+    /** Set by the publisher along with the command's input fields. */
+    public void replyTo(ReplyHandler handler, Object context) {
+        this.replyHandler = handler;
+        this.replyContext = context;
+    }
+
+    /** Drops every reference the slot holds so nothing outlives its command. */
+    void clear() {
+        command.clear();
+        replyHandler = null;
+        replyContext = null;
+        failure = null;
+    }
+}

@@ -1,0 +1,36 @@
+package io.checkout.pipeline;
+
+/**
+ * Ring size, how the pipeline threads wait, and how often time ticks.
+ *
+ * @param ringSize slots in the ring, a power of two; a full ring answers RESOURCE_EXHAUSTED
+ * @param waitStrategy how idle pipeline threads wait for work
+ * @param tickIntervalMillis how often a TICK command advances engine time and expires reservations
+ */
+public record PipelineConfig(int ringSize, WaitStrategyKind waitStrategy, long tickIntervalMillis) {
+    public static final int RING_SIZE_MAX = 1 << 22;
+
+    public PipelineConfig {
+        if (ringSize < 2 || ringSize > RING_SIZE_MAX || Integer.bitCount(ringSize) != 1) {
+            throw new IllegalArgumentException("ringSize must be a power of two in 2.." + RING_SIZE_MAX + ": " + ringSize);
+        }
+        if (waitStrategy == null) {
+            throw new IllegalArgumentException("waitStrategy is required");
+        }
+        if (tickIntervalMillis < 1 || tickIntervalMillis > 60_000) {
+            throw new IllegalArgumentException("tickIntervalMillis must be 1..60000: " + tickIntervalMillis);
+        }
+    }
+
+    /** How the pipeline's threads wait for the next command. */
+    public enum WaitStrategyKind {
+        /** Parks on a lock: no CPU when idle, some latency on wake-up. The default on small machines. */
+        BLOCKING,
+        /** Spins, then yields, then sleeps briefly: low latency, little CPU when idle. */
+        SLEEPING,
+        /** Spins then yields: lowest latency, burns a core per pipeline thread. */
+        YIELDING,
+        /** Spins: needs a dedicated core per pipeline thread. */
+        BUSY_SPIN
+    }
+}

@@ -1,0 +1,144 @@
+package io.checkout.server;
+
+import com.google.protobuf.Any;
+import com.google.rpc.BadRequest;
+import com.google.rpc.Code;
+import com.google.rpc.ErrorInfo;
+import io.checkout.engine.Command;
+import io.checkout.engine.CommandType;
+import io.checkout.engine.ResultCode;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+
+/**
+ * Turns engine results that are not answers into gRPC errors, using the rich error model: every
+ * error carries an {@code ErrorInfo} whose reason is the engine's result code name, and invalid
+ * input also a {@code BadRequest} naming the field (for a reserve line: {@code lines[2].quantity}).
+ */
+final class GrpcErrors {
+    static final String DOMAIN = "checkout.v1";
+
+    private GrpcErrors() {
+    }
+
+    /** The error for a command whose result is not a successful answer; null if it is one. */
+    static com.google.rpc.Status errorFor(Command c) {
+        ResultCode result = c.result;
+        if (result == ResultCode.SUCCESS || result.isReserveRefusal()) {
+            return null;
+        }
+        if (result.isInvalidInput()) {
+            String field = fieldPath(c);
+            return invalidArgument(field, describeInvalid(c, field), result.name());
+        }
+        if (result.isTableFull()) {
+            return status(Code.RESOURCE_EXHAUSTED, describeTableFull(result), result.name(), null, null);
+        }
+        return switch (result) {
+            case ORDER_NOT_FOUND -> status(Code.NOT_FOUND, "order " + c.orderId + " not found", result.name(), null, null);
+            case SKU_NOT_FOUND -> status(Code.NOT_FOUND, "sku_id '" + c.skuId + "' not found", result.name(), null, null);
+            case ORDER_STATE_CONFLICT -> status(Code.FAILED_PRECONDITION,
+                    "order " + c.orderId + " is " + c.order.state + "; " + c.type + " needs "
+                            + (c.type == CommandType.REFUND ? "PAID" : "RESERVED"),
+                    result.name(), "current_state", String.valueOf(c.order.state));
+            case STOCK_INSUFFICIENT -> status(Code.FAILED_PRECONDITION, c.type == CommandType.ADJUST_STOCK
+                    ? "cannot remove " + (-c.delta) + " units from sku_id '" + c.skuId + "': not that many available"
+                    : "total_stock " + c.totalStock + " is below the units reserved and sold of sku_id '" + c.skuId + "'",
+                    result.name(), null, null);
+            case CURRENCY_LOCKED -> status(Code.FAILED_PRECONDITION,
+                    "currency of sku_id '" + c.skuId + "' cannot change while units are reserved or sold",
+                    result.name(), null, null);
+            default -> status(Code.INTERNAL, "unexpected result " + result, result.name(), null, null);
+        };
+    }
+
+    static String fieldPath(Command c) {
+        String field = c.result.field();
+        if (c.type == CommandType.RESERVE && c.failedLine >= 0
+                && (c.result == ResultCode.SKU_ID_INVALID || c.result == ResultCode.QUANTITY_MUST_BE_POSITIVE
+                        || c.result == ResultCode.QUANTITY_TOO_LARGE || c.result == ResultCode.DUPLICATE_SKU_IN_ORDER)) {
+            return "lines[" + c.failedLine + "]." + field;
+        }
+        return field;
+    }
+
+    private static String describeInvalid(Command c, String field) {
+        return switch (c.result) {
+            case REQUEST_ID_INVALID -> field + " must be 1..64 printable ASCII characters";
+            case USER_ID_INVALID -> field + " must be 1..64 printable ASCII characters";
+            case LINES_EMPTY -> field + " must hold at least one line";
+            case TOO_MANY_LINES -> field + " holds more lines than the server allows per order";
+            case SKU_ID_INVALID -> field + " must be 1..64 characters from [A-Za-z0-9._:-]";
+            case QUANTITY_MUST_BE_POSITIVE -> field + " must be positive";
+            case QUANTITY_TOO_LARGE -> field + " is above the server's limit per line";
+            case DUPLICATE_SKU_IN_ORDER -> field + " appears in more than one line; put the units in one line";
+            case ORDER_ID_INVALID -> field + " must be positive";
+            case PRICE_INVALID -> field + " must be 0..10000000000";
+            case CURRENCY_INVALID -> field + " must be an ISO 4217 code of three upper-case letters";
+            case TOTAL_STOCK_INVALID -> field + " must be 0..1000000000";
+            case PER_USER_LIMIT_INVALID -> field + " must be 0..1000000000 (0 means no limit)";
+            case SALE_START_INVALID -> field + " must be a time between 1970 and 2999";
+            case SALE_END_INVALID -> field + " must be 0 (no end) or after sale_start_epoch_millis";
+            case RESERVATION_TTL_INVALID -> field + " must be 1000..86400000";
+            case DELTA_INVALID -> field + " must be non-zero and keep total stock within 0..1000000000";
+            case PAGE_SIZE_INVALID -> field + " must be 0..1000";
+            case PAGE_TOKEN_INVALID -> field + " is not a token this server gave out";
+            case REQUEST_ID_REUSED -> field + " was already used for a different kind of request";
+            default -> field + " is invalid";
+        };
+    }
+
+    private static String describeTableFull(ResultCode result) {
+        return switch (result) {
+            case SKU_TABLE_FULL -> "SKU table is full (setting sku-capacity)";
+            case ORDER_TABLE_FULL -> "order table is full (setting order-capacity)";
+            case USER_COUNTER_TABLE_FULL -> "per-user counter table is full (setting user-counter-capacity)";
+            case IDEMPOTENCY_TABLE_FULL -> "idempotency table is full (setting idempotency-capacity)";
+            default -> "a table is full";
+        };
+    }
+
+    static com.google.rpc.Status invalidArgument(String field, String description, String reason) {
+        BadRequest badRequest = BadRequest.newBuilder()
+                .addFieldViolations(BadRequest.FieldViolation.newBuilder().setField(field).setDescription(description))
+                .build();
+        return com.google.rpc.Status.newBuilder()
+                .setCode(Code.INVALID_ARGUMENT_VALUE)
+                .setMessage(description)
+                .addDetails(Any.pack(errorInfo(reason, "field", field)))
+                .addDetails(Any.pack(badRequest))
+                .build();
+    }
+
+    static com.google.rpc.Status status(Code code, String message, String reason, String key, String value) {
+        return com.google.rpc.Status.newBuilder()
+                .setCode(code.getNumber())
+                .setMessage(message)
+                .addDetails(Any.pack(errorInfo(reason, key, value)))
+                .build();
+    }
+
+    private static ErrorInfo errorInfo(String reason, String key, String value) {
+        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN);
+        if (key != null) {
+            info.putMetadata(key, value);
+        }
+        return info.build();
+    }
+
+    static final com.google.rpc.Status RING_FULL = status(Code.RESOURCE_EXHAUSTED,
+            "server is at capacity (command ring full); retry with the same request_id after a back-off",
+            "RING_FULL", null, null);
+
+    static final com.google.rpc.Status ENGINE_STOPPED = status(Code.UNAVAILABLE,
+            "engine stopped after an internal failure; no further commands are applied", "ENGINE_STOPPED", null, null);
+
+    static com.google.rpc.Status tooManyLines(int count) {
+        return invalidArgument("lines", "lines holds " + count + " lines; at most "
+                + io.checkout.engine.EngineLimits.LINES_PER_ORDER_MAX + " are accepted", ResultCode.TOO_MANY_LINES.name());
+    }
+
+    static StatusRuntimeException exception(com.google.rpc.Status status) {
+        return StatusProto.toStatusRuntimeException(status);
+    }
+}

@@ -1,0 +1,149 @@
+package io.checkout.server;
+
+import io.checkout.engine.Command;
+import io.checkout.engine.CommandType;
+import io.checkout.engine.CurrencyCode;
+import io.checkout.engine.EngineLimits;
+import io.checkout.engine.OrderRecord;
+import io.checkout.engine.ResultCode;
+import io.checkout.engine.SkuRecord;
+import io.checkout.proto.v1.AdjustStockRequest;
+import io.checkout.proto.v1.ListSkusReply;
+import io.checkout.proto.v1.Order;
+import io.checkout.proto.v1.OrderLine;
+import io.checkout.proto.v1.OrderState;
+import io.checkout.proto.v1.ReserveReply;
+import io.checkout.proto.v1.ReserveRequest;
+import io.checkout.proto.v1.ReserveResult;
+import io.checkout.proto.v1.Sku;
+import io.checkout.proto.v1.UpsertSkuRequest;
+
+/** Copies between protobuf messages and the engine's commands and records. */
+final class ProtoMapping {
+    private ProtoMapping() {
+    }
+
+    /** Fills a reserve command; the caller has checked the line count fits the command. */
+    static void toCommand(ReserveRequest request, long nowMillis, Command c) {
+        c.type = CommandType.RESERVE;
+        c.timestampMillis = nowMillis;
+        c.requestId = request.getRequestId();
+        c.userId = request.getUserId();
+        int lines = request.getLinesCount();
+        assert lines <= EngineLimits.LINES_PER_ORDER_MAX;
+        for (int i = 0; i < lines; i++) {
+            OrderLine line = request.getLines(i);
+            c.addLine(line.getSkuId(), line.getQuantity());
+        }
+    }
+
+    static void toCommand(UpsertSkuRequest request, long nowMillis, Command c) {
+        c.type = CommandType.UPSERT_SKU;
+        c.timestampMillis = nowMillis;
+        c.requestId = request.getRequestId();
+        c.skuId = request.getSkuId();
+        c.priceMinor = request.getPriceMinor();
+        c.currency = request.getCurrency();
+        c.totalStock = request.getTotalStock();
+        c.perUserLimit = request.getPerUserLimit();
+        c.saleStartEpochMillis = request.getSaleStartEpochMillis();
+        c.saleEndEpochMillis = request.getSaleEndEpochMillis();
+        c.reservationTtlMillis = request.getReservationTtlMillis();
+    }
+
+    static void toCommand(AdjustStockRequest request, long nowMillis, Command c) {
+        c.type = CommandType.ADJUST_STOCK;
+        c.timestampMillis = nowMillis;
+        c.requestId = request.getRequestId();
+        c.skuId = request.getSkuId();
+        c.delta = request.getDelta();
+    }
+
+    /** The reply to a reserve that the engine answered (success or business refusal). */
+    static ReserveReply toReserveReply(Command c) {
+        ReserveReply.Builder reply = ReserveReply.newBuilder().setRequestId(c.requestId);
+        if (c.result == ResultCode.SUCCESS) {
+            OrderRecord order = c.order;
+            reply.setResult(ReserveResult.RESERVED)
+                    .setOrderId(order.orderId)
+                    .setAmountMinor(order.amountMinor)
+                    .setCurrency(CurrencyCode.unpack(order.currency))
+                    .setExpiresAtEpochMillis(order.expiresAtEpochMillis);
+        } else {
+            reply.setResult(toReserveResult(c.result));
+            if (c.failedSkuId != null) {
+                reply.setFailedSkuId(c.failedSkuId);
+            }
+        }
+        return reply.build();
+    }
+
+    static ReserveResult toReserveResult(ResultCode result) {
+        return switch (result) {
+            case SUCCESS -> ReserveResult.RESERVED;
+            case SOLD_OUT -> ReserveResult.SOLD_OUT;
+            case LIMIT_EXCEEDED -> ReserveResult.LIMIT_EXCEEDED;
+            case NOT_ON_SALE -> ReserveResult.NOT_ON_SALE;
+            case UNKNOWN_SKU -> ReserveResult.UNKNOWN_SKU;
+            case CURRENCY_MISMATCH -> ReserveResult.CURRENCY_MISMATCH;
+            default -> ReserveResult.REJECTED;
+        };
+    }
+
+    static Order toOrder(Command c) {
+        OrderRecord order = c.order;
+        Order.Builder builder = Order.newBuilder()
+                .setOrderId(order.orderId)
+                .setUserId(order.userId)
+                .setAmountMinor(order.amountMinor)
+                .setCurrency(CurrencyCode.unpack(order.currency))
+                .setState(toOrderState(order.state))
+                .setCreatedAtEpochMillis(order.createdAtEpochMillis)
+                .setExpiresAtEpochMillis(order.expiresAtEpochMillis)
+                .setUpdatedAtEpochMillis(order.updatedAtEpochMillis);
+        for (int i = 0; i < order.lineCount; i++) {
+            builder.addLines(OrderLine.newBuilder()
+                    .setSkuId(c.orderLineSkuIds[i])
+                    .setQuantity(order.quantities[i])
+                    .setUnitPriceMinor(order.unitPricesMinor[i]));
+        }
+        return builder.build();
+    }
+
+    static OrderState toOrderState(io.checkout.engine.OrderState state) {
+        return switch (state) {
+            case RESERVED -> OrderState.ORDER_STATE_RESERVED;
+            case PAID -> OrderState.ORDER_STATE_PAID;
+            case CANCELLED -> OrderState.ORDER_STATE_CANCELLED;
+            case EXPIRED -> OrderState.ORDER_STATE_EXPIRED;
+            case REFUNDED -> OrderState.ORDER_STATE_REFUNDED;
+        };
+    }
+
+    static Sku toSku(SkuRecord sku) {
+        return Sku.newBuilder()
+                .setSkuId(sku.skuId)
+                .setPriceMinor(sku.priceMinor)
+                .setCurrency(CurrencyCode.unpack(sku.currency))
+                .setTotalStock(sku.totalStock)
+                .setAvailable(sku.available)
+                .setReserved(sku.reserved)
+                .setSold(sku.sold)
+                .setPerUserLimit(sku.perUserLimit)
+                .setSaleStartEpochMillis(sku.saleStartEpochMillis)
+                .setSaleEndEpochMillis(sku.saleEndEpochMillis)
+                .setReservationTtlMillis(sku.reservationTtlMillis)
+                .build();
+    }
+
+    static ListSkusReply toListSkusReply(Command c) {
+        ListSkusReply.Builder reply = ListSkusReply.newBuilder();
+        for (SkuRecord sku : c.skuPage) {
+            reply.addSkus(toSku(sku));
+        }
+        if (c.nextPageToken != null) {
+            reply.setNextPageToken(c.nextPageToken);
+        }
+        return reply.build();
+    }
+}

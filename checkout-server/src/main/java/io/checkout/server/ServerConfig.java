@@ -1,0 +1,272 @@
+package io.checkout.server;
+
+import io.checkout.engine.EngineLimits;
+import io.checkout.pipeline.PipelineConfig;
+import io.checkout.state.StateConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeSet;
+
+/**
+ * Every server setting: its name, default, bounds and meaning, in one table. Values come from
+ * defaults, then a properties file, then command-line overrides; {@link #conclude} validates them
+ * once at start and fails with a message naming the setting. Unknown names are refused too, so a
+ * typo in a config file is an error, not a silently ignored line.
+ */
+public final class ServerConfig {
+    /** One setting. Numbers are bounded; text settings list what they accept. */
+    public enum Setting {
+        HOST("host", "0.0.0.0", "address to listen on"),
+        PORT("port", "9090", "gRPC port, 0 picks a free one", 0, 65_535),
+        DATA_DIR("data-dir", "./data", "directory of the state files"),
+        RING_SIZE("ring-size", "16384", "command ring slots, a power of two", 2, PipelineConfig.RING_SIZE_MAX),
+        WAIT_STRATEGY("wait-strategy", "blocking", "how pipeline threads wait: blocking, sleeping, yielding, busy-spin"),
+        TICK_INTERVAL_MILLIS("tick-interval-millis", "100", "how often engine time advances and reservations expire", 1, 60_000),
+        SKU_CAPACITY("sku-capacity", "100000", "most SKUs", 1, 10_000_000),
+        ORDER_CAPACITY("order-capacity", "10000000", "most orders", 1, 1_000_000_000),
+        USER_COUNTER_CAPACITY("user-counter-capacity", "10000000", "most (user, SKU) pairs holding units", 1, 1_000_000_000),
+        IDEMPOTENCY_CAPACITY("idempotency-capacity", "20000000", "most remembered request ids", 1, 2_000_000_000),
+        LINES_PER_ORDER_MAX("lines-per-order-max", "16", "most lines in one reserve", 1, EngineLimits.LINES_PER_ORDER_MAX),
+        QUANTITY_PER_LINE_MAX("quantity-per-line-max", "1000", "most units in one line", 1, EngineLimits.QUANTITY_PER_LINE_MAX),
+        EXPIRIES_PER_TICK_MAX("expiries-per-tick-max", "10000", "most reservations one tick expires", 1, 1_000_000),
+        INBOUND_MESSAGE_BYTES_MAX("inbound-message-bytes-max", "65536", "largest request message accepted", 1024, 16 << 20),
+        STREAM_WINDOW("stream-window", "1024", "most unanswered requests per ReserveStream", 1, 65_536),
+        CONCURRENT_CALLS_PER_CONNECTION_MAX("concurrent-calls-per-connection-max", "1000", "most concurrent calls on one connection", 1, 100_000),
+        SHUTDOWN_GRACE_MILLIS("shutdown-grace-millis", "10000", "how long shutdown waits for calls to finish", 0, 600_000);
+
+        private final String key;
+        private final String defaultValue;
+        private final String description;
+        private final long min;
+        private final long max;
+        private final boolean numeric;
+
+        Setting(String key, String defaultValue, String description) {
+            this.key = key;
+            this.defaultValue = defaultValue;
+            this.description = description;
+            this.min = 0;
+            this.max = 0;
+            this.numeric = false;
+        }
+
+        Setting(String key, String defaultValue, String description, long min, long max) {
+            this.key = key;
+            this.defaultValue = defaultValue;
+            this.description = description;
+            this.min = min;
+            this.max = max;
+            this.numeric = true;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        public String defaultValue() {
+            return defaultValue;
+        }
+
+        public String description() {
+            return numeric ? description + " (" + min + ".." + max + ")" : description;
+        }
+
+        static Setting byKey(String key) {
+            for (Setting setting : values()) {
+                if (setting.key.equals(key)) {
+                    return setting;
+                }
+            }
+            return null;
+        }
+    }
+
+    private final Map<Setting, String> values;
+
+    private ServerConfig(Map<Setting, String> values) {
+        this.values = values;
+    }
+
+    /** Thrown when a setting is unknown or out of bounds; the message names it. */
+    public static final class InvalidSettingException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        InvalidSettingException(String message) {
+            super(message);
+        }
+    }
+
+    /** Starts from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Collects values from a file and overrides; {@link #conclude()} checks them all. */
+    public static final class Builder {
+        private final Map<String, String> raw = new LinkedHashMap<>();
+
+        /** Reads a Java properties file whose keys are setting names. */
+        public Builder file(Path file) {
+            Properties properties = new Properties();
+            try (Reader reader = Files.newBufferedReader(file)) {
+                properties.load(reader);
+            } catch (IOException e) {
+                throw new InvalidSettingException("cannot read config file " + file + ": " + e.getMessage());
+            }
+            for (String name : new TreeSet<>(properties.stringPropertyNames())) {
+                set(name, properties.getProperty(name).trim());
+            }
+            return this;
+        }
+
+        public Builder set(String key, String value) {
+            raw.put(key, value);
+            return this;
+        }
+
+        public Builder set(Setting setting, Object value) {
+            return set(setting.key, String.valueOf(value));
+        }
+
+        /** Validates every value and returns the configuration. */
+        public ServerConfig conclude() {
+            Map<Setting, String> values = new LinkedHashMap<>();
+            for (Setting setting : Setting.values()) {
+                values.put(setting, setting.defaultValue);
+            }
+            for (Map.Entry<String, String> entry : raw.entrySet()) {
+                Setting setting = Setting.byKey(entry.getKey());
+                if (setting == null) {
+                    throw new InvalidSettingException("unknown setting '" + entry.getKey() + "'");
+                }
+                values.put(setting, entry.getValue());
+            }
+            ServerConfig config = new ServerConfig(values);
+            config.validate();
+            return config;
+        }
+    }
+
+    private void validate() {
+        for (Setting setting : Setting.values()) {
+            if (setting.numeric) {
+                number(setting);
+            }
+        }
+        if (values.get(Setting.HOST).isBlank()) {
+            throw invalid(Setting.HOST, "must not be empty");
+        }
+        if (values.get(Setting.DATA_DIR).isBlank()) {
+            throw invalid(Setting.DATA_DIR, "must not be empty");
+        }
+        if (Integer.bitCount(ringSize()) != 1) {
+            throw invalid(Setting.RING_SIZE, "must be a power of two");
+        }
+        waitStrategy();
+    }
+
+    private long number(Setting setting) {
+        String text = values.get(setting);
+        long value;
+        try {
+            value = Long.parseLong(text.replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw invalid(setting, "is not a whole number");
+        }
+        if (value < setting.min || value > setting.max) {
+            throw invalid(setting, "must be " + setting.min + ".." + setting.max);
+        }
+        return value;
+    }
+
+    private InvalidSettingException invalid(Setting setting, String problem) {
+        return new InvalidSettingException("invalid setting " + setting.key + "=" + values.get(setting) + ": " + problem);
+    }
+
+    public String host() {
+        return values.get(Setting.HOST);
+    }
+
+    public int port() {
+        return (int) number(Setting.PORT);
+    }
+
+    public Path dataDirectory() {
+        return Path.of(values.get(Setting.DATA_DIR));
+    }
+
+    public int ringSize() {
+        return (int) number(Setting.RING_SIZE);
+    }
+
+    public PipelineConfig.WaitStrategyKind waitStrategy() {
+        String text = values.get(Setting.WAIT_STRATEGY).toUpperCase(Locale.ROOT).replace('-', '_');
+        try {
+            return PipelineConfig.WaitStrategyKind.valueOf(text);
+        } catch (IllegalArgumentException e) {
+            throw invalid(Setting.WAIT_STRATEGY, "must be one of blocking, sleeping, yielding, busy-spin");
+        }
+    }
+
+    /** The value of a numeric setting. */
+    public long longValue(Setting setting) {
+        if (!setting.numeric) {
+            throw new IllegalArgumentException(setting.key + " is not numeric");
+        }
+        return number(setting);
+    }
+
+    public int streamWindow() {
+        return (int) number(Setting.STREAM_WINDOW);
+    }
+
+    public int inboundMessageBytesMax() {
+        return (int) number(Setting.INBOUND_MESSAGE_BYTES_MAX);
+    }
+
+    public int concurrentCallsPerConnectionMax() {
+        return (int) number(Setting.CONCURRENT_CALLS_PER_CONNECTION_MAX);
+    }
+
+    public long shutdownGraceMillis() {
+        return number(Setting.SHUTDOWN_GRACE_MILLIS);
+    }
+
+    public PipelineConfig pipelineConfig() {
+        return new PipelineConfig(ringSize(), waitStrategy(), number(Setting.TICK_INTERVAL_MILLIS));
+    }
+
+    public StateConfig stateConfig() {
+        return new StateConfig(dataDirectory(), (int) number(Setting.SKU_CAPACITY), number(Setting.ORDER_CAPACITY),
+                number(Setting.USER_COUNTER_CAPACITY), number(Setting.IDEMPOTENCY_CAPACITY));
+    }
+
+    public EngineLimits engineLimits() {
+        return new EngineLimits((int) number(Setting.LINES_PER_ORDER_MAX), (int) number(Setting.QUANTITY_PER_LINE_MAX),
+                (int) number(Setting.EXPIRIES_PER_TICK_MAX));
+    }
+
+    /** The effective settings, one per line, for the start-up log. Nothing here is secret. */
+    public String describe() {
+        StringBuilder text = new StringBuilder();
+        for (Map.Entry<Setting, String> entry : values.entrySet()) {
+            text.append("  ").append(entry.getKey().key).append('=').append(entry.getValue()).append('\n');
+        }
+        return text.toString();
+    }
+
+    /** Every setting with its default and meaning, for --help. */
+    public static String help() {
+        StringBuilder text = new StringBuilder();
+        for (Setting setting : Setting.values()) {
+            text.append(String.format("  %-38s %s (default %s)%n", setting.key, setting.description(), setting.defaultValue));
+        }
+        return text.toString();
+    }
+}

@@ -1,0 +1,312 @@
+package io.checkout.state;
+
+import io.checkout.engine.CheckoutState;
+import io.checkout.engine.OrderRecord;
+import io.checkout.engine.Outcome;
+import io.checkout.engine.SkuRecord;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
+
+/**
+ * The engine's state in four persisted Chronicle Maps under one data directory:
+ * <pre>
+ *   skus.cm        SKU index      -> SKU record (also mirrored on the heap: few, read on every reserve)
+ *   orders.cm      order id       -> order record
+ *   user-units.cm  "sku/user"     -> units held (reserved + paid)
+ *   outcomes.cm    request id     -> first answer
+ * </pre>
+ * Only the engine thread calls it. Writes go through query contexts so that no previous value is
+ * read back and boxed; reads copy into the caller's records. Capacities come from configuration,
+ * and each map is created with head-room above its capacity ({@link #SIZING_HEADROOM}) so that an
+ * insert the engine has allowed always fits.
+ */
+public final class ChronicleCheckoutState implements CheckoutState {
+    /** Chronicle sizes for average entries; the head-room absorbs keys and values above average. */
+    static final double SIZING_HEADROOM = 1.25;
+
+    private final ChronicleMap<LongCell, SkuRecord> skuMap;
+    private final ChronicleMap<LongCell, OrderRecord> orderMap;
+    private final ChronicleMap<CharSequence, LongCell> userUnitsMap;
+    private final ChronicleMap<CharSequence, Outcome> outcomeMap;
+    private final List<ChronicleMap<?, ?>> maps = new ArrayList<>();
+
+    private final int skuCapacity;
+    private final long orderCapacity;
+    private final long userCounterCapacity;
+    private final long outcomeCapacity;
+
+    private final List<SkuRecord> skus = new ArrayList<>();
+    private final Map<String, Integer> skuIndexes = new HashMap<>();
+    private long orderCount;
+    private long userCounterCount;
+    private long outcomeCount;
+
+    private final LongCell longKey = new LongCell();
+    private final LongCell longValue = new LongCell();
+    private final StringBuilder userKey = new StringBuilder(80);
+    private boolean closed;
+
+    private ChronicleCheckoutState(StateConfig config) throws IOException {
+        Path dir = config.dataDirectory();
+        Files.createDirectories(dir);
+        this.skuCapacity = config.skuCapacity();
+        this.orderCapacity = config.orderCapacity();
+        this.userCounterCapacity = config.userCounterCapacity();
+        this.outcomeCapacity = config.outcomeCapacity();
+        try {
+            skuMap = track(ChronicleMap.of(LongCell.class, SkuRecord.class)
+                    .name("skus")
+                    .entries(sized(skuCapacity))
+                    .keyMarshaller(LongCell.Marshaller.INSTANCE)
+                    .constantKeySizeBySample(new LongCell(1))
+                    .valueMarshaller(RecordMarshallers.SkuMarshaller.INSTANCE)
+                    .averageValueSize(120)
+                    .createPersistedTo(file(dir, "skus.cm")));
+            orderMap = track(ChronicleMap.of(LongCell.class, OrderRecord.class)
+                    .name("orders")
+                    .entries(sized(orderCapacity))
+                    .keyMarshaller(LongCell.Marshaller.INSTANCE)
+                    .constantKeySizeBySample(new LongCell(1))
+                    .valueMarshaller(RecordMarshallers.OrderMarshaller.INSTANCE)
+                    .averageValueSize(96)
+                    .createPersistedTo(file(dir, "orders.cm")));
+            userUnitsMap = track(ChronicleMap.of(CharSequence.class, LongCell.class)
+                    .name("user-units")
+                    .entries(sized(userCounterCapacity))
+                    .averageKeySize(28)
+                    .valueMarshaller(LongCell.Marshaller.INSTANCE)
+                    .constantValueSizeBySample(new LongCell(1))
+                    .createPersistedTo(file(dir, "user-units.cm")));
+            outcomeMap = track(ChronicleMap.of(CharSequence.class, Outcome.class)
+                    .name("outcomes")
+                    .entries(sized(outcomeCapacity))
+                    .averageKeySize(40)
+                    .valueMarshaller(RecordMarshallers.OutcomeMarshaller.INSTANCE)
+                    .constantValueSizeBySample(sampleOutcome())
+                    .createPersistedTo(file(dir, "outcomes.cm")));
+        } catch (IOException | RuntimeException e) {
+            closeMaps();
+            throw e;
+        }
+        loadSkus();
+        orderCount = orderMap.longSize();
+        userCounterCount = userUnitsMap.longSize();
+        outcomeCount = outcomeMap.longSize();
+    }
+
+    /** Opens the maps under {@code config.dataDirectory()}, creating them if they do not exist. */
+    public static ChronicleCheckoutState open(StateConfig config) {
+        try {
+            return new ChronicleCheckoutState(config);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open state in " + config.dataDirectory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long sized(long capacity) {
+        return Math.max(64, (long) (capacity * SIZING_HEADROOM));
+    }
+
+    private static File file(Path dir, String name) {
+        return dir.resolve(name).toFile();
+    }
+
+    private static Outcome sampleOutcome() {
+        Outcome sample = new Outcome();
+        sample.set(io.checkout.engine.CommandType.RESERVE, io.checkout.engine.ResultCode.SUCCESS, 1,
+                io.checkout.engine.OrderState.RESERVED, -1, 0);
+        return sample;
+    }
+
+    private <K, V> ChronicleMap<K, V> track(ChronicleMap<K, V> map) {
+        maps.add(map);
+        return map;
+    }
+
+    private void loadSkus() {
+        long stored = skuMap.longSize();
+        for (int index = 0; index < stored; index++) {
+            SkuRecord sku = skuMap.getUsing(longKey.set(index), new SkuRecord());
+            if (sku == null || sku.index != index) {
+                throw new IllegalStateException("SKU table is not dense: index " + index + " of " + stored);
+            }
+            skus.add(sku);
+            skuIndexes.put(sku.skuId, index);
+        }
+    }
+
+    // ---- SKUs ------------------------------------------------------------------------------
+
+    @Override
+    public int skuIndex(String skuId) {
+        Integer index = skuIndexes.get(skuId);
+        return index == null ? MISSING_SKU : index;
+    }
+
+    @Override
+    public int skuCount() {
+        return skus.size();
+    }
+
+    @Override
+    public int skuCapacity() {
+        return skuCapacity;
+    }
+
+    @Override
+    public void readSku(int index, SkuRecord into) {
+        into.copyFrom(skus.get(index));
+    }
+
+    @Override
+    public void writeSku(SkuRecord sku) {
+        if (sku.index == skus.size()) {
+            SkuRecord mirror = new SkuRecord();
+            mirror.copyFrom(sku);
+            skus.add(mirror);
+            skuIndexes.put(sku.skuId, sku.index);
+        } else {
+            skus.get(sku.index).copyFrom(sku);
+        }
+        store(skuMap, longKey.set(sku.index), sku);
+    }
+
+    // ---- user units --------------------------------------------------------------------------
+
+    @Override
+    public long userUnits(String userId, int skuIndex) {
+        LongCell units = userUnitsMap.getUsing(userKey(userId, skuIndex), longValue);
+        return units == null ? 0 : units.value;
+    }
+
+    @Override
+    public void writeUserUnits(String userId, int skuIndex, long units) {
+        CharSequence key = userKey(userId, skuIndex);
+        try (ExternalMapQueryContext<CharSequence, LongCell, ?> query = userUnitsMap.queryContext(key)) {
+            query.updateLock().lock();
+            MapEntry<CharSequence, LongCell> entry = query.entry();
+            if (units == 0) {
+                if (entry != null) {
+                    entry.doRemove();
+                    userCounterCount--;
+                }
+            } else if (entry != null) {
+                entry.doReplaceValue(query.wrapValueAsData(longValue.set(units)));
+            } else {
+                query.absentEntry().doInsert(query.wrapValueAsData(longValue.set(units)));
+                userCounterCount++;
+            }
+        }
+    }
+
+    private CharSequence userKey(String userId, int skuIndex) {
+        userKey.setLength(0);
+        return userKey.append(skuIndex).append('/').append(userId);
+    }
+
+    @Override
+    public long userCounterCount() {
+        return userCounterCount;
+    }
+
+    @Override
+    public long userCounterCapacity() {
+        return userCounterCapacity;
+    }
+
+    // ---- orders ------------------------------------------------------------------------------
+
+    @Override
+    public long orderCount() {
+        return orderCount;
+    }
+
+    @Override
+    public long orderCapacity() {
+        return orderCapacity;
+    }
+
+    @Override
+    public boolean readOrder(long orderId, OrderRecord into) {
+        if (orderId < 1 || orderId > orderCount) {
+            return false;
+        }
+        return orderMap.getUsing(longKey.set(orderId), into) != null;
+    }
+
+    @Override
+    public void writeOrder(OrderRecord order) {
+        boolean created = store(orderMap, longKey.set(order.orderId), order);
+        if (created) {
+            if (order.orderId != orderCount + 1) {
+                throw new IllegalStateException("order ids must be dense: wrote " + order.orderId + " after " + orderCount);
+            }
+            orderCount++;
+        }
+    }
+
+    // ---- outcomes --------------------------------------------------------------------------
+
+    @Override
+    public boolean readOutcome(String requestId, Outcome into) {
+        return outcomeMap.getUsing(requestId, into) != null;
+    }
+
+    @Override
+    public void writeOutcome(String requestId, Outcome outcome) {
+        if (store(outcomeMap, requestId, outcome)) {
+            outcomeCount++;
+        }
+    }
+
+    @Override
+    public long outcomeCount() {
+        return outcomeCount;
+    }
+
+    @Override
+    public long outcomeCapacity() {
+        return outcomeCapacity;
+    }
+
+    // ---- plumbing ---------------------------------------------------------------------------
+
+    /** Inserts or replaces without reading the old value back; returns true if it inserted. */
+    private static <K, V> boolean store(ChronicleMap<K, V> map, K key, V value) {
+        try (ExternalMapQueryContext<K, V, ?> query = map.queryContext(key)) {
+            query.updateLock().lock();
+            MapEntry<K, V> entry = query.entry();
+            if (entry != null) {
+                entry.doReplaceValue(query.wrapValueAsData(value));
+                return false;
+            }
+            query.absentEntry().doInsert(query.wrapValueAsData(value));
+            return true;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            closeMaps();
+        }
+    }
+
+    private void closeMaps() {
+        for (ChronicleMap<?, ?> map : maps) {
+            map.close();
+        }
+        maps.clear();
+    }
+}

@@ -1,0 +1,203 @@
+package io.checkout.state;
+
+import io.checkout.engine.CommandType;
+import io.checkout.engine.EngineLimits;
+import io.checkout.engine.OrderRecord;
+import io.checkout.engine.OrderState;
+import io.checkout.engine.Outcome;
+import io.checkout.engine.ResultCode;
+import io.checkout.engine.SkuRecord;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.hash.serialization.BytesReader;
+import net.openhft.chronicle.hash.serialization.BytesWriter;
+import net.openhft.chronicle.hash.serialization.SizedReader;
+import net.openhft.chronicle.hash.serialization.SizedWriter;
+import net.openhft.chronicle.hash.serialization.impl.EnumMarshallable;
+
+/**
+ * Binary layouts of the engine's records in Chronicle Map. Each starts with a format version byte
+ * so that a future layout can read an old file, and refuses a version it does not know rather than
+ * guess. Strings are ASCII (the engine validates ids), written with a length prefix.
+ */
+final class RecordMarshallers {
+    private static final byte FORMAT_V1 = 1;
+
+    private RecordMarshallers() {
+    }
+
+    static void checkVersion(byte version, String record) {
+        if (version != FORMAT_V1) {
+            throw new IllegalStateException(record + " record has unknown format version " + version);
+        }
+    }
+
+    static void writeAscii(Bytes<?> out, String text) {
+        int length = text.length();
+        out.writeUnsignedByte(length);
+        for (int i = 0; i < length; i++) {
+            out.writeByte((byte) text.charAt(i));
+        }
+    }
+
+    static String readAscii(Bytes<?> in) {
+        int length = in.readUnsignedByte();
+        if (length > EngineLimits.ID_LENGTH_MAX) {
+            throw new IllegalStateException("stored id longer than " + EngineLimits.ID_LENGTH_MAX + ": " + length);
+        }
+        byte[] ascii = new byte[length];
+        in.read(ascii);
+        return new String(ascii, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /** SKU: index, id, price, currency, stock levels, limit, sale window, TTL. */
+    static final class SkuMarshaller implements BytesReader<SkuRecord>, BytesWriter<SkuRecord>, EnumMarshallable<SkuMarshaller> {
+        static final SkuMarshaller INSTANCE = new SkuMarshaller();
+
+        private SkuMarshaller() {
+        }
+
+        @Override
+        public SkuRecord read(Bytes<?> in, SkuRecord using) {
+            SkuRecord sku = using == null ? new SkuRecord() : using;
+            checkVersion(in.readByte(), "SKU");
+            sku.index = in.readInt();
+            sku.skuId = readAscii(in);
+            sku.priceMinor = in.readLong();
+            sku.currency = in.readInt();
+            sku.totalStock = in.readLong();
+            sku.available = in.readLong();
+            sku.reserved = in.readLong();
+            sku.sold = in.readLong();
+            sku.perUserLimit = in.readLong();
+            sku.saleStartEpochMillis = in.readLong();
+            sku.saleEndEpochMillis = in.readLong();
+            sku.reservationTtlMillis = in.readLong();
+            return sku;
+        }
+
+        @Override
+        public void write(Bytes<?> out, SkuRecord sku) {
+            out.writeByte(FORMAT_V1);
+            out.writeInt(sku.index);
+            writeAscii(out, sku.skuId);
+            out.writeLong(sku.priceMinor);
+            out.writeInt(sku.currency);
+            out.writeLong(sku.totalStock);
+            out.writeLong(sku.available);
+            out.writeLong(sku.reserved);
+            out.writeLong(sku.sold);
+            out.writeLong(sku.perUserLimit);
+            out.writeLong(sku.saleStartEpochMillis);
+            out.writeLong(sku.saleEndEpochMillis);
+            out.writeLong(sku.reservationTtlMillis);
+        }
+
+        @Override
+        public SkuMarshaller readResolve() {
+            return INSTANCE;
+        }
+    }
+
+    /** Order: id, user, state, currency, amount, times, then the lines. */
+    static final class OrderMarshaller implements BytesReader<OrderRecord>, BytesWriter<OrderRecord>,
+            EnumMarshallable<OrderMarshaller> {
+        static final OrderMarshaller INSTANCE = new OrderMarshaller();
+
+        private OrderMarshaller() {
+        }
+
+        @Override
+        public OrderRecord read(Bytes<?> in, OrderRecord using) {
+            OrderRecord order = using == null ? new OrderRecord() : using;
+            checkVersion(in.readByte(), "order");
+            order.orderId = in.readLong();
+            order.userId = readAscii(in);
+            order.state = OrderState.fromCode(in.readUnsignedByte());
+            order.currency = in.readInt();
+            order.amountMinor = in.readLong();
+            order.createdAtEpochMillis = in.readLong();
+            order.expiresAtEpochMillis = in.readLong();
+            order.updatedAtEpochMillis = in.readLong();
+            int lineCount = in.readUnsignedByte();
+            if (lineCount > EngineLimits.LINES_PER_ORDER_MAX) {
+                throw new IllegalStateException("order " + order.orderId + " has " + lineCount + " lines");
+            }
+            order.lineCount = lineCount;
+            for (int i = 0; i < lineCount; i++) {
+                order.skuIndexes[i] = in.readInt();
+                order.quantities[i] = in.readInt();
+                order.unitPricesMinor[i] = in.readLong();
+            }
+            return order;
+        }
+
+        @Override
+        public void write(Bytes<?> out, OrderRecord order) {
+            out.writeByte(FORMAT_V1);
+            out.writeLong(order.orderId);
+            writeAscii(out, order.userId);
+            out.writeUnsignedByte(order.state.code());
+            out.writeInt(order.currency);
+            out.writeLong(order.amountMinor);
+            out.writeLong(order.createdAtEpochMillis);
+            out.writeLong(order.expiresAtEpochMillis);
+            out.writeLong(order.updatedAtEpochMillis);
+            out.writeUnsignedByte(order.lineCount);
+            for (int i = 0; i < order.lineCount; i++) {
+                out.writeInt(order.skuIndexes[i]);
+                out.writeInt(order.quantities[i]);
+                out.writeLong(order.unitPricesMinor[i]);
+            }
+        }
+
+        @Override
+        public OrderMarshaller readResolve() {
+            return INSTANCE;
+        }
+    }
+
+    /** Outcome: fixed 22 bytes. */
+    static final class OutcomeMarshaller implements SizedReader<Outcome>, SizedWriter<Outcome>, EnumMarshallable<OutcomeMarshaller> {
+        static final OutcomeMarshaller INSTANCE = new OutcomeMarshaller();
+
+        private OutcomeMarshaller() {
+        }
+
+        static final int SIZE = 1 + 1 + 2 + 1 + 1 + 8 + 8;
+
+        @Override
+        public Outcome read(Bytes<?> in, long size, Outcome using) {
+            Outcome outcome = using == null ? new Outcome() : using;
+            checkVersion(in.readByte(), "outcome");
+            CommandType type = CommandType.fromCode(in.readUnsignedByte());
+            ResultCode result = ResultCode.fromCode(in.readUnsignedShort());
+            int stateCode = in.readUnsignedByte();
+            int failedLine = in.readByte();
+            long orderId = in.readLong();
+            long at = in.readLong();
+            outcome.set(type, result, orderId, stateCode == 0 ? null : OrderState.fromCode(stateCode), failedLine, at);
+            return outcome;
+        }
+
+        @Override
+        public long size(Outcome toWrite) {
+            return SIZE;
+        }
+
+        @Override
+        public void write(Bytes<?> out, long size, Outcome outcome) {
+            out.writeByte(FORMAT_V1);
+            out.writeUnsignedByte(outcome.commandType.code());
+            out.writeUnsignedShort(outcome.result.code());
+            out.writeUnsignedByte(outcome.orderState == null ? 0 : outcome.orderState.code());
+            out.writeByte((byte) outcome.failedLine);
+            out.writeLong(outcome.orderId);
+            out.writeLong(outcome.atEpochMillis);
+        }
+
+        @Override
+        public OutcomeMarshaller readResolve() {
+            return INSTANCE;
+        }
+    }
+}

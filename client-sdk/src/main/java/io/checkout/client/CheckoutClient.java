@@ -1,0 +1,924 @@
+package io.checkout.client;
+
+import io.checkout.proto.v1.AdjustStockRequest;
+import io.checkout.proto.v1.CancelRequest;
+import io.checkout.proto.v1.CheckoutGrpc;
+import io.checkout.proto.v1.ConfirmRequest;
+import io.checkout.proto.v1.GetOrderRequest;
+import io.checkout.proto.v1.GetStockRequest;
+import io.checkout.proto.v1.InventoryGrpc;
+import io.checkout.proto.v1.ListSkusReply;
+import io.checkout.proto.v1.ListSkusRequest;
+import io.checkout.proto.v1.Order;
+import io.checkout.proto.v1.OrderLine;
+import io.checkout.proto.v1.RefundRequest;
+import io.checkout.proto.v1.ReserveReply;
+import io.checkout.proto.v1.ReserveRequest;
+import io.checkout.proto.v1.Sku;
+import io.checkout.proto.v1.UpsertSkuRequest;
+import io.grpc.CallCredentials;
+import io.grpc.CallOptions;
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientCall;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A client for the checkout core: the {@code Checkout} and {@code Inventory} gRPC services with
+ * per-attempt deadlines, generated request ids and safe retries.
+ *
+ * <p>Every mutating call carries a request id, the contract's idempotency key. Methods without an
+ * explicit id generate one with {@link #newRequestId()}. A call that fails with
+ * {@code UNAVAILABLE} or {@code RESOURCE_EXHAUSTED} is repeated with the very same request (so the
+ * same id) up to {@code maxAttempts} times, with exponential back-off and jitter; because the
+ * server answers a repeated id with its first answer, a retry never reserves, pays or refunds
+ * twice. Every other failure is passed to the caller at once.
+ *
+ * <p>Blocking methods throw {@link StatusRuntimeException} when the call fails. Asynchronous
+ * methods never block the calling thread; their futures fail with {@link StatusRuntimeException}
+ * and are completed on a gRPC or client thread, so dependent stages that block should use the
+ * {@code *Async} stage methods with their own executor.
+ *
+ * <p>Instances are thread-safe. Close the client when done; a client built from a target owns and
+ * shuts down its channel, a client built from a caller's channel leaves it open.
+ */
+public final class CheckoutClient implements AutoCloseable {
+
+    /** The most pages {@link #listAllSkus()} reads before it gives up. */
+    public static final int MAX_LIST_PAGES = 10_000;
+
+    /** The largest window {@link #openReserveStream(int)} accepts. */
+    public static final int MAX_STREAM_IN_FLIGHT = 100_000;
+
+    /** The largest page the contract allows, so listing everything takes the fewest round trips. */
+    private static final int LIST_ALL_PAGE_SIZE = 1_000;
+
+    private final ManagedChannel channel;
+    private final boolean ownsChannel;
+    private final long deadlineNanos;
+    private final RetryPolicy retryPolicy;
+    private final RequestIds requestIds;
+    private final CallCredentials adminCredentials;
+    private final ScheduledExecutorService retryScheduler;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private CheckoutClient(Builder builder, ManagedChannel channel, boolean ownsChannel) {
+        this.channel = channel;
+        this.ownsChannel = ownsChannel;
+        this.deadlineNanos = RetryPolicy.saturatedNanos(builder.deadline);
+        this.retryPolicy = new RetryPolicy(builder.maxAttempts, builder.initialBackoff, builder.maxBackoff);
+        this.requestIds = new RequestIds(builder.requestIdPrefix);
+        this.adminCredentials = builder.callCredentials;
+        this.retryScheduler = newRetryScheduler();
+    }
+
+    private static ScheduledExecutorService newRetryScheduler() {
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "checkout-client-retry");
+            thread.setDaemon(true);
+            return thread;
+        });
+        // Cancelled back-offs should not pile up in the queue of a long-lived client.
+        scheduler.setRemoveOnCancelPolicy(true);
+        return scheduler;
+    }
+
+    /**
+     * Starts building a client that opens and owns a channel to {@code target}.
+     *
+     * @param target a gRPC target such as {@code "localhost:9090"} or {@code "dns:///checkout:443"};
+     *     checked by {@link Builder#build()}
+     * @return a builder with the default settings
+     */
+    public static Builder builder(String target) {
+        return new Builder(target, null, false);
+    }
+
+    /**
+     * Starts building a client over a channel the caller owns; {@link #close()} leaves it open.
+     *
+     * @param channel the channel to use; checked by {@link Builder#build()}
+     * @return a builder with the default settings
+     */
+    public static Builder builder(ManagedChannel channel) {
+        return new Builder(null, channel, true);
+    }
+
+    /**
+     * Returns a new request id: unique for this client, at most 64 printable ASCII characters,
+     * starting with the configured prefix. Use it to repeat a call yourself with the same id.
+     *
+     * @return a fresh request id
+     */
+    public String newRequestId() {
+        return requestIds.next();
+    }
+
+    /**
+     * Reserves all {@code lines} for {@code userId} atomically, with a generated request id.
+     *
+     * @param userId the buyer
+     * @param lines the SKUs and quantities to reserve
+     * @return the outcome; sold out, limit reached and similar are answers, not exceptions
+     * @throws StatusRuntimeException if the call fails, e.g. INVALID_ARGUMENT, or UNAVAILABLE after
+     *     the last attempt
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public ReserveReply reserve(String userId, List<OrderLine> lines) {
+        return reserve(newRequestId(), userId, lines);
+    }
+
+    /**
+     * Reserves all {@code lines} for {@code userId} atomically under the given request id.
+     *
+     * @param requestId the idempotency key, 1..64 printable ASCII characters
+     * @param userId the buyer
+     * @param lines the SKUs and quantities to reserve
+     * @return the outcome; sold out, limit reached and similar are answers, not exceptions
+     * @throws StatusRuntimeException if the call fails
+     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public ReserveReply reserve(String requestId, String userId, List<OrderLine> lines) {
+        return callBlocking(CheckoutGrpc.getReserveMethod(), reserveRequest(requestId, userId, lines), null);
+    }
+
+    /**
+     * Reserves {@code quantity} units of one SKU for {@code userId}, with a generated request id.
+     *
+     * @param userId the buyer
+     * @param skuId the SKU
+     * @param quantity the units to reserve
+     * @return the outcome
+     * @throws StatusRuntimeException if the call fails
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public ReserveReply reserve(String userId, String skuId, int quantity) {
+        return reserve(newRequestId(), userId, List.of(line(skuId, quantity)));
+    }
+
+    /**
+     * Reserves {@code quantity} units of one SKU for {@code userId} under the given request id.
+     *
+     * @param requestId the idempotency key, 1..64 printable ASCII characters
+     * @param userId the buyer
+     * @param skuId the SKU
+     * @param quantity the units to reserve
+     * @return the outcome
+     * @throws StatusRuntimeException if the call fails
+     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public ReserveReply reserve(String requestId, String userId, String skuId, int quantity) {
+        return reserve(requestId, userId, List.of(line(skuId, quantity)));
+    }
+
+    /**
+     * Like {@link #reserve(String, List)}, without blocking.
+     *
+     * @param userId the buyer
+     * @param lines the SKUs and quantities to reserve
+     * @return a future of the outcome, failed with {@link StatusRuntimeException} if the call fails
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public CompletableFuture<ReserveReply> reserveAsync(String userId, List<OrderLine> lines) {
+        return reserveAsync(newRequestId(), userId, lines);
+    }
+
+    /**
+     * Like {@link #reserve(String, String, List)}, without blocking.
+     *
+     * @param requestId the idempotency key, 1..64 printable ASCII characters
+     * @param userId the buyer
+     * @param lines the SKUs and quantities to reserve
+     * @return a future of the outcome, failed with {@link StatusRuntimeException} if the call fails
+     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public CompletableFuture<ReserveReply> reserveAsync(String requestId, String userId, List<OrderLine> lines) {
+        return callAsync(CheckoutGrpc.getReserveMethod(), reserveRequest(requestId, userId, lines), null);
+    }
+
+    /**
+     * Like {@link #reserve(String, String, int)}, without blocking.
+     *
+     * @param userId the buyer
+     * @param skuId the SKU
+     * @param quantity the units to reserve
+     * @return a future of the outcome, failed with {@link StatusRuntimeException} if the call fails
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public CompletableFuture<ReserveReply> reserveAsync(String userId, String skuId, int quantity) {
+        return reserveAsync(newRequestId(), userId, List.of(line(skuId, quantity)));
+    }
+
+    /**
+     * Like {@link #reserve(String, String, String, int)}, without blocking.
+     *
+     * @param requestId the idempotency key, 1..64 printable ASCII characters
+     * @param userId the buyer
+     * @param skuId the SKU
+     * @param quantity the units to reserve
+     * @return a future of the outcome, failed with {@link StatusRuntimeException} if the call fails
+     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public CompletableFuture<ReserveReply> reserveAsync(String requestId, String userId, String skuId, int quantity) {
+        return reserveAsync(requestId, userId, List.of(line(skuId, quantity)));
+    }
+
+    /**
+     * Opens a {@code ReserveStream} for high-rate callers. The stream has no deadline; close it
+     * before closing this client.
+     *
+     * @param maxInFlight the most requests queued or awaiting a reply at once, 1..100,000
+     * @return an open stream
+     * @throws IllegalArgumentException if {@code maxInFlight} is out of range
+     * @throws IllegalStateException if the client is closed
+     */
+    public StreamingReserver openReserveStream(int maxInFlight) {
+        if (maxInFlight < 1 || maxInFlight > MAX_STREAM_IN_FLIGHT) {
+            throw new IllegalArgumentException(
+                    "maxInFlight must be 1.." + MAX_STREAM_IN_FLIGHT + ", got " + maxInFlight);
+        }
+        ensureOpen();
+        return StreamingReserver.open(channel, maxInFlight, requestIds, deadlineNanos);
+    }
+
+    /**
+     * Pays a RESERVED order, with a generated request id.
+     *
+     * @param orderId the order, as returned by a reserve
+     * @return the order as it stands after the call
+     * @throws StatusRuntimeException if the call fails, e.g. NOT_FOUND, or FAILED_PRECONDITION
+     *     when the order is not RESERVED
+     * @throws IllegalStateException if the client is closed
+     */
+    public Order confirm(long orderId) {
+        return confirm(newRequestId(), orderId);
+    }
+
+    /**
+     * Pays a RESERVED order under the given request id.
+     *
+     * @param requestId the idempotency key, 1..64 printable ASCII characters
+     * @param orderId the order, as returned by a reserve
+     * @return the order as it stands after the call
+     * @throws StatusRuntimeException if the call fails
+     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
+     * @throws IllegalStateException if the client is closed
+     */
+    public Order confirm(String requestId, long orderId) {
+        return callBlocking(CheckoutGrpc.getConfirmMethod(), confirmRequest(requestId, orderId), null);
+    }
+
+    /**
+     * Like {@link #confirm(long)}, without blocking.
+     *
+     * @param orderId the order
+     * @return a future of the order, failed with {@link StatusRuntimeException} if the call fails
+     * @throws IllegalStateException if the client is closed
+     */
+    public CompletableFuture<Order> confirmAsync(long orderId) {
+        return confirmAsync(newRequestId(), orderId);
+    }
+
+    /**
+     * Like {@link #confirm(String, long)}, without blocking.
+     *
+     * @param requestId the idempotency key, 1..64 printable ASCII characters
+     * @param orderId the order
+     * @return a future of the order, failed with {@link StatusRuntimeException} if the call fails
+     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
+     * @throws IllegalStateException if the client is closed
+     */
+    public CompletableFuture<Order> confirmAsync(String requestId, long orderId) {
+        return callAsync(CheckoutGrpc.getConfirmMethod(), confirmRequest(requestId, orderId), null);
+    }
+
+    /**
+     * Cancels a RESERVED order and returns its stock, with a generated request id.
+     *
+     * @param orderId the order, as returned by a reserve
+     * @return the order as it stands after the call
+     * @throws StatusRuntimeException if the call fails, e.g. NOT_FOUND, or FAILED_PRECONDITION
+     *     when the order is not RESERVED
+     * @throws IllegalStateException if the client is closed
+     */
+    public Order cancel(long orderId) {
+        return cancel(newRequestId(), orderId);
+    }
+
+    /**
+     * Cancels a RESERVED order under the given request id.
+     *
+     * @param requestId the idempotency key, 1..64 printable ASCII characters
+     * @param orderId the order, as returned by a reserve
+     * @return the order as it stands after the call
+     * @throws StatusRuntimeException if the call fails
+     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
+     * @throws IllegalStateException if the client is closed
+     */
+    public Order cancel(String requestId, long orderId) {
+        return callBlocking(CheckoutGrpc.getCancelMethod(), cancelRequest(requestId, orderId), null);
+    }
+
+    /**
+     * Like {@link #cancel(long)}, without blocking.
+     *
+     * @param orderId the order
+     * @return a future of the order, failed with {@link StatusRuntimeException} if the call fails
+     * @throws IllegalStateException if the client is closed
+     */
+    public CompletableFuture<Order> cancelAsync(long orderId) {
+        return cancelAsync(newRequestId(), orderId);
+    }
+
+    /**
+     * Like {@link #cancel(String, long)}, without blocking.
+     *
+     * @param requestId the idempotency key, 1..64 printable ASCII characters
+     * @param orderId the order
+     * @return a future of the order, failed with {@link StatusRuntimeException} if the call fails
+     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
+     * @throws IllegalStateException if the client is closed
+     */
+    public CompletableFuture<Order> cancelAsync(String requestId, long orderId) {
+        return callAsync(CheckoutGrpc.getCancelMethod(), cancelRequest(requestId, orderId), null);
+    }
+
+    /**
+     * Refunds a PAID order and returns its stock, with a generated request id.
+     *
+     * @param orderId the paid order
+     * @return the order as it stands after the call
+     * @throws StatusRuntimeException if the call fails, e.g. NOT_FOUND, or FAILED_PRECONDITION
+     *     when the order is not PAID
+     * @throws IllegalStateException if the client is closed
+     */
+    public Order refund(long orderId) {
+        return refund(newRequestId(), orderId);
+    }
+
+    /**
+     * Refunds a PAID order under the given request id.
+     *
+     * @param requestId the idempotency key, 1..64 printable ASCII characters
+     * @param orderId the paid order
+     * @return the order as it stands after the call
+     * @throws StatusRuntimeException if the call fails
+     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
+     * @throws IllegalStateException if the client is closed
+     */
+    public Order refund(String requestId, long orderId) {
+        return callBlocking(CheckoutGrpc.getRefundMethod(), refundRequest(requestId, orderId), null);
+    }
+
+    /**
+     * Like {@link #refund(long)}, without blocking.
+     *
+     * @param orderId the order
+     * @return a future of the order, failed with {@link StatusRuntimeException} if the call fails
+     * @throws IllegalStateException if the client is closed
+     */
+    public CompletableFuture<Order> refundAsync(long orderId) {
+        return refundAsync(newRequestId(), orderId);
+    }
+
+    /**
+     * Like {@link #refund(String, long)}, without blocking.
+     *
+     * @param requestId the idempotency key, 1..64 printable ASCII characters
+     * @param orderId the order
+     * @return a future of the order, failed with {@link StatusRuntimeException} if the call fails
+     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
+     * @throws IllegalStateException if the client is closed
+     */
+    public CompletableFuture<Order> refundAsync(String requestId, long orderId) {
+        return callAsync(CheckoutGrpc.getRefundMethod(), refundRequest(requestId, orderId), null);
+    }
+
+    /**
+     * Reads one order as it stands now.
+     *
+     * @param orderId the order
+     * @return the order
+     * @throws StatusRuntimeException if the call fails, e.g. NOT_FOUND for an unknown order
+     * @throws IllegalStateException if the client is closed
+     */
+    public Order getOrder(long orderId) {
+        return callBlocking(CheckoutGrpc.getGetOrderMethod(),
+                GetOrderRequest.newBuilder().setOrderId(orderId).build(), null);
+    }
+
+    /**
+     * Reads one SKU's definition and stock levels.
+     *
+     * @param skuId the SKU
+     * @return the SKU
+     * @throws StatusRuntimeException if the call fails, e.g. NOT_FOUND for an unknown SKU
+     * @throws NullPointerException if {@code skuId} is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public Sku getStock(String skuId) {
+        Objects.requireNonNull(skuId, "skuId");
+        return callBlocking(CheckoutGrpc.getGetStockMethod(),
+                GetStockRequest.newBuilder().setSkuId(skuId).build(), null);
+    }
+
+    /**
+     * Defines or updates a SKU and its sale. Sent with the configured call credentials.
+     *
+     * @param request the definition; an empty {@code request_id} is replaced by a generated one
+     * @return the SKU as it stands after the call
+     * @throws StatusRuntimeException if the call fails, e.g. INVALID_ARGUMENT or PERMISSION_DENIED
+     * @throws IllegalArgumentException if a non-empty {@code request_id} is not a valid request id
+     * @throws NullPointerException if {@code request} is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public Sku upsertSku(UpsertSkuRequest request) {
+        Objects.requireNonNull(request, "request");
+        UpsertSkuRequest withId = request.getRequestId().isEmpty()
+                ? request.toBuilder().setRequestId(newRequestId()).build()
+                : request;
+        RequestIds.requireValid(withId.getRequestId());
+        return callBlocking(InventoryGrpc.getUpsertSkuMethod(), withId, adminCredentials);
+    }
+
+    /**
+     * Adds (positive {@code delta}) or removes (negative) available stock, with a generated
+     * request id. Sent with the configured call credentials.
+     *
+     * @param skuId the SKU
+     * @param delta units to add or remove; not 0
+     * @return the SKU as it stands after the call
+     * @throws StatusRuntimeException if the call fails, e.g. FAILED_PRECONDITION when removing
+     *     more than is available
+     * @throws NullPointerException if {@code skuId} is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public Sku adjustStock(String skuId, long delta) {
+        return adjustStock(newRequestId(), skuId, delta);
+    }
+
+    /**
+     * Adds or removes available stock under the given request id.
+     *
+     * @param requestId the idempotency key, 1..64 printable ASCII characters
+     * @param skuId the SKU
+     * @param delta units to add or remove; not 0
+     * @return the SKU as it stands after the call
+     * @throws StatusRuntimeException if the call fails
+     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
+     * @throws NullPointerException if {@code skuId} is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public Sku adjustStock(String requestId, String skuId, long delta) {
+        AdjustStockRequest request = AdjustStockRequest.newBuilder()
+                .setRequestId(RequestIds.requireValid(requestId))
+                .setSkuId(Objects.requireNonNull(skuId, "skuId"))
+                .setDelta(delta)
+                .build();
+        return callBlocking(InventoryGrpc.getAdjustStockMethod(), request, adminCredentials);
+    }
+
+    /**
+     * Reads one page of SKUs in {@code sku_id} order. Sent with the configured call credentials.
+     *
+     * @param pageSize the most SKUs to return, 1..1,000, or 0 for the server's default
+     * @param pageToken empty or null for the first page, otherwise the previous page's
+     *     {@code next_page_token}
+     * @return the page
+     * @throws StatusRuntimeException if the call fails
+     * @throws IllegalArgumentException if {@code pageSize} is out of range
+     * @throws IllegalStateException if the client is closed
+     */
+    public ListSkusReply listSkus(int pageSize, String pageToken) {
+        if (pageSize < 0 || pageSize > LIST_ALL_PAGE_SIZE) {
+            throw new IllegalArgumentException("pageSize must be 0.." + LIST_ALL_PAGE_SIZE + ", got " + pageSize);
+        }
+        ListSkusRequest request = ListSkusRequest.newBuilder()
+                .setPageSize(pageSize)
+                .setPageToken(pageToken == null ? "" : pageToken)
+                .build();
+        return callBlocking(InventoryGrpc.getListSkusMethod(), request, adminCredentials);
+    }
+
+    /**
+     * Reads every SKU, page by page, reading at most {@link #MAX_LIST_PAGES} pages.
+     *
+     * @return all SKUs in {@code sku_id} order
+     * @throws StatusRuntimeException if a call fails
+     * @throws IllegalStateException if the server still has more pages after the limit, which
+     *     means a server that keeps handing out page tokens rather than a real catalogue, or if
+     *     the client is closed
+     */
+    public List<Sku> listAllSkus() {
+        return listAllSkus(MAX_LIST_PAGES);
+    }
+
+    List<Sku> listAllSkus(int maxPages) {
+        List<Sku> all = new ArrayList<>();
+        String pageToken = "";
+        for (int page = 0; page < maxPages; page++) {
+            ListSkusReply reply = listSkus(LIST_ALL_PAGE_SIZE, pageToken);
+            all.addAll(reply.getSkusList());
+            pageToken = reply.getNextPageToken();
+            if (pageToken.isEmpty()) {
+                return all;
+            }
+        }
+        throw new IllegalStateException("listAllSkus stopped after " + maxPages
+                + " pages (" + all.size() + " SKUs) and the server still returned a next_page_token");
+    }
+
+    /**
+     * Closes the client. Retries waiting for their back-off give up with their last failure. A
+     * channel the client opened is shut down, waiting up to one deadline for calls in progress;
+     * a caller's channel is left open. Calling this again has no effect.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        // shutdown(), not shutdownNow(): queued back-offs still run, see that the client is
+        // closed and fail their futures instead of leaving them incomplete.
+        retryScheduler.shutdown();
+        if (!ownsChannel) {
+            return;
+        }
+        channel.shutdown();
+        try {
+            if (!channel.awaitTermination(deadlineNanos, TimeUnit.NANOSECONDS)) {
+                channel.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            channel.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("CheckoutClient is closed");
+        }
+    }
+
+    private CallOptions callOptions(CallCredentials credentials) {
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS);
+        return credentials == null ? options : options.withCallCredentials(credentials);
+    }
+
+    private <Q, R> R callBlocking(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
+        ensureOpen();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return ClientCalls.blockingUnaryCall(channel, method, callOptions(credentials), request);
+            } catch (StatusRuntimeException e) {
+                if (closed.get() || !retryPolicy.mayRetryAfter(attempt, e.getStatus())) {
+                    throw e;
+                }
+                sleepBeforeRetry(retryPolicy.backoffNanosAfter(attempt), method, e);
+                if (closed.get()) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void sleepBeforeRetry(long nanos, MethodDescriptor<?, ?> method, StatusRuntimeException last) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            StatusRuntimeException cancelled = Status.CANCELLED
+                    .withDescription("interrupted while waiting to retry " + method.getFullMethodName())
+                    .withCause(e)
+                    .asRuntimeException();
+            cancelled.addSuppressed(last);
+            throw cancelled;
+        }
+    }
+
+    private <Q, R> CompletableFuture<R> callAsync(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
+        ensureOpen();
+        AsyncUnaryCall<Q, R> call = new AsyncUnaryCall<>(method, request, credentials);
+        call.attempt(1);
+        return call.result;
+    }
+
+    /**
+     * One logical asynchronous call: a chain of attempts that ends in {@link #result}. Back-offs
+     * are timers on the retry scheduler, so no thread waits while a retry is pending.
+     */
+    private final class AsyncUnaryCall<Q, R> {
+        final CompletableFuture<R> result = new CompletableFuture<>();
+        private final MethodDescriptor<Q, R> method;
+        private final Q request;
+        private final CallCredentials credentials;
+        private volatile ClientCall<Q, R> current;
+
+        AsyncUnaryCall(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
+            this.method = method;
+            this.request = request;
+            this.credentials = credentials;
+            // A caller that cancels the future no longer wants the answer; stop the RPC too.
+            result.whenComplete((value, error) -> {
+                ClientCall<Q, R> call = current;
+                if (result.isCancelled() && call != null) {
+                    call.cancel("cancelled by caller", null);
+                }
+            });
+        }
+
+        void attempt(int attempt) {
+            if (result.isDone()) {
+                return;
+            }
+            ClientCall<Q, R> call = channel.newCall(method, callOptions(credentials));
+            current = call;
+            try {
+                ClientCalls.asyncUnaryCall(call, request, new StreamObserver<R>() {
+                    private R value;
+
+                    @Override
+                    public void onNext(R next) {
+                        value = next;
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        failed(attempt, t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        result.complete(value);
+                    }
+                });
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+                return;
+            }
+            if (result.isCancelled()) {
+                call.cancel("cancelled by caller", null);
+            }
+        }
+
+        private void failed(int attempt, Throwable error) {
+            if (result.isDone()) {
+                return;
+            }
+            if (closed.get() || !retryPolicy.mayRetryAfter(attempt, Status.fromThrowable(error))) {
+                result.completeExceptionally(error);
+                return;
+            }
+            try {
+                retryScheduler.schedule(() -> {
+                    if (closed.get()) {
+                        result.completeExceptionally(error);
+                    } else {
+                        attempt(attempt + 1);
+                    }
+                }, retryPolicy.backoffNanosAfter(attempt), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                result.completeExceptionally(error);
+            }
+        }
+    }
+
+    private static OrderLine line(String skuId, int quantity) {
+        return OrderLine.newBuilder()
+                .setSkuId(Objects.requireNonNull(skuId, "skuId"))
+                .setQuantity(quantity)
+                .build();
+    }
+
+    private static ReserveRequest reserveRequest(String requestId, String userId, List<OrderLine> lines) {
+        return ReserveRequest.newBuilder()
+                .setRequestId(RequestIds.requireValid(requestId))
+                .setUserId(Objects.requireNonNull(userId, "userId"))
+                .addAllLines(Objects.requireNonNull(lines, "lines"))
+                .build();
+    }
+
+    private static ConfirmRequest confirmRequest(String requestId, long orderId) {
+        return ConfirmRequest.newBuilder()
+                .setRequestId(RequestIds.requireValid(requestId))
+                .setOrderId(orderId)
+                .build();
+    }
+
+    private static CancelRequest cancelRequest(String requestId, long orderId) {
+        return CancelRequest.newBuilder()
+                .setRequestId(RequestIds.requireValid(requestId))
+                .setOrderId(orderId)
+                .build();
+    }
+
+    private static RefundRequest refundRequest(String requestId, long orderId) {
+        return RefundRequest.newBuilder()
+                .setRequestId(RequestIds.requireValid(requestId))
+                .setOrderId(orderId)
+                .build();
+    }
+
+    /**
+     * Settings for a {@link CheckoutClient}. Setters only record values; {@link #build()} checks
+     * them all. Not thread-safe.
+     */
+    public static final class Builder {
+        private final String target;
+        private final ManagedChannel channel;
+        private final boolean fromChannel;
+        private Duration deadline = Duration.ofSeconds(2);
+        private int maxAttempts = 5;
+        private Duration initialBackoff = Duration.ofMillis(10);
+        private Duration maxBackoff = Duration.ofMillis(500);
+        private boolean plaintext = true;
+        private boolean transportChosen;
+        private String requestIdPrefix = "";
+        private CallCredentials callCredentials;
+
+        private Builder(String target, ManagedChannel channel, boolean fromChannel) {
+            this.target = target;
+            this.channel = channel;
+            this.fromChannel = fromChannel;
+        }
+
+        /**
+         * Sets the deadline of each attempt (default 2 s); a retried call may take up to
+         * {@code maxAttempts} deadlines plus back-offs in total.
+         *
+         * @param deadline a positive duration
+         * @return this builder
+         */
+        public Builder deadline(Duration deadline) {
+            this.deadline = deadline;
+            return this;
+        }
+
+        /**
+         * Sets how many times a call is tried in total, the first try included (default 5).
+         *
+         * @param maxAttempts 1..20; 1 turns retries off
+         * @return this builder
+         */
+        public Builder maxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        /**
+         * Sets the back-off ceiling before the first retry (default 10 ms); it doubles with every
+         * further retry up to {@link #maxBackoff(Duration)}.
+         *
+         * @param initialBackoff a positive duration, at most the maximum back-off
+         * @return this builder
+         */
+        public Builder initialBackoff(Duration initialBackoff) {
+            this.initialBackoff = initialBackoff;
+            return this;
+        }
+
+        /**
+         * Sets the longest back-off between two attempts (default 500 ms).
+         *
+         * @param maxBackoff a positive duration, at least the initial back-off
+         * @return this builder
+         */
+        public Builder maxBackoff(Duration maxBackoff) {
+            this.maxBackoff = maxBackoff;
+            return this;
+        }
+
+        /**
+         * Talks to the target without TLS (the default). Only for a client built from a target.
+         *
+         * @return this builder
+         */
+        public Builder plaintext() {
+            this.plaintext = true;
+            this.transportChosen = true;
+            return this;
+        }
+
+        /**
+         * Talks to the target over TLS, trusting the JDK's default certificate authorities. Only
+         * for a client built from a target.
+         *
+         * @return this builder
+         */
+        public Builder useTransportSecurity() {
+            this.plaintext = false;
+            this.transportChosen = true;
+            return this;
+        }
+
+        /**
+         * Sets a prefix for generated request ids (default none), e.g. to tell callers apart in
+         * server logs.
+         *
+         * @param requestIdPrefix at most 31 printable ASCII characters
+         * @return this builder
+         */
+        public Builder requestIdPrefix(String requestIdPrefix) {
+            this.requestIdPrefix = requestIdPrefix;
+            return this;
+        }
+
+        /**
+         * Sets the credentials sent with {@code Inventory} (admin) calls (default none). Frontline
+         * {@code Checkout} calls are sent without them.
+         *
+         * @param callCredentials the credentials, or null for none
+         * @return this builder
+         */
+        public Builder callCredentials(CallCredentials callCredentials) {
+            this.callCredentials = callCredentials;
+            return this;
+        }
+
+        /**
+         * Checks the settings and builds the client; for a target, this creates the channel.
+         *
+         * @return a new client
+         * @throws IllegalArgumentException naming the first setting that is missing or out of
+         *     range: {@code target}, {@code channel}, {@code deadline}, {@code maxAttempts},
+         *     {@code initialBackoff}, {@code maxBackoff}, {@code requestIdPrefix}, or
+         *     {@code plaintext/useTransportSecurity} when set for a caller's channel
+         */
+        public CheckoutClient build() {
+            validate();
+            if (fromChannel) {
+                return new CheckoutClient(this, channel, false);
+            }
+            ChannelCredentials credentials = plaintext
+                    ? InsecureChannelCredentials.create()
+                    : TlsChannelCredentials.create();
+            return new CheckoutClient(this, Grpc.newChannelBuilder(target, credentials).build(), true);
+        }
+
+        private void validate() {
+            if (fromChannel && channel == null) {
+                throw new IllegalArgumentException("channel must not be null");
+            }
+            if (!fromChannel && (target == null || target.isBlank())) {
+                throw new IllegalArgumentException("target must not be blank, got " + target);
+            }
+            if (fromChannel && transportChosen) {
+                throw new IllegalArgumentException("plaintext/useTransportSecurity apply only to a client built "
+                        + "from a target; a caller's channel brings its own transport security");
+            }
+            requirePositive("deadline", deadline);
+            if (maxAttempts < 1 || maxAttempts > 20) {
+                throw new IllegalArgumentException("maxAttempts must be 1..20, got " + maxAttempts);
+            }
+            requirePositive("initialBackoff", initialBackoff);
+            requirePositive("maxBackoff", maxBackoff);
+            if (initialBackoff.compareTo(maxBackoff) > 0) {
+                throw new IllegalArgumentException("initialBackoff (" + initialBackoff
+                        + ") must not exceed maxBackoff (" + maxBackoff + ")");
+            }
+            if (requestIdPrefix == null
+                    || requestIdPrefix.length() > RequestIds.MAX_PREFIX_LENGTH
+                    || !RequestIds.isPrintableAscii(requestIdPrefix)) {
+                throw new IllegalArgumentException("requestIdPrefix must be at most " + RequestIds.MAX_PREFIX_LENGTH
+                        + " printable ASCII characters, got "
+                        + (requestIdPrefix == null ? "null" : "\"" + requestIdPrefix + "\""));
+            }
+        }
+
+        private static void requirePositive(String setting, Duration value) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(setting + " must be a positive duration, got " + value);
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.checkout.client;
+
+import java.security.SecureRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Generates and checks request ids, the idempotency keys of the checkout contract.
+ *
+ * <p>An id is {@code prefix + 16 hex digits of per-generator randomness + "-" + counter in hex}.
+ * The counter makes ids unique within one generator without coordination; the random part keeps
+ * two clients (or two runs of the same process) from colliding, since the server remembers ids
+ * across restarts of its callers.
+ */
+final class RequestIds {
+
+    /** Longest request id the contract accepts. */
+    static final int MAX_LENGTH = 64;
+
+    /** Random part (16) + separator (1) + the longest possible counter (16). */
+    private static final int GENERATED_SUFFIX_MAX_LENGTH = 16 + 1 + 16;
+
+    /** Longest prefix that still leaves room for the generated part in every id. */
+    static final int MAX_PREFIX_LENGTH = MAX_LENGTH - GENERATED_SUFFIX_MAX_LENGTH;
+
+    private final String stem;
+    private final AtomicLong counter = new AtomicLong();
+
+    RequestIds(String prefix) {
+        long random = new SecureRandom().nextLong();
+        this.stem = prefix + String.format("%016x", random) + "-";
+    }
+
+    /** Returns a new id, different from every earlier one from this generator. */
+    String next() {
+        return stem + Long.toHexString(counter.getAndIncrement());
+    }
+
+    /** Whether {@code s} is 1..64 printable ASCII characters, as the contract requires. */
+    static boolean isValid(String s) {
+        return s != null && !s.isEmpty() && s.length() <= MAX_LENGTH && isPrintableAscii(s);
+    }
+
+    static boolean isPrintableAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Returns {@code requestId} if it is valid.
+     *
+     * @throws IllegalArgumentException if it is null, empty, longer than 64 characters or not
+     *     printable ASCII; an empty id in particular would make retries unsafe
+     */
+    static String requireValid(String requestId) {
+        if (!isValid(requestId)) {
+            throw new IllegalArgumentException(
+                    "requestId must be 1.." + MAX_LENGTH + " printable ASCII characters, got "
+                            + (requestId == null ? "null" : "\"" + requestId + "\""));
+        }
+        return requestId;
+    }
+}
