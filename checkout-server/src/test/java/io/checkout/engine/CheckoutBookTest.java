@@ -1,0 +1,545 @@
+package io.checkout.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One test per rule of the domain, on the heap state with a manual clock: time is whatever the
+ * test stamps on each command.
+ */
+class CheckoutBookTest {
+    private static final long START = 1_000_000L;
+    private static final long TTL = 10_000L;
+
+    private HeapCheckoutState state;
+    private CheckoutBook book;
+    private long now;
+    private int requestCounter;
+
+    @BeforeEach
+    void setUp() {
+        state = HeapCheckoutState.unbounded();
+        book = new CheckoutBook(state, EngineLimits.defaults());
+        now = START;
+    }
+
+    // ---- helpers -------------------------------------------------------------------------
+
+    private String nextRequestId() {
+        return "req-" + (++requestCounter);
+    }
+
+    private Command run(Command command) {
+        book.execute(command);
+        return command;
+    }
+
+    private Command upsert(String skuId, long price, String currency, long total, long limit) {
+        return run(Command.upsertSku(now, nextRequestId(), skuId, price, currency, total, limit, 0, 0, TTL));
+    }
+
+    private Command reserve(String userId, String skuId, int quantity) {
+        return run(Command.reserve(now, nextRequestId(), userId, skuId, quantity));
+    }
+
+    private Command reserve(String requestId, String userId, String skuId, int quantity) {
+        return run(Command.reserve(now, requestId, userId, skuId, quantity));
+    }
+
+    private Command order(CommandType type, long orderId) {
+        return run(Command.orderCommand(type, now, nextRequestId(), orderId));
+    }
+
+    private SkuRecord sku(String skuId) {
+        Command get = run(Command.getSku(skuId));
+        assertThat(get.result).isEqualTo(ResultCode.SUCCESS);
+        SkuRecord copy = new SkuRecord();
+        copy.copyFrom(get.sku);
+        return copy;
+    }
+
+    private OrderState orderState(long orderId) {
+        Command get = run(Command.getOrder(orderId));
+        assertThat(get.result).isEqualTo(ResultCode.SUCCESS);
+        return get.order.state;
+    }
+
+    private void assertStock(String skuId, long available, long reserved, long sold) {
+        SkuRecord sku = sku(skuId);
+        assertThat(new long[] {sku.available, sku.reserved, sku.sold})
+                .as("available, reserved, sold of %s", skuId)
+                .containsExactly(available, reserved, sold);
+        assertThat(sku.isConserved()).isTrue();
+    }
+
+    // ---- reserve -----------------------------------------------------------------------
+
+    @Test
+    void reserveShouldMoveStockFromAvailableToReservedAndCreateOrder() {
+        upsert("A", 1_999, "EUR", 10, 0);
+
+        Command reserved = reserve("alice", "A", 3);
+
+        assertThat(reserved.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserved.order.orderId).isEqualTo(1);
+        assertThat(reserved.order.amountMinor).isEqualTo(3 * 1_999);
+        assertThat(CurrencyCode.unpack(reserved.order.currency)).isEqualTo("EUR");
+        assertThat(reserved.order.state).isEqualTo(OrderState.RESERVED);
+        assertThat(reserved.order.expiresAtEpochMillis).isEqualTo(now + TTL);
+        assertThat(reserved.orderLineSkuIds[0]).isEqualTo("A");
+        assertStock("A", 7, 3, 0);
+        assertThat(reserve("bob", "A", 1).order.orderId).as("order ids are dense").isEqualTo(2);
+    }
+
+    @Test
+    void reserveShouldTakeAllLinesOrNone() {
+        upsert("A", 100, "EUR", 10, 0);
+        upsert("B", 200, "EUR", 1, 0);
+        Command twoLines = Command.reserve(now, nextRequestId(), "alice", "A", 2);
+        twoLines.addLine("B", 2);
+
+        run(twoLines);
+
+        assertThat(twoLines.result).isEqualTo(ResultCode.SOLD_OUT);
+        assertThat(twoLines.failedLine).isEqualTo(1);
+        assertThat(twoLines.failedSkuId).isEqualTo("B");
+        assertStock("A", 10, 0, 0);
+        assertStock("B", 1, 0, 0);
+        assertThat(state.orderCount()).isZero();
+    }
+
+    @Test
+    void reserveShouldReserveEveryLineWithTheShortestTtlAndSummedAmount() {
+        upsert("A", 100, "EUR", 10, 0);
+        run(Command.upsertSku(now, nextRequestId(), "B", 250, "EUR", 10, 0, 0, 0, 2_000));
+        Command twoLines = Command.reserve(now, nextRequestId(), "alice", "A", 2);
+        twoLines.addLine("B", 3);
+
+        run(twoLines);
+
+        assertThat(twoLines.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(twoLines.order.amountMinor).isEqualTo(2 * 100 + 3 * 250);
+        assertThat(twoLines.order.expiresAtEpochMillis).isEqualTo(now + 2_000);
+        assertStock("A", 8, 2, 0);
+        assertStock("B", 7, 3, 0);
+    }
+
+    @Test
+    void reserveShouldAnswerSoldOutWhenStockIsShort() {
+        upsert("A", 100, "EUR", 2, 0);
+        reserve("alice", "A", 2);
+
+        Command refused = reserve("bob", "A", 1);
+
+        assertThat(refused.result).isEqualTo(ResultCode.SOLD_OUT);
+        assertThat(refused.order.orderId).isZero();
+        assertStock("A", 0, 2, 0);
+    }
+
+    @Test
+    void reserveShouldAnswerUnknownSkuForUndefinedSku() {
+        Command refused = reserve("alice", "NOPE", 1);
+
+        assertThat(refused.result).isEqualTo(ResultCode.UNKNOWN_SKU);
+        assertThat(refused.failedSkuId).isEqualTo("NOPE");
+    }
+
+    @Test
+    void reserveShouldAnswerNotOnSaleBeforeStartAndFromEnd() {
+        run(Command.upsertSku(now, nextRequestId(), "A", 100, "EUR", 10, 0, START + 1_000, START + 2_000, TTL));
+
+        assertThat(reserve("alice", "A", 1).result).as("before start").isEqualTo(ResultCode.NOT_ON_SALE);
+        now = START + 1_000;
+        assertThat(reserve("alice", "A", 1).result).as("at start").isEqualTo(ResultCode.SUCCESS);
+        now = START + 2_000;
+        assertThat(reserve("bob", "A", 1).result).as("at end, which is exclusive").isEqualTo(ResultCode.NOT_ON_SALE);
+    }
+
+    @Test
+    void reserveShouldRefuseLinesInDifferentCurrencies() {
+        upsert("A", 100, "EUR", 10, 0);
+        upsert("B", 100, "USD", 10, 0);
+        Command mixed = Command.reserve(now, nextRequestId(), "alice", "A", 1);
+        mixed.addLine("B", 1);
+
+        assertThat(run(mixed).result).isEqualTo(ResultCode.CURRENCY_MISMATCH);
+        assertThat(mixed.failedLine).isEqualTo(1);
+        assertStock("A", 10, 0, 0);
+    }
+
+    // ---- per-user limit --------------------------------------------------------------------
+
+    @Test
+    void limitShouldCountReservedAndPaidUnits() {
+        upsert("A", 100, "EUR", 100, 3);
+        long first = reserve("alice", "A", 2).order.orderId;
+        order(CommandType.CONFIRM, first);
+
+        assertThat(reserve("alice", "A", 2).result).isEqualTo(ResultCode.LIMIT_EXCEEDED);
+        assertThat(reserve("alice", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("alice", "A", 1).result).isEqualTo(ResultCode.LIMIT_EXCEEDED);
+        assertThat(reserve("bob", "A", 3).result).as("limits are per user").isEqualTo(ResultCode.SUCCESS);
+    }
+
+    @Test
+    void cancelExpiryAndRefundShouldGiveTheAllowanceBack() {
+        upsert("A", 100, "EUR", 100, 1);
+        long cancelled = reserve("alice", "A", 1).order.orderId;
+        assertThat(reserve("alice", "A", 1).result).isEqualTo(ResultCode.LIMIT_EXCEEDED);
+        order(CommandType.CANCEL, cancelled);
+        long expiring = reserve("alice", "A", 1).order.orderId;
+        now += TTL;
+        run(Command.tick(now));
+        assertThat(orderState(expiring)).isEqualTo(OrderState.EXPIRED);
+        long refunded = reserve("alice", "A", 1).order.orderId;
+        order(CommandType.CONFIRM, refunded);
+        order(CommandType.REFUND, refunded);
+
+        assertThat(reserve("alice", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(state.userUnits("alice", 0)).isEqualTo(1);
+    }
+
+    // ---- order lifecycle -------------------------------------------------------------------
+
+    @Test
+    void confirmShouldMoveUnitsFromReservedToSold() {
+        upsert("A", 100, "EUR", 10, 0);
+        long orderId = reserve("alice", "A", 4).order.orderId;
+
+        Command paid = order(CommandType.CONFIRM, orderId);
+
+        assertThat(paid.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(paid.order.state).isEqualTo(OrderState.PAID);
+        assertThat(paid.order.updatedAtEpochMillis).isEqualTo(now);
+        assertStock("A", 6, 0, 4);
+    }
+
+    @Test
+    void cancelShouldReturnUnitsToAvailable() {
+        upsert("A", 100, "EUR", 10, 0);
+        long orderId = reserve("alice", "A", 4).order.orderId;
+
+        assertThat(order(CommandType.CANCEL, orderId).order.state).isEqualTo(OrderState.CANCELLED);
+        assertStock("A", 10, 0, 0);
+    }
+
+    @Test
+    void refundShouldReturnSoldUnitsToAvailable() {
+        upsert("A", 100, "EUR", 10, 0);
+        long orderId = reserve("alice", "A", 4).order.orderId;
+        order(CommandType.CONFIRM, orderId);
+
+        assertThat(order(CommandType.REFUND, orderId).order.state).isEqualTo(OrderState.REFUNDED);
+        assertStock("A", 10, 0, 0);
+    }
+
+    @Test
+    void everyOtherTransitionShouldBeRefusedWithTheCurrentState() {
+        upsert("A", 100, "EUR", 10, 0);
+        long reserved = reserve("alice", "A", 1).order.orderId;
+        long paid = reserve("bob", "A", 1).order.orderId;
+        order(CommandType.CONFIRM, paid);
+        long cancelled = reserve("carol", "A", 1).order.orderId;
+        order(CommandType.CANCEL, cancelled);
+
+        Command refundReserved = order(CommandType.REFUND, reserved);
+        Command confirmPaid = order(CommandType.CONFIRM, paid);
+        Command cancelPaid = order(CommandType.CANCEL, paid);
+        Command confirmCancelled = order(CommandType.CONFIRM, cancelled);
+        Command refundCancelled = order(CommandType.REFUND, cancelled);
+
+        assertThat(refundReserved.result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+        assertThat(refundReserved.order.state).isEqualTo(OrderState.RESERVED);
+        assertThat(confirmPaid.order.state).isEqualTo(OrderState.PAID);
+        assertThat(cancelPaid.result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+        assertThat(confirmCancelled.order.state).isEqualTo(OrderState.CANCELLED);
+        assertThat(refundCancelled.result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+        assertStock("A", 8, 1, 1);
+    }
+
+    @Test
+    void unknownOrderShouldBeNotFound() {
+        assertThat(order(CommandType.CONFIRM, 42).result).isEqualTo(ResultCode.ORDER_NOT_FOUND);
+        assertThat(run(Command.getOrder(42)).result).isEqualTo(ResultCode.ORDER_NOT_FOUND);
+    }
+
+    // ---- expiry ----------------------------------------------------------------------------
+
+    @Test
+    void tickShouldExpireOnlyDueReservationsAndReturnTheirStockOnce() {
+        upsert("A", 100, "EUR", 10, 0);
+        long early = reserve("alice", "A", 2).order.orderId;
+        now += 5_000;
+        long late = reserve("bob", "A", 3).order.orderId;
+
+        now = START + TTL - 1;
+        assertThat(run(Command.tick(now)).expiredCount).isZero();
+        now = START + TTL;
+        assertThat(run(Command.tick(now)).expiredCount).isEqualTo(1);
+        assertThat(orderState(early)).isEqualTo(OrderState.EXPIRED);
+        assertThat(orderState(late)).isEqualTo(OrderState.RESERVED);
+        assertStock("A", 7, 3, 0);
+
+        assertThat(run(Command.tick(now + 1)).expiredCount).as("nothing expires twice").isZero();
+        assertStock("A", 7, 3, 0);
+    }
+
+    @Test
+    void confirmAfterExpiryTimeShouldExpireTheOrderAndRefuse() {
+        upsert("A", 100, "EUR", 10, 0);
+        long orderId = reserve("alice", "A", 2).order.orderId;
+        now += TTL;
+
+        Command late = order(CommandType.CONFIRM, orderId);
+
+        assertThat(late.result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+        assertThat(late.order.state).isEqualTo(OrderState.EXPIRED);
+        assertStock("A", 10, 0, 0);
+        assertThat(run(Command.tick(now)).expiredCount).as("the tick finds it already expired").isZero();
+        assertStock("A", 10, 0, 0);
+    }
+
+    @Test
+    void confirmedOrderShouldNotExpire() {
+        upsert("A", 100, "EUR", 10, 0);
+        long orderId = reserve("alice", "A", 2).order.orderId;
+        order(CommandType.CONFIRM, orderId);
+
+        now += TTL * 2;
+        run(Command.tick(now));
+
+        assertThat(orderState(orderId)).isEqualTo(OrderState.PAID);
+        assertStock("A", 8, 0, 2);
+    }
+
+    @Test
+    void engineTimeShouldNeverGoBackwards() {
+        upsert("A", 100, "EUR", 10, 0);
+        run(Command.tick(START + 5_000));
+
+        Command stale = run(Command.reserve(START, nextRequestId(), "alice", "A", 1));
+
+        assertThat(book.nowMillis()).isEqualTo(START + 5_000);
+        assertThat(stale.order.createdAtEpochMillis).isEqualTo(START + 5_000);
+    }
+
+    @Test
+    void restartedEngineShouldRebuildExpiriesFromReservedOrders() {
+        upsert("A", 100, "EUR", 10, 0);
+        long orderId = reserve("alice", "A", 2).order.orderId;
+
+        CheckoutBook restarted = new CheckoutBook(state, EngineLimits.defaults());
+        Command tick = Command.tick(START + TTL);
+        restarted.execute(tick);
+
+        assertThat(tick.expiredCount).isEqualTo(1);
+        assertThat(restarted.nowMillis()).isEqualTo(START + TTL);
+        Command get = Command.getOrder(orderId);
+        restarted.execute(get);
+        assertThat(get.order.state).isEqualTo(OrderState.EXPIRED);
+    }
+
+    // ---- idempotency -----------------------------------------------------------------------
+
+    @Test
+    void repeatedReserveShouldReturnTheFirstAnswerAndChangeNothing() {
+        upsert("A", 100, "EUR", 10, 0);
+        Command first = reserve("same-id", "alice", "A", 2);
+
+        Command repeat = reserve("same-id", "alice", "A", 2);
+
+        assertThat(repeat.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(repeat.repeated).isTrue();
+        assertThat(repeat.order.orderId).isEqualTo(first.order.orderId);
+        assertThat(repeat.order.amountMinor).isEqualTo(first.order.amountMinor);
+        assertThat(repeat.order.expiresAtEpochMillis).isEqualTo(first.order.expiresAtEpochMillis);
+        assertStock("A", 8, 2, 0);
+        assertThat(state.orderCount()).isEqualTo(1);
+    }
+
+    @Test
+    void repeatedRefusalShouldStayRefusedEvenAfterStockArrives() {
+        upsert("A", 100, "EUR", 0, 0);
+        assertThat(reserve("same-id", "alice", "A", 1).result).isEqualTo(ResultCode.SOLD_OUT);
+        run(Command.adjustStock(now, nextRequestId(), "A", 5));
+
+        Command repeat = reserve("same-id", "alice", "A", 1);
+
+        assertThat(repeat.result).isEqualTo(ResultCode.SOLD_OUT);
+        assertThat(repeat.failedSkuId).isEqualTo("A");
+        assertStock("A", 5, 0, 0);
+    }
+
+    @Test
+    void repeatedConfirmShouldReturnTheStateOfTheFirstAnswer() {
+        upsert("A", 100, "EUR", 10, 0);
+        long orderId = reserve("alice", "A", 1).order.orderId;
+        run(Command.orderCommand(CommandType.CONFIRM, now, "pay-1", orderId));
+        order(CommandType.REFUND, orderId);
+
+        Command repeat = run(Command.orderCommand(CommandType.CONFIRM, now, "pay-1", orderId));
+
+        assertThat(repeat.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(repeat.order.state).isEqualTo(OrderState.PAID);
+        assertThat(orderState(orderId)).isEqualTo(OrderState.REFUNDED);
+        assertStock("A", 10, 0, 0);
+    }
+
+    @Test
+    void requestIdReusedForAnotherCommandShouldBeRefused() {
+        upsert("A", 100, "EUR", 10, 0);
+        long orderId = reserve("shared", "alice", "A", 1).order.orderId;
+
+        Command confirm = run(Command.orderCommand(CommandType.CONFIRM, now, "shared", orderId));
+
+        assertThat(confirm.result).isEqualTo(ResultCode.REQUEST_ID_REUSED);
+        assertThat(orderState(orderId)).isEqualTo(OrderState.RESERVED);
+    }
+
+    @Test
+    void invalidCommandShouldNotBeRemembered() {
+        upsert("A", 100, "EUR", 10, 0);
+        assertThat(reserve("fix-me", "alice", "A", 0).result).isEqualTo(ResultCode.QUANTITY_MUST_BE_POSITIVE);
+
+        assertThat(reserve("fix-me", "alice", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
+    }
+
+    // ---- validation ------------------------------------------------------------------------
+
+    @Test
+    void invalidReserveInputShouldNameTheProblemAndChangeNothing() {
+        upsert("A", 100, "EUR", 10, 0);
+        String tooLong = "x".repeat(EngineLimits.ID_LENGTH_MAX + 1);
+
+        assertThat(reserve("", "alice", "A", 1).result).isEqualTo(ResultCode.REQUEST_ID_INVALID);
+        assertThat(reserve(tooLong, "alice", "A", 1).result).isEqualTo(ResultCode.REQUEST_ID_INVALID);
+        assertThat(reserve("has space", "alice", "A", 1).result).isEqualTo(ResultCode.REQUEST_ID_INVALID);
+        assertThat(reserve(nextRequestId(), "", "A", 1).result).isEqualTo(ResultCode.USER_ID_INVALID);
+        assertThat(reserve(nextRequestId(), "alice", "A/B", 1).result).isEqualTo(ResultCode.SKU_ID_INVALID);
+        assertThat(reserve(nextRequestId(), "alice", "A", -1).result).isEqualTo(ResultCode.QUANTITY_MUST_BE_POSITIVE);
+        assertThat(reserve(nextRequestId(), "alice", "A", 1_001).result).isEqualTo(ResultCode.QUANTITY_TOO_LARGE);
+        Command duplicate = Command.reserve(now, nextRequestId(), "alice", "A", 1);
+        duplicate.addLine("A", 1);
+        assertThat(run(duplicate).result).isEqualTo(ResultCode.DUPLICATE_SKU_IN_ORDER);
+        assertThat(duplicate.failedLine).isEqualTo(1);
+        Command empty = Command.reserve(now, nextRequestId(), "alice", "A", 1);
+        empty.lineCount = 0;
+        assertThat(run(empty).result).isEqualTo(ResultCode.LINES_EMPTY);
+        Command tooMany = Command.reserve(now, nextRequestId(), "alice", "L0", 1);
+        for (int i = 1; i <= 16; i++) {
+            tooMany.addLine("L" + i, 1);
+        }
+        assertThat(run(tooMany).result).isEqualTo(ResultCode.TOO_MANY_LINES);
+
+        assertStock("A", 10, 0, 0);
+        assertThat(state.outcomeCount()).as("only the upsert is remembered").isEqualTo(1);
+    }
+
+    @Test
+    void invalidSkuDefinitionShouldNameTheField() {
+        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", -1, "EUR", 1, 0, 0, 0, TTL)).result)
+                .isEqualTo(ResultCode.PRICE_INVALID);
+        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "eur", 1, 0, 0, 0, TTL)).result)
+                .isEqualTo(ResultCode.CURRENCY_INVALID);
+        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", -1, 0, 0, 0, TTL)).result)
+                .isEqualTo(ResultCode.TOTAL_STOCK_INVALID);
+        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", 1, -1, 0, 0, TTL)).result)
+                .isEqualTo(ResultCode.PER_USER_LIMIT_INVALID);
+        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", 1, 0, -1, 0, TTL)).result)
+                .isEqualTo(ResultCode.SALE_START_INVALID);
+        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", 1, 0, 5, 5, TTL)).result)
+                .isEqualTo(ResultCode.SALE_END_INVALID);
+        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", 1, 0, 0, 0, 999)).result)
+                .isEqualTo(ResultCode.RESERVATION_TTL_INVALID);
+        assertThat(ResultCode.RESERVATION_TTL_INVALID.field()).isEqualTo("reservation_ttl_millis");
+        assertThat(state.skuCount()).isZero();
+    }
+
+    // ---- admin -----------------------------------------------------------------------------
+
+    @Test
+    void upsertShouldKeepReservedAndSoldAndRefuseTotalBelowThem() {
+        upsert("A", 100, "EUR", 10, 0);
+        long orderId = reserve("alice", "A", 3).order.orderId;
+        order(CommandType.CONFIRM, orderId);
+        reserve("bob", "A", 2);
+
+        assertThat(upsert("A", 100, "EUR", 4, 0).result).isEqualTo(ResultCode.STOCK_INSUFFICIENT);
+        assertThat(upsert("A", 100, "USD", 10, 0).result).isEqualTo(ResultCode.CURRENCY_LOCKED);
+        assertThat(upsert("A", 150, "EUR", 20, 0).result).isEqualTo(ResultCode.SUCCESS);
+        SkuRecord updated = sku("A");
+        assertThat(updated.priceMinor).isEqualTo(150);
+        assertStock("A", 15, 2, 3);
+    }
+
+    @Test
+    void adjustStockShouldMoveAvailableAndTotalTogether() {
+        upsert("A", 100, "EUR", 10, 0);
+        reserve("alice", "A", 4);
+
+        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", -7)).result).isEqualTo(ResultCode.STOCK_INSUFFICIENT);
+        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", -6)).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", 5)).sku.totalStock).isEqualTo(9);
+        assertStock("A", 5, 4, 0);
+        assertThat(run(Command.adjustStock(now, nextRequestId(), "B", 5)).result).isEqualTo(ResultCode.SKU_NOT_FOUND);
+        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", 0)).result).isEqualTo(ResultCode.DELTA_INVALID);
+    }
+
+    @Test
+    void listSkusShouldPageInSkuIdOrder() {
+        for (String id : new String[] {"c", "a", "e", "b", "d"}) {
+            upsert(id, 1, "EUR", 1, 0);
+        }
+
+        Command first = run(Command.listSkus(2, ""));
+        Command second = run(Command.listSkus(2, first.nextPageToken));
+        Command third = run(Command.listSkus(2, second.nextPageToken));
+
+        assertThat(first.skuPage).extracting(s -> s.skuId).containsExactly("a", "b");
+        assertThat(second.skuPage).extracting(s -> s.skuId).containsExactly("c", "d");
+        assertThat(third.skuPage).extracting(s -> s.skuId).containsExactly("e");
+        assertThat(third.nextPageToken).isNull();
+        assertThat(run(Command.listSkus(1_001, "")).result).isEqualTo(ResultCode.PAGE_SIZE_INVALID);
+    }
+
+    // ---- capacity --------------------------------------------------------------------------
+
+    @Test
+    void fullOrderTableShouldRefuseAndChangeNothing() {
+        state = new HeapCheckoutState(10, 2, 100, 100);
+        book = new CheckoutBook(state, EngineLimits.defaults());
+        upsert("A", 100, "EUR", 10, 0);
+        reserve("alice", "A", 1);
+        reserve("bob", "A", 1);
+
+        Command full = reserve("carol", "A", 1);
+
+        assertThat(full.result).isEqualTo(ResultCode.ORDER_TABLE_FULL);
+        assertStock("A", 8, 2, 0);
+        assertThat(state.userUnits("carol", 0)).isZero();
+        assertThat(reserve(full.requestId, "carol", "A", 1).result).as("not remembered").isEqualTo(ResultCode.ORDER_TABLE_FULL);
+    }
+
+    @Test
+    void fullIdempotencyTableShouldRefuseAndChangeNothing() {
+        state = new HeapCheckoutState(10, 100, 100, 2);
+        book = new CheckoutBook(state, EngineLimits.defaults());
+        upsert("A", 100, "EUR", 10, 0);
+        reserve("alice", "A", 1);
+
+        assertThat(reserve("bob", "A", 1).result).isEqualTo(ResultCode.IDEMPOTENCY_TABLE_FULL);
+        assertStock("A", 9, 1, 0);
+    }
+
+    @Test
+    void fullSkuTableShouldRefuseNewSkusButUpdateExistingOnes() {
+        state = new HeapCheckoutState(1, 100, 100, 100);
+        book = new CheckoutBook(state, EngineLimits.defaults());
+        upsert("A", 100, "EUR", 10, 0);
+
+        assertThat(upsert("B", 100, "EUR", 10, 0).result).isEqualTo(ResultCode.SKU_TABLE_FULL);
+        assertThat(upsert("A", 200, "EUR", 10, 0).result).isEqualTo(ResultCode.SUCCESS);
+    }
+}
