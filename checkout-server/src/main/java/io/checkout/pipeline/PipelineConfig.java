@@ -24,9 +24,15 @@ public record PipelineConfig(int ringSize, WaitStrategyKind waitStrategy, long t
 
     /** How the pipeline's threads wait for the next command. */
     public enum WaitStrategyKind {
-        /** Parks on a lock: no CPU when idle, some latency on wake-up. The default on small machines. */
+        /**
+         * Parks on a lock while the ring is empty, but spins while waiting for an earlier stage, so
+         * the replier burns a core whenever the business logic is busy: poor on small machines.
+         */
         BLOCKING,
-        /** Spins, then yields, then sleeps briefly: low latency, little CPU when idle. */
+        /**
+         * Spins, then yields, then parks for short periods, for the ring and for earlier stages
+         * alike: low latency and little CPU when idle. The default.
+         */
         SLEEPING,
         /** Spins then yields: lowest latency, burns a core per pipeline thread. */
         YIELDING,

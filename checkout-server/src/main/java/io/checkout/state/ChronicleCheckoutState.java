@@ -71,6 +71,7 @@ public final class ChronicleCheckoutState implements CheckoutState {
                     .constantKeySizeBySample(new LongCell(1))
                     .valueMarshaller(RecordMarshallers.SkuMarshaller.INSTANCE)
                     .averageValueSize(120)
+                    .sparseFile(true)
                     .createPersistedTo(file(dir, "skus.cm")));
             orderMap = track(ChronicleMap.of(LongCell.class, OrderRecord.class)
                     .name("orders")
@@ -79,6 +80,7 @@ public final class ChronicleCheckoutState implements CheckoutState {
                     .constantKeySizeBySample(new LongCell(1))
                     .valueMarshaller(RecordMarshallers.OrderMarshaller.INSTANCE)
                     .averageValueSize(96)
+                    .sparseFile(true)
                     .createPersistedTo(file(dir, "orders.cm")));
             userUnitsMap = track(ChronicleMap.of(CharSequence.class, LongCell.class)
                     .name("user-units")
@@ -86,6 +88,7 @@ public final class ChronicleCheckoutState implements CheckoutState {
                     .averageKeySize(28)
                     .valueMarshaller(LongCell.Marshaller.INSTANCE)
                     .constantValueSizeBySample(new LongCell(1))
+                    .sparseFile(true)
                     .createPersistedTo(file(dir, "user-units.cm")));
             outcomeMap = track(ChronicleMap.of(CharSequence.class, Outcome.class)
                     .name("outcomes")
@@ -93,6 +96,7 @@ public final class ChronicleCheckoutState implements CheckoutState {
                     .averageKeySize(40)
                     .valueMarshaller(RecordMarshallers.OutcomeMarshaller.INSTANCE)
                     .constantValueSizeBySample(sampleOutcome())
+                    .sparseFile(true)
                     .createPersistedTo(file(dir, "outcomes.cm")));
         } catch (IOException | RuntimeException e) {
             closeMaps();
