@@ -523,6 +523,10 @@ public final class CheckoutBook {
         }
         if (outcome.orderId > 0 && state.readOrder(outcome.orderId, c.order)) {
             c.order.state = outcome.orderState;
+            if (outcome.result == ResultCode.SUCCESS) {
+                // The first answer reported the order as that command left it.
+                c.order.updatedAtEpochMillis = outcome.atEpochMillis;
+            }
             fillLineSkuIds(c, c.order);
         }
         if ((c.type == CommandType.UPSERT_SKU || c.type == CommandType.ADJUST_STOCK)) {

@@ -64,8 +64,8 @@ final class GrpcErrors {
 
     private static String describeInvalid(Command c, String field) {
         return switch (c.result) {
-            case REQUEST_ID_INVALID -> field + " must be 1..64 printable ASCII characters";
-            case USER_ID_INVALID -> field + " must be 1..64 printable ASCII characters";
+            case REQUEST_ID_INVALID -> field + " must be 1..64 printable ASCII characters without spaces";
+            case USER_ID_INVALID -> field + " must be 1..64 printable ASCII characters without spaces";
             case LINES_EMPTY -> field + " must hold at least one line";
             case TOO_MANY_LINES -> field + " holds more lines than the server allows per order";
             case SKU_ID_INVALID -> field + " must be 1..64 characters from [A-Za-z0-9._:-]";
@@ -82,7 +82,7 @@ final class GrpcErrors {
             case RESERVATION_TTL_INVALID -> field + " must be 1000..86400000";
             case DELTA_INVALID -> field + " must be non-zero and keep total stock within 0..1000000000";
             case PAGE_SIZE_INVALID -> field + " must be 0..1000";
-            case PAGE_TOKEN_INVALID -> field + " is not a token this server gave out";
+            case PAGE_TOKEN_INVALID -> field + " must be empty or the next_page_token of a previous reply";
             case REQUEST_ID_REUSED -> field + " was already used for a different kind of request";
             default -> field + " is invalid";
         };

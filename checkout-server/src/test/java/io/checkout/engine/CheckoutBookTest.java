@@ -377,12 +377,15 @@ class CheckoutBookTest {
         upsert("A", 100, "EUR", 10, 0);
         long orderId = reserve("alice", "A", 1).order.orderId;
         run(Command.orderCommand(CommandType.CONFIRM, now, "pay-1", orderId));
+        long paidAt = now;
+        now += 1_000;
         order(CommandType.REFUND, orderId);
 
         Command repeat = run(Command.orderCommand(CommandType.CONFIRM, now, "pay-1", orderId));
 
         assertThat(repeat.result).isEqualTo(ResultCode.SUCCESS);
         assertThat(repeat.order.state).isEqualTo(OrderState.PAID);
+        assertThat(repeat.order.updatedAtEpochMillis).isEqualTo(paidAt);
         assertThat(orderState(orderId)).isEqualTo(OrderState.REFUNDED);
         assertStock("A", 10, 0, 0);
     }

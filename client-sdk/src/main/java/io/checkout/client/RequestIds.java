@@ -35,7 +35,7 @@ final class RequestIds {
         return stem + Long.toHexString(counter.getAndIncrement());
     }
 
-    /** Whether {@code s} is 1..64 printable ASCII characters, as the contract requires. */
+    /** Whether {@code s} is 1..64 printable ASCII characters without spaces, as the contract requires. */
     static boolean isValid(String s) {
         return s != null && !s.isEmpty() && s.length() <= MAX_LENGTH && isPrintableAscii(s);
     }
@@ -43,7 +43,7 @@ final class RequestIds {
     static boolean isPrintableAscii(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c > 0x7e) {
+            if (c < 0x21 || c > 0x7e) {
                 return false;
             }
         }

@@ -1,0 +1,153 @@
+package io.checkout.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.checkout.pipeline.PipelineConfig;
+import io.checkout.server.ServerConfig.InvalidSettingException;
+import io.checkout.server.ServerConfig.Setting;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** A bad setting must stop the server before it opens any file, with a message naming the setting. */
+class ServerConfigTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsShouldConcludeToTheValuesTheSettingTableDocuments() {
+        ServerConfig config = ServerConfig.builder().conclude();
+
+        assertThat(config.host()).isEqualTo(Setting.HOST.defaultValue());
+        assertThat(config.port()).isEqualTo(Integer.parseInt(Setting.PORT.defaultValue()));
+        assertThat(config.dataDirectory()).isEqualTo(Path.of(Setting.DATA_DIR.defaultValue()));
+        assertThat(config.ringSize()).isEqualTo(Integer.parseInt(Setting.RING_SIZE.defaultValue()));
+        assertThat(config.waitStrategy().name().replace('_', '-'))
+                .isEqualToIgnoringCase(Setting.WAIT_STRATEGY.defaultValue());
+        assertThat(config.streamWindow()).isEqualTo(Integer.parseInt(Setting.STREAM_WINDOW.defaultValue()));
+        assertThat(config.engineLimits().linesPerOrderMax())
+                .isEqualTo(Integer.parseInt(Setting.LINES_PER_ORDER_MAX.defaultValue()));
+        assertThat(config.stateConfig().orderCapacity())
+                .isEqualTo(Long.parseLong(Setting.ORDER_CAPACITY.defaultValue()));
+        for (Setting setting : Setting.values()) {
+            assertThat(config.describe()).contains(setting.key() + "=" + setting.defaultValue());
+            if (setting.description().contains("..")) {
+                assertThat(config.longValue(setting)).as(setting.key())
+                        .isEqualTo(Long.parseLong(setting.defaultValue()));
+            }
+        }
+    }
+
+    @Test
+    void unknownSettingShouldFailNamingIt() {
+        ServerConfig.Builder builder = ServerConfig.builder().set("rign-size", "8");
+
+        assertThatThrownBy(builder::conclude)
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("rign-size");
+    }
+
+    @ParameterizedTest(name = "{0}={1} fails: {2}")
+    @CsvSource(delimiter = '|', value = {
+        "ring-size             | 1000      | power of two",
+        "ring-size             | 1         | 2..",
+        "ring-size             | 8388608   | 2..",
+        "ring-size             | many      | not a whole number",
+        "port                  | -1        | 0..65535",
+        "port                  | 65536     | 0..65535",
+        "wait-strategy         | nonsense  | blocking, sleeping, yielding, busy-spin",
+        "tick-interval-millis  | 0         | 1..60000",
+        "lines-per-order-max   | 65        | 1..64",
+        "quantity-per-line-max | 1000001   | 1..1000000",
+        "order-capacity        | 0         | 1..",
+        "stream-window         | 1.5       | not a whole number",
+        "host                  | ' '       | must not be empty",
+        "data-dir              | ''        | must not be empty",
+    })
+    void invalidValueShouldFailNamingTheSettingAndTheProblem(String key, String value, String problem) {
+        ServerConfig.Builder builder = ServerConfig.builder().set(key, value);
+
+        assertThatThrownBy(builder::conclude)
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("invalid setting " + key + "=")
+                .hasMessageContaining(problem);
+    }
+
+    @Test
+    void enumOverloadShouldBeCheckedLikeTheKeyForm() {
+        ServerConfig.Builder builder = ServerConfig.builder().set(Setting.RING_SIZE, 1_000);
+
+        assertThatThrownBy(builder::conclude).hasMessageContaining("ring-size");
+    }
+
+    @Test
+    void propertiesFileWithABadValueShouldFailNamingTheSetting() throws IOException {
+        Path file = Files.writeString(dir.resolve("checkout.properties"),
+                "# a typo in production config must not be ignored\nport=9091\nring-size=1000\n");
+        ServerConfig.Builder builder = ServerConfig.builder().file(file);
+
+        assertThatThrownBy(builder::conclude)
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("ring-size")
+                .hasMessageContaining("power of two");
+    }
+
+    @Test
+    void propertiesFileWithAnUnknownKeyShouldFailNamingTheKey() throws IOException {
+        Path file = Files.writeString(dir.resolve("checkout.properties"), "port=9091\nwait_strategy=blocking\n");
+        ServerConfig.Builder builder = ServerConfig.builder().file(file);
+
+        assertThatThrownBy(builder::conclude)
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("wait_strategy");
+    }
+
+    @Test
+    void missingPropertiesFileShouldFailNamingTheFile() {
+        Path missing = dir.resolve("nowhere.properties");
+
+        assertThatThrownBy(() -> ServerConfig.builder().file(missing))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("nowhere.properties");
+    }
+
+    @Test
+    void propertiesFileValuesShouldApplyAndLaterOverridesShouldWin() throws IOException {
+        Path file = Files.writeString(dir.resolve("checkout.properties"),
+                "ring-size = 1_024 \nwait-strategy=busy-spin\nport=7000\n");
+
+        ServerConfig config = ServerConfig.builder().file(file).set(Setting.PORT, 7001).conclude();
+
+        assertThat(config.ringSize()).isEqualTo(1_024);
+        assertThat(config.waitStrategy()).isEqualTo(PipelineConfig.WaitStrategyKind.BUSY_SPIN);
+        assertThat(config.port()).isEqualTo(7001);
+    }
+
+    @Test
+    void boundaryValuesShouldConclude() {
+        ServerConfig config = ServerConfig.builder()
+                .set(Setting.PORT, 0)
+                .set(Setting.RING_SIZE, 2)
+                .set(Setting.LINES_PER_ORDER_MAX, 64)
+                .set(Setting.WAIT_STRATEGY, "yielding")
+                .conclude();
+
+        assertThat(config.port()).isZero();
+        assertThat(config.ringSize()).isEqualTo(2);
+        assertThat(config.engineLimits().linesPerOrderMax()).isEqualTo(64);
+    }
+
+    @Test
+    void helpShouldListEverySettingWithItsDefault() {
+        String help = ServerConfig.help();
+
+        for (Setting setting : Setting.values()) {
+            assertThat(help).contains(setting.key()).contains(setting.defaultValue());
+        }
+    }
+}
