@@ -18,8 +18,9 @@ import java.util.TreeMap;
  *       decides the answer, and within a line the checks run in this order: SKU known, on sale,
  *       same currency as the first line, per-user limit, stock available.</li>
  *   <li>The per-user limit counts units reserved and paid; cancel, expiry and refund give them back.</li>
- *   <li>A reservation expires when engine time reaches its expiry: on a tick, or when a confirm or
- *       cancel finds it due. Expiry returns its stock exactly once.</li>
+ *   <li>A reservation expires when engine time reaches its expiry: on a tick, or when a confirm,
+ *       cancel or refund finds it due (and then answers with the state EXPIRED). Expiry returns its
+ *       stock exactly once.</li>
  *   <li>For every SKU, always: {@code available + reserved + sold == totalStock}, none negative.
  *       A violation is a bug, and the engine throws rather than carry on with corrupt state.</li>
  * </ul>
@@ -178,7 +179,7 @@ public final class CheckoutBook {
         created.updatedAtEpochMillis = nowMillis;
         state.writeOrder(created);
         expiries.add(created.expiresAtEpochMillis, created.orderId);
-        remember(c, ResultCode.SUCCESS, created.orderId, OrderState.RESERVED, -1);
+        remember(c, ResultCode.SUCCESS, created.orderId, OrderState.RESERVED, -1, created.updatedAtEpochMillis);
     }
 
     private boolean validReserve(Command c) {
@@ -258,7 +259,7 @@ public final class CheckoutBook {
         }
         fillLineSkuIds(c, target);
         if (target.state != from) {
-            remember(c, ResultCode.ORDER_STATE_CONFLICT, c.orderId, target.state, -1);
+            remember(c, ResultCode.ORDER_STATE_CONFLICT, c.orderId, target.state, -1, target.updatedAtEpochMillis);
             return;
         }
         if (to == OrderState.PAID) {
@@ -274,7 +275,7 @@ public final class CheckoutBook {
         } else {
             release(target, to);
         }
-        remember(c, ResultCode.SUCCESS, c.orderId, to, -1);
+        remember(c, ResultCode.SUCCESS, c.orderId, to, -1, target.updatedAtEpochMillis);
     }
 
     /**
@@ -521,12 +522,10 @@ public final class CheckoutBook {
             c.failedLine = outcome.failedLine;
             c.failedSkuId = outcome.failedLine < c.lineCount ? c.lineSkuIds[outcome.failedLine] : null;
         }
-        if (outcome.orderId > 0 && state.readOrder(outcome.orderId, c.order)) {
+        if (outcome.orderState != null && state.readOrder(outcome.orderId, c.order)) {
+            // The first answer reported the order as it stood then.
             c.order.state = outcome.orderState;
-            if (outcome.result == ResultCode.SUCCESS) {
-                // The first answer reported the order as that command left it.
-                c.order.updatedAtEpochMillis = outcome.atEpochMillis;
-            }
+            c.order.updatedAtEpochMillis = outcome.atEpochMillis;
             fillLineSkuIds(c, c.order);
         }
         if ((c.type == CommandType.UPSERT_SKU || c.type == CommandType.ADJUST_STOCK)) {
@@ -539,8 +538,13 @@ public final class CheckoutBook {
     }
 
     private void remember(Command c, ResultCode result, long orderId, OrderState orderState, int failedLine) {
+        remember(c, result, orderId, orderState, failedLine, nowMillis);
+    }
+
+    private void remember(Command c, ResultCode result, long orderId, OrderState orderState, int failedLine,
+            long atEpochMillis) {
         c.result = result;
-        outcome.set(c.type, result, orderId, orderState, failedLine, nowMillis);
+        outcome.set(c.type, result, orderId, orderState, failedLine, atEpochMillis);
         state.writeOutcome(c.requestId, outcome);
     }
 

@@ -13,6 +13,7 @@ public final class Outcome {
     public OrderState orderState;
     /** The line a refused reserve failed on, or -1. */
     public int failedLine = -1;
+    /** Engine time of the first answer; for an answer about an order, the order's update time it reported. */
     public long atEpochMillis;
 
     public void set(CommandType commandType, ResultCode result, long orderId, OrderState orderState, int failedLine,

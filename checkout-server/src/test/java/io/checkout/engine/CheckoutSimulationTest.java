@@ -1,0 +1,454 @@
+package io.checkout.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.checkout.state.ChronicleCheckoutState;
+import io.checkout.state.StateConfig;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Seeded differential simulation: a long random command stream goes to the engine and to
+ * {@link ReferenceCheckout}, a naive model of the same rules; every answer is compared, invariants of
+ * the engine's state are asserted after every step, and the whole state is compared periodically.
+ *
+ * <p>Reproduce a failure with {@code -Dsimulation.seed=<seed>} (the seed is in every failure message
+ * and printed at the start of each run); {@code -Dsimulation.commands=<n>} changes the length.
+ */
+class CheckoutSimulationTest {
+    private static final long[] FIXED_SEEDS = {1L, 20_240_917L, 0x5EED_C0FFEEL};
+    private static final long COMMANDS_PER_SEED = Long.getLong("simulation.commands", 1_000_000L);
+    /** A full comparison walks every order, so it runs periodically; each step checks what it touched. */
+    private static final int FULL_CHECK_EVERY = 25_000;
+    private static final EngineLimits LIMITS = EngineLimits.defaults();
+
+    /** Far above what a run can fill, so that "table full" never decides an answer in the main runs. */
+    private static final int BIG_SKU_CAPACITY = 1_000;
+    private static final long BIG_CAPACITY = 50_000_000L;
+
+    static LongStream seeds() {
+        Long given = Long.getLong("simulation.seed");
+        return LongStream.concat(LongStream.of(FIXED_SEEDS), LongStream.of(given != null ? given : System.nanoTime()));
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void engineShouldMatchReferenceModelForSeed(long seed) {
+        ReferenceCheckout reference = new ReferenceCheckout(LIMITS, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
+        HeapCheckoutState state = new HeapCheckoutState(BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
+        Simulation simulation = new Simulation(seed, new CheckoutBook(state, LIMITS), reference,
+                new SimulationCommands(seed, reference, LIMITS));
+
+        simulation.run(COMMANDS_PER_SEED);
+
+        // Agreement proves little about answers the stream never provoked: every code must have come up.
+        simulation.assertCovered(everyCodeBelow(400));
+    }
+
+    @Test
+    void engineShouldRefuseWhenTablesAreFullAndChangeNothing() {
+        long seed = Long.getLong("simulation.seed", 77L);
+        // Sized so that each table fills during the run: ten SKUs are created up front and the stream
+        // tries more, user counters run out before orders do, and orders before request ids.
+        int skuCapacity = 10;
+        long orderCapacity = 250;
+        long userCounterCapacity = 16;
+        long outcomeCapacity = 6_000;
+        ReferenceCheckout reference = new ReferenceCheckout(LIMITS, skuCapacity, orderCapacity, userCounterCapacity,
+                outcomeCapacity);
+        HeapCheckoutState state = new HeapCheckoutState(skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity);
+        Simulation simulation = new Simulation(seed, new CheckoutBook(state, LIMITS), reference,
+                new SimulationCommands(seed, reference, LIMITS));
+
+        simulation.run(30_000);
+
+        simulation.assertCovered(EnumSet.of(ResultCode.SKU_TABLE_FULL, ResultCode.ORDER_TABLE_FULL,
+                ResultCode.USER_COUNTER_TABLE_FULL, ResultCode.IDEMPOTENCY_TABLE_FULL));
+    }
+
+    @Test
+    void chronicleBackedEngineShouldMatchReferenceModelAndKeepEverythingOverRestart(@TempDir Path dir) {
+        long seed = Long.getLong("simulation.seed", 7L);
+        // Room for everything 220,000 commands can create, with no more file than that needs.
+        StateConfig config = new StateConfig(dir, 64, 100_000, 10_000, 300_000);
+        ReferenceCheckout reference = new ReferenceCheckout(LIMITS, config.skuCapacity(), config.orderCapacity(),
+                config.userCounterCapacity(), config.outcomeCapacity());
+        SimulationCommands commands = new SimulationCommands(seed, reference, LIMITS);
+
+        try (ChronicleCheckoutState state = ChronicleCheckoutState.open(config)) {
+            Simulation simulation = new Simulation(seed, new CheckoutBook(state, LIMITS), reference, commands);
+            simulation.run(200_000);
+            simulation.assertCovered(EnumSet.of(ResultCode.SUCCESS, ResultCode.SOLD_OUT, ResultCode.ORDER_STATE_CONFLICT,
+                    ResultCode.REQUEST_ID_REUSED));
+        }
+
+        try (ChronicleCheckoutState reopened = ChronicleCheckoutState.open(config)) {
+            Simulation restarted = new Simulation(seed, new CheckoutBook(reopened, LIMITS), reference, commands);
+            restarted.checkFullState("after restart");
+            // Engine time after a restart is the latest order update, not the latest command seen; a tick
+            // at the publisher's clock brings both sides to the same time, and expires what fell due
+            // while the engine was down, through the rebuilt expiry queue.
+            restarted.step(commands.tickNow());
+            restarted.run(20_000);
+        }
+    }
+
+    private static Set<ResultCode> everyCodeBelow(int code) {
+        Set<ResultCode> codes = EnumSet.noneOf(ResultCode.class);
+        for (ResultCode result : ResultCode.values()) {
+            if (result.code() < code) {
+                codes.add(result);
+            }
+        }
+        return codes;
+    }
+
+    /** One engine and one model fed the same stream, and everything compared on the way. */
+    private static final class Simulation {
+        private final long seed;
+        private final CheckoutBook book;
+        private final CheckoutState state;
+        private final ReferenceCheckout reference;
+        private final SimulationCommands commands;
+        private final Map<ResultCode, Long> seen = new EnumMap<>(ResultCode.class);
+        private final SkuRecord sku = new SkuRecord();
+        private final OrderRecord order = new OrderRecord();
+        private long step;
+        private Command current;
+        private long expiredByTick;
+        private long expiredByOrderCommand;
+        /** Engine time at the last tick: every reservation due by then must have expired. */
+        private long lastTickAt = Long.MIN_VALUE;
+
+        Simulation(long seed, CheckoutBook book, ReferenceCheckout reference, SimulationCommands commands) {
+            this.seed = seed;
+            this.book = book;
+            this.state = book.state();
+            this.reference = reference;
+            this.commands = commands;
+        }
+
+        void run(long count) {
+            System.out.println("CheckoutSimulationTest seed=" + seed + " commands=" + count + " state="
+                    + state.getClass().getSimpleName());
+            long started = System.nanoTime();
+            for (long i = 0; i < count; i++) {
+                step(commands.next());
+                if (step % FULL_CHECK_EVERY == 0) {
+                    checkFullState("periodic");
+                }
+            }
+            checkFullState("end of run");
+            System.out.printf("CheckoutSimulationTest seed=%d done: %d commands in %d ms, orders=%d, expired by tick=%d,"
+                    + " by confirm/cancel/refund=%d, results=%s%n", seed, count, (System.nanoTime() - started) / 1_000_000,
+                    state.orderCount(), expiredByTick, expiredByOrderCommand, seen);
+        }
+
+        void step(Command command) {
+            step++;
+            current = command;
+            long orders = state.orderCount();
+            long outcomes = state.outcomeCount();
+            long counters = state.userCounterCount();
+            int skus = state.skuCount();
+            ReferenceCheckout.Answer expected;
+            try {
+                expected = reference.apply(command);
+                book.execute(command);
+            } catch (RuntimeException e) {
+                throw new AssertionError(context() + " threw " + e, e);
+            }
+            seen.merge(command.result, 1L, Long::sum);
+            compareAnswer(command, expected);
+            if (command.result.isTableFull()) {
+                check(state.orderCount() == orders && state.outcomeCount() == outcomes
+                        && state.userCounterCount() == counters && state.skuCount() == skus, "table full changed a table");
+            }
+            if (command.type == CommandType.TICK) {
+                lastTickAt = book.nowMillis();
+                expiredByTick += command.expiredCount;
+            } else {
+                expiredByOrderCommand += command.expiredCount;
+            }
+            equal(reference.now(), book.nowMillis(), "engine time");
+            checkSkus();
+            for (long orderId : expected.changedOrders()) {
+                checkOrderAndItsUnits(reference.order(orderId));
+            }
+            if (command.type == CommandType.RESERVE && command.result == ResultCode.SUCCESS && !command.repeated) {
+                checkWithinLimits(expected.order());
+            }
+        }
+
+        // ---- answers ------------------------------------------------------------------------
+
+        private void compareAnswer(Command c, ReferenceCheckout.Answer expected) {
+            equal(expected.code(), c.result, "result");
+            equal(expected.failedLine(), c.failedLine, "failedLine");
+            equal(expected.failedSkuId(), c.failedSkuId, "failedSkuId");
+            equal(expected.repeated(), c.repeated, "repeated");
+            equal(expected.expiredCount(), c.expiredCount, "expiredCount");
+            if (expected.order() != null) {
+                // A repeated conflict reports the first answer's state but the order's current updatedAt;
+                // no reply carries updatedAt with a conflict (it is an error naming the state), so only a
+                // repeated success is held to the first answer's updatedAt.
+                boolean updatedAtAnswered = !(c.repeated && c.result == ResultCode.ORDER_STATE_CONFLICT);
+                compareOrder(expected.order(), c.order, c.orderLineSkuIds, updatedAtAnswered, "answered order");
+            }
+            if (expected.sku() != null) {
+                compareSku(expected.sku(), c.sku, "answered sku");
+            }
+            if (expected.page() != null) {
+                equal(expected.page().size(), c.skuPage.size(), "page size");
+                for (int i = 0; i < expected.page().size(); i++) {
+                    compareSku(expected.page().get(i), c.skuPage.get(i), "page[" + i + "]");
+                }
+                equal(expected.nextPageToken(), c.nextPageToken, "nextPageToken");
+            }
+        }
+
+        private void compareOrder(ReferenceCheckout.Order expected, OrderRecord actual, String[] lineSkuIds, String what) {
+            compareOrder(expected, actual, lineSkuIds, true, what);
+        }
+
+        private void compareOrder(ReferenceCheckout.Order expected, OrderRecord actual, String[] lineSkuIds,
+                boolean withUpdatedAt, String what) {
+            String field = orderMismatch(expected, actual, lineSkuIds, withUpdatedAt);
+            if (field != null) {
+                throw new AssertionError(context() + ": " + what + " differs in " + field + ": expected " + expected
+                        + " but engine has " + actual
+                        + (lineSkuIds == null ? "" : " " + Arrays.toString(Arrays.copyOf(lineSkuIds, actual.lineCount))));
+            }
+        }
+
+        private static String orderMismatch(ReferenceCheckout.Order expected, OrderRecord actual, String[] lineSkuIds,
+                boolean withUpdatedAt) {
+            if (expected.id() != actual.orderId) {
+                return "orderId";
+            }
+            if (!expected.user().equals(actual.userId)) {
+                return "userId";
+            }
+            if (expected.state() != actual.state) {
+                return "state";
+            }
+            if (expected.amount() != actual.amountMinor) {
+                return "amount";
+            }
+            if (!expected.currency().equals(CurrencyCode.unpack(actual.currency))) {
+                return "currency";
+            }
+            if (expected.createdAt() != actual.createdAtEpochMillis) {
+                return "createdAt";
+            }
+            if (expected.expiresAt() != actual.expiresAtEpochMillis) {
+                return "expiresAt";
+            }
+            if (withUpdatedAt && expected.updatedAt() != actual.updatedAtEpochMillis) {
+                return "updatedAt";
+            }
+            if (expected.lines().size() != actual.lineCount) {
+                return "lineCount";
+            }
+            for (int i = 0; i < actual.lineCount; i++) {
+                ReferenceCheckout.Line line = expected.lines().get(i);
+                if (line.skuIndex() != actual.skuIndexes[i] || line.quantity() != actual.quantities[i]
+                        || line.unitPrice() != actual.unitPricesMinor[i]
+                        || (lineSkuIds != null && !line.skuId().equals(lineSkuIds[i]))) {
+                    return "line " + i;
+                }
+            }
+            return null;
+        }
+
+        private void compareSku(ReferenceCheckout.Sku expected, SkuRecord actual, String what) {
+            String field = skuMismatch(expected, actual);
+            if (field != null) {
+                throw new AssertionError(context() + ": " + what + " differs in " + field + ": expected " + expected
+                        + " but engine has " + actual);
+            }
+        }
+
+        private static String skuMismatch(ReferenceCheckout.Sku expected, SkuRecord actual) {
+            if (expected.index() != actual.index) {
+                return "index";
+            }
+            if (!expected.id().equals(actual.skuId)) {
+                return "skuId";
+            }
+            if (expected.price() != actual.priceMinor) {
+                return "price";
+            }
+            if (!expected.currency().equals(CurrencyCode.unpack(actual.currency))) {
+                return "currency";
+            }
+            if (expected.total() != actual.totalStock || expected.available() != actual.available
+                    || expected.reserved() != actual.reserved || expected.sold() != actual.sold) {
+                return "stock";
+            }
+            if (expected.limit() != actual.perUserLimit) {
+                return "perUserLimit";
+            }
+            if (expected.saleStart() != actual.saleStartEpochMillis || expected.saleEnd() != actual.saleEndEpochMillis) {
+                return "sale window";
+            }
+            if (expected.ttl() != actual.reservationTtlMillis) {
+                return "ttl";
+            }
+            return null;
+        }
+
+        // ---- state, every step -----------------------------------------------------------------
+
+        /** Few SKUs, so each step checks all of them: conservation, and equality with the model. */
+        private void checkSkus() {
+            List<ReferenceCheckout.Sku> expected = reference.skusByIndex();
+            equal(expected.size(), state.skuCount(), "sku count");
+            for (int index = 0; index < expected.size(); index++) {
+                state.readSku(index, sku);
+                if (sku.available < 0 || sku.reserved < 0 || sku.sold < 0
+                        || sku.available + sku.reserved + sku.sold != sku.totalStock) {
+                    check(false, "stock not conserved: " + sku);
+                }
+                compareSku(expected.get(index), sku, "state sku");
+            }
+        }
+
+        private void checkOrderAndItsUnits(ReferenceCheckout.Order expected) {
+            check(state.readOrder(expected.id(), order), "changed order missing from state");
+            compareOrder(expected, order, null, "changed order in state");
+            for (ReferenceCheckout.Line line : expected.lines()) {
+                long held = state.userUnits(expected.user(), line.skuIndex());
+                if (held != reference.held(expected.user(), line.skuId())) {
+                    equal(reference.held(expected.user(), line.skuId()), held,
+                            "units of " + expected.user() + " in " + line.skuId());
+                }
+            }
+        }
+
+        /**
+         * The per-user limit is a rule about reserving, not a standing invariant: an admin may lower a
+         * limit (or set one where there was none) while users hold units, and they keep them. So the
+         * sound check is at the moment of each reservation, against the limit then in force; that the
+         * units counted stay equal to the live orders afterwards is checked by {@link #checkFullState}.
+         */
+        private void checkWithinLimits(ReferenceCheckout.Order reserved) {
+            for (ReferenceCheckout.Line line : reserved.lines()) {
+                state.readSku(line.skuIndex(), sku);
+                long held = state.userUnits(reserved.user(), line.skuIndex());
+                if (sku.perUserLimit > 0 && held > sku.perUserLimit) {
+                    check(false, reserved.user() + " holds " + held + " of " + sku.skuId + " above its limit "
+                            + sku.perUserLimit);
+                }
+            }
+        }
+
+        // ---- state, in full -------------------------------------------------------------------
+
+        void checkFullState(String when) {
+            String context = " (" + when + ")";
+            equal(reference.orderCount(), state.orderCount(), "order count" + context);
+            equal(reference.rememberedCount(), state.outcomeCount(), "remembered request ids" + context);
+            equal(reference.userCounterCount(), state.userCounterCount(), "user counters" + context);
+            checkSkus();
+
+            long[] reservedBySku = new long[state.skuCount()];
+            long[] soldBySku = new long[state.skuCount()];
+            Map<String, Long> unitsFromOrders = new HashMap<>();
+            String orderLabel = "state order" + context;
+            for (long orderId = 1; orderId <= state.orderCount(); orderId++) {
+                if (!state.readOrder(orderId, order)) {
+                    check(false, "order " + orderId + " missing" + context);
+                }
+                ReferenceCheckout.Order expected = reference.order(orderId);
+                compareOrder(expected, order, null, orderLabel);
+                long amount = 0;
+                for (int i = 0; i < order.lineCount; i++) {
+                    amount += order.unitPricesMinor[i] * order.quantities[i];
+                    if (order.state == OrderState.RESERVED) {
+                        reservedBySku[order.skuIndexes[i]] += order.quantities[i];
+                    } else if (order.state == OrderState.PAID) {
+                        soldBySku[order.skuIndexes[i]] += order.quantities[i];
+                    }
+                    if (order.state == OrderState.RESERVED || order.state == OrderState.PAID) {
+                        unitsFromOrders.merge(order.skuIndexes[i] + "/" + order.userId, (long) order.quantities[i],
+                                Long::sum);
+                    }
+                }
+                if (amount != order.amountMinor) {
+                    check(false, "amount is not the sum of the lines of " + order + context);
+                }
+                if (order.state == OrderState.RESERVED && order.expiresAtEpochMillis <= lastTickAt) {
+                    check(false, order + " is still reserved after a tick at " + lastTickAt + context);
+                }
+            }
+            for (int index = 0; index < state.skuCount(); index++) {
+                state.readSku(index, sku);
+                equal(reservedBySku[index], sku.reserved, "reserved = units of RESERVED orders, sku " + index + context);
+                equal(soldBySku[index], sku.sold, "sold = units of PAID orders, sku " + index + context);
+            }
+            for (Map.Entry<String, Long> units : unitsFromOrders.entrySet()) {
+                int slash = units.getKey().indexOf('/');
+                int skuIndex = Integer.parseInt(units.getKey().substring(0, slash));
+                String user = units.getKey().substring(slash + 1);
+                equal((long) units.getValue(), state.userUnits(user, skuIndex),
+                        "units = live order units, " + user + " in sku " + skuIndex + context);
+            }
+            equal(unitsFromOrders.size(), state.userCounterCount(), "no counters without live orders" + context);
+            for (Map.Entry<String, Map<String, Long>> perUser : reference.heldByUser().entrySet()) {
+                for (Map.Entry<String, Long> units : perUser.getValue().entrySet()) {
+                    int skuIndex = state.skuIndex(units.getKey());
+                    equal((long) units.getValue(), state.userUnits(perUser.getKey(), skuIndex),
+                            "units of " + perUser.getKey() + " in " + units.getKey() + context);
+                }
+            }
+        }
+
+        void assertCovered(Set<ResultCode> codes) {
+            assertThat(seen.keySet()).as("result codes the stream of seed %d produced", seed).containsAll(codes);
+            if (codes.contains(ResultCode.ORDER_STATE_CONFLICT)) {
+                assertThat(expiredByTick).as("reservations expired by ticks, seed %d", seed).isPositive();
+                assertThat(expiredByOrderCommand).as("reservations found due by an order command, seed %d", seed)
+                        .isPositive();
+            }
+        }
+
+        // ---- assertions that carry the reproduction ------------------------------------------
+
+        private String context() {
+            return "seed=" + seed + " step=" + step + " command="
+                    + (current == null ? "none yet" : SimulationCommands.describe(current))
+                    + " (rerun with -Dsimulation.seed=" + seed + ")";
+        }
+
+        private void check(boolean ok, String what) {
+            if (!ok) {
+                throw new AssertionError(context() + ": " + what);
+            }
+        }
+
+        private void equal(long expected, long actual, String what) {
+            if (expected != actual) {
+                throw new AssertionError(context() + ": " + what + " expected " + expected + " but engine has " + actual);
+            }
+        }
+
+        private void equal(Object expected, Object actual, String what) {
+            if (!Objects.equals(expected, actual)) {
+                throw new AssertionError(context() + ": " + what + " expected " + expected + " but engine has " + actual);
+            }
+        }
+    }
+}

@@ -1,0 +1,539 @@
+package io.checkout.engine;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * A deliberately naive model of the checkout rules, written from the {@link CheckoutBook} Javadoc and
+ * the {@link ResultCode} meanings, for the differential simulation. It shares no code with the
+ * engine: state is immutable records in plain collections, replaced wholesale on every change, and
+ * nothing is tuned for speed beyond keeping a million commands affordable. Where the engine and this
+ * model disagree, one of them has misread the rules.
+ */
+final class ReferenceCheckout {
+
+    record Sku(int index, String id, long price, String currency, long total, long available, long reserved, long sold,
+            long limit, long saleStart, long saleEnd, long ttl) {
+
+        boolean onSale(long now) {
+            return now >= saleStart && (saleEnd == 0 || now < saleEnd);
+        }
+
+        long held() {
+            return reserved + sold;
+        }
+
+        Sku withStock(long newTotal, long newAvailable, long newReserved, long newSold) {
+            return new Sku(index, id, price, currency, newTotal, newAvailable, newReserved, newSold, limit, saleStart,
+                    saleEnd, ttl);
+        }
+    }
+
+    record Line(String skuId, int skuIndex, int quantity, long unitPrice) {
+    }
+
+    record Order(long id, String user, List<Line> lines, long amount, String currency, OrderState state, long createdAt,
+            long expiresAt, long updatedAt) {
+
+        Order movedTo(OrderState to, long at) {
+            return new Order(id, user, lines, amount, currency, to, createdAt, expiresAt, at);
+        }
+
+        boolean holdsUnits() {
+            return state == OrderState.RESERVED || state == OrderState.PAID;
+        }
+    }
+
+    /**
+     * What the engine is expected to answer. {@code order} and {@code sku} are null where the answer
+     * reports none; {@code changedOrders} lists orders created or moved, so a caller can check them.
+     */
+    record Answer(ResultCode code, int failedLine, String failedSkuId, boolean repeated, Order order, Sku sku,
+            int expiredCount, List<Sku> page, String nextPageToken, List<Long> changedOrders) {
+
+        static Answer of(ResultCode code) {
+            return new Answer(code, -1, null, false, null, null, 0, null, null, List.of());
+        }
+
+        static Answer invalidLine(ResultCode code, int line) {
+            return new Answer(code, line, null, false, null, null, 0, null, null, List.of());
+        }
+    }
+
+    /** The first answer to a request id; {@code order} is the order exactly as that answer reported it, or null. */
+    private record FirstAnswer(CommandType type, ResultCode code, Order order, int failedLine) {
+    }
+
+    private static final Pattern PRINTABLE_ID = Pattern.compile("[\\x21-\\x7E]{1,64}");
+    private static final Pattern SKU_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+
+    private final EngineLimits limits;
+    private final int skuCapacity;
+    private final long orderCapacity;
+    private final long userCounterCapacity;
+    private final long outcomeCapacity;
+
+    private final Map<String, Sku> skusById = new HashMap<>();
+    private final List<String> skuIdsByIndex = new ArrayList<>();
+    private final List<Order> orders = new ArrayList<>();
+    /** Units held per user per SKU id; pairs that drop to zero stay, so tests also compare them. */
+    private final Map<String, Map<String, Long>> heldByUser = new HashMap<>();
+    private final Map<String, FirstAnswer> firstAnswers = new HashMap<>();
+    private long pairsHoldingUnits;
+    private final Set<Long> reservedOrderIds = new LinkedHashSet<>();
+    private long now;
+
+    ReferenceCheckout(EngineLimits limits, int skuCapacity, long orderCapacity, long userCounterCapacity,
+            long outcomeCapacity) {
+        this.limits = limits;
+        this.skuCapacity = skuCapacity;
+        this.orderCapacity = orderCapacity;
+        this.userCounterCapacity = userCounterCapacity;
+        this.outcomeCapacity = outcomeCapacity;
+    }
+
+    // ---- read access for the simulation -------------------------------------------------------
+
+    long now() {
+        return now;
+    }
+
+    Sku sku(String id) {
+        return skusById.get(id);
+    }
+
+    List<Sku> skusByIndex() {
+        List<Sku> all = new ArrayList<>();
+        for (String id : skuIdsByIndex) {
+            all.add(skusById.get(id));
+        }
+        return all;
+    }
+
+    long orderCount() {
+        return orders.size();
+    }
+
+    Order order(long id) {
+        return id >= 1 && id <= orders.size() ? orders.get((int) (id - 1)) : null;
+    }
+
+    List<Order> orders() {
+        return Collections.unmodifiableList(orders);
+    }
+
+    long held(String user, String skuId) {
+        return heldByUser.getOrDefault(user, Map.of()).getOrDefault(skuId, 0L);
+    }
+
+    Map<String, Map<String, Long>> heldByUser() {
+        return Collections.unmodifiableMap(heldByUser);
+    }
+
+    long rememberedCount() {
+        return firstAnswers.size();
+    }
+
+    /** Pairs of user and SKU with units held: the engine keeps a counter for each. */
+    long userCounterCount() {
+        return pairsHoldingUnits;
+    }
+
+    // ---- commands -----------------------------------------------------------------------------
+
+    Answer apply(Command c) {
+        now = Math.max(now, c.timestampMillis);
+        return switch (c.type) {
+            case RESERVE -> reserve(c);
+            case CONFIRM, CANCEL, REFUND -> changeOrder(c);
+            case UPSERT_SKU -> upsert(c);
+            case ADJUST_STOCK -> adjust(c);
+            case TICK -> tick();
+            case GET_ORDER -> getOrder(c);
+            case GET_SKU -> getSku(c);
+            case LIST_SKUS -> listSkus(c);
+        };
+    }
+
+    private Answer reserve(Command c) {
+        if (!printableId(c.requestId)) {
+            return Answer.of(ResultCode.REQUEST_ID_INVALID);
+        }
+        if (!printableId(c.userId)) {
+            return Answer.of(ResultCode.USER_ID_INVALID);
+        }
+        if (c.lineCount <= 0) {
+            return Answer.of(ResultCode.LINES_EMPTY);
+        }
+        if (c.lineCount > limits.linesPerOrderMax()) {
+            return Answer.of(ResultCode.TOO_MANY_LINES);
+        }
+        Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < c.lineCount; i++) {
+            String id = c.lineSkuIds[i];
+            int quantity = c.lineQuantities[i];
+            if (!skuIdSyntax(id)) {
+                return Answer.invalidLine(ResultCode.SKU_ID_INVALID, i);
+            }
+            if (quantity <= 0) {
+                return Answer.invalidLine(ResultCode.QUANTITY_MUST_BE_POSITIVE, i);
+            }
+            if (quantity > limits.quantityPerLineMax()) {
+                return Answer.invalidLine(ResultCode.QUANTITY_TOO_LARGE, i);
+            }
+            if (!seen.add(id)) {
+                return Answer.invalidLine(ResultCode.DUPLICATE_SKU_IN_ORDER, i);
+            }
+        }
+        Answer repeat = repeatOf(c);
+        if (repeat != null) {
+            return repeat;
+        }
+        if (firstAnswers.size() >= outcomeCapacity) {
+            return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
+        }
+        String currency = null;
+        for (int i = 0; i < c.lineCount; i++) {
+            Sku sku = skusById.get(c.lineSkuIds[i]);
+            ResultCode refusal = null;
+            if (sku == null) {
+                refusal = ResultCode.UNKNOWN_SKU;
+            } else if (!sku.onSale(now)) {
+                refusal = ResultCode.NOT_ON_SALE;
+            } else if (i > 0 && !sku.currency().equals(currency)) {
+                refusal = ResultCode.CURRENCY_MISMATCH;
+            } else if (sku.limit() > 0 && held(c.userId, sku.id()) + c.lineQuantities[i] > sku.limit()) {
+                refusal = ResultCode.LIMIT_EXCEEDED;
+            } else if (sku.available() < c.lineQuantities[i]) {
+                refusal = ResultCode.SOLD_OUT;
+            }
+            if (refusal != null) {
+                remember(c, refusal, null, i);
+                return new Answer(refusal, i, c.lineSkuIds[i], false, null, null, 0, null, null, List.of());
+            }
+            if (i == 0) {
+                currency = sku.currency();
+            }
+        }
+        if (orders.size() >= orderCapacity) {
+            return Answer.of(ResultCode.ORDER_TABLE_FULL);
+        }
+        // The engine checks room for one new counter per line, whether or not the user already has one:
+        // a conservative check, so that no write can fail half way through.
+        if (userCounterCount() + c.lineCount > userCounterCapacity) {
+            return Answer.of(ResultCode.USER_COUNTER_TABLE_FULL);
+        }
+        List<Line> lines = new ArrayList<>();
+        long amount = 0;
+        long ttl = Long.MAX_VALUE;
+        for (int i = 0; i < c.lineCount; i++) {
+            Sku sku = skusById.get(c.lineSkuIds[i]);
+            int quantity = c.lineQuantities[i];
+            lines.add(new Line(sku.id(), sku.index(), quantity, sku.price()));
+            amount += sku.price() * quantity;
+            ttl = Math.min(ttl, sku.ttl());
+            skusById.put(sku.id(), sku.withStock(sku.total(), sku.available() - quantity, sku.reserved() + quantity,
+                    sku.sold()));
+            addHeld(c.userId, sku.id(), quantity);
+        }
+        Order order = new Order(orders.size() + 1L, c.userId, List.copyOf(lines), amount, currency, OrderState.RESERVED,
+                now, now + ttl, now);
+        orders.add(order);
+        reservedOrderIds.add(order.id());
+        remember(c, ResultCode.SUCCESS, order, -1);
+        return new Answer(ResultCode.SUCCESS, -1, null, false, order, null, 0, null, null, List.of(order.id()));
+    }
+
+    private Answer changeOrder(Command c) {
+        if (!printableId(c.requestId)) {
+            return Answer.of(ResultCode.REQUEST_ID_INVALID);
+        }
+        if (c.orderId <= 0) {
+            return Answer.of(ResultCode.ORDER_ID_INVALID);
+        }
+        Answer repeat = repeatOf(c);
+        if (repeat != null) {
+            return repeat;
+        }
+        if (firstAnswers.size() >= outcomeCapacity) {
+            return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
+        }
+        Order order = order(c.orderId);
+        if (order == null) {
+            remember(c, ResultCode.ORDER_NOT_FOUND, null, -1);
+            return Answer.of(ResultCode.ORDER_NOT_FOUND);
+        }
+        List<Long> changed = new ArrayList<>();
+        int expired = 0;
+        // The Javadoc names confirm and cancel as the commands that find a due reservation; the
+        // engine does the same on refund (which then conflicts with EXPIRED rather than RESERVED).
+        // The model follows the engine there: either way the reservation is due and must not be paid.
+        if (order.state() == OrderState.RESERVED && order.expiresAt() <= now) {
+            order = release(order, OrderState.EXPIRED);
+            changed.add(order.id());
+            expired = 1;
+        }
+        OrderState from = c.type == CommandType.REFUND ? OrderState.PAID : OrderState.RESERVED;
+        if (order.state() != from) {
+            remember(c, ResultCode.ORDER_STATE_CONFLICT, order, -1);
+            return new Answer(ResultCode.ORDER_STATE_CONFLICT, -1, null, false, order, null, expired, null, null, changed);
+        }
+        if (c.type == CommandType.CONFIRM) {
+            for (Line line : order.lines()) {
+                Sku sku = skusById.get(line.skuId());
+                skusById.put(sku.id(), sku.withStock(sku.total(), sku.available(), sku.reserved() - line.quantity(),
+                        sku.sold() + line.quantity()));
+            }
+            order = order.movedTo(OrderState.PAID, now);
+            orders.set((int) (order.id() - 1), order);
+            reservedOrderIds.remove(order.id());
+        } else {
+            order = release(order, c.type == CommandType.CANCEL ? OrderState.CANCELLED : OrderState.REFUNDED);
+        }
+        changed.add(order.id());
+        remember(c, ResultCode.SUCCESS, order, -1);
+        return new Answer(ResultCode.SUCCESS, -1, null, false, order, null, expired, null, null, changed);
+    }
+
+    /** Gives the units of a reserved or paid order back to available stock and to the user's allowance. */
+    private Order release(Order order, OrderState to) {
+        boolean paid = order.state() == OrderState.PAID;
+        for (Line line : order.lines()) {
+            Sku sku = skusById.get(line.skuId());
+            int quantity = line.quantity();
+            skusById.put(sku.id(), sku.withStock(sku.total(), sku.available() + quantity,
+                    paid ? sku.reserved() : sku.reserved() - quantity, paid ? sku.sold() - quantity : sku.sold()));
+            addHeld(order.user(), sku.id(), -quantity);
+        }
+        Order moved = order.movedTo(to, now);
+        orders.set((int) (moved.id() - 1), moved);
+        reservedOrderIds.remove(moved.id());
+        return moved;
+    }
+
+    private Answer tick() {
+        List<Long> due = new ArrayList<>();
+        for (long id : reservedOrderIds) {
+            if (order(id).expiresAt() <= now) {
+                due.add(id);
+            }
+        }
+        if (due.size() > limits.expiriesPerTickMax()) {
+            throw new IllegalStateException("the simulation must stay below " + limits.expiriesPerTickMax()
+                    + " expiries per tick, the model does not bound a tick: " + due.size());
+        }
+        for (long id : due) {
+            release(order(id), OrderState.EXPIRED);
+        }
+        return new Answer(ResultCode.SUCCESS, -1, null, false, null, null, due.size(), null, null, due);
+    }
+
+    private Answer upsert(Command c) {
+        ResultCode invalid = upsertInvalid(c);
+        if (invalid != null) {
+            return Answer.of(invalid);
+        }
+        Answer repeat = repeatOf(c);
+        if (repeat != null) {
+            return repeat;
+        }
+        if (firstAnswers.size() >= outcomeCapacity) {
+            return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
+        }
+        Sku existing = skusById.get(c.skuId);
+        int index;
+        long reserved = 0;
+        long sold = 0;
+        if (existing == null) {
+            if (skusById.size() >= skuCapacity) {
+                return Answer.of(ResultCode.SKU_TABLE_FULL);
+            }
+            index = skuIdsByIndex.size();
+        } else {
+            if (c.totalStock < existing.held()) {
+                remember(c, ResultCode.STOCK_INSUFFICIENT, null, -1);
+                return skuAnswer(ResultCode.STOCK_INSUFFICIENT, existing);
+            }
+            if (!existing.currency().equals(c.currency) && existing.held() > 0) {
+                remember(c, ResultCode.CURRENCY_LOCKED, null, -1);
+                return skuAnswer(ResultCode.CURRENCY_LOCKED, existing);
+            }
+            index = existing.index();
+            reserved = existing.reserved();
+            sold = existing.sold();
+        }
+        Sku sku = new Sku(index, c.skuId, c.priceMinor, c.currency, c.totalStock, c.totalStock - reserved - sold,
+                reserved, sold, c.perUserLimit, c.saleStartEpochMillis, c.saleEndEpochMillis, c.reservationTtlMillis);
+        if (existing == null) {
+            skuIdsByIndex.add(sku.id());
+        }
+        skusById.put(sku.id(), sku);
+        remember(c, ResultCode.SUCCESS, null, -1);
+        return skuAnswer(ResultCode.SUCCESS, sku);
+    }
+
+    private static ResultCode upsertInvalid(Command c) {
+        if (!printableId(c.requestId)) {
+            return ResultCode.REQUEST_ID_INVALID;
+        }
+        if (!skuIdSyntax(c.skuId)) {
+            return ResultCode.SKU_ID_INVALID;
+        }
+        if (c.priceMinor < 0 || c.priceMinor > EngineLimits.PRICE_MINOR_MAX) {
+            return ResultCode.PRICE_INVALID;
+        }
+        if (c.currency == null || !CURRENCY.matcher(c.currency).matches()) {
+            return ResultCode.CURRENCY_INVALID;
+        }
+        if (c.totalStock < 0 || c.totalStock > EngineLimits.TOTAL_STOCK_MAX) {
+            return ResultCode.TOTAL_STOCK_INVALID;
+        }
+        if (c.perUserLimit < 0 || c.perUserLimit > EngineLimits.TOTAL_STOCK_MAX) {
+            return ResultCode.PER_USER_LIMIT_INVALID;
+        }
+        if (c.saleStartEpochMillis < 0 || c.saleStartEpochMillis > EngineLimits.EPOCH_MILLIS_MAX) {
+            return ResultCode.SALE_START_INVALID;
+        }
+        boolean endless = c.saleEndEpochMillis == 0;
+        if (!endless && (c.saleEndEpochMillis <= c.saleStartEpochMillis
+                || c.saleEndEpochMillis > EngineLimits.EPOCH_MILLIS_MAX)) {
+            return ResultCode.SALE_END_INVALID;
+        }
+        if (c.reservationTtlMillis < EngineLimits.RESERVATION_TTL_MILLIS_MIN
+                || c.reservationTtlMillis > EngineLimits.RESERVATION_TTL_MILLIS_MAX) {
+            return ResultCode.RESERVATION_TTL_INVALID;
+        }
+        return null;
+    }
+
+    private Answer adjust(Command c) {
+        if (!printableId(c.requestId)) {
+            return Answer.of(ResultCode.REQUEST_ID_INVALID);
+        }
+        if (!skuIdSyntax(c.skuId)) {
+            return Answer.of(ResultCode.SKU_ID_INVALID);
+        }
+        if (c.delta == 0 || c.delta > EngineLimits.TOTAL_STOCK_MAX || c.delta < -EngineLimits.TOTAL_STOCK_MAX) {
+            return Answer.of(ResultCode.DELTA_INVALID);
+        }
+        Answer repeat = repeatOf(c);
+        if (repeat != null) {
+            return repeat;
+        }
+        if (firstAnswers.size() >= outcomeCapacity) {
+            return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
+        }
+        Sku sku = skusById.get(c.skuId);
+        if (sku == null) {
+            remember(c, ResultCode.SKU_NOT_FOUND, null, -1);
+            return Answer.of(ResultCode.SKU_NOT_FOUND);
+        }
+        // Too large a total is bad input, found only once the SKU is known: not remembered.
+        if (sku.total() + c.delta > EngineLimits.TOTAL_STOCK_MAX) {
+            return skuAnswer(ResultCode.DELTA_INVALID, sku);
+        }
+        if (sku.available() + c.delta < 0) {
+            remember(c, ResultCode.STOCK_INSUFFICIENT, null, -1);
+            return skuAnswer(ResultCode.STOCK_INSUFFICIENT, sku);
+        }
+        Sku adjusted = sku.withStock(sku.total() + c.delta, sku.available() + c.delta, sku.reserved(), sku.sold());
+        skusById.put(adjusted.id(), adjusted);
+        remember(c, ResultCode.SUCCESS, null, -1);
+        return skuAnswer(ResultCode.SUCCESS, adjusted);
+    }
+
+    private Answer getOrder(Command c) {
+        if (c.orderId <= 0) {
+            return Answer.of(ResultCode.ORDER_ID_INVALID);
+        }
+        Order order = order(c.orderId);
+        if (order == null) {
+            return Answer.of(ResultCode.ORDER_NOT_FOUND);
+        }
+        return new Answer(ResultCode.SUCCESS, -1, null, false, order, null, 0, null, null, List.of());
+    }
+
+    private Answer getSku(Command c) {
+        if (!skuIdSyntax(c.skuId)) {
+            return Answer.of(ResultCode.SKU_ID_INVALID);
+        }
+        Sku sku = skusById.get(c.skuId);
+        return sku == null ? Answer.of(ResultCode.SKU_NOT_FOUND) : skuAnswer(ResultCode.SUCCESS, sku);
+    }
+
+    private Answer listSkus(Command c) {
+        if (c.pageSize < 0 || c.pageSize > EngineLimits.LIST_PAGE_SIZE_MAX) {
+            return Answer.of(ResultCode.PAGE_SIZE_INVALID);
+        }
+        boolean fromStart = c.pageToken == null || c.pageToken.isEmpty();
+        if (!fromStart && !skuIdSyntax(c.pageToken)) {
+            return Answer.of(ResultCode.PAGE_TOKEN_INVALID);
+        }
+        int pageSize = c.pageSize == 0 ? EngineLimits.LIST_PAGE_SIZE_DEFAULT : c.pageSize;
+        TreeMap<String, Sku> sorted = new TreeMap<>(skusById);
+        List<Sku> after = new ArrayList<>(fromStart ? sorted.values() : sorted.tailMap(c.pageToken, false).values());
+        List<Sku> page = after.subList(0, Math.min(pageSize, after.size()));
+        String next = after.size() > pageSize ? page.get(page.size() - 1).id() : null;
+        return new Answer(ResultCode.SUCCESS, -1, null, false, null, null, 0, List.copyOf(page), next, List.of());
+    }
+
+    // ---- idempotency --------------------------------------------------------------------------
+
+    private Answer repeatOf(Command c) {
+        FirstAnswer first = firstAnswers.get(c.requestId);
+        if (first == null) {
+            return null;
+        }
+        if (first.type() != c.type) {
+            return new Answer(ResultCode.REQUEST_ID_REUSED, -1, null, true, null, null, 0, null, null, List.of());
+        }
+        int failedLine = first.failedLine();
+        String failedSkuId = failedLine >= 0 && failedLine < c.lineCount ? c.lineSkuIds[failedLine] : null;
+        Sku sku = null;
+        if (c.type == CommandType.UPSERT_SKU || c.type == CommandType.ADJUST_STOCK) {
+            sku = skusById.get(c.skuId);
+        }
+        return new Answer(first.code(), failedLine, failedSkuId, true, first.order(), sku, 0, null, null, List.of());
+    }
+
+    private void remember(Command c, ResultCode code, Order reported, int failedLine) {
+        firstAnswers.put(c.requestId, new FirstAnswer(c.type, code, reported, failedLine));
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    private static Answer skuAnswer(ResultCode code, Sku sku) {
+        return new Answer(code, -1, null, false, null, sku, 0, null, null, List.of());
+    }
+
+    private void addHeld(String user, String skuId, long delta) {
+        Map<String, Long> perSku = heldByUser.computeIfAbsent(user, u -> new HashMap<>());
+        long before = perSku.getOrDefault(skuId, 0L);
+        long units = before + delta;
+        if (units < 0) {
+            throw new IllegalStateException("model bug: " + user + " holds " + units + " of " + skuId);
+        }
+        perSku.put(skuId, units);
+        if (before == 0 && units > 0) {
+            pairsHoldingUnits++;
+        } else if (before > 0 && units == 0) {
+            pairsHoldingUnits--;
+        }
+    }
+
+    static boolean printableId(String id) {
+        return id != null && PRINTABLE_ID.matcher(id).matches();
+    }
+
+    static boolean skuIdSyntax(String id) {
+        return id != null && SKU_ID.matcher(id).matches();
+    }
+}

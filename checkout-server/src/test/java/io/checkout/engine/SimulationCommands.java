@@ -1,0 +1,628 @@
+package io.checkout.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The seeded command stream of the checkout simulation. Mostly plausible traffic over a small set of
+ * SKUs and users, so that sell-outs, limits, expiries and conflicts happen all the time, mixed with
+ * replays of old request ids and with invalid values biased to the edges of each bound.
+ *
+ * <p>It looks at the reference model only to aim: which order ids exist, how much stock a SKU has
+ * and how many units are held, so that edge values ("exactly what is available", "one more than
+ * that") hit the boundary instead of landing anywhere.
+ */
+final class SimulationCommands {
+    static final long START_CLOCK = 1_700_000_000_000L;
+
+    private static final String LONGEST_SKU_ID = "Z:._-" + "9".repeat(EngineLimits.ID_LENGTH_MAX - 5);
+    /** SKUs the stream may create; the last three are not created up front, so they start unknown. */
+    private static final String[] CREATABLE_SKUS = {"sku-0", "sku-1", "sku-2", "sku-3", "sku-4", "sku-5", "sku-6",
+            "sku-7", "sku-8", "sku-9", "sku-10", "sku-11", LONGEST_SKU_ID};
+    /** Well-formed SKU ids that no command ever creates. */
+    private static final String[] GHOST_SKUS = {"ghost:1", "Ghost_2.x"};
+    private static final String[] BAD_IDS = {"", null, " ", "has space", "r".repeat(EngineLimits.ID_LENGTH_MAX + 1),
+            "tab\tid", "caf\u00e9", "del\u007f", "new\nline", "\u0000"};
+    private static final String[] BAD_SKU_IDS = {"", null, "sku 0", "sku/0", "a".repeat(EngineLimits.ID_LENGTH_MAX + 1),
+            "sku-0\u00e9", "sku#1", "sku,1"};
+    private static final String[] BAD_CURRENCIES = {"eur", "EU", "EURO", "", null, "E1R", "\u20acUR", "E R"};
+    private static final String[] CURRENCIES = {"EUR", "EUR", "EUR", "USD", "USD", "GBP"};
+    private static final long[] LIMITS = {0, 0, 0, 1, 2, 5};
+
+    private final SplittableRandom random;
+    private final ReferenceCheckout view;
+    private final EngineLimits limits;
+    private final String[] users;
+    private final ArrayDeque<Command> setup = new ArrayDeque<>();
+    /**
+     * The stream hands out one Command, refilled for every step, as the pipeline reuses its ring slots;
+     * a Command carries arrays sized for the largest order, and allocating one per step would make the
+     * run mostly garbage collection.
+     */
+    private final Command reused = new Command();
+    /** Idempotent commands already sent, for replays; once full, new ones replace random old ones. */
+    private final Sent[] history = new Sent[4096];
+    private int historySize;
+    private Sent previous;
+    /** The publisher's clock; a late command may carry an older timestamp, but the clock never goes back. */
+    private long clock = START_CLOCK;
+    private long requestSequence;
+
+    SimulationCommands(long seed, ReferenceCheckout view, EngineLimits limits) {
+        this.random = new SplittableRandom(seed);
+        this.view = view;
+        this.limits = limits;
+        users = new String[40];
+        for (int i = 0; i < users.length - 1; i++) {
+            users[i] = "user-" + i;
+        }
+        users[users.length - 1] = "!" + "~".repeat(EngineLimits.ID_LENGTH_MAX - 1);
+        setupSku(0, "EUR", 20, 0, 0, 0, 3_000);
+        setupSku(1, "EUR", 5, 1, 0, 0, 2_000);
+        setupSku(2, "EUR", 10, 2, 0, 0, 5_000);
+        setupSku(3, "USD", 8, 5, 0, 0, 1_000);
+        setupSku(4, "USD", 15, 0, 0, 0, 4_000);
+        setupSku(5, "EUR", 3, 0, clock + 60_000, 0, 2_500);
+        setupSku(6, "EUR", 10, 0, 0, clock + 30_000, 1_500);
+        setupSku(7, "GBP", 4, 1, 0, 0, 3_500);
+        setupSku(8, "EUR", 50, 0, clock - 1, 0, 5_000);
+        setupSku(9, "EUR", 0, 0, 0, 0, 1_000);
+    }
+
+    private void setupSku(int sku, String currency, long stock, long limit, long saleStart, long saleEnd, long ttl) {
+        setup.add(Command.upsertSku(clock, freshRequestId(), CREATABLE_SKUS[sku], 100L * (sku + 1), currency, stock,
+                limit, saleStart, saleEnd, ttl));
+    }
+
+    /**
+     * A tick just after the publisher's clock, which is never behind any timestamp sent so far: after a
+     * restart, it brings engine time up to where the model's is.
+     */
+    Command tickNow() {
+        clock++;
+        return Command.tick(clock);
+    }
+
+    Command next() {
+        Command command = setup.isEmpty() ? generate() : setup.poll();
+        if (command.type.isIdempotent()) {
+            Sent sent = Sent.of(command);
+            history[historySize < history.length ? historySize++ : random.nextInt(history.length)] = sent;
+            previous = sent;
+        }
+        return command;
+    }
+
+    private Command generate() {
+        clock += random.nextInt(40);
+        int roll = random.nextInt(1000);
+        Command command;
+        if (roll < 340) {
+            command = reserve(freshRequestId());
+        } else if (roll < 460) {
+            command = orderCommand(CommandType.CONFIRM, freshRequestId());
+        } else if (roll < 520) {
+            command = orderCommand(CommandType.CANCEL, freshRequestId());
+        } else if (roll < 560) {
+            command = orderCommand(CommandType.REFUND, freshRequestId());
+        } else if (roll < 660) {
+            clock += random.nextInt(4) == 0 ? random.nextInt(3_000) : random.nextInt(300);
+            command = newTick(clock);
+        } else if (roll < 690) {
+            command = upsert(freshRequestId());
+        } else if (roll < 730) {
+            command = adjust(freshRequestId());
+        } else if (roll < 800) {
+            command = replay();
+        } else if (roll < 820) {
+            command = reuseIdForAnotherType();
+        } else if (roll < 900) {
+            command = edgeCase();
+        } else {
+            command = query();
+        }
+        if (random.nextInt(100) < 5) {
+            aimAtBoundary(command);
+        }
+        if (command.type != CommandType.TICK && random.nextInt(100) < 3) {
+            // A late publisher: engine time must not go back.
+            command.timestampMillis = clock - random.nextInt(10_000);
+        } else if (command.timestampMillis == 0 && command.type.isMutating()) {
+            command.timestampMillis = clock;
+        }
+        return command;
+    }
+
+    /**
+     * Moves the clock to exactly a boundary the command is judged against, or to one millisecond before
+     * it: a sale window's start or (exclusive) end for a reserve, an order's expiry for a confirm,
+     * cancel or refund. Random steps alone would land on such an instant only rarely.
+     */
+    private void aimAtBoundary(Command c) {
+        long boundary = -1;
+        if (c.type == CommandType.RESERVE && c.lineCount > 0) {
+            ReferenceCheckout.Sku sku = view.sku(c.lineSkuIds[random.nextInt(c.lineCount)]);
+            if (sku != null) {
+                boundary = random.nextBoolean() ? sku.saleStart() : sku.saleEnd();
+            }
+        } else if (c.type == CommandType.CONFIRM || c.type == CommandType.CANCEL || c.type == CommandType.REFUND) {
+            ReferenceCheckout.Order order = view.order(c.orderId);
+            if (order != null && order.state() == OrderState.RESERVED) {
+                boundary = order.expiresAt();
+            }
+        }
+        if (boundary >= clock && boundary - clock <= 10_000) {
+            clock = Math.max(clock, boundary - random.nextInt(2));
+            c.timestampMillis = clock;
+        }
+    }
+
+    // ---- plausible traffic ------------------------------------------------------------------
+
+    private Command reserve(String requestId) {
+        Command c = newCommand(CommandType.RESERVE, clock);
+        c.requestId = requestId;
+        c.userId = pick(users);
+        int lines = random.nextInt(100) < 70 ? 1 : random.nextInt(100) < 67 ? 2 : 3;
+        List<String> skus = shuffledSkuPool();
+        for (int i = 0; i < lines; i++) {
+            c.addLine(skus.get(i), quantityFor(c.userId, skus.get(i)));
+        }
+        return c;
+    }
+
+    private int quantityFor(String user, String skuId) {
+        int roll = random.nextInt(100);
+        if (roll < 70) {
+            return 1;
+        }
+        if (roll < 85) {
+            return 2;
+        }
+        if (roll < 95) {
+            return 3;
+        }
+        ReferenceCheckout.Sku sku = view.sku(skuId);
+        if (sku == null) {
+            return 1;
+        }
+        long edge = switch (random.nextInt(4)) {
+            case 0 -> sku.limit() - view.held(user, skuId);
+            case 1 -> sku.limit() - view.held(user, skuId) + 1;
+            case 2 -> sku.available();
+            default -> sku.available() + 1;
+        };
+        return (int) Math.max(1, Math.min(edge, limits.quantityPerLineMax()));
+    }
+
+    private Command orderCommand(CommandType type, String requestId) {
+        return newOrderCommand(type, clock, requestId, pickOrderId());
+    }
+
+    private long pickOrderId() {
+        long count = view.orderCount();
+        int roll = random.nextInt(100);
+        if (count == 0 || roll < 8) {
+            return count + 1 + random.nextInt(3);
+        }
+        if (roll < 70) {
+            return count - random.nextInt((int) Math.min(count, 60));
+        }
+        return 1 + random.nextLong(count);
+    }
+
+    private Command upsert(String requestId) {
+        String skuId = pick(CREATABLE_SKUS);
+        ReferenceCheckout.Sku existing = view.sku(skuId);
+        long held = existing == null ? 0 : existing.held();
+        int priceRoll = random.nextInt(100);
+        long price = priceRoll < 90 ? 100 + random.nextInt(10_000) : priceRoll < 95 ? 0 : EngineLimits.PRICE_MINOR_MAX;
+        String currency = existing != null && random.nextInt(100) < 85 ? existing.currency() : pick(CURRENCIES);
+        int stockRoll = random.nextInt(100);
+        long total = stockRoll < 85 ? held + random.nextInt(31)
+                : stockRoll < 95 ? Math.max(0, held - 1 - random.nextInt(2))
+                : stockRoll < 99 ? held
+                : EngineLimits.TOTAL_STOCK_MAX;
+        long start;
+        long end;
+        int windowRoll = random.nextInt(100);
+        if (windowRoll < 70) {
+            start = random.nextBoolean() ? 0 : clock - random.nextInt(100_000);
+            end = 0;
+        } else if (windowRoll < 80) {
+            start = clock + 500 + random.nextInt(20_000);
+            end = 0;
+        } else if (windowRoll < 90) {
+            start = clock - random.nextInt(1_000);
+            end = clock + 1 + random.nextInt(30_000);
+        } else if (windowRoll < 95) {
+            start = clock - 20_000;
+            end = random.nextBoolean() ? clock : clock - 1 - random.nextInt(10_000);
+        } else if (windowRoll < 99) {
+            start = clock;
+            end = clock + 1;
+        } else {
+            start = EngineLimits.EPOCH_MILLIS_MAX;
+            end = 0;
+        }
+        int ttlRoll = random.nextInt(1000);
+        long ttl = ttlRoll < 900 ? 1_000 + random.nextInt(4_001)
+                : ttlRoll < 950 ? EngineLimits.RESERVATION_TTL_MILLIS_MIN
+                : ttlRoll < 995 ? 5_000
+                : EngineLimits.RESERVATION_TTL_MILLIS_MAX;
+        return newUpsert(clock, requestId, skuId, price, currency, total, LIMITS[random.nextInt(LIMITS.length)],
+                start, end, ttl);
+    }
+
+    private Command adjust(String requestId) {
+        String skuId = random.nextInt(20) == 0 ? pick(GHOST_SKUS) : pick(CREATABLE_SKUS);
+        ReferenceCheckout.Sku sku = view.sku(skuId);
+        long available = sku == null ? 0 : sku.available();
+        int roll = random.nextInt(100);
+        long delta = roll < 50 ? 1 + random.nextInt(5)
+                : roll < 80 ? -1 - random.nextInt(3)
+                : roll < 90 ? -available
+                : -available - 1;
+        if (delta == 0) {
+            delta = 1;
+        }
+        return newAdjust(clock, requestId, skuId, delta);
+    }
+
+    private Command query() {
+        int roll = random.nextInt(10);
+        if (roll < 4) {
+            Command c = newGetOrder(pickOrderId());
+            c.timestampMillis = random.nextBoolean() ? 0 : clock;
+            return c;
+        }
+        if (roll < 8) {
+            return newGetSku(random.nextInt(10) == 0 ? pick(GHOST_SKUS) : pick(CREATABLE_SKUS));
+        }
+        String token = switch (random.nextInt(4)) {
+            case 0 -> null;
+            case 1 -> "";
+            case 2 -> pick(CREATABLE_SKUS);
+            default -> pick(GHOST_SKUS);
+        };
+        return newListSkus(random.nextInt(6), token);
+    }
+
+    // ---- repeats --------------------------------------------------------------------------
+
+    private Command replay() {
+        Sent old = historySize == 0 ? null : random.nextInt(5) == 0 ? previous : history[random.nextInt(historySize)];
+        if (old == null) {
+            return newTick(clock);
+        }
+        Command again = old.fill(newCommand(old.type(), old.timestampMillis()));
+        if (random.nextInt(10) < 7) {
+            again.timestampMillis = clock;
+        }
+        return again;
+    }
+
+    private Command reuseIdForAnotherType() {
+        if (historySize == 0) {
+            return newTick(clock);
+        }
+        Sent old = history[random.nextInt(historySize)];
+        CommandType type;
+        do {
+            type = pick(new CommandType[] {CommandType.RESERVE, CommandType.CONFIRM, CommandType.CANCEL,
+                    CommandType.REFUND, CommandType.UPSERT_SKU, CommandType.ADJUST_STOCK});
+        } while (type == old.type());
+        return switch (type) {
+            case RESERVE -> reserve(old.requestId());
+            case UPSERT_SKU -> upsert(old.requestId());
+            case ADJUST_STOCK -> adjust(old.requestId());
+            default -> orderCommand(type, old.requestId());
+        };
+    }
+
+    // ---- invalid values and edges ---------------------------------------------------------
+
+    private Command edgeCase() {
+        return switch (random.nextInt(12)) {
+            case 0 -> {
+                Command c = reserve(pick(BAD_IDS));
+                if (random.nextBoolean()) {
+                    c.userId = pick(BAD_IDS);
+                }
+                yield c;
+            }
+            case 1 -> {
+                Command c = reserve(freshRequestId());
+                c.userId = pick(BAD_IDS);
+                yield c;
+            }
+            case 2 -> {
+                Command c = reserve(freshRequestId());
+                c.lineCount = 0;
+                yield c;
+            }
+            case 3 -> manyLines(limits.linesPerOrderMax() + random.nextInt(2));
+            case 4 -> manyLines(limits.linesPerOrderMax() - random.nextInt(2));
+            case 5 -> reserveWithBadLine();
+            case 6 -> {
+                Command c = reserve(freshRequestId());
+                c.lineQuantities[random.nextInt(c.lineCount)] = random.nextBoolean()
+                        ? limits.quantityPerLineMax() : limits.quantityPerLineMax() - 1;
+                yield c;
+            }
+            case 7 -> badOrderCommand();
+            case 8 -> badUpsert();
+            case 9 -> badAdjust();
+            case 10 -> badQuery();
+            default -> newTick(clock - random.nextInt(50_000));
+        };
+    }
+
+    private Command manyLines(int lines) {
+        Command c = reserve(freshRequestId());
+        c.lineCount = 0;
+        List<String> skus = shuffledSkuPool();
+        for (int i = 0; i < lines; i++) {
+            c.addLine(i < skus.size() ? skus.get(i) : "extra-" + i, 1);
+        }
+        return c;
+    }
+
+    private Command reserveWithBadLine() {
+        Command c = reserve(freshRequestId());
+        int line = random.nextInt(c.lineCount);
+        switch (random.nextInt(8)) {
+            case 0 -> c.lineSkuIds[line] = pick(BAD_SKU_IDS);
+            case 1 -> c.lineQuantities[line] = 0;
+            case 2 -> c.lineQuantities[line] = -1;
+            case 3 -> c.lineQuantities[line] = Integer.MIN_VALUE;
+            case 4 -> c.lineQuantities[line] = limits.quantityPerLineMax() + 1;
+            case 5 -> c.lineQuantities[line] = Integer.MAX_VALUE;
+            default -> {
+                if (c.lineCount == limits.linesPerOrderMax()) {
+                    c.lineSkuIds[line] = c.lineSkuIds[0];
+                } else {
+                    c.addLine(c.lineSkuIds[line], 1);
+                }
+            }
+        }
+        return c;
+    }
+
+    private Command badOrderCommand() {
+        CommandType type = pick(new CommandType[] {CommandType.CONFIRM, CommandType.CANCEL, CommandType.REFUND});
+        long[] badOrderIds = {0, -1, Long.MIN_VALUE};
+        return switch (random.nextInt(3)) {
+            case 0 -> newOrderCommand(type, clock, freshRequestId(), badOrderIds[random.nextInt(badOrderIds.length)]);
+            case 1 -> newOrderCommand(type, clock, pick(BAD_IDS), pickOrderId());
+            default -> newOrderCommand(type, clock, freshRequestId(), Long.MAX_VALUE);
+        };
+    }
+
+    private Command badUpsert() {
+        Command c = upsert(freshRequestId());
+        switch (random.nextInt(11)) {
+            case 0 -> c.requestId = pick(BAD_IDS);
+            case 1 -> c.skuId = pick(BAD_SKU_IDS);
+            case 2 -> c.priceMinor = pick(new long[] {-1, EngineLimits.PRICE_MINOR_MAX + 1, Long.MIN_VALUE, Long.MAX_VALUE});
+            case 3 -> c.currency = pick(BAD_CURRENCIES);
+            case 4 -> c.totalStock = pick(new long[] {-1, EngineLimits.TOTAL_STOCK_MAX + 1, Long.MIN_VALUE});
+            case 5 -> c.perUserLimit = pick(new long[] {-1, EngineLimits.TOTAL_STOCK_MAX + 1, Long.MIN_VALUE});
+            case 6 -> c.saleStartEpochMillis = pick(new long[] {-1, EngineLimits.EPOCH_MILLIS_MAX + 1, Long.MIN_VALUE});
+            case 7 -> {
+                c.saleStartEpochMillis = clock;
+                c.saleEndEpochMillis = pick(new long[] {clock, clock - 1, EngineLimits.EPOCH_MILLIS_MAX + 1, -1});
+            }
+            case 8 -> c.reservationTtlMillis = pick(new long[] {EngineLimits.RESERVATION_TTL_MILLIS_MIN - 1,
+                    EngineLimits.RESERVATION_TTL_MILLIS_MAX + 1, 0, -1, Long.MIN_VALUE});
+            case 9 -> {
+                // Several fields wrong at once: the first in the documented order must be named.
+                c.priceMinor = -1;
+                c.currency = "x";
+                c.totalStock = -1;
+                c.reservationTtlMillis = 0;
+            }
+            default -> {
+                c.saleStartEpochMillis = EngineLimits.EPOCH_MILLIS_MAX;
+                c.saleEndEpochMillis = random.nextBoolean() ? 0 : EngineLimits.EPOCH_MILLIS_MAX;
+            }
+        }
+        return c;
+    }
+
+    private Command badAdjust() {
+        Command c = adjust(freshRequestId());
+        switch (random.nextInt(5)) {
+            case 0 -> c.requestId = pick(BAD_IDS);
+            case 1 -> c.skuId = pick(BAD_SKU_IDS);
+            case 2 -> c.delta = pick(new long[] {0, EngineLimits.TOTAL_STOCK_MAX + 1, -EngineLimits.TOTAL_STOCK_MAX - 1,
+                    Long.MIN_VALUE, Long.MAX_VALUE});
+            case 3 -> c.delta = EngineLimits.TOTAL_STOCK_MAX;
+            default -> c.delta = -EngineLimits.TOTAL_STOCK_MAX;
+        }
+        return c;
+    }
+
+    private Command badQuery() {
+        return switch (random.nextInt(5)) {
+            case 0 -> newGetOrder(pick(new long[] {0, -1, Long.MIN_VALUE, Long.MAX_VALUE}));
+            case 1 -> newGetSku(pick(BAD_SKU_IDS));
+            case 2 -> newListSkus(pick(new int[] {-1, EngineLimits.LIST_PAGE_SIZE_MAX + 1, Integer.MIN_VALUE}), null);
+            case 3 -> newListSkus(pick(new int[] {1, EngineLimits.LIST_PAGE_SIZE_MAX}), pick(BAD_SKU_IDS));
+            default -> newListSkus(0, LONGEST_SKU_ID);
+        };
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------
+
+    private String freshRequestId() {
+        long n = requestSequence++;
+        if (random.nextInt(50) == 0) {
+            // Valid edges: the longest id, made of the lowest and highest printable characters.
+            String core = "!" + n;
+            return core + "~".repeat(EngineLimits.ID_LENGTH_MAX - core.length());
+        }
+        return "r" + n;
+    }
+
+    private List<String> shuffledSkuPool() {
+        List<String> pool = new ArrayList<>(CREATABLE_SKUS.length + GHOST_SKUS.length);
+        Collections.addAll(pool, CREATABLE_SKUS);
+        if (random.nextInt(10) == 0) {
+            Collections.addAll(pool, GHOST_SKUS);
+        }
+        for (int i = pool.size() - 1; i > 0; i--) {
+            Collections.swap(pool, i, random.nextInt(i + 1));
+        }
+        return pool;
+    }
+
+    private Command newCommand(CommandType type, long timestampMillis) {
+        reused.clear();
+        reused.type = type;
+        reused.timestampMillis = timestampMillis;
+        return reused;
+    }
+
+    private Command newTick(long timestampMillis) {
+        return newCommand(CommandType.TICK, timestampMillis);
+    }
+
+    private Command newOrderCommand(CommandType type, long timestampMillis, String requestId, long orderId) {
+        Command c = newCommand(type, timestampMillis);
+        c.requestId = requestId;
+        c.orderId = orderId;
+        return c;
+    }
+
+    private Command newUpsert(long timestampMillis, String requestId, String skuId, long priceMinor, String currency,
+            long totalStock, long perUserLimit, long saleStartEpochMillis, long saleEndEpochMillis,
+            long reservationTtlMillis) {
+        Command c = newCommand(CommandType.UPSERT_SKU, timestampMillis);
+        c.requestId = requestId;
+        c.skuId = skuId;
+        c.priceMinor = priceMinor;
+        c.currency = currency;
+        c.totalStock = totalStock;
+        c.perUserLimit = perUserLimit;
+        c.saleStartEpochMillis = saleStartEpochMillis;
+        c.saleEndEpochMillis = saleEndEpochMillis;
+        c.reservationTtlMillis = reservationTtlMillis;
+        return c;
+    }
+
+    private Command newAdjust(long timestampMillis, String requestId, String skuId, long delta) {
+        Command c = newCommand(CommandType.ADJUST_STOCK, timestampMillis);
+        c.requestId = requestId;
+        c.skuId = skuId;
+        c.delta = delta;
+        return c;
+    }
+
+    private Command newGetOrder(long orderId) {
+        Command c = newCommand(CommandType.GET_ORDER, 0);
+        c.orderId = orderId;
+        return c;
+    }
+
+    private Command newGetSku(String skuId) {
+        Command c = newCommand(CommandType.GET_SKU, 0);
+        c.skuId = skuId;
+        return c;
+    }
+
+    private Command newListSkus(int pageSize, String pageToken) {
+        Command c = newCommand(CommandType.LIST_SKUS, 0);
+        c.pageSize = pageSize;
+        c.pageToken = pageToken;
+        return c;
+    }
+
+    private <T> T pick(T[] values) {
+        return values[random.nextInt(values.length)];
+    }
+
+    private long pick(long[] values) {
+        return values[random.nextInt(values.length)];
+    }
+
+    private int pick(int[] values) {
+        return values[random.nextInt(values.length)];
+    }
+
+    /** The input of a command, kept compactly: a Command carries output arrays sized for the largest order. */
+    private record Sent(CommandType type, long timestampMillis, String requestId, String userId, String[] lineSkuIds,
+            int[] lineQuantities, long orderId, String skuId, long priceMinor, String currency, long totalStock,
+            long perUserLimit, long saleStartEpochMillis, long saleEndEpochMillis, long reservationTtlMillis, long delta) {
+
+        static Sent of(Command c) {
+            return new Sent(c.type, c.timestampMillis, c.requestId, c.userId, Arrays.copyOf(c.lineSkuIds, c.lineCount),
+                    Arrays.copyOf(c.lineQuantities, c.lineCount), c.orderId, c.skuId, c.priceMinor, c.currency,
+                    c.totalStock, c.perUserLimit, c.saleStartEpochMillis, c.saleEndEpochMillis, c.reservationTtlMillis,
+                    c.delta);
+        }
+
+        Command fill(Command c) {
+            c.requestId = requestId;
+            c.userId = userId;
+            for (int i = 0; i < lineSkuIds.length; i++) {
+                c.addLine(lineSkuIds[i], lineQuantities[i]);
+            }
+            c.orderId = orderId;
+            c.skuId = skuId;
+            c.priceMinor = priceMinor;
+            c.currency = currency;
+            c.totalStock = totalStock;
+            c.perUserLimit = perUserLimit;
+            c.saleStartEpochMillis = saleStartEpochMillis;
+            c.saleEndEpochMillis = saleEndEpochMillis;
+            c.reservationTtlMillis = reservationTtlMillis;
+            c.delta = delta;
+            return c;
+        }
+    }
+
+    static String describe(Command c) {
+        StringBuilder text = new StringBuilder().append(c.type).append(" ts=").append(c.timestampMillis);
+        switch (c.type) {
+            case RESERVE -> {
+                text.append(" request=").append(quoted(c.requestId)).append(" user=").append(quoted(c.userId))
+                        .append(" lines=[");
+                for (int i = 0; i < c.lineCount; i++) {
+                    text.append(i == 0 ? "" : ", ").append(quoted(c.lineSkuIds[i])).append('x').append(c.lineQuantities[i]);
+                }
+                text.append(']');
+            }
+            case CONFIRM, CANCEL, REFUND -> text.append(" request=").append(quoted(c.requestId)).append(" order=")
+                    .append(c.orderId);
+            case UPSERT_SKU -> text.append(" request=").append(quoted(c.requestId)).append(" sku=").append(quoted(c.skuId))
+                    .append(" price=").append(c.priceMinor).append(" currency=").append(quoted(c.currency))
+                    .append(" total=").append(c.totalStock).append(" limit=").append(c.perUserLimit)
+                    .append(" sale=[").append(c.saleStartEpochMillis).append(',').append(c.saleEndEpochMillis)
+                    .append(") ttl=").append(c.reservationTtlMillis);
+            case ADJUST_STOCK -> text.append(" request=").append(quoted(c.requestId)).append(" sku=")
+                    .append(quoted(c.skuId)).append(" delta=").append(c.delta);
+            case GET_ORDER -> text.append(" order=").append(c.orderId);
+            case GET_SKU -> text.append(" sku=").append(quoted(c.skuId));
+            case LIST_SKUS -> text.append(" pageSize=").append(c.pageSize).append(" token=").append(quoted(c.pageToken));
+            case TICK -> {
+            }
+        }
+        return text.toString();
+    }
+
+    private static String quoted(String text) {
+        if (text == null) {
+            return "null";
+        }
+        StringBuilder out = new StringBuilder("\"");
+        for (char ch : text.toCharArray()) {
+            out.append(ch >= 0x20 && ch < 0x7F ? String.valueOf(ch) : String.format("\\u%04x", (int) ch));
+        }
+        return out.append('"').toString();
+    }
+}
