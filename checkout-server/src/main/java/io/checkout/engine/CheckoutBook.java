@@ -26,6 +26,8 @@ import java.util.TreeMap;
  * </ul>
  */
 public final class CheckoutBook {
+    private static final int EXPIRY_QUEUE_PRESIZE_MAX = 1 << 20;
+
     private final CheckoutState state;
     private final EngineLimits limits;
     private final ExpiryQueue expiries;
@@ -51,7 +53,8 @@ public final class CheckoutBook {
             skuIdsInOrder.put(sku.skuId, index);
             checkConserved(sku);
         }
-        expiries = new ExpiryQueue((int) Math.min(1 << 20, state.orderCount() + 16));
+        // Sized up front for a sale's worth of reservations, so the hot path does not grow it.
+        expiries = new ExpiryQueue((int) Math.min(EXPIRY_QUEUE_PRESIZE_MAX, Math.max(state.orderCapacity(), state.orderCount())));
         for (long orderId = 1; orderId <= state.orderCount(); orderId++) {
             if (!state.readOrder(orderId, order)) {
                 throw new IllegalStateException("order " + orderId + " of " + state.orderCount() + " is missing");
@@ -75,6 +78,11 @@ public final class CheckoutBook {
 
     public CheckoutState state() {
         return state;
+    }
+
+    /** Lets the state write out what it holds back; the pipeline calls this at the end of each batch. */
+    public void flush() {
+        state.flush();
     }
 
     /** Applies {@code command} and writes its result into it. */

@@ -61,6 +61,14 @@ public interface CheckoutState extends AutoCloseable {
 
     long outcomeCapacity();
 
+    /**
+     * Writes out anything the implementation holds back for efficiency. The pipeline calls it at
+     * the end of every batch; {@link #close()} calls it too. Reads never need it: they always see
+     * every write made before them.
+     */
+    default void flush() {
+    }
+
     /** Flushes and releases resources. The state is unusable afterwards. */
     @Override
     void close();

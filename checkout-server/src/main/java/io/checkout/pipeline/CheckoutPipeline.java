@@ -203,6 +203,9 @@ public final class CheckoutPipeline implements AutoCloseable {
             try {
                 book.execute(event.command);
                 applied++;
+                if (endOfBatch) {
+                    book.flush();
+                }
             } catch (Throwable t) {
                 LOG.error("engine failed on {} (sequence {}); it stops applying commands", event.command.type,
                         sequence, t);

@@ -64,8 +64,10 @@ final class FlashSaleDemo implements Callable<Integer> {
         if (options.port == null) {
             builder.set(ServerConfig.Setting.PORT, 0);
         }
-        if (options.dataDir == null) {
-            builder.set(ServerConfig.Setting.DATA_DIR, freshDataDirectory());
+        Path scratch = null;
+        if (options.dataDir == null && !options.overrides.containsKey(ServerConfig.Setting.DATA_DIR.key())) {
+            scratch = freshDataDirectory();
+            builder.set(ServerConfig.Setting.DATA_DIR, scratch);
         }
         builder.set(ServerConfig.Setting.HOST, "127.0.0.1");
         if (!options.overrides.containsKey(ServerConfig.Setting.ORDER_CAPACITY.key())) {
@@ -86,6 +88,19 @@ final class FlashSaleDemo implements Callable<Integer> {
             System.out.printf("server up on 127.0.0.1:%d, data in %s%n", server.port(),
                     config.dataDirectory().toAbsolutePath());
             return runSale(client);
+        } finally {
+            if (scratch != null) {
+                deleteRecursively(scratch);
+            }
+        }
+    }
+
+    /** The demo's own scratch directory goes when the demo ends; a --data-dir given by the user stays. */
+    private static void deleteRecursively(Path directory) {
+        try (var paths = Files.walk(directory)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("demo: could not remove " + directory + ": " + e.getMessage());
         }
     }
 

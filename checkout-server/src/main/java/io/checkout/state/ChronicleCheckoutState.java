@@ -26,7 +26,12 @@ import net.openhft.chronicle.map.MapEntry;
  *   outcomes.cm    request id     -> first answer
  * </pre>
  * Only the engine thread calls it. Writes go through query contexts so that no previous value is
- * read back and boxed; reads copy into the caller's records. Capacities come from configuration,
+ * read back and boxed; reads copy into the caller's records.
+ *
+ * <p>SKU records are read on every reserve and written by most commands, so they live on the heap
+ * and reach {@code skus.cm} once per batch ({@link #flush()}), not once per command: a hot SKU
+ * costs one map write per batch instead of one per unit sold. Until the journal exists, an unclean
+ * stop can therefore leave {@code skus.cm} up to one batch behind the other maps. Capacities come from configuration,
  * and each map is created with head-room above its capacity ({@link #SIZING_HEADROOM}) so that an
  * insert the engine has allowed always fits.
  */
@@ -50,6 +55,11 @@ public final class ChronicleCheckoutState implements CheckoutState {
     private long orderCount;
     private long userCounterCount;
     private long outcomeCount;
+
+    /** SKU indexes written since the last flush, each once (see {@link #skuDirty}). */
+    private int[] dirtySkus = new int[64];
+    private int dirtySkuCount;
+    private boolean[] skuDirty = new boolean[64];
 
     private final LongCell longKey = new LongCell();
     private final LongCell longValue = new LongCell();
@@ -182,7 +192,32 @@ public final class ChronicleCheckoutState implements CheckoutState {
         } else {
             skus.get(sku.index).copyFrom(sku);
         }
-        store(skuMap, longKey.set(sku.index), sku);
+        markDirty(sku.index);
+    }
+
+    private void markDirty(int index) {
+        if (index >= skuDirty.length) {
+            skuDirty = java.util.Arrays.copyOf(skuDirty, Math.max(index + 1, skuDirty.length * 2));
+        }
+        if (skuDirty[index]) {
+            return;
+        }
+        if (dirtySkuCount == dirtySkus.length) {
+            dirtySkus = java.util.Arrays.copyOf(dirtySkus, dirtySkus.length * 2);
+        }
+        skuDirty[index] = true;
+        dirtySkus[dirtySkuCount++] = index;
+    }
+
+    /** Writes every SKU changed since the last flush to {@code skus.cm}. */
+    @Override
+    public void flush() {
+        for (int i = 0; i < dirtySkuCount; i++) {
+            int index = dirtySkus[i];
+            store(skuMap, longKey.set(index), skus.get(index));
+            skuDirty[index] = false;
+        }
+        dirtySkuCount = 0;
     }
 
     // ---- user units --------------------------------------------------------------------------
@@ -197,7 +232,7 @@ public final class ChronicleCheckoutState implements CheckoutState {
     public void writeUserUnits(String userId, int skuIndex, long units) {
         CharSequence key = userKey(userId, skuIndex);
         try (ExternalMapQueryContext<CharSequence, LongCell, ?> query = userUnitsMap.queryContext(key)) {
-            query.updateLock().lock();
+            query.writeLock().lock();
             MapEntry<CharSequence, LongCell> entry = query.entry();
             if (units == 0) {
                 if (entry != null) {
@@ -288,7 +323,8 @@ public final class ChronicleCheckoutState implements CheckoutState {
     /** Inserts or replaces without reading the old value back; returns true if it inserted. */
     private static <K, V> boolean store(ChronicleMap<K, V> map, K key, V value) {
         try (ExternalMapQueryContext<K, V, ?> query = map.queryContext(key)) {
-            query.updateLock().lock();
+            // Straight to the write lock: taking the update lock and upgrading costs a second CAS.
+            query.writeLock().lock();
             MapEntry<K, V> entry = query.entry();
             if (entry != null) {
                 entry.doReplaceValue(query.wrapValueAsData(value));
@@ -303,7 +339,11 @@ public final class ChronicleCheckoutState implements CheckoutState {
     public void close() {
         if (!closed) {
             closed = true;
-            closeMaps();
+            try {
+                flush();
+            } finally {
+                closeMaps();
+            }
         }
     }
 

@@ -1,0 +1,269 @@
+package io.checkout.benchmarks;
+
+import com.lmax.disruptor.EventTranslatorTwoArg;
+import io.checkout.engine.CheckoutBook;
+import io.checkout.engine.Command;
+import io.checkout.engine.EngineLimits;
+import io.checkout.engine.ResultCode;
+import io.checkout.pipeline.CheckoutPipeline;
+import io.checkout.pipeline.CommandEvent;
+import io.checkout.pipeline.PipelineConfig;
+import io.checkout.pipeline.PipelineConfig.WaitStrategyKind;
+import io.checkout.pipeline.ReplyHandler;
+import io.checkout.state.ChronicleCheckoutState;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Reserves through the whole in-process pipeline: the Disruptor ring, the business-logic thread
+ * running {@link CheckoutBook} over {@link ChronicleCheckoutState}, and the replier thread.
+ *
+ * <pre>
+ *   JMH thread (producer)                       pipeline threads
+ *   ─────────────────────                       ────────────────
+ *   fill slot i from preallocated ids
+ *   tryPublish ──▶ [ RingBuffer&lt;CommandEvent&gt;, ringSize slots ] ◀── TICK every 100 ms (ticker thread)
+ *     │ ring full: spin, yield, park                  │
+ *     │                                               ▼
+ *     │                          1. business logic: CheckoutBook.execute(command)
+ *     │                             over Chronicle Map state (single writer)
+ *     │                                               │
+ *     │                                               ▼
+ *     │                          2. replier: ReplyHandler.reply(command, progress, failure)
+ *     │                             checks SUCCESS, counts the reply (release store),
+ *     │                             clears the slot
+ *     ▼                                               │
+ *   after the last publish: wait until replied == SALE_SIZE ◀──┘
+ * </pre>
+ *
+ * <b>What one operation is.</b> One reserve command published, applied and answered. Each
+ * invocation is one whole flash sale of {@link Workload#SALE_SIZE} reserves
+ * ({@code @OperationsPerInvocation}), and it returns only once the replier has answered the last
+ * one, so the score counts completed commands only, never commands still queued in the ring.
+ * Ring-full backpressure is part of the measured time.
+ *
+ * <p><b>State.</b> Every invocation gets a fresh Chronicle state in a new temporary directory, its
+ * SKUs created through the engine, and a freshly started pipeline; the teardown shuts the pipeline
+ * down, checks the sale's outcome (every answer SUCCESS, one order per reserve, stock conserved
+ * and reserved exactly as the sale sent it) and deletes the directory. JMH does not time invocation
+ * setup and teardown. The maps are sized for one sale ({@code capacityMultiple} = 1) or a multiple
+ * of it ({@code -p capacityMultiple=10} is the server's default of 10M orders), so a full table
+ * can never make the score look better: a table-full answer fails the run.
+ *
+ * <p><b>Threads.</b> The producer, the business-logic thread and the replier all want a core; on a
+ * 2-core machine they share two. {@code waitStrategy} sets how the pipeline threads wait; the
+ * producer spins briefly, then yields, then parks for a moment, both when the ring is full and
+ * while waiting for the last reply.
+ *
+ * <p><b>Allocation.</b> {@code -prof gc}'s {@code gc.alloc.rate.norm} divides what all threads
+ * allocated during the iteration by the reserves completed, so it includes what each invocation's
+ * setup allocates (the ring's 16,384 preallocated slots, the maps; in {@code catalog}, 100,000
+ * SKUs), spread over the sale. {@code timed.alloc.norm} ({@link TimedAllocationProfiler}, added
+ * with {@code -prof gc}) counts only what all threads allocate between the first publish and the
+ * last reply.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 10, timeUnit = TimeUnit.SECONDS)
+@Measurement(iterations = 5, time = 10, timeUnit = TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgs = {"-Xms4g", "-Xmx4g", "-Dorg.slf4j.simpleLogger.log.net.openhft=warn"})
+@Threads(1)
+@State(Scope.Benchmark)
+public class PipelineReserveBenchmark {
+    private static final long TICK_INTERVAL_MILLIS = 100; // the server's default
+    private static final long SHUTDOWN_TIMEOUT_MILLIS = 60_000;
+    private static final int SPIN_TRIES = 100;
+    private static final int YIELD_TRIES = 100;
+    /** Nominal; Linux timer slack makes it some 50 us, under 1% of the time a full ring takes to drain. */
+    private static final long PARK_NANOS = 1_000;
+
+    /** {@code hotSku}: one SKU takes every reserve. {@code catalog}: 100,000 SKUs, Zipf popularity. */
+    @Param({"hotSku", "catalog"})
+    public String scenario;
+
+    @Param({"YIELDING", "SLEEPING"})
+    public WaitStrategyKind waitStrategy;
+
+    /** The server's default. */
+    @Param("16384")
+    public int ringSize;
+
+    /** Table capacities as a multiple of the sale size; 10 matches the server's default capacities. */
+    @Param("1")
+    public int capacityMultiple;
+
+    private Workload workload;
+    private Path dataDirectory;
+    private ChronicleCheckoutState state;
+    private CheckoutBook book;
+    private CheckoutPipeline pipeline;
+    private SaleProgress progress;
+    /** The next reserve of the sale to publish; producer thread only. */
+    private int next;
+
+    @Setup(Level.Trial)
+    public void buildWorkload() {
+        workload = Workload.create(scenario);
+    }
+
+    @Setup(Level.Invocation)
+    public void openSale() {
+        dataDirectory = Workload.newDataDirectory();
+        state = Workload.openChronicle(dataDirectory, workload.skuCount(), capacityMultiple);
+        book = new CheckoutBook(state, EngineLimits.defaults());
+        workload.createSkus(book, System.currentTimeMillis());
+        pipeline = new CheckoutPipeline(book, new PipelineConfig(ringSize, waitStrategy, TICK_INTERVAL_MILLIS),
+                System::currentTimeMillis);
+        progress = new SaleProgress();
+        next = 0;
+        pipeline.start();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(Workload.SALE_SIZE)
+    public int flashSale() {
+        long allocatedBefore = TimedAllocationProfiler.start();
+        final CheckoutPipeline ring = pipeline;
+        final SaleProgress sale = progress;
+        for (int published = 0; published < Workload.SALE_SIZE; published++) {
+            int attempt = 0;
+            while (!ring.tryPublish(RESERVE, this, sale)) {
+                backOff(attempt++);
+            }
+        }
+        int attempt = 0;
+        int replied;
+        while ((replied = sale.replied()) < Workload.SALE_SIZE) {
+            backOff(attempt++);
+        }
+        TimedAllocationProfiler.stop(allocatedBefore, replied);
+        return replied;
+    }
+
+    @TearDown(Level.Invocation)
+    public void closeSale() {
+        try {
+            pipeline.shutdown(SHUTDOWN_TIMEOUT_MILLIS);
+            if (pipeline.isFailed()) {
+                throw new IllegalStateException("the engine failed during the sale; see the log above");
+            }
+            progress.checkAllSucceeded();
+            workload.checkAfterSale(book);
+        } finally {
+            closeState();
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void cleanUp() {
+        if (pipeline != null) {
+            pipeline.shutdown(SHUTDOWN_TIMEOUT_MILLIS);
+        }
+        closeState();
+    }
+
+    private void closeState() {
+        if (state != null) {
+            state.close();
+            state = null;
+        }
+        Workload.deleteRecursively(dataDirectory);
+        dataDirectory = null;
+    }
+
+    /**
+     * Spins a little, yields a little, then parks for a moment: the producer waits only when the
+     * ring is full (thousands of commands queued) or for the last replies, and on two cores a
+     * producer that kept spinning would take CPU from the pipeline threads it is waiting for.
+     */
+    private static void backOff(int attempt) {
+        if (attempt < SPIN_TRIES) {
+            Thread.onSpinWait();
+        } else if (attempt < SPIN_TRIES + YIELD_TRIES) {
+            Thread.yield();
+        } else {
+            LockSupport.parkNanos(PARK_NANOS);
+            if (Thread.currentThread().isInterrupted()) { // JMH's iteration timeout
+                throw new IllegalStateException("interrupted while waiting for the pipeline");
+            }
+        }
+    }
+
+    /** Fills a ring slot with the next reserve of the sale, on the producer thread, as the server's translator does. */
+    private static final EventTranslatorTwoArg<CommandEvent, PipelineReserveBenchmark, SaleProgress> RESERVE =
+            (event, sequence, bench, sale) -> {
+                bench.workload.fillReserve(event.command(), bench.next++, bench.pipeline.nowMillis());
+                event.replyTo(SaleProgress.REPLIES, sale);
+            };
+
+    /**
+     * What the replier has answered so far in one sale. Written by the replier thread only; the
+     * count is published with a release store so the producer, reading it with an acquire load,
+     * also sees the refusal details written before it. Padded so the producer's fields and this
+     * counter do not share a cache line.
+     */
+    static final class SaleProgress {
+        /** The stateless reply handler; per-sale state travels as the reply context. */
+        static final ReplyHandler REPLIES = (command, context, failure) ->
+                ((SaleProgress) context).onReply(command, failure);
+
+        private static final VarHandle REPLIED;
+
+        static {
+            try {
+                REPLIED = MethodHandles.lookup().findVarHandle(SaleProgress.class, "replied", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        long p01, p02, p03, p04, p05, p06, p07;
+        private int replied;
+        private int refused;
+        private ResultCode firstRefusal;
+        private Throwable firstFailure;
+        long p11, p12, p13, p14, p15, p16, p17;
+
+        void onReply(Command command, Throwable failure) {
+            if (failure != null || command.result != ResultCode.SUCCESS) {
+                if (refused++ == 0) {
+                    firstRefusal = command.result;
+                    firstFailure = failure;
+                }
+            }
+            REPLIED.setRelease(this, replied + 1);
+        }
+
+        int replied() {
+            return (int) REPLIED.getAcquire(this);
+        }
+
+        void checkAllSucceeded() {
+            if (replied() != Workload.SALE_SIZE) {
+                throw new IllegalStateException(replied() + " replies, expected " + Workload.SALE_SIZE);
+            }
+            if (refused > 0) {
+                throw new IllegalStateException(refused + " of " + Workload.SALE_SIZE + " reserves were not SUCCESS,"
+                        + " the first " + firstRefusal + "; the sale must take the full success path", firstFailure);
+            }
+        }
+    }
+}
