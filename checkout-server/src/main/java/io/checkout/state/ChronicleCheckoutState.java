@@ -61,6 +61,20 @@ public final class ChronicleCheckoutState implements CheckoutState {
     private int dirtySkuCount;
     private boolean[] skuDirty = new boolean[64];
 
+    /*
+     * A lookup is usually followed by a write of the same key in the same command (a new request id
+     * is looked up, then remembered; a buyer's units are read, then written). The lookup's query
+     * context stays open, holding its segment's update lock, so the write reuses it instead of
+     * hashing and searching again: two map operations become one. Any other access to the same map
+     * closes it first, so at most one context per map is ever open; flush() closes both at the end
+     * of every batch. Identity comparison is deliberate: the engine passes the same String.
+     */
+    private ExternalMapQueryContext<CharSequence, Outcome, ?> pendingOutcome;
+    private String pendingOutcomeRequestId;
+    private ExternalMapQueryContext<CharSequence, LongCell, ?> pendingUnits;
+    private String pendingUnitsUserId;
+    private int pendingUnitsSkuIndex;
+
     private final LongCell longKey = new LongCell();
     private final LongCell longValue = new LongCell();
     private final StringBuilder userKey = new StringBuilder(80);
@@ -209,9 +223,11 @@ public final class ChronicleCheckoutState implements CheckoutState {
         dirtySkus[dirtySkuCount++] = index;
     }
 
-    /** Writes every SKU changed since the last flush to {@code skus.cm}. */
+    /** Writes every SKU changed since the last flush to {@code skus.cm} and releases held lookups. */
     @Override
     public void flush() {
+        closePendingOutcome();
+        closePendingUnits();
         for (int i = 0; i < dirtySkuCount; i++) {
             int index = dirtySkus[i];
             store(skuMap, longKey.set(index), skus.get(index));
@@ -224,14 +240,28 @@ public final class ChronicleCheckoutState implements CheckoutState {
 
     @Override
     public long userUnits(String userId, int skuIndex) {
-        LongCell units = userUnitsMap.getUsing(userKey(userId, skuIndex), longValue);
-        return units == null ? 0 : units.value;
+        closePendingUnits();
+        ExternalMapQueryContext<CharSequence, LongCell, ?> query = userUnitsMap.queryContext(userKey(userId, skuIndex));
+        query.updateLock().lock();
+        MapEntry<CharSequence, LongCell> entry = query.entry();
+        long units = entry == null ? 0 : entry.value().getUsing(longValue).value;
+        pendingUnits = query;
+        pendingUnitsUserId = userId;
+        pendingUnitsSkuIndex = skuIndex;
+        return units;
     }
 
     @Override
     public void writeUserUnits(String userId, int skuIndex, long units) {
-        CharSequence key = userKey(userId, skuIndex);
-        try (ExternalMapQueryContext<CharSequence, LongCell, ?> query = userUnitsMap.queryContext(key)) {
+        boolean reuse = pendingUnits != null && pendingUnitsUserId == userId && pendingUnitsSkuIndex == skuIndex;
+        if (!reuse) {
+            closePendingUnits();
+        }
+        ExternalMapQueryContext<CharSequence, LongCell, ?> query =
+                reuse ? pendingUnits : userUnitsMap.queryContext(userKey(userId, skuIndex));
+        pendingUnits = null;
+        pendingUnitsUserId = null;
+        try (query) {
             query.writeLock().lock();
             MapEntry<CharSequence, LongCell> entry = query.entry();
             if (units == 0) {
@@ -245,6 +275,15 @@ public final class ChronicleCheckoutState implements CheckoutState {
                 query.absentEntry().doInsert(query.wrapValueAsData(longValue.set(units)));
                 userCounterCount++;
             }
+        }
+    }
+
+    private void closePendingUnits() {
+        ExternalMapQueryContext<CharSequence, LongCell, ?> query = pendingUnits;
+        if (query != null) {
+            pendingUnits = null;
+            pendingUnitsUserId = null;
+            query.close();
         }
     }
 
@@ -298,13 +337,45 @@ public final class ChronicleCheckoutState implements CheckoutState {
 
     @Override
     public boolean readOutcome(String requestId, Outcome into) {
-        return outcomeMap.getUsing(requestId, into) != null;
+        closePendingOutcome();
+        ExternalMapQueryContext<CharSequence, Outcome, ?> query = outcomeMap.queryContext(requestId);
+        query.updateLock().lock();
+        MapEntry<CharSequence, Outcome> entry = query.entry();
+        if (entry != null) {
+            entry.value().getUsing(into);
+            query.close();
+            return true;
+        }
+        pendingOutcome = query;
+        pendingOutcomeRequestId = requestId;
+        return false;
     }
 
     @Override
     public void writeOutcome(String requestId, Outcome outcome) {
+        ExternalMapQueryContext<CharSequence, Outcome, ?> query = pendingOutcome;
+        if (query != null && pendingOutcomeRequestId == requestId) {
+            pendingOutcome = null;
+            pendingOutcomeRequestId = null;
+            try (query) {
+                query.writeLock().lock();
+                query.absentEntry().doInsert(query.wrapValueAsData(outcome));
+            }
+            outcomeCount++;
+            return;
+        }
+        closePendingOutcome();
         if (store(outcomeMap, requestId, outcome)) {
             outcomeCount++;
+        }
+    }
+
+    private void closePendingOutcome() {
+        ExternalMapQueryContext<CharSequence, Outcome, ?> query = pendingOutcome;
+        if (query != null) {
+            pendingOutcome = null;
+            pendingOutcomeRequestId = null;
+            query.close();
         }
     }
 
