@@ -61,7 +61,7 @@ public class EngineReserveBenchmark {
     @Param({"chronicle", "heap"})
     public String state;
 
-    /** Table capacities as a multiple of the sale size; 10 matches the server's default capacities. */
+    /** Table capacities as a multiple of the sale size (1: sized exactly for it). */
     @Param("1")
     public int capacityMultiple;
 

@@ -65,8 +65,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * down, checks the sale's outcome (every answer SUCCESS, one order per reserve, stock conserved
  * and reserved exactly as the sale sent it) and deletes the directory. JMH does not time invocation
  * setup and teardown. The maps are sized for one sale ({@code capacityMultiple} = 1) or a multiple
- * of it ({@code -p capacityMultiple=10} is the server's default of 10M orders), so a full table
- * can never make the score look better: a table-full answer fails the run.
+ * of it, so a full table can never make the score look better: a table-full answer fails the run.
  *
  * <p><b>Threads.</b> The producer, the business-logic thread and the replier all want a core; on a
  * 2-core machine they share two. {@code waitStrategy} sets how the pipeline threads wait; the
@@ -106,7 +105,7 @@ public class PipelineReserveBenchmark {
     @Param("16384")
     public int ringSize;
 
-    /** Table capacities as a multiple of the sale size; 10 matches the server's default capacities. */
+    /** Table capacities as a multiple of the sale size (1: sized exactly for it). */
     @Param("1")
     public int capacityMultiple;
 

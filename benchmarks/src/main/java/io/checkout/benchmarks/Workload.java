@@ -200,7 +200,7 @@ final class Workload {
 
     /**
      * Capacities for one sale: every table holds the sale's reserves times {@code capacityMultiple}
-     * (1 = sized exactly for the sale; 10 = the server's default 10M orders for this 1M sale), the
+     * (1 = sized exactly for the sale, 10 = ten times bigger), the
      * idempotency table also the SKU upserts.
      */
     static StateConfig stateConfig(Path dir, int skuCount, int capacityMultiple) {

@@ -191,11 +191,11 @@ public final class CheckoutBook {
     }
 
     private boolean validReserve(Command c) {
-        if (!isPrintableId(c.requestId)) {
+        if (!isPrintableId(c.requestId, limits.idLengthMax())) {
             c.result = ResultCode.REQUEST_ID_INVALID;
             return false;
         }
-        if (!isPrintableId(c.userId)) {
+        if (!isPrintableId(c.userId, limits.idLengthMax())) {
             c.result = ResultCode.USER_ID_INVALID;
             return false;
         }
@@ -209,7 +209,7 @@ public final class CheckoutBook {
         }
         for (int i = 0; i < c.lineCount; i++) {
             ResultCode invalid = null;
-            if (!isSkuId(c.lineSkuIds[i])) {
+            if (!isSkuId(c.lineSkuIds[i], limits.idLengthMax())) {
                 invalid = ResultCode.SKU_ID_INVALID;
             } else if (c.lineQuantities[i] <= 0) {
                 invalid = ResultCode.QUANTITY_MUST_BE_POSITIVE;
@@ -241,7 +241,7 @@ public final class CheckoutBook {
     // ---- confirm, cancel, refund --------------------------------------------------------------
 
     private void changeOrder(Command c, OrderState from, OrderState to) {
-        if (!isPrintableId(c.requestId)) {
+        if (!isPrintableId(c.requestId, limits.idLengthMax())) {
             c.result = ResultCode.REQUEST_ID_INVALID;
             return;
         }
@@ -384,11 +384,11 @@ public final class CheckoutBook {
         remember(c, ResultCode.SUCCESS, 0, null, -1);
     }
 
-    private static ResultCode validateUpsert(Command c) {
-        if (!isPrintableId(c.requestId)) {
+    private ResultCode validateUpsert(Command c) {
+        if (!isPrintableId(c.requestId, limits.idLengthMax())) {
             return ResultCode.REQUEST_ID_INVALID;
         }
-        if (!isSkuId(c.skuId)) {
+        if (!isSkuId(c.skuId, limits.idLengthMax())) {
             return ResultCode.SKU_ID_INVALID;
         }
         if (c.priceMinor < 0 || c.priceMinor > EngineLimits.PRICE_MINOR_MAX) {
@@ -418,11 +418,11 @@ public final class CheckoutBook {
     }
 
     private void adjustStock(Command c) {
-        if (!isPrintableId(c.requestId)) {
+        if (!isPrintableId(c.requestId, limits.idLengthMax())) {
             c.result = ResultCode.REQUEST_ID_INVALID;
             return;
         }
-        if (!isSkuId(c.skuId)) {
+        if (!isSkuId(c.skuId, limits.idLengthMax())) {
             c.result = ResultCode.SKU_ID_INVALID;
             return;
         }
@@ -474,7 +474,7 @@ public final class CheckoutBook {
     }
 
     private void getSku(Command c) {
-        if (!isSkuId(c.skuId)) {
+        if (!isSkuId(c.skuId, limits.idLengthMax())) {
             c.result = ResultCode.SKU_ID_INVALID;
             return;
         }
@@ -493,7 +493,7 @@ public final class CheckoutBook {
             return;
         }
         boolean firstPage = c.pageToken == null || c.pageToken.isEmpty();
-        if (!firstPage && !isSkuId(c.pageToken)) {
+        if (!firstPage && !isSkuId(c.pageToken, limits.idLengthMax())) {
             c.result = ResultCode.PAGE_TOKEN_INVALID;
             return;
         }
@@ -576,9 +576,9 @@ public final class CheckoutBook {
         }
     }
 
-    /** 1..64 printable ASCII characters, no spaces: request and user ids. */
-    public static boolean isPrintableId(String id) {
-        if (id == null || id.isEmpty() || id.length() > EngineLimits.ID_LENGTH_MAX) {
+    /** 1..{@code lengthMax} printable ASCII characters, no spaces: request and user ids. */
+    public static boolean isPrintableId(String id, int lengthMax) {
+        if (id == null || id.isEmpty() || id.length() > lengthMax) {
             return false;
         }
         for (int i = 0; i < id.length(); i++) {
@@ -590,9 +590,9 @@ public final class CheckoutBook {
         return true;
     }
 
-    /** 1..64 characters from {@code [A-Za-z0-9._:-]}. */
-    public static boolean isSkuId(String id) {
-        if (id == null || id.isEmpty() || id.length() > EngineLimits.ID_LENGTH_MAX) {
+    /** 1..{@code lengthMax} characters from {@code [A-Za-z0-9._:-]}. */
+    public static boolean isSkuId(String id, int lengthMax) {
+        if (id == null || id.isEmpty() || id.length() > lengthMax) {
             return false;
         }
         for (int i = 0; i < id.length(); i++) {

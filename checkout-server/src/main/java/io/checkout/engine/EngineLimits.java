@@ -21,8 +21,13 @@ public final class EngineLimits {
     private final int linesPerOrderMax;
     private final int quantityPerLineMax;
     private final int expiriesPerTickMax;
+    private final int idLengthMax;
 
     public EngineLimits(int linesPerOrderMax, int quantityPerLineMax, int expiriesPerTickMax) {
+        this(linesPerOrderMax, quantityPerLineMax, expiriesPerTickMax, ID_LENGTH_MAX);
+    }
+
+    public EngineLimits(int linesPerOrderMax, int quantityPerLineMax, int expiriesPerTickMax, int idLengthMax) {
         if (linesPerOrderMax < 1 || linesPerOrderMax > LINES_PER_ORDER_MAX) {
             throw new IllegalArgumentException("linesPerOrderMax must be 1.." + LINES_PER_ORDER_MAX + ": " + linesPerOrderMax);
         }
@@ -32,6 +37,10 @@ public final class EngineLimits {
         if (expiriesPerTickMax < 1) {
             throw new IllegalArgumentException("expiriesPerTickMax must be positive: " + expiriesPerTickMax);
         }
+        if (idLengthMax < 1 || idLengthMax > ID_LENGTH_MAX) {
+            throw new IllegalArgumentException("idLengthMax must be 1.." + ID_LENGTH_MAX + ": " + idLengthMax);
+        }
+        this.idLengthMax = idLengthMax;
         this.linesPerOrderMax = linesPerOrderMax;
         this.quantityPerLineMax = quantityPerLineMax;
         this.expiriesPerTickMax = expiriesPerTickMax;
@@ -47,6 +56,11 @@ public final class EngineLimits {
 
     public int quantityPerLineMax() {
         return quantityPerLineMax;
+    }
+
+    /** Longest request, user and SKU id accepted, in characters. */
+    public int idLengthMax() {
+        return idLengthMax;
     }
 
     /** Most reservations one tick expires; the rest wait for the next tick, so a tick is bounded work. */

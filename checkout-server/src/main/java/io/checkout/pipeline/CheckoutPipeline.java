@@ -58,6 +58,7 @@ public final class CheckoutPipeline implements AutoCloseable {
     private final BusinessLogicHandler businessLogic = new BusinessLogicHandler();
     private volatile boolean started;
     private volatile boolean closed;
+    private volatile Runnable engineFailureListener = () -> { };
 
     public CheckoutPipeline(CheckoutBook book, PipelineConfig config, LongSupplier clockMillis) {
         this.book = book;
@@ -121,6 +122,11 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     public int ringSize() {
         return ring.getBufferSize();
+    }
+
+    /** Runs {@code listener} once, on the business-logic thread, if the engine fails and stops. */
+    public void onEngineFailure(Runnable listener) {
+        this.engineFailureListener = listener;
     }
 
     /** Whether the engine has stopped after a failure; such a pipeline answers nothing but errors. */
@@ -211,6 +217,11 @@ public final class CheckoutPipeline implements AutoCloseable {
                         sequence, t);
                 failure = t;
                 event.failure = t;
+                try {
+                    engineFailureListener.run();
+                } catch (RuntimeException listenerFailure) {
+                    LOG.error("engine failure listener failed", listenerFailure);
+                }
             }
         }
     }

@@ -77,6 +77,8 @@ public final class CheckoutServer implements AutoCloseable {
 
     private void startServing() {
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
+        // A stopped engine answers every command with UNAVAILABLE; probes must see it too.
+        pipeline.onEngineFailure(() -> setServing(ServingStatus.NOT_SERVING));
         pipeline.start();
         try {
             server.start();

@@ -64,11 +64,11 @@ final class GrpcErrors {
 
     private static String describeInvalid(Command c, String field) {
         return switch (c.result) {
-            case REQUEST_ID_INVALID -> field + " must be 1..64 printable ASCII characters without spaces";
-            case USER_ID_INVALID -> field + " must be 1..64 printable ASCII characters without spaces";
+            case REQUEST_ID_INVALID, USER_ID_INVALID -> field
+                    + " must be 1..id-length-max (64 unless configured lower) printable ASCII characters without spaces";
             case LINES_EMPTY -> field + " must hold at least one line";
             case TOO_MANY_LINES -> field + " holds more lines than the server allows per order";
-            case SKU_ID_INVALID -> field + " must be 1..64 characters from [A-Za-z0-9._:-]";
+            case SKU_ID_INVALID -> field + " must be 1..id-length-max (64 unless configured lower) characters from [A-Za-z0-9._:-]";
             case QUANTITY_MUST_BE_POSITIVE -> field + " must be positive";
             case QUANTITY_TOO_LARGE -> field + " is above the server's limit per line";
             case DUPLICATE_SKU_IN_ORDER -> field + " appears in more than one line; put the units in one line";

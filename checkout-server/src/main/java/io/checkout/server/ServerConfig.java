@@ -34,6 +34,7 @@ public final class ServerConfig {
         IDEMPOTENCY_CAPACITY("idempotency-capacity", "5000000", "most remembered request ids", 1, 2_000_000_000),
         LINES_PER_ORDER_MAX("lines-per-order-max", "16", "most lines in one reserve", 1, EngineLimits.LINES_PER_ORDER_MAX),
         QUANTITY_PER_LINE_MAX("quantity-per-line-max", "1000", "most units in one line", 1, EngineLimits.QUANTITY_PER_LINE_MAX),
+        ID_LENGTH_MAX("id-length-max", "64", "longest request, user and SKU id accepted", 1, EngineLimits.ID_LENGTH_MAX),
         EXPIRIES_PER_TICK_MAX("expiries-per-tick-max", "10000", "most reservations one tick expires", 1, 1_000_000),
         INBOUND_MESSAGE_BYTES_MAX("inbound-message-bytes-max", "65536", "largest request message accepted", 1024, 16 << 20),
         STREAM_WINDOW("stream-window", "1024", "most unanswered requests per ReserveStream", 1, 65_536),
@@ -249,7 +250,7 @@ public final class ServerConfig {
 
     public EngineLimits engineLimits() {
         return new EngineLimits((int) number(Setting.LINES_PER_ORDER_MAX), (int) number(Setting.QUANTITY_PER_LINE_MAX),
-                (int) number(Setting.EXPIRIES_PER_TICK_MAX));
+                (int) number(Setting.EXPIRIES_PER_TICK_MAX), (int) number(Setting.ID_LENGTH_MAX));
     }
 
     /** The effective settings, one per line, for the start-up log. Nothing here is secret. */

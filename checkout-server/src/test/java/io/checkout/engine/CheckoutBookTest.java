@@ -441,6 +441,21 @@ class CheckoutBookTest {
     }
 
     @Test
+    void configuredIdLengthShouldBoundEveryId() {
+        book = new CheckoutBook(state, new EngineLimits(16, 1_000, 10_000, 8));
+        assertThat(run(Command.upsertSku(now, "12345678", "SKU-0001", 1, "EUR", 5, 0, 0, 0, TTL)).result)
+                .isEqualTo(ResultCode.SUCCESS);
+
+        assertThat(run(Command.upsertSku(now, "123456789", "SKU-2", 1, "EUR", 5, 0, 0, 0, TTL)).result)
+                .isEqualTo(ResultCode.REQUEST_ID_INVALID);
+        assertThat(run(Command.upsertSku(now, "up-2", "SKU-00002", 1, "EUR", 5, 0, 0, 0, TTL)).result)
+                .isEqualTo(ResultCode.SKU_ID_INVALID);
+        assertThat(reserve("r-1", "user-001", "SKU-0001", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("r-2", "user-0002", "SKU-0001", 1).result).isEqualTo(ResultCode.USER_ID_INVALID);
+        assertStock("SKU-0001", 4, 1, 0);
+    }
+
+    @Test
     void invalidSkuDefinitionShouldNameTheField() {
         assertThat(run(Command.upsertSku(now, nextRequestId(), "A", -1, "EUR", 1, 0, 0, 0, TTL)).result)
                 .isEqualTo(ResultCode.PRICE_INVALID);

@@ -1,0 +1,291 @@
+package io.checkout.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.lmax.disruptor.EventTranslatorTwoArg;
+import io.checkout.engine.CheckoutBook;
+import io.checkout.engine.CheckoutState;
+import io.checkout.engine.Command;
+import io.checkout.engine.CommandType;
+import io.checkout.engine.EngineLimits;
+import io.checkout.engine.HeapCheckoutState;
+import io.checkout.engine.OrderRecord;
+import io.checkout.engine.Outcome;
+import io.checkout.engine.ResultCode;
+import io.checkout.engine.SkuRecord;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pipeline on its own, over a state that can be made to stall or fail on demand: ordering of
+ * replies, backpressure when the ring is full, draining on shutdown, and stopping for good after
+ * an engine failure.
+ */
+class CheckoutPipelineTest {
+    private static final long NOW = 1_000_000L;
+
+    private final ControllableState state = new ControllableState();
+    private CheckoutPipeline pipeline;
+    private final List<Command> replies = new CopyOnWriteArrayList<>();
+    private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+
+    private final ReplyHandler recordingReply = (command, context, failure) -> {
+        Command copy = new Command();
+        copy.type = command.type;
+        copy.requestId = command.requestId;
+        copy.result = command.result;
+        copy.order.orderId = command.order.orderId;
+        replies.add(copy);
+        if (failure != null) {
+            failures.add(failure);
+        }
+    };
+
+    private final EventTranslatorTwoArg<CommandEvent, String, ReplyHandler> reserve = (event, sequence, requestId, handler) -> {
+        Command c = event.command();
+        c.type = CommandType.RESERVE;
+        c.timestampMillis = NOW;
+        c.requestId = requestId;
+        c.userId = "user-" + requestId;
+        c.addLine("A", 1);
+        event.replyTo(handler, null);
+    };
+
+    private void start(int ringSize) {
+        CheckoutBook book = new CheckoutBook(state, EngineLimits.defaults());
+        Command upsert = Command.upsertSku(NOW, "define-A", "A", 100, "EUR", 1_000_000, 0, 0, 0, 60_000);
+        book.execute(upsert);
+        assertThat(upsert.result).isEqualTo(ResultCode.SUCCESS);
+        pipeline = new CheckoutPipeline(book, new PipelineConfig(ringSize, PipelineConfig.WaitStrategyKind.SLEEPING, 60_000),
+                () -> NOW);
+        pipeline.start();
+    }
+
+    @AfterEach
+    void tearDown() {
+        state.release();
+        if (pipeline != null) {
+            pipeline.shutdown(5_000);
+        }
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition not met within 10 s").isLessThan(deadline);
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void shouldAnswerEveryCommandInPublishOrder() throws InterruptedException {
+        start(64);
+
+        for (int i = 0; i < 1_000; i++) {
+            while (!pipeline.tryPublish(reserve, "r" + i, recordingReply)) {
+                Thread.onSpinWait();
+            }
+        }
+
+        awaitTrue(() -> replies.size() == 1_000);
+        for (int i = 0; i < 1_000; i++) {
+            assertThat(replies.get(i).requestId).isEqualTo("r" + i);
+            assertThat(replies.get(i).result).isEqualTo(ResultCode.SUCCESS);
+            assertThat(replies.get(i).order.orderId).isEqualTo(i + 1);
+        }
+    }
+
+    @Test
+    void fullRingShouldRefuseAtOnceAndRecoverWhenTheEngineCatchesUp() throws InterruptedException {
+        start(4);
+        state.stallNextSkuWrite();
+        assertThat(pipeline.tryPublish(reserve, "stuck", recordingReply)).isTrue();
+        state.awaitStalled();
+
+        int accepted = 0;
+        int refused = 0;
+        for (int i = 0; i < 20; i++) {
+            long before = System.nanoTime();
+            if (pipeline.tryPublish(reserve, "r" + i, recordingReply)) {
+                accepted++;
+            } else {
+                refused++;
+            }
+            assertThat(System.nanoTime() - before).as("tryPublish never waits").isLessThan(TimeUnit.SECONDS.toNanos(1));
+        }
+        assertThat(accepted).as("the ring holds 4 slots, one taken by the stalled command").isEqualTo(3);
+        assertThat(refused).isEqualTo(17);
+        assertThat(pipeline.remainingCapacity()).isZero();
+
+        state.release();
+        awaitTrue(() -> replies.size() == 4);
+        assertThat(replies).allMatch(reply -> reply.result == ResultCode.SUCCESS);
+        assertThat(pipeline.tryPublish(reserve, "after", recordingReply)).isTrue();
+        awaitTrue(() -> replies.size() == 5);
+    }
+
+    @Test
+    void shutdownShouldDrainEveryPublishedCommand() throws InterruptedException {
+        start(1024);
+        for (int i = 0; i < 500; i++) {
+            assertThat(pipeline.tryPublish(reserve, "r" + i, recordingReply)).isTrue();
+        }
+
+        pipeline.shutdown(10_000);
+
+        assertThat(replies).hasSize(500);
+        assertThat(pipeline.tryPublish(reserve, "late", recordingReply)).as("closed pipelines refuse").isFalse();
+    }
+
+    @Test
+    void engineFailureShouldStopApplyingCommandsAndTellTheListener() throws InterruptedException {
+        start(64);
+        AtomicInteger listenerCalls = new AtomicInteger();
+        pipeline.onEngineFailure(listenerCalls::incrementAndGet);
+        assertThat(pipeline.tryPublish(reserve, "before", recordingReply)).isTrue();
+        awaitTrue(() -> replies.size() == 1);
+
+        state.failNextSkuWrite();
+        assertThat(pipeline.tryPublish(reserve, "breaks", recordingReply)).isTrue();
+        assertThat(pipeline.tryPublish(reserve, "after", recordingReply)).isTrue();
+        awaitTrue(() -> replies.size() == 3);
+
+        assertThat(pipeline.isFailed()).isTrue();
+        assertThat(pipeline.isRunning()).isFalse();
+        assertThat(listenerCalls.get()).isEqualTo(1);
+        assertThat(failures).hasSize(2);
+        assertThat(state.orderCount()).as("nothing applied after the failure").isEqualTo(1);
+    }
+
+    /** Heap state whose SKU writes can be made to block or throw, to stall or break the engine. */
+    private static final class ControllableState implements CheckoutState {
+        private final HeapCheckoutState delegate = HeapCheckoutState.unbounded();
+        private final AtomicBoolean stallNext = new AtomicBoolean();
+        private final AtomicBoolean failNext = new AtomicBoolean();
+        private final CountDownLatch stalled = new CountDownLatch(1);
+        private final CountDownLatch released = new CountDownLatch(1);
+
+        void stallNextSkuWrite() {
+            stallNext.set(true);
+        }
+
+        void failNextSkuWrite() {
+            failNext.set(true);
+        }
+
+        void awaitStalled() throws InterruptedException {
+            assertThat(stalled.await(10, TimeUnit.SECONDS)).as("engine reached the stall").isTrue();
+        }
+
+        void release() {
+            released.countDown();
+        }
+
+        @Override
+        public void writeSku(SkuRecord sku) {
+            if (failNext.getAndSet(false)) {
+                throw new IllegalStateException("injected failure");
+            }
+            if (stallNext.getAndSet(false)) {
+                stalled.countDown();
+                try {
+                    released.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            delegate.writeSku(sku);
+        }
+
+        @Override
+        public int skuIndex(String skuId) {
+            return delegate.skuIndex(skuId);
+        }
+
+        @Override
+        public int skuCount() {
+            return delegate.skuCount();
+        }
+
+        @Override
+        public int skuCapacity() {
+            return delegate.skuCapacity();
+        }
+
+        @Override
+        public void readSku(int index, SkuRecord into) {
+            delegate.readSku(index, into);
+        }
+
+        @Override
+        public long userUnits(String userId, int skuIndex) {
+            return delegate.userUnits(userId, skuIndex);
+        }
+
+        @Override
+        public void writeUserUnits(String userId, int skuIndex, long units) {
+            delegate.writeUserUnits(userId, skuIndex, units);
+        }
+
+        @Override
+        public long userCounterCount() {
+            return delegate.userCounterCount();
+        }
+
+        @Override
+        public long userCounterCapacity() {
+            return delegate.userCounterCapacity();
+        }
+
+        @Override
+        public long orderCount() {
+            return delegate.orderCount();
+        }
+
+        @Override
+        public long orderCapacity() {
+            return delegate.orderCapacity();
+        }
+
+        @Override
+        public boolean readOrder(long orderId, OrderRecord into) {
+            return delegate.readOrder(orderId, into);
+        }
+
+        @Override
+        public void writeOrder(OrderRecord order) {
+            delegate.writeOrder(order);
+        }
+
+        @Override
+        public boolean readOutcome(String requestId, Outcome into) {
+            return delegate.readOutcome(requestId, into);
+        }
+
+        @Override
+        public void writeOutcome(String requestId, Outcome outcome) {
+            delegate.writeOutcome(requestId, outcome);
+        }
+
+        @Override
+        public long outcomeCount() {
+            return delegate.outcomeCount();
+        }
+
+        @Override
+        public long outcomeCapacity() {
+            return delegate.outcomeCapacity();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+}
