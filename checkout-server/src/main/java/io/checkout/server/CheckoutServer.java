@@ -132,6 +132,10 @@ public final class CheckoutServer implements AutoCloseable {
         }
         pipeline.shutdown(config.shutdownGraceMillis() + 1_000);
         health.enterTerminalState();
+        if (pipeline.isFailed()) {
+            LOG.error("engine failed; state changes held back since the last batch are not written");
+            state.discardUnflushed();
+        }
         state.close();
         LOG.info("checkout server stopped; {} commands applied", pipeline.commandsApplied());
     }

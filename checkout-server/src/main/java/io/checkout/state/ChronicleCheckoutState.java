@@ -223,6 +223,17 @@ public final class ChronicleCheckoutState implements CheckoutState {
         dirtySkus[dirtySkuCount++] = index;
     }
 
+    /**
+     * Forgets SKU changes not yet flushed. For use after the engine failed part-way through a
+     * command: what it held back may be half of that command, and must not reach the file.
+     */
+    public void discardUnflushed() {
+        for (int i = 0; i < dirtySkuCount; i++) {
+            skuDirty[dirtySkus[i]] = false;
+        }
+        dirtySkuCount = 0;
+    }
+
     /** Writes every SKU changed since the last flush to {@code skus.cm} and releases held lookups. */
     @Override
     public void flush() {
