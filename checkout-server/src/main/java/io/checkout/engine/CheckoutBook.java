@@ -113,11 +113,7 @@ public final class CheckoutBook {
         if (!validReserve(c)) {
             return;
         }
-        if (answerRepeat(c)) {
-            return;
-        }
-        if (state.outcomeCount() >= state.outcomeCapacity()) {
-            c.result = ResultCode.IDEMPOTENCY_TABLE_FULL;
+        if (answeredBeforeApplying(c)) {
             return;
         }
         int currency = CurrencyCode.NONE;
@@ -249,11 +245,7 @@ public final class CheckoutBook {
             c.result = ResultCode.ORDER_ID_INVALID;
             return;
         }
-        if (answerRepeat(c)) {
-            return;
-        }
-        if (state.outcomeCount() >= state.outcomeCapacity()) {
-            c.result = ResultCode.IDEMPOTENCY_TABLE_FULL;
+        if (answeredBeforeApplying(c)) {
             return;
         }
         OrderRecord target = c.order;
@@ -340,11 +332,7 @@ public final class CheckoutBook {
             c.result = invalid;
             return;
         }
-        if (answerRepeat(c)) {
-            return;
-        }
-        if (state.outcomeCount() >= state.outcomeCapacity()) {
-            c.result = ResultCode.IDEMPOTENCY_TABLE_FULL;
+        if (answeredBeforeApplying(c)) {
             return;
         }
         int currency = CurrencyCode.pack(c.currency);
@@ -430,11 +418,7 @@ public final class CheckoutBook {
             c.result = ResultCode.DELTA_INVALID;
             return;
         }
-        if (answerRepeat(c)) {
-            return;
-        }
-        if (state.outcomeCount() >= state.outcomeCapacity()) {
-            c.result = ResultCode.IDEMPOTENCY_TABLE_FULL;
+        if (answeredBeforeApplying(c)) {
             return;
         }
         int index = state.skuIndex(c.skuId);
@@ -514,6 +498,21 @@ public final class CheckoutBook {
     }
 
     // ---- idempotency -----------------------------------------------------------------------
+
+    /**
+     * Answers a repeated request id with its first answer, or refuses when no new request id can be
+     * remembered; returns true if it answered, in which case nothing may change.
+     */
+    private boolean answeredBeforeApplying(Command c) {
+        if (answerRepeat(c)) {
+            return true;
+        }
+        if (state.outcomeCount() >= state.outcomeCapacity()) {
+            c.result = ResultCode.IDEMPOTENCY_TABLE_FULL;
+            return true;
+        }
+        return false;
+    }
 
     /** If the request id was answered before, answers the same way and returns true. */
     private boolean answerRepeat(Command c) {
