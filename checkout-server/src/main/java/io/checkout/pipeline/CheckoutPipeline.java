@@ -134,6 +134,11 @@ public final class CheckoutPipeline implements AutoCloseable {
         return businessLogic.failure != null;
     }
 
+    /** Whether shutdown has begun; a closed pipeline takes no more commands. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     public boolean isRunning() {
         return started && !closed && !isFailed();
     }

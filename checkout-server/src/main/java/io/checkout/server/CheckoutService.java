@@ -86,7 +86,7 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
             return;
         }
         if (!pipeline.tryPublish(reserveTranslator, request, observer)) {
-            observer.onError(GrpcErrors.exception(GrpcErrors.RING_FULL));
+            observer.onError(GrpcErrors.exception(GrpcErrors.notPublished(pipeline)));
         }
     }
 
@@ -96,38 +96,38 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
                 this::publishFromStream);
     }
 
-    private boolean publishFromStream(ReserveRequest request, ReserveStreamSession session) {
-        return pipeline.tryPublish(streamReserveTranslator, request, session);
+    private com.google.rpc.Status publishFromStream(ReserveRequest request, ReserveStreamSession session) {
+        return pipeline.tryPublish(streamReserveTranslator, request, session) ? null : GrpcErrors.notPublished(pipeline);
     }
 
     @Override
     public void confirm(ConfirmRequest request, StreamObserver<Order> observer) {
-        publishOrRefuse(pipeline.tryPublish(confirmTranslator, request, observer), observer);
+        publishOrRefuse(pipeline.tryPublish(confirmTranslator, request, observer), pipeline, observer);
     }
 
     @Override
     public void cancel(CancelRequest request, StreamObserver<Order> observer) {
-        publishOrRefuse(pipeline.tryPublish(cancelTranslator, request, observer), observer);
+        publishOrRefuse(pipeline.tryPublish(cancelTranslator, request, observer), pipeline, observer);
     }
 
     @Override
     public void refund(RefundRequest request, StreamObserver<Order> observer) {
-        publishOrRefuse(pipeline.tryPublish(refundTranslator, request, observer), observer);
+        publishOrRefuse(pipeline.tryPublish(refundTranslator, request, observer), pipeline, observer);
     }
 
     @Override
     public void getOrder(GetOrderRequest request, StreamObserver<Order> observer) {
-        publishOrRefuse(pipeline.tryPublish(getOrderTranslator, request, observer), observer);
+        publishOrRefuse(pipeline.tryPublish(getOrderTranslator, request, observer), pipeline, observer);
     }
 
     @Override
     public void getStock(GetStockRequest request, StreamObserver<Sku> observer) {
-        publishOrRefuse(pipeline.tryPublish(getStockTranslator, request, observer), observer);
+        publishOrRefuse(pipeline.tryPublish(getStockTranslator, request, observer), pipeline, observer);
     }
 
-    static void publishOrRefuse(boolean published, StreamObserver<?> observer) {
+    static void publishOrRefuse(boolean published, CheckoutPipeline pipeline, StreamObserver<?> observer) {
         if (!published) {
-            observer.onError(GrpcErrors.exception(GrpcErrors.RING_FULL));
+            observer.onError(GrpcErrors.exception(GrpcErrors.notPublished(pipeline)));
         }
     }
 

@@ -52,16 +52,16 @@ final class InventoryService extends InventoryGrpc.InventoryImplBase {
 
     @Override
     public void upsertSku(UpsertSkuRequest request, StreamObserver<Sku> observer) {
-        CheckoutService.publishOrRefuse(pipeline.tryPublish(upsertTranslator, request, observer), observer);
+        CheckoutService.publishOrRefuse(pipeline.tryPublish(upsertTranslator, request, observer), pipeline, observer);
     }
 
     @Override
     public void adjustStock(AdjustStockRequest request, StreamObserver<Sku> observer) {
-        CheckoutService.publishOrRefuse(pipeline.tryPublish(adjustTranslator, request, observer), observer);
+        CheckoutService.publishOrRefuse(pipeline.tryPublish(adjustTranslator, request, observer), pipeline, observer);
     }
 
     @Override
     public void listSkus(ListSkusRequest request, StreamObserver<ListSkusReply> observer) {
-        CheckoutService.publishOrRefuse(pipeline.tryPublish(listTranslator, request, observer), observer);
+        CheckoutService.publishOrRefuse(pipeline.tryPublish(listTranslator, request, observer), pipeline, observer);
     }
 }

@@ -19,9 +19,9 @@ import io.grpc.stub.StreamObserver;
  * from the gRPC thread; the lock keeps calls on the response observer one at a time, as gRPC needs.
  */
 final class ReserveStreamSession implements StreamObserver<ReserveRequest> {
-    /** Publishes a request to the ring; false if the ring is full. */
+    /** Publishes a request to the ring; null if it did, otherwise why not. */
     interface Publisher {
-        boolean publish(ReserveRequest request, ReserveStreamSession session);
+        com.google.rpc.Status publish(ReserveRequest request, ReserveStreamSession session);
     }
 
     static final ReplyHandler REPLY = (command, context, failure) -> ((ReserveStreamSession) context).answer(command, failure);
@@ -50,8 +50,11 @@ final class ReserveStreamSession implements StreamObserver<ReserveRequest> {
         }
         if (request.getLinesCount() > EngineLimits.LINES_PER_ORDER_MAX) {
             send(rejected(request.getRequestId(), GrpcErrors.tooManyLines(request.getLinesCount())));
-        } else if (!publisher.publish(request, this)) {
-            send(rejected(request.getRequestId(), GrpcErrors.RING_FULL));
+        } else {
+            com.google.rpc.Status refused = publisher.publish(request, this);
+            if (refused != null) {
+                send(rejected(request.getRequestId(), refused));
+            }
         }
     }
 
