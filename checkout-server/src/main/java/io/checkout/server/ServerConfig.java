@@ -266,7 +266,7 @@ public final class ServerConfig {
     public static String help() {
         StringBuilder text = new StringBuilder();
         for (Setting setting : Setting.values()) {
-            text.append(String.format("  %-38s %s (default %s)%n", setting.key, setting.description(), setting.defaultValue));
+            text.append(String.format("  %s (default %s)%n      %s%n", setting.key, setting.defaultValue, setting.description()));
         }
         return text.toString();
     }
