@@ -83,7 +83,7 @@ public class StateOperationBenchmark {
         order.amountMinor = Workload.PRICE_MINOR;
         order.currency = sku.currency;
         order.state = OrderState.RESERVED;
-        outcome.set(CommandType.RESERVE, ResultCode.SUCCESS, 1, OrderState.RESERVED, -1, 0);
+        outcome.set(CommandType.RESERVE, ResultCode.SUCCESS, 1, OrderState.RESERVED, -1, 0, 0);
     }
 
     @Benchmark

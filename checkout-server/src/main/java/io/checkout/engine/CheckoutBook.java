@@ -13,7 +13,9 @@ import java.util.TreeMap;
  * <ul>
  *   <li>Input is validated first; an invalid command changes nothing and is not remembered.</li>
  *   <li>A mutating command whose request id was seen before gets the first answer again and changes
- *       nothing (a different command type under the same id is {@link ResultCode#REQUEST_ID_REUSED}).</li>
+ *       nothing (a different command type under the same id is {@link ResultCode#REQUEST_ID_REUSED}).
+ *       With a retention window, ticks let the state forget answers older than the window, so a
+ *       request id is remembered at least that long.</li>
  *   <li>Reserve takes all lines or none. Each line is checked in order; the first failing line
  *       decides the answer, and within a line the checks run in this order: SKU known, on sale,
  *       same currency as the first line, per-user limit, stock available.</li>
@@ -321,6 +323,9 @@ public final class CheckoutBook {
             }
         }
         c.expiredCount = expired;
+        if (limits.idempotencyRetentionMillis() > 0) {
+            state.forgetOutcomesBefore(nowMillis - limits.idempotencyRetentionMillis(), nowMillis);
+        }
         c.result = ResultCode.SUCCESS;
     }
 
@@ -532,7 +537,7 @@ public final class CheckoutBook {
         if (outcome.orderState != null && state.readOrder(outcome.orderId, c.order)) {
             // The first answer reported the order as it stood then.
             c.order.state = outcome.orderState;
-            c.order.updatedAtEpochMillis = outcome.atEpochMillis;
+            c.order.updatedAtEpochMillis = outcome.orderUpdatedAtEpochMillis;
             fillLineSkuIds(c, c.order);
         }
         if ((c.type == CommandType.UPSERT_SKU || c.type == CommandType.ADJUST_STOCK)) {
@@ -545,13 +550,13 @@ public final class CheckoutBook {
     }
 
     private void remember(Command c, ResultCode result, long orderId, OrderState orderState, int failedLine) {
-        remember(c, result, orderId, orderState, failedLine, nowMillis);
+        remember(c, result, orderId, orderState, failedLine, 0);
     }
 
     private void remember(Command c, ResultCode result, long orderId, OrderState orderState, int failedLine,
-            long atEpochMillis) {
+            long orderUpdatedAtEpochMillis) {
         c.result = result;
-        outcome.set(c.type, result, orderId, orderState, failedLine, atEpochMillis);
+        outcome.set(c.type, result, orderId, orderState, failedLine, nowMillis, orderUpdatedAtEpochMillis);
         state.writeOutcome(c.requestId, outcome);
     }
 

@@ -62,6 +62,15 @@ public interface CheckoutState extends AutoCloseable {
     long outcomeCapacity();
 
     /**
+     * Lets the state forget answers first given before {@code cutoffEpochMillis}. Called on every
+     * tick when a retention window is set. An implementation may forget them all at once or a part
+     * per call (the server's bounds the work per call), but never an answer given at or after the
+     * cutoff; which answers go may depend only on the state and these arguments, so that the same
+     * commands leave the same state.
+     */
+    void forgetOutcomesBefore(long cutoffEpochMillis, long nowMillis);
+
+    /**
      * Writes out anything the implementation holds back for efficiency. The pipeline calls it at
      * the end of every batch; {@link #close()} calls it too. Reads never need it: they always see
      * every write made before them.

@@ -22,12 +22,18 @@ public final class EngineLimits {
     private final int quantityPerLineMax;
     private final int expiriesPerTickMax;
     private final int idLengthMax;
+    private final long idempotencyRetentionMillis;
 
     public EngineLimits(int linesPerOrderMax, int quantityPerLineMax, int expiriesPerTickMax) {
-        this(linesPerOrderMax, quantityPerLineMax, expiriesPerTickMax, ID_LENGTH_MAX);
+        this(linesPerOrderMax, quantityPerLineMax, expiriesPerTickMax, ID_LENGTH_MAX, 0);
     }
 
-    public EngineLimits(int linesPerOrderMax, int quantityPerLineMax, int expiriesPerTickMax, int idLengthMax) {
+    /**
+     * @param idempotencyRetentionMillis how long a request id's first answer is remembered at least;
+     *     0 remembers every answer for good
+     */
+    public EngineLimits(int linesPerOrderMax, int quantityPerLineMax, int expiriesPerTickMax, int idLengthMax,
+            long idempotencyRetentionMillis) {
         if (linesPerOrderMax < 1 || linesPerOrderMax > LINES_PER_ORDER_MAX) {
             throw new IllegalArgumentException("linesPerOrderMax must be 1.." + LINES_PER_ORDER_MAX + ": " + linesPerOrderMax);
         }
@@ -41,6 +47,10 @@ public final class EngineLimits {
             throw new IllegalArgumentException("idLengthMax must be 1.." + ID_LENGTH_MAX + ": " + idLengthMax);
         }
         this.idLengthMax = idLengthMax;
+        if (idempotencyRetentionMillis < 0) {
+            throw new IllegalArgumentException("idempotencyRetentionMillis must not be negative: " + idempotencyRetentionMillis);
+        }
+        this.idempotencyRetentionMillis = idempotencyRetentionMillis;
         this.linesPerOrderMax = linesPerOrderMax;
         this.quantityPerLineMax = quantityPerLineMax;
         this.expiriesPerTickMax = expiriesPerTickMax;
@@ -56,6 +66,11 @@ public final class EngineLimits {
 
     public int quantityPerLineMax() {
         return quantityPerLineMax;
+    }
+
+    /** How long a first answer is remembered at least; 0 means for good. */
+    public long idempotencyRetentionMillis() {
+        return idempotencyRetentionMillis;
     }
 
     /** Longest request, user and SKU id accepted, in characters. */

@@ -2,6 +2,8 @@ package io.checkout.engine;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +21,8 @@ public final class HeapCheckoutState implements CheckoutState {
     private final List<SkuRecord> skus = new ArrayList<>();
     private final List<OrderRecord> orders = new ArrayList<>();
     private final Map<String, Long> userUnits = new HashMap<>();
-    private final Map<String, Outcome> outcomes = new HashMap<>();
+    /** Insertion order is answer-time order: engine time never goes backwards. */
+    private final LinkedHashMap<String, Outcome> outcomes = new LinkedHashMap<>();
 
     public HeapCheckoutState(int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity) {
         this.skuCapacity = skuCapacity;
@@ -149,6 +152,15 @@ public final class HeapCheckoutState implements CheckoutState {
     @Override
     public long outcomeCapacity() {
         return outcomeCapacity;
+    }
+
+    /** Forgets every answer older than the cutoff, oldest first: exact, for the tests' reference. */
+    @Override
+    public void forgetOutcomesBefore(long cutoffEpochMillis, long nowMillis) {
+        Iterator<Outcome> oldestFirst = outcomes.values().iterator();
+        while (oldestFirst.hasNext() && oldestFirst.next().atEpochMillis < cutoffEpochMillis) {
+            oldestFirst.remove();
+        }
     }
 
     @Override

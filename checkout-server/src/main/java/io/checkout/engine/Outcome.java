@@ -13,26 +13,31 @@ public final class Outcome {
     public OrderState orderState;
     /** The line a refused reserve failed on, or -1. */
     public int failedLine = -1;
-    /** Engine time of the first answer; for an answer about an order, the order's update time it reported. */
+    /** Engine time of the first answer: what the retention window counts from. */
     public long atEpochMillis;
+    /** For an answer about an order, the order's update time that answer reported; otherwise 0. */
+    public long orderUpdatedAtEpochMillis;
 
     public void set(CommandType commandType, ResultCode result, long orderId, OrderState orderState, int failedLine,
-            long atEpochMillis) {
+            long atEpochMillis, long orderUpdatedAtEpochMillis) {
         this.commandType = commandType;
         this.result = result;
         this.orderId = orderId;
         this.orderState = orderState;
         this.failedLine = failedLine;
         this.atEpochMillis = atEpochMillis;
+        this.orderUpdatedAtEpochMillis = orderUpdatedAtEpochMillis;
     }
 
     public void copyFrom(Outcome other) {
-        set(other.commandType, other.result, other.orderId, other.orderState, other.failedLine, other.atEpochMillis);
+        set(other.commandType, other.result, other.orderId, other.orderState, other.failedLine, other.atEpochMillis,
+                other.orderUpdatedAtEpochMillis);
     }
 
     @Override
     public String toString() {
         return "Outcome{" + commandType + ' ' + result + " order=" + orderId + ' ' + orderState + " failedLine=" + failedLine
-                + " at=" + atEpochMillis + '}';
+                + " at=" + atEpochMillis
+                + " orderUpdatedAt=" + orderUpdatedAtEpochMillis + '}';
     }
 }

@@ -32,6 +32,9 @@ public final class ServerConfig {
         ORDER_CAPACITY("order-capacity", "2000000", "most orders", 1, 1_000_000_000),
         USER_COUNTER_CAPACITY("user-counter-capacity", "2000000", "most (user, SKU) pairs holding units", 1, 1_000_000_000),
         IDEMPOTENCY_CAPACITY("idempotency-capacity", "5000000", "most remembered request ids", 1, 2_000_000_000),
+        IDEMPOTENCY_RETENTION_MILLIS("idempotency-retention-millis", "86400000",
+                "how long a request id's first answer is remembered at least; 0 keeps every answer for good",
+                0, 30L * 86_400_000),
         LINES_PER_ORDER_MAX("lines-per-order-max", "16", "most lines in one reserve", 1, EngineLimits.LINES_PER_ORDER_MAX),
         QUANTITY_PER_LINE_MAX("quantity-per-line-max", "1000", "most units in one line", 1, EngineLimits.QUANTITY_PER_LINE_MAX),
         ID_LENGTH_MAX("id-length-max", "64", "longest request, user and SKU id accepted", 1, EngineLimits.ID_LENGTH_MAX),
@@ -250,7 +253,8 @@ public final class ServerConfig {
 
     public EngineLimits engineLimits() {
         return new EngineLimits((int) number(Setting.LINES_PER_ORDER_MAX), (int) number(Setting.QUANTITY_PER_LINE_MAX),
-                (int) number(Setting.EXPIRIES_PER_TICK_MAX), (int) number(Setting.ID_LENGTH_MAX));
+                (int) number(Setting.EXPIRIES_PER_TICK_MAX), (int) number(Setting.ID_LENGTH_MAX),
+                number(Setting.IDEMPOTENCY_RETENTION_MILLIS));
     }
 
     /** The effective settings, one per line, for the start-up log. Nothing here is secret. */

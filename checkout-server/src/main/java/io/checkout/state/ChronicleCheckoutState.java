@@ -16,6 +16,7 @@ import java.util.Map;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
+import net.openhft.chronicle.map.MapSegmentContext;
 
 /**
  * The engine's state in four persisted Chronicle Maps under one data directory:
@@ -74,6 +75,10 @@ public final class ChronicleCheckoutState implements CheckoutState {
     private ExternalMapQueryContext<CharSequence, LongCell, ?> pendingUnits;
     private String pendingUnitsUserId;
     private int pendingUnitsSkuIndex;
+
+    /** Engine time between two segments of the outcome sweep. */
+    public static final long OUTCOME_SWEEP_STEP_MILLIS = 100;
+    private final Outcome sweptOutcome = new Outcome();
 
     private final LongCell longKey = new LongCell();
     private final LongCell longValue = new LongCell();
@@ -152,7 +157,7 @@ public final class ChronicleCheckoutState implements CheckoutState {
     private static Outcome sampleOutcome() {
         Outcome sample = new Outcome();
         sample.set(io.checkout.engine.CommandType.RESERVE, io.checkout.engine.ResultCode.SUCCESS, 1,
-                io.checkout.engine.OrderState.RESERVED, -1, 0);
+                io.checkout.engine.OrderState.RESERVED, -1, 0, 0);
         return sample;
     }
 
@@ -388,6 +393,32 @@ public final class ChronicleCheckoutState implements CheckoutState {
             pendingOutcomeRequestId = null;
             query.close();
         }
+    }
+
+    /**
+     * Sweeps one segment of {@code outcomes.cm}, removing answers older than the cutoff. Which
+     * segment follows from engine time (one step every {@link #OUTCOME_SWEEP_STEP_MILLIS}), so the
+     * same ticks sweep the same segments, and one call costs one segment's entries. With a tick at
+     * least every step, every segment is swept once per {@code segments x step}: an answer is
+     * forgotten at most that long after its window ends.
+     */
+    @Override
+    public void forgetOutcomesBefore(long cutoffEpochMillis, long nowMillis) {
+        closePendingOutcome();
+        int segment = (int) Math.floorMod(nowMillis / OUTCOME_SWEEP_STEP_MILLIS, (long) outcomeMap.segments());
+        try (MapSegmentContext<CharSequence, Outcome, ?> context = outcomeMap.segmentContext(segment)) {
+            context.forEachSegmentEntry(entry -> {
+                if (entry.value().getUsing(sweptOutcome).atEpochMillis < cutoffEpochMillis) {
+                    entry.doRemove();
+                    outcomeCount--;
+                }
+            });
+        }
+    }
+
+    /** Segments of the outcome map, for tests and operators: one sweep cycle is this many steps. */
+    public int outcomeSegments() {
+        return outcomeMap.segments();
     }
 
     @Override

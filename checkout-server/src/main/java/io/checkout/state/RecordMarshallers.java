@@ -156,14 +156,14 @@ final class RecordMarshallers {
         }
     }
 
-    /** Outcome: fixed 22 bytes. */
+    /** Outcome: fixed 30 bytes. */
     static final class OutcomeMarshaller implements SizedReader<Outcome>, SizedWriter<Outcome>, EnumMarshallable<OutcomeMarshaller> {
         static final OutcomeMarshaller INSTANCE = new OutcomeMarshaller();
 
         private OutcomeMarshaller() {
         }
 
-        static final int SIZE = 1 + 1 + 2 + 1 + 1 + 8 + 8;
+        static final int SIZE = 1 + 1 + 2 + 1 + 1 + 8 + 8 + 8;
 
         @Override
         public Outcome read(Bytes<?> in, long size, Outcome using) {
@@ -175,7 +175,9 @@ final class RecordMarshallers {
             int failedLine = in.readByte();
             long orderId = in.readLong();
             long at = in.readLong();
-            outcome.set(type, result, orderId, stateCode == 0 ? null : OrderState.fromCode(stateCode), failedLine, at);
+            long orderUpdatedAt = in.readLong();
+            outcome.set(type, result, orderId, stateCode == 0 ? null : OrderState.fromCode(stateCode), failedLine, at,
+                    orderUpdatedAt);
             return outcome;
         }
 
@@ -193,6 +195,7 @@ final class RecordMarshallers {
             out.writeByte((byte) outcome.failedLine);
             out.writeLong(outcome.orderId);
             out.writeLong(outcome.atEpochMillis);
+            out.writeLong(outcome.orderUpdatedAtEpochMillis);
         }
 
         @Override

@@ -391,6 +391,26 @@ class CheckoutBookTest {
     }
 
     @Test
+    void answersShouldBeRememberedForTheRetentionWindowAndForgottenAfter() {
+        book = new CheckoutBook(state, new EngineLimits(16, 1_000, 10_000, EngineLimits.ID_LENGTH_MAX, 60_000));
+        upsert("A", 100, "EUR", 10, 0);
+        long first = reserve("once", "alice", "A", 1).order.orderId;
+
+        now += 60_000;
+        run(Command.tick(now));
+        Command withinWindow = reserve("once", "alice", "A", 1);
+        assertThat(withinWindow.repeated).as("remembered for the whole window").isTrue();
+        assertThat(withinWindow.order.orderId).isEqualTo(first);
+
+        now += 1;
+        run(Command.tick(now));
+        Command afterWindow = reserve("once", "alice", "A", 1);
+        assertThat(afterWindow.repeated).as("forgotten once the window has passed").isFalse();
+        assertThat(afterWindow.order.orderId).isNotEqualTo(first);
+        assertThat(state.outcomeCount()).as("the upsert, also older than the window, went too").isEqualTo(1);
+    }
+
+    @Test
     void requestIdReusedForAnotherCommandShouldBeRefused() {
         upsert("A", 100, "EUR", 10, 0);
         long orderId = reserve("shared", "alice", "A", 1).order.orderId;
@@ -442,7 +462,7 @@ class CheckoutBookTest {
 
     @Test
     void configuredIdLengthShouldBoundEveryId() {
-        book = new CheckoutBook(state, new EngineLimits(16, 1_000, 10_000, 8));
+        book = new CheckoutBook(state, new EngineLimits(16, 1_000, 10_000, 8, 0));
         assertThat(run(Command.upsertSku(now, "12345678", "SKU-0001", 1, "EUR", 5, 0, 0, 0, TTL)).result)
                 .isEqualTo(ResultCode.SUCCESS);
 

@@ -284,6 +284,11 @@ class CheckoutPipelineTest {
         }
 
         @Override
+        public void forgetOutcomesBefore(long cutoffEpochMillis, long nowMillis) {
+            delegate.forgetOutcomesBefore(cutoffEpochMillis, nowMillis);
+        }
+
+        @Override
         public void close() {
             delegate.close();
         }
