@@ -47,9 +47,11 @@ public class StateOperationBenchmark {
      * {@code outcomeMiss}, {@code userUnitsMiss}: lookups of keys that are not there.
      * {@code userUnitsInsert}, {@code orderInsert}, {@code outcomeInsert}: inserts of new keys.
      * {@code skuWrite}: a SKU record changed and flushed every time (the per-command write that the
-     * end-of-batch flush avoids).
+     * end-of-batch flush avoids). {@code outcomeForget}: the retention sweep removing answers older
+     * than the window, per answer removed (the table is filled before the clock starts).
      */
-    @Param({"outcomeMiss", "userUnitsMiss", "userUnitsInsert", "orderInsert", "outcomeInsert", "skuWrite"})
+    @Param({"outcomeMiss", "userUnitsMiss", "userUnitsInsert", "orderInsert", "outcomeInsert", "skuWrite",
+            "outcomeForget"})
     public String operation;
 
     private Workload workload;
@@ -84,6 +86,12 @@ public class StateOperationBenchmark {
         order.currency = sku.currency;
         order.state = OrderState.RESERVED;
         outcome.set(CommandType.RESERVE, ResultCode.SUCCESS, 1, OrderState.RESERVED, -1, 0, 0);
+        if (operation.equals("outcomeForget")) {
+            for (int i = 0; i < Workload.SALE_SIZE; i++) {
+                outcome.orderId = i + 1;
+                state.writeOutcome(workload.requestIds[i], outcome);
+            }
+        }
     }
 
     @Benchmark
@@ -128,6 +136,15 @@ public class StateOperationBenchmark {
                     sku.reserved++;
                     s.writeSku(sku);
                     s.flush();
+                }
+            }
+            case "outcomeForget" -> {
+                // One step per segment, each a sweep step later in engine time: one whole cycle.
+                for (int step = 0; step < s.outcomeSegments(); step++) {
+                    s.forgetOutcomesBefore(1, step * ChronicleCheckoutState.OUTCOME_SWEEP_STEP_MILLIS);
+                }
+                if (s.outcomeCount() != 0) {
+                    throw new IllegalStateException(s.outcomeCount() + " answers survived a full sweep");
                 }
             }
             default -> throw new IllegalArgumentException("unknown operation " + operation);
