@@ -58,6 +58,26 @@ class CheckoutSimulationTest {
     }
 
     @Test
+    void engineShouldMatchReferenceModelWithARetentionWindow() {
+        long seed = Long.getLong("simulation.seed", 4242L);
+        // A window of a few reservation TTLs: old request ids are repeated both inside and outside it.
+        EngineLimits limits = new EngineLimits(LIMITS.linesPerOrderMax(), LIMITS.quantityPerLineMax(),
+                LIMITS.expiriesPerTickMax(), EngineLimits.ID_LENGTH_MAX, 8_000);
+        ReferenceCheckout reference = new ReferenceCheckout(limits, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
+        HeapCheckoutState state = new HeapCheckoutState(BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
+        Simulation simulation = new Simulation(seed, new CheckoutBook(state, limits), reference,
+                new SimulationCommands(seed, reference, limits));
+
+        simulation.run(300_000);
+
+        assertThat(state.outcomeCount()).isEqualTo(reference.rememberedCount());
+        System.out.println("retention run: " + simulation.repeats + " repeats answered, " + state.outcomeCount()
+                + " answers remembered at the end");
+        assertThat(simulation.repeats).as("repeats inside the window happened too").isGreaterThan(1_000);
+        assertThat(state.outcomeCount()).as("the window kept the table from holding every answer").isLessThan(30_000);
+    }
+
+    @Test
     void engineShouldRefuseWhenTablesAreFullAndChangeNothing() {
         long seed = Long.getLong("simulation.seed", 77L);
         // Sized so that each table fills during the run: ten SKUs are created up front and the stream
@@ -129,6 +149,8 @@ class CheckoutSimulationTest {
         private Command current;
         private long expiredByTick;
         private long expiredByOrderCommand;
+        /** Answers that repeated a first answer; a retention run needs some, to test the window's inside. */
+        private long repeats;
         /** Engine time at the last tick: every reservation due by then must have expired. */
         private long lastTickAt = Long.MIN_VALUE;
 
@@ -189,6 +211,9 @@ class CheckoutSimulationTest {
             }
             if (command.type == CommandType.RESERVE && command.result == ResultCode.SUCCESS && !command.repeated) {
                 checkWithinLimits(expected.order());
+            }
+            if (command.repeated) {
+                repeats++;
             }
         }
 

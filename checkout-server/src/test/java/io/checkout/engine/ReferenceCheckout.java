@@ -68,7 +68,7 @@ final class ReferenceCheckout {
     }
 
     /** The first answer to a request id; {@code order} is the order exactly as that answer reported it, or null. */
-    private record FirstAnswer(CommandType type, ResultCode code, Order order, int failedLine) {
+    private record FirstAnswer(CommandType type, ResultCode code, Order order, int failedLine, long at) {
     }
 
     private static final Pattern PRINTABLE_ID = Pattern.compile("[\\x21-\\x7E]{1,64}");
@@ -86,7 +86,8 @@ final class ReferenceCheckout {
     private final List<Order> orders = new ArrayList<>();
     /** Units held per user per SKU id; pairs that drop to zero stay, so tests also compare them. */
     private final Map<String, Map<String, Long>> heldByUser = new HashMap<>();
-    private final Map<String, FirstAnswer> firstAnswers = new HashMap<>();
+    /** In the order answered, which is time order; a tick forgets from the oldest end. */
+    private final Map<String, FirstAnswer> firstAnswers = new java.util.LinkedHashMap<>();
     private long pairsHoldingUnits;
     private final Set<Long> reservedOrderIds = new LinkedHashSet<>();
     private long now;
@@ -333,6 +334,10 @@ final class ReferenceCheckout {
         for (long id : due) {
             release(order(id), OrderState.EXPIRED);
         }
+        long retention = limits.idempotencyRetentionMillis();
+        if (retention > 0) {
+            firstAnswers.values().removeIf(first -> first.at() < now - retention);
+        }
         return new Answer(ResultCode.SUCCESS, -1, null, false, null, null, due.size(), null, null, due);
     }
 
@@ -505,7 +510,7 @@ final class ReferenceCheckout {
     }
 
     private void remember(Command c, ResultCode code, Order reported, int failedLine) {
-        firstAnswers.put(c.requestId, new FirstAnswer(c.type, code, reported, failedLine));
+        firstAnswers.put(c.requestId, new FirstAnswer(c.type, code, reported, failedLine, now));
     }
 
     // ---- helpers ------------------------------------------------------------------------------
