@@ -139,7 +139,8 @@ public class StateOperationBenchmark {
                 }
             }
             case "outcomeForget" -> {
-                // One step per segment, each a sweep step later in engine time: one whole cycle.
+                // One step per segment, each a sweep step later in engine time: one whole cycle
+                // (each step sweeps its own segment and the one before, as ticks do).
                 for (int step = 0; step < s.outcomeSegments(); step++) {
                     s.forgetOutcomesBefore(1, step * ChronicleCheckoutState.OUTCOME_SWEEP_STEP_MILLIS);
                 }

@@ -396,16 +396,22 @@ public final class ChronicleCheckoutState implements CheckoutState {
     }
 
     /**
-     * Sweeps one segment of {@code outcomes.cm}, removing answers older than the cutoff. Which
-     * segment follows from engine time (one step every {@link #OUTCOME_SWEEP_STEP_MILLIS}), so the
-     * same ticks sweep the same segments, and one call costs one segment's entries. With a tick at
-     * least every step, every segment is swept once per {@code segments x step}: an answer is
-     * forgotten at most that long after its window ends.
+     * Sweeps two segments of {@code outcomes.cm}, removing answers older than the cutoff. Engine time
+     * picks them: step {@code s = now / OUTCOME_SWEEP_STEP_MILLIS} sweeps the segments of steps
+     * {@code s - 1} and {@code s}, so the same ticks sweep the same segments, a call costs two
+     * segments' entries, and ticks that jitter up to two steps apart still skip none. Every segment
+     * is swept at least once per {@code segments x step} of engine time (about 100 s for 1,024
+     * segments): an answer is forgotten at most that long after its window ends.
      */
     @Override
     public void forgetOutcomesBefore(long cutoffEpochMillis, long nowMillis) {
         closePendingOutcome();
-        int segment = (int) Math.floorMod(nowMillis / OUTCOME_SWEEP_STEP_MILLIS, (long) outcomeMap.segments());
+        long step = nowMillis / OUTCOME_SWEEP_STEP_MILLIS;
+        sweepOutcomeSegment((int) Math.floorMod(step - 1, (long) outcomeMap.segments()), cutoffEpochMillis);
+        sweepOutcomeSegment((int) Math.floorMod(step, (long) outcomeMap.segments()), cutoffEpochMillis);
+    }
+
+    private void sweepOutcomeSegment(int segment, long cutoffEpochMillis) {
         try (MapSegmentContext<CharSequence, Outcome, ?> context = outcomeMap.segmentContext(segment)) {
             context.forEachSegmentEntry(entry -> {
                 if (entry.value().getUsing(sweptOutcome).atEpochMillis < cutoffEpochMillis) {

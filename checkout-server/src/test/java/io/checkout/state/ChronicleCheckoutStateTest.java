@@ -48,6 +48,21 @@ class ChronicleCheckoutStateTest {
     }
 
     @Test
+    void ticksTwoStepsApartShouldSkipNoSegment() {
+        try (ChronicleCheckoutState state = open()) {
+            for (int i = 0; i < 10_000; i++) {
+                state.writeOutcome("old-" + i, answeredAt(1_000));
+            }
+            int steps = state.outcomeSegments();
+            for (int step = 0; step < steps; step += 2) {
+                state.forgetOutcomesBefore(5_000, 10_000 + step * ChronicleCheckoutState.OUTCOME_SWEEP_STEP_MILLIS);
+            }
+
+            assertThat(state.outcomeCount()).isZero();
+        }
+    }
+
+    @Test
     void oneSweepStepShouldTouchOnlyPartOfTheTable() {
         try (ChronicleCheckoutState state = open()) {
             for (int i = 0; i < 10_000; i++) {
