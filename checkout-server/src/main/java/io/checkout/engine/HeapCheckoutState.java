@@ -17,8 +17,7 @@ public final class HeapCheckoutState implements CheckoutState {
     private final long userCounterCapacity;
     private final long outcomeCapacity;
 
-    private final Map<String, Integer> skuIndexes = new HashMap<>();
-    private final List<SkuRecord> skus = new ArrayList<>();
+    private final SkuTable skus = new SkuTable();
     private final List<OrderRecord> orders = new ArrayList<>();
     private final Map<String, Long> userUnits = new HashMap<>();
     /** Insertion order is answer-time order: engine time never goes backwards. */
@@ -38,8 +37,7 @@ public final class HeapCheckoutState implements CheckoutState {
 
     @Override
     public int skuIndex(String skuId) {
-        Integer index = skuIndexes.get(skuId);
-        return index == null ? MISSING_SKU : index;
+        return skus.indexOf(skuId);
     }
 
     @Override
@@ -54,19 +52,12 @@ public final class HeapCheckoutState implements CheckoutState {
 
     @Override
     public void readSku(int index, SkuRecord into) {
-        into.copyFrom(skus.get(index));
+        skus.read(index, into);
     }
 
     @Override
     public void writeSku(SkuRecord sku) {
-        SkuRecord copy = new SkuRecord();
-        copy.copyFrom(sku);
-        if (sku.index == skus.size()) {
-            skus.add(copy);
-            skuIndexes.put(sku.skuId, sku.index);
-        } else {
-            skus.set(sku.index, copy);
-        }
+        skus.write(sku);
     }
 
     @Override

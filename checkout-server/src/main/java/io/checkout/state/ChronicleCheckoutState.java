@@ -4,15 +4,14 @@ import io.checkout.engine.CheckoutState;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.SkuRecord;
+import io.checkout.engine.SkuTable;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
@@ -51,8 +50,7 @@ public final class ChronicleCheckoutState implements CheckoutState {
     private final long userCounterCapacity;
     private final long outcomeCapacity;
 
-    private final List<SkuRecord> skus = new ArrayList<>();
-    private final Map<String, Integer> skuIndexes = new HashMap<>();
+    private final SkuTable skus = new SkuTable();
     private long orderCount;
     private long userCounterCount;
     private long outcomeCount;
@@ -173,8 +171,7 @@ public final class ChronicleCheckoutState implements CheckoutState {
             if (sku == null || sku.index != index) {
                 throw new IllegalStateException("SKU table is not dense: index " + index + " of " + stored);
             }
-            skus.add(sku);
-            skuIndexes.put(sku.skuId, index);
+            skus.write(sku);
         }
     }
 
@@ -182,8 +179,7 @@ public final class ChronicleCheckoutState implements CheckoutState {
 
     @Override
     public int skuIndex(String skuId) {
-        Integer index = skuIndexes.get(skuId);
-        return index == null ? MISSING_SKU : index;
+        return skus.indexOf(skuId);
     }
 
     @Override
@@ -198,19 +194,12 @@ public final class ChronicleCheckoutState implements CheckoutState {
 
     @Override
     public void readSku(int index, SkuRecord into) {
-        into.copyFrom(skus.get(index));
+        skus.read(index, into);
     }
 
     @Override
     public void writeSku(SkuRecord sku) {
-        if (sku.index == skus.size()) {
-            SkuRecord mirror = new SkuRecord();
-            mirror.copyFrom(sku);
-            skus.add(mirror);
-            skuIndexes.put(sku.skuId, sku.index);
-        } else {
-            skus.get(sku.index).copyFrom(sku);
-        }
+        skus.write(sku);
         markDirty(sku.index);
     }
 
