@@ -161,7 +161,9 @@ final class FlashSaleDemo implements Callable<Integer> {
         }
         inFlight.release(concurrency);
         double seconds = (System.nanoTime() - started) / 1e9;
-        System.out.printf("%d reserve calls in %.2f s (%.0f/s)%n", attempts, seconds, attempts / seconds);
+        System.out.printf("%d reserve calls in %.2f s (%.0f/s; client and server share this cold JVM, so JIT warm-up"
+                + " dominates a short sale: steady-state figures are in benchmarks/README.md)%n", attempts, seconds,
+                attempts / seconds);
         for (Map.Entry<ReserveResult, AtomicLong> entry : outcomes.entrySet()) {
             if (entry.getValue().get() > 0) {
                 System.out.printf("  %-16s %d%n", entry.getKey(), entry.getValue().get());
