@@ -73,11 +73,6 @@ public final class CheckoutBook {
         return nowMillis;
     }
 
-    /** Reservations waiting in the expiry queue, including ones already confirmed or cancelled. */
-    public int pendingExpiries() {
-        return expiries.size();
-    }
-
     public CheckoutState state() {
         return state;
     }

@@ -18,10 +18,6 @@ final class ExpiryQueue {
         orderIds = new long[capacity];
     }
 
-    int size() {
-        return size;
-    }
-
     boolean isEmpty() {
         return size == 0;
     }

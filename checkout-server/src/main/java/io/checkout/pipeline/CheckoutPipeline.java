@@ -147,10 +147,6 @@ public final class CheckoutPipeline implements AutoCloseable {
         return businessLogic.applied;
     }
 
-    public long batches() {
-        return businessLogic.batches;
-    }
-
     private void publishTick() {
         boolean published = tryPublish(TICK_TRANSLATOR, this, null);
         if (!published && !closed) {
@@ -197,12 +193,6 @@ public final class CheckoutPipeline implements AutoCloseable {
     private final class BusinessLogicHandler implements EventHandler<CommandEvent> {
         private volatile Throwable failure;
         private volatile long applied;
-        private volatile long batches;
-
-        @Override
-        public void onBatchStart(long batchSize, long queueDepth) {
-            batches++;
-        }
 
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
