@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.HdrHistogram.HistogramLogWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -155,14 +156,20 @@ public final class Loadgen implements Callable<Integer> {
 
     private final PrintStream out;
     private final PrintStream err;
+    /** Opens each channel; tests put an in-process transport here. */
+    private final Function<ChannelCredentials, ManagedChannel> channelFactory;
 
     public Loadgen() {
-        this(System.out, System.err);
+        this(System.out, System.err, null);
     }
 
-    Loadgen(PrintStream out, PrintStream err) {
+    /**
+     * @param channelFactory opens each channel, or null to open them to {@code --target}
+     */
+    Loadgen(PrintStream out, PrintStream err, Function<ChannelCredentials, ManagedChannel> channelFactory) {
         this.out = out;
         this.err = err;
+        this.channelFactory = channelFactory;
     }
 
     public static void main(String[] args) {
@@ -192,6 +199,10 @@ public final class Loadgen implements Callable<Integer> {
         try {
             ChannelCredentials channelCredentials = channelCredentials();
             for (int index = 0; index < settings.channels(); index++) {
+                if (channelFactory != null) {
+                    open.add(channelFactory.apply(channelCredentials));
+                    continue;
+                }
                 var builder = Grpc.newChannelBuilder(target, channelCredentials);
                 if (authority != null) {
                     builder.overrideAuthority(authority);
