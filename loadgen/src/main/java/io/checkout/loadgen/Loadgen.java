@@ -151,6 +151,9 @@ public final class Loadgen implements Callable<Integer> {
     @Option(names = "--hlog", description = "write reserve and other latencies as an HdrHistogram interval log to this file")
     Path histogramLogFile;
 
+    @Option(names = "--html", description = "write a self-contained HTML report with charts to this file")
+    Path htmlFile;
+
     @Option(names = "--quiet", description = "no progress line")
     boolean quiet;
 
@@ -224,6 +227,10 @@ public final class Loadgen implements Callable<Integer> {
             }
             if (histogramLogFile != null) {
                 out.println("histogram log: " + histogramLogFile);
+            }
+            if (htmlFile != null) {
+                Files.writeString(htmlFile, HtmlReport.render(report), StandardCharsets.UTF_8);
+                out.println("HTML report: " + htmlFile);
             }
             return report.audit().passed() ? 0 : EXIT_AUDIT_FAILED;
         } catch (LoadRun.SetupException | Auditor.AuditException e) {

@@ -59,12 +59,14 @@ class FlashSaleIT {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Path json = directory.resolve("report.json");
         Path hlog = directory.resolve("latency.hlog");
+        Path html = directory.resolve("report.html");
         // 3,000 reserves for 2 x 200 units among 500 buyers with a limit of 1: the SKUs sell out and
         // buyers come back, so SOLD_OUT and LIMIT_EXCEEDED are exercised along with confirm, cancel
         // and repeated request ids. A request count, not a duration, ends the run: no timing in the test.
         int exit = loadgen(out, "--setup", "--skus", "2", "--stock", "200", "--users", "500", "--limit", "1",
                 "--requests", "3000", "--duration", "5m", "--concurrency", "16", "--seed", "42",
-                "--repeat-ratio", "0.2", "--json", json.toString(), "--hlog", hlog.toString());
+                "--repeat-ratio", "0.2", "--json", json.toString(), "--hlog", hlog.toString(),
+                "--html", html.toString());
         String summary = out.toString(StandardCharsets.UTF_8);
 
         assertThat(exit).as(summary).isZero();
@@ -92,6 +94,10 @@ class FlashSaleIT {
         assertThat(reserve.p99Millis()).isLessThanOrEqualTo(reserve.maxMillis());
 
         assertThat(Files.readString(hlog)).contains("#[StartTime:").contains("Tag=reserve,");
+        String page = Files.readString(html);
+        assertThat(page).contains("audit passed").contains("<svg").contains("Reserve latency by percentile")
+                .contains(String.format(Locale.ROOT, "%,d", reserve.count()))
+                .doesNotContain("<script").doesNotContain("http://").doesNotContain("https://");
     }
 
     @Test

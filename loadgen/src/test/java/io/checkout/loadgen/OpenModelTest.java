@@ -86,7 +86,7 @@ class OpenModelTest {
             assertThat(reserve.count()).isEqualTo(600);
             assertThat(reserve.maxMillis()).isGreaterThanOrEqualTo(1_000);
             assertThat(reserve.p90Millis()).isGreaterThanOrEqualTo(300);
-            assertThat(report.lateSends()).isGreaterThanOrEqualTo(100);
+            assertThat(report.lateSends()).as("sends that found no free in-flight slot").isPositive();
         }
     }
 }
