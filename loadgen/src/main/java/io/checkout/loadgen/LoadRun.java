@@ -15,6 +15,9 @@ import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -162,6 +165,9 @@ final class LoadRun {
 
     /** With --setup, defines the run's SKUs; either way, reads each SKU as it stands before the run. */
     private void prepareSkus() throws InterruptedException {
+        if (settings.scenario() == Scenario.Kind.EMPTY_CALL) {
+            return;
+        }
         ExecutorService pool = Executors.newFixedThreadPool(ADMIN_THREADS);
         try {
             long now = System.currentTimeMillis();
@@ -285,6 +291,10 @@ final class LoadRun {
     }
 
     private void send(long seq, Scenario scenario, long latencyFromNanos, boolean measured) {
+        if (settings.scenario() == Scenario.Kind.EMPTY_CALL) {
+            healthCheck(channels.get((int) (seq % channels.size())), latencyFromNanos, measured);
+            return;
+        }
         CheckoutClient client = clients.get((int) (seq % clients.size()));
         FollowUpTask followUp = followUps.poll();
         if (followUp != null) {
@@ -446,6 +456,35 @@ final class LoadRun {
         });
     }
 
+    private void healthCheck(ManagedChannel channel, long latencyFromNanos, boolean measured) {
+        HealthGrpc.newStub(channel)
+                .withDeadlineAfter(settings.deadline().toNanos(), TimeUnit.NANOSECONDS)
+                .check(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(HealthCheckResponse response) {
+                        if (measured) {
+                            measurements.recordSuccess(OpKind.HEALTH_CHECK, System.nanoTime() - latencyFromNanos);
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        if (measured) {
+                            measurements.recordError(OpKind.HEALTH_CHECK, Status.fromThrowable(t).getCode(),
+                                    System.nanoTime() - latencyFromNanos);
+                        }
+                        completed.increment();
+                        permits.release();
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        completed.increment();
+                        permits.release();
+                    }
+                });
+    }
+
     private void queueFollowUp(FollowUpTask task, boolean measured) {
         if (!followUps.offer(task) && measured) {
             measurements.followUpDropped();
@@ -500,6 +539,9 @@ final class LoadRun {
     }
 
     private String stockLeft() {
+        if (settings.scenario() == Scenario.Kind.EMPTY_CALL) {
+            return "-";
+        }
         long available = 0;
         int polled = Math.min(settings.skus(), PROGRESS_SKUS_MAX);
         try {

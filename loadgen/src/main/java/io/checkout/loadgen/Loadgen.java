@@ -44,7 +44,7 @@ public final class Loadgen implements Callable<Integer> {
     @Option(names = "--target", defaultValue = "localhost:9090", description = "server host:port (default ${DEFAULT-VALUE})")
     String target;
 
-    @Option(names = "--scenario", defaultValue = "flash-sale", description = "flash-sale or catalog (default ${DEFAULT-VALUE})")
+    @Option(names = "--scenario", defaultValue = "flash-sale", description = "flash-sale, catalog, or empty-call (grpc.health.v1 Check only: the transport's limit) (default ${DEFAULT-VALUE})")
     String scenario;
 
     @Option(names = "--concurrency", description = "closed model: calls in flight (default 64 unless --rate)")

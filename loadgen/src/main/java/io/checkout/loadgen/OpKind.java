@@ -5,7 +5,8 @@ enum OpKind {
     RESERVE("reserve"),
     CONFIRM("confirm"),
     CANCEL("cancel"),
-    GET_ORDER("get-order");
+    GET_ORDER("get-order"),
+    HEALTH_CHECK("health-check");
 
     private final String label;
 

@@ -10,13 +10,18 @@ import org.apache.commons.rng.sampling.distribution.RejectionInversionZipfSample
  *
  * <p>{@code flash-sale}: a few hot SKUs chosen uniformly. {@code catalog}: many SKUs with Zipf
  * popularity, SKU 0 the most popular. Both draw buyers uniformly from a crowd of distinct users,
- * so a buyer who comes back meets the per-user limit.
+ * so a buyer who comes back meets the per-user limit. {@code empty-call} sends health checks only.
  */
 final class Scenario {
 
     enum Kind {
         FLASH_SALE("flash-sale"),
-        CATALOG("catalog");
+        CATALOG("catalog"),
+        /**
+         * Not a sale: every operation is a {@code grpc.health.v1.Health/Check} on the same server,
+         * the cheapest call it serves (no pipeline, no state), to measure the transport's limit.
+         */
+        EMPTY_CALL("empty-call");
 
         private final String label;
 
@@ -34,7 +39,7 @@ final class Scenario {
                     return kind;
                 }
             }
-            throw new IllegalArgumentException("--scenario must be flash-sale or catalog, got " + text);
+            throw new IllegalArgumentException("--scenario must be flash-sale, catalog or empty-call, got " + text);
         }
     }
 
