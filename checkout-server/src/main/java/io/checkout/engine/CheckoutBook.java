@@ -102,7 +102,9 @@ public final class CheckoutBook {
     /** Applies {@code command} and writes its result into it. */
     public void execute(Command command) {
         command.clearOutput();
-        if (command.timestampMillis > nowMillis) {
+        // Only commands that are journalled move engine time: a query's timestamp is not replayed,
+        // so letting it move the clock would make replay reach a different state.
+        if (command.type.isMutating() && command.timestampMillis > nowMillis) {
             nowMillis = command.timestampMillis;
         }
         switch (command.type) {
