@@ -1,8 +1,10 @@
 package io.checkout.server;
 
-import io.checkout.engine.CheckoutBook;
 import io.checkout.pipeline.CheckoutPipeline;
-import io.checkout.state.ChronicleCheckoutState;
+import io.checkout.engine.CheckoutState;
+import io.checkout.journal.RecordLogWriter;
+import io.checkout.pipeline.Recovery;
+import io.checkout.state.SnapshotStore;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -31,27 +33,34 @@ public final class CheckoutServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CheckoutServer.class);
 
     private final ServerConfig config;
-    private final ChronicleCheckoutState state;
+    private final Recovery.Recovered recovered;
+    private final CheckoutState state;
     private final CheckoutPipeline pipeline;
+    private final OrderEventsService orderEvents;
     private final HealthStatusManager health = new HealthStatusManager();
     private final Server server;
     private boolean closed;
 
     private CheckoutServer(ServerConfig config, ServerBuilder<?> serverBuilder, LongSupplier clockMillis) {
         this.config = config;
-        this.state = ChronicleCheckoutState.open(config.stateConfig());
+        this.recovered = Recovery.recover(config.dataDirectory(), config.stateConfig(), config.engineLimits(),
+                config.journalConfig());
+        this.state = recovered.state();
         try {
-            CheckoutBook book = new CheckoutBook(state, config.engineLimits());
-            this.pipeline = new CheckoutPipeline(book, config.pipelineConfig(), clockMillis);
+            this.pipeline = new CheckoutPipeline(recovered.book(), config.pipelineConfig(), clockMillis,
+                    recovered.journal(), recovered.events());
+            this.orderEvents = new OrderEventsService(pipeline,
+                    Recovery.Layout.under(config.dataDirectory()).events(), config.eventSubscribersMax());
             this.server = serverBuilder
                     .addService(new CheckoutService(pipeline, config.streamWindow()))
                     .addService(new InventoryService(pipeline))
+                    .addService(orderEvents)
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())
                     .maxInboundMessageSize(config.inboundMessageBytesMax())
                     .build();
         } catch (RuntimeException e) {
-            state.close();
+            closeLogs();
             throw e;
         }
     }
@@ -84,7 +93,7 @@ public final class CheckoutServer implements AutoCloseable {
             server.start();
         } catch (IOException e) {
             pipeline.shutdown(0);
-            state.close();
+            closeLogs();
             throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         setServing(ServingStatus.SERVING);
@@ -119,6 +128,8 @@ public final class CheckoutServer implements AutoCloseable {
         }
         closed = true;
         setServing(ServingStatus.NOT_SERVING);
+        // Subscriptions never end by themselves: end them first so the grace period serves the rest.
+        orderEvents.close();
         server.shutdown();
         try {
             if (!server.awaitTermination(config.shutdownGraceMillis(), TimeUnit.MILLISECONDS)) {
@@ -133,10 +144,42 @@ public final class CheckoutServer implements AutoCloseable {
         pipeline.shutdown(config.shutdownGraceMillis() + 1_000);
         health.enterTerminalState();
         if (pipeline.isFailed()) {
-            LOG.error("engine failed; state changes held back since the last batch are not written");
-            state.discardUnflushed();
+            LOG.error("engine failed; no snapshot is written, the next start recovers from the journal");
+        } else {
+            writeSnapshot();
         }
-        state.close();
+        closeLogs();
         LOG.info("checkout server stopped; {} commands applied", pipeline.commandsApplied());
+    }
+
+    /**
+     * Writes the drained state as a snapshot, so the next start replays nothing, and retires the
+     * journal it covers. Runs only when the pipeline's threads have stopped.
+     */
+    private void writeSnapshot() {
+        long started = System.nanoTime();
+        long journalled = pipeline.journalledSequence();
+        recovered.events().commit();
+        SnapshotStore.Meta meta = new SnapshotStore.Meta(journalled, recovered.events().nextEventSequence(),
+                recovered.book().nowMillis());
+        try {
+            recovered.snapshots().write(state, meta);
+            recovered.journal().commit();
+            int retired = RecordLogWriter.retireBefore(Recovery.Layout.under(config.dataDirectory()).journal(),
+                    journalled + 1, config.journalRetainedSegments());
+            recovered.snapshots().retainNewest(2);
+            LOG.info("snapshot at journal sequence {} written in {} ms; {} journal segments retired", journalled,
+                    (System.nanoTime() - started) / 1_000_000, retired);
+        } catch (RuntimeException e) {
+            LOG.error("snapshot at shutdown failed; the next start recovers from the journal", e);
+        }
+    }
+
+    private void closeLogs() {
+        try {
+            recovered.journal().close();
+        } finally {
+            recovered.events().close();
+        }
     }
 }
