@@ -12,7 +12,7 @@
 # round's rates and ratios, then the medians over the rounds.
 #
 # Usage: benchmarks/compare.sh [--rounds N] [--duration 15s] [--warmup 5s] [--concurrency 64]
-#                              [--pipeline 16] [--smoke]
+#                              [--pipeline 16] [--journal-durability fsync|process] [--smoke]
 # --smoke: one short round, for CI: checks that every part runs, not how fast.
 # Build first: mvn -B -q -DskipTests package (the server and loadgen jars).
 set -euo pipefail
@@ -26,6 +26,7 @@ warmup=5s
 concurrency=64
 pipeline=16
 redis_requests=1000000
+durability=fsync
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -33,6 +34,7 @@ while [ $# -gt 0 ]; do
     --warmup) warmup="$2"; shift 2 ;;
     --concurrency) concurrency="$2"; shift 2 ;;
     --pipeline) pipeline="$2"; shift 2 ;;
+    --journal-durability) durability="$2"; shift 2 ;;
     --smoke) rounds=1; duration=3s; warmup=1s; redis_requests=20000; shift ;;
     *) echo "compare.sh: unknown option $1 (see the header of this script)" >&2; exit 2 ;;
   esac
@@ -108,11 +110,11 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 
 
 echo "compare.sh: $rounds round(s), $duration per loadgen run ($warmup warm-up), concurrency $concurrency, one channel;"
 echo "  Redis: $redis_requests EVALSHA per run, $concurrency clients, pipelined run -P $pipeline."
-echo "  Journal: off (the server has no journal yet; these are journal-off figures). $(nproc) cores, shared machine."
+echo "  Server journal on, journal-durability=$durability: every command journalled before its answer. $(nproc) cores."
 empties=(); unaries=(); streams=(); redis_plain=(); redis_piped=()
 for round in $(seq 1 "$rounds"); do
   start_scratch_server "$scratch/server-$round" --set order-capacity=4000000 --set user-counter-capacity=4000000 \
-    --set idempotency-capacity=8000000
+    --set idempotency-capacity=8000000 --set journal-durability="$durability"
   run_loadgen "empty-$round" --scenario empty-call
   # Every reserve takes the success path: one SKU with 10^9 units, 10^8 buyers, limit 1, nothing
   # paid, cancelled or repeated. The audit then reads every order back (not timed).

@@ -68,7 +68,7 @@ final class HtmlReport {
         }
         html.append("</table>\n");
 
-        List<Measurements.Interval> intervals = report.reserveIntervals();
+        List<Measurements.Interval> intervals = report.primaryIntervals();
         if (!intervals.isEmpty()) {
             double[] x = new double[intervals.size()];
             double[] p50 = new double[x.length];
@@ -83,13 +83,13 @@ final class HtmlReport {
                 max[i] = interval.maxMillis();
                 rate[i] = interval.lengthSeconds() > 0 ? interval.count() / interval.lengthSeconds() : 0;
             }
-            html.append("<h2>Reserve latency over time</h2>\n");
+            html.append("<h2>").append(escape(report.primaryOperation())).append(" latency over time</h2>\n");
             html.append(chart("seconds into the measured run", "ms", List.of(new Series("p50", x, p50),
                     new Series("p99", x, p99), new Series("max", x, max)), false));
-            html.append("<h2>Reserves per second over time</h2>\n");
-            html.append(chart("seconds into the measured run", "reserves/s", List.of(new Series("reserves/s", x, rate)), false));
+            html.append("<h2>").append(escape(report.primaryOperation())).append(" calls per second over time</h2>\n");
+            html.append(chart("seconds into the measured run", "calls/s", List.of(new Series("calls/s", x, rate)), false));
         }
-        List<Report.PercentilePoint> distribution = report.reserveDistribution();
+        List<Report.PercentilePoint> distribution = report.primaryDistribution();
         if (!distribution.isEmpty()) {
             double[] x = new double[distribution.size()];
             double[] y = new double[x.length];
@@ -99,8 +99,8 @@ final class HtmlReport {
                 x[i] = Math.log10(1 / (1 - fraction));
                 y[i] = distribution.get(i).millis();
             }
-            html.append("<h2>Reserve latency by percentile</h2>\n");
-            html.append(chart("percentile", "ms", List.of(new Series("reserve", x, y)), true));
+            html.append("<h2>").append(escape(report.primaryOperation())).append(" latency by percentile</h2>\n");
+            html.append(chart("percentile", "ms", List.of(new Series(report.primaryOperation(), x, y)), true));
         }
 
         html.append("<h2>Outcomes</h2>\n<table><tr><th>reserve result</th><th>count</th></tr>\n");

@@ -127,7 +127,8 @@ final class LoadRun {
             }
         }
         long startEpochMillis = System.currentTimeMillis() + settings.warmup().toMillis();
-        measurements = new Measurements(logWriter, startEpochMillis);
+        measurements = new Measurements(logWriter, startEpochMillis,
+                settings.scenario() == Scenario.Kind.EMPTY_CALL ? OpKind.HEALTH_CHECK : OpKind.RESERVE);
         permits = new Semaphore(settings.inFlightMax());
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "loadgen-progress");
@@ -523,12 +524,12 @@ final class LoadRun {
                 return;
             }
             long elapsedSeconds = Math.round((System.nanoTime() - startNanos) / 1e9);
-            Histogram interval = measurements.lastReserveInterval();
+            Histogram interval = measurements.lastPrimaryInterval();
             long done = completed.sumThenReset();
             String p99 = interval.getTotalCount() == 0 ? "-"
                     : String.format("%.2f ms", Measurements.millis(interval.getValueAtPercentile(99)));
-            progress.printf("[%4ds] %,9d ops/s  reserve p99 %-10s errors %,d  stock left %s  in flight %d%s%n",
-                    elapsedSeconds, done, p99, measurements.errorsTotal(), stockLeft(),
+            progress.printf("[%4ds] %,9d ops/s  %s p99 %-10s errors %,d  stock left %s  in flight %d%s%n",
+                    elapsedSeconds, done, measurements.primary().label(), p99, measurements.errorsTotal(), stockLeft(),
                     settings.inFlightMax() - permits.availablePermits(), warmingUp ? "  (warm-up)" : "");
         } catch (RuntimeException e) {
             // A failed progress line must not end the run; the summary has the figures.

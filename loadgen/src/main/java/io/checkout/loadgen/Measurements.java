@@ -41,15 +41,18 @@ final class Measurements {
     private final LongAdder lateSends = new LongAdder();
     private final HistogramLogWriter logWriter;
     private final long startEpochMillis;
-    private Histogram lastReserveInterval = new Histogram(SIGNIFICANT_DIGITS);
+    private final OpKind primary;
+    private Histogram lastPrimaryInterval = new Histogram(SIGNIFICANT_DIGITS);
     private boolean intervalsTruncated;
 
     /**
      * @param logWriter where interval histograms go, or null for none
      * @param startEpochMillis when the measured part began, the log's time base
+     * @param primary the operation the run is about (reserve, or the empty call), shown each second
      */
-    Measurements(HistogramLogWriter logWriter, long startEpochMillis) {
+    Measurements(HistogramLogWriter logWriter, long startEpochMillis, OpKind primary) {
         this.logWriter = logWriter;
+        this.primary = primary;
         this.startEpochMillis = startEpochMillis;
         for (OpKind kind : OpKind.values()) {
             recorders.put(kind, new Recorder(SIGNIFICANT_DIGITS));
@@ -106,8 +109,8 @@ final class Measurements {
             Histogram interval = recorders.get(kind).getIntervalHistogram(intervalScratch.get(kind));
             intervalScratch.put(kind, interval);
             totals.get(kind).add(interval);
-            if (kind == OpKind.RESERVE) {
-                lastReserveInterval = interval.copy();
+            if (kind == primary) {
+                lastPrimaryInterval = interval.copy();
             }
             long intervalStart = interval.getStartTimeStamp();
             long intervalEnd = Math.max(intervalStart, endEpochMillis);
@@ -130,9 +133,13 @@ final class Measurements {
         }
     }
 
-    /** The reserve histogram of the interval last sampled, for the progress line. */
-    synchronized Histogram lastReserveInterval() {
-        return lastReserveInterval;
+    /** The primary operation's histogram of the interval last sampled, for the progress line. */
+    synchronized Histogram lastPrimaryInterval() {
+        return lastPrimaryInterval;
+    }
+
+    OpKind primary() {
+        return primary;
     }
 
     synchronized Histogram total(OpKind kind) {

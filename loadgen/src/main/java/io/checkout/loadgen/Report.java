@@ -40,8 +40,9 @@ record Report(
         long lateSends,
         boolean coordinatedOmissionCorrected,
         AuditReport audit,
-        List<Measurements.Interval> reserveIntervals,
-        List<PercentilePoint> reserveDistribution) {
+        String primaryOperation,
+        List<Measurements.Interval> primaryIntervals,
+        List<PercentilePoint> primaryDistribution) {
 
     record Latency(long count, double meanMillis, double p50Millis, double p90Millis, double p99Millis, double p999Millis,
             double p9999Millis, double maxMillis) {
@@ -76,13 +77,15 @@ record Report(
         Map<String, Latency> latency = new LinkedHashMap<>();
         long operations = 0;
         long reserves = 0;
-        Histogram reserveHistogram = null;
+        Histogram primaryHistogram = null;
         for (OpKind kind : OpKind.values()) {
             Histogram histogram = measurements.total(kind);
             operations += histogram.getTotalCount();
             if (kind == OpKind.RESERVE) {
                 reserves = histogram.getTotalCount();
-                reserveHistogram = histogram;
+            }
+            if (kind == measurements.primary()) {
+                primaryHistogram = histogram;
             }
             if (histogram.getTotalCount() > 0) {
                 latency.put(kind.label(), Latency.of(histogram));
@@ -101,10 +104,10 @@ record Report(
             }
         }
         List<PercentilePoint> distribution = new ArrayList<>();
-        if (reserveHistogram != null && reserveHistogram.getTotalCount() > 0) {
+        if (primaryHistogram != null && primaryHistogram.getTotalCount() > 0) {
             for (double percentile : DISTRIBUTION_PERCENTILES) {
                 distribution.add(new PercentilePoint(percentile,
-                        Measurements.millis(reserveHistogram.getValueAtPercentile(percentile))));
+                        Measurements.millis(primaryHistogram.getValueAtPercentile(percentile))));
             }
         }
         Audit audit = result.audit();
@@ -117,7 +120,7 @@ record Report(
                 reserves / result.measuredSeconds(), latency, results, errors, measurements.followUpsDropped(),
                 measurements.lateSends(), open,
                 new AuditReport(audit.passed(), audit.ordersChecked(), audit.skusChecked(), audit.checks()),
-                measurements.intervals(OpKind.RESERVE), distribution);
+                measurements.primary().label(), measurements.intervals(measurements.primary()), distribution);
     }
 
     String toJson() {

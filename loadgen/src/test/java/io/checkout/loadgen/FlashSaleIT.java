@@ -95,7 +95,7 @@ class FlashSaleIT {
 
         assertThat(Files.readString(hlog)).contains("#[StartTime:").contains("Tag=reserve,");
         String page = Files.readString(html);
-        assertThat(page).contains("audit passed").contains("<svg").contains("Reserve latency by percentile")
+        assertThat(page).contains("audit passed").contains("<svg").contains("reserve latency by percentile")
                 .contains(String.format(Locale.ROOT, "%,d", reserve.count()))
                 .doesNotContain("<script").doesNotContain("http://").doesNotContain("https://");
     }
