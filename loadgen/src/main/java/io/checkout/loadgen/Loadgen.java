@@ -181,7 +181,14 @@ public final class Loadgen implements Callable<Integer> {
 
     /** A later occurrence of an option wins, so a wrapper script's defaults can be overridden. */
     static CommandLine commandLine(Loadgen loadgen) {
-        return new CommandLine(loadgen).setOverwrittenOptionsAllowed(true);
+        return new CommandLine(loadgen)
+                .setOverwrittenOptionsAllowed(true)
+                // An unexpected failure is "the run could not complete", never the audit's exit code.
+                .setExecutionExceptionHandler((exception, commandLine, parseResult) -> {
+                    commandLine.getErr().println("loadgen: the run failed: " + exception);
+                    exception.printStackTrace(commandLine.getErr());
+                    return EXIT_RUN_FAILED;
+                });
     }
 
     @Override
@@ -189,18 +196,22 @@ public final class Loadgen implements Callable<Integer> {
         String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
         RunSettings settings;
         CallCredentialsHolder credentials;
+        ChannelCredentials channelCredentials;
         try {
             settings = settings(runId);
             credentials = new CallCredentialsHolder(adminToken == null ? null : new BearerToken(adminToken));
+            channelCredentials = channelCredentials();
         } catch (IllegalArgumentException e) {
             err.println("loadgen: " + e.getMessage());
+            return EXIT_USAGE;
+        } catch (IOException e) {
+            err.println("loadgen: cannot read a TLS file: " + e.getMessage());
             return EXIT_USAGE;
         }
         List<ManagedChannel> open = new ArrayList<>();
         HistogramLogWriter logWriter = null;
         PrintStream logStream = null;
         try {
-            ChannelCredentials channelCredentials = channelCredentials();
             for (int index = 0; index < settings.channels(); index++) {
                 if (channelFactory != null) {
                     open.add(channelFactory.apply(channelCredentials));

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.checkout.client.CheckoutClient;
+import io.checkout.proto.v1.Sku;
 import io.checkout.server.CheckoutServer;
 import io.checkout.server.ServerConfig;
 import java.io.ByteArrayOutputStream;
@@ -110,5 +112,28 @@ class FlashSaleIT {
 
         assertThat(exit).as(summary).isZero();
         assertThat(summary).contains("stream API, 2 channel(s)").contains("AUDIT: PASS");
+    }
+
+    @Test
+    void catalogWithZipfPopularityAndReadBacksPassesItsAudit() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Path json = directory.resolve("catalog.json");
+        // 200 SKUs of 50 units; with Zipf exponent 1 the top SKU draws about 17% of ~2,700 reserves
+        // and sells out, while the 200th draws a handful.
+        int exit = loadgen(out, "--setup", "--scenario", "catalog", "--sku-prefix", "cat-", "--skus", "200",
+                "--stock", "50", "--users", "2000", "--limit", "3", "--requests", "3000", "--duration", "5m",
+                "--concurrency", "16", "--seed", "3", "--json", json.toString());
+        String summary = out.toString(StandardCharsets.UTF_8);
+
+        assertThat(exit).as(summary).isZero();
+        assertThat(summary).contains("catalog, closed model").contains("AUDIT: PASS");
+        Report report = Report.fromJson(Files.readString(json));
+        assertThat(report.latency()).containsKeys("reserve", "confirm", "cancel", "get-order");
+        try (CheckoutClient client = CheckoutClient.builder("127.0.0.1:" + server.port()).build()) {
+            Sku top = client.getStock("cat-0");
+            Sku tail = client.getStock("cat-199");
+            assertThat(top.getAvailable()).isLessThan(tail.getAvailable());
+            assertThat(top.getReserved() + top.getSold()).isGreaterThan(tail.getReserved() + tail.getSold());
+        }
     }
 }

@@ -45,18 +45,4 @@ class LoadgenAuditTest {
             assertThat(out.toString(StandardCharsets.UTF_8)).contains("AUDIT: FAIL");
         }
     }
-
-    @Test
-    void badOptionIsRefusedByNameBeforeAnythingIsSent() throws Exception {
-        try (FakeCheckout server = new FakeCheckout(FakeCheckout.Mode.SOLD_OUT, 10)) {
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int exit = Loadgen.commandLine(new Loadgen(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-                            new PrintStream(err, true, StandardCharsets.UTF_8), credentials -> server.newChannel()))
-                    .execute("--confirm-ratio", "0.9", "--cancel-ratio", "0.2");
-
-            assertThat(exit).isEqualTo(Loadgen.EXIT_USAGE);
-            assertThat(err.toString(StandardCharsets.UTF_8)).contains("--confirm-ratio + --cancel-ratio must be at most 1");
-            assertThat(server.reserves()).isZero();
-        }
-    }
 }
