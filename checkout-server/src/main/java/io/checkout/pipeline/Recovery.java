@@ -3,13 +3,14 @@ package io.checkout.pipeline;
 import io.checkout.engine.CheckoutBook;
 import io.checkout.engine.Command;
 import io.checkout.engine.EngineLimits;
-import io.checkout.engine.HeapCheckoutState;
+import io.checkout.engine.CheckoutState;
 import io.checkout.journal.CommandCodec;
 import io.checkout.journal.JournalCorruptException;
 import io.checkout.journal.OrderEventLog;
 import io.checkout.journal.RecordLog;
 import io.checkout.journal.RecordLogReader;
 import io.checkout.journal.RecordLogWriter;
+import io.checkout.state.PackedCheckoutState;
 import io.checkout.state.SnapshotStore;
 import io.checkout.state.StateConfig;
 import java.io.IOException;
@@ -50,7 +51,7 @@ public final class Recovery {
     }
 
     /** The recovered engine, ready for the pipeline. */
-    public record Recovered(HeapCheckoutState state, CheckoutBook book, RecordLogWriter journal, OrderEventLog events,
+    public record Recovered(CheckoutState state, CheckoutBook book, RecordLogWriter journal, OrderEventLog events,
             SnapshotStore snapshots, long snapshotSequence, long replayedCommands, long recoveryMillis,
             String tailReport) {
         /** The journal sequence of the last command applied. */
@@ -70,8 +71,7 @@ public final class Recovery {
             throw new UncheckedIOException("cannot create " + dataDirectory, e);
         }
         SnapshotStore snapshots = new SnapshotStore(layout.snapshots(), capacities);
-        HeapCheckoutState state = new HeapCheckoutState(capacities.skuCapacity(), capacities.orderCapacity(),
-                capacities.userCounterCapacity(), capacities.outcomeCapacity());
+        PackedCheckoutState state = PackedCheckoutState.of(capacities);
         SnapshotStore.Meta meta = snapshots.loadLatest(state);
         CheckoutBook book = new CheckoutBook(state, limits);
         book.restoreNowMillis(meta.nowMillis());
