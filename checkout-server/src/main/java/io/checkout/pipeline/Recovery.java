@@ -99,8 +99,12 @@ public final class Recovery {
         RecordLogReader.ScanResult eventScan = RecordLogReader.scanUntil(layout.events(),
                 payload -> OrderEventLog.journalSequenceOf(payload) > lastJournalled);
         String eventReport = report("event log", eventScan);
+        // The event log is derived from the journal, so the business thread never waits for a sync
+        // of it: what a power loss takes from its tail, replay of the journal writes again. Before
+        // a snapshot is written the event log is synced up to it (a snapshot's events are never
+        // replayed again).
         RecordLogWriter eventWriter = RecordLogWriter.open(layout.events(), eventScan, meta.nextEventSequence(),
-                journalConfig.segmentBytes(), journalConfig.fsync(), journalConfig.batchBytes());
+                journalConfig.segmentBytes(), false, journalConfig.batchBytes());
         OrderEventLog events = new OrderEventLog(eventWriter, state);
         events.restoreNextEventSequence(meta.nextEventSequence());
         book.eventListener(events);
