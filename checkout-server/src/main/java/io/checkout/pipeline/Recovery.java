@@ -77,7 +77,7 @@ public final class Recovery {
         book.restoreNowMillis(meta.nowMillis());
 
         // 2. The journal's good end.
-        RecordLogReader.ScanResult journalScan = RecordLogReader.scan(layout.journal(), Long.MAX_VALUE, (s, p) -> { });
+        RecordLogReader.ScanResult journalScan = RecordLogReader.scanLastSegment(layout.journal());
         String tailReport = report("journal", journalScan);
         long journalLast = journalScan.lastSegment() == null ? meta.journalSequence() : journalScan.lastSequence();
         if (journalScan.lastSegment() != null && journalScan.firstSequence() > meta.journalSequence() + 1) {

@@ -31,8 +31,9 @@ import org.agrona.collections.Object2IntHashMap;
  */
 public final class PackedCheckoutState implements CheckoutState {
     private static final int NONE = -1;
-    private static final float LOAD_FACTOR = 0.6f;
-    private static final int PRESIZE_MAX = 1 << 20;
+    private static final float LOAD_FACTOR = 0.65f;
+    /** Maps are sized for their capacity up front (up to this), so that they never rehash mid-sale. */
+    private static final int PRESIZE_MAX = 1 << 24;
 
     private final int skuCapacity;
     private final long orderCapacity;
@@ -98,8 +99,9 @@ public final class PackedCheckoutState implements CheckoutState {
                 config.outcomeCapacity());
     }
 
+    /** Slots for {@code capacity} entries at the load factor: the table never needs to grow. */
     private static int presize(long capacity) {
-        return (int) Math.min(PRESIZE_MAX, Math.max(16, capacity));
+        return (int) Math.min(PRESIZE_MAX, Math.max(16, (long) (capacity / LOAD_FACTOR) + 1));
     }
 
     // ---- SKUs ----------------------------------------------------------------------------------
