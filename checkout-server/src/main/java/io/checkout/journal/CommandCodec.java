@@ -161,6 +161,12 @@ public final class CommandCodec {
         if (length > TEXT_CHARS_MAX) {
             throw new JournalCorruptException("text of " + length + " chars exceeds " + TEXT_CHARS_MAX);
         }
+        if (!wide && from.hasArray()) {
+            // One copy, straight into the String's Latin-1 bytes.
+            int start = from.arrayOffset() + from.position();
+            from.position(from.position() + length);
+            return new String(from.array(), start, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
         char[] chars = new char[length];
         for (int i = 0; i < length; i++) {
             chars[i] = wide ? from.getChar() : (char) (from.get() & 0xFF);
