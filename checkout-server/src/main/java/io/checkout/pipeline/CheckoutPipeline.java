@@ -13,7 +13,11 @@ import com.lmax.disruptor.YieldingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.checkout.engine.CheckoutBook;
+import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -59,12 +63,22 @@ public final class CheckoutPipeline implements AutoCloseable {
     private volatile boolean started;
     private volatile boolean closed;
     private volatile Runnable engineFailureListener = () -> { };
+    private volatile PipelineObserver observer = PipelineObserver.NONE;
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
     public CheckoutPipeline(CheckoutBook book, PipelineConfig config, LongSupplier clockMillis) {
         this.book = book;
         this.config = config;
         this.clockMillis = clockMillis;
-        this.disruptor = new Disruptor<>(CommandEvent::new, config.ringSize(), namedThreads("checkout-pipeline"),
+        ThreadFactory pipelineThreads = namedThreads("checkout-pipeline");
+        // Remembered so liveness can tell whether the pipeline's threads still run; the Disruptor
+        // starts one thread per handler, so this list stays as short as the pipeline.
+        ThreadFactory rememberedThreads = runnable -> {
+            Thread thread = pipelineThreads.newThread(runnable);
+            threads.add(thread);
+            return thread;
+        };
+        this.disruptor = new Disruptor<>(CommandEvent::new, config.ringSize(), rememberedThreads,
                 ProducerType.MULTI, waitStrategy(config.waitStrategy()));
         disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
         // 1. business logic (B), then 2. replier (R): R never sees a slot before B is done with it.
@@ -127,6 +141,27 @@ public final class CheckoutPipeline implements AutoCloseable {
     /** Runs {@code listener} once, on the business-logic thread, if the engine fails and stops. */
     public void onEngineFailure(Runnable listener) {
         this.engineFailureListener = listener;
+    }
+
+    /** Sets who hears about batches, expiries and ticks; call before {@link #start()}. */
+    public void observer(PipelineObserver observer) {
+        this.observer = Objects.requireNonNull(observer, "observer");
+    }
+
+    /**
+     * Whether the pipeline can still do its work: started, the engine not failed and every
+     * pipeline thread alive. A liveness probe restarts a process for which this turns false.
+     */
+    public boolean isAlive() {
+        if (!started || isFailed()) {
+            return false;
+        }
+        for (Thread thread : threads) {
+            if (!thread.isAlive()) {
+                return closed;
+            }
+        }
+        return true;
     }
 
     /** Whether the engine has stopped after a failure; such a pipeline answers nothing but errors. */
@@ -195,6 +230,11 @@ public final class CheckoutPipeline implements AutoCloseable {
         private volatile long applied;
 
         @Override
+        public void onBatchStart(long batchSize, long queueDepth) {
+            observer.onBatch((int) batchSize);
+        }
+
+        @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
             Throwable stopped = failure;
             if (stopped != null) {
@@ -204,6 +244,7 @@ public final class CheckoutPipeline implements AutoCloseable {
             try {
                 book.execute(event.command);
                 applied++;
+                observe(event.command);
                 if (endOfBatch) {
                     book.flush();
                 }
@@ -218,6 +259,20 @@ public final class CheckoutPipeline implements AutoCloseable {
                     LOG.error("engine failure listener failed", listenerFailure);
                 }
             }
+        }
+    }
+
+    /** A failing observer is a metrics bug, never a reason to stop the engine. */
+    private void observe(Command command) {
+        try {
+            if (command.expiredCount > 0) {
+                observer.onExpiries(command.expiredCount);
+            }
+            if (command.type == CommandType.TICK) {
+                observer.onTick(book.state(), book.nowMillis());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("pipeline observer failed", e);
         }
     }
 

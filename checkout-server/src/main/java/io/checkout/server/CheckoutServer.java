@@ -5,6 +5,8 @@ import io.checkout.pipeline.CheckoutPipeline;
 import io.checkout.state.ChronicleCheckoutState;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -34,23 +36,38 @@ public final class CheckoutServer implements AutoCloseable {
     private final ChronicleCheckoutState state;
     private final CheckoutPipeline pipeline;
     private final HealthStatusManager health = new HealthStatusManager();
+    private final ServerMetrics metrics;
     private final Server server;
+    private volatile ServingStatus servingStatus = ServingStatus.NOT_SERVING;
+    private OpsHttpServer opsHttp;
     private boolean closed;
 
     private CheckoutServer(ServerConfig config, ServerBuilder<?> serverBuilder, LongSupplier clockMillis) {
         this.config = config;
         this.state = ChronicleCheckoutState.open(config.stateConfig());
+        this.metrics = new ServerMetrics(config.metricsSkuSeriesMax(), config.metricsStockIntervalMillis());
         try {
+            AdminAuthInterceptor adminAuth = AdminAuthInterceptor.fromConfig(config);
             CheckoutBook book = new CheckoutBook(state, config.engineLimits());
             this.pipeline = new CheckoutPipeline(book, config.pipelineConfig(), clockMillis);
+            pipeline.observer(metrics);
+            metrics.bindServer(pipeline, () -> servingStatus == ServingStatus.SERVING);
+            ServerServiceDefinition checkout = new CheckoutService(pipeline, config.streamWindow(), metrics).bindService();
+            // Only the admin service asks for a credential; frontline calls stay open.
+            ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(pipeline), adminAuth);
+            metrics.grpcInterceptor().preregisterService(checkout);
+            metrics.grpcInterceptor().preregisterService(inventory);
             this.server = serverBuilder
-                    .addService(new CheckoutService(pipeline, config.streamWindow()))
-                    .addService(new InventoryService(pipeline))
+                    .addService(checkout)
+                    .addService(inventory)
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())
+                    // Outermost, so calls refused by the admin check are counted too.
+                    .intercept(metrics.grpcInterceptor())
                     .maxInboundMessageSize(config.inboundMessageBytesMax())
                     .build();
         } catch (RuntimeException e) {
+            metrics.close();
             state.close();
             throw e;
         }
@@ -61,7 +78,7 @@ public final class CheckoutServer implements AutoCloseable {
         // Service methods only validate and tryPublish, never block, so they run on the Netty event
         // loop itself: one thread hand-off less per call.
         NettyServerBuilder builder = NettyServerBuilder
-                .forAddress(new InetSocketAddress(config.host(), config.port()))
+                .forAddress(new InetSocketAddress(config.host(), config.port()), TransportSecurity.serverCredentials(config))
                 .directExecutor()
                 .maxConcurrentCallsPerConnection(config.concurrentCallsPerConnectionMax())
                 .permitKeepAliveTime(10, TimeUnit.SECONDS);
@@ -84,15 +101,31 @@ public final class CheckoutServer implements AutoCloseable {
             server.start();
         } catch (IOException e) {
             pipeline.shutdown(0);
+            metrics.close();
             state.close();
             throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
+        if (config.metricsPort() >= 0) {
+            try {
+                opsHttp = OpsHttpServer.start(config.host(), config.metricsPort(), metrics::scrape,
+                        () -> servingStatus == ServingStatus.SERVING, pipeline::isAlive);
+            } catch (RuntimeException e) {
+                server.shutdownNow();
+                pipeline.shutdown(0);
+                metrics.close();
+                state.close();
+                throw e;
+            }
+        }
         setServing(ServingStatus.SERVING);
-        LOG.info("checkout server listening on port {}; {} SKUs, {} orders in {}", port(), state.skuCount(),
-                state.orderCount(), config.dataDirectory().toAbsolutePath());
+        LOG.info("checkout server listening on port {} ({}); {} SKUs, {} orders in {}; metrics {}", port(),
+                config.tlsCertFile() == null ? "plaintext" : config.tlsClientCaFile() == null ? "TLS" : "mutual TLS",
+                state.skuCount(), state.orderCount(), config.dataDirectory().toAbsolutePath(),
+                opsHttp == null ? "off" : "on http port " + opsHttp.port());
     }
 
     private void setServing(ServingStatus status) {
+        servingStatus = status;
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
         health.setStatus(CheckoutGrpc.SERVICE_NAME, status);
         health.setStatus(InventoryGrpc.SERVICE_NAME, status);
@@ -101,6 +134,11 @@ public final class CheckoutServer implements AutoCloseable {
     /** The port actually bound (useful when the configured port is 0). */
     public int port() {
         return server.getPort();
+    }
+
+    /** The port of /metrics, /ready and /live, or -1 when they are off. */
+    public int metricsPort() {
+        return opsHttp == null ? -1 : opsHttp.port();
     }
 
     public CheckoutPipeline pipeline() {
@@ -137,6 +175,10 @@ public final class CheckoutServer implements AutoCloseable {
             state.discardUnflushed();
         }
         state.close();
+        if (opsHttp != null) {
+            opsHttp.close();
+        }
+        metrics.close();
         LOG.info("checkout server stopped; {} commands applied", pipeline.commandsApplied());
     }
 }

@@ -70,6 +70,9 @@ final class FlashSaleDemo implements Callable<Integer> {
             builder.set(ServerConfig.Setting.DATA_DIR, scratch);
         }
         builder.set(ServerConfig.Setting.HOST, "127.0.0.1");
+        if (!options.overrides.containsKey(ServerConfig.Setting.METRICS_PORT.key())) {
+            builder.set(ServerConfig.Setting.METRICS_PORT, 0);
+        }
         if (!options.overrides.containsKey(ServerConfig.Setting.ORDER_CAPACITY.key())) {
             builder.set(ServerConfig.Setting.ORDER_CAPACITY, 1_000_000);
             builder.set(ServerConfig.Setting.USER_COUNTER_CAPACITY, 1_000_000);
@@ -84,6 +87,7 @@ final class FlashSaleDemo implements Callable<Integer> {
         }
         try (CheckoutServer server = CheckoutServer.start(config);
                 CheckoutClient client = CheckoutClient.builder("127.0.0.1:" + server.port())
+                        .adminToken(AdminAuthInterceptor.readToken(config.adminTokenFile()))
                         .deadline(Duration.ofSeconds(5)).build()) {
             System.out.printf("server up on 127.0.0.1:%d, data in %s%n", server.port(),
                     config.dataDirectory().toAbsolutePath());
