@@ -37,6 +37,7 @@ public final class CheckoutBook {
     private final TreeMap<String, Integer> skuIdsInOrder = new TreeMap<>();
 
     private long nowMillis;
+    private EngineEventListener events = EngineEventListener.NONE;
 
     private final SkuRecord[] lineSkus = new SkuRecord[EngineLimits.LINES_PER_ORDER_MAX];
     private final long[] lineUserUnits = new long[EngineLimits.LINES_PER_ORDER_MAX];
@@ -68,6 +69,22 @@ public final class CheckoutBook {
         }
     }
 
+    /** Sets who hears of every order and SKU change; call before the first command. */
+    public void eventListener(EngineEventListener listener) {
+        this.events = listener;
+    }
+
+    /**
+     * Restores engine time from a snapshot. Engine time is the latest timestamp seen, which may be
+     * later than anything the state records (a tick that changed nothing), and replay must start
+     * from the same time to reach the same answers.
+     */
+    public void restoreNowMillis(long restoredMillis) {
+        if (restoredMillis > nowMillis) {
+            nowMillis = restoredMillis;
+        }
+    }
+
     /** Engine time: the latest command timestamp seen. */
     public long nowMillis() {
         return nowMillis;
@@ -85,7 +102,9 @@ public final class CheckoutBook {
     /** Applies {@code command} and writes its result into it. */
     public void execute(Command command) {
         command.clearOutput();
-        if (command.timestampMillis > nowMillis) {
+        // Only commands that are journalled move engine time: a query's timestamp is not replayed,
+        // so letting it move the clock would make replay reach a different state.
+        if (command.type.isMutating() && command.timestampMillis > nowMillis) {
             nowMillis = command.timestampMillis;
         }
         switch (command.type) {
@@ -180,6 +199,7 @@ public final class CheckoutBook {
         created.updatedAtEpochMillis = nowMillis;
         state.writeOrder(created);
         expiries.add(created.expiresAtEpochMillis, created.orderId);
+        events.onOrderChanged(created, null);
         remember(c, ResultCode.SUCCESS, created.orderId, OrderState.RESERVED, -1, created.updatedAtEpochMillis);
     }
 
@@ -269,6 +289,7 @@ public final class CheckoutBook {
             target.state = OrderState.PAID;
             target.updatedAtEpochMillis = nowMillis;
             state.writeOrder(target);
+            events.onOrderChanged(target, OrderState.RESERVED);
         } else {
             release(target, to);
         }
@@ -280,7 +301,8 @@ public final class CheckoutBook {
      * order to {@code to}: from RESERVED (cancel, expiry) or from PAID (refund).
      */
     private void release(OrderRecord target, OrderState to) {
-        boolean wasPaid = target.state == OrderState.PAID;
+        OrderState previous = target.state;
+        boolean wasPaid = previous == OrderState.PAID;
         for (int i = 0; i < target.lineCount; i++) {
             int quantity = target.quantities[i];
             int skuIndex = target.skuIndexes[i];
@@ -301,6 +323,7 @@ public final class CheckoutBook {
         target.state = to;
         target.updatedAtEpochMillis = nowMillis;
         state.writeOrder(target);
+        events.onOrderChanged(target, previous);
     }
 
     // ---- expiry --------------------------------------------------------------------------
@@ -369,6 +392,7 @@ public final class CheckoutBook {
         target.reservationTtlMillis = c.reservationTtlMillis;
         writeSku(target);
         skuIdsInOrder.putIfAbsent(target.skuId, target.index);
+        events.onSkuChanged(target, 0, true, nowMillis);
         remember(c, ResultCode.SUCCESS, 0, null, -1);
     }
 
@@ -439,6 +463,7 @@ public final class CheckoutBook {
         target.available += c.delta;
         target.totalStock += c.delta;
         writeSku(target);
+        events.onSkuChanged(target, c.delta, false, nowMillis);
         remember(c, ResultCode.SUCCESS, 0, null, -1);
     }
 

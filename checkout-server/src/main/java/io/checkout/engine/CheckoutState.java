@@ -78,6 +78,24 @@ public interface CheckoutState extends AutoCloseable {
     default void flush() {
     }
 
+    // ---- whole-table visits, for snapshots (not the hot path; may allocate) -------------------
+
+    /** Visits every per-(user, SKU) counter. */
+    void forEachUserUnits(UserUnitsVisitor visitor);
+
+    /** Visits every remembered answer; implementations that can, go oldest first. */
+    void forEachOutcome(OutcomeVisitor visitor);
+
+    @FunctionalInterface
+    interface UserUnitsVisitor {
+        void visit(String userId, int skuIndex, long units);
+    }
+
+    @FunctionalInterface
+    interface OutcomeVisitor {
+        void visit(String requestId, Outcome outcome);
+    }
+
     /** Flushes and releases resources. The state is unusable afterwards. */
     @Override
     void close();

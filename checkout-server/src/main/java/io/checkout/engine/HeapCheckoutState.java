@@ -155,6 +155,20 @@ public final class HeapCheckoutState implements CheckoutState {
     }
 
     @Override
+    public void forEachUserUnits(UserUnitsVisitor visitor) {
+        userUnits.forEach((key, units) -> {
+            int slash = key.indexOf('/');
+            visitor.visit(key.substring(slash + 1), Integer.parseInt(key.substring(0, slash)), units);
+        });
+    }
+
+    /** Oldest answer first: the order the answers were given in. */
+    @Override
+    public void forEachOutcome(OutcomeVisitor visitor) {
+        outcomes.forEach(visitor::visit);
+    }
+
+    @Override
     public void close() {
         // Nothing to release: the heap state lives and dies with its owner.
     }

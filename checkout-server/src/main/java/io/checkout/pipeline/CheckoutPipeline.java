@@ -15,6 +15,10 @@ import com.lmax.disruptor.dsl.ProducerType;
 import io.checkout.engine.CheckoutBook;
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
+import io.checkout.journal.CommandCodec;
+import io.checkout.journal.OrderEventLog;
+import io.checkout.journal.RecordLogWriter;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,20 +32,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wires the engine's pipeline: one ring, one business-logic thread that alone touches state, one
- * replier thread that answers callers.
+ * Wires the engine's pipeline: one ring; a journaller and one business-logic thread (the only one
+ * that touches state) side by side; one replier thread that answers callers.
  *
  * <pre>
  *  gRPC threads ──tryPublish──▶ [ RingBuffer&lt;CommandEvent&gt; ]
  *                                       │
+ *                 ┌─────────────────────┴─────────────────────┐
+ *                 ▼                                           ▼
+ *   // 1a. journaller (J)                       // 1b. business logic (B), single writer
+ *   //     appends each mutating command,       //     applies the command to the state,
+ *   //     group-commits per batch              //     writes the result into the slot and
+ *   //     (and syncs it, under fsync)          //     the order events into the event log
+ *                 └─────────────────────┬─────────────────────┘
  *                                       ▼
- *                    // 1. business logic (single writer)
- *                    //    applies the command to the state, writes the result into the slot
- *                                       │
- *                                       ▼
- *                    // 2. replier
- *                    //    completes the caller's request, then clears the slot
+ *                    // 2. replier (R)
+ *                    //    answers only once the command is both journalled and applied,
+ *                    //    makes its events visible to subscribers, then clears the slot
  * </pre>
+ *
+ * Without a journal (tests, the journal-off benchmark) J is absent and R follows B alone.
  *
  * Producers never wait: {@link #tryPublish} returns false when the ring is full and the caller
  * answers RESOURCE_EXHAUSTED. A timer publishes a TICK every {@code tickIntervalMillis}, the only
@@ -60,13 +70,26 @@ public final class CheckoutPipeline implements AutoCloseable {
     private final RingBuffer<CommandEvent> ring;
     private final ScheduledExecutorService ticker;
     private final BusinessLogicHandler businessLogic = new BusinessLogicHandler();
+    private final JournallerHandler journaller;
+    private final OrderEventLog events;
+    private volatile long visibleEventSequence;
     private volatile boolean started;
     private volatile boolean closed;
     private volatile Runnable engineFailureListener = () -> { };
     private volatile PipelineObserver observer = PipelineObserver.NONE;
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
+    /** A pipeline without a journal: nothing it answers survives the process. */
     public CheckoutPipeline(CheckoutBook book, PipelineConfig config, LongSupplier clockMillis) {
+        this(book, config, clockMillis, null, null);
+    }
+
+    /**
+     * A journalled pipeline: {@code journal} takes every mutating command, {@code events} (already
+     * the book's event listener) every change; both continue where recovery left them.
+     */
+    public CheckoutPipeline(CheckoutBook book, PipelineConfig config, LongSupplier clockMillis, RecordLogWriter journal,
+            OrderEventLog events) {
         this.book = book;
         this.config = config;
         this.clockMillis = clockMillis;
@@ -81,8 +104,18 @@ public final class CheckoutPipeline implements AutoCloseable {
         this.disruptor = new Disruptor<>(CommandEvent::new, config.ringSize(), rememberedThreads,
                 ProducerType.MULTI, waitStrategy(config.waitStrategy()));
         disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
-        // 1. business logic (B), then 2. replier (R): R never sees a slot before B is done with it.
-        disruptor.handleEventsWith(businessLogic).then(new ReplierHandler());
+        this.events = events;
+        if (journal != null) {
+            this.journaller = new JournallerHandler(journal);
+            businessLogic.journalSequence = journal.nextSequence() - 1;
+            this.visibleEventSequence = events == null ? 0 : events.nextEventSequence() - 1;
+            // 1a. J and 1b. B side by side, then 2. R: R sees a slot only after both are done with it.
+            disruptor.handleEventsWith(journaller, businessLogic).then(new ReplierHandler());
+        } else {
+            this.journaller = null;
+            // 1b. B, then 2. R.
+            disruptor.handleEventsWith(businessLogic).then(new ReplierHandler());
+        }
         this.ring = disruptor.getRingBuffer();
         this.ticker = Executors.newSingleThreadScheduledExecutor(namedThreads("checkout-ticker"));
     }
@@ -166,7 +199,7 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     /** Whether the engine has stopped after a failure; such a pipeline answers nothing but errors. */
     public boolean isFailed() {
-        return businessLogic.failure != null;
+        return businessLogic.failure != null || (journaller != null && journaller.failure != null);
     }
 
     /** Whether shutdown has begun; a closed pipeline takes no more commands. */
@@ -180,6 +213,23 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     public long commandsApplied() {
         return businessLogic.applied;
+    }
+
+    /** The journal sequence of the last command journalled (0 without a journal). */
+    public long journalledSequence() {
+        return journaller == null ? 0 : journaller.committed;
+    }
+
+    /**
+     * The last event a subscriber may see: its command is journalled and applied. Events after it
+     * may be in the log already but could still vanish in a crash.
+     */
+    public long visibleEventSequence() {
+        return visibleEventSequence;
+    }
+
+    public CheckoutBook book() {
+        return book;
     }
 
     private void publishTick() {
@@ -228,6 +278,8 @@ public final class CheckoutPipeline implements AutoCloseable {
     private final class BusinessLogicHandler implements EventHandler<CommandEvent> {
         private volatile Throwable failure;
         private volatile long applied;
+        /** Counts mutating commands exactly as the journaller numbers them. */
+        private long journalSequence;
 
         @Override
         public void onBatchStart(long batchSize, long queueDepth) {
@@ -237,16 +289,31 @@ public final class CheckoutPipeline implements AutoCloseable {
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
             Throwable stopped = failure;
+            if (stopped == null && journaller != null) {
+                stopped = journaller.failure;
+            }
             if (stopped != null) {
                 event.failure = stopped;
                 return;
             }
             try {
+                if (event.command.type.isMutating()) {
+                    journalSequence++;
+                    if (events != null) {
+                        events.journalSequence(journalSequence);
+                    }
+                }
                 book.execute(event.command);
                 applied++;
                 observe(event.command);
+                if (events != null) {
+                    event.eventSequenceAfter = events.nextEventSequence() - 1;
+                }
                 if (endOfBatch) {
                     book.flush();
+                    if (events != null) {
+                        events.commit();
+                    }
                 }
             } catch (Throwable t) {
                 LOG.error("engine failed on {} (sequence {}); it stops applying commands", event.command.type,
@@ -276,14 +343,60 @@ public final class CheckoutPipeline implements AutoCloseable {
         }
     }
 
-    /** 2. Answers the caller and clears the slot. */
-    private static final class ReplierHandler implements EventHandler<CommandEvent> {
+    /** 1a. Journals every mutating command; one write (and sync) per batch. */
+    private final class JournallerHandler implements EventHandler<CommandEvent> {
+        private final RecordLogWriter journal;
+        private final ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+        private volatile Throwable failure;
+        private volatile long committed;
+
+        JournallerHandler(RecordLogWriter journal) {
+            this.journal = journal;
+            this.committed = journal.nextSequence() - 1;
+        }
+
+        @Override
+        public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
+            Throwable stopped = failure;
+            if (stopped != null) {
+                event.journalFailure = stopped;
+                return;
+            }
+            try {
+                if (event.command.type.isMutating()) {
+                    scratch.clear();
+                    CommandCodec.encode(event.command, scratch);
+                    journal.append(scratch.flip());
+                }
+                if (endOfBatch) {
+                    journal.commit();
+                    committed = journal.nextSequence() - 1;
+                }
+            } catch (Throwable t) {
+                LOG.error("journal failed at sequence {}; the pipeline stops taking commands", sequence, t);
+                failure = t;
+                event.journalFailure = t;
+                try {
+                    engineFailureListener.run();
+                } catch (RuntimeException listenerFailure) {
+                    LOG.error("engine failure listener failed", listenerFailure);
+                }
+            }
+        }
+    }
+
+    /** 2. Answers the caller, shows the command's events to subscribers, and clears the slot. */
+    private final class ReplierHandler implements EventHandler<CommandEvent> {
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
             try {
+                Throwable failure = event.failure != null ? event.failure : event.journalFailure;
+                if (failure == null && event.eventSequenceAfter > visibleEventSequence) {
+                    visibleEventSequence = event.eventSequenceAfter;
+                }
                 ReplyHandler handler = event.replyHandler;
                 if (handler != null) {
-                    handler.reply(event.command, event.replyContext, event.failure);
+                    handler.reply(event.command, event.replyContext, failure);
                 }
             } catch (RuntimeException e) {
                 LOG.warn("reply for {} failed", event.command.type, e);

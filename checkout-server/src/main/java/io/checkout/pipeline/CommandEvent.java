@@ -11,6 +11,10 @@ public final class CommandEvent {
     ReplyHandler replyHandler;
     Object replyContext;
     Throwable failure;
+    /** Set by the journaller when the command could not be journalled; it must not be acknowledged. */
+    Throwable journalFailure;
+    /** The last event sequence the command's changes produced (0 with no event log). */
+    long eventSequenceAfter;
 
     public Command command() {
         return command;
@@ -28,5 +32,7 @@ public final class CommandEvent {
         replyHandler = null;
         replyContext = null;
         failure = null;
+        journalFailure = null;
+        eventSequenceAfter = 0;
     }
 }

@@ -1,8 +1,10 @@
 package io.checkout.server;
 
-import io.checkout.engine.CheckoutBook;
 import io.checkout.pipeline.CheckoutPipeline;
-import io.checkout.state.ChronicleCheckoutState;
+import io.checkout.engine.CheckoutState;
+import io.checkout.journal.RecordLogWriter;
+import io.checkout.pipeline.Recovery;
+import io.checkout.state.SnapshotStore;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
@@ -33,8 +35,10 @@ public final class CheckoutServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CheckoutServer.class);
 
     private final ServerConfig config;
-    private final ChronicleCheckoutState state;
+    private final Recovery.Recovered recovered;
+    private final CheckoutState state;
     private final CheckoutPipeline pipeline;
+    private final OrderEventsService orderEvents;
     private final HealthStatusManager health = new HealthStatusManager();
     private final ServerMetrics metrics;
     private final Server server;
@@ -44,14 +48,18 @@ public final class CheckoutServer implements AutoCloseable {
 
     private CheckoutServer(ServerConfig config, ServerBuilder<?> serverBuilder, LongSupplier clockMillis) {
         this.config = config;
-        this.state = ChronicleCheckoutState.open(config.stateConfig());
+        this.recovered = Recovery.recover(config.dataDirectory(), config.stateConfig(), config.engineLimits(),
+                config.journalConfig());
+        this.state = recovered.state();
         this.metrics = new ServerMetrics(config.metricsSkuSeriesMax(), config.metricsStockIntervalMillis());
         try {
             AdminAuthInterceptor adminAuth = AdminAuthInterceptor.fromConfig(config);
-            CheckoutBook book = new CheckoutBook(state, config.engineLimits());
-            this.pipeline = new CheckoutPipeline(book, config.pipelineConfig(), clockMillis);
+            this.pipeline = new CheckoutPipeline(recovered.book(), config.pipelineConfig(), clockMillis,
+                    recovered.journal(), recovered.events());
             pipeline.observer(metrics);
             metrics.bindServer(pipeline, () -> servingStatus == ServingStatus.SERVING);
+            this.orderEvents = new OrderEventsService(pipeline,
+                    Recovery.Layout.under(config.dataDirectory()).events(), config.eventSubscribersMax());
             ServerServiceDefinition checkout = new CheckoutService(pipeline, config.streamWindow(), metrics).bindService();
             // Only the admin service asks for a credential; frontline calls stay open.
             ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(pipeline), adminAuth);
@@ -60,6 +68,7 @@ public final class CheckoutServer implements AutoCloseable {
             this.server = serverBuilder
                     .addService(checkout)
                     .addService(inventory)
+                    .addService(orderEvents)
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())
                     // Outermost, so calls refused by the admin check are counted too.
@@ -68,7 +77,7 @@ public final class CheckoutServer implements AutoCloseable {
                     .build();
         } catch (RuntimeException e) {
             metrics.close();
-            state.close();
+            closeLogs();
             throw e;
         }
     }
@@ -102,7 +111,7 @@ public final class CheckoutServer implements AutoCloseable {
         } catch (IOException e) {
             pipeline.shutdown(0);
             metrics.close();
-            state.close();
+            closeLogs();
             throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         if (config.metricsPort() >= 0) {
@@ -113,7 +122,7 @@ public final class CheckoutServer implements AutoCloseable {
                 server.shutdownNow();
                 pipeline.shutdown(0);
                 metrics.close();
-                state.close();
+                closeLogs();
                 throw e;
             }
         }
@@ -157,6 +166,8 @@ public final class CheckoutServer implements AutoCloseable {
         }
         closed = true;
         setServing(ServingStatus.NOT_SERVING);
+        // Subscriptions never end by themselves: end them first so the grace period serves the rest.
+        orderEvents.close();
         server.shutdown();
         try {
             if (!server.awaitTermination(config.shutdownGraceMillis(), TimeUnit.MILLISECONDS)) {
@@ -171,14 +182,46 @@ public final class CheckoutServer implements AutoCloseable {
         pipeline.shutdown(config.shutdownGraceMillis() + 1_000);
         health.enterTerminalState();
         if (pipeline.isFailed()) {
-            LOG.error("engine failed; state changes held back since the last batch are not written");
-            state.discardUnflushed();
+            LOG.error("engine failed; no snapshot is written, the next start recovers from the journal");
+        } else {
+            writeSnapshot();
         }
-        state.close();
+        closeLogs();
         if (opsHttp != null) {
             opsHttp.close();
         }
         metrics.close();
         LOG.info("checkout server stopped; {} commands applied", pipeline.commandsApplied());
+    }
+
+    /**
+     * Writes the drained state as a snapshot, so the next start replays nothing, and retires the
+     * journal it covers. Runs only when the pipeline's threads have stopped.
+     */
+    private void writeSnapshot() {
+        long started = System.nanoTime();
+        long journalled = pipeline.journalledSequence();
+        recovered.events().commit();
+        SnapshotStore.Meta meta = new SnapshotStore.Meta(journalled, recovered.events().nextEventSequence(),
+                recovered.book().nowMillis());
+        try {
+            recovered.snapshots().write(state, meta);
+            recovered.journal().commit();
+            int retired = RecordLogWriter.retireBefore(Recovery.Layout.under(config.dataDirectory()).journal(),
+                    journalled + 1, config.journalRetainedSegments());
+            recovered.snapshots().retainNewest(2);
+            LOG.info("snapshot at journal sequence {} written in {} ms; {} journal segments retired", journalled,
+                    (System.nanoTime() - started) / 1_000_000, retired);
+        } catch (RuntimeException e) {
+            LOG.error("snapshot at shutdown failed; the next start recovers from the journal", e);
+        }
+    }
+
+    private void closeLogs() {
+        try {
+            recovered.journal().close();
+        } finally {
+            recovered.events().close();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.checkout.server;
 
 import io.checkout.engine.EngineLimits;
+import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.PipelineConfig;
 import io.checkout.state.StateConfig;
 import java.io.IOException;
@@ -46,6 +47,16 @@ public final class ServerConfig {
         STREAM_WINDOW("stream-window", "1024", "most unanswered requests per ReserveStream", 1, 65_536),
         CONCURRENT_CALLS_PER_CONNECTION_MAX("concurrent-calls-per-connection-max", "1000", "most concurrent calls on one connection", 1, 100_000),
         SHUTDOWN_GRACE_MILLIS("shutdown-grace-millis", "10000", "how long shutdown waits for calls to finish", 0, 600_000),
+        JOURNAL_DURABILITY("journal-durability", "fsync",
+                "when an answer may go out: fsync (its journal batch is synced to the device: survives power loss)"
+                        + " or process (its batch is in the OS page cache: survives the process dying)"),
+        JOURNAL_SEGMENT_BYTES("journal-segment-bytes", "268435456", "size of one journal or event log segment file",
+                JournalConfig.SEGMENT_BYTES_MIN, 1L << 34),
+        JOURNAL_RETAINED_SEGMENTS("journal-retained-segments", "2",
+                "journal segments kept beyond those the newest snapshot covers", 0, 100_000),
+        SNAPSHOT_INTERVAL_COMMANDS("snapshot-interval-commands", "5000000",
+                "journalled commands between background snapshots; 0 snapshots only at shutdown", 0, 1L << 40),
+        EVENT_SUBSCRIBERS_MAX("event-subscribers-max", "16", "most concurrent OrderEvents subscriptions", 0, 1_024),
         METRICS_PORT("metrics-port", "9464", "HTTP port of /metrics, /ready and /live (on host); 0 picks a free one, -1 turns them off",
                 -1, 65_535),
         METRICS_SKU_SERIES_MAX("metrics-sku-series-max", "100", "most SKUs on sale that get their own stock series", 0, 10_000),
@@ -189,6 +200,7 @@ public final class ServerConfig {
             throw invalid(Setting.RING_SIZE, "must be a power of two");
         }
         waitStrategy();
+        journalConfig();
         validateSecurity();
     }
 
@@ -347,6 +359,31 @@ public final class ServerConfig {
 
     public PipelineConfig pipelineConfig() {
         return new PipelineConfig(ringSize(), waitStrategy(), number(Setting.TICK_INTERVAL_MILLIS));
+    }
+
+    public JournalConfig journalConfig() {
+        String durability = values.get(Setting.JOURNAL_DURABILITY);
+        boolean fsync;
+        if (durability.equals("fsync")) {
+            fsync = true;
+        } else if (durability.equals("process")) {
+            fsync = false;
+        } else {
+            throw invalid(Setting.JOURNAL_DURABILITY, "must be fsync or process");
+        }
+        return new JournalConfig(fsync, number(Setting.JOURNAL_SEGMENT_BYTES), JournalConfig.BATCH_BYTES_MIN * 2);
+    }
+
+    public int journalRetainedSegments() {
+        return (int) number(Setting.JOURNAL_RETAINED_SEGMENTS);
+    }
+
+    public long snapshotIntervalCommands() {
+        return number(Setting.SNAPSHOT_INTERVAL_COMMANDS);
+    }
+
+    public int eventSubscribersMax() {
+        return (int) number(Setting.EVENT_SUBSCRIBERS_MAX);
     }
 
     public StateConfig stateConfig() {

@@ -426,6 +426,25 @@ public final class ChronicleCheckoutState implements CheckoutState {
         return outcomeCapacity;
     }
 
+    // ---- whole-table visits -----------------------------------------------------------------
+
+    @Override
+    public void forEachUserUnits(UserUnitsVisitor visitor) {
+        closePendingUnits();
+        userUnitsMap.forEach((key, units) -> {
+            String text = key.toString();
+            int slash = text.indexOf('/');
+            visitor.visit(text.substring(slash + 1), Integer.parseInt(text.substring(0, slash)), units.value);
+        });
+    }
+
+    /** In the map's order, not the answers' order: a caller that needs time order sorts. */
+    @Override
+    public void forEachOutcome(OutcomeVisitor visitor) {
+        closePendingOutcome();
+        outcomeMap.forEach((key, outcome) -> visitor.visit(key.toString(), outcome));
+    }
+
     // ---- plumbing ---------------------------------------------------------------------------
 
     /** Inserts or replaces without reading the old value back; returns true if it inserted. */

@@ -151,7 +151,10 @@ final class ReferenceCheckout {
     // ---- commands -----------------------------------------------------------------------------
 
     Answer apply(Command c) {
-        now = Math.max(now, c.timestampMillis);
+        if (c.type.isMutating()) {
+            // Queries are not journalled, so they do not move engine time.
+            now = Math.max(now, c.timestampMillis);
+        }
         return switch (c.type) {
             case RESERVE -> reserve(c);
             case CONFIRM, CANCEL, REFUND -> changeOrder(c);

@@ -289,6 +289,16 @@ class CheckoutPipelineTest {
         }
 
         @Override
+        public void forEachUserUnits(UserUnitsVisitor visitor) {
+            delegate.forEachUserUnits(visitor);
+        }
+
+        @Override
+        public void forEachOutcome(OutcomeVisitor visitor) {
+            delegate.forEachOutcome(visitor);
+        }
+
+        @Override
         public void close() {
             delegate.close();
         }

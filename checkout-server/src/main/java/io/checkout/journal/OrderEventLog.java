@@ -1,0 +1,161 @@
+package io.checkout.journal;
+
+import io.checkout.engine.CheckoutState;
+import io.checkout.engine.EngineEventListener;
+import io.checkout.engine.OrderRecord;
+import io.checkout.engine.OrderState;
+import io.checkout.engine.SkuRecord;
+import java.nio.ByteBuffer;
+
+/**
+ * Writes the order event log: one record per order or stock change, numbered by a gap-free event
+ * sequence, each naming the journal sequence of the command that caused it. It runs on the engine's
+ * thread as its {@link EngineEventListener}; the pipeline commits it at the end of every batch.
+ *
+ * <p>The event log is derived from the journal: the same commands give the same events with the
+ * same numbers. After a crash, recovery replays the journal and this log skips the events it
+ * already holds ({@link #skipThrough}), so a subscriber resuming from a sequence never sees a gap
+ * or a repeat.
+ *
+ * <pre>
+ *  payload: format version byte, kind byte, journal sequence long, at epoch millis long, then
+ *   ORDER  order id long, user id text, state byte, previous state byte (0 none), amount long,
+ *          currency int, created long, expires long, line count byte, (SKU id text, quantity int,
+ *          unit price long)*
+ *   SKU    SKU id text, stock delta long, upserted byte, total long, available long, reserved long,
+ *          sold long, price long, currency int, per-user limit long, sale start long, sale end long,
+ *          reservation TTL long
+ * </pre>
+ */
+public final class OrderEventLog implements EngineEventListener, AutoCloseable {
+    static final byte FORMAT_VERSION = 1;
+    public static final byte KIND_ORDER = 1;
+    public static final byte KIND_SKU = 2;
+
+    private final RecordLogWriter writer;
+    private final CheckoutState state;
+    private final ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX * 2);
+    private final SkuRecord lineSku = new SkuRecord();
+    private long journalSequence;
+    /** Events up to this sequence are in the log already (recovery); they are counted, not written. */
+    private long skipThrough;
+    private long nextEventSequence;
+
+    public OrderEventLog(RecordLogWriter writer, CheckoutState state) {
+        this.writer = writer;
+        this.state = state;
+        this.nextEventSequence = writer.nextSequence();
+        this.skipThrough = nextEventSequence - 1;
+    }
+
+    /**
+     * Sets where event numbering stands (from a snapshot) when replay starts from there: events
+     * numbered up to the log's last record are recomputed but not written again.
+     */
+    public void restoreNextEventSequence(long next) {
+        if (next > writer.nextSequence()) {
+            throw new JournalCorruptException("the snapshot counts events up to " + (next - 1)
+                    + " but the event log ends at " + (writer.nextSequence() - 1));
+        }
+        this.skipThrough = writer.nextSequence() - 1;
+        this.nextEventSequence = next;
+    }
+
+    /** The journal sequence of the command being applied; the engine's thread sets it first. */
+    public void journalSequence(long sequence) {
+        this.journalSequence = sequence;
+    }
+
+    /** The sequence the next event gets. */
+    public long nextEventSequence() {
+        return nextEventSequence;
+    }
+
+    /** Whether replay has caught up with what the log held before the restart. */
+    public boolean caughtUp() {
+        return nextEventSequence > skipThrough;
+    }
+
+    @Override
+    public void onOrderChanged(OrderRecord order, OrderState previous) {
+        if (skip()) {
+            return;
+        }
+        ByteBuffer out = header(KIND_ORDER, order.updatedAtEpochMillis);
+        out.putLong(order.orderId);
+        CommandCodec.putText(out, order.userId);
+        out.put((byte) order.state.code());
+        out.put(previous == null ? 0 : (byte) previous.code());
+        out.putLong(order.amountMinor);
+        out.putInt(order.currency);
+        out.putLong(order.createdAtEpochMillis);
+        out.putLong(order.expiresAtEpochMillis);
+        out.put((byte) order.lineCount);
+        for (int i = 0; i < order.lineCount; i++) {
+            state.readSku(order.skuIndexes[i], lineSku);
+            CommandCodec.putText(out, lineSku.skuId);
+            out.putInt(order.quantities[i]);
+            out.putLong(order.unitPricesMinor[i]);
+        }
+        append(out);
+    }
+
+    @Override
+    public void onSkuChanged(SkuRecord sku, long stockDelta, boolean upserted, long atEpochMillis) {
+        if (skip()) {
+            return;
+        }
+        ByteBuffer out = header(KIND_SKU, atEpochMillis);
+        CommandCodec.putText(out, sku.skuId);
+        out.putLong(stockDelta);
+        out.put(upserted ? (byte) 1 : 0);
+        out.putLong(sku.totalStock);
+        out.putLong(sku.available);
+        out.putLong(sku.reserved);
+        out.putLong(sku.sold);
+        out.putLong(sku.priceMinor);
+        out.putInt(sku.currency);
+        out.putLong(sku.perUserLimit);
+        out.putLong(sku.saleStartEpochMillis);
+        out.putLong(sku.saleEndEpochMillis);
+        out.putLong(sku.reservationTtlMillis);
+        append(out);
+    }
+
+    private boolean skip() {
+        if (nextEventSequence <= skipThrough) {
+            nextEventSequence++;
+            return true;
+        }
+        return false;
+    }
+
+    private ByteBuffer header(byte kind, long atEpochMillis) {
+        ByteBuffer out = scratch.clear();
+        out.put(FORMAT_VERSION).put(kind).putLong(journalSequence).putLong(atEpochMillis);
+        return out;
+    }
+
+    private void append(ByteBuffer out) {
+        long sequence = writer.append(out.flip());
+        if (sequence != nextEventSequence) {
+            throw new IllegalStateException("event numbered " + sequence + " where " + nextEventSequence + " was due");
+        }
+        nextEventSequence++;
+    }
+
+    /** Writes the batch's events out (and syncs them under the fsync policy). */
+    public void commit() {
+        writer.commit();
+    }
+
+    @Override
+    public void close() {
+        writer.close();
+    }
+
+    /** The journal sequence an event record was caused by, read without decoding the rest. */
+    public static long journalSequenceOf(ByteBuffer payload) {
+        return payload.getLong(payload.position() + 2);
+    }
+}

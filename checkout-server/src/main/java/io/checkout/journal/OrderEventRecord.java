@@ -1,0 +1,74 @@
+package io.checkout.journal;
+
+import io.checkout.engine.EngineLimits;
+import io.checkout.engine.OrderRecord;
+import io.checkout.engine.OrderState;
+import io.checkout.engine.SkuRecord;
+import java.nio.ByteBuffer;
+
+/** One event of the {@link OrderEventLog}, decoded. Reusable: {@link #decode} overwrites it. */
+public final class OrderEventRecord {
+    public long eventSequence;
+    public long journalSequence;
+    public long atEpochMillis;
+    public byte kind;
+    /** ORDER events: the order as it now stands (SKU ids in {@link #lineSkuIds}). */
+    public final OrderRecord order = new OrderRecord();
+    public OrderState previousState;
+    public final String[] lineSkuIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
+    /** SKU events: the SKU as it now stands. */
+    public final SkuRecord sku = new SkuRecord();
+    public long stockDelta;
+    public boolean upserted;
+
+    public boolean isOrder() {
+        return kind == OrderEventLog.KIND_ORDER;
+    }
+
+    public void decode(long sequence, ByteBuffer payload) {
+        eventSequence = sequence;
+        byte version = payload.get();
+        if (version != OrderEventLog.FORMAT_VERSION) {
+            throw new JournalCorruptException("unsupported event format version " + version);
+        }
+        kind = payload.get();
+        journalSequence = payload.getLong();
+        atEpochMillis = payload.getLong();
+        if (kind == OrderEventLog.KIND_ORDER) {
+            order.clear();
+            order.orderId = payload.getLong();
+            order.userId = CommandCodec.getText(payload);
+            order.state = OrderState.fromCode(payload.get());
+            byte previous = payload.get();
+            previousState = previous == 0 ? null : OrderState.fromCode(previous);
+            order.amountMinor = payload.getLong();
+            order.currency = payload.getInt();
+            order.createdAtEpochMillis = payload.getLong();
+            order.expiresAtEpochMillis = payload.getLong();
+            order.updatedAtEpochMillis = atEpochMillis;
+            order.lineCount = payload.get();
+            for (int i = 0; i < order.lineCount; i++) {
+                lineSkuIds[i] = CommandCodec.getText(payload);
+                order.quantities[i] = payload.getInt();
+                order.unitPricesMinor[i] = payload.getLong();
+            }
+        } else if (kind == OrderEventLog.KIND_SKU) {
+            sku.clear();
+            sku.skuId = CommandCodec.getText(payload);
+            stockDelta = payload.getLong();
+            upserted = payload.get() != 0;
+            sku.totalStock = payload.getLong();
+            sku.available = payload.getLong();
+            sku.reserved = payload.getLong();
+            sku.sold = payload.getLong();
+            sku.priceMinor = payload.getLong();
+            sku.currency = payload.getInt();
+            sku.perUserLimit = payload.getLong();
+            sku.saleStartEpochMillis = payload.getLong();
+            sku.saleEndEpochMillis = payload.getLong();
+            sku.reservationTtlMillis = payload.getLong();
+        } else {
+            throw new JournalCorruptException("unknown event kind " + kind + " at event " + sequence);
+        }
+    }
+}

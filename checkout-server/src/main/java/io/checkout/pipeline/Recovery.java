@@ -1,0 +1,159 @@
+package io.checkout.pipeline;
+
+import io.checkout.engine.CheckoutBook;
+import io.checkout.engine.Command;
+import io.checkout.engine.EngineLimits;
+import io.checkout.engine.HeapCheckoutState;
+import io.checkout.journal.CommandCodec;
+import io.checkout.journal.JournalCorruptException;
+import io.checkout.journal.OrderEventLog;
+import io.checkout.journal.RecordLog;
+import io.checkout.journal.RecordLogReader;
+import io.checkout.journal.RecordLogWriter;
+import io.checkout.state.SnapshotStore;
+import io.checkout.state.StateConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings the engine back to exactly the acknowledged state after any stop, clean or not:
+ * <ol>
+ *   <li>load the newest complete snapshot (or start empty);</li>
+ *   <li>check the journal end to end: a record cut short at the very end (the process died while
+ *       writing it) was never acknowledged and is cut off, and the log says so; damage anywhere
+ *       else stops the start, so the engine never runs on bad data;</li>
+ *   <li>cut events the journal does not back (the engine had applied a command that was not yet
+ *       journalled when the process died; no subscriber saw them, the pipeline only shows events
+ *       of journalled commands);</li>
+ *   <li>replay every journalled command after the snapshot through the engine, in order. The
+ *       engine is deterministic, so replay gives the same state, answers and events as the first
+ *       run; events the log already holds are counted, not written twice.</li>
+ * </ol>
+ */
+public final class Recovery {
+    private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+    private static final int REPLAY_COMMIT_EVERY = 65_536;
+
+    private Recovery() {
+    }
+
+    /** Where the journal, the event log and the snapshots live under a data directory. */
+    public record Layout(Path journal, Path events, Path snapshots) {
+        public static Layout under(Path dataDirectory) {
+            return new Layout(dataDirectory.resolve("journal"), dataDirectory.resolve("events"),
+                    dataDirectory.resolve("snapshots"));
+        }
+    }
+
+    /** The recovered engine, ready for the pipeline. */
+    public record Recovered(HeapCheckoutState state, CheckoutBook book, RecordLogWriter journal, OrderEventLog events,
+            SnapshotStore snapshots, long snapshotSequence, long replayedCommands, long recoveryMillis,
+            String tailReport) {
+        /** The journal sequence of the last command applied. */
+        public long lastJournalSequence() {
+            return journal.nextSequence() - 1;
+        }
+    }
+
+    public static Recovered recover(Path dataDirectory, StateConfig capacities, EngineLimits limits,
+            JournalConfig journalConfig) {
+        long started = System.nanoTime();
+        Layout layout = Layout.under(dataDirectory);
+        try {
+            Files.createDirectories(layout.journal());
+            Files.createDirectories(layout.events());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dataDirectory, e);
+        }
+        SnapshotStore snapshots = new SnapshotStore(layout.snapshots(), capacities);
+        HeapCheckoutState state = new HeapCheckoutState(capacities.skuCapacity(), capacities.orderCapacity(),
+                capacities.userCounterCapacity(), capacities.outcomeCapacity());
+        SnapshotStore.Meta meta = snapshots.loadLatest(state);
+        CheckoutBook book = new CheckoutBook(state, limits);
+        book.restoreNowMillis(meta.nowMillis());
+
+        // 2. The journal's good end.
+        RecordLogReader.ScanResult journalScan = RecordLogReader.scan(layout.journal(), Long.MAX_VALUE, (s, p) -> { });
+        String tailReport = report("journal", journalScan);
+        long journalLast = journalScan.lastSegment() == null ? meta.journalSequence() : journalScan.lastSequence();
+        if (journalScan.lastSegment() != null && journalScan.firstSequence() > meta.journalSequence() + 1) {
+            throw new JournalCorruptException("the journal starts at " + journalScan.firstSequence()
+                    + " but the newest snapshot covers only up to " + meta.journalSequence());
+        }
+        if (journalLast < meta.journalSequence()) {
+            // The snapshot is newer than the journal's end (its unsynced tail was lost with the
+            // machine): the snapshot covers everything the journal holds, so start a new journal.
+            LOG.warn("journal ends at {} but the snapshot covers up to {}; its segments are retired",
+                    journalLast, meta.journalSequence());
+            deleteAll(layout.journal());
+            journalScan = RecordLogReader.scan(layout.journal(), Long.MAX_VALUE, (s, p) -> { });
+            journalLast = meta.journalSequence();
+        }
+        final long lastJournalled = journalLast;
+
+        // 3. Events the journal does not back.
+        RecordLogReader.ScanResult eventScan = RecordLogReader.scanUntil(layout.events(),
+                payload -> OrderEventLog.journalSequenceOf(payload) > lastJournalled);
+        String eventReport = report("event log", eventScan);
+        RecordLogWriter eventWriter = RecordLogWriter.open(layout.events(), eventScan, meta.nextEventSequence(),
+                journalConfig.segmentBytes(), journalConfig.fsync(), journalConfig.batchBytes());
+        OrderEventLog events = new OrderEventLog(eventWriter, state);
+        events.restoreNextEventSequence(meta.nextEventSequence());
+        book.eventListener(events);
+
+        // 4. Replay.
+        Command command = new Command();
+        long[] replayed = {0};
+        RecordLogReader.scan(layout.journal(), meta.journalSequence() + 1, (sequence, payload) -> {
+            if (sequence > lastJournalled) {
+                return;
+            }
+            CommandCodec.decode(payload, command);
+            events.journalSequence(sequence);
+            book.execute(command);
+            if (++replayed[0] % REPLAY_COMMIT_EVERY == 0) {
+                events.commit();
+            }
+        });
+        events.commit();
+        RecordLogWriter journal = RecordLogWriter.open(layout.journal(), journalScan, meta.journalSequence() + 1,
+                journalConfig.segmentBytes(), journalConfig.fsync(), journalConfig.batchBytes());
+        if (journal.nextSequence() != lastJournalled + 1) {
+            throw new IllegalStateException("journal reopened at " + journal.nextSequence() + ", expected "
+                    + (lastJournalled + 1));
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        LOG.info("recovered in {} ms: snapshot at journal sequence {}, {} commands replayed, {} orders, {} SKUs; {}; {}",
+                millis, meta.journalSequence(), replayed[0], state.orderCount(), state.skuCount(), tailReport,
+                eventReport);
+        return new Recovered(state, book, journal, events, snapshots, meta.journalSequence(), replayed[0], millis,
+                tailReport);
+    }
+
+    private static String report(String name, RecordLogReader.ScanResult scan) {
+        if (scan.lastSegment() == null) {
+            return name + " empty";
+        }
+        if (scan.discardedBytes() == 0) {
+            return name + " complete through " + scan.lastSequence();
+        }
+        String text = name + " complete through " + scan.lastSequence() + "; " + scan.discardedBytes()
+                + " bytes after it in " + scan.lastSegment().getFileName() + " cut off (" + scan.discardReason() + ")";
+        LOG.warn("{}", text);
+        return text;
+    }
+
+    private static void deleteAll(Path logDirectory) {
+        for (RecordLog.Segment segment : RecordLog.segments(logDirectory)) {
+            try {
+                Files.deleteIfExists(segment.path());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete " + segment.path(), e);
+            }
+        }
+    }
+}

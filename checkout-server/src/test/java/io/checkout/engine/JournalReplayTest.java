@@ -1,0 +1,193 @@
+package io.checkout.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.checkout.journal.CommandCodec;
+import io.checkout.journal.RecordLogReader;
+import io.checkout.journal.RecordLogWriter;
+import io.checkout.pipeline.JournalConfig;
+import io.checkout.pipeline.Recovery;
+import io.checkout.state.SnapshotStore;
+import io.checkout.state.StateConfig;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The engine is deterministic: the seeded simulation's command stream is journalled while a live
+ * engine applies it, and replaying that journal (from nothing, twice, or from a snapshot taken half
+ * way) must reach the live engine's state exactly, compared by a hash over every table.
+ */
+class JournalReplayTest {
+    private static final long SEED = Long.getLong("simulation.seed", 77L);
+    private static final int COMMANDS = 200_000;
+    /** A retention window, so that replay must also forget the same remembered answers. */
+    private static final EngineLimits LIMITS = new EngineLimits(EngineLimits.defaults().linesPerOrderMax(),
+            EngineLimits.defaults().quantityPerLineMax(), EngineLimits.defaults().expiriesPerTickMax(),
+            EngineLimits.ID_LENGTH_MAX, 8_000);
+    private static final int SKU_CAPACITY = 1_000;
+    private static final long CAPACITY = 400_000;
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void replayingTheSameJournalTwiceShouldReachTheLiveStateBothTimes() throws IOException {
+        Path first = temp.resolve("first");
+        Live live = runLive(first, COMMANDS, -1);
+        Path second = temp.resolve("second");
+        copyTree(first.resolve("journal"), second.resolve("journal"));
+
+        String once = recoveredHash(first);
+        String twice = recoveredHash(second);
+
+        System.out.println("seed " + SEED + ": " + live.journalled + " commands journalled, state hash " + live.hash);
+        assertThat(once).as("seed %d: first replay", SEED).isEqualTo(live.hash);
+        assertThat(twice).as("seed %d: second replay", SEED).isEqualTo(live.hash);
+    }
+
+    @Test
+    void snapshotHalfWayPlusReplayOfTheRestShouldReachTheLiveState() {
+        Path data = temp.resolve("data");
+        Live live = runLive(data, COMMANDS, COMMANDS / 2);
+
+        Recovery.Recovered recovered = recover(data);
+        try {
+            assertThat(recovered.snapshotSequence()).isPositive();
+            assertThat(recovered.replayedCommands()).isLessThan(live.journalled);
+            assertThat(hash(recovered.state())).as("seed %d", SEED).isEqualTo(live.hash);
+            assertThat(recovered.book().nowMillis()).isEqualTo(live.nowMillis);
+        } finally {
+            recovered.journal().close();
+            recovered.events().close();
+        }
+    }
+
+    @Test
+    void journalShouldHoldExactlyTheMutatingCommandsInOrder() {
+        Path data = temp.resolve("data");
+        Live live = runLive(data, 20_000, -1);
+        List<Long> sequences = new ArrayList<>();
+        Command decoded = new Command();
+        RecordLogReader.ScanResult scan = RecordLogReader.scan(Recovery.Layout.under(data).journal(), 1,
+                (sequence, payload) -> {
+                    CommandCodec.decode(payload, decoded);
+                    assertThat(decoded.type.isMutating()).isTrue();
+                    sequences.add(sequence);
+                });
+        assertThat(scan.discardedBytes()).isZero();
+        assertThat(sequences).hasSize((int) live.journalled);
+        for (int i = 0; i < sequences.size(); i++) {
+            assertThat(sequences.get(i)).isEqualTo(i + 1L);
+        }
+    }
+
+    private record Live(String hash, long journalled, long nowMillis) {
+    }
+
+    /** Runs the stream on a live engine, journalling every mutating command; snapshots after {@code snapshotAt}. */
+    private static Live runLive(Path data, int commands, int snapshotAt) {
+        ReferenceCheckout reference = new ReferenceCheckout(LIMITS, SKU_CAPACITY, CAPACITY, CAPACITY, CAPACITY);
+        SimulationCommands stream = new SimulationCommands(SEED, reference, LIMITS);
+        HeapCheckoutState state = new HeapCheckoutState(SKU_CAPACITY, CAPACITY, CAPACITY, CAPACITY);
+        CheckoutBook book = new CheckoutBook(state, LIMITS);
+        Path journalDirectory = Recovery.Layout.under(data).journal();
+        ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+        long journalled = 0;
+        JournalConfig config = JournalConfig.defaults(false);
+        try (RecordLogWriter journal = RecordLogWriter.open(journalDirectory,
+                RecordLogReader.scan(journalDirectory, 1, (s, p) -> { }), 1, config.segmentBytes(), false,
+                config.batchBytes())) {
+            for (int i = 0; i < commands; i++) {
+                Command command = stream.next();
+                if (command.type.isMutating()) {
+                    scratch.clear();
+                    CommandCodec.encode(command, scratch);
+                    journal.append(scratch.flip());
+                    journalled++;
+                }
+                book.execute(command);
+                reference.apply(command);
+                if (i % 1_000 == 0) {
+                    journal.commit();
+                }
+                if (i == snapshotAt) {
+                    journal.commit();
+                    new SnapshotStore(Recovery.Layout.under(data).snapshots(), stateConfig(data))
+                            .write(state, new SnapshotStore.Meta(journalled, 1, book.nowMillis()));
+                }
+            }
+        }
+        return new Live(hash(state), journalled, book.nowMillis());
+    }
+
+    private static StateConfig stateConfig(Path data) {
+        return new StateConfig(data, SKU_CAPACITY, CAPACITY, CAPACITY, CAPACITY);
+    }
+
+    private static Recovery.Recovered recover(Path data) {
+        return Recovery.recover(data, stateConfig(data), LIMITS, JournalConfig.defaults(false));
+    }
+
+    private static String recoveredHash(Path data) {
+        Recovery.Recovered recovered = recover(data);
+        try {
+            return hash(recovered.state());
+        } finally {
+            recovered.journal().close();
+            recovered.events().close();
+        }
+    }
+
+    /** SHA-256 over every table in a canonical order. */
+    static String hash(CheckoutState state) {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+        SkuRecord sku = new SkuRecord();
+        for (int index = 0; index < state.skuCount(); index++) {
+            state.readSku(index, sku);
+            update(digest, sku.toString());
+        }
+        OrderRecord order = new OrderRecord();
+        for (long orderId = 1; orderId <= state.orderCount(); orderId++) {
+            state.readOrder(orderId, order);
+            update(digest, order.toString());
+        }
+        Map<String, Long> units = new TreeMap<>();
+        state.forEachUserUnits((user, skuIndex, held) -> units.put(skuIndex + "/" + user, held));
+        units.forEach((key, held) -> update(digest, key + "=" + held));
+        Map<String, String> outcomes = new TreeMap<>();
+        state.forEachOutcome((requestId, outcome) -> outcomes.put(requestId, outcome.toString()));
+        outcomes.forEach((key, outcome) -> update(digest, key + "=" + outcome));
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static void update(MessageDigest digest, String text) {
+        digest.update(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        digest.update((byte) '\n');
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Files.copy(file, to.resolve(file.getFileName()));
+            }
+        }
+    }
+}

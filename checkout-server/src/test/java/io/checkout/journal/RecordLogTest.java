@@ -1,0 +1,189 @@
+package io.checkout.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.checkout.engine.Command;
+import io.checkout.engine.CommandType;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecordLogTest {
+    private static final long SEGMENT_BYTES = 4L << 20;
+    private static final int BATCH_BYTES = 2 << 20;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void recordsShouldReadBackInOrderAcrossSegments() {
+        int count = 60_000;
+        writeRecords(1, count, 100);
+        assertThat(RecordLog.segments(dir)).hasSizeGreaterThan(1);
+
+        List<Long> sequences = new ArrayList<>();
+        RecordLogReader.ScanResult scan = RecordLogReader.scan(dir, 1, (sequence, payload) -> {
+            assertThat(text(payload)).startsWith("record " + sequence + " ");
+            sequences.add(sequence);
+        });
+        assertThat(scan.lastSequence()).isEqualTo(count);
+        assertThat(scan.discardedBytes()).isZero();
+        assertThat(sequences).hasSize(count).startsWith(1L, 2L).endsWith((long) count);
+    }
+
+    @Test
+    void tailingReaderShouldStopAtTheGivenSequenceAndResumeFromTheMiddle() {
+        writeRecords(1, 1_000, 20);
+        try (RecordLogReader reader = RecordLogReader.openAt(dir, 500)) {
+            List<Long> seen = new ArrayList<>();
+            int read = reader.read(700, 1_000, (sequence, payload) -> seen.add(sequence));
+            assertThat(read).isEqualTo(201);
+            assertThat(seen.get(0)).isEqualTo(500);
+            assertThat(seen.get(seen.size() - 1)).isEqualTo(700);
+            assertThat(reader.read(700, 1_000, (sequence, payload) -> seen.add(sequence))).isZero();
+            assertThat(reader.read(1_000, 10, (sequence, payload) -> seen.add(sequence))).isEqualTo(10);
+            assertThat(reader.nextSequence()).isEqualTo(711);
+        }
+    }
+
+    @Test
+    void recordCutShortAtTheEndShouldBeReportedAndCutOffAndTheWriterShouldContinueAfterTheLastGoodOne()
+            throws IOException {
+        writeRecords(1, 100, 50);
+        Path segment = RecordLog.segments(dir).get(0).path();
+        long size = Files.size(segment);
+        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+            file.setLength(size - 7); // the process died while writing the last record
+        }
+
+        RecordLogReader.ScanResult scan = RecordLogReader.scan(dir, 1, (sequence, payload) -> { });
+        assertThat(scan.lastSequence()).isEqualTo(99);
+        assertThat(scan.discardedBytes()).isPositive();
+        assertThat(scan.discardReason()).contains("cut short");
+
+        try (RecordLogWriter writer = RecordLogWriter.open(dir, scan, 1, SEGMENT_BYTES, false, BATCH_BYTES)) {
+            assertThat(writer.nextSequence()).isEqualTo(100);
+            writer.append(payload("record 100 again"));
+            writer.commit();
+        }
+        List<String> texts = new ArrayList<>();
+        RecordLogReader.ScanResult after = RecordLogReader.scan(dir, 99, (sequence, payload) -> texts.add(text(payload)));
+        assertThat(after.discardedBytes()).isZero();
+        assertThat(texts).hasSize(2).last().isEqualTo("record 100 again");
+    }
+
+    @Test
+    void garbageAfterTheLastRecordShouldBeCutOffAsATornTail() throws IOException {
+        writeRecords(1, 10, 30);
+        Path segment = RecordLog.segments(dir).get(0).path();
+        Files.write(segment, new byte[] {0, 0, 0, 40, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 11, 'x', 'y'},
+                java.nio.file.StandardOpenOption.APPEND);
+
+        RecordLogReader.ScanResult scan = RecordLogReader.scan(dir, 1, (sequence, payload) -> { });
+        assertThat(scan.lastSequence()).isEqualTo(10);
+        assertThat(scan.discardedBytes()).isEqualTo(18);
+    }
+
+    @Test
+    void flippedByteInsideTheLastRecordShouldFailItsChecksum() throws IOException {
+        writeRecords(1, 10, 30);
+        Path segment = RecordLog.segments(dir).get(0).path();
+        flipByte(segment, Files.size(segment) - 3);
+
+        RecordLogReader.ScanResult scan = RecordLogReader.scan(dir, 1, (sequence, payload) -> { });
+        assertThat(scan.lastSequence()).isEqualTo(9);
+        assertThat(scan.discardReason()).contains("checksum");
+    }
+
+    @Test
+    void damageInASegmentThatIsNotTheLastShouldStopTheScan() throws IOException {
+        writeRecords(1, 60_000, 100);
+        List<RecordLog.Segment> segments = RecordLog.segments(dir);
+        assertThat(segments).hasSizeGreaterThan(1);
+        flipByte(segments.get(0).path(), 5_000);
+
+        assertThatThrownBy(() -> RecordLogReader.scan(dir, 1, (sequence, payload) -> { }))
+                .isInstanceOf(JournalCorruptException.class);
+    }
+
+    @Test
+    void retiringShouldDeleteOnlySegmentsWhollyBeforeTheSequenceAndKeepTheRequestedSpare() {
+        writeRecords(1, 200_000, 100);
+        List<RecordLog.Segment> before = RecordLog.segments(dir);
+        assertThat(before).hasSizeGreaterThan(3);
+        long cover = before.get(3).firstSequence();
+
+        int deleted = RecordLogWriter.retireBefore(dir, cover, 1);
+
+        assertThat(deleted).isEqualTo(2);
+        assertThat(RecordLog.segments(dir).get(0).firstSequence()).isEqualTo(before.get(2).firstSequence());
+        assertThatThrownBy(() -> RecordLogReader.openAt(dir, 1)).isInstanceOf(SequenceNotRetainedException.class);
+    }
+
+    @Test
+    void commandCodecShouldRoundTripEveryJournalledTypeIncludingOddText() {
+        Command reserve = Command.reserve(1_700_000_000_123L, "req-1", "caf\u00e9-user", "SKU-1", 3);
+        reserve.addLine("x".repeat(200), -5);
+        Command decoded = roundTrip(reserve);
+        assertThat(decoded.type).isEqualTo(CommandType.RESERVE);
+        assertThat(decoded.userId).isEqualTo("caf\u00e9-user");
+        assertThat(decoded.lineCount).isEqualTo(2);
+        assertThat(decoded.lineSkuIds[1]).hasSize(CommandCodec.TEXT_CHARS_MAX);
+        assertThat(decoded.lineQuantities[1]).isEqualTo(-5);
+
+        Command upsert = Command.upsertSku(5, "req-2", "SKU-9", 1999, "EUR", 100, 2, 10, 0, 60_000);
+        Command upserted = roundTrip(upsert);
+        assertThat(upserted.currency).isEqualTo("EUR");
+        assertThat(upserted.reservationTtlMillis).isEqualTo(60_000);
+        assertThat(roundTrip(Command.adjustStock(6, null, "SKU-9", -4)).requestId).isNull();
+        assertThat(roundTrip(Command.orderCommand(CommandType.REFUND, 7, "req-3", 42)).orderId).isEqualTo(42);
+        assertThat(roundTrip(Command.tick(8)).timestampMillis).isEqualTo(8);
+    }
+
+    private static Command roundTrip(Command command) {
+        ByteBuffer buffer = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+        CommandCodec.encode(command, buffer);
+        Command decoded = new Command();
+        CommandCodec.decode(buffer.flip(), decoded);
+        return decoded;
+    }
+
+    private void writeRecords(long first, int count, int padding) {
+        RecordLogReader.ScanResult scan = RecordLogReader.scan(dir, 1, (sequence, payload) -> { });
+        try (RecordLogWriter writer = RecordLogWriter.open(dir, scan, first, SEGMENT_BYTES, false, BATCH_BYTES)) {
+            for (long sequence = first; sequence < first + count; sequence++) {
+                writer.append(payload("record " + sequence + " " + "p".repeat(padding)));
+                if (sequence % 100 == 0) {
+                    writer.commit();
+                }
+            }
+        }
+    }
+
+    private static ByteBuffer payload(String text) {
+        return ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String text(ByteBuffer payload) {
+        byte[] bytes = new byte[payload.remaining()];
+        payload.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static void flipByte(Path file, long position) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(position);
+            int value = raf.read();
+            raf.seek(position);
+            raf.write(value ^ 0xFF);
+        }
+    }
+}
