@@ -413,7 +413,8 @@ public final class ServerConfig {
     public static String help() {
         StringBuilder text = new StringBuilder();
         for (Setting setting : Setting.values()) {
-            text.append(String.format("  %s (default %s)%n      %s%n", setting.key, setting.defaultValue, setting.description()));
+            text.append(String.format("  %s (default %s)%n      %s%n", setting.key,
+                    setting.defaultValue.isEmpty() ? "none" : setting.defaultValue, setting.description()));
         }
         return text.toString();
     }

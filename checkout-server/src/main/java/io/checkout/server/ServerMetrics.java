@@ -172,8 +172,10 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
         FunctionCounter.builder("checkout.commands.applied", pipeline, CheckoutPipeline::commandsApplied)
                 .description("commands the engine has applied, ticks included")
                 .register(registry);
+        // Strong reference: Micrometer holds a gauge's object weakly, and nothing else holds this lambda.
         Gauge.builder("checkout.serving", serving, supplier -> supplier.getAsBoolean() ? 1 : 0)
                 .description("1 while grpc.health.v1 reports SERVING, else 0")
+                .strongReference(true)
                 .register(registry);
     }
 

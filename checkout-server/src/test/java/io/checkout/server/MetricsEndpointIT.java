@@ -95,6 +95,7 @@ class MetricsEndpointIT {
     @Test
     void scrapeShouldShowTheRingBatchesStockJvmAndProcess() throws Exception {
         client.reserve("buyer-1", SKU, 1);
+        System.gc();                        // gauges whose object only Micrometer holds would read NaN now
         ItFixtures.awaitTrue("stock series for the SKU on sale", Duration.ofSeconds(10),
                 () -> sampleOrNull(getQuietly(), "checkout_sku_stock_units{sku=\"" + SKU + "\",state=\"reserved\"}") != null
                         && sampleOrNull(getQuietly(), "checkout_sku_stock_units{sku=\"" + SKU + "\",state=\"reserved\"}") == 1.0);
@@ -147,6 +148,33 @@ class MetricsEndpointIT {
         HttpResponse<String> post = http.send(HttpRequest.newBuilder(uri("/metrics"))
                 .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void readyShouldTurn503WhileTheServerDrainsAndLiveShouldStay200() throws Exception {
+        // An open stream holds the drain for up to shutdown-grace-millis (2 s in these tests).
+        StreamingReserver stream = client.openReserveStream(10);
+        stream.submit(ReserveRequest.newBuilder().setRequestId("hold").setUserId("u")
+                .addLines(OrderLine.newBuilder().setSkuId(SKU).setQuantity(1)).build()).get(10, TimeUnit.SECONDS);
+        Thread closer = new Thread(server::close, "test-close");
+        closer.start();
+        try {
+            ItFixtures.awaitTrue("/ready answers 503 once draining begins", Duration.ofSeconds(10), () -> {
+                try {
+                    return get("/ready").statusCode() == 503;
+                } catch (IOException e) {
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            });
+            assertThat(get("/live").statusCode()).as("draining is not dead").isEqualTo(200);
+            assertThat(sample(get("/metrics").body(), "checkout_serving")).isZero();
+        } finally {
+            ItFixtures.closeQuietly(stream);
+            closer.join(20_000);
+        }
     }
 
     @Test
