@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -77,6 +78,9 @@ public final class CheckoutPipeline implements AutoCloseable {
     private volatile boolean closed;
     private volatile Runnable engineFailureListener = () -> { };
     private volatile PipelineObserver observer = PipelineObserver.NONE;
+    /** Counted down by each handler's onStart: journaller (if any), business logic, replier. */
+    private final CountDownLatch handlersStarted;
+    private static final long HANDLER_START_TIMEOUT_MILLIS = 10_000;
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
     /** A pipeline without a journal: nothing it answers survives the process. */
@@ -110,10 +114,12 @@ public final class CheckoutPipeline implements AutoCloseable {
             businessLogic.journalSequence = journal.nextSequence() - 1;
             this.visibleEventSequence = events == null ? 0 : events.nextEventSequence() - 1;
             // 1a. J and 1b. B side by side, then 2. R: R sees a slot only after both are done with it.
+            this.handlersStarted = new CountDownLatch(3);
             disruptor.handleEventsWith(journaller, businessLogic).then(new ReplierHandler());
         } else {
             this.journaller = null;
             // 1b. B, then 2. R.
+            this.handlersStarted = new CountDownLatch(2);
             disruptor.handleEventsWith(businessLogic).then(new ReplierHandler());
         }
         this.ring = disruptor.getRingBuffer();
@@ -140,6 +146,16 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     public void start() {
         disruptor.start();
+        // The Disruptor's shutdown counts only processors that already run as having a backlog: one
+        // called before its thread got going would halt it with published commands unanswered.
+        try {
+            if (!handlersStarted.await(HANDLER_START_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("pipeline threads did not start within " + HANDLER_START_TIMEOUT_MILLIS + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the pipeline threads started", e);
+        }
         started = true;
         ticker.scheduleAtFixedRate(this::publishTick, config.tickIntervalMillis(), config.tickIntervalMillis(),
                 TimeUnit.MILLISECONDS);
@@ -276,6 +292,11 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     /** 1. The single writer. */
     private final class BusinessLogicHandler implements EventHandler<CommandEvent> {
+        @Override
+        public void onStart() {
+            handlersStarted.countDown();
+        }
+
         private volatile Throwable failure;
         private volatile long applied;
         /** Counts mutating commands exactly as the journaller numbers them. */
@@ -345,6 +366,11 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     /** 1a. Journals every mutating command; one write (and sync) per batch. */
     private final class JournallerHandler implements EventHandler<CommandEvent> {
+        @Override
+        public void onStart() {
+            handlersStarted.countDown();
+        }
+
         private final RecordLogWriter journal;
         private final ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
         private volatile Throwable failure;
@@ -387,6 +413,11 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     /** 2. Answers the caller, shows the command's events to subscribers, and clears the slot. */
     private final class ReplierHandler implements EventHandler<CommandEvent> {
+        @Override
+        public void onStart() {
+            handlersStarted.countDown();
+        }
+
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
             try {
