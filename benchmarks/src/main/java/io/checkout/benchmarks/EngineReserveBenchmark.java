@@ -26,8 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The same flash sales as {@link PipelineReserveBenchmark}, without the pipeline: the JMH thread
  * fills one reused {@link Command} and calls {@link CheckoutBook#execute} itself, over either the
- * Chronicle Map state the server runs on or the heap state the tests use. Comparing the three
- * shows where a reserve's time goes:
+ * packed heap state the server runs on, the Chronicle Map state (the former live state, now the
+ * snapshot format) or the heap state the tests use. Comparing them shows where a reserve's time goes:
  *
  * <ul>
  *   <li>pipeline vs engine on {@code chronicle}: what the ring, the thread hand-offs and the
@@ -57,8 +57,12 @@ public class EngineReserveBenchmark {
     @Param({"hotSku", "catalog"})
     public String scenario;
 
-    /** {@code chronicle}: ChronicleCheckoutState (the server's). {@code heap}: HeapCheckoutState. */
-    @Param({"chronicle", "heap"})
+    /**
+     * {@code packed}: PackedCheckoutState (the server's live state). {@code chronicle}:
+     * ChronicleCheckoutState (the snapshot format, and the live state before the journal).
+     * {@code heap}: HeapCheckoutState (the tests').
+     */
+    @Param({"packed", "chronicle"})
     public String state;
 
     /** Table capacities as a multiple of the sale size (1: sized exactly for it). */
@@ -93,8 +97,9 @@ public class EngineReserveBenchmark {
                 dataDirectory = Workload.newDataDirectory();
                 checkoutState = Workload.openChronicle(dataDirectory, workload.skuCount(), capacityMultiple);
             }
+            case "packed" -> checkoutState = Workload.newPackedState(workload.skuCount(), capacityMultiple);
             case "heap" -> checkoutState = Workload.newHeapState(workload.skuCount(), capacityMultiple);
-            default -> throw new IllegalArgumentException("unknown state " + state + "; expected chronicle or heap");
+            default -> throw new IllegalArgumentException("unknown state " + state + "; expected packed, chronicle or heap");
         }
         book = new CheckoutBook(checkoutState, EngineLimits.defaults());
         workload.createSkus(book, System.currentTimeMillis());

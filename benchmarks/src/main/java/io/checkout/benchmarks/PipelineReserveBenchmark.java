@@ -10,7 +10,9 @@ import io.checkout.pipeline.CommandEvent;
 import io.checkout.pipeline.PipelineConfig;
 import io.checkout.pipeline.PipelineConfig.WaitStrategyKind;
 import io.checkout.pipeline.ReplyHandler;
-import io.checkout.state.ChronicleCheckoutState;
+import io.checkout.engine.CheckoutState;
+import io.checkout.pipeline.JournalConfig;
+import io.checkout.pipeline.Recovery;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
@@ -34,7 +36,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Reserves through the whole in-process pipeline: the Disruptor ring, the business-logic thread
- * running {@link CheckoutBook} over {@link ChronicleCheckoutState}, and the replier thread.
+ * running {@link CheckoutBook} over the packed heap state, the journaller beside it (unless
+ * {@code journal=off}), and the replier thread.
  *
  * <pre>
  *   JMH thread (producer)                       pipeline threads
@@ -105,13 +108,27 @@ public class PipelineReserveBenchmark {
     @Param("16384")
     public int ringSize;
 
+    /**
+     * {@code off}: no journal (nothing survives the process). {@code process}: every command
+     * journalled, answered once its batch is in the page cache. {@code fsync}: answered once its
+     * batch is synced to the device (the server's default). With a journal the pipeline is built by
+     * {@link Recovery} on a fresh data directory, as the server builds it, event log included.
+     */
+    @Param({"off", "process", "fsync"})
+    public String journal;
+
+    /** {@code packed}: the server's live state; {@code chronicle}: Chronicle Map (journal off only). */
+    @Param("packed")
+    public String state;
+
     /** Table capacities as a multiple of the sale size (1: sized exactly for it). */
     @Param("1")
     public int capacityMultiple;
 
     private Workload workload;
     private Path dataDirectory;
-    private ChronicleCheckoutState state;
+    private CheckoutState checkoutState;
+    private Recovery.Recovered recovered;
     private CheckoutBook book;
     private CheckoutPipeline pipeline;
     private SaleProgress progress;
@@ -126,11 +143,30 @@ public class PipelineReserveBenchmark {
     @Setup(Level.Invocation)
     public void openSale() {
         dataDirectory = Workload.newDataDirectory();
-        state = Workload.openChronicle(dataDirectory, workload.skuCount(), capacityMultiple);
-        book = new CheckoutBook(state, EngineLimits.defaults());
-        workload.createSkus(book, System.currentTimeMillis());
-        pipeline = new CheckoutPipeline(book, new PipelineConfig(ringSize, waitStrategy, TICK_INTERVAL_MILLIS),
-                System::currentTimeMillis);
+        PipelineConfig config = new PipelineConfig(ringSize, waitStrategy, TICK_INTERVAL_MILLIS);
+        if (journal.equals("off")) {
+            checkoutState = switch (state) {
+                case "packed" -> Workload.newPackedState(workload.skuCount(), capacityMultiple);
+                case "chronicle" -> Workload.openChronicle(dataDirectory, workload.skuCount(), capacityMultiple);
+                default -> throw new IllegalArgumentException("unknown state " + state);
+            };
+            book = new CheckoutBook(checkoutState, EngineLimits.defaults());
+            workload.createSkus(book, System.currentTimeMillis());
+            pipeline = new CheckoutPipeline(book, config, System::currentTimeMillis);
+        } else {
+            if (!state.equals("packed")) {
+                throw new IllegalArgumentException("a journalled pipeline runs on the packed state only");
+            }
+            recovered = Recovery.recover(dataDirectory,
+                    Workload.stateConfig(dataDirectory, workload.skuCount(), capacityMultiple), EngineLimits.defaults(),
+                    JournalConfig.defaults(journal.equals("fsync")));
+            checkoutState = recovered.state();
+            book = recovered.book();
+            // SKUs go straight into the engine, not through the journal: the sale is what is timed.
+            workload.createSkus(book, System.currentTimeMillis());
+            pipeline = new CheckoutPipeline(book, config, System::currentTimeMillis, recovered.journal(),
+                    recovered.events());
+        }
         progress = new SaleProgress();
         next = 0;
         pipeline.start();
@@ -180,9 +216,14 @@ public class PipelineReserveBenchmark {
     }
 
     private void closeState() {
-        if (state != null) {
-            state.close();
-            state = null;
+        if (recovered != null) {
+            recovered.journal().close();
+            recovered.events().close();
+            recovered = null;
+        }
+        if (checkoutState != null) {
+            checkoutState.close();
+            checkoutState = null;
         }
         Workload.deleteRecursively(dataDirectory);
         dataDirectory = null;

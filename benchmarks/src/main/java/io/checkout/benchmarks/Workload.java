@@ -7,6 +7,7 @@ import io.checkout.engine.HeapCheckoutState;
 import io.checkout.engine.ResultCode;
 import io.checkout.engine.SkuRecord;
 import io.checkout.state.ChronicleCheckoutState;
+import io.checkout.state.PackedCheckoutState;
 import io.checkout.state.StateConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -215,6 +216,10 @@ final class Workload {
             throw new IllegalStateException("cannot open Chronicle state in " + dir + " (are the jvm.options flags"
                     + " passed? run through io.checkout.benchmarks.BenchmarkMain, i.e. java -jar benchmarks.jar)", e);
         }
+    }
+
+    static PackedCheckoutState newPackedState(int skuCount, int capacityMultiple) {
+        return PackedCheckoutState.of(stateConfig(Paths.get("unused"), skuCount, capacityMultiple));
     }
 
     static HeapCheckoutState newHeapState(int skuCount, int capacityMultiple) {

@@ -71,6 +71,19 @@ public final class RecordLog {
         }
     }
 
+    /** Syncs every segment of a log to the device (any descriptor's fsync flushes a file's pages). */
+    public static void forceSegments(Path directory) {
+        for (Segment segment : segments(directory)) {
+            try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
+                channel.force(false);
+            } catch (java.nio.file.NoSuchFileException retired) {
+                // Retired meanwhile: nothing left to sync.
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot sync " + segment.path(), e);
+            }
+        }
+    }
+
     /** One segment file and the sequence of its first record. */
     public record Segment(Path path, long firstSequence) {
     }

@@ -118,15 +118,29 @@ public final class RecordLogReader implements AutoCloseable {
         return scan(directory, Long.MAX_VALUE, (sequence, payload) -> { }, stopBefore);
     }
 
+    /**
+     * Finds where the log's good records end by checking only its last segment: only the last
+     * segment can end in a torn record, and a reader of the earlier ones checks them as it goes.
+     */
+    public static ScanResult scanLastSegment(Path directory) {
+        return scan(directory, Long.MAX_VALUE, (sequence, payload) -> { }, null, true);
+    }
+
     private static ScanResult scan(Path directory, long fromSequence, RecordHandler handler,
             java.util.function.Predicate<ByteBuffer> stopBefore) {
-        List<RecordLog.Segment> segments = RecordLog.segments(directory);
-        if (segments.isEmpty()) {
+        return scan(directory, fromSequence, handler, stopBefore, false);
+    }
+
+    private static ScanResult scan(Path directory, long fromSequence, RecordHandler handler,
+            java.util.function.Predicate<ByteBuffer> stopBefore, boolean lastSegmentOnly) {
+        List<RecordLog.Segment> all = RecordLog.segments(directory);
+        if (all.isEmpty()) {
             return new ScanResult(null, -1, -1, 0, 0, null);
         }
+        List<RecordLog.Segment> segments = lastSegmentOnly ? all.subList(all.size() - 1, all.size()) : all;
         RecordLogReader reader = new RecordLogReader(directory, READ_BUFFER_BYTES);
         try {
-            long first = segments.get(0).firstSequence();
+            long first = all.get(0).firstSequence();
             for (int i = 0; i < segments.size(); i++) {
                 RecordLog.Segment segment = segments.get(i);
                 boolean last = i == segments.size() - 1;

@@ -74,6 +74,7 @@ public final class CheckoutPipeline implements AutoCloseable {
     private final JournallerHandler journaller;
     private final OrderEventLog events;
     private volatile long visibleEventSequence;
+    private volatile long answeredJournalSequence;
     private volatile boolean started;
     private volatile boolean closed;
     private volatile Runnable engineFailureListener = () -> { };
@@ -113,6 +114,7 @@ public final class CheckoutPipeline implements AutoCloseable {
             this.journaller = new JournallerHandler(journal);
             businessLogic.journalSequence = journal.nextSequence() - 1;
             this.visibleEventSequence = events == null ? 0 : events.nextEventSequence() - 1;
+            this.answeredJournalSequence = journal.nextSequence() - 1;
             // 1a. J and 1b. B side by side, then 2. R: R sees a slot only after both are done with it.
             this.handlersStarted = new CountDownLatch(3);
             disruptor.handleEventsWith(journaller, businessLogic).then(new ReplierHandler());
@@ -237,6 +239,14 @@ public final class CheckoutPipeline implements AutoCloseable {
     }
 
     /**
+     * The journal sequence of the last command that is journalled, applied and answered: its
+     * events are in the event log. Background snapshots are taken at this point.
+     */
+    public long answeredJournalSequence() {
+        return answeredJournalSequence;
+    }
+
+    /**
      * The last event a subscriber may see: its command is journalled and applied. Events after it
      * may be in the log already but could still vanish in a crash.
      */
@@ -320,6 +330,7 @@ public final class CheckoutPipeline implements AutoCloseable {
             try {
                 if (event.command.type.isMutating()) {
                     journalSequence++;
+                    event.journalSequence = journalSequence;
                     if (events != null) {
                         events.journalSequence(journalSequence);
                     }
@@ -422,8 +433,13 @@ public final class CheckoutPipeline implements AutoCloseable {
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
             try {
                 Throwable failure = event.failure != null ? event.failure : event.journalFailure;
-                if (failure == null && event.eventSequenceAfter > visibleEventSequence) {
-                    visibleEventSequence = event.eventSequenceAfter;
+                if (failure == null) {
+                    if (event.eventSequenceAfter > visibleEventSequence) {
+                        visibleEventSequence = event.eventSequenceAfter;
+                    }
+                    if (event.journalSequence > answeredJournalSequence) {
+                        answeredJournalSequence = event.journalSequence;
+                    }
                 }
                 ReplyHandler handler = event.replyHandler;
                 if (handler != null) {

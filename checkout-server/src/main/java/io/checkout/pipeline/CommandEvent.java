@@ -15,6 +15,8 @@ public final class CommandEvent {
     Throwable journalFailure;
     /** The last event sequence the command's changes produced (0 with no event log). */
     long eventSequenceAfter;
+    /** The journal sequence the business logic counted for a mutating command (0 for a query). */
+    long journalSequence;
 
     public Command command() {
         return command;
@@ -34,5 +36,6 @@ public final class CommandEvent {
         failure = null;
         journalFailure = null;
         eventSequenceAfter = 0;
+        journalSequence = 0;
     }
 }

@@ -2,7 +2,9 @@ package io.checkout.server;
 
 import io.checkout.pipeline.CheckoutPipeline;
 import io.checkout.engine.CheckoutState;
+import io.checkout.journal.RecordLog;
 import io.checkout.journal.RecordLogWriter;
+import io.checkout.pipeline.Snapshotter;
 import io.checkout.pipeline.Recovery;
 import io.checkout.state.SnapshotStore;
 import io.grpc.Server;
@@ -39,6 +41,7 @@ public final class CheckoutServer implements AutoCloseable {
     private final CheckoutState state;
     private final CheckoutPipeline pipeline;
     private final OrderEventsService orderEvents;
+    private final Snapshotter snapshotter;
     private final HealthStatusManager health = new HealthStatusManager();
     private final ServerMetrics metrics;
     private final Server server;
@@ -58,6 +61,9 @@ public final class CheckoutServer implements AutoCloseable {
                     recovered.journal(), recovered.events());
             pipeline.observer(metrics);
             metrics.bindServer(pipeline, () -> servingStatus == ServingStatus.SERVING);
+            this.snapshotter = new Snapshotter(Recovery.Layout.under(config.dataDirectory()), recovered.snapshots(),
+                    config.stateConfig(), config.engineLimits(), config.snapshotIntervalCommands(),
+                    config.journalRetainedSegments(), recovered.snapshotSequence(), pipeline::answeredJournalSequence);
             this.orderEvents = new OrderEventsService(pipeline,
                     Recovery.Layout.under(config.dataDirectory()).events(), config.eventSubscribersMax());
             ServerServiceDefinition checkout = new CheckoutService(pipeline, config.streamWindow(), metrics).bindService();
@@ -106,10 +112,12 @@ public final class CheckoutServer implements AutoCloseable {
         // A stopped engine answers every command with UNAVAILABLE; probes must see it too.
         pipeline.onEngineFailure(() -> setServing(ServingStatus.NOT_SERVING));
         pipeline.start();
+        snapshotter.start();
         try {
             server.start();
         } catch (IOException e) {
             pipeline.shutdown(0);
+            snapshotter.close();
             metrics.close();
             closeLogs();
             throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
@@ -121,6 +129,7 @@ public final class CheckoutServer implements AutoCloseable {
             } catch (RuntimeException e) {
                 server.shutdownNow();
                 pipeline.shutdown(0);
+                snapshotter.close();
                 metrics.close();
                 closeLogs();
                 throw e;
@@ -180,6 +189,7 @@ public final class CheckoutServer implements AutoCloseable {
             server.shutdownNow();
         }
         pipeline.shutdown(config.shutdownGraceMillis() + 1_000);
+        snapshotter.close();
         health.enterTerminalState();
         if (pipeline.isFailed()) {
             LOG.error("engine failed; no snapshot is written, the next start recovers from the journal");
@@ -201,14 +211,20 @@ public final class CheckoutServer implements AutoCloseable {
     private void writeSnapshot() {
         long started = System.nanoTime();
         long journalled = pipeline.journalledSequence();
-        recovered.events().commit();
+        if (pipeline.answeredJournalSequence() != journalled) {
+            LOG.warn("the ring did not drain (journalled {}, applied and answered {}); no snapshot, the next start"
+                    + " replays the journal", journalled, pipeline.answeredJournalSequence());
+            return;
+        }
+        Recovery.Layout layout = Recovery.Layout.under(config.dataDirectory());
         SnapshotStore.Meta meta = new SnapshotStore.Meta(journalled, recovered.events().nextEventSequence(),
                 recovered.book().nowMillis());
         try {
+            recovered.events().commit();
+            RecordLog.forceSegments(layout.events());
             recovered.snapshots().write(state, meta);
-            recovered.journal().commit();
-            int retired = RecordLogWriter.retireBefore(Recovery.Layout.under(config.dataDirectory()).journal(),
-                    journalled + 1, config.journalRetainedSegments());
+            int retired = RecordLogWriter.retireBefore(layout.journal(), journalled + 1, config.journalRetainedSegments());
+            RecordLogWriter.retireBefore(layout.events(), meta.nextEventSequence(), config.journalRetainedSegments());
             recovered.snapshots().retainNewest(2);
             LOG.info("snapshot at journal sequence {} written in {} ms; {} journal segments retired", journalled,
                     (System.nanoTime() - started) / 1_000_000, retired);

@@ -1,5 +1,7 @@
 package io.checkout.engine;
 
+import io.checkout.state.PackedCheckoutState;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.checkout.state.ChronicleCheckoutState;
@@ -55,6 +57,35 @@ class CheckoutSimulationTest {
 
         // Agreement proves little about answers the stream never provoked: every code must have come up.
         simulation.assertCovered(everyCodeBelow(400));
+    }
+
+    /** The server's state: primitive columns and maps, against the same reference model. */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void packedStateShouldMatchReferenceModelForSeed(long seed) {
+        ReferenceCheckout reference = new ReferenceCheckout(LIMITS, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
+        PackedCheckoutState state = new PackedCheckoutState(BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, 100_000_000);
+        Simulation simulation = new Simulation(seed, new CheckoutBook(state, LIMITS), reference,
+                new SimulationCommands(seed, reference, LIMITS));
+
+        simulation.run(COMMANDS_PER_SEED);
+
+        simulation.assertCovered(everyCodeBelow(400));
+    }
+
+    @Test
+    void packedStateShouldMatchReferenceModelWithARetentionWindow() {
+        long seed = Long.getLong("simulation.seed", 4243L);
+        EngineLimits limits = new EngineLimits(LIMITS.linesPerOrderMax(), LIMITS.quantityPerLineMax(),
+                LIMITS.expiriesPerTickMax(), EngineLimits.ID_LENGTH_MAX, 8_000);
+        ReferenceCheckout reference = new ReferenceCheckout(limits, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
+        PackedCheckoutState state = new PackedCheckoutState(BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, 2_000_000);
+        Simulation simulation = new Simulation(seed, new CheckoutBook(state, limits), reference,
+                new SimulationCommands(seed, reference, limits));
+
+        simulation.run(300_000);
+
+        assertThat(state.outcomeCount()).isEqualTo(reference.rememberedCount());
     }
 
     @Test

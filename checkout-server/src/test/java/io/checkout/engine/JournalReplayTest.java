@@ -7,6 +7,7 @@ import io.checkout.journal.RecordLogReader;
 import io.checkout.journal.RecordLogWriter;
 import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.Recovery;
+import io.checkout.pipeline.Snapshotter;
 import io.checkout.state.SnapshotStore;
 import io.checkout.state.StateConfig;
 import java.io.IOException;
@@ -75,6 +76,32 @@ class JournalReplayTest {
     }
 
     @Test
+    void backgroundSnapshotShouldLeaveOnlyTheRestToReplayAndRetireTheJournalItCovers() {
+        Path data = temp.resolve("data");
+        Live live = runLive(data, COMMANDS, -1);
+        Recovery.Layout layout = Recovery.Layout.under(data);
+        int segmentsBefore = io.checkout.journal.RecordLog.segments(layout.journal()).size();
+        assertThat(segmentsBefore).as("the run must span several journal segments").isGreaterThan(1);
+        long snapshotAt = live.journalled - 1_000;
+
+        Snapshotter snapshotter = new Snapshotter(layout, new SnapshotStore(layout.snapshots(), stateConfig(data)),
+                stateConfig(data), LIMITS, 1, 0, 0, () -> snapshotAt);
+        snapshotter.snapshotAt(snapshotAt);
+        snapshotter.close();
+
+        assertThat(io.checkout.journal.RecordLog.segments(layout.journal())).hasSizeLessThan(segmentsBefore);
+        Recovery.Recovered recovered = recover(data);
+        try {
+            assertThat(recovered.snapshotSequence()).isEqualTo(snapshotAt);
+            assertThat(recovered.replayedCommands()).isEqualTo(1_000);
+            assertThat(hash(recovered.state())).as("seed %d", SEED).isEqualTo(live.hash);
+        } finally {
+            recovered.journal().close();
+            recovered.events().close();
+        }
+    }
+
+    @Test
     void journalShouldHoldExactlyTheMutatingCommandsInOrder() {
         Path data = temp.resolve("data");
         Live live = runLive(data, 20_000, -1);
@@ -105,7 +132,7 @@ class JournalReplayTest {
         Path journalDirectory = Recovery.Layout.under(data).journal();
         ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
         long journalled = 0;
-        JournalConfig config = JournalConfig.defaults(false);
+        JournalConfig config = new JournalConfig(false, JournalConfig.SEGMENT_BYTES_MIN, JournalConfig.BATCH_BYTES_MIN);
         try (RecordLogWriter journal = RecordLogWriter.open(journalDirectory,
                 RecordLogReader.scan(journalDirectory, 1, (s, p) -> { }), 1, config.segmentBytes(), false,
                 config.batchBytes())) {

@@ -1,0 +1,145 @@
+package io.checkout.benchmarks;
+
+import io.checkout.engine.Command;
+import io.checkout.engine.CommandType;
+import io.checkout.engine.EngineLimits;
+import io.checkout.journal.CommandCodec;
+import io.checkout.journal.RecordLogReader;
+import io.checkout.journal.RecordLogWriter;
+import io.checkout.pipeline.JournalConfig;
+import io.checkout.pipeline.Recovery;
+import io.checkout.state.StateConfig;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * How long a restart takes with {@code commands} journalled commands and no snapshot: the worst
+ * case that snapshots bound. One operation is one whole {@link Recovery#recover}: check the journal
+ * end to end, check the event log, replay every command through the engine onto a fresh packed
+ * state, and write the event log the replay produces.
+ *
+ * <p>The journal is a flash sale as the server would have journalled it: one SKU, then per buyer a
+ * reserve (distinct buyer, distinct UUID-like request id) followed by a confirm for every other
+ * buyer, and a tick every 1,000 commands. It is written once per trial; each iteration deletes the
+ * event log so that every recovery does the same work.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
+@Fork(value = 1, jvmArgs = {"-Xms8g", "-Xmx8g", "-Dorg.slf4j.simpleLogger.log.net.openhft=warn"})
+@State(Scope.Benchmark)
+public class RecoveryBenchmark {
+    private static final String SKU = "HOT-SKU";
+    private static final int TICK_EVERY = 1_000;
+
+    @Param("10000000")
+    public long commands;
+
+    private Path dataDirectory;
+    private StateConfig capacities;
+    private Recovery.Recovered recovered;
+
+    @Setup(Level.Trial)
+    public void writeJournal() {
+        dataDirectory = Workload.newDataDirectory();
+        long orderCapacity = commands * 2 / 3 + 1;
+        capacities = new StateConfig(dataDirectory, 16, orderCapacity, orderCapacity, commands + 1);
+        Path journalDirectory = Recovery.Layout.under(dataDirectory).journal();
+        JournalConfig config = JournalConfig.defaults(false);
+        ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+        Command command = new Command();
+        long now = 1_700_000_000_000L;
+        try (RecordLogWriter journal = RecordLogWriter.open(journalDirectory,
+                RecordLogReader.scan(journalDirectory, 1, (sequence, payload) -> { }), 1, config.segmentBytes(), false,
+                config.batchBytes())) {
+            Command upsert = Command.upsertSku(now, "setup-sku", SKU, 1_999, "EUR", 1_000_000_000L, 2, 0, 0, 600_000);
+            append(journal, scratch, upsert);
+            long written = 1;
+            long buyer = 0;
+            long orders = 0;
+            long toConfirm = 0;
+            while (written < commands) {
+                now++;
+                command.clear();
+                command.timestampMillis = now;
+                if (written % TICK_EVERY == 0) {
+                    command.type = CommandType.TICK;
+                } else if (toConfirm != 0) {
+                    command.type = CommandType.CONFIRM;
+                    command.requestId = requestId(buyer, 1);
+                    command.orderId = toConfirm;
+                    toConfirm = 0;
+                } else {
+                    buyer++;
+                    command.type = CommandType.RESERVE;
+                    command.requestId = requestId(buyer, 0);
+                    command.userId = String.format("user-%010d", buyer);
+                    command.addLine(SKU, 1);
+                    orders++;
+                    if (buyer % 2 == 0) {
+                        toConfirm = orders;
+                    }
+                }
+                append(journal, scratch, command);
+                written++;
+                if (written % 10_000 == 0) {
+                    journal.commit();
+                }
+            }
+        }
+    }
+
+    private static String requestId(long buyer, int step) {
+        return String.format("%08x-%04x-4%03x-a%03x-%012x", buyer >>> 16, buyer & 0xFFFF, step, buyer & 0xFFF, buyer);
+    }
+
+    private static void append(RecordLogWriter journal, ByteBuffer scratch, Command command) {
+        scratch.clear();
+        CommandCodec.encode(command, scratch);
+        journal.append(scratch.flip());
+    }
+
+    @Setup(Level.Iteration)
+    public void forgetEvents() {
+        Workload.deleteRecursively(Recovery.Layout.under(dataDirectory).events());
+        Workload.deleteRecursively(Recovery.Layout.under(dataDirectory).snapshots());
+    }
+
+    @Benchmark
+    public long recover() {
+        recovered = Recovery.recover(dataDirectory, capacities, EngineLimits.defaults(), JournalConfig.defaults(false));
+        if (recovered.replayedCommands() != commands) {
+            throw new IllegalStateException("replayed " + recovered.replayedCommands() + " of " + commands);
+        }
+        return recovered.state().orderCount();
+    }
+
+    @TearDown(Level.Iteration)
+    public void closeRecovered() {
+        if (recovered != null) {
+            recovered.journal().close();
+            recovered.events().close();
+            recovered = null;
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void deleteData() {
+        Workload.deleteRecursively(dataDirectory);
+    }
+}

@@ -1,0 +1,170 @@
+package io.checkout.pipeline;
+
+import io.checkout.engine.CheckoutBook;
+import io.checkout.engine.Command;
+import io.checkout.engine.EngineEventListener;
+import io.checkout.engine.EngineLimits;
+import io.checkout.engine.OrderRecord;
+import io.checkout.engine.OrderState;
+import io.checkout.engine.SkuRecord;
+import io.checkout.journal.CommandCodec;
+import io.checkout.journal.RecordLog;
+import io.checkout.journal.RecordLogReader;
+import io.checkout.journal.RecordLogWriter;
+import io.checkout.state.PackedCheckoutState;
+import io.checkout.state.SnapshotStore;
+import io.checkout.state.StateConfig;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps recovery time bounded while the server runs, without ever pausing the engine: once
+ * {@code intervalCommands} more commands are journalled, a background thread loads the newest
+ * snapshot into a state of its own, replays the journal up to the last journalled command (the
+ * engine is deterministic, so this is the state the live engine had at that command), writes that
+ * as the new snapshot, and retires the journal and event log segments it covers (keeping
+ * {@code retainedSegments} more of each).
+ *
+ * <p>Costs: one core while it replays (about as long as a recovery of the same commands would
+ * take) and a second copy of the state in memory while it runs. It never touches the live state.
+ */
+public final class Snapshotter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Snapshotter.class);
+    private static final long CHECK_EVERY_MILLIS = 1_000;
+    private static final int REPLAY_BATCH = 4_096;
+
+    private final Recovery.Layout layout;
+    private final SnapshotStore snapshots;
+    private final StateConfig capacities;
+    private final EngineLimits limits;
+    private final long intervalCommands;
+    private final int retainedSegments;
+    private final LongSupplier journalledSequence;
+    private final ScheduledExecutorService thread;
+    private volatile long lastSnapshotSequence;
+    private volatile boolean closed;
+
+    public Snapshotter(Recovery.Layout layout, SnapshotStore snapshots, StateConfig capacities, EngineLimits limits,
+            long intervalCommands, int retainedSegments, long lastSnapshotSequence, LongSupplier journalledSequence) {
+        this.layout = layout;
+        this.snapshots = snapshots;
+        this.capacities = capacities;
+        this.limits = limits;
+        this.intervalCommands = intervalCommands;
+        this.retainedSegments = retainedSegments;
+        this.lastSnapshotSequence = lastSnapshotSequence;
+        this.journalledSequence = journalledSequence;
+        this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread snapshotter = new Thread(runnable, "checkout-snapshotter");
+            snapshotter.setDaemon(true);
+            snapshotter.setPriority(Thread.MIN_PRIORITY);
+            return snapshotter;
+        });
+    }
+
+    /** Starts checking; does nothing when {@code intervalCommands} is 0 (snapshots at shutdown only). */
+    public void start() {
+        if (intervalCommands > 0) {
+            thread.scheduleWithFixedDelay(this::snapshotIfDue, CHECK_EVERY_MILLIS, CHECK_EVERY_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The journal sequence the newest snapshot covers. */
+    public long lastSnapshotSequence() {
+        return lastSnapshotSequence;
+    }
+
+    private void snapshotIfDue() {
+        long target = journalledSequence.getAsLong();
+        if (closed || target - lastSnapshotSequence < intervalCommands) {
+            return;
+        }
+        try {
+            snapshotAt(target);
+        } catch (RuntimeException e) {
+            LOG.error("background snapshot at journal sequence {} failed; the next check tries again", target, e);
+        }
+    }
+
+    /**
+     * Builds and writes the snapshot at {@code target}, a journal sequence whose command is
+     * journalled and whose events are in the event log, then retires what it covers. The
+     * background thread calls it; tests and tools may call it when that thread is not running.
+     */
+    public void snapshotAt(long target) {
+        long started = System.nanoTime();
+        PackedCheckoutState state = PackedCheckoutState.of(capacities);
+        SnapshotStore.Meta base = snapshots.loadLatest(state);
+        if (base.journalSequence() >= target) {
+            return;
+        }
+        CheckoutBook book = new CheckoutBook(state, limits);
+        book.restoreNowMillis(base.nowMillis());
+        EventCounter events = new EventCounter(base.nextEventSequence());
+        book.eventListener(events);
+        Command command = new Command();
+        long replayed = 0;
+        try (RecordLogReader reader = RecordLogReader.openAt(layout.journal(), base.journalSequence() + 1)) {
+            while (reader.nextSequence() <= target && !closed) {
+                int read = reader.read(target, REPLAY_BATCH, (sequence, payload) -> {
+                    CommandCodec.decode(payload, command);
+                    book.execute(command);
+                });
+                if (read == 0) {
+                    throw new IllegalStateException("journal ends at " + (reader.nextSequence() - 1) + " before " + target);
+                }
+                replayed += read;
+            }
+        }
+        if (closed) {
+            return;
+        }
+        // Events up to the snapshot's must be on the device before it is: replay never writes them again.
+        RecordLog.forceSegments(layout.events());
+        snapshots.write(state, new SnapshotStore.Meta(target, events.next, book.nowMillis()));
+        lastSnapshotSequence = target;
+        int journalRetired = RecordLogWriter.retireBefore(layout.journal(), target + 1, retainedSegments);
+        int eventsRetired = RecordLogWriter.retireBefore(layout.events(), events.next, retainedSegments);
+        snapshots.retainNewest(2);
+        LOG.info("snapshot at journal sequence {}: {} commands replayed onto the previous one in {} ms; retired {} journal"
+                + " and {} event log segments", target, replayed, (System.nanoTime() - started) / 1_000_000,
+                journalRetired, eventsRetired);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.shutdownNow();
+        try {
+            if (!thread.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("snapshotter did not stop within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Counts the events replay produces, so the snapshot knows where event numbering stands. */
+    private static final class EventCounter implements EngineEventListener {
+        long next;
+
+        EventCounter(long next) {
+            this.next = next;
+        }
+
+        @Override
+        public void onOrderChanged(OrderRecord order, OrderState previous) {
+            next++;
+        }
+
+        @Override
+        public void onSkuChanged(SkuRecord sku, long stockDelta, boolean upserted, long atEpochMillis) {
+            next++;
+        }
+    }
+}

@@ -1,0 +1,326 @@
+package io.checkout.state;
+
+import io.checkout.engine.CheckoutState;
+import io.checkout.engine.CommandType;
+import io.checkout.engine.OrderRecord;
+import io.checkout.engine.OrderState;
+import io.checkout.engine.Outcome;
+import io.checkout.engine.ResultCode;
+import io.checkout.engine.SkuRecord;
+import io.checkout.engine.SkuTable;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.Object2IntHashMap;
+
+/**
+ * The server's live state: every table on the heap, packed into primitive columns and primitive
+ * hash maps, so that a reserve costs a few array writes and hash probes and allocates nothing.
+ * The journal makes it durable, snapshots (Chronicle Map files) bound recovery time.
+ *
+ * <ul>
+ *   <li>Orders: ids are dense, so an order is a row in chunked columns indexed by id; its lines
+ *       are rows in line columns (orders never change their lines). About 50 bytes per order
+ *       plus 16 per line.</li>
+ *   <li>Users: each user id is stored once and numbered; orders and counters refer to the number.</li>
+ *   <li>Per-(user, SKU) units: one {@link Long2LongHashMap} keyed by user number and SKU index.</li>
+ *   <li>Remembered answers: a FIFO of rows in answer order (engine time never goes backwards),
+ *       found by request id through an {@link Object2IntHashMap}; forgetting takes rows off the
+ *       head, so it is exact and costs only what it removes.</li>
+ * </ul>
+ * Columns grow a chunk at a time (never copied), and maps grow by rehashing; every table stops at
+ * its capacity because the engine checks room before it writes.
+ */
+public final class PackedCheckoutState implements CheckoutState {
+    private static final int NONE = -1;
+    private static final float LOAD_FACTOR = 0.65f;
+    /** Maps are sized for their capacity up front (up to this), so that they never rehash mid-sale. */
+    private static final int PRESIZE_MAX = 1 << 24;
+
+    private final int skuCapacity;
+    private final long orderCapacity;
+    private final long userCounterCapacity;
+    private final long outcomeCapacity;
+
+    private final SkuTable skus = new SkuTable();
+
+    // ---- users -------------------------------------------------------------------------------
+    private final Object2IntHashMap<String> userNumbers;
+    private final Columns.Objects<String> userIds = new Columns.Objects<>();
+    private int userCount;
+
+    // ---- per-(user, SKU) units ---------------------------------------------------------------
+    private final Long2LongHashMap userUnits;
+
+    // ---- orders (row = order id - 1) ---------------------------------------------------------
+    private long orderCount;
+    private final Columns.Ints orderUser = new Columns.Ints();
+    private final Columns.Bytes orderState = new Columns.Bytes();
+    private final Columns.Ints orderCurrency = new Columns.Ints();
+    private final Columns.Longs orderAmount = new Columns.Longs();
+    private final Columns.Longs orderCreated = new Columns.Longs();
+    private final Columns.Longs orderExpires = new Columns.Longs();
+    private final Columns.Longs orderUpdated = new Columns.Longs();
+    private final Columns.Longs orderFirstLine = new Columns.Longs();
+    private final Columns.Bytes orderLineCount = new Columns.Bytes();
+    private long lineCount;
+    private final Columns.Ints lineSku = new Columns.Ints();
+    private final Columns.Ints lineQuantity = new Columns.Ints();
+    private final Columns.Longs linePrice = new Columns.Longs();
+
+    // ---- remembered answers: a FIFO ring of rows ---------------------------------------------
+    private final Object2IntHashMap<String> outcomeRows;
+    private final int outcomeRing;
+    private long outcomeHead;
+    private long outcomeTail;
+    private final Columns.Objects<String> outcomeRequestId = new Columns.Objects<>();
+    private final Columns.Bytes outcomeCommand = new Columns.Bytes();
+    private final Columns.Ints outcomeResult = new Columns.Ints();
+    private final Columns.Longs outcomeOrderId = new Columns.Longs();
+    private final Columns.Bytes outcomeOrderState = new Columns.Bytes();
+    private final Columns.Ints outcomeFailedLine = new Columns.Ints();
+    private final Columns.Longs outcomeAt = new Columns.Longs();
+    private final Columns.Longs outcomeOrderUpdated = new Columns.Longs();
+
+    public PackedCheckoutState(int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity) {
+        if (outcomeCapacity > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("outcomeCapacity too large for one ring: " + outcomeCapacity);
+        }
+        this.skuCapacity = skuCapacity;
+        this.orderCapacity = orderCapacity;
+        this.userCounterCapacity = userCounterCapacity;
+        this.outcomeCapacity = outcomeCapacity;
+        this.outcomeRing = (int) outcomeCapacity;
+        this.userNumbers = new Object2IntHashMap<>(presize(userCounterCapacity), LOAD_FACTOR, NONE);
+        this.userUnits = new Long2LongHashMap(presize(userCounterCapacity), LOAD_FACTOR, 0);
+        this.outcomeRows = new Object2IntHashMap<>(presize(outcomeCapacity), LOAD_FACTOR, NONE);
+    }
+
+    public static PackedCheckoutState of(StateConfig config) {
+        return new PackedCheckoutState(config.skuCapacity(), config.orderCapacity(), config.userCounterCapacity(),
+                config.outcomeCapacity());
+    }
+
+    /** Slots for {@code capacity} entries at the load factor: the table never needs to grow. */
+    private static int presize(long capacity) {
+        return (int) Math.min(PRESIZE_MAX, Math.max(16, (long) (capacity / LOAD_FACTOR) + 1));
+    }
+
+    // ---- SKUs ----------------------------------------------------------------------------------
+
+    @Override
+    public int skuIndex(String skuId) {
+        return skus.indexOf(skuId);
+    }
+
+    @Override
+    public int skuCount() {
+        return skus.size();
+    }
+
+    @Override
+    public int skuCapacity() {
+        return skuCapacity;
+    }
+
+    @Override
+    public void readSku(int index, SkuRecord into) {
+        skus.read(index, into);
+    }
+
+    @Override
+    public void writeSku(SkuRecord sku) {
+        skus.write(sku);
+    }
+
+    // ---- users and their units ----------------------------------------------------------------
+
+    private int userNumber(String userId, boolean create) {
+        int number = userNumbers.getValue(userId);
+        if (number == NONE && create) {
+            number = userCount++;
+            userNumbers.put(userId, number);
+            userIds.set(number, userId);
+        }
+        return number;
+    }
+
+    private static long unitsKey(int userNumber, int skuIndex) {
+        return ((long) userNumber << 32) | (skuIndex & 0xFFFF_FFFFL);
+    }
+
+    @Override
+    public long userUnits(String userId, int skuIndex) {
+        int number = userNumber(userId, false);
+        return number == NONE ? 0 : userUnits.get(unitsKey(number, skuIndex));
+    }
+
+    @Override
+    public void writeUserUnits(String userId, int skuIndex, long units) {
+        if (units == 0) {
+            int number = userNumber(userId, false);
+            if (number != NONE) {
+                userUnits.remove(unitsKey(number, skuIndex));
+            }
+            return;
+        }
+        userUnits.put(unitsKey(userNumber(userId, true), skuIndex), units);
+    }
+
+    /** Pairs holding units. The user table behind them only grows, and is bounded by the order table. */
+    @Override
+    public long userCounterCount() {
+        return userUnits.size();
+    }
+
+    @Override
+    public long userCounterCapacity() {
+        return userCounterCapacity;
+    }
+
+    @Override
+    public void forEachUserUnits(UserUnitsVisitor visitor) {
+        userUnits.forEachLong((key, units) -> visitor.visit(userIds.get((int) (key >>> 32)), (int) key, units));
+    }
+
+    // ---- orders --------------------------------------------------------------------------------
+
+    @Override
+    public long orderCount() {
+        return orderCount;
+    }
+
+    @Override
+    public long orderCapacity() {
+        return orderCapacity;
+    }
+
+    @Override
+    public boolean readOrder(long orderId, OrderRecord into) {
+        if (orderId < 1 || orderId > orderCount) {
+            return false;
+        }
+        long row = orderId - 1;
+        into.orderId = orderId;
+        into.userId = userIds.get(orderUser.get(row));
+        into.state = OrderState.fromCode(orderState.get(row));
+        into.currency = orderCurrency.get(row);
+        into.amountMinor = orderAmount.get(row);
+        into.createdAtEpochMillis = orderCreated.get(row);
+        into.expiresAtEpochMillis = orderExpires.get(row);
+        into.updatedAtEpochMillis = orderUpdated.get(row);
+        int lines = orderLineCount.get(row);
+        long first = orderFirstLine.get(row);
+        into.lineCount = lines;
+        for (int i = 0; i < lines; i++) {
+            into.skuIndexes[i] = lineSku.get(first + i);
+            into.quantities[i] = lineQuantity.get(first + i);
+            into.unitPricesMinor[i] = linePrice.get(first + i);
+        }
+        return true;
+    }
+
+    @Override
+    public void writeOrder(OrderRecord order) {
+        long row = order.orderId - 1;
+        if (order.orderId == orderCount + 1) {
+            orderUser.set(row, userNumber(order.userId, true));
+            orderCurrency.set(row, order.currency);
+            orderAmount.set(row, order.amountMinor);
+            orderCreated.set(row, order.createdAtEpochMillis);
+            orderExpires.set(row, order.expiresAtEpochMillis);
+            orderFirstLine.set(row, lineCount);
+            orderLineCount.set(row, (byte) order.lineCount);
+            for (int i = 0; i < order.lineCount; i++) {
+                lineSku.set(lineCount, order.skuIndexes[i]);
+                lineQuantity.set(lineCount, order.quantities[i]);
+                linePrice.set(lineCount, order.unitPricesMinor[i]);
+                lineCount++;
+            }
+            orderCount++;
+        } else if (order.orderId < 1 || order.orderId > orderCount) {
+            throw new IllegalStateException("order ids must be dense: wrote " + order.orderId + " with " + orderCount);
+        }
+        // Only state and times change after creation; lines, amount and user never do.
+        orderState.set(row, (byte) order.state.code());
+        orderExpires.set(row, order.expiresAtEpochMillis);
+        orderUpdated.set(row, order.updatedAtEpochMillis);
+    }
+
+    // ---- remembered answers --------------------------------------------------------------------
+
+    @Override
+    public boolean readOutcome(String requestId, Outcome into) {
+        int slot = outcomeRows.getValue(requestId);
+        if (slot == NONE) {
+            return false;
+        }
+        into.commandType = CommandType.fromCode(outcomeCommand.get(slot));
+        into.result = ResultCode.fromCode(outcomeResult.get(slot));
+        into.orderId = outcomeOrderId.get(slot);
+        byte state = outcomeOrderState.get(slot);
+        into.orderState = state == 0 ? null : OrderState.fromCode(state);
+        into.failedLine = outcomeFailedLine.get(slot);
+        into.atEpochMillis = outcomeAt.get(slot);
+        into.orderUpdatedAtEpochMillis = outcomeOrderUpdated.get(slot);
+        return true;
+    }
+
+    @Override
+    public void writeOutcome(String requestId, Outcome outcome) {
+        int slot = outcomeRows.getValue(requestId);
+        if (slot == NONE) {
+            if (outcomeTail - outcomeHead >= outcomeRing) {
+                throw new IllegalStateException("outcome table full: the engine checks room before writing");
+            }
+            slot = (int) (outcomeTail++ % outcomeRing);
+            outcomeRows.put(requestId, slot);
+            outcomeRequestId.set(slot, requestId);
+        }
+        outcomeCommand.set(slot, (byte) outcome.commandType.code());
+        outcomeResult.set(slot, outcome.result.code());
+        outcomeOrderId.set(slot, outcome.orderId);
+        outcomeOrderState.set(slot, outcome.orderState == null ? 0 : (byte) outcome.orderState.code());
+        outcomeFailedLine.set(slot, outcome.failedLine);
+        outcomeAt.set(slot, outcome.atEpochMillis);
+        outcomeOrderUpdated.set(slot, outcome.orderUpdatedAtEpochMillis);
+    }
+
+    @Override
+    public long outcomeCount() {
+        return outcomeTail - outcomeHead;
+    }
+
+    @Override
+    public long outcomeCapacity() {
+        return outcomeCapacity;
+    }
+
+    /** Exact: every answer given before the cutoff goes, oldest first, and no other. */
+    @Override
+    public void forgetOutcomesBefore(long cutoffEpochMillis, long nowMillis) {
+        while (outcomeHead < outcomeTail) {
+            int slot = (int) (outcomeHead % outcomeRing);
+            if (outcomeAt.get(slot) >= cutoffEpochMillis) {
+                return;
+            }
+            outcomeRows.removeKey(outcomeRequestId.get(slot));
+            outcomeRequestId.set(slot, null);
+            outcomeHead++;
+        }
+    }
+
+    /** Oldest answer first. */
+    @Override
+    public void forEachOutcome(OutcomeVisitor visitor) {
+        Outcome outcome = new Outcome();
+        for (long position = outcomeHead; position < outcomeTail; position++) {
+            String requestId = outcomeRequestId.get((int) (position % outcomeRing));
+            readOutcome(requestId, outcome);
+            visitor.visit(requestId, outcome);
+        }
+    }
+
+    @Override
+    public void close() {
+        // Heap only: nothing to release.
+    }
+}
