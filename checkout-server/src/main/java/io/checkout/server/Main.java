@@ -8,19 +8,17 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The command line: {@code serve} runs the server, {@code demo} runs a flash sale against one. */
+/** The command line: {@code serve} runs the server (a flash sale against it: {@code bin/flash-sale}). */
 @Command(name = "checkout-server", mixinStandardHelpOptions = true, version = "checkout-server 0.1.0",
         description = "Flash-sale checkout core.",
-        subcommands = {Main.Serve.class, FlashSaleDemo.class})
+        subcommands = {Main.Serve.class})
 public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
         // Before any Chronicle class loads: a checkout core never phones home.
         System.setProperty("chronicle.analytics.disable", "true");
         CommandLine commandLine = new CommandLine(new Main());
-        for (String name : new String[] {"serve", "demo"}) {
-            commandLine.getSubcommands().get(name).getCommandSpec().usageMessage().footer(ServerConfig.help());
-        }
+        commandLine.getSubcommands().get("serve").getCommandSpec().usageMessage().footer(ServerConfig.help());
         int exit = commandLine.execute(args);
         System.exit(exit);
     }
@@ -54,7 +52,7 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** The options every subcommand that starts a server shares. */
+    /** The options of a subcommand that starts a server. */
     public static class ConfigOptionsMixin {
         @Option(names = "--config", description = "properties file of settings")
         Path configFile;

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Compares, in one go on this machine and at the same concurrency:
+#   1. an empty gRPC call: grpc.health.v1.Health/Check on the same server (same Netty settings, same
+#      channel and client code, no pipeline and no state): the transport's limit;
+#   2. Reserve, unary;
+#   3. ReserveStream (the SDK's flow-controlled StreamingReserver);
+#   4. Redis + Lua, the usual alternative: Debian's redis-server (installed with apt-get if missing),
+#      no persistence, a Lua script doing the same stock check, per-user limit and decrement, driven
+#      by redis-benchmark unpipelined and pipelined.
+# Each round starts a fresh checkout server (bin/checkout-server, its own process, fresh data
+# directory, free port) and a fresh redis-server; loadgen runs in a third process. It prints each
+# round's rates and ratios, then the medians over the rounds.
+#
+# Usage: benchmarks/compare.sh [--rounds N] [--duration 15s] [--warmup 5s] [--concurrency 64]
+#                              [--pipeline 16] [--journal-durability fsync|process] [--smoke]
+# --smoke: one short round, for CI: checks that every part runs, not how fast.
+# Build first: mvn -B -q -DskipTests package (the server and loadgen jars).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=../bin/scratch-server.sh
+. "$root/bin/scratch-server.sh"
+
+rounds=3
+duration=15s
+warmup=5s
+concurrency=64
+pipeline=16
+redis_requests=1000000
+durability=fsync
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --concurrency) concurrency="$2"; shift 2 ;;
+    --pipeline) pipeline="$2"; shift 2 ;;
+    --journal-durability) durability="$2"; shift 2 ;;
+    --smoke) rounds=1; duration=3s; warmup=1s; redis_requests=20000; shift ;;
+    *) echo "compare.sh: unknown option $1 (see the header of this script)" >&2; exit 2 ;;
+  esac
+done
+
+for jar in "$root/checkout-server/target/checkout-server-all.jar" "$root/loadgen/target/loadgen-all.jar"; do
+  if [ ! -f "$jar" ]; then
+    echo "compare.sh: $jar not found; build with: mvn -B -q -DskipTests package" >&2
+    exit 1
+  fi
+done
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-benchmark >/dev/null 2>&1; then
+  echo "installing redis-server (Debian package) for the baseline"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q redis-server
+fi
+
+scratch="$(mktemp -d -t checkout-compare-XXXXXX)"
+redis_pid=""
+stop_redis() {
+  if [ -n "$redis_pid" ] && kill -0 "$redis_pid" 2>/dev/null; then
+    kill -TERM "$redis_pid"
+    wait "$redis_pid" 2>/dev/null || true
+  fi
+  redis_pid=""
+}
+trap 'stop_scratch_server; stop_redis; rm -rf "$scratch"' EXIT
+
+free_port() {
+  # Port 0 means "no TCP" to Redis, so ask the kernel for a free port (python3), else pick one at random.
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
+    || echo $((20000 + RANDOM % 20000))
+}
+
+# loadgen JSON -> one number (Jackson prints "name" : value).
+json_number() {
+  sed -n "s/^  \"$2\" : \([0-9.Ee+-]*\),\{0,1\}$/\1/p" "$1" | head -1
+}
+
+# The audit must pass for a rate to count: a fast wrong answer is not a result.
+run_loadgen() {
+  local name="$1"
+  shift
+  if ! "$root/bin/loadgen" --target "127.0.0.1:$SCRATCH_SERVER_PORT" --admin-token "$SCRATCH_ADMIN_TOKEN" --quiet --concurrency "$concurrency" \
+      --duration "$duration" --warmup "$warmup" --json "$scratch/$name.json" "$@" >"$scratch/$name.out" 2>&1; then
+    echo "compare.sh: loadgen $name failed:" >&2
+    cat "$scratch/$name.out" >&2
+    exit 1
+  fi
+}
+
+# Same checks and decrement as a reserve: stock, per-user limit, then take the units. The order id
+# counter stands in for the order record. Keys: stock, held-per-user hash, order counter.
+# Args: user, quantity, limit. Returns the order id, 0 sold out, -1 limit reached.
+lua='local q = tonumber(ARGV[2])
+local stock = tonumber(redis.call("GET", KEYS[1]) or "0")
+if stock < q then return 0 end
+local held = tonumber(redis.call("HGET", KEYS[2], ARGV[1]) or "0")
+if held + q > tonumber(ARGV[3]) then return -1 end
+redis.call("HINCRBY", KEYS[2], ARGV[1], q)
+redis.call("DECRBY", KEYS[1], q)
+return redis.call("INCR", KEYS[3])'
+
+redis_rate() {
+  # redis-benchmark --csv prints "test","rps",...; the rate is the second field.
+  redis-benchmark -h 127.0.0.1 -p "$redis_port" -c "$concurrency" -n "$redis_requests" -r 100000000 -P "$1" --csv \
+    EVALSHA "$sha" 3 stock:1 held:1 orders:1 __rand_int__ 1 1 | tail -1 | cut -d, -f2 | tr -d '"'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "compare.sh: $rounds round(s), $duration per loadgen run ($warmup warm-up), concurrency $concurrency, one channel;"
+echo "  Redis: $redis_requests EVALSHA per run, $concurrency clients, pipelined run -P $pipeline."
+echo "  Server journal on, journal-durability=$durability: every command journalled before its answer. $(nproc) cores."
+empties=(); unaries=(); streams=(); redis_plain=(); redis_piped=()
+for round in $(seq 1 "$rounds"); do
+  start_scratch_server "$scratch/server-$round" --set order-capacity=4000000 --set user-counter-capacity=4000000 \
+    --set idempotency-capacity=8000000 --set journal-durability="$durability"
+  run_loadgen "empty-$round" --scenario empty-call
+  # Every reserve takes the success path: one SKU with 10^9 units, 10^8 buyers, limit 1, nothing
+  # paid, cancelled or repeated. The audit then reads every order back (not timed).
+  sale=(--setup --scenario flash-sale --skus 1 --stock 1000000000 --users 100000000 --limit 1
+        --confirm-ratio 0 --cancel-ratio 0 --repeat-ratio 0)
+  run_loadgen "unary-$round" "${sale[@]}" --api unary
+  run_loadgen "stream-$round" "${sale[@]}" --api stream
+  stop_scratch_server
+
+  redis_port="$(free_port)"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+    --dir "$scratch" >"$scratch/redis-$round.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli -p "$redis_port" set stock:1 1000000000 >/dev/null
+  sha="$(redis-cli -p "$redis_port" script load "$lua")"
+  rp="$(redis_rate 1)"
+  rpp="$(redis_rate "$pipeline")"
+  # The same invariant the audit checks on our side: stock taken == units held.
+  taken=$((1000000000 - $(redis-cli -p "$redis_port" get stock:1)))
+  held="$(redis-cli -p "$redis_port" eval 'local t = 0 for _, v in ipairs(redis.call("HVALS", KEYS[1])) do t = t + tonumber(v) end return t' 1 held:1)"
+  if [ "$taken" != "$held" ]; then
+    echo "compare.sh: Redis baseline inconsistent: $taken units taken, $held held" >&2
+    exit 1
+  fi
+  stop_redis
+
+  e="$(json_number "$scratch/empty-$round.json" operationsPerSecond)"
+  u="$(json_number "$scratch/unary-$round.json" reservesPerSecond)"
+  s="$(json_number "$scratch/stream-$round.json" reservesPerSecond)"
+  empties+=("$e"); unaries+=("$u"); streams+=("$s"); redis_plain+=("$rp"); redis_piped+=("$rpp")
+  printf 'round %d: empty call %.0f/s, Reserve unary %.0f/s, ReserveStream %.0f/s, Redis+Lua %.0f/s, pipelined %.0f/s\n' \
+    "$round" "$e" "$u" "$s" "$rp" "$rpp"
+  printf '  unary/empty %s, stream/unary %s, stream/Redis %s, stream/Redis pipelined %s, unary/Redis %s\n' \
+    "$(ratio "$u" "$e")" "$(ratio "$s" "$u")" "$(ratio "$s" "$rp")" "$(ratio "$s" "$rpp")" "$(ratio "$u" "$rp")"
+done
+
+me="$(median "${empties[@]}")"; mu="$(median "${unaries[@]}")"; ms="$(median "${streams[@]}")"
+mr="$(median "${redis_plain[@]}")"; mp="$(median "${redis_piped[@]}")"
+echo
+echo "medians over $rounds round(s) (rates per second; ratios of the medians):"
+printf '  empty call (health Check) %10.0f\n  Reserve unary            %10.0f   %s of the empty call (target >= 0.80)\n' "$me" "$mu" "$(ratio "$mu" "$me")"
+printf '  ReserveStream            %10.0f   %s x unary (target >= 3)\n' "$ms" "$(ratio "$ms" "$mu")"
+printf '  Redis + Lua              %10.0f   ReserveStream is %s x, unary %s x\n' "$mr" "$(ratio "$ms" "$mr")" "$(ratio "$mu" "$mr")"
+printf '  Redis + Lua, -P %-3s      %10.0f   ReserveStream is %s x (target > 1)\n' "$pipeline" "$mp" "$(ratio "$ms" "$mp")"

@@ -1,0 +1,567 @@
+package io.checkout.loadgen;
+
+import io.checkout.client.CheckoutClient;
+import io.checkout.client.StreamingReserver;
+import io.checkout.proto.v1.CheckoutGrpc;
+import io.checkout.proto.v1.GetOrderRequest;
+import io.checkout.proto.v1.Order;
+import io.checkout.proto.v1.OrderLine;
+import io.checkout.proto.v1.ReserveReply;
+import io.checkout.proto.v1.ReserveRequest;
+import io.checkout.proto.v1.ReserveResult;
+import io.checkout.proto.v1.Sku;
+import io.checkout.proto.v1.UpsertSkuRequest;
+import io.grpc.CallCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.StreamObserver;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramLogWriter;
+import org.apache.commons.rng.simple.RandomSource;
+
+/**
+ * One load run: sets up or checks the SKUs, sends operations under the closed or open model for the
+ * run's duration, waits for every answer, then audits the server against what it answered.
+ *
+ * <pre>
+ *   sender thread ──(schedule, in-flight permit)──▶ async call on channel[seq % channels]
+ *        ▲                                                   │ reply (gRPC thread)
+ *        │                                                   ▼
+ *   follow-up queue (bounded) ◀── confirm / cancel / repeat   record latency, result, ledger
+ * </pre>
+ *
+ * <p>Closed model: at most {@code concurrency} calls in flight; a call is sent as soon as one
+ * returns, and latency is measured from the actual send. Open model: operation {@code n} is due at
+ * a fixed time on the schedule ({@code n / rate}, slower during the ramp) whatever happens to the
+ * earlier ones; latency is measured from that intended time, so when the server stalls, or the
+ * in-flight limit makes the sender wait, the waiting shows up in the latency instead of silently
+ * thinning the load (the coordinated-omission correction wrk2 makes).
+ */
+final class LoadRun {
+
+    /** SKUs polled each second for the progress line's "stock left". */
+    private static final int PROGRESS_SKUS_MAX = 8;
+    /** Threads doing setup writes and audit reads, each a blocking call with a deadline. */
+    private static final int ADMIN_THREADS = 8;
+
+    private final RunSettings settings;
+    private final List<ManagedChannel> channels;
+    private final List<CheckoutClient> clients = new ArrayList<>();
+    private final PrintStream progress;
+    private final HistogramLogWriter logWriter;
+    private final String runId;
+    private final Ledger ledger;
+    private final ArrayBlockingQueue<FollowUpTask> followUps = new ArrayBlockingQueue<>(RunSettings.FOLLOW_UPS_QUEUED_MAX);
+    private final LongAdder completed = new LongAdder();
+    private final Map<String, Sku> initialSkus = new HashMap<>();
+    private final List<StreamingReserver> streams = new ArrayList<>();
+    private Measurements measurements;
+    private Semaphore permits;
+    private long startNanos;
+    private long warmupEndNanos;
+    private volatile boolean warmingUp;
+
+    /** A call to send once a slot is free: a confirm or cancel of an order, or a reserve sent again. */
+    private record FollowUpTask(OpKind kind, long orderId, ReserveRequest repeat, ReserveReply firstReply) {
+    }
+
+    /**
+     * @param settings the run's settings
+     * @param channels the channels to call over; the caller owns and closes them
+     * @param adminCredentials sent with setup's admin calls, or null for none
+     * @param progress where the per-second progress line goes, or null for none
+     * @param logWriter where interval histograms go, or null for none
+     * @param runId a short id that makes this run's request, user and SKU ids unique
+     */
+    LoadRun(RunSettings settings, List<ManagedChannel> channels, CallCredentials adminCredentials, PrintStream progress,
+            HistogramLogWriter logWriter, String runId) {
+        if (channels.isEmpty()) {
+            throw new IllegalArgumentException("at least one channel is needed");
+        }
+        this.settings = settings;
+        this.channels = List.copyOf(channels);
+        this.progress = progress;
+        this.logWriter = logWriter;
+        this.runId = runId;
+        this.ledger = new Ledger(settings.ordersTrackedMax());
+        for (ManagedChannel channel : channels) {
+            clients.add(CheckoutClient.builder(channel)
+                    .deadline(settings.deadline())
+                    // One attempt: a load generator reports what the server answered, it does not hide
+                    // refusals behind retries. Repeats with the same request id are a scenario option.
+                    .maxAttempts(1)
+                    .callCredentials(adminCredentials)
+                    .build());
+        }
+    }
+
+    /** Runs the whole thing; the result holds the measurements and the audit. */
+    RunResult run() throws InterruptedException {
+        long setupStartedNanos = System.nanoTime();
+        prepareSkus();
+        double setupSeconds = (System.nanoTime() - setupStartedNanos) / 1e9;
+        if (settings.api() == RunSettings.Api.STREAM) {
+            int window = Math.min(settings.inFlightMax(), CheckoutClient.MAX_STREAM_IN_FLIGHT);
+            for (CheckoutClient client : clients) {
+                streams.add(client.openReserveStream(window));
+            }
+        }
+        long startEpochMillis = System.currentTimeMillis() + settings.warmup().toMillis();
+        measurements = new Measurements(logWriter, startEpochMillis,
+                settings.scenario() == Scenario.Kind.EMPTY_CALL ? OpKind.HEALTH_CHECK : OpKind.RESERVE);
+        permits = new Semaphore(settings.inFlightMax());
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "loadgen-progress");
+            thread.setDaemon(true);
+            return thread;
+        });
+        startNanos = System.nanoTime();
+        warmupEndNanos = startNanos + settings.warmup().toNanos();
+        warmingUp = settings.warmup().toNanos() > 0;
+        ticker.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
+        long sent;
+        long sendEndNanos;
+        boolean drained;
+        try {
+            sent = sendAll();
+            sendEndNanos = System.nanoTime();
+            long drainMillis = 2 * settings.deadline().toMillis() + 5_000;
+            drained = permits.tryAcquire(settings.inFlightMax(), drainMillis, TimeUnit.MILLISECONDS);
+            for (StreamingReserver stream : streams) {
+                stream.close();
+            }
+        } finally {
+            // Let a progress line being written finish rather than interrupt its stock read.
+            ticker.shutdown();
+            if (!ticker.awaitTermination(settings.deadline().toMillis() + 1_000, TimeUnit.MILLISECONDS)) {
+                ticker.shutdownNow();
+            }
+        }
+        measurements.sampleInterval(System.currentTimeMillis());
+        double measuredSeconds = Math.max(1e-9, (sendEndNanos - Math.min(sendEndNanos, warmupEndNanos)) / 1e9);
+        Audit audit = new Auditor(settings, clients.get(0), ledger, initialSkus, ADMIN_THREADS).audit(drained);
+        return new RunResult(settings, runId, sent, setupSeconds, (sendEndNanos - startNanos) / 1e9, measuredSeconds,
+                drained, measurements, ledger, audit);
+    }
+
+    /** With --setup, defines the run's SKUs; either way, reads each SKU as it stands before the run. */
+    private void prepareSkus() throws InterruptedException {
+        if (settings.scenario() == Scenario.Kind.EMPTY_CALL) {
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(ADMIN_THREADS);
+        try {
+            long now = System.currentTimeMillis();
+            CheckoutClient client = clients.get(0);
+            List<Future<Sku>> reads = new ArrayList<>(settings.skus());
+            for (int index = 0; index < settings.skus(); index++) {
+                String skuId = settings.skuId(index);
+                reads.add(pool.submit(() -> {
+                    if (!settings.setup()) {
+                        return client.getStock(skuId);
+                    }
+                    return client.upsertSku(UpsertSkuRequest.newBuilder()
+                            .setRequestId("s-" + runId + "-" + skuId)
+                            .setSkuId(skuId)
+                            .setPriceMinor(12_999)
+                            .setCurrency("EUR")
+                            .setTotalStock(settings.stock())
+                            .setPerUserLimit(settings.perUserLimit())
+                            // A second back, so the server's clock a little behind ours still has it on sale.
+                            .setSaleStartEpochMillis(now - 1_000)
+                            .setReservationTtlMillis(settings.reservationTtl().toMillis())
+                            .build());
+                }));
+            }
+            for (int index = 0; index < reads.size(); index++) {
+                try {
+                    Sku sku = reads.get(index).get();
+                    initialSkus.put(sku.getSkuId(), sku);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new SetupException((settings.setup() ? "creating" : "reading") + " SKU " + settings.skuId(index)
+                            + " failed: " + describe(e.getCause())
+                            + (settings.setup() ? "" : " (use --setup to create the SKUs, or --sku-prefix to name existing ones)"),
+                            e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Sends until the duration or request count is used up; returns how many operations were sent. */
+    private long sendAll() throws InterruptedException {
+        Scenario scenario = new Scenario(settings, RandomSource.XO_RO_SHI_RO_128_PP.create(settings.seed()), runId);
+        long endNanos = startNanos + settings.duration().toNanos();
+        long seq = 0;
+        boolean open = settings.model() == RunSettings.Model.OPEN;
+        while (settings.requestsMax() == 0 || seq < settings.requestsMax()) {
+            long latencyFromNanos;
+            if (open) {
+                long intendedNanos = startNanos + scheduledOffsetNanos(seq);
+                if (intendedNanos >= endNanos) {
+                    break;
+                }
+                waitUntil(intendedNanos);
+                if (!permits.tryAcquire()) {
+                    if (intendedNanos >= warmupEndNanos) {
+                        measurements.lateSend();
+                    }
+                    permits.acquire();
+                }
+                latencyFromNanos = intendedNanos;
+            } else {
+                if (System.nanoTime() >= endNanos) {
+                    break;
+                }
+                holdForClosedRamp();
+                permits.acquire();
+                latencyFromNanos = System.nanoTime();
+                if (latencyFromNanos >= endNanos) {
+                    permits.release();
+                    break;
+                }
+            }
+            if (warmingUp && latencyFromNanos >= warmupEndNanos) {
+                warmingUp = false;
+            }
+            send(seq, scenario, latencyFromNanos, latencyFromNanos >= warmupEndNanos);
+            seq++;
+        }
+        return seq;
+    }
+
+    /**
+     * The open model's schedule: when operation {@code seq} is due, from the start. Without a ramp
+     * that is {@code seq / rate}; during a ramp of length T the rate climbs linearly from 0, so
+     * {@code seq} operations are due by {@code t = sqrt(2 T seq / rate)}.
+     */
+    long scheduledOffsetNanos(long seq) {
+        return scheduledOffsetNanos(seq, settings.ratePerSecond(), settings.ramp().toNanos() / 1e9);
+    }
+
+    static long scheduledOffsetNanos(long seq, double ratePerSecond, double rampSeconds) {
+        double rampOperations = ratePerSecond * rampSeconds / 2;
+        double seconds = seq < rampOperations
+                ? Math.sqrt(2 * rampSeconds * seq / ratePerSecond)
+                : rampSeconds + (seq - rampOperations) / ratePerSecond;
+        return (long) (seconds * 1e9);
+    }
+
+    private static void waitUntil(long deadlineNanos) {
+        long wait;
+        while ((wait = deadlineNanos - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(wait);
+        }
+    }
+
+    /** Closed model with a ramp: the concurrency allowed climbs linearly from 1 to its target. */
+    private void holdForClosedRamp() {
+        long rampNanos = settings.ramp().toNanos();
+        while (rampNanos > 0) {
+            long elapsed = System.nanoTime() - startNanos;
+            if (elapsed >= rampNanos) {
+                return;
+            }
+            long allowed = Math.max(1, (long) Math.ceil((double) settings.concurrency() * elapsed / rampNanos));
+            if (settings.inFlightMax() - permits.availablePermits() < allowed) {
+                return;
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    private void send(long seq, Scenario scenario, long latencyFromNanos, boolean measured) {
+        if (settings.scenario() == Scenario.Kind.EMPTY_CALL) {
+            healthCheck(channels.get((int) (seq % channels.size())), latencyFromNanos, measured);
+            return;
+        }
+        CheckoutClient client = clients.get((int) (seq % clients.size()));
+        FollowUpTask followUp = followUps.poll();
+        if (followUp != null) {
+            switch (followUp.kind()) {
+                case CONFIRM -> change(client.confirmAsync("c-" + runId + "-" + seq, followUp.orderId()), OpKind.CONFIRM,
+                        followUp.orderId(), latencyFromNanos, measured);
+                case CANCEL -> change(client.cancelAsync("c-" + runId + "-" + seq, followUp.orderId()), OpKind.CANCEL,
+                        followUp.orderId(), latencyFromNanos, measured);
+                default -> reserve(seq, followUp.repeat(), followUp.firstReply(), Scenario.FollowUp.NONE, false,
+                        latencyFromNanos, measured);
+            }
+            return;
+        }
+        if (scenario.nextIsGet()) {
+            long orderId = ledger.recentOrderId(scenario.nextIndex(Integer.MAX_VALUE));
+            if (orderId != 0) {
+                getOrder(channels.get((int) (seq % channels.size())), orderId, latencyFromNanos, measured);
+                return;
+            }
+        }
+        ReserveRequest request = ReserveRequest.newBuilder()
+                .setRequestId("r-" + runId + "-" + seq)
+                .setUserId(scenario.nextUserId())
+                .addLines(OrderLine.newBuilder().setSkuId(scenario.nextSkuId()).setQuantity(settings.quantity()))
+                .build();
+        reserve(seq, request, null, scenario.nextFollowUp(), scenario.nextRepeats(), latencyFromNanos, measured);
+    }
+
+    private void reserve(long seq, ReserveRequest request, ReserveReply firstReply, Scenario.FollowUp followUp,
+            boolean repeat, long latencyFromNanos, boolean measured) {
+        CompletableFuture<ReserveReply> reply;
+        if (streams.isEmpty()) {
+            OrderLine line = request.getLines(0);
+            reply = clients.get((int) (seq % clients.size()))
+                    .reserveAsync(request.getRequestId(), request.getUserId(), line.getSkuId(), line.getQuantity());
+        } else {
+            reply = streams.get((int) (seq % streams.size())).submit(request);
+        }
+        reply.whenComplete((answer, failure) -> {
+            long latency = System.nanoTime() - latencyFromNanos;
+            try {
+                if (failure != null) {
+                    Status status = Status.fromThrowable(unwrap(failure));
+                    if (measured) {
+                        measurements.recordError(OpKind.RESERVE, status.getCode(), latency);
+                    }
+                    if (firstReply == null && outcomeUnknown(status.getCode())) {
+                        ledger.reserveUnknown();
+                    }
+                    return;
+                }
+                if (measured) {
+                    if (answer.getResult() == ReserveResult.REJECTED) {
+                        measurements.recordError(OpKind.RESERVE, Status.fromCodeValue(answer.getError().getCode()).getCode(),
+                                latency);
+                    } else {
+                        measurements.recordSuccess(OpKind.RESERVE, latency);
+                    }
+                    measurements.recordReserveResult(answer.getResult());
+                }
+                if (firstReply != null) {
+                    if (answer.getResult() != firstReply.getResult() || answer.getOrderId() != firstReply.getOrderId()) {
+                        ledger.repeatMismatch();
+                    }
+                    return;
+                }
+                if (answer.getResult() == ReserveResult.RESERVED) {
+                    OrderLine line = request.getLines(0);
+                    ledger.reserved(answer.getOrderId(), request.getUserId(), line.getSkuId(), line.getQuantity(),
+                            answer.getExpiresAtEpochMillis());
+                    if (followUp == Scenario.FollowUp.CONFIRM) {
+                        queueFollowUp(new FollowUpTask(OpKind.CONFIRM, answer.getOrderId(), null, null), measured);
+                    } else if (followUp == Scenario.FollowUp.CANCEL) {
+                        queueFollowUp(new FollowUpTask(OpKind.CANCEL, answer.getOrderId(), null, null), measured);
+                    }
+                }
+                if (repeat && answer.getResult() != ReserveResult.REJECTED) {
+                    queueFollowUp(new FollowUpTask(OpKind.RESERVE, 0, request, answer), measured);
+                }
+            } finally {
+                completed.increment();
+                permits.release();
+            }
+        });
+    }
+
+    private void change(CompletableFuture<Order> reply, OpKind kind, long orderId, long latencyFromNanos, boolean measured) {
+        reply.whenComplete((order, failure) -> {
+            long latency = System.nanoTime() - latencyFromNanos;
+            try {
+                if (failure != null) {
+                    Status status = Status.fromThrowable(unwrap(failure));
+                    if (measured) {
+                        measurements.recordError(kind, status.getCode(), latency);
+                    }
+                    if (outcomeUnknown(status.getCode())) {
+                        ledger.changeUnknown(orderId);
+                    }
+                    return;
+                }
+                if (measured) {
+                    measurements.recordSuccess(kind, latency);
+                }
+                ledger.changed(orderId, order.getState());
+            } finally {
+                completed.increment();
+                permits.release();
+            }
+        });
+    }
+
+    private void getOrder(ManagedChannel channel, long orderId, long latencyFromNanos, boolean measured) {
+        // The SDK's getOrder blocks, and the sender must not; the generated async stub does not.
+        CompletableFuture<Order> reply = new CompletableFuture<>();
+        CheckoutGrpc.newStub(channel)
+                .withDeadlineAfter(settings.deadline().toNanos(), TimeUnit.NANOSECONDS)
+                .getOrder(GetOrderRequest.newBuilder().setOrderId(orderId).build(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(Order order) {
+                        reply.complete(order);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        reply.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        if (!reply.isDone()) {
+                            reply.completeExceptionally(Status.INTERNAL.withDescription("no order in reply").asRuntimeException());
+                        }
+                    }
+                });
+        reply.whenComplete((order, failure) -> {
+            long latency = System.nanoTime() - latencyFromNanos;
+            try {
+                Ledger.Ack ack = ledger.get(orderId);
+                if (failure != null) {
+                    Status status = Status.fromThrowable(unwrap(failure));
+                    if (measured) {
+                        measurements.recordError(OpKind.GET_ORDER, status.getCode(), latency);
+                    }
+                    if (status.getCode() == Status.Code.NOT_FOUND && ack != null) {
+                        ledger.readBackMismatch();
+                    }
+                    return;
+                }
+                if (measured) {
+                    measurements.recordSuccess(OpKind.GET_ORDER, latency);
+                }
+                if (ack != null && !Auditor.consistent(ack, order, Long.MAX_VALUE)) {
+                    ledger.readBackMismatch();
+                }
+            } finally {
+                completed.increment();
+                permits.release();
+            }
+        });
+    }
+
+    private void healthCheck(ManagedChannel channel, long latencyFromNanos, boolean measured) {
+        HealthGrpc.newStub(channel)
+                .withDeadlineAfter(settings.deadline().toNanos(), TimeUnit.NANOSECONDS)
+                .check(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(HealthCheckResponse response) {
+                        if (measured) {
+                            measurements.recordSuccess(OpKind.HEALTH_CHECK, System.nanoTime() - latencyFromNanos);
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        if (measured) {
+                            measurements.recordError(OpKind.HEALTH_CHECK, Status.fromThrowable(t).getCode(),
+                                    System.nanoTime() - latencyFromNanos);
+                        }
+                        completed.increment();
+                        permits.release();
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        completed.increment();
+                        permits.release();
+                    }
+                });
+    }
+
+    private void queueFollowUp(FollowUpTask task, boolean measured) {
+        if (!followUps.offer(task) && measured) {
+            measurements.followUpDropped();
+        }
+    }
+
+    /**
+     * Whether a failed call may still have been applied. The contract says RESOURCE_EXHAUSTED and
+     * the validation errors change nothing; a timeout or a lost connection may have.
+     */
+    static boolean outcomeUnknown(Status.Code code) {
+        return switch (code) {
+            case INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, RESOURCE_EXHAUSTED, ALREADY_EXISTS,
+                    PERMISSION_DENIED, UNAUTHENTICATED, UNIMPLEMENTED, OUT_OF_RANGE -> false;
+            default -> true;
+        };
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
+    static String describe(Throwable failure) {
+        if (failure instanceof StatusRuntimeException e) {
+            return e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
+                    : " " + e.getStatus().getDescription());
+        }
+        return String.valueOf(failure);
+    }
+
+    /** The progress line, once a second. */
+    private void tick() {
+        try {
+            measurements.sampleInterval(System.currentTimeMillis());
+            if (progress == null) {
+                return;
+            }
+            long elapsedSeconds = Math.round((System.nanoTime() - startNanos) / 1e9);
+            Histogram interval = measurements.lastPrimaryInterval();
+            long done = completed.sumThenReset();
+            String p99 = interval.getTotalCount() == 0 ? "-"
+                    : String.format("%.2f ms", Measurements.millis(interval.getValueAtPercentile(99)));
+            progress.printf("[%4ds] %,9d ops/s  %s p99 %-10s errors %,d  stock left %s  in flight %d%s%n",
+                    elapsedSeconds, done, measurements.primary().label(), p99, measurements.errorsTotal(), stockLeft(),
+                    settings.inFlightMax() - permits.availablePermits(), warmingUp ? "  (warm-up)" : "");
+        } catch (RuntimeException e) {
+            // A failed progress line must not end the run; the summary has the figures.
+            if (progress != null) {
+                progress.println("progress: " + e);
+            }
+        }
+    }
+
+    private String stockLeft() {
+        if (settings.scenario() == Scenario.Kind.EMPTY_CALL) {
+            return "-";
+        }
+        long available = 0;
+        int polled = Math.min(settings.skus(), PROGRESS_SKUS_MAX);
+        try {
+            for (int index = 0; index < polled; index++) {
+                available += clients.get(0).getStock(settings.skuId(index)).getAvailable();
+            }
+        } catch (StatusRuntimeException e) {
+            return "? (" + e.getStatus().getCode() + ")";
+        }
+        return polled < settings.skus() ? String.format("%,d (top %d SKUs)", available, polled)
+                : String.format("%,d", available);
+    }
+
+    /** Setup could not create or read a SKU; nothing was sent. */
+    static final class SetupException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SetupException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,326 @@
+package io.checkout.loadgen;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.HdrHistogram.HistogramLogWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code loadgen} command line: drives a checkout server at {@code --target} with a flash-sale
+ * or catalog workload, prints a progress line each second and a summary at the end, writes the
+ * optional reports, and exits non-zero when the audit fails.
+ *
+ * <p>Exit codes: 0 the audit passed; 1 the audit failed; 2 bad options; 3 the run could not start
+ * or the audit could not read the server.
+ */
+@Command(name = "loadgen", mixinStandardHelpOptions = true, version = "loadgen 0.1.0", sortOptions = false,
+        description = {"Drives a checkout server with a flash-sale or catalog load, measures latency honestly "
+                + "(HdrHistogram; the open model corrects coordinated omission), and audits the result.",
+            "Durations take a unit: 500ms, 10s, 2m."})
+public final class Loadgen implements Callable<Integer> {
+
+    static final int EXIT_AUDIT_FAILED = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_RUN_FAILED = 3;
+
+    @Option(names = "--target", defaultValue = "localhost:9090", description = "server host:port (default ${DEFAULT-VALUE})")
+    String target;
+
+    @Option(names = "--scenario", defaultValue = "flash-sale", description = "flash-sale, catalog, or empty-call (grpc.health.v1 Check only: the transport's limit) (default ${DEFAULT-VALUE})")
+    String scenario;
+
+    @Option(names = "--concurrency", description = "closed model: calls in flight (default 64 unless --rate)")
+    Integer concurrency;
+
+    @Option(names = "--rate", description = "open model: operations per second on a fixed schedule")
+    Double rate;
+
+    @Option(names = "--max-in-flight", defaultValue = "10000",
+            description = "open model: most calls in flight; a send that waits for a slot is late, and its latency "
+                    + "still counts from its intended time (default ${DEFAULT-VALUE})")
+    int maxInFlight;
+
+    @Option(names = "--duration", defaultValue = "10s", description = "how long to send, warm-up included (default ${DEFAULT-VALUE})")
+    String duration;
+
+    @Option(names = "--warmup", defaultValue = "0s", description = "first part of the run excluded from the figures (default ${DEFAULT-VALUE})")
+    String warmup;
+
+    @Option(names = "--ramp", defaultValue = "0s", description = "time for the rate or concurrency to climb to its target (default ${DEFAULT-VALUE})")
+    String ramp;
+
+    @Option(names = "--requests", defaultValue = "0", description = "stop after this many operations; 0 for no limit (default ${DEFAULT-VALUE})")
+    long requests;
+
+    @Option(names = "--api", defaultValue = "unary", description = "unary (Reserve) or stream (ReserveStream) (default ${DEFAULT-VALUE})")
+    String api;
+
+    @Option(names = "--channels", defaultValue = "1", description = "gRPC channels (connections) (default ${DEFAULT-VALUE})")
+    int channels;
+
+    @Option(names = "--deadline", defaultValue = "5s", description = "per-call deadline (default ${DEFAULT-VALUE})")
+    String deadline;
+
+    @Option(names = "--setup", description = "create the SKUs through the Inventory admin API first")
+    boolean setup;
+
+    @Option(names = "--admin-token", description = "admin credential, sent as 'authorization: Bearer <token>' with admin calls")
+    String adminToken;
+
+    @Option(names = "--skus", description = "SKUs in play (default 3 for flash-sale, 10000 for catalog)")
+    Integer skus;
+
+    @Option(names = "--sku-prefix", description = "SKU ids are this prefix plus 0..skus-1 (default: lg-<run id>- with --setup, "
+            + "SKU- without)")
+    String skuPrefix;
+
+    @Option(names = "--stock", defaultValue = "1000", description = "with --setup: units per SKU (default ${DEFAULT-VALUE})")
+    long stock;
+
+    @Option(names = "--users", defaultValue = "100000", description = "distinct buyers (default ${DEFAULT-VALUE})")
+    int users;
+
+    @Option(names = "--limit", defaultValue = "1", description = "with --setup: per-user limit, 0 for none (default ${DEFAULT-VALUE})")
+    long limit;
+
+    @Option(names = "--quantity", defaultValue = "1", description = "units per reserve (default ${DEFAULT-VALUE})")
+    int quantity;
+
+    @Option(names = "--zipf", defaultValue = "1.0", description = "catalog: Zipf exponent of SKU popularity (default ${DEFAULT-VALUE})")
+    double zipf;
+
+    @Option(names = "--confirm-ratio", description = "fraction of reserved orders then confirmed (default 0.8 flash-sale, 0.5 catalog)")
+    Double confirmRatio;
+
+    @Option(names = "--cancel-ratio", description = "fraction of reserved orders then cancelled (default 0.05 flash-sale, 0.2 catalog)")
+    Double cancelRatio;
+
+    @Option(names = "--repeat-ratio", defaultValue = "0.05",
+            description = "fraction of reserves sent again with the same request id, checked to get the first answer (default ${DEFAULT-VALUE})")
+    double repeatRatio;
+
+    @Option(names = "--get-ratio", description = "fraction of operations that read back an acknowledged order (default 0 flash-sale, 0.1 catalog)")
+    Double getRatio;
+
+    @Option(names = "--reservation-ttl", defaultValue = "10m", description = "with --setup: how long a reservation holds (default ${DEFAULT-VALUE})")
+    String reservationTtl;
+
+    @Option(names = "--audit-orders-max", defaultValue = "2000000",
+            description = "most acknowledged orders remembered for the audit (default ${DEFAULT-VALUE})")
+    int auditOrdersMax;
+
+    @Option(names = "--seed", description = "seed of the run's random choices (default: random, printed)")
+    Long seed;
+
+    @Option(names = "--tls", description = "use TLS (the JVM's trust store unless --ca-cert)")
+    boolean tls;
+
+    @Option(names = "--ca-cert", description = "PEM file of CA certificates to trust (implies --tls)")
+    Path caCert;
+
+    @Option(names = "--client-cert", description = "PEM client certificate for mutual TLS (with --client-key)")
+    Path clientCert;
+
+    @Option(names = "--client-key", description = "PEM PKCS#8 private key of --client-cert")
+    Path clientKey;
+
+    @Option(names = "--authority", description = "authority (TLS server name) to use instead of the target's host")
+    String authority;
+
+    @Option(names = "--json", description = "write the report as JSON to this file")
+    Path jsonFile;
+
+    @Option(names = "--hlog", description = "write reserve and other latencies as an HdrHistogram interval log to this file")
+    Path histogramLogFile;
+
+    @Option(names = "--html", description = "write a self-contained HTML report with charts to this file")
+    Path htmlFile;
+
+    @Option(names = "--quiet", description = "no progress line")
+    boolean quiet;
+
+    private final PrintStream out;
+    private final PrintStream err;
+    /** Opens each channel; tests put an in-process transport here. */
+    private final Function<ChannelCredentials, ManagedChannel> channelFactory;
+
+    public Loadgen() {
+        this(System.out, System.err, null);
+    }
+
+    /**
+     * @param channelFactory opens each channel, or null to open them to {@code --target}
+     */
+    Loadgen(PrintStream out, PrintStream err, Function<ChannelCredentials, ManagedChannel> channelFactory) {
+        this.out = out;
+        this.err = err;
+        this.channelFactory = channelFactory;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine(new Loadgen()).execute(args));
+    }
+
+    /** A later occurrence of an option wins, so a wrapper script's defaults can be overridden. */
+    static CommandLine commandLine(Loadgen loadgen) {
+        return new CommandLine(loadgen)
+                .setOverwrittenOptionsAllowed(true)
+                // An unexpected failure is "the run could not complete", never the audit's exit code.
+                .setExecutionExceptionHandler((exception, commandLine, parseResult) -> {
+                    commandLine.getErr().println("loadgen: the run failed: " + exception);
+                    exception.printStackTrace(commandLine.getErr());
+                    return EXIT_RUN_FAILED;
+                });
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
+        RunSettings settings;
+        CallCredentialsHolder credentials;
+        ChannelCredentials channelCredentials;
+        try {
+            settings = settings(runId);
+            credentials = new CallCredentialsHolder(adminToken == null ? null : new BearerToken(adminToken));
+            channelCredentials = channelCredentials();
+        } catch (IllegalArgumentException e) {
+            err.println("loadgen: " + e.getMessage());
+            return EXIT_USAGE;
+        } catch (IOException e) {
+            err.println("loadgen: cannot read a TLS file: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        List<ManagedChannel> open = new ArrayList<>();
+        HistogramLogWriter logWriter = null;
+        PrintStream logStream = null;
+        try {
+            for (int index = 0; index < settings.channels(); index++) {
+                if (channelFactory != null) {
+                    open.add(channelFactory.apply(channelCredentials));
+                    continue;
+                }
+                var builder = Grpc.newChannelBuilder(target, channelCredentials);
+                if (authority != null) {
+                    builder.overrideAuthority(authority);
+                }
+                open.add(builder.build());
+            }
+            if (histogramLogFile != null) {
+                logStream = new PrintStream(Files.newOutputStream(histogramLogFile), false, StandardCharsets.UTF_8);
+                logWriter = new HistogramLogWriter(logStream);
+            }
+            out.printf(Locale.ROOT, "loadgen run %s: %s against %s, seed %d%s%n", runId, settings.scenario().label(), target,
+                    settings.seed(), settings.setup() ? ", creating " + settings.skus() + " SKUs" : "");
+            RunResult result = new LoadRun(settings, open, credentials.value, quiet ? null : err, logWriter, runId).run();
+            Report report = Report.of(result, target);
+            out.print(report.summary());
+            if (jsonFile != null) {
+                Files.writeString(jsonFile, report.toJson(), StandardCharsets.UTF_8);
+                out.println("JSON report: " + jsonFile);
+            }
+            if (histogramLogFile != null) {
+                out.println("histogram log: " + histogramLogFile);
+            }
+            if (htmlFile != null) {
+                Files.writeString(htmlFile, HtmlReport.render(report), StandardCharsets.UTF_8);
+                out.println("HTML report: " + htmlFile);
+            }
+            return report.audit().passed() ? 0 : EXIT_AUDIT_FAILED;
+        } catch (LoadRun.SetupException | Auditor.AuditException e) {
+            err.println("loadgen: " + e.getMessage());
+            return EXIT_RUN_FAILED;
+        } catch (IOException e) {
+            err.println("loadgen: " + e.getMessage());
+            return EXIT_RUN_FAILED;
+        } finally {
+            for (ManagedChannel channel : open) {
+                channel.shutdownNow();
+            }
+            for (ManagedChannel channel : open) {
+                channel.awaitTermination(5, TimeUnit.SECONDS);
+            }
+            if (logStream != null) {
+                logStream.close();
+            }
+        }
+    }
+
+    /** Holds the optional admin credential so a null stays a clear "none". */
+    private record CallCredentialsHolder(io.grpc.CallCredentials value) {
+    }
+
+    RunSettings settings(String runId) {
+        Scenario.Kind kind = Scenario.Kind.parse(scenario);
+        boolean catalog = kind == Scenario.Kind.CATALOG;
+        if (concurrency != null && rate != null) {
+            throw new IllegalArgumentException("--concurrency (closed model) and --rate (open model) exclude each other");
+        }
+        RunSettings.Model model = rate != null ? RunSettings.Model.OPEN : RunSettings.Model.CLOSED;
+        RunSettings.Api chosenApi = switch (api) {
+            case "unary" -> RunSettings.Api.UNARY;
+            case "stream" -> RunSettings.Api.STREAM;
+            default -> throw new IllegalArgumentException("--api must be unary or stream, got " + api);
+        };
+        String prefix = skuPrefix != null ? skuPrefix : setup ? "lg-" + runId + "-" : "SKU-";
+        return new RunSettings(kind, model, concurrency == null ? 64 : concurrency, rate == null ? 0 : rate, maxInFlight,
+                duration("--duration", duration), duration("--warmup", warmup), duration("--ramp", ramp), requests,
+                chosenApi, channels, duration("--deadline", deadline), skus != null ? skus : catalog ? 10_000 : 3, prefix,
+                stock, users, limit, quantity, zipf,
+                confirmRatio != null ? confirmRatio : catalog ? 0.5 : 0.8,
+                cancelRatio != null ? cancelRatio : catalog ? 0.2 : 0.05,
+                repeatRatio, getRatio != null ? getRatio : catalog ? 0.1 : 0.0,
+                setup, duration("--reservation-ttl", reservationTtl), auditOrdersMax,
+                seed != null ? seed : ThreadLocalRandom.current().nextLong());
+    }
+
+    private ChannelCredentials channelCredentials() throws IOException {
+        boolean secure = tls || caCert != null || clientCert != null;
+        if (!secure) {
+            return InsecureChannelCredentials.create();
+        }
+        if ((clientCert == null) != (clientKey == null)) {
+            throw new IllegalArgumentException("--client-cert and --client-key go together");
+        }
+        TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder();
+        if (caCert != null) {
+            builder.trustManager(caCert.toFile());
+        }
+        if (clientCert != null) {
+            builder.keyManager(clientCert.toFile(), clientKey.toFile());
+        }
+        return builder.build();
+    }
+
+    /** Parses {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}. */
+    static Duration duration(String option, String text) {
+        var matcher = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)").matcher(text.trim());
+        if (!matcher.matches()) {
+            throw new IllegalArgumentException(option + " must be a number with a unit (ms, s, m, h), e.g. 10s; got " + text);
+        }
+        long amount = Long.parseLong(matcher.group(1));
+        return switch (matcher.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            default -> Duration.ofHours(amount);
+        };
+    }
+}

@@ -1,0 +1,141 @@
+package io.checkout.loadgen;
+
+import java.time.Duration;
+
+/**
+ * One run's settings, checked once before anything is sent. Every bound is named here, so a run
+ * can neither queue nor remember without limit.
+ *
+ * @param scenario which workload to generate
+ * @param model closed (fixed concurrency) or open (fixed arrival rate)
+ * @param concurrency closed model: calls in flight at once
+ * @param ratePerSecond open model: intended operations per second
+ * @param maxInFlight open model: most calls in flight; when reached, sending waits, and the wait
+ *     counts in the latency because latency is measured from the intended send time
+ * @param duration how long to send, warm-up included
+ * @param warmup the first part of the run, excluded from latency and counts (not from the audit)
+ * @param ramp how long the rate (open) or concurrency (closed) takes to climb to its target
+ * @param requestsMax stop after this many operations even if time is left; 0 for no such stop
+ * @param api unary Reserve or ReserveStream
+ * @param channels how many gRPC channels (connections) to spread calls over
+ * @param deadline per-call deadline
+ * @param skus how many SKUs the scenario uses
+ * @param skuPrefix SKU ids are the prefix followed by 0..skus-1
+ * @param stock units per SKU when the run creates its SKUs
+ * @param users distinct buyers
+ * @param perUserLimit per-user limit when the run creates its SKUs; 0 for none
+ * @param quantity units per reserve
+ * @param zipfExponent catalog: popularity skew of SKUs
+ * @param confirmRatio fraction of reserved orders the run then confirms
+ * @param cancelRatio fraction of reserved orders the run then cancels
+ * @param repeatRatio fraction of reserves sent a second time with the same request id
+ * @param getRatio fraction of operations that read back an acknowledged order
+ * @param setup create the SKUs through the Inventory admin API before the run
+ * @param reservationTtl when the run creates its SKUs: how long a reservation holds
+ * @param ordersTrackedMax most acknowledged orders remembered for the audit
+ * @param seed seed of the run's random choices
+ */
+record RunSettings(
+        Scenario.Kind scenario,
+        Model model,
+        int concurrency,
+        double ratePerSecond,
+        int maxInFlight,
+        Duration duration,
+        Duration warmup,
+        Duration ramp,
+        long requestsMax,
+        Api api,
+        int channels,
+        Duration deadline,
+        int skus,
+        String skuPrefix,
+        long stock,
+        int users,
+        long perUserLimit,
+        int quantity,
+        double zipfExponent,
+        double confirmRatio,
+        double cancelRatio,
+        double repeatRatio,
+        double getRatio,
+        boolean setup,
+        Duration reservationTtl,
+        int ordersTrackedMax,
+        long seed) {
+
+    enum Model { CLOSED, OPEN }
+
+    enum Api { UNARY, STREAM }
+
+    static final int CONCURRENCY_MAX = 100_000;
+    static final double RATE_MAX = 10_000_000;
+    static final int CHANNELS_MAX = 64;
+    static final int SKUS_MAX = 1_000_000;
+    static final int USERS_MAX = 100_000_000;
+    static final int ORDERS_TRACKED_MAX = 20_000_000;
+    static final Duration DURATION_MAX = Duration.ofHours(24);
+    /** Follow-ups (confirm, cancel, repeat) waiting for a send slot; more are dropped and counted. */
+    static final int FOLLOW_UPS_QUEUED_MAX = 65_536;
+
+    /** The calls in flight the run allows at most, in either model. */
+    int inFlightMax() {
+        return model == Model.CLOSED ? concurrency : maxInFlight;
+    }
+
+    /**
+     * Checks every setting.
+     *
+     * @throws IllegalArgumentException naming the first option that is out of range
+     */
+    RunSettings {
+        require(model != Model.CLOSED || (concurrency >= 1 && concurrency <= CONCURRENCY_MAX),
+                "--concurrency must be 1.." + CONCURRENCY_MAX + ", got " + concurrency);
+        require(model != Model.OPEN || (ratePerSecond > 0 && ratePerSecond <= RATE_MAX),
+                "--rate must be > 0 and <= " + (long) RATE_MAX + ", got " + ratePerSecond);
+        require(maxInFlight >= 1 && maxInFlight <= CONCURRENCY_MAX,
+                "--max-in-flight must be 1.." + CONCURRENCY_MAX + ", got " + maxInFlight);
+        require(!duration.isNegative() && !duration.isZero() && duration.compareTo(DURATION_MAX) <= 0,
+                "--duration must be positive and at most " + DURATION_MAX + ", got " + duration);
+        require(!warmup.isNegative() && warmup.compareTo(duration) < 0,
+                "--warmup must be >= 0 and shorter than --duration, got " + warmup);
+        require(!ramp.isNegative() && ramp.compareTo(duration) <= 0,
+                "--ramp must be >= 0 and at most --duration, got " + ramp);
+        require(requestsMax >= 0, "--requests must be >= 0, got " + requestsMax);
+        require(channels >= 1 && channels <= CHANNELS_MAX, "--channels must be 1.." + CHANNELS_MAX + ", got " + channels);
+        require(!deadline.isNegative() && !deadline.isZero(), "--deadline must be positive, got " + deadline);
+        require(skus >= 1 && skus <= SKUS_MAX, "--skus must be 1.." + SKUS_MAX + ", got " + skus);
+        require(skuPrefix != null && skuPrefix.matches("[A-Za-z0-9._:-]{1,40}"),
+                "--sku-prefix must be 1..40 characters from [A-Za-z0-9._:-], got " + skuPrefix);
+        require(stock >= 0 && stock <= 1_000_000_000, "--stock must be 0..1000000000, got " + stock);
+        require(users >= 1 && users <= USERS_MAX, "--users must be 1.." + USERS_MAX + ", got " + users);
+        require(perUserLimit >= 0, "--limit must be >= 0, got " + perUserLimit);
+        require(quantity >= 1 && quantity <= 1_000_000, "--quantity must be 1..1000000, got " + quantity);
+        require(zipfExponent > 0 && zipfExponent <= 10, "--zipf must be > 0 and <= 10, got " + zipfExponent);
+        requireFraction("--confirm-ratio", confirmRatio);
+        requireFraction("--cancel-ratio", cancelRatio);
+        requireFraction("--repeat-ratio", repeatRatio);
+        requireFraction("--get-ratio", getRatio);
+        require(confirmRatio + cancelRatio <= 1.0,
+                "--confirm-ratio + --cancel-ratio must be at most 1, got " + (confirmRatio + cancelRatio));
+        require(getRatio < 1.0, "--get-ratio must be below 1 (some operations must reserve), got " + getRatio);
+        require(reservationTtl.toMillis() >= 1_000 && reservationTtl.toMillis() <= 86_400_000,
+                "--reservation-ttl must be 1s..24h, got " + reservationTtl);
+        require(ordersTrackedMax >= 1 && ordersTrackedMax <= ORDERS_TRACKED_MAX,
+                "--audit-orders-max must be 1.." + ORDERS_TRACKED_MAX + ", got " + ordersTrackedMax);
+    }
+
+    String skuId(int index) {
+        return skuPrefix + index;
+    }
+
+    private static void requireFraction(String option, double value) {
+        require(value >= 0 && value <= 1, option + " must be 0..1, got " + value);
+    }
+
+    private static void require(boolean holds, String message) {
+        if (!holds) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.checkout.loadgen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Bad options stop the run with exit code 2 and a message naming the option; nothing is sent. */
+class LoadgenOptionsTest {
+
+    private static String refusal(String... args) throws Exception {
+        try (FakeCheckout server = new FakeCheckout(FakeCheckout.Mode.SOLD_OUT, 10)) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int exit = Loadgen.commandLine(new Loadgen(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                            new PrintStream(err, true, StandardCharsets.UTF_8), credentials -> server.newChannel()))
+                    .execute(args);
+            assertThat(exit).isEqualTo(Loadgen.EXIT_USAGE);
+            assertThat(server.reserves()).isZero();
+            return err.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void closedAndOpenModelsExcludeEachOther() throws Exception {
+        assertThat(refusal("--concurrency", "8", "--rate", "100")).contains("--concurrency").contains("--rate");
+    }
+
+    @Test
+    void durationsNeedAUnit() throws Exception {
+        assertThat(refusal("--duration", "10")).contains("--duration must be a number with a unit");
+    }
+
+    @Test
+    void warmupMustBeShorterThanTheRun() throws Exception {
+        assertThat(refusal("--duration", "5s", "--warmup", "5s")).contains("--warmup");
+    }
+
+    @Test
+    void unknownScenarioIsNamed() throws Exception {
+        assertThat(refusal("--scenario", "black-friday")).contains("--scenario must be flash-sale, catalog or empty-call");
+    }
+
+    @Test
+    void clientCertificateNeedsItsKey() throws Exception {
+        assertThat(refusal("--client-cert", "client.pem")).contains("--client-cert and --client-key go together");
+    }
+
+    @Test
+    void missingCaCertificateFileIsReported() throws Exception {
+        assertThat(refusal("--ca-cert", "/nonexistent/ca.pem")).contains("/nonexistent/ca.pem");
+    }
+
+    @Test
+    void adminTokenMustBePrintable() throws Exception {
+        assertThat(refusal("--admin-token", "two words")).contains("--admin-token");
+    }
+
+    @Test
+    void confirmAndCancelRatiosMayNotExceedOne() throws Exception {
+        assertThat(refusal("--confirm-ratio", "0.9", "--cancel-ratio", "0.2"))
+                .contains("--confirm-ratio + --cancel-ratio must be at most 1");
+    }
+}
