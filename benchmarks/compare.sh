@@ -79,7 +79,7 @@ json_number() {
 run_loadgen() {
   local name="$1"
   shift
-  if ! "$root/bin/loadgen" --target "127.0.0.1:$SCRATCH_SERVER_PORT" --quiet --concurrency "$concurrency" \
+  if ! "$root/bin/loadgen" --target "127.0.0.1:$SCRATCH_SERVER_PORT" --admin-token "$SCRATCH_ADMIN_TOKEN" --quiet --concurrency "$concurrency" \
       --duration "$duration" --warmup "$warmup" --json "$scratch/$name.json" "$@" >"$scratch/$name.out" 2>&1; then
     echo "compare.sh: loadgen $name failed:" >&2
     cat "$scratch/$name.out" >&2

@@ -6,6 +6,8 @@
 
 SCRATCH_SERVER_PID=""
 SCRATCH_SERVER_PORT=""
+# The server's admin token (Inventory calls need it), read from the token file it makes in data-dir.
+SCRATCH_ADMIN_TOKEN=""
 
 start_scratch_server() {
   local dir="$1"
@@ -13,7 +15,7 @@ start_scratch_server() {
   local root
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   mkdir -p "$dir"
-  "$root/bin/checkout-server" serve --port 0 --set host=127.0.0.1 --data-dir "$dir/data" "$@" \
+  "$root/bin/checkout-server" serve --port 0 --set host=127.0.0.1 --set metrics-port=0 --data-dir "$dir/data" "$@" \
     >"$dir/server.log" 2>&1 &
   SCRATCH_SERVER_PID=$!
   SCRATCH_SERVER_PORT=""
@@ -22,7 +24,10 @@ start_scratch_server() {
   local attempt
   for attempt in $(seq 1 600); do
     SCRATCH_SERVER_PORT="$(grep -o 'listening on port [0-9]*' "$dir/server.log" 2>/dev/null | grep -o '[0-9]*$' || true)"
-    [ -n "$SCRATCH_SERVER_PORT" ] && return 0
+    if [ -n "$SCRATCH_SERVER_PORT" ]; then
+      SCRATCH_ADMIN_TOKEN="$(cat "$dir/data/admin-token")"
+      return 0
+    fi
     if ! kill -0 "$SCRATCH_SERVER_PID" 2>/dev/null; then
       echo "the server exited during start:" >&2
       cat "$dir/server.log" >&2

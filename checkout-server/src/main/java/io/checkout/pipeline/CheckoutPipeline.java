@@ -13,11 +13,16 @@ import com.lmax.disruptor.YieldingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.checkout.engine.CheckoutBook;
+import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
 import io.checkout.journal.CommandCodec;
 import io.checkout.journal.OrderEventLog;
 import io.checkout.journal.RecordLogWriter;
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -73,6 +78,11 @@ public final class CheckoutPipeline implements AutoCloseable {
     private volatile boolean started;
     private volatile boolean closed;
     private volatile Runnable engineFailureListener = () -> { };
+    private volatile PipelineObserver observer = PipelineObserver.NONE;
+    /** Counted down by each handler's onStart: journaller (if any), business logic, replier. */
+    private final CountDownLatch handlersStarted;
+    private static final long HANDLER_START_TIMEOUT_MILLIS = 10_000;
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
     /** A pipeline without a journal: nothing it answers survives the process. */
     public CheckoutPipeline(CheckoutBook book, PipelineConfig config, LongSupplier clockMillis) {
@@ -88,7 +98,15 @@ public final class CheckoutPipeline implements AutoCloseable {
         this.book = book;
         this.config = config;
         this.clockMillis = clockMillis;
-        this.disruptor = new Disruptor<>(CommandEvent::new, config.ringSize(), namedThreads("checkout-pipeline"),
+        ThreadFactory pipelineThreads = namedThreads("checkout-pipeline");
+        // Remembered so liveness can tell whether the pipeline's threads still run; the Disruptor
+        // starts one thread per handler, so this list stays as short as the pipeline.
+        ThreadFactory rememberedThreads = runnable -> {
+            Thread thread = pipelineThreads.newThread(runnable);
+            threads.add(thread);
+            return thread;
+        };
+        this.disruptor = new Disruptor<>(CommandEvent::new, config.ringSize(), rememberedThreads,
                 ProducerType.MULTI, waitStrategy(config.waitStrategy()));
         disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
         this.events = events;
@@ -98,10 +116,12 @@ public final class CheckoutPipeline implements AutoCloseable {
             this.visibleEventSequence = events == null ? 0 : events.nextEventSequence() - 1;
             this.answeredJournalSequence = journal.nextSequence() - 1;
             // 1a. J and 1b. B side by side, then 2. R: R sees a slot only after both are done with it.
+            this.handlersStarted = new CountDownLatch(3);
             disruptor.handleEventsWith(journaller, businessLogic).then(new ReplierHandler());
         } else {
             this.journaller = null;
             // 1b. B, then 2. R.
+            this.handlersStarted = new CountDownLatch(2);
             disruptor.handleEventsWith(businessLogic).then(new ReplierHandler());
         }
         this.ring = disruptor.getRingBuffer();
@@ -128,6 +148,16 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     public void start() {
         disruptor.start();
+        // The Disruptor's shutdown counts only processors that already run as having a backlog: one
+        // called before its thread got going would halt it with published commands unanswered.
+        try {
+            if (!handlersStarted.await(HANDLER_START_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("pipeline threads did not start within " + HANDLER_START_TIMEOUT_MILLIS + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the pipeline threads started", e);
+        }
         started = true;
         ticker.scheduleAtFixedRate(this::publishTick, config.tickIntervalMillis(), config.tickIntervalMillis(),
                 TimeUnit.MILLISECONDS);
@@ -162,6 +192,27 @@ public final class CheckoutPipeline implements AutoCloseable {
     /** Runs {@code listener} once, on the business-logic thread, if the engine fails and stops. */
     public void onEngineFailure(Runnable listener) {
         this.engineFailureListener = listener;
+    }
+
+    /** Sets who hears about batches, expiries and ticks; call before {@link #start()}. */
+    public void observer(PipelineObserver observer) {
+        this.observer = Objects.requireNonNull(observer, "observer");
+    }
+
+    /**
+     * Whether the pipeline can still do its work: started, the engine not failed and every
+     * pipeline thread alive. A liveness probe restarts a process for which this turns false.
+     */
+    public boolean isAlive() {
+        if (!started || isFailed()) {
+            return false;
+        }
+        for (Thread thread : threads) {
+            if (!thread.isAlive()) {
+                return closed;
+            }
+        }
+        return true;
     }
 
     /** Whether the engine has stopped after a failure; such a pipeline answers nothing but errors. */
@@ -251,10 +302,20 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     /** 1. The single writer. */
     private final class BusinessLogicHandler implements EventHandler<CommandEvent> {
+        @Override
+        public void onStart() {
+            handlersStarted.countDown();
+        }
+
         private volatile Throwable failure;
         private volatile long applied;
         /** Counts mutating commands exactly as the journaller numbers them. */
         private long journalSequence;
+
+        @Override
+        public void onBatchStart(long batchSize, long queueDepth) {
+            observer.onBatch((int) batchSize);
+        }
 
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
@@ -276,6 +337,7 @@ public final class CheckoutPipeline implements AutoCloseable {
                 }
                 book.execute(event.command);
                 applied++;
+                observe(event.command);
                 if (events != null) {
                     event.eventSequenceAfter = events.nextEventSequence() - 1;
                 }
@@ -299,8 +361,27 @@ public final class CheckoutPipeline implements AutoCloseable {
         }
     }
 
+    /** A failing observer is a metrics bug, never a reason to stop the engine. */
+    private void observe(Command command) {
+        try {
+            if (command.expiredCount > 0) {
+                observer.onExpiries(command.expiredCount);
+            }
+            if (command.type == CommandType.TICK) {
+                observer.onTick(book.state(), book.nowMillis());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("pipeline observer failed", e);
+        }
+    }
+
     /** 1a. Journals every mutating command; one write (and sync) per batch. */
     private final class JournallerHandler implements EventHandler<CommandEvent> {
+        @Override
+        public void onStart() {
+            handlersStarted.countDown();
+        }
+
         private final RecordLogWriter journal;
         private final ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
         private volatile Throwable failure;
@@ -343,6 +424,11 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     /** 2. Answers the caller, shows the command's events to subscribers, and clears the slot. */
     private final class ReplierHandler implements EventHandler<CommandEvent> {
+        @Override
+        public void onStart() {
+            handlersStarted.countDown();
+        }
+
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
             try {

@@ -9,6 +9,8 @@ import io.checkout.pipeline.Recovery;
 import io.checkout.state.SnapshotStore;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -41,7 +43,10 @@ public final class CheckoutServer implements AutoCloseable {
     private final OrderEventsService orderEvents;
     private final Snapshotter snapshotter;
     private final HealthStatusManager health = new HealthStatusManager();
+    private final ServerMetrics metrics;
     private final Server server;
+    private volatile ServingStatus servingStatus = ServingStatus.NOT_SERVING;
+    private OpsHttpServer opsHttp;
     private boolean closed;
 
     private CheckoutServer(ServerConfig config, ServerBuilder<?> serverBuilder, LongSupplier clockMillis) {
@@ -49,23 +54,35 @@ public final class CheckoutServer implements AutoCloseable {
         this.recovered = Recovery.recover(config.dataDirectory(), config.stateConfig(), config.engineLimits(),
                 config.journalConfig());
         this.state = recovered.state();
+        this.metrics = new ServerMetrics(config.metricsSkuSeriesMax(), config.metricsStockIntervalMillis());
         try {
+            AdminAuthInterceptor adminAuth = AdminAuthInterceptor.fromConfig(config);
             this.pipeline = new CheckoutPipeline(recovered.book(), config.pipelineConfig(), clockMillis,
                     recovered.journal(), recovered.events());
+            pipeline.observer(metrics);
+            metrics.bindServer(pipeline, () -> servingStatus == ServingStatus.SERVING);
             this.snapshotter = new Snapshotter(Recovery.Layout.under(config.dataDirectory()), recovered.snapshots(),
                     config.stateConfig(), config.engineLimits(), config.snapshotIntervalCommands(),
                     config.journalRetainedSegments(), recovered.snapshotSequence(), pipeline::answeredJournalSequence);
             this.orderEvents = new OrderEventsService(pipeline,
                     Recovery.Layout.under(config.dataDirectory()).events(), config.eventSubscribersMax());
+            ServerServiceDefinition checkout = new CheckoutService(pipeline, config.streamWindow(), metrics).bindService();
+            // Only the admin service asks for a credential; frontline calls stay open.
+            ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(pipeline), adminAuth);
+            metrics.grpcInterceptor().preregisterService(checkout);
+            metrics.grpcInterceptor().preregisterService(inventory);
             this.server = serverBuilder
-                    .addService(new CheckoutService(pipeline, config.streamWindow()))
-                    .addService(new InventoryService(pipeline))
+                    .addService(checkout)
+                    .addService(inventory)
                     .addService(orderEvents)
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())
+                    // Outermost, so calls refused by the admin check are counted too.
+                    .intercept(metrics.grpcInterceptor())
                     .maxInboundMessageSize(config.inboundMessageBytesMax())
                     .build();
         } catch (RuntimeException e) {
+            metrics.close();
             closeLogs();
             throw e;
         }
@@ -76,7 +93,7 @@ public final class CheckoutServer implements AutoCloseable {
         // Service methods only validate and tryPublish, never block, so they run on the Netty event
         // loop itself: one thread hand-off less per call.
         NettyServerBuilder builder = NettyServerBuilder
-                .forAddress(new InetSocketAddress(config.host(), config.port()))
+                .forAddress(new InetSocketAddress(config.host(), config.port()), TransportSecurity.serverCredentials(config))
                 .directExecutor()
                 .maxConcurrentCallsPerConnection(config.concurrentCallsPerConnectionMax())
                 .permitKeepAliveTime(10, TimeUnit.SECONDS);
@@ -101,15 +118,32 @@ public final class CheckoutServer implements AutoCloseable {
         } catch (IOException e) {
             pipeline.shutdown(0);
             snapshotter.close();
+            metrics.close();
             closeLogs();
             throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
+        if (config.metricsPort() >= 0) {
+            try {
+                opsHttp = OpsHttpServer.start(config.host(), config.metricsPort(), metrics::scrape,
+                        () -> servingStatus == ServingStatus.SERVING, pipeline::isAlive);
+            } catch (RuntimeException e) {
+                server.shutdownNow();
+                pipeline.shutdown(0);
+                snapshotter.close();
+                metrics.close();
+                closeLogs();
+                throw e;
+            }
+        }
         setServing(ServingStatus.SERVING);
-        LOG.info("checkout server listening on port {}; {} SKUs, {} orders in {}", port(), state.skuCount(),
-                state.orderCount(), config.dataDirectory().toAbsolutePath());
+        LOG.info("checkout server listening on port {} ({}); {} SKUs, {} orders in {}; metrics {}", port(),
+                config.tlsCertFile() == null ? "plaintext" : config.tlsClientCaFile() == null ? "TLS" : "mutual TLS",
+                state.skuCount(), state.orderCount(), config.dataDirectory().toAbsolutePath(),
+                opsHttp == null ? "off" : "on http port " + opsHttp.port());
     }
 
     private void setServing(ServingStatus status) {
+        servingStatus = status;
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
         health.setStatus(CheckoutGrpc.SERVICE_NAME, status);
         health.setStatus(InventoryGrpc.SERVICE_NAME, status);
@@ -118,6 +152,11 @@ public final class CheckoutServer implements AutoCloseable {
     /** The port actually bound (useful when the configured port is 0). */
     public int port() {
         return server.getPort();
+    }
+
+    /** The port of /metrics, /ready and /live, or -1 when they are off. */
+    public int metricsPort() {
+        return opsHttp == null ? -1 : opsHttp.port();
     }
 
     public CheckoutPipeline pipeline() {
@@ -158,6 +197,10 @@ public final class CheckoutServer implements AutoCloseable {
             writeSnapshot();
         }
         closeLogs();
+        if (opsHttp != null) {
+            opsHttp.close();
+        }
+        metrics.close();
         LOG.info("checkout server stopped; {} commands applied", pipeline.commandsApplied());
     }
 

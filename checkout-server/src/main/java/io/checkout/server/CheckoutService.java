@@ -16,6 +16,7 @@ import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.RefundRequest;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
+import io.checkout.proto.v1.ReserveResult;
 import io.checkout.proto.v1.Sku;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -27,6 +28,8 @@ import io.grpc.stub.StreamObserver;
 final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     private final CheckoutPipeline pipeline;
     private final int streamWindow;
+    private final ServerMetrics metrics;
+    private final ReplyHandler reserveReply;
 
     private final EventTranslatorTwoArg<CommandEvent, ReserveRequest, StreamObserver<ReserveReply>> reserveTranslator;
     private final EventTranslatorTwoArg<CommandEvent, ReserveRequest, ReserveStreamSession> streamReserveTranslator;
@@ -36,12 +39,25 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     private final EventTranslatorTwoArg<CommandEvent, GetOrderRequest, StreamObserver<Order>> getOrderTranslator;
     private final EventTranslatorTwoArg<CommandEvent, GetStockRequest, StreamObserver<Sku>> getStockTranslator;
 
-    CheckoutService(CheckoutPipeline pipeline, int streamWindow) {
+    CheckoutService(CheckoutPipeline pipeline, int streamWindow, ServerMetrics metrics) {
         this.pipeline = pipeline;
         this.streamWindow = streamWindow;
+        this.metrics = metrics;
+        this.reserveReply = (command, context, failure) -> {
+            @SuppressWarnings("unchecked")
+            StreamObserver<ReserveReply> observer = (StreamObserver<ReserveReply>) context;
+            if (Replies.answeredWithError(command, failure, observer)) {
+                metrics.reserveOutcome(ReserveResult.REJECTED);
+            } else {
+                ReserveReply reply = ProtoMapping.toReserveReply(command);
+                metrics.reserveOutcome(reply.getResult());
+                observer.onNext(reply);
+                observer.onCompleted();
+            }
+        };
         reserveTranslator = (event, sequence, request, observer) -> {
             ProtoMapping.toCommand(request, pipeline.nowMillis(), event.command());
-            event.replyTo(Replies.RESERVE, observer);
+            event.replyTo(reserveReply, observer);
         };
         streamReserveTranslator = (event, sequence, request, session) -> {
             ProtoMapping.toCommand(request, pipeline.nowMillis(), event.command());
@@ -82,10 +98,12 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     @Override
     public void reserve(ReserveRequest request, StreamObserver<ReserveReply> observer) {
         if (request.getLinesCount() > EngineLimits.LINES_PER_ORDER_MAX) {
+            metrics.reserveOutcome(ReserveResult.REJECTED);
             observer.onError(GrpcErrors.exception(GrpcErrors.tooManyLines(request.getLinesCount())));
             return;
         }
         if (!pipeline.tryPublish(reserveTranslator, request, observer)) {
+            metrics.reserveOutcome(ReserveResult.REJECTED);
             observer.onError(GrpcErrors.exception(GrpcErrors.notPublished(pipeline)));
         }
     }
@@ -93,7 +111,7 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     @Override
     public StreamObserver<ReserveRequest> reserveStream(StreamObserver<ReserveReply> responseObserver) {
         return new ReserveStreamSession((ServerCallStreamObserver<ReserveReply>) responseObserver, streamWindow,
-                this::publishFromStream);
+                this::publishFromStream, metrics);
     }
 
     private com.google.rpc.Status publishFromStream(ReserveRequest request, ReserveStreamSession session) {
@@ -135,15 +153,6 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     static final class Replies {
         private Replies() {
         }
-
-        static final ReplyHandler RESERVE = (command, context, failure) -> {
-            @SuppressWarnings("unchecked")
-            StreamObserver<ReserveReply> observer = (StreamObserver<ReserveReply>) context;
-            if (!answeredWithError(command, failure, observer)) {
-                observer.onNext(ProtoMapping.toReserveReply(command));
-                observer.onCompleted();
-            }
-        };
 
         static final ReplyHandler ORDER = (command, context, failure) -> {
             @SuppressWarnings("unchecked")

@@ -28,15 +28,17 @@ final class ReserveStreamSession implements StreamObserver<ReserveRequest> {
 
     private final ServerCallStreamObserver<ReserveReply> out;
     private final Publisher publisher;
+    private final ServerMetrics metrics;
     private final Object lock = new Object();
     private int inFlight;
     private int unrequested;
     private boolean halfClosed;
     private boolean finished;
 
-    ReserveStreamSession(ServerCallStreamObserver<ReserveReply> out, int window, Publisher publisher) {
+    ReserveStreamSession(ServerCallStreamObserver<ReserveReply> out, int window, Publisher publisher, ServerMetrics metrics) {
         this.out = out;
         this.publisher = publisher;
+        this.metrics = metrics;
         out.disableAutoRequest();
         out.setOnReadyHandler(this::onReady);
         out.setOnCancelHandler(this::onCancel);
@@ -74,6 +76,7 @@ final class ReserveStreamSession implements StreamObserver<ReserveRequest> {
     }
 
     private void send(ReserveReply reply) {
+        metrics.reserveOutcome(reply.getResult());
         synchronized (lock) {
             inFlight--;
             if (finished) {

@@ -8,11 +8,14 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * Every server setting: its name, default, bounds and meaning, in one table. Values come from
@@ -53,7 +56,20 @@ public final class ServerConfig {
                 "journal segments kept beyond those the newest snapshot covers", 0, 100_000),
         SNAPSHOT_INTERVAL_COMMANDS("snapshot-interval-commands", "5000000",
                 "journalled commands between background snapshots; 0 snapshots only at shutdown", 0, 1L << 40),
-        EVENT_SUBSCRIBERS_MAX("event-subscribers-max", "16", "most concurrent OrderEvents subscriptions", 0, 1_024);
+        EVENT_SUBSCRIBERS_MAX("event-subscribers-max", "16", "most concurrent OrderEvents subscriptions", 0, 1_024),
+        METRICS_PORT("metrics-port", "9464", "HTTP port of /metrics, /ready and /live (on host); 0 picks a free one, -1 turns them off",
+                -1, 65_535),
+        METRICS_SKU_SERIES_MAX("metrics-sku-series-max", "100", "most SKUs on sale that get their own stock series", 0, 10_000),
+        METRICS_STOCK_INTERVAL_MILLIS("metrics-stock-interval-millis", "5000",
+                "how often (engine time) the stock of SKUs on sale is copied for metrics", 100, 3_600_000),
+        TLS_CERT_FILE("tls-cert-file", "", "PEM certificate chain for gRPC over TLS; empty serves plaintext"),
+        TLS_KEY_FILE("tls-key-file", "", "PEM (PKCS#8) private key of tls-cert-file"),
+        TLS_CLIENT_CA_FILE("tls-client-ca-file", "",
+                "PEM CA certificates; when set, every client must present a certificate they signed (mutual TLS)"),
+        ADMIN_TOKEN_FILE("admin-token-file", "",
+                "file holding the bearer token Inventory calls need; empty: <data-dir>/admin-token, made with a random token if missing"),
+        ADMIN_CLIENT_SUBJECTS("admin-client-subjects", "",
+                "with mutual TLS: client certificate subjects (RFC 2253 names, separated by ';') that may call Inventory without a token");
 
         private final String key;
         private final String defaultValue;
@@ -185,6 +201,44 @@ public final class ServerConfig {
         }
         waitStrategy();
         journalConfig();
+        validateSecurity();
+    }
+
+    private void validateSecurity() {
+        Path cert = tlsCertFile();
+        Path key = tlsKeyFile();
+        if ((cert == null) != (key == null)) {
+            throw invalid(cert == null ? Setting.TLS_CERT_FILE : Setting.TLS_KEY_FILE,
+                    "tls-cert-file and tls-key-file must be set together");
+        }
+        if (tlsClientCaFile() != null && cert == null) {
+            throw invalid(Setting.TLS_CLIENT_CA_FILE, "mutual TLS needs tls-cert-file and tls-key-file too");
+        }
+        if (!adminClientSubjects().isEmpty() && tlsClientCaFile() == null) {
+            throw invalid(Setting.ADMIN_CLIENT_SUBJECTS, "needs mutual TLS (tls-client-ca-file)");
+        }
+        for (Setting file : new Setting[] {Setting.TLS_CERT_FILE, Setting.TLS_KEY_FILE, Setting.TLS_CLIENT_CA_FILE}) {
+            Path path = optionalPath(file);
+            if (path != null && !Files.isReadable(path)) {
+                throw invalid(file, "is not a readable file");
+            }
+        }
+        Path token = optionalPath(Setting.ADMIN_TOKEN_FILE);
+        if (token != null && !Files.isReadable(token)) {
+            throw invalid(Setting.ADMIN_TOKEN_FILE, "is not a readable file");
+        }
+        for (String subject : adminClientSubjects()) {
+            try {
+                new X500Principal(subject);
+            } catch (IllegalArgumentException e) {
+                throw invalid(Setting.ADMIN_CLIENT_SUBJECTS, "'" + subject + "' is not an X.500 name: " + e.getMessage());
+            }
+        }
+    }
+
+    private Path optionalPath(Setting setting) {
+        String text = values.get(setting).trim();
+        return text.isEmpty() ? null : Path.of(text);
     }
 
     private long number(Setting setting) {
@@ -236,6 +290,55 @@ public final class ServerConfig {
             throw new IllegalArgumentException(setting.key + " is not numeric");
         }
         return number(setting);
+    }
+
+    /** The metrics HTTP port; 0 picks a free one, -1 means no HTTP endpoint. */
+    public int metricsPort() {
+        return (int) number(Setting.METRICS_PORT);
+    }
+
+    public int metricsSkuSeriesMax() {
+        return (int) number(Setting.METRICS_SKU_SERIES_MAX);
+    }
+
+    public long metricsStockIntervalMillis() {
+        return number(Setting.METRICS_STOCK_INTERVAL_MILLIS);
+    }
+
+    /** The server certificate chain, or null to serve plaintext. */
+    public Path tlsCertFile() {
+        return optionalPath(Setting.TLS_CERT_FILE);
+    }
+
+    public Path tlsKeyFile() {
+        return optionalPath(Setting.TLS_KEY_FILE);
+    }
+
+    /** CA certificates for client certificates, or null when clients need none. */
+    public Path tlsClientCaFile() {
+        return optionalPath(Setting.TLS_CLIENT_CA_FILE);
+    }
+
+    /** The admin token's file: the configured one, or {@code admin-token} in the data directory. */
+    public Path adminTokenFile() {
+        Path configured = optionalPath(Setting.ADMIN_TOKEN_FILE);
+        return configured != null ? configured : dataDirectory().resolve("admin-token");
+    }
+
+    /** Whether the admin token file was configured (rather than made in the data directory). */
+    public boolean adminTokenFileConfigured() {
+        return optionalPath(Setting.ADMIN_TOKEN_FILE) != null;
+    }
+
+    /** Client certificate subjects allowed to call Inventory, as given (RFC 2253). */
+    public List<String> adminClientSubjects() {
+        List<String> subjects = new ArrayList<>();
+        for (String part : values.get(Setting.ADMIN_CLIENT_SUBJECTS).split(";")) {
+            if (!part.isBlank()) {
+                subjects.add(part.trim());
+            }
+        }
+        return subjects;
     }
 
     public int streamWindow() {
@@ -294,7 +397,10 @@ public final class ServerConfig {
                 number(Setting.IDEMPOTENCY_RETENTION_MILLIS));
     }
 
-    /** The effective settings, one per line, for the start-up log. Nothing here is secret. */
+    /**
+     * The effective settings, one per line, for the start-up log. Nothing here is secret: secrets
+     * (the admin token, private keys) are only ever named by their file, never held as a setting.
+     */
     public String describe() {
         StringBuilder text = new StringBuilder();
         for (Map.Entry<Setting, String> entry : values.entrySet()) {
@@ -307,7 +413,8 @@ public final class ServerConfig {
     public static String help() {
         StringBuilder text = new StringBuilder();
         for (Setting setting : Setting.values()) {
-            text.append(String.format("  %s (default %s)%n      %s%n", setting.key, setting.defaultValue, setting.description()));
+            text.append(String.format("  %s (default %s)%n      %s%n", setting.key,
+                    setting.defaultValue.isEmpty() ? "none" : setting.defaultValue, setting.description()));
         }
         return text.toString();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import com.google.rpc.BadRequest;
+import io.checkout.client.BearerTokenCredentials;
 import io.checkout.client.CheckoutClient;
 import io.checkout.client.StreamingReserver;
 import io.checkout.proto.v1.AdjustStockRequest;
@@ -309,7 +310,8 @@ class BadInputIT {
                 .conclude());
         tinyChannel = ItFixtures.loopbackChannel(tinyServer);
         // No retries: RESOURCE_EXHAUSTED is retryable and the SDK would otherwise hide the first answer.
-        CheckoutClient tiny = CheckoutClient.builder(tinyChannel).deadline(Duration.ofSeconds(10)).maxAttempts(1).build();
+        CheckoutClient tiny = CheckoutClient.builder(tinyChannel).deadline(Duration.ofSeconds(10)).maxAttempts(1)
+                .adminToken(ItFixtures.ADMIN_TOKEN).build();
         try {
             tiny.upsertSku(ItFixtures.sku(SKU_A, 100, 0));
             List<Long> orders = new ArrayList<>();
@@ -354,7 +356,8 @@ class BadInputIT {
     }
 
     private InventoryGrpc.InventoryBlockingStub inventory() {
-        return InventoryGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        return InventoryGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .withCallCredentials(new BearerTokenCredentials(ItFixtures.ADMIN_TOKEN));
     }
 
     private static OrderLine line(String skuId, int quantity) {

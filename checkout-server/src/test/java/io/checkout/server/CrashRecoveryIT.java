@@ -204,7 +204,8 @@ class CrashRecoveryIT {
     }
 
     private static CheckoutClient client(ManagedChannel channel) {
-        return CheckoutClient.builder(channel).deadline(Duration.ofSeconds(20)).maxAttempts(1).build();
+        return CheckoutClient.builder(channel).deadline(Duration.ofSeconds(20)).maxAttempts(1)
+                .adminToken(ItFixtures.ADMIN_TOKEN).build();
     }
 
     private static ManagedChannel channel(int port) {
@@ -230,7 +231,10 @@ class CrashRecoveryIT {
             command.add(System.getProperty("java.class.path"));
             command.add(Main.class.getName());
             command.add("serve");
+            Path adminToken = Files.createDirectories(data).resolve("admin-token");
+            Files.writeString(adminToken, ItFixtures.ADMIN_TOKEN);
             command.addAll(List.of("--port", "0", "--data-dir", data.toString(),
+                    "--set", "metrics-port=0", "--set", "admin-token-file=" + adminToken,
                     "--set", "host=127.0.0.1", "--set", "journal-durability=" + durability,
                     "--set", "sku-capacity=100", "--set", "order-capacity=500000",
                     "--set", "user-counter-capacity=500000", "--set", "idempotency-capacity=1000000"));

@@ -20,6 +20,9 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.StatusProto;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -33,6 +36,9 @@ final class ItFixtures {
     /** Long enough that no reservation expires while a test runs, so stock levels only move when a test moves them. */
     static final long HOUR_MILLIS = 3_600_000L;
 
+    /** The admin token of every test server; a test-only value, written to each test's own file. */
+    static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
+
     private ItFixtures() {
     }
 
@@ -41,7 +47,16 @@ final class ItFixtures {
      * million orders in every test's data directory.
      */
     static ServerConfig.Builder smallConfig(Path dataDir) {
+        Path tokenFile = dataDir.resolve("admin-token");
+        try {
+            Files.createDirectories(dataDir);
+            Files.writeString(tokenFile, ADMIN_TOKEN);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return ServerConfig.builder()
+                .set(ServerConfig.Setting.METRICS_PORT, 0)
+                .set(ServerConfig.Setting.ADMIN_TOKEN_FILE, tokenFile.toAbsolutePath())
                 .set(ServerConfig.Setting.HOST, "127.0.0.1")
                 .set(ServerConfig.Setting.PORT, 0)
                 .set(ServerConfig.Setting.DATA_DIR, dataDir.toAbsolutePath())
@@ -59,7 +74,7 @@ final class ItFixtures {
 
     /** A client with a deadline generous enough for a machine shared with other builds. */
     static CheckoutClient client(ManagedChannel channel) {
-        return CheckoutClient.builder(channel).deadline(Duration.ofSeconds(10)).build();
+        return CheckoutClient.builder(channel).deadline(Duration.ofSeconds(10)).adminToken(ADMIN_TOKEN).build();
     }
 
     /** A SKU on sale from the epoch with no end, priced 19.99 USD, reservations held for an hour. */

@@ -82,7 +82,8 @@ class RingFullIT {
         server = CheckoutServer.start(config, InProcessServerBuilder.forName(name), clock);
         channel = InProcessChannelBuilder.forName(name).build();
         // One attempt only: retrying RESOURCE_EXHAUSTED would hide exactly what these tests look at.
-        client = CheckoutClient.builder(channel).maxAttempts(1).deadline(Duration.ofSeconds(5)).build();
+        client = CheckoutClient.builder(channel).maxAttempts(1).deadline(Duration.ofSeconds(5))
+                .adminToken(ItFixtures.ADMIN_TOKEN).build();
         client.upsertSku(ItFixtures.sku(SKU, 1_000_000, 0));
     }
 

@@ -29,6 +29,9 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -765,6 +768,9 @@ public final class CheckoutClient implements AutoCloseable {
         private boolean transportChosen;
         private String requestIdPrefix = "";
         private CallCredentials callCredentials;
+        private Path trustedCaFile;
+        private Path clientCertFile;
+        private Path clientKeyFile;
 
         private Builder(String target, ManagedChannel channel, boolean fromChannel) {
             this.target = target;
@@ -866,6 +872,46 @@ public final class CheckoutClient implements AutoCloseable {
         }
 
         /**
+         * Sends {@code authorization: Bearer <token>} with {@code Inventory} (admin) calls only;
+         * a shorthand for {@code callCredentials(new BearerTokenCredentials(token))}. Use it over
+         * TLS: over plaintext anyone on the path can read the token.
+         *
+         * @param token the server's admin token (its {@code admin-token-file})
+         * @return this builder
+         * @throws IllegalArgumentException if the token is empty or not printable ASCII
+         */
+        public Builder adminToken(String token) {
+            this.callCredentials = new BearerTokenCredentials(token);
+            return this;
+        }
+
+        /**
+         * Talks to the target over TLS, trusting only the CA certificates in {@code caFile} (PEM),
+         * e.g. a private CA that signed the server's certificate. Only for a client built from a target.
+         *
+         * @param caFile PEM CA certificates
+         * @return this builder
+         */
+        public Builder tls(Path caFile) {
+            this.trustedCaFile = caFile;
+            return useTransportSecurity();
+        }
+
+        /**
+         * Presents a client certificate, for a server that requires mutual TLS. Implies TLS; combine
+         * with {@link #tls(Path)} to trust a private CA. Only for a client built from a target.
+         *
+         * @param certFile PEM certificate chain of this client
+         * @param keyFile PEM (PKCS#8) private key of {@code certFile}
+         * @return this builder
+         */
+        public Builder mtls(Path certFile, Path keyFile) {
+            this.clientCertFile = certFile;
+            this.clientKeyFile = keyFile;
+            return useTransportSecurity();
+        }
+
+        /**
          * Checks the settings and builds the client; for a target, this creates the channel.
          *
          * @return a new client
@@ -879,10 +925,30 @@ public final class CheckoutClient implements AutoCloseable {
             if (fromChannel) {
                 return new CheckoutClient(this, channel, false);
             }
-            ChannelCredentials credentials = plaintext
-                    ? InsecureChannelCredentials.create()
-                    : TlsChannelCredentials.create();
-            return new CheckoutClient(this, Grpc.newChannelBuilder(target, credentials).build(), true);
+            return new CheckoutClient(this, Grpc.newChannelBuilder(target, channelCredentials()).build(), true);
+        }
+
+        private ChannelCredentials channelCredentials() {
+            if (plaintext) {
+                return InsecureChannelCredentials.create();
+            }
+            TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
+            if (trustedCaFile != null) {
+                try {
+                    tls.trustManager(trustedCaFile.toFile());
+                } catch (IOException | RuntimeException e) {
+                    throw new IllegalArgumentException("tls: cannot read CA certificates from " + trustedCaFile + ": " + e.getMessage(), e);
+                }
+            }
+            if (clientCertFile != null) {
+                try {
+                    tls.keyManager(clientCertFile.toFile(), clientKeyFile.toFile());
+                } catch (IOException | RuntimeException e) {
+                    throw new IllegalArgumentException("mtls: cannot read the client certificate " + clientCertFile
+                            + " and key: " + e.getMessage(), e);
+                }
+            }
+            return tls.build();
         }
 
         private void validate() {
@@ -895,6 +961,22 @@ public final class CheckoutClient implements AutoCloseable {
             if (fromChannel && transportChosen) {
                 throw new IllegalArgumentException("plaintext/useTransportSecurity apply only to a client built "
                         + "from a target; a caller's channel brings its own transport security");
+            }
+            if (trustedCaFile != null && !Files.isReadable(trustedCaFile)) {
+                throw new IllegalArgumentException("tls: CA file " + trustedCaFile + " is not a readable file");
+            }
+            if (clientCertFile != null || clientKeyFile != null) {
+                if (clientCertFile == null || clientKeyFile == null) {
+                    throw new IllegalArgumentException("mtls: certFile and keyFile must both be set");
+                }
+                if (!Files.isReadable(clientCertFile) || !Files.isReadable(clientKeyFile)) {
+                    throw new IllegalArgumentException("mtls: " + clientCertFile + " and " + clientKeyFile
+                            + " must be readable files");
+                }
+            }
+            if (fromChannel && (trustedCaFile != null || clientCertFile != null)) {
+                throw new IllegalArgumentException("tls/mtls apply only to a client built from a target; "
+                        + "a caller's channel brings its own transport security");
             }
             requirePositive("deadline", deadline);
             if (maxAttempts < 1 || maxAttempts > 20) {

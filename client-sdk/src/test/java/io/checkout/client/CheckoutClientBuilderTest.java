@@ -54,6 +54,28 @@ class CheckoutClientBuilderTest {
     }
 
     @Test
+    void tlsAndMtlsShouldRejectMissingFilesAndACallersChannelNamingTheOption() {
+        java.nio.file.Path missing = java.nio.file.Path.of("/nonexistent/ca.pem");
+
+        assertThatThrownBy(() -> CheckoutClient.builder("localhost:1").tls(missing).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tls");
+        assertThatThrownBy(() -> CheckoutClient.builder("localhost:1").mtls(missing, null).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mtls");
+        assertThatThrownBy(() -> CheckoutClient.builder(channel).tls(missing).build())
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void adminTokenShouldRefuseAnEmptyOrSpacedTokenAndNeverPrintIt() {
+        assertThatThrownBy(() -> CheckoutClient.builder(channel).adminToken(""))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token");
+        assertThatThrownBy(() -> CheckoutClient.builder(channel).adminToken("two words"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token");
+        org.assertj.core.api.Assertions.assertThat(new BearerTokenCredentials("s3cret-value").toString())
+                .doesNotContain("s3cret-value");
+    }
+
+    @Test
     void buildShouldRejectABlankTargetOrMissingChannel() {
         assertThatThrownBy(() -> CheckoutClient.builder(" ").build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target");

@@ -283,6 +283,17 @@ class CheckoutClientTest {
     }
 
     @Test
+    void adminTokenShouldSendTheSameBearerHeaderOnAdminCallsOnly() {
+        try (CheckoutClient admin = fastRetries().adminToken("token-0123456789abcdef").build()) {
+            admin.listSkus(10, "");
+            admin.getStock("sku-1");
+        }
+
+        assertThat(server.authorizationByCall())
+                .containsExactly("ListSkus=Bearer token-0123456789abcdef", "GetStock=-");
+    }
+
+    @Test
     void upsertSkuShouldFillAnEmptyRequestIdAndKeepAGivenOne() {
         client.upsertSku(UpsertSkuRequest.newBuilder().setSkuId("sku-a").setTotalStock(3).build());
         client.upsertSku(UpsertSkuRequest.newBuilder().setRequestId("mine").setSkuId("sku-b").build());

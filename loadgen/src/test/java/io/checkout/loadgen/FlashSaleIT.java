@@ -32,6 +32,7 @@ class FlashSaleIT {
         server = CheckoutServer.start(ServerConfig.builder()
                 .set(ServerConfig.Setting.HOST, "127.0.0.1")
                 .set(ServerConfig.Setting.PORT, 0)
+                .set(ServerConfig.Setting.METRICS_PORT, 0)
                 .set(ServerConfig.Setting.DATA_DIR, directory.resolve("data").toAbsolutePath())
                 .set(ServerConfig.Setting.SKU_CAPACITY, 1_000)
                 .set(ServerConfig.Setting.ORDER_CAPACITY, 100_000)
@@ -47,13 +48,24 @@ class FlashSaleIT {
     }
 
     private int loadgen(ByteArrayOutputStream out, String... args) {
-        String[] withTarget = new String[args.length + 3];
+        String[] withTarget = new String[args.length + 5];
         withTarget[0] = "--target";
         withTarget[1] = "127.0.0.1:" + server.port();
         withTarget[2] = "--quiet";
-        System.arraycopy(args, 0, withTarget, 3, args.length);
+        // The server made its admin token in the data directory; setup's admin calls need it.
+        withTarget[3] = "--admin-token";
+        withTarget[4] = adminToken();
+        System.arraycopy(args, 0, withTarget, 5, args.length);
         return Loadgen.commandLine(new Loadgen(new PrintStream(out, true, StandardCharsets.UTF_8), System.err, null))
                 .execute(withTarget);
+    }
+
+    private String adminToken() {
+        try {
+            return java.nio.file.Files.readString(directory.resolve("data").resolve("admin-token")).trim();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

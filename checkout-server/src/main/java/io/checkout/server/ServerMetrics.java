@@ -1,0 +1,263 @@
+package io.checkout.server;
+
+import io.checkout.engine.CheckoutState;
+import io.checkout.engine.SkuRecord;
+import io.checkout.pipeline.CheckoutPipeline;
+import io.checkout.pipeline.PipelineConfig;
+import io.checkout.pipeline.PipelineObserver;
+import io.checkout.proto.v1.ReserveResult;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Everything the server exports to Prometheus, in one Micrometer registry: gRPC calls (Micrometer's
+ * own interceptor), reserve outcomes, the pipeline (ring, batches, expiries, commands applied),
+ * stock of SKUs on sale, whether the server is serving, JVM and process.
+ *
+ * <p>Names follow Prometheus conventions once Micrometer's naming applies: base units in the name
+ * ({@code _seconds}, {@code _bytes}), {@code _total} on counters. No label ever carries a user or an
+ * order id; the one open-ended label, {@code sku}, is bounded by {@code metrics-sku-series-max}.
+ *
+ * <p>Latencies are exported as cumulative histograms with fixed buckets (not client-side
+ * percentiles), so {@code histogram_quantile} works and series from several pods aggregate.
+ */
+final class ServerMetrics implements PipelineObserver, AutoCloseable {
+    /** gRPC server latency as Micrometer's interceptor names it. */
+    static final String GRPC_SERVER_DURATION = "grpc.server.processing.duration";
+    /** The journal's latency timers (added by the journal); they get the same buckets. */
+    static final String JOURNAL_PREFIX = "checkout.journal.";
+
+    /**
+     * Latency bucket bounds, 50 µs to 10 s. A fixed list keeps every latency series at 18 buckets,
+     * rather than the 70-odd of Micrometer's generated percentile histogram, and covers both an
+     * in-memory reserve and a slow fsync.
+     */
+    private static final Duration[] LATENCY_BUCKETS = {
+        Duration.ofNanos(50_000), Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000),
+        Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10),
+        Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2_500), Duration.ofSeconds(5),
+        Duration.ofSeconds(10),
+    };
+
+    private final PrometheusMeterRegistry registry;
+    private final MetricCollectingServerInterceptor grpcInterceptor;
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    private final DistributionSummary batchSizes;
+    private final Counter expiries;
+    private final Map<ReserveResult, Counter> reserveOutcomes = new EnumMap<>(ReserveResult.class);
+    private final MultiGauge skuStock;
+    private final int skuSeriesMax;
+    private final long stockIntervalMillis;
+    private final Object scrapeLock = new Object();
+
+    // Written only by the business-logic thread (onTick); read by scrapes through the volatile.
+    private long lastStockSnapshotMillis = Long.MIN_VALUE;
+    private volatile StockSnapshot stockSnapshot = new StockSnapshot(List.of(), 0);
+    private final SkuRecord scratchSku = new SkuRecord();
+
+    ServerMetrics(int skuSeriesMax, long stockIntervalMillis) {
+        this.skuSeriesMax = skuSeriesMax;
+        this.stockIntervalMillis = stockIntervalMillis;
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config().meterFilter(latencyBuckets());
+
+        new JvmMemoryMetrics().bindTo(registry);
+        gcMetrics.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+
+        this.grpcInterceptor = new MetricCollectingServerInterceptor(registry);
+
+        batchSizes = DistributionSummary.builder("checkout.pipeline.batch.size")
+                .description("commands the business-logic thread applied in one batch")
+                .baseUnit("commands")
+                .serviceLevelObjectives(batchBuckets())
+                .register(registry);
+        expiries = Counter.builder("checkout.reservations.expired")
+                .description("reservations expired because their TTL ran out")
+                .register(registry);
+        for (ReserveResult result : ReserveResult.values()) {
+            if (result == ReserveResult.UNRECOGNIZED || result == ReserveResult.RESERVE_RESULT_UNSPECIFIED) {
+                continue;
+            }
+            reserveOutcomes.put(result, Counter.builder("checkout.reserve.outcomes")
+                    .description("reserve answers by result; REJECTED counts requests refused with an error")
+                    .tag("result", result.name())
+                    .register(registry));
+        }
+        skuStock = MultiGauge.builder("checkout.sku.stock")
+                .description("units of a SKU on sale, by state (available, reserved, sold)")
+                .baseUnit("units")
+                .register(registry);
+        Gauge.builder("checkout.sku.stock.unreported", this, metrics -> metrics.stockSnapshot.unreported)
+                .description("SKUs on sale without their own stock series because of metrics-sku-series-max")
+                .baseUnit("skus")
+                .register(registry);
+    }
+
+    private static MeterFilter latencyBuckets() {
+        double[] bucketsNanos = new double[LATENCY_BUCKETS.length];
+        for (int i = 0; i < LATENCY_BUCKETS.length; i++) {
+            bucketsNanos[i] = LATENCY_BUCKETS[i].toNanos();
+        }
+        return new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                if (id.getType() == Meter.Type.TIMER
+                        && (id.getName().equals(GRPC_SERVER_DURATION) || id.getName().startsWith(JOURNAL_PREFIX))) {
+                    return DistributionStatisticConfig.builder()
+                            .percentilesHistogram(false)
+                            .serviceLevelObjectives(bucketsNanos)
+                            .build()
+                            .merge(config);
+                }
+                return config;
+            }
+        };
+    }
+
+    /** Powers of two up to the largest ring: a batch is never larger than the ring. */
+    private static double[] batchBuckets() {
+        List<Double> bounds = new ArrayList<>();
+        for (long bound = 1; bound <= PipelineConfig.RING_SIZE_MAX; bound <<= 1) {
+            bounds.add((double) bound);
+        }
+        return bounds.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /** The gRPC interceptor that counts and times every call by service, method and status code. */
+    MetricCollectingServerInterceptor grpcInterceptor() {
+        return grpcInterceptor;
+    }
+
+    /** Gauges and counters read from the pipeline and the server; called once both exist. */
+    void bindServer(CheckoutPipeline pipeline, BooleanSupplier serving) {
+        Gauge.builder("checkout.ring.remaining", pipeline, CheckoutPipeline::remainingCapacity)
+                .description("free slots in the command ring; 0 means new commands are refused")
+                .baseUnit("slots")
+                .register(registry);
+        Gauge.builder("checkout.ring.capacity", pipeline, CheckoutPipeline::ringSize)
+                .description("slots in the command ring")
+                .baseUnit("slots")
+                .register(registry);
+        FunctionCounter.builder("checkout.commands.applied", pipeline, CheckoutPipeline::commandsApplied)
+                .description("commands the engine has applied, ticks included")
+                .register(registry);
+        // Strong reference: Micrometer holds a gauge's object weakly, and nothing else holds this lambda.
+        Gauge.builder("checkout.serving", serving, supplier -> supplier.getAsBoolean() ? 1 : 0)
+                .description("1 while grpc.health.v1 reports SERVING, else 0")
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /** Counts one reserve answer; called by the replier (or a gRPC thread for a refusal). */
+    void reserveOutcome(ReserveResult result) {
+        Counter counter = reserveOutcomes.get(result);
+        if (counter != null) {
+            counter.increment();
+        }
+    }
+
+    // ---- PipelineObserver: on the business-logic thread ------------------------------------------
+
+    @Override
+    public void onBatch(int size) {
+        batchSizes.record(size);
+    }
+
+    @Override
+    public void onExpiries(int count) {
+        expiries.increment(count);
+    }
+
+    /**
+     * Copies the stock of at most {@code metrics-sku-series-max} SKUs on sale, at most once per
+     * {@code metrics-stock-interval-millis} of engine time. It runs on the single writer, so it reads
+     * the state safely; scrapes see only the immutable copy. A scan reads every SKU once, so the
+     * interval bounds its cost on a large catalog.
+     */
+    @Override
+    public void onTick(CheckoutState state, long nowMillis) {
+        if (lastStockSnapshotMillis != Long.MIN_VALUE && nowMillis - lastStockSnapshotMillis < stockIntervalMillis) {
+            return;
+        }
+        lastStockSnapshotMillis = nowMillis;
+        List<SkuStock> rows = new ArrayList<>(Math.min(skuSeriesMax, state.skuCount()));
+        int unreported = 0;
+        for (int index = 0; index < state.skuCount(); index++) {
+            state.readSku(index, scratchSku);
+            if (!scratchSku.isOnSale(nowMillis)) {
+                continue;
+            }
+            if (rows.size() < skuSeriesMax) {
+                rows.add(new SkuStock(scratchSku.skuId, scratchSku.available, scratchSku.reserved, scratchSku.sold));
+            } else {
+                unreported++;
+            }
+        }
+        stockSnapshot = new StockSnapshot(List.copyOf(rows), unreported);
+    }
+
+    // ---- scraping ------------------------------------------------------------------------------
+
+    /** Writes every series in Prometheus text format 0.0.4. */
+    void scrape(OutputStream out) throws IOException {
+        synchronized (scrapeLock) {
+            refreshSkuStock();
+            registry.scrape(out, "text/plain; version=0.0.4; charset=utf-8");
+        }
+    }
+
+    /** Replaces the per-SKU rows with the latest snapshot; SKUs no longer on sale lose their series. */
+    private void refreshSkuStock() {
+        StockSnapshot snapshot = stockSnapshot;
+        List<MultiGauge.Row<?>> rows = new ArrayList<>(snapshot.skus.size() * 3);
+        for (SkuStock sku : snapshot.skus) {
+            rows.add(MultiGauge.Row.of(Tags.of("sku", sku.skuId, "state", "available"), sku.available));
+            rows.add(MultiGauge.Row.of(Tags.of("sku", sku.skuId, "state", "reserved"), sku.reserved));
+            rows.add(MultiGauge.Row.of(Tags.of("sku", sku.skuId, "state", "sold"), sku.sold));
+        }
+        skuStock.register(rows, true);
+    }
+
+    @Override
+    public void close() {
+        gcMetrics.close();
+        registry.close();
+    }
+
+    private record SkuStock(String skuId, long available, long reserved, long sold) {
+    }
+
+    private record StockSnapshot(List<SkuStock> skus, int unreported) {
+    }
+}

@@ -1,0 +1,119 @@
+package io.checkout.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Reads the files under deploy/ for the tests, and pulls metric names out of PromQL. */
+final class DeployFiles {
+    static final Path DIR = Path.of(System.getProperty("checkout.deploy.dir", "."));
+    private static final ObjectMapper YAML = new YAMLMapper();
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    private DeployFiles() {
+    }
+
+    static JsonNode yaml(String relative) {
+        try {
+            return YAML.readTree(DIR.resolve(relative).toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot parse " + relative, e);
+        }
+    }
+
+    /** Every document of a YAML file (Kubernetes files may hold several, separated by ---). */
+    static List<JsonNode> yamlDocuments(Path file) {
+        List<JsonNode> documents = new ArrayList<>();
+        try (var parser = new YAMLFactory().createParser(file.toFile())) {
+            var iterator = YAML.readValues(parser, JsonNode.class);
+            while (iterator.hasNext()) {
+                JsonNode document = iterator.next();
+                if (document != null && !document.isNull() && !document.isEmpty()) {
+                    documents.add(document);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot parse " + file, e);
+        }
+        return documents;
+    }
+
+    static JsonNode json(String relative) {
+        try {
+            return JSON.readTree(DIR.resolve(relative).toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot parse " + relative, e);
+        }
+    }
+
+    /** Every PromQL expression of the dashboard's panels. */
+    static List<String> dashboardExpressions() {
+        List<String> expressions = new ArrayList<>();
+        for (JsonNode panel : json("grafana/dashboards/checkout.json").path("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                expressions.add(target.path("expr").asText());
+            }
+        }
+        return expressions;
+    }
+
+    /** Every PromQL expression of the alert rules. */
+    static List<String> alertExpressions() {
+        List<String> expressions = new ArrayList<>();
+        for (JsonNode group : yaml("prometheus/alerts.yml").path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                expressions.add(rule.path("expr").asText());
+            }
+        }
+        return expressions;
+    }
+
+    private static final Set<String> PROMQL_WORDS = Set.of(
+            "sum", "min", "max", "avg", "count", "by", "without", "on", "ignoring", "group_left", "group_right",
+            "rate", "irate", "increase", "histogram_quantile", "min_over_time", "max_over_time", "avg_over_time",
+            "label_values", "and", "or", "unless", "bool", "offset", "topk", "bottomk", "abs", "clamp_min", "clamp_max",
+            "absent", "time", "vector", "scalar");
+    private static final Pattern LABEL_MATCHERS = Pattern.compile("\\{[^}]*}");
+    private static final Pattern GROUPING = Pattern.compile("\\b(by|without|on|ignoring)\\s*\\([^)]*\\)");
+    private static final Pattern RANGE = Pattern.compile("\\[[^]]*]");
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+
+    /**
+     * The metric names an expression reads: identifiers that are neither PromQL functions and
+     * keywords, nor label names (inside {@code {}} or a grouping clause), nor numbers.
+     */
+    static Set<String> metricNames(String expression) {
+        String stripped = LABEL_MATCHERS.matcher(expression).replaceAll(" ");
+        stripped = GROUPING.matcher(stripped).replaceAll(" ");
+        stripped = RANGE.matcher(stripped).replaceAll(" ");
+        Set<String> names = new LinkedHashSet<>();
+        Matcher matcher = IDENTIFIER.matcher(stripped);
+        while (matcher.find()) {
+            String word = matcher.group();
+            if (!PROMQL_WORDS.contains(word)) {
+                names.add(word);
+            }
+        }
+        return names;
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
