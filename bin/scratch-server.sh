@@ -23,7 +23,7 @@ start_scratch_server() {
   # while, so wait up to 60 s, and stop early if it exits.
   local attempt
   for attempt in $(seq 1 600); do
-    SCRATCH_SERVER_PORT="$(grep -o 'listening on port [0-9]*' "$dir/server.log" 2>/dev/null | grep -o '[0-9]*$' || true)"
+    SCRATCH_SERVER_PORT="$(grep -o 'serving on port [0-9]*' "$dir/server.log" 2>/dev/null | grep -o '[0-9]*$' || true)"
     if [ -n "$SCRATCH_SERVER_PORT" ]; then
       SCRATCH_ADMIN_TOKEN="$(cat "$dir/data/admin-token")"
       return 0

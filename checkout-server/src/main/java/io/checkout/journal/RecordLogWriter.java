@@ -120,6 +120,27 @@ public final class RecordLogWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #commit}, timed: the write's and the sync's durations go to {@code timings}
+     * ({@code syncNanos} is 0 when nothing was synced).
+     */
+    public void commit(CommitTimings timings) {
+        long started = System.nanoTime();
+        writeBatch();
+        long written = System.nanoTime();
+        boolean syncing = fsync && unsynced;
+        if (syncing) {
+            sync();
+        }
+        timings.committed(written - started, syncing ? System.nanoTime() - written : 0);
+    }
+
+    /** Receives the durations of one {@link #commit(CommitTimings)}. */
+    @FunctionalInterface
+    public interface CommitTimings {
+        void committed(long writeNanos, long syncNanos);
+    }
+
     private void sync() {
         try {
             channel.force(false);

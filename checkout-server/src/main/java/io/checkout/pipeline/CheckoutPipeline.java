@@ -376,7 +376,7 @@ public final class CheckoutPipeline implements AutoCloseable {
     }
 
     /** 1a. Journals every mutating command; one write (and sync) per batch. */
-    private final class JournallerHandler implements EventHandler<CommandEvent> {
+    private final class JournallerHandler implements EventHandler<CommandEvent>, RecordLogWriter.CommitTimings {
         @Override
         public void onStart() {
             handlersStarted.countDown();
@@ -393,6 +393,19 @@ public final class CheckoutPipeline implements AutoCloseable {
         }
 
         @Override
+        public void committed(long writeNanos, long syncNanos) {
+            try {
+                PipelineObserver watching = observer;
+                watching.onJournalWrite(writeNanos);
+                if (syncNanos > 0) {
+                    watching.onJournalSync(syncNanos);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("pipeline observer failed", e);
+            }
+        }
+
+        @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
             Throwable stopped = failure;
             if (stopped != null) {
@@ -406,7 +419,7 @@ public final class CheckoutPipeline implements AutoCloseable {
                     journal.append(scratch.flip());
                 }
                 if (endOfBatch) {
-                    journal.commit();
+                    journal.commit(this);
                     committed = journal.nextSequence() - 1;
                 }
             } catch (Throwable t) {

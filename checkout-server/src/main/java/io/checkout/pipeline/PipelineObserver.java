@@ -3,9 +3,10 @@ package io.checkout.pipeline;
 import io.checkout.engine.CheckoutState;
 
 /**
- * What the pipeline tells an observer (metrics) about its work. Every method runs on the
- * business-logic thread, in the middle of the hot path: implementations must be quick, must not
- * block and must not allocate per call beyond what {@link #onTick} documents.
+ * What the pipeline tells an observer (metrics) about its work. Every method runs on a pipeline
+ * thread, in the middle of the hot path (the business-logic thread, but for the journal's, which
+ * run on the journaller thread): implementations must be quick, must not block and must not
+ * allocate per call beyond what {@link #onTick} documents.
  */
 public interface PipelineObserver {
     /** Observes nothing. */
@@ -25,5 +26,13 @@ public interface PipelineObserver {
      * it needs and never keep a reference to the state for another thread.
      */
     default void onTick(CheckoutState state, long nowMillis) {
+    }
+
+    /** On the journaller thread: one batch's journal write took {@code nanos} (the write call, not the sync). */
+    default void onJournalWrite(long nanos) {
+    }
+
+    /** On the journaller thread: one batch's sync to the device took {@code nanos} (fsync policy only). */
+    default void onJournalSync(long nanos) {
     }
 }

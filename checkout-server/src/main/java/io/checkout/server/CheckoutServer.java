@@ -7,8 +7,14 @@ import io.checkout.journal.RecordLogWriter;
 import io.checkout.pipeline.Snapshotter;
 import io.checkout.pipeline.Recovery;
 import io.checkout.state.SnapshotStore;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCall;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
+import io.grpc.util.MutableHandlerRegistry;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -17,6 +23,8 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.checkout.proto.v1.CheckoutGrpc;
 import io.checkout.proto.v1.InventoryGrpc;
+import io.checkout.proto.v1.OrderEventsGrpc;
+import java.util.List;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -28,8 +36,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The whole server: state, engine, pipeline and gRPC services, started and stopped in order.
  *
- * <p>Start: open the state files, rebuild the engine's derived indexes, start the pipeline, start
- * serving, then report SERVING on {@code grpc.health.v1}. Close: report NOT_SERVING, stop taking
+ * <p>Start: listen at once, reporting NOT_SERVING on {@code grpc.health.v1} (checkout calls get
+ * UNAVAILABLE); recover (newest snapshot plus the journal after it); start the pipeline; put the
+ * real services in place; then report SERVING. Close: report NOT_SERVING, stop taking
  * calls and let running ones finish (bounded by {@code shutdown-grace-millis}), drain the ring so
  * every accepted command is applied and answered, then close the state files.
  */
@@ -37,55 +46,39 @@ public final class CheckoutServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CheckoutServer.class);
 
     private final ServerConfig config;
-    private final Recovery.Recovered recovered;
-    private final CheckoutState state;
-    private final CheckoutPipeline pipeline;
-    private final OrderEventsService orderEvents;
-    private final Snapshotter snapshotter;
+    private final LongSupplier clockMillis;
     private final HealthStatusManager health = new HealthStatusManager();
     private final ServerMetrics metrics;
+    /** Where the real services go once recovery is done; until then, placeholders answer UNAVAILABLE. */
+    private final MutableHandlerRegistry services = new MutableHandlerRegistry();
     private final Server server;
     private volatile ServingStatus servingStatus = ServingStatus.NOT_SERVING;
     private OpsHttpServer opsHttp;
     private boolean closed;
 
+    // Set by recovery, before SERVING.
+    private Recovery.Recovered recovered;
+    private CheckoutState state;
+    private volatile CheckoutPipeline pipeline;
+    private OrderEventsService orderEvents;
+    private Snapshotter snapshotter;
+
     private CheckoutServer(ServerConfig config, ServerBuilder<?> serverBuilder, LongSupplier clockMillis) {
         this.config = config;
-        this.recovered = Recovery.recover(config.dataDirectory(), config.stateConfig(), config.engineLimits(),
-                config.journalConfig());
-        this.state = recovered.state();
+        this.clockMillis = clockMillis;
         this.metrics = new ServerMetrics(config.metricsSkuSeriesMax(), config.metricsStockIntervalMillis());
-        try {
-            AdminAuthInterceptor adminAuth = AdminAuthInterceptor.fromConfig(config);
-            this.pipeline = new CheckoutPipeline(recovered.book(), config.pipelineConfig(), clockMillis,
-                    recovered.journal(), recovered.events());
-            pipeline.observer(metrics);
-            metrics.bindServer(pipeline, () -> servingStatus == ServingStatus.SERVING);
-            this.snapshotter = new Snapshotter(Recovery.Layout.under(config.dataDirectory()), recovered.snapshots(),
-                    config.stateConfig(), config.engineLimits(), config.snapshotIntervalCommands(),
-                    config.journalRetainedSegments(), recovered.snapshotSequence(), pipeline::answeredJournalSequence);
-            this.orderEvents = new OrderEventsService(pipeline,
-                    Recovery.Layout.under(config.dataDirectory()).events(), config.eventSubscribersMax());
-            ServerServiceDefinition checkout = new CheckoutService(pipeline, config.streamWindow(), metrics).bindService();
-            // Only the admin service asks for a credential; frontline calls stay open.
-            ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(pipeline), adminAuth);
-            metrics.grpcInterceptor().preregisterService(checkout);
-            metrics.grpcInterceptor().preregisterService(inventory);
-            this.server = serverBuilder
-                    .addService(checkout)
-                    .addService(inventory)
-                    .addService(orderEvents)
-                    .addService(health.getHealthService())
-                    .addService(ProtoReflectionServiceV1.newInstance())
-                    // Outermost, so calls refused by the admin check are counted too.
-                    .intercept(metrics.grpcInterceptor())
-                    .maxInboundMessageSize(config.inboundMessageBytesMax())
-                    .build();
-        } catch (RuntimeException e) {
-            metrics.close();
-            closeLogs();
-            throw e;
+        for (ServiceDescriptor descriptor : List.of(CheckoutGrpc.getServiceDescriptor(),
+                InventoryGrpc.getServiceDescriptor(), OrderEventsGrpc.getServiceDescriptor())) {
+            services.addService(unavailableWhileRecovering(descriptor));
         }
+        this.server = serverBuilder
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .fallbackHandlerRegistry(services)
+                // Outermost, so calls refused by the admin check (or while recovering) are counted too.
+                .intercept(metrics.grpcInterceptor())
+                .maxInboundMessageSize(config.inboundMessageBytesMax())
+                .build();
     }
 
     /** Starts a server on Netty at the configured host and port, with the wall clock. */
@@ -100,46 +93,118 @@ public final class CheckoutServer implements AutoCloseable {
         return start(config, builder, System::currentTimeMillis);
     }
 
-    /** Starts a server on the given transport (tests pass an in-process one) and clock. */
+    /**
+     * Starts a server on the given transport (tests pass an in-process one) and clock, and returns
+     * once it is SERVING. It listens from the start: while it recovers, health reports NOT_SERVING,
+     * /ready answers 503, and checkout calls get UNAVAILABLE (safe to retry with the same request id).
+     */
     public static CheckoutServer start(ServerConfig config, ServerBuilder<?> serverBuilder, LongSupplier clockMillis) {
         CheckoutServer server = new CheckoutServer(config, serverBuilder, clockMillis);
-        server.startServing();
+        server.listen();
+        try {
+            server.recoverAndServe();
+        } catch (RuntimeException | Error e) {
+            server.abortStart();
+            throw e;
+        }
         return server;
     }
 
-    private void startServing() {
-        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
-        // A stopped engine answers every command with UNAVAILABLE; probes must see it too.
-        pipeline.onEngineFailure(() -> setServing(ServingStatus.NOT_SERVING));
-        pipeline.start();
-        snapshotter.start();
+    private void listen() {
+        setServing(ServingStatus.NOT_SERVING);
         try {
             server.start();
         } catch (IOException e) {
-            pipeline.shutdown(0);
-            snapshotter.close();
             metrics.close();
-            closeLogs();
             throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         if (config.metricsPort() >= 0) {
             try {
                 opsHttp = OpsHttpServer.start(config.host(), config.metricsPort(), metrics::scrape,
-                        () -> servingStatus == ServingStatus.SERVING, pipeline::isAlive);
+                        () -> servingStatus == ServingStatus.SERVING, this::isAlive);
             } catch (RuntimeException e) {
                 server.shutdownNow();
-                pipeline.shutdown(0);
-                snapshotter.close();
                 metrics.close();
-                closeLogs();
                 throw e;
             }
         }
-        setServing(ServingStatus.SERVING);
-        LOG.info("checkout server listening on port {} ({}); {} SKUs, {} orders in {}; metrics {}", port(),
+        LOG.info("checkout server listening on port {} ({}), recovering; metrics {}", port(),
                 config.tlsCertFile() == null ? "plaintext" : config.tlsClientCaFile() == null ? "TLS" : "mutual TLS",
-                state.skuCount(), state.orderCount(), config.dataDirectory().toAbsolutePath(),
                 opsHttp == null ? "off" : "on http port " + opsHttp.port());
+    }
+
+    /** Alive while recovering, and afterwards while the pipeline threads run and the engine has not failed. */
+    private boolean isAlive() {
+        CheckoutPipeline running = pipeline;
+        return running == null ? !closed : running.isAlive();
+    }
+
+    private void recoverAndServe() {
+        recovered = Recovery.recover(config.dataDirectory(), config.stateConfig(), config.engineLimits(),
+                config.journalConfig());
+        state = recovered.state();
+        AdminAuthInterceptor adminAuth = AdminAuthInterceptor.fromConfig(config);
+        CheckoutPipeline started = new CheckoutPipeline(recovered.book(), config.pipelineConfig(), clockMillis,
+                recovered.journal(), recovered.events());
+        started.observer(metrics);
+        metrics.bindServer(started, () -> servingStatus == ServingStatus.SERVING);
+        snapshotter = new Snapshotter(Recovery.Layout.under(config.dataDirectory()), recovered.snapshots(),
+                config.stateConfig(), config.engineLimits(), config.snapshotIntervalCommands(),
+                config.journalRetainedSegments(), recovered.snapshotSequence(), started::answeredJournalSequence);
+        orderEvents = new OrderEventsService(started, Recovery.Layout.under(config.dataDirectory()).events(),
+                config.eventSubscribersMax());
+        ServerServiceDefinition checkout = new CheckoutService(started, config.streamWindow(), metrics).bindService();
+        // Only the admin service asks for a credential; frontline calls stay open.
+        ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(started), adminAuth);
+        metrics.grpcInterceptor().preregisterService(checkout);
+        metrics.grpcInterceptor().preregisterService(inventory);
+        // A stopped engine answers every command with UNAVAILABLE; probes must see it too.
+        started.onEngineFailure(() -> setServing(ServingStatus.NOT_SERVING));
+        started.start();
+        pipeline = started;
+        snapshotter.start();
+        services.addService(checkout);
+        services.addService(inventory);
+        services.addService(orderEvents);
+        setServing(ServingStatus.SERVING);
+        LOG.info("checkout server serving on port {}; {} SKUs, {} orders in {}", port(), state.skuCount(),
+                state.orderCount(), config.dataDirectory().toAbsolutePath());
+    }
+
+    /** Undoes a start that failed part way (recovery refused bad data, say). */
+    private void abortStart() {
+        closed = true;
+        server.shutdownNow();
+        if (opsHttp != null) {
+            opsHttp.close();
+        }
+        if (pipeline != null) {
+            pipeline.shutdown(0);
+        }
+        if (snapshotter != null) {
+            snapshotter.close();
+        }
+        if (recovered != null) {
+            closeLogs();
+        }
+        metrics.close();
+    }
+
+    /** Every method of the service answers UNAVAILABLE until recovery has finished. */
+    private static ServerServiceDefinition unavailableWhileRecovering(ServiceDescriptor descriptor) {
+        ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(descriptor);
+        for (MethodDescriptor<?, ?> method : descriptor.getMethods()) {
+            addUnavailable(builder, method);
+        }
+        return builder.build();
+    }
+
+    private static <Q, R> void addUnavailable(ServerServiceDefinition.Builder builder, MethodDescriptor<Q, R> method) {
+        builder.addMethod(method, (call, headers) -> {
+            call.close(Status.UNAVAILABLE.withDescription("recovering: the server is replaying its journal; retry"
+                    + " with the same request id"), new Metadata());
+            return new ServerCall.Listener<>() { };
+        });
     }
 
     private void setServing(ServingStatus status) {

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -70,6 +71,8 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private final DistributionSummary batchSizes;
     private final Counter expiries;
+    private final Timer journalWrite;
+    private final Timer journalSync;
     private final Map<ReserveResult, Counter> reserveOutcomes = new EnumMap<>(ReserveResult.class);
     private final MultiGauge skuStock;
     private final int skuSeriesMax;
@@ -101,6 +104,12 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                 .description("commands the business-logic thread applied in one batch")
                 .baseUnit("commands")
                 .serviceLevelObjectives(batchBuckets())
+                .register(registry);
+        journalWrite = Timer.builder(JOURNAL_PREFIX + "append")
+                .description("one batch's journal write (the write call, before any sync)")
+                .register(registry);
+        journalSync = Timer.builder(JOURNAL_PREFIX + "sync")
+                .description("one batch's journal sync to the device (journal-durability=fsync)")
                 .register(registry);
         expiries = Counter.builder("checkout.reservations.expired")
                 .description("reservations expired because their TTL ran out")
@@ -197,6 +206,18 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     @Override
     public void onExpiries(int count) {
         expiries.increment(count);
+    }
+
+    // On the journaller thread; Micrometer timers are thread-safe.
+
+    @Override
+    public void onJournalWrite(long nanos) {
+        journalWrite.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void onJournalSync(long nanos) {
+        journalSync.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     /**

@@ -52,7 +52,7 @@ class CrashRecoveryIT {
     private static final String SKU = "CRASH-SKU";
     private static final long STOCK = 1_000_000;
     private static final int CALLERS = 4;
-    private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("serving on port (\\d+)");
 
     @TempDir
     Path data;
