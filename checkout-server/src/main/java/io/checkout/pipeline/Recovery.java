@@ -54,10 +54,6 @@ public final class Recovery {
     public record Recovered(CheckoutState state, CheckoutBook book, RecordLogWriter journal, OrderEventLog events,
             SnapshotStore snapshots, long snapshotSequence, long replayedCommands, long recoveryMillis,
             String tailReport) {
-        /** The journal sequence of the last command applied. */
-        public long lastJournalSequence() {
-            return journal.nextSequence() - 1;
-        }
     }
 
     public static Recovered recover(Path dataDirectory, StateConfig capacities, EngineLimits limits,
