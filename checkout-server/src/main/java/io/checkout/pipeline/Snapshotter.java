@@ -1,6 +1,7 @@
 package io.checkout.pipeline;
 
 import io.checkout.engine.CheckoutBook;
+import io.checkout.engine.CheckoutState;
 import io.checkout.engine.Command;
 import io.checkout.engine.EngineEventListener;
 import io.checkout.engine.EngineLimits;
@@ -124,16 +125,30 @@ public final class Snapshotter implements AutoCloseable {
         if (closed) {
             return;
         }
-        // Events up to the snapshot's must be on the device before it is: replay never writes them again.
-        RecordLog.forceSegments(layout.events());
-        snapshots.write(state, new SnapshotStore.Meta(target, events.next, book.nowMillis()));
-        lastSnapshotSequence = target;
-        int journalRetired = RecordLogWriter.retireBefore(layout.journal(), target + 1, retainedSegments);
-        int eventsRetired = RecordLogWriter.retireBefore(layout.events(), events.next, retainedSegments);
-        snapshots.retainNewest(2);
+        Retired retired = writeAndRetire(state, new SnapshotStore.Meta(target, events.next, book.nowMillis()));
         LOG.info("snapshot at journal sequence {}: {} commands replayed onto the previous one in {} ms; retired {} journal"
                 + " and {} event log segments", target, replayed, (System.nanoTime() - started) / 1_000_000,
-                journalRetired, eventsRetired);
+                retired.journalSegments(), retired.eventSegments());
+    }
+
+    /** Segments a snapshot let go. */
+    public record Retired(int journalSegments, int eventSegments) {
+    }
+
+    /**
+     * Writes {@code state} as the snapshot {@code meta} describes, then retires the journal and
+     * event log segments it covers (keeping {@code journal-retained-segments} of each) and all but
+     * the two newest snapshots. The event log up to the snapshot is synced first: replay never
+     * writes those events again. The background thread and a clean shutdown both end here.
+     */
+    public Retired writeAndRetire(CheckoutState state, SnapshotStore.Meta meta) {
+        RecordLog.forceSegments(layout.events());
+        snapshots.write(state, meta);
+        lastSnapshotSequence = meta.journalSequence();
+        int journalRetired = RecordLogWriter.retireBefore(layout.journal(), meta.journalSequence() + 1, retainedSegments);
+        int eventsRetired = RecordLogWriter.retireBefore(layout.events(), meta.nextEventSequence(), retainedSegments);
+        snapshots.retainNewest(2);
+        return new Retired(journalRetired, eventsRetired);
     }
 
     @Override

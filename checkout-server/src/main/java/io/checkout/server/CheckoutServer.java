@@ -2,8 +2,6 @@ package io.checkout.server;
 
 import io.checkout.pipeline.CheckoutPipeline;
 import io.checkout.engine.CheckoutState;
-import io.checkout.journal.RecordLog;
-import io.checkout.journal.RecordLogWriter;
 import io.checkout.pipeline.Snapshotter;
 import io.checkout.pipeline.Recovery;
 import io.checkout.state.SnapshotStore;
@@ -148,10 +146,11 @@ public final class CheckoutServer implements AutoCloseable {
                 recovered.journal(), recovered.events());
         started.observer(metrics);
         metrics.bindServer(started, () -> servingStatus == ServingStatus.SERVING);
-        snapshotter = new Snapshotter(Recovery.Layout.under(config.dataDirectory()), recovered.snapshots(),
+        Recovery.Layout layout = Recovery.Layout.under(config.dataDirectory());
+        snapshotter = new Snapshotter(layout, recovered.snapshots(),
                 config.stateConfig(), config.engineLimits(), config.snapshotIntervalCommands(),
                 config.journalRetainedSegments(), recovered.snapshotSequence(), started::answeredJournalSequence);
-        orderEvents = new OrderEventsService(started, Recovery.Layout.under(config.dataDirectory()).events(),
+        orderEvents = new OrderEventsService(started, layout.events(),
                 config.eventSubscribersMax());
         ServerServiceDefinition checkout = new CheckoutService(started, config.streamWindow(), metrics).bindService();
         // Only the admin service asks for a credential; frontline calls stay open.
@@ -281,18 +280,14 @@ public final class CheckoutServer implements AutoCloseable {
                     + " replays the journal", journalled, pipeline.answeredJournalSequence());
             return;
         }
-        Recovery.Layout layout = Recovery.Layout.under(config.dataDirectory());
         SnapshotStore.Meta meta = new SnapshotStore.Meta(journalled, recovered.events().nextEventSequence(),
                 recovered.book().nowMillis());
         try {
             recovered.events().commit();
-            RecordLog.forceSegments(layout.events());
-            recovered.snapshots().write(state, meta);
-            int retired = RecordLogWriter.retireBefore(layout.journal(), journalled + 1, config.journalRetainedSegments());
-            RecordLogWriter.retireBefore(layout.events(), meta.nextEventSequence(), config.journalRetainedSegments());
-            recovered.snapshots().retainNewest(2);
-            LOG.info("snapshot at journal sequence {} written in {} ms; {} journal segments retired", journalled,
-                    (System.nanoTime() - started) / 1_000_000, retired);
+            Snapshotter.Retired retired = snapshotter.writeAndRetire(state, meta);
+            LOG.info("snapshot at journal sequence {} written in {} ms; retired {} journal and {} event log segments",
+                    journalled, (System.nanoTime() - started) / 1_000_000, retired.journalSegments(),
+                    retired.eventSegments());
         } catch (RuntimeException e) {
             LOG.error("snapshot at shutdown failed; the next start recovers from the journal", e);
         }
