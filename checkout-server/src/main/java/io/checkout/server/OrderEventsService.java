@@ -1,16 +1,13 @@
 package io.checkout.server;
 
-import io.checkout.engine.CurrencyCode;
 import io.checkout.journal.OrderEventRecord;
 import io.checkout.journal.RecordLog;
 import io.checkout.journal.RecordLogReader;
 import io.checkout.journal.SequenceNotRetainedException;
 import io.checkout.pipeline.CheckoutPipeline;
-import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderEvent;
 import io.checkout.proto.v1.OrderEventType;
 import io.checkout.proto.v1.OrderEventsGrpc;
-import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.OrderState;
 import io.checkout.proto.v1.SubscribeRequest;
 import io.grpc.Status;
@@ -41,6 +38,7 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
     private final CheckoutPipeline pipeline;
     private final Path eventsDirectory;
     private final ThreadPoolExecutor subscribers;
+    private final int subscribersMax;
     private volatile boolean closed;
 
     OrderEventsService(CheckoutPipeline pipeline, Path eventsDirectory, int subscribersMax) {
@@ -56,8 +54,6 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
                 });
         this.subscribersMax = subscribersMax;
     }
-
-    private final int subscribersMax;
 
     @Override
     public void subscribe(SubscribeRequest request, StreamObserver<OrderEvent> responseObserver) {
@@ -174,20 +170,7 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
                 .setAtEpochMillis(record.atEpochMillis)
                 .setJournalSequence(record.journalSequence);
         if (record.isOrder()) {
-            Order.Builder order = Order.newBuilder()
-                    .setOrderId(record.order.orderId)
-                    .setUserId(record.order.userId)
-                    .setAmountMinor(record.order.amountMinor)
-                    .setCurrency(CurrencyCode.unpack(record.order.currency))
-                    .setState(ProtoMapping.toOrderState(record.order.state))
-                    .setCreatedAtEpochMillis(record.order.createdAtEpochMillis)
-                    .setExpiresAtEpochMillis(record.order.expiresAtEpochMillis)
-                    .setUpdatedAtEpochMillis(record.order.updatedAtEpochMillis);
-            for (int i = 0; i < record.order.lineCount; i++) {
-                order.addLines(OrderLine.newBuilder().setSkuId(record.lineSkuIds[i])
-                        .setQuantity(record.order.quantities[i]).setUnitPriceMinor(record.order.unitPricesMinor[i]));
-            }
-            event.setOrder(order)
+            event.setOrder(ProtoMapping.toOrder(record.order, record.lineSkuIds))
                     .setPreviousState(record.previousState == null ? OrderState.ORDER_STATE_UNSPECIFIED
                             : ProtoMapping.toOrderState(record.previousState))
                     .setType(switch (record.order.state) {

@@ -91,7 +91,11 @@ final class ProtoMapping {
     }
 
     static Order toOrder(Command c) {
-        OrderRecord order = c.order;
+        return toOrder(c.order, c.orderLineSkuIds);
+    }
+
+    /** The order as the contract shows it; {@code lineSkuIds} runs parallel to its lines. */
+    static Order toOrder(OrderRecord order, String[] lineSkuIds) {
         Order.Builder builder = Order.newBuilder()
                 .setOrderId(order.orderId)
                 .setUserId(order.userId)
@@ -103,7 +107,7 @@ final class ProtoMapping {
                 .setUpdatedAtEpochMillis(order.updatedAtEpochMillis);
         for (int i = 0; i < order.lineCount; i++) {
             builder.addLines(OrderLine.newBuilder()
-                    .setSkuId(c.orderLineSkuIds[i])
+                    .setSkuId(lineSkuIds[i])
                     .setQuantity(order.quantities[i])
                     .setUnitPriceMinor(order.unitPricesMinor[i]));
         }
