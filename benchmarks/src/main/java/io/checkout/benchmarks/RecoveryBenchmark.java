@@ -74,7 +74,7 @@ public class RecoveryBenchmark {
                 RecordLogReader.scan(journalDirectory, 1, (sequence, payload) -> { }), 1, config.segmentBytes(), false,
                 config.batchBytes())) {
             Command upsert = Command.upsertSku(now, "setup-sku", SKU, 1_999, "EUR", 1_000_000_000L, 2, 0, 0, 600_000);
-            append(journal, scratch, upsert);
+            CommandCodec.append(journal, scratch, upsert);
             long written = 1;
             long buyer = 0;
             long orders = 0;
@@ -101,7 +101,7 @@ public class RecoveryBenchmark {
                         toConfirm = orders;
                     }
                 }
-                append(journal, scratch, command);
+                CommandCodec.append(journal, scratch, command);
                 written++;
                 if (written % 10_000 == 0) {
                     journal.commit();
@@ -112,12 +112,6 @@ public class RecoveryBenchmark {
 
     private static String requestId(long buyer, int step) {
         return String.format("%08x-%04x-4%03x-a%03x-%012x", buyer >>> 16, buyer & 0xFFFF, step, buyer & 0xFFF, buyer);
-    }
-
-    private static void append(RecordLogWriter journal, ByteBuffer scratch, Command command) {
-        scratch.clear();
-        CommandCodec.encode(command, scratch);
-        journal.append(scratch.flip());
     }
 
     @Setup(Level.Iteration)

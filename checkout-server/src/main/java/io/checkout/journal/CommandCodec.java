@@ -77,6 +77,18 @@ public final class CommandCodec {
         }
     }
 
+    /**
+     * Encodes {@code command} into {@code scratch} (at least {@link #PAYLOAD_BYTES_MAX} bytes) and
+     * appends it to {@code journal} as the next record.
+     *
+     * @return the record's sequence
+     */
+    public static long append(RecordLogWriter journal, ByteBuffer scratch, Command command) {
+        scratch.clear();
+        encode(command, scratch);
+        return journal.append(scratch.flip());
+    }
+
     /** Decodes a payload into {@code into}, which is cleared first. */
     public static void decode(ByteBuffer from, Command into) {
         into.clear();

@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.zip.CRC32C;
 
 /**
@@ -114,7 +116,7 @@ public final class RecordLogReader implements AutoCloseable {
      * segments after the one holding it are deleted, so that a writer opened on the result
      * continues right before it.
      */
-    public static ScanResult scanUntil(Path directory, java.util.function.Predicate<ByteBuffer> stopBefore) {
+    public static ScanResult scanUntil(Path directory, Predicate<ByteBuffer> stopBefore) {
         return scan(directory, Long.MAX_VALUE, (sequence, payload) -> { }, stopBefore);
     }
 
@@ -127,12 +129,12 @@ public final class RecordLogReader implements AutoCloseable {
     }
 
     private static ScanResult scan(Path directory, long fromSequence, RecordHandler handler,
-            java.util.function.Predicate<ByteBuffer> stopBefore) {
+            Predicate<ByteBuffer> stopBefore) {
         return scan(directory, fromSequence, handler, stopBefore, false);
     }
 
     private static ScanResult scan(Path directory, long fromSequence, RecordHandler handler,
-            java.util.function.Predicate<ByteBuffer> stopBefore, boolean lastSegmentOnly) {
+            Predicate<ByteBuffer> stopBefore, boolean lastSegmentOnly) {
         List<RecordLog.Segment> all = RecordLog.segments(directory);
         if (all.isEmpty()) {
             return new ScanResult(null, -1, -1, 0, 0, null);
@@ -172,7 +174,7 @@ public final class RecordLogReader implements AutoCloseable {
                     }
                     if (problem == STOPPED) {
                         for (int later = i + 1; later < segments.size(); later++) {
-                            java.nio.file.Files.deleteIfExists(segments.get(later).path());
+                            Files.deleteIfExists(segments.get(later).path());
                         }
                         return new ScanResult(segment.path(), first, reader.nextSequence - 1, validBytes,
                                 size - validBytes, "records from " + reader.nextSequence + " on are not backed");
@@ -194,7 +196,7 @@ public final class RecordLogReader implements AutoCloseable {
 
     private static long sizeOf(Path path) {
         try {
-            return java.nio.file.Files.size(path);
+            return Files.size(path);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -202,7 +204,7 @@ public final class RecordLogReader implements AutoCloseable {
 
     private static final String END_OF_SEGMENT = "end of segment";
     private static final String STOPPED = "stopped";
-    private java.util.function.Predicate<ByteBuffer> stopBefore;
+    private Predicate<ByteBuffer> stopBefore;
 
     /**
      * Reads one record at the current position. Returns null when a record was read, or what stopped

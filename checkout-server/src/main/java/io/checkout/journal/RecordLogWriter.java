@@ -114,10 +114,7 @@ public final class RecordLogWriter implements AutoCloseable {
 
     /** Writes every appended record out and, under the fsync policy, syncs them to the device. */
     public void commit() {
-        writeBatch();
-        if (fsync && unsynced) {
-            sync();
-        }
+        commit(CommitTimings.NONE);
     }
 
     /**
@@ -138,6 +135,8 @@ public final class RecordLogWriter implements AutoCloseable {
     /** Receives the durations of one {@link #commit(CommitTimings)}. */
     @FunctionalInterface
     public interface CommitTimings {
+        CommitTimings NONE = (writeNanos, syncNanos) -> { };
+
         void committed(long writeNanos, long syncNanos);
     }
 

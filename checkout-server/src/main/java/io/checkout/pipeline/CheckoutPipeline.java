@@ -414,9 +414,7 @@ public final class CheckoutPipeline implements AutoCloseable {
             }
             try {
                 if (event.command.type.isMutating()) {
-                    scratch.clear();
-                    CommandCodec.encode(event.command, scratch);
-                    journal.append(scratch.flip());
+                    CommandCodec.append(journal, scratch, event.command);
                 }
                 if (endOfBatch) {
                     journal.commit(this);

@@ -139,9 +139,7 @@ class JournalReplayTest {
             for (int i = 0; i < commands; i++) {
                 Command command = stream.next();
                 if (command.type.isMutating()) {
-                    scratch.clear();
-                    CommandCodec.encode(command, scratch);
-                    journal.append(scratch.flip());
+                    CommandCodec.append(journal, scratch, command);
                     journalled++;
                 }
                 book.execute(command);

@@ -113,20 +113,14 @@ class RecoveryHealthIT {
         long now = System.currentTimeMillis();
         try (RecordLogWriter writer = RecordLogWriter.open(journal, RecordLogReader.scan(journal, 1, (s, p) -> { }), 1,
                 config.segmentBytes(), false, config.batchBytes())) {
-            append(writer, scratch, Command.upsertSku(now, "setup", "HOT", 100, "EUR", 10_000_000, 1, 0, 0,
+            CommandCodec.append(writer, scratch, Command.upsertSku(now, "setup", "HOT", 100, "EUR", 10_000_000, 1, 0, 0,
                     ItFixtures.HOUR_MILLIS));
             for (int i = 0; i < JOURNALLED_RESERVES; i++) {
-                append(writer, scratch, Command.reserve(now, "r-" + i, "u-" + i, "HOT", 1));
+                CommandCodec.append(writer, scratch, Command.reserve(now, "r-" + i, "u-" + i, "HOT", 1));
                 if (i % 10_000 == 0) {
                     writer.commit();
                 }
             }
         }
-    }
-
-    private static void append(RecordLogWriter writer, ByteBuffer scratch, Command command) {
-        scratch.clear();
-        CommandCodec.encode(command, scratch);
-        writer.append(scratch.flip());
     }
 }
