@@ -2,6 +2,7 @@ package io.checkout.state;
 
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.CommandType;
+import io.checkout.engine.EngineLimits;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.engine.Outcome;
@@ -9,7 +10,6 @@ import io.checkout.engine.ResultCode;
 import io.checkout.engine.SkuRecord;
 import io.checkout.engine.SkuTable;
 import org.agrona.collections.Long2LongHashMap;
-import org.agrona.collections.Object2IntHashMap;
 
 /**
  * The server's live state: every table on the heap, packed into primitive columns and primitive
@@ -20,11 +20,13 @@ import org.agrona.collections.Object2IntHashMap;
  *   <li>Orders: ids are dense, so an order is a row in chunked columns indexed by id; its lines
  *       are rows in line columns (orders never change their lines). About 50 bytes per order
  *       plus 16 per line.</li>
- *   <li>Users: each user id is stored once and numbered; orders and counters refer to the number.</li>
+ *   <li>Users: each user id is stored once and numbered; orders and counters refer to the number.
+ *       An {@link IdIndex} finds the number.</li>
  *   <li>Per-(user, SKU) units: one {@link Long2LongHashMap} keyed by user number and SKU index.</li>
  *   <li>Remembered answers: a FIFO of rows in answer order (engine time never goes backwards),
- *       found by request id through an {@link Object2IntHashMap}; forgetting takes rows off the
- *       head, so it is exact and costs only what it removes.</li>
+ *       found by request id through an {@link IdIndex}; forgetting takes rows off the head, so it
+ *       is exact and costs only what it removes. Request ids are kept as bytes ({@link IdBytes}),
+ *       not as objects: they are most of what the state holds, and the collector never sees them.</li>
  * </ul>
  * Columns grow a chunk at a time (never copied), and maps grow by rehashing; every table stops at
  * its capacity because the engine checks room before it writes.
@@ -43,7 +45,7 @@ public final class PackedCheckoutState implements CheckoutState {
     private final SkuTable skus = new SkuTable();
 
     // ---- users -------------------------------------------------------------------------------
-    private final Object2IntHashMap<String> userNumbers;
+    private final IdIndex userNumbers;
     private final Columns.Objects<String> userIds = new Columns.Objects<>();
     private int userCount;
 
@@ -67,11 +69,13 @@ public final class PackedCheckoutState implements CheckoutState {
     private final Columns.Longs linePrice = new Columns.Longs();
 
     // ---- remembered answers: a FIFO ring of rows ---------------------------------------------
-    private final Object2IntHashMap<String> outcomeRows;
+    private final IdIndex outcomeRows;
+    private final IdBytes outcomeIds;
     private final int outcomeRing;
     private long outcomeHead;
     private long outcomeTail;
-    private final Columns.Objects<String> outcomeRequestId = new Columns.Objects<>();
+    /** Where each row's request id starts in {@link #outcomeIds}. */
+    private final Columns.Longs outcomeIdAt = new Columns.Longs();
     private final Columns.Bytes outcomeCommand = new Columns.Bytes();
     private final Columns.Ints outcomeResult = new Columns.Ints();
     private final Columns.Longs outcomeOrderId = new Columns.Longs();
@@ -89,9 +93,12 @@ public final class PackedCheckoutState implements CheckoutState {
         this.userCounterCapacity = userCounterCapacity;
         this.outcomeCapacity = outcomeCapacity;
         this.outcomeRing = (int) outcomeCapacity;
-        this.userNumbers = new Object2IntHashMap<>(presize(userCounterCapacity), LOAD_FACTOR, NONE);
+        long users = Math.min(PRESIZE_MAX, Math.min(orderCapacity, userCounterCapacity));
+        this.userNumbers = new IdIndex(users, (number, id) -> userIds.get(number).equals(id));
         this.userUnits = new Long2LongHashMap(presize(userCounterCapacity), LOAD_FACTOR, 0);
-        this.outcomeRows = new Object2IntHashMap<>(presize(outcomeCapacity), LOAD_FACTOR, NONE);
+        this.outcomeIds = new IdBytes(outcomeCapacity, EngineLimits.ID_LENGTH_MAX);
+        this.outcomeRows = new IdIndex(Math.min(PRESIZE_MAX, outcomeCapacity),
+                (slot, id) -> outcomeIds.matches(outcomeIdAt.get(slot), id));
     }
 
     public static PackedCheckoutState of(StateConfig config) {
@@ -134,11 +141,11 @@ public final class PackedCheckoutState implements CheckoutState {
     // ---- users and their units ----------------------------------------------------------------
 
     private int userNumber(String userId, boolean create) {
-        int number = userNumbers.getValue(userId);
+        int number = userNumbers.get(userId);
         if (number == NONE && create) {
             number = userCount++;
-            userNumbers.put(userId, number);
             userIds.set(number, userId);
+            userNumbers.add(userId, number);
         }
         return number;
     }
@@ -249,7 +256,7 @@ public final class PackedCheckoutState implements CheckoutState {
 
     @Override
     public boolean readOutcome(String requestId, Outcome into) {
-        int slot = outcomeRows.getValue(requestId);
+        int slot = outcomeRows.get(requestId);
         if (slot == NONE) {
             return false;
         }
@@ -266,14 +273,14 @@ public final class PackedCheckoutState implements CheckoutState {
 
     @Override
     public void writeOutcome(String requestId, Outcome outcome) {
-        int slot = outcomeRows.getValue(requestId);
+        int slot = outcomeRows.get(requestId);
         if (slot == NONE) {
             if (outcomeTail - outcomeHead >= outcomeRing) {
                 throw new IllegalStateException("outcome table full: the engine checks room before writing");
             }
             slot = (int) (outcomeTail++ % outcomeRing);
-            outcomeRows.put(requestId, slot);
-            outcomeRequestId.set(slot, requestId);
+            outcomeIdAt.set(slot, outcomeIds.append(requestId));
+            outcomeRows.add(requestId, slot);
         }
         outcomeCommand.set(slot, (byte) outcome.commandType.code());
         outcomeResult.set(slot, outcome.result.code());
@@ -302,9 +309,13 @@ public final class PackedCheckoutState implements CheckoutState {
             if (outcomeAt.get(slot) >= cutoffEpochMillis) {
                 return;
             }
-            outcomeRows.removeKey(outcomeRequestId.get(slot));
-            outcomeRequestId.set(slot, null);
+            long idAt = outcomeIdAt.get(slot);
+            if (!outcomeRows.removeRow(outcomeIds.hash(idAt), slot)) {
+                throw new IllegalStateException("remembered answer " + outcomeHead + " is not in its index");
+            }
             outcomeHead++;
+            outcomeIds.releaseBefore(outcomeHead < outcomeTail
+                    ? outcomeIdAt.get((int) (outcomeHead % outcomeRing)) : outcomeIds.end());
         }
     }
 
@@ -313,7 +324,7 @@ public final class PackedCheckoutState implements CheckoutState {
     public void forEachOutcome(OutcomeVisitor visitor) {
         Outcome outcome = new Outcome();
         for (long position = outcomeHead; position < outcomeTail; position++) {
-            String requestId = outcomeRequestId.get((int) (position % outcomeRing));
+            String requestId = outcomeIds.read(outcomeIdAt.get((int) (position % outcomeRing)));
             readOutcome(requestId, outcome);
             visitor.visit(requestId, outcome);
         }

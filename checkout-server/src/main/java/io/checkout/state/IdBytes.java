@@ -1,0 +1,131 @@
+package io.checkout.state;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Text ids stored as bytes, one after another, for a table that adds ids at its tail and forgets
+ * them from its head (the remembered answers). Keeping millions of ids as {@code String} objects
+ * costs two objects each and makes every young collection copy them until they are promoted; here
+ * they are a length byte and their characters in 1 MB chunks, nothing for the collector to trace.
+ *
+ * <p>An id is addressed by its position, which only grows. Chunks are reused in a ring sized for
+ * the most bytes the table can hold live ({@code capacity} ids of at most {@link #ID_CHARS_MAX}
+ * characters), allocated when first written and dropped once every id in them is released, so
+ * memory follows the ids actually held. An id never spans two chunks. Ids must be ASCII (the
+ * engine accepts only printable ASCII ids before it remembers anything). One thread uses it.
+ */
+final class IdBytes {
+    static final int ID_CHARS_MAX = 127;
+    static final int CHUNK_BITS = 20;
+    private static final int CHUNK_BYTES = 1 << CHUNK_BITS;
+    private static final int CHUNK_MASK = CHUNK_BYTES - 1;
+
+    private final byte[][] chunks;
+    private long tail;
+    private long released;
+
+    /** Room for {@code capacity} live ids of up to {@code charsMax} characters each. */
+    IdBytes(long capacity, int charsMax) {
+        if (charsMax < 1 || charsMax > ID_CHARS_MAX) {
+            throw new IllegalArgumentException("charsMax must be 1.." + ID_CHARS_MAX + ": " + charsMax);
+        }
+        long perChunk = CHUNK_BYTES / (charsMax + 1);
+        long slots = (capacity + perChunk - 1) / perChunk + 2;
+        if (slots > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("capacity too large: " + capacity);
+        }
+        chunks = new byte[(int) slots][];
+    }
+
+    /** Appends {@code id} and returns its position. */
+    long append(String id) {
+        int length = id.length();
+        if (length == 0 || length > ID_CHARS_MAX) {
+            throw new IllegalArgumentException("id length must be 1.." + ID_CHARS_MAX + ": " + length);
+        }
+        long at = tail;
+        if ((at & CHUNK_MASK) + length + 1 > CHUNK_BYTES) {
+            at = (at | CHUNK_MASK) + 1; // the rest of this chunk stays unused
+        }
+        if (at + length + 1 - released > (long) (chunks.length - 1) * CHUNK_BYTES) {
+            throw new IllegalStateException("id bytes full: release before appending");
+        }
+        byte[] chunk = chunkFor(at);
+        int offset = (int) (at & CHUNK_MASK);
+        chunk[offset] = (byte) length;
+        for (int i = 0; i < length; i++) {
+            char ch = id.charAt(i);
+            if (ch > 0x7F) {
+                throw new IllegalArgumentException("ids must be ASCII: " + id);
+            }
+            chunk[offset + 1 + i] = (byte) ch;
+        }
+        tail = at + length + 1;
+        return at;
+    }
+
+    private byte[] chunkFor(long position) {
+        int slot = (int) ((position >>> CHUNK_BITS) % chunks.length);
+        byte[] chunk = chunks[slot];
+        if (chunk == null) {
+            chunk = chunks[slot] = new byte[CHUNK_BYTES];
+        }
+        return chunk;
+    }
+
+    private byte[] chunkAt(long position) {
+        return chunks[(int) ((position >>> CHUNK_BITS) % chunks.length)];
+    }
+
+    /** Whether the id at {@code position} is {@code id}. */
+    boolean matches(long position, String id) {
+        byte[] chunk = chunkAt(position);
+        int offset = (int) (position & CHUNK_MASK);
+        int length = chunk[offset];
+        if (length != id.length()) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (chunk[offset + 1 + i] != id.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The id at {@code position}, as a new string (snapshots and other cold paths). */
+    String read(long position) {
+        byte[] chunk = chunkAt(position);
+        int offset = (int) (position & CHUNK_MASK);
+        return new String(chunk, offset + 1, chunk[offset], StandardCharsets.US_ASCII);
+    }
+
+    /** The id's {@code String.hashCode()}, computed from its bytes. */
+    int hash(long position) {
+        byte[] chunk = chunkAt(position);
+        int offset = (int) (position & CHUNK_MASK);
+        int length = chunk[offset];
+        int hash = 0;
+        for (int i = 0; i < length; i++) {
+            hash = 31 * hash + chunk[offset + 1 + i];
+        }
+        return hash;
+    }
+
+    /** The position the next id would be appended at: releasing up to it releases everything. */
+    long end() {
+        return tail;
+    }
+
+    /** Every id before {@code position} is no longer needed: drops the chunks that held only those. */
+    void releaseBefore(long position) {
+        if (position <= released) {
+            return;
+        }
+        long firstKept = position >>> CHUNK_BITS;
+        for (long chunk = released >>> CHUNK_BITS; chunk < firstKept; chunk++) {
+            chunks[(int) (chunk % chunks.length)] = null;
+        }
+        released = position;
+    }
+}

@@ -1,0 +1,165 @@
+package io.checkout.state;
+
+/**
+ * Finds a row by its text id: an open-addressing hash table with linear probing whose slots hold
+ * the id's 32-bit hash next to the row, packed in one {@code long}. A probe reads only the slot
+ * array, and the id itself is compared only when the full hash matches, so a lookup costs one or
+ * two cache lines however full the table is.
+ *
+ * <p>Why not a general map of {@code String} to {@code int} (Agrona's {@code Object2IntHashMap}):
+ * such a map compares keys with {@code equals} on every occupied slot it passes, and each compare
+ * reads the stored {@code String} and its byte array, two cache misses per probe on a table of
+ * millions of ids. On 10M remembered request ids that was the largest cost of replaying a journal.
+ *
+ * <p>The ids live with the caller (a column of strings, or {@link IdBytes}); the index asks
+ * {@link KeyMatcher} whether a row holds a given id. Removal shifts later entries back (no
+ * tombstones), so the table never degrades. One thread uses an index. Rows are 0 to
+ * {@code Integer.MAX_VALUE - 1}; the table doubles when it passes its load factor, up to 2^30 slots.
+ */
+final class IdIndex {
+    static final int NONE = -1;
+    private static final float LOAD_FACTOR = 0.6f;
+    private static final int SLOTS_MAX = 1 << 30;
+
+    /** Tells whether {@code row} holds {@code id}. */
+    @FunctionalInterface
+    interface KeyMatcher {
+        boolean matches(int row, String id);
+    }
+
+    private final KeyMatcher matcher;
+    private long[] slots;
+    private int mask;
+    private int shift;
+    private int size;
+    private int resizeAt;
+
+    /** Sized so that {@code expected} entries fit without growing. */
+    IdIndex(long expected, KeyMatcher matcher) {
+        this.matcher = matcher;
+        long wanted = Math.max(16, (long) (Math.min(expected, SLOTS_MAX) / LOAD_FACTOR) + 1);
+        allocate((int) Math.min(SLOTS_MAX, Long.highestOneBit(wanted - 1) << 1));
+    }
+
+    private void allocate(int slotCount) {
+        slots = new long[slotCount];
+        mask = slotCount - 1;
+        shift = 64 - Integer.numberOfTrailingZeros(slotCount);
+        resizeAt = (int) Math.min(Integer.MAX_VALUE, (long) (slotCount * (double) LOAD_FACTOR));
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** The row holding {@code id}, or {@link #NONE}. */
+    int get(String id) {
+        int hash = id.hashCode();
+        long[] table = slots;
+        int slot = home(hash);
+        long entry;
+        while ((entry = table[slot]) != 0) {
+            if ((int) (entry >>> 32) == hash) {
+                int row = (int) entry - 1;
+                if (matcher.matches(row, id)) {
+                    return row;
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+        return NONE;
+    }
+
+    /** Adds {@code id} at {@code row}; the caller knows the id is not in the index yet. */
+    void add(String id, int row) {
+        if (row < 0 || row == Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("row out of range: " + row);
+        }
+        if (size >= resizeAt) {
+            grow();
+        }
+        insert(id.hashCode(), row);
+        size++;
+    }
+
+    /** Removes {@code id} if present; returns its row, or {@link #NONE}. */
+    int remove(String id) {
+        int hash = id.hashCode();
+        int slot = home(hash);
+        long entry;
+        while ((entry = slots[slot]) != 0) {
+            if ((int) (entry >>> 32) == hash) {
+                int row = (int) entry - 1;
+                if (matcher.matches(row, id)) {
+                    removeAt(slot);
+                    size--;
+                    return row;
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+        return NONE;
+    }
+
+    /** Removes the entry for {@code row}, whose id hashes to {@code hash}; false if there is none. */
+    boolean removeRow(int hash, int row) {
+        long wanted = ((long) hash << 32) | (row + 1L);
+        int slot = home(hash);
+        long entry;
+        while ((entry = slots[slot]) != 0) {
+            if (entry == wanted) {
+                removeAt(slot);
+                size--;
+                return true;
+            }
+            slot = (slot + 1) & mask;
+        }
+        return false;
+    }
+
+    private int home(int hash) {
+        return (int) ((hash * 0x9E37_79B9_7F4A_7C15L) >>> shift);
+    }
+
+    private void insert(int hash, int row) {
+        int slot = home(hash);
+        while (slots[slot] != 0) {
+            slot = (slot + 1) & mask;
+        }
+        slots[slot] = ((long) hash << 32) | (row + 1L);
+    }
+
+    /** Backward-shift deletion: moves every later entry of the run that may sit in the freed slot. */
+    private void removeAt(int freed) {
+        int hole = freed;
+        int next = hole;
+        while (true) {
+            next = (next + 1) & mask;
+            long entry = slots[next];
+            if (entry == 0) {
+                break;
+            }
+            int wanted = home((int) (entry >>> 32));
+            // The entry stays if its home lies cyclically in (hole, next].
+            boolean stays = hole <= next ? hole < wanted && wanted <= next : hole < wanted || wanted <= next;
+            if (!stays) {
+                slots[hole] = entry;
+                hole = next;
+            }
+        }
+        slots[hole] = 0;
+    }
+
+    private void grow() {
+        if (slots.length >= SLOTS_MAX) {
+            throw new IllegalStateException("id index full at " + size + " entries");
+        }
+        long[] old = slots;
+        allocate(old.length * 2);
+        for (long entry : old) {
+            if (entry != 0) {
+                insert((int) (entry >>> 32), (int) entry - 1);
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.checkout.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayDeque;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class IdBytesTest {
+    private record Held(long position, String id) {
+    }
+
+    /**
+     * A FIFO of ids held at its capacity for many times the ring's size: every held id reads back
+     * and matches, others do not, and its hash is the string's.
+     */
+    @Test
+    void shouldKeepEveryHeldIdAcrossManyTurnsOfTheRing() {
+        int capacity = 50_000;
+        IdBytes bytes = new IdBytes(capacity, 64);
+        ArrayDeque<Held> held = new ArrayDeque<>();
+        SplittableRandom random = new SplittableRandom(7);
+        for (int step = 0; step < 2_000_000; step++) {
+            if (held.size() == capacity || (!held.isEmpty() && random.nextInt(3) == 0)) {
+                held.removeFirst();
+                bytes.releaseBefore(held.isEmpty() ? bytes.end() : held.peekFirst().position());
+            }
+            String id = "id-" + "x".repeat(random.nextInt(60)) + step;
+            held.addLast(new Held(bytes.append(id), id));
+            if (step % 1_000 == 0) {
+                for (Held h : held) {
+                    assertThat(bytes.matches(h.position(), h.id())).isTrue();
+                }
+                Held first = held.peekFirst();
+                assertThat(bytes.read(first.position())).isEqualTo(first.id());
+                assertThat(bytes.hash(first.position())).isEqualTo(first.id().hashCode());
+                assertThat(bytes.matches(first.position(), first.id() + "0")).isFalse();
+                assertThat(bytes.matches(first.position(), "id-" + step + "?")).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseToOverwriteIdsThatAreStillHeld() {
+        IdBytes bytes = new IdBytes(1, 64);
+        // Room for one 64-character id per the sizing, plus the ring's slack: fill it without releasing.
+        assertThatThrownBy(() -> {
+            for (int i = 0; i < 1_000_000; i++) {
+                bytes.append("y".repeat(64));
+            }
+        }).isInstanceOf(IllegalStateException.class).hasMessageContaining("full");
+    }
+
+    @Test
+    void shouldRefuseIdsItCannotStore() {
+        IdBytes bytes = new IdBytes(10, 64);
+        assertThatThrownBy(() -> bytes.append("")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> bytes.append("x".repeat(128))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> bytes.append("caf\u00e9")).isInstanceOf(IllegalArgumentException.class);
+    }
+}
