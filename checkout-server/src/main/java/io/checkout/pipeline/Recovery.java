@@ -1,10 +1,8 @@
 package io.checkout.pipeline;
 
 import io.checkout.engine.CheckoutBook;
-import io.checkout.engine.Command;
 import io.checkout.engine.EngineLimits;
 import io.checkout.engine.CheckoutState;
-import io.checkout.journal.CommandCodec;
 import io.checkout.journal.JournalCorruptException;
 import io.checkout.journal.OrderEventLog;
 import io.checkout.journal.RecordLog;
@@ -105,20 +103,23 @@ public final class Recovery {
         events.restoreNextEventSequence(meta.nextEventSequence());
         book.eventListener(events);
 
-        // 4. Replay.
-        Command command = new Command();
-        long[] replayed = {0};
-        RecordLogReader.scan(layout.journal(), meta.journalSequence() + 1, (sequence, payload) -> {
-            if (sequence > lastJournalled) {
-                return;
+        // 4. Replay: one thread reads and decodes, this one applies.
+        long replayed = 0;
+        try (DecodingJournalReader reader = new DecodingJournalReader(layout.journal(), meta.journalSequence() + 1,
+                lastJournalled)) {
+            DecodingJournalReader.Batch batch;
+            while ((batch = reader.next()) != null) {
+                for (int i = 0; i < batch.size; i++) {
+                    events.journalSequence(batch.sequences[i]);
+                    book.execute(batch.commands[i]);
+                }
+                long before = replayed;
+                replayed += batch.size;
+                if (replayed / REPLAY_COMMIT_EVERY != before / REPLAY_COMMIT_EVERY) {
+                    events.commit();
+                }
             }
-            CommandCodec.decode(payload, command);
-            events.journalSequence(sequence);
-            book.execute(command);
-            if (++replayed[0] % REPLAY_COMMIT_EVERY == 0) {
-                events.commit();
-            }
-        });
+        }
         events.commit();
         RecordLogWriter journal = RecordLogWriter.open(layout.journal(), journalScan, meta.journalSequence() + 1,
                 journalConfig.segmentBytes(), journalConfig.fsync(), journalConfig.batchBytes());
@@ -128,9 +129,9 @@ public final class Recovery {
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
         LOG.info("recovered in {} ms: snapshot at journal sequence {}, {} commands replayed, {} orders, {} SKUs; {}; {}",
-                millis, meta.journalSequence(), replayed[0], state.orderCount(), state.skuCount(), tailReport,
+                millis, meta.journalSequence(), replayed, state.orderCount(), state.skuCount(), tailReport,
                 eventReport);
-        return new Recovered(state, book, journal, events, snapshots, meta.journalSequence(), replayed[0], millis,
+        return new Recovered(state, book, journal, events, snapshots, meta.journalSequence(), replayed, millis,
                 tailReport);
     }
 

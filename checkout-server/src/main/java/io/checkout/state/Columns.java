@@ -1,25 +1,49 @@
 package io.checkout.state;
 
 /**
- * Growable primitive columns indexed by a long row number, stored in fixed-size chunks so that
- * growing never copies what is there (no pause proportional to the table) and memory follows the
- * rows actually written. One thread uses a column. Callers keep within their table's capacity.
+ * Growable primitive columns indexed by a long row number, stored in chunks so that growing never
+ * copies what is there (no pause proportional to the table) and memory follows the rows actually
+ * written. One thread uses a column. Callers keep within their table's capacity.
+ *
+ * <p>Chunks double from {@link #FIRST_CHUNK_ROWS} rows up to {@link #CHUNK_ROWS_MAX} rows, then stay
+ * at that size: a small table costs little, and a large one is mostly in chunks of megabytes, which
+ * G1 allocates as humongous objects straight into the old generation. Small chunks were copied by
+ * every young collection until promoted, which made replaying millions of orders mostly GC work.
+ * The largest chunk (8 MB of longs) is also the most one write ever zeroes at once.
  */
 final class Columns {
-    static final int CHUNK_BITS = 16;
-    static final int CHUNK_ROWS = 1 << CHUNK_BITS;
-    private static final int CHUNK_MASK = CHUNK_ROWS - 1;
+    static final int FIRST_CHUNK_BITS = 16;
+    static final int CHUNK_BITS_MAX = 20;
+    static final int FIRST_CHUNK_ROWS = 1 << FIRST_CHUNK_BITS;
+    static final int CHUNK_ROWS_MAX = 1 << CHUNK_BITS_MAX;
+    private static final int DOUBLINGS = CHUNK_BITS_MAX - FIRST_CHUNK_BITS;
+    /** Rows held by the doubling chunks 0..DOUBLINGS. */
+    private static final long DOUBLING_ROWS = ((1L << (DOUBLINGS + 1)) - 1) << FIRST_CHUNK_BITS;
     private static final int INITIAL_CHUNKS = 16;
 
     private Columns() {
     }
 
-    private static int chunk(long row) {
-        long chunk = row >>> CHUNK_BITS;
+    static int chunk(long row) {
+        if (row < DOUBLING_ROWS) {
+            return 63 - Long.numberOfLeadingZeros((row >>> FIRST_CHUNK_BITS) + 1);
+        }
+        long chunk = DOUBLINGS + 1 + ((row - DOUBLING_ROWS) >>> CHUNK_BITS_MAX);
         if (chunk > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("row out of range: " + row);
         }
         return (int) chunk;
+    }
+
+    static int offset(long row, int chunk) {
+        if (chunk <= DOUBLINGS) {
+            return (int) (row + FIRST_CHUNK_ROWS - ((long) FIRST_CHUNK_ROWS << chunk));
+        }
+        return (int) ((row - DOUBLING_ROWS) & (CHUNK_ROWS_MAX - 1));
+    }
+
+    static int rows(int chunk) {
+        return chunk <= DOUBLINGS ? FIRST_CHUNK_ROWS << chunk : CHUNK_ROWS_MAX;
     }
 
     private static int grown(int length, int needed) {
@@ -30,7 +54,8 @@ final class Columns {
         private long[][] chunks = new long[INITIAL_CHUNKS][];
 
         long get(long row) {
-            return chunks[chunk(row)][(int) row & CHUNK_MASK];
+            int chunk = chunk(row);
+            return chunks[chunk][offset(row, chunk)];
         }
 
         void set(long row, long value) {
@@ -40,9 +65,9 @@ final class Columns {
             }
             long[] rows = chunks[chunk];
             if (rows == null) {
-                rows = chunks[chunk] = new long[CHUNK_ROWS];
+                rows = chunks[chunk] = new long[rows(chunk)];
             }
-            rows[(int) row & CHUNK_MASK] = value;
+            rows[offset(row, chunk)] = value;
         }
     }
 
@@ -50,7 +75,8 @@ final class Columns {
         private int[][] chunks = new int[INITIAL_CHUNKS][];
 
         int get(long row) {
-            return chunks[chunk(row)][(int) row & CHUNK_MASK];
+            int chunk = chunk(row);
+            return chunks[chunk][offset(row, chunk)];
         }
 
         void set(long row, int value) {
@@ -60,9 +86,9 @@ final class Columns {
             }
             int[] rows = chunks[chunk];
             if (rows == null) {
-                rows = chunks[chunk] = new int[CHUNK_ROWS];
+                rows = chunks[chunk] = new int[rows(chunk)];
             }
-            rows[(int) row & CHUNK_MASK] = value;
+            rows[offset(row, chunk)] = value;
         }
     }
 
@@ -70,7 +96,8 @@ final class Columns {
         private byte[][] chunks = new byte[INITIAL_CHUNKS][];
 
         byte get(long row) {
-            return chunks[chunk(row)][(int) row & CHUNK_MASK];
+            int chunk = chunk(row);
+            return chunks[chunk][offset(row, chunk)];
         }
 
         void set(long row, byte value) {
@@ -80,9 +107,9 @@ final class Columns {
             }
             byte[] rows = chunks[chunk];
             if (rows == null) {
-                rows = chunks[chunk] = new byte[CHUNK_ROWS];
+                rows = chunks[chunk] = new byte[rows(chunk)];
             }
-            rows[(int) row & CHUNK_MASK] = value;
+            rows[offset(row, chunk)] = value;
         }
     }
 
@@ -91,7 +118,8 @@ final class Columns {
 
         @SuppressWarnings("unchecked")
         T get(long row) {
-            return (T) chunks[chunk(row)][(int) row & CHUNK_MASK];
+            int chunk = chunk(row);
+            return (T) chunks[chunk][offset(row, chunk)];
         }
 
         void set(long row, T value) {
@@ -101,9 +129,9 @@ final class Columns {
             }
             Object[] rows = chunks[chunk];
             if (rows == null) {
-                rows = chunks[chunk] = new Object[CHUNK_ROWS];
+                rows = chunks[chunk] = new Object[rows(chunk)];
             }
-            rows[(int) row & CHUNK_MASK] = value;
+            rows[offset(row, chunk)] = value;
         }
     }
 }

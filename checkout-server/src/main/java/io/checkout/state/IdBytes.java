@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
  * Text ids stored as bytes, one after another, for a table that adds ids at its tail and forgets
  * them from its head (the remembered answers). Keeping millions of ids as {@code String} objects
  * costs two objects each and makes every young collection copy them until they are promoted; here
- * they are a length byte and their characters in 1 MB chunks, nothing for the collector to trace.
+ * they are a length byte and their characters in 4 MB chunks, which G1 allocates straight into the
+ * old generation: nothing for the collector to copy or trace.
  *
  * <p>An id is addressed by its position, which only grows. Chunks are reused in a ring sized for
  * the most bytes the table can hold live ({@code capacity} ids of at most {@link #ID_CHARS_MAX}
@@ -16,7 +17,7 @@ import java.nio.charset.StandardCharsets;
  */
 final class IdBytes {
     static final int ID_CHARS_MAX = 127;
-    static final int CHUNK_BITS = 20;
+    static final int CHUNK_BITS = 22;
     private static final int CHUNK_BYTES = 1 << CHUNK_BITS;
     private static final int CHUNK_MASK = CHUNK_BYTES - 1;
 
