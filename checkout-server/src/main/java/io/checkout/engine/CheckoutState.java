@@ -71,6 +71,19 @@ public interface CheckoutState extends AutoCloseable {
     void forgetOutcomesBefore(long cutoffEpochMillis, long nowMillis);
 
     /**
+     * A hint that the engine will soon look up the answer to {@code requestId} and the units of
+     * {@code userId} (either may be null): an implementation whose tables are larger than the CPU
+     * caches may start loading what those lookups will read, so that several commands' cache
+     * misses overlap instead of following one another. Changes nothing; the default does nothing.
+     */
+    default void prefetch(String requestId, String userId) {
+    }
+
+    /** Like {@link #prefetch}: a hint that order {@code orderId} will be read soon. */
+    default void prefetchOrder(long orderId) {
+    }
+
+    /**
      * Writes out anything the implementation holds back for efficiency. The pipeline calls it at
      * the end of every batch; {@link #close()} calls it too. Reads never need it: they always see
      * every write made before them.

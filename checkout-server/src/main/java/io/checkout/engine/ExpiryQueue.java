@@ -67,6 +67,14 @@ final class ExpiryQueue {
         return pollHeap();
     }
 
+    /**
+     * The order id {@code ahead} places behind the FIFO's head, or 0 if the FIFO is shorter: what
+     * polling is likely to return soon, for prefetching. Changes nothing.
+     */
+    long fifoOrderIdAhead(int ahead) {
+        return ahead < fifoSize ? fifoOrderIds[(fifoHead + ahead) % fifoOrderIds.length] : 0;
+    }
+
     /** Whether the FIFO holds the earliest entry. */
     private boolean fifoFirst() {
         if (heapSize == 0) {

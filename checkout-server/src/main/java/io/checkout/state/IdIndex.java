@@ -70,6 +70,15 @@ final class IdIndex {
         return NONE;
     }
 
+    /**
+     * Reads the slot where a lookup of {@code id} starts, so that the lookup itself finds it in the
+     * cache; returns what it read, for the caller to fold into a field (a read whose value is never
+     * used may be left out by the compiler).
+     */
+    long touch(String id) {
+        return slots[home(id.hashCode())];
+    }
+
     /** Adds {@code id} at {@code row}; the caller knows the id is not in the index yet. */
     void add(String id, int row) {
         if (row < 0 || row == Integer.MAX_VALUE) {

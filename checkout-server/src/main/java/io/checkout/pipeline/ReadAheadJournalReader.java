@@ -1,37 +1,43 @@
 package io.checkout.pipeline;
 
-import io.checkout.engine.Command;
-import io.checkout.journal.CommandCodec;
 import io.checkout.journal.RecordLogReader;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * Reads the journal on a thread of its own, checks and decodes every record into a {@link Command},
- * and hands the commands over in batches, so that replay applies commands on one core while the
- * other reads, checks CRCs, decodes and hashes ids. It also computes each decoded id's
- * {@code hashCode}, which {@code String} caches: the replaying thread then finds its ids in the
- * state's tables without hashing them itself.
+ * Reads the journal ahead of replay on a thread of its own: file reads and CRC checks happen
+ * there, and the checked payloads arrive in batches of raw bytes that the replaying thread decodes
+ * and applies. Only bytes cross between the threads, written once and read once in order, which
+ * the hardware streams well; decoded commands and their strings are made on the replaying thread,
+ * where they are used. (Handing over decoded commands was tried first: every string the engine
+ * then touched was a cache line owned by the other core, and replay got no faster.)
  *
- * <p>Memory is bounded: {@link #BATCHES} batches of {@link #BATCH_COMMANDS} reused commands go
- * round between the two threads. A failure while reading (a corrupt journal) reaches the
- * replaying thread from {@link #next()}; {@link #close()} stops the reader if replay ends early.
+ * <p>Memory is bounded: {@link #BATCHES} batches of {@link #BATCH_BYTES} go round between the two
+ * threads. A failure while reading (a corrupt journal) reaches the replaying thread from
+ * {@link #next()}; {@link #close()} stops the reader if replay ends early.
  */
-final class DecodingJournalReader implements AutoCloseable {
-    static final int BATCH_COMMANDS = 1_024;
+final class ReadAheadJournalReader implements AutoCloseable {
+    static final int BATCH_BYTES = 256 * 1024;
     static final int BATCHES = 8;
+    private static final int RECORDS_MAX = BATCH_BYTES / 8;
 
-    /** Commands decoded from consecutive journal records. */
+    /** Payloads of consecutive journal records, back to back in {@link #bytes}. */
     static final class Batch {
-        final Command[] commands = new Command[BATCH_COMMANDS];
-        final long[] sequences = new long[BATCH_COMMANDS];
+        final ByteBuffer bytes = ByteBuffer.allocate(BATCH_BYTES);
+        final int[] ends = new int[RECORDS_MAX];
+        final long[] sequences = new long[RECORDS_MAX];
         int size;
 
-        Batch() {
-            for (int i = 0; i < BATCH_COMMANDS; i++) {
-                commands[i] = new Command();
-            }
+        /** Positions {@code view} on payload {@code i} of this batch. */
+        ByteBuffer payload(int i, ByteBuffer view) {
+            view.limit(ends[i]).position(i == 0 ? 0 : ends[i - 1]);
+            return view;
+        }
+
+        private boolean fits(int payloadBytes) {
+            return size < RECORDS_MAX && bytes.remaining() >= payloadBytes;
         }
     }
 
@@ -41,16 +47,15 @@ final class DecodingJournalReader implements AutoCloseable {
     private final BlockingQueue<Batch> full = new ArrayBlockingQueue<>(BATCHES + 1);
     private final Thread thread;
     private volatile Throwable failure;
-    private volatile RecordLogReader.ScanResult result;
     private Batch handedOut;
     private boolean ended;
 
     /** Starts reading {@code directory} from {@code fromSequence} up to {@code lastSequence}. */
-    DecodingJournalReader(Path directory, long fromSequence, long lastSequence) {
+    ReadAheadJournalReader(Path directory, long fromSequence, long lastSequence) {
         for (int i = 0; i < BATCHES; i++) {
             free.add(new Batch());
         }
-        thread = new Thread(() -> read(directory, fromSequence, lastSequence), "journal-decoder");
+        thread = new Thread(() -> read(directory, fromSequence, lastSequence), "journal-read-ahead");
         thread.setDaemon(true);
         thread.start();
     }
@@ -58,23 +63,28 @@ final class DecodingJournalReader implements AutoCloseable {
     private void read(Path directory, long fromSequence, long lastSequence) {
         Batch[] filling = {null};
         try {
-            result = RecordLogReader.scan(directory, fromSequence, (sequence, payload) -> {
+            RecordLogReader.scan(directory, fromSequence, (sequence, payload) -> {
                 if (sequence > lastSequence) {
                     return;
                 }
+                int length = payload.remaining();
+                if (length > BATCH_BYTES) {
+                    throw new IllegalStateException("journal record " + sequence + " of " + length
+                            + " bytes exceeds the read-ahead batch");
+                }
                 Batch batch = filling[0];
+                if (batch != null && !batch.fits(length)) {
+                    full.add(batch);
+                    batch = null;
+                }
                 if (batch == null) {
                     batch = filling[0] = await(free);
+                    batch.bytes.clear();
                     batch.size = 0;
                 }
-                Command command = batch.commands[batch.size];
-                CommandCodec.decode(payload, command);
-                hash(command);
+                batch.bytes.put(payload);
+                batch.ends[batch.size] = batch.bytes.position();
                 batch.sequences[batch.size++] = sequence;
-                if (batch.size == BATCH_COMMANDS) {
-                    full.add(batch);
-                    filling[0] = null;
-                }
             });
             if (filling[0] != null) {
                 full.add(filling[0]);
@@ -92,22 +102,7 @@ final class DecodingJournalReader implements AutoCloseable {
             return queue.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("journal reader stopped", e);
-        }
-    }
-
-    /** Computes and caches the ids' hash codes on this thread. */
-    private static void hash(Command command) {
-        if (command.requestId != null) {
-            command.requestId.hashCode();
-        }
-        if (command.userId != null) {
-            command.userId.hashCode();
-        }
-        for (int i = 0; i < command.lineCount; i++) {
-            if (command.lineSkuIds[i] != null) {
-                command.lineSkuIds[i].hashCode();
-            }
+            throw new IllegalStateException("journal read-ahead stopped", e);
         }
     }
 
@@ -146,11 +141,6 @@ final class DecodingJournalReader implements AutoCloseable {
         }
         handedOut = batch;
         return batch;
-    }
-
-    /** What the scan found, once {@link #next()} has returned null. */
-    RecordLogReader.ScanResult result() {
-        return result;
     }
 
     @Override

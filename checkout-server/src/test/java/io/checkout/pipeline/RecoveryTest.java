@@ -1,0 +1,94 @@
+package io.checkout.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.checkout.engine.Command;
+import io.checkout.engine.EngineLimits;
+import io.checkout.engine.OrderRecord;
+import io.checkout.engine.OrderState;
+import io.checkout.journal.CommandCodec;
+import io.checkout.journal.JournalCorruptException;
+import io.checkout.journal.RecordLog;
+import io.checkout.journal.RecordLogReader;
+import io.checkout.journal.RecordLogWriter;
+import io.checkout.state.StateConfig;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Replay through the read-ahead thread: every record applied in order, damage stops the start. */
+class RecoveryTest {
+    private static final int BUYERS = 30_000;
+    private static final long SEGMENT_BYTES = 256 * 1024;
+    private static final JournalConfig CONFIG = JournalConfig.defaults(false);
+
+    @TempDir
+    Path data;
+
+    private StateConfig capacities() {
+        return new StateConfig(data, 16, BUYERS + 1, BUYERS + 1, 2L * BUYERS + 10);
+    }
+
+    /** A SKU, then per buyer a reserve, and a confirm for every third; spread over many segments. */
+    private void writeJournal() {
+        Path directory = Recovery.Layout.under(data).journal();
+        ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+        try (RecordLogWriter journal = RecordLogWriter.open(directory, RecordLogReader.scan(directory, 1, (s, p) -> { }),
+                1, SEGMENT_BYTES, false, CONFIG.batchBytes())) {
+            long now = 1_000_000;
+            CommandCodec.append(journal, scratch,
+                    Command.upsertSku(now, "sku-setup", "SKU", 250, "EUR", 1_000_000, 1, 0, 0, 3_600_000));
+            for (int buyer = 1; buyer <= BUYERS; buyer++) {
+                now++;
+                CommandCodec.append(journal, scratch, Command.reserve(now, "r-" + buyer, "user-" + buyer, "SKU", 1));
+                if (buyer % 3 == 0) {
+                    CommandCodec.append(journal, scratch, Command.orderCommand(io.checkout.engine.CommandType.CONFIRM,
+                            now, "c-" + buyer, buyer));
+                }
+                if (buyer % 1_000 == 0) {
+                    journal.commit();
+                }
+            }
+        }
+    }
+
+    @Test
+    void replayShouldApplyEveryRecordInOrder() {
+        writeJournal();
+        assertThat(RecordLog.segments(Recovery.Layout.under(data).journal())).hasSizeGreaterThan(3);
+        Recovery.Recovered recovered = Recovery.recover(data, capacities(), EngineLimits.defaults(), CONFIG);
+        try {
+            assertThat(recovered.replayedCommands()).isEqualTo(1 + BUYERS + BUYERS / 3);
+            assertThat(recovered.state().orderCount()).isEqualTo(BUYERS);
+            OrderRecord order = new OrderRecord();
+            for (long orderId = 1; orderId <= BUYERS; orderId++) {
+                assertThat(recovered.state().readOrder(orderId, order)).isTrue();
+                assertThat(order.userId).isEqualTo("user-" + orderId);
+                assertThat(order.state).isEqualTo(orderId % 3 == 0 ? OrderState.PAID : OrderState.RESERVED);
+            }
+        } finally {
+            recovered.journal().close();
+            recovered.events().close();
+        }
+    }
+
+    @Test
+    void damageBeforeTheLastSegmentShouldStopRecovery() throws IOException {
+        writeJournal();
+        List<RecordLog.Segment> segments = RecordLog.segments(Recovery.Layout.under(data).journal());
+        try (RandomAccessFile file = new RandomAccessFile(segments.get(1).path().toFile(), "rw")) {
+            long at = file.length() / 2;
+            file.seek(at);
+            int b = file.read();
+            file.seek(at);
+            file.write(b ^ 0x40);
+        }
+        assertThatThrownBy(() -> Recovery.recover(data, capacities(), EngineLimits.defaults(), CONFIG))
+                .isInstanceOf(JournalCorruptException.class);
+    }
+}
