@@ -6,6 +6,7 @@ import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.EventTranslatorTwoArg;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.WaitStrategy;
@@ -69,6 +70,8 @@ public final class CheckoutPipeline implements AutoCloseable {
     private final LongSupplier clockMillis;
     private final Disruptor<CommandEvent> disruptor;
     private final RingBuffer<CommandEvent> ring;
+    /** Set when the pipeline parks idle threads: the first stages must then wake the replier. */
+    private final ParkingWaitStrategy parking;
     private final ScheduledExecutorService ticker;
     private final BusinessLogicHandler businessLogic = new BusinessLogicHandler();
     private final JournallerHandler journaller;
@@ -106,8 +109,10 @@ public final class CheckoutPipeline implements AutoCloseable {
             threads.add(thread);
             return thread;
         };
+        WaitStrategy waitStrategy = waitStrategy(config.waitStrategy());
+        this.parking = waitStrategy instanceof ParkingWaitStrategy parked ? parked : null;
         this.disruptor = new Disruptor<>(CommandEvent::new, config.ringSize(), rememberedThreads,
-                ProducerType.MULTI, waitStrategy(config.waitStrategy()));
+                ProducerType.MULTI, waitStrategy);
         disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
         this.events = events;
         if (journal != null) {
@@ -131,6 +136,7 @@ public final class CheckoutPipeline implements AutoCloseable {
     private static WaitStrategy waitStrategy(PipelineConfig.WaitStrategyKind kind) {
         return switch (kind) {
             case BLOCKING -> new BlockingWaitStrategy();
+            case PARKING -> new ParkingWaitStrategy();
             case SLEEPING -> new SleepingWaitStrategy();
             case YIELDING -> new YieldingWaitStrategy();
             case BUSY_SPIN -> new BusySpinWaitStrategy();
@@ -300,11 +306,29 @@ public final class CheckoutPipeline implements AutoCloseable {
         shutdown(10_000);
     }
 
+    /**
+     * Ends a first stage's batch: makes its sequence visible at once and wakes a parked replier
+     * (the Disruptor would set the sequence only after this call returns, and signal nobody).
+     */
+    private void stageAdvanced(Sequence stageSequence, long sequence) {
+        if (parking != null && stageSequence != null) {
+            stageSequence.setVolatile(sequence);
+            parking.signalStagesAdvanced();
+        }
+    }
+
     /** 1. The single writer. */
     private final class BusinessLogicHandler implements EventHandler<CommandEvent> {
+        private Sequence sequence;
+
         @Override
         public void onStart() {
             handlersStarted.countDown();
+        }
+
+        @Override
+        public void setSequenceCallback(Sequence sequenceCallback) {
+            this.sequence = sequenceCallback;
         }
 
         private volatile Throwable failure;
@@ -319,6 +343,13 @@ public final class CheckoutPipeline implements AutoCloseable {
 
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
+            apply(event, sequence, endOfBatch);
+            if (endOfBatch) {
+                stageAdvanced(this.sequence, sequence);
+            }
+        }
+
+        private void apply(CommandEvent event, long sequence, boolean endOfBatch) {
             Throwable stopped = failure;
             if (stopped == null && journaller != null) {
                 stopped = journaller.failure;
@@ -386,6 +417,12 @@ public final class CheckoutPipeline implements AutoCloseable {
         private final ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
         private volatile Throwable failure;
         private volatile long committed;
+        private Sequence sequence;
+
+        @Override
+        public void setSequenceCallback(Sequence sequenceCallback) {
+            this.sequence = sequenceCallback;
+        }
 
         JournallerHandler(RecordLogWriter journal) {
             this.journal = journal;
@@ -407,6 +444,13 @@ public final class CheckoutPipeline implements AutoCloseable {
 
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
+            journal(event, sequence, endOfBatch);
+            if (endOfBatch) {
+                stageAdvanced(this.sequence, sequence);
+            }
+        }
+
+        private void journal(CommandEvent event, long sequence, boolean endOfBatch) {
             Throwable stopped = failure;
             if (stopped != null) {
                 event.journalFailure = stopped;
