@@ -74,6 +74,7 @@ public final class CheckoutPipeline implements AutoCloseable {
     private final ParkingWaitStrategy parking;
     private final ScheduledExecutorService ticker;
     private final BusinessLogicHandler businessLogic = new BusinessLogicHandler();
+    private final ReplierHandler replier;
     private final JournallerHandler journaller;
     private final OrderEventLog events;
     private volatile long visibleEventSequence;
@@ -115,6 +116,7 @@ public final class CheckoutPipeline implements AutoCloseable {
                 ProducerType.MULTI, waitStrategy);
         disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
         this.events = events;
+        this.replier = new ReplierHandler(config.ringSize());
         if (journal != null) {
             this.journaller = new JournallerHandler(journal);
             businessLogic.journalSequence = journal.nextSequence() - 1;
@@ -122,12 +124,12 @@ public final class CheckoutPipeline implements AutoCloseable {
             this.answeredJournalSequence = journal.nextSequence() - 1;
             // 1a. J and 1b. B side by side, then 2. R: R sees a slot only after both are done with it.
             this.handlersStarted = new CountDownLatch(3);
-            disruptor.handleEventsWith(journaller, businessLogic).then(new ReplierHandler());
+            disruptor.handleEventsWith(journaller, businessLogic).then(replier);
         } else {
             this.journaller = null;
             // 1b. B, then 2. R.
             this.handlersStarted = new CountDownLatch(2);
-            disruptor.handleEventsWith(businessLogic).then(new ReplierHandler());
+            disruptor.handleEventsWith(businessLogic).then(replier);
         }
         this.ring = disruptor.getRingBuffer();
         this.ticker = Executors.newSingleThreadScheduledExecutor(namedThreads("checkout-ticker"));
@@ -193,6 +195,15 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     public int ringSize() {
         return ring.getBufferSize();
+    }
+
+    /**
+     * Has {@code listener} called once the replier has answered its current batch. Call only from
+     * a {@link ReplyHandler} (on the replier thread), at most once per listener per batch: each
+     * registration then stands for at least one slot of the batch, so the ring size bounds them.
+     */
+    public void afterReplyBatch(ReplyBatchListener listener) {
+        replier.afterBatch(listener);
     }
 
     /** Runs {@code listener} once, on the business-logic thread, if the engine fails and stops. */
@@ -479,13 +490,49 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     /** 2. Answers the caller, shows the command's events to subscribers, and clears the slot. */
     private final class ReplierHandler implements EventHandler<CommandEvent> {
+        /** Listeners of the batch being answered; one per listener per batch, so at most a ring's worth. */
+        private final ReplyBatchListener[] batchListeners;
+        private int batchListenerCount;
+
+        ReplierHandler(int ringSize) {
+            this.batchListeners = new ReplyBatchListener[ringSize];
+        }
+
         @Override
         public void onStart() {
             handlersStarted.countDown();
         }
 
+        void afterBatch(ReplyBatchListener listener) {
+            if (batchListenerCount == batchListeners.length) {
+                throw new IllegalStateException("more reply batch listeners than ring slots: a listener registered twice"
+                        + " in one batch, or from outside the replier");
+            }
+            batchListeners[batchListenerCount++] = listener;
+        }
+
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
+            answer(event);
+            if (endOfBatch) {
+                endBatch();
+            }
+        }
+
+        private void endBatch() {
+            for (int i = 0; i < batchListenerCount; i++) {
+                ReplyBatchListener listener = batchListeners[i];
+                batchListeners[i] = null;
+                try {
+                    listener.onReplyBatchEnd();
+                } catch (RuntimeException e) {
+                    LOG.warn("reply batch listener failed", e);
+                }
+            }
+            batchListenerCount = 0;
+        }
+
+        private void answer(CommandEvent event) {
             try {
                 Throwable failure = event.failure != null ? event.failure : event.journalFailure;
                 if (failure == null) {
