@@ -120,13 +120,14 @@ echo "  Redis: $redis_requests EVALSHA per run, $concurrency clients, pipelined 
 echo "  Server journal on, journal-durability=$durability: every command journalled before its answer. $(nproc) cores."
 empties=(); unaries=(); streams=(); wides=(); redis_plain=(); redis_piped=()
 for round in $(seq 1 "$rounds"); do
-  start_scratch_server "$scratch/server-$round" --set order-capacity=4000000 --set user-counter-capacity=4000000 \
-    --set idempotency-capacity=8000000 --set journal-durability="$durability"
+  # Sized for the widest run: 150,000/s for the whole run is ~4M orders (each a buyer and a request id).
+  start_scratch_server "$scratch/server-$round" --set order-capacity=8000000 --set user-counter-capacity=8000000 \
+    --set idempotency-capacity=16000000 --set journal-durability="$durability"
   run_loadgen "empty-$round" "$concurrency" --scenario empty-call
   # Every reserve takes the success path: one SKU with 10^9 units, 10^8 buyers, limit 1, nothing
   # paid, cancelled or repeated. The audit then reads every order back (not timed).
   sale=(--setup --scenario flash-sale --skus 1 --stock 1000000000 --users 100000000 --limit 1
-        --confirm-ratio 0 --cancel-ratio 0 --repeat-ratio 0)
+        --confirm-ratio 0 --cancel-ratio 0 --repeat-ratio 0 --audit-orders-max 20000000)
   run_loadgen "unary-$round" "$concurrency" "${sale[@]}" --api unary
   run_loadgen "stream-$round" "$concurrency" "${sale[@]}" --api stream
   # A wider window lets each journal batch (and its fsync) cover more commands.
