@@ -3,7 +3,9 @@
 #   1. an empty gRPC call: grpc.health.v1.Health/Check on the same server (same Netty settings, same
 #      channel and client code, no pipeline and no state): the transport's limit;
 #   2. Reserve, unary;
-#   3. ReserveStream (the SDK's flow-controlled StreamingReserver);
+#   3. ReserveStream (the SDK's flow-controlled StreamingReserver), at the same concurrency and
+#      again with --stream-in-flight requests in flight (1024 by default: as many as
+#      redis-benchmark keeps in flight pipelined, 64 clients x -P 16);
 #   4. Redis + Lua, the usual alternative: Debian's redis-server (installed with apt-get if missing),
 #      no persistence, a Lua script doing the same stock check, per-user limit and decrement, driven
 #      by redis-benchmark unpipelined and pipelined.
@@ -12,7 +14,8 @@
 # round's rates and ratios, then the medians over the rounds.
 #
 # Usage: benchmarks/compare.sh [--rounds N] [--duration 15s] [--warmup 5s] [--concurrency 64]
-#                              [--pipeline 16] [--journal-durability fsync|process] [--smoke]
+#                              [--stream-in-flight 1024] [--pipeline 16]
+#                              [--journal-durability fsync|process] [--smoke]
 # --smoke: one short round, for CI: checks that every part runs, not how fast.
 # Build first: mvn -B -q -DskipTests package (the server and loadgen jars).
 set -euo pipefail
@@ -24,6 +27,7 @@ rounds=3
 duration=15s
 warmup=5s
 concurrency=64
+stream_in_flight=1024
 pipeline=16
 redis_requests=1000000
 durability=fsync
@@ -33,6 +37,7 @@ while [ $# -gt 0 ]; do
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --concurrency) concurrency="$2"; shift 2 ;;
+    --stream-in-flight) stream_in_flight="$2"; shift 2 ;;
     --pipeline) pipeline="$2"; shift 2 ;;
     --journal-durability) durability="$2"; shift 2 ;;
     --smoke) rounds=1; duration=3s; warmup=1s; redis_requests=20000; shift ;;
@@ -78,8 +83,9 @@ json_number() {
 # The audit must pass for a rate to count: a fast wrong answer is not a result.
 run_loadgen() {
   local name="$1"
-  shift
-  if ! "$root/bin/loadgen" --target "127.0.0.1:$SCRATCH_SERVER_PORT" --admin-token "$SCRATCH_ADMIN_TOKEN" --quiet --concurrency "$concurrency" \
+  local in_flight="$2"
+  shift 2
+  if ! "$root/bin/loadgen" --target "127.0.0.1:$SCRATCH_SERVER_PORT" --admin-token "$SCRATCH_ADMIN_TOKEN" --quiet --concurrency "$in_flight" \
       --duration "$duration" --warmup "$warmup" --json "$scratch/$name.json" "$@" >"$scratch/$name.out" 2>&1; then
     echo "compare.sh: loadgen $name failed:" >&2
     cat "$scratch/$name.out" >&2
@@ -109,19 +115,23 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "compare.sh: $rounds round(s), $duration per loadgen run ($warmup warm-up), concurrency $concurrency, one channel;"
+echo "  ReserveStream also with $stream_in_flight in flight."
 echo "  Redis: $redis_requests EVALSHA per run, $concurrency clients, pipelined run -P $pipeline."
 echo "  Server journal on, journal-durability=$durability: every command journalled before its answer. $(nproc) cores."
-empties=(); unaries=(); streams=(); redis_plain=(); redis_piped=()
+empties=(); unaries=(); streams=(); wides=(); redis_plain=(); redis_piped=()
 for round in $(seq 1 "$rounds"); do
-  start_scratch_server "$scratch/server-$round" --set order-capacity=4000000 --set user-counter-capacity=4000000 \
-    --set idempotency-capacity=8000000 --set journal-durability="$durability"
-  run_loadgen "empty-$round" --scenario empty-call
+  # Sized for the widest run: 150,000/s for the whole run is ~4M orders (each a buyer and a request id).
+  start_scratch_server "$scratch/server-$round" --set order-capacity=8000000 --set user-counter-capacity=8000000 \
+    --set idempotency-capacity=16000000 --set journal-durability="$durability"
+  run_loadgen "empty-$round" "$concurrency" --scenario empty-call
   # Every reserve takes the success path: one SKU with 10^9 units, 10^8 buyers, limit 1, nothing
   # paid, cancelled or repeated. The audit then reads every order back (not timed).
   sale=(--setup --scenario flash-sale --skus 1 --stock 1000000000 --users 100000000 --limit 1
-        --confirm-ratio 0 --cancel-ratio 0 --repeat-ratio 0)
-  run_loadgen "unary-$round" "${sale[@]}" --api unary
-  run_loadgen "stream-$round" "${sale[@]}" --api stream
+        --confirm-ratio 0 --cancel-ratio 0 --repeat-ratio 0 --audit-orders-max 20000000)
+  run_loadgen "unary-$round" "$concurrency" "${sale[@]}" --api unary
+  run_loadgen "stream-$round" "$concurrency" "${sale[@]}" --api stream
+  # A wider window lets each journal batch (and its fsync) cover more commands.
+  run_loadgen "wide-$round" "$stream_in_flight" "${sale[@]}" --api stream
   stop_scratch_server
 
   redis_port="$(free_port)"
@@ -145,18 +155,22 @@ for round in $(seq 1 "$rounds"); do
   e="$(json_number "$scratch/empty-$round.json" operationsPerSecond)"
   u="$(json_number "$scratch/unary-$round.json" reservesPerSecond)"
   s="$(json_number "$scratch/stream-$round.json" reservesPerSecond)"
-  empties+=("$e"); unaries+=("$u"); streams+=("$s"); redis_plain+=("$rp"); redis_piped+=("$rpp")
-  printf 'round %d: empty call %.0f/s, Reserve unary %.0f/s, ReserveStream %.0f/s, Redis+Lua %.0f/s, pipelined %.0f/s\n' \
-    "$round" "$e" "$u" "$s" "$rp" "$rpp"
-  printf '  unary/empty %s, stream/unary %s, stream/Redis %s, stream/Redis pipelined %s, unary/Redis %s\n' \
-    "$(ratio "$u" "$e")" "$(ratio "$s" "$u")" "$(ratio "$s" "$rp")" "$(ratio "$s" "$rpp")" "$(ratio "$u" "$rp")"
+  w="$(json_number "$scratch/wide-$round.json" reservesPerSecond)"
+  empties+=("$e"); unaries+=("$u"); streams+=("$s"); wides+=("$w"); redis_plain+=("$rp"); redis_piped+=("$rpp")
+  printf 'round %d: empty call %.0f/s, Reserve unary %.0f/s, ReserveStream %.0f/s, ReserveStream %s in flight %.0f/s, Redis+Lua %.0f/s, pipelined %.0f/s\n' \
+    "$round" "$e" "$u" "$s" "$stream_in_flight" "$w" "$rp" "$rpp"
+  printf '  unary/empty %s, stream/unary %s, stream/Redis %s, stream/Redis pipelined %s, unary/Redis %s; %s in flight: stream/unary %s, stream/Redis pipelined %s\n' \
+    "$(ratio "$u" "$e")" "$(ratio "$s" "$u")" "$(ratio "$s" "$rp")" "$(ratio "$s" "$rpp")" "$(ratio "$u" "$rp")" \
+    "$stream_in_flight" "$(ratio "$w" "$u")" "$(ratio "$w" "$rpp")"
 done
 
-me="$(median "${empties[@]}")"; mu="$(median "${unaries[@]}")"; ms="$(median "${streams[@]}")"
+me="$(median "${empties[@]}")"; mu="$(median "${unaries[@]}")"; ms="$(median "${streams[@]}")"; mw="$(median "${wides[@]}")"
 mr="$(median "${redis_plain[@]}")"; mp="$(median "${redis_piped[@]}")"
 echo
 echo "medians over $rounds round(s) (rates per second; ratios of the medians):"
 printf '  empty call (health Check) %10.0f\n  Reserve unary            %10.0f   %s of the empty call (target >= 0.80)\n' "$me" "$mu" "$(ratio "$mu" "$me")"
 printf '  ReserveStream            %10.0f   %s x unary (target >= 3)\n' "$ms" "$(ratio "$ms" "$mu")"
+printf '  ReserveStream, %-4s in flight %6.0f   %s x unary, %s x Redis + Lua -P %s\n' "$stream_in_flight" "$mw" "$(ratio "$mw" "$mu")" \
+  "$(ratio "$mw" "$mp")" "$pipeline"
 printf '  Redis + Lua              %10.0f   ReserveStream is %s x, unary %s x\n' "$mr" "$(ratio "$ms" "$mr")" "$(ratio "$mu" "$mr")"
 printf '  Redis + Lua, -P %-3s      %10.0f   ReserveStream is %s x (target > 1)\n' "$pipeline" "$mp" "$(ratio "$ms" "$mp")"

@@ -6,6 +6,7 @@ import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.EventTranslatorTwoArg;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.WaitStrategy;
@@ -69,8 +70,11 @@ public final class CheckoutPipeline implements AutoCloseable {
     private final LongSupplier clockMillis;
     private final Disruptor<CommandEvent> disruptor;
     private final RingBuffer<CommandEvent> ring;
+    /** Set when the pipeline parks idle threads: the first stages must then wake the replier. */
+    private final ParkingWaitStrategy parking;
     private final ScheduledExecutorService ticker;
     private final BusinessLogicHandler businessLogic = new BusinessLogicHandler();
+    private final ReplierHandler replier;
     private final JournallerHandler journaller;
     private final OrderEventLog events;
     private volatile long visibleEventSequence;
@@ -106,10 +110,13 @@ public final class CheckoutPipeline implements AutoCloseable {
             threads.add(thread);
             return thread;
         };
+        WaitStrategy waitStrategy = waitStrategy(config.waitStrategy());
+        this.parking = waitStrategy instanceof ParkingWaitStrategy parked ? parked : null;
         this.disruptor = new Disruptor<>(CommandEvent::new, config.ringSize(), rememberedThreads,
-                ProducerType.MULTI, waitStrategy(config.waitStrategy()));
+                ProducerType.MULTI, waitStrategy);
         disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
         this.events = events;
+        this.replier = new ReplierHandler(config.ringSize());
         if (journal != null) {
             this.journaller = new JournallerHandler(journal);
             businessLogic.journalSequence = journal.nextSequence() - 1;
@@ -117,12 +124,12 @@ public final class CheckoutPipeline implements AutoCloseable {
             this.answeredJournalSequence = journal.nextSequence() - 1;
             // 1a. J and 1b. B side by side, then 2. R: R sees a slot only after both are done with it.
             this.handlersStarted = new CountDownLatch(3);
-            disruptor.handleEventsWith(journaller, businessLogic).then(new ReplierHandler());
+            disruptor.handleEventsWith(journaller, businessLogic).then(replier);
         } else {
             this.journaller = null;
             // 1b. B, then 2. R.
             this.handlersStarted = new CountDownLatch(2);
-            disruptor.handleEventsWith(businessLogic).then(new ReplierHandler());
+            disruptor.handleEventsWith(businessLogic).then(replier);
         }
         this.ring = disruptor.getRingBuffer();
         this.ticker = Executors.newSingleThreadScheduledExecutor(namedThreads("checkout-ticker"));
@@ -131,6 +138,7 @@ public final class CheckoutPipeline implements AutoCloseable {
     private static WaitStrategy waitStrategy(PipelineConfig.WaitStrategyKind kind) {
         return switch (kind) {
             case BLOCKING -> new BlockingWaitStrategy();
+            case PARKING -> new ParkingWaitStrategy();
             case SLEEPING -> new SleepingWaitStrategy();
             case YIELDING -> new YieldingWaitStrategy();
             case BUSY_SPIN -> new BusySpinWaitStrategy();
@@ -187,6 +195,15 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     public int ringSize() {
         return ring.getBufferSize();
+    }
+
+    /**
+     * Has {@code listener} called once the replier has answered its current batch. Call only from
+     * a {@link ReplyHandler} (on the replier thread), at most once per listener per batch: each
+     * registration then stands for at least one slot of the batch, so the ring size bounds them.
+     */
+    public void afterReplyBatch(ReplyBatchListener listener) {
+        replier.afterBatch(listener);
     }
 
     /** Runs {@code listener} once, on the business-logic thread, if the engine fails and stops. */
@@ -300,11 +317,29 @@ public final class CheckoutPipeline implements AutoCloseable {
         shutdown(10_000);
     }
 
+    /**
+     * Ends a first stage's batch: makes its sequence visible at once and wakes a parked replier
+     * (the Disruptor would set the sequence only after this call returns, and signal nobody).
+     */
+    private void stageAdvanced(Sequence stageSequence, long sequence) {
+        if (parking != null && stageSequence != null) {
+            stageSequence.setVolatile(sequence);
+            parking.signalStagesAdvanced();
+        }
+    }
+
     /** 1. The single writer. */
     private final class BusinessLogicHandler implements EventHandler<CommandEvent> {
+        private Sequence sequence;
+
         @Override
         public void onStart() {
             handlersStarted.countDown();
+        }
+
+        @Override
+        public void setSequenceCallback(Sequence sequenceCallback) {
+            this.sequence = sequenceCallback;
         }
 
         private volatile Throwable failure;
@@ -319,6 +354,13 @@ public final class CheckoutPipeline implements AutoCloseable {
 
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
+            apply(event, sequence, endOfBatch);
+            if (endOfBatch) {
+                stageAdvanced(this.sequence, sequence);
+            }
+        }
+
+        private void apply(CommandEvent event, long sequence, boolean endOfBatch) {
             Throwable stopped = failure;
             if (stopped == null && journaller != null) {
                 stopped = journaller.failure;
@@ -386,6 +428,12 @@ public final class CheckoutPipeline implements AutoCloseable {
         private final ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
         private volatile Throwable failure;
         private volatile long committed;
+        private Sequence sequence;
+
+        @Override
+        public void setSequenceCallback(Sequence sequenceCallback) {
+            this.sequence = sequenceCallback;
+        }
 
         JournallerHandler(RecordLogWriter journal) {
             this.journal = journal;
@@ -407,6 +455,13 @@ public final class CheckoutPipeline implements AutoCloseable {
 
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
+            journal(event, sequence, endOfBatch);
+            if (endOfBatch) {
+                stageAdvanced(this.sequence, sequence);
+            }
+        }
+
+        private void journal(CommandEvent event, long sequence, boolean endOfBatch) {
             Throwable stopped = failure;
             if (stopped != null) {
                 event.journalFailure = stopped;
@@ -435,13 +490,49 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     /** 2. Answers the caller, shows the command's events to subscribers, and clears the slot. */
     private final class ReplierHandler implements EventHandler<CommandEvent> {
+        /** Listeners of the batch being answered; one per listener per batch, so at most a ring's worth. */
+        private final ReplyBatchListener[] batchListeners;
+        private int batchListenerCount;
+
+        ReplierHandler(int ringSize) {
+            this.batchListeners = new ReplyBatchListener[ringSize];
+        }
+
         @Override
         public void onStart() {
             handlersStarted.countDown();
         }
 
+        void afterBatch(ReplyBatchListener listener) {
+            if (batchListenerCount == batchListeners.length) {
+                throw new IllegalStateException("more reply batch listeners than ring slots: a listener registered twice"
+                        + " in one batch, or from outside the replier");
+            }
+            batchListeners[batchListenerCount++] = listener;
+        }
+
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
+            answer(event);
+            if (endOfBatch) {
+                endBatch();
+            }
+        }
+
+        private void endBatch() {
+            for (int i = 0; i < batchListenerCount; i++) {
+                ReplyBatchListener listener = batchListeners[i];
+                batchListeners[i] = null;
+                try {
+                    listener.onReplyBatchEnd();
+                } catch (RuntimeException e) {
+                    LOG.warn("reply batch listener failed", e);
+                }
+            }
+            batchListenerCount = 0;
+        }
+
+        private void answer(CommandEvent event) {
             try {
                 Throwable failure = event.failure != null ? event.failure : event.journalFailure;
                 if (failure == null) {

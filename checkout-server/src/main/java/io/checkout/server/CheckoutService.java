@@ -111,7 +111,7 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     @Override
     public StreamObserver<ReserveRequest> reserveStream(StreamObserver<ReserveReply> responseObserver) {
         return new ReserveStreamSession((ServerCallStreamObserver<ReserveReply>) responseObserver, streamWindow,
-                this::publishFromStream, metrics);
+                this::publishFromStream, metrics, pipeline::afterReplyBatch);
     }
 
     private com.google.rpc.Status publishFromStream(ReserveRequest request, ReserveStreamSession session) {

@@ -30,7 +30,7 @@ public final class ServerConfig {
         PORT("port", "9090", "gRPC port, 0 picks a free one", 0, 65_535),
         DATA_DIR("data-dir", "./data", "directory of the state files"),
         RING_SIZE("ring-size", "16384", "command ring slots, a power of two", 2, PipelineConfig.RING_SIZE_MAX),
-        WAIT_STRATEGY("wait-strategy", "sleeping", "how pipeline threads wait: sleeping, blocking, yielding, busy-spin"),
+        WAIT_STRATEGY("wait-strategy", "parking", "how pipeline threads wait: parking, blocking, sleeping, yielding, busy-spin"),
         TICK_INTERVAL_MILLIS("tick-interval-millis", "100", "how often engine time advances and reservations expire", 1, 60_000),
         SKU_CAPACITY("sku-capacity", "100000", "most SKUs", 1, 10_000_000),
         ORDER_CAPACITY("order-capacity", "2000000", "most orders", 1, 1_000_000_000),
@@ -280,7 +280,7 @@ public final class ServerConfig {
         try {
             return PipelineConfig.WaitStrategyKind.valueOf(text);
         } catch (IllegalArgumentException e) {
-            throw invalid(Setting.WAIT_STRATEGY, "must be one of blocking, sleeping, yielding, busy-spin");
+            throw invalid(Setting.WAIT_STRATEGY, "must be one of parking, blocking, sleeping, yielding, busy-spin");
         }
     }
 

@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The pipeline on its own, over a state that can be made to stall or fail on demand: ordering of
@@ -58,11 +60,15 @@ class CheckoutPipelineTest {
     };
 
     private void start(int ringSize) {
+        start(ringSize, PipelineConfig.WaitStrategyKind.PARKING);
+    }
+
+    private void start(int ringSize, PipelineConfig.WaitStrategyKind waitStrategy) {
         CheckoutBook book = new CheckoutBook(state, EngineLimits.defaults());
         Command upsert = Command.upsertSku(NOW, "define-A", "A", 100, "EUR", 1_000_000, 0, 0, 0, 60_000);
         book.execute(upsert);
         assertThat(upsert.result).isEqualTo(ResultCode.SUCCESS);
-        pipeline = new CheckoutPipeline(book, new PipelineConfig(ringSize, PipelineConfig.WaitStrategyKind.SLEEPING, 60_000),
+        pipeline = new CheckoutPipeline(book, new PipelineConfig(ringSize, waitStrategy, 60_000),
                 () -> NOW);
         pipeline.start();
     }
@@ -99,6 +105,28 @@ class CheckoutPipelineTest {
             assertThat(replies.get(i).result).isEqualTo(ResultCode.SUCCESS);
             assertThat(replies.get(i).order.orderId).isEqualTo(i + 1);
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(PipelineConfig.WaitStrategyKind.class)
+    void everyWaitStrategyShouldAnswerBurstsSeparatedByIdleSpells(PipelineConfig.WaitStrategyKind waitStrategy)
+            throws InterruptedException {
+        start(64, waitStrategy);
+
+        // Each pause is long enough for every pipeline thread to have stopped spinning and parked.
+        for (int burst = 0; burst < 20; burst++) {
+            for (int i = 0; i < 50; i++) {
+                while (!pipeline.tryPublish(reserve, "b" + burst + "-" + i, recordingReply)) {
+                    Thread.onSpinWait();
+                }
+            }
+            int answered = (burst + 1) * 50;
+            awaitTrue(() -> replies.size() == answered);
+            Thread.sleep(2);
+        }
+
+        assertThat(replies).hasSize(1_000);
+        assertThat(failures).isEmpty();
     }
 
     @Test

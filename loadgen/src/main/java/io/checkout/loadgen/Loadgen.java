@@ -217,7 +217,12 @@ public final class Loadgen implements Callable<Integer> {
                     open.add(channelFactory.apply(channelCredentials));
                     continue;
                 }
-                var builder = Grpc.newChannelBuilder(target, channelCredentials);
+                // Every callback of a run only records and releases a permit, never blocks, so it runs on
+                // the channel's event loop: a hand-off to the default executor per reply cost about as
+                // much CPU as the event loop itself, on cores the server under test shares. Retries are
+                // the run's own business (one attempt, or repeats with the same request id), so gRPC's
+                // retry buffering of every call and stream message is work for nothing.
+                var builder = Grpc.newChannelBuilder(target, channelCredentials).directExecutor().disableRetry();
                 if (authority != null) {
                     builder.overrideAuthority(authority);
                 }
