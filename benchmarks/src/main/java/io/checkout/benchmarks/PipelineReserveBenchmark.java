@@ -101,7 +101,7 @@ public class PipelineReserveBenchmark {
     @Param({"hotSku", "catalog"})
     public String scenario;
 
-    @Param({"YIELDING", "SLEEPING"})
+    @Param({"PARKING", "SLEEPING"})
     public WaitStrategyKind waitStrategy;
 
     /** The server's default. */
