@@ -18,7 +18,7 @@ package io.checkout.state;
  */
 final class IdIndex {
     static final int NONE = -1;
-    private static final float LOAD_FACTOR = 0.6f;
+    private static final float LOAD_FACTOR = 0.75f;
     private static final int SLOTS_MAX = 1 << 30;
 
     /** Tells whether {@code row} holds {@code id}. */
