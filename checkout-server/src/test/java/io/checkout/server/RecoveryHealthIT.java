@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * turns SERVING.
  */
 class RecoveryHealthIT {
-    private static final int JOURNALLED_RESERVES = 600_000;
+    /** Enough that replay takes about two seconds here, so the window can be observed. */
+    private static final int JOURNALLED_RESERVES = 1_500_000;
 
     @TempDir
     Path dataDir;
@@ -53,8 +54,16 @@ class RecoveryHealthIT {
                 .set(ServerConfig.Setting.USER_COUNTER_CAPACITY, JOURNALLED_RESERVES + 1_000)
                 .set(ServerConfig.Setting.IDEMPOTENCY_CAPACITY, JOURNALLED_RESERVES + 1_000)
                 .conclude();
-        CompletableFuture<CheckoutServer> starting = CompletableFuture.supplyAsync(() -> CheckoutServer.start(config));
         ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
+        // Load the client's classes before the server starts (the call fails: nothing listens yet),
+        // so that a cold client does not miss the recovery window.
+        try {
+            HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.newBuilder().setService(CheckoutGrpc.SERVICE_NAME).build());
+        } catch (StatusRuntimeException expected) {
+            // UNAVAILABLE: nothing listens on the port yet.
+        }
+        CompletableFuture<CheckoutServer> starting = CompletableFuture.supplyAsync(() -> CheckoutServer.start(config));
         List<ServingStatus> seen = new ArrayList<>();
         StatusRuntimeException refusedWhileRecovering = null;
         CheckoutServer server = null;
