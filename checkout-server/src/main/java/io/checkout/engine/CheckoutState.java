@@ -6,8 +6,9 @@ package io.checkout.engine;
  * locking of their own. Every table has a capacity; the engine checks room before it writes
  * anything, so a write never fails half way through a command.
  *
- * <p>Implementations: {@code HeapCheckoutState} (tests, simulation) and the Chronicle Map one the
- * server runs on. Both copy into and out of caller-owned records so the hot path need not allocate.
+ * <p>Implementations: {@code PackedCheckoutState} (the server's live state), the Chronicle Map one
+ * (the snapshot format) and {@code HeapCheckoutState} (tests, simulation). All copy into and out of
+ * caller-owned records so the hot path need not allocate.
  */
 public interface CheckoutState extends AutoCloseable {
     /** Returned by {@link #skuIndex} for an unknown SKU. */

@@ -54,20 +54,23 @@ final class IdIndex {
 
     /** The row holding {@code id}, or {@link #NONE}. */
     int get(String id) {
+        int slot = slotOf(id);
+        return slot < 0 ? NONE : (int) slots[slot] - 1;
+    }
+
+    /** The slot holding {@code id}, or -1. */
+    private int slotOf(String id) {
         int hash = id.hashCode();
         long[] table = slots;
         int slot = home(hash);
         long entry;
         while ((entry = table[slot]) != 0) {
-            if ((int) (entry >>> 32) == hash) {
-                int row = (int) entry - 1;
-                if (matcher.matches(row, id)) {
-                    return row;
-                }
+            if ((int) (entry >>> 32) == hash && matcher.matches((int) entry - 1, id)) {
+                return slot;
             }
             slot = (slot + 1) & mask;
         }
-        return NONE;
+        return -1;
     }
 
     /**
@@ -93,21 +96,14 @@ final class IdIndex {
 
     /** Removes {@code id} if present; returns its row, or {@link #NONE}. */
     int remove(String id) {
-        int hash = id.hashCode();
-        int slot = home(hash);
-        long entry;
-        while ((entry = slots[slot]) != 0) {
-            if ((int) (entry >>> 32) == hash) {
-                int row = (int) entry - 1;
-                if (matcher.matches(row, id)) {
-                    removeAt(slot);
-                    size--;
-                    return row;
-                }
-            }
-            slot = (slot + 1) & mask;
+        int slot = slotOf(id);
+        if (slot < 0) {
+            return NONE;
         }
-        return NONE;
+        int row = (int) slots[slot] - 1;
+        removeAt(slot);
+        size--;
+        return row;
     }
 
     /** Removes the entry for {@code row}, whose id hashes to {@code hash}; false if there is none. */

@@ -33,7 +33,7 @@ import org.agrona.collections.Long2LongHashMap;
  * its capacity because the engine checks room before it writes.
  */
 public final class PackedCheckoutState implements CheckoutState {
-    private static final int NONE = -1;
+    private static final int NONE = IdIndex.NONE;
     private static final float LOAD_FACTOR = 0.65f;
     /** Maps are sized for their capacity up front (up to this), so that they never rehash mid-sale. */
     private static final int PRESIZE_MAX = 1 << 24;
