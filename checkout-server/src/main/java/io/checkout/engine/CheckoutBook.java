@@ -29,7 +29,9 @@ import java.util.TreeMap;
  */
 public final class CheckoutBook {
     private static final int EXPIRY_QUEUE_PRESIZE_MAX = 1 << 20;
-    private static final int EXPIRY_PREFETCH_AHEAD = 8;
+    /** How far ahead in the expiry FIFO a tick loads an order's row, and then what the row points to. */
+    private static final int EXPIRY_PREFETCH_ROW_AHEAD = 16;
+    private static final int EXPIRY_PREFETCH_PARTS_AHEAD = 8;
 
     private final CheckoutState state;
     private final EngineLimits limits;
@@ -346,10 +348,15 @@ public final class CheckoutBook {
         while (!expiries.isEmpty() && expiries.peekExpiresAt() <= nowMillis && polled < limits.expiriesPerTickMax()) {
             long orderId = expiries.poll();
             polled++;
-            // Orders due next are old and cold: start loading a few ahead so their misses overlap.
-            long ahead = expiries.fifoOrderIdAhead(EXPIRY_PREFETCH_AHEAD);
-            if (ahead != 0) {
-                state.prefetchOrder(ahead);
+            // Orders due next are old and cold: start loading a few ahead so their misses overlap,
+            // first the row, then (once the row is likely in) the user and lines it points to.
+            long rowAhead = expiries.fifoOrderIdAhead(EXPIRY_PREFETCH_ROW_AHEAD);
+            if (rowAhead != 0) {
+                state.prefetchOrder(rowAhead);
+            }
+            long partsAhead = expiries.fifoOrderIdAhead(EXPIRY_PREFETCH_PARTS_AHEAD);
+            if (partsAhead != 0) {
+                state.prefetchOrderParts(partsAhead);
             }
             if (state.readOrder(orderId, order) && order.state == OrderState.RESERVED
                     && order.expiresAtEpochMillis <= nowMillis) {

@@ -85,6 +85,14 @@ public interface CheckoutState extends AutoCloseable {
     }
 
     /**
+     * Like {@link #prefetchOrder}, a step later: order {@code orderId}'s row has been hinted a
+     * little earlier, and what reading and releasing the order reads besides its row (its lines,
+     * its user's entries) will be needed soon.
+     */
+    default void prefetchOrderParts(long orderId) {
+    }
+
+    /**
      * Writes out anything the implementation holds back for efficiency. The pipeline calls it at
      * the end of every batch; {@link #close()} calls it too. Reads never need it: they always see
      * every write made before them.

@@ -23,7 +23,11 @@ import org.agrona.collections.Long2LongHashMap;
  *       read old orders at random: a row costs one or two cache misses, a column per field ten.</li>
  *   <li>Users: each user id is stored once and numbered; orders and counters refer to the number.
  *       An {@link IdIndex} finds the number.</li>
- *   <li>Per-(user, SKU) units: one {@link Long2LongHashMap} keyed by user number and SKU index.</li>
+ *   <li>Per-(user, SKU) units: each user's first SKU has its counter in a row of two longs next
+ *       to the user's number (SKU index + 1, units), written in user order; the user's other SKUs
+ *       go to one {@link Long2LongHashMap} keyed by user number and SKU index. In a flash sale
+ *       nearly every buyer takes one SKU, so a new buyer's counter is a sequential write rather
+ *       than a random probe of a table as large as the user count.</li>
  *   <li>Remembered answers: a FIFO of rows in answer order (engine time never goes backwards),
  *       found by request id through an {@link IdIndex}; forgetting takes rows off the head, so it
  *       is exact and costs only what it removes. Request ids are kept as bytes ({@link IdBytes}),
@@ -48,12 +52,22 @@ public final class PackedCheckoutState implements CheckoutState {
     // ---- users -------------------------------------------------------------------------------
     private final IdIndex userNumbers;
     private final Columns.Objects<String> userIds = new Columns.Objects<>();
-    /** The user of the order read last, as the very string stored for it (users are never removed). */
-    private String lastReadUserId;
-    private int lastReadUserNumber;
+    /**
+     * The user looked up, created or read (with an order) last, as the very string asked for or
+     * stored; users are never removed or renumbered, so an identity match is always right. A
+     * reserve looks its buyer up three times, and releasing an order looks up the user readOrder
+     * has just handed out: the identity check spares a hash and a probe of a cold table.
+     */
+    private String lastUserId;
+    private int lastUserNumber;
     private int userCount;
 
     // ---- per-(user, SKU) units ---------------------------------------------------------------
+    /** Row per user number: word 0 the SKU index + 1 of the user's first SKU (0: none yet), word 1 its units. */
+    private final Columns.Longs firstSkuUnits = new Columns.Longs();
+    /** First-SKU counters holding units (not zero). */
+    private long firstSkuHeld;
+    /** Every other (user, SKU) counter. A first-SKU slot, once given a SKU, keeps it. */
     private final Long2LongHashMap userUnits;
 
     // ---- orders (row = order id - 1) ---------------------------------------------------------
@@ -145,17 +159,22 @@ public final class PackedCheckoutState implements CheckoutState {
     // ---- users and their units ----------------------------------------------------------------
 
     private int userNumber(String userId, boolean create) {
-        if (userId == lastReadUserId && userId != null) {
-            // The string readOrder handed out: releasing an order (expiry, cancel, refund) looks its
-            // user up next, and the identity check spares a hash and a probe of a cold table.
-            return lastReadUserNumber;
+        if (userId == lastUserId && userId != null) {
+            return lastUserNumber;
         }
         int number = userNumbers.get(userId);
-        if (number == NONE && create) {
+        if (number == NONE) {
+            if (!create) {
+                return NONE;
+            }
             number = userCount++;
             userIds.set(number, userId);
             userNumbers.add(userId, number);
+            firstSkuUnits.set((long) number * 2, 0);
+            firstSkuUnits.set((long) number * 2 + 1, 0);
         }
+        lastUserId = userId;
+        lastUserNumber = number;
         return number;
     }
 
@@ -166,25 +185,48 @@ public final class PackedCheckoutState implements CheckoutState {
     @Override
     public long userUnits(String userId, int skuIndex) {
         int number = userNumber(userId, false);
-        return number == NONE ? 0 : userUnits.get(unitsKey(number, skuIndex));
+        if (number == NONE) {
+            return 0;
+        }
+        long at = (long) number * 2;
+        long firstSku = firstSkuUnits.get(at);
+        if (firstSku == skuIndex + 1L) {
+            return firstSkuUnits.get(at + 1);
+        }
+        // A user's first counter always takes the first-SKU slot, so with none there is no other.
+        return firstSku == 0 ? 0 : userUnits.get(unitsKey(number, skuIndex));
     }
 
     @Override
     public void writeUserUnits(String userId, int skuIndex, long units) {
-        if (units == 0) {
-            int number = userNumber(userId, false);
-            if (number != NONE) {
-                userUnits.remove(unitsKey(number, skuIndex));
-            }
+        if (units < 0) {
+            throw new IllegalArgumentException("units below zero: " + units);
+        }
+        int number = userNumber(userId, units != 0);
+        if (number == NONE) {
             return;
         }
-        userUnits.put(unitsKey(userNumber(userId, true), skuIndex), units);
+        long at = (long) number * 2;
+        long firstSku = firstSkuUnits.get(at);
+        if (firstSku == 0 && units != 0) {
+            firstSkuUnits.set(at, skuIndex + 1L);
+            firstSku = skuIndex + 1L;
+        }
+        if (firstSku == skuIndex + 1L) {
+            long before = firstSkuUnits.get(at + 1);
+            firstSkuUnits.set(at + 1, units);
+            firstSkuHeld += (units != 0 ? 1 : 0) - (before != 0 ? 1 : 0);
+        } else if (units == 0) {
+            userUnits.remove(unitsKey(number, skuIndex));
+        } else {
+            userUnits.put(unitsKey(number, skuIndex), units);
+        }
     }
 
     /** Pairs holding units. The user table behind them only grows, and is bounded by the order table. */
     @Override
     public long userCounterCount() {
-        return userUnits.size();
+        return firstSkuHeld + userUnits.size();
     }
 
     @Override
@@ -194,6 +236,12 @@ public final class PackedCheckoutState implements CheckoutState {
 
     @Override
     public void forEachUserUnits(UserUnitsVisitor visitor) {
+        for (int number = 0; number < userCount; number++) {
+            long units = firstSkuUnits.get((long) number * 2 + 1);
+            if (units != 0) {
+                visitor.visit(userIds.get(number), (int) (firstSkuUnits.get((long) number * 2) - 1), units);
+            }
+        }
         userUnits.forEachLong((key, units) -> visitor.visit(userIds.get((int) (key >>> 32)), (int) key, units));
     }
 
@@ -218,9 +266,9 @@ public final class PackedCheckoutState implements CheckoutState {
         long userCurrency = orders.get(at + O_USER_CURRENCY);
         long stateLines = orders.get(at + O_STATE_LINES);
         into.orderId = orderId;
-        lastReadUserNumber = (int) (userCurrency >>> 32);
-        lastReadUserId = userIds.get(lastReadUserNumber);
-        into.userId = lastReadUserId;
+        lastUserNumber = (int) (userCurrency >>> 32);
+        lastUserId = userIds.get(lastUserNumber);
+        into.userId = lastUserId;
         into.currency = (int) userCurrency;
         into.state = OrderState.fromCode((byte) (stateLines >>> 8));
         into.amountMinor = orders.get(at + O_AMOUNT);
@@ -284,6 +332,19 @@ public final class PackedCheckoutState implements CheckoutState {
     public void prefetchOrder(long orderId) {
         if (orderId >= 1 && orderId <= orderCount) {
             prefetched += orders.get((orderId - 1) * ORDER_WORDS + O_STATE_LINES);
+        }
+    }
+
+    /** Reads the order's row (best loaded earlier by {@link #prefetchOrder}), then touches its user and first line. */
+    @Override
+    public void prefetchOrderParts(long orderId) {
+        if (orderId >= 1 && orderId <= orderCount) {
+            long at = (orderId - 1) * ORDER_WORDS;
+            int number = (int) (orders.get(at + O_USER_CURRENCY) >>> 32);
+            long touched = firstSkuUnits.get((long) number * 2 + 1);
+            touched += userIds.get(number) == null ? 0 : 1;
+            touched += lines.get(orders.get(at + O_FIRST_LINE) * 2);
+            prefetched += touched;
         }
     }
 
