@@ -63,8 +63,22 @@ public class RecoveryBenchmark {
     @Setup(Level.Trial)
     public void writeJournal() {
         dataDirectory = Workload.newDataDirectory();
+        capacities = capacities(dataDirectory, commands);
+        writeFlashSaleJournal(dataDirectory, commands);
+    }
+
+    /** Tables large enough for the flash sale {@link #writeFlashSaleJournal} writes. */
+    static StateConfig capacities(Path dataDirectory, long commands) {
         long orderCapacity = commands * 2 / 3 + 1;
-        capacities = new StateConfig(dataDirectory, 16, orderCapacity, orderCapacity, commands + 1);
+        return new StateConfig(dataDirectory, 16, orderCapacity, orderCapacity, commands + 1);
+    }
+
+    /**
+     * Journals {@code commands} commands of a flash sale under {@code dataDirectory}, as the server
+     * would have: one SKU, then per buyer a reserve, a confirm for every other buyer, and a tick
+     * every {@value #TICK_EVERY} commands.
+     */
+    static void writeFlashSaleJournal(Path dataDirectory, long commands) {
         Path journalDirectory = Recovery.Layout.under(dataDirectory).journal();
         JournalConfig config = JournalConfig.defaults(false);
         ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Recovery time as a restarted server sees it: a fresh JVM per run, so JIT compilation and the
+# first touch of the heap count (RecoveryBenchmark's warmed JMH iterations leave them out).
+# Journals a flash sale of --commands commands once (RecoveryBenchmark's workload), recovers once
+# to write the event log, then restarts --runs times, each a fresh JVM recovering with the event
+# log on disk, as after a crash. Prints each run and the medians.
+#
+# Usage: benchmarks/recovery-cold.sh [--commands 10000000] [--runs 5] [--dir DIR] [--keep] [--reuse]
+#                                    [-- extra JVM flags, e.g. -XX:+UseTransparentHugePages]
+# --keep leaves DIR in place; --reuse skips the prepare step when DIR already holds a kept journal
+# of the same size (compare JVM flags without journalling 10M commands again).
+# JVM flags: jvm.options, -Xms8g -Xmx8g (a fixed heap, as RecoveryBenchmark and deploy/ use), $JAVA_OPTS, then the extra flags.
+# Build first: mvn -B -q -DskipTests package (benchmarks/target/benchmarks.jar).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+jar="$root/benchmarks/target/benchmarks.jar"
+
+commands=10000000
+runs=5
+dir=""
+keep=false
+reuse=false
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --commands) commands="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --dir) dir="$2"; shift 2 ;;
+    --keep) keep=true; shift ;;
+    --reuse) reuse=true; keep=true; shift ;;
+    --) shift; break ;;
+    *) echo "recovery-cold.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+extra=("$@")
+[ -f "$jar" ] || { echo "recovery-cold.sh: $jar missing; run mvn -B -q -DskipTests package" >&2; exit 2; }
+case "$runs" in ''|*[!0-9]*) echo "recovery-cold.sh: --runs must be a number" >&2; exit 2 ;; esac
+[ "$runs" -ge 1 ] && [ "$runs" -le 50 ] || { echo "recovery-cold.sh: --runs must be 1..50" >&2; exit 2; }
+if [ -z "$dir" ]; then
+  dir="$(mktemp -d "${TMPDIR:-/tmp}/checkout-recovery-cold-XXXXXX")"
+fi
+if [ "$keep" != true ]; then
+  trap 'rm -rf "$dir"' EXIT
+fi
+
+run() {
+  # shellcheck disable=SC2086
+  java ${JAVA_OPTS:-} @"$root/jvm.options" -Xms8g -Xmx8g -Dorg.slf4j.simpleLogger.log.net.openhft=warn \
+    "${extra[@]}" -cp "$jar" io.checkout.benchmarks.RecoveryColdStart "$@"
+}
+
+echo "recovery-cold: $commands commands in $dir, $runs runs, extra JVM flags: ${extra[*]:-none}"
+if [ "$reuse" = true ] && [ -f "$dir/prepared-$commands" ]; then
+  echo "prepare: reusing the journal and event log in $dir"
+else
+  rm -f "$dir"/prepared-*
+  prepared="$(run prepare "$dir" "$commands" | grep '^recovered_ms=')"
+  echo "prepare (event log absent, fresh JVM): $prepared"
+  touch "$dir/prepared-$commands"
+fi
+recovered=()
+uptimes=()
+for i in $(seq 1 "$runs"); do
+  line="$(run recover "$dir" "$commands" | grep '^recovered_ms=')"
+  echo "run $i (event log present, fresh JVM): $line"
+  ms="${line#recovered_ms=}"; ms="${ms%% *}"
+  up="${line#*jvm_uptime_ms=}"; up="${up%% *}"
+  recovered+=("$ms")
+  uptimes+=("$up")
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+echo "median over $runs runs: recovery $(median "${recovered[@]}") ms; JVM start to recovered $(median "${uptimes[@]}") ms"
