@@ -18,12 +18,13 @@
 #
 # Usage: benchmarks/compare.sh [--rounds N] [--duration 15s] [--warmup 5s] [--concurrency 64]
 #                              [--stream-in-flight 1024] [--pipeline 16]
-#                              [--journal-durability fsync|process] [--server-heap 4g] [--smoke]
+#                              [--journal-durability fsync|process] [--server-heap 6g] [--smoke]
 # --smoke: one short round, for CI: checks that every part runs, not how fast (JVM default heap).
 # --server-heap: the server JVM's heap, fixed at start (-Xms = -Xmx), as deploy/ and the JMH
-#   benchmarks run it; "default" leaves the JVM's own sizing (a heap that starts small and grows,
-#   with back-to-back concurrent marking once the server's tables fill it; figures before
-#   2026-11-22 09:30 UTC were taken that way).
+#   benchmarks run it; 6g holds the ~5M orders the first server of a round takes. "default" leaves
+#   the JVM's own sizing: a heap that starts small and grows, so once the tables fill it G1 marks
+#   concurrently back to back (a quarter to a half of a core); figures recorded before the
+#   ReserveBatchStream section of benchmarks/README.md were taken that way.
 # Build first: mvn -B -q -DskipTests package (the server and loadgen jars).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,7 +39,7 @@ stream_in_flight=1024
 pipeline=16
 redis_requests=1000000
 durability=fsync
-server_heap=4g
+server_heap=6g
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -151,7 +152,15 @@ for round in $(seq 1 "$rounds"); do
   run_loadgen "stream-$round" "$concurrency" "${sale[@]}" --api stream
   # A wider window lets each journal batch (and its fsync) cover more commands.
   run_loadgen "wide-$round" "$stream_in_flight" "${sale[@]}" --api stream
+  stop_scratch_server
+
   # Many reserves per message: the same window, sent as batches the way redis-benchmark pipelines.
+  # A server of its own, since the runs above already fill a good part of its order table, warmed
+  # first by an unrecorded run of the same load (the runs above warm theirs for each other).
+  JAVA_OPTS="$server_java_opts" start_scratch_server "$scratch/batch-server-$round" --set order-capacity=8000000 \
+    --set user-counter-capacity=8000000 --set idempotency-capacity=16000000 --set journal-durability="$durability"
+  run_loadgen "batch-warm-$round" "$stream_in_flight" "${sale[@]}" --api stream-batch --batch-size "$pipeline" \
+    --duration "$warmup" --warmup 0s
   run_loadgen "batch-$round" "$stream_in_flight" "${sale[@]}" --api stream-batch --batch-size "$pipeline"
   stop_scratch_server
 
