@@ -6,6 +6,9 @@
 #   3. ReserveStream (the SDK's flow-controlled StreamingReserver), at the same concurrency and
 #      again with --stream-in-flight requests in flight (1024 by default: as many as
 #      redis-benchmark keeps in flight pipelined, 64 clients x -P 16);
+#   3b. ReserveBatchStream (the SDK's BatchStreamingReserver): batches of --pipeline reserves (16,
+#      as redis-benchmark -P 16 sends 16 commands per write), --stream-in-flight reserves in flight
+#      (64 batches of 16 by default, as redis-benchmark -c 64 -P 16 has);
 #   4. Redis + Lua, the usual alternative: Debian's redis-server (installed with apt-get if missing),
 #      no persistence, a Lua script doing the same stock check, per-user limit and decrement, driven
 #      by redis-benchmark unpipelined and pipelined.
@@ -15,8 +18,13 @@
 #
 # Usage: benchmarks/compare.sh [--rounds N] [--duration 15s] [--warmup 5s] [--concurrency 64]
 #                              [--stream-in-flight 1024] [--pipeline 16]
-#                              [--journal-durability fsync|process] [--smoke]
-# --smoke: one short round, for CI: checks that every part runs, not how fast.
+#                              [--journal-durability fsync|process] [--server-heap 6g] [--smoke]
+# --smoke: one short round, for CI: checks that every part runs, not how fast (JVM default heap).
+# --server-heap: the server JVM's heap, fixed at start (-Xms = -Xmx), as deploy/ and the JMH
+#   benchmarks run it; 6g holds the ~5M orders the first server of a round takes. "default" leaves
+#   the JVM's own sizing: a heap that starts small and grows, so once the tables fill it G1 marks
+#   concurrently back to back (a quarter to a half of a core); figures recorded before the
+#   ReserveBatchStream section of benchmarks/README.md were taken that way.
 # Build first: mvn -B -q -DskipTests package (the server and loadgen jars).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +39,7 @@ stream_in_flight=1024
 pipeline=16
 redis_requests=1000000
 durability=fsync
+server_heap=6g
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -40,10 +49,20 @@ while [ $# -gt 0 ]; do
     --stream-in-flight) stream_in_flight="$2"; shift 2 ;;
     --pipeline) pipeline="$2"; shift 2 ;;
     --journal-durability) durability="$2"; shift 2 ;;
-    --smoke) rounds=1; duration=3s; warmup=1s; redis_requests=20000; shift ;;
+    --server-heap) server_heap="$2"; shift 2 ;;
+    --smoke) rounds=1; duration=3s; warmup=1s; redis_requests=20000; server_heap=default; shift ;;
     *) echo "compare.sh: unknown option $1 (see the header of this script)" >&2; exit 2 ;;
   esac
 done
+
+if [ "$server_heap" != default ] && ! [[ "$server_heap" =~ ^[0-9]+[mMgG]$ ]]; then
+  echo "compare.sh: --server-heap must be a size such as 4g or 2048m, or default; got $server_heap" >&2
+  exit 2
+fi
+server_java_opts=""
+if [ "$server_heap" != default ]; then
+  server_java_opts="-Xms$server_heap -Xmx$server_heap"
+fi
 
 for jar in "$root/checkout-server/target/checkout-server-all.jar" "$root/loadgen/target/loadgen-all.jar"; do
   if [ ! -f "$jar" ]; then
@@ -115,13 +134,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "compare.sh: $rounds round(s), $duration per loadgen run ($warmup warm-up), concurrency $concurrency, one channel;"
-echo "  ReserveStream also with $stream_in_flight in flight."
+echo "  ReserveStream also with $stream_in_flight in flight; ReserveBatchStream in batches of $pipeline, $stream_in_flight in flight."
 echo "  Redis: $redis_requests EVALSHA per run, $concurrency clients, pipelined run -P $pipeline."
-echo "  Server journal on, journal-durability=$durability: every command journalled before its answer. $(nproc) cores."
-empties=(); unaries=(); streams=(); wides=(); redis_plain=(); redis_piped=()
+echo "  Server journal on, journal-durability=$durability: every command journalled before its answer;"
+echo "  server heap ${server_heap}${server_java_opts:+ ($server_java_opts)}. $(nproc) cores."
+empties=(); unaries=(); streams=(); wides=(); batches=(); redis_plain=(); redis_piped=()
 for round in $(seq 1 "$rounds"); do
   # Sized for the widest run: 150,000/s for the whole run is ~4M orders (each a buyer and a request id).
-  start_scratch_server "$scratch/server-$round" --set order-capacity=8000000 --set user-counter-capacity=8000000 \
+  JAVA_OPTS="$server_java_opts" start_scratch_server "$scratch/server-$round" --set order-capacity=8000000 --set user-counter-capacity=8000000 \
     --set idempotency-capacity=16000000 --set journal-durability="$durability"
   run_loadgen "empty-$round" "$concurrency" --scenario empty-call
   # Every reserve takes the success path: one SKU with 10^9 units, 10^8 buyers, limit 1, nothing
@@ -132,6 +152,16 @@ for round in $(seq 1 "$rounds"); do
   run_loadgen "stream-$round" "$concurrency" "${sale[@]}" --api stream
   # A wider window lets each journal batch (and its fsync) cover more commands.
   run_loadgen "wide-$round" "$stream_in_flight" "${sale[@]}" --api stream
+  stop_scratch_server
+
+  # Many reserves per message: the same window, sent as batches the way redis-benchmark pipelines.
+  # A server of its own, since the runs above already fill a good part of its order table, warmed
+  # first by an unrecorded run of the same load (the runs above warm theirs for each other).
+  JAVA_OPTS="$server_java_opts" start_scratch_server "$scratch/batch-server-$round" --set order-capacity=8000000 \
+    --set user-counter-capacity=8000000 --set idempotency-capacity=16000000 --set journal-durability="$durability"
+  run_loadgen "batch-warm-$round" "$stream_in_flight" "${sale[@]}" --api stream-batch --batch-size "$pipeline" \
+    --duration "$warmup" --warmup 0s
+  run_loadgen "batch-$round" "$stream_in_flight" "${sale[@]}" --api stream-batch --batch-size "$pipeline"
   stop_scratch_server
 
   redis_port="$(free_port)"
@@ -156,21 +186,26 @@ for round in $(seq 1 "$rounds"); do
   u="$(json_number "$scratch/unary-$round.json" reservesPerSecond)"
   s="$(json_number "$scratch/stream-$round.json" reservesPerSecond)"
   w="$(json_number "$scratch/wide-$round.json" reservesPerSecond)"
-  empties+=("$e"); unaries+=("$u"); streams+=("$s"); wides+=("$w"); redis_plain+=("$rp"); redis_piped+=("$rpp")
-  printf 'round %d: empty call %.0f/s, Reserve unary %.0f/s, ReserveStream %.0f/s, ReserveStream %s in flight %.0f/s, Redis+Lua %.0f/s, pipelined %.0f/s\n' \
-    "$round" "$e" "$u" "$s" "$stream_in_flight" "$w" "$rp" "$rpp"
+  b="$(json_number "$scratch/batch-$round.json" reservesPerSecond)"
+  empties+=("$e"); unaries+=("$u"); streams+=("$s"); wides+=("$w"); batches+=("$b"); redis_plain+=("$rp"); redis_piped+=("$rpp")
+  printf 'round %d: empty call %.0f/s, Reserve unary %.0f/s, ReserveStream %.0f/s, ReserveStream %s in flight %.0f/s, ReserveBatchStream (batch %s, %s in flight) %.0f/s, Redis+Lua %.0f/s, pipelined %.0f/s\n' \
+    "$round" "$e" "$u" "$s" "$stream_in_flight" "$w" "$pipeline" "$stream_in_flight" "$b" "$rp" "$rpp"
   printf '  unary/empty %s, stream/unary %s, stream/Redis %s, stream/Redis pipelined %s, unary/Redis %s; %s in flight: stream/unary %s, stream/Redis pipelined %s\n' \
     "$(ratio "$u" "$e")" "$(ratio "$s" "$u")" "$(ratio "$s" "$rp")" "$(ratio "$s" "$rpp")" "$(ratio "$u" "$rp")" \
     "$stream_in_flight" "$(ratio "$w" "$u")" "$(ratio "$w" "$rpp")"
+  printf '  ReserveBatchStream: batch/unary %s, batch/stream %s in flight %s, batch/Redis pipelined %s\n' \
+    "$(ratio "$b" "$u")" "$stream_in_flight" "$(ratio "$b" "$w")" "$(ratio "$b" "$rpp")"
 done
 
 me="$(median "${empties[@]}")"; mu="$(median "${unaries[@]}")"; ms="$(median "${streams[@]}")"; mw="$(median "${wides[@]}")"
-mr="$(median "${redis_plain[@]}")"; mp="$(median "${redis_piped[@]}")"
+mb="$(median "${batches[@]}")"; mr="$(median "${redis_plain[@]}")"; mp="$(median "${redis_piped[@]}")"
 echo
 echo "medians over $rounds round(s) (rates per second; ratios of the medians):"
 printf '  empty call (health Check) %10.0f\n  Reserve unary            %10.0f   %s of the empty call (target >= 0.80)\n' "$me" "$mu" "$(ratio "$mu" "$me")"
 printf '  ReserveStream            %10.0f   %s x unary (target >= 3)\n' "$ms" "$(ratio "$ms" "$mu")"
 printf '  ReserveStream, %-4s in flight %6.0f   %s x unary, %s x Redis + Lua -P %s\n' "$stream_in_flight" "$mw" "$(ratio "$mw" "$mu")" \
   "$(ratio "$mw" "$mp")" "$pipeline"
+printf '  ReserveBatchStream, %s x %s   %6.0f   %s x unary, %s x ReserveStream %s in flight, %s x Redis + Lua -P %s (target > 1)\n' \
+  "$stream_in_flight" "$pipeline" "$mb" "$(ratio "$mb" "$mu")" "$(ratio "$mb" "$mw")" "$stream_in_flight" "$(ratio "$mb" "$mp")" "$pipeline"
 printf '  Redis + Lua              %10.0f   ReserveStream is %s x, unary %s x\n' "$mr" "$(ratio "$ms" "$mr")" "$(ratio "$mu" "$mr")"
 printf '  Redis + Lua, -P %-3s      %10.0f   ReserveStream is %s x (target > 1)\n' "$pipeline" "$mp" "$(ratio "$ms" "$mp")"

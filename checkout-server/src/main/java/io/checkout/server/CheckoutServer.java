@@ -152,7 +152,8 @@ public final class CheckoutServer implements AutoCloseable {
                 config.journalRetainedSegments(), recovered.snapshotSequence(), started::answeredJournalSequence);
         orderEvents = new OrderEventsService(started, layout.events(),
                 config.eventSubscribersMax());
-        ServerServiceDefinition checkout = new CheckoutService(started, config.streamWindow(), metrics).bindService();
+        ServerServiceDefinition checkout = new CheckoutService(started, config.streamWindow(), config.streamBatchMax(),
+                metrics).bindService();
         // Only the admin service asks for a credential; frontline calls stay open.
         ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(started), adminAuth);
         metrics.grpcInterceptor().preregisterService(checkout);

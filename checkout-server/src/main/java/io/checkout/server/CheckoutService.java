@@ -14,6 +14,8 @@ import io.checkout.proto.v1.GetOrderRequest;
 import io.checkout.proto.v1.GetStockRequest;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.RefundRequest;
+import io.checkout.proto.v1.ReserveBatch;
+import io.checkout.proto.v1.ReserveBatchReply;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.ReserveResult;
@@ -28,20 +30,25 @@ import io.grpc.stub.StreamObserver;
 final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     private final CheckoutPipeline pipeline;
     private final int streamWindow;
+    private final int streamBatchMax;
     private final ServerMetrics metrics;
     private final ReplyHandler reserveReply;
 
     private final EventTranslatorTwoArg<CommandEvent, ReserveRequest, StreamObserver<ReserveReply>> reserveTranslator;
     private final EventTranslatorTwoArg<CommandEvent, ReserveRequest, ReserveStreamSession> streamReserveTranslator;
+    private final EventTranslatorTwoArg<CommandEvent, ReserveRequest, ReserveBatchStreamSession> batchItemTranslator;
+    private final CheckoutPipeline.BatchTranslator<ReserveBatch, ReserveBatchStreamSession> batchTranslator;
+    private final BatchPublisher batchPublisher = new BatchPublisher();
     private final EventTranslatorTwoArg<CommandEvent, ConfirmRequest, StreamObserver<Order>> confirmTranslator;
     private final EventTranslatorTwoArg<CommandEvent, CancelRequest, StreamObserver<Order>> cancelTranslator;
     private final EventTranslatorTwoArg<CommandEvent, RefundRequest, StreamObserver<Order>> refundTranslator;
     private final EventTranslatorTwoArg<CommandEvent, GetOrderRequest, StreamObserver<Order>> getOrderTranslator;
     private final EventTranslatorTwoArg<CommandEvent, GetStockRequest, StreamObserver<Sku>> getStockTranslator;
 
-    CheckoutService(CheckoutPipeline pipeline, int streamWindow, ServerMetrics metrics) {
+    CheckoutService(CheckoutPipeline pipeline, int streamWindow, int streamBatchMax, ServerMetrics metrics) {
         this.pipeline = pipeline;
         this.streamWindow = streamWindow;
+        this.streamBatchMax = streamBatchMax;
         this.metrics = metrics;
         this.reserveReply = (command, context, failure) -> {
             @SuppressWarnings("unchecked")
@@ -62,6 +69,14 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
         streamReserveTranslator = (event, sequence, request, session) -> {
             ProtoMapping.toCommand(request, pipeline.nowMillis(), event.command());
             event.replyTo(ReserveStreamSession.REPLY, session);
+        };
+        batchItemTranslator = (event, sequence, request, session) -> {
+            ProtoMapping.toCommand(request, pipeline.nowMillis(), event.command());
+            event.replyTo(ReserveBatchStreamSession.REPLY, session);
+        };
+        batchTranslator = (event, batch, index, session) -> {
+            ProtoMapping.toCommand(batch.getRequests(index), pipeline.nowMillis(), event.command());
+            event.replyTo(ReserveBatchStreamSession.REPLY, session);
         };
         confirmTranslator = (event, sequence, request, observer) ->
                 orderCommand(event, CommandType.CONFIRM, request.getRequestId(), request.getOrderId(), observer);
@@ -116,6 +131,25 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
     private com.google.rpc.Status publishFromStream(ReserveRequest request, ReserveStreamSession session) {
         return pipeline.tryPublish(streamReserveTranslator, request, session) ? null : GrpcErrors.notPublished(pipeline);
+    }
+
+    @Override
+    public StreamObserver<ReserveBatch> reserveBatchStream(StreamObserver<ReserveBatchReply> responseObserver) {
+        return new ReserveBatchStreamSession((ServerCallStreamObserver<ReserveBatchReply>) responseObserver, streamWindow,
+                streamBatchMax, batchPublisher, metrics, pipeline::afterReplyBatch);
+    }
+
+    /** Publishes ReserveBatchStream items: a whole batch with one claim of the ring, or one at a time. */
+    private final class BatchPublisher implements ReserveBatchStreamSession.Publisher {
+        @Override
+        public boolean publishAll(ReserveBatch batch, ReserveBatchStreamSession session) {
+            return pipeline.tryPublishEach(batchTranslator, batch, batch.getRequestsCount(), session);
+        }
+
+        @Override
+        public com.google.rpc.Status publish(ReserveRequest request, ReserveBatchStreamSession session) {
+            return pipeline.tryPublish(batchItemTranslator, request, session) ? null : GrpcErrors.notPublished(pipeline);
+        }
     }
 
     @Override

@@ -146,6 +146,15 @@ final class GrpcErrors {
                 + io.checkout.engine.EngineLimits.LINES_PER_ORDER_MAX + " are accepted", ResultCode.TOO_MANY_LINES.name());
     }
 
+    /**
+     * A ReserveBatchStream message with more reserves than stream-batch-max. Its ErrorInfo reason is
+     * not an engine result code: the engine never sees such a batch.
+     */
+    static com.google.rpc.Status tooManyRequests(int count, int batchMax) {
+        return invalidArgument("requests", "requests holds " + count + " reserves; at most " + batchMax
+                + " are accepted in one batch (setting stream-batch-max)", "BATCH_TOO_LARGE");
+    }
+
     static StatusRuntimeException exception(com.google.rpc.Status status) {
         return StatusProto.toStatusRuntimeException(status);
     }

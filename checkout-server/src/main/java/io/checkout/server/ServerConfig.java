@@ -24,6 +24,13 @@ import javax.security.auth.x500.X500Principal;
  * typo in a config file is an error, not a silently ignored line.
  */
 public final class ServerConfig {
+    /**
+     * The upper bound of stream-batch-max: 4,096 answers of at most about 500 bytes each (ids at
+     * their longest, an error with its details) stay within gRPC's default 4 MiB inbound message
+     * limit on the caller's side.
+     */
+    public static final int STREAM_BATCH_MAX_LIMIT = 4_096;
+
     /** One setting. Numbers are bounded; text settings list what they accept. */
     public enum Setting {
         HOST("host", "0.0.0.0", "address to listen on"),
@@ -44,7 +51,12 @@ public final class ServerConfig {
         ID_LENGTH_MAX("id-length-max", "64", "longest request, user and SKU id accepted", 1, EngineLimits.ID_LENGTH_MAX),
         EXPIRIES_PER_TICK_MAX("expiries-per-tick-max", "10000", "most reservations one tick expires", 1, 1_000_000),
         INBOUND_MESSAGE_BYTES_MAX("inbound-message-bytes-max", "65536", "largest request message accepted", 1024, 16 << 20),
-        STREAM_WINDOW("stream-window", "1024", "most unanswered requests per ReserveStream", 1, 65_536),
+        STREAM_WINDOW("stream-window", "1024",
+                "most unanswered requests per ReserveStream; a ReserveBatchStream reads another batch only while"
+                        + " fewer are unanswered", 1, 65_536),
+        STREAM_BATCH_MAX("stream-batch-max", "256",
+                "most reserves in one ReserveBatchStream message (and answers in one reply); every reserve of a"
+                        + " larger batch is answered REJECTED", 1, STREAM_BATCH_MAX_LIMIT),
         CONCURRENT_CALLS_PER_CONNECTION_MAX("concurrent-calls-per-connection-max", "1000", "most concurrent calls on one connection", 1, 100_000),
         SHUTDOWN_GRACE_MILLIS("shutdown-grace-millis", "10000", "how long shutdown waits for calls to finish", 0, 600_000),
         JOURNAL_DURABILITY("journal-durability", "fsync",
@@ -343,6 +355,10 @@ public final class ServerConfig {
 
     public int streamWindow() {
         return (int) number(Setting.STREAM_WINDOW);
+    }
+
+    public int streamBatchMax() {
+        return (int) number(Setting.STREAM_BATCH_MAX);
     }
 
     public int inboundMessageBytesMax() {

@@ -71,6 +71,7 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private final DistributionSummary batchSizes;
     private final Counter expiries;
+    private final DistributionSummary reserveBatchSizes;
     private final Timer journalWrite;
     private final Timer journalSync;
     private final Map<ReserveResult, Counter> reserveOutcomes = new EnumMap<>(ReserveResult.class);
@@ -110,6 +111,11 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                 .register(registry);
         journalSync = Timer.builder(JOURNAL_PREFIX + "sync")
                 .description("one batch's journal sync to the device (journal-durability=fsync)")
+                .register(registry);
+        reserveBatchSizes = DistributionSummary.builder("checkout.reserve.batch.size")
+                .description("reserves in one ReserveBatchStream message, as received (oversize batches included)")
+                .baseUnit("reserves")
+                .serviceLevelObjectives(reserveBatchBuckets())
                 .register(registry);
         expiries = Counter.builder("checkout.reservations.expired")
                 .description("reservations expired because their TTL ran out")
@@ -163,6 +169,15 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
         return bounds.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
+    /** Powers of two up to the largest stream-batch-max. */
+    private static double[] reserveBatchBuckets() {
+        List<Double> bounds = new ArrayList<>();
+        for (long bound = 1; bound <= ServerConfig.STREAM_BATCH_MAX_LIMIT; bound <<= 1) {
+            bounds.add((double) bound);
+        }
+        return bounds.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
     /** The gRPC interceptor that counts and times every call by service, method and status code. */
     MetricCollectingServerInterceptor grpcInterceptor() {
         return grpcInterceptor;
@@ -194,6 +209,11 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
         if (counter != null) {
             counter.increment();
         }
+    }
+
+    /** Records the size of one ReserveBatchStream message; called on the gRPC thread that received it. */
+    void reserveBatch(int reserves) {
+        reserveBatchSizes.record(reserves);
     }
 
     // ---- PipelineObserver: on the business-logic thread ------------------------------------------

@@ -3,6 +3,7 @@ package io.checkout.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.checkout.client.CheckoutClient;
+import io.checkout.client.BatchStreamingReserver;
 import io.checkout.client.StreamingReserver;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.ReserveReply;
@@ -56,6 +57,37 @@ class MetricsEndpointIT {
         ItFixtures.closeQuietly(client);
         ItFixtures.shutdownChannel(channel);
         ItFixtures.closeQuietly(server);
+    }
+
+    @Test
+    void scrapeShouldCountEachItemOfAReserveBatchAsAnOutcomeAndEachBatchInTheBatchSizes() throws Exception {
+        List<CompletableFuture<ReserveReply>> replies = new ArrayList<>();
+        try (BatchStreamingReserver stream = client.openReserveBatchStream(16, 8)) {
+            List<ReserveRequest> first = new ArrayList<>();
+            for (int buyer = 0; buyer < 7; buyer++) {                       // 5 RESERVED, then 2 SOLD_OUT
+                first.add(ReserveRequest.newBuilder().setRequestId("batch-" + buyer).setUserId("b-" + buyer)
+                        .addLines(OrderLine.newBuilder().setSkuId(SKU).setQuantity(1)).build());
+            }
+            replies.addAll(stream.submit(first));
+            replies.addAll(stream.submit(List.of(ReserveRequest.newBuilder().setRequestId("batch-bad").setUserId("b-x")
+                    .addLines(OrderLine.newBuilder().setSkuId(SKU).setQuantity(0)).build())));   // REJECTED
+            for (CompletableFuture<ReserveReply> reply : replies) {
+                reply.get(10, TimeUnit.SECONDS);
+            }
+        }
+
+        String scrape = get("/metrics").body();
+
+        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"RESERVED\"}")).isEqualTo(5);
+        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"SOLD_OUT\"}")).isEqualTo(2);
+        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"REJECTED\"}")).isEqualTo(1);
+        assertThat(sample(scrape, "checkout_reserve_batch_size_reserves_count")).isEqualTo(2);
+        assertThat(sample(scrape, "checkout_reserve_batch_size_reserves_sum")).isEqualTo(8);
+        assertThat(sample(scrape, "checkout_reserve_batch_size_reserves_bucket{le=\"1.0\"}")).isEqualTo(1);
+        assertThat(sample(scrape, "grpc_server_requests_received_messages_total{method=\"ReserveBatchStream\","
+                + "methodType=\"BIDI_STREAMING\",service=\"checkout.v1.Checkout\"}")).isEqualTo(2);
+        assertThat(sample(scrape, "grpc_server_processing_duration_seconds_count{method=\"ReserveBatchStream\","
+                + "methodType=\"BIDI_STREAMING\",service=\"checkout.v1.Checkout\",statusCode=\"OK\"}")).isEqualTo(1);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.checkout.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.rpc.ErrorInfo;
+import io.checkout.client.BatchStreamingReserver;
 import io.checkout.client.CheckoutClient;
 import io.checkout.client.StreamingReserver;
 import io.checkout.proto.v1.OrderLine;
@@ -32,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -73,12 +75,17 @@ class RingFullIT {
     }
 
     private void startInProcess(int ringSize) {
+        startInProcess(ringSize, settings -> { });
+    }
+
+    private void startInProcess(int ringSize, Consumer<ServerConfig.Builder> moreSettings) {
         String name = "ring-full-" + UUID.randomUUID();
-        ServerConfig config = ItFixtures.smallConfig(dataDir)
+        ServerConfig.Builder settings = ItFixtures.smallConfig(dataDir)
                 .set(ServerConfig.Setting.RING_SIZE, ringSize)
                 // No ticks: a tick would read the clock too, and these tests choose who gets held.
-                .set(ServerConfig.Setting.TICK_INTERVAL_MILLIS, 60_000)
-                .conclude();
+                .set(ServerConfig.Setting.TICK_INTERVAL_MILLIS, 60_000);
+        moreSettings.accept(settings);
+        ServerConfig config = settings.conclude();
         server = CheckoutServer.start(config, InProcessServerBuilder.forName(name), clock);
         channel = InProcessChannelBuilder.forName(name).build();
         // One attempt only: retrying RESOURCE_EXHAUSTED would hide exactly what these tests look at.
@@ -178,6 +185,78 @@ class RingFullIT {
 
             assertThat(accepted.getResult()).isEqualTo(ReserveResult.RESERVED);
             assertHealthyAndConsistent(1 + fillers.size() + 1);
+        }
+    }
+
+    @Test
+    void reserveBatchStreamShouldPublishWhatFitsAndAnswerTheRestRingFullInTheSameStream() throws Exception {
+        startInProcess(RING_SIZE);
+        try (BatchStreamingReserver stream = client.openReserveBatchStream(64, 8)) {
+            CompletableFuture<ReserveReply> staller = stallPipeline();
+            // The held slot plus two fillers leave one free slot: too few for the batch of three at once.
+            List<CompletableFuture<ReserveReply>> fillers = floodAsync(1, RING_SIZE - 2, "fill");
+            ItFixtures.awaitTrue("one slot left", Duration.ofSeconds(10), () -> server.pipeline().remainingCapacity() == 1);
+
+            List<CompletableFuture<ReserveReply>> batch = stream.submit(List.of(request("batch-0", "batcher-0"),
+                    request("batch-1", "batcher-1"), request("batch-2", "batcher-2")));
+            ReserveReply refused1 = batch.get(1).get(10, TimeUnit.SECONDS);
+            ReserveReply refused2 = batch.get(2).get(10, TimeUnit.SECONDS);
+
+            for (ReserveReply refused : List.of(refused1, refused2)) {
+                assertThat(refused.getResult()).isEqualTo(ReserveResult.REJECTED);
+                assertThat(refused.getError().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED.value());
+                assertThat(ItFixtures.detail(refused.getError(), ErrorInfo.class).orElseThrow().getReason())
+                        .isEqualTo("RING_FULL");
+            }
+            assertThat(List.of(refused1.getRequestId(), refused2.getRequestId())).containsExactly("batch-1", "batch-2");
+            // The first item took the last slot and waits behind the held one like everything else.
+            assertThat(batch.get(0)).isNotDone();
+
+            clock.release();
+            staller.get(10, TimeUnit.SECONDS);
+            for (CompletableFuture<ReserveReply> filler : fillers) {
+                filler.get(10, TimeUnit.SECONDS);
+            }
+            assertThat(batch.get(0).get(10, TimeUnit.SECONDS).getResult()).isEqualTo(ReserveResult.RESERVED);
+            awaitRingDrained();
+            // Refused items changed nothing and were not remembered: the same ids now go through.
+            List<CompletableFuture<ReserveReply>> again = stream.submit(List.of(request("batch-1", "batcher-1"),
+                    request("batch-2", "batcher-2")));
+            for (CompletableFuture<ReserveReply> reply : again) {
+                assertThat(reply.get(10, TimeUnit.SECONDS).getResult()).isEqualTo(ReserveResult.RESERVED);
+            }
+            assertHealthyAndConsistent(1 + fillers.size() + 1 + 2);
+        }
+    }
+
+    @Test
+    void reserveBatchStreamShouldReadNoMoreBatchesThanItsWindowHasRoomFor() throws Exception {
+        int ringSize = 64;
+        startInProcess(ringSize, settings -> settings.set(ServerConfig.Setting.STREAM_WINDOW, 8)
+                .set(ServerConfig.Setting.STREAM_BATCH_MAX, 4));
+        try (BatchStreamingReserver stream = client.openReserveBatchStream(64, 4)) {
+            CompletableFuture<ReserveReply> staller = stallPipeline();
+            List<CompletableFuture<ReserveReply>> replies = new ArrayList<>();
+            for (int b = 0; b < 10; b++) {
+                List<ReserveRequest> batch = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    batch.add(request("w-" + b + "-" + i, "window-user-" + b + "-" + i));
+                }
+                replies.addAll(stream.submit(batch));
+            }
+            // Behind the held slot: a window of 8 in batches of at most 4 lets the server read two.
+            ItFixtures.awaitTrue("two batches published", Duration.ofSeconds(10),
+                    () -> ringSize - server.pipeline().remainingCapacity() - 1 >= 8);
+            assertThat(ringSize - server.pipeline().remainingCapacity() - 1).as("reserves published").isEqualTo(8);
+            assertThat(replies).noneMatch(CompletableFuture::isDone);
+
+            clock.release();
+
+            assertThat(staller.get(10, TimeUnit.SECONDS).getResult()).isEqualTo(ReserveResult.RESERVED);
+            for (CompletableFuture<ReserveReply> reply : replies) {
+                assertThat(reply.get(10, TimeUnit.SECONDS).getResult()).isEqualTo(ReserveResult.RESERVED);
+            }
+            assertHealthyAndConsistent(1 + replies.size());
         }
     }
 

@@ -30,6 +30,7 @@ class ServerConfigTest {
         assertThat(config.waitStrategy().name().replace('_', '-'))
                 .isEqualToIgnoringCase(Setting.WAIT_STRATEGY.defaultValue());
         assertThat(config.streamWindow()).isEqualTo(Integer.parseInt(Setting.STREAM_WINDOW.defaultValue()));
+        assertThat(config.streamBatchMax()).isEqualTo(256);
         assertThat(config.engineLimits().linesPerOrderMax())
                 .isEqualTo(Integer.parseInt(Setting.LINES_PER_ORDER_MAX.defaultValue()));
         assertThat(config.stateConfig().orderCapacity())
@@ -66,6 +67,8 @@ class ServerConfigTest {
         "quantity-per-line-max | 1000001   | 1..1000000",
         "order-capacity        | 0         | 1..",
         "stream-window         | 1.5       | not a whole number",
+        "stream-batch-max      | 0         | 1..4096",
+        "stream-batch-max      | 4097      | 1..4096",
         "host                  | ' '       | must not be empty",
         "data-dir              | ''        | must not be empty",
     })

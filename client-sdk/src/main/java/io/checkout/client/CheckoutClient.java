@@ -67,8 +67,14 @@ public final class CheckoutClient implements AutoCloseable {
     /** The most pages {@link #listAllSkus()} reads before it gives up. */
     public static final int MAX_LIST_PAGES = 10_000;
 
-    /** The largest window {@link #openReserveStream(int)} accepts. */
+    /** The largest window {@link #openReserveStream(int)} and {@link #openReserveBatchStream} accept. */
     public static final int MAX_STREAM_IN_FLIGHT = 100_000;
+
+    /**
+     * The largest batch {@link #openReserveBatchStream} accepts: the upper bound of the server's
+     * {@code stream-batch-max} setting (whose default is 256).
+     */
+    public static final int MAX_STREAM_BATCH_SIZE = 4_096;
 
     /** The largest page the contract allows, so listing everything takes the fewest round trips. */
     private static final int LIST_ALL_PAGE_SIZE = 1_000;
@@ -271,6 +277,31 @@ public final class CheckoutClient implements AutoCloseable {
         }
         ensureOpen();
         return StreamingReserver.open(channel, maxInFlight, requestIds, deadlineNanos);
+    }
+
+    /**
+     * Opens a {@code ReserveBatchStream} for the highest rates: many reserves per message. The
+     * stream has no deadline; close it before closing this client.
+     *
+     * @param maxInFlight the most requests queued or awaiting a reply at once, 1..100,000
+     * @param maxBatchSize the most requests in one batch, 1..4,096; the server takes up to its
+     *     {@code stream-batch-max} setting (256 by default) and rejects every request of a larger batch
+     * @return an open stream
+     * @throws IllegalArgumentException if an argument is out of range, or {@code maxBatchSize} is
+     *     above {@code maxInFlight} (such a batch could never be sent)
+     * @throws IllegalStateException if the client is closed
+     */
+    public BatchStreamingReserver openReserveBatchStream(int maxInFlight, int maxBatchSize) {
+        if (maxInFlight < 1 || maxInFlight > MAX_STREAM_IN_FLIGHT) {
+            throw new IllegalArgumentException(
+                    "maxInFlight must be 1.." + MAX_STREAM_IN_FLIGHT + ", got " + maxInFlight);
+        }
+        if (maxBatchSize < 1 || maxBatchSize > Math.min(MAX_STREAM_BATCH_SIZE, maxInFlight)) {
+            throw new IllegalArgumentException("maxBatchSize must be 1.." + Math.min(MAX_STREAM_BATCH_SIZE, maxInFlight)
+                    + " (at most 4096 and at most maxInFlight), got " + maxBatchSize);
+        }
+        ensureOpen();
+        return BatchStreamingReserver.open(channel, maxInFlight, maxBatchSize, requestIds, deadlineNanos);
     }
 
     /**

@@ -4,6 +4,7 @@
  * <p>{@link io.checkout.client.CheckoutClient} wraps the unary calls with per-attempt deadlines,
  * generated request ids and retries that are safe because they repeat the same request id;
  * {@link io.checkout.client.StreamingReserver} reserves over one flow-controlled bidirectional
- * stream for high-rate callers.
+ * stream for high-rate callers, and {@link io.checkout.client.BatchStreamingReserver} sends many
+ * reserves per message on one stream, for the highest rates.
  */
 package io.checkout.client;

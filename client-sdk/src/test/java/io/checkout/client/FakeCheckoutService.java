@@ -9,6 +9,8 @@ import io.checkout.proto.v1.GetStockRequest;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderState;
 import io.checkout.proto.v1.RefundRequest;
+import io.checkout.proto.v1.ReserveBatch;
+import io.checkout.proto.v1.ReserveBatchReply;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.ReserveResult;
@@ -34,6 +36,7 @@ final class FakeCheckoutService extends CheckoutGrpc.CheckoutImplBase {
     private volatile boolean silent;
     private final AtomicInteger cancelledCalls = new AtomicInteger();
     private volatile Function<ServerCallStreamObserver<ReserveReply>, StreamObserver<ReserveRequest>> streamBehaviour;
+    private volatile Function<ServerCallStreamObserver<ReserveBatchReply>, StreamObserver<ReserveBatch>> batchStreamBehaviour;
 
     /** The next unary calls fail with these statuses, one each, in order. */
     void failNext(Status... statuses) {
@@ -47,6 +50,11 @@ final class FakeCheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
     void onReserveStream(Function<ServerCallStreamObserver<ReserveReply>, StreamObserver<ReserveRequest>> behaviour) {
         this.streamBehaviour = behaviour;
+    }
+
+    void onReserveBatchStream(
+            Function<ServerCallStreamObserver<ReserveBatchReply>, StreamObserver<ReserveBatch>> behaviour) {
+        this.batchStreamBehaviour = behaviour;
     }
 
     /** How many unanswered calls the client cancelled (or let time out). */
@@ -89,6 +97,11 @@ final class FakeCheckoutService extends CheckoutGrpc.CheckoutImplBase {
     @Override
     public StreamObserver<ReserveRequest> reserveStream(StreamObserver<ReserveReply> responseObserver) {
         return streamBehaviour.apply((ServerCallStreamObserver<ReserveReply>) responseObserver);
+    }
+
+    @Override
+    public StreamObserver<ReserveBatch> reserveBatchStream(StreamObserver<ReserveBatchReply> responseObserver) {
+        return batchStreamBehaviour.apply((ServerCallStreamObserver<ReserveBatchReply>) responseObserver);
     }
 
     @Override

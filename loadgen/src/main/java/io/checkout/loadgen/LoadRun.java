@@ -1,5 +1,6 @@
 package io.checkout.loadgen;
 
+import io.checkout.client.BatchStreamingReserver;
 import io.checkout.client.CheckoutClient;
 import io.checkout.client.StreamingReserver;
 import io.checkout.proto.v1.CheckoutGrpc;
@@ -75,6 +76,12 @@ final class LoadRun {
     private final LongAdder completed = new LongAdder();
     private final Map<String, Sku> initialSkus = new HashMap<>();
     private final List<StreamingReserver> streams = new ArrayList<>();
+    private final List<BatchStreamingReserver> batchStreams = new ArrayList<>();
+    /** stream-batch: reserves the sender has prepared and not yet sent; the sender thread's alone. */
+    private final List<PendingReserve> batch = new ArrayList<>();
+    private final List<ReserveRequest> batchRequests = new ArrayList<>();
+    private int batchSize;
+    private long batchesSent;
     private Measurements measurements;
     private Semaphore permits;
     private long startNanos;
@@ -83,6 +90,11 @@ final class LoadRun {
 
     /** A call to send once a slot is free: a confirm or cancel of an order, or a reserve sent again. */
     private record FollowUpTask(OpKind kind, long orderId, ReserveRequest repeat, ReserveReply firstReply) {
+    }
+
+    /** A reserve waiting in the sender's batch, with what its answer's handling needs. */
+    private record PendingReserve(ReserveRequest request, ReserveReply firstReply, Scenario.FollowUp followUp,
+            boolean repeat, long latencyFromNanos, boolean measured) {
     }
 
     /**
@@ -120,10 +132,15 @@ final class LoadRun {
         long setupStartedNanos = System.nanoTime();
         prepareSkus();
         double setupSeconds = (System.nanoTime() - setupStartedNanos) / 1e9;
+        int window = Math.min(settings.inFlightMax(), CheckoutClient.MAX_STREAM_IN_FLIGHT);
         if (settings.api() == RunSettings.Api.STREAM) {
-            int window = Math.min(settings.inFlightMax(), CheckoutClient.MAX_STREAM_IN_FLIGHT);
             for (CheckoutClient client : clients) {
                 streams.add(client.openReserveStream(window));
+            }
+        } else if (settings.api() == RunSettings.Api.STREAM_BATCH) {
+            batchSize = Math.min(settings.batchSize(), window);
+            for (CheckoutClient client : clients) {
+                batchStreams.add(client.openReserveBatchStream(window, batchSize));
             }
         }
         long startEpochMillis = System.currentTimeMillis() + settings.warmup().toMillis();
@@ -148,6 +165,9 @@ final class LoadRun {
             long drainMillis = 2 * settings.deadline().toMillis() + 5_000;
             drained = permits.tryAcquire(settings.inFlightMax(), drainMillis, TimeUnit.MILLISECONDS);
             for (StreamingReserver stream : streams) {
+                stream.close();
+            }
+            for (BatchStreamingReserver stream : batchStreams) {
                 stream.close();
             }
         } finally {
@@ -222,11 +242,15 @@ final class LoadRun {
                 if (intendedNanos >= endNanos) {
                     break;
                 }
+                if (intendedNanos > System.nanoTime()) {
+                    sendBatch();
+                }
                 waitUntil(intendedNanos);
                 if (!permits.tryAcquire()) {
                     if (intendedNanos >= warmupEndNanos) {
                         measurements.lateSend();
                     }
+                    sendBatch();
                     permits.acquire();
                 }
                 latencyFromNanos = intendedNanos;
@@ -235,7 +259,10 @@ final class LoadRun {
                     break;
                 }
                 holdForClosedRamp();
-                permits.acquire();
+                if (!permits.tryAcquire()) {
+                    sendBatch();
+                    permits.acquire();
+                }
                 latencyFromNanos = System.nanoTime();
                 if (latencyFromNanos >= endNanos) {
                     permits.release();
@@ -248,6 +275,7 @@ final class LoadRun {
             send(seq, scenario, latencyFromNanos, latencyFromNanos >= warmupEndNanos);
             seq++;
         }
+        sendBatch();
         return seq;
     }
 
@@ -287,6 +315,7 @@ final class LoadRun {
             if (settings.inFlightMax() - permits.availablePermits() < allowed) {
                 return;
             }
+            sendBatch();
             LockSupport.parkNanos(1_000_000);
         }
     }
@@ -326,6 +355,13 @@ final class LoadRun {
 
     private void reserve(long seq, ReserveRequest request, ReserveReply firstReply, Scenario.FollowUp followUp,
             boolean repeat, long latencyFromNanos, boolean measured) {
+        if (!batchStreams.isEmpty()) {
+            batch.add(new PendingReserve(request, firstReply, followUp, repeat, latencyFromNanos, measured));
+            if (batch.size() >= batchSize) {
+                sendBatch();
+            }
+            return;
+        }
         CompletableFuture<ReserveReply> reply;
         if (streams.isEmpty()) {
             OrderLine line = request.getLines(0);
@@ -334,52 +370,80 @@ final class LoadRun {
         } else {
             reply = streams.get((int) (seq % streams.size())).submit(request);
         }
-        reply.whenComplete((answer, failure) -> {
-            long latency = System.nanoTime() - latencyFromNanos;
-            try {
-                if (failure != null) {
-                    Status status = Status.fromThrowable(unwrap(failure));
-                    if (measured) {
-                        measurements.recordError(OpKind.RESERVE, status.getCode(), latency);
-                    }
-                    if (firstReply == null && outcomeUnknown(status.getCode())) {
-                        ledger.reserveUnknown();
-                    }
-                    return;
-                }
+        reply.whenComplete((answer, failure) -> onReserveAnswer(request, firstReply, followUp, repeat, latencyFromNanos,
+                measured, answer, failure));
+    }
+
+    /**
+     * stream-batch: sends the reserves the sender has gathered as one batch, on the streams in
+     * turn. Called when the batch is full and whenever the sender is about to wait (for a permit,
+     * the schedule or the ramp), so no reserve waits for others that cannot come yet.
+     */
+    private void sendBatch() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        batchRequests.clear();
+        for (PendingReserve pending : batch) {
+            batchRequests.add(pending.request());
+        }
+        List<CompletableFuture<ReserveReply>> replies =
+                batchStreams.get((int) (batchesSent++ % batchStreams.size())).submit(batchRequests);
+        for (int i = 0; i < replies.size(); i++) {
+            PendingReserve pending = batch.get(i);
+            replies.get(i).whenComplete((answer, failure) -> onReserveAnswer(pending.request(), pending.firstReply(),
+                    pending.followUp(), pending.repeat(), pending.latencyFromNanos(), pending.measured(), answer,
+                    failure));
+        }
+        batch.clear();
+    }
+
+    private void onReserveAnswer(ReserveRequest request, ReserveReply firstReply, Scenario.FollowUp followUp,
+            boolean repeat, long latencyFromNanos, boolean measured, ReserveReply answer, Throwable failure) {
+        long latency = System.nanoTime() - latencyFromNanos;
+        try {
+            if (failure != null) {
+                Status status = Status.fromThrowable(unwrap(failure));
                 if (measured) {
-                    if (answer.getResult() == ReserveResult.REJECTED) {
-                        measurements.recordError(OpKind.RESERVE, Status.fromCodeValue(answer.getError().getCode()).getCode(),
-                                latency);
-                    } else {
-                        measurements.recordSuccess(OpKind.RESERVE, latency);
-                    }
-                    measurements.recordReserveResult(answer.getResult());
+                    measurements.recordError(OpKind.RESERVE, status.getCode(), latency);
                 }
-                if (firstReply != null) {
-                    if (answer.getResult() != firstReply.getResult() || answer.getOrderId() != firstReply.getOrderId()) {
-                        ledger.repeatMismatch();
-                    }
-                    return;
+                if (firstReply == null && outcomeUnknown(status.getCode())) {
+                    ledger.reserveUnknown();
                 }
-                if (answer.getResult() == ReserveResult.RESERVED) {
-                    OrderLine line = request.getLines(0);
-                    ledger.reserved(answer.getOrderId(), request.getUserId(), line.getSkuId(), line.getQuantity(),
-                            answer.getExpiresAtEpochMillis());
-                    if (followUp == Scenario.FollowUp.CONFIRM) {
-                        queueFollowUp(new FollowUpTask(OpKind.CONFIRM, answer.getOrderId(), null, null), measured);
-                    } else if (followUp == Scenario.FollowUp.CANCEL) {
-                        queueFollowUp(new FollowUpTask(OpKind.CANCEL, answer.getOrderId(), null, null), measured);
-                    }
-                }
-                if (repeat && answer.getResult() != ReserveResult.REJECTED) {
-                    queueFollowUp(new FollowUpTask(OpKind.RESERVE, 0, request, answer), measured);
-                }
-            } finally {
-                completed.increment();
-                permits.release();
+                return;
             }
-        });
+            if (measured) {
+                if (answer.getResult() == ReserveResult.REJECTED) {
+                    measurements.recordError(OpKind.RESERVE, Status.fromCodeValue(answer.getError().getCode()).getCode(),
+                            latency);
+                } else {
+                    measurements.recordSuccess(OpKind.RESERVE, latency);
+                }
+                measurements.recordReserveResult(answer.getResult());
+            }
+            if (firstReply != null) {
+                if (answer.getResult() != firstReply.getResult() || answer.getOrderId() != firstReply.getOrderId()) {
+                    ledger.repeatMismatch();
+                }
+                return;
+            }
+            if (answer.getResult() == ReserveResult.RESERVED) {
+                OrderLine line = request.getLines(0);
+                ledger.reserved(answer.getOrderId(), request.getUserId(), line.getSkuId(), line.getQuantity(),
+                        answer.getExpiresAtEpochMillis());
+                if (followUp == Scenario.FollowUp.CONFIRM) {
+                    queueFollowUp(new FollowUpTask(OpKind.CONFIRM, answer.getOrderId(), null, null), measured);
+                } else if (followUp == Scenario.FollowUp.CANCEL) {
+                    queueFollowUp(new FollowUpTask(OpKind.CANCEL, answer.getOrderId(), null, null), measured);
+                }
+            }
+            if (repeat && answer.getResult() != ReserveResult.REJECTED) {
+                queueFollowUp(new FollowUpTask(OpKind.RESERVE, 0, request, answer), measured);
+            }
+        } finally {
+            completed.increment();
+            permits.release();
+        }
     }
 
     private void change(CompletableFuture<Order> reply, OpKind kind, long orderId, long latencyFromNanos, boolean measured) {

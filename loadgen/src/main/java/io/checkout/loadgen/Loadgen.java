@@ -70,8 +70,14 @@ public final class Loadgen implements Callable<Integer> {
     @Option(names = "--requests", defaultValue = "0", description = "stop after this many operations; 0 for no limit (default ${DEFAULT-VALUE})")
     long requests;
 
-    @Option(names = "--api", defaultValue = "unary", description = "unary (Reserve) or stream (ReserveStream) (default ${DEFAULT-VALUE})")
+    @Option(names = "--api", defaultValue = "unary",
+            description = "unary (Reserve), stream (ReserveStream) or stream-batch (ReserveBatchStream) (default ${DEFAULT-VALUE})")
     String api;
+
+    @Option(names = "--batch-size", defaultValue = "16",
+            description = "stream-batch: most reserves per batch message; a partial batch is sent whenever the sender"
+                    + " would otherwise wait (default ${DEFAULT-VALUE})")
+    int batchSize;
 
     @Option(names = "--channels", defaultValue = "1", description = "gRPC channels (connections) (default ${DEFAULT-VALUE})")
     int channels;
@@ -282,12 +288,14 @@ public final class Loadgen implements Callable<Integer> {
         RunSettings.Api chosenApi = switch (api) {
             case "unary" -> RunSettings.Api.UNARY;
             case "stream" -> RunSettings.Api.STREAM;
-            default -> throw new IllegalArgumentException("--api must be unary or stream, got " + api);
+            case "stream-batch" -> RunSettings.Api.STREAM_BATCH;
+            default -> throw new IllegalArgumentException("--api must be unary, stream or stream-batch, got " + api);
         };
         String prefix = skuPrefix != null ? skuPrefix : setup ? "lg-" + runId + "-" : "SKU-";
         return new RunSettings(kind, model, concurrency == null ? 64 : concurrency, rate == null ? 0 : rate, maxInFlight,
                 duration("--duration", duration), duration("--warmup", warmup), duration("--ramp", ramp), requests,
-                chosenApi, channels, duration("--deadline", deadline), skus != null ? skus : catalog ? 10_000 : 3, prefix,
+                chosenApi, batchSize, channels, duration("--deadline", deadline),
+                skus != null ? skus : catalog ? 10_000 : 3, prefix,
                 stock, users, limit, quantity, zipf,
                 confirmRatio != null ? confirmRatio : catalog ? 0.5 : 0.8,
                 cancelRatio != null ? cancelRatio : catalog ? 0.2 : 0.05,

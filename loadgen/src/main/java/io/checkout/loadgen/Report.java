@@ -113,7 +113,7 @@ record Report(
         Audit audit = result.audit();
         boolean open = settings.model() == RunSettings.Model.OPEN;
         return new Report(settings.scenario().label(), settings.model().name().toLowerCase(Locale.ROOT),
-                settings.api().name().toLowerCase(Locale.ROOT), target, result.runId(), settings.channels(),
+                settings.api().label(), target, result.runId(), settings.channels(),
                 open ? 0 : settings.concurrency(), open ? settings.ratePerSecond() : 0, settings.inFlightMax(),
                 result.sendingSeconds(), settings.warmup().toNanos() / 1e9, settings.ramp().toNanos() / 1e9,
                 result.measuredSeconds(), result.operationsSent(), operations / result.measuredSeconds(),

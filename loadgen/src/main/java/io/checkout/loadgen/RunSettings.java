@@ -16,7 +16,9 @@ import java.time.Duration;
  * @param warmup the first part of the run, excluded from latency and counts (not from the audit)
  * @param ramp how long the rate (open) or concurrency (closed) takes to climb to its target
  * @param requestsMax stop after this many operations even if time is left; 0 for no such stop
- * @param api unary Reserve or ReserveStream
+ * @param api unary Reserve, ReserveStream, or ReserveBatchStream
+ * @param batchSize stream-batch: most reserves in one batch message (a partial batch goes out
+ *     whenever the sender would otherwise wait)
  * @param channels how many gRPC channels (connections) to spread calls over
  * @param deadline per-call deadline
  * @param skus how many SKUs the scenario uses
@@ -46,6 +48,7 @@ record RunSettings(
         Duration ramp,
         long requestsMax,
         Api api,
+        int batchSize,
         int channels,
         Duration deadline,
         int skus,
@@ -66,11 +69,26 @@ record RunSettings(
 
     enum Model { CLOSED, OPEN }
 
-    enum Api { UNARY, STREAM }
+    enum Api {
+        UNARY("unary"), STREAM("stream"), STREAM_BATCH("stream-batch");
+
+        private final String label;
+
+        Api(String label) {
+            this.label = label;
+        }
+
+        /** The name --api takes and the reports print. */
+        String label() {
+            return label;
+        }
+    }
 
     static final int CONCURRENCY_MAX = 100_000;
     static final double RATE_MAX = 10_000_000;
     static final int CHANNELS_MAX = 64;
+    /** The largest batch the server's stream-batch-max can allow. */
+    static final int BATCH_SIZE_MAX = 4_096;
     static final int SKUS_MAX = 1_000_000;
     static final int USERS_MAX = 100_000_000;
     static final int ORDERS_TRACKED_MAX = 20_000_000;
@@ -102,6 +120,8 @@ record RunSettings(
         require(!ramp.isNegative() && ramp.compareTo(duration) <= 0,
                 "--ramp must be >= 0 and at most --duration, got " + ramp);
         require(requestsMax >= 0, "--requests must be >= 0, got " + requestsMax);
+        require(batchSize >= 1 && batchSize <= BATCH_SIZE_MAX,
+                "--batch-size must be 1.." + BATCH_SIZE_MAX + ", got " + batchSize);
         require(channels >= 1 && channels <= CHANNELS_MAX, "--channels must be 1.." + CHANNELS_MAX + ", got " + channels);
         require(!deadline.isNegative() && !deadline.isZero(), "--deadline must be positive, got " + deadline);
         require(skus >= 1 && skus <= SKUS_MAX, "--skus must be 1.." + SKUS_MAX + ", got " + skus);

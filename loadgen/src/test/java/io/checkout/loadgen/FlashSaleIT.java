@@ -127,6 +127,33 @@ class FlashSaleIT {
     }
 
     @Test
+    void batchedStreamingSaleWithRepeatsConfirmsAndCancelsPassesItsAudit() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Path json = directory.resolve("batch.json");
+        // The flash sale of the first test through ReserveBatchStream, in batches of up to 8 on two
+        // channels: sell-outs, returning buyers, repeated request ids (each must get its first answer)
+        // and unary confirms and cancels of what the batches reserved.
+        int exit = loadgen(out, "--setup", "--skus", "2", "--stock", "200", "--users", "500", "--limit", "1",
+                "--requests", "3000", "--duration", "5m", "--concurrency", "64", "--api", "stream-batch",
+                "--batch-size", "8", "--channels", "2", "--seed", "11", "--repeat-ratio", "0.2",
+                "--json", json.toString());
+        String summary = out.toString(StandardCharsets.UTF_8);
+
+        assertThat(exit).as(summary).isZero();
+        assertThat(summary).contains("stream-batch API, 2 channel(s)").contains("AUDIT: PASS");
+        Report report = Report.fromJson(Files.readString(json));
+        assertThat(report.api()).isEqualTo("stream-batch");
+        assertThat(report.operationsSent()).isEqualTo(3_000);
+        assertThat(report.reserveResults()).containsKeys("RESERVED", "SOLD_OUT");
+        assertThat(report.reserveResults().get("RESERVED")).isBetween(400L, 1_000L);
+        assertThat(report.grpcErrors()).isEmpty();
+        assertThat(report.latency()).containsKeys("reserve", "confirm");
+        assertThat(report.latency().get("reserve").count()).isEqualTo(
+                report.reserveResults().values().stream().mapToLong(Long::longValue).sum());
+        assertThat(report.audit().checks()).extracting(Audit.Check::verdict).containsOnly(Audit.Verdict.PASS);
+    }
+
+    @Test
     void catalogWithZipfPopularityAndReadBacksPassesItsAudit() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Path json = directory.resolve("catalog.json");

@@ -28,6 +28,13 @@ class LoadgenOptionsTest {
     }
 
     @Test
+    void unknownApiAndBatchSizeOutOfRangeAreNamed() throws Exception {
+        assertThat(refusal("--api", "batch")).contains("--api must be unary, stream or stream-batch");
+        assertThat(refusal("--api", "stream-batch", "--batch-size", "0")).contains("--batch-size must be 1..4096");
+        assertThat(refusal("--api", "stream-batch", "--batch-size", "4097")).contains("--batch-size must be 1..4096");
+    }
+
+    @Test
     void durationsNeedAUnit() throws Exception {
         assertThat(refusal("--duration", "10")).contains("--duration must be a number with a unit");
     }
