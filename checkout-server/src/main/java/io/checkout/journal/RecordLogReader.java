@@ -107,17 +107,44 @@ public final class RecordLogReader implements AutoCloseable {
      * @throws JournalCorruptException for damage anywhere but the tail of the last segment
      */
     public static ScanResult scan(Path directory, long fromSequence, RecordHandler handler) {
-        return scan(directory, fromSequence, handler, null);
+        return scan(directory, fromSequence, handler, null, false);
     }
 
     /**
-     * Checks the whole log like {@link #scan}, and ends it before the first record that
-     * {@code stopBefore} picks: the result reports that record and all after it as discarded, and
-     * segments after the one holding it are deleted, so that a writer opened on the result
-     * continues right before it.
+     * Ends the log before the first record that {@code stopBefore} picks, for a log whose picked
+     * records are a tail (once it picks a record it picks every later one, as "not backed by the
+     * journal" does for the event log): the result reports that record and all after it as
+     * discarded, and segments after the one holding it are deleted, so that a writer opened on the
+     * result continues right before it. Damage in the segments read is handled as {@link #scan}
+     * does (a torn tail of the last segment is cut, anything else throws).
+     *
+     * <p>Only the segments from the last one whose first record {@code stopBefore} does not pick
+     * are read: in the common case, nothing to cut, the last segment alone. Earlier segments are
+     * not checked here; a reader of them checks every record it reads, as readers always do.
      */
-    public static ScanResult scanUntil(Path directory, Predicate<ByteBuffer> stopBefore) {
-        return scan(directory, Long.MAX_VALUE, (sequence, payload) -> { }, stopBefore);
+    public static ScanResult scanUntilFromTail(Path directory, Predicate<ByteBuffer> stopBefore) {
+        List<RecordLog.Segment> all = RecordLog.segments(directory);
+        int start = all.size() - 1;
+        while (start > 0 && firstRecordPicked(directory, all.get(start), stopBefore)) {
+            start--;
+        }
+        return scan(directory, Long.MAX_VALUE, (sequence, payload) -> { }, stopBefore, Math.max(0, start));
+    }
+
+    /** Whether the segment's first record is sound and picked; false when it cannot be read cleanly. */
+    private static boolean firstRecordPicked(Path directory, RecordLog.Segment segment, Predicate<ByteBuffer> stopBefore) {
+        RecordLogReader reader = new RecordLogReader(directory, READ_BUFFER_BYTES);
+        try {
+            if (reader.openSegmentChecked(segment) != null) {
+                return false;
+            }
+            reader.stopBefore = stopBefore;
+            return reader.tryRecord(Long.MAX_VALUE, (sequence, payload) -> { }) == STOPPED;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + segment.path(), e);
+        } finally {
+            reader.close();
+        }
     }
 
     /**
@@ -129,17 +156,18 @@ public final class RecordLogReader implements AutoCloseable {
     }
 
     private static ScanResult scan(Path directory, long fromSequence, RecordHandler handler,
-            Predicate<ByteBuffer> stopBefore) {
-        return scan(directory, fromSequence, handler, stopBefore, false);
+            Predicate<ByteBuffer> stopBefore, boolean lastSegmentOnly) {
+        return scan(directory, fromSequence, handler, stopBefore, lastSegmentOnly ? Integer.MAX_VALUE : 0);
     }
 
+    /** Scans from segment {@code fromSegment} (clamped to the last one) to the end. */
     private static ScanResult scan(Path directory, long fromSequence, RecordHandler handler,
-            Predicate<ByteBuffer> stopBefore, boolean lastSegmentOnly) {
+            Predicate<ByteBuffer> stopBefore, int fromSegment) {
         List<RecordLog.Segment> all = RecordLog.segments(directory);
         if (all.isEmpty()) {
             return new ScanResult(null, -1, -1, 0, 0, null);
         }
-        List<RecordLog.Segment> segments = lastSegmentOnly ? all.subList(all.size() - 1, all.size()) : all;
+        List<RecordLog.Segment> segments = all.subList(Math.min(fromSegment, all.size() - 1), all.size());
         RecordLogReader reader = new RecordLogReader(directory, READ_BUFFER_BYTES);
         try {
             long first = all.get(0).firstSequence();

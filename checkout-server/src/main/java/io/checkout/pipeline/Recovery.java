@@ -95,7 +95,10 @@ public final class Recovery {
         final long lastJournalled = journalLast;
 
         // 3. Events the journal does not back.
-        RecordLogReader.ScanResult eventScan = RecordLogReader.scanUntil(layout.events(),
+        // Events are written in journal order, so those past the journal's end are a tail: only the
+        // segments from the last one that starts at or before the journal's end are read (usually
+        // the last one alone, not the whole log, which holds more bytes than the journal).
+        RecordLogReader.ScanResult eventScan = RecordLogReader.scanUntilFromTail(layout.events(),
                 payload -> OrderEventLog.journalSequenceOf(payload) > lastJournalled);
         String eventReport = report("event log", eventScan);
         // The event log is derived from the journal, so the business thread never waits for a sync

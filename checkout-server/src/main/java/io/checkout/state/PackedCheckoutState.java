@@ -39,7 +39,10 @@ import org.agrona.collections.Long2LongHashMap;
 public final class PackedCheckoutState implements CheckoutState {
     private static final int NONE = IdIndex.NONE;
     private static final float LOAD_FACTOR = 0.65f;
-    /** Maps are sized for their capacity up front (up to this), so that they never rehash mid-sale. */
+    /**
+     * The id indexes are sized for their capacity up front (up to this), so that they never grow
+     * mid-sale; the map of further SKUs' counters for a quarter of its capacity (see the constructor).
+     */
     private static final int PRESIZE_MAX = 1 << 24;
 
     private final int skuCapacity;
@@ -67,7 +70,7 @@ public final class PackedCheckoutState implements CheckoutState {
     private final Columns.Longs firstSkuUnits = new Columns.Longs();
     /** First-SKU counters holding units (not zero). */
     private long firstSkuHeld;
-    /** Every other (user, SKU) counter. A first-SKU slot, once given a SKU, keeps it. */
+    /** Every other (user, SKU) counter. A first-SKU slot, once given a SKU, keeps it. Grows by rehashing. */
     private final Long2LongHashMap userUnits;
 
     // ---- orders (row = order id - 1) ---------------------------------------------------------
@@ -113,7 +116,9 @@ public final class PackedCheckoutState implements CheckoutState {
         this.outcomeRing = (int) outcomeCapacity;
         long users = Math.min(PRESIZE_MAX, Math.min(orderCapacity, userCounterCapacity));
         this.userNumbers = new IdIndex(users, (number, id) -> userIds.get(number).equals(id));
-        this.userUnits = new Long2LongHashMap(presize(userCounterCapacity), LOAD_FACTOR, 0);
+        // Each user's first SKU is counted beside the user, so this map holds only the further SKUs
+        // of users who buy several: sized for a quarter of the capacity, it rehashes beyond that.
+        this.userUnits = new Long2LongHashMap(presize(userCounterCapacity / 4), LOAD_FACTOR, 0);
         this.outcomeIds = new IdBytes(outcomeCapacity, EngineLimits.ID_LENGTH_MAX);
         this.outcomeRows = new IdIndex(Math.min(PRESIZE_MAX, outcomeCapacity),
                 (slot, id) -> outcomeIds.matches(outcomeIdAt.get(slot), id));

@@ -115,6 +115,66 @@ class RecordLogTest {
     }
 
     @Test
+    void scanFromTailShouldCutATailThatSpansSeveralSegmentsAndDeleteTheSegmentsAfterIt() {
+        writeRecords(1, 200_000, 100);
+        List<RecordLog.Segment> before = RecordLog.segments(dir);
+        assertThat(before).hasSizeGreaterThan(3);
+        // Cut inside the second segment: two or more whole segments lie beyond the cut.
+        long cutAt = before.get(1).firstSequence() + 10;
+
+        RecordLogReader.ScanResult scan = RecordLogReader.scanUntilFromTail(dir,
+                payload -> sequenceOf(payload) >= cutAt);
+
+        assertThat(scan.lastSequence()).isEqualTo(cutAt - 1);
+        assertThat(scan.firstSequence()).isEqualTo(1);
+        assertThat(scan.lastSegment()).isEqualTo(before.get(1).path());
+        assertThat(scan.discardedBytes()).isPositive();
+        assertThat(RecordLog.segments(dir)).hasSize(2);
+        // A writer opened on the result continues right before the cut, and the log reads back whole.
+        try (RecordLogWriter writer = RecordLogWriter.open(dir, scan, 1, SEGMENT_BYTES, false, BATCH_BYTES)) {
+            assertThat(writer.nextSequence()).isEqualTo(cutAt);
+            writer.append(payload("record " + cutAt + " after the cut"));
+            writer.commit();
+        }
+        List<Long> sequences = new ArrayList<>();
+        RecordLogReader.scan(dir, 1, (sequence, payload) -> sequences.add(sequence));
+        assertThat(sequences).hasSize((int) cutAt).endsWith(cutAt);
+    }
+
+    @Test
+    void scanFromTailWithNothingToCutShouldReadOnlyTheLastSegmentAndFindTheEnd() throws IOException {
+        writeRecords(1, 200_000, 100);
+        List<RecordLog.Segment> segments = RecordLog.segments(dir);
+        assertThat(segments).hasSizeGreaterThan(2);
+        // Damage in an early segment is not read here: that segment's readers find it.
+        flipByte(segments.get(0).path(), 5_000);
+
+        RecordLogReader.ScanResult scan = RecordLogReader.scanUntilFromTail(dir, payload -> false);
+
+        assertThat(scan.lastSequence()).isEqualTo(200_000);
+        assertThat(scan.discardedBytes()).isZero();
+        assertThat(RecordLog.segments(dir)).hasSameSizeAs(segments);
+        assertThatThrownBy(() -> RecordLogReader.scan(dir, 1, (sequence, payload) -> { }))
+                .isInstanceOf(JournalCorruptException.class);
+    }
+
+    @Test
+    void scanFromTailShouldStillCutATornLastRecord() throws IOException {
+        writeRecords(1, 200_000, 100);
+        List<RecordLog.Segment> segments = RecordLog.segments(dir);
+        Path last = segments.get(segments.size() - 1).path();
+        long size = Files.size(last);
+        try (RandomAccessFile raf = new RandomAccessFile(last.toFile(), "rw")) {
+            raf.setLength(size - 7);
+        }
+
+        RecordLogReader.ScanResult scan = RecordLogReader.scanUntilFromTail(dir, payload -> sequenceOf(payload) > 999_999);
+
+        assertThat(scan.lastSequence()).isEqualTo(199_999);
+        assertThat(scan.discardReason()).contains("cut short");
+    }
+
+    @Test
     void retiringShouldDeleteOnlySegmentsWhollyBeforeTheSequenceAndKeepTheRequestedSpare() {
         writeRecords(1, 200_000, 100);
         List<RecordLog.Segment> before = RecordLog.segments(dir);
@@ -170,6 +230,12 @@ class RecordLogTest {
 
     private static ByteBuffer payload(String text) {
         return ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The sequence written into a record's text by {@link #writeRecords}. */
+    private static long sequenceOf(ByteBuffer payload) {
+        String text = text(payload.duplicate());
+        return Long.parseLong(text.substring("record ".length(), text.indexOf(' ', "record ".length())));
     }
 
     private static String text(ByteBuffer payload) {
