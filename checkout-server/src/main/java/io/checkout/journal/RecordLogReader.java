@@ -118,28 +118,30 @@ public final class RecordLogReader implements AutoCloseable {
      * result continues right before it. Damage in the segments read is handled as {@link #scan}
      * does (a torn tail of the last segment is cut, anything else throws).
      *
-     * <p>Only the segments from the last one whose first record {@code stopBefore} does not pick
-     * are read: in the common case, nothing to cut, the last segment alone. Earlier segments are
-     * not checked here; a reader of them checks every record it reads, as readers always do.
+     * <p>Only the segments from the last one whose first record is sound and not picked are read:
+     * in the common case, nothing to cut, the last segment alone. A segment without such a first
+     * record (picked, empty, torn or damaged) is read from the segment before it, so the full checks
+     * of {@link #scan} see it. Earlier segments are not checked here; a reader of them checks every
+     * record it reads, as readers always do.
      */
     public static ScanResult scanUntilFromTail(Path directory, Predicate<ByteBuffer> stopBefore) {
         List<RecordLog.Segment> all = RecordLog.segments(directory);
         int start = all.size() - 1;
-        while (start > 0 && firstRecordPicked(directory, all.get(start), stopBefore)) {
+        while (start > 0 && !firstRecordKept(directory, all.get(start), stopBefore)) {
             start--;
         }
         return scan(directory, Long.MAX_VALUE, (sequence, payload) -> { }, stopBefore, Math.max(0, start));
     }
 
-    /** Whether the segment's first record is sound and picked; false when it cannot be read cleanly. */
-    private static boolean firstRecordPicked(Path directory, RecordLog.Segment segment, Predicate<ByteBuffer> stopBefore) {
+    /** Whether the segment starts with a sound record that {@code stopBefore} does not pick. */
+    private static boolean firstRecordKept(Path directory, RecordLog.Segment segment, Predicate<ByteBuffer> stopBefore) {
         RecordLogReader reader = new RecordLogReader(directory, READ_BUFFER_BYTES);
         try {
             if (reader.openSegmentChecked(segment) != null) {
                 return false;
             }
             reader.stopBefore = stopBefore;
-            return reader.tryRecord(Long.MAX_VALUE, (sequence, payload) -> { }) == STOPPED;
+            return reader.tryRecord(Long.MAX_VALUE, (sequence, payload) -> { }) == null;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + segment.path(), e);
         } finally {

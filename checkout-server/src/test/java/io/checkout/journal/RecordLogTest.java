@@ -159,6 +159,26 @@ class RecordLogTest {
     }
 
     @Test
+    void scanFromTailShouldLookBehindAnEmptyLastSegment() throws IOException {
+        writeRecords(1, 200_000, 100);
+        List<RecordLog.Segment> segments = RecordLog.segments(dir);
+        assertThat(segments).hasSizeGreaterThan(2);
+        // The process died right after starting a new segment: a header and no record.
+        ByteBuffer header = ByteBuffer.allocate(RecordLog.SEGMENT_HEADER_BYTES);
+        header.putInt(RecordLog.MAGIC).putInt(RecordLog.FORMAT_VERSION).putLong(200_001).flip();
+        Files.write(RecordLog.segmentPath(dir, 200_001), header.array());
+        // The records to cut are in the segment before the empty one.
+        long cutAt = 199_990;
+
+        RecordLogReader.ScanResult scan = RecordLogReader.scanUntilFromTail(dir,
+                payload -> sequenceOf(payload) >= cutAt);
+
+        assertThat(scan.lastSequence()).isEqualTo(cutAt - 1);
+        assertThat(scan.lastSegment()).isEqualTo(segments.get(segments.size() - 1).path());
+        assertThat(RecordLog.segments(dir)).hasSameSizeAs(segments);
+    }
+
+    @Test
     void scanFromTailShouldStillCutATornLastRecord() throws IOException {
         writeRecords(1, 200_000, 100);
         List<RecordLog.Segment> segments = RecordLog.segments(dir);
