@@ -107,7 +107,7 @@ public final class RecordLogReader implements AutoCloseable {
      * @throws JournalCorruptException for damage anywhere but the tail of the last segment
      */
     public static ScanResult scan(Path directory, long fromSequence, RecordHandler handler) {
-        return scan(directory, fromSequence, handler, null, false);
+        return scan(directory, RecordLog.segments(directory), 0, fromSequence, handler, null);
     }
 
     /**
@@ -130,7 +130,7 @@ public final class RecordLogReader implements AutoCloseable {
         while (start > 0 && !firstRecordKept(directory, all.get(start), stopBefore)) {
             start--;
         }
-        return scan(directory, Long.MAX_VALUE, (sequence, payload) -> { }, stopBefore, Math.max(0, start));
+        return scan(directory, all, Math.max(0, start), Long.MAX_VALUE, (sequence, payload) -> { }, stopBefore);
     }
 
     /** Whether the segment starts with a sound record that {@code stopBefore} does not pick. */
@@ -154,18 +154,13 @@ public final class RecordLogReader implements AutoCloseable {
      * segment can end in a torn record, and a reader of the earlier ones checks them as it goes.
      */
     public static ScanResult scanLastSegment(Path directory) {
-        return scan(directory, Long.MAX_VALUE, (sequence, payload) -> { }, null, true);
-    }
-
-    private static ScanResult scan(Path directory, long fromSequence, RecordHandler handler,
-            Predicate<ByteBuffer> stopBefore, boolean lastSegmentOnly) {
-        return scan(directory, fromSequence, handler, stopBefore, lastSegmentOnly ? Integer.MAX_VALUE : 0);
-    }
-
-    /** Scans from segment {@code fromSegment} (clamped to the last one) to the end. */
-    private static ScanResult scan(Path directory, long fromSequence, RecordHandler handler,
-            Predicate<ByteBuffer> stopBefore, int fromSegment) {
         List<RecordLog.Segment> all = RecordLog.segments(directory);
+        return scan(directory, all, all.size() - 1, Long.MAX_VALUE, (sequence, payload) -> { }, null);
+    }
+
+    /** Scans segments {@code fromSegment} (clamped to the last one) to the end of {@code all}, the log's segments. */
+    private static ScanResult scan(Path directory, List<RecordLog.Segment> all, int fromSegment, long fromSequence,
+            RecordHandler handler, Predicate<ByteBuffer> stopBefore) {
         if (all.isEmpty()) {
             return new ScanResult(null, -1, -1, 0, 0, null);
         }
