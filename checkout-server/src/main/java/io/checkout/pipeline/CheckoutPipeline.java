@@ -35,33 +35,44 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wires the engine's pipeline: one ring; a journaller and one business-logic thread (the only one
- * that touches state) side by side; one replier thread that answers callers.
+ * Wires the engine's pipeline: one ring; one business-logic thread (the only one that touches
+ * state); then a journaller thread that makes each batch durable and answers it.
  *
  * <pre>
  *  gRPC threads ──tryPublish──▶ [ RingBuffer&lt;CommandEvent&gt; ]
  *                                       │
- *                 ┌─────────────────────┴─────────────────────┐
- *                 ▼                                           ▼
- *   // 1a. journaller (J)                       // 1b. business logic (B), single writer
- *   //     appends each mutating command,       //     applies the command to the state,
- *   //     group-commits per batch              //     writes the result into the slot and
- *   //     (and syncs it, under fsync)          //     the order events into the event log
- *                 └─────────────────────┬─────────────────────┘
  *                                       ▼
- *                    // 2. replier (R)
- *                    //    answers only once the command is both journalled and applied,
- *                    //    makes its events visible to subscribers, then clears the slot
+ *                    // 1. business logic (B), single writer
+ *                    //    applies the command to the state, writes the result into the slot
+ *                    //    and the order events into the event log
+ *                                       │
+ *                                       ▼
+ *                    // 2. journaller (J)
+ *                    //    appends each command B applied, group-commits per batch (and syncs
+ *                    //    it, under fsync), then, as the replier (R), answers the batch: makes
+ *                    //    its events visible to subscribers and clears the slots
  * </pre>
  *
- * Without a journal (tests, the journal-off benchmark) J is absent and R follows B alone.
+ * Without a journal (tests, the journal-off benchmark) J is absent and R is a stage of its own
+ * thread after B.
  *
- * Producers never wait: {@link #tryPublish} returns false when the ring is full and the caller
+ * <p>Why J answers rather than a replier thread of its own behind J: the answer then leaves as soon
+ * as the sync returns, with no hand-off to a thread that may be parked. On the 2-core VM that
+ * hand-off took 0.15-0.2 ms of a unary call's ~2.7 ms round trip, and a third pipeline thread
+ * competed with the Netty threads for the cores; with J answering, unary Reserve went from ~24k to
+ * ~29k calls/s (benchmarks/README.md). B runs ahead of J, so the state may hold commands not yet
+ * durable, but nothing is answered, and no event shown to subscribers, before its batch is
+ * committed. J journals only what B applied: a command B refused to run after an engine failure
+ * never reaches the journal, so recovery cannot replay what a client was told had failed.
+ *
+ * <p>Producers never wait: {@link #tryPublish} returns false when the ring is full and the caller
  * answers RESOURCE_EXHAUSTED. A timer publishes a TICK every {@code tickIntervalMillis}, the only
  * way wall-clock time enters the engine besides the publish timestamp of each command.
  *
  * <p>If the engine throws (a broken invariant), the pipeline stops applying commands for good:
- * every later command is answered with the failure, so corrupt state is never built upon.
+ * every later command is answered with the failure, so corrupt state is never built upon. If the
+ * journal fails, every command of the batch it was committing, and every later one, is answered
+ * with the failure: none of them is known to be durable.
  */
 public final class CheckoutPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CheckoutPipeline.class);
@@ -71,7 +82,7 @@ public final class CheckoutPipeline implements AutoCloseable {
     private final LongSupplier clockMillis;
     private final Disruptor<CommandEvent> disruptor;
     private final RingBuffer<CommandEvent> ring;
-    /** Set when the pipeline parks idle threads: the first stages must then wake the replier. */
+    /** Set when the pipeline parks idle threads: the business logic must then wake the next stage. */
     private final ParkingWaitStrategy parking;
     private final ScheduledExecutorService ticker;
     private final BusinessLogicHandler businessLogic = new BusinessLogicHandler();
@@ -84,7 +95,7 @@ public final class CheckoutPipeline implements AutoCloseable {
     private volatile boolean closed;
     private volatile Runnable engineFailureListener = () -> { };
     private volatile PipelineObserver observer = PipelineObserver.NONE;
-    /** Counted down by each handler's onStart: journaller (if any), business logic, replier. */
+    /** Counted down by each handler's onStart: business logic, then the journaller or the replier. */
     private final CountDownLatch handlersStarted;
     private static final long HANDLER_START_TIMEOUT_MILLIS = 10_000;
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
@@ -118,18 +129,17 @@ public final class CheckoutPipeline implements AutoCloseable {
         disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
         this.events = events;
         this.replier = new ReplierHandler(config.ringSize());
+        this.handlersStarted = new CountDownLatch(2);
         if (journal != null) {
             this.journaller = new JournallerHandler(journal);
             businessLogic.journalSequence = journal.nextSequence() - 1;
             this.visibleEventSequence = events == null ? 0 : events.nextEventSequence() - 1;
             this.answeredJournalSequence = journal.nextSequence() - 1;
-            // 1a. J and 1b. B side by side, then 2. R: R sees a slot only after both are done with it.
-            this.handlersStarted = new CountDownLatch(3);
-            disruptor.handleEventsWith(journaller, businessLogic).then(replier);
+            // 1. B, then 2. J, which answers each batch once it is committed.
+            disruptor.handleEventsWith(businessLogic).then(journaller);
         } else {
             this.journaller = null;
-            // 1b. B, then 2. R.
-            this.handlersStarted = new CountDownLatch(2);
+            // 1. B, then R on its own thread.
             disruptor.handleEventsWith(businessLogic).then(replier);
         }
         this.ring = disruptor.getRingBuffer();
@@ -243,7 +253,8 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     /**
      * Has {@code listener} called once the replier has answered its current batch. Call only from
-     * a {@link ReplyHandler} (on the replier thread), at most once per listener per batch: each
+     * a {@link ReplyHandler} (on the thread that answers: the journaller's, or the replier's when
+     * there is no journal), at most once per listener per batch: each
      * registration then stands for at least one slot of the batch, so the ring size bounds them.
      */
     public void afterReplyBatch(ReplyBatchListener listener) {
@@ -362,8 +373,9 @@ public final class CheckoutPipeline implements AutoCloseable {
     }
 
     /**
-     * Ends a first stage's batch: makes its sequence visible at once and wakes a parked replier
-     * (the Disruptor would set the sequence only after this call returns, and signal nobody).
+     * Ends the business logic's batch: makes its sequence visible at once and wakes the parked
+     * stage after it (the Disruptor would set the sequence only after this call returns, and
+     * signal nobody).
      */
     private void stageAdvanced(Sequence stageSequence, long sequence) {
         if (parking != null && stageSequence != null) {
@@ -461,7 +473,10 @@ public final class CheckoutPipeline implements AutoCloseable {
         }
     }
 
-    /** 1a. Journals every mutating command; one write (and sync) per batch. */
+    /**
+     * 2. Journals every mutating command the business logic applied, with one write (and sync) per
+     * batch, then answers the batch.
+     */
     private final class JournallerHandler implements EventHandler<CommandEvent>, RecordLogWriter.CommitTimings {
         @Override
         public void onStart() {
@@ -472,12 +487,8 @@ public final class CheckoutPipeline implements AutoCloseable {
         private final ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
         private volatile Throwable failure;
         private volatile long committed;
-        private Sequence sequence;
-
-        @Override
-        public void setSequenceCallback(Sequence sequenceCallback) {
-            this.sequence = sequenceCallback;
-        }
+        /** The first ring sequence of the batch being journalled, or -1 between batches. */
+        private long batchFirst = -1;
 
         JournallerHandler(RecordLogWriter journal) {
             this.journal = journal;
@@ -499,40 +510,62 @@ public final class CheckoutPipeline implements AutoCloseable {
 
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
-            journal(event, sequence, endOfBatch);
+            if (batchFirst < 0) {
+                batchFirst = sequence;
+            }
+            journal(event, sequence);
             if (endOfBatch) {
-                stageAdvanced(this.sequence, sequence);
+                Throwable batchFailure = commit(sequence);
+                long first = batchFirst;
+                batchFirst = -1;
+                // The slots stay this stage's until onEvent returns: J is the last stage, so the
+                // ring reuses them only once the Disruptor moves J's sequence past the batch.
+                replier.answerBatch(first, sequence, batchFailure);
             }
         }
 
-        private void journal(CommandEvent event, long sequence, boolean endOfBatch) {
-            Throwable stopped = failure;
-            if (stopped != null) {
-                event.journalFailure = stopped;
+        private void journal(CommandEvent event, long sequence) {
+            if (failure != null || event.failure != null || !event.command.type.isMutating()) {
+                // After a journal failure the whole batch is answered with it at its end; a command
+                // the business logic did not apply (it stopped after a failure) is not journalled.
                 return;
             }
             try {
-                if (event.command.type.isMutating()) {
-                    CommandCodec.append(journal, scratch, event.command);
-                }
-                if (endOfBatch) {
+                CommandCodec.append(journal, scratch, event.command);
+            } catch (Throwable t) {
+                fail(t, sequence);
+            }
+        }
+
+        /** @return null if every command of the batch is durable, else why none may be acknowledged */
+        private Throwable commit(long sequence) {
+            if (failure == null) {
+                try {
                     journal.commit(this);
                     committed = journal.nextSequence() - 1;
+                } catch (Throwable t) {
+                    fail(t, sequence);
                 }
-            } catch (Throwable t) {
-                LOG.error("journal failed at sequence {}; the pipeline stops taking commands", sequence, t);
-                failure = t;
-                event.journalFailure = t;
-                try {
-                    engineFailureListener.run();
-                } catch (RuntimeException listenerFailure) {
-                    LOG.error("engine failure listener failed", listenerFailure);
-                }
+            }
+            return failure;
+        }
+
+        private void fail(Throwable t, long sequence) {
+            LOG.error("journal failed at sequence {}; the pipeline stops taking commands", sequence, t);
+            failure = t;
+            try {
+                engineFailureListener.run();
+            } catch (RuntimeException listenerFailure) {
+                LOG.error("engine failure listener failed", listenerFailure);
             }
         }
     }
 
-    /** 2. Answers the caller, shows the command's events to subscribers, and clears the slot. */
+    /**
+     * Answers the caller, shows the command's events to subscribers, and clears the slot: run by the
+     * journaller after each commit ({@link #answerBatch}) or, without a journal, as a stage of its
+     * own thread after the business logic.
+     */
     private final class ReplierHandler implements EventHandler<CommandEvent> {
         /** Listeners of the batch being answered; one per listener per batch, so at most a ring's worth. */
         private final ReplyBatchListener[] batchListeners;
@@ -557,10 +590,21 @@ public final class CheckoutPipeline implements AutoCloseable {
 
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
-            answer(event);
+            answer(event, null);
             if (endOfBatch) {
                 endBatch();
             }
+        }
+
+        /**
+         * Answers the slots {@code first..last} of the ring, each with {@code batchFailure} unless
+         * the engine failed on it, then ends the batch. The caller must own those slots.
+         */
+        void answerBatch(long first, long last, Throwable batchFailure) {
+            for (long sequence = first; sequence <= last; sequence++) {
+                answer(ring.get(sequence), batchFailure);
+            }
+            endBatch();
         }
 
         private void endBatch() {
@@ -576,9 +620,9 @@ public final class CheckoutPipeline implements AutoCloseable {
             batchListenerCount = 0;
         }
 
-        private void answer(CommandEvent event) {
+        private void answer(CommandEvent event, Throwable batchFailure) {
             try {
-                Throwable failure = event.failure != null ? event.failure : event.journalFailure;
+                Throwable failure = event.failure != null ? event.failure : batchFailure;
                 if (failure == null) {
                     if (event.eventSequenceAfter > visibleEventSequence) {
                         visibleEventSequence = event.eventSequenceAfter;

@@ -11,8 +11,6 @@ public final class CommandEvent {
     ReplyHandler replyHandler;
     Object replyContext;
     Throwable failure;
-    /** Set by the journaller when the command could not be journalled; it must not be acknowledged. */
-    Throwable journalFailure;
     /** The last event sequence the command's changes produced (0 with no event log). */
     long eventSequenceAfter;
     /** The journal sequence the business logic counted for a mutating command (0 for a query). */
@@ -34,7 +32,6 @@ public final class CommandEvent {
         replyHandler = null;
         replyContext = null;
         failure = null;
-        journalFailure = null;
         eventSequenceAfter = 0;
         journalSequence = 0;
     }

@@ -13,6 +13,11 @@ import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.ResultCode;
 import io.checkout.engine.SkuRecord;
+import io.checkout.journal.CommandCodec;
+import io.checkout.journal.RecordLogReader;
+import io.checkout.journal.RecordLogWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -21,19 +26,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The pipeline on its own, over a state that can be made to stall or fail on demand: ordering of
  * replies, backpressure when the ring is full, draining on shutdown, and stopping for good after
- * an engine failure.
+ * an engine failure; with a journal, that what is acknowledged is exactly what is journalled.
  */
 class CheckoutPipelineTest {
     private static final long NOW = 1_000_000L;
 
     private final ControllableState state = new ControllableState();
     private CheckoutPipeline pipeline;
+    private RecordLogWriter journal;
+
+    @TempDir
+    Path journalDirectory;
     private final List<Command> replies = new CopyOnWriteArrayList<>();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
 
@@ -64,13 +74,38 @@ class CheckoutPipelineTest {
     }
 
     private void start(int ringSize, PipelineConfig.WaitStrategyKind waitStrategy) {
+        pipeline = new CheckoutPipeline(bookWithSkuA(), new PipelineConfig(ringSize, waitStrategy, 60_000),
+                () -> NOW);
+        pipeline.start();
+    }
+
+    /** A pipeline that journals into {@link #journalDirectory} (no event log). */
+    private void startJournalled(int ringSize) {
+        journal = RecordLogWriter.open(journalDirectory, RecordLogReader.scan(journalDirectory, 1, (s, p) -> { }), 1,
+                JournalConfig.SEGMENT_BYTES_MIN, false, JournalConfig.BATCH_BYTES_MIN);
+        pipeline = new CheckoutPipeline(bookWithSkuA(), new PipelineConfig(ringSize,
+                PipelineConfig.WaitStrategyKind.PARKING, 60_000), () -> NOW, journal, null);
+        pipeline.start();
+    }
+
+    private CheckoutBook bookWithSkuA() {
         CheckoutBook book = new CheckoutBook(state, EngineLimits.defaults());
         Command upsert = Command.upsertSku(NOW, "define-A", "A", 100, "EUR", 1_000_000, 0, 0, 0, 60_000);
         book.execute(upsert);
         assertThat(upsert.result).isEqualTo(ResultCode.SUCCESS);
-        pipeline = new CheckoutPipeline(book, new PipelineConfig(ringSize, waitStrategy, 60_000),
-                () -> NOW);
-        pipeline.start();
+        return book;
+    }
+
+    /** The request ids in the journal, in order; call once the pipeline is shut down. */
+    private List<String> journalledRequestIds() {
+        journal.close();
+        List<String> requestIds = new ArrayList<>();
+        RecordLogReader.scan(journalDirectory, 1, (sequence, payload) -> {
+            Command command = new Command();
+            CommandCodec.decode(payload, command);
+            requestIds.add(command.requestId);
+        });
+        return requestIds;
     }
 
     @AfterEach
@@ -78,6 +113,9 @@ class CheckoutPipelineTest {
         state.release();
         if (pipeline != null) {
             pipeline.shutdown(5_000);
+        }
+        if (journal != null) {
+            journal.close();
         }
     }
 
@@ -189,6 +227,73 @@ class CheckoutPipelineTest {
         assertThat(listenerCalls.get()).isEqualTo(1);
         assertThat(failures).hasSize(2);
         assertThat(state.orderCount()).as("nothing applied after the failure").isEqualTo(1);
+    }
+
+    @Test
+    void journalledPipelineShouldAcknowledgeExactlyWhatItJournalled() throws InterruptedException {
+        startJournalled(64);
+
+        for (int i = 0; i < 1_000; i++) {
+            while (!pipeline.tryPublish(reserve, "r" + i, recordingReply)) {
+                Thread.onSpinWait();
+            }
+        }
+        awaitTrue(() -> replies.size() == 1_000);
+        pipeline.shutdown(5_000);
+
+        assertThat(failures).isEmpty();
+        List<String> answered = replies.stream().map(reply -> reply.requestId).toList();
+        assertThat(journalledRequestIds()).as("journal order is answer order").isEqualTo(answered);
+        assertThat(pipeline.journalledSequence()).isEqualTo(1_000);
+        assertThat(pipeline.answeredJournalSequence()).isEqualTo(1_000);
+    }
+
+    @Test
+    void journalledPipelineShouldNotJournalWhatTheFailedEngineDidNotApply() throws InterruptedException {
+        startJournalled(64);
+        assertThat(pipeline.tryPublish(reserve, "before", recordingReply)).isTrue();
+        awaitTrue(() -> replies.size() == 1);
+
+        state.failNextSkuWrite();
+        assertThat(pipeline.tryPublish(reserve, "breaks", recordingReply)).isTrue();
+        assertThat(pipeline.tryPublish(reserve, "after", recordingReply)).isTrue();
+        awaitTrue(() -> replies.size() == 3);
+        pipeline.shutdown(5_000);
+
+        assertThat(failures).hasSize(2);
+        assertThat(journalledRequestIds()).as("a replay must not apply what clients were told failed")
+                .containsExactly("before");
+        assertThat(pipeline.answeredJournalSequence()).isEqualTo(1);
+    }
+
+    @Test
+    void journalFailureShouldFailEveryCommandOfTheBatchItCouldNotCommitAndAllAfter() throws InterruptedException {
+        startJournalled(1024);
+        AtomicInteger listenerCalls = new AtomicInteger();
+        pipeline.onEngineFailure(listenerCalls::incrementAndGet);
+        CheckoutPipeline.BatchTranslator<List<String>, ReplyHandler> reserveEach = (event, requestIds, index, handler) ->
+                reserve.translateTo(event, 0, requestIds.get(index), handler);
+        List<String> batch = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            batch.add("r" + i);
+        }
+
+        // One claim of 50 slots: the business logic takes them as one batch and stalls on the
+        // first, so the journaller gets all 50 as one batch after the writer is closed under it;
+        // its commit then throws, as a failing disk would.
+        state.stallNextSkuWrite();
+        assertThat(pipeline.tryPublishEach(reserveEach, batch, batch.size(), recordingReply)).isTrue();
+        state.awaitStalled();
+        journal.close();
+        state.release();
+        awaitTrue(() -> replies.size() == 50);
+        assertThat(pipeline.tryPublish(reserve, "after", recordingReply)).isTrue();
+        awaitTrue(() -> replies.size() == 51);
+
+        assertThat(failures).as("no command of the failed commit, nor after it, is acknowledged").hasSize(51);
+        assertThat(pipeline.isFailed()).isTrue();
+        assertThat(listenerCalls.get()).isEqualTo(1);
+        assertThat(pipeline.answeredJournalSequence()).isZero();
     }
 
     /** Heap state whose SKU writes can be made to block or throw, to stall or break the engine. */
