@@ -36,8 +36,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wires the engine's pipeline: one ring; one business-logic thread (the only one that touches
- * state); a journaller thread that makes each batch durable; a replier thread that answers what
- * the journaller does not answer itself.
+ * state); then a journaller thread that makes each batch durable and answers it.
  *
  * <pre>
  *  gRPC threads ──tryPublish──▶ [ RingBuffer&lt;CommandEvent&gt; ]
@@ -50,28 +49,21 @@ import org.slf4j.LoggerFactory;
  *                                       ▼
  *                    // 2. journaller (J)
  *                    //    appends each command B applied, group-commits per batch (and syncs
- *                    //    it, under fsync); answers a small batch itself if R has caught up
- *                                       │
- *                                       ▼
- *                    // 3. replier (R)
- *                    //    answers the rest; an answer makes the command's events visible to
- *                    //    subscribers and clears the slot
+ *                    //    it, under fsync), then, as the replier (R), answers the batch: makes
+ *                    //    its events visible to subscribers and clears the slots
  * </pre>
  *
- * Without a journal (tests, the journal-off benchmark) J is absent and R follows B.
+ * Without a journal (tests, the journal-off benchmark) J is absent and R is a stage of its own
+ * thread after B.
  *
- * <p>Why J answers small batches: the answer then leaves as soon as the sync returns, with no
- * hand-off to a replier that is likely parked when batches are small. On the 2-core VM, J answering
- * every batch raised unary Reserve at 64 in flight from ~44k to ~55k calls/s, but lowered
- * ReserveStream with 1024 in flight from ~172k to ~143k/s: with batches of hundreds, answering
- * takes longer than the sync, and R does it while J syncs the next batch (benchmarks/README.md).
- * J answers a batch only once R has answered every batch J left to it, so answers keep ring order
- * and the two never answer at once.
- *
- * <p>B runs ahead of J, so the state may hold commands not yet durable, but nothing is answered,
- * and no event shown to subscribers, before its batch is committed. J journals only what B applied:
- * a command B refused to run after an engine failure never reaches the journal, so recovery cannot
- * replay what a client was told had failed.
+ * <p>Why J answers rather than a replier thread of its own behind J: the answer then leaves as soon
+ * as the sync returns, with no hand-off to a thread that may be parked. On the 2-core VM that
+ * hand-off took 0.15-0.2 ms of a unary call's ~2.7 ms round trip, and a third pipeline thread
+ * competed with the Netty threads for the cores; with J answering, unary Reserve went from ~24k to
+ * ~29k calls/s (benchmarks/README.md). B runs ahead of J, so the state may hold commands not yet
+ * durable, but nothing is answered, and no event shown to subscribers, before its batch is
+ * committed. J journals only what B applied: a command B refused to run after an engine failure
+ * never reaches the journal, so recovery cannot replay what a client was told had failed.
  *
  * <p>Producers never wait: {@link #tryPublish} returns false when the ring is full and the caller
  * answers RESOURCE_EXHAUSTED. A timer publishes a TICK every {@code tickIntervalMillis}, the only
@@ -90,7 +82,7 @@ public final class CheckoutPipeline implements AutoCloseable {
     private final LongSupplier clockMillis;
     private final Disruptor<CommandEvent> disruptor;
     private final RingBuffer<CommandEvent> ring;
-    /** Set when the pipeline parks idle threads: a stage must then wake the one after it. */
+    /** Set when the pipeline parks idle threads: the business logic must then wake the next stage. */
     private final ParkingWaitStrategy parking;
     private final ScheduledExecutorService ticker;
     private final BusinessLogicHandler businessLogic = new BusinessLogicHandler();
@@ -103,7 +95,7 @@ public final class CheckoutPipeline implements AutoCloseable {
     private volatile boolean closed;
     private volatile Runnable engineFailureListener = () -> { };
     private volatile PipelineObserver observer = PipelineObserver.NONE;
-    /** Counted down by each handler's onStart: business logic, journaller (if any), replier. */
+    /** Counted down by each handler's onStart: business logic, then the journaller or the replier. */
     private final CountDownLatch handlersStarted;
     private static final long HANDLER_START_TIMEOUT_MILLIS = 10_000;
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
@@ -137,18 +129,17 @@ public final class CheckoutPipeline implements AutoCloseable {
         disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
         this.events = events;
         this.replier = new ReplierHandler(config.ringSize());
+        this.handlersStarted = new CountDownLatch(2);
         if (journal != null) {
             this.journaller = new JournallerHandler(journal);
             businessLogic.journalSequence = journal.nextSequence() - 1;
             this.visibleEventSequence = events == null ? 0 : events.nextEventSequence() - 1;
             this.answeredJournalSequence = journal.nextSequence() - 1;
-            // 1. B, then 2. J, then 3. R.
-            this.handlersStarted = new CountDownLatch(3);
-            disruptor.handleEventsWith(businessLogic).then(journaller).then(replier);
+            // 1. B, then 2. J, which answers each batch once it is committed.
+            disruptor.handleEventsWith(businessLogic).then(journaller);
         } else {
             this.journaller = null;
-            // 1. B, then 3. R.
-            this.handlersStarted = new CountDownLatch(2);
+            // 1. B, then R on its own thread.
             disruptor.handleEventsWith(businessLogic).then(replier);
         }
         this.ring = disruptor.getRingBuffer();
@@ -261,9 +252,9 @@ public final class CheckoutPipeline implements AutoCloseable {
     }
 
     /**
-     * Has {@code listener} called once the batch being answered is answered. Call only from a
-     * {@link ReplyHandler} (on the thread answering: the replier's, or the journaller's for a batch
-     * it answers itself; never both at once), at most once per listener per batch: each
+     * Has {@code listener} called once the replier has answered its current batch. Call only from
+     * a {@link ReplyHandler} (on the thread that answers: the journaller's, or the replier's when
+     * there is no journal), at most once per listener per batch: each
      * registration then stands for at least one slot of the batch, so the ring size bounds them.
      */
     public void afterReplyBatch(ReplyBatchListener listener) {
@@ -382,8 +373,9 @@ public final class CheckoutPipeline implements AutoCloseable {
     }
 
     /**
-     * Ends a stage's batch: makes its sequence visible at once and wakes the parked stage after it
-     * (the Disruptor would set the sequence only after this call returns, and signal nobody).
+     * Ends the business logic's batch: makes its sequence visible at once and wakes the parked
+     * stage after it (the Disruptor would set the sequence only after this call returns, and
+     * signal nobody).
      */
     private void stageAdvanced(Sequence stageSequence, long sequence) {
         if (parking != null && stageSequence != null) {
@@ -483,16 +475,9 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     /**
      * 2. Journals every mutating command the business logic applied, with one write (and sync) per
-     * batch; answers the batch itself if it is small and the replier has caught up.
+     * batch, then answers the batch.
      */
     private final class JournallerHandler implements EventHandler<CommandEvent>, RecordLogWriter.CommitTimings {
-        /**
-         * The largest batch the journaller answers itself. Unary calls at 64 in flight come in
-         * batches below this; larger batches (deep stream pipelines) are answered by the replier
-         * while the journaller syncs the next one.
-         */
-        static final int ANSWER_BATCH_MAX = 64;
-
         @Override
         public void onStart() {
             handlersStarted.countDown();
@@ -502,20 +487,12 @@ public final class CheckoutPipeline implements AutoCloseable {
         private final ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
         private volatile Throwable failure;
         private volatile long committed;
-        private Sequence sequence;
         /** The first ring sequence of the batch being journalled, or -1 between batches. */
         private long batchFirst = -1;
-        /** The last ring sequence the journaller left to the replier to answer. */
-        private long leftToReplierUpTo = -1;
 
         JournallerHandler(RecordLogWriter journal) {
             this.journal = journal;
             this.committed = journal.nextSequence() - 1;
-        }
-
-        @Override
-        public void setSequenceCallback(Sequence sequenceCallback) {
-            this.sequence = sequenceCallback;
         }
 
         @Override
@@ -538,24 +515,12 @@ public final class CheckoutPipeline implements AutoCloseable {
             }
             journal(event, sequence);
             if (endOfBatch) {
+                Throwable batchFailure = commit(sequence);
                 long first = batchFirst;
                 batchFirst = -1;
-                Throwable batchFailure = commit(sequence);
-                if (batchFailure != null) {
-                    for (long s = first; s <= sequence; s++) {
-                        ring.get(s).journalFailure = batchFailure;
-                    }
-                }
-                // Once R is done with every batch left to it, everything before this batch is
-                // answered, and R cannot see this batch until J's sequence moves past it (below):
-                // J answering it now keeps order and never runs beside R's answering (R may still
-                // be passing over slots J answered, which touches nothing J uses).
-                if (sequence - first < ANSWER_BATCH_MAX && replier.sequence.get() >= leftToReplierUpTo) {
-                    replier.answerBatch(first, sequence);
-                } else {
-                    leftToReplierUpTo = sequence;
-                }
-                stageAdvanced(this.sequence, sequence);
+                // The slots stay this stage's until onEvent returns: J is the last stage, so the
+                // ring reuses them only once the Disruptor moves J's sequence past the batch.
+                replier.answerBatch(first, sequence, batchFailure);
             }
         }
 
@@ -597,16 +562,14 @@ public final class CheckoutPipeline implements AutoCloseable {
     }
 
     /**
-     * 3. Answers the caller, shows the command's events to subscribers, and clears the slot; passes
-     * over the slots the journaller answered ({@link #answerBatch}).
+     * Answers the caller, shows the command's events to subscribers, and clears the slot: run by the
+     * journaller after each commit ({@link #answerBatch}) or, without a journal, as a stage of its
+     * own thread after the business logic.
      */
     private final class ReplierHandler implements EventHandler<CommandEvent> {
         /** Listeners of the batch being answered; one per listener per batch, so at most a ring's worth. */
         private final ReplyBatchListener[] batchListeners;
         private int batchListenerCount;
-        private Sequence sequence;
-        /** Whether this stage answered a slot itself in its current batch. */
-        private boolean answeredInBatch;
 
         ReplierHandler(int ringSize) {
             this.batchListeners = new ReplyBatchListener[ringSize];
@@ -615,11 +578,6 @@ public final class CheckoutPipeline implements AutoCloseable {
         @Override
         public void onStart() {
             handlersStarted.countDown();
-        }
-
-        @Override
-        public void setSequenceCallback(Sequence sequenceCallback) {
-            this.sequence = sequenceCallback;
         }
 
         void afterBatch(ReplyBatchListener listener) {
@@ -632,30 +590,19 @@ public final class CheckoutPipeline implements AutoCloseable {
 
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
-            if (event.answered) {
-                event.answered = false;
-            } else {
-                answer(event);
-                answeredInBatch = true;
-            }
-            // A batch of slots the journaller answered is passed over without touching the
-            // listeners: the journaller may be answering (and registering listeners) meanwhile.
-            if (endOfBatch && answeredInBatch) {
-                answeredInBatch = false;
+            answer(event, null);
+            if (endOfBatch) {
                 endBatch();
             }
         }
 
         /**
-         * Answers the slots {@code first..last} for the journaller, marks them answered for this
-         * stage to pass over, and ends the batch. The journaller must own those slots, and this
-         * stage must have passed every slot before them.
+         * Answers the slots {@code first..last} of the ring, each with {@code batchFailure} unless
+         * the engine failed on it, then ends the batch. The caller must own those slots.
          */
-        void answerBatch(long first, long last) {
-            for (long s = first; s <= last; s++) {
-                CommandEvent event = ring.get(s);
-                answer(event);
-                event.answered = true;
+        void answerBatch(long first, long last, Throwable batchFailure) {
+            for (long sequence = first; sequence <= last; sequence++) {
+                answer(ring.get(sequence), batchFailure);
             }
             endBatch();
         }
@@ -673,9 +620,9 @@ public final class CheckoutPipeline implements AutoCloseable {
             batchListenerCount = 0;
         }
 
-        private void answer(CommandEvent event) {
+        private void answer(CommandEvent event, Throwable batchFailure) {
             try {
-                Throwable failure = event.failure != null ? event.failure : event.journalFailure;
+                Throwable failure = event.failure != null ? event.failure : batchFailure;
                 if (failure == null) {
                     if (event.eventSequenceAfter > visibleEventSequence) {
                         visibleEventSequence = event.eventSequenceAfter;

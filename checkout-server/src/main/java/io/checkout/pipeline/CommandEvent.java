@@ -11,13 +11,6 @@ public final class CommandEvent {
     ReplyHandler replyHandler;
     Object replyContext;
     Throwable failure;
-    /** Set by the journaller for every command of a batch it could not commit; none may be acknowledged. */
-    Throwable journalFailure;
-    /**
-     * Set by the journaller after it answered the command itself (the slot is already cleared), so
-     * the replier passes over it; the replier resets it.
-     */
-    boolean answered;
     /** The last event sequence the command's changes produced (0 with no event log). */
     long eventSequenceAfter;
     /** The journal sequence the business logic counted for a mutating command (0 for a query). */
@@ -39,7 +32,6 @@ public final class CommandEvent {
         replyHandler = null;
         replyContext = null;
         failure = null;
-        journalFailure = null;
         eventSequenceAfter = 0;
         journalSequence = 0;
     }

@@ -19,8 +19,6 @@ import io.checkout.journal.RecordLogWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -49,9 +47,7 @@ class CheckoutPipelineTest {
     private final List<Command> replies = new CopyOnWriteArrayList<>();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
 
-    private final Set<String> answeringThreads = ConcurrentHashMap.newKeySet();
     private final ReplyHandler recordingReply = (command, context, failure) -> {
-        answeringThreads.add(Thread.currentThread().getName());
         Command copy = new Command();
         copy.type = command.type;
         copy.requestId = command.requestId;
@@ -250,43 +246,6 @@ class CheckoutPipelineTest {
         assertThat(journalledRequestIds()).as("journal order is answer order").isEqualTo(answered);
         assertThat(pipeline.journalledSequence()).isEqualTo(1_000);
         assertThat(pipeline.answeredJournalSequence()).isEqualTo(1_000);
-    }
-
-    @Test
-    void journalledPipelineShouldAnswerSmallAndLargeBatchesOnceAndInOrder() throws InterruptedException {
-        startJournalled(1024);
-        CheckoutPipeline.BatchTranslator<List<String>, ReplyHandler> reserveEach = (event, requestIds, index, handler) ->
-                reserve.translateTo(event, 0, requestIds.get(index), handler);
-        List<String> expected = new ArrayList<>();
-        int next = 0;
-        // Alternates claims far above and below the batch the journaller answers itself, so both
-        // the journaller and the replier answer, and hand over to each other many times; a small
-        // claim waits half the time for every answer, so the replier is done with what it had.
-        for (int round = 0; round < 40; round++) {
-            int count = round % 2 == 0 ? 300 : 1 + round % 7;
-            if (round % 4 == 1) {
-                int answered = expected.size();
-                awaitTrue(() -> replies.size() == answered);
-            }
-            List<String> batch = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                batch.add("r" + next++);
-            }
-            while (!pipeline.tryPublishEach(reserveEach, batch, count, recordingReply)) {
-                Thread.onSpinWait();
-            }
-            expected.addAll(batch);
-        }
-        int total = expected.size();
-        awaitTrue(() -> replies.size() >= total);
-        pipeline.shutdown(5_000);
-
-        assertThat(failures).isEmpty();
-        assertThat(replies.stream().map(reply -> reply.requestId).toList()).as("each answered once, in order")
-                .isEqualTo(expected);
-        assertThat(journalledRequestIds()).isEqualTo(expected);
-        assertThat(pipeline.answeredJournalSequence()).isEqualTo(total);
-        assertThat(answeringThreads).as("the journaller and the replier both answered").hasSize(2);
     }
 
     @Test
