@@ -57,13 +57,17 @@ import org.slf4j.LoggerFactory;
  * thread after B.
  *
  * <p>Why J answers rather than a replier thread of its own behind J: the answer then leaves as soon
- * as the sync returns, with no hand-off to a thread that may be parked. On the 2-core VM that
- * hand-off took 0.15-0.2 ms of a unary call's ~2.7 ms round trip, and a third pipeline thread
- * competed with the Netty threads for the cores; with J answering, unary Reserve went from ~24k to
- * ~29k calls/s (benchmarks/README.md). B runs ahead of J, so the state may hold commands not yet
- * durable, but nothing is answered, and no event shown to subscribers, before its batch is
- * committed. J journals only what B applied: a command B refused to run after an engine failure
- * never reaches the journal, so recovery cannot replay what a client was told had failed.
+ * as the sync returns, with no hand-off to a thread that may be parked, and one thread fewer
+ * competes with the Netty threads for the cores. On the 2-core VM, at 64 in flight, unary Reserve
+ * went from ~41k to ~55k calls/s and ReserveStream from ~66k to ~99k; ReserveStream with 1024 in
+ * flight fell from ~172k to ~147k (medians of 5 rounds, benchmarks/README.md). A replier thread
+ * for the batches above 64 commands, answering them while J syncs the next one, did not win that
+ * back (142k and 160k in two rounds), so it was left out.
+ *
+ * <p>B runs ahead of J, so the state may hold commands not yet durable, but nothing is answered,
+ * and no event shown to subscribers, before its batch is committed. J journals only what B
+ * applied: a command B refused to run after an engine failure never reaches the journal, so
+ * recovery cannot replay what a client was told had failed.
  *
  * <p>Producers never wait: {@link #tryPublish} returns false when the ring is full and the caller
  * answers RESOURCE_EXHAUSTED. A timer publishes a TICK every {@code tickIntervalMillis}, the only

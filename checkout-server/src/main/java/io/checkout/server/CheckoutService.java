@@ -24,7 +24,8 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 /**
- * The frontline service. Each call becomes one command on the ring; the replier thread answers it.
+ * The frontline service. Each call becomes one command on the ring; the pipeline answers it once the
+ * command is applied and journalled.
  * Nothing here blocks: a full ring is answered at once with RESOURCE_EXHAUSTED.
  */
 final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {

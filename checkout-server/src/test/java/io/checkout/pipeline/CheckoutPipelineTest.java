@@ -249,6 +249,41 @@ class CheckoutPipelineTest {
     }
 
     @Test
+    void journalledPipelineShouldAnswerSmallAndLargeBatchesOnceAndInOrder() throws InterruptedException {
+        startJournalled(1024);
+        CheckoutPipeline.BatchTranslator<List<String>, ReplyHandler> reserveEach = (event, requestIds, index, handler) ->
+                reserve.translateTo(event, 0, requestIds.get(index), handler);
+        List<String> expected = new ArrayList<>();
+        int next = 0;
+        // Claims of hundreds of slots, which the journaller takes as one batch, between claims of a
+        // few; a small claim waits half the time for every answer, so it starts a batch of its own.
+        for (int round = 0; round < 40; round++) {
+            int count = round % 2 == 0 ? 300 : 1 + round % 7;
+            if (round % 4 == 1) {
+                int answered = expected.size();
+                awaitTrue(() -> replies.size() == answered);
+            }
+            List<String> batch = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                batch.add("r" + next++);
+            }
+            while (!pipeline.tryPublishEach(reserveEach, batch, count, recordingReply)) {
+                Thread.onSpinWait();
+            }
+            expected.addAll(batch);
+        }
+        int total = expected.size();
+        awaitTrue(() -> replies.size() >= total);
+        pipeline.shutdown(5_000);
+
+        assertThat(failures).isEmpty();
+        assertThat(replies.stream().map(reply -> reply.requestId).toList()).as("each answered once, in order")
+                .isEqualTo(expected);
+        assertThat(journalledRequestIds()).isEqualTo(expected);
+        assertThat(pipeline.answeredJournalSequence()).isEqualTo(total);
+    }
+
+    @Test
     void journalledPipelineShouldNotJournalWhatTheFailedEngineDidNotApply() throws InterruptedException {
         startJournalled(64);
         assertThat(pipeline.tryPublish(reserve, "before", recordingReply)).isTrue();
