@@ -68,6 +68,9 @@ public final class PackedCheckoutState implements CheckoutState {
     // ---- per-(user, SKU) units ---------------------------------------------------------------
     /** Row per user number: word 0 the SKU index + 1 of the user's first SKU (0: none yet), word 1 its units. */
     private final Columns.Longs firstSkuUnits = new Columns.Longs();
+    private static final int FIRST_SKU_WORDS = 2;
+    private static final int F_SKU = 0;
+    private static final int F_UNITS = 1;
     /** First-SKU counters holding units (not zero). */
     private long firstSkuHeld;
     /** Every other (user, SKU) counter. A first-SKU slot, once given a SKU, keeps it. Grows by rehashing. */
@@ -175,12 +178,17 @@ public final class PackedCheckoutState implements CheckoutState {
             number = userCount++;
             userIds.set(number, userId);
             userNumbers.add(userId, number);
-            firstSkuUnits.set((long) number * 2, 0);
-            firstSkuUnits.set((long) number * 2 + 1, 0);
+            firstSkuUnits.set(firstSkuRow(number) + F_SKU, 0);
+            firstSkuUnits.set(firstSkuRow(number) + F_UNITS, 0);
         }
         lastUserId = userId;
         lastUserNumber = number;
         return number;
+    }
+
+    /** Where the user's first-SKU row starts in {@link #firstSkuUnits}. */
+    private static long firstSkuRow(int userNumber) {
+        return (long) userNumber * FIRST_SKU_WORDS;
     }
 
     private static long unitsKey(int userNumber, int skuIndex) {
@@ -193,10 +201,10 @@ public final class PackedCheckoutState implements CheckoutState {
         if (number == NONE) {
             return 0;
         }
-        long at = (long) number * 2;
-        long firstSku = firstSkuUnits.get(at);
+        long at = firstSkuRow(number);
+        long firstSku = firstSkuUnits.get(at + F_SKU);
         if (firstSku == skuIndex + 1L) {
-            return firstSkuUnits.get(at + 1);
+            return firstSkuUnits.get(at + F_UNITS);
         }
         // A user's first counter always takes the first-SKU slot, so with none there is no other.
         return firstSku == 0 ? 0 : userUnits.get(unitsKey(number, skuIndex));
@@ -211,15 +219,15 @@ public final class PackedCheckoutState implements CheckoutState {
         if (number == NONE) {
             return;
         }
-        long at = (long) number * 2;
-        long firstSku = firstSkuUnits.get(at);
+        long at = firstSkuRow(number);
+        long firstSku = firstSkuUnits.get(at + F_SKU);
         if (firstSku == 0 && units != 0) {
-            firstSkuUnits.set(at, skuIndex + 1L);
+            firstSkuUnits.set(at + F_SKU, skuIndex + 1L);
             firstSku = skuIndex + 1L;
         }
         if (firstSku == skuIndex + 1L) {
-            long before = firstSkuUnits.get(at + 1);
-            firstSkuUnits.set(at + 1, units);
+            long before = firstSkuUnits.get(at + F_UNITS);
+            firstSkuUnits.set(at + F_UNITS, units);
             firstSkuHeld += (units != 0 ? 1 : 0) - (before != 0 ? 1 : 0);
         } else if (units == 0) {
             userUnits.remove(unitsKey(number, skuIndex));
@@ -242,9 +250,9 @@ public final class PackedCheckoutState implements CheckoutState {
     @Override
     public void forEachUserUnits(UserUnitsVisitor visitor) {
         for (int number = 0; number < userCount; number++) {
-            long units = firstSkuUnits.get((long) number * 2 + 1);
+            long units = firstSkuUnits.get(firstSkuRow(number) + F_UNITS);
             if (units != 0) {
-                visitor.visit(userIds.get(number), (int) (firstSkuUnits.get((long) number * 2) - 1), units);
+                visitor.visit(userIds.get(number), (int) (firstSkuUnits.get(firstSkuRow(number) + F_SKU) - 1), units);
             }
         }
         userUnits.forEachLong((key, units) -> visitor.visit(userIds.get((int) (key >>> 32)), (int) key, units));
@@ -346,7 +354,7 @@ public final class PackedCheckoutState implements CheckoutState {
         if (orderId >= 1 && orderId <= orderCount) {
             long at = (orderId - 1) * ORDER_WORDS;
             int number = (int) (orders.get(at + O_USER_CURRENCY) >>> 32);
-            long touched = firstSkuUnits.get((long) number * 2 + 1);
+            long touched = firstSkuUnits.get(firstSkuRow(number) + F_UNITS);
             touched += userIds.get(number) == null ? 0 : 1;
             touched += lines.get(orders.get(at + O_FIRST_LINE) * 2);
             prefetched += touched;
