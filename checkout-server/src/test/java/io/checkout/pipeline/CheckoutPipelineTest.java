@@ -127,15 +127,20 @@ class CheckoutPipelineTest {
         }
     }
 
-    @Test
-    void shouldAnswerEveryCommandInPublishOrder() throws InterruptedException {
-        start(64);
-
-        for (int i = 0; i < 1_000; i++) {
+    /** Publishes reserves r0, r1, ... one at a time, waiting out a full ring. */
+    private void publishReserves(int count) {
+        for (int i = 0; i < count; i++) {
             while (!pipeline.tryPublish(reserve, "r" + i, recordingReply)) {
                 Thread.onSpinWait();
             }
         }
+    }
+
+    @Test
+    void shouldAnswerEveryCommandInPublishOrder() throws InterruptedException {
+        start(64);
+
+        publishReserves(1_000);
 
         awaitTrue(() -> replies.size() == 1_000);
         for (int i = 0; i < 1_000; i++) {
@@ -209,11 +214,8 @@ class CheckoutPipelineTest {
         assertThat(pipeline.tryPublish(reserve, "late", recordingReply)).as("closed pipelines refuse").isFalse();
     }
 
-    @Test
-    void engineFailureShouldStopApplyingCommandsAndTellTheListener() throws InterruptedException {
-        start(64);
-        AtomicInteger listenerCalls = new AtomicInteger();
-        pipeline.onEngineFailure(listenerCalls::incrementAndGet);
+    /** Reserves "before" (answered), then "breaks" (the engine fails on it) and "after"; waits for all three answers. */
+    private void breakTheEngineBetweenTwoReserves() throws InterruptedException {
         assertThat(pipeline.tryPublish(reserve, "before", recordingReply)).isTrue();
         awaitTrue(() -> replies.size() == 1);
 
@@ -221,6 +223,14 @@ class CheckoutPipelineTest {
         assertThat(pipeline.tryPublish(reserve, "breaks", recordingReply)).isTrue();
         assertThat(pipeline.tryPublish(reserve, "after", recordingReply)).isTrue();
         awaitTrue(() -> replies.size() == 3);
+    }
+
+    @Test
+    void engineFailureShouldStopApplyingCommandsAndTellTheListener() throws InterruptedException {
+        start(64);
+        AtomicInteger listenerCalls = new AtomicInteger();
+        pipeline.onEngineFailure(listenerCalls::incrementAndGet);
+        breakTheEngineBetweenTwoReserves();
 
         assertThat(pipeline.isFailed()).isTrue();
         assertThat(pipeline.isRunning()).isFalse();
@@ -233,11 +243,7 @@ class CheckoutPipelineTest {
     void journalledPipelineShouldAcknowledgeExactlyWhatItJournalled() throws InterruptedException {
         startJournalled(64);
 
-        for (int i = 0; i < 1_000; i++) {
-            while (!pipeline.tryPublish(reserve, "r" + i, recordingReply)) {
-                Thread.onSpinWait();
-            }
-        }
+        publishReserves(1_000);
         awaitTrue(() -> replies.size() == 1_000);
         pipeline.shutdown(5_000);
 
@@ -286,13 +292,7 @@ class CheckoutPipelineTest {
     @Test
     void journalledPipelineShouldNotJournalWhatTheFailedEngineDidNotApply() throws InterruptedException {
         startJournalled(64);
-        assertThat(pipeline.tryPublish(reserve, "before", recordingReply)).isTrue();
-        awaitTrue(() -> replies.size() == 1);
-
-        state.failNextSkuWrite();
-        assertThat(pipeline.tryPublish(reserve, "breaks", recordingReply)).isTrue();
-        assertThat(pipeline.tryPublish(reserve, "after", recordingReply)).isTrue();
-        awaitTrue(() -> replies.size() == 3);
+        breakTheEngineBetweenTwoReserves();
         pipeline.shutdown(5_000);
 
         assertThat(failures).hasSize(2);
