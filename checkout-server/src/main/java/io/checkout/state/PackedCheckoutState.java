@@ -178,8 +178,9 @@ public final class PackedCheckoutState implements CheckoutState {
             number = userCount++;
             userIds.set(number, userId);
             userNumbers.add(userId, number);
-            firstSkuUnits.set(firstSkuRow(number) + F_SKU, 0);
-            firstSkuUnits.set(firstSkuRow(number) + F_UNITS, 0);
+            long at = firstSkuRow(number);
+            firstSkuUnits.set(at + F_SKU, 0);
+            firstSkuUnits.set(at + F_UNITS, 0);
         }
         lastUserId = userId;
         lastUserNumber = number;
@@ -250,9 +251,10 @@ public final class PackedCheckoutState implements CheckoutState {
     @Override
     public void forEachUserUnits(UserUnitsVisitor visitor) {
         for (int number = 0; number < userCount; number++) {
-            long units = firstSkuUnits.get(firstSkuRow(number) + F_UNITS);
+            long at = firstSkuRow(number);
+            long units = firstSkuUnits.get(at + F_UNITS);
             if (units != 0) {
-                visitor.visit(userIds.get(number), (int) (firstSkuUnits.get(firstSkuRow(number) + F_SKU) - 1), units);
+                visitor.visit(userIds.get(number), (int) (firstSkuUnits.get(at + F_SKU) - 1), units);
             }
         }
         userUnits.forEachLong((key, units) -> visitor.visit(userIds.get((int) (key >>> 32)), (int) key, units));

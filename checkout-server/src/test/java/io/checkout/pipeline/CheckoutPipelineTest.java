@@ -69,6 +69,19 @@ class CheckoutPipelineTest {
         event.replyTo(handler, null);
     };
 
+    /** Reserves, one per request id of the batch, for {@link CheckoutPipeline#tryPublishEach}. */
+    private final CheckoutPipeline.BatchTranslator<List<String>, ReplyHandler> reserveEach =
+            (event, requestIds, index, handler) -> reserve.translateTo(event, 0, requestIds.get(index), handler);
+
+    /** Request ids r{from}, r{from + 1}, ..., {@code count} of them. */
+    private static List<String> requestIds(int from, int count) {
+        List<String> requestIds = new ArrayList<>(count);
+        for (int i = from; i < from + count; i++) {
+            requestIds.add("r" + i);
+        }
+        return requestIds;
+    }
+
     private void start(int ringSize) {
         start(ringSize, PipelineConfig.WaitStrategyKind.PARKING);
     }
@@ -257,10 +270,7 @@ class CheckoutPipelineTest {
     @Test
     void journalledPipelineShouldAnswerSmallAndLargeBatchesOnceAndInOrder() throws InterruptedException {
         startJournalled(1024);
-        CheckoutPipeline.BatchTranslator<List<String>, ReplyHandler> reserveEach = (event, requestIds, index, handler) ->
-                reserve.translateTo(event, 0, requestIds.get(index), handler);
         List<String> expected = new ArrayList<>();
-        int next = 0;
         // Claims of hundreds of slots, which the journaller takes as one batch, between claims of a
         // few; a small claim waits half the time for every answer, so it starts a batch of its own.
         for (int round = 0; round < 40; round++) {
@@ -269,10 +279,7 @@ class CheckoutPipelineTest {
                 int answered = expected.size();
                 awaitTrue(() -> replies.size() == answered);
             }
-            List<String> batch = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                batch.add("r" + next++);
-            }
+            List<String> batch = requestIds(expected.size(), count);
             while (!pipeline.tryPublishEach(reserveEach, batch, count, recordingReply)) {
                 Thread.onSpinWait();
             }
@@ -306,12 +313,7 @@ class CheckoutPipelineTest {
         startJournalled(1024);
         AtomicInteger listenerCalls = new AtomicInteger();
         pipeline.onEngineFailure(listenerCalls::incrementAndGet);
-        CheckoutPipeline.BatchTranslator<List<String>, ReplyHandler> reserveEach = (event, requestIds, index, handler) ->
-                reserve.translateTo(event, 0, requestIds.get(index), handler);
-        List<String> batch = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
-            batch.add("r" + i);
-        }
+        List<String> batch = requestIds(0, 50);
 
         // One claim of 50 slots: the business logic takes them as one batch and stalls on the
         // first, so the journaller gets all 50 as one batch after the writer is closed under it;
