@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wires the engine's pipeline: one ring; one business-logic thread (the only one that touches
- * state); then a journaller thread that makes each batch durable and answers it.
+ * state); and a journaller that makes each batch durable and answers it, on the business-logic
+ * thread (the default) or on a thread of its own ({@link PipelineConfig.JournalThread}).
  *
  * <pre>
  *  gRPC threads ──tryPublish──▶ [ RingBuffer&lt;CommandEvent&gt; ]
@@ -47,7 +48,7 @@ import org.slf4j.LoggerFactory;
  *                    //    and the order events into the event log
  *                                       │
  *                                       ▼
- *                    // 2. journaller (J)
+ *                    // 2. journaller (J): on B's thread after each command, or a thread of its own
  *                    //    appends each command B applied, group-commits per batch (and syncs
  *                    //    it, under fsync), then, as the replier (R), answers the batch: makes
  *                    //    its events visible to subscribers and clears the slots
@@ -62,7 +63,10 @@ import org.slf4j.LoggerFactory;
  * went from ~41k to ~55k calls/s and ReserveStream from ~66k to ~99k; ReserveStream with 1024 in
  * flight fell from ~172k to ~147k (medians of 5 rounds, benchmarks/README.md). A replier thread
  * for the batches above 64 commands, answering them while J syncs the next one, did not win that
- * back (142k and 160k in two rounds), so it was left out.
+ * back (142k and 160k in two rounds), so it was left out. Running J on B's thread takes the next
+ * hand-off away too (B to J): unary Reserve served ~9% more calls on the 2-core VM, at the cost of
+ * B applying nothing while a batch syncs; so it is the default, and J gets a thread of its own
+ * where a core can be spared for it.
  *
  * <p>B runs ahead of J, so the state may hold commands not yet durable, but nothing is answered,
  * and no event shown to subscribers, before its batch is committed. J journals only what B
@@ -99,7 +103,7 @@ public final class CheckoutPipeline implements AutoCloseable {
     private volatile boolean closed;
     private volatile Runnable engineFailureListener = () -> { };
     private volatile PipelineObserver observer = PipelineObserver.NONE;
-    /** Counted down by each handler's onStart: business logic, then the journaller or the replier. */
+    /** Counted down by the onStart of each handler with a thread: B, then J or R unless J runs on B's. */
     private final CountDownLatch handlersStarted;
     private static final long HANDLER_START_TIMEOUT_MILLIS = 10_000;
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
@@ -133,14 +137,22 @@ public final class CheckoutPipeline implements AutoCloseable {
         disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
         this.events = events;
         this.replier = new ReplierHandler(config.ringSize());
-        this.handlersStarted = new CountDownLatch(2);
+        boolean journalOnBusinessLogic = journal != null
+                && config.journalThread() == PipelineConfig.JournalThread.BUSINESS_LOGIC;
+        this.handlersStarted = new CountDownLatch(journalOnBusinessLogic ? 1 : 2);
         if (journal != null) {
             this.journaller = new JournallerHandler(journal);
             businessLogic.journalSequence = journal.nextSequence() - 1;
             this.visibleEventSequence = events == null ? 0 : events.nextEventSequence() - 1;
             this.answeredJournalSequence = journal.nextSequence() - 1;
-            // 1. B, then 2. J, which answers each batch once it is committed.
-            disruptor.handleEventsWith(businessLogic).then(journaller);
+            if (journalOnBusinessLogic) {
+                // 1. B, which does 2. J's work after each command, so answers each batch it committed.
+                businessLogic.journalOnThisThread = journaller;
+                disruptor.handleEventsWith(businessLogic);
+            } else {
+                // 1. B, then 2. J on its own thread, which answers each batch once it is committed.
+                disruptor.handleEventsWith(businessLogic).then(journaller);
+            }
         } else {
             this.journaller = null;
             // 1. B, then R on its own thread.
@@ -257,9 +269,10 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     /**
      * Has {@code listener} called once the replier has answered its current batch. Call only from
-     * a {@link ReplyHandler} (on the thread that answers: the journaller's, or the replier's when
-     * there is no journal), at most once per listener per batch: each
-     * registration then stands for at least one slot of the batch, so the ring size bounds them.
+     * a {@link ReplyHandler} (on the thread that answers: the journaller's, which may be the
+     * business logic's, or the replier's when there is no journal), at most once per listener per
+     * batch: each registration then stands for at least one slot of the batch, so the ring size
+     * bounds them.
      */
     public void afterReplyBatch(ReplyBatchListener listener) {
         replier.afterBatch(listener);
@@ -412,10 +425,15 @@ public final class CheckoutPipeline implements AutoCloseable {
             observer.onBatch((int) batchSize);
         }
 
+        /** The journaller, set before start when it runs on this thread rather than its own. */
+        private JournallerHandler journalOnThisThread;
+
         @Override
         public void onEvent(CommandEvent event, long sequence, boolean endOfBatch) {
             apply(event, sequence, endOfBatch);
-            if (endOfBatch) {
+            if (journalOnThisThread != null) {
+                journalOnThisThread.onEvent(event, sequence, endOfBatch);
+            } else if (endOfBatch) {
                 stageAdvanced(this.sequence, sequence);
             }
         }
@@ -522,8 +540,9 @@ public final class CheckoutPipeline implements AutoCloseable {
                 Throwable batchFailure = commit(sequence);
                 long first = batchFirst;
                 batchFirst = -1;
-                // The slots stay this stage's until onEvent returns: J is the last stage, so the
-                // ring reuses them only once the Disruptor moves J's sequence past the batch.
+                // The slots stay this stage's until onEvent returns: J (on its own thread or on
+                // B's) is the last stage, so the ring reuses them only once the Disruptor moves
+                // that stage's sequence past the batch.
                 replier.answerBatch(first, sequence, batchFailure);
             }
         }

@@ -1,14 +1,21 @@
 package io.checkout.pipeline;
 
 /**
- * Ring size, how the pipeline threads wait, and how often time ticks.
+ * Ring size, how the pipeline threads wait, how often time ticks, and which thread journals.
  *
  * @param ringSize slots in the ring, a power of two; a full ring answers RESOURCE_EXHAUSTED
  * @param waitStrategy how idle pipeline threads wait for work
  * @param tickIntervalMillis how often a TICK command advances engine time and expires reservations
+ * @param journalThread which thread journals and answers when there is a journal
  */
-public record PipelineConfig(int ringSize, WaitStrategyKind waitStrategy, long tickIntervalMillis) {
+public record PipelineConfig(int ringSize, WaitStrategyKind waitStrategy, long tickIntervalMillis,
+        JournalThread journalThread) {
     public static final int RING_SIZE_MAX = 1 << 22;
+
+    /** A pipeline that journals on the business-logic thread, the default. */
+    public PipelineConfig(int ringSize, WaitStrategyKind waitStrategy, long tickIntervalMillis) {
+        this(ringSize, waitStrategy, tickIntervalMillis, JournalThread.BUSINESS_LOGIC);
+    }
 
     public PipelineConfig {
         if (ringSize < 2 || ringSize > RING_SIZE_MAX || Integer.bitCount(ringSize) != 1) {
@@ -20,6 +27,28 @@ public record PipelineConfig(int ringSize, WaitStrategyKind waitStrategy, long t
         if (tickIntervalMillis < 1 || tickIntervalMillis > 60_000) {
             throw new IllegalArgumentException("tickIntervalMillis must be 1..60000: " + tickIntervalMillis);
         }
+        if (journalThread == null) {
+            throw new IllegalArgumentException("journalThread is required");
+        }
+    }
+
+    /**
+     * Which thread appends each batch to the journal, commits it and answers it. Either way nothing
+     * is answered before its batch is committed, and only what the business logic applied is
+     * journalled.
+     */
+    public enum JournalThread {
+        /**
+         * The business-logic thread itself, after it applies each batch: one thread and one hand-off
+         * fewer per batch, but no command is applied while a batch syncs. The default: on the 2-core
+         * VM it served unary Reserve ~9% faster than {@link #OWN} (benchmarks/README.md).
+         */
+        BUSINESS_LOGIC,
+        /**
+         * A thread of its own behind the business logic, which then applies the next batch while
+         * this one syncs: for machines with a core to spare for it.
+         */
+        OWN
     }
 
     /** How the pipeline's threads wait for the next command. */

@@ -38,6 +38,9 @@ public final class ServerConfig {
         DATA_DIR("data-dir", "./data", "directory of the state files"),
         RING_SIZE("ring-size", "16384", "command ring slots, a power of two", 2, PipelineConfig.RING_SIZE_MAX),
         WAIT_STRATEGY("wait-strategy", "parking", "how pipeline threads wait: parking, blocking, sleeping, yielding, busy-spin"),
+        JOURNAL_THREAD("journal-thread", "business-logic",
+                "which thread journals and answers each batch: business-logic (one thread fewer, the default)"
+                        + " or own (applies the next batch while this one syncs; for a spare core)"),
         TICK_INTERVAL_MILLIS("tick-interval-millis", "100", "how often engine time advances and reservations expire", 1, 60_000),
         SKU_CAPACITY("sku-capacity", "100000", "most SKUs", 1, 10_000_000),
         ORDER_CAPACITY("order-capacity", "2000000", "most orders", 1, 1_000_000_000),
@@ -212,6 +215,7 @@ public final class ServerConfig {
             throw invalid(Setting.RING_SIZE, "must be a power of two");
         }
         waitStrategy();
+        journalThread();
         journalConfig();
         validateSecurity();
     }
@@ -296,6 +300,15 @@ public final class ServerConfig {
         }
     }
 
+    public PipelineConfig.JournalThread journalThread() {
+        String text = values.get(Setting.JOURNAL_THREAD).toUpperCase(Locale.ROOT).replace('-', '_');
+        try {
+            return PipelineConfig.JournalThread.valueOf(text);
+        } catch (IllegalArgumentException e) {
+            throw invalid(Setting.JOURNAL_THREAD, "must be one of business-logic, own");
+        }
+    }
+
     /** The value of a numeric setting. */
     public long longValue(Setting setting) {
         if (!setting.numeric) {
@@ -374,7 +387,7 @@ public final class ServerConfig {
     }
 
     public PipelineConfig pipelineConfig() {
-        return new PipelineConfig(ringSize(), waitStrategy(), number(Setting.TICK_INTERVAL_MILLIS));
+        return new PipelineConfig(ringSize(), waitStrategy(), number(Setting.TICK_INTERVAL_MILLIS), journalThread());
     }
 
     public JournalConfig journalConfig() {

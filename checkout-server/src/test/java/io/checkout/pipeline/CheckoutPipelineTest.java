@@ -92,12 +92,12 @@ class CheckoutPipelineTest {
         pipeline.start();
     }
 
-    /** A pipeline that journals into {@link #journalDirectory} (no event log). */
-    private void startJournalled(int ringSize) {
+    /** A pipeline that journals into {@link #journalDirectory} (no event log) on the given thread. */
+    private void startJournalled(int ringSize, PipelineConfig.JournalThread journalThread) {
         journal = RecordLogWriter.open(journalDirectory, RecordLogReader.scan(journalDirectory, 1, (s, p) -> { }), 1,
                 JournalConfig.SEGMENT_BYTES_MIN, false, JournalConfig.BATCH_BYTES_MIN);
         pipeline = new CheckoutPipeline(bookWithSkuA(), new PipelineConfig(ringSize,
-                PipelineConfig.WaitStrategyKind.PARKING, 60_000), () -> NOW, journal, null);
+                PipelineConfig.WaitStrategyKind.PARKING, 60_000, journalThread), () -> NOW, journal, null);
         pipeline.start();
     }
 
@@ -252,9 +252,11 @@ class CheckoutPipelineTest {
         assertThat(state.orderCount()).as("nothing applied after the failure").isEqualTo(1);
     }
 
-    @Test
-    void journalledPipelineShouldAcknowledgeExactlyWhatItJournalled() throws InterruptedException {
-        startJournalled(64);
+    @ParameterizedTest
+    @EnumSource(PipelineConfig.JournalThread.class)
+    void journalledPipelineShouldAcknowledgeExactlyWhatItJournalled(PipelineConfig.JournalThread journalThread)
+            throws InterruptedException {
+        startJournalled(64, journalThread);
 
         publishReserves(1_000);
         awaitTrue(() -> replies.size() == 1_000);
@@ -267,9 +269,11 @@ class CheckoutPipelineTest {
         assertThat(pipeline.answeredJournalSequence()).isEqualTo(1_000);
     }
 
-    @Test
-    void journalledPipelineShouldAnswerSmallAndLargeBatchesOnceAndInOrder() throws InterruptedException {
-        startJournalled(1024);
+    @ParameterizedTest
+    @EnumSource(PipelineConfig.JournalThread.class)
+    void journalledPipelineShouldAnswerSmallAndLargeBatchesOnceAndInOrder(PipelineConfig.JournalThread journalThread)
+            throws InterruptedException {
+        startJournalled(1024, journalThread);
         List<String> expected = new ArrayList<>();
         // Claims of hundreds of slots, which the journaller takes as one batch, between claims of a
         // few; a small claim waits half the time for every answer, so it starts a batch of its own.
@@ -296,9 +300,11 @@ class CheckoutPipelineTest {
         assertThat(pipeline.answeredJournalSequence()).isEqualTo(total);
     }
 
-    @Test
-    void journalledPipelineShouldNotJournalWhatTheFailedEngineDidNotApply() throws InterruptedException {
-        startJournalled(64);
+    @ParameterizedTest
+    @EnumSource(PipelineConfig.JournalThread.class)
+    void journalledPipelineShouldNotJournalWhatTheFailedEngineDidNotApply(PipelineConfig.JournalThread journalThread)
+            throws InterruptedException {
+        startJournalled(64, journalThread);
         breakTheEngineBetweenTwoReserves();
         pipeline.shutdown(5_000);
 
@@ -308,16 +314,19 @@ class CheckoutPipelineTest {
         assertThat(pipeline.answeredJournalSequence()).isEqualTo(1);
     }
 
-    @Test
-    void journalFailureShouldFailEveryCommandOfTheBatchItCouldNotCommitAndAllAfter() throws InterruptedException {
-        startJournalled(1024);
+    @ParameterizedTest
+    @EnumSource(PipelineConfig.JournalThread.class)
+    void journalFailureShouldFailEveryCommandOfTheBatchItCouldNotCommitAndAllAfter(PipelineConfig.JournalThread journalThread)
+            throws InterruptedException {
+        startJournalled(1024, journalThread);
         AtomicInteger listenerCalls = new AtomicInteger();
         pipeline.onEngineFailure(listenerCalls::incrementAndGet);
         List<String> batch = requestIds(0, 50);
 
         // One claim of 50 slots: the business logic takes them as one batch and stalls on the
         // first, so the journaller gets all 50 as one batch after the writer is closed under it;
-        // its commit then throws, as a failing disk would.
+        // its append or its commit then throws, as a failing disk would. (On its own thread it
+        // journals after the business logic applied all 50; on the business logic's, after each.)
         state.stallNextSkuWrite();
         assertThat(pipeline.tryPublishEach(reserveEach, batch, batch.size(), recordingReply)).isTrue();
         state.awaitStalled();

@@ -29,6 +29,8 @@ class ServerConfigTest {
         assertThat(config.ringSize()).isEqualTo(Integer.parseInt(Setting.RING_SIZE.defaultValue()));
         assertThat(config.waitStrategy().name().replace('_', '-'))
                 .isEqualToIgnoringCase(Setting.WAIT_STRATEGY.defaultValue());
+        assertThat(config.journalThread()).isEqualTo(PipelineConfig.JournalThread.BUSINESS_LOGIC);
+        assertThat(config.pipelineConfig().journalThread()).isEqualTo(PipelineConfig.JournalThread.BUSINESS_LOGIC);
         assertThat(config.streamWindow()).isEqualTo(Integer.parseInt(Setting.STREAM_WINDOW.defaultValue()));
         assertThat(config.streamBatchMax()).isEqualTo(256);
         assertThat(config.engineLimits().linesPerOrderMax())
@@ -62,6 +64,7 @@ class ServerConfigTest {
         "port                  | -1        | 0..65535",
         "port                  | 65536     | 0..65535",
         "wait-strategy         | nonsense  | blocking, sleeping, yielding, busy-spin",
+        "journal-thread        | separate  | must be one of business-logic, own",
         "tick-interval-millis  | 0         | 1..60000",
         "lines-per-order-max   | 65        | 1..64",
         "quantity-per-line-max | 1000001   | 1..1000000",
@@ -122,12 +125,13 @@ class ServerConfigTest {
     @Test
     void propertiesFileValuesShouldApplyAndLaterOverridesShouldWin() throws IOException {
         Path file = Files.writeString(dir.resolve("checkout.properties"),
-                "ring-size = 1_024 \nwait-strategy=busy-spin\nport=7000\n");
+                "ring-size = 1_024 \nwait-strategy=busy-spin\nport=7000\njournal-thread=own\n");
 
         ServerConfig config = ServerConfig.builder().file(file).set(Setting.PORT, 7001).conclude();
 
         assertThat(config.ringSize()).isEqualTo(1_024);
         assertThat(config.waitStrategy()).isEqualTo(PipelineConfig.WaitStrategyKind.BUSY_SPIN);
+        assertThat(config.pipelineConfig().journalThread()).isEqualTo(PipelineConfig.JournalThread.OWN);
         assertThat(config.port()).isEqualTo(7001);
     }
 
