@@ -8,17 +8,10 @@ import io.checkout.proto.v1.ReserveRequest;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Reserves over one {@code ReserveBatchStream} call: many reserves per message, the way a Redis
@@ -47,36 +40,27 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BatchStreamingReserver implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(BatchStreamingReserver.class.getName());
+    /** A reply message holds the replies of one or more requests. */
+    private static final ReserveWindow.Replies<ReserveBatchReply> BATCH_REPLIES = new ReserveWindow.Replies<>() {
+        @Override
+        public int count(ReserveBatchReply message) {
+            return message.getRepliesCount();
+        }
 
-    /** Reply messages the server may send ahead of the ones processed; more would only fill memory. */
-    private static final int MAX_REPLY_WINDOW = 1024;
+        @Override
+        public ReserveReply get(ReserveBatchReply message, int index) {
+            return message.getReplies(index);
+        }
+    };
 
-    private final int maxInFlight;
     private final int maxBatchSize;
     private final RequestIds requestIds;
-    private final long closeTimeoutNanos;
-    private final CountDownLatch ended = new CountDownLatch(1);
-
-    private final Object lock = new Object();
-    /** Queued and sent requests awaiting a reply, by request id. Guarded by {@link #lock}. */
-    private final Map<String, CompletableFuture<ReserveReply>> pending = new HashMap<>();
-    /** Batches not yet written because the stream was not ready. Guarded by {@link #lock}. */
-    private final ArrayDeque<ReserveBatch> unsent = new ArrayDeque<>();
-    /** Guarded by {@link #lock}; writing to it as well, since onNext must not run concurrently. */
-    private ClientCallStreamObserver<ReserveBatch> requestStream;
-    /** Why the stream ended, once it has. Guarded by {@link #lock}. */
-    private Status failure;
-    /** Guarded by {@link #lock}. */
-    private boolean closing;
-    /** Guarded by {@link #lock}. */
-    private boolean halfClosed;
+    private final ReserveWindow<ReserveBatch, ReserveBatchReply> window;
 
     private BatchStreamingReserver(int maxInFlight, int maxBatchSize, RequestIds requestIds, long closeTimeoutNanos) {
-        this.maxInFlight = maxInFlight;
         this.maxBatchSize = maxBatchSize;
         this.requestIds = requestIds;
-        this.closeTimeoutNanos = closeTimeoutNanos;
+        this.window = new ReserveWindow<>("reserve batch stream", maxInFlight, closeTimeoutNanos, BATCH_REPLIES);
     }
 
     /** Opens the stream; the reserver is fully built before gRPC can call back into it. */
@@ -84,7 +68,7 @@ public final class BatchStreamingReserver implements AutoCloseable {
             long closeTimeoutNanos) {
         BatchStreamingReserver reserver = new BatchStreamingReserver(maxInFlight, maxBatchSize, requestIds,
                 closeTimeoutNanos);
-        CheckoutGrpc.newStub(channel).reserveBatchStream(reserver.new ReplyObserver());
+        CheckoutGrpc.newStub(channel).reserveBatchStream(reserver.window);
         return reserver;
     }
 
@@ -125,15 +109,13 @@ public final class BatchStreamingReserver implements AutoCloseable {
         }
         Status refusal;
         List<Integer> duplicates = null;
-        synchronized (lock) {
-            refusal = refusalLocked(count);
+        synchronized (window.lock) {
+            refusal = window.refusalLocked(count);
             if (refusal == null) {
                 ReserveBatch.Builder batch = ReserveBatch.newBuilder();
                 for (int i = 0; i < count; i++) {
                     ReserveRequest request = toSend.get(i);
-                    // Replies are matched by id, so a second pending request with the same id could
-                    // never be told apart from the first.
-                    if (pending.putIfAbsent(request.getRequestId(), futures.get(i)) != null) {
+                    if (!window.addPendingLocked(request.getRequestId(), futures.get(i))) {
                         if (duplicates == null) {
                             duplicates = new ArrayList<>();
                         }
@@ -143,8 +125,7 @@ public final class BatchStreamingReserver implements AutoCloseable {
                     }
                 }
                 if (batch.getRequestsCount() > 0) {
-                    unsent.add(batch.build());
-                    sendWhileReadyLocked();
+                    window.sendLocked(batch.build());
                 }
             }
         }
@@ -155,33 +136,16 @@ public final class BatchStreamingReserver implements AutoCloseable {
             }
         } else if (duplicates != null) {
             for (int index : duplicates) {
-                futures.get(index).completeExceptionally(Status.INVALID_ARGUMENT.withDescription("request_id "
-                        + toSend.get(index).getRequestId() + " is already pending on this reserve stream")
-                        .asRuntimeException());
+                futures.get(index).completeExceptionally(
+                        ReserveWindow.alreadyPending(toSend.get(index).getRequestId()).asRuntimeException());
             }
         }
         return futures;
     }
 
-    private Status refusalLocked(int count) {
-        if (closing) {
-            return Status.CANCELLED.withDescription("reserve stream is closed");
-        }
-        if (failure != null) {
-            return failure;
-        }
-        if (pending.size() + count > maxInFlight) {
-            return Status.RESOURCE_EXHAUSTED.withDescription("reserve stream window full (" + pending.size()
-                    + " requests pending, " + count + " more would exceed " + maxInFlight + ")");
-        }
-        return null;
-    }
-
     /** The number of requests submitted and not yet answered, queued or sent. Never more than {@code maxInFlight}. */
     public int inFlight() {
-        synchronized (lock) {
-            return pending.size();
-        }
+        return window.inFlight();
     }
 
     /** The most requests one {@link #submit(List)} takes. */
@@ -191,9 +155,7 @@ public final class BatchStreamingReserver implements AutoCloseable {
 
     /** The number of submitted batches still waiting for the stream to accept them. */
     int queuedBatches() {
-        synchronized (lock) {
-            return unsent.size();
-        }
+        return window.queuedMessages();
     }
 
     /**
@@ -204,122 +166,6 @@ public final class BatchStreamingReserver implements AutoCloseable {
      */
     @Override
     public void close() {
-        synchronized (lock) {
-            if (!closing) {
-                closing = true;
-                if (failure == null) {
-                    sendWhileReadyLocked();
-                }
-            }
-        }
-        boolean interrupted = false;
-        boolean endedInTime;
-        try {
-            endedInTime = ended.await(closeTimeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            interrupted = true;
-            endedInTime = false;
-        }
-        if (!endedInTime) {
-            Status gaveUp = Status.CANCELLED.withDescription("reserve stream closed before all replies arrived");
-            failAll(gaveUp);
-            synchronized (lock) {
-                requestStream.cancel(gaveUp.getDescription(), null);
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Writes queued batches while the transport takes them; half-closes once closing and drained. */
-    private void sendWhileReadyLocked() {
-        if (failure != null) {
-            return;
-        }
-        while (!unsent.isEmpty() && requestStream.isReady()) {
-            requestStream.onNext(unsent.poll());
-        }
-        if (closing && unsent.isEmpty() && !halfClosed) {
-            halfClosed = true;
-            requestStream.onCompleted();
-        }
-    }
-
-    /** Ends the stream for good: records why and fails every pending future with that status. */
-    private void failAll(Status status) {
-        List<CompletableFuture<ReserveReply>> orphans;
-        synchronized (lock) {
-            if (failure == null) {
-                failure = status;
-            }
-            orphans = new ArrayList<>(pending.values());
-            pending.clear();
-            unsent.clear();
-        }
-        if (!orphans.isEmpty()) {
-            // One exception for all: a stream failing with a full window would otherwise build
-            // up to maxInFlight identical stack traces.
-            StatusRuntimeException error = status.asRuntimeException();
-            for (CompletableFuture<ReserveReply> orphan : orphans) {
-                orphan.completeExceptionally(error);
-            }
-        }
-        ended.countDown();
-    }
-
-    private final class ReplyObserver implements ClientResponseObserver<ReserveBatch, ReserveBatchReply> {
-
-        @Override
-        public void beforeStart(ClientCallStreamObserver<ReserveBatch> stream) {
-            synchronized (lock) {
-                requestStream = stream;
-            }
-            stream.disableAutoRequestWithInitial(Math.min(maxInFlight, MAX_REPLY_WINDOW));
-            stream.setOnReadyHandler(this::onReady);
-        }
-
-        private void onReady() {
-            synchronized (lock) {
-                sendWhileReadyLocked();
-            }
-        }
-
-        @Override
-        public void onNext(ReserveBatchReply replies) {
-            int count = replies.getRepliesCount();
-            List<CompletableFuture<ReserveReply>> futures = new ArrayList<>(count);
-            ClientCallStreamObserver<ReserveBatch> stream;
-            synchronized (lock) {
-                for (int i = 0; i < count; i++) {
-                    futures.add(pending.remove(replies.getReplies(i).getRequestId()));
-                }
-                stream = requestStream;
-            }
-            for (int i = 0; i < count; i++) {
-                CompletableFuture<ReserveReply> future = futures.get(i);
-                ReserveReply reply = replies.getReplies(i);
-                if (future == null) {
-                    LOG.log(System.Logger.Level.WARNING,
-                            "Ignoring a reserve batch stream reply for request_id \"{0}\", which is not pending",
-                            reply.getRequestId());
-                } else {
-                    future.complete(reply);
-                }
-            }
-            // Asking for the next reply only after this one is handled lets slow callers hold the
-            // server back instead of piling replies up here.
-            stream.request(1);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            failAll(Status.fromThrowable(t));
-        }
-
-        @Override
-        public void onCompleted() {
-            failAll(Status.UNAVAILABLE.withDescription("the server ended the reserve stream"));
-        }
+        window.close();
     }
 }

@@ -6,17 +6,8 @@ import io.checkout.proto.v1.ReserveRequest;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Reserves over one {@code ReserveStream} call, for callers that reserve at a high rate.
@@ -38,40 +29,31 @@ import java.util.concurrent.TimeUnit;
  */
 public final class StreamingReserver implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(StreamingReserver.class.getName());
+    /** A reply message holds one reply: itself. */
+    private static final ReserveWindow.Replies<ReserveReply> ONE_REPLY = new ReserveWindow.Replies<>() {
+        @Override
+        public int count(ReserveReply message) {
+            return 1;
+        }
 
-    /** Replies the server may send ahead of the ones processed; more would only fill memory. */
-    private static final int MAX_REPLY_WINDOW = 1024;
+        @Override
+        public ReserveReply get(ReserveReply message, int index) {
+            return message;
+        }
+    };
 
-    private final int maxInFlight;
     private final RequestIds requestIds;
-    private final long closeTimeoutNanos;
-    private final CountDownLatch ended = new CountDownLatch(1);
-
-    private final Object lock = new Object();
-    /** Queued and sent requests awaiting a reply, by request id. Guarded by {@link #lock}. */
-    private final Map<String, CompletableFuture<ReserveReply>> pending = new HashMap<>();
-    /** Requests not yet written because the stream was not ready. Guarded by {@link #lock}. */
-    private final ArrayDeque<ReserveRequest> unsent = new ArrayDeque<>();
-    /** Guarded by {@link #lock}; writing to it as well, since onNext must not run concurrently. */
-    private ClientCallStreamObserver<ReserveRequest> requestStream;
-    /** Why the stream ended, once it has. Guarded by {@link #lock}. */
-    private Status failure;
-    /** Guarded by {@link #lock}. */
-    private boolean closing;
-    /** Guarded by {@link #lock}. */
-    private boolean halfClosed;
+    private final ReserveWindow<ReserveRequest, ReserveReply> window;
 
     private StreamingReserver(int maxInFlight, RequestIds requestIds, long closeTimeoutNanos) {
-        this.maxInFlight = maxInFlight;
         this.requestIds = requestIds;
-        this.closeTimeoutNanos = closeTimeoutNanos;
+        this.window = new ReserveWindow<>("reserve stream", maxInFlight, closeTimeoutNanos, ONE_REPLY);
     }
 
     /** Opens the stream; the reserver is fully built before gRPC can call back into it. */
     static StreamingReserver open(Channel channel, int maxInFlight, RequestIds requestIds, long closeTimeoutNanos) {
         StreamingReserver reserver = new StreamingReserver(maxInFlight, requestIds, closeTimeoutNanos);
-        CheckoutGrpc.newStub(channel).reserveStream(reserver.new ReplyObserver());
+        CheckoutGrpc.newStub(channel).reserveStream(reserver.window);
         return reserver;
     }
 
@@ -96,38 +78,20 @@ public final class StreamingReserver implements AutoCloseable {
         String requestId = RequestIds.requireValid(toSend.getRequestId());
         CompletableFuture<ReserveReply> future = new CompletableFuture<>();
         Status refusal;
-        synchronized (lock) {
-            refusal = refusalLocked(requestId);
+        synchronized (window.lock) {
+            refusal = window.refusalLocked(1);
             if (refusal == null) {
-                pending.put(requestId, future);
-                unsent.add(toSend);
-                sendWhileReadyLocked();
+                if (window.addPendingLocked(requestId, future)) {
+                    window.sendLocked(toSend);
+                } else {
+                    refusal = ReserveWindow.alreadyPending(requestId);
+                }
             }
         }
         if (refusal != null) {
             future.completeExceptionally(refusal.asRuntimeException());
         }
         return future;
-    }
-
-    private Status refusalLocked(String requestId) {
-        if (closing) {
-            return Status.CANCELLED.withDescription("reserve stream is closed");
-        }
-        if (failure != null) {
-            return failure;
-        }
-        if (pending.size() >= maxInFlight) {
-            return Status.RESOURCE_EXHAUSTED.withDescription(
-                    "reserve stream window full (" + maxInFlight + " requests pending)");
-        }
-        if (pending.containsKey(requestId)) {
-            // Replies are matched by id, so a second pending request with the same id could
-            // never be told apart from the first.
-            return Status.INVALID_ARGUMENT.withDescription(
-                    "request_id " + requestId + " is already pending on this reserve stream");
-        }
-        return null;
     }
 
     /**
@@ -137,16 +101,12 @@ public final class StreamingReserver implements AutoCloseable {
      * @return the current count
      */
     public int inFlight() {
-        synchronized (lock) {
-            return pending.size();
-        }
+        return window.inFlight();
     }
 
     /** The number of submitted requests still waiting for the stream to accept them. */
     int queued() {
-        synchronized (lock) {
-            return unsent.size();
-        }
+        return window.queuedMessages();
     }
 
     /**
@@ -157,115 +117,6 @@ public final class StreamingReserver implements AutoCloseable {
      */
     @Override
     public void close() {
-        synchronized (lock) {
-            if (!closing) {
-                closing = true;
-                if (failure == null) {
-                    sendWhileReadyLocked();
-                }
-            }
-        }
-        boolean interrupted = false;
-        boolean endedInTime;
-        try {
-            endedInTime = ended.await(closeTimeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            interrupted = true;
-            endedInTime = false;
-        }
-        if (!endedInTime) {
-            Status gaveUp = Status.CANCELLED.withDescription("reserve stream closed before all replies arrived");
-            failAll(gaveUp);
-            synchronized (lock) {
-                requestStream.cancel(gaveUp.getDescription(), null);
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Writes queued requests while the transport takes them; half-closes once closing and drained. */
-    private void sendWhileReadyLocked() {
-        if (failure != null) {
-            return;
-        }
-        while (!unsent.isEmpty() && requestStream.isReady()) {
-            requestStream.onNext(unsent.poll());
-        }
-        if (closing && unsent.isEmpty() && !halfClosed) {
-            halfClosed = true;
-            requestStream.onCompleted();
-        }
-    }
-
-    /** Ends the stream for good: records why and fails every pending future with that status. */
-    private void failAll(Status status) {
-        List<CompletableFuture<ReserveReply>> orphans;
-        synchronized (lock) {
-            if (failure == null) {
-                failure = status;
-            }
-            orphans = new ArrayList<>(pending.values());
-            pending.clear();
-            unsent.clear();
-        }
-        if (!orphans.isEmpty()) {
-            // One exception for all: a stream failing with a full window would otherwise build
-            // up to maxInFlight identical stack traces.
-            StatusRuntimeException error = status.asRuntimeException();
-            for (CompletableFuture<ReserveReply> orphan : orphans) {
-                orphan.completeExceptionally(error);
-            }
-        }
-        ended.countDown();
-    }
-
-    private final class ReplyObserver implements ClientResponseObserver<ReserveRequest, ReserveReply> {
-
-        @Override
-        public void beforeStart(ClientCallStreamObserver<ReserveRequest> stream) {
-            synchronized (lock) {
-                requestStream = stream;
-            }
-            stream.disableAutoRequestWithInitial(Math.min(maxInFlight, MAX_REPLY_WINDOW));
-            stream.setOnReadyHandler(this::onReady);
-        }
-
-        private void onReady() {
-            synchronized (lock) {
-                sendWhileReadyLocked();
-            }
-        }
-
-        @Override
-        public void onNext(ReserveReply reply) {
-            CompletableFuture<ReserveReply> future;
-            ClientCallStreamObserver<ReserveRequest> stream;
-            synchronized (lock) {
-                future = pending.remove(reply.getRequestId());
-                stream = requestStream;
-            }
-            if (future == null) {
-                LOG.log(System.Logger.Level.WARNING,
-                        "Ignoring a reserve stream reply for request_id \"{0}\", which is not pending",
-                        reply.getRequestId());
-            } else {
-                future.complete(reply);
-            }
-            // Asking for the next reply only after this one is handled lets slow callers hold the
-            // server back instead of piling replies up here.
-            stream.request(1);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            failAll(Status.fromThrowable(t));
-        }
-
-        @Override
-        public void onCompleted() {
-            failAll(Status.UNAVAILABLE.withDescription("the server ended the reserve stream"));
-        }
+        window.close();
     }
 }
