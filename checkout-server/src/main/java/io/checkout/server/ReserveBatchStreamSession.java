@@ -113,7 +113,7 @@ final class ReserveBatchStreamSession implements StreamObserver<ReserveBatch>, R
             com.google.rpc.Status tooMany = GrpcErrors.tooManyRequests(count, batchMax);
             refused = ReserveBatchReply.newBuilder();
             for (int i = 0; i < count; i++) {
-                refused.addReplies(rejected(batch.getRequests(i).getRequestId(), tooMany));
+                refused.addReplies(StreamReplies.rejected(batch.getRequests(i).getRequestId(), tooMany));
             }
         } else if (count > 0 && !(linesWithinLimit(batch) && publisher.publishAll(batch, this))) {
             // The ring could not take the whole batch at once (or an item is malformed): each item
@@ -127,7 +127,7 @@ final class ReserveBatchStreamSession implements StreamObserver<ReserveBatch>, R
                     if (refused == null) {
                         refused = ReserveBatchReply.newBuilder();
                     }
-                    refused.addReplies(rejected(request.getRequestId(), refusal));
+                    refused.addReplies(StreamReplies.rejected(request.getRequestId(), refusal));
                 }
             }
         }
@@ -173,13 +173,7 @@ final class ReserveBatchStreamSession implements StreamObserver<ReserveBatch>, R
 
     /** On the replier thread. */
     private void answer(Command command, Throwable failure) {
-        ReserveReply reply;
-        if (failure != null) {
-            reply = rejected(command.requestId, GrpcErrors.ENGINE_STOPPED);
-        } else {
-            com.google.rpc.Status error = GrpcErrors.errorFor(command);
-            reply = error == null ? ProtoMapping.toReserveReply(command) : rejected(command.requestId, error);
-        }
+        ReserveReply reply = StreamReplies.answer(command, failure);
         metrics.reserveOutcome(reply.getResult());
         synchronized (lock) {
             if (finished) {
@@ -198,10 +192,6 @@ final class ReserveBatchStreamSession implements StreamObserver<ReserveBatch>, R
                 afterReplyBatch.accept(this);
             }
         }
-    }
-
-    private static ReserveReply rejected(String requestId, com.google.rpc.Status error) {
-        return ReserveReply.newBuilder().setRequestId(requestId).setResult(ReserveResult.REJECTED).setError(error).build();
     }
 
     private void flushAnsweredLocked() {

@@ -6,7 +6,6 @@ import io.checkout.pipeline.ReplyBatchListener;
 import io.checkout.pipeline.ReplyHandler;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
-import io.checkout.proto.v1.ReserveResult;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Consumer;
@@ -68,28 +67,18 @@ final class ReserveStreamSession implements StreamObserver<ReserveRequest>, Repl
             inFlight++;
         }
         if (request.getLinesCount() > EngineLimits.LINES_PER_ORDER_MAX) {
-            send(rejected(request.getRequestId(), GrpcErrors.tooManyLines(request.getLinesCount())), false);
+            send(StreamReplies.rejected(request.getRequestId(), GrpcErrors.tooManyLines(request.getLinesCount())), false);
         } else {
             com.google.rpc.Status refused = publisher.publish(request, this);
             if (refused != null) {
-                send(rejected(request.getRequestId(), refused), false);
+                send(StreamReplies.rejected(request.getRequestId(), refused), false);
             }
         }
     }
 
     private void answer(Command command, Throwable failure) {
-        ReserveReply reply;
-        if (failure != null) {
-            reply = rejected(command.requestId, GrpcErrors.ENGINE_STOPPED);
-        } else {
-            com.google.rpc.Status error = GrpcErrors.errorFor(command);
-            reply = error == null ? ProtoMapping.toReserveReply(command) : rejected(command.requestId, error);
-        }
+        ReserveReply reply = StreamReplies.answer(command, failure);
         send(reply, true);
-    }
-
-    private static ReserveReply rejected(String requestId, com.google.rpc.Status error) {
-        return ReserveReply.newBuilder().setRequestId(requestId).setResult(ReserveResult.REJECTED).setError(error).build();
     }
 
     /** @param fromReplier whether this runs on the replier thread, inside one of its batches */
