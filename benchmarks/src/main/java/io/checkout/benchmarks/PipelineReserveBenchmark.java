@@ -36,8 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Reserves through the whole in-process pipeline: the Disruptor ring, the business-logic thread
- * running {@link CheckoutBook} over the packed heap state, the journaller beside it (unless
- * {@code journal=off}), and the replier thread.
+ * running {@link CheckoutBook} over the packed heap state, then the journaller, which journals and
+ * answers each batch (on the business-logic thread, or with {@code journalThread=OWN} on a thread of
+ * its own), or with {@code journal=off} the replier thread. The diagram shows {@code journal=off}.
  *
  * <pre>
  *   JMH thread (producer)                       pipeline threads
@@ -117,6 +118,13 @@ public class PipelineReserveBenchmark {
     @Param({"off", "process", "fsync"})
     public String journal;
 
+    /**
+     * With a journal, the thread that journals and answers: the business-logic thread (the server's
+     * default) or one of its own.
+     */
+    @Param("BUSINESS_LOGIC")
+    public PipelineConfig.JournalThread journalThread;
+
     /** {@code packed}: the server's live state; {@code chronicle}: Chronicle Map (journal off only). */
     @Param("packed")
     public String state;
@@ -143,7 +151,7 @@ public class PipelineReserveBenchmark {
     @Setup(Level.Invocation)
     public void openSale() {
         dataDirectory = Workload.newDataDirectory();
-        PipelineConfig config = new PipelineConfig(ringSize, waitStrategy, TICK_INTERVAL_MILLIS);
+        PipelineConfig config = new PipelineConfig(ringSize, waitStrategy, TICK_INTERVAL_MILLIS, journalThread);
         if (journal.equals("off")) {
             checkoutState = switch (state) {
                 case "packed" -> Workload.newPackedState(workload.skuCount(), capacityMultiple);
