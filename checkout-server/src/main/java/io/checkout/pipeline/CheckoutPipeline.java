@@ -64,9 +64,10 @@ import org.slf4j.LoggerFactory;
  * flight fell from ~172k to ~147k (medians of 5 rounds, benchmarks/README.md). A replier thread
  * for the batches above 64 commands, answering them while J syncs the next one, did not win that
  * back (142k and 160k in two rounds), so it was left out. Running J on B's thread takes the next
- * hand-off away too (B to J): unary Reserve served ~9% more calls on the 2-core VM, at the cost of
- * B applying nothing while a batch syncs; so it is the default, and J gets a thread of its own
- * where a core can be spared for it.
+ * hand-off away too (B to J): over gRPC on the 2-core VM unary Reserve served 22% more calls and the
+ * streams 11-13% more, at the cost of B applying nothing while a batch syncs; so it is the default,
+ * and J gets a thread of its own where cores can be spared (in process, with the ring kept full,
+ * that is 13-16% faster).
  *
  * <p>B runs ahead of J, so the state may hold commands not yet durable, but nothing is answered,
  * and no event shown to subscribers, before its batch is committed. J journals only what B
