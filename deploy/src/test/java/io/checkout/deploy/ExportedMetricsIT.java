@@ -3,6 +3,7 @@ package io.checkout.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -22,29 +23,39 @@ class ExportedMetricsIT {
     static final Set<String> PENDING = Set.of();
     /** Made by Prometheus itself, never by a target. */
     static final Set<String> SYNTHETIC = Set.of("up");
+    /** How long the test scrapes for series that appear only after a timer or a GC. */
+    static final Duration SCRAPE_WAIT = Duration.ofSeconds(10);
 
     @TempDir
     Path dataDir;
 
     @Test
     void dashboardAndAlertsShouldOnlyNameMetricsTheServerExports() throws Exception {
-        Set<String> exported;
-        try (RunningServer running = new RunningServer(dataDir)) {
-            running.sale("SKU-DASH", 3, 5);
-            System.gc();                                  // so the GC pause timer has a sample
-            Thread.sleep(300);                            // a stock snapshot (interval 100 ms) is taken
-            exported = RunningServer.sampleNames(running.scrape());
-        }
         Set<String> used = new LinkedHashSet<>();
         for (String expression : concat(DeployFiles.dashboardExpressions(), DeployFiles.alertExpressions())) {
             used.addAll(DeployFiles.metricNames(expression));
         }
+        Set<String> expected = new LinkedHashSet<>(used);
+        expected.removeAll(SYNTHETIC);
+        expected.removeAll(PENDING);
+        Set<String> exported;
+        try (RunningServer running = new RunningServer(dataDir)) {
+            running.sale("SKU-DASH", 3, 5);
+            System.gc();                                  // so the GC pause timer has a sample
+            // Some series appear only once a timer has fired (the stock snapshot, every 100 ms) or
+            // a GC has run: scrape until they are all there or SCRAPE_WAIT passes, not a fixed sleep
+            // that a busy machine can outlast.
+            long deadline = System.nanoTime() + SCRAPE_WAIT.toNanos();
+            exported = RunningServer.sampleNames(running.scrape());
+            while (!exported.containsAll(expected) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                exported = RunningServer.sampleNames(running.scrape());
+            }
+        }
 
         assertThat(used).as("metric names the dashboard and alerts read").hasSizeGreaterThan(10);
-        Set<String> missing = new LinkedHashSet<>(used);
+        Set<String> missing = new LinkedHashSet<>(expected);
         missing.removeAll(exported);
-        missing.removeAll(SYNTHETIC);
-        missing.removeAll(PENDING);
         assertThat(missing).as("names in the dashboard or alerts that the server does not export; exported: %s", exported)
                 .isEmpty();
         for (String pending : PENDING) {
