@@ -292,20 +292,25 @@ public final class ServerConfig {
     }
 
     public PipelineConfig.WaitStrategyKind waitStrategy() {
-        String text = values.get(Setting.WAIT_STRATEGY).toUpperCase(Locale.ROOT).replace('-', '_');
-        try {
-            return PipelineConfig.WaitStrategyKind.valueOf(text);
-        } catch (IllegalArgumentException e) {
-            throw invalid(Setting.WAIT_STRATEGY, "must be one of parking, blocking, sleeping, yielding, busy-spin");
-        }
+        return choice(Setting.WAIT_STRATEGY, PipelineConfig.WaitStrategyKind.class,
+                "parking, blocking, sleeping, yielding, busy-spin");
     }
 
     public PipelineConfig.JournalThread journalThread() {
-        String text = values.get(Setting.JOURNAL_THREAD).toUpperCase(Locale.ROOT).replace('-', '_');
+        return choice(Setting.JOURNAL_THREAD, PipelineConfig.JournalThread.class, "business-logic, own");
+    }
+
+    /**
+     * The constant of {@code type} a text setting names, written in lower case with '-' for '_'.
+     *
+     * @param choices the accepted values, as the error lists them
+     */
+    private <E extends Enum<E>> E choice(Setting setting, Class<E> type, String choices) {
+        String text = values.get(setting).toUpperCase(Locale.ROOT).replace('-', '_');
         try {
-            return PipelineConfig.JournalThread.valueOf(text);
+            return Enum.valueOf(type, text);
         } catch (IllegalArgumentException e) {
-            throw invalid(Setting.JOURNAL_THREAD, "must be one of business-logic, own");
+            throw invalid(setting, "must be one of " + choices);
         }
     }
 
