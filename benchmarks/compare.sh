@@ -18,13 +18,16 @@
 #
 # Usage: benchmarks/compare.sh [--rounds N] [--duration 15s] [--warmup 5s] [--concurrency 64]
 #                              [--stream-in-flight 1024] [--pipeline 16]
-#                              [--journal-durability fsync|process] [--server-heap 6g] [--smoke]
+#                              [--journal-durability fsync|process] [--server-heap 6g]
+#                              [--server-jvm-flags "FLAGS"] [--smoke]
 # --smoke: one short round, for CI: checks that every part runs, not how fast (JVM default heap).
 # --server-heap: the server JVM's heap, fixed at start (-Xms = -Xmx), as deploy/ and the JMH
 #   benchmarks run it; 6g holds the ~5M orders the first server of a round takes. "default" leaves
 #   the JVM's own sizing: a heap that starts small and grows, so once the tables fill it G1 marks
 #   concurrently back to back (a quarter to a half of a core); figures recorded before the
 #   ReserveBatchStream section of benchmarks/README.md were taken that way.
+# --server-jvm-flags: more JVM flags for the server, after the heap (GC settings, for instance);
+#   the servers read JAVA_OPTS from this script, not from the caller's environment.
 # Build first: mvn -B -q -DskipTests package (the server and loadgen jars).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,6 +43,7 @@ pipeline=16
 redis_requests=1000000
 durability=fsync
 server_heap=6g
+server_jvm_flags=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -50,6 +54,7 @@ while [ $# -gt 0 ]; do
     --pipeline) pipeline="$2"; shift 2 ;;
     --journal-durability) durability="$2"; shift 2 ;;
     --server-heap) server_heap="$2"; shift 2 ;;
+    --server-jvm-flags) server_jvm_flags="$2"; shift 2 ;;
     --smoke) rounds=1; duration=3s; warmup=1s; redis_requests=20000; server_heap=default; shift ;;
     *) echo "compare.sh: unknown option $1 (see the header of this script)" >&2; exit 2 ;;
   esac
@@ -62,6 +67,9 @@ fi
 server_java_opts=""
 if [ "$server_heap" != default ]; then
   server_java_opts="-Xms$server_heap -Xmx$server_heap"
+fi
+if [ -n "$server_jvm_flags" ]; then
+  server_java_opts="${server_java_opts:+$server_java_opts }$server_jvm_flags"
 fi
 
 for jar in "$root/checkout-server/target/checkout-server-all.jar" "$root/loadgen/target/loadgen-all.jar"; do
@@ -137,7 +145,7 @@ echo "compare.sh: $rounds round(s), $duration per loadgen run ($warmup warm-up),
 echo "  ReserveStream also with $stream_in_flight in flight; ReserveBatchStream in batches of $pipeline, $stream_in_flight in flight."
 echo "  Redis: $redis_requests EVALSHA per run, $concurrency clients, pipelined run -P $pipeline."
 echo "  Server journal on, journal-durability=$durability: every command journalled before its answer;"
-echo "  server heap ${server_heap}${server_java_opts:+ ($server_java_opts)}. $(nproc) cores."
+echo "  server heap ${server_heap}, server JAVA_OPTS: ${server_java_opts:-none}. $(nproc) cores."
 empties=(); unaries=(); streams=(); wides=(); batches=(); redis_plain=(); redis_piped=()
 for round in $(seq 1 "$rounds"); do
   # Sized for the widest run: 150,000/s for the whole run is ~4M orders (each a buyer and a request id).
