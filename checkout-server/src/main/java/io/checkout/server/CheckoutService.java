@@ -209,11 +209,7 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
         /** Sends the error if the command failed or ended in an error result; returns whether it did. */
         static boolean answeredWithError(Command command, Throwable failure, StreamObserver<?> observer) {
-            if (failure != null) {
-                observer.onError(GrpcErrors.exception(GrpcErrors.ENGINE_STOPPED));
-                return true;
-            }
-            com.google.rpc.Status error = GrpcErrors.errorFor(command);
+            com.google.rpc.Status error = GrpcErrors.errorFor(command, failure);
             if (error != null) {
                 observer.onError(GrpcErrors.exception(error));
                 return true;

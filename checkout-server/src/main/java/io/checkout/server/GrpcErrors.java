@@ -21,8 +21,16 @@ final class GrpcErrors {
     private GrpcErrors() {
     }
 
+    /**
+     * The error for a command the pipeline could not run ({@code failure} not null) or whose result
+     * is not a successful answer; null if it is one.
+     */
+    static com.google.rpc.Status errorFor(Command c, Throwable failure) {
+        return failure != null ? ENGINE_STOPPED : errorFor(c);
+    }
+
     /** The error for a command whose result is not a successful answer; null if it is one. */
-    static com.google.rpc.Status errorFor(Command c) {
+    private static com.google.rpc.Status errorFor(Command c) {
         ResultCode result = c.result;
         if (result == ResultCode.SUCCESS || result.isReserveRefusal()) {
             return null;

@@ -15,10 +15,7 @@ final class StreamReplies {
 
     /** The answer to a reserve the pipeline ran, or could not run ({@code failure} not null). */
     static ReserveReply answer(Command command, Throwable failure) {
-        if (failure != null) {
-            return rejected(command.requestId, GrpcErrors.ENGINE_STOPPED);
-        }
-        com.google.rpc.Status error = GrpcErrors.errorFor(command);
+        com.google.rpc.Status error = GrpcErrors.errorFor(command, failure);
         return error == null ? ProtoMapping.toReserveReply(command) : rejected(command.requestId, error);
     }
 
