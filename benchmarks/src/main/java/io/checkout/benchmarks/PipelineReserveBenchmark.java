@@ -125,9 +125,6 @@ public class PipelineReserveBenchmark {
     @Param("BUSINESS_LOGIC")
     public PipelineConfig.JournalThread journalThread;
 
-    /** {@code packed}: the server's live state; {@code chronicle}: Chronicle Map (journal off only). */
-    @Param("packed")
-    public String state;
 
     /** Table capacities as a multiple of the sale size (1: sized exactly for it). */
     @Param("1")
@@ -153,20 +150,13 @@ public class PipelineReserveBenchmark {
         dataDirectory = Workload.newDataDirectory();
         PipelineConfig config = new PipelineConfig(ringSize, waitStrategy, TICK_INTERVAL_MILLIS, journalThread);
         if (journal.equals("off")) {
-            checkoutState = switch (state) {
-                case "packed" -> Workload.newPackedState(workload.skuCount(), capacityMultiple);
-                case "chronicle" -> Workload.openChronicle(dataDirectory, workload.skuCount(), capacityMultiple);
-                default -> throw new IllegalArgumentException("unknown state " + state);
-            };
+            checkoutState = Workload.newPackedState(workload.skuCount(), capacityMultiple);
             book = new CheckoutBook(checkoutState, EngineLimits.defaults());
             workload.createSkus(book, System.currentTimeMillis());
             pipeline = new CheckoutPipeline(book, config, System::currentTimeMillis);
         } else {
-            if (!state.equals("packed")) {
-                throw new IllegalArgumentException("a journalled pipeline runs on the packed state only");
-            }
             recovered = Recovery.recover(dataDirectory,
-                    Workload.stateConfig(dataDirectory, workload.skuCount(), capacityMultiple), EngineLimits.defaults(),
+                    Workload.capacities(workload.skuCount(), capacityMultiple), EngineLimits.defaults(),
                     JournalConfig.defaults(journal.equals("fsync")));
             checkoutState = recovered.state();
             book = recovered.book();
@@ -229,10 +219,7 @@ public class PipelineReserveBenchmark {
             recovered.events().close();
             recovered = null;
         }
-        if (checkoutState != null) {
-            checkoutState.close();
-            checkoutState = null;
-        }
+        checkoutState = null;
         Workload.deleteRecursively(dataDirectory);
         dataDirectory = null;
     }

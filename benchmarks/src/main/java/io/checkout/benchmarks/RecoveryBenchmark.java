@@ -8,7 +8,7 @@ import io.checkout.journal.RecordLogReader;
 import io.checkout.journal.RecordLogWriter;
 import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.Recovery;
-import io.checkout.state.StateConfig;
+import io.checkout.state.StateCapacities;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -57,20 +57,20 @@ public class RecoveryBenchmark {
     public String eventLog;
 
     private Path dataDirectory;
-    private StateConfig capacities;
+    private StateCapacities capacities;
     private Recovery.Recovered recovered;
 
     @Setup(Level.Trial)
     public void writeJournal() {
         dataDirectory = Workload.newDataDirectory();
-        capacities = capacities(dataDirectory, commands);
+        capacities = capacities(commands);
         writeFlashSaleJournal(dataDirectory, commands);
     }
 
     /** Tables large enough for the flash sale {@link #writeFlashSaleJournal} writes. */
-    static StateConfig capacities(Path dataDirectory, long commands) {
+    static StateCapacities capacities(long commands) {
         long orderCapacity = commands * 2 / 3 + 1;
-        return new StateConfig(dataDirectory, 16, orderCapacity, orderCapacity, commands + 1);
+        return new StateCapacities(16, orderCapacity, orderCapacity, commands + 1);
     }
 
     /**

@@ -48,7 +48,7 @@ public final class RecoveryColdStart {
             return;
         }
         Workload.deleteRecursively(Recovery.Layout.under(dataDirectory).snapshots());
-        Recovery.Recovered recovered = Recovery.recover(dataDirectory, RecoveryBenchmark.capacities(dataDirectory, commands),
+        Recovery.Recovered recovered = Recovery.recover(dataDirectory, RecoveryBenchmark.capacities(commands),
                 EngineLimits.defaults(), JournalConfig.defaults(false));
         long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
         try {

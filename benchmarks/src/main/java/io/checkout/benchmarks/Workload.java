@@ -3,12 +3,10 @@ package io.checkout.benchmarks;
 import io.checkout.engine.CheckoutBook;
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
-import io.checkout.engine.HeapCheckoutState;
 import io.checkout.engine.ResultCode;
 import io.checkout.engine.SkuRecord;
-import io.checkout.state.ChronicleCheckoutState;
 import io.checkout.state.PackedCheckoutState;
-import io.checkout.state.StateConfig;
+import io.checkout.state.StateCapacities;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -204,28 +202,13 @@ final class Workload {
      * (1 = sized exactly for the sale, 10 = ten times bigger), the
      * idempotency table also the SKU upserts.
      */
-    static StateConfig stateConfig(Path dir, int skuCount, int capacityMultiple) {
+    static StateCapacities capacities(int skuCount, int capacityMultiple) {
         long capacity = (long) SALE_SIZE * capacityMultiple;
-        return new StateConfig(dir, skuCount, capacity, capacity, capacity + skuCount);
-    }
-
-    static ChronicleCheckoutState openChronicle(Path dir, int skuCount, int capacityMultiple) {
-        try {
-            return ChronicleCheckoutState.open(stateConfig(dir, skuCount, capacityMultiple));
-        } catch (RuntimeException | Error e) {
-            throw new IllegalStateException("cannot open Chronicle state in " + dir + " (are the jvm.options flags"
-                    + " passed? run through io.checkout.benchmarks.BenchmarkMain, i.e. java -jar benchmarks.jar)", e);
-        }
+        return new StateCapacities(skuCount, capacity, capacity, capacity + skuCount);
     }
 
     static PackedCheckoutState newPackedState(int skuCount, int capacityMultiple) {
-        return PackedCheckoutState.of(stateConfig(Paths.get("unused"), skuCount, capacityMultiple));
-    }
-
-    static HeapCheckoutState newHeapState(int skuCount, int capacityMultiple) {
-        StateConfig sizes = stateConfig(Paths.get("unused"), skuCount, capacityMultiple);
-        return new HeapCheckoutState(sizes.skuCapacity(), sizes.orderCapacity(), sizes.userCounterCapacity(),
-                sizes.outcomeCapacity());
+        return PackedCheckoutState.of(capacities(skuCount, capacityMultiple));
     }
 
     // ---- data directories ----------------------------------------------------------------------

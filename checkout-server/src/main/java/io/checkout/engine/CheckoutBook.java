@@ -97,11 +97,6 @@ public final class CheckoutBook {
         return state;
     }
 
-    /** Lets the state write out what it holds back; the pipeline calls this at the end of each batch. */
-    public void flush() {
-        state.flush();
-    }
-
     /**
      * Lets the state start loading what {@code command} will read, before it is executed: callers
      * that hold several commands (journal replay) prefetch them all, then execute them, so that

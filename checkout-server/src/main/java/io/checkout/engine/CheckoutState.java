@@ -6,27 +6,39 @@ package io.checkout.engine;
  * locking of their own. Every table has a capacity; the engine checks room before it writes
  * anything, so a write never fails half way through a command.
  *
- * <p>Implementations: {@code PackedCheckoutState} (the server's live state), the Chronicle Map one
- * (the snapshot format) and {@code HeapCheckoutState} (tests, simulation). All copy into and out of
- * caller-owned records so the hot path need not allocate.
+ * <p>The server's live state is {@code PackedCheckoutState}; the tests also run the engine on a plain
+ * heap state. Both copy into and out of caller-owned records so the hot path need not allocate.
+ * SKUs are few and read on every reserve, so every state keeps them in a {@link SkuTable} on the
+ * heap, and the SKU methods here read and write that table.
  */
-public interface CheckoutState extends AutoCloseable {
+public interface CheckoutState {
     /** Returned by {@link #skuIndex} for an unknown SKU. */
     int MISSING_SKU = -1;
 
     // ---- SKUs: dense indexes 0..skuCount()-1, assigned in creation order ----------------------
 
-    int skuIndex(String skuId);
-
-    int skuCount();
+    /** The SKU records themselves; the methods below are the engine's way to them. */
+    SkuTable skus();
 
     int skuCapacity();
 
+    default int skuIndex(String skuId) {
+        return skus().indexOf(skuId);
+    }
+
+    default int skuCount() {
+        return skus().size();
+    }
+
     /** Copies SKU {@code index} (0 <= index < skuCount()) into {@code into}. */
-    void readSku(int index, SkuRecord into);
+    default void readSku(int index, SkuRecord into) {
+        skus().read(index, into);
+    }
 
     /** Stores {@code sku}; {@code sku.index == skuCount()} creates it. */
-    void writeSku(SkuRecord sku);
+    default void writeSku(SkuRecord sku) {
+        skus().write(sku);
+    }
 
     // ---- per-(user, SKU) units held: reserved plus paid -------------------------------------
 
@@ -92,20 +104,12 @@ public interface CheckoutState extends AutoCloseable {
     default void prefetchOrderParts(long orderId) {
     }
 
-    /**
-     * Writes out anything the implementation holds back for efficiency. The pipeline calls it at
-     * the end of every batch; {@link #close()} calls it too. Reads never need it: they always see
-     * every write made before them.
-     */
-    default void flush() {
-    }
-
     // ---- whole-table visits, for snapshots (not the hot path; may allocate) -------------------
 
     /** Visits every per-(user, SKU) counter. */
     void forEachUserUnits(UserUnitsVisitor visitor);
 
-    /** Visits every remembered answer; implementations that can, go oldest first. */
+    /** Visits every remembered answer, oldest first (the order they were given in). */
     void forEachOutcome(OutcomeVisitor visitor);
 
     @FunctionalInterface
@@ -117,8 +121,4 @@ public interface CheckoutState extends AutoCloseable {
     interface OutcomeVisitor {
         void visit(String requestId, Outcome outcome);
     }
-
-    /** Flushes and releases resources. The state is unusable afterwards. */
-    @Override
-    void close();
 }

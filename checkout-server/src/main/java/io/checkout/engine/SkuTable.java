@@ -5,10 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/**
- * SKU records on the heap, by dense index and by id. SKUs are few and read on every reserve, so
- * every state keeps them here; a durable state also writes them to its store.
- */
+/** SKU records on the heap, by dense index and by id. SKUs are few and read on every reserve. */
 public final class SkuTable {
     private final List<SkuRecord> skus = new ArrayList<>();
     private final Map<String, Integer> indexes = new HashMap<>();
@@ -26,11 +23,6 @@ public final class SkuTable {
     /** Copies SKU {@code index} into {@code into}. */
     public void read(int index, SkuRecord into) {
         into.copyFrom(skus.get(index));
-    }
-
-    /** The stored record itself, for a state writing it out; callers must not change it. */
-    public SkuRecord get(int index) {
-        return skus.get(index);
     }
 
     /** Stores a copy of {@code sku}: {@code sku.index == size()} adds it, a lower index replaces it. */

@@ -462,11 +462,8 @@ public final class CheckoutPipeline implements AutoCloseable {
                 if (events != null) {
                     event.eventSequenceAfter = events.nextEventSequence() - 1;
                 }
-                if (endOfBatch) {
-                    book.flush();
-                    if (events != null) {
-                        events.commit();
-                    }
+                if (endOfBatch && events != null) {
+                    events.commit();
                 }
             } catch (Throwable t) {
                 LOG.error("engine failed on {} (sequence {}); it stops applying commands", event.command.type,

@@ -12,7 +12,7 @@ import io.checkout.journal.RecordLogReader;
 import io.checkout.journal.RecordLogWriter;
 import io.checkout.state.PackedCheckoutState;
 import io.checkout.state.SnapshotStore;
-import io.checkout.state.StateConfig;
+import io.checkout.state.StateCapacities;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -59,7 +59,7 @@ public final class Recovery {
             String tailReport) {
     }
 
-    public static Recovered recover(Path dataDirectory, StateConfig capacities, EngineLimits limits,
+    public static Recovered recover(Path dataDirectory, StateCapacities capacities, EngineLimits limits,
             JournalConfig journalConfig) {
         long started = System.nanoTime();
         Layout layout = Layout.under(dataDirectory);
@@ -69,7 +69,7 @@ public final class Recovery {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dataDirectory, e);
         }
-        SnapshotStore snapshots = new SnapshotStore(layout.snapshots(), capacities);
+        SnapshotStore snapshots = new SnapshotStore(layout.snapshots());
         PackedCheckoutState state = PackedCheckoutState.of(capacities);
         SnapshotStore.Meta meta = snapshots.loadLatest(state);
         CheckoutBook book = new CheckoutBook(state, limits);

@@ -14,7 +14,7 @@ import io.checkout.journal.RecordLogReader;
 import io.checkout.journal.RecordLogWriter;
 import io.checkout.state.PackedCheckoutState;
 import io.checkout.state.SnapshotStore;
-import io.checkout.state.StateConfig;
+import io.checkout.state.StateCapacities;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +40,7 @@ public final class Snapshotter implements AutoCloseable {
 
     private final Recovery.Layout layout;
     private final SnapshotStore snapshots;
-    private final StateConfig capacities;
+    private final StateCapacities capacities;
     private final EngineLimits limits;
     private final long intervalCommands;
     private final int retainedSegments;
@@ -49,7 +49,7 @@ public final class Snapshotter implements AutoCloseable {
     private volatile long lastSnapshotSequence;
     private volatile boolean closed;
 
-    public Snapshotter(Recovery.Layout layout, SnapshotStore snapshots, StateConfig capacities, EngineLimits limits,
+    public Snapshotter(Recovery.Layout layout, SnapshotStore snapshots, StateCapacities capacities, EngineLimits limits,
             long intervalCommands, int retainedSegments, long lastSnapshotSequence, LongSupplier journalledSequence) {
         this.layout = layout;
         this.snapshots = snapshots;

@@ -138,7 +138,7 @@ public final class CheckoutServer implements AutoCloseable {
     }
 
     private void recoverAndServe() {
-        recovered = Recovery.recover(config.dataDirectory(), config.stateConfig(), config.engineLimits(),
+        recovered = Recovery.recover(config.dataDirectory(), config.stateCapacities(), config.engineLimits(),
                 config.journalConfig());
         state = recovered.state();
         AdminAuthInterceptor adminAuth = AdminAuthInterceptor.fromConfig(config);
@@ -148,7 +148,7 @@ public final class CheckoutServer implements AutoCloseable {
         metrics.bindServer(started, () -> servingStatus == ServingStatus.SERVING);
         Recovery.Layout layout = Recovery.Layout.under(config.dataDirectory());
         snapshotter = new Snapshotter(layout, recovered.snapshots(),
-                config.stateConfig(), config.engineLimits(), config.snapshotIntervalCommands(),
+                config.stateCapacities(), config.engineLimits(), config.snapshotIntervalCommands(),
                 config.journalRetainedSegments(), recovered.snapshotSequence(), started::answeredJournalSequence);
         orderEvents = new OrderEventsService(started, layout.events(),
                 config.eventSubscribersMax());

@@ -3,7 +3,7 @@ package io.checkout.server;
 import io.checkout.engine.EngineLimits;
 import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.PipelineConfig;
-import io.checkout.state.StateConfig;
+import io.checkout.state.StateCapacities;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -420,8 +420,8 @@ public final class ServerConfig {
         return (int) number(Setting.EVENT_SUBSCRIBERS_MAX);
     }
 
-    public StateConfig stateConfig() {
-        return new StateConfig(dataDirectory(), (int) number(Setting.SKU_CAPACITY), number(Setting.ORDER_CAPACITY),
+    public StateCapacities stateCapacities() {
+        return new StateCapacities((int) number(Setting.SKU_CAPACITY), number(Setting.ORDER_CAPACITY),
                 number(Setting.USER_COUNTER_CAPACITY), number(Setting.IDEMPOTENCY_CAPACITY));
     }
 

@@ -14,7 +14,7 @@ import org.agrona.collections.Long2LongHashMap;
 /**
  * The server's live state: every table on the heap, packed into primitive columns and primitive
  * hash maps, so that a reserve costs a few array writes and hash probes and allocates nothing.
- * The journal makes it durable, snapshots (Chronicle Map files) bound recovery time.
+ * The journal makes it durable; snapshots ({@link SnapshotStore}) bound recovery time.
  *
  * <ul>
  *   <li>Orders: ids are dense, so an order is a row of {@value #ORDER_WORDS} longs (64 bytes, one
@@ -127,7 +127,7 @@ public final class PackedCheckoutState implements CheckoutState {
                 (slot, id) -> outcomeIds.matches(outcomeIdAt.get(slot), id));
     }
 
-    public static PackedCheckoutState of(StateConfig config) {
+    public static PackedCheckoutState of(StateCapacities config) {
         return new PackedCheckoutState(config.skuCapacity(), config.orderCapacity(), config.userCounterCapacity(),
                 config.outcomeCapacity());
     }
@@ -140,28 +140,13 @@ public final class PackedCheckoutState implements CheckoutState {
     // ---- SKUs ----------------------------------------------------------------------------------
 
     @Override
-    public int skuIndex(String skuId) {
-        return skus.indexOf(skuId);
-    }
-
-    @Override
-    public int skuCount() {
-        return skus.size();
+    public SkuTable skus() {
+        return skus;
     }
 
     @Override
     public int skuCapacity() {
         return skuCapacity;
-    }
-
-    @Override
-    public void readSku(int index, SkuRecord into) {
-        skus.read(index, into);
-    }
-
-    @Override
-    public void writeSku(SkuRecord sku) {
-        skus.write(sku);
     }
 
     // ---- users and their units ----------------------------------------------------------------
@@ -439,10 +424,5 @@ public final class PackedCheckoutState implements CheckoutState {
             readOutcome(requestId, outcome);
             visitor.visit(requestId, outcome);
         }
-    }
-
-    @Override
-    public void close() {
-        // Heap only: nothing to release.
     }
 }

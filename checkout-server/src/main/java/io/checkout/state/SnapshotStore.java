@@ -1,9 +1,6 @@
 package io.checkout.state;
 
 import io.checkout.engine.CheckoutState;
-import io.checkout.engine.OrderRecord;
-import io.checkout.engine.Outcome;
-import io.checkout.engine.SkuRecord;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -22,14 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Snapshots of the engine's state at rest, as Chronicle Map files: {@code snapshots/<journal
- * sequence>/} holds {@code skus.cm}, {@code orders.cm}, {@code user-units.cm}, {@code outcomes.cm}
- * and {@code snapshot.properties} (what the snapshot covers). A snapshot is written under a
- * {@code .tmp} name, synced, and renamed into place, so a crash mid-write leaves no half snapshot
- * that recovery could mistake for a whole one.
- *
- * <p>The engine runs on heap state; Chronicle Map is where that state rests between runs: it is
- * off-heap, memory-mapped, and each table can be opened and read on its own by tools.
+ * Snapshots of the engine's state at rest: {@code snapshots/<journal sequence>/} holds the state's
+ * records as Chronicle Map files ({@link ChronicleSnapshotFiles}) and {@code snapshot.properties}
+ * (what the snapshot covers). A snapshot is written under a {@code .tmp} name, synced, and renamed
+ * into place, so a crash mid-write leaves no half snapshot that recovery could mistake for a whole
+ * one. What a snapshot holds is {@link SnapshotCodec}'s stream of records.
  */
 public final class SnapshotStore {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
@@ -37,20 +31,14 @@ public final class SnapshotStore {
     private static final String TMP = ".tmp";
 
     private final Path directory;
-    private final StateConfig capacities;
 
     /** What a snapshot covers: the journal up to and including {@code journalSequence}. */
     public record Meta(long journalSequence, long nextEventSequence, long nowMillis) {
         public static final Meta EMPTY = new Meta(0, 1, 0);
     }
 
-    public SnapshotStore(Path directory, StateConfig capacities) {
+    public SnapshotStore(Path directory) {
         this.directory = directory;
-        this.capacities = capacities;
-    }
-
-    public Path directory() {
-        return directory;
     }
 
     /** Writes {@code from} as the snapshot {@code meta} describes; returns its directory. */
@@ -60,10 +48,9 @@ public final class SnapshotStore {
         try {
             Files.createDirectories(directory);
             deleteTree(tmp);
-            StateConfig config = new StateConfig(tmp, capacities.skuCapacity(), capacities.orderCapacity(),
-                    capacities.userCounterCapacity(), capacities.outcomeCapacity());
-            try (ChronicleCheckoutState into = ChronicleCheckoutState.open(config)) {
-                copy(from, into, false);
+            Files.createDirectories(tmp);
+            try (ChronicleSnapshotFiles.Writer files = ChronicleSnapshotFiles.create(tmp, from)) {
+                SnapshotCodec.write(from, files);
             }
             Properties properties = new Properties();
             properties.setProperty("journal-sequence", Long.toString(meta.journalSequence()));
@@ -113,7 +100,7 @@ public final class SnapshotStore {
     }
 
     /**
-     * Loads the newest complete snapshot into {@code into} (which must be empty).
+     * Loads the newest complete snapshot into {@code into}, which must be empty and have room for it.
      *
      * @return what it covers, or {@link Meta#EMPTY} when there is none
      */
@@ -124,11 +111,7 @@ public final class SnapshotStore {
         }
         Path newest = all.get(all.size() - 1);
         Meta meta = readMeta(newest);
-        StateConfig config = new StateConfig(newest, capacities.skuCapacity(), capacities.orderCapacity(),
-                capacities.userCounterCapacity(), capacities.outcomeCapacity());
-        try (ChronicleCheckoutState from = ChronicleCheckoutState.open(config)) {
-            copy(from, into, true);
-        }
+        ChronicleSnapshotFiles.read(newest, SnapshotCodec.loaderInto(into));
         return meta;
     }
 
@@ -143,41 +126,6 @@ public final class SnapshotStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + directory, e);
         }
-    }
-
-    /**
-     * Copies every table. Answers go in time order, oldest first, so that a state which forgets
-     * the oldest answers first forgets the same ones after a restore.
-     */
-    static void copy(CheckoutState from, CheckoutState into, boolean sortOutcomes) {
-        SkuRecord sku = new SkuRecord();
-        for (int index = 0; index < from.skuCount(); index++) {
-            from.readSku(index, sku);
-            into.writeSku(sku);
-        }
-        OrderRecord order = new OrderRecord();
-        for (long orderId = 1; orderId <= from.orderCount(); orderId++) {
-            if (!from.readOrder(orderId, order)) {
-                throw new IllegalStateException("snapshot misses order " + orderId + " of " + from.orderCount());
-            }
-            into.writeOrder(order);
-        }
-        from.forEachUserUnits(into::writeUserUnits);
-        if (sortOutcomes) {
-            List<Object[]> answers = new ArrayList<>();
-            from.forEachOutcome((requestId, outcome) -> {
-                Outcome copy = new Outcome();
-                copy.copyFrom(outcome);
-                answers.add(new Object[] {requestId, copy});
-            });
-            answers.sort(Comparator.comparingLong(answer -> ((Outcome) answer[1]).atEpochMillis));
-            for (Object[] answer : answers) {
-                into.writeOutcome((String) answer[0], (Outcome) answer[1]);
-            }
-        } else {
-            from.forEachOutcome(into::writeOutcome);
-        }
-        into.flush();
     }
 
     private static Meta readMeta(Path snapshot) {

@@ -1,11 +1,10 @@
 package io.checkout.engine;
 
-import io.checkout.state.PackedCheckoutState;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.checkout.state.ChronicleCheckoutState;
-import io.checkout.state.StateConfig;
+import io.checkout.state.PackedCheckoutState;
+import io.checkout.state.SnapshotStore;
+import io.checkout.state.StateCapacities;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -130,30 +129,32 @@ class CheckoutSimulationTest {
     }
 
     @Test
-    void chronicleBackedEngineShouldMatchReferenceModelAndKeepEverythingOverRestart(@TempDir Path dir) {
+    void engineShouldKeepEverythingOverASnapshotAndRestart(@TempDir Path dir) {
         long seed = Long.getLong("simulation.seed", 7L);
-        // Room for everything 220,000 commands can create, with no more file than that needs.
-        StateConfig config = new StateConfig(dir, 64, 100_000, 10_000, 300_000);
-        ReferenceCheckout reference = new ReferenceCheckout(LIMITS, config.skuCapacity(), config.orderCapacity(),
-                config.userCounterCapacity(), config.outcomeCapacity());
+        StateCapacities capacities = new StateCapacities(64, 100_000, 10_000, 300_000);
+        ReferenceCheckout reference = new ReferenceCheckout(LIMITS, capacities.skuCapacity(), capacities.orderCapacity(),
+                capacities.userCounterCapacity(), capacities.outcomeCapacity());
         SimulationCommands commands = new SimulationCommands(seed, reference, LIMITS);
+        SnapshotStore snapshots = new SnapshotStore(dir);
 
-        try (ChronicleCheckoutState state = ChronicleCheckoutState.open(config)) {
-            Simulation simulation = new Simulation(seed, new CheckoutBook(state, LIMITS), reference, commands);
-            simulation.run(200_000);
-            simulation.assertCovered(EnumSet.of(ResultCode.SUCCESS, ResultCode.SOLD_OUT, ResultCode.ORDER_STATE_CONFLICT,
-                    ResultCode.REQUEST_ID_REUSED));
-        }
+        PackedCheckoutState state = PackedCheckoutState.of(capacities);
+        CheckoutBook book = new CheckoutBook(state, LIMITS);
+        Simulation simulation = new Simulation(seed, book, reference, commands);
+        simulation.run(200_000);
+        simulation.assertCovered(EnumSet.of(ResultCode.SUCCESS, ResultCode.SOLD_OUT, ResultCode.ORDER_STATE_CONFLICT,
+                ResultCode.REQUEST_ID_REUSED));
+        snapshots.write(state, new SnapshotStore.Meta(1, 1, book.nowMillis()));
 
-        try (ChronicleCheckoutState reopened = ChronicleCheckoutState.open(config)) {
-            Simulation restarted = new Simulation(seed, new CheckoutBook(reopened, LIMITS), reference, commands);
-            restarted.checkFullState("after restart");
-            // Engine time after a restart is the latest order update, not the latest command seen; a tick
-            // at the publisher's clock brings both sides to the same time, and expires what fell due
-            // while the engine was down, through the rebuilt expiry queue.
-            restarted.step(commands.tickNow());
-            restarted.run(20_000);
-        }
+        PackedCheckoutState restored = PackedCheckoutState.of(capacities);
+        SnapshotStore.Meta meta = snapshots.loadLatest(restored);
+        CheckoutBook restoredBook = new CheckoutBook(restored, LIMITS);
+        restoredBook.restoreNowMillis(meta.nowMillis());
+        Simulation restarted = new Simulation(seed, restoredBook, reference, commands);
+        restarted.checkFullState("after restart");
+        // A tick at the publisher's clock expires what fell due while the engine was down, through
+        // the expiry queue rebuilt from the restored orders.
+        restarted.step(commands.tickNow());
+        restarted.run(20_000);
     }
 
     private static Set<ResultCode> everyCodeBelow(int code) {

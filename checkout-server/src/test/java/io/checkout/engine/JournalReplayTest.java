@@ -9,7 +9,7 @@ import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.Recovery;
 import io.checkout.pipeline.Snapshotter;
 import io.checkout.state.SnapshotStore;
-import io.checkout.state.StateConfig;
+import io.checkout.state.StateCapacities;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -84,8 +84,8 @@ class JournalReplayTest {
         assertThat(segmentsBefore).as("the run must span several journal segments").isGreaterThan(1);
         long snapshotAt = live.journalled - 1_000;
 
-        Snapshotter snapshotter = new Snapshotter(layout, new SnapshotStore(layout.snapshots(), stateConfig(data)),
-                stateConfig(data), LIMITS, 1, 0, 0, () -> snapshotAt);
+        Snapshotter snapshotter = new Snapshotter(layout, new SnapshotStore(layout.snapshots()),
+                capacities(), LIMITS, 1, 0, 0, () -> snapshotAt);
         snapshotter.snapshotAt(snapshotAt);
         snapshotter.close();
 
@@ -149,7 +149,7 @@ class JournalReplayTest {
                 }
                 if (i == snapshotAt) {
                     journal.commit();
-                    new SnapshotStore(Recovery.Layout.under(data).snapshots(), stateConfig(data))
+                    new SnapshotStore(Recovery.Layout.under(data).snapshots())
                             .write(state, new SnapshotStore.Meta(journalled, 1, book.nowMillis()));
                 }
             }
@@ -157,12 +157,12 @@ class JournalReplayTest {
         return new Live(hash(state), journalled, book.nowMillis());
     }
 
-    private static StateConfig stateConfig(Path data) {
-        return new StateConfig(data, SKU_CAPACITY, CAPACITY, CAPACITY, CAPACITY);
+    private static StateCapacities capacities() {
+        return new StateCapacities(SKU_CAPACITY, CAPACITY, CAPACITY, CAPACITY);
     }
 
     private static Recovery.Recovered recover(Path data) {
-        return Recovery.recover(data, stateConfig(data), LIMITS, JournalConfig.defaults(false));
+        return Recovery.recover(data, capacities(), LIMITS, JournalConfig.defaults(false));
     }
 
     private static String recoveredHash(Path data) {

@@ -13,6 +13,7 @@ import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.ResultCode;
 import io.checkout.engine.SkuRecord;
+import io.checkout.engine.SkuTable;
 import io.checkout.journal.CommandCodec;
 import io.checkout.journal.RecordLogReader;
 import io.checkout.journal.RecordLogWriter;
@@ -383,23 +384,13 @@ class CheckoutPipelineTest {
         }
 
         @Override
-        public int skuIndex(String skuId) {
-            return delegate.skuIndex(skuId);
-        }
-
-        @Override
-        public int skuCount() {
-            return delegate.skuCount();
+        public SkuTable skus() {
+            return delegate.skus();
         }
 
         @Override
         public int skuCapacity() {
             return delegate.skuCapacity();
-        }
-
-        @Override
-        public void readSku(int index, SkuRecord into) {
-            delegate.readSku(index, into);
         }
 
         @Override
@@ -475,11 +466,6 @@ class CheckoutPipelineTest {
         @Override
         public void forEachOutcome(OutcomeVisitor visitor) {
             delegate.forEachOutcome(visitor);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

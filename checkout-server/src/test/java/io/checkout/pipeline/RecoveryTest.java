@@ -12,7 +12,7 @@ import io.checkout.journal.JournalCorruptException;
 import io.checkout.journal.RecordLog;
 import io.checkout.journal.RecordLogReader;
 import io.checkout.journal.RecordLogWriter;
-import io.checkout.state.StateConfig;
+import io.checkout.state.StateCapacities;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -30,8 +30,8 @@ class RecoveryTest {
     @TempDir
     Path data;
 
-    private StateConfig capacities() {
-        return new StateConfig(data, 16, BUYERS + 1, BUYERS + 1, 2L * BUYERS + 10);
+    private StateCapacities capacities() {
+        return new StateCapacities(16, BUYERS + 1, BUYERS + 1, 2L * BUYERS + 10);
     }
 
     /** A SKU, then per buyer a reserve, and a confirm for every third; spread over many segments. */

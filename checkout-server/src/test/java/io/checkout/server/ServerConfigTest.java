@@ -35,7 +35,7 @@ class ServerConfigTest {
         assertThat(config.streamBatchMax()).isEqualTo(256);
         assertThat(config.engineLimits().linesPerOrderMax())
                 .isEqualTo(Integer.parseInt(Setting.LINES_PER_ORDER_MAX.defaultValue()));
-        assertThat(config.stateConfig().orderCapacity())
+        assertThat(config.stateCapacities().orderCapacity())
                 .isEqualTo(Long.parseLong(Setting.ORDER_CAPACITY.defaultValue()));
         for (Setting setting : Setting.values()) {
             assertThat(config.describe()).contains(setting.key() + "=" + setting.defaultValue());

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * State on the Java heap: for unit tests, the simulation and anything that needs no durability.
- * Simple and obviously right rather than fast; it allocates freely.
+ * State on the Java heap for the unit tests and the simulation: simple and obviously right rather
+ * than fast; it allocates freely. The server runs on {@code PackedCheckoutState}.
  */
 public final class HeapCheckoutState implements CheckoutState {
     private final int skuCapacity;
@@ -36,28 +36,13 @@ public final class HeapCheckoutState implements CheckoutState {
     }
 
     @Override
-    public int skuIndex(String skuId) {
-        return skus.indexOf(skuId);
-    }
-
-    @Override
-    public int skuCount() {
-        return skus.size();
+    public SkuTable skus() {
+        return skus;
     }
 
     @Override
     public int skuCapacity() {
         return skuCapacity;
-    }
-
-    @Override
-    public void readSku(int index, SkuRecord into) {
-        skus.read(index, into);
-    }
-
-    @Override
-    public void writeSku(SkuRecord sku) {
-        skus.write(sku);
     }
 
     @Override
@@ -166,10 +151,5 @@ public final class HeapCheckoutState implements CheckoutState {
     @Override
     public void forEachOutcome(OutcomeVisitor visitor) {
         outcomes.forEach(visitor::visit);
-    }
-
-    @Override
-    public void close() {
-        // Nothing to release: the heap state lives and dies with its owner.
     }
 }

@@ -1,18 +1,12 @@
 package io.checkout.state;
 
-import java.nio.file.Path;
-
 /**
- * Where the state lives and how much of it there may be. Each capacity is the most entries the
- * engine will put in a table; beyond it the caller gets a "table full" answer.
+ * How much state there may be. Each capacity is the most entries the engine will put in a table;
+ * beyond it the caller gets a "table full" answer.
  */
-public record StateConfig(Path dataDirectory, int skuCapacity, long orderCapacity, long userCounterCapacity,
-        long outcomeCapacity) {
+public record StateCapacities(int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity) {
 
-    public StateConfig {
-        if (dataDirectory == null) {
-            throw new IllegalArgumentException("dataDirectory is required");
-        }
+    public StateCapacities {
         if (skuCapacity < 1) {
             throw new IllegalArgumentException("skuCapacity must be positive: " + skuCapacity);
         }

@@ -1,0 +1,211 @@
+package io.checkout.state;
+
+import io.checkout.engine.CheckoutState;
+import io.checkout.engine.OrderRecord;
+import io.checkout.engine.Outcome;
+import io.checkout.engine.SkuRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+
+/**
+ * A snapshot's records at rest: four persisted Chronicle Maps in one directory, each of which a tool
+ * can open and read on its own.
+ * <pre>
+ *   skus.cm        SKU index   -> SKU record
+ *   orders.cm      order id    -> order record
+ *   user-units.cm  "sku/user"  -> units held (reserved + paid)
+ *   outcomes.cm    request id  -> first answer
+ * </pre>
+ * Written once ({@link #create}, then {@link Writer#close}), read once ({@link #read}). Each map is
+ * sized for the records it will hold, with head-room ({@link #SIZING_HEADROOM}) for keys and
+ * values above Chronicle's average sizes.
+ */
+final class ChronicleSnapshotFiles {
+    static final double SIZING_HEADROOM = 1.25;
+    private static final long ENTRIES_MIN = 64;
+    private static final List<String> FILES = List.of("skus.cm", "orders.cm", "user-units.cm", "outcomes.cm");
+
+    private ChronicleSnapshotFiles() {
+    }
+
+    /** The maps of a new snapshot in {@code directory}, sized for the tables of {@code state}. */
+    static Writer create(Path directory, CheckoutState state) {
+        return new Writer(directory, state.skuCount(), state.orderCount(), state.userCounterCount(), state.outcomeCount());
+    }
+
+    /**
+     * Streams the snapshot in {@code directory} into {@code into}. Chronicle Map keeps no order, so
+     * the remembered answers are sorted by time first; that holds them all in memory at once.
+     */
+    static void read(Path directory, SnapshotSink into) {
+        for (String name : FILES) {
+            if (!Files.isRegularFile(directory.resolve(name))) {
+                throw new IllegalStateException("snapshot " + directory + " has no " + name);
+            }
+        }
+        try (ChronicleMap<LongCell, SkuRecord> skus = skus(directory, ENTRIES_MIN)) {
+            long count = skus.longSize();
+            LongCell key = new LongCell();
+            SkuRecord sku = new SkuRecord();
+            for (int index = 0; index < count; index++) {
+                if (skus.getUsing(key.set(index), sku) == null) {
+                    throw new IllegalStateException("snapshot " + directory + " misses SKU " + index + " of " + count);
+                }
+                into.sku(sku);
+            }
+        }
+        try (ChronicleMap<LongCell, OrderRecord> orders = orders(directory, ENTRIES_MIN)) {
+            long count = orders.longSize();
+            LongCell key = new LongCell();
+            OrderRecord order = new OrderRecord();
+            for (long orderId = 1; orderId <= count; orderId++) {
+                if (orders.getUsing(key.set(orderId), order) == null) {
+                    throw new IllegalStateException("snapshot " + directory + " misses order " + orderId + " of " + count);
+                }
+                into.order(order);
+            }
+        }
+        try (ChronicleMap<CharSequence, LongCell> userUnits = userUnits(directory, ENTRIES_MIN)) {
+            userUnits.forEach((key, units) -> {
+                String text = key.toString();
+                int slash = text.indexOf('/');
+                into.userUnits(text.substring(slash + 1), Integer.parseInt(text.substring(0, slash)), units.value);
+            });
+        }
+        try (ChronicleMap<CharSequence, Outcome> outcomes = outcomes(directory, ENTRIES_MIN)) {
+            List<Remembered> oldestFirst = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, outcomes.longSize()));
+            outcomes.forEach((requestId, outcome) -> {
+                Outcome copy = new Outcome();
+                copy.copyFrom(outcome);
+                oldestFirst.add(new Remembered(requestId.toString(), copy));
+            });
+            oldestFirst.sort(Comparator.comparingLong(remembered -> remembered.outcome().atEpochMillis));
+            for (Remembered remembered : oldestFirst) {
+                into.outcome(remembered.requestId(), remembered.outcome());
+            }
+        }
+    }
+
+    private record Remembered(String requestId, Outcome outcome) {
+    }
+
+    /** Stores the records streamed into it; {@link #close} writes them out. */
+    static final class Writer implements SnapshotSink, AutoCloseable {
+        private final List<ChronicleMap<?, ?>> opened = new ArrayList<>();
+        private final ChronicleMap<LongCell, SkuRecord> skus;
+        private final ChronicleMap<LongCell, OrderRecord> orders;
+        private final ChronicleMap<CharSequence, LongCell> userUnits;
+        private final ChronicleMap<CharSequence, Outcome> outcomes;
+        private final LongCell key = new LongCell();
+        private final LongCell value = new LongCell();
+        private final StringBuilder userKey = new StringBuilder(80);
+
+        private Writer(Path directory, long skuCount, long orderCount, long userCounterCount, long outcomeCount) {
+            try {
+                skus = track(ChronicleSnapshotFiles.skus(directory, skuCount));
+                orders = track(ChronicleSnapshotFiles.orders(directory, orderCount));
+                userUnits = track(ChronicleSnapshotFiles.userUnits(directory, userCounterCount));
+                outcomes = track(ChronicleSnapshotFiles.outcomes(directory, outcomeCount));
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        private <K, V> ChronicleMap<K, V> track(ChronicleMap<K, V> map) {
+            opened.add(map);
+            return map;
+        }
+
+        @Override
+        public void sku(SkuRecord sku) {
+            skus.put(key.set(sku.index), sku);
+        }
+
+        @Override
+        public void order(OrderRecord order) {
+            orders.put(key.set(order.orderId), order);
+        }
+
+        @Override
+        public void userUnits(String userId, int skuIndex, long units) {
+            userKey.setLength(0);
+            userUnits.put(userKey.append(skuIndex).append('/').append(userId), value.set(units));
+        }
+
+        @Override
+        public void outcome(String requestId, Outcome outcome) {
+            outcomes.put(requestId, outcome);
+        }
+
+        @Override
+        public void close() {
+            for (ChronicleMap<?, ?> map : opened) {
+                map.close();
+            }
+            opened.clear();
+        }
+    }
+
+    private static ChronicleMap<LongCell, SkuRecord> skus(Path directory, long entries) {
+        return persisted(ChronicleMap.of(LongCell.class, SkuRecord.class)
+                .name("skus")
+                .entries(sized(entries))
+                .keyMarshaller(LongCell.Marshaller.INSTANCE)
+                .constantKeySizeBySample(new LongCell(1))
+                .valueMarshaller(RecordMarshallers.SkuMarshaller.INSTANCE)
+                .averageValueSize(120), directory, "skus.cm");
+    }
+
+    private static ChronicleMap<LongCell, OrderRecord> orders(Path directory, long entries) {
+        return persisted(ChronicleMap.of(LongCell.class, OrderRecord.class)
+                .name("orders")
+                .entries(sized(entries))
+                .keyMarshaller(LongCell.Marshaller.INSTANCE)
+                .constantKeySizeBySample(new LongCell(1))
+                .valueMarshaller(RecordMarshallers.OrderMarshaller.INSTANCE)
+                .averageValueSize(96), directory, "orders.cm");
+    }
+
+    private static ChronicleMap<CharSequence, LongCell> userUnits(Path directory, long entries) {
+        return persisted(ChronicleMap.of(CharSequence.class, LongCell.class)
+                .name("user-units")
+                .entries(sized(entries))
+                .averageKeySize(28)
+                .valueMarshaller(LongCell.Marshaller.INSTANCE)
+                .constantValueSizeBySample(new LongCell(1)), directory, "user-units.cm");
+    }
+
+    private static ChronicleMap<CharSequence, Outcome> outcomes(Path directory, long entries) {
+        Outcome sample = new Outcome();
+        sample.set(io.checkout.engine.CommandType.RESERVE, io.checkout.engine.ResultCode.SUCCESS, 1,
+                io.checkout.engine.OrderState.RESERVED, -1, 0, 0);
+        return persisted(ChronicleMap.of(CharSequence.class, Outcome.class)
+                .name("outcomes")
+                .entries(sized(entries))
+                .averageKeySize(40)
+                .valueMarshaller(RecordMarshallers.OutcomeMarshaller.INSTANCE)
+                .constantValueSizeBySample(sample), directory, "outcomes.cm");
+    }
+
+    private static long sized(long entries) {
+        return Math.max(ENTRIES_MIN, (long) (entries * SIZING_HEADROOM));
+    }
+
+    /** Opens {@code name} in {@code directory}, creating it if absent; an existing file keeps its own sizing. */
+    private static <K, V> ChronicleMap<K, V> persisted(ChronicleMapBuilder<K, V> builder, Path directory, String name) {
+        Path file = directory.resolve(name);
+        try {
+            return builder.sparseFile(true).createPersistedTo(file.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open " + directory.resolve(name), e);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.checkout.state;
+
+import io.checkout.engine.CheckoutState;
+import io.checkout.engine.OrderRecord;
+import io.checkout.engine.Outcome;
+import io.checkout.engine.SkuRecord;
+
+/**
+ * Turns a state into a stream of records and back: the one definition of what a snapshot holds,
+ * whatever stores the stream (Chronicle Map files here, a replicated log's snapshot elsewhere).
+ */
+public final class SnapshotCodec {
+    private SnapshotCodec() {
+    }
+
+    /** Streams every table of {@code from} into {@code into}, in {@link SnapshotSink}'s order. */
+    public static void write(CheckoutState from, SnapshotSink into) {
+        SkuRecord sku = new SkuRecord();
+        for (int index = 0; index < from.skuCount(); index++) {
+            from.readSku(index, sku);
+            into.sku(sku);
+        }
+        OrderRecord order = new OrderRecord();
+        for (long orderId = 1; orderId <= from.orderCount(); orderId++) {
+            if (!from.readOrder(orderId, order)) {
+                throw new IllegalStateException("the state misses order " + orderId + " of " + from.orderCount());
+            }
+            into.order(order);
+        }
+        from.forEachUserUnits(into::userUnits);
+        from.forEachOutcome(into::outcome);
+    }
+
+    /**
+     * A sink that fills {@code into}, which must be empty. It refuses a stream that is out of
+     * order, not dense, or larger than the state's capacities, so a damaged or foreign snapshot
+     * stops the start instead of becoming the live state.
+     */
+    public static SnapshotSink loaderInto(CheckoutState into) {
+        if (into.skuCount() != 0 || into.orderCount() != 0 || into.userCounterCount() != 0 || into.outcomeCount() != 0) {
+            throw new IllegalArgumentException("a snapshot loads only into an empty state");
+        }
+        return new Loader(into);
+    }
+
+    private static final class Loader implements SnapshotSink {
+        private final CheckoutState state;
+        private long lastOutcomeAtMillis = Long.MIN_VALUE;
+
+        Loader(CheckoutState state) {
+            this.state = state;
+        }
+
+        @Override
+        public void sku(SkuRecord sku) {
+            if (sku.index != state.skuCount()) {
+                throw new IllegalStateException("snapshot SKU " + sku.skuId + " has index " + sku.index + ", expected "
+                        + state.skuCount());
+            }
+            requireRoom("SKUs", state.skuCount(), state.skuCapacity());
+            state.writeSku(sku);
+        }
+
+        @Override
+        public void order(OrderRecord order) {
+            if (order.orderId != state.orderCount() + 1) {
+                throw new IllegalStateException("snapshot order " + order.orderId + " follows order " + state.orderCount());
+            }
+            requireRoom("orders", state.orderCount(), state.orderCapacity());
+            for (int i = 0; i < order.lineCount; i++) {
+                requireKnownSku(order.skuIndexes[i], "order " + order.orderId);
+            }
+            state.writeOrder(order);
+        }
+
+        @Override
+        public void userUnits(String userId, int skuIndex, long units) {
+            requireKnownSku(skuIndex, "the units of user " + userId);
+            requireRoom("per-user counters", state.userCounterCount(), state.userCounterCapacity());
+            state.writeUserUnits(userId, skuIndex, units);
+        }
+
+        @Override
+        public void outcome(String requestId, Outcome outcome) {
+            if (outcome.atEpochMillis < lastOutcomeAtMillis) {
+                throw new IllegalStateException("snapshot answers out of time order at request id " + requestId);
+            }
+            requireRoom("remembered answers", state.outcomeCount(), state.outcomeCapacity());
+            lastOutcomeAtMillis = outcome.atEpochMillis;
+            state.writeOutcome(requestId, outcome);
+        }
+
+        private void requireKnownSku(int skuIndex, String holder) {
+            if (skuIndex < 0 || skuIndex >= state.skuCount()) {
+                throw new IllegalStateException("snapshot: " + holder + " names SKU index " + skuIndex + " of "
+                        + state.skuCount());
+            }
+        }
+
+        private static void requireRoom(String table, long count, long capacity) {
+            if (count >= capacity) {
+                throw new IllegalStateException("the snapshot holds more " + table + " than the configured capacity of "
+                        + capacity + "; raise the capacity to load it");
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package io.checkout.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.checkout.engine.CheckoutState;
+import io.checkout.engine.CommandType;
+import io.checkout.engine.CurrencyCode;
+import io.checkout.engine.OrderRecord;
+import io.checkout.engine.OrderState;
+import io.checkout.engine.Outcome;
+import io.checkout.engine.ResultCode;
+import io.checkout.engine.SkuRecord;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SnapshotStoreTest {
+    private static final StateCapacities CAPACITIES = new StateCapacities(10, 1_000, 1_000, 1_000);
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void loadShouldGiveBackEveryRecordWithEveryFieldInTheSameOrder() {
+        PackedCheckoutState written = sampleState();
+        SnapshotStore store = new SnapshotStore(directory);
+
+        store.write(written, new SnapshotStore.Meta(42, 17, 5_000));
+        PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
+        SnapshotStore.Meta meta = store.loadLatest(loaded);
+
+        assertThat(meta).isEqualTo(new SnapshotStore.Meta(42, 17, 5_000));
+        assertThat(records(loaded)).isEqualTo(records(written));
+    }
+
+    @Test
+    void loadShouldFindNothingInAnEmptyDirectory() {
+        PackedCheckoutState state = PackedCheckoutState.of(CAPACITIES);
+
+        assertThat(new SnapshotStore(directory).loadLatest(state)).isEqualTo(SnapshotStore.Meta.EMPTY);
+        assertThat(state.orderCount()).isZero();
+    }
+
+    @Test
+    void loadShouldTakeTheNewestCompleteSnapshotAndIgnoreAPartialOne() throws Exception {
+        SnapshotStore store = new SnapshotStore(directory);
+        store.write(PackedCheckoutState.of(CAPACITIES), new SnapshotStore.Meta(1, 1, 100));
+        store.write(sampleState(), new SnapshotStore.Meta(2, 9, 200));
+        Files.createDirectories(directory.resolve("00000000000000000003.tmp"));
+
+        PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
+
+        assertThat(store.loadLatest(loaded).journalSequence()).isEqualTo(2);
+        assertThat(loaded.orderCount()).isEqualTo(3);
+    }
+
+    @Test
+    void loadShouldRefuseASnapshotLargerThanTheCapacitiesAndNameTheTable() {
+        SnapshotStore store = new SnapshotStore(directory);
+        store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100));
+
+        PackedCheckoutState small = PackedCheckoutState.of(new StateCapacities(10, 2, 1_000, 1_000));
+
+        assertThatThrownBy(() -> store.loadLatest(small)).hasMessageContaining("more orders than the configured capacity of 2");
+    }
+
+    @Test
+    void loadShouldRefuseASnapshotWithAMissingTable() throws Exception {
+        SnapshotStore store = new SnapshotStore(directory);
+        Path written = store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100));
+        Files.delete(written.resolve("orders.cm"));
+
+        assertThatThrownBy(() -> store.loadLatest(PackedCheckoutState.of(CAPACITIES))).hasMessageContaining("has no orders.cm");
+    }
+
+    @Test
+    void loaderShouldRefuseAStateThatIsNotEmpty() {
+        assertThatThrownBy(() -> SnapshotCodec.loaderInto(sampleState())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** Two SKUs, three orders in three states, a user holding two SKUs, answers with and without an order. */
+    private static PackedCheckoutState sampleState() {
+        PackedCheckoutState state = PackedCheckoutState.of(CAPACITIES);
+        state.writeSku(sku(0, "SKU-A", 10));
+        state.writeSku(sku(1, "SKU-B", 20));
+        state.writeOrder(order(1, "alice", OrderState.RESERVED, 0));
+        state.writeOrder(order(2, "bob", OrderState.PAID, 1));
+        state.writeOrder(order(3, "alice", OrderState.EXPIRED, 1));
+        state.writeUserUnits("alice", 0, 2);
+        state.writeUserUnits("alice", 1, 1);
+        state.writeUserUnits("bob", 1, 3);
+        Outcome reserved = new Outcome();
+        reserved.set(CommandType.RESERVE, ResultCode.SUCCESS, 1, OrderState.RESERVED, -1, 1_000, 1_000);
+        state.writeOutcome("req-1", reserved);
+        Outcome soldOut = new Outcome();
+        soldOut.set(CommandType.RESERVE, ResultCode.SOLD_OUT, 0, null, 1, 1_500, 0);
+        state.writeOutcome("req-2", soldOut);
+        Outcome conflict = new Outcome();
+        conflict.set(CommandType.CONFIRM, ResultCode.ORDER_STATE_CONFLICT, 3, OrderState.EXPIRED, -1, 2_000, 1_900);
+        state.writeOutcome("req-3", conflict);
+        return state;
+    }
+
+    private static SkuRecord sku(int index, String id, long stock) {
+        SkuRecord sku = new SkuRecord();
+        sku.index = index;
+        sku.skuId = id;
+        sku.priceMinor = 1_999 + index;
+        sku.currency = CurrencyCode.pack("EUR");
+        sku.totalStock = stock;
+        sku.available = stock - 3;
+        sku.reserved = 2;
+        sku.sold = 1;
+        sku.perUserLimit = 4;
+        sku.saleStartEpochMillis = 100;
+        sku.saleEndEpochMillis = 900_000;
+        sku.reservationTtlMillis = 60_000;
+        return sku;
+    }
+
+    private static OrderRecord order(long id, String user, OrderState state, int lines) {
+        OrderRecord order = new OrderRecord();
+        order.orderId = id;
+        order.userId = user;
+        order.state = state;
+        order.currency = CurrencyCode.pack("EUR");
+        order.lineCount = lines + 1;
+        for (int i = 0; i <= lines; i++) {
+            order.skuIndexes[i] = i;
+            order.quantities[i] = i + 1;
+            order.unitPricesMinor[i] = 1_999 + i;
+            order.amountMinor += (long) (i + 1) * (1_999 + i);
+        }
+        order.createdAtEpochMillis = 1_000 * id;
+        order.expiresAtEpochMillis = 1_000 * id + 60_000;
+        order.updatedAtEpochMillis = 1_000 * id + 5;
+        return order;
+    }
+
+    /**
+     * Every record the codec streams out, as text, in stream order, except the per-user counters,
+     * which no table keeps in an order: they come last, sorted.
+     */
+    private static List<String> records(CheckoutState state) {
+        List<String> records = new ArrayList<>();
+        TreeSet<String> counters = new TreeSet<>();
+        SnapshotCodec.write(state, new SnapshotSink() {
+            @Override
+            public void sku(SkuRecord sku) {
+                records.add("sku " + sku.index + " " + sku.skuId + " " + sku.priceMinor + " " + sku.currency + " "
+                        + sku.totalStock + " " + sku.available + " " + sku.reserved + " " + sku.sold + " "
+                        + sku.perUserLimit + " " + sku.saleStartEpochMillis + " " + sku.saleEndEpochMillis + " "
+                        + sku.reservationTtlMillis);
+            }
+
+            @Override
+            public void order(OrderRecord order) {
+                records.add(order.toString());
+            }
+
+            @Override
+            public void userUnits(String userId, int skuIndex, long units) {
+                counters.add("units " + userId + " " + skuIndex + " " + units);
+            }
+
+            @Override
+            public void outcome(String requestId, Outcome outcome) {
+                records.add("outcome " + requestId + " " + outcome);
+            }
+        });
+        records.addAll(counters);
+        return records;
+    }
+}
