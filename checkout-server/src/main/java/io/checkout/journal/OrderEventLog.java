@@ -1,7 +1,6 @@
 package io.checkout.journal;
 
 import io.checkout.engine.CheckoutState;
-import io.checkout.engine.EngineEventListener;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.engine.SkuRecord;
@@ -10,7 +9,7 @@ import java.nio.ByteBuffer;
 /**
  * Writes the order event log: one record per order or stock change, numbered by a gap-free event
  * sequence, each naming the journal sequence of the command that caused it. It runs on the engine's
- * thread as its {@link EngineEventListener}; the pipeline commits it at the end of every batch.
+ * thread as its {@link NumberedEvents}; the pipeline commits it at the end of every batch.
  *
  * <p>The event log is derived from the journal: the same commands give the same events with the
  * same numbers. After a crash, recovery replays the journal and this log skips the events it
@@ -27,7 +26,7 @@ import java.nio.ByteBuffer;
  *          reservation TTL long
  * </pre>
  */
-public final class OrderEventLog implements EngineEventListener, AutoCloseable {
+public final class OrderEventLog implements NumberedEvents, AutoCloseable {
     static final byte FORMAT_VERSION = 1;
     public static final byte KIND_ORDER = 1;
     public static final byte KIND_SKU = 2;
@@ -61,19 +60,14 @@ public final class OrderEventLog implements EngineEventListener, AutoCloseable {
         this.nextEventSequence = next;
     }
 
-    /** The journal sequence of the command being applied; the engine's thread sets it first. */
+    @Override
     public void journalSequence(long sequence) {
         this.journalSequence = sequence;
     }
 
-    /** The sequence the next event gets. */
+    @Override
     public long nextEventSequence() {
         return nextEventSequence;
-    }
-
-    /** Whether replay has caught up with what the log held before the restart. */
-    public boolean caughtUp() {
-        return nextEventSequence > skipThrough;
     }
 
     @Override
@@ -145,6 +139,7 @@ public final class OrderEventLog implements EngineEventListener, AutoCloseable {
     }
 
     /** Writes the batch's events out (and syncs them under the fsync policy). */
+    @Override
     public void commit() {
         writer.commit();
     }

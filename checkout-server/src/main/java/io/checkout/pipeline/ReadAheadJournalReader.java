@@ -1,5 +1,6 @@
 package io.checkout.pipeline;
 
+import io.checkout.journal.JournalCorruptException;
 import io.checkout.journal.RecordLogReader;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -50,7 +51,7 @@ final class ReadAheadJournalReader implements AutoCloseable {
     private Batch handedOut;
     private boolean ended;
 
-    /** Starts reading {@code directory} from {@code fromSequence} up to {@code lastSequence}. */
+    /** Starts reading {@code directory} from {@code fromSequence} up to and including {@code lastSequence}. */
     ReadAheadJournalReader(Path directory, long fromSequence, long lastSequence) {
         for (int i = 0; i < BATCHES; i++) {
             free.add(new Batch());
@@ -62,30 +63,33 @@ final class ReadAheadJournalReader implements AutoCloseable {
 
     private void read(Path directory, long fromSequence, long lastSequence) {
         Batch[] filling = {null};
-        try {
-            RecordLogReader.scan(directory, fromSequence, (sequence, payload) -> {
-                if (sequence > lastSequence) {
-                    return;
+        RecordLogReader.RecordHandler collect = (sequence, payload) -> {
+            int length = payload.remaining();
+            if (length > BATCH_BYTES) {
+                throw new IllegalStateException("journal record " + sequence + " of " + length
+                        + " bytes exceeds the read-ahead batch");
+            }
+            Batch batch = filling[0];
+            if (batch != null && !batch.fits(length)) {
+                full.add(batch);
+                batch = null;
+            }
+            if (batch == null) {
+                batch = filling[0] = await(free);
+                batch.bytes.clear();
+                batch.size = 0;
+            }
+            batch.bytes.put(payload);
+            batch.ends[batch.size] = batch.bytes.position();
+            batch.sequences[batch.size++] = sequence;
+        };
+        try (RecordLogReader reader = RecordLogReader.openAt(directory, fromSequence)) {
+            while (reader.nextSequence() <= lastSequence) {
+                if (reader.read(lastSequence, RECORDS_MAX, collect) == 0) {
+                    throw new JournalCorruptException("the journal in " + directory + " ends at "
+                            + (reader.nextSequence() - 1) + ", before " + lastSequence);
                 }
-                int length = payload.remaining();
-                if (length > BATCH_BYTES) {
-                    throw new IllegalStateException("journal record " + sequence + " of " + length
-                            + " bytes exceeds the read-ahead batch");
-                }
-                Batch batch = filling[0];
-                if (batch != null && !batch.fits(length)) {
-                    full.add(batch);
-                    batch = null;
-                }
-                if (batch == null) {
-                    batch = filling[0] = await(free);
-                    batch.bytes.clear();
-                    batch.size = 0;
-                }
-                batch.bytes.put(payload);
-                batch.ends[batch.size] = batch.bytes.position();
-                batch.sequences[batch.size++] = sequence;
-            });
+            }
             if (filling[0] != null) {
                 full.add(filling[0]);
             }

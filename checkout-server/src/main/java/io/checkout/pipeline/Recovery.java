@@ -1,10 +1,8 @@
 package io.checkout.pipeline;
 
 import io.checkout.engine.CheckoutBook;
-import io.checkout.engine.Command;
-import io.checkout.engine.EngineLimits;
 import io.checkout.engine.CheckoutState;
-import io.checkout.journal.CommandCodec;
+import io.checkout.engine.EngineLimits;
 import io.checkout.journal.JournalCorruptException;
 import io.checkout.journal.OrderEventLog;
 import io.checkout.journal.RecordLog;
@@ -15,7 +13,6 @@ import io.checkout.state.SnapshotStore;
 import io.checkout.state.StateCapacities;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.Logger;
@@ -25,22 +22,20 @@ import org.slf4j.LoggerFactory;
  * Brings the engine back to exactly the acknowledged state after any stop, clean or not:
  * <ol>
  *   <li>load the newest complete snapshot (or start empty);</li>
- *   <li>check the journal end to end: a record cut short at the very end (the process died while
+ *   <li>find the journal's good end: a record cut short at the very end (the process died while
  *       writing it) was never acknowledged and is cut off, and the log says so; damage anywhere
  *       else stops the start, so the engine never runs on bad data;</li>
  *   <li>cut events the journal does not back (the engine had applied a command that was not yet
  *       journalled when the process died; no subscriber saw them, the pipeline only shows events
  *       of journalled commands);</li>
- *   <li>replay every journalled command after the snapshot through the engine, in order. The
- *       engine is deterministic, so replay gives the same state, answers and events as the first
- *       run; events the log already holds are counted, not written twice.</li>
+ *   <li>replay every journalled command after the snapshot ({@link JournalReplayer}). The engine is
+ *       deterministic, so replay gives the same state, answers and events as the first run; events
+ *       the log already holds are counted, not written twice;</li>
+ *   <li>reopen the journal for appends right after its last good record.</li>
  * </ol>
  */
 public final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
-    private static final int REPLAY_COMMIT_EVERY = 65_536;
-    /** Commands decoded and prefetched together during replay. */
-    private static final int REPLAY_GROUP = 16;
 
     private Recovery() {
     }
@@ -62,6 +57,44 @@ public final class Recovery {
     public static Recovered recover(Path dataDirectory, StateCapacities capacities, EngineLimits limits,
             JournalConfig journalConfig) {
         long started = System.nanoTime();
+        Layout layout = createdLayout(dataDirectory);
+
+        // 1. The newest snapshot.
+        SnapshotStore snapshots = new SnapshotStore(layout.snapshots());
+        PackedCheckoutState state = PackedCheckoutState.of(capacities);
+        SnapshotStore.Meta snapshot = snapshots.loadLatest(state);
+        CheckoutBook book = new CheckoutBook(state, limits);
+        book.restoreNowMillis(snapshot.nowMillis());
+
+        // 2. The journal's good end.
+        JournalEnd journalEnd = findJournalEnd(layout.journal(), snapshot);
+
+        // 3. The event log, cut where the journal ends.
+        RecordLogReader.ScanResult eventScan = RecordLogReader.scanUntilFromTail(layout.events(),
+                payload -> OrderEventLog.journalSequenceOf(payload) > journalEnd.lastSequence());
+        String eventReport = report("event log", eventScan);
+        OrderEventLog events = openEventLog(layout.events(), eventScan, snapshot, state, journalConfig);
+
+        // 4. Replay.
+        long replayed = JournalReplayer.replay(layout.journal(), snapshot.journalSequence() + 1,
+                journalEnd.lastSequence(), book, events, () -> false);
+
+        // 5. The journal, open for appends.
+        RecordLogWriter journal = RecordLogWriter.open(layout.journal(), journalEnd.scan(), snapshot.journalSequence() + 1,
+                journalConfig.segmentBytes(), journalConfig.fsync(), journalConfig.batchBytes());
+        if (journal.nextSequence() != journalEnd.lastSequence() + 1) {
+            throw new IllegalStateException("journal reopened at " + journal.nextSequence() + ", expected "
+                    + (journalEnd.lastSequence() + 1));
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        LOG.info("recovered in {} ms: snapshot at journal sequence {}, {} commands replayed, {} orders, {} SKUs; {}; {}",
+                millis, snapshot.journalSequence(), replayed, state.orderCount(), state.skuCount(), journalEnd.report(),
+                eventReport);
+        return new Recovered(state, book, journal, events, snapshots, snapshot.journalSequence(), replayed, millis,
+                journalEnd.report());
+    }
+
+    private static Layout createdLayout(Path dataDirectory) {
         Layout layout = Layout.under(dataDirectory);
         try {
             Files.createDirectories(layout.journal());
@@ -69,110 +102,52 @@ public final class Recovery {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dataDirectory, e);
         }
-        SnapshotStore snapshots = new SnapshotStore(layout.snapshots());
-        PackedCheckoutState state = PackedCheckoutState.of(capacities);
-        SnapshotStore.Meta meta = snapshots.loadLatest(state);
-        CheckoutBook book = new CheckoutBook(state, limits);
-        book.restoreNowMillis(meta.nowMillis());
+        return layout;
+    }
 
-        // 2. The journal's good end.
-        RecordLogReader.ScanResult journalScan = RecordLogReader.scanLastSegment(layout.journal());
-        String tailReport = report("journal", journalScan);
-        long journalLast = journalScan.lastSegment() == null ? meta.journalSequence() : journalScan.lastSequence();
-        if (journalScan.lastSegment() != null && journalScan.firstSequence() > meta.journalSequence() + 1) {
-            throw new JournalCorruptException("the journal starts at " + journalScan.firstSequence()
-                    + " but the newest snapshot covers only up to " + meta.journalSequence());
-        }
-        if (journalLast < meta.journalSequence()) {
-            // The snapshot is newer than the journal's end (its unsynced tail was lost with the
-            // machine): the snapshot covers everything the journal holds, so start a new journal.
-            LOG.warn("journal ends at {} but the snapshot covers up to {}; its segments are retired",
-                    journalLast, meta.journalSequence());
-            deleteAll(layout.journal());
-            journalScan = RecordLogReader.scan(layout.journal(), Long.MAX_VALUE, (s, p) -> { });
-            journalLast = meta.journalSequence();
-        }
-        final long lastJournalled = journalLast;
-
-        // 3. Events the journal does not back.
-        // Events are written in journal order, so those past the journal's end are a tail: only the
-        // segments from the last one that starts at or before the journal's end are read (usually
-        // the last one alone, not the whole log, which holds more bytes than the journal).
-        RecordLogReader.ScanResult eventScan = RecordLogReader.scanUntilFromTail(layout.events(),
-                payload -> OrderEventLog.journalSequenceOf(payload) > lastJournalled);
-        String eventReport = report("event log", eventScan);
-        // The event log is derived from the journal, so the business thread never waits for a sync
-        // of it: what a power loss takes from its tail, replay of the journal writes again. Before
-        // a snapshot is written the event log is synced up to it (a snapshot's events are never
-        // replayed again).
-        RecordLogWriter eventWriter = RecordLogWriter.open(layout.events(), eventScan, meta.nextEventSequence(),
-                journalConfig.segmentBytes(), false, journalConfig.batchBytes());
-        OrderEventLog events = new OrderEventLog(eventWriter, state);
-        events.restoreNextEventSequence(meta.nextEventSequence());
-        book.eventListener(events);
-
-        // 4. Replay: one thread reads and checks records ahead, this one decodes and applies them.
-        // Commands go through in groups: decode a group, let the state prefetch what each will
-        // read (their cache misses overlap), then apply them in order.
-        long replayed = 0;
-        Command[] group = new Command[REPLAY_GROUP];
-        for (int i = 0; i < group.length; i++) {
-            group[i] = new Command();
-        }
-        try (ReadAheadJournalReader reader = new ReadAheadJournalReader(layout.journal(), meta.journalSequence() + 1,
-                lastJournalled)) {
-            ReadAheadJournalReader.Batch batch;
-            while ((batch = reader.next()) != null) {
-                ByteBuffer view = batch.bytes.duplicate();
-                for (int start = 0; start < batch.size; start += REPLAY_GROUP) {
-                    int size = Math.min(REPLAY_GROUP, batch.size - start);
-                    for (int i = 0; i < size; i++) {
-                        CommandCodec.decode(batch.payload(start + i, view), group[i]);
-                        hashIds(group[i]);
-                    }
-                    for (int i = 0; i < size; i++) {
-                        book.prefetch(group[i]);
-                    }
-                    for (int i = 0; i < size; i++) {
-                        events.journalSequence(batch.sequences[start + i]);
-                        book.execute(group[i]);
-                    }
-                }
-                long before = replayed;
-                replayed += batch.size;
-                if (replayed / REPLAY_COMMIT_EVERY != before / REPLAY_COMMIT_EVERY) {
-                    events.commit();
-                }
-            }
-        }
-        events.commit();
-        RecordLogWriter journal = RecordLogWriter.open(layout.journal(), journalScan, meta.journalSequence() + 1,
-                journalConfig.segmentBytes(), journalConfig.fsync(), journalConfig.batchBytes());
-        if (journal.nextSequence() != lastJournalled + 1) {
-            throw new IllegalStateException("journal reopened at " + journal.nextSequence() + ", expected "
-                    + (lastJournalled + 1));
-        }
-        long millis = (System.nanoTime() - started) / 1_000_000;
-        LOG.info("recovered in {} ms: snapshot at journal sequence {}, {} commands replayed, {} orders, {} SKUs; {}; {}",
-                millis, meta.journalSequence(), replayed, state.orderCount(), state.skuCount(), tailReport,
-                eventReport);
-        return new Recovered(state, book, journal, events, snapshots, meta.journalSequence(), replayed, millis,
-                tailReport);
+    /** Where the good records of the journal end, and the scan a writer continues from. */
+    private record JournalEnd(RecordLogReader.ScanResult scan, long lastSequence, String report) {
     }
 
     /**
-     * Computes the hashes of the command's ids (a {@code String} keeps its hash), so that the
-     * prefetch loop that follows is only loads: issued back to back, their cache misses overlap.
-     * Hashing a 36-character id between two loads held the next load back until the first had
-     * mostly waited out its miss.
+     * Scans the journal's last segment for its good end. The journal must continue the snapshot:
+     * a gap between them stops the start. A journal that ends before the snapshot (its unsynced
+     * tail was lost with the machine, after the snapshot was written) holds nothing the snapshot
+     * lacks, so it is retired and a new one starts.
      */
-    private static void hashIds(Command command) {
-        if (command.requestId != null) {
-            command.requestId.hashCode();
+    private static JournalEnd findJournalEnd(Path journal, SnapshotStore.Meta snapshot) {
+        RecordLogReader.ScanResult scan = RecordLogReader.scanLastSegment(journal);
+        String report = report("journal", scan);
+        if (scan.lastSegment() == null) {
+            return new JournalEnd(scan, snapshot.journalSequence(), report);
         }
-        if (command.userId != null) {
-            command.userId.hashCode();
+        if (scan.firstSequence() > snapshot.journalSequence() + 1) {
+            throw new JournalCorruptException("the journal starts at " + scan.firstSequence()
+                    + " but the newest snapshot covers only up to " + snapshot.journalSequence());
         }
+        if (scan.lastSequence() < snapshot.journalSequence()) {
+            LOG.warn("journal ends at {} but the snapshot covers up to {}; its segments are retired",
+                    scan.lastSequence(), snapshot.journalSequence());
+            deleteAll(journal);
+            return new JournalEnd(RecordLogReader.scan(journal, Long.MAX_VALUE, (s, p) -> { }),
+                    snapshot.journalSequence(), report);
+        }
+        return new JournalEnd(scan, scan.lastSequence(), report);
+    }
+
+    /**
+     * Opens the event log after its last record backed by the journal. The business thread never
+     * waits for a sync of it: it is derived from the journal, and what a power loss takes from its
+     * tail, replay writes again. (Before a snapshot is written the event log is synced up to it,
+     * because a snapshot's events are never replayed again.)
+     */
+    private static OrderEventLog openEventLog(Path directory, RecordLogReader.ScanResult scan, SnapshotStore.Meta snapshot,
+            CheckoutState state, JournalConfig journalConfig) {
+        RecordLogWriter writer = RecordLogWriter.open(directory, scan, snapshot.nextEventSequence(),
+                journalConfig.segmentBytes(), false, journalConfig.batchBytes());
+        OrderEventLog events = new OrderEventLog(writer, state);
+        events.restoreNextEventSequence(snapshot.nextEventSequence());
+        return events;
     }
 
     private static String report(String name, RecordLogReader.ScanResult scan) {

@@ -2,15 +2,10 @@ package io.checkout.pipeline;
 
 import io.checkout.engine.CheckoutBook;
 import io.checkout.engine.CheckoutState;
-import io.checkout.engine.Command;
-import io.checkout.engine.EngineEventListener;
 import io.checkout.engine.EngineLimits;
-import io.checkout.engine.OrderRecord;
-import io.checkout.engine.OrderState;
-import io.checkout.engine.SkuRecord;
-import io.checkout.journal.CommandCodec;
+import io.checkout.journal.EventCounter;
+import io.checkout.journal.NumberedEvents;
 import io.checkout.journal.RecordLog;
-import io.checkout.journal.RecordLogReader;
 import io.checkout.journal.RecordLogWriter;
 import io.checkout.state.PackedCheckoutState;
 import io.checkout.state.SnapshotStore;
@@ -36,7 +31,6 @@ import org.slf4j.LoggerFactory;
 public final class Snapshotter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Snapshotter.class);
     private static final long CHECK_EVERY_MILLIS = 1_000;
-    private static final int REPLAY_BATCH = 4_096;
 
     private final Recovery.Layout layout;
     private final SnapshotStore snapshots;
@@ -75,11 +69,6 @@ public final class Snapshotter implements AutoCloseable {
         }
     }
 
-    /** The journal sequence the newest snapshot covers. */
-    public long lastSnapshotSequence() {
-        return lastSnapshotSequence;
-    }
-
     private void snapshotIfDue() {
         long target = journalledSequence.getAsLong();
         if (closed || target - lastSnapshotSequence < intervalCommands) {
@@ -107,32 +96,54 @@ public final class Snapshotter implements AutoCloseable {
         CheckoutBook book = new CheckoutBook(state, limits);
         book.restoreNowMillis(base.nowMillis());
         EventCounter events = new EventCounter(base.nextEventSequence());
-        book.eventListener(events);
-        Command command = new Command();
-        long replayed = 0;
-        try (RecordLogReader reader = RecordLogReader.openAt(layout.journal(), base.journalSequence() + 1)) {
-            while (reader.nextSequence() <= target && !closed) {
-                int read = reader.read(target, REPLAY_BATCH, (sequence, payload) -> {
-                    CommandCodec.decode(payload, command);
-                    book.execute(command);
-                });
-                if (read == 0) {
-                    throw new IllegalStateException("journal ends at " + (reader.nextSequence() - 1) + " before " + target);
-                }
-                replayed += read;
-            }
-        }
+        long replayed = JournalReplayer.replay(layout.journal(), base.journalSequence() + 1, target, book, events,
+                () -> closed);
         if (closed) {
             return;
         }
-        Retired retired = writeAndRetire(state, new SnapshotStore.Meta(target, events.next, book.nowMillis()));
+        Retired retired = writeAndRetire(state, new SnapshotStore.Meta(target, events.nextEventSequence(),
+                book.nowMillis()));
         LOG.info("snapshot at journal sequence {}: {} commands replayed onto the previous one in {} ms; retired {} journal"
                 + " and {} event log segments", target, replayed, (System.nanoTime() - started) / 1_000_000,
                 retired.journalSegments(), retired.eventSegments());
     }
 
+    /**
+     * Writes the state of a drained pipeline as a snapshot, so the next start replays nothing, and
+     * retires what it covers. Call once the pipeline's threads have stopped. Writes nothing (and
+     * says why) if the engine failed or the ring did not drain: the next start then recovers from
+     * the journal, which holds everything acknowledged.
+     *
+     * @return whether a snapshot was written
+     */
+    public boolean snapshotAtShutdown(CheckoutPipeline pipeline, NumberedEvents events) {
+        if (pipeline.isFailed()) {
+            LOG.error("engine failed; no snapshot is written, the next start recovers from the journal");
+            return false;
+        }
+        long journalled = pipeline.journalledSequence();
+        if (pipeline.answeredJournalSequence() != journalled) {
+            LOG.warn("the ring did not drain (journalled {}, applied and answered {}); no snapshot, the next start"
+                    + " replays the journal", journalled, pipeline.answeredJournalSequence());
+            return false;
+        }
+        long started = System.nanoTime();
+        try {
+            events.commit();
+            Retired retired = writeAndRetire(pipeline.book().state(), new SnapshotStore.Meta(journalled,
+                    events.nextEventSequence(), pipeline.book().nowMillis()));
+            LOG.info("snapshot at journal sequence {} written in {} ms; retired {} journal and {} event log segments",
+                    journalled, (System.nanoTime() - started) / 1_000_000, retired.journalSegments(),
+                    retired.eventSegments());
+            return true;
+        } catch (RuntimeException e) {
+            LOG.error("snapshot at shutdown failed; the next start recovers from the journal", e);
+            return false;
+        }
+    }
+
     /** Segments a snapshot let go. */
-    public record Retired(int journalSegments, int eventSegments) {
+    private record Retired(int journalSegments, int eventSegments) {
     }
 
     /**
@@ -141,7 +152,7 @@ public final class Snapshotter implements AutoCloseable {
      * the two newest snapshots. The event log up to the snapshot is synced first: replay never
      * writes those events again. The background thread and a clean shutdown both end here.
      */
-    public Retired writeAndRetire(CheckoutState state, SnapshotStore.Meta meta) {
+    private Retired writeAndRetire(CheckoutState state, SnapshotStore.Meta meta) {
         RecordLog.forceSegments(layout.events());
         snapshots.write(state, meta);
         lastSnapshotSequence = meta.journalSequence();
@@ -161,25 +172,6 @@ public final class Snapshotter implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Counts the events replay produces, so the snapshot knows where event numbering stands. */
-    private static final class EventCounter implements EngineEventListener {
-        long next;
-
-        EventCounter(long next) {
-            this.next = next;
-        }
-
-        @Override
-        public void onOrderChanged(OrderRecord order, OrderState previous) {
-            next++;
-        }
-
-        @Override
-        public void onSkuChanged(SkuRecord sku, long stockDelta, boolean upserted, long atEpochMillis) {
-            next++;
         }
     }
 }

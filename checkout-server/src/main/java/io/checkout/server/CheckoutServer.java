@@ -4,7 +4,6 @@ import io.checkout.pipeline.CheckoutPipeline;
 import io.checkout.engine.CheckoutState;
 import io.checkout.pipeline.Snapshotter;
 import io.checkout.pipeline.Recovery;
-import io.checkout.state.SnapshotStore;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -256,42 +255,13 @@ public final class CheckoutServer implements AutoCloseable {
         pipeline.shutdown(config.shutdownGraceMillis() + 1_000);
         snapshotter.close();
         health.enterTerminalState();
-        if (pipeline.isFailed()) {
-            LOG.error("engine failed; no snapshot is written, the next start recovers from the journal");
-        } else {
-            writeSnapshot();
-        }
+        snapshotter.snapshotAtShutdown(pipeline, recovered.events());
         closeLogs();
         if (opsHttp != null) {
             opsHttp.close();
         }
         metrics.close();
         LOG.info("checkout server stopped; {} commands applied", pipeline.commandsApplied());
-    }
-
-    /**
-     * Writes the drained state as a snapshot, so the next start replays nothing, and retires the
-     * journal it covers. Runs only when the pipeline's threads have stopped.
-     */
-    private void writeSnapshot() {
-        long started = System.nanoTime();
-        long journalled = pipeline.journalledSequence();
-        if (pipeline.answeredJournalSequence() != journalled) {
-            LOG.warn("the ring did not drain (journalled {}, applied and answered {}); no snapshot, the next start"
-                    + " replays the journal", journalled, pipeline.answeredJournalSequence());
-            return;
-        }
-        SnapshotStore.Meta meta = new SnapshotStore.Meta(journalled, recovered.events().nextEventSequence(),
-                recovered.book().nowMillis());
-        try {
-            recovered.events().commit();
-            Snapshotter.Retired retired = snapshotter.writeAndRetire(state, meta);
-            LOG.info("snapshot at journal sequence {} written in {} ms; retired {} journal and {} event log segments",
-                    journalled, (System.nanoTime() - started) / 1_000_000, retired.journalSegments(),
-                    retired.eventSegments());
-        } catch (RuntimeException e) {
-            LOG.error("snapshot at shutdown failed; the next start recovers from the journal", e);
-        }
     }
 
     private void closeLogs() {

@@ -1,8 +1,7 @@
 package io.checkout.server;
 
 import io.checkout.journal.OrderEventRecord;
-import io.checkout.journal.RecordLog;
-import io.checkout.journal.RecordLogReader;
+import io.checkout.journal.OrderEventReader;
 import io.checkout.journal.SequenceNotRetainedException;
 import io.checkout.pipeline.CheckoutPipeline;
 import io.checkout.proto.v1.OrderEvent;
@@ -14,7 +13,6 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -100,7 +98,6 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
     private final class Subscription implements Runnable {
         private final ServerCallStreamObserver<OrderEvent> observer;
         private final long fromSequence;
-        private final OrderEventRecord record = new OrderEventRecord();
         private volatile boolean cancelled;
         private volatile Thread thread;
 
@@ -124,16 +121,14 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
         @Override
         public void run() {
             thread = Thread.currentThread();
-            try (RecordLogReader reader = RecordLogReader.openAt(eventsDirectory, firstWanted())) {
+            try (OrderEventReader reader = OrderEventReader.after(eventsDirectory, fromSequence)) {
                 while (!cancelled && !closed) {
                     if (!observer.isReady()) {
                         LockSupport.parkNanos(this, IDLE_PARK_NANOS * 10);
                         continue;
                     }
-                    int sent = reader.read(pipeline.visibleEventSequence(), EVENTS_PER_READ_MAX, (sequence, payload) -> {
-                        record.decode(sequence, payload);
-                        observer.onNext(toProto(record));
-                    });
+                    int sent = reader.read(pipeline.visibleEventSequence(), EVENTS_PER_READ_MAX,
+                            record -> observer.onNext(toProto(record)));
                     if (sent == 0) {
                         LockSupport.parkNanos(this, IDLE_PARK_NANOS);
                     }
@@ -153,14 +148,6 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
             } finally {
                 thread = null;
             }
-        }
-
-        private long firstWanted() {
-            if (fromSequence > 0) {
-                return fromSequence + 1;
-            }
-            List<RecordLog.Segment> segments = RecordLog.segments(eventsDirectory);
-            return segments.isEmpty() ? 1 : segments.get(0).firstSequence();
         }
     }
 

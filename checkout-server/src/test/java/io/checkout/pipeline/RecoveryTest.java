@@ -3,15 +3,18 @@ package io.checkout.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.checkout.engine.CheckoutBook;
 import io.checkout.engine.Command;
 import io.checkout.engine.EngineLimits;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.journal.CommandCodec;
+import io.checkout.journal.EventCounter;
 import io.checkout.journal.JournalCorruptException;
 import io.checkout.journal.RecordLog;
 import io.checkout.journal.RecordLogReader;
 import io.checkout.journal.RecordLogWriter;
+import io.checkout.state.PackedCheckoutState;
 import io.checkout.state.StateCapacities;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -21,7 +24,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Replay through the read-ahead thread: every record applied in order, damage stops the start. */
+/** Replay through the read-ahead thread: every record of the range applied in order, damage stops the start. */
 class RecoveryTest {
     private static final int BUYERS = 30_000;
     private static final long SEGMENT_BYTES = 256 * 1024;
@@ -55,6 +58,30 @@ class RecoveryTest {
                 }
             }
         }
+    }
+
+    @Test
+    void replayerShouldApplyExactlyTheRangeAskedFor() {
+        writeJournal();
+        CheckoutBook book = new CheckoutBook(PackedCheckoutState.of(capacities()), EngineLimits.defaults());
+        EventCounter events = new EventCounter(1);
+
+        long replayed = JournalReplayer.replay(Recovery.Layout.under(data).journal(), 1, 1_001, book, events, () -> false);
+
+        // The SKU, then 750 buyers' reserves and 250 confirms.
+        assertThat(replayed).isEqualTo(1_001);
+        assertThat(book.state().orderCount()).isEqualTo(750);
+        assertThat(events.nextEventSequence()).as("one SKU event, 750 reserves, 250 confirms").isEqualTo(1 + 1 + 750 + 250);
+    }
+
+    @Test
+    void replayerShouldRefuseARangePastTheJournalsEnd() {
+        writeJournal();
+        long last = 1 + BUYERS + BUYERS / 3;
+        CheckoutBook book = new CheckoutBook(PackedCheckoutState.of(capacities()), EngineLimits.defaults());
+
+        assertThatThrownBy(() -> JournalReplayer.replay(Recovery.Layout.under(data).journal(), 1, last + 5, book,
+                new EventCounter(1), () -> false)).isInstanceOf(JournalCorruptException.class);
     }
 
     @Test
