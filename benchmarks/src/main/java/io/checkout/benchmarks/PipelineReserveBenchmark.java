@@ -5,6 +5,8 @@ import io.checkout.engine.CheckoutBook;
 import io.checkout.engine.Command;
 import io.checkout.engine.EngineLimits;
 import io.checkout.engine.ResultCode;
+import io.checkout.journal.EventCounter;
+import io.checkout.journal.InMemoryJournal;
 import io.checkout.pipeline.CheckoutPipeline;
 import io.checkout.pipeline.CommandEvent;
 import io.checkout.pipeline.PipelineConfig;
@@ -38,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Reserves through the whole in-process pipeline: the Disruptor ring, the business-logic thread
  * running {@link CheckoutBook} over the packed heap state, then the journaller, which journals and
  * answers each batch (on the business-logic thread, or with {@code journalThread=OWN} on a thread of
- * its own), or with {@code journal=off} the replier thread. The diagram shows {@code journal=off}.
+ * its own).
  *
  * <pre>
  *   JMH thread (producer)                       pipeline threads
@@ -48,12 +50,13 @@ import org.openjdk.jmh.annotations.Warmup;
  *     │ ring full: spin, yield, park                  │
  *     │                                               ▼
  *     │                          1. business logic: CheckoutBook.execute(command)
- *     │                             over Chronicle Map state (single writer)
+ *     │                             over the packed state (single writer); order events
  *     │                                               │
  *     │                                               ▼
- *     │                          2. replier: ReplyHandler.reply(command, progress, failure)
- *     │                             checks SUCCESS, counts the reply (release store),
- *     │                             clears the slot
+ *     │                          2. journaller: encode, append, one commit (+ fsync) per
+ *     │                             batch (journal=memory: numbered, not kept), then
+ *     │                             answers: ReplyHandler.reply(command, progress, failure)
+ *     │                             checks SUCCESS, counts the reply (release store)
  *     ▼                                               │
  *   after the last publish: wait until replied == SALE_SIZE ◀──┘
  * </pre>
@@ -64,15 +67,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * one, so the score counts completed commands only, never commands still queued in the ring.
  * Ring-full backpressure is part of the measured time.
  *
- * <p><b>State.</b> Every invocation gets a fresh Chronicle state in a new temporary directory, its
- * SKUs created through the engine, and a freshly started pipeline; the teardown shuts the pipeline
- * down, checks the sale's outcome (every answer SUCCESS, one order per reserve, stock conserved
- * and reserved exactly as the sale sent it) and deletes the directory. JMH does not time invocation
+ * <p><b>State.</b> Every invocation gets a fresh state (and, with a journal on disk, a new temporary
+ * data directory), its SKUs created through the engine, and a freshly started pipeline; the teardown
+ * shuts the pipeline down, checks the sale's outcome (every answer SUCCESS, one order per reserve,
+ * stock conserved and reserved exactly as the sale sent it) and deletes the directory. JMH does not time invocation
  * setup and teardown. The maps are sized for one sale ({@code capacityMultiple} = 1) or a multiple
  * of it, so a full table can never make the score look better: a table-full answer fails the run.
  *
- * <p><b>Threads.</b> The producer, the business-logic thread and the replier all want a core; on a
- * 2-core machine they share two. {@code waitStrategy} sets how the pipeline threads wait; the
+ * <p><b>Threads.</b> The producer and the business-logic thread (and the journaller, with
+ * {@code journalThread=OWN}) all want a core; on a 2-core machine they share two. {@code waitStrategy} sets how the pipeline threads wait; the
  * producer spins briefly, then yields, then parks for a moment, both when the ring is full and
  * while waiting for the last reply.
  *
@@ -110,12 +113,13 @@ public class PipelineReserveBenchmark {
     public int ringSize;
 
     /**
-     * {@code off}: no journal (nothing survives the process). {@code process}: every command
+     * {@code memory}: the journal numbers records but keeps and writes nothing (nothing survives the
+     * process; events are counted, not written): the pipeline without a disk. {@code process}: every command
      * journalled, answered once its batch is in the page cache. {@code fsync}: answered once its
      * batch is synced to the device (the server's default). With a journal the pipeline is built by
      * {@link Recovery} on a fresh data directory, as the server builds it, event log included.
      */
-    @Param({"off", "process", "fsync"})
+    @Param({"memory", "process", "fsync"})
     public String journal;
 
     /**
@@ -149,11 +153,12 @@ public class PipelineReserveBenchmark {
     public void openSale() {
         dataDirectory = Workload.newDataDirectory();
         PipelineConfig config = new PipelineConfig(ringSize, waitStrategy, TICK_INTERVAL_MILLIS, journalThread);
-        if (journal.equals("off")) {
+        if (journal.equals("memory")) {
             checkoutState = Workload.newPackedState(workload.skuCount(), capacityMultiple);
             book = new CheckoutBook(checkoutState, EngineLimits.defaults());
             workload.createSkus(book, System.currentTimeMillis());
-            pipeline = new CheckoutPipeline(book, config, System::currentTimeMillis);
+            pipeline = new CheckoutPipeline(book, config, System::currentTimeMillis, new InMemoryJournal(1),
+                    new EventCounter(1));
         } else {
             recovered = Recovery.recover(dataDirectory,
                     Workload.capacities(workload.skuCount(), capacityMultiple), EngineLimits.defaults(),

@@ -83,7 +83,7 @@ public final class CommandCodec {
      *
      * @return the record's sequence
      */
-    public static long append(RecordLogWriter journal, ByteBuffer scratch, Command command) {
+    public static long append(Journal journal, ByteBuffer scratch, Command command) {
         scratch.clear();
         encode(command, scratch);
         return journal.append(scratch.flip());

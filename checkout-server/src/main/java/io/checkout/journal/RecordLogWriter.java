@@ -18,7 +18,7 @@ import java.util.zip.CRC32C;
  * <p>Once {@code commit} returns, the records survive the process dying (they are in the OS page
  * cache); with {@code fsync} they survive the machine losing power too.
  */
-public final class RecordLogWriter implements AutoCloseable {
+public final class RecordLogWriter implements Journal, AutoCloseable {
     private final Path directory;
     private final long segmentBytesMax;
     private final boolean fsync;
@@ -68,7 +68,7 @@ public final class RecordLogWriter implements AutoCloseable {
         return writer;
     }
 
-    /** The sequence the next appended record gets. */
+    @Override
     public long nextSequence() {
         return nextSequence;
     }
@@ -88,6 +88,7 @@ public final class RecordLogWriter implements AutoCloseable {
      *
      * @return the record's sequence
      */
+    @Override
     public long append(ByteBuffer payload) {
         int length = payload.remaining();
         if (length > RecordLog.PAYLOAD_BYTES_MAX) {
@@ -117,10 +118,8 @@ public final class RecordLogWriter implements AutoCloseable {
         commit(CommitTimings.NONE);
     }
 
-    /**
-     * {@link #commit}, timed: the write's and the sync's durations go to {@code timings}
-     * ({@code syncNanos} is 0 when nothing was synced).
-     */
+    /** {@link #commit()}, timed: the write's and the sync's durations go to {@code timings}. */
+    @Override
     public void commit(CommitTimings timings) {
         long started = System.nanoTime();
         writeBatch();
@@ -130,14 +129,6 @@ public final class RecordLogWriter implements AutoCloseable {
             sync();
         }
         timings.committed(written - started, syncing ? System.nanoTime() - written : 0);
-    }
-
-    /** Receives the durations of one {@link #commit(CommitTimings)}. */
-    @FunctionalInterface
-    public interface CommitTimings {
-        CommitTimings NONE = (writeNanos, syncNanos) -> { };
-
-        void committed(long writeNanos, long syncNanos);
     }
 
     private void sync() {

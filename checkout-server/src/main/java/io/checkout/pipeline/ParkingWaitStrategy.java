@@ -11,18 +11,17 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Spins briefly, yields a few times, then parks until woken: an idle pipeline thread costs no CPU,
- * where {@code SleepingWaitStrategy} wakes every ~60 us per thread (about two thirds of a core for
- * the three pipeline threads of an idle server, measured on the 2-core VM), taking CPU from the
- * Netty threads that share the cores.
+ * where {@code SleepingWaitStrategy} wakes its threads many thousand times a second, taking CPU from
+ * the Netty threads that share the cores (benchmarks/README.md has the measurements).
  *
  * <p>Two kinds of waiter park apart, so a wake-up reaches only threads that can use it:
  * <ul>
- *   <li>the first stage (journaller, business logic) waits for the ring's cursor and is woken by
- *       every publish ({@link #signalAllWhenBlocking()}, called by the sequencer), cheaply when
- *       nobody is parked: one volatile read;
- *   <li>a later stage (the replier) waits for the earlier stages, which the Disruptor never
- *       signals; those stages call {@link #signalStagesAdvanced()} after making their sequence
- *       visible at the end of each batch.
+ *   <li>the first stage (the business logic) waits for the ring's cursor and is woken by every
+ *       publish ({@link #signalAllWhenBlocking()}, called by the sequencer), cheaply when nobody is
+ *       parked: one volatile read;
+ *   <li>a later stage (the journaller, when it has a thread of its own) waits for the business
+ *       logic, which the Disruptor never signals; the business logic calls
+ *       {@link #signalStagesAdvanced()} after making its sequence visible at the end of each batch.
  * </ul>
  * Every park is bounded by {@link #PARK_NANOS_MAX}, so a halt ({@code alert()}, which signals only
  * the ring's waiters) reaches a parked later stage within that time, and a missed wake-up could

@@ -4,9 +4,9 @@ import io.checkout.engine.CheckoutState;
 
 /**
  * What the pipeline tells an observer (metrics) about its work. Every method runs on a pipeline
- * thread, in the middle of the hot path (the business-logic thread, but for the journal's, which
- * run on the journaller thread): implementations must be quick, must not block and must not
- * allocate per call beyond what {@link #onTick} documents.
+ * thread, in the middle of the hot path (the business-logic thread; the journal's on the thread
+ * that journals, which is the business logic's unless the journaller has its own): implementations
+ * must be quick, must not block and must not allocate per call beyond what {@link #onTick} documents.
  */
 public interface PipelineObserver {
     /** Observes nothing. */
@@ -28,11 +28,11 @@ public interface PipelineObserver {
     default void onTick(CheckoutState state, long nowMillis) {
     }
 
-    /** On the journaller thread: one batch's journal write took {@code nanos} (the write call, not the sync). */
+    /** On the thread that journals: one batch's journal write took {@code nanos} (the write call, not the sync). */
     default void onJournalWrite(long nanos) {
     }
 
-    /** On the journaller thread: one batch's sync to the device took {@code nanos} (fsync policy only). */
+    /** On the thread that journals: one batch's sync to the device took {@code nanos} (fsync policy only). */
     default void onJournalSync(long nanos) {
     }
 }

@@ -24,9 +24,8 @@ final class ProtoMapping {
     }
 
     /** Fills a reserve command; the caller has checked the line count fits the command. */
-    static void toCommand(ReserveRequest request, long nowMillis, Command c) {
+    static void toCommand(ReserveRequest request, Command c) {
         c.type = CommandType.RESERVE;
-        c.timestampMillis = nowMillis;
         c.requestId = request.getRequestId();
         c.userId = request.getUserId();
         int lines = request.getLinesCount();
@@ -37,9 +36,8 @@ final class ProtoMapping {
         }
     }
 
-    static void toCommand(UpsertSkuRequest request, long nowMillis, Command c) {
+    static void toCommand(UpsertSkuRequest request, Command c) {
         c.type = CommandType.UPSERT_SKU;
-        c.timestampMillis = nowMillis;
         c.requestId = request.getRequestId();
         c.skuId = request.getSkuId();
         c.priceMinor = request.getPriceMinor();
@@ -51,9 +49,8 @@ final class ProtoMapping {
         c.reservationTtlMillis = request.getReservationTtlMillis();
     }
 
-    static void toCommand(AdjustStockRequest request, long nowMillis, Command c) {
+    static void toCommand(AdjustStockRequest request, Command c) {
         c.type = CommandType.ADJUST_STOCK;
-        c.timestampMillis = nowMillis;
         c.requestId = request.getRequestId();
         c.skuId = request.getSkuId();
         c.delta = request.getDelta();

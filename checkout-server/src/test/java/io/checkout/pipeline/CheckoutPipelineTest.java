@@ -15,6 +15,8 @@ import io.checkout.engine.ResultCode;
 import io.checkout.engine.SkuRecord;
 import io.checkout.engine.SkuTable;
 import io.checkout.journal.CommandCodec;
+import io.checkout.journal.EventCounter;
+import io.checkout.journal.InMemoryJournal;
 import io.checkout.journal.RecordLogReader;
 import io.checkout.journal.RecordLogWriter;
 import java.nio.file.Path;
@@ -52,6 +54,7 @@ class CheckoutPipelineTest {
         Command copy = new Command();
         copy.type = command.type;
         copy.requestId = command.requestId;
+        copy.timestampMillis = command.timestampMillis;
         copy.result = command.result;
         copy.order.orderId = command.order.orderId;
         replies.add(copy);
@@ -63,7 +66,6 @@ class CheckoutPipelineTest {
     private final EventTranslatorTwoArg<CommandEvent, String, ReplyHandler> reserve = (event, sequence, requestId, handler) -> {
         Command c = event.command();
         c.type = CommandType.RESERVE;
-        c.timestampMillis = NOW;
         c.requestId = requestId;
         c.userId = "user-" + requestId;
         c.addLine("A", 1);
@@ -89,16 +91,16 @@ class CheckoutPipelineTest {
 
     private void start(int ringSize, PipelineConfig.WaitStrategyKind waitStrategy) {
         pipeline = new CheckoutPipeline(bookWithSkuA(), new PipelineConfig(ringSize, waitStrategy, 60_000),
-                () -> NOW);
+                () -> NOW, new InMemoryJournal(1), new EventCounter(1));
         pipeline.start();
     }
 
-    /** A pipeline that journals into {@link #journalDirectory} (no event log) on the given thread. */
+    /** A pipeline that journals into {@link #journalDirectory} (events only counted) on the given thread. */
     private void startJournalled(int ringSize, PipelineConfig.JournalThread journalThread) {
         journal = RecordLogWriter.open(journalDirectory, RecordLogReader.scan(journalDirectory, 1, (s, p) -> { }), 1,
                 JournalConfig.SEGMENT_BYTES_MIN, false, JournalConfig.BATCH_BYTES_MIN);
         pipeline = new CheckoutPipeline(bookWithSkuA(), new PipelineConfig(ringSize,
-                PipelineConfig.WaitStrategyKind.PARKING, 60_000, journalThread), () -> NOW, journal, null);
+                PipelineConfig.WaitStrategyKind.PARKING, 60_000, journalThread), () -> NOW, journal, new EventCounter(1));
         pipeline.start();
     }
 
@@ -151,7 +153,7 @@ class CheckoutPipelineTest {
     }
 
     @Test
-    void shouldAnswerEveryCommandInPublishOrder() throws InterruptedException {
+    void shouldAnswerEveryCommandInPublishOrderStampedWithThePipelinesClock() throws InterruptedException {
         start(64);
 
         publishReserves(1_000);
@@ -159,6 +161,7 @@ class CheckoutPipelineTest {
         awaitTrue(() -> replies.size() == 1_000);
         for (int i = 0; i < 1_000; i++) {
             assertThat(replies.get(i).requestId).isEqualTo("r" + i);
+            assertThat(replies.get(i).timestampMillis).as("the translator sets no time").isEqualTo(NOW);
             assertThat(replies.get(i).result).isEqualTo(ResultCode.SUCCESS);
             assertThat(replies.get(i).order.orderId).isEqualTo(i + 1);
         }

@@ -1,0 +1,133 @@
+package io.checkout.pipeline;
+
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.Sequence;
+import io.checkout.engine.CheckoutBook;
+import io.checkout.engine.Command;
+import io.checkout.engine.CommandType;
+import io.checkout.journal.NumberedEvents;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stage 1, the single writer: applies each command to the state through the book, numbers its
+ * journal record and its events, and writes the outcome into the slot. When the journaller runs
+ * on this thread, it hands each command straight on to it.
+ *
+ * <p>After the engine throws (a broken invariant) or the journal fails, it applies nothing more:
+ * every later command carries the failure and is answered with it, so corrupt or unjournalled
+ * state is never built upon.
+ */
+final class BusinessLogicHandler implements EventHandler<CommandEvent> {
+    private static final Logger LOG = LoggerFactory.getLogger(BusinessLogicHandler.class);
+
+    private final CheckoutBook book;
+    private final NumberedEvents events;
+    private final PipelineHooks hooks;
+    private final CountDownLatch started;
+    /** Set when idle threads park: the next stage must then be woken at the end of each batch. */
+    private final ParkingWaitStrategy parking;
+    private JournallerHandler journaller;
+    private boolean journalOnThisThread;
+    private Sequence sequence;
+    /** Counts mutating commands exactly as the journal numbers them. */
+    private long journalSequence;
+    private volatile Throwable failure;
+    private volatile long applied;
+
+    BusinessLogicHandler(CheckoutBook book, NumberedEvents events, long lastJournalSequence, PipelineHooks hooks,
+            CountDownLatch started, ParkingWaitStrategy parking) {
+        this.book = book;
+        this.events = events;
+        this.journalSequence = lastJournalSequence;
+        this.hooks = hooks;
+        this.started = started;
+        this.parking = parking;
+    }
+
+    /** Sets the stage after this one; {@code onThisThread}: it runs here, after each command. */
+    void journaller(JournallerHandler next, boolean onThisThread) {
+        this.journaller = next;
+        this.journalOnThisThread = onThisThread;
+    }
+
+    @Override
+    public void onStart() {
+        started.countDown();
+    }
+
+    @Override
+    public void setSequenceCallback(Sequence sequenceCallback) {
+        this.sequence = sequenceCallback;
+    }
+
+    @Override
+    public void onBatchStart(long batchSize, long queueDepth) {
+        hooks.observer().onBatch((int) batchSize);
+    }
+
+    @Override
+    public void onEvent(CommandEvent event, long ringSequence, boolean endOfBatch) {
+        apply(event, ringSequence, endOfBatch);
+        if (journalOnThisThread) {
+            journaller.onEvent(event, ringSequence, endOfBatch);
+        } else if (endOfBatch && parking != null) {
+            // Make the batch visible now and wake the journaller: the Disruptor would set the
+            // sequence only after this call returns, and signal nobody.
+            sequence.setVolatile(ringSequence);
+            parking.signalStagesAdvanced();
+        }
+    }
+
+    private void apply(CommandEvent event, long ringSequence, boolean endOfBatch) {
+        Throwable stopped = failure != null ? failure : journaller.failure();
+        if (stopped != null) {
+            event.failure = stopped;
+            return;
+        }
+        try {
+            if (event.command.type.isMutating()) {
+                journalSequence++;
+                event.journalSequence = journalSequence;
+                events.journalSequence(journalSequence);
+            }
+            book.execute(event.command);
+            applied++;
+            observe(event.command);
+            event.eventSequenceAfter = events.nextEventSequence() - 1;
+            if (endOfBatch) {
+                events.commit();
+            }
+        } catch (Throwable t) {
+            LOG.error("engine failed on {} (ring sequence {}); it stops applying commands", event.command.type,
+                    ringSequence, t);
+            failure = t;
+            event.failure = t;
+            hooks.failed();
+        }
+    }
+
+    /** A failing observer is a metrics bug, never a reason to stop the engine. */
+    private void observe(Command command) {
+        try {
+            PipelineObserver observer = hooks.observer();
+            if (command.expiredCount > 0) {
+                observer.onExpiries(command.expiredCount);
+            }
+            if (command.type == CommandType.TICK) {
+                observer.onTick(book.state(), book.nowMillis());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("pipeline observer failed", e);
+        }
+    }
+
+    Throwable failure() {
+        return failure;
+    }
+
+    long applied() {
+        return applied;
+    }
+}

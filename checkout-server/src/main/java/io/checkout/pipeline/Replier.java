@@ -1,0 +1,87 @@
+package io.checkout.pipeline;
+
+import com.lmax.disruptor.RingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers a committed batch on the journaller's thread: completes each caller's request, makes the
+ * batch's events visible to subscribers, clears the slots, then tells the batch's listeners (a
+ * stream returning flow-control credit once per batch, say).
+ */
+final class Replier {
+    private static final Logger LOG = LoggerFactory.getLogger(Replier.class);
+
+    private final RingBuffer<CommandEvent> ring;
+    /** Listeners of the batch being answered; one per listener per batch, so at most a ring's worth. */
+    private final ReplyBatchListener[] batchListeners;
+    private int batchListenerCount;
+    private volatile long visibleEventSequence;
+    private volatile long answeredJournalSequence;
+
+    Replier(RingBuffer<CommandEvent> ring, long lastEventSequence, long lastJournalSequence) {
+        this.ring = ring;
+        this.batchListeners = new ReplyBatchListener[ring.getBufferSize()];
+        this.visibleEventSequence = lastEventSequence;
+        this.answeredJournalSequence = lastJournalSequence;
+    }
+
+    /** Registers a listener of the batch being answered; see {@link CheckoutPipeline#afterReplyBatch}. */
+    void afterBatch(ReplyBatchListener listener) {
+        if (batchListenerCount == batchListeners.length) {
+            throw new IllegalStateException("more reply batch listeners than ring slots: a listener registered twice"
+                    + " in one batch, or from outside the replier");
+        }
+        batchListeners[batchListenerCount++] = listener;
+    }
+
+    /**
+     * Answers the slots {@code first..last} of the ring, each with {@code batchFailure} unless the
+     * engine failed on it, then ends the batch. The caller must own those slots.
+     */
+    void answerBatch(long first, long last, Throwable batchFailure) {
+        for (long sequence = first; sequence <= last; sequence++) {
+            answer(ring.get(sequence), batchFailure);
+        }
+        for (int i = 0; i < batchListenerCount; i++) {
+            ReplyBatchListener listener = batchListeners[i];
+            batchListeners[i] = null;
+            try {
+                listener.onReplyBatchEnd();
+            } catch (RuntimeException e) {
+                LOG.warn("reply batch listener failed", e);
+            }
+        }
+        batchListenerCount = 0;
+    }
+
+    private void answer(CommandEvent event, Throwable batchFailure) {
+        try {
+            Throwable failure = event.failure != null ? event.failure : batchFailure;
+            if (failure == null) {
+                if (event.eventSequenceAfter > visibleEventSequence) {
+                    visibleEventSequence = event.eventSequenceAfter;
+                }
+                if (event.journalSequence > answeredJournalSequence) {
+                    answeredJournalSequence = event.journalSequence;
+                }
+            }
+            ReplyHandler handler = event.replyHandler;
+            if (handler != null) {
+                handler.reply(event.command, event.replyContext, failure);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("reply for {} failed", event.command.type, e);
+        } finally {
+            event.clear();
+        }
+    }
+
+    long visibleEventSequence() {
+        return visibleEventSequence;
+    }
+
+    long answeredJournalSequence() {
+        return answeredJournalSequence;
+    }
+}

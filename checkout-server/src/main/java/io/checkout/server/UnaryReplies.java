@@ -1,0 +1,81 @@
+package io.checkout.server;
+
+import io.checkout.engine.Command;
+import io.checkout.pipeline.CheckoutPipeline;
+import io.checkout.pipeline.ReplyHandler;
+import io.checkout.proto.v1.ListSkusReply;
+import io.checkout.proto.v1.Order;
+import io.checkout.proto.v1.ReserveReply;
+import io.checkout.proto.v1.ReserveResult;
+import io.checkout.proto.v1.Sku;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * How unary calls are answered: the reply handlers the pipeline calls once a command is applied
+ * and journalled (the call's observer travels as the context), and the refusal of a call the ring
+ * had no room for. Stateless, shared by every call.
+ */
+final class UnaryReplies {
+    private UnaryReplies() {
+    }
+
+    static final ReplyHandler ORDER = (command, context, failure) -> {
+        @SuppressWarnings("unchecked")
+        StreamObserver<Order> observer = (StreamObserver<Order>) context;
+        if (!answeredWithError(command, failure, observer)) {
+            observer.onNext(ProtoMapping.toOrder(command));
+            observer.onCompleted();
+        }
+    };
+
+    static final ReplyHandler SKU = (command, context, failure) -> {
+        @SuppressWarnings("unchecked")
+        StreamObserver<Sku> observer = (StreamObserver<Sku>) context;
+        if (!answeredWithError(command, failure, observer)) {
+            observer.onNext(ProtoMapping.toSku(command.sku));
+            observer.onCompleted();
+        }
+    };
+
+    static final ReplyHandler SKU_PAGE = (command, context, failure) -> {
+        @SuppressWarnings("unchecked")
+        StreamObserver<ListSkusReply> observer = (StreamObserver<ListSkusReply>) context;
+        if (!answeredWithError(command, failure, observer)) {
+            observer.onNext(ProtoMapping.toListSkusReply(command));
+            observer.onCompleted();
+        }
+    };
+
+    /** Answers a unary Reserve and counts its outcome. */
+    static ReplyHandler reserve(ServerMetrics metrics) {
+        return (command, context, failure) -> {
+            @SuppressWarnings("unchecked")
+            StreamObserver<ReserveReply> observer = (StreamObserver<ReserveReply>) context;
+            if (answeredWithError(command, failure, observer)) {
+                metrics.reserveOutcome(ReserveResult.REJECTED);
+            } else {
+                ReserveReply reply = ProtoMapping.toReserveReply(command);
+                metrics.reserveOutcome(reply.getResult());
+                observer.onNext(reply);
+                observer.onCompleted();
+            }
+        };
+    }
+
+    /** Answers a call the ring had no room for (RESOURCE_EXHAUSTED), or that came during shutdown. */
+    static void refuseIfNotPublished(boolean published, CheckoutPipeline pipeline, StreamObserver<?> observer) {
+        if (!published) {
+            observer.onError(GrpcErrors.exception(GrpcErrors.notPublished(pipeline)));
+        }
+    }
+
+    /** Sends the error if the command failed or ended in an error result; returns whether it did. */
+    private static boolean answeredWithError(Command command, Throwable failure, StreamObserver<?> observer) {
+        com.google.rpc.Status error = GrpcErrors.errorFor(command, failure);
+        if (error != null) {
+            observer.onError(GrpcErrors.exception(error));
+            return true;
+        }
+        return false;
+    }
+}
