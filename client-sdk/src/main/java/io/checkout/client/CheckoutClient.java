@@ -65,16 +65,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class CheckoutClient implements AutoCloseable {
 
     /** The most pages {@link #listAllSkus()} reads before it gives up. */
-    public static final int MAX_LIST_PAGES = 10_000;
+    public static final int LIST_PAGES_MAX = 10_000;
 
     /** The largest window {@link #openReserveStream(int)} and {@link #openReserveBatchStream} accept. */
-    public static final int MAX_STREAM_IN_FLIGHT = 100_000;
+    public static final int STREAM_IN_FLIGHT_MAX = 100_000;
 
     /**
      * The largest batch {@link #openReserveBatchStream} accepts: the upper bound of the server's
      * {@code stream-batch-max} setting (whose default is 256).
      */
-    public static final int MAX_STREAM_BATCH_SIZE = 4_096;
+    public static final int STREAM_BATCH_SIZE_MAX = 4_096;
 
     /** The largest page the contract allows, so listing everything takes the fewest round trips. */
     private static final int LIST_ALL_PAGE_SIZE = 1_000;
@@ -271,9 +271,9 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public StreamingReserver openReserveStream(int maxInFlight) {
-        if (maxInFlight < 1 || maxInFlight > MAX_STREAM_IN_FLIGHT) {
+        if (maxInFlight < 1 || maxInFlight > STREAM_IN_FLIGHT_MAX) {
             throw new IllegalArgumentException(
-                    "maxInFlight must be 1.." + MAX_STREAM_IN_FLIGHT + ", got " + maxInFlight);
+                    "maxInFlight must be 1.." + STREAM_IN_FLIGHT_MAX + ", got " + maxInFlight);
         }
         ensureOpen();
         return StreamingReserver.open(channel, maxInFlight, requestIds, deadlineNanos);
@@ -292,12 +292,12 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public BatchStreamingReserver openReserveBatchStream(int maxInFlight, int maxBatchSize) {
-        if (maxInFlight < 1 || maxInFlight > MAX_STREAM_IN_FLIGHT) {
+        if (maxInFlight < 1 || maxInFlight > STREAM_IN_FLIGHT_MAX) {
             throw new IllegalArgumentException(
-                    "maxInFlight must be 1.." + MAX_STREAM_IN_FLIGHT + ", got " + maxInFlight);
+                    "maxInFlight must be 1.." + STREAM_IN_FLIGHT_MAX + ", got " + maxInFlight);
         }
-        if (maxBatchSize < 1 || maxBatchSize > Math.min(MAX_STREAM_BATCH_SIZE, maxInFlight)) {
-            throw new IllegalArgumentException("maxBatchSize must be 1.." + Math.min(MAX_STREAM_BATCH_SIZE, maxInFlight)
+        if (maxBatchSize < 1 || maxBatchSize > Math.min(STREAM_BATCH_SIZE_MAX, maxInFlight)) {
+            throw new IllegalArgumentException("maxBatchSize must be 1.." + Math.min(STREAM_BATCH_SIZE_MAX, maxInFlight)
                     + " (at most 4096 and at most maxInFlight), got " + maxBatchSize);
         }
         ensureOpen();
@@ -564,7 +564,7 @@ public final class CheckoutClient implements AutoCloseable {
     }
 
     /**
-     * Reads every SKU, page by page, reading at most {@link #MAX_LIST_PAGES} pages.
+     * Reads every SKU, page by page, reading at most {@link #LIST_PAGES_MAX} pages.
      *
      * @return all SKUs in {@code sku_id} order
      * @throws StatusRuntimeException if a call fails
@@ -573,7 +573,7 @@ public final class CheckoutClient implements AutoCloseable {
      *     the client is closed
      */
     public List<Sku> listAllSkus() {
-        return listAllSkus(MAX_LIST_PAGES);
+        return listAllSkus(LIST_PAGES_MAX);
     }
 
     List<Sku> listAllSkus(int maxPages) {
@@ -1020,9 +1020,9 @@ public final class CheckoutClient implements AutoCloseable {
                         + ") must not exceed maxBackoff (" + maxBackoff + ")");
             }
             if (requestIdPrefix == null
-                    || requestIdPrefix.length() > RequestIds.MAX_PREFIX_LENGTH
+                    || requestIdPrefix.length() > RequestIds.PREFIX_LENGTH_MAX
                     || !RequestIds.isPrintableAscii(requestIdPrefix)) {
-                throw new IllegalArgumentException("requestIdPrefix must be at most " + RequestIds.MAX_PREFIX_LENGTH
+                throw new IllegalArgumentException("requestIdPrefix must be at most " + RequestIds.PREFIX_LENGTH_MAX
                         + " printable ASCII characters, got "
                         + (requestIdPrefix == null ? "null" : "\"" + requestIdPrefix + "\""));
             }

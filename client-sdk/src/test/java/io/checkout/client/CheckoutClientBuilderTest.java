@@ -33,7 +33,7 @@ class CheckoutClientBuilderTest {
                 invalid("initialBackoff", b -> b.initialBackoff(Duration.ZERO)),
                 invalid("initialBackoff", b -> b.initialBackoff(Duration.ofSeconds(1))),
                 invalid("maxBackoff", b -> b.maxBackoff(null)),
-                invalid("requestIdPrefix", b -> b.requestIdPrefix("p".repeat(RequestIds.MAX_PREFIX_LENGTH + 1))),
+                invalid("requestIdPrefix", b -> b.requestIdPrefix("p".repeat(RequestIds.PREFIX_LENGTH_MAX + 1))),
                 invalid("requestIdPrefix", b -> b.requestIdPrefix("caf\u00e9")),
                 invalid("requestIdPrefix", b -> b.requestIdPrefix(null)),
                 invalid("useTransportSecurity", CheckoutClient.Builder::useTransportSecurity));
@@ -91,7 +91,7 @@ class CheckoutClientBuilderTest {
             CheckoutClient.builder(channel).maxAttempts(1).build().close();
             CheckoutClient.builder(channel).maxAttempts(20).build().close();
             CheckoutClient.builder(channel).initialBackoff(Duration.ofMillis(500)).build().close();
-            CheckoutClient.builder(channel).requestIdPrefix("p".repeat(RequestIds.MAX_PREFIX_LENGTH)).build().close();
+            CheckoutClient.builder(channel).requestIdPrefix("p".repeat(RequestIds.PREFIX_LENGTH_MAX)).build().close();
             CheckoutClient.builder("localhost:9090").useTransportSecurity().build().close();
             CheckoutClient.builder("localhost:9090").plaintext().deadline(Duration.ofDays(365_000_000)).build().close();
         }).doesNotThrowAnyException();

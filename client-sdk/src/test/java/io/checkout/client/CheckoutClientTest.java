@@ -82,7 +82,7 @@ class CheckoutClientTest {
 
     @Test
     void newRequestIdShouldStartWithPrefixAndStayWithin64CharsWithLongestPrefix() {
-        String prefix = "p".repeat(RequestIds.MAX_PREFIX_LENGTH);
+        String prefix = "p".repeat(RequestIds.PREFIX_LENGTH_MAX);
         try (CheckoutClient prefixed = fastRetries().requestIdPrefix(prefix).build()) {
             String id = prefixed.newRequestId();
             assertThat(id).startsWith(prefix).hasSizeLessThanOrEqualTo(64);

@@ -132,7 +132,7 @@ final class LoadRun {
         long setupStartedNanos = System.nanoTime();
         prepareSkus();
         double setupSeconds = (System.nanoTime() - setupStartedNanos) / 1e9;
-        int window = Math.min(settings.inFlightMax(), CheckoutClient.MAX_STREAM_IN_FLIGHT);
+        int window = Math.min(settings.inFlightMax(), CheckoutClient.STREAM_IN_FLIGHT_MAX);
         if (settings.api() == RunSettings.Api.STREAM) {
             for (CheckoutClient client : clients) {
                 streams.add(client.openReserveStream(window));
