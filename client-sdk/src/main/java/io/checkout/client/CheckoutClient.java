@@ -1,5 +1,6 @@
 package io.checkout.client;
 
+import io.checkout.contract.ContractLimits;
 import io.checkout.proto.v1.AdjustStockRequest;
 import io.checkout.proto.v1.CancelRequest;
 import io.checkout.proto.v1.CheckoutGrpc;
@@ -74,10 +75,7 @@ public final class CheckoutClient implements AutoCloseable {
      * The largest batch {@link #openReserveBatchStream} accepts: the upper bound of the server's
      * {@code stream-batch-max} setting (whose default is 256).
      */
-    public static final int STREAM_BATCH_SIZE_MAX = 4_096;
-
-    /** The largest page the contract allows, so listing everything takes the fewest round trips. */
-    private static final int LIST_ALL_PAGE_SIZE = 1_000;
+    public static final int STREAM_BATCH_SIZE_MAX = ContractLimits.STREAM_BATCH_SIZE_MAX;
 
     private final ManagedChannel channel;
     private final boolean ownsChannel;
@@ -298,7 +296,7 @@ public final class CheckoutClient implements AutoCloseable {
         }
         if (maxBatchSize < 1 || maxBatchSize > Math.min(STREAM_BATCH_SIZE_MAX, maxInFlight)) {
             throw new IllegalArgumentException("maxBatchSize must be 1.." + Math.min(STREAM_BATCH_SIZE_MAX, maxInFlight)
-                    + " (at most 4096 and at most maxInFlight), got " + maxBatchSize);
+                    + " (at most " + STREAM_BATCH_SIZE_MAX + " and at most maxInFlight), got " + maxBatchSize);
         }
         ensureOpen();
         return BatchStreamingReserver.open(channel, maxInFlight, maxBatchSize, requestIds, deadlineNanos);
@@ -553,8 +551,8 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public ListSkusReply listSkus(int pageSize, String pageToken) {
-        if (pageSize < 0 || pageSize > LIST_ALL_PAGE_SIZE) {
-            throw new IllegalArgumentException("pageSize must be 0.." + LIST_ALL_PAGE_SIZE + ", got " + pageSize);
+        if (pageSize < 0 || pageSize > ContractLimits.LIST_PAGE_SIZE_MAX) {
+            throw new IllegalArgumentException("pageSize must be 0.." + ContractLimits.LIST_PAGE_SIZE_MAX + ", got " + pageSize);
         }
         ListSkusRequest request = ListSkusRequest.newBuilder()
                 .setPageSize(pageSize)
@@ -580,7 +578,8 @@ public final class CheckoutClient implements AutoCloseable {
         List<Sku> all = new ArrayList<>();
         String pageToken = "";
         for (int page = 0; page < maxPages; page++) {
-            ListSkusReply reply = listSkus(LIST_ALL_PAGE_SIZE, pageToken);
+            // The largest page the contract allows, so listing everything takes the fewest round trips.
+            ListSkusReply reply = listSkus(ContractLimits.LIST_PAGE_SIZE_MAX, pageToken);
             all.addAll(reply.getSkusList());
             pageToken = reply.getNextPageToken();
             if (pageToken.isEmpty()) {
