@@ -36,17 +36,17 @@ class CheckoutClientBuilderTest {
                 invalid("requestIdPrefix", b -> b.requestIdPrefix("p".repeat(RequestIds.PREFIX_LENGTH_MAX + 1))),
                 invalid("requestIdPrefix", b -> b.requestIdPrefix("caf\u00e9")),
                 invalid("requestIdPrefix", b -> b.requestIdPrefix(null)),
-                invalid("useTransportSecurity", CheckoutClient.Builder::useTransportSecurity));
+                invalid("useTransportSecurity", CheckoutClientBuilder::useTransportSecurity));
     }
 
-    private static Arguments invalid(String setting, UnaryOperator<CheckoutClient.Builder> change) {
+    private static Arguments invalid(String setting, UnaryOperator<CheckoutClientBuilder> change) {
         return Arguments.of(setting, change);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidSettings")
-    void buildShouldRejectAnInvalidSettingNamingIt(String setting, UnaryOperator<CheckoutClient.Builder> change) {
-        CheckoutClient.Builder builder = change.apply(CheckoutClient.builder(channel));
+    void buildShouldRejectAnInvalidSettingNamingIt(String setting, UnaryOperator<CheckoutClientBuilder> change) {
+        CheckoutClientBuilder builder = change.apply(CheckoutClient.builder(channel));
 
         assertThatThrownBy(builder::build)
                 .isInstanceOf(IllegalArgumentException.class)

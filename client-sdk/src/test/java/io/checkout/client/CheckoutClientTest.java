@@ -54,7 +54,7 @@ class CheckoutClientTest {
         server.close();
     }
 
-    private CheckoutClient.Builder fastRetries() {
+    private CheckoutClientBuilder fastRetries() {
         return CheckoutClient.builder(server.channel())
                 .initialBackoff(Duration.ofMillis(1))
                 .maxBackoff(Duration.ofMillis(4));
