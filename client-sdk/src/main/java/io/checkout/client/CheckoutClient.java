@@ -31,8 +31,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,10 +50,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * server answers a repeated id with its first answer, a retry never reserves, pays or refunds
  * twice. Every other failure is passed to the caller at once.
  *
- * <p>Blocking methods throw {@link StatusRuntimeException} when the call fails. Asynchronous
- * methods never block the calling thread; their futures fail with {@link StatusRuntimeException}
- * and are completed on a gRPC or client thread, so dependent stages that block should use the
- * {@code *Async} stage methods with their own executor.
+ * <p>Asynchronous methods never block the calling thread; their futures fail with
+ * {@link StatusRuntimeException} and are completed on a gRPC or client thread, so dependent stages
+ * that block should use the {@code *Async} stage methods with their own executor. A blocking
+ * method makes the same asynchronous call and waits for it on the calling thread, so both kinds
+ * retry alike; it throws {@link StatusRuntimeException} when the call fails, and CANCELLED, with
+ * the thread's interrupt status set again, when the thread is interrupted while it waits. Do not
+ * call a blocking method on a thread that the channel needs to deliver the reply, such as the
+ * only thread of a caller's channel executor.
  *
  * <p>Instances are thread-safe. Close the client when done; a client built from a target owns and
  * shuts down its channel, a client built from a caller's channel leaves it open.
@@ -161,7 +167,7 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public ReserveReply reserve(String requestId, String userId, List<OrderLine> lines) {
-        return callBlocking(CheckoutGrpc.getReserveMethod(), reserveRequest(requestId, userId, lines), null);
+        return join(reserveAsync(requestId, userId, lines));
     }
 
     /**
@@ -321,7 +327,7 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public Order confirm(String requestId, long orderId) {
-        return callBlocking(CheckoutGrpc.getConfirmMethod(), confirmRequest(requestId, orderId), null);
+        return join(confirmAsync(requestId, orderId));
     }
 
     /**
@@ -372,7 +378,7 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public Order cancel(String requestId, long orderId) {
-        return callBlocking(CheckoutGrpc.getCancelMethod(), cancelRequest(requestId, orderId), null);
+        return join(cancelAsync(requestId, orderId));
     }
 
     /**
@@ -423,7 +429,7 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public Order refund(String requestId, long orderId) {
-        return callBlocking(CheckoutGrpc.getRefundMethod(), refundRequest(requestId, orderId), null);
+        return join(refundAsync(requestId, orderId));
     }
 
     /**
@@ -624,34 +630,44 @@ public final class CheckoutClient implements AutoCloseable {
     }
 
     private <Q, R> R callBlocking(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
-        ensureOpen();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return ClientCalls.blockingUnaryCall(channel, method, callOptions(credentials), request);
-            } catch (StatusRuntimeException e) {
-                if (closed.get() || !retryPolicy.mayRetryAfter(attempt, e.getStatus())) {
-                    throw e;
-                }
-                sleepBeforeRetry(retryPolicy.backoffNanosAfter(attempt), method, e);
-                if (closed.get()) {
-                    throw e;
-                }
-            }
+        return join(callAsync(method, request, credentials));
+    }
+
+    /**
+     * Waits on the calling thread for a call made by {@link #callAsync}, so that blocking and
+     * asynchronous methods share one retry path, and reports its failure the way blocking methods
+     * promise to.
+     */
+    private static <R> R join(CompletableFuture<R> call) {
+        try {
+            return call.get();
+        } catch (InterruptedException e) {
+            // The caller no longer waits for the answer: stop the attempt in flight and any retry.
+            call.cancel(false);
+            Thread.currentThread().interrupt();
+            throw Status.CANCELLED.withDescription("interrupted while waiting for the reply").withCause(e)
+                    .asRuntimeException();
+        } catch (ExecutionException e) {
+            throw failureOfBlockingCall(e.getCause());
         }
     }
 
-    private static void sleepBeforeRetry(long nanos, MethodDescriptor<?, ?> method, StatusRuntimeException last) {
-        try {
-            TimeUnit.NANOSECONDS.sleep(nanos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            StatusRuntimeException cancelled = Status.CANCELLED
-                    .withDescription("interrupted while waiting to retry " + method.getFullMethodName())
-                    .withCause(e)
-                    .asRuntimeException();
-            cancelled.addSuppressed(last);
-            throw cancelled;
+    /**
+     * What a blocking method throws for the failure of its asynchronous call. A status failure is
+     * thrown anew with the same status and trailers, so that its stack trace shows the caller rather
+     * than the gRPC or retry thread that completed the call.
+     */
+    private static RuntimeException failureOfBlockingCall(Throwable failure) {
+        if (failure instanceof StatusRuntimeException e) {
+            return new StatusRuntimeException(e.getStatus(), e.getTrailers());
         }
+        if (failure instanceof RuntimeException e) {
+            return e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        return Status.fromThrowable(failure).asRuntimeException(Status.trailersFromThrowable(failure));
     }
 
     private <Q, R> CompletableFuture<R> callAsync(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
@@ -671,16 +687,25 @@ public final class CheckoutClient implements AutoCloseable {
         private final Q request;
         private final CallCredentials credentials;
         private volatile ClientCall<Q, R> current;
+        private volatile ScheduledFuture<?> pendingRetry;
 
         AsyncUnaryCall(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
             this.method = method;
             this.request = request;
             this.credentials = credentials;
-            // A caller that cancels the future no longer wants the answer; stop the RPC too.
+            // A caller that cancels the future no longer wants the answer; stop the RPC and the
+            // back-off timer too.
             result.whenComplete((value, error) -> {
+                if (!result.isCancelled()) {
+                    return;
+                }
                 ClientCall<Q, R> call = current;
-                if (result.isCancelled() && call != null) {
+                if (call != null) {
                     call.cancel("cancelled by caller", null);
+                }
+                ScheduledFuture<?> retry = pendingRetry;
+                if (retry != null) {
+                    retry.cancel(false);
                 }
             });
         }
@@ -707,7 +732,14 @@ public final class CheckoutClient implements AutoCloseable {
 
                     @Override
                     public void onCompleted() {
-                        result.complete(value);
+                        if (value == null) {
+                            // A unary call that ends without a reply is a broken server, not an answer.
+                            result.completeExceptionally(Status.INTERNAL
+                                    .withDescription("no reply message for " + method.getFullMethodName())
+                                    .asRuntimeException());
+                        } else {
+                            result.complete(value);
+                        }
                     }
                 });
             } catch (RuntimeException e) {
@@ -728,7 +760,7 @@ public final class CheckoutClient implements AutoCloseable {
                 return;
             }
             try {
-                retryScheduler.schedule(() -> {
+                pendingRetry = retryScheduler.schedule(() -> {
                     if (closed.get()) {
                         result.completeExceptionally(error);
                     } else {

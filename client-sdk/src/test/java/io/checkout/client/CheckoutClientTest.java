@@ -170,6 +170,57 @@ class CheckoutClientTest {
     }
 
     @Test
+    void blockingCallShouldRetryOnTheAsyncPathWhileTheCallerWaits() {
+        checkout.failNext(Status.UNAVAILABLE, Status.UNAVAILABLE);
+
+        Order order = client.confirm("c-9", 9);
+
+        assertThat(order.getOrderId()).isEqualTo(9);
+        assertThat(checkout.calls()).hasSize(3).containsOnly(checkout.calls().get(0));
+        // The retries are sent from the retry scheduler's timer, not from a caller sleeping out the back-off.
+        assertThat(checkout.callThreads().subList(1, 3)).containsOnly("checkout-client-retry");
+    }
+
+    @Test
+    void blockingCallShouldThrowTheFailureWithTheCallersStackTrace() {
+        checkout.failNext(Status.FAILED_PRECONDITION.withDescription("order is PAID"));
+
+        assertThatThrownBy(() -> client.cancel("x-3", 3))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("order is PAID");
+                    assertThat(e.getStackTrace()).anySatisfy(frame ->
+                            assertThat(frame.getClassName()).isEqualTo(CheckoutClientTest.class.getName()));
+                });
+    }
+
+    @Test
+    void interruptingABlockingCallShouldCancelItAndKeepTheInterrupt() throws Exception {
+        checkout.neverAnswer();
+        CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+        CompletableFuture<Boolean> stillInterrupted = new CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                client.reserve("user-1", ONE_LINE);
+                thrown.complete(null);
+            } catch (RuntimeException e) {
+                thrown.complete(e);
+            }
+            stillInterrupted.complete(Thread.currentThread().isInterrupted());
+        });
+        caller.start();
+        awaitTrue(() -> checkout.calls().size() == 1);
+
+        caller.interrupt();
+
+        assertThat(thrown.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED));
+        assertThat(stillInterrupted.get(5, TimeUnit.SECONDS)).isTrue();
+        awaitTrue(() -> checkout.cancelledCalls() == 1);
+        assertThat(checkout.calls()).hasSize(1);
+    }
+
+    @Test
     void reserveShouldRejectInvalidExplicitRequestIdWithoutCalling() {
         assertThatThrownBy(() -> client.reserve("", "user-1", ONE_LINE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("requestId");
