@@ -465,8 +465,19 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public Order getOrder(long orderId) {
-        return callBlocking(CheckoutGrpc.getGetOrderMethod(),
-                GetOrderRequest.newBuilder().setOrderId(orderId).build(), null);
+        return join(getOrderAsync(orderId));
+    }
+
+    /**
+     * Like {@link #getOrder(long)}, without blocking.
+     *
+     * @param orderId the order
+     * @return a future of the order, failed with {@link StatusRuntimeException} if the call fails,
+     *     e.g. NOT_FOUND for an unknown order
+     * @throws IllegalStateException if the client is closed
+     */
+    public CompletableFuture<Order> getOrderAsync(long orderId) {
+        return callAsync(CheckoutGrpc.getGetOrderMethod(), GetOrderRequest.newBuilder().setOrderId(orderId).build(), null);
     }
 
     /**
