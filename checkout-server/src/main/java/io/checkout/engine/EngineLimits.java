@@ -1,5 +1,7 @@
 package io.checkout.engine;
 
+import io.checkout.contract.ContractLimits;
+
 /**
  * The bounds the engine enforces on input. Hard maxima are compile-time constants that size
  * preallocated arrays and keep arithmetic far from overflow (price x quantity x lines fits a long
@@ -7,13 +9,13 @@ package io.checkout.engine;
  */
 public final class EngineLimits {
     public static final int LINES_PER_ORDER_MAX = 64;
-    public static final int QUANTITY_PER_LINE_MAX = 1_000_000;
-    public static final int ID_LENGTH_MAX = 64;
+    public static final int QUANTITY_PER_LINE_MAX = ContractLimits.QUANTITY_PER_LINE_MAX;
+    public static final int ID_LENGTH_MAX = ContractLimits.ID_LENGTH_MAX;
     public static final long PRICE_MINOR_MAX = 10_000_000_000L;
-    public static final long TOTAL_STOCK_MAX = 1_000_000_000L;
-    public static final long RESERVATION_TTL_MILLIS_MIN = 1_000L;
-    public static final long RESERVATION_TTL_MILLIS_MAX = 86_400_000L;
-    public static final int LIST_PAGE_SIZE_MAX = 1_000;
+    public static final long TOTAL_STOCK_MAX = ContractLimits.TOTAL_STOCK_MAX;
+    public static final long RESERVATION_TTL_MILLIS_MIN = ContractLimits.RESERVATION_TTL_MILLIS_MIN;
+    public static final long RESERVATION_TTL_MILLIS_MAX = ContractLimits.RESERVATION_TTL_MILLIS_MAX;
+    public static final int LIST_PAGE_SIZE_MAX = ContractLimits.LIST_PAGE_SIZE_MAX;
     public static final int LIST_PAGE_SIZE_DEFAULT = 100;
     /** Latest sale time accepted: year 2999, so that time arithmetic never overflows. */
     public static final long EPOCH_MILLIS_MAX = 32_503_680_000_000L;

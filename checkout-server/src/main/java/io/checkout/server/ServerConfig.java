@@ -1,5 +1,6 @@
 package io.checkout.server;
 
+import io.checkout.contract.ContractLimits;
 import io.checkout.engine.EngineLimits;
 import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.PipelineConfig;
@@ -29,7 +30,7 @@ public final class ServerConfig {
      * their longest, an error with its details) stay within gRPC's default 4 MiB inbound message
      * limit on the caller's side.
      */
-    public static final int STREAM_BATCH_MAX_LIMIT = 4_096;
+    public static final int STREAM_BATCH_MAX_LIMIT = ContractLimits.STREAM_BATCH_SIZE_MAX;
 
     /** One setting. Numbers are bounded; text settings list what they accept. */
     public enum Setting {

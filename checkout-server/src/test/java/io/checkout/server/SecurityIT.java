@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.checkout.client.BearerTokenCredentials;
 import io.checkout.client.CheckoutClient;
+import io.checkout.client.CheckoutClientBuilder;
 import io.checkout.proto.v1.AdjustStockRequest;
 import io.checkout.proto.v1.InventoryGrpc;
 import io.checkout.proto.v1.ListSkusRequest;
@@ -43,7 +44,7 @@ class SecurityIT {
         ItFixtures.closeQuietly(server);
     }
 
-    private CheckoutClient tlsClient(CheckoutClient.Builder builder) {
+    private CheckoutClient tlsClient(CheckoutClientBuilder builder) {
         return builder.deadline(Duration.ofSeconds(5)).maxAttempts(1).build();
     }
 

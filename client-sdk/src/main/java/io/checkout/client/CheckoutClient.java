@@ -1,5 +1,6 @@
 package io.checkout.client;
 
+import io.checkout.contract.ContractLimits;
 import io.checkout.proto.v1.AdjustStockRequest;
 import io.checkout.proto.v1.CancelRequest;
 import io.checkout.proto.v1.CheckoutGrpc;
@@ -18,27 +19,22 @@ import io.checkout.proto.v1.Sku;
 import io.checkout.proto.v1.UpsertSkuRequest;
 import io.grpc.CallCredentials;
 import io.grpc.CallOptions;
-import io.grpc.ChannelCredentials;
 import io.grpc.ClientCall;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,10 +50,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * server answers a repeated id with its first answer, a retry never reserves, pays or refunds
  * twice. Every other failure is passed to the caller at once.
  *
- * <p>Blocking methods throw {@link StatusRuntimeException} when the call fails. Asynchronous
- * methods never block the calling thread; their futures fail with {@link StatusRuntimeException}
- * and are completed on a gRPC or client thread, so dependent stages that block should use the
- * {@code *Async} stage methods with their own executor.
+ * <p>Asynchronous methods never block the calling thread; their futures fail with
+ * {@link StatusRuntimeException} and are completed on a gRPC or client thread, so dependent stages
+ * that block should use the {@code *Async} stage methods with their own executor. A blocking
+ * method makes the same asynchronous call and waits for it on the calling thread, so both kinds
+ * retry alike; it throws {@link StatusRuntimeException} when the call fails, and CANCELLED, with
+ * the thread's interrupt status set again, when the thread is interrupted while it waits. Do not
+ * call a blocking method on a thread that the channel needs to deliver the reply, such as the
+ * only thread of a caller's channel executor.
  *
  * <p>Instances are thread-safe. Close the client when done; a client built from a target owns and
  * shuts down its channel, a client built from a caller's channel leaves it open.
@@ -65,19 +65,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class CheckoutClient implements AutoCloseable {
 
     /** The most pages {@link #listAllSkus()} reads before it gives up. */
-    public static final int MAX_LIST_PAGES = 10_000;
+    public static final int LIST_PAGES_MAX = 10_000;
 
     /** The largest window {@link #openReserveStream(int)} and {@link #openReserveBatchStream} accept. */
-    public static final int MAX_STREAM_IN_FLIGHT = 100_000;
+    public static final int STREAM_IN_FLIGHT_MAX = 100_000;
 
     /**
      * The largest batch {@link #openReserveBatchStream} accepts: the upper bound of the server's
      * {@code stream-batch-max} setting (whose default is 256).
      */
-    public static final int MAX_STREAM_BATCH_SIZE = 4_096;
-
-    /** The largest page the contract allows, so listing everything takes the fewest round trips. */
-    private static final int LIST_ALL_PAGE_SIZE = 1_000;
+    public static final int STREAM_BATCH_SIZE_MAX = ContractLimits.STREAM_BATCH_SIZE_MAX;
 
     private final ManagedChannel channel;
     private final boolean ownsChannel;
@@ -88,13 +85,15 @@ public final class CheckoutClient implements AutoCloseable {
     private final ScheduledExecutorService retryScheduler;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private CheckoutClient(Builder builder, ManagedChannel channel, boolean ownsChannel) {
+    /** Called by {@link CheckoutClientBuilder#build()} with settings it has checked. */
+    CheckoutClient(ManagedChannel channel, boolean ownsChannel, Duration deadline, RetryPolicy retryPolicy,
+            String requestIdPrefix, CallCredentials adminCredentials) {
         this.channel = channel;
         this.ownsChannel = ownsChannel;
-        this.deadlineNanos = RetryPolicy.saturatedNanos(builder.deadline);
-        this.retryPolicy = new RetryPolicy(builder.maxAttempts, builder.initialBackoff, builder.maxBackoff);
-        this.requestIds = new RequestIds(builder.requestIdPrefix);
-        this.adminCredentials = builder.callCredentials;
+        this.deadlineNanos = RetryPolicy.saturatedNanos(deadline);
+        this.retryPolicy = retryPolicy;
+        this.requestIds = new RequestIds(requestIdPrefix);
+        this.adminCredentials = adminCredentials;
         this.retryScheduler = newRetryScheduler();
     }
 
@@ -113,21 +112,21 @@ public final class CheckoutClient implements AutoCloseable {
      * Starts building a client that opens and owns a channel to {@code target}.
      *
      * @param target a gRPC target such as {@code "localhost:9090"} or {@code "dns:///checkout:443"};
-     *     checked by {@link Builder#build()}
+     *     checked by {@link CheckoutClientBuilder#build()}
      * @return a builder with the default settings
      */
-    public static Builder builder(String target) {
-        return new Builder(target, null, false);
+    public static CheckoutClientBuilder builder(String target) {
+        return new CheckoutClientBuilder(target, null, false);
     }
 
     /**
      * Starts building a client over a channel the caller owns; {@link #close()} leaves it open.
      *
-     * @param channel the channel to use; checked by {@link Builder#build()}
+     * @param channel the channel to use; checked by {@link CheckoutClientBuilder#build()}
      * @return a builder with the default settings
      */
-    public static Builder builder(ManagedChannel channel) {
-        return new Builder(null, channel, true);
+    public static CheckoutClientBuilder builder(ManagedChannel channel) {
+        return new CheckoutClientBuilder(null, channel, true);
     }
 
     /**
@@ -168,7 +167,7 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public ReserveReply reserve(String requestId, String userId, List<OrderLine> lines) {
-        return callBlocking(CheckoutGrpc.getReserveMethod(), reserveRequest(requestId, userId, lines), null);
+        return join(reserveAsync(requestId, userId, lines));
     }
 
     /**
@@ -271,9 +270,9 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public StreamingReserver openReserveStream(int maxInFlight) {
-        if (maxInFlight < 1 || maxInFlight > MAX_STREAM_IN_FLIGHT) {
+        if (maxInFlight < 1 || maxInFlight > STREAM_IN_FLIGHT_MAX) {
             throw new IllegalArgumentException(
-                    "maxInFlight must be 1.." + MAX_STREAM_IN_FLIGHT + ", got " + maxInFlight);
+                    "maxInFlight must be 1.." + STREAM_IN_FLIGHT_MAX + ", got " + maxInFlight);
         }
         ensureOpen();
         return StreamingReserver.open(channel, maxInFlight, requestIds, deadlineNanos);
@@ -292,13 +291,13 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public BatchStreamingReserver openReserveBatchStream(int maxInFlight, int maxBatchSize) {
-        if (maxInFlight < 1 || maxInFlight > MAX_STREAM_IN_FLIGHT) {
+        if (maxInFlight < 1 || maxInFlight > STREAM_IN_FLIGHT_MAX) {
             throw new IllegalArgumentException(
-                    "maxInFlight must be 1.." + MAX_STREAM_IN_FLIGHT + ", got " + maxInFlight);
+                    "maxInFlight must be 1.." + STREAM_IN_FLIGHT_MAX + ", got " + maxInFlight);
         }
-        if (maxBatchSize < 1 || maxBatchSize > Math.min(MAX_STREAM_BATCH_SIZE, maxInFlight)) {
-            throw new IllegalArgumentException("maxBatchSize must be 1.." + Math.min(MAX_STREAM_BATCH_SIZE, maxInFlight)
-                    + " (at most 4096 and at most maxInFlight), got " + maxBatchSize);
+        if (maxBatchSize < 1 || maxBatchSize > Math.min(STREAM_BATCH_SIZE_MAX, maxInFlight)) {
+            throw new IllegalArgumentException("maxBatchSize must be 1.." + Math.min(STREAM_BATCH_SIZE_MAX, maxInFlight)
+                    + " (at most " + STREAM_BATCH_SIZE_MAX + " and at most maxInFlight), got " + maxBatchSize);
         }
         ensureOpen();
         return BatchStreamingReserver.open(channel, maxInFlight, maxBatchSize, requestIds, deadlineNanos);
@@ -328,7 +327,7 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public Order confirm(String requestId, long orderId) {
-        return callBlocking(CheckoutGrpc.getConfirmMethod(), confirmRequest(requestId, orderId), null);
+        return join(confirmAsync(requestId, orderId));
     }
 
     /**
@@ -379,7 +378,7 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public Order cancel(String requestId, long orderId) {
-        return callBlocking(CheckoutGrpc.getCancelMethod(), cancelRequest(requestId, orderId), null);
+        return join(cancelAsync(requestId, orderId));
     }
 
     /**
@@ -430,7 +429,7 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public Order refund(String requestId, long orderId) {
-        return callBlocking(CheckoutGrpc.getRefundMethod(), refundRequest(requestId, orderId), null);
+        return join(refundAsync(requestId, orderId));
     }
 
     /**
@@ -466,8 +465,19 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public Order getOrder(long orderId) {
-        return callBlocking(CheckoutGrpc.getGetOrderMethod(),
-                GetOrderRequest.newBuilder().setOrderId(orderId).build(), null);
+        return join(getOrderAsync(orderId));
+    }
+
+    /**
+     * Like {@link #getOrder(long)}, without blocking.
+     *
+     * @param orderId the order
+     * @return a future of the order, failed with {@link StatusRuntimeException} if the call fails,
+     *     e.g. NOT_FOUND for an unknown order
+     * @throws IllegalStateException if the client is closed
+     */
+    public CompletableFuture<Order> getOrderAsync(long orderId) {
+        return callAsync(CheckoutGrpc.getGetOrderMethod(), GetOrderRequest.newBuilder().setOrderId(orderId).build(), null);
     }
 
     /**
@@ -553,8 +563,8 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public ListSkusReply listSkus(int pageSize, String pageToken) {
-        if (pageSize < 0 || pageSize > LIST_ALL_PAGE_SIZE) {
-            throw new IllegalArgumentException("pageSize must be 0.." + LIST_ALL_PAGE_SIZE + ", got " + pageSize);
+        if (pageSize < 0 || pageSize > ContractLimits.LIST_PAGE_SIZE_MAX) {
+            throw new IllegalArgumentException("pageSize must be 0.." + ContractLimits.LIST_PAGE_SIZE_MAX + ", got " + pageSize);
         }
         ListSkusRequest request = ListSkusRequest.newBuilder()
                 .setPageSize(pageSize)
@@ -564,7 +574,7 @@ public final class CheckoutClient implements AutoCloseable {
     }
 
     /**
-     * Reads every SKU, page by page, reading at most {@link #MAX_LIST_PAGES} pages.
+     * Reads every SKU, page by page, reading at most {@link #LIST_PAGES_MAX} pages.
      *
      * @return all SKUs in {@code sku_id} order
      * @throws StatusRuntimeException if a call fails
@@ -573,14 +583,15 @@ public final class CheckoutClient implements AutoCloseable {
      *     the client is closed
      */
     public List<Sku> listAllSkus() {
-        return listAllSkus(MAX_LIST_PAGES);
+        return listAllSkus(LIST_PAGES_MAX);
     }
 
     List<Sku> listAllSkus(int maxPages) {
         List<Sku> all = new ArrayList<>();
         String pageToken = "";
         for (int page = 0; page < maxPages; page++) {
-            ListSkusReply reply = listSkus(LIST_ALL_PAGE_SIZE, pageToken);
+            // The largest page the contract allows, so listing everything takes the fewest round trips.
+            ListSkusReply reply = listSkus(ContractLimits.LIST_PAGE_SIZE_MAX, pageToken);
             all.addAll(reply.getSkusList());
             pageToken = reply.getNextPageToken();
             if (pageToken.isEmpty()) {
@@ -630,34 +641,44 @@ public final class CheckoutClient implements AutoCloseable {
     }
 
     private <Q, R> R callBlocking(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
-        ensureOpen();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return ClientCalls.blockingUnaryCall(channel, method, callOptions(credentials), request);
-            } catch (StatusRuntimeException e) {
-                if (closed.get() || !retryPolicy.mayRetryAfter(attempt, e.getStatus())) {
-                    throw e;
-                }
-                sleepBeforeRetry(retryPolicy.backoffNanosAfter(attempt), method, e);
-                if (closed.get()) {
-                    throw e;
-                }
-            }
+        return join(callAsync(method, request, credentials));
+    }
+
+    /**
+     * Waits on the calling thread for a call made by {@link #callAsync}, so that blocking and
+     * asynchronous methods share one retry path, and reports its failure the way blocking methods
+     * promise to.
+     */
+    private static <R> R join(CompletableFuture<R> call) {
+        try {
+            return call.get();
+        } catch (InterruptedException e) {
+            // The caller no longer waits for the answer: stop the attempt in flight and any retry.
+            call.cancel(false);
+            Thread.currentThread().interrupt();
+            throw Status.CANCELLED.withDescription("interrupted while waiting for the reply").withCause(e)
+                    .asRuntimeException();
+        } catch (ExecutionException e) {
+            throw failureOfBlockingCall(e.getCause());
         }
     }
 
-    private static void sleepBeforeRetry(long nanos, MethodDescriptor<?, ?> method, StatusRuntimeException last) {
-        try {
-            TimeUnit.NANOSECONDS.sleep(nanos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            StatusRuntimeException cancelled = Status.CANCELLED
-                    .withDescription("interrupted while waiting to retry " + method.getFullMethodName())
-                    .withCause(e)
-                    .asRuntimeException();
-            cancelled.addSuppressed(last);
-            throw cancelled;
+    /**
+     * What a blocking method throws for the failure of its asynchronous call. A status failure is
+     * thrown anew with the same status and trailers, so that its stack trace shows the caller rather
+     * than the gRPC or retry thread that completed the call.
+     */
+    private static RuntimeException failureOfBlockingCall(Throwable failure) {
+        if (failure instanceof StatusRuntimeException e) {
+            return new StatusRuntimeException(e.getStatus(), e.getTrailers());
         }
+        if (failure instanceof RuntimeException e) {
+            return e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        return Status.fromThrowable(failure).asRuntimeException(Status.trailersFromThrowable(failure));
     }
 
     private <Q, R> CompletableFuture<R> callAsync(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
@@ -677,16 +698,25 @@ public final class CheckoutClient implements AutoCloseable {
         private final Q request;
         private final CallCredentials credentials;
         private volatile ClientCall<Q, R> current;
+        private volatile ScheduledFuture<?> pendingRetry;
 
         AsyncUnaryCall(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
             this.method = method;
             this.request = request;
             this.credentials = credentials;
-            // A caller that cancels the future no longer wants the answer; stop the RPC too.
+            // A caller that cancels the future no longer wants the answer; stop the RPC and the
+            // back-off timer too.
             result.whenComplete((value, error) -> {
+                if (!result.isCancelled()) {
+                    return;
+                }
                 ClientCall<Q, R> call = current;
-                if (result.isCancelled() && call != null) {
+                if (call != null) {
                     call.cancel("cancelled by caller", null);
+                }
+                ScheduledFuture<?> retry = pendingRetry;
+                if (retry != null) {
+                    retry.cancel(false);
                 }
             });
         }
@@ -713,7 +743,14 @@ public final class CheckoutClient implements AutoCloseable {
 
                     @Override
                     public void onCompleted() {
-                        result.complete(value);
+                        if (value == null) {
+                            // A unary call that ends without a reply is a broken server, not an answer.
+                            result.completeExceptionally(Status.INTERNAL
+                                    .withDescription("no reply message for " + method.getFullMethodName())
+                                    .asRuntimeException());
+                        } else {
+                            result.complete(value);
+                        }
                     }
                 });
             } catch (RuntimeException e) {
@@ -734,7 +771,7 @@ public final class CheckoutClient implements AutoCloseable {
                 return;
             }
             try {
-                retryScheduler.schedule(() -> {
+                pendingRetry = retryScheduler.schedule(() -> {
                     if (closed.get()) {
                         result.completeExceptionally(error);
                     } else {
@@ -781,257 +818,5 @@ public final class CheckoutClient implements AutoCloseable {
                 .setRequestId(RequestIds.requireValid(requestId))
                 .setOrderId(orderId)
                 .build();
-    }
-
-    /**
-     * Settings for a {@link CheckoutClient}. Setters only record values; {@link #build()} checks
-     * them all. Not thread-safe.
-     */
-    public static final class Builder {
-        private final String target;
-        private final ManagedChannel channel;
-        private final boolean fromChannel;
-        private Duration deadline = Duration.ofSeconds(2);
-        private int maxAttempts = 5;
-        private Duration initialBackoff = Duration.ofMillis(10);
-        private Duration maxBackoff = Duration.ofMillis(500);
-        private boolean plaintext = true;
-        private boolean transportChosen;
-        private String requestIdPrefix = "";
-        private CallCredentials callCredentials;
-        private Path trustedCaFile;
-        private Path clientCertFile;
-        private Path clientKeyFile;
-
-        private Builder(String target, ManagedChannel channel, boolean fromChannel) {
-            this.target = target;
-            this.channel = channel;
-            this.fromChannel = fromChannel;
-        }
-
-        /**
-         * Sets the deadline of each attempt (default 2 s); a retried call may take up to
-         * {@code maxAttempts} deadlines plus back-offs in total.
-         *
-         * @param deadline a positive duration
-         * @return this builder
-         */
-        public Builder deadline(Duration deadline) {
-            this.deadline = deadline;
-            return this;
-        }
-
-        /**
-         * Sets how many times a call is tried in total, the first try included (default 5).
-         *
-         * @param maxAttempts 1..20; 1 turns retries off
-         * @return this builder
-         */
-        public Builder maxAttempts(int maxAttempts) {
-            this.maxAttempts = maxAttempts;
-            return this;
-        }
-
-        /**
-         * Sets the back-off ceiling before the first retry (default 10 ms); it doubles with every
-         * further retry up to {@link #maxBackoff(Duration)}.
-         *
-         * @param initialBackoff a positive duration, at most the maximum back-off
-         * @return this builder
-         */
-        public Builder initialBackoff(Duration initialBackoff) {
-            this.initialBackoff = initialBackoff;
-            return this;
-        }
-
-        /**
-         * Sets the longest back-off between two attempts (default 500 ms).
-         *
-         * @param maxBackoff a positive duration, at least the initial back-off
-         * @return this builder
-         */
-        public Builder maxBackoff(Duration maxBackoff) {
-            this.maxBackoff = maxBackoff;
-            return this;
-        }
-
-        /**
-         * Talks to the target without TLS (the default). Only for a client built from a target.
-         *
-         * @return this builder
-         */
-        public Builder plaintext() {
-            this.plaintext = true;
-            this.transportChosen = true;
-            return this;
-        }
-
-        /**
-         * Talks to the target over TLS, trusting the JDK's default certificate authorities. Only
-         * for a client built from a target.
-         *
-         * @return this builder
-         */
-        public Builder useTransportSecurity() {
-            this.plaintext = false;
-            this.transportChosen = true;
-            return this;
-        }
-
-        /**
-         * Sets a prefix for generated request ids (default none), e.g. to tell callers apart in
-         * server logs.
-         *
-         * @param requestIdPrefix at most 31 printable ASCII characters
-         * @return this builder
-         */
-        public Builder requestIdPrefix(String requestIdPrefix) {
-            this.requestIdPrefix = requestIdPrefix;
-            return this;
-        }
-
-        /**
-         * Sets the credentials sent with {@code Inventory} (admin) calls (default none). Frontline
-         * {@code Checkout} calls are sent without them.
-         *
-         * @param callCredentials the credentials, or null for none
-         * @return this builder
-         */
-        public Builder callCredentials(CallCredentials callCredentials) {
-            this.callCredentials = callCredentials;
-            return this;
-        }
-
-        /**
-         * Sends {@code authorization: Bearer <token>} with {@code Inventory} (admin) calls only;
-         * a shorthand for {@code callCredentials(new BearerTokenCredentials(token))}. Use it over
-         * TLS: over plaintext anyone on the path can read the token.
-         *
-         * @param token the server's admin token (its {@code admin-token-file})
-         * @return this builder
-         * @throws IllegalArgumentException if the token is empty or not printable ASCII
-         */
-        public Builder adminToken(String token) {
-            this.callCredentials = new BearerTokenCredentials(token);
-            return this;
-        }
-
-        /**
-         * Talks to the target over TLS, trusting only the CA certificates in {@code caFile} (PEM),
-         * e.g. a private CA that signed the server's certificate. Only for a client built from a target.
-         *
-         * @param caFile PEM CA certificates
-         * @return this builder
-         */
-        public Builder tls(Path caFile) {
-            this.trustedCaFile = caFile;
-            return useTransportSecurity();
-        }
-
-        /**
-         * Presents a client certificate, for a server that requires mutual TLS. Implies TLS; combine
-         * with {@link #tls(Path)} to trust a private CA. Only for a client built from a target.
-         *
-         * @param certFile PEM certificate chain of this client
-         * @param keyFile PEM (PKCS#8) private key of {@code certFile}
-         * @return this builder
-         */
-        public Builder mtls(Path certFile, Path keyFile) {
-            this.clientCertFile = certFile;
-            this.clientKeyFile = keyFile;
-            return useTransportSecurity();
-        }
-
-        /**
-         * Checks the settings and builds the client; for a target, this creates the channel.
-         *
-         * @return a new client
-         * @throws IllegalArgumentException naming the first setting that is missing or out of
-         *     range: {@code target}, {@code channel}, {@code deadline}, {@code maxAttempts},
-         *     {@code initialBackoff}, {@code maxBackoff}, {@code requestIdPrefix}, or
-         *     {@code plaintext/useTransportSecurity} when set for a caller's channel
-         */
-        public CheckoutClient build() {
-            validate();
-            if (fromChannel) {
-                return new CheckoutClient(this, channel, false);
-            }
-            return new CheckoutClient(this, Grpc.newChannelBuilder(target, channelCredentials()).build(), true);
-        }
-
-        private ChannelCredentials channelCredentials() {
-            if (plaintext) {
-                return InsecureChannelCredentials.create();
-            }
-            TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
-            if (trustedCaFile != null) {
-                try {
-                    tls.trustManager(trustedCaFile.toFile());
-                } catch (IOException | RuntimeException e) {
-                    throw new IllegalArgumentException("tls: cannot read CA certificates from " + trustedCaFile + ": " + e.getMessage(), e);
-                }
-            }
-            if (clientCertFile != null) {
-                try {
-                    tls.keyManager(clientCertFile.toFile(), clientKeyFile.toFile());
-                } catch (IOException | RuntimeException e) {
-                    throw new IllegalArgumentException("mtls: cannot read the client certificate " + clientCertFile
-                            + " and key: " + e.getMessage(), e);
-                }
-            }
-            return tls.build();
-        }
-
-        private void validate() {
-            if (fromChannel && channel == null) {
-                throw new IllegalArgumentException("channel must not be null");
-            }
-            if (!fromChannel && (target == null || target.isBlank())) {
-                throw new IllegalArgumentException("target must not be blank, got " + target);
-            }
-            if (fromChannel && transportChosen) {
-                throw new IllegalArgumentException("plaintext/useTransportSecurity apply only to a client built "
-                        + "from a target; a caller's channel brings its own transport security");
-            }
-            if (trustedCaFile != null && !Files.isReadable(trustedCaFile)) {
-                throw new IllegalArgumentException("tls: CA file " + trustedCaFile + " is not a readable file");
-            }
-            if (clientCertFile != null || clientKeyFile != null) {
-                if (clientCertFile == null || clientKeyFile == null) {
-                    throw new IllegalArgumentException("mtls: certFile and keyFile must both be set");
-                }
-                if (!Files.isReadable(clientCertFile) || !Files.isReadable(clientKeyFile)) {
-                    throw new IllegalArgumentException("mtls: " + clientCertFile + " and " + clientKeyFile
-                            + " must be readable files");
-                }
-            }
-            if (fromChannel && (trustedCaFile != null || clientCertFile != null)) {
-                throw new IllegalArgumentException("tls/mtls apply only to a client built from a target; "
-                        + "a caller's channel brings its own transport security");
-            }
-            requirePositive("deadline", deadline);
-            if (maxAttempts < 1 || maxAttempts > 20) {
-                throw new IllegalArgumentException("maxAttempts must be 1..20, got " + maxAttempts);
-            }
-            requirePositive("initialBackoff", initialBackoff);
-            requirePositive("maxBackoff", maxBackoff);
-            if (initialBackoff.compareTo(maxBackoff) > 0) {
-                throw new IllegalArgumentException("initialBackoff (" + initialBackoff
-                        + ") must not exceed maxBackoff (" + maxBackoff + ")");
-            }
-            if (requestIdPrefix == null
-                    || requestIdPrefix.length() > RequestIds.MAX_PREFIX_LENGTH
-                    || !RequestIds.isPrintableAscii(requestIdPrefix)) {
-                throw new IllegalArgumentException("requestIdPrefix must be at most " + RequestIds.MAX_PREFIX_LENGTH
-                        + " printable ASCII characters, got "
-                        + (requestIdPrefix == null ? "null" : "\"" + requestIdPrefix + "\""));
-            }
-        }
-
-        private static void requirePositive(String setting, Duration value) {
-            if (value == null || value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(setting + " must be a positive duration, got " + value);
-            }
-        }
     }
 }

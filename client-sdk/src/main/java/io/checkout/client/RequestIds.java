@@ -1,5 +1,6 @@
 package io.checkout.client;
 
+import io.checkout.contract.ContractLimits;
 import java.security.SecureRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -13,14 +14,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class RequestIds {
 
-    /** Longest request id the contract accepts. */
-    static final int MAX_LENGTH = 64;
-
     /** Random part (16) + separator (1) + the longest possible counter (16). */
-    private static final int GENERATED_SUFFIX_MAX_LENGTH = 16 + 1 + 16;
+    private static final int GENERATED_SUFFIX_LENGTH_MAX = 16 + 1 + 16;
 
     /** Longest prefix that still leaves room for the generated part in every id. */
-    static final int MAX_PREFIX_LENGTH = MAX_LENGTH - GENERATED_SUFFIX_MAX_LENGTH;
+    static final int PREFIX_LENGTH_MAX = ContractLimits.ID_LENGTH_MAX - GENERATED_SUFFIX_LENGTH_MAX;
 
     private final String stem;
     private final AtomicLong counter = new AtomicLong();
@@ -37,7 +35,7 @@ final class RequestIds {
 
     /** Whether {@code s} is 1..64 printable ASCII characters without spaces, as the contract requires. */
     static boolean isValid(String s) {
-        return s != null && !s.isEmpty() && s.length() <= MAX_LENGTH && isPrintableAscii(s);
+        return s != null && !s.isEmpty() && s.length() <= ContractLimits.ID_LENGTH_MAX && isPrintableAscii(s);
     }
 
     static boolean isPrintableAscii(String s) {
@@ -59,7 +57,7 @@ final class RequestIds {
     static String requireValid(String requestId) {
         if (!isValid(requestId)) {
             throw new IllegalArgumentException(
-                    "requestId must be 1.." + MAX_LENGTH + " printable ASCII characters, got "
+                    "requestId must be 1.." + ContractLimits.ID_LENGTH_MAX + " printable ASCII characters, got "
                             + (requestId == null ? "null" : "\"" + requestId + "\""));
         }
         return requestId;

@@ -35,7 +35,7 @@ final class ReserveWindow<M, R> implements ClientResponseObserver<M, R> {
     private static final System.Logger LOG = System.getLogger(ReserveWindow.class.getName());
 
     /** Reply messages the server may send ahead of the ones handled; more would only fill memory. */
-    private static final int MAX_REPLY_WINDOW = 1024;
+    private static final int REPLY_WINDOW_MAX = 1024;
 
     /** Reads the replies out of a reply message. */
     interface Replies<R> {
@@ -207,7 +207,7 @@ final class ReserveWindow<M, R> implements ClientResponseObserver<M, R> {
         synchronized (lock) {
             requestStream = stream;
         }
-        stream.disableAutoRequestWithInitial(Math.min(maxInFlight, MAX_REPLY_WINDOW));
+        stream.disableAutoRequestWithInitial(Math.min(maxInFlight, REPLY_WINDOW_MAX));
         stream.setOnReadyHandler(this::onReady);
     }
 

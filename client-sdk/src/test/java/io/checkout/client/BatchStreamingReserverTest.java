@@ -134,7 +134,7 @@ class BatchStreamingReserverTest {
         assertThatThrownBy(() -> client.openReserveBatchStream(0, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> client.openReserveBatchStream(16, 17)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxBatchSize");
-        assertThatThrownBy(() -> client.openReserveBatchStream(100_000, CheckoutClient.MAX_STREAM_BATCH_SIZE + 1))
+        assertThatThrownBy(() -> client.openReserveBatchStream(100_000, CheckoutClient.STREAM_BATCH_SIZE_MAX + 1))
                 .isInstanceOf(IllegalArgumentException.class);
         try (BatchStreamingReserver reserver = client.openReserveBatchStream(64, 4)) {
             assertThatThrownBy(() -> reserver.submit(List.of())).isInstanceOf(IllegalArgumentException.class);

@@ -33,20 +33,20 @@ class CheckoutClientBuilderTest {
                 invalid("initialBackoff", b -> b.initialBackoff(Duration.ZERO)),
                 invalid("initialBackoff", b -> b.initialBackoff(Duration.ofSeconds(1))),
                 invalid("maxBackoff", b -> b.maxBackoff(null)),
-                invalid("requestIdPrefix", b -> b.requestIdPrefix("p".repeat(RequestIds.MAX_PREFIX_LENGTH + 1))),
+                invalid("requestIdPrefix", b -> b.requestIdPrefix("p".repeat(RequestIds.PREFIX_LENGTH_MAX + 1))),
                 invalid("requestIdPrefix", b -> b.requestIdPrefix("caf\u00e9")),
                 invalid("requestIdPrefix", b -> b.requestIdPrefix(null)),
-                invalid("useTransportSecurity", CheckoutClient.Builder::useTransportSecurity));
+                invalid("useTransportSecurity", CheckoutClientBuilder::useTransportSecurity));
     }
 
-    private static Arguments invalid(String setting, UnaryOperator<CheckoutClient.Builder> change) {
+    private static Arguments invalid(String setting, UnaryOperator<CheckoutClientBuilder> change) {
         return Arguments.of(setting, change);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidSettings")
-    void buildShouldRejectAnInvalidSettingNamingIt(String setting, UnaryOperator<CheckoutClient.Builder> change) {
-        CheckoutClient.Builder builder = change.apply(CheckoutClient.builder(channel));
+    void buildShouldRejectAnInvalidSettingNamingIt(String setting, UnaryOperator<CheckoutClientBuilder> change) {
+        CheckoutClientBuilder builder = change.apply(CheckoutClient.builder(channel));
 
         assertThatThrownBy(builder::build)
                 .isInstanceOf(IllegalArgumentException.class)
@@ -91,7 +91,7 @@ class CheckoutClientBuilderTest {
             CheckoutClient.builder(channel).maxAttempts(1).build().close();
             CheckoutClient.builder(channel).maxAttempts(20).build().close();
             CheckoutClient.builder(channel).initialBackoff(Duration.ofMillis(500)).build().close();
-            CheckoutClient.builder(channel).requestIdPrefix("p".repeat(RequestIds.MAX_PREFIX_LENGTH)).build().close();
+            CheckoutClient.builder(channel).requestIdPrefix("p".repeat(RequestIds.PREFIX_LENGTH_MAX)).build().close();
             CheckoutClient.builder("localhost:9090").useTransportSecurity().build().close();
             CheckoutClient.builder("localhost:9090").plaintext().deadline(Duration.ofDays(365_000_000)).build().close();
         }).doesNotThrowAnyException();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.checkout.proto.v1.CancelRequest;
 import io.checkout.proto.v1.ConfirmRequest;
+import io.checkout.proto.v1.GetOrderRequest;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.OrderState;
@@ -28,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,7 +56,7 @@ class CheckoutClientTest {
         server.close();
     }
 
-    private CheckoutClient.Builder fastRetries() {
+    private CheckoutClientBuilder fastRetries() {
         return CheckoutClient.builder(server.channel())
                 .initialBackoff(Duration.ofMillis(1))
                 .maxBackoff(Duration.ofMillis(4));
@@ -82,7 +84,7 @@ class CheckoutClientTest {
 
     @Test
     void newRequestIdShouldStartWithPrefixAndStayWithin64CharsWithLongestPrefix() {
-        String prefix = "p".repeat(RequestIds.MAX_PREFIX_LENGTH);
+        String prefix = "p".repeat(RequestIds.PREFIX_LENGTH_MAX);
         try (CheckoutClient prefixed = fastRetries().requestIdPrefix(prefix).build()) {
             String id = prefixed.newRequestId();
             assertThat(id).startsWith(prefix).hasSizeLessThanOrEqualTo(64);
@@ -152,10 +154,7 @@ class CheckoutClientTest {
         }
         try (CheckoutClient threeTries = fastRetries().maxAttempts(3).build()) {
             assertThatThrownBy(() -> threeTries.reserve("user-1", ONE_LINE))
-                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                        assertThat(e.getStatus().getDescription()).isEqualTo("down 2");
-                    });
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, status(Status.Code.UNAVAILABLE, "down 2"));
         }
         assertThat(checkout.reserveCalls()).hasSize(3);
     }
@@ -167,6 +166,54 @@ class CheckoutClientTest {
             assertThatThrownBy(() -> once.reserve("user-1", ONE_LINE)).isInstanceOf(StatusRuntimeException.class);
         }
         assertThat(checkout.reserveCalls()).hasSize(1);
+    }
+
+    @Test
+    void blockingCallShouldRetryOnTheAsyncPathWhileTheCallerWaits() {
+        checkout.failNext(Status.UNAVAILABLE, Status.UNAVAILABLE);
+
+        Order order = client.confirm("c-9", 9);
+
+        assertThat(order.getOrderId()).isEqualTo(9);
+        assertThat(checkout.calls()).hasSize(3).containsOnly(checkout.calls().get(0));
+        // The retries are sent from the retry scheduler's timer, not from a caller sleeping out the back-off.
+        assertThat(checkout.callThreads().subList(1, 3)).containsOnly("checkout-client-retry");
+    }
+
+    @Test
+    void blockingCallShouldThrowTheFailureWithTheCallersStackTrace() {
+        checkout.failNext(Status.FAILED_PRECONDITION.withDescription("order is PAID"));
+
+        assertThatThrownBy(() -> client.cancel("x-3", 3))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, status(Status.Code.FAILED_PRECONDITION, "order is PAID")
+                        .andThen(e -> assertThat(e.getStackTrace()).anySatisfy(frame ->
+                                assertThat(frame.getClassName()).isEqualTo(CheckoutClientTest.class.getName()))));
+    }
+
+    @Test
+    void interruptingABlockingCallShouldCancelItAndKeepTheInterrupt() throws Exception {
+        checkout.neverAnswer();
+        CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+        CompletableFuture<Boolean> stillInterrupted = new CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                client.reserve("user-1", ONE_LINE);
+                thrown.complete(null);
+            } catch (RuntimeException e) {
+                thrown.complete(e);
+            }
+            stillInterrupted.complete(Thread.currentThread().isInterrupted());
+        });
+        caller.start();
+        awaitTrue(() -> checkout.calls().size() == 1);
+
+        caller.interrupt();
+
+        assertThat(thrown.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED));
+        assertThat(stillInterrupted.get(5, TimeUnit.SECONDS)).isTrue();
+        awaitTrue(() -> checkout.cancelledCalls() == 1);
+        assertThat(checkout.calls()).hasSize(1);
     }
 
     @Test
@@ -272,6 +319,45 @@ class CheckoutClientTest {
     }
 
     @Test
+    void getOrderAsyncShouldRetryUnavailableWithTheSameRequest() throws Exception {
+        checkout.failNext(Status.UNAVAILABLE, Status.RESOURCE_EXHAUSTED);
+
+        Order order = client.getOrderAsync(77).get(5, TimeUnit.SECONDS);
+
+        assertThat(order.getOrderId()).isEqualTo(77);
+        assertThat(order.getState()).isEqualTo(OrderState.ORDER_STATE_RESERVED);
+        assertThat(checkout.calls()).hasSize(3).containsOnly(GetOrderRequest.newBuilder().setOrderId(77).build());
+        assertThat(checkout.callThreads().subList(1, 3)).containsOnly("checkout-client-retry");
+    }
+
+    @Test
+    void getOrderAsyncShouldFailWithNotFoundWithoutRetrying() {
+        checkout.failNext(Status.NOT_FOUND.withDescription("order 5"));
+
+        CompletableFuture<Order> future = client.getOrderAsync(5);
+
+        assertThatThrownBy(() -> future.get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOfSatisfying(StatusRuntimeException.class, status(Status.Code.NOT_FOUND, "order 5"));
+        assertThat(checkout.calls()).hasSize(1);
+    }
+
+    @Test
+    void getOrderAsyncShouldFailWithTheLastStatusAfterMaxAttempts() {
+        checkout.failNext(Status.UNAVAILABLE.withDescription("down 0"), Status.UNAVAILABLE.withDescription("down 1"),
+                Status.UNAVAILABLE.withDescription("down 2"));
+        try (CheckoutClient twoTries = fastRetries().maxAttempts(2).build()) {
+            CompletableFuture<Order> future = twoTries.getOrderAsync(8);
+
+            assertThatThrownBy(() -> future.get(5, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, status(Status.Code.UNAVAILABLE, "down 1"));
+        }
+        assertThat(checkout.calls()).hasSize(2);
+    }
+
+    @Test
     void adminCallsShouldCarryCallCredentialsAndCheckoutCallsShouldNot() {
         try (CheckoutClient admin = fastRetries().callCredentials(bearer("s3cret")).build()) {
             admin.adjustStock("sku-1", 5);
@@ -372,6 +458,14 @@ class CheckoutClientTest {
         Set<String> ids = new HashSet<>();
         checkout.reserveCalls().forEach(r -> ids.add(r.getRequestId()));
         assertThat(ids).hasSize(2);
+    }
+
+    /** Checks that a failure carries this status code and description. */
+    private static Consumer<StatusRuntimeException> status(Status.Code code, String description) {
+        return e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(code);
+            assertThat(e.getStatus().getDescription()).isEqualTo(description);
+        };
     }
 
     private static CallCredentials bearer(String token) {

@@ -32,6 +32,7 @@ import java.util.function.Function;
 final class FakeCheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
     private final List<Message> calls = new CopyOnWriteArrayList<>();
+    private final List<String> callThreads = new CopyOnWriteArrayList<>();
     private final Deque<Status> failures = new ConcurrentLinkedDeque<>();
     private volatile boolean silent;
     private final AtomicInteger cancelledCalls = new AtomicInteger();
@@ -64,6 +65,14 @@ final class FakeCheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
     List<Message> calls() {
         return calls;
+    }
+
+    /**
+     * The name of the thread each unary call was made on, in order: the in-process server runs the
+     * handler on the thread that sent the request.
+     */
+    List<String> callThreads() {
+        return callThreads;
     }
 
     List<ReserveRequest> reserveCalls() {
@@ -136,6 +145,7 @@ final class FakeCheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
     private <T> void answer(Message request, StreamObserver<T> responseObserver, T reply) {
         calls.add(request);
+        callThreads.add(Thread.currentThread().getName());
         if (silent) {
             ((ServerCallStreamObserver<T>) responseObserver).setOnCancelHandler(cancelledCalls::incrementAndGet);
             return;

@@ -3,8 +3,6 @@ package io.checkout.loadgen;
 import io.checkout.client.BatchStreamingReserver;
 import io.checkout.client.CheckoutClient;
 import io.checkout.client.StreamingReserver;
-import io.checkout.proto.v1.CheckoutGrpc;
-import io.checkout.proto.v1.GetOrderRequest;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.ReserveReply;
@@ -132,7 +130,7 @@ final class LoadRun {
         long setupStartedNanos = System.nanoTime();
         prepareSkus();
         double setupSeconds = (System.nanoTime() - setupStartedNanos) / 1e9;
-        int window = Math.min(settings.inFlightMax(), CheckoutClient.MAX_STREAM_IN_FLIGHT);
+        int window = Math.min(settings.inFlightMax(), CheckoutClient.STREAM_IN_FLIGHT_MAX);
         if (settings.api() == RunSettings.Api.STREAM) {
             for (CheckoutClient client : clients) {
                 streams.add(client.openReserveStream(window));
@@ -341,7 +339,7 @@ final class LoadRun {
         if (scenario.nextIsGet()) {
             long orderId = ledger.recentOrderId(scenario.nextIndex(Integer.MAX_VALUE));
             if (orderId != 0) {
-                getOrder(channels.get((int) (seq % channels.size())), orderId, latencyFromNanos, measured);
+                getOrder(client, orderId, latencyFromNanos, measured);
                 return;
             }
         }
@@ -471,29 +469,8 @@ final class LoadRun {
         });
     }
 
-    private void getOrder(ManagedChannel channel, long orderId, long latencyFromNanos, boolean measured) {
-        // The SDK's getOrder blocks, and the sender must not; the generated async stub does not.
-        CompletableFuture<Order> reply = new CompletableFuture<>();
-        CheckoutGrpc.newStub(channel)
-                .withDeadlineAfter(settings.deadline().toNanos(), TimeUnit.NANOSECONDS)
-                .getOrder(GetOrderRequest.newBuilder().setOrderId(orderId).build(), new StreamObserver<>() {
-                    @Override
-                    public void onNext(Order order) {
-                        reply.complete(order);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        reply.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        if (!reply.isDone()) {
-                            reply.completeExceptionally(Status.INTERNAL.withDescription("no order in reply").asRuntimeException());
-                        }
-                    }
-                });
+    private void getOrder(CheckoutClient client, long orderId, long latencyFromNanos, boolean measured) {
+        CompletableFuture<Order> reply = client.getOrderAsync(orderId);
         reply.whenComplete((order, failure) -> {
             long latency = System.nanoTime() - latencyFromNanos;
             try {

@@ -1,5 +1,6 @@
 package io.checkout.loadgen;
 
+import io.checkout.client.BearerTokenCredentials;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -205,7 +206,7 @@ public final class Loadgen implements Callable<Integer> {
         ChannelCredentials channelCredentials;
         try {
             settings = settings(runId);
-            credentials = new CallCredentialsHolder(adminToken == null ? null : new BearerToken(adminToken));
+            credentials = new CallCredentialsHolder(adminToken == null ? null : adminCredentials(adminToken));
             channelCredentials = channelCredentials();
         } catch (IllegalArgumentException e) {
             err.println("loadgen: " + e.getMessage());
@@ -302,6 +303,15 @@ public final class Loadgen implements Callable<Integer> {
                 repeatRatio, getRatio != null ? getRatio : catalog ? 0.1 : 0.0,
                 setup, duration("--reservation-ttl", reservationTtl), auditOrdersMax,
                 seed != null ? seed : ThreadLocalRandom.current().nextLong());
+    }
+
+    /** The SDK's bearer credentials for {@code --admin-token}, refused with the option's name. */
+    private static BearerTokenCredentials adminCredentials(String token) {
+        try {
+            return new BearerTokenCredentials(token);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--admin-token: " + e.getMessage(), e);
+        }
     }
 
     private ChannelCredentials channelCredentials() throws IOException {

@@ -1,5 +1,6 @@
 package io.checkout.loadgen;
 
+import io.checkout.contract.ContractLimits;
 import java.time.Duration;
 
 /**
@@ -88,7 +89,7 @@ record RunSettings(
     static final double RATE_MAX = 10_000_000;
     static final int CHANNELS_MAX = 64;
     /** The largest batch the server's stream-batch-max can allow. */
-    static final int BATCH_SIZE_MAX = 4_096;
+    static final int BATCH_SIZE_MAX = ContractLimits.STREAM_BATCH_SIZE_MAX;
     static final int SKUS_MAX = 1_000_000;
     static final int USERS_MAX = 100_000_000;
     static final int ORDERS_TRACKED_MAX = 20_000_000;
@@ -127,10 +128,12 @@ record RunSettings(
         require(skus >= 1 && skus <= SKUS_MAX, "--skus must be 1.." + SKUS_MAX + ", got " + skus);
         require(skuPrefix != null && skuPrefix.matches("[A-Za-z0-9._:-]{1,40}"),
                 "--sku-prefix must be 1..40 characters from [A-Za-z0-9._:-], got " + skuPrefix);
-        require(stock >= 0 && stock <= 1_000_000_000, "--stock must be 0..1000000000, got " + stock);
+        require(stock >= 0 && stock <= ContractLimits.TOTAL_STOCK_MAX,
+                "--stock must be 0.." + ContractLimits.TOTAL_STOCK_MAX + ", got " + stock);
         require(users >= 1 && users <= USERS_MAX, "--users must be 1.." + USERS_MAX + ", got " + users);
         require(perUserLimit >= 0, "--limit must be >= 0, got " + perUserLimit);
-        require(quantity >= 1 && quantity <= 1_000_000, "--quantity must be 1..1000000, got " + quantity);
+        require(quantity >= 1 && quantity <= ContractLimits.QUANTITY_PER_LINE_MAX,
+                "--quantity must be 1.." + ContractLimits.QUANTITY_PER_LINE_MAX + ", got " + quantity);
         require(zipfExponent > 0 && zipfExponent <= 10, "--zipf must be > 0 and <= 10, got " + zipfExponent);
         requireFraction("--confirm-ratio", confirmRatio);
         requireFraction("--cancel-ratio", cancelRatio);
@@ -139,8 +142,10 @@ record RunSettings(
         require(confirmRatio + cancelRatio <= 1.0,
                 "--confirm-ratio + --cancel-ratio must be at most 1, got " + (confirmRatio + cancelRatio));
         require(getRatio < 1.0, "--get-ratio must be below 1 (some operations must reserve), got " + getRatio);
-        require(reservationTtl.toMillis() >= 1_000 && reservationTtl.toMillis() <= 86_400_000,
-                "--reservation-ttl must be 1s..24h, got " + reservationTtl);
+        require(reservationTtl.toMillis() >= ContractLimits.RESERVATION_TTL_MILLIS_MIN
+                        && reservationTtl.toMillis() <= ContractLimits.RESERVATION_TTL_MILLIS_MAX,
+                "--reservation-ttl must be " + Duration.ofMillis(ContractLimits.RESERVATION_TTL_MILLIS_MIN) + ".."
+                        + Duration.ofMillis(ContractLimits.RESERVATION_TTL_MILLIS_MAX) + ", got " + reservationTtl);
         require(ordersTrackedMax >= 1 && ordersTrackedMax <= ORDERS_TRACKED_MAX,
                 "--audit-orders-max must be 1.." + ORDERS_TRACKED_MAX + ", got " + ordersTrackedMax);
     }
