@@ -1,6 +1,5 @@
 package io.checkout.benchmarks;
 
-import com.lmax.disruptor.EventTranslatorTwoArg;
 import io.checkout.engine.CheckoutBook;
 import io.checkout.engine.Command;
 import io.checkout.engine.EngineLimits;
@@ -8,7 +7,6 @@ import io.checkout.engine.ResultCode;
 import io.checkout.journal.EventCounter;
 import io.checkout.journal.InMemoryJournal;
 import io.checkout.pipeline.CheckoutPipeline;
-import io.checkout.pipeline.CommandEvent;
 import io.checkout.pipeline.PipelineConfig;
 import io.checkout.pipeline.PipelineConfig.WaitStrategyKind;
 import io.checkout.pipeline.ReplyHandler;
@@ -183,7 +181,7 @@ public class PipelineReserveBenchmark {
         final SaleProgress sale = progress;
         for (int published = 0; published < Workload.SALE_SIZE; published++) {
             int attempt = 0;
-            while (!ring.tryPublish(RESERVE, this, sale)) {
+            while (!ring.tryPublish(RESERVE, this, SaleProgress.REPLIES, sale)) {
                 backOff(attempt++);
             }
         }
@@ -248,11 +246,9 @@ public class PipelineReserveBenchmark {
     }
 
     /** Fills a ring slot with the next reserve of the sale, on the producer thread, as the server's translator does. */
-    private static final EventTranslatorTwoArg<CommandEvent, PipelineReserveBenchmark, SaleProgress> RESERVE =
-            (event, sequence, bench, sale) -> {
-                bench.workload.fillReserve(event.command(), bench.next++, bench.pipeline.nowMillis());
-                event.replyTo(SaleProgress.REPLIES, sale);
-            };
+    /** Fills the sale's next reserve; the pipeline stamps its time. */
+    private static final CheckoutPipeline.CommandTranslator<PipelineReserveBenchmark> RESERVE =
+            (bench, command) -> bench.workload.fillReserve(command, bench.next++, 0);
 
     /**
      * What the replier has answered so far in one sale. Written by the replier thread only; the

@@ -42,11 +42,6 @@ public enum CommandType {
         return mutating;
     }
 
-    /** Whether the command carries a client request id and is answered idempotently. */
-    public boolean isIdempotent() {
-        return mutating && this != TICK;
-    }
-
     public static CommandType fromCode(int code) {
         if (code <= 0 || code >= BY_CODE.length || BY_CODE[code] == null) {
             throw new IllegalArgumentException("unknown command type code " + code);

@@ -85,21 +85,12 @@ public enum ResultCode {
         return code >= 100 && code < 200;
     }
 
-    public boolean isNotFoundOrConflict() {
-        return code >= 200 && code < 300;
-    }
-
     public boolean isInvalidInput() {
         return code >= 300 && code < 400;
     }
 
     public boolean isTableFull() {
         return code >= 400 && code < 500;
-    }
-
-    /** Whether a command ending with this result is remembered under its request id. */
-    public boolean isRemembered() {
-        return code < 300;
     }
 
     public static ResultCode fromCode(int code) {

@@ -78,10 +78,6 @@ public final class RecordLogWriter implements Journal, AutoCloseable {
         return syncs;
     }
 
-    public boolean isFsync() {
-        return fsync;
-    }
-
     /**
      * Adds the payload's remaining bytes as the next record; it is on disk after the next
      * {@link #commit}. May write earlier batches out when the batch buffer is full.

@@ -2,8 +2,6 @@ package io.checkout.pipeline;
 
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.BusySpinWaitStrategy;
-import com.lmax.disruptor.EventTranslatorThreeArg;
-import com.lmax.disruptor.EventTranslatorTwoArg;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
@@ -14,6 +12,7 @@ import com.lmax.disruptor.YieldingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.checkout.engine.CheckoutBook;
+import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
 import io.checkout.journal.Journal;
 import io.checkout.journal.NumberedEvents;
@@ -148,57 +147,53 @@ public final class CheckoutPipeline implements AutoCloseable {
     // ---- publishing: never blocks; a full ring or a closed pipeline is a false, at once ---------
 
     /**
-     * Publishes one command: {@code translator} fills the slot's command and reply target from the
-     * arguments on the caller's thread, then the pipeline stamps the command with its clock. The
-     * translator must not block, and must not throw: a slot it leaves half filled is published all
-     * the same, as the Disruptor's own translators are.
+     * Fills a command from a request, on the publisher's thread. It must not block, must not throw
+     * (a slot left half filled is published all the same, as the Disruptor's own translators are),
+     * and sets no time: the pipeline stamps every command with its clock as it publishes it.
+     */
+    @FunctionalInterface
+    public interface CommandTranslator<A> {
+        void translate(A request, Command command);
+    }
+
+    /** A {@link CommandTranslator} for command {@code index} of a batch. */
+    @FunctionalInterface
+    public interface BatchTranslator<A> {
+        void translate(A batch, int index, Command command);
+    }
+
+    /**
+     * Publishes one command, answered by {@code handler} with {@code context} once applied and
+     * journalled.
      *
      * @return false, at once, if the ring is full or the pipeline is closed
      */
-    public <A, B> boolean tryPublish(EventTranslatorTwoArg<CommandEvent, A, B> translator, A first, B second) {
+    public <A> boolean tryPublish(CommandTranslator<A> translator, A request, ReplyHandler handler, Object context) {
         long sequence = tryClaim(1);
         if (sequence < 0) {
             return false;
         }
         try {
-            translator.translateTo(ring.get(sequence), sequence, first, second);
+            CommandEvent event = ring.get(sequence);
+            translator.translate(request, event.command);
+            event.replyTo(handler, context);
         } finally {
             stampAndPublish(sequence, sequence);
         }
         return true;
-    }
-
-    /** {@link #tryPublish(EventTranslatorTwoArg, Object, Object)} with three arguments. */
-    public <A, B, C> boolean tryPublish(EventTranslatorThreeArg<CommandEvent, A, B, C> translator, A first, B second,
-            C third) {
-        long sequence = tryClaim(1);
-        if (sequence < 0) {
-            return false;
-        }
-        try {
-            translator.translateTo(ring.get(sequence), sequence, first, second, third);
-        } finally {
-            stampAndPublish(sequence, sequence);
-        }
-        return true;
-    }
-
-    /** Fills the slot of command {@code index} of a batch published by {@link #tryPublishEach}. */
-    @FunctionalInterface
-    public interface BatchTranslator<A, B> {
-        void translateTo(CommandEvent event, A batch, int index, B context);
     }
 
     /**
      * Publishes {@code count} commands with one claim of consecutive slots and one publish: one
      * contended sequence update and one wake-up per batch instead of one per command. All or
-     * nothing; the same rules for the translator as {@link #tryPublish(EventTranslatorTwoArg, Object, Object)}.
+     * nothing; each command is answered by {@code handler} with {@code context}.
      *
      * @return false, at once and with nothing published, if the ring has fewer than {@code count}
      *     free slots, {@code count} is larger than the ring, or the pipeline is closed
      * @throws IllegalArgumentException if {@code count} is below 1
      */
-    public <A, B> boolean tryPublishEach(BatchTranslator<A, B> translator, A batch, int count, B context) {
+    public <A> boolean tryPublishEach(BatchTranslator<A> translator, A batch, int count, ReplyHandler handler,
+            Object context) {
         if (count < 1) {
             throw new IllegalArgumentException("count must be at least 1, got " + count);
         }
@@ -209,7 +204,9 @@ public final class CheckoutPipeline implements AutoCloseable {
         long first = last - (count - 1);
         try {
             for (long sequence = first; sequence <= last; sequence++) {
-                translator.translateTo(ring.get(sequence), batch, (int) (sequence - first), context);
+                CommandEvent event = ring.get(sequence);
+                translator.translate(batch, (int) (sequence - first), event.command);
+                event.replyTo(handler, context);
             }
         } finally {
             stampAndPublish(first, last);
@@ -239,14 +236,10 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     private static final ReplyHandler NO_REPLY = (command, context, failure) -> { };
 
-    private static final EventTranslatorTwoArg<CommandEvent, ReplyHandler, Object> TICK =
-            (event, sequence, handler, context) -> {
-                event.command.type = CommandType.TICK;
-                event.replyTo(handler, context);
-            };
+    private static final CommandTranslator<Void> TICK = (unused, command) -> command.type = CommandType.TICK;
 
     private void publishTick() {
-        if (!tryPublish(TICK, NO_REPLY, null) && !closed) {
+        if (!tryPublish(TICK, null, NO_REPLY, null) && !closed) {
             LOG.debug("ring full, tick skipped; the next one catches up");
         }
     }
@@ -311,10 +304,6 @@ public final class CheckoutPipeline implements AutoCloseable {
     /** Whether shutdown has begun; a closed pipeline takes no more commands. */
     public boolean isClosed() {
         return closed;
-    }
-
-    public boolean isRunning() {
-        return started && !closed && !isFailed();
     }
 
     public long commandsApplied() {

@@ -11,17 +11,13 @@ public final class CommandEvent {
     ReplyHandler replyHandler;
     Object replyContext;
     Throwable failure;
-    /** The last event sequence the command's changes produced (0 with no event log). */
+    /** The last event sequence the command's changes produced. */
     long eventSequenceAfter;
     /** The journal sequence the business logic counted for a mutating command (0 for a query). */
     long journalSequence;
 
-    public Command command() {
-        return command;
-    }
-
-    /** Set by the publisher along with the command's input fields. */
-    public void replyTo(ReplyHandler handler, Object context) {
+    /** Set by the pipeline as it publishes the command. */
+    void replyTo(ReplyHandler handler, Object context) {
         this.replyHandler = handler;
         this.replyContext = context;
     }

@@ -41,14 +41,14 @@ public record PipelineConfig(int ringSize, WaitStrategyKind waitStrategy, long t
         /**
          * The business-logic thread itself, journalling each command after applying it and
          * committing at the end of each batch: one thread and one hand-off fewer per batch, but no
-         * command is applied while a batch syncs. The default: over gRPC on the 2-core VM it served
-         * unary Reserve 22% and every stream 11-13% faster than {@link #OWN} (benchmarks/README.md).
+         * command is applied while a batch syncs. The default, because on a small machine the
+         * gRPC threads need the core a second pipeline thread would take (benchmarks/README.md).
          */
         BUSINESS_LOGIC,
         /**
          * A thread of its own behind the business logic, which then applies the next batch while
-         * this one syncs: for machines with cores to spare. In process, with the ring kept full and
-         * nothing else on the cores, it is 13-16% faster than {@link #BUSINESS_LOGIC} on the 2-core VM.
+         * this one syncs: for machines with cores to spare, where it gets more through than
+         * {@link #BUSINESS_LOGIC} (benchmarks/README.md).
          */
         OWN
     }
@@ -57,7 +57,8 @@ public record PipelineConfig(int ringSize, WaitStrategyKind waitStrategy, long t
     public enum WaitStrategyKind {
         /**
          * Parks on a lock while the ring is empty, but spins while waiting for an earlier stage, so
-         * the replier burns a core whenever the business logic is busy: poor on small machines.
+         * a journaller of its own burns a core whenever the business logic is busy: poor on small
+         * machines.
          */
         BLOCKING,
         /**
@@ -67,9 +68,9 @@ public record PipelineConfig(int ringSize, WaitStrategyKind waitStrategy, long t
          */
         PARKING,
         /**
-         * Spins, then yields, then parks for ~60 us at a time, for the ring and for earlier stages
-         * alike: low latency, but each idle thread wakes ~15,000 times a second (about a fifth
-         * of a core each on the 2-core VM).
+         * Spins, then yields, then parks for a few tens of microseconds at a time, for the ring and
+         * for earlier stages alike: low latency, but an idle thread wakes thousands of times a
+         * second and takes CPU from the threads sharing its core.
          */
         SLEEPING,
         /** Spins then yields: lowest latency, burns a core per pipeline thread. */

@@ -12,8 +12,8 @@ import java.util.concurrent.BlockingQueue;
  * there, and the checked payloads arrive in batches of raw bytes that the replaying thread decodes
  * and applies. Only bytes cross between the threads, written once and read once in order, which
  * the hardware streams well; decoded commands and their strings are made on the replaying thread,
- * where they are used. (Handing over decoded commands was tried first: every string the engine
- * then touched was a cache line owned by the other core, and replay got no faster.)
+ * where they are used. Handing over decoded commands instead would leave every string the engine
+ * touches in a cache line owned by the other core (benchmarks/README.md, recovery).
  *
  * <p>Memory is bounded: {@link #BATCHES} batches of {@link #BATCH_BYTES} go round between the two
  * threads. A failure while reading (a corrupt journal) reaches the replaying thread from

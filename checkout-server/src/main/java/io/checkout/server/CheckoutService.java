@@ -74,7 +74,8 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     private final class BatchPublisher implements ReserveBatchStreamSession.Publisher {
         @Override
         public boolean publishAll(ReserveBatch batch, ReserveBatchStreamSession session) {
-            return pipeline.tryPublishEach(CommandTranslators.RESERVE_OF_BATCH, batch, batch.getRequestsCount(), session);
+            return pipeline.tryPublishEach(CommandTranslators.RESERVE_OF_BATCH, batch, batch.getRequestsCount(),
+                    ReserveBatchStreamSession.REPLY, session);
         }
 
         @Override
@@ -86,31 +87,26 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
     @Override
     public void confirm(ConfirmRequest request, StreamObserver<Order> observer) {
-        UnaryReplies.refuseIfNotPublished(pipeline.tryPublish(CommandTranslators.CONFIRM, request, observer), pipeline,
-                observer);
+        UnaryReplies.publish(pipeline, CommandTranslators.CONFIRM, request, UnaryReplies.ORDER, observer);
     }
 
     @Override
     public void cancel(CancelRequest request, StreamObserver<Order> observer) {
-        UnaryReplies.refuseIfNotPublished(pipeline.tryPublish(CommandTranslators.CANCEL, request, observer), pipeline,
-                observer);
+        UnaryReplies.publish(pipeline, CommandTranslators.CANCEL, request, UnaryReplies.ORDER, observer);
     }
 
     @Override
     public void refund(RefundRequest request, StreamObserver<Order> observer) {
-        UnaryReplies.refuseIfNotPublished(pipeline.tryPublish(CommandTranslators.REFUND, request, observer), pipeline,
-                observer);
+        UnaryReplies.publish(pipeline, CommandTranslators.REFUND, request, UnaryReplies.ORDER, observer);
     }
 
     @Override
     public void getOrder(GetOrderRequest request, StreamObserver<Order> observer) {
-        UnaryReplies.refuseIfNotPublished(pipeline.tryPublish(CommandTranslators.GET_ORDER, request, observer), pipeline,
-                observer);
+        UnaryReplies.publish(pipeline, CommandTranslators.GET_ORDER, request, UnaryReplies.ORDER, observer);
     }
 
     @Override
     public void getStock(GetStockRequest request, StreamObserver<Sku> observer) {
-        UnaryReplies.refuseIfNotPublished(pipeline.tryPublish(CommandTranslators.GET_STOCK, request, observer), pipeline,
-                observer);
+        UnaryReplies.publish(pipeline, CommandTranslators.GET_STOCK, request, UnaryReplies.SKU, observer);
     }
 }

@@ -19,19 +19,16 @@ final class InventoryService extends InventoryGrpc.InventoryImplBase {
 
     @Override
     public void upsertSku(UpsertSkuRequest request, StreamObserver<Sku> observer) {
-        UnaryReplies.refuseIfNotPublished(pipeline.tryPublish(CommandTranslators.UPSERT_SKU, request, observer), pipeline,
-                observer);
+        UnaryReplies.publish(pipeline, CommandTranslators.UPSERT_SKU, request, UnaryReplies.SKU, observer);
     }
 
     @Override
     public void adjustStock(AdjustStockRequest request, StreamObserver<Sku> observer) {
-        UnaryReplies.refuseIfNotPublished(pipeline.tryPublish(CommandTranslators.ADJUST_STOCK, request, observer),
-                pipeline, observer);
+        UnaryReplies.publish(pipeline, CommandTranslators.ADJUST_STOCK, request, UnaryReplies.SKU, observer);
     }
 
     @Override
     public void listSkus(ListSkusRequest request, StreamObserver<ListSkusReply> observer) {
-        UnaryReplies.refuseIfNotPublished(pipeline.tryPublish(CommandTranslators.LIST_SKUS, request, observer), pipeline,
-                observer);
+        UnaryReplies.publish(pipeline, CommandTranslators.LIST_SKUS, request, UnaryReplies.SKU_PAGE, observer);
     }
 }

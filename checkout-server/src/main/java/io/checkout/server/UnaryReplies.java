@@ -2,6 +2,7 @@ package io.checkout.server;
 
 import io.checkout.engine.Command;
 import io.checkout.pipeline.CheckoutPipeline;
+import io.checkout.pipeline.CheckoutPipeline.CommandTranslator;
 import io.checkout.pipeline.ReplyHandler;
 import io.checkout.proto.v1.ListSkusReply;
 import io.checkout.proto.v1.Order;
@@ -62,9 +63,13 @@ final class UnaryReplies {
         };
     }
 
-    /** Answers a call the ring had no room for (RESOURCE_EXHAUSTED), or that came during shutdown. */
-    static void refuseIfNotPublished(boolean published, CheckoutPipeline pipeline, StreamObserver<?> observer) {
-        if (!published) {
+    /**
+     * Publishes a unary call's command, to be answered by {@code handler}; refuses the call at once
+     * when the ring has no room (RESOURCE_EXHAUSTED) or the server is shutting down.
+     */
+    static <A> void publish(CheckoutPipeline pipeline, CommandTranslator<A> translator, A request, ReplyHandler handler,
+            StreamObserver<?> observer) {
+        if (!pipeline.tryPublish(translator, request, handler, observer)) {
             observer.onError(GrpcErrors.exception(GrpcErrors.notPublished(pipeline)));
         }
     }

@@ -9,7 +9,7 @@ package io.checkout.state;
  * <p>Why not a general map of {@code String} to {@code int} (Agrona's {@code Object2IntHashMap}):
  * such a map compares keys with {@code equals} on every occupied slot it passes, and each compare
  * reads the stored {@code String} and its byte array, two cache misses per probe on a table of
- * millions of ids. On 10M remembered request ids that was the largest cost of replaying a journal.
+ * millions of ids, the largest cost of replaying a long journal (benchmarks/README.md, recovery).
  *
  * <p>The ids live with the caller (a column of strings, or {@link IdBytes}); the index asks
  * {@link KeyMatcher} whether a row holds a given id. Removal shifts later entries back (no

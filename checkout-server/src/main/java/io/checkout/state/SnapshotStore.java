@@ -93,12 +93,6 @@ public final class SnapshotStore {
         return found;
     }
 
-    /** What the newest complete snapshot covers, or {@link Meta#EMPTY} when there is none. */
-    public Meta latestMeta() {
-        List<Path> all = snapshots();
-        return all.isEmpty() ? Meta.EMPTY : readMeta(all.get(all.size() - 1));
-    }
-
     /**
      * Loads the newest complete snapshot into {@code into}, which must be empty and have room for it.
      *

@@ -89,7 +89,7 @@ final class SimulationCommands {
 
     Command next() {
         Command command = setup.isEmpty() ? generate() : setup.poll();
-        if (command.type.isIdempotent()) {
+        if (command.type.isMutating() && command.type != CommandType.TICK) {
             Sent sent = Sent.of(command);
             history[historySize < history.length ? historySize++ : random.nextInt(history.length)] = sent;
             previous = sent;

@@ -2,7 +2,6 @@ package io.checkout.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.lmax.disruptor.EventTranslatorTwoArg;
 import io.checkout.engine.CheckoutBook;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.Command;
@@ -63,18 +62,16 @@ class CheckoutPipelineTest {
         }
     };
 
-    private final EventTranslatorTwoArg<CommandEvent, String, ReplyHandler> reserve = (event, sequence, requestId, handler) -> {
-        Command c = event.command();
+    private final CheckoutPipeline.CommandTranslator<String> reserve = (requestId, c) -> {
         c.type = CommandType.RESERVE;
         c.requestId = requestId;
         c.userId = "user-" + requestId;
         c.addLine("A", 1);
-        event.replyTo(handler, null);
     };
 
     /** Reserves, one per request id of the batch, for {@link CheckoutPipeline#tryPublishEach}. */
-    private final CheckoutPipeline.BatchTranslator<List<String>, ReplyHandler> reserveEach =
-            (event, requestIds, index, handler) -> reserve.translateTo(event, 0, requestIds.get(index), handler);
+    private final CheckoutPipeline.BatchTranslator<List<String>> reserveEach =
+            (requestIds, index, c) -> reserve.translate(requestIds.get(index), c);
 
     /** Request ids r{from}, r{from + 1}, ..., {@code count} of them. */
     private static List<String> requestIds(int from, int count) {
@@ -146,7 +143,7 @@ class CheckoutPipelineTest {
     /** Publishes reserves r0, r1, ... one at a time, waiting out a full ring. */
     private void publishReserves(int count) {
         for (int i = 0; i < count; i++) {
-            while (!pipeline.tryPublish(reserve, "r" + i, recordingReply)) {
+            while (!pipeline.tryPublish(reserve, "r" + i, recordingReply, null)) {
                 Thread.onSpinWait();
             }
         }
@@ -176,7 +173,7 @@ class CheckoutPipelineTest {
         // Each pause is long enough for every pipeline thread to have stopped spinning and parked.
         for (int burst = 0; burst < 20; burst++) {
             for (int i = 0; i < 50; i++) {
-                while (!pipeline.tryPublish(reserve, "b" + burst + "-" + i, recordingReply)) {
+                while (!pipeline.tryPublish(reserve, "b" + burst + "-" + i, recordingReply, null)) {
                     Thread.onSpinWait();
                 }
             }
@@ -193,14 +190,14 @@ class CheckoutPipelineTest {
     void fullRingShouldRefuseAtOnceAndRecoverWhenTheEngineCatchesUp() throws InterruptedException {
         start(4);
         state.stallNextSkuWrite();
-        assertThat(pipeline.tryPublish(reserve, "stuck", recordingReply)).isTrue();
+        assertThat(pipeline.tryPublish(reserve, "stuck", recordingReply, null)).isTrue();
         state.awaitStalled();
 
         int accepted = 0;
         int refused = 0;
         for (int i = 0; i < 20; i++) {
             long before = System.nanoTime();
-            if (pipeline.tryPublish(reserve, "r" + i, recordingReply)) {
+            if (pipeline.tryPublish(reserve, "r" + i, recordingReply, null)) {
                 accepted++;
             } else {
                 refused++;
@@ -214,7 +211,7 @@ class CheckoutPipelineTest {
         state.release();
         awaitTrue(() -> replies.size() == 4);
         assertThat(replies).allMatch(reply -> reply.result == ResultCode.SUCCESS);
-        assertThat(pipeline.tryPublish(reserve, "after", recordingReply)).isTrue();
+        assertThat(pipeline.tryPublish(reserve, "after", recordingReply, null)).isTrue();
         awaitTrue(() -> replies.size() == 5);
     }
 
@@ -222,23 +219,23 @@ class CheckoutPipelineTest {
     void shutdownShouldDrainEveryPublishedCommand() throws InterruptedException {
         start(1024);
         for (int i = 0; i < 500; i++) {
-            assertThat(pipeline.tryPublish(reserve, "r" + i, recordingReply)).isTrue();
+            assertThat(pipeline.tryPublish(reserve, "r" + i, recordingReply, null)).isTrue();
         }
 
         pipeline.shutdown(10_000);
 
         assertThat(replies).hasSize(500);
-        assertThat(pipeline.tryPublish(reserve, "late", recordingReply)).as("closed pipelines refuse").isFalse();
+        assertThat(pipeline.tryPublish(reserve, "late", recordingReply, null)).as("closed pipelines refuse").isFalse();
     }
 
     /** Reserves "before" (answered), then "breaks" (the engine fails on it) and "after"; waits for all three answers. */
     private void breakTheEngineBetweenTwoReserves() throws InterruptedException {
-        assertThat(pipeline.tryPublish(reserve, "before", recordingReply)).isTrue();
+        assertThat(pipeline.tryPublish(reserve, "before", recordingReply, null)).isTrue();
         awaitTrue(() -> replies.size() == 1);
 
         state.failNextSkuWrite();
-        assertThat(pipeline.tryPublish(reserve, "breaks", recordingReply)).isTrue();
-        assertThat(pipeline.tryPublish(reserve, "after", recordingReply)).isTrue();
+        assertThat(pipeline.tryPublish(reserve, "breaks", recordingReply, null)).isTrue();
+        assertThat(pipeline.tryPublish(reserve, "after", recordingReply, null)).isTrue();
         awaitTrue(() -> replies.size() == 3);
     }
 
@@ -250,7 +247,7 @@ class CheckoutPipelineTest {
         breakTheEngineBetweenTwoReserves();
 
         assertThat(pipeline.isFailed()).isTrue();
-        assertThat(pipeline.isRunning()).isFalse();
+        assertThat(pipeline.isAlive()).isFalse();
         assertThat(listenerCalls.get()).isEqualTo(1);
         assertThat(failures).hasSize(2);
         assertThat(state.orderCount()).as("nothing applied after the failure").isEqualTo(1);
@@ -288,7 +285,7 @@ class CheckoutPipelineTest {
                 awaitTrue(() -> replies.size() == answered);
             }
             List<String> batch = requestIds(expected.size(), count);
-            while (!pipeline.tryPublishEach(reserveEach, batch, count, recordingReply)) {
+            while (!pipeline.tryPublishEach(reserveEach, batch, count, recordingReply, null)) {
                 Thread.onSpinWait();
             }
             expected.addAll(batch);
@@ -332,12 +329,12 @@ class CheckoutPipelineTest {
         // its append or its commit then throws, as a failing disk would. (On its own thread it
         // journals after the business logic applied all 50; on the business logic's, after each.)
         state.stallNextSkuWrite();
-        assertThat(pipeline.tryPublishEach(reserveEach, batch, batch.size(), recordingReply)).isTrue();
+        assertThat(pipeline.tryPublishEach(reserveEach, batch, batch.size(), recordingReply, null)).isTrue();
         state.awaitStalled();
         journal.close();
         state.release();
         awaitTrue(() -> replies.size() == 50);
-        assertThat(pipeline.tryPublish(reserve, "after", recordingReply)).isTrue();
+        assertThat(pipeline.tryPublish(reserve, "after", recordingReply, null)).isTrue();
         awaitTrue(() -> replies.size() == 51);
 
         assertThat(failures).as("no command of the failed commit, nor after it, is acknowledged").hasSize(51);
