@@ -18,26 +18,15 @@ import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.Sku;
 import io.checkout.proto.v1.UpsertSkuRequest;
 import io.grpc.CallCredentials;
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A client for the checkout core: the {@code Checkout} and {@code Inventory} gRPC services with
@@ -79,11 +68,9 @@ public final class CheckoutClient implements AutoCloseable {
     private final ManagedChannel channel;
     private final boolean ownsChannel;
     private final long deadlineNanos;
-    private final RetryPolicy retryPolicy;
     private final RequestIds requestIds;
     private final CallCredentials adminCredentials;
-    private final ScheduledExecutorService retryScheduler;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final RetryingCalls calls;
 
     /** Called by {@link CheckoutClientBuilder#build()} with settings it has checked. */
     CheckoutClient(ManagedChannel channel, boolean ownsChannel, Duration deadline, RetryPolicy retryPolicy,
@@ -91,21 +78,9 @@ public final class CheckoutClient implements AutoCloseable {
         this.channel = channel;
         this.ownsChannel = ownsChannel;
         this.deadlineNanos = RetryPolicy.saturatedNanos(deadline);
-        this.retryPolicy = retryPolicy;
         this.requestIds = new RequestIds(requestIdPrefix);
         this.adminCredentials = adminCredentials;
-        this.retryScheduler = newRetryScheduler();
-    }
-
-    private static ScheduledExecutorService newRetryScheduler() {
-        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "checkout-client-retry");
-            thread.setDaemon(true);
-            return thread;
-        });
-        // Cancelled back-offs should not pile up in the queue of a long-lived client.
-        scheduler.setRemoveOnCancelPolicy(true);
-        return scheduler;
+        this.calls = new RetryingCalls(channel, deadlineNanos, retryPolicy);
     }
 
     /**
@@ -167,7 +142,7 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public ReserveReply reserve(String requestId, String userId, List<OrderLine> lines) {
-        return join(reserveAsync(requestId, userId, lines));
+        return RetryingCalls.join(reserveAsync(requestId, userId, lines));
     }
 
     /**
@@ -327,7 +302,7 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public Order confirm(String requestId, long orderId) {
-        return join(confirmAsync(requestId, orderId));
+        return RetryingCalls.join(confirmAsync(requestId, orderId));
     }
 
     /**
@@ -378,7 +353,7 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public Order cancel(String requestId, long orderId) {
-        return join(cancelAsync(requestId, orderId));
+        return RetryingCalls.join(cancelAsync(requestId, orderId));
     }
 
     /**
@@ -429,7 +404,7 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public Order refund(String requestId, long orderId) {
-        return join(refundAsync(requestId, orderId));
+        return RetryingCalls.join(refundAsync(requestId, orderId));
     }
 
     /**
@@ -465,7 +440,7 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public Order getOrder(long orderId) {
-        return join(getOrderAsync(orderId));
+        return RetryingCalls.join(getOrderAsync(orderId));
     }
 
     /**
@@ -609,13 +584,7 @@ public final class CheckoutClient implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        // shutdown(), not shutdownNow(): queued back-offs still run, see that the client is
-        // closed and fail their futures instead of leaving them incomplete.
-        retryScheduler.shutdown();
-        if (!ownsChannel) {
+        if (!calls.close() || !ownsChannel) {
             return;
         }
         channel.shutdown();
@@ -630,158 +599,18 @@ public final class CheckoutClient implements AutoCloseable {
     }
 
     private void ensureOpen() {
-        if (closed.get()) {
+        if (calls.isClosed()) {
             throw new IllegalStateException("CheckoutClient is closed");
         }
     }
 
-    private CallOptions callOptions(CallCredentials credentials) {
-        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS);
-        return credentials == null ? options : options.withCallCredentials(credentials);
-    }
-
     private <Q, R> R callBlocking(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
-        return join(callAsync(method, request, credentials));
-    }
-
-    /**
-     * Waits on the calling thread for a call made by {@link #callAsync}, so that blocking and
-     * asynchronous methods share one retry path, and reports its failure the way blocking methods
-     * promise to.
-     */
-    private static <R> R join(CompletableFuture<R> call) {
-        try {
-            return call.get();
-        } catch (InterruptedException e) {
-            // The caller no longer waits for the answer: stop the attempt in flight and any retry.
-            call.cancel(false);
-            Thread.currentThread().interrupt();
-            throw Status.CANCELLED.withDescription("interrupted while waiting for the reply").withCause(e)
-                    .asRuntimeException();
-        } catch (ExecutionException e) {
-            throw failureOfBlockingCall(e.getCause());
-        }
-    }
-
-    /**
-     * What a blocking method throws for the failure of its asynchronous call. A status failure is
-     * thrown anew with the same status and trailers, so that its stack trace shows the caller rather
-     * than the gRPC or retry thread that completed the call.
-     */
-    private static RuntimeException failureOfBlockingCall(Throwable failure) {
-        if (failure instanceof StatusRuntimeException e) {
-            return new StatusRuntimeException(e.getStatus(), e.getTrailers());
-        }
-        if (failure instanceof RuntimeException e) {
-            return e;
-        }
-        if (failure instanceof Error e) {
-            throw e;
-        }
-        return Status.fromThrowable(failure).asRuntimeException(Status.trailersFromThrowable(failure));
+        return RetryingCalls.join(callAsync(method, request, credentials));
     }
 
     private <Q, R> CompletableFuture<R> callAsync(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
         ensureOpen();
-        AsyncUnaryCall<Q, R> call = new AsyncUnaryCall<>(method, request, credentials);
-        call.attempt(1);
-        return call.result;
-    }
-
-    /**
-     * One logical asynchronous call: a chain of attempts that ends in {@link #result}. Back-offs
-     * are timers on the retry scheduler, so no thread waits while a retry is pending.
-     */
-    private final class AsyncUnaryCall<Q, R> {
-        final CompletableFuture<R> result = new CompletableFuture<>();
-        private final MethodDescriptor<Q, R> method;
-        private final Q request;
-        private final CallCredentials credentials;
-        private volatile ClientCall<Q, R> current;
-        private volatile ScheduledFuture<?> pendingRetry;
-
-        AsyncUnaryCall(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
-            this.method = method;
-            this.request = request;
-            this.credentials = credentials;
-            // A caller that cancels the future no longer wants the answer; stop the RPC and the
-            // back-off timer too.
-            result.whenComplete((value, error) -> {
-                if (!result.isCancelled()) {
-                    return;
-                }
-                ClientCall<Q, R> call = current;
-                if (call != null) {
-                    call.cancel("cancelled by caller", null);
-                }
-                ScheduledFuture<?> retry = pendingRetry;
-                if (retry != null) {
-                    retry.cancel(false);
-                }
-            });
-        }
-
-        void attempt(int attempt) {
-            if (result.isDone()) {
-                return;
-            }
-            ClientCall<Q, R> call = channel.newCall(method, callOptions(credentials));
-            current = call;
-            try {
-                ClientCalls.asyncUnaryCall(call, request, new StreamObserver<R>() {
-                    private R value;
-
-                    @Override
-                    public void onNext(R next) {
-                        value = next;
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        failed(attempt, t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        if (value == null) {
-                            // A unary call that ends without a reply is a broken server, not an answer.
-                            result.completeExceptionally(Status.INTERNAL
-                                    .withDescription("no reply message for " + method.getFullMethodName())
-                                    .asRuntimeException());
-                        } else {
-                            result.complete(value);
-                        }
-                    }
-                });
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-                return;
-            }
-            if (result.isCancelled()) {
-                call.cancel("cancelled by caller", null);
-            }
-        }
-
-        private void failed(int attempt, Throwable error) {
-            if (result.isDone()) {
-                return;
-            }
-            if (closed.get() || !retryPolicy.mayRetryAfter(attempt, Status.fromThrowable(error))) {
-                result.completeExceptionally(error);
-                return;
-            }
-            try {
-                pendingRetry = retryScheduler.schedule(() -> {
-                    if (closed.get()) {
-                        result.completeExceptionally(error);
-                    } else {
-                        attempt(attempt + 1);
-                    }
-                }, retryPolicy.backoffNanosAfter(attempt), TimeUnit.NANOSECONDS);
-            } catch (RejectedExecutionException e) {
-                result.completeExceptionally(error);
-            }
-        }
+        return calls.call(method, request, credentials);
     }
 
     private static OrderLine line(String skuId, int quantity) {
