@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Costs: one core while it replays (about as long as a recovery of the same commands would
  * take) and a second copy of the state in memory while it runs. It never touches the live state.
+ * At a clean shutdown it writes the drained live state instead ({@link #snapshotAtShutdown}), so
+ * the next start replays nothing.
  */
 public final class Snapshotter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Snapshotter.class);
