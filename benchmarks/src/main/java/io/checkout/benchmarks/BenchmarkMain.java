@@ -36,8 +36,7 @@ public final class BenchmarkMain {
     /** System properties with this prefix are passed on to the forked benchmark JVMs. */
     public static final String FORWARDED_PROPERTY_PREFIX = "checkout.bench.";
 
-    private BenchmarkMain() {
-    }
+    private BenchmarkMain() {}
 
     public static void main(String[] args) throws RunnerException, IOException {
         CommandLineOptions commandLine;
@@ -48,8 +47,11 @@ public final class BenchmarkMain {
             System.exit(1);
             return;
         }
-        if (commandLine.shouldHelp() || commandLine.shouldList() || commandLine.shouldListWithParams()
-                || commandLine.shouldListProfilers() || commandLine.shouldListResultFormats()) {
+        if (commandLine.shouldHelp()
+                || commandLine.shouldList()
+                || commandLine.shouldListWithParams()
+                || commandLine.shouldListProfilers()
+                || commandLine.shouldListResultFormats()) {
             // Nothing forks: let JMH's own main print what was asked for.
             org.openjdk.jmh.Main.main(args);
             return;
@@ -88,7 +90,8 @@ public final class BenchmarkMain {
 
     private static boolean asksForGcProfiler(CommandLineOptions commandLine) {
         return asksFor(commandLine, GCProfiler.class)
-                || commandLine.getProfilers().stream().anyMatch(p -> p.getKlass().equalsIgnoreCase("gc"));
+                || commandLine.getProfilers().stream()
+                        .anyMatch(p -> p.getKlass().equalsIgnoreCase("gc"));
     }
 
     private static boolean asksFor(CommandLineOptions commandLine, Class<?> profiler) {

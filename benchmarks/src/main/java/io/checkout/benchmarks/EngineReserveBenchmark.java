@@ -40,7 +40,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 10, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 5, time = 10, timeUnit = TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgs = {"-Xms4g", "-Xmx4g", "-Dorg.slf4j.simpleLogger.log.net.openhft=warn"})
+@Fork(
+        value = 1,
+        jvmArgs = {"-Xms4g", "-Xmx4g", "-Dorg.slf4j.simpleLogger.log.net.openhft=warn"})
 @Threads(1)
 @State(Scope.Benchmark)
 public class EngineReserveBenchmark {

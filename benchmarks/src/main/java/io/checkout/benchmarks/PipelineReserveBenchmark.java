@@ -1,18 +1,18 @@
 package io.checkout.benchmarks;
 
 import io.checkout.engine.CheckoutBook;
+import io.checkout.engine.CheckoutState;
 import io.checkout.engine.Command;
 import io.checkout.engine.EngineLimits;
 import io.checkout.engine.ResultCode;
 import io.checkout.journal.EventCounter;
 import io.checkout.journal.InMemoryJournal;
 import io.checkout.pipeline.CheckoutPipeline;
+import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.PipelineConfig;
 import io.checkout.pipeline.PipelineConfig.WaitStrategyKind;
-import io.checkout.pipeline.ReplyHandler;
-import io.checkout.engine.CheckoutState;
-import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.Recovery;
+import io.checkout.pipeline.ReplyHandler;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
@@ -88,7 +88,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 10, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 5, time = 10, timeUnit = TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgs = {"-Xms4g", "-Xmx4g", "-Dorg.slf4j.simpleLogger.log.net.openhft=warn"})
+@Fork(
+        value = 1,
+        jvmArgs = {"-Xms4g", "-Xmx4g", "-Dorg.slf4j.simpleLogger.log.net.openhft=warn"})
 @Threads(1)
 @State(Scope.Benchmark)
 public class PipelineReserveBenchmark {
@@ -127,7 +129,6 @@ public class PipelineReserveBenchmark {
     @Param("BUSINESS_LOGIC")
     public PipelineConfig.JournalThread journalThread;
 
-
     /** Table capacities as a multiple of the sale size (1: sized exactly for it). */
     @Param("1")
     public int capacityMultiple;
@@ -155,18 +156,20 @@ public class PipelineReserveBenchmark {
             checkoutState = Workload.newPackedState(workload.skuCount(), capacityMultiple);
             book = new CheckoutBook(checkoutState, EngineLimits.defaults());
             workload.createSkus(book, System.currentTimeMillis());
-            pipeline = new CheckoutPipeline(book, config, System::currentTimeMillis, new InMemoryJournal(1),
-                    new EventCounter(1));
+            pipeline = new CheckoutPipeline(
+                    book, config, System::currentTimeMillis, new InMemoryJournal(1), new EventCounter(1));
         } else {
-            recovered = Recovery.recover(dataDirectory,
-                    Workload.capacities(workload.skuCount(), capacityMultiple), EngineLimits.defaults(),
+            recovered = Recovery.recover(
+                    dataDirectory,
+                    Workload.capacities(workload.skuCount(), capacityMultiple),
+                    EngineLimits.defaults(),
                     JournalConfig.defaults(journal.equals("fsync")));
             checkoutState = recovered.state();
             book = recovered.book();
             // SKUs go straight into the engine, not through the journal: the sale is what is timed.
             workload.createSkus(book, System.currentTimeMillis());
-            pipeline = new CheckoutPipeline(book, config, System::currentTimeMillis, recovered.journal(),
-                    recovered.events());
+            pipeline = new CheckoutPipeline(
+                    book, config, System::currentTimeMillis, recovered.journal(), recovered.events());
         }
         progress = new SaleProgress();
         next = 0;
@@ -258,8 +261,8 @@ public class PipelineReserveBenchmark {
      */
     static final class SaleProgress {
         /** The stateless reply handler; per-sale state travels as the reply context. */
-        static final ReplyHandler REPLIES = (command, context, failure) ->
-                ((SaleProgress) context).onReply(command, failure);
+        static final ReplyHandler REPLIES =
+                (command, context, failure) -> ((SaleProgress) context).onReply(command, failure);
 
         private static final VarHandle REPLIED;
 
@@ -297,8 +300,10 @@ public class PipelineReserveBenchmark {
                 throw new IllegalStateException(replied() + " replies, expected " + Workload.SALE_SIZE);
             }
             if (refused > 0) {
-                throw new IllegalStateException(refused + " of " + Workload.SALE_SIZE + " reserves were not SUCCESS,"
-                        + " the first " + firstRefusal + "; the sale must take the full success path", firstFailure);
+                throw new IllegalStateException(
+                        refused + " of " + Workload.SALE_SIZE + " reserves were not SUCCESS," + " the first "
+                                + firstRefusal + "; the sale must take the full success path",
+                        firstFailure);
             }
         }
     }

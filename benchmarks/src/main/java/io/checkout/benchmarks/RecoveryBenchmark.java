@@ -44,7 +44,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
-@Fork(value = 1, jvmArgs = {"-Xms8g", "-Xmx8g", "-Dorg.slf4j.simpleLogger.log.net.openhft=warn"})
+@Fork(
+        value = 1,
+        jvmArgs = {"-Xms8g", "-Xmx8g", "-Dorg.slf4j.simpleLogger.log.net.openhft=warn"})
 @State(Scope.Benchmark)
 public class RecoveryBenchmark {
     private static final String SKU = "HOT-SKU";
@@ -84,8 +86,12 @@ public class RecoveryBenchmark {
         ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
         Command command = new Command();
         long now = 1_700_000_000_000L;
-        try (RecordLogWriter journal = RecordLogWriter.open(journalDirectory,
-                RecordLogReader.scan(journalDirectory, 1, (sequence, payload) -> { }), 1, config.segmentBytes(), false,
+        try (RecordLogWriter journal = RecordLogWriter.open(
+                journalDirectory,
+                RecordLogReader.scan(journalDirectory, 1, (sequence, payload) -> {}),
+                1,
+                config.segmentBytes(),
+                false,
                 config.batchBytes())) {
             Command upsert = Command.upsertSku(now, "setup-sku", SKU, 1_999, "EUR", 1_000_000_000L, 2, 0, 0, 600_000);
             CommandCodec.append(journal, scratch, upsert);

@@ -22,8 +22,7 @@ import java.nio.file.Paths;
  * recovery returns (JVM start to recovered state).
  */
 public final class RecoveryColdStart {
-    private RecoveryColdStart() {
-    }
+    private RecoveryColdStart() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length != 3 || !(args[0].equals("prepare") || args[0].equals("recover"))) {
@@ -48,8 +47,11 @@ public final class RecoveryColdStart {
             return;
         }
         Workload.deleteRecursively(Recovery.Layout.under(dataDirectory).snapshots());
-        Recovery.Recovered recovered = Recovery.recover(dataDirectory, RecoveryBenchmark.capacities(commands),
-                EngineLimits.defaults(), JournalConfig.defaults(false));
+        Recovery.Recovered recovered = Recovery.recover(
+                dataDirectory,
+                RecoveryBenchmark.capacities(commands),
+                EngineLimits.defaults(),
+                JournalConfig.defaults(false));
         long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
         try {
             if (recovered.replayedCommands() != commands) {

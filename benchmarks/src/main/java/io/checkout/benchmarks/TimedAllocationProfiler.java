@@ -54,8 +54,8 @@ public final class TimedAllocationProfiler implements InternalProfiler {
 
     @Override
     @SuppressWarnings("rawtypes") // the interface's signature
-    public Collection<? extends Result> afterIteration(BenchmarkParams benchmarkParams,
-            IterationParams iterationParams, IterationResult result) {
+    public Collection<? extends Result> afterIteration(
+            BenchmarkParams benchmarkParams, IterationParams iterationParams, IterationResult result) {
         long ops = operations;
         double perOperation = ops == 0 ? Double.NaN : (double) bytes / ops;
         return List.of(new ScalarResult("timed.alloc.norm", perOperation, "B/op", AggregationPolicy.AVG));

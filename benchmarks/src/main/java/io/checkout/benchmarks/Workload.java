@@ -42,12 +42,14 @@ import java.util.stream.Stream;
 final class Workload {
     /** Reserves per invocation: one flash sale. A constant because {@code @OperationsPerInvocation} needs one. */
     static final int SALE_SIZE = 1_000_000;
+
     static final int CATALOG_SKUS = 100_000;
     static final double ZIPF_EXPONENT = 1.0;
     /** {@code EngineLimits.TOTAL_STOCK_MAX}: no SKU sells out within a sale, even the hot one. */
     static final long STOCK_PER_SKU = 1_000_000_000L;
     /** Every buyer is distinct and takes 1 unit, so this limit is checked on each reserve but never reached. */
     static final long PER_USER_LIMIT = 2;
+
     static final long PRICE_MINOR = 1_999;
     static final long RESERVATION_TTL_MILLIS = 600_000;
     private static final long SEED = 0x5eed_c0ffeeL;
@@ -56,6 +58,7 @@ final class Workload {
     final String[] skuIds;
     /** The SKU (index into {@link #skuIds}) reserve {@code i} takes. */
     final int[] skuOfReserve;
+
     final String[] requestIds;
     final String[] userIds;
     private final String[] upsertRequestIds;
@@ -138,8 +141,15 @@ final class Workload {
 
     private static String uuidLike(long high, long low) {
         String hex = String.format("%016x%016x", high, low);
-        return hex.substring(0, 8) + '-' + hex.substring(8, 12) + '-' + hex.substring(12, 16) + '-'
-                + hex.substring(16, 20) + '-' + hex.substring(20, 32);
+        return hex.substring(0, 8)
+                + '-'
+                + hex.substring(8, 12)
+                + '-'
+                + hex.substring(12, 16)
+                + '-'
+                + hex.substring(16, 20)
+                + '-'
+                + hex.substring(20, 32);
     }
 
     int skuCount() {
@@ -184,13 +194,15 @@ final class Workload {
      */
     void checkAfterSale(CheckoutBook book) {
         if (book.state().orderCount() != SALE_SIZE) {
-            throw new IllegalStateException("after the sale " + book.state().orderCount() + " orders, expected " + SALE_SIZE);
+            throw new IllegalStateException(
+                    "after the sale " + book.state().orderCount() + " orders, expected " + SALE_SIZE);
         }
         SkuRecord sku = new SkuRecord();
         for (int index = 0; index < skuIds.length; index++) {
             book.state().readSku(index, sku);
             if (!sku.isConserved() || sku.reserved != reservedAfterSale[index] || sku.sold != 0) {
-                throw new IllegalStateException("after the sale " + sku + ", expected reserved=" + reservedAfterSale[index]);
+                throw new IllegalStateException(
+                        "after the sale " + sku + ", expected reserved=" + reservedAfterSale[index]);
             }
         }
     }
@@ -219,7 +231,8 @@ final class Workload {
     static Path newDataDirectory() {
         try {
             String root = System.getProperty(DATA_ROOT_PROPERTY);
-            return root == null ? Files.createTempDirectory("checkout-bench-")
+            return root == null
+                    ? Files.createTempDirectory("checkout-bench-")
                     : Files.createTempDirectory(Files.createDirectories(Paths.get(root)), "checkout-bench-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);

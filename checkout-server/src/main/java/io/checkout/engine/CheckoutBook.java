@@ -31,6 +31,7 @@ public final class CheckoutBook {
     private static final int EXPIRY_QUEUE_PRESIZE_MAX = 1 << 20;
     /** How far ahead in the expiry FIFO a tick loads an order's row, and then what the row points to. */
     private static final int EXPIRY_PREFETCH_ROW_AHEAD = 16;
+
     private static final int EXPIRY_PREFETCH_PARTS_AHEAD = 8;
 
     private final CheckoutState state;
@@ -60,7 +61,8 @@ public final class CheckoutBook {
             checkConserved(sku);
         }
         // Sized up front for a sale's worth of reservations, so the hot path does not grow it.
-        expiries = new ExpiryQueue((int) Math.min(EXPIRY_QUEUE_PRESIZE_MAX, Math.max(state.orderCapacity(), state.orderCount())));
+        expiries = new ExpiryQueue(
+                (int) Math.min(EXPIRY_QUEUE_PRESIZE_MAX, Math.max(state.orderCapacity(), state.orderCount())));
         for (long orderId = 1; orderId <= state.orderCount(); orderId++) {
             if (!state.readOrder(orderId, order)) {
                 throw new IllegalStateException("order " + orderId + " of " + state.orderCount() + " is missing");
@@ -353,7 +355,8 @@ public final class CheckoutBook {
             if (partsAhead != 0) {
                 state.prefetchOrderParts(partsAhead);
             }
-            if (state.readOrder(orderId, order) && order.state == OrderState.RESERVED
+            if (state.readOrder(orderId, order)
+                    && order.state == OrderState.RESERVED
                     && order.expiresAtEpochMillis <= nowMillis) {
                 release(order, OrderState.EXPIRED);
                 expired++;
@@ -437,8 +440,9 @@ public final class CheckoutBook {
         if (c.saleStartEpochMillis < 0 || c.saleStartEpochMillis > EngineLimits.EPOCH_MILLIS_MAX) {
             return ResultCode.SALE_START_INVALID;
         }
-        if (c.saleEndEpochMillis != 0 && (c.saleEndEpochMillis <= c.saleStartEpochMillis
-                || c.saleEndEpochMillis > EngineLimits.EPOCH_MILLIS_MAX)) {
+        if (c.saleEndEpochMillis != 0
+                && (c.saleEndEpochMillis <= c.saleStartEpochMillis
+                        || c.saleEndEpochMillis > EngineLimits.EPOCH_MILLIS_MAX)) {
             return ResultCode.SALE_END_INVALID;
         }
         if (c.reservationTtlMillis < EngineLimits.RESERVATION_TTL_MILLIS_MIN
@@ -592,7 +596,12 @@ public final class CheckoutBook {
         remember(c, result, orderId, orderState, failedLine, 0);
     }
 
-    private void remember(Command c, ResultCode result, long orderId, OrderState orderState, int failedLine,
+    private void remember(
+            Command c,
+            ResultCode result,
+            long orderId,
+            OrderState orderState,
+            int failedLine,
             long orderUpdatedAtEpochMillis) {
         c.result = result;
         outcome.set(c.type, result, orderId, orderState, failedLine, nowMillis, orderUpdatedAtEpochMillis);
@@ -640,8 +649,13 @@ public final class CheckoutBook {
         }
         for (int i = 0; i < id.length(); i++) {
             char ch = id.charAt(i);
-            boolean allowed = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-                    || ch == '.' || ch == '_' || ch == ':' || ch == '-';
+            boolean allowed = (ch >= 'a' && ch <= 'z')
+                    || (ch >= 'A' && ch <= 'Z')
+                    || (ch >= '0' && ch <= '9')
+                    || ch == '.'
+                    || ch == '_'
+                    || ch == ':'
+                    || ch == '-';
             if (!allowed) {
                 return false;
             }

@@ -89,20 +89,17 @@ public interface CheckoutState {
      * caches may start loading what those lookups will read, so that several commands' cache
      * misses overlap instead of following one another. Changes nothing; the default does nothing.
      */
-    default void prefetch(String requestId, String userId) {
-    }
+    default void prefetch(String requestId, String userId) {}
 
     /** Like {@link #prefetch}: a hint that order {@code orderId} will be read soon. */
-    default void prefetchOrder(long orderId) {
-    }
+    default void prefetchOrder(long orderId) {}
 
     /**
      * Like {@link #prefetchOrder}, a step later: order {@code orderId}'s row has been hinted a
      * little earlier, and what reading and releasing the order reads besides its row (its lines,
      * its user's entries) will be needed soon.
      */
-    default void prefetchOrderParts(long orderId) {
-    }
+    default void prefetchOrderParts(long orderId) {}
 
     // ---- whole-table visits, for snapshots (not the hot path; may allocate) -------------------
 

@@ -13,6 +13,7 @@ public final class Command {
     public CommandType type;
     /** When the command was published; engine time never goes backwards, whatever this says. */
     public long timestampMillis;
+
     public String requestId;
     public String userId;
     public int lineCount;
@@ -21,6 +22,7 @@ public final class Command {
     public long orderId;
     /** UPSERT_SKU, ADJUST_STOCK, GET_SKU. */
     public String skuId;
+
     public long priceMinor;
     public String currency;
     public long totalStock;
@@ -48,6 +50,7 @@ public final class Command {
     public final SkuRecord sku = new SkuRecord();
     /** LIST_SKUS only: the page, and the token of the next page or null. Admin path, may allocate. */
     public final List<SkuRecord> skuPage = new ArrayList<>();
+
     public String nextPageToken;
     /** TICK only: how many reservations this tick expired. */
     public int expiredCount;
@@ -121,8 +124,16 @@ public final class Command {
         return command;
     }
 
-    public static Command upsertSku(long timestampMillis, String requestId, String skuId, long priceMinor,
-            String currency, long totalStock, long perUserLimit, long saleStartEpochMillis, long saleEndEpochMillis,
+    public static Command upsertSku(
+            long timestampMillis,
+            String requestId,
+            String skuId,
+            long priceMinor,
+            String currency,
+            long totalStock,
+            long perUserLimit,
+            long saleStartEpochMillis,
+            long saleEndEpochMillis,
             long reservationTtlMillis) {
         Command command = new Command();
         command.type = CommandType.UPSERT_SKU;

@@ -10,8 +10,7 @@ public final class CurrencyCode {
 
     private static final String[] CACHE = new String[26 * 26 * 26];
 
-    private CurrencyCode() {
-    }
+    private CurrencyCode() {}
 
     /** Returns the packed code, or {@link #NONE} if {@code text} is not three upper-case letters. */
     public static int pack(CharSequence text) {

@@ -8,12 +8,10 @@ package io.checkout.engine;
 public interface EngineEventListener {
     EngineEventListener NONE = new EngineEventListener() {
         @Override
-        public void onOrderChanged(OrderRecord order, OrderState previous) {
-        }
+        public void onOrderChanged(OrderRecord order, OrderState previous) {}
 
         @Override
-        public void onSkuChanged(SkuRecord sku, long stockDelta, boolean upserted, long atEpochMillis) {
-        }
+        public void onSkuChanged(SkuRecord sku, long stockDelta, boolean upserted, long atEpochMillis) {}
     };
 
     /**

@@ -34,13 +34,19 @@ public final class EngineLimits {
      * @param idempotencyRetentionMillis how long a request id's first answer is remembered at least;
      *     0 remembers every answer for good
      */
-    public EngineLimits(int linesPerOrderMax, int quantityPerLineMax, int expiriesPerTickMax, int idLengthMax,
+    public EngineLimits(
+            int linesPerOrderMax,
+            int quantityPerLineMax,
+            int expiriesPerTickMax,
+            int idLengthMax,
             long idempotencyRetentionMillis) {
         if (linesPerOrderMax < 1 || linesPerOrderMax > LINES_PER_ORDER_MAX) {
-            throw new IllegalArgumentException("linesPerOrderMax must be 1.." + LINES_PER_ORDER_MAX + ": " + linesPerOrderMax);
+            throw new IllegalArgumentException(
+                    "linesPerOrderMax must be 1.." + LINES_PER_ORDER_MAX + ": " + linesPerOrderMax);
         }
         if (quantityPerLineMax < 1 || quantityPerLineMax > QUANTITY_PER_LINE_MAX) {
-            throw new IllegalArgumentException("quantityPerLineMax must be 1.." + QUANTITY_PER_LINE_MAX + ": " + quantityPerLineMax);
+            throw new IllegalArgumentException(
+                    "quantityPerLineMax must be 1.." + QUANTITY_PER_LINE_MAX + ": " + quantityPerLineMax);
         }
         if (expiriesPerTickMax < 1) {
             throw new IllegalArgumentException("expiriesPerTickMax must be positive: " + expiriesPerTickMax);
@@ -50,7 +56,8 @@ public final class EngineLimits {
         }
         this.idLengthMax = idLengthMax;
         if (idempotencyRetentionMillis < 0) {
-            throw new IllegalArgumentException("idempotencyRetentionMillis must not be negative: " + idempotencyRetentionMillis);
+            throw new IllegalArgumentException(
+                    "idempotencyRetentionMillis must not be negative: " + idempotencyRetentionMillis);
         }
         this.idempotencyRetentionMillis = idempotencyRetentionMillis;
         this.linesPerOrderMax = linesPerOrderMax;

@@ -146,8 +146,12 @@ final class ExpiryQueue {
             if (child >= heapSize) {
                 break;
             }
-            if (child + 1 < heapSize && less(heapExpiresAt[child + 1], heapOrderIds[child + 1],
-                    heapExpiresAt[child], heapOrderIds[child])) {
+            if (child + 1 < heapSize
+                    && less(
+                            heapExpiresAt[child + 1],
+                            heapOrderIds[child + 1],
+                            heapExpiresAt[child],
+                            heapOrderIds[child])) {
                 child++;
             }
             if (!less(heapExpiresAt[child], heapOrderIds[child], lastExpiresAt, lastOrderId)) {

@@ -47,14 +47,32 @@ public final class OrderRecord {
 
     @Override
     public String toString() {
-        StringBuilder text = new StringBuilder("OrderRecord{").append(orderId).append(" user=").append(userId)
-                .append(' ').append(state).append(" amount=").append(amountMinor).append(' ')
-                .append(CurrencyCode.unpack(currency)).append(" lines=[");
+        StringBuilder text = new StringBuilder("OrderRecord{")
+                .append(orderId)
+                .append(" user=")
+                .append(userId)
+                .append(' ')
+                .append(state)
+                .append(" amount=")
+                .append(amountMinor)
+                .append(' ')
+                .append(CurrencyCode.unpack(currency))
+                .append(" lines=[");
         for (int i = 0; i < lineCount; i++) {
-            text.append(i == 0 ? "" : ", ").append(skuIndexes[i]).append('x').append(quantities[i])
-                    .append('@').append(unitPricesMinor[i]);
+            text.append(i == 0 ? "" : ", ")
+                    .append(skuIndexes[i])
+                    .append('x')
+                    .append(quantities[i])
+                    .append('@')
+                    .append(unitPricesMinor[i]);
         }
-        return text.append("] created=").append(createdAtEpochMillis).append(" expires=")
-                .append(expiresAtEpochMillis).append(" updated=").append(updatedAtEpochMillis).append('}').toString();
+        return text.append("] created=")
+                .append(createdAtEpochMillis)
+                .append(" expires=")
+                .append(expiresAtEpochMillis)
+                .append(" updated=")
+                .append(updatedAtEpochMillis)
+                .append('}')
+                .toString();
     }
 }

@@ -18,8 +18,14 @@ public final class Outcome {
     /** For an answer about an order, the order's update time that answer reported; otherwise 0. */
     public long orderUpdatedAtEpochMillis;
 
-    public void set(CommandType commandType, ResultCode result, long orderId, OrderState orderState, int failedLine,
-            long atEpochMillis, long orderUpdatedAtEpochMillis) {
+    public void set(
+            CommandType commandType,
+            ResultCode result,
+            long orderId,
+            OrderState orderState,
+            int failedLine,
+            long atEpochMillis,
+            long orderUpdatedAtEpochMillis) {
         this.commandType = commandType;
         this.result = result;
         this.orderId = orderId;
@@ -30,13 +36,20 @@ public final class Outcome {
     }
 
     public void copyFrom(Outcome other) {
-        set(other.commandType, other.result, other.orderId, other.orderState, other.failedLine, other.atEpochMillis,
+        set(
+                other.commandType,
+                other.result,
+                other.orderId,
+                other.orderState,
+                other.failedLine,
+                other.atEpochMillis,
                 other.orderUpdatedAtEpochMillis);
     }
 
     @Override
     public String toString() {
-        return "Outcome{" + commandType + ' ' + result + " order=" + orderId + ' ' + orderState + " failedLine=" + failedLine
+        return "Outcome{" + commandType + ' ' + result + " order=" + orderId + ' ' + orderState + " failedLine="
+                + failedLine
                 + " at=" + atEpochMillis
                 + " orderUpdatedAt=" + orderUpdatedAtEpochMillis + '}';
     }

@@ -9,6 +9,7 @@ package io.checkout.engine;
 public final class SkuRecord {
     /** Dense index assigned when the SKU is created, never reused; orders refer to SKUs by it. */
     public int index = -1;
+
     public String skuId;
     public long priceMinor;
     public int currency;
@@ -18,9 +19,11 @@ public final class SkuRecord {
     public long sold;
     /** 0 means no limit. */
     public long perUserLimit;
+
     public long saleStartEpochMillis;
     /** Exclusive; 0 means the sale never ends. */
     public long saleEndEpochMillis;
+
     public long reservationTtlMillis;
 
     public boolean isOnSale(long nowMillis) {

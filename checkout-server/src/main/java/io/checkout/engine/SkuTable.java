@@ -35,7 +35,8 @@ public final class SkuTable {
         } else if (sku.index >= 0 && sku.index < skus.size()) {
             skus.get(sku.index).copyFrom(sku);
         } else {
-            throw new IllegalStateException("SKU indexes must be dense: wrote " + sku.index + " with " + skus.size() + " SKUs");
+            throw new IllegalStateException(
+                    "SKU indexes must be dense: wrote " + sku.index + " with " + skus.size() + " SKUs");
         }
     }
 }

@@ -30,11 +30,14 @@ public final class CommandCodec {
     public static final int TEXT_CHARS_MAX = EngineLimits.ID_LENGTH_MAX + 1;
     private static final int WIDE = 0x8000;
     /** The largest payload: a reserve with every line at the longest text. */
-    public static final int PAYLOAD_BYTES_MAX = 2 + 8 + 2 * (2 + 2 * TEXT_CHARS_MAX) + 1
-            + EngineLimits.LINES_PER_ORDER_MAX * (2 + 2 * TEXT_CHARS_MAX + 4) + 128;
+    public static final int PAYLOAD_BYTES_MAX = 2
+            + 8
+            + 2 * (2 + 2 * TEXT_CHARS_MAX)
+            + 1
+            + EngineLimits.LINES_PER_ORDER_MAX * (2 + 2 * TEXT_CHARS_MAX + 4)
+            + 128;
 
-    private CommandCodec() {
-    }
+    private CommandCodec() {}
 
     /** Encodes {@code command} into {@code into} (from its position); the caller flips it. */
     public static void encode(Command command, ByteBuffer into) {
@@ -71,8 +74,7 @@ public final class CommandCodec {
                 putText(into, command.skuId);
                 into.putLong(command.delta);
             }
-            case TICK -> {
-            }
+            case TICK -> {}
             default -> throw new IllegalArgumentException("not a journalled command: " + command.type);
         }
     }
@@ -131,8 +133,7 @@ public final class CommandCodec {
                 into.skuId = getText(from);
                 into.delta = from.getLong();
             }
-            case TICK -> {
-            }
+            case TICK -> {}
             default -> throw new JournalCorruptException("not a journalled command: " + into.type);
         }
         if (from.hasRemaining()) {

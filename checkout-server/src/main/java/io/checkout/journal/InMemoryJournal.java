@@ -22,8 +22,8 @@ public final class InMemoryJournal implements Journal {
     @Override
     public long append(ByteBuffer payload) {
         if (payload.remaining() > RecordLog.PAYLOAD_BYTES_MAX) {
-            throw new IllegalArgumentException("record of " + payload.remaining() + " bytes exceeds "
-                    + RecordLog.PAYLOAD_BYTES_MAX);
+            throw new IllegalArgumentException(
+                    "record of " + payload.remaining() + " bytes exceeds " + RecordLog.PAYLOAD_BYTES_MAX);
         }
         payload.position(payload.limit());
         return nextSequence++;

@@ -25,7 +25,7 @@ public interface Journal {
     /** Receives the durations of one {@link #commit}. */
     @FunctionalInterface
     interface CommitTimings {
-        CommitTimings NONE = (writeNanos, syncNanos) -> { };
+        CommitTimings NONE = (writeNanos, syncNanos) -> {};
 
         /** {@code syncNanos} is 0 when nothing was synced. */
         void committed(long writeNanos, long syncNanos);

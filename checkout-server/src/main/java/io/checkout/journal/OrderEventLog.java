@@ -38,6 +38,7 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
     private long journalSequence;
     /** Events up to this sequence are in the log already (recovery); they are counted, not written. */
     private long skipThrough;
+
     private long nextEventSequence;
 
     public OrderEventLog(RecordLogWriter writer, CheckoutState state) {

@@ -14,10 +14,12 @@ public final class OrderEventRecord {
     public byte kind;
     /** ORDER events: the order as it now stands (SKU ids in {@link #lineSkuIds}). */
     public final OrderRecord order = new OrderRecord();
+
     public OrderState previousState;
     public final String[] lineSkuIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
     /** SKU events: the SKU as it now stands. */
     public final SkuRecord sku = new SkuRecord();
+
     public long stockDelta;
     public boolean upserted;
 

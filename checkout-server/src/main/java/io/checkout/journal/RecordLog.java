@@ -32,10 +32,10 @@ public final class RecordLog {
     static final int RECORD_HEADER_BYTES = 16;
     /** No record is larger: the codecs keep well within it. */
     public static final int PAYLOAD_BYTES_MAX = 1 << 16;
+
     static final String SUFFIX = ".log";
 
-    private RecordLog() {
-    }
+    private RecordLog() {}
 
     static Path segmentPath(Path directory, long firstSequence) {
         return directory.resolve(String.format("%020d%s", firstSequence, SUFFIX));
@@ -48,15 +48,17 @@ public final class RecordLog {
             return segments;
         }
         try (Stream<Path> files = Files.list(directory)) {
-            files.filter(file -> file.getFileName().toString().endsWith(SUFFIX)).sorted().forEach(file -> {
-                String name = file.getFileName().toString();
-                String digits = name.substring(0, name.length() - SUFFIX.length());
-                try {
-                    segments.add(new Segment(file, Long.parseLong(digits)));
-                } catch (NumberFormatException notOurs) {
-                    throw new JournalCorruptException("unexpected file in log directory: " + file);
-                }
-            });
+            files.filter(file -> file.getFileName().toString().endsWith(SUFFIX))
+                    .sorted()
+                    .forEach(file -> {
+                        String name = file.getFileName().toString();
+                        String digits = name.substring(0, name.length() - SUFFIX.length());
+                        try {
+                            segments.add(new Segment(file, Long.parseLong(digits)));
+                        } catch (NumberFormatException notOurs) {
+                            throw new JournalCorruptException("unexpected file in log directory: " + file);
+                        }
+                    });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + directory, e);
         }
@@ -85,7 +87,5 @@ public final class RecordLog {
     }
 
     /** One segment file and the sequence of its first record. */
-    public record Segment(Path path, long firstSequence) {
-    }
-
+    public record Segment(Path path, long firstSequence) {}
 }

@@ -35,6 +35,7 @@ public final class RecordLogReader implements AutoCloseable {
     private RecordLog.Segment segment;
     /** File offset of {@code buffer}'s position 0. */
     private long bufferFileOffset;
+
     private long nextSequence;
 
     /** Called for every good record; {@code payload}'s position and limit frame the payload. */
@@ -68,13 +69,13 @@ public final class RecordLogReader implements AutoCloseable {
         if (start == null) {
             start = segments.get(0);
             if (start.firstSequence() > fromSequence) {
-                throw new SequenceNotRetainedException("sequence " + fromSequence + " is no longer retained; the oldest is "
-                        + start.firstSequence());
+                throw new SequenceNotRetainedException(
+                        "sequence " + fromSequence + " is no longer retained; the oldest is " + start.firstSequence());
             }
         }
         reader.openSegment(start);
         while (reader.nextSequence < fromSequence) {
-            if (!reader.readOne(Long.MAX_VALUE, (sequence, payload) -> { })) {
+            if (!reader.readOne(Long.MAX_VALUE, (sequence, payload) -> {})) {
                 break;
             }
         }
@@ -130,18 +131,19 @@ public final class RecordLogReader implements AutoCloseable {
         while (start > 0 && !firstRecordKept(directory, all.get(start), stopBefore)) {
             start--;
         }
-        return scan(directory, all, Math.max(0, start), Long.MAX_VALUE, (sequence, payload) -> { }, stopBefore);
+        return scan(directory, all, Math.max(0, start), Long.MAX_VALUE, (sequence, payload) -> {}, stopBefore);
     }
 
     /** Whether the segment starts with a sound record that {@code stopBefore} does not pick. */
-    private static boolean firstRecordKept(Path directory, RecordLog.Segment segment, Predicate<ByteBuffer> stopBefore) {
+    private static boolean firstRecordKept(
+            Path directory, RecordLog.Segment segment, Predicate<ByteBuffer> stopBefore) {
         RecordLogReader reader = new RecordLogReader(directory, READ_BUFFER_BYTES);
         try {
             if (reader.openSegmentChecked(segment) != null) {
                 return false;
             }
             reader.stopBefore = stopBefore;
-            return reader.tryRecord(Long.MAX_VALUE, (sequence, payload) -> { }) == null;
+            return reader.tryRecord(Long.MAX_VALUE, (sequence, payload) -> {}) == null;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + segment.path(), e);
         } finally {
@@ -155,12 +157,17 @@ public final class RecordLogReader implements AutoCloseable {
      */
     public static ScanResult scanLastSegment(Path directory) {
         List<RecordLog.Segment> all = RecordLog.segments(directory);
-        return scan(directory, all, all.size() - 1, Long.MAX_VALUE, (sequence, payload) -> { }, null);
+        return scan(directory, all, all.size() - 1, Long.MAX_VALUE, (sequence, payload) -> {}, null);
     }
 
     /** Scans segments {@code fromSegment} (clamped to the last one) to the end of {@code all}, the log's segments. */
-    private static ScanResult scan(Path directory, List<RecordLog.Segment> all, int fromSegment, long fromSequence,
-            RecordHandler handler, Predicate<ByteBuffer> stopBefore) {
+    private static ScanResult scan(
+            Path directory,
+            List<RecordLog.Segment> all,
+            int fromSegment,
+            long fromSequence,
+            RecordHandler handler,
+            Predicate<ByteBuffer> stopBefore) {
         if (all.isEmpty()) {
             return new ScanResult(null, -1, -1, 0, 0, null);
         }
@@ -201,14 +208,19 @@ public final class RecordLogReader implements AutoCloseable {
                         for (int later = i + 1; later < segments.size(); later++) {
                             Files.deleteIfExists(segments.get(later).path());
                         }
-                        return new ScanResult(segment.path(), first, reader.nextSequence - 1, validBytes,
-                                size - validBytes, "records from " + reader.nextSequence + " on are not backed");
+                        return new ScanResult(
+                                segment.path(),
+                                first,
+                                reader.nextSequence - 1,
+                                validBytes,
+                                size - validBytes,
+                                "records from " + reader.nextSequence + " on are not backed");
                     }
                     if (!last) {
                         throw new JournalCorruptException(segment.path() + " at byte " + validBytes + ": " + problem);
                     }
-                    return new ScanResult(segment.path(), first, reader.nextSequence - 1, validBytes, size - validBytes,
-                            problem);
+                    return new ScanResult(
+                            segment.path(), first, reader.nextSequence - 1, validBytes, size - validBytes, problem);
                 }
             }
             throw new AssertionError("unreachable");
@@ -237,8 +249,10 @@ public final class RecordLogReader implements AutoCloseable {
      */
     private String tryRecord(long handFrom, RecordHandler handler) throws IOException {
         if (!fill(RecordLog.RECORD_HEADER_BYTES)) {
-            return buffer.remaining() == 0 ? END_OF_SEGMENT
-                    : "record header cut short (" + buffer.remaining() + " of " + RecordLog.RECORD_HEADER_BYTES + " bytes)";
+            return buffer.remaining() == 0
+                    ? END_OF_SEGMENT
+                    : "record header cut short (" + buffer.remaining() + " of " + RecordLog.RECORD_HEADER_BYTES
+                            + " bytes)";
         }
         int start = buffer.position();
         int length = buffer.getInt(start);
@@ -296,8 +310,8 @@ public final class RecordLogReader implements AutoCloseable {
                     }
                 }
                 if (nextSequence <= maxSequence && maxSequence != Long.MAX_VALUE) {
-                    throw new JournalCorruptException(segment.path() + ": record " + nextSequence
-                            + " should be complete but is not: " + problem);
+                    throw new JournalCorruptException(
+                            segment.path() + ": record " + nextSequence + " should be complete but is not: " + problem);
                 }
                 return false;
             }
@@ -396,7 +410,11 @@ public final class RecordLogReader implements AutoCloseable {
      * Where the good records of a log end. {@code lastSegment} is null for an empty log;
      * {@code discardedBytes} follow the last good record (a torn tail), for the reason given.
      */
-    public record ScanResult(Path lastSegment, long firstSequence, long lastSequence, long validBytes,
-            long discardedBytes, String discardReason) {
-    }
+    public record ScanResult(
+            Path lastSegment,
+            long firstSequence,
+            long lastSequence,
+            long validBytes,
+            long discardedBytes,
+            String discardReason) {}
 }

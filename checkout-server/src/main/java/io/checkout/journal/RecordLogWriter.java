@@ -32,7 +32,8 @@ public final class RecordLogWriter implements Journal, AutoCloseable {
     private long syncs;
 
     private RecordLogWriter(Path directory, long segmentBytesMax, boolean fsync, int batchBytes, long nextSequence) {
-        if (segmentBytesMax < RecordLog.SEGMENT_HEADER_BYTES + RecordLog.RECORD_HEADER_BYTES + RecordLog.PAYLOAD_BYTES_MAX) {
+        if (segmentBytesMax
+                < RecordLog.SEGMENT_HEADER_BYTES + RecordLog.RECORD_HEADER_BYTES + RecordLog.PAYLOAD_BYTES_MAX) {
             throw new IllegalArgumentException("segmentBytesMax too small for the largest record: " + segmentBytesMax);
         }
         if (batchBytes < RecordLog.RECORD_HEADER_BYTES + RecordLog.PAYLOAD_BYTES_MAX) {
@@ -50,8 +51,13 @@ public final class RecordLogWriter implements Journal, AutoCloseable {
      * record of the last segment are cut off, and the next record gets the next sequence. An empty
      * log starts a segment at {@code firstSequenceIfEmpty}.
      */
-    public static RecordLogWriter open(Path directory, RecordLogReader.ScanResult scan, long firstSequenceIfEmpty,
-            long segmentBytesMax, boolean fsync, int batchBytes) {
+    public static RecordLogWriter open(
+            Path directory,
+            RecordLogReader.ScanResult scan,
+            long firstSequenceIfEmpty,
+            long segmentBytesMax,
+            boolean fsync,
+            int batchBytes) {
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
@@ -166,10 +172,13 @@ public final class RecordLogWriter implements Journal, AutoCloseable {
     private void startSegment(long firstSequence) {
         Path path = RecordLog.segmentPath(directory, firstSequence);
         try {
-            channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE);
+            channel = FileChannel.open(
+                    path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
             ByteBuffer header = ByteBuffer.allocate(RecordLog.SEGMENT_HEADER_BYTES)
-                    .putInt(RecordLog.MAGIC).putInt(RecordLog.FORMAT_VERSION).putLong(firstSequence).flip();
+                    .putInt(RecordLog.MAGIC)
+                    .putInt(RecordLog.FORMAT_VERSION)
+                    .putLong(firstSequence)
+                    .flip();
             while (header.hasRemaining()) {
                 channel.write(header);
             }
@@ -218,7 +227,8 @@ public final class RecordLogWriter implements Journal, AutoCloseable {
                 Files.deleteIfExists(segments.get(i).path());
                 deleted++;
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot retire " + segments.get(i).path(), e);
+                throw new UncheckedIOException(
+                        "cannot retire " + segments.get(i).path(), e);
             }
         }
         return deleted;

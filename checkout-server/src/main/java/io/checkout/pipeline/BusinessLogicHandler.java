@@ -28,16 +28,23 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
     private final CountDownLatch started;
     /** Set when idle threads park: the next stage must then be woken at the end of each batch. */
     private final ParkingWaitStrategy parking;
+
     private JournallerHandler journaller;
     private boolean journalOnThisThread;
     private Sequence sequence;
     /** Counts mutating commands exactly as the journal numbers them. */
     private long journalSequence;
+
     private volatile Throwable failure;
     private volatile long applied;
 
-    BusinessLogicHandler(CheckoutBook book, NumberedEvents events, long lastJournalSequence, PipelineHooks hooks,
-            CountDownLatch started, ParkingWaitStrategy parking) {
+    BusinessLogicHandler(
+            CheckoutBook book,
+            NumberedEvents events,
+            long lastJournalSequence,
+            PipelineHooks hooks,
+            CountDownLatch started,
+            ParkingWaitStrategy parking) {
         this.book = book;
         this.events = events;
         this.journalSequence = lastJournalSequence;
@@ -100,8 +107,11 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
                 events.commit();
             }
         } catch (Throwable t) {
-            LOG.error("engine failed on {} (ring sequence {}); it stops applying commands", event.command.type,
-                    ringSequence, t);
+            LOG.error(
+                    "engine failed on {} (ring sequence {}); it stops applying commands",
+                    event.command.type,
+                    ringSequence,
+                    t);
             failure = t;
             event.failure = t;
             hooks.failed();

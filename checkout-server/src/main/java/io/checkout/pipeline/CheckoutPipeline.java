@@ -67,6 +67,7 @@ public final class CheckoutPipeline implements AutoCloseable {
     private final CountDownLatch handlersStarted;
     /** The pipeline's threads, so liveness can tell whether they still run. */
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
+
     private final ScheduledExecutorService ticker;
     private volatile boolean started;
     private volatile boolean closed;
@@ -75,7 +76,11 @@ public final class CheckoutPipeline implements AutoCloseable {
      * @param journal takes every mutating command; it continues where recovery left it
      * @param events numbers the book's events (becomes the book's event listener)
      */
-    public CheckoutPipeline(CheckoutBook book, PipelineConfig config, LongSupplier clockMillis, Journal journal,
+    public CheckoutPipeline(
+            CheckoutBook book,
+            PipelineConfig config,
+            LongSupplier clockMillis,
+            Journal journal,
             NumberedEvents events) {
         this.book = book;
         this.config = config;
@@ -83,11 +88,16 @@ public final class CheckoutPipeline implements AutoCloseable {
         book.eventListener(events);
         WaitStrategy waitStrategy = waitStrategy(config.waitStrategy());
         ThreadFactory pipelineThreads = namedThreads("checkout-pipeline");
-        this.disruptor = new Disruptor<>(CommandEvent::new, config.ringSize(), runnable -> {
-            Thread thread = pipelineThreads.newThread(runnable);
-            threads.add(thread);
-            return thread;
-        }, ProducerType.MULTI, waitStrategy);
+        this.disruptor = new Disruptor<>(
+                CommandEvent::new,
+                config.ringSize(),
+                runnable -> {
+                    Thread thread = pipelineThreads.newThread(runnable);
+                    threads.add(thread);
+                    return thread;
+                },
+                ProducerType.MULTI,
+                waitStrategy);
         disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
         this.ring = disruptor.getRingBuffer();
         boolean journalOnBusinessLogic = config.journalThread() == PipelineConfig.JournalThread.BUSINESS_LOGIC;
@@ -95,7 +105,12 @@ public final class CheckoutPipeline implements AutoCloseable {
 
         this.replier = new Replier(ring, events.nextEventSequence() - 1, journal.nextSequence() - 1);
         this.journaller = new JournallerHandler(journal, replier, hooks, handlersStarted);
-        this.businessLogic = new BusinessLogicHandler(book, events, journal.nextSequence() - 1, hooks, handlersStarted,
+        this.businessLogic = new BusinessLogicHandler(
+                book,
+                events,
+                journal.nextSequence() - 1,
+                hooks,
+                handlersStarted,
                 waitStrategy instanceof ParkingWaitStrategy parking ? parking : null);
         businessLogic.journaller(journaller, journalOnBusinessLogic);
         if (journalOnBusinessLogic) {
@@ -133,15 +148,16 @@ public final class CheckoutPipeline implements AutoCloseable {
         // called before its thread got going would halt it with published commands unanswered.
         try {
             if (!handlersStarted.await(HANDLER_START_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
-                throw new IllegalStateException("pipeline threads did not start within " + HANDLER_START_TIMEOUT_MILLIS + " ms");
+                throw new IllegalStateException(
+                        "pipeline threads did not start within " + HANDLER_START_TIMEOUT_MILLIS + " ms");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while the pipeline threads started", e);
         }
         started = true;
-        ticker.scheduleAtFixedRate(this::publishTick, config.tickIntervalMillis(), config.tickIntervalMillis(),
-                TimeUnit.MILLISECONDS);
+        ticker.scheduleAtFixedRate(
+                this::publishTick, config.tickIntervalMillis(), config.tickIntervalMillis(), TimeUnit.MILLISECONDS);
     }
 
     // ---- publishing: never blocks; a full ring or a closed pipeline is a false, at once ---------
@@ -192,8 +208,8 @@ public final class CheckoutPipeline implements AutoCloseable {
      *     free slots, {@code count} is larger than the ring, or the pipeline is closed
      * @throws IllegalArgumentException if {@code count} is below 1
      */
-    public <A> boolean tryPublishEach(BatchTranslator<A> translator, A batch, int count, ReplyHandler handler,
-            Object context) {
+    public <A> boolean tryPublishEach(
+            BatchTranslator<A> translator, A batch, int count, ReplyHandler handler, Object context) {
         if (count < 1) {
             throw new IllegalArgumentException("count must be at least 1, got " + count);
         }
@@ -234,7 +250,7 @@ public final class CheckoutPipeline implements AutoCloseable {
         ring.publish(first, last);
     }
 
-    private static final ReplyHandler NO_REPLY = (command, context, failure) -> { };
+    private static final ReplyHandler NO_REPLY = (command, context, failure) -> {};
 
     private static final CommandTranslator<Void> TICK = (unused, command) -> command.type = CommandType.TICK;
 

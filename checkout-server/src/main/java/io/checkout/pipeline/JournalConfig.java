@@ -15,7 +15,8 @@ public record JournalConfig(boolean fsync, long segmentBytes, int batchBytes) {
 
     public JournalConfig {
         if (segmentBytes < SEGMENT_BYTES_MIN) {
-            throw new IllegalArgumentException("segmentBytes must be at least " + SEGMENT_BYTES_MIN + ": " + segmentBytes);
+            throw new IllegalArgumentException(
+                    "segmentBytes must be at least " + SEGMENT_BYTES_MIN + ": " + segmentBytes);
         }
         if (batchBytes < BATCH_BYTES_MIN) {
             throw new IllegalArgumentException("batchBytes must be at least " + BATCH_BYTES_MIN + ": " + batchBytes);

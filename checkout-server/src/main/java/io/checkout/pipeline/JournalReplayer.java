@@ -24,8 +24,7 @@ public final class JournalReplayer {
     /** A long replay writes its events out at least this often, so they do not pile up in one batch. */
     private static final int COMMIT_EVERY = 65_536;
 
-    private JournalReplayer() {
-    }
+    private JournalReplayer() {}
 
     /**
      * Replays the journal records {@code fromSequence..throughSequence} onto {@code book}, whose
@@ -35,8 +34,13 @@ public final class JournalReplayer {
      * @return how many commands were replayed: all of the range unless {@code stopRequested} ended it
      * @throws io.checkout.journal.JournalCorruptException if a record of the range is missing or damaged
      */
-    public static long replay(Path journal, long fromSequence, long throughSequence, CheckoutBook book,
-            NumberedEvents events, BooleanSupplier stopRequested) {
+    public static long replay(
+            Path journal,
+            long fromSequence,
+            long throughSequence,
+            CheckoutBook book,
+            NumberedEvents events,
+            BooleanSupplier stopRequested) {
         book.eventListener(events);
         if (fromSequence > throughSequence) {
             return 0;

@@ -76,7 +76,8 @@ public final class ParkingWaitStrategy implements WaitStrategy {
 
     @Override
     public String toString() {
-        return "ParkingWaitStrategy{spin=" + SPIN_TRIES + ", yield=" + YIELD_TRIES + ", parkMaxNanos=" + PARK_NANOS_MAX + "}";
+        return "ParkingWaitStrategy{spin=" + SPIN_TRIES + ", yield=" + YIELD_TRIES + ", parkMaxNanos=" + PARK_NANOS_MAX
+                + "}";
     }
 
     /**

@@ -8,8 +8,8 @@ package io.checkout.pipeline;
  * @param tickIntervalMillis how often a TICK command advances engine time and expires reservations
  * @param journalThread which thread journals and answers when there is a journal
  */
-public record PipelineConfig(int ringSize, WaitStrategyKind waitStrategy, long tickIntervalMillis,
-        JournalThread journalThread) {
+public record PipelineConfig(
+        int ringSize, WaitStrategyKind waitStrategy, long tickIntervalMillis, JournalThread journalThread) {
     public static final int RING_SIZE_MAX = 1 << 22;
 
     /** A pipeline that journals on the business-logic thread, the default. */
@@ -19,7 +19,8 @@ public record PipelineConfig(int ringSize, WaitStrategyKind waitStrategy, long t
 
     public PipelineConfig {
         if (ringSize < 2 || ringSize > RING_SIZE_MAX || Integer.bitCount(ringSize) != 1) {
-            throw new IllegalArgumentException("ringSize must be a power of two in 2.." + RING_SIZE_MAX + ": " + ringSize);
+            throw new IllegalArgumentException(
+                    "ringSize must be a power of two in 2.." + RING_SIZE_MAX + ": " + ringSize);
         }
         if (waitStrategy == null) {
             throw new IllegalArgumentException("waitStrategy is required");

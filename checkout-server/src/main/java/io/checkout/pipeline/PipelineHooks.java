@@ -13,7 +13,7 @@ final class PipelineHooks {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineHooks.class);
 
     private volatile PipelineObserver observer = PipelineObserver.NONE;
-    private volatile Runnable failureListener = () -> { };
+    private volatile Runnable failureListener = () -> {};
 
     PipelineObserver observer() {
         return observer;

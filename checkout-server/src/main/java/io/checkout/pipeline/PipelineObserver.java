@@ -10,29 +10,24 @@ import io.checkout.engine.CheckoutState;
  */
 public interface PipelineObserver {
     /** Observes nothing. */
-    PipelineObserver NONE = new PipelineObserver() { };
+    PipelineObserver NONE = new PipelineObserver() {};
 
     /** A batch of {@code size} commands is about to be applied. */
-    default void onBatch(int size) {
-    }
+    default void onBatch(int size) {}
 
     /** A command expired {@code count} (> 0) reservations. */
-    default void onExpiries(int count) {
-    }
+    default void onExpiries(int count) {}
 
     /**
      * A TICK has been applied at engine time {@code nowMillis}. This is the one moment an observer
      * may read {@code state}, because it runs on the thread that alone writes it; it must copy what
      * it needs and never keep a reference to the state for another thread.
      */
-    default void onTick(CheckoutState state, long nowMillis) {
-    }
+    default void onTick(CheckoutState state, long nowMillis) {}
 
     /** On the thread that journals: one batch's journal write took {@code nanos} (the write call, not the sync). */
-    default void onJournalWrite(long nanos) {
-    }
+    default void onJournalWrite(long nanos) {}
 
     /** On the thread that journals: one batch's sync to the device took {@code nanos} (fsync policy only). */
-    default void onJournalSync(long nanos) {
-    }
+    default void onJournalSync(long nanos) {}
 }

@@ -66,8 +66,8 @@ final class ReadAheadJournalReader implements AutoCloseable {
         RecordLogReader.RecordHandler collect = (sequence, payload) -> {
             int length = payload.remaining();
             if (length > BATCH_BYTES) {
-                throw new IllegalStateException("journal record " + sequence + " of " + length
-                        + " bytes exceeds the read-ahead batch");
+                throw new IllegalStateException(
+                        "journal record " + sequence + " of " + length + " bytes exceeds the read-ahead batch");
             }
             Batch batch = filling[0];
             if (batch != null && !batch.fits(length)) {

@@ -37,25 +37,32 @@ import org.slf4j.LoggerFactory;
 public final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
 
-    private Recovery() {
-    }
+    private Recovery() {}
 
     /** Where the journal, the event log and the snapshots live under a data directory. */
     public record Layout(Path journal, Path events, Path snapshots) {
         public static Layout under(Path dataDirectory) {
-            return new Layout(dataDirectory.resolve("journal"), dataDirectory.resolve("events"),
+            return new Layout(
+                    dataDirectory.resolve("journal"),
+                    dataDirectory.resolve("events"),
                     dataDirectory.resolve("snapshots"));
         }
     }
 
     /** The recovered engine, ready for the pipeline. */
-    public record Recovered(CheckoutState state, CheckoutBook book, RecordLogWriter journal, OrderEventLog events,
-            SnapshotStore snapshots, long snapshotSequence, long replayedCommands, long recoveryMillis,
-            String tailReport) {
-    }
+    public record Recovered(
+            CheckoutState state,
+            CheckoutBook book,
+            RecordLogWriter journal,
+            OrderEventLog events,
+            SnapshotStore snapshots,
+            long snapshotSequence,
+            long replayedCommands,
+            long recoveryMillis,
+            String tailReport) {}
 
-    public static Recovered recover(Path dataDirectory, StateCapacities capacities, EngineLimits limits,
-            JournalConfig journalConfig) {
+    public static Recovered recover(
+            Path dataDirectory, StateCapacities capacities, EngineLimits limits, JournalConfig journalConfig) {
         long started = System.nanoTime();
         Layout layout = createdLayout(dataDirectory);
 
@@ -70,27 +77,46 @@ public final class Recovery {
         JournalEnd journalEnd = findJournalEnd(layout.journal(), snapshot);
 
         // 3. The event log, cut where the journal ends.
-        RecordLogReader.ScanResult eventScan = RecordLogReader.scanUntilFromTail(layout.events(),
-                payload -> OrderEventLog.journalSequenceOf(payload) > journalEnd.lastSequence());
+        RecordLogReader.ScanResult eventScan = RecordLogReader.scanUntilFromTail(
+                layout.events(), payload -> OrderEventLog.journalSequenceOf(payload) > journalEnd.lastSequence());
         String eventReport = report("event log", eventScan);
         OrderEventLog events = openEventLog(layout.events(), eventScan, snapshot, state, journalConfig);
 
         // 4. Replay.
-        long replayed = JournalReplayer.replay(layout.journal(), snapshot.journalSequence() + 1,
-                journalEnd.lastSequence(), book, events, () -> false);
+        long replayed = JournalReplayer.replay(
+                layout.journal(), snapshot.journalSequence() + 1, journalEnd.lastSequence(), book, events, () -> false);
 
         // 5. The journal, open for appends.
-        RecordLogWriter journal = RecordLogWriter.open(layout.journal(), journalEnd.scan(), snapshot.journalSequence() + 1,
-                journalConfig.segmentBytes(), journalConfig.fsync(), journalConfig.batchBytes());
+        RecordLogWriter journal = RecordLogWriter.open(
+                layout.journal(),
+                journalEnd.scan(),
+                snapshot.journalSequence() + 1,
+                journalConfig.segmentBytes(),
+                journalConfig.fsync(),
+                journalConfig.batchBytes());
         if (journal.nextSequence() != journalEnd.lastSequence() + 1) {
-            throw new IllegalStateException("journal reopened at " + journal.nextSequence() + ", expected "
-                    + (journalEnd.lastSequence() + 1));
+            throw new IllegalStateException(
+                    "journal reopened at " + journal.nextSequence() + ", expected " + (journalEnd.lastSequence() + 1));
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
-        LOG.info("recovered in {} ms: snapshot at journal sequence {}, {} commands replayed, {} orders, {} SKUs; {}; {}",
-                millis, snapshot.journalSequence(), replayed, state.orderCount(), state.skuCount(), journalEnd.report(),
+        LOG.info(
+                "recovered in {} ms: snapshot at journal sequence {}, {} commands replayed, {} orders, {} SKUs; {}; {}",
+                millis,
+                snapshot.journalSequence(),
+                replayed,
+                state.orderCount(),
+                state.skuCount(),
+                journalEnd.report(),
                 eventReport);
-        return new Recovered(state, book, journal, events, snapshots, snapshot.journalSequence(), replayed, millis,
+        return new Recovered(
+                state,
+                book,
+                journal,
+                events,
+                snapshots,
+                snapshot.journalSequence(),
+                replayed,
+                millis,
                 journalEnd.report());
     }
 
@@ -106,8 +132,7 @@ public final class Recovery {
     }
 
     /** Where the good records of the journal end, and the scan a writer continues from. */
-    private record JournalEnd(RecordLogReader.ScanResult scan, long lastSequence, String report) {
-    }
+    private record JournalEnd(RecordLogReader.ScanResult scan, long lastSequence, String report) {}
 
     /**
      * Scans the journal's last segment for its good end. The journal must continue the snapshot:
@@ -126,11 +151,13 @@ public final class Recovery {
                     + " but the newest snapshot covers only up to " + snapshot.journalSequence());
         }
         if (scan.lastSequence() < snapshot.journalSequence()) {
-            LOG.warn("journal ends at {} but the snapshot covers up to {}; its segments are retired",
-                    scan.lastSequence(), snapshot.journalSequence());
+            LOG.warn(
+                    "journal ends at {} but the snapshot covers up to {}; its segments are retired",
+                    scan.lastSequence(),
+                    snapshot.journalSequence());
             deleteAll(journal);
-            return new JournalEnd(RecordLogReader.scan(journal, Long.MAX_VALUE, (s, p) -> { }),
-                    snapshot.journalSequence(), report);
+            return new JournalEnd(
+                    RecordLogReader.scan(journal, Long.MAX_VALUE, (s, p) -> {}), snapshot.journalSequence(), report);
         }
         return new JournalEnd(scan, scan.lastSequence(), report);
     }
@@ -141,10 +168,19 @@ public final class Recovery {
      * tail, replay writes again. (Before a snapshot is written the event log is synced up to it,
      * because a snapshot's events are never replayed again.)
      */
-    private static OrderEventLog openEventLog(Path directory, RecordLogReader.ScanResult scan, SnapshotStore.Meta snapshot,
-            CheckoutState state, JournalConfig journalConfig) {
-        RecordLogWriter writer = RecordLogWriter.open(directory, scan, snapshot.nextEventSequence(),
-                journalConfig.segmentBytes(), false, journalConfig.batchBytes());
+    private static OrderEventLog openEventLog(
+            Path directory,
+            RecordLogReader.ScanResult scan,
+            SnapshotStore.Meta snapshot,
+            CheckoutState state,
+            JournalConfig journalConfig) {
+        RecordLogWriter writer = RecordLogWriter.open(
+                directory,
+                scan,
+                snapshot.nextEventSequence(),
+                journalConfig.segmentBytes(),
+                false,
+                journalConfig.batchBytes());
         OrderEventLog events = new OrderEventLog(writer, state);
         events.restoreNextEventSequence(snapshot.nextEventSequence());
         return events;

@@ -15,6 +15,7 @@ final class Replier {
     private final RingBuffer<CommandEvent> ring;
     /** Listeners of the batch being answered; one per listener per batch, so at most a ring's worth. */
     private final ReplyBatchListener[] batchListeners;
+
     private int batchListenerCount;
     private volatile long visibleEventSequence;
     private volatile long answeredJournalSequence;

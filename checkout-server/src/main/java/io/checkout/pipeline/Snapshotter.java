@@ -45,8 +45,15 @@ public final class Snapshotter implements AutoCloseable {
     private volatile long lastSnapshotSequence;
     private volatile boolean closed;
 
-    public Snapshotter(Recovery.Layout layout, SnapshotStore snapshots, StateCapacities capacities, EngineLimits limits,
-            long intervalCommands, int retainedSegments, long lastSnapshotSequence, LongSupplier journalledSequence) {
+    public Snapshotter(
+            Recovery.Layout layout,
+            SnapshotStore snapshots,
+            StateCapacities capacities,
+            EngineLimits limits,
+            long intervalCommands,
+            int retainedSegments,
+            long lastSnapshotSequence,
+            LongSupplier journalledSequence) {
         this.layout = layout;
         this.snapshots = snapshots;
         this.capacities = capacities;
@@ -66,8 +73,8 @@ public final class Snapshotter implements AutoCloseable {
     /** Starts checking; does nothing when {@code intervalCommands} is 0 (snapshots at shutdown only). */
     public void start() {
         if (intervalCommands > 0) {
-            thread.scheduleWithFixedDelay(this::snapshotIfDue, CHECK_EVERY_MILLIS, CHECK_EVERY_MILLIS,
-                    TimeUnit.MILLISECONDS);
+            thread.scheduleWithFixedDelay(
+                    this::snapshotIfDue, CHECK_EVERY_MILLIS, CHECK_EVERY_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -98,16 +105,21 @@ public final class Snapshotter implements AutoCloseable {
         CheckoutBook book = new CheckoutBook(state, limits);
         book.restoreNowMillis(base.nowMillis());
         EventCounter events = new EventCounter(base.nextEventSequence());
-        long replayed = JournalReplayer.replay(layout.journal(), base.journalSequence() + 1, target, book, events,
-                () -> closed);
+        long replayed = JournalReplayer.replay(
+                layout.journal(), base.journalSequence() + 1, target, book, events, () -> closed);
         if (closed) {
             return;
         }
-        Retired retired = writeAndRetire(state, new SnapshotStore.Meta(target, events.nextEventSequence(),
-                book.nowMillis()));
-        LOG.info("snapshot at journal sequence {}: {} commands replayed onto the previous one in {} ms; retired {} journal"
-                + " and {} event log segments", target, replayed, (System.nanoTime() - started) / 1_000_000,
-                retired.journalSegments(), retired.eventSegments());
+        Retired retired =
+                writeAndRetire(state, new SnapshotStore.Meta(target, events.nextEventSequence(), book.nowMillis()));
+        LOG.info(
+                "snapshot at journal sequence {}: {} commands replayed onto the previous one in {} ms; retired {} journal"
+                        + " and {} event log segments",
+                target,
+                replayed,
+                (System.nanoTime() - started) / 1_000_000,
+                retired.journalSegments(),
+                retired.eventSegments());
     }
 
     /**
@@ -125,17 +137,27 @@ public final class Snapshotter implements AutoCloseable {
         }
         long journalled = pipeline.journalledSequence();
         if (pipeline.answeredJournalSequence() != journalled) {
-            LOG.warn("the ring did not drain (journalled {}, applied and answered {}); no snapshot, the next start"
-                    + " replays the journal", journalled, pipeline.answeredJournalSequence());
+            LOG.warn(
+                    "the ring did not drain (journalled {}, applied and answered {}); no snapshot, the next start"
+                            + " replays the journal",
+                    journalled,
+                    pipeline.answeredJournalSequence());
             return false;
         }
         long started = System.nanoTime();
         try {
             events.commit();
-            Retired retired = writeAndRetire(pipeline.book().state(), new SnapshotStore.Meta(journalled,
-                    events.nextEventSequence(), pipeline.book().nowMillis()));
-            LOG.info("snapshot at journal sequence {} written in {} ms; retired {} journal and {} event log segments",
-                    journalled, (System.nanoTime() - started) / 1_000_000, retired.journalSegments(),
+            Retired retired = writeAndRetire(
+                    pipeline.book().state(),
+                    new SnapshotStore.Meta(
+                            journalled,
+                            events.nextEventSequence(),
+                            pipeline.book().nowMillis()));
+            LOG.info(
+                    "snapshot at journal sequence {} written in {} ms; retired {} journal and {} event log segments",
+                    journalled,
+                    (System.nanoTime() - started) / 1_000_000,
+                    retired.journalSegments(),
                     retired.eventSegments());
             return true;
         } catch (RuntimeException e) {
@@ -145,8 +167,7 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /** Segments a snapshot let go. */
-    private record Retired(int journalSegments, int eventSegments) {
-    }
+    private record Retired(int journalSegments, int eventSegments) {}
 
     /**
      * Writes {@code state} as the snapshot {@code meta} describes, then retires the journal and
@@ -158,7 +179,8 @@ public final class Snapshotter implements AutoCloseable {
         RecordLog.forceSegments(layout.events());
         snapshots.write(state, meta);
         lastSnapshotSequence = meta.journalSequence();
-        int journalRetired = RecordLogWriter.retireBefore(layout.journal(), meta.journalSequence() + 1, retainedSegments);
+        int journalRetired =
+                RecordLogWriter.retireBefore(layout.journal(), meta.journalSequence() + 1, retainedSegments);
         int eventsRetired = RecordLogWriter.retireBefore(layout.events(), meta.nextEventSequence(), retainedSegments);
         snapshots.retainNewest(2);
         return new Retired(journalRetired, eventsRetired);

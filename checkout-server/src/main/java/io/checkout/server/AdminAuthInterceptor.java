@@ -42,10 +42,12 @@ import org.slf4j.LoggerFactory;
 final class AdminAuthInterceptor implements ServerInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(AdminAuthInterceptor.class);
 
-    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final String BEARER = "Bearer ";
     /** A token shorter than this is too easy to guess; one longer is surely a wrong file. */
     static final int TOKEN_LENGTH_MIN = 16;
+
     static final int TOKEN_LENGTH_MAX = 4096;
     private static final int GENERATED_TOKEN_BYTES = 32;
 
@@ -81,7 +83,8 @@ final class AdminAuthInterceptor implements ServerInterceptor {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(
+                        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException e) {
                 Files.createFile(file);
             }
@@ -89,8 +92,8 @@ final class AdminAuthInterceptor implements ServerInterceptor {
         } catch (FileAlreadyExistsException e) {
             // Another process made it first; its token is as good.
         } catch (IOException e) {
-            throw new ServerConfig.InvalidSettingException("invalid setting " + ServerConfig.Setting.ADMIN_TOKEN_FILE.key()
-                    + ": cannot create " + file + ": " + e.getMessage());
+            throw new ServerConfig.InvalidSettingException("invalid setting "
+                    + ServerConfig.Setting.ADMIN_TOKEN_FILE.key() + ": cannot create " + file + ": " + e.getMessage());
         }
     }
 
@@ -101,11 +104,12 @@ final class AdminAuthInterceptor implements ServerInterceptor {
         try {
             token = Files.readString(file, StandardCharsets.US_ASCII).trim();
         } catch (IOException e) {
-            throw new ServerConfig.InvalidSettingException("invalid setting " + setting + ": cannot read " + file + ": " + e.getMessage());
+            throw new ServerConfig.InvalidSettingException(
+                    "invalid setting " + setting + ": cannot read " + file + ": " + e.getMessage());
         }
         if (token.length() < TOKEN_LENGTH_MIN || token.length() > TOKEN_LENGTH_MAX) {
-            throw new ServerConfig.InvalidSettingException("invalid setting " + setting + ": the token in " + file + " must be "
-                    + TOKEN_LENGTH_MIN + ".." + TOKEN_LENGTH_MAX + " characters");
+            throw new ServerConfig.InvalidSettingException("invalid setting " + setting + ": the token in " + file
+                    + " must be " + TOKEN_LENGTH_MIN + ".." + TOKEN_LENGTH_MAX + " characters");
         }
         for (int i = 0; i < token.length(); i++) {
             char c = token.charAt(i);
@@ -118,13 +122,14 @@ final class AdminAuthInterceptor implements ServerInterceptor {
     }
 
     @Override
-    public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+    public <Q, A> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
         Status refusal = check(headers.get(AUTHORIZATION), call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
         if (refusal == null) {
             return next.startCall(call, headers);
         }
         call.close(refusal, new Metadata());
-        return new ServerCall.Listener<>() { };
+        return new ServerCall.Listener<>() {};
     }
 
     /** Null if the caller may call admin methods, otherwise the status to refuse it with. */
@@ -140,7 +145,8 @@ final class AdminAuthInterceptor implements ServerInterceptor {
         }
         X500Principal subject = clientSubject(session);
         if (subject == null) {
-            return Status.UNAUTHENTICATED.withDescription("admin calls need a bearer token or an admin client certificate");
+            return Status.UNAUTHENTICATED.withDescription(
+                    "admin calls need a bearer token or an admin client certificate");
         }
         return adminSubjects.contains(subject)
                 ? null

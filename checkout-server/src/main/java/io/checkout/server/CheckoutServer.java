@@ -1,30 +1,30 @@
 package io.checkout.server;
 
-import io.checkout.pipeline.CheckoutPipeline;
 import io.checkout.engine.CheckoutState;
-import io.checkout.pipeline.Snapshotter;
+import io.checkout.pipeline.CheckoutPipeline;
 import io.checkout.pipeline.Recovery;
+import io.checkout.pipeline.Snapshotter;
+import io.checkout.proto.v1.CheckoutGrpc;
+import io.checkout.proto.v1.InventoryGrpc;
+import io.checkout.proto.v1.OrderEventsGrpc;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
-import io.grpc.ServiceDescriptor;
-import io.grpc.Status;
-import io.grpc.util.MutableHandlerRegistry;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import io.checkout.proto.v1.CheckoutGrpc;
-import io.checkout.proto.v1.InventoryGrpc;
-import io.checkout.proto.v1.OrderEventsGrpc;
-import java.util.List;
+import io.grpc.util.MutableHandlerRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -48,6 +48,7 @@ public final class CheckoutServer implements AutoCloseable {
     private final ServerMetrics metrics;
     /** Where the real services go once recovery is done; until then, placeholders answer UNAVAILABLE. */
     private final MutableHandlerRegistry services = new MutableHandlerRegistry();
+
     private final Server server;
     private volatile ServingStatus servingStatus = ServingStatus.NOT_SERVING;
     private OpsHttpServer opsHttp;
@@ -64,8 +65,10 @@ public final class CheckoutServer implements AutoCloseable {
         this.config = config;
         this.clockMillis = clockMillis;
         this.metrics = new ServerMetrics(config.metricsSkuSeriesMax(), config.metricsStockIntervalMillis());
-        for (ServiceDescriptor descriptor : List.of(CheckoutGrpc.getServiceDescriptor(),
-                InventoryGrpc.getServiceDescriptor(), OrderEventsGrpc.getServiceDescriptor())) {
+        for (ServiceDescriptor descriptor : List.of(
+                CheckoutGrpc.getServiceDescriptor(),
+                InventoryGrpc.getServiceDescriptor(),
+                OrderEventsGrpc.getServiceDescriptor())) {
             services.addService(unavailableWhileRecovering(descriptor));
         }
         this.server = serverBuilder
@@ -82,8 +85,9 @@ public final class CheckoutServer implements AutoCloseable {
     public static CheckoutServer start(ServerConfig config) {
         // Service methods only validate and tryPublish, never block, so they run on the Netty event
         // loop itself: one thread hand-off less per call.
-        NettyServerBuilder builder = NettyServerBuilder
-                .forAddress(new InetSocketAddress(config.host(), config.port()), TransportSecurity.serverCredentials(config))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(
+                        new InetSocketAddress(config.host(), config.port()),
+                        TransportSecurity.serverCredentials(config))
                 .directExecutor()
                 .maxConcurrentCallsPerConnection(config.concurrentCallsPerConnectionMax())
                 .permitKeepAliveTime(10, TimeUnit.SECONDS);
@@ -113,19 +117,26 @@ public final class CheckoutServer implements AutoCloseable {
             server.start();
         } catch (IOException e) {
             metrics.close();
-            throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         if (config.metricsPort() >= 0) {
             try {
-                opsHttp = OpsHttpServer.start(config.host(), config.metricsPort(), metrics::scrape,
-                        () -> servingStatus == ServingStatus.SERVING, this::isAlive);
+                opsHttp = OpsHttpServer.start(
+                        config.host(),
+                        config.metricsPort(),
+                        metrics::scrape,
+                        () -> servingStatus == ServingStatus.SERVING,
+                        this::isAlive);
             } catch (RuntimeException e) {
                 server.shutdownNow();
                 metrics.close();
                 throw e;
             }
         }
-        LOG.info("checkout server listening on port {} ({}), recovering; metrics {}", port(),
+        LOG.info(
+                "checkout server listening on port {} ({}), recovering; metrics {}",
+                port(),
                 config.tlsCertFile() == null ? "plaintext" : config.tlsClientCaFile() == null ? "TLS" : "mutual TLS",
                 opsHttp == null ? "off" : "on http port " + opsHttp.port());
     }
@@ -137,22 +148,27 @@ public final class CheckoutServer implements AutoCloseable {
     }
 
     private void recoverAndServe() {
-        recovered = Recovery.recover(config.dataDirectory(), config.stateCapacities(), config.engineLimits(),
-                config.journalConfig());
+        recovered = Recovery.recover(
+                config.dataDirectory(), config.stateCapacities(), config.engineLimits(), config.journalConfig());
         state = recovered.state();
         AdminAuthInterceptor adminAuth = AdminAuthInterceptor.fromConfig(config);
-        CheckoutPipeline started = new CheckoutPipeline(recovered.book(), config.pipelineConfig(), clockMillis,
-                recovered.journal(), recovered.events());
+        CheckoutPipeline started = new CheckoutPipeline(
+                recovered.book(), config.pipelineConfig(), clockMillis, recovered.journal(), recovered.events());
         started.observer(metrics);
         metrics.bindServer(started, () -> servingStatus == ServingStatus.SERVING);
         Recovery.Layout layout = Recovery.Layout.under(config.dataDirectory());
-        snapshotter = new Snapshotter(layout, recovered.snapshots(),
-                config.stateCapacities(), config.engineLimits(), config.snapshotIntervalCommands(),
-                config.journalRetainedSegments(), recovered.snapshotSequence(), started::answeredJournalSequence);
-        orderEvents = new OrderEventsService(started, layout.events(),
-                config.eventSubscribersMax());
-        ServerServiceDefinition checkout = new CheckoutService(started, config.streamWindow(), config.streamBatchMax(),
-                metrics).bindService();
+        snapshotter = new Snapshotter(
+                layout,
+                recovered.snapshots(),
+                config.stateCapacities(),
+                config.engineLimits(),
+                config.snapshotIntervalCommands(),
+                config.journalRetainedSegments(),
+                recovered.snapshotSequence(),
+                started::answeredJournalSequence);
+        orderEvents = new OrderEventsService(started, layout.events(), config.eventSubscribersMax());
+        ServerServiceDefinition checkout =
+                new CheckoutService(started, config.streamWindow(), config.streamBatchMax(), metrics).bindService();
         // Only the admin service asks for a credential; frontline calls stay open.
         ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(started), adminAuth);
         metrics.grpcInterceptor().preregisterService(checkout);
@@ -166,8 +182,12 @@ public final class CheckoutServer implements AutoCloseable {
         services.addService(inventory);
         services.addService(orderEvents);
         setServing(ServingStatus.SERVING);
-        LOG.info("checkout server serving on port {}; {} SKUs, {} orders in {}", port(), state.skuCount(),
-                state.orderCount(), config.dataDirectory().toAbsolutePath());
+        LOG.info(
+                "checkout server serving on port {}; {} SKUs, {} orders in {}",
+                port(),
+                state.skuCount(),
+                state.orderCount(),
+                config.dataDirectory().toAbsolutePath());
     }
 
     /** Undoes a start that failed part way (recovery refused bad data, say). */
@@ -200,9 +220,11 @@ public final class CheckoutServer implements AutoCloseable {
 
     private static <Q, R> void addUnavailable(ServerServiceDefinition.Builder builder, MethodDescriptor<Q, R> method) {
         builder.addMethod(method, (call, headers) -> {
-            call.close(Status.UNAVAILABLE.withDescription("recovering: the server is replaying its journal; retry"
-                    + " with the same request id"), new Metadata());
-            return new ServerCall.Listener<>() { };
+            call.close(
+                    Status.UNAVAILABLE.withDescription(
+                            "recovering: the server is replaying its journal; retry" + " with the same request id"),
+                    new Metadata());
+            return new ServerCall.Listener<>() {};
         });
     }
 

@@ -55,33 +55,48 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
     @Override
     public StreamObserver<ReserveRequest> reserveStream(StreamObserver<ReserveReply> responseObserver) {
-        return new ReserveStreamSession((ServerCallStreamObserver<ReserveReply>) responseObserver, streamWindow,
-                this::publishFromStream, metrics, pipeline::afterReplyBatch);
+        return new ReserveStreamSession(
+                (ServerCallStreamObserver<ReserveReply>) responseObserver,
+                streamWindow,
+                this::publishFromStream,
+                metrics,
+                pipeline::afterReplyBatch);
     }
 
     private com.google.rpc.Status publishFromStream(ReserveRequest request, ReserveStreamSession session) {
         return pipeline.tryPublish(CommandTranslators.RESERVE, request, ReserveStreamSession.REPLY, session)
-                ? null : GrpcErrors.notPublished(pipeline);
+                ? null
+                : GrpcErrors.notPublished(pipeline);
     }
 
     @Override
     public StreamObserver<ReserveBatch> reserveBatchStream(StreamObserver<ReserveBatchReply> responseObserver) {
-        return new ReserveBatchStreamSession((ServerCallStreamObserver<ReserveBatchReply>) responseObserver, streamWindow,
-                streamBatchMax, batchPublisher, metrics, pipeline::afterReplyBatch);
+        return new ReserveBatchStreamSession(
+                (ServerCallStreamObserver<ReserveBatchReply>) responseObserver,
+                streamWindow,
+                streamBatchMax,
+                batchPublisher,
+                metrics,
+                pipeline::afterReplyBatch);
     }
 
     /** Publishes ReserveBatchStream items: a whole batch with one claim of the ring, or one at a time. */
     private final class BatchPublisher implements ReserveBatchStreamSession.Publisher {
         @Override
         public boolean publishAll(ReserveBatch batch, ReserveBatchStreamSession session) {
-            return pipeline.tryPublishEach(CommandTranslators.RESERVE_OF_BATCH, batch, batch.getRequestsCount(),
-                    ReserveBatchStreamSession.REPLY, session);
+            return pipeline.tryPublishEach(
+                    CommandTranslators.RESERVE_OF_BATCH,
+                    batch,
+                    batch.getRequestsCount(),
+                    ReserveBatchStreamSession.REPLY,
+                    session);
         }
 
         @Override
         public com.google.rpc.Status publish(ReserveRequest request, ReserveBatchStreamSession session) {
             return pipeline.tryPublish(CommandTranslators.RESERVE, request, ReserveBatchStreamSession.REPLY, session)
-                    ? null : GrpcErrors.notPublished(pipeline);
+                    ? null
+                    : GrpcErrors.notPublished(pipeline);
         }
     }
 

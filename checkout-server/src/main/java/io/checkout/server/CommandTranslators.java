@@ -21,8 +21,7 @@ import io.checkout.proto.v1.UpsertSkuRequest;
  * {@code tryPublish}, and the pipeline stamps the time.
  */
 final class CommandTranslators {
-    private CommandTranslators() {
-    }
+    private CommandTranslators() {}
 
     /** A reserve, whether from a unary call, a stream or one message of a batch stream. */
     static final CommandTranslator<ReserveRequest> RESERVE = ProtoMapping::toCommand;
@@ -40,8 +39,8 @@ final class CommandTranslators {
     static final CommandTranslator<RefundRequest> REFUND = (request, command) ->
             orderCommand(command, CommandType.REFUND, request.getRequestId(), request.getOrderId());
 
-    static final CommandTranslator<GetOrderRequest> GET_ORDER = (request, command) ->
-            orderCommand(command, CommandType.GET_ORDER, null, request.getOrderId());
+    static final CommandTranslator<GetOrderRequest> GET_ORDER =
+            (request, command) -> orderCommand(command, CommandType.GET_ORDER, null, request.getOrderId());
 
     static final CommandTranslator<GetStockRequest> GET_STOCK = (request, command) -> {
         command.type = CommandType.GET_SKU;

@@ -18,8 +18,7 @@ import io.grpc.protobuf.StatusProto;
 final class GrpcErrors {
     static final String DOMAIN = "checkout.v1";
 
-    private GrpcErrors() {
-    }
+    private GrpcErrors() {}
 
     /**
      * The error for a command the pipeline could not run ({@code failure} not null) or whose result
@@ -43,28 +42,48 @@ final class GrpcErrors {
             return status(Code.RESOURCE_EXHAUSTED, describeTableFull(result), result.name(), null, null);
         }
         return switch (result) {
-            case ORDER_NOT_FOUND -> status(Code.NOT_FOUND, "order " + c.orderId + " not found", result.name(), null, null);
-            case SKU_NOT_FOUND -> status(Code.NOT_FOUND, "sku_id '" + c.skuId + "' not found", result.name(), null, null);
-            case ORDER_STATE_CONFLICT -> status(Code.FAILED_PRECONDITION,
-                    "order " + c.orderId + " is " + c.order.state + "; " + c.type + " needs "
-                            + (c.type == CommandType.REFUND ? "PAID" : "RESERVED"),
-                    result.name(), "current_state", String.valueOf(c.order.state));
-            case STOCK_INSUFFICIENT -> status(Code.FAILED_PRECONDITION, c.type == CommandType.ADJUST_STOCK
-                    ? "cannot remove " + (-c.delta) + " units from sku_id '" + c.skuId + "': not that many available"
-                    : "total_stock " + c.totalStock + " is below the units reserved and sold of sku_id '" + c.skuId + "'",
-                    result.name(), null, null);
-            case CURRENCY_LOCKED -> status(Code.FAILED_PRECONDITION,
-                    "currency of sku_id '" + c.skuId + "' cannot change while units are reserved or sold",
-                    result.name(), null, null);
+            case ORDER_NOT_FOUND ->
+                status(Code.NOT_FOUND, "order " + c.orderId + " not found", result.name(), null, null);
+            case SKU_NOT_FOUND ->
+                status(Code.NOT_FOUND, "sku_id '" + c.skuId + "' not found", result.name(), null, null);
+            case ORDER_STATE_CONFLICT ->
+                status(
+                        Code.FAILED_PRECONDITION,
+                        "order " + c.orderId + " is " + c.order.state + "; " + c.type + " needs "
+                                + (c.type == CommandType.REFUND ? "PAID" : "RESERVED"),
+                        result.name(),
+                        "current_state",
+                        String.valueOf(c.order.state));
+            case STOCK_INSUFFICIENT ->
+                status(
+                        Code.FAILED_PRECONDITION,
+                        c.type == CommandType.ADJUST_STOCK
+                                ? "cannot remove " + (-c.delta) + " units from sku_id '" + c.skuId
+                                        + "': not that many available"
+                                : "total_stock " + c.totalStock + " is below the units reserved and sold of sku_id '"
+                                        + c.skuId + "'",
+                        result.name(),
+                        null,
+                        null);
+            case CURRENCY_LOCKED ->
+                status(
+                        Code.FAILED_PRECONDITION,
+                        "currency of sku_id '" + c.skuId + "' cannot change while units are reserved or sold",
+                        result.name(),
+                        null,
+                        null);
             default -> status(Code.INTERNAL, "unexpected result " + result, result.name(), null, null);
         };
     }
 
     static String fieldPath(Command c) {
         String field = c.result.field();
-        if (c.type == CommandType.RESERVE && c.failedLine >= 0
-                && (c.result == ResultCode.SKU_ID_INVALID || c.result == ResultCode.QUANTITY_MUST_BE_POSITIVE
-                        || c.result == ResultCode.QUANTITY_TOO_LARGE || c.result == ResultCode.DUPLICATE_SKU_IN_ORDER)) {
+        if (c.type == CommandType.RESERVE
+                && c.failedLine >= 0
+                && (c.result == ResultCode.SKU_ID_INVALID
+                        || c.result == ResultCode.QUANTITY_MUST_BE_POSITIVE
+                        || c.result == ResultCode.QUANTITY_TOO_LARGE
+                        || c.result == ResultCode.DUPLICATE_SKU_IN_ORDER)) {
             return "lines[" + c.failedLine + "]." + field;
         }
         return field;
@@ -72,11 +91,13 @@ final class GrpcErrors {
 
     private static String describeInvalid(Command c, String field) {
         return switch (c.result) {
-            case REQUEST_ID_INVALID, USER_ID_INVALID -> field
-                    + " must be 1..id-length-max (64 unless configured lower) printable ASCII characters without spaces";
+            case REQUEST_ID_INVALID, USER_ID_INVALID ->
+                field
+                        + " must be 1..id-length-max (64 unless configured lower) printable ASCII characters without spaces";
             case LINES_EMPTY -> field + " must hold at least one line";
             case TOO_MANY_LINES -> field + " holds more lines than the server allows per order";
-            case SKU_ID_INVALID -> field + " must be 1..id-length-max (64 unless configured lower) characters from [A-Za-z0-9._:-]";
+            case SKU_ID_INVALID ->
+                field + " must be 1..id-length-max (64 unless configured lower) characters from [A-Za-z0-9._:-]";
             case QUANTITY_MUST_BE_POSITIVE -> field + " must be positive";
             case QUANTITY_TOO_LARGE -> field + " is above the server's limit per line";
             case DUPLICATE_SKU_IN_ORDER -> field + " appears in more than one line; put the units in one line";
@@ -108,7 +129,8 @@ final class GrpcErrors {
 
     static com.google.rpc.Status invalidArgument(String field, String description, String reason) {
         BadRequest badRequest = BadRequest.newBuilder()
-                .addFieldViolations(BadRequest.FieldViolation.newBuilder().setField(field).setDescription(description))
+                .addFieldViolations(
+                        BadRequest.FieldViolation.newBuilder().setField(field).setDescription(description))
                 .build();
         return com.google.rpc.Status.newBuilder()
                 .setCode(Code.INVALID_ARGUMENT_VALUE)
@@ -134,24 +156,38 @@ final class GrpcErrors {
         return info.build();
     }
 
-    static final com.google.rpc.Status RING_FULL = status(Code.RESOURCE_EXHAUSTED,
+    static final com.google.rpc.Status RING_FULL = status(
+            Code.RESOURCE_EXHAUSTED,
             "server is at capacity (command ring full); retry with the same request_id after a back-off",
-            "RING_FULL", null, null);
+            "RING_FULL",
+            null,
+            null);
 
-    static final com.google.rpc.Status SHUTTING_DOWN = status(Code.UNAVAILABLE,
-            "server is shutting down; retry with the same request_id on another attempt", "SHUTTING_DOWN", null, null);
+    static final com.google.rpc.Status SHUTTING_DOWN = status(
+            Code.UNAVAILABLE,
+            "server is shutting down; retry with the same request_id on another attempt",
+            "SHUTTING_DOWN",
+            null,
+            null);
 
     /** Why a command could not be published: the pipeline closed, or the ring is full. */
     static com.google.rpc.Status notPublished(io.checkout.pipeline.CheckoutPipeline pipeline) {
         return pipeline.isClosed() ? SHUTTING_DOWN : RING_FULL;
     }
 
-    static final com.google.rpc.Status ENGINE_STOPPED = status(Code.UNAVAILABLE,
-            "engine stopped after an internal failure; no further commands are applied", "ENGINE_STOPPED", null, null);
+    static final com.google.rpc.Status ENGINE_STOPPED = status(
+            Code.UNAVAILABLE,
+            "engine stopped after an internal failure; no further commands are applied",
+            "ENGINE_STOPPED",
+            null,
+            null);
 
     static com.google.rpc.Status tooManyLines(int count) {
-        return invalidArgument("lines", "lines holds " + count + " lines; at most "
-                + io.checkout.engine.EngineLimits.LINES_PER_ORDER_MAX + " are accepted", ResultCode.TOO_MANY_LINES.name());
+        return invalidArgument(
+                "lines",
+                "lines holds " + count + " lines; at most " + io.checkout.engine.EngineLimits.LINES_PER_ORDER_MAX
+                        + " are accepted",
+                ResultCode.TOO_MANY_LINES.name());
     }
 
     /**
@@ -159,8 +195,11 @@ final class GrpcErrors {
      * not an engine result code: the engine never sees such a batch.
      */
     static com.google.rpc.Status tooManyRequests(int count, int batchMax) {
-        return invalidArgument("requests", "requests holds " + count + " reserves; at most " + batchMax
-                + " are accepted in one batch (setting stream-batch-max)", "BATCH_TOO_LARGE");
+        return invalidArgument(
+                "requests",
+                "requests holds " + count + " reserves; at most " + batchMax
+                        + " are accepted in one batch (setting stream-batch-max)",
+                "BATCH_TOO_LARGE");
     }
 
     static StatusRuntimeException exception(com.google.rpc.Status status) {

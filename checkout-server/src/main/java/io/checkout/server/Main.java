@@ -9,7 +9,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The command line: {@code serve} runs the server (a flash sale against it: {@code bin/flash-sale}). */
-@Command(name = "checkout-server", mixinStandardHelpOptions = true, version = "checkout-server 0.1.0",
+@Command(
+        name = "checkout-server",
+        mixinStandardHelpOptions = true,
+        version = "checkout-server 0.1.0",
         description = "Flash-sale checkout core.",
         subcommands = {Main.Serve.class})
 public final class Main implements Callable<Integer> {
@@ -18,7 +21,12 @@ public final class Main implements Callable<Integer> {
         // Before any Chronicle class loads: a checkout core never phones home.
         System.setProperty("chronicle.analytics.disable", "true");
         CommandLine commandLine = new CommandLine(new Main());
-        commandLine.getSubcommands().get("serve").getCommandSpec().usageMessage().footer(ServerConfig.help());
+        commandLine
+                .getSubcommands()
+                .get("serve")
+                .getCommandSpec()
+                .usageMessage()
+                .footer(ServerConfig.help());
         int exit = commandLine.execute(args);
         System.exit(exit);
     }
@@ -29,7 +37,10 @@ public final class Main implements Callable<Integer> {
         return 0;
     }
 
-    @Command(name = "serve", mixinStandardHelpOptions = true, description = "Runs the checkout server until stopped.",
+    @Command(
+            name = "serve",
+            mixinStandardHelpOptions = true,
+            description = "Runs the checkout server until stopped.",
             footerHeading = "%nSettings (file keys and --set names):%n")
     static final class Serve implements Callable<Integer> {
         @CommandLine.Mixin
@@ -63,7 +74,9 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--data-dir", description = "state directory (setting data-dir)")
         Path dataDir;
 
-        @Option(names = {"-s", "--set"}, description = "any setting, as name=value; repeatable; wins over --config")
+        @Option(
+                names = {"-s", "--set"},
+                description = "any setting, as name=value; repeatable; wins over --config")
         Map<String, String> overrides = new LinkedHashMap<>();
 
         ServerConfig.Builder toBuilder() {

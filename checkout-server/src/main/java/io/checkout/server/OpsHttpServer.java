@@ -51,25 +51,44 @@ final class OpsHttpServer implements AutoCloseable {
         try {
             http = HttpServer.create(new InetSocketAddress(host, port), BACKLOG_MAX);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen for metrics on " + host + ":" + port + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot listen for metrics on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         AtomicInteger count = new AtomicInteger();
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(1, THREADS_MAX, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(QUEUED_MAX), runnable -> {
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(
+                1,
+                THREADS_MAX,
+                30,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(QUEUED_MAX),
+                runnable -> {
                     Thread thread = new Thread(runnable, "checkout-metrics-http-" + count.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
-                }, new ThreadPoolExecutor.CallerRunsPolicy());
+                },
+                new ThreadPoolExecutor.CallerRunsPolicy());
         http.setExecutor(executor);
-        http.createContext("/metrics", exchange -> handle(exchange, "/metrics", () -> {
-            ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
-            metrics.scrape(body);
-            send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", body.toByteArray());
-        }));
-        http.createContext("/ready", exchange -> handle(exchange, "/ready", () -> probe(exchange, ready, "ready", "not ready")));
-        http.createContext("/live", exchange -> handle(exchange, "/live", () -> probe(exchange, live, "live", "not live")));
-        http.createContext("/", exchange -> handle(exchange, "/",
-                () -> send(exchange, 404, TEXT, "not found; try /metrics, /ready or /live\n".getBytes(StandardCharsets.UTF_8))));
+        http.createContext(
+                "/metrics",
+                exchange -> handle(exchange, "/metrics", () -> {
+                    ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
+                    metrics.scrape(body);
+                    send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", body.toByteArray());
+                }));
+        http.createContext(
+                "/ready", exchange -> handle(exchange, "/ready", () -> probe(exchange, ready, "ready", "not ready")));
+        http.createContext(
+                "/live", exchange -> handle(exchange, "/live", () -> probe(exchange, live, "live", "not live")));
+        http.createContext(
+                "/",
+                exchange -> handle(
+                        exchange,
+                        "/",
+                        () -> send(
+                                exchange,
+                                404,
+                                TEXT,
+                                "not found; try /metrics, /ready or /live\n".getBytes(StandardCharsets.UTF_8))));
         http.start();
         return new OpsHttpServer(http, executor);
     }

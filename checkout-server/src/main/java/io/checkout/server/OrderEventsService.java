@@ -1,7 +1,7 @@
 package io.checkout.server;
 
-import io.checkout.journal.OrderEventRecord;
 import io.checkout.journal.OrderEventReader;
+import io.checkout.journal.OrderEventRecord;
 import io.checkout.journal.SequenceNotRetainedException;
 import io.checkout.pipeline.CheckoutPipeline;
 import io.checkout.proto.v1.OrderEvent;
@@ -44,8 +44,8 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
         this.eventsDirectory = eventsDirectory;
         AtomicInteger count = new AtomicInteger();
         // A direct hand-off and a thread cap: a subscriber past the cap is refused, never queued.
-        this.subscribers = new ThreadPoolExecutor(0, Math.max(1, subscribersMax), 30, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), runnable -> {
+        this.subscribers = new ThreadPoolExecutor(
+                0, Math.max(1, subscribersMax), 30, TimeUnit.SECONDS, new SynchronousQueue<>(), runnable -> {
                     Thread thread = new Thread(runnable, "order-events-" + count.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
@@ -57,17 +57,22 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
     public void subscribe(SubscribeRequest request, StreamObserver<OrderEvent> responseObserver) {
         ServerCallStreamObserver<OrderEvent> observer = (ServerCallStreamObserver<OrderEvent>) responseObserver;
         if (closed) {
-            observer.onError(Status.UNAVAILABLE.withDescription("server is shutting down").asRuntimeException());
+            observer.onError(Status.UNAVAILABLE
+                    .withDescription("server is shutting down")
+                    .asRuntimeException());
             return;
         }
         if (subscribersMax == 0) {
-            observer.onError(Status.UNIMPLEMENTED.withDescription("event subscriptions are turned off "
-                    + "(event-subscribers-max=0)").asRuntimeException());
+            observer.onError(Status.UNIMPLEMENTED
+                    .withDescription("event subscriptions are turned off " + "(event-subscribers-max=0)")
+                    .asRuntimeException());
             return;
         }
         long from = request.getFromSequence();
         if (from < 0) {
-            observer.onError(Status.INVALID_ARGUMENT.withDescription("from_sequence must not be negative").asRuntimeException());
+            observer.onError(Status.INVALID_ARGUMENT
+                    .withDescription("from_sequence must not be negative")
+                    .asRuntimeException());
             return;
         }
         Subscription subscription = new Subscription(observer, from);
@@ -76,8 +81,9 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
         try {
             subscribers.execute(subscription);
         } catch (RejectedExecutionException full) {
-            observer.onError(Status.RESOURCE_EXHAUSTED.withDescription("too many event subscribers (event-subscribers-max="
-                    + subscribersMax + ")").asRuntimeException());
+            observer.onError(Status.RESOURCE_EXHAUSTED
+                    .withDescription("too many event subscribers (event-subscribers-max=" + subscribersMax + ")")
+                    .asRuntimeException());
         }
     }
 
@@ -127,22 +133,28 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
                         LockSupport.parkNanos(this, IDLE_PARK_NANOS * 10);
                         continue;
                     }
-                    int sent = reader.read(pipeline.visibleEventSequence(), EVENTS_PER_READ_MAX,
+                    int sent = reader.read(
+                            pipeline.visibleEventSequence(),
+                            EVENTS_PER_READ_MAX,
                             record -> observer.onNext(toProto(record)));
                     if (sent == 0) {
                         LockSupport.parkNanos(this, IDLE_PARK_NANOS);
                     }
                 }
                 if (!cancelled) {
-                    observer.onError(Status.UNAVAILABLE.withDescription("server is shutting down; resubscribe from the "
-                            + "last sequence processed").asRuntimeException());
+                    observer.onError(Status.UNAVAILABLE
+                            .withDescription(
+                                    "server is shutting down; resubscribe from the " + "last sequence processed")
+                            .asRuntimeException());
                 }
             } catch (SequenceNotRetainedException e) {
-                observer.onError(Status.OUT_OF_RANGE.withDescription(e.getMessage()).asRuntimeException());
+                observer.onError(
+                        Status.OUT_OF_RANGE.withDescription(e.getMessage()).asRuntimeException());
             } catch (RuntimeException e) {
                 if (!cancelled) {
                     LOG.warn("event subscription from {} failed", fromSequence, e);
-                    observer.onError(Status.INTERNAL.withDescription("event stream failed: " + e.getMessage())
+                    observer.onError(Status.INTERNAL
+                            .withDescription("event stream failed: " + e.getMessage())
                             .asRuntimeException());
                 }
             } finally {
@@ -158,20 +170,25 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
                 .setJournalSequence(record.journalSequence);
         if (record.isOrder()) {
             event.setOrder(ProtoMapping.toOrder(record.order, record.lineSkuIds))
-                    .setPreviousState(record.previousState == null ? OrderState.ORDER_STATE_UNSPECIFIED
-                            : ProtoMapping.toOrderState(record.previousState))
-                    .setType(switch (record.order.state) {
-                        case RESERVED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_RESERVED;
-                        case PAID -> OrderEventType.ORDER_EVENT_TYPE_ORDER_PAID;
-                        case CANCELLED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_CANCELLED;
-                        case EXPIRED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_EXPIRED;
-                        case REFUNDED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_REFUNDED;
-                    });
+                    .setPreviousState(
+                            record.previousState == null
+                                    ? OrderState.ORDER_STATE_UNSPECIFIED
+                                    : ProtoMapping.toOrderState(record.previousState))
+                    .setType(
+                            switch (record.order.state) {
+                                case RESERVED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_RESERVED;
+                                case PAID -> OrderEventType.ORDER_EVENT_TYPE_ORDER_PAID;
+                                case CANCELLED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_CANCELLED;
+                                case EXPIRED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_EXPIRED;
+                                case REFUNDED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_REFUNDED;
+                            });
         } else {
             event.setSku(ProtoMapping.toSku(record.sku))
                     .setStockDelta(record.stockDelta)
-                    .setType(record.upserted ? OrderEventType.ORDER_EVENT_TYPE_SKU_UPSERTED
-                            : OrderEventType.ORDER_EVENT_TYPE_STOCK_ADJUSTED);
+                    .setType(
+                            record.upserted
+                                    ? OrderEventType.ORDER_EVENT_TYPE_SKU_UPSERTED
+                                    : OrderEventType.ORDER_EVENT_TYPE_STOCK_ADJUSTED);
         }
         return event.build();
     }

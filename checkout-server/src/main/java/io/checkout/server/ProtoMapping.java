@@ -20,8 +20,7 @@ import io.checkout.proto.v1.UpsertSkuRequest;
 
 /** Copies between protobuf messages and the engine's commands and records. */
 final class ProtoMapping {
-    private ProtoMapping() {
-    }
+    private ProtoMapping() {}
 
     /** Fills a reserve command; the caller has checked the line count fits the command. */
     static void toCommand(ReserveRequest request, Command c) {

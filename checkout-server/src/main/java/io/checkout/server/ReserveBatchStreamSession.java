@@ -45,8 +45,13 @@ final class ReserveBatchStreamSession extends ReserveStreamLifecycle<ReserveBatc
      * @param afterReplyBatch registers this session, from the replier thread, to hear the end of the
      *     replier's current batch ({@link io.checkout.pipeline.CheckoutPipeline#afterReplyBatch})
      */
-    ReserveBatchStreamSession(ServerCallStreamObserver<ReserveBatchReply> out, int window, int batchMax,
-            Publisher publisher, ServerMetrics metrics, Consumer<ReplyBatchListener> afterReplyBatch) {
+    ReserveBatchStreamSession(
+            ServerCallStreamObserver<ReserveBatchReply> out,
+            int window,
+            int batchMax,
+            Publisher publisher,
+            ServerMetrics metrics,
+            Consumer<ReplyBatchListener> afterReplyBatch) {
         super(out, window, batchMax, metrics, afterReplyBatch);
         this.batchMax = batchMax;
         this.publisher = publisher;

@@ -53,6 +53,7 @@ abstract class ReserveStreamLifecycle<In, Out> implements StreamObserver<In>, Re
     private int requestedMessages;
     /** Whether this session waits for the end of the replier's current batch. */
     private boolean batchEndAwaited;
+
     private boolean halfClosed;
     private boolean finished;
 
@@ -62,10 +63,15 @@ abstract class ReserveStreamLifecycle<In, Out> implements StreamObserver<In>, Re
      * @param afterReplyBatch registers this session, from the replier thread, to hear the end of the
      *     replier's current batch ({@link io.checkout.pipeline.CheckoutPipeline#afterReplyBatch})
      */
-    ReserveStreamLifecycle(ServerCallStreamObserver<Out> out, int window, int batchMax, ServerMetrics metrics,
+    ReserveStreamLifecycle(
+            ServerCallStreamObserver<Out> out,
+            int window,
+            int batchMax,
+            ServerMetrics metrics,
             Consumer<ReplyBatchListener> afterReplyBatch) {
         if (window < 1 || batchMax < 1) {
-            throw new IllegalArgumentException("window and batchMax must be positive, got " + window + " and " + batchMax);
+            throw new IllegalArgumentException(
+                    "window and batchMax must be positive, got " + window + " and " + batchMax);
         }
         this.out = out;
         this.window = window;

@@ -25,7 +25,11 @@ final class ReserveStreamSession extends ReserveStreamLifecycle<ReserveRequest, 
      * @param afterReplyBatch registers this session, from the replier thread, to hear the end of the
      *     replier's current batch ({@link io.checkout.pipeline.CheckoutPipeline#afterReplyBatch})
      */
-    ReserveStreamSession(ServerCallStreamObserver<ReserveReply> out, int window, Publisher publisher, ServerMetrics metrics,
+    ReserveStreamSession(
+            ServerCallStreamObserver<ReserveReply> out,
+            int window,
+            Publisher publisher,
+            ServerMetrics metrics,
             Consumer<ReplyBatchListener> afterReplyBatch) {
         super(out, window, 1, metrics, afterReplyBatch);
         this.publisher = publisher;

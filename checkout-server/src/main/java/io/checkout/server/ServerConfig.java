@@ -38,53 +38,106 @@ public final class ServerConfig {
         PORT("port", "9090", "gRPC port, 0 picks a free one", 0, 65_535),
         DATA_DIR("data-dir", "./data", "directory of the state files"),
         RING_SIZE("ring-size", "16384", "command ring slots, a power of two", 2, PipelineConfig.RING_SIZE_MAX),
-        WAIT_STRATEGY("wait-strategy", "parking", "how pipeline threads wait: parking, blocking, sleeping, yielding, busy-spin"),
-        JOURNAL_THREAD("journal-thread", "business-logic",
+        WAIT_STRATEGY(
+                "wait-strategy",
+                "parking",
+                "how pipeline threads wait: parking, blocking, sleeping, yielding, busy-spin"),
+        JOURNAL_THREAD(
+                "journal-thread",
+                "business-logic",
                 "which thread journals and answers each batch: business-logic (one thread fewer, the default)"
                         + " or own (applies the next batch while this one syncs; for a spare core)"),
-        TICK_INTERVAL_MILLIS("tick-interval-millis", "100", "how often engine time advances and reservations expire", 1, 60_000),
+        TICK_INTERVAL_MILLIS(
+                "tick-interval-millis", "100", "how often engine time advances and reservations expire", 1, 60_000),
         SKU_CAPACITY("sku-capacity", "100000", "most SKUs", 1, 10_000_000),
         ORDER_CAPACITY("order-capacity", "2000000", "most orders", 1, 1_000_000_000),
-        USER_COUNTER_CAPACITY("user-counter-capacity", "2000000", "most (user, SKU) pairs holding units", 1, 1_000_000_000),
+        USER_COUNTER_CAPACITY(
+                "user-counter-capacity", "2000000", "most (user, SKU) pairs holding units", 1, 1_000_000_000),
         IDEMPOTENCY_CAPACITY("idempotency-capacity", "5000000", "most remembered request ids", 1, 2_000_000_000),
-        IDEMPOTENCY_RETENTION_MILLIS("idempotency-retention-millis", "86400000",
+        IDEMPOTENCY_RETENTION_MILLIS(
+                "idempotency-retention-millis",
+                "86400000",
                 "how long a request id's first answer is remembered at least; 0 keeps every answer for good",
-                0, 30L * 86_400_000),
-        LINES_PER_ORDER_MAX("lines-per-order-max", "16", "most lines in one reserve", 1, EngineLimits.LINES_PER_ORDER_MAX),
-        QUANTITY_PER_LINE_MAX("quantity-per-line-max", "1000", "most units in one line", 1, EngineLimits.QUANTITY_PER_LINE_MAX),
-        ID_LENGTH_MAX("id-length-max", "64", "longest request, user and SKU id accepted", 1, EngineLimits.ID_LENGTH_MAX),
+                0,
+                30L * 86_400_000),
+        LINES_PER_ORDER_MAX(
+                "lines-per-order-max", "16", "most lines in one reserve", 1, EngineLimits.LINES_PER_ORDER_MAX),
+        QUANTITY_PER_LINE_MAX(
+                "quantity-per-line-max", "1000", "most units in one line", 1, EngineLimits.QUANTITY_PER_LINE_MAX),
+        ID_LENGTH_MAX(
+                "id-length-max", "64", "longest request, user and SKU id accepted", 1, EngineLimits.ID_LENGTH_MAX),
         EXPIRIES_PER_TICK_MAX("expiries-per-tick-max", "10000", "most reservations one tick expires", 1, 1_000_000),
-        INBOUND_MESSAGE_BYTES_MAX("inbound-message-bytes-max", "65536", "largest request message accepted", 1024, 16 << 20),
-        STREAM_WINDOW("stream-window", "1024",
+        INBOUND_MESSAGE_BYTES_MAX(
+                "inbound-message-bytes-max", "65536", "largest request message accepted", 1024, 16 << 20),
+        STREAM_WINDOW(
+                "stream-window",
+                "1024",
                 "most unanswered requests per ReserveStream; a ReserveBatchStream reads another batch only while"
-                        + " fewer are unanswered", 1, 65_536),
-        STREAM_BATCH_MAX("stream-batch-max", "256",
+                        + " fewer are unanswered",
+                1,
+                65_536),
+        STREAM_BATCH_MAX(
+                "stream-batch-max",
+                "256",
                 "most reserves in one ReserveBatchStream message (and answers in one reply); every reserve of a"
-                        + " larger batch is answered REJECTED", 1, STREAM_BATCH_MAX_LIMIT),
-        CONCURRENT_CALLS_PER_CONNECTION_MAX("concurrent-calls-per-connection-max", "1000", "most concurrent calls on one connection", 1, 100_000),
-        SHUTDOWN_GRACE_MILLIS("shutdown-grace-millis", "10000", "how long shutdown waits for calls to finish", 0, 600_000),
-        JOURNAL_DURABILITY("journal-durability", "fsync",
+                        + " larger batch is answered REJECTED",
+                1,
+                STREAM_BATCH_MAX_LIMIT),
+        CONCURRENT_CALLS_PER_CONNECTION_MAX(
+                "concurrent-calls-per-connection-max", "1000", "most concurrent calls on one connection", 1, 100_000),
+        SHUTDOWN_GRACE_MILLIS(
+                "shutdown-grace-millis", "10000", "how long shutdown waits for calls to finish", 0, 600_000),
+        JOURNAL_DURABILITY(
+                "journal-durability",
+                "fsync",
                 "when an answer may go out: fsync (its journal batch is synced to the device: survives power loss)"
                         + " or process (its batch is in the OS page cache: survives the process dying)"),
-        JOURNAL_SEGMENT_BYTES("journal-segment-bytes", "268435456", "size of one journal or event log segment file",
-                JournalConfig.SEGMENT_BYTES_MIN, 1L << 34),
-        JOURNAL_RETAINED_SEGMENTS("journal-retained-segments", "2",
-                "journal segments kept beyond those the newest snapshot covers", 0, 100_000),
-        SNAPSHOT_INTERVAL_COMMANDS("snapshot-interval-commands", "5000000",
-                "journalled commands between background snapshots; 0 snapshots only at shutdown", 0, 1L << 40),
+        JOURNAL_SEGMENT_BYTES(
+                "journal-segment-bytes",
+                "268435456",
+                "size of one journal or event log segment file",
+                JournalConfig.SEGMENT_BYTES_MIN,
+                1L << 34),
+        JOURNAL_RETAINED_SEGMENTS(
+                "journal-retained-segments",
+                "2",
+                "journal segments kept beyond those the newest snapshot covers",
+                0,
+                100_000),
+        SNAPSHOT_INTERVAL_COMMANDS(
+                "snapshot-interval-commands",
+                "5000000",
+                "journalled commands between background snapshots; 0 snapshots only at shutdown",
+                0,
+                1L << 40),
         EVENT_SUBSCRIBERS_MAX("event-subscribers-max", "16", "most concurrent OrderEvents subscriptions", 0, 1_024),
-        METRICS_PORT("metrics-port", "9464", "HTTP port of /metrics, /ready and /live (on host); 0 picks a free one, -1 turns them off",
-                -1, 65_535),
-        METRICS_SKU_SERIES_MAX("metrics-sku-series-max", "100", "most SKUs on sale that get their own stock series", 0, 10_000),
-        METRICS_STOCK_INTERVAL_MILLIS("metrics-stock-interval-millis", "5000",
-                "how often (engine time) the stock of SKUs on sale is copied for metrics", 100, 3_600_000),
+        METRICS_PORT(
+                "metrics-port",
+                "9464",
+                "HTTP port of /metrics, /ready and /live (on host); 0 picks a free one, -1 turns them off",
+                -1,
+                65_535),
+        METRICS_SKU_SERIES_MAX(
+                "metrics-sku-series-max", "100", "most SKUs on sale that get their own stock series", 0, 10_000),
+        METRICS_STOCK_INTERVAL_MILLIS(
+                "metrics-stock-interval-millis",
+                "5000",
+                "how often (engine time) the stock of SKUs on sale is copied for metrics",
+                100,
+                3_600_000),
         TLS_CERT_FILE("tls-cert-file", "", "PEM certificate chain for gRPC over TLS; empty serves plaintext"),
         TLS_KEY_FILE("tls-key-file", "", "PEM (PKCS#8) private key of tls-cert-file"),
-        TLS_CLIENT_CA_FILE("tls-client-ca-file", "",
+        TLS_CLIENT_CA_FILE(
+                "tls-client-ca-file",
+                "",
                 "PEM CA certificates; when set, every client must present a certificate they signed (mutual TLS)"),
-        ADMIN_TOKEN_FILE("admin-token-file", "",
+        ADMIN_TOKEN_FILE(
+                "admin-token-file",
+                "",
                 "file holding the bearer token Inventory calls need; empty: <data-dir>/admin-token, made with a random token if missing"),
-        ADMIN_CLIENT_SUBJECTS("admin-client-subjects", "",
+        ADMIN_CLIENT_SUBJECTS(
+                "admin-client-subjects",
+                "",
                 "with mutual TLS: client certificate subjects (RFC 2253 names, separated by ';') that may call Inventory without a token");
 
         private final String key;
@@ -225,7 +278,8 @@ public final class ServerConfig {
         Path cert = tlsCertFile();
         Path key = tlsKeyFile();
         if ((cert == null) != (key == null)) {
-            throw invalid(cert == null ? Setting.TLS_CERT_FILE : Setting.TLS_KEY_FILE,
+            throw invalid(
+                    cert == null ? Setting.TLS_CERT_FILE : Setting.TLS_KEY_FILE,
                     "tls-cert-file and tls-key-file must be set together");
         }
         if (tlsClientCaFile() != null && cert == null) {
@@ -248,7 +302,8 @@ public final class ServerConfig {
             try {
                 new X500Principal(subject);
             } catch (IllegalArgumentException e) {
-                throw invalid(Setting.ADMIN_CLIENT_SUBJECTS, "'" + subject + "' is not an X.500 name: " + e.getMessage());
+                throw invalid(
+                        Setting.ADMIN_CLIENT_SUBJECTS, "'" + subject + "' is not an X.500 name: " + e.getMessage());
             }
         }
     }
@@ -273,7 +328,8 @@ public final class ServerConfig {
     }
 
     private InvalidSettingException invalid(Setting setting, String problem) {
-        return new InvalidSettingException("invalid setting " + setting.key + "=" + values.get(setting) + ": " + problem);
+        return new InvalidSettingException(
+                "invalid setting " + setting.key + "=" + values.get(setting) + ": " + problem);
     }
 
     public String host() {
@@ -293,7 +349,9 @@ public final class ServerConfig {
     }
 
     public PipelineConfig.WaitStrategyKind waitStrategy() {
-        return choice(Setting.WAIT_STRATEGY, PipelineConfig.WaitStrategyKind.class,
+        return choice(
+                Setting.WAIT_STRATEGY,
+                PipelineConfig.WaitStrategyKind.class,
                 "parking, blocking, sleeping, yielding, busy-spin");
     }
 
@@ -422,13 +480,19 @@ public final class ServerConfig {
     }
 
     public StateCapacities stateCapacities() {
-        return new StateCapacities((int) number(Setting.SKU_CAPACITY), number(Setting.ORDER_CAPACITY),
-                number(Setting.USER_COUNTER_CAPACITY), number(Setting.IDEMPOTENCY_CAPACITY));
+        return new StateCapacities(
+                (int) number(Setting.SKU_CAPACITY),
+                number(Setting.ORDER_CAPACITY),
+                number(Setting.USER_COUNTER_CAPACITY),
+                number(Setting.IDEMPOTENCY_CAPACITY));
     }
 
     public EngineLimits engineLimits() {
-        return new EngineLimits((int) number(Setting.LINES_PER_ORDER_MAX), (int) number(Setting.QUANTITY_PER_LINE_MAX),
-                (int) number(Setting.EXPIRIES_PER_TICK_MAX), (int) number(Setting.ID_LENGTH_MAX),
+        return new EngineLimits(
+                (int) number(Setting.LINES_PER_ORDER_MAX),
+                (int) number(Setting.QUANTITY_PER_LINE_MAX),
+                (int) number(Setting.EXPIRIES_PER_TICK_MAX),
+                (int) number(Setting.ID_LENGTH_MAX),
                 number(Setting.IDEMPOTENCY_RETENTION_MILLIS));
     }
 
@@ -439,7 +503,11 @@ public final class ServerConfig {
     public String describe() {
         StringBuilder text = new StringBuilder();
         for (Map.Entry<Setting, String> entry : values.entrySet()) {
-            text.append("  ").append(entry.getKey().key).append('=').append(entry.getValue()).append('\n');
+            text.append("  ")
+                    .append(entry.getKey().key)
+                    .append('=')
+                    .append(entry.getValue())
+                    .append('\n');
         }
         return text.toString();
     }
@@ -448,8 +516,11 @@ public final class ServerConfig {
     public static String help() {
         StringBuilder text = new StringBuilder();
         for (Setting setting : Setting.values()) {
-            text.append(String.format("  %s (default %s)%n      %s%n", setting.key,
-                    setting.defaultValue.isEmpty() ? "none" : setting.defaultValue, setting.description()));
+            text.append(String.format(
+                    "  %s (default %s)%n      %s%n",
+                    setting.key,
+                    setting.defaultValue.isEmpty() ? "none" : setting.defaultValue,
+                    setting.description()));
         }
         return text.toString();
     }

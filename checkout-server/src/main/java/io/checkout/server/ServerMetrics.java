@@ -124,10 +124,12 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
             if (result == ReserveResult.UNRECOGNIZED || result == ReserveResult.RESERVE_RESULT_UNSPECIFIED) {
                 continue;
             }
-            reserveOutcomes.put(result, Counter.builder("checkout.reserve.outcomes")
-                    .description("reserve answers by result; REJECTED counts requests refused with an error")
-                    .tag("result", result.name())
-                    .register(registry));
+            reserveOutcomes.put(
+                    result,
+                    Counter.builder("checkout.reserve.outcomes")
+                            .description("reserve answers by result; REJECTED counts requests refused with an error")
+                            .tag("result", result.name())
+                            .register(registry));
         }
         skuStock = MultiGauge.builder("checkout.sku.stock")
                 .description("units of a SKU on sale, by state (available, reserved, sold)")
@@ -148,7 +150,8 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
             @Override
             public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
                 if (id.getType() == Meter.Type.TIMER
-                        && (id.getName().equals(GRPC_SERVER_DURATION) || id.getName().startsWith(JOURNAL_PREFIX))) {
+                        && (id.getName().equals(GRPC_SERVER_DURATION)
+                                || id.getName().startsWith(JOURNAL_PREFIX))) {
                     return DistributionStatisticConfig.builder()
                             .percentilesHistogram(false)
                             .serviceLevelObjectives(bucketsNanos)
@@ -296,9 +299,7 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
         registry.close();
     }
 
-    private record SkuStock(String skuId, long available, long reserved, long sold) {
-    }
+    private record SkuStock(String skuId, long available, long reserved, long sold) {}
 
-    private record StockSnapshot(List<SkuStock> skus, int unreported) {
-    }
+    private record StockSnapshot(List<SkuStock> skus, int unreported) {}
 }

@@ -10,8 +10,7 @@ import io.checkout.proto.v1.ReserveResult;
  * carrying that status, so one bad reserve never ends the stream of the others.
  */
 final class StreamReplies {
-    private StreamReplies() {
-    }
+    private StreamReplies() {}
 
     /** The answer to a reserve the pipeline ran, or could not run ({@code failure} not null). */
     static ReserveReply answer(Command command, Throwable failure) {
@@ -21,6 +20,10 @@ final class StreamReplies {
 
     /** A reserve refused with {@code error}, before or by the engine. */
     static ReserveReply rejected(String requestId, com.google.rpc.Status error) {
-        return ReserveReply.newBuilder().setRequestId(requestId).setResult(ReserveResult.REJECTED).setError(error).build();
+        return ReserveReply.newBuilder()
+                .setRequestId(requestId)
+                .setResult(ReserveResult.REJECTED)
+                .setError(error)
+                .build();
     }
 }

@@ -7,8 +7,7 @@ import java.io.IOException;
 
 /** Builds the gRPC server's transport credentials from the TLS settings. */
 final class TransportSecurity {
-    private TransportSecurity() {
-    }
+    private TransportSecurity() {}
 
     /**
      * Plaintext when {@code tls-cert-file} is empty; TLS with the certificate and key otherwise; and
@@ -24,14 +23,16 @@ final class TransportSecurity {
             tls.keyManager(config.tlsCertFile().toFile(), config.tlsKeyFile().toFile());
         } catch (IOException | RuntimeException e) {
             throw new ServerConfig.InvalidSettingException("invalid setting " + ServerConfig.Setting.TLS_CERT_FILE.key()
-                    + "/" + ServerConfig.Setting.TLS_KEY_FILE.key() + ": cannot load the certificate and key: " + e.getMessage());
+                    + "/" + ServerConfig.Setting.TLS_KEY_FILE.key() + ": cannot load the certificate and key: "
+                    + e.getMessage());
         }
         if (config.tlsClientCaFile() != null) {
             try {
                 tls.trustManager(config.tlsClientCaFile().toFile());
             } catch (IOException | RuntimeException e) {
-                throw new ServerConfig.InvalidSettingException("invalid setting " + ServerConfig.Setting.TLS_CLIENT_CA_FILE.key()
-                        + ": cannot load the CA certificates: " + e.getMessage());
+                throw new ServerConfig.InvalidSettingException(
+                        "invalid setting " + ServerConfig.Setting.TLS_CLIENT_CA_FILE.key()
+                                + ": cannot load the CA certificates: " + e.getMessage());
             }
             tls.clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
         }

@@ -17,8 +17,7 @@ import io.grpc.stub.StreamObserver;
  * had no room for. Stateless, shared by every call.
  */
 final class UnaryReplies {
-    private UnaryReplies() {
-    }
+    private UnaryReplies() {}
 
     static final ReplyHandler ORDER = (command, context, failure) -> {
         @SuppressWarnings("unchecked")
@@ -67,7 +66,11 @@ final class UnaryReplies {
      * Publishes a unary call's command, to be answered by {@code handler}; refuses the call at once
      * when the ring has no room (RESOURCE_EXHAUSTED) or the server is shutting down.
      */
-    static <A> void publish(CheckoutPipeline pipeline, CommandTranslator<A> translator, A request, ReplyHandler handler,
+    static <A> void publish(
+            CheckoutPipeline pipeline,
+            CommandTranslator<A> translator,
+            A request,
+            ReplyHandler handler,
             StreamObserver<?> observer) {
         if (!pipeline.tryPublish(translator, request, handler, observer)) {
             observer.onError(GrpcErrors.exception(GrpcErrors.notPublished(pipeline)));

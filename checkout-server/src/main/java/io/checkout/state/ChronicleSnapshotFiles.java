@@ -32,12 +32,12 @@ final class ChronicleSnapshotFiles {
     private static final long ENTRIES_MIN = 64;
     private static final List<String> FILES = List.of("skus.cm", "orders.cm", "user-units.cm", "outcomes.cm");
 
-    private ChronicleSnapshotFiles() {
-    }
+    private ChronicleSnapshotFiles() {}
 
     /** The maps of a new snapshot in {@code directory}, sized for the tables of {@code state}. */
     static Writer create(Path directory, CheckoutState state) {
-        return new Writer(directory, state.skuCount(), state.orderCount(), state.userCounterCount(), state.outcomeCount());
+        return new Writer(
+                directory, state.skuCount(), state.orderCount(), state.userCounterCount(), state.outcomeCount());
     }
 
     /**
@@ -67,7 +67,8 @@ final class ChronicleSnapshotFiles {
             OrderRecord order = new OrderRecord();
             for (long orderId = 1; orderId <= count; orderId++) {
                 if (orders.getUsing(key.set(orderId), order) == null) {
-                    throw new IllegalStateException("snapshot " + directory + " misses order " + orderId + " of " + count);
+                    throw new IllegalStateException(
+                            "snapshot " + directory + " misses order " + orderId + " of " + count);
                 }
                 into.order(order);
             }
@@ -93,8 +94,7 @@ final class ChronicleSnapshotFiles {
         }
     }
 
-    private record Remembered(String requestId, Outcome outcome) {
-    }
+    private record Remembered(String requestId, Outcome outcome) {}
 
     /** Stores the records streamed into it; {@link #close} writes them out. */
     static final class Writer implements SnapshotSink, AutoCloseable {
@@ -155,44 +155,62 @@ final class ChronicleSnapshotFiles {
     }
 
     private static ChronicleMap<LongCell, SkuRecord> skus(Path directory, long entries) {
-        return persisted(ChronicleMap.of(LongCell.class, SkuRecord.class)
-                .name("skus")
-                .entries(sized(entries))
-                .keyMarshaller(LongCell.Marshaller.INSTANCE)
-                .constantKeySizeBySample(new LongCell(1))
-                .valueMarshaller(RecordMarshallers.SkuMarshaller.INSTANCE)
-                .averageValueSize(120), directory, "skus.cm");
+        return persisted(
+                ChronicleMap.of(LongCell.class, SkuRecord.class)
+                        .name("skus")
+                        .entries(sized(entries))
+                        .keyMarshaller(LongCell.Marshaller.INSTANCE)
+                        .constantKeySizeBySample(new LongCell(1))
+                        .valueMarshaller(RecordMarshallers.SkuMarshaller.INSTANCE)
+                        .averageValueSize(120),
+                directory,
+                "skus.cm");
     }
 
     private static ChronicleMap<LongCell, OrderRecord> orders(Path directory, long entries) {
-        return persisted(ChronicleMap.of(LongCell.class, OrderRecord.class)
-                .name("orders")
-                .entries(sized(entries))
-                .keyMarshaller(LongCell.Marshaller.INSTANCE)
-                .constantKeySizeBySample(new LongCell(1))
-                .valueMarshaller(RecordMarshallers.OrderMarshaller.INSTANCE)
-                .averageValueSize(96), directory, "orders.cm");
+        return persisted(
+                ChronicleMap.of(LongCell.class, OrderRecord.class)
+                        .name("orders")
+                        .entries(sized(entries))
+                        .keyMarshaller(LongCell.Marshaller.INSTANCE)
+                        .constantKeySizeBySample(new LongCell(1))
+                        .valueMarshaller(RecordMarshallers.OrderMarshaller.INSTANCE)
+                        .averageValueSize(96),
+                directory,
+                "orders.cm");
     }
 
     private static ChronicleMap<CharSequence, LongCell> userUnits(Path directory, long entries) {
-        return persisted(ChronicleMap.of(CharSequence.class, LongCell.class)
-                .name("user-units")
-                .entries(sized(entries))
-                .averageKeySize(28)
-                .valueMarshaller(LongCell.Marshaller.INSTANCE)
-                .constantValueSizeBySample(new LongCell(1)), directory, "user-units.cm");
+        return persisted(
+                ChronicleMap.of(CharSequence.class, LongCell.class)
+                        .name("user-units")
+                        .entries(sized(entries))
+                        .averageKeySize(28)
+                        .valueMarshaller(LongCell.Marshaller.INSTANCE)
+                        .constantValueSizeBySample(new LongCell(1)),
+                directory,
+                "user-units.cm");
     }
 
     private static ChronicleMap<CharSequence, Outcome> outcomes(Path directory, long entries) {
         Outcome sample = new Outcome();
-        sample.set(io.checkout.engine.CommandType.RESERVE, io.checkout.engine.ResultCode.SUCCESS, 1,
-                io.checkout.engine.OrderState.RESERVED, -1, 0, 0);
-        return persisted(ChronicleMap.of(CharSequence.class, Outcome.class)
-                .name("outcomes")
-                .entries(sized(entries))
-                .averageKeySize(40)
-                .valueMarshaller(RecordMarshallers.OutcomeMarshaller.INSTANCE)
-                .constantValueSizeBySample(sample), directory, "outcomes.cm");
+        sample.set(
+                io.checkout.engine.CommandType.RESERVE,
+                io.checkout.engine.ResultCode.SUCCESS,
+                1,
+                io.checkout.engine.OrderState.RESERVED,
+                -1,
+                0,
+                0);
+        return persisted(
+                ChronicleMap.of(CharSequence.class, Outcome.class)
+                        .name("outcomes")
+                        .entries(sized(entries))
+                        .averageKeySize(40)
+                        .valueMarshaller(RecordMarshallers.OutcomeMarshaller.INSTANCE)
+                        .constantValueSizeBySample(sample),
+                directory,
+                "outcomes.cm");
     }
 
     private static long sized(long entries) {

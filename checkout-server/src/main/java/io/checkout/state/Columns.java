@@ -19,10 +19,10 @@ final class Columns {
     private static final int DOUBLINGS = CHUNK_BITS_MAX - FIRST_CHUNK_BITS;
     /** Rows held by the doubling chunks 0..DOUBLINGS. */
     private static final long DOUBLING_ROWS = ((1L << (DOUBLINGS + 1)) - 1) << FIRST_CHUNK_BITS;
+
     private static final int INITIAL_CHUNKS = 16;
 
-    private Columns() {
-    }
+    private Columns() {}
 
     static int chunk(long row) {
         if (row < DOUBLING_ROWS) {

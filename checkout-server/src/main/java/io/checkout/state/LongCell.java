@@ -12,8 +12,7 @@ import net.openhft.chronicle.hash.serialization.impl.EnumMarshallable;
 final class LongCell {
     long value;
 
-    LongCell() {
-    }
+    LongCell() {}
 
     LongCell(long value) {
         this.value = value;
@@ -25,11 +24,11 @@ final class LongCell {
     }
 
     /** Fixed 8-byte encoding. A singleton class, not an enum: Chronicle Map stores marshallers in its header and refuses enums. */
-    static final class Marshaller implements SizedReader<LongCell>, SizedWriter<LongCell>, EnumMarshallable<Marshaller> {
+    static final class Marshaller
+            implements SizedReader<LongCell>, SizedWriter<LongCell>, EnumMarshallable<Marshaller> {
         static final Marshaller INSTANCE = new Marshaller();
 
-        private Marshaller() {
-        }
+        private Marshaller() {}
 
         @Override
         public LongCell read(Bytes<?> in, long size, LongCell using) {

@@ -7,7 +7,6 @@ import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.ResultCode;
-import io.checkout.engine.SkuRecord;
 import io.checkout.engine.SkuTable;
 import org.agrona.collections.Long2LongHashMap;
 
@@ -62,12 +61,14 @@ public final class PackedCheckoutState implements CheckoutState {
      * has just handed out: the identity check spares a hash and a probe of a cold table.
      */
     private String lastUserId;
+
     private int lastUserNumber;
     private int userCount;
 
     // ---- per-(user, SKU) units ---------------------------------------------------------------
     /** Row per user number: word 0 the SKU index + 1 of the user's first SKU (0: none yet), word 1 its units. */
     private final Columns.Longs firstSkuUnits = new Columns.Longs();
+
     private static final int FIRST_SKU_WORDS = 2;
     private static final int F_SKU = 0;
     private static final int F_UNITS = 1;
@@ -80,6 +81,7 @@ public final class PackedCheckoutState implements CheckoutState {
     private long orderCount;
     /** Words of an order row: user number and currency, state and line count, amount, times, first line. */
     static final int ORDER_WORDS = 8;
+
     private static final int O_USER_CURRENCY = 0;
     private static final int O_STATE_LINES = 1;
     private static final int O_AMOUNT = 2;
@@ -90,6 +92,7 @@ public final class PackedCheckoutState implements CheckoutState {
     private final Columns.Longs orders = new Columns.Longs();
     /** Two words per line: SKU index and quantity, unit price. */
     private final Columns.Longs lines = new Columns.Longs();
+
     private long lineCount;
 
     // ---- remembered answers: a FIFO ring of rows ---------------------------------------------
@@ -100,6 +103,7 @@ public final class PackedCheckoutState implements CheckoutState {
     private long outcomeTail;
     /** Where each row's request id starts in {@link #outcomeIds}. */
     private final Columns.Longs outcomeIdAt = new Columns.Longs();
+
     private final Columns.Bytes outcomeCommand = new Columns.Bytes();
     private final Columns.Ints outcomeResult = new Columns.Ints();
     private final Columns.Longs outcomeOrderId = new Columns.Longs();
@@ -118,18 +122,19 @@ public final class PackedCheckoutState implements CheckoutState {
         this.outcomeCapacity = outcomeCapacity;
         this.outcomeRing = (int) outcomeCapacity;
         long users = Math.min(PRESIZE_MAX, Math.min(orderCapacity, userCounterCapacity));
-        this.userNumbers = new IdIndex(users, (number, id) -> userIds.get(number).equals(id));
+        this.userNumbers =
+                new IdIndex(users, (number, id) -> userIds.get(number).equals(id));
         // Each user's first SKU is counted beside the user, so this map holds only the further SKUs
         // of users who buy several: sized for a quarter of the capacity, it rehashes beyond that.
         this.userUnits = new Long2LongHashMap(presize(userCounterCapacity / 4), LOAD_FACTOR, 0);
         this.outcomeIds = new IdBytes(outcomeCapacity, EngineLimits.ID_LENGTH_MAX);
-        this.outcomeRows = new IdIndex(Math.min(PRESIZE_MAX, outcomeCapacity),
-                (slot, id) -> outcomeIds.matches(outcomeIdAt.get(slot), id));
+        this.outcomeRows = new IdIndex(
+                Math.min(PRESIZE_MAX, outcomeCapacity), (slot, id) -> outcomeIds.matches(outcomeIdAt.get(slot), id));
     }
 
     public static PackedCheckoutState of(StateCapacities config) {
-        return new PackedCheckoutState(config.skuCapacity(), config.orderCapacity(), config.userCounterCapacity(),
-                config.outcomeCapacity());
+        return new PackedCheckoutState(
+                config.skuCapacity(), config.orderCapacity(), config.userCounterCapacity(), config.outcomeCapacity());
     }
 
     /** Slots for {@code capacity} entries at the load factor: the table never needs to grow. */
@@ -291,7 +296,8 @@ public final class PackedCheckoutState implements CheckoutState {
     public void writeOrder(OrderRecord order) {
         long at = (order.orderId - 1) * ORDER_WORDS;
         if (order.orderId == orderCount + 1) {
-            orders.set(at + O_USER_CURRENCY,
+            orders.set(
+                    at + O_USER_CURRENCY,
                     ((long) userNumber(order.userId, true) << 32) | (order.currency & 0xFFFF_FFFFL));
             orders.set(at + O_AMOUNT, order.amountMinor);
             orders.set(at + O_CREATED, order.createdAtEpochMillis);
@@ -410,8 +416,8 @@ public final class PackedCheckoutState implements CheckoutState {
                 throw new IllegalStateException("remembered answer " + outcomeHead + " is not in its index");
             }
             outcomeHead++;
-            outcomeIds.releaseBefore(outcomeHead < outcomeTail
-                    ? outcomeIdAt.get((int) (outcomeHead % outcomeRing)) : outcomeIds.end());
+            outcomeIds.releaseBefore(
+                    outcomeHead < outcomeTail ? outcomeIdAt.get((int) (outcomeHead % outcomeRing)) : outcomeIds.end());
         }
     }
 

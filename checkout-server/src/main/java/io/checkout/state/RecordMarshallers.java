@@ -22,8 +22,7 @@ import net.openhft.chronicle.hash.serialization.impl.EnumMarshallable;
 final class RecordMarshallers {
     private static final byte FORMAT_V1 = 1;
 
-    private RecordMarshallers() {
-    }
+    private RecordMarshallers() {}
 
     static void checkVersion(byte version, String record) {
         if (version != FORMAT_V1) {
@@ -50,11 +49,11 @@ final class RecordMarshallers {
     }
 
     /** SKU: index, id, price, currency, stock levels, limit, sale window, TTL. */
-    static final class SkuMarshaller implements BytesReader<SkuRecord>, BytesWriter<SkuRecord>, EnumMarshallable<SkuMarshaller> {
+    static final class SkuMarshaller
+            implements BytesReader<SkuRecord>, BytesWriter<SkuRecord>, EnumMarshallable<SkuMarshaller> {
         static final SkuMarshaller INSTANCE = new SkuMarshaller();
 
-        private SkuMarshaller() {
-        }
+        private SkuMarshaller() {}
 
         @Override
         public SkuRecord read(Bytes<?> in, SkuRecord using) {
@@ -99,12 +98,11 @@ final class RecordMarshallers {
     }
 
     /** Order: id, user, state, currency, amount, times, then the lines. */
-    static final class OrderMarshaller implements BytesReader<OrderRecord>, BytesWriter<OrderRecord>,
-            EnumMarshallable<OrderMarshaller> {
+    static final class OrderMarshaller
+            implements BytesReader<OrderRecord>, BytesWriter<OrderRecord>, EnumMarshallable<OrderMarshaller> {
         static final OrderMarshaller INSTANCE = new OrderMarshaller();
 
-        private OrderMarshaller() {
-        }
+        private OrderMarshaller() {}
 
         @Override
         public OrderRecord read(Bytes<?> in, OrderRecord using) {
@@ -157,11 +155,11 @@ final class RecordMarshallers {
     }
 
     /** Outcome: fixed 30 bytes. */
-    static final class OutcomeMarshaller implements SizedReader<Outcome>, SizedWriter<Outcome>, EnumMarshallable<OutcomeMarshaller> {
+    static final class OutcomeMarshaller
+            implements SizedReader<Outcome>, SizedWriter<Outcome>, EnumMarshallable<OutcomeMarshaller> {
         static final OutcomeMarshaller INSTANCE = new OutcomeMarshaller();
 
-        private OutcomeMarshaller() {
-        }
+        private OutcomeMarshaller() {}
 
         static final int SIZE = 1 + 1 + 2 + 1 + 1 + 8 + 8 + 8;
 
@@ -176,7 +174,13 @@ final class RecordMarshallers {
             long orderId = in.readLong();
             long at = in.readLong();
             long orderUpdatedAt = in.readLong();
-            outcome.set(type, result, orderId, stateCode == 0 ? null : OrderState.fromCode(stateCode), failedLine, at,
+            outcome.set(
+                    type,
+                    result,
+                    orderId,
+                    stateCode == 0 ? null : OrderState.fromCode(stateCode),
+                    failedLine,
+                    at,
                     orderUpdatedAt);
             return outcome;
         }

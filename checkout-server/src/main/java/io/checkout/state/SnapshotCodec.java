@@ -10,8 +10,7 @@ import io.checkout.engine.SkuRecord;
  * whatever stores the stream (Chronicle Map files here, a replicated log's snapshot elsewhere).
  */
 public final class SnapshotCodec {
-    private SnapshotCodec() {
-    }
+    private SnapshotCodec() {}
 
     /** Streams every table of {@code from} into {@code into}, in {@link SnapshotSink}'s order. */
     public static void write(CheckoutState from, SnapshotSink into) {
@@ -37,7 +36,10 @@ public final class SnapshotCodec {
      * stops the start instead of becoming the live state.
      */
     public static SnapshotSink loaderInto(CheckoutState into) {
-        if (into.skuCount() != 0 || into.orderCount() != 0 || into.userCounterCount() != 0 || into.outcomeCount() != 0) {
+        if (into.skuCount() != 0
+                || into.orderCount() != 0
+                || into.userCounterCount() != 0
+                || into.outcomeCount() != 0) {
             throw new IllegalArgumentException("a snapshot loads only into an empty state");
         }
         return new Loader(into);
@@ -54,8 +56,8 @@ public final class SnapshotCodec {
         @Override
         public void sku(SkuRecord sku) {
             if (sku.index != state.skuCount()) {
-                throw new IllegalStateException("snapshot SKU " + sku.skuId + " has index " + sku.index + ", expected "
-                        + state.skuCount());
+                throw new IllegalStateException(
+                        "snapshot SKU " + sku.skuId + " has index " + sku.index + ", expected " + state.skuCount());
             }
             requireRoom("SKUs", state.skuCount(), state.skuCapacity());
             state.writeSku(sku);
@@ -64,7 +66,8 @@ public final class SnapshotCodec {
         @Override
         public void order(OrderRecord order) {
             if (order.orderId != state.orderCount() + 1) {
-                throw new IllegalStateException("snapshot order " + order.orderId + " follows order " + state.orderCount());
+                throw new IllegalStateException(
+                        "snapshot order " + order.orderId + " follows order " + state.orderCount());
             }
             requireRoom("orders", state.orderCount(), state.orderCapacity());
             for (int i = 0; i < order.lineCount; i++) {
@@ -92,8 +95,8 @@ public final class SnapshotCodec {
 
         private void requireKnownSku(int skuIndex, String holder) {
             if (skuIndex < 0 || skuIndex >= state.skuCount()) {
-                throw new IllegalStateException("snapshot: " + holder + " names SKU index " + skuIndex + " of "
-                        + state.skuCount());
+                throw new IllegalStateException(
+                        "snapshot: " + holder + " names SKU index " + skuIndex + " of " + state.skuCount());
             }
         }
 

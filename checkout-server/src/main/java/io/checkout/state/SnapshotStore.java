@@ -126,7 +126,8 @@ public final class SnapshotStore {
         Properties properties = new Properties();
         try (Reader reader = Files.newBufferedReader(snapshot.resolve(META))) {
             properties.load(reader);
-            return new Meta(Long.parseLong(properties.getProperty("journal-sequence")),
+            return new Meta(
+                    Long.parseLong(properties.getProperty("journal-sequence")),
                     Long.parseLong(properties.getProperty("next-event-sequence")),
                     Long.parseLong(properties.getProperty("now-millis")));
         } catch (IOException | RuntimeException e) {

@@ -18,27 +18,46 @@ class ArchitectureTest {
 
     @Test
     void engineShouldNotDependOnGrpcDisruptorOrChronicle() {
-        noClasses().that().resideInAPackage("io.checkout.engine..")
-                .should().dependOnClassesThat()
-                .resideInAnyPackage("io.grpc..", "com.lmax..", "net.openhft..", "com.google.protobuf..",
-                        "io.checkout.proto..", "io.checkout.state..", "io.checkout.pipeline..", "io.checkout.server..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.checkout.engine..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.grpc..",
+                        "com.lmax..",
+                        "net.openhft..",
+                        "com.google.protobuf..",
+                        "io.checkout.proto..",
+                        "io.checkout.state..",
+                        "io.checkout.pipeline..",
+                        "io.checkout.server..")
                 .check(MAIN_CLASSES);
     }
 
     @Test
     void engineShouldNotLockOrReadTheClock() {
-        noClasses().that().resideInAPackage("io.checkout.engine..")
-                .should().dependOnClassesThat()
+        noClasses()
+                .that()
+                .resideInAPackage("io.checkout.engine..")
+                .should()
+                .dependOnClassesThat()
                 .resideInAnyPackage("java.util.concurrent..", "java.time..")
-                .orShould().callMethod(System.class, "currentTimeMillis")
-                .orShould().callMethod(System.class, "nanoTime")
+                .orShould()
+                .callMethod(System.class, "currentTimeMillis")
+                .orShould()
+                .callMethod(System.class, "nanoTime")
                 .check(MAIN_CLASSES);
     }
 
     @Test
     void pipelineShouldNotDependOnGrpc() {
-        noClasses().that().resideInAPackage("io.checkout.pipeline..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "io.checkout.server..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.checkout.pipeline..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.grpc..", "io.checkout.server..")
                 .check(MAIN_CLASSES);
     }
 }

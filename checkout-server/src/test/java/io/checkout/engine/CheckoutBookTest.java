@@ -90,7 +90,9 @@ class CheckoutBookTest {
         assertThat(reserved.order.expiresAtEpochMillis).isEqualTo(now + TTL);
         assertThat(reserved.orderLineSkuIds[0]).isEqualTo("A");
         assertStock("A", 7, 3, 0);
-        assertThat(reserve("bob", "A", 1).order.orderId).as("order ids are dense").isEqualTo(2);
+        assertThat(reserve("bob", "A", 1).order.orderId)
+                .as("order ids are dense")
+                .isEqualTo(2);
     }
 
     @Test
@@ -154,7 +156,9 @@ class CheckoutBookTest {
         now = START + 1_000;
         assertThat(reserve("alice", "A", 1).result).as("at start").isEqualTo(ResultCode.SUCCESS);
         now = START + 2_000;
-        assertThat(reserve("bob", "A", 1).result).as("at end, which is exclusive").isEqualTo(ResultCode.NOT_ON_SALE);
+        assertThat(reserve("bob", "A", 1).result)
+                .as("at end, which is exclusive")
+                .isEqualTo(ResultCode.NOT_ON_SALE);
     }
 
     @Test
@@ -282,7 +286,9 @@ class CheckoutBookTest {
         assertThat(orderState(late)).isEqualTo(OrderState.RESERVED);
         assertStock("A", 7, 3, 0);
 
-        assertThat(run(Command.tick(now + 1)).expiredCount).as("nothing expires twice").isZero();
+        assertThat(run(Command.tick(now + 1)).expiredCount)
+                .as("nothing expires twice")
+                .isZero();
         assertStock("A", 7, 3, 0);
     }
 
@@ -297,7 +303,9 @@ class CheckoutBookTest {
         assertThat(late.result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
         assertThat(late.order.state).isEqualTo(OrderState.EXPIRED);
         assertStock("A", 10, 0, 0);
-        assertThat(run(Command.tick(now)).expiredCount).as("the tick finds it already expired").isZero();
+        assertThat(run(Command.tick(now)).expiredCount)
+                .as("the tick finds it already expired")
+                .isZero();
         assertStock("A", 10, 0, 0);
     }
 
@@ -405,9 +413,13 @@ class CheckoutBookTest {
         now += 1;
         run(Command.tick(now));
         Command afterWindow = reserve("once", "alice", "A", 1);
-        assertThat(afterWindow.repeated).as("forgotten once the window has passed").isFalse();
+        assertThat(afterWindow.repeated)
+                .as("forgotten once the window has passed")
+                .isFalse();
         assertThat(afterWindow.order.orderId).isNotEqualTo(first);
-        assertThat(state.outcomeCount()).as("the upsert, also older than the window, went too").isEqualTo(1);
+        assertThat(state.outcomeCount())
+                .as("the upsert, also older than the window, went too")
+                .isEqualTo(1);
     }
 
     @Test
@@ -517,12 +529,17 @@ class CheckoutBookTest {
         upsert("A", 100, "EUR", 10, 0);
         reserve("alice", "A", 4);
 
-        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", -7)).result).isEqualTo(ResultCode.STOCK_INSUFFICIENT);
-        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", -6)).result).isEqualTo(ResultCode.SUCCESS);
-        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", 5)).sku.totalStock).isEqualTo(9);
+        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", -7)).result)
+                .isEqualTo(ResultCode.STOCK_INSUFFICIENT);
+        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", -6)).result)
+                .isEqualTo(ResultCode.SUCCESS);
+        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", 5)).sku.totalStock)
+                .isEqualTo(9);
         assertStock("A", 5, 4, 0);
-        assertThat(run(Command.adjustStock(now, nextRequestId(), "B", 5)).result).isEqualTo(ResultCode.SKU_NOT_FOUND);
-        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", 0)).result).isEqualTo(ResultCode.DELTA_INVALID);
+        assertThat(run(Command.adjustStock(now, nextRequestId(), "B", 5)).result)
+                .isEqualTo(ResultCode.SKU_NOT_FOUND);
+        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", 0)).result)
+                .isEqualTo(ResultCode.DELTA_INVALID);
     }
 
     @Test
@@ -557,7 +574,9 @@ class CheckoutBookTest {
         assertThat(full.result).isEqualTo(ResultCode.ORDER_TABLE_FULL);
         assertStock("A", 8, 2, 0);
         assertThat(state.userUnits("carol", 0)).isZero();
-        assertThat(reserve(full.requestId, "carol", "A", 1).result).as("not remembered").isEqualTo(ResultCode.ORDER_TABLE_FULL);
+        assertThat(reserve(full.requestId, "carol", "A", 1).result)
+                .as("not remembered")
+                .isEqualTo(ResultCode.ORDER_TABLE_FULL);
     }
 
     @Test

@@ -33,10 +33,12 @@ class CheckoutSimulationTest {
     private static final long COMMANDS_PER_SEED = Long.getLong("simulation.commands", 1_000_000L);
     /** A full comparison walks every order, so it runs periodically; each step checks what it touched. */
     private static final int FULL_CHECK_EVERY = 25_000;
+
     private static final EngineLimits LIMITS = EngineLimits.defaults();
 
     /** Far above what a run can fill, so that "table full" never decides an answer in the main runs. */
     private static final int BIG_SKU_CAPACITY = 1_000;
+
     private static final long BIG_CAPACITY = 50_000_000L;
 
     static LongStream seeds() {
@@ -47,10 +49,11 @@ class CheckoutSimulationTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void engineShouldMatchReferenceModelForSeed(long seed) {
-        ReferenceCheckout reference = new ReferenceCheckout(LIMITS, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
+        ReferenceCheckout reference =
+                new ReferenceCheckout(LIMITS, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
         HeapCheckoutState state = new HeapCheckoutState(BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
-        Simulation simulation = new Simulation(seed, new CheckoutBook(state, LIMITS), reference,
-                new SimulationCommands(seed, reference, LIMITS));
+        Simulation simulation = new Simulation(
+                seed, new CheckoutBook(state, LIMITS), reference, new SimulationCommands(seed, reference, LIMITS));
 
         simulation.run(COMMANDS_PER_SEED);
 
@@ -62,10 +65,11 @@ class CheckoutSimulationTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void packedStateShouldMatchReferenceModelForSeed(long seed) {
-        ReferenceCheckout reference = new ReferenceCheckout(LIMITS, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
+        ReferenceCheckout reference =
+                new ReferenceCheckout(LIMITS, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
         PackedCheckoutState state = new PackedCheckoutState(BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, 100_000_000);
-        Simulation simulation = new Simulation(seed, new CheckoutBook(state, LIMITS), reference,
-                new SimulationCommands(seed, reference, LIMITS));
+        Simulation simulation = new Simulation(
+                seed, new CheckoutBook(state, LIMITS), reference, new SimulationCommands(seed, reference, LIMITS));
 
         simulation.run(COMMANDS_PER_SEED);
 
@@ -75,12 +79,17 @@ class CheckoutSimulationTest {
     @Test
     void packedStateShouldMatchReferenceModelWithARetentionWindow() {
         long seed = Long.getLong("simulation.seed", 4243L);
-        EngineLimits limits = new EngineLimits(LIMITS.linesPerOrderMax(), LIMITS.quantityPerLineMax(),
-                LIMITS.expiriesPerTickMax(), EngineLimits.ID_LENGTH_MAX, 8_000);
-        ReferenceCheckout reference = new ReferenceCheckout(limits, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
+        EngineLimits limits = new EngineLimits(
+                LIMITS.linesPerOrderMax(),
+                LIMITS.quantityPerLineMax(),
+                LIMITS.expiriesPerTickMax(),
+                EngineLimits.ID_LENGTH_MAX,
+                8_000);
+        ReferenceCheckout reference =
+                new ReferenceCheckout(limits, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
         PackedCheckoutState state = new PackedCheckoutState(BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, 2_000_000);
-        Simulation simulation = new Simulation(seed, new CheckoutBook(state, limits), reference,
-                new SimulationCommands(seed, reference, limits));
+        Simulation simulation = new Simulation(
+                seed, new CheckoutBook(state, limits), reference, new SimulationCommands(seed, reference, limits));
 
         simulation.run(300_000);
 
@@ -91,20 +100,29 @@ class CheckoutSimulationTest {
     void engineShouldMatchReferenceModelWithARetentionWindow() {
         long seed = Long.getLong("simulation.seed", 4242L);
         // A window of a few reservation TTLs: old request ids are repeated both inside and outside it.
-        EngineLimits limits = new EngineLimits(LIMITS.linesPerOrderMax(), LIMITS.quantityPerLineMax(),
-                LIMITS.expiriesPerTickMax(), EngineLimits.ID_LENGTH_MAX, 8_000);
-        ReferenceCheckout reference = new ReferenceCheckout(limits, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
+        EngineLimits limits = new EngineLimits(
+                LIMITS.linesPerOrderMax(),
+                LIMITS.quantityPerLineMax(),
+                LIMITS.expiriesPerTickMax(),
+                EngineLimits.ID_LENGTH_MAX,
+                8_000);
+        ReferenceCheckout reference =
+                new ReferenceCheckout(limits, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
         HeapCheckoutState state = new HeapCheckoutState(BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
-        Simulation simulation = new Simulation(seed, new CheckoutBook(state, limits), reference,
-                new SimulationCommands(seed, reference, limits));
+        Simulation simulation = new Simulation(
+                seed, new CheckoutBook(state, limits), reference, new SimulationCommands(seed, reference, limits));
 
         simulation.run(300_000);
 
         assertThat(state.outcomeCount()).isEqualTo(reference.rememberedCount());
         System.out.println("retention run: " + simulation.repeats + " repeats answered, " + state.outcomeCount()
                 + " answers remembered at the end");
-        assertThat(simulation.repeats).as("repeats inside the window happened too").isGreaterThan(1_000);
-        assertThat(state.outcomeCount()).as("the window kept the table from holding every answer").isLessThan(30_000);
+        assertThat(simulation.repeats)
+                .as("repeats inside the window happened too")
+                .isGreaterThan(1_000);
+        assertThat(state.outcomeCount())
+                .as("the window kept the table from holding every answer")
+                .isLessThan(30_000);
     }
 
     @Test
@@ -116,24 +134,32 @@ class CheckoutSimulationTest {
         long orderCapacity = 250;
         long userCounterCapacity = 16;
         long outcomeCapacity = 6_000;
-        ReferenceCheckout reference = new ReferenceCheckout(LIMITS, skuCapacity, orderCapacity, userCounterCapacity,
-                outcomeCapacity);
-        HeapCheckoutState state = new HeapCheckoutState(skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity);
-        Simulation simulation = new Simulation(seed, new CheckoutBook(state, LIMITS), reference,
-                new SimulationCommands(seed, reference, LIMITS));
+        ReferenceCheckout reference =
+                new ReferenceCheckout(LIMITS, skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity);
+        HeapCheckoutState state =
+                new HeapCheckoutState(skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity);
+        Simulation simulation = new Simulation(
+                seed, new CheckoutBook(state, LIMITS), reference, new SimulationCommands(seed, reference, LIMITS));
 
         simulation.run(30_000);
 
-        simulation.assertCovered(EnumSet.of(ResultCode.SKU_TABLE_FULL, ResultCode.ORDER_TABLE_FULL,
-                ResultCode.USER_COUNTER_TABLE_FULL, ResultCode.IDEMPOTENCY_TABLE_FULL));
+        simulation.assertCovered(EnumSet.of(
+                ResultCode.SKU_TABLE_FULL,
+                ResultCode.ORDER_TABLE_FULL,
+                ResultCode.USER_COUNTER_TABLE_FULL,
+                ResultCode.IDEMPOTENCY_TABLE_FULL));
     }
 
     @Test
     void engineShouldKeepEverythingOverASnapshotAndRestart(@TempDir Path dir) {
         long seed = Long.getLong("simulation.seed", 7L);
         StateCapacities capacities = new StateCapacities(64, 100_000, 10_000, 300_000);
-        ReferenceCheckout reference = new ReferenceCheckout(LIMITS, capacities.skuCapacity(), capacities.orderCapacity(),
-                capacities.userCounterCapacity(), capacities.outcomeCapacity());
+        ReferenceCheckout reference = new ReferenceCheckout(
+                LIMITS,
+                capacities.skuCapacity(),
+                capacities.orderCapacity(),
+                capacities.userCounterCapacity(),
+                capacities.outcomeCapacity());
         SimulationCommands commands = new SimulationCommands(seed, reference, LIMITS);
         SnapshotStore snapshots = new SnapshotStore(dir);
 
@@ -141,7 +167,10 @@ class CheckoutSimulationTest {
         CheckoutBook book = new CheckoutBook(state, LIMITS);
         Simulation simulation = new Simulation(seed, book, reference, commands);
         simulation.run(200_000);
-        simulation.assertCovered(EnumSet.of(ResultCode.SUCCESS, ResultCode.SOLD_OUT, ResultCode.ORDER_STATE_CONFLICT,
+        simulation.assertCovered(EnumSet.of(
+                ResultCode.SUCCESS,
+                ResultCode.SOLD_OUT,
+                ResultCode.ORDER_STATE_CONFLICT,
                 ResultCode.REQUEST_ID_REUSED));
         snapshots.write(state, new SnapshotStore.Meta(1, 1, book.nowMillis()));
 
@@ -205,9 +234,16 @@ class CheckoutSimulationTest {
                 }
             }
             checkFullState("end of run");
-            System.out.printf("CheckoutSimulationTest seed=%d done: %d commands in %d ms, orders=%d, expired by tick=%d,"
-                    + " by confirm/cancel/refund=%d, results=%s%n", seed, count, (System.nanoTime() - started) / 1_000_000,
-                    state.orderCount(), expiredByTick, expiredByOrderCommand, seen);
+            System.out.printf(
+                    "CheckoutSimulationTest seed=%d done: %d commands in %d ms, orders=%d, expired by tick=%d,"
+                            + " by confirm/cancel/refund=%d, results=%s%n",
+                    seed,
+                    count,
+                    (System.nanoTime() - started) / 1_000_000,
+                    state.orderCount(),
+                    expiredByTick,
+                    expiredByOrderCommand,
+                    seen);
         }
 
         void step(Command command) {
@@ -227,8 +263,12 @@ class CheckoutSimulationTest {
             seen.merge(command.result, 1L, Long::sum);
             compareAnswer(command, expected);
             if (command.result.isTableFull()) {
-                check(state.orderCount() == orders && state.outcomeCount() == outcomes
-                        && state.userCounterCount() == counters && state.skuCount() == skus, "table full changed a table");
+                check(
+                        state.orderCount() == orders
+                                && state.outcomeCount() == outcomes
+                                && state.userCounterCount() == counters
+                                && state.skuCount() == skus,
+                        "table full changed a table");
             }
             if (command.type == CommandType.TICK) {
                 lastTickAt = book.nowMillis();
@@ -276,22 +316,29 @@ class CheckoutSimulationTest {
             }
         }
 
-        private void compareOrder(ReferenceCheckout.Order expected, OrderRecord actual, String[] lineSkuIds, String what) {
+        private void compareOrder(
+                ReferenceCheckout.Order expected, OrderRecord actual, String[] lineSkuIds, String what) {
             compareOrder(expected, actual, lineSkuIds, true, what);
         }
 
-        private void compareOrder(ReferenceCheckout.Order expected, OrderRecord actual, String[] lineSkuIds,
-                boolean withUpdatedAt, String what) {
+        private void compareOrder(
+                ReferenceCheckout.Order expected,
+                OrderRecord actual,
+                String[] lineSkuIds,
+                boolean withUpdatedAt,
+                String what) {
             String field = orderMismatch(expected, actual, lineSkuIds, withUpdatedAt);
             if (field != null) {
                 throw new AssertionError(context() + ": " + what + " differs in " + field + ": expected " + expected
                         + " but engine has " + actual
-                        + (lineSkuIds == null ? "" : " " + Arrays.toString(Arrays.copyOf(lineSkuIds, actual.lineCount))));
+                        + (lineSkuIds == null
+                                ? ""
+                                : " " + Arrays.toString(Arrays.copyOf(lineSkuIds, actual.lineCount))));
             }
         }
 
-        private static String orderMismatch(ReferenceCheckout.Order expected, OrderRecord actual, String[] lineSkuIds,
-                boolean withUpdatedAt) {
+        private static String orderMismatch(
+                ReferenceCheckout.Order expected, OrderRecord actual, String[] lineSkuIds, boolean withUpdatedAt) {
             if (expected.id() != actual.orderId) {
                 return "orderId";
             }
@@ -321,7 +368,8 @@ class CheckoutSimulationTest {
             }
             for (int i = 0; i < actual.lineCount; i++) {
                 ReferenceCheckout.Line line = expected.lines().get(i);
-                if (line.skuIndex() != actual.skuIndexes[i] || line.quantity() != actual.quantities[i]
+                if (line.skuIndex() != actual.skuIndexes[i]
+                        || line.quantity() != actual.quantities[i]
                         || line.unitPrice() != actual.unitPricesMinor[i]
                         || (lineSkuIds != null && !line.skuId().equals(lineSkuIds[i]))) {
                     return "line " + i;
@@ -351,14 +399,17 @@ class CheckoutSimulationTest {
             if (!expected.currency().equals(CurrencyCode.unpack(actual.currency))) {
                 return "currency";
             }
-            if (expected.total() != actual.totalStock || expected.available() != actual.available
-                    || expected.reserved() != actual.reserved || expected.sold() != actual.sold) {
+            if (expected.total() != actual.totalStock
+                    || expected.available() != actual.available
+                    || expected.reserved() != actual.reserved
+                    || expected.sold() != actual.sold) {
                 return "stock";
             }
             if (expected.limit() != actual.perUserLimit) {
                 return "perUserLimit";
             }
-            if (expected.saleStart() != actual.saleStartEpochMillis || expected.saleEnd() != actual.saleEndEpochMillis) {
+            if (expected.saleStart() != actual.saleStartEpochMillis
+                    || expected.saleEnd() != actual.saleEndEpochMillis) {
                 return "sale window";
             }
             if (expected.ttl() != actual.reservationTtlMillis) {
@@ -375,7 +426,9 @@ class CheckoutSimulationTest {
             equal(expected.size(), state.skuCount(), "sku count");
             for (int index = 0; index < expected.size(); index++) {
                 state.readSku(index, sku);
-                if (sku.available < 0 || sku.reserved < 0 || sku.sold < 0
+                if (sku.available < 0
+                        || sku.reserved < 0
+                        || sku.sold < 0
                         || sku.available + sku.reserved + sku.sold != sku.totalStock) {
                     check(false, "stock not conserved: " + sku);
                 }
@@ -389,7 +442,9 @@ class CheckoutSimulationTest {
             for (ReferenceCheckout.Line line : expected.lines()) {
                 long held = state.userUnits(expected.user(), line.skuIndex());
                 if (held != reference.held(expected.user(), line.skuId())) {
-                    equal(reference.held(expected.user(), line.skuId()), held,
+                    equal(
+                            reference.held(expected.user(), line.skuId()),
+                            held,
                             "units of " + expected.user() + " in " + line.skuId());
                 }
             }
@@ -406,8 +461,10 @@ class CheckoutSimulationTest {
                 state.readSku(line.skuIndex(), sku);
                 long held = state.userUnits(reserved.user(), line.skuIndex());
                 if (sku.perUserLimit > 0 && held > sku.perUserLimit) {
-                    check(false, reserved.user() + " holds " + held + " of " + sku.skuId + " above its limit "
-                            + sku.perUserLimit);
+                    check(
+                            false,
+                            reserved.user() + " holds " + held + " of " + sku.skuId + " above its limit "
+                                    + sku.perUserLimit);
                 }
             }
         }
@@ -440,8 +497,8 @@ class CheckoutSimulationTest {
                         soldBySku[order.skuIndexes[i]] += order.quantities[i];
                     }
                     if (order.state == OrderState.RESERVED || order.state == OrderState.PAID) {
-                        unitsFromOrders.merge(order.skuIndexes[i] + "/" + order.userId, (long) order.quantities[i],
-                                Long::sum);
+                        unitsFromOrders.merge(
+                                order.skuIndexes[i] + "/" + order.userId, (long) order.quantities[i], Long::sum);
                     }
                 }
                 if (amount != order.amountMinor) {
@@ -453,31 +510,44 @@ class CheckoutSimulationTest {
             }
             for (int index = 0; index < state.skuCount(); index++) {
                 state.readSku(index, sku);
-                equal(reservedBySku[index], sku.reserved, "reserved = units of RESERVED orders, sku " + index + context);
+                equal(
+                        reservedBySku[index],
+                        sku.reserved,
+                        "reserved = units of RESERVED orders, sku " + index + context);
                 equal(soldBySku[index], sku.sold, "sold = units of PAID orders, sku " + index + context);
             }
             for (Map.Entry<String, Long> units : unitsFromOrders.entrySet()) {
                 int slash = units.getKey().indexOf('/');
                 int skuIndex = Integer.parseInt(units.getKey().substring(0, slash));
                 String user = units.getKey().substring(slash + 1);
-                equal((long) units.getValue(), state.userUnits(user, skuIndex),
+                equal(
+                        (long) units.getValue(),
+                        state.userUnits(user, skuIndex),
                         "units = live order units, " + user + " in sku " + skuIndex + context);
             }
             equal(unitsFromOrders.size(), state.userCounterCount(), "no counters without live orders" + context);
-            for (Map.Entry<String, Map<String, Long>> perUser : reference.heldByUser().entrySet()) {
+            for (Map.Entry<String, Map<String, Long>> perUser :
+                    reference.heldByUser().entrySet()) {
                 for (Map.Entry<String, Long> units : perUser.getValue().entrySet()) {
                     int skuIndex = state.skuIndex(units.getKey());
-                    equal((long) units.getValue(), state.userUnits(perUser.getKey(), skuIndex),
+                    equal(
+                            (long) units.getValue(),
+                            state.userUnits(perUser.getKey(), skuIndex),
                             "units of " + perUser.getKey() + " in " + units.getKey() + context);
                 }
             }
         }
 
         void assertCovered(Set<ResultCode> codes) {
-            assertThat(seen.keySet()).as("result codes the stream of seed %d produced", seed).containsAll(codes);
+            assertThat(seen.keySet())
+                    .as("result codes the stream of seed %d produced", seed)
+                    .containsAll(codes);
             if (codes.contains(ResultCode.ORDER_STATE_CONFLICT)) {
-                assertThat(expiredByTick).as("reservations expired by ticks, seed %d", seed).isPositive();
-                assertThat(expiredByOrderCommand).as("reservations found due by an order command, seed %d", seed)
+                assertThat(expiredByTick)
+                        .as("reservations expired by ticks, seed %d", seed)
+                        .isPositive();
+                assertThat(expiredByOrderCommand)
+                        .as("reservations found due by an order command, seed %d", seed)
                         .isPositive();
             }
         }
@@ -498,13 +568,15 @@ class CheckoutSimulationTest {
 
         private void equal(long expected, long actual, String what) {
             if (expected != actual) {
-                throw new AssertionError(context() + ": " + what + " expected " + expected + " but engine has " + actual);
+                throw new AssertionError(
+                        context() + ": " + what + " expected " + expected + " but engine has " + actual);
             }
         }
 
         private void equal(Object expected, Object actual, String what) {
             if (!Objects.equals(expected, actual)) {
-                throw new AssertionError(context() + ": " + what + " expected " + expected + " but engine has " + actual);
+                throw new AssertionError(
+                        context() + ": " + what + " expected " + expected + " but engine has " + actual);
             }
         }
     }

@@ -18,8 +18,8 @@ class ExpiryQueueTest {
     void shouldPollInTheOrderOfOnePriorityQueue(long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         ExpiryQueue queue = new ExpiryQueue(4);
-        PriorityQueue<long[]> model = new PriorityQueue<>(
-                Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1]));
+        PriorityQueue<long[]> model =
+                new PriorityQueue<>(Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1]));
         long now = 1_000;
         long orderId = 0;
         for (int step = 0; step < 300_000; step++) {

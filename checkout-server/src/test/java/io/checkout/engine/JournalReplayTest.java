@@ -34,9 +34,13 @@ class JournalReplayTest {
     private static final long SEED = Long.getLong("simulation.seed", 77L);
     private static final int COMMANDS = 200_000;
     /** A retention window, so that replay must also forget the same remembered answers. */
-    private static final EngineLimits LIMITS = new EngineLimits(EngineLimits.defaults().linesPerOrderMax(),
-            EngineLimits.defaults().quantityPerLineMax(), EngineLimits.defaults().expiriesPerTickMax(),
-            EngineLimits.ID_LENGTH_MAX, 8_000);
+    private static final EngineLimits LIMITS = new EngineLimits(
+            EngineLimits.defaults().linesPerOrderMax(),
+            EngineLimits.defaults().quantityPerLineMax(),
+            EngineLimits.defaults().expiriesPerTickMax(),
+            EngineLimits.ID_LENGTH_MAX,
+            8_000);
+
     private static final int SKU_CAPACITY = 1_000;
     private static final long CAPACITY = 400_000;
 
@@ -80,12 +84,15 @@ class JournalReplayTest {
         Path data = temp.resolve("data");
         Live live = runLive(data, COMMANDS, -1);
         Recovery.Layout layout = Recovery.Layout.under(data);
-        int segmentsBefore = io.checkout.journal.RecordLog.segments(layout.journal()).size();
-        assertThat(segmentsBefore).as("the run must span several journal segments").isGreaterThan(1);
+        int segmentsBefore =
+                io.checkout.journal.RecordLog.segments(layout.journal()).size();
+        assertThat(segmentsBefore)
+                .as("the run must span several journal segments")
+                .isGreaterThan(1);
         long snapshotAt = live.journalled - 1_000;
 
-        Snapshotter snapshotter = new Snapshotter(layout, new SnapshotStore(layout.snapshots()),
-                capacities(), LIMITS, 1, 0, 0, () -> snapshotAt);
+        Snapshotter snapshotter = new Snapshotter(
+                layout, new SnapshotStore(layout.snapshots()), capacities(), LIMITS, 1, 0, 0, () -> snapshotAt);
         snapshotter.snapshotAt(snapshotAt);
         snapshotter.close();
 
@@ -107,8 +114,8 @@ class JournalReplayTest {
         Live live = runLive(data, 20_000, -1);
         List<Long> sequences = new ArrayList<>();
         Command decoded = new Command();
-        RecordLogReader.ScanResult scan = RecordLogReader.scan(Recovery.Layout.under(data).journal(), 1,
-                (sequence, payload) -> {
+        RecordLogReader.ScanResult scan =
+                RecordLogReader.scan(Recovery.Layout.under(data).journal(), 1, (sequence, payload) -> {
                     CommandCodec.decode(payload, decoded);
                     assertThat(decoded.type.isMutating()).isTrue();
                     sequences.add(sequence);
@@ -120,8 +127,7 @@ class JournalReplayTest {
         }
     }
 
-    private record Live(String hash, long journalled, long nowMillis) {
-    }
+    private record Live(String hash, long journalled, long nowMillis) {}
 
     /** Runs the stream on a live engine, journalling every mutating command; snapshots after {@code snapshotAt}. */
     private static Live runLive(Path data, int commands, int snapshotAt) {
@@ -133,8 +139,12 @@ class JournalReplayTest {
         ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
         long journalled = 0;
         JournalConfig config = new JournalConfig(false, JournalConfig.SEGMENT_BYTES_MIN, JournalConfig.BATCH_BYTES_MIN);
-        try (RecordLogWriter journal = RecordLogWriter.open(journalDirectory,
-                RecordLogReader.scan(journalDirectory, 1, (s, p) -> { }), 1, config.segmentBytes(), false,
+        try (RecordLogWriter journal = RecordLogWriter.open(
+                journalDirectory,
+                RecordLogReader.scan(journalDirectory, 1, (s, p) -> {}),
+                1,
+                config.segmentBytes(),
+                false,
                 config.batchBytes())) {
             for (int i = 0; i < commands; i++) {
                 Command command = stream.next();

@@ -19,8 +19,19 @@ import java.util.regex.Pattern;
  */
 final class ReferenceCheckout {
 
-    record Sku(int index, String id, long price, String currency, long total, long available, long reserved, long sold,
-            long limit, long saleStart, long saleEnd, long ttl) {
+    record Sku(
+            int index,
+            String id,
+            long price,
+            String currency,
+            long total,
+            long available,
+            long reserved,
+            long sold,
+            long limit,
+            long saleStart,
+            long saleEnd,
+            long ttl) {
 
         boolean onSale(long now) {
             return now >= saleStart && (saleEnd == 0 || now < saleEnd);
@@ -31,16 +42,34 @@ final class ReferenceCheckout {
         }
 
         Sku withStock(long newTotal, long newAvailable, long newReserved, long newSold) {
-            return new Sku(index, id, price, currency, newTotal, newAvailable, newReserved, newSold, limit, saleStart,
-                    saleEnd, ttl);
+            return new Sku(
+                    index,
+                    id,
+                    price,
+                    currency,
+                    newTotal,
+                    newAvailable,
+                    newReserved,
+                    newSold,
+                    limit,
+                    saleStart,
+                    saleEnd,
+                    ttl);
         }
     }
 
-    record Line(String skuId, int skuIndex, int quantity, long unitPrice) {
-    }
+    record Line(String skuId, int skuIndex, int quantity, long unitPrice) {}
 
-    record Order(long id, String user, List<Line> lines, long amount, String currency, OrderState state, long createdAt,
-            long expiresAt, long updatedAt) {
+    record Order(
+            long id,
+            String user,
+            List<Line> lines,
+            long amount,
+            String currency,
+            OrderState state,
+            long createdAt,
+            long expiresAt,
+            long updatedAt) {
 
         Order movedTo(OrderState to, long at) {
             return new Order(id, user, lines, amount, currency, to, createdAt, expiresAt, at);
@@ -55,8 +84,17 @@ final class ReferenceCheckout {
      * What the engine is expected to answer. {@code order} and {@code sku} are null where the answer
      * reports none; {@code changedOrders} lists orders created or moved, so a caller can check them.
      */
-    record Answer(ResultCode code, int failedLine, String failedSkuId, boolean repeated, Order order, Sku sku,
-            int expiredCount, List<Sku> page, String nextPageToken, List<Long> changedOrders) {
+    record Answer(
+            ResultCode code,
+            int failedLine,
+            String failedSkuId,
+            boolean repeated,
+            Order order,
+            Sku sku,
+            int expiredCount,
+            List<Sku> page,
+            String nextPageToken,
+            List<Long> changedOrders) {
 
         static Answer of(ResultCode code) {
             return new Answer(code, -1, null, false, null, null, 0, null, null, List.of());
@@ -68,8 +106,7 @@ final class ReferenceCheckout {
     }
 
     /** The first answer to a request id; {@code order} is the order exactly as that answer reported it, or null. */
-    private record FirstAnswer(CommandType type, ResultCode code, Order order, int failedLine, long at) {
-    }
+    private record FirstAnswer(CommandType type, ResultCode code, Order order, int failedLine, long at) {}
 
     private static final Pattern PRINTABLE_ID = Pattern.compile("[\\x21-\\x7E]{1,64}");
     private static final Pattern SKU_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
@@ -88,12 +125,13 @@ final class ReferenceCheckout {
     private final Map<String, Map<String, Long>> heldByUser = new HashMap<>();
     /** In the order answered, which is time order; a tick forgets from the oldest end. */
     private final Map<String, FirstAnswer> firstAnswers = new java.util.LinkedHashMap<>();
+
     private long pairsHoldingUnits;
     private final Set<Long> reservedOrderIds = new LinkedHashSet<>();
     private long now;
 
-    ReferenceCheckout(EngineLimits limits, int skuCapacity, long orderCapacity, long userCounterCapacity,
-            long outcomeCapacity) {
+    ReferenceCheckout(
+            EngineLimits limits, int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity) {
         this.limits = limits;
         this.skuCapacity = skuCapacity;
         this.orderCapacity = orderCapacity;
@@ -244,12 +282,21 @@ final class ReferenceCheckout {
             lines.add(new Line(sku.id(), sku.index(), quantity, sku.price()));
             amount += sku.price() * quantity;
             ttl = Math.min(ttl, sku.ttl());
-            skusById.put(sku.id(), sku.withStock(sku.total(), sku.available() - quantity, sku.reserved() + quantity,
-                    sku.sold()));
+            skusById.put(
+                    sku.id(),
+                    sku.withStock(sku.total(), sku.available() - quantity, sku.reserved() + quantity, sku.sold()));
             addHeld(c.userId, sku.id(), quantity);
         }
-        Order order = new Order(orders.size() + 1L, c.userId, List.copyOf(lines), amount, currency, OrderState.RESERVED,
-                now, now + ttl, now);
+        Order order = new Order(
+                orders.size() + 1L,
+                c.userId,
+                List.copyOf(lines),
+                amount,
+                currency,
+                OrderState.RESERVED,
+                now,
+                now + ttl,
+                now);
         orders.add(order);
         reservedOrderIds.add(order.id());
         remember(c, ResultCode.SUCCESS, order, -1);
@@ -288,13 +335,19 @@ final class ReferenceCheckout {
         OrderState from = c.type == CommandType.REFUND ? OrderState.PAID : OrderState.RESERVED;
         if (order.state() != from) {
             remember(c, ResultCode.ORDER_STATE_CONFLICT, order, -1);
-            return new Answer(ResultCode.ORDER_STATE_CONFLICT, -1, null, false, order, null, expired, null, null, changed);
+            return new Answer(
+                    ResultCode.ORDER_STATE_CONFLICT, -1, null, false, order, null, expired, null, null, changed);
         }
         if (c.type == CommandType.CONFIRM) {
             for (Line line : order.lines()) {
                 Sku sku = skusById.get(line.skuId());
-                skusById.put(sku.id(), sku.withStock(sku.total(), sku.available(), sku.reserved() - line.quantity(),
-                        sku.sold() + line.quantity()));
+                skusById.put(
+                        sku.id(),
+                        sku.withStock(
+                                sku.total(),
+                                sku.available(),
+                                sku.reserved() - line.quantity(),
+                                sku.sold() + line.quantity()));
             }
             order = order.movedTo(OrderState.PAID, now);
             orders.set((int) (order.id() - 1), order);
@@ -313,8 +366,13 @@ final class ReferenceCheckout {
         for (Line line : order.lines()) {
             Sku sku = skusById.get(line.skuId());
             int quantity = line.quantity();
-            skusById.put(sku.id(), sku.withStock(sku.total(), sku.available() + quantity,
-                    paid ? sku.reserved() : sku.reserved() - quantity, paid ? sku.sold() - quantity : sku.sold()));
+            skusById.put(
+                    sku.id(),
+                    sku.withStock(
+                            sku.total(),
+                            sku.available() + quantity,
+                            paid ? sku.reserved() : sku.reserved() - quantity,
+                            paid ? sku.sold() - quantity : sku.sold()));
             addHeld(order.user(), sku.id(), -quantity);
         }
         Order moved = order.movedTo(to, now);
@@ -378,8 +436,19 @@ final class ReferenceCheckout {
             reserved = existing.reserved();
             sold = existing.sold();
         }
-        Sku sku = new Sku(index, c.skuId, c.priceMinor, c.currency, c.totalStock, c.totalStock - reserved - sold,
-                reserved, sold, c.perUserLimit, c.saleStartEpochMillis, c.saleEndEpochMillis, c.reservationTtlMillis);
+        Sku sku = new Sku(
+                index,
+                c.skuId,
+                c.priceMinor,
+                c.currency,
+                c.totalStock,
+                c.totalStock - reserved - sold,
+                reserved,
+                sold,
+                c.perUserLimit,
+                c.saleStartEpochMillis,
+                c.saleEndEpochMillis,
+                c.reservationTtlMillis);
         if (existing == null) {
             skuIdsByIndex.add(sku.id());
         }
@@ -411,8 +480,9 @@ final class ReferenceCheckout {
             return ResultCode.SALE_START_INVALID;
         }
         boolean endless = c.saleEndEpochMillis == 0;
-        if (!endless && (c.saleEndEpochMillis <= c.saleStartEpochMillis
-                || c.saleEndEpochMillis > EngineLimits.EPOCH_MILLIS_MAX)) {
+        if (!endless
+                && (c.saleEndEpochMillis <= c.saleStartEpochMillis
+                        || c.saleEndEpochMillis > EngineLimits.EPOCH_MILLIS_MAX)) {
             return ResultCode.SALE_END_INVALID;
         }
         if (c.reservationTtlMillis < EngineLimits.RESERVATION_TTL_MILLIS_MIN
@@ -487,7 +557,8 @@ final class ReferenceCheckout {
         }
         int pageSize = c.pageSize == 0 ? EngineLimits.LIST_PAGE_SIZE_DEFAULT : c.pageSize;
         TreeMap<String, Sku> sorted = new TreeMap<>(skusById);
-        List<Sku> after = new ArrayList<>(fromStart ? sorted.values() : sorted.tailMap(c.pageToken, false).values());
+        List<Sku> after = new ArrayList<>(
+                fromStart ? sorted.values() : sorted.tailMap(c.pageToken, false).values());
         List<Sku> page = after.subList(0, Math.min(pageSize, after.size()));
         String next = after.size() > pageSize ? page.get(page.size() - 1).id() : null;
         return new Answer(ResultCode.SUCCESS, -1, null, false, null, null, 0, List.copyOf(page), next, List.of());

@@ -21,14 +21,39 @@ final class SimulationCommands {
 
     private static final String LONGEST_SKU_ID = "Z:._-" + "9".repeat(EngineLimits.ID_LENGTH_MAX - 5);
     /** SKUs the stream may create; the last three are not created up front, so they start unknown. */
-    private static final String[] CREATABLE_SKUS = {"sku-0", "sku-1", "sku-2", "sku-3", "sku-4", "sku-5", "sku-6",
-            "sku-7", "sku-8", "sku-9", "sku-10", "sku-11", LONGEST_SKU_ID};
+    private static final String[] CREATABLE_SKUS = {
+        "sku-0",
+        "sku-1",
+        "sku-2",
+        "sku-3",
+        "sku-4",
+        "sku-5",
+        "sku-6",
+        "sku-7",
+        "sku-8",
+        "sku-9",
+        "sku-10",
+        "sku-11",
+        LONGEST_SKU_ID
+    };
     /** Well-formed SKU ids that no command ever creates. */
     private static final String[] GHOST_SKUS = {"ghost:1", "Ghost_2.x"};
-    private static final String[] BAD_IDS = {"", null, " ", "has space", "r".repeat(EngineLimits.ID_LENGTH_MAX + 1),
-            "tab\tid", "caf\u00e9", "del\u007f", "new\nline", "\u0000"};
-    private static final String[] BAD_SKU_IDS = {"", null, "sku 0", "sku/0", "a".repeat(EngineLimits.ID_LENGTH_MAX + 1),
-            "sku-0\u00e9", "sku#1", "sku,1"};
+
+    private static final String[] BAD_IDS = {
+        "",
+        null,
+        " ",
+        "has space",
+        "r".repeat(EngineLimits.ID_LENGTH_MAX + 1),
+        "tab\tid",
+        "caf\u00e9",
+        "del\u007f",
+        "new\nline",
+        "\u0000"
+    };
+    private static final String[] BAD_SKU_IDS = {
+        "", null, "sku 0", "sku/0", "a".repeat(EngineLimits.ID_LENGTH_MAX + 1), "sku-0\u00e9", "sku#1", "sku,1"
+    };
     private static final String[] BAD_CURRENCIES = {"eur", "EU", "EURO", "", null, "E1R", "\u20acUR", "E R"};
     private static final String[] CURRENCIES = {"EUR", "EUR", "EUR", "USD", "USD", "GBP"};
     private static final long[] LIMITS = {0, 0, 0, 1, 2, 5};
@@ -46,10 +71,12 @@ final class SimulationCommands {
     private final Command reused = new Command();
     /** Idempotent commands already sent, for replays; once full, new ones replace random old ones. */
     private final Sent[] history = new Sent[4096];
+
     private int historySize;
     private Sent previous;
     /** The publisher's clock; a late command may carry an older timestamp, but the clock never goes back. */
     private long clock = START_CLOCK;
+
     private long requestSequence;
 
     SimulationCommands(long seed, ReferenceCheckout view, EngineLimits limits) {
@@ -74,8 +101,17 @@ final class SimulationCommands {
     }
 
     private void setupSku(int sku, String currency, long stock, long limit, long saleStart, long saleEnd, long ttl) {
-        setup.add(Command.upsertSku(clock, freshRequestId(), CREATABLE_SKUS[sku], 100L * (sku + 1), currency, stock,
-                limit, saleStart, saleEnd, ttl));
+        setup.add(Command.upsertSku(
+                clock,
+                freshRequestId(),
+                CREATABLE_SKUS[sku],
+                100L * (sku + 1),
+                currency,
+                stock,
+                limit,
+                saleStart,
+                saleEnd,
+                ttl));
     }
 
     /**
@@ -223,10 +259,11 @@ final class SimulationCommands {
         long price = priceRoll < 90 ? 100 + random.nextInt(10_000) : priceRoll < 95 ? 0 : EngineLimits.PRICE_MINOR_MAX;
         String currency = existing != null && random.nextInt(100) < 85 ? existing.currency() : pick(CURRENCIES);
         int stockRoll = random.nextInt(100);
-        long total = stockRoll < 85 ? held + random.nextInt(31)
-                : stockRoll < 95 ? Math.max(0, held - 1 - random.nextInt(2))
-                : stockRoll < 99 ? held
-                : EngineLimits.TOTAL_STOCK_MAX;
+        long total = stockRoll < 85
+                ? held + random.nextInt(31)
+                : stockRoll < 95
+                        ? Math.max(0, held - 1 - random.nextInt(2))
+                        : stockRoll < 99 ? held : EngineLimits.TOTAL_STOCK_MAX;
         long start;
         long end;
         int windowRoll = random.nextInt(100);
@@ -250,12 +287,22 @@ final class SimulationCommands {
             end = 0;
         }
         int ttlRoll = random.nextInt(1000);
-        long ttl = ttlRoll < 900 ? 1_000 + random.nextInt(4_001)
-                : ttlRoll < 950 ? EngineLimits.RESERVATION_TTL_MILLIS_MIN
-                : ttlRoll < 995 ? 5_000
-                : EngineLimits.RESERVATION_TTL_MILLIS_MAX;
-        return newUpsert(clock, requestId, skuId, price, currency, total, LIMITS[random.nextInt(LIMITS.length)],
-                start, end, ttl);
+        long ttl = ttlRoll < 900
+                ? 1_000 + random.nextInt(4_001)
+                : ttlRoll < 950
+                        ? EngineLimits.RESERVATION_TTL_MILLIS_MIN
+                        : ttlRoll < 995 ? 5_000 : EngineLimits.RESERVATION_TTL_MILLIS_MAX;
+        return newUpsert(
+                clock,
+                requestId,
+                skuId,
+                price,
+                currency,
+                total,
+                LIMITS[random.nextInt(LIMITS.length)],
+                start,
+                end,
+                ttl);
     }
 
     private Command adjust(String requestId) {
@@ -263,10 +310,9 @@ final class SimulationCommands {
         ReferenceCheckout.Sku sku = view.sku(skuId);
         long available = sku == null ? 0 : sku.available();
         int roll = random.nextInt(100);
-        long delta = roll < 50 ? 1 + random.nextInt(5)
-                : roll < 80 ? -1 - random.nextInt(3)
-                : roll < 90 ? -available
-                : -available - 1;
+        long delta = roll < 50
+                ? 1 + random.nextInt(5)
+                : roll < 80 ? -1 - random.nextInt(3) : roll < 90 ? -available : -available - 1;
         if (delta == 0) {
             delta = 1;
         }
@@ -313,8 +359,14 @@ final class SimulationCommands {
         Sent old = history[random.nextInt(historySize)];
         CommandType type;
         do {
-            type = pick(new CommandType[] {CommandType.RESERVE, CommandType.CONFIRM, CommandType.CANCEL,
-                    CommandType.REFUND, CommandType.UPSERT_SKU, CommandType.ADJUST_STOCK});
+            type = pick(new CommandType[] {
+                CommandType.RESERVE,
+                CommandType.CONFIRM,
+                CommandType.CANCEL,
+                CommandType.REFUND,
+                CommandType.UPSERT_SKU,
+                CommandType.ADJUST_STOCK
+            });
         } while (type == old.type());
         return switch (type) {
             case RESERVE -> reserve(old.requestId());
@@ -350,8 +402,8 @@ final class SimulationCommands {
             case 5 -> reserveWithBadLine();
             case 6 -> {
                 Command c = reserve(freshRequestId());
-                c.lineQuantities[random.nextInt(c.lineCount)] = random.nextBoolean()
-                        ? limits.quantityPerLineMax() : limits.quantityPerLineMax() - 1;
+                c.lineQuantities[random.nextInt(c.lineCount)] =
+                        random.nextBoolean() ? limits.quantityPerLineMax() : limits.quantityPerLineMax() - 1;
                 yield c;
             }
             case 7 -> badOrderCommand();
@@ -408,7 +460,8 @@ final class SimulationCommands {
         switch (random.nextInt(11)) {
             case 0 -> c.requestId = pick(BAD_IDS);
             case 1 -> c.skuId = pick(BAD_SKU_IDS);
-            case 2 -> c.priceMinor = pick(new long[] {-1, EngineLimits.PRICE_MINOR_MAX + 1, Long.MIN_VALUE, Long.MAX_VALUE});
+            case 2 ->
+                c.priceMinor = pick(new long[] {-1, EngineLimits.PRICE_MINOR_MAX + 1, Long.MIN_VALUE, Long.MAX_VALUE});
             case 3 -> c.currency = pick(BAD_CURRENCIES);
             case 4 -> c.totalStock = pick(new long[] {-1, EngineLimits.TOTAL_STOCK_MAX + 1, Long.MIN_VALUE});
             case 5 -> c.perUserLimit = pick(new long[] {-1, EngineLimits.TOTAL_STOCK_MAX + 1, Long.MIN_VALUE});
@@ -417,8 +470,14 @@ final class SimulationCommands {
                 c.saleStartEpochMillis = clock;
                 c.saleEndEpochMillis = pick(new long[] {clock, clock - 1, EngineLimits.EPOCH_MILLIS_MAX + 1, -1});
             }
-            case 8 -> c.reservationTtlMillis = pick(new long[] {EngineLimits.RESERVATION_TTL_MILLIS_MIN - 1,
-                    EngineLimits.RESERVATION_TTL_MILLIS_MAX + 1, 0, -1, Long.MIN_VALUE});
+            case 8 ->
+                c.reservationTtlMillis = pick(new long[] {
+                    EngineLimits.RESERVATION_TTL_MILLIS_MIN - 1,
+                    EngineLimits.RESERVATION_TTL_MILLIS_MAX + 1,
+                    0,
+                    -1,
+                    Long.MIN_VALUE
+                });
             case 9 -> {
                 // Several fields wrong at once: the first in the documented order must be named.
                 c.priceMinor = -1;
@@ -439,8 +498,14 @@ final class SimulationCommands {
         switch (random.nextInt(5)) {
             case 0 -> c.requestId = pick(BAD_IDS);
             case 1 -> c.skuId = pick(BAD_SKU_IDS);
-            case 2 -> c.delta = pick(new long[] {0, EngineLimits.TOTAL_STOCK_MAX + 1, -EngineLimits.TOTAL_STOCK_MAX - 1,
-                    Long.MIN_VALUE, Long.MAX_VALUE});
+            case 2 ->
+                c.delta = pick(new long[] {
+                    0,
+                    EngineLimits.TOTAL_STOCK_MAX + 1,
+                    -EngineLimits.TOTAL_STOCK_MAX - 1,
+                    Long.MIN_VALUE,
+                    Long.MAX_VALUE
+                });
             case 3 -> c.delta = EngineLimits.TOTAL_STOCK_MAX;
             default -> c.delta = -EngineLimits.TOTAL_STOCK_MAX;
         }
@@ -499,8 +564,16 @@ final class SimulationCommands {
         return c;
     }
 
-    private Command newUpsert(long timestampMillis, String requestId, String skuId, long priceMinor, String currency,
-            long totalStock, long perUserLimit, long saleStartEpochMillis, long saleEndEpochMillis,
+    private Command newUpsert(
+            long timestampMillis,
+            String requestId,
+            String skuId,
+            long priceMinor,
+            String currency,
+            long totalStock,
+            long perUserLimit,
+            long saleStartEpochMillis,
+            long saleEndEpochMillis,
             long reservationTtlMillis) {
         Command c = newCommand(CommandType.UPSERT_SKU, timestampMillis);
         c.requestId = requestId;
@@ -555,14 +628,41 @@ final class SimulationCommands {
     }
 
     /** The input of a command, kept compactly: a Command carries output arrays sized for the largest order. */
-    private record Sent(CommandType type, long timestampMillis, String requestId, String userId, String[] lineSkuIds,
-            int[] lineQuantities, long orderId, String skuId, long priceMinor, String currency, long totalStock,
-            long perUserLimit, long saleStartEpochMillis, long saleEndEpochMillis, long reservationTtlMillis, long delta) {
+    private record Sent(
+            CommandType type,
+            long timestampMillis,
+            String requestId,
+            String userId,
+            String[] lineSkuIds,
+            int[] lineQuantities,
+            long orderId,
+            String skuId,
+            long priceMinor,
+            String currency,
+            long totalStock,
+            long perUserLimit,
+            long saleStartEpochMillis,
+            long saleEndEpochMillis,
+            long reservationTtlMillis,
+            long delta) {
 
         static Sent of(Command c) {
-            return new Sent(c.type, c.timestampMillis, c.requestId, c.userId, Arrays.copyOf(c.lineSkuIds, c.lineCount),
-                    Arrays.copyOf(c.lineQuantities, c.lineCount), c.orderId, c.skuId, c.priceMinor, c.currency,
-                    c.totalStock, c.perUserLimit, c.saleStartEpochMillis, c.saleEndEpochMillis, c.reservationTtlMillis,
+            return new Sent(
+                    c.type,
+                    c.timestampMillis,
+                    c.requestId,
+                    c.userId,
+                    Arrays.copyOf(c.lineSkuIds, c.lineCount),
+                    Arrays.copyOf(c.lineQuantities, c.lineCount),
+                    c.orderId,
+                    c.skuId,
+                    c.priceMinor,
+                    c.currency,
+                    c.totalStock,
+                    c.perUserLimit,
+                    c.saleStartEpochMillis,
+                    c.saleEndEpochMillis,
+                    c.reservationTtlMillis,
                     c.delta);
         }
 
@@ -590,27 +690,55 @@ final class SimulationCommands {
         StringBuilder text = new StringBuilder().append(c.type).append(" ts=").append(c.timestampMillis);
         switch (c.type) {
             case RESERVE -> {
-                text.append(" request=").append(quoted(c.requestId)).append(" user=").append(quoted(c.userId))
+                text.append(" request=")
+                        .append(quoted(c.requestId))
+                        .append(" user=")
+                        .append(quoted(c.userId))
                         .append(" lines=[");
                 for (int i = 0; i < c.lineCount; i++) {
-                    text.append(i == 0 ? "" : ", ").append(quoted(c.lineSkuIds[i])).append('x').append(c.lineQuantities[i]);
+                    text.append(i == 0 ? "" : ", ")
+                            .append(quoted(c.lineSkuIds[i]))
+                            .append('x')
+                            .append(c.lineQuantities[i]);
                 }
                 text.append(']');
             }
-            case CONFIRM, CANCEL, REFUND -> text.append(" request=").append(quoted(c.requestId)).append(" order=")
-                    .append(c.orderId);
-            case UPSERT_SKU -> text.append(" request=").append(quoted(c.requestId)).append(" sku=").append(quoted(c.skuId))
-                    .append(" price=").append(c.priceMinor).append(" currency=").append(quoted(c.currency))
-                    .append(" total=").append(c.totalStock).append(" limit=").append(c.perUserLimit)
-                    .append(" sale=[").append(c.saleStartEpochMillis).append(',').append(c.saleEndEpochMillis)
-                    .append(") ttl=").append(c.reservationTtlMillis);
-            case ADJUST_STOCK -> text.append(" request=").append(quoted(c.requestId)).append(" sku=")
-                    .append(quoted(c.skuId)).append(" delta=").append(c.delta);
+            case CONFIRM, CANCEL, REFUND ->
+                text.append(" request=")
+                        .append(quoted(c.requestId))
+                        .append(" order=")
+                        .append(c.orderId);
+            case UPSERT_SKU ->
+                text.append(" request=")
+                        .append(quoted(c.requestId))
+                        .append(" sku=")
+                        .append(quoted(c.skuId))
+                        .append(" price=")
+                        .append(c.priceMinor)
+                        .append(" currency=")
+                        .append(quoted(c.currency))
+                        .append(" total=")
+                        .append(c.totalStock)
+                        .append(" limit=")
+                        .append(c.perUserLimit)
+                        .append(" sale=[")
+                        .append(c.saleStartEpochMillis)
+                        .append(',')
+                        .append(c.saleEndEpochMillis)
+                        .append(") ttl=")
+                        .append(c.reservationTtlMillis);
+            case ADJUST_STOCK ->
+                text.append(" request=")
+                        .append(quoted(c.requestId))
+                        .append(" sku=")
+                        .append(quoted(c.skuId))
+                        .append(" delta=")
+                        .append(c.delta);
             case GET_ORDER -> text.append(" order=").append(c.orderId);
             case GET_SKU -> text.append(" sku=").append(quoted(c.skuId));
-            case LIST_SKUS -> text.append(" pageSize=").append(c.pageSize).append(" token=").append(quoted(c.pageToken));
-            case TICK -> {
-            }
+            case LIST_SKUS ->
+                text.append(" pageSize=").append(c.pageSize).append(" token=").append(quoted(c.pageToken));
+            case TICK -> {}
         }
         return text.toString();
     }

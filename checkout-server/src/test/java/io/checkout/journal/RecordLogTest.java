@@ -48,8 +48,10 @@ class RecordLogTest {
             assertThat(read).isEqualTo(201);
             assertThat(seen.get(0)).isEqualTo(500);
             assertThat(seen.get(seen.size() - 1)).isEqualTo(700);
-            assertThat(reader.read(700, 1_000, (sequence, payload) -> seen.add(sequence))).isZero();
-            assertThat(reader.read(1_000, 10, (sequence, payload) -> seen.add(sequence))).isEqualTo(10);
+            assertThat(reader.read(700, 1_000, (sequence, payload) -> seen.add(sequence)))
+                    .isZero();
+            assertThat(reader.read(1_000, 10, (sequence, payload) -> seen.add(sequence)))
+                    .isEqualTo(10);
             assertThat(reader.nextSequence()).isEqualTo(711);
         }
     }
@@ -64,7 +66,7 @@ class RecordLogTest {
             file.setLength(size - 7); // the process died while writing the last record
         }
 
-        RecordLogReader.ScanResult scan = RecordLogReader.scan(dir, 1, (sequence, payload) -> { });
+        RecordLogReader.ScanResult scan = RecordLogReader.scan(dir, 1, (sequence, payload) -> {});
         assertThat(scan.lastSequence()).isEqualTo(99);
         assertThat(scan.discardedBytes()).isPositive();
         assertThat(scan.discardReason()).contains("cut short");
@@ -75,7 +77,8 @@ class RecordLogTest {
             writer.commit();
         }
         List<String> texts = new ArrayList<>();
-        RecordLogReader.ScanResult after = RecordLogReader.scan(dir, 99, (sequence, payload) -> texts.add(text(payload)));
+        RecordLogReader.ScanResult after =
+                RecordLogReader.scan(dir, 99, (sequence, payload) -> texts.add(text(payload)));
         assertThat(after.discardedBytes()).isZero();
         assertThat(texts).hasSize(2).last().isEqualTo("record 100 again");
     }
@@ -84,10 +87,12 @@ class RecordLogTest {
     void garbageAfterTheLastRecordShouldBeCutOffAsATornTail() throws IOException {
         writeRecords(1, 10, 30);
         Path segment = RecordLog.segments(dir).get(0).path();
-        Files.write(segment, new byte[] {0, 0, 0, 40, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 11, 'x', 'y'},
+        Files.write(
+                segment,
+                new byte[] {0, 0, 0, 40, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 11, 'x', 'y'},
                 java.nio.file.StandardOpenOption.APPEND);
 
-        RecordLogReader.ScanResult scan = RecordLogReader.scan(dir, 1, (sequence, payload) -> { });
+        RecordLogReader.ScanResult scan = RecordLogReader.scan(dir, 1, (sequence, payload) -> {});
         assertThat(scan.lastSequence()).isEqualTo(10);
         assertThat(scan.discardedBytes()).isEqualTo(18);
     }
@@ -98,7 +103,7 @@ class RecordLogTest {
         Path segment = RecordLog.segments(dir).get(0).path();
         flipByte(segment, Files.size(segment) - 3);
 
-        RecordLogReader.ScanResult scan = RecordLogReader.scan(dir, 1, (sequence, payload) -> { });
+        RecordLogReader.ScanResult scan = RecordLogReader.scan(dir, 1, (sequence, payload) -> {});
         assertThat(scan.lastSequence()).isEqualTo(9);
         assertThat(scan.discardReason()).contains("checksum");
     }
@@ -110,7 +115,7 @@ class RecordLogTest {
         assertThat(segments).hasSizeGreaterThan(1);
         flipByte(segments.get(0).path(), 5_000);
 
-        assertThatThrownBy(() -> RecordLogReader.scan(dir, 1, (sequence, payload) -> { }))
+        assertThatThrownBy(() -> RecordLogReader.scan(dir, 1, (sequence, payload) -> {}))
                 .isInstanceOf(JournalCorruptException.class);
     }
 
@@ -122,8 +127,8 @@ class RecordLogTest {
         // Cut inside the second segment: two or more whole segments lie beyond the cut.
         long cutAt = before.get(1).firstSequence() + 10;
 
-        RecordLogReader.ScanResult scan = RecordLogReader.scanUntilFromTail(dir,
-                payload -> sequenceOf(payload) >= cutAt);
+        RecordLogReader.ScanResult scan =
+                RecordLogReader.scanUntilFromTail(dir, payload -> sequenceOf(payload) >= cutAt);
 
         assertThat(scan.lastSequence()).isEqualTo(cutAt - 1);
         assertThat(scan.firstSequence()).isEqualTo(1);
@@ -154,7 +159,7 @@ class RecordLogTest {
         assertThat(scan.lastSequence()).isEqualTo(200_000);
         assertThat(scan.discardedBytes()).isZero();
         assertThat(RecordLog.segments(dir)).hasSameSizeAs(segments);
-        assertThatThrownBy(() -> RecordLogReader.scan(dir, 1, (sequence, payload) -> { }))
+        assertThatThrownBy(() -> RecordLogReader.scan(dir, 1, (sequence, payload) -> {}))
                 .isInstanceOf(JournalCorruptException.class);
     }
 
@@ -165,16 +170,20 @@ class RecordLogTest {
         assertThat(segments).hasSizeGreaterThan(2);
         // The process died right after starting a new segment: a header and no record.
         ByteBuffer header = ByteBuffer.allocate(RecordLog.SEGMENT_HEADER_BYTES);
-        header.putInt(RecordLog.MAGIC).putInt(RecordLog.FORMAT_VERSION).putLong(200_001).flip();
+        header.putInt(RecordLog.MAGIC)
+                .putInt(RecordLog.FORMAT_VERSION)
+                .putLong(200_001)
+                .flip();
         Files.write(RecordLog.segmentPath(dir, 200_001), header.array());
         // The records to cut are in the segment before the empty one.
         long cutAt = 199_990;
 
-        RecordLogReader.ScanResult scan = RecordLogReader.scanUntilFromTail(dir,
-                payload -> sequenceOf(payload) >= cutAt);
+        RecordLogReader.ScanResult scan =
+                RecordLogReader.scanUntilFromTail(dir, payload -> sequenceOf(payload) >= cutAt);
 
         assertThat(scan.lastSequence()).isEqualTo(cutAt - 1);
-        assertThat(scan.lastSegment()).isEqualTo(segments.get(segments.size() - 1).path());
+        assertThat(scan.lastSegment())
+                .isEqualTo(segments.get(segments.size() - 1).path());
         assertThat(RecordLog.segments(dir)).hasSameSizeAs(segments);
     }
 
@@ -188,7 +197,8 @@ class RecordLogTest {
             raf.setLength(size - 7);
         }
 
-        RecordLogReader.ScanResult scan = RecordLogReader.scanUntilFromTail(dir, payload -> sequenceOf(payload) > 999_999);
+        RecordLogReader.ScanResult scan =
+                RecordLogReader.scanUntilFromTail(dir, payload -> sequenceOf(payload) > 999_999);
 
         assertThat(scan.lastSequence()).isEqualTo(199_999);
         assertThat(scan.discardReason()).contains("cut short");
@@ -204,7 +214,8 @@ class RecordLogTest {
         int deleted = RecordLogWriter.retireBefore(dir, cover, 1);
 
         assertThat(deleted).isEqualTo(2);
-        assertThat(RecordLog.segments(dir).get(0).firstSequence()).isEqualTo(before.get(2).firstSequence());
+        assertThat(RecordLog.segments(dir).get(0).firstSequence())
+                .isEqualTo(before.get(2).firstSequence());
         assertThatThrownBy(() -> RecordLogReader.openAt(dir, 1)).isInstanceOf(SequenceNotRetainedException.class);
     }
 
@@ -223,8 +234,10 @@ class RecordLogTest {
         Command upserted = roundTrip(upsert);
         assertThat(upserted.currency).isEqualTo("EUR");
         assertThat(upserted.reservationTtlMillis).isEqualTo(60_000);
-        assertThat(roundTrip(Command.adjustStock(6, null, "SKU-9", -4)).requestId).isNull();
-        assertThat(roundTrip(Command.orderCommand(CommandType.REFUND, 7, "req-3", 42)).orderId).isEqualTo(42);
+        assertThat(roundTrip(Command.adjustStock(6, null, "SKU-9", -4)).requestId)
+                .isNull();
+        assertThat(roundTrip(Command.orderCommand(CommandType.REFUND, 7, "req-3", 42)).orderId)
+                .isEqualTo(42);
         assertThat(roundTrip(Command.tick(8)).timestampMillis).isEqualTo(8);
     }
 
@@ -237,7 +250,7 @@ class RecordLogTest {
     }
 
     private void writeRecords(long first, int count, int padding) {
-        RecordLogReader.ScanResult scan = RecordLogReader.scan(dir, 1, (sequence, payload) -> { });
+        RecordLogReader.ScanResult scan = RecordLogReader.scan(dir, 1, (sequence, payload) -> {});
         try (RecordLogWriter writer = RecordLogWriter.open(dir, scan, first, SEGMENT_BYTES, false, BATCH_BYTES)) {
             for (long sequence = first; sequence < first + count; sequence++) {
                 writer.append(payload("record " + sequence + " " + "p".repeat(padding)));

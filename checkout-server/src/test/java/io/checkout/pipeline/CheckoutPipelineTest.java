@@ -46,6 +46,7 @@ class CheckoutPipelineTest {
 
     @TempDir
     Path journalDirectory;
+
     private final List<Command> replies = new CopyOnWriteArrayList<>();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
 
@@ -87,17 +88,30 @@ class CheckoutPipelineTest {
     }
 
     private void start(int ringSize, PipelineConfig.WaitStrategyKind waitStrategy) {
-        pipeline = new CheckoutPipeline(bookWithSkuA(), new PipelineConfig(ringSize, waitStrategy, 60_000),
-                () -> NOW, new InMemoryJournal(1), new EventCounter(1));
+        pipeline = new CheckoutPipeline(
+                bookWithSkuA(),
+                new PipelineConfig(ringSize, waitStrategy, 60_000),
+                () -> NOW,
+                new InMemoryJournal(1),
+                new EventCounter(1));
         pipeline.start();
     }
 
     /** A pipeline that journals into {@link #journalDirectory} (events only counted) on the given thread. */
     private void startJournalled(int ringSize, PipelineConfig.JournalThread journalThread) {
-        journal = RecordLogWriter.open(journalDirectory, RecordLogReader.scan(journalDirectory, 1, (s, p) -> { }), 1,
-                JournalConfig.SEGMENT_BYTES_MIN, false, JournalConfig.BATCH_BYTES_MIN);
-        pipeline = new CheckoutPipeline(bookWithSkuA(), new PipelineConfig(ringSize,
-                PipelineConfig.WaitStrategyKind.PARKING, 60_000, journalThread), () -> NOW, journal, new EventCounter(1));
+        journal = RecordLogWriter.open(
+                journalDirectory,
+                RecordLogReader.scan(journalDirectory, 1, (s, p) -> {}),
+                1,
+                JournalConfig.SEGMENT_BYTES_MIN,
+                false,
+                JournalConfig.BATCH_BYTES_MIN);
+        pipeline = new CheckoutPipeline(
+                bookWithSkuA(),
+                new PipelineConfig(ringSize, PipelineConfig.WaitStrategyKind.PARKING, 60_000, journalThread),
+                () -> NOW,
+                journal,
+                new EventCounter(1));
         pipeline.start();
     }
 
@@ -158,7 +172,9 @@ class CheckoutPipelineTest {
         awaitTrue(() -> replies.size() == 1_000);
         for (int i = 0; i < 1_000; i++) {
             assertThat(replies.get(i).requestId).isEqualTo("r" + i);
-            assertThat(replies.get(i).timestampMillis).as("the translator sets no time").isEqualTo(NOW);
+            assertThat(replies.get(i).timestampMillis)
+                    .as("the translator sets no time")
+                    .isEqualTo(NOW);
             assertThat(replies.get(i).result).isEqualTo(ResultCode.SUCCESS);
             assertThat(replies.get(i).order.orderId).isEqualTo(i + 1);
         }
@@ -204,7 +220,9 @@ class CheckoutPipelineTest {
             }
             assertThat(System.nanoTime() - before).as("tryPublish never waits").isLessThan(TimeUnit.SECONDS.toNanos(1));
         }
-        assertThat(accepted).as("the ring holds 4 slots, one taken by the stalled command").isEqualTo(3);
+        assertThat(accepted)
+                .as("the ring holds 4 slots, one taken by the stalled command")
+                .isEqualTo(3);
         assertThat(refused).isEqualTo(17);
         assertThat(pipeline.remainingCapacity()).isZero();
 
@@ -219,13 +237,16 @@ class CheckoutPipelineTest {
     void shutdownShouldDrainEveryPublishedCommand() throws InterruptedException {
         start(1024);
         for (int i = 0; i < 500; i++) {
-            assertThat(pipeline.tryPublish(reserve, "r" + i, recordingReply, null)).isTrue();
+            assertThat(pipeline.tryPublish(reserve, "r" + i, recordingReply, null))
+                    .isTrue();
         }
 
         pipeline.shutdown(10_000);
 
         assertThat(replies).hasSize(500);
-        assertThat(pipeline.tryPublish(reserve, "late", recordingReply, null)).as("closed pipelines refuse").isFalse();
+        assertThat(pipeline.tryPublish(reserve, "late", recordingReply, null))
+                .as("closed pipelines refuse")
+                .isFalse();
     }
 
     /** Reserves "before" (answered), then "breaks" (the engine fails on it) and "after"; waits for all three answers. */
@@ -295,7 +316,8 @@ class CheckoutPipelineTest {
         pipeline.shutdown(5_000);
 
         assertThat(failures).isEmpty();
-        assertThat(replies.stream().map(reply -> reply.requestId).toList()).as("each answered once, in order")
+        assertThat(replies.stream().map(reply -> reply.requestId).toList())
+                .as("each answered once, in order")
                 .isEqualTo(expected);
         assertThat(journalledRequestIds()).isEqualTo(expected);
         assertThat(pipeline.answeredJournalSequence()).isEqualTo(total);
@@ -310,15 +332,16 @@ class CheckoutPipelineTest {
         pipeline.shutdown(5_000);
 
         assertThat(failures).hasSize(2);
-        assertThat(journalledRequestIds()).as("a replay must not apply what clients were told failed")
+        assertThat(journalledRequestIds())
+                .as("a replay must not apply what clients were told failed")
                 .containsExactly("before");
         assertThat(pipeline.answeredJournalSequence()).isEqualTo(1);
     }
 
     @ParameterizedTest
     @EnumSource(PipelineConfig.JournalThread.class)
-    void journalFailureShouldFailEveryCommandOfTheBatchItCouldNotCommitAndAllAfter(PipelineConfig.JournalThread journalThread)
-            throws InterruptedException {
+    void journalFailureShouldFailEveryCommandOfTheBatchItCouldNotCommitAndAllAfter(
+            PipelineConfig.JournalThread journalThread) throws InterruptedException {
         startJournalled(1024, journalThread);
         AtomicInteger listenerCalls = new AtomicInteger();
         pipeline.onEngineFailure(listenerCalls::incrementAndGet);
@@ -329,7 +352,8 @@ class CheckoutPipelineTest {
         // its append or its commit then throws, as a failing disk would. (On its own thread it
         // journals after the business logic applied all 50; on the business logic's, after each.)
         state.stallNextSkuWrite();
-        assertThat(pipeline.tryPublishEach(reserveEach, batch, batch.size(), recordingReply, null)).isTrue();
+        assertThat(pipeline.tryPublishEach(reserveEach, batch, batch.size(), recordingReply, null))
+                .isTrue();
         state.awaitStalled();
         journal.close();
         state.release();
@@ -337,7 +361,9 @@ class CheckoutPipelineTest {
         assertThat(pipeline.tryPublish(reserve, "after", recordingReply, null)).isTrue();
         awaitTrue(() -> replies.size() == 51);
 
-        assertThat(failures).as("no command of the failed commit, nor after it, is acknowledged").hasSize(51);
+        assertThat(failures)
+                .as("no command of the failed commit, nor after it, is acknowledged")
+                .hasSize(51);
         assertThat(pipeline.isFailed()).isTrue();
         assertThat(listenerCalls.get()).isEqualTo(1);
         assertThat(pipeline.answeredJournalSequence()).isZero();
@@ -360,7 +386,9 @@ class CheckoutPipelineTest {
         }
 
         void awaitStalled() throws InterruptedException {
-            assertThat(stalled.await(10, TimeUnit.SECONDS)).as("engine reached the stall").isTrue();
+            assertThat(stalled.await(10, TimeUnit.SECONDS))
+                    .as("engine reached the stall")
+                    .isTrue();
         }
 
         void release() {

@@ -41,17 +41,26 @@ class RecoveryTest {
     private void writeJournal() {
         Path directory = Recovery.Layout.under(data).journal();
         ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
-        try (RecordLogWriter journal = RecordLogWriter.open(directory, RecordLogReader.scan(directory, 1, (s, p) -> { }),
-                1, SEGMENT_BYTES, false, CONFIG.batchBytes())) {
+        try (RecordLogWriter journal = RecordLogWriter.open(
+                directory,
+                RecordLogReader.scan(directory, 1, (s, p) -> {}),
+                1,
+                SEGMENT_BYTES,
+                false,
+                CONFIG.batchBytes())) {
             long now = 1_000_000;
-            CommandCodec.append(journal, scratch,
+            CommandCodec.append(
+                    journal,
+                    scratch,
                     Command.upsertSku(now, "sku-setup", "SKU", 250, "EUR", 1_000_000, 1, 0, 0, 3_600_000));
             for (int buyer = 1; buyer <= BUYERS; buyer++) {
                 now++;
                 CommandCodec.append(journal, scratch, Command.reserve(now, "r-" + buyer, "user-" + buyer, "SKU", 1));
                 if (buyer % 3 == 0) {
-                    CommandCodec.append(journal, scratch, Command.orderCommand(io.checkout.engine.CommandType.CONFIRM,
-                            now, "c-" + buyer, buyer));
+                    CommandCodec.append(
+                            journal,
+                            scratch,
+                            Command.orderCommand(io.checkout.engine.CommandType.CONFIRM, now, "c-" + buyer, buyer));
                 }
                 if (buyer % 1_000 == 0) {
                     journal.commit();
@@ -66,12 +75,15 @@ class RecoveryTest {
         CheckoutBook book = new CheckoutBook(PackedCheckoutState.of(capacities()), EngineLimits.defaults());
         EventCounter events = new EventCounter(1);
 
-        long replayed = JournalReplayer.replay(Recovery.Layout.under(data).journal(), 1, 1_001, book, events, () -> false);
+        long replayed =
+                JournalReplayer.replay(Recovery.Layout.under(data).journal(), 1, 1_001, book, events, () -> false);
 
         // The SKU, then 750 buyers' reserves and 250 confirms.
         assertThat(replayed).isEqualTo(1_001);
         assertThat(book.state().orderCount()).isEqualTo(750);
-        assertThat(events.nextEventSequence()).as("one SKU event, 750 reserves, 250 confirms").isEqualTo(1 + 1 + 750 + 250);
+        assertThat(events.nextEventSequence())
+                .as("one SKU event, 750 reserves, 250 confirms")
+                .isEqualTo(1 + 1 + 750 + 250);
     }
 
     @Test
@@ -80,8 +92,9 @@ class RecoveryTest {
         long last = 1 + BUYERS + BUYERS / 3;
         CheckoutBook book = new CheckoutBook(PackedCheckoutState.of(capacities()), EngineLimits.defaults());
 
-        assertThatThrownBy(() -> JournalReplayer.replay(Recovery.Layout.under(data).journal(), 1, last + 5, book,
-                new EventCounter(1), () -> false)).isInstanceOf(JournalCorruptException.class);
+        assertThatThrownBy(() -> JournalReplayer.replay(
+                        Recovery.Layout.under(data).journal(), 1, last + 5, book, new EventCounter(1), () -> false))
+                .isInstanceOf(JournalCorruptException.class);
     }
 
     @Test
@@ -107,7 +120,8 @@ class RecoveryTest {
     @Test
     void damageBeforeTheLastSegmentShouldStopRecovery() throws IOException {
         writeJournal();
-        List<RecordLog.Segment> segments = RecordLog.segments(Recovery.Layout.under(data).journal());
+        List<RecordLog.Segment> segments =
+                RecordLog.segments(Recovery.Layout.under(data).journal());
         try (RandomAccessFile file = new RandomAccessFile(segments.get(1).path().toFile(), "rw")) {
             long at = file.length() / 2;
             file.seek(at);

@@ -60,8 +60,7 @@ class CrashRecoveryIT {
     /** What callers were told, per order id: the last acknowledged state, and a command sent but not answered. */
     private final Map<Long, Told> told = new ConcurrentHashMap<>();
 
-    private record Told(ReserveReply reserve, OrderState acknowledged, OrderState pending) {
-    }
+    private record Told(ReserveReply reserve, OrderState acknowledged, OrderState pending) {}
 
     @Test
     void killedServerShouldRecoverExactlyTheAcknowledgedState() throws Exception {
@@ -107,35 +106,40 @@ class CrashRecoveryIT {
         for (int caller = 0; caller < CALLERS; caller++) {
             SplittableRandom random = new SplittableRandom(seed * 31 + caller);
             String prefix = "s" + seed + "c" + caller + "-";
-            Thread thread = new Thread(() -> {
-                int n = 0;
-                try {
-                    while (!stop.get()) {
-                        n++;
-                        ReserveReply reply = client.reserve(prefix + "r" + n, prefix + "user" + n, SKU, 1 + random.nextInt(3));
-                        if (reply.getResult() != ReserveResult.RESERVED) {
-                            continue;
+            Thread thread = new Thread(
+                    () -> {
+                        int n = 0;
+                        try {
+                            while (!stop.get()) {
+                                n++;
+                                ReserveReply reply = client.reserve(
+                                        prefix + "r" + n, prefix + "user" + n, SKU, 1 + random.nextInt(3));
+                                if (reply.getResult() != ReserveResult.RESERVED) {
+                                    continue;
+                                }
+                                told.put(reply.getOrderId(), new Told(reply, OrderState.ORDER_STATE_RESERVED, null));
+                                int choice = random.nextInt(3);
+                                if (choice == 0) {
+                                    continue;
+                                }
+                                OrderState next =
+                                        choice == 1 ? OrderState.ORDER_STATE_PAID : OrderState.ORDER_STATE_CANCELLED;
+                                told.put(reply.getOrderId(), new Told(reply, OrderState.ORDER_STATE_RESERVED, next));
+                                Order order = choice == 1
+                                        ? client.confirm(prefix + "p" + n, reply.getOrderId())
+                                        : client.cancel(prefix + "x" + n, reply.getOrderId());
+                                assertThat(order.getState()).isEqualTo(next);
+                                told.put(reply.getOrderId(), new Told(reply, next, null));
+                            }
+                        } catch (StatusRuntimeException expectedWhenKilled) {
+                            // The server died under the call: its answer was never given.
+                        } catch (Throwable t) {
+                            callerFailures.add(t);
+                        } finally {
+                            done.countDown();
                         }
-                        told.put(reply.getOrderId(), new Told(reply, OrderState.ORDER_STATE_RESERVED, null));
-                        int choice = random.nextInt(3);
-                        if (choice == 0) {
-                            continue;
-                        }
-                        OrderState next = choice == 1 ? OrderState.ORDER_STATE_PAID : OrderState.ORDER_STATE_CANCELLED;
-                        told.put(reply.getOrderId(), new Told(reply, OrderState.ORDER_STATE_RESERVED, next));
-                        Order order = choice == 1 ? client.confirm(prefix + "p" + n, reply.getOrderId())
-                                : client.cancel(prefix + "x" + n, reply.getOrderId());
-                        assertThat(order.getState()).isEqualTo(next);
-                        told.put(reply.getOrderId(), new Told(reply, next, null));
-                    }
-                } catch (StatusRuntimeException expectedWhenKilled) {
-                    // The server died under the call: its answer was never given.
-                } catch (Throwable t) {
-                    callerFailures.add(t);
-                } finally {
-                    done.countDown();
-                }
-            }, "crash-caller-" + caller);
+                    },
+                    "crash-caller-" + caller);
             thread.setDaemon(true);
             thread.start();
         }
@@ -165,7 +169,9 @@ class CrashRecoveryIT {
             Order order = client.getOrder(entry.getKey());
             String what = context + ": order " + entry.getKey() + " told " + was;
             assertThat(order.getAmountMinor()).as(what).isEqualTo(was.reserve().getAmountMinor());
-            assertThat(order.getExpiresAtEpochMillis()).as(what).isEqualTo(was.reserve().getExpiresAtEpochMillis());
+            assertThat(order.getExpiresAtEpochMillis())
+                    .as(what)
+                    .isEqualTo(was.reserve().getExpiresAtEpochMillis());
             assertThat(order.getUserId()).as(what).isNotEmpty();
             if (was.pending() == null) {
                 assertThat(order.getState()).as(what).isEqualTo(was.acknowledged());
@@ -176,11 +182,15 @@ class CrashRecoveryIT {
             }
         }
         Sku sku = client.getStock(SKU);
-        assertThat(sku.getAvailable() + sku.getReserved() + sku.getSold()).as(context).isEqualTo(sku.getTotalStock());
-        assertThat(sku.getReserved()).as(context + ": reserved units").isEqualTo(
-                unitsByState.getOrDefault(OrderState.ORDER_STATE_RESERVED, 0L));
-        assertThat(sku.getSold()).as(context + ": sold units").isEqualTo(
-                unitsByState.getOrDefault(OrderState.ORDER_STATE_PAID, 0L));
+        assertThat(sku.getAvailable() + sku.getReserved() + sku.getSold())
+                .as(context)
+                .isEqualTo(sku.getTotalStock());
+        assertThat(sku.getReserved())
+                .as(context + ": reserved units")
+                .isEqualTo(unitsByState.getOrDefault(OrderState.ORDER_STATE_RESERVED, 0L));
+        assertThat(sku.getSold())
+                .as(context + ": sold units")
+                .isEqualTo(unitsByState.getOrDefault(OrderState.ORDER_STATE_PAID, 0L));
 
         // The event stream: gap-free from 1, one RESERVED event per order, every acknowledged one among them.
         long reservedEvents = 0;
@@ -204,12 +214,16 @@ class CrashRecoveryIT {
     }
 
     private static CheckoutClient client(ManagedChannel channel) {
-        return CheckoutClient.builder(channel).deadline(Duration.ofSeconds(20)).maxAttempts(1)
-                .adminToken(ItFixtures.ADMIN_TOKEN).build();
+        return CheckoutClient.builder(channel)
+                .deadline(Duration.ofSeconds(20))
+                .maxAttempts(1)
+                .adminToken(ItFixtures.ADMIN_TOKEN)
+                .build();
     }
 
     private static ManagedChannel channel(int port) {
-        return Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
+        return Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create())
+                .build();
     }
 
     /** The server as a separate JVM, as production runs it. */
@@ -233,13 +247,31 @@ class CrashRecoveryIT {
             command.add("serve");
             Path adminToken = Files.createDirectories(data).resolve("admin-token");
             Files.writeString(adminToken, ItFixtures.ADMIN_TOKEN);
-            command.addAll(List.of("--port", "0", "--data-dir", data.toString(),
-                    "--set", "metrics-port=0", "--set", "admin-token-file=" + adminToken,
-                    "--set", "host=127.0.0.1", "--set", "journal-durability=" + durability,
-                    "--set", "sku-capacity=100", "--set", "order-capacity=500000",
-                    "--set", "user-counter-capacity=500000", "--set", "idempotency-capacity=1000000"));
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            command.addAll(List.of(
+                    "--port",
+                    "0",
+                    "--data-dir",
+                    data.toString(),
+                    "--set",
+                    "metrics-port=0",
+                    "--set",
+                    "admin-token-file=" + adminToken,
+                    "--set",
+                    "host=127.0.0.1",
+                    "--set",
+                    "journal-durability=" + durability,
+                    "--set",
+                    "sku-capacity=100",
+                    "--set",
+                    "order-capacity=500000",
+                    "--set",
+                    "user-counter-capacity=500000",
+                    "--set",
+                    "idempotency-capacity=1000000"));
+            Process process =
+                    new ProcessBuilder(command).redirectErrorStream(true).start();
+            BufferedReader output =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             String line;
             StringBuilder seen = new StringBuilder();
@@ -248,10 +280,13 @@ class CrashRecoveryIT {
                 Matcher matcher = LISTENING.matcher(line);
                 if (matcher.find()) {
                     int port = Integer.parseInt(matcher.group(1));
-                    Thread drain = new Thread(() -> output.lines().forEach(rest -> { }), "server-output");
+                    Thread drain = new Thread(() -> output.lines().forEach(rest -> {}), "server-output");
                     drain.setDaemon(true);
                     drain.start();
-                    System.out.print(seen.toString().lines().filter(l -> l.contains("Recovery")).map(l -> l + "\n")
+                    System.out.print(seen.toString()
+                            .lines()
+                            .filter(l -> l.contains("Recovery"))
+                            .map(l -> l + "\n")
                             .reduce("", String::concat));
                     return new ServerProcess(process, port);
                 }
@@ -272,7 +307,8 @@ class CrashRecoveryIT {
                 dir = dir.getParent();
             }
             if (dir == null) {
-                throw new AssertionError("jvm.options not found above " + Path.of("").toAbsolutePath());
+                throw new AssertionError(
+                        "jvm.options not found above " + Path.of("").toAbsolutePath());
             }
             return dir.resolve("jvm.options");
         }

@@ -53,14 +53,16 @@ class HealthAndReflectionIT {
     @Test
     void healthShouldAnswerNotFoundForAServiceTheServerDoesNotHave() {
         Status.Code code = ItFixtures.grpcFailure(() -> ItFixtures.health(channel, "checkout.v1.NoSuchService"))
-                .getStatus().getCode();
+                .getStatus()
+                .getCode();
 
         assertThat(code).isEqualTo(Status.Code.NOT_FOUND);
     }
 
     @Test
     void reflectionShouldListTheCheckoutAndInventoryServices() throws Exception {
-        ServerReflectionResponse response = reflect(ServerReflectionRequest.newBuilder().setListServices("*").build());
+        ServerReflectionResponse response = reflect(
+                ServerReflectionRequest.newBuilder().setListServices("*").build());
 
         List<String> services = response.getListServicesResponse().getServiceList().stream()
                 .map(ServiceResponse::getName)
@@ -76,7 +78,9 @@ class HealthAndReflectionIT {
 
         List<String> services = new ArrayList<>();
         for (var bytes : response.getFileDescriptorResponse().getFileDescriptorProtoList()) {
-            services.addAll(parse(bytes.toByteArray()).getServiceList().stream().map(ServiceDescriptorProto::getName).toList());
+            services.addAll(parse(bytes.toByteArray()).getServiceList().stream()
+                    .map(ServiceDescriptorProto::getName)
+                    .toList());
         }
         assertThat(services).contains("Checkout", "Inventory");
     }
@@ -109,7 +113,9 @@ class HealthAndReflectionIT {
         requests.onNext(request);
         requests.onCompleted();
         ServerReflectionResponse response = answer.get(10, TimeUnit.SECONDS);
-        assertThat(response.hasErrorResponse()).as("reflection error %s", response.getErrorResponse()).isFalse();
+        assertThat(response.hasErrorResponse())
+                .as("reflection error %s", response.getErrorResponse())
+                .isFalse();
         return response;
     }
 }

@@ -75,7 +75,8 @@ class IdempotencyIT {
         assertThat(second).isEqualTo(first);
         assertThat(third).isEqualTo(first);
         assertStock(STOCK - 3, 3, 0);
-        assertThat(client.getOrder(first.getOrderId()).getLines(0).getQuantity()).isEqualTo(3);
+        assertThat(client.getOrder(first.getOrderId()).getLines(0).getQuantity())
+                .isEqualTo(3);
     }
 
     @Test
@@ -191,13 +192,17 @@ class IdempotencyIT {
     @Test
     void requestIdReusedForADifferentCommandShouldBeInvalidArgumentNamingRequestId() {
         ReserveReply reserved = client.reserve("used-for-reserve", "ivy", SKU, 1);
-        CheckoutGrpc.CheckoutBlockingStub stub = CheckoutGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(10, TimeUnit.SECONDS);
+        CheckoutGrpc.CheckoutBlockingStub stub =
+                CheckoutGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
 
         StatusRuntimeException asConfirm = ItFixtures.grpcFailure(() -> stub.confirm(ConfirmRequest.newBuilder()
-                .setRequestId("used-for-reserve").setOrderId(reserved.getOrderId()).build()));
+                .setRequestId("used-for-reserve")
+                .setOrderId(reserved.getOrderId())
+                .build()));
         StatusRuntimeException asCancel = ItFixtures.grpcFailure(() -> stub.cancel(CancelRequest.newBuilder()
-                .setRequestId("used-for-reserve").setOrderId(reserved.getOrderId()).build()));
+                .setRequestId("used-for-reserve")
+                .setOrderId(reserved.getOrderId())
+                .build()));
         StatusRuntimeException asAdjust = ItFixtures.grpcFailure(() -> client.adjustStock("used-for-reserve", SKU, 1));
 
         for (StatusRuntimeException failure : List.of(asConfirm, asCancel, asAdjust)) {
@@ -215,7 +220,8 @@ class IdempotencyIT {
         List<Sku> repeats = concurrently(10, () -> client.adjustStock("restock-once", SKU, 10));
 
         assertThat(first.getTotalStock()).isEqualTo(STOCK + 10);
-        assertThat(repeats).allSatisfy(repeat -> assertThat(repeat.getTotalStock()).isEqualTo(STOCK + 10));
+        assertThat(repeats)
+                .allSatisfy(repeat -> assertThat(repeat.getTotalStock()).isEqualTo(STOCK + 10));
         assertStock(STOCK + 10, 0, 0);
     }
 

@@ -39,8 +39,7 @@ final class ItFixtures {
     /** The admin token of every test server; a test-only value, written to each test's own file. */
     static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
-    private ItFixtures() {
-    }
+    private ItFixtures() {}
 
     /**
      * A configuration sized for tests: the defaults would make Chronicle reserve files for ten
@@ -69,12 +68,16 @@ final class ItFixtures {
     }
 
     static ManagedChannel loopbackChannel(CheckoutServer server) {
-        return Grpc.newChannelBuilder("127.0.0.1:" + server.port(), InsecureChannelCredentials.create()).build();
+        return Grpc.newChannelBuilder("127.0.0.1:" + server.port(), InsecureChannelCredentials.create())
+                .build();
     }
 
     /** A client with a deadline generous enough for a machine shared with other builds. */
     static CheckoutClient client(ManagedChannel channel) {
-        return CheckoutClient.builder(channel).deadline(Duration.ofSeconds(10)).adminToken(ADMIN_TOKEN).build();
+        return CheckoutClient.builder(channel)
+                .deadline(Duration.ofSeconds(10))
+                .adminToken(ADMIN_TOKEN)
+                .build();
     }
 
     /** A SKU on sale from the epoch with no end, priced 19.99 USD, reservations held for an hour. */
@@ -156,7 +159,9 @@ final class ItFixtures {
 
     static com.google.rpc.Status richStatus(Throwable failure) {
         com.google.rpc.Status status = StatusProto.fromThrowable(failure);
-        assertThat(status).as("google.rpc.Status in the trailers of %s", failure).isNotNull();
+        assertThat(status)
+                .as("google.rpc.Status in the trailers of %s", failure)
+                .isNotNull();
         return status;
     }
 
@@ -181,7 +186,8 @@ final class ItFixtures {
     static List<String> violatedFields(Throwable failure) {
         return detail(richStatus(failure), BadRequest.class)
                 .orElseThrow(() -> new AssertionError("no BadRequest detail in " + failure))
-                .getFieldViolationsList().stream()
+                .getFieldViolationsList()
+                .stream()
                 .map(BadRequest.FieldViolation::getField)
                 .toList();
     }

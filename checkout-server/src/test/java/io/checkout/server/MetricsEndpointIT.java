@@ -2,8 +2,8 @@ package io.checkout.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.checkout.client.CheckoutClient;
 import io.checkout.client.BatchStreamingReserver;
+import io.checkout.client.CheckoutClient;
 import io.checkout.client.StreamingReserver;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.ReserveReply;
@@ -39,7 +39,8 @@ class MetricsEndpointIT {
     private CheckoutServer server;
     private ManagedChannel channel;
     private CheckoutClient client;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
     void startServer() {
@@ -64,13 +65,19 @@ class MetricsEndpointIT {
         List<CompletableFuture<ReserveReply>> replies = new ArrayList<>();
         try (BatchStreamingReserver stream = client.openReserveBatchStream(16, 8)) {
             List<ReserveRequest> first = new ArrayList<>();
-            for (int buyer = 0; buyer < 7; buyer++) {                       // 5 RESERVED, then 2 SOLD_OUT
-                first.add(ReserveRequest.newBuilder().setRequestId("batch-" + buyer).setUserId("b-" + buyer)
-                        .addLines(OrderLine.newBuilder().setSkuId(SKU).setQuantity(1)).build());
+            for (int buyer = 0; buyer < 7; buyer++) { // 5 RESERVED, then 2 SOLD_OUT
+                first.add(ReserveRequest.newBuilder()
+                        .setRequestId("batch-" + buyer)
+                        .setUserId("b-" + buyer)
+                        .addLines(OrderLine.newBuilder().setSkuId(SKU).setQuantity(1))
+                        .build());
             }
             replies.addAll(stream.submit(first));
-            replies.addAll(stream.submit(List.of(ReserveRequest.newBuilder().setRequestId("batch-bad").setUserId("b-x")
-                    .addLines(OrderLine.newBuilder().setSkuId(SKU).setQuantity(0)).build())));   // REJECTED
+            replies.addAll(stream.submit(List.of(ReserveRequest.newBuilder()
+                    .setRequestId("batch-bad")
+                    .setUserId("b-x")
+                    .addLines(OrderLine.newBuilder().setSkuId(SKU).setQuantity(0))
+                    .build()))); // REJECTED
             for (CompletableFuture<ReserveReply> reply : replies) {
                 reply.get(10, TimeUnit.SECONDS);
             }
@@ -78,29 +85,42 @@ class MetricsEndpointIT {
 
         String scrape = get("/metrics").body();
 
-        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"RESERVED\"}")).isEqualTo(5);
-        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"SOLD_OUT\"}")).isEqualTo(2);
-        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"REJECTED\"}")).isEqualTo(1);
+        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"RESERVED\"}"))
+                .isEqualTo(5);
+        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"SOLD_OUT\"}"))
+                .isEqualTo(2);
+        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"REJECTED\"}"))
+                .isEqualTo(1);
         assertThat(sample(scrape, "checkout_reserve_batch_size_reserves_count")).isEqualTo(2);
         assertThat(sample(scrape, "checkout_reserve_batch_size_reserves_sum")).isEqualTo(8);
-        assertThat(sample(scrape, "checkout_reserve_batch_size_reserves_bucket{le=\"1.0\"}")).isEqualTo(1);
-        assertThat(sample(scrape, "grpc_server_requests_received_messages_total{method=\"ReserveBatchStream\","
-                + "methodType=\"BIDI_STREAMING\",service=\"checkout.v1.Checkout\"}")).isEqualTo(2);
-        assertThat(sample(scrape, "grpc_server_processing_duration_seconds_count{method=\"ReserveBatchStream\","
-                + "methodType=\"BIDI_STREAMING\",service=\"checkout.v1.Checkout\",statusCode=\"OK\"}")).isEqualTo(1);
+        assertThat(sample(scrape, "checkout_reserve_batch_size_reserves_bucket{le=\"1.0\"}"))
+                .isEqualTo(1);
+        assertThat(sample(
+                        scrape,
+                        "grpc_server_requests_received_messages_total{method=\"ReserveBatchStream\","
+                                + "methodType=\"BIDI_STREAMING\",service=\"checkout.v1.Checkout\"}"))
+                .isEqualTo(2);
+        assertThat(sample(
+                        scrape,
+                        "grpc_server_processing_duration_seconds_count{method=\"ReserveBatchStream\","
+                                + "methodType=\"BIDI_STREAMING\",service=\"checkout.v1.Checkout\",statusCode=\"OK\"}"))
+                .isEqualTo(1);
     }
 
     @Test
     void scrapeShouldCountReserveOutcomesByResultAndGrpcCallsByMethodAndCode() throws Exception {
         for (int buyer = 0; buyer < 7; buyer++) {
-            client.reserve("buyer-" + buyer, SKU, 1);                     // 5 RESERVED, then 2 SOLD_OUT
+            client.reserve("buyer-" + buyer, SKU, 1); // 5 RESERVED, then 2 SOLD_OUT
         }
-        client.reserve("buyer-0", "NO-SUCH-SKU", 1);                       // UNKNOWN_SKU
+        client.reserve("buyer-0", "NO-SUCH-SKU", 1); // UNKNOWN_SKU
         List<CompletableFuture<ReserveReply>> streamed = new ArrayList<>();
         try (StreamingReserver stream = client.openReserveStream(10)) {
             for (int i = 0; i < 3; i++) {
-                streamed.add(stream.submit(ReserveRequest.newBuilder().setRequestId("stream-" + i).setUserId("s-" + i)
-                        .addLines(OrderLine.newBuilder().setSkuId(SKU).setQuantity(1)).build()));
+                streamed.add(stream.submit(ReserveRequest.newBuilder()
+                        .setRequestId("stream-" + i)
+                        .setUserId("s-" + i)
+                        .addLines(OrderLine.newBuilder().setSkuId(SKU).setQuantity(1))
+                        .build()));
             }
             for (CompletableFuture<ReserveReply> reply : streamed) {
                 assertThat(reply.get(10, TimeUnit.SECONDS).getResult()).isEqualTo(ReserveResult.SOLD_OUT);
@@ -109,43 +129,72 @@ class MetricsEndpointIT {
 
         String scrape = get("/metrics").body();
 
-        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"RESERVED\"}")).isEqualTo(5);
-        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"SOLD_OUT\"}")).isEqualTo(5);
-        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"UNKNOWN_SKU\"}")).isEqualTo(1);
-        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"LIMIT_EXCEEDED\"}")).isZero();
-        assertThat(sample(scrape, "grpc_server_processing_duration_seconds_count{method=\"Reserve\",methodType=\"UNARY\","
-                + "service=\"checkout.v1.Checkout\",statusCode=\"OK\"}")).isEqualTo(8);
-        assertThat(sample(scrape, "grpc_server_processing_duration_seconds_bucket{method=\"Reserve\",methodType=\"UNARY\","
-                + "service=\"checkout.v1.Checkout\",statusCode=\"OK\",le=\"+Inf\"}")).isEqualTo(8);
-        assertThat(sample(scrape, "grpc_server_processing_duration_seconds_bucket{method=\"Reserve\",methodType=\"UNARY\","
-                + "service=\"checkout.v1.Checkout\",statusCode=\"OK\",le=\"10.0\"}")).isEqualTo(8);
-        assertThat(sample(scrape, "grpc_server_processing_duration_seconds_count{method=\"UpsertSku\",methodType=\"UNARY\","
-                + "service=\"checkout.v1.Inventory\",statusCode=\"OK\"}")).isEqualTo(1);
-        assertThat(sample(scrape, "grpc_server_requests_received_messages_total{method=\"ReserveStream\","
-                + "methodType=\"BIDI_STREAMING\",service=\"checkout.v1.Checkout\"}")).isEqualTo(3);
+        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"RESERVED\"}"))
+                .isEqualTo(5);
+        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"SOLD_OUT\"}"))
+                .isEqualTo(5);
+        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"UNKNOWN_SKU\"}"))
+                .isEqualTo(1);
+        assertThat(sample(scrape, "checkout_reserve_outcomes_total{result=\"LIMIT_EXCEEDED\"}"))
+                .isZero();
+        assertThat(sample(
+                        scrape,
+                        "grpc_server_processing_duration_seconds_count{method=\"Reserve\",methodType=\"UNARY\","
+                                + "service=\"checkout.v1.Checkout\",statusCode=\"OK\"}"))
+                .isEqualTo(8);
+        assertThat(sample(
+                        scrape,
+                        "grpc_server_processing_duration_seconds_bucket{method=\"Reserve\",methodType=\"UNARY\","
+                                + "service=\"checkout.v1.Checkout\",statusCode=\"OK\",le=\"+Inf\"}"))
+                .isEqualTo(8);
+        assertThat(sample(
+                        scrape,
+                        "grpc_server_processing_duration_seconds_bucket{method=\"Reserve\",methodType=\"UNARY\","
+                                + "service=\"checkout.v1.Checkout\",statusCode=\"OK\",le=\"10.0\"}"))
+                .isEqualTo(8);
+        assertThat(sample(
+                        scrape,
+                        "grpc_server_processing_duration_seconds_count{method=\"UpsertSku\",methodType=\"UNARY\","
+                                + "service=\"checkout.v1.Inventory\",statusCode=\"OK\"}"))
+                .isEqualTo(1);
+        assertThat(sample(
+                        scrape,
+                        "grpc_server_requests_received_messages_total{method=\"ReserveStream\","
+                                + "methodType=\"BIDI_STREAMING\",service=\"checkout.v1.Checkout\"}"))
+                .isEqualTo(3);
     }
 
     @Test
     void scrapeShouldShowTheRingBatchesStockJvmAndProcess() throws Exception {
         client.reserve("buyer-1", SKU, 1);
-        System.gc();                        // gauges whose object only Micrometer holds would read NaN now
-        ItFixtures.awaitTrue("stock series for the SKU on sale", Duration.ofSeconds(10),
-                () -> sampleOrNull(getQuietly(), "checkout_sku_stock_units{sku=\"" + SKU + "\",state=\"reserved\"}") != null
-                        && sampleOrNull(getQuietly(), "checkout_sku_stock_units{sku=\"" + SKU + "\",state=\"reserved\"}") == 1.0);
+        System.gc(); // gauges whose object only Micrometer holds would read NaN now
+        ItFixtures.awaitTrue(
+                "stock series for the SKU on sale",
+                Duration.ofSeconds(10),
+                () -> sampleOrNull(getQuietly(), "checkout_sku_stock_units{sku=\"" + SKU + "\",state=\"reserved\"}")
+                                != null
+                        && sampleOrNull(
+                                        getQuietly(),
+                                        "checkout_sku_stock_units{sku=\"" + SKU + "\",state=\"reserved\"}")
+                                == 1.0);
 
         String scrape = get("/metrics").body();
 
-        assertThat(sample(scrape, "checkout_sku_stock_units{sku=\"" + SKU + "\",state=\"available\"}")).isEqualTo(STOCK - 1);
-        assertThat(sample(scrape, "checkout_sku_stock_units{sku=\"" + SKU + "\",state=\"sold\"}")).isZero();
+        assertThat(sample(scrape, "checkout_sku_stock_units{sku=\"" + SKU + "\",state=\"available\"}"))
+                .isEqualTo(STOCK - 1);
+        assertThat(sample(scrape, "checkout_sku_stock_units{sku=\"" + SKU + "\",state=\"sold\"}"))
+                .isZero();
         assertThat(sample(scrape, "checkout_sku_stock_unreported_skus")).isZero();
         assertThat(sample(scrape, "checkout_ring_capacity_slots")).isEqualTo(16_384);
         assertThat(sample(scrape, "checkout_ring_remaining_slots")).isBetween(16_000.0, 16_384.0);
-        assertThat(sample(scrape, "checkout_pipeline_batch_size_commands_count")).isPositive();
+        assertThat(sample(scrape, "checkout_pipeline_batch_size_commands_count"))
+                .isPositive();
         assertThat(sample(scrape, "checkout_commands_applied_total")).isGreaterThanOrEqualTo(2);
         assertThat(sample(scrape, "checkout_serving")).isEqualTo(1);
         assertThat(sample(scrape, "process_uptime_seconds")).isPositive();
         assertThat(sample(scrape, "jvm_threads_live_threads")).isPositive();
-        assertThat(scrape).contains("jvm_memory_used_bytes{area=\"heap\"", "jvm_gc_", "checkout_reservations_expired_total");
+        assertThat(scrape)
+                .contains("jvm_memory_used_bytes{area=\"heap\"", "jvm_gc_", "checkout_reservations_expired_total");
         assertThat(scrape).doesNotContain("buyer-1").doesNotContain(ItFixtures.ADMIN_TOKEN);
     }
 
@@ -165,10 +214,14 @@ class MetricsEndpointIT {
             client.upsertSku(ItFixtures.sku("CAP-" + i, 10, 1));
         }
 
-        ItFixtures.awaitTrue("3 of 5 SKUs on sale left without series", Duration.ofSeconds(10),
+        ItFixtures.awaitTrue(
+                "3 of 5 SKUs on sale left without series",
+                Duration.ofSeconds(10),
                 () -> Double.valueOf(3.0).equals(sampleOrNull(getQuietly(), "checkout_sku_stock_unreported_skus")));
         String scrape = get("/metrics").body();
-        long stockSeries = scrape.lines().filter(line -> line.startsWith("checkout_sku_stock_units{")).count();
+        long stockSeries = scrape.lines()
+                .filter(line -> line.startsWith("checkout_sku_stock_units{"))
+                .count();
         assertThat(stockSeries).isEqualTo(2 * 3);
     }
 
@@ -178,8 +231,11 @@ class MetricsEndpointIT {
         assertThat(get("/live").statusCode()).isEqualTo(200);
         assertThat(get("/nothing-here").statusCode()).isEqualTo(404);
         assertThat(get("/metricsx").statusCode()).isEqualTo(404);
-        HttpResponse<String> post = http.send(HttpRequest.newBuilder(uri("/metrics"))
-                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> post = http.send(
+                HttpRequest.newBuilder(uri("/metrics"))
+                        .POST(HttpRequest.BodyPublishers.ofString("x"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(405);
     }
 
@@ -187,8 +243,12 @@ class MetricsEndpointIT {
     void readyShouldTurn503WhileTheServerDrainsAndLiveShouldStay200() throws Exception {
         // An open stream holds the drain for up to shutdown-grace-millis (2 s in these tests).
         StreamingReserver stream = client.openReserveStream(10);
-        stream.submit(ReserveRequest.newBuilder().setRequestId("hold").setUserId("u")
-                .addLines(OrderLine.newBuilder().setSkuId(SKU).setQuantity(1)).build()).get(10, TimeUnit.SECONDS);
+        stream.submit(ReserveRequest.newBuilder()
+                        .setRequestId("hold")
+                        .setUserId("u")
+                        .addLines(OrderLine.newBuilder().setSkuId(SKU).setQuantity(1))
+                        .build())
+                .get(10, TimeUnit.SECONDS);
         Thread closer = new Thread(server::close, "test-close");
         closer.start();
         try {
@@ -215,7 +275,9 @@ class MetricsEndpointIT {
         ItFixtures.closeQuietly(client);
         ItFixtures.shutdownChannel(channel);
         ItFixtures.closeQuietly(server);
-        server = CheckoutServer.start(ItFixtures.smallConfig(dataDir).set(ServerConfig.Setting.METRICS_PORT, -1).conclude());
+        server = CheckoutServer.start(ItFixtures.smallConfig(dataDir)
+                .set(ServerConfig.Setting.METRICS_PORT, -1)
+                .conclude());
         channel = null;
         client = null;
 
@@ -225,11 +287,15 @@ class MetricsEndpointIT {
     @Test
     void adminTokenFileShouldNotBeNeededByDefault() throws Exception {
         Path fresh = dataDir.resolve("fresh");
-        ServerConfig config = ItFixtures.smallConfig(fresh).set(ServerConfig.Setting.ADMIN_TOKEN_FILE, "").conclude();
+        ServerConfig config = ItFixtures.smallConfig(fresh)
+                .set(ServerConfig.Setting.ADMIN_TOKEN_FILE, "")
+                .conclude();
         Files.delete(fresh.resolve("admin-token"));
         try (CheckoutServer other = CheckoutServer.start(config)) {
             String token = Files.readString(fresh.resolve("admin-token")).trim();
-            assertThat(token).hasSizeGreaterThanOrEqualTo(AdminAuthInterceptor.TOKEN_LENGTH_MIN).isNotEqualTo(ItFixtures.ADMIN_TOKEN);
+            assertThat(token)
+                    .hasSizeGreaterThanOrEqualTo(AdminAuthInterceptor.TOKEN_LENGTH_MIN)
+                    .isNotEqualTo(ItFixtures.ADMIN_TOKEN);
             assertThat(Files.getPosixFilePermissions(fresh.resolve("admin-token")))
                     .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
             assertThat(other.metricsPort()).isPositive();
@@ -241,7 +307,11 @@ class MetricsEndpointIT {
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).GET().build(),
+        return http.send(
+                HttpRequest.newBuilder(uri(path))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -266,7 +336,8 @@ class MetricsEndpointIT {
     static Double sampleOrNull(String scrape, String series) {
         for (String line : scrape.split("\n")) {
             if (line.startsWith(series + " ")) {
-                return Double.parseDouble(line.substring(series.length() + 1).trim().split(" ")[0]);
+                return Double.parseDouble(
+                        line.substring(series.length() + 1).trim().split(" ")[0]);
             }
         }
         return null;

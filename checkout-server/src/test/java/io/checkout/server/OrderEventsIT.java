@@ -72,14 +72,16 @@ class OrderEventsIT {
         List<OrderEvent> events = take(subscribe(0), 7);
 
         assertThat(events).extracting(OrderEvent::getSequence).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
-        assertThat(events).extracting(OrderEvent::getType).containsExactly(
-                OrderEventType.ORDER_EVENT_TYPE_SKU_UPSERTED,
-                OrderEventType.ORDER_EVENT_TYPE_ORDER_RESERVED,
-                OrderEventType.ORDER_EVENT_TYPE_ORDER_PAID,
-                OrderEventType.ORDER_EVENT_TYPE_ORDER_RESERVED,
-                OrderEventType.ORDER_EVENT_TYPE_ORDER_CANCELLED,
-                OrderEventType.ORDER_EVENT_TYPE_ORDER_REFUNDED,
-                OrderEventType.ORDER_EVENT_TYPE_STOCK_ADJUSTED);
+        assertThat(events)
+                .extracting(OrderEvent::getType)
+                .containsExactly(
+                        OrderEventType.ORDER_EVENT_TYPE_SKU_UPSERTED,
+                        OrderEventType.ORDER_EVENT_TYPE_ORDER_RESERVED,
+                        OrderEventType.ORDER_EVENT_TYPE_ORDER_PAID,
+                        OrderEventType.ORDER_EVENT_TYPE_ORDER_RESERVED,
+                        OrderEventType.ORDER_EVENT_TYPE_ORDER_CANCELLED,
+                        OrderEventType.ORDER_EVENT_TYPE_ORDER_REFUNDED,
+                        OrderEventType.ORDER_EVENT_TYPE_STOCK_ADJUSTED);
         Order reserved = events.get(1).getOrder();
         assertThat(reserved.getOrderId()).isEqualTo(paid.getOrderId());
         assertThat(reserved.getUserId()).isEqualTo("alice");
@@ -92,7 +94,8 @@ class OrderEventsIT {
         assertThat(events.get(5).getPreviousState()).isEqualTo(OrderState.ORDER_STATE_PAID);
         assertThat(events.get(6).getStockDelta()).isEqualTo(5);
         assertThat(events.get(6).getSku().getTotalStock()).isEqualTo(15);
-        assertThat(events).allSatisfy(event -> assertThat(event.getJournalSequence()).isPositive());
+        assertThat(events)
+                .allSatisfy(event -> assertThat(event.getJournalSequence()).isPositive());
     }
 
     @Test
@@ -112,14 +115,15 @@ class OrderEventsIT {
         }
         // A live consumer, subscribed before the next changes happen.
         BlockingQueue<OrderEvent> live = new LinkedBlockingQueue<>();
-        OrderEventsGrpc.newStub(channel).subscribe(SubscribeRequest.newBuilder().setFromSequence(31).build(),
-                collectInto(live));
+        OrderEventsGrpc.newStub(channel)
+                .subscribe(SubscribeRequest.newBuilder().setFromSequence(31).build(), collectInto(live));
         List<OrderEvent> resumed = take(subscribe(resumeAfter), 31 - 10);
         for (int i = 30; i < 35; i++) {
             client.reserve("user-" + i, SKU, 1);
         }
 
-        assertThat(resumed).extracting(OrderEvent::getSequence)
+        assertThat(resumed)
+                .extracting(OrderEvent::getSequence)
                 .containsExactlyElementsOf(sequence(resumeAfter + 1, 31));
         assertThat(resumed.get(0)).isEqualTo(first.get(10));
         assertThat(resumed.get(resumed.size() - 1).getOrder().getUserId()).isEqualTo("user-29");
@@ -144,16 +148,19 @@ class OrderEventsIT {
 
         List<OrderEvent> events = take(subscribe(0), 3);
 
-        assertThat(events).extracting(OrderEvent::getType).containsExactly(
-                OrderEventType.ORDER_EVENT_TYPE_SKU_UPSERTED,
-                OrderEventType.ORDER_EVENT_TYPE_ORDER_RESERVED,
-                OrderEventType.ORDER_EVENT_TYPE_STOCK_ADJUSTED);
+        assertThat(events)
+                .extracting(OrderEvent::getType)
+                .containsExactly(
+                        OrderEventType.ORDER_EVENT_TYPE_SKU_UPSERTED,
+                        OrderEventType.ORDER_EVENT_TYPE_ORDER_RESERVED,
+                        OrderEventType.ORDER_EVENT_TYPE_STOCK_ADJUSTED);
     }
 
     @Test
     void subscribersBeyondTheLimitShouldBeRefusedWithResourceExhausted() {
         server = CheckoutServer.start(ItFixtures.smallConfig(dataDir)
-                .set(ServerConfig.Setting.EVENT_SUBSCRIBERS_MAX, 1).conclude());
+                .set(ServerConfig.Setting.EVENT_SUBSCRIBERS_MAX, 1)
+                .conclude());
         channel = ItFixtures.loopbackChannel(server);
         client = ItFixtures.client(channel);
         client.upsertSku(ItFixtures.sku(SKU, 1, 1));
@@ -161,13 +168,17 @@ class OrderEventsIT {
         assertThat(firstSubscriber.next().getSequence()).isEqualTo(1);
 
         assertThatThrownBy(() -> subscribe(0).next())
-                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
     }
 
     private Iterator<OrderEvent> subscribe(long fromSequence) {
-        return OrderEventsGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                .subscribe(SubscribeRequest.newBuilder().setFromSequence(fromSequence).build());
+        return OrderEventsGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS)
+                .subscribe(SubscribeRequest.newBuilder()
+                        .setFromSequence(fromSequence)
+                        .build());
     }
 
     private static List<OrderEvent> take(Iterator<OrderEvent> events, int count) {
@@ -194,12 +205,10 @@ class OrderEventsIT {
             }
 
             @Override
-            public void onError(Throwable t) {
-            }
+            public void onError(Throwable t) {}
 
             @Override
-            public void onCompleted() {
-            }
+            public void onCompleted() {}
         };
     }
 }

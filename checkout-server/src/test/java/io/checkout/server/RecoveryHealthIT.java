@@ -54,12 +54,16 @@ class RecoveryHealthIT {
                 .set(ServerConfig.Setting.USER_COUNTER_CAPACITY, JOURNALLED_RESERVES + 1_000)
                 .set(ServerConfig.Setting.IDEMPOTENCY_CAPACITY, JOURNALLED_RESERVES + 1_000)
                 .conclude();
-        ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
+        ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create())
+                .build();
         // Load the client's classes before the server starts (the call fails: nothing listens yet),
         // so that a cold client does not miss the recovery window.
         try {
-            HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
-                    .check(HealthCheckRequest.newBuilder().setService(CheckoutGrpc.SERVICE_NAME).build());
+            HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.newBuilder()
+                            .setService(CheckoutGrpc.SERVICE_NAME)
+                            .build());
         } catch (StatusRuntimeException expected) {
             // UNAVAILABLE: nothing listens on the port yet.
         }
@@ -73,8 +77,11 @@ class RecoveryHealthIT {
             while (System.nanoTime() < deadline) {
                 ServingStatus status;
                 try {
-                    status = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
-                            .check(HealthCheckRequest.newBuilder().setService(CheckoutGrpc.SERVICE_NAME).build())
+                    status = HealthGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(2, TimeUnit.SECONDS)
+                            .check(HealthCheckRequest.newBuilder()
+                                    .setService(CheckoutGrpc.SERVICE_NAME)
+                                    .build())
                             .getStatus();
                 } catch (StatusRuntimeException notListeningYet) {
                     // A failed connection makes the channel wait out a reconnect backoff (about a
@@ -92,8 +99,11 @@ class RecoveryHealthIT {
                 }
                 if (refusedWhileRecovering == null) {
                     try {
-                        CheckoutGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
-                                .getStock(GetStockRequest.newBuilder().setSkuId("HOT").build());
+                        CheckoutGrpc.newBlockingStub(channel)
+                                .withDeadlineAfter(2, TimeUnit.SECONDS)
+                                .getStock(GetStockRequest.newBuilder()
+                                        .setSkuId("HOT")
+                                        .build());
                     } catch (StatusRuntimeException e) {
                         if (!starting.isDone()) {
                             refusedWhileRecovering = e;
@@ -105,11 +115,16 @@ class RecoveryHealthIT {
             server = starting.get(120, TimeUnit.SECONDS);
 
             assertThat(seen).as("health over time").containsExactly(ServingStatus.NOT_SERVING, ServingStatus.SERVING);
-            assertThat(refusedWhileRecovering).as("a checkout call while recovering").isNotNull();
+            assertThat(refusedWhileRecovering)
+                    .as("a checkout call while recovering")
+                    .isNotNull();
             assertThat(refusedWhileRecovering.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(refusedWhileRecovering.getStatus().getDescription()).contains("recovering");
-            assertThat(CheckoutGrpc.newBlockingStub(channel).getStock(GetStockRequest.newBuilder().setSkuId("HOT").build())
-                    .getReserved()).isEqualTo(JOURNALLED_RESERVES);
+            assertThat(CheckoutGrpc.newBlockingStub(channel)
+                            .getStock(
+                                    GetStockRequest.newBuilder().setSkuId("HOT").build())
+                            .getReserved())
+                    .isEqualTo(JOURNALLED_RESERVES);
         } finally {
             ItFixtures.shutdownChannel(channel);
             if (server == null && !starting.isDone()) {
@@ -125,10 +140,17 @@ class RecoveryHealthIT {
         JournalConfig config = JournalConfig.defaults(false);
         ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
         long now = System.currentTimeMillis();
-        try (RecordLogWriter writer = RecordLogWriter.open(journal, RecordLogReader.scan(journal, 1, (s, p) -> { }), 1,
-                config.segmentBytes(), false, config.batchBytes())) {
-            CommandCodec.append(writer, scratch, Command.upsertSku(now, "setup", "HOT", 100, "EUR", 10_000_000, 1, 0, 0,
-                    ItFixtures.HOUR_MILLIS));
+        try (RecordLogWriter writer = RecordLogWriter.open(
+                journal,
+                RecordLogReader.scan(journal, 1, (s, p) -> {}),
+                1,
+                config.segmentBytes(),
+                false,
+                config.batchBytes())) {
+            CommandCodec.append(
+                    writer,
+                    scratch,
+                    Command.upsertSku(now, "setup", "HOT", 100, "EUR", 10_000_000, 1, 0, 0, ItFixtures.HOUR_MILLIS));
             for (int i = 0; i < JOURNALLED_RESERVES; i++) {
                 CommandCodec.append(writer, scratch, Command.reserve(now, "r-" + i, "u-" + i, "HOT", 1));
                 if (i % 10_000 == 0) {

@@ -66,7 +66,11 @@ class ReserveBatchStreamIT {
     }
 
     private static ReserveRequest reserve(String requestId, String userId, String skuId, int quantity) {
-        return ReserveRequest.newBuilder().setRequestId(requestId).setUserId(userId).addLines(line(skuId, quantity)).build();
+        return ReserveRequest.newBuilder()
+                .setRequestId(requestId)
+                .setUserId(userId)
+                .addLines(line(skuId, quantity))
+                .build();
     }
 
     private static List<ReserveReply> answers(List<CompletableFuture<ReserveReply>> futures) throws Exception {
@@ -85,10 +89,8 @@ class ReserveBatchStreamIT {
                 reserve("b-2", "ann", SKU, 1),
                 reserve("b-3", "bob", SKU, 1),
                 reserve("b-4", "cid", "NO-SUCH-SKU", 1));
-        List<ReserveRequest> second = List.of(
-                reserve("b-5", "dan", SKU, 1),
-                reserve("b-6", "eve", SKU, 1),
-                reserve("b-7", "fay", SKU, 1));
+        List<ReserveRequest> second =
+                List.of(reserve("b-5", "dan", SKU, 1), reserve("b-6", "eve", SKU, 1), reserve("b-7", "fay", SKU, 1));
 
         List<ReserveReply> firstAnswers;
         List<ReserveReply> secondAnswers;
@@ -98,10 +100,16 @@ class ReserveBatchStreamIT {
         }
 
         assertThat(firstAnswers).extracting(ReserveReply::getRequestId).containsExactly("b-1", "b-2", "b-3", "b-4");
-        assertThat(firstAnswers).extracting(ReserveReply::getResult).containsExactly(ReserveResult.RESERVED,
-                ReserveResult.LIMIT_EXCEEDED, ReserveResult.RESERVED, ReserveResult.UNKNOWN_SKU);
-        assertThat(secondAnswers).extracting(ReserveReply::getResult).containsExactly(ReserveResult.RESERVED,
-                ReserveResult.SOLD_OUT, ReserveResult.SOLD_OUT);
+        assertThat(firstAnswers)
+                .extracting(ReserveReply::getResult)
+                .containsExactly(
+                        ReserveResult.RESERVED,
+                        ReserveResult.LIMIT_EXCEEDED,
+                        ReserveResult.RESERVED,
+                        ReserveResult.UNKNOWN_SKU);
+        assertThat(secondAnswers)
+                .extracting(ReserveReply::getResult)
+                .containsExactly(ReserveResult.RESERVED, ReserveResult.SOLD_OUT, ReserveResult.SOLD_OUT);
         assertThat(firstAnswers.get(1).getFailedSkuId()).isEqualTo(SKU);
         assertThat(secondAnswers.get(1).getFailedSkuId()).isEqualTo(SKU);
         ReserveReply ann = firstAnswers.get(0);
@@ -123,8 +131,12 @@ class ReserveBatchStreamIT {
         assertThat(repeated).isEqualTo(firstAnswers);
         for (int i = 0; i < second.size(); i++) {
             ReserveRequest request = second.get(i);
-            assertThat(client.reserve(request.getRequestId(), request.getUserId(), request.getLines(0).getSkuId(),
-                    request.getLines(0).getQuantity())).isEqualTo(secondAnswers.get(i));
+            assertThat(client.reserve(
+                            request.getRequestId(),
+                            request.getUserId(),
+                            request.getLines(0).getSkuId(),
+                            request.getLines(0).getQuantity()))
+                    .isEqualTo(secondAnswers.get(i));
         }
         assertThat(client.getStock(SKU)).isEqualTo(sku);
     }
@@ -140,12 +152,16 @@ class ReserveBatchStreamIT {
 
             List<ReserveReply> refused = answers(stream.submit(oversize));
 
-            assertThat(refused).extracting(ReserveReply::getRequestId)
-                    .containsExactlyElementsOf(oversize.stream().map(ReserveRequest::getRequestId).toList());
+            assertThat(refused)
+                    .extracting(ReserveReply::getRequestId)
+                    .containsExactlyElementsOf(
+                            oversize.stream().map(ReserveRequest::getRequestId).toList());
             for (ReserveReply reply : refused) {
                 assertRejected(reply, "requests");
                 assertThat(reply.getError().getMessage()).contains("stream-batch-max");
-                assertThat(ItFixtures.detail(reply.getError(), ErrorInfo.class).orElseThrow().getReason())
+                assertThat(ItFixtures.detail(reply.getError(), ErrorInfo.class)
+                                .orElseThrow()
+                                .getReason())
                         .isEqualTo("BATCH_TOO_LARGE");
             }
             assertThat(client.getStock(OTHER_SKU)).isEqualTo(before);
@@ -167,12 +183,14 @@ class ReserveBatchStreamIT {
         List<ReserveRequest> mixed = List.of(
                 reserve("mix-ok-1", "gil", OTHER_SKU, 1),
                 reserve("mix-bad-quantity", "hal", OTHER_SKU, 0),
-                ReserveRequest.newBuilder().setRequestId("mix-too-many-lines").setUserId("ida").addAllLines(sixtyFive)
+                ReserveRequest.newBuilder()
+                        .setRequestId("mix-too-many-lines")
+                        .setUserId("ida")
+                        .addAllLines(sixtyFive)
                         .build(),
                 reserve("mix-ok-2", "jon", OTHER_SKU, 2));
-        List<ReserveRequest> badIds = List.of(
-                reserve("mix-ok-3", "kim", OTHER_SKU, 1),
-                reserve("mix-bad-user", "", OTHER_SKU, 1));
+        List<ReserveRequest> badIds =
+                List.of(reserve("mix-ok-3", "kim", OTHER_SKU, 1), reserve("mix-bad-user", "", OTHER_SKU, 1));
 
         List<ReserveReply> mixedAnswers;
         List<ReserveReply> badIdAnswers;

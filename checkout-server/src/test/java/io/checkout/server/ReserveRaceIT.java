@@ -73,15 +73,12 @@ class ReserveRaceIT {
     }
 
     /** One reserve attempt: who, under which request id. */
-    private record Attempt(String userId, String requestId) {
-    }
+    private record Attempt(String userId, String requestId) {}
 
     /** An attempt and the reply the server acknowledged it with. */
-    private record Answer(Attempt attempt, ReserveReply reply) {
-    }
+    private record Answer(Attempt attempt, ReserveReply reply) {}
 
-    private record Submitted(Attempt attempt, CompletableFuture<ReserveReply> reply) {
-    }
+    private record Submitted(Attempt attempt, CompletableFuture<ReserveReply> reply) {}
 
     @Test
     void unaryReservesFromManyConcurrentCallersShouldSellExactlyTheStockAndAtMostOneUnitPerUser() throws Exception {
@@ -109,19 +106,24 @@ class ReserveRaceIT {
 
     private void assertSoldExactlyOncePerUser(String skuId, List<Attempt> attempts, List<Answer> answers, int units) {
         assertThat(answers).as("every attempt acknowledged").hasSize(attempts.size());
-        Map<ReserveResult, Long> byResult = answers.stream().collect(Collectors.groupingBy(
-                a -> a.reply().getResult(), () -> new EnumMap<>(ReserveResult.class), Collectors.counting()));
-        assertThat(byResult.keySet()).as("results seen: %s", byResult)
+        Map<ReserveResult, Long> byResult = answers.stream()
+                .collect(Collectors.groupingBy(
+                        a -> a.reply().getResult(), () -> new EnumMap<>(ReserveResult.class), Collectors.counting()));
+        assertThat(byResult.keySet())
+                .as("results seen: %s", byResult)
                 .containsOnly(ReserveResult.RESERVED, ReserveResult.SOLD_OUT, ReserveResult.LIMIT_EXCEEDED);
         assertThat(byResult.get(ReserveResult.RESERVED)).as("RESERVED answers").isEqualTo(units);
 
-        Map<String, List<Answer>> byUser = answers.stream().collect(Collectors.groupingBy(a -> a.attempt().userId()));
+        Map<String, List<Answer>> byUser =
+                answers.stream().collect(Collectors.groupingBy(a -> a.attempt().userId()));
         Set<Long> orderIds = new HashSet<>();
         for (Answer answer : answers) {
             ReserveReply reply = answer.reply();
             assertThat(reply.getRequestId()).isEqualTo(answer.attempt().requestId());
             if (reply.getResult() == ReserveResult.RESERVED) {
-                assertThat(orderIds.add(reply.getOrderId())).as("order id %d given twice", reply.getOrderId()).isTrue();
+                assertThat(orderIds.add(reply.getOrderId()))
+                        .as("order id %d given twice", reply.getOrderId())
+                        .isTrue();
                 assertThat(reply.getAmountMinor()).isEqualTo(1_999);
                 assertThat(reply.getCurrency()).isEqualTo("USD");
             } else {
@@ -130,12 +132,16 @@ class ReserveRaceIT {
             }
         }
         byUser.forEach((user, userAnswers) -> {
-            long reserved = userAnswers.stream().filter(a -> a.reply().getResult() == ReserveResult.RESERVED).count();
+            long reserved = userAnswers.stream()
+                    .filter(a -> a.reply().getResult() == ReserveResult.RESERVED)
+                    .count();
             assertThat(reserved).as("units acknowledged to %s", user).isLessThanOrEqualTo(1);
             boolean limited = userAnswers.stream().anyMatch(a -> a.reply().getResult() == ReserveResult.LIMIT_EXCEEDED);
             if (limited) {
                 // Stock never returns in this sale, so the limit can only bite a user who already holds a unit.
-                assertThat(reserved).as("%s was told LIMIT_EXCEEDED without holding a unit", user).isEqualTo(1);
+                assertThat(reserved)
+                        .as("%s was told LIMIT_EXCEEDED without holding a unit", user)
+                        .isEqualTo(1);
             }
         });
 
@@ -148,9 +154,12 @@ class ReserveRaceIT {
             Order order = client.getOrder(answer.reply().getOrderId());
             assertThat(order.getUserId()).isEqualTo(answer.attempt().userId());
             assertThat(order.getState()).isEqualTo(OrderState.ORDER_STATE_RESERVED);
-            assertThat(order.getLinesList()).extracting(OrderLine::getSkuId, OrderLine::getQuantity)
+            assertThat(order.getLinesList())
+                    .extracting(OrderLine::getSkuId, OrderLine::getQuantity)
                     .containsExactly(tuple(skuId, 1));
-            assertThat(holders.add(order.getUserId())).as("%s holds two orders", order.getUserId()).isTrue();
+            assertThat(holders.add(order.getUserId()))
+                    .as("%s holds two orders", order.getUserId())
+                    .isTrue();
         }
         assertThat(holders).hasSize(units);
 
@@ -229,11 +238,15 @@ class ReserveRaceIT {
                         int stream = i % streams;
                         // The reserver refuses submits beyond its window instead of queueing them; hold back here.
                         windows.get(stream).acquire();
-                        CompletableFuture<ReserveReply> reply = reservers.get(stream).submit(ReserveRequest.newBuilder()
-                                .setRequestId(attempt.requestId())
-                                .setUserId(attempt.userId())
-                                .addLines(OrderLine.newBuilder().setSkuId(skuId).setQuantity(1))
-                                .build());
+                        CompletableFuture<ReserveReply> reply = reservers
+                                .get(stream)
+                                .submit(ReserveRequest.newBuilder()
+                                        .setRequestId(attempt.requestId())
+                                        .setUserId(attempt.userId())
+                                        .addLines(OrderLine.newBuilder()
+                                                .setSkuId(skuId)
+                                                .setQuantity(1))
+                                        .build());
                         reply.whenComplete((r, e) -> windows.get(stream).release());
                         pending.add(new Submitted(attempt, reply));
                     }

@@ -67,7 +67,10 @@ class ReserveStreamLifecycleTest {
 
     @Test
     void refusalShouldBeAnsweredAndItsCreditReturnedAtOnceOnTheGrpcThread() {
-        refusal = com.google.rpc.Status.newBuilder().setCode(8).setMessage("ring full").build();
+        refusal = com.google.rpc.Status.newBuilder()
+                .setCode(8)
+                .setMessage("ring full")
+                .build();
 
         reserveStream(2, "r0");
 
@@ -148,12 +151,16 @@ class ReserveStreamLifecycleTest {
         assertThat(batchTransport.requests).containsExactly(2);
 
         replierAnswers(session, "a0", "a1", "a2", "a3", "b0");
-        assertThat(batchTransport.sent).extracting(ReserveBatchReply::getRepliesCount).containsExactly(4);
+        assertThat(batchTransport.sent)
+                .extracting(ReserveBatchReply::getRepliesCount)
+                .containsExactly(4);
         assertThat(batchEndListeners).containsExactly(session);
         assertThat(batchTransport.requests).containsExactly(2);
 
         endReplierBatch();
-        assertThat(batchTransport.sent).extracting(ReserveBatchReply::getRepliesCount).containsExactly(4, 1);
+        assertThat(batchTransport.sent)
+                .extracting(ReserveBatchReply::getRepliesCount)
+                .containsExactly(4, 1);
         assertThat(batchTransport.sent.get(1).getReplies(0).getRequestId()).isEqualTo("b0");
         // Three reserves still unanswered: room for two batches of the worst size.
         assertThat(batchTransport.requests).containsExactly(2, 2);
@@ -171,7 +178,10 @@ class ReserveStreamLifecycleTest {
         assertThat(batchTransport.completed).isZero();
 
         endReplierBatch();
-        assertThat(batchTransport.sent).singleElement().extracting(ReserveBatchReply::getRepliesCount).isEqualTo(2);
+        assertThat(batchTransport.sent)
+                .singleElement()
+                .extracting(ReserveBatchReply::getRepliesCount)
+                .isEqualTo(2);
         assertThat(batchTransport.completed).isOne();
         assertThat(batchTransport.requests).containsExactly(2, 1);
     }
@@ -180,8 +190,8 @@ class ReserveStreamLifecycleTest {
 
     /** A ReserveStream session on {@link #transport}, which has read these requests. */
     private ReserveStreamSession reserveStream(int window, String... requestIds) {
-        ReserveStreamSession session = new ReserveStreamSession(transport, window, (request, s) -> refusal, metrics,
-                batchEndListeners::add);
+        ReserveStreamSession session =
+                new ReserveStreamSession(transport, window, (request, s) -> refusal, metrics, batchEndListeners::add);
         for (String requestId : requestIds) {
             session.onNext(request(requestId));
         }
@@ -201,7 +211,8 @@ class ReserveStreamLifecycleTest {
                 return refusal;
             }
         };
-        return new ReserveBatchStreamSession(batchTransport, window, batchMax, publisher, metrics, batchEndListeners::add);
+        return new ReserveBatchStreamSession(
+                batchTransport, window, batchMax, publisher, metrics, batchEndListeners::add);
     }
 
     /** The replier answers these requests of {@code session} within one of its batches. */
@@ -282,8 +293,7 @@ class ReserveStreamLifecycleTest {
         }
 
         @Override
-        public void disableAutoRequest() {
-        }
+        public void disableAutoRequest() {}
 
         @Override
         public boolean isCancelled() {
@@ -291,15 +301,12 @@ class ReserveStreamLifecycleTest {
         }
 
         @Override
-        public void setCompression(String compression) {
-        }
+        public void setCompression(String compression) {}
 
         @Override
-        public void setMessageCompression(boolean enable) {
-        }
+        public void setMessageCompression(boolean enable) {}
 
         @Override
-        public void disableAutoInboundFlowControl() {
-        }
+        public void disableAutoInboundFlowControl() {}
     }
 }

@@ -123,7 +123,8 @@ class RestartIT {
         assertThat(client.refund("refund-4", before.reserves.get("reserve-4").getOrderId()))
                 .isEqualTo(before.orderAnswers.get("refund-4"));
         // Order 4 was paid, then refunded: the repeated confirm reports the state its first answer did.
-        Order payRepeat = client.confirm("pay-4", before.reserves.get("reserve-4").getOrderId());
+        Order payRepeat =
+                client.confirm("pay-4", before.reserves.get("reserve-4").getOrderId());
         Order payFirst = before.orderAnswers.get("pay-4");
         assertThat(payRepeat.getState()).isEqualTo(OrderState.ORDER_STATE_PAID);
         assertThat(payRepeat.getOrderId()).isEqualTo(payFirst.getOrderId());
@@ -133,7 +134,8 @@ class RestartIT {
         assertThat(client.adjustStock("shrink-gamma", GAMMA, -2)).isEqualTo(before.adjustAnswers.get("shrink-gamma"));
 
         for (Order order : before.orders) {
-            assertThat(client.getOrder(order.getOrderId())).as("order %d after repeats", order.getOrderId())
+            assertThat(client.getOrder(order.getOrderId()))
+                    .as("order %d after repeats", order.getOrderId())
                     .isEqualTo(order);
         }
         assertThat(client.listAllSkus()).as("stock after repeats").isEqualTo(before.skus);
@@ -148,7 +150,8 @@ class RestartIT {
         start();
 
         // user-3 still holds one BETA of a limit of two, so two more are too many and one is fine.
-        assertThat(client.reserve("u3-two-more", "user-3", BETA, 2).getResult()).isEqualTo(ReserveResult.LIMIT_EXCEEDED);
+        assertThat(client.reserve("u3-two-more", "user-3", BETA, 2).getResult())
+                .isEqualTo(ReserveResult.LIMIT_EXCEEDED);
         assertThat(client.reserve("u3-one-more", "user-3", BETA, 1).getResult()).isEqualTo(ReserveResult.RESERVED);
         // user-2's BETA went back with the cancel, so the whole allowance is free again.
         assertThat(client.reserve("u2-again", "user-2", BETA, 2).getResult()).isEqualTo(ReserveResult.RESERVED);
@@ -173,7 +176,9 @@ class RestartIT {
         } while (!token.isEmpty() && seen.size() < 10);
 
         assertThat(seen).containsExactly(ALPHA, BETA, GAMMA);
-        assertThat(tokens.get(tokens.size() - 1)).as("no token after the last page").isEmpty();
+        assertThat(tokens.get(tokens.size() - 1))
+                .as("no token after the last page")
+                .isEmpty();
         ListSkusReply firstTwo = client.listSkus(2, "");
         ListSkusReply rest = client.listSkus(2, firstTwo.getNextPageToken());
         assertThat(firstTwo.getSkusList()).extracting(Sku::getSkuId).containsExactly(ALPHA, BETA);
@@ -184,7 +189,8 @@ class RestartIT {
     @Test
     void startOnATakenPortShouldFailNamingItAndLeaveTheDataDirectoryUsable() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-            ServerConfig onTakenPort = ItFixtures.smallConfig(dataDir).set(ServerConfig.Setting.PORT, taken.getLocalPort())
+            ServerConfig onTakenPort = ItFixtures.smallConfig(dataDir)
+                    .set(ServerConfig.Setting.PORT, taken.getLocalPort())
                     .conclude();
 
             assertThatThrownBy(() -> CheckoutServer.start(onTakenPort))
@@ -204,9 +210,13 @@ class RestartIT {
      */
     private Before runASale() {
         Before before = new Before();
-        client.upsertSku(ItFixtures.sku(GAMMA, 10, 0).toBuilder().setCurrency("EUR").setPriceMinor(4_500).build());
+        client.upsertSku(ItFixtures.sku(GAMMA, 10, 0).toBuilder()
+                .setCurrency("EUR")
+                .setPriceMinor(4_500)
+                .build());
         client.upsertSku(ItFixtures.sku(ALPHA, 50, 0));
-        client.upsertSku(ItFixtures.sku(BETA, 20, 2).toBuilder().setPriceMinor(999).build());
+        client.upsertSku(
+                ItFixtures.sku(BETA, 20, 2).toBuilder().setPriceMinor(999).build());
 
         reserve(before, "reserve-1");
         reserve(before, "reserve-2");
@@ -219,23 +229,40 @@ class RestartIT {
         assertThat(before.reserves.get("reserve-6").getResult()).isEqualTo(ReserveResult.LIMIT_EXCEEDED);
         assertThat(before.reserves.get("reserve-8").getResult()).isEqualTo(ReserveResult.CURRENCY_MISMATCH);
 
-        before.orderAnswers.put("pay-1", client.confirm("pay-1", before.reserves.get("reserve-1").getOrderId()));
-        before.orderAnswers.put("cancel-2", client.cancel("cancel-2", before.reserves.get("reserve-2").getOrderId()));
-        before.orderAnswers.put("pay-4", client.confirm("pay-4", before.reserves.get("reserve-4").getOrderId()));
-        before.orderAnswers.put("refund-4", client.refund("refund-4", before.reserves.get("reserve-4").getOrderId()));
-        before.orderAnswers.put("pay-7", client.confirm("pay-7", before.reserves.get("reserve-7").getOrderId()));
+        before.orderAnswers.put(
+                "pay-1",
+                client.confirm("pay-1", before.reserves.get("reserve-1").getOrderId()));
+        before.orderAnswers.put(
+                "cancel-2",
+                client.cancel("cancel-2", before.reserves.get("reserve-2").getOrderId()));
+        before.orderAnswers.put(
+                "pay-4",
+                client.confirm("pay-4", before.reserves.get("reserve-4").getOrderId()));
+        before.orderAnswers.put(
+                "refund-4",
+                client.refund("refund-4", before.reserves.get("reserve-4").getOrderId()));
+        before.orderAnswers.put(
+                "pay-7",
+                client.confirm("pay-7", before.reserves.get("reserve-7").getOrderId()));
         before.adjustAnswers.put("restock-alpha", client.adjustStock("restock-alpha", ALPHA, 10));
         before.adjustAnswers.put("shrink-gamma", client.adjustStock("shrink-gamma", GAMMA, -2));
 
         for (long orderId = 1; orderId <= 6; orderId++) {
             before.orders.add(client.getOrder(orderId));
         }
-        assertThat(before.orders).extracting(Order::getState).containsExactly(
-                OrderState.ORDER_STATE_PAID, OrderState.ORDER_STATE_CANCELLED, OrderState.ORDER_STATE_RESERVED,
-                OrderState.ORDER_STATE_REFUNDED, OrderState.ORDER_STATE_RESERVED, OrderState.ORDER_STATE_PAID);
+        assertThat(before.orders)
+                .extracting(Order::getState)
+                .containsExactly(
+                        OrderState.ORDER_STATE_PAID,
+                        OrderState.ORDER_STATE_CANCELLED,
+                        OrderState.ORDER_STATE_RESERVED,
+                        OrderState.ORDER_STATE_REFUNDED,
+                        OrderState.ORDER_STATE_RESERVED,
+                        OrderState.ORDER_STATE_PAID);
         before.skus.addAll(client.listAllSkus());
         assertThat(before.skus).extracting(Sku::getSkuId).containsExactly(ALPHA, BETA, GAMMA);
-        assertThat(before.skus).extracting(Sku::getTotalStock, Sku::getAvailable, Sku::getReserved, Sku::getSold)
+        assertThat(before.skus)
+                .extracting(Sku::getTotalStock, Sku::getAvailable, Sku::getReserved, Sku::getSold)
                 .containsExactly(tuple(60L, 53L, 5L, 2L), tuple(20L, 19L, 1L, 0L), tuple(8L, 7L, 0L, 1L));
         return before;
     }

@@ -75,7 +75,7 @@ class RingFullIT {
     }
 
     private void startInProcess(int ringSize) {
-        startInProcess(ringSize, settings -> { });
+        startInProcess(ringSize, settings -> {});
     }
 
     private void startInProcess(int ringSize, Consumer<ServerConfig.Builder> moreSettings) {
@@ -89,8 +89,11 @@ class RingFullIT {
         server = CheckoutServer.start(config, InProcessServerBuilder.forName(name), clock);
         channel = InProcessChannelBuilder.forName(name).build();
         // One attempt only: retrying RESOURCE_EXHAUSTED would hide exactly what these tests look at.
-        client = CheckoutClient.builder(channel).maxAttempts(1).deadline(Duration.ofSeconds(5))
-                .adminToken(ItFixtures.ADMIN_TOKEN).build();
+        client = CheckoutClient.builder(channel)
+                .maxAttempts(1)
+                .deadline(Duration.ofSeconds(5))
+                .adminToken(ItFixtures.ADMIN_TOKEN)
+                .build();
         client.upsertSku(ItFixtures.sku(SKU, 1_000_000, 0));
     }
 
@@ -104,8 +107,10 @@ class RingFullIT {
         // Slots: the held one, plus RING_SIZE - 1 that get published behind it; nothing frees any.
         int admitted = RING_SIZE - 1;
         // Refusals must not wait for the business thread: they all arrive while it cannot move.
-        ItFixtures.awaitTrue("all but " + admitted + " calls answered while the pipeline is stalled",
-                Duration.ofSeconds(10), () -> calls.stream().filter(CompletableFuture::isDone).count() == flood - admitted);
+        ItFixtures.awaitTrue(
+                "all but " + admitted + " calls answered while the pipeline is stalled",
+                Duration.ofSeconds(10),
+                () -> calls.stream().filter(CompletableFuture::isDone).count() == flood - admitted);
 
         for (CompletableFuture<ReserveReply> call : calls) {
             if (call.isDone()) {
@@ -154,7 +159,9 @@ class RingFullIT {
         }
         // Whether a free-running flood overflows a ring of two depends on scheduling; the stalled
         // test above is the one that proves refusals happen. This one proves nothing else ever does.
-        assertThat(codes.keySet()).as("flood answers by status: %s", codes).contains(Status.Code.OK)
+        assertThat(codes.keySet())
+                .as("flood answers by status: %s", codes)
+                .contains(Status.Code.OK)
                 .isSubsetOf(Status.Code.OK, Status.Code.RESOURCE_EXHAUSTED);
         assertHealthyAndConsistent(reserved);
     }
@@ -165,13 +172,17 @@ class RingFullIT {
         try (StreamingReserver stream = client.openReserveStream(64)) {
             CompletableFuture<ReserveReply> staller = stallPipeline();
             List<CompletableFuture<ReserveReply>> fillers = floodAsync(1, RING_SIZE - 1, "fill");
-            ItFixtures.awaitTrue("ring full", Duration.ofSeconds(10), () -> server.pipeline().remainingCapacity() == 0);
+            ItFixtures.awaitTrue(
+                    "ring full", Duration.ofSeconds(10), () -> server.pipeline().remainingCapacity() == 0);
 
-            ReserveReply refused = stream.submit(request("streamed-while-full", "streamer")).get(10, TimeUnit.SECONDS);
+            ReserveReply refused =
+                    stream.submit(request("streamed-while-full", "streamer")).get(10, TimeUnit.SECONDS);
 
             assertThat(refused.getResult()).isEqualTo(ReserveResult.REJECTED);
             assertThat(refused.getError().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED.value());
-            assertThat(ItFixtures.detail(refused.getError(), ErrorInfo.class).orElseThrow().getReason())
+            assertThat(ItFixtures.detail(refused.getError(), ErrorInfo.class)
+                            .orElseThrow()
+                            .getReason())
                     .isEqualTo("RING_FULL");
 
             clock.release();
@@ -181,7 +192,8 @@ class RingFullIT {
             }
             awaitRingDrained();
             // The same request id again: a ring-full refusal was never applied, so nothing was remembered.
-            ReserveReply accepted = stream.submit(request("streamed-while-full", "streamer")).get(10, TimeUnit.SECONDS);
+            ReserveReply accepted =
+                    stream.submit(request("streamed-while-full", "streamer")).get(10, TimeUnit.SECONDS);
 
             assertThat(accepted.getResult()).isEqualTo(ReserveResult.RESERVED);
             assertHealthyAndConsistent(1 + fillers.size() + 1);
@@ -195,20 +207,26 @@ class RingFullIT {
             CompletableFuture<ReserveReply> staller = stallPipeline();
             // The held slot plus two fillers leave one free slot: too few for the batch of three at once.
             List<CompletableFuture<ReserveReply>> fillers = floodAsync(1, RING_SIZE - 2, "fill");
-            ItFixtures.awaitTrue("one slot left", Duration.ofSeconds(10), () -> server.pipeline().remainingCapacity() == 1);
+            ItFixtures.awaitTrue(
+                    "one slot left",
+                    Duration.ofSeconds(10),
+                    () -> server.pipeline().remainingCapacity() == 1);
 
-            List<CompletableFuture<ReserveReply>> batch = stream.submit(List.of(request("batch-0", "batcher-0"),
-                    request("batch-1", "batcher-1"), request("batch-2", "batcher-2")));
+            List<CompletableFuture<ReserveReply>> batch = stream.submit(List.of(
+                    request("batch-0", "batcher-0"), request("batch-1", "batcher-1"), request("batch-2", "batcher-2")));
             ReserveReply refused1 = batch.get(1).get(10, TimeUnit.SECONDS);
             ReserveReply refused2 = batch.get(2).get(10, TimeUnit.SECONDS);
 
             for (ReserveReply refused : List.of(refused1, refused2)) {
                 assertThat(refused.getResult()).isEqualTo(ReserveResult.REJECTED);
                 assertThat(refused.getError().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED.value());
-                assertThat(ItFixtures.detail(refused.getError(), ErrorInfo.class).orElseThrow().getReason())
+                assertThat(ItFixtures.detail(refused.getError(), ErrorInfo.class)
+                                .orElseThrow()
+                                .getReason())
                         .isEqualTo("RING_FULL");
             }
-            assertThat(List.of(refused1.getRequestId(), refused2.getRequestId())).containsExactly("batch-1", "batch-2");
+            assertThat(List.of(refused1.getRequestId(), refused2.getRequestId()))
+                    .containsExactly("batch-1", "batch-2");
             // The first item took the last slot and waits behind the held one like everything else.
             assertThat(batch.get(0)).isNotDone();
 
@@ -220,8 +238,8 @@ class RingFullIT {
             assertThat(batch.get(0).get(10, TimeUnit.SECONDS).getResult()).isEqualTo(ReserveResult.RESERVED);
             awaitRingDrained();
             // Refused items changed nothing and were not remembered: the same ids now go through.
-            List<CompletableFuture<ReserveReply>> again = stream.submit(List.of(request("batch-1", "batcher-1"),
-                    request("batch-2", "batcher-2")));
+            List<CompletableFuture<ReserveReply>> again =
+                    stream.submit(List.of(request("batch-1", "batcher-1"), request("batch-2", "batcher-2")));
             for (CompletableFuture<ReserveReply> reply : again) {
                 assertThat(reply.get(10, TimeUnit.SECONDS).getResult()).isEqualTo(ReserveResult.RESERVED);
             }
@@ -232,8 +250,10 @@ class RingFullIT {
     @Test
     void reserveBatchStreamShouldReadNoMoreBatchesThanItsWindowHasRoomFor() throws Exception {
         int ringSize = 64;
-        startInProcess(ringSize, settings -> settings.set(ServerConfig.Setting.STREAM_WINDOW, 8)
-                .set(ServerConfig.Setting.STREAM_BATCH_MAX, 4));
+        startInProcess(
+                ringSize,
+                settings -> settings.set(ServerConfig.Setting.STREAM_WINDOW, 8)
+                        .set(ServerConfig.Setting.STREAM_BATCH_MAX, 4));
         try (BatchStreamingReserver stream = client.openReserveBatchStream(64, 4)) {
             CompletableFuture<ReserveReply> staller = stallPipeline();
             List<CompletableFuture<ReserveReply>> replies = new ArrayList<>();
@@ -245,9 +265,13 @@ class RingFullIT {
                 replies.addAll(stream.submit(batch));
             }
             // Behind the held slot: a window of 8 in batches of at most 4 lets the server read two.
-            ItFixtures.awaitTrue("two batches published", Duration.ofSeconds(10),
+            ItFixtures.awaitTrue(
+                    "two batches published",
+                    Duration.ofSeconds(10),
                     () -> ringSize - server.pipeline().remainingCapacity() - 1 >= 8);
-            assertThat(ringSize - server.pipeline().remainingCapacity() - 1).as("reserves published").isEqualTo(8);
+            assertThat(ringSize - server.pipeline().remainingCapacity() - 1)
+                    .as("reserves published")
+                    .isEqualTo(8);
             assertThat(replies).noneMatch(CompletableFuture::isDone);
 
             clock.release();
@@ -266,7 +290,9 @@ class RingFullIT {
     private CompletableFuture<ReserveReply> stallPipeline() throws InterruptedException {
         CountDownLatch held = clock.holdNextReader();
         CompletableFuture<ReserveReply> staller = client.reserveAsync("staller", "staller", SKU, 1);
-        assertThat(held.await(10, TimeUnit.SECONDS)).as("the staller's publishing thread is held").isTrue();
+        assertThat(held.await(10, TimeUnit.SECONDS))
+                .as("the staller's publishing thread is held")
+                .isTrue();
         return staller;
     }
 
@@ -302,7 +328,9 @@ class RingFullIT {
      * answer while a ring of four still counts as full for a moment longer.
      */
     private void awaitRingDrained() {
-        ItFixtures.awaitTrue("ring drained", Duration.ofSeconds(10),
+        ItFixtures.awaitTrue(
+                "ring drained",
+                Duration.ofSeconds(10),
                 () -> server.pipeline().remainingCapacity() == server.pipeline().ringSize());
     }
 
@@ -318,8 +346,11 @@ class RingFullIT {
         awaitRingDrained();
         assertThat(ItFixtures.health(channel, "")).isEqualTo(ServingStatus.SERVING);
         Sku before = client.getStock(SKU);
-        assertThat(before.getReserved()).as("units reserved vs RESERVED answers").isEqualTo(reservedAnswers);
-        assertThat(before.getAvailable() + before.getReserved() + before.getSold()).isEqualTo(before.getTotalStock());
+        assertThat(before.getReserved())
+                .as("units reserved vs RESERVED answers")
+                .isEqualTo(reservedAnswers);
+        assertThat(before.getAvailable() + before.getReserved() + before.getSold())
+                .isEqualTo(before.getTotalStock());
 
         ReserveReply normal = client.reserve("after-the-storm", "calm-user", SKU, 1);
 

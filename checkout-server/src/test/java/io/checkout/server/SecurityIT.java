@@ -57,32 +57,50 @@ class SecurityIT {
             try (CheckoutClient admin = ItFixtures.client(channel)) {
                 admin.upsertSku(ItFixtures.sku(SKU, 10, 1));
             }
-            AdjustStockRequest adjust = AdjustStockRequest.newBuilder().setRequestId("steal").setSkuId(SKU).setDelta(1_000).build();
-            InventoryGrpc.InventoryBlockingStub anonymous = InventoryGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+            AdjustStockRequest adjust = AdjustStockRequest.newBuilder()
+                    .setRequestId("steal")
+                    .setSkuId(SKU)
+                    .setDelta(1_000)
+                    .build();
+            InventoryGrpc.InventoryBlockingStub anonymous =
+                    InventoryGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
 
             assertThat(code(() -> anonymous.adjustStock(adjust))).isEqualTo(Status.Code.UNAUTHENTICATED);
-            assertThat(code(() -> anonymous.upsertSku(ItFixtures.sku("NEW-SKU", 5, 1)))).isEqualTo(Status.Code.UNAUTHENTICATED);
-            assertThat(code(() -> anonymous.listSkus(ListSkusRequest.newBuilder().setPageSize(10).build())))
+            assertThat(code(() -> anonymous.upsertSku(ItFixtures.sku("NEW-SKU", 5, 1))))
                     .isEqualTo(Status.Code.UNAUTHENTICATED);
-            assertThat(code(() -> anonymous.withCallCredentials(new BearerTokenCredentials("not-the-admin-token-at-all"))
-                    .adjustStock(adjust))).isEqualTo(Status.Code.PERMISSION_DENIED);
-            assertThat(code(() -> anonymous.withCallCredentials(new BearerTokenCredentials(ItFixtures.ADMIN_TOKEN + "x"))
-                    .adjustStock(adjust))).isEqualTo(Status.Code.PERMISSION_DENIED);
+            assertThat(code(() -> anonymous.listSkus(
+                            ListSkusRequest.newBuilder().setPageSize(10).build())))
+                    .isEqualTo(Status.Code.UNAUTHENTICATED);
+            assertThat(code(() -> anonymous
+                            .withCallCredentials(new BearerTokenCredentials("not-the-admin-token-at-all"))
+                            .adjustStock(adjust)))
+                    .isEqualTo(Status.Code.PERMISSION_DENIED);
+            assertThat(code(() -> anonymous
+                            .withCallCredentials(new BearerTokenCredentials(ItFixtures.ADMIN_TOKEN + "x"))
+                            .adjustStock(adjust)))
+                    .isEqualTo(Status.Code.PERMISSION_DENIED);
             Metadata basic = new Metadata();
             basic.put(AdminAuthInterceptor.AUTHORIZATION, "Basic " + ItFixtures.ADMIN_TOKEN);
-            assertThat(code(() -> anonymous.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(basic))
-                    .adjustStock(adjust))).isEqualTo(Status.Code.UNAUTHENTICATED);
+            assertThat(code(() -> anonymous
+                            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(basic))
+                            .adjustStock(adjust)))
+                    .isEqualTo(Status.Code.UNAUTHENTICATED);
 
-            try (CheckoutClient frontline = CheckoutClient.builder(channel).deadline(Duration.ofSeconds(5)).build()) {
+            try (CheckoutClient frontline = CheckoutClient.builder(channel)
+                    .deadline(Duration.ofSeconds(5))
+                    .build()) {
                 Sku stock = frontline.getStock(SKU);
                 assertThat(stock.getAvailable()).as("nothing changed").isEqualTo(10);
                 assertThat(stock.getTotalStock()).isEqualTo(10);
                 assertThat(frontline.reserve("buyer", SKU, 1).getResult())
-                        .as("checkout calls need no credential").isEqualTo(ReserveResult.RESERVED);
+                        .as("checkout calls need no credential")
+                        .isEqualTo(ReserveResult.RESERVED);
             }
             try (CheckoutClient admin = ItFixtures.client(channel)) {
                 assertThat(admin.listAllSkus()).extracting(Sku::getSkuId).containsExactly(SKU);
-                assertThat(admin.adjustStock(SKU, 5).getTotalStock()).as("with the token it works").isEqualTo(15);
+                assertThat(admin.adjustStock(SKU, 5).getTotalStock())
+                        .as("with the token it works")
+                        .isEqualTo(15);
             }
         }
 
@@ -90,14 +108,17 @@ class SecurityIT {
         void aMissingOrTooShortTokenFileShouldStopTheStartNamingTheSettingButNotTheToken() throws Exception {
             Path shortToken = dataDir.resolve("short-token");
             Files.writeString(shortToken, "tiny-secret");
-            ServerConfig config = ItFixtures.smallConfig(dataDir).set(ServerConfig.Setting.ADMIN_TOKEN_FILE, shortToken).conclude();
+            ServerConfig config = ItFixtures.smallConfig(dataDir)
+                    .set(ServerConfig.Setting.ADMIN_TOKEN_FILE, shortToken)
+                    .conclude();
 
             assertThatThrownBy(() -> CheckoutServer.start(config))
                     .isInstanceOf(ServerConfig.InvalidSettingException.class)
                     .hasMessageContaining("admin-token-file")
                     .hasMessageNotContaining("tiny-secret");
             assertThatThrownBy(() -> ItFixtures.smallConfig(dataDir)
-                    .set(ServerConfig.Setting.ADMIN_TOKEN_FILE, dataDir.resolve("absent")).conclude())
+                            .set(ServerConfig.Setting.ADMIN_TOKEN_FILE, dataDir.resolve("absent"))
+                            .conclude())
                     .hasMessageContaining("admin-token-file");
         }
 
@@ -122,14 +143,17 @@ class SecurityIT {
                     .conclude());
             String target = "localhost:" + server.port();
 
-            try (CheckoutClient trusting = tlsClient(CheckoutClient.builder(target).tls(ca.certFile()).adminToken(ItFixtures.ADMIN_TOKEN))) {
+            try (CheckoutClient trusting =
+                    tlsClient(CheckoutClient.builder(target).tls(ca.certFile()).adminToken(ItFixtures.ADMIN_TOKEN))) {
                 trusting.upsertSku(ItFixtures.sku(SKU, 3, 1));
                 assertThat(trusting.reserve("buyer", SKU, 1).getResult()).isEqualTo(ReserveResult.RESERVED);
             }
-            try (CheckoutClient plaintext = tlsClient(CheckoutClient.builder(target).plaintext())) {
+            try (CheckoutClient plaintext =
+                    tlsClient(CheckoutClient.builder(target).plaintext())) {
                 assertThat(code(() -> plaintext.reserve("buyer-2", SKU, 1))).isEqualTo(Status.Code.UNAVAILABLE);
             }
-            try (CheckoutClient wrongCa = tlsClient(CheckoutClient.builder(target).tls(otherCa.certFile()))) {
+            try (CheckoutClient wrongCa =
+                    tlsClient(CheckoutClient.builder(target).tls(otherCa.certFile()))) {
                 assertThat(code(() -> wrongCa.reserve("buyer-3", SKU, 1))).isEqualTo(Status.Code.UNAVAILABLE);
             }
         }
@@ -138,12 +162,18 @@ class SecurityIT {
         void aCertificateWithoutItsKeyShouldStopTheStartNamingTheSetting() throws Exception {
             TestCertificates.Issued ca = TestCertificates.authority(certDir, "test-ca");
 
-            assertThatThrownBy(() -> ItFixtures.smallConfig(dataDir).set(ServerConfig.Setting.TLS_CERT_FILE, ca.certFile()).conclude())
+            assertThatThrownBy(() -> ItFixtures.smallConfig(dataDir)
+                            .set(ServerConfig.Setting.TLS_CERT_FILE, ca.certFile())
+                            .conclude())
                     .isInstanceOf(ServerConfig.InvalidSettingException.class)
                     .hasMessageContaining("tls-key-file");
-            assertThatThrownBy(() -> ItFixtures.smallConfig(dataDir).set(ServerConfig.Setting.TLS_CLIENT_CA_FILE, ca.certFile()).conclude())
+            assertThatThrownBy(() -> ItFixtures.smallConfig(dataDir)
+                            .set(ServerConfig.Setting.TLS_CLIENT_CA_FILE, ca.certFile())
+                            .conclude())
                     .hasMessageContaining("tls-client-ca-file");
-            assertThatThrownBy(() -> ItFixtures.smallConfig(dataDir).set(ServerConfig.Setting.ADMIN_CLIENT_SUBJECTS, "CN=x").conclude())
+            assertThatThrownBy(() -> ItFixtures.smallConfig(dataDir)
+                            .set(ServerConfig.Setting.ADMIN_CLIENT_SUBJECTS, "CN=x")
+                            .conclude())
                     .hasMessageContaining("admin-client-subjects");
         }
     }
@@ -167,27 +197,33 @@ class SecurityIT {
                     .set(ServerConfig.Setting.ADMIN_CLIENT_SUBJECTS, "CN=ops-admin, O=checkout-tests; CN=someone-else")
                     .conclude());
             target = "localhost:" + server.port();
-            assertThat(adminCert.certificate().getSubjectX500Principal().getName()).isEqualTo("CN=ops-admin,O=checkout-tests");
+            assertThat(adminCert.certificate().getSubjectX500Principal().getName())
+                    .isEqualTo("CN=ops-admin,O=checkout-tests");
         }
 
         @Test
         void clientsWithACertificateFromTheCaShouldWorkAndClientsWithoutOneShouldBeRefused() throws Exception {
             startMutualTls();
             TestCertificates.Issued strangerCa = TestCertificates.authority(certDir.resolve("stranger"), "stranger-ca");
-            TestCertificates.Issued strangerCert = TestCertificates.client(certDir.resolve("stranger"), strangerCa, "frontline");
+            TestCertificates.Issued strangerCert =
+                    TestCertificates.client(certDir.resolve("stranger"), strangerCa, "frontline");
 
-            try (CheckoutClient admin = tlsClient(CheckoutClient.builder(target).tls(ca.certFile())
+            try (CheckoutClient admin = tlsClient(CheckoutClient.builder(target)
+                    .tls(ca.certFile())
                     .mtls(adminCert.certFile(), adminCert.keyFile()))) {
                 admin.upsertSku(ItFixtures.sku(SKU, 3, 1));
             }
-            try (CheckoutClient frontline = tlsClient(CheckoutClient.builder(target).tls(ca.certFile())
+            try (CheckoutClient frontline = tlsClient(CheckoutClient.builder(target)
+                    .tls(ca.certFile())
                     .mtls(frontlineCert.certFile(), frontlineCert.keyFile()))) {
                 assertThat(frontline.reserve("buyer", SKU, 1).getResult()).isEqualTo(ReserveResult.RESERVED);
             }
-            try (CheckoutClient noCert = tlsClient(CheckoutClient.builder(target).tls(ca.certFile()))) {
+            try (CheckoutClient noCert =
+                    tlsClient(CheckoutClient.builder(target).tls(ca.certFile()))) {
                 assertThat(code(() -> noCert.reserve("buyer-2", SKU, 1))).isEqualTo(Status.Code.UNAVAILABLE);
             }
-            try (CheckoutClient stranger = tlsClient(CheckoutClient.builder(target).tls(ca.certFile())
+            try (CheckoutClient stranger = tlsClient(CheckoutClient.builder(target)
+                    .tls(ca.certFile())
                     .mtls(strangerCert.certFile(), strangerCert.keyFile()))) {
                 assertThat(code(() -> stranger.reserve("buyer-3", SKU, 1))).isEqualTo(Status.Code.UNAVAILABLE);
             }
@@ -196,20 +232,27 @@ class SecurityIT {
         @Test
         void onlyAnAdminSubjectOrTheTokenShouldCallInventory() throws Exception {
             startMutualTls();
-            try (CheckoutClient admin = tlsClient(CheckoutClient.builder(target).tls(ca.certFile())
+            try (CheckoutClient admin = tlsClient(CheckoutClient.builder(target)
+                    .tls(ca.certFile())
                     .mtls(adminCert.certFile(), adminCert.keyFile()))) {
                 admin.upsertSku(ItFixtures.sku(SKU, 3, 1));
                 assertThat(admin.adjustStock(SKU, 2).getTotalStock()).isEqualTo(5);
             }
-            try (CheckoutClient frontline = tlsClient(CheckoutClient.builder(target).tls(ca.certFile())
+            try (CheckoutClient frontline = tlsClient(CheckoutClient.builder(target)
+                    .tls(ca.certFile())
                     .mtls(frontlineCert.certFile(), frontlineCert.keyFile()))) {
                 assertThat(code(() -> frontline.adjustStock(SKU, 100))).isEqualTo(Status.Code.PERMISSION_DENIED);
-                assertThat(frontline.getStock(SKU).getTotalStock()).as("nothing changed").isEqualTo(5);
+                assertThat(frontline.getStock(SKU).getTotalStock())
+                        .as("nothing changed")
+                        .isEqualTo(5);
             }
             CallCredentials token = new BearerTokenCredentials(ItFixtures.ADMIN_TOKEN);
-            try (CheckoutClient frontlineWithToken = tlsClient(CheckoutClient.builder(target).tls(ca.certFile())
-                    .mtls(frontlineCert.certFile(), frontlineCert.keyFile()).callCredentials(token))) {
-                assertThat(frontlineWithToken.adjustStock(SKU, 1).getTotalStock()).isEqualTo(6);
+            try (CheckoutClient frontlineWithToken = tlsClient(CheckoutClient.builder(target)
+                    .tls(ca.certFile())
+                    .mtls(frontlineCert.certFile(), frontlineCert.keyFile())
+                    .callCredentials(token))) {
+                assertThat(frontlineWithToken.adjustStock(SKU, 1).getTotalStock())
+                        .isEqualTo(6);
             }
         }
     }

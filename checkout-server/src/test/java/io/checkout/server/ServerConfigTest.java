@@ -40,7 +40,8 @@ class ServerConfigTest {
         for (Setting setting : Setting.values()) {
             assertThat(config.describe()).contains(setting.key() + "=" + setting.defaultValue());
             if (setting.description().contains("..")) {
-                assertThat(config.longValue(setting)).as(setting.key())
+                assertThat(config.longValue(setting))
+                        .as(setting.key())
                         .isEqualTo(Long.parseLong(setting.defaultValue()));
             }
         }
@@ -56,25 +57,27 @@ class ServerConfigTest {
     }
 
     @ParameterizedTest(name = "{0}={1} fails: {2}")
-    @CsvSource(delimiter = '|', value = {
-        "ring-size             | 1000      | power of two",
-        "ring-size             | 1         | 2..",
-        "ring-size             | 8388608   | 2..",
-        "ring-size             | many      | not a whole number",
-        "port                  | -1        | 0..65535",
-        "port                  | 65536     | 0..65535",
-        "wait-strategy         | nonsense  | blocking, sleeping, yielding, busy-spin",
-        "journal-thread        | separate  | must be one of business-logic, own",
-        "tick-interval-millis  | 0         | 1..60000",
-        "lines-per-order-max   | 65        | 1..64",
-        "quantity-per-line-max | 1000001   | 1..1000000",
-        "order-capacity        | 0         | 1..",
-        "stream-window         | 1.5       | not a whole number",
-        "stream-batch-max      | 0         | 1..4096",
-        "stream-batch-max      | 4097      | 1..4096",
-        "host                  | ' '       | must not be empty",
-        "data-dir              | ''        | must not be empty",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "ring-size             | 1000      | power of two",
+                "ring-size             | 1         | 2..",
+                "ring-size             | 8388608   | 2..",
+                "ring-size             | many      | not a whole number",
+                "port                  | -1        | 0..65535",
+                "port                  | 65536     | 0..65535",
+                "wait-strategy         | nonsense  | blocking, sleeping, yielding, busy-spin",
+                "journal-thread        | separate  | must be one of business-logic, own",
+                "tick-interval-millis  | 0         | 1..60000",
+                "lines-per-order-max   | 65        | 1..64",
+                "quantity-per-line-max | 1000001   | 1..1000000",
+                "order-capacity        | 0         | 1..",
+                "stream-window         | 1.5       | not a whole number",
+                "stream-batch-max      | 0         | 1..4096",
+                "stream-batch-max      | 4097      | 1..4096",
+                "host                  | ' '       | must not be empty",
+                "data-dir              | ''        | must not be empty",
+            })
     void invalidValueShouldFailNamingTheSettingAndTheProblem(String key, String value, String problem) {
         ServerConfig.Builder builder = ServerConfig.builder().set(key, value);
 
@@ -93,7 +96,8 @@ class ServerConfigTest {
 
     @Test
     void propertiesFileWithABadValueShouldFailNamingTheSetting() throws IOException {
-        Path file = Files.writeString(dir.resolve("checkout.properties"),
+        Path file = Files.writeString(
+                dir.resolve("checkout.properties"),
                 "# a typo in production config must not be ignored\nport=9091\nring-size=1000\n");
         ServerConfig.Builder builder = ServerConfig.builder().file(file);
 
@@ -124,10 +128,12 @@ class ServerConfigTest {
 
     @Test
     void propertiesFileValuesShouldApplyAndLaterOverridesShouldWin() throws IOException {
-        Path file = Files.writeString(dir.resolve("checkout.properties"),
+        Path file = Files.writeString(
+                dir.resolve("checkout.properties"),
                 "ring-size = 1_024 \nwait-strategy=busy-spin\nport=7000\njournal-thread=own\n");
 
-        ServerConfig config = ServerConfig.builder().file(file).set(Setting.PORT, 7001).conclude();
+        ServerConfig config =
+                ServerConfig.builder().file(file).set(Setting.PORT, 7001).conclude();
 
         assertThat(config.ringSize()).isEqualTo(1_024);
         assertThat(config.waitStrategy()).isEqualTo(PipelineConfig.WaitStrategyKind.BUSY_SPIN);

@@ -39,11 +39,9 @@ final class TestCertificates {
     private static final AtomicLong SERIAL = new AtomicLong(System.nanoTime());
 
     /** A certificate and its key, in memory and as PEM files. */
-    record Issued(X509Certificate certificate, KeyPair keys, Path certFile, Path keyFile) {
-    }
+    record Issued(X509Certificate certificate, KeyPair keys, Path certFile, Path keyFile) {}
 
-    private TestCertificates() {
-    }
+    private TestCertificates() {}
 
     static Issued authority(Path directory, String name) throws Exception {
         KeyPair keys = newKeys();
@@ -59,7 +57,9 @@ final class TestCertificates {
         X509v3CertificateBuilder builder = builder(issuer(authority), new X500Name("CN=localhost"), keys)
                 .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
                     new GeneralName(GeneralName.dNSName, "localhost"),
-                    new GeneralName(GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress()),
+                    new GeneralName(
+                            GeneralName.iPAddress,
+                            InetAddress.getLoopbackAddress().getHostAddress()),
                 }))
                 .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
         return write(directory, "server", sign(builder, authority.keys()), keys);
@@ -72,13 +72,15 @@ final class TestCertificates {
      */
     static Issued client(Path directory, Issued authority, String commonName) throws Exception {
         KeyPair keys = newKeys();
-        X509v3CertificateBuilder builder = builder(issuer(authority), new X500Name("O=checkout-tests,CN=" + commonName), keys)
+        X509v3CertificateBuilder builder = builder(
+                        issuer(authority), new X500Name("O=checkout-tests,CN=" + commonName), keys)
                 .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
         return write(directory, "client-" + commonName, sign(builder, authority.keys()), keys);
     }
 
     private static X500Name issuer(Issued authority) {
-        return X500Name.getInstance(authority.certificate().getSubjectX500Principal().getEncoded());
+        return X500Name.getInstance(
+                authority.certificate().getSubjectX500Principal().getEncoded());
     }
 
     private static KeyPair newKeys() throws GeneralSecurityException {
@@ -89,14 +91,20 @@ final class TestCertificates {
 
     private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
         Instant now = Instant.now();
-        return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.incrementAndGet()),
-                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(1))), subject, keys.getPublic());
+        return new JcaX509v3CertificateBuilder(
+                issuer,
+                BigInteger.valueOf(SERIAL.incrementAndGet()),
+                Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(now.plus(Duration.ofDays(1))),
+                subject,
+                keys.getPublic());
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer)
             throws OperatorCreationException, GeneralSecurityException {
-        return new JcaX509CertificateConverter().getCertificate(
-                builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
+        return new JcaX509CertificateConverter()
+                .getCertificate(
+                        builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
     }
 
     private static Issued write(Path directory, String name, X509Certificate certificate, KeyPair keys)
@@ -111,7 +119,8 @@ final class TestCertificates {
     }
 
     private static String pem(String type, byte[] der) {
-        String base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+        String base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der);
         return "-----BEGIN " + type + "-----\n" + base64 + "\n-----END " + type + "-----\n";
     }
 }

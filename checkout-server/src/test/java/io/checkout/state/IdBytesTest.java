@@ -8,8 +8,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class IdBytesTest {
-    private record Held(long position, String id) {
-    }
+    private record Held(long position, String id) {}
 
     /**
      * A FIFO of ids held at its capacity for many times the ring's size: every held id reads back
@@ -24,7 +23,8 @@ class IdBytesTest {
         for (int step = 0; step < 2_000_000; step++) {
             if (held.size() == capacity || (!held.isEmpty() && random.nextInt(3) == 0)) {
                 held.removeFirst();
-                bytes.releaseBefore(held.isEmpty() ? bytes.end() : held.peekFirst().position());
+                bytes.releaseBefore(
+                        held.isEmpty() ? bytes.end() : held.peekFirst().position());
             }
             String id = "id-" + "x".repeat(random.nextInt(60)) + step;
             held.addLast(new Held(bytes.append(id), id));
@@ -46,10 +46,12 @@ class IdBytesTest {
         IdBytes bytes = new IdBytes(1, 64);
         // Room for one 64-character id per the sizing, plus the ring's slack: fill it without releasing.
         assertThatThrownBy(() -> {
-            for (int i = 0; i < 1_000_000; i++) {
-                bytes.append("y".repeat(64));
-            }
-        }).isInstanceOf(IllegalStateException.class).hasMessageContaining("full");
+                    for (int i = 0; i < 1_000_000; i++) {
+                        bytes.append("y".repeat(64));
+                    }
+                })
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("full");
     }
 
     @Test

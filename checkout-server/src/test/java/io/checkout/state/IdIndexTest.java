@@ -46,8 +46,10 @@ class IdIndexTest {
                 }
             } else {
                 String id = random.nextBoolean() && !present.isEmpty()
-                        ? present.get(random.nextInt(present.size())) : randomId(random);
-                assertThat(index.get(id)).as("seed %d step %d: %s", seed, step, id)
+                        ? present.get(random.nextInt(present.size()))
+                        : randomId(random);
+                assertThat(index.get(id))
+                        .as("seed %d step %d: %s", seed, step, id)
                         .isEqualTo(model.getOrDefault(id, IdIndex.NONE));
             }
             assertThat(index.size()).isEqualTo(model.size());

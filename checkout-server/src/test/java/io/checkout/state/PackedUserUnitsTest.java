@@ -41,7 +41,8 @@ class PackedUserUnitsTest {
                     model.put(key, units);
                 }
             }
-            assertThat(state.userUnits(asked, sku)).as("units of %s at step %d", key, step)
+            assertThat(state.userUnits(asked, sku))
+                    .as("units of %s at step %d", key, step)
                     .isEqualTo(model.getOrDefault(key, 0L));
             if (step % 5_000 == 0) {
                 assertSameContents(state, model);

@@ -66,7 +66,8 @@ class SnapshotStoreTest {
 
         PackedCheckoutState small = PackedCheckoutState.of(new StateCapacities(10, 2, 1_000, 1_000));
 
-        assertThatThrownBy(() -> store.loadLatest(small)).hasMessageContaining("more orders than the configured capacity of 2");
+        assertThatThrownBy(() -> store.loadLatest(small))
+                .hasMessageContaining("more orders than the configured capacity of 2");
     }
 
     @Test
@@ -75,7 +76,8 @@ class SnapshotStoreTest {
         Path written = store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100));
         Files.delete(written.resolve("orders.cm"));
 
-        assertThatThrownBy(() -> store.loadLatest(PackedCheckoutState.of(CAPACITIES))).hasMessageContaining("has no orders.cm");
+        assertThatThrownBy(() -> store.loadLatest(PackedCheckoutState.of(CAPACITIES)))
+                .hasMessageContaining("has no orders.cm");
     }
 
     @Test

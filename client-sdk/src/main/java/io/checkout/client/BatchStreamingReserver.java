@@ -64,10 +64,10 @@ public final class BatchStreamingReserver implements AutoCloseable {
     }
 
     /** Opens the stream; the reserver is fully built before gRPC can call back into it. */
-    static BatchStreamingReserver open(Channel channel, int maxInFlight, int maxBatchSize, RequestIds requestIds,
-            long closeTimeoutNanos) {
-        BatchStreamingReserver reserver = new BatchStreamingReserver(maxInFlight, maxBatchSize, requestIds,
-                closeTimeoutNanos);
+    static BatchStreamingReserver open(
+            Channel channel, int maxInFlight, int maxBatchSize, RequestIds requestIds, long closeTimeoutNanos) {
+        BatchStreamingReserver reserver =
+                new BatchStreamingReserver(maxInFlight, maxBatchSize, requestIds, closeTimeoutNanos);
         CheckoutGrpc.newStub(channel).reserveBatchStream(reserver.window);
         return reserver;
     }
@@ -136,8 +136,10 @@ public final class BatchStreamingReserver implements AutoCloseable {
             }
         } else if (duplicates != null) {
             for (int index : duplicates) {
-                futures.get(index).completeExceptionally(
-                        ReserveWindow.alreadyPending(toSend.get(index).getRequestId()).asRuntimeException());
+                futures.get(index)
+                        .completeExceptionally(
+                                ReserveWindow.alreadyPending(toSend.get(index).getRequestId())
+                                        .asRuntimeException());
             }
         }
         return futures;

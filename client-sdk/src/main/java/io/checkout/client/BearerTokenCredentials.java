@@ -11,7 +11,8 @@ import java.util.concurrent.Executor;
  * ({@code Inventory}) methods ask for. {@link #toString()} never shows the token.
  */
 public final class BearerTokenCredentials extends CallCredentials {
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final String headerValue;
 
@@ -40,7 +41,9 @@ public final class BearerTokenCredentials extends CallCredentials {
             headers.put(AUTHORIZATION, headerValue);
             applier.apply(headers);
         } catch (RuntimeException e) {
-            applier.fail(Status.UNAUTHENTICATED.withDescription("cannot attach the admin token").withCause(e));
+            applier.fail(Status.UNAUTHENTICATED
+                    .withDescription("cannot attach the admin token")
+                    .withCause(e));
         }
     }
 

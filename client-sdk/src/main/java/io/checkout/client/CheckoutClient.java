@@ -73,8 +73,13 @@ public final class CheckoutClient implements AutoCloseable {
     private final RetryingCalls calls;
 
     /** Called by {@link CheckoutClientBuilder#build()} with settings it has checked. */
-    CheckoutClient(ManagedChannel channel, boolean ownsChannel, Duration deadline, RetryPolicy retryPolicy,
-            String requestIdPrefix, CallCredentials adminCredentials) {
+    CheckoutClient(
+            ManagedChannel channel,
+            boolean ownsChannel,
+            Duration deadline,
+            RetryPolicy retryPolicy,
+            String requestIdPrefix,
+            CallCredentials adminCredentials) {
         this.channel = channel;
         this.ownsChannel = ownsChannel;
         this.deadlineNanos = RetryPolicy.saturatedNanos(deadline);
@@ -452,7 +457,10 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public CompletableFuture<Order> getOrderAsync(long orderId) {
-        return callAsync(CheckoutGrpc.getGetOrderMethod(), GetOrderRequest.newBuilder().setOrderId(orderId).build(), null);
+        return callAsync(
+                CheckoutGrpc.getGetOrderMethod(),
+                GetOrderRequest.newBuilder().setOrderId(orderId).build(),
+                null);
     }
 
     /**
@@ -466,8 +474,10 @@ public final class CheckoutClient implements AutoCloseable {
      */
     public Sku getStock(String skuId) {
         Objects.requireNonNull(skuId, "skuId");
-        return callBlocking(CheckoutGrpc.getGetStockMethod(),
-                GetStockRequest.newBuilder().setSkuId(skuId).build(), null);
+        return callBlocking(
+                CheckoutGrpc.getGetStockMethod(),
+                GetStockRequest.newBuilder().setSkuId(skuId).build(),
+                null);
     }
 
     /**
@@ -539,7 +549,8 @@ public final class CheckoutClient implements AutoCloseable {
      */
     public ListSkusReply listSkus(int pageSize, String pageToken) {
         if (pageSize < 0 || pageSize > ContractLimits.LIST_PAGE_SIZE_MAX) {
-            throw new IllegalArgumentException("pageSize must be 0.." + ContractLimits.LIST_PAGE_SIZE_MAX + ", got " + pageSize);
+            throw new IllegalArgumentException(
+                    "pageSize must be 0.." + ContractLimits.LIST_PAGE_SIZE_MAX + ", got " + pageSize);
         }
         ListSkusRequest request = ListSkusRequest.newBuilder()
                 .setPageSize(pageSize)
@@ -573,8 +584,8 @@ public final class CheckoutClient implements AutoCloseable {
                 return all;
             }
         }
-        throw new IllegalStateException("listAllSkus stopped after " + maxPages
-                + " pages (" + all.size() + " SKUs) and the server still returned a next_page_token");
+        throw new IllegalStateException("listAllSkus stopped after " + maxPages + " pages (" + all.size()
+                + " SKUs) and the server still returned a next_page_token");
     }
 
     /**
@@ -608,7 +619,8 @@ public final class CheckoutClient implements AutoCloseable {
         return RetryingCalls.join(callAsync(method, request, credentials));
     }
 
-    private <Q, R> CompletableFuture<R> callAsync(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
+    private <Q, R> CompletableFuture<R> callAsync(
+            MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
         ensureOpen();
         return calls.call(method, request, credentials);
     }

@@ -182,9 +182,16 @@ public final class CheckoutClientBuilder {
      */
     public CheckoutClient build() {
         validate();
-        ManagedChannel clientChannel = fromChannel ? channel : Grpc.newChannelBuilder(target, channelCredentials()).build();
-        return new CheckoutClient(clientChannel, !fromChannel, deadline,
-                new RetryPolicy(maxAttempts, initialBackoff, maxBackoff), requestIdPrefix, callCredentials);
+        ManagedChannel clientChannel = fromChannel
+                ? channel
+                : Grpc.newChannelBuilder(target, channelCredentials()).build();
+        return new CheckoutClient(
+                clientChannel,
+                !fromChannel,
+                deadline,
+                new RetryPolicy(maxAttempts, initialBackoff, maxBackoff),
+                requestIdPrefix,
+                callCredentials);
     }
 
     private ChannelCredentials channelCredentials() {
@@ -196,15 +203,17 @@ public final class CheckoutClientBuilder {
             try {
                 tls.trustManager(trustedCaFile.toFile());
             } catch (IOException | RuntimeException e) {
-                throw new IllegalArgumentException("tls: cannot read CA certificates from " + trustedCaFile + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(
+                        "tls: cannot read CA certificates from " + trustedCaFile + ": " + e.getMessage(), e);
             }
         }
         if (clientCertFile != null) {
             try {
                 tls.keyManager(clientCertFile.toFile(), clientKeyFile.toFile());
             } catch (IOException | RuntimeException e) {
-                throw new IllegalArgumentException("mtls: cannot read the client certificate " + clientCertFile
-                        + " and key: " + e.getMessage(), e);
+                throw new IllegalArgumentException(
+                        "mtls: cannot read the client certificate " + clientCertFile + " and key: " + e.getMessage(),
+                        e);
             }
         }
         return tls.build();
@@ -229,8 +238,8 @@ public final class CheckoutClientBuilder {
                 throw new IllegalArgumentException("mtls: certFile and keyFile must both be set");
             }
             if (!Files.isReadable(clientCertFile) || !Files.isReadable(clientKeyFile)) {
-                throw new IllegalArgumentException("mtls: " + clientCertFile + " and " + clientKeyFile
-                        + " must be readable files");
+                throw new IllegalArgumentException(
+                        "mtls: " + clientCertFile + " and " + clientKeyFile + " must be readable files");
             }
         }
         if (fromChannel && (trustedCaFile != null || clientCertFile != null)) {
@@ -244,8 +253,8 @@ public final class CheckoutClientBuilder {
         requirePositive("initialBackoff", initialBackoff);
         requirePositive("maxBackoff", maxBackoff);
         if (initialBackoff.compareTo(maxBackoff) > 0) {
-            throw new IllegalArgumentException("initialBackoff (" + initialBackoff
-                    + ") must not exceed maxBackoff (" + maxBackoff + ")");
+            throw new IllegalArgumentException(
+                    "initialBackoff (" + initialBackoff + ") must not exceed maxBackoff (" + maxBackoff + ")");
         }
         if (requestIdPrefix == null
                 || requestIdPrefix.length() > RequestIds.PREFIX_LENGTH_MAX

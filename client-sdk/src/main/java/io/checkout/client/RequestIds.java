@@ -56,9 +56,8 @@ final class RequestIds {
      */
     static String requireValid(String requestId) {
         if (!isValid(requestId)) {
-            throw new IllegalArgumentException(
-                    "requestId must be 1.." + ContractLimits.ID_LENGTH_MAX + " printable ASCII characters, got "
-                            + (requestId == null ? "null" : "\"" + requestId + "\""));
+            throw new IllegalArgumentException("requestId must be 1.." + ContractLimits.ID_LENGTH_MAX
+                    + " printable ASCII characters, got " + (requestId == null ? "null" : "\"" + requestId + "\""));
         }
         return requestId;
     }

@@ -107,8 +107,8 @@ final class ReserveWindow<M, R> implements ClientResponseObserver<M, R> {
 
     /** The refusal of a request whose id is already pending. */
     static Status alreadyPending(String requestId) {
-        return Status.INVALID_ARGUMENT.withDescription("request_id " + requestId
-                + " is already pending on this reserve stream");
+        return Status.INVALID_ARGUMENT.withDescription(
+                "request_id " + requestId + " is already pending on this reserve stream");
     }
 
     /** Queues a message of requests already added as pending, and writes what the transport takes. */
@@ -232,8 +232,11 @@ final class ReserveWindow<M, R> implements ClientResponseObserver<M, R> {
         for (int i = 0; i < count; i++) {
             ReserveReply reply = replies.get(message, i);
             if (futures[i] == null) {
-                LOG.log(System.Logger.Level.WARNING, "Ignoring a {0} reply for request_id \"{1}\", which is not pending",
-                        streamName, reply.getRequestId());
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "Ignoring a {0} reply for request_id \"{1}\", which is not pending",
+                        streamName,
+                        reply.getRequestId());
             } else {
                 futures[i].complete(reply);
             }

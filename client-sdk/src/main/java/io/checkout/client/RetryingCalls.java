@@ -78,7 +78,9 @@ final class RetryingCalls {
             // The caller no longer waits for the answer: stop the attempt in flight and any retry.
             call.cancel(false);
             Thread.currentThread().interrupt();
-            throw Status.CANCELLED.withDescription("interrupted while waiting for the reply").withCause(e)
+            throw Status.CANCELLED
+                    .withDescription("interrupted while waiting for the reply")
+                    .withCause(e)
                     .asRuntimeException();
         } catch (ExecutionException e) {
             throw failureOfBlockingCall(e.getCause());
@@ -193,13 +195,16 @@ final class RetryingCalls {
                 return;
             }
             try {
-                pendingRetry = retryScheduler.schedule(() -> {
-                    if (closed.get()) {
-                        result.completeExceptionally(error);
-                    } else {
-                        attempt(attempt + 1);
-                    }
-                }, retryPolicy.backoffNanosAfter(attempt), TimeUnit.NANOSECONDS);
+                pendingRetry = retryScheduler.schedule(
+                        () -> {
+                            if (closed.get()) {
+                                result.completeExceptionally(error);
+                            } else {
+                                attempt(attempt + 1);
+                            }
+                        },
+                        retryPolicy.backoffNanosAfter(attempt),
+                        TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException e) {
                 result.completeExceptionally(error);
             }

@@ -8,8 +8,7 @@ import java.util.function.BooleanSupplier;
 /** Waiting for events in tests, without sleeping for a fixed time. */
 final class Await {
 
-    private Await() {
-    }
+    private Await() {}
 
     /** Polls until {@code condition} holds; fails after 10 s, a bound that only a hang reaches. */
     static void awaitTrue(BooleanSupplier condition) {

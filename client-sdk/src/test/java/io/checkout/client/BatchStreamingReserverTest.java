@@ -34,7 +34,9 @@ class BatchStreamingReserverTest {
     void start() {
         checkout.onReserveBatchStream(held::attach);
         server = new InProcessServer(checkout);
-        client = CheckoutClient.builder(server.channel()).deadline(Duration.ofSeconds(5)).build();
+        client = CheckoutClient.builder(server.channel())
+                .deadline(Duration.ofSeconds(5))
+                .build();
     }
 
     @AfterEach
@@ -67,7 +69,9 @@ class BatchStreamingReserverTest {
             List<CompletableFuture<ReserveReply>> third = reserver.submit(requests("c-", 3));
             awaitTrue(() -> held.batches().size() == 3);
 
-            assertThat(held.batches()).extracting(ReserveBatch::getRequestsCount).containsExactly(8, 5, 3);
+            assertThat(held.batches())
+                    .extracting(ReserveBatch::getRequestsCount)
+                    .containsExactly(8, 5, 3);
             assertThat(reserver.inFlight()).isEqualTo(16);
             // All 16 answers in two replies that cut across the batches, each in reverse order.
             held.answerAllReversedInRepliesOf(10);
@@ -83,9 +87,12 @@ class BatchStreamingReserverTest {
                 assertThat(reply.getOrderId()).isEqualTo(FakeCheckoutService.orderIdOf(sent.get(i)));
             }
             // Empty ids were replaced by generated, distinct, valid ones.
-            List<String> generated =
-                    held.batches().get(1).getRequestsList().stream().map(ReserveRequest::getRequestId).toList();
-            assertThat(generated).doesNotHaveDuplicates().allSatisfy(id -> assertThat(RequestIds.isValid(id)).isTrue());
+            List<String> generated = held.batches().get(1).getRequestsList().stream()
+                    .map(ReserveRequest::getRequestId)
+                    .toList();
+            assertThat(generated)
+                    .doesNotHaveDuplicates()
+                    .allSatisfy(id -> assertThat(RequestIds.isValid(id)).isTrue());
             assertThat(reserver.inFlight()).isZero();
         }
     }
@@ -96,8 +103,10 @@ class BatchStreamingReserverTest {
             List<CompletableFuture<ReserveReply>> admitted = reserver.submit(requests("in-", 8));
             List<CompletableFuture<ReserveReply>> refused = reserver.submit(requests("out-", 3));
 
-            assertThat(refused).allSatisfy(future -> assertThat(failureOf(future).getStatus().getCode())
-                    .isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+            assertThat(refused)
+                    .allSatisfy(
+                            future -> assertThat(failureOf(future).getStatus().getCode())
+                                    .isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
             awaitTrue(() -> held.batches().size() == 1);
             held.answerAllReversedInRepliesOf(8);
             for (CompletableFuture<ReserveReply> future : admitted) {
@@ -108,7 +117,9 @@ class BatchStreamingReserverTest {
             awaitTrue(() -> held.batches().size() == 2);
             held.answerAllReversedInRepliesOf(8);
             assertThat(retried.get(2).get(5, TimeUnit.SECONDS).getRequestId()).isEqualTo("out-2");
-            assertThat(held.batches()).extracting(ReserveBatch::getRequestsCount).containsExactly(8, 3);
+            assertThat(held.batches())
+                    .extracting(ReserveBatch::getRequestsCount)
+                    .containsExactly(8, 3);
         }
     }
 
@@ -116,13 +127,14 @@ class BatchStreamingReserverTest {
     void requestIdAlreadyPendingOrRepeatedInTheBatchShouldFailOnlyThatFutureAndSendTheRest() throws Exception {
         try (BatchStreamingReserver reserver = client.openReserveBatchStream(64, 8)) {
             reserver.submit(List.of(request("dup", 1)));
-            List<CompletableFuture<ReserveReply>> futures = reserver.submit(
-                    List.of(request("dup", 2), request("fresh", 3), request("fresh", 4)));
+            List<CompletableFuture<ReserveReply>> futures =
+                    reserver.submit(List.of(request("dup", 2), request("fresh", 3), request("fresh", 4)));
 
             assertThat(failureOf(futures.get(0)).getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
             assertThat(failureOf(futures.get(2)).getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
             awaitTrue(() -> held.batches().size() == 2);
-            assertThat(held.batches().get(1).getRequestsList()).extracting(ReserveRequest::getRequestId)
+            assertThat(held.batches().get(1).getRequestsList())
+                    .extracting(ReserveRequest::getRequestId)
                     .containsExactly("fresh");
             held.answerAllReversedInRepliesOf(8);
             assertThat(futures.get(1).get(5, TimeUnit.SECONDS).getOrderId()).isEqualTo(3);
@@ -132,13 +144,15 @@ class BatchStreamingReserverTest {
     @Test
     void batchSizesAndArgumentsShouldBeCheckedBeforeAnythingIsSent() {
         assertThatThrownBy(() -> client.openReserveBatchStream(0, 1)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> client.openReserveBatchStream(16, 17)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> client.openReserveBatchStream(16, 17))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxBatchSize");
         assertThatThrownBy(() -> client.openReserveBatchStream(100_000, CheckoutClient.STREAM_BATCH_SIZE_MAX + 1))
                 .isInstanceOf(IllegalArgumentException.class);
         try (BatchStreamingReserver reserver = client.openReserveBatchStream(64, 4)) {
             assertThatThrownBy(() -> reserver.submit(List.of())).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> reserver.submit(requests("big-", 5))).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> reserver.submit(requests("big-", 5)))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("1..4");
             assertThatThrownBy(() -> reserver.submit(List.of(request("has space", 1))))
                     .isInstanceOf(IllegalArgumentException.class);
@@ -156,9 +170,12 @@ class BatchStreamingReserverTest {
         held.fail(Status.UNAVAILABLE.withDescription("going away"));
         awaitTrue(() -> futures.stream().allMatch(CompletableFuture::isDone));
 
-        assertThat(futures).allSatisfy(future -> assertThat(failureOf(future).getStatus().getCode())
-                .isEqualTo(Status.Code.UNAVAILABLE));
-        assertThat(failureOf(reserver.submit(requests("late-", 1)).get(0)).getStatus().getCode())
+        assertThat(futures)
+                .allSatisfy(future ->
+                        assertThat(failureOf(future).getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThat(failureOf(reserver.submit(requests("late-", 1)).get(0))
+                        .getStatus()
+                        .getCode())
                 .isEqualTo(Status.Code.UNAVAILABLE);
         reserver.close();
     }
@@ -174,7 +191,9 @@ class BatchStreamingReserverTest {
             assertThat(futures.get(i)).isDone();
             assertThat(futures.get(i).get().getRequestId()).isEqualTo("z-" + i);
         }
-        assertThat(failureOf(reserver.submit(requests("x-", 1)).get(0)).getStatus().getCode())
+        assertThat(failureOf(reserver.submit(requests("x-", 1)).get(0))
+                        .getStatus()
+                        .getCode())
                 .isEqualTo(Status.Code.CANCELLED);
     }
 
@@ -192,7 +211,9 @@ class BatchStreamingReserverTest {
             assertThat(reserver.inFlight()).isEqualTo(10);
             held.request(2);
             awaitTrue(() -> held.batches().size() == 3);
-            assertThat(held.batches()).extracting(ReserveBatch::getRequestsCount).containsExactly(4, 4, 2);
+            assertThat(held.batches())
+                    .extracting(ReserveBatch::getRequestsCount)
+                    .containsExactly(4, 4, 2);
             assertThat(reserver.queuedBatches()).isZero();
             held.answerAllReversedInRepliesOf(3);
             awaitTrue(() -> reserver.inFlight() == 0);
@@ -238,8 +259,7 @@ class BatchStreamingReserverTest {
                 }
 
                 @Override
-                public void onError(Throwable t) {
-                }
+                public void onError(Throwable t) {}
 
                 @Override
                 public void onCompleted() {

@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class CheckoutClientBuilderTest {
 
-    private final ManagedChannel channel = InProcessChannelBuilder.forName("unused-" + System.nanoTime()).build();
+    private final ManagedChannel channel =
+            InProcessChannelBuilder.forName("unused-" + System.nanoTime()).build();
 
     @AfterEach
     void closeChannel() {
@@ -57,10 +58,15 @@ class CheckoutClientBuilderTest {
     void tlsAndMtlsShouldRejectMissingFilesAndACallersChannelNamingTheOption() {
         java.nio.file.Path missing = java.nio.file.Path.of("/nonexistent/ca.pem");
 
-        assertThatThrownBy(() -> CheckoutClient.builder("localhost:1").tls(missing).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tls");
-        assertThatThrownBy(() -> CheckoutClient.builder("localhost:1").mtls(missing, null).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mtls");
+        assertThatThrownBy(
+                        () -> CheckoutClient.builder("localhost:1").tls(missing).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("tls");
+        assertThatThrownBy(() -> CheckoutClient.builder("localhost:1")
+                        .mtls(missing, null)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("mtls");
         assertThatThrownBy(() -> CheckoutClient.builder(channel).tls(missing).build())
                 .isInstanceOf(IllegalArgumentException.class);
     }
@@ -68,9 +74,11 @@ class CheckoutClientBuilderTest {
     @Test
     void adminTokenShouldRefuseAnEmptyOrSpacedTokenAndNeverPrintIt() {
         assertThatThrownBy(() -> CheckoutClient.builder(channel).adminToken(""))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("token");
         assertThatThrownBy(() -> CheckoutClient.builder(channel).adminToken("two words"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("token");
         org.assertj.core.api.Assertions.assertThat(new BearerTokenCredentials("s3cret-value").toString())
                 .doesNotContain("s3cret-value");
     }
@@ -78,32 +86,51 @@ class CheckoutClientBuilderTest {
     @Test
     void buildShouldRejectABlankTargetOrMissingChannel() {
         assertThatThrownBy(() -> CheckoutClient.builder(" ").build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("target");
         assertThatThrownBy(() -> CheckoutClient.builder((String) null).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("target");
         assertThatThrownBy(() -> CheckoutClient.builder((ManagedChannel) null).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("channel");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("channel");
     }
 
     @Test
     void buildShouldAcceptTheBoundsOfEachSetting() {
         assertThatCode(() -> {
-            CheckoutClient.builder(channel).maxAttempts(1).build().close();
-            CheckoutClient.builder(channel).maxAttempts(20).build().close();
-            CheckoutClient.builder(channel).initialBackoff(Duration.ofMillis(500)).build().close();
-            CheckoutClient.builder(channel).requestIdPrefix("p".repeat(RequestIds.PREFIX_LENGTH_MAX)).build().close();
-            CheckoutClient.builder("localhost:9090").useTransportSecurity().build().close();
-            CheckoutClient.builder("localhost:9090").plaintext().deadline(Duration.ofDays(365_000_000)).build().close();
-        }).doesNotThrowAnyException();
+                    CheckoutClient.builder(channel).maxAttempts(1).build().close();
+                    CheckoutClient.builder(channel).maxAttempts(20).build().close();
+                    CheckoutClient.builder(channel)
+                            .initialBackoff(Duration.ofMillis(500))
+                            .build()
+                            .close();
+                    CheckoutClient.builder(channel)
+                            .requestIdPrefix("p".repeat(RequestIds.PREFIX_LENGTH_MAX))
+                            .build()
+                            .close();
+                    CheckoutClient.builder("localhost:9090")
+                            .useTransportSecurity()
+                            .build()
+                            .close();
+                    CheckoutClient.builder("localhost:9090")
+                            .plaintext()
+                            .deadline(Duration.ofDays(365_000_000))
+                            .build()
+                            .close();
+                })
+                .doesNotThrowAnyException();
     }
 
     @Test
     void openReserveStreamShouldRejectAWindowOutOfRange() {
         try (CheckoutClient client = CheckoutClient.builder(channel).build()) {
             assertThatThrownBy(() -> client.openReserveStream(0))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxInFlight");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("maxInFlight");
             assertThatThrownBy(() -> client.openReserveStream(100_001))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxInFlight");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("maxInFlight");
         }
     }
 }

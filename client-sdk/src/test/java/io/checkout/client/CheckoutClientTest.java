@@ -79,7 +79,8 @@ class CheckoutClientTest {
         }
 
         assertThat(ids).hasSize(20_000);
-        assertThat(ids).allSatisfy(id -> assertThat(RequestIds.isValid(id)).as(id).isTrue());
+        assertThat(ids)
+                .allSatisfy(id -> assertThat(RequestIds.isValid(id)).as(id).isTrue());
     }
 
     @Test
@@ -109,7 +110,9 @@ class CheckoutClientTest {
         assertThat(reply.getOrderId()).isEqualTo(41);
         List<ReserveRequest> calls = checkout.reserveCalls();
         assertThat(calls).hasSize(3);
-        assertThat(calls).extracting(ReserveRequest::getRequestId).containsOnly(calls.get(0).getRequestId());
+        assertThat(calls)
+                .extracting(ReserveRequest::getRequestId)
+                .containsOnly(calls.get(0).getRequestId());
         assertThat(calls.get(0).getRequestId()).isNotEmpty();
         assertThat(calls).containsOnly(calls.get(0));
     }
@@ -121,7 +124,9 @@ class CheckoutClientTest {
         ReserveReply reply = client.reserve("req-7", "user-7", ONE_LINE);
 
         assertThat(reply.getRequestId()).isEqualTo("req-7");
-        assertThat(checkout.reserveCalls()).extracting(ReserveRequest::getRequestId).containsExactly("req-7", "req-7");
+        assertThat(checkout.reserveCalls())
+                .extracting(ReserveRequest::getRequestId)
+                .containsExactly("req-7", "req-7");
     }
 
     @Test
@@ -139,9 +144,11 @@ class CheckoutClientTest {
     @Test
     void reserveShouldNotRetryDeadlineExceeded() {
         checkout.neverAnswer();
-        try (CheckoutClient impatient = fastRetries().deadline(Duration.ofMillis(50)).build()) {
+        try (CheckoutClient impatient =
+                fastRetries().deadline(Duration.ofMillis(50)).build()) {
             assertThatThrownBy(() -> impatient.reserve("user-1", ONE_LINE))
-                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
         }
         assertThat(checkout.reserveCalls()).hasSize(1);
@@ -185,9 +192,12 @@ class CheckoutClientTest {
         checkout.failNext(Status.FAILED_PRECONDITION.withDescription("order is PAID"));
 
         assertThatThrownBy(() -> client.cancel("x-3", 3))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, status(Status.Code.FAILED_PRECONDITION, "order is PAID")
-                        .andThen(e -> assertThat(e.getStackTrace()).anySatisfy(frame ->
-                                assertThat(frame.getClassName()).isEqualTo(CheckoutClientTest.class.getName()))));
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        status(Status.Code.FAILED_PRECONDITION, "order is PAID")
+                                .andThen(e -> assertThat(e.getStackTrace())
+                                        .anySatisfy(frame -> assertThat(frame.getClassName())
+                                                .isEqualTo(CheckoutClientTest.class.getName()))));
     }
 
     @Test
@@ -209,8 +219,10 @@ class CheckoutClientTest {
 
         caller.interrupt();
 
-        assertThat(thrown.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(StatusRuntimeException.class,
-                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED));
+        assertThat(thrown.get(5, TimeUnit.SECONDS))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED));
         assertThat(stillInterrupted.get(5, TimeUnit.SECONDS)).isTrue();
         awaitTrue(() -> checkout.cancelledCalls() == 1);
         assertThat(checkout.calls()).hasSize(1);
@@ -219,11 +231,14 @@ class CheckoutClientTest {
     @Test
     void reserveShouldRejectInvalidExplicitRequestIdWithoutCalling() {
         assertThatThrownBy(() -> client.reserve("", "user-1", ONE_LINE))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("requestId");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("requestId");
         assertThatThrownBy(() -> client.confirm("x".repeat(65), 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("requestId");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("requestId");
         assertThatThrownBy(() -> client.cancel("tab\tinside", 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("requestId");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("requestId");
         assertThat(checkout.calls()).isEmpty();
     }
 
@@ -233,17 +248,20 @@ class CheckoutClientTest {
 
         ReserveReply reply = future.get(5, TimeUnit.SECONDS);
         assertThat(reply.getOrderId()).isEqualTo(12);
-        assertThat(reply.getRequestId()).isEqualTo(checkout.reserveCalls().get(0).getRequestId());
+        assertThat(reply.getRequestId())
+                .isEqualTo(checkout.reserveCalls().get(0).getRequestId());
     }
 
     @Test
     void reserveAsyncShouldRetryWithSameRequestIdWhenUnavailable() throws Exception {
         checkout.failNext(Status.UNAVAILABLE, Status.RESOURCE_EXHAUSTED);
 
-        ReserveReply reply = client.reserveAsync("async-1", "user-5", "sku-1", 1).get(5, TimeUnit.SECONDS);
+        ReserveReply reply =
+                client.reserveAsync("async-1", "user-5", "sku-1", 1).get(5, TimeUnit.SECONDS);
 
         assertThat(reply.getResult()).isEqualTo(ReserveResult.RESERVED);
-        assertThat(checkout.reserveCalls()).extracting(ReserveRequest::getRequestId)
+        assertThat(checkout.reserveCalls())
+                .extracting(ReserveRequest::getRequestId)
                 .containsExactly("async-1", "async-1", "async-1");
     }
 
@@ -256,7 +274,8 @@ class CheckoutClientTest {
             assertThatThrownBy(() -> future.get(5, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class)
                     .cause()
-                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         }
         assertThat(checkout.calls()).hasSize(2);
@@ -270,7 +289,8 @@ class CheckoutClientTest {
 
         assertThatThrownBy(() -> future.get(5, TimeUnit.SECONDS))
                 .cause()
-                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
         assertThat(checkout.calls()).hasSize(1);
     }
@@ -292,18 +312,32 @@ class CheckoutClientTest {
         assertThat(client.confirm("c-1", 11).getState()).isEqualTo(OrderState.ORDER_STATE_PAID);
         assertThat(client.cancel("x-1", 12).getState()).isEqualTo(OrderState.ORDER_STATE_CANCELLED);
         assertThat(client.refund("r-1", 13).getState()).isEqualTo(OrderState.ORDER_STATE_REFUNDED);
-        assertThat(client.confirmAsync("c-2", 14).get(5, TimeUnit.SECONDS).getOrderId()).isEqualTo(14);
+        assertThat(client.confirmAsync("c-2", 14).get(5, TimeUnit.SECONDS).getOrderId())
+                .isEqualTo(14);
         assertThat(client.refundAsync(15).get(5, TimeUnit.SECONDS).getOrderId()).isEqualTo(15);
 
-        assertThat(checkout.calls()).containsExactly(
-                ConfirmRequest.newBuilder().setRequestId("c-1").setOrderId(11).build(),
-                CancelRequest.newBuilder().setRequestId("x-1").setOrderId(12).build(),
-                RefundRequest.newBuilder().setRequestId("r-1").setOrderId(13).build(),
-                ConfirmRequest.newBuilder().setRequestId("c-2").setOrderId(14).build(),
-                RefundRequest.newBuilder()
-                        .setRequestId(((RefundRequest) checkout.calls().get(4)).getRequestId())
-                        .setOrderId(15)
-                        .build());
+        assertThat(checkout.calls())
+                .containsExactly(
+                        ConfirmRequest.newBuilder()
+                                .setRequestId("c-1")
+                                .setOrderId(11)
+                                .build(),
+                        CancelRequest.newBuilder()
+                                .setRequestId("x-1")
+                                .setOrderId(12)
+                                .build(),
+                        RefundRequest.newBuilder()
+                                .setRequestId("r-1")
+                                .setOrderId(13)
+                                .build(),
+                        ConfirmRequest.newBuilder()
+                                .setRequestId("c-2")
+                                .setOrderId(14)
+                                .build(),
+                        RefundRequest.newBuilder()
+                                .setRequestId(((RefundRequest) checkout.calls().get(4)).getRequestId())
+                                .setOrderId(15)
+                                .build());
         assertThat(((RefundRequest) checkout.calls().get(4)).getRequestId()).isNotEmpty();
     }
 
@@ -326,7 +360,9 @@ class CheckoutClientTest {
 
         assertThat(order.getOrderId()).isEqualTo(77);
         assertThat(order.getState()).isEqualTo(OrderState.ORDER_STATE_RESERVED);
-        assertThat(checkout.calls()).hasSize(3).containsOnly(GetOrderRequest.newBuilder().setOrderId(77).build());
+        assertThat(checkout.calls())
+                .hasSize(3)
+                .containsOnly(GetOrderRequest.newBuilder().setOrderId(77).build());
         assertThat(checkout.callThreads().subList(1, 3)).containsOnly("checkout-client-retry");
     }
 
@@ -345,7 +381,9 @@ class CheckoutClientTest {
 
     @Test
     void getOrderAsyncShouldFailWithTheLastStatusAfterMaxAttempts() {
-        checkout.failNext(Status.UNAVAILABLE.withDescription("down 0"), Status.UNAVAILABLE.withDescription("down 1"),
+        checkout.failNext(
+                Status.UNAVAILABLE.withDescription("down 0"),
+                Status.UNAVAILABLE.withDescription("down 1"),
                 Status.UNAVAILABLE.withDescription("down 2"));
         try (CheckoutClient twoTries = fastRetries().maxAttempts(2).build()) {
             CompletableFuture<Order> future = twoTries.getOrderAsync(8);
@@ -359,18 +397,19 @@ class CheckoutClientTest {
 
     @Test
     void adminCallsShouldCarryCallCredentialsAndCheckoutCallsShouldNot() {
-        try (CheckoutClient admin = fastRetries().callCredentials(bearer("s3cret")).build()) {
+        try (CheckoutClient admin =
+                fastRetries().callCredentials(bearer("s3cret")).build()) {
             admin.adjustStock("sku-1", 5);
             admin.getStock("sku-1");
         }
 
-        assertThat(server.authorizationByCall())
-                .containsExactly("AdjustStock=Bearer s3cret", "GetStock=-");
+        assertThat(server.authorizationByCall()).containsExactly("AdjustStock=Bearer s3cret", "GetStock=-");
     }
 
     @Test
     void adminTokenShouldSendTheSameBearerHeaderOnAdminCallsOnly() {
-        try (CheckoutClient admin = fastRetries().adminToken("token-0123456789abcdef").build()) {
+        try (CheckoutClient admin =
+                fastRetries().adminToken("token-0123456789abcdef").build()) {
             admin.listSkus(10, "");
             admin.getStock("sku-1");
         }
@@ -381,8 +420,12 @@ class CheckoutClientTest {
 
     @Test
     void upsertSkuShouldFillAnEmptyRequestIdAndKeepAGivenOne() {
-        client.upsertSku(UpsertSkuRequest.newBuilder().setSkuId("sku-a").setTotalStock(3).build());
-        client.upsertSku(UpsertSkuRequest.newBuilder().setRequestId("mine").setSkuId("sku-b").build());
+        client.upsertSku(
+                UpsertSkuRequest.newBuilder().setSkuId("sku-a").setTotalStock(3).build());
+        client.upsertSku(UpsertSkuRequest.newBuilder()
+                .setRequestId("mine")
+                .setSkuId("sku-b")
+                .build());
 
         assertThat(inventory.upserts.get(0).getRequestId()).isNotEmpty();
         assertThat(inventory.upserts.get(0).getSkuId()).isEqualTo("sku-a");
@@ -405,7 +448,8 @@ class CheckoutClientTest {
         assertThat(page.getSkusCount()).isEqualTo(10);
         assertThat(page.getNextPageToken()).isEqualTo("10");
         assertThatThrownBy(() -> client.listSkus(1_001, ""))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pageSize");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pageSize");
     }
 
     @Test
@@ -422,7 +466,8 @@ class CheckoutClientTest {
     void listAllSkusShouldFailClearlyWhenPagesNeverEnd() {
         FakeInventoryService endless = new FakeInventoryService(10, true);
         InProcessServer endlessServer = new InProcessServer(endless);
-        try (CheckoutClient endlessClient = CheckoutClient.builder(endlessServer.channel()).build()) {
+        try (CheckoutClient endlessClient =
+                CheckoutClient.builder(endlessServer.channel()).build()) {
             assertThatThrownBy(() -> endlessClient.listAllSkus(5))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("5 pages");
@@ -444,7 +489,10 @@ class CheckoutClientTest {
 
     @Test
     void clientBuiltFromTargetShouldOwnAndShutDownItsChannel() {
-        CheckoutClient owned = CheckoutClient.builder("localhost:1").maxAttempts(1).deadline(Duration.ofMillis(200)).build();
+        CheckoutClient owned = CheckoutClient.builder("localhost:1")
+                .maxAttempts(1)
+                .deadline(Duration.ofMillis(200))
+                .build();
         owned.close();
 
         assertThatThrownBy(() -> owned.getOrder(1)).isInstanceOf(IllegalStateException.class);

@@ -37,7 +37,8 @@ final class FakeCheckoutService extends CheckoutGrpc.CheckoutImplBase {
     private volatile boolean silent;
     private final AtomicInteger cancelledCalls = new AtomicInteger();
     private volatile Function<ServerCallStreamObserver<ReserveReply>, StreamObserver<ReserveRequest>> streamBehaviour;
-    private volatile Function<ServerCallStreamObserver<ReserveBatchReply>, StreamObserver<ReserveBatch>> batchStreamBehaviour;
+    private volatile Function<ServerCallStreamObserver<ReserveBatchReply>, StreamObserver<ReserveBatch>>
+            batchStreamBehaviour;
 
     /** The next unary calls fail with these statuses, one each, in order. */
     void failNext(Status... statuses) {
@@ -135,8 +136,14 @@ final class FakeCheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
     @Override
     public void getStock(GetStockRequest request, StreamObserver<Sku> responseObserver) {
-        answer(request, responseObserver,
-                Sku.newBuilder().setSkuId(request.getSkuId()).setAvailable(7).setTotalStock(10).build());
+        answer(
+                request,
+                responseObserver,
+                Sku.newBuilder()
+                        .setSkuId(request.getSkuId())
+                        .setAvailable(7)
+                        .setTotalStock(10)
+                        .build());
     }
 
     private static Order order(long orderId, OrderState state) {

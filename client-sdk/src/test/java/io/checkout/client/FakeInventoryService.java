@@ -41,7 +41,10 @@ final class FakeInventoryService extends InventoryGrpc.InventoryImplBase {
     @Override
     public void adjustStock(AdjustStockRequest request, StreamObserver<Sku> responseObserver) {
         adjustments.add(request);
-        responseObserver.onNext(Sku.newBuilder().setSkuId(request.getSkuId()).setAvailable(request.getDelta()).build());
+        responseObserver.onNext(Sku.newBuilder()
+                .setSkuId(request.getSkuId())
+                .setAvailable(request.getDelta())
+                .build());
         responseObserver.onCompleted();
     }
 

@@ -36,7 +36,9 @@ class StreamingReserverTest {
     @BeforeEach
     void start() {
         server = new InProcessServer(checkout);
-        client = CheckoutClient.builder(server.channel()).deadline(Duration.ofSeconds(5)).build();
+        client = CheckoutClient.builder(server.channel())
+                .deadline(Duration.ofSeconds(5))
+                .build();
     }
 
     @AfterEach
@@ -96,7 +98,8 @@ class StreamingReserverTest {
             requestIds.add(reply.getRequestId());
         }
         assertThat(requestIds).doesNotHaveDuplicates().hasSize(threads * perThread);
-        assertThat(requestIds).allSatisfy(id -> assertThat(RequestIds.isValid(id)).isTrue());
+        assertThat(requestIds)
+                .allSatisfy(id -> assertThat(RequestIds.isValid(id)).isTrue());
     }
 
     @Test
@@ -155,8 +158,11 @@ class StreamingReserverTest {
             assertThat(reserver.inFlight()).isZero();
             CompletableFuture<ReserveReply> late = reserver.submit(request("e-late", 99));
             assertThat(late).isCompletedExceptionally();
-            assertThatThrownBy(late::join).cause().isInstanceOfSatisfying(StatusRuntimeException.class,
-                    e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+            assertThatThrownBy(late::join)
+                    .cause()
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         }
     }
 
@@ -179,8 +185,11 @@ class StreamingReserverTest {
         assertThat(fake.halfClosed()).isTrue();
         assertThat(reserver.inFlight()).isZero();
         CompletableFuture<ReserveReply> afterClose = reserver.submit(request("c-late", 1));
-        assertThatThrownBy(afterClose::join).cause().isInstanceOfSatisfying(StatusRuntimeException.class,
-                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED));
+        assertThatThrownBy(afterClose::join)
+                .cause()
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED));
     }
 
     @Test
@@ -188,15 +197,20 @@ class StreamingReserverTest {
         Withholding fake = new Withholding();
         fake.ignoreHalfClose = true;
         checkout.onReserveStream(fake::attach);
-        try (CheckoutClient impatient = CheckoutClient.builder(server.channel()).deadline(Duration.ofMillis(100)).build()) {
+        try (CheckoutClient impatient = CheckoutClient.builder(server.channel())
+                .deadline(Duration.ofMillis(100))
+                .build()) {
             StreamingReserver reserver = impatient.openReserveStream(10);
             CompletableFuture<ReserveReply> pending = reserver.submit(request("g-1", 1));
 
             reserver.close();
 
             assertThat(pending).isCompletedExceptionally();
-            assertThatThrownBy(pending::join).cause().isInstanceOfSatisfying(StatusRuntimeException.class,
-                    e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED));
+            assertThatThrownBy(pending::join)
+                    .cause()
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED));
             awaitTrue(fake::cancelled);
         }
     }
@@ -245,8 +259,7 @@ class StreamingReserverTest {
             }
 
             @Override
-            public void onError(Throwable t) {
-            }
+            public void onError(Throwable t) {}
 
             @Override
             public void onCompleted() {
@@ -255,7 +268,8 @@ class StreamingReserverTest {
         });
 
         try (StreamingReserver reserver = client.openReserveStream(10)) {
-            ReserveReply reply = reserver.submit(ReserveRequest.newBuilder().setUserId("user-1").build())
+            ReserveReply reply = reserver.submit(
+                            ReserveRequest.newBuilder().setUserId("user-1").build())
                     .get(5, TimeUnit.SECONDS);
 
             assertThat(reply.getResult()).isEqualTo(ReserveResult.REJECTED);
@@ -274,8 +288,11 @@ class StreamingReserverTest {
             CompletableFuture<ReserveReply> second = reserver.submit(request("dup", 1));
 
             assertThat(second).isCompletedExceptionally();
-            assertThatThrownBy(second::join).cause().isInstanceOfSatisfying(StatusRuntimeException.class,
-                    e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+            assertThatThrownBy(second::join)
+                    .cause()
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
             assertThat(first).isNotDone();
             assertThat(reserver.inFlight()).isEqualTo(1);
         }
@@ -292,12 +309,13 @@ class StreamingReserverTest {
 
             fake.complete();
 
-            assertThatThrownBy(() -> pending.get(5, TimeUnit.SECONDS)).cause()
-                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+            assertThatThrownBy(() -> pending.get(5, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         }
     }
-
 
     /** Answers requests in batches of 16, each batch in reverse order; answers the rest on half-close. */
     private static final class ReversingBatches implements StreamObserver<ReserveRequest> {
@@ -324,8 +342,7 @@ class StreamingReserverTest {
         }
 
         @Override
-        public void onError(Throwable t) {
-        }
+        public void onError(Throwable t) {}
 
         @Override
         public synchronized void onCompleted() {
@@ -361,8 +378,7 @@ class StreamingReserverTest {
                 }
 
                 @Override
-                public void onError(Throwable t) {
-                }
+                public void onError(Throwable t) {}
 
                 @Override
                 public void onCompleted() {
@@ -431,8 +447,7 @@ class StreamingReserverTest {
                 }
 
                 @Override
-                public void onError(Throwable t) {
-                }
+                public void onError(Throwable t) {}
 
                 @Override
                 public void onCompleted() {

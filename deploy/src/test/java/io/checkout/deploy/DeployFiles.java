@@ -22,8 +22,7 @@ final class DeployFiles {
     private static final ObjectMapper YAML = new YAMLMapper();
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
-    private DeployFiles() {
-    }
+    private DeployFiles() {}
 
     static JsonNode yaml(String relative) {
         try {
@@ -81,10 +80,39 @@ final class DeployFiles {
     }
 
     private static final Set<String> PROMQL_WORDS = Set.of(
-            "sum", "min", "max", "avg", "count", "by", "without", "on", "ignoring", "group_left", "group_right",
-            "rate", "irate", "increase", "histogram_quantile", "min_over_time", "max_over_time", "avg_over_time",
-            "label_values", "and", "or", "unless", "bool", "offset", "topk", "bottomk", "abs", "clamp_min", "clamp_max",
-            "absent", "time", "vector", "scalar");
+            "sum",
+            "min",
+            "max",
+            "avg",
+            "count",
+            "by",
+            "without",
+            "on",
+            "ignoring",
+            "group_left",
+            "group_right",
+            "rate",
+            "irate",
+            "increase",
+            "histogram_quantile",
+            "min_over_time",
+            "max_over_time",
+            "avg_over_time",
+            "label_values",
+            "and",
+            "or",
+            "unless",
+            "bool",
+            "offset",
+            "topk",
+            "bottomk",
+            "abs",
+            "clamp_min",
+            "clamp_max",
+            "absent",
+            "time",
+            "vector",
+            "scalar");
     private static final Pattern LABEL_MATCHERS = Pattern.compile("\\{[^}]*}");
     private static final Pattern GROUPING = Pattern.compile("\\b(by|without|on|ignoring)\\s*\\([^)]*\\)");
     private static final Pattern RANGE = Pattern.compile("\\[[^]]*]");

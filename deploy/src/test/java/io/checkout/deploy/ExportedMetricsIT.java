@@ -41,7 +41,7 @@ class ExportedMetricsIT {
         Set<String> exported;
         try (RunningServer running = new RunningServer(dataDir)) {
             running.sale("SKU-DASH", 3, 5);
-            System.gc();                                  // so the GC pause timer has a sample
+            System.gc(); // so the GC pause timer has a sample
             // Some series appear only once a timer has fired (the stock snapshot, every 100 ms) or
             // a GC has run: scrape until they are all there or SCRAPE_WAIT passes, not a fixed sleep
             // that a busy machine can outlast.
@@ -56,10 +56,13 @@ class ExportedMetricsIT {
         assertThat(used).as("metric names the dashboard and alerts read").hasSizeGreaterThan(10);
         Set<String> missing = new LinkedHashSet<>(expected);
         missing.removeAll(exported);
-        assertThat(missing).as("names in the dashboard or alerts that the server does not export; exported: %s", exported)
+        assertThat(missing)
+                .as("names in the dashboard or alerts that the server does not export; exported: %s", exported)
                 .isEmpty();
         for (String pending : PENDING) {
-            assertThat(exported).as("%s is exported now: take it off the PENDING list", pending).doesNotContain(pending);
+            assertThat(exported)
+                    .as("%s is exported now: take it off the PENDING list", pending)
+                    .doesNotContain(pending);
             assertThat(used).as("pending %s is still used", pending).contains(pending);
         }
     }

@@ -52,9 +52,16 @@ final class RunningServer implements AutoCloseable {
     /** Puts {@code units} of {@code skuId} on sale and lets {@code buyers} buyers reserve one each. */
     Map<ReserveResult, Integer> sale(String skuId, int units, int buyers) {
         long now = System.currentTimeMillis();
-        client.upsertSku(UpsertSkuRequest.newBuilder().setSkuId(skuId).setPriceMinor(4_999).setCurrency("EUR")
-                .setTotalStock(units).setPerUserLimit(1).setSaleStartEpochMillis(now - 1_000)
-                .setSaleEndEpochMillis(now + 3_600_000).setReservationTtlMillis(600_000).build());
+        client.upsertSku(UpsertSkuRequest.newBuilder()
+                .setSkuId(skuId)
+                .setPriceMinor(4_999)
+                .setCurrency("EUR")
+                .setTotalStock(units)
+                .setPerUserLimit(1)
+                .setSaleStartEpochMillis(now - 1_000)
+                .setSaleEndEpochMillis(now + 3_600_000)
+                .setReservationTtlMillis(600_000)
+                .build());
         Map<ReserveResult, Integer> outcomes = new EnumMap<>(ReserveResult.class);
         for (int buyer = 0; buyer < buyers; buyer++) {
             outcomes.merge(client.reserve("buyer-" + buyer, skuId, 1).getResult(), 1, Integer::sum);
@@ -64,10 +71,12 @@ final class RunningServer implements AutoCloseable {
 
     String scrape() {
         try {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics"))
-                            .timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics"))
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 throw new IllegalStateException("/metrics answered " + response.statusCode());
             }

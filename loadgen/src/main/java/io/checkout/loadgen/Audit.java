@@ -9,10 +9,13 @@ import java.util.List;
  */
 record Audit(List<Check> checks, long ordersChecked, long skusChecked) {
 
-    enum Verdict { PASS, FAIL, SKIPPED }
-
-    record Check(String name, Verdict verdict, String detail) {
+    enum Verdict {
+        PASS,
+        FAIL,
+        SKIPPED
     }
+
+    record Check(String name, Verdict verdict, String detail) {}
 
     boolean passed() {
         return checks.stream().noneMatch(check -> check.verdict() == Verdict.FAIL);

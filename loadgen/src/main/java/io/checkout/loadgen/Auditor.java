@@ -64,8 +64,10 @@ final class Auditor {
      *     a terminal told state is held against the server
      */
     static boolean consistent(Ledger.Ack ack, Order order, long nowMillis) {
-        if (!order.getUserId().equals(ack.userId) || order.getLinesCount() != 1
-                || !order.getLines(0).getSkuId().equals(ack.skuId) || order.getLines(0).getQuantity() != ack.quantity) {
+        if (!order.getUserId().equals(ack.userId)
+                || order.getLinesCount() != 1
+                || !order.getLines(0).getSkuId().equals(ack.skuId)
+                || order.getLines(0).getQuantity() != ack.quantity) {
             return false;
         }
         OrderState told = ack.told;
@@ -79,7 +81,8 @@ final class Auditor {
         if (told != OrderState.ORDER_STATE_RESERVED) {
             return false;
         }
-        if (ack.changeUnknown && (actual == OrderState.ORDER_STATE_PAID || actual == OrderState.ORDER_STATE_CANCELLED)) {
+        if (ack.changeUnknown
+                && (actual == OrderState.ORDER_STATE_PAID || actual == OrderState.ORDER_STATE_CANCELLED)) {
             return true;
         }
         return actual == OrderState.ORDER_STATE_EXPIRED && nowMillis + CLOCK_SLACK_MILLIS >= ack.expiresAtEpochMillis;
@@ -91,13 +94,20 @@ final class Auditor {
         OrderReads reads = readOrders();
         long now = System.currentTimeMillis();
 
-        checks.add(check("every call answered before the audit", drained,
+        checks.add(check(
+                "every call answered before the audit",
+                drained,
                 drained ? "all answers in" : "some calls were still unanswered after the drain timeout"));
-        checks.add(check("every acknowledged order remembered for the audit", ledger.untracked() == 0,
-                ledger.untracked() == 0 ? ledger.orders().size() + " orders"
+        checks.add(check(
+                "every acknowledged order remembered for the audit",
+                ledger.untracked() == 0,
+                ledger.untracked() == 0
+                        ? ledger.orders().size() + " orders"
                         : ledger.untracked() + " orders past --audit-orders-max " + ledger.ordersMax()
                                 + " were not remembered; the audit is incomplete"));
-        checks.add(check("no order id told twice", ledger.duplicateOrderIds() == 0,
+        checks.add(check(
+                "no order id told twice",
+                ledger.duplicateOrderIds() == 0,
                 ledger.duplicateOrderIds() + " reserves were told an order id already told to another"));
 
         // Units held now by acknowledged orders, per SKU and per (user, SKU).
@@ -107,7 +117,8 @@ final class Auditor {
         Map<String, Long> reservedOnServerPerSku = new HashMap<>();
         for (Ledger.Ack ack : ledger.orders()) {
             boolean live = ack.told == OrderState.ORDER_STATE_PAID
-                    || (ack.told == OrderState.ORDER_STATE_RESERVED && ack.expiresAtEpochMillis > now + CLOCK_SLACK_MILLIS
+                    || (ack.told == OrderState.ORDER_STATE_RESERVED
+                            && ack.expiresAtEpochMillis > now + CLOCK_SLACK_MILLIS
                             && !ack.changeUnknown);
             if (live) {
                 heldPerSku.merge(ack.skuId, (long) ack.quantity, Long::sum);
@@ -128,14 +139,18 @@ final class Auditor {
             Sku sku = skus.get(held.getKey());
             heldTotal += held.getValue();
             if (sku != null && held.getValue() > sku.getTotalStock()) {
-                oversold.add(held.getKey() + ": " + held.getValue() + " units acknowledged > total stock " + sku.getTotalStock());
+                oversold.add(held.getKey() + ": " + held.getValue() + " units acknowledged > total stock "
+                        + sku.getTotalStock());
             }
         }
         for (Sku sku : skus.values()) {
             stockTotal += sku.getTotalStock();
         }
-        checks.add(check("never oversold: acknowledged live units <= stock", oversold.isEmpty(),
-                oversold.isEmpty() ? heldTotal + " units held by acknowledged orders, total stock " + stockTotal
+        checks.add(check(
+                "never oversold: acknowledged live units <= stock",
+                oversold.isEmpty(),
+                oversold.isEmpty()
+                        ? heldTotal + " units held by acknowledged orders, total stock " + stockTotal
                         : oversold.size() + " SKUs oversold, e.g. " + examples(oversold)));
 
         List<String> overLimit = new ArrayList<>();
@@ -147,34 +162,49 @@ final class Auditor {
                         + sku.getPerUserLimit() + ")");
             }
         }
-        checks.add(check("no buyer above the per-user limit", overLimit.isEmpty(),
-                overLimit.isEmpty() ? heldPerBuyer.size() + " (buyer, SKU) pairs hold units"
+        checks.add(check(
+                "no buyer above the per-user limit",
+                overLimit.isEmpty(),
+                overLimit.isEmpty()
+                        ? heldPerBuyer.size() + " (buyer, SKU) pairs hold units"
                         : overLimit.size() + " buyers over the limit, e.g. " + examples(overLimit)));
 
-        checks.add(check("every acknowledged order exists in the state the run was told", reads.mismatches.isEmpty(),
-                reads.mismatches.isEmpty() ? reads.checked.get() + " orders read back"
+        checks.add(check(
+                "every acknowledged order exists in the state the run was told",
+                reads.mismatches.isEmpty(),
+                reads.mismatches.isEmpty()
+                        ? reads.checked.get() + " orders read back"
                         : reads.mismatchCount.get() + " of " + reads.checked.get() + " orders disagree, e.g. "
                                 + examples(reads.mismatches)));
 
         List<String> unbalanced = new ArrayList<>();
         for (Sku sku : skus.values()) {
-            if (sku.getAvailable() < 0 || sku.getReserved() < 0 || sku.getSold() < 0
+            if (sku.getAvailable() < 0
+                    || sku.getReserved() < 0
+                    || sku.getSold() < 0
                     || sku.getAvailable() + sku.getReserved() + sku.getSold() != sku.getTotalStock()) {
-                unbalanced.add(sku.getSkuId() + ": " + sku.getAvailable() + " + " + sku.getReserved() + " + " + sku.getSold()
-                        + " != " + sku.getTotalStock());
+                unbalanced.add(sku.getSkuId() + ": " + sku.getAvailable() + " + " + sku.getReserved() + " + "
+                        + sku.getSold() + " != " + sku.getTotalStock());
             }
         }
-        checks.add(check("conservation: available + reserved + sold == total", unbalanced.isEmpty(),
-                unbalanced.isEmpty() ? skus.size() + " SKUs balance" : unbalanced.size() + " SKUs do not, e.g. "
-                        + examples(unbalanced)));
+        checks.add(check(
+                "conservation: available + reserved + sold == total",
+                unbalanced.isEmpty(),
+                unbalanced.isEmpty()
+                        ? skus.size() + " SKUs balance"
+                        : unbalanced.size() + " SKUs do not, e.g. " + examples(unbalanced)));
 
         long unknown = ledger.ambiguousReserves() + ledger.ambiguousChanges();
         String exactName = "server's sold and reserved units == the acknowledged orders'";
         if (!settings.setup()) {
-            checks.add(new Audit.Check(exactName, Audit.Verdict.SKIPPED,
+            checks.add(new Audit.Check(
+                    exactName,
+                    Audit.Verdict.SKIPPED,
                     "the run did not create its SKUs (--setup), so others may have sold them too"));
         } else if (unknown > 0 || !drained) {
-            checks.add(new Audit.Check(exactName, Audit.Verdict.SKIPPED,
+            checks.add(new Audit.Check(
+                    exactName,
+                    Audit.Verdict.SKIPPED,
                     unknown + " calls ended without an answer, so the server may hold orders the run never heard of"));
         } else {
             List<String> differ = new ArrayList<>();
@@ -186,13 +216,21 @@ final class Auditor {
                             + ", acknowledged paid " + paid + " reserved " + reserved);
                 }
             }
-            checks.add(check(exactName, differ.isEmpty(), differ.isEmpty() ? "every unit accounted for"
-                    : differ.size() + " SKUs differ, e.g. " + examples(differ)));
+            checks.add(check(
+                    exactName,
+                    differ.isEmpty(),
+                    differ.isEmpty()
+                            ? "every unit accounted for"
+                            : differ.size() + " SKUs differ, e.g. " + examples(differ)));
         }
 
-        checks.add(check("a repeated request id got its first answer", ledger.repeatMismatches() == 0,
+        checks.add(check(
+                "a repeated request id got its first answer",
+                ledger.repeatMismatches() == 0,
                 ledger.repeatMismatches() + " repeats got a different answer"));
-        checks.add(check("orders read back during the run agreed", ledger.readBackMismatches() == 0,
+        checks.add(check(
+                "orders read back during the run agreed",
+                ledger.readBackMismatches() == 0,
                 ledger.readBackMismatches() + " read-backs disagreed"));
         return new Audit(List.copyOf(checks), reads.checked.get(), skus.size());
     }
@@ -246,7 +284,10 @@ final class Auditor {
                 if (!consistent(ack, order, System.currentTimeMillis())) {
                     reads.mismatch("order " + ack.orderId + " told " + ack.told + " for " + ack.userId + "/" + ack.skuId
                             + " x" + ack.quantity + ", server has " + order.getState() + " for " + order.getUserId()
-                            + (order.getLinesCount() == 1 ? "/" + order.getLines(0).getSkuId() + " x" + order.getLines(0).getQuantity() : ""));
+                            + (order.getLinesCount() == 1
+                                    ? "/" + order.getLines(0).getSkuId() + " x"
+                                            + order.getLines(0).getQuantity()
+                                    : ""));
                 }
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
@@ -261,8 +302,13 @@ final class Auditor {
 
     /** Runs {@code task} over {@code items} on a few threads, with a bounded queue in front of them. */
     private <T> void runBounded(Iterable<T> items, java.util.function.Consumer<T> task) throws InterruptedException {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(READS_QUEUED_MAX), new ThreadPoolExecutor.CallerRunsPolicy());
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                threads,
+                threads,
+                0,
+                TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(READS_QUEUED_MAX),
+                new ThreadPoolExecutor.CallerRunsPolicy());
         try {
             for (T item : items) {
                 pool.execute(() -> task.accept(item));

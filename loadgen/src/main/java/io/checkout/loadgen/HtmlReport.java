@@ -24,47 +24,80 @@ final class HtmlReport {
     private static final int BOTTOM = 50;
     private static final String[] COLOURS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
 
-    private HtmlReport() {
-    }
+    private HtmlReport() {}
 
     /** One line of a chart. */
-    private record Series(String name, double[] x, double[] y) {
-    }
+    private record Series(String name, double[] x, double[] y) {}
 
     static String render(Report report) {
         StringBuilder html = new StringBuilder(64 * 1024);
         html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
-                .append("<title>loadgen ").append(escape(report.scenario())).append(" run ").append(escape(report.runId()))
+                .append("<title>loadgen ")
+                .append(escape(report.scenario()))
+                .append(" run ")
+                .append(escape(report.runId()))
                 .append("</title>\n<style>")
                 .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:900px}")
-                .append("table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{padding:3px 10px;border-bottom:1px solid #ddd;")
+                .append(
+                        "table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{padding:3px 10px;border-bottom:1px solid #ddd;")
                 .append("text-align:right}td:first-child,th:first-child{text-align:left}")
-                .append(".PASS{color:#1a7f37;font-weight:bold}.FAIL{color:#cf222e;font-weight:bold}.SKIPPED{color:#9a6700}")
+                .append(
+                        ".PASS{color:#1a7f37;font-weight:bold}.FAIL{color:#cf222e;font-weight:bold}.SKIPPED{color:#9a6700}")
                 .append("svg{background:#fafafa;border:1px solid #ddd}text{font-size:12px;fill:#333}")
                 .append("</style></head><body>\n");
-        html.append("<h1>loadgen: ").append(escape(report.scenario())).append(" <span class=\"")
-                .append(report.audit().passed() ? "PASS\">audit passed" : "FAIL\">audit FAILED").append("</span></h1>\n");
-        html.append("<p>").append(escape(String.format(Locale.ROOT,
-                "Run %s against %s: %s model (%s), %s API, %d channel(s). Sent %,d operations in %.1f s; measured %.1f s "
-                        + "after %.1f s of warm-up: %,.0f operations/s, %,.0f reserves/s.",
-                report.runId(), report.target(), report.model(),
-                report.model().equals("open") ? String.format(Locale.ROOT, "%.0f/s, at most %d in flight",
-                        report.ratePerSecond(), report.maxInFlight()) : report.concurrency() + " in flight",
-                report.api(), report.channels(), report.operationsSent(), report.durationSeconds(),
-                report.measuredSeconds(), report.warmupSeconds(), report.operationsPerSecond(),
-                report.reservesPerSecond()))).append("</p>\n");
+        html.append("<h1>loadgen: ")
+                .append(escape(report.scenario()))
+                .append(" <span class=\"")
+                .append(report.audit().passed() ? "PASS\">audit passed" : "FAIL\">audit FAILED")
+                .append("</span></h1>\n");
+        html.append("<p>")
+                .append(escape(String.format(
+                        Locale.ROOT,
+                        "Run %s against %s: %s model (%s), %s API, %d channel(s). Sent %,d operations in %.1f s; measured %.1f s "
+                                + "after %.1f s of warm-up: %,.0f operations/s, %,.0f reserves/s.",
+                        report.runId(),
+                        report.target(),
+                        report.model(),
+                        report.model().equals("open")
+                                ? String.format(
+                                        Locale.ROOT,
+                                        "%.0f/s, at most %d in flight",
+                                        report.ratePerSecond(),
+                                        report.maxInFlight())
+                                : report.concurrency() + " in flight",
+                        report.api(),
+                        report.channels(),
+                        report.operationsSent(),
+                        report.durationSeconds(),
+                        report.measuredSeconds(),
+                        report.warmupSeconds(),
+                        report.operationsPerSecond(),
+                        report.reservesPerSecond())))
+                .append("</p>\n");
         if (report.coordinatedOmissionCorrected()) {
             html.append("<p>Latency is measured from each operation's intended send time on the fixed schedule, so ")
-                    .append("time spent waiting behind a stalled server counts (coordinated omission corrected).</p>\n");
+                    .append(
+                            "time spent waiting behind a stalled server counts (coordinated omission corrected).</p>\n");
         }
 
-        html.append("<h2>Latency (ms)</h2>\n<table><tr><th>operation</th><th>count</th><th>mean</th><th>p50</th><th>p90</th>")
+        html.append(
+                        "<h2>Latency (ms)</h2>\n<table><tr><th>operation</th><th>count</th><th>mean</th><th>p50</th><th>p90</th>")
                 .append("<th>p99</th><th>p99.9</th><th>p99.99</th><th>max</th></tr>\n");
         for (Map.Entry<String, Report.Latency> entry : report.latency().entrySet()) {
             Report.Latency l = entry.getValue();
-            html.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%,d</td><td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%.3f</td>"
-                    + "<td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>%n", escape(entry.getKey()), l.count(), l.meanMillis(),
-                    l.p50Millis(), l.p90Millis(), l.p99Millis(), l.p999Millis(), l.p9999Millis(), l.maxMillis()));
+            html.append(String.format(
+                    Locale.ROOT,
+                    "<tr><td>%s</td><td>%,d</td><td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%.3f</td>"
+                            + "<td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>%n",
+                    escape(entry.getKey()),
+                    l.count(),
+                    l.meanMillis(),
+                    l.p50Millis(),
+                    l.p90Millis(),
+                    l.p99Millis(),
+                    l.p999Millis(),
+                    l.p9999Millis(),
+                    l.maxMillis()));
         }
         html.append("</table>\n");
 
@@ -84,10 +117,14 @@ final class HtmlReport {
                 rate[i] = interval.lengthSeconds() > 0 ? interval.count() / interval.lengthSeconds() : 0;
             }
             html.append("<h2>").append(escape(report.primaryOperation())).append(" latency over time</h2>\n");
-            html.append(chart("seconds into the measured run", "ms", List.of(new Series("p50", x, p50),
-                    new Series("p99", x, p99), new Series("max", x, max)), false));
+            html.append(chart(
+                    "seconds into the measured run",
+                    "ms",
+                    List.of(new Series("p50", x, p50), new Series("p99", x, p99), new Series("max", x, max)),
+                    false));
             html.append("<h2>").append(escape(report.primaryOperation())).append(" calls per second over time</h2>\n");
-            html.append(chart("seconds into the measured run", "calls/s", List.of(new Series("calls/s", x, rate)), false));
+            html.append(
+                    chart("seconds into the measured run", "calls/s", List.of(new Series("calls/s", x, rate)), false));
         }
         List<Report.PercentilePoint> distribution = report.primaryDistribution();
         if (!distribution.isEmpty()) {
@@ -104,23 +141,34 @@ final class HtmlReport {
         }
 
         html.append("<h2>Outcomes</h2>\n<table><tr><th>reserve result</th><th>count</th></tr>\n");
-        report.reserveResults().forEach((name, count) -> html.append(String.format(Locale.ROOT,
-                "<tr><td>%s</td><td>%,d</td></tr>%n", escape(name), count)));
+        report.reserveResults()
+                .forEach((name, count) -> html.append(
+                        String.format(Locale.ROOT, "<tr><td>%s</td><td>%,d</td></tr>%n", escape(name), count)));
         html.append("</table>\n<table><tr><th>gRPC error</th><th>count</th></tr>\n");
         if (report.grpcErrors().isEmpty()) {
             html.append("<tr><td>none</td><td>0</td></tr>\n");
         }
-        report.grpcErrors().forEach((name, count) -> html.append(String.format(Locale.ROOT,
-                "<tr><td>%s</td><td>%,d</td></tr>%n", escape(name), count)));
+        report.grpcErrors()
+                .forEach((name, count) -> html.append(
+                        String.format(Locale.ROOT, "<tr><td>%s</td><td>%,d</td></tr>%n", escape(name), count)));
         html.append("</table>\n");
 
-        html.append(String.format(Locale.ROOT, "<h2>Audit</h2>%n<p>%,d orders and %,d SKUs read back from the server.</p>%n",
-                report.audit().ordersChecked(), report.audit().skusChecked()));
+        html.append(String.format(
+                Locale.ROOT,
+                "<h2>Audit</h2>%n<p>%,d orders and %,d SKUs read back from the server.</p>%n",
+                report.audit().ordersChecked(),
+                report.audit().skusChecked()));
         html.append("<table><tr><th>check</th><th>verdict</th><th>detail</th></tr>\n");
         for (Audit.Check check : report.audit().checks()) {
-            html.append("<tr><td>").append(escape(check.name())).append("</td><td class=\"").append(check.verdict())
-                    .append("\">").append(check.verdict()).append("</td><td style=\"text-align:left\">")
-                    .append(escape(check.detail())).append("</td></tr>\n");
+            html.append("<tr><td>")
+                    .append(escape(check.name()))
+                    .append("</td><td class=\"")
+                    .append(check.verdict())
+                    .append("\">")
+                    .append(check.verdict())
+                    .append("</td><td style=\"text-align:left\">")
+                    .append(escape(check.detail()))
+                    .append("</td></tr>\n");
         }
         html.append("</table>\n</body></html>\n");
         return html.toString();
@@ -149,37 +197,75 @@ final class HtmlReport {
         int plotWidth = WIDTH - LEFT - RIGHT;
         int plotHeight = HEIGHT - TOP - BOTTOM;
         StringBuilder svg = new StringBuilder();
-        svg.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" "
-                + "viewBox=\"0 0 %d %d\" role=\"img\">%n", WIDTH, HEIGHT, WIDTH, HEIGHT));
+        svg.append(String.format(
+                Locale.ROOT,
+                "<svg width=\"%d\" height=\"%d\" " + "viewBox=\"0 0 %d %d\" role=\"img\">%n",
+                WIDTH,
+                HEIGHT,
+                WIDTH,
+                HEIGHT));
         for (int tick = 0; tick <= 5; tick++) {
             double value = yMax * tick / 5;
             double y = TOP + plotHeight - plotHeight * tick / 5.0;
-            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", LEFT, y, LEFT + plotWidth, y, LEFT - 6, y + 4,
+            svg.append(String.format(
+                    Locale.ROOT,
+                    "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                            + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n",
+                    LEFT,
+                    y,
+                    LEFT + plotWidth,
+                    y,
+                    LEFT - 6,
+                    y + 4,
                     label(value)));
         }
         if (percentileAxis) {
             String[] names = {"0%", "90%", "99%", "99.9%", "99.99%", "99.999%"};
             for (int i = 0; i <= 5; i++) {
                 double x = LEFT + plotWidth * (i - xMin) / (xMax - xMin);
-                svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>"
-                        + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", x, TOP, x, TOP + plotHeight, x,
-                        TOP + plotHeight + 16, names[i]));
+                svg.append(String.format(
+                        Locale.ROOT,
+                        "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>"
+                                + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+                        x,
+                        TOP,
+                        x,
+                        TOP + plotHeight,
+                        x,
+                        TOP + plotHeight + 16,
+                        names[i]));
             }
         } else {
             for (int i = 0; i <= 6; i++) {
                 double value = xMin + (xMax - xMin) * i / 6;
                 double x = LEFT + plotWidth * i / 6.0;
-                svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", x,
-                        TOP + plotHeight + 16, label(value)));
+                svg.append(String.format(
+                        Locale.ROOT,
+                        "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+                        x,
+                        TOP + plotHeight + 16,
+                        label(value)));
             }
         }
-        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
-                LEFT + plotWidth / 2, HEIGHT - 10, escape(xLabel)));
-        svg.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 14 %d)\">"
-                + "%s</text>%n", TOP + plotHeight / 2, TOP + plotHeight / 2, escape(yLabel)));
-        svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>%n",
-                LEFT, TOP, plotWidth, plotHeight));
+        svg.append(String.format(
+                Locale.ROOT,
+                "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+                LEFT + plotWidth / 2,
+                HEIGHT - 10,
+                escape(xLabel)));
+        svg.append(String.format(
+                Locale.ROOT,
+                "<text x=\"14\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 14 %d)\">" + "%s</text>%n",
+                TOP + plotHeight / 2,
+                TOP + plotHeight / 2,
+                escape(yLabel)));
+        svg.append(String.format(
+                Locale.ROOT,
+                "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>%n",
+                LEFT,
+                TOP,
+                plotWidth,
+                plotHeight));
         for (int index = 0; index < series.size(); index++) {
             Series s = series.get(index);
             String colour = COLOURS[index % COLOURS.length];
@@ -189,14 +275,27 @@ final class HtmlReport {
                 double y = TOP + plotHeight - plotHeight * Math.min(s.y()[i], yMax) / yMax;
                 points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
             }
-            svg.append("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"").append(colour).append("\" points=\"")
-                    .append(points.toString().trim()).append("\"/>\n");
+            svg.append("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"")
+                    .append(colour)
+                    .append("\" points=\"")
+                    .append(points.toString().trim())
+                    .append("\"/>\n");
             if (s.x().length == 1) {
-                svg.append(String.format(Locale.ROOT, "<circle cx=\"%s\" r=\"3\" fill=\"%s\"/>%n",
-                        points.toString().trim().replace(",", "\" cy=\""), colour));
+                svg.append(String.format(
+                        Locale.ROOT,
+                        "<circle cx=\"%s\" r=\"3\" fill=\"%s\"/>%n",
+                        points.toString().trim().replace(",", "\" cy=\""),
+                        colour));
             }
-            svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"%s\"/>"
-                    + "<text x=\"%d\" y=\"%d\">%s</text>%n", LEFT + 10 + 90 * index, 12, colour, LEFT + 26 + 90 * index, 17,
+            svg.append(String.format(
+                    Locale.ROOT,
+                    "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"%s\"/>"
+                            + "<text x=\"%d\" y=\"%d\">%s</text>%n",
+                    LEFT + 10 + 90 * index,
+                    12,
+                    colour,
+                    LEFT + 26 + 90 * index,
+                    17,
                     escape(s.name())));
         }
         svg.append("</svg>\n");

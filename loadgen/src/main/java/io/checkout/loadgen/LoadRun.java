@@ -70,13 +70,15 @@ final class LoadRun {
     private final HistogramLogWriter logWriter;
     private final String runId;
     private final Ledger ledger;
-    private final ArrayBlockingQueue<FollowUpTask> followUps = new ArrayBlockingQueue<>(RunSettings.FOLLOW_UPS_QUEUED_MAX);
+    private final ArrayBlockingQueue<FollowUpTask> followUps =
+            new ArrayBlockingQueue<>(RunSettings.FOLLOW_UPS_QUEUED_MAX);
     private final LongAdder completed = new LongAdder();
     private final Map<String, Sku> initialSkus = new HashMap<>();
     private final List<StreamingReserver> streams = new ArrayList<>();
     private final List<BatchStreamingReserver> batchStreams = new ArrayList<>();
     /** stream-batch: reserves the sender has prepared and not yet sent; the sender thread's alone. */
     private final List<PendingReserve> batch = new ArrayList<>();
+
     private final List<ReserveRequest> batchRequests = new ArrayList<>();
     private int batchSize;
     private long batchesSent;
@@ -87,13 +89,16 @@ final class LoadRun {
     private volatile boolean warmingUp;
 
     /** A call to send once a slot is free: a confirm or cancel of an order, or a reserve sent again. */
-    private record FollowUpTask(OpKind kind, long orderId, ReserveRequest repeat, ReserveReply firstReply) {
-    }
+    private record FollowUpTask(OpKind kind, long orderId, ReserveRequest repeat, ReserveReply firstReply) {}
 
     /** A reserve waiting in the sender's batch, with what its answer's handling needs. */
-    private record PendingReserve(ReserveRequest request, ReserveReply firstReply, Scenario.FollowUp followUp,
-            boolean repeat, long latencyFromNanos, boolean measured) {
-    }
+    private record PendingReserve(
+            ReserveRequest request,
+            ReserveReply firstReply,
+            Scenario.FollowUp followUp,
+            boolean repeat,
+            long latencyFromNanos,
+            boolean measured) {}
 
     /**
      * @param settings the run's settings
@@ -103,8 +108,13 @@ final class LoadRun {
      * @param logWriter where interval histograms go, or null for none
      * @param runId a short id that makes this run's request, user and SKU ids unique
      */
-    LoadRun(RunSettings settings, List<ManagedChannel> channels, CallCredentials adminCredentials, PrintStream progress,
-            HistogramLogWriter logWriter, String runId) {
+    LoadRun(
+            RunSettings settings,
+            List<ManagedChannel> channels,
+            CallCredentials adminCredentials,
+            PrintStream progress,
+            HistogramLogWriter logWriter,
+            String runId) {
         if (channels.isEmpty()) {
             throw new IllegalArgumentException("at least one channel is needed");
         }
@@ -142,7 +152,9 @@ final class LoadRun {
             }
         }
         long startEpochMillis = System.currentTimeMillis() + settings.warmup().toMillis();
-        measurements = new Measurements(logWriter, startEpochMillis,
+        measurements = new Measurements(
+                logWriter,
+                startEpochMillis,
                 settings.scenario() == Scenario.Kind.EMPTY_CALL ? OpKind.HEALTH_CHECK : OpKind.RESERVE);
         permits = new Semaphore(settings.inFlightMax());
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -178,8 +190,17 @@ final class LoadRun {
         measurements.sampleInterval(System.currentTimeMillis());
         double measuredSeconds = Math.max(1e-9, (sendEndNanos - Math.min(sendEndNanos, warmupEndNanos)) / 1e9);
         Audit audit = new Auditor(settings, clients.get(0), ledger, initialSkus, ADMIN_THREADS).audit(drained);
-        return new RunResult(settings, runId, sent, setupSeconds, (sendEndNanos - startNanos) / 1e9, measuredSeconds,
-                drained, measurements, ledger, audit);
+        return new RunResult(
+                settings,
+                runId,
+                sent,
+                setupSeconds,
+                (sendEndNanos - startNanos) / 1e9,
+                measuredSeconds,
+                drained,
+                measurements,
+                ledger,
+                audit);
     }
 
     /** With --setup, defines the run's SKUs; either way, reads each SKU as it stands before the run. */
@@ -216,9 +237,12 @@ final class LoadRun {
                     Sku sku = reads.get(index).get();
                     initialSkus.put(sku.getSkuId(), sku);
                 } catch (java.util.concurrent.ExecutionException e) {
-                    throw new SetupException((settings.setup() ? "creating" : "reading") + " SKU " + settings.skuId(index)
-                            + " failed: " + describe(e.getCause())
-                            + (settings.setup() ? "" : " (use --setup to create the SKUs, or --sku-prefix to name existing ones)"),
+                    throw new SetupException(
+                            (settings.setup() ? "creating" : "reading") + " SKU " + settings.skuId(index)
+                                    + " failed: " + describe(e.getCause())
+                                    + (settings.setup()
+                                            ? ""
+                                            : " (use --setup to create the SKUs, or --sku-prefix to name existing ones)"),
                             e.getCause());
                 }
             }
@@ -283,7 +307,8 @@ final class LoadRun {
      * {@code seq} operations are due by {@code t = sqrt(2 T seq / rate)}.
      */
     long scheduledOffsetNanos(long seq) {
-        return scheduledOffsetNanos(seq, settings.ratePerSecond(), settings.ramp().toNanos() / 1e9);
+        return scheduledOffsetNanos(
+                seq, settings.ratePerSecond(), settings.ramp().toNanos() / 1e9);
     }
 
     static long scheduledOffsetNanos(long seq, double ratePerSecond, double rampSeconds) {
@@ -327,12 +352,29 @@ final class LoadRun {
         FollowUpTask followUp = followUps.poll();
         if (followUp != null) {
             switch (followUp.kind()) {
-                case CONFIRM -> change(client.confirmAsync("c-" + runId + "-" + seq, followUp.orderId()), OpKind.CONFIRM,
-                        followUp.orderId(), latencyFromNanos, measured);
-                case CANCEL -> change(client.cancelAsync("c-" + runId + "-" + seq, followUp.orderId()), OpKind.CANCEL,
-                        followUp.orderId(), latencyFromNanos, measured);
-                default -> reserve(seq, followUp.repeat(), followUp.firstReply(), Scenario.FollowUp.NONE, false,
-                        latencyFromNanos, measured);
+                case CONFIRM ->
+                    change(
+                            client.confirmAsync("c-" + runId + "-" + seq, followUp.orderId()),
+                            OpKind.CONFIRM,
+                            followUp.orderId(),
+                            latencyFromNanos,
+                            measured);
+                case CANCEL ->
+                    change(
+                            client.cancelAsync("c-" + runId + "-" + seq, followUp.orderId()),
+                            OpKind.CANCEL,
+                            followUp.orderId(),
+                            latencyFromNanos,
+                            measured);
+                default ->
+                    reserve(
+                            seq,
+                            followUp.repeat(),
+                            followUp.firstReply(),
+                            Scenario.FollowUp.NONE,
+                            false,
+                            latencyFromNanos,
+                            measured);
             }
             return;
         }
@@ -351,8 +393,14 @@ final class LoadRun {
         reserve(seq, request, null, scenario.nextFollowUp(), scenario.nextRepeats(), latencyFromNanos, measured);
     }
 
-    private void reserve(long seq, ReserveRequest request, ReserveReply firstReply, Scenario.FollowUp followUp,
-            boolean repeat, long latencyFromNanos, boolean measured) {
+    private void reserve(
+            long seq,
+            ReserveRequest request,
+            ReserveReply firstReply,
+            Scenario.FollowUp followUp,
+            boolean repeat,
+            long latencyFromNanos,
+            boolean measured) {
         if (!batchStreams.isEmpty()) {
             batch.add(new PendingReserve(request, firstReply, followUp, repeat, latencyFromNanos, measured));
             if (batch.size() >= batchSize) {
@@ -368,8 +416,8 @@ final class LoadRun {
         } else {
             reply = streams.get((int) (seq % streams.size())).submit(request);
         }
-        reply.whenComplete((answer, failure) -> onReserveAnswer(request, firstReply, followUp, repeat, latencyFromNanos,
-                measured, answer, failure));
+        reply.whenComplete((answer, failure) ->
+                onReserveAnswer(request, firstReply, followUp, repeat, latencyFromNanos, measured, answer, failure));
     }
 
     /**
@@ -389,15 +437,29 @@ final class LoadRun {
                 batchStreams.get((int) (batchesSent++ % batchStreams.size())).submit(batchRequests);
         for (int i = 0; i < replies.size(); i++) {
             PendingReserve pending = batch.get(i);
-            replies.get(i).whenComplete((answer, failure) -> onReserveAnswer(pending.request(), pending.firstReply(),
-                    pending.followUp(), pending.repeat(), pending.latencyFromNanos(), pending.measured(), answer,
-                    failure));
+            replies.get(i)
+                    .whenComplete((answer, failure) -> onReserveAnswer(
+                            pending.request(),
+                            pending.firstReply(),
+                            pending.followUp(),
+                            pending.repeat(),
+                            pending.latencyFromNanos(),
+                            pending.measured(),
+                            answer,
+                            failure));
         }
         batch.clear();
     }
 
-    private void onReserveAnswer(ReserveRequest request, ReserveReply firstReply, Scenario.FollowUp followUp,
-            boolean repeat, long latencyFromNanos, boolean measured, ReserveReply answer, Throwable failure) {
+    private void onReserveAnswer(
+            ReserveRequest request,
+            ReserveReply firstReply,
+            Scenario.FollowUp followUp,
+            boolean repeat,
+            long latencyFromNanos,
+            boolean measured,
+            ReserveReply answer,
+            Throwable failure) {
         long latency = System.nanoTime() - latencyFromNanos;
         try {
             if (failure != null) {
@@ -412,7 +474,9 @@ final class LoadRun {
             }
             if (measured) {
                 if (answer.getResult() == ReserveResult.REJECTED) {
-                    measurements.recordError(OpKind.RESERVE, Status.fromCodeValue(answer.getError().getCode()).getCode(),
+                    measurements.recordError(
+                            OpKind.RESERVE,
+                            Status.fromCodeValue(answer.getError().getCode()).getCode(),
                             latency);
                 } else {
                     measurements.recordSuccess(OpKind.RESERVE, latency);
@@ -427,7 +491,11 @@ final class LoadRun {
             }
             if (answer.getResult() == ReserveResult.RESERVED) {
                 OrderLine line = request.getLines(0);
-                ledger.reserved(answer.getOrderId(), request.getUserId(), line.getSkuId(), line.getQuantity(),
+                ledger.reserved(
+                        answer.getOrderId(),
+                        request.getUserId(),
+                        line.getSkuId(),
+                        line.getQuantity(),
                         answer.getExpiresAtEpochMillis());
                 if (followUp == Scenario.FollowUp.CONFIRM) {
                     queueFollowUp(new FollowUpTask(OpKind.CONFIRM, answer.getOrderId(), null, null), measured);
@@ -444,7 +512,8 @@ final class LoadRun {
         }
     }
 
-    private void change(CompletableFuture<Order> reply, OpKind kind, long orderId, long latencyFromNanos, boolean measured) {
+    private void change(
+            CompletableFuture<Order> reply, OpKind kind, long orderId, long latencyFromNanos, boolean measured) {
         reply.whenComplete((order, failure) -> {
             long latency = System.nanoTime() - latencyFromNanos;
             try {
@@ -512,7 +581,9 @@ final class LoadRun {
                     @Override
                     public void onError(Throwable t) {
                         if (measured) {
-                            measurements.recordError(OpKind.HEALTH_CHECK, Status.fromThrowable(t).getCode(),
+                            measurements.recordError(
+                                    OpKind.HEALTH_CHECK,
+                                    Status.fromThrowable(t).getCode(),
                                     System.nanoTime() - latencyFromNanos);
                         }
                         completed.increment();
@@ -539,8 +610,15 @@ final class LoadRun {
      */
     static boolean outcomeUnknown(Status.Code code) {
         return switch (code) {
-            case INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, RESOURCE_EXHAUSTED, ALREADY_EXISTS,
-                    PERMISSION_DENIED, UNAUTHENTICATED, UNIMPLEMENTED, OUT_OF_RANGE -> false;
+            case INVALID_ARGUMENT,
+                    NOT_FOUND,
+                    FAILED_PRECONDITION,
+                    RESOURCE_EXHAUSTED,
+                    ALREADY_EXISTS,
+                    PERMISSION_DENIED,
+                    UNAUTHENTICATED,
+                    UNIMPLEMENTED,
+                    OUT_OF_RANGE -> false;
             default -> true;
         };
     }
@@ -551,8 +629,10 @@ final class LoadRun {
 
     static String describe(Throwable failure) {
         if (failure instanceof StatusRuntimeException e) {
-            return e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
-                    : " " + e.getStatus().getDescription());
+            return e.getStatus().getCode()
+                    + (e.getStatus().getDescription() == null
+                            ? ""
+                            : " " + e.getStatus().getDescription());
         }
         return String.valueOf(failure);
     }
@@ -567,11 +647,19 @@ final class LoadRun {
             long elapsedSeconds = Math.round((System.nanoTime() - startNanos) / 1e9);
             Histogram interval = measurements.lastPrimaryInterval();
             long done = completed.sumThenReset();
-            String p99 = interval.getTotalCount() == 0 ? "-"
+            String p99 = interval.getTotalCount() == 0
+                    ? "-"
                     : String.format("%.2f ms", Measurements.millis(interval.getValueAtPercentile(99)));
-            progress.printf("[%4ds] %,9d ops/s  %s p99 %-10s errors %,d  stock left %s  in flight %d%s%n",
-                    elapsedSeconds, done, measurements.primary().label(), p99, measurements.errorsTotal(), stockLeft(),
-                    settings.inFlightMax() - permits.availablePermits(), warmingUp ? "  (warm-up)" : "");
+            progress.printf(
+                    "[%4ds] %,9d ops/s  %s p99 %-10s errors %,d  stock left %s  in flight %d%s%n",
+                    elapsedSeconds,
+                    done,
+                    measurements.primary().label(),
+                    p99,
+                    measurements.errorsTotal(),
+                    stockLeft(),
+                    settings.inFlightMax() - permits.availablePermits(),
+                    warmingUp ? "  (warm-up)" : "");
         } catch (RuntimeException e) {
             // A failed progress line must not end the run; the summary has the figures.
             if (progress != null) {
@@ -593,7 +681,8 @@ final class LoadRun {
         } catch (StatusRuntimeException e) {
             return "? (" + e.getStatus().getCode() + ")";
         }
-        return polled < settings.skus() ? String.format("%,d (top %d SKUs)", available, polled)
+        return polled < settings.skus()
+                ? String.format("%,d (top %d SKUs)", available, polled)
                 : String.format("%,d", available);
     }
 

@@ -32,20 +32,33 @@ import picocli.CommandLine.Option;
  * <p>Exit codes: 0 the audit passed; 1 the audit failed; 2 bad options; 3 the run could not start
  * or the audit could not read the server.
  */
-@Command(name = "loadgen", mixinStandardHelpOptions = true, version = "loadgen 0.1.0", sortOptions = false,
-        description = {"Drives a checkout server with a flash-sale or catalog load, measures latency honestly "
-                + "(HdrHistogram; the open model corrects coordinated omission), and audits the result.",
-            "Durations take a unit: 500ms, 10s, 2m."})
+@Command(
+        name = "loadgen",
+        mixinStandardHelpOptions = true,
+        version = "loadgen 0.1.0",
+        sortOptions = false,
+        description = {
+            "Drives a checkout server with a flash-sale or catalog load, measures latency honestly "
+                    + "(HdrHistogram; the open model corrects coordinated omission), and audits the result.",
+            "Durations take a unit: 500ms, 10s, 2m."
+        })
 public final class Loadgen implements Callable<Integer> {
 
     static final int EXIT_AUDIT_FAILED = 1;
     static final int EXIT_USAGE = 2;
     static final int EXIT_RUN_FAILED = 3;
 
-    @Option(names = "--target", defaultValue = "localhost:9090", description = "server host:port (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--target",
+            defaultValue = "localhost:9090",
+            description = "server host:port (default ${DEFAULT-VALUE})")
     String target;
 
-    @Option(names = "--scenario", defaultValue = "flash-sale", description = "flash-sale, catalog, or empty-call (grpc.health.v1 Check only: the transport's limit) (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--scenario",
+            defaultValue = "flash-sale",
+            description =
+                    "flash-sale, catalog, or empty-call (grpc.health.v1 Check only: the transport's limit) (default ${DEFAULT-VALUE})")
     String scenario;
 
     @Option(names = "--concurrency", description = "closed model: calls in flight (default 64 unless --rate)")
@@ -54,33 +67,55 @@ public final class Loadgen implements Callable<Integer> {
     @Option(names = "--rate", description = "open model: operations per second on a fixed schedule")
     Double rate;
 
-    @Option(names = "--max-in-flight", defaultValue = "10000",
+    @Option(
+            names = "--max-in-flight",
+            defaultValue = "10000",
             description = "open model: most calls in flight; a send that waits for a slot is late, and its latency "
                     + "still counts from its intended time (default ${DEFAULT-VALUE})")
     int maxInFlight;
 
-    @Option(names = "--duration", defaultValue = "10s", description = "how long to send, warm-up included (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--duration",
+            defaultValue = "10s",
+            description = "how long to send, warm-up included (default ${DEFAULT-VALUE})")
     String duration;
 
-    @Option(names = "--warmup", defaultValue = "0s", description = "first part of the run excluded from the figures (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--warmup",
+            defaultValue = "0s",
+            description = "first part of the run excluded from the figures (default ${DEFAULT-VALUE})")
     String warmup;
 
-    @Option(names = "--ramp", defaultValue = "0s", description = "time for the rate or concurrency to climb to its target (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--ramp",
+            defaultValue = "0s",
+            description = "time for the rate or concurrency to climb to its target (default ${DEFAULT-VALUE})")
     String ramp;
 
-    @Option(names = "--requests", defaultValue = "0", description = "stop after this many operations; 0 for no limit (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--requests",
+            defaultValue = "0",
+            description = "stop after this many operations; 0 for no limit (default ${DEFAULT-VALUE})")
     long requests;
 
-    @Option(names = "--api", defaultValue = "unary",
-            description = "unary (Reserve), stream (ReserveStream) or stream-batch (ReserveBatchStream) (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--api",
+            defaultValue = "unary",
+            description =
+                    "unary (Reserve), stream (ReserveStream) or stream-batch (ReserveBatchStream) (default ${DEFAULT-VALUE})")
     String api;
 
-    @Option(names = "--batch-size", defaultValue = "16",
+    @Option(
+            names = "--batch-size",
+            defaultValue = "16",
             description = "stream-batch: most reserves per batch message; a partial batch is sent whenever the sender"
                     + " would otherwise wait (default ${DEFAULT-VALUE})")
     int batchSize;
 
-    @Option(names = "--channels", defaultValue = "1", description = "gRPC channels (connections) (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--channels",
+            defaultValue = "1",
+            description = "gRPC channels (connections) (default ${DEFAULT-VALUE})")
     int channels;
 
     @Option(names = "--deadline", defaultValue = "5s", description = "per-call deadline (default ${DEFAULT-VALUE})")
@@ -89,48 +124,76 @@ public final class Loadgen implements Callable<Integer> {
     @Option(names = "--setup", description = "create the SKUs through the Inventory admin API first")
     boolean setup;
 
-    @Option(names = "--admin-token", description = "admin credential, sent as 'authorization: Bearer <token>' with admin calls")
+    @Option(
+            names = "--admin-token",
+            description = "admin credential, sent as 'authorization: Bearer <token>' with admin calls")
     String adminToken;
 
     @Option(names = "--skus", description = "SKUs in play (default 3 for flash-sale, 10000 for catalog)")
     Integer skus;
 
-    @Option(names = "--sku-prefix", description = "SKU ids are this prefix plus 0..skus-1 (default: lg-<run id>- with --setup, "
-            + "SKU- without)")
+    @Option(
+            names = "--sku-prefix",
+            description =
+                    "SKU ids are this prefix plus 0..skus-1 (default: lg-<run id>- with --setup, " + "SKU- without)")
     String skuPrefix;
 
-    @Option(names = "--stock", defaultValue = "1000", description = "with --setup: units per SKU (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--stock",
+            defaultValue = "1000",
+            description = "with --setup: units per SKU (default ${DEFAULT-VALUE})")
     long stock;
 
     @Option(names = "--users", defaultValue = "100000", description = "distinct buyers (default ${DEFAULT-VALUE})")
     int users;
 
-    @Option(names = "--limit", defaultValue = "1", description = "with --setup: per-user limit, 0 for none (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--limit",
+            defaultValue = "1",
+            description = "with --setup: per-user limit, 0 for none (default ${DEFAULT-VALUE})")
     long limit;
 
     @Option(names = "--quantity", defaultValue = "1", description = "units per reserve (default ${DEFAULT-VALUE})")
     int quantity;
 
-    @Option(names = "--zipf", defaultValue = "1.0", description = "catalog: Zipf exponent of SKU popularity (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--zipf",
+            defaultValue = "1.0",
+            description = "catalog: Zipf exponent of SKU popularity (default ${DEFAULT-VALUE})")
     double zipf;
 
-    @Option(names = "--confirm-ratio", description = "fraction of reserved orders then confirmed (default 0.8 flash-sale, 0.5 catalog)")
+    @Option(
+            names = "--confirm-ratio",
+            description = "fraction of reserved orders then confirmed (default 0.8 flash-sale, 0.5 catalog)")
     Double confirmRatio;
 
-    @Option(names = "--cancel-ratio", description = "fraction of reserved orders then cancelled (default 0.05 flash-sale, 0.2 catalog)")
+    @Option(
+            names = "--cancel-ratio",
+            description = "fraction of reserved orders then cancelled (default 0.05 flash-sale, 0.2 catalog)")
     Double cancelRatio;
 
-    @Option(names = "--repeat-ratio", defaultValue = "0.05",
-            description = "fraction of reserves sent again with the same request id, checked to get the first answer (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--repeat-ratio",
+            defaultValue = "0.05",
+            description =
+                    "fraction of reserves sent again with the same request id, checked to get the first answer (default ${DEFAULT-VALUE})")
     double repeatRatio;
 
-    @Option(names = "--get-ratio", description = "fraction of operations that read back an acknowledged order (default 0 flash-sale, 0.1 catalog)")
+    @Option(
+            names = "--get-ratio",
+            description =
+                    "fraction of operations that read back an acknowledged order (default 0 flash-sale, 0.1 catalog)")
     Double getRatio;
 
-    @Option(names = "--reservation-ttl", defaultValue = "10m", description = "with --setup: how long a reservation holds (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--reservation-ttl",
+            defaultValue = "10m",
+            description = "with --setup: how long a reservation holds (default ${DEFAULT-VALUE})")
     String reservationTtl;
 
-    @Option(names = "--audit-orders-max", defaultValue = "2000000",
+    @Option(
+            names = "--audit-orders-max",
+            defaultValue = "2000000",
             description = "most acknowledged orders remembered for the audit (default ${DEFAULT-VALUE})")
     int auditOrdersMax;
 
@@ -155,7 +218,9 @@ public final class Loadgen implements Callable<Integer> {
     @Option(names = "--json", description = "write the report as JSON to this file")
     Path jsonFile;
 
-    @Option(names = "--hlog", description = "write reserve and other latencies as an HdrHistogram interval log to this file")
+    @Option(
+            names = "--hlog",
+            description = "write reserve and other latencies as an HdrHistogram interval log to this file")
     Path histogramLogFile;
 
     @Option(names = "--html", description = "write a self-contained HTML report with charts to this file")
@@ -229,7 +294,9 @@ public final class Loadgen implements Callable<Integer> {
                 // much CPU as the event loop itself, on cores the server under test shares. Retries are
                 // the run's own business (one attempt, or repeats with the same request id), so gRPC's
                 // retry buffering of every call and stream message is work for nothing.
-                var builder = Grpc.newChannelBuilder(target, channelCredentials).directExecutor().disableRetry();
+                var builder = Grpc.newChannelBuilder(target, channelCredentials)
+                        .directExecutor()
+                        .disableRetry();
                 if (authority != null) {
                     builder.overrideAuthority(authority);
                 }
@@ -239,9 +306,16 @@ public final class Loadgen implements Callable<Integer> {
                 logStream = new PrintStream(Files.newOutputStream(histogramLogFile), false, StandardCharsets.UTF_8);
                 logWriter = new HistogramLogWriter(logStream);
             }
-            out.printf(Locale.ROOT, "loadgen run %s: %s against %s, seed %d%s%n", runId, settings.scenario().label(), target,
-                    settings.seed(), settings.setup() ? ", creating " + settings.skus() + " SKUs" : "");
-            RunResult result = new LoadRun(settings, open, credentials.value, quiet ? null : err, logWriter, runId).run();
+            out.printf(
+                    Locale.ROOT,
+                    "loadgen run %s: %s against %s, seed %d%s%n",
+                    runId,
+                    settings.scenario().label(),
+                    target,
+                    settings.seed(),
+                    settings.setup() ? ", creating " + settings.skus() + " SKUs" : "");
+            RunResult result =
+                    new LoadRun(settings, open, credentials.value, quiet ? null : err, logWriter, runId).run();
             Report report = Report.of(result, target);
             out.print(report.summary());
             if (jsonFile != null) {
@@ -276,14 +350,14 @@ public final class Loadgen implements Callable<Integer> {
     }
 
     /** Holds the optional admin credential so a null stays a clear "none". */
-    private record CallCredentialsHolder(io.grpc.CallCredentials value) {
-    }
+    private record CallCredentialsHolder(io.grpc.CallCredentials value) {}
 
     RunSettings settings(String runId) {
         Scenario.Kind kind = Scenario.Kind.parse(scenario);
         boolean catalog = kind == Scenario.Kind.CATALOG;
         if (concurrency != null && rate != null) {
-            throw new IllegalArgumentException("--concurrency (closed model) and --rate (open model) exclude each other");
+            throw new IllegalArgumentException(
+                    "--concurrency (closed model) and --rate (open model) exclude each other");
         }
         RunSettings.Model model = rate != null ? RunSettings.Model.OPEN : RunSettings.Model.CLOSED;
         RunSettings.Api chosenApi = switch (api) {
@@ -293,15 +367,34 @@ public final class Loadgen implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--api must be unary, stream or stream-batch, got " + api);
         };
         String prefix = skuPrefix != null ? skuPrefix : setup ? "lg-" + runId + "-" : "SKU-";
-        return new RunSettings(kind, model, concurrency == null ? 64 : concurrency, rate == null ? 0 : rate, maxInFlight,
-                duration("--duration", duration), duration("--warmup", warmup), duration("--ramp", ramp), requests,
-                chosenApi, batchSize, channels, duration("--deadline", deadline),
-                skus != null ? skus : catalog ? 10_000 : 3, prefix,
-                stock, users, limit, quantity, zipf,
+        return new RunSettings(
+                kind,
+                model,
+                concurrency == null ? 64 : concurrency,
+                rate == null ? 0 : rate,
+                maxInFlight,
+                duration("--duration", duration),
+                duration("--warmup", warmup),
+                duration("--ramp", ramp),
+                requests,
+                chosenApi,
+                batchSize,
+                channels,
+                duration("--deadline", deadline),
+                skus != null ? skus : catalog ? 10_000 : 3,
+                prefix,
+                stock,
+                users,
+                limit,
+                quantity,
+                zipf,
                 confirmRatio != null ? confirmRatio : catalog ? 0.5 : 0.8,
                 cancelRatio != null ? cancelRatio : catalog ? 0.2 : 0.05,
-                repeatRatio, getRatio != null ? getRatio : catalog ? 0.1 : 0.0,
-                setup, duration("--reservation-ttl", reservationTtl), auditOrdersMax,
+                repeatRatio,
+                getRatio != null ? getRatio : catalog ? 0.1 : 0.0,
+                setup,
+                duration("--reservation-ttl", reservationTtl),
+                auditOrdersMax,
                 seed != null ? seed : ThreadLocalRandom.current().nextLong());
     }
 
@@ -336,7 +429,8 @@ public final class Loadgen implements Callable<Integer> {
     static Duration duration(String option, String text) {
         var matcher = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)").matcher(text.trim());
         if (!matcher.matches()) {
-            throw new IllegalArgumentException(option + " must be a number with a unit (ms, s, m, h), e.g. 10s; got " + text);
+            throw new IllegalArgumentException(
+                    option + " must be a number with a unit (ms, s, m, h), e.g. 10s; got " + text);
         }
         long amount = Long.parseLong(matcher.group(1));
         return switch (matcher.group(2)) {

@@ -26,9 +26,13 @@ final class Measurements {
     private static final int SIGNIFICANT_DIGITS = 3;
 
     /** One second's figures for one operation. */
-    record Interval(double startSeconds, double lengthSeconds, long count, double p50Millis, double p99Millis,
-            double maxMillis) {
-    }
+    record Interval(
+            double startSeconds,
+            double lengthSeconds,
+            long count,
+            double p50Millis,
+            double p99Millis,
+            double maxMillis) {}
 
     private final Map<OpKind, Recorder> recorders = new EnumMap<>(OpKind.class);
     private final Map<OpKind, Histogram> totals = new EnumMap<>(OpKind.class);
@@ -124,9 +128,13 @@ final class Measurements {
             }
             List<Interval> kept = intervals.get(kind);
             if (kept.size() < INTERVALS_MAX) {
-                kept.add(new Interval((intervalStart - startEpochMillis) / 1000.0, (intervalEnd - intervalStart) / 1000.0,
-                        interval.getTotalCount(), millis(interval.getValueAtPercentile(50)),
-                        millis(interval.getValueAtPercentile(99)), millis(interval.getMaxValue())));
+                kept.add(new Interval(
+                        (intervalStart - startEpochMillis) / 1000.0,
+                        (intervalEnd - intervalStart) / 1000.0,
+                        interval.getTotalCount(),
+                        millis(interval.getValueAtPercentile(50)),
+                        millis(interval.getValueAtPercentile(99)),
+                        millis(interval.getMaxValue())));
             } else {
                 intervalsTruncated = true;
             }

@@ -44,11 +44,20 @@ record Report(
         List<Measurements.Interval> primaryIntervals,
         List<PercentilePoint> primaryDistribution) {
 
-    record Latency(long count, double meanMillis, double p50Millis, double p90Millis, double p99Millis, double p999Millis,
-            double p9999Millis, double maxMillis) {
+    record Latency(
+            long count,
+            double meanMillis,
+            double p50Millis,
+            double p90Millis,
+            double p99Millis,
+            double p999Millis,
+            double p9999Millis,
+            double maxMillis) {
 
         static Latency of(Histogram histogram) {
-            return new Latency(histogram.getTotalCount(), histogram.getMean() / 1e6,
+            return new Latency(
+                    histogram.getTotalCount(),
+                    histogram.getMean() / 1e6,
                     Measurements.millis(histogram.getValueAtPercentile(50)),
                     Measurements.millis(histogram.getValueAtPercentile(90)),
                     Measurements.millis(histogram.getValueAtPercentile(99)),
@@ -58,16 +67,16 @@ record Report(
         }
     }
 
-    record AuditReport(boolean passed, long ordersChecked, long skusChecked, List<Audit.Check> checks) {
-    }
+    record AuditReport(boolean passed, long ordersChecked, long skusChecked, List<Audit.Check> checks) {}
 
     /** One point of the percentile distribution: the latency below which {@code percentile}% of calls fell. */
-    record PercentilePoint(double percentile, double millis) {
-    }
+    record PercentilePoint(double percentile, double millis) {}
 
     /** Percentiles of the distribution chart: ever closer to 100, as HdrHistogram's plots have them. */
-    private static final double[] DISTRIBUTION_PERCENTILES = {0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95,
-        96.25, 97.5, 98.125, 98.75, 99, 99.375, 99.5, 99.6875, 99.8, 99.9, 99.95, 99.99, 99.995, 99.999, 100};
+    private static final double[] DISTRIBUTION_PERCENTILES = {
+        0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96.25, 97.5, 98.125, 98.75, 99, 99.375, 99.5, 99.6875,
+        99.8, 99.9, 99.95, 99.99, 99.995, 99.999, 100
+    };
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -106,21 +115,39 @@ record Report(
         List<PercentilePoint> distribution = new ArrayList<>();
         if (primaryHistogram != null && primaryHistogram.getTotalCount() > 0) {
             for (double percentile : DISTRIBUTION_PERCENTILES) {
-                distribution.add(new PercentilePoint(percentile,
-                        Measurements.millis(primaryHistogram.getValueAtPercentile(percentile))));
+                distribution.add(new PercentilePoint(
+                        percentile, Measurements.millis(primaryHistogram.getValueAtPercentile(percentile))));
             }
         }
         Audit audit = result.audit();
         boolean open = settings.model() == RunSettings.Model.OPEN;
-        return new Report(settings.scenario().label(), settings.model().name().toLowerCase(Locale.ROOT),
-                settings.api().label(), target, result.runId(), settings.channels(),
-                open ? 0 : settings.concurrency(), open ? settings.ratePerSecond() : 0, settings.inFlightMax(),
-                result.sendingSeconds(), settings.warmup().toNanos() / 1e9, settings.ramp().toNanos() / 1e9,
-                result.measuredSeconds(), result.operationsSent(), operations / result.measuredSeconds(),
-                reserves / result.measuredSeconds(), latency, results, errors, measurements.followUpsDropped(),
-                measurements.lateSends(), open,
+        return new Report(
+                settings.scenario().label(),
+                settings.model().name().toLowerCase(Locale.ROOT),
+                settings.api().label(),
+                target,
+                result.runId(),
+                settings.channels(),
+                open ? 0 : settings.concurrency(),
+                open ? settings.ratePerSecond() : 0,
+                settings.inFlightMax(),
+                result.sendingSeconds(),
+                settings.warmup().toNanos() / 1e9,
+                settings.ramp().toNanos() / 1e9,
+                result.measuredSeconds(),
+                result.operationsSent(),
+                operations / result.measuredSeconds(),
+                reserves / result.measuredSeconds(),
+                latency,
+                results,
+                errors,
+                measurements.followUpsDropped(),
+                measurements.lateSends(),
+                open,
                 new AuditReport(audit.passed(), audit.ordersChecked(), audit.skusChecked(), audit.checks()),
-                measurements.primary().label(), measurements.intervals(measurements.primary()), distribution);
+                measurements.primary().label(),
+                measurements.intervals(measurements.primary()),
+                distribution);
     }
 
     String toJson() {
@@ -138,22 +165,52 @@ record Report(
     /** The human summary printed at the end of a run. */
     String summary() {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%n%s, %s model (%s), %s API, %d channel(s), target %s%n", scenario, model,
-                model.equals("open") ? String.format(Locale.ROOT, "%.0f/s, at most %d in flight", ratePerSecond, maxInFlight)
+        out.append(String.format(
+                Locale.ROOT,
+                "%n%s, %s model (%s), %s API, %d channel(s), target %s%n",
+                scenario,
+                model,
+                model.equals("open")
+                        ? String.format(Locale.ROOT, "%.0f/s, at most %d in flight", ratePerSecond, maxInFlight)
                         : concurrency + " in flight",
-                api, channels, target));
-        out.append(String.format(Locale.ROOT, "sent %,d operations in %.1f s; measured %.1f s after %.1f s warm-up%n",
-                operationsSent, durationSeconds, measuredSeconds, warmupSeconds));
-        out.append(String.format(Locale.ROOT, "throughput: %,.0f ops/s, %,.0f reserves/s%n", operationsPerSecond,
-                reservesPerSecond));
-        out.append(String.format(Locale.ROOT, "latency (ms%s):%n",
-                coordinatedOmissionCorrected ? ", from the intended send time" : ""));
-        out.append(String.format(Locale.ROOT, "  %-10s %10s %8s %8s %8s %8s %8s %8s%n", "", "count", "p50", "p90", "p99",
-                "p99.9", "p99.99", "max"));
+                api,
+                channels,
+                target));
+        out.append(String.format(
+                Locale.ROOT,
+                "sent %,d operations in %.1f s; measured %.1f s after %.1f s warm-up%n",
+                operationsSent,
+                durationSeconds,
+                measuredSeconds,
+                warmupSeconds));
+        out.append(String.format(
+                Locale.ROOT, "throughput: %,.0f ops/s, %,.0f reserves/s%n", operationsPerSecond, reservesPerSecond));
+        out.append(String.format(
+                Locale.ROOT, "latency (ms%s):%n", coordinatedOmissionCorrected ? ", from the intended send time" : ""));
+        out.append(String.format(
+                Locale.ROOT,
+                "  %-10s %10s %8s %8s %8s %8s %8s %8s%n",
+                "",
+                "count",
+                "p50",
+                "p90",
+                "p99",
+                "p99.9",
+                "p99.99",
+                "max"));
         for (Map.Entry<String, Latency> entry : latency.entrySet()) {
             Latency l = entry.getValue();
-            out.append(String.format(Locale.ROOT, "  %-10s %,10d %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f%n", entry.getKey(),
-                    l.count(), l.p50Millis(), l.p90Millis(), l.p99Millis(), l.p999Millis(), l.p9999Millis(), l.maxMillis()));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "  %-10s %,10d %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f%n",
+                    entry.getKey(),
+                    l.count(),
+                    l.p50Millis(),
+                    l.p90Millis(),
+                    l.p99Millis(),
+                    l.p999Millis(),
+                    l.p9999Millis(),
+                    l.maxMillis()));
         }
         out.append("reserve results:");
         reserveResults.forEach((name, count) -> out.append(String.format(Locale.ROOT, " %s %,d", name, count)));
@@ -165,8 +222,8 @@ record Report(
         if (coordinatedOmissionCorrected) {
             out.append(String.format(Locale.ROOT, "sends that waited for an in-flight slot: %,d%n", lateSends));
         }
-        out.append(String.format(Locale.ROOT, "audit (%,d orders, %,d SKUs read back):%n", audit.ordersChecked(),
-                audit.skusChecked()));
+        out.append(String.format(
+                Locale.ROOT, "audit (%,d orders, %,d SKUs read back):%n", audit.ordersChecked(), audit.skusChecked()));
         for (Audit.Check check : audit.checks()) {
             out.append(String.format(Locale.ROOT, "  [%-7s] %s: %s%n", check.verdict(), check.name(), check.detail()));
         }

@@ -9,6 +9,14 @@ package io.checkout.loadgen;
  * @param measuredSeconds time from the end of warm-up to the last send
  * @param drained whether every call was answered before the audit
  */
-record RunResult(RunSettings settings, String runId, long operationsSent, double setupSeconds, double sendingSeconds,
-        double measuredSeconds, boolean drained, Measurements measurements, Ledger ledger, Audit audit) {
-}
+record RunResult(
+        RunSettings settings,
+        String runId,
+        long operationsSent,
+        double setupSeconds,
+        double sendingSeconds,
+        double measuredSeconds,
+        boolean drained,
+        Measurements measurements,
+        Ledger ledger,
+        Audit audit) {}

@@ -68,10 +68,15 @@ record RunSettings(
         int ordersTrackedMax,
         long seed) {
 
-    enum Model { CLOSED, OPEN }
+    enum Model {
+        CLOSED,
+        OPEN
+    }
 
     enum Api {
-        UNARY("unary"), STREAM("stream"), STREAM_BATCH("stream-batch");
+        UNARY("unary"),
+        STREAM("stream"),
+        STREAM_BATCH("stream-batch");
 
         private final String label;
 
@@ -90,6 +95,7 @@ record RunSettings(
     static final int CHANNELS_MAX = 64;
     /** The largest batch the server's stream-batch-max can allow. */
     static final int BATCH_SIZE_MAX = ContractLimits.STREAM_BATCH_SIZE_MAX;
+
     static final int SKUS_MAX = 1_000_000;
     static final int USERS_MAX = 100_000_000;
     static final int ORDERS_TRACKED_MAX = 20_000_000;
@@ -108,45 +114,60 @@ record RunSettings(
      * @throws IllegalArgumentException naming the first option that is out of range
      */
     RunSettings {
-        require(model != Model.CLOSED || (concurrency >= 1 && concurrency <= CONCURRENCY_MAX),
+        require(
+                model != Model.CLOSED || (concurrency >= 1 && concurrency <= CONCURRENCY_MAX),
                 "--concurrency must be 1.." + CONCURRENCY_MAX + ", got " + concurrency);
-        require(model != Model.OPEN || (ratePerSecond > 0 && ratePerSecond <= RATE_MAX),
+        require(
+                model != Model.OPEN || (ratePerSecond > 0 && ratePerSecond <= RATE_MAX),
                 "--rate must be > 0 and <= " + (long) RATE_MAX + ", got " + ratePerSecond);
-        require(maxInFlight >= 1 && maxInFlight <= CONCURRENCY_MAX,
+        require(
+                maxInFlight >= 1 && maxInFlight <= CONCURRENCY_MAX,
                 "--max-in-flight must be 1.." + CONCURRENCY_MAX + ", got " + maxInFlight);
-        require(!duration.isNegative() && !duration.isZero() && duration.compareTo(DURATION_MAX) <= 0,
+        require(
+                !duration.isNegative() && !duration.isZero() && duration.compareTo(DURATION_MAX) <= 0,
                 "--duration must be positive and at most " + DURATION_MAX + ", got " + duration);
-        require(!warmup.isNegative() && warmup.compareTo(duration) < 0,
+        require(
+                !warmup.isNegative() && warmup.compareTo(duration) < 0,
                 "--warmup must be >= 0 and shorter than --duration, got " + warmup);
-        require(!ramp.isNegative() && ramp.compareTo(duration) <= 0,
+        require(
+                !ramp.isNegative() && ramp.compareTo(duration) <= 0,
                 "--ramp must be >= 0 and at most --duration, got " + ramp);
         require(requestsMax >= 0, "--requests must be >= 0, got " + requestsMax);
-        require(batchSize >= 1 && batchSize <= BATCH_SIZE_MAX,
+        require(
+                batchSize >= 1 && batchSize <= BATCH_SIZE_MAX,
                 "--batch-size must be 1.." + BATCH_SIZE_MAX + ", got " + batchSize);
-        require(channels >= 1 && channels <= CHANNELS_MAX, "--channels must be 1.." + CHANNELS_MAX + ", got " + channels);
+        require(
+                channels >= 1 && channels <= CHANNELS_MAX,
+                "--channels must be 1.." + CHANNELS_MAX + ", got " + channels);
         require(!deadline.isNegative() && !deadline.isZero(), "--deadline must be positive, got " + deadline);
         require(skus >= 1 && skus <= SKUS_MAX, "--skus must be 1.." + SKUS_MAX + ", got " + skus);
-        require(skuPrefix != null && skuPrefix.matches("[A-Za-z0-9._:-]{1,40}"),
+        require(
+                skuPrefix != null && skuPrefix.matches("[A-Za-z0-9._:-]{1,40}"),
                 "--sku-prefix must be 1..40 characters from [A-Za-z0-9._:-], got " + skuPrefix);
-        require(stock >= 0 && stock <= ContractLimits.TOTAL_STOCK_MAX,
+        require(
+                stock >= 0 && stock <= ContractLimits.TOTAL_STOCK_MAX,
                 "--stock must be 0.." + ContractLimits.TOTAL_STOCK_MAX + ", got " + stock);
         require(users >= 1 && users <= USERS_MAX, "--users must be 1.." + USERS_MAX + ", got " + users);
         require(perUserLimit >= 0, "--limit must be >= 0, got " + perUserLimit);
-        require(quantity >= 1 && quantity <= ContractLimits.QUANTITY_PER_LINE_MAX,
+        require(
+                quantity >= 1 && quantity <= ContractLimits.QUANTITY_PER_LINE_MAX,
                 "--quantity must be 1.." + ContractLimits.QUANTITY_PER_LINE_MAX + ", got " + quantity);
         require(zipfExponent > 0 && zipfExponent <= 10, "--zipf must be > 0 and <= 10, got " + zipfExponent);
         requireFraction("--confirm-ratio", confirmRatio);
         requireFraction("--cancel-ratio", cancelRatio);
         requireFraction("--repeat-ratio", repeatRatio);
         requireFraction("--get-ratio", getRatio);
-        require(confirmRatio + cancelRatio <= 1.0,
+        require(
+                confirmRatio + cancelRatio <= 1.0,
                 "--confirm-ratio + --cancel-ratio must be at most 1, got " + (confirmRatio + cancelRatio));
         require(getRatio < 1.0, "--get-ratio must be below 1 (some operations must reserve), got " + getRatio);
-        require(reservationTtl.toMillis() >= ContractLimits.RESERVATION_TTL_MILLIS_MIN
+        require(
+                reservationTtl.toMillis() >= ContractLimits.RESERVATION_TTL_MILLIS_MIN
                         && reservationTtl.toMillis() <= ContractLimits.RESERVATION_TTL_MILLIS_MAX,
                 "--reservation-ttl must be " + Duration.ofMillis(ContractLimits.RESERVATION_TTL_MILLIS_MIN) + ".."
                         + Duration.ofMillis(ContractLimits.RESERVATION_TTL_MILLIS_MAX) + ", got " + reservationTtl);
-        require(ordersTrackedMax >= 1 && ordersTrackedMax <= ORDERS_TRACKED_MAX,
+        require(
+                ordersTrackedMax >= 1 && ordersTrackedMax <= ORDERS_TRACKED_MAX,
                 "--audit-orders-max must be 1.." + ORDERS_TRACKED_MAX + ", got " + ordersTrackedMax);
     }
 

@@ -90,5 +90,9 @@ final class Scenario {
         return random.nextInt(bound);
     }
 
-    enum FollowUp { NONE, CONFIRM, CANCEL }
+    enum FollowUp {
+        NONE,
+        CONFIRM,
+        CANCEL
+    }
 }

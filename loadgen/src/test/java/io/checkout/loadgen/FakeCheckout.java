@@ -34,7 +34,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FakeCheckout extends CheckoutGrpc.CheckoutImplBase implements AutoCloseable {
 
-    enum Mode { OVERSELL, SOLD_OUT }
+    enum Mode {
+        OVERSELL,
+        SOLD_OUT
+    }
 
     private final Mode mode;
     private final long totalStock;
@@ -52,7 +55,8 @@ final class FakeCheckout extends CheckoutGrpc.CheckoutImplBase implements AutoCl
     FakeCheckout(Mode mode, long totalStock) throws IOException {
         this.mode = mode;
         this.totalStock = totalStock;
-        this.server = InProcessServerBuilder.forName(name).addService(this).build().start();
+        this.server =
+                InProcessServerBuilder.forName(name).addService(this).build().start();
     }
 
     ManagedChannel newChannel() {
@@ -79,12 +83,20 @@ final class FakeCheckout extends CheckoutGrpc.CheckoutImplBase implements AutoCl
         if (mode == Mode.OVERSELL) {
             long orderId = nextOrderId.getAndIncrement();
             OrderLine line = request.getLines(0);
-            orders.put(orderId, Order.newBuilder().setOrderId(orderId).setUserId(request.getUserId())
-                    .addLines(line).setState(OrderState.ORDER_STATE_RESERVED).build());
-            reply.setResult(ReserveResult.RESERVED).setOrderId(orderId)
+            orders.put(
+                    orderId,
+                    Order.newBuilder()
+                            .setOrderId(orderId)
+                            .setUserId(request.getUserId())
+                            .addLines(line)
+                            .setState(OrderState.ORDER_STATE_RESERVED)
+                            .build());
+            reply.setResult(ReserveResult.RESERVED)
+                    .setOrderId(orderId)
                     .setExpiresAtEpochMillis(System.currentTimeMillis() + 600_000);
         } else {
-            reply.setResult(ReserveResult.SOLD_OUT).setFailedSkuId(request.getLines(0).getSkuId());
+            reply.setResult(ReserveResult.SOLD_OUT)
+                    .setFailedSkuId(request.getLines(0).getSkuId());
         }
         long pauseUntil = pauseUntilNanos;
         long holdNanos = pauseUntil == 0 ? 0 : pauseUntil - System.nanoTime();
@@ -104,9 +116,17 @@ final class FakeCheckout extends CheckoutGrpc.CheckoutImplBase implements AutoCl
     public void getStock(GetStockRequest request, StreamObserver<Sku> replies) {
         // Stock figures that balance, so the only thing wrong with an overselling run is the overselling.
         long reserved = mode == Mode.OVERSELL ? totalStock : 0;
-        replies.onNext(Sku.newBuilder().setSkuId(request.getSkuId()).setPriceMinor(100).setCurrency("EUR")
-                .setTotalStock(totalStock).setAvailable(totalStock - reserved).setReserved(reserved).setSold(0)
-                .setPerUserLimit(1).setReservationTtlMillis(600_000).build());
+        replies.onNext(Sku.newBuilder()
+                .setSkuId(request.getSkuId())
+                .setPriceMinor(100)
+                .setCurrency("EUR")
+                .setTotalStock(totalStock)
+                .setAvailable(totalStock - reserved)
+                .setReserved(reserved)
+                .setSold(0)
+                .setPerUserLimit(1)
+                .setReservationTtlMillis(600_000)
+                .build());
         replies.onCompleted();
     }
 
@@ -114,7 +134,9 @@ final class FakeCheckout extends CheckoutGrpc.CheckoutImplBase implements AutoCl
     public void getOrder(GetOrderRequest request, StreamObserver<Order> replies) {
         Order order = orders.get(request.getOrderId());
         if (order == null) {
-            replies.onError(Status.NOT_FOUND.withDescription("order " + request.getOrderId()).asRuntimeException());
+            replies.onError(Status.NOT_FOUND
+                    .withDescription("order " + request.getOrderId())
+                    .asRuntimeException());
             return;
         }
         replies.onNext(order);

@@ -62,7 +62,8 @@ class FlashSaleIT {
 
     private String adminToken() {
         try {
-            return java.nio.file.Files.readString(directory.resolve("data").resolve("admin-token")).trim();
+            return java.nio.file.Files.readString(directory.resolve("data").resolve("admin-token"))
+                    .trim();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -77,10 +78,33 @@ class FlashSaleIT {
         // 3,000 reserves for 2 x 200 units among 500 buyers with a limit of 1: the SKUs sell out and
         // buyers come back, so SOLD_OUT and LIMIT_EXCEEDED are exercised along with confirm, cancel
         // and repeated request ids. A request count, not a duration, ends the run: no timing in the test.
-        int exit = loadgen(out, "--setup", "--skus", "2", "--stock", "200", "--users", "500", "--limit", "1",
-                "--requests", "3000", "--duration", "5m", "--concurrency", "16", "--seed", "42",
-                "--repeat-ratio", "0.2", "--json", json.toString(), "--hlog", hlog.toString(),
-                "--html", html.toString());
+        int exit = loadgen(
+                out,
+                "--setup",
+                "--skus",
+                "2",
+                "--stock",
+                "200",
+                "--users",
+                "500",
+                "--limit",
+                "1",
+                "--requests",
+                "3000",
+                "--duration",
+                "5m",
+                "--concurrency",
+                "16",
+                "--seed",
+                "42",
+                "--repeat-ratio",
+                "0.2",
+                "--json",
+                json.toString(),
+                "--hlog",
+                hlog.toString(),
+                "--html",
+                html.toString());
         String summary = out.toString(StandardCharsets.UTF_8);
 
         assertThat(exit).as(summary).isZero();
@@ -99,27 +123,64 @@ class FlashSaleIT {
         Report.Latency reserve = report.latency().get("reserve");
         assertThat(summary).contains(String.format(Locale.ROOT, "sent %,d operations", report.operationsSent()));
         assertThat(summary).contains(String.format(Locale.ROOT, "%,.0f reserves/s", report.reservesPerSecond()));
-        assertThat(summary).contains(String.format(Locale.ROOT, "  %-10s %,10d %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f",
-                "reserve", reserve.count(), reserve.p50Millis(), reserve.p90Millis(), reserve.p99Millis(),
-                reserve.p999Millis(), reserve.p9999Millis(), reserve.maxMillis()));
-        report.reserveResults().forEach((name, count) ->
-                assertThat(summary).contains(String.format(Locale.ROOT, " %s %,d", name, count)));
+        assertThat(summary)
+                .contains(String.format(
+                        Locale.ROOT,
+                        "  %-10s %,10d %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f",
+                        "reserve",
+                        reserve.count(),
+                        reserve.p50Millis(),
+                        reserve.p90Millis(),
+                        reserve.p99Millis(),
+                        reserve.p999Millis(),
+                        reserve.p9999Millis(),
+                        reserve.maxMillis()));
+        report.reserveResults()
+                .forEach((name, count) ->
+                        assertThat(summary).contains(String.format(Locale.ROOT, " %s %,d", name, count)));
         assertThat(reserve.p50Millis()).isPositive().isLessThanOrEqualTo(reserve.p99Millis());
         assertThat(reserve.p99Millis()).isLessThanOrEqualTo(reserve.maxMillis());
 
         assertThat(Files.readString(hlog)).contains("#[StartTime:").contains("Tag=reserve,");
         String page = Files.readString(html);
-        assertThat(page).contains("audit passed").contains("<svg").contains("reserve latency by percentile")
+        assertThat(page)
+                .contains("audit passed")
+                .contains("<svg")
+                .contains("reserve latency by percentile")
                 .contains(String.format(Locale.ROOT, "%,d", reserve.count()))
-                .doesNotContain("<script").doesNotContain("http://").doesNotContain("https://");
+                .doesNotContain("<script")
+                .doesNotContain("http://")
+                .doesNotContain("https://");
     }
 
     @Test
     void streamingSaleOverTwoChannelsPassesItsAudit() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit = loadgen(out, "--setup", "--skus", "1", "--stock", "300", "--users", "1000", "--limit", "2",
-                "--quantity", "1", "--requests", "2000", "--duration", "5m", "--concurrency", "32", "--api", "stream",
-                "--channels", "2", "--seed", "7");
+        int exit = loadgen(
+                out,
+                "--setup",
+                "--skus",
+                "1",
+                "--stock",
+                "300",
+                "--users",
+                "1000",
+                "--limit",
+                "2",
+                "--quantity",
+                "1",
+                "--requests",
+                "2000",
+                "--duration",
+                "5m",
+                "--concurrency",
+                "32",
+                "--api",
+                "stream",
+                "--channels",
+                "2",
+                "--seed",
+                "7");
         String summary = out.toString(StandardCharsets.UTF_8);
 
         assertThat(exit).as(summary).isZero();
@@ -133,10 +194,35 @@ class FlashSaleIT {
         // The flash sale of the first test through ReserveBatchStream, in batches of up to 8 on two
         // channels: sell-outs, returning buyers, repeated request ids (each must get its first answer)
         // and unary confirms and cancels of what the batches reserved.
-        int exit = loadgen(out, "--setup", "--skus", "2", "--stock", "200", "--users", "500", "--limit", "1",
-                "--requests", "3000", "--duration", "5m", "--concurrency", "64", "--api", "stream-batch",
-                "--batch-size", "8", "--channels", "2", "--seed", "11", "--repeat-ratio", "0.2",
-                "--json", json.toString());
+        int exit = loadgen(
+                out,
+                "--setup",
+                "--skus",
+                "2",
+                "--stock",
+                "200",
+                "--users",
+                "500",
+                "--limit",
+                "1",
+                "--requests",
+                "3000",
+                "--duration",
+                "5m",
+                "--concurrency",
+                "64",
+                "--api",
+                "stream-batch",
+                "--batch-size",
+                "8",
+                "--channels",
+                "2",
+                "--seed",
+                "11",
+                "--repeat-ratio",
+                "0.2",
+                "--json",
+                json.toString());
         String summary = out.toString(StandardCharsets.UTF_8);
 
         assertThat(exit).as(summary).isZero();
@@ -148,8 +234,10 @@ class FlashSaleIT {
         assertThat(report.reserveResults().get("RESERVED")).isBetween(400L, 1_000L);
         assertThat(report.grpcErrors()).isEmpty();
         assertThat(report.latency()).containsKeys("reserve", "confirm");
-        assertThat(report.latency().get("reserve").count()).isEqualTo(
-                report.reserveResults().values().stream().mapToLong(Long::longValue).sum());
+        assertThat(report.latency().get("reserve").count())
+                .isEqualTo(report.reserveResults().values().stream()
+                        .mapToLong(Long::longValue)
+                        .sum());
         assertThat(report.audit().checks()).extracting(Audit.Check::verdict).containsOnly(Audit.Verdict.PASS);
     }
 
@@ -159,16 +247,39 @@ class FlashSaleIT {
         Path json = directory.resolve("catalog.json");
         // 200 SKUs of 50 units; with Zipf exponent 1 the top SKU draws about 17% of ~2,700 reserves
         // and sells out, while the 200th draws a handful.
-        int exit = loadgen(out, "--setup", "--scenario", "catalog", "--sku-prefix", "cat-", "--skus", "200",
-                "--stock", "50", "--users", "2000", "--limit", "3", "--requests", "3000", "--duration", "5m",
-                "--concurrency", "16", "--seed", "3", "--json", json.toString());
+        int exit = loadgen(
+                out,
+                "--setup",
+                "--scenario",
+                "catalog",
+                "--sku-prefix",
+                "cat-",
+                "--skus",
+                "200",
+                "--stock",
+                "50",
+                "--users",
+                "2000",
+                "--limit",
+                "3",
+                "--requests",
+                "3000",
+                "--duration",
+                "5m",
+                "--concurrency",
+                "16",
+                "--seed",
+                "3",
+                "--json",
+                json.toString());
         String summary = out.toString(StandardCharsets.UTF_8);
 
         assertThat(exit).as(summary).isZero();
         assertThat(summary).contains("catalog, closed model").contains("AUDIT: PASS");
         Report report = Report.fromJson(Files.readString(json));
         assertThat(report.latency()).containsKeys("reserve", "confirm", "cancel", "get-order");
-        try (CheckoutClient client = CheckoutClient.builder("127.0.0.1:" + server.port()).build()) {
+        try (CheckoutClient client =
+                CheckoutClient.builder("127.0.0.1:" + server.port()).build()) {
             Sku top = client.getStock("cat-0");
             Sku tail = client.getStock("cat-199");
             assertThat(top.getAvailable()).isLessThan(tail.getAvailable());

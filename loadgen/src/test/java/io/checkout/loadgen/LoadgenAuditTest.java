@@ -20,12 +20,32 @@ class LoadgenAuditTest {
         try (FakeCheckout server = new FakeCheckout(FakeCheckout.Mode.OVERSELL, 10)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             Path json = directory.resolve("report.json");
-            int exit = Loadgen.commandLine(new Loadgen(new PrintStream(out, true, StandardCharsets.UTF_8),
+            int exit = Loadgen.commandLine(new Loadgen(
+                            new PrintStream(out, true, StandardCharsets.UTF_8),
                             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
                             credentials -> server.newChannel()))
-                    .execute("--sku-prefix", "HOT-", "--skus", "1", "--users", "5", "--requests", "50",
-                            "--concurrency", "4", "--duration", "60s", "--confirm-ratio", "0", "--cancel-ratio", "0",
-                            "--repeat-ratio", "0", "--json", json.toString(), "--quiet");
+                    .execute(
+                            "--sku-prefix",
+                            "HOT-",
+                            "--skus",
+                            "1",
+                            "--users",
+                            "5",
+                            "--requests",
+                            "50",
+                            "--concurrency",
+                            "4",
+                            "--duration",
+                            "60s",
+                            "--confirm-ratio",
+                            "0",
+                            "--cancel-ratio",
+                            "0",
+                            "--repeat-ratio",
+                            "0",
+                            "--json",
+                            json.toString(),
+                            "--quiet");
 
             assertThat(exit).isEqualTo(Loadgen.EXIT_AUDIT_FAILED);
             assertThat(server.reserves()).isEqualTo(50);
@@ -41,7 +61,8 @@ class LoadgenAuditTest {
             assertThat(report.audit().checks())
                     .filteredOn(check -> check.name().startsWith("no buyer above"))
                     .singleElement()
-                    .extracting(Audit.Check::verdict).isEqualTo(Audit.Verdict.FAIL);
+                    .extracting(Audit.Check::verdict)
+                    .isEqualTo(Audit.Verdict.FAIL);
             assertThat(out.toString(StandardCharsets.UTF_8)).contains("AUDIT: FAIL");
         }
     }

@@ -13,8 +13,10 @@ class LoadgenOptionsTest {
     private static String refusal(String... args) throws Exception {
         try (FakeCheckout server = new FakeCheckout(FakeCheckout.Mode.SOLD_OUT, 10)) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int exit = Loadgen.commandLine(new Loadgen(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-                            new PrintStream(err, true, StandardCharsets.UTF_8), credentials -> server.newChannel()))
+            int exit = Loadgen.commandLine(new Loadgen(
+                            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                            new PrintStream(err, true, StandardCharsets.UTF_8),
+                            credentials -> server.newChannel()))
                     .execute(args);
             assertThat(exit).isEqualTo(Loadgen.EXIT_USAGE);
             assertThat(server.reserves()).isZero();
@@ -24,7 +26,9 @@ class LoadgenOptionsTest {
 
     @Test
     void closedAndOpenModelsExcludeEachOther() throws Exception {
-        assertThat(refusal("--concurrency", "8", "--rate", "100")).contains("--concurrency").contains("--rate");
+        assertThat(refusal("--concurrency", "8", "--rate", "100"))
+                .contains("--concurrency")
+                .contains("--rate");
     }
 
     @Test
@@ -46,7 +50,8 @@ class LoadgenOptionsTest {
 
     @Test
     void unknownScenarioIsNamed() throws Exception {
-        assertThat(refusal("--scenario", "black-friday")).contains("--scenario must be flash-sale, catalog or empty-call");
+        assertThat(refusal("--scenario", "black-friday"))
+                .contains("--scenario must be flash-sale, catalog or empty-call");
     }
 
     @Test

@@ -23,12 +23,20 @@ class OpenModelTest {
     private Report run(FakeCheckout server, String... args) throws Exception {
         Path json = directory.resolve("report-" + System.nanoTime() + ".json");
         String[] all = new String[args.length + 9];
-        System.arraycopy(new String[] {"--sku-prefix", "HOT-", "--skus", "1", "--repeat-ratio", "0", "--quiet", "--json",
-            json.toString()}, 0, all, 0, 9);
+        System.arraycopy(
+                new String[] {
+                    "--sku-prefix", "HOT-", "--skus", "1", "--repeat-ratio", "0", "--quiet", "--json", json.toString()
+                },
+                0,
+                all,
+                0,
+                9);
         System.arraycopy(args, 0, all, 9, args.length);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit = Loadgen.commandLine(new Loadgen(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), credentials -> server.newChannel()))
+        int exit = Loadgen.commandLine(new Loadgen(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                        credentials -> server.newChannel()))
                 .execute(all);
         assertThat(exit).as(out.toString(StandardCharsets.UTF_8)).isZero();
         return Report.fromJson(Files.readString(json));
@@ -86,7 +94,9 @@ class OpenModelTest {
             assertThat(reserve.count()).isEqualTo(600);
             assertThat(reserve.maxMillis()).isGreaterThanOrEqualTo(1_000);
             assertThat(reserve.p90Millis()).isGreaterThanOrEqualTo(300);
-            assertThat(report.lateSends()).as("sends that found no free in-flight slot").isPositive();
+            assertThat(report.lateSends())
+                    .as("sends that found no free in-flight slot")
+                    .isPositive();
         }
     }
 }

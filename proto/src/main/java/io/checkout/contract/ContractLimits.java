@@ -29,6 +29,5 @@ public final class ContractLimits {
     /** Longest reservation time-to-live of a SKU: the server refuses a longer one, loadgen's --reservation-ttl stays within it. */
     public static final long RESERVATION_TTL_MILLIS_MAX = 86_400_000L;
 
-    private ContractLimits() {
-    }
+    private ContractLimits() {}
 }
