@@ -101,6 +101,13 @@ public class PipelineReserveBenchmark {
     /** Nominal; Linux timer slack makes it some 50 us, under 1% of the time a full ring takes to drain. */
     private static final long PARK_NANOS = 1_000;
 
+    /**
+     * Fills the sale's next reserve on the producer thread, as the server's translator does; the
+     * pipeline stamps its time.
+     */
+    private static final CheckoutPipeline.CommandTranslator<PipelineReserveBenchmark> RESERVE =
+            (bench, command) -> bench.workload.fillReserve(command, bench.next++, 0);
+
     /** {@code hotSku}: one SKU takes every reserve. {@code catalog}: 100,000 SKUs, Zipf popularity. */
     @Param({"hotSku", "catalog"})
     public String scenario;
@@ -248,11 +255,6 @@ public class PipelineReserveBenchmark {
         }
     }
 
-    /** Fills a ring slot with the next reserve of the sale, on the producer thread, as the server's translator does. */
-    /** Fills the sale's next reserve; the pipeline stamps its time. */
-    private static final CheckoutPipeline.CommandTranslator<PipelineReserveBenchmark> RESERVE =
-            (bench, command) -> bench.workload.fillReserve(command, bench.next++, 0);
-
     /**
      * What the replier has answered so far in one sale. Written by the replier thread only; the
      * count is published with a release store so the producer, reading it with an acquire load,
@@ -274,12 +276,12 @@ public class PipelineReserveBenchmark {
             }
         }
 
-        long p01, p02, p03, p04, p05, p06, p07;
+        private long p01, p02, p03, p04, p05, p06, p07;
         private int replied;
         private int refused;
         private ResultCode firstRefusal;
         private Throwable firstFailure;
-        long p11, p12, p13, p14, p15, p16, p17;
+        private long p11, p12, p13, p14, p15, p16, p17;
 
         void onReply(Command command, Throwable failure) {
             if (failure != null || command.result != ResultCode.SUCCESS) {

@@ -52,6 +52,9 @@ final class Workload {
 
     static final long PRICE_MINOR = 1_999;
     static final long RESERVATION_TTL_MILLIS = 600_000;
+    /** System property naming where state directories are created; default: java.io.tmpdir. */
+    static final String DATA_ROOT_PROPERTY = "checkout.bench.dir";
+
     private static final long SEED = 0x5eed_c0ffeeL;
 
     final String scenario;
@@ -224,9 +227,6 @@ final class Workload {
     }
 
     // ---- data directories ----------------------------------------------------------------------
-
-    /** System property naming where state directories are created; default: java.io.tmpdir. */
-    static final String DATA_ROOT_PROPERTY = "checkout.bench.dir";
 
     static Path newDataDirectory() {
         try {

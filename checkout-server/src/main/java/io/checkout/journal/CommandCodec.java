@@ -26,9 +26,7 @@ import java.nio.ByteBuffer;
  * for the same reason after: replay answers it the same way, and a record's size stays bounded.
  */
 public final class CommandCodec {
-    static final byte FORMAT_VERSION = 1;
     public static final int TEXT_CHARS_MAX = EngineLimits.ID_LENGTH_MAX + 1;
-    private static final int WIDE = 0x8000;
     /** The largest payload: a reserve with every line at the longest text. */
     public static final int PAYLOAD_BYTES_MAX = 2
             + 8
@@ -36,6 +34,9 @@ public final class CommandCodec {
             + 1
             + EngineLimits.LINES_PER_ORDER_MAX * (2 + 2 * TEXT_CHARS_MAX + 4)
             + 128;
+
+    static final byte FORMAT_VERSION = 1;
+    private static final int WIDE = 0x8000;
 
     private CommandCodec() {}
 

@@ -27,9 +27,9 @@ import java.nio.ByteBuffer;
  * </pre>
  */
 public final class OrderEventLog implements NumberedEvents, AutoCloseable {
-    static final byte FORMAT_VERSION = 1;
     public static final byte KIND_ORDER = 1;
     public static final byte KIND_SKU = 2;
+    static final byte FORMAT_VERSION = 1;
 
     private final RecordLogWriter writer;
     private final CheckoutState state;

@@ -26,13 +26,13 @@ import java.util.stream.Stream;
  * ever appended to; a new one starts when the current one would grow past its size limit.
  */
 public final class RecordLog {
+    /** No record is larger: the codecs keep well within it. */
+    public static final int PAYLOAD_BYTES_MAX = 1 << 16;
+
     static final int MAGIC = 0x434B4C47; // "CKLG"
     static final int FORMAT_VERSION = 1;
     static final int SEGMENT_HEADER_BYTES = 16;
     static final int RECORD_HEADER_BYTES = 16;
-    /** No record is larger: the codecs keep well within it. */
-    public static final int PAYLOAD_BYTES_MAX = 1 << 16;
-
     static final String SUFFIX = ".log";
 
     private RecordLog() {}

@@ -26,6 +26,8 @@ import java.util.zip.CRC32C;
  */
 public final class RecordLogReader implements AutoCloseable {
     private static final int READ_BUFFER_BYTES = 1 << 20;
+    private static final String END_OF_SEGMENT = "end of segment";
+    private static final String STOPPED = "stopped";
 
     private final Path directory;
     private final ByteBuffer buffer;
@@ -37,6 +39,7 @@ public final class RecordLogReader implements AutoCloseable {
     private long bufferFileOffset;
 
     private long nextSequence;
+    private Predicate<ByteBuffer> stopBefore;
 
     /** Called for every good record; {@code payload}'s position and limit frame the payload. */
     @FunctionalInterface
@@ -238,10 +241,6 @@ public final class RecordLogReader implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
     }
-
-    private static final String END_OF_SEGMENT = "end of segment";
-    private static final String STOPPED = "stopped";
-    private Predicate<ByteBuffer> stopBefore;
 
     /**
      * Reads one record at the current position. Returns null when a record was read, or what stopped

@@ -53,6 +53,8 @@ import org.slf4j.LoggerFactory;
 public final class CheckoutPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CheckoutPipeline.class);
     private static final long HANDLER_START_TIMEOUT_MILLIS = 10_000;
+    private static final ReplyHandler NO_REPLY = (command, context, failure) -> {};
+    private static final CommandTranslator<Void> TICK = (unused, command) -> command.type = CommandType.TICK;
 
     private final CheckoutBook book;
     private final PipelineConfig config;
@@ -249,10 +251,6 @@ public final class CheckoutPipeline implements AutoCloseable {
         }
         ring.publish(first, last);
     }
-
-    private static final ReplyHandler NO_REPLY = (command, context, failure) -> {};
-
-    private static final CommandTranslator<Void> TICK = (unused, command) -> command.type = CommandType.TICK;
 
     private void publishTick() {
         if (!tryPublish(TICK, null, NO_REPLY, null) && !closed) {

@@ -40,15 +40,15 @@ import org.slf4j.LoggerFactory;
  * The token never reaches a log line or a metric.
  */
 final class AdminAuthInterceptor implements ServerInterceptor {
-    private static final Logger LOG = LoggerFactory.getLogger(AdminAuthInterceptor.class);
-
     static final Metadata.Key<String> AUTHORIZATION =
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    private static final String BEARER = "Bearer ";
     /** A token shorter than this is too easy to guess; one longer is surely a wrong file. */
     static final int TOKEN_LENGTH_MIN = 16;
 
     static final int TOKEN_LENGTH_MAX = 4096;
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdminAuthInterceptor.class);
+    private static final String BEARER = "Bearer ";
     private static final int GENERATED_TOKEN_BYTES = 32;
 
     private final byte[] tokenDigest;

@@ -21,8 +21,6 @@ import io.checkout.proto.v1.UpsertSkuRequest;
  * {@code tryPublish}, and the pipeline stamps the time.
  */
 final class CommandTranslators {
-    private CommandTranslators() {}
-
     /** A reserve, whether from a unary call, a stream or one message of a batch stream. */
     static final CommandTranslator<ReserveRequest> RESERVE = ProtoMapping::toCommand;
 
@@ -56,6 +54,8 @@ final class CommandTranslators {
         command.pageSize = request.getPageSize();
         command.pageToken = request.getPageToken();
     };
+
+    private CommandTranslators() {}
 
     private static void orderCommand(Command command, CommandType type, String requestId, long orderId) {
         command.type = type;

@@ -18,6 +18,27 @@ import io.grpc.protobuf.StatusProto;
 final class GrpcErrors {
     static final String DOMAIN = "checkout.v1";
 
+    static final com.google.rpc.Status RING_FULL = status(
+            Code.RESOURCE_EXHAUSTED,
+            "server is at capacity (command ring full); retry with the same request_id after a back-off",
+            "RING_FULL",
+            null,
+            null);
+
+    static final com.google.rpc.Status SHUTTING_DOWN = status(
+            Code.UNAVAILABLE,
+            "server is shutting down; retry with the same request_id on another attempt",
+            "SHUTTING_DOWN",
+            null,
+            null);
+
+    static final com.google.rpc.Status ENGINE_STOPPED = status(
+            Code.UNAVAILABLE,
+            "engine stopped after an internal failure; no further commands are applied",
+            "ENGINE_STOPPED",
+            null,
+            null);
+
     private GrpcErrors() {}
 
     /**
@@ -156,31 +177,10 @@ final class GrpcErrors {
         return info.build();
     }
 
-    static final com.google.rpc.Status RING_FULL = status(
-            Code.RESOURCE_EXHAUSTED,
-            "server is at capacity (command ring full); retry with the same request_id after a back-off",
-            "RING_FULL",
-            null,
-            null);
-
-    static final com.google.rpc.Status SHUTTING_DOWN = status(
-            Code.UNAVAILABLE,
-            "server is shutting down; retry with the same request_id on another attempt",
-            "SHUTTING_DOWN",
-            null,
-            null);
-
     /** Why a command could not be published: the pipeline closed, or the ring is full. */
     static com.google.rpc.Status notPublished(io.checkout.pipeline.CheckoutPipeline pipeline) {
         return pipeline.isClosed() ? SHUTTING_DOWN : RING_FULL;
     }
-
-    static final com.google.rpc.Status ENGINE_STOPPED = status(
-            Code.UNAVAILABLE,
-            "engine stopped after an internal failure; no further commands are applied",
-            "ENGINE_STOPPED",
-            null,
-            null);
 
     static com.google.rpc.Status tooManyLines(int count) {
         return invalidArgument(

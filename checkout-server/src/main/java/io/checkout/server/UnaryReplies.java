@@ -17,8 +17,6 @@ import io.grpc.stub.StreamObserver;
  * had no room for. Stateless, shared by every call.
  */
 final class UnaryReplies {
-    private UnaryReplies() {}
-
     static final ReplyHandler ORDER = (command, context, failure) -> {
         @SuppressWarnings("unchecked")
         StreamObserver<Order> observer = (StreamObserver<Order>) context;
@@ -45,6 +43,8 @@ final class UnaryReplies {
             observer.onCompleted();
         }
     };
+
+    private UnaryReplies() {}
 
     /** Answers a unary Reserve and counts its outcome. */
     static ReplyHandler reserve(ServerMetrics metrics) {

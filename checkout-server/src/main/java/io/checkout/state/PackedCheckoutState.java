@@ -36,6 +36,9 @@ import org.agrona.collections.Long2LongHashMap;
  * its capacity because the engine checks room before it writes.
  */
 public final class PackedCheckoutState implements CheckoutState {
+    /** Words of an order row: user number and currency, state and line count, amount, times, first line. */
+    static final int ORDER_WORDS = 8;
+
     private static final int NONE = IdIndex.NONE;
     private static final float LOAD_FACTOR = 0.65f;
     /**
@@ -43,6 +46,20 @@ public final class PackedCheckoutState implements CheckoutState {
      * mid-sale; the map of further SKUs' counters for a quarter of its capacity (see the constructor).
      */
     private static final int PRESIZE_MAX = 1 << 24;
+
+    // The words of a first-SKU row (firstSkuUnits).
+    private static final int FIRST_SKU_WORDS = 2;
+    private static final int F_SKU = 0;
+    private static final int F_UNITS = 1;
+
+    // The words of an order row (orders).
+    private static final int O_USER_CURRENCY = 0;
+    private static final int O_STATE_LINES = 1;
+    private static final int O_AMOUNT = 2;
+    private static final int O_CREATED = 3;
+    private static final int O_EXPIRES = 4;
+    private static final int O_UPDATED = 5;
+    private static final int O_FIRST_LINE = 6;
 
     private final int skuCapacity;
     private final long orderCapacity;
@@ -68,10 +85,6 @@ public final class PackedCheckoutState implements CheckoutState {
     // ---- per-(user, SKU) units ---------------------------------------------------------------
     /** Row per user number: word 0 the SKU index + 1 of the user's first SKU (0: none yet), word 1 its units. */
     private final Columns.Longs firstSkuUnits = new Columns.Longs();
-
-    private static final int FIRST_SKU_WORDS = 2;
-    private static final int F_SKU = 0;
-    private static final int F_UNITS = 1;
     /** First-SKU counters holding units (not zero). */
     private long firstSkuHeld;
     /** Every other (user, SKU) counter. A first-SKU slot, once given a SKU, keeps it. Grows by rehashing. */
@@ -79,16 +92,6 @@ public final class PackedCheckoutState implements CheckoutState {
 
     // ---- orders (row = order id - 1) ---------------------------------------------------------
     private long orderCount;
-    /** Words of an order row: user number and currency, state and line count, amount, times, first line. */
-    static final int ORDER_WORDS = 8;
-
-    private static final int O_USER_CURRENCY = 0;
-    private static final int O_STATE_LINES = 1;
-    private static final int O_AMOUNT = 2;
-    private static final int O_CREATED = 3;
-    private static final int O_EXPIRES = 4;
-    private static final int O_UPDATED = 5;
-    private static final int O_FIRST_LINE = 6;
     private final Columns.Longs orders = new Columns.Longs();
     /** Two words per line: SKU index and quantity, unit price. */
     private final Columns.Longs lines = new Columns.Longs();
@@ -111,6 +114,10 @@ public final class PackedCheckoutState implements CheckoutState {
     private final Columns.Ints outcomeFailedLine = new Columns.Ints();
     private final Columns.Longs outcomeAt = new Columns.Longs();
     private final Columns.Longs outcomeOrderUpdated = new Columns.Longs();
+
+    // ---- prefetching ----------------------------------------------------------------------------
+    /** Where prefetching reads go, so that the compiler keeps them. */
+    private long prefetched;
 
     public PackedCheckoutState(int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity) {
         if (outcomeCapacity > Integer.MAX_VALUE - 8) {
@@ -318,9 +325,6 @@ public final class PackedCheckoutState implements CheckoutState {
     }
 
     // ---- prefetching ----------------------------------------------------------------------------
-
-    /** Where prefetching reads go, so that the compiler keeps them. */
-    private long prefetched;
 
     @Override
     public void prefetch(String requestId, String userId) {

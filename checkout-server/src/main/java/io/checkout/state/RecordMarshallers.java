@@ -158,10 +158,9 @@ final class RecordMarshallers {
     static final class OutcomeMarshaller
             implements SizedReader<Outcome>, SizedWriter<Outcome>, EnumMarshallable<OutcomeMarshaller> {
         static final OutcomeMarshaller INSTANCE = new OutcomeMarshaller();
+        static final int SIZE = 1 + 1 + 2 + 1 + 1 + 8 + 8 + 8;
 
         private OutcomeMarshaller() {}
-
-        static final int SIZE = 1 + 1 + 2 + 1 + 1 + 8 + 8 + 8;
 
         @Override
         public Outcome read(Bytes<?> in, long size, Outcome using) {

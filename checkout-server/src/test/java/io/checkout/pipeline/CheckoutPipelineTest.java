@@ -40,12 +40,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 class CheckoutPipelineTest {
     private static final long NOW = 1_000_000L;
 
+    @TempDir
+    Path journalDirectory;
+
     private final ControllableState state = new ControllableState();
     private CheckoutPipeline pipeline;
     private RecordLogWriter journal;
-
-    @TempDir
-    Path journalDirectory;
 
     private final List<Command> replies = new CopyOnWriteArrayList<>();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();

@@ -60,6 +60,8 @@ class CrashRecoveryIT {
     /** What callers were told, per order id: the last acknowledged state, and a command sent but not answered. */
     private final Map<Long, Told> told = new ConcurrentHashMap<>();
 
+    private final List<Throwable> callerFailures = java.util.Collections.synchronizedList(new ArrayList<>());
+
     private record Told(ReserveReply reserve, OrderState acknowledged, OrderState pending) {}
 
     @Test
@@ -95,8 +97,6 @@ class CrashRecoveryIT {
         }
         assertThat(told).hasSizeGreaterThan(CYCLES * 10);
     }
-
-    private final List<Throwable> callerFailures = java.util.Collections.synchronizedList(new ArrayList<>());
 
     /** Callers reserve, confirm and cancel until the server is killed under them. */
     private void drive(CheckoutClient client, ServerProcess server, int millisBeforeKill, long seed)

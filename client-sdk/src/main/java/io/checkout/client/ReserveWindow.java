@@ -44,13 +44,14 @@ final class ReserveWindow<M, R> implements ClientResponseObserver<M, R> {
         ReserveReply get(R message, int index);
     }
 
+    final Object lock = new Object();
+
     private final String streamName;
     private final int maxInFlight;
     private final long closeTimeoutNanos;
     private final Replies<R> replies;
     private final CountDownLatch ended = new CountDownLatch(1);
 
-    final Object lock = new Object();
     /** Queued and sent requests awaiting a reply, by request id. Guarded by {@link #lock}. */
     private final Map<String, CompletableFuture<ReserveReply>> pending = new HashMap<>();
     /** Messages not yet written because the stream was not ready. Guarded by {@link #lock}. */

@@ -235,11 +235,11 @@ class BatchStreamingReserverTest {
      * the rest and ends the stream); optionally asks for batches only when told.
      */
     private static final class HeldBatches {
+        volatile boolean manualInbound;
         private final List<ReserveBatch> batches = new ArrayList<>();
         private final List<ReserveRequest> unanswered = new ArrayList<>();
         private final CountDownLatch attached = new CountDownLatch(1);
         private ServerCallStreamObserver<ReserveBatchReply> responses;
-        volatile boolean manualInbound;
 
         StreamObserver<ReserveBatch> attach(ServerCallStreamObserver<ReserveBatchReply> responses) {
             if (manualInbound) {

@@ -16,11 +16,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class FakeInventoryService extends InventoryGrpc.InventoryImplBase {
 
-    private final int skuCount;
-    private final boolean endlessPages;
     final List<UpsertSkuRequest> upserts = new CopyOnWriteArrayList<>();
     final List<AdjustStockRequest> adjustments = new CopyOnWriteArrayList<>();
     final List<ListSkusRequest> listings = new CopyOnWriteArrayList<>();
+    private final int skuCount;
+    private final boolean endlessPages;
 
     FakeInventoryService(int skuCount, boolean endlessPages) {
         this.skuCount = skuCount;

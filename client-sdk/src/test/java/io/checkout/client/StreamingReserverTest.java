@@ -356,12 +356,12 @@ class StreamingReserverTest {
      * left in reverse order and ends the stream, unless told to ignore the half-close.
      */
     private static final class Withholding {
+        volatile boolean ignoreHalfClose;
         private final List<ReserveRequest> held = new ArrayList<>();
         private ServerCallStreamObserver<ReserveReply> responses;
         private int received;
         private boolean halfClosed;
         private volatile boolean cancelled;
-        volatile boolean ignoreHalfClose;
 
         StreamObserver<ReserveRequest> attach(ServerCallStreamObserver<ReserveReply> responses) {
             synchronized (this) {

@@ -22,6 +22,45 @@ final class DeployFiles {
     private static final ObjectMapper YAML = new YAMLMapper();
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
+    private static final Set<String> PROMQL_WORDS = Set.of(
+            "sum",
+            "min",
+            "max",
+            "avg",
+            "count",
+            "by",
+            "without",
+            "on",
+            "ignoring",
+            "group_left",
+            "group_right",
+            "rate",
+            "irate",
+            "increase",
+            "histogram_quantile",
+            "min_over_time",
+            "max_over_time",
+            "avg_over_time",
+            "label_values",
+            "and",
+            "or",
+            "unless",
+            "bool",
+            "offset",
+            "topk",
+            "bottomk",
+            "abs",
+            "clamp_min",
+            "clamp_max",
+            "absent",
+            "time",
+            "vector",
+            "scalar");
+    private static final Pattern LABEL_MATCHERS = Pattern.compile("\\{[^}]*}");
+    private static final Pattern GROUPING = Pattern.compile("\\b(by|without|on|ignoring)\\s*\\([^)]*\\)");
+    private static final Pattern RANGE = Pattern.compile("\\[[^]]*]");
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+
     private DeployFiles() {}
 
     static JsonNode yaml(String relative) {
@@ -78,45 +117,6 @@ final class DeployFiles {
         }
         return expressions;
     }
-
-    private static final Set<String> PROMQL_WORDS = Set.of(
-            "sum",
-            "min",
-            "max",
-            "avg",
-            "count",
-            "by",
-            "without",
-            "on",
-            "ignoring",
-            "group_left",
-            "group_right",
-            "rate",
-            "irate",
-            "increase",
-            "histogram_quantile",
-            "min_over_time",
-            "max_over_time",
-            "avg_over_time",
-            "label_values",
-            "and",
-            "or",
-            "unless",
-            "bool",
-            "offset",
-            "topk",
-            "bottomk",
-            "abs",
-            "clamp_min",
-            "clamp_max",
-            "absent",
-            "time",
-            "vector",
-            "scalar");
-    private static final Pattern LABEL_MATCHERS = Pattern.compile("\\{[^}]*}");
-    private static final Pattern GROUPING = Pattern.compile("\\b(by|without|on|ignoring)\\s*\\([^)]*\\)");
-    private static final Pattern RANGE = Pattern.compile("\\[[^]]*]");
-    private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
 
     /**
      * The metric names an expression reads: identifiers that are neither PromQL functions and

@@ -103,11 +103,6 @@ record RunSettings(
     /** Follow-ups (confirm, cancel, repeat) waiting for a send slot; more are dropped and counted. */
     static final int FOLLOW_UPS_QUEUED_MAX = 65_536;
 
-    /** The calls in flight the run allows at most, in either model. */
-    int inFlightMax() {
-        return model == Model.CLOSED ? concurrency : maxInFlight;
-    }
-
     /**
      * Checks every setting.
      *
@@ -169,6 +164,11 @@ record RunSettings(
         require(
                 ordersTrackedMax >= 1 && ordersTrackedMax <= ORDERS_TRACKED_MAX,
                 "--audit-orders-max must be 1.." + ORDERS_TRACKED_MAX + ", got " + ordersTrackedMax);
+    }
+
+    /** The calls in flight the run allows at most, in either model. */
+    int inFlightMax() {
+        return model == Model.CLOSED ? concurrency : maxInFlight;
     }
 
     String skuId(int index) {
