@@ -48,6 +48,13 @@ import java.util.concurrent.TimeUnit;
  * call a blocking method on a thread that the channel needs to deliver the reply, such as the
  * only thread of a caller's channel executor.
  *
+ * <p>Each mutating call comes in four forms: under a request id of the caller's or a generated one,
+ * blocking or {@code *Async}; the forms without a request id and the asynchronous ones are
+ * documented by reference to the blocking one that takes it. Every form throws
+ * {@link IllegalStateException} once the client is closed, {@link IllegalArgumentException} for a
+ * request id that is not 1..64 printable ASCII characters, and {@link NullPointerException} for a
+ * null argument.
+ *
  * <p>Instances are thread-safe. Close the client when done; a client built from a target owns and
  * shuts down its channel, a client built from a caller's channel leaves it open.
  */
@@ -119,17 +126,7 @@ public final class CheckoutClient implements AutoCloseable {
         return requestIds.next();
     }
 
-    /**
-     * Reserves all {@code lines} for {@code userId} atomically, with a generated request id.
-     *
-     * @param userId the buyer
-     * @param lines the SKUs and quantities to reserve
-     * @return the outcome; sold out, limit reached and similar are answers, not exceptions
-     * @throws StatusRuntimeException if the call fails, e.g. INVALID_ARGUMENT, or UNAVAILABLE after
-     *     the last attempt
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #reserve(String, String, List)} with a generated request id. */
     public ReserveReply reserve(String userId, List<OrderLine> lines) {
         return reserve(newRequestId(), userId, lines);
     }
@@ -150,92 +147,32 @@ public final class CheckoutClient implements AutoCloseable {
         return RetryingCalls.join(reserveAsync(requestId, userId, lines));
     }
 
-    /**
-     * Reserves {@code quantity} units of one SKU for {@code userId}, with a generated request id.
-     *
-     * @param userId the buyer
-     * @param skuId the SKU
-     * @param quantity the units to reserve
-     * @return the outcome
-     * @throws StatusRuntimeException if the call fails
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #reserve(String, String, String, int)} with a generated request id. */
     public ReserveReply reserve(String userId, String skuId, int quantity) {
         return reserve(newRequestId(), userId, List.of(line(skuId, quantity)));
     }
 
-    /**
-     * Reserves {@code quantity} units of one SKU for {@code userId} under the given request id.
-     *
-     * @param requestId the idempotency key, 1..64 printable ASCII characters
-     * @param userId the buyer
-     * @param skuId the SKU
-     * @param quantity the units to reserve
-     * @return the outcome
-     * @throws StatusRuntimeException if the call fails
-     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #reserve(String, String, List)} of one line: {@code quantity} units of {@code skuId}. */
     public ReserveReply reserve(String requestId, String userId, String skuId, int quantity) {
         return reserve(requestId, userId, List.of(line(skuId, quantity)));
     }
 
-    /**
-     * Like {@link #reserve(String, List)}, without blocking.
-     *
-     * @param userId the buyer
-     * @param lines the SKUs and quantities to reserve
-     * @return a future of the outcome, failed with {@link StatusRuntimeException} if the call fails
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #reserveAsync(String, String, List)} with a generated request id. */
     public CompletableFuture<ReserveReply> reserveAsync(String userId, List<OrderLine> lines) {
         return reserveAsync(newRequestId(), userId, lines);
     }
 
-    /**
-     * Like {@link #reserve(String, String, List)}, without blocking.
-     *
-     * @param requestId the idempotency key, 1..64 printable ASCII characters
-     * @param userId the buyer
-     * @param lines the SKUs and quantities to reserve
-     * @return a future of the outcome, failed with {@link StatusRuntimeException} if the call fails
-     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #reserve(String, String, List)} without blocking. */
     public CompletableFuture<ReserveReply> reserveAsync(String requestId, String userId, List<OrderLine> lines) {
         return callAsync(CheckoutGrpc.getReserveMethod(), reserveRequest(requestId, userId, lines), null);
     }
 
-    /**
-     * Like {@link #reserve(String, String, int)}, without blocking.
-     *
-     * @param userId the buyer
-     * @param skuId the SKU
-     * @param quantity the units to reserve
-     * @return a future of the outcome, failed with {@link StatusRuntimeException} if the call fails
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #reserveAsync(String, String, String, int)} with a generated request id. */
     public CompletableFuture<ReserveReply> reserveAsync(String userId, String skuId, int quantity) {
         return reserveAsync(newRequestId(), userId, List.of(line(skuId, quantity)));
     }
 
-    /**
-     * Like {@link #reserve(String, String, String, int)}, without blocking.
-     *
-     * @param requestId the idempotency key, 1..64 printable ASCII characters
-     * @param userId the buyer
-     * @param skuId the SKU
-     * @param quantity the units to reserve
-     * @return a future of the outcome, failed with {@link StatusRuntimeException} if the call fails
-     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #reserve(String, String, String, int)} without blocking. */
     public CompletableFuture<ReserveReply> reserveAsync(String requestId, String userId, String skuId, int quantity) {
         return reserveAsync(requestId, userId, List.of(line(skuId, quantity)));
     }
@@ -283,15 +220,7 @@ public final class CheckoutClient implements AutoCloseable {
         return BatchStreamingReserver.open(channel, maxInFlight, maxBatchSize, requestIds, deadlineNanos);
     }
 
-    /**
-     * Pays a RESERVED order, with a generated request id.
-     *
-     * @param orderId the order, as returned by a reserve
-     * @return the order as it stands after the call
-     * @throws StatusRuntimeException if the call fails, e.g. NOT_FOUND, or FAILED_PRECONDITION
-     *     when the order is not RESERVED
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #confirm(String, long)} with a generated request id. */
     public Order confirm(long orderId) {
         return confirm(newRequestId(), orderId);
     }
@@ -310,39 +239,17 @@ public final class CheckoutClient implements AutoCloseable {
         return RetryingCalls.join(confirmAsync(requestId, orderId));
     }
 
-    /**
-     * Like {@link #confirm(long)}, without blocking.
-     *
-     * @param orderId the order
-     * @return a future of the order, failed with {@link StatusRuntimeException} if the call fails
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #confirmAsync(String, long)} with a generated request id. */
     public CompletableFuture<Order> confirmAsync(long orderId) {
         return confirmAsync(newRequestId(), orderId);
     }
 
-    /**
-     * Like {@link #confirm(String, long)}, without blocking.
-     *
-     * @param requestId the idempotency key, 1..64 printable ASCII characters
-     * @param orderId the order
-     * @return a future of the order, failed with {@link StatusRuntimeException} if the call fails
-     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #confirm(String, long)} without blocking. */
     public CompletableFuture<Order> confirmAsync(String requestId, long orderId) {
         return callAsync(CheckoutGrpc.getConfirmMethod(), confirmRequest(requestId, orderId), null);
     }
 
-    /**
-     * Cancels a RESERVED order and returns its stock, with a generated request id.
-     *
-     * @param orderId the order, as returned by a reserve
-     * @return the order as it stands after the call
-     * @throws StatusRuntimeException if the call fails, e.g. NOT_FOUND, or FAILED_PRECONDITION
-     *     when the order is not RESERVED
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #cancel(String, long)} with a generated request id. */
     public Order cancel(long orderId) {
         return cancel(newRequestId(), orderId);
     }
@@ -361,39 +268,17 @@ public final class CheckoutClient implements AutoCloseable {
         return RetryingCalls.join(cancelAsync(requestId, orderId));
     }
 
-    /**
-     * Like {@link #cancel(long)}, without blocking.
-     *
-     * @param orderId the order
-     * @return a future of the order, failed with {@link StatusRuntimeException} if the call fails
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #cancelAsync(String, long)} with a generated request id. */
     public CompletableFuture<Order> cancelAsync(long orderId) {
         return cancelAsync(newRequestId(), orderId);
     }
 
-    /**
-     * Like {@link #cancel(String, long)}, without blocking.
-     *
-     * @param requestId the idempotency key, 1..64 printable ASCII characters
-     * @param orderId the order
-     * @return a future of the order, failed with {@link StatusRuntimeException} if the call fails
-     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #cancel(String, long)} without blocking. */
     public CompletableFuture<Order> cancelAsync(String requestId, long orderId) {
         return callAsync(CheckoutGrpc.getCancelMethod(), cancelRequest(requestId, orderId), null);
     }
 
-    /**
-     * Refunds a PAID order and returns its stock, with a generated request id.
-     *
-     * @param orderId the paid order
-     * @return the order as it stands after the call
-     * @throws StatusRuntimeException if the call fails, e.g. NOT_FOUND, or FAILED_PRECONDITION
-     *     when the order is not PAID
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #refund(String, long)} with a generated request id. */
     public Order refund(long orderId) {
         return refund(newRequestId(), orderId);
     }
@@ -412,26 +297,12 @@ public final class CheckoutClient implements AutoCloseable {
         return RetryingCalls.join(refundAsync(requestId, orderId));
     }
 
-    /**
-     * Like {@link #refund(long)}, without blocking.
-     *
-     * @param orderId the order
-     * @return a future of the order, failed with {@link StatusRuntimeException} if the call fails
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #refundAsync(String, long)} with a generated request id. */
     public CompletableFuture<Order> refundAsync(long orderId) {
         return refundAsync(newRequestId(), orderId);
     }
 
-    /**
-     * Like {@link #refund(String, long)}, without blocking.
-     *
-     * @param requestId the idempotency key, 1..64 printable ASCII characters
-     * @param orderId the order
-     * @return a future of the order, failed with {@link StatusRuntimeException} if the call fails
-     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
-     * @throws IllegalStateException if the client is closed
-     */
+    /** {@link #refund(String, long)} without blocking. */
     public CompletableFuture<Order> refundAsync(String requestId, long orderId) {
         return callAsync(CheckoutGrpc.getRefundMethod(), refundRequest(requestId, orderId), null);
     }
