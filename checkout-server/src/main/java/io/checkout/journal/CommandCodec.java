@@ -142,7 +142,8 @@ public final class CommandCodec {
         }
     }
 
-    static void putText(ByteBuffer into, String text) {
+    /** Writes {@code text} (or null) with a length prefix, as journal records carry ids. */
+    public static void putText(ByteBuffer into, String text) {
         if (text == null) {
             into.putShort((short) -1);
             return;
@@ -165,7 +166,8 @@ public final class CommandCodec {
         }
     }
 
-    static String getText(ByteBuffer from) {
+    /** Reads what {@link #putText} wrote. */
+    public static String getText(ByteBuffer from) {
         short header = from.getShort();
         if (header == -1) {
             return null;

@@ -27,6 +27,7 @@ class ArchitectureTest {
                         "io.grpc..",
                         "com.lmax..",
                         "net.openhft..",
+                        "io.aeron..",
                         "com.google.protobuf..",
                         "io.checkout.proto..",
                         "io.checkout.state..",

@@ -1,0 +1,183 @@
+package io.checkout.cluster;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Image;
+import io.aeron.Publication;
+import io.aeron.cluster.codecs.CloseReason;
+import io.aeron.cluster.service.ClientSession;
+import io.aeron.cluster.service.Cluster;
+import io.aeron.cluster.service.ClusteredService;
+import io.aeron.logbuffer.Header;
+import io.checkout.engine.CheckoutBook;
+import io.checkout.engine.Command;
+import io.checkout.engine.CommandType;
+import io.checkout.engine.EngineLimits;
+import io.checkout.journal.CommandCodec;
+import io.checkout.journal.EventCounter;
+import io.checkout.state.PackedCheckoutState;
+import io.checkout.state.StateCapacities;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+
+/**
+ * The checkout engine as an Aeron Cluster service: every member runs one, the cluster's log feeds
+ * each the same ingress batches in the same order, and each applies them to its own
+ * {@link CheckoutBook} over a packed state. The log's timestamp is the engine's only clock, and
+ * ticks come from a cluster timer, so every member reaches the same state, byte for byte.
+ *
+ * <p>Each ingress message is a batch of commands ({@link ClusterBatches}), applied whole or, if it
+ * cannot be decoded, not at all; its answers leave in one egress message, which only the leader
+ * sends. A snapshot is the state streamed through {@link ClusterSnapshot}; a member starting from
+ * one loads it, then the cluster replays the log after it.
+ *
+ * <p>Not thread-safe by design: the service container calls it from its one thread.
+ */
+public final class CheckoutClusteredService implements ClusteredService {
+    /** The correlation id of the one recurring timer, the engine's tick. */
+    static final long TICK_TIMER_ID = 1;
+    /** How long the service retries an egress message a back-pressured client cannot take. */
+    private static final long EGRESS_RETRY_NANOS_MAX = TimeUnit.SECONDS.toNanos(1);
+
+    private final StateCapacities capacities;
+    private final EngineLimits limits;
+    private final long tickIntervalMillis;
+    private final Command[] batch = new Command[ClusterBatches.COMMANDS_PER_BATCH_MAX];
+    private final Command tick = new Command();
+    private final ByteBuffer payload = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+    private final ExpandableArrayBuffer replies =
+            new ExpandableArrayBuffer(ClusterBatches.HEADER_BYTES + 64 * ClusterBatches.REPLY_BYTES);
+    private Cluster cluster;
+    private PackedCheckoutState state;
+    private CheckoutBook book;
+    private EventCounter events;
+    private volatile Cluster.Role role = Cluster.Role.FOLLOWER;
+    private volatile long batchesApplied;
+    private volatile boolean startedFromSnapshot;
+
+    public CheckoutClusteredService(StateCapacities capacities, EngineLimits limits, long tickIntervalMillis) {
+        if (tickIntervalMillis < 1) {
+            throw new IllegalArgumentException("tickIntervalMillis must be positive: " + tickIntervalMillis);
+        }
+        this.capacities = capacities;
+        this.limits = limits;
+        this.tickIntervalMillis = tickIntervalMillis;
+        for (int i = 0; i < batch.length; i++) {
+            batch[i] = new Command();
+        }
+    }
+
+    @Override
+    public void onStart(Cluster cluster, Image snapshotImage) {
+        this.cluster = cluster;
+        this.state = PackedCheckoutState.of(capacities);
+        ClusterSnapshot.Loaded loaded = new ClusterSnapshot.Loaded(0, 1);
+        if (snapshotImage != null) {
+            loaded = ClusterSnapshot.load(snapshotImage, state, cluster.idleStrategy());
+            startedFromSnapshot = true;
+        }
+        this.book = new CheckoutBook(state, limits);
+        book.restoreNowMillis(loaded.nowMillis());
+        this.events = new EventCounter(loaded.nextEventSequence());
+        book.eventListener(events);
+    }
+
+    @Override
+    public void onSessionOpen(ClientSession session, long timestamp) {}
+
+    @Override
+    public void onSessionClose(ClientSession session, long timestamp, CloseReason closeReason) {}
+
+    @Override
+    public void onSessionMessage(
+            ClientSession session, long timestamp, DirectBuffer buffer, int offset, int length, Header header) {
+        long batchId = ClusterBatches.batchId(buffer, offset, length);
+        int count = ClusterBatches.decodeBatch(buffer, offset, length, batch, payload);
+        for (int i = 0; i < count; i++) {
+            batch[i].timestampMillis = timestamp;
+            book.execute(batch[i]);
+        }
+        answer(session, ClusterBatches.encodeReplies(batchId, batch, count, replies));
+        batchesApplied++;
+    }
+
+    /**
+     * Offers the answers to the client; only the leader's offer leaves the member. A client that is
+     * gone, or back-pressured past a bound, loses the answer, never the command: a retry with the
+     * same request ids gets the first answers.
+     */
+    private void answer(ClientSession session, int length) {
+        long deadline = System.nanoTime() + EGRESS_RETRY_NANOS_MAX;
+        long result;
+        while ((result = session.offer(replies, 0, length)) < 0) {
+            if (result == Publication.NOT_CONNECTED
+                    || result == Publication.CLOSED
+                    || result == Publication.MAX_POSITION_EXCEEDED
+                    || System.nanoTime() > deadline) {
+                return;
+            }
+            cluster.idleStrategy().idle();
+        }
+    }
+
+    @Override
+    public void onTimerEvent(long correlationId, long timestamp) {
+        if (correlationId != TICK_TIMER_ID) {
+            return;
+        }
+        tick.clear();
+        tick.type = CommandType.TICK;
+        tick.timestampMillis = timestamp;
+        book.execute(tick);
+        cluster.scheduleTimer(TICK_TIMER_ID, timestamp + tickIntervalMillis);
+    }
+
+    @Override
+    public void onTakeSnapshot(ExclusivePublication snapshotPublication) {
+        ClusterSnapshot.write(
+                state, book.nowMillis(), events.nextEventSequence(), snapshotPublication, cluster.idleStrategy());
+    }
+
+    @Override
+    public void onNewLeadershipTermEvent(
+            long leadershipTermId,
+            long logPosition,
+            long timestamp,
+            long termBaseLogPosition,
+            int leaderMemberId,
+            int logSessionId,
+            TimeUnit timeUnit,
+            int appVersion) {
+        if (timeUnit != TimeUnit.MILLISECONDS) {
+            throw new IllegalStateException(
+                    "the cluster's time unit must be milliseconds (the engine's clock), not " + timeUnit);
+        }
+        // Every member meets this event at the same log position, so (re)starting the tick here
+        // is deterministic; the timer's one id makes a restart replace, never add, a tick.
+        cluster.scheduleTimer(TICK_TIMER_ID, timestamp + tickIntervalMillis);
+    }
+
+    @Override
+    public void onRoleChange(Cluster.Role newRole) {
+        this.role = newRole;
+    }
+
+    @Override
+    public void onTerminate(Cluster cluster) {}
+
+    /** This member's role, for metrics and readiness; any thread may read it. */
+    public Cluster.Role role() {
+        return role;
+    }
+
+    /** Ingress batches applied since this service started, replayed ones included; any thread may read it. */
+    public long batchesApplied() {
+        return batchesApplied;
+    }
+
+    /** Whether this service started from a snapshot rather than an empty state. */
+    public boolean startedFromSnapshot() {
+        return startedFromSnapshot;
+    }
+}

@@ -1,0 +1,290 @@
+package io.checkout.cluster;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Image;
+import io.aeron.Publication;
+import io.checkout.engine.CheckoutState;
+import io.checkout.engine.CommandType;
+import io.checkout.engine.OrderRecord;
+import io.checkout.engine.OrderState;
+import io.checkout.engine.Outcome;
+import io.checkout.engine.ResultCode;
+import io.checkout.engine.SkuRecord;
+import io.checkout.journal.CommandCodec;
+import io.checkout.state.SnapshotCodec;
+import io.checkout.state.SnapshotSink;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The clustered service's snapshot: {@link SnapshotCodec}'s stream of records, one Aeron message
+ * each, between a header (format, engine time, event numbering) and an end record that counts
+ * what came before it, so a load knows it read the whole snapshot and nothing else.
+ */
+final class ClusterSnapshot {
+    private static final byte FORMAT_VERSION = 1;
+    private static final byte HEADER = 1;
+    private static final byte SKU = 2;
+    private static final byte ORDER = 3;
+    private static final byte USER_UNITS = 4;
+    private static final byte OUTCOME = 5;
+    private static final byte END = 6;
+    private static final int FRAGMENTS_PER_POLL = 64;
+
+    private ClusterSnapshot() {}
+
+    /** Engine time and event numbering as the snapshot recorded them. */
+    record Loaded(long nowMillis, long nextEventSequence) {}
+
+    /** Writes {@code state} to {@code publication}, waiting through back pressure with {@code idle}. */
+    static void write(
+            CheckoutState state,
+            long nowMillis,
+            long nextEventSequence,
+            ExclusivePublication publication,
+            IdleStrategy idle) {
+        Writer writer = new Writer(publication, idle);
+        writer.start(HEADER).put(FORMAT_VERSION).putLong(nowMillis).putLong(nextEventSequence);
+        writer.send();
+        SnapshotCodec.write(state, writer);
+        writer.start(END)
+                .putLong(writer.counts[SKU])
+                .putLong(writer.counts[ORDER])
+                .putLong(writer.counts[USER_UNITS])
+                .putLong(writer.counts[OUTCOME]);
+        writer.send();
+    }
+
+    /** Reads a snapshot from {@code image} into {@code into}, which must be empty. */
+    static Loaded load(Image image, CheckoutState into, IdleStrategy idle) {
+        Reader reader = new Reader(SnapshotCodec.loaderInto(into));
+        FragmentAssembler assembler =
+                new FragmentAssembler((buffer, offset, length, header) -> reader.onRecord(buffer, offset, length));
+        while (!reader.ended) {
+            int fragments = image.poll(assembler, FRAGMENTS_PER_POLL);
+            if (fragments == 0) {
+                if (image.isClosed() || image.isEndOfStream()) {
+                    throw new IllegalStateException("the snapshot ended before its end record");
+                }
+                idle.idle(0);
+            }
+        }
+        return new Loaded(reader.nowMillis, reader.nextEventSequence);
+    }
+
+    private static final class Writer implements SnapshotSink {
+        private final ExclusivePublication publication;
+        private final IdleStrategy idle;
+        private final ByteBuffer record =
+                ByteBuffer.allocate(64 + 2 * CommandCodec.PAYLOAD_BYTES_MAX).order(ByteOrder.LITTLE_ENDIAN);
+        private final UnsafeBuffer view = new UnsafeBuffer(record.array());
+        private final long[] counts = new long[END + 1];
+
+        Writer(ExclusivePublication publication, IdleStrategy idle) {
+            this.publication = publication;
+            this.idle = idle;
+        }
+
+        ByteBuffer start(byte type) {
+            counts[type]++;
+            return record.clear().put(type);
+        }
+
+        void send() {
+            int length = record.position();
+            long result;
+            while ((result = publication.offer(view, 0, length)) < 0) {
+                if (result == Publication.CLOSED
+                        || result == Publication.NOT_CONNECTED
+                        || result == Publication.MAX_POSITION_EXCEEDED) {
+                    throw new IllegalStateException("snapshot publication refused a record: " + result);
+                }
+                idle.idle();
+            }
+            idle.reset();
+        }
+
+        @Override
+        public void sku(SkuRecord sku) {
+            ByteBuffer out = start(SKU).putInt(sku.index);
+            CommandCodec.putText(out, sku.skuId);
+            out.putLong(sku.priceMinor)
+                    .putInt(sku.currency)
+                    .putLong(sku.totalStock)
+                    .putLong(sku.available)
+                    .putLong(sku.reserved)
+                    .putLong(sku.sold)
+                    .putLong(sku.perUserLimit)
+                    .putLong(sku.saleStartEpochMillis)
+                    .putLong(sku.saleEndEpochMillis)
+                    .putLong(sku.reservationTtlMillis);
+            send();
+        }
+
+        @Override
+        public void order(OrderRecord order) {
+            ByteBuffer out = start(ORDER).putLong(order.orderId);
+            CommandCodec.putText(out, order.userId);
+            out.put((byte) order.state.code())
+                    .putInt(order.currency)
+                    .putLong(order.amountMinor)
+                    .putLong(order.createdAtEpochMillis)
+                    .putLong(order.expiresAtEpochMillis)
+                    .putLong(order.updatedAtEpochMillis)
+                    .put((byte) order.lineCount);
+            for (int i = 0; i < order.lineCount; i++) {
+                out.putInt(order.skuIndexes[i]).putInt(order.quantities[i]).putLong(order.unitPricesMinor[i]);
+            }
+            send();
+        }
+
+        @Override
+        public void userUnits(String userId, int skuIndex, long units) {
+            ByteBuffer out = start(USER_UNITS);
+            CommandCodec.putText(out, userId);
+            out.putInt(skuIndex).putLong(units);
+            send();
+        }
+
+        @Override
+        public void outcome(String requestId, Outcome outcome) {
+            ByteBuffer out = start(OUTCOME);
+            CommandCodec.putText(out, requestId);
+            out.put((byte) outcome.commandType.code())
+                    .putInt(outcome.result.code())
+                    .putLong(outcome.orderId)
+                    .put(outcome.orderState == null ? 0 : (byte) outcome.orderState.code())
+                    .putInt(outcome.failedLine)
+                    .putLong(outcome.atEpochMillis)
+                    .putLong(outcome.orderUpdatedAtEpochMillis);
+            send();
+        }
+    }
+
+    private static final class Reader {
+        private final SnapshotSink into;
+        private final ByteBuffer record =
+                ByteBuffer.allocate(64 + 2 * CommandCodec.PAYLOAD_BYTES_MAX).order(ByteOrder.LITTLE_ENDIAN);
+        private final SkuRecord sku = new SkuRecord();
+        private final OrderRecord order = new OrderRecord();
+        private final Outcome outcome = new Outcome();
+        private final long[] counts = new long[END + 1];
+        private boolean started;
+        private boolean ended;
+        private long nowMillis;
+        private long nextEventSequence;
+
+        Reader(SnapshotSink into) {
+            this.into = into;
+        }
+
+        void onRecord(DirectBuffer buffer, int offset, int length) {
+            if (ended) {
+                throw new IllegalStateException("snapshot record after the end record");
+            }
+            if (length > record.capacity()) {
+                throw new IllegalStateException("snapshot record of " + length + " bytes is too long");
+            }
+            record.clear();
+            buffer.getBytes(offset, record, length);
+            record.flip();
+            byte type = record.get();
+            if (type < HEADER || type > END || (type == HEADER) == started) {
+                throw new IllegalStateException("unexpected snapshot record type " + type);
+            }
+            counts[type]++;
+            switch (type) {
+                case HEADER -> header();
+                case SKU -> sku();
+                case ORDER -> order();
+                case USER_UNITS -> into.userUnits(CommandCodec.getText(record), record.getInt(), record.getLong());
+                case OUTCOME -> outcome();
+                default -> end();
+            }
+            if (record.hasRemaining()) {
+                throw new IllegalStateException(record.remaining() + " unexpected bytes in snapshot record " + type);
+            }
+        }
+
+        private void header() {
+            byte version = record.get();
+            if (version != FORMAT_VERSION) {
+                throw new IllegalStateException("unknown cluster snapshot format version " + version);
+            }
+            nowMillis = record.getLong();
+            nextEventSequence = record.getLong();
+            started = true;
+        }
+
+        private void sku() {
+            sku.index = record.getInt();
+            sku.skuId = CommandCodec.getText(record);
+            sku.priceMinor = record.getLong();
+            sku.currency = record.getInt();
+            sku.totalStock = record.getLong();
+            sku.available = record.getLong();
+            sku.reserved = record.getLong();
+            sku.sold = record.getLong();
+            sku.perUserLimit = record.getLong();
+            sku.saleStartEpochMillis = record.getLong();
+            sku.saleEndEpochMillis = record.getLong();
+            sku.reservationTtlMillis = record.getLong();
+            into.sku(sku);
+        }
+
+        private void order() {
+            order.orderId = record.getLong();
+            order.userId = CommandCodec.getText(record);
+            order.state = OrderState.fromCode(record.get());
+            order.currency = record.getInt();
+            order.amountMinor = record.getLong();
+            order.createdAtEpochMillis = record.getLong();
+            order.expiresAtEpochMillis = record.getLong();
+            order.updatedAtEpochMillis = record.getLong();
+            int lines = record.get();
+            if (lines < 0 || lines > order.skuIndexes.length) {
+                throw new IllegalStateException("snapshot order " + order.orderId + " has " + lines + " lines");
+            }
+            order.lineCount = lines;
+            for (int i = 0; i < lines; i++) {
+                order.skuIndexes[i] = record.getInt();
+                order.quantities[i] = record.getInt();
+                order.unitPricesMinor[i] = record.getLong();
+            }
+            into.order(order);
+        }
+
+        private void outcome() {
+            String requestId = CommandCodec.getText(record);
+            CommandType type = CommandType.fromCode(record.get());
+            ResultCode result = ResultCode.fromCode(record.getInt());
+            long orderId = record.getLong();
+            byte state = record.get();
+            outcome.set(
+                    type,
+                    result,
+                    orderId,
+                    state == 0 ? null : OrderState.fromCode(state),
+                    record.getInt(),
+                    record.getLong(),
+                    record.getLong());
+            into.outcome(requestId, outcome);
+        }
+
+        private void end() {
+            long[] expected = {record.getLong(), record.getLong(), record.getLong(), record.getLong()};
+            long[] seen = {counts[SKU], counts[ORDER], counts[USER_UNITS], counts[OUTCOME]};
+            for (int i = 0; i < expected.length; i++) {
+                if (expected[i] != seen[i]) {
+                    throw new IllegalStateException("snapshot end record counts " + expected[i] + " records of kind "
+                            + (i + SKU) + " but " + seen[i] + " came");
+                }
+            }
+            ended = true;
+        }
+    }
+}

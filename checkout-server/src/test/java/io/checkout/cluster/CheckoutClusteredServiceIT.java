@@ -1,0 +1,306 @@
+package io.checkout.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.aeron.archive.Archive;
+import io.aeron.archive.ArchiveThreadingMode;
+import io.aeron.archive.client.AeronArchive;
+import io.aeron.cluster.ClusteredMediaDriver;
+import io.aeron.cluster.ConsensusModule;
+import io.aeron.cluster.client.AeronCluster;
+import io.aeron.cluster.client.EgressListener;
+import io.aeron.cluster.codecs.AdminRequestType;
+import io.aeron.cluster.codecs.AdminResponseCode;
+import io.aeron.cluster.service.ClusteredServiceContainer;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.aeron.logbuffer.Header;
+import io.aeron.security.AuthorisationService;
+import io.checkout.engine.Command;
+import io.checkout.engine.EngineLimits;
+import io.checkout.engine.ResultCode;
+import io.checkout.state.StateCapacities;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.NoOpLock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The checkout service in a real one-member Aeron Cluster (driver, archive, consensus module and
+ * service container in this JVM, a cluster client over UDP on loopback): batches are applied and
+ * answered, a malformed batch is refused whole, and after a snapshot and a restart the member has
+ * every stock level, order, per-user counter and remembered answer it had.
+ */
+class CheckoutClusteredServiceIT {
+    private static final long NOW = 1_700_000_000_000L;
+    private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** What the client records for a batch refused whole. */
+    private static final ClusterBatches.Reply[] REFUSED_BATCH = new ClusterBatches.Reply[0];
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void shouldApplyBatchesAndKeepEverythingOverASnapshotAndARestart() {
+        List<String> requestIds = new ArrayList<>();
+        List<Long> orderIds = new ArrayList<>();
+        try (Member member = Member.start(directory);
+                Client client = Client.connect(member)) {
+            // 15 units, one per buyer; the sale opened an hour ago by the log's clock.
+            assertThat(client.send(Command.upsertSku(NOW, "define", "SKU-1", 100, "EUR", 15, 1, 0, 0, 3_600_000)))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.SUCCESS);
+            for (ClusterBatches.Reply reply : client.send(reserves(1, 10, requestIds))) {
+                assertThat(reply.result()).isEqualTo(ResultCode.SUCCESS);
+                orderIds.add(reply.orderId());
+            }
+            assertThat(orderIds).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+            assertThat(client.sendRaw(new byte[] {1, 2, 3}))
+                    .as("a malformed batch is refused whole")
+                    .isNull();
+
+            client.takeSnapshot();
+            for (ClusterBatches.Reply reply : client.send(reserves(11, 3, requestIds))) {
+                assertThat(reply.result()).isEqualTo(ResultCode.SUCCESS);
+                orderIds.add(reply.orderId());
+            }
+        }
+
+        try (Member member = Member.start(directory);
+                Client client = Client.connect(member)) {
+            assertThat(member.service.startedFromSnapshot()).isTrue();
+            // The remembered answers: every request id repeated gets its first order back.
+            List<Command> repeats = new ArrayList<>();
+            for (int i = 0; i < requestIds.size(); i++) {
+                repeats.add(Command.reserve(NOW, requestIds.get(i), "buyer-" + (i + 1), "SKU-1", 1));
+            }
+            assertThat(client.send(repeats.toArray(new Command[0])))
+                    .extracting(ClusterBatches.Reply::orderId)
+                    .containsExactlyElementsOf(orderIds);
+            // The per-user counters: buyer 1 holds their one unit.
+            assertThat(client.send(Command.reserve(NOW, "again-1", "buyer-1", "SKU-1", 1)))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.LIMIT_EXCEEDED);
+            // The stock: 13 of 15 units are held, so two more buyers get one and the third none.
+            assertThat(client.send(reserves(14, 3, new ArrayList<>())))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.SUCCESS, ResultCode.SUCCESS, ResultCode.SOLD_OUT);
+        }
+    }
+
+    /** Reserves of one unit for buyers {@code first..first + count - 1}, their request ids added to {@code ids}. */
+    private static Command[] reserves(int first, int count, List<String> ids) {
+        Command[] commands = new Command[count];
+        for (int i = 0; i < count; i++) {
+            String requestId = "reserve-" + (first + i);
+            ids.add(requestId);
+            commands[i] = Command.reserve(NOW, requestId, "buyer-" + (first + i), "SKU-1", 1);
+        }
+        return commands;
+    }
+
+    /** One cluster member, all of it in this JVM, over directories that survive a restart. */
+    private static final class Member implements AutoCloseable {
+        final ClusteredMediaDriver driver;
+        final ClusteredServiceContainer container;
+        final CheckoutClusteredService service;
+        final String aeronDirectory;
+
+        private Member(
+                ClusteredMediaDriver driver,
+                ClusteredServiceContainer container,
+                CheckoutClusteredService service,
+                String aeronDirectory) {
+            this.driver = driver;
+            this.container = container;
+            this.service = service;
+            this.aeronDirectory = aeronDirectory;
+        }
+
+        static Member start(Path base) {
+            String aeronDirectory = base.resolve("aeron").toString();
+            File clusterDirectory = base.resolve("cluster").toFile();
+            MediaDriver.Context driver = new MediaDriver.Context()
+                    .aeronDirectoryName(aeronDirectory)
+                    .threadingMode(ThreadingMode.SHARED)
+                    .termBufferSparseFile(true)
+                    .dirDeleteOnStart(true)
+                    .dirDeleteOnShutdown(true);
+            Archive.Context archive = new Archive.Context()
+                    .aeronDirectoryName(aeronDirectory)
+                    .archiveDir(base.resolve("archive").toFile())
+                    .controlChannel("aeron:udp?endpoint=localhost:18010")
+                    .localControlChannel("aeron:ipc?term-length=64k")
+                    .replicationChannel("aeron:udp?endpoint=localhost:0")
+                    .recordingEventsEnabled(false)
+                    .threadingMode(ArchiveThreadingMode.SHARED);
+            AeronArchive.Context archiveClient = new AeronArchive.Context()
+                    .lock(NoOpLock.INSTANCE)
+                    .controlRequestChannel(archive.localControlChannel())
+                    .controlResponseChannel(archive.localControlChannel())
+                    .aeronDirectoryName(aeronDirectory);
+            ConsensusModule.Context consensus = new ConsensusModule.Context()
+                    .clusterMemberId(0)
+                    .clusterMembers("0,localhost:18001,localhost:18002,localhost:18003,localhost:0,localhost:18010")
+                    .clusterDir(clusterDirectory)
+                    .ingressChannel("aeron:udp")
+                    .replicationChannel("aeron:udp?endpoint=localhost:0")
+                    .archiveContext(archiveClient.clone())
+                    .authorisationServiceSupplier(() -> AuthorisationService.ALLOW_ALL)
+                    .idleStrategySupplier(() -> new BackoffIdleStrategy())
+                    .errorHandler(Throwable::printStackTrace);
+            archive.errorHandler(Throwable::printStackTrace);
+            driver.errorHandler(Throwable::printStackTrace);
+            CheckoutClusteredService service = new CheckoutClusteredService(
+                    new StateCapacities(16, 1_000, 1_000, 1_000), EngineLimits.defaults(), 60_000);
+            ClusteredMediaDriver clusteredDriver = ClusteredMediaDriver.launch(driver, archive, consensus);
+            ClusteredServiceContainer container;
+            try {
+                container = ClusteredServiceContainer.launch(new ClusteredServiceContainer.Context()
+                        .aeronDirectoryName(aeronDirectory)
+                        .archiveContext(archiveClient.clone())
+                        .clusterDir(clusterDirectory)
+                        .clusteredService(service)
+                        .idleStrategySupplier(() -> new BackoffIdleStrategy())
+                        .errorHandler(Throwable::printStackTrace));
+            } catch (RuntimeException e) {
+                clusteredDriver.close();
+                throw e;
+            }
+            Member member = new Member(clusteredDriver, container, service, aeronDirectory);
+            long deadline = System.nanoTime() + TIMEOUT_NANOS;
+            while (service.role() != io.aeron.cluster.service.Cluster.Role.LEADER) {
+                if (System.nanoTime() > deadline) {
+                    member.close();
+                    throw new AssertionError("the member did not become leader within the timeout");
+                }
+                Thread.yield();
+            }
+            return member;
+        }
+
+        @Override
+        public void close() {
+            CloseHelper.closeAll(container, driver);
+        }
+    }
+
+    /** A cluster client that sends one batch at a time and waits for its answers. */
+    private static final class Client implements AutoCloseable, EgressListener {
+        private final AeronCluster cluster;
+        private final MediaDriver driver;
+        private final Map<Long, ClusterBatches.Reply[]> answers = new ConcurrentHashMap<>();
+        private final AtomicReference<AdminResponseCode> snapshotResponse = new AtomicReference<>();
+        private final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(4096);
+        private long nextBatchId = 1;
+
+        private Client(MediaDriver driver, AeronCluster.Context context) {
+            this.driver = driver;
+            this.cluster = AeronCluster.connect(context.egressListener(this));
+        }
+
+        static Client connect(Member member) {
+            String aeronDirectory = member.aeronDirectory + "-client";
+            MediaDriver driver = MediaDriver.launch(new MediaDriver.Context()
+                    .aeronDirectoryName(aeronDirectory)
+                    .threadingMode(ThreadingMode.SHARED)
+                    .dirDeleteOnStart(true)
+                    .dirDeleteOnShutdown(true));
+            try {
+                return new Client(
+                        driver,
+                        new AeronCluster.Context()
+                                .aeronDirectoryName(aeronDirectory)
+                                .ingressChannel("aeron:udp")
+                                .ingressEndpoints("0=localhost:18001")
+                                .egressChannel("aeron:udp?endpoint=localhost:0"));
+            } catch (RuntimeException e) {
+                driver.close();
+                throw e;
+            }
+        }
+
+        ClusterBatches.Reply[] send(Command... commands) {
+            long batchId = nextBatchId++;
+            int length = ClusterBatches.encodeBatch(batchId, commands, commands.length, buffer);
+            return offerAndAwait(batchId, length);
+        }
+
+        ClusterBatches.Reply[] sendRaw(byte[] garbage) {
+            long batchId = nextBatchId++;
+            buffer.putLong(0, batchId, java.nio.ByteOrder.LITTLE_ENDIAN);
+            buffer.putInt(Long.BYTES, 1, java.nio.ByteOrder.LITTLE_ENDIAN);
+            buffer.putBytes(ClusterBatches.HEADER_BYTES, garbage);
+            return offerAndAwait(batchId, ClusterBatches.HEADER_BYTES + garbage.length);
+        }
+
+        private ClusterBatches.Reply[] offerAndAwait(long batchId, int length) {
+            long deadline = System.nanoTime() + TIMEOUT_NANOS;
+            while (cluster.offer(buffer, 0, length) < 0) {
+                awaitProgress(deadline, "offer of batch " + batchId);
+            }
+            while (!answers.containsKey(batchId)) {
+                awaitProgress(deadline, "answers to batch " + batchId);
+            }
+            ClusterBatches.Reply[] replies = answers.remove(batchId);
+            return replies == REFUSED_BATCH ? null : replies;
+        }
+
+        void takeSnapshot() {
+            long deadline = System.nanoTime() + TIMEOUT_NANOS;
+            while (!cluster.sendAdminRequestToTakeASnapshot(nextBatchId++)) {
+                awaitProgress(deadline, "snapshot request");
+            }
+            while (snapshotResponse.get() == null) {
+                awaitProgress(deadline, "snapshot response");
+            }
+            assertThat(snapshotResponse.get()).isEqualTo(AdminResponseCode.OK);
+        }
+
+        private void awaitProgress(long deadline, String what) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for the " + what);
+            }
+            if (cluster.pollEgress() == 0) {
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+        }
+
+        @Override
+        public void onMessage(
+                long clusterSessionId, long timestamp, DirectBuffer message, int offset, int length, Header header) {
+            ClusterBatches.Reply[] replies = ClusterBatches.decodeReplies(message, offset, length);
+            answers.put(ClusterBatches.repliedBatchId(message, offset), replies == null ? REFUSED_BATCH : replies);
+        }
+
+        @Override
+        public void onAdminResponse(
+                long clusterSessionId,
+                long correlationId,
+                AdminRequestType requestType,
+                AdminResponseCode responseCode,
+                String message,
+                DirectBuffer payload,
+                int payloadOffset,
+                int payloadLength) {
+            snapshotResponse.set(responseCode);
+        }
+
+        @Override
+        public void close() {
+            CloseHelper.closeAll(cluster, driver);
+        }
+    }
+}
