@@ -55,6 +55,8 @@ public final class CheckoutClusteredService implements ClusteredService {
     private volatile Cluster.Role role = Cluster.Role.FOLLOWER;
     private volatile long batchesApplied;
     private volatile boolean startedFromSnapshot;
+    private volatile long snapshotDigest;
+    private volatile long snapshotLogPosition = -1;
 
     public CheckoutClusteredService(StateCapacities capacities, EngineLimits limits, long tickIntervalMillis) {
         if (tickIntervalMillis < 1) {
@@ -135,8 +137,10 @@ public final class CheckoutClusteredService implements ClusteredService {
 
     @Override
     public void onTakeSnapshot(ExclusivePublication snapshotPublication) {
-        ClusterSnapshot.write(
+        long digest = ClusterSnapshot.write(
                 state, book.nowMillis(), events.nextEventSequence(), snapshotPublication, cluster.idleStrategy());
+        snapshotDigest = digest;
+        snapshotLogPosition = cluster.logPosition();
     }
 
     @Override
@@ -174,6 +178,19 @@ public final class CheckoutClusteredService implements ClusteredService {
     /** Ingress batches applied since this service started, replayed ones included; any thread may read it. */
     public long batchesApplied() {
         return batchesApplied;
+    }
+
+    /**
+     * The digest of the last snapshot this member took; members whose last snapshots are at the
+     * same {@link #snapshotLogPosition} must report the same digest.
+     */
+    public long snapshotDigest() {
+        return snapshotDigest;
+    }
+
+    /** The log position of the last snapshot this member took, or -1 if it took none. */
+    public long snapshotLogPosition() {
+        return snapshotLogPosition;
     }
 
     /** Whether this service started from a snapshot rather than an empty state. */

@@ -16,6 +16,7 @@ import io.checkout.state.SnapshotCodec;
 import io.checkout.state.SnapshotSink;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -40,8 +41,13 @@ final class ClusterSnapshot {
     /** Engine time and event numbering as the snapshot recorded them. */
     record Loaded(long nowMillis, long nextEventSequence) {}
 
-    /** Writes {@code state} to {@code publication}, waiting through back pressure with {@code idle}. */
-    static void write(
+    /**
+     * Writes {@code state} to {@code publication}, waiting through back pressure with {@code idle}.
+     *
+     * @return a CRC-32C of every record written: members that applied the same log to the same
+     *     position write the same snapshot, so equal digests are the check that they agree
+     */
+    static long write(
             CheckoutState state,
             long nowMillis,
             long nextEventSequence,
@@ -57,6 +63,7 @@ final class ClusterSnapshot {
                 .putLong(writer.counts[USER_UNITS])
                 .putLong(writer.counts[OUTCOME]);
         writer.send();
+        return writer.digest.getValue();
     }
 
     /** Reads a snapshot from {@code image} into {@code into}, which must be empty. */
@@ -83,6 +90,7 @@ final class ClusterSnapshot {
                 ByteBuffer.allocate(64 + 2 * CommandCodec.PAYLOAD_BYTES_MAX).order(ByteOrder.LITTLE_ENDIAN);
         private final UnsafeBuffer view = new UnsafeBuffer(record.array());
         private final long[] counts = new long[END + 1];
+        private final CRC32C digest = new CRC32C();
 
         Writer(ExclusivePublication publication, IdleStrategy idle) {
             this.publication = publication;
@@ -96,6 +104,7 @@ final class ClusterSnapshot {
 
         void send() {
             int length = record.position();
+            digest.update(record.array(), 0, length);
             long result;
             while ((result = publication.offer(view, 0, length)) < 0) {
                 if (result == Publication.CLOSED

@@ -37,14 +37,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The checkout service in a real one-member Aeron Cluster (driver, archive, consensus module and
- * service container in this JVM, a cluster client over UDP on loopback): batches are applied and
- * answered, a malformed batch is refused whole, and after a snapshot and a restart the member has
- * every stock level, order, per-user counter and remembered answer it had.
+ * The checkout service in a real Aeron Cluster (each member's driver, archive, consensus module and
+ * service container in this JVM, a cluster client over UDP on loopback). One member: batches are
+ * applied and answered, a malformed batch is refused whole, and after a snapshot and a restart the
+ * member has every stock level, order, per-user counter and remembered answer it had. Three
+ * members: their snapshots are the same bytes, and when the leader stops the other two go on with
+ * every acknowledged order. (Separate processes and kill -9 are the next step.)
  */
 class CheckoutClusteredServiceIT {
     private static final long NOW = 1_700_000_000_000L;
     private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final int INGRESS_PORT = 1;
+    private static final int CONSENSUS_PORT = 2;
+    private static final int LOG_PORT = 3;
+    private static final int ARCHIVE_PORT = 9;
     /** What the client records for a batch refused whole. */
     private static final ClusterBatches.Reply[] REFUSED_BATCH = new ClusterBatches.Reply[0];
 
@@ -55,8 +61,8 @@ class CheckoutClusteredServiceIT {
     void shouldApplyBatchesAndKeepEverythingOverASnapshotAndARestart() {
         List<String> requestIds = new ArrayList<>();
         List<Long> orderIds = new ArrayList<>();
-        try (Member member = Member.start(directory);
-                Client client = Client.connect(member)) {
+        try (Member member = Member.start(directory, 0, 1);
+                Client client = Client.connect(directory, 1)) {
             // 15 units, one per buyer; the sale opened an hour ago by the log's clock.
             assertThat(client.send(Command.upsertSku(NOW, "define", "SKU-1", 100, "EUR", 15, 1, 0, 0, 3_600_000)))
                     .extracting(ClusterBatches.Reply::result)
@@ -77,8 +83,8 @@ class CheckoutClusteredServiceIT {
             }
         }
 
-        try (Member member = Member.start(directory);
-                Client client = Client.connect(member)) {
+        try (Member member = Member.start(directory, 0, 1);
+                Client client = Client.connect(directory, 1)) {
             assertThat(member.service.startedFromSnapshot()).isTrue();
             // The remembered answers: every request id repeated gets its first order back.
             List<Command> repeats = new ArrayList<>();
@@ -99,6 +105,72 @@ class CheckoutClusteredServiceIT {
         }
     }
 
+    @Test
+    void threeMembersShouldAgreeAndTheSaleShouldGoOnWhenTheLeaderStops() {
+        List<Member> members = new ArrayList<>();
+        try {
+            for (int id = 0; id < 3; id++) {
+                members.add(Member.start(directory, id, 3));
+            }
+            List<String> requestIds = new ArrayList<>();
+            List<Long> orderIds = new ArrayList<>();
+            try (Client client = Client.connect(directory, 3)) {
+                assertThat(client.send(Command.upsertSku(NOW, "define", "SKU-1", 100, "EUR", 40, 1, 0, 0, 3_600_000)))
+                        .extracting(ClusterBatches.Reply::result)
+                        .containsExactly(ResultCode.SUCCESS);
+                for (int first = 1; first <= 20; first += 10) {
+                    for (ClusterBatches.Reply reply : client.send(reserves(first, 10, requestIds))) {
+                        assertThat(reply.result()).isEqualTo(ResultCode.SUCCESS);
+                        orderIds.add(reply.orderId());
+                    }
+                }
+
+                // The same log to the same position: the three members' snapshots are the same bytes.
+                client.takeSnapshot();
+                awaitSnapshotsAtOnePosition(members);
+                assertThat(members)
+                        .extracting(member -> member.service.snapshotDigest())
+                        .containsOnly(members.get(0).service.snapshotDigest());
+
+                Member leader = members.stream()
+                        .filter(member -> member.service.role() == io.aeron.cluster.service.Cluster.Role.LEADER)
+                        .findFirst()
+                        .orElseThrow();
+                leader.close();
+                members.remove(leader);
+
+                // The two that are left elect a leader, which has every acknowledged order.
+                List<Command> repeats = new ArrayList<>();
+                for (int i = 0; i < requestIds.size(); i++) {
+                    repeats.add(Command.reserve(NOW, requestIds.get(i), "buyer-" + (i + 1), "SKU-1", 1));
+                }
+                assertThat(client.send(repeats.toArray(new Command[0])))
+                        .extracting(ClusterBatches.Reply::orderId)
+                        .containsExactlyElementsOf(orderIds);
+                assertThat(client.send(reserves(21, 5, new ArrayList<>())))
+                        .extracting(ClusterBatches.Reply::result)
+                        .containsOnly(ResultCode.SUCCESS);
+            }
+        } finally {
+            members.forEach(Member::close);
+        }
+    }
+
+    private static void awaitSnapshotsAtOnePosition(List<Member> members) {
+        long deadline = System.nanoTime() + TIMEOUT_NANOS;
+        while (members.stream()
+                                .map(member -> member.service.snapshotLogPosition())
+                                .distinct()
+                                .count()
+                        != 1
+                || members.get(0).service.snapshotLogPosition() < 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the members did not all take the snapshot");
+            }
+            Thread.yield();
+        }
+    }
+
     /** Reserves of one unit for buyers {@code first..first + count - 1}, their request ids added to {@code ids}. */
     private static Command[] reserves(int first, int count, List<String> ids) {
         Command[] commands = new Command[count];
@@ -108,6 +180,30 @@ class CheckoutClusteredServiceIT {
             commands[i] = Command.reserve(NOW, requestId, "buyer-" + (first + i), "SKU-1", 1);
         }
         return commands;
+    }
+
+    /** Member {@code memberId}'s port for {@code offset}: ten ports a member from 18000. */
+    private static int port(int memberId, int offset) {
+        return 18_000 + memberId * 10 + offset;
+    }
+
+    /** The consensus module's member list: id, ingress, consensus, log, catch-up and archive endpoints. */
+    private static String members(int memberCount) {
+        StringBuilder members = new StringBuilder();
+        for (int id = 0; id < memberCount; id++) {
+            members.append(id == 0 ? "" : "|")
+                    .append(id)
+                    .append(",localhost:")
+                    .append(port(id, INGRESS_PORT))
+                    .append(",localhost:")
+                    .append(port(id, CONSENSUS_PORT))
+                    .append(",localhost:")
+                    .append(port(id, LOG_PORT))
+                    .append(",localhost:0")
+                    .append(",localhost:")
+                    .append(port(id, ARCHIVE_PORT));
+        }
+        return members.toString();
     }
 
     /** One cluster member, all of it in this JVM, over directories that survive a restart. */
@@ -128,7 +224,8 @@ class CheckoutClusteredServiceIT {
             this.aeronDirectory = aeronDirectory;
         }
 
-        static Member start(Path base) {
+        static Member start(Path root, int memberId, int memberCount) {
+            Path base = root.resolve("member-" + memberId);
             String aeronDirectory = base.resolve("aeron").toString();
             File clusterDirectory = base.resolve("cluster").toFile();
             MediaDriver.Context driver = new MediaDriver.Context()
@@ -140,7 +237,7 @@ class CheckoutClusteredServiceIT {
             Archive.Context archive = new Archive.Context()
                     .aeronDirectoryName(aeronDirectory)
                     .archiveDir(base.resolve("archive").toFile())
-                    .controlChannel("aeron:udp?endpoint=localhost:18010")
+                    .controlChannel("aeron:udp?endpoint=localhost:" + port(memberId, ARCHIVE_PORT))
                     .localControlChannel("aeron:ipc?term-length=64k")
                     .replicationChannel("aeron:udp?endpoint=localhost:0")
                     .recordingEventsEnabled(false)
@@ -151,8 +248,11 @@ class CheckoutClusteredServiceIT {
                     .controlResponseChannel(archive.localControlChannel())
                     .aeronDirectoryName(aeronDirectory);
             ConsensusModule.Context consensus = new ConsensusModule.Context()
-                    .clusterMemberId(0)
-                    .clusterMembers("0,localhost:18001,localhost:18002,localhost:18003,localhost:0,localhost:18010")
+                    .clusterMemberId(memberId)
+                    .clusterMembers(members(memberCount))
+                    .leaderHeartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(100))
+                    .leaderHeartbeatTimeoutNs(TimeUnit.SECONDS.toNanos(1))
+                    .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(250))
                     .clusterDir(clusterDirectory)
                     .ingressChannel("aeron:udp")
                     .replicationChannel("aeron:udp?endpoint=localhost:0")
@@ -180,7 +280,7 @@ class CheckoutClusteredServiceIT {
             }
             Member member = new Member(clusteredDriver, container, service, aeronDirectory);
             long deadline = System.nanoTime() + TIMEOUT_NANOS;
-            while (service.role() != io.aeron.cluster.service.Cluster.Role.LEADER) {
+            while (memberCount == 1 && service.role() != io.aeron.cluster.service.Cluster.Role.LEADER) {
                 if (System.nanoTime() > deadline) {
                     member.close();
                     throw new AssertionError("the member did not become leader within the timeout");
@@ -202,6 +302,8 @@ class CheckoutClusteredServiceIT {
         private final MediaDriver driver;
         private final Map<Long, ClusterBatches.Reply[]> answers = new ConcurrentHashMap<>();
         private final AtomicReference<AdminResponseCode> snapshotResponse = new AtomicReference<>();
+        private final java.util.concurrent.atomic.AtomicLong leaderChanges =
+                new java.util.concurrent.atomic.AtomicLong();
         private final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(4096);
         private long nextBatchId = 1;
 
@@ -210,21 +312,30 @@ class CheckoutClusteredServiceIT {
             this.cluster = AeronCluster.connect(context.egressListener(this));
         }
 
-        static Client connect(Member member) {
-            String aeronDirectory = member.aeronDirectory + "-client";
+        static Client connect(Path root, int memberCount) {
+            String aeronDirectory = root.resolve("client-aeron").toString();
             MediaDriver driver = MediaDriver.launch(new MediaDriver.Context()
                     .aeronDirectoryName(aeronDirectory)
                     .threadingMode(ThreadingMode.SHARED)
                     .dirDeleteOnStart(true)
                     .dirDeleteOnShutdown(true));
+            StringBuilder endpoints = new StringBuilder();
+            for (int id = 0; id < memberCount; id++) {
+                endpoints
+                        .append(id == 0 ? "" : ",")
+                        .append(id)
+                        .append("=localhost:")
+                        .append(port(id, INGRESS_PORT));
+            }
             try {
                 return new Client(
                         driver,
                         new AeronCluster.Context()
                                 .aeronDirectoryName(aeronDirectory)
                                 .ingressChannel("aeron:udp")
-                                .ingressEndpoints("0=localhost:18001")
-                                .egressChannel("aeron:udp?endpoint=localhost:0"));
+                                .ingressEndpoints(endpoints.toString())
+                                .egressChannel("aeron:udp?endpoint=localhost:0")
+                                .messageTimeoutNs(TIMEOUT_NANOS));
             } catch (RuntimeException e) {
                 driver.close();
                 throw e;
@@ -245,12 +356,22 @@ class CheckoutClusteredServiceIT {
             return offerAndAwait(batchId, ClusterBatches.HEADER_BYTES + garbage.length);
         }
 
+        /**
+         * Offers the batch and waits for its answers; offers it again whenever a new leader is
+         * announced before they came, as a gateway does: the old leader may have taken the batch
+         * without committing it, and a batch the log already holds is answered again from the
+         * remembered answers.
+         */
         private ClusterBatches.Reply[] offerAndAwait(long batchId, int length) {
             long deadline = System.nanoTime() + TIMEOUT_NANOS;
-            while (cluster.offer(buffer, 0, length) < 0) {
-                awaitProgress(deadline, "offer of batch " + batchId);
-            }
+            long offeredInTerm = -1;
             while (!answers.containsKey(batchId)) {
+                long term = leaderChanges.get();
+                if (term != offeredInTerm) {
+                    if (cluster.offer(buffer, 0, length) > 0) {
+                        offeredInTerm = term;
+                    }
+                }
                 awaitProgress(deadline, "answers to batch " + batchId);
             }
             ClusterBatches.Reply[] replies = answers.remove(batchId);
@@ -283,6 +404,12 @@ class CheckoutClusteredServiceIT {
                 long clusterSessionId, long timestamp, DirectBuffer message, int offset, int length, Header header) {
             ClusterBatches.Reply[] replies = ClusterBatches.decodeReplies(message, offset, length);
             answers.put(ClusterBatches.repliedBatchId(message, offset), replies == null ? REFUSED_BATCH : replies);
+        }
+
+        @Override
+        public void onNewLeader(
+                long clusterSessionId, long leadershipTermId, int leaderMemberId, String ingressEndpoints) {
+            leaderChanges.incrementAndGet();
         }
 
         @Override
