@@ -87,11 +87,7 @@ class CheckoutClusteredServiceIT {
                 Client client = Client.connect(directory, 1)) {
             assertThat(member.service.startedFromSnapshot()).isTrue();
             // The remembered answers: every request id repeated gets its first order back.
-            List<Command> repeats = new ArrayList<>();
-            for (int i = 0; i < requestIds.size(); i++) {
-                repeats.add(Command.reserve(NOW, requestIds.get(i), "buyer-" + (i + 1), "SKU-1", 1));
-            }
-            assertThat(client.send(repeats.toArray(new Command[0])))
+            assertThat(client.send(repeatsOf(requestIds)))
                     .extracting(ClusterBatches.Reply::orderId)
                     .containsExactlyElementsOf(orderIds);
             // The per-user counters: buyer 1 holds their one unit.
@@ -140,11 +136,7 @@ class CheckoutClusteredServiceIT {
                 members.remove(leader);
 
                 // The two that are left elect a leader, which has every acknowledged order.
-                List<Command> repeats = new ArrayList<>();
-                for (int i = 0; i < requestIds.size(); i++) {
-                    repeats.add(Command.reserve(NOW, requestIds.get(i), "buyer-" + (i + 1), "SKU-1", 1));
-                }
-                assertThat(client.send(repeats.toArray(new Command[0])))
+                assertThat(client.send(repeatsOf(requestIds)))
                         .extracting(ClusterBatches.Reply::orderId)
                         .containsExactlyElementsOf(orderIds);
                 assertThat(client.send(reserves(21, 5, new ArrayList<>())))
@@ -169,6 +161,15 @@ class CheckoutClusteredServiceIT {
             }
             Thread.yield();
         }
+    }
+
+    /** The reserves of {@link #reserves} again, under the same request ids. */
+    private static Command[] repeatsOf(List<String> requestIds) {
+        Command[] commands = new Command[requestIds.size()];
+        for (int i = 0; i < commands.length; i++) {
+            commands[i] = Command.reserve(NOW, requestIds.get(i), "buyer-" + (i + 1), "SKU-1", 1);
+        }
+        return commands;
     }
 
     /** Reserves of one unit for buyers {@code first..first + count - 1}, their request ids added to {@code ids}. */
