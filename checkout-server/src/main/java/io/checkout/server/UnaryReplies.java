@@ -4,12 +4,10 @@ import io.checkout.engine.Command;
 import io.checkout.pipeline.CheckoutPipeline;
 import io.checkout.pipeline.CheckoutPipeline.CommandTranslator;
 import io.checkout.pipeline.ReplyHandler;
-import io.checkout.proto.v1.ListSkusReply;
-import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveResult;
-import io.checkout.proto.v1.Sku;
 import io.grpc.stub.StreamObserver;
+import java.util.function.Function;
 
 /**
  * How unary calls are answered: the reply handlers the pipeline calls once a command is applied
@@ -17,34 +15,28 @@ import io.grpc.stub.StreamObserver;
  * had no room for. Stateless, shared by every call.
  */
 final class UnaryReplies {
-    static final ReplyHandler ORDER = (command, context, failure) -> {
-        @SuppressWarnings("unchecked")
-        StreamObserver<Order> observer = (StreamObserver<Order>) context;
-        if (!answeredWithError(command, failure, observer)) {
-            observer.onNext(ProtoMapping.toOrder(command));
-            observer.onCompleted();
-        }
-    };
+    static final ReplyHandler ORDER = completingWith(ProtoMapping::toOrder);
 
-    static final ReplyHandler SKU = (command, context, failure) -> {
-        @SuppressWarnings("unchecked")
-        StreamObserver<Sku> observer = (StreamObserver<Sku>) context;
-        if (!answeredWithError(command, failure, observer)) {
-            observer.onNext(ProtoMapping.toSku(command.sku));
-            observer.onCompleted();
-        }
-    };
+    static final ReplyHandler SKU = completingWith(command -> ProtoMapping.toSku(command.sku));
 
-    static final ReplyHandler SKU_PAGE = (command, context, failure) -> {
-        @SuppressWarnings("unchecked")
-        StreamObserver<ListSkusReply> observer = (StreamObserver<ListSkusReply>) context;
-        if (!answeredWithError(command, failure, observer)) {
-            observer.onNext(ProtoMapping.toListSkusReply(command));
-            observer.onCompleted();
-        }
-    };
+    static final ReplyHandler SKU_PAGE = completingWith(ProtoMapping::toListSkusReply);
 
     private UnaryReplies() {}
+
+    /**
+     * A handler that answers with {@code reply}'s message built from the command, or with the
+     * error the command ended in. Built once per kind of call; it captures only {@code reply}.
+     */
+    private static <T> ReplyHandler completingWith(Function<Command, T> reply) {
+        return (command, context, failure) -> {
+            @SuppressWarnings("unchecked")
+            StreamObserver<T> observer = (StreamObserver<T>) context;
+            if (!answeredWithError(command, failure, observer)) {
+                observer.onNext(reply.apply(command));
+                observer.onCompleted();
+            }
+        };
+    }
 
     /** Answers a unary Reserve and counts its outcome. */
     static ReplyHandler reserve(ServerMetrics metrics) {
