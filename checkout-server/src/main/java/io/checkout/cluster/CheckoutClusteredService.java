@@ -110,13 +110,19 @@ public final class CheckoutClusteredService implements ClusteredService {
      * same request ids gets the first answers.
      */
     private void answer(ClientSession session, int length) {
-        long deadline = System.nanoTime() + EGRESS_RETRY_NANOS_MAX;
+        long deadline = 0;
         long result;
         while ((result = session.offer(replies, 0, length)) < 0) {
             if (result == Publication.NOT_CONNECTED
                     || result == Publication.CLOSED
-                    || result == Publication.MAX_POSITION_EXCEEDED
-                    || System.nanoTime() > deadline) {
+                    || result == Publication.MAX_POSITION_EXCEEDED) {
+                return;
+            }
+            // The clock is read only once the client pushes back, not for every answer.
+            long now = System.nanoTime();
+            if (deadline == 0) {
+                deadline = now + EGRESS_RETRY_NANOS_MAX;
+            } else if (now > deadline) {
                 return;
             }
             cluster.idleStrategy().idle();

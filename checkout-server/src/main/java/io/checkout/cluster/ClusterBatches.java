@@ -36,15 +36,16 @@ public final class ClusterBatches {
     public record Reply(ResultCode result, long orderId, OrderState orderState, int failedLine) {}
 
     /**
-     * Writes {@code count} commands as one ingress message at the start of {@code into}.
+     * Writes {@code count} commands as one ingress message at the start of {@code into}, through
+     * {@code scratch} (at least {@link CommandCodec#PAYLOAD_BYTES_MAX} bytes).
      *
      * @return the message's length in bytes
      */
-    public static int encodeBatch(long batchId, Command[] commands, int count, MutableDirectBuffer into) {
+    public static int encodeBatch(
+            long batchId, Command[] commands, int count, MutableDirectBuffer into, ByteBuffer scratch) {
         if (count < 1 || count > COMMANDS_PER_BATCH_MAX) {
             throw new IllegalArgumentException("count must be 1.." + COMMANDS_PER_BATCH_MAX + ", got " + count);
         }
-        ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
         into.putLong(0, batchId, ByteOrder.LITTLE_ENDIAN);
         into.putInt(Long.BYTES, count, ByteOrder.LITTLE_ENDIAN);
         int position = HEADER_BYTES;

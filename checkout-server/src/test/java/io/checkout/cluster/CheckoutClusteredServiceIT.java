@@ -19,8 +19,10 @@ import io.aeron.security.AuthorisationService;
 import io.checkout.engine.Command;
 import io.checkout.engine.EngineLimits;
 import io.checkout.engine.ResultCode;
+import io.checkout.journal.CommandCodec;
 import io.checkout.state.StateCapacities;
 import java.io.File;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -306,6 +308,7 @@ class CheckoutClusteredServiceIT {
         private final java.util.concurrent.atomic.AtomicLong leaderChanges =
                 new java.util.concurrent.atomic.AtomicLong();
         private final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(4096);
+        private final ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
         private long nextBatchId = 1;
 
         private Client(MediaDriver driver, AeronCluster.Context context) {
@@ -345,7 +348,7 @@ class CheckoutClusteredServiceIT {
 
         ClusterBatches.Reply[] send(Command... commands) {
             long batchId = nextBatchId++;
-            int length = ClusterBatches.encodeBatch(batchId, commands, commands.length, buffer);
+            int length = ClusterBatches.encodeBatch(batchId, commands, commands.length, buffer, scratch);
             return offerAndAwait(batchId, length);
         }
 

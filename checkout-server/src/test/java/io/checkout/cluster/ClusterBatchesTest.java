@@ -19,7 +19,7 @@ class ClusterBatchesTest {
 
     @Test
     void decodeShouldGiveBackEveryCommandOfTheBatchInOrder() {
-        int length = ClusterBatches.encodeBatch(7, sample(), 2, buffer);
+        int length = ClusterBatches.encodeBatch(7, sample(), 2, buffer, scratch);
 
         assertThat(ClusterBatches.batchId(buffer, 0, length)).isEqualTo(7);
         assertThat(ClusterBatches.decodeBatch(buffer, 0, length, decoded, scratch))
@@ -32,7 +32,7 @@ class ClusterBatchesTest {
 
     @Test
     void decodeShouldRefuseTheWholeBatchWhenAnyPartIsMalformed() {
-        int length = ClusterBatches.encodeBatch(7, sample(), 2, buffer);
+        int length = ClusterBatches.encodeBatch(7, sample(), 2, buffer, scratch);
 
         assertThat(ClusterBatches.decodeBatch(buffer, 0, length - 1, decoded, scratch))
                 .as("cut short")
