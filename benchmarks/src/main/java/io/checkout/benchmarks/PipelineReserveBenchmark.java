@@ -105,7 +105,7 @@ public class PipelineReserveBenchmark {
      * Fills the sale's next reserve on the producer thread, as the server's translator does; the
      * pipeline stamps its time.
      */
-    private static final CheckoutPipeline.CommandTranslator<PipelineReserveBenchmark> RESERVE =
+    private static final CommandPublisher.CommandTranslator<PipelineReserveBenchmark> RESERVE =
             (bench, command) -> bench.workload.fillReserve(command, bench.next++, 0);
 
     /** {@code hotSku}: one SKU takes every reserve. {@code catalog}: 100,000 SKUs, Zipf popularity. */

@@ -20,6 +20,8 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The checkout engine as an Aeron Cluster service: every member runs one, the cluster's log feeds
@@ -35,6 +37,7 @@ import org.agrona.ExpandableArrayBuffer;
  * <p>Not thread-safe by design: the service container calls it from its one thread.
  */
 public final class CheckoutClusteredService implements ClusteredService {
+    private static final Logger LOG = LoggerFactory.getLogger(CheckoutClusteredService.class);
     /** The correlation id of the one recurring timer, the engine's tick. */
     static final long TICK_TIMER_ID = 1;
     /** How long the service retries an egress message a back-pressured client cannot take. */
@@ -43,6 +46,7 @@ public final class CheckoutClusteredService implements ClusteredService {
     private final StateCapacities capacities;
     private final EngineLimits limits;
     private final long tickIntervalMillis;
+    private final AppliedBatchListener appliedBatches;
     private final Command[] batch = new Command[ClusterBatches.COMMANDS_PER_BATCH_MAX];
     private final Command tick = new Command();
     private final ByteBuffer payload = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
@@ -59,12 +63,22 @@ public final class CheckoutClusteredService implements ClusteredService {
     private volatile long snapshotLogPosition = -1;
 
     public CheckoutClusteredService(StateCapacities capacities, EngineLimits limits, long tickIntervalMillis) {
+        this(capacities, limits, tickIntervalMillis, AppliedBatchListener.NONE);
+    }
+
+    /** @param appliedBatches hears of every batch applied (this member's gateway takes its answers) */
+    public CheckoutClusteredService(
+            StateCapacities capacities,
+            EngineLimits limits,
+            long tickIntervalMillis,
+            AppliedBatchListener appliedBatches) {
         if (tickIntervalMillis < 1) {
             throw new IllegalArgumentException("tickIntervalMillis must be positive: " + tickIntervalMillis);
         }
         this.capacities = capacities;
         this.limits = limits;
         this.tickIntervalMillis = tickIntervalMillis;
+        this.appliedBatches = appliedBatches;
         for (int i = 0; i < batch.length; i++) {
             batch[i] = new Command();
         }
@@ -99,6 +113,14 @@ public final class CheckoutClusteredService implements ClusteredService {
         for (int i = 0; i < count; i++) {
             batch[i].timestampMillis = timestamp;
             book.execute(batch[i]);
+        }
+        if (count > 0) {
+            try {
+                appliedBatches.onBatchApplied(session.id(), batchId, batch, count);
+            } catch (RuntimeException e) {
+                // A listener's bug must not stop the log: the members would no longer agree.
+                LOG.error("applied-batch listener failed on batch {}", batchId, e);
+            }
         }
         answer(session, ClusterBatches.encodeReplies(batchId, batch, count, replies));
         batchesApplied++;

@@ -1,6 +1,7 @@
 package io.checkout.cluster;
 
 import io.checkout.engine.Command;
+import io.checkout.engine.CommandType;
 import io.checkout.engine.OrderState;
 import io.checkout.engine.ResultCode;
 import io.checkout.journal.CommandCodec;
@@ -20,12 +21,23 @@ import org.agrona.MutableDirectBuffer;
  * </pre>
  *
  * All little-endian. A batch is applied whole or, if any part of it cannot be decoded, not at all.
+ * It may hold queries as well as changes: a query that goes through the log sees every change
+ * acknowledged before it was sent. It may not hold a TICK: only the cluster's timer moves time.
  */
 public final class ClusterBatches {
     /** The most commands one ingress message may carry. */
     public static final int COMMANDS_PER_BATCH_MAX = 1_024;
     /** The count an egress message carries when its batch could not be decoded. */
     public static final int REFUSED = -1;
+
+    /** The most bytes one command takes in an ingress message. */
+    public static final int COMMAND_BYTES_MAX = Integer.BYTES + CommandCodec.PAYLOAD_BYTES_MAX;
+    /**
+     * The bytes a gateway packs into one ingress message at most: a log term of 1 MiB or more
+     * takes a message this long (Aeron's limit is an eighth of the term) with room for the
+     * cluster's session header.
+     */
+    public static final int BATCH_BYTES_MAX = 64 * 1024;
 
     static final int HEADER_BYTES = Long.BYTES + Integer.BYTES;
     static final int REPLY_BYTES = Integer.BYTES + Long.BYTES + 1 + Integer.BYTES;
@@ -46,19 +58,45 @@ public final class ClusterBatches {
         if (count < 1 || count > COMMANDS_PER_BATCH_MAX) {
             throw new IllegalArgumentException("count must be 1.." + COMMANDS_PER_BATCH_MAX + ", got " + count);
         }
-        into.putLong(0, batchId, ByteOrder.LITTLE_ENDIAN);
-        into.putInt(Long.BYTES, count, ByteOrder.LITTLE_ENDIAN);
-        int position = HEADER_BYTES;
+        int position = startBatch(into, batchId);
         for (int i = 0; i < count; i++) {
-            scratch.clear();
-            CommandCodec.encode(commands[i], scratch);
-            scratch.flip();
-            int payloadLength = scratch.remaining();
-            into.putInt(position, payloadLength, ByteOrder.LITTLE_ENDIAN);
-            into.putBytes(position + Integer.BYTES, scratch, payloadLength);
-            position += Integer.BYTES + payloadLength;
+            position = appendCommand(into, position, commands[i], scratch);
         }
+        finishBatch(into, count);
         return position;
+    }
+
+    /**
+     * Starts an ingress message at the start of {@code into}; commands follow through
+     * {@link #appendCommand}, and {@link #finishBatch} writes their count.
+     *
+     * @return where the first command goes
+     */
+    public static int startBatch(MutableDirectBuffer into, long batchId) {
+        into.putLong(0, batchId, ByteOrder.LITTLE_ENDIAN);
+        into.putInt(Long.BYTES, 0, ByteOrder.LITTLE_ENDIAN);
+        return HEADER_BYTES;
+    }
+
+    /**
+     * Appends one command at {@code position} through {@code scratch} (at least
+     * {@link CommandCodec#PAYLOAD_BYTES_MAX} bytes); at most {@link #COMMAND_BYTES_MAX} bytes.
+     *
+     * @return where the next command goes
+     */
+    public static int appendCommand(MutableDirectBuffer into, int position, Command command, ByteBuffer scratch) {
+        scratch.clear();
+        CommandCodec.encode(command, scratch);
+        scratch.flip();
+        int payloadLength = scratch.remaining();
+        into.putInt(position, payloadLength, ByteOrder.LITTLE_ENDIAN);
+        into.putBytes(position + Integer.BYTES, scratch, payloadLength);
+        return position + Integer.BYTES + payloadLength;
+    }
+
+    /** Writes the number of commands appended since {@link #startBatch}. */
+    public static void finishBatch(MutableDirectBuffer into, int count) {
+        into.putInt(Long.BYTES, count, ByteOrder.LITTLE_ENDIAN);
     }
 
     /** The batch id of an ingress or egress message, or -1 if it is too short to hold one. */
@@ -96,8 +134,8 @@ public final class ClusterBatches {
                 buffer.getBytes(position, scratch, payloadLength);
                 scratch.flip();
                 CommandCodec.decode(scratch, into[i]);
-                if (!into[i].type.isMutating()) {
-                    return REFUSED;
+                if (into[i].type == CommandType.TICK) {
+                    return REFUSED; // engine time advances by the cluster's timer only
                 }
                 position += payloadLength;
             }

@@ -96,6 +96,25 @@ public final class Command {
         expiredCount = 0;
     }
 
+    /**
+     * Copies {@code other}'s output fields into this command's, as the engine wrote them: for a
+     * command applied elsewhere (a member of a cluster) from the same input. The SKU page shares
+     * {@code other}'s records, which the engine allocated for that answer alone.
+     */
+    public void copyOutputFrom(Command other) {
+        clearOutput();
+        result = other.result;
+        failedLine = other.failedLine;
+        failedSkuId = other.failedSkuId;
+        repeated = other.repeated;
+        order.copyFrom(other.order);
+        System.arraycopy(other.orderLineSkuIds, 0, orderLineSkuIds, 0, other.order.lineCount);
+        sku.copyFrom(other.sku);
+        skuPage.addAll(other.skuPage);
+        nextPageToken = other.nextPageToken;
+        expiredCount = other.expiredCount;
+    }
+
     /** Adds a reserve line; the caller keeps within {@link EngineLimits#LINES_PER_ORDER_MAX}. */
     public void addLine(String lineSkuId, int quantity) {
         lineSkuIds[lineCount] = lineSkuId;

@@ -8,7 +8,8 @@ import java.nio.ByteBuffer;
 /**
  * The journal's record payload: a mutating command's input fields, enough for the engine to apply
  * it again and reach the same state and the same answer. Output fields are not journalled: replay
- * recomputes them.
+ * recomputes them. Queries are never journalled, but the cluster's log carries them in the same
+ * form, so a read answered there sees every write acknowledged before it.
  *
  * <pre>
  *  format version byte, command type byte, timestamp long, then by type:
@@ -18,6 +19,9 @@ import java.nio.ByteBuffer;
  *                            sale start long, sale end long, reservation TTL long
  *   ADJUST_STOCK             request id, SKU id, delta long
  *   TICK                     nothing more
+ *   GET_ORDER                order id long
+ *   GET_SKU                  SKU id
+ *   LIST_SKUS                page size int, page token
  *  text: a short, -1 for null, else the length (bit 15 set when chars are two bytes), then the chars
  * </pre>
  *
@@ -76,7 +80,12 @@ public final class CommandCodec {
                 into.putLong(command.delta);
             }
             case TICK -> {}
-            default -> throw new IllegalArgumentException("not a journalled command: " + command.type);
+            case GET_ORDER -> into.putLong(command.orderId);
+            case GET_SKU -> putText(into, command.skuId);
+            case LIST_SKUS -> {
+                into.putInt(command.pageSize);
+                putText(into, command.pageToken);
+            }
         }
     }
 
@@ -135,7 +144,12 @@ public final class CommandCodec {
                 into.delta = from.getLong();
             }
             case TICK -> {}
-            default -> throw new JournalCorruptException("not a journalled command: " + into.type);
+            case GET_ORDER -> into.orderId = from.getLong();
+            case GET_SKU -> into.skuId = getText(from);
+            case LIST_SKUS -> {
+                into.pageSize = from.getInt();
+                into.pageToken = getText(from);
+            }
         }
         if (from.hasRemaining()) {
             throw new JournalCorruptException(from.remaining() + " unexpected bytes after a " + into.type);

@@ -3,7 +3,6 @@ package io.checkout.pipeline;
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.ExceptionHandler;
-import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.TimeoutException;
@@ -12,7 +11,6 @@ import com.lmax.disruptor.YieldingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.checkout.engine.CheckoutBook;
-import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
 import io.checkout.journal.Journal;
 import io.checkout.journal.NumberedEvents;
@@ -50,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * no event shown to subscribers, before its batch is committed. Commands are stamped with the
  * clock when they are published, the only way wall-clock time enters the engine besides TICKs.
  */
-public final class CheckoutPipeline implements AutoCloseable {
+public final class CheckoutPipeline implements CommandPublisher, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CheckoutPipeline.class);
     private static final long HANDLER_START_TIMEOUT_MILLIS = 10_000;
     private static final ReplyHandler NO_REPLY = (command, context, failure) -> {};
@@ -61,6 +59,7 @@ public final class CheckoutPipeline implements AutoCloseable {
     private final LongSupplier clockMillis;
     private final Disruptor<CommandEvent> disruptor;
     private final RingBuffer<CommandEvent> ring;
+    private final CommandRing commands;
     private final PipelineHooks hooks = new PipelineHooks();
     private final BusinessLogicHandler businessLogic;
     private final JournallerHandler journaller;
@@ -102,6 +101,7 @@ public final class CheckoutPipeline implements AutoCloseable {
                 waitStrategy);
         disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
         this.ring = disruptor.getRingBuffer();
+        this.commands = new CommandRing(ring, clockMillis);
         boolean journalOnBusinessLogic = config.journalThread() == PipelineConfig.JournalThread.BUSINESS_LOGIC;
         this.handlersStarted = new CountDownLatch(journalOnBusinessLogic ? 1 : 2);
 
@@ -164,92 +164,15 @@ public final class CheckoutPipeline implements AutoCloseable {
 
     // ---- publishing: never blocks; a full ring or a closed pipeline is a false, at once ---------
 
-    /**
-     * Fills a command from a request, on the publisher's thread. It must not block, must not throw
-     * (a slot left half filled is published all the same, as the Disruptor's own translators are),
-     * and sets no time: the pipeline stamps every command with its clock as it publishes it.
-     */
-    @FunctionalInterface
-    public interface CommandTranslator<A> {
-        void translate(A request, Command command);
-    }
-
-    /** A {@link CommandTranslator} for command {@code index} of a batch. */
-    @FunctionalInterface
-    public interface BatchTranslator<A> {
-        void translate(A batch, int index, Command command);
-    }
-
-    /**
-     * Publishes one command, answered by {@code handler} with {@code context} once applied and
-     * journalled.
-     *
-     * @return false, at once, if the ring is full or the pipeline is closed
-     */
+    @Override
     public <A> boolean tryPublish(CommandTranslator<A> translator, A request, ReplyHandler handler, Object context) {
-        long sequence = tryClaim(1);
-        if (sequence < 0) {
-            return false;
-        }
-        try {
-            CommandEvent event = ring.get(sequence);
-            translator.translate(request, event.command);
-            event.replyTo(handler, context);
-        } finally {
-            stampAndPublish(sequence, sequence);
-        }
-        return true;
+        return commands.tryPublish(translator, request, handler, context);
     }
 
-    /**
-     * Publishes {@code count} commands with one claim of consecutive slots and one publish: one
-     * contended sequence update and one wake-up per batch instead of one per command. All or
-     * nothing; each command is answered by {@code handler} with {@code context}.
-     *
-     * @return false, at once and with nothing published, if the ring has fewer than {@code count}
-     *     free slots, {@code count} is larger than the ring, or the pipeline is closed
-     * @throws IllegalArgumentException if {@code count} is below 1
-     */
+    @Override
     public <A> boolean tryPublishEach(
             BatchTranslator<A> translator, A batch, int count, ReplyHandler handler, Object context) {
-        if (count < 1) {
-            throw new IllegalArgumentException("count must be at least 1, got " + count);
-        }
-        long last = tryClaim(count);
-        if (last < 0) {
-            return false;
-        }
-        long first = last - (count - 1);
-        try {
-            for (long sequence = first; sequence <= last; sequence++) {
-                CommandEvent event = ring.get(sequence);
-                translator.translate(batch, (int) (sequence - first), event.command);
-                event.replyTo(handler, context);
-            }
-        } finally {
-            stampAndPublish(first, last);
-        }
-        return true;
-    }
-
-    /** Claims {@code count} slots; returns the last one's sequence, or -1 if they cannot be had now. */
-    private long tryClaim(int count) {
-        if (closed || count > ring.getBufferSize()) {
-            return -1;
-        }
-        try {
-            return ring.tryNext(count);
-        } catch (InsufficientCapacityException e) {
-            return -1;
-        }
-    }
-
-    private void stampAndPublish(long first, long last) {
-        long nowMillis = clockMillis.getAsLong();
-        for (long sequence = first; sequence <= last; sequence++) {
-            ring.get(sequence).command.timestampMillis = nowMillis;
-        }
-        ring.publish(first, last);
+        return commands.tryPublishEach(translator, batch, count, handler, context);
     }
 
     private void publishTick() {
@@ -265,6 +188,7 @@ public final class CheckoutPipeline implements AutoCloseable {
      * a {@link ReplyHandler}, at most once per listener per batch: each registration then stands
      * for at least one slot of the batch, so the ring size bounds them.
      */
+    @Override
     public void afterReplyBatch(ReplyBatchListener listener) {
         replier.afterBatch(listener);
     }
@@ -286,10 +210,12 @@ public final class CheckoutPipeline implements AutoCloseable {
         return clockMillis.getAsLong();
     }
 
+    @Override
     public long remainingCapacity() {
         return ring.remainingCapacity();
     }
 
+    @Override
     public int ringSize() {
         return ring.getBufferSize();
     }
@@ -316,10 +242,12 @@ public final class CheckoutPipeline implements AutoCloseable {
     }
 
     /** Whether shutdown has begun; a closed pipeline takes no more commands. */
+    @Override
     public boolean isClosed() {
         return closed;
     }
 
+    @Override
     public long commandsApplied() {
         return businessLogic.applied();
     }
@@ -360,6 +288,7 @@ public final class CheckoutPipeline implements AutoCloseable {
             return;
         }
         closed = true;
+        commands.close();
         ticker.shutdownNow();
         if (!started) {
             return;

@@ -166,7 +166,8 @@ public final class CheckoutServer implements AutoCloseable {
                 config.journalRetainedSegments(),
                 recovered.snapshotSequence(),
                 started::answeredJournalSequence);
-        orderEvents = new OrderEventsService(started, layout.events(), config.eventSubscribersMax());
+        orderEvents =
+                new OrderEventsService(started::visibleEventSequence, layout.events(), config.eventSubscribersMax());
         ServerServiceDefinition checkout =
                 new CheckoutService(started, config.streamWindow(), config.streamBatchMax(), metrics).bindService();
         // Only the admin service asks for a credential; frontline calls stay open.

@@ -1,7 +1,7 @@
 package io.checkout.server;
 
 import io.checkout.engine.EngineLimits;
-import io.checkout.pipeline.CheckoutPipeline;
+import io.checkout.pipeline.CommandPublisher;
 import io.checkout.pipeline.ReplyHandler;
 import io.checkout.proto.v1.CancelRequest;
 import io.checkout.proto.v1.CheckoutGrpc;
@@ -25,14 +25,14 @@ import io.grpc.stub.StreamObserver;
  * Nothing here blocks: a full ring is answered at once with RESOURCE_EXHAUSTED.
  */
 final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
-    private final CheckoutPipeline pipeline;
+    private final CommandPublisher pipeline;
     private final int streamWindow;
     private final int streamBatchMax;
     private final ServerMetrics metrics;
     private final ReplyHandler reserveReply;
     private final BatchPublisher batchPublisher = new BatchPublisher();
 
-    CheckoutService(CheckoutPipeline pipeline, int streamWindow, int streamBatchMax, ServerMetrics metrics) {
+    CheckoutService(CommandPublisher pipeline, int streamWindow, int streamBatchMax, ServerMetrics metrics) {
         this.pipeline = pipeline;
         this.streamWindow = streamWindow;
         this.streamBatchMax = streamBatchMax;

@@ -2,8 +2,8 @@ package io.checkout.server;
 
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
-import io.checkout.pipeline.CheckoutPipeline.BatchTranslator;
-import io.checkout.pipeline.CheckoutPipeline.CommandTranslator;
+import io.checkout.pipeline.CommandPublisher.BatchTranslator;
+import io.checkout.pipeline.CommandPublisher.CommandTranslator;
 import io.checkout.proto.v1.AdjustStockRequest;
 import io.checkout.proto.v1.CancelRequest;
 import io.checkout.proto.v1.ConfirmRequest;

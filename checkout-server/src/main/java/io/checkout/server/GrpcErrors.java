@@ -46,6 +46,14 @@ final class GrpcErrors {
      * is not a successful answer; null if it is one.
      */
     static com.google.rpc.Status errorFor(Command c, Throwable failure) {
+        if (failure instanceof io.checkout.pipeline.OutcomeUnknownException unknown) {
+            return status(
+                    Code.UNAVAILABLE,
+                    unknown.getMessage() + "; retry with the same request_id: it is applied at most once",
+                    "OUTCOME_UNKNOWN",
+                    null,
+                    null);
+        }
         return failure != null ? ENGINE_STOPPED : errorFor(c);
     }
 
@@ -178,7 +186,7 @@ final class GrpcErrors {
     }
 
     /** Why a command could not be published: the pipeline closed, or the ring is full. */
-    static com.google.rpc.Status notPublished(io.checkout.pipeline.CheckoutPipeline pipeline) {
+    static com.google.rpc.Status notPublished(io.checkout.pipeline.CommandPublisher pipeline) {
         return pipeline.isClosed() ? SHUTTING_DOWN : RING_FULL;
     }
 

@@ -1,6 +1,6 @@
 package io.checkout.server;
 
-import io.checkout.pipeline.CheckoutPipeline;
+import io.checkout.pipeline.CommandPublisher;
 import io.checkout.proto.v1.AdjustStockRequest;
 import io.checkout.proto.v1.InventoryGrpc;
 import io.checkout.proto.v1.ListSkusReply;
@@ -11,9 +11,9 @@ import io.grpc.stub.StreamObserver;
 
 /** The admin service: SKUs, sales and stock, through the same ring as every other command. */
 final class InventoryService extends InventoryGrpc.InventoryImplBase {
-    private final CheckoutPipeline pipeline;
+    private final CommandPublisher pipeline;
 
-    InventoryService(CheckoutPipeline pipeline) {
+    InventoryService(CommandPublisher pipeline) {
         this.pipeline = pipeline;
     }
 

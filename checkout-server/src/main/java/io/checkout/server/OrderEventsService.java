@@ -3,7 +3,6 @@ package io.checkout.server;
 import io.checkout.journal.OrderEventReader;
 import io.checkout.journal.OrderEventRecord;
 import io.checkout.journal.SequenceNotRetainedException;
-import io.checkout.pipeline.CheckoutPipeline;
 import io.checkout.proto.v1.OrderEvent;
 import io.checkout.proto.v1.OrderEventType;
 import io.checkout.proto.v1.OrderEventsGrpc;
@@ -19,6 +18,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,14 +33,14 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
     private static final int EVENTS_PER_READ_MAX = 64;
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
-    private final CheckoutPipeline pipeline;
+    private final LongSupplier visibleEventSequence;
     private final Path eventsDirectory;
     private final ThreadPoolExecutor subscribers;
     private final int subscribersMax;
     private volatile boolean closed;
 
-    OrderEventsService(CheckoutPipeline pipeline, Path eventsDirectory, int subscribersMax) {
-        this.pipeline = pipeline;
+    OrderEventsService(LongSupplier visibleEventSequence, Path eventsDirectory, int subscribersMax) {
+        this.visibleEventSequence = visibleEventSequence;
         this.eventsDirectory = eventsDirectory;
         AtomicInteger count = new AtomicInteger();
         // A direct hand-off and a thread cap: a subscriber past the cap is refused, never queued.
@@ -134,7 +134,7 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
                         continue;
                     }
                     int sent = reader.read(
-                            pipeline.visibleEventSequence(),
+                            visibleEventSequence.getAsLong(),
                             EVENTS_PER_READ_MAX,
                             record -> observer.onNext(toProto(record)));
                     if (sent == 0) {

@@ -43,7 +43,7 @@ final class ReserveBatchStreamSession extends ReserveStreamLifecycle<ReserveBatc
      * @param window most unanswered reserves before another batch is asked for (stream-window)
      * @param batchMax most reserves in one batch and answers in one reply (stream-batch-max)
      * @param afterReplyBatch registers this session, from the replier thread, to hear the end of the
-     *     replier's current batch ({@link io.checkout.pipeline.CheckoutPipeline#afterReplyBatch})
+     *     replier's current batch ({@link io.checkout.pipeline.CommandPublisher#afterReplyBatch})
      */
     ReserveBatchStreamSession(
             ServerCallStreamObserver<ReserveBatchReply> out,

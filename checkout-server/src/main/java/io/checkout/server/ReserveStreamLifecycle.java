@@ -61,7 +61,7 @@ abstract class ReserveStreamLifecycle<In, Out> implements StreamObserver<In>, Re
      * @param window most unanswered reserves before another message is asked for (stream-window)
      * @param batchMax most reserves in one inbound message and answers in one outbound message
      * @param afterReplyBatch registers this session, from the replier thread, to hear the end of the
-     *     replier's current batch ({@link io.checkout.pipeline.CheckoutPipeline#afterReplyBatch})
+     *     replier's current batch ({@link io.checkout.pipeline.CommandPublisher#afterReplyBatch})
      */
     ReserveStreamLifecycle(
             ServerCallStreamObserver<Out> out,

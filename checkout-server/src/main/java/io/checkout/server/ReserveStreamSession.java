@@ -23,7 +23,7 @@ final class ReserveStreamSession extends ReserveStreamLifecycle<ReserveRequest, 
 
     /**
      * @param afterReplyBatch registers this session, from the replier thread, to hear the end of the
-     *     replier's current batch ({@link io.checkout.pipeline.CheckoutPipeline#afterReplyBatch})
+     *     replier's current batch ({@link io.checkout.pipeline.CommandPublisher#afterReplyBatch})
      */
     ReserveStreamSession(
             ServerCallStreamObserver<ReserveReply> out,

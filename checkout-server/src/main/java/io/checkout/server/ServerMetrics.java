@@ -2,7 +2,7 @@ package io.checkout.server;
 
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.SkuRecord;
-import io.checkout.pipeline.CheckoutPipeline;
+import io.checkout.pipeline.CommandPublisher;
 import io.checkout.pipeline.PipelineConfig;
 import io.checkout.pipeline.PipelineObserver;
 import io.checkout.proto.v1.ReserveResult;
@@ -187,16 +187,16 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     }
 
     /** Gauges and counters read from the pipeline and the server; called once both exist. */
-    void bindServer(CheckoutPipeline pipeline, BooleanSupplier serving) {
-        Gauge.builder("checkout.ring.remaining", pipeline, CheckoutPipeline::remainingCapacity)
+    void bindServer(CommandPublisher pipeline, BooleanSupplier serving) {
+        Gauge.builder("checkout.ring.remaining", pipeline, CommandPublisher::remainingCapacity)
                 .description("free slots in the command ring; 0 means new commands are refused")
                 .baseUnit("slots")
                 .register(registry);
-        Gauge.builder("checkout.ring.capacity", pipeline, CheckoutPipeline::ringSize)
+        Gauge.builder("checkout.ring.capacity", pipeline, CommandPublisher::ringSize)
                 .description("slots in the command ring")
                 .baseUnit("slots")
                 .register(registry);
-        FunctionCounter.builder("checkout.commands.applied", pipeline, CheckoutPipeline::commandsApplied)
+        FunctionCounter.builder("checkout.commands.applied", pipeline, CommandPublisher::commandsApplied)
                 .description("commands the engine has applied, ticks included")
                 .register(registry);
         // Strong reference: Micrometer holds a gauge's object weakly, and nothing else holds this lambda.

@@ -1,8 +1,8 @@
 package io.checkout.server;
 
 import io.checkout.engine.Command;
-import io.checkout.pipeline.CheckoutPipeline;
-import io.checkout.pipeline.CheckoutPipeline.CommandTranslator;
+import io.checkout.pipeline.CommandPublisher;
+import io.checkout.pipeline.CommandPublisher.CommandTranslator;
 import io.checkout.pipeline.ReplyHandler;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveResult;
@@ -59,7 +59,7 @@ final class UnaryReplies {
      * when the ring has no room (RESOURCE_EXHAUSTED) or the server is shutting down.
      */
     static <A> void publish(
-            CheckoutPipeline pipeline,
+            CommandPublisher pipeline,
             CommandTranslator<A> translator,
             A request,
             ReplyHandler handler,

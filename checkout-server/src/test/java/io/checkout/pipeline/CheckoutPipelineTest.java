@@ -63,7 +63,7 @@ class CheckoutPipelineTest {
         }
     };
 
-    private final CheckoutPipeline.CommandTranslator<String> reserve = (requestId, c) -> {
+    private final CommandPublisher.CommandTranslator<String> reserve = (requestId, c) -> {
         c.type = CommandType.RESERVE;
         c.requestId = requestId;
         c.userId = "user-" + requestId;
@@ -71,7 +71,7 @@ class CheckoutPipelineTest {
     };
 
     /** Reserves, one per request id of the batch, for {@link CheckoutPipeline#tryPublishEach}. */
-    private final CheckoutPipeline.BatchTranslator<List<String>> reserveEach =
+    private final CommandPublisher.BatchTranslator<List<String>> reserveEach =
             (requestIds, index, c) -> reserve.translate(requestIds.get(index), c);
 
     /** Request ids r{from}, r{from + 1}, ..., {@code count} of them. */
