@@ -8,6 +8,7 @@ import io.checkout.engine.ResultCode;
 import io.checkout.journal.EventCounter;
 import io.checkout.journal.InMemoryJournal;
 import io.checkout.pipeline.CheckoutPipeline;
+import io.checkout.pipeline.CommandPublisher;
 import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.PipelineConfig;
 import io.checkout.pipeline.PipelineConfig.WaitStrategyKind;

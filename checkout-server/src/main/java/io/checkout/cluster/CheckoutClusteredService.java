@@ -37,9 +37,10 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe by design: the service container calls it from its one thread.
  */
 public final class CheckoutClusteredService implements ClusteredService {
-    private static final Logger LOG = LoggerFactory.getLogger(CheckoutClusteredService.class);
     /** The correlation id of the one recurring timer, the engine's tick. */
     static final long TICK_TIMER_ID = 1;
+
+    private static final Logger LOG = LoggerFactory.getLogger(CheckoutClusteredService.class);
     /** How long the service retries an egress message a back-pressured client cannot take. */
     private static final long EGRESS_RETRY_NANOS_MAX = TimeUnit.SECONDS.toNanos(1);
 
@@ -61,6 +62,8 @@ public final class CheckoutClusteredService implements ClusteredService {
     private volatile boolean startedFromSnapshot;
     private volatile long snapshotDigest;
     private volatile long snapshotLogPosition = -1;
+    private volatile long snapshotEpochMillis;
+    private volatile long appliedLogPosition;
 
     public CheckoutClusteredService(StateCapacities capacities, EngineLimits limits, long tickIntervalMillis) {
         this(capacities, limits, tickIntervalMillis, AppliedBatchListener.NONE);
@@ -124,6 +127,7 @@ public final class CheckoutClusteredService implements ClusteredService {
         }
         answer(session, ClusterBatches.encodeReplies(batchId, batch, count, replies));
         batchesApplied++;
+        appliedLogPosition = header.position();
     }
 
     /**
@@ -169,6 +173,7 @@ public final class CheckoutClusteredService implements ClusteredService {
                 state, book.nowMillis(), events.nextEventSequence(), snapshotPublication, cluster.idleStrategy());
         snapshotDigest = digest;
         snapshotLogPosition = cluster.logPosition();
+        snapshotEpochMillis = System.currentTimeMillis();
     }
 
     @Override
@@ -219,6 +224,16 @@ public final class CheckoutClusteredService implements ClusteredService {
     /** The log position of the last snapshot this member took, or -1 if it took none. */
     public long snapshotLogPosition() {
         return snapshotLogPosition;
+    }
+
+    /** The log position of the last batch applied; any thread may read it. */
+    public long appliedLogPosition() {
+        return appliedLogPosition;
+    }
+
+    /** When (wall clock) this member last took a snapshot, 0 if never; for the snapshot-age alert. */
+    public long snapshotEpochMillis() {
+        return snapshotEpochMillis;
     }
 
     /** Whether this service started from a snapshot rather than an empty state. */

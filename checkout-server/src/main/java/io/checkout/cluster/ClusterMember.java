@@ -13,8 +13,13 @@ import io.aeron.driver.ThreadingMode;
 import io.aeron.security.AuthorisationService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.agrona.CloseHelper;
@@ -46,18 +51,21 @@ public final class ClusterMember implements AutoCloseable {
     private final ClusteredServiceContainer container;
     private final CheckoutClusteredService service;
     private final Aeron client;
+    private final FileChannel lock;
 
     private ClusterMember(
             ClusterMemberConfig config,
             ClusteredMediaDriver driver,
             ClusteredServiceContainer container,
             CheckoutClusteredService service,
-            Aeron client) {
+            Aeron client,
+            FileChannel lock) {
         this.config = config;
         this.driver = driver;
         this.container = container;
         this.service = service;
         this.client = client;
+        this.lock = lock;
     }
 
     /**
@@ -68,6 +76,7 @@ public final class ClusterMember implements AutoCloseable {
      */
     public static ClusterMember launch(ClusterMemberConfig config, AppliedBatchListener appliedBatches) {
         checkSpace(config);
+        FileChannel lock = lockAndClearStaleMarkFiles(config.clusterDirectory());
         String aeronDirectory = config.aeronDirectory().toString();
         Path base = config.clusterDirectory();
         ClusterMemberConfig.Endpoint self = config.self();
@@ -116,8 +125,13 @@ public final class ClusterMember implements AutoCloseable {
                 .errorHandler(error -> LOG.error("consensus module error", error));
         CheckoutClusteredService service = new CheckoutClusteredService(
                 config.capacities(), config.limits(), config.tickIntervalMillis(), appliedBatches);
-        ClusteredMediaDriver clusteredDriver =
-                ClusteredMediaDriver.launch(driverContext, archiveContext, consensusContext);
+        ClusteredMediaDriver clusteredDriver;
+        try {
+            clusteredDriver = ClusteredMediaDriver.launch(driverContext, archiveContext, consensusContext);
+        } catch (RuntimeException e) {
+            CloseHelper.quietClose(lock);
+            throw e;
+        }
         ClusteredServiceContainer container = null;
         Aeron client = null;
         try {
@@ -132,7 +146,7 @@ public final class ClusterMember implements AutoCloseable {
                     .aeronDirectoryName(aeronDirectory)
                     .errorHandler(error -> LOG.error("gateway's Aeron client error", error)));
         } catch (RuntimeException e) {
-            CloseHelper.quietCloseAll(client, container, clusteredDriver);
+            CloseHelper.quietCloseAll(client, container, clusteredDriver, lock);
             throw e;
         }
         LOG.info(
@@ -143,7 +157,47 @@ public final class ClusterMember implements AutoCloseable {
                 aeronDirectory,
                 config.termBytes(),
                 config.fileSyncLevel());
-        return new ClusterMember(config, clusteredDriver, container, service, client);
+        return new ClusterMember(config, clusteredDriver, container, service, client, lock);
+    }
+
+    /**
+     * Takes the member's lock on its cluster directory, then deletes the mark files a killed
+     * process left behind. Aeron refuses to start over a mark file whose owner was active within
+     * the last seconds, so a member restarted at once after a kill -9 would fail; the lock (which
+     * the kernel drops when its process dies) tells a dead owner from a live one.
+     */
+    private static FileChannel lockAndClearStaleMarkFiles(Path clusterDirectory) {
+        try {
+            Files.createDirectories(clusterDirectory);
+            FileChannel channel = FileChannel.open(
+                    clusterDirectory.resolve("member.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                channel.close();
+                throw new IllegalStateException("cluster-dir " + clusterDirectory.toAbsolutePath()
+                        + " is in use by another running member: each member needs a directory of its own");
+            }
+            for (String directory : new String[] {"archive", "cluster"}) {
+                Path path = clusterDirectory.resolve(directory);
+                if (!Files.isDirectory(path)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> markFiles = Files.newDirectoryStream(path, "*-mark*.dat")) {
+                    for (Path markFile : markFiles) {
+                        Files.delete(markFile);
+                        LOG.info("deleted {} left by a member that is no longer running", markFile);
+                    }
+                }
+            }
+            return channel;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock cluster-dir " + clusterDirectory.toAbsolutePath(), e);
+        }
     }
 
     private static IdleStrategy idleStrategy() {
@@ -211,6 +265,6 @@ public final class ClusterMember implements AutoCloseable {
 
     @Override
     public void close() {
-        CloseHelper.closeAll(client, container, driver);
+        CloseHelper.closeAll(client, container, driver, lock);
     }
 }

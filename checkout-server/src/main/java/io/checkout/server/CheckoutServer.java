@@ -1,5 +1,7 @@
 package io.checkout.server;
 
+import io.checkout.cluster.ClusterGateway;
+import io.checkout.cluster.ClusterMember;
 import io.checkout.engine.CheckoutState;
 import io.checkout.pipeline.CheckoutPipeline;
 import io.checkout.pipeline.Recovery;
@@ -25,6 +27,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -41,6 +45,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class CheckoutServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CheckoutServer.class);
+    /** How long the gateway waits for the cluster to answer one connection attempt. */
+    private static final long CLUSTER_CONNECT_TIMEOUT_MILLIS = 5_000;
 
     private final ServerConfig config;
     private final LongSupplier clockMillis;
@@ -60,6 +66,11 @@ public final class CheckoutServer implements AutoCloseable {
     private volatile CheckoutPipeline pipeline;
     private OrderEventsService orderEvents;
     private Snapshotter snapshotter;
+
+    // Cluster mode, set instead of the above.
+    private ClusterMember member;
+    private volatile ClusterGateway gateway;
+    private ScheduledExecutorService clusterWatch;
 
     private CheckoutServer(ServerConfig config, ServerBuilder<?> serverBuilder, LongSupplier clockMillis) {
         this.config = config;
@@ -143,11 +154,19 @@ public final class CheckoutServer implements AutoCloseable {
 
     /** Alive while recovering, and afterwards while the pipeline threads run and the engine has not failed. */
     private boolean isAlive() {
+        ClusterGateway runningGateway = gateway;
+        if (runningGateway != null) {
+            return runningGateway.isAlive() || closed;
+        }
         CheckoutPipeline running = pipeline;
         return running == null ? !closed : running.isAlive();
     }
 
     private void recoverAndServe() {
+        if (config.mode() == ServerConfig.Mode.CLUSTER) {
+            joinClusterAndServe();
+            return;
+        }
         recovered = Recovery.recover(
                 config.dataDirectory(), config.stateCapacities(), config.engineLimits(), config.journalConfig());
         state = recovered.state();
@@ -191,6 +210,60 @@ public final class CheckoutServer implements AutoCloseable {
                 config.dataDirectory().toAbsolutePath());
     }
 
+    /**
+     * Cluster mode: starts this member (its driver, archive, consensus module and the engine as a
+     * clustered service, which replays the log after the newest snapshot) and the gateway that feeds
+     * it. Health reports SERVING while the gateway has a session with a leader.
+     */
+    private void joinClusterAndServe() {
+        AdminAuthInterceptor adminAuth = AdminAuthInterceptor.fromConfig(config);
+        member = ClusterMember.launch(config.clusterMemberConfig(), (session, batchId, commands, count) -> {
+            ClusterGateway started = gateway;
+            if (started != null) {
+                started.onBatchApplied(session, batchId, commands, count);
+            }
+        });
+        ClusterGateway started = new ClusterGateway(
+                config.ringSize(),
+                clockMillis,
+                member.clientContexts(CLUSTER_CONNECT_TIMEOUT_MILLIS),
+                config.clusterBatchCommandsMax(),
+                config.clusterOutcomeTimeoutMillis());
+        metrics.bindServer(started, () -> servingStatus == ServingStatus.SERVING);
+        metrics.bindCluster(member, started);
+        ServerServiceDefinition checkout =
+                new CheckoutService(started, config.streamWindow(), config.streamBatchMax(), metrics).bindService();
+        ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(started), adminAuth);
+        metrics.grpcInterceptor().preregisterService(checkout);
+        metrics.grpcInterceptor().preregisterService(inventory);
+        gateway = started;
+        started.start();
+        services.addService(checkout);
+        services.addService(inventory);
+        services.addService(
+                unimplemented(OrderEventsGrpc.getServiceDescriptor(), "OrderEvents is not served in cluster mode yet"));
+        clusterWatch = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "checkout-cluster-watch");
+            thread.setDaemon(true);
+            return thread;
+        });
+        clusterWatch.scheduleWithFixedDelay(this::watchCluster, 0, 100, TimeUnit.MILLISECONDS);
+        LOG.info(
+                "checkout server on port {} is cluster member {} of {}; serving once a leader takes its session",
+                port(),
+                config.clusterMemberConfig().memberId(),
+                config.clusterMemberConfig().members().size());
+    }
+
+    /** SERVING while the gateway has a session with a leader (and the server is not closing). */
+    private void watchCluster() {
+        ServingStatus wanted = gateway.isConnected() && !closed ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+        if (wanted != servingStatus && !closed) {
+            setServing(wanted);
+            LOG.info("cluster member {}: {}", config.clusterMemberConfig().memberId(), wanted);
+        }
+    }
+
     /** Undoes a start that failed part way (recovery refused bad data, say). */
     private void abortStart() {
         closed = true;
@@ -207,7 +280,20 @@ public final class CheckoutServer implements AutoCloseable {
         if (recovered != null) {
             closeLogs();
         }
+        closeCluster();
         metrics.close();
+    }
+
+    private void closeCluster() {
+        if (clusterWatch != null) {
+            clusterWatch.shutdownNow();
+        }
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (member != null) {
+            member.close();
+        }
     }
 
     /** Every method of the service answers UNAVAILABLE until recovery has finished. */
@@ -217,6 +303,23 @@ public final class CheckoutServer implements AutoCloseable {
             addUnavailable(builder, method);
         }
         return builder.build();
+    }
+
+    /** Every method of the service answers UNIMPLEMENTED with {@code why}. */
+    private static ServerServiceDefinition unimplemented(ServiceDescriptor descriptor, String why) {
+        ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(descriptor);
+        for (MethodDescriptor<?, ?> method : descriptor.getMethods()) {
+            addClosing(builder, method, Status.UNIMPLEMENTED.withDescription(why));
+        }
+        return builder.build();
+    }
+
+    private static <Q, R> void addClosing(
+            ServerServiceDefinition.Builder builder, MethodDescriptor<Q, R> method, Status status) {
+        builder.addMethod(method, (call, headers) -> {
+            call.close(status, new Metadata());
+            return new ServerCall.Listener<>() {};
+        });
     }
 
     private static <Q, R> void addUnavailable(ServerServiceDefinition.Builder builder, MethodDescriptor<Q, R> method) {
@@ -263,7 +366,9 @@ public final class CheckoutServer implements AutoCloseable {
         closed = true;
         setServing(ServingStatus.NOT_SERVING);
         // Subscriptions never end by themselves: end them first so the grace period serves the rest.
-        orderEvents.close();
+        if (orderEvents != null) {
+            orderEvents.close();
+        }
         server.shutdown();
         try {
             if (!server.awaitTermination(config.shutdownGraceMillis(), TimeUnit.MILLISECONDS)) {
@@ -275,16 +380,27 @@ public final class CheckoutServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             server.shutdownNow();
         }
+        if (gateway != null) {
+            closeCluster();
+            health.enterTerminalState();
+            closeOps();
+            LOG.info("checkout server stopped; {} commands answered through the cluster", gateway.commandsApplied());
+            return;
+        }
         pipeline.shutdown(config.shutdownGraceMillis() + 1_000);
         snapshotter.close();
         health.enterTerminalState();
         snapshotter.snapshotAtShutdown(pipeline, recovered.events());
         closeLogs();
+        closeOps();
+        LOG.info("checkout server stopped; {} commands applied", pipeline.commandsApplied());
+    }
+
+    private void closeOps() {
         if (opsHttp != null) {
             opsHttp.close();
         }
         metrics.close();
-        LOG.info("checkout server stopped; {} commands applied", pipeline.commandsApplied());
     }
 
     private void closeLogs() {

@@ -1,5 +1,7 @@
 package io.checkout.server;
 
+import io.checkout.cluster.ClusterBatches;
+import io.checkout.cluster.ClusterMemberConfig;
 import io.checkout.contract.ContractLimits;
 import io.checkout.engine.EngineLimits;
 import io.checkout.pipeline.JournalConfig;
@@ -34,6 +36,11 @@ public final class ServerConfig {
 
     /** One setting. Numbers are bounded; text settings list what they accept. */
     public enum Setting {
+        MODE(
+                "mode",
+                "single",
+                "single: one process, its journal and snapshots (the default); cluster: one member of a replicated"
+                        + " group on Aeron Cluster (settings cluster-*), whose archived log replaces the journal"),
         HOST("host", "0.0.0.0", "address to listen on"),
         PORT("port", "9090", "gRPC port, 0 picks a free one", 0, 65_535),
         DATA_DIR("data-dir", "./data", "directory of the state files"),
@@ -125,6 +132,55 @@ public final class ServerConfig {
                 "how often (engine time) the stock of SKUs on sale is copied for metrics",
                 100,
                 3_600_000),
+        CLUSTER_MEMBER_ID("cluster-member-id", "0", "cluster mode: this member's index in cluster-members", 0, 6),
+        CLUSTER_MEMBERS(
+                "cluster-members",
+                "localhost:20000",
+                "cluster mode: every member's host:base-port, by member id, separated by ','; 1, 3, 5 or 7 members;"
+                        + " a member listens on base-port+1..+5 (UDP)"),
+        CLUSTER_DIR(
+                "cluster-dir",
+                "",
+                "cluster mode: where the archived log and snapshots live; empty: <data-dir>/cluster"),
+        AERON_DIR(
+                "aeron-dir",
+                "",
+                "cluster mode: the media driver's directory, on a memory file system; empty:"
+                        + " /dev/shm/checkout-<cluster-member-id>-<port> (or <cluster-dir>/aeron without /dev/shm)"),
+        CLUSTER_TERM_BYTES(
+                "cluster-term-bytes",
+                "4194304",
+                "cluster mode: log term length, a power of two; the driver maps three terms per log stream,"
+                        + " so /dev/shm needs about 3 x (members + 2) x this plus 36 MiB",
+                1 << 20,
+                1 << 26),
+        CLUSTER_FILE_SYNC_LEVEL(
+                "cluster-file-sync-level",
+                "1",
+                "cluster mode: 1: a member fsyncs the log before it counts as appended, so an answer means on the"
+                        + " disk of a majority; 0: in a majority's page cache only (a power loss of a majority can"
+                        + " lose answered commands); 2: metadata synced too",
+                0,
+                2),
+        CLUSTER_HEARTBEAT_TIMEOUT_MILLIS(
+                "cluster-heartbeat-timeout-millis",
+                "1500",
+                "cluster mode: how long followers wait for a silent leader before electing another",
+                200,
+                60_000),
+        CLUSTER_OUTCOME_TIMEOUT_MILLIS(
+                "cluster-outcome-timeout-millis",
+                "5000",
+                "cluster mode: how long a command waits for the cluster before it is answered UNAVAILABLE"
+                        + " (outcome unknown; a retry with the same request id is safe); outlasts a failover",
+                100,
+                600_000),
+        CLUSTER_BATCH_COMMANDS_MAX(
+                "cluster-batch-commands-max",
+                "256",
+                "cluster mode: most commands the gateway packs into one ingress message",
+                1,
+                ClusterBatches.COMMANDS_PER_BATCH_MAX),
         TLS_CERT_FILE("tls-cert-file", "", "PEM certificate chain for gRPC over TLS; empty serves plaintext"),
         TLS_KEY_FILE("tls-key-file", "", "PEM (PKCS#8) private key of tls-cert-file"),
         TLS_CLIENT_CA_FILE(
@@ -271,6 +327,10 @@ public final class ServerConfig {
         waitStrategy();
         journalThread();
         journalConfig();
+        mode();
+        if (mode() == Mode.CLUSTER) {
+            clusterMemberConfig();
+        }
         validateSecurity();
     }
 
@@ -330,6 +390,83 @@ public final class ServerConfig {
     private InvalidSettingException invalid(Setting setting, String problem) {
         return new InvalidSettingException(
                 "invalid setting " + setting.key + "=" + values.get(setting) + ": " + problem);
+    }
+
+    /** How the server runs: alone, or as one member of a replicated group. */
+    public enum Mode {
+        SINGLE,
+        CLUSTER
+    }
+
+    public Mode mode() {
+        return choice(Setting.MODE, Mode.class, "single, cluster");
+    }
+
+    /** Cluster mode's member settings, checked: members, this member's id, directories and sizes. */
+    public ClusterMemberConfig clusterMemberConfig() {
+        List<ClusterMemberConfig.Endpoint> members = new ArrayList<>();
+        for (String entry : values.get(Setting.CLUSTER_MEMBERS).split(",", -1)) {
+            String member = entry.trim();
+            int colon = member.lastIndexOf(':');
+            if (colon <= 0 || colon == member.length() - 1) {
+                throw invalid(Setting.CLUSTER_MEMBERS, "'" + member + "' is not host:base-port");
+            }
+            int basePort;
+            try {
+                basePort = Integer.parseInt(member.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw invalid(Setting.CLUSTER_MEMBERS, "'" + member + "': the base port is not a number");
+            }
+            if (basePort < 1 || basePort > 65_530) {
+                throw invalid(Setting.CLUSTER_MEMBERS, "'" + member + "': the base port must be 1..65530");
+            }
+            members.add(new ClusterMemberConfig.Endpoint(member.substring(0, colon), basePort));
+        }
+        if (members.size() % 2 == 0 || members.size() > 7) {
+            throw invalid(
+                    Setting.CLUSTER_MEMBERS,
+                    "lists " + members.size() + " members; a group has 1, 3, 5 or 7 (an odd number, for a majority)");
+        }
+        int memberId = (int) number(Setting.CLUSTER_MEMBER_ID);
+        if (memberId >= members.size()) {
+            throw invalid(
+                    Setting.CLUSTER_MEMBER_ID,
+                    "there are " + members.size() + " members in cluster-members, ids 0.." + (members.size() - 1));
+        }
+        int termBytes = (int) number(Setting.CLUSTER_TERM_BYTES);
+        if (Integer.bitCount(termBytes) != 1) {
+            throw invalid(Setting.CLUSTER_TERM_BYTES, "must be a power of two");
+        }
+        Path clusterDirectory = optionalPath(Setting.CLUSTER_DIR);
+        if (clusterDirectory == null) {
+            clusterDirectory = dataDirectory().resolve("cluster");
+        }
+        Path aeronDirectory = optionalPath(Setting.AERON_DIR);
+        if (aeronDirectory == null) {
+            Path shm = Path.of("/dev/shm");
+            aeronDirectory = Files.isDirectory(shm) && Files.isWritable(shm)
+                    ? shm.resolve("checkout-" + memberId + "-" + port())
+                    : clusterDirectory.resolve("aeron");
+        }
+        return new ClusterMemberConfig(
+                memberId,
+                members,
+                clusterDirectory,
+                aeronDirectory,
+                termBytes,
+                (int) number(Setting.CLUSTER_FILE_SYNC_LEVEL),
+                number(Setting.CLUSTER_HEARTBEAT_TIMEOUT_MILLIS),
+                stateCapacities(),
+                engineLimits(),
+                number(Setting.TICK_INTERVAL_MILLIS));
+    }
+
+    public long clusterOutcomeTimeoutMillis() {
+        return number(Setting.CLUSTER_OUTCOME_TIMEOUT_MILLIS);
+    }
+
+    public int clusterBatchCommandsMax() {
+        return (int) number(Setting.CLUSTER_BATCH_COMMANDS_MAX);
     }
 
     public String host() {

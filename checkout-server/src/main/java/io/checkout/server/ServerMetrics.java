@@ -1,5 +1,9 @@
 package io.checkout.server;
 
+import io.checkout.cluster.CheckoutClusteredService;
+import io.checkout.cluster.ClusterCounters;
+import io.checkout.cluster.ClusterGateway;
+import io.checkout.cluster.ClusterMember;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.SkuRecord;
 import io.checkout.pipeline.CommandPublisher;
@@ -203,6 +207,83 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
         Gauge.builder("checkout.serving", serving, supplier -> supplier.getAsBoolean() ? 1 : 0)
                 .description("1 while grpc.health.v1 reports SERVING, else 0")
                 .strongReference(true)
+                .register(registry);
+    }
+
+    /** Cluster mode: this member's role, term, elections, commit and apply positions, snapshots, gateway. */
+    void bindCluster(ClusterMember member, ClusterGateway gateway) {
+        ClusterCounters counters = new ClusterCounters(member);
+        CheckoutClusteredService service = member.service();
+        Gauge.builder("checkout.cluster.role", counters, ClusterCounters::role)
+                .description("this member's role: 0 follower, 1 candidate, 2 leader (-1 while starting)")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("checkout.cluster.leadership.term", counters, ClusterCounters::leadershipTermId)
+                .description("the current leadership term id")
+                .strongReference(true)
+                .register(registry);
+        FunctionCounter.builder("checkout.cluster.elections", counters, ClusterCounters::elections)
+                .description("elections this member has taken part in since it started")
+                .register(registry);
+        Gauge.builder("checkout.cluster.commit.position", counters, ClusterCounters::commitPosition)
+                .description("log position a majority has appended (synced, at cluster-file-sync-level 1)")
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("checkout.cluster.applied.position", service, CheckoutClusteredService::appliedLogPosition)
+                .description("log position of the last batch this member's engine applied")
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder(
+                        "checkout.cluster.apply.lag",
+                        counters,
+                        reader -> Math.max(0, reader.commitPosition() - service.appliedLogPosition()))
+                .description("committed log this member's engine has not applied yet (on a follower: how far behind)")
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
+        FunctionCounter.builder("checkout.cluster.snapshots", counters, ClusterCounters::snapshots)
+                .description("snapshots the cluster has taken")
+                .register(registry);
+        Gauge.builder(
+                        "checkout.cluster.snapshot.duration.max",
+                        counters,
+                        reader -> reader.serviceSnapshotMaxNanos() / 1e9)
+                .description("longest snapshot of the engine (ingress pauses for it)")
+                .baseUnit("seconds")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("checkout.cluster.snapshot.last", service, s -> s.snapshotEpochMillis() / 1000.0)
+                .description("when this member last took a snapshot, Unix seconds (0: never since it started)")
+                .baseUnit("seconds")
+                .strongReference(true)
+                .register(registry);
+        FunctionCounter.builder(
+                        "checkout.cluster.errors",
+                        counters,
+                        reader -> Math.max(0, reader.consensusModuleErrors()) + Math.max(0, reader.serviceErrors()))
+                .description("errors the consensus module and the clustered service reported")
+                .register(registry);
+        Gauge.builder("checkout.cluster.gateway.connected", gateway, g -> g.isConnected() ? 1 : 0)
+                .description("1 while this member's gateway has a session with a leader")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("checkout.cluster.gateway.pending", gateway, ClusterGateway::pendingCommands)
+                .description("commands published to the gateway and not yet answered")
+                .strongReference(true)
+                .register(registry);
+        FunctionCounter.builder("checkout.cluster.gateway.batches.offered", gateway, ClusterGateway::batchesOffered)
+                .description("ingress messages the gateway offered")
+                .register(registry);
+        FunctionCounter.builder("checkout.cluster.gateway.batches.reoffered", gateway, ClusterGateway::batchesReoffered)
+                .description("ingress messages offered again after a leader change or a new session")
+                .register(registry);
+        FunctionCounter.builder("checkout.cluster.gateway.outcomes.unknown", gateway, ClusterGateway::outcomesUnknown)
+                .description("commands answered UNAVAILABLE because the cluster did not answer within the timeout")
+                .register(registry);
+        FunctionCounter.builder("checkout.cluster.gateway.leader.changes", gateway, ClusterGateway::leaderChanges)
+                .description("new leaders the gateway's session was told of")
                 .register(registry);
     }
 

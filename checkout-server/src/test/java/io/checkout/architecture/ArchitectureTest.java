@@ -58,7 +58,18 @@ class ArchitectureTest {
                 .resideInAPackage("io.checkout.pipeline..")
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage("io.grpc..", "io.checkout.server..")
+                .resideInAnyPackage("io.grpc..", "io.aeron..", "io.checkout.server..", "io.checkout.cluster..")
+                .check(MAIN_CLASSES);
+    }
+
+    @Test
+    void clusterShouldNotDependOnGrpcOrTheServer() {
+        noClasses()
+                .that()
+                .resideInAPackage("io.checkout.cluster..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.grpc..", "io.checkout.server..", "io.checkout.proto..")
                 .check(MAIN_CLASSES);
     }
 }
