@@ -137,7 +137,7 @@ public final class ServerConfig {
                 "cluster-members",
                 "localhost:20000",
                 "cluster mode: every member's host:base-port, by member id, separated by ','; 1, 3, 5 or 7 members;"
-                        + " a member listens on base-port+1..+5 (UDP)"),
+                        + " a member listens on UDP ports base-port+1 to base-port+5"),
         CLUSTER_DIR(
                 "cluster-dir",
                 "",

@@ -87,6 +87,54 @@ class ServerConfigTest {
                 .hasMessageContaining(problem);
     }
 
+    @ParameterizedTest(name = "cluster mode, {0}={1} fails: {2}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "mode                     | replicated          | must be one of single, cluster",
+                "cluster-members          | 'a:1,b:2'           | 1, 3, 5 or 7",
+                "cluster-members          | 'a:1,b:2,c:3,d:4,e:5,f:6,g:7,h:8,i:9' | 1, 3, 5 or 7",
+                "cluster-members          | 'a:1,b,c:3'         | 'b' is not host:base-port",
+                "cluster-members          | 'a:1,b:x,c:3'       | the base port is not a number",
+                "cluster-members          | 'a:1,b:65531,c:3'   | base port must be 1..65530",
+                "cluster-member-id        | 3                   | ids 0..2",
+                "cluster-term-bytes       | 3000000             | power of two",
+                "cluster-term-bytes       | 65536               | 1048576..",
+                "cluster-file-sync-level  | 3                   | 0..2",
+                "cluster-heartbeat-timeout-millis | 50          | 200..",
+            })
+    void invalidClusterSettingShouldFailNamingIt(String key, String value, String problem) {
+        ServerConfig.Builder builder = ServerConfig.builder()
+                .set("mode", "cluster")
+                .set("cluster-members", "a:20000,b:20000,c:20000")
+                .set(key, value);
+
+        assertThatThrownBy(builder::conclude)
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("invalid setting " + key + "=")
+                .hasMessageContaining(problem);
+    }
+
+    @Test
+    void clusterSettingsShouldBecomeTheMemberConfig() {
+        ServerConfig config = ServerConfig.builder()
+                .set("mode", "cluster")
+                .set("cluster-members", "node-a:20000, node-b:21000 ,node-c:22000")
+                .set("cluster-member-id", "1")
+                .set("data-dir", dir.toString())
+                .set("aeron-dir", dir.resolve("aeron").toString())
+                .conclude();
+
+        io.checkout.cluster.ClusterMemberConfig member = config.clusterMemberConfig();
+        assertThat(member.memberId()).isEqualTo(1);
+        assertThat(member.self()).isEqualTo(new io.checkout.cluster.ClusterMemberConfig.Endpoint("node-b", 21_000));
+        assertThat(member.members()).hasSize(3);
+        assertThat(member.clusterDirectory()).isEqualTo(dir.resolve("cluster"));
+        assertThat(member.aeronDirectory()).isEqualTo(dir.resolve("aeron"));
+        assertThat(member.fileSyncLevel()).isEqualTo(1);
+        assertThat(member.termBytes()).isEqualTo(4 << 20);
+    }
+
     @Test
     void enumOverloadShouldBeCheckedLikeTheKeyForm() {
         ServerConfig.Builder builder = ServerConfig.builder().set(Setting.RING_SIZE, 1_000);
