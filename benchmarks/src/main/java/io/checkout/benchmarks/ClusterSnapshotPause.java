@@ -34,7 +34,7 @@ import org.agrona.DirectBuffer;
  * from the cluster's counters. Each member of a real group takes its snapshot at the same log
  * position in parallel, so one member's pause is the group's.
  *
- * <pre>ClusterSnapshotPause DIR ORDERS [SNAPSHOTS]</pre>
+ * <pre>ClusterSnapshotPause DIR ORDERS [SNAPSHOTS] [FILE_SYNC_LEVEL]</pre>
  *
  * Prints one line per snapshot: {@code orders=... snapshot_ms=... service_snapshot_ms=... probe_max_ms=...}.
  */
@@ -47,13 +47,14 @@ public final class ClusterSnapshotPause {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: ClusterSnapshotPause DIR ORDERS [SNAPSHOTS]");
+            System.err.println("usage: ClusterSnapshotPause DIR ORDERS [SNAPSHOTS] [FILE_SYNC_LEVEL]");
             System.exit(2);
             return;
         }
         Path directory = Path.of(args[0]);
         int orders = Integer.parseInt(args[1]);
         int snapshots = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        int fileSyncLevel = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         Workload.deleteRecursively(directory);
         Files.createDirectories(directory);
         StateCapacities capacities = new StateCapacities(16, orders + 1_000L, orders + 1_000L, orders + 1_000L);
@@ -63,8 +64,9 @@ public final class ClusterSnapshotPause {
                 directory.resolve("cluster"),
                 Path.of("/dev/shm/checkout-snapshot-benchmark"),
                 4 << 20,
-                1,
+                fileSyncLevel,
                 1_500,
+                1_000,
                 capacities,
                 EngineLimits.defaults(),
                 100);

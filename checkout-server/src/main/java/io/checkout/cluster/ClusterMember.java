@@ -84,7 +84,7 @@ public final class ClusterMember implements AutoCloseable {
         MediaDriver.Context driverContext = new MediaDriver.Context()
                 .aeronDirectoryName(aeronDirectory)
                 .threadingMode(ThreadingMode.SHARED)
-                .sharedIdleStrategy(idleStrategy())
+                .sharedIdleStrategy(idleStrategy(config))
                 .publicationTermBufferLength(SMALL_TERM_BYTES)
                 .ipcTermBufferLength(config.termBytes())
                 .dirDeleteOnStart(true)
@@ -98,7 +98,7 @@ public final class ClusterMember implements AutoCloseable {
                 .replicationChannel("aeron:udp?endpoint=" + self.host() + ":0")
                 .recordingEventsEnabled(false)
                 .threadingMode(ArchiveThreadingMode.SHARED)
-                .idleStrategySupplier(ClusterMember::idleStrategy)
+                .idleStrategySupplier(() -> idleStrategy(config))
                 .fileSyncLevel(config.fileSyncLevel())
                 .catalogFileSyncLevel(config.fileSyncLevel())
                 .errorHandler(error -> LOG.error("archive error", error));
@@ -121,7 +121,7 @@ public final class ClusterMember implements AutoCloseable {
                 .archiveContext(archiveClient.clone())
                 // Lets a session ask for a snapshot (an admin request); sessions come from members' gateways.
                 .authorisationServiceSupplier(() -> AuthorisationService.ALLOW_ALL)
-                .idleStrategySupplier(ClusterMember::idleStrategy)
+                .idleStrategySupplier(() -> idleStrategy(config))
                 .errorHandler(error -> LOG.error("consensus module error", error));
         CheckoutClusteredService service = new CheckoutClusteredService(
                 config.capacities(), config.limits(), config.tickIntervalMillis(), appliedBatches);
@@ -140,7 +140,7 @@ public final class ClusterMember implements AutoCloseable {
                     .archiveContext(archiveClient.clone())
                     .clusterDir(base.resolve("cluster").toFile())
                     .clusteredService(service)
-                    .idleStrategySupplier(ClusterMember::idleStrategy)
+                    .idleStrategySupplier(() -> idleStrategy(config))
                     .errorHandler(error -> LOG.error("clustered service error", error)));
             client = Aeron.connect(new Aeron.Context()
                     .aeronDirectoryName(aeronDirectory)
@@ -200,8 +200,10 @@ public final class ClusterMember implements AutoCloseable {
         }
     }
 
-    private static IdleStrategy idleStrategy() {
-        return new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+    /** Spins a little, yields, then parks for longer and longer up to the configured bound: never a busy spin. */
+    private static IdleStrategy idleStrategy(ClusterMemberConfig config) {
+        return new BackoffIdleStrategy(
+                10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(config.idleParkMaxMicros()));
     }
 
     /**

@@ -17,6 +17,8 @@ import java.util.List;
  * @param fileSyncLevel 0: the log is written to the page cache; 1: data is fsynced before a member
  *     counts it as appended, so "committed" means on the disk of a majority; 2: metadata too
  * @param leaderHeartbeatTimeoutMillis how long followers wait for a silent leader before electing
+ * @param idleParkMaxMicros the longest an idle Aeron agent parks between polls: each hop of a
+ *     command through the cluster may wait this long when the member is quiet
  */
 public record ClusterMemberConfig(
         int memberId,
@@ -26,6 +28,7 @@ public record ClusterMemberConfig(
         int termBytes,
         int fileSyncLevel,
         long leaderHeartbeatTimeoutMillis,
+        long idleParkMaxMicros,
         StateCapacities capacities,
         EngineLimits limits,
         long tickIntervalMillis) {

@@ -113,6 +113,7 @@ class ClusterGatewayIT {
                 1 << 20,
                 0,
                 1_000,
+                1_000,
                 new StateCapacities(16, 1_000, 1_000, 1_000),
                 EngineLimits.defaults(),
                 100);
