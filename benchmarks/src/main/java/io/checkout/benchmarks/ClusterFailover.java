@@ -133,10 +133,10 @@ public final class ClusterFailover {
         final AtomicLong firstAfterKill = new AtomicLong();
         final AtomicLong beforeKill = new AtomicLong();
         final AtomicLong failures = new AtomicLong();
-        private final CheckoutClient client;
-        private final String prefix;
         volatile long killedAt;
         volatile boolean stop;
+        private final CheckoutClient client;
+        private final String prefix;
 
         Probe(CheckoutClient client, String prefix) {
             this.client = client;

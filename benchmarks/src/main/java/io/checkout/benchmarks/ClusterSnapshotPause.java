@@ -42,6 +42,18 @@ public final class ClusterSnapshotPause {
     private static final String SKU = "SNAP-SKU";
     private static final long NOW = System.currentTimeMillis();
     private static final int PUBLISH_BATCH = 256;
+    private static final CommandPublisher.CommandTranslator<Command> COPY = (from, into) -> {
+        into.type = from.type;
+        into.requestId = from.requestId;
+        into.skuId = from.skuId;
+        into.priceMinor = from.priceMinor;
+        into.currency = from.currency;
+        into.totalStock = from.totalStock;
+        into.perUserLimit = from.perUserLimit;
+        into.saleStartEpochMillis = from.saleStartEpochMillis;
+        into.saleEndEpochMillis = from.saleEndEpochMillis;
+        into.reservationTtlMillis = from.reservationTtlMillis;
+    };
 
     private ClusterSnapshotPause() {}
 
@@ -159,19 +171,6 @@ public final class ClusterSnapshotPause {
         command.addLine(SKU, 1);
     }
 
-    private static final CommandPublisher.CommandTranslator<Command> COPY = (from, into) -> {
-        into.type = from.type;
-        into.requestId = from.requestId;
-        into.skuId = from.skuId;
-        into.priceMinor = from.priceMinor;
-        into.currency = from.currency;
-        into.totalStock = from.totalStock;
-        into.perUserLimit = from.perUserLimit;
-        into.saleStartEpochMillis = from.saleStartEpochMillis;
-        into.saleEndEpochMillis = from.saleEndEpochMillis;
-        into.reservationTtlMillis = from.reservationTtlMillis;
-    };
-
     /** Counts answers; any thread may wait for a number of them. */
     private static final class Answers implements ReplyHandler {
         final AtomicLong answered = new AtomicLong();
@@ -199,8 +198,8 @@ public final class ClusterSnapshotPause {
     private static final class Probe implements Runnable, ReplyHandler {
         final AtomicLong maxNanos = new AtomicLong();
         final AtomicLong answered = new AtomicLong();
-        private final ClusterGateway gateway;
         volatile boolean stop;
+        private final ClusterGateway gateway;
 
         Probe(ClusterGateway gateway) {
             this.gateway = gateway;

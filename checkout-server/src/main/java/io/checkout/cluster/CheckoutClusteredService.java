@@ -165,6 +165,7 @@ public final class CheckoutClusteredService implements ClusteredService {
         tick.timestampMillis = timestamp;
         book.execute(tick);
         cluster.scheduleTimer(TICK_TIMER_ID, timestamp + tickIntervalMillis);
+        appliedLogPosition = cluster.logPosition();
     }
 
     @Override
@@ -226,7 +227,7 @@ public final class CheckoutClusteredService implements ClusteredService {
         return snapshotLogPosition;
     }
 
-    /** The log position of the last batch applied; any thread may read it. */
+    /** The log position of the last batch or tick applied; any thread may read it. */
     public long appliedLogPosition() {
         return appliedLogPosition;
     }
