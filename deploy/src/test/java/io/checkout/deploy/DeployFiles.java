@@ -37,6 +37,8 @@ final class DeployFiles {
             "rate",
             "irate",
             "increase",
+            "deriv",
+            "delta",
             "histogram_quantile",
             "min_over_time",
             "max_over_time",
