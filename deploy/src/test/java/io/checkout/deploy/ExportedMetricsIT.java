@@ -74,6 +74,18 @@ class ExportedMetricsIT {
             exported = scrapeUntilAllThere(running, expected);
         }
 
+        assertThat(expected)
+                .as("cluster series the dashboard and alerts read")
+                .contains(
+                        "checkout_cluster_role",
+                        "checkout_cluster_leadership_term",
+                        "checkout_cluster_elections_total",
+                        "checkout_cluster_commit_position_bytes",
+                        "checkout_cluster_apply_lag_bytes",
+                        "checkout_cluster_snapshot_last_seconds",
+                        "checkout_cluster_gateway_connected",
+                        "checkout_cluster_gateway_pending",
+                        "checkout_cluster_gateway_outcomes_unknown_total");
         Set<String> missing = new LinkedHashSet<>(expected);
         missing.removeAll(exported);
         assertThat(missing)
