@@ -1,17 +1,21 @@
 package io.checkout.deploy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,6 +41,8 @@ final class DeployFiles {
             "rate",
             "irate",
             "increase",
+            "deriv",
+            "delta",
             "histogram_quantile",
             "min_over_time",
             "max_over_time",
@@ -143,5 +149,45 @@ final class DeployFiles {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A Java properties text (a ConfigMap entry or a file), parsed. */
+    static Properties properties(String text) {
+        Properties properties = new Properties();
+        try {
+            properties.load(new StringReader(text));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return properties;
+    }
+
+    /** A JVM size flag's value in bytes, e.g. -Xmx1g in the options; fails the test if absent. */
+    static long jvmSize(String options, String flag) {
+        Matcher matcher =
+                Pattern.compile(Pattern.quote(flag) + "(\\d+)([kmgKMG]?)").matcher(options);
+        assertThat(matcher.find()).as("%s in %s", flag, options).isTrue();
+        long value = Long.parseLong(matcher.group(1));
+        return switch (matcher.group(2).toLowerCase()) {
+            case "k" -> value << 10;
+            case "m" -> value << 20;
+            case "g" -> value << 30;
+            default -> value;
+        };
+    }
+
+    /** A Kubernetes binary quantity (3Gi, 256Mi, ...) in bytes. */
+    static long kubernetesQuantity(String quantity) {
+        Matcher matcher = Pattern.compile("(\\d+)(Ki|Mi|Gi|Ti)?").matcher(quantity);
+        assertThat(matcher.matches()).as("quantity %s", quantity).isTrue();
+        long value = Long.parseLong(matcher.group(1));
+        String unit = matcher.group(2) == null ? "" : matcher.group(2);
+        return switch (unit) {
+            case "Ki" -> value << 10;
+            case "Mi" -> value << 20;
+            case "Gi" -> value << 30;
+            case "Ti" -> value << 40;
+            default -> value;
+        };
     }
 }

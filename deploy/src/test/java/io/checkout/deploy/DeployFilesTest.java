@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.checkout.server.ServerConfig;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -132,7 +129,7 @@ class DeployFilesTest {
                         .asText())
                 .isEqualTo("data");
 
-        Properties settings = properties(
+        Properties settings = DeployFiles.properties(
                 byKind.get("ConfigMap").path("data").path("checkout.properties").asText());
         assertThat(mounts.get("data"))
                 .as("the data volume is the data directory")
@@ -158,14 +155,16 @@ class DeployFilesTest {
                 javaOptions = env.path("value").asText();
             }
         }
-        long heap = jvmSize(javaOptions, "-Xmx");
-        long direct = jvmSize(javaOptions, "-XX:MaxDirectMemorySize=");
-        long limit = kubernetesQuantity(
+        long heap = DeployFiles.jvmSize(javaOptions, "-Xmx");
+        long direct = DeployFiles.jvmSize(javaOptions, "-XX:MaxDirectMemorySize=");
+        long limit = DeployFiles.kubernetesQuantity(
                 container.path("resources").path("limits").path("memory").asText());
-        long request = kubernetesQuantity(
+        long request = DeployFiles.kubernetesQuantity(
                 container.path("resources").path("requests").path("memory").asText());
 
-        assertThat(jvmSize(javaOptions, "-Xms")).as("heap fixed at start").isEqualTo(heap);
+        assertThat(DeployFiles.jvmSize(javaOptions, "-Xms"))
+                .as("heap fixed at start")
+                .isEqualTo(heap);
         // Beyond heap and direct buffers: metaspace, code cache, thread stacks and the state's pages.
         assertThat(limit).as("memory limit").isGreaterThanOrEqualTo(heap + direct + (1L << 30));
         assertThat(request)
@@ -211,8 +210,9 @@ class DeployFilesTest {
         List<String> known = Stream.of(ServerConfig.Setting.values())
                 .map(ServerConfig.Setting::key)
                 .toList();
-        Properties compose = properties(Files.readString(DeployFiles.DIR.resolve("checkout/checkout.properties")));
-        Properties kubernetes = properties(kubernetesByKind()
+        Properties compose =
+                DeployFiles.properties(Files.readString(DeployFiles.DIR.resolve("checkout/checkout.properties")));
+        Properties kubernetes = DeployFiles.properties(kubernetesByKind()
                 .get("ConfigMap")
                 .path("data")
                 .path("checkout.properties")
@@ -270,7 +270,8 @@ class DeployFilesTest {
         assertThat(scrape.path("job_name").asText()).isEqualTo("checkout");
         assertThat(scrape.path("static_configs").get(0).path("targets").get(0).asText())
                 .isEqualTo("checkout:" + METRICS_PORT);
-        Properties settings = properties(DeployFiles.read(DeployFiles.DIR.resolve("checkout/checkout.properties")));
+        Properties settings =
+                DeployFiles.properties(DeployFiles.read(DeployFiles.DIR.resolve("checkout/checkout.properties")));
         assertThat(checkout.path("volumes").toString()).contains("checkout-data:" + settings.getProperty("data-dir"));
     }
 
@@ -361,16 +362,6 @@ class DeployFilesTest {
 
     // ---- helpers --------------------------------------------------------------------------------
 
-    private static Properties properties(String text) {
-        Properties properties = new Properties();
-        try {
-            properties.load(new StringReader(text));
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        return properties;
-    }
-
     private static List<String> fieldNames(JsonNode node) {
         List<String> names = new ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);
@@ -379,32 +370,5 @@ class DeployFilesTest {
 
     private static long count(String text, char c) {
         return text.chars().filter(ch -> ch == c).count();
-    }
-
-    private static long jvmSize(String options, String flag) {
-        Matcher matcher =
-                Pattern.compile(Pattern.quote(flag) + "(\\d+)([kmgKMG]?)").matcher(options);
-        assertThat(matcher.find()).as("%s in %s", flag, options).isTrue();
-        long value = Long.parseLong(matcher.group(1));
-        return switch (matcher.group(2).toLowerCase()) {
-            case "k" -> value << 10;
-            case "m" -> value << 20;
-            case "g" -> value << 30;
-            default -> value;
-        };
-    }
-
-    private static long kubernetesQuantity(String quantity) {
-        Matcher matcher = Pattern.compile("(\\d+)(Ki|Mi|Gi|Ti)?").matcher(quantity);
-        assertThat(matcher.matches()).as("quantity %s", quantity).isTrue();
-        long value = Long.parseLong(matcher.group(1));
-        String unit = matcher.group(2) == null ? "" : matcher.group(2);
-        return switch (unit) {
-            case "Ki" -> value << 10;
-            case "Mi" -> value << 20;
-            case "Gi" -> value << 30;
-            case "Ti" -> value << 40;
-            default -> value;
-        };
     }
 }

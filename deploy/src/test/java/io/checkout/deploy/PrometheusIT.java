@@ -52,6 +52,7 @@ class PrometheusIT {
         Path prometheusDir = DeployFiles.DIR.resolve("prometheus");
 
         run(prometheusDir, promtool.toString(), "check", "config", "prometheus.yml");
+        run(prometheusDir, promtool.toString(), "check", "config", "prometheus-cluster.yml");
         run(prometheusDir, promtool.toString(), "check", "rules", "alerts.yml");
         run(prometheusDir, promtool.toString(), "test", "rules", "alerts.test.yml");
     }
