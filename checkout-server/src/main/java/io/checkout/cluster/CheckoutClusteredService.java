@@ -52,7 +52,7 @@ public final class CheckoutClusteredService implements ClusteredService {
     private final Command tick = new Command();
     private final ByteBuffer payload = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
     private final ExpandableArrayBuffer replies =
-            new ExpandableArrayBuffer(ClusterBatches.HEADER_BYTES + 64 * ClusterBatches.REPLY_BYTES);
+            new ExpandableArrayBuffer(ClusterBatches.REPLIES_HEADER_BYTES + 64 * ClusterBatches.REPLY_BYTES);
     private Cluster cluster;
     private PackedCheckoutState state;
     private CheckoutBook book;
@@ -125,7 +125,9 @@ public final class CheckoutClusteredService implements ClusteredService {
                 LOG.error("applied-batch listener failed on batch {}", batchId, e);
             }
         }
-        answer(session, ClusterBatches.encodeReplies(batchId, batch, count, replies));
+        if (ClusterBatches.wantsEgressReply(buffer, offset, length)) {
+            answer(session, ClusterBatches.encodeReplies(batchId, batch, count, replies));
+        }
         batchesApplied++;
         appliedLogPosition = header.position();
     }

@@ -15,9 +15,12 @@ import org.agrona.MutableDirectBuffer;
  * message, its answers in one egress message, matched by the batch id the gateway chose.
  *
  * <pre>
- *  ingress: batch id long, count int, then per command: length int, CommandCodec payload
+ *  ingress: batch id long, count int, flags int, then per command: length int, CommandCodec payload
  *  egress:  batch id long, count int (-1: the whole batch was refused as malformed), then per
  *           command: result code int, order id long, order state byte (0: none), failed line int
+ *  flags:   {@link #REPLY_ON_EGRESS}: the leader answers the batch on egress. A member's gateway
+ *           does not ask: it takes the full answers from its own member's engine, and an egress
+ *           message per batch would cost the leader and the gateway's member a packet each.
  * </pre>
  *
  * All little-endian. A batch is applied whole or, if any part of it cannot be decoded, not at all.
@@ -39,8 +42,13 @@ public final class ClusterBatches {
      */
     public static final int BATCH_BYTES_MAX = 64 * 1024;
 
-    static final int HEADER_BYTES = Long.BYTES + Integer.BYTES;
+    /** The ingress flag asking the leader to answer the batch on egress. */
+    public static final int REPLY_ON_EGRESS = 1;
+
+    static final int HEADER_BYTES = Long.BYTES + Integer.BYTES + Integer.BYTES;
+    static final int REPLIES_HEADER_BYTES = Long.BYTES + Integer.BYTES;
     static final int REPLY_BYTES = Integer.BYTES + Long.BYTES + 1 + Integer.BYTES;
+    private static final int FLAGS_OFFSET = Long.BYTES + Integer.BYTES;
 
     private ClusterBatches() {}
 
@@ -58,7 +66,7 @@ public final class ClusterBatches {
         if (count < 1 || count > COMMANDS_PER_BATCH_MAX) {
             throw new IllegalArgumentException("count must be 1.." + COMMANDS_PER_BATCH_MAX + ", got " + count);
         }
-        int position = startBatch(into, batchId);
+        int position = startBatch(into, batchId, REPLY_ON_EGRESS);
         for (int i = 0; i < count; i++) {
             position = appendCommand(into, position, commands[i], scratch);
         }
@@ -72,9 +80,10 @@ public final class ClusterBatches {
      *
      * @return where the first command goes
      */
-    public static int startBatch(MutableDirectBuffer into, long batchId) {
+    public static int startBatch(MutableDirectBuffer into, long batchId, int flags) {
         into.putLong(0, batchId, ByteOrder.LITTLE_ENDIAN);
         into.putInt(Long.BYTES, 0, ByteOrder.LITTLE_ENDIAN);
+        into.putInt(FLAGS_OFFSET, flags, ByteOrder.LITTLE_ENDIAN);
         return HEADER_BYTES;
     }
 
@@ -101,7 +110,13 @@ public final class ClusterBatches {
 
     /** The batch id of an ingress or egress message, or -1 if it is too short to hold one. */
     static long batchId(DirectBuffer buffer, int offset, int length) {
-        return length < HEADER_BYTES ? -1 : buffer.getLong(offset, ByteOrder.LITTLE_ENDIAN);
+        return length < REPLIES_HEADER_BYTES ? -1 : buffer.getLong(offset, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Whether an ingress message asks for its answers on egress (a malformed one gets its refusal). */
+    static boolean wantsEgressReply(DirectBuffer buffer, int offset, int length) {
+        return length < HEADER_BYTES
+                || (buffer.getInt(offset + FLAGS_OFFSET, ByteOrder.LITTLE_ENDIAN) & REPLY_ON_EGRESS) != 0;
     }
 
     /**
@@ -154,7 +169,7 @@ public final class ClusterBatches {
     static int encodeReplies(long batchId, Command[] commands, int count, MutableDirectBuffer into) {
         into.putLong(0, batchId, ByteOrder.LITTLE_ENDIAN);
         into.putInt(Long.BYTES, count, ByteOrder.LITTLE_ENDIAN);
-        int position = HEADER_BYTES;
+        int position = REPLIES_HEADER_BYTES;
         for (int i = 0; i < count; i++) { // none for REFUSED
             Command command = commands[i];
             boolean hasOrder = command.result == ResultCode.SUCCESS && command.order.state != null;
@@ -173,11 +188,11 @@ public final class ClusterBatches {
         if (count == REFUSED) {
             return null;
         }
-        if (count < 0 || length != HEADER_BYTES + count * REPLY_BYTES) {
+        if (count < 0 || length != REPLIES_HEADER_BYTES + count * REPLY_BYTES) {
             throw new IllegalArgumentException("malformed egress message of " + length + " bytes, count " + count);
         }
         Reply[] replies = new Reply[count];
-        int position = offset + HEADER_BYTES;
+        int position = offset + REPLIES_HEADER_BYTES;
         for (int i = 0; i < count; i++) {
             byte state = buffer.getByte(position + Integer.BYTES + Long.BYTES);
             replies[i] = new Reply(

@@ -304,7 +304,7 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
             return 0;
         }
         int count = 0;
-        int position = ClusterBatches.startBatch(ingress, nextToOffer);
+        int position = ClusterBatches.startBatch(ingress, nextToOffer, 0);
         while (count < batchCommandsMax
                 && position + ClusterBatches.COMMAND_BYTES_MAX <= ClusterBatches.BATCH_BYTES_MAX
                 && consumer.isPublished(nextToOffer + count)) {
@@ -324,7 +324,7 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
 
     /** Encodes the batch of {@code count} slots from {@code first} again and offers it. */
     private boolean offer(long first, int count) {
-        int position = ClusterBatches.startBatch(ingress, first);
+        int position = ClusterBatches.startBatch(ingress, first, 0);
         for (int i = 0; i < count; i++) {
             position = ClusterBatches.appendCommand(ingress, position, consumer.command(first + i), scratch);
         }

@@ -356,6 +356,7 @@ class CheckoutClusteredServiceIT {
             long batchId = nextBatchId++;
             buffer.putLong(0, batchId, java.nio.ByteOrder.LITTLE_ENDIAN);
             buffer.putInt(Long.BYTES, 1, java.nio.ByteOrder.LITTLE_ENDIAN);
+            buffer.putInt(Long.BYTES + Integer.BYTES, ClusterBatches.REPLY_ON_EGRESS, java.nio.ByteOrder.LITTLE_ENDIAN);
             buffer.putBytes(ClusterBatches.HEADER_BYTES, garbage);
             return offerAndAwait(batchId, ClusterBatches.HEADER_BYTES + garbage.length);
         }

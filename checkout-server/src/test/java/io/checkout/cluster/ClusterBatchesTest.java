@@ -56,6 +56,24 @@ class ClusterBatchesTest {
     }
 
     @Test
+    void onlyABatchThatAsksShouldBeAnsweredOnEgress() {
+        int length = ClusterBatches.encodeBatch(7, sample(), 2, buffer, scratch);
+        assertThat(ClusterBatches.wantsEgressReply(buffer, 0, length)).isTrue();
+
+        int position = ClusterBatches.startBatch(buffer, 8, 0);
+        position = ClusterBatches.appendCommand(buffer, position, sample()[0], scratch);
+        ClusterBatches.finishBatch(buffer, 1);
+        assertThat(ClusterBatches.wantsEgressReply(buffer, 0, position))
+                .as("a gateway's batch")
+                .isFalse();
+        assertThat(ClusterBatches.decodeBatch(buffer, 0, position, decoded, scratch))
+                .isEqualTo(1);
+        assertThat(ClusterBatches.wantsEgressReply(buffer, 0, 5))
+                .as("a malformed batch gets its refusal")
+                .isTrue();
+    }
+
+    @Test
     void repliesShouldCarryEachResultAndTheRefusalOfAWholeBatch() {
         Command[] answered = sample();
         answered[0].result = ResultCode.SUCCESS;
