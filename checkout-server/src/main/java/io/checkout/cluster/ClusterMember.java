@@ -13,6 +13,10 @@ import io.aeron.driver.ThreadingMode;
 import io.aeron.security.AuthorisationService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -75,6 +79,7 @@ public final class ClusterMember implements AutoCloseable {
      * @throws IllegalStateException if the Aeron directory's file system is too small for the buffers
      */
     public static ClusterMember launch(ClusterMemberConfig config, AppliedBatchListener appliedBatches) {
+        checkSelfAddress(config);
         checkSpace(config);
         FileChannel lock = lockAndClearStaleMarkFiles(config.clusterDirectory());
         String aeronDirectory = config.aeronDirectory().toString();
@@ -204,6 +209,33 @@ public final class ClusterMember implements AutoCloseable {
     private static IdleStrategy idleStrategy(ClusterMemberConfig config) {
         return new BackoffIdleStrategy(
                 10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(config.idleParkMaxMicros()));
+    }
+
+    /**
+     * Refuses to start when this member's own entry in the member list is not an address of this
+     * machine: its driver could not bind there (a wrong member id or a wrong list), and Aeron's
+     * own error names neither. Other members' names need not resolve yet (their pods may not exist).
+     */
+    private static void checkSelfAddress(ClusterMemberConfig config) {
+        String host = config.self().host();
+        String entry = "cluster-members entry " + config.memberId() + " (this member, cluster-member-id="
+                + config.memberId() + ") is '" + host + "'";
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(entry + ", which does not resolve on this machine", e);
+        }
+        try {
+            if (!address.isLoopbackAddress()
+                    && !address.isAnyLocalAddress()
+                    && NetworkInterface.getByInetAddress(address) == null) {
+                throw new IllegalStateException(entry + " = " + address.getHostAddress()
+                        + ", which is not an address of this machine: check cluster-member-id and cluster-members");
+            }
+        } catch (SocketException e) {
+            throw new UncheckedIOException("cannot list this machine's addresses", e);
+        }
     }
 
     /**

@@ -99,6 +99,29 @@ class ClusterGatewayIT {
         }
     }
 
+    @Test
+    void aMemberListedAtAnAddressOfAnotherMachineShouldNotStart() {
+        ClusterMemberConfig local = config(directory, 0, 1);
+        ClusterMemberConfig elsewhere = new ClusterMemberConfig(
+                0,
+                List.of(new ClusterMemberConfig.Endpoint("10.255.255.1", 19_000)),
+                local.clusterDirectory(),
+                local.aeronDirectory(),
+                local.termBytes(),
+                local.fileSyncLevel(),
+                local.leaderHeartbeatTimeoutMillis(),
+                local.idleParkMaxMicros(),
+                local.capacities(),
+                local.limits(),
+                local.tickIntervalMillis());
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> ClusterMember.launch(elsewhere, AppliedBatchListener.NONE))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("cluster-members entry 0 (this member, cluster-member-id=0) is '10.255.255.1'")
+                .hasMessageContaining("not an address of this machine");
+    }
+
     static ClusterMemberConfig config(Path root, int memberId, int memberCount) {
         List<ClusterMemberConfig.Endpoint> members = new ArrayList<>();
         for (int id = 0; id < memberCount; id++) {
