@@ -14,6 +14,7 @@ import io.checkout.engine.CommandType;
 import io.checkout.engine.EngineLimits;
 import io.checkout.journal.CommandCodec;
 import io.checkout.journal.EventCounter;
+import io.checkout.pipeline.PipelineObserver;
 import io.checkout.state.PackedCheckoutState;
 import io.checkout.state.StateCapacities;
 import java.nio.ByteBuffer;
@@ -48,6 +49,7 @@ public final class CheckoutClusteredService implements ClusteredService {
     private final EngineLimits limits;
     private final long tickIntervalMillis;
     private final AppliedBatchListener appliedBatches;
+    private volatile PipelineObserver observer = PipelineObserver.NONE;
     private final Command[] batch = new Command[ClusterBatches.COMMANDS_PER_BATCH_MAX];
     private final Command tick = new Command();
     private final ByteBuffer payload = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
@@ -113,6 +115,9 @@ public final class CheckoutClusteredService implements ClusteredService {
             ClientSession session, long timestamp, DirectBuffer buffer, int offset, int length, Header header) {
         long batchId = ClusterBatches.batchId(buffer, offset, length);
         int count = ClusterBatches.decodeBatch(buffer, offset, length, batch, payload);
+        if (count > 0) {
+            observeBatch(count);
+        }
         for (int i = 0; i < count; i++) {
             batch[i].timestampMillis = timestamp;
             book.execute(batch[i]);
@@ -168,6 +173,7 @@ public final class CheckoutClusteredService implements ClusteredService {
         book.execute(tick);
         cluster.scheduleTimer(TICK_TIMER_ID, timestamp + tickIntervalMillis);
         appliedLogPosition = cluster.logPosition();
+        observeTick(tick.expiredCount);
     }
 
     @Override
@@ -205,6 +211,31 @@ public final class CheckoutClusteredService implements ClusteredService {
 
     @Override
     public void onTerminate(Cluster cluster) {}
+
+    /** Sets who hears about batches, expiries and ticks (metrics); any time, from any thread. */
+    public void observer(PipelineObserver observer) {
+        this.observer = observer;
+    }
+
+    /** A failing observer is a metrics bug, never a reason to stop applying the log. */
+    private void observeBatch(int count) {
+        try {
+            observer.onBatch(count);
+        } catch (RuntimeException e) {
+            LOG.warn("pipeline observer failed", e);
+        }
+    }
+
+    private void observeTick(int expired) {
+        try {
+            if (expired > 0) {
+                observer.onExpiries(expired);
+            }
+            observer.onTick(state, book.nowMillis());
+        } catch (RuntimeException e) {
+            LOG.warn("pipeline observer failed", e);
+        }
+    }
 
     /** This member's role, for metrics and readiness; any thread may read it. */
     public Cluster.Role role() {

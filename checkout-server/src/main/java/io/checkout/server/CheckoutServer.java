@@ -231,6 +231,7 @@ public final class CheckoutServer implements AutoCloseable {
                 config.clusterOutcomeTimeoutMillis());
         metrics.bindServer(started, () -> servingStatus == ServingStatus.SERVING);
         metrics.bindCluster(member, started);
+        member.service().observer(metrics);
         ServerServiceDefinition checkout =
                 new CheckoutService(started, config.streamWindow(), config.streamBatchMax(), metrics).bindService();
         ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(started), adminAuth);
