@@ -14,10 +14,19 @@ import io.checkout.engine.CommandType;
 import io.checkout.engine.EngineLimits;
 import io.checkout.journal.CommandCodec;
 import io.checkout.journal.EventCounter;
+import io.checkout.journal.NumberedEvents;
+import io.checkout.journal.OrderEventLog;
+import io.checkout.journal.RecordLog;
+import io.checkout.journal.RecordLogReader;
+import io.checkout.journal.RecordLogWriter;
 import io.checkout.pipeline.PipelineObserver;
 import io.checkout.state.PackedCheckoutState;
 import io.checkout.state.StateCapacities;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -42,6 +51,8 @@ public final class CheckoutClusteredService implements ClusteredService {
     static final long TICK_TIMER_ID = 1;
 
     private static final Logger LOG = LoggerFactory.getLogger(CheckoutClusteredService.class);
+    private static final long EVENT_SEGMENT_BYTES = 64L << 20;
+    private static final int EVENT_BATCH_BYTES = 4 << 20;
     /** How long the service retries an egress message a back-pressured client cannot take. */
     private static final long EGRESS_RETRY_NANOS_MAX = TimeUnit.SECONDS.toNanos(1);
 
@@ -49,6 +60,7 @@ public final class CheckoutClusteredService implements ClusteredService {
     private final EngineLimits limits;
     private final long tickIntervalMillis;
     private final AppliedBatchListener appliedBatches;
+    private final Path eventsDirectory;
     private volatile PipelineObserver observer = PipelineObserver.NONE;
     private final Command[] batch = new Command[ClusterBatches.COMMANDS_PER_BATCH_MAX];
     private final Command tick = new Command();
@@ -58,7 +70,10 @@ public final class CheckoutClusteredService implements ClusteredService {
     private Cluster cluster;
     private PackedCheckoutState state;
     private CheckoutBook book;
-    private EventCounter events;
+    private NumberedEvents events;
+    /** The order event log this member writes, or null when events are only counted. */
+    private OrderEventLog eventLog;
+
     private volatile Cluster.Role role = Cluster.Role.FOLLOWER;
     private volatile long batchesApplied;
     private volatile boolean startedFromSnapshot;
@@ -66,17 +81,24 @@ public final class CheckoutClusteredService implements ClusteredService {
     private volatile long snapshotLogPosition = -1;
     private volatile long snapshotEpochMillis;
     private volatile long appliedLogPosition;
+    private volatile long visibleEventSequence;
 
+    /** A service that counts order events without writing them. */
     public CheckoutClusteredService(StateCapacities capacities, EngineLimits limits, long tickIntervalMillis) {
-        this(capacities, limits, tickIntervalMillis, AppliedBatchListener.NONE);
+        this(capacities, limits, tickIntervalMillis, AppliedBatchListener.NONE, null);
     }
 
-    /** @param appliedBatches hears of every batch applied (this member's gateway takes its answers) */
+    /**
+     * @param appliedBatches hears of every batch applied (this member's gateway takes its answers)
+     * @param eventsDirectory where this member writes the order event log it derives from the
+     *     cluster's log (the same events with the same numbers on every member); null counts them only
+     */
     public CheckoutClusteredService(
             StateCapacities capacities,
             EngineLimits limits,
             long tickIntervalMillis,
-            AppliedBatchListener appliedBatches) {
+            AppliedBatchListener appliedBatches,
+            Path eventsDirectory) {
         if (tickIntervalMillis < 1) {
             throw new IllegalArgumentException("tickIntervalMillis must be positive: " + tickIntervalMillis);
         }
@@ -84,6 +106,7 @@ public final class CheckoutClusteredService implements ClusteredService {
         this.limits = limits;
         this.tickIntervalMillis = tickIntervalMillis;
         this.appliedBatches = appliedBatches;
+        this.eventsDirectory = eventsDirectory;
         for (int i = 0; i < batch.length; i++) {
             batch[i] = new Command();
         }
@@ -100,8 +123,33 @@ public final class CheckoutClusteredService implements ClusteredService {
         }
         this.book = new CheckoutBook(state, limits);
         book.restoreNowMillis(loaded.nowMillis());
-        this.events = new EventCounter(loaded.nextEventSequence());
+        if (eventsDirectory == null) {
+            this.events = new EventCounter(loaded.nextEventSequence());
+        } else {
+            this.eventLog = openEventLog(eventsDirectory, loaded.nextEventSequence(), state);
+            this.events = eventLog;
+        }
         book.eventListener(events);
+        visibleEventSequence = loaded.nextEventSequence() - 1;
+    }
+
+    /**
+     * Opens this member's event log after its last whole record (a torn tail is cut off). Events
+     * the log already holds are numbered again by replay but not written twice; the events up to
+     * a snapshot are synced before it is taken, so the log never ends before the snapshot.
+     */
+    private static OrderEventLog openEventLog(Path directory, long nextEventSequence, PackedCheckoutState state) {
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + directory, e);
+        }
+        RecordLogReader.ScanResult scan = RecordLogReader.scanUntilFromTail(directory, payload -> false);
+        RecordLogWriter writer =
+                RecordLogWriter.open(directory, scan, nextEventSequence, EVENT_SEGMENT_BYTES, false, EVENT_BATCH_BYTES);
+        OrderEventLog log = new OrderEventLog(writer, state);
+        log.restoreNextEventSequence(nextEventSequence);
+        return log;
     }
 
     @Override
@@ -118,6 +166,8 @@ public final class CheckoutClusteredService implements ClusteredService {
         if (count > 0) {
             observeBatch(count);
         }
+        // Events name the log position of the batch that caused them, the same on every member.
+        events.journalSequence(header.position());
         for (int i = 0; i < count; i++) {
             batch[i].timestampMillis = timestamp;
             book.execute(batch[i]);
@@ -135,6 +185,7 @@ public final class CheckoutClusteredService implements ClusteredService {
         }
         batchesApplied++;
         appliedLogPosition = header.position();
+        showEvents();
     }
 
     /**
@@ -170,14 +221,21 @@ public final class CheckoutClusteredService implements ClusteredService {
         tick.clear();
         tick.type = CommandType.TICK;
         tick.timestampMillis = timestamp;
+        events.journalSequence(cluster.logPosition());
         book.execute(tick);
         cluster.scheduleTimer(TICK_TIMER_ID, timestamp + tickIntervalMillis);
         appliedLogPosition = cluster.logPosition();
+        showEvents();
         observeTick(tick.expiredCount);
     }
 
     @Override
     public void onTakeSnapshot(ExclusivePublication snapshotPublication) {
+        if (eventLog != null) {
+            // Replay after this snapshot never writes its events again: they must be on disk.
+            eventLog.commit();
+            RecordLog.forceSegments(eventsDirectory);
+        }
         long digest = ClusterSnapshot.write(
                 state, book.nowMillis(), events.nextEventSequence(), snapshotPublication, cluster.idleStrategy());
         snapshotDigest = digest;
@@ -210,7 +268,22 @@ public final class CheckoutClusteredService implements ClusteredService {
     }
 
     @Override
-    public void onTerminate(Cluster cluster) {}
+    public void onTerminate(Cluster cluster) {
+        if (eventLog != null) {
+            eventLog.close();
+        }
+    }
+
+    /** Writes out the events of what was just applied and lets subscribers see them. */
+    private void showEvents() {
+        events.commit();
+        visibleEventSequence = events.nextEventSequence() - 1;
+    }
+
+    /** The last order event subscribers may see; any thread may read it. */
+    public long visibleEventSequence() {
+        return visibleEventSequence;
+    }
 
     /** Sets who hears about batches, expiries and ticks (metrics); any time, from any thread. */
     public void observer(PipelineObserver observer) {

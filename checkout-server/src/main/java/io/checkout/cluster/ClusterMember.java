@@ -129,7 +129,11 @@ public final class ClusterMember implements AutoCloseable {
                 .idleStrategySupplier(() -> idleStrategy(config))
                 .errorHandler(error -> LOG.error("consensus module error", error));
         CheckoutClusteredService service = new CheckoutClusteredService(
-                config.capacities(), config.limits(), config.tickIntervalMillis(), appliedBatches);
+                config.capacities(),
+                config.limits(),
+                config.tickIntervalMillis(),
+                appliedBatches,
+                config.eventsDirectory());
         ClusteredMediaDriver clusteredDriver;
         try {
             clusteredDriver = ClusteredMediaDriver.launch(driverContext, archiveContext, consensusContext);

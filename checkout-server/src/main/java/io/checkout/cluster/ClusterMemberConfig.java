@@ -55,6 +55,11 @@ public record ClusterMemberConfig(
         }
     }
 
+    /** Where this member writes the order event log it derives from the cluster's log. */
+    public Path eventsDirectory() {
+        return clusterDirectory.resolve("events");
+    }
+
     /** This member's endpoint. */
     public Endpoint self() {
         return members.get(memberId);

@@ -241,8 +241,11 @@ public final class CheckoutServer implements AutoCloseable {
         started.start();
         services.addService(checkout);
         services.addService(inventory);
-        services.addService(
-                unimplemented(OrderEventsGrpc.getServiceDescriptor(), "OrderEvents is not served in cluster mode yet"));
+        orderEvents = new OrderEventsService(
+                member.service()::visibleEventSequence,
+                member.config().eventsDirectory(),
+                config.eventSubscribersMax());
+        services.addService(orderEvents);
         clusterWatch = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "checkout-cluster-watch");
             thread.setDaemon(true);
@@ -304,23 +307,6 @@ public final class CheckoutServer implements AutoCloseable {
             addUnavailable(builder, method);
         }
         return builder.build();
-    }
-
-    /** Every method of the service answers UNIMPLEMENTED with {@code why}. */
-    private static ServerServiceDefinition unimplemented(ServiceDescriptor descriptor, String why) {
-        ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(descriptor);
-        for (MethodDescriptor<?, ?> method : descriptor.getMethods()) {
-            addClosing(builder, method, Status.UNIMPLEMENTED.withDescription(why));
-        }
-        return builder.build();
-    }
-
-    private static <Q, R> void addClosing(
-            ServerServiceDefinition.Builder builder, MethodDescriptor<Q, R> method, Status status) {
-        builder.addMethod(method, (call, headers) -> {
-            call.close(status, new Metadata());
-            return new ServerCall.Listener<>() {};
-        });
     }
 
     private static <Q, R> void addUnavailable(ServerServiceDefinition.Builder builder, MethodDescriptor<Q, R> method) {

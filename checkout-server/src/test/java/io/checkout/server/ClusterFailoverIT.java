@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.checkout.client.CheckoutClient;
 import io.checkout.proto.v1.Order;
+import io.checkout.proto.v1.OrderEvent;
+import io.checkout.proto.v1.OrderEventType;
+import io.checkout.proto.v1.OrderEventsGrpc;
 import io.checkout.proto.v1.OrderState;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveResult;
 import io.checkout.proto.v1.Sku;
+import io.checkout.proto.v1.SubscribeRequest;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -46,7 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and repeats of acknowledged request ids get their first answers. The killed member rejoins and
  * catches up; then a follower is killed mid-sale and rejoins; at the end every member answers every
  * order and the SKU identically from its own copy of the state (reads are answered by the member's
- * own engine after it applied the log up to them), which is the determinism check.
+ * own engine after it applied the log up to them), which is the determinism check, and every
+ * member streams the same order events with the same sequence numbers from its own event log.
  */
 class ClusterFailoverIT {
     private static final String SKU = "HA-SKU";
@@ -301,6 +306,46 @@ class ClusterFailoverIT {
             assertThat(states.get(id))
                     .as(context + ": member " + id + " against member 0")
                     .isEqualTo(states.get(0));
+        }
+        // Each member derives the order events from the log: gap-free, the same numbers everywhere.
+        long orders = states.get(0).size() - 1;
+        List<List<String>> events = new ArrayList<>();
+        for (int id = 0; id < MEMBERS; id++) {
+            events.add(eventsThroughLastReserve(id, orders, context));
+        }
+        for (int id = 1; id < MEMBERS; id++) {
+            assertThat(events.get(id))
+                    .as(context + ": events of member " + id + " against member 0")
+                    .isEqualTo(events.get(0));
+        }
+    }
+
+    /** Member {@code id}'s order events from the first until the reservation of the last order. */
+    private static List<String> eventsThroughLastReserve(int id, long orders, String context) {
+        ManagedChannel channel = Grpc.newChannelBuilder(
+                        "127.0.0.1:" + (GRPC_BASE + id), InsecureChannelCredentials.create())
+                .build();
+        try {
+            java.util.Iterator<OrderEvent> stream = OrderEventsGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .subscribe(SubscribeRequest.newBuilder().setFromSequence(0).build());
+            List<String> seen = new ArrayList<>();
+            long reserved = 0;
+            long expected = 1;
+            while (reserved < orders) {
+                OrderEvent event = stream.next();
+                assertThat(event.getSequence())
+                        .as(context + ": member " + id + " event sequence")
+                        .isEqualTo(expected++);
+                if (event.getType() == OrderEventType.ORDER_EVENT_TYPE_ORDER_RESERVED) {
+                    reserved++;
+                }
+                seen.add(event.getSequence() + " " + event.getType() + " "
+                        + event.getOrder().getOrderId());
+            }
+            return seen;
+        } finally {
+            ItFixtures.shutdownChannel(channel);
         }
     }
 
