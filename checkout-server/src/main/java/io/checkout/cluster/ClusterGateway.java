@@ -283,6 +283,9 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
         long first = Math.max(reofferFrom, consumer.answeredSequence() + 1);
         while (first < nextToOffer) {
             int count = pending.count(first);
+            if (count < 1) {
+                throw new IllegalStateException("no batch starts at ring sequence " + first + " (a gateway bug)");
+            }
             if (pending.state(first) == PendingBatches.OFFERED) {
                 if (!offer(first, count)) {
                     reofferFrom = first;
