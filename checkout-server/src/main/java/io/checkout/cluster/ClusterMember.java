@@ -247,7 +247,6 @@ public final class ClusterMember implements AutoCloseable {
      * would otherwise fail later, or a sparse buffer would crash the process when touched.
      */
     private static void checkSpace(ClusterMemberConfig config) {
-        long needed = needsBytes(config);
         Path directory = config.aeronDirectory().toAbsolutePath();
         Path existing = directory;
         while (existing != null && !Files.exists(existing)) {
@@ -262,16 +261,26 @@ public final class ClusterMember implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the free space of " + existing, e);
         }
-        if (usable < needed) {
+        checkSpace(config, directory, usable);
+    }
+
+    /** Refuses {@code usableBytes} of room in {@code directory} if the buffers need more. */
+    static void checkSpace(ClusterMemberConfig config, Path directory, long usableBytes) {
+        long needed = needsBytes(config);
+        if (usableBytes < needed) {
             throw new IllegalStateException(String.format(
                     "aeron-dir %s has %d MiB free, the cluster's buffers need about %d MiB (cluster-term-bytes=%d):"
                             + " give the file system more room (a larger /dev/shm: docker --shm-size, a memory"
                             + " emptyDir sizeLimit) or lower cluster-term-bytes",
-                    directory, usable >> 20, (needed >> 20) + 1, config.termBytes()));
+                    directory, usableBytes >> 20, (needed >> 20) + 1, config.termBytes()));
         }
     }
 
-    /** About what the driver maps: three terms per stream, the log once per member and for the service. */
+    /**
+     * About what the driver maps, with room to spare: three terms per stream, the log once per
+     * member and twice more (the service, a catch-up), twelve smaller streams. A 3-member group at
+     * 4 MiB terms maps about 47 MiB per member in a steady sale; this asks for 96 MiB.
+     */
     static long needsBytes(ClusterMemberConfig config) {
         long logStreams = config.members().size() + 2L;
         return 3L * config.termBytes() * logStreams + 3L * SMALL_TERM_BYTES * OTHER_STREAMS;
