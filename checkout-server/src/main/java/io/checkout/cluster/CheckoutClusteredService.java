@@ -131,6 +131,7 @@ public final class CheckoutClusteredService implements ClusteredService {
         }
         book.eventListener(events);
         visibleEventSequence = loaded.nextEventSequence() - 1;
+        appliedLogPosition = cluster.logPosition(); // the snapshot's position, or 0
     }
 
     /**

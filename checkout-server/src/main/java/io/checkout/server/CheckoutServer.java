@@ -1,5 +1,6 @@
 package io.checkout.server;
 
+import io.checkout.cluster.ClusterCounters;
 import io.checkout.cluster.ClusterGateway;
 import io.checkout.cluster.ClusterMember;
 import io.checkout.engine.CheckoutState;
@@ -47,6 +48,8 @@ public final class CheckoutServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CheckoutServer.class);
     /** How long the gateway waits for the cluster to answer one connection attempt. */
     private static final long CLUSTER_CONNECT_TIMEOUT_MILLIS = 5_000;
+    /** How far (log bytes, about ten thousand reserves) a member may be behind the commit and be ready. */
+    private static final long CLUSTER_CAUGHT_UP_BYTES = 1 << 20;
 
     private final ServerConfig config;
     private final LongSupplier clockMillis;
@@ -71,6 +74,7 @@ public final class CheckoutServer implements AutoCloseable {
     private ClusterMember member;
     private volatile ClusterGateway gateway;
     private ScheduledExecutorService clusterWatch;
+    private ClusterCounters clusterCounters;
 
     private CheckoutServer(ServerConfig config, ServerBuilder<?> serverBuilder, LongSupplier clockMillis) {
         this.config = config;
@@ -246,6 +250,7 @@ public final class CheckoutServer implements AutoCloseable {
                 member.config().eventsDirectory(),
                 config.eventSubscribersMax());
         services.addService(orderEvents);
+        clusterCounters = new ClusterCounters(member);
         clusterWatch = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "checkout-cluster-watch");
             thread.setDaemon(true);
@@ -259,9 +264,16 @@ public final class CheckoutServer implements AutoCloseable {
                 config.clusterMemberConfig().members().size());
     }
 
-    /** SERVING while the gateway has a session with a leader (and the server is not closing). */
+    /**
+     * SERVING while the gateway has a session with a leader and this member's engine has applied
+     * the committed log to within {@link #CLUSTER_CAUGHT_UP_BYTES}: a member still catching up
+     * would make its callers wait for the catch-up (it answers from its own engine).
+     */
     private void watchCluster() {
-        ServingStatus wanted = gateway.isConnected() && !closed ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+        boolean caughtUp =
+                clusterCounters.commitPosition() - member.service().appliedLogPosition() <= CLUSTER_CAUGHT_UP_BYTES;
+        ServingStatus wanted =
+                gateway.isConnected() && caughtUp && !closed ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
         if (wanted != servingStatus && !closed) {
             setServing(wanted);
             LOG.info("cluster member {}: {}", config.clusterMemberConfig().memberId(), wanted);
