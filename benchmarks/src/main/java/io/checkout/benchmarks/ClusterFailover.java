@@ -251,6 +251,9 @@ public final class ClusterFailover {
                 "--set",
                 "cluster-heartbeat-timeout-millis=" + heartbeatTimeoutMillis,
                 "--set",
+                // Under DIR, not /dev/shm: a killed member's buffers stay until its next start.
+                "aeron-dir=" + dir.resolve("aeron"),
+                "--set",
                 "metrics-port=" + (METRICS_BASE + id),
                 "--set",
                 "admin-token-file=" + token,
