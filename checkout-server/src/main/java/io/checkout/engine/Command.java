@@ -13,6 +13,11 @@ public final class Command {
     public CommandType type;
     /** When the command was published; engine time never goes backwards, whatever this says. */
     public long timestampMillis;
+    /**
+     * The caller's deadline on this process's {@code System.nanoTime()} clock, or 0 for none. Read
+     * by the pipeline before the engine sees the command; never journalled, never read by the engine.
+     */
+    public long deadlineNanos;
 
     public String requestId;
     public String userId;
@@ -59,6 +64,7 @@ public final class Command {
     public void clear() {
         type = null;
         timestampMillis = 0;
+        deadlineNanos = 0;
         requestId = null;
         userId = null;
         for (int i = 0; i < lineCount; i++) {

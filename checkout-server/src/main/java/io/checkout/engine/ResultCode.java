@@ -7,9 +7,10 @@ package io.checkout.engine;
  *   <li>100-199: reserve refused for a business reason (the normal case in a flash sale);</li>
  *   <li>200-299: the addressed order or SKU is missing or in the wrong state;</li>
  *   <li>300-399: invalid input, with the offending request field named;</li>
- *   <li>400-499: a bounded table is full.</li>
+ *   <li>400-499: a bounded table is full;</li>
+ *   <li>500-599: not executed: the pipeline did not hand the command to the engine.</li>
  * </ul>
- * Codes 100-299 are remembered under the request id (a repeat gets the same answer); codes 300-499
+ * Codes 100-299 are remembered under the request id (a repeat gets the same answer); codes 300-599
  * change nothing and are not remembered.
  */
 public enum ResultCode {
@@ -54,9 +55,15 @@ public enum ResultCode {
     SKU_TABLE_FULL(400, null),
     ORDER_TABLE_FULL(401, null),
     USER_COUNTER_TABLE_FULL(402, null),
-    IDEMPOTENCY_TABLE_FULL(403, null);
+    IDEMPOTENCY_TABLE_FULL(403, null),
 
-    private static final ResultCode[] BY_CODE = new ResultCode[500];
+    /**
+     * The caller's deadline had passed when the command's turn came: the pipeline skipped it
+     * before any change, and it was never journalled. Set by the pipeline, never by the engine.
+     */
+    DEADLINE_EXCEEDED(500, null);
+
+    private static final ResultCode[] BY_CODE = new ResultCode[600];
 
     static {
         for (ResultCode result : values()) {
@@ -91,6 +98,11 @@ public enum ResultCode {
 
     public boolean isTableFull() {
         return code >= 400 && code < 500;
+    }
+
+    /** Whether the command was not executed at all (500-599). */
+    public boolean isNotExecuted() {
+        return code >= 500 && code < 600;
     }
 
     public static ResultCode fromCode(int code) {

@@ -5,6 +5,7 @@ import com.lmax.disruptor.Sequence;
 import io.checkout.engine.CheckoutBook;
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
+import io.checkout.engine.ResultCode;
 import io.checkout.journal.NumberedEvents;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -94,15 +95,22 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
             return;
         }
         try {
-            if (event.command.type.isMutating()) {
-                journalSequence++;
-                event.journalSequence = journalSequence;
-                events.journalSequence(journalSequence);
+            if (isPastDeadline(event.command)) {
+                // Decided before any change, and never journalled: replay never meets it.
+                event.command.result = ResultCode.DEADLINE_EXCEEDED;
+                event.expired = true;
+                observeExpiredSkip();
+            } else {
+                if (event.command.type.isMutating()) {
+                    journalSequence++;
+                    event.journalSequence = journalSequence;
+                    events.journalSequence(journalSequence);
+                }
+                book.execute(event.command);
+                applied++;
+                observe(event.command);
+                event.eventSequenceAfter = events.nextEventSequence() - 1;
             }
-            book.execute(event.command);
-            applied++;
-            observe(event.command);
-            event.eventSequenceAfter = events.nextEventSequence() - 1;
             if (endOfBatch) {
                 events.commit();
             }
@@ -115,6 +123,20 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
             failure = t;
             event.failure = t;
             hooks.failed();
+        }
+    }
+
+    /** Whether the command's caller has given up: its deadline is set and has passed. Ticks have none. */
+    private static boolean isPastDeadline(Command command) {
+        long deadline = command.deadlineNanos;
+        return deadline != 0 && command.type != CommandType.TICK && System.nanoTime() - deadline >= 0;
+    }
+
+    private void observeExpiredSkip() {
+        try {
+            hooks.observer().onExpiredSkipped();
+        } catch (RuntimeException e) {
+            LOG.warn("pipeline observer failed", e);
         }
     }
 

@@ -15,6 +15,8 @@ public final class CommandEvent {
     long eventSequenceAfter;
     /** The journal sequence the business logic counted for a mutating command (0 for a query). */
     long journalSequence;
+    /** Skipped because its caller's deadline had passed: not applied, not journalled. */
+    boolean expired;
 
     /** Set by the pipeline as it publishes the command. */
     void replyTo(ReplyHandler handler, Object context) {
@@ -30,5 +32,6 @@ public final class CommandEvent {
         failure = null;
         eventSequenceAfter = 0;
         journalSequence = 0;
+        expired = false;
     }
 }

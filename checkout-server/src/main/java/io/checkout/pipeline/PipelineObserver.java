@@ -15,6 +15,9 @@ public interface PipelineObserver {
     /** A batch of {@code size} commands is about to be applied. */
     default void onBatch(int size) {}
 
+    /** A command was skipped, not applied, because its caller's deadline had passed. */
+    default void onExpiredSkipped() {}
+
     /** A command expired {@code count} (> 0) reservations. */
     default void onExpiries(int count) {}
 

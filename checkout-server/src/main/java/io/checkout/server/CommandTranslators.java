@@ -14,6 +14,9 @@ import io.checkout.proto.v1.RefundRequest;
 import io.checkout.proto.v1.ReserveBatch;
 import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Every translator from a gRPC request into a command, side by side. They are stateless and
@@ -22,40 +25,63 @@ import io.checkout.proto.v1.UpsertSkuRequest;
  */
 final class CommandTranslators {
     /** A reserve, whether from a unary call, a stream or one message of a batch stream. */
-    static final CommandTranslator<ReserveRequest> RESERVE = ProtoMapping::toCommand;
+    static final CommandTranslator<ReserveRequest> RESERVE = withDeadline(ProtoMapping::toCommand);
 
     /** Reserve {@code index} of a ReserveBatchStream message, published with the rest of the message. */
-    static final BatchTranslator<ReserveBatch> RESERVE_OF_BATCH =
-            (batch, index, command) -> ProtoMapping.toCommand(batch.getRequests(index), command);
-
-    static final CommandTranslator<ConfirmRequest> CONFIRM = (request, command) ->
-            orderCommand(command, CommandType.CONFIRM, request.getRequestId(), request.getOrderId());
-
-    static final CommandTranslator<CancelRequest> CANCEL = (request, command) ->
-            orderCommand(command, CommandType.CANCEL, request.getRequestId(), request.getOrderId());
-
-    static final CommandTranslator<RefundRequest> REFUND = (request, command) ->
-            orderCommand(command, CommandType.REFUND, request.getRequestId(), request.getOrderId());
-
-    static final CommandTranslator<GetOrderRequest> GET_ORDER =
-            (request, command) -> orderCommand(command, CommandType.GET_ORDER, null, request.getOrderId());
-
-    static final CommandTranslator<GetStockRequest> GET_STOCK = (request, command) -> {
-        command.type = CommandType.GET_SKU;
-        command.skuId = request.getSkuId();
+    static final BatchTranslator<ReserveBatch> RESERVE_OF_BATCH = (batch, index, command) -> {
+        ProtoMapping.toCommand(batch.getRequests(index), command);
+        command.deadlineNanos = currentDeadlineNanos();
     };
 
-    static final CommandTranslator<UpsertSkuRequest> UPSERT_SKU = ProtoMapping::toCommand;
+    static final CommandTranslator<ConfirmRequest> CONFIRM = withDeadline((request, command) ->
+            orderCommand(command, CommandType.CONFIRM, request.getRequestId(), request.getOrderId()));
 
-    static final CommandTranslator<AdjustStockRequest> ADJUST_STOCK = ProtoMapping::toCommand;
+    static final CommandTranslator<CancelRequest> CANCEL = withDeadline((request, command) ->
+            orderCommand(command, CommandType.CANCEL, request.getRequestId(), request.getOrderId()));
 
-    static final CommandTranslator<ListSkusRequest> LIST_SKUS = (request, command) -> {
+    static final CommandTranslator<RefundRequest> REFUND = withDeadline((request, command) ->
+            orderCommand(command, CommandType.REFUND, request.getRequestId(), request.getOrderId()));
+
+    static final CommandTranslator<GetOrderRequest> GET_ORDER = withDeadline(
+            (request, command) -> orderCommand(command, CommandType.GET_ORDER, null, request.getOrderId()));
+
+    static final CommandTranslator<GetStockRequest> GET_STOCK = withDeadline((request, command) -> {
+        command.type = CommandType.GET_SKU;
+        command.skuId = request.getSkuId();
+    });
+
+    static final CommandTranslator<UpsertSkuRequest> UPSERT_SKU = withDeadline(ProtoMapping::toCommand);
+
+    static final CommandTranslator<AdjustStockRequest> ADJUST_STOCK = withDeadline(ProtoMapping::toCommand);
+
+    static final CommandTranslator<ListSkusRequest> LIST_SKUS = withDeadline((request, command) -> {
         command.type = CommandType.LIST_SKUS;
         command.pageSize = request.getPageSize();
         command.pageToken = request.getPageToken();
-    };
+    });
 
     private CommandTranslators() {}
+
+    /** {@code translator}, then the call's deadline (gRPC's, from the call's context) onto the command. */
+    private static <A> CommandTranslator<A> withDeadline(CommandTranslator<A> translator) {
+        return (request, command) -> {
+            translator.translate(request, command);
+            command.deadlineNanos = currentDeadlineNanos();
+        };
+    }
+
+    /**
+     * The current call's deadline on the {@code System.nanoTime()} clock, or 0 if it has none. On
+     * a stream this is the stream's deadline: its requests have none of their own.
+     */
+    static long currentDeadlineNanos() {
+        Deadline deadline = Context.current().getDeadline();
+        if (deadline == null) {
+            return 0;
+        }
+        long at = System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
+        return at == 0 ? 1 : at;
+    }
 
     private static void orderCommand(Command command, CommandType type, String requestId, long orderId) {
         command.type = type;

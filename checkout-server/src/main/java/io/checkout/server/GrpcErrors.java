@@ -101,6 +101,14 @@ final class GrpcErrors {
                         result.name(),
                         null,
                         null);
+            case DEADLINE_EXCEEDED ->
+                status(
+                        Code.DEADLINE_EXCEEDED,
+                        "the call's deadline passed while the command waited its turn; it was not applied, and a retry"
+                                + " with the same request_id runs it afresh",
+                        result.name(),
+                        null,
+                        null);
             default -> status(Code.INTERNAL, "unexpected result " + result, result.name(), null, null);
         };
     }

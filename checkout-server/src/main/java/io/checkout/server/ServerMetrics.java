@@ -75,6 +75,7 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private final DistributionSummary batchSizes;
     private final Counter expiries;
+    private final Counter expiredSkips;
     private final DistributionSummary reserveBatchSizes;
     private final Timer journalWrite;
     private final Timer journalSync;
@@ -123,6 +124,9 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                 .register(registry);
         expiries = Counter.builder("checkout.reservations.expired")
                 .description("reservations expired because their TTL ran out")
+                .register(registry);
+        expiredSkips = Counter.builder("checkout.commands.skipped.expired")
+                .description("commands skipped, not applied, because their caller's deadline had passed in the queue")
                 .register(registry);
         for (ReserveResult result : ReserveResult.values()) {
             if (result == ReserveResult.UNRECOGNIZED || result == ReserveResult.RESERVE_RESULT_UNSPECIFIED) {
@@ -310,6 +314,11 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     @Override
     public void onExpiries(int count) {
         expiries.increment(count);
+    }
+
+    @Override
+    public void onExpiredSkipped() {
+        expiredSkips.increment();
     }
 
     // On the journaller thread; Micrometer timers are thread-safe.

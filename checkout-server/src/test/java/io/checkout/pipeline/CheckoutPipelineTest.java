@@ -293,6 +293,42 @@ class CheckoutPipelineTest {
 
     @ParameterizedTest
     @EnumSource(PipelineConfig.JournalThread.class)
+    void commandsWhoseCallerHasGivenUpShouldBeSkippedNotAppliedAndNotJournalled(
+            PipelineConfig.JournalThread journalThread) throws InterruptedException {
+        startJournalled(64, journalThread);
+        long past = System.nanoTime() - 1;
+        long future = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        CommandPublisher.CommandTranslator<String> reserveDueAt = (requestId, c) -> {
+            reserve.translate(requestId, c);
+            c.deadlineNanos = requestId.startsWith("late") ? past : future;
+        };
+
+        for (String requestId : List.of("on-time-1", "late-1", "late-2", "on-time-2", "late-3")) {
+            assertThat(pipeline.tryPublish(reserveDueAt, requestId, recordingReply, null))
+                    .isTrue();
+        }
+        awaitTrue(() -> replies.size() == 5);
+        pipeline.shutdown(5_000);
+
+        assertThat(failures).isEmpty();
+        assertThat(replies)
+                .extracting(reply -> reply.requestId + "=" + reply.result)
+                .containsExactly(
+                        "on-time-1=SUCCESS",
+                        "late-1=DEADLINE_EXCEEDED",
+                        "late-2=DEADLINE_EXCEEDED",
+                        "on-time-2=SUCCESS",
+                        "late-3=DEADLINE_EXCEEDED");
+        assertThat(journalledRequestIds()).as("only what was applied").containsExactly("on-time-1", "on-time-2");
+        assertThat(pipeline.journalledSequence()).isEqualTo(2);
+        assertThat(pipeline.answeredJournalSequence()).isEqualTo(2);
+        assertThat(state.orderCount())
+                .as("the skipped reserves changed nothing")
+                .isEqualTo(2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(PipelineConfig.JournalThread.class)
     void journalledPipelineShouldAnswerSmallAndLargeBatchesOnceAndInOrder(PipelineConfig.JournalThread journalThread)
             throws InterruptedException {
         startJournalled(1024, journalThread);

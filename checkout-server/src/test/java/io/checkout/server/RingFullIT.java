@@ -248,6 +248,32 @@ class RingFullIT {
     }
 
     @Test
+    void aReserveWhoseCallerGaveUpWhileItWaitedShouldBeSkippedNotApplied() throws Exception {
+        startInProcess(64);
+        CompletableFuture<ReserveReply> staller = stallPipeline();
+        // An impatient caller queued behind the held slot: its deadline passes while it waits.
+        CheckoutClient impatient = CheckoutClient.builder(channel)
+                .deadline(Duration.ofMillis(200))
+                .maxAttempts(1)
+                .build();
+        Throwable gaveUp = impatient
+                .reserveAsync("late-1", "late-user", SKU, 1)
+                .handle((reply, failure) -> failure)
+                .get(10, TimeUnit.SECONDS);
+        assertThat(Status.fromThrowable(gaveUp).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+
+        clock.release();
+
+        assertThat(staller.get(10, TimeUnit.SECONDS).getResult()).isEqualTo(ReserveResult.RESERVED);
+        // Only the staller holds a unit: the late reserve was skipped when its turn came.
+        assertHealthyAndConsistent(1);
+        // Skipped means not remembered either: the same request id now runs afresh.
+        ReserveReply retried = client.reserve("late-1", "late-user", SKU, 1);
+        assertThat(retried.getResult()).isEqualTo(ReserveResult.RESERVED);
+        assertThat(client.getStock(SKU).getReserved()).isEqualTo(3);
+    }
+
+    @Test
     void reserveBatchStreamShouldReadNoMoreBatchesThanItsWindowHasRoomFor() throws Exception {
         int ringSize = 64;
         startInProcess(
