@@ -425,7 +425,7 @@ class ClusterFailoverIT {
             }
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("@" + jvmOptions());
+            command.add("@" + ItFixtures.jvmOptions());
             command.add("-Xmx384m");
             command.add("-cp");
             command.add(System.getProperty("java.class.path"));
@@ -515,18 +515,6 @@ class ClusterFailoverIT {
         void kill() throws InterruptedException {
             process.destroyForcibly();
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
-
-        private static Path jvmOptions() {
-            Path dir = Path.of("").toAbsolutePath();
-            while (dir != null && !Files.exists(dir.resolve("jvm.options"))) {
-                dir = dir.getParent();
-            }
-            if (dir == null) {
-                throw new AssertionError(
-                        "jvm.options not found above " + Path.of("").toAbsolutePath());
-            }
-            return dir.resolve("jvm.options");
         }
     }
 }

@@ -94,6 +94,19 @@ final class ItFixtures {
                 .build();
     }
 
+    /** The repository's jvm.options, found above the working directory, for a server started as its own JVM. */
+    static Path jvmOptions() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.exists(dir.resolve("jvm.options"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new AssertionError(
+                    "jvm.options not found above " + Path.of("").toAbsolutePath());
+        }
+        return dir.resolve("jvm.options");
+    }
+
     static void closeQuietly(AutoCloseable... closeables) {
         for (AutoCloseable closeable : closeables) {
             if (closeable == null) {
