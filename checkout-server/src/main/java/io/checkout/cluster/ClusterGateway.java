@@ -154,6 +154,11 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
     }
 
     @Override
+    public long queueDelayNanos() {
+        return commands.queueDelayNanos();
+    }
+
+    @Override
     public long remainingCapacity() {
         return commands.remainingCapacity();
     }

@@ -211,6 +211,11 @@ public final class CheckoutPipeline implements CommandPublisher, AutoCloseable {
     }
 
     @Override
+    public long queueDelayNanos() {
+        return commands.queueDelayNanos();
+    }
+
+    @Override
     public long remainingCapacity() {
         return ring.remainingCapacity();
     }

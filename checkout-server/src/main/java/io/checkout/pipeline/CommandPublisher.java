@@ -52,6 +52,13 @@ public interface CommandPublisher {
     /** Whether shutdown has begun; a closed publisher takes no more commands. */
     boolean isClosed();
 
+    /**
+     * The estimated wait, in nanoseconds, of a command published now before the engine takes it
+     * up: the commands ahead of it over the recent rate at which they are served; 0 when nothing
+     * waits. The basis of admission by queueing delay.
+     */
+    long queueDelayNanos();
+
     /** Free ring slots now. */
     long remainingCapacity();
 

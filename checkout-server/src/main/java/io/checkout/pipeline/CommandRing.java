@@ -3,6 +3,8 @@ package io.checkout.pipeline;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.WaitStrategy;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
@@ -11,13 +13,36 @@ import java.util.function.LongSupplier;
  * single-node pipeline and the cluster gateway, which differ only in who consumes the ring.
  */
 public final class CommandRing {
+    /**
+     * How often the drain rate is measured: long enough to hold many batches at the rates that
+     * matter (at 20k commands/s, 200), short enough to follow a crowd arriving within a second.
+     */
+    static final long DRAIN_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
     private final RingBuffer<CommandEvent> ring;
     private final LongSupplier clockMillis;
+    private final LongSupplier nanoClock;
+    private final ReentrantLock drainWindowLock = new ReentrantLock();
     private volatile boolean closed;
+    /** When the current drain-rate window began; read by every estimate, moved by the one that closes it. */
+    private volatile long drainWindowStartNanos;
+    /** Guarded by drainWindowLock: the slots given back and in use when the window began. */
+    private long releasedAtWindowStart = -1;
+
+    private long inUseAtWindowStart;
+    /** Nanoseconds the consumers take per slot while they have a backlog; 0 until measured. */
+    private volatile long nanosPerSlot;
 
     CommandRing(RingBuffer<CommandEvent> ring, LongSupplier clockMillis) {
+        this(ring, clockMillis, System::nanoTime);
+    }
+
+    /** @param nanoClock {@code System::nanoTime}, or a test's clock for the drain-rate windows */
+    CommandRing(RingBuffer<CommandEvent> ring, LongSupplier clockMillis, LongSupplier nanoClock) {
         this.ring = ring;
         this.clockMillis = clockMillis;
+        this.nanoClock = nanoClock;
+        this.drainWindowStartNanos = nanoClock.getAsLong();
     }
 
     /**
@@ -94,6 +119,48 @@ public final class CommandRing {
             ring.get(sequence).command.timestampMillis = nowMillis;
         }
         ring.publish(first, last);
+    }
+
+    /**
+     * The estimated time a command published now would wait before it is taken up: the slots in
+     * use ahead of it times the time the consumers took per slot while they had a backlog, measured
+     * over windows of {@value #DRAIN_WINDOW_NANOS} ns (an exponentially weighted average, so one
+     * slow window, a GC pause or an fsync stall, counts but does not rule). 0 while nothing waits
+     * or before a busy window has been measured.
+     *
+     * <p>A window counts only if the consumers never ran out of work in it (they gave back no more
+     * slots than were in use when it began): an idle consumer's rate says nothing about its speed.
+     * Any thread may call this; the one that finds the window over measures it.
+     */
+    public long queueDelayNanos() {
+        long now = nanoClock.getAsLong();
+        long cursor = ring.getCursor();
+        long inUse = ring.getBufferSize() - ring.remainingCapacity();
+        if (now - drainWindowStartNanos >= DRAIN_WINDOW_NANOS && drainWindowLock.tryLock()) {
+            try {
+                measureDrainWindow(now, cursor - inUse, inUse);
+            } finally {
+                drainWindowLock.unlock();
+            }
+        }
+        return inUse <= 0 ? 0 : inUse * nanosPerSlot;
+    }
+
+    private void measureDrainWindow(long now, long released, long inUse) {
+        long started = drainWindowStartNanos;
+        if (now - started < DRAIN_WINDOW_NANOS) {
+            return;
+        }
+        long drained = released - releasedAtWindowStart;
+        // A window far longer than planned (nobody asked for a while) may hide idle time.
+        if (drained > 0 && drained <= inUseAtWindowStart && now - started <= 4 * DRAIN_WINDOW_NANOS) {
+            long sample = (now - started) / drained;
+            long previous = nanosPerSlot;
+            nanosPerSlot = previous == 0 ? sample : previous + (sample - previous) / 4;
+        }
+        releasedAtWindowStart = released;
+        inUseAtWindowStart = inUse;
+        drainWindowStartNanos = now;
     }
 
     /** Takes no more commands; those already published are still consumed. */

@@ -191,10 +191,11 @@ public final class CheckoutServer implements AutoCloseable {
                 started::answeredJournalSequence);
         orderEvents =
                 new OrderEventsService(started::visibleEventSequence, layout.events(), config.eventSubscribersMax());
+        Admission admission = new Admission(started, config.queueDelayMaxMillis(), metrics);
         ServerServiceDefinition checkout =
-                new CheckoutService(started, config.streamWindow(), config.streamBatchMax(), metrics).bindService();
+                new CheckoutService(admission, config.streamWindow(), config.streamBatchMax(), metrics).bindService();
         // Only the admin service asks for a credential; frontline calls stay open.
-        ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(started), adminAuth);
+        ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(admission), adminAuth);
         metrics.grpcInterceptor().preregisterService(checkout);
         metrics.grpcInterceptor().preregisterService(inventory);
         // A stopped engine answers every command with UNAVAILABLE; probes must see it too.
@@ -236,9 +237,10 @@ public final class CheckoutServer implements AutoCloseable {
         metrics.bindServer(started, () -> servingStatus == ServingStatus.SERVING);
         metrics.bindCluster(member, started);
         member.service().observer(metrics);
+        Admission admission = new Admission(started, config.queueDelayMaxMillis(), metrics);
         ServerServiceDefinition checkout =
-                new CheckoutService(started, config.streamWindow(), config.streamBatchMax(), metrics).bindService();
-        ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(started), adminAuth);
+                new CheckoutService(admission, config.streamWindow(), config.streamBatchMax(), metrics).bindService();
+        ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(admission), adminAuth);
         metrics.grpcInterceptor().preregisterService(checkout);
         metrics.grpcInterceptor().preregisterService(inventory);
         gateway = started;

@@ -22,9 +22,11 @@ import io.grpc.stub.StreamObserver;
 /**
  * The frontline service. Each call becomes one command on the ring; the pipeline answers it once the
  * command is applied and journalled.
- * Nothing here blocks: a full ring is answered at once with RESOURCE_EXHAUSTED.
+ * Nothing here blocks: a command that would wait too long, or finds the ring full, is answered at
+ * once with RESOURCE_EXHAUSTED ({@link Admission}).
  */
 final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
+    private final Admission admission;
     private final CommandPublisher pipeline;
     private final int streamWindow;
     private final int streamBatchMax;
@@ -32,8 +34,9 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     private final ReplyHandler reserveReply;
     private final BatchPublisher batchPublisher = new BatchPublisher();
 
-    CheckoutService(CommandPublisher pipeline, int streamWindow, int streamBatchMax, ServerMetrics metrics) {
-        this.pipeline = pipeline;
+    CheckoutService(Admission admission, int streamWindow, int streamBatchMax, ServerMetrics metrics) {
+        this.admission = admission;
+        this.pipeline = admission.pipeline();
         this.streamWindow = streamWindow;
         this.streamBatchMax = streamBatchMax;
         this.metrics = metrics;
@@ -47,9 +50,11 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
             observer.onError(GrpcErrors.exception(GrpcErrors.tooManyLines(request.getLinesCount())));
             return;
         }
-        if (!pipeline.tryPublish(CommandTranslators.RESERVE, request, reserveReply, observer)) {
+        com.google.rpc.Status refusal =
+                admission.publish(CommandTranslators.RESERVE, request, reserveReply, observer, true);
+        if (refusal != null) {
             metrics.reserveOutcome(ReserveResult.REJECTED);
-            observer.onError(GrpcErrors.exception(GrpcErrors.notPublished(pipeline)));
+            observer.onError(GrpcErrors.exception(refusal));
         }
     }
 
@@ -64,9 +69,7 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     }
 
     private com.google.rpc.Status publishFromStream(ReserveRequest request, ReserveStreamSession session) {
-        return pipeline.tryPublish(CommandTranslators.RESERVE, request, ReserveStreamSession.REPLY, session)
-                ? null
-                : GrpcErrors.notPublished(pipeline);
+        return admission.publish(CommandTranslators.RESERVE, request, ReserveStreamSession.REPLY, session, true);
     }
 
     @Override
@@ -84,7 +87,7 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     private final class BatchPublisher implements ReserveBatchStreamSession.Publisher {
         @Override
         public boolean publishAll(ReserveBatch batch, ReserveBatchStreamSession session) {
-            return pipeline.tryPublishEach(
+            return admission.tryPublishAll(
                     CommandTranslators.RESERVE_OF_BATCH,
                     batch,
                     batch.getRequestsCount(),
@@ -94,34 +97,33 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
         @Override
         public com.google.rpc.Status publish(ReserveRequest request, ReserveBatchStreamSession session) {
-            return pipeline.tryPublish(CommandTranslators.RESERVE, request, ReserveBatchStreamSession.REPLY, session)
-                    ? null
-                    : GrpcErrors.notPublished(pipeline);
+            return admission.publish(
+                    CommandTranslators.RESERVE, request, ReserveBatchStreamSession.REPLY, session, true);
         }
     }
 
     @Override
     public void confirm(ConfirmRequest request, StreamObserver<Order> observer) {
-        UnaryReplies.publish(pipeline, CommandTranslators.CONFIRM, request, UnaryReplies.ORDER, observer);
+        UnaryReplies.publish(admission, CommandTranslators.CONFIRM, request, UnaryReplies.ORDER, observer, false);
     }
 
     @Override
     public void cancel(CancelRequest request, StreamObserver<Order> observer) {
-        UnaryReplies.publish(pipeline, CommandTranslators.CANCEL, request, UnaryReplies.ORDER, observer);
+        UnaryReplies.publish(admission, CommandTranslators.CANCEL, request, UnaryReplies.ORDER, observer, false);
     }
 
     @Override
     public void refund(RefundRequest request, StreamObserver<Order> observer) {
-        UnaryReplies.publish(pipeline, CommandTranslators.REFUND, request, UnaryReplies.ORDER, observer);
+        UnaryReplies.publish(admission, CommandTranslators.REFUND, request, UnaryReplies.ORDER, observer, false);
     }
 
     @Override
     public void getOrder(GetOrderRequest request, StreamObserver<Order> observer) {
-        UnaryReplies.publish(pipeline, CommandTranslators.GET_ORDER, request, UnaryReplies.ORDER, observer);
+        UnaryReplies.publish(admission, CommandTranslators.GET_ORDER, request, UnaryReplies.ORDER, observer, true);
     }
 
     @Override
     public void getStock(GetStockRequest request, StreamObserver<Sku> observer) {
-        UnaryReplies.publish(pipeline, CommandTranslators.GET_STOCK, request, UnaryReplies.SKU, observer);
+        UnaryReplies.publish(admission, CommandTranslators.GET_STOCK, request, UnaryReplies.SKU, observer, true);
     }
 }

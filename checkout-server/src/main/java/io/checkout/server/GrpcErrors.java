@@ -1,14 +1,17 @@
 package io.checkout.server;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.ResultCode;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Turns engine results that are not answers into gRPC errors, using the rich error model: every
@@ -191,6 +194,36 @@ final class GrpcErrors {
             info.putMetadata(key, value);
         }
         return info.build();
+    }
+
+    /**
+     * The refusal of a call whose command would wait longer than it may: {@code waitNanos}, the
+     * estimated queueing delay, is above {@code limitNanos}, the smaller of the configured maximum
+     * and the call's remaining deadline. The retry delay is the estimate itself, the time the
+     * commands ahead take to drain.
+     */
+    static com.google.rpc.Status queueDelay(long waitNanos, long limitNanos, boolean limitIsCallersDeadline) {
+        long waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos));
+        long limitMillis = TimeUnit.NANOSECONDS.toMillis(Math.max(0, limitNanos));
+        String message = "server is overloaded: the command would wait about " + waitMillis
+                + " ms for its turn, more than the " + limitMillis + " ms "
+                + (limitIsCallersDeadline ? "left of the call's deadline" : "allowed (setting queue-delay-max-millis)")
+                + "; nothing was done: retry with the same request_id after the retry delay";
+        return com.google.rpc.Status.newBuilder()
+                .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
+                .setMessage(message)
+                .addDetails(Any.pack(ErrorInfo.newBuilder()
+                        .setReason("QUEUE_DELAY")
+                        .setDomain(DOMAIN)
+                        .putMetadata("estimated_wait_millis", Long.toString(waitMillis))
+                        .putMetadata("limit_millis", Long.toString(limitMillis))
+                        .build()))
+                .addDetails(Any.pack(RetryInfo.newBuilder()
+                        .setRetryDelay(Duration.newBuilder()
+                                .setSeconds(waitNanos / 1_000_000_000L)
+                                .setNanos((int) (waitNanos % 1_000_000_000L)))
+                        .build()))
+                .build();
     }
 
     /** Why a command could not be published: the pipeline closed, or the ring is full. */

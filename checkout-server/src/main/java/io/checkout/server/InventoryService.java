@@ -1,6 +1,5 @@
 package io.checkout.server;
 
-import io.checkout.pipeline.CommandPublisher;
 import io.checkout.proto.v1.AdjustStockRequest;
 import io.checkout.proto.v1.InventoryGrpc;
 import io.checkout.proto.v1.ListSkusReply;
@@ -9,26 +8,30 @@ import io.checkout.proto.v1.Sku;
 import io.checkout.proto.v1.UpsertSkuRequest;
 import io.grpc.stub.StreamObserver;
 
-/** The admin service: SKUs, sales and stock, through the same ring as every other command. */
+/**
+ * The admin service: SKUs, sales and stock, through the same ring as every other command. Admin
+ * calls are not shed by queueing delay (an operator adding stock mid-sale must get through); a full
+ * ring still refuses them.
+ */
 final class InventoryService extends InventoryGrpc.InventoryImplBase {
-    private final CommandPublisher pipeline;
+    private final Admission admission;
 
-    InventoryService(CommandPublisher pipeline) {
-        this.pipeline = pipeline;
+    InventoryService(Admission admission) {
+        this.admission = admission;
     }
 
     @Override
     public void upsertSku(UpsertSkuRequest request, StreamObserver<Sku> observer) {
-        UnaryReplies.publish(pipeline, CommandTranslators.UPSERT_SKU, request, UnaryReplies.SKU, observer);
+        UnaryReplies.publish(admission, CommandTranslators.UPSERT_SKU, request, UnaryReplies.SKU, observer, false);
     }
 
     @Override
     public void adjustStock(AdjustStockRequest request, StreamObserver<Sku> observer) {
-        UnaryReplies.publish(pipeline, CommandTranslators.ADJUST_STOCK, request, UnaryReplies.SKU, observer);
+        UnaryReplies.publish(admission, CommandTranslators.ADJUST_STOCK, request, UnaryReplies.SKU, observer, false);
     }
 
     @Override
     public void listSkus(ListSkusRequest request, StreamObserver<ListSkusReply> observer) {
-        UnaryReplies.publish(pipeline, CommandTranslators.LIST_SKUS, request, UnaryReplies.SKU_PAGE, observer);
+        UnaryReplies.publish(admission, CommandTranslators.LIST_SKUS, request, UnaryReplies.SKU_PAGE, observer, false);
     }
 }

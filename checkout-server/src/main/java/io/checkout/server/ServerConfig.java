@@ -92,6 +92,15 @@ public final class ServerConfig {
                 STREAM_BATCH_MAX_LIMIT),
         CONCURRENT_CALLS_PER_CONNECTION_MAX(
                 "concurrent-calls-per-connection-max", "1000", "most concurrent calls on one connection", 1, 100_000),
+        QUEUE_DELAY_MAX_MILLIS(
+                "queue-delay-max-millis",
+                "100",
+                "admission by queueing delay: a reserve or read whose command would wait longer than this (or than"
+                        + " its call's remaining deadline) before the engine takes it up is refused at once with"
+                        + " RESOURCE_EXHAUSTED (reason QUEUE_DELAY) and a retry delay; 0 turns it off (only a full"
+                        + " ring refuses)",
+                0,
+                10_000),
         SHUTDOWN_GRACE_MILLIS(
                 "shutdown-grace-millis", "10000", "how long shutdown waits for calls to finish", 0, 600_000),
         JOURNAL_DURABILITY(
@@ -589,6 +598,10 @@ public final class ServerConfig {
 
     public int concurrentCallsPerConnectionMax() {
         return (int) number(Setting.CONCURRENT_CALLS_PER_CONNECTION_MAX);
+    }
+
+    public long queueDelayMaxMillis() {
+        return number(Setting.QUEUE_DELAY_MAX_MILLIS);
     }
 
     public long shutdownGraceMillis() {

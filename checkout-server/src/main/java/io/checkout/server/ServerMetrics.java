@@ -35,6 +35,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -80,6 +81,7 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     private final Timer journalWrite;
     private final Timer journalSync;
     private final Map<ReserveResult, Counter> reserveOutcomes = new EnumMap<>(ReserveResult.class);
+    private final Map<String, Counter> refusals = new HashMap<>();
     private final MultiGauge skuStock;
     private final int skuSeriesMax;
     private final long stockIntervalMillis;
@@ -137,6 +139,16 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                     Counter.builder("checkout.reserve.outcomes")
                             .description("reserve answers by result; REJECTED counts requests refused with an error")
                             .tag("result", result.name())
+                            .register(registry));
+        }
+        for (String reason : List.of("queue_delay", "ring_full", "shutting_down")) {
+            refusals.put(
+                    reason,
+                    Counter.builder("checkout.requests.refused")
+                            .description("calls refused before their command was queued, by reason: queue_delay"
+                                    + " (the wait would exceed queue-delay-max-millis or the call's deadline),"
+                                    + " ring_full, shutting_down")
+                            .tag("reason", reason)
                             .register(registry));
         }
         skuStock = MultiGauge.builder("checkout.sku.stock")
@@ -199,6 +211,11 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
         Gauge.builder("checkout.ring.remaining", pipeline, CommandPublisher::remainingCapacity)
                 .description("free slots in the command ring; 0 means new commands are refused")
                 .baseUnit("slots")
+                .register(registry);
+        Gauge.builder("checkout.queue.delay.estimate", pipeline, p -> p.queueDelayNanos() / 1e9)
+                .description("the estimated wait of a command queued now before the engine takes it up: commands"
+                        + " ahead over their recent service rate (the basis of admission by queueing delay)")
+                .baseUnit("seconds")
                 .register(registry);
         Gauge.builder("checkout.ring.capacity", pipeline, CommandPublisher::ringSize)
                 .description("slots in the command ring")
@@ -294,6 +311,14 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     /** Counts one reserve answer; called by the replier (or a gRPC thread for a refusal). */
     void reserveOutcome(ReserveResult result) {
         Counter counter = reserveOutcomes.get(result);
+        if (counter != null) {
+            counter.increment();
+        }
+    }
+
+    /** Counts one call refused before its command was queued; {@code reason} is one of the registered ones. */
+    void refused(String reason) {
+        Counter counter = refusals.get(reason);
         if (counter != null) {
             counter.increment();
         }

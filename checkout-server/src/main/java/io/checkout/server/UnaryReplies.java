@@ -1,7 +1,6 @@
 package io.checkout.server;
 
 import io.checkout.engine.Command;
-import io.checkout.pipeline.CommandPublisher;
 import io.checkout.pipeline.CommandPublisher.CommandTranslator;
 import io.checkout.pipeline.ReplyHandler;
 import io.checkout.proto.v1.ReserveReply;
@@ -56,16 +55,18 @@ final class UnaryReplies {
 
     /**
      * Publishes a unary call's command, to be answered by {@code handler}; refuses the call at once
-     * when the ring has no room (RESOURCE_EXHAUSTED) or the server is shutting down.
+     * when {@link Admission} does (queueing delay, if {@code shed}; a full ring; shutdown).
      */
     static <A> void publish(
-            CommandPublisher pipeline,
+            Admission admission,
             CommandTranslator<A> translator,
             A request,
             ReplyHandler handler,
-            StreamObserver<?> observer) {
-        if (!pipeline.tryPublish(translator, request, handler, observer)) {
-            observer.onError(GrpcErrors.exception(GrpcErrors.notPublished(pipeline)));
+            StreamObserver<?> observer,
+            boolean shed) {
+        com.google.rpc.Status refusal = admission.publish(translator, request, handler, observer, shed);
+        if (refusal != null) {
+            observer.onError(GrpcErrors.exception(refusal));
         }
     }
 

@@ -382,7 +382,8 @@ class ClusterFailoverIT {
     /** The SDK as a frontline service would set it up for a replicated group: retries that outlast a failover. */
     private static CheckoutClient client(String target) {
         return CheckoutClient.builder(target)
-                .deadline(Duration.ofSeconds(3))
+                .deadline(Duration.ofSeconds(20))
+                .attemptDeadline(Duration.ofSeconds(3))
                 .maxAttempts(8)
                 .maxBackoff(Duration.ofMillis(500))
                 .adminToken(ItFixtures.ADMIN_TOKEN)

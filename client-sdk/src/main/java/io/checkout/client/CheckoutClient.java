@@ -30,14 +30,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A client for the checkout core: the {@code Checkout} and {@code Inventory} gRPC services with
- * per-attempt deadlines, generated request ids and safe retries.
+ * deadlines, generated request ids, safe retries and an optional adaptive concurrency limit.
  *
  * <p>Every mutating call carries a request id, the contract's idempotency key. Methods without an
  * explicit id generate one with {@link #newRequestId()}. A call that fails with
  * {@code UNAVAILABLE} or {@code RESOURCE_EXHAUSTED} is repeated with the very same request (so the
- * same id) up to {@code maxAttempts} times, with exponential back-off and jitter; because the
+ * same id) up to {@code maxAttempts} times, with exponential back-off and jitter that honours the
+ * server's retry-after hint, and only while the call's deadline leaves time for it; because the
  * server answers a repeated id with its first answer, a retry never reserves, pays or refunds
- * twice. Every other failure is passed to the caller at once.
+ * twice. Every other failure is passed to the caller at once; {@code DEADLINE_EXCEEDED}, the
+ * caller's own budget running out, is never retried.
  *
  * <p>Asynchronous methods never block the calling thread; their futures fail with
  * {@link StatusRuntimeException} and are completed on a gRPC or client thread, so dependent stages
@@ -84,7 +86,9 @@ public final class CheckoutClient implements AutoCloseable {
             ManagedChannel channel,
             boolean ownsChannel,
             Duration deadline,
+            Duration attemptDeadline,
             RetryPolicy retryPolicy,
+            AdaptiveLimit concurrencyLimit,
             String requestIdPrefix,
             CallCredentials adminCredentials) {
         this.channel = channel;
@@ -92,7 +96,12 @@ public final class CheckoutClient implements AutoCloseable {
         this.deadlineNanos = RetryPolicy.saturatedNanos(deadline);
         this.requestIds = new RequestIds(requestIdPrefix);
         this.adminCredentials = adminCredentials;
-        this.calls = new RetryingCalls(channel, deadlineNanos, retryPolicy);
+        this.calls = new RetryingCalls(
+                channel,
+                deadlineNanos,
+                attemptDeadline == null ? Long.MAX_VALUE : RetryPolicy.saturatedNanos(attemptDeadline),
+                retryPolicy,
+                concurrencyLimit);
     }
 
     /**
@@ -457,6 +466,42 @@ public final class CheckoutClient implements AutoCloseable {
         }
         throw new IllegalStateException("listAllSkus stopped after " + maxPages + " pages (" + all.size()
                 + " SKUs) and the server still returned a next_page_token");
+    }
+
+    /**
+     * The adaptive concurrency limit's current value: how many unary calls may be in flight before
+     * the next one is refused without being sent; 0 if the client has no such limit.
+     */
+    public int concurrencyLimit() {
+        return calls.concurrencyLimit();
+    }
+
+    /** Unary calls in flight under the adaptive concurrency limit; 0 if the client has no such limit. */
+    public int limitedCallsInFlight() {
+        return calls.limitedCallsInFlight();
+    }
+
+    /**
+     * Whether {@code failure} is this client's own refusal to send a call because its adaptive
+     * concurrency limit was reached (a {@code RESOURCE_EXHAUSTED} that never left the process),
+     * rather than the server's.
+     */
+    public static boolean isClientLimitRefusal(Throwable failure) {
+        com.google.rpc.Status status = io.grpc.protobuf.StatusProto.fromThrowable(failure);
+        if (status == null) {
+            return false;
+        }
+        for (com.google.protobuf.Any detail : status.getDetailsList()) {
+            if (detail.is(com.google.rpc.ErrorInfo.class)) {
+                try {
+                    return RetryingCalls.CLIENT_LIMIT_REASON.equals(
+                            detail.unpack(com.google.rpc.ErrorInfo.class).getReason());
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    return false;
+                }
+            }
+        }
+        return false;
     }
 
     /**

@@ -20,7 +20,9 @@ public final class CheckoutClientBuilder {
     private final String target;
     private final ManagedChannel channel;
     private final boolean fromChannel;
-    private Duration deadline = Duration.ofSeconds(2);
+    private Duration deadline = Duration.ofSeconds(5);
+    private Duration attemptDeadline;
+    private AdaptiveLimit concurrencyLimit;
     private int maxAttempts = 5;
     private Duration initialBackoff = Duration.ofMillis(10);
     private Duration maxBackoff = Duration.ofMillis(500);
@@ -39,14 +41,41 @@ public final class CheckoutClientBuilder {
     }
 
     /**
-     * Sets the deadline of each attempt (default 2 s); a retried call may take up to
-     * {@code maxAttempts} deadlines plus back-offs in total.
+     * Sets the deadline of each call, its retries and back-offs included (default 5 s). A retry
+     * is made only if it can start before the deadline; a call made inside a gRPC call of the
+     * caller's also ends by that call's deadline if it comes sooner.
      *
      * @param deadline a positive duration
      * @return this builder
      */
     public CheckoutClientBuilder deadline(Duration deadline) {
         this.deadline = deadline;
+        return this;
+    }
+
+    /**
+     * Limits each attempt to this long, so that an attempt stuck on a dead server leaves time
+     * within the call's deadline for a retry elsewhere (default: no limit of its own, an attempt
+     * may use all the time left).
+     *
+     * @param attemptDeadline a positive duration, or null for none
+     * @return this builder
+     */
+    public CheckoutClientBuilder attemptDeadline(Duration attemptDeadline) {
+        this.attemptDeadline = attemptDeadline;
+        return this;
+    }
+
+    /**
+     * Limits the unary calls in flight with an adaptive limit (default: none); a call over the
+     * limit fails at once with {@code RESOURCE_EXHAUSTED} without being sent, and is retried like a
+     * server refusal within its deadline. Does not apply to streams, which have their own window.
+     *
+     * @param limit {@link AdaptiveLimit#aimd} or {@link AdaptiveLimit#gradient}, or null for none
+     * @return this builder
+     */
+    public CheckoutClientBuilder adaptiveConcurrencyLimit(AdaptiveLimit limit) {
+        this.concurrencyLimit = limit;
         return this;
     }
 
@@ -176,7 +205,7 @@ public final class CheckoutClientBuilder {
      *
      * @return a new client
      * @throws IllegalArgumentException naming the first setting that is missing or out of
-     *     range: {@code target}, {@code channel}, {@code deadline}, {@code maxAttempts},
+     *     range: {@code target}, {@code channel}, {@code deadline}, {@code attemptDeadline}, {@code maxAttempts},
      *     {@code initialBackoff}, {@code maxBackoff}, {@code requestIdPrefix}, or
      *     {@code plaintext/useTransportSecurity} when set for a caller's channel
      */
@@ -189,7 +218,9 @@ public final class CheckoutClientBuilder {
                 clientChannel,
                 !fromChannel,
                 deadline,
+                attemptDeadline,
                 new RetryPolicy(maxAttempts, initialBackoff, maxBackoff),
+                concurrencyLimit,
                 requestIdPrefix,
                 callCredentials);
     }
@@ -247,6 +278,9 @@ public final class CheckoutClientBuilder {
                     + "a caller's channel brings its own transport security");
         }
         requirePositive("deadline", deadline);
+        if (attemptDeadline != null) {
+            requirePositive("attemptDeadline", attemptDeadline);
+        }
         if (maxAttempts < 1 || maxAttempts > 20) {
             throw new IllegalArgumentException("maxAttempts must be 1..20, got " + maxAttempts);
         }

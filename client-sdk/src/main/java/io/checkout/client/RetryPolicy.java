@@ -5,7 +5,8 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Which failures are retried and how long to wait before each retry.
+ * Which failures are retried and how long to wait before each retry. A retry happens only within
+ * the call's deadline (the caller decides that in {@link RetryingCalls}).
  *
  * <p>Only {@code UNAVAILABLE} and {@code RESOURCE_EXHAUSTED} are retried: the contract promises
  * that a request with the same request_id may be repeated after them. {@code DEADLINE_EXCEEDED}
@@ -56,6 +57,26 @@ final class RetryPolicy {
      * backs off at least half the ceiling.
      */
     long backoffNanosAfter(int attempt) {
+        return backoffNanosAfter(attempt, 0);
+    }
+
+    /**
+     * As {@link #backoffNanosAfter(int)}, but never shorter than the server's retry-after hint,
+     * which is stretched by a random 0–50% so that callers refused together do not come back
+     * together.
+     *
+     * @param retryAfterNanos the server's hint, 0 for none
+     */
+    long backoffNanosAfter(int attempt, long retryAfterNanos) {
+        long backoff = exponentialBackoffNanos(attempt);
+        if (retryAfterNanos <= 0) {
+            return backoff;
+        }
+        long hinted = retryAfterNanos + ThreadLocalRandom.current().nextLong(retryAfterNanos / 2 + 1);
+        return Math.max(backoff, hinted);
+    }
+
+    private long exponentialBackoffNanos(int attempt) {
         int doublings = Math.min(attempt - 1, 62);
         long ceiling = initialBackoffNanos;
         for (int i = 0; i < doublings && ceiling < maxBackoffNanos; i++) {

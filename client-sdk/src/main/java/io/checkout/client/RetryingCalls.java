@@ -1,14 +1,25 @@
 package io.checkout.client;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.Code;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
+import com.netflix.concurrency.limits.Limiter;
+import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import io.grpc.CallCredentials;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -24,16 +35,38 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * is pending. A blocking method waits for the same chain ({@link #join}).
  */
 final class RetryingCalls {
+    /** A retry is not started unless at least this much of the call's deadline is left after its back-off. */
+    static final long ATTEMPT_NANOS_MIN = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /** The {@code ErrorInfo} reason of a call refused by the client's own concurrency limit. */
+    static final String CLIENT_LIMIT_REASON = "CLIENT_CONCURRENCY_LIMIT";
+
     private final Channel channel;
     private final long deadlineNanos;
+    private final long attemptDeadlineNanos;
     private final RetryPolicy retryPolicy;
+    private final SimpleLimiter<Void> limiter;
     private final ScheduledThreadPoolExecutor retryScheduler;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    RetryingCalls(Channel channel, long deadlineNanos, RetryPolicy retryPolicy) {
+    /**
+     * @param deadlineNanos the whole call's budget, retries and back-offs included
+     * @param attemptDeadlineNanos the most one attempt may take of what is left ({@code Long.MAX_VALUE}: all of it)
+     * @param limit the adaptive concurrency limit on attempts in flight, or null for none
+     */
+    RetryingCalls(
+            Channel channel,
+            long deadlineNanos,
+            long attemptDeadlineNanos,
+            RetryPolicy retryPolicy,
+            AdaptiveLimit limit) {
         this.channel = channel;
         this.deadlineNanos = deadlineNanos;
+        this.attemptDeadlineNanos = attemptDeadlineNanos;
         this.retryPolicy = retryPolicy;
+        this.limiter = limit == null
+                ? null
+                : SimpleLimiter.newBuilder().limit(limit.newLimit()).build();
         this.retryScheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "checkout-client-retry");
             thread.setDaemon(true);
@@ -61,9 +94,14 @@ final class RetryingCalls {
         return true;
     }
 
-    private CallOptions callOptions(CallCredentials credentials) {
-        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS);
-        return credentials == null ? options : options.withCallCredentials(credentials);
+    /** The adaptive limit's current value, or 0 if the client has none. */
+    int concurrencyLimit() {
+        return limiter == null ? 0 : limiter.getLimit();
+    }
+
+    /** Attempts holding a permit of the adaptive limit now, or 0 if the client has none. */
+    int limitedCallsInFlight() {
+        return limiter == null ? 0 : limiter.getInflight();
     }
 
     /**
@@ -105,11 +143,87 @@ final class RetryingCalls {
         return Status.fromThrowable(failure).asRuntimeException(Status.trailersFromThrowable(failure));
     }
 
-    /** Starts a call; its future fails with the last attempt's status once no retry is left. */
+    /**
+     * Starts a call; its future fails with the last attempt's status once no retry is left. The
+     * call ends by the client's deadline, or by the deadline of the caller's gRPC {@link Context}
+     * if that comes sooner (a service calling us inside its own call passes its caller's budget on).
+     */
     <Q, R> CompletableFuture<R> call(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
-        AsyncUnaryCall<Q, R> call = new AsyncUnaryCall<>(method, request, credentials);
+        long now = System.nanoTime();
+        long budget = deadlineNanos;
+        Deadline contextDeadline = Context.current().getDeadline();
+        if (contextDeadline != null) {
+            budget = Math.min(budget, contextDeadline.timeRemaining(TimeUnit.NANOSECONDS));
+        }
+        long deadlineAt = budget > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + budget;
+        AsyncUnaryCall<Q, R> call = new AsyncUnaryCall<>(method, request, credentials, deadlineAt);
         call.attempt(1);
         return call.result;
+    }
+
+    /**
+     * The server's retry-after hint ({@code google.rpc.RetryInfo} in the status details) of a
+     * failure, in nanoseconds, capped at a minute; 0 if it gave none.
+     */
+    static long retryAfterNanos(Throwable failure) {
+        com.google.rpc.Status status = StatusProto.fromThrowable(failure);
+        if (status == null) {
+            return 0;
+        }
+        for (Any detail : status.getDetailsList()) {
+            if (detail.is(RetryInfo.class)) {
+                try {
+                    com.google.protobuf.Duration delay =
+                            detail.unpack(RetryInfo.class).getRetryDelay();
+                    if (delay.getSeconds() < 0 || delay.getNanos() < 0) {
+                        return 0;
+                    }
+                    return delay.getSeconds() >= 60
+                            ? TimeUnit.MINUTES.toNanos(1)
+                            : TimeUnit.SECONDS.toNanos(delay.getSeconds()) + delay.getNanos();
+                } catch (InvalidProtocolBufferException e) {
+                    return 0;
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** The failure of an attempt that the client's own concurrency limit did not let out. */
+    private StatusRuntimeException limitReached() {
+        String message = "client-side concurrency limit reached (" + limiter.getLimit()
+                + " calls in flight); the call was not sent";
+        return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
+                .setMessage(message)
+                .addDetails(Any.pack(ErrorInfo.newBuilder()
+                        .setReason(CLIENT_LIMIT_REASON)
+                        .setDomain("checkout.v1.client")
+                        .build()))
+                .build());
+    }
+
+    /**
+     * Tells the limiter how an attempt ended: an answer, or an error the server chose, is a sample
+     * of a healthy round trip; a refusal for load or an expired deadline is a drop; anything else
+     * (the transport failed, the caller cancelled) says nothing about the server's load.
+     */
+    private static void release(Limiter.Listener permit, Status status) {
+        if (permit == null) {
+            return;
+        }
+        switch (status.getCode()) {
+            case OK,
+                    INVALID_ARGUMENT,
+                    NOT_FOUND,
+                    ALREADY_EXISTS,
+                    FAILED_PRECONDITION,
+                    OUT_OF_RANGE,
+                    PERMISSION_DENIED,
+                    UNAUTHENTICATED -> permit.onSuccess();
+            case RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED -> permit.onDropped();
+            default -> permit.onIgnore();
+        }
     }
 
     /**
@@ -121,13 +235,15 @@ final class RetryingCalls {
         private final MethodDescriptor<Q, R> method;
         private final Q request;
         private final CallCredentials credentials;
+        private final long deadlineAt;
         private volatile ClientCall<Q, R> current;
         private volatile ScheduledFuture<?> pendingRetry;
 
-        AsyncUnaryCall(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
+        AsyncUnaryCall(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials, long deadlineAt) {
             this.method = method;
             this.request = request;
             this.credentials = credentials;
+            this.deadlineAt = deadlineAt;
             // A caller that cancels the future no longer wants the answer; stop the RPC and the
             // back-off timer too.
             result.whenComplete((value, error) -> {
@@ -149,8 +265,31 @@ final class RetryingCalls {
             if (result.isDone()) {
                 return;
             }
-            ClientCall<Q, R> call = channel.newCall(method, callOptions(credentials));
+            long remaining = deadlineAt - System.nanoTime();
+            if (remaining <= 0) {
+                result.completeExceptionally(Status.DEADLINE_EXCEEDED
+                        .withDescription("the call's deadline passed before attempt " + attempt)
+                        .asRuntimeException());
+                return;
+            }
+            Limiter.Listener permit = null;
+            if (limiter != null) {
+                Optional<Limiter.Listener> acquired = limiter.acquire(null);
+                if (acquired.isEmpty()) {
+                    failed(attempt, limitReached(), false);
+                    return;
+                }
+                permit = acquired.get();
+            }
+            boolean ownDeadline = attemptDeadlineNanos < remaining;
+            CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(
+                    ownDeadline ? attemptDeadlineNanos : remaining, TimeUnit.NANOSECONDS);
+            if (credentials != null) {
+                options = options.withCallCredentials(credentials);
+            }
+            ClientCall<Q, R> call = channel.newCall(method, options);
             current = call;
+            Limiter.Listener heldPermit = permit;
             try {
                 ClientCalls.asyncUnaryCall(call, request, new StreamObserver<R>() {
                     private R value;
@@ -162,22 +301,26 @@ final class RetryingCalls {
 
                     @Override
                     public void onError(Throwable t) {
-                        failed(attempt, t);
+                        release(heldPermit, Status.fromThrowable(t));
+                        failed(attempt, t, ownDeadline);
                     }
 
                     @Override
                     public void onCompleted() {
                         if (value == null) {
+                            release(heldPermit, Status.INTERNAL);
                             // A unary call that ends without a reply is a broken server, not an answer.
                             result.completeExceptionally(Status.INTERNAL
                                     .withDescription("no reply message for " + method.getFullMethodName())
                                     .asRuntimeException());
                         } else {
+                            release(heldPermit, Status.OK);
                             result.complete(value);
                         }
                     }
                 });
             } catch (RuntimeException e) {
+                release(heldPermit, Status.INTERNAL);
                 result.completeExceptionally(e);
                 return;
             }
@@ -186,11 +329,30 @@ final class RetryingCalls {
             }
         }
 
-        private void failed(int attempt, Throwable error) {
+        /**
+         * Retries after a back-off if the policy allows it and the back-off, honouring the server's
+         * retry-after hint, still leaves time for an attempt before the call's deadline; otherwise
+         * ends the call with this failure at once, so a refused caller learns of it while it can
+         * still do something else. An attempt that ran out of its own {@code attemptDeadline}
+         * (not the call's) is retried too: the request id makes that safe.
+         *
+         * @param attemptTimedOutAlone whether the attempt had a deadline shorter than the call's
+         */
+        private void failed(int attempt, Throwable error, boolean attemptTimedOutAlone) {
             if (result.isDone()) {
                 return;
             }
-            if (closed.get() || !retryPolicy.mayRetryAfter(attempt, Status.fromThrowable(error))) {
+            Status status = Status.fromThrowable(error);
+            boolean retryable = retryPolicy.mayRetryAfter(attempt, status)
+                    || (attemptTimedOutAlone
+                            && status.getCode() == Status.Code.DEADLINE_EXCEEDED
+                            && attempt < retryPolicy.maxAttempts());
+            if (closed.get() || !retryable) {
+                result.completeExceptionally(error);
+                return;
+            }
+            long backoffNanos = retryPolicy.backoffNanosAfter(attempt, retryAfterNanos(error));
+            if (deadlineAt - System.nanoTime() - ATTEMPT_NANOS_MIN < backoffNanos) {
                 result.completeExceptionally(error);
                 return;
             }
@@ -203,7 +365,7 @@ final class RetryingCalls {
                                 attempt(attempt + 1);
                             }
                         },
-                        retryPolicy.backoffNanosAfter(attempt),
+                        backoffNanos,
                         TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException e) {
                 result.completeExceptionally(error);

@@ -16,6 +16,7 @@ import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.ReserveResult;
 import io.checkout.proto.v1.Sku;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Deque;
@@ -33,7 +34,7 @@ final class FakeCheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
     private final List<Message> calls = new CopyOnWriteArrayList<>();
     private final List<String> callThreads = new CopyOnWriteArrayList<>();
-    private final Deque<Status> failures = new ConcurrentLinkedDeque<>();
+    private final Deque<StatusRuntimeException> failures = new ConcurrentLinkedDeque<>();
     private volatile boolean silent;
     private final AtomicInteger cancelledCalls = new AtomicInteger();
     private volatile Function<ServerCallStreamObserver<ReserveReply>, StreamObserver<ReserveRequest>> streamBehaviour;
@@ -42,7 +43,14 @@ final class FakeCheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
     /** The next unary calls fail with these statuses, one each, in order. */
     void failNext(Status... statuses) {
-        failures.addAll(List.of(statuses));
+        for (Status status : statuses) {
+            failures.add(status.asRuntimeException());
+        }
+    }
+
+    /** The next unary calls fail with these errors (with their trailers), one each, in order. */
+    void failNext(StatusRuntimeException... errors) {
+        failures.addAll(List.of(errors));
     }
 
     /** Unary calls from now on are never answered, so only their deadline ends them. */
@@ -157,9 +165,9 @@ final class FakeCheckoutService extends CheckoutGrpc.CheckoutImplBase {
             ((ServerCallStreamObserver<T>) responseObserver).setOnCancelHandler(cancelledCalls::incrementAndGet);
             return;
         }
-        Status failure = failures.poll();
+        StatusRuntimeException failure = failures.poll();
         if (failure != null) {
-            responseObserver.onError(failure.asRuntimeException());
+            responseObserver.onError(failure);
             return;
         }
         responseObserver.onNext(reply);

@@ -52,4 +52,15 @@ class RetryPolicyTest {
         assertThat(policy.mayRetryAfter(5, Status.UNAVAILABLE)).isFalse();
         assertThat(policy.mayRetryAfter(1, Status.DEADLINE_EXCEEDED)).isFalse();
     }
+
+    @Test
+    void aRetryAfterHintShouldSetTheFloorOfTheBackOffStretchedByAtMostHalf() {
+        for (int i = 0; i < 200; i++) {
+            assertThat(policy.backoffNanosAfter(1, 100 * MS)).isBetween(100 * MS, 150 * MS);
+        }
+        // A hint shorter than the exponential back-off does not shorten it.
+        for (int i = 0; i < 200; i++) {
+            assertThat(policy.backoffNanosAfter(10, MS)).isBetween(250 * MS, 500 * MS);
+        }
+    }
 }

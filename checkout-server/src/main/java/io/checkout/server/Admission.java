@@ -1,0 +1,111 @@
+package io.checkout.server;
+
+import io.checkout.pipeline.CommandPublisher;
+import io.checkout.pipeline.CommandPublisher.BatchTranslator;
+import io.checkout.pipeline.CommandPublisher.CommandTranslator;
+import io.checkout.pipeline.ReplyHandler;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Decides whether a call's command may join the queue, and publishes it if so. Two rules:
+ *
+ * <ul>
+ *   <li><b>Queueing delay</b> (for reserves and reads): the command is refused at once with
+ *       RESOURCE_EXHAUSTED, reason QUEUE_DELAY and a retry delay, if the wait it would see before
+ *       the engine takes it up (the commands ahead of it over their recent service rate) is longer
+ *       than {@code queue-delay-max-millis} or than what is left of its call's deadline. A crowd
+ *       then gets a fast "come back later" instead of a queue longer than its patience, where every
+ *       command would be work done for a caller who has left.
+ *   <li><b>Ring slots</b> (for every command): a full ring refuses with RING_FULL. The ring size is
+ *       the memory bound; the queueing delay is the admission rule.
+ * </ul>
+ *
+ * Confirm, cancel and refund are not shed by queueing delay: they finish orders already admitted
+ * (a payment that arrived must not be lost to a crowd of new reserves), and a full ring still
+ * bounds them. Admin calls are not shed either. Why an estimate from the queue length rather than
+ * CoDel's measured sojourn time: benchmarks/README.md (flash crowd).
+ */
+final class Admission {
+    private final CommandPublisher pipeline;
+    private final long queueDelayMaxNanos;
+    private final ServerMetrics metrics;
+
+    /** @param queueDelayMaxMillis the longest wait admitted; 0 sheds by ring slots only */
+    Admission(CommandPublisher pipeline, long queueDelayMaxMillis, ServerMetrics metrics) {
+        this.pipeline = pipeline;
+        this.queueDelayMaxNanos = TimeUnit.MILLISECONDS.toNanos(queueDelayMaxMillis);
+        this.metrics = metrics;
+    }
+
+    CommandPublisher pipeline() {
+        return pipeline;
+    }
+
+    /**
+     * Publishes one command unless it is refused.
+     *
+     * @param shed whether the queueing-delay rule applies to this kind of call
+     * @return null if published (the handler will answer), otherwise the refusal to send (counted)
+     */
+    <A> com.google.rpc.Status publish(
+            CommandTranslator<A> translator, A request, ReplyHandler handler, Object context, boolean shed) {
+        com.google.rpc.Status refusal = shed ? queueDelayRefusal() : null;
+        if (refusal != null) {
+            return refusal;
+        }
+        return pipeline.tryPublish(translator, request, handler, context) ? null : notPublished();
+    }
+
+    /**
+     * Publishes {@code count} reserves with one claim, all or nothing, unless the queueing delay
+     * refuses them (then, or if the ring cannot take them all, false and nothing published: the
+     * caller publishes them one at a time, and each gets its own answer or refusal).
+     */
+    <A> boolean tryPublishAll(BatchTranslator<A> translator, A batch, int count, ReplyHandler handler, Object context) {
+        if (exceedsQueueDelay()) {
+            return false;
+        }
+        return pipeline.tryPublishEach(translator, batch, count, handler, context);
+    }
+
+    /** The error for a command the ring did not take, counted by reason. */
+    com.google.rpc.Status notPublished() {
+        com.google.rpc.Status status = GrpcErrors.notPublished(pipeline);
+        metrics.refused(status == GrpcErrors.RING_FULL ? "ring_full" : "shutting_down");
+        return status;
+    }
+
+    private boolean exceedsQueueDelay() {
+        if (queueDelayMaxNanos == 0) {
+            return false;
+        }
+        long wait = pipeline.queueDelayNanos();
+        return wait > 0 && wait > limitNanos();
+    }
+
+    /** The refusal of the current call by its queueing delay (counted), or null if it may wait. */
+    private com.google.rpc.Status queueDelayRefusal() {
+        if (queueDelayMaxNanos == 0) {
+            return null;
+        }
+        long wait = pipeline.queueDelayNanos();
+        if (wait == 0 || wait <= queueDelayMaxNanos && wait <= callersRemainingNanos()) {
+            return null;
+        }
+        long callers = callersRemainingNanos();
+        metrics.refused("queue_delay");
+        return GrpcErrors.queueDelay(wait, Math.min(queueDelayMaxNanos, callers), callers < queueDelayMaxNanos);
+    }
+
+    private long limitNanos() {
+        return Math.min(queueDelayMaxNanos, callersRemainingNanos());
+    }
+
+    /** What is left of the current gRPC call's deadline; for a call without one, no limit. */
+    private static long callersRemainingNanos() {
+        Deadline deadline = Context.current().getDeadline();
+        return deadline == null ? Long.MAX_VALUE : deadline.timeRemaining(TimeUnit.NANOSECONDS);
+    }
+}

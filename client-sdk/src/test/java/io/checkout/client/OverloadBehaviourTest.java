@@ -1,0 +1,245 @@
+package io.checkout.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.Any;
+import com.google.rpc.Code;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
+import io.checkout.proto.v1.OrderLine;
+import io.checkout.proto.v1.ReserveReply;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How the SDK behaves when the server sheds load: retries only within the call's deadline,
+ * honours the retry-after hint, never retries the caller's own deadline, and refuses locally
+ * when its adaptive concurrency limit is reached.
+ */
+class OverloadBehaviourTest {
+
+    private static final List<OrderLine> ONE_LINE =
+            List.of(OrderLine.newBuilder().setSkuId("sku-1").setQuantity(1).build());
+
+    private final FakeCheckoutService checkout = new FakeCheckoutService();
+    private InProcessServer server;
+
+    @BeforeEach
+    void start() {
+        server = new InProcessServer(checkout, new FakeInventoryService(1, false));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    /** A refusal for queueing delay as the server sends it: ErrorInfo plus RetryInfo. */
+    private static StatusRuntimeException refusedRetryAfter(Duration retryAfter) {
+        return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
+                .setMessage("queueing delay too long")
+                .addDetails(Any.pack(ErrorInfo.newBuilder()
+                        .setReason("QUEUE_DELAY")
+                        .setDomain("checkout.v1")
+                        .build()))
+                .addDetails(Any.pack(RetryInfo.newBuilder()
+                        .setRetryDelay(com.google.protobuf.Duration.newBuilder()
+                                .setNanos((int) retryAfter.toNanos())
+                                .build())
+                        .build()))
+                .build());
+    }
+
+    @Test
+    void aRefusalShouldBeRetriedNoSoonerThanItsRetryAfterHint() {
+        checkout.failNext(refusedRetryAfter(Duration.ofMillis(60)));
+        try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .initialBackoff(Duration.ofMillis(1))
+                .maxBackoff(Duration.ofMillis(2))
+                .deadline(Duration.ofSeconds(5))
+                .build()) {
+            long started = System.nanoTime();
+            ReserveReply reply = client.reserve("user-1", ONE_LINE);
+            long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+            assertThat(reply.getOrderId()).isEqualTo(1);
+            assertThat(elapsedMillis).isGreaterThanOrEqualTo(60);
+        }
+        assertThat(checkout.reserveCalls()).hasSize(2);
+    }
+
+    @Test
+    void aRefusalWhoseRetryAfterOutlastsTheDeadlineShouldFailAtOnceWithTheRefusal() {
+        checkout.failNext(refusedRetryAfter(Duration.ofMillis(900)));
+        try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .deadline(Duration.ofMillis(500))
+                .build()) {
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> client.reserve("user-1", ONE_LINE))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+            // Not after waiting out the deadline: at once, while the caller can still do something else.
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))
+                    .isLessThan(400);
+        }
+        assertThat(checkout.reserveCalls()).hasSize(1);
+    }
+
+    @Test
+    void retriesShouldStopWhenTheNextBackOffWouldPassTheCallsDeadline() {
+        for (int i = 0; i < 20; i++) {
+            checkout.failNext(Status.UNAVAILABLE.withDescription("down " + i));
+        }
+        try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .initialBackoff(Duration.ofMillis(40))
+                .maxBackoff(Duration.ofMillis(40))
+                .maxAttempts(20)
+                .deadline(Duration.ofMillis(150))
+                .build()) {
+            assertThatThrownBy(() -> client.reserve("user-1", ONE_LINE))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        }
+        // Back-offs of 20..40 ms within 150 ms: a handful of attempts, far from the 20 allowed.
+        assertThat(checkout.reserveCalls()).hasSizeBetween(2, 8);
+    }
+
+    @Test
+    void anAttemptThatRanOutOfItsOwnDeadlineShouldBeRetriedButTheCallersDeadlineShouldNot() {
+        checkout.neverAnswer();
+        try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .initialBackoff(Duration.ofMillis(1))
+                .maxBackoff(Duration.ofMillis(2))
+                .maxAttempts(3)
+                .attemptDeadline(Duration.ofMillis(50))
+                .deadline(Duration.ofSeconds(5))
+                .build()) {
+            assertThatThrownBy(() -> client.reserve("user-1", ONE_LINE))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        }
+        assertThat(checkout.reserveCalls()).hasSize(3);
+        assertThat(checkout.reserveCalls().stream().map(r -> r.getRequestId()).distinct())
+                .as("every attempt repeats the same request id")
+                .hasSize(1);
+    }
+
+    @Test
+    void aCallMadeInsideACallersContextShouldEndByThatContextsDeadline() throws Exception {
+        checkout.neverAnswer();
+        try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .deadline(Duration.ofSeconds(10))
+                .build()) {
+            Context.CancellableContext callers = Context.current()
+                    .withDeadlineAfter(
+                            80,
+                            TimeUnit.MILLISECONDS,
+                            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                                Thread t = new Thread(r, "context-deadline");
+                                t.setDaemon(true);
+                                return t;
+                            }));
+            long started = System.nanoTime();
+            try {
+                CompletableFuture<ReserveReply> reply = callers.call(() -> client.reserveAsync("user-1", ONE_LINE));
+                assertThatThrownBy(() -> reply.get(5, TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class)
+                        .cause()
+                        .isInstanceOfSatisfying(
+                                StatusRuntimeException.class,
+                                e -> assertThat(e.getStatus().getCode())
+                                        .isIn(Status.Code.DEADLINE_EXCEEDED, Status.Code.CANCELLED));
+            } finally {
+                callers.cancel(null);
+            }
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))
+                    .isLessThan(3_000);
+        }
+        assertThat(checkout.reserveCalls()).hasSize(1);
+    }
+
+    @Test
+    void aCallOverTheConcurrencyLimitShouldBeRefusedWithoutBeingSent() throws Exception {
+        checkout.neverAnswer();
+        try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .maxAttempts(1)
+                .deadline(Duration.ofSeconds(2))
+                .adaptiveConcurrencyLimit(AdaptiveLimit.aimd(2, 2, Duration.ofSeconds(1)))
+                .build()) {
+            CompletableFuture<ReserveReply> first = client.reserveAsync("user-1", ONE_LINE);
+            CompletableFuture<ReserveReply> second = client.reserveAsync("user-2", ONE_LINE);
+            CompletableFuture<ReserveReply> third = client.reserveAsync("user-3", ONE_LINE);
+
+            assertThat(client.concurrencyLimit()).isEqualTo(2);
+            assertThat(client.limitedCallsInFlight()).isEqualTo(2);
+            assertThatThrownBy(() -> third.get(1, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause()
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                        assertThat(CheckoutClient.isClientLimitRefusal(e)).isTrue();
+                    });
+            assertThat(first).isNotDone();
+            assertThat(second).isNotDone();
+            first.cancel(true);
+            second.cancel(true);
+        }
+        assertThat(checkout.reserveCalls()).hasSize(2);
+    }
+
+    @Test
+    void theLimitShouldShrinkWhenTheServerRefusesAndPermitsShouldBeGivenBack() {
+        for (int i = 0; i < 10; i++) {
+            checkout.failNext(refusedRetryAfter(Duration.ofMillis(1)));
+        }
+        try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .maxAttempts(1)
+                .adaptiveConcurrencyLimit(AdaptiveLimit.aimd(5, 100, Duration.ofSeconds(1)))
+                .build()) {
+            for (int i = 0; i < 30; i++) {
+                client.reserveAsync("user-" + i, ONE_LINE)
+                        .handle((r, e) -> null)
+                        .join();
+            }
+            assertThat(client.limitedCallsInFlight()).isZero();
+            assertThat(client.concurrencyLimit()).isBetween(5, 100);
+        }
+        assertThat(checkout.reserveCalls()).hasSize(30);
+    }
+
+    @Test
+    void aServerRefusalShouldNotLookLikeTheClientsOwn() {
+        assertThat(CheckoutClient.isClientLimitRefusal(refusedRetryAfter(Duration.ofMillis(5))))
+                .isFalse();
+        assertThat(CheckoutClient.isClientLimitRefusal(Status.RESOURCE_EXHAUSTED.asRuntimeException()))
+                .isFalse();
+    }
+
+    @Test
+    void adaptiveLimitShouldRejectBoundsOutOfRange() {
+        assertThatThrownBy(() -> AdaptiveLimit.aimd(0, 10, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("minLimit");
+        assertThatThrownBy(() -> AdaptiveLimit.gradient(10, 5))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxLimit");
+        assertThatThrownBy(() -> AdaptiveLimit.aimd(1, 10, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("slowCall");
+    }
+}
