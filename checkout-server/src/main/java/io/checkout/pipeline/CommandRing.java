@@ -19,6 +19,9 @@ public final class CommandRing {
      */
     static final long DRAIN_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
+    /** Busy windows whose fastest rate is the estimate's: the last 80 ms of backlog or more. */
+    static final int BUSY_WINDOWS_KEPT = 8;
+
     private final RingBuffer<CommandEvent> ring;
     private final LongSupplier clockMillis;
     private final LongSupplier nanoClock;
@@ -30,7 +33,11 @@ public final class CommandRing {
     private long releasedAtWindowStart = -1;
 
     private long inUseAtWindowStart;
-    /** Nanoseconds the consumers take per slot while they have a backlog; 0 until measured. */
+    /** Guarded by drainWindowLock: nanoseconds per slot of the last busy windows, a ring of samples. */
+    private final long[] busyWindowSamples = new long[BUSY_WINDOWS_KEPT];
+
+    private int busyWindowsSeen;
+    /** The fastest of the kept busy windows, nanoseconds per slot; 0 until one was measured. */
     private volatile long nanosPerSlot;
 
     CommandRing(RingBuffer<CommandEvent> ring, LongSupplier clockMillis) {
@@ -124,13 +131,17 @@ public final class CommandRing {
     /**
      * The estimated time a command published now would wait before it is taken up: the slots in
      * use ahead of it times the time the consumers took per slot while they had a backlog, measured
-     * over windows of {@value #DRAIN_WINDOW_NANOS} ns (an exponentially weighted average, so one
-     * slow window, a GC pause or an fsync stall, counts but does not rule). 0 while nothing waits
-     * or before a busy window has been measured.
+     * over windows of {@value #DRAIN_WINDOW_NANOS} ns. 0 while nothing waits or before a busy window
+     * has been measured.
      *
      * <p>A window counts only if the consumers never ran out of work in it (they gave back no more
      * slots than were in use when it began): an idle consumer's rate says nothing about its speed.
-     * Any thread may call this; the one that finds the window over measures it.
+     * The time per slot is the <em>fastest</em> of the last {@value #BUSY_WINDOWS_KEPT} busy
+     * windows, as CoDel takes the minimum sojourn over an interval: a window that held an fsync
+     * stall or a GC pause would otherwise make a queue that is about to drain look long, and refuse
+     * callers the server is about to serve. Under a standing overload every window is busy and
+     * alike, and the fastest is the real rate. Any thread may call this; the one that finds the
+     * window over measures it.
      */
     public long queueDelayNanos() {
         long now = nanoClock.getAsLong();
@@ -154,9 +165,12 @@ public final class CommandRing {
         long drained = released - releasedAtWindowStart;
         // A window far longer than planned (nobody asked for a while) may hide idle time.
         if (drained > 0 && drained <= inUseAtWindowStart && now - started <= 4 * DRAIN_WINDOW_NANOS) {
-            long sample = (now - started) / drained;
-            long previous = nanosPerSlot;
-            nanosPerSlot = previous == 0 ? sample : previous + (sample - previous) / 4;
+            busyWindowSamples[busyWindowsSeen++ % BUSY_WINDOWS_KEPT] = Math.max(1, (now - started) / drained);
+            long fastest = Long.MAX_VALUE;
+            for (int i = 0; i < Math.min(busyWindowsSeen, BUSY_WINDOWS_KEPT); i++) {
+                fastest = Math.min(fastest, busyWindowSamples[i]);
+            }
+            nanosPerSlot = fastest;
         }
         releasedAtWindowStart = released;
         inUseAtWindowStart = inUse;

@@ -67,18 +67,35 @@ class CommandRingQueueDelayTest {
     }
 
     @Test
-    void laterWindowsShouldMoveTheEstimateByAQuarterOfTheDifference() {
+    void theFastestOfTheRecentBusyWindowsShouldSetTheRateSoAStallDoesNotInflateIt() {
         publish(1000);
         nanos.addAndGet(WINDOW);
         ring.queueDelayNanos();
-        answerUpTo(99); // 100 µs per slot
+        answerUpTo(499); // 500 in a window: 20 µs each
         nanos.addAndGet(WINDOW);
         ring.queueDelayNanos();
-        answerUpTo(99 + 500); // 20 µs per slot
+        answerUpTo(499 + 5); // a stall: 5 in a window, 2 ms each
         nanos.addAndGet(WINDOW);
 
-        long perSlot = WINDOW / 100 + (WINDOW / 500 - WINDOW / 100) / 4;
-        assertThat(ring.queueDelayNanos()).isEqualTo(400 * perSlot);
+        assertThat(ring.queueDelayNanos()).isEqualTo(495 * (WINDOW / 500));
+    }
+
+    @Test
+    void aSlowerRateShouldTakeOverOnceTheFasterWindowsHaveAgedOut() {
+        publish(1000);
+        nanos.addAndGet(WINDOW);
+        ring.queueDelayNanos();
+        long answered = 499; // 500 in the first window: 20 µs each
+        answerUpTo(answered);
+        for (int window = 0; window < CommandRing.BUSY_WINDOWS_KEPT; window++) {
+            nanos.addAndGet(WINDOW);
+            ring.queueDelayNanos();
+            answered += 50; // then windows of 50: 200 µs each
+            answerUpTo(answered);
+        }
+        nanos.addAndGet(WINDOW);
+
+        assertThat(ring.queueDelayNanos()).isEqualTo((999 - answered) * (WINDOW / 50));
     }
 
     @Test

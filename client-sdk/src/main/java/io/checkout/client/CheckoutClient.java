@@ -487,21 +487,7 @@ public final class CheckoutClient implements AutoCloseable {
      * rather than the server's.
      */
     public static boolean isClientLimitRefusal(Throwable failure) {
-        com.google.rpc.Status status = io.grpc.protobuf.StatusProto.fromThrowable(failure);
-        if (status == null) {
-            return false;
-        }
-        for (com.google.protobuf.Any detail : status.getDetailsList()) {
-            if (detail.is(com.google.rpc.ErrorInfo.class)) {
-                try {
-                    return RetryingCalls.CLIENT_LIMIT_REASON.equals(
-                            detail.unpack(com.google.rpc.ErrorInfo.class).getReason());
-                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                    return false;
-                }
-            }
-        }
-        return false;
+        return RetryingCalls.isClientLimitRefusal(failure);
     }
 
     /**

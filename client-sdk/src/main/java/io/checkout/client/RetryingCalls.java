@@ -41,6 +41,21 @@ final class RetryingCalls {
     /** The {@code ErrorInfo} reason of a call refused by the client's own concurrency limit. */
     static final String CLIENT_LIMIT_REASON = "CLIENT_CONCURRENCY_LIMIT";
 
+    /**
+     * The failure of an attempt that the client's own concurrency limit did not let out. One
+     * shared instance: in a flash crowd most calls end here, so the refusal must cost next to
+     * nothing (no stack trace to fill, no trailers to build or parse per call).
+     */
+    static final StatusRuntimeException LIMIT_REACHED =
+            StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                    .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
+                    .setMessage("client-side concurrency limit reached; the call was not sent")
+                    .addDetails(Any.pack(ErrorInfo.newBuilder()
+                            .setReason(CLIENT_LIMIT_REASON)
+                            .setDomain("checkout.v1.client")
+                            .build()))
+                    .build());
+
     private final Channel channel;
     private final long deadlineNanos;
     private final long attemptDeadlineNanos;
@@ -189,18 +204,29 @@ final class RetryingCalls {
         return 0;
     }
 
-    /** The failure of an attempt that the client's own concurrency limit did not let out. */
-    private StatusRuntimeException limitReached() {
-        String message = "client-side concurrency limit reached (" + limiter.getLimit()
-                + " calls in flight); the call was not sent";
-        return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-                .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
-                .setMessage(message)
-                .addDetails(Any.pack(ErrorInfo.newBuilder()
-                        .setReason(CLIENT_LIMIT_REASON)
-                        .setDomain("checkout.v1.client")
-                        .build()))
-                .build());
+    /**
+     * Whether {@code failure} is the client's own refusal: the shared instance, or a copy of its
+     * status and trailers (a blocking call rethrows one with the caller's stack).
+     */
+    static boolean isClientLimitRefusal(Throwable failure) {
+        if (failure == LIMIT_REACHED) {
+            return true;
+        }
+        com.google.rpc.Status status = StatusProto.fromThrowable(failure);
+        if (status == null) {
+            return false;
+        }
+        for (Any detail : status.getDetailsList()) {
+            if (detail.is(ErrorInfo.class)) {
+                try {
+                    return CLIENT_LIMIT_REASON.equals(
+                            detail.unpack(ErrorInfo.class).getReason());
+                } catch (InvalidProtocolBufferException e) {
+                    return false;
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -276,7 +302,7 @@ final class RetryingCalls {
             if (limiter != null) {
                 Optional<Limiter.Listener> acquired = limiter.acquire(null);
                 if (acquired.isEmpty()) {
-                    failed(attempt, limitReached(), false);
+                    failed(attempt, LIMIT_REACHED, false);
                     return;
                 }
                 permit = acquired.get();
@@ -351,7 +377,8 @@ final class RetryingCalls {
                 result.completeExceptionally(error);
                 return;
             }
-            long backoffNanos = retryPolicy.backoffNanosAfter(attempt, retryAfterNanos(error));
+            long backoffNanos =
+                    retryPolicy.backoffNanosAfter(attempt, error == LIMIT_REACHED ? 0 : retryAfterNanos(error));
             if (deadlineAt - System.nanoTime() - ATTEMPT_NANOS_MIN < backoffNanos) {
                 result.completeExceptionally(error);
                 return;

@@ -126,6 +126,48 @@ final class HtmlReport {
             html.append(
                     chart("seconds into the measured run", "calls/s", List.of(new Series("calls/s", x, rate)), false));
         }
+        List<Timeline.Second> timeline = report.timeline() == null ? List.of() : report.timeline();
+        if (!timeline.isEmpty()) {
+            double[] x = new double[timeline.size()];
+            double[] offered = new double[x.length];
+            double[] refused = new double[x.length];
+            double[] expired = new double[x.length];
+            double[] goodput = new double[x.length];
+            List<Double> p99x = new java.util.ArrayList<>();
+            List<Double> p99y = new java.util.ArrayList<>();
+            for (int i = 0; i < x.length; i++) {
+                Timeline.Second second = timeline.get(i);
+                x[i] = second.second();
+                offered[i] = second.offered();
+                refused[i] = second.refusedByClient() + second.refusedByServer();
+                expired[i] = second.expired();
+                goodput[i] = second.reservedAnswered();
+                if (second.admittedP99Millis() >= 0) {
+                    p99x.add((double) second.second());
+                    p99y.add(second.admittedP99Millis());
+                }
+            }
+            html.append("<h2>Reserves per second: offered, admitted, refused, expired (by send second);"
+                    + " goodput (by answer second)</h2>\n");
+            html.append(chart(
+                    "seconds into the run",
+                    "reserves/s",
+                    List.of(
+                            new Series("offered", x, offered),
+                            new Series("refused", x, refused),
+                            new Series("goodput", x, goodput),
+                            new Series("expired", x, expired)),
+                    false));
+            html.append("<h2>p99 of admitted reserves, from the intended send time</h2>\n");
+            html.append(chart(
+                    "seconds into the run",
+                    "ms",
+                    List.of(new Series(
+                            "p99 admitted",
+                            p99x.stream().mapToDouble(Double::doubleValue).toArray(),
+                            p99y.stream().mapToDouble(Double::doubleValue).toArray())),
+                    false));
+        }
         List<Report.PercentilePoint> distribution = report.primaryDistribution();
         if (!distribution.isEmpty()) {
             double[] x = new double[distribution.size()];

@@ -1,5 +1,6 @@
 package io.checkout.loadgen;
 
+import io.checkout.client.AdaptiveLimit;
 import io.checkout.client.BatchStreamingReserver;
 import io.checkout.client.CheckoutClient;
 import io.checkout.client.StreamingReserver;
@@ -19,6 +20,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -62,6 +64,8 @@ final class LoadRun {
     private static final int PROGRESS_SKUS_MAX = 8;
     /** Threads doing setup writes and audit reads, each a blocking call with a deadline. */
     private static final int ADMIN_THREADS = 8;
+    /** The audit's reads' deadline, at least; a run's longer deadline wins. */
+    private static final Duration AUDIT_DEADLINE = Duration.ofSeconds(10);
 
     private final RunSettings settings;
     private final List<ManagedChannel> channels;
@@ -82,7 +86,11 @@ final class LoadRun {
     private final List<ReserveRequest> batchRequests = new ArrayList<>();
     private int batchSize;
     private long batchesSent;
+    /** Reads for the audit and the progress line: patient, with retries, and without the run's client limit. */
+    private final CheckoutClient auditClient;
+
     private Measurements measurements;
+    private Timeline timeline;
     private Semaphore permits;
     private long startNanos;
     private long warmupEndNanos;
@@ -130,9 +138,31 @@ final class LoadRun {
                     // One attempt: a load generator reports what the server answered, it does not hide
                     // refusals behind retries. Repeats with the same request id are a scenario option.
                     .maxAttempts(1)
+                    .adaptiveConcurrencyLimit(adaptiveLimit(settings))
                     .callCredentials(adminCredentials)
                     .build());
         }
+        // The audit runs after the load, so an overloaded run still ends in a report: its reads have
+        // their own deadline and retry what the server refuses for load.
+        auditClient = CheckoutClient.builder(channels.get(0))
+                .deadline(AUDIT_DEADLINE.compareTo(settings.deadline()) > 0 ? AUDIT_DEADLINE : settings.deadline())
+                .maxAttempts(10)
+                .initialBackoff(Duration.ofMillis(50))
+                .maxBackoff(Duration.ofSeconds(1))
+                .callCredentials(adminCredentials)
+                .build();
+    }
+
+    /** The SDK limit {@code --client-limit} asks for, or null for none. */
+    static AdaptiveLimit adaptiveLimit(RunSettings settings) {
+        int max = settings.clientLimitMax();
+        int min = Math.min(20, max);
+        return switch (settings.clientLimit()) {
+            case NONE -> null;
+            // A call slower than half the deadline is a congestion signal, as a refusal is.
+            case AIMD -> AdaptiveLimit.aimd(min, max, settings.deadline().dividedBy(2));
+            case GRADIENT -> AdaptiveLimit.gradient(min, max);
+        };
     }
 
     /** Runs the whole thing; the result holds the measurements and the audit. */
@@ -157,6 +187,8 @@ final class LoadRun {
                 startEpochMillis,
                 settings.scenario() == Scenario.Kind.EMPTY_CALL ? OpKind.HEALTH_CHECK : OpKind.RESERVE);
         permits = new Semaphore(settings.inFlightMax());
+        long drainSeconds = 2 * settings.deadline().toSeconds() + 5;
+        timeline = new Timeline((int) (settings.duration().toSeconds() + drainSeconds + 60));
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "loadgen-progress");
             thread.setDaemon(true);
@@ -189,7 +221,9 @@ final class LoadRun {
         }
         measurements.sampleInterval(System.currentTimeMillis());
         double measuredSeconds = Math.max(1e-9, (sendEndNanos - Math.min(sendEndNanos, warmupEndNanos)) / 1e9);
-        Audit audit = new Auditor(settings, clients.get(0), ledger, initialSkus, ADMIN_THREADS).audit(drained);
+        timeline.sampleSecond(System.nanoTime() - startNanos);
+        Audit audit = new Auditor(settings, auditClient, ledger, initialSkus, ADMIN_THREADS).audit(drained);
+        auditClient.close();
         return new RunResult(
                 settings,
                 runId,
@@ -199,6 +233,7 @@ final class LoadRun {
                 measuredSeconds,
                 drained,
                 measurements,
+                timeline,
                 ledger,
                 audit);
     }
@@ -211,7 +246,7 @@ final class LoadRun {
         ExecutorService pool = Executors.newFixedThreadPool(ADMIN_THREADS);
         try {
             long now = System.currentTimeMillis();
-            CheckoutClient client = clients.get(0);
+            CheckoutClient client = auditClient;
             List<Future<Sku>> reads = new ArrayList<>(settings.skus());
             for (int index = 0; index < settings.skus(); index++) {
                 String skuId = settings.skuId(index);
@@ -257,10 +292,19 @@ final class LoadRun {
         long endNanos = startNanos + settings.duration().toNanos();
         long seq = 0;
         boolean open = settings.model() == RunSettings.Model.OPEN;
+        // With a crowd the rate changes along the run, so each send is due one interval at the
+        // rate of its time after the one before.
+        double crowdScheduleSeconds = 0;
         while (settings.requestsMax() == 0 || seq < settings.requestsMax()) {
             long latencyFromNanos;
             if (open) {
-                long intendedNanos = startNanos + scheduledOffsetNanos(seq);
+                long intendedNanos;
+                if (settings.crowd() == null) {
+                    intendedNanos = startNanos + scheduledOffsetNanos(seq);
+                } else {
+                    intendedNanos = startNanos + (long) (crowdScheduleSeconds * 1e9);
+                    crowdScheduleSeconds += 1 / settings.rateAt(crowdScheduleSeconds);
+                }
                 if (intendedNanos >= endNanos) {
                     break;
                 }
@@ -385,6 +429,7 @@ final class LoadRun {
                 return;
             }
         }
+        timeline.offered(latencyFromNanos - startNanos, System.nanoTime() - latencyFromNanos);
         ReserveRequest request = ReserveRequest.newBuilder()
                 .setRequestId("r-" + runId + "-" + seq)
                 .setUserId(scenario.nextUserId())
@@ -409,6 +454,7 @@ final class LoadRun {
             return;
         }
         CompletableFuture<ReserveReply> reply;
+        long sentNanos = System.nanoTime();
         if (streams.isEmpty()) {
             OrderLine line = request.getLines(0);
             reply = clients.get((int) (seq % clients.size()))
@@ -416,8 +462,8 @@ final class LoadRun {
         } else {
             reply = streams.get((int) (seq % streams.size())).submit(request);
         }
-        reply.whenComplete((answer, failure) ->
-                onReserveAnswer(request, firstReply, followUp, repeat, latencyFromNanos, measured, answer, failure));
+        reply.whenComplete((answer, failure) -> onReserveAnswer(
+                request, firstReply, followUp, repeat, latencyFromNanos, sentNanos, measured, answer, failure));
     }
 
     /**
@@ -433,6 +479,7 @@ final class LoadRun {
         for (PendingReserve pending : batch) {
             batchRequests.add(pending.request());
         }
+        long sentNanos = System.nanoTime();
         List<CompletableFuture<ReserveReply>> replies =
                 batchStreams.get((int) (batchesSent++ % batchStreams.size())).submit(batchRequests);
         for (int i = 0; i < replies.size(); i++) {
@@ -444,6 +491,7 @@ final class LoadRun {
                             pending.followUp(),
                             pending.repeat(),
                             pending.latencyFromNanos(),
+                            sentNanos,
                             pending.measured(),
                             answer,
                             failure));
@@ -457,21 +505,34 @@ final class LoadRun {
             Scenario.FollowUp followUp,
             boolean repeat,
             long latencyFromNanos,
+            long sentNanos,
             boolean measured,
             ReserveReply answer,
             Throwable failure) {
-        long latency = System.nanoTime() - latencyFromNanos;
+        long now = System.nanoTime();
+        long latency = now - latencyFromNanos;
         try {
             if (failure != null) {
-                Status status = Status.fromThrowable(unwrap(failure));
+                Throwable cause = unwrap(failure);
+                Status status = Status.fromThrowable(cause);
                 if (measured) {
                     measurements.recordError(OpKind.RESERVE, status.getCode(), latency);
                 }
+                recordInTimeline(latencyFromNanos, sentNanos, now, status, cause, false);
                 if (firstReply == null && outcomeUnknown(status.getCode())) {
                     ledger.reserveUnknown();
                 }
                 return;
             }
+            recordInTimeline(
+                    latencyFromNanos,
+                    sentNanos,
+                    now,
+                    answer.getResult() == ReserveResult.REJECTED
+                            ? Status.fromCodeValue(answer.getError().getCode())
+                            : Status.OK,
+                    null,
+                    answer.getResult() == ReserveResult.RESERVED);
             if (measured) {
                 if (answer.getResult() == ReserveResult.REJECTED) {
                     measurements.recordError(
@@ -509,6 +570,36 @@ final class LoadRun {
         } finally {
             completed.increment();
             permits.release();
+        }
+    }
+
+    /**
+     * One reserve's outcome in the second-by-second timeline.
+     *
+     * @param dueNanos when it was due to be sent; its second and its latency count from here
+     * @param sentNanos when it was sent
+     */
+    private void recordInTimeline(
+            long dueNanos, long sentNanos, long nowNanos, Status status, Throwable failure, boolean reserved) {
+        long sent = dueNanos - startNanos;
+        switch (status.getCode()) {
+            case OK -> {
+                int phase = 0;
+                RunSettings.Crowd crowd = settings.crowd();
+                if (crowd != null && dueNanos >= warmupEndNanos) {
+                    if (sent < crowd.at().toNanos()) {
+                        phase = -1;
+                    } else if (sent < crowd.end().toNanos()) {
+                        phase = 1;
+                    }
+                }
+                timeline.admitted(
+                        sent, nowNanos - startNanos, nowNanos - dueNanos, nowNanos - sentNanos, reserved, phase);
+            }
+            case RESOURCE_EXHAUSTED ->
+                timeline.refused(sent, failure != null && CheckoutClient.isClientLimitRefusal(failure));
+            case DEADLINE_EXCEEDED -> timeline.expired(sent);
+            default -> timeline.failed(sent);
         }
     }
 
@@ -641,6 +732,7 @@ final class LoadRun {
     private void tick() {
         try {
             measurements.sampleInterval(System.currentTimeMillis());
+            timeline.sampleSecond(System.nanoTime() - startNanos);
             if (progress == null) {
                 return;
             }
@@ -650,8 +742,9 @@ final class LoadRun {
             String p99 = interval.getTotalCount() == 0
                     ? "-"
                     : String.format("%.2f ms", Measurements.millis(interval.getValueAtPercentile(99)));
+            int limit = clients.get(0).concurrencyLimit();
             progress.printf(
-                    "[%4ds] %,9d ops/s  %s p99 %-10s errors %,d  stock left %s  in flight %d%s%n",
+                    "[%4ds] %,9d ops/s  %s p99 %-10s errors %,d  stock left %s  in flight %d%s%s%n",
                     elapsedSeconds,
                     done,
                     measurements.primary().label(),
@@ -659,6 +752,7 @@ final class LoadRun {
                     measurements.errorsTotal(),
                     stockLeft(),
                     settings.inFlightMax() - permits.availablePermits(),
+                    limit > 0 ? "  client limit " + limit : "",
                     warmingUp ? "  (warm-up)" : "");
         } catch (RuntimeException e) {
             // A failed progress line must not end the run; the summary has the figures.

@@ -57,8 +57,9 @@ public final class Loadgen implements Callable<Integer> {
     @Option(
             names = "--scenario",
             defaultValue = "flash-sale",
-            description =
-                    "flash-sale, catalog, or empty-call (grpc.health.v1 Check only: the transport's limit) (default ${DEFAULT-VALUE})")
+            description = "flash-sale, catalog, flash-crowd (reserves only, at --rate with a crowd at --crowd-rate; a"
+                    + " per-second table of offered, admitted, refused and expired calls), or empty-call"
+                    + " (grpc.health.v1 Check only: the transport's limit) (default ${DEFAULT-VALUE})")
     String scenario;
 
     @Option(names = "--concurrency", description = "closed model: calls in flight (default 64 unless --rate)")
@@ -140,18 +141,55 @@ public final class Loadgen implements Callable<Integer> {
 
     @Option(
             names = "--stock",
-            defaultValue = "1000",
-            description = "with --setup: units per SKU (default ${DEFAULT-VALUE})")
-    long stock;
+            description = "with --setup: units per SKU (default 1000; flash-crowd: 1000000000, so the crowd never"
+                    + " sells out and every admitted reserve is goodput)")
+    Long stock;
 
     @Option(names = "--users", defaultValue = "100000", description = "distinct buyers (default ${DEFAULT-VALUE})")
     int users;
 
+    @Option(names = "--limit", description = "with --setup: per-user limit, 0 for none (default 1; flash-crowd: 0)")
+    Long limit;
+
     @Option(
-            names = "--limit",
-            defaultValue = "1",
-            description = "with --setup: per-user limit, 0 for none (default ${DEFAULT-VALUE})")
-    long limit;
+            names = "--crowd-rate",
+            description = "open model: a flash crowd at this rate (operations per second) on top of --rate, the"
+                    + " normal rate; with --crowd-at, --crowd-ramp and --crowd-hold")
+    Double crowdRate;
+
+    @Option(
+            names = "--crowd-at",
+            defaultValue = "5s",
+            description = "when the crowd starts to arrive (default ${DEFAULT-VALUE})")
+    String crowdAt;
+
+    @Option(
+            names = "--crowd-ramp",
+            defaultValue = "1s",
+            description = "how long the rate takes to climb from normal to --crowd-rate (default ${DEFAULT-VALUE})")
+    String crowdRamp;
+
+    @Option(
+            names = "--crowd-hold",
+            defaultValue = "10s",
+            description = "how long the crowd stays at its rate before the rate drops back to normal (default"
+                    + " ${DEFAULT-VALUE})")
+    String crowdHold;
+
+    @Option(
+            names = "--client-limit",
+            defaultValue = "none",
+            description = "the SDK's adaptive concurrency limit per channel: none, aimd (shrinks on refusals and"
+                    + " expired deadlines) or gradient (shrinks as latency grows); a call over it is refused"
+                    + " without being sent (default ${DEFAULT-VALUE})")
+    String clientLimit;
+
+    @Option(
+            names = "--client-limit-max",
+            defaultValue = "1000",
+            description =
+                    "the most calls in flight the adaptive limit may allow per channel (default ${DEFAULT-VALUE})")
+    int clientLimitMax;
 
     @Option(names = "--quantity", defaultValue = "1", description = "units per reserve (default ${DEFAULT-VALUE})")
     int quantity;
@@ -355,6 +393,11 @@ public final class Loadgen implements Callable<Integer> {
     RunSettings settings(String runId) {
         Scenario.Kind kind = Scenario.Kind.parse(scenario);
         boolean catalog = kind == Scenario.Kind.CATALOG;
+        boolean crowdScenario = kind == Scenario.Kind.FLASH_CROWD;
+        if (crowdScenario && (rate == null || crowdRate == null)) {
+            throw new IllegalArgumentException(
+                    "--scenario flash-crowd needs --rate (the normal rate) and --crowd-rate (the crowd's)");
+        }
         if (concurrency != null && rate != null) {
             throw new IllegalArgumentException(
                     "--concurrency (closed model) and --rate (open model) exclude each other");
@@ -381,21 +424,30 @@ public final class Loadgen implements Callable<Integer> {
                 batchSize,
                 channels,
                 duration("--deadline", deadline),
-                skus != null ? skus : catalog ? 10_000 : 3,
+                skus != null ? skus : catalog ? 10_000 : crowdScenario ? 100 : 3,
                 prefix,
-                stock,
+                stock != null ? stock : crowdScenario ? 1_000_000_000L : 1_000,
                 users,
-                limit,
+                limit != null ? limit : crowdScenario ? 0 : 1,
                 quantity,
                 zipf,
-                confirmRatio != null ? confirmRatio : catalog ? 0.5 : 0.8,
-                cancelRatio != null ? cancelRatio : catalog ? 0.2 : 0.05,
+                confirmRatio != null ? confirmRatio : catalog ? 0.5 : crowdScenario ? 0.0 : 0.8,
+                cancelRatio != null ? cancelRatio : catalog ? 0.2 : crowdScenario ? 0.0 : 0.05,
                 repeatRatio,
                 getRatio != null ? getRatio : catalog ? 0.1 : 0.0,
                 setup,
                 duration("--reservation-ttl", reservationTtl),
                 auditOrdersMax,
-                seed != null ? seed : ThreadLocalRandom.current().nextLong());
+                seed != null ? seed : ThreadLocalRandom.current().nextLong(),
+                crowdRate == null
+                        ? null
+                        : new RunSettings.Crowd(
+                                crowdRate,
+                                duration("--crowd-at", crowdAt),
+                                duration("--crowd-ramp", crowdRamp),
+                                duration("--crowd-hold", crowdHold)),
+                RunSettings.ClientLimit.parse(clientLimit),
+                clientLimitMax);
     }
 
     /** The SDK's bearer credentials for {@code --admin-token}, refused with the option's name. */

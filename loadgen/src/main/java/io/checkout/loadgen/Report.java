@@ -42,7 +42,19 @@ record Report(
         AuditReport audit,
         String primaryOperation,
         List<Measurements.Interval> primaryIntervals,
-        List<PercentilePoint> primaryDistribution) {
+        List<PercentilePoint> primaryDistribution,
+        String clientLimit,
+        Crowd crowd,
+        List<Timeline.Second> timeline) {
+
+    /** The crowd as it was asked for, and what came of it; null in a run without one. */
+    record Crowd(
+            double ratePerSecond,
+            double atSeconds,
+            double rampSeconds,
+            double holdSeconds,
+            double deadlineMillis,
+            Timeline.CrowdSummary result) {}
 
     record Latency(
             long count,
@@ -147,7 +159,20 @@ record Report(
                 new AuditReport(audit.passed(), audit.ordersChecked(), audit.skusChecked(), audit.checks()),
                 measurements.primary().label(),
                 measurements.intervals(measurements.primary()),
-                distribution);
+                distribution,
+                settings.clientLimit().label(),
+                settings.crowd() == null
+                        ? null
+                        : new Crowd(
+                                settings.crowd().rate(),
+                                settings.crowd().at().toNanos() / 1e9,
+                                settings.crowd().ramp().toNanos() / 1e9,
+                                settings.crowd().hold().toNanos() / 1e9,
+                                settings.deadline().toNanos() / 1e6,
+                                result.timeline().crowdSummary(settings)),
+                open && settings.scenario() != Scenario.Kind.EMPTY_CALL
+                        ? result.timeline().seconds()
+                        : List.of());
     }
 
     String toJson() {
@@ -222,6 +247,9 @@ record Report(
         if (coordinatedOmissionCorrected) {
             out.append(String.format(Locale.ROOT, "sends that waited for an in-flight slot: %,d%n", lateSends));
         }
+        if (crowd != null) {
+            appendCrowd(out);
+        }
         out.append(String.format(
                 Locale.ROOT, "audit (%,d orders, %,d SKUs read back):%n", audit.ordersChecked(), audit.skusChecked()));
         for (Audit.Check check : audit.checks()) {
@@ -229,5 +257,79 @@ record Report(
         }
         out.append(audit.passed() ? "AUDIT: PASS" : "AUDIT: FAIL").append(System.lineSeparator());
         return out.toString();
+    }
+
+    /** The per-second table of a crowd run and its summary against the targets' terms. */
+    private void appendCrowd(StringBuilder out) {
+        out.append(String.format(
+                Locale.ROOT,
+                "flash crowd: %.0f/s from %.1f s (ramp %.1f s, held %.1f s), normal %.0f/s, deadline %.0f ms,"
+                        + " client limit %s%n",
+                crowd.ratePerSecond(),
+                crowd.atSeconds(),
+                crowd.rampSeconds(),
+                crowd.holdSeconds(),
+                ratePerSecond,
+                crowd.deadlineMillis(),
+                clientLimit));
+        out.append(String.format(
+                Locale.ROOT,
+                "  %4s %9s %9s %9s %9s %9s %7s %9s %10s %8s%n",
+                "s",
+                "offered",
+                "admitted",
+                "refused",
+                "(client)",
+                "expired",
+                "failed",
+                "goodput",
+                "p99 adm ms",
+                "lag ms"));
+        for (Timeline.Second second : timeline) {
+            out.append(String.format(
+                    Locale.ROOT,
+                    "  %4d %,9d %,9d %,9d %,9d %,9d %,7d %,9d %10s %8.0f%n",
+                    second.second(),
+                    second.offered(),
+                    second.admitted(),
+                    second.refusedByClient() + second.refusedByServer(),
+                    second.refusedByClient(),
+                    second.expired(),
+                    second.failed(),
+                    second.reservedAnswered(),
+                    second.admittedP99Millis() < 0
+                            ? "-"
+                            : String.format(Locale.ROOT, "%.1f", second.admittedP99Millis()),
+                    second.sendLagMaxMillis()));
+        }
+        out.append("  (offered, admitted, refused, expired: by the second a reserve was due; goodput (RESERVED) and p99"
+                        + " of admitted: by the second of the answer; lag: the most a send was behind its schedule)")
+                .append(System.lineSeparator());
+        Timeline.CrowdSummary r = crowd.result();
+        out.append(String.format(
+                Locale.ROOT,
+                "  before the crowd: offered %,.0f/s, goodput %,.0f reserves/s, p99 of admitted %s ms%n",
+                r.normalOfferedPerSecond(),
+                r.normalGoodputPerSecond(),
+                millisOrDash(r.normalAdmittedP99Millis())));
+        out.append(String.format(
+                Locale.ROOT,
+                "  while it held:    offered %,.0f/s, goodput %,.0f reserves/s, p99 of admitted %s ms (%s ms from the"
+                        + " actual send, without the sender's lag)%n",
+                r.crowdOfferedPerSecond(),
+                r.crowdGoodputPerSecond(),
+                millisOrDash(r.crowdAdmittedP99Millis()),
+                millisOrDash(r.crowdAdmittedP99FromSendMillis())));
+        out.append(String.format(
+                Locale.ROOT,
+                "  of all reserves offered: %.2f%% expired (DEADLINE_EXCEEDED), %.2f%% refused; latency back to normal"
+                        + " %s after the crowd left%n",
+                100 * r.expiredFraction(),
+                100 * r.refusedFraction(),
+                r.recoverySeconds() < 0 ? "never in the run" : r.recoverySeconds() + " s"));
+    }
+
+    private static String millisOrDash(double millis) {
+        return millis < 0 ? "-" : String.format(Locale.ROOT, "%.1f", millis);
     }
 }

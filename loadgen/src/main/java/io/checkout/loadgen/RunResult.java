@@ -18,5 +18,6 @@ record RunResult(
         double measuredSeconds,
         boolean drained,
         Measurements measurements,
+        Timeline timeline,
         Ledger ledger,
         Audit audit) {}

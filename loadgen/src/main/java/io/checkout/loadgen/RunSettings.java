@@ -37,6 +37,9 @@ import java.time.Duration;
  * @param reservationTtl when the run creates its SKUs: how long a reservation holds
  * @param ordersTrackedMax most acknowledged orders remembered for the audit
  * @param seed seed of the run's random choices
+ * @param crowd open model: a flash crowd on top of the normal rate, or null for none
+ * @param clientLimit the SDK's adaptive concurrency limit on each channel's client
+ * @param clientLimitMax the most calls in flight that limit may allow on one channel
  */
 record RunSettings(
         Scenario.Kind scenario,
@@ -66,7 +69,46 @@ record RunSettings(
         boolean setup,
         Duration reservationTtl,
         int ordersTrackedMax,
-        long seed) {
+        long seed,
+        Crowd crowd,
+        ClientLimit clientLimit,
+        int clientLimitMax) {
+
+    /**
+     * A flash crowd: from {@code at} the rate climbs linearly from the normal rate to {@code rate}
+     * within {@code ramp}, holds for {@code hold}, then drops back to normal at once.
+     */
+    record Crowd(double rate, Duration at, Duration ramp, Duration hold) {
+        /** When the crowd has left: the end of its hold. */
+        Duration end() {
+            return at.plus(ramp).plus(hold);
+        }
+    }
+
+    enum ClientLimit {
+        NONE("none"),
+        AIMD("aimd"),
+        GRADIENT("gradient");
+
+        private final String label;
+
+        ClientLimit(String label) {
+            this.label = label;
+        }
+
+        String label() {
+            return label;
+        }
+
+        static ClientLimit parse(String text) {
+            for (ClientLimit limit : values()) {
+                if (limit.label.equals(text)) {
+                    return limit;
+                }
+            }
+            throw new IllegalArgumentException("--client-limit must be none, aimd or gradient, got " + text);
+        }
+    }
 
     enum Model {
         CLOSED,
@@ -161,9 +203,49 @@ record RunSettings(
                         && reservationTtl.toMillis() <= ContractLimits.RESERVATION_TTL_MILLIS_MAX,
                 "--reservation-ttl must be " + Duration.ofMillis(ContractLimits.RESERVATION_TTL_MILLIS_MIN) + ".."
                         + Duration.ofMillis(ContractLimits.RESERVATION_TTL_MILLIS_MAX) + ", got " + reservationTtl);
+        if (crowd != null) {
+            require(model == Model.OPEN, "--crowd-rate needs the open model (--rate)");
+            require(
+                    crowd.rate() > 0 && crowd.rate() <= RATE_MAX,
+                    "--crowd-rate must be > 0 and <= " + (long) RATE_MAX + ", got " + crowd.rate());
+            require(!crowd.at().isNegative(), "--crowd-at must be >= 0, got " + crowd.at());
+            require(!crowd.ramp().isNegative(), "--crowd-ramp must be >= 0, got " + crowd.ramp());
+            require(
+                    !crowd.hold().isNegative() && !crowd.hold().isZero(),
+                    "--crowd-hold must be positive, got " + crowd.hold());
+            require(
+                    crowd.end().compareTo(duration) <= 0,
+                    "--crowd-at + --crowd-ramp + --crowd-hold must end within --duration, got " + crowd.end() + " > "
+                            + duration);
+        }
+        require(
+                clientLimitMax >= 1 && clientLimitMax <= CONCURRENCY_MAX,
+                "--client-limit-max must be 1.." + CONCURRENCY_MAX + ", got " + clientLimitMax);
         require(
                 ordersTrackedMax >= 1 && ordersTrackedMax <= ORDERS_TRACKED_MAX,
                 "--audit-orders-max must be 1.." + ORDERS_TRACKED_MAX + ", got " + ordersTrackedMax);
+    }
+
+    /**
+     * The open model's intended rate, operations per second, {@code seconds} after the start: the
+     * normal rate (climbing linearly during {@code --ramp}), or the crowd's while it is there.
+     */
+    double rateAt(double seconds) {
+        double rampSeconds = ramp.toNanos() / 1e9;
+        double normal = seconds < rampSeconds ? ratePerSecond * Math.max(seconds, 1e-3) / rampSeconds : ratePerSecond;
+        if (crowd == null) {
+            return normal;
+        }
+        double at = crowd.at().toNanos() / 1e9;
+        double crowdRamp = crowd.ramp().toNanos() / 1e9;
+        double end = crowd.end().toNanos() / 1e9;
+        if (seconds < at || seconds >= end) {
+            return normal;
+        }
+        if (seconds < at + crowdRamp) {
+            return normal + (crowd.rate() - normal) * (seconds - at) / crowdRamp;
+        }
+        return crowd.rate();
     }
 
     /** The calls in flight the run allows at most, in either model. */

@@ -18,6 +18,11 @@ final class Scenario {
         FLASH_SALE("flash-sale"),
         CATALOG("catalog"),
         /**
+         * Reserves only, SKUs drawn uniformly, in the open model at a normal rate with a flash crowd
+         * on top ({@link RunSettings.Crowd}); reported second by second.
+         */
+        FLASH_CROWD("flash-crowd"),
+        /**
          * Not a sale: every operation is a {@code grpc.health.v1.Health/Check} on the same server,
          * the cheapest call it serves (no pipeline, no state), to measure the transport's limit.
          */
@@ -39,7 +44,8 @@ final class Scenario {
                     return kind;
                 }
             }
-            throw new IllegalArgumentException("--scenario must be flash-sale, catalog or empty-call, got " + text);
+            throw new IllegalArgumentException(
+                    "--scenario must be flash-sale, catalog, flash-crowd or empty-call, got " + text);
         }
     }
 

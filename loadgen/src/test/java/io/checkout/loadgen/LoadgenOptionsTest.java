@@ -51,7 +51,7 @@ class LoadgenOptionsTest {
     @Test
     void unknownScenarioIsNamed() throws Exception {
         assertThat(refusal("--scenario", "black-friday"))
-                .contains("--scenario must be flash-sale, catalog or empty-call");
+                .contains("--scenario must be flash-sale, catalog, flash-crowd or empty-call");
     }
 
     @Test
@@ -73,5 +73,23 @@ class LoadgenOptionsTest {
     void confirmAndCancelRatiosMayNotExceedOne() throws Exception {
         assertThat(refusal("--confirm-ratio", "0.9", "--cancel-ratio", "0.2"))
                 .contains("--confirm-ratio + --cancel-ratio must be at most 1");
+    }
+
+    @Test
+    void aFlashCrowdNeedsBothRatesAndMustEndWithinTheRun() throws Exception {
+        assertThat(refusal("--scenario", "flash-crowd", "--rate", "100"))
+                .contains("--scenario flash-crowd needs --rate (the normal rate) and --crowd-rate");
+        assertThat(refusal("--concurrency", "8", "--crowd-rate", "100")).contains("--crowd-rate needs the open model");
+        assertThat(refusal("--rate", "100", "--crowd-rate", "400", "--duration", "10s", "--crowd-at", "5s"))
+                .contains("must end within --duration");
+        assertThat(refusal("--rate", "100", "--crowd-rate", "400", "--crowd-hold", "0s"))
+                .contains("--crowd-hold must be positive");
+    }
+
+    @Test
+    void clientLimitIsNamedAndBounded() throws Exception {
+        assertThat(refusal("--client-limit", "tcp")).contains("--client-limit must be none, aimd or gradient");
+        assertThat(refusal("--client-limit", "aimd", "--client-limit-max", "0"))
+                .contains("--client-limit-max must be 1..");
     }
 }

@@ -99,4 +99,77 @@ class OpenModelTest {
                     .isPositive();
         }
     }
+
+    @Test
+    void aCrowdShouldRaiseTheRateForItsHoldAndBeReportedSecondBySecond() throws Exception {
+        try (FakeCheckout server = new FakeCheckout(FakeCheckout.Mode.SOLD_OUT, 0)) {
+            Report report = run(
+                    server,
+                    "--scenario",
+                    "flash-crowd",
+                    "--rate",
+                    "100",
+                    "--crowd-rate",
+                    "400",
+                    "--crowd-at",
+                    "1s",
+                    "--crowd-ramp",
+                    "0s",
+                    "--crowd-hold",
+                    "1s",
+                    "--duration",
+                    "3s",
+                    "--client-limit",
+                    "aimd",
+                    "--max-in-flight",
+                    "1000");
+
+            // 100 in the first second, 400 in the second, 100 in the third.
+            assertThat(report.operationsSent()).isBetween(595L, 605L);
+            assertThat(report.timeline()).hasSizeGreaterThanOrEqualTo(3);
+            assertThat(report.timeline().get(0).offered()).isBetween(99L, 101L);
+            assertThat(report.timeline().get(1).offered()).isBetween(398L, 402L);
+            assertThat(report.timeline().get(2).offered()).isBetween(99L, 101L);
+            long admitted = report.timeline().stream()
+                    .mapToLong(Timeline.Second::admitted)
+                    .sum();
+            long refused = report.timeline().stream()
+                    .mapToLong(second -> second.refusedByClient() + second.refusedByServer())
+                    .sum();
+            long expired = report.timeline().stream()
+                    .mapToLong(Timeline.Second::expired)
+                    .sum();
+            assertThat(admitted + refused + expired).isEqualTo(report.operationsSent());
+            assertThat(report.clientLimit()).isEqualTo("aimd");
+            assertThat(report.crowd()).isNotNull();
+            assertThat(report.crowd().result().crowdOfferedPerSecond()).isBetween(398.0, 402.0);
+            assertThat(report.crowd().result().normalOfferedPerSecond()).isBetween(99.0, 101.0);
+        }
+    }
+
+    @Test
+    void theCrowdsRateShouldClimbDuringItsRampAndDropBackAfterItsHold() {
+        Loadgen loadgen = new Loadgen();
+        Loadgen.commandLine(loadgen)
+                .parseArgs(
+                        "--rate",
+                        "100",
+                        "--crowd-rate",
+                        "1000",
+                        "--crowd-at",
+                        "5s",
+                        "--crowd-ramp",
+                        "1s",
+                        "--crowd-hold",
+                        "10s",
+                        "--duration",
+                        "20s");
+        RunSettings settings = loadgen.settings("test");
+
+        assertThat(settings.rateAt(4.9)).isEqualTo(100);
+        assertThat(settings.rateAt(5.5)).isCloseTo(550, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(settings.rateAt(6.0)).isEqualTo(1_000);
+        assertThat(settings.rateAt(15.9)).isEqualTo(1_000);
+        assertThat(settings.rateAt(16.0)).isEqualTo(100);
+    }
 }
