@@ -4,7 +4,7 @@
 # F a loadgen flash-crowd run at half of that capacity with a crowd of F times it (ramp 1 s, held
 # 10 s, 500 ms caller deadline), with each --client-limit given. Everything in one run, against the
 # same server, so the ratios are same-run ratios. Prints each run's crowd summary and audit line;
-# the full reports stay in the work directory it names.
+# the full reports (text, JSON, HTML with charts) stay in the work directory it names.
 #
 # Usage: benchmarks/flash-crowd.sh [--factors "4 10"] [--client-limits "aimd none"] [--deadline 500ms]
 #                                  [--channels 1] [--smoke]
@@ -47,7 +47,8 @@ for factor in $factors; do
     "$root/bin/loadgen" "${common[@]}" --scenario flash-crowd --sku-prefix "crowd-$factor-$limit-" \
       --rate $((capacity / 2)) --crowd-rate $((capacity * factor)) --crowd-at "$crowd_at" --crowd-ramp 1s \
       --crowd-hold "$crowd_hold" --duration "$duration" --warmup "$warmup" --deadline "$deadline" \
-      --max-in-flight 40000 --channels "$channels" --client-limit "$limit" --json "${out%.txt}.json" \
+      --max-in-flight 40000 --channels "$channels" --client-limit "$limit" \
+      --json "${out%.txt}.json" --html "${out%.txt}.html" \
       > "$out" 2>&1 || failed=1
     echo "== crowd of ${factor}x capacity ($((capacity * factor))/s), client limit $limit"
     grep -E '^  (before the crowd|while it held|of all reserves)|^AUDIT' "$out" || { cat "$out"; failed=1; }

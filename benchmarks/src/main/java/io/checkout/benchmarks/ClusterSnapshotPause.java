@@ -89,8 +89,8 @@ public final class ClusterSnapshotPause {
                 gateway.onBatchApplied(session, batchId, commands, count);
             }
         })) {
-            ClusterGateway gateway =
-                    new ClusterGateway(16_384, System::currentTimeMillis, member.clientContexts(5_000), 256, 30_000);
+            ClusterGateway gateway = new ClusterGateway(
+                    16_384, System::currentTimeMillis, member.clientContexts(5_000), 256, 30_000, () -> {});
             gatewayReference.set(gateway);
             gateway.start();
             try {

@@ -10,6 +10,7 @@ import io.aeron.cluster.client.EgressListener;
 import io.aeron.cluster.codecs.EventCode;
 import io.aeron.logbuffer.Header;
 import io.checkout.engine.Command;
+import io.checkout.engine.ResultCode;
 import io.checkout.journal.CommandCodec;
 import io.checkout.pipeline.CommandPublisher;
 import io.checkout.pipeline.CommandRing;
@@ -91,6 +92,8 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
     private volatile long outcomesUnknown;
     private volatile long leaderChanges;
     private volatile long sessionsOpened;
+    private volatile long expiredSkipped;
+    private final Runnable onExpiredSkipped;
 
     /**
      * @param ringSize ring slots, a power of two: the most commands published and not yet answered
@@ -99,13 +102,16 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
      * @param batchCommandsMax the most commands in one ingress message
      * @param outcomeTimeoutMillis how long a command may wait for the cluster before it is answered
      *     "outcome unknown"
+     * @param onExpiredSkipped told, on the gateway thread, of each command not offered because its
+     *     caller's deadline had passed
      */
     public ClusterGateway(
             int ringSize,
             LongSupplier clock,
             Supplier<AeronCluster.Context> clusterContexts,
             int batchCommandsMax,
-            long outcomeTimeoutMillis) {
+            long outcomeTimeoutMillis,
+            Runnable onExpiredSkipped) {
         if (batchCommandsMax < 1 || batchCommandsMax > ClusterBatches.COMMANDS_PER_BATCH_MAX) {
             throw new IllegalArgumentException(
                     "batchCommandsMax must be 1.." + ClusterBatches.COMMANDS_PER_BATCH_MAX + ": " + batchCommandsMax);
@@ -122,6 +128,7 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
         this.outcomeTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(outcomeTimeoutMillis);
         this.keepAliveIntervalNanos = TimeUnit.SECONDS.toNanos(1);
         this.drainTimeoutNanos = outcomeTimeoutNanos;
+        this.onExpiredSkipped = onExpiredSkipped;
         this.thread = new Thread(this::run, "checkout-cluster-gateway");
         thread.setDaemon(true);
     }
@@ -306,22 +313,42 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
         return work;
     }
 
-    /** Packs the commands published since the last batch into one message and offers it. */
+    /**
+     * Packs the commands published since the last batch into one message and offers it. A command
+     * whose caller's deadline has passed is not offered: it is answered DEADLINE_EXCEEDED in its
+     * turn and never enters the log, so every member's replay agrees (a member must not skip by its
+     * own clock once a command is in the log). A batch ends before such a command.
+     */
     private int offerNew(long now) {
         if (reofferFrom >= 0 || !consumer.isPublished(nextToOffer)) {
             return 0;
+        }
+        int skipped = 0;
+        while (consumer.isPublished(nextToOffer)
+                && consumer.command(nextToOffer).isPastDeadline(now)) {
+            Command command = consumer.command(nextToOffer);
+            command.result = ResultCode.DEADLINE_EXCEEDED;
+            pending.skipped(nextToOffer);
+            nextToOffer++;
+            expiredSkipped++;
+            onExpiredSkipped.run();
+            skipped++;
+        }
+        if (!consumer.isPublished(nextToOffer)) {
+            return skipped;
         }
         int count = 0;
         int position = ClusterBatches.startBatch(ingress, nextToOffer, 0);
         while (count < batchCommandsMax
                 && position + ClusterBatches.COMMAND_BYTES_MAX <= ClusterBatches.BATCH_BYTES_MAX
-                && consumer.isPublished(nextToOffer + count)) {
+                && consumer.isPublished(nextToOffer + count)
+                && !consumer.command(nextToOffer + count).isPastDeadline(now)) {
             position = ClusterBatches.appendCommand(ingress, position, consumer.command(nextToOffer + count), scratch);
             count++;
         }
         ClusterBatches.finishBatch(ingress, count);
         if (!offered(cluster.offer(ingress, 0, position))) {
-            return 0;
+            return skipped;
         }
         pending.offered(nextToOffer, count, now);
         nextToOffer += count;
@@ -369,8 +396,10 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
             if (first < nextToOffer) {
                 int state = pending.state(first);
                 int count = pending.count(first);
-                if (state == PendingBatches.APPLIED) {
-                    applied += count; // counted first: an answered caller may read it at once
+                if (state == PendingBatches.APPLIED || state == PendingBatches.SKIPPED) {
+                    if (state == PendingBatches.APPLIED) {
+                        applied += count; // counted first: an answered caller may read it at once
+                    }
                     consumer.answer(first, first + count - 1, null);
                     pending.free(first);
                     work++;
@@ -386,7 +415,18 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
                 }
                 return work;
             }
-            // Published but not offered: no session to offer it on, for too long.
+            // Published but not offered, for want of a session: a caller that gave up is told so
+            // (the command was never offered, so it was not applied) ...
+            if (consumer.isPublished(first) && consumer.command(first).isPastDeadline(now)) {
+                consumer.command(first).result = ResultCode.DEADLINE_EXCEEDED;
+                expiredSkipped++;
+                onExpiredSkipped.run();
+                consumer.answer(first, first, null);
+                nextToOffer = first + 1;
+                work++;
+                continue;
+            }
+            // ... and one still waiting, once it has waited too long.
             if (consumer.isPublished(first)
                     && commands.nowMillis() - consumer.command(first).timestampMillis > outcomeTimeoutMillis) {
                 outcomesUnknown++;
@@ -472,6 +512,11 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
 
     public long leaderChanges() {
         return leaderChanges;
+    }
+
+    /** Commands answered DEADLINE_EXCEEDED without being offered: their callers had given up. */
+    public long expiredSkipped() {
+        return expiredSkipped;
     }
 
     public long sessionsOpened() {

@@ -24,6 +24,8 @@ final class PendingBatches {
     static final int OFFERED = 1;
     static final int COPYING = 2;
     static final int APPLIED = 3;
+    /** One slot answered without the cluster (its caller's deadline passed before it was offered). */
+    static final int SKIPPED = 4;
 
     private final int mask;
     private final AtomicLongArray batchIds;
@@ -61,6 +63,21 @@ final class PendingBatches {
         states.set(index, OFFERED);
     }
 
+    /**
+     * Records the one slot at {@code sequence} as answered without the cluster: its caller's
+     * deadline passed before it was offered, so it never enters the log. It is answered in its turn,
+     * after the batches before it, like an applied batch.
+     */
+    void skipped(long sequence) {
+        int index = index(sequence);
+        if (states.get(index) != FREE) {
+            throw new IllegalStateException("slot " + sequence + " skipped over a batch still pending");
+        }
+        batchIds.set(index, sequence);
+        counts[index] = 1;
+        states.set(index, SKIPPED);
+    }
+
     /** The state of the batch that starts at {@code first}; FREE if there is none. */
     int state(long first) {
         int index = index(first);
@@ -80,7 +97,7 @@ final class PendingBatches {
         return batchIds.get(index(first)) == first && states.compareAndSet(index(first), OFFERED, FREE);
     }
 
-    /** Frees an APPLIED batch once the gateway has answered it. */
+    /** Frees an APPLIED batch, or a SKIPPED slot, once the gateway has answered it. */
     void free(long first) {
         states.set(index(first), FREE);
     }

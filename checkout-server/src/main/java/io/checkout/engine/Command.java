@@ -213,4 +213,13 @@ public final class Command {
         command.pageToken = pageToken;
         return command;
     }
+
+    /**
+     * Whether this command's caller has given up by {@code nowNanos}: its deadline is set and has
+     * passed. Ticks have none. Asked before a command is applied (single node) or offered to the
+     * cluster, never by the engine, so it cannot make replay differ.
+     */
+    public boolean isPastDeadline(long nowNanos) {
+        return deadlineNanos != 0 && type != CommandType.TICK && nowNanos - deadlineNanos >= 0;
+    }
 }

@@ -95,7 +95,7 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
             return;
         }
         try {
-            if (isPastDeadline(event.command)) {
+            if (event.command.isPastDeadline(System.nanoTime())) {
                 // Decided before any change, and never journalled: replay never meets it.
                 event.command.result = ResultCode.DEADLINE_EXCEEDED;
                 event.expired = true;
@@ -124,12 +124,6 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
             event.failure = t;
             hooks.failed();
         }
-    }
-
-    /** Whether the command's caller has given up: its deadline is set and has passed. Ticks have none. */
-    private static boolean isPastDeadline(Command command) {
-        long deadline = command.deadlineNanos;
-        return deadline != 0 && command.type != CommandType.TICK && System.nanoTime() - deadline >= 0;
     }
 
     private void observeExpiredSkip() {

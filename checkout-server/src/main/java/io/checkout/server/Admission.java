@@ -51,7 +51,24 @@ final class Admission {
      */
     <A> com.google.rpc.Status publish(
             CommandTranslator<A> translator, A request, ReplyHandler handler, Object context, boolean shed) {
-        com.google.rpc.Status refusal = shed ? queueDelayRefusal() : null;
+        return publish(translator, request, handler, context, shed, 0);
+    }
+
+    /**
+     * As {@link #publish(CommandTranslator, Object, ReplyHandler, Object, boolean)}, for a request
+     * with a budget of its own ({@code ReserveRequest.budget_millis}): the wait it may see is also
+     * at most that.
+     *
+     * @param budgetNanos the request's own budget, 0 for none
+     */
+    <A> com.google.rpc.Status publish(
+            CommandTranslator<A> translator,
+            A request,
+            ReplyHandler handler,
+            Object context,
+            boolean shed,
+            long budgetNanos) {
+        com.google.rpc.Status refusal = shed ? queueDelayRefusal(budgetNanos) : null;
         if (refusal != null) {
             return refusal;
         }
@@ -85,16 +102,26 @@ final class Admission {
         return wait > 0 && wait > limitNanos();
     }
 
-    /** The refusal of the current call by its queueing delay (counted), or null if it may wait. */
-    private com.google.rpc.Status queueDelayRefusal() {
+    /**
+     * The refusal of the current call by its queueing delay (counted), or null if it may wait.
+     *
+     * @param budgetNanos the request's own budget, 0 for none
+     */
+    private com.google.rpc.Status queueDelayRefusal(long budgetNanos) {
         if (queueDelayMaxNanos == 0) {
             return null;
         }
         long wait = pipeline.queueDelayNanos();
-        if (wait == 0 || wait <= queueDelayMaxNanos && wait <= callersRemainingNanos()) {
+        if (wait == 0) {
             return null;
         }
         long callers = callersRemainingNanos();
+        if (budgetNanos > 0) {
+            callers = Math.min(callers, budgetNanos);
+        }
+        if (wait <= queueDelayMaxNanos && wait <= callers) {
+            return null;
+        }
         metrics.refused("queue_delay");
         return GrpcErrors.queueDelay(wait, Math.min(queueDelayMaxNanos, callers), callers < queueDelayMaxNanos);
     }

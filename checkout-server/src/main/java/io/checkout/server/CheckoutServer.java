@@ -233,7 +233,8 @@ public final class CheckoutServer implements AutoCloseable {
                 clockMillis,
                 member.clientContexts(CLUSTER_CONNECT_TIMEOUT_MILLIS),
                 config.clusterBatchCommandsMax(),
-                config.clusterOutcomeTimeoutMillis());
+                config.clusterOutcomeTimeoutMillis(),
+                metrics::onExpiredSkipped);
         metrics.bindServer(started, () -> servingStatus == ServingStatus.SERVING);
         metrics.bindCluster(member, started);
         member.service().observer(metrics);

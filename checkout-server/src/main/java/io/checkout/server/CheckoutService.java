@@ -50,8 +50,13 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
             observer.onError(GrpcErrors.exception(GrpcErrors.tooManyLines(request.getLinesCount())));
             return;
         }
-        com.google.rpc.Status refusal =
-                admission.publish(CommandTranslators.RESERVE, request, reserveReply, observer, true);
+        com.google.rpc.Status refusal = admission.publish(
+                CommandTranslators.RESERVE,
+                request,
+                reserveReply,
+                observer,
+                true,
+                CommandTranslators.budgetNanos(request));
         if (refusal != null) {
             metrics.reserveOutcome(ReserveResult.REJECTED);
             observer.onError(GrpcErrors.exception(refusal));
@@ -69,7 +74,13 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     }
 
     private com.google.rpc.Status publishFromStream(ReserveRequest request, ReserveStreamSession session) {
-        return admission.publish(CommandTranslators.RESERVE, request, ReserveStreamSession.REPLY, session, true);
+        return admission.publish(
+                CommandTranslators.RESERVE,
+                request,
+                ReserveStreamSession.REPLY,
+                session,
+                true,
+                CommandTranslators.budgetNanos(request));
     }
 
     @Override
@@ -98,7 +109,12 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
         @Override
         public com.google.rpc.Status publish(ReserveRequest request, ReserveBatchStreamSession session) {
             return admission.publish(
-                    CommandTranslators.RESERVE, request, ReserveBatchStreamSession.REPLY, session, true);
+                    CommandTranslators.RESERVE,
+                    request,
+                    ReserveBatchStreamSession.REPLY,
+                    session,
+                    true,
+                    CommandTranslators.budgetNanos(request));
         }
     }
 

@@ -24,13 +24,20 @@ import java.util.concurrent.TimeUnit;
  * {@code tryPublish}, and the pipeline stamps the time.
  */
 final class CommandTranslators {
-    /** A reserve, whether from a unary call, a stream or one message of a batch stream. */
-    static final CommandTranslator<ReserveRequest> RESERVE = withDeadline(ProtoMapping::toCommand);
+    /**
+     * A reserve, whether from a unary call, a stream or one message of a batch stream; its deadline
+     * is the sooner of the call's and its own {@code budget_millis}.
+     */
+    static final CommandTranslator<ReserveRequest> RESERVE = (request, command) -> {
+        ProtoMapping.toCommand(request, command);
+        command.deadlineNanos = reserveDeadlineNanos(request);
+    };
 
     /** Reserve {@code index} of a ReserveBatchStream message, published with the rest of the message. */
     static final BatchTranslator<ReserveBatch> RESERVE_OF_BATCH = (batch, index, command) -> {
-        ProtoMapping.toCommand(batch.getRequests(index), command);
-        command.deadlineNanos = currentDeadlineNanos();
+        ReserveRequest request = batch.getRequests(index);
+        ProtoMapping.toCommand(request, command);
+        command.deadlineNanos = reserveDeadlineNanos(request);
     };
 
     static final CommandTranslator<ConfirmRequest> CONFIRM = withDeadline((request, command) ->
@@ -81,6 +88,23 @@ final class CommandTranslators {
         }
         long at = System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
         return at == 0 ? 1 : at;
+    }
+
+    /** A reserve's deadline: the sooner of the call's and the request's own budget; 0 for none. */
+    static long reserveDeadlineNanos(ReserveRequest request) {
+        long callDeadline = currentDeadlineNanos();
+        long budgetNanos = budgetNanos(request);
+        if (budgetNanos == 0) {
+            return callDeadline;
+        }
+        long own = System.nanoTime() + budgetNanos;
+        own = own == 0 ? 1 : own;
+        return callDeadline == 0 || own - callDeadline < 0 ? own : callDeadline;
+    }
+
+    /** The request's own budget in nanoseconds, 0 for none. */
+    static long budgetNanos(ReserveRequest request) {
+        return TimeUnit.MILLISECONDS.toNanos(Integer.toUnsignedLong(request.getBudgetMillis()));
     }
 
     private static void orderCommand(Command command, CommandType type, String requestId, long orderId) {

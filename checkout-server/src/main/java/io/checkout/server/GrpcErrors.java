@@ -207,7 +207,9 @@ final class GrpcErrors {
         long limitMillis = TimeUnit.NANOSECONDS.toMillis(Math.max(0, limitNanos));
         String message = "server is overloaded: the command would wait about " + waitMillis
                 + " ms for its turn, more than the " + limitMillis + " ms "
-                + (limitIsCallersDeadline ? "left of the call's deadline" : "allowed (setting queue-delay-max-millis)")
+                + (limitIsCallersDeadline
+                        ? "left of the call's deadline or the request's budget_millis"
+                        : "allowed (setting queue-delay-max-millis)")
                 + "; nothing was done: retry with the same request_id after the retry delay";
         return com.google.rpc.Status.newBuilder()
                 .setCode(Code.RESOURCE_EXHAUSTED_VALUE)

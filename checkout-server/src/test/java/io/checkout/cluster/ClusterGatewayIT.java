@@ -82,6 +82,18 @@ class ClusterGatewayIT {
             assertThat(confirm.order.state).isEqualTo(OrderState.PAID);
             assertThat(fixture.gateway.commandsApplied()).isEqualTo(11);
             assertThat(fixture.gateway.outcomesUnknown()).isZero();
+
+            // A caller that gave up before its command was offered: never offered, so never in the
+            // log (each member's replay agrees), answered DEADLINE_EXCEEDED, and not remembered.
+            Command late = Command.reserve(NOW, "late-1", "buyer-late", "SKU-1", 1);
+            late.deadlineNanos = System.nanoTime() - 1;
+            assertThat(fixture.send(late).result).isEqualTo(ResultCode.DEADLINE_EXCEEDED);
+            assertThat(fixture.gateway.expiredSkipped()).isEqualTo(1);
+            assertThat(fixture.gateway.commandsApplied()).isEqualTo(11);
+            Command again = fixture.send(Command.reserve(NOW, "late-1", "buyer-late", "SKU-1", 1));
+            assertThat(again.result).isEqualTo(ResultCode.SOLD_OUT);
+            assertThat(again.repeated).isFalse();
+            assertThat(fixture.gateway.commandsApplied()).isEqualTo(12);
         }
     }
 
@@ -180,7 +192,7 @@ class ClusterGatewayIT {
                 }
             });
             gateway[0] = new ClusterGateway(
-                    1024, System::currentTimeMillis, member.clientContexts(5_000), 64, outcomeTimeoutMillis);
+                    1024, System::currentTimeMillis, member.clientContexts(5_000), 64, outcomeTimeoutMillis, () -> {});
             gateway[0].start();
             return new Fixture(member, gateway[0]);
         }
@@ -216,6 +228,7 @@ class ClusterGatewayIT {
             into.delta = from.delta;
             into.pageSize = from.pageSize;
             into.pageToken = from.pageToken;
+            into.deadlineNanos = from.deadlineNanos;
         }
 
         @Override

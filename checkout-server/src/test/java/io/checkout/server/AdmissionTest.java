@@ -81,6 +81,20 @@ class AdmissionTest {
     }
 
     @Test
+    void aWaitLongerThanTheRequestsOwnBudgetShouldBeRefused() {
+        publisher.queueDelayNanos = TimeUnit.MILLISECONDS.toNanos(60);
+
+        com.google.rpc.Status refusal =
+                admission.publish(NOTHING, null, NO_REPLY, null, true, TimeUnit.MILLISECONDS.toNanos(20));
+
+        assertThat(refusal).isNotNull();
+        assertThat(refusal.getMessage()).contains("budget_millis").contains("20 ms");
+        assertThat(publisher.published).isZero();
+        assertThat(admission.publish(NOTHING, null, NO_REPLY, null, true, TimeUnit.MILLISECONDS.toNanos(80)))
+                .isNull();
+    }
+
+    @Test
     void callsThatFinishAdmittedOrdersAndAdminCallsShouldNotBeShed() {
         publisher.queueDelayNanos = TimeUnit.SECONDS.toNanos(5);
 

@@ -274,6 +274,30 @@ class RingFullIT {
     }
 
     @Test
+    void aStreamRequestWhoseOwnBudgetRanOutWhileItWaitedShouldBeSkippedNotApplied() throws Exception {
+        startInProcess(64);
+        try (StreamingReserver stream = client.openReserveStream(64)) {
+            CompletableFuture<ReserveReply> staller = stallPipeline();
+            // The stream has no deadline; the request's own budget gives it one.
+            CompletableFuture<ReserveReply> late = stream.submit(request("budget-1", "budget-user").toBuilder()
+                    .setBudgetMillis(100)
+                    .build());
+            CompletableFuture<ReserveReply> patient = stream.submit(request("budget-2", "patient-user"));
+            // Past the late one's budget while both wait behind the held slot.
+            Thread.sleep(300);
+
+            clock.release();
+
+            assertThat(staller.get(10, TimeUnit.SECONDS).getResult()).isEqualTo(ReserveResult.RESERVED);
+            ReserveReply skipped = late.get(10, TimeUnit.SECONDS);
+            assertThat(skipped.getResult()).isEqualTo(ReserveResult.REJECTED);
+            assertThat(skipped.getError().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED.value());
+            assertThat(patient.get(10, TimeUnit.SECONDS).getResult()).isEqualTo(ReserveResult.RESERVED);
+        }
+        assertHealthyAndConsistent(2);
+    }
+
+    @Test
     void reserveBatchStreamShouldReadNoMoreBatchesThanItsWindowHasRoomFor() throws Exception {
         int ringSize = 64;
         startInProcess(
