@@ -1,27 +1,33 @@
 #!/usr/bin/env bash
-# A flash crowd against a fresh single-node server (issue 22): capacity first (closed model, 1,000
-# reserves in flight on one connection, the server's per-connection maximum), then for each factor
-# F a loadgen flash-crowd run at half of that capacity with a crowd of F times it (ramp 1 s, held
-# 10 s, 500 ms caller deadline), with each --client-limit given. Everything in one run, against the
-# same server, so the ratios are same-run ratios. Prints each run's crowd summary and audit line;
-# the full reports (text, JSON, HTML with charts) stay in the work directory it names.
+# A flash crowd against a fresh single-node server, or a 3-member cluster (issue 22): capacity
+# first (closed model, 1,000 reserves in flight on one connection, the server's per-connection
+# maximum; measured again at the end), then for each factor F a loadgen flash-crowd run at half of that capacity with a crowd of F
+# times it (ramp 1 s, held 10 s, 500 ms caller deadline), with each --client-limit given. Everything
+# in one run, against the same server, so the ratios are same-run ratios. Prints each run's crowd
+# summary and audit line; the full reports (text, JSON, HTML with charts) stay in the work directory
+# it names.
 #
 # Usage: benchmarks/flash-crowd.sh [--factors "4 10"] [--client-limits "aimd none"] [--deadline 500ms]
-#                                  [--channels 1] [--smoke]
-# --smoke: capacity for 3 s and one short crowd of 4x with the aimd limit, for CI: checks that every
-#          part runs and the audit passes, not how fast.
+#                                  [--channels 1] [--cluster] [--smoke]
+# --cluster: a 3-member cluster on loopback (as cluster-compare.sh starts it) instead of one server;
+#            loadgen calls all three through static:///. Its consensus, not the transport, is then
+#            the bottleneck, so the server's own queue (the ring in front of the gateway) is where a
+#            crowd waits, and admission by queueing delay does the shedding.
+# --smoke: capacity for 3 s (before and after) and one short crowd of 4x with the aimd limit, for CI:
+#          checks that every part runs and the audit passes, not how fast.
 # Build first: mvn -B -q -DskipTests install (bin/checkout-server and bin/loadgen run the jars).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-factors="4 10" limits="aimd none" deadline=500ms channels=1
-capacity_duration=15s capacity_warmup=5s crowd_at=8s crowd_hold=10s duration=28s warmup=5s
+factors="4 10" limits="aimd none" deadline=500ms channels=1 cluster=no
+capacity_duration=25s capacity_warmup=10s crowd_at=8s crowd_hold=10s duration=28s warmup=5s
 while [ $# -gt 0 ]; do
   case "$1" in
     --factors) factors="$2"; shift 2 ;;
     --client-limits) limits="$2"; shift 2 ;;
     --deadline) deadline="$2"; shift 2 ;;
     --channels) channels="$2"; shift 2 ;;
-    --smoke) factors=4 limits=aimd capacity_duration=4s capacity_warmup=1s crowd_at=3s crowd_hold=2s duration=7s
+    --cluster) cluster=yes; shift ;;
+    --smoke) factors=4 limits=aimd capacity_duration=3s capacity_warmup=1s crowd_at=3s crowd_hold=2s duration=7s
              warmup=1s; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -29,16 +35,61 @@ done
 # shellcheck source=bin/scratch-server.sh
 . "$root/bin/scratch-server.sh"
 work="$(mktemp -d /tmp/flash-crowd.XXXXXX)"
-trap stop_scratch_server EXIT
-start_scratch_server "$work/server" --set order-capacity=4000000 --set user-counter-capacity=4000000 \
-  --set idempotency-capacity=8000000
-common=(--target "127.0.0.1:$SCRATCH_SERVER_PORT" --admin-token "$SCRATCH_ADMIN_TOKEN" --setup --skus 100
-        --stock 1000000000 --limit 0 --users 1000000 --quiet)
+capacities=(--set order-capacity=4000000 --set user-counter-capacity=4000000 --set idempotency-capacity=8000000)
+metrics_ports=()
+if [ "$cluster" = yes ]; then
+  token="flash-crowd-token-0123456789abcdef"
+  echo "$token" > "$work/token"
+  member_pids=()
+  # Keep the reports, not the members' data (archives and snapshots of millions of orders).
+  trap 'for pid in "${member_pids[@]:-}"; do kill "$pid" 2>/dev/null || true; done; wait; rm -rf "$work"/member-*' EXIT
+  members="127.0.0.1:23400,127.0.0.1:23410,127.0.0.1:23420"
+  for id in 0 1 2; do
+    "$root/bin/checkout-server" serve --port "2330$id" --data-dir "$work/member-$id" --set metrics-port="2336$id" \
+      --set host=127.0.0.1 --set admin-token-file="$work/token" --set mode=cluster --set cluster-member-id="$id" \
+      --set cluster-members="$members" "${capacities[@]}" > "$work/member-$id.log" 2>&1 &
+    member_pids+=($!)
+    metrics_ports+=("2336$id")
+  done
+  for port in "${metrics_ports[@]}"; do
+    for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/ready" > /dev/null && break; sleep 0.2; done
+  done
+  target="static:///127.0.0.1:23300,127.0.0.1:23301,127.0.0.1:23302"
+else
+  # Keep the reports, not the server's data (journal and snapshots of millions of orders).
+  trap 'stop_scratch_server; rm -rf "$work/server/data"' EXIT
+  start_scratch_server "$work/server" "${capacities[@]}"
+  token="$SCRATCH_ADMIN_TOKEN"
+  target="127.0.0.1:$SCRATCH_SERVER_PORT"
+  metrics_ports+=("$(grep -o 'metrics on http port [0-9]*' "$work/server/server.log" | grep -o '[0-9]*$')")
+fi
+common=(--target "$target" --admin-token "$token" --setup --skus 100 --stock 1000000000 --limit 0 --users 1000000
+        --quiet)
 
-"$root/bin/loadgen" "${common[@]}" --scenario catalog --sku-prefix capacity- --confirm-ratio 0 --cancel-ratio 0 \
-  --get-ratio 0 --concurrency 1000 --duration "$capacity_duration" --warmup "$capacity_warmup" \
-  > "$work/capacity.txt" 2>&1
-capacity="$(grep -m1 '^throughput:' "$work/capacity.txt" | sed -E 's/.* ([0-9,]+) reserves\/s.*/\1/' | tr -d ,)"
+metric_sum() { # metrics-text line-prefix: the sum of the values of the lines that start with it
+  echo "$1" | awk -v prefix="$2" 'index($0, prefix) == 1 {sum += $NF} END {printf "%d", sum}'
+}
+
+server_refusals() { # the servers' refusals so far, summed over members
+  local port queue=0 ring=0 expired=0 metrics
+  for port in "${metrics_ports[@]}"; do
+    metrics="$(curl -sf "http://127.0.0.1:$port/metrics" || true)"
+    queue=$((queue + $(metric_sum "$metrics" 'checkout_requests_refused_total{reason="queue_delay"')))
+    ring=$((ring + $(metric_sum "$metrics" 'checkout_requests_refused_total{reason="ring_full"')))
+    expired=$((expired + $(metric_sum "$metrics" 'checkout_commands_skipped_expired_total')))
+  done
+  echo "refused by the server so far: $queue QUEUE_DELAY, $ring RING_FULL; $expired skipped as expired"
+}
+
+measure_capacity() { # label: prints the reserves/s of a closed-model run with 1,000 in flight
+  "$root/bin/loadgen" "${common[@]}" --scenario catalog --sku-prefix "capacity-$1-" --confirm-ratio 0 \
+    --cancel-ratio 0 --get-ratio 0 --concurrency 1000 --duration "$capacity_duration" --warmup "$capacity_warmup" \
+    > "$work/capacity-$1.txt" 2>&1
+  grep -m1 '^throughput:' "$work/capacity-$1.txt" | sed -E 's/.* ([0-9,]+) reserves\/s.*/\1/' | tr -d ,
+}
+# A fresh server (and loadgen) are cold: the warm-up is long, and capacity is measured again after
+# the crowds; the goodput ratios below are against the larger of the two.
+capacity="$(measure_capacity before)"
 echo "capacity (closed model, 1,000 in flight): $capacity reserves/s; reports in $work"
 failed=0
 for factor in $factors; do
@@ -52,6 +103,18 @@ for factor in $factors; do
       > "$out" 2>&1 || failed=1
     echo "== crowd of ${factor}x capacity ($((capacity * factor))/s), client limit $limit"
     grep -E '^  (before the crowd|while it held|of all reserves)|^AUDIT' "$out" || { cat "$out"; failed=1; }
+    echo "  $(server_refusals)"
+  done
+done
+after="$(measure_capacity after)"
+best=$(( after > capacity ? after : capacity ))
+echo "capacity after the crowds: $after reserves/s; goodput while each crowd held, against $best:"
+for factor in $factors; do
+  for limit in $limits; do
+    goodput="$(grep -m1 '^  while it held' "$work/crowd-${factor}x-$limit.txt" \
+      | sed -E 's/.*goodput ([0-9,]+) reserves.*/\1/' | tr -d ,)"
+    awk -v f="$factor" -v l="$limit" -v g="${goodput:-0}" -v c="$best" \
+      'BEGIN { printf "  %sx, client limit %s: %d reserves/s = %.2f of capacity\n", f, l, g, g / c }'
   done
 done
 exit "$failed"

@@ -2,9 +2,15 @@ package io.checkout.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.checkout.journal.CommandCodec;
+import io.checkout.journal.EventCounter;
+import io.checkout.journal.InMemoryJournal;
+import io.checkout.pipeline.CheckoutPipeline;
+import io.checkout.pipeline.PipelineConfig;
 import io.checkout.state.PackedCheckoutState;
 import io.checkout.state.SnapshotStore;
 import io.checkout.state.StateCapacities;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -14,6 +20,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -186,6 +198,99 @@ class CheckoutSimulationTest {
         restarted.run(20_000);
     }
 
+    /**
+     * The live pipeline (ring, business logic, journal, replier) over the engine, with one command in
+     * ten arriving after its caller's deadline: those must be answered DEADLINE_EXCEEDED and change
+     * nothing, so the model, which never sees them, must still agree with every other answer and
+     * with the whole state. Skipping is decided before any change and never journalled.
+     */
+    @Test
+    void livePipelineShouldMatchReferenceModelWithExpiredCommandsMixedIn() throws Exception {
+        long seed = Long.getLong("simulation.seed", 2_212L);
+        ReferenceCheckout reference =
+                new ReferenceCheckout(LIMITS, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
+        HeapCheckoutState state = new HeapCheckoutState(BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
+        CheckoutBook book = new CheckoutBook(state, LIMITS);
+        SimulationCommands commands = new SimulationCommands(seed, reference, LIMITS);
+        // The pipeline stamps each command with this clock: the simulated time of the command.
+        AtomicLong clock = new AtomicLong();
+        InMemoryJournal journal = new InMemoryJournal(1);
+        // The pipeline's own ticks come a minute apart: far after this run, which sends its own.
+        CheckoutPipeline pipeline = new CheckoutPipeline(
+                book,
+                new PipelineConfig(1_024, PipelineConfig.WaitStrategyKind.PARKING, 60_000),
+                clock::get,
+                journal,
+                new EventCounter(1));
+        pipeline.start();
+        try {
+            Simulation simulation = new Simulation(
+                    seed, book, reference, commands, command -> throughPipeline(pipeline, clock, command, 0));
+            java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+            long skipped = 0;
+            for (int i = 0; i < 60_000; i++) {
+                Command command = commands.next();
+                if (command.type != CommandType.TICK && random.nextInt(10) == 0) {
+                    long journalled = journal.nextSequence();
+                    throughPipeline(pipeline, clock, command, System.nanoTime() - 1_000_000);
+                    assertThat(command.result)
+                            .as("seed %d, command %d (%s): a command whose caller gave up", seed, i, command.type)
+                            .isEqualTo(ResultCode.DEADLINE_EXCEEDED);
+                    assertThat(journal.nextSequence())
+                            .as("skipped, so not journalled")
+                            .isEqualTo(journalled);
+                    skipped++;
+                } else {
+                    simulation.step(command);
+                }
+            }
+            simulation.checkFullState("end of the pipeline run");
+            assertThat(skipped).isGreaterThan(5_000);
+            simulation.assertCovered(EnumSet.of(
+                    ResultCode.SUCCESS,
+                    ResultCode.SOLD_OUT,
+                    ResultCode.LIMIT_EXCEEDED,
+                    ResultCode.ORDER_STATE_CONFLICT,
+                    ResultCode.REQUEST_ID_REUSED));
+        } finally {
+            pipeline.close();
+        }
+    }
+
+    /**
+     * Publishes a copy of {@code command} (through the journal's codec, so every input field goes)
+     * with the given deadline, waits for its answer and copies the answer back into it.
+     */
+    private static void throughPipeline(
+            CheckoutPipeline pipeline, AtomicLong clock, Command command, long deadlineNanos) {
+        ByteBuffer encoded = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+        CommandCodec.encode(command, encoded);
+        encoded.flip();
+        clock.set(command.timestampMillis);
+        CompletableFuture<Command> answered = new CompletableFuture<>();
+        boolean published = pipeline.tryPublish(
+                (bytes, slot) -> {
+                    CommandCodec.decode(bytes, slot);
+                    slot.deadlineNanos = deadlineNanos;
+                },
+                encoded,
+                (slot, context, failure) -> {
+                    if (failure != null) {
+                        answered.completeExceptionally(failure);
+                    } else {
+                        command.copyOutputFrom(slot);
+                        answered.complete(command);
+                    }
+                },
+                null);
+        assertThat(published).as("published").isTrue();
+        try {
+            answered.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new AssertionError("no answer for " + command.type + ": " + e, e);
+        }
+    }
+
     private static Set<ResultCode> everyCodeBelow(int code) {
         Set<ResultCode> codes = EnumSet.noneOf(ResultCode.class);
         for (ResultCode result : ResultCode.values()) {
@@ -203,6 +308,7 @@ class CheckoutSimulationTest {
         private final CheckoutState state;
         private final ReferenceCheckout reference;
         private final SimulationCommands commands;
+        private final Consumer<Command> executor;
         private final Map<ResultCode, Long> seen = new EnumMap<>(ResultCode.class);
         private final SkuRecord sku = new SkuRecord();
         private final OrderRecord order = new OrderRecord();
@@ -216,11 +322,25 @@ class CheckoutSimulationTest {
         private long lastTickAt = Long.MIN_VALUE;
 
         Simulation(long seed, CheckoutBook book, ReferenceCheckout reference, SimulationCommands commands) {
+            this(seed, book, reference, commands, book::execute);
+        }
+
+        /**
+         * @param executor runs a command against {@code book} and leaves the answer in it: the book
+         *     itself, or the live pipeline over it
+         */
+        Simulation(
+                long seed,
+                CheckoutBook book,
+                ReferenceCheckout reference,
+                SimulationCommands commands,
+                Consumer<Command> executor) {
             this.seed = seed;
             this.book = book;
             this.state = book.state();
             this.reference = reference;
             this.commands = commands;
+            this.executor = executor;
         }
 
         void run(long count) {
@@ -256,7 +376,7 @@ class CheckoutSimulationTest {
             ReferenceCheckout.Answer expected;
             try {
                 expected = reference.apply(command);
-                book.execute(command);
+                executor.accept(command);
             } catch (RuntimeException e) {
                 throw new AssertionError(context() + " threw " + e, e);
             }

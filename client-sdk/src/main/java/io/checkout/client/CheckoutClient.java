@@ -176,6 +176,17 @@ public final class CheckoutClient implements AutoCloseable {
         return callAsync(CheckoutGrpc.getReserveMethod(), reserveRequest(requestId, userId, lines), null);
     }
 
+    /**
+     * {@link #reserve(String, String, List)} of a request the caller built, e.g. with its own
+     * {@code budget_millis}, without blocking.
+     *
+     * @param request the reserve; its {@code request_id} must be 1..64 printable ASCII characters
+     */
+    public CompletableFuture<ReserveReply> reserveAsync(ReserveRequest request) {
+        RequestIds.requireValid(Objects.requireNonNull(request, "request").getRequestId());
+        return callAsync(CheckoutGrpc.getReserveMethod(), request, null);
+    }
+
     /** {@link #reserveAsync(String, String, String, int)} with a generated request id. */
     public CompletableFuture<ReserveReply> reserveAsync(String userId, String skuId, int quantity) {
         return reserveAsync(newRequestId(), userId, List.of(line(skuId, quantity)));

@@ -164,6 +164,12 @@ final class RetryingCalls {
      * if that comes sooner (a service calling us inside its own call passes its caller's budget on).
      */
     <Q, R> CompletableFuture<R> call(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
+        if (limiter != null && retryPolicy.maxAttempts() == 1 && limiter.getInflight() >= limiter.getLimit()) {
+            // Refused with no retry to wait for: the cheapest answer there is, for a caller in a crowd.
+            // (A permit freed just now makes this a refusal at the moment the limit was full; a call
+            // let through here still takes its permit below, or is refused there.)
+            return CompletableFuture.failedFuture(LIMIT_REACHED);
+        }
         long now = System.nanoTime();
         long budget = deadlineNanos;
         Deadline contextDeadline = Context.current().getDeadline();

@@ -9,6 +9,7 @@ import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.ReserveReply;
+import io.checkout.proto.v1.ReserveRequest;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -220,6 +221,27 @@ class OverloadBehaviourTest {
             assertThat(client.concurrencyLimit()).isBetween(5, 100);
         }
         assertThat(checkout.reserveCalls()).hasSize(30);
+    }
+
+    @Test
+    void aPrebuiltRequestShouldGoOutAsBuiltWithItsOwnBudget() throws Exception {
+        try (CheckoutClient client = CheckoutClient.builder(server.channel()).build()) {
+            ReserveRequest request = ReserveRequest.newBuilder()
+                    .setRequestId("own-id-1")
+                    .setUserId("user-7")
+                    .addAllLines(ONE_LINE)
+                    .setBudgetMillis(150)
+                    .build();
+
+            assertThat(client.reserveAsync(request).get(5, TimeUnit.SECONDS).getOrderId())
+                    .isEqualTo(7);
+            assertThatThrownBy(() -> client.reserveAsync(
+                            request.toBuilder().setRequestId("").build()))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(checkout.reserveCalls()).hasSize(1);
+        assertThat(checkout.reserveCalls().get(0).getBudgetMillis()).isEqualTo(150);
+        assertThat(checkout.reserveCalls().get(0).getRequestId()).isEqualTo("own-id-1");
     }
 
     @Test

@@ -456,9 +456,7 @@ final class LoadRun {
         CompletableFuture<ReserveReply> reply;
         long sentNanos = System.nanoTime();
         if (streams.isEmpty()) {
-            OrderLine line = request.getLines(0);
-            reply = clients.get((int) (seq % clients.size()))
-                    .reserveAsync(request.getRequestId(), request.getUserId(), line.getSkuId(), line.getQuantity());
+            reply = clients.get((int) (seq % clients.size())).reserveAsync(request);
         } else {
             reply = streams.get((int) (seq % streams.size())).submit(request);
         }
