@@ -36,7 +36,10 @@ public final class CommandRing {
     /** Guarded by drainWindowLock: nanoseconds per slot of the last busy windows, a ring of samples. */
     private final long[] busyWindowSamples = new long[BUSY_WINDOWS_KEPT];
 
-    private int busyWindowsSeen;
+    /** Guarded by drainWindowLock: where the next sample goes, and how many of the slots hold one. */
+    private int nextBusyWindow;
+
+    private int busyWindowsKept;
     /** The fastest of the kept busy windows, nanoseconds per slot; 0 until one was measured. */
     private volatile long nanosPerSlot;
 
@@ -165,9 +168,11 @@ public final class CommandRing {
         long drained = released - releasedAtWindowStart;
         // A window far longer than planned (nobody asked for a while) may hide idle time.
         if (drained > 0 && drained <= inUseAtWindowStart && now - started <= 4 * DRAIN_WINDOW_NANOS) {
-            busyWindowSamples[busyWindowsSeen++ % BUSY_WINDOWS_KEPT] = Math.max(1, (now - started) / drained);
+            busyWindowSamples[nextBusyWindow] = Math.max(1, (now - started) / drained);
+            nextBusyWindow = (nextBusyWindow + 1) % BUSY_WINDOWS_KEPT;
+            busyWindowsKept = Math.min(busyWindowsKept + 1, BUSY_WINDOWS_KEPT);
             long fastest = Long.MAX_VALUE;
-            for (int i = 0; i < Math.min(busyWindowsSeen, BUSY_WINDOWS_KEPT); i++) {
+            for (int i = 0; i < busyWindowsKept; i++) {
                 fastest = Math.min(fastest, busyWindowSamples[i]);
             }
             nanosPerSlot = fastest;

@@ -170,6 +170,12 @@ class RingFullIT {
     void reserveStreamShouldAnswerRejectedWithRingFullWhileSaturatedAndStayOpen() throws Exception {
         startInProcess(RING_SIZE);
         try (StreamingReserver stream = client.openReserveStream(64)) {
+            // The business thread answers a command before it gives the slot back: wait until the
+            // setup's slots are free, or a filler finds the ring full (it did once in CI).
+            ItFixtures.awaitTrue(
+                    "setup's slots given back",
+                    Duration.ofSeconds(10),
+                    () -> server.pipeline().remainingCapacity() == RING_SIZE);
             CompletableFuture<ReserveReply> staller = stallPipeline();
             List<CompletableFuture<ReserveReply>> fillers = floodAsync(1, RING_SIZE - 1, "fill");
             ItFixtures.awaitTrue(
