@@ -327,11 +327,9 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
         while (consumer.isPublished(nextToOffer)
                 && consumer.command(nextToOffer).isPastDeadline(now)) {
             Command command = consumer.command(nextToOffer);
-            command.result = ResultCode.DEADLINE_EXCEEDED;
+            skipExpired(command);
             pending.skipped(nextToOffer);
             nextToOffer++;
-            expiredSkipped++;
-            onExpiredSkipped.run();
             skipped++;
         }
         if (!consumer.isPublished(nextToOffer)) {
@@ -418,9 +416,7 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
             // Published but not offered, for want of a session: a caller that gave up is told so
             // (the command was never offered, so it was not applied) ...
             if (consumer.isPublished(first) && consumer.command(first).isPastDeadline(now)) {
-                consumer.command(first).result = ResultCode.DEADLINE_EXCEEDED;
-                expiredSkipped++;
-                onExpiredSkipped.run();
+                skipExpired(consumer.command(first));
                 consumer.answer(first, first, null);
                 nextToOffer = first + 1;
                 work++;
@@ -437,6 +433,13 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
             }
             return work;
         }
+    }
+
+    /** Answers a command whose caller gave up before it was offered: never offered, so not applied. */
+    private void skipExpired(Command command) {
+        command.result = ResultCode.DEADLINE_EXCEEDED;
+        expiredSkipped++;
+        onExpiredSkipped.run();
     }
 
     private OutcomeUnknownException unknown(String why) {

@@ -99,7 +99,7 @@ final class Admission {
             return false;
         }
         long wait = pipeline.queueDelayNanos();
-        return wait > 0 && wait > limitNanos();
+        return wait > 0 && wait > allowedWaitNanos(0);
     }
 
     /**
@@ -115,19 +115,22 @@ final class Admission {
         if (wait == 0) {
             return null;
         }
-        long callers = callersRemainingNanos();
-        if (budgetNanos > 0) {
-            callers = Math.min(callers, budgetNanos);
-        }
-        if (wait <= queueDelayMaxNanos && wait <= callers) {
+        long allowed = allowedWaitNanos(budgetNanos);
+        if (wait <= allowed) {
             return null;
         }
         metrics.refused("queue_delay");
-        return GrpcErrors.queueDelay(wait, Math.min(queueDelayMaxNanos, callers), callers < queueDelayMaxNanos);
+        return GrpcErrors.queueDelay(wait, allowed, allowed < queueDelayMaxNanos);
     }
 
-    private long limitNanos() {
-        return Math.min(queueDelayMaxNanos, callersRemainingNanos());
+    /**
+     * The longest the current call's command may wait: the configured maximum, what is left of the
+     * call's deadline, and the request's own budget ({@code budgetNanos}, 0 for none), whichever
+     * is least.
+     */
+    private long allowedWaitNanos(long budgetNanos) {
+        long allowed = Math.min(queueDelayMaxNanos, callersRemainingNanos());
+        return budgetNanos > 0 ? Math.min(allowed, budgetNanos) : allowed;
     }
 
     /** What is left of the current gRPC call's deadline; for a call without one, no limit. */
