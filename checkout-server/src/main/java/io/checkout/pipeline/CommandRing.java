@@ -19,7 +19,13 @@ public final class CommandRing {
      */
     static final long DRAIN_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
-    /** Busy windows whose fastest rate is the estimate's: the last 80 ms of backlog or more. */
+    /**
+     * Busy windows whose fastest rate is the estimate's: the last 80 ms of backlog or more. No
+     * estimate is made until this many were measured: a freshly started JVM's first busy windows
+     * hold JIT compilation, class loading and first-touch page faults, and the fastest of two or
+     * three of them can be tens of times slower than the server's real rate (CI saw a stream race
+     * refused at a 10 s limit that way).
+     */
     static final int BUSY_WINDOWS_KEPT = 8;
 
     private final RingBuffer<CommandEvent> ring;
@@ -40,7 +46,7 @@ public final class CommandRing {
     private int nextBusyWindow;
 
     private int busyWindowsKept;
-    /** The fastest of the kept busy windows, nanoseconds per slot; 0 until one was measured. */
+    /** The fastest of the kept busy windows, nanoseconds per slot; 0 until all of them were measured. */
     private volatile long nanosPerSlot;
 
     CommandRing(RingBuffer<CommandEvent> ring, LongSupplier clockMillis) {
@@ -134,8 +140,9 @@ public final class CommandRing {
     /**
      * The estimated time a command published now would wait before it is taken up: the slots in
      * use ahead of it times the time the consumers took per slot while they had a backlog, measured
-     * over windows of {@value #DRAIN_WINDOW_NANOS} ns. 0 while nothing waits or before a busy window
-     * has been measured.
+     * over windows of {@value #DRAIN_WINDOW_NANOS} ns. 0 while nothing waits or before
+     * {@value #BUSY_WINDOWS_KEPT} busy windows have been measured (the ring of slots still bounds
+     * the wait then).
      *
      * <p>A window counts only if the consumers never ran out of work in it (they gave back no more
      * slots than were in use when it began): an idle consumer's rate says nothing about its speed.
@@ -171,11 +178,13 @@ public final class CommandRing {
             busyWindowSamples[nextBusyWindow] = Math.max(1, (now - started) / drained);
             nextBusyWindow = (nextBusyWindow + 1) % BUSY_WINDOWS_KEPT;
             busyWindowsKept = Math.min(busyWindowsKept + 1, BUSY_WINDOWS_KEPT);
-            long fastest = Long.MAX_VALUE;
-            for (int i = 0; i < busyWindowsKept; i++) {
-                fastest = Math.min(fastest, busyWindowSamples[i]);
+            if (busyWindowsKept == BUSY_WINDOWS_KEPT) {
+                long fastest = Long.MAX_VALUE;
+                for (long sample : busyWindowSamples) {
+                    fastest = Math.min(fastest, sample);
+                }
+                nanosPerSlot = fastest;
             }
-            nanosPerSlot = fastest;
         }
         releasedAtWindowStart = released;
         inUseAtWindowStart = inUse;

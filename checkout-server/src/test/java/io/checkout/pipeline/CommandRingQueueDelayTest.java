@@ -33,6 +33,24 @@ class CommandRingQueueDelayTest {
         consumer.answer(consumer.answeredSequence() + 1, sequence, null);
     }
 
+    /** Publishes a backlog and opens a drain window with it in use. */
+    private void backlog(int count) {
+        publish(count);
+        nanos.addAndGet(WINDOW);
+        ring.queueDelayNanos();
+    }
+
+    /** One window in which the consumer served {@code served} slots out of the backlog. */
+    private void busyWindow(int served) {
+        answerUpTo(consumer.answeredSequence() + served);
+        nanos.addAndGet(WINDOW);
+        ring.queueDelayNanos();
+    }
+
+    private static long perSlot(int servedInAWindow) {
+        return WINDOW / servedInAWindow;
+    }
+
     @Test
     void nothingWaitingOrNothingMeasuredShouldEstimateNoWait() {
         assertThat(ring.queueDelayNanos()).isZero();
@@ -42,71 +60,81 @@ class CommandRingQueueDelayTest {
     }
 
     @Test
-    void theEstimateShouldBeTheBacklogTimesTheTimePerSlotOfABusyWindow() {
-        publish(500);
-        nanos.addAndGet(WINDOW);
-        ring.queueDelayNanos(); // opens a window with 500 in use
+    void theEstimateShouldBeTheBacklogTimesTheTimePerSlotOfTheBusyWindows() {
+        backlog(1000);
+        for (int window = 0; window < CommandRing.BUSY_WINDOWS_KEPT; window++) {
+            busyWindow(100); // 100 served in each window, with a backlog all along: 100 µs each
+        }
 
-        answerUpTo(99); // 100 served in one window, with a backlog all along: 100 µs each
-        nanos.addAndGet(WINDOW);
+        assertThat(ring.queueDelayNanos()).isEqualTo(200 * perSlot(100));
+    }
 
-        assertThat(ring.queueDelayNanos()).isEqualTo(400 * (WINDOW / 100));
+    @Test
+    void aColdStartsFirstSlowWindowsShouldNotBeTakenForTheRate() {
+        backlog(1000);
+        for (int window = 0; window < 3; window++) {
+            busyWindow(5); // a cold JVM: 2 ms a slot
+        }
+        assertThat(ring.queueDelayNanos())
+                .as("fewer busy windows than kept: no estimate, not 985 slots at 2 ms")
+                .isZero();
+
+        for (int window = 3; window < CommandRing.BUSY_WINDOWS_KEPT; window++) {
+            busyWindow(100); // warmed up
+        }
+        assertThat(ring.queueDelayNanos()).isEqualTo((1000 - 15 - 500) * perSlot(100));
     }
 
     @Test
     void aWindowInWhichTheConsumerRanDryShouldNotCount() {
-        publish(100);
-        nanos.addAndGet(WINDOW);
-        ring.queueDelayNanos(); // 100 in use
-        answerUpTo(99);
-        publish(100); // more arrived and were served too: it drained 150 > 100 it had at the start
-        answerUpTo(149);
+        backlog(1000);
+        for (int window = 1; window < CommandRing.BUSY_WINDOWS_KEPT; window++) {
+            busyWindow(100);
+        }
+        answerUpTo(999);
+        publish(100); // more arrived and were served too: it drained more than it had at the start
+        answerUpTo(1049);
         nanos.addAndGet(WINDOW);
 
-        assertThat(ring.queueDelayNanos()).as("no busy window yet").isZero();
+        assertThat(ring.queueDelayNanos())
+                .as("one busy window short of an estimate")
+                .isZero();
     }
 
     @Test
     void theFastestOfTheRecentBusyWindowsShouldSetTheRateSoAStallDoesNotInflateIt() {
-        publish(1000);
-        nanos.addAndGet(WINDOW);
-        ring.queueDelayNanos();
-        answerUpTo(499); // 500 in a window: 20 µs each
-        nanos.addAndGet(WINDOW);
-        ring.queueDelayNanos();
-        answerUpTo(499 + 5); // a stall: 5 in a window, 2 ms each
-        nanos.addAndGet(WINDOW);
+        backlog(1000);
+        busyWindow(500); // 20 µs each
+        for (int window = 1; window < CommandRing.BUSY_WINDOWS_KEPT; window++) {
+            busyWindow(5); // stalls: 2 ms each
+        }
 
-        assertThat(ring.queueDelayNanos()).isEqualTo(495 * (WINDOW / 500));
+        assertThat(ring.queueDelayNanos()).isEqualTo((1000 - 500 - 35) * perSlot(500));
     }
 
     @Test
     void aSlowerRateShouldTakeOverOnceTheFasterWindowsHaveAgedOut() {
-        publish(1000);
-        nanos.addAndGet(WINDOW);
-        ring.queueDelayNanos();
-        long answered = 499; // 500 in the first window: 20 µs each
-        answerUpTo(answered);
+        backlog(1000);
+        busyWindow(500); // 20 µs each
         for (int window = 0; window < CommandRing.BUSY_WINDOWS_KEPT; window++) {
-            nanos.addAndGet(WINDOW);
-            ring.queueDelayNanos();
-            answered += 50; // then windows of 50: 200 µs each
-            answerUpTo(answered);
+            busyWindow(50); // then windows of 50: 200 µs each
         }
-        nanos.addAndGet(WINDOW);
 
-        assertThat(ring.queueDelayNanos()).isEqualTo((999 - answered) * (WINDOW / 50));
+        assertThat(ring.queueDelayNanos()).isEqualTo((1000 - 500 - 400) * perSlot(50));
     }
 
     @Test
     void aWindowFarLongerThanPlannedShouldNotCount() {
-        publish(500);
-        nanos.addAndGet(WINDOW);
-        ring.queueDelayNanos();
-        answerUpTo(9);
+        backlog(1000);
+        for (int window = 1; window < CommandRing.BUSY_WINDOWS_KEPT; window++) {
+            busyWindow(100);
+        }
+        answerUpTo(consumer.answeredSequence() + 10);
         // Nobody asked for a second: the consumer may have been idle most of it.
         nanos.addAndGet(TimeUnit.SECONDS.toNanos(1));
 
-        assertThat(ring.queueDelayNanos()).isZero();
+        assertThat(ring.queueDelayNanos())
+                .as("one busy window short of an estimate")
+                .isZero();
     }
 }
