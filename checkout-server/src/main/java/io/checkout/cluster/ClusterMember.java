@@ -44,6 +44,13 @@ import org.slf4j.LoggerFactory;
  * default, not Aeron's 10 s).
  */
 public final class ClusterMember implements AutoCloseable {
+    /**
+     * Log terms per archive segment file: the archived log is purged a whole segment at a time, so
+     * smaller segments free space closer to the retained snapshot (16 MiB at the default 4 MiB term,
+     * not Aeron's 128 MiB).
+     */
+    static final int TERMS_PER_SEGMENT = 4;
+
     private static final Logger LOG = LoggerFactory.getLogger(ClusterMember.class);
     /** Terms of other streams (ingress, egress, archive control, IPC to the service). */
     private static final int SMALL_TERM_BYTES = 1 << 20;
@@ -55,6 +62,7 @@ public final class ClusterMember implements AutoCloseable {
     private final ClusteredServiceContainer container;
     private final CheckoutClusteredService service;
     private final Aeron client;
+    private final AeronArchive.Context archiveClient;
     private final FileChannel lock;
 
     private ClusterMember(
@@ -63,12 +71,14 @@ public final class ClusterMember implements AutoCloseable {
             ClusteredServiceContainer container,
             CheckoutClusteredService service,
             Aeron client,
+            AeronArchive.Context archiveClient,
             FileChannel lock) {
         this.config = config;
         this.driver = driver;
         this.container = container;
         this.service = service;
         this.client = client;
+        this.archiveClient = archiveClient;
         this.lock = lock;
     }
 
@@ -98,6 +108,7 @@ public final class ClusterMember implements AutoCloseable {
         Archive.Context archiveContext = new Archive.Context()
                 .aeronDirectoryName(aeronDirectory)
                 .archiveDir(base.resolve("archive").toFile())
+                .segmentFileLength(config.termBytes() * TERMS_PER_SEGMENT)
                 .controlChannel("aeron:udp?endpoint=" + self.address(ClusterMemberConfig.ARCHIVE_PORT))
                 .localControlChannel("aeron:ipc?term-length=64k")
                 .replicationChannel("aeron:udp?endpoint=" + self.host() + ":0")
@@ -115,7 +126,7 @@ public final class ClusterMember implements AutoCloseable {
         ConsensusModule.Context consensusContext = new ConsensusModule.Context()
                 .clusterMemberId(config.memberId())
                 .clusterMembers(config.clusterMembers())
-                .clusterDir(base.resolve("cluster").toFile())
+                .clusterDir(consensusDirectory(config).toFile())
                 .ingressChannel("aeron:udp")
                 .logChannel("aeron:udp?term-length=" + config.termBytes())
                 .replicationChannel("aeron:udp?endpoint=" + self.host() + ":0")
@@ -147,7 +158,7 @@ public final class ClusterMember implements AutoCloseable {
             container = ClusteredServiceContainer.launch(new ClusteredServiceContainer.Context()
                     .aeronDirectoryName(aeronDirectory)
                     .archiveContext(archiveClient.clone())
-                    .clusterDir(base.resolve("cluster").toFile())
+                    .clusterDir(consensusDirectory(config).toFile())
                     .clusteredService(service)
                     .idleStrategySupplier(() -> idleStrategy(config))
                     .errorHandler(error -> LOG.error("clustered service error", error)));
@@ -166,7 +177,7 @@ public final class ClusterMember implements AutoCloseable {
                 aeronDirectory,
                 config.termBytes(),
                 config.fileSyncLevel());
-        return new ClusterMember(config, clusteredDriver, container, service, client, lock);
+        return new ClusterMember(config, clusteredDriver, container, service, client, archiveClient, lock);
     }
 
     /**
@@ -295,6 +306,25 @@ public final class ClusterMember implements AutoCloseable {
                 .ingressEndpoints(config.ingressEndpoints())
                 .egressChannel("aeron:udp?endpoint=" + config.self().host() + ":0|term-length=" + SMALL_TERM_BYTES)
                 .messageTimeoutNs(TimeUnit.MILLISECONDS.toNanos(messageTimeoutMillis));
+    }
+
+    private static Path consensusDirectory(ClusterMemberConfig config) {
+        return config.clusterDirectory().resolve("cluster");
+    }
+
+    /** Where the consensus module keeps its recording log and mark file ({@code ClusterTool}'s directory). */
+    public Path consensusDirectory() {
+        return consensusDirectory(config);
+    }
+
+    /** The consensus module's cluster id (its control toggle is found by it). */
+    public int clusterId() {
+        return driver.consensusModule().context().clusterId();
+    }
+
+    /** A context for a client of this member's archive, over this member's Aeron client. */
+    AeronArchive.Context archiveClient() {
+        return archiveClient.clone().aeron(client).ownsAeronClient(false);
     }
 
     public CheckoutClusteredService service() {

@@ -2,6 +2,7 @@ package io.checkout.server;
 
 import io.checkout.cluster.ClusterCounters;
 import io.checkout.cluster.ClusterGateway;
+import io.checkout.cluster.ClusterHousekeeper;
 import io.checkout.cluster.ClusterMember;
 import io.checkout.engine.CheckoutState;
 import io.checkout.pipeline.CheckoutPipeline;
@@ -75,6 +76,7 @@ public final class CheckoutServer implements AutoCloseable {
     private volatile ClusterGateway gateway;
     private ScheduledExecutorService clusterWatch;
     private ClusterCounters clusterCounters;
+    private ScheduledExecutorService clusterChores;
 
     private CheckoutServer(ServerConfig config, ServerBuilder<?> serverBuilder, LongSupplier clockMillis) {
         this.config = config;
@@ -236,7 +238,10 @@ public final class CheckoutServer implements AutoCloseable {
                 config.clusterOutcomeTimeoutMillis(),
                 metrics::onExpiredSkipped);
         metrics.bindServer(started, () -> servingStatus == ServingStatus.SERVING);
-        metrics.bindCluster(member, started);
+        clusterCounters = new ClusterCounters(member);
+        ClusterHousekeeper housekeeper =
+                new ClusterHousekeeper(member, clusterCounters, config.clusterHousekeeping(), System::nanoTime);
+        metrics.bindCluster(member, clusterCounters, started, housekeeper);
         member.service().observer(metrics);
         Admission admission = new Admission(started, config.queueDelayMaxMillis(), metrics);
         ServerServiceDefinition checkout =
@@ -253,13 +258,19 @@ public final class CheckoutServer implements AutoCloseable {
                 member.config().eventsDirectory(),
                 config.eventSubscribersMax());
         services.addService(orderEvents);
-        clusterCounters = new ClusterCounters(member);
         clusterWatch = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "checkout-cluster-watch");
             thread.setDaemon(true);
             return thread;
         });
         clusterWatch.scheduleWithFixedDelay(this::watchCluster, 0, 100, TimeUnit.MILLISECONDS);
+        // Its own thread: a membership query or a purge may take a second, readiness must not wait.
+        clusterChores = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "checkout-cluster-housekeeper");
+            thread.setDaemon(true);
+            return thread;
+        });
+        clusterChores.scheduleWithFixedDelay(housekeeper::runOnce, 1, 1, TimeUnit.SECONDS);
         LOG.info(
                 "checkout server on port {} is cluster member {} of {}; serving once a leader takes its session",
                 port(),
@@ -306,6 +317,15 @@ public final class CheckoutServer implements AutoCloseable {
     private void closeCluster() {
         if (clusterWatch != null) {
             clusterWatch.shutdownNow();
+        }
+        if (clusterChores != null) {
+            clusterChores.shutdownNow();
+            try {
+                // A purge in progress uses the member's archive: let it end before the member closes.
+                clusterChores.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (gateway != null) {
             gateway.close();

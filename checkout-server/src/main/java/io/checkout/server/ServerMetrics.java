@@ -3,6 +3,7 @@ package io.checkout.server;
 import io.checkout.cluster.CheckoutClusteredService;
 import io.checkout.cluster.ClusterCounters;
 import io.checkout.cluster.ClusterGateway;
+import io.checkout.cluster.ClusterHousekeeper;
 import io.checkout.cluster.ClusterMember;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.SkuRecord;
@@ -232,8 +233,8 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     }
 
     /** Cluster mode: this member's role, term, elections, commit and apply positions, snapshots, gateway. */
-    void bindCluster(ClusterMember member, ClusterGateway gateway) {
-        ClusterCounters counters = new ClusterCounters(member);
+    void bindCluster(
+            ClusterMember member, ClusterCounters counters, ClusterGateway gateway, ClusterHousekeeper housekeeper) {
         CheckoutClusteredService service = member.service();
         Gauge.builder("checkout.cluster.role", counters, ClusterCounters::role)
                 .description("this member's role: 0 follower, 1 candidate, 2 leader (-1 while starting)")
@@ -286,6 +287,7 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                         reader -> Math.max(0, reader.consensusModuleErrors()) + Math.max(0, reader.serviceErrors()))
                 .description("errors the consensus module and the clustered service reported")
                 .register(registry);
+        bindHousekeeping(housekeeper);
         Gauge.builder("checkout.cluster.gateway.connected", gateway, g -> g.isConnected() ? 1 : 0)
                 .description("1 while this member's gateway has a session with a leader")
                 .strongReference(true)
@@ -306,6 +308,59 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
         FunctionCounter.builder("checkout.cluster.gateway.leader.changes", gateway, ClusterGateway::leaderChanges)
                 .description("new leaders the gateway's session was told of")
                 .register(registry);
+    }
+
+    /** Cluster mode: each member's log as the leader sees it, snapshots asked for, log purged. */
+    private void bindHousekeeping(ClusterHousekeeper housekeeper) {
+        for (int id = 0; id < housekeeper.memberCount(); id++) {
+            int member = id;
+            Gauge.builder("checkout.cluster.member.log.lag", housekeeper, h -> nanIfUnknown(h.memberLogLag(member)))
+                    .description("on the leader: how far each member's log is behind the furthest member's"
+                            + " (NaN on followers and while unknown)")
+                    .tag("member", Integer.toString(member))
+                    .baseUnit("bytes")
+                    .strongReference(true)
+                    .register(registry);
+            Gauge.builder(
+                            "checkout.cluster.member.append.age",
+                            housekeeper,
+                            h -> nanIfUnknown(h.memberAppendAgeSeconds(member)))
+                    .description("on the leader: time since each member last reported its log position"
+                            + " (NaN on followers and while unknown)")
+                    .tag("member", Integer.toString(member))
+                    .baseUnit("seconds")
+                    .strongReference(true)
+                    .register(registry);
+        }
+        FunctionCounter.builder(
+                        "checkout.cluster.snapshots.requested", housekeeper, ClusterHousekeeper::snapshotsRequested)
+                .description("snapshots this member asked for on schedule while it led")
+                .register(registry);
+        Gauge.builder("checkout.cluster.log.retained.start", housekeeper, h -> nanIfUnknown(h.retainedLogStart()))
+                .description("where this member's archived log starts after purging (NaN until first purged)")
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
+        FunctionCounter.builder("checkout.cluster.log.purged", housekeeper, ClusterHousekeeper::logBytesPurged)
+                .description("archived log this member deleted, older than its retained snapshots")
+                .baseUnit("bytes")
+                .register(registry);
+        FunctionCounter.builder(
+                        "checkout.cluster.snapshot.recordings.purged",
+                        housekeeper,
+                        ClusterHousekeeper::snapshotRecordingsPurged)
+                .description("snapshot recordings this member deleted, older than its retained snapshots")
+                .register(registry);
+        FunctionCounter.builder("checkout.cluster.purges.held.back", housekeeper, ClusterHousekeeper::purgesHeldBack)
+                .description("purges the leader put off because a member's log was behind the purge point")
+                .register(registry);
+        FunctionCounter.builder("checkout.cluster.housekeeping.failures", housekeeper, ClusterHousekeeper::failures)
+                .description("rounds of snapshot scheduling, membership query or purge that failed")
+                .register(registry);
+    }
+
+    private static double nanIfUnknown(double value) {
+        return value < 0 ? Double.NaN : value;
     }
 
     /** Counts one reserve answer; called by the replier (or a gRPC thread for a refusal). */

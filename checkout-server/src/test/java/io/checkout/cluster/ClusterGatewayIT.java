@@ -160,7 +160,7 @@ class ClusterGatewayIT {
     }
 
     /** A member and its gateway; each command is answered into a future with a copy of its output. */
-    private static final class Fixture implements AutoCloseable {
+    static final class Fixture implements AutoCloseable {
         private static final ReplyHandler COMPLETE = (command, context, failure) -> {
             @SuppressWarnings("unchecked")
             CompletableFuture<Command> future = (CompletableFuture<Command>) context;

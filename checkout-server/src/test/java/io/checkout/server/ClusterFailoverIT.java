@@ -133,10 +133,14 @@ class ClusterFailoverIT {
             assertThat(afterFollowerKill)
                     .as("reserves acknowledged after a follower was killed")
                     .isPositive();
+            // The leader sees the dead follower fall behind: no word from it, its log lagging.
+            awaitLeaderGauge("checkout_cluster_member_append_age_seconds{member=\"" + follower + "\"}", age -> age > 1);
+            awaitLeaderGauge("checkout_cluster_member_log_lag_bytes{member=\"" + follower + "\"}", lag -> lag > 0);
             members[follower] = MemberProcess.start(data, follower);
             members[follower].awaitServing();
             verify(client, "after follower " + follower + " was killed and rejoined, seed " + seed);
             assertSameStateOnEveryMember("seed " + seed);
+            awaitLeaderGauge("checkout_cluster_member_log_lag_bytes{member=\"" + follower + "\"}", lag -> lag == 0);
             System.out.printf(
                     "ClusterFailoverIT: %d orders acknowledged (%d before the leader kill), call errors %s%n",
                     told.size(), before, callErrors);
@@ -357,6 +361,20 @@ class ClusterFailoverIT {
         }
     }
 
+    /** Waits up to 20 s for a gauge on the leader's /metrics to pass {@code test} (the leader asks every 5 s). */
+    private void awaitLeaderGauge(String series, java.util.function.DoublePredicate test) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        double last = Double.NaN;
+        while (System.nanoTime() < deadline) {
+            last = members[leader()].gauge(series);
+            if (test.test(last)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(series + " on the leader was " + last + " for 20 s");
+    }
+
     /** The member whose metrics say it leads; waits for one. */
     private int leader() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -488,6 +506,12 @@ class ClusterFailoverIT {
 
         /** A gauge from the member's /metrics, or -1 if it cannot be read. */
         long metric(String name) {
+            double value = gauge(name);
+            return Double.isNaN(value) ? -1 : (long) value;
+        }
+
+        /** A series from the member's /metrics (name and labels as printed), or NaN if absent or unreadable. */
+        double gauge(String name) {
             try {
                 HttpResponse<String> response = HTTP.send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (METRICS_BASE + id) + "/metrics"))
@@ -496,16 +520,16 @@ class ClusterFailoverIT {
                         HttpResponse.BodyHandlers.ofString());
                 for (String line : response.body().split("\n")) {
                     if (line.startsWith(name + " ")) {
-                        return (long) Double.parseDouble(
+                        return Double.parseDouble(
                                 line.substring(name.length() + 1).trim());
                     }
                 }
             } catch (IOException e) {
-                return -1;
+                return Double.NaN;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return -1;
+            return Double.NaN;
         }
 
         boolean isAlive() {

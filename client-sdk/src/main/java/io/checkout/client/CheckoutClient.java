@@ -20,6 +20,7 @@ import io.checkout.proto.v1.UpsertSkuRequest;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -499,6 +500,38 @@ public final class CheckoutClient implements AutoCloseable {
      */
     public static boolean isClientLimitRefusal(Throwable failure) {
         return RetryingCalls.isClientLimitRefusal(failure);
+    }
+
+    /**
+     * Whether a mutating call that failed with {@code failure} may still have taken effect, so the
+     * caller must not assume it did nothing: retry it with the same request id (the first answer
+     * comes back, never a second effect) or read the order before acting on the failure.
+     *
+     * <p>True for the server's {@code OUTCOME_UNKNOWN} (in cluster mode, the cluster did not answer
+     * within its timeout: a failover that outlasted it, or no majority) and for failures that left
+     * the client without the server's answer: a deadline or a transport failure after the request
+     * may have been sent ({@code DEADLINE_EXCEEDED}, {@code UNAVAILABLE}, {@code CANCELLED},
+     * {@code UNKNOWN}, {@code INTERNAL} without the server's error details), and anything that is
+     * not a gRPC status. False for an answer the server chose and explained (every refusal that
+     * carries an {@code ErrorInfo} reason: invalid input, {@code QUEUE_DELAY}, {@code RING_FULL}, a
+     * command skipped because its deadline passed in the queue, a table full) and for definite
+     * codes that change nothing ({@code INVALID_ARGUMENT}, {@code NOT_FOUND}, {@code
+     * FAILED_PRECONDITION}, {@code RESOURCE_EXHAUSTED}, {@code UNAUTHENTICATED}, {@code
+     * PERMISSION_DENIED}, ...), and for this client's own concurrency-limit refusal.
+     */
+    public static boolean mayHaveTakenEffect(Throwable failure) {
+        Status status = Status.fromThrowable(failure);
+        String reason = RetryingCalls.errorReason(failure);
+        if ("OUTCOME_UNKNOWN".equals(reason)) {
+            return true;
+        }
+        if (reason != null) {
+            return false;
+        }
+        return switch (status.getCode()) {
+            case DEADLINE_EXCEEDED, UNAVAILABLE, CANCELLED, UNKNOWN, INTERNAL, ABORTED, DATA_LOSS -> true;
+            default -> false;
+        };
     }
 
     /**

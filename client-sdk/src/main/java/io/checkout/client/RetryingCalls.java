@@ -215,24 +215,25 @@ final class RetryingCalls {
      * status and trailers (a blocking call rethrows one with the caller's stack).
      */
     static boolean isClientLimitRefusal(Throwable failure) {
-        if (failure == LIMIT_REACHED) {
-            return true;
-        }
+        return failure == LIMIT_REACHED || CLIENT_LIMIT_REASON.equals(errorReason(failure));
+    }
+
+    /** The reason of the {@code ErrorInfo} in a failure's status details; null if it has none. */
+    static String errorReason(Throwable failure) {
         com.google.rpc.Status status = StatusProto.fromThrowable(failure);
         if (status == null) {
-            return false;
+            return null;
         }
         for (Any detail : status.getDetailsList()) {
             if (detail.is(ErrorInfo.class)) {
                 try {
-                    return CLIENT_LIMIT_REASON.equals(
-                            detail.unpack(ErrorInfo.class).getReason());
+                    return detail.unpack(ErrorInfo.class).getReason();
                 } catch (InvalidProtocolBufferException e) {
-                    return false;
+                    return null;
                 }
             }
         }
-        return false;
+        return null;
     }
 
     /**

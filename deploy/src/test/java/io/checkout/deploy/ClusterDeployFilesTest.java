@@ -46,7 +46,9 @@ class ClusterDeployFilesTest {
             "CheckoutClusterApplyLagHigh",
             "CheckoutClusterGatewayDisconnected",
             "CheckoutClusterOutcomesUnknown",
-            "CheckoutClusterSnapshotTooOld");
+            "CheckoutClusterSnapshotTooOld",
+            "CheckoutClusterMemberBehind",
+            "CheckoutClusterHousekeepingFailing");
 
     // ---- Kubernetes -----------------------------------------------------------------------------
 
