@@ -25,6 +25,12 @@ public final class Command {
     public final String[] lineSkuIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
     public final int[] lineQuantities = new int[EngineLimits.LINES_PER_ORDER_MAX];
     public long orderId;
+    /**
+     * Not the engine's: set by the server's edge for the answer. What this partition's order ids
+     * have above the engine's own (partition id shifted left by 48; 0 without partitions), so an
+     * answer shows {@code orderIdBase + orderId}. The engine, the journal and the log never see it.
+     */
+    public long orderIdBase;
     /** UPSERT_SKU, ADJUST_STOCK, GET_SKU. */
     public String skuId;
 
@@ -72,6 +78,7 @@ public final class Command {
         }
         lineCount = 0;
         orderId = 0;
+        orderIdBase = 0;
         skuId = null;
         priceMinor = 0;
         currency = null;

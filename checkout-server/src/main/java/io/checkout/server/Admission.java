@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
  * Decides whether a call's command may join the queue, and publishes it if so. Two rules:
  *
  * <ul>
+ *   <li><b>Partition</b> (for every command): what another partition owns is refused first,
+ *       WRONG_PARTITION or CROSS_PARTITION_ORDER ({@link PartitionGuard}).
  *   <li><b>Queueing delay</b> (for reserves and reads): the command is refused at once with
  *       RESOURCE_EXHAUSTED, reason QUEUE_DELAY and a retry delay, if the wait it would see before
  *       the engine takes it up (the commands ahead of it over their recent service rate) is longer
@@ -31,16 +33,25 @@ final class Admission {
     private final CommandPublisher pipeline;
     private final long queueDelayMaxNanos;
     private final ServerMetrics metrics;
+    private final PartitionGuard partitions;
 
-    /** @param queueDelayMaxMillis the longest wait admitted; 0 sheds by ring slots only */
-    Admission(CommandPublisher pipeline, long queueDelayMaxMillis, ServerMetrics metrics) {
+    /**
+     * @param queueDelayMaxMillis the longest wait admitted; 0 sheds by ring slots only
+     * @param partitions refuses first what another partition owns
+     */
+    Admission(CommandPublisher pipeline, long queueDelayMaxMillis, ServerMetrics metrics, PartitionGuard partitions) {
         this.pipeline = pipeline;
         this.queueDelayMaxNanos = TimeUnit.MILLISECONDS.toNanos(queueDelayMaxMillis);
         this.metrics = metrics;
+        this.partitions = partitions;
     }
 
     CommandPublisher pipeline() {
         return pipeline;
+    }
+
+    PartitionGuard partitions() {
+        return partitions;
     }
 
     /**
@@ -68,7 +79,12 @@ final class Admission {
             Object context,
             boolean shed,
             long budgetNanos) {
-        com.google.rpc.Status refusal = shed ? queueDelayRefusal(budgetNanos) : null;
+        com.google.rpc.Status refusal = partitions.refusal(request);
+        if (refusal != null) {
+            metrics.refused("partition");
+            return refusal;
+        }
+        refusal = shed ? queueDelayRefusal(budgetNanos) : null;
         if (refusal != null) {
             return refusal;
         }
@@ -81,6 +97,9 @@ final class Admission {
      * caller publishes them one at a time, and each gets its own answer or refusal).
      */
     <A> boolean tryPublishAll(BatchTranslator<A> translator, A batch, int count, ReplyHandler handler, Object context) {
+        if (batch instanceof io.checkout.proto.v1.ReserveBatch reserves && !partitions.ownsAll(reserves)) {
+            return false;
+        }
         if (exceedsQueueDelay()) {
             return false;
         }

@@ -60,6 +60,8 @@ public final class CheckoutServer implements AutoCloseable {
     private final MutableHandlerRegistry services = new MutableHandlerRegistry();
 
     private final Server server;
+    private final PartitionGuard partitions;
+    private final ScheduledExecutorService partitionMapWatch;
     private volatile ServingStatus servingStatus = ServingStatus.NOT_SERVING;
     private OpsHttpServer opsHttp;
     private boolean closed;
@@ -82,6 +84,8 @@ public final class CheckoutServer implements AutoCloseable {
         this.config = config;
         this.clockMillis = clockMillis;
         this.metrics = new ServerMetrics(config.metricsSkuSeriesMax(), config.metricsStockIntervalMillis());
+        this.partitions = config.partitionGuard();
+        metrics.bindPartitions(partitions);
         for (ServiceDescriptor descriptor : List.of(
                 CheckoutGrpc.getServiceDescriptor(),
                 InventoryGrpc.getServiceDescriptor(),
@@ -91,11 +95,23 @@ public final class CheckoutServer implements AutoCloseable {
         this.server = serverBuilder
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(new PartitionsService(partitions))
                 .fallbackHandlerRegistry(services)
                 // Outermost, so calls refused by the admin check (or while recovering) are counted too.
                 .intercept(metrics.grpcInterceptor())
                 .maxInboundMessageSize(config.inboundMessageBytesMax())
                 .build();
+        if (partitions.isPartitioned()) {
+            // A ConfigMap volume changes the file under a running pod; a new map version is picked up.
+            partitionMapWatch = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "checkout-partition-map-watch");
+                thread.setDaemon(true);
+                return thread;
+            });
+            partitionMapWatch.scheduleWithFixedDelay(partitions::reloadIfChanged, 2, 2, TimeUnit.SECONDS);
+        } else {
+            partitionMapWatch = null;
+        }
     }
 
     /** Starts a server on Netty at the configured host and port, with the wall clock. */
@@ -191,9 +207,9 @@ public final class CheckoutServer implements AutoCloseable {
                 config.journalRetainedSegments(),
                 recovered.snapshotSequence(),
                 started::answeredJournalSequence);
-        orderEvents =
-                new OrderEventsService(started::visibleEventSequence, layout.events(), config.eventSubscribersMax());
-        Admission admission = new Admission(started, config.queueDelayMaxMillis(), metrics);
+        orderEvents = new OrderEventsService(
+                started::visibleEventSequence, layout.events(), config.eventSubscribersMax(), partitions.orderIdBase());
+        Admission admission = new Admission(started, config.queueDelayMaxMillis(), metrics, partitions);
         ServerServiceDefinition checkout =
                 new CheckoutService(admission, config.streamWindow(), config.streamBatchMax(), metrics).bindService();
         // Only the admin service asks for a credential; frontline calls stay open.
@@ -243,7 +259,7 @@ public final class CheckoutServer implements AutoCloseable {
                 new ClusterHousekeeper(member, clusterCounters, config.clusterHousekeeping(), System::nanoTime);
         metrics.bindCluster(member, clusterCounters, started, housekeeper);
         member.service().observer(metrics);
-        Admission admission = new Admission(started, config.queueDelayMaxMillis(), metrics);
+        Admission admission = new Admission(started, config.queueDelayMaxMillis(), metrics, partitions);
         ServerServiceDefinition checkout =
                 new CheckoutService(admission, config.streamWindow(), config.streamBatchMax(), metrics).bindService();
         ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(admission), adminAuth);
@@ -256,7 +272,8 @@ public final class CheckoutServer implements AutoCloseable {
         orderEvents = new OrderEventsService(
                 member.service()::visibleEventSequence,
                 member.config().eventsDirectory(),
-                config.eventSubscribersMax());
+                config.eventSubscribersMax(),
+                partitions.orderIdBase());
         services.addService(orderEvents);
         clusterWatch = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "checkout-cluster-watch");
@@ -297,6 +314,9 @@ public final class CheckoutServer implements AutoCloseable {
     /** Undoes a start that failed part way (recovery refused bad data, say). */
     private void abortStart() {
         closed = true;
+        if (partitionMapWatch != null) {
+            partitionMapWatch.shutdownNow();
+        }
         server.shutdownNow();
         if (opsHttp != null) {
             opsHttp.close();
@@ -387,6 +407,9 @@ public final class CheckoutServer implements AutoCloseable {
         }
         closed = true;
         setServing(ServingStatus.NOT_SERVING);
+        if (partitionMapWatch != null) {
+            partitionMapWatch.shutdownNow();
+        }
         // Subscriptions never end by themselves: end them first so the grace period serves the rest.
         if (orderEvents != null) {
             orderEvents.close();

@@ -33,6 +33,8 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     private final ServerMetrics metrics;
     private final ReplyHandler reserveReply;
     private final BatchPublisher batchPublisher = new BatchPublisher();
+    private final CommandPublisher.CommandTranslator<ReserveRequest> reserveTranslator;
+    private final CommandPublisher.BatchTranslator<ReserveBatch> reserveOfBatchTranslator;
 
     CheckoutService(Admission admission, int streamWindow, int streamBatchMax, ServerMetrics metrics) {
         this.admission = admission;
@@ -41,6 +43,10 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
         this.streamBatchMax = streamBatchMax;
         this.metrics = metrics;
         this.reserveReply = UnaryReplies.reserve(metrics);
+        this.reserveTranslator =
+                CommandTranslators.reserve(admission.partitions().orderIdBase());
+        this.reserveOfBatchTranslator =
+                CommandTranslators.reserveOfBatch(admission.partitions().orderIdBase());
     }
 
     @Override
@@ -51,12 +57,7 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
             return;
         }
         com.google.rpc.Status refusal = admission.publish(
-                CommandTranslators.RESERVE,
-                request,
-                reserveReply,
-                observer,
-                true,
-                CommandTranslators.budgetNanos(request));
+                reserveTranslator, request, reserveReply, observer, true, CommandTranslators.budgetNanos(request));
         if (refusal != null) {
             metrics.reserveOutcome(ReserveResult.REJECTED);
             observer.onError(GrpcErrors.exception(refusal));
@@ -75,7 +76,7 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
     private com.google.rpc.Status publishFromStream(ReserveRequest request, ReserveStreamSession session) {
         return admission.publish(
-                CommandTranslators.RESERVE,
+                reserveTranslator,
                 request,
                 ReserveStreamSession.REPLY,
                 session,
@@ -99,7 +100,7 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
         @Override
         public boolean publishAll(ReserveBatch batch, ReserveBatchStreamSession session) {
             return admission.tryPublishAll(
-                    CommandTranslators.RESERVE_OF_BATCH,
+                    reserveOfBatchTranslator,
                     batch,
                     batch.getRequestsCount(),
                     ReserveBatchStreamSession.REPLY,
@@ -109,7 +110,7 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
         @Override
         public com.google.rpc.Status publish(ReserveRequest request, ReserveBatchStreamSession session) {
             return admission.publish(
-                    CommandTranslators.RESERVE,
+                    reserveTranslator,
                     request,
                     ReserveBatchStreamSession.REPLY,
                     session,

@@ -1,5 +1,6 @@
 package io.checkout.server;
 
+import io.checkout.contract.Partitioning;
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
 import io.checkout.pipeline.CommandPublisher.BatchTranslator;
@@ -24,22 +25,6 @@ import java.util.concurrent.TimeUnit;
  * {@code tryPublish}, and the pipeline stamps the time.
  */
 final class CommandTranslators {
-    /**
-     * A reserve, whether from a unary call, a stream or one message of a batch stream; its deadline
-     * is the sooner of the call's and its own {@code budget_millis}.
-     */
-    static final CommandTranslator<ReserveRequest> RESERVE = (request, command) -> {
-        ProtoMapping.toCommand(request, command);
-        command.deadlineNanos = reserveDeadlineNanos(request);
-    };
-
-    /** Reserve {@code index} of a ReserveBatchStream message, published with the rest of the message. */
-    static final BatchTranslator<ReserveBatch> RESERVE_OF_BATCH = (batch, index, command) -> {
-        ReserveRequest request = batch.getRequests(index);
-        ProtoMapping.toCommand(request, command);
-        command.deadlineNanos = reserveDeadlineNanos(request);
-    };
-
     static final CommandTranslator<ConfirmRequest> CONFIRM = withDeadline((request, command) ->
             orderCommand(command, CommandType.CONFIRM, request.getRequestId(), request.getOrderId()));
 
@@ -68,6 +53,29 @@ final class CommandTranslators {
     });
 
     private CommandTranslators() {}
+
+    /**
+     * A reserve, whether from a unary call, a stream or one message of a batch stream; its deadline
+     * is the sooner of the call's and its own {@code budget_millis}. One per server: the answer's
+     * order id carries the server's partition ({@code orderIdBase}).
+     */
+    static CommandTranslator<ReserveRequest> reserve(long orderIdBase) {
+        return (request, command) -> {
+            ProtoMapping.toCommand(request, command);
+            command.deadlineNanos = reserveDeadlineNanos(request);
+            command.orderIdBase = orderIdBase;
+        };
+    }
+
+    /** Reserve {@code index} of a ReserveBatchStream message, published with the rest of the message. */
+    static BatchTranslator<ReserveBatch> reserveOfBatch(long orderIdBase) {
+        return (batch, index, command) -> {
+            ReserveRequest request = batch.getRequests(index);
+            ProtoMapping.toCommand(request, command);
+            command.deadlineNanos = reserveDeadlineNanos(request);
+            command.orderIdBase = orderIdBase;
+        };
+    }
 
     /** {@code translator}, then the call's deadline (gRPC's, from the call's context) onto the command. */
     private static <A> CommandTranslator<A> withDeadline(CommandTranslator<A> translator) {
@@ -107,9 +115,19 @@ final class CommandTranslators {
         return TimeUnit.MILLISECONDS.toNanos(Integer.toUnsignedLong(request.getBudgetMillis()));
     }
 
+    /**
+     * An order command. The engine knows the order by the id's local part; the partition's part
+     * (which {@link PartitionGuard} checked is this server's) is kept for the answer. A non-positive id
+     * goes to the engine as it is, to be refused as invalid.
+     */
     private static void orderCommand(Command command, CommandType type, String requestId, long orderId) {
         command.type = type;
         command.requestId = requestId;
-        command.orderId = orderId;
+        if (orderId > 0) {
+            command.orderId = Partitioning.localOrderId(orderId);
+            command.orderIdBase = orderId - command.orderId;
+        } else {
+            command.orderId = orderId;
+        }
     }
 }

@@ -6,6 +6,7 @@ import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
+import io.checkout.contract.PartitionTable;
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.ResultCode;
@@ -75,13 +76,18 @@ final class GrpcErrors {
         }
         return switch (result) {
             case ORDER_NOT_FOUND ->
-                status(Code.NOT_FOUND, "order " + c.orderId + " not found", result.name(), null, null);
+                status(
+                        Code.NOT_FOUND,
+                        "order " + (c.orderIdBase + c.orderId) + " not found",
+                        result.name(),
+                        null,
+                        null);
             case SKU_NOT_FOUND ->
                 status(Code.NOT_FOUND, "sku_id '" + c.skuId + "' not found", result.name(), null, null);
             case ORDER_STATE_CONFLICT ->
                 status(
                         Code.FAILED_PRECONDITION,
-                        "order " + c.orderId + " is " + c.order.state + "; " + c.type + " needs "
+                        "order " + (c.orderIdBase + c.orderId) + " is " + c.order.state + "; " + c.type + " needs "
                                 + (c.type == CommandType.REFUND ? "PAID" : "RESERVED"),
                         result.name(),
                         "current_state",
@@ -226,6 +232,42 @@ final class GrpcErrors {
                                 .setNanos((int) (waitNanos % 1_000_000_000L)))
                         .build()))
                 .build();
+    }
+
+    /**
+     * The refusal of a request for a SKU or order that another partition owns: FAILED_PRECONDITION
+     * (nothing was done, and this server will never do it), reason WRONG_PARTITION, with the map
+     * version this server holds, the owner and the owner's targets, so a client can refresh its
+     * map and send the same request to the owner.
+     */
+    static com.google.rpc.Status wrongPartition(String what, int owner, int partition, PartitionTable table) {
+        io.checkout.proto.v1.Partition ownerEntry = table.partition(owner);
+        String targets = ownerEntry == null ? "" : String.join(",", ownerEntry.getTargetsList());
+        return com.google.rpc.Status.newBuilder()
+                .setCode(Code.FAILED_PRECONDITION_VALUE)
+                .setMessage(what + " belongs to partition " + owner + ", this server is partition " + partition
+                        + " (partition map version " + table.version() + "): send it to "
+                        + (targets.isEmpty() ? "partition " + owner : targets)
+                        + " with the same request_id; nothing was done here")
+                .addDetails(Any.pack(ErrorInfo.newBuilder()
+                        .setReason("WRONG_PARTITION")
+                        .setDomain(DOMAIN)
+                        .putMetadata("map_version", Long.toString(table.version()))
+                        .putMetadata("partition", Integer.toString(owner))
+                        .putMetadata("targets", targets)
+                        .build()))
+                .build();
+    }
+
+    /** The refusal of a reserve whose lines are in different partitions, naming the first line elsewhere. */
+    static com.google.rpc.Status crossPartition(int line, String skuId, int linePartition, int firstPartition) {
+        String field = "lines[" + line + "].sku_id";
+        return invalidArgument(
+                field,
+                field + " '" + skuId + "' is in partition " + linePartition + ", lines[0] in partition "
+                        + firstPartition + ": an order's SKUs must share a partition (give them one partition key,"
+                        + " as in sale-1:sku-a and sale-1:sku-b); nothing was reserved",
+                "CROSS_PARTITION_ORDER");
     }
 
     /** Why a command could not be published: the pipeline closed, or the ring is full. */

@@ -37,10 +37,13 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
     private final Path eventsDirectory;
     private final ThreadPoolExecutor subscribers;
     private final int subscribersMax;
+    private final long orderIdBase;
     private volatile boolean closed;
 
-    OrderEventsService(LongSupplier visibleEventSequence, Path eventsDirectory, int subscribersMax) {
+    /** @param orderIdBase what this partition's order ids have above the engine's (0 without partitions) */
+    OrderEventsService(LongSupplier visibleEventSequence, Path eventsDirectory, int subscribersMax, long orderIdBase) {
         this.visibleEventSequence = visibleEventSequence;
+        this.orderIdBase = orderIdBase;
         this.eventsDirectory = eventsDirectory;
         AtomicInteger count = new AtomicInteger();
         // A direct hand-off and a thread cap: a subscriber past the cap is refused, never queued.
@@ -136,7 +139,7 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
                     int sent = reader.read(
                             visibleEventSequence.getAsLong(),
                             EVENTS_PER_READ_MAX,
-                            record -> observer.onNext(toProto(record)));
+                            record -> observer.onNext(toProto(record, orderIdBase)));
                     if (sent == 0) {
                         LockSupport.parkNanos(this, IDLE_PARK_NANOS);
                     }
@@ -163,13 +166,13 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
         }
     }
 
-    static OrderEvent toProto(OrderEventRecord record) {
+    static OrderEvent toProto(OrderEventRecord record, long orderIdBase) {
         OrderEvent.Builder event = OrderEvent.newBuilder()
                 .setSequence(record.eventSequence)
                 .setAtEpochMillis(record.atEpochMillis)
                 .setJournalSequence(record.journalSequence);
         if (record.isOrder()) {
-            event.setOrder(ProtoMapping.toOrder(record.order, record.lineSkuIds))
+            event.setOrder(ProtoMapping.toOrder(record.order, record.lineSkuIds, orderIdBase))
                     .setPreviousState(
                             record.previousState == null
                                     ? OrderState.ORDER_STATE_UNSPECIFIED

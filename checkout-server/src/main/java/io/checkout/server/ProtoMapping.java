@@ -61,7 +61,7 @@ final class ProtoMapping {
         if (c.result == ResultCode.SUCCESS) {
             OrderRecord order = c.order;
             reply.setResult(ReserveResult.RESERVED)
-                    .setOrderId(order.orderId)
+                    .setOrderId(c.orderIdBase + order.orderId)
                     .setAmountMinor(order.amountMinor)
                     .setCurrency(CurrencyCode.unpack(order.currency))
                     .setExpiresAtEpochMillis(order.expiresAtEpochMillis);
@@ -87,13 +87,16 @@ final class ProtoMapping {
     }
 
     static Order toOrder(Command c) {
-        return toOrder(c.order, c.orderLineSkuIds);
+        return toOrder(c.order, c.orderLineSkuIds, c.orderIdBase);
     }
 
-    /** The order as the contract shows it; {@code lineSkuIds} runs parallel to its lines. */
-    static Order toOrder(OrderRecord order, String[] lineSkuIds) {
+    /**
+     * The order as the contract shows it; {@code lineSkuIds} runs parallel to its lines, and
+     * {@code orderIdBase} is what the partition's order ids have above the engine's (0 without partitions).
+     */
+    static Order toOrder(OrderRecord order, String[] lineSkuIds, long orderIdBase) {
         Order.Builder builder = Order.newBuilder()
-                .setOrderId(order.orderId)
+                .setOrderId(orderIdBase + order.orderId)
                 .setUserId(order.userId)
                 .setAmountMinor(order.amountMinor)
                 .setCurrency(CurrencyCode.unpack(order.currency))

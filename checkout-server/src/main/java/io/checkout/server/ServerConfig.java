@@ -4,6 +4,7 @@ import io.checkout.cluster.ClusterBatches;
 import io.checkout.cluster.ClusterHousekeeper;
 import io.checkout.cluster.ClusterMemberConfig;
 import io.checkout.contract.ContractLimits;
+import io.checkout.contract.Partitioning;
 import io.checkout.engine.EngineLimits;
 import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.PipelineConfig;
@@ -215,6 +216,17 @@ public final class ServerConfig {
                         + " 0: delete nothing (the archive grows without bound)",
                 0,
                 1_000),
+        PARTITION_MAP_FILE(
+                "partition-map-file",
+                "",
+                "the partition map (PartitionMap in JSON: version, partitions with id, targets and slot ranges);"
+                        + " read again when it changes; empty: not partitioned (partition 0 owns every SKU)"),
+        PARTITION_ID(
+                "partition-id",
+                "0",
+                "this server's partition in partition-map-file: the high bits (48..62) of its order ids",
+                0,
+                Partitioning.PARTITIONS_MAX - 1),
         TLS_CERT_FILE("tls-cert-file", "", "PEM certificate chain for gRPC over TLS; empty serves plaintext"),
         TLS_KEY_FILE("tls-key-file", "", "PEM (PKCS#8) private key of tls-cert-file"),
         TLS_CLIENT_CA_FILE(
@@ -494,6 +506,28 @@ public final class ServerConfig {
                 stateCapacities(),
                 engineLimits(),
                 number(Setting.TICK_INTERVAL_MILLIS));
+    }
+
+    /**
+     * This server's partition and the map it checks requests against.
+     *
+     * @throws IllegalArgumentException naming partition-map-file or partition-id if the map cannot be
+     *     read, is not valid, or does not list the partition
+     */
+    PartitionGuard partitionGuard() {
+        Path mapFile = optionalPath(Setting.PARTITION_MAP_FILE);
+        int partition = (int) number(Setting.PARTITION_ID);
+        if (mapFile == null) {
+            if (partition != 0) {
+                throw invalid(Setting.PARTITION_ID, "is " + partition + " but no partition-map-file is set");
+            }
+            return PartitionGuard.single();
+        }
+        try {
+            return PartitionGuard.load(mapFile, partition);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw invalid(Setting.PARTITION_MAP_FILE, e.getMessage());
+        }
     }
 
     /** Cluster mode: when the leader asks for snapshots and how much archived log members keep. */

@@ -142,13 +142,14 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                             .tag("result", result.name())
                             .register(registry));
         }
-        for (String reason : List.of("queue_delay", "ring_full", "shutting_down")) {
+        for (String reason : List.of("queue_delay", "ring_full", "shutting_down", "partition")) {
             refusals.put(
                     reason,
                     Counter.builder("checkout.requests.refused")
                             .description("calls refused before their command was queued, by reason: queue_delay"
                                     + " (the wait would exceed queue-delay-max-millis or the call's deadline),"
-                                    + " ring_full, shutting_down")
+                                    + " ring_full, shutting_down, partition (another partition owns it, or a"
+                                    + " reserve's lines span partitions)")
                             .tag("reason", reason)
                             .register(registry));
         }
@@ -208,6 +209,24 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     }
 
     /** Gauges and counters read from the pipeline and the server; called once both exist. */
+    /** This server's partition and the version of the partition map in force. */
+    void bindPartitions(PartitionGuard partitions) {
+        Gauge.builder("checkout.partition.id", partitions, PartitionGuard::partition)
+                .description("this server's partition (0 when not partitioned): the high bits of its order ids")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder(
+                        "checkout.partition.map.version",
+                        partitions,
+                        p -> p.table().version())
+                .description("version of the partition map in force (0 when not partitioned)")
+                .strongReference(true)
+                .register(registry);
+        FunctionCounter.builder("checkout.partition.map.reload.failures", partitions, PartitionGuard::reloadFailures)
+                .description("changed partition map files not taken (invalid, or moving this partition's slots)")
+                .register(registry);
+    }
+
     void bindServer(CommandPublisher pipeline, BooleanSupplier serving) {
         Gauge.builder("checkout.ring.remaining", pipeline, CommandPublisher::remainingCapacity)
                 .description("free slots in the command ring; 0 means new commands are refused")

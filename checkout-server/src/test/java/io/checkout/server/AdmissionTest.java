@@ -28,7 +28,7 @@ class AdmissionTest {
 
     private final FakePublisher publisher = new FakePublisher();
     private final ServerMetrics metrics = new ServerMetrics(0, 1_000);
-    private final Admission admission = new Admission(publisher, 100, metrics);
+    private final Admission admission = new Admission(publisher, 100, metrics, PartitionGuard.single());
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
 
     @AfterEach
@@ -118,7 +118,7 @@ class AdmissionTest {
 
     @Test
     void zeroShouldTurnQueueDelayAdmissionOff() {
-        Admission slotsOnly = new Admission(publisher, 0, metrics);
+        Admission slotsOnly = new Admission(publisher, 0, metrics, PartitionGuard.single());
         publisher.queueDelayNanos = TimeUnit.SECONDS.toNanos(5);
 
         assertThat(slotsOnly.publish(NOTHING, null, NO_REPLY, null, true)).isNull();
