@@ -60,6 +60,12 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     static final String JOURNAL_PREFIX = "checkout.journal.";
 
     /**
+     * The fixed-capacity tables, as {@code checkout_table_*{table=...}} names them, in the order of
+     * {@link TableUsage}'s arrays; each refuses with its {@code *_TABLE_FULL} reason when full.
+     */
+    static final List<String> TABLES = List.of("orders", "user_counters", "request_ids", "skus");
+
+    /**
      * Latency bucket bounds, 50 µs to 10 s. A fixed list keeps every latency series at 18 buckets,
      * rather than the 70-odd of Micrometer's generated percentile histogram, and covers both an
      * in-memory reserve and a slow fsync.
@@ -88,6 +94,9 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     private final long stockIntervalMillis;
     private final Object scrapeLock = new Object();
 
+    /** Null until the first tick. */
+    private volatile TableUsage tables;
+
     // Written only by the business-logic thread (onTick); read by scrapes through the volatile.
     private long lastStockSnapshotMillis = Long.MIN_VALUE;
     private volatile StockSnapshot stockSnapshot = new StockSnapshot(List.of(), 0);
@@ -108,6 +117,7 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
         new FileDescriptorMetrics().bindTo(registry);
 
         this.grpcInterceptor = new MetricCollectingServerInterceptor(registry);
+        bindTables();
 
         batchSizes = DistributionSummary.builder("checkout.pipeline.batch.size")
                 .description("commands the business-logic thread applied in one batch")
@@ -209,6 +219,37 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     }
 
     /** Gauges and counters read from the pipeline and the server; called once both exist. */
+    /**
+     * Each fixed-capacity table's entries in use and its capacity (NaN before the engine's first
+     * tick): orders (never removed), per-user counters (a user with units of a SKU), remembered
+     * request ids (answers kept for idempotency-retention-millis), SKUs.
+     */
+    private void bindTables() {
+        for (int i = 0; i < TABLES.size(); i++) {
+            int table = i;
+            Gauge.builder("checkout.table.used", this, m -> m.tableFigure(table, true))
+                    .description("entries in use in a fixed-capacity table; a full table refuses with *_TABLE_FULL")
+                    .tag("table", TABLES.get(table))
+                    .baseUnit("entries")
+                    .strongReference(true)
+                    .register(registry);
+            Gauge.builder("checkout.table.capacity", this, m -> m.tableFigure(table, false))
+                    .description("capacity of a fixed-capacity table (settings *-capacity)")
+                    .tag("table", TABLES.get(table))
+                    .baseUnit("entries")
+                    .strongReference(true)
+                    .register(registry);
+        }
+    }
+
+    private double tableFigure(int table, boolean used) {
+        TableUsage usage = tables;
+        if (usage == null) {
+            return Double.NaN;
+        }
+        return used ? usage.used()[table] : usage.capacity()[table];
+    }
+
     /** This server's partition and the version of the partition map in force. */
     void bindPartitions(PartitionGuard partitions) {
         Gauge.builder("checkout.partition.id", partitions, PartitionGuard::partition)
@@ -440,6 +481,11 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
      */
     @Override
     public void onTick(CheckoutState state, long nowMillis) {
+        tables = new TableUsage(
+                new long[] {state.orderCount(), state.userCounterCount(), state.outcomeCount(), state.skuCount()},
+                new long[] {
+                    state.orderCapacity(), state.userCounterCapacity(), state.outcomeCapacity(), state.skuCapacity()
+                });
         if (lastStockSnapshotMillis != Long.MIN_VALUE && nowMillis - lastStockSnapshotMillis < stockIntervalMillis) {
             return;
         }
@@ -491,4 +537,7 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     private record SkuStock(String skuId, long available, long reserved, long sold) {}
 
     private record StockSnapshot(List<SkuStock> skus, int unreported) {}
+
+    /** Entries in use and capacity of each of {@link #TABLES}, copied by the engine's thread at every tick. */
+    private record TableUsage(long[] used, long[] capacity) {}
 }

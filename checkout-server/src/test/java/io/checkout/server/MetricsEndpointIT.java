@@ -199,6 +199,35 @@ class MetricsEndpointIT {
     }
 
     @Test
+    void scrapeShouldShowEachTablesUseAndCapacity() throws Exception {
+        client.reserve("buyer-1", SKU, 1);
+        client.reserve("buyer-2", SKU, 1);
+        ItFixtures.awaitTrue(
+                "two orders in the orders table",
+                Duration.ofSeconds(10),
+                () -> Double.valueOf(2.0)
+                        .equals(sampleOrNull(getQuietly(), "checkout_table_used_entries{table=\"orders\"}")));
+
+        String scrape = get("/metrics").body();
+        // smallConfig: 1,000 SKUs, 100,000 orders and user counters, 200,000 request ids.
+        assertThat(sample(scrape, "checkout_table_capacity_entries{table=\"orders\"}"))
+                .isEqualTo(100_000);
+        assertThat(sample(scrape, "checkout_table_used_entries{table=\"user_counters\"}"))
+                .isEqualTo(2);
+        assertThat(sample(scrape, "checkout_table_capacity_entries{table=\"user_counters\"}"))
+                .isEqualTo(100_000);
+        assertThat(sample(scrape, "checkout_table_used_entries{table=\"request_ids\"}"))
+                .as("the SKU's upsert and the two reserves")
+                .isEqualTo(3);
+        assertThat(sample(scrape, "checkout_table_capacity_entries{table=\"request_ids\"}"))
+                .isEqualTo(200_000);
+        assertThat(sample(scrape, "checkout_table_used_entries{table=\"skus\"}"))
+                .isEqualTo(1);
+        assertThat(sample(scrape, "checkout_table_capacity_entries{table=\"skus\"}"))
+                .isEqualTo(1_000);
+    }
+
+    @Test
     void stockSeriesShouldBeCappedBySetting() throws Exception {
         ItFixtures.closeQuietly(client);
         ItFixtures.shutdownChannel(channel);

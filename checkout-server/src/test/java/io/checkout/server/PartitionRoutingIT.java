@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.rpc.ErrorInfo;
 import io.checkout.client.CheckoutClient;
+import io.checkout.client.PartitionedCheckoutClient;
 import io.checkout.contract.PartitionTable;
 import io.checkout.contract.Partitioning;
 import io.checkout.proto.v1.GetPartitionMapRequest;
@@ -175,6 +176,78 @@ class PartitionRoutingIT {
                         .conclude()))
                 .hasMessageContaining("partition-map-file")
                 .hasMessageContaining("partition-id 2 is not in the partition map");
+    }
+
+    @Test
+    void thePartitionedClientShouldRouteEveryCallAndFollowAPartitionThatMoved() throws Exception {
+        // The map with the servers' real addresses.
+        writeMap(2, target(servers[0]), target(servers[1]), 8192);
+        awaitVersion(2);
+        String sku0 = skuIn(0, "tv-");
+        String sku1 = skuIn(1, "tv-");
+        String tag1 = tagIn(1);
+        try (PartitionedCheckoutClient client =
+                PartitionedCheckoutClient.connect(target(servers[0]), PartitionRoutingIT::partitionClient)) {
+            assertThat(client.map().version()).isEqualTo(2);
+            client.upsertSku(ItFixtures.sku(sku0, 100, 5));
+            client.upsertSku(ItFixtures.sku(sku1, 100, 5));
+            client.upsertSku(ItFixtures.sku(tag1 + "a", 100, 5));
+            client.upsertSku(ItFixtures.sku(tag1 + "b", 100, 5));
+            ReserveReply in0 = client.reserve("r-0", "buyer-a", List.of(line(sku0, 1)));
+            ReserveReply in1 = client.reserve("r-1", "buyer-a", List.of(line(tag1 + "a", 1), line(tag1 + "b", 1)));
+            ReserveReply other1 = client.reserve("buyer-b", sku1, 2);
+            assertThat(Partitioning.partitionOfOrder(in0.getOrderId())).isZero();
+            assertThat(Partitioning.partitionOfOrder(in1.getOrderId())).isEqualTo(1);
+            assertThat(Partitioning.partitionOfOrder(other1.getOrderId())).isEqualTo(1);
+            assertThat(client.confirm("pay-1", in1.getOrderId()).getState()).isEqualTo(OrderState.ORDER_STATE_PAID);
+            assertThat(client.getStock(sku1).getReserved()).isEqualTo(2);
+            assertThat(client.listAllSkus())
+                    .extracting(io.checkout.proto.v1.Sku::getSkuId)
+                    .containsExactlyInAnyOrder(sku0, sku1, tag1 + "a", tag1 + "b");
+
+            // Partition 1 moves: the same data served from a new address, announced by map version 3.
+            ItFixtures.closeQuietly(clients[1]);
+            ItFixtures.shutdownChannel(channels[1]);
+            servers[1].close();
+            servers[1] = CheckoutServer.start(ItFixtures.smallConfig(directory.resolve("p1"))
+                    .set(ServerConfig.Setting.PARTITION_MAP_FILE, mapFile.toAbsolutePath())
+                    .set(ServerConfig.Setting.PARTITION_ID, 1)
+                    .conclude());
+            channels[1] = ItFixtures.loopbackChannel(servers[1]);
+            clients[1] = ItFixtures.client(channels[1]);
+            writeMap(3, target(servers[0]), target(servers[1]), 8192);
+            awaitVersion(3);
+
+            // The client still has version 2: its call to the old address fails, it fetches the
+            // map, and sends the same request to the new address. Nothing lost, nothing doubled.
+            assertThat(client.getOrder(in1.getOrderId()).getState()).isEqualTo(OrderState.ORDER_STATE_PAID);
+            assertThat(client.map().version()).isEqualTo(3);
+            ReserveReply repeat = client.reserve("r-1", "buyer-a", List.of(line(tag1 + "a", 1), line(tag1 + "b", 1)));
+            assertThat(repeat.getOrderId()).as("a repeat gets its first answer").isEqualTo(in1.getOrderId());
+            assertThat(client.getStock(tag1 + "a").getSold()).isEqualTo(1);
+            assertThat(client.getStock(sku1).getReserved()).isEqualTo(2);
+        }
+    }
+
+    private void awaitVersion(long version) {
+        for (int partition = 0; partition < 2; partition++) {
+            int p = partition;
+            ItFixtures.awaitTrue(
+                    "map version " + version + " on partition " + p,
+                    Duration.ofSeconds(20),
+                    () -> mapVersion(p) == version);
+        }
+    }
+
+    private static String target(CheckoutServer server) {
+        return "127.0.0.1:" + server.port();
+    }
+
+    private static CheckoutClient partitionClient(String target) {
+        return CheckoutClient.builder(target)
+                .deadline(Duration.ofSeconds(3))
+                .adminToken(ItFixtures.ADMIN_TOKEN)
+                .build();
     }
 
     private static String metricsText(CheckoutServer server) {

@@ -6,12 +6,15 @@ import io.checkout.proto.v1.CancelRequest;
 import io.checkout.proto.v1.CheckoutGrpc;
 import io.checkout.proto.v1.ConfirmRequest;
 import io.checkout.proto.v1.GetOrderRequest;
+import io.checkout.proto.v1.GetPartitionMapRequest;
 import io.checkout.proto.v1.GetStockRequest;
 import io.checkout.proto.v1.InventoryGrpc;
 import io.checkout.proto.v1.ListSkusReply;
 import io.checkout.proto.v1.ListSkusRequest;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
+import io.checkout.proto.v1.PartitionMap;
+import io.checkout.proto.v1.PartitionsGrpc;
 import io.checkout.proto.v1.RefundRequest;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
@@ -370,6 +373,19 @@ public final class CheckoutClient implements AutoCloseable {
                 CheckoutGrpc.getGetStockMethod(),
                 GetStockRequest.newBuilder().setSkuId(skuId).build(),
                 null);
+    }
+
+    /**
+     * Reads the partition map the server serves (any server of a partitioned deployment; a server
+     * without a map answers one partition that owns everything, version 0).
+     *
+     * @return the map
+     * @throws StatusRuntimeException if the call fails
+     * @throws IllegalStateException if the client is closed
+     */
+    public PartitionMap getPartitionMap() {
+        return callBlocking(
+                PartitionsGrpc.getGetPartitionMapMethod(), GetPartitionMapRequest.getDefaultInstance(), null);
     }
 
     /**

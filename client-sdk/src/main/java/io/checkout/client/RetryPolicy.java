@@ -9,7 +9,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * the call's deadline (the caller decides that in {@link RetryingCalls}).
  *
  * <p>Only {@code UNAVAILABLE} and {@code RESOURCE_EXHAUSTED} are retried: the contract promises
- * that a request with the same request_id may be repeated after them. {@code DEADLINE_EXCEEDED}
+ * that a request with the same request_id may be repeated after them. A {@code RESOURCE_EXHAUSTED}
+ * for a full table (reason {@code *_TABLE_FULL}) is not: the capacity is used up for the sale, not
+ * busy for a moment ({@link RetryingCalls#isTableFull}). {@code DEADLINE_EXCEEDED}
  * is not retried because the caller's time budget, not the server, decided the outcome, and a
  * caller that wants to go on can repeat the call with the same id itself.
  */

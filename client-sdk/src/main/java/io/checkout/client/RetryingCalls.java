@@ -218,6 +218,16 @@ final class RetryingCalls {
         return failure == LIMIT_REACHED || CLIENT_LIMIT_REASON.equals(errorReason(failure));
     }
 
+    /**
+     * Whether {@code failure} is a server table full ({@code RESOURCE_EXHAUSTED}, reason
+     * {@code *_TABLE_FULL}): not load that passes in a moment but capacity used up for the sale, so
+     * a retry would only fail again and add load. It is returned to the caller at once.
+     */
+    static boolean isTableFull(Throwable failure) {
+        String reason = errorReason(failure);
+        return reason != null && reason.endsWith("_TABLE_FULL");
+    }
+
     /** The reason of the {@code ErrorInfo} in a failure's status details; null if it has none. */
     static String errorReason(Throwable failure) {
         com.google.rpc.Status status = StatusProto.fromThrowable(failure);
@@ -376,7 +386,7 @@ final class RetryingCalls {
                 return;
             }
             Status status = Status.fromThrowable(error);
-            boolean retryable = retryPolicy.mayRetryAfter(attempt, status)
+            boolean retryable = (retryPolicy.mayRetryAfter(attempt, status) && !isTableFull(error))
                     || (attemptTimedOutAlone
                             && status.getCode() == Status.Code.DEADLINE_EXCEEDED
                             && attempt < retryPolicy.maxAttempts());

@@ -329,6 +329,20 @@ class OverloadBehaviourTest {
                 .isFalse();
     }
 
+    @Test
+    void aFullTableShouldNotBeRetried() {
+        checkout.failNext(serverError(Code.RESOURCE_EXHAUSTED, "ORDER_TABLE_FULL"));
+        try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .initialBackoff(Duration.ofMillis(1))
+                .maxBackoff(Duration.ofMillis(2))
+                .build()) {
+            Throwable failure = failureOf(() -> client.reserve("user-1", ONE_LINE));
+            assertThat(Status.fromThrowable(failure).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            assertThat(CheckoutClient.mayHaveTakenEffect(failure)).isFalse();
+        }
+        assertThat(checkout.reserveCalls()).as("one attempt, no retry").hasSize(1);
+    }
+
     private static Throwable failureOf(Runnable call) {
         try {
             call.run();
