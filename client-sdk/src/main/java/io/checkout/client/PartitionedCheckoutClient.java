@@ -4,7 +4,6 @@ import io.checkout.contract.PartitionTable;
 import io.checkout.contract.Partitioning;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
-import io.checkout.proto.v1.Partition;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.Sku;
 import io.checkout.proto.v1.UpsertSkuRequest;
@@ -235,7 +234,7 @@ public final class PartitionedCheckoutClient implements AutoCloseable {
         CheckoutClient[] nextClients = new CheckoutClient[next.partitionCount()];
         Map<String, CheckoutClient> kept = new HashMap<>();
         for (int id = 0; id < nextClients.length; id++) {
-            String target = targetOf(next.partition(id));
+            String target = next.targetOf(id);
             CheckoutClient client = kept.get(target);
             if (client == null) {
                 client = clientsByTarget.remove(target);
@@ -253,16 +252,6 @@ public final class PartitionedCheckoutClient implements AutoCloseable {
         clientsByTarget.putAll(kept);
         clients = nextClients;
         table = next;
-    }
-
-    /** One member: its target; several: {@code static:///a,b,c} (the SDK's resolver tries each). */
-    static String targetOf(Partition partition) {
-        if (partition.getTargetsCount() == 0) {
-            throw new IllegalArgumentException("partition " + partition.getId() + " lists no targets");
-        }
-        return partition.getTargetsCount() == 1
-                ? partition.getTargets(0)
-                : "static:///" + String.join(",", partition.getTargetsList());
     }
 
     private void requireOpen() {

@@ -16,6 +16,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.LongFunction;
 
 /**
  * Checks the server against what it told the run. Reads every SKU ({@code GetStock}) and every
@@ -43,14 +45,26 @@ final class Auditor {
     private static final int EXAMPLES_MAX = 3;
 
     private final RunSettings settings;
-    private final CheckoutClient client;
+    private final Function<String, CheckoutClient> clientForSku;
+    private final LongFunction<CheckoutClient> clientForOrder;
     private final Ledger ledger;
     private final Map<String, Sku> initialSkus;
     private final int threads;
 
-    Auditor(RunSettings settings, CheckoutClient client, Ledger ledger, Map<String, Sku> initialSkus, int threads) {
+    /**
+     * @param clientForSku reads a SKU at the partition that owns it
+     * @param clientForOrder reads an order at the partition its id names
+     */
+    Auditor(
+            RunSettings settings,
+            Function<String, CheckoutClient> clientForSku,
+            LongFunction<CheckoutClient> clientForOrder,
+            Ledger ledger,
+            Map<String, Sku> initialSkus,
+            int threads) {
         this.settings = settings;
-        this.client = client;
+        this.clientForSku = clientForSku;
+        this.clientForOrder = clientForOrder;
         this.ledger = ledger;
         this.initialSkus = initialSkus;
         this.threads = threads;
@@ -248,7 +262,7 @@ final class Auditor {
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         runBounded(initialSkus.keySet(), skuId -> {
             try {
-                skus.put(skuId, client.getStock(skuId));
+                skus.put(skuId, clientForSku.apply(skuId).getStock(skuId));
             } catch (RuntimeException e) {
                 failure.compareAndSet(null, e);
             }
@@ -279,7 +293,7 @@ final class Auditor {
         runBounded(ledger.orders(), ack -> {
             reads.checked.incrementAndGet();
             try {
-                Order order = client.getOrder(ack.orderId);
+                Order order = clientForOrder.apply(ack.orderId).getOrder(ack.orderId);
                 reads.states.put(ack.orderId, order.getState());
                 if (!consistent(ack, order, System.currentTimeMillis())) {
                     reads.mismatch("order " + ack.orderId + " told " + ack.told + " for " + ack.userId + "/" + ack.skuId

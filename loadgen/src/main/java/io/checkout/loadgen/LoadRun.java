@@ -4,6 +4,8 @@ import io.checkout.client.AdaptiveLimit;
 import io.checkout.client.BatchStreamingReserver;
 import io.checkout.client.CheckoutClient;
 import io.checkout.client.StreamingReserver;
+import io.checkout.contract.PartitionTable;
+import io.checkout.contract.Partitioning;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.ReserveReply;
@@ -68,8 +70,13 @@ final class LoadRun {
     private static final Duration AUDIT_DEADLINE = Duration.ofSeconds(10);
 
     private final RunSettings settings;
-    private final List<ManagedChannel> channels;
-    private final List<CheckoutClient> clients = new ArrayList<>();
+    /** Every channel, of every partition. */
+    private final List<ManagedChannel> channels = new ArrayList<>();
+    /** The partition map the calls are routed by; one partition that owns everything when not partitioned. */
+    private final PartitionTable table;
+    /** The run's clients, a list per partition (one per channel to it). */
+    private final List<List<CheckoutClient>> clients = new ArrayList<>();
+
     private final PrintStream progress;
     private final HistogramLogWriter logWriter;
     private final String runId;
@@ -78,16 +85,26 @@ final class LoadRun {
             new ArrayBlockingQueue<>(RunSettings.FOLLOW_UPS_QUEUED_MAX);
     private final LongAdder completed = new LongAdder();
     private final Map<String, Sku> initialSkus = new HashMap<>();
-    private final List<StreamingReserver> streams = new ArrayList<>();
-    private final List<BatchStreamingReserver> batchStreams = new ArrayList<>();
+    /** stream and stream-batch: a list per partition, one stream per channel. */
+    private final List<List<StreamingReserver>> streams = new ArrayList<>();
+
+    private final List<List<BatchStreamingReserver>> batchStreams = new ArrayList<>();
+    /** Reserves answered RESERVED, by partition. */
+    private final LongAdder[] reservedByPartition;
     /** stream-batch: reserves the sender has prepared and not yet sent; the sender thread's alone. */
     private final List<PendingReserve> batch = new ArrayList<>();
 
     private final List<ReserveRequest> batchRequests = new ArrayList<>();
+    /** stream-batch: the pending reserves of the message being sent, parallel to {@link #batchRequests}. */
+    private final List<PendingReserve> batchPending = new ArrayList<>();
+
     private int batchSize;
     private long batchesSent;
-    /** Reads for the audit and the progress line: patient, with retries, and without the run's client limit. */
-    private final CheckoutClient auditClient;
+    /**
+     * Reads for the audit and the progress line, one per partition: patient, with retries, and
+     * without the run's client limit.
+     */
+    private final List<CheckoutClient> auditClients = new ArrayList<>();
 
     private Measurements measurements;
     private Timeline timeline;
@@ -110,7 +127,10 @@ final class LoadRun {
 
     /**
      * @param settings the run's settings
-     * @param channels the channels to call over; the caller owns and closes them
+     * @param channelsByPartition the channels to call over, a list per partition of {@code table};
+     *     the caller owns and closes them
+     * @param table the partition map calls are routed by ({@link PartitionTable#single()} when not
+     *     partitioned)
      * @param adminCredentials sent with setup's admin calls, or null for none
      * @param progress where the per-second progress line goes, or null for none
      * @param logWriter where interval histograms go, or null for none
@@ -118,39 +138,83 @@ final class LoadRun {
      */
     LoadRun(
             RunSettings settings,
-            List<ManagedChannel> channels,
+            List<List<ManagedChannel>> channelsByPartition,
+            PartitionTable table,
             CallCredentials adminCredentials,
             PrintStream progress,
             HistogramLogWriter logWriter,
             String runId) {
-        if (channels.isEmpty()) {
-            throw new IllegalArgumentException("at least one channel is needed");
+        if (channelsByPartition.size() != table.partitionCount()
+                || channelsByPartition.stream().anyMatch(List::isEmpty)) {
+            throw new IllegalArgumentException("at least one channel per partition is needed");
         }
         this.settings = settings;
-        this.channels = List.copyOf(channels);
+        this.table = table;
+        this.reservedByPartition = new LongAdder[table.partitionCount()];
         this.progress = progress;
         this.logWriter = logWriter;
         this.runId = runId;
         this.ledger = new Ledger(settings.ordersTrackedMax());
-        for (ManagedChannel channel : channels) {
-            clients.add(CheckoutClient.builder(channel)
-                    .deadline(settings.deadline())
-                    // One attempt: a load generator reports what the server answered, it does not hide
-                    // refusals behind retries. Repeats with the same request id are a scenario option.
-                    .maxAttempts(1)
-                    .adaptiveConcurrencyLimit(adaptiveLimit(settings))
+        for (List<ManagedChannel> partitionChannels : channelsByPartition) {
+            reservedByPartition[clients.size()] = new LongAdder();
+            List<CheckoutClient> partitionClients = new ArrayList<>();
+            for (ManagedChannel channel : partitionChannels) {
+                channels.add(channel);
+                partitionClients.add(CheckoutClient.builder(channel)
+                        .deadline(settings.deadline())
+                        // One attempt: a load generator reports what the server answered, it does not
+                        // hide refusals behind retries. Repeats with the same request id are a scenario option.
+                        .maxAttempts(1)
+                        .adaptiveConcurrencyLimit(adaptiveLimit(settings))
+                        .callCredentials(adminCredentials)
+                        .build());
+            }
+            clients.add(partitionClients);
+            // The audit runs after the load, so an overloaded run still ends in a report: its reads
+            // have their own deadline and retry what the server refuses for load.
+            auditClients.add(CheckoutClient.builder(partitionChannels.get(0))
+                    .deadline(AUDIT_DEADLINE.compareTo(settings.deadline()) > 0 ? AUDIT_DEADLINE : settings.deadline())
+                    .maxAttempts(10)
+                    .initialBackoff(Duration.ofMillis(50))
+                    .maxBackoff(Duration.ofSeconds(1))
                     .callCredentials(adminCredentials)
                     .build());
         }
-        // The audit runs after the load, so an overloaded run still ends in a report: its reads have
-        // their own deadline and retry what the server refuses for load.
-        auditClient = CheckoutClient.builder(channels.get(0))
-                .deadline(AUDIT_DEADLINE.compareTo(settings.deadline()) > 0 ? AUDIT_DEADLINE : settings.deadline())
-                .maxAttempts(10)
-                .initialBackoff(Duration.ofMillis(50))
-                .maxBackoff(Duration.ofSeconds(1))
-                .callCredentials(adminCredentials)
-                .build();
+    }
+
+    /** Reserves answered RESERVED so far, by partition of the map the run routes by. */
+    long[] reservedByPartition() {
+        long[] counts = new long[reservedByPartition.length];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = reservedByPartition[i].sum();
+        }
+        return counts;
+    }
+
+    private static <T> T pick(List<T> choices, long seq) {
+        return choices.get((int) (seq % choices.size()));
+    }
+
+    /** The partition an order id names; 0 for one the map does not know (its server refuses it). */
+    private int partitionOfOrder(long orderId) {
+        int partition = Partitioning.partitionOfOrder(orderId);
+        return partition < clients.size() ? partition : 0;
+    }
+
+    private CheckoutClient clientForSku(String skuId, long seq) {
+        return pick(clients.get(table.partitionOfSku(skuId)), seq);
+    }
+
+    private CheckoutClient clientForOrder(long orderId, long seq) {
+        return pick(clients.get(partitionOfOrder(orderId)), seq);
+    }
+
+    private CheckoutClient auditClientForSku(String skuId) {
+        return auditClients.get(table.partitionOfSku(skuId));
+    }
+
+    private CheckoutClient auditClientForOrder(long orderId) {
+        return auditClients.get(partitionOfOrder(orderId));
     }
 
     /** The SDK limit {@code --client-limit} asks for, or null for none. */
@@ -172,13 +236,21 @@ final class LoadRun {
         double setupSeconds = (System.nanoTime() - setupStartedNanos) / 1e9;
         int window = Math.min(settings.inFlightMax(), CheckoutClient.STREAM_IN_FLIGHT_MAX);
         if (settings.api() == RunSettings.Api.STREAM) {
-            for (CheckoutClient client : clients) {
-                streams.add(client.openReserveStream(window));
+            for (List<CheckoutClient> partitionClients : clients) {
+                List<StreamingReserver> partitionStreams = new ArrayList<>();
+                for (CheckoutClient client : partitionClients) {
+                    partitionStreams.add(client.openReserveStream(window));
+                }
+                streams.add(partitionStreams);
             }
         } else if (settings.api() == RunSettings.Api.STREAM_BATCH) {
             batchSize = Math.min(settings.batchSize(), window);
-            for (CheckoutClient client : clients) {
-                batchStreams.add(client.openReserveBatchStream(window, batchSize));
+            for (List<CheckoutClient> partitionClients : clients) {
+                List<BatchStreamingReserver> partitionStreams = new ArrayList<>();
+                for (CheckoutClient client : partitionClients) {
+                    partitionStreams.add(client.openReserveBatchStream(window, batchSize));
+                }
+                batchStreams.add(partitionStreams);
             }
         }
         long startEpochMillis = System.currentTimeMillis() + settings.warmup().toMillis();
@@ -206,11 +278,11 @@ final class LoadRun {
             sendEndNanos = System.nanoTime();
             long drainMillis = 2 * settings.deadline().toMillis() + 5_000;
             drained = permits.tryAcquire(settings.inFlightMax(), drainMillis, TimeUnit.MILLISECONDS);
-            for (StreamingReserver stream : streams) {
-                stream.close();
+            for (List<StreamingReserver> partitionStreams : streams) {
+                partitionStreams.forEach(StreamingReserver::close);
             }
-            for (BatchStreamingReserver stream : batchStreams) {
-                stream.close();
+            for (List<BatchStreamingReserver> partitionStreams : batchStreams) {
+                partitionStreams.forEach(BatchStreamingReserver::close);
             }
         } finally {
             // Let a progress line being written finish rather than interrupt its stock read.
@@ -222,8 +294,15 @@ final class LoadRun {
         measurements.sampleInterval(System.currentTimeMillis());
         double measuredSeconds = Math.max(1e-9, (sendEndNanos - Math.min(sendEndNanos, warmupEndNanos)) / 1e9);
         timeline.sampleSecond(System.nanoTime() - startNanos);
-        Audit audit = new Auditor(settings, auditClient, ledger, initialSkus, ADMIN_THREADS).audit(drained);
-        auditClient.close();
+        Audit audit = new Auditor(
+                        settings,
+                        this::auditClientForSku,
+                        this::auditClientForOrder,
+                        ledger,
+                        initialSkus,
+                        ADMIN_THREADS)
+                .audit(drained);
+        auditClients.forEach(CheckoutClient::close);
         return new RunResult(
                 settings,
                 runId,
@@ -246,11 +325,11 @@ final class LoadRun {
         ExecutorService pool = Executors.newFixedThreadPool(ADMIN_THREADS);
         try {
             long now = System.currentTimeMillis();
-            CheckoutClient client = auditClient;
             List<Future<Sku>> reads = new ArrayList<>(settings.skus());
             for (int index = 0; index < settings.skus(); index++) {
                 String skuId = settings.skuId(index);
                 reads.add(pool.submit(() -> {
+                    CheckoutClient client = auditClientForSku(skuId);
                     if (!settings.setup()) {
                         return client.getStock(skuId);
                     }
@@ -392,20 +471,21 @@ final class LoadRun {
             healthCheck(channels.get((int) (seq % channels.size())), latencyFromNanos, measured);
             return;
         }
-        CheckoutClient client = clients.get((int) (seq % clients.size()));
         FollowUpTask followUp = followUps.poll();
         if (followUp != null) {
             switch (followUp.kind()) {
                 case CONFIRM ->
                     change(
-                            client.confirmAsync("c-" + runId + "-" + seq, followUp.orderId()),
+                            clientForOrder(followUp.orderId(), seq)
+                                    .confirmAsync("c-" + runId + "-" + seq, followUp.orderId()),
                             OpKind.CONFIRM,
                             followUp.orderId(),
                             latencyFromNanos,
                             measured);
                 case CANCEL ->
                     change(
-                            client.cancelAsync("c-" + runId + "-" + seq, followUp.orderId()),
+                            clientForOrder(followUp.orderId(), seq)
+                                    .cancelAsync("c-" + runId + "-" + seq, followUp.orderId()),
                             OpKind.CANCEL,
                             followUp.orderId(),
                             latencyFromNanos,
@@ -425,7 +505,7 @@ final class LoadRun {
         if (scenario.nextIsGet()) {
             long orderId = ledger.recentOrderId(scenario.nextIndex(Integer.MAX_VALUE));
             if (orderId != 0) {
-                getOrder(client, orderId, latencyFromNanos, measured);
+                getOrder(clientForOrder(orderId, seq), orderId, latencyFromNanos, measured);
                 return;
             }
         }
@@ -455,10 +535,11 @@ final class LoadRun {
         }
         CompletableFuture<ReserveReply> reply;
         long sentNanos = System.nanoTime();
+        String skuId = request.getLines(0).getSkuId();
         if (streams.isEmpty()) {
-            reply = clients.get((int) (seq % clients.size())).reserveAsync(request);
+            reply = clientForSku(skuId, seq).reserveAsync(request);
         } else {
-            reply = streams.get((int) (seq % streams.size())).submit(request);
+            reply = pick(streams.get(table.partitionOfSku(skuId)), seq).submit(request);
         }
         reply.whenComplete((answer, failure) -> onReserveAnswer(
                 request, firstReply, followUp, repeat, latencyFromNanos, sentNanos, measured, answer, failure));
@@ -473,26 +554,37 @@ final class LoadRun {
         if (batch.isEmpty()) {
             return;
         }
-        batchRequests.clear();
-        for (PendingReserve pending : batch) {
-            batchRequests.add(pending.request());
-        }
         long sentNanos = System.nanoTime();
-        List<CompletableFuture<ReserveReply>> replies =
-                batchStreams.get((int) (batchesSent++ % batchStreams.size())).submit(batchRequests);
-        for (int i = 0; i < replies.size(); i++) {
-            PendingReserve pending = batch.get(i);
-            replies.get(i)
-                    .whenComplete((answer, failure) -> onReserveAnswer(
-                            pending.request(),
-                            pending.firstReply(),
-                            pending.followUp(),
-                            pending.repeat(),
-                            pending.latencyFromNanos(),
-                            sentNanos,
-                            pending.measured(),
-                            answer,
-                            failure));
+        // One message per partition: a batch stream goes to one server.
+        for (int partition = 0; partition < batchStreams.size(); partition++) {
+            batchRequests.clear();
+            batchPending.clear();
+            for (PendingReserve pending : batch) {
+                if (batchStreams.size() == 1
+                        || table.partitionOfSku(pending.request().getLines(0).getSkuId()) == partition) {
+                    batchRequests.add(pending.request());
+                    batchPending.add(pending);
+                }
+            }
+            if (batchRequests.isEmpty()) {
+                continue;
+            }
+            List<CompletableFuture<ReserveReply>> replies =
+                    pick(batchStreams.get(partition), batchesSent++).submit(batchRequests);
+            for (int i = 0; i < replies.size(); i++) {
+                PendingReserve pending = batchPending.get(i);
+                replies.get(i)
+                        .whenComplete((answer, failure) -> onReserveAnswer(
+                                pending.request(),
+                                pending.firstReply(),
+                                pending.followUp(),
+                                pending.repeat(),
+                                pending.latencyFromNanos(),
+                                sentNanos,
+                                pending.measured(),
+                                answer,
+                                failure));
+            }
         }
         batch.clear();
     }
@@ -549,6 +641,7 @@ final class LoadRun {
                 return;
             }
             if (answer.getResult() == ReserveResult.RESERVED) {
+                reservedByPartition[partitionOfOrder(answer.getOrderId())].increment();
                 OrderLine line = request.getLines(0);
                 ledger.reserved(
                         answer.getOrderId(),
@@ -740,7 +833,7 @@ final class LoadRun {
             String p99 = interval.getTotalCount() == 0
                     ? "-"
                     : String.format("%.2f ms", Measurements.millis(interval.getValueAtPercentile(99)));
-            int limit = clients.get(0).concurrencyLimit();
+            int limit = clients.get(0).get(0).concurrencyLimit();
             progress.printf(
                     "[%4ds] %,9d ops/s  %s p99 %-10s errors %,d  stock left %s  in flight %d%s%s%n",
                     elapsedSeconds,
@@ -768,7 +861,8 @@ final class LoadRun {
         int polled = Math.min(settings.skus(), PROGRESS_SKUS_MAX);
         try {
             for (int index = 0; index < polled; index++) {
-                available += clients.get(0).getStock(settings.skuId(index)).getAvailable();
+                String skuId = settings.skuId(index);
+                available += clientForSku(skuId, 0).getStock(skuId).getAvailable();
             }
         } catch (StatusRuntimeException e) {
             return "? (" + e.getStatus().getCode() + ")";

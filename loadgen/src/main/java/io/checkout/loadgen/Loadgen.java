@@ -1,6 +1,8 @@
 package io.checkout.loadgen;
 
 import io.checkout.client.BearerTokenCredentials;
+import io.checkout.client.CheckoutClient;
+import io.checkout.contract.PartitionTable;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -118,6 +120,13 @@ public final class Loadgen implements Callable<Integer> {
             defaultValue = "1",
             description = "gRPC channels (connections) (default ${DEFAULT-VALUE})")
     int channels;
+
+    @Option(
+            names = "--partitioned",
+            description = "--target is any server of a partitioned deployment: read its partition map, open"
+                    + " --channels channels to every partition, send each call to the partition that owns"
+                    + " its SKU or order; with --setup the SKUs are spread evenly over the partitions")
+    boolean partitioned;
 
     @Option(names = "--deadline", defaultValue = "5s", description = "per-call deadline (default ${DEFAULT-VALUE})")
     String deadline;
@@ -319,26 +328,46 @@ public final class Loadgen implements Callable<Integer> {
             return EXIT_USAGE;
         }
         List<ManagedChannel> open = new ArrayList<>();
+        List<List<ManagedChannel>> byPartition = new ArrayList<>();
+        PartitionTable table = PartitionTable.single();
         HistogramLogWriter logWriter = null;
         PrintStream logStream = null;
         try {
-            for (int index = 0; index < settings.channels(); index++) {
+            if (partitioned) {
                 if (channelFactory != null) {
-                    open.add(channelFactory.apply(channelCredentials));
-                    continue;
+                    err.println("loadgen: --partitioned needs real targets");
+                    return EXIT_USAGE;
                 }
-                // Every callback of a run only records and releases a permit, never blocks, so it runs on
-                // the channel's event loop: a hand-off to the default executor per reply cost about as
-                // much CPU as the event loop itself, on cores the server under test shares. Retries are
-                // the run's own business (one attempt, or repeats with the same request id), so gRPC's
-                // retry buffering of every call and stream message is work for nothing.
-                var builder = Grpc.newChannelBuilder(target, channelCredentials)
-                        .directExecutor()
-                        .disableRetry();
-                if (authority != null) {
-                    builder.overrideAuthority(authority);
+                ManagedChannel bootstrap = channel(target, channelCredentials);
+                open.add(bootstrap);
+                try (CheckoutClient client = CheckoutClient.builder(bootstrap)
+                        .deadline(java.time.Duration.ofSeconds(10))
+                        .build()) {
+                    table = PartitionTable.of(client.getPartitionMap());
                 }
-                open.add(builder.build());
+                List<String> keys = new ArrayList<>();
+                for (int partition = 0; partition < table.partitionCount(); partition++) {
+                    List<ManagedChannel> channels = new ArrayList<>();
+                    for (int index = 0; index < settings.channels(); index++) {
+                        channels.add(channel(table.targetOf(partition), channelCredentials));
+                    }
+                    open.addAll(channels);
+                    byPartition.add(channels);
+                    keys.add(table.keyOwnedBy(partition));
+                }
+                if (settings.setup()) {
+                    settings = settings.withPartitionKeys(keys);
+                }
+            } else {
+                List<ManagedChannel> channels = new ArrayList<>();
+                for (int index = 0; index < settings.channels(); index++) {
+                    channels.add(
+                            channelFactory != null
+                                    ? channelFactory.apply(channelCredentials)
+                                    : channel(target, channelCredentials));
+                }
+                open.addAll(channels);
+                byPartition.add(channels);
             }
             if (histogramLogFile != null) {
                 logStream = new PrintStream(Files.newOutputStream(histogramLogFile), false, StandardCharsets.UTF_8);
@@ -352,10 +381,25 @@ public final class Loadgen implements Callable<Integer> {
                     target,
                     settings.seed(),
                     settings.setup() ? ", creating " + settings.skus() + " SKUs" : "");
-            RunResult result =
-                    new LoadRun(settings, open, credentials.value, quiet ? null : err, logWriter, runId).run();
+            if (partitioned) {
+                out.printf(
+                        Locale.ROOT,
+                        "partitioned: %d partition(s), map version %d%n",
+                        table.partitionCount(),
+                        table.version());
+            }
+            LoadRun run =
+                    new LoadRun(settings, byPartition, table, credentials.value, quiet ? null : err, logWriter, runId);
+            RunResult result = run.run();
             Report report = Report.of(result, target);
             out.print(report.summary());
+            if (partitioned) {
+                // The audit read every SKU and order from its own partition; this is the spread.
+                out.printf(
+                        Locale.ROOT,
+                        "reserved by partition: %s%n",
+                        java.util.Arrays.toString(run.reservedByPartition()));
+            }
             if (jsonFile != null) {
                 Files.writeString(jsonFile, report.toJson(), StandardCharsets.UTF_8);
                 out.println("JSON report: " + jsonFile);
@@ -385,6 +429,22 @@ public final class Loadgen implements Callable<Integer> {
                 logStream.close();
             }
         }
+    }
+
+    /**
+     * A channel to {@code to}. Every callback of a run only records and releases a permit, never
+     * blocks, so it runs on the channel's event loop: a hand-off to the default executor per reply
+     * cost about as much CPU as the event loop itself, on cores the server under test shares.
+     * Retries are the run's own business (one attempt, or repeats with the same request id), so
+     * gRPC's retry buffering of every call and stream message is work for nothing.
+     */
+    private ManagedChannel channel(String to, ChannelCredentials channelCredentials) {
+        var builder =
+                Grpc.newChannelBuilder(to, channelCredentials).directExecutor().disableRetry();
+        if (authority != null) {
+            builder.overrideAuthority(authority);
+        }
+        return builder.build();
     }
 
     /** Holds the optional admin credential so a null stays a clear "none". */
@@ -447,7 +507,8 @@ public final class Loadgen implements Callable<Integer> {
                                 duration("--crowd-ramp", crowdRamp),
                                 duration("--crowd-hold", crowdHold)),
                 RunSettings.ClientLimit.parse(clientLimit),
-                clientLimitMax);
+                clientLimitMax,
+                List.of());
     }
 
     /** The SDK's bearer credentials for {@code --admin-token}, refused with the option's name. */

@@ -2,6 +2,7 @@ package io.checkout.loadgen;
 
 import io.checkout.contract.ContractLimits;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * One run's settings, checked once before anything is sent. Every bound is named here, so a run
@@ -40,6 +41,8 @@ import java.time.Duration;
  * @param crowd open model: a flash crowd on top of the normal rate, or null for none
  * @param clientLimit the SDK's adaptive concurrency limit on each channel's client
  * @param clientLimitMax the most calls in flight that limit may allow on one channel
+ * @param partitionKeys --partitioned with --setup: one partition key per partition, so the run's
+ *     SKUs spread evenly (SKU i is {@code key[i % n]:<prefix>i}); empty otherwise
  */
 record RunSettings(
         Scenario.Kind scenario,
@@ -72,7 +75,8 @@ record RunSettings(
         long seed,
         Crowd crowd,
         ClientLimit clientLimit,
-        int clientLimitMax) {
+        int clientLimitMax,
+        List<String> partitionKeys) {
 
     /**
      * A flash crowd: from {@code at} the rate climbs linearly from the normal rate to {@code rate}
@@ -254,7 +258,46 @@ record RunSettings(
     }
 
     String skuId(int index) {
-        return skuPrefix + index;
+        return partitionKeys.isEmpty()
+                ? skuPrefix + index
+                : partitionKeys.get(index % partitionKeys.size()) + ":" + skuPrefix + index;
+    }
+
+    /** The same settings with SKU ids spread over partitions by {@code keys} (one per partition). */
+    RunSettings withPartitionKeys(List<String> keys) {
+        return new RunSettings(
+                scenario,
+                model,
+                concurrency,
+                ratePerSecond,
+                maxInFlight,
+                duration,
+                warmup,
+                ramp,
+                requestsMax,
+                api,
+                batchSize,
+                channels,
+                deadline,
+                skus,
+                skuPrefix,
+                stock,
+                users,
+                perUserLimit,
+                quantity,
+                zipfExponent,
+                confirmRatio,
+                cancelRatio,
+                repeatRatio,
+                getRatio,
+                setup,
+                reservationTtl,
+                ordersTrackedMax,
+                seed,
+                crowd,
+                clientLimit,
+                clientLimitMax,
+                List.copyOf(keys));
     }
 
     private static void requireFraction(String option, double value) {

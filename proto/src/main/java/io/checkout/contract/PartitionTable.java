@@ -140,6 +140,42 @@ public final class PartitionTable {
         return id >= 0 && id < byId.length ? byId[id] : null;
     }
 
+    /**
+     * The gRPC target of partition {@code id}: its one member's target, or {@code static:///a,b,c}
+     * for several (the SDK's resolver tries each).
+     *
+     * @throws IllegalArgumentException if the map has no such partition or it lists no targets
+     */
+    public String targetOf(int id) {
+        Partition partition = partition(id);
+        if (partition == null || partition.getTargetsCount() == 0) {
+            throw new IllegalArgumentException("partition " + id + " has no targets in map version " + version());
+        }
+        return partition.getTargetsCount() == 1
+                ? partition.getTargets(0)
+                : "static:///" + String.join(",", partition.getTargetsList());
+    }
+
+    /**
+     * A short partition key ({@code p0}, {@code p1}, ...) that partition {@code id} owns, for
+     * spreading made-up SKU ids over partitions ({@code <key>:<name>}).
+     *
+     * @throws IllegalArgumentException if the map has no such partition
+     */
+    public String keyOwnedBy(int id) {
+        if (partition(id) == null) {
+            throw new IllegalArgumentException("no partition " + id + " in map version " + version());
+        }
+        // Every partition owns at least one of the 16384 slots, so some key lands there; a bound anyway.
+        for (int i = 0; i < 100 * Partitioning.SLOTS; i++) {
+            String key = "p" + i;
+            if (partitionOfSku(key) == id) {
+                return key;
+            }
+        }
+        throw new IllegalStateException("no short key found for partition " + id);
+    }
+
     /** Whether partition {@code id} owns the same slots in both maps. */
     public boolean sameSlots(PartitionTable other, int id) {
         for (int slot = 0; slot < Partitioning.SLOTS; slot++) {
