@@ -6,11 +6,11 @@
 # grow much with partitions here: the figure shows the cost of partitioning, not its gain.
 #
 # Usage: benchmarks/partitions.sh [--rounds 2] [--duration 20s] [--warmup 5s] [--concurrency 64]
-#                                 [--api unary|stream-batch] [--skus 6] [--smoke]
+#                                 [--api unary|stream-batch] [--skus 6] [--counts "1 2 3"] [--smoke]
 # Build first: mvn -B -q -DskipTests install (bin/checkout-server and bin/loadgen run the jars).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-rounds=2 duration=20s warmup=5s concurrency=64 api=unary skus=6
+rounds=2 duration=20s warmup=5s concurrency=64 api=unary skus=6 counts="1 2 3"
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -19,6 +19,7 @@ while [ $# -gt 0 ]; do
     --concurrency) concurrency="$2"; shift 2 ;;
     --api) api="$2"; shift 2 ;;
     --skus) skus="$2"; shift 2 ;;
+    --counts) counts="$2"; shift 2 ;;
     --smoke) rounds=1 duration=3s warmup=1s; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -77,7 +78,7 @@ stop_all() {
 
 status=0
 for round in $(seq 1 "$rounds"); do
-  for n in 1 2 3; do
+  for n in $counts; do
     rm -rf "$work"/p-*
     write_map "$n" > "$work/map.json"
     for id in $(seq 0 $((n - 1))); do

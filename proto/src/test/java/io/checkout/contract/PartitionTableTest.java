@@ -27,6 +27,18 @@ class PartitionTableTest {
     }
 
     @Test
+    void targetsAndKeysShouldComeFromTheMap() {
+        PartitionTable table = PartitionTable.parseJson(TWO);
+        assertThat(table.targetOf(0)).isEqualTo("p0:9090");
+        assertThat(table.targetOf(1)).isEqualTo("static:///p1a:9090,p1b:9090,p1c:9090");
+        assertThatThrownBy(() -> PartitionTable.single().targetOf(0)).hasMessageContaining("no targets");
+        for (int id = 0; id < 2; id++) {
+            String key = table.keyOwnedBy(id);
+            assertThat(table.partitionOfSku(key + ":anything")).isEqualTo(id);
+        }
+    }
+
+    @Test
     void theSingleMapShouldGiveEverySlotToPartitionZero() {
         PartitionTable single = PartitionTable.single();
         assertThat(single.version()).isZero();
