@@ -256,6 +256,12 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                 .description("this server's partition (0 when not partitioned): the high bits of its order ids")
                 .strongReference(true)
                 .register(registry);
+        Gauge.builder("checkout.partition.info", () -> 1)
+                .description("1, labelled with this server's partition, to group other series by partition"
+                        + " (* on (instance) group_left (partition) checkout_partition_info)")
+                .tag("partition", Integer.toString(partitions.partition()))
+                .strongReference(true)
+                .register(registry);
         Gauge.builder(
                         "checkout.partition.map.version",
                         partitions,

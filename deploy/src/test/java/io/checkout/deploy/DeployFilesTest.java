@@ -358,6 +358,8 @@ class DeployFilesTest {
                 .containsExactly("checkout_journal_sync_seconds_bucket");
         assertThat(DeployFiles.metricNames("a_total{x=\"y\"} / on (instance) b_slots{instance=~\"$instance\"}"))
                 .containsExactly("a_total", "b_slots");
+        assertThat(DeployFiles.metricNames("a_total * on (instance) group_left (partition) info_c"))
+                .containsExactly("a_total", "info_c");
     }
 
     // ---- helpers --------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ class PrometheusIT {
 
         run(prometheusDir, promtool.toString(), "check", "config", "prometheus.yml");
         run(prometheusDir, promtool.toString(), "check", "config", "prometheus-cluster.yml");
+        run(prometheusDir, promtool.toString(), "check", "config", "prometheus-partitions.yml");
         run(prometheusDir, promtool.toString(), "check", "rules", "alerts.yml");
         run(prometheusDir, promtool.toString(), "test", "rules", "alerts.test.yml");
     }
