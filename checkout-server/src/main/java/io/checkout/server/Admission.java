@@ -9,7 +9,7 @@ import io.grpc.Deadline;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Decides whether a call's command may join the queue, and publishes it if so. Two rules:
+ * Decides whether a call's command may join the queue, and publishes it if so. Three rules:
  *
  * <ul>
  *   <li><b>Partition</b> (for every command): what another partition owns is refused first,
@@ -109,7 +109,7 @@ final class Admission {
     /** The error for a command the ring did not take, counted by reason. */
     com.google.rpc.Status notPublished() {
         com.google.rpc.Status status = GrpcErrors.notPublished(pipeline);
-        metrics.refused(status == GrpcErrors.RING_FULL ? "ring_full" : "shutting_down");
+        metrics.refused(status == GrpcErrors.SHUTTING_DOWN ? "shutting_down" : "ring_full");
         return status;
     }
 

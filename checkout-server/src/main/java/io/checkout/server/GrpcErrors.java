@@ -20,14 +20,10 @@ import java.util.concurrent.TimeUnit;
  * input also a {@code BadRequest} naming the field (for a reserve line: {@code lines[2].quantity}).
  */
 final class GrpcErrors {
-    static final String DOMAIN = "checkout.v1";
+    /** A full ring's retry delay while there is no queueing-delay estimate yet. */
+    static final long RING_FULL_RETRY_MILLIS = 50;
 
-    static final com.google.rpc.Status RING_FULL = status(
-            Code.RESOURCE_EXHAUSTED,
-            "server is at capacity (command ring full); retry with the same request_id after a back-off",
-            "RING_FULL",
-            null,
-            null);
+    static final String DOMAIN = "checkout.v1";
 
     static final com.google.rpc.Status SHUTTING_DOWN = status(
             Code.UNAVAILABLE,
@@ -270,9 +266,40 @@ final class GrpcErrors {
                 "CROSS_PARTITION_ORDER");
     }
 
-    /** Why a command could not be published: the pipeline closed, or the ring is full. */
+    /**
+     * Why a command could not be published: the pipeline closed, or the ring is full. A full ring's
+     * refusal carries a retry delay: the queueing-delay estimate of the commands ahead (the time the
+     * ring takes to drain), or {@value #RING_FULL_RETRY_MILLIS} ms before there is one, within
+     * 1 ms..5 s.
+     */
     static com.google.rpc.Status notPublished(io.checkout.pipeline.CommandPublisher pipeline) {
-        return pipeline.isClosed() ? SHUTTING_DOWN : RING_FULL;
+        if (pipeline.isClosed()) {
+            return SHUTTING_DOWN;
+        }
+        long estimate = pipeline.queueDelayNanos();
+        long retryNanos = estimate > 0 ? estimate : TimeUnit.MILLISECONDS.toNanos(RING_FULL_RETRY_MILLIS);
+        return ringFull(Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(retryNanos, TimeUnit.SECONDS.toNanos(5))));
+    }
+
+    /** The refusal of a command the full ring could not take, with a retry delay of {@code retryNanos}. */
+    static com.google.rpc.Status ringFull(long retryNanos) {
+        return com.google.rpc.Status.newBuilder()
+                .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
+                .setMessage("server is at capacity (command ring full); nothing was done: retry with the same"
+                        + " request_id after the retry delay")
+                .addDetails(Any.pack(ErrorInfo.newBuilder()
+                        .setReason("RING_FULL")
+                        .setDomain(DOMAIN)
+                        .putMetadata(
+                                "retry_after_millis",
+                                Long.toString(Math.max(1, TimeUnit.NANOSECONDS.toMillis(retryNanos))))
+                        .build()))
+                .addDetails(Any.pack(RetryInfo.newBuilder()
+                        .setRetryDelay(Duration.newBuilder()
+                                .setSeconds(retryNanos / 1_000_000_000L)
+                                .setNanos((int) (retryNanos % 1_000_000_000L)))
+                        .build()))
+                .build();
     }
 
     static com.google.rpc.Status tooManyLines(int count) {

@@ -128,9 +128,18 @@ class AdmissionTest {
     void aFullRingShouldStillRefuseAndBeCountedApart() throws IOException {
         publisher.full = true;
 
-        assertThat(admission.publish(NOTHING, null, NO_REPLY, null, true)).isSameAs(GrpcErrors.RING_FULL);
+        com.google.rpc.Status refused = admission.publish(NOTHING, null, NO_REPLY, null, true);
+        assertThat(refused.getCode()).isEqualTo(com.google.rpc.Code.RESOURCE_EXHAUSTED_VALUE);
+        assertThat(reasonAndRetryMillis(refused))
+                .as("no estimate yet: the default retry delay")
+                .isEqualTo("RING_FULL " + GrpcErrors.RING_FULL_RETRY_MILLIS);
+        publisher.queueDelayNanos = TimeUnit.MILLISECONDS.toNanos(80);
+        assertThat(reasonAndRetryMillis(admission.publish(NOTHING, null, NO_REPLY, null, true)))
+                .as("the time the ring takes to drain")
+                .isEqualTo("RING_FULL 80");
+        publisher.queueDelayNanos = 0;
         assertThat(scrape())
-                .contains("checkout_requests_refused_total{reason=\"ring_full\"} 1.0")
+                .contains("checkout_requests_refused_total{reason=\"ring_full\"} 2.0")
                 .contains("checkout_requests_refused_total{reason=\"queue_delay\"} 0.0");
     }
 
@@ -203,5 +212,25 @@ class AdmissionTest {
         public long commandsApplied() {
             return 0;
         }
+    }
+
+    private static String reasonAndRetryMillis(com.google.rpc.Status status) {
+        String reason = null;
+        long retryMillis = -1;
+        try {
+            for (com.google.protobuf.Any detail : status.getDetailsList()) {
+                if (detail.is(com.google.rpc.ErrorInfo.class)) {
+                    reason = detail.unpack(com.google.rpc.ErrorInfo.class).getReason();
+                }
+                if (detail.is(com.google.rpc.RetryInfo.class)) {
+                    com.google.protobuf.Duration delay =
+                            detail.unpack(com.google.rpc.RetryInfo.class).getRetryDelay();
+                    retryMillis = delay.getSeconds() * 1_000 + delay.getNanos() / 1_000_000;
+                }
+            }
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
+        return reason + " " + retryMillis;
     }
 }
