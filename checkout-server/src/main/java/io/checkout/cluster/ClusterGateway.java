@@ -345,10 +345,21 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
             count++;
         }
         ClusterBatches.finishBatch(ingress, count);
-        if (!offered(cluster.offer(ingress, 0, position))) {
+        // Recorded before the offer, not after: once offer() has put the batch in the publication,
+        // the service may apply it and hand its answers over before offer() returns here (a busy
+        // machine deschedules this thread), and an answer for a batch not yet recorded is dropped.
+        pending.offered(nextToOffer, count, now);
+        boolean accepted = false;
+        try {
+            accepted = offered(cluster.offer(ingress, 0, position));
+        } finally {
+            if (!accepted) {
+                pending.withdraw(nextToOffer); // never in the log: offered again, maybe longer, later
+            }
+        }
+        if (!accepted) {
             return skipped;
         }
-        pending.offered(nextToOffer, count, now);
         nextToOffer += count;
         batchesOffered++;
         lastIngressNanos = now;

@@ -97,11 +97,15 @@ final class ClusterSnapshot {
         private final UnsafeBuffer chunk = new UnsafeBuffer(new byte[CHUNK_BYTES]);
         private final long[] counts = new long[END + 1];
         private final CRC32C digest = new CRC32C();
+        /** A chunk is one message: at most an eighth of the publication's term (small test terms). */
+        private final int chunkBytesMax;
+
         private int chunkLength;
 
         Writer(ExclusivePublication publication, IdleStrategy idle) {
             this.publication = publication;
             this.idle = idle;
+            this.chunkBytesMax = Math.min(CHUNK_BYTES, publication.maxMessageLength());
         }
 
         ByteBuffer start(byte type) {
@@ -113,7 +117,12 @@ final class ClusterSnapshot {
         void send() {
             int length = record.position();
             digest.update(record.array(), 0, length);
-            if (chunkLength + Integer.BYTES + length > CHUNK_BYTES) {
+            if (Integer.BYTES + length > chunkBytesMax) {
+                throw new IllegalStateException("a snapshot record of " + length + " bytes does not fit the"
+                        + " snapshot publication's messages (" + chunkBytesMax
+                        + " bytes at most): its term is too short");
+            }
+            if (chunkLength + Integer.BYTES + length > chunkBytesMax) {
                 flush();
             }
             chunk.putInt(chunkLength, length, ByteOrder.LITTLE_ENDIAN);

@@ -51,7 +51,11 @@ final class PendingBatches {
 
     // ---- gateway thread ---------------------------------------------------------------------
 
-    /** Records a batch of {@code count} slots from {@code first} as offered at {@code nowNanos}. */
+    /**
+     * Records a batch of {@code count} slots from {@code first} as offered at {@code nowNanos}; called
+     * before the offer (the service may answer the batch before the offer returns), and undone with
+     * {@link #withdraw} if the offer fails.
+     */
     void offered(long first, int count, long nowNanos) {
         int index = index(first);
         if (states.get(index) != FREE) {
@@ -90,6 +94,17 @@ final class PendingBatches {
 
     long offeredAtNanos(long first) {
         return offeredAtNanos[index(first)];
+    }
+
+    /**
+     * Takes back a batch recorded by {@link #offered} whose offer failed: it is not in the log, so
+     * the service cannot have claimed it.
+     */
+    void withdraw(long first) {
+        int index = index(first);
+        if (batchIds.get(index) != first || !states.compareAndSet(index, OFFERED, FREE)) {
+            throw new IllegalStateException("batch " + first + " withdrawn but not waiting as offered");
+        }
     }
 
     /** Gives up on an offered batch; false if the service has claimed it first. */

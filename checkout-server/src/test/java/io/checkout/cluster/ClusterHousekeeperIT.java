@@ -13,8 +13,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Disabled;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,10 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  * and the snapshots older than the retained ones, and the member still recovers every order after
  * a restart. The housekeeper's clock is the test's, so "an hour later" takes no time.
  */
-@Disabled("hangs intermittently: twice in CI (at 3ea7639 and at a later run) the one-member cluster with 64 KiB"
-        + " terms stopped answering the ballast reads for the whole outcome timeout (5 s, then 60 s); the cause"
-        + " (the small terms, or the housekeeper's membership query or snapshot toggle) is not found yet."
-        + " Passed in every other run. Fix first next session, then enable.")
 class ClusterHousekeeperIT {
     private static final long NOW = 1_700_000_000_000L;
     private static final long INTERVAL_MILLIS = TimeUnit.MINUTES.toMillis(60);
@@ -138,9 +132,71 @@ class ClusterHousekeeperIT {
                 reads.add(fixture.publish(Command.getSku("SKU-1")));
             }
             for (CompletableFuture<Command> read : reads) {
-                read.get(2 * OUTCOME_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                try {
+                    read.get(2 * OUTCOME_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    throw new AssertionError(diagnose(fixture, counters), e);
+                }
             }
         }
+    }
+
+    /** What the member and its gateway looked like when a read was not answered. */
+    static String diagnose(ClusterGatewayIT.Fixture fixture, ClusterCounters counters) {
+        StringBuilder out = new StringBuilder("a ballast read was not answered; ");
+        out.append("role=")
+                .append(counters.role())
+                .append(" term=")
+                .append(counters.leadershipTermId())
+                .append(" elections=")
+                .append(counters.elections())
+                .append(" commit=")
+                .append(counters.commitPosition())
+                .append(" snapshots=")
+                .append(counters.snapshots())
+                .append(" cmErrors=")
+                .append(counters.consensusModuleErrors())
+                .append(" serviceErrors=")
+                .append(counters.serviceErrors())
+                .append(" clientTimeouts=")
+                .append(counters.clientTimeouts())
+                .append("; gateway connected=")
+                .append(fixture.gateway.isConnected())
+                .append(" alive=")
+                .append(fixture.gateway.isAlive())
+                .append(" sessions=")
+                .append(fixture.gateway.sessionsOpened())
+                .append(" offered=")
+                .append(fixture.gateway.batchesOffered())
+                .append(" reoffered=")
+                .append(fixture.gateway.batchesReoffered())
+                .append(" unknown=")
+                .append(fixture.gateway.outcomesUnknown())
+                .append(" pending=")
+                .append(fixture.gateway.pendingCommands())
+                .append(" applied=")
+                .append(fixture.gateway.commandsApplied())
+                .append('\n');
+        java.io.ByteArrayOutputStream errors = new java.io.ByteArrayOutputStream();
+        try (java.io.PrintStream print =
+                new java.io.PrintStream(errors, true, java.nio.charset.StandardCharsets.UTF_8)) {
+            io.aeron.cluster.ClusterTool.errors(
+                    print, fixture.member.consensusDirectory().toFile());
+        } catch (RuntimeException e) {
+            out.append("(cluster errors unreadable: ").append(e).append(")\n");
+        }
+        out.append(errors.toString(java.nio.charset.StandardCharsets.UTF_8));
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            out.append("thread ")
+                    .append(thread.getName())
+                    .append(' ')
+                    .append(thread.getState())
+                    .append('\n');
+            for (int i = 0; i < Math.min(stack.length, 12); i++) {
+                out.append("    at ").append(stack[i]).append('\n');
+            }
+        });
+        return out.toString();
     }
 
     private static void awaitSnapshots(ClusterCounters counters, long count) throws InterruptedException {
