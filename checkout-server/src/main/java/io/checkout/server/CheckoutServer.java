@@ -47,6 +47,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class CheckoutServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CheckoutServer.class);
+    /**
+     * grpc-java logs a WARNING with a stack trace for every inbound message over the size limit; the
+     * client gets RESOURCE_EXHAUSTED naming the limit, which is all there is to say. At WARNING, a
+     * client could fill the log (and its disk) with oversized messages. Held here: JUL keeps only a
+     * weak reference to a logger, and a collected one loses its level.
+     */
+    private static final java.util.logging.Logger OVERSIZED_MESSAGE_LOG =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
+
+    static {
+        OVERSIZED_MESSAGE_LOG.setLevel(java.util.logging.Level.SEVERE);
+    }
     /** How long the gateway waits for the cluster to answer one connection attempt. */
     private static final long CLUSTER_CONNECT_TIMEOUT_MILLIS = 5_000;
     /** How far (log bytes, about ten thousand reserves) a member may be behind the commit and be ready. */
@@ -90,13 +102,17 @@ public final class CheckoutServer implements AutoCloseable {
                 CheckoutGrpc.getServiceDescriptor(),
                 InventoryGrpc.getServiceDescriptor(),
                 OrderEventsGrpc.getServiceDescriptor())) {
-            services.addService(unavailableWhileRecovering(descriptor));
+            services.addService(UnparseableRequests.lenient(unavailableWhileRecovering(descriptor)));
         }
         this.server = serverBuilder
-                .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance())
-                .addService(new PartitionsService(partitions))
+                .addService(
+                        UnparseableRequests.lenient(health.getHealthService().bindService()))
+                .addService(UnparseableRequests.lenient(
+                        ProtoReflectionServiceV1.newInstance().bindService()))
+                .addService(UnparseableRequests.lenient(new PartitionsService(partitions).bindService()))
                 .fallbackHandlerRegistry(services)
+                // Bytes that are not a request: INVALID_ARGUMENT, not UNKNOWN and a SEVERE stack trace.
+                .intercept(UnparseableRequests.INTERCEPTOR)
                 // Outermost, so calls refused by the admin check (or while recovering) are counted too.
                 .intercept(metrics.grpcInterceptor())
                 .maxInboundMessageSize(config.inboundMessageBytesMax())
@@ -221,9 +237,9 @@ public final class CheckoutServer implements AutoCloseable {
         started.start();
         pipeline = started;
         snapshotter.start();
-        services.addService(checkout);
-        services.addService(inventory);
-        services.addService(orderEvents);
+        services.addService(UnparseableRequests.lenient(checkout));
+        services.addService(UnparseableRequests.lenient(inventory));
+        services.addService(UnparseableRequests.lenient(orderEvents.bindService()));
         setServing(ServingStatus.SERVING);
         LOG.info(
                 "checkout server serving on port {}; {} SKUs, {} orders in {}",
@@ -267,14 +283,14 @@ public final class CheckoutServer implements AutoCloseable {
         metrics.grpcInterceptor().preregisterService(inventory);
         gateway = started;
         started.start();
-        services.addService(checkout);
-        services.addService(inventory);
+        services.addService(UnparseableRequests.lenient(checkout));
+        services.addService(UnparseableRequests.lenient(inventory));
         orderEvents = new OrderEventsService(
                 member.service()::visibleEventSequence,
                 member.config().eventsDirectory(),
                 config.eventSubscribersMax(),
                 partitions.orderIdBase());
-        services.addService(orderEvents);
+        services.addService(UnparseableRequests.lenient(orderEvents.bindService()));
         clusterWatch = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "checkout-cluster-watch");
             thread.setDaemon(true);

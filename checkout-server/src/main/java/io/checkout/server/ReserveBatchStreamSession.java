@@ -65,6 +65,13 @@ final class ReserveBatchStreamSession extends ReserveStreamLifecycle<ReserveBatc
 
     @Override
     public void onNext(ReserveBatch batch) {
+        if (UnparseableRequests.isMarked(batch)) {
+            // Bytes that were not a batch: one rejected reply (no request id to give it), and the stream goes on.
+            metrics.reserveBatch(0);
+            received(1);
+            refused(List.of(StreamReplies.rejected("", UnparseableRequests.refusal(batch))));
+            return;
+        }
         int count = batch.getRequestsCount();
         metrics.reserveBatch(count);
         received(count);

@@ -43,9 +43,14 @@ final class ReserveStreamSession extends ReserveStreamLifecycle<ReserveRequest, 
     @Override
     public void onNext(ReserveRequest request) {
         received(1);
-        com.google.rpc.Status refusal = request.getLinesCount() > EngineLimits.LINES_PER_ORDER_MAX
-                ? GrpcErrors.tooManyLines(request.getLinesCount())
-                : publisher.publish(request, this);
+        com.google.rpc.Status refusal;
+        if (UnparseableRequests.isMarked(request)) {
+            refusal = UnparseableRequests.refusal(request); // bytes that were not a request: this one only
+        } else if (request.getLinesCount() > EngineLimits.LINES_PER_ORDER_MAX) {
+            refusal = GrpcErrors.tooManyLines(request.getLinesCount());
+        } else {
+            refusal = publisher.publish(request, this);
+        }
         // A published request keeps the room its message was asked with until its answer frees it.
         if (refusal != null) {
             refused(List.of(StreamReplies.rejected(request.getRequestId(), refusal)));

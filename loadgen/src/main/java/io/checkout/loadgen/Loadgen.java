@@ -301,6 +301,7 @@ public final class Loadgen implements Callable<Integer> {
     /** A later occurrence of an option wins, so a wrapper script's defaults can be overridden. */
     static CommandLine commandLine(Loadgen loadgen) {
         return new CommandLine(loadgen)
+                .addSubcommand("fuzz", new FuzzCommand(loadgen.out))
                 .setOverwrittenOptionsAllowed(true)
                 // An unexpected failure is "the run could not complete", never the audit's exit code.
                 .setExecutionExceptionHandler((exception, commandLine, parseResult) -> {
