@@ -8,17 +8,21 @@
 # it names.
 #
 # Usage: benchmarks/flash-crowd.sh [--factors "4 10"] [--client-limits "aimd none"] [--deadline 500ms]
-#                                  [--channels 1] [--cluster] [--smoke]
+#                                  [--channels 1] [--cluster] [--pin] [--smoke]
 # --cluster: a 3-member cluster on loopback (as cluster-compare.sh starts it) instead of one server;
 #            loadgen calls all three through static:///. Its consensus, not the transport, is then
 #            the bottleneck, so the server's own queue (the ring in front of the gateway) is where a
 #            crowd waits, and admission by queueing delay does the shedding.
+# --pin: the server (or every member) on CPU 0 and loadgen on CPU 1 (taskset), capacity included,
+#        so a crowd's cost to the generator is not taken from the server: loadgen on a machine of
+#        its own, in small. Without it both share every CPU, and at 10x the generator's CPU (over
+#        300,000 calls/s, most refused in the client) is what the server loses.
 # --smoke: capacity for 3 s (before and after) and one short crowd of 4x with the aimd limit, for CI:
 #          checks that every part runs and the audit passes, not how fast.
 # Build first: mvn -B -q -DskipTests install (bin/checkout-server and bin/loadgen run the jars).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-factors="4 10" limits="aimd none" deadline=500ms channels=1 cluster=no
+factors="4 10" limits="aimd none" deadline=500ms channels=1 cluster=no pin=no
 capacity_duration=25s capacity_warmup=10s crowd_at=8s crowd_hold=10s duration=28s warmup=5s
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,6 +31,7 @@ while [ $# -gt 0 ]; do
     --deadline) deadline="$2"; shift 2 ;;
     --channels) channels="$2"; shift 2 ;;
     --cluster) cluster=yes; shift ;;
+    --pin) pin=yes; shift ;;
     --smoke) factors=4 limits=aimd capacity_duration=3s capacity_warmup=1s crowd_at=3s crowd_hold=2s duration=7s
              warmup=1s; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -34,6 +39,16 @@ while [ $# -gt 0 ]; do
 done
 # shellcheck source=bin/scratch-server.sh
 . "$root/bin/scratch-server.sh"
+server_pin=() loadgen_pin=()
+if [ "$pin" = yes ]; then
+  if [ "$(nproc --all)" -lt 2 ]; then
+    echo "--pin needs two CPUs (server on 0, loadgen on 1); this machine has $(nproc --all)" >&2
+    exit 2
+  fi
+  export SCRATCH_SERVER_CPUS=0
+  server_pin=(taskset -c 0) loadgen_pin=(taskset -c 1)
+fi
+loadgen() { ${loadgen_pin[@]+"${loadgen_pin[@]}"} "$root/bin/loadgen" "$@"; }
 work="$(mktemp -d /tmp/flash-crowd.XXXXXX)"
 capacities=(--set order-capacity=4000000 --set user-counter-capacity=4000000 --set idempotency-capacity=8000000)
 metrics_ports=()
@@ -45,7 +60,7 @@ if [ "$cluster" = yes ]; then
   trap 'for pid in "${member_pids[@]:-}"; do kill "$pid" 2>/dev/null || true; done; wait; rm -rf "$work"/member-*' EXIT
   members="127.0.0.1:23400,127.0.0.1:23410,127.0.0.1:23420"
   for id in 0 1 2; do
-    "$root/bin/checkout-server" serve --port "2330$id" --data-dir "$work/member-$id" --set metrics-port="2336$id" \
+    ${server_pin[@]+"${server_pin[@]}"} "$root/bin/checkout-server" serve --port "2330$id" --data-dir "$work/member-$id" --set metrics-port="2336$id" \
       --set host=127.0.0.1 --set admin-token-file="$work/token" --set mode=cluster --set cluster-member-id="$id" \
       --set cluster-members="$members" "${capacities[@]}" > "$work/member-$id.log" 2>&1 &
     member_pids+=($!)
@@ -82,7 +97,7 @@ server_refusals() { # the servers' refusals so far, summed over members
 }
 
 measure_capacity() { # label: prints the reserves/s of a closed-model run with 1,000 in flight
-  "$root/bin/loadgen" "${common[@]}" --scenario catalog --sku-prefix "capacity-$1-" --confirm-ratio 0 \
+  loadgen "${common[@]}" --scenario catalog --sku-prefix "capacity-$1-" --confirm-ratio 0 \
     --cancel-ratio 0 --get-ratio 0 --concurrency 1000 --duration "$capacity_duration" --warmup "$capacity_warmup" \
     > "$work/capacity-$1.txt" 2>&1
   grep -m1 '^throughput:' "$work/capacity-$1.txt" | sed -E 's/.* ([0-9,]+) reserves\/s.*/\1/' | tr -d ,
@@ -95,7 +110,7 @@ failed=0
 for factor in $factors; do
   for limit in $limits; do
     out="$work/crowd-${factor}x-$limit.txt"
-    "$root/bin/loadgen" "${common[@]}" --scenario flash-crowd --sku-prefix "crowd-$factor-$limit-" \
+    loadgen "${common[@]}" --scenario flash-crowd --sku-prefix "crowd-$factor-$limit-" \
       --rate $((capacity / 2)) --crowd-rate $((capacity * factor)) --crowd-at "$crowd_at" --crowd-ramp 1s \
       --crowd-hold "$crowd_hold" --duration "$duration" --warmup "$warmup" --deadline "$deadline" \
       --max-in-flight 40000 --channels "$channels" --client-limit "$limit" \

@@ -3,6 +3,9 @@
 #
 #   start_scratch_server DIR [--set name=value ...]   sets SCRATCH_SERVER_PID and SCRATCH_SERVER_PORT
 #   stop_scratch_server                              TERM, then wait: the shutdown hook drains and closes state
+#
+# SCRATCH_SERVER_CPUS, if set (e.g. "0"), pins the server to those CPUs with taskset, so a load
+# generator pinned to the others does not take the server's CPU (a machine of its own, in small).
 
 SCRATCH_SERVER_PID=""
 SCRATCH_SERVER_PORT=""
@@ -15,7 +18,11 @@ start_scratch_server() {
   local root
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   mkdir -p "$dir"
-  "$root/bin/checkout-server" serve --port 0 --set host=127.0.0.1 --set metrics-port=0 --data-dir "$dir/data" "$@" \
+  local pin=()
+  if [ -n "${SCRATCH_SERVER_CPUS:-}" ]; then
+    pin=(taskset -c "$SCRATCH_SERVER_CPUS")
+  fi
+  ${pin[@]+"${pin[@]}"} "$root/bin/checkout-server" serve --port 0 --set host=127.0.0.1 --set metrics-port=0 --data-dir "$dir/data" "$@" \
     >"$dir/server.log" 2>&1 &
   SCRATCH_SERVER_PID=$!
   SCRATCH_SERVER_PORT=""

@@ -55,19 +55,29 @@ public final class BatchStreamingReserver implements AutoCloseable {
 
     private final int maxBatchSize;
     private final RequestIds requestIds;
+    /** Given to each request without a budget of its own; 0: none. */
+    private final int budgetMillis;
+
     private final ReserveWindow<ReserveBatch, ReserveBatchReply> window;
 
-    private BatchStreamingReserver(int maxInFlight, int maxBatchSize, RequestIds requestIds, long closeTimeoutNanos) {
+    private BatchStreamingReserver(
+            int maxInFlight, int maxBatchSize, RequestIds requestIds, long closeTimeoutNanos, int budgetMillis) {
         this.maxBatchSize = maxBatchSize;
         this.requestIds = requestIds;
+        this.budgetMillis = budgetMillis;
         this.window = new ReserveWindow<>("reserve batch stream", maxInFlight, closeTimeoutNanos, BATCH_REPLIES);
     }
 
     /** Opens the stream; the reserver is fully built before gRPC can call back into it. */
     static BatchStreamingReserver open(
-            Channel channel, int maxInFlight, int maxBatchSize, RequestIds requestIds, long closeTimeoutNanos) {
+            Channel channel,
+            int maxInFlight,
+            int maxBatchSize,
+            RequestIds requestIds,
+            long closeTimeoutNanos,
+            int budgetMillis) {
         BatchStreamingReserver reserver =
-                new BatchStreamingReserver(maxInFlight, maxBatchSize, requestIds, closeTimeoutNanos);
+                new BatchStreamingReserver(maxInFlight, maxBatchSize, requestIds, closeTimeoutNanos, budgetMillis);
         CheckoutGrpc.newStub(channel).reserveBatchStream(reserver.window);
         return reserver;
     }
@@ -76,7 +86,7 @@ public final class BatchStreamingReserver implements AutoCloseable {
      * Sends reserves as one batch on the stream. Never blocks.
      *
      * @param requests 1..{@code maxBatchSize} reserves; an empty {@code request_id} is replaced by a
-     *     generated one
+     *     generated one, and a zero {@code budget_millis} by the stream's request budget if it has one
      * @return one future per request, in the order of {@code requests}, of the reply with that
      *     request's id; a REJECTED reply completes it normally (see the reply's {@code error}). They
      *     fail with {@link StatusRuntimeException}: all of them RESOURCE_EXHAUSTED at once when the
@@ -97,9 +107,7 @@ public final class BatchStreamingReserver implements AutoCloseable {
         List<ReserveRequest> toSend = new ArrayList<>(count);
         for (ReserveRequest request : requests) {
             Objects.requireNonNull(request, "request");
-            ReserveRequest withId = request.getRequestId().isEmpty()
-                    ? request.toBuilder().setRequestId(requestIds.next()).build()
-                    : request;
+            ReserveRequest withId = requestIds.complete(request, budgetMillis);
             RequestIds.requireValid(withId.getRequestId());
             toSend.add(withId);
         }

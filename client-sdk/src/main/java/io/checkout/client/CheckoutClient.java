@@ -78,6 +78,9 @@ public final class CheckoutClient implements AutoCloseable {
      */
     public static final int STREAM_BATCH_SIZE_MAX = ContractLimits.STREAM_BATCH_SIZE_MAX;
 
+    /** The longest budget {@link #openReserveStream(int, Duration)} gives a request. */
+    public static final Duration STREAM_REQUEST_BUDGET_MAX = Duration.ofHours(1);
+
     private final ManagedChannel channel;
     private final boolean ownsChannel;
     private final long deadlineNanos;
@@ -211,12 +214,32 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public StreamingReserver openReserveStream(int maxInFlight) {
+        return openReserveStream(maxInFlight, null);
+    }
+
+    /**
+     * {@link #openReserveStream(int)} whose requests carry a budget: each request sent without a
+     * {@code budget_millis} of its own gets {@code requestBudget}, so the server refuses it at once
+     * when its queue is longer than that and skips it (answering DEADLINE_EXCEEDED) if it waited
+     * longer. A stream has no per-request gRPC deadline; this is how a flash crowd's stream
+     * requests are shed like unary calls. The budget counts from when the server reads the
+     * request, not from {@code submit}: the stream's own window ({@code maxInFlight}) bounds the
+     * time before that.
+     *
+     * @param maxInFlight the most requests queued or awaiting a reply at once, 1..100,000
+     * @param requestBudget 1 ms..1 h, or null for none
+     * @return an open stream
+     * @throws IllegalArgumentException if an argument is out of range
+     * @throws IllegalStateException if the client is closed
+     */
+    public StreamingReserver openReserveStream(int maxInFlight, Duration requestBudget) {
         if (maxInFlight < 1 || maxInFlight > STREAM_IN_FLIGHT_MAX) {
             throw new IllegalArgumentException(
                     "maxInFlight must be 1.." + STREAM_IN_FLIGHT_MAX + ", got " + maxInFlight);
         }
+        int budgetMillis = budgetMillis(requestBudget);
         ensureOpen();
-        return StreamingReserver.open(channel, maxInFlight, requestIds, deadlineNanos);
+        return StreamingReserver.open(channel, maxInFlight, requestIds, deadlineNanos, budgetMillis);
     }
 
     /**
@@ -232,6 +255,21 @@ public final class CheckoutClient implements AutoCloseable {
      * @throws IllegalStateException if the client is closed
      */
     public BatchStreamingReserver openReserveBatchStream(int maxInFlight, int maxBatchSize) {
+        return openReserveBatchStream(maxInFlight, maxBatchSize, null);
+    }
+
+    /**
+     * {@link #openReserveBatchStream(int, int)} whose requests carry a budget, as {@link
+     * #openReserveStream(int, Duration)} describes.
+     *
+     * @param maxInFlight the most requests queued or awaiting a reply at once, 1..100,000
+     * @param maxBatchSize the most requests in one batch, 1..4,096
+     * @param requestBudget 1 ms..1 h, or null for none
+     * @return an open stream
+     * @throws IllegalArgumentException if an argument is out of range
+     * @throws IllegalStateException if the client is closed
+     */
+    public BatchStreamingReserver openReserveBatchStream(int maxInFlight, int maxBatchSize, Duration requestBudget) {
         if (maxInFlight < 1 || maxInFlight > STREAM_IN_FLIGHT_MAX) {
             throw new IllegalArgumentException(
                     "maxInFlight must be 1.." + STREAM_IN_FLIGHT_MAX + ", got " + maxInFlight);
@@ -240,8 +278,22 @@ public final class CheckoutClient implements AutoCloseable {
             throw new IllegalArgumentException("maxBatchSize must be 1.." + Math.min(STREAM_BATCH_SIZE_MAX, maxInFlight)
                     + " (at most " + STREAM_BATCH_SIZE_MAX + " and at most maxInFlight), got " + maxBatchSize);
         }
+        int budgetMillis = budgetMillis(requestBudget);
         ensureOpen();
-        return BatchStreamingReserver.open(channel, maxInFlight, maxBatchSize, requestIds, deadlineNanos);
+        return BatchStreamingReserver.open(channel, maxInFlight, maxBatchSize, requestIds, deadlineNanos, budgetMillis);
+    }
+
+    /** A stream request budget in whole milliseconds; 0 for none. */
+    private static int budgetMillis(Duration requestBudget) {
+        if (requestBudget == null) {
+            return 0;
+        }
+        if (requestBudget.compareTo(Duration.ofMillis(1)) < 0
+                || requestBudget.compareTo(STREAM_REQUEST_BUDGET_MAX) > 0) {
+            throw new IllegalArgumentException(
+                    "requestBudget must be 1 ms.." + STREAM_REQUEST_BUDGET_MAX.toHours() + " h, got " + requestBudget);
+        }
+        return (int) requestBudget.toMillis();
     }
 
     /** {@link #confirm(String, long)} with a generated request id. */

@@ -1,6 +1,7 @@
 package io.checkout.client;
 
 import io.checkout.contract.ContractLimits;
+import io.checkout.proto.v1.ReserveRequest;
 import java.security.SecureRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -31,6 +32,26 @@ final class RequestIds {
     /** Returns a new id, different from every earlier one from this generator. */
     String next() {
         return stem + Long.toHexString(counter.getAndIncrement());
+    }
+
+    /**
+     * {@code request} with a generated id if it has none, and {@code budgetMillis} as its budget if
+     * it has none and {@code budgetMillis} is positive; the request itself when nothing is missing.
+     */
+    ReserveRequest complete(ReserveRequest request, int budgetMillis) {
+        boolean needsId = request.getRequestId().isEmpty();
+        boolean needsBudget = budgetMillis > 0 && request.getBudgetMillis() == 0;
+        if (!needsId && !needsBudget) {
+            return request;
+        }
+        ReserveRequest.Builder completed = request.toBuilder();
+        if (needsId) {
+            completed.setRequestId(next());
+        }
+        if (needsBudget) {
+            completed.setBudgetMillis(budgetMillis);
+        }
+        return completed.build();
     }
 
     /** Whether {@code s} is 1..64 printable ASCII characters without spaces, as the contract requires. */

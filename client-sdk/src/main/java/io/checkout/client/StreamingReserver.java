@@ -43,16 +43,21 @@ public final class StreamingReserver implements AutoCloseable {
     };
 
     private final RequestIds requestIds;
+    /** Given to each request without a budget of its own; 0: none. */
+    private final int budgetMillis;
+
     private final ReserveWindow<ReserveRequest, ReserveReply> window;
 
-    private StreamingReserver(int maxInFlight, RequestIds requestIds, long closeTimeoutNanos) {
+    private StreamingReserver(int maxInFlight, RequestIds requestIds, long closeTimeoutNanos, int budgetMillis) {
         this.requestIds = requestIds;
+        this.budgetMillis = budgetMillis;
         this.window = new ReserveWindow<>("reserve stream", maxInFlight, closeTimeoutNanos, ONE_REPLY);
     }
 
     /** Opens the stream; the reserver is fully built before gRPC can call back into it. */
-    static StreamingReserver open(Channel channel, int maxInFlight, RequestIds requestIds, long closeTimeoutNanos) {
-        StreamingReserver reserver = new StreamingReserver(maxInFlight, requestIds, closeTimeoutNanos);
+    static StreamingReserver open(
+            Channel channel, int maxInFlight, RequestIds requestIds, long closeTimeoutNanos, int budgetMillis) {
+        StreamingReserver reserver = new StreamingReserver(maxInFlight, requestIds, closeTimeoutNanos, budgetMillis);
         CheckoutGrpc.newStub(channel).reserveStream(reserver.window);
         return reserver;
     }
@@ -60,7 +65,8 @@ public final class StreamingReserver implements AutoCloseable {
     /**
      * Sends a reserve on the stream. Never blocks.
      *
-     * @param request the reserve; an empty {@code request_id} is replaced by a generated one
+     * @param request the reserve; an empty {@code request_id} is replaced by a generated one, and a
+     *     zero {@code budget_millis} by the stream's request budget if it has one
      * @return a future of the reply with the request's id; a REJECTED reply completes it normally
      *     (see the reply's {@code error}). It fails with {@link StatusRuntimeException}:
      *     RESOURCE_EXHAUSTED at once when {@code maxInFlight} requests are already pending,
@@ -72,9 +78,7 @@ public final class StreamingReserver implements AutoCloseable {
      */
     public CompletableFuture<ReserveReply> submit(ReserveRequest request) {
         Objects.requireNonNull(request, "request");
-        ReserveRequest toSend = request.getRequestId().isEmpty()
-                ? request.toBuilder().setRequestId(requestIds.next()).build()
-                : request;
+        ReserveRequest toSend = requestIds.complete(request, budgetMillis);
         String requestId = RequestIds.requireValid(toSend.getRequestId());
         CompletableFuture<ReserveReply> future = new CompletableFuture<>();
         Status refusal;

@@ -142,6 +142,20 @@ class BatchStreamingReserverTest {
     }
 
     @Test
+    void aStreamWithARequestBudgetShouldGiveItToEveryRequestWithoutOneOfItsOwn() throws Exception {
+        try (BatchStreamingReserver reserver = client.openReserveBatchStream(64, 8, Duration.ofMillis(300))) {
+            reserver.submit(List.of(
+                    request("a", 1),
+                    request("b", 2).toBuilder().setBudgetMillis(7).build()));
+            awaitTrue(() -> held.batches().size() == 1);
+            assertThat(held.batches().get(0).getRequestsList())
+                    .extracting(ReserveRequest::getBudgetMillis)
+                    .containsExactly(300, 7);
+            held.answerAllReversedInRepliesOf(8);
+        }
+    }
+
+    @Test
     void batchSizesAndArgumentsShouldBeCheckedBeforeAnythingIsSent() {
         assertThatThrownBy(() -> client.openReserveBatchStream(0, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> client.openReserveBatchStream(16, 17))

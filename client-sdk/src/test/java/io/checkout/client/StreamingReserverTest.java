@@ -279,6 +279,48 @@ class StreamingReserverTest {
     }
 
     @Test
+    void aStreamWithARequestBudgetShouldGiveItToEveryRequestWithoutOneOfItsOwn() throws Exception {
+        List<ReserveRequest> received = new CopyOnWriteArrayList<>();
+        checkout.onReserveStream(responses -> new StreamObserver<>() {
+            @Override
+            public void onNext(ReserveRequest request) {
+                received.add(request);
+                responses.onNext(ReserveReply.newBuilder()
+                        .setRequestId(request.getRequestId())
+                        .setResult(ReserveResult.RESERVED)
+                        .build());
+            }
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {
+                responses.onCompleted();
+            }
+        });
+
+        try (StreamingReserver reserver = client.openReserveStream(10, Duration.ofMillis(250))) {
+            reserver.submit(request("b-1", 1)).get(5, TimeUnit.SECONDS);
+            reserver.submit(request("b-2", 2).toBuilder().setBudgetMillis(40).build())
+                    .get(5, TimeUnit.SECONDS);
+            reserver.submit(request("", 3)).get(5, TimeUnit.SECONDS);
+        }
+        try (StreamingReserver reserver = client.openReserveStream(10)) {
+            reserver.submit(request("b-4", 4)).get(5, TimeUnit.SECONDS);
+        }
+
+        assertThat(received).extracting(ReserveRequest::getBudgetMillis).containsExactly(250, 40, 250, 0);
+        assertThat(received.get(2).getRequestId()).as("a generated id as well").isNotEmpty();
+        assertThatThrownBy(() -> client.openReserveStream(10, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("requestBudget must be 1 ms..1 h");
+        assertThatThrownBy(() -> client.openReserveBatchStream(10, 2, Duration.ofHours(2)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("requestBudget");
+    }
+
+    @Test
     void submitShouldRefuseARequestIdThatIsAlreadyPending() throws Exception {
         Withholding fake = new Withholding();
         checkout.onReserveStream(fake::attach);
