@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
  * journal record and its events, and writes the outcome into the slot. When the journaller runs
  * on this thread, it hands each command straight on to it.
  *
- * <p>After the engine throws (a broken invariant) or the journal fails, it applies nothing more:
- * every later command carries the failure and is answered with it, so corrupt or unjournalled
- * state is never built upon.
+ * <p>After the engine throws (a broken invariant) it applies nothing more: every later command
+ * carries the failure and is answered with it, so corrupt state is never built upon. After the
+ * journal or the event log fails (a full disk) it applies no more changes, so unjournalled state is
+ * never built upon, but still answers reads.
  */
 final class BusinessLogicHandler implements EventHandler<CommandEvent> {
     private static final Logger LOG = LoggerFactory.getLogger(BusinessLogicHandler.class);
@@ -36,7 +37,11 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
     /** Counts mutating commands exactly as the journal numbers them. */
     private long journalSequence;
 
+    /** The engine's own failure (a broken invariant): nothing more is applied, reads included. */
     private volatile Throwable failure;
+    /** The event log could not be written: changes are refused, reads still answered. */
+    private volatile Throwable eventLogFailure;
+
     private volatile long applied;
 
     BusinessLogicHandler(
@@ -89,8 +94,20 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
     }
 
     private void apply(CommandEvent event, long ringSequence, boolean endOfBatch) {
-        Throwable stopped = failure != null ? failure : journaller.failure();
+        Throwable stopped = failure != null ? failure : storageFailure();
         if (stopped != null) {
+            if (failure == null && !event.command.type.isMutating()) {
+                // The disk failed, not the engine: a read changes nothing and is still answered, from
+                // what the engine holds (which may include the unacknowledged batch that failed).
+                try {
+                    book.execute(event.command);
+                    applied++;
+                } catch (Throwable t) {
+                    LOG.error("engine failed on a read after a storage failure", t);
+                    event.failure = t;
+                }
+                return;
+            }
             event.failure = stopped;
             return;
         }
@@ -112,7 +129,7 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
                 event.eventSequenceAfter = events.nextEventSequence() - 1;
             }
             if (endOfBatch) {
-                events.commit();
+                commitEvents(event);
             }
         } catch (Throwable t) {
             LOG.error(
@@ -124,6 +141,29 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
             event.failure = t;
             hooks.failed();
         }
+    }
+
+    /**
+     * Writes the batch's events. If the event log cannot be written, this command is answered with
+     * the failure and not journalled, and every later change is refused as after a journal
+     * failure; the rest of the batch is journalled and answered (recovery rebuilds their events
+     * from the journal).
+     */
+    private void commitEvents(CommandEvent event) {
+        try {
+            events.commit();
+        } catch (Throwable t) {
+            LOG.error("event log write failed; the pipeline refuses changes from now on", t);
+            eventLogFailure = new StorageFailedException("the order event log", t);
+            event.failure = eventLogFailure;
+            hooks.failed();
+        }
+    }
+
+    /** Why the journal or the event log stopped taking writes; null while both work. */
+    Throwable storageFailure() {
+        Throwable eventLog = eventLogFailure;
+        return eventLog != null ? eventLog : journaller.failure();
     }
 
     private void observeExpiredSkip() {

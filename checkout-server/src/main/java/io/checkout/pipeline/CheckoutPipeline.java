@@ -230,7 +230,9 @@ public final class CheckoutPipeline implements CommandPublisher, AutoCloseable {
      * pipeline thread alive. A liveness probe restarts a process for which this turns false.
      */
     public boolean isAlive() {
-        if (!started || isFailed()) {
+        // A storage failure leaves the process alive: it still answers reads, and a restart into a
+        // disk that is still full would not help. Its readiness is down and an alert names it.
+        if (!started || businessLogic.failure() != null) {
             return false;
         }
         for (Thread thread : threads) {
@@ -241,9 +243,17 @@ public final class CheckoutPipeline implements CommandPublisher, AutoCloseable {
         return true;
     }
 
-    /** Whether the engine or the journal has failed; such a pipeline answers nothing but errors. */
+    /**
+     * Whether the engine or the storage (journal, event log) has failed; such a pipeline refuses
+     * every change (after a storage failure it still answers reads).
+     */
     public boolean isFailed() {
-        return businessLogic.failure() != null || journaller.failure() != null;
+        return businessLogic.failure() != null || businessLogic.storageFailure() != null;
+    }
+
+    /** Whether the journal or the event log could not be written (a full disk, an I/O error). */
+    public boolean isStorageFailed() {
+        return businessLogic.storageFailure() != null;
     }
 
     /** Whether shutdown has begun; a closed pipeline takes no more commands. */

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * client was told had failed.
  *
  * <p>If a commit fails, no command of that batch is known to be durable: the whole batch, and
- * every later command, is answered with the failure.
+ * every later change, is answered with the failure ({@link StorageFailedException}); reads are
+ * still answered (the replier tells them apart).
  */
 final class JournallerHandler implements EventHandler<CommandEvent>, Journal.CommitTimings {
     private static final Logger LOG = LoggerFactory.getLogger(JournallerHandler.class);
@@ -92,8 +93,8 @@ final class JournallerHandler implements EventHandler<CommandEvent>, Journal.Com
     }
 
     private void fail(Throwable t, long ringSequence) {
-        LOG.error("journal failed at ring sequence {}; the pipeline stops taking commands", ringSequence, t);
-        failure = t;
+        LOG.error("journal failed at ring sequence {}; the pipeline refuses changes from now on", ringSequence, t);
+        failure = new StorageFailedException("the journal", t);
         hooks.failed();
     }
 

@@ -59,7 +59,11 @@ final class Replier {
     private void answer(CommandEvent event, Throwable batchFailure) {
         try {
             Throwable failure = event.failure != null ? event.failure : batchFailure;
-            if (failure == null) {
+            if (event.failure == null && batchFailure != null && !event.command.type.isMutating()) {
+                // The batch's journal write failed, but a read changed nothing: its answer stands.
+                // Its event position is not made visible: the failed batch's events are not acknowledged.
+                failure = null;
+            } else if (failure == null) {
                 if (event.eventSequenceAfter > visibleEventSequence) {
                     visibleEventSequence = event.eventSequenceAfter;
                 }

@@ -213,6 +213,7 @@ public final class CheckoutServer implements AutoCloseable {
                 recovered.book(), config.pipelineConfig(), clockMillis, recovered.journal(), recovered.events());
         started.observer(metrics);
         metrics.bindServer(started, () -> servingStatus == ServingStatus.SERVING);
+        metrics.bindStorage(started::isStorageFailed);
         Recovery.Layout layout = Recovery.Layout.under(config.dataDirectory());
         snapshotter = new Snapshotter(
                 layout,

@@ -54,6 +54,9 @@ final class GrpcErrors {
                     null,
                     null);
         }
+        if (failure instanceof io.checkout.pipeline.StorageFailedException storage) {
+            return status(Code.UNAVAILABLE, storage.getMessage(), "STORAGE_FAILED", null, null);
+        }
         return failure != null ? ENGINE_STOPPED : errorFor(c);
     }
 

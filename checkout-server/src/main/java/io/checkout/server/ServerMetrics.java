@@ -298,6 +298,16 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                 .register(registry);
     }
 
+    /** Single-node mode: whether the journal or the event log has failed (a full disk, an I/O error). */
+    void bindStorage(BooleanSupplier failed) {
+        Gauge.builder("checkout.storage.failed", failed, supplier -> supplier.getAsBoolean() ? 1 : 0)
+                .description("1 once the journal or the order event log could not be written (a full disk, an I/O"
+                        + " error): changes are refused, reads still answered; a restart once the disk is writable"
+                        + " recovers everything acknowledged")
+                .strongReference(true)
+                .register(registry);
+    }
+
     /** Cluster mode: this member's role, term, elections, commit and apply positions, snapshots, gateway. */
     void bindCluster(
             ClusterMember member, ClusterCounters counters, ClusterGateway gateway, ClusterHousekeeper housekeeper) {

@@ -85,7 +85,8 @@ final class UnparseableRequests {
             return false;
         }
         UnknownFieldSet unknown = parsed.getUnknownFields();
-        if (unknown.asMap().isEmpty() || !unknown.hasField(MARKER_FIELD)) {
+        // A request without unknown fields (nearly all) has the shared empty set: no lookup, no allocation.
+        if (unknown == UnknownFieldSet.getDefaultInstance() || !unknown.hasField(MARKER_FIELD)) {
             return false;
         }
         List<Long> nonce = unknown.getField(MARKER_FIELD).getFixed64List();

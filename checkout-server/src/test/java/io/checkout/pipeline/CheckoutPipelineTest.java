@@ -70,6 +70,12 @@ class CheckoutPipelineTest {
         c.addLine("A", 1);
     };
 
+    /** A read of one SKU. */
+    private final CommandPublisher.CommandTranslator<String> readSku = (skuId, c) -> {
+        c.type = CommandType.GET_SKU;
+        c.skuId = skuId;
+    };
+
     /** Reserves, one per request id of the batch, for {@link CheckoutPipeline#tryPublishEach}. */
     private final CommandPublisher.BatchTranslator<List<String>> reserveEach =
             (requestIds, index, c) -> reserve.translate(requestIds.get(index), c);
@@ -272,6 +278,108 @@ class CheckoutPipelineTest {
         assertThat(listenerCalls.get()).isEqualTo(1);
         assertThat(failures).hasSize(2);
         assertThat(state.orderCount()).as("nothing applied after the failure").isEqualTo(1);
+    }
+
+    /** An in-memory journal whose commits can be made to fail (a full disk) or to stall (a slow fsync). */
+    private static final class FaultyJournal implements io.checkout.journal.Journal {
+        final java.util.concurrent.CountDownLatch stall = new java.util.concurrent.CountDownLatch(1);
+        volatile boolean full;
+        volatile boolean stalling;
+        private final InMemoryJournal delegate = new InMemoryJournal(1);
+
+        @Override
+        public long nextSequence() {
+            return delegate.nextSequence();
+        }
+
+        @Override
+        public long append(java.nio.ByteBuffer payload) {
+            return delegate.append(payload);
+        }
+
+        @Override
+        public void commit(CommitTimings timings) {
+            if (full) {
+                throw new java.io.UncheckedIOException(new java.io.IOException("No space left on device"));
+            }
+            if (stalling) {
+                try {
+                    stall.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            delegate.commit(timings);
+        }
+    }
+
+    private FaultyJournal startFaulty(int ringSize) {
+        FaultyJournal faulty = new FaultyJournal();
+        pipeline = new CheckoutPipeline(
+                bookWithSkuA(),
+                new PipelineConfig(ringSize, PipelineConfig.WaitStrategyKind.PARKING, 60_000),
+                () -> NOW,
+                faulty,
+                new EventCounter(1));
+        pipeline.start();
+        return faulty;
+    }
+
+    @Test
+    void aJournalThatCannotBeWrittenShouldRefuseEveryChangeButStillAnswerReads() throws InterruptedException {
+        FaultyJournal journal = startFaulty(64);
+        AtomicInteger listenerCalls = new AtomicInteger();
+        pipeline.onEngineFailure(listenerCalls::incrementAndGet);
+        assertThat(pipeline.tryPublish(reserve, "before", recordingReply, null)).isTrue();
+        awaitTrue(() -> replies.size() == 1);
+
+        journal.full = true;
+        assertThat(pipeline.tryPublish(reserve, "fails", recordingReply, null)).isTrue();
+        awaitTrue(() -> replies.size() == 2);
+        assertThat(pipeline.tryPublish(reserve, "after", recordingReply, null)).isTrue();
+        assertThat(pipeline.tryPublish(readSku, "A", recordingReply, null)).isTrue();
+        awaitTrue(() -> replies.size() == 4);
+
+        assertThat(failures).hasSize(2).allMatch(StorageFailedException.class::isInstance);
+        assertThat(failures.get(0).getMessage())
+                .contains("the journal could not be written (No space left on device)")
+                .contains("restart the server");
+        assertThat(replies.get(3).type).isEqualTo(CommandType.GET_SKU);
+        assertThat(replies.get(3).result).as("the read is answered").isEqualTo(ResultCode.SUCCESS);
+        assertThat(pipeline.isStorageFailed()).isTrue();
+        assertThat(pipeline.isFailed()).isTrue();
+        assertThat(pipeline.isAlive()).as("alive: it still answers reads").isTrue();
+        assertThat(listenerCalls.get()).isEqualTo(1);
+        assertThat(state.orderCount())
+                .as("the failed batch's reserve is in memory (not acknowledged), the later one is not applied")
+                .isEqualTo(2);
+    }
+
+    @Test
+    void aStalledSyncShouldFillTheRingAndRefusePublishersAtOnceNeverQueueingThem() throws InterruptedException {
+        FaultyJournal journal = startFaulty(16);
+        journal.stalling = true;
+        int accepted = 0;
+        int refused = 0;
+        for (int i = 0; i < 200; i++) {
+            long before = System.nanoTime();
+            if (pipeline.tryPublish(reserve, "s" + i, recordingReply, null)) {
+                accepted++;
+            } else {
+                refused++;
+            }
+            assertThat(System.nanoTime() - before)
+                    .as("a publisher never waits for the disk")
+                    .isLessThan(TimeUnit.SECONDS.toNanos(1));
+        }
+        assertThat(accepted).as("the ring is the bound: 16 slots").isLessThanOrEqualTo(16);
+        assertThat(refused).isGreaterThanOrEqualTo(184);
+        assertThat(replies).as("nothing is answered before its sync").isEmpty();
+
+        journal.stall.countDown();
+        int acceptedCount = accepted;
+        awaitTrue(() -> replies.size() == acceptedCount);
+        assertThat(failures).isEmpty();
     }
 
     @ParameterizedTest

@@ -198,6 +198,24 @@ final class ItFixtures {
         return Optional.empty();
     }
 
+    /** The server's Prometheus text, from its metrics port. */
+    static String metricsText(CheckoutServer server) {
+        try {
+            return java.net.http.HttpClient.newHttpClient()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                                            "http://127.0.0.1:" + server.metricsPort() + "/metrics"))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString())
+                    .body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     static ErrorInfo errorInfo(Throwable failure) {
         return detail(richStatus(failure), ErrorInfo.class)
                 .orElseThrow(() -> new AssertionError("no ErrorInfo detail in " + failure));
