@@ -96,6 +96,27 @@ server_refusals() { # the servers' refusals so far, summed over members
   echo "refused by the server so far: $queue QUEUE_DELAY, $ring RING_FULL; $expired skipped as expired"
 }
 
+heap_watch() { # file: every 0.5 s, the servers' summed heap use (bytes) while the crowd runs, into it
+  local port metrics used
+  while true; do
+    used=0
+    for port in "${metrics_ports[@]}"; do
+      metrics="$(curl -sf "http://127.0.0.1:$port/metrics" || true)"
+      used=$((used + $(metric_sum "$metrics" 'jvm_memory_used_bytes{area="heap"')))
+    done
+    echo "$used" >> "$1"
+    sleep 0.5
+  done
+}
+
+heap_max() { # the servers' summed maximum heap (bytes)
+  local port max=0
+  for port in "${metrics_ports[@]}"; do
+    max=$((max + $(metric_sum "$(curl -sf "http://127.0.0.1:$port/metrics" || true)" 'jvm_memory_max_bytes{area="heap"')))
+  done
+  echo "$max"
+}
+
 measure_capacity() { # label: prints the reserves/s of a closed-model run with 1,000 in flight
   loadgen "${common[@]}" --scenario catalog --sku-prefix "capacity-$1-" --confirm-ratio 0 \
     --cancel-ratio 0 --get-ratio 0 --concurrency 1000 --duration "$capacity_duration" --warmup "$capacity_warmup" \
@@ -110,15 +131,20 @@ failed=0
 for factor in $factors; do
   for limit in $limits; do
     out="$work/crowd-${factor}x-$limit.txt"
+    heap_watch "${out%.txt}.heap" & watcher=$!
     loadgen "${common[@]}" --scenario flash-crowd --sku-prefix "crowd-$factor-$limit-" \
       --rate $((capacity / 2)) --crowd-rate $((capacity * factor)) --crowd-at "$crowd_at" --crowd-ramp 1s \
       --crowd-hold "$crowd_hold" --duration "$duration" --warmup "$warmup" --deadline "$deadline" \
       --max-in-flight 40000 --channels "$channels" --client-limit "$limit" \
       --json "${out%.txt}.json" --html "${out%.txt}.html" \
       > "$out" 2>&1 || failed=1
+    kill "$watcher" 2>/dev/null || true
+    wait "$watcher" 2>/dev/null || true
     echo "== crowd of ${factor}x capacity ($((capacity * factor))/s), client limit $limit"
     grep -E '^  (before the crowd|while it held|of all reserves)|^AUDIT' "$out" || { cat "$out"; failed=1; }
     echo "  $(server_refusals)"
+    sort -n "${out%.txt}.heap" | tail -1 | awk -v max="$(heap_max)" \
+      '{ printf "  server heap during the run: at most %.0f MiB of %.0f MiB\n", $1 / 1048576, max / 1048576 }'
   done
 done
 after="$(measure_capacity after)"
