@@ -132,7 +132,8 @@ public final class Snapshotter implements AutoCloseable {
      */
     public boolean snapshotAtShutdown(CheckoutPipeline pipeline, NumberedEvents events) {
         if (pipeline.isFailed()) {
-            LOG.error("engine failed; no snapshot is written, the next start recovers from the journal");
+            LOG.error(
+                    "the engine or its storage failed; no snapshot is written, the next start recovers from the journal");
             return false;
         }
         long journalled = pipeline.journalledSequence();
@@ -160,7 +161,7 @@ public final class Snapshotter implements AutoCloseable {
                     retired.journalSegments(),
                     retired.eventSegments());
             return true;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             LOG.error("snapshot at shutdown failed; the next start recovers from the journal", e);
             return false;
         }

@@ -208,6 +208,8 @@ public final class CheckoutServer implements AutoCloseable {
         recovered = Recovery.recover(
                 config.dataDirectory(), config.stateCapacities(), config.engineLimits(), config.journalConfig());
         state = recovered.state();
+        // Before serving: the snapshot at shutdown must not be Chronicle's first use in this process.
+        recovered.snapshots().warmUp();
         AdminAuthInterceptor adminAuth = AdminAuthInterceptor.fromConfig(config);
         CheckoutPipeline started = new CheckoutPipeline(
                 recovered.book(), config.pipelineConfig(), clockMillis, recovered.journal(), recovered.events());

@@ -34,6 +34,18 @@ final class ChronicleSnapshotFiles {
 
     private ChronicleSnapshotFiles() {}
 
+    /**
+     * Opens and closes the maps of an empty snapshot in {@code directory}. Chronicle registers JVM
+     * shutdown hooks when its classes are first used; if the first snapshot of a process is the one
+     * taken in the server's own shutdown hook, that registration fails ("Shutdown in progress") and
+     * so does the snapshot. Called at start, it has them registered while that is still allowed.
+     */
+    static void warmUp(Path directory) {
+        try (Writer ignored = new Writer(directory, 0, 0, 0, 0)) {
+            // opened and closed: the classes are loaded and their hooks registered
+        }
+    }
+
     /** The maps of a new snapshot in {@code directory}, sized for the tables of {@code state}. */
     static Writer create(Path directory, CheckoutState state) {
         return new Writer(
@@ -221,7 +233,10 @@ final class ChronicleSnapshotFiles {
     private static <K, V> ChronicleMap<K, V> persisted(ChronicleMapBuilder<K, V> builder, Path directory, String name) {
         Path file = directory.resolve(name);
         try {
-            return builder.sparseFile(true).createPersistedTo(file.toFile());
+            // Every map is closed by its owner; Chronicle's close-on-exit hook would only get in the
+            // way, and registering it fails inside a JVM shutdown hook, where the server writes its
+            // snapshot at shutdown.
+            return builder.sparseFile(true).skipCloseOnExitHook(true).createPersistedTo(file.toFile());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open " + directory.resolve(name), e);
         }

@@ -41,6 +41,28 @@ public final class SnapshotStore {
         this.directory = directory;
     }
 
+    /**
+     * Loads Chronicle Map and registers its shutdown hooks now, by writing and deleting an empty set
+     * of snapshot files in a scratch directory: otherwise a process whose first snapshot is the one
+     * at shutdown cannot write it ({@link ChronicleSnapshotFiles#warmUp}). Call at start; a failure
+     * is logged, not thrown (the snapshot at shutdown is then at risk, nothing else).
+     */
+    public void warmUp() {
+        Path scratch = directory.resolve("warm-up" + TMP);
+        try {
+            Files.createDirectories(scratch);
+            ChronicleSnapshotFiles.warmUp(scratch);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            LOG.warn("could not load Chronicle Map ahead of the first snapshot", e);
+        } finally {
+            try {
+                deleteTree(scratch);
+            } catch (RuntimeException e) {
+                LOG.warn("could not delete {}", scratch, e);
+            }
+        }
+    }
+
     /** Writes {@code from} as the snapshot {@code meta} describes; returns its directory. */
     public Path write(CheckoutState from, Meta meta) {
         Path target = directory.resolve(name(meta.journalSequence()));

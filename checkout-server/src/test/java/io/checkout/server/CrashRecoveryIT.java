@@ -17,11 +17,6 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,8 +29,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,7 +45,6 @@ class CrashRecoveryIT {
     private static final String SKU = "CRASH-SKU";
     private static final long STOCK = 1_000_000;
     private static final int CALLERS = 4;
-    private static final Pattern LISTENING = Pattern.compile("serving on port (\\d+)");
 
     @TempDir
     Path data;
@@ -227,78 +219,4 @@ class CrashRecoveryIT {
     }
 
     /** The server as a separate JVM, as production runs it. */
-    private static final class ServerProcess {
-        private final Process process;
-        private final int port;
-
-        private ServerProcess(Process process, int port) {
-            this.process = process;
-            this.port = port;
-        }
-
-        static ServerProcess start(Path data, String durability) throws IOException, InterruptedException {
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("@" + ItFixtures.jvmOptions());
-            command.add("-Xmx512m");
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add(Main.class.getName());
-            command.add("serve");
-            Path adminToken = Files.createDirectories(data).resolve("admin-token");
-            Files.writeString(adminToken, ItFixtures.ADMIN_TOKEN);
-            command.addAll(List.of(
-                    "--port",
-                    "0",
-                    "--data-dir",
-                    data.toString(),
-                    "--set",
-                    "metrics-port=0",
-                    "--set",
-                    "admin-token-file=" + adminToken,
-                    "--set",
-                    "host=127.0.0.1",
-                    "--set",
-                    "journal-durability=" + durability,
-                    "--set",
-                    "sku-capacity=100",
-                    "--set",
-                    "order-capacity=500000",
-                    "--set",
-                    "user-counter-capacity=500000",
-                    "--set",
-                    "idempotency-capacity=1000000"));
-            Process process =
-                    new ProcessBuilder(command).redirectErrorStream(true).start();
-            BufferedReader output =
-                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            String line;
-            StringBuilder seen = new StringBuilder();
-            while (System.nanoTime() < deadline && (line = output.readLine()) != null) {
-                seen.append(line).append('\n');
-                Matcher matcher = LISTENING.matcher(line);
-                if (matcher.find()) {
-                    int port = Integer.parseInt(matcher.group(1));
-                    Thread drain = new Thread(() -> output.lines().forEach(rest -> {}), "server-output");
-                    drain.setDaemon(true);
-                    drain.start();
-                    System.out.print(seen.toString()
-                            .lines()
-                            .filter(l -> l.contains("Recovery"))
-                            .map(l -> l + "\n")
-                            .reduce("", String::concat));
-                    return new ServerProcess(process, port);
-                }
-            }
-            process.destroyForcibly().waitFor();
-            throw new AssertionError("server did not start:\n" + seen);
-        }
-
-        /** SIGKILL: no shutdown hook, no final snapshot, no flush. Killing twice is harmless. */
-        void kill() throws InterruptedException {
-            process.destroyForcibly();
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
-    }
 }

@@ -132,6 +132,60 @@ class SecurityIT {
 
     @Nested
     class Tls {
+        /**
+         * Weak TLS is refused by the server, not just unused by our clients: TLS 1.0 and 1.1, and TLS
+         * 1.2 with a cipher without forward secrecy, are refused in the handshake, while TLS 1.2 and
+         * 1.3 with their default ciphers succeed (the control). The client is {@code openssl s_client}
+         * allowed everything ({@code @SECLEVEL=0}), so a refusal is the server's.
+         */
+        @Test
+        void weakProtocolsAndCiphersShouldBeRefusedInTheHandshake() throws Exception {
+            org.junit.jupiter.api.Assumptions.assumeTrue(
+                    handshake(0, "-help").contains("s_client"), "needs openssl on the PATH (CI has it)");
+            TestCertificates.Issued ca = TestCertificates.authority(certDir, "test-ca");
+            TestCertificates.Issued serverCert = TestCertificates.server(certDir, ca);
+            server = CheckoutServer.start(ItFixtures.smallConfig(dataDir)
+                    .set(ServerConfig.Setting.TLS_CERT_FILE, serverCert.certFile())
+                    .set(ServerConfig.Setting.TLS_KEY_FILE, serverCert.keyFile())
+                    .conclude());
+            int port = server.port();
+
+            assertThat(handshake(port, "-tls1_2")).as("control: TLS 1.2").contains("Protocol version: TLSv1.2");
+            assertThat(handshake(port, "-tls1_3")).as("control: TLS 1.3").contains("Protocol version: TLSv1.3");
+            for (String weak : new String[] {"-tls1", "-tls1_1"}) {
+                assertThat(handshake(port, weak, "-cipher", "DEFAULT@SECLEVEL=0"))
+                        .as("handshake with %s", weak)
+                        .doesNotContain("Protocol version:");
+            }
+            assertThat(handshake(port, "-tls1_2", "-cipher", "AES128-SHA:AES256-SHA:DES-CBC3-SHA@SECLEVEL=0"))
+                    .as("TLS 1.2 without forward secrecy")
+                    .doesNotContain("Protocol version:");
+        }
+
+        /** Runs {@code openssl s_client} against the port with the arguments; its output. */
+        private String handshake(int port, String... arguments) throws Exception {
+            java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("openssl", "s_client"));
+            if (port > 0) {
+                command.addAll(java.util.List.of("-connect", "127.0.0.1:" + port, "-brief", "-alpn", "h2"));
+            }
+            command.addAll(java.util.List.of(arguments));
+            Process process;
+            try {
+                process = new ProcessBuilder(command)
+                        .redirectErrorStream(true)
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                        .start();
+            } catch (java.io.IOException noOpenssl) {
+                return "";
+            }
+            String output =
+                    new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+            return output;
+        }
+
         @Test
         void aClientTrustingTheServersCaShouldWorkAndOthersShouldBeRefused() throws Exception {
             TestCertificates.Issued ca = TestCertificates.authority(certDir, "test-ca");
