@@ -102,6 +102,12 @@ class SecurityIT {
                         .as("with the token it works")
                         .isEqualTo(15);
             }
+            // After right, wrong and malformed credentials: no series, label or help text holds the
+            // token (or the wrong one a caller sent).
+            assertThat(ItFixtures.metricsText(server))
+                    .contains("checkout_serving")
+                    .doesNotContain(ItFixtures.ADMIN_TOKEN)
+                    .doesNotContain("not-the-admin-token-at-all");
         }
 
         @Test
