@@ -250,19 +250,11 @@ class PartitionRoutingIT {
                 .build();
     }
 
+    /** The server's metrics, or "" while they cannot be read (the caller polls). */
     private static String metricsText(CheckoutServer server) {
         try {
-            return java.net.http.HttpClient.newHttpClient()
-                    .send(
-                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-                                            "http://127.0.0.1:" + server.metricsPort() + "/metrics"))
-                                    .build(),
-                            java.net.http.HttpResponse.BodyHandlers.ofString())
-                    .body();
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return ItFixtures.metricsText(server);
+        } catch (java.io.UncheckedIOException e) {
             return "";
         }
     }

@@ -7,9 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.checkout.client.CheckoutClient;
 import io.checkout.proto.v1.Sku;
 import io.checkout.server.CheckoutServer;
-import io.checkout.server.ServerConfig;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,17 +27,7 @@ class FlashSaleIT {
 
     @BeforeEach
     void startServer() {
-        server = CheckoutServer.start(ServerConfig.builder()
-                .set(ServerConfig.Setting.HOST, "127.0.0.1")
-                .set(ServerConfig.Setting.PORT, 0)
-                .set(ServerConfig.Setting.METRICS_PORT, 0)
-                .set(ServerConfig.Setting.DATA_DIR, directory.resolve("data").toAbsolutePath())
-                .set(ServerConfig.Setting.SKU_CAPACITY, 1_000)
-                .set(ServerConfig.Setting.ORDER_CAPACITY, 100_000)
-                .set(ServerConfig.Setting.USER_COUNTER_CAPACITY, 100_000)
-                .set(ServerConfig.Setting.IDEMPOTENCY_CAPACITY, 200_000)
-                .set(ServerConfig.Setting.SHUTDOWN_GRACE_MILLIS, 2_000)
-                .conclude());
+        server = TestServers.start(directory.resolve("data"));
     }
 
     @AfterEach
@@ -54,19 +42,9 @@ class FlashSaleIT {
         withTarget[2] = "--quiet";
         // The server made its admin token in the data directory; setup's admin calls need it.
         withTarget[3] = "--admin-token";
-        withTarget[4] = adminToken();
+        withTarget[4] = TestServers.adminToken(directory.resolve("data"));
         System.arraycopy(args, 0, withTarget, 5, args.length);
-        return Loadgen.commandLine(new Loadgen(new PrintStream(out, true, StandardCharsets.UTF_8), System.err, null))
-                .execute(withTarget);
-    }
-
-    private String adminToken() {
-        try {
-            return java.nio.file.Files.readString(directory.resolve("data").resolve("admin-token"))
-                    .trim();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return TestServers.loadgen(out, withTarget);
     }
 
     @Test

@@ -7,7 +7,6 @@ import io.checkout.server.CheckoutServer;
 import io.checkout.server.ServerConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,21 +40,10 @@ class PartitionedSaleIT {
         Files.writeString(tokenFile, TOKEN);
         writeMap(mapFile, 1, "127.0.0.1:1", "127.0.0.1:2");
         for (int partition = 0; partition < 2; partition++) {
-            servers[partition] = CheckoutServer.start(ServerConfig.builder()
-                    .set(ServerConfig.Setting.HOST, "127.0.0.1")
-                    .set(ServerConfig.Setting.PORT, 0)
-                    .set(ServerConfig.Setting.METRICS_PORT, 0)
-                    .set(
-                            ServerConfig.Setting.DATA_DIR,
-                            directory.resolve("p" + partition).toAbsolutePath())
+            servers[partition] = CheckoutServer.start(TestServers.config(directory.resolve("p" + partition))
                     .set(ServerConfig.Setting.ADMIN_TOKEN_FILE, tokenFile.toAbsolutePath())
                     .set(ServerConfig.Setting.PARTITION_MAP_FILE, mapFile.toAbsolutePath())
                     .set(ServerConfig.Setting.PARTITION_ID, partition)
-                    .set(ServerConfig.Setting.SKU_CAPACITY, 1_000)
-                    .set(ServerConfig.Setting.ORDER_CAPACITY, 100_000)
-                    .set(ServerConfig.Setting.USER_COUNTER_CAPACITY, 100_000)
-                    .set(ServerConfig.Setting.IDEMPOTENCY_CAPACITY, 200_000)
-                    .set(ServerConfig.Setting.SHUTDOWN_GRACE_MILLIS, 2_000)
                     .conclude());
         }
         // Now that the ports are known: the map with the real targets, picked up by both.
@@ -85,36 +73,35 @@ class PartitionedSaleIT {
     void aUnaryAndABatchedSaleOverTwoPartitionsShouldPassTheirAudits() {
         for (String api : new String[] {"unary", "stream-batch"}) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            int exit = Loadgen.commandLine(
-                            new Loadgen(new PrintStream(out, true, StandardCharsets.UTF_8), System.err, null))
-                    .execute(
-                            "--target",
-                            target(0),
-                            "--partitioned",
-                            "--quiet",
-                            "--admin-token",
-                            TOKEN,
-                            "--setup",
-                            "--skus",
-                            "4",
-                            "--stock",
-                            "200",
-                            "--users",
-                            "500",
-                            "--limit",
-                            "2",
-                            "--requests",
-                            "1500",
-                            "--duration",
-                            "5m",
-                            "--concurrency",
-                            "32",
-                            "--api",
-                            api,
-                            "--channels",
-                            "2",
-                            "--seed",
-                            "11");
+            int exit = TestServers.loadgen(
+                    out,
+                    "--target",
+                    target(0),
+                    "--partitioned",
+                    "--quiet",
+                    "--admin-token",
+                    TOKEN,
+                    "--setup",
+                    "--skus",
+                    "4",
+                    "--stock",
+                    "200",
+                    "--users",
+                    "500",
+                    "--limit",
+                    "2",
+                    "--requests",
+                    "1500",
+                    "--duration",
+                    "5m",
+                    "--concurrency",
+                    "32",
+                    "--api",
+                    api,
+                    "--channels",
+                    "2",
+                    "--seed",
+                    "11");
             String summary = out.toString(StandardCharsets.UTF_8);
 
             assertThat(exit).as(summary).isZero();

@@ -3,12 +3,9 @@ package io.checkout.loadgen;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.checkout.server.CheckoutServer;
-import io.checkout.server.ServerConfig;
 import io.grpc.Status;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,17 +25,7 @@ class WireFuzzIT {
 
     @BeforeEach
     void startServer() {
-        server = CheckoutServer.start(ServerConfig.builder()
-                .set(ServerConfig.Setting.HOST, "127.0.0.1")
-                .set(ServerConfig.Setting.PORT, 0)
-                .set(ServerConfig.Setting.METRICS_PORT, 0)
-                .set(ServerConfig.Setting.DATA_DIR, directory.resolve("data").toAbsolutePath())
-                .set(ServerConfig.Setting.SKU_CAPACITY, 1_000)
-                .set(ServerConfig.Setting.ORDER_CAPACITY, 100_000)
-                .set(ServerConfig.Setting.USER_COUNTER_CAPACITY, 100_000)
-                .set(ServerConfig.Setting.IDEMPOTENCY_CAPACITY, 200_000)
-                .set(ServerConfig.Setting.SHUTDOWN_GRACE_MILLIS, 2_000)
-                .conclude());
+        server = TestServers.start(directory.resolve("data"));
     }
 
     @AfterEach
@@ -49,21 +36,17 @@ class WireFuzzIT {
     @Test
     void aSeededFuzzRunShouldFindTheServerAnsweringEveryCaseAndUnchangedByRefusals() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        String token = Files.readString(directory.resolve("data").resolve("admin-token"))
-                .trim();
-
-        int exit = Loadgen.commandLine(
-                        new Loadgen(new PrintStream(out, true, StandardCharsets.UTF_8), System.err, null))
-                .execute(
-                        "fuzz",
-                        "--target",
-                        "127.0.0.1:" + server.port(),
-                        "--admin-token",
-                        token,
-                        "--cases",
-                        "1500",
-                        "--seed",
-                        "2112");
+        int exit = TestServers.loadgen(
+                out,
+                "fuzz",
+                "--target",
+                "127.0.0.1:" + server.port(),
+                "--admin-token",
+                TestServers.adminToken(directory.resolve("data")),
+                "--cases",
+                "1500",
+                "--seed",
+                "2112");
 
         String report = out.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(report).isZero();
