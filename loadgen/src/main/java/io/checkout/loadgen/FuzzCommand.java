@@ -161,13 +161,13 @@ final class FuzzCommand implements Callable<Integer> {
         }
     }
 
+    /** {@code key count, key count, ...} in the map's own order. */
     private static String counts(Map<?, Long> counts) {
         StringBuilder text = new StringBuilder();
-        new java.util.TreeMap<>(counts.entrySet().stream()
-                        .collect(java.util.stream.Collectors.toMap(
-                                e -> e.getKey().toString(), Map.Entry::getValue)))
-                .forEach((key, count) ->
-                        text.append(key).append(' ').append(count).append(", "));
-        return text.length() == 0 ? "nothing" : text.substring(0, text.length() - 2);
+        counts.forEach((key, count) -> text.append(text.length() == 0 ? "" : ", ")
+                .append(key)
+                .append(' ')
+                .append(count));
+        return text.length() == 0 ? "nothing" : text.toString();
     }
 }

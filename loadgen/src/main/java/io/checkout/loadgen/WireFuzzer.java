@@ -91,7 +91,7 @@ final class WireFuzzer {
     /** A case that broke a rule. */
     record Failure(long caseNumber, Mutation mutation, String method, String what) {}
 
-    /** What a run did. */
+    /** What a run did; the counts in the order of their keys (mutations as declared, statuses by name). */
     record Result(long cases, Map<Mutation, Long> byMutation, Map<String, Long> byStatus, List<Failure> failures) {
         boolean passed() {
             return failures.isEmpty();
@@ -239,7 +239,11 @@ final class WireFuzzer {
                 call(target, mutation, payload(target, mutation));
             }
         }
-        return new Result(cases, Map.copyOf(byMutation), Map.copyOf(byStatus), List.copyOf(failures));
+        return new Result(
+                cases,
+                java.util.Collections.unmodifiableMap(new EnumMap<>(byMutation)),
+                java.util.Collections.unmodifiableMap(new TreeMap<>(byStatus)),
+                List.copyOf(failures));
     }
 
     // ---- payloads ---------------------------------------------------------------------------------
