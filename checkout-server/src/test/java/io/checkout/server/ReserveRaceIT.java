@@ -3,6 +3,7 @@ package io.checkout.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.checkout.client.AutoBatching;
 import io.checkout.client.CheckoutClient;
 import io.checkout.client.StreamingReserver;
 import io.checkout.proto.v1.Order;
@@ -14,6 +15,7 @@ import io.checkout.proto.v1.ReserveResult;
 import io.checkout.proto.v1.Sku;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -87,7 +89,26 @@ class ReserveRaceIT {
         List<Attempt> attempts = attempts("u", SINGLE_TRY_USERS, TWICE_TRYING_USERS);
         assertThat(attempts).hasSizeGreaterThanOrEqualTo(20_000);
 
-        List<Answer> answers = raceUnary(skuId, attempts);
+        List<Answer> answers = raceUnary(client, skuId, attempts);
+
+        assertSoldExactlyOncePerUser(skuId, attempts, answers, UNITS);
+    }
+
+    @Test
+    void autoBatchedReservesFromManyConcurrentCallersShouldSellExactlyTheStockAndAtMostOneUnitPerUser()
+            throws Exception {
+        String skuId = "SNEAKER-AUTO-BATCHED";
+        client.upsertSku(ItFixtures.sku(skuId, UNITS, 1));
+        List<Attempt> attempts = attempts("a", SINGLE_TRY_USERS, TWICE_TRYING_USERS);
+
+        // The same plain reserve() calls from the same 200 threads, coalesced into batch messages.
+        List<Answer> answers;
+        try (CheckoutClient batching = CheckoutClient.builder(channel)
+                .deadline(Duration.ofSeconds(10))
+                .autoBatching(AutoBatching.of(32, Duration.ZERO, 2, 1_024))
+                .build()) {
+            answers = raceUnary(batching, skuId, attempts);
+        }
 
         assertSoldExactlyOncePerUser(skuId, attempts, answers, UNITS);
     }
@@ -188,7 +209,7 @@ class ReserveRaceIT {
         return attempts;
     }
 
-    private List<Answer> raceUnary(String skuId, List<Attempt> attempts) throws Exception {
+    private List<Answer> raceUnary(CheckoutClient reserver, String skuId, List<Attempt> attempts) throws Exception {
         callers = Executors.newFixedThreadPool(CALLERS);
         CountDownLatch go = new CountDownLatch(1);
         List<Future<List<Answer>>> slices = new ArrayList<>();
@@ -201,7 +222,7 @@ class ReserveRaceIT {
                 go.await();
                 List<Answer> answers = new ArrayList<>(slice.size());
                 for (Attempt attempt : slice) {
-                    answers.add(new Answer(attempt, client.reserve(attempt.requestId(), attempt.userId(), skuId, 1)));
+                    answers.add(new Answer(attempt, reserver.reserve(attempt.requestId(), attempt.userId(), skuId, 1)));
                 }
                 return answers;
             }));

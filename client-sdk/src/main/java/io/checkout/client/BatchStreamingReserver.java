@@ -115,6 +115,17 @@ public final class BatchStreamingReserver implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             futures.add(new CompletableFuture<>());
         }
+        send(toSend, futures);
+        return futures;
+    }
+
+    /**
+     * Sends {@code requests}, each with its request id already set and checked, as one batch, and
+     * completes {@code futures} (one per request, in order) as {@link #submit} describes. For the
+     * client's auto-batching sender, which owns the futures of its callers.
+     */
+    void send(List<ReserveRequest> requests, List<CompletableFuture<ReserveReply>> futures) {
+        int count = requests.size();
         Status refusal;
         List<Integer> duplicates = null;
         synchronized (window.lock) {
@@ -122,7 +133,7 @@ public final class BatchStreamingReserver implements AutoCloseable {
             if (refusal == null) {
                 ReserveBatch.Builder batch = ReserveBatch.newBuilder();
                 for (int i = 0; i < count; i++) {
-                    ReserveRequest request = toSend.get(i);
+                    ReserveRequest request = requests.get(i);
                     if (!window.addPendingLocked(request.getRequestId(), futures.get(i))) {
                         if (duplicates == null) {
                             duplicates = new ArrayList<>();
@@ -146,11 +157,15 @@ public final class BatchStreamingReserver implements AutoCloseable {
             for (int index : duplicates) {
                 futures.get(index)
                         .completeExceptionally(
-                                ReserveWindow.alreadyPending(toSend.get(index).getRequestId())
+                                ReserveWindow.alreadyPending(requests.get(index).getRequestId())
                                         .asRuntimeException());
             }
         }
-        return futures;
+    }
+
+    /** Whether the stream has ended (failed, finished or closed): nothing more can be sent on it. */
+    boolean hasEnded() {
+        return window.hasEnded();
     }
 
     /** The number of requests submitted and not yet answered, queued or sent. Never more than {@code maxInFlight}. */

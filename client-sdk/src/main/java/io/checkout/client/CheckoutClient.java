@@ -97,7 +97,8 @@ public final class CheckoutClient implements AutoCloseable {
             RetryPolicy retryPolicy,
             AdaptiveLimit concurrencyLimit,
             String requestIdPrefix,
-            CallCredentials adminCredentials) {
+            CallCredentials adminCredentials,
+            AutoBatching autoBatching) {
         this.channel = channel;
         this.ownsChannel = ownsChannel;
         this.deadlineNanos = RetryPolicy.saturatedNanos(deadline);
@@ -108,7 +109,8 @@ public final class CheckoutClient implements AutoCloseable {
                 deadlineNanos,
                 attemptDeadline == null ? Long.MAX_VALUE : RetryPolicy.saturatedNanos(attemptDeadline),
                 retryPolicy,
-                concurrencyLimit);
+                concurrencyLimit,
+                autoBatching == null ? null : new ReserveBatcher(channel, autoBatching, requestIds, deadlineNanos));
     }
 
     /**
@@ -554,6 +556,18 @@ public final class CheckoutClient implements AutoCloseable {
      */
     public int concurrencyLimit() {
         return calls.concurrencyLimit();
+    }
+
+    /**
+     * Whether a unary call started now would be refused at once by the adaptive concurrency limit,
+     * without being sent (the limit is full and the client makes one attempt per call). A caller
+     * in a crowd can ask before building a request the client would only refuse: the answer it
+     * saves is the same {@code RESOURCE_EXHAUSTED} {@link #isClientLimitRefusal} recognizes. A
+     * permit freed a moment later does not change an answer already given; false if the client
+     * has no limit.
+     */
+    public boolean refusesAtOnce() {
+        return calls.refusesAtOnce();
     }
 
     /** Unary calls in flight under the adaptive concurrency limit; 0 if the client has no such limit. */

@@ -23,6 +23,7 @@ public final class CheckoutClientBuilder {
     private Duration deadline = Duration.ofSeconds(5);
     private Duration attemptDeadline;
     private AdaptiveLimit concurrencyLimit;
+    private AutoBatching autoBatching;
     private int maxAttempts = 5;
     private Duration initialBackoff = Duration.ofMillis(10);
     private Duration maxBackoff = Duration.ofMillis(500);
@@ -76,6 +77,21 @@ public final class CheckoutClientBuilder {
      */
     public CheckoutClientBuilder adaptiveConcurrencyLimit(AdaptiveLimit limit) {
         this.concurrencyLimit = limit;
+        return this;
+    }
+
+    /**
+     * Sends the client's {@code reserve()} and {@code reserveAsync()} calls, from however many
+     * threads, in batches on a few {@code ReserveBatchStream} calls instead of one RPC each
+     * (default: off, one RPC each). Each call keeps a unary call's deadline, retries with the same
+     * request id, answers and errors; the adaptive limit, if any, still counts each call. Against a
+     * server without the batch stream, calls fall back to unary RPCs. See {@link AutoBatching}.
+     *
+     * @param autoBatching {@link AutoBatching#defaults()} or {@link AutoBatching#of}, or null for off
+     * @return this builder
+     */
+    public CheckoutClientBuilder autoBatching(AutoBatching autoBatching) {
+        this.autoBatching = autoBatching;
         return this;
     }
 
@@ -222,7 +238,8 @@ public final class CheckoutClientBuilder {
                 new RetryPolicy(maxAttempts, initialBackoff, maxBackoff),
                 concurrencyLimit,
                 requestIdPrefix,
-                callCredentials);
+                callCredentials,
+                autoBatching);
     }
 
     private ChannelCredentials channelCredentials() {

@@ -34,6 +34,12 @@ final class ReserveWindow<M, R> implements ClientResponseObserver<M, R> {
 
     private static final System.Logger LOG = System.getLogger(ReserveWindow.class.getName());
 
+    /**
+     * The cause of every already-pending refusal, so the client can tell its own refusal from a
+     * server's INVALID_ARGUMENT. Never thrown; no stack trace.
+     */
+    private static final Throwable ALREADY_PENDING = new Throwable("request id already pending", null, false, false) {};
+
     /** Reply messages the server may send ahead of the ones handled; more would only fill memory. */
     private static final int REPLY_WINDOW_MAX = 1024;
 
@@ -108,8 +114,21 @@ final class ReserveWindow<M, R> implements ClientResponseObserver<M, R> {
 
     /** The refusal of a request whose id is already pending. */
     static Status alreadyPending(String requestId) {
-        return Status.INVALID_ARGUMENT.withDescription(
-                "request_id " + requestId + " is already pending on this reserve stream");
+        return Status.INVALID_ARGUMENT
+                .withDescription("request_id " + requestId + " is already pending on this reserve stream")
+                .withCause(ALREADY_PENDING);
+    }
+
+    /** Whether {@code failure} is this client's refusal of a request whose id was already pending. */
+    static boolean isAlreadyPending(Throwable failure) {
+        return Status.fromThrowable(failure).getCause() == ALREADY_PENDING;
+    }
+
+    /** Whether the stream has ended or is closing: nothing more can be sent on it. */
+    boolean hasEnded() {
+        synchronized (lock) {
+            return failure != null || closing;
+        }
     }
 
     /** Queues a message of requests already added as pending, and writes what the transport takes. */

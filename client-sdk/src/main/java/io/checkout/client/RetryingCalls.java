@@ -7,6 +7,10 @@ import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import com.netflix.concurrency.limits.Limiter;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
+import io.checkout.proto.v1.CheckoutGrpc;
+import io.checkout.proto.v1.ReserveReply;
+import io.checkout.proto.v1.ReserveRequest;
+import io.checkout.proto.v1.ReserveResult;
 import io.grpc.CallCredentials;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -56,25 +60,38 @@ final class RetryingCalls {
                             .build()))
                     .build());
 
+    /** The method {@link ReserveBatcher} may carry. */
+    private static final MethodDescriptor<ReserveRequest, ReserveReply> RESERVE = CheckoutGrpc.getReserveMethod();
+
+    /** The longest budget an auto-batched reserve carries: a client without a deadline gets this. */
+    private static final long BUDGET_MILLIS_MAX = CheckoutClient.STREAM_REQUEST_BUDGET_MAX.toMillis();
+
     private final Channel channel;
     private final long deadlineNanos;
     private final long attemptDeadlineNanos;
     private final RetryPolicy retryPolicy;
     private final SimpleLimiter<Void> limiter;
     private final ScheduledThreadPoolExecutor retryScheduler;
+    /** Sends each Reserve attempt in a batch on a stream; null: every call is a unary RPC. */
+    private final ReserveBatcher batcher;
+
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * @param deadlineNanos the whole call's budget, retries and back-offs included
      * @param attemptDeadlineNanos the most one attempt may take of what is left ({@code Long.MAX_VALUE}: all of it)
      * @param limit the adaptive concurrency limit on attempts in flight, or null for none
+     * @param batcher sends Reserve attempts in batches on streams, or null to send each as a unary
+     *     call; closed by {@link #close()}
      */
     RetryingCalls(
             Channel channel,
             long deadlineNanos,
             long attemptDeadlineNanos,
             RetryPolicy retryPolicy,
-            AdaptiveLimit limit) {
+            AdaptiveLimit limit,
+            ReserveBatcher batcher) {
+        this.batcher = batcher;
         this.channel = channel;
         this.deadlineNanos = deadlineNanos;
         this.attemptDeadlineNanos = attemptDeadlineNanos;
@@ -106,12 +123,23 @@ final class RetryingCalls {
             return false;
         }
         retryScheduler.shutdown();
+        if (batcher != null) {
+            batcher.close();
+        }
         return true;
     }
 
     /** The adaptive limit's current value, or 0 if the client has none. */
     int concurrencyLimit() {
         return limiter == null ? 0 : limiter.getLimit();
+    }
+
+    /**
+     * Whether a call started now would be refused by the adaptive limit without being sent: the
+     * limit is full and the client makes one attempt per call, so there is no retry to wait for.
+     */
+    boolean refusesAtOnce() {
+        return limiter != null && retryPolicy.maxAttempts() == 1 && limiter.getInflight() >= limiter.getLimit();
     }
 
     /** Attempts holding a permit of the adaptive limit now, or 0 if the client has none. */
@@ -164,7 +192,7 @@ final class RetryingCalls {
      * if that comes sooner (a service calling us inside its own call passes its caller's budget on).
      */
     <Q, R> CompletableFuture<R> call(MethodDescriptor<Q, R> method, Q request, CallCredentials credentials) {
-        if (limiter != null && retryPolicy.maxAttempts() == 1 && limiter.getInflight() >= limiter.getLimit()) {
+        if (refusesAtOnce()) {
             // Refused with no retry to wait for: the cheapest answer there is, for a caller in a crowd.
             // (A permit freed just now makes this a refusal at the moment the limit was full; a call
             // let through here still takes its permit below, or is refused there.)
@@ -305,6 +333,11 @@ final class RetryingCalls {
         }
 
         void attempt(int attempt) {
+            attempt(attempt, true);
+        }
+
+        /** @param mayBatch false to send this attempt as a unary call even with auto-batching */
+        private void attempt(int attempt, boolean mayBatch) {
             if (result.isDone()) {
                 return;
             }
@@ -323,6 +356,10 @@ final class RetryingCalls {
                     return;
                 }
                 permit = acquired.get();
+            }
+            if (mayBatch && batcher != null && (Object) method == RESERVE && batcher.available()) {
+                attemptInBatch(attempt, permit, remaining);
+                return;
             }
             boolean ownDeadline = attemptDeadlineNanos < remaining;
             CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(
@@ -370,6 +407,65 @@ final class RetryingCalls {
             if (result.isCancelled()) {
                 call.cancel("cancelled by caller", null);
             }
+        }
+
+        /**
+         * An attempt of a Reserve sent through the {@link ReserveBatcher}: the request goes with a
+         * budget of the time left (the server skips it unanswered-for once that passes, as a unary
+         * call's deadline makes it do), a timer ends the attempt at the call's deadline if no reply
+         * came, and the reply becomes what a unary call would have ended with: a REJECTED reply is
+         * the error status it carries. The attempt has all the time left, not an attempt deadline
+         * of its own: a request on a stream cannot be withdrawn, so it is not retried while it may
+         * still be answered. A reserve whose id is already pending on the stream (the caller sent
+         * the same id again meanwhile) goes as a unary call, where the server answers it with the
+         * first answer, as unary does; so does every reserve once a stream ended UNIMPLEMENTED.
+         */
+        private void attemptInBatch(int attempt, Limiter.Listener permit, long remaining) {
+            ReserveRequest reserve = (ReserveRequest) request;
+            long budgetMillis = Math.max(1, Math.min(BUDGET_MILLIS_MAX, TimeUnit.NANOSECONDS.toMillis(remaining)));
+            if (reserve.getBudgetMillis() == 0 || reserve.getBudgetMillis() > budgetMillis) {
+                reserve =
+                        reserve.toBuilder().setBudgetMillis((int) budgetMillis).build();
+            }
+            CompletableFuture<ReserveReply> reply = new CompletableFuture<>();
+            ScheduledFuture<?> timeout;
+            try {
+                timeout = retryScheduler.schedule(
+                        () -> reply.completeExceptionally(Status.DEADLINE_EXCEEDED
+                                .withDescription("no reply within the call's deadline (auto-batched reserve, attempt "
+                                        + attempt + ")")
+                                .asRuntimeException()),
+                        remaining,
+                        TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                release(permit, Status.CANCELLED);
+                result.completeExceptionally(
+                        Status.CANCELLED.withDescription("the client is closed").asRuntimeException());
+                return;
+            }
+            reply.whenComplete((answer, failure) -> {
+                timeout.cancel(false);
+                if (failure != null) {
+                    if (ReserveWindow.isAlreadyPending(failure) || batcher.lacksBatchStream(failure)) {
+                        // Not sent: this attempt goes again, as a unary call.
+                        release(permit, Status.CANCELLED);
+                        attempt(attempt, false);
+                        return;
+                    }
+                    release(permit, Status.fromThrowable(failure));
+                    failed(attempt, failure, false);
+                } else if (answer.getResult() == ReserveResult.REJECTED) {
+                    StatusRuntimeException error = StatusProto.toStatusRuntimeException(answer.getError());
+                    release(permit, error.getStatus());
+                    failed(attempt, error, false);
+                } else {
+                    release(permit, Status.OK);
+                    @SuppressWarnings("unchecked")
+                    R value = (R) answer;
+                    result.complete(value);
+                }
+            });
+            batcher.submit(reserve, reply);
         }
 
         /**

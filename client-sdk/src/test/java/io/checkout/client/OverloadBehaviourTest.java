@@ -184,8 +184,11 @@ class OverloadBehaviourTest {
                 .deadline(Duration.ofSeconds(2))
                 .adaptiveConcurrencyLimit(AdaptiveLimit.aimd(2, 2, Duration.ofSeconds(1)))
                 .build()) {
+            assertThat(client.refusesAtOnce()).isFalse();
             CompletableFuture<ReserveReply> first = client.reserveAsync("user-1", ONE_LINE);
+            assertThat(client.refusesAtOnce()).isFalse();
             CompletableFuture<ReserveReply> second = client.reserveAsync("user-2", ONE_LINE);
+            assertThat(client.refusesAtOnce()).isTrue();
             CompletableFuture<ReserveReply> third = client.reserveAsync("user-3", ONE_LINE);
 
             assertThat(client.concurrencyLimit()).isEqualTo(2);
@@ -203,6 +206,25 @@ class OverloadBehaviourTest {
             second.cancel(true);
         }
         assertThat(checkout.reserveCalls()).hasSize(2);
+    }
+
+    @Test
+    void aClientThatRetriesOrHasNoLimitShouldNeverRefuseAtOnce() {
+        checkout.neverAnswer();
+        try (CheckoutClient retrying = CheckoutClient.builder(server.channel())
+                        .maxAttempts(3)
+                        .deadline(Duration.ofSeconds(2))
+                        .adaptiveConcurrencyLimit(AdaptiveLimit.aimd(1, 1, Duration.ofSeconds(1)))
+                        .build();
+                CheckoutClient unlimited =
+                        CheckoutClient.builder(server.channel()).maxAttempts(1).build()) {
+            CompletableFuture<ReserveReply> held = retrying.reserveAsync("user-1", ONE_LINE);
+            assertThat(retrying.limitedCallsInFlight()).isEqualTo(1);
+            // Full, but a retrying client tries again after a back-off within the deadline instead.
+            assertThat(retrying.refusesAtOnce()).isFalse();
+            assertThat(unlimited.refusesAtOnce()).isFalse();
+            held.cancel(true);
+        }
     }
 
     @Test
