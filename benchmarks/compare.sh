@@ -2,7 +2,8 @@
 # Compares, in one go on this machine and at the same concurrency:
 #   1. an empty gRPC call: grpc.health.v1.Health/Check on the same server (same Netty settings, same
 #      channel and client code, no pipeline and no state): the transport's limit;
-#   2. Reserve, unary;
+#   2. Reserve, unary; and the same plain SDK calls from as many callers through the SDK's
+#      auto-batching (loadgen --api unary-batched), carried in ReserveBatchStream messages;
 #   3. ReserveStream (the SDK's flow-controlled StreamingReserver), at the same concurrency and
 #      again with --stream-in-flight requests in flight (1024 by default: as many as
 #      redis-benchmark keeps in flight pipelined, 64 clients x -P 16);
@@ -146,7 +147,7 @@ echo "  ReserveStream also with $stream_in_flight in flight; ReserveBatchStream 
 echo "  Redis: $redis_requests EVALSHA per run, $concurrency clients, pipelined run -P $pipeline."
 echo "  Server journal on, journal-durability=$durability: every command journalled before its answer;"
 echo "  server heap ${server_heap}, server JAVA_OPTS: ${server_java_opts:-none}. $(nproc) cores."
-empties=(); unaries=(); streams=(); wides=(); batches=(); redis_plain=(); redis_piped=()
+empties=(); unaries=(); autos=(); streams=(); wides=(); batches=(); redis_plain=(); redis_piped=()
 for round in $(seq 1 "$rounds"); do
   # Sized for the widest run: 150,000/s for the whole run is ~4M orders (each a buyer and a request id).
   JAVA_OPTS="$server_java_opts" start_scratch_server "$scratch/server-$round" --set order-capacity=8000000 --set user-counter-capacity=8000000 \
@@ -157,6 +158,8 @@ for round in $(seq 1 "$rounds"); do
   sale=(--setup --scenario flash-sale --skus 1 --stock 1000000000 --users 100000000 --limit 1
         --confirm-ratio 0 --cancel-ratio 0 --repeat-ratio 0 --audit-orders-max 20000000)
   run_loadgen "unary-$round" "$concurrency" "${sale[@]}" --api unary
+  # The same plain calls from $concurrency callers, carried by the SDK's auto-batching in batch messages.
+  run_loadgen "auto-$round" "$concurrency" "${sale[@]}" --api unary-batched --batch-size "$concurrency"
   run_loadgen "stream-$round" "$concurrency" "${sale[@]}" --api stream
   # A wider window lets each journal batch (and its fsync) cover more commands.
   run_loadgen "wide-$round" "$stream_in_flight" "${sale[@]}" --api stream
@@ -192,10 +195,11 @@ for round in $(seq 1 "$rounds"); do
 
   e="$(json_number "$scratch/empty-$round.json" operationsPerSecond)"
   u="$(json_number "$scratch/unary-$round.json" reservesPerSecond)"
+  a="$(json_number "$scratch/auto-$round.json" reservesPerSecond)"
   s="$(json_number "$scratch/stream-$round.json" reservesPerSecond)"
   w="$(json_number "$scratch/wide-$round.json" reservesPerSecond)"
   b="$(json_number "$scratch/batch-$round.json" reservesPerSecond)"
-  empties+=("$e"); unaries+=("$u"); streams+=("$s"); wides+=("$w"); batches+=("$b"); redis_plain+=("$rp"); redis_piped+=("$rpp")
+  empties+=("$e"); unaries+=("$u"); autos+=("$a"); streams+=("$s"); wides+=("$w"); batches+=("$b"); redis_plain+=("$rp"); redis_piped+=("$rpp")
   printf 'round %d: empty call %.0f/s, Reserve unary %.0f/s, ReserveStream %.0f/s, ReserveStream %s in flight %.0f/s, ReserveBatchStream (batch %s, %s in flight) %.0f/s, Redis+Lua %.0f/s, pipelined %.0f/s\n' \
     "$round" "$e" "$u" "$s" "$stream_in_flight" "$w" "$pipeline" "$stream_in_flight" "$b" "$rp" "$rpp"
   printf '  unary/empty %s, stream/unary %s, stream/Redis %s, stream/Redis pipelined %s, unary/Redis %s; %s in flight: stream/unary %s, stream/Redis pipelined %s\n' \
@@ -203,13 +207,17 @@ for round in $(seq 1 "$rounds"); do
     "$stream_in_flight" "$(ratio "$w" "$u")" "$(ratio "$w" "$rpp")"
   printf '  ReserveBatchStream: batch/unary %s, batch/stream %s in flight %s, batch/Redis pipelined %s\n' \
     "$(ratio "$b" "$u")" "$stream_in_flight" "$(ratio "$b" "$w")" "$(ratio "$b" "$rpp")"
+  printf '  SDK reserve() auto-batched, %s callers: %.0f/s, %s x unary, %s x Redis + Lua unpipelined\n' \
+    "$concurrency" "$a" "$(ratio "$a" "$u")" "$(ratio "$a" "$rp")"
 done
 
 me="$(median "${empties[@]}")"; mu="$(median "${unaries[@]}")"; ms="$(median "${streams[@]}")"; mw="$(median "${wides[@]}")"
-mb="$(median "${batches[@]}")"; mr="$(median "${redis_plain[@]}")"; mp="$(median "${redis_piped[@]}")"
+mb="$(median "${batches[@]}")"; ma="$(median "${autos[@]}")"; mr="$(median "${redis_plain[@]}")"; mp="$(median "${redis_piped[@]}")"
 echo
 echo "medians over $rounds round(s) (rates per second; ratios of the medians):"
 printf '  empty call (health Check) %10.0f\n  Reserve unary            %10.0f   %s of the empty call (target >= 0.80)\n' "$me" "$mu" "$(ratio "$mu" "$me")"
+printf '  SDK reserve(), auto-batched, %s callers %6.0f   %s x unary, %s x Redis + Lua unpipelined -c %s (target >= 2)\n' \
+  "$concurrency" "$ma" "$(ratio "$ma" "$mu")" "$(ratio "$ma" "$mr")" "$concurrency"
 printf '  ReserveStream            %10.0f   %s x unary (target >= 3)\n' "$ms" "$(ratio "$ms" "$mu")"
 printf '  ReserveStream, %-4s in flight %6.0f   %s x unary, %s x Redis + Lua -P %s\n' "$stream_in_flight" "$mw" "$(ratio "$mw" "$mu")" \
   "$(ratio "$mw" "$mp")" "$pipeline"

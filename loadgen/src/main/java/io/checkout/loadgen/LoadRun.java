@@ -1,6 +1,7 @@
 package io.checkout.loadgen;
 
 import io.checkout.client.AdaptiveLimit;
+import io.checkout.client.AutoBatching;
 import io.checkout.client.BatchStreamingReserver;
 import io.checkout.client.CheckoutClient;
 import io.checkout.client.StreamingReserver;
@@ -112,6 +113,7 @@ final class LoadRun {
     private long startNanos;
     private long warmupEndNanos;
     private volatile boolean warmingUp;
+    private String progressNote = "";
 
     /** A call to send once a slot is free: a confirm or cancel of an order, or a reserve sent again. */
     private record FollowUpTask(OpKind kind, long orderId, ReserveRequest repeat, ReserveReply firstReply) {}
@@ -166,6 +168,7 @@ final class LoadRun {
                         // hide refusals behind retries. Repeats with the same request id are a scenario option.
                         .maxAttempts(1)
                         .adaptiveConcurrencyLimit(adaptiveLimit(settings))
+                        .autoBatching(autoBatching(settings))
                         .callCredentials(adminCredentials)
                         .build());
             }
@@ -180,6 +183,12 @@ final class LoadRun {
                     .callCredentials(adminCredentials)
                     .build());
         }
+    }
+
+    /** Appends {@code note} to every progress line of this run, e.g. to say it is a warm-up. */
+    LoadRun progressNote(String note) {
+        this.progressNote = note;
+        return this;
     }
 
     /** Reserves answered RESERVED so far, by partition of the map the run routes by. */
@@ -227,6 +236,21 @@ final class LoadRun {
             case AIMD -> AdaptiveLimit.aimd(min, max, settings.deadline().dividedBy(2));
             case GRADIENT -> AdaptiveLimit.gradient(min, max);
         };
+    }
+
+    /**
+     * unary-batched: the SDK's auto-batching with {@code --batch-size} as its largest batch (at most
+     * the SDK's 256), no linger, over 2 streams whose windows hold the run's calls in flight; null
+     * for the other APIs.
+     */
+    static AutoBatching autoBatching(RunSettings settings) {
+        if (settings.api() != RunSettings.Api.UNARY_BATCHED) {
+            return null;
+        }
+        int batch = Math.min(settings.batchSize(), AutoBatching.BATCH_SIZE_MAX);
+        int inFlight = settings.model() == RunSettings.Model.CLOSED ? settings.concurrency() : settings.inFlightMax();
+        return AutoBatching.of(
+                batch, Duration.ZERO, 2, Math.min(AutoBatching.IN_FLIGHT_MAX, Math.max(batch, inFlight)));
     }
 
     /** Runs the whole thing; the result holds the measurements and the audit. */
@@ -510,10 +534,19 @@ final class LoadRun {
             }
         }
         timeline.offered(latencyFromNanos - startNanos, System.nanoTime() - latencyFromNanos);
+        String skuId = scenario.nextSkuId();
+        if (streams.isEmpty()
+                && batchStreams.isEmpty()
+                && clientForSku(skuId, seq).refusesAtOnce()) {
+            // The SDK would refuse this call unsent; a crowd's caller pays for that on its own machine,
+            // so the generator counts the same refusal without building a request to throw away.
+            refusedByClientLimit(latencyFromNanos, measured);
+            return;
+        }
         ReserveRequest request = ReserveRequest.newBuilder()
                 .setRequestId("r-" + runId + "-" + seq)
                 .setUserId(scenario.nextUserId())
-                .addLines(OrderLine.newBuilder().setSkuId(scenario.nextSkuId()).setQuantity(settings.quantity()))
+                .addLines(OrderLine.newBuilder().setSkuId(skuId).setQuantity(settings.quantity()))
                 .build();
         reserve(seq, request, null, scenario.nextFollowUp(), scenario.nextRepeats(), latencyFromNanos, measured);
     }
@@ -587,6 +620,24 @@ final class LoadRun {
             }
         }
         batch.clear();
+    }
+
+    /**
+     * A reserve the client's adaptive limit refused before it was built: recorded as the SDK's
+     * refusal ({@code RESOURCE_EXHAUSTED}, by the client) would be, in the measurements and the
+     * timeline. It never left the process, so its outcome is known.
+     */
+    private void refusedByClientLimit(long latencyFromNanos, boolean measured) {
+        try {
+            if (measured) {
+                measurements.recordError(
+                        OpKind.RESERVE, Status.Code.RESOURCE_EXHAUSTED, System.nanoTime() - latencyFromNanos);
+            }
+            timeline.refused(latencyFromNanos - startNanos, true);
+        } finally {
+            completed.increment();
+            permits.release();
+        }
     }
 
     private void onReserveAnswer(
@@ -835,7 +886,7 @@ final class LoadRun {
                     : String.format("%.2f ms", Measurements.millis(interval.getValueAtPercentile(99)));
             int limit = clients.get(0).get(0).concurrencyLimit();
             progress.printf(
-                    "[%4ds] %,9d ops/s  %s p99 %-10s errors %,d  stock left %s  in flight %d%s%s%n",
+                    "[%4ds] %,9d ops/s  %s p99 %-10s errors %,d  stock left %s  in flight %d%s%s%s%n",
                     elapsedSeconds,
                     done,
                     measurements.primary().label(),
@@ -844,7 +895,8 @@ final class LoadRun {
                     stockLeft(),
                     settings.inFlightMax() - permits.availablePermits(),
                     limit > 0 ? "  client limit " + limit : "",
-                    warmingUp ? "  (warm-up)" : "");
+                    warmingUp ? "  (warm-up)" : "",
+                    progressNote);
         } catch (RuntimeException e) {
             // A failed progress line must not end the run; the summary has the figures.
             if (progress != null) {

@@ -49,6 +49,7 @@ public final class Loadgen implements Callable<Integer> {
     static final int EXIT_AUDIT_FAILED = 1;
     static final int EXIT_USAGE = 2;
     static final int EXIT_RUN_FAILED = 3;
+    static final Duration PREWARM_MAX = Duration.ofMinutes(10);
 
     @Option(
             names = "--target",
@@ -104,15 +105,17 @@ public final class Loadgen implements Callable<Integer> {
     @Option(
             names = "--api",
             defaultValue = "unary",
-            description =
-                    "unary (Reserve), stream (ReserveStream) or stream-batch (ReserveBatchStream) (default ${DEFAULT-VALUE})")
+            description = "unary (Reserve), unary-batched (the same calls through the SDK's auto-batching, carried in"
+                    + " ReserveBatchStream messages), stream (ReserveStream) or stream-batch"
+                    + " (ReserveBatchStream) (default ${DEFAULT-VALUE})")
     String api;
 
     @Option(
             names = "--batch-size",
             defaultValue = "16",
             description = "stream-batch: most reserves per batch message; a partial batch is sent whenever the sender"
-                    + " would otherwise wait (default ${DEFAULT-VALUE})")
+                    + " would otherwise wait; unary-batched: the SDK's largest batch, at most 256 (default"
+                    + " ${DEFAULT-VALUE})")
     int batchSize;
 
     @Option(
@@ -244,6 +247,14 @@ public final class Loadgen implements Callable<Integer> {
             description = "most acknowledged orders remembered for the audit (default ${DEFAULT-VALUE})")
     int auditOrdersMax;
 
+    @Option(
+            names = "--prewarm",
+            defaultValue = "0s",
+            description = "with --setup: first run the same load this long, without a crowd, on SKUs of its own"
+                    + " (<prefix>warm-), not measured, so both JVMs have compiled the paths the run takes; at most"
+                    + " 10m (default ${DEFAULT-VALUE}: none)")
+    String prewarm;
+
     @Option(names = "--seed", description = "seed of the run's random choices (default: random, printed)")
     Long seed;
 
@@ -315,10 +326,19 @@ public final class Loadgen implements Callable<Integer> {
     public Integer call() throws Exception {
         String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
         RunSettings settings;
+        Duration prewarmLength;
         CallCredentialsHolder credentials;
         ChannelCredentials channelCredentials;
         try {
             settings = settings(runId);
+            prewarmLength = duration("--prewarm", prewarm);
+            if (prewarmLength.compareTo(PREWARM_MAX) > 0) {
+                throw new IllegalArgumentException("--prewarm must be at most " + PREWARM_MAX + ", got " + prewarm);
+            }
+            if (!prewarmLength.isZero() && !settings.setup()) {
+                throw new IllegalArgumentException(
+                        "--prewarm needs --setup: the warm-up runs on SKUs of its own, which --setup creates");
+            }
             credentials = new CallCredentialsHolder(adminToken == null ? null : adminCredentials(adminToken));
             channelCredentials = channelCredentials();
         } catch (IllegalArgumentException e) {
@@ -389,6 +409,10 @@ public final class Loadgen implements Callable<Integer> {
                         table.partitionCount(),
                         table.version());
             }
+            if (!prewarmLength.isZero()
+                    && !prewarm(settings.forPrewarm(prewarmLength), byPartition, table, credentials, runId)) {
+                return EXIT_AUDIT_FAILED;
+            }
             LoadRun run =
                     new LoadRun(settings, byPartition, table, credentials.value, quiet ? null : err, logWriter, runId);
             RunResult result = run.run();
@@ -433,6 +457,42 @@ public final class Loadgen implements Callable<Integer> {
     }
 
     /**
+     * Runs the warm-up before the run (--prewarm) on the same channels, as a run of its own with
+     * its own ids, and prints one line of it; its audit must pass too.
+     *
+     * @return whether its audit passed (if not, its report has been printed)
+     */
+    private boolean prewarm(
+            RunSettings warmSettings,
+            List<List<ManagedChannel>> byPartition,
+            PartitionTable table,
+            CallCredentialsHolder credentials,
+            String runId)
+            throws InterruptedException {
+        out.printf(
+                Locale.ROOT,
+                "warming up both sides for %d s on SKUs %s0..%d, the same load without a crowd: not measured,"
+                        + " the run's SKUs untouched%n",
+                warmSettings.duration().toSeconds(),
+                warmSettings.skuPrefix(),
+                warmSettings.skus() - 1);
+        LoadRun warmRun = new LoadRun(
+                        warmSettings, byPartition, table, credentials.value, quiet ? null : err, null, runId + "w")
+                .progressNote("  (prewarm, not measured)");
+        Report warmReport = Report.of(warmRun.run(), target);
+        if (!warmReport.audit().passed()) {
+            out.println("the warm-up's audit failed:");
+            out.print(warmReport.summary());
+            return false;
+        }
+        out.printf(
+                Locale.ROOT,
+                "warm-up done: %,.0f ops/s on average, audit PASS; the measured run starts now%n",
+                warmReport.operationsPerSecond());
+        return true;
+    }
+
+    /**
      * A channel to {@code to}. Every callback of a run only records and releases a permit, never
      * blocks, so it runs on the channel's event loop: a hand-off to the default executor per reply
      * cost about as much CPU as the event loop itself, on cores the server under test shares.
@@ -466,9 +526,12 @@ public final class Loadgen implements Callable<Integer> {
         RunSettings.Model model = rate != null ? RunSettings.Model.OPEN : RunSettings.Model.CLOSED;
         RunSettings.Api chosenApi = switch (api) {
             case "unary" -> RunSettings.Api.UNARY;
+            case "unary-batched" -> RunSettings.Api.UNARY_BATCHED;
             case "stream" -> RunSettings.Api.STREAM;
             case "stream-batch" -> RunSettings.Api.STREAM_BATCH;
-            default -> throw new IllegalArgumentException("--api must be unary, stream or stream-batch, got " + api);
+            default ->
+                throw new IllegalArgumentException(
+                        "--api must be unary, unary-batched, stream or stream-batch, got " + api);
         };
         String prefix = skuPrefix != null ? skuPrefix : setup ? "lg-" + runId + "-" : "SKU-";
         return new RunSettings(

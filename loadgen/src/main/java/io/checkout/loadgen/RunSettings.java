@@ -19,7 +19,7 @@ import java.util.List;
  * @param ramp how long the rate (open) or concurrency (closed) takes to climb to its target
  * @param requestsMax stop after this many operations even if time is left; 0 for no such stop
  * @param api unary Reserve, ReserveStream, or ReserveBatchStream
- * @param batchSize stream-batch: most reserves in one batch message (a partial batch goes out
+ * @param batchSize stream-batch and unary-batched: most reserves in one batch message (a partial batch goes out
  *     whenever the sender would otherwise wait)
  * @param channels how many gRPC channels (connections) to spread calls over
  * @param deadline per-call deadline
@@ -121,6 +121,8 @@ record RunSettings(
 
     enum Api {
         UNARY("unary"),
+        /** Unary calls through the SDK's auto-batching: plain reserves carried in batch messages. */
+        UNARY_BATCHED("unary-batched"),
         STREAM("stream"),
         STREAM_BATCH("stream-batch");
 
@@ -265,22 +267,51 @@ record RunSettings(
 
     /** The same settings with SKU ids spread over partitions by {@code keys} (one per partition). */
     RunSettings withPartitionKeys(List<String> keys) {
+        return copy(duration, warmup, ramp, requestsMax, skuPrefix, seed, crowd, List.copyOf(keys));
+    }
+
+    /**
+     * The warm-up before the run ({@code --prewarm}): the same scenario, API, load and client limit
+     * for {@code length}, without the crowd, on SKUs of its own ({@code <prefix>warm-}), so both
+     * JVMs compile the paths the run takes without touching the run's stock.
+     */
+    RunSettings forPrewarm(Duration length) {
+        return copy(
+                length,
+                Duration.ZERO,
+                ramp.compareTo(length) < 0 ? ramp : length,
+                0,
+                skuPrefix + "warm-",
+                seed + 1,
+                null,
+                partitionKeys);
+    }
+
+    private RunSettings copy(
+            Duration newDuration,
+            Duration newWarmup,
+            Duration newRamp,
+            long newRequestsMax,
+            String newSkuPrefix,
+            long newSeed,
+            Crowd newCrowd,
+            List<String> newPartitionKeys) {
         return new RunSettings(
                 scenario,
                 model,
                 concurrency,
                 ratePerSecond,
                 maxInFlight,
-                duration,
-                warmup,
-                ramp,
-                requestsMax,
+                newDuration,
+                newWarmup,
+                newRamp,
+                newRequestsMax,
                 api,
                 batchSize,
                 channels,
                 deadline,
                 skus,
-                skuPrefix,
+                newSkuPrefix,
                 stock,
                 users,
                 perUserLimit,
@@ -293,11 +324,11 @@ record RunSettings(
                 setup,
                 reservationTtl,
                 ordersTrackedMax,
-                seed,
-                crowd,
+                newSeed,
+                newCrowd,
                 clientLimit,
                 clientLimitMax,
-                List.copyOf(keys));
+                newPartitionKeys);
     }
 
     private static void requireFraction(String option, double value) {

@@ -166,6 +166,40 @@ class FlashSaleIT {
     }
 
     @Test
+    void autoBatchedUnarySaleWithRepeatsPassesItsAudit() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit = loadgen(
+                out,
+                "--setup",
+                "--skus",
+                "2",
+                "--stock",
+                "300",
+                "--users",
+                "1000",
+                "--limit",
+                "1",
+                "--requests",
+                "2000",
+                "--duration",
+                "5m",
+                "--concurrency",
+                "64",
+                "--api",
+                "unary-batched",
+                "--batch-size",
+                "32",
+                "--repeat-ratio",
+                "0.1",
+                "--seed",
+                "5");
+        String summary = out.toString(StandardCharsets.UTF_8);
+
+        assertThat(exit).as(summary).isZero();
+        assertThat(summary).contains("unary-batched API").contains("AUDIT: PASS");
+    }
+
+    @Test
     void batchedStreamingSaleWithRepeatsConfirmsAndCancelsPassesItsAudit() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Path json = directory.resolve("batch.json");
@@ -262,6 +296,59 @@ class FlashSaleIT {
             Sku tail = client.getStock("cat-199");
             assertThat(top.getAvailable()).isLessThan(tail.getAvailable());
             assertThat(top.getReserved() + top.getSold()).isGreaterThan(tail.getReserved() + tail.getSold());
+        }
+    }
+
+    @Test
+    void aPrewarmRunsOnSkusOfItsOwnAndLeavesTheRunsStockToTheRun() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Path json = directory.resolve("prewarmed.json");
+        int exit = loadgen(
+                out,
+                "--setup",
+                "--sku-prefix",
+                "pw-",
+                "--skus",
+                "1",
+                "--stock",
+                "300",
+                "--users",
+                "1000",
+                "--limit",
+                "1",
+                "--prewarm",
+                "1s",
+                "--requests",
+                "1000",
+                "--duration",
+                "5m",
+                "--concurrency",
+                "16",
+                "--seed",
+                "11",
+                "--json",
+                json.toString());
+        String summary = out.toString(StandardCharsets.UTF_8);
+
+        assertThat(exit).as(summary).isZero();
+        assertThat(summary)
+                .contains("warming up both sides for 1 s on SKUs pw-warm-0..0")
+                .contains("warm-up done:")
+                .contains("AUDIT: PASS");
+        Report report = Report.fromJson(Files.readString(json));
+        // The run's own figures only: its 1,000 operations, not the warm-up's.
+        assertThat(report.operationsSent()).isEqualTo(1_000);
+        try (CheckoutClient client =
+                CheckoutClient.builder("127.0.0.1:" + server.port()).build()) {
+            Sku warm = client.getStock("pw-warm-0");
+            Sku sale = client.getStock("pw-0");
+            assertThat(warm.getReserved() + warm.getSold()).isPositive();
+            // The audit already proved the run's SKU holds exactly the run's acknowledged orders;
+            // here its units add up to the run's RESERVED answers alone.
+            assertThat(sale.getReserved() + sale.getSold() + sale.getAvailable())
+                    .isEqualTo(300);
+            assertThat(300 - sale.getAvailable())
+                    .isLessThanOrEqualTo(report.reserveResults().getOrDefault("RESERVED", 0L));
         }
     }
 }

@@ -33,7 +33,7 @@ class LoadgenOptionsTest {
 
     @Test
     void unknownApiAndBatchSizeOutOfRangeAreNamed() throws Exception {
-        assertThat(refusal("--api", "batch")).contains("--api must be unary, stream or stream-batch");
+        assertThat(refusal("--api", "batch")).contains("--api must be unary, unary-batched, stream or stream-batch");
         assertThat(refusal("--api", "stream-batch", "--batch-size", "0")).contains("--batch-size must be 1..4096");
         assertThat(refusal("--api", "stream-batch", "--batch-size", "4097")).contains("--batch-size must be 1..4096");
     }
@@ -84,6 +84,13 @@ class LoadgenOptionsTest {
                 .contains("must end within --duration");
         assertThat(refusal("--rate", "100", "--crowd-rate", "400", "--crowd-hold", "0s"))
                 .contains("--crowd-hold must be positive");
+    }
+
+    @Test
+    void prewarmNeedsSetupAndIsBounded() throws Exception {
+        assertThat(refusal("--prewarm", "5s")).contains("--prewarm needs --setup");
+        assertThat(refusal("--setup", "--prewarm", "11m")).contains("--prewarm must be at most");
+        assertThat(refusal("--setup", "--prewarm", "5")).contains("--prewarm must be a number with a unit");
     }
 
     @Test
