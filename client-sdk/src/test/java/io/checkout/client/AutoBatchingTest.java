@@ -232,7 +232,7 @@ class AutoBatchingTest {
                 reply.whenComplete((value, error) -> completions.incrementAndGet());
                 replies.add(reply);
             }
-            awaitTrue(() -> streams.get(0).requests().size() == 8);
+            awaitTrue(() -> !streams.isEmpty() && streams.get(0).requests().size() == 8);
             ScriptedStream first = streams.get(0);
             synchronized (first) {
                 first.responses.onError(
