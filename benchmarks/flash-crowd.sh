@@ -8,7 +8,9 @@
 # it names.
 #
 # Usage: benchmarks/flash-crowd.sh [--factors "4 10"] [--client-limits "aimd none"] [--deadline 500ms]
-#                                  [--channels 1] [--cluster] [--pin] [--smoke]
+#                                  [--channels 1] [--client-limit-max 1000] [--cluster] [--pin] [--smoke]
+# --client-limit-max: the most calls in flight the SDK's adaptive limit may allow per channel
+#        (loadgen's option; capacity is always measured with 1,000 in flight).
 # --cluster: a 3-member cluster on loopback (as cluster-compare.sh starts it) instead of one server;
 #            loadgen calls all three through static:///. Its consensus, not the transport, is then
 #            the bottleneck, so the server's own queue (the ring in front of the gateway) is where a
@@ -17,23 +19,25 @@
 #        so a crowd's cost to the generator is not taken from the server: loadgen on a machine of
 #        its own, in small. Without it both share every CPU, and at 10x the generator's CPU (over
 #        300,000 calls/s, most refused in the client) is what the server loses.
+# Each loadgen run prewarms 20 s first (the same load on SKUs of its own, not measured).
 # --smoke: capacity for 3 s (before and after) and one short crowd of 4x with the aimd limit, for CI:
 #          checks that every part runs and the audit passes, not how fast.
 # Build first: mvn -B -q -DskipTests install (bin/checkout-server and bin/loadgen run the jars).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-factors="4 10" limits="aimd none" deadline=500ms channels=1 cluster=no pin=no
-capacity_duration=25s capacity_warmup=10s crowd_at=8s crowd_hold=10s duration=28s warmup=5s
+factors="4 10" limits="aimd none" deadline=500ms channels=1 cluster=no pin=no limit_max=1000
+capacity_duration=25s capacity_warmup=10s crowd_at=8s crowd_hold=10s duration=28s warmup=5s prewarm=20s
 while [ $# -gt 0 ]; do
   case "$1" in
     --factors) factors="$2"; shift 2 ;;
     --client-limits) limits="$2"; shift 2 ;;
     --deadline) deadline="$2"; shift 2 ;;
     --channels) channels="$2"; shift 2 ;;
+    --client-limit-max) limit_max="$2"; shift 2 ;;
     --cluster) cluster=yes; shift ;;
     --pin) pin=yes; shift ;;
     --smoke) factors=4 limits=aimd capacity_duration=3s capacity_warmup=1s crowd_at=3s crowd_hold=2s duration=7s
-             warmup=1s; shift ;;
+             warmup=1s prewarm=1s; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -50,7 +54,13 @@ if [ "$pin" = yes ]; then
 fi
 loadgen() { ${loadgen_pin[@]+"${loadgen_pin[@]}"} "$root/bin/loadgen" "$@"; }
 work="$(mktemp -d /tmp/flash-crowd.XXXXXX)"
-capacities=(--set order-capacity=4000000 --set user-counter-capacity=4000000 --set idempotency-capacity=8000000)
+# Sized for a whole run with its prewarms: about 10M reserves (a 4M-order table filled up in the
+# second crowd of a run on 2026-12-03 and refused everything after with ORDER_TABLE_FULL).
+capacities=(--set order-capacity=16000000 --set user-counter-capacity=16000000 --set idempotency-capacity=32000000)
+if [ "$cluster" = yes ]; then
+  # Three members on the same machine take a few thousand reserves a second: the old sizes hold them.
+  capacities=(--set order-capacity=4000000 --set user-counter-capacity=4000000 --set idempotency-capacity=8000000)
+fi
 metrics_ports=()
 if [ "$cluster" = yes ]; then
   token="flash-crowd-token-0123456789abcdef"
@@ -73,7 +83,8 @@ if [ "$cluster" = yes ]; then
 else
   # Keep the reports, not the server's data (journal and snapshots of millions of orders).
   trap 'stop_scratch_server; rm -rf "$work/server/data"' EXIT
-  start_scratch_server "$work/server" "${capacities[@]}"
+  # A fixed heap as deploy/ runs it: the tables of ~10M orders outgrow the JVM's default here.
+  JAVA_OPTS="-Xms6g -Xmx6g" start_scratch_server "$work/server" "${capacities[@]}"
   token="$SCRATCH_ADMIN_TOKEN"
   target="127.0.0.1:$SCRATCH_SERVER_PORT"
   metrics_ports+=("$(grep -o 'metrics on http port [0-9]*' "$work/server/server.log" | grep -o '[0-9]*$')")
@@ -119,10 +130,15 @@ heap_max() { # the servers' summed maximum heap (bytes)
 
 measure_capacity() { # label: prints the reserves/s of a closed-model run with 1,000 in flight
   loadgen "${common[@]}" --scenario catalog --sku-prefix "capacity-$1-" --confirm-ratio 0 \
-    --cancel-ratio 0 --get-ratio 0 --concurrency 1000 --duration "$capacity_duration" --warmup "$capacity_warmup" \
+    --cancel-ratio 0 --get-ratio 0 --concurrency 1000 --prewarm "$prewarm" --duration "$capacity_duration" \
+    --warmup "$capacity_warmup" \
     > "$work/capacity-$1.txt" 2>&1
   grep -m1 '^throughput:' "$work/capacity-$1.txt" | sed -E 's/.* ([0-9,]+) reserves\/s.*/\1/' | tr -d ,
 }
+# Every loadgen run first runs its own load for 20 s on SKUs of its own (--prewarm), not counted: a
+# fresh loadgen JVM is still compiling for 15-20 s on 2 cores, and with only the runs' 5-10 s
+# warm-up the crowd met a generator whose goodput climbed from 10k to 22k reserves/s while the crowd
+# held (2026-12-03), and whose client limit refused calls even at half of capacity.
 # A fresh server is cold: a first closed-model run (not counted) warms its JIT, or the capacity
 # measured next, and the crowds sized from it, would be a fraction of the warm server's (13-15k
 # against 30-35k reserves/s, 2026-12-03). Each loadgen is a fresh JVM, so every run still has its
@@ -138,8 +154,8 @@ for factor in $factors; do
     heap_watch "${out%.txt}.heap" & watcher=$!
     loadgen "${common[@]}" --scenario flash-crowd --sku-prefix "crowd-$factor-$limit-" \
       --rate $((capacity / 2)) --crowd-rate $((capacity * factor)) --crowd-at "$crowd_at" --crowd-ramp 1s \
-      --crowd-hold "$crowd_hold" --duration "$duration" --warmup "$warmup" --deadline "$deadline" \
-      --max-in-flight 40000 --channels "$channels" --client-limit "$limit" \
+      --crowd-hold "$crowd_hold" --prewarm "$prewarm" --duration "$duration" --warmup "$warmup" --deadline "$deadline" \
+      --max-in-flight 40000 --channels "$channels" --client-limit "$limit" --client-limit-max "$limit_max" \
       --json "${out%.txt}.json" --html "${out%.txt}.html" \
       > "$out" 2>&1 || failed=1
     kill "$watcher" 2>/dev/null || true

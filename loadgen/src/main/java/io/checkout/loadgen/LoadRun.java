@@ -314,6 +314,9 @@ final class LoadRun {
             if (!ticker.awaitTermination(settings.deadline().toMillis() + 1_000, TimeUnit.MILLISECONDS)) {
                 ticker.shutdownNow();
             }
+            // Their retry timers and auto-batching streams go with them; a --prewarm run's would
+            // otherwise live on beside the measured run's.
+            clients.forEach(partitionClients -> partitionClients.forEach(CheckoutClient::close));
         }
         measurements.sampleInterval(System.currentTimeMillis());
         double measuredSeconds = Math.max(1e-9, (sendEndNanos - Math.min(sendEndNanos, warmupEndNanos)) / 1e9);
