@@ -65,7 +65,8 @@ for round in $(seq 1 "$rounds"); do
     serving_ms=$(( ($(date +%s%N) - launched) / 1000000 ))
     sale "$duration" "$dir/sale.txt"
     stop_scratch_server
-    rates=$(grep -oE '^\[ *[0-9]+s\] +[0-9,]+ ops/s' "$dir/sale.txt" | awk '{ gsub(",", "", $2); print $2 }' | tr '\n' ' ')
+    rates=$(grep -E '^\[ *[0-9]+s\] +[0-9,]+ ops/s' "$dir/sale.txt" | sed -E 's/^\[ *[0-9]+s\] +([0-9,]+) ops\/s.*/\1/' \
+      | tr -d , | tr '\n' ' ')
     # shellcheck disable=SC2086
     echo "$rates" | awk -v set="$set" -v round="$round" -v ms="$serving_ms" '{
       n = NF; first = 0; last = 0
