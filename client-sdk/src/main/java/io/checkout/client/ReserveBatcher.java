@@ -97,9 +97,7 @@ final class ReserveBatcher {
                     .asRuntimeException());
         } else if (closed && !sender.isAlive()) {
             // Closed while this was queued, after the sender's last look: nobody will send it.
-            List<Queued> left = new ArrayList<>();
-            queue.drainTo(left);
-            fail(left, Status.CANCELLED.withDescription("the client is closed"));
+            cancelQueued();
         }
     }
 
@@ -136,10 +134,15 @@ final class ReserveBatcher {
             Thread.currentThread().interrupt();
         } finally {
             // Whatever is still queued was never sent: the client is closing, or the sender failed.
-            List<Queued> left = new ArrayList<>();
-            queue.drainTo(left);
-            fail(left, Status.CANCELLED.withDescription("the client is closed"));
+            cancelQueued();
         }
+    }
+
+    /** Fails every reserve still queued, which no one will send now, with CANCELLED. */
+    private void cancelQueued() {
+        List<Queued> left = new ArrayList<>();
+        queue.drainTo(left);
+        fail(left, Status.CANCELLED.withDescription("the client is closed"));
     }
 
     /** With a linger: waits up to it for more reserves while the batch is not full. */
