@@ -8,7 +8,10 @@
 # it names.
 #
 # Usage: benchmarks/flash-crowd.sh [--factors "4 10"] [--client-limits "aimd none"] [--deadline 500ms]
-#                                  [--channels 1] [--client-limit-max 1000] [--cluster] [--pin] [--smoke]
+#                                  [--channels 1] [--client-limit-max 1000] [--api unary] [--cluster] [--pin]
+#                                  [--smoke]
+# --api: how every loadgen run calls Reserve (loadgen's option), capacity included: unary (the
+#        default) or unary-batched (the same calls through the SDK's auto-batching).
 # --client-limit-max: the most calls in flight the SDK's adaptive limit may allow per channel
 #        (loadgen's option; capacity is always measured with 1,000 in flight).
 # --cluster: a 3-member cluster on loopback (as cluster-compare.sh starts it) instead of one server;
@@ -25,7 +28,7 @@
 # Build first: mvn -B -q -DskipTests install (bin/checkout-server and bin/loadgen run the jars).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-factors="4 10" limits="aimd none" deadline=500ms channels=1 cluster=no pin=no limit_max=1000
+factors="4 10" limits="aimd none" deadline=500ms channels=1 cluster=no pin=no limit_max=1000 api=unary
 capacity_duration=25s capacity_warmup=10s crowd_at=8s crowd_hold=10s duration=28s warmup=5s prewarm=20s
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
     --deadline) deadline="$2"; shift 2 ;;
     --channels) channels="$2"; shift 2 ;;
     --client-limit-max) limit_max="$2"; shift 2 ;;
+    --api) api="$2"; shift 2 ;;
     --cluster) cluster=yes; shift ;;
     --pin) pin=yes; shift ;;
     --smoke) factors=4 limits=aimd capacity_duration=3s capacity_warmup=1s crowd_at=3s crowd_hold=2s duration=7s
@@ -90,10 +94,11 @@ else
   metrics_ports+=("$(grep -o 'metrics on http port [0-9]*' "$work/server/server.log" | grep -o '[0-9]*$')")
 fi
 common=(--target "$target" --admin-token "$token" --setup --skus 100 --stock 1000000000 --limit 0 --users 1000000
-        --quiet)
+        --api "$api" --quiet)
 
 metric_sum() { # metrics-text line-prefix: the sum of the values of the lines that start with it
-  echo "$1" | awk -v prefix="$2" 'index($0, prefix) == 1 {sum += $NF} END {printf "%d", sum}'
+  # %.0f, not %d: mawk's %d stops at 2^31 - 1, which made a 6 GiB heap read as 2048 MiB.
+  echo "$1" | awk -v prefix="$2" 'index($0, prefix) == 1 {sum += $NF} END {printf "%.0f", sum}'
 }
 
 server_refusals() { # the servers' refusals so far, summed over members

@@ -53,6 +53,13 @@ public class EngineReserveBenchmark {
     @Param("1")
     public int capacityMultiple;
 
+    /**
+     * As the server's {@code state-memory}: {@code on-demand} (its default) takes memory as rows are
+     * written, {@code preallocate} allocates the tables for their capacities in the (untimed) setup.
+     */
+    @Param("on-demand")
+    public String stateMemory;
+
     private Workload workload;
     private CheckoutState checkoutState;
     private CheckoutBook book;
@@ -67,7 +74,7 @@ public class EngineReserveBenchmark {
 
     @Setup(Level.Invocation)
     public void openSale() {
-        checkoutState = Workload.newPackedState(workload.skuCount(), capacityMultiple);
+        checkoutState = Workload.newPackedState(workload.skuCount(), capacityMultiple, stateMemory);
         book = new CheckoutBook(checkoutState, EngineLimits.defaults());
         workload.createSkus(book, System.currentTimeMillis());
         refused = 0;

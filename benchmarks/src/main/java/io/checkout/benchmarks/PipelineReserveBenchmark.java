@@ -141,6 +141,17 @@ public class PipelineReserveBenchmark {
     @Param("1")
     public int capacityMultiple;
 
+    /**
+     * As the server's {@code state-memory}: {@code on-demand} (its default) takes memory as rows are
+     * written, {@code preallocate} allocates the tables for their capacities in the (untimed) setup.
+     */
+    @Param("on-demand")
+    public String stateMemory;
+
+    /** As the server's {@code prefetch-group}: commands of a batch prefetched together (0: none; 16, its default). */
+    @Param("16")
+    public int prefetchGroup;
+
     private Workload workload;
     private Path dataDirectory;
     private CheckoutState checkoutState;
@@ -159,9 +170,10 @@ public class PipelineReserveBenchmark {
     @Setup(Level.Invocation)
     public void openSale() {
         dataDirectory = Workload.newDataDirectory();
-        PipelineConfig config = new PipelineConfig(ringSize, waitStrategy, TICK_INTERVAL_MILLIS, journalThread);
+        PipelineConfig config =
+                new PipelineConfig(ringSize, waitStrategy, TICK_INTERVAL_MILLIS, journalThread, prefetchGroup);
         if (journal.equals("memory")) {
-            checkoutState = Workload.newPackedState(workload.skuCount(), capacityMultiple);
+            checkoutState = Workload.newPackedState(workload.skuCount(), capacityMultiple, stateMemory);
             book = new CheckoutBook(checkoutState, EngineLimits.defaults());
             workload.createSkus(book, System.currentTimeMillis());
             pipeline = new CheckoutPipeline(
@@ -169,7 +181,7 @@ public class PipelineReserveBenchmark {
         } else {
             recovered = Recovery.recover(
                     dataDirectory,
-                    Workload.capacities(workload.skuCount(), capacityMultiple),
+                    Workload.capacities(workload.skuCount(), capacityMultiple, stateMemory),
                     EngineLimits.defaults(),
                     JournalConfig.defaults(journal.equals("fsync")));
             checkoutState = recovered.state();

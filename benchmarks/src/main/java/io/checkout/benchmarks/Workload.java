@@ -215,15 +215,21 @@ final class Workload {
     /**
      * Capacities for one sale: every table holds the sale's reserves times {@code capacityMultiple}
      * (1 = sized exactly for the sale, 10 = ten times bigger), the
-     * idempotency table also the SKU upserts.
+     * idempotency table also the SKU upserts; {@code stateMemory} as the server's {@code state-memory}.
      */
-    static StateCapacities capacities(int skuCount, int capacityMultiple) {
+    static StateCapacities capacities(int skuCount, int capacityMultiple, String stateMemory) {
         long capacity = (long) SALE_SIZE * capacityMultiple;
-        return new StateCapacities(skuCount, capacity, capacity, capacity + skuCount);
+        boolean preallocated = switch (stateMemory) {
+            case "preallocate" -> true;
+            case "on-demand" -> false;
+            default ->
+                throw new IllegalArgumentException("stateMemory must be on-demand or preallocate: " + stateMemory);
+        };
+        return new StateCapacities(skuCount, capacity, capacity, capacity + skuCount, preallocated);
     }
 
-    static PackedCheckoutState newPackedState(int skuCount, int capacityMultiple) {
-        return PackedCheckoutState.of(capacities(skuCount, capacityMultiple));
+    static PackedCheckoutState newPackedState(int skuCount, int capacityMultiple, String stateMemory) {
+        return PackedCheckoutState.of(capacities(skuCount, capacityMultiple, stateMemory));
     }
 
     // ---- data directories ----------------------------------------------------------------------

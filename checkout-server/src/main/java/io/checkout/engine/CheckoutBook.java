@@ -60,9 +60,10 @@ public final class CheckoutBook {
             skuIdsInOrder.put(sku.skuId, index);
             checkConserved(sku);
         }
-        // Sized up front for a sale's worth of reservations, so the hot path does not grow it.
-        expiries = new ExpiryQueue(
-                (int) Math.min(EXPIRY_QUEUE_PRESIZE_MAX, Math.max(state.orderCapacity(), state.orderCount())));
+        // Sized up front for a sale's worth of reservations, so the hot path does not grow it; for
+        // every order the state can hold when the state itself was allocated up front.
+        long presizeMax = state.preallocated() ? Integer.MAX_VALUE - 8 : EXPIRY_QUEUE_PRESIZE_MAX;
+        expiries = new ExpiryQueue((int) Math.min(presizeMax, Math.max(state.orderCapacity(), state.orderCount())));
         for (long orderId = 1; orderId <= state.orderCount(); orderId++) {
             if (!state.readOrder(orderId, order)) {
                 throw new IllegalStateException("order " + orderId + " of " + state.orderCount() + " is missing");
@@ -105,8 +106,26 @@ public final class CheckoutBook {
      * their cache misses overlap. Changes nothing and has no effect on answers.
      */
     public void prefetch(Command command) {
-        if (command.type != null && command.type.isMutating() && command.type != CommandType.TICK) {
-            state.prefetch(command.requestId, command.type == CommandType.RESERVE ? command.userId : null);
+        CommandType type = command.type;
+        if (type != null && type.isMutating() && type != CommandType.TICK) {
+            state.prefetch(command.requestId, type == CommandType.RESERVE ? command.userId : null);
+            if (type == CommandType.CONFIRM || type == CommandType.CANCEL || type == CommandType.REFUND) {
+                state.prefetchOrder(command.orderId);
+            }
+        }
+    }
+
+    /**
+     * Loads {@code command}'s ids and computes their hashes (a {@code String} keeps its hash), so
+     * that a {@link #prefetch} loop over several commands that follows is only loads of the
+     * state's tables, whose cache misses then overlap. Changes nothing.
+     */
+    public void loadIds(Command command) {
+        if (command.requestId != null) {
+            command.requestId.hashCode();
+        }
+        if (command.userId != null) {
+            command.userId.hashCode();
         }
     }
 

@@ -101,6 +101,14 @@ public interface CheckoutState {
      */
     default void prefetchOrderParts(long orderId) {}
 
+    /**
+     * Whether the state took the memory for its capacities up front: then the engine sizes its own
+     * structures (the expiry queue) for them too, so that nothing grows mid-sale.
+     */
+    default boolean preallocated() {
+        return false;
+    }
+
     // ---- whole-table visits, for snapshots (not the hot path; may allocate) -------------------
 
     /** Visits every per-(user, SKU) counter. */

@@ -115,6 +115,7 @@ public final class CheckoutPipeline implements CommandPublisher, AutoCloseable {
                 handlersStarted,
                 waitStrategy instanceof ParkingWaitStrategy parking ? parking : null);
         businessLogic.journaller(journaller, journalOnBusinessLogic);
+        businessLogic.prefetchFrom(ring, config.prefetchGroup());
         if (journalOnBusinessLogic) {
             // 1. B, which does 2. J's work after each command.
             disruptor.handleEventsWith(businessLogic);

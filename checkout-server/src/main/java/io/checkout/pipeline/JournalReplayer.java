@@ -58,7 +58,7 @@ public final class JournalReplayer {
                     int size = Math.min(GROUP, batch.size - start);
                     for (int i = 0; i < size; i++) {
                         CommandCodec.decode(batch.payload(start + i, view), group[i]);
-                        hashIds(group[i]);
+                        book.loadIds(group[i]);
                     }
                     for (int i = 0; i < size; i++) {
                         book.prefetch(group[i]);
@@ -77,18 +77,5 @@ public final class JournalReplayer {
         }
         events.commit();
         return replayed;
-    }
-
-    /**
-     * Computes the hashes of the command's ids (a {@code String} keeps its hash), so that the
-     * prefetch loop that follows is only loads, whose cache misses then overlap.
-     */
-    private static void hashIds(Command command) {
-        if (command.requestId != null) {
-            command.requestId.hashCode();
-        }
-        if (command.userId != null) {
-            command.userId.hashCode();
-        }
     }
 }

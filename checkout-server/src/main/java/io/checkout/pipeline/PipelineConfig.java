@@ -7,14 +7,29 @@ package io.checkout.pipeline;
  * @param waitStrategy how idle pipeline threads wait for work
  * @param tickIntervalMillis how often a TICK command advances engine time and expires reservations
  * @param journalThread which thread journals and answers when there is a journal
+ * @param prefetchGroup how many commands of a batch the business logic prefetches together before
+ *     applying them (0: none); {@value #PREFETCH_GROUP_DEFAULT} by default (benchmarks/README.md,
+ *     2026-12-03)
  */
 public record PipelineConfig(
-        int ringSize, WaitStrategyKind waitStrategy, long tickIntervalMillis, JournalThread journalThread) {
+        int ringSize,
+        WaitStrategyKind waitStrategy,
+        long tickIntervalMillis,
+        JournalThread journalThread,
+        int prefetchGroup) {
     public static final int RING_SIZE_MAX = 1 << 22;
+    public static final int PREFETCH_GROUP_MAX = 256;
+    public static final int PREFETCH_GROUP_DEFAULT = 16;
 
     /** A pipeline that journals on the business-logic thread, the default. */
     public PipelineConfig(int ringSize, WaitStrategyKind waitStrategy, long tickIntervalMillis) {
         this(ringSize, waitStrategy, tickIntervalMillis, JournalThread.BUSINESS_LOGIC);
+    }
+
+    /** Prefetching groups of {@value #PREFETCH_GROUP_DEFAULT}, the default. */
+    public PipelineConfig(
+            int ringSize, WaitStrategyKind waitStrategy, long tickIntervalMillis, JournalThread journalThread) {
+        this(ringSize, waitStrategy, tickIntervalMillis, journalThread, PREFETCH_GROUP_DEFAULT);
     }
 
     public PipelineConfig {
@@ -30,6 +45,9 @@ public record PipelineConfig(
         }
         if (journalThread == null) {
             throw new IllegalArgumentException("journalThread is required");
+        }
+        if (prefetchGroup < 0 || prefetchGroup > PREFETCH_GROUP_MAX) {
+            throw new IllegalArgumentException("prefetchGroup must be 0.." + PREFETCH_GROUP_MAX + ": " + prefetchGroup);
         }
     }
 

@@ -69,6 +69,9 @@ public final class Recovery {
         // 1. The newest snapshot.
         SnapshotStore snapshots = new SnapshotStore(layout.snapshots());
         PackedCheckoutState state = PackedCheckoutState.of(capacities);
+        if (state.preallocated()) {
+            LOG.info("state tables preallocated for {}: {} MiB", capacities, state.preallocatedBytes() >> 20);
+        }
         SnapshotStore.Meta snapshot = snapshots.loadLatest(state);
         CheckoutBook book = new CheckoutBook(state, limits);
         book.restoreNowMillis(snapshot.nowMillis());

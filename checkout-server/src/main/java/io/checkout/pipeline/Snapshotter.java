@@ -97,7 +97,9 @@ public final class Snapshotter implements AutoCloseable {
      */
     public void snapshotAt(long target) {
         long started = System.nanoTime();
-        PackedCheckoutState state = PackedCheckoutState.of(capacities);
+        // A transient copy: it takes memory only for the rows it holds, even when the live state
+        // was allocated up front.
+        PackedCheckoutState state = PackedCheckoutState.of(capacities.onDemand());
         SnapshotStore.Meta base = snapshots.loadLatest(state);
         if (base.journalSequence() >= target) {
             return;

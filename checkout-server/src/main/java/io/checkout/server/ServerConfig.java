@@ -57,6 +57,13 @@ public final class ServerConfig {
                 "business-logic",
                 "which thread journals and answers each batch: business-logic (one thread fewer, the default)"
                         + " or own (applies the next batch while this one syncs; for a spare core)"),
+        PREFETCH_GROUP(
+                "prefetch-group",
+                "16",
+                "commands of a batch the engine loads the ids and index slots of together before applying them,"
+                        + " so that their cache misses overlap (0: none)",
+                0,
+                PipelineConfig.PREFETCH_GROUP_MAX),
         TICK_INTERVAL_MILLIS(
                 "tick-interval-millis", "100", "how often engine time advances and reservations expire", 1, 60_000),
         SKU_CAPACITY("sku-capacity", "100000", "most SKUs", 1, 10_000_000),
@@ -64,6 +71,12 @@ public final class ServerConfig {
         USER_COUNTER_CAPACITY(
                 "user-counter-capacity", "2000000", "most (user, SKU) pairs holding units", 1, 1_000_000_000),
         IDEMPOTENCY_CAPACITY("idempotency-capacity", "5000000", "most remembered request ids", 1, 2_000_000_000),
+        STATE_MEMORY(
+                "state-memory",
+                "on-demand",
+                "when the state tables take their memory: on-demand (as rows are written) or preallocate (all"
+                        + " the capacities need, at start-up: a heap too small fails the start rather than a sale, a"
+                        + " reserve allocates nothing; about 120 bytes per order and 110 per remembered request id)"),
         IDEMPOTENCY_RETENTION_MILLIS(
                 "idempotency-retention-millis",
                 "86400000",
@@ -373,6 +386,7 @@ public final class ServerConfig {
         waitStrategy();
         journalThread();
         journalConfig();
+        statePreallocated();
         mode();
         if (mode() == Mode.CLUSTER) {
             clusterMemberConfig();
@@ -668,7 +682,9 @@ public final class ServerConfig {
     }
 
     public PipelineConfig pipelineConfig() {
-        return new PipelineConfig(ringSize(), waitStrategy(), number(Setting.TICK_INTERVAL_MILLIS), journalThread());
+        return new PipelineConfig(
+                ringSize(), waitStrategy(), number(Setting.TICK_INTERVAL_MILLIS), journalThread(), (int)
+                        number(Setting.PREFETCH_GROUP));
     }
 
     public JournalConfig journalConfig() {
@@ -701,7 +717,18 @@ public final class ServerConfig {
                 (int) number(Setting.SKU_CAPACITY),
                 number(Setting.ORDER_CAPACITY),
                 number(Setting.USER_COUNTER_CAPACITY),
-                number(Setting.IDEMPOTENCY_CAPACITY));
+                number(Setting.IDEMPOTENCY_CAPACITY),
+                statePreallocated());
+    }
+
+    private boolean statePreallocated() {
+        String memory = values.get(Setting.STATE_MEMORY);
+        if (memory.equals("preallocate")) {
+            return true;
+        } else if (memory.equals("on-demand")) {
+            return false;
+        }
+        throw invalid(Setting.STATE_MEMORY, "must be on-demand or preallocate");
     }
 
     public EngineLimits engineLimits() {

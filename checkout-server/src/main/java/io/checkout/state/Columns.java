@@ -50,8 +50,41 @@ final class Columns {
         return Math.max(needed + 1, length * 2);
     }
 
+    /** How many chunks hold rows {@code 0..rows-1}. */
+    static int chunksFor(long rows) {
+        return rows <= 0 ? 0 : chunk(rows - 1) + 1;
+    }
+
+    /** What {@code reserve(rows)} allocates on an empty column of {@code rowBytes}-byte rows. */
+    static long reservedBytes(long rows, int rowBytes) {
+        long bytes = 0;
+        for (int chunk = 0, count = chunksFor(rows); chunk < count; chunk++) {
+            bytes += (long) rows(chunk) * rowBytes;
+        }
+        return bytes;
+    }
+
     static final class Longs {
         private long[][] chunks = new long[INITIAL_CHUNKS][];
+
+        /**
+         * Allocates every chunk rows {@code 0..rows-1} will use, now rather than as they are first
+         * written; returns the bytes allocated.
+         */
+        long reserve(long rows) {
+            int count = chunksFor(rows);
+            if (count > chunks.length) {
+                chunks = java.util.Arrays.copyOf(chunks, count);
+            }
+            long bytes = 0;
+            for (int chunk = 0; chunk < count; chunk++) {
+                if (chunks[chunk] == null) {
+                    chunks[chunk] = new long[rows(chunk)];
+                    bytes += (long) rows(chunk) * Long.BYTES;
+                }
+            }
+            return bytes;
+        }
 
         long get(long row) {
             int chunk = chunk(row);
@@ -74,6 +107,25 @@ final class Columns {
     static final class Ints {
         private int[][] chunks = new int[INITIAL_CHUNKS][];
 
+        /**
+         * Allocates every chunk rows {@code 0..rows-1} will use, now rather than as they are first
+         * written; returns the bytes allocated.
+         */
+        long reserve(long rows) {
+            int count = chunksFor(rows);
+            if (count > chunks.length) {
+                chunks = java.util.Arrays.copyOf(chunks, count);
+            }
+            long bytes = 0;
+            for (int chunk = 0; chunk < count; chunk++) {
+                if (chunks[chunk] == null) {
+                    chunks[chunk] = new int[rows(chunk)];
+                    bytes += (long) rows(chunk) * Integer.BYTES;
+                }
+            }
+            return bytes;
+        }
+
         int get(long row) {
             int chunk = chunk(row);
             return chunks[chunk][offset(row, chunk)];
@@ -95,6 +147,25 @@ final class Columns {
     static final class Bytes {
         private byte[][] chunks = new byte[INITIAL_CHUNKS][];
 
+        /**
+         * Allocates every chunk rows {@code 0..rows-1} will use, now rather than as they are first
+         * written; returns the bytes allocated.
+         */
+        long reserve(long rows) {
+            int count = chunksFor(rows);
+            if (count > chunks.length) {
+                chunks = java.util.Arrays.copyOf(chunks, count);
+            }
+            long bytes = 0;
+            for (int chunk = 0; chunk < count; chunk++) {
+                if (chunks[chunk] == null) {
+                    chunks[chunk] = new byte[rows(chunk)];
+                    bytes += rows(chunk);
+                }
+            }
+            return bytes;
+        }
+
         byte get(long row) {
             int chunk = chunk(row);
             return chunks[chunk][offset(row, chunk)];
@@ -115,6 +186,25 @@ final class Columns {
 
     static final class Objects<T> {
         private Object[][] chunks = new Object[INITIAL_CHUNKS][];
+
+        /**
+         * Allocates every chunk rows {@code 0..rows-1} will use, now rather than as they are first
+         * written; returns the bytes allocated.
+         */
+        long reserve(long rows) {
+            int count = chunksFor(rows);
+            if (count > chunks.length) {
+                chunks = java.util.Arrays.copyOf(chunks, count);
+            }
+            long bytes = 0;
+            for (int chunk = 0; chunk < count; chunk++) {
+                if (chunks[chunk] == null) {
+                    chunks[chunk] = new Object[rows(chunk)];
+                    bytes += (long) rows(chunk) * 4; // a reference, with compressed oops
+                }
+            }
+            return bytes;
+        }
 
         @SuppressWarnings("unchecked")
         T get(long row) {

@@ -24,18 +24,46 @@ final class IdBytes {
     private final byte[][] chunks;
     private long tail;
     private long released;
+    /** Set by {@link #preallocate}: released chunks are kept for reuse instead of dropped. */
+    private boolean keepChunks;
 
     /** Room for {@code capacity} live ids of up to {@code charsMax} characters each. */
     IdBytes(long capacity, int charsMax) {
         if (charsMax < 1 || charsMax > ID_CHARS_MAX) {
             throw new IllegalArgumentException("charsMax must be 1.." + ID_CHARS_MAX + ": " + charsMax);
         }
-        long perChunk = CHUNK_BYTES / (charsMax + 1);
-        long slots = (capacity + perChunk - 1) / perChunk + 2;
+        long slots = chunkSlots(capacity, charsMax);
         if (slots > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("capacity too large: " + capacity);
         }
         chunks = new byte[(int) slots][];
+    }
+
+    /** The ring's chunks for {@code capacity} ids of up to {@code charsMax} characters. */
+    private static long chunkSlots(long capacity, int charsMax) {
+        long perChunk = CHUNK_BYTES / (charsMax + 1);
+        return (capacity + perChunk - 1) / perChunk + 2;
+    }
+
+    /** What {@link #preallocate} allocates for {@code capacity} ids of up to {@code charsMax} characters. */
+    static long preallocatedBytes(long capacity, int charsMax) {
+        return chunkSlots(capacity, charsMax) * CHUNK_BYTES;
+    }
+
+    /**
+     * Allocates every chunk of the ring now and keeps them for good, so that appending never
+     * allocates; returns the bytes allocated.
+     */
+    long preallocate() {
+        keepChunks = true;
+        long bytes = 0;
+        for (int slot = 0; slot < chunks.length; slot++) {
+            if (chunks[slot] == null) {
+                chunks[slot] = new byte[CHUNK_BYTES];
+                bytes += CHUNK_BYTES;
+            }
+        }
+        return bytes;
     }
 
     /** Appends {@code id} and returns its position. */
@@ -121,6 +149,10 @@ final class IdBytes {
     /** Every id before {@code position} is no longer needed: drops the chunks that held only those. */
     void releaseBefore(long position) {
         if (position <= released) {
+            return;
+        }
+        if (keepChunks) {
+            released = position;
             return;
         }
         long firstKept = position >>> CHUNK_BITS;

@@ -119,7 +119,18 @@ public final class PackedCheckoutState implements CheckoutState {
     /** Where prefetching reads go, so that the compiler keeps them. */
     private long prefetched;
 
+    private long preallocatedBytes;
+
+    /** A state whose memory follows the rows written. */
     public PackedCheckoutState(int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity) {
+        this(new StateCapacities(skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity));
+    }
+
+    private PackedCheckoutState(StateCapacities capacities) {
+        int skuCapacity = capacities.skuCapacity();
+        long orderCapacity = capacities.orderCapacity();
+        long userCounterCapacity = capacities.userCounterCapacity();
+        long outcomeCapacity = capacities.outcomeCapacity();
         if (outcomeCapacity > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("outcomeCapacity too large for one ring: " + outcomeCapacity);
         }
@@ -132,16 +143,92 @@ public final class PackedCheckoutState implements CheckoutState {
         this.userNumbers =
                 new IdIndex(users, (number, id) -> userIds.get(number).equals(id));
         // Each user's first SKU is counted beside the user, so this map holds only the further SKUs
-        // of users who buy several: sized for a quarter of the capacity, it rehashes beyond that.
-        this.userUnits = new Long2LongHashMap(presize(userCounterCapacity / 4), LOAD_FACTOR, 0);
+        // of users who buy several: sized for a quarter of the capacity, it rehashes beyond that
+        // (preallocated: for all of it, so it never rehashes mid-sale).
+        this.userUnits = new Long2LongHashMap(
+                presize(capacities.preallocated() ? userCounterCapacity : userCounterCapacity / 4), LOAD_FACTOR, 0);
         this.outcomeIds = new IdBytes(outcomeCapacity, EngineLimits.ID_LENGTH_MAX);
         this.outcomeRows = new IdIndex(
                 Math.min(PRESIZE_MAX, outcomeCapacity), (slot, id) -> outcomeIds.matches(outcomeIdAt.get(slot), id));
+        if (capacities.preallocated()) {
+            preallocatedBytes = preallocate();
+        }
     }
 
-    public static PackedCheckoutState of(StateCapacities config) {
-        return new PackedCheckoutState(
-                config.skuCapacity(), config.orderCapacity(), config.userCounterCapacity(), config.outcomeCapacity());
+    /**
+     * The state for {@code capacities}. Preallocated, it fails at once, naming the capacities, if the
+     * heap could not hold its tables.
+     */
+    public static PackedCheckoutState of(StateCapacities capacities) {
+        if (!capacities.preallocated()) {
+            return new PackedCheckoutState(capacities);
+        }
+        long needed = preallocatedBytes(capacities);
+        if (needed > Runtime.getRuntime().maxMemory()) {
+            throw tooSmallHeap(capacities, needed, null);
+        }
+        try {
+            return new PackedCheckoutState(capacities);
+        } catch (OutOfMemoryError e) {
+            // Only start-up allocates this much at once; what was allocated is garbage again.
+            throw tooSmallHeap(capacities, needed, e);
+        }
+    }
+
+    private static IllegalStateException tooSmallHeap(StateCapacities capacities, long needed, Throwable cause) {
+        return new IllegalStateException(
+                "the heap (-Xmx " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB) cannot hold the "
+                        + (needed >> 20) + " MiB of state tables preallocated for " + capacities
+                        + ": raise -Xmx, lower the capacities, or let memory follow the rows written (on-demand)",
+                cause);
+    }
+
+    /** What preallocating the tables for {@code capacities} takes: exactly what {@link #preallocate} allocates. */
+    public static long preallocatedBytes(StateCapacities capacities) {
+        long orders = capacities.orderCapacity();
+        long users = Math.min(orders, capacities.userCounterCapacity());
+        long outcomes = capacities.outcomeCapacity();
+        return Columns.reservedBytes(orders * ORDER_WORDS, Long.BYTES)
+                + Columns.reservedBytes(orders * 2, Long.BYTES)
+                + Columns.reservedBytes(users * FIRST_SKU_WORDS, Long.BYTES)
+                + Columns.reservedBytes(users, 4)
+                + 4 * Columns.reservedBytes(outcomes, Long.BYTES) // id position, order id, two times
+                + 2 * Columns.reservedBytes(outcomes, Integer.BYTES) // result, failed line
+                + 2 * Columns.reservedBytes(outcomes, 1) // command, order state
+                + IdBytes.preallocatedBytes(outcomes, EngineLimits.ID_LENGTH_MAX);
+    }
+
+    /**
+     * Allocates the tables for their capacities now (each row of an order's first line, each user's
+     * first-SKU counter, every remembered answer with its id at the longest length), so that
+     * writing rows up to the capacities allocates nothing.
+     */
+    private long preallocate() {
+        long users = Math.min(orderCapacity, userCounterCapacity);
+        long bytes = orders.reserve(orderCapacity * ORDER_WORDS);
+        bytes += lines.reserve(orderCapacity * 2);
+        bytes += firstSkuUnits.reserve(users * FIRST_SKU_WORDS);
+        bytes += userIds.reserve(users);
+        bytes += outcomeIdAt.reserve(outcomeRing);
+        bytes += outcomeCommand.reserve(outcomeRing);
+        bytes += outcomeResult.reserve(outcomeRing);
+        bytes += outcomeOrderId.reserve(outcomeRing);
+        bytes += outcomeOrderState.reserve(outcomeRing);
+        bytes += outcomeFailedLine.reserve(outcomeRing);
+        bytes += outcomeAt.reserve(outcomeRing);
+        bytes += outcomeOrderUpdated.reserve(outcomeRing);
+        return bytes + outcomeIds.preallocate();
+    }
+
+    /** Whether the tables were allocated for their capacities at start-up. */
+    @Override
+    public boolean preallocated() {
+        return preallocatedBytes > 0;
+    }
+
+    /** Bytes the columns took at start-up when preallocated (the id indexes are sized up front either way); else 0. */
+    public long preallocatedBytes() {
+        return preallocatedBytes;
     }
 
     /** Slots for {@code capacity} entries at the load factor: the table never needs to grow. */

@@ -88,6 +88,41 @@ class CheckoutSimulationTest {
         simulation.assertCovered(everyCodeBelow(400));
     }
 
+    /**
+     * The server's state with {@code state-memory=preallocate}: tables allocated up front, the
+     * remembered answers' ring reused as the retention window forgets them, tables filling up.
+     */
+    @Test
+    void preallocatedPackedStateShouldMatchReferenceModel() {
+        long seed = Long.getLong("simulation.seed", 4244L);
+        EngineLimits limits = new EngineLimits(
+                LIMITS.linesPerOrderMax(),
+                LIMITS.quantityPerLineMax(),
+                LIMITS.expiriesPerTickMax(),
+                EngineLimits.ID_LENGTH_MAX,
+                8_000);
+        StateCapacities capacities = new StateCapacities(64, 40_000, 20_000, 25_000, true);
+        ReferenceCheckout reference = new ReferenceCheckout(
+                limits,
+                capacities.skuCapacity(),
+                capacities.orderCapacity(),
+                capacities.userCounterCapacity(),
+                capacities.outcomeCapacity());
+        PackedCheckoutState state = PackedCheckoutState.of(capacities);
+        assertThat(state.preallocated()).isTrue();
+        Simulation simulation = new Simulation(
+                seed, new CheckoutBook(state, limits), reference, new SimulationCommands(seed, reference, limits));
+
+        simulation.run(300_000);
+
+        simulation.assertCovered(EnumSet.of(
+                ResultCode.SUCCESS,
+                ResultCode.SOLD_OUT,
+                ResultCode.ORDER_STATE_CONFLICT,
+                ResultCode.REQUEST_ID_REUSED));
+        assertThat(state.outcomeCount()).isEqualTo(reference.rememberedCount());
+    }
+
     @Test
     void packedStateShouldMatchReferenceModelWithARetentionWindow() {
         long seed = Long.getLong("simulation.seed", 4243L);

@@ -94,12 +94,11 @@ class CheckoutPipelineTest {
     }
 
     private void start(int ringSize, PipelineConfig.WaitStrategyKind waitStrategy) {
-        pipeline = new CheckoutPipeline(
-                bookWithSkuA(),
-                new PipelineConfig(ringSize, waitStrategy, 60_000),
-                () -> NOW,
-                new InMemoryJournal(1),
-                new EventCounter(1));
+        start(new PipelineConfig(ringSize, waitStrategy, 60_000));
+    }
+
+    private void start(PipelineConfig config) {
+        pipeline = new CheckoutPipeline(bookWithSkuA(), config, () -> NOW, new InMemoryJournal(1), new EventCounter(1));
         pipeline.start();
     }
 
@@ -237,6 +236,36 @@ class CheckoutPipelineTest {
         assertThat(replies).allMatch(reply -> reply.result == ResultCode.SUCCESS);
         assertThat(pipeline.tryPublish(reserve, "after", recordingReply, null)).isTrue();
         awaitTrue(() -> replies.size() == 5);
+    }
+
+    /**
+     * Commands queued behind a stalled one arrive as one batch: with a prefetch group the engine
+     * prefetches them group by group within it (never past it: only published commands), and
+     * answers exactly as without prefetching.
+     */
+    @Test
+    void theEngineShouldPrefetchAheadWithinABatchAndAnswerInOrder() throws InterruptedException {
+        start(new PipelineConfig(
+                256, PipelineConfig.WaitStrategyKind.PARKING, 60_000, PipelineConfig.JournalThread.BUSINESS_LOGIC, 16));
+        state.stallNextSkuWrite();
+        assertThat(pipeline.tryPublish(reserve, "stuck", recordingReply, null)).isTrue();
+        state.awaitStalled();
+        publishReserves(200);
+
+        state.release();
+
+        awaitTrue(() -> replies.size() == 201);
+        for (int i = 0; i < 200; i++) {
+            assertThat(replies.get(i + 1).requestId).isEqualTo("r" + i);
+            assertThat(replies.get(i + 1).result).isEqualTo(ResultCode.SUCCESS);
+            assertThat(replies.get(i + 1).order.orderId).isEqualTo(i + 2);
+        }
+        assertThat(state.prefetched)
+                .as("the batch's commands were prefetched ahead of their turn")
+                .contains("r0", "r15", "r16", "r100", "r199");
+        assertThat(state.prefetched)
+                .as("only published commands were prefetched")
+                .allMatch(id -> id.equals("stuck") || id.matches("r\\d+"));
     }
 
     @Test
@@ -515,6 +544,9 @@ class CheckoutPipelineTest {
 
     /** Heap state whose SKU writes can be made to block or throw, to stall or break the engine. */
     private static final class ControllableState implements CheckoutState {
+        /** The request ids the engine asked to prefetch, from any thread. */
+        final java.util.Set<String> prefetched = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
         private final HeapCheckoutState delegate = HeapCheckoutState.unbounded();
         private final AtomicBoolean stallNext = new AtomicBoolean();
         private final AtomicBoolean failNext = new AtomicBoolean();
@@ -553,6 +585,11 @@ class CheckoutPipelineTest {
                 }
             }
             delegate.writeSku(sku);
+        }
+
+        @Override
+        public void prefetch(String requestId, String userId) {
+            prefetched.add(requestId);
         }
 
         @Override

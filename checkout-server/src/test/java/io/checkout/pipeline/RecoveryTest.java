@@ -23,6 +23,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Replay through the read-ahead thread: every record of the range applied in order, damage stops the start. */
 class RecoveryTest {
@@ -34,7 +36,11 @@ class RecoveryTest {
     Path data;
 
     private StateCapacities capacities() {
-        return new StateCapacities(16, BUYERS + 1, BUYERS + 1, 2L * BUYERS + 10);
+        return capacities(false);
+    }
+
+    private StateCapacities capacities(boolean preallocated) {
+        return new StateCapacities(16, BUYERS + 1, BUYERS + 1, 2L * BUYERS + 10, preallocated);
     }
 
     /** A SKU, then per buyer a reserve, and a confirm for every third; spread over many segments. */
@@ -97,12 +103,16 @@ class RecoveryTest {
                 .isInstanceOf(JournalCorruptException.class);
     }
 
-    @Test
-    void replayShouldApplyEveryRecordInOrder() {
+    /** With {@code state-memory=preallocate} too: the recovered state is the same. */
+    @ParameterizedTest(name = "preallocated {0}")
+    @ValueSource(booleans = {false, true})
+    void replayShouldApplyEveryRecordInOrder(boolean preallocated) {
         writeJournal();
         assertThat(RecordLog.segments(Recovery.Layout.under(data).journal())).hasSizeGreaterThan(3);
-        Recovery.Recovered recovered = Recovery.recover(data, capacities(), EngineLimits.defaults(), CONFIG);
+        Recovery.Recovered recovered =
+                Recovery.recover(data, capacities(preallocated), EngineLimits.defaults(), CONFIG);
         try {
+            assertThat(recovered.state().preallocated()).isEqualTo(preallocated);
             assertThat(recovered.replayedCommands()).isEqualTo(1 + BUYERS + BUYERS / 3);
             assertThat(recovered.state().orderCount()).isEqualTo(BUYERS);
             OrderRecord order = new OrderRecord();

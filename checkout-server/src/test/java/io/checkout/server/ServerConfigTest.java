@@ -37,6 +37,13 @@ class ServerConfigTest {
                 .isEqualTo(Integer.parseInt(Setting.LINES_PER_ORDER_MAX.defaultValue()));
         assertThat(config.stateCapacities().orderCapacity())
                 .isEqualTo(Long.parseLong(Setting.ORDER_CAPACITY.defaultValue()));
+        assertThat(config.stateCapacities().preallocated()).isFalse();
+        assertThat(ServerConfig.builder()
+                        .set("state-memory", "preallocate")
+                        .conclude()
+                        .stateCapacities()
+                        .preallocated())
+                .isTrue();
         for (Setting setting : Setting.values()) {
             assertThat(config.describe()).contains(setting.key() + "=" + setting.defaultValue());
             if (setting.description().contains("..")) {
@@ -72,6 +79,8 @@ class ServerConfigTest {
                 "lines-per-order-max   | 65        | 1..64",
                 "quantity-per-line-max | 1000001   | 1..1000000",
                 "order-capacity        | 0         | 1..",
+                "state-memory          | lots      | must be on-demand or preallocate",
+                "prefetch-group        | 257       | 0..256",
                 "stream-window         | 1.5       | not a whole number",
                 "stream-batch-max      | 0         | 1..4096",
                 "stream-batch-max      | 4097      | 1..4096",

@@ -6,18 +6,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayDeque;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class IdBytesTest {
     private record Held(long position, String id) {}
 
     /**
      * A FIFO of ids held at its capacity for many times the ring's size: every held id reads back
-     * and matches, others do not, and its hash is the string's.
+     * and matches, others do not, and its hash is the string's. Preallocated, the ring reuses its
+     * chunks instead of dropping and allocating them, with the same result.
      */
-    @Test
-    void shouldKeepEveryHeldIdAcrossManyTurnsOfTheRing() {
+    @ParameterizedTest(name = "preallocated {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldKeepEveryHeldIdAcrossManyTurnsOfTheRing(boolean preallocated) {
         int capacity = 50_000;
         IdBytes bytes = new IdBytes(capacity, 64);
+        if (preallocated) {
+            assertThat(bytes.preallocate()).isEqualTo(IdBytes.preallocatedBytes(capacity, 64));
+        }
         ArrayDeque<Held> held = new ArrayDeque<>();
         SplittableRandom random = new SplittableRandom(7);
         for (int step = 0; step < 2_000_000; step++) {
