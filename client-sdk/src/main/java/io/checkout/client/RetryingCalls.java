@@ -423,7 +423,9 @@ final class RetryingCalls {
         private void attemptInBatch(int attempt, Limiter.Listener permit, long remaining) {
             ReserveRequest reserve = (ReserveRequest) request;
             long budgetMillis = Math.max(1, Math.min(BUDGET_MILLIS_MAX, TimeUnit.NANOSECONDS.toMillis(remaining)));
-            if (reserve.getBudgetMillis() == 0 || reserve.getBudgetMillis() > budgetMillis) {
+            // budget_millis is a uint32: a caller's budget of 2^31 ms or more reads as a negative int.
+            long callerBudget = Integer.toUnsignedLong(reserve.getBudgetMillis());
+            if (callerBudget == 0 || callerBudget > budgetMillis) {
                 reserve =
                         reserve.toBuilder().setBudgetMillis((int) budgetMillis).build();
             }

@@ -8,6 +8,7 @@ import com.google.protobuf.Any;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
+import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.ReserveBatch;
 import io.checkout.proto.v1.ReserveBatchReply;
 import io.checkout.proto.v1.ReserveReply;
@@ -151,6 +152,26 @@ class AutoBatchingTest {
                 .autoBatching(AutoBatching.defaults())
                 .build()) {
             client.reserve("r-1", "user-1", "sku-1", 1);
+        }
+        assertThat(sentOnStreams().get(0).getBudgetMillis()).isBetween(1, 1_500);
+    }
+
+    /**
+     * A caller's own budget longer than the time left, even one past 2^31 ms (budget_millis is a
+     * uint32, a negative int in Java), gives way to the time left.
+     */
+    @Test
+    void aCallersBudgetLongerThanTheTimeLeftShouldBeCutToIt() throws Exception {
+        try (CheckoutClient client = client().deadline(Duration.ofMillis(1_500))
+                .autoBatching(AutoBatching.defaults())
+                .build()) {
+            client.reserveAsync(ReserveRequest.newBuilder()
+                            .setRequestId("r-1")
+                            .setUserId("user-1")
+                            .addLines(OrderLine.newBuilder().setSkuId("sku-1").setQuantity(1))
+                            .setBudgetMillis(-5) // 4,294,967,291 ms as the uint32 it is
+                            .build())
+                    .get(5, TimeUnit.SECONDS);
         }
         assertThat(sentOnStreams().get(0).getBudgetMillis()).isBetween(1, 1_500);
     }
