@@ -56,8 +56,10 @@ class CheckoutClientTest {
         server.close();
     }
 
+    /** Unary calls, whatever the SDK's default: these tests pin unary semantics (AutoBatchingTest has the other). */
     private CheckoutClientBuilder fastRetries() {
         return CheckoutClient.builder(server.channel())
+                .autoBatching(null)
                 .initialBackoff(Duration.ofMillis(1))
                 .maxBackoff(Duration.ofMillis(4));
     }
@@ -466,8 +468,9 @@ class CheckoutClientTest {
     void listAllSkusShouldFailClearlyWhenPagesNeverEnd() {
         FakeInventoryService endless = new FakeInventoryService(10, true);
         InProcessServer endlessServer = new InProcessServer(endless);
-        try (CheckoutClient endlessClient =
-                CheckoutClient.builder(endlessServer.channel()).build()) {
+        try (CheckoutClient endlessClient = CheckoutClient.builder(endlessServer.channel())
+                .autoBatching(null)
+                .build()) {
             assertThatThrownBy(() -> endlessClient.listAllSkus(5))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("5 pages");

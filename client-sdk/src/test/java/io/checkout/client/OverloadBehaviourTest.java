@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
 /**
  * How the SDK behaves when the server sheds load: retries only within the call's deadline,
  * honours the retry-after hint, never retries the caller's own deadline, and refuses locally
- * when its adaptive concurrency limit is reached.
+ * when its adaptive concurrency limit is reached. Every client here makes unary calls
+ * ({@code autoBatching(null)}), whatever the SDK's default; AutoBatchingTest covers the same rules
+ * for auto-batched calls.
  */
 class OverloadBehaviourTest {
 
@@ -67,6 +69,7 @@ class OverloadBehaviourTest {
     void aRefusalShouldBeRetriedNoSoonerThanItsRetryAfterHint() {
         checkout.failNext(refusedRetryAfter(Duration.ofMillis(60)));
         try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .autoBatching(null)
                 .initialBackoff(Duration.ofMillis(1))
                 .maxBackoff(Duration.ofMillis(2))
                 .deadline(Duration.ofSeconds(5))
@@ -85,6 +88,7 @@ class OverloadBehaviourTest {
     void aRefusalWhoseRetryAfterOutlastsTheDeadlineShouldFailAtOnceWithTheRefusal() {
         checkout.failNext(refusedRetryAfter(Duration.ofMillis(900)));
         try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .autoBatching(null)
                 .deadline(Duration.ofMillis(500))
                 .build()) {
             long started = System.nanoTime();
@@ -105,6 +109,7 @@ class OverloadBehaviourTest {
             checkout.failNext(Status.UNAVAILABLE.withDescription("down " + i));
         }
         try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .autoBatching(null)
                 .initialBackoff(Duration.ofMillis(40))
                 .maxBackoff(Duration.ofMillis(40))
                 .maxAttempts(20)
@@ -125,6 +130,7 @@ class OverloadBehaviourTest {
     void anAttemptThatRanOutOfItsOwnDeadlineShouldBeRetriedButTheCallersDeadlineShouldNot() {
         checkout.neverAnswer();
         try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .autoBatching(null)
                 .initialBackoff(Duration.ofMillis(1))
                 .maxBackoff(Duration.ofMillis(2))
                 .maxAttempts(3)
@@ -146,6 +152,7 @@ class OverloadBehaviourTest {
     void aCallMadeInsideACallersContextShouldEndByThatContextsDeadline() throws Exception {
         checkout.neverAnswer();
         try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .autoBatching(null)
                 .deadline(Duration.ofSeconds(10))
                 .build()) {
             Context.CancellableContext callers = Context.current()
@@ -180,6 +187,7 @@ class OverloadBehaviourTest {
     void aCallOverTheConcurrencyLimitShouldBeRefusedWithoutBeingSent() throws Exception {
         checkout.neverAnswer();
         try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .autoBatching(null)
                 .maxAttempts(1)
                 .deadline(Duration.ofSeconds(2))
                 .adaptiveConcurrencyLimit(AdaptiveLimit.aimd(2, 2, Duration.ofSeconds(1)))
@@ -212,12 +220,15 @@ class OverloadBehaviourTest {
     void aClientThatRetriesOrHasNoLimitShouldNeverRefuseAtOnce() {
         checkout.neverAnswer();
         try (CheckoutClient retrying = CheckoutClient.builder(server.channel())
+                        .autoBatching(null)
                         .maxAttempts(3)
                         .deadline(Duration.ofSeconds(2))
                         .adaptiveConcurrencyLimit(AdaptiveLimit.aimd(1, 1, Duration.ofSeconds(1)))
                         .build();
-                CheckoutClient unlimited =
-                        CheckoutClient.builder(server.channel()).maxAttempts(1).build()) {
+                CheckoutClient unlimited = CheckoutClient.builder(server.channel())
+                        .autoBatching(null)
+                        .maxAttempts(1)
+                        .build()) {
             CompletableFuture<ReserveReply> held = retrying.reserveAsync("user-1", ONE_LINE);
             assertThat(retrying.limitedCallsInFlight()).isEqualTo(1);
             // Full, but a retrying client tries again after a back-off within the deadline instead.
@@ -233,6 +244,7 @@ class OverloadBehaviourTest {
             checkout.failNext(refusedRetryAfter(Duration.ofMillis(1)));
         }
         try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .autoBatching(null)
                 .maxAttempts(1)
                 .adaptiveConcurrencyLimit(AdaptiveLimit.aimd(5, 100, Duration.ofSeconds(1)))
                 .build()) {
@@ -249,7 +261,8 @@ class OverloadBehaviourTest {
 
     @Test
     void aPrebuiltRequestShouldGoOutAsBuiltWithItsOwnBudget() throws Exception {
-        try (CheckoutClient client = CheckoutClient.builder(server.channel()).build()) {
+        try (CheckoutClient client =
+                CheckoutClient.builder(server.channel()).autoBatching(null).build()) {
             ReserveRequest request = ReserveRequest.newBuilder()
                     .setRequestId("own-id-1")
                     .setUserId("user-7")
@@ -305,6 +318,7 @@ class OverloadBehaviourTest {
     void anOutcomeUnknownShouldBeRetriedWithTheSameRequestId() {
         checkout.failNext(serverError(Code.UNAVAILABLE, "OUTCOME_UNKNOWN"));
         try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .autoBatching(null)
                 .initialBackoff(Duration.ofMillis(1))
                 .maxBackoff(Duration.ofMillis(2))
                 .build()) {
@@ -322,8 +336,10 @@ class OverloadBehaviourTest {
                 serverError(Code.UNAVAILABLE, "OUTCOME_UNKNOWN"),
                 serverError(Code.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED"),
                 serverError(Code.RESOURCE_EXHAUSTED, "QUEUE_DELAY"));
-        try (CheckoutClient client =
-                CheckoutClient.builder(server.channel()).maxAttempts(1).build()) {
+        try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .autoBatching(null)
+                .maxAttempts(1)
+                .build()) {
             assertThat(CheckoutClient.mayHaveTakenEffect(failureOf(() -> client.reserve("user-1", ONE_LINE))))
                     .as("the cluster did not answer in time")
                     .isTrue();
@@ -355,6 +371,7 @@ class OverloadBehaviourTest {
     void aFullTableShouldNotBeRetried() {
         checkout.failNext(serverError(Code.RESOURCE_EXHAUSTED, "ORDER_TABLE_FULL"));
         try (CheckoutClient client = CheckoutClient.builder(server.channel())
+                .autoBatching(null)
                 .initialBackoff(Duration.ofMillis(1))
                 .maxBackoff(Duration.ofMillis(2))
                 .build()) {
