@@ -1,5 +1,8 @@
 package io.checkout.state;
 
+import java.util.Arrays;
+import java.util.function.IntFunction;
+
 /**
  * Growable primitive columns indexed by a long row number, stored in chunks so that growing never
  * copies what is there (no pause proportional to the table) and memory follows the rows actually
@@ -16,6 +19,9 @@ final class Columns {
     static final int CHUNK_BITS_MAX = 20;
     static final int FIRST_CHUNK_ROWS = 1 << FIRST_CHUNK_BITS;
     static final int CHUNK_ROWS_MAX = 1 << CHUNK_BITS_MAX;
+    /** A reference in an object column, with compressed oops. */
+    static final int REFERENCE_BYTES = 4;
+
     private static final int DOUBLINGS = CHUNK_BITS_MAX - FIRST_CHUNK_BITS;
     /** Rows held by the doubling chunks 0..DOUBLINGS. */
     private static final long DOUBLING_ROWS = ((1L << (DOUBLINGS + 1)) - 1) << FIRST_CHUNK_BITS;
@@ -55,6 +61,22 @@ final class Columns {
         return rows <= 0 ? 0 : chunk(rows - 1) + 1;
     }
 
+    /**
+     * Allocates every chunk rows {@code 0..rows-1} will use that is not there yet, now rather than
+     * as the rows are first written; returns the chunk table, grown if it had too few entries. The
+     * columns call it before any row is written.
+     */
+    private static <C> C[] reserveChunks(C[] chunks, long rows, IntFunction<C> newChunk) {
+        int count = chunksFor(rows);
+        C[] table = count > chunks.length ? Arrays.copyOf(chunks, count) : chunks;
+        for (int chunk = 0; chunk < count; chunk++) {
+            if (table[chunk] == null) {
+                table[chunk] = newChunk.apply(rows(chunk));
+            }
+        }
+        return table;
+    }
+
     /** What {@code reserve(rows)} allocates on an empty column of {@code rowBytes}-byte rows. */
     static long reservedBytes(long rows, int rowBytes) {
         long bytes = 0;
@@ -67,23 +89,10 @@ final class Columns {
     static final class Longs {
         private long[][] chunks = new long[INITIAL_CHUNKS][];
 
-        /**
-         * Allocates every chunk rows {@code 0..rows-1} will use, now rather than as they are first
-         * written; returns the bytes allocated.
-         */
+        /** See {@link Columns#reserveChunks}; returns the bytes of rows {@code 0..rows-1}'s chunks. */
         long reserve(long rows) {
-            int count = chunksFor(rows);
-            if (count > chunks.length) {
-                chunks = java.util.Arrays.copyOf(chunks, count);
-            }
-            long bytes = 0;
-            for (int chunk = 0; chunk < count; chunk++) {
-                if (chunks[chunk] == null) {
-                    chunks[chunk] = new long[rows(chunk)];
-                    bytes += (long) rows(chunk) * Long.BYTES;
-                }
-            }
-            return bytes;
+            chunks = reserveChunks(chunks, rows, long[]::new);
+            return reservedBytes(rows, Long.BYTES);
         }
 
         long get(long row) {
@@ -107,23 +116,10 @@ final class Columns {
     static final class Ints {
         private int[][] chunks = new int[INITIAL_CHUNKS][];
 
-        /**
-         * Allocates every chunk rows {@code 0..rows-1} will use, now rather than as they are first
-         * written; returns the bytes allocated.
-         */
+        /** See {@link Columns#reserveChunks}; returns the bytes of rows {@code 0..rows-1}'s chunks. */
         long reserve(long rows) {
-            int count = chunksFor(rows);
-            if (count > chunks.length) {
-                chunks = java.util.Arrays.copyOf(chunks, count);
-            }
-            long bytes = 0;
-            for (int chunk = 0; chunk < count; chunk++) {
-                if (chunks[chunk] == null) {
-                    chunks[chunk] = new int[rows(chunk)];
-                    bytes += (long) rows(chunk) * Integer.BYTES;
-                }
-            }
-            return bytes;
+            chunks = reserveChunks(chunks, rows, int[]::new);
+            return reservedBytes(rows, Integer.BYTES);
         }
 
         int get(long row) {
@@ -147,23 +143,10 @@ final class Columns {
     static final class Bytes {
         private byte[][] chunks = new byte[INITIAL_CHUNKS][];
 
-        /**
-         * Allocates every chunk rows {@code 0..rows-1} will use, now rather than as they are first
-         * written; returns the bytes allocated.
-         */
+        /** See {@link Columns#reserveChunks}; returns the bytes of rows {@code 0..rows-1}'s chunks. */
         long reserve(long rows) {
-            int count = chunksFor(rows);
-            if (count > chunks.length) {
-                chunks = java.util.Arrays.copyOf(chunks, count);
-            }
-            long bytes = 0;
-            for (int chunk = 0; chunk < count; chunk++) {
-                if (chunks[chunk] == null) {
-                    chunks[chunk] = new byte[rows(chunk)];
-                    bytes += rows(chunk);
-                }
-            }
-            return bytes;
+            chunks = reserveChunks(chunks, rows, byte[]::new);
+            return reservedBytes(rows, 1);
         }
 
         byte get(long row) {
@@ -187,23 +170,10 @@ final class Columns {
     static final class Objects<T> {
         private Object[][] chunks = new Object[INITIAL_CHUNKS][];
 
-        /**
-         * Allocates every chunk rows {@code 0..rows-1} will use, now rather than as they are first
-         * written; returns the bytes allocated.
-         */
+        /** See {@link Columns#reserveChunks}; returns the bytes of rows {@code 0..rows-1}'s chunks. */
         long reserve(long rows) {
-            int count = chunksFor(rows);
-            if (count > chunks.length) {
-                chunks = java.util.Arrays.copyOf(chunks, count);
-            }
-            long bytes = 0;
-            for (int chunk = 0; chunk < count; chunk++) {
-                if (chunks[chunk] == null) {
-                    chunks[chunk] = new Object[rows(chunk)];
-                    bytes += (long) rows(chunk) * 4; // a reference, with compressed oops
-                }
-            }
-            return bytes;
+            chunks = reserveChunks(chunks, rows, Object[]::new);
+            return reservedBytes(rows, REFERENCE_BYTES);
         }
 
         @SuppressWarnings("unchecked")

@@ -191,7 +191,7 @@ public final class PackedCheckoutState implements CheckoutState {
         return Columns.reservedBytes(orders * ORDER_WORDS, Long.BYTES)
                 + Columns.reservedBytes(orders * 2, Long.BYTES)
                 + Columns.reservedBytes(users * FIRST_SKU_WORDS, Long.BYTES)
-                + Columns.reservedBytes(users, 4)
+                + Columns.reservedBytes(users, Columns.REFERENCE_BYTES)
                 + 4 * Columns.reservedBytes(outcomes, Long.BYTES) // id position, order id, two times
                 + 2 * Columns.reservedBytes(outcomes, Integer.BYTES) // result, failed line
                 + 2 * Columns.reservedBytes(outcomes, 1) // command, order state

@@ -58,6 +58,16 @@ class CheckoutSimulationTest {
         return LongStream.concat(LongStream.of(FIXED_SEEDS), LongStream.of(given != null ? given : System.nanoTime()));
     }
 
+    /** The test limits with a retention window for remembered answers. */
+    private static EngineLimits limitsWithRetention(long retentionMillis) {
+        return new EngineLimits(
+                LIMITS.linesPerOrderMax(),
+                LIMITS.quantityPerLineMax(),
+                LIMITS.expiriesPerTickMax(),
+                EngineLimits.ID_LENGTH_MAX,
+                retentionMillis);
+    }
+
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void engineShouldMatchReferenceModelForSeed(long seed) {
@@ -95,12 +105,7 @@ class CheckoutSimulationTest {
     @Test
     void preallocatedPackedStateShouldMatchReferenceModel() {
         long seed = Long.getLong("simulation.seed", 4244L);
-        EngineLimits limits = new EngineLimits(
-                LIMITS.linesPerOrderMax(),
-                LIMITS.quantityPerLineMax(),
-                LIMITS.expiriesPerTickMax(),
-                EngineLimits.ID_LENGTH_MAX,
-                8_000);
+        EngineLimits limits = limitsWithRetention(8_000);
         StateCapacities capacities = new StateCapacities(64, 40_000, 20_000, 25_000, true);
         ReferenceCheckout reference = new ReferenceCheckout(
                 limits,
@@ -126,12 +131,7 @@ class CheckoutSimulationTest {
     @Test
     void packedStateShouldMatchReferenceModelWithARetentionWindow() {
         long seed = Long.getLong("simulation.seed", 4243L);
-        EngineLimits limits = new EngineLimits(
-                LIMITS.linesPerOrderMax(),
-                LIMITS.quantityPerLineMax(),
-                LIMITS.expiriesPerTickMax(),
-                EngineLimits.ID_LENGTH_MAX,
-                8_000);
+        EngineLimits limits = limitsWithRetention(8_000);
         ReferenceCheckout reference =
                 new ReferenceCheckout(limits, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
         PackedCheckoutState state = new PackedCheckoutState(BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, 2_000_000);
@@ -147,12 +147,7 @@ class CheckoutSimulationTest {
     void engineShouldMatchReferenceModelWithARetentionWindow() {
         long seed = Long.getLong("simulation.seed", 4242L);
         // A window of a few reservation TTLs: old request ids are repeated both inside and outside it.
-        EngineLimits limits = new EngineLimits(
-                LIMITS.linesPerOrderMax(),
-                LIMITS.quantityPerLineMax(),
-                LIMITS.expiriesPerTickMax(),
-                EngineLimits.ID_LENGTH_MAX,
-                8_000);
+        EngineLimits limits = limitsWithRetention(8_000);
         ReferenceCheckout reference =
                 new ReferenceCheckout(limits, BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
         HeapCheckoutState state = new HeapCheckoutState(BIG_SKU_CAPACITY, BIG_CAPACITY, BIG_CAPACITY, BIG_CAPACITY);
