@@ -44,8 +44,8 @@ public final class ClusterSnapshotPause {
     private static final int PUBLISH_BATCH = 256;
     private static final CommandPublisher.CommandTranslator<Command> COPY = (from, into) -> {
         into.type = from.type;
-        into.requestId = from.requestId;
-        into.skuId = from.skuId;
+        into.requestId.copyFrom(from.requestId);
+        into.skuId.copyFrom(from.skuId);
         into.priceMinor = from.priceMinor;
         into.currency = from.currency;
         into.totalStock = from.totalStock;
@@ -166,8 +166,8 @@ public final class ClusterSnapshotPause {
 
     private static void reserve(int buyer, Command command) {
         command.type = CommandType.RESERVE;
-        command.requestId = "r-" + buyer;
-        command.userId = "buyer-" + buyer;
+        command.requestId.set("r-" + buyer);
+        command.userId.set("buyer-" + buyer);
         command.addLine(SKU, 1);
     }
 
@@ -212,7 +212,7 @@ public final class ClusterSnapshotPause {
                 gateway.tryPublish(
                         (unused, command) -> {
                             command.type = CommandType.GET_SKU;
-                            command.skuId = SKU;
+                            command.skuId.set(SKU);
                         },
                         null,
                         this,

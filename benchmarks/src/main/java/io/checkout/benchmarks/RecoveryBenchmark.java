@@ -107,14 +107,14 @@ public class RecoveryBenchmark {
                     command.type = CommandType.TICK;
                 } else if (toConfirm != 0) {
                     command.type = CommandType.CONFIRM;
-                    command.requestId = requestId(buyer, 1);
+                    command.requestId.set(requestId(buyer, 1));
                     command.orderId = toConfirm;
                     toConfirm = 0;
                 } else {
                     buyer++;
                     command.type = CommandType.RESERVE;
-                    command.requestId = requestId(buyer, 0);
-                    command.userId = String.format("user-%010d", buyer);
+                    command.requestId.set(requestId(buyer, 0));
+                    command.userId.set(String.format("user-%010d", buyer));
                     command.addLine(SKU, 1);
                     orders++;
                     if (buyer % 2 == 0) {

@@ -166,8 +166,8 @@ final class Workload {
             upsert.clear();
             upsert.type = CommandType.UPSERT_SKU;
             upsert.timestampMillis = nowMillis;
-            upsert.requestId = upsertRequestIds[i];
-            upsert.skuId = skuIds[i];
+            upsert.requestId.set(upsertRequestIds[i]);
+            upsert.skuId.set(skuIds[i]);
             upsert.priceMinor = PRICE_MINOR;
             upsert.currency = "EUR";
             upsert.totalStock = STOCK_PER_SKU;
@@ -186,8 +186,8 @@ final class Workload {
     void fillReserve(Command c, int i, long timestampMillis) {
         c.type = CommandType.RESERVE;
         c.timestampMillis = timestampMillis;
-        c.requestId = requestIds[i];
-        c.userId = userIds[i];
+        c.requestId.set(requestIds[i]);
+        c.userId.set(userIds[i]);
         c.addLine(skuIds[skuOfReserve[i]], 1);
     }
 

@@ -168,7 +168,7 @@ final class ClusterSnapshot {
         @Override
         public void order(OrderRecord order) {
             ByteBuffer out = start(ORDER).putLong(order.orderId);
-            CommandCodec.putText(out, order.userId);
+            CommandCodec.putId(out, order.userId);
             out.put((byte) order.state.code())
                     .putInt(order.currency)
                     .putLong(order.amountMinor)
@@ -297,7 +297,7 @@ final class ClusterSnapshot {
 
         private void order() {
             order.orderId = record.getLong();
-            order.userId = CommandCodec.getText(record);
+            CommandCodec.getId(record, order.userId);
             order.state = OrderState.fromCode(record.get());
             order.currency = record.getInt();
             order.amountMinor = record.getLong();

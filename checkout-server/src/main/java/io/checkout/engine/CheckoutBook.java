@@ -48,6 +48,8 @@ public final class CheckoutBook {
     private final SkuRecord sku = new SkuRecord();
     private final OrderRecord order = new OrderRecord();
     private final Outcome outcome = new Outcome();
+    /** LIST_SKUS: the page token (a SKU id) as the engine checks ids. */
+    private final IdBuffer pageToken = new IdBuffer();
 
     public CheckoutBook(CheckoutState state, EngineLimits limits) {
         this.state = state;
@@ -116,17 +118,13 @@ public final class CheckoutBook {
     }
 
     /**
-     * Loads {@code command}'s ids and computes their hashes (a {@code String} keeps its hash), so
-     * that a {@link #prefetch} loop over several commands that follows is only loads of the
-     * state's tables, whose cache misses then overlap. Changes nothing.
+     * Loads {@code command}'s ids (their hashes were computed as they were written), so that a
+     * {@link #prefetch} loop over several commands that follows is only loads of the state's
+     * tables, whose cache misses then overlap. Changes nothing; returns what it read, for the
+     * caller to fold into a field so that the reads are kept.
      */
-    public void loadIds(Command command) {
-        if (command.requestId != null) {
-            command.requestId.hashCode();
-        }
-        if (command.userId != null) {
-            command.userId.hashCode();
-        }
+    public int loadIds(Command command) {
+        return command.requestId.hash() ^ command.userId.hash();
     }
 
     /** Applies {@code command} and writes its result into it. */
@@ -166,7 +164,7 @@ public final class CheckoutBook {
         long ttlMillis = Long.MAX_VALUE;
         long amountMinor = 0;
         for (int i = 0; i < c.lineCount; i++) {
-            int skuIndex = state.skuIndex(c.lineSkuIds[i]);
+            int skuIndex = state.skuIndex(c.lineSkuId(i));
             if (skuIndex == CheckoutState.MISSING_SKU) {
                 refuse(c, ResultCode.UNKNOWN_SKU, i);
                 return;
@@ -207,7 +205,7 @@ public final class CheckoutBook {
 
         OrderRecord created = c.order;
         created.orderId = state.orderCount() + 1;
-        created.userId = c.userId;
+        created.userId.copyFrom(c.userId);
         created.lineCount = c.lineCount;
         for (int i = 0; i < c.lineCount; i++) {
             SkuRecord lineSku = lineSkus[i];
@@ -234,11 +232,11 @@ public final class CheckoutBook {
     }
 
     private boolean validReserve(Command c) {
-        if (!isPrintableId(c.requestId, limits.idLengthMax())) {
+        if (!c.requestId.isPrintable(limits.idLengthMax())) {
             c.result = ResultCode.REQUEST_ID_INVALID;
             return false;
         }
-        if (!isPrintableId(c.userId, limits.idLengthMax())) {
+        if (!c.userId.isPrintable(limits.idLengthMax())) {
             c.result = ResultCode.USER_ID_INVALID;
             return false;
         }
@@ -252,7 +250,8 @@ public final class CheckoutBook {
         }
         for (int i = 0; i < c.lineCount; i++) {
             ResultCode invalid = null;
-            if (!isSkuId(c.lineSkuIds[i], limits.idLengthMax())) {
+            IdBuffer lineSkuId = c.lineSkuId(i);
+            if (!lineSkuId.isSkuId(limits.idLengthMax())) {
                 invalid = ResultCode.SKU_ID_INVALID;
             } else if (c.lineQuantities[i] <= 0) {
                 invalid = ResultCode.QUANTITY_MUST_BE_POSITIVE;
@@ -260,7 +259,7 @@ public final class CheckoutBook {
                 invalid = ResultCode.QUANTITY_TOO_LARGE;
             } else {
                 for (int j = 0; j < i; j++) {
-                    if (c.lineSkuIds[j].equals(c.lineSkuIds[i])) {
+                    if (c.lineSkuId(j).contentEquals(lineSkuId)) {
                         invalid = ResultCode.DUPLICATE_SKU_IN_ORDER;
                         break;
                     }
@@ -277,14 +276,14 @@ public final class CheckoutBook {
 
     private void refuse(Command c, ResultCode result, int line) {
         c.failedLine = line;
-        c.failedSkuId = c.lineSkuIds[line];
+        c.failedSkuKnown = true;
         remember(c, result, 0, null, line);
     }
 
     // ---- confirm, cancel, refund --------------------------------------------------------------
 
     private void changeOrder(Command c, OrderState from, OrderState to) {
-        if (!isPrintableId(c.requestId, limits.idLengthMax())) {
+        if (!c.requestId.isPrintable(limits.idLengthMax())) {
             c.result = ResultCode.REQUEST_ID_INVALID;
             return;
         }
@@ -408,7 +407,7 @@ public final class CheckoutBook {
                 return;
             }
             target.index = state.skuCount();
-            target.skuId = c.skuId;
+            target.skuId = c.skuId.asString();
             target.reserved = 0;
             target.sold = 0;
         } else {
@@ -438,10 +437,10 @@ public final class CheckoutBook {
     }
 
     private ResultCode validateUpsert(Command c) {
-        if (!isPrintableId(c.requestId, limits.idLengthMax())) {
+        if (!c.requestId.isPrintable(limits.idLengthMax())) {
             return ResultCode.REQUEST_ID_INVALID;
         }
-        if (!isSkuId(c.skuId, limits.idLengthMax())) {
+        if (!c.skuId.isSkuId(limits.idLengthMax())) {
             return ResultCode.SKU_ID_INVALID;
         }
         if (c.priceMinor < 0 || c.priceMinor > EngineLimits.PRICE_MINOR_MAX) {
@@ -472,11 +471,11 @@ public final class CheckoutBook {
     }
 
     private void adjustStock(Command c) {
-        if (!isPrintableId(c.requestId, limits.idLengthMax())) {
+        if (!c.requestId.isPrintable(limits.idLengthMax())) {
             c.result = ResultCode.REQUEST_ID_INVALID;
             return;
         }
-        if (!isSkuId(c.skuId, limits.idLengthMax())) {
+        if (!c.skuId.isSkuId(limits.idLengthMax())) {
             c.result = ResultCode.SKU_ID_INVALID;
             return;
         }
@@ -525,7 +524,7 @@ public final class CheckoutBook {
     }
 
     private void getSku(Command c) {
-        if (!isSkuId(c.skuId, limits.idLengthMax())) {
+        if (!c.skuId.isSkuId(limits.idLengthMax())) {
             c.result = ResultCode.SKU_ID_INVALID;
             return;
         }
@@ -544,7 +543,7 @@ public final class CheckoutBook {
             return;
         }
         boolean firstPage = c.pageToken == null || c.pageToken.isEmpty();
-        if (!firstPage && !isSkuId(c.pageToken, limits.idLengthMax())) {
+        if (!firstPage && !pageToken.set(c.pageToken).isSkuId(limits.idLengthMax())) {
             c.result = ResultCode.PAGE_TOKEN_INVALID;
             return;
         }
@@ -594,7 +593,7 @@ public final class CheckoutBook {
         c.result = outcome.result;
         if (outcome.failedLine >= 0) {
             c.failedLine = outcome.failedLine;
-            c.failedSkuId = outcome.failedLine < c.lineCount ? c.lineSkuIds[outcome.failedLine] : null;
+            c.failedSkuKnown = outcome.failedLine < c.lineCount;
         }
         if (outcome.orderState != null && state.readOrder(outcome.orderId, c.order)) {
             // The first answer reported the order as it stood then.
@@ -645,40 +644,5 @@ public final class CheckoutBook {
             state.readSku(source.skuIndexes[i], sku);
             c.orderLineSkuIds[i] = sku.skuId;
         }
-    }
-
-    /** 1..{@code lengthMax} printable ASCII characters, no spaces: request and user ids. */
-    public static boolean isPrintableId(String id, int lengthMax) {
-        if (id == null || id.isEmpty() || id.length() > lengthMax) {
-            return false;
-        }
-        for (int i = 0; i < id.length(); i++) {
-            char ch = id.charAt(i);
-            if (ch < 0x21 || ch > 0x7E) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** 1..{@code lengthMax} characters from {@code [A-Za-z0-9._:-]}. */
-    public static boolean isSkuId(String id, int lengthMax) {
-        if (id == null || id.isEmpty() || id.length() > lengthMax) {
-            return false;
-        }
-        for (int i = 0; i < id.length(); i++) {
-            char ch = id.charAt(i);
-            boolean allowed = (ch >= 'a' && ch <= 'z')
-                    || (ch >= 'A' && ch <= 'Z')
-                    || (ch >= '0' && ch <= '9')
-                    || ch == '.'
-                    || ch == '_'
-                    || ch == ':'
-                    || ch == '-';
-            if (!allowed) {
-                return false;
-            }
-        }
-        return true;
     }
 }

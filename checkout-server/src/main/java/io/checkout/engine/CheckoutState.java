@@ -9,7 +9,8 @@ package io.checkout.engine;
  * <p>The server's live state is {@code PackedCheckoutState}; the tests also run the engine on a plain
  * heap state. Both copy into and out of caller-owned records so the hot path need not allocate.
  * SKUs are few and read on every reserve, so every state keeps them in a {@link SkuTable} on the
- * heap, and the SKU methods here read and write that table.
+ * heap, and the SKU methods here read and write that table. Ids come as {@link IdBuffer}s, which
+ * the state may read only during the call; the visits that write snapshots hand out strings.
  */
 public interface CheckoutState {
     /** Returned by {@link #skuIndex} for an unknown SKU. */
@@ -22,8 +23,13 @@ public interface CheckoutState {
 
     int skuCapacity();
 
-    default int skuIndex(String skuId) {
+    default int skuIndex(IdBuffer skuId) {
         return skus().indexOf(skuId);
+    }
+
+    /** Like {@link #skuIndex(IdBuffer)}, for tests and cold paths (allocates). */
+    default int skuIndex(String skuId) {
+        return skuIndex(IdBuffer.of(skuId));
     }
 
     default int skuCount() {
@@ -42,10 +48,15 @@ public interface CheckoutState {
 
     // ---- per-(user, SKU) units held: reserved plus paid -------------------------------------
 
-    long userUnits(String userId, int skuIndex);
+    long userUnits(IdBuffer userId, int skuIndex);
+
+    /** Like {@link #userUnits(IdBuffer, int)}, for tests and cold paths (allocates). */
+    default long userUnits(String userId, int skuIndex) {
+        return userUnits(IdBuffer.of(userId), skuIndex);
+    }
 
     /** Stores the units; 0 removes the counter so that the table holds only users with units. */
-    void writeUserUnits(String userId, int skuIndex, long units);
+    void writeUserUnits(IdBuffer userId, int skuIndex, long units);
 
     long userCounterCount();
 
@@ -66,9 +77,9 @@ public interface CheckoutState {
     // ---- idempotency ---------------------------------------------------------------------
 
     /** Copies the first answer given to {@code requestId} into {@code into}; false if none. */
-    boolean readOutcome(String requestId, Outcome into);
+    boolean readOutcome(IdBuffer requestId, Outcome into);
 
-    void writeOutcome(String requestId, Outcome outcome);
+    void writeOutcome(IdBuffer requestId, Outcome outcome);
 
     long outcomeCount();
 
@@ -85,11 +96,11 @@ public interface CheckoutState {
 
     /**
      * A hint that the engine will soon look up the answer to {@code requestId} and the units of
-     * {@code userId} (either may be null): an implementation whose tables are larger than the CPU
+     * {@code userId} (either may be null or absent): an implementation whose tables are larger than the CPU
      * caches may start loading what those lookups will read, so that several commands' cache
      * misses overlap instead of following one another. Changes nothing; the default does nothing.
      */
-    default void prefetch(String requestId, String userId) {}
+    default void prefetch(IdBuffer requestId, IdBuffer userId) {}
 
     /** Like {@link #prefetch}: a hint that order {@code orderId} will be read soon. */
     default void prefetchOrder(long orderId) {}

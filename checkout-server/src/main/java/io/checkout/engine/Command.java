@@ -9,6 +9,9 @@ import java.util.List;
  * are written only by the engine. Which fields matter depends on {@link #type}.
  */
 public final class Command {
+    /** Line id buffers a command keeps between uses; see {@link #lineSkuId}. */
+    static final int LINE_IDS_KEPT = 4;
+
     // ---- input -------------------------------------------------------------------------------
     public CommandType type;
     /** When the command was published; engine time never goes backwards, whatever this says. */
@@ -19,10 +22,11 @@ public final class Command {
      */
     public long deadlineNanos;
 
-    public String requestId;
-    public String userId;
+    /** Absent for queries. */
+    public final IdBuffer requestId = new IdBuffer();
+
+    public final IdBuffer userId = new IdBuffer();
     public int lineCount;
-    public final String[] lineSkuIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
     public final int[] lineQuantities = new int[EngineLimits.LINES_PER_ORDER_MAX];
     public long orderId;
     /**
@@ -32,7 +36,7 @@ public final class Command {
      */
     public long orderIdBase;
     /** UPSERT_SKU, ADJUST_STOCK, GET_SKU. */
-    public String skuId;
+    public final IdBuffer skuId = new IdBuffer();
 
     public long priceMinor;
     public String currency;
@@ -49,8 +53,11 @@ public final class Command {
     public ResultCode result;
     /** The line an invalid reserve or a refused reserve is about, or -1. */
     public int failedLine = -1;
-    /** The SKU a refused reserve failed on (a repeat of a refused reserve reports it too), or null. */
-    public String failedSkuId;
+    /**
+     * Whether the answer names the SKU of {@link #failedLine} ({@link #failedSkuId()}): a refused
+     * reserve does (a repeat of one too), an invalid one does not.
+     */
+    public boolean failedSkuKnown;
     /** Whether this answer is a repeat of the first answer given to the same request id. */
     public boolean repeated;
     /** The order as the answer reports it (RESERVE, CONFIRM, CANCEL, REFUND, GET_ORDER). */
@@ -66,20 +73,33 @@ public final class Command {
     /** TICK only: how many reservations this tick expired. */
     public int expiredCount;
 
+    /**
+     * The lines' SKU ids. The first {@value #LINE_IDS_KEPT} buffers belong to the command for good;
+     * further ones are made for a command with more lines and dropped with it, so that a slot's
+     * memory stays small and the common order (one or a few lines) allocates nothing.
+     */
+    private final IdBuffer[] lineSkuIds = new IdBuffer[EngineLimits.LINES_PER_ORDER_MAX];
+
+    public Command() {
+        for (int i = 0; i < LINE_IDS_KEPT; i++) {
+            lineSkuIds[i] = new IdBuffer();
+        }
+    }
+
     /** Resets every field, input and output, so nothing of a previous command leaks into the next. */
     public void clear() {
         type = null;
         timestampMillis = 0;
         deadlineNanos = 0;
-        requestId = null;
-        userId = null;
-        for (int i = 0; i < lineCount; i++) {
+        requestId.clear();
+        userId.clear();
+        for (int i = LINE_IDS_KEPT; i < lineCount; i++) {
             lineSkuIds[i] = null;
         }
         lineCount = 0;
         orderId = 0;
         orderIdBase = 0;
-        skuId = null;
+        skuId.clear();
         priceMinor = 0;
         currency = null;
         totalStock = 0;
@@ -97,7 +117,7 @@ public final class Command {
     public void clearOutput() {
         result = null;
         failedLine = -1;
-        failedSkuId = null;
+        failedSkuKnown = false;
         repeated = false;
         for (int i = 0; i < order.lineCount; i++) {
             orderLineSkuIds[i] = null;
@@ -118,7 +138,7 @@ public final class Command {
         clearOutput();
         result = other.result;
         failedLine = other.failedLine;
-        failedSkuId = other.failedSkuId;
+        failedSkuKnown = other.failedSkuKnown;
         repeated = other.repeated;
         order.copyFrom(other.order);
         System.arraycopy(other.orderLineSkuIds, 0, orderLineSkuIds, 0, other.order.lineCount);
@@ -128,11 +148,38 @@ public final class Command {
         expiredCount = other.expiredCount;
     }
 
-    /** Adds a reserve line; the caller keeps within {@link EngineLimits#LINES_PER_ORDER_MAX}. */
-    public void addLine(String lineSkuId, int quantity) {
-        lineSkuIds[lineCount] = lineSkuId;
+    /**
+     * Adds a reserve line and returns the buffer for its SKU id, absent, for the caller to fill;
+     * the caller keeps within {@link EngineLimits#LINES_PER_ORDER_MAX}.
+     */
+    public IdBuffer addLine(int quantity) {
+        IdBuffer id = lineSkuIds[lineCount];
+        if (id == null) {
+            id = lineSkuIds[lineCount] = new IdBuffer();
+        } else {
+            id.clear();
+        }
         lineQuantities[lineCount] = quantity;
         lineCount++;
+        return id;
+    }
+
+    /** Adds a reserve line for SKU {@code lineSkuId} (tests and tools). */
+    public void addLine(String lineSkuId, int quantity) {
+        addLine(quantity).set(lineSkuId);
+    }
+
+    /** The SKU id of line {@code line} (0 <= line < lineCount). */
+    public IdBuffer lineSkuId(int line) {
+        if (line < 0 || line >= lineCount) {
+            throw new IndexOutOfBoundsException("line " + line + " of " + lineCount);
+        }
+        return lineSkuIds[line];
+    }
+
+    /** The SKU a refused reserve failed on, as text, or null: for answers, not the engine. */
+    public String failedSkuId() {
+        return failedSkuKnown && failedLine >= 0 && failedLine < lineCount ? lineSkuIds[failedLine].asString() : null;
     }
 
     // ---- factories for tests and tools (the pipeline fills preallocated instances instead) ----
@@ -141,8 +188,8 @@ public final class Command {
         Command command = new Command();
         command.type = CommandType.RESERVE;
         command.timestampMillis = timestampMillis;
-        command.requestId = requestId;
-        command.userId = userId;
+        command.requestId.set(requestId);
+        command.userId.set(userId);
         command.addLine(skuId, quantity);
         return command;
     }
@@ -151,7 +198,7 @@ public final class Command {
         Command command = new Command();
         command.type = type;
         command.timestampMillis = timestampMillis;
-        command.requestId = requestId;
+        command.requestId.set(requestId);
         command.orderId = orderId;
         return command;
     }
@@ -170,8 +217,8 @@ public final class Command {
         Command command = new Command();
         command.type = CommandType.UPSERT_SKU;
         command.timestampMillis = timestampMillis;
-        command.requestId = requestId;
-        command.skuId = skuId;
+        command.requestId.set(requestId);
+        command.skuId.set(skuId);
         command.priceMinor = priceMinor;
         command.currency = currency;
         command.totalStock = totalStock;
@@ -186,8 +233,8 @@ public final class Command {
         Command command = new Command();
         command.type = CommandType.ADJUST_STOCK;
         command.timestampMillis = timestampMillis;
-        command.requestId = requestId;
-        command.skuId = skuId;
+        command.requestId.set(requestId);
+        command.skuId.set(skuId);
         command.delta = delta;
         return command;
     }
@@ -209,7 +256,7 @@ public final class Command {
     public static Command getSku(String skuId) {
         Command command = new Command();
         command.type = CommandType.GET_SKU;
-        command.skuId = skuId;
+        command.skuId.set(skuId);
         return command;
     }
 

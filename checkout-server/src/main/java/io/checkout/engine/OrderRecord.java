@@ -6,7 +6,7 @@ package io.checkout.engine;
  */
 public final class OrderRecord {
     public long orderId;
-    public String userId;
+    public final IdBuffer userId = new IdBuffer();
     public int lineCount;
     public final int[] skuIndexes = new int[EngineLimits.LINES_PER_ORDER_MAX];
     public final int[] quantities = new int[EngineLimits.LINES_PER_ORDER_MAX];
@@ -20,7 +20,7 @@ public final class OrderRecord {
 
     public void copyFrom(OrderRecord other) {
         orderId = other.orderId;
-        userId = other.userId;
+        userId.copyFrom(other.userId);
         lineCount = other.lineCount;
         System.arraycopy(other.skuIndexes, 0, skuIndexes, 0, other.lineCount);
         System.arraycopy(other.quantities, 0, quantities, 0, other.lineCount);
@@ -35,7 +35,7 @@ public final class OrderRecord {
 
     public void clear() {
         orderId = 0;
-        userId = null;
+        userId.clear();
         lineCount = 0;
         amountMinor = 0;
         currency = CurrencyCode.NONE;

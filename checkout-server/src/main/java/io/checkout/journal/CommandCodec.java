@@ -3,6 +3,7 @@ package io.checkout.journal;
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.EngineLimits;
+import io.checkout.engine.IdBuffer;
 import java.nio.ByteBuffer;
 
 /**
@@ -51,21 +52,21 @@ public final class CommandCodec {
         into.putLong(command.timestampMillis);
         switch (command.type) {
             case RESERVE -> {
-                putText(into, command.requestId);
-                putText(into, command.userId);
+                putId(into, command.requestId);
+                putId(into, command.userId);
                 into.put((byte) command.lineCount);
                 for (int i = 0; i < command.lineCount; i++) {
-                    putText(into, command.lineSkuIds[i]);
+                    putId(into, command.lineSkuId(i));
                     into.putInt(command.lineQuantities[i]);
                 }
             }
             case CONFIRM, CANCEL, REFUND -> {
-                putText(into, command.requestId);
+                putId(into, command.requestId);
                 into.putLong(command.orderId);
             }
             case UPSERT_SKU -> {
-                putText(into, command.requestId);
-                putText(into, command.skuId);
+                putId(into, command.requestId);
+                putId(into, command.skuId);
                 into.putLong(command.priceMinor);
                 putText(into, command.currency);
                 into.putLong(command.totalStock);
@@ -75,13 +76,13 @@ public final class CommandCodec {
                 into.putLong(command.reservationTtlMillis);
             }
             case ADJUST_STOCK -> {
-                putText(into, command.requestId);
-                putText(into, command.skuId);
+                putId(into, command.requestId);
+                putId(into, command.skuId);
                 into.putLong(command.delta);
             }
             case TICK -> {}
             case GET_ORDER -> into.putLong(command.orderId);
-            case GET_SKU -> putText(into, command.skuId);
+            case GET_SKU -> putId(into, command.skuId);
             case LIST_SKUS -> {
                 into.putInt(command.pageSize);
                 putText(into, command.pageToken);
@@ -112,24 +113,25 @@ public final class CommandCodec {
         into.timestampMillis = from.getLong();
         switch (into.type) {
             case RESERVE -> {
-                into.requestId = getText(from);
-                into.userId = getText(from);
+                getId(from, into.requestId);
+                getId(from, into.userId);
                 int lines = from.get();
                 if (lines < 0 || lines > EngineLimits.LINES_PER_ORDER_MAX) {
                     throw new JournalCorruptException("line count " + lines + " out of bounds");
                 }
                 for (int i = 0; i < lines; i++) {
-                    String skuId = getText(from);
-                    into.addLine(skuId, from.getInt());
+                    IdBuffer skuId = into.addLine(0);
+                    getId(from, skuId);
+                    into.lineQuantities[i] = from.getInt();
                 }
             }
             case CONFIRM, CANCEL, REFUND -> {
-                into.requestId = getText(from);
+                getId(from, into.requestId);
                 into.orderId = from.getLong();
             }
             case UPSERT_SKU -> {
-                into.requestId = getText(from);
-                into.skuId = getText(from);
+                getId(from, into.requestId);
+                getId(from, into.skuId);
                 into.priceMinor = from.getLong();
                 into.currency = getText(from);
                 into.totalStock = from.getLong();
@@ -139,13 +141,13 @@ public final class CommandCodec {
                 into.reservationTtlMillis = from.getLong();
             }
             case ADJUST_STOCK -> {
-                into.requestId = getText(from);
-                into.skuId = getText(from);
+                getId(from, into.requestId);
+                getId(from, into.skuId);
                 into.delta = from.getLong();
             }
             case TICK -> {}
             case GET_ORDER -> into.orderId = from.getLong();
-            case GET_SKU -> into.skuId = getText(from);
+            case GET_SKU -> getId(from, into.skuId);
             case LIST_SKUS -> {
                 into.pageSize = from.getInt();
                 into.pageToken = getText(from);
@@ -154,6 +156,45 @@ public final class CommandCodec {
         if (from.hasRemaining()) {
             throw new JournalCorruptException(from.remaining() + " unexpected bytes after a " + into.type);
         }
+    }
+
+    /**
+     * Writes {@code id} as {@link #putText} writes text: an id's bytes are ASCII (what is not
+     * became {@link IdBuffer#NOT_ASCII}), so never wide, and at most {@link #TEXT_CHARS_MAX}.
+     */
+    public static void putId(ByteBuffer into, IdBuffer id) {
+        if (id.isAbsent()) {
+            into.putShort((short) -1);
+            return;
+        }
+        into.putShort((short) id.length());
+        id.copyTo(into);
+    }
+
+    /**
+     * Reads what {@link #putId} or {@link #putText} wrote into {@code into}, without a {@code
+     * String}. Wide text (from a journal written before ids were bytes) is taken as its characters,
+     * those outside ASCII becoming {@link IdBuffer#NOT_ASCII}: such an id was invalid and stays so.
+     */
+    public static void getId(ByteBuffer from, IdBuffer into) {
+        short header = from.getShort();
+        if (header == -1) {
+            into.clear();
+            return;
+        }
+        int length = header & ~WIDE & 0xFFFF;
+        if (length > TEXT_CHARS_MAX) {
+            throw new JournalCorruptException("text of " + length + " chars exceeds " + TEXT_CHARS_MAX);
+        }
+        if ((header & WIDE) == 0) {
+            into.set(from, length);
+            return;
+        }
+        char[] chars = new char[length];
+        for (int i = 0; i < length; i++) {
+            chars[i] = from.getChar();
+        }
+        into.set(new String(chars));
     }
 
     /** Writes {@code text} (or null) with a length prefix, as journal records carry ids. */

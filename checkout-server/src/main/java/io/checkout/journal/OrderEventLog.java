@@ -78,7 +78,7 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
         }
         ByteBuffer out = header(KIND_ORDER, order.updatedAtEpochMillis);
         out.putLong(order.orderId);
-        CommandCodec.putText(out, order.userId);
+        CommandCodec.putId(out, order.userId);
         out.put((byte) order.state.code());
         out.put(previous == null ? 0 : (byte) previous.code());
         out.putLong(order.amountMinor);

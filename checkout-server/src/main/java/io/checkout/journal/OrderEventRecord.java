@@ -39,7 +39,7 @@ public final class OrderEventRecord {
         if (kind == OrderEventLog.KIND_ORDER) {
             order.clear();
             order.orderId = payload.getLong();
-            order.userId = CommandCodec.getText(payload);
+            CommandCodec.getId(payload, order.userId);
             order.state = OrderState.fromCode(payload.get());
             byte previous = payload.get();
             previousState = previous == 0 ? null : OrderState.fromCode(previous);

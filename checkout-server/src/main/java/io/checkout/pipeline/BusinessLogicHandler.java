@@ -54,6 +54,8 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
     private long batchEnd = -1;
     /** The ring sequence of the last command prefetched. */
     private long prefetchedThrough = -1;
+    /** What loading the ids read, kept so that the loads are kept. */
+    private int loadedIds;
 
     /** The engine's own failure (a broken invariant): nothing more is applied, reads included. */
     private volatile Throwable failure;
@@ -140,7 +142,7 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
         long to = Math.min(batchEnd, ringSequence + prefetchGroup - 1);
         try {
             for (long ahead = ringSequence; ahead <= to; ahead++) {
-                book.loadIds(slots.get(ahead).command);
+                loadedIds += book.loadIds(slots.get(ahead).command);
             }
             for (long ahead = ringSequence; ahead <= to; ahead++) {
                 book.prefetch(slots.get(ahead).command);

@@ -57,8 +57,8 @@ public final class JournalReplayer {
                 for (int start = 0; start < batch.size; start += GROUP) {
                     int size = Math.min(GROUP, batch.size - start);
                     for (int i = 0; i < size; i++) {
+                        // Decoding computes the ids' hashes: prefetching them next only loads the state's tables.
                         CommandCodec.decode(batch.payload(start + i, view), group[i]);
-                        book.loadIds(group[i]);
                     }
                     for (int i = 0; i < size; i++) {
                         book.prefetch(group[i]);

@@ -39,7 +39,7 @@ final class CommandTranslators {
 
     static final CommandTranslator<GetStockRequest> GET_STOCK = withDeadline((request, command) -> {
         command.type = CommandType.GET_SKU;
-        command.skuId = request.getSkuId();
+        command.skuId.set(request.getSkuId());
     });
 
     static final CommandTranslator<UpsertSkuRequest> UPSERT_SKU = withDeadline(ProtoMapping::toCommand);
@@ -122,7 +122,7 @@ final class CommandTranslators {
      */
     private static void orderCommand(Command command, CommandType type, String requestId, long orderId) {
         command.type = type;
-        command.requestId = requestId;
+        command.requestId.set(requestId);
         if (orderId > 0) {
             command.orderId = Partitioning.localOrderId(orderId);
             command.orderIdBase = orderId - command.orderId;

@@ -25,20 +25,20 @@ final class ProtoMapping {
     /** Fills a reserve command; the caller has checked the line count fits the command. */
     static void toCommand(ReserveRequest request, Command c) {
         c.type = CommandType.RESERVE;
-        c.requestId = request.getRequestId();
-        c.userId = request.getUserId();
+        c.requestId.set(request.getRequestId());
+        c.userId.set(request.getUserId());
         int lines = request.getLinesCount();
         assert lines <= EngineLimits.LINES_PER_ORDER_MAX;
         for (int i = 0; i < lines; i++) {
             OrderLine line = request.getLines(i);
-            c.addLine(line.getSkuId(), line.getQuantity());
+            c.addLine(line.getQuantity()).set(line.getSkuId());
         }
     }
 
     static void toCommand(UpsertSkuRequest request, Command c) {
         c.type = CommandType.UPSERT_SKU;
-        c.requestId = request.getRequestId();
-        c.skuId = request.getSkuId();
+        c.requestId.set(request.getRequestId());
+        c.skuId.set(request.getSkuId());
         c.priceMinor = request.getPriceMinor();
         c.currency = request.getCurrency();
         c.totalStock = request.getTotalStock();
@@ -50,14 +50,14 @@ final class ProtoMapping {
 
     static void toCommand(AdjustStockRequest request, Command c) {
         c.type = CommandType.ADJUST_STOCK;
-        c.requestId = request.getRequestId();
-        c.skuId = request.getSkuId();
+        c.requestId.set(request.getRequestId());
+        c.skuId.set(request.getSkuId());
         c.delta = request.getDelta();
     }
 
     /** The reply to a reserve that the engine answered (success or business refusal). */
     static ReserveReply toReserveReply(Command c) {
-        ReserveReply.Builder reply = ReserveReply.newBuilder().setRequestId(c.requestId);
+        ReserveReply.Builder reply = ReserveReply.newBuilder().setRequestId(c.requestId.asString());
         if (c.result == ResultCode.SUCCESS) {
             OrderRecord order = c.order;
             reply.setResult(ReserveResult.RESERVED)
@@ -67,8 +67,9 @@ final class ProtoMapping {
                     .setExpiresAtEpochMillis(order.expiresAtEpochMillis);
         } else {
             reply.setResult(toReserveResult(c.result));
-            if (c.failedSkuId != null) {
-                reply.setFailedSkuId(c.failedSkuId);
+            String failedSkuId = c.failedSkuId();
+            if (failedSkuId != null) {
+                reply.setFailedSkuId(failedSkuId);
             }
         }
         return reply.build();
@@ -97,7 +98,7 @@ final class ProtoMapping {
     static Order toOrder(OrderRecord order, String[] lineSkuIds, long orderIdBase) {
         Order.Builder builder = Order.newBuilder()
                 .setOrderId(orderIdBase + order.orderId)
-                .setUserId(order.userId)
+                .setUserId(order.userId.asString())
                 .setAmountMinor(order.amountMinor)
                 .setCurrency(CurrencyCode.unpack(order.currency))
                 .setState(toOrderState(order.state))

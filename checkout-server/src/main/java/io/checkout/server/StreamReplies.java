@@ -15,7 +15,7 @@ final class StreamReplies {
     /** The answer to a reserve the pipeline ran, or could not run ({@code failure} not null). */
     static ReserveReply answer(Command command, Throwable failure) {
         com.google.rpc.Status error = GrpcErrors.errorFor(command, failure);
-        return error == null ? ProtoMapping.toReserveReply(command) : rejected(command.requestId, error);
+        return error == null ? ProtoMapping.toReserveReply(command) : rejected(command.requestId.asString(), error);
     }
 
     /** A reserve refused with {@code error}, before or by the engine. */

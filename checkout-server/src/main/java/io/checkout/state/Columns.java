@@ -19,8 +19,6 @@ final class Columns {
     static final int CHUNK_BITS_MAX = 20;
     static final int FIRST_CHUNK_ROWS = 1 << FIRST_CHUNK_BITS;
     static final int CHUNK_ROWS_MAX = 1 << CHUNK_BITS_MAX;
-    /** A reference in an object column, with compressed oops. */
-    static final int REFERENCE_BYTES = 4;
 
     private static final int DOUBLINGS = CHUNK_BITS_MAX - FIRST_CHUNK_BITS;
     /** Rows held by the doubling chunks 0..DOUBLINGS. */
@@ -162,34 +160,6 @@ final class Columns {
             byte[] rows = chunks[chunk];
             if (rows == null) {
                 rows = chunks[chunk] = new byte[rows(chunk)];
-            }
-            rows[offset(row, chunk)] = value;
-        }
-    }
-
-    static final class Objects<T> {
-        private Object[][] chunks = new Object[INITIAL_CHUNKS][];
-
-        /** See {@link Columns#reserveChunks}; returns the bytes of rows {@code 0..rows-1}'s chunks. */
-        long reserve(long rows) {
-            chunks = reserveChunks(chunks, rows, Object[]::new);
-            return reservedBytes(rows, REFERENCE_BYTES);
-        }
-
-        @SuppressWarnings("unchecked")
-        T get(long row) {
-            int chunk = chunk(row);
-            return (T) chunks[chunk][offset(row, chunk)];
-        }
-
-        void set(long row, T value) {
-            int chunk = chunk(row);
-            if (chunk >= chunks.length) {
-                chunks = java.util.Arrays.copyOf(chunks, grown(chunks.length, chunk));
-            }
-            Object[] rows = chunks[chunk];
-            if (rows == null) {
-                rows = chunks[chunk] = new Object[rows(chunk)];
             }
             rows[offset(row, chunk)] = value;
         }

@@ -1,10 +1,11 @@
 package io.checkout.state;
 
+import io.checkout.engine.IdBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Text ids stored as bytes, one after another, for a table that adds ids at its tail and forgets
- * them from its head (the remembered answers). Keeping millions of ids as {@code String} objects
+ * them from its head (the remembered answers), or never (the users). Keeping millions of ids as {@code String} objects
  * costs two objects each and makes every young collection copy them until they are promoted; here
  * they are a length byte and their characters in 4 MB chunks, which G1 allocates straight into the
  * old generation: nothing for the collector to copy or trace.
@@ -67,7 +68,7 @@ final class IdBytes {
     }
 
     /** Appends {@code id} and returns its position. */
-    long append(String id) {
+    long append(IdBuffer id) {
         int length = id.length();
         if (length == 0 || length > ID_CHARS_MAX) {
             throw new IllegalArgumentException("id length must be 1.." + ID_CHARS_MAX + ": " + length);
@@ -82,13 +83,7 @@ final class IdBytes {
         byte[] chunk = chunkFor(at);
         int offset = (int) (at & CHUNK_MASK);
         chunk[offset] = (byte) length;
-        for (int i = 0; i < length; i++) {
-            char ch = id.charAt(i);
-            if (ch > 0x7F) {
-                throw new IllegalArgumentException("ids must be ASCII: " + id);
-            }
-            chunk[offset + 1 + i] = (byte) ch;
-        }
+        id.copyTo(chunk, offset + 1);
         tail = at + length + 1;
         return at;
     }
@@ -107,19 +102,22 @@ final class IdBytes {
     }
 
     /** Whether the id at {@code position} is {@code id}. */
-    boolean matches(long position, String id) {
+    boolean matches(long position, IdBuffer id) {
         byte[] chunk = chunkAt(position);
         int offset = (int) (position & CHUNK_MASK);
-        int length = chunk[offset];
-        if (length != id.length()) {
-            return false;
-        }
-        for (int i = 0; i < length; i++) {
-            if (chunk[offset + 1 + i] != id.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
+        return id.contentEquals(chunk, offset + 1, chunk[offset]);
+    }
+
+    /** Copies the id at {@code position} into {@code into}. */
+    void read(long position, IdBuffer into) {
+        byte[] chunk = chunkAt(position);
+        int offset = (int) (position & CHUNK_MASK);
+        into.set(chunk, offset + 1, chunk[offset]);
+    }
+
+    /** Reads the id's length byte, so that a later read finds its line in the cache; returns it. */
+    int touch(long position) {
+        return chunkAt(position)[(int) (position & CHUNK_MASK)];
     }
 
     /** The id at {@code position}, as a new string (snapshots and other cold paths). */

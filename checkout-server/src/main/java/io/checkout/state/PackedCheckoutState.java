@@ -3,6 +3,8 @@ package io.checkout.state;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.EngineLimits;
+import io.checkout.engine.IdBuffer;
+import io.checkout.engine.IdIndex;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.engine.Outcome;
@@ -20,8 +22,8 @@ import org.agrona.collections.Long2LongHashMap;
  *       or two cache lines) in one chunked array indexed by id; its lines are rows of two longs
  *       (orders never change their lines). Rows rather than columns because expiry and cancel
  *       read old orders at random: a row costs one or two cache misses, a column per field ten.</li>
- *   <li>Users: each user id is stored once and numbered; orders and counters refer to the number.
- *       An {@link IdIndex} finds the number.</li>
+ *   <li>Users: each user id is stored once, as bytes ({@link IdBytes}), and numbered; orders and
+ *       counters refer to the number. An {@link IdIndex} finds the number.</li>
  *   <li>Per-(user, SKU) units: each user's first SKU has its counter in a row of two longs next
  *       to the user's number (SKU index + 1, units), written in user order; the user's other SKUs
  *       go to one {@link Long2LongHashMap} keyed by user number and SKU index. In a flash sale
@@ -70,17 +72,22 @@ public final class PackedCheckoutState implements CheckoutState {
 
     // ---- users -------------------------------------------------------------------------------
     private final IdIndex userNumbers;
-    private final Columns.Objects<String> userIds = new Columns.Objects<>();
+    /** Every user's id, appended as users are created and never released. */
+    private final IdBytes userIds;
+    /** Where each user's id starts in {@link #userIds}, by user number. */
+    private final Columns.Longs userIdAt = new Columns.Longs();
     /**
-     * The user looked up, created or read (with an order) last, as the very string asked for or
-     * stored; users are never removed or renumbered, so an identity match is always right. A
-     * reserve looks its buyer up three times, and releasing an order looks up the user readOrder
-     * has just handed out: the identity check spares a hash and a probe of a cold table.
+     * The user looked up, created or read (with an order) last, and its number ({@link #NONE}:
+     * none yet); users are never removed or renumbered, so a match is always right. A reserve looks
+     * its buyer up three times, and releasing an order looks up the user readOrder has just handed
+     * out: comparing with this copy spares a probe of a cold table.
      */
-    private String lastUserId;
+    private final IdBuffer lastUserId = new IdBuffer();
 
-    private int lastUserNumber;
+    private int lastUserNumber = NONE;
     private int userCount;
+    /** Snapshots and visits: a request id as the tables take it. */
+    private final IdBuffer scratchId = new IdBuffer();
 
     // ---- per-(user, SKU) units ---------------------------------------------------------------
     /** Row per user number: word 0 the SKU index + 1 of the user's first SKU (0: none yet), word 1 its units. */
@@ -140,8 +147,9 @@ public final class PackedCheckoutState implements CheckoutState {
         this.outcomeCapacity = outcomeCapacity;
         this.outcomeRing = (int) outcomeCapacity;
         long users = Math.min(PRESIZE_MAX, Math.min(orderCapacity, userCounterCapacity));
-        this.userNumbers =
-                new IdIndex(users, (number, id) -> userIds.get(number).equals(id));
+        // Every user has an order, so there are never more users than orders.
+        this.userIds = new IdBytes(orderCapacity, EngineLimits.ID_LENGTH_MAX);
+        this.userNumbers = new IdIndex(users, (number, id) -> userIds.matches(userIdAt.get(number), id));
         // Each user's first SKU is counted beside the user, so this map holds only the further SKUs
         // of users who buy several: sized for a quarter of the capacity, it rehashes beyond that
         // (preallocated: for all of it, so it never rehashes mid-sale).
@@ -191,7 +199,8 @@ public final class PackedCheckoutState implements CheckoutState {
         return Columns.reservedBytes(orders * ORDER_WORDS, Long.BYTES)
                 + Columns.reservedBytes(orders * 2, Long.BYTES)
                 + Columns.reservedBytes(users * FIRST_SKU_WORDS, Long.BYTES)
-                + Columns.reservedBytes(users, Columns.REFERENCE_BYTES)
+                + Columns.reservedBytes(users, Long.BYTES)
+                + IdBytes.preallocatedBytes(orders, EngineLimits.ID_LENGTH_MAX)
                 + 4 * Columns.reservedBytes(outcomes, Long.BYTES) // id position, order id, two times
                 + 2 * Columns.reservedBytes(outcomes, Integer.BYTES) // result, failed line
                 + 2 * Columns.reservedBytes(outcomes, 1) // command, order state
@@ -208,7 +217,8 @@ public final class PackedCheckoutState implements CheckoutState {
         long bytes = orders.reserve(orderCapacity * ORDER_WORDS);
         bytes += lines.reserve(orderCapacity * 2);
         bytes += firstSkuUnits.reserve(users * FIRST_SKU_WORDS);
-        bytes += userIds.reserve(users);
+        bytes += userIdAt.reserve(users);
+        bytes += userIds.preallocate();
         bytes += outcomeIdAt.reserve(outcomeRing);
         bytes += outcomeCommand.reserve(outcomeRing);
         bytes += outcomeResult.reserve(outcomeRing);
@@ -250,8 +260,8 @@ public final class PackedCheckoutState implements CheckoutState {
 
     // ---- users and their units ----------------------------------------------------------------
 
-    private int userNumber(String userId, boolean create) {
-        if (userId == lastUserId && userId != null) {
+    private int userNumber(IdBuffer userId, boolean create) {
+        if (lastUserNumber != NONE && lastUserId.contentEquals(userId)) {
             return lastUserNumber;
         }
         int number = userNumbers.get(userId);
@@ -260,13 +270,13 @@ public final class PackedCheckoutState implements CheckoutState {
                 return NONE;
             }
             number = userCount++;
-            userIds.set(number, userId);
+            userIdAt.set(number, userIds.append(userId));
             userNumbers.add(userId, number);
             long at = firstSkuRow(number);
             firstSkuUnits.set(at + F_SKU, 0);
             firstSkuUnits.set(at + F_UNITS, 0);
         }
-        lastUserId = userId;
+        lastUserId.copyFrom(userId);
         lastUserNumber = number;
         return number;
     }
@@ -281,7 +291,7 @@ public final class PackedCheckoutState implements CheckoutState {
     }
 
     @Override
-    public long userUnits(String userId, int skuIndex) {
+    public long userUnits(IdBuffer userId, int skuIndex) {
         int number = userNumber(userId, false);
         if (number == NONE) {
             return 0;
@@ -296,7 +306,7 @@ public final class PackedCheckoutState implements CheckoutState {
     }
 
     @Override
-    public void writeUserUnits(String userId, int skuIndex, long units) {
+    public void writeUserUnits(IdBuffer userId, int skuIndex, long units) {
         if (units < 0) {
             throw new IllegalArgumentException("units below zero: " + units);
         }
@@ -338,10 +348,14 @@ public final class PackedCheckoutState implements CheckoutState {
             long at = firstSkuRow(number);
             long units = firstSkuUnits.get(at + F_UNITS);
             if (units != 0) {
-                visitor.visit(userIds.get(number), (int) (firstSkuUnits.get(at + F_SKU) - 1), units);
+                visitor.visit(userIdText(number), (int) (firstSkuUnits.get(at + F_SKU) - 1), units);
             }
         }
-        userUnits.forEachLong((key, units) -> visitor.visit(userIds.get((int) (key >>> 32)), (int) key, units));
+        userUnits.forEachLong((key, units) -> visitor.visit(userIdText((int) (key >>> 32)), (int) key, units));
+    }
+
+    private String userIdText(int number) {
+        return userIds.read(userIdAt.get(number));
     }
 
     // ---- orders --------------------------------------------------------------------------------
@@ -365,9 +379,10 @@ public final class PackedCheckoutState implements CheckoutState {
         long userCurrency = orders.get(at + O_USER_CURRENCY);
         long stateLines = orders.get(at + O_STATE_LINES);
         into.orderId = orderId;
-        lastUserNumber = (int) (userCurrency >>> 32);
-        lastUserId = userIds.get(lastUserNumber);
-        into.userId = lastUserId;
+        int number = (int) (userCurrency >>> 32);
+        userIds.read(userIdAt.get(number), into.userId);
+        lastUserId.copyFrom(into.userId);
+        lastUserNumber = number;
         into.currency = (int) userCurrency;
         into.state = OrderState.fromCode((byte) (stateLines >>> 8));
         into.amountMinor = orders.get(at + O_AMOUNT);
@@ -414,12 +429,12 @@ public final class PackedCheckoutState implements CheckoutState {
     // ---- prefetching ----------------------------------------------------------------------------
 
     @Override
-    public void prefetch(String requestId, String userId) {
+    public void prefetch(IdBuffer requestId, IdBuffer userId) {
         long touched = 0;
-        if (requestId != null && !requestId.isEmpty()) {
+        if (requestId != null && requestId.length() > 0) {
             touched += outcomeRows.touch(requestId);
         }
-        if (userId != null && !userId.isEmpty()) {
+        if (userId != null && userId.length() > 0) {
             touched += userNumbers.touch(userId);
         }
         prefetched += touched;
@@ -439,7 +454,7 @@ public final class PackedCheckoutState implements CheckoutState {
             long at = (orderId - 1) * ORDER_WORDS;
             int number = (int) (orders.get(at + O_USER_CURRENCY) >>> 32);
             long touched = firstSkuUnits.get(firstSkuRow(number) + F_UNITS);
-            touched += userIds.get(number) == null ? 0 : 1;
+            touched += userIds.touch(userIdAt.get(number));
             touched += lines.get(orders.get(at + O_FIRST_LINE) * 2);
             prefetched += touched;
         }
@@ -448,7 +463,7 @@ public final class PackedCheckoutState implements CheckoutState {
     // ---- remembered answers --------------------------------------------------------------------
 
     @Override
-    public boolean readOutcome(String requestId, Outcome into) {
+    public boolean readOutcome(IdBuffer requestId, Outcome into) {
         int slot = outcomeRows.get(requestId);
         if (slot == NONE) {
             return false;
@@ -465,7 +480,7 @@ public final class PackedCheckoutState implements CheckoutState {
     }
 
     @Override
-    public void writeOutcome(String requestId, Outcome outcome) {
+    public void writeOutcome(IdBuffer requestId, Outcome outcome) {
         int slot = outcomeRows.get(requestId);
         if (slot == NONE) {
             if (outcomeTail - outcomeHead >= outcomeRing) {
@@ -518,7 +533,7 @@ public final class PackedCheckoutState implements CheckoutState {
         Outcome outcome = new Outcome();
         for (long position = outcomeHead; position < outcomeTail; position++) {
             String requestId = outcomeIds.read(outcomeIdAt.get((int) (position % outcomeRing)));
-            readOutcome(requestId, outcome);
+            readOutcome(scratchId.set(requestId), outcome);
             visitor.visit(requestId, outcome);
         }
     }

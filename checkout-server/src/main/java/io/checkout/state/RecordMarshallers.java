@@ -2,6 +2,7 @@ package io.checkout.state;
 
 import io.checkout.engine.CommandType;
 import io.checkout.engine.EngineLimits;
+import io.checkout.engine.IdBuffer;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.engine.Outcome;
@@ -36,6 +37,24 @@ final class RecordMarshallers {
         for (int i = 0; i < length; i++) {
             out.writeByte((byte) text.charAt(i));
         }
+    }
+
+    static void writeAscii(Bytes<?> out, IdBuffer id) {
+        int length = id.length();
+        out.writeUnsignedByte(length);
+        for (int i = 0; i < length; i++) {
+            out.writeByte(id.byteAt(i));
+        }
+    }
+
+    /** Reads what {@link #writeAscii} wrote into {@code into}. */
+    static void readAscii(Bytes<?> in, IdBuffer into, byte[] scratch) {
+        int length = in.readUnsignedByte();
+        if (length > EngineLimits.ID_LENGTH_MAX) {
+            throw new IllegalStateException("stored id longer than " + EngineLimits.ID_LENGTH_MAX + ": " + length);
+        }
+        in.read(scratch, 0, length);
+        into.set(scratch, 0, length);
     }
 
     static String readAscii(Bytes<?> in) {
@@ -109,7 +128,7 @@ final class RecordMarshallers {
             OrderRecord order = using == null ? new OrderRecord() : using;
             checkVersion(in.readByte(), "order");
             order.orderId = in.readLong();
-            order.userId = readAscii(in);
+            readAscii(in, order.userId, new byte[EngineLimits.ID_LENGTH_MAX]);
             order.state = OrderState.fromCode(in.readUnsignedByte());
             order.currency = in.readInt();
             order.amountMinor = in.readLong();

@@ -1,6 +1,7 @@
 package io.checkout.state;
 
 import io.checkout.engine.CheckoutState;
+import io.checkout.engine.IdBuffer;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.SkuRecord;
@@ -47,6 +48,9 @@ public final class SnapshotCodec {
 
     private static final class Loader implements SnapshotSink {
         private final CheckoutState state;
+        /** The id being loaded, as the state takes it. */
+        private final IdBuffer id = new IdBuffer();
+
         private long lastOutcomeAtMillis = Long.MIN_VALUE;
 
         Loader(CheckoutState state) {
@@ -80,7 +84,7 @@ public final class SnapshotCodec {
         public void userUnits(String userId, int skuIndex, long units) {
             requireKnownSku(skuIndex, "the units of user " + userId);
             requireRoom("per-user counters", state.userCounterCount(), state.userCounterCapacity());
-            state.writeUserUnits(userId, skuIndex, units);
+            state.writeUserUnits(id.set(userId), skuIndex, units);
         }
 
         @Override
@@ -90,7 +94,7 @@ public final class SnapshotCodec {
             }
             requireRoom("remembered answers", state.outcomeCount(), state.outcomeCapacity());
             lastOutcomeAtMillis = outcome.atEpochMillis;
-            state.writeOutcome(requestId, outcome);
+            state.writeOutcome(id.set(requestId), outcome);
         }
 
         private void requireKnownSku(int skuIndex, String holder) {

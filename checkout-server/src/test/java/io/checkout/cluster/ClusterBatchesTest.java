@@ -24,8 +24,8 @@ class ClusterBatchesTest {
         assertThat(ClusterBatches.batchId(buffer, 0, length)).isEqualTo(7);
         assertThat(ClusterBatches.decodeBatch(buffer, 0, length, decoded, scratch))
                 .isEqualTo(2);
-        assertThat(decoded[0].requestId).isEqualTo("r-1");
-        assertThat(decoded[0].lineSkuIds[0]).isEqualTo("SKU-1");
+        assertThat(decoded[0].requestId.asString()).isEqualTo("r-1");
+        assertThat(decoded[0].lineSkuId(0).asString()).isEqualTo("SKU-1");
         assertThat(decoded[1].type).isEqualTo(CommandType.CONFIRM);
         assertThat(decoded[1].orderId).isEqualTo(42);
     }

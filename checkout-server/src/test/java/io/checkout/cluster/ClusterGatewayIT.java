@@ -69,7 +69,7 @@ class ClusterGatewayIT {
             Command order = fixture.send(Command.getOrder(first.order.orderId));
             assertThat(order.result).isEqualTo(ResultCode.SUCCESS);
             assertThat(order.order.state).isEqualTo(OrderState.RESERVED);
-            assertThat(order.order.userId).isEqualTo("buyer-1");
+            assertThat(order.order.userId.asString()).isEqualTo("buyer-1");
             assertThat(order.orderLineSkuIds[0]).isEqualTo("SKU-1");
             Command stock = fixture.send(Command.getSku("SKU-1"));
             assertThat(stock.sku.available).isZero();
@@ -170,7 +170,7 @@ class ClusterGatewayIT {
             }
             Command copy = new Command();
             copy.type = command.type;
-            copy.requestId = command.requestId;
+            copy.requestId.copyFrom(command.requestId);
             copy.copyOutputFrom(command);
             future.complete(copy);
         };
@@ -211,13 +211,13 @@ class ClusterGatewayIT {
 
         private static void copyInput(Command from, Command into) {
             into.type = from.type;
-            into.requestId = from.requestId;
-            into.userId = from.userId;
+            into.requestId.copyFrom(from.requestId);
+            into.userId.copyFrom(from.userId);
             for (int i = 0; i < from.lineCount; i++) {
-                into.addLine(from.lineSkuIds[i], from.lineQuantities[i]);
+                into.addLine(from.lineQuantities[i]).copyFrom(from.lineSkuId(i));
             }
             into.orderId = from.orderId;
-            into.skuId = from.skuId;
+            into.skuId.copyFrom(from.skuId);
             into.priceMinor = from.priceMinor;
             into.currency = from.currency;
             into.totalStock = from.totalStock;

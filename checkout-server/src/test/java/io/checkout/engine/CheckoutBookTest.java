@@ -106,7 +106,7 @@ class CheckoutBookTest {
 
         assertThat(twoLines.result).isEqualTo(ResultCode.SOLD_OUT);
         assertThat(twoLines.failedLine).isEqualTo(1);
-        assertThat(twoLines.failedSkuId).isEqualTo("B");
+        assertThat(twoLines.failedSkuId()).isEqualTo("B");
         assertStock("A", 10, 0, 0);
         assertStock("B", 1, 0, 0);
         assertThat(state.orderCount()).isZero();
@@ -145,7 +145,7 @@ class CheckoutBookTest {
         Command refused = reserve("alice", "NOPE", 1);
 
         assertThat(refused.result).isEqualTo(ResultCode.UNKNOWN_SKU);
-        assertThat(refused.failedSkuId).isEqualTo("NOPE");
+        assertThat(refused.failedSkuId()).isEqualTo("NOPE");
     }
 
     @Test
@@ -376,7 +376,7 @@ class CheckoutBookTest {
         Command repeat = reserve("same-id", "alice", "A", 1);
 
         assertThat(repeat.result).isEqualTo(ResultCode.SOLD_OUT);
-        assertThat(repeat.failedSkuId).isEqualTo("A");
+        assertThat(repeat.failedSkuId()).isEqualTo("A");
         assertStock("A", 5, 0, 0);
     }
 
@@ -574,7 +574,7 @@ class CheckoutBookTest {
         assertThat(full.result).isEqualTo(ResultCode.ORDER_TABLE_FULL);
         assertStock("A", 8, 2, 0);
         assertThat(state.userUnits("carol", 0)).isZero();
-        assertThat(reserve(full.requestId, "carol", "A", 1).result)
+        assertThat(reserve(full.requestId.asString(), "carol", "A", 1).result)
                 .as("not remembered")
                 .isEqualTo(ResultCode.ORDER_TABLE_FULL);
     }

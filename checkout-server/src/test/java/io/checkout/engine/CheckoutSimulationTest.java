@@ -444,7 +444,7 @@ class CheckoutSimulationTest {
         private void compareAnswer(Command c, ReferenceCheckout.Answer expected) {
             equal(expected.code(), c.result, "result");
             equal(expected.failedLine(), c.failedLine, "failedLine");
-            equal(expected.failedSkuId(), c.failedSkuId, "failedSkuId");
+            equal(expected.failedSkuId(), c.failedSkuId(), "failedSkuId");
             equal(expected.repeated(), c.repeated, "repeated");
             equal(expected.expiredCount(), c.expiredCount, "expiredCount");
             if (expected.order() != null) {
@@ -492,7 +492,7 @@ class CheckoutSimulationTest {
             if (expected.id() != actual.orderId) {
                 return "orderId";
             }
-            if (!expected.user().equals(actual.userId)) {
+            if (!actual.userId.contentEquals(expected.user())) {
                 return "userId";
             }
             if (expected.state() != actual.state) {

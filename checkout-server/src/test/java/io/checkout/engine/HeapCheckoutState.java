@@ -46,12 +46,13 @@ public final class HeapCheckoutState implements CheckoutState {
     }
 
     @Override
-    public long userUnits(String userId, int skuIndex) {
-        return userUnits.getOrDefault(userKey(userId, skuIndex), 0L);
+    public long userUnits(IdBuffer userId, int skuIndex) {
+        return userUnits.getOrDefault(userKey(userId.asString(), skuIndex), 0L);
     }
 
     @Override
-    public void writeUserUnits(String userId, int skuIndex, long units) {
+    public void writeUserUnits(IdBuffer id, int skuIndex, long units) {
+        String userId = id.asString();
         if (units == 0) {
             userUnits.remove(userKey(userId, skuIndex));
         } else {
@@ -104,8 +105,8 @@ public final class HeapCheckoutState implements CheckoutState {
     }
 
     @Override
-    public boolean readOutcome(String requestId, Outcome into) {
-        Outcome outcome = outcomes.get(requestId);
+    public boolean readOutcome(IdBuffer requestId, Outcome into) {
+        Outcome outcome = outcomes.get(requestId.asString());
         if (outcome == null) {
             return false;
         }
@@ -114,10 +115,10 @@ public final class HeapCheckoutState implements CheckoutState {
     }
 
     @Override
-    public void writeOutcome(String requestId, Outcome outcome) {
+    public void writeOutcome(IdBuffer requestId, Outcome outcome) {
         Outcome copy = new Outcome();
         copy.copyFrom(outcome);
-        outcomes.put(requestId, copy);
+        outcomes.put(requestId.asString(), copy);
     }
 
     @Override

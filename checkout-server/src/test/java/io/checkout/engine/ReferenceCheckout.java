@@ -206,10 +206,10 @@ final class ReferenceCheckout {
     }
 
     private Answer reserve(Command c) {
-        if (!printableId(c.requestId)) {
+        if (!printableId(c.requestId.asString())) {
             return Answer.of(ResultCode.REQUEST_ID_INVALID);
         }
-        if (!printableId(c.userId)) {
+        if (!printableId(c.userId.asString())) {
             return Answer.of(ResultCode.USER_ID_INVALID);
         }
         if (c.lineCount <= 0) {
@@ -220,7 +220,7 @@ final class ReferenceCheckout {
         }
         Set<String> seen = new java.util.HashSet<>();
         for (int i = 0; i < c.lineCount; i++) {
-            String id = c.lineSkuIds[i];
+            String id = c.lineSkuId(i).asString();
             int quantity = c.lineQuantities[i];
             if (!skuIdSyntax(id)) {
                 return Answer.invalidLine(ResultCode.SKU_ID_INVALID, i);
@@ -244,7 +244,7 @@ final class ReferenceCheckout {
         }
         String currency = null;
         for (int i = 0; i < c.lineCount; i++) {
-            Sku sku = skusById.get(c.lineSkuIds[i]);
+            Sku sku = skusById.get(c.lineSkuId(i).asString());
             ResultCode refusal = null;
             if (sku == null) {
                 refusal = ResultCode.UNKNOWN_SKU;
@@ -252,14 +252,14 @@ final class ReferenceCheckout {
                 refusal = ResultCode.NOT_ON_SALE;
             } else if (i > 0 && !sku.currency().equals(currency)) {
                 refusal = ResultCode.CURRENCY_MISMATCH;
-            } else if (sku.limit() > 0 && held(c.userId, sku.id()) + c.lineQuantities[i] > sku.limit()) {
+            } else if (sku.limit() > 0 && held(c.userId.asString(), sku.id()) + c.lineQuantities[i] > sku.limit()) {
                 refusal = ResultCode.LIMIT_EXCEEDED;
             } else if (sku.available() < c.lineQuantities[i]) {
                 refusal = ResultCode.SOLD_OUT;
             }
             if (refusal != null) {
                 remember(c, refusal, null, i);
-                return new Answer(refusal, i, c.lineSkuIds[i], false, null, null, 0, null, null, List.of());
+                return new Answer(refusal, i, c.lineSkuId(i).asString(), false, null, null, 0, null, null, List.of());
             }
             if (i == 0) {
                 currency = sku.currency();
@@ -277,7 +277,7 @@ final class ReferenceCheckout {
         long amount = 0;
         long ttl = Long.MAX_VALUE;
         for (int i = 0; i < c.lineCount; i++) {
-            Sku sku = skusById.get(c.lineSkuIds[i]);
+            Sku sku = skusById.get(c.lineSkuId(i).asString());
             int quantity = c.lineQuantities[i];
             lines.add(new Line(sku.id(), sku.index(), quantity, sku.price()));
             amount += sku.price() * quantity;
@@ -285,11 +285,11 @@ final class ReferenceCheckout {
             skusById.put(
                     sku.id(),
                     sku.withStock(sku.total(), sku.available() - quantity, sku.reserved() + quantity, sku.sold()));
-            addHeld(c.userId, sku.id(), quantity);
+            addHeld(c.userId.asString(), sku.id(), quantity);
         }
         Order order = new Order(
                 orders.size() + 1L,
-                c.userId,
+                c.userId.asString(),
                 List.copyOf(lines),
                 amount,
                 currency,
@@ -304,7 +304,7 @@ final class ReferenceCheckout {
     }
 
     private Answer changeOrder(Command c) {
-        if (!printableId(c.requestId)) {
+        if (!printableId(c.requestId.asString())) {
             return Answer.of(ResultCode.REQUEST_ID_INVALID);
         }
         if (c.orderId <= 0) {
@@ -414,7 +414,7 @@ final class ReferenceCheckout {
         if (firstAnswers.size() >= outcomeCapacity) {
             return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
         }
-        Sku existing = skusById.get(c.skuId);
+        Sku existing = skusById.get(c.skuId.asString());
         int index;
         long reserved = 0;
         long sold = 0;
@@ -438,7 +438,7 @@ final class ReferenceCheckout {
         }
         Sku sku = new Sku(
                 index,
-                c.skuId,
+                c.skuId.asString(),
                 c.priceMinor,
                 c.currency,
                 c.totalStock,
@@ -458,10 +458,10 @@ final class ReferenceCheckout {
     }
 
     private static ResultCode upsertInvalid(Command c) {
-        if (!printableId(c.requestId)) {
+        if (!printableId(c.requestId.asString())) {
             return ResultCode.REQUEST_ID_INVALID;
         }
-        if (!skuIdSyntax(c.skuId)) {
+        if (!skuIdSyntax(c.skuId.asString())) {
             return ResultCode.SKU_ID_INVALID;
         }
         if (c.priceMinor < 0 || c.priceMinor > EngineLimits.PRICE_MINOR_MAX) {
@@ -493,10 +493,10 @@ final class ReferenceCheckout {
     }
 
     private Answer adjust(Command c) {
-        if (!printableId(c.requestId)) {
+        if (!printableId(c.requestId.asString())) {
             return Answer.of(ResultCode.REQUEST_ID_INVALID);
         }
-        if (!skuIdSyntax(c.skuId)) {
+        if (!skuIdSyntax(c.skuId.asString())) {
             return Answer.of(ResultCode.SKU_ID_INVALID);
         }
         if (c.delta == 0 || c.delta > EngineLimits.TOTAL_STOCK_MAX || c.delta < -EngineLimits.TOTAL_STOCK_MAX) {
@@ -509,7 +509,7 @@ final class ReferenceCheckout {
         if (firstAnswers.size() >= outcomeCapacity) {
             return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
         }
-        Sku sku = skusById.get(c.skuId);
+        Sku sku = skusById.get(c.skuId.asString());
         if (sku == null) {
             remember(c, ResultCode.SKU_NOT_FOUND, null, -1);
             return Answer.of(ResultCode.SKU_NOT_FOUND);
@@ -540,10 +540,10 @@ final class ReferenceCheckout {
     }
 
     private Answer getSku(Command c) {
-        if (!skuIdSyntax(c.skuId)) {
+        if (!skuIdSyntax(c.skuId.asString())) {
             return Answer.of(ResultCode.SKU_ID_INVALID);
         }
-        Sku sku = skusById.get(c.skuId);
+        Sku sku = skusById.get(c.skuId.asString());
         return sku == null ? Answer.of(ResultCode.SKU_NOT_FOUND) : skuAnswer(ResultCode.SUCCESS, sku);
     }
 
@@ -567,7 +567,7 @@ final class ReferenceCheckout {
     // ---- idempotency --------------------------------------------------------------------------
 
     private Answer repeatOf(Command c) {
-        FirstAnswer first = firstAnswers.get(c.requestId);
+        FirstAnswer first = firstAnswers.get(c.requestId.asString());
         if (first == null) {
             return null;
         }
@@ -575,16 +575,18 @@ final class ReferenceCheckout {
             return new Answer(ResultCode.REQUEST_ID_REUSED, -1, null, true, null, null, 0, null, null, List.of());
         }
         int failedLine = first.failedLine();
-        String failedSkuId = failedLine >= 0 && failedLine < c.lineCount ? c.lineSkuIds[failedLine] : null;
+        String failedSkuId = failedLine >= 0 && failedLine < c.lineCount
+                ? c.lineSkuId(failedLine).asString()
+                : null;
         Sku sku = null;
         if (c.type == CommandType.UPSERT_SKU || c.type == CommandType.ADJUST_STOCK) {
-            sku = skusById.get(c.skuId);
+            sku = skusById.get(c.skuId.asString());
         }
         return new Answer(first.code(), failedLine, failedSkuId, true, first.order(), sku, 0, null, null, List.of());
     }
 
     private void remember(Command c, ResultCode code, Order reported, int failedLine) {
-        firstAnswers.put(c.requestId, new FirstAnswer(c.type, code, reported, failedLine, now));
+        firstAnswers.put(c.requestId.asString(), new FirstAnswer(c.type, code, reported, failedLine, now));
     }
 
     // ---- helpers ------------------------------------------------------------------------------

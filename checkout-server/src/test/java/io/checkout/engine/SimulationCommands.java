@@ -181,7 +181,8 @@ final class SimulationCommands {
     private void aimAtBoundary(Command c) {
         long boundary = -1;
         if (c.type == CommandType.RESERVE && c.lineCount > 0) {
-            ReferenceCheckout.Sku sku = view.sku(c.lineSkuIds[random.nextInt(c.lineCount)]);
+            ReferenceCheckout.Sku sku =
+                    view.sku(c.lineSkuId(random.nextInt(c.lineCount)).asString());
             if (sku != null) {
                 boundary = random.nextBoolean() ? sku.saleStart() : sku.saleEnd();
             }
@@ -201,12 +202,12 @@ final class SimulationCommands {
 
     private Command reserve(String requestId) {
         Command c = newCommand(CommandType.RESERVE, clock);
-        c.requestId = requestId;
-        c.userId = pick(users);
+        c.requestId.set(requestId);
+        c.userId.set(pick(users));
         int lines = random.nextInt(100) < 70 ? 1 : random.nextInt(100) < 67 ? 2 : 3;
         List<String> skus = shuffledSkuPool();
         for (int i = 0; i < lines; i++) {
-            c.addLine(skus.get(i), quantityFor(c.userId, skus.get(i)));
+            c.addLine(skus.get(i), quantityFor(c.userId.asString(), skus.get(i)));
         }
         return c;
     }
@@ -383,13 +384,13 @@ final class SimulationCommands {
             case 0 -> {
                 Command c = reserve(pick(BAD_IDS));
                 if (random.nextBoolean()) {
-                    c.userId = pick(BAD_IDS);
+                    c.userId.set(pick(BAD_IDS));
                 }
                 yield c;
             }
             case 1 -> {
                 Command c = reserve(freshRequestId());
-                c.userId = pick(BAD_IDS);
+                c.userId.set(pick(BAD_IDS));
                 yield c;
             }
             case 2 -> {
@@ -428,7 +429,7 @@ final class SimulationCommands {
         Command c = reserve(freshRequestId());
         int line = random.nextInt(c.lineCount);
         switch (random.nextInt(8)) {
-            case 0 -> c.lineSkuIds[line] = pick(BAD_SKU_IDS);
+            case 0 -> c.lineSkuId(line).set(pick(BAD_SKU_IDS));
             case 1 -> c.lineQuantities[line] = 0;
             case 2 -> c.lineQuantities[line] = -1;
             case 3 -> c.lineQuantities[line] = Integer.MIN_VALUE;
@@ -436,9 +437,9 @@ final class SimulationCommands {
             case 5 -> c.lineQuantities[line] = Integer.MAX_VALUE;
             default -> {
                 if (c.lineCount == limits.linesPerOrderMax()) {
-                    c.lineSkuIds[line] = c.lineSkuIds[0];
+                    c.lineSkuId(line).copyFrom(c.lineSkuId(0));
                 } else {
-                    c.addLine(c.lineSkuIds[line], 1);
+                    c.addLine(c.lineSkuId(line).asString(), 1);
                 }
             }
         }
@@ -458,8 +459,8 @@ final class SimulationCommands {
     private Command badUpsert() {
         Command c = upsert(freshRequestId());
         switch (random.nextInt(11)) {
-            case 0 -> c.requestId = pick(BAD_IDS);
-            case 1 -> c.skuId = pick(BAD_SKU_IDS);
+            case 0 -> c.requestId.set(pick(BAD_IDS));
+            case 1 -> c.skuId.set(pick(BAD_SKU_IDS));
             case 2 ->
                 c.priceMinor = pick(new long[] {-1, EngineLimits.PRICE_MINOR_MAX + 1, Long.MIN_VALUE, Long.MAX_VALUE});
             case 3 -> c.currency = pick(BAD_CURRENCIES);
@@ -496,8 +497,8 @@ final class SimulationCommands {
     private Command badAdjust() {
         Command c = adjust(freshRequestId());
         switch (random.nextInt(5)) {
-            case 0 -> c.requestId = pick(BAD_IDS);
-            case 1 -> c.skuId = pick(BAD_SKU_IDS);
+            case 0 -> c.requestId.set(pick(BAD_IDS));
+            case 1 -> c.skuId.set(pick(BAD_SKU_IDS));
             case 2 ->
                 c.delta = pick(new long[] {
                     0,
@@ -559,7 +560,7 @@ final class SimulationCommands {
 
     private Command newOrderCommand(CommandType type, long timestampMillis, String requestId, long orderId) {
         Command c = newCommand(type, timestampMillis);
-        c.requestId = requestId;
+        c.requestId.set(requestId);
         c.orderId = orderId;
         return c;
     }
@@ -576,8 +577,8 @@ final class SimulationCommands {
             long saleEndEpochMillis,
             long reservationTtlMillis) {
         Command c = newCommand(CommandType.UPSERT_SKU, timestampMillis);
-        c.requestId = requestId;
-        c.skuId = skuId;
+        c.requestId.set(requestId);
+        c.skuId.set(skuId);
         c.priceMinor = priceMinor;
         c.currency = currency;
         c.totalStock = totalStock;
@@ -590,8 +591,8 @@ final class SimulationCommands {
 
     private Command newAdjust(long timestampMillis, String requestId, String skuId, long delta) {
         Command c = newCommand(CommandType.ADJUST_STOCK, timestampMillis);
-        c.requestId = requestId;
-        c.skuId = skuId;
+        c.requestId.set(requestId);
+        c.skuId.set(skuId);
         c.delta = delta;
         return c;
     }
@@ -604,7 +605,7 @@ final class SimulationCommands {
 
     private Command newGetSku(String skuId) {
         Command c = newCommand(CommandType.GET_SKU, 0);
-        c.skuId = skuId;
+        c.skuId.set(skuId);
         return c;
     }
 
@@ -646,16 +647,24 @@ final class SimulationCommands {
             long reservationTtlMillis,
             long delta) {
 
+        private static String[] lineSkuIds(Command c) {
+            String[] ids = new String[c.lineCount];
+            for (int i = 0; i < c.lineCount; i++) {
+                ids[i] = c.lineSkuId(i).asString();
+            }
+            return ids;
+        }
+
         static Sent of(Command c) {
             return new Sent(
                     c.type,
                     c.timestampMillis,
-                    c.requestId,
-                    c.userId,
-                    Arrays.copyOf(c.lineSkuIds, c.lineCount),
+                    c.requestId.asString(),
+                    c.userId.asString(),
+                    lineSkuIds(c),
                     Arrays.copyOf(c.lineQuantities, c.lineCount),
                     c.orderId,
-                    c.skuId,
+                    c.skuId.asString(),
                     c.priceMinor,
                     c.currency,
                     c.totalStock,
@@ -667,13 +676,13 @@ final class SimulationCommands {
         }
 
         Command fill(Command c) {
-            c.requestId = requestId;
-            c.userId = userId;
+            c.requestId.set(requestId);
+            c.userId.set(userId);
             for (int i = 0; i < lineSkuIds.length; i++) {
                 c.addLine(lineSkuIds[i], lineQuantities[i]);
             }
             c.orderId = orderId;
-            c.skuId = skuId;
+            c.skuId.set(skuId);
             c.priceMinor = priceMinor;
             c.currency = currency;
             c.totalStock = totalStock;
@@ -691,13 +700,13 @@ final class SimulationCommands {
         switch (c.type) {
             case RESERVE -> {
                 text.append(" request=")
-                        .append(quoted(c.requestId))
+                        .append(quoted(c.requestId.asString()))
                         .append(" user=")
-                        .append(quoted(c.userId))
+                        .append(quoted(c.userId.asString()))
                         .append(" lines=[");
                 for (int i = 0; i < c.lineCount; i++) {
                     text.append(i == 0 ? "" : ", ")
-                            .append(quoted(c.lineSkuIds[i]))
+                            .append(quoted(c.lineSkuId(i).asString()))
                             .append('x')
                             .append(c.lineQuantities[i]);
                 }
@@ -705,14 +714,14 @@ final class SimulationCommands {
             }
             case CONFIRM, CANCEL, REFUND ->
                 text.append(" request=")
-                        .append(quoted(c.requestId))
+                        .append(quoted(c.requestId.asString()))
                         .append(" order=")
                         .append(c.orderId);
             case UPSERT_SKU ->
                 text.append(" request=")
-                        .append(quoted(c.requestId))
+                        .append(quoted(c.requestId.asString()))
                         .append(" sku=")
-                        .append(quoted(c.skuId))
+                        .append(quoted(c.skuId.asString()))
                         .append(" price=")
                         .append(c.priceMinor)
                         .append(" currency=")
@@ -729,13 +738,13 @@ final class SimulationCommands {
                         .append(c.reservationTtlMillis);
             case ADJUST_STOCK ->
                 text.append(" request=")
-                        .append(quoted(c.requestId))
+                        .append(quoted(c.requestId.asString()))
                         .append(" sku=")
-                        .append(quoted(c.skuId))
+                        .append(quoted(c.skuId.asString()))
                         .append(" delta=")
                         .append(c.delta);
             case GET_ORDER -> text.append(" order=").append(c.orderId);
-            case GET_SKU -> text.append(" sku=").append(quoted(c.skuId));
+            case GET_SKU -> text.append(" sku=").append(quoted(c.skuId.asString()));
             case LIST_SKUS ->
                 text.append(" pageSize=").append(c.pageSize).append(" token=").append(quoted(c.pageToken));
             case TICK -> {}

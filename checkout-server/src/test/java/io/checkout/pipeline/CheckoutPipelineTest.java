@@ -8,6 +8,7 @@ import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.EngineLimits;
 import io.checkout.engine.HeapCheckoutState;
+import io.checkout.engine.IdBuffer;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.ResultCode;
@@ -53,7 +54,7 @@ class CheckoutPipelineTest {
     private final ReplyHandler recordingReply = (command, context, failure) -> {
         Command copy = new Command();
         copy.type = command.type;
-        copy.requestId = command.requestId;
+        copy.requestId.copyFrom(command.requestId);
         copy.timestampMillis = command.timestampMillis;
         copy.result = command.result;
         copy.order.orderId = command.order.orderId;
@@ -65,15 +66,15 @@ class CheckoutPipelineTest {
 
     private final CommandPublisher.CommandTranslator<String> reserve = (requestId, c) -> {
         c.type = CommandType.RESERVE;
-        c.requestId = requestId;
-        c.userId = "user-" + requestId;
+        c.requestId.set(requestId);
+        c.userId.set("user-" + requestId);
         c.addLine("A", 1);
     };
 
     /** A read of one SKU. */
     private final CommandPublisher.CommandTranslator<String> readSku = (skuId, c) -> {
         c.type = CommandType.GET_SKU;
-        c.skuId = skuId;
+        c.skuId.set(skuId);
     };
 
     /** Reserves, one per request id of the batch, for {@link CheckoutPipeline#tryPublishEach}. */
@@ -135,7 +136,7 @@ class CheckoutPipelineTest {
         RecordLogReader.scan(journalDirectory, 1, (sequence, payload) -> {
             Command command = new Command();
             CommandCodec.decode(payload, command);
-            requestIds.add(command.requestId);
+            requestIds.add(command.requestId.asString());
         });
         return requestIds;
     }
@@ -176,7 +177,7 @@ class CheckoutPipelineTest {
 
         awaitTrue(() -> replies.size() == 1_000);
         for (int i = 0; i < 1_000; i++) {
-            assertThat(replies.get(i).requestId).isEqualTo("r" + i);
+            assertThat(replies.get(i).requestId.asString()).isEqualTo("r" + i);
             assertThat(replies.get(i).timestampMillis)
                     .as("the translator sets no time")
                     .isEqualTo(NOW);
@@ -256,7 +257,7 @@ class CheckoutPipelineTest {
 
         awaitTrue(() -> replies.size() == 201);
         for (int i = 0; i < 200; i++) {
-            assertThat(replies.get(i + 1).requestId).isEqualTo("r" + i);
+            assertThat(replies.get(i + 1).requestId.asString()).isEqualTo("r" + i);
             assertThat(replies.get(i + 1).result).isEqualTo(ResultCode.SUCCESS);
             assertThat(replies.get(i + 1).order.orderId).isEqualTo(i + 2);
         }
@@ -422,7 +423,8 @@ class CheckoutPipelineTest {
         pipeline.shutdown(5_000);
 
         assertThat(failures).isEmpty();
-        List<String> answered = replies.stream().map(reply -> reply.requestId).toList();
+        List<String> answered =
+                replies.stream().map(reply -> reply.requestId.asString()).toList();
         assertThat(journalledRequestIds()).as("journal order is answer order").isEqualTo(answered);
         assertThat(pipeline.journalledSequence()).isEqualTo(1_000);
         assertThat(pipeline.answeredJournalSequence()).isEqualTo(1_000);
@@ -489,7 +491,7 @@ class CheckoutPipelineTest {
         pipeline.shutdown(5_000);
 
         assertThat(failures).isEmpty();
-        assertThat(replies.stream().map(reply -> reply.requestId).toList())
+        assertThat(replies.stream().map(reply -> reply.requestId.asString()).toList())
                 .as("each answered once, in order")
                 .isEqualTo(expected);
         assertThat(journalledRequestIds()).isEqualTo(expected);
@@ -588,8 +590,8 @@ class CheckoutPipelineTest {
         }
 
         @Override
-        public void prefetch(String requestId, String userId) {
-            prefetched.add(requestId);
+        public void prefetch(IdBuffer requestId, IdBuffer userId) {
+            prefetched.add(requestId.asString());
         }
 
         @Override
@@ -603,12 +605,12 @@ class CheckoutPipelineTest {
         }
 
         @Override
-        public long userUnits(String userId, int skuIndex) {
+        public long userUnits(IdBuffer userId, int skuIndex) {
             return delegate.userUnits(userId, skuIndex);
         }
 
         @Override
-        public void writeUserUnits(String userId, int skuIndex, long units) {
+        public void writeUserUnits(IdBuffer userId, int skuIndex, long units) {
             delegate.writeUserUnits(userId, skuIndex, units);
         }
 
@@ -643,12 +645,12 @@ class CheckoutPipelineTest {
         }
 
         @Override
-        public boolean readOutcome(String requestId, Outcome into) {
+        public boolean readOutcome(IdBuffer requestId, Outcome into) {
             return delegate.readOutcome(requestId, into);
         }
 
         @Override
-        public void writeOutcome(String requestId, Outcome outcome) {
+        public void writeOutcome(IdBuffer requestId, Outcome outcome) {
             delegate.writeOutcome(requestId, outcome);
         }
 

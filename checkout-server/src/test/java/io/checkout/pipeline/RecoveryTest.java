@@ -118,7 +118,7 @@ class RecoveryTest {
             OrderRecord order = new OrderRecord();
             for (long orderId = 1; orderId <= BUYERS; orderId++) {
                 assertThat(recovered.state().readOrder(orderId, order)).isTrue();
-                assertThat(order.userId).isEqualTo("user-" + orderId);
+                assertThat(order.userId.asString()).isEqualTo("user-" + orderId);
                 assertThat(order.state).isEqualTo(orderId % 3 == 0 ? OrderState.PAID : OrderState.RESERVED);
             }
         } finally {

@@ -32,21 +32,16 @@ class ColumnsTest {
         Columns.Longs longs = new Columns.Longs();
         Columns.Ints ints = new Columns.Ints();
         Columns.Bytes bytes = new Columns.Bytes();
-        Columns.Objects<String> objects = new Columns.Objects<>();
         long rows = 3_000_000;
         for (long row = 0; row < rows; row++) {
             longs.set(row, row * 3);
             ints.set(row, (int) row ^ 0x5A5A);
             bytes.set(row, (byte) row);
-            if (row % 1_000 == 0) {
-                objects.set(row, "r" + row);
-            }
         }
         for (long row = 0; row < rows; row++) {
             assertThat(longs.get(row)).isEqualTo(row * 3);
             assertThat(ints.get(row)).isEqualTo((int) row ^ 0x5A5A);
             assertThat(bytes.get(row)).isEqualTo((byte) row);
-            assertThat(objects.get(row)).isEqualTo(row % 1_000 == 0 ? "r" + row : null);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.checkout.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.checkout.engine.IdBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -34,14 +35,14 @@ class PackedUserUnitsTest {
             if (random.nextInt(3) == 0) {
                 long held = model.getOrDefault(key, 0L);
                 long units = held == 0 || random.nextBoolean() ? held + 1 + random.nextInt(3) : 0;
-                state.writeUserUnits(asked, sku, units);
+                state.writeUserUnits(IdBuffer.of(asked), sku, units);
                 if (units == 0) {
                     model.remove(key);
                 } else {
                     model.put(key, units);
                 }
             }
-            assertThat(state.userUnits(asked, sku))
+            assertThat(state.userUnits(IdBuffer.of(asked), sku))
                     .as("units of %s at step %d", key, step)
                     .isEqualTo(model.getOrDefault(key, 0L));
             if (step % 5_000 == 0) {
@@ -54,9 +55,9 @@ class PackedUserUnitsTest {
     @Test
     void aZeroForAnUnknownUserShouldCreateNothing() {
         PackedCheckoutState state = new PackedCheckoutState(SKUS, 10, 10, 10);
-        state.writeUserUnits("nobody", 2, 0);
+        state.writeUserUnits(IdBuffer.of("nobody"), 2, 0);
         assertThat(state.userCounterCount()).isZero();
-        assertThat(state.userUnits("nobody", 2)).isZero();
+        assertThat(state.userUnits(IdBuffer.of("nobody"), 2)).isZero();
         Map<String, Long> visited = new HashMap<>();
         state.forEachUserUnits((user, sku, units) -> visited.put(user + "/" + sku, units));
         assertThat(visited).isEmpty();
@@ -65,16 +66,16 @@ class PackedUserUnitsTest {
     @Test
     void aUsersSecondSkuShouldBeCountedApartFromItsFirst() {
         PackedCheckoutState state = new PackedCheckoutState(SKUS, 10, 10, 10);
-        state.writeUserUnits("ann", 3, 2);
-        state.writeUserUnits("ann", 1, 5);
-        state.writeUserUnits("ann", 3, 0);
-        assertThat(state.userUnits("ann", 3)).isZero();
-        assertThat(state.userUnits("ann", 1)).isEqualTo(5);
+        state.writeUserUnits(IdBuffer.of("ann"), 3, 2);
+        state.writeUserUnits(IdBuffer.of("ann"), 1, 5);
+        state.writeUserUnits(IdBuffer.of("ann"), 3, 0);
+        assertThat(state.userUnits(IdBuffer.of("ann"), 3)).isZero();
+        assertThat(state.userUnits(IdBuffer.of("ann"), 1)).isEqualTo(5);
         assertThat(state.userCounterCount()).isEqualTo(1);
         // The first slot keeps SKU 3: raising it again must not disturb SKU 1's counter.
-        state.writeUserUnits("ann", 3, 1);
-        assertThat(state.userUnits("ann", 3)).isEqualTo(1);
-        assertThat(state.userUnits("ann", 1)).isEqualTo(5);
+        state.writeUserUnits(IdBuffer.of("ann"), 3, 1);
+        assertThat(state.userUnits(IdBuffer.of("ann"), 3)).isEqualTo(1);
+        assertThat(state.userUnits(IdBuffer.of("ann"), 1)).isEqualTo(5);
         assertThat(state.userCounterCount()).isEqualTo(2);
     }
 

@@ -97,8 +97,8 @@ class PreallocatedStateTest {
         reserve.clear();
         reserve.type = CommandType.RESERVE;
         reserve.timestampMillis = 2_000;
-        reserve.requestId = requestId;
-        reserve.userId = userId;
+        reserve.requestId.set(requestId);
+        reserve.userId.set(userId);
         reserve.addLine("sku-1", 1);
         book.execute(reserve);
         if (reserve.result != ResultCode.SUCCESS) {

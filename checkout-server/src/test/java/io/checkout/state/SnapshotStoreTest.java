@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.CurrencyCode;
+import io.checkout.engine.IdBuffer;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.engine.Outcome;
@@ -93,18 +94,18 @@ class SnapshotStoreTest {
         state.writeOrder(order(1, "alice", OrderState.RESERVED, 0));
         state.writeOrder(order(2, "bob", OrderState.PAID, 1));
         state.writeOrder(order(3, "alice", OrderState.EXPIRED, 1));
-        state.writeUserUnits("alice", 0, 2);
-        state.writeUserUnits("alice", 1, 1);
-        state.writeUserUnits("bob", 1, 3);
+        state.writeUserUnits(IdBuffer.of("alice"), 0, 2);
+        state.writeUserUnits(IdBuffer.of("alice"), 1, 1);
+        state.writeUserUnits(IdBuffer.of("bob"), 1, 3);
         Outcome reserved = new Outcome();
         reserved.set(CommandType.RESERVE, ResultCode.SUCCESS, 1, OrderState.RESERVED, -1, 1_000, 1_000);
-        state.writeOutcome("req-1", reserved);
+        state.writeOutcome(IdBuffer.of("req-1"), reserved);
         Outcome soldOut = new Outcome();
         soldOut.set(CommandType.RESERVE, ResultCode.SOLD_OUT, 0, null, 1, 1_500, 0);
-        state.writeOutcome("req-2", soldOut);
+        state.writeOutcome(IdBuffer.of("req-2"), soldOut);
         Outcome conflict = new Outcome();
         conflict.set(CommandType.CONFIRM, ResultCode.ORDER_STATE_CONFLICT, 3, OrderState.EXPIRED, -1, 2_000, 1_900);
-        state.writeOutcome("req-3", conflict);
+        state.writeOutcome(IdBuffer.of("req-3"), conflict);
         return state;
     }
 
@@ -128,7 +129,7 @@ class SnapshotStoreTest {
     private static OrderRecord order(long id, String user, OrderState state, int lines) {
         OrderRecord order = new OrderRecord();
         order.orderId = id;
-        order.userId = user;
+        order.userId.set(user);
         order.state = state;
         order.currency = CurrencyCode.pack("EUR");
         order.lineCount = lines + 1;

@@ -1,7 +1,7 @@
-package io.checkout.state;
+package io.checkout.engine;
 
 /**
- * Finds a row by its text id: an open-addressing hash table with linear probing whose slots hold
+ * Finds a row by its id ({@link IdBuffer}): an open-addressing hash table with linear probing whose slots hold
  * the id's 32-bit hash next to the row, packed in one {@code long}. A probe reads only the slot
  * array, and the id itself is compared only when the full hash matches, so a lookup costs one or
  * two cache lines however full the table is.
@@ -11,20 +11,20 @@ package io.checkout.state;
  * reads the stored {@code String} and its byte array, two cache misses per probe on a table of
  * millions of ids, the largest cost of replaying a long journal (benchmarks/README.md, recovery).
  *
- * <p>The ids live with the caller (a column of strings, or {@link IdBytes}); the index asks
+ * <p>The ids live with the caller (the SKU records, or the state's id bytes); the index asks
  * {@link KeyMatcher} whether a row holds a given id. Removal shifts later entries back (no
  * tombstones), so the table never degrades. One thread uses an index. Rows are 0 to
  * {@code Integer.MAX_VALUE - 1}; the table doubles when it passes its load factor, up to 2^30 slots.
  */
-final class IdIndex {
-    static final int NONE = -1;
+public final class IdIndex {
+    public static final int NONE = -1;
     private static final float LOAD_FACTOR = 0.75f;
     private static final int SLOTS_MAX = 1 << 30;
 
     /** Tells whether {@code row} holds {@code id}. */
     @FunctionalInterface
-    interface KeyMatcher {
-        boolean matches(int row, String id);
+    public interface KeyMatcher {
+        boolean matches(int row, IdBuffer id);
     }
 
     private final KeyMatcher matcher;
@@ -35,7 +35,7 @@ final class IdIndex {
     private int resizeAt;
 
     /** Sized so that {@code expected} entries fit without growing. */
-    IdIndex(long expected, KeyMatcher matcher) {
+    public IdIndex(long expected, KeyMatcher matcher) {
         this.matcher = matcher;
         long wanted = Math.max(16, (long) (Math.min(expected, SLOTS_MAX) / LOAD_FACTOR) + 1);
         allocate((int) Math.min(SLOTS_MAX, Long.highestOneBit(wanted - 1) << 1));
@@ -48,19 +48,19 @@ final class IdIndex {
         resizeAt = (int) Math.min(Integer.MAX_VALUE, (long) (slotCount * (double) LOAD_FACTOR));
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
     /** The row holding {@code id}, or {@link #NONE}. */
-    int get(String id) {
+    public int get(IdBuffer id) {
         int slot = slotOf(id);
         return slot < 0 ? NONE : (int) slots[slot] - 1;
     }
 
     /** The slot holding {@code id}, or -1. */
-    private int slotOf(String id) {
-        int hash = id.hashCode();
+    private int slotOf(IdBuffer id) {
+        int hash = id.hash();
         long[] table = slots;
         int slot = home(hash);
         long entry;
@@ -78,24 +78,24 @@ final class IdIndex {
      * cache; returns what it read, for the caller to fold into a field (a read whose value is never
      * used may be left out by the compiler).
      */
-    long touch(String id) {
-        return slots[home(id.hashCode())];
+    public long touch(IdBuffer id) {
+        return slots[home(id.hash())];
     }
 
     /** Adds {@code id} at {@code row}; the caller knows the id is not in the index yet. */
-    void add(String id, int row) {
+    public void add(IdBuffer id, int row) {
         if (row < 0 || row == Integer.MAX_VALUE) {
             throw new IllegalArgumentException("row out of range: " + row);
         }
         if (size >= resizeAt) {
             grow();
         }
-        insert(id.hashCode(), row);
+        insert(id.hash(), row);
         size++;
     }
 
     /** Removes {@code id} if present; returns its row, or {@link #NONE}. */
-    int remove(String id) {
+    public int remove(IdBuffer id) {
         int slot = slotOf(id);
         if (slot < 0) {
             return NONE;
@@ -107,7 +107,7 @@ final class IdIndex {
     }
 
     /** Removes the entry for {@code row}, whose id hashes to {@code hash}; false if there is none. */
-    boolean removeRow(int hash, int row) {
+    public boolean removeRow(int hash, int row) {
         long wanted = ((long) hash << 32) | (row + 1L);
         int slot = home(hash);
         long entry;

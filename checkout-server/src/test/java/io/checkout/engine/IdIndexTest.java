@@ -1,4 +1,4 @@
-package io.checkout.state;
+package io.checkout.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -22,7 +22,7 @@ class IdIndexTest {
     void shouldAgreeWithAHashMap(long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         List<String> rowIds = new ArrayList<>();
-        IdIndex index = new IdIndex(4, (row, id) -> rowIds.get(row).equals(id));
+        IdIndex index = new IdIndex(4, (row, id) -> id.contentEquals(rowIds.get(row)));
         Map<String, Integer> model = new HashMap<>();
         List<String> present = new ArrayList<>();
         for (int step = 0; step < 200_000; step++) {
@@ -32,7 +32,7 @@ class IdIndexTest {
                 if (!model.containsKey(id)) {
                     int row = rowIds.size();
                     rowIds.add(id);
-                    index.add(id, row);
+                    index.add(IdBuffer.of(id), row);
                     model.put(id, row);
                     present.add(id);
                 }
@@ -40,7 +40,7 @@ class IdIndexTest {
                 String id = present.remove(random.nextInt(present.size()));
                 int row = model.remove(id);
                 if (random.nextBoolean()) {
-                    assertThat(index.remove(id)).isEqualTo(row);
+                    assertThat(index.remove(IdBuffer.of(id))).isEqualTo(row);
                 } else {
                     assertThat(index.removeRow(id.hashCode(), row)).isTrue();
                 }
@@ -48,14 +48,14 @@ class IdIndexTest {
                 String id = random.nextBoolean() && !present.isEmpty()
                         ? present.get(random.nextInt(present.size()))
                         : randomId(random);
-                assertThat(index.get(id))
+                assertThat(index.get(IdBuffer.of(id)))
                         .as("seed %d step %d: %s", seed, step, id)
                         .isEqualTo(model.getOrDefault(id, IdIndex.NONE));
             }
             assertThat(index.size()).isEqualTo(model.size());
         }
         for (Map.Entry<String, Integer> entry : model.entrySet()) {
-            assertThat(index.get(entry.getKey())).isEqualTo(entry.getValue());
+            assertThat(index.get(IdBuffer.of(entry.getKey()))).isEqualTo(entry.getValue());
         }
     }
 
@@ -73,19 +73,20 @@ class IdIndexTest {
     @Test
     void removingAnAbsentIdShouldChangeNothing() {
         List<String> rowIds = List.of("a", "b");
-        IdIndex index = new IdIndex(16, (row, id) -> rowIds.get(row).equals(id));
-        index.add("a", 0);
-        assertThat(index.remove("b")).isEqualTo(IdIndex.NONE);
+        IdIndex index = new IdIndex(16, (row, id) -> id.contentEquals(rowIds.get(row)));
+        index.add(IdBuffer.of("a"), 0);
+        assertThat(index.remove(IdBuffer.of("b"))).isEqualTo(IdIndex.NONE);
         assertThat(index.removeRow("b".hashCode(), 1)).isFalse();
         assertThat(index.removeRow("a".hashCode(), 1)).isFalse();
-        assertThat(index.get("a")).isZero();
+        assertThat(index.get(IdBuffer.of("a"))).isZero();
         assertThat(index.size()).isEqualTo(1);
     }
 
     @Test
     void shouldRefuseRowsItCannotStore() {
         IdIndex index = new IdIndex(16, (row, id) -> true);
-        assertThatThrownBy(() -> index.add("x", -1)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> index.add("x", Integer.MAX_VALUE)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> index.add(IdBuffer.of("x"), -1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> index.add(IdBuffer.of("x"), Integer.MAX_VALUE))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }
