@@ -76,7 +76,7 @@ public final class ServerConfig {
                 "on-demand",
                 "when the state tables take their memory: on-demand (as rows are written) or preallocate (all"
                         + " the capacities need, at start-up: a heap too small fails the start rather than a sale, a"
-                        + " reserve allocates nothing; about 120 bytes per order and 110 per remembered request id)"),
+                        + " reserve allocates nothing; about 195 bytes per order and 110 per remembered request id)"),
         IDEMPOTENCY_RETENTION_MILLIS(
                 "idempotency-retention-millis",
                 "86400000",
