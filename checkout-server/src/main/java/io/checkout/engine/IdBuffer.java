@@ -30,6 +30,22 @@ public final class IdBuffer {
 
     public IdBuffer() {}
 
+    /**
+     * Whether {@code id} fits a buffer unchanged (at most {@link #CAPACITY} characters, all ASCII),
+     * so that the text read back from the buffer is {@code id} itself.
+     */
+    public static boolean holdsExactly(String id) {
+        if (id.length() > CAPACITY) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            if (id.charAt(i) > 0x7F) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A buffer holding {@code id} (null: absent); for tests and cold paths. */
     public static IdBuffer of(String id) {
         return new IdBuffer().set(id);

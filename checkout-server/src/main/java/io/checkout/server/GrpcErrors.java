@@ -305,6 +305,18 @@ final class GrpcErrors {
                 .build();
     }
 
+    /**
+     * A streamed reserve whose request id the engine could not echo unchanged (too long, or not
+     * ASCII): refused at the edge with the engine's own error, so that the reply carries the id as
+     * sent and a client matching replies by id finds it.
+     */
+    static com.google.rpc.Status invalidRequestId() {
+        Command c = new Command();
+        c.type = CommandType.RESERVE;
+        c.result = ResultCode.REQUEST_ID_INVALID;
+        return errorFor(c);
+    }
+
     static com.google.rpc.Status tooManyLines(int count) {
         return invalidArgument(
                 "lines",

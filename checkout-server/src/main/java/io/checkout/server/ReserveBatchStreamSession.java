@@ -1,6 +1,7 @@
 package io.checkout.server;
 
 import io.checkout.engine.EngineLimits;
+import io.checkout.engine.IdBuffer;
 import io.checkout.pipeline.ReplyBatchListener;
 import io.checkout.proto.v1.ReserveBatch;
 import io.checkout.proto.v1.ReserveBatchReply;
@@ -89,7 +90,9 @@ final class ReserveBatchStreamSession extends ReserveStreamLifecycle<ReserveBatc
                 ReserveRequest request = batch.getRequests(i);
                 com.google.rpc.Status refusal = request.getLinesCount() > EngineLimits.LINES_PER_ORDER_MAX
                         ? GrpcErrors.tooManyLines(request.getLinesCount())
-                        : publisher.publish(request, this);
+                        : !IdBuffer.holdsExactly(request.getRequestId())
+                                ? GrpcErrors.invalidRequestId() // the reply must echo the id as sent
+                                : publisher.publish(request, this);
                 if (refusal != null) {
                     if (refusals == null) {
                         refusals = new ArrayList<>();
@@ -102,9 +105,12 @@ final class ReserveBatchStreamSession extends ReserveStreamLifecycle<ReserveBatc
         refused(refusals != null ? refusals : List.of());
     }
 
+    /** Whether every item can go to the engine as it is: lines within the limit, an id it can echo. */
     private static boolean linesWithinLimit(ReserveBatch batch) {
         for (int i = 0; i < batch.getRequestsCount(); i++) {
-            if (batch.getRequests(i).getLinesCount() > EngineLimits.LINES_PER_ORDER_MAX) {
+            ReserveRequest request = batch.getRequests(i);
+            if (request.getLinesCount() > EngineLimits.LINES_PER_ORDER_MAX
+                    || !IdBuffer.holdsExactly(request.getRequestId())) {
                 return false;
             }
         }

@@ -1,6 +1,7 @@
 package io.checkout.server;
 
 import io.checkout.engine.EngineLimits;
+import io.checkout.engine.IdBuffer;
 import io.checkout.pipeline.ReplyBatchListener;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
@@ -48,6 +49,8 @@ final class ReserveStreamSession extends ReserveStreamLifecycle<ReserveRequest, 
             refusal = UnparseableRequests.refusal(request); // bytes that were not a request: this one only
         } else if (request.getLinesCount() > EngineLimits.LINES_PER_ORDER_MAX) {
             refusal = GrpcErrors.tooManyLines(request.getLinesCount());
+        } else if (!IdBuffer.holdsExactly(request.getRequestId())) {
+            refusal = GrpcErrors.invalidRequestId(); // the reply must echo the id as sent
         } else {
             refusal = publisher.publish(request, this);
         }

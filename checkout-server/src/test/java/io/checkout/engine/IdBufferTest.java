@@ -60,6 +60,18 @@ class IdBufferTest {
     }
 
     @Test
+    void holdsExactlyShouldTellWhetherTheTextReadsBackUnchanged() {
+        for (String id : new String[] {"", "r-1", "~".repeat(IdBuffer.CAPACITY), "has space", "\u007f"}) {
+            assertThat(IdBuffer.holdsExactly(id)).as(id).isTrue();
+            assertThat(IdBuffer.of(id).asString()).isEqualTo(id);
+        }
+        for (String id : new String[] {"~".repeat(IdBuffer.CAPACITY + 1), "caf\u00e9", "\u0100"}) {
+            assertThat(IdBuffer.holdsExactly(id)).as(id).isFalse();
+            assertThat(IdBuffer.of(id).asString()).isNotEqualTo(id);
+        }
+    }
+
+    @Test
     void readingFromABufferShouldConsumeEveryByteEvenWhenItKeepsFewer() {
         ByteBuffer source = ByteBuffer.allocate(200);
         source.put("y".repeat(100).getBytes(StandardCharsets.US_ASCII))

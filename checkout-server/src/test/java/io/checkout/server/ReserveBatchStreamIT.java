@@ -6,15 +6,19 @@ import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
 import io.checkout.client.BatchStreamingReserver;
 import io.checkout.client.CheckoutClient;
+import io.checkout.proto.v1.CheckoutGrpc;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.OrderState;
+import io.checkout.proto.v1.ReserveBatch;
+import io.checkout.proto.v1.ReserveBatchReply;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.ReserveResult;
 import io.checkout.proto.v1.Sku;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -212,6 +216,74 @@ class ReserveBatchStreamIT {
         // An invalid item was not remembered: corrected, its request id is accepted.
         ReserveReply corrected = client.reserve("mix-bad-quantity", "hal", OTHER_SKU, 1);
         assertThat(corrected.getResult()).isEqualTo(ReserveResult.RESERVED);
+    }
+
+    /**
+     * A raw client (not the SDK, which checks ids before sending) sends request ids the engine
+     * cannot hold unchanged, too long or not ASCII: on both streams the REJECTED reply echoes each
+     * id exactly as sent, so a client matching replies by id finds them.
+     */
+    @Test
+    void aRejectedStreamedReserveShouldEchoItsRequestIdAsSent() throws Exception {
+        List<String> oddIds = List.of("x".repeat(200), "caf\u00e9-1", "ok-echo-1");
+        CheckoutGrpc.CheckoutStub stub = CheckoutGrpc.newStub(channel);
+
+        List<ReserveReply> streamed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<Void> streamDone = new CompletableFuture<>();
+        StreamObserver<ReserveRequest> requests = stub.reserveStream(collect(streamed, streamDone));
+        for (String id : oddIds) {
+            requests.onNext(reserve(id, "echo-user-" + id.length(), SKU, 1));
+        }
+        requests.onCompleted();
+        streamDone.get(10, TimeUnit.SECONDS);
+
+        List<ReserveBatchReply> batchReplies = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<Void> batchDone = new CompletableFuture<>();
+        StreamObserver<ReserveBatch> batches = stub.reserveBatchStream(collect(batchReplies, batchDone));
+        ReserveBatch.Builder batch = ReserveBatch.newBuilder();
+        for (String id : oddIds) {
+            batch.addRequests(reserve(id.replace("1", "2"), "echo-batch-" + id.length(), SKU, 1));
+        }
+        batches.onNext(batch.build());
+        batches.onCompleted();
+        batchDone.get(10, TimeUnit.SECONDS);
+        List<ReserveReply> batched = batchReplies.stream()
+                .flatMap(reply -> reply.getRepliesList().stream())
+                .toList();
+
+        for (List<ReserveReply> replies : List.of(streamed, batched)) {
+            for (ReserveReply reply : replies) {
+                if (reply.getRequestId().startsWith("ok-echo")) {
+                    assertThat(reply.getResult()).isEqualTo(ReserveResult.RESERVED);
+                } else {
+                    assertRejected(reply, "request_id");
+                }
+            }
+        }
+        assertThat(streamed).extracting(ReserveReply::getRequestId).containsExactlyInAnyOrderElementsOf(oddIds);
+        assertThat(batched)
+                .extracting(ReserveReply::getRequestId)
+                .containsExactlyInAnyOrderElementsOf(
+                        oddIds.stream().map(id -> id.replace("1", "2")).toList());
+    }
+
+    private static <T> StreamObserver<T> collect(List<T> into, CompletableFuture<Void> done) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {
+                into.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                done.complete(null);
+            }
+        };
     }
 
     private static void assertRejected(ReserveReply reply, String field) {
