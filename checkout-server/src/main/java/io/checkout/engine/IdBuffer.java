@@ -93,6 +93,15 @@ public final class IdBuffer {
 
     /** Holds the next {@code count} bytes of {@code source}, which it reads past all of them. */
     public IdBuffer set(ByteBuffer source, int count) {
+        if (count > source.remaining()) {
+            throw new java.nio.BufferUnderflowException();
+        }
+        if (source.hasArray()) {
+            int position = source.position();
+            set(source.array(), source.arrayOffset() + position, count);
+            source.position(position + count);
+            return this;
+        }
         int kept = Math.min(count, CAPACITY);
         int h = 0;
         for (int i = 0; i < kept; i++) {

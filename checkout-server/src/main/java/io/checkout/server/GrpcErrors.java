@@ -39,6 +39,9 @@ final class GrpcErrors {
             null,
             null);
 
+    /** The engine's REQUEST_ID_INVALID error, the same for every request; see {@link #invalidRequestId}. */
+    static final com.google.rpc.Status INVALID_REQUEST_ID = invalidRequestIdError();
+
     private GrpcErrors() {}
 
     /**
@@ -311,6 +314,10 @@ final class GrpcErrors {
      * sent and a client matching replies by id finds it.
      */
     static com.google.rpc.Status invalidRequestId() {
+        return INVALID_REQUEST_ID;
+    }
+
+    private static com.google.rpc.Status invalidRequestIdError() {
         Command c = new Command();
         c.type = CommandType.RESERVE;
         c.result = ResultCode.REQUEST_ID_INVALID;

@@ -86,8 +86,6 @@ public final class PackedCheckoutState implements CheckoutState {
 
     private int lastUserNumber = NONE;
     private int userCount;
-    /** Snapshots and visits: a request id as the tables take it. */
-    private final IdBuffer scratchId = new IdBuffer();
 
     // ---- per-(user, SKU) units ---------------------------------------------------------------
     /** Row per user number: word 0 the SKU index + 1 of the user's first SKU (0: none yet), word 1 its units. */
@@ -468,6 +466,11 @@ public final class PackedCheckoutState implements CheckoutState {
         if (slot == NONE) {
             return false;
         }
+        readOutcomeAt(slot, into);
+        return true;
+    }
+
+    private void readOutcomeAt(int slot, Outcome into) {
         into.commandType = CommandType.fromCode(outcomeCommand.get(slot));
         into.result = ResultCode.fromCode(outcomeResult.get(slot));
         into.orderId = outcomeOrderId.get(slot);
@@ -476,7 +479,6 @@ public final class PackedCheckoutState implements CheckoutState {
         into.failedLine = outcomeFailedLine.get(slot);
         into.atEpochMillis = outcomeAt.get(slot);
         into.orderUpdatedAtEpochMillis = outcomeOrderUpdated.get(slot);
-        return true;
     }
 
     @Override
@@ -532,8 +534,9 @@ public final class PackedCheckoutState implements CheckoutState {
     public void forEachOutcome(OutcomeVisitor visitor) {
         Outcome outcome = new Outcome();
         for (long position = outcomeHead; position < outcomeTail; position++) {
-            String requestId = outcomeIds.read(outcomeIdAt.get((int) (position % outcomeRing)));
-            readOutcome(scratchId.set(requestId), outcome);
+            int slot = (int) (position % outcomeRing);
+            String requestId = outcomeIds.read(outcomeIdAt.get(slot));
+            readOutcomeAt(slot, outcome);
             visitor.visit(requestId, outcome);
         }
     }

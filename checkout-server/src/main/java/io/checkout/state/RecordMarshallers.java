@@ -48,13 +48,15 @@ final class RecordMarshallers {
     }
 
     /** Reads what {@link #writeAscii} wrote into {@code into}. */
-    static void readAscii(Bytes<?> in, IdBuffer into, byte[] scratch) {
+    static void readAscii(Bytes<?> in, IdBuffer into) {
         int length = in.readUnsignedByte();
         if (length > EngineLimits.ID_LENGTH_MAX) {
             throw new IllegalStateException("stored id longer than " + EngineLimits.ID_LENGTH_MAX + ": " + length);
         }
-        in.read(scratch, 0, length);
-        into.set(scratch, 0, length);
+        // Snapshot loading only (a cold path): a short array per id, not a buffer shared between calls.
+        byte[] ascii = new byte[length];
+        in.read(ascii);
+        into.set(ascii, 0, length);
     }
 
     static String readAscii(Bytes<?> in) {
@@ -128,7 +130,7 @@ final class RecordMarshallers {
             OrderRecord order = using == null ? new OrderRecord() : using;
             checkVersion(in.readByte(), "order");
             order.orderId = in.readLong();
-            readAscii(in, order.userId, new byte[EngineLimits.ID_LENGTH_MAX]);
+            readAscii(in, order.userId);
             order.state = OrderState.fromCode(in.readUnsignedByte());
             order.currency = in.readInt();
             order.amountMinor = in.readLong();

@@ -1,6 +1,7 @@
 package io.checkout.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -73,13 +74,44 @@ class IdBufferTest {
 
     @Test
     void readingFromABufferShouldConsumeEveryByteEvenWhenItKeepsFewer() {
-        ByteBuffer source = ByteBuffer.allocate(200);
-        source.put("y".repeat(100).getBytes(StandardCharsets.US_ASCII))
-                .put((byte) 'z')
-                .flip();
-        IdBuffer id = new IdBuffer().set(source, 100);
-        assertThat(id.length()).isEqualTo(IdBuffer.CAPACITY);
-        assertThat(source.get()).isEqualTo((byte) 'z');
+        for (ByteBuffer source : new ByteBuffer[] {ByteBuffer.allocate(200), ByteBuffer.allocateDirect(200)}) {
+            source.put("y".repeat(100).getBytes(StandardCharsets.US_ASCII))
+                    .put((byte) 'z')
+                    .flip();
+            IdBuffer id = new IdBuffer().set(source, 100);
+            assertThat(id.length()).as(source.toString()).isEqualTo(IdBuffer.CAPACITY);
+            assertThat(id.contentEquals("y".repeat(IdBuffer.CAPACITY))).isTrue();
+            assertThat(source.get()).isEqualTo((byte) 'z');
+        }
+    }
+
+    @Test
+    void readingFromABufferShouldGiveTheSameIdFromHeapDirectAndSlicedBuffers() {
+        byte[] text = "--req-\u00e9-42".getBytes(StandardCharsets.UTF_8);
+        ByteBuffer heap = ByteBuffer.wrap(text);
+        ByteBuffer direct = ByteBuffer.allocateDirect(text.length).put(text).flip();
+        ByteBuffer sliced = ByteBuffer.wrap(text).position(2).slice();
+        IdBuffer fromHeap = new IdBuffer().set(heap.position(2), text.length - 2);
+        IdBuffer fromDirect = new IdBuffer().set(direct.position(2), text.length - 2);
+        IdBuffer fromSlice = new IdBuffer().set(sliced, text.length - 2);
+        IdBuffer fromArray = new IdBuffer().set(text, 2, text.length - 2);
+        for (IdBuffer id : new IdBuffer[] {fromHeap, fromDirect, fromSlice}) {
+            assertThat(id.contentEquals(fromArray)).isTrue();
+            assertThat(id.hash()).isEqualTo(fromArray.hash());
+        }
+        assertThat(heap.remaining()).isZero();
+        assertThat(direct.remaining()).isZero();
+        assertThat(sliced.remaining()).isZero();
+    }
+
+    @Test
+    void readingMoreThanABufferHoldsShouldFailAndConsumeNothing() {
+        for (ByteBuffer source : new ByteBuffer[] {ByteBuffer.allocate(4), ByteBuffer.allocateDirect(4)}) {
+            IdBuffer id = IdBuffer.of("kept");
+            assertThatThrownBy(() -> id.set(source, 5)).isInstanceOf(java.nio.BufferUnderflowException.class);
+            assertThat(source.position()).isZero();
+            assertThat(id.contentEquals("kept")).isTrue();
+        }
     }
 
     @Test
