@@ -29,7 +29,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * made a snapshot of a million orders take three million offers, and ingress waits for all of it.
  */
 final class ClusterSnapshot {
-    private static final byte FORMAT_VERSION = 2;
+    /** Format 3 adds an order's payment (a flag byte after its lines, then the payment); 2 is read too. */
+    private static final byte FORMAT_VERSION = 3;
+
+    private static final byte FORMAT_VERSION_NO_PAYMENTS = 2;
     /** The most bytes of records in one snapshot message; well under an eighth of a 1 MiB term. */
     private static final int CHUNK_BYTES = 60 * 1024;
 
@@ -179,6 +182,12 @@ final class ClusterSnapshot {
             for (int i = 0; i < order.lineCount; i++) {
                 out.putInt(order.skuIndexes[i]).putInt(order.quantities[i]).putLong(order.unitPricesMinor[i]);
             }
+            out.put(order.hasPayment() ? (byte) 1 : 0);
+            if (order.hasPayment()) {
+                CommandCodec.putId(out, order.paymentProvider);
+                CommandCodec.putId(out, order.paymentId);
+                out.putLong(order.paidAtEpochMillis);
+            }
             send();
         }
 
@@ -214,6 +223,7 @@ final class ClusterSnapshot {
         private final Outcome outcome = new Outcome();
         private final long[] counts = new long[END + 1];
         private boolean started;
+        private byte formatVersion;
         private boolean ended;
         private long nowMillis;
         private long nextEventSequence;
@@ -271,9 +281,10 @@ final class ClusterSnapshot {
 
         private void header() {
             byte version = record.get();
-            if (version != FORMAT_VERSION) {
+            if (version != FORMAT_VERSION && version != FORMAT_VERSION_NO_PAYMENTS) {
                 throw new IllegalStateException("unknown cluster snapshot format version " + version);
             }
+            formatVersion = version;
             nowMillis = record.getLong();
             nextEventSequence = record.getLong();
             started = true;
@@ -313,6 +324,12 @@ final class ClusterSnapshot {
                 order.skuIndexes[i] = record.getInt();
                 order.quantities[i] = record.getInt();
                 order.unitPricesMinor[i] = record.getLong();
+            }
+            order.clearPayment();
+            if (formatVersion >= FORMAT_VERSION && record.get() != 0) {
+                CommandCodec.getId(record, order.paymentProvider);
+                CommandCodec.getId(record, order.paymentId);
+                order.paidAtEpochMillis = record.getLong();
             }
             into.order(order);
         }

@@ -20,6 +20,12 @@ import java.util.TreeMap;
  *       decides the answer, and within a line the checks run in this order: SKU known, on sale,
  *       same currency as the first line, per-user limit, stock available.</li>
  *   <li>The per-user limit counts units reserved and paid; cancel, expiry and refund give them back.</li>
+ *   <li>A confirm may carry a payment (provider, payment id, amount, currency). Its amount and
+ *       currency must be the order's. The order records it, and the payment is remembered for as
+ *       long as the order is: a confirm with the same provider and payment id, whatever its request
+ *       id, gets the first answer again (the order PAID at the payment's time) and changes nothing;
+ *       naming another order, it is refused. Payment callbacks are delivered at least once, and
+ *       each delivery may carry a new request id.</li>
  *   <li>A reservation expires when engine time reaches its expiry: on a tick, or when a confirm,
  *       cancel or refund finds it due (and then answers with the state EXPIRED). Expiry returns its
  *       stock exactly once.</li>
@@ -291,12 +297,22 @@ public final class CheckoutBook {
             c.result = ResultCode.ORDER_ID_INVALID;
             return;
         }
+        boolean paying = c.type == CommandType.CONFIRM && c.hasPayment;
+        if (paying && !validPayment(c)) {
+            return;
+        }
         if (answeredBeforeApplying(c)) {
+            return;
+        }
+        if (paying && answeredAsPaymentRepeat(c)) {
             return;
         }
         OrderRecord target = c.order;
         if (!state.readOrder(c.orderId, target)) {
             remember(c, ResultCode.ORDER_NOT_FOUND, c.orderId, null, -1);
+            return;
+        }
+        if (paying && paymentMismatch(c, target)) {
             return;
         }
         if (target.state == OrderState.RESERVED && nowMillis >= target.expiresAtEpochMillis) {
@@ -317,12 +333,78 @@ public final class CheckoutBook {
             }
             target.state = OrderState.PAID;
             target.updatedAtEpochMillis = nowMillis;
+            if (paying) {
+                target.paymentProvider.copyFrom(c.paymentProvider);
+                target.paymentId.copyFrom(c.paymentId);
+                target.paidAtEpochMillis = nowMillis;
+            }
             state.writeOrder(target);
             events.onOrderChanged(target, OrderState.RESERVED);
         } else {
             release(target, to);
         }
         remember(c, ResultCode.SUCCESS, c.orderId, to, -1, target.updatedAtEpochMillis);
+    }
+
+    private boolean validPayment(Command c) {
+        ResultCode invalid = null;
+        if (!c.paymentProvider.isPrintable(EngineLimits.PAYMENT_PROVIDER_LENGTH_MAX)) {
+            invalid = ResultCode.PAYMENT_PROVIDER_INVALID;
+        } else if (!c.paymentId.isPrintable(limits.idLengthMax())) {
+            invalid = ResultCode.PAYMENT_ID_INVALID;
+        } else if (c.paymentAmountMinor < 0 || c.paymentAmountMinor > EngineLimits.PAYMENT_AMOUNT_MINOR_MAX) {
+            invalid = ResultCode.PAYMENT_AMOUNT_INVALID;
+        } else if (c.paymentCurrency == CurrencyCode.NONE) {
+            invalid = ResultCode.PAYMENT_CURRENCY_INVALID;
+        }
+        c.result = invalid;
+        return invalid == null;
+    }
+
+    /**
+     * A payment already recorded: naming the same order, answers as its first confirm did (the
+     * order PAID when the payment was recorded), remembered under this request id too; naming
+     * another order, refuses. Otherwise checks there is room to record it. True if it answered.
+     */
+    private boolean answeredAsPaymentRepeat(Command c) {
+        long paidOrderId = state.paymentOrder(c.paymentProvider, c.paymentId);
+        if (paidOrderId == 0) {
+            if (state.paymentCount() >= state.paymentCapacity()) {
+                c.result = ResultCode.PAYMENT_TABLE_FULL;
+                return true;
+            }
+            return false;
+        }
+        if (paidOrderId != c.orderId) {
+            remember(c, ResultCode.PAYMENT_ALREADY_USED, c.orderId, null, -1);
+            return true;
+        }
+        OrderRecord paid = c.order;
+        if (!state.readOrder(paidOrderId, paid)) {
+            throw new IllegalStateException("payment " + c.paymentId + " paid order " + paidOrderId + ", missing");
+        }
+        paid.state = OrderState.PAID;
+        paid.updatedAtEpochMillis = paid.paidAtEpochMillis;
+        fillLineSkuIds(c, paid);
+        c.repeated = true;
+        remember(c, ResultCode.SUCCESS, paidOrderId, OrderState.PAID, -1, paid.paidAtEpochMillis);
+        return true;
+    }
+
+    /** Refuses a payment whose currency or amount is not the order's; true if it refused. */
+    private boolean paymentMismatch(Command c, OrderRecord target) {
+        ResultCode mismatch = null;
+        if (c.paymentCurrency != target.currency) {
+            mismatch = ResultCode.PAYMENT_CURRENCY_MISMATCH;
+        } else if (c.paymentAmountMinor != target.amountMinor) {
+            mismatch = ResultCode.PAYMENT_AMOUNT_MISMATCH;
+        }
+        if (mismatch == null) {
+            return false;
+        }
+        fillLineSkuIds(c, target);
+        remember(c, mismatch, c.orderId, target.state, -1, target.updatedAtEpochMillis);
+        return true;
     }
 
     /**
@@ -599,6 +681,10 @@ public final class CheckoutBook {
             // The first answer reported the order as it stood then.
             c.order.state = outcome.orderState;
             c.order.updatedAtEpochMillis = outcome.orderUpdatedAtEpochMillis;
+            if (outcome.orderState != OrderState.PAID && outcome.orderState != OrderState.REFUNDED) {
+                // A payment is recorded as the order becomes PAID: reported in an earlier state, it had none.
+                c.order.clearPayment();
+            }
             fillLineSkuIds(c, c.order);
         }
         if ((c.type == CommandType.UPSERT_SKU || c.type == CommandType.ADJUST_STOCK)) {

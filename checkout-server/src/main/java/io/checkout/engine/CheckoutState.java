@@ -71,8 +71,22 @@ public interface CheckoutState {
     /** Copies order {@code orderId} into {@code into}; false if there is no such order. */
     boolean readOrder(long orderId, OrderRecord into);
 
-    /** Stores {@code order}; {@code order.orderId == orderCount() + 1} creates it. */
+    /**
+     * Stores {@code order}; {@code order.orderId == orderCount() + 1} creates it. A payment on the
+     * record is stored the first time the order is written with one, and then kept: an order is
+     * paid with at most one payment, and a payment pays at most one order (the engine checks both,
+     * and room in the payment table, before writing).
+     */
     void writeOrder(OrderRecord order);
+
+    // ---- payments: (provider, payment id) to the order it paid, one per paid order ------------
+
+    /** The order the payment {@code (provider, paymentId)} paid, or 0 if it paid none. */
+    long paymentOrder(IdBuffer provider, IdBuffer paymentId);
+
+    long paymentCount();
+
+    long paymentCapacity();
 
     // ---- idempotency ---------------------------------------------------------------------
 

@@ -35,6 +35,20 @@ public final class Command {
      * answer shows {@code orderIdBase + orderId}. The engine, the journal and the log never see it.
      */
     public long orderIdBase;
+    /**
+     * CONFIRM only: whether the confirm carries a payment ({@link #paymentProvider},
+     * {@link #paymentId}, {@link #paymentAmountMinor}, {@link #paymentCurrency}). A confirm without
+     * one pays the order as before, recording no payment.
+     */
+    public boolean hasPayment;
+    /** Who took the money, e.g. {@code stripe}. */
+    public final IdBuffer paymentProvider = new IdBuffer();
+    /** The provider's id of the payment: with the provider, what makes a payment callback unique. */
+    public final IdBuffer paymentId = new IdBuffer();
+
+    public long paymentAmountMinor;
+    /** {@link CurrencyCode#pack packed}; {@link CurrencyCode#NONE} for a code that is not one. */
+    public int paymentCurrency;
     /** UPSERT_SKU, ADJUST_STOCK, GET_SKU. */
     public final IdBuffer skuId = new IdBuffer();
 
@@ -99,6 +113,11 @@ public final class Command {
         lineCount = 0;
         orderId = 0;
         orderIdBase = 0;
+        hasPayment = false;
+        paymentProvider.clear();
+        paymentId.clear();
+        paymentAmountMinor = 0;
+        paymentCurrency = CurrencyCode.NONE;
         skuId.clear();
         priceMinor = 0;
         currency = null;
@@ -200,6 +219,24 @@ public final class Command {
         command.timestampMillis = timestampMillis;
         command.requestId.set(requestId);
         command.orderId = orderId;
+        return command;
+    }
+
+    /** A confirm carrying a payment; {@code currency} is packed, NONE where it is not a code. */
+    public static Command confirmWithPayment(
+            long timestampMillis,
+            String requestId,
+            long orderId,
+            String provider,
+            String paymentId,
+            long amountMinor,
+            String currency) {
+        Command command = orderCommand(CommandType.CONFIRM, timestampMillis, requestId, orderId);
+        command.hasPayment = true;
+        command.paymentProvider.set(provider);
+        command.paymentId.set(paymentId);
+        command.paymentAmountMinor = amountMinor;
+        command.paymentCurrency = CurrencyCode.pack(currency);
         return command;
     }
 

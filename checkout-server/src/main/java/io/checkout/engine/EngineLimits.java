@@ -17,6 +17,10 @@ public final class EngineLimits {
     public static final long RESERVATION_TTL_MILLIS_MAX = ContractLimits.RESERVATION_TTL_MILLIS_MAX;
     public static final int LIST_PAGE_SIZE_MAX = ContractLimits.LIST_PAGE_SIZE_MAX;
     public static final int LIST_PAGE_SIZE_DEFAULT = 100;
+    /** Longest payment provider name accepted (a payment's {@code provider}). */
+    public static final int PAYMENT_PROVIDER_LENGTH_MAX = 32;
+    /** Largest payment amount accepted: an order's amount never comes near it. */
+    public static final long PAYMENT_AMOUNT_MINOR_MAX = Long.MAX_VALUE / 4;
     /** Latest sale time accepted: year 2999, so that time arithmetic never overflows. */
     public static final long EPOCH_MILLIS_MAX = 32_503_680_000_000L;
 

@@ -17,6 +17,27 @@ public final class OrderRecord {
     public long createdAtEpochMillis;
     public long expiresAtEpochMillis;
     public long updatedAtEpochMillis;
+    /**
+     * The payment recorded on the order: absent when it was never paid with one (a confirm without
+     * a payment, or not confirmed). Its amount and currency are the order's, which a confirm checks.
+     */
+    public final IdBuffer paymentProvider = new IdBuffer();
+
+    public final IdBuffer paymentId = new IdBuffer();
+    /** When the payment was recorded (engine time); 0 without one. */
+    public long paidAtEpochMillis;
+
+    /** Whether a payment is recorded on the order. */
+    public boolean hasPayment() {
+        return !paymentId.isAbsent();
+    }
+
+    /** Drops the payment fields (an order read without one). */
+    public void clearPayment() {
+        paymentProvider.clear();
+        paymentId.clear();
+        paidAtEpochMillis = 0;
+    }
 
     public void copyFrom(OrderRecord other) {
         orderId = other.orderId;
@@ -31,6 +52,9 @@ public final class OrderRecord {
         createdAtEpochMillis = other.createdAtEpochMillis;
         expiresAtEpochMillis = other.expiresAtEpochMillis;
         updatedAtEpochMillis = other.updatedAtEpochMillis;
+        paymentProvider.copyFrom(other.paymentProvider);
+        paymentId.copyFrom(other.paymentId);
+        paidAtEpochMillis = other.paidAtEpochMillis;
     }
 
     public void clear() {
@@ -43,6 +67,7 @@ public final class OrderRecord {
         createdAtEpochMillis = 0;
         expiresAtEpochMillis = 0;
         updatedAtEpochMillis = 0;
+        clearPayment();
     }
 
     @Override
@@ -72,6 +97,7 @@ public final class OrderRecord {
                 .append(expiresAtEpochMillis)
                 .append(" updated=")
                 .append(updatedAtEpochMillis)
+                .append(hasPayment() ? " paid=" + paymentProvider + "/" + paymentId + "@" + paidAtEpochMillis : "")
                 .append('}')
                 .toString();
     }

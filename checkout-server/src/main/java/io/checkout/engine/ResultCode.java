@@ -29,6 +29,12 @@ public enum ResultCode {
     STOCK_INSUFFICIENT(203, null),
     /** Changing the currency of a SKU while units of it are reserved or sold. */
     CURRENCY_LOCKED(204, "currency"),
+    /** A confirm's payment (provider and payment id) already paid another order. */
+    PAYMENT_ALREADY_USED(205, "payment.payment_id"),
+    /** A confirm's payment amount differs from the order's amount. */
+    PAYMENT_AMOUNT_MISMATCH(206, "payment.amount_minor"),
+    /** A confirm's payment currency differs from the order's currency. */
+    PAYMENT_CURRENCY_MISMATCH(207, "payment.currency"),
 
     REQUEST_ID_INVALID(300, "request_id"),
     USER_ID_INVALID(301, "user_id"),
@@ -51,11 +57,16 @@ public enum ResultCode {
     PAGE_TOKEN_INVALID(318, "page_token"),
     /** The request id was first used for a different kind of command. */
     REQUEST_ID_REUSED(319, "request_id"),
+    PAYMENT_PROVIDER_INVALID(320, "payment.provider"),
+    PAYMENT_ID_INVALID(321, "payment.payment_id"),
+    PAYMENT_AMOUNT_INVALID(322, "payment.amount_minor"),
+    PAYMENT_CURRENCY_INVALID(323, "payment.currency"),
 
     SKU_TABLE_FULL(400, null),
     ORDER_TABLE_FULL(401, null),
     USER_COUNTER_TABLE_FULL(402, null),
     IDEMPOTENCY_TABLE_FULL(403, null),
+    PAYMENT_TABLE_FULL(404, null),
 
     /**
      * The caller's deadline had passed when the command's turn came: the pipeline skipped it

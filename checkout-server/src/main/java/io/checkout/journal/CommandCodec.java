@@ -16,6 +16,8 @@ import java.nio.ByteBuffer;
  *  format version byte, command type byte, timestamp long, then by type:
  *   RESERVE                  request id, user id, line count byte, (SKU id, quantity int)*
  *   CONFIRM, CANCEL, REFUND  request id, order id long
+ *                            and, CONFIRM in format 2 only: payment provider, payment id, amount long,
+ *                            currency int (packed)
  *   UPSERT_SKU               request id, SKU id, price long, currency, total long, per-user limit long,
  *                            sale start long, sale end long, reservation TTL long
  *   ADJUST_STOCK             request id, SKU id, delta long
@@ -23,6 +25,7 @@ import java.nio.ByteBuffer;
  *   GET_ORDER                order id long
  *   GET_SKU                  SKU id
  *   LIST_SKUS                page size int, page token
+ *  format 1 is every record but a confirm with a payment, which is format 2; a reader takes both
  *  text: a short, -1 for null, else the length (bit 15 set when chars are two bytes), then the chars
  * </pre>
  *
@@ -41,13 +44,17 @@ public final class CommandCodec {
             + 128;
 
     static final byte FORMAT_VERSION = 1;
+    /** Format 1 plus a confirm's payment. */
+    static final byte FORMAT_VERSION_PAYMENT = 2;
+
     private static final int WIDE = 0x8000;
 
     private CommandCodec() {}
 
     /** Encodes {@code command} into {@code into} (from its position); the caller flips it. */
     public static void encode(Command command, ByteBuffer into) {
-        into.put(FORMAT_VERSION);
+        boolean payment = command.type == CommandType.CONFIRM && command.hasPayment;
+        into.put(payment ? FORMAT_VERSION_PAYMENT : FORMAT_VERSION);
         into.put((byte) command.type.code());
         into.putLong(command.timestampMillis);
         switch (command.type) {
@@ -63,6 +70,12 @@ public final class CommandCodec {
             case CONFIRM, CANCEL, REFUND -> {
                 putId(into, command.requestId);
                 into.putLong(command.orderId);
+                if (payment) {
+                    putId(into, command.paymentProvider);
+                    putId(into, command.paymentId);
+                    into.putLong(command.paymentAmountMinor);
+                    into.putInt(command.paymentCurrency);
+                }
             }
             case UPSERT_SKU -> {
                 putId(into, command.requestId);
@@ -106,10 +119,13 @@ public final class CommandCodec {
     public static void decode(ByteBuffer from, Command into) {
         into.clear();
         byte version = from.get();
-        if (version != FORMAT_VERSION) {
+        if (version != FORMAT_VERSION && version != FORMAT_VERSION_PAYMENT) {
             throw new JournalCorruptException("unsupported command format version " + version);
         }
         into.type = CommandType.fromCode(from.get());
+        if (version == FORMAT_VERSION_PAYMENT && into.type != CommandType.CONFIRM) {
+            throw new JournalCorruptException("format " + version + " holds only confirms, not " + into.type);
+        }
         into.timestampMillis = from.getLong();
         switch (into.type) {
             case RESERVE -> {
@@ -128,6 +144,13 @@ public final class CommandCodec {
             case CONFIRM, CANCEL, REFUND -> {
                 getId(from, into.requestId);
                 into.orderId = from.getLong();
+                if (version == FORMAT_VERSION_PAYMENT) {
+                    into.hasPayment = true;
+                    getId(from, into.paymentProvider);
+                    getId(from, into.paymentId);
+                    into.paymentAmountMinor = from.getLong();
+                    into.paymentCurrency = from.getInt();
+                }
             }
             case UPSERT_SKU -> {
                 getId(from, into.requestId);

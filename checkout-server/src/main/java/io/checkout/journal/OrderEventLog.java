@@ -20,16 +20,20 @@ import java.nio.ByteBuffer;
  *  payload: format version byte, kind byte, journal sequence long, at epoch millis long, then
  *   ORDER  order id long, user id text, state byte, previous state byte (0 none), amount long,
  *          currency int, created long, expires long, line count byte, (SKU id text, quantity int,
- *          unit price long)*
+ *          unit price long)*, then in format 2 only: payment provider text, payment id text, paid at long
  *   SKU    SKU id text, stock delta long, upserted byte, total long, available long, reserved long,
  *          sold long, price long, currency int, per-user limit long, sale start long, sale end long,
  *          reservation TTL long
+ *  format 1 is every event but that of an order with a payment recorded, which is format 2; a
+ *  reader takes both
  * </pre>
  */
 public final class OrderEventLog implements NumberedEvents, AutoCloseable {
     public static final byte KIND_ORDER = 1;
     public static final byte KIND_SKU = 2;
     static final byte FORMAT_VERSION = 1;
+    /** Format 1 plus an order's payment. */
+    static final byte FORMAT_VERSION_PAYMENT = 2;
 
     private final RecordLogWriter writer;
     private final CheckoutState state;
@@ -76,7 +80,7 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
         if (skip()) {
             return;
         }
-        ByteBuffer out = header(KIND_ORDER, order.updatedAtEpochMillis);
+        ByteBuffer out = header(KIND_ORDER, order.updatedAtEpochMillis, order.hasPayment());
         out.putLong(order.orderId);
         CommandCodec.putId(out, order.userId);
         out.put((byte) order.state.code());
@@ -92,6 +96,11 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
             out.putInt(order.quantities[i]);
             out.putLong(order.unitPricesMinor[i]);
         }
+        if (order.hasPayment()) {
+            CommandCodec.putId(out, order.paymentProvider);
+            CommandCodec.putId(out, order.paymentId);
+            out.putLong(order.paidAtEpochMillis);
+        }
         append(out);
     }
 
@@ -100,7 +109,7 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
         if (skip()) {
             return;
         }
-        ByteBuffer out = header(KIND_SKU, atEpochMillis);
+        ByteBuffer out = header(KIND_SKU, atEpochMillis, false);
         CommandCodec.putText(out, sku.skuId);
         out.putLong(stockDelta);
         out.put(upserted ? (byte) 1 : 0);
@@ -125,9 +134,12 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
         return false;
     }
 
-    private ByteBuffer header(byte kind, long atEpochMillis) {
+    private ByteBuffer header(byte kind, long atEpochMillis, boolean payment) {
         ByteBuffer out = scratch.clear();
-        out.put(FORMAT_VERSION).put(kind).putLong(journalSequence).putLong(atEpochMillis);
+        out.put(payment ? FORMAT_VERSION_PAYMENT : FORMAT_VERSION)
+                .put(kind)
+                .putLong(journalSequence)
+                .putLong(atEpochMillis);
         return out;
     }
 

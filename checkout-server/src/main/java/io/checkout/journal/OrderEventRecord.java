@@ -30,7 +30,7 @@ public final class OrderEventRecord {
     public void decode(long sequence, ByteBuffer payload) {
         eventSequence = sequence;
         byte version = payload.get();
-        if (version != OrderEventLog.FORMAT_VERSION) {
+        if (version != OrderEventLog.FORMAT_VERSION && version != OrderEventLog.FORMAT_VERSION_PAYMENT) {
             throw new JournalCorruptException("unsupported event format version " + version);
         }
         kind = payload.get();
@@ -53,6 +53,11 @@ public final class OrderEventRecord {
                 lineSkuIds[i] = CommandCodec.getText(payload);
                 order.quantities[i] = payload.getInt();
                 order.unitPricesMinor[i] = payload.getLong();
+            }
+            if (version == OrderEventLog.FORMAT_VERSION_PAYMENT) {
+                CommandCodec.getId(payload, order.paymentProvider);
+                CommandCodec.getId(payload, order.paymentId);
+                order.paidAtEpochMillis = payload.getLong();
             }
         } else if (kind == OrderEventLog.KIND_SKU) {
             sku.clear();

@@ -25,8 +25,12 @@ import java.util.concurrent.TimeUnit;
  * {@code tryPublish}, and the pipeline stamps the time.
  */
 final class CommandTranslators {
-    static final CommandTranslator<ConfirmRequest> CONFIRM = withDeadline((request, command) ->
-            orderCommand(command, CommandType.CONFIRM, request.getRequestId(), request.getOrderId()));
+    static final CommandTranslator<ConfirmRequest> CONFIRM = withDeadline((request, command) -> {
+        orderCommand(command, CommandType.CONFIRM, request.getRequestId(), request.getOrderId());
+        if (request.hasPayment()) {
+            ProtoMapping.toPayment(request.getPayment(), command);
+        }
+    });
 
     static final CommandTranslator<CancelRequest> CANCEL = withDeadline((request, command) ->
             orderCommand(command, CommandType.CANCEL, request.getRequestId(), request.getOrderId()));

@@ -9,6 +9,8 @@ import com.google.rpc.RetryInfo;
 import io.checkout.contract.PartitionTable;
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
+import io.checkout.engine.CurrencyCode;
+import io.checkout.engine.EngineLimits;
 import io.checkout.engine.ResultCode;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -105,6 +107,33 @@ final class GrpcErrors {
                         result.name(),
                         null,
                         null);
+            case PAYMENT_ALREADY_USED ->
+                status(
+                        Code.FAILED_PRECONDITION,
+                        "payment.payment_id '" + c.paymentId + "' of provider '" + c.paymentProvider
+                                + "' already paid another order than " + (c.orderIdBase + c.orderId)
+                                + "; a payment pays one order",
+                        result.name(),
+                        "field",
+                        "payment.payment_id");
+            case PAYMENT_AMOUNT_MISMATCH ->
+                status(
+                        Code.FAILED_PRECONDITION,
+                        "payment.amount_minor " + c.paymentAmountMinor + " is not order "
+                                + (c.orderIdBase + c.orderId) + "'s amount_minor " + c.order.amountMinor
+                                + "; nothing changed",
+                        result.name(),
+                        "order_amount_minor",
+                        String.valueOf(c.order.amountMinor));
+            case PAYMENT_CURRENCY_MISMATCH ->
+                status(
+                        Code.FAILED_PRECONDITION,
+                        "payment.currency '" + CurrencyCode.unpack(c.paymentCurrency) + "' is not order "
+                                + (c.orderIdBase + c.orderId) + "'s currency "
+                                + CurrencyCode.unpack(c.order.currency) + "; nothing changed",
+                        result.name(),
+                        "order_currency",
+                        CurrencyCode.unpack(c.order.currency));
             case CURRENCY_LOCKED ->
                 status(
                         Code.FAILED_PRECONDITION,
@@ -161,6 +190,14 @@ final class GrpcErrors {
             case PAGE_SIZE_INVALID -> field + " must be 0..1000";
             case PAGE_TOKEN_INVALID -> field + " must be empty or the next_page_token of a previous reply";
             case REQUEST_ID_REUSED -> field + " was already used for a different kind of request";
+            case PAYMENT_PROVIDER_INVALID ->
+                field + " must be 1.." + EngineLimits.PAYMENT_PROVIDER_LENGTH_MAX
+                        + " printable ASCII characters without spaces";
+            case PAYMENT_ID_INVALID ->
+                field
+                        + " must be 1..id-length-max (64 unless configured lower) printable ASCII characters without spaces";
+            case PAYMENT_AMOUNT_INVALID -> field + " must be 0.." + EngineLimits.PAYMENT_AMOUNT_MINOR_MAX;
+            case PAYMENT_CURRENCY_INVALID -> field + " must be an ISO 4217 code of three upper-case letters";
             default -> field + " is invalid";
         };
     }
@@ -171,6 +208,7 @@ final class GrpcErrors {
             case ORDER_TABLE_FULL -> "order table is full (setting order-capacity)";
             case USER_COUNTER_TABLE_FULL -> "per-user counter table is full (setting user-counter-capacity)";
             case IDEMPOTENCY_TABLE_FULL -> "idempotency table is full (setting idempotency-capacity)";
+            case PAYMENT_TABLE_FULL -> "payment table is full (setting payment-capacity)";
             default -> "a table is full";
         };
     }
@@ -327,8 +365,7 @@ final class GrpcErrors {
     static com.google.rpc.Status tooManyLines(int count) {
         return invalidArgument(
                 "lines",
-                "lines holds " + count + " lines; at most " + io.checkout.engine.EngineLimits.LINES_PER_ORDER_MAX
-                        + " are accepted",
+                "lines holds " + count + " lines; at most " + EngineLimits.LINES_PER_ORDER_MAX + " are accepted",
                 ResultCode.TOO_MANY_LINES.name());
     }
 

@@ -12,6 +12,7 @@ import io.checkout.proto.v1.ListSkusReply;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.OrderState;
+import io.checkout.proto.v1.Payment;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.ReserveResult;
@@ -87,6 +88,15 @@ final class ProtoMapping {
         };
     }
 
+    /** A confirm's payment; the engine checks every field (an id that does not fit stays invalid). */
+    static void toPayment(Payment payment, Command c) {
+        c.hasPayment = true;
+        c.paymentProvider.set(payment.getProvider());
+        c.paymentId.set(payment.getPaymentId());
+        c.paymentAmountMinor = payment.getAmountMinor();
+        c.paymentCurrency = CurrencyCode.pack(payment.getCurrency());
+    }
+
     static Order toOrder(Command c) {
         return toOrder(c.order, c.orderLineSkuIds, c.orderIdBase);
     }
@@ -110,6 +120,14 @@ final class ProtoMapping {
                     .setSkuId(lineSkuIds[i])
                     .setQuantity(order.quantities[i])
                     .setUnitPriceMinor(order.unitPricesMinor[i]));
+        }
+        if (order.hasPayment()) {
+            builder.setPayment(Payment.newBuilder()
+                            .setProvider(order.paymentProvider.asString())
+                            .setPaymentId(order.paymentId.asString())
+                            .setAmountMinor(order.amountMinor)
+                            .setCurrency(CurrencyCode.unpack(order.currency)))
+                    .setPaidAtEpochMillis(order.paidAtEpochMillis);
         }
         return builder.build();
     }

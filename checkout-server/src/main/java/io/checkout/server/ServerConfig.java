@@ -71,12 +71,20 @@ public final class ServerConfig {
         USER_COUNTER_CAPACITY(
                 "user-counter-capacity", "2000000", "most (user, SKU) pairs holding units", 1, 1_000_000_000),
         IDEMPOTENCY_CAPACITY("idempotency-capacity", "5000000", "most remembered request ids", 1, 2_000_000_000),
+        PAYMENT_CAPACITY(
+                "payment-capacity",
+                "0",
+                "most payments recorded on orders; a confirm with a payment takes one, and each pays one order,"
+                        + " so more than order-capacity is never used (0: as many as order-capacity)",
+                0,
+                1_000_000_000),
         STATE_MEMORY(
                 "state-memory",
                 "on-demand",
                 "when the state tables take their memory: on-demand (as rows are written) or preallocate (all"
                         + " the capacities need, at start-up: a heap too small fails the start rather than a sale, a"
-                        + " reserve allocates nothing; about 195 bytes per order and 110 per remembered request id)"),
+                        + " reserve allocates nothing; about 195 bytes per order, 110 per remembered request id and"
+                        + " 126 per payment)"),
         IDEMPOTENCY_RETENTION_MILLIS(
                 "idempotency-retention-millis",
                 "86400000",
@@ -718,7 +726,15 @@ public final class ServerConfig {
                 number(Setting.ORDER_CAPACITY),
                 number(Setting.USER_COUNTER_CAPACITY),
                 number(Setting.IDEMPOTENCY_CAPACITY),
+                paymentCapacity(),
                 statePreallocated());
+    }
+
+    /** The payment table's capacity: as set, at most the order capacity (0: the order capacity). */
+    private long paymentCapacity() {
+        long orders = number(Setting.ORDER_CAPACITY);
+        long payments = number(Setting.PAYMENT_CAPACITY);
+        return payments == 0 ? orders : Math.min(payments, orders);
     }
 
     private boolean statePreallocated() {

@@ -63,7 +63,7 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
      * The fixed-capacity tables, as {@code checkout_table_*{table=...}} names them, in the order of
      * {@link TableUsage}'s arrays; each refuses with its {@code *_TABLE_FULL} reason when full.
      */
-    static final List<String> TABLES = List.of("orders", "user_counters", "request_ids", "skus");
+    static final List<String> TABLES = List.of("orders", "user_counters", "request_ids", "skus", "payments");
 
     /**
      * Latency bucket bounds, 50 µs to 10 s. A fixed list keeps every latency series at 18 buckets,
@@ -498,9 +498,19 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     @Override
     public void onTick(CheckoutState state, long nowMillis) {
         tables = new TableUsage(
-                new long[] {state.orderCount(), state.userCounterCount(), state.outcomeCount(), state.skuCount()},
                 new long[] {
-                    state.orderCapacity(), state.userCounterCapacity(), state.outcomeCapacity(), state.skuCapacity()
+                    state.orderCount(),
+                    state.userCounterCount(),
+                    state.outcomeCount(),
+                    state.skuCount(),
+                    state.paymentCount()
+                },
+                new long[] {
+                    state.orderCapacity(),
+                    state.userCounterCapacity(),
+                    state.outcomeCapacity(),
+                    state.skuCapacity(),
+                    state.paymentCapacity()
                 });
         if (lastStockSnapshotMillis != Long.MIN_VALUE && nowMillis - lastStockSnapshotMillis < stockIntervalMillis) {
             return;

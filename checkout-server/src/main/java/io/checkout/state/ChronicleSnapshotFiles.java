@@ -187,7 +187,8 @@ final class ChronicleSnapshotFiles {
                         .keyMarshaller(LongCell.Marshaller.INSTANCE)
                         .constantKeySizeBySample(new LongCell(1))
                         .valueMarshaller(RecordMarshallers.OrderMarshaller.INSTANCE)
-                        .averageValueSize(96),
+                        // One line and a short user id take about 80 bytes; a payment adds about 50.
+                        .averageValueSize(128),
                 directory,
                 "orders.cm");
     }

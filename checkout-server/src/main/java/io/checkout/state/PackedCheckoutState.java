@@ -29,6 +29,10 @@ import org.agrona.collections.Long2LongHashMap;
  *       go to one {@link Long2LongHashMap} keyed by user number and SKU index. In a flash sale
  *       nearly every buyer takes one SKU, so a new buyer's counter is a sequential write rather
  *       than a random probe of a table as large as the user count.</li>
+ *   <li>Payments: a row per payment recorded on an order (its provider and payment id as bytes,
+ *       the order, the time), found by payment id through an {@link IdIndex} whose match also
+ *       compares the provider; the order's row points back to it. Never removed: a payment is
+ *       remembered as long as its order.</li>
  *   <li>Remembered answers: a FIFO of rows in answer order (engine time never goes backwards),
  *       found by request id through an {@link IdIndex}; forgetting takes rows off the head, so it
  *       is exact and costs only what it removes. Request ids are kept as bytes ({@link IdBytes}),
@@ -38,7 +42,10 @@ import org.agrona.collections.Long2LongHashMap;
  * its capacity because the engine checks room before it writes.
  */
 public final class PackedCheckoutState implements CheckoutState {
-    /** Words of an order row: user number and currency, state and line count, amount, times, first line. */
+    /**
+     * Words of an order row: user number and currency, state and line count, amount, times, first
+     * line, payment row.
+     */
     static final int ORDER_WORDS = 8;
 
     private static final int NONE = IdIndex.NONE;
@@ -62,11 +69,16 @@ public final class PackedCheckoutState implements CheckoutState {
     private static final int O_EXPIRES = 4;
     private static final int O_UPDATED = 5;
     private static final int O_FIRST_LINE = 6;
+    /** The order's payment row + 1; 0: no payment recorded. */
+    private static final int O_PAYMENT = 7;
+    /** The payment index of an on-demand state starts this small and grows by doubling. */
+    private static final int PAYMENT_PRESIZE_ON_DEMAND = 1 << 16;
 
     private final int skuCapacity;
     private final long orderCapacity;
     private final long userCounterCapacity;
     private final long outcomeCapacity;
+    private final long paymentCapacity;
 
     private final SkuTable skus = new SkuTable();
 
@@ -102,6 +114,19 @@ public final class PackedCheckoutState implements CheckoutState {
     private final Columns.Longs lines = new Columns.Longs();
 
     private long lineCount;
+
+    // ---- payments (row = payment number, in the order recorded) --------------------------------
+    private final IdIndex paymentRows;
+    private final IdBytes paymentProviders;
+    private final IdBytes paymentIds;
+    private final Columns.Longs paymentProviderAt = new Columns.Longs();
+    private final Columns.Longs paymentIdAt = new Columns.Longs();
+    private final Columns.Longs paymentOrderId = new Columns.Longs();
+    private final Columns.Longs paymentPaidAt = new Columns.Longs();
+    /** The provider of the payment being looked up: the index's match compares it besides the id. */
+    private IdBuffer probedProvider;
+
+    private int paymentCount;
 
     // ---- remembered answers: a FIFO ring of rows ---------------------------------------------
     private final IdIndex outcomeRows;
@@ -143,6 +168,7 @@ public final class PackedCheckoutState implements CheckoutState {
         this.orderCapacity = orderCapacity;
         this.userCounterCapacity = userCounterCapacity;
         this.outcomeCapacity = outcomeCapacity;
+        this.paymentCapacity = capacities.paymentCapacity();
         this.outcomeRing = (int) outcomeCapacity;
         long users = Math.min(PRESIZE_MAX, Math.min(orderCapacity, userCounterCapacity));
         // Every user has an order, so there are never more users than orders.
@@ -156,6 +182,14 @@ public final class PackedCheckoutState implements CheckoutState {
         this.outcomeIds = new IdBytes(outcomeCapacity, EngineLimits.ID_LENGTH_MAX);
         this.outcomeRows = new IdIndex(
                 Math.min(PRESIZE_MAX, outcomeCapacity), (slot, id) -> outcomeIds.matches(outcomeIdAt.get(slot), id));
+        this.paymentProviders = new IdBytes(paymentCapacity, EngineLimits.PAYMENT_PROVIDER_LENGTH_MAX);
+        this.paymentIds = new IdBytes(paymentCapacity, EngineLimits.ID_LENGTH_MAX);
+        this.paymentRows = new IdIndex(
+                capacities.preallocated()
+                        ? Math.min(PRESIZE_MAX, paymentCapacity)
+                        : Math.min(PAYMENT_PRESIZE_ON_DEMAND, paymentCapacity),
+                (row, id) -> paymentIds.matches(paymentIdAt.get(row), id)
+                        && paymentProviders.matches(paymentProviderAt.get(row), probedProvider));
         if (capacities.preallocated()) {
             preallocatedBytes = preallocate();
         }
@@ -202,7 +236,15 @@ public final class PackedCheckoutState implements CheckoutState {
                 + 4 * Columns.reservedBytes(outcomes, Long.BYTES) // id position, order id, two times
                 + 2 * Columns.reservedBytes(outcomes, Integer.BYTES) // result, failed line
                 + 2 * Columns.reservedBytes(outcomes, 1) // command, order state
-                + IdBytes.preallocatedBytes(outcomes, EngineLimits.ID_LENGTH_MAX);
+                + IdBytes.preallocatedBytes(outcomes, EngineLimits.ID_LENGTH_MAX)
+                + paymentBytes(capacities.paymentCapacity());
+    }
+
+    /** The payment table's columns and id bytes for {@code payments} rows. */
+    private static long paymentBytes(long payments) {
+        return 4 * Columns.reservedBytes(payments, Long.BYTES) // provider and id positions, order id, time
+                + IdBytes.preallocatedBytes(payments, EngineLimits.PAYMENT_PROVIDER_LENGTH_MAX)
+                + IdBytes.preallocatedBytes(payments, EngineLimits.ID_LENGTH_MAX);
     }
 
     /**
@@ -225,6 +267,12 @@ public final class PackedCheckoutState implements CheckoutState {
         bytes += outcomeFailedLine.reserve(outcomeRing);
         bytes += outcomeAt.reserve(outcomeRing);
         bytes += outcomeOrderUpdated.reserve(outcomeRing);
+        bytes += paymentProviderAt.reserve(paymentCapacity);
+        bytes += paymentIdAt.reserve(paymentCapacity);
+        bytes += paymentOrderId.reserve(paymentCapacity);
+        bytes += paymentPaidAt.reserve(paymentCapacity);
+        bytes += paymentProviders.preallocate();
+        bytes += paymentIds.preallocate();
         return bytes + outcomeIds.preallocate();
     }
 
@@ -396,6 +444,15 @@ public final class PackedCheckoutState implements CheckoutState {
             into.quantities[i] = (int) skuQuantity;
             into.unitPricesMinor[i] = lines.get((first + i) * 2 + 1);
         }
+        long payment = orders.get(at + O_PAYMENT);
+        if (payment == 0) {
+            into.clearPayment();
+        } else {
+            int row = (int) (payment - 1);
+            paymentProviders.read(paymentProviderAt.get(row), into.paymentProvider);
+            paymentIds.read(paymentIdAt.get(row), into.paymentId);
+            into.paidAtEpochMillis = paymentPaidAt.get(row);
+        }
         return true;
     }
 
@@ -409,6 +466,7 @@ public final class PackedCheckoutState implements CheckoutState {
             orders.set(at + O_AMOUNT, order.amountMinor);
             orders.set(at + O_CREATED, order.createdAtEpochMillis);
             orders.set(at + O_FIRST_LINE, lineCount);
+            orders.set(at + O_PAYMENT, 0);
             for (int i = 0; i < order.lineCount; i++) {
                 lines.set(lineCount * 2, ((long) order.skuIndexes[i] << 32) | (order.quantities[i] & 0xFFFF_FFFFL));
                 lines.set(lineCount * 2 + 1, order.unitPricesMinor[i]);
@@ -422,6 +480,47 @@ public final class PackedCheckoutState implements CheckoutState {
         orders.set(at + O_STATE_LINES, ((long) (order.state.code() & 0xFF) << 8) | (order.lineCount & 0xFF));
         orders.set(at + O_EXPIRES, order.expiresAtEpochMillis);
         orders.set(at + O_UPDATED, order.updatedAtEpochMillis);
+        // A payment is recorded once and then kept, whatever later writes of the order carry.
+        if (order.hasPayment() && orders.get(at + O_PAYMENT) == 0) {
+            orders.set(at + O_PAYMENT, recordPayment(order) + 1L);
+        }
+    }
+
+    private int recordPayment(OrderRecord order) {
+        if (paymentCount >= paymentCapacity) {
+            throw new IllegalStateException("payment table full: the engine checks room before writing");
+        }
+        if (paymentOrder(order.paymentProvider, order.paymentId) != 0) {
+            throw new IllegalStateException("payment " + order.paymentProvider + "/" + order.paymentId
+                    + " already paid another order than " + order.orderId);
+        }
+        int row = paymentCount++;
+        paymentProviderAt.set(row, paymentProviders.append(order.paymentProvider));
+        paymentIdAt.set(row, paymentIds.append(order.paymentId));
+        paymentOrderId.set(row, order.orderId);
+        paymentPaidAt.set(row, order.paidAtEpochMillis);
+        paymentRows.add(order.paymentId, row);
+        return row;
+    }
+
+    // ---- payments ------------------------------------------------------------------------------
+
+    @Override
+    public long paymentOrder(IdBuffer provider, IdBuffer paymentId) {
+        probedProvider = provider;
+        int row = paymentRows.get(paymentId);
+        probedProvider = null;
+        return row == NONE ? 0 : paymentOrderId.get(row);
+    }
+
+    @Override
+    public long paymentCount() {
+        return paymentCount;
+    }
+
+    @Override
+    public long paymentCapacity() {
+        return paymentCapacity;
     }
 
     // ---- prefetching ----------------------------------------------------------------------------

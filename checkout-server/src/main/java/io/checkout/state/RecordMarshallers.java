@@ -22,6 +22,8 @@ import net.openhft.chronicle.hash.serialization.impl.EnumMarshallable;
  */
 final class RecordMarshallers {
     private static final byte FORMAT_V1 = 1;
+    /** An order with a payment: format 1, then the payment's provider, id and time. */
+    private static final byte FORMAT_V2_ORDER_PAID = 2;
 
     private RecordMarshallers() {}
 
@@ -128,7 +130,10 @@ final class RecordMarshallers {
         @Override
         public OrderRecord read(Bytes<?> in, OrderRecord using) {
             OrderRecord order = using == null ? new OrderRecord() : using;
-            checkVersion(in.readByte(), "order");
+            byte version = in.readByte();
+            if (version != FORMAT_V2_ORDER_PAID) {
+                checkVersion(version, "order");
+            }
             order.orderId = in.readLong();
             readAscii(in, order.userId);
             order.state = OrderState.fromCode(in.readUnsignedByte());
@@ -147,12 +152,18 @@ final class RecordMarshallers {
                 order.quantities[i] = in.readInt();
                 order.unitPricesMinor[i] = in.readLong();
             }
+            order.clearPayment();
+            if (version == FORMAT_V2_ORDER_PAID) {
+                readAscii(in, order.paymentProvider);
+                readAscii(in, order.paymentId);
+                order.paidAtEpochMillis = in.readLong();
+            }
             return order;
         }
 
         @Override
         public void write(Bytes<?> out, OrderRecord order) {
-            out.writeByte(FORMAT_V1);
+            out.writeByte(order.hasPayment() ? FORMAT_V2_ORDER_PAID : FORMAT_V1);
             out.writeLong(order.orderId);
             writeAscii(out, order.userId);
             out.writeUnsignedByte(order.state.code());
@@ -166,6 +177,11 @@ final class RecordMarshallers {
                 out.writeInt(order.skuIndexes[i]);
                 out.writeInt(order.quantities[i]);
                 out.writeLong(order.unitPricesMinor[i]);
+            }
+            if (order.hasPayment()) {
+                writeAscii(out, order.paymentProvider);
+                writeAscii(out, order.paymentId);
+                out.writeLong(order.paidAtEpochMillis);
             }
         }
 

@@ -77,6 +77,13 @@ public final class SnapshotCodec {
             for (int i = 0; i < order.lineCount; i++) {
                 requireKnownSku(order.skuIndexes[i], "order " + order.orderId);
             }
+            if (order.hasPayment()) {
+                requireRoom("payments", state.paymentCount(), state.paymentCapacity());
+                if (state.paymentOrder(order.paymentProvider, order.paymentId) != 0) {
+                    throw new IllegalStateException("snapshot order " + order.orderId + " has payment "
+                            + order.paymentProvider + "/" + order.paymentId + " of another order");
+                }
+            }
             state.writeOrder(order);
         }
 

@@ -4,12 +4,19 @@ package io.checkout.state;
  * How much state there may be, and when its memory is taken. Each capacity is the most entries the
  * engine will put in a table; beyond it the caller gets a "table full" answer.
  *
+ * @param paymentCapacity the most payments recorded on orders (each pays one order, and an order is
+ *     paid at most once, so the order capacity is the most ever needed)
  * @param preallocated whether the live state allocates its tables for these capacities at start-up
  *     ({@link PackedCheckoutState}): a heap too small for them then fails the start, not a sale, and
  *     a reserve allocates nothing. Otherwise memory follows the rows written.
  */
 public record StateCapacities(
-        int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity, boolean preallocated) {
+        int skuCapacity,
+        long orderCapacity,
+        long userCounterCapacity,
+        long outcomeCapacity,
+        long paymentCapacity,
+        boolean preallocated) {
 
     public StateCapacities {
         if (skuCapacity < 1) {
@@ -24,15 +31,32 @@ public record StateCapacities(
         if (outcomeCapacity < 1) {
             throw new IllegalArgumentException("outcomeCapacity must be positive: " + outcomeCapacity);
         }
+        if (paymentCapacity < 1 || paymentCapacity > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(
+                    "paymentCapacity must be 1.." + (Integer.MAX_VALUE - 8) + ": " + paymentCapacity);
+        }
     }
 
-    /** Capacities whose memory follows the rows written. */
+    /** Capacities whose memory follows the rows written, with room for a payment on every order. */
     public StateCapacities(int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity) {
         this(skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, false);
     }
 
+    /** Capacities with room for a payment on every order. */
+    public StateCapacities(
+            int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity, boolean preallocated) {
+        this(
+                skuCapacity,
+                orderCapacity,
+                userCounterCapacity,
+                outcomeCapacity,
+                Math.min(orderCapacity, Integer.MAX_VALUE - 8),
+                preallocated);
+    }
+
     /** The same capacities, memory taken as rows are written: for a transient copy of the state. */
     public StateCapacities onDemand() {
-        return new StateCapacities(skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, false);
+        return new StateCapacities(
+                skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, paymentCapacity, false);
     }
 }

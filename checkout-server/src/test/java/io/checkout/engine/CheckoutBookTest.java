@@ -220,6 +220,157 @@ class CheckoutBookTest {
         assertStock("A", 6, 0, 4);
     }
 
+    // ---- payments -----------------------------------------------------------------------
+
+    private Command pay(long orderId, String provider, String paymentId, long amount, String currency) {
+        return run(Command.confirmWithPayment(now, nextRequestId(), orderId, provider, paymentId, amount, currency));
+    }
+
+    @Test
+    void confirmWithPaymentShouldRecordItOnTheOrder() {
+        upsert("sku-1", 250, "EUR", 10, 0);
+        long orderId = reserve("alice", "sku-1", 2).order.orderId;
+        now += 100;
+
+        Command paid = pay(orderId, "stripe", "pi_1", 500, "EUR");
+
+        assertThat(paid.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(paid.order.state).isEqualTo(OrderState.PAID);
+        assertThat(paid.order.paymentProvider.asString()).isEqualTo("stripe");
+        assertThat(paid.order.paymentId.asString()).isEqualTo("pi_1");
+        assertThat(paid.order.paidAtEpochMillis).isEqualTo(now);
+        Command read = run(Command.getOrder(orderId));
+        assertThat(read.order.paymentId.asString()).isEqualTo("pi_1");
+        assertThat(state.paymentOrder(IdBuffer.of("stripe"), IdBuffer.of("pi_1")))
+                .isEqualTo(orderId);
+        assertStock("sku-1", 8, 0, 2);
+    }
+
+    @Test
+    void confirmWithoutPaymentShouldPayAsBeforeAndRecordNone() {
+        upsert("sku-1", 250, "EUR", 10, 0);
+        long orderId = reserve("alice", "sku-1", 1).order.orderId;
+
+        Command paid = order(CommandType.CONFIRM, orderId);
+
+        assertThat(paid.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(paid.order.hasPayment()).isFalse();
+        assertThat(state.paymentCount()).isZero();
+    }
+
+    @Test
+    void paymentDeliveredAgainUnderANewRequestIdShouldGetTheFirstAnswer() {
+        upsert("sku-1", 250, "EUR", 10, 0);
+        long orderId = reserve("alice", "sku-1", 1).order.orderId;
+        long paidAt = ++now;
+        pay(orderId, "adyen", "psp-77", 250, "EUR");
+        now += 1_000;
+        assertThat(order(CommandType.REFUND, orderId).result).isEqualTo(ResultCode.SUCCESS);
+        now += 1_000;
+
+        Command again = pay(orderId, "adyen", "psp-77", 250, "EUR");
+
+        assertThat(again.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(again.repeated).isTrue();
+        assertThat(again.order.state).as("as the first answer reported it").isEqualTo(OrderState.PAID);
+        assertThat(again.order.updatedAtEpochMillis).isEqualTo(paidAt);
+        assertThat(again.order.paymentId.asString()).isEqualTo("psp-77");
+        assertThat(orderState(orderId)).isEqualTo(OrderState.REFUNDED);
+        assertStock("sku-1", 10, 0, 0);
+        assertThat(state.paymentCount()).isEqualTo(1);
+    }
+
+    @Test
+    void theSamePaymentIdOfAnotherProviderShouldBeAnotherPayment() {
+        upsert("sku-1", 250, "EUR", 10, 0);
+        long first = reserve("alice", "sku-1", 1).order.orderId;
+        long second = reserve("bob", "sku-1", 1).order.orderId;
+        pay(first, "stripe", "id-1", 250, "EUR");
+
+        Command other = pay(second, "adyen", "id-1", 250, "EUR");
+
+        assertThat(other.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(other.repeated).isFalse();
+        assertThat(state.paymentCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aPaymentShouldPayOneOrderOnly() {
+        upsert("sku-1", 250, "EUR", 10, 0);
+        long first = reserve("alice", "sku-1", 1).order.orderId;
+        long second = reserve("bob", "sku-1", 1).order.orderId;
+        pay(first, "stripe", "pi_1", 250, "EUR");
+
+        Command reused = pay(second, "stripe", "pi_1", 250, "EUR");
+
+        assertThat(reused.result).isEqualTo(ResultCode.PAYMENT_ALREADY_USED);
+        assertThat(reused.result.field()).isEqualTo("payment.payment_id");
+        assertThat(orderState(second)).isEqualTo(OrderState.RESERVED);
+        assertStock("sku-1", 8, 1, 1);
+    }
+
+    @Test
+    void paymentOfAnotherAmountOrCurrencyShouldBeRefusedAndChangeNothing() {
+        upsert("sku-1", 250, "EUR", 10, 0);
+        long orderId = reserve("alice", "sku-1", 2).order.orderId;
+
+        Command amount = pay(orderId, "stripe", "pi_1", 499, "EUR");
+        Command currency = pay(orderId, "stripe", "pi_2", 500, "USD");
+
+        assertThat(amount.result).isEqualTo(ResultCode.PAYMENT_AMOUNT_MISMATCH);
+        assertThat(amount.order.amountMinor)
+                .as("the order's figure, for the error")
+                .isEqualTo(500);
+        assertThat(currency.result).isEqualTo(ResultCode.PAYMENT_CURRENCY_MISMATCH);
+        assertThat(orderState(orderId)).isEqualTo(OrderState.RESERVED);
+        assertStock("sku-1", 8, 2, 0);
+        assertThat(state.paymentCount()).isZero();
+        // The same payment with the right figures goes through afterwards.
+        assertThat(pay(orderId, "stripe", "pi_1", 500, "EUR").result).isEqualTo(ResultCode.SUCCESS);
+    }
+
+    @Test
+    void invalidPaymentShouldNameTheFirstBadFieldAndChangeNothing() {
+        upsert("sku-1", 250, "EUR", 10, 0);
+        long orderId = reserve("alice", "sku-1", 1).order.orderId;
+        String longest = "p".repeat(EngineLimits.PAYMENT_PROVIDER_LENGTH_MAX);
+
+        assertThat(pay(orderId, longest + "p", "pi_1", 250, "EUR").result)
+                .isEqualTo(ResultCode.PAYMENT_PROVIDER_INVALID);
+        assertThat(pay(orderId, "", "pi_1", 250, "EUR").result).isEqualTo(ResultCode.PAYMENT_PROVIDER_INVALID);
+        assertThat(pay(orderId, "stripe", "has space", 250, "EUR").result).isEqualTo(ResultCode.PAYMENT_ID_INVALID);
+        assertThat(pay(orderId, "stripe", "x".repeat(65), -1, "EUR").result)
+                .as("the first bad field in order")
+                .isEqualTo(ResultCode.PAYMENT_ID_INVALID);
+        assertThat(pay(orderId, "stripe", "pi_1", -1, "EUR").result).isEqualTo(ResultCode.PAYMENT_AMOUNT_INVALID);
+        assertThat(pay(orderId, "stripe", "pi_1", 250, "eur").result).isEqualTo(ResultCode.PAYMENT_CURRENCY_INVALID);
+        assertThat(state.outcomeCount()).as("invalid input is not remembered").isEqualTo(2);
+        assertThat(orderState(orderId)).isEqualTo(OrderState.RESERVED);
+
+        assertThat(pay(orderId, longest, "pi_1", 250, "EUR").result).isEqualTo(ResultCode.SUCCESS);
+    }
+
+    @Test
+    void fullPaymentTableShouldRefuseNewPaymentsButAnswerRecordedOnes() {
+        state = new HeapCheckoutState(10, 100, 100, 100, 1);
+        book = new CheckoutBook(state, EngineLimits.defaults());
+        upsert("sku-1", 250, "EUR", 10, 0);
+        long first = reserve("alice", "sku-1", 1).order.orderId;
+        long second = reserve("bob", "sku-1", 1).order.orderId;
+        pay(first, "stripe", "pi_1", 250, "EUR");
+
+        Command refused = pay(second, "stripe", "pi_2", 250, "EUR");
+        Command again = pay(first, "stripe", "pi_1", 250, "EUR");
+
+        assertThat(refused.result).isEqualTo(ResultCode.PAYMENT_TABLE_FULL);
+        assertThat(orderState(second)).isEqualTo(OrderState.RESERVED);
+        assertThat(again.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(again.repeated).isTrue();
+        assertThat(order(CommandType.CONFIRM, second).result)
+                .as("a confirm without a payment needs no room")
+                .isEqualTo(ResultCode.SUCCESS);
+    }
+
     @Test
     void cancelShouldReturnUnitsToAvailable() {
         upsert("A", 100, "EUR", 10, 0);

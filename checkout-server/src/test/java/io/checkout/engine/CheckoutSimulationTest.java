@@ -106,13 +106,14 @@ class CheckoutSimulationTest {
     void preallocatedPackedStateShouldMatchReferenceModel() {
         long seed = Long.getLong("simulation.seed", 4244L);
         EngineLimits limits = limitsWithRetention(8_000);
-        StateCapacities capacities = new StateCapacities(64, 40_000, 20_000, 25_000, true);
+        StateCapacities capacities = new StateCapacities(64, 40_000, 20_000, 25_000, 300, true);
         ReferenceCheckout reference = new ReferenceCheckout(
                 limits,
                 capacities.skuCapacity(),
                 capacities.orderCapacity(),
                 capacities.userCounterCapacity(),
-                capacities.outcomeCapacity());
+                capacities.outcomeCapacity(),
+                capacities.paymentCapacity());
         PackedCheckoutState state = PackedCheckoutState.of(capacities);
         assertThat(state.preallocated()).isTrue();
         Simulation simulation = new Simulation(
@@ -124,7 +125,8 @@ class CheckoutSimulationTest {
                 ResultCode.SUCCESS,
                 ResultCode.SOLD_OUT,
                 ResultCode.ORDER_STATE_CONFLICT,
-                ResultCode.REQUEST_ID_REUSED));
+                ResultCode.REQUEST_ID_REUSED,
+                ResultCode.PAYMENT_TABLE_FULL));
         assertThat(state.outcomeCount()).isEqualTo(reference.rememberedCount());
     }
 
@@ -171,15 +173,17 @@ class CheckoutSimulationTest {
     void engineShouldRefuseWhenTablesAreFullAndChangeNothing() {
         long seed = Long.getLong("simulation.seed", 77L);
         // Sized so that each table fills during the run: ten SKUs are created up front and the stream
-        // tries more, user counters run out before orders do, and orders before request ids.
+        // tries more, user counters run out before orders do, orders before request ids, and
+        // payments (smaller than the orders, as an operator may set) before orders.
         int skuCapacity = 10;
         long orderCapacity = 250;
         long userCounterCapacity = 16;
         long outcomeCapacity = 6_000;
-        ReferenceCheckout reference =
-                new ReferenceCheckout(LIMITS, skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity);
-        HeapCheckoutState state =
-                new HeapCheckoutState(skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity);
+        long paymentCapacity = 12;
+        ReferenceCheckout reference = new ReferenceCheckout(
+                LIMITS, skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, paymentCapacity);
+        HeapCheckoutState state = new HeapCheckoutState(
+                skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, paymentCapacity);
         Simulation simulation = new Simulation(
                 seed, new CheckoutBook(state, LIMITS), reference, new SimulationCommands(seed, reference, LIMITS));
 
@@ -189,7 +193,8 @@ class CheckoutSimulationTest {
                 ResultCode.SKU_TABLE_FULL,
                 ResultCode.ORDER_TABLE_FULL,
                 ResultCode.USER_COUNTER_TABLE_FULL,
-                ResultCode.IDEMPOTENCY_TABLE_FULL));
+                ResultCode.IDEMPOTENCY_TABLE_FULL,
+                ResultCode.PAYMENT_TABLE_FULL));
     }
 
     @Test
@@ -403,6 +408,7 @@ class CheckoutSimulationTest {
             long outcomes = state.outcomeCount();
             long counters = state.userCounterCount();
             int skus = state.skuCount();
+            long payments = state.paymentCount();
             ReferenceCheckout.Answer expected;
             try {
                 expected = reference.apply(command);
@@ -417,7 +423,8 @@ class CheckoutSimulationTest {
                         state.orderCount() == orders
                                 && state.outcomeCount() == outcomes
                                 && state.userCounterCount() == counters
-                                && state.skuCount() == skus,
+                                && state.skuCount() == skus
+                                && state.paymentCount() == payments,
                         "table full changed a table");
             }
             if (command.type == CommandType.TICK) {
@@ -512,6 +519,11 @@ class CheckoutSimulationTest {
             }
             if (withUpdatedAt && expected.updatedAt() != actual.updatedAtEpochMillis) {
                 return "updatedAt";
+            }
+            if (!Objects.equals(expected.paymentProvider(), actual.paymentProvider.asString())
+                    || !Objects.equals(expected.paymentId(), actual.paymentId.asString())
+                    || expected.paidAt() != actual.paidAtEpochMillis) {
+                return "payment";
             }
             if (expected.lines().size() != actual.lineCount) {
                 return "lineCount";
@@ -626,6 +638,7 @@ class CheckoutSimulationTest {
             equal(reference.orderCount(), state.orderCount(), "order count" + context);
             equal(reference.rememberedCount(), state.outcomeCount(), "remembered request ids" + context);
             equal(reference.userCounterCount(), state.userCounterCount(), "user counters" + context);
+            equal(reference.paymentCount(), state.paymentCount(), "payments" + context);
             checkSkus();
 
             long[] reservedBySku = new long[state.skuCount()];
@@ -653,6 +666,15 @@ class CheckoutSimulationTest {
                 }
                 if (amount != order.amountMinor) {
                     check(false, "amount is not the sum of the lines of " + order + context);
+                }
+                if (order.hasPayment()) {
+                    equal(
+                            orderId,
+                            state.paymentOrder(order.paymentProvider, order.paymentId),
+                            "the order its payment is recorded for" + context);
+                    check(
+                            order.state == OrderState.PAID || order.state == OrderState.REFUNDED,
+                            "a payment on an order never paid: " + order + context);
                 }
                 if (order.state == OrderState.RESERVED && order.expiresAtEpochMillis <= lastTickAt) {
                     check(false, order + " is still reserved after a tick at " + lastTickAt + context);
@@ -692,6 +714,11 @@ class CheckoutSimulationTest {
             assertThat(seen.keySet())
                     .as("result codes the stream of seed %d produced", seed)
                     .containsAll(codes);
+            if (codes.contains(ResultCode.PAYMENT_ALREADY_USED)) {
+                assertThat(reference.paymentRepeats())
+                        .as("confirms answered as a repeat of their payment, seed %d", seed)
+                        .isPositive();
+            }
             if (codes.contains(ResultCode.ORDER_STATE_CONFLICT)) {
                 assertThat(expiredByTick)
                         .as("reservations expired by ticks, seed %d", seed)

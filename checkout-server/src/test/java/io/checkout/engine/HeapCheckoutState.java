@@ -16,18 +16,28 @@ public final class HeapCheckoutState implements CheckoutState {
     private final long orderCapacity;
     private final long userCounterCapacity;
     private final long outcomeCapacity;
+    private final long paymentCapacity;
 
     private final SkuTable skus = new SkuTable();
     private final List<OrderRecord> orders = new ArrayList<>();
     private final Map<String, Long> userUnits = new HashMap<>();
     /** Insertion order is answer-time order: engine time never goes backwards. */
     private final LinkedHashMap<String, Outcome> outcomes = new LinkedHashMap<>();
+    /** "provider payment-id" (a space cannot be in either) to the order the payment paid. */
+    private final Map<String, Long> payments = new HashMap<>();
 
+    /** A payment table as large as the order table: it can never fill first. */
     public HeapCheckoutState(int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity) {
+        this(skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, orderCapacity);
+    }
+
+    public HeapCheckoutState(
+            int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity, long paymentCapacity) {
         this.skuCapacity = skuCapacity;
         this.orderCapacity = orderCapacity;
         this.userCounterCapacity = userCounterCapacity;
         this.outcomeCapacity = outcomeCapacity;
+        this.paymentCapacity = paymentCapacity;
     }
 
     /** Capacities large enough that tests never meet them unless they mean to. */
@@ -97,11 +107,43 @@ public final class HeapCheckoutState implements CheckoutState {
     public void writeOrder(OrderRecord order) {
         OrderRecord copy = new OrderRecord();
         copy.copyFrom(order);
-        if (order.orderId == orders.size() + 1L) {
+        OrderRecord before = order.orderId == orders.size() + 1L ? null : orders.get((int) (order.orderId - 1));
+        if (before != null && before.hasPayment()) {
+            // A recorded payment is kept whatever the record written says.
+            copy.paymentProvider.copyFrom(before.paymentProvider);
+            copy.paymentId.copyFrom(before.paymentId);
+            copy.paidAtEpochMillis = before.paidAtEpochMillis;
+        } else if (order.hasPayment()) {
+            String key = paymentKey(order.paymentProvider, order.paymentId);
+            if (payments.containsKey(key) || payments.size() >= paymentCapacity) {
+                throw new IllegalStateException("payment " + key + " already recorded, or the table is full");
+            }
+            payments.put(key, order.orderId);
+        }
+        if (before == null) {
             orders.add(copy);
         } else {
             orders.set((int) (order.orderId - 1), copy);
         }
+    }
+
+    private static String paymentKey(IdBuffer provider, IdBuffer paymentId) {
+        return provider.asString() + " " + paymentId.asString();
+    }
+
+    @Override
+    public long paymentOrder(IdBuffer provider, IdBuffer paymentId) {
+        return payments.getOrDefault(paymentKey(provider, paymentId), 0L);
+    }
+
+    @Override
+    public long paymentCount() {
+        return payments.size();
+    }
+
+    @Override
+    public long paymentCapacity() {
+        return paymentCapacity;
     }
 
     @Override

@@ -60,6 +60,7 @@ final class ReferenceCheckout {
 
     record Line(String skuId, int skuIndex, int quantity, long unitPrice) {}
 
+    /** {@code paymentProvider} and {@code paymentId} are null, and {@code paidAt} 0, until paid with a payment. */
     record Order(
             long id,
             String user,
@@ -69,10 +70,41 @@ final class ReferenceCheckout {
             OrderState state,
             long createdAt,
             long expiresAt,
-            long updatedAt) {
+            long updatedAt,
+            String paymentProvider,
+            String paymentId,
+            long paidAt) {
 
         Order movedTo(OrderState to, long at) {
-            return new Order(id, user, lines, amount, currency, to, createdAt, expiresAt, at);
+            return new Order(
+                    id,
+                    user,
+                    lines,
+                    amount,
+                    currency,
+                    to,
+                    createdAt,
+                    expiresAt,
+                    at,
+                    paymentProvider,
+                    paymentId,
+                    paidAt);
+        }
+
+        Order paidWith(String provider, String payment, long at) {
+            return new Order(
+                    id,
+                    user,
+                    lines,
+                    amount,
+                    currency,
+                    OrderState.PAID,
+                    createdAt,
+                    expiresAt,
+                    at,
+                    provider,
+                    payment,
+                    at);
         }
 
         boolean holdsUnits() {
@@ -111,12 +143,14 @@ final class ReferenceCheckout {
     private static final Pattern PRINTABLE_ID = Pattern.compile("[\\x21-\\x7E]{1,64}");
     private static final Pattern SKU_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+    private static final Pattern PROVIDER = Pattern.compile("[\\x21-\\x7E]{1,32}");
 
     private final EngineLimits limits;
     private final int skuCapacity;
     private final long orderCapacity;
     private final long userCounterCapacity;
     private final long outcomeCapacity;
+    private final long paymentCapacity;
 
     private final Map<String, Sku> skusById = new HashMap<>();
     private final List<String> skuIdsByIndex = new ArrayList<>();
@@ -125,18 +159,34 @@ final class ReferenceCheckout {
     private final Map<String, Map<String, Long>> heldByUser = new HashMap<>();
     /** In the order answered, which is time order; a tick forgets from the oldest end. */
     private final Map<String, FirstAnswer> firstAnswers = new java.util.LinkedHashMap<>();
+    /** "provider payment-id" to the order the payment paid; never forgotten. */
+    private final Map<String, Long> payments = new HashMap<>();
 
     private long pairsHoldingUnits;
+    /** Confirms answered as a repeat of their payment (a callback delivered again under a new request id). */
+    private long paymentRepeats;
+
     private final Set<Long> reservedOrderIds = new LinkedHashSet<>();
     private long now;
 
     ReferenceCheckout(
             EngineLimits limits, int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity) {
+        this(limits, skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, orderCapacity);
+    }
+
+    ReferenceCheckout(
+            EngineLimits limits,
+            int skuCapacity,
+            long orderCapacity,
+            long userCounterCapacity,
+            long outcomeCapacity,
+            long paymentCapacity) {
         this.limits = limits;
         this.skuCapacity = skuCapacity;
         this.orderCapacity = orderCapacity;
         this.userCounterCapacity = userCounterCapacity;
         this.outcomeCapacity = outcomeCapacity;
+        this.paymentCapacity = paymentCapacity;
     }
 
     // ---- read access for the simulation -------------------------------------------------------
@@ -175,6 +225,14 @@ final class ReferenceCheckout {
 
     Map<String, Map<String, Long>> heldByUser() {
         return Collections.unmodifiableMap(heldByUser);
+    }
+
+    long paymentRepeats() {
+        return paymentRepeats;
+    }
+
+    long paymentCount() {
+        return payments.size();
     }
 
     long rememberedCount() {
@@ -296,7 +354,10 @@ final class ReferenceCheckout {
                 OrderState.RESERVED,
                 now,
                 now + ttl,
-                now);
+                now,
+                null,
+                null,
+                0);
         orders.add(order);
         reservedOrderIds.add(order.id());
         remember(c, ResultCode.SUCCESS, order, -1);
@@ -310,6 +371,13 @@ final class ReferenceCheckout {
         if (c.orderId <= 0) {
             return Answer.of(ResultCode.ORDER_ID_INVALID);
         }
+        boolean paying = c.type == CommandType.CONFIRM && c.hasPayment;
+        if (paying) {
+            ResultCode invalid = invalidPayment(c);
+            if (invalid != null) {
+                return Answer.of(invalid);
+            }
+        }
         Answer repeat = repeatOf(c);
         if (repeat != null) {
             return repeat;
@@ -317,10 +385,41 @@ final class ReferenceCheckout {
         if (firstAnswers.size() >= outcomeCapacity) {
             return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
         }
+        String paymentKey = paying ? c.paymentProvider.asString() + " " + c.paymentId.asString() : null;
+        if (paying) {
+            Long paid = payments.get(paymentKey);
+            if (paid != null && paid != c.orderId) {
+                remember(c, ResultCode.PAYMENT_ALREADY_USED, null, -1);
+                return Answer.of(ResultCode.PAYMENT_ALREADY_USED);
+            }
+            if (paid != null) {
+                // A callback delivered again: the first answer, whatever the request id.
+                Order current = order(paid);
+                Order reported = current.movedTo(OrderState.PAID, current.paidAt());
+                remember(c, ResultCode.SUCCESS, reported, -1);
+                paymentRepeats++;
+                return new Answer(ResultCode.SUCCESS, -1, null, true, reported, null, 0, null, null, List.of());
+            }
+            if (payments.size() >= paymentCapacity) {
+                return Answer.of(ResultCode.PAYMENT_TABLE_FULL);
+            }
+        }
         Order order = order(c.orderId);
         if (order == null) {
             remember(c, ResultCode.ORDER_NOT_FOUND, null, -1);
             return Answer.of(ResultCode.ORDER_NOT_FOUND);
+        }
+        if (paying) {
+            ResultCode mismatch = null;
+            if (!CurrencyCode.unpack(c.paymentCurrency).equals(order.currency())) {
+                mismatch = ResultCode.PAYMENT_CURRENCY_MISMATCH;
+            } else if (c.paymentAmountMinor != order.amount()) {
+                mismatch = ResultCode.PAYMENT_AMOUNT_MISMATCH;
+            }
+            if (mismatch != null) {
+                remember(c, mismatch, order, -1);
+                return new Answer(mismatch, -1, null, false, order, null, 0, null, null, List.of());
+            }
         }
         List<Long> changed = new ArrayList<>();
         int expired = 0;
@@ -349,7 +448,12 @@ final class ReferenceCheckout {
                                 sku.reserved() - line.quantity(),
                                 sku.sold() + line.quantity()));
             }
-            order = order.movedTo(OrderState.PAID, now);
+            if (paying) {
+                order = order.paidWith(c.paymentProvider.asString(), c.paymentId.asString(), now);
+                payments.put(paymentKey, order.id());
+            } else {
+                order = order.movedTo(OrderState.PAID, now);
+            }
             orders.set((int) (order.id() - 1), order);
             reservedOrderIds.remove(order.id());
         } else {
@@ -358,6 +462,24 @@ final class ReferenceCheckout {
         changed.add(order.id());
         remember(c, ResultCode.SUCCESS, order, -1);
         return new Answer(ResultCode.SUCCESS, -1, null, false, order, null, expired, null, null, changed);
+    }
+
+    /** The first invalid payment field in the documented order, or null. */
+    private ResultCode invalidPayment(Command c) {
+        String provider = c.paymentProvider.asString();
+        if (provider == null || !PROVIDER.matcher(provider).matches()) {
+            return ResultCode.PAYMENT_PROVIDER_INVALID;
+        }
+        if (!printableId(c.paymentId.asString())) {
+            return ResultCode.PAYMENT_ID_INVALID;
+        }
+        if (c.paymentAmountMinor < 0 || c.paymentAmountMinor > EngineLimits.PAYMENT_AMOUNT_MINOR_MAX) {
+            return ResultCode.PAYMENT_AMOUNT_INVALID;
+        }
+        if (c.paymentCurrency == CurrencyCode.NONE) {
+            return ResultCode.PAYMENT_CURRENCY_INVALID;
+        }
+        return null;
     }
 
     /** Gives the units of a reserved or paid order back to available stock and to the user's allowance. */

@@ -57,6 +57,14 @@ final class SimulationCommands {
     private static final String[] BAD_CURRENCIES = {"eur", "EU", "EURO", "", null, "E1R", "\u20acUR", "E R"};
     private static final String[] CURRENCIES = {"EUR", "EUR", "EUR", "USD", "USD", "GBP"};
     private static final long[] LIMITS = {0, 0, 0, 1, 2, 5};
+    /** Payment providers, with the longest name accepted and the lowest and highest printable characters. */
+    private static final String[] PROVIDERS = {
+        "stripe", "stripe", "adyen", "alipay", "P".repeat(EngineLimits.PAYMENT_PROVIDER_LENGTH_MAX), "!~"
+    };
+
+    private static final String[] BAD_PROVIDERS = {
+        "", null, "has space", "p".repeat(EngineLimits.PAYMENT_PROVIDER_LENGTH_MAX + 1), "caf\u00e9", "tab\tp"
+    };
 
     private final SplittableRandom random;
     private final ReferenceCheckout view;
@@ -72,6 +80,11 @@ final class SimulationCommands {
     /** Idempotent commands already sent, for replays; once full, new ones replace random old ones. */
     private final Sent[] history = new Sent[4096];
 
+    /** Payments sent with confirms, for callbacks delivered again; once full, new ones replace random old ones. */
+    private final SentPayment[] payments = new SentPayment[512];
+
+    private int paymentsSize;
+    private long paymentSequence;
     private int historySize;
     private Sent previous;
     /** The publisher's clock; a late command may carry an older timestamp, but the clock never goes back. */
@@ -140,7 +153,7 @@ final class SimulationCommands {
         if (roll < 340) {
             command = reserve(freshRequestId());
         } else if (roll < 460) {
-            command = orderCommand(CommandType.CONFIRM, freshRequestId());
+            command = confirm(freshRequestId());
         } else if (roll < 520) {
             command = orderCommand(CommandType.CANCEL, freshRequestId());
         } else if (roll < 560) {
@@ -238,6 +251,52 @@ final class SimulationCommands {
 
     private Command orderCommand(CommandType type, String requestId) {
         return newOrderCommand(type, clock, requestId, pickOrderId());
+    }
+
+    /** A confirm, most carrying a payment: mostly the order's figures, sometimes a callback delivered again. */
+    private Command confirm(String requestId) {
+        Command c = orderCommand(CommandType.CONFIRM, requestId);
+        if (random.nextInt(100) >= 60) {
+            return c;
+        }
+        int roll = random.nextInt(100);
+        if (paymentsSize > 0 && roll < 15) {
+            SentPayment old = payments[random.nextInt(paymentsSize)];
+            if (roll < 10) {
+                // The gateway's callback again, under a new request id.
+                c.orderId = old.orderId();
+            }
+            setPayment(c, old.provider(), old.paymentId(), old.amountMinor(), old.currency());
+            return c;
+        }
+        ReferenceCheckout.Order order = view.order(c.orderId);
+        long amount = order == null ? 100L * (1 + random.nextInt(50)) : order.amount();
+        int currency = CurrencyCode.pack(order == null ? pick(CURRENCIES) : order.currency());
+        int skew = random.nextInt(100);
+        if (skew < 4) {
+            amount = amount > 0 && random.nextBoolean() ? amount - 1 : amount + 1;
+        } else if (skew < 6) {
+            amount = amount == 0 ? 1 : 0;
+        } else if (skew < 9) {
+            String other = pick(CURRENCIES);
+            currency = CurrencyCode.pack(other) == currency ? CurrencyCode.pack("JPY") : CurrencyCode.pack(other);
+        }
+        String paymentId = "pay-" + paymentSequence++;
+        if (random.nextInt(50) == 0) {
+            paymentId = paymentId + "~".repeat(EngineLimits.ID_LENGTH_MAX - paymentId.length());
+        }
+        SentPayment sent = new SentPayment(pick(PROVIDERS), paymentId, c.orderId, amount, currency);
+        payments[paymentsSize < payments.length ? paymentsSize++ : random.nextInt(payments.length)] = sent;
+        setPayment(c, sent.provider(), sent.paymentId(), amount, currency);
+        return c;
+    }
+
+    private static void setPayment(Command c, String provider, String paymentId, long amountMinor, int currency) {
+        c.hasPayment = true;
+        c.paymentProvider.set(provider);
+        c.paymentId.set(paymentId);
+        c.paymentAmountMinor = amountMinor;
+        c.paymentCurrency = currency;
     }
 
     private long pickOrderId() {
@@ -449,11 +508,38 @@ final class SimulationCommands {
     private Command badOrderCommand() {
         CommandType type = pick(new CommandType[] {CommandType.CONFIRM, CommandType.CANCEL, CommandType.REFUND});
         long[] badOrderIds = {0, -1, Long.MIN_VALUE};
+        if (random.nextInt(4) == 0) {
+            return badPayment();
+        }
         return switch (random.nextInt(3)) {
             case 0 -> newOrderCommand(type, clock, freshRequestId(), badOrderIds[random.nextInt(badOrderIds.length)]);
             case 1 -> newOrderCommand(type, clock, pick(BAD_IDS), pickOrderId());
             default -> newOrderCommand(type, clock, freshRequestId(), Long.MAX_VALUE);
         };
+    }
+
+    private Command badPayment() {
+        Command c = orderCommand(CommandType.CONFIRM, freshRequestId());
+        setPayment(c, pick(PROVIDERS), "pay-bad-" + paymentSequence++, 100, CurrencyCode.pack("EUR"));
+        switch (random.nextInt(6)) {
+            case 0 -> c.paymentProvider.set(pick(BAD_PROVIDERS));
+            case 1 -> c.paymentId.set(pick(BAD_IDS));
+            case 2 ->
+                c.paymentAmountMinor = pick(
+                        new long[] {-1, Long.MIN_VALUE, EngineLimits.PAYMENT_AMOUNT_MINOR_MAX + 1, Long.MAX_VALUE});
+            case 3 -> c.paymentCurrency = CurrencyCode.pack(pick(BAD_CURRENCIES));
+            case 4 -> {
+                // Several fields wrong at once: the first in the documented order must be named.
+                c.paymentId.set(pick(BAD_IDS));
+                c.paymentAmountMinor = -1;
+                c.paymentCurrency = CurrencyCode.NONE;
+            }
+            default -> {
+                // Valid edges: the largest amount accepted (a mismatch, since no order comes near it).
+                c.paymentAmountMinor = EngineLimits.PAYMENT_AMOUNT_MINOR_MAX;
+            }
+        }
+        return c;
     }
 
     private Command badUpsert() {
@@ -645,7 +731,12 @@ final class SimulationCommands {
             long saleStartEpochMillis,
             long saleEndEpochMillis,
             long reservationTtlMillis,
-            long delta) {
+            long delta,
+            boolean hasPayment,
+            String paymentProvider,
+            String paymentId,
+            long paymentAmountMinor,
+            int paymentCurrency) {
 
         private static String[] lineSkuIds(Command c) {
             String[] ids = new String[c.lineCount];
@@ -672,7 +763,12 @@ final class SimulationCommands {
                     c.saleStartEpochMillis,
                     c.saleEndEpochMillis,
                     c.reservationTtlMillis,
-                    c.delta);
+                    c.delta,
+                    c.hasPayment,
+                    c.paymentProvider.asString(),
+                    c.paymentId.asString(),
+                    c.paymentAmountMinor,
+                    c.paymentCurrency);
         }
 
         Command fill(Command c) {
@@ -691,9 +787,15 @@ final class SimulationCommands {
             c.saleEndEpochMillis = saleEndEpochMillis;
             c.reservationTtlMillis = reservationTtlMillis;
             c.delta = delta;
+            if (hasPayment) {
+                setPayment(c, paymentProvider, paymentId, paymentAmountMinor, paymentCurrency);
+            }
             return c;
         }
     }
+
+    /** A payment a confirm carried, for the callback delivered again. */
+    private record SentPayment(String provider, String paymentId, long orderId, long amountMinor, int currency) {}
 
     static String describe(Command c) {
         StringBuilder text = new StringBuilder().append(c.type).append(" ts=").append(c.timestampMillis);
@@ -712,11 +814,25 @@ final class SimulationCommands {
                 }
                 text.append(']');
             }
-            case CONFIRM, CANCEL, REFUND ->
+            case CONFIRM, CANCEL, REFUND -> {
                 text.append(" request=")
                         .append(quoted(c.requestId.asString()))
                         .append(" order=")
                         .append(c.orderId);
+                if (c.hasPayment) {
+                    text.append(" payment=")
+                            .append(quoted(c.paymentProvider.asString()))
+                            .append('/')
+                            .append(quoted(c.paymentId.asString()))
+                            .append(' ')
+                            .append(c.paymentAmountMinor)
+                            .append(' ')
+                            .append(
+                                    c.paymentCurrency == CurrencyCode.NONE
+                                            ? "<none>"
+                                            : CurrencyCode.unpack(c.paymentCurrency));
+                }
+            }
             case UPSERT_SKU ->
                 text.append(" request=")
                         .append(quoted(c.requestId.asString()))

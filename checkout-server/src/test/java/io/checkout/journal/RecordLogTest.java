@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
+import io.checkout.engine.CurrencyCode;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -242,6 +243,36 @@ class RecordLogTest {
         assertThat(roundTrip(Command.orderCommand(CommandType.REFUND, 7, "req-3", 42)).orderId)
                 .isEqualTo(42);
         assertThat(roundTrip(Command.tick(8)).timestampMillis).isEqualTo(8);
+
+        Command plainConfirm = roundTrip(Command.orderCommand(CommandType.CONFIRM, 9, "req-4", 43));
+        assertThat(plainConfirm.hasPayment).isFalse();
+        Command paid =
+                roundTrip(Command.confirmWithPayment(10, "req-5", 44, "stripe", "pi_" + "7".repeat(61), 0, "JPY"));
+        assertThat(paid.hasPayment).isTrue();
+        assertThat(paid.paymentProvider.asString()).isEqualTo("stripe");
+        assertThat(paid.paymentId.asString()).isEqualTo("pi_" + "7".repeat(61));
+        assertThat(paid.paymentAmountMinor).isZero();
+        assertThat(paid.paymentCurrency).isEqualTo(CurrencyCode.pack("JPY"));
+        Command badCurrency = roundTrip(Command.confirmWithPayment(11, "req-6", 45, "x", "y", -3, "yen"));
+        assertThat(badCurrency.paymentCurrency).as("invalid then, invalid now").isEqualTo(CurrencyCode.NONE);
+        assertThat(badCurrency.paymentAmountMinor).isEqualTo(-3);
+    }
+
+    @Test
+    void commandCodecShouldKeepTheOldFormatForEveryRecordButAPaidConfirm() {
+        ByteBuffer plain = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+        CommandCodec.encode(Command.orderCommand(CommandType.CONFIRM, 9, "req-4", 43), plain);
+        ByteBuffer paid = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+        CommandCodec.encode(Command.confirmWithPayment(10, "req-5", 44, "stripe", "pi_1", 100, "EUR"), paid);
+
+        assertThat(plain.get(0)).as("a journal an older build can still read").isEqualTo((byte) 1);
+        assertThat(paid.get(0)).isEqualTo((byte) 2);
+        ByteBuffer refund = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+        CommandCodec.encode(Command.orderCommand(CommandType.REFUND, 9, "req-7", 43), refund);
+        refund.flip().put(0, (byte) 2);
+        assertThatThrownBy(() -> CommandCodec.decode(refund, new Command()))
+                .isInstanceOf(JournalCorruptException.class)
+                .hasMessageContaining("holds only confirms");
     }
 
     @Test

@@ -645,6 +645,21 @@ class CheckoutPipelineTest {
         }
 
         @Override
+        public long paymentOrder(IdBuffer provider, IdBuffer paymentId) {
+            return delegate.paymentOrder(provider, paymentId);
+        }
+
+        @Override
+        public long paymentCount() {
+            return delegate.paymentCount();
+        }
+
+        @Override
+        public long paymentCapacity() {
+            return delegate.paymentCapacity();
+        }
+
+        @Override
         public boolean readOutcome(IdBuffer requestId, Outcome into) {
             return delegate.readOutcome(requestId, into);
         }

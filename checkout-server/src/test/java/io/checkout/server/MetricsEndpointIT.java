@@ -225,6 +225,11 @@ class MetricsEndpointIT {
                 .isEqualTo(1);
         assertThat(sample(scrape, "checkout_table_capacity_entries{table=\"skus\"}"))
                 .isEqualTo(1_000);
+        assertThat(sample(scrape, "checkout_table_used_entries{table=\"payments\"}"))
+                .isEqualTo(0);
+        assertThat(sample(scrape, "checkout_table_capacity_entries{table=\"payments\"}"))
+                .as("as many as orders unless set lower")
+                .isEqualTo(100_000);
     }
 
     @Test

@@ -38,6 +38,24 @@ class ServerConfigTest {
         assertThat(config.stateCapacities().orderCapacity())
                 .isEqualTo(Long.parseLong(Setting.ORDER_CAPACITY.defaultValue()));
         assertThat(config.stateCapacities().preallocated()).isFalse();
+        assertThat(config.stateCapacities().paymentCapacity())
+                .as("as many payments as orders by default")
+                .isEqualTo(config.stateCapacities().orderCapacity());
+        assertThat(ServerConfig.builder()
+                        .set("order-capacity", "1000")
+                        .set("payment-capacity", "10")
+                        .conclude()
+                        .stateCapacities()
+                        .paymentCapacity())
+                .isEqualTo(10);
+        assertThat(ServerConfig.builder()
+                        .set("order-capacity", "1000")
+                        .set("payment-capacity", "5000")
+                        .conclude()
+                        .stateCapacities()
+                        .paymentCapacity())
+                .as("never more than the orders they pay")
+                .isEqualTo(1000);
         assertThat(ServerConfig.builder()
                         .set("state-memory", "preallocate")
                         .conclude()

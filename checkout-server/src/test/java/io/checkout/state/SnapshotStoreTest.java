@@ -37,6 +37,22 @@ class SnapshotStoreTest {
 
         assertThat(meta).isEqualTo(new SnapshotStore.Meta(42, 17, 5_000));
         assertThat(records(loaded)).isEqualTo(records(written));
+        assertThat(loaded.paymentCount()).isEqualTo(2);
+        assertThat(loaded.paymentOrder(IdBuffer.of("stripe"), IdBuffer.of("pi_" + "9".repeat(61))))
+                .isEqualTo(2);
+        assertThat(loaded.paymentOrder(IdBuffer.of("P".repeat(32)), IdBuffer.of("p")))
+                .isEqualTo(4);
+        assertThat(loaded.paymentOrder(IdBuffer.of("adyen"), IdBuffer.of("p"))).isZero();
+    }
+
+    @Test
+    void loadShouldRefuseMorePaymentsThanTheCapacityAndNameTheTable() {
+        SnapshotStore store = new SnapshotStore(directory);
+        store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100));
+
+        PackedCheckoutState small = PackedCheckoutState.of(new StateCapacities(10, 1_000, 1_000, 1_000, 1, false));
+
+        assertThatThrownBy(() -> store.loadLatest(small)).hasMessageContaining("more payments than the configured");
     }
 
     @Test
@@ -57,7 +73,7 @@ class SnapshotStoreTest {
         PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
 
         assertThat(store.loadLatest(loaded).journalSequence()).isEqualTo(2);
-        assertThat(loaded.orderCount()).isEqualTo(3);
+        assertThat(loaded.orderCount()).isEqualTo(4);
     }
 
     @Test
@@ -86,14 +102,25 @@ class SnapshotStoreTest {
         assertThatThrownBy(() -> SnapshotCodec.loaderInto(sampleState())).isInstanceOf(IllegalArgumentException.class);
     }
 
-    /** Two SKUs, three orders in three states, a user holding two SKUs, answers with and without an order. */
+    private static OrderRecord paid(OrderRecord order, String provider, String paymentId) {
+        order.paymentProvider.set(provider);
+        order.paymentId.set(paymentId);
+        order.paidAtEpochMillis = order.updatedAtEpochMillis - 1;
+        return order;
+    }
+
+    /**
+     * Two SKUs, four orders in four states (two paid with a payment, at the longest provider and
+     * payment id), a user holding two SKUs, answers with and without an order.
+     */
     private static PackedCheckoutState sampleState() {
         PackedCheckoutState state = PackedCheckoutState.of(CAPACITIES);
         state.writeSku(sku(0, "SKU-A", 10));
         state.writeSku(sku(1, "SKU-B", 20));
         state.writeOrder(order(1, "alice", OrderState.RESERVED, 0));
-        state.writeOrder(order(2, "bob", OrderState.PAID, 1));
+        state.writeOrder(paid(order(2, "bob", OrderState.PAID, 1), "stripe", "pi_" + "9".repeat(61)));
         state.writeOrder(order(3, "alice", OrderState.EXPIRED, 1));
+        state.writeOrder(paid(order(4, "carol", OrderState.REFUNDED, 0), "P".repeat(32), "p"));
         state.writeUserUnits(IdBuffer.of("alice"), 0, 2);
         state.writeUserUnits(IdBuffer.of("alice"), 1, 1);
         state.writeUserUnits(IdBuffer.of("bob"), 1, 3);

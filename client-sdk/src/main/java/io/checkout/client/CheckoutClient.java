@@ -15,6 +15,7 @@ import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.PartitionMap;
 import io.checkout.proto.v1.PartitionsGrpc;
+import io.checkout.proto.v1.Payment;
 import io.checkout.proto.v1.RefundRequest;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
@@ -325,6 +326,41 @@ public final class CheckoutClient implements AutoCloseable {
     /** {@link #confirm(String, long)} without blocking. */
     public CompletableFuture<Order> confirmAsync(String requestId, long orderId) {
         return callAsync(CheckoutGrpc.getConfirmMethod(), confirmRequest(requestId, orderId), null);
+    }
+
+    /**
+     * Pays a RESERVED order with {@code payment}, which the order records: its amount and currency
+     * must be the order's (else FAILED_PRECONDITION, reason PAYMENT_AMOUNT_MISMATCH or
+     * PAYMENT_CURRENCY_MISMATCH, nothing changed). A payment callback delivered again may be passed
+     * on under a new request id: the same (provider, payment id) for the same order gets the first
+     * answer back (the order PAID at the payment's time) and changes nothing; for another order it
+     * is FAILED_PRECONDITION, reason PAYMENT_ALREADY_USED.
+     *
+     * @param requestId the idempotency key, 1..64 printable ASCII characters
+     * @param orderId the order, as returned by a reserve
+     * @param payment the payment as the provider reported it; the server checks its fields and names
+     *     the first bad one ({@code payment.provider}, {@code payment.payment_id}, ...)
+     * @return the order as it stands after the call, with the payment
+     * @throws StatusRuntimeException if the call fails
+     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
+     * @throws NullPointerException if {@code payment} is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public Order confirm(String requestId, long orderId, Payment payment) {
+        return RetryingCalls.join(confirmAsync(requestId, orderId, payment));
+    }
+
+    /** {@link #confirm(String, long, Payment)} with a generated request id. */
+    public Order confirm(long orderId, Payment payment) {
+        return confirm(newRequestId(), orderId, payment);
+    }
+
+    /** {@link #confirm(String, long, Payment)} without blocking. */
+    public CompletableFuture<Order> confirmAsync(String requestId, long orderId, Payment payment) {
+        ConfirmRequest request = confirmRequest(requestId, orderId).toBuilder()
+                .setPayment(Objects.requireNonNull(payment, "payment"))
+                .build();
+        return callAsync(CheckoutGrpc.getConfirmMethod(), request, null);
     }
 
     /** {@link #cancel(String, long)} with a generated request id. */

@@ -4,6 +4,7 @@ import io.checkout.contract.PartitionTable;
 import io.checkout.contract.Partitioning;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
+import io.checkout.proto.v1.Payment;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.Sku;
 import io.checkout.proto.v1.UpsertSkuRequest;
@@ -116,6 +117,11 @@ public final class PartitionedCheckoutClient implements AutoCloseable {
 
     public Order confirm(String requestId, long orderId) {
         return routed(() -> clientForOrder(orderId), client -> client.confirm(requestId, orderId));
+    }
+
+    /** {@link CheckoutClient#confirm(String, long, Payment)} at the order's partition. */
+    public Order confirm(String requestId, long orderId, Payment payment) {
+        return routed(() -> clientForOrder(orderId), client -> client.confirm(requestId, orderId, payment));
     }
 
     public Order cancel(String requestId, long orderId) {

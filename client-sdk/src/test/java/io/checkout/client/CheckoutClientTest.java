@@ -10,6 +10,7 @@ import io.checkout.proto.v1.GetOrderRequest;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.OrderState;
+import io.checkout.proto.v1.Payment;
 import io.checkout.proto.v1.RefundRequest;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
@@ -307,6 +308,31 @@ class CheckoutClientTest {
 
         awaitTrue(() -> checkout.cancelledCalls() == 1);
         assertThat(checkout.calls()).hasSize(1);
+    }
+
+    @Test
+    void confirmWithAPaymentShouldSendItAsGiven() throws Exception {
+        Payment payment = Payment.newBuilder()
+                .setProvider("stripe")
+                .setPaymentId("pi_3MtwBw")
+                .setAmountMinor(1_999)
+                .setCurrency("EUR")
+                .build();
+
+        client.confirm("p-1", 21, payment);
+        client.confirmAsync("p-2", 22, payment).get(5, TimeUnit.SECONDS);
+        client.confirm(23, payment);
+
+        assertThat(checkout.calls()).hasSize(3);
+        assertThat(checkout.calls().get(0))
+                .isEqualTo(ConfirmRequest.newBuilder()
+                        .setRequestId("p-1")
+                        .setOrderId(21)
+                        .setPayment(payment)
+                        .build());
+        assertThat(((ConfirmRequest) checkout.calls().get(1)).getPayment()).isEqualTo(payment);
+        assertThat(((ConfirmRequest) checkout.calls().get(2)).getPayment()).isEqualTo(payment);
+        assertThatThrownBy(() -> client.confirm("p-3", 24, null)).isInstanceOf(NullPointerException.class);
     }
 
     @Test

@@ -1,0 +1,195 @@
+package io.checkout.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.checkout.client.CheckoutClient;
+import io.checkout.proto.v1.Order;
+import io.checkout.proto.v1.OrderEvent;
+import io.checkout.proto.v1.OrderEventType;
+import io.checkout.proto.v1.OrderEventsGrpc;
+import io.checkout.proto.v1.OrderState;
+import io.checkout.proto.v1.Payment;
+import io.checkout.proto.v1.ReserveReply;
+import io.checkout.proto.v1.Sku;
+import io.checkout.proto.v1.SubscribeRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Confirm with a payment, as a payment team's gateway callback handler would call it: the order
+ * records the payment, a callback delivered again under a new request id gets the first answer,
+ * figures that are not the order's are refused naming them, and all of it survives a restart.
+ */
+class PaymentsIT {
+    private static final String SKU = "SNEAKER-42";
+    /** ItFixtures.sku's unit price. */
+    private static final long PRICE = 1_999;
+
+    @TempDir
+    Path dataDir;
+
+    private CheckoutServer server;
+    private ManagedChannel channel;
+    private CheckoutClient client;
+
+    @AfterEach
+    void stopServer() {
+        stop();
+    }
+
+    private void start() {
+        server = CheckoutServer.start(ItFixtures.smallConfig(dataDir).conclude());
+        channel = ItFixtures.loopbackChannel(server);
+        client = ItFixtures.client(channel);
+    }
+
+    private void stop() {
+        ItFixtures.closeQuietly(client);
+        ItFixtures.shutdownChannel(channel);
+        ItFixtures.closeQuietly(server);
+        client = null;
+        channel = null;
+        server = null;
+    }
+
+    private static Payment payment(String paymentId, long amountMinor, String currency) {
+        return Payment.newBuilder()
+                .setProvider("stripe")
+                .setPaymentId(paymentId)
+                .setAmountMinor(amountMinor)
+                .setCurrency(currency)
+                .build();
+    }
+
+    @Test
+    void theOrderShouldRecordItsPaymentAndTheEventCarryIt() {
+        start();
+        client.upsertSku(ItFixtures.sku(SKU, 10, 0));
+        ReserveReply reserved = client.reserve("alice", SKU, 2);
+
+        Order paid = client.confirm(reserved.getOrderId(), payment("pi_1", 2 * PRICE, "USD"));
+
+        assertThat(paid.getState()).isEqualTo(OrderState.ORDER_STATE_PAID);
+        assertThat(paid.getPayment()).isEqualTo(payment("pi_1", 2 * PRICE, "USD"));
+        assertThat(paid.getPaidAtEpochMillis()).isEqualTo(paid.getUpdatedAtEpochMillis());
+        assertThat(client.getOrder(reserved.getOrderId()).getPayment().getPaymentId())
+                .isEqualTo("pi_1");
+        // Events 1 and 2 are the upsert and the reserve; a subscription starts after the sequence it names.
+        Iterator<OrderEvent> events = OrderEventsGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .subscribe(SubscribeRequest.newBuilder().setFromSequence(2).build());
+        OrderEvent paidEvent = events.next();
+        assertThat(paidEvent.getType()).isEqualTo(OrderEventType.ORDER_EVENT_TYPE_ORDER_PAID);
+        assertThat(paidEvent.getOrder().getPayment().getPaymentId()).isEqualTo("pi_1");
+        assertThat(paidEvent.getOrder().getPaidAtEpochMillis()).isEqualTo(paid.getPaidAtEpochMillis());
+    }
+
+    @Test
+    void aCallbackDeliveredManyTimesUnderNewRequestIdsShouldPayOnceAndGetOneAnswer() throws Exception {
+        start();
+        client.upsertSku(ItFixtures.sku(SKU, 10, 0));
+        long orderId = client.reserve("bob", SKU, 1).getOrderId();
+        Payment callback = payment("pi_retry", PRICE, "USD");
+
+        List<Order> answers = new ArrayList<>();
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Order>> futures = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                String requestId = "callback-" + i;
+                futures.add(threads.submit(() -> client.confirm(requestId, orderId, callback)));
+            }
+            for (Future<Order> future : futures) {
+                answers.add(future.get(30, TimeUnit.SECONDS));
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+
+        assertThat(answers).allSatisfy(answer -> assertThat(answer).isEqualTo(answers.get(0)));
+        assertThat(answers.get(0).getState()).isEqualTo(OrderState.ORDER_STATE_PAID);
+        Sku stock = client.getStock(SKU);
+        assertThat(stock.getSold()).isEqualTo(1);
+        assertThat(stock.getReserved()).isZero();
+    }
+
+    @Test
+    void figuresThatAreNotTheOrdersShouldBeRefusedNamingThemAndChangeNothing() {
+        start();
+        client.upsertSku(ItFixtures.sku(SKU, 10, 0));
+        long orderId = client.reserve("carol", SKU, 1).getOrderId();
+
+        StatusRuntimeException amount =
+                ItFixtures.grpcFailure(() -> client.confirm(orderId, payment("pi_short", PRICE - 1, "USD")));
+        StatusRuntimeException currency =
+                ItFixtures.grpcFailure(() -> client.confirm(orderId, payment("pi_eur", PRICE, "EUR")));
+
+        assertThat(amount.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(ItFixtures.errorInfo(amount).getReason()).isEqualTo("PAYMENT_AMOUNT_MISMATCH");
+        assertThat(ItFixtures.errorInfo(amount).getMetadataMap()).containsEntry("order_amount_minor", "1999");
+        assertThat(amount.getStatus().getDescription()).contains("payment.amount_minor 1998");
+        assertThat(ItFixtures.errorInfo(currency).getReason()).isEqualTo("PAYMENT_CURRENCY_MISMATCH");
+        assertThat(ItFixtures.errorInfo(currency).getMetadataMap()).containsEntry("order_currency", "USD");
+        assertThat(client.getOrder(orderId).getState()).isEqualTo(OrderState.ORDER_STATE_RESERVED);
+        assertThat(client.getStock(SKU).getReserved()).isEqualTo(1);
+    }
+
+    @Test
+    void invalidPaymentFieldsShouldBeNamed() {
+        start();
+        client.upsertSku(ItFixtures.sku(SKU, 10, 0));
+        long orderId = client.reserve("dave", SKU, 1).getOrderId();
+
+        ItFixtures.assertInvalidArgument(
+                ItFixtures.grpcFailure(() -> client.confirm(
+                        orderId,
+                        payment("pi_1", PRICE, "USD").toBuilder()
+                                .setProvider("")
+                                .build())),
+                "payment.provider");
+        ItFixtures.assertInvalidArgument(
+                ItFixtures.grpcFailure(() -> client.confirm(orderId, payment("pi 1", PRICE, "USD"))),
+                "payment.payment_id");
+        ItFixtures.assertInvalidArgument(
+                ItFixtures.grpcFailure(() -> client.confirm(orderId, payment("pi_1", -5, "USD"))),
+                "payment.amount_minor");
+        ItFixtures.assertInvalidArgument(
+                ItFixtures.grpcFailure(() -> client.confirm(orderId, payment("pi_1", PRICE, "usd"))),
+                "payment.currency");
+        assertThat(client.getOrder(orderId).getState()).isEqualTo(OrderState.ORDER_STATE_RESERVED);
+    }
+
+    @Test
+    void paymentsShouldSurviveARestartAndStillPayOneOrderOnly() {
+        start();
+        client.upsertSku(ItFixtures.sku(SKU, 10, 0));
+        long first = client.reserve("erin", SKU, 1).getOrderId();
+        long second = client.reserve("frank", SKU, 1).getOrderId();
+        Order paid = client.confirm(first, payment("pi_kept", PRICE, "USD"));
+        stop();
+
+        start();
+        Order again = client.confirm(first, payment("pi_kept", PRICE, "USD"));
+        StatusRuntimeException reused =
+                ItFixtures.grpcFailure(() -> client.confirm(second, payment("pi_kept", PRICE, "USD")));
+
+        assertThat(client.getOrder(first).getPayment()).isEqualTo(paid.getPayment());
+        assertThat(again).isEqualTo(paid);
+        assertThat(reused.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(ItFixtures.errorInfo(reused).getReason()).isEqualTo("PAYMENT_ALREADY_USED");
+        assertThat(ItFixtures.errorInfo(reused).getMetadataMap()).containsEntry("field", "payment.payment_id");
+        assertThat(client.getOrder(second).getState()).isEqualTo(OrderState.ORDER_STATE_RESERVED);
+    }
+}
