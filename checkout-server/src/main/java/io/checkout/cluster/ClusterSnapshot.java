@@ -329,7 +329,7 @@ final class ClusterSnapshot {
             if (formatVersion >= FORMAT_VERSION && record.get() != 0) {
                 CommandCodec.getId(record, order.paymentProvider);
                 CommandCodec.getId(record, order.paymentId);
-                order.paidAtEpochMillis = record.getLong();
+                order.paymentRead(record.getLong());
             }
             into.order(order);
         }

@@ -26,6 +26,12 @@ import java.util.TreeMap;
  *       id, gets the first answer again (the order PAID at the payment's time) and changes nothing;
  *       naming another order, it is refused. Payment callbacks are delivered at least once, and
  *       each delivery may carry a new request id.</li>
+ *   <li>A payment for an EXPIRED order (or a RESERVED one found due, which expires first) is not
+ *       refused: money arrived. If every line's units are available and the buyer's limits allow
+ *       them, the order is paid as usual ({@code EXPIRED -> PAID}, the units taken as sold);
+ *       otherwise it becomes {@code PAID_TOO_LATE}, holding the payment and no units, and its
+ *       event tells the refund system to return the money. Room for the buyer's counters is
+ *       checked first, whichever way it goes, so that a full table changes nothing.</li>
  *   <li>A reservation expires when engine time reaches its expiry: on a tick, or when a confirm,
  *       cancel or refund finds it due (and then answers with the state EXPIRED). Expiry returns its
  *       stock exactly once.</li>
@@ -315,11 +321,22 @@ public final class CheckoutBook {
         if (paying && paymentMismatch(c, target)) {
             return;
         }
-        if (target.state == OrderState.RESERVED && nowMillis >= target.expiresAtEpochMillis) {
+        boolean due = target.state == OrderState.RESERVED && nowMillis >= target.expiresAtEpochMillis;
+        if (paying
+                && (due || target.state == OrderState.EXPIRED)
+                && state.userCounterCount() + target.lineCount > state.userCounterCapacity()) {
+            c.result = ResultCode.USER_COUNTER_TABLE_FULL;
+            return;
+        }
+        if (due) {
             release(target, OrderState.EXPIRED);
             c.expiredCount = 1;
         }
         fillLineSkuIds(c, target);
+        if (paying && target.state == OrderState.EXPIRED) {
+            payExpired(c, target);
+            return;
+        }
         if (target.state != from) {
             remember(c, ResultCode.ORDER_STATE_CONFLICT, c.orderId, target.state, -1, target.updatedAtEpochMillis);
             return;
@@ -334,9 +351,7 @@ public final class CheckoutBook {
             target.state = OrderState.PAID;
             target.updatedAtEpochMillis = nowMillis;
             if (paying) {
-                target.paymentProvider.copyFrom(c.paymentProvider);
-                target.paymentId.copyFrom(c.paymentId);
-                target.paidAtEpochMillis = nowMillis;
+                target.setPayment(c.paymentProvider, c.paymentId, nowMillis);
             }
             state.writeOrder(target);
             events.onOrderChanged(target, OrderState.RESERVED);
@@ -344,6 +359,41 @@ public final class CheckoutBook {
             release(target, to);
         }
         remember(c, ResultCode.SUCCESS, c.orderId, to, -1, target.updatedAtEpochMillis);
+    }
+
+    /**
+     * A payment for an expired order: takes its units again as sold if every line's are available
+     * and within the buyer's limits (EXPIRED -> PAID), else records the payment alone
+     * (EXPIRED -> PAID_TOO_LATE). The caller checked room for the buyer's counters.
+     */
+    private void payExpired(Command c, OrderRecord target) {
+        boolean retakable = true;
+        for (int i = 0; i < target.lineCount && retakable; i++) {
+            SkuRecord lineSku = lineSkus[i];
+            state.readSku(target.skuIndexes[i], lineSku);
+            int quantity = target.quantities[i];
+            long held = state.userUnits(target.userId, lineSku.index);
+            lineUserUnits[i] = held;
+            retakable = lineSku.available >= quantity
+                    && (lineSku.perUserLimit == 0 || held + quantity <= lineSku.perUserLimit);
+        }
+        OrderState to = retakable ? OrderState.PAID : OrderState.PAID_TOO_LATE;
+        if (retakable) {
+            for (int i = 0; i < target.lineCount; i++) {
+                SkuRecord lineSku = lineSkus[i];
+                int quantity = target.quantities[i];
+                lineSku.available -= quantity;
+                lineSku.sold += quantity;
+                writeSku(lineSku);
+                state.writeUserUnits(target.userId, lineSku.index, lineUserUnits[i] + quantity);
+            }
+        }
+        target.state = to;
+        target.updatedAtEpochMillis = nowMillis;
+        target.setPayment(c.paymentProvider, c.paymentId, nowMillis);
+        state.writeOrder(target);
+        events.onOrderChanged(target, OrderState.EXPIRED);
+        remember(c, ResultCode.SUCCESS, c.orderId, to, -1, nowMillis);
     }
 
     private boolean validPayment(Command c) {
@@ -383,11 +433,12 @@ public final class CheckoutBook {
         if (!state.readOrder(paidOrderId, paid)) {
             throw new IllegalStateException("payment " + c.paymentId + " paid order " + paidOrderId + ", missing");
         }
-        paid.state = OrderState.PAID;
+        // The first answer: paid, or paid too late (final); a refund since does not change what it was.
+        paid.state = paid.state == OrderState.PAID_TOO_LATE ? OrderState.PAID_TOO_LATE : OrderState.PAID;
         paid.updatedAtEpochMillis = paid.paidAtEpochMillis;
         fillLineSkuIds(c, paid);
         c.repeated = true;
-        remember(c, ResultCode.SUCCESS, paidOrderId, OrderState.PAID, -1, paid.paidAtEpochMillis);
+        remember(c, ResultCode.SUCCESS, paidOrderId, paid.state, -1, paid.paidAtEpochMillis);
         return true;
     }
 
@@ -681,7 +732,9 @@ public final class CheckoutBook {
             // The first answer reported the order as it stood then.
             c.order.state = outcome.orderState;
             c.order.updatedAtEpochMillis = outcome.orderUpdatedAtEpochMillis;
-            if (outcome.orderState != OrderState.PAID && outcome.orderState != OrderState.REFUNDED) {
+            if (outcome.orderState != OrderState.PAID
+                    && outcome.orderState != OrderState.REFUNDED
+                    && outcome.orderState != OrderState.PAID_TOO_LATE) {
                 // A payment is recorded as the order becomes PAID: reported in an earlier state, it had none.
                 c.order.clearPayment();
             }

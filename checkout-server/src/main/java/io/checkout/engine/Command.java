@@ -38,7 +38,8 @@ public final class Command {
     /**
      * CONFIRM only: whether the confirm carries a payment ({@link #paymentProvider},
      * {@link #paymentId}, {@link #paymentAmountMinor}, {@link #paymentCurrency}). A confirm without
-     * one pays the order as before, recording no payment.
+     * one pays the order as before, recording no payment. Without it the payment fields hold
+     * nothing meaningful and {@link #clear()} leaves them be (a reserve touches none of them).
      */
     public boolean hasPayment;
     /** Who took the money, e.g. {@code stripe}. */
@@ -113,11 +114,13 @@ public final class Command {
         lineCount = 0;
         orderId = 0;
         orderIdBase = 0;
-        hasPayment = false;
-        paymentProvider.clear();
-        paymentId.clear();
-        paymentAmountMinor = 0;
-        paymentCurrency = CurrencyCode.NONE;
+        if (hasPayment) {
+            hasPayment = false;
+            paymentProvider.clear();
+            paymentId.clear();
+            paymentAmountMinor = 0;
+            paymentCurrency = CurrencyCode.NONE;
+        }
         skuId.clear();
         priceMinor = 0;
         currency = null;

@@ -18,25 +18,48 @@ public final class OrderRecord {
     public long expiresAtEpochMillis;
     public long updatedAtEpochMillis;
     /**
-     * The payment recorded on the order: absent when it was never paid with one (a confirm without
-     * a payment, or not confirmed). Its amount and currency are the order's, which a confirm checks.
+     * The payment recorded on the order, when {@link #hasPayment()}: a confirm that carried one
+     * paid it. Its amount and currency are the order's, which a confirm checks. Without a payment
+     * these fields hold nothing meaningful, and are not touched: clearing a record that never had a
+     * payment (every reserve's) writes only a flag.
      */
     public final IdBuffer paymentProvider = new IdBuffer();
 
     public final IdBuffer paymentId = new IdBuffer();
-    /** When the payment was recorded (engine time); 0 without one. */
+    /** When the payment was recorded (engine time). */
     public long paidAtEpochMillis;
+
+    private boolean paid;
 
     /** Whether a payment is recorded on the order. */
     public boolean hasPayment() {
-        return !paymentId.isAbsent();
+        return paid;
     }
 
-    /** Drops the payment fields (an order read without one). */
+    /** Records the payment {@code (provider, id)}, made at {@code atEpochMillis}. */
+    public void setPayment(IdBuffer provider, IdBuffer id, long atEpochMillis) {
+        paymentProvider.copyFrom(provider);
+        paymentId.copyFrom(id);
+        paymentRead(atEpochMillis);
+    }
+
+    /**
+     * Marks the payment as recorded once the caller (a decoder) has written its provider and id into
+     * {@link #paymentProvider} and {@link #paymentId}.
+     */
+    public void paymentRead(long atEpochMillis) {
+        paidAtEpochMillis = atEpochMillis;
+        paid = true;
+    }
+
+    /** Drops the payment (an order read without one). */
     public void clearPayment() {
-        paymentProvider.clear();
-        paymentId.clear();
-        paidAtEpochMillis = 0;
+        if (paid) {
+            paymentProvider.clear();
+            paymentId.clear();
+            paidAtEpochMillis = 0;
+            paid = false;
+        }
     }
 
     public void copyFrom(OrderRecord other) {
@@ -52,9 +75,11 @@ public final class OrderRecord {
         createdAtEpochMillis = other.createdAtEpochMillis;
         expiresAtEpochMillis = other.expiresAtEpochMillis;
         updatedAtEpochMillis = other.updatedAtEpochMillis;
-        paymentProvider.copyFrom(other.paymentProvider);
-        paymentId.copyFrom(other.paymentId);
-        paidAtEpochMillis = other.paidAtEpochMillis;
+        if (other.paid) {
+            setPayment(other.paymentProvider, other.paymentId, other.paidAtEpochMillis);
+        } else {
+            clearPayment();
+        }
     }
 
     public void clear() {
@@ -97,7 +122,7 @@ public final class OrderRecord {
                 .append(expiresAtEpochMillis)
                 .append(" updated=")
                 .append(updatedAtEpochMillis)
-                .append(hasPayment() ? " paid=" + paymentProvider + "/" + paymentId + "@" + paidAtEpochMillis : "")
+                .append(paid ? " paid=" + paymentProvider + "/" + paymentId + "@" + paidAtEpochMillis : "")
                 .append('}')
                 .toString();
     }

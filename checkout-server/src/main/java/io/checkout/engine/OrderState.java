@@ -1,7 +1,9 @@
 package io.checkout.engine;
 
 /**
- * The life of an order: {@code RESERVED -> PAID | CANCELLED | EXPIRED}, {@code PAID -> REFUNDED}.
+ * The life of an order: {@code RESERVED -> PAID | CANCELLED | EXPIRED}, {@code PAID -> REFUNDED},
+ * and when a payment arrives for an expired order, {@code EXPIRED -> PAID} (its units could be taken
+ * again) or {@code EXPIRED -> PAID_TOO_LATE} (they could not: the money goes back; final).
  * The numbers are stable: they are stored in the order table.
  */
 public enum OrderState {
@@ -9,9 +11,10 @@ public enum OrderState {
     PAID(2),
     CANCELLED(3),
     EXPIRED(4),
-    REFUNDED(5);
+    REFUNDED(5),
+    PAID_TOO_LATE(6);
 
-    private static final OrderState[] BY_CODE = {null, RESERVED, PAID, CANCELLED, EXPIRED, REFUNDED};
+    private static final OrderState[] BY_CODE = {null, RESERVED, PAID, CANCELLED, EXPIRED, REFUNDED, PAID_TOO_LATE};
 
     private final int code;
 

@@ -57,7 +57,7 @@ public final class OrderEventRecord {
             if (version == OrderEventLog.FORMAT_VERSION_PAYMENT) {
                 CommandCodec.getId(payload, order.paymentProvider);
                 CommandCodec.getId(payload, order.paymentId);
-                order.paidAtEpochMillis = payload.getLong();
+                order.paymentRead(payload.getLong());
             }
         } else if (kind == OrderEventLog.KIND_SKU) {
             sku.clear();

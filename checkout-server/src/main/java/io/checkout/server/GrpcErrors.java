@@ -92,7 +92,9 @@ final class GrpcErrors {
                 status(
                         Code.FAILED_PRECONDITION,
                         "order " + (c.orderIdBase + c.orderId) + " is " + c.order.state + "; " + c.type + " needs "
-                                + (c.type == CommandType.REFUND ? "PAID" : "RESERVED"),
+                                + (c.type == CommandType.REFUND
+                                        ? "PAID"
+                                        : c.hasPayment ? "RESERVED (or EXPIRED, with a payment)" : "RESERVED"),
                         result.name(),
                         "current_state",
                         String.valueOf(c.order.state));

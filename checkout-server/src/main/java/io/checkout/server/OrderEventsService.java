@@ -184,6 +184,7 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
                                 case CANCELLED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_CANCELLED;
                                 case EXPIRED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_EXPIRED;
                                 case REFUNDED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_REFUNDED;
+                                case PAID_TOO_LATE -> OrderEventType.ORDER_EVENT_TYPE_ORDER_PAID_TOO_LATE;
                             });
         } else {
             event.setSku(ProtoMapping.toSku(record.sku))

@@ -139,6 +139,7 @@ final class ProtoMapping {
             case CANCELLED -> OrderState.ORDER_STATE_CANCELLED;
             case EXPIRED -> OrderState.ORDER_STATE_EXPIRED;
             case REFUNDED -> OrderState.ORDER_STATE_REFUNDED;
+            case PAID_TOO_LATE -> OrderState.ORDER_STATE_PAID_TOO_LATE;
         };
     }
 

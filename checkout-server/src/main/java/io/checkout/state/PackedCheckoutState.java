@@ -451,7 +451,7 @@ public final class PackedCheckoutState implements CheckoutState {
             int row = (int) (payment - 1);
             paymentProviders.read(paymentProviderAt.get(row), into.paymentProvider);
             paymentIds.read(paymentIdAt.get(row), into.paymentId);
-            into.paidAtEpochMillis = paymentPaidAt.get(row);
+            into.paymentRead(paymentPaidAt.get(row));
         }
         return true;
     }

@@ -156,7 +156,7 @@ final class RecordMarshallers {
             if (version == FORMAT_V2_ORDER_PAID) {
                 readAscii(in, order.paymentProvider);
                 readAscii(in, order.paymentId);
-                order.paidAtEpochMillis = in.readLong();
+                order.paymentRead(in.readLong());
             }
             return order;
         }

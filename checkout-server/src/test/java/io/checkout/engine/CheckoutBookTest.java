@@ -351,6 +351,90 @@ class CheckoutBookTest {
     }
 
     @Test
+    void paymentAfterExpiryShouldTakeTheUnitsAgainWhenTheyAreThere() {
+        upsert("sku-1", 250, "EUR", 10, 2);
+        long orderId = reserve("alice", "sku-1", 2).order.orderId;
+        now += TTL;
+        run(Command.tick(now));
+        assertThat(orderState(orderId)).isEqualTo(OrderState.EXPIRED);
+        assertStock("sku-1", 10, 0, 0);
+        now += 1_000;
+
+        Command paid = pay(orderId, "stripe", "pi_late", 500, "EUR");
+
+        assertThat(paid.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(paid.order.state).isEqualTo(OrderState.PAID);
+        assertThat(paid.order.paidAtEpochMillis).isEqualTo(now);
+        assertStock("sku-1", 8, 0, 2);
+        assertThat(state.userUnits("alice", 0))
+                .as("the limit counts them again")
+                .isEqualTo(2);
+        assertThat(reserve("alice", "sku-1", 1).result).isEqualTo(ResultCode.LIMIT_EXCEEDED);
+    }
+
+    @Test
+    void paymentForAReservationFoundDueShouldExpireItThenPayIt() {
+        upsert("sku-1", 250, "EUR", 10, 0);
+        long orderId = reserve("alice", "sku-1", 1).order.orderId;
+        now += TTL;
+
+        Command paid = pay(orderId, "stripe", "pi_due", 250, "EUR");
+
+        assertThat(paid.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(paid.expiredCount).isEqualTo(1);
+        assertThat(paid.order.state).isEqualTo(OrderState.PAID);
+        assertStock("sku-1", 9, 0, 1);
+    }
+
+    @Test
+    void paymentAfterExpiryWhenTheUnitsAreGoneShouldBeRecordedAsPaidTooLate() {
+        upsert("sku-1", 250, "EUR", 2, 0);
+        long late = reserve("alice", "sku-1", 2).order.orderId;
+        now += TTL;
+        run(Command.tick(now));
+        long other = reserve("bob", "sku-1", 1).order.orderId;
+
+        Command paid = pay(late, "stripe", "pi_gone", 500, "EUR");
+
+        assertThat(paid.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(paid.order.state).isEqualTo(OrderState.PAID_TOO_LATE);
+        assertThat(paid.order.paymentId.asString()).isEqualTo("pi_gone");
+        assertStock("sku-1", 1, 1, 0);
+        assertThat(state.userUnits("alice", 0)).isZero();
+        assertThat(orderState(other)).isEqualTo(OrderState.RESERVED);
+        // Final: the money goes back outside; neither a refund nor another payment moves it.
+        assertThat(order(CommandType.REFUND, late).result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+        Command again = pay(late, "stripe", "pi_gone", 500, "EUR");
+        assertThat(again.repeated).isTrue();
+        assertThat(again.order.state).isEqualTo(OrderState.PAID_TOO_LATE);
+        assertThat(pay(late, "stripe", "pi_other", 500, "EUR").result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+    }
+
+    @Test
+    void paymentAfterExpiryBeyondTheBuyersLimitShouldBePaidTooLate() {
+        upsert("sku-1", 250, "EUR", 10, 2);
+        long late = reserve("alice", "sku-1", 2).order.orderId;
+        now += TTL;
+        run(Command.tick(now));
+        reserve("alice", "sku-1", 1);
+
+        Command paid = pay(late, "stripe", "pi_limit", 500, "EUR");
+
+        assertThat(paid.order.state).isEqualTo(OrderState.PAID_TOO_LATE);
+        assertStock("sku-1", 9, 1, 0);
+    }
+
+    @Test
+    void paymentForACancelledOrderShouldStillBeAConflict() {
+        upsert("sku-1", 250, "EUR", 10, 0);
+        long orderId = reserve("alice", "sku-1", 1).order.orderId;
+        order(CommandType.CANCEL, orderId);
+
+        assertThat(pay(orderId, "stripe", "pi_c", 250, "EUR").result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+        assertThat(state.paymentCount()).isZero();
+    }
+
+    @Test
     void fullPaymentTableShouldRefuseNewPaymentsButAnswerRecordedOnes() {
         state = new HeapCheckoutState(10, 100, 100, 100, 1);
         book = new CheckoutBook(state, EngineLimits.defaults());

@@ -673,7 +673,9 @@ class CheckoutSimulationTest {
                             state.paymentOrder(order.paymentProvider, order.paymentId),
                             "the order its payment is recorded for" + context);
                     check(
-                            order.state == OrderState.PAID || order.state == OrderState.REFUNDED,
+                            order.state == OrderState.PAID
+                                    || order.state == OrderState.REFUNDED
+                                    || order.state == OrderState.PAID_TOO_LATE,
                             "a payment on an order never paid: " + order + context);
                 }
                 if (order.state == OrderState.RESERVED && order.expiresAtEpochMillis <= lastTickAt) {
@@ -717,6 +719,12 @@ class CheckoutSimulationTest {
             if (codes.contains(ResultCode.PAYMENT_ALREADY_USED)) {
                 assertThat(reference.paymentRepeats())
                         .as("confirms answered as a repeat of their payment, seed %d", seed)
+                        .isPositive();
+                assertThat(reference.expiredPaid())
+                        .as("expired orders paid, their units taken again, seed %d", seed)
+                        .isPositive();
+                assertThat(reference.paidTooLate())
+                        .as("expired orders paid too late, seed %d", seed)
                         .isPositive();
             }
             if (codes.contains(ResultCode.ORDER_STATE_CONFLICT)) {

@@ -110,9 +110,7 @@ public final class HeapCheckoutState implements CheckoutState {
         OrderRecord before = order.orderId == orders.size() + 1L ? null : orders.get((int) (order.orderId - 1));
         if (before != null && before.hasPayment()) {
             // A recorded payment is kept whatever the record written says.
-            copy.paymentProvider.copyFrom(before.paymentProvider);
-            copy.paymentId.copyFrom(before.paymentId);
-            copy.paidAtEpochMillis = before.paidAtEpochMillis;
+            copy.setPayment(before.paymentProvider, before.paymentId, before.paidAtEpochMillis);
         } else if (order.hasPayment()) {
             String key = paymentKey(order.paymentProvider, order.paymentId);
             if (payments.containsKey(key) || payments.size() >= paymentCapacity) {

@@ -91,20 +91,8 @@ final class ReferenceCheckout {
                     paidAt);
         }
 
-        Order paidWith(String provider, String payment, long at) {
-            return new Order(
-                    id,
-                    user,
-                    lines,
-                    amount,
-                    currency,
-                    OrderState.PAID,
-                    createdAt,
-                    expiresAt,
-                    at,
-                    provider,
-                    payment,
-                    at);
+        Order paidWith(OrderState to, String provider, String payment, long at) {
+            return new Order(id, user, lines, amount, currency, to, createdAt, expiresAt, at, provider, payment, at);
         }
 
         boolean holdsUnits() {
@@ -165,6 +153,10 @@ final class ReferenceCheckout {
     private long pairsHoldingUnits;
     /** Confirms answered as a repeat of their payment (a callback delivered again under a new request id). */
     private long paymentRepeats;
+    /** Payments for expired orders: units taken again (paid), or not (paid too late). */
+    private long expiredPaid;
+
+    private long paidTooLate;
 
     private final Set<Long> reservedOrderIds = new LinkedHashSet<>();
     private long now;
@@ -225,6 +217,14 @@ final class ReferenceCheckout {
 
     Map<String, Map<String, Long>> heldByUser() {
         return Collections.unmodifiableMap(heldByUser);
+    }
+
+    long expiredPaid() {
+        return expiredPaid;
+    }
+
+    long paidTooLate() {
+        return paidTooLate;
     }
 
     long paymentRepeats() {
@@ -395,7 +395,9 @@ final class ReferenceCheckout {
             if (paid != null) {
                 // A callback delivered again: the first answer, whatever the request id.
                 Order current = order(paid);
-                Order reported = current.movedTo(OrderState.PAID, current.paidAt());
+                OrderState first =
+                        current.state() == OrderState.PAID_TOO_LATE ? OrderState.PAID_TOO_LATE : OrderState.PAID;
+                Order reported = current.movedTo(first, current.paidAt());
                 remember(c, ResultCode.SUCCESS, reported, -1);
                 paymentRepeats++;
                 return new Answer(ResultCode.SUCCESS, -1, null, true, reported, null, 0, null, null, List.of());
@@ -421,6 +423,13 @@ final class ReferenceCheckout {
                 return new Answer(mismatch, -1, null, false, order, null, 0, null, null, List.of());
             }
         }
+        boolean due = order.state() == OrderState.RESERVED && order.expiresAt() <= now;
+        if (paying
+                && (due || order.state() == OrderState.EXPIRED)
+                && pairsHoldingUnits + order.lines().size() > userCounterCapacity) {
+            // Room for the buyer's counters, whether or not the units are taken again: checked first.
+            return Answer.of(ResultCode.USER_COUNTER_TABLE_FULL);
+        }
         List<Long> changed = new ArrayList<>();
         int expired = 0;
         // The Javadoc names confirm and cancel as the commands that find a due reservation; the
@@ -430,6 +439,13 @@ final class ReferenceCheckout {
             order = release(order, OrderState.EXPIRED);
             changed.add(order.id());
             expired = 1;
+        }
+        if (paying && order.state() == OrderState.EXPIRED) {
+            order = payExpired(c, order);
+            changed.add(order.id());
+            payments.put(paymentKey, order.id());
+            remember(c, ResultCode.SUCCESS, order, -1);
+            return new Answer(ResultCode.SUCCESS, -1, null, false, order, null, expired, null, null, changed);
         }
         OrderState from = c.type == CommandType.REFUND ? OrderState.PAID : OrderState.RESERVED;
         if (order.state() != from) {
@@ -449,7 +465,7 @@ final class ReferenceCheckout {
                                 sku.sold() + line.quantity()));
             }
             if (paying) {
-                order = order.paidWith(c.paymentProvider.asString(), c.paymentId.asString(), now);
+                order = order.paidWith(OrderState.PAID, c.paymentProvider.asString(), c.paymentId.asString(), now);
                 payments.put(paymentKey, order.id());
             } else {
                 order = order.movedTo(OrderState.PAID, now);
@@ -462,6 +478,39 @@ final class ReferenceCheckout {
         changed.add(order.id());
         remember(c, ResultCode.SUCCESS, order, -1);
         return new Answer(ResultCode.SUCCESS, -1, null, false, order, null, expired, null, null, changed);
+    }
+
+    /** Money for an expired order: its units taken again as sold if all are there within the limits, else none. */
+    private Order payExpired(Command c, Order order) {
+        boolean retakable = true;
+        for (Line line : order.lines()) {
+            Sku sku = skusById.get(line.skuId());
+            retakable &= sku.available() >= line.quantity()
+                    && (sku.limit() == 0 || held(order.user(), sku.id()) + line.quantity() <= sku.limit());
+        }
+        if (retakable) {
+            for (Line line : order.lines()) {
+                Sku sku = skusById.get(line.skuId());
+                skusById.put(
+                        sku.id(),
+                        sku.withStock(
+                                sku.total(),
+                                sku.available() - line.quantity(),
+                                sku.reserved(),
+                                sku.sold() + line.quantity()));
+                addHeld(order.user(), sku.id(), line.quantity());
+            }
+            expiredPaid++;
+        } else {
+            paidTooLate++;
+        }
+        Order paid = order.paidWith(
+                retakable ? OrderState.PAID : OrderState.PAID_TOO_LATE,
+                c.paymentProvider.asString(),
+                c.paymentId.asString(),
+                now);
+        orders.set((int) (paid.id() - 1), paid);
+        return paid;
     }
 
     /** The first invalid payment field in the documented order, or null. */

@@ -172,6 +172,51 @@ class PaymentsIT {
     }
 
     @Test
+    void moneyAfterExpiryShouldRetakeTheUnitsOrBeRecordedAsPaidTooLate() throws Exception {
+        start();
+        client.upsertSku(ItFixtures.sku(SKU, 1, 0).toBuilder()
+                .setReservationTtlMillis(1_000)
+                .build());
+        long revived = client.reserve("gina", SKU, 1).getOrderId();
+        ItFixtures.awaitTrue(
+                "the reservation expired",
+                java.time.Duration.ofSeconds(10),
+                () -> client.getOrder(revived).getState() == OrderState.ORDER_STATE_EXPIRED);
+
+        Order paid = client.confirm(revived, payment("pi_revived", PRICE, "USD"));
+
+        assertThat(paid.getState()).as("its unit was still there").isEqualTo(OrderState.ORDER_STATE_PAID);
+        assertThat(client.getStock(SKU).getSold()).isEqualTo(1);
+
+        client.adjustStock(SKU, 1);
+        long late = client.reserve("hank", SKU, 1).getOrderId();
+        ItFixtures.awaitTrue(
+                "the second reservation expired",
+                java.time.Duration.ofSeconds(10),
+                () -> client.getOrder(late).getState() == OrderState.ORDER_STATE_EXPIRED);
+        long taken = client.reserve("ivy", SKU, 1).getOrderId();
+
+        Order tooLate = client.confirm(late, payment("pi_late", PRICE, "USD"));
+
+        assertThat(tooLate.getState()).isEqualTo(OrderState.ORDER_STATE_PAID_TOO_LATE);
+        assertThat(tooLate.getPayment().getPaymentId()).isEqualTo("pi_late");
+        Sku stock = client.getStock(SKU);
+        assertThat(stock.getSold()).isEqualTo(1);
+        assertThat(stock.getReserved()).as("ivy's unit, not taken from her").isEqualTo(1);
+        assertThat(client.getOrder(taken).getState()).isEqualTo(OrderState.ORDER_STATE_RESERVED);
+        Iterator<OrderEvent> events = OrderEventsGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .subscribe(SubscribeRequest.newBuilder().setFromSequence(0).build());
+        OrderEvent last = null;
+        for (int i = 0; i < 9; i++) {
+            last = events.next();
+        }
+        assertThat(last.getType()).isEqualTo(OrderEventType.ORDER_EVENT_TYPE_ORDER_PAID_TOO_LATE);
+        assertThat(last.getPreviousState()).isEqualTo(OrderState.ORDER_STATE_EXPIRED);
+        assertThat(last.getOrder().getPayment().getAmountMinor()).isEqualTo(PRICE);
+    }
+
+    @Test
     void paymentsShouldSurviveARestartAndStillPayOneOrderOnly() {
         start();
         client.upsertSku(ItFixtures.sku(SKU, 10, 0));

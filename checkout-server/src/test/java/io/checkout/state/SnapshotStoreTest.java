@@ -103,9 +103,7 @@ class SnapshotStoreTest {
     }
 
     private static OrderRecord paid(OrderRecord order, String provider, String paymentId) {
-        order.paymentProvider.set(provider);
-        order.paymentId.set(paymentId);
-        order.paidAtEpochMillis = order.updatedAtEpochMillis - 1;
+        order.setPayment(IdBuffer.of(provider), IdBuffer.of(paymentId), order.updatedAtEpochMillis - 1);
         return order;
     }
 
