@@ -29,9 +29,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * made a snapshot of a million orders take three million offers, and ingress waits for all of it.
  */
 final class ClusterSnapshot {
-    /** Format 3 adds an order's payment (a flag byte after its lines, then the payment); 2 is read too. */
-    private static final byte FORMAT_VERSION = 3;
+    /**
+     * Format 4: an order's payment (a flag byte after its lines, then the payment), then each line's
+     * refunded units. 3 (payments, no refunded units) and 2 (neither) are read too.
+     */
+    private static final byte FORMAT_VERSION = 4;
 
+    private static final byte FORMAT_VERSION_PAYMENTS = 3;
     private static final byte FORMAT_VERSION_NO_PAYMENTS = 2;
     /** The most bytes of records in one snapshot message; well under an eighth of a 1 MiB term. */
     private static final int CHUNK_BYTES = 60 * 1024;
@@ -188,6 +192,9 @@ final class ClusterSnapshot {
                 CommandCodec.putId(out, order.paymentId);
                 out.putLong(order.paidAtEpochMillis);
             }
+            for (int i = 0; i < order.lineCount; i++) {
+                out.putInt(order.refundedQuantity(i));
+            }
             send();
         }
 
@@ -281,7 +288,9 @@ final class ClusterSnapshot {
 
         private void header() {
             byte version = record.get();
-            if (version != FORMAT_VERSION && version != FORMAT_VERSION_NO_PAYMENTS) {
+            if (version != FORMAT_VERSION
+                    && version != FORMAT_VERSION_PAYMENTS
+                    && version != FORMAT_VERSION_NO_PAYMENTS) {
                 throw new IllegalStateException("unknown cluster snapshot format version " + version);
             }
             formatVersion = version;
@@ -326,10 +335,13 @@ final class ClusterSnapshot {
                 order.unitPricesMinor[i] = record.getLong();
             }
             order.clearPayment();
-            if (formatVersion >= FORMAT_VERSION && record.get() != 0) {
+            if (formatVersion >= FORMAT_VERSION_PAYMENTS && record.get() != 0) {
                 CommandCodec.getId(record, order.paymentProvider);
                 CommandCodec.getId(record, order.paymentId);
                 order.paymentRead(record.getLong());
+            }
+            for (int i = 0; formatVersion >= FORMAT_VERSION && i < lines; i++) {
+                order.refundedQuantities[i] = record.getInt();
             }
             into.order(order);
         }

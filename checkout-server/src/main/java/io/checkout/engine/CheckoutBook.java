@@ -32,6 +32,12 @@ import java.util.TreeMap;
  *       otherwise it becomes {@code PAID_TOO_LATE}, holding the payment and no units, and its
  *       event tells the refund system to return the money. Room for the buyer's counters is
  *       checked first, whichever way it goes, so that a full table changes nothing.</li>
+ *   <li>A refund may name lines (SKU and units) or none (every unit not yet refunded) of a PAID or
+ *       PARTLY_REFUNDED order. Refunded units go back to available stock, or, not resellable,
+ *       leave the SKU's total; the buyer's allowance gets them back. The order counts refunded
+ *       units per line and becomes PARTLY_REFUNDED, or REFUNDED once every unit is. A line of a SKU
+ *       not in the order, or more units than paid and not yet refunded, is refused naming the
+ *       line.</li>
  *   <li>A reservation expires when engine time reaches its expiry: on a tick, or when a confirm,
  *       cancel or refund finds it due (and then answers with the state EXPIRED). Expiry returns its
  *       stock exactly once.</li>
@@ -57,6 +63,9 @@ public final class CheckoutBook {
 
     private final SkuRecord[] lineSkus = new SkuRecord[EngineLimits.LINES_PER_ORDER_MAX];
     private final long[] lineUserUnits = new long[EngineLimits.LINES_PER_ORDER_MAX];
+    /** REFUND: the units to refund now, by order line. */
+    private final int[] refundUnits = new int[EngineLimits.LINES_PER_ORDER_MAX];
+
     private final SkuRecord sku = new SkuRecord();
     private final OrderRecord order = new OrderRecord();
     private final Outcome outcome = new Outcome();
@@ -151,7 +160,7 @@ public final class CheckoutBook {
             case RESERVE -> reserve(command);
             case CONFIRM -> changeOrder(command, OrderState.RESERVED, OrderState.PAID);
             case CANCEL -> changeOrder(command, OrderState.RESERVED, OrderState.CANCELLED);
-            case REFUND -> changeOrder(command, OrderState.PAID, OrderState.REFUNDED);
+            case REFUND -> refund(command);
             case UPSERT_SKU -> upsertSku(command);
             case ADJUST_STOCK -> adjustStock(command);
             case TICK -> tick(command);
@@ -261,22 +270,7 @@ public final class CheckoutBook {
             return false;
         }
         for (int i = 0; i < c.lineCount; i++) {
-            ResultCode invalid = null;
-            IdBuffer lineSkuId = c.lineSkuId(i);
-            if (!lineSkuId.isSkuId(limits.idLengthMax())) {
-                invalid = ResultCode.SKU_ID_INVALID;
-            } else if (c.lineQuantities[i] <= 0) {
-                invalid = ResultCode.QUANTITY_MUST_BE_POSITIVE;
-            } else if (c.lineQuantities[i] > limits.quantityPerLineMax()) {
-                invalid = ResultCode.QUANTITY_TOO_LARGE;
-            } else {
-                for (int j = 0; j < i; j++) {
-                    if (c.lineSkuId(j).contentEquals(lineSkuId)) {
-                        invalid = ResultCode.DUPLICATE_SKU_IN_ORDER;
-                        break;
-                    }
-                }
-            }
+            ResultCode invalid = invalidLine(c, i);
             if (invalid != null) {
                 c.result = invalid;
                 c.failedLine = i;
@@ -284,6 +278,26 @@ public final class CheckoutBook {
             }
         }
         return true;
+    }
+
+    /** What is wrong with line {@code i} of a reserve or refund: SKU id, units, a SKU twice; or null. */
+    private ResultCode invalidLine(Command c, int i) {
+        IdBuffer lineSkuId = c.lineSkuId(i);
+        if (!lineSkuId.isSkuId(limits.idLengthMax())) {
+            return ResultCode.SKU_ID_INVALID;
+        }
+        if (c.lineQuantities[i] <= 0) {
+            return ResultCode.QUANTITY_MUST_BE_POSITIVE;
+        }
+        if (c.lineQuantities[i] > limits.quantityPerLineMax()) {
+            return ResultCode.QUANTITY_TOO_LARGE;
+        }
+        for (int j = 0; j < i; j++) {
+            if (c.lineSkuId(j).contentEquals(lineSkuId)) {
+                return ResultCode.DUPLICATE_SKU_IN_ORDER;
+            }
+        }
+        return null;
     }
 
     private void refuse(Command c, ResultCode result, int line) {
@@ -458,29 +472,153 @@ public final class CheckoutBook {
         return true;
     }
 
+    // ---- refund ----------------------------------------------------------------------------
+
+    private void refund(Command c) {
+        if (!c.requestId.isPrintable(limits.idLengthMax())) {
+            c.result = ResultCode.REQUEST_ID_INVALID;
+            return;
+        }
+        if (c.orderId <= 0) {
+            c.result = ResultCode.ORDER_ID_INVALID;
+            return;
+        }
+        if (!validRefund(c) || answeredBeforeApplying(c)) {
+            return;
+        }
+        OrderRecord target = c.order;
+        if (!state.readOrder(c.orderId, target)) {
+            remember(c, ResultCode.ORDER_NOT_FOUND, c.orderId, null, -1);
+            return;
+        }
+        if (target.state == OrderState.RESERVED && nowMillis >= target.expiresAtEpochMillis) {
+            release(target, OrderState.EXPIRED);
+            c.expiredCount = 1;
+        }
+        fillLineSkuIds(c, target);
+        if (target.state != OrderState.PAID && target.state != OrderState.PARTLY_REFUNDED) {
+            remember(c, ResultCode.ORDER_STATE_CONFLICT, c.orderId, target.state, -1, target.updatedAtEpochMillis);
+            return;
+        }
+        int[] units = refundUnits;
+        if (c.lineCount == 0) {
+            for (int i = 0; i < target.lineCount; i++) {
+                units[i] = target.quantities[i] - target.refundedQuantity(i);
+            }
+        } else {
+            for (int i = 0; i < target.lineCount; i++) {
+                units[i] = 0;
+            }
+            for (int j = 0; j < c.lineCount; j++) {
+                int line = orderLineOf(target, state.skuIndex(c.lineSkuId(j)));
+                ResultCode refused = null;
+                if (line < 0) {
+                    refused = ResultCode.REFUND_SKU_NOT_IN_ORDER;
+                } else if (c.lineQuantities[j] > target.quantities[line] - target.refundedQuantity(line)) {
+                    refused = ResultCode.REFUND_EXCEEDS_PAID;
+                } else {
+                    units[line] = c.lineQuantities[j];
+                }
+                if (refused != null) {
+                    c.failedLine = j;
+                    c.failedSkuKnown = true;
+                    remember(c, refused, c.orderId, target.state, j, target.updatedAtEpochMillis);
+                    return;
+                }
+            }
+        }
+        boolean everyUnit = true;
+        for (int i = 0; i < target.lineCount; i++) {
+            int quantity = units[i];
+            int refundedBefore = target.refundedQuantity(i);
+            if (quantity > 0) {
+                state.readSku(target.skuIndexes[i], sku);
+                sku.sold -= quantity;
+                if (c.notResellable) {
+                    sku.totalStock -= quantity;
+                } else {
+                    sku.available += quantity;
+                }
+                writeSku(sku);
+                giveAllowanceBack(target, target.skuIndexes[i], quantity);
+            }
+            target.refundedQuantities[i] = refundedBefore + quantity;
+            everyUnit &= target.refundedQuantities[i] == target.quantities[i];
+        }
+        OrderState previous = target.state;
+        target.state = everyUnit ? OrderState.REFUNDED : OrderState.PARTLY_REFUNDED;
+        target.updatedAtEpochMillis = nowMillis;
+        state.writeOrder(target);
+        events.onOrderRefunded(target, previous, c.refundReason);
+        remember(c, ResultCode.SUCCESS, c.orderId, target.state, -1, nowMillis);
+    }
+
+    /** A refund's lines: as a reserve's (SKU id syntax, units, no SKU twice), and its reason. */
+    private boolean validRefund(Command c) {
+        if (c.refundReason != null && !validReason(c.refundReason)) {
+            c.result = ResultCode.REFUND_REASON_INVALID;
+            return false;
+        }
+        if (c.lineCount > limits.linesPerOrderMax()) {
+            c.result = ResultCode.TOO_MANY_LINES;
+            return false;
+        }
+        for (int i = 0; i < c.lineCount; i++) {
+            ResultCode invalid = invalidLine(c, i);
+            if (invalid != null) {
+                c.result = invalid;
+                c.failedLine = i;
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean validReason(String reason) {
+        if (reason.length() > EngineLimits.REFUND_REASON_LENGTH_MAX) {
+            return false;
+        }
+        for (int i = 0; i < reason.length(); i++) {
+            char ch = reason.charAt(i);
+            if (ch < 0x20 || ch > 0x7E) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The order's line of SKU {@code skuIndex}, or -1. */
+    private static int orderLineOf(OrderRecord order, int skuIndex) {
+        for (int i = 0; i < order.lineCount; i++) {
+            if (order.skuIndexes[i] == skuIndex) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void giveAllowanceBack(OrderRecord order, int skuIndex, int quantity) {
+        long held = state.userUnits(order.userId, skuIndex) - quantity;
+        if (held < 0) {
+            throw new IllegalStateException("user units below zero for order " + order.orderId);
+        }
+        state.writeUserUnits(order.userId, skuIndex, held);
+    }
+
     /**
-     * Returns an order's units to available stock and gives the buyer's allowance back, moving the
-     * order to {@code to}: from RESERVED (cancel, expiry) or from PAID (refund).
+     * Returns a RESERVED order's units to available stock and gives the buyer's allowance back,
+     * moving the order to {@code to} (cancel, expiry).
      */
     private void release(OrderRecord target, OrderState to) {
         OrderState previous = target.state;
-        boolean wasPaid = previous == OrderState.PAID;
         for (int i = 0; i < target.lineCount; i++) {
             int quantity = target.quantities[i];
             int skuIndex = target.skuIndexes[i];
             state.readSku(skuIndex, sku);
-            if (wasPaid) {
-                sku.sold -= quantity;
-            } else {
-                sku.reserved -= quantity;
-            }
+            sku.reserved -= quantity;
             sku.available += quantity;
             writeSku(sku);
-            long held = state.userUnits(target.userId, skuIndex) - quantity;
-            if (held < 0) {
-                throw new IllegalStateException("user units below zero for order " + target.orderId);
-            }
-            state.writeUserUnits(target.userId, skuIndex, held);
+            giveAllowanceBack(target, skuIndex, quantity);
         }
         target.state = to;
         target.updatedAtEpochMillis = nowMillis;
@@ -729,11 +867,16 @@ public final class CheckoutBook {
             c.failedSkuKnown = outcome.failedLine < c.lineCount;
         }
         if (outcome.orderState != null && state.readOrder(outcome.orderId, c.order)) {
-            // The first answer reported the order as it stood then.
+            // The first answer reported the order as it stood then: its state and time. Units
+            // refunded are as they stand now, if the order was being refunded then.
+            for (int i = 0; i < c.order.lineCount; i++) {
+                c.order.refundedQuantities[i] = c.order.refundedQuantity(i);
+            }
             c.order.state = outcome.orderState;
             c.order.updatedAtEpochMillis = outcome.orderUpdatedAtEpochMillis;
             if (outcome.orderState != OrderState.PAID
                     && outcome.orderState != OrderState.REFUNDED
+                    && outcome.orderState != OrderState.PARTLY_REFUNDED
                     && outcome.orderState != OrderState.PAID_TOO_LATE) {
                 // A payment is recorded as the order becomes PAID: reported in an earlier state, it had none.
                 c.order.clearPayment();

@@ -50,6 +50,14 @@ public final class Command {
     public long paymentAmountMinor;
     /** {@link CurrencyCode#pack packed}; {@link CurrencyCode#NONE} for a code that is not one. */
     public int paymentCurrency;
+    /**
+     * REFUND only: why (printable ASCII and spaces, at most {@link EngineLimits#REFUND_REASON_LENGTH_MAX}),
+     * or null. The units to refund are the command's lines (SKU id and quantity); none: everything
+     * not yet refunded.
+     */
+    public String refundReason;
+    /** REFUND only: the refunded units do not go back to available stock, they leave the total. */
+    public boolean notResellable;
     /** UPSERT_SKU, ADJUST_STOCK, GET_SKU. */
     public final IdBuffer skuId = new IdBuffer();
 
@@ -121,6 +129,8 @@ public final class Command {
             paymentAmountMinor = 0;
             paymentCurrency = CurrencyCode.NONE;
         }
+        refundReason = null;
+        notResellable = false;
         skuId.clear();
         priceMinor = 0;
         currency = null;

@@ -20,6 +20,15 @@ public interface EngineEventListener {
      */
     void onOrderChanged(OrderRecord order, OrderState previous);
 
+    /**
+     * An order was refunded, in part or whole ({@code order.refundedQuantity(line)} counts every
+     * unit refunded so far), for {@code reason} (null: none given). One event, like
+     * {@link #onOrderChanged}, which it defaults to.
+     */
+    default void onOrderRefunded(OrderRecord order, OrderState previous, String reason) {
+        onOrderChanged(order, previous);
+    }
+
     /** A SKU was defined or updated ({@code upserted}), or its stock adjusted by {@code stockDelta}. */
     void onSkuChanged(SkuRecord sku, long stockDelta, boolean upserted, long atEpochMillis);
 }

@@ -21,6 +21,8 @@ public final class EngineLimits {
     public static final int PAYMENT_PROVIDER_LENGTH_MAX = 32;
     /** Largest payment amount accepted: an order's amount never comes near it. */
     public static final long PAYMENT_AMOUNT_MINOR_MAX = Long.MAX_VALUE / 4;
+    /** Longest refund reason accepted: printable ASCII and spaces. */
+    public static final int REFUND_REASON_LENGTH_MAX = 64;
     /** Latest sale time accepted: year 2999, so that time arithmetic never overflows. */
     public static final long EPOCH_MILLIS_MAX = 32_503_680_000_000L;
 

@@ -11,6 +11,13 @@ public final class OrderRecord {
     public final int[] skuIndexes = new int[EngineLimits.LINES_PER_ORDER_MAX];
     public final int[] quantities = new int[EngineLimits.LINES_PER_ORDER_MAX];
     public final long[] unitPricesMinor = new long[EngineLimits.LINES_PER_ORDER_MAX];
+    /**
+     * Units of each line refunded so far, while the order is PARTLY_REFUNDED; in any other state
+     * these entries mean nothing (a new order does not clear them, so that a reserve writes no
+     * more than it did): read {@link #refundedQuantity(int)}.
+     */
+    public final int[] refundedQuantities = new int[EngineLimits.LINES_PER_ORDER_MAX];
+
     public long amountMinor;
     public int currency;
     public OrderState state;
@@ -30,6 +37,22 @@ public final class OrderRecord {
     public long paidAtEpochMillis;
 
     private boolean paid;
+
+    /** Units of line {@code line} refunded so far: all in a REFUNDED order, none before a refund. */
+    public int refundedQuantity(int line) {
+        return state == OrderState.REFUNDED
+                ? quantities[line]
+                : state == OrderState.PARTLY_REFUNDED ? refundedQuantities[line] : 0;
+    }
+
+    /** The amount refunded so far, over every line. */
+    public long refundedAmountMinor() {
+        long refunded = 0;
+        for (int i = 0; i < lineCount; i++) {
+            refunded += refundedQuantity(i) * unitPricesMinor[i];
+        }
+        return refunded;
+    }
 
     /** Whether a payment is recorded on the order. */
     public boolean hasPayment() {
@@ -69,6 +92,7 @@ public final class OrderRecord {
         System.arraycopy(other.skuIndexes, 0, skuIndexes, 0, other.lineCount);
         System.arraycopy(other.quantities, 0, quantities, 0, other.lineCount);
         System.arraycopy(other.unitPricesMinor, 0, unitPricesMinor, 0, other.lineCount);
+        System.arraycopy(other.refundedQuantities, 0, refundedQuantities, 0, other.lineCount);
         amountMinor = other.amountMinor;
         currency = other.currency;
         state = other.state;
@@ -114,7 +138,8 @@ public final class OrderRecord {
                     .append('x')
                     .append(quantities[i])
                     .append('@')
-                    .append(unitPricesMinor[i]);
+                    .append(unitPricesMinor[i])
+                    .append(refundedQuantity(i) == 0 ? "" : " refunded " + refundedQuantity(i));
         }
         return text.append("] created=")
                 .append(createdAtEpochMillis)

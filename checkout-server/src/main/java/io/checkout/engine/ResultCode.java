@@ -35,6 +35,10 @@ public enum ResultCode {
     PAYMENT_AMOUNT_MISMATCH(206, "payment.amount_minor"),
     /** A confirm's payment currency differs from the order's currency. */
     PAYMENT_CURRENCY_MISMATCH(207, "payment.currency"),
+    /** A refund line names a SKU the order has no line of. */
+    REFUND_SKU_NOT_IN_ORDER(208, "sku_id"),
+    /** A refund line asks for more units than the order's line has paid and not yet refunded. */
+    REFUND_EXCEEDS_PAID(209, "quantity"),
 
     REQUEST_ID_INVALID(300, "request_id"),
     USER_ID_INVALID(301, "user_id"),
@@ -61,6 +65,7 @@ public enum ResultCode {
     PAYMENT_ID_INVALID(321, "payment.payment_id"),
     PAYMENT_AMOUNT_INVALID(322, "payment.amount_minor"),
     PAYMENT_CURRENCY_INVALID(323, "payment.currency"),
+    REFUND_REASON_INVALID(324, "reason"),
 
     SKU_TABLE_FULL(400, null),
     ORDER_TABLE_FULL(401, null),

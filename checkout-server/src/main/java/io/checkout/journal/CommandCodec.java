@@ -17,7 +17,8 @@ import java.nio.ByteBuffer;
  *   RESERVE                  request id, user id, line count byte, (SKU id, quantity int)*
  *   CONFIRM, CANCEL, REFUND  request id, order id long
  *                            and, CONFIRM in format 2 only: payment provider, payment id, amount long,
- *                            currency int (packed)
+ *                            currency int (packed); REFUND in format 3 only: line count byte,
+ *                            (SKU id, quantity int)*, reason text, not-resellable byte
  *   UPSERT_SKU               request id, SKU id, price long, currency, total long, per-user limit long,
  *                            sale start long, sale end long, reservation TTL long
  *   ADJUST_STOCK             request id, SKU id, delta long
@@ -25,7 +26,8 @@ import java.nio.ByteBuffer;
  *   GET_ORDER                order id long
  *   GET_SKU                  SKU id
  *   LIST_SKUS                page size int, page token
- *  format 1 is every record but a confirm with a payment, which is format 2; a reader takes both
+ *  format 1 is every record but a confirm with a payment (format 2) and a refund with lines, a
+ *  reason or not resellable (format 3); a reader takes all three
  *  text: a short, -1 for null, else the length (bit 15 set when chars are two bytes), then the chars
  * </pre>
  *
@@ -46,6 +48,8 @@ public final class CommandCodec {
     static final byte FORMAT_VERSION = 1;
     /** Format 1 plus a confirm's payment. */
     static final byte FORMAT_VERSION_PAYMENT = 2;
+    /** Format 1 plus a refund's lines, reason and resellability. */
+    static final byte FORMAT_VERSION_REFUND = 3;
 
     private static final int WIDE = 0x8000;
 
@@ -54,7 +58,9 @@ public final class CommandCodec {
     /** Encodes {@code command} into {@code into} (from its position); the caller flips it. */
     public static void encode(Command command, ByteBuffer into) {
         boolean payment = command.type == CommandType.CONFIRM && command.hasPayment;
-        into.put(payment ? FORMAT_VERSION_PAYMENT : FORMAT_VERSION);
+        boolean refund = command.type == CommandType.REFUND
+                && (command.lineCount > 0 || command.refundReason != null || command.notResellable);
+        into.put(payment ? FORMAT_VERSION_PAYMENT : refund ? FORMAT_VERSION_REFUND : FORMAT_VERSION);
         into.put((byte) command.type.code());
         into.putLong(command.timestampMillis);
         switch (command.type) {
@@ -75,6 +81,15 @@ public final class CommandCodec {
                     putId(into, command.paymentId);
                     into.putLong(command.paymentAmountMinor);
                     into.putInt(command.paymentCurrency);
+                }
+                if (refund) {
+                    into.put((byte) command.lineCount);
+                    for (int i = 0; i < command.lineCount; i++) {
+                        putId(into, command.lineSkuId(i));
+                        into.putInt(command.lineQuantities[i]);
+                    }
+                    putText(into, command.refundReason);
+                    into.put(command.notResellable ? (byte) 1 : 0);
                 }
             }
             case UPSERT_SKU -> {
@@ -119,27 +134,22 @@ public final class CommandCodec {
     public static void decode(ByteBuffer from, Command into) {
         into.clear();
         byte version = from.get();
-        if (version != FORMAT_VERSION && version != FORMAT_VERSION_PAYMENT) {
+        if (version != FORMAT_VERSION && version != FORMAT_VERSION_PAYMENT && version != FORMAT_VERSION_REFUND) {
             throw new JournalCorruptException("unsupported command format version " + version);
         }
         into.type = CommandType.fromCode(from.get());
         if (version == FORMAT_VERSION_PAYMENT && into.type != CommandType.CONFIRM) {
             throw new JournalCorruptException("format " + version + " holds only confirms, not " + into.type);
         }
+        if (version == FORMAT_VERSION_REFUND && into.type != CommandType.REFUND) {
+            throw new JournalCorruptException("format " + version + " holds only refunds, not " + into.type);
+        }
         into.timestampMillis = from.getLong();
         switch (into.type) {
             case RESERVE -> {
                 getId(from, into.requestId);
                 getId(from, into.userId);
-                int lines = from.get();
-                if (lines < 0 || lines > EngineLimits.LINES_PER_ORDER_MAX) {
-                    throw new JournalCorruptException("line count " + lines + " out of bounds");
-                }
-                for (int i = 0; i < lines; i++) {
-                    IdBuffer skuId = into.addLine(0);
-                    getId(from, skuId);
-                    into.lineQuantities[i] = from.getInt();
-                }
+                getLines(from, into);
             }
             case CONFIRM, CANCEL, REFUND -> {
                 getId(from, into.requestId);
@@ -150,6 +160,11 @@ public final class CommandCodec {
                     getId(from, into.paymentId);
                     into.paymentAmountMinor = from.getLong();
                     into.paymentCurrency = from.getInt();
+                }
+                if (version == FORMAT_VERSION_REFUND) {
+                    getLines(from, into);
+                    into.refundReason = getText(from);
+                    into.notResellable = from.get() != 0;
                 }
             }
             case UPSERT_SKU -> {
@@ -178,6 +193,18 @@ public final class CommandCodec {
         }
         if (from.hasRemaining()) {
             throw new JournalCorruptException(from.remaining() + " unexpected bytes after a " + into.type);
+        }
+    }
+
+    private static void getLines(ByteBuffer from, Command into) {
+        int lines = from.get();
+        if (lines < 0 || lines > EngineLimits.LINES_PER_ORDER_MAX) {
+            throw new JournalCorruptException("line count " + lines + " out of bounds");
+        }
+        for (int i = 0; i < lines; i++) {
+            IdBuffer skuId = into.addLine(0);
+            getId(from, skuId);
+            into.lineQuantities[i] = from.getInt();
         }
     }
 

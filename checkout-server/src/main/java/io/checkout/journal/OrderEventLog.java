@@ -20,12 +20,14 @@ import java.nio.ByteBuffer;
  *  payload: format version byte, kind byte, journal sequence long, at epoch millis long, then
  *   ORDER  order id long, user id text, state byte, previous state byte (0 none), amount long,
  *          currency int, created long, expires long, line count byte, (SKU id text, quantity int,
- *          unit price long)*, then in format 2 only: payment provider text, payment id text, paid at long
+ *          unit price long)*, then in format 2: payment provider text, payment id text, paid at long;
+ *          in format 3 (a refund): payment flag byte (and the payment as in format 2), each line's
+ *          refunded units int, reason text
  *   SKU    SKU id text, stock delta long, upserted byte, total long, available long, reserved long,
  *          sold long, price long, currency int, per-user limit long, sale start long, sale end long,
  *          reservation TTL long
- *  format 1 is every event but that of an order with a payment recorded, which is format 2; a
- *  reader takes both
+ *  format 1 is every event but a refund's (format 3) and that of an order with a payment recorded
+ *  (format 2); a reader takes all three
  * </pre>
  */
 public final class OrderEventLog implements NumberedEvents, AutoCloseable {
@@ -34,6 +36,8 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
     static final byte FORMAT_VERSION = 1;
     /** Format 1 plus an order's payment. */
     static final byte FORMAT_VERSION_PAYMENT = 2;
+    /** Format 1 plus the payment flag, each line's refunded units and the refund's reason. */
+    static final byte FORMAT_VERSION_REFUND = 3;
 
     private final RecordLogWriter writer;
     private final CheckoutState state;
@@ -77,10 +81,22 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
 
     @Override
     public void onOrderChanged(OrderRecord order, OrderState previous) {
+        writeOrder(order, previous, false, null);
+    }
+
+    @Override
+    public void onOrderRefunded(OrderRecord order, OrderState previous, String reason) {
+        writeOrder(order, previous, true, reason);
+    }
+
+    private void writeOrder(OrderRecord order, OrderState previous, boolean refund, String reason) {
         if (skip()) {
             return;
         }
-        ByteBuffer out = header(KIND_ORDER, order.updatedAtEpochMillis, order.hasPayment());
+        ByteBuffer out = header(
+                KIND_ORDER,
+                order.updatedAtEpochMillis,
+                refund ? FORMAT_VERSION_REFUND : order.hasPayment() ? FORMAT_VERSION_PAYMENT : FORMAT_VERSION);
         out.putLong(order.orderId);
         CommandCodec.putId(out, order.userId);
         out.put((byte) order.state.code());
@@ -96,10 +112,19 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
             out.putInt(order.quantities[i]);
             out.putLong(order.unitPricesMinor[i]);
         }
+        if (refund) {
+            out.put(order.hasPayment() ? (byte) 1 : 0);
+        }
         if (order.hasPayment()) {
             CommandCodec.putId(out, order.paymentProvider);
             CommandCodec.putId(out, order.paymentId);
             out.putLong(order.paidAtEpochMillis);
+        }
+        if (refund) {
+            for (int i = 0; i < order.lineCount; i++) {
+                out.putInt(order.refundedQuantity(i));
+            }
+            CommandCodec.putText(out, reason);
         }
         append(out);
     }
@@ -109,7 +134,7 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
         if (skip()) {
             return;
         }
-        ByteBuffer out = header(KIND_SKU, atEpochMillis, false);
+        ByteBuffer out = header(KIND_SKU, atEpochMillis, FORMAT_VERSION);
         CommandCodec.putText(out, sku.skuId);
         out.putLong(stockDelta);
         out.put(upserted ? (byte) 1 : 0);
@@ -134,12 +159,9 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
         return false;
     }
 
-    private ByteBuffer header(byte kind, long atEpochMillis, boolean payment) {
+    private ByteBuffer header(byte kind, long atEpochMillis, byte version) {
         ByteBuffer out = scratch.clear();
-        out.put(payment ? FORMAT_VERSION_PAYMENT : FORMAT_VERSION)
-                .put(kind)
-                .putLong(journalSequence)
-                .putLong(atEpochMillis);
+        out.put(version).put(kind).putLong(journalSequence).putLong(atEpochMillis);
         return out;
     }
 

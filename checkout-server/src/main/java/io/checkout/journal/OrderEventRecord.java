@@ -20,6 +20,9 @@ public final class OrderEventRecord {
     /** SKU events: the SKU as it now stands. */
     public final SkuRecord sku = new SkuRecord();
 
+    /** ORDER events of a refund: the reason the refund gave, or null. */
+    public String refundReason;
+
     public long stockDelta;
     public boolean upserted;
 
@@ -30,7 +33,9 @@ public final class OrderEventRecord {
     public void decode(long sequence, ByteBuffer payload) {
         eventSequence = sequence;
         byte version = payload.get();
-        if (version != OrderEventLog.FORMAT_VERSION && version != OrderEventLog.FORMAT_VERSION_PAYMENT) {
+        if (version != OrderEventLog.FORMAT_VERSION
+                && version != OrderEventLog.FORMAT_VERSION_PAYMENT
+                && version != OrderEventLog.FORMAT_VERSION_REFUND) {
             throw new JournalCorruptException("unsupported event format version " + version);
         }
         kind = payload.get();
@@ -54,11 +59,16 @@ public final class OrderEventRecord {
                 order.quantities[i] = payload.getInt();
                 order.unitPricesMinor[i] = payload.getLong();
             }
-            if (version == OrderEventLog.FORMAT_VERSION_PAYMENT) {
+            boolean refund = version == OrderEventLog.FORMAT_VERSION_REFUND;
+            if (version == OrderEventLog.FORMAT_VERSION_PAYMENT || (refund && payload.get() != 0)) {
                 CommandCodec.getId(payload, order.paymentProvider);
                 CommandCodec.getId(payload, order.paymentId);
                 order.paymentRead(payload.getLong());
             }
+            for (int i = 0; refund && i < order.lineCount; i++) {
+                order.refundedQuantities[i] = payload.getInt();
+            }
+            refundReason = refund ? CommandCodec.getText(payload) : null;
         } else if (kind == OrderEventLog.KIND_SKU) {
             sku.clear();
             sku.skuId = CommandCodec.getText(payload);

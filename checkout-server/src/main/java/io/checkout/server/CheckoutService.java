@@ -131,6 +131,10 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
     @Override
     public void refund(RefundRequest request, StreamObserver<Order> observer) {
+        if (request.getLinesCount() > EngineLimits.LINES_PER_ORDER_MAX) {
+            observer.onError(GrpcErrors.exception(GrpcErrors.tooManyLines(request.getLinesCount())));
+            return;
+        }
         UnaryReplies.publish(admission, CommandTranslators.REFUND, request, UnaryReplies.ORDER, observer, false);
     }
 

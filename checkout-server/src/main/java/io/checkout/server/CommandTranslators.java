@@ -35,8 +35,8 @@ final class CommandTranslators {
     static final CommandTranslator<CancelRequest> CANCEL = withDeadline((request, command) ->
             orderCommand(command, CommandType.CANCEL, request.getRequestId(), request.getOrderId()));
 
-    static final CommandTranslator<RefundRequest> REFUND = withDeadline((request, command) ->
-            orderCommand(command, CommandType.REFUND, request.getRequestId(), request.getOrderId()));
+    /** A refund; the caller has checked its lines fit the command. */
+    static final CommandTranslator<RefundRequest> REFUND = withDeadline(ProtoMapping::toCommand);
 
     static final CommandTranslator<GetOrderRequest> GET_ORDER = withDeadline(
             (request, command) -> orderCommand(command, CommandType.GET_ORDER, null, request.getOrderId()));

@@ -93,7 +93,7 @@ final class GrpcErrors {
                         Code.FAILED_PRECONDITION,
                         "order " + (c.orderIdBase + c.orderId) + " is " + c.order.state + "; " + c.type + " needs "
                                 + (c.type == CommandType.REFUND
-                                        ? "PAID"
+                                        ? "PAID or PARTLY_REFUNDED"
                                         : c.hasPayment ? "RESERVED (or EXPIRED, with a payment)" : "RESERVED"),
                         result.name(),
                         "current_state",
@@ -136,6 +136,23 @@ final class GrpcErrors {
                         result.name(),
                         "order_currency",
                         CurrencyCode.unpack(c.order.currency));
+            case REFUND_SKU_NOT_IN_ORDER ->
+                status(
+                        Code.FAILED_PRECONDITION,
+                        fieldPath(c) + " '" + c.failedSkuId() + "' is not in order " + (c.orderIdBase + c.orderId)
+                                + "; nothing changed",
+                        result.name(),
+                        "field",
+                        fieldPath(c));
+            case REFUND_EXCEEDS_PAID ->
+                status(
+                        Code.FAILED_PRECONDITION,
+                        fieldPath(c) + " " + c.lineQuantities[c.failedLine] + " of sku_id '" + c.failedSkuId()
+                                + "' is more than order " + (c.orderIdBase + c.orderId)
+                                + " has paid and not yet refunded; nothing changed",
+                        result.name(),
+                        "field",
+                        fieldPath(c));
             case CURRENCY_LOCKED ->
                 status(
                         Code.FAILED_PRECONDITION,
@@ -157,12 +174,14 @@ final class GrpcErrors {
 
     static String fieldPath(Command c) {
         String field = c.result.field();
-        if (c.type == CommandType.RESERVE
+        if ((c.type == CommandType.RESERVE || c.type == CommandType.REFUND)
                 && c.failedLine >= 0
                 && (c.result == ResultCode.SKU_ID_INVALID
                         || c.result == ResultCode.QUANTITY_MUST_BE_POSITIVE
                         || c.result == ResultCode.QUANTITY_TOO_LARGE
-                        || c.result == ResultCode.DUPLICATE_SKU_IN_ORDER)) {
+                        || c.result == ResultCode.DUPLICATE_SKU_IN_ORDER
+                        || c.result == ResultCode.REFUND_SKU_NOT_IN_ORDER
+                        || c.result == ResultCode.REFUND_EXCEEDS_PAID)) {
             return "lines[" + c.failedLine + "]." + field;
         }
         return field;
@@ -200,6 +219,9 @@ final class GrpcErrors {
                         + " must be 1..id-length-max (64 unless configured lower) printable ASCII characters without spaces";
             case PAYMENT_AMOUNT_INVALID -> field + " must be 0.." + EngineLimits.PAYMENT_AMOUNT_MINOR_MAX;
             case PAYMENT_CURRENCY_INVALID -> field + " must be an ISO 4217 code of three upper-case letters";
+            case REFUND_REASON_INVALID ->
+                field + " must be 0.." + EngineLimits.REFUND_REASON_LENGTH_MAX
+                        + " printable ASCII characters (spaces allowed)";
             default -> field + " is invalid";
         };
     }

@@ -185,7 +185,11 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
                                 case EXPIRED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_EXPIRED;
                                 case REFUNDED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_REFUNDED;
                                 case PAID_TOO_LATE -> OrderEventType.ORDER_EVENT_TYPE_ORDER_PAID_TOO_LATE;
+                                case PARTLY_REFUNDED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_PARTLY_REFUNDED;
                             });
+            if (record.refundReason != null) {
+                event.setRefundReason(record.refundReason);
+            }
         } else {
             event.setSku(ProtoMapping.toSku(record.sku))
                     .setStockDelta(record.stockDelta)

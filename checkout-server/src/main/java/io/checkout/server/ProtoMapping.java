@@ -13,6 +13,7 @@ import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.OrderState;
 import io.checkout.proto.v1.Payment;
+import io.checkout.proto.v1.RefundRequest;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.ReserveResult;
@@ -34,6 +35,21 @@ final class ProtoMapping {
             OrderLine line = request.getLines(i);
             c.addLine(line.getQuantity()).set(line.getSkuId());
         }
+    }
+
+    /** Fills a refund command; the caller has checked the line count fits the command. */
+    static void toCommand(RefundRequest request, Command c) {
+        c.type = CommandType.REFUND;
+        c.requestId.set(request.getRequestId());
+        c.orderId = request.getOrderId();
+        int lines = request.getLinesCount();
+        assert lines <= EngineLimits.LINES_PER_ORDER_MAX;
+        for (int i = 0; i < lines; i++) {
+            OrderLine line = request.getLines(i);
+            c.addLine(line.getQuantity()).set(line.getSkuId());
+        }
+        c.refundReason = request.getReason().isEmpty() ? null : request.getReason();
+        c.notResellable = request.getNotResellable();
     }
 
     static void toCommand(UpsertSkuRequest request, Command c) {
@@ -116,11 +132,15 @@ final class ProtoMapping {
                 .setExpiresAtEpochMillis(order.expiresAtEpochMillis)
                 .setUpdatedAtEpochMillis(order.updatedAtEpochMillis);
         for (int i = 0; i < order.lineCount; i++) {
+            int refunded = order.refundedQuantity(i);
             builder.addLines(OrderLine.newBuilder()
                     .setSkuId(lineSkuIds[i])
                     .setQuantity(order.quantities[i])
-                    .setUnitPriceMinor(order.unitPricesMinor[i]));
+                    .setUnitPriceMinor(order.unitPricesMinor[i])
+                    .setRefundedQuantity(refunded)
+                    .setRefundedAmountMinor(refunded * order.unitPricesMinor[i]));
         }
+        builder.setRefundedAmountMinor(order.refundedAmountMinor());
         if (order.hasPayment()) {
             builder.setPayment(Payment.newBuilder()
                             .setProvider(order.paymentProvider.asString())
@@ -140,6 +160,7 @@ final class ProtoMapping {
             case EXPIRED -> OrderState.ORDER_STATE_EXPIRED;
             case REFUNDED -> OrderState.ORDER_STATE_REFUNDED;
             case PAID_TOO_LATE -> OrderState.ORDER_STATE_PAID_TOO_LATE;
+            case PARTLY_REFUNDED -> OrderState.ORDER_STATE_PARTLY_REFUNDED;
         };
     }
 

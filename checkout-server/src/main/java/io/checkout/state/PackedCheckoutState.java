@@ -69,6 +69,14 @@ public final class PackedCheckoutState implements CheckoutState {
     private static final int O_EXPIRES = 4;
     private static final int O_UPDATED = 5;
     private static final int O_FIRST_LINE = 6;
+    /**
+     * A line's second word: its unit price (below {@code 2^34}, {@link EngineLimits#PRICE_MINOR_MAX}
+     * is 10^10) and, above, the units refunded so far while the order is PARTLY_REFUNDED (a
+     * REFUNDED order has refunded all, whatever the word says).
+     */
+    private static final int PRICE_BITS = 34;
+
+    private static final long PRICE_MASK = (1L << PRICE_BITS) - 1;
     /** The order's payment row + 1; 0: no payment recorded. */
     private static final int O_PAYMENT = 7;
     /** The payment index of an on-demand state starts this small and grows by doubling. */
@@ -438,11 +446,16 @@ public final class PackedCheckoutState implements CheckoutState {
         int count = (int) (stateLines & 0xFF);
         long first = orders.get(at + O_FIRST_LINE);
         into.lineCount = count;
+        boolean inPart = into.state == OrderState.PARTLY_REFUNDED;
         for (int i = 0; i < count; i++) {
             long skuQuantity = lines.get((first + i) * 2);
             into.skuIndexes[i] = (int) (skuQuantity >>> 32);
             into.quantities[i] = (int) skuQuantity;
-            into.unitPricesMinor[i] = lines.get((first + i) * 2 + 1);
+            long priceRefunded = lines.get((first + i) * 2 + 1);
+            into.unitPricesMinor[i] = priceRefunded & PRICE_MASK;
+            if (inPart) {
+                into.refundedQuantities[i] = (int) (priceRefunded >>> PRICE_BITS);
+            }
         }
         long payment = orders.get(at + O_PAYMENT);
         if (payment == 0) {
@@ -476,8 +489,17 @@ public final class PackedCheckoutState implements CheckoutState {
         } else if (order.orderId < 1 || order.orderId > orderCount) {
             throw new IllegalStateException("order ids must be dense: wrote " + order.orderId + " with " + orderCount);
         }
-        // Only state and times change after creation; lines, amount and user never do.
+        // After creation the state and times change, a line's refunded units (while PARTLY_REFUNDED),
+        // and the payment once; the lines' SKUs, units and prices, the amount and the user never do.
         orders.set(at + O_STATE_LINES, ((long) (order.state.code() & 0xFF) << 8) | (order.lineCount & 0xFF));
+        if (order.state == OrderState.PARTLY_REFUNDED) {
+            long first = orders.get(at + O_FIRST_LINE);
+            for (int i = 0; i < order.lineCount; i++) {
+                lines.set(
+                        (first + i) * 2 + 1,
+                        order.unitPricesMinor[i] | ((long) order.refundedQuantities[i] << PRICE_BITS));
+            }
+        }
         orders.set(at + O_EXPIRES, order.expiresAtEpochMillis);
         orders.set(at + O_UPDATED, order.updatedAtEpochMillis);
         // A payment is recorded once and then kept, whatever later writes of the order carry.

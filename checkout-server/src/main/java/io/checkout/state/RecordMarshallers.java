@@ -24,6 +24,11 @@ final class RecordMarshallers {
     private static final byte FORMAT_V1 = 1;
     /** An order with a payment: format 1, then the payment's provider, id and time. */
     private static final byte FORMAT_V2_ORDER_PAID = 2;
+    /**
+     * A PARTLY_REFUNDED order: format 1, then a payment flag byte (and the payment as in format 2),
+     * then each line's refunded units.
+     */
+    private static final byte FORMAT_V3_ORDER_REFUNDED_IN_PART = 3;
 
     private RecordMarshallers() {}
 
@@ -131,7 +136,7 @@ final class RecordMarshallers {
         public OrderRecord read(Bytes<?> in, OrderRecord using) {
             OrderRecord order = using == null ? new OrderRecord() : using;
             byte version = in.readByte();
-            if (version != FORMAT_V2_ORDER_PAID) {
+            if (version != FORMAT_V2_ORDER_PAID && version != FORMAT_V3_ORDER_REFUNDED_IN_PART) {
                 checkVersion(version, "order");
             }
             order.orderId = in.readLong();
@@ -153,17 +158,26 @@ final class RecordMarshallers {
                 order.unitPricesMinor[i] = in.readLong();
             }
             order.clearPayment();
-            if (version == FORMAT_V2_ORDER_PAID) {
+            boolean paid = version == FORMAT_V2_ORDER_PAID
+                    || (version == FORMAT_V3_ORDER_REFUNDED_IN_PART && in.readUnsignedByte() != 0);
+            if (paid) {
                 readAscii(in, order.paymentProvider);
                 readAscii(in, order.paymentId);
                 order.paymentRead(in.readLong());
+            }
+            if (version == FORMAT_V3_ORDER_REFUNDED_IN_PART) {
+                for (int i = 0; i < lineCount; i++) {
+                    order.refundedQuantities[i] = in.readInt();
+                }
             }
             return order;
         }
 
         @Override
         public void write(Bytes<?> out, OrderRecord order) {
-            out.writeByte(order.hasPayment() ? FORMAT_V2_ORDER_PAID : FORMAT_V1);
+            boolean inPart = order.state == OrderState.PARTLY_REFUNDED;
+            out.writeByte(
+                    inPart ? FORMAT_V3_ORDER_REFUNDED_IN_PART : order.hasPayment() ? FORMAT_V2_ORDER_PAID : FORMAT_V1);
             out.writeLong(order.orderId);
             writeAscii(out, order.userId);
             out.writeUnsignedByte(order.state.code());
@@ -178,10 +192,18 @@ final class RecordMarshallers {
                 out.writeInt(order.quantities[i]);
                 out.writeLong(order.unitPricesMinor[i]);
             }
+            if (inPart) {
+                out.writeUnsignedByte(order.hasPayment() ? 1 : 0);
+            }
             if (order.hasPayment()) {
                 writeAscii(out, order.paymentProvider);
                 writeAscii(out, order.paymentId);
                 out.writeLong(order.paidAtEpochMillis);
+            }
+            if (inPart) {
+                for (int i = 0; i < order.lineCount; i++) {
+                    out.writeInt(order.refundedQuantities[i]);
+                }
             }
         }
 

@@ -434,6 +434,124 @@ class CheckoutBookTest {
         assertThat(state.paymentCount()).isZero();
     }
 
+    // ---- refunds -----------------------------------------------------------------------
+
+    private Command refund(long orderId, String reason, boolean notResellable, Object... skuAndUnits) {
+        Command c = Command.orderCommand(CommandType.REFUND, now, nextRequestId(), orderId);
+        for (int i = 0; i < skuAndUnits.length; i += 2) {
+            c.addLine((String) skuAndUnits[i], (Integer) skuAndUnits[i + 1]);
+        }
+        c.refundReason = reason;
+        c.notResellable = notResellable;
+        return run(c);
+    }
+
+    private long paidOrder(String user, String sku1, int units1, String sku2, int units2) {
+        Command reserve = Command.reserve(now, nextRequestId(), user, sku1, units1);
+        reserve.addLine(sku2, units2);
+        long orderId = run(reserve).order.orderId;
+        assertThat(order(CommandType.CONFIRM, orderId).result).isEqualTo(ResultCode.SUCCESS);
+        return orderId;
+    }
+
+    @Test
+    void refundOfSomeUnitsShouldReturnThemAndLeaveTheOrderPartlyRefunded() {
+        upsert("A", 100, "EUR", 10, 5);
+        upsert("B", 300, "EUR", 10, 0);
+        long orderId = paidOrder("alice", "A", 3, "B", 1);
+
+        Command refunded = refund(orderId, "one too many", false, "A", 2);
+
+        assertThat(refunded.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(refunded.order.state).isEqualTo(OrderState.PARTLY_REFUNDED);
+        assertThat(refunded.order.refundedQuantity(0)).isEqualTo(2);
+        assertThat(refunded.order.refundedQuantity(1)).isZero();
+        assertThat(refunded.order.refundedAmountMinor()).isEqualTo(200);
+        assertStock("A", 9, 0, 1);
+        assertStock("B", 9, 0, 1);
+        assertThat(state.userUnits("alice", 0))
+                .as("the allowance gets them back")
+                .isEqualTo(1);
+
+        Command rest = refund(orderId, null, false);
+
+        assertThat(rest.order.state).isEqualTo(OrderState.REFUNDED);
+        assertThat(rest.order.refundedQuantity(0)).isEqualTo(3);
+        assertThat(rest.order.refundedQuantity(1)).isEqualTo(1);
+        assertThat(rest.order.refundedAmountMinor()).isEqualTo(rest.order.amountMinor);
+        assertStock("A", 10, 0, 0);
+        assertStock("B", 10, 0, 0);
+        assertThat(refund(orderId, null, false).result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+    }
+
+    @Test
+    void unitsThatCannotBeSoldAgainShouldLeaveTheTotal() {
+        upsert("A", 100, "EUR", 10, 0);
+        upsert("B", 300, "EUR", 10, 0);
+        long orderId = paidOrder("alice", "A", 3, "B", 1);
+
+        refund(orderId, "damaged in transit", true, "A", 1);
+
+        SkuRecord a = sku("A");
+        assertThat(new long[] {a.totalStock, a.available, a.sold}).containsExactly(9, 7, 2);
+        assertThat(a.isConserved()).isTrue();
+    }
+
+    @Test
+    void refundBeyondWhatWasPaidOrOfAnotherSkuShouldBeRefusedNamingTheLine() {
+        upsert("A", 100, "EUR", 10, 0);
+        upsert("B", 300, "EUR", 10, 0);
+        upsert("C", 300, "EUR", 10, 0);
+        long orderId = paidOrder("alice", "A", 3, "B", 1);
+        refund(orderId, null, false, "A", 2);
+
+        Command tooMany = refund(orderId, null, false, "B", 1, "A", 2);
+        Command notInOrder = refund(orderId, null, false, "C", 1);
+
+        assertThat(tooMany.result).isEqualTo(ResultCode.REFUND_EXCEEDS_PAID);
+        assertThat(tooMany.failedLine).isEqualTo(1);
+        assertThat(tooMany.failedSkuId()).isEqualTo("A");
+        assertThat(notInOrder.result).isEqualTo(ResultCode.REFUND_SKU_NOT_IN_ORDER);
+        assertThat(notInOrder.failedSkuId()).isEqualTo("C");
+        assertStock("A", 9, 0, 1);
+        assertStock("B", 9, 0, 1);
+        assertThat(orderState(orderId)).isEqualTo(OrderState.PARTLY_REFUNDED);
+    }
+
+    @Test
+    void invalidRefundInputShouldNameTheFieldAndChangeNothing() {
+        upsert("A", 100, "EUR", 10, 0);
+        upsert("B", 300, "EUR", 10, 0);
+        long orderId = paidOrder("alice", "A", 3, "B", 1);
+
+        assertThat(refund(orderId, "x".repeat(65), false).result).isEqualTo(ResultCode.REFUND_REASON_INVALID);
+        assertThat(refund(orderId, "new\nline", false).result).isEqualTo(ResultCode.REFUND_REASON_INVALID);
+        assertThat(refund(orderId, null, false, "A", 0).result).isEqualTo(ResultCode.QUANTITY_MUST_BE_POSITIVE);
+        assertThat(refund(orderId, null, false, "A", 1, "A", 1).result).isEqualTo(ResultCode.DUPLICATE_SKU_IN_ORDER);
+        assertThat(refund(orderId, null, false, "bad id", 1).result).isEqualTo(ResultCode.SKU_ID_INVALID);
+        assertThat(orderState(orderId)).isEqualTo(OrderState.PAID);
+        assertThat(refund(orderId, "~".repeat(64), false, "A", 1).result).isEqualTo(ResultCode.SUCCESS);
+    }
+
+    @Test
+    void repeatedPartialRefundShouldReturnTheFirstAnswerAndRefundOnce() {
+        upsert("A", 100, "EUR", 10, 0);
+        upsert("B", 300, "EUR", 10, 0);
+        long orderId = paidOrder("alice", "A", 3, "B", 1);
+        Command first = Command.orderCommand(CommandType.REFUND, now, "refund-once", orderId);
+        first.addLine("A", 1);
+        run(first);
+        Command again = Command.orderCommand(CommandType.REFUND, now, "refund-once", orderId);
+        again.addLine("A", 1);
+
+        run(again);
+
+        assertThat(again.repeated).isTrue();
+        assertThat(again.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(again.order.state).isEqualTo(OrderState.PARTLY_REFUNDED);
+        assertStock("A", 8, 0, 2);
+    }
+
     @Test
     void fullPaymentTableShouldRefuseNewPaymentsButAnswerRecordedOnes() {
         state = new HeapCheckoutState(10, 100, 100, 100, 1);

@@ -345,6 +345,9 @@ class CheckoutSimulationTest {
         private final SimulationCommands commands;
         private final Consumer<Command> executor;
         private final Map<ResultCode, Long> seen = new EnumMap<>(ResultCode.class);
+        /** The states refunds left orders in. */
+        private final Set<OrderState> seenStates = EnumSet.noneOf(OrderState.class);
+
         private final SkuRecord sku = new SkuRecord();
         private final OrderRecord order = new OrderRecord();
         private long step;
@@ -417,6 +420,9 @@ class CheckoutSimulationTest {
                 throw new AssertionError(context() + " threw " + e, e);
             }
             seen.merge(command.result, 1L, Long::sum);
+            if (command.type == CommandType.REFUND && command.result == ResultCode.SUCCESS && !command.repeated) {
+                seenStates.add(command.order.state);
+            }
             compareAnswer(command, expected);
             if (command.result.isTableFull()) {
                 check(
@@ -533,6 +539,7 @@ class CheckoutSimulationTest {
                 if (line.skuIndex() != actual.skuIndexes[i]
                         || line.quantity() != actual.quantities[i]
                         || line.unitPrice() != actual.unitPricesMinor[i]
+                        || line.refunded() != actual.refundedQuantity(i)
                         || (lineSkuIds != null && !line.skuId().equals(lineSkuIds[i]))) {
                     return "line " + i;
                 }
@@ -654,14 +661,17 @@ class CheckoutSimulationTest {
                 long amount = 0;
                 for (int i = 0; i < order.lineCount; i++) {
                     amount += order.unitPricesMinor[i] * order.quantities[i];
+                    int held = order.quantities[i] - order.refundedQuantity(i);
                     if (order.state == OrderState.RESERVED) {
                         reservedBySku[order.skuIndexes[i]] += order.quantities[i];
-                    } else if (order.state == OrderState.PAID) {
-                        soldBySku[order.skuIndexes[i]] += order.quantities[i];
+                    } else if (order.state == OrderState.PAID || order.state == OrderState.PARTLY_REFUNDED) {
+                        soldBySku[order.skuIndexes[i]] += held;
                     }
-                    if (order.state == OrderState.RESERVED || order.state == OrderState.PAID) {
-                        unitsFromOrders.merge(
-                                order.skuIndexes[i] + "/" + order.userId, (long) order.quantities[i], Long::sum);
+                    boolean live = order.state == OrderState.RESERVED
+                            || order.state == OrderState.PAID
+                            || order.state == OrderState.PARTLY_REFUNDED;
+                    if (live && held > 0) {
+                        unitsFromOrders.merge(order.skuIndexes[i] + "/" + order.userId, (long) held, Long::sum);
                     }
                 }
                 if (amount != order.amountMinor) {
@@ -675,6 +685,7 @@ class CheckoutSimulationTest {
                     check(
                             order.state == OrderState.PAID
                                     || order.state == OrderState.REFUNDED
+                                    || order.state == OrderState.PARTLY_REFUNDED
                                     || order.state == OrderState.PAID_TOO_LATE,
                             "a payment on an order never paid: " + order + context);
                 }
@@ -726,6 +737,11 @@ class CheckoutSimulationTest {
                 assertThat(reference.paidTooLate())
                         .as("expired orders paid too late, seed %d", seed)
                         .isPositive();
+            }
+            if (codes.contains(ResultCode.REFUND_EXCEEDS_PAID)) {
+                assertThat(seenStates)
+                        .as("orders refunded in part and in whole, seed %d", seed)
+                        .contains(OrderState.PARTLY_REFUNDED, OrderState.REFUNDED);
             }
             if (codes.contains(ResultCode.ORDER_STATE_CONFLICT)) {
                 assertThat(expiredByTick)

@@ -58,7 +58,12 @@ final class ReferenceCheckout {
         }
     }
 
-    record Line(String skuId, int skuIndex, int quantity, long unitPrice) {}
+    /** {@code refunded}: units of the line refunded so far. */
+    record Line(String skuId, int skuIndex, int quantity, long unitPrice, int refunded) {
+        Line refundedMore(int units) {
+            return new Line(skuId, skuIndex, quantity, unitPrice, refunded + units);
+        }
+    }
 
     /** {@code paymentProvider} and {@code paymentId} are null, and {@code paidAt} 0, until paid with a payment. */
     record Order(
@@ -131,6 +136,7 @@ final class ReferenceCheckout {
     private static final Pattern PRINTABLE_ID = Pattern.compile("[\\x21-\\x7E]{1,64}");
     private static final Pattern SKU_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+    private static final Pattern REASON = Pattern.compile("[\\x20-\\x7E]{0,64}");
     private static final Pattern PROVIDER = Pattern.compile("[\\x21-\\x7E]{1,32}");
 
     private final EngineLimits limits;
@@ -157,6 +163,8 @@ final class ReferenceCheckout {
     private long expiredPaid;
 
     private long paidTooLate;
+    /** Refunds that changed an order, in part or whole. */
+    private long refunds;
 
     private final Set<Long> reservedOrderIds = new LinkedHashSet<>();
     private long now;
@@ -223,6 +231,10 @@ final class ReferenceCheckout {
         return expiredPaid;
     }
 
+    long refunds() {
+        return refunds;
+    }
+
     long paidTooLate() {
         return paidTooLate;
     }
@@ -253,7 +265,8 @@ final class ReferenceCheckout {
         }
         return switch (c.type) {
             case RESERVE -> reserve(c);
-            case CONFIRM, CANCEL, REFUND -> changeOrder(c);
+            case CONFIRM, CANCEL -> changeOrder(c);
+            case REFUND -> refund(c);
             case UPSERT_SKU -> upsert(c);
             case ADJUST_STOCK -> adjust(c);
             case TICK -> tick();
@@ -337,7 +350,7 @@ final class ReferenceCheckout {
         for (int i = 0; i < c.lineCount; i++) {
             Sku sku = skusById.get(c.lineSkuId(i).asString());
             int quantity = c.lineQuantities[i];
-            lines.add(new Line(sku.id(), sku.index(), quantity, sku.price()));
+            lines.add(new Line(sku.id(), sku.index(), quantity, sku.price(), 0));
             amount += sku.price() * quantity;
             ttl = Math.min(ttl, sku.ttl());
             skusById.put(
@@ -397,7 +410,7 @@ final class ReferenceCheckout {
                 Order current = order(paid);
                 OrderState first =
                         current.state() == OrderState.PAID_TOO_LATE ? OrderState.PAID_TOO_LATE : OrderState.PAID;
-                Order reported = current.movedTo(first, current.paidAt());
+                Order reported = reportedAs(current, first, current.paidAt());
                 remember(c, ResultCode.SUCCESS, reported, -1);
                 paymentRepeats++;
                 return new Answer(ResultCode.SUCCESS, -1, null, true, reported, null, 0, null, null, List.of());
@@ -478,6 +491,133 @@ final class ReferenceCheckout {
         changed.add(order.id());
         remember(c, ResultCode.SUCCESS, order, -1);
         return new Answer(ResultCode.SUCCESS, -1, null, false, order, null, expired, null, null, changed);
+    }
+
+    private Answer refund(Command c) {
+        if (!printableId(c.requestId.asString())) {
+            return Answer.of(ResultCode.REQUEST_ID_INVALID);
+        }
+        if (c.orderId <= 0) {
+            return Answer.of(ResultCode.ORDER_ID_INVALID);
+        }
+        if (c.refundReason != null && !REASON.matcher(c.refundReason).matches()) {
+            return Answer.of(ResultCode.REFUND_REASON_INVALID);
+        }
+        if (c.lineCount > limits.linesPerOrderMax()) {
+            return Answer.of(ResultCode.TOO_MANY_LINES);
+        }
+        Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < c.lineCount; i++) {
+            String id = c.lineSkuId(i).asString();
+            int quantity = c.lineQuantities[i];
+            if (!skuIdSyntax(id)) {
+                return Answer.invalidLine(ResultCode.SKU_ID_INVALID, i);
+            }
+            if (quantity <= 0) {
+                return Answer.invalidLine(ResultCode.QUANTITY_MUST_BE_POSITIVE, i);
+            }
+            if (quantity > limits.quantityPerLineMax()) {
+                return Answer.invalidLine(ResultCode.QUANTITY_TOO_LARGE, i);
+            }
+            if (!seen.add(id)) {
+                return Answer.invalidLine(ResultCode.DUPLICATE_SKU_IN_ORDER, i);
+            }
+        }
+        Answer repeat = repeatOf(c);
+        if (repeat != null) {
+            return repeat;
+        }
+        if (firstAnswers.size() >= outcomeCapacity) {
+            return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
+        }
+        Order order = order(c.orderId);
+        if (order == null) {
+            remember(c, ResultCode.ORDER_NOT_FOUND, null, -1);
+            return Answer.of(ResultCode.ORDER_NOT_FOUND);
+        }
+        List<Long> changed = new ArrayList<>();
+        int expired = 0;
+        if (order.state() == OrderState.RESERVED && order.expiresAt() <= now) {
+            order = release(order, OrderState.EXPIRED);
+            changed.add(order.id());
+            expired = 1;
+        }
+        if (order.state() != OrderState.PAID && order.state() != OrderState.PARTLY_REFUNDED) {
+            remember(c, ResultCode.ORDER_STATE_CONFLICT, order, -1);
+            return new Answer(
+                    ResultCode.ORDER_STATE_CONFLICT, -1, null, false, order, null, expired, null, null, changed);
+        }
+        int[] units = new int[order.lines().size()];
+        if (c.lineCount == 0) {
+            for (int i = 0; i < units.length; i++) {
+                units[i] =
+                        order.lines().get(i).quantity() - order.lines().get(i).refunded();
+            }
+        }
+        for (int j = 0; j < c.lineCount; j++) {
+            String skuId = c.lineSkuId(j).asString();
+            int line = -1;
+            for (int i = 0; i < units.length; i++) {
+                if (order.lines().get(i).skuId().equals(skuId)) {
+                    line = i;
+                }
+            }
+            ResultCode refused = null;
+            if (line < 0) {
+                refused = ResultCode.REFUND_SKU_NOT_IN_ORDER;
+            } else if (c.lineQuantities[j]
+                    > order.lines().get(line).quantity()
+                            - order.lines().get(line).refunded()) {
+                refused = ResultCode.REFUND_EXCEEDS_PAID;
+            } else {
+                units[line] = c.lineQuantities[j];
+            }
+            if (refused != null) {
+                remember(c, refused, order, j);
+                return new Answer(refused, j, skuId, false, order, null, 0, null, null, List.of());
+            }
+        }
+        List<Line> lines = new ArrayList<>();
+        boolean everyUnit = true;
+        for (int i = 0; i < units.length; i++) {
+            Line line = order.lines().get(i);
+            int quantity = units[i];
+            if (quantity > 0) {
+                Sku sku = skusById.get(line.skuId());
+                skusById.put(
+                        sku.id(),
+                        c.notResellable
+                                ? sku.withStock(
+                                        sku.total() - quantity, sku.available(), sku.reserved(), sku.sold() - quantity)
+                                : sku.withStock(
+                                        sku.total(),
+                                        sku.available() + quantity,
+                                        sku.reserved(),
+                                        sku.sold() - quantity));
+                addHeld(order.user(), sku.id(), -quantity);
+                line = line.refundedMore(quantity);
+            }
+            everyUnit &= line.refunded() == line.quantity();
+            lines.add(line);
+        }
+        Order refunded = new Order(
+                order.id(),
+                order.user(),
+                List.copyOf(lines),
+                order.amount(),
+                order.currency(),
+                everyUnit ? OrderState.REFUNDED : OrderState.PARTLY_REFUNDED,
+                order.createdAt(),
+                order.expiresAt(),
+                now,
+                order.paymentProvider(),
+                order.paymentId(),
+                order.paidAt());
+        orders.set((int) (refunded.id() - 1), refunded);
+        changed.add(refunded.id());
+        refunds++;
+        remember(c, ResultCode.SUCCESS, refunded, -1);
+        return new Answer(ResultCode.SUCCESS, -1, null, false, refunded, null, expired, null, null, changed);
     }
 
     /** Money for an expired order: its units taken again as sold if all are there within the limits, else none. */
@@ -753,7 +893,54 @@ final class ReferenceCheckout {
         if (c.type == CommandType.UPSERT_SKU || c.type == CommandType.ADJUST_STOCK) {
             sku = skusById.get(c.skuId.asString());
         }
-        return new Answer(first.code(), failedLine, failedSkuId, true, first.order(), sku, 0, null, null, List.of());
+        return new Answer(
+                first.code(),
+                failedLine,
+                failedSkuId,
+                true,
+                asFirstReported(first.order()),
+                sku,
+                0,
+                null,
+                null,
+                List.of());
+    }
+
+    /**
+     * A repeat reports the order as it is now, but in the state and at the time the first answer
+     * reported: without a payment when that state came before any, with no units refunded unless
+     * that state was a refund's (then as many as now).
+     */
+    private Order asFirstReported(Order first) {
+        return first == null ? null : reportedAs(order(first.id()), first.state(), first.updatedAt());
+    }
+
+    /** {@code now} reported in {@code state} at {@code at}, as {@link #asFirstReported} describes. */
+    private static Order reportedAs(Order now, OrderState state, long at) {
+        boolean hadPayment = state == OrderState.PAID
+                || state == OrderState.REFUNDED
+                || state == OrderState.PARTLY_REFUNDED
+                || state == OrderState.PAID_TOO_LATE;
+        List<Line> lines = new ArrayList<>();
+        for (Line line : now.lines()) {
+            int refunded = state == OrderState.REFUNDED
+                    ? line.quantity()
+                    : state == OrderState.PARTLY_REFUNDED ? line.refunded() : 0;
+            lines.add(new Line(line.skuId(), line.skuIndex(), line.quantity(), line.unitPrice(), refunded));
+        }
+        return new Order(
+                now.id(),
+                now.user(),
+                List.copyOf(lines),
+                now.amount(),
+                now.currency(),
+                state,
+                now.createdAt(),
+                now.expiresAt(),
+                at,
+                hadPayment ? now.paymentProvider() : null,
+                hadPayment ? now.paymentId() : null,
+                hadPayment ? now.paidAt() : 0);
     }
 
     private void remember(Command c, ResultCode code, Order reported, int failedLine) {

@@ -157,7 +157,7 @@ final class SimulationCommands {
         } else if (roll < 520) {
             command = orderCommand(CommandType.CANCEL, freshRequestId());
         } else if (roll < 560) {
-            command = orderCommand(CommandType.REFUND, freshRequestId());
+            command = refund(freshRequestId());
         } else if (roll < 660) {
             clock += random.nextInt(4) == 0 ? random.nextInt(3_000) : random.nextInt(300);
             command = newTick(clock);
@@ -288,6 +288,48 @@ final class SimulationCommands {
         SentPayment sent = new SentPayment(pick(PROVIDERS), paymentId, c.orderId, amount, currency);
         payments[paymentsSize < payments.length ? paymentsSize++ : random.nextInt(payments.length)] = sent;
         setPayment(c, sent.provider(), sent.paymentId(), amount, currency);
+        return c;
+    }
+
+    /**
+     * A refund: half of them of everything left, the others of some lines, aimed at the edges
+     * (exactly what is left, one more, a SKU the order does not have), with a reason now and then,
+     * and now and then of units that cannot be sold again.
+     */
+    private Command refund(String requestId) {
+        Command c = orderCommand(CommandType.REFUND, requestId);
+        ReferenceCheckout.Order order = view.order(c.orderId);
+        if (order != null && random.nextBoolean()) {
+            List<ReferenceCheckout.Line> lines = new ArrayList<>(order.lines());
+            Collections.shuffle(lines, new java.util.Random(random.nextLong()));
+            int count = 1 + random.nextInt(lines.size());
+            for (int i = 0; i < count; i++) {
+                ReferenceCheckout.Line line = lines.get(i);
+                int left = line.quantity() - line.refunded();
+                int roll = random.nextInt(100);
+                int units = roll < 60 ? 1 + random.nextInt(Math.max(1, left)) : roll < 85 ? left : left + 1;
+                c.addLine(line.skuId(), Math.max(1, units));
+            }
+            if (random.nextInt(20) == 0) {
+                String other = pick(random.nextBoolean() ? CREATABLE_SKUS : GHOST_SKUS);
+                boolean inOrder = false;
+                for (int i = 0; i < c.lineCount; i++) {
+                    inOrder |= c.lineSkuId(i).contentEquals(other);
+                }
+                if (!inOrder) {
+                    c.addLine(other, 1);
+                }
+            }
+        }
+        int reasonRoll = random.nextInt(100);
+        if (reasonRoll < 20) {
+            c.refundReason = pick(
+                    new String[] {"damaged in transit", "", " ", "~".repeat(EngineLimits.REFUND_REASON_LENGTH_MAX)});
+        } else if (reasonRoll < 22) {
+            c.refundReason = pick(
+                    new String[] {"r".repeat(EngineLimits.REFUND_REASON_LENGTH_MAX + 1), "new\nline", "caf\u00e9"});
+        }
+        c.notResellable = random.nextInt(5) == 0;
         return c;
     }
 
@@ -432,6 +474,7 @@ final class SimulationCommands {
             case RESERVE -> reserve(old.requestId());
             case UPSERT_SKU -> upsert(old.requestId());
             case ADJUST_STOCK -> adjust(old.requestId());
+            case REFUND -> refund(old.requestId());
             default -> orderCommand(type, old.requestId());
         };
     }
@@ -732,6 +775,8 @@ final class SimulationCommands {
             long saleEndEpochMillis,
             long reservationTtlMillis,
             long delta,
+            String refundReason,
+            boolean notResellable,
             boolean hasPayment,
             String paymentProvider,
             String paymentId,
@@ -764,6 +809,8 @@ final class SimulationCommands {
                     c.saleEndEpochMillis,
                     c.reservationTtlMillis,
                     c.delta,
+                    c.refundReason,
+                    c.notResellable,
                     c.hasPayment,
                     c.paymentProvider.asString(),
                     c.paymentId.asString(),
@@ -787,6 +834,8 @@ final class SimulationCommands {
             c.saleEndEpochMillis = saleEndEpochMillis;
             c.reservationTtlMillis = reservationTtlMillis;
             c.delta = delta;
+            c.refundReason = refundReason;
+            c.notResellable = notResellable;
             if (hasPayment) {
                 setPayment(c, paymentProvider, paymentId, paymentAmountMinor, paymentCurrency);
             }
@@ -819,6 +868,18 @@ final class SimulationCommands {
                         .append(quoted(c.requestId.asString()))
                         .append(" order=")
                         .append(c.orderId);
+                for (int i = 0; i < c.lineCount; i++) {
+                    text.append(i == 0 ? " lines=[" : ", ")
+                            .append(quoted(c.lineSkuId(i).asString()))
+                            .append('x')
+                            .append(c.lineQuantities[i])
+                            .append(i == c.lineCount - 1 ? "]" : "");
+                }
+                if (c.refundReason != null || c.notResellable) {
+                    text.append(" reason=")
+                            .append(quoted(c.refundReason))
+                            .append(c.notResellable ? " not-resellable" : "");
+                }
                 if (c.hasPayment) {
                     text.append(" payment=")
                             .append(quoted(c.paymentProvider.asString()))

@@ -259,6 +259,29 @@ class RecordLogTest {
     }
 
     @Test
+    void commandCodecShouldCarryARefundsLinesReasonAndResellability() {
+        Command refund = Command.orderCommand(CommandType.REFUND, 12, "req-8", 46);
+        refund.addLine("SKU-1", 2);
+        refund.addLine("SKU-2", 1);
+        refund.refundReason = "damaged in transit";
+        refund.notResellable = true;
+
+        Command decoded = roundTrip(refund);
+
+        assertThat(decoded.lineCount).isEqualTo(2);
+        assertThat(decoded.lineSkuId(1).asString()).isEqualTo("SKU-2");
+        assertThat(decoded.lineQuantities[0]).isEqualTo(2);
+        assertThat(decoded.refundReason).isEqualTo("damaged in transit");
+        assertThat(decoded.notResellable).isTrue();
+        ByteBuffer plain = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+        CommandCodec.encode(Command.orderCommand(CommandType.REFUND, 9, "req-7", 43), plain);
+        assertThat(plain.get(0)).as("a whole refund keeps format 1").isEqualTo((byte) 1);
+        Command wide = Command.orderCommand(CommandType.REFUND, 12, "req-9", 46);
+        wide.refundReason = "caf\u00e9";
+        assertThat(roundTrip(wide).refundReason).as("invalid then, invalid now").isEqualTo("caf\u00e9");
+    }
+
+    @Test
     void commandCodecShouldKeepTheOldFormatForEveryRecordButAPaidConfirm() {
         ByteBuffer plain = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
         CommandCodec.encode(Command.orderCommand(CommandType.CONFIRM, 9, "req-4", 43), plain);

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Confirm with a payment, as a payment team's gateway callback handler would call it: the order
  * records the payment, a callback delivered again under a new request id gets the first answer,
- * figures that are not the order's are refused naming them, and all of it survives a restart.
+ * figures that are not the order's are refused naming them, and all of it survives a restart. And
+ * the refunds after-sale service makes: some units, then the rest.
  */
 class PaymentsIT {
     private static final String SKU = "SNEAKER-42";
@@ -214,6 +215,64 @@ class PaymentsIT {
         assertThat(last.getType()).isEqualTo(OrderEventType.ORDER_EVENT_TYPE_ORDER_PAID_TOO_LATE);
         assertThat(last.getPreviousState()).isEqualTo(OrderState.ORDER_STATE_EXPIRED);
         assertThat(last.getOrder().getPayment().getAmountMinor()).isEqualTo(PRICE);
+    }
+
+    @Test
+    void refundsInPartShouldBeCountedPerLineAndNamedInTheirEvents() {
+        start();
+        client.upsertSku(ItFixtures.sku(SKU, 10, 0));
+        long orderId = client.reserve("judy", SKU, 3).getOrderId();
+        client.confirm(orderId, payment("pi_r", 3 * PRICE, "USD"));
+        List<io.checkout.proto.v1.OrderLine> one = List.of(io.checkout.proto.v1.OrderLine.newBuilder()
+                .setSkuId(SKU)
+                .setQuantity(1)
+                .build());
+
+        Order partly = client.refund("refund-1", orderId, one, "wrong size", true);
+        StatusRuntimeException tooMany = ItFixtures.grpcFailure(() -> client.refund(
+                "refund-2",
+                orderId,
+                List.of(one.get(0).toBuilder().setQuantity(3).build()),
+                null,
+                true));
+        ItFixtures.assertInvalidArgument(
+                ItFixtures.grpcFailure(() -> client.refund("refund-4", orderId, List.of(), "x".repeat(65), true)),
+                "reason");
+        ItFixtures.assertInvalidArgument(
+                ItFixtures.grpcFailure(() -> client.refund(
+                        "refund-5",
+                        orderId,
+                        List.of(one.get(0).toBuilder().setQuantity(0).build()),
+                        null,
+                        true)),
+                "lines[0].quantity");
+        Order rest = client.refund("refund-3", orderId, List.of(), "kept by the buyer", false);
+
+        assertThat(partly.getState()).isEqualTo(OrderState.ORDER_STATE_PARTLY_REFUNDED);
+        assertThat(partly.getLines(0).getRefundedQuantity()).isEqualTo(1);
+        assertThat(partly.getLines(0).getRefundedAmountMinor()).isEqualTo(PRICE);
+        assertThat(partly.getRefundedAmountMinor()).isEqualTo(PRICE);
+        assertThat(tooMany.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(ItFixtures.errorInfo(tooMany).getReason()).isEqualTo("REFUND_EXCEEDS_PAID");
+        assertThat(ItFixtures.errorInfo(tooMany).getMetadataMap()).containsEntry("field", "lines[0].quantity");
+        assertThat(rest.getState()).isEqualTo(OrderState.ORDER_STATE_REFUNDED);
+        assertThat(rest.getRefundedAmountMinor()).isEqualTo(3 * PRICE);
+        Sku stock = client.getStock(SKU);
+        assertThat(stock.getAvailable()).as("the resellable unit back on sale").isEqualTo(8);
+        assertThat(stock.getTotalStock()).as("the two kept by the buyer gone").isEqualTo(8);
+        assertThat(stock.getSold()).isZero();
+        Iterator<OrderEvent> events = OrderEventsGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .subscribe(SubscribeRequest.newBuilder().setFromSequence(3).build());
+        OrderEvent first = events.next();
+        OrderEvent second = events.next();
+        assertThat(first.getType()).isEqualTo(OrderEventType.ORDER_EVENT_TYPE_ORDER_PARTLY_REFUNDED);
+        assertThat(first.getRefundReason()).isEqualTo("wrong size");
+        assertThat(first.getOrder().getLines(0).getRefundedQuantity()).isEqualTo(1);
+        assertThat(second.getType()).isEqualTo(OrderEventType.ORDER_EVENT_TYPE_ORDER_REFUNDED);
+        assertThat(second.getPreviousState()).isEqualTo(OrderState.ORDER_STATE_PARTLY_REFUNDED);
+        assertThat(second.getRefundReason()).isEqualTo("kept by the buyer");
+        assertThat(second.getOrder().getPayment().getPaymentId()).isEqualTo("pi_r");
     }
 
     @Test

@@ -37,7 +37,15 @@ class SnapshotStoreTest {
 
         assertThat(meta).isEqualTo(new SnapshotStore.Meta(42, 17, 5_000));
         assertThat(records(loaded)).isEqualTo(records(written));
-        assertThat(loaded.paymentCount()).isEqualTo(2);
+        assertThat(loaded.paymentCount()).isEqualTo(3);
+        OrderRecord inPart = new OrderRecord();
+        loaded.readOrder(5, inPart);
+        assertThat(inPart.refundedQuantity(1)).isEqualTo(1);
+        assertThat(inPart.paymentId.asString()).isEqualTo("psp-5");
+        loaded.readOrder(4, inPart);
+        assertThat(inPart.refundedQuantity(0))
+                .as("a REFUNDED order refunded every unit")
+                .isEqualTo(1);
         assertThat(loaded.paymentOrder(IdBuffer.of("stripe"), IdBuffer.of("pi_" + "9".repeat(61))))
                 .isEqualTo(2);
         assertThat(loaded.paymentOrder(IdBuffer.of("P".repeat(32)), IdBuffer.of("p")))
@@ -73,7 +81,7 @@ class SnapshotStoreTest {
         PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
 
         assertThat(store.loadLatest(loaded).journalSequence()).isEqualTo(2);
-        assertThat(loaded.orderCount()).isEqualTo(4);
+        assertThat(loaded.orderCount()).isEqualTo(6);
     }
 
     @Test
@@ -119,6 +127,12 @@ class SnapshotStoreTest {
         state.writeOrder(paid(order(2, "bob", OrderState.PAID, 1), "stripe", "pi_" + "9".repeat(61)));
         state.writeOrder(order(3, "alice", OrderState.EXPIRED, 1));
         state.writeOrder(paid(order(4, "carol", OrderState.REFUNDED, 0), "P".repeat(32), "p"));
+        OrderRecord inPart = paid(order(5, "dave", OrderState.PARTLY_REFUNDED, 1), "adyen", "psp-5");
+        inPart.refundedQuantities[1] = 1;
+        state.writeOrder(inPart);
+        OrderRecord inPartUnpaid = order(6, "erin", OrderState.PARTLY_REFUNDED, 1);
+        inPartUnpaid.refundedQuantities[0] = 1;
+        state.writeOrder(inPartUnpaid);
         state.writeUserUnits(IdBuffer.of("alice"), 0, 2);
         state.writeUserUnits(IdBuffer.of("alice"), 1, 1);
         state.writeUserUnits(IdBuffer.of("bob"), 1, 3);

@@ -422,6 +422,40 @@ public final class CheckoutClient implements AutoCloseable {
     }
 
     /**
+     * Refunds part of a PAID or PARTLY_REFUNDED order under the given request id: the units named
+     * in {@code lines} (SKU id and quantity; unit prices are ignored), for {@code reason}. The order
+     * becomes PARTLY_REFUNDED, or REFUNDED once every unit is; a repeat of the request id refunds
+     * nothing more. A SKU the order does not have, or more units than it paid and has not yet
+     * refunded, is FAILED_PRECONDITION (reason REFUND_SKU_NOT_IN_ORDER or REFUND_EXCEEDS_PAID, the
+     * line named), and changes nothing.
+     *
+     * @param requestId the idempotency key, 1..64 printable ASCII characters
+     * @param orderId the paid order
+     * @param lines what to refund; empty: every unit not yet refunded
+     * @param reason why, for the refund's event: 0..64 printable ASCII characters, or null
+     * @param resellable whether the units go back to available stock; false: they leave the SKU's total
+     * @return the order as it stands after the call, with each line's refunded units and amount
+     * @throws StatusRuntimeException if the call fails
+     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
+     * @throws IllegalStateException if the client is closed
+     */
+    public Order refund(String requestId, long orderId, List<OrderLine> lines, String reason, boolean resellable) {
+        return RetryingCalls.join(refundAsync(requestId, orderId, lines, reason, resellable));
+    }
+
+    /** {@link #refund(String, long, List, String, boolean)} without blocking. */
+    public CompletableFuture<Order> refundAsync(
+            String requestId, long orderId, List<OrderLine> lines, String reason, boolean resellable) {
+        RefundRequest.Builder request = refundRequest(requestId, orderId).toBuilder()
+                .addAllLines(Objects.requireNonNull(lines, "lines"))
+                .setNotResellable(!resellable);
+        if (reason != null) {
+            request.setReason(reason);
+        }
+        return callAsync(CheckoutGrpc.getRefundMethod(), request.build(), null);
+    }
+
+    /**
      * Reads one order as it stands now.
      *
      * @param orderId the order

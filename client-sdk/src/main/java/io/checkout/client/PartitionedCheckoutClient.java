@@ -132,6 +132,12 @@ public final class PartitionedCheckoutClient implements AutoCloseable {
         return routed(() -> clientForOrder(orderId), client -> client.refund(requestId, orderId));
     }
 
+    /** {@link CheckoutClient#refund(String, long, List, String, boolean)} at the order's partition. */
+    public Order refund(String requestId, long orderId, List<OrderLine> lines, String reason, boolean resellable) {
+        return routed(
+                () -> clientForOrder(orderId), client -> client.refund(requestId, orderId, lines, reason, resellable));
+    }
+
     public Order getOrder(long orderId) {
         return routed(() -> clientForOrder(orderId), client -> client.getOrder(orderId));
     }

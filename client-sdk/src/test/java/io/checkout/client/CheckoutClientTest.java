@@ -311,6 +311,29 @@ class CheckoutClientTest {
     }
 
     @Test
+    void partialRefundShouldSendItsLinesReasonAndResellability() throws Exception {
+        List<OrderLine> lines =
+                List.of(OrderLine.newBuilder().setSkuId("SKU-1").setQuantity(2).build());
+
+        client.refund("rf-1", 31, lines, "damaged in transit", false);
+        client.refundAsync("rf-2", 32, List.of(), null, true).get(5, TimeUnit.SECONDS);
+
+        assertThat(checkout.calls())
+                .containsExactly(
+                        RefundRequest.newBuilder()
+                                .setRequestId("rf-1")
+                                .setOrderId(31)
+                                .addAllLines(lines)
+                                .setReason("damaged in transit")
+                                .setNotResellable(true)
+                                .build(),
+                        RefundRequest.newBuilder()
+                                .setRequestId("rf-2")
+                                .setOrderId(32)
+                                .build());
+    }
+
+    @Test
     void confirmWithAPaymentShouldSendItAsGiven() throws Exception {
         Payment payment = Payment.newBuilder()
                 .setProvider("stripe")
