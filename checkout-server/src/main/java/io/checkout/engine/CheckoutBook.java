@@ -265,6 +265,11 @@ public final class CheckoutBook {
             c.result = ResultCode.LINES_EMPTY;
             return false;
         }
+        return validLines(c);
+    }
+
+    /** A reserve's or refund's lines: not too many, each a valid SKU id and units, no SKU twice. */
+    private boolean validLines(Command c) {
         if (c.lineCount > limits.linesPerOrderMax()) {
             c.result = ResultCode.TOO_MANY_LINES;
             return false;
@@ -559,19 +564,7 @@ public final class CheckoutBook {
             c.result = ResultCode.REFUND_REASON_INVALID;
             return false;
         }
-        if (c.lineCount > limits.linesPerOrderMax()) {
-            c.result = ResultCode.TOO_MANY_LINES;
-            return false;
-        }
-        for (int i = 0; i < c.lineCount; i++) {
-            ResultCode invalid = invalidLine(c, i);
-            if (invalid != null) {
-                c.result = invalid;
-                c.failedLine = i;
-                return false;
-            }
-        }
-        return true;
+        return validLines(c);
     }
 
     private static boolean validReason(String reason) {

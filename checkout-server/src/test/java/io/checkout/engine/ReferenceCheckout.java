@@ -286,25 +286,9 @@ final class ReferenceCheckout {
         if (c.lineCount <= 0) {
             return Answer.of(ResultCode.LINES_EMPTY);
         }
-        if (c.lineCount > limits.linesPerOrderMax()) {
-            return Answer.of(ResultCode.TOO_MANY_LINES);
-        }
-        Set<String> seen = new java.util.HashSet<>();
-        for (int i = 0; i < c.lineCount; i++) {
-            String id = c.lineSkuId(i).asString();
-            int quantity = c.lineQuantities[i];
-            if (!skuIdSyntax(id)) {
-                return Answer.invalidLine(ResultCode.SKU_ID_INVALID, i);
-            }
-            if (quantity <= 0) {
-                return Answer.invalidLine(ResultCode.QUANTITY_MUST_BE_POSITIVE, i);
-            }
-            if (quantity > limits.quantityPerLineMax()) {
-                return Answer.invalidLine(ResultCode.QUANTITY_TOO_LARGE, i);
-            }
-            if (!seen.add(id)) {
-                return Answer.invalidLine(ResultCode.DUPLICATE_SKU_IN_ORDER, i);
-            }
+        Answer invalidLines = invalidLines(c);
+        if (invalidLines != null) {
+            return invalidLines;
         }
         Answer repeat = repeatOf(c);
         if (repeat != null) {
@@ -503,25 +487,9 @@ final class ReferenceCheckout {
         if (c.refundReason != null && !REASON.matcher(c.refundReason).matches()) {
             return Answer.of(ResultCode.REFUND_REASON_INVALID);
         }
-        if (c.lineCount > limits.linesPerOrderMax()) {
-            return Answer.of(ResultCode.TOO_MANY_LINES);
-        }
-        Set<String> seen = new java.util.HashSet<>();
-        for (int i = 0; i < c.lineCount; i++) {
-            String id = c.lineSkuId(i).asString();
-            int quantity = c.lineQuantities[i];
-            if (!skuIdSyntax(id)) {
-                return Answer.invalidLine(ResultCode.SKU_ID_INVALID, i);
-            }
-            if (quantity <= 0) {
-                return Answer.invalidLine(ResultCode.QUANTITY_MUST_BE_POSITIVE, i);
-            }
-            if (quantity > limits.quantityPerLineMax()) {
-                return Answer.invalidLine(ResultCode.QUANTITY_TOO_LARGE, i);
-            }
-            if (!seen.add(id)) {
-                return Answer.invalidLine(ResultCode.DUPLICATE_SKU_IN_ORDER, i);
-            }
+        Answer invalidLines = invalidLines(c);
+        if (invalidLines != null) {
+            return invalidLines;
         }
         Answer repeat = repeatOf(c);
         if (repeat != null) {
@@ -651,6 +619,31 @@ final class ReferenceCheckout {
                 now);
         orders.set((int) (paid.id() - 1), paid);
         return paid;
+    }
+
+    /** The answer to a reserve's or refund's lines that are not valid (too many, or the first bad one), or null. */
+    private Answer invalidLines(Command c) {
+        if (c.lineCount > limits.linesPerOrderMax()) {
+            return Answer.of(ResultCode.TOO_MANY_LINES);
+        }
+        Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < c.lineCount; i++) {
+            String id = c.lineSkuId(i).asString();
+            int quantity = c.lineQuantities[i];
+            if (!skuIdSyntax(id)) {
+                return Answer.invalidLine(ResultCode.SKU_ID_INVALID, i);
+            }
+            if (quantity <= 0) {
+                return Answer.invalidLine(ResultCode.QUANTITY_MUST_BE_POSITIVE, i);
+            }
+            if (quantity > limits.quantityPerLineMax()) {
+                return Answer.invalidLine(ResultCode.QUANTITY_TOO_LARGE, i);
+            }
+            if (!seen.add(id)) {
+                return Answer.invalidLine(ResultCode.DUPLICATE_SKU_IN_ORDER, i);
+            }
+        }
+        return null;
     }
 
     /** The first invalid payment field in the documented order, or null. */
