@@ -444,8 +444,7 @@ final class ReferenceCheckout {
             remember(c, ResultCode.SUCCESS, order, -1);
             return new Answer(ResultCode.SUCCESS, -1, null, false, order, null, expired, null, null, changed);
         }
-        OrderState from = c.type == CommandType.REFUND ? OrderState.PAID : OrderState.RESERVED;
-        if (order.state() != from) {
+        if (order.state() != OrderState.RESERVED) {
             remember(c, ResultCode.ORDER_STATE_CONFLICT, order, -1);
             return new Answer(
                     ResultCode.ORDER_STATE_CONFLICT, -1, null, false, order, null, expired, null, null, changed);
@@ -470,7 +469,7 @@ final class ReferenceCheckout {
             orders.set((int) (order.id() - 1), order);
             reservedOrderIds.remove(order.id());
         } else {
-            order = release(order, c.type == CommandType.CANCEL ? OrderState.CANCELLED : OrderState.REFUNDED);
+            order = release(order, OrderState.CANCELLED);
         }
         changed.add(order.id());
         remember(c, ResultCode.SUCCESS, order, -1);
@@ -664,19 +663,14 @@ final class ReferenceCheckout {
         return null;
     }
 
-    /** Gives the units of a reserved or paid order back to available stock and to the user's allowance. */
+    /** Gives the units of a reserved order back to available stock and to the user's allowance (cancel, expiry). */
     private Order release(Order order, OrderState to) {
-        boolean paid = order.state() == OrderState.PAID;
         for (Line line : order.lines()) {
             Sku sku = skusById.get(line.skuId());
             int quantity = line.quantity();
             skusById.put(
                     sku.id(),
-                    sku.withStock(
-                            sku.total(),
-                            sku.available() + quantity,
-                            paid ? sku.reserved() : sku.reserved() - quantity,
-                            paid ? sku.sold() - quantity : sku.sold()));
+                    sku.withStock(sku.total(), sku.available() + quantity, sku.reserved() - quantity, sku.sold()));
             addHeld(order.user(), sku.id(), -quantity);
         }
         Order moved = order.movedTo(to, now);
