@@ -30,10 +30,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 final class ClusterSnapshot {
     /**
-     * Format 4: an order's payment (a flag byte after its lines, then the payment), then each line's
-     * refunded units. 3 (payments, no refunded units) and 2 (neither) are read too.
+     * Format 5: merchant rows (before the SKUs), a SKU's merchant and store, each order line's
+     * merchant row + 1 (after the refunded units), and the end record counts merchant rows too.
+     * 4 (an order's payment, a flag byte after its lines, then each line's refunded units), 3
+     * (payments, no refunded units) and 2 (neither) are read too.
      */
-    private static final byte FORMAT_VERSION = 4;
+    private static final byte FORMAT_VERSION = 5;
+
+    private static final byte FORMAT_VERSION_REFUNDS = 4;
 
     private static final byte FORMAT_VERSION_PAYMENTS = 3;
     private static final byte FORMAT_VERSION_NO_PAYMENTS = 2;
@@ -46,6 +50,7 @@ final class ClusterSnapshot {
     private static final byte USER_UNITS = 4;
     private static final byte OUTCOME = 5;
     private static final byte END = 6;
+    private static final byte MERCHANT = 7;
     private static final int FRAGMENTS_PER_POLL = 64;
 
     private ClusterSnapshot() {}
@@ -70,6 +75,7 @@ final class ClusterSnapshot {
         writer.send();
         SnapshotCodec.write(state, writer);
         writer.start(END)
+                .putLong(writer.counts[MERCHANT])
                 .putLong(writer.counts[SKU])
                 .putLong(writer.counts[ORDER])
                 .putLong(writer.counts[USER_UNITS])
@@ -102,7 +108,7 @@ final class ClusterSnapshot {
         private final ByteBuffer record =
                 ByteBuffer.allocate(64 + 2 * CommandCodec.PAYLOAD_BYTES_MAX).order(ByteOrder.LITTLE_ENDIAN);
         private final UnsafeBuffer chunk = new UnsafeBuffer(new byte[CHUNK_BYTES]);
-        private final long[] counts = new long[END + 1];
+        private final long[] counts = new long[MERCHANT + 1];
         private final CRC32C digest = new CRC32C();
         /** A chunk is one message: at most an eighth of the publication's term (small test terms). */
         private final int chunkBytesMax;
@@ -156,6 +162,14 @@ final class ClusterSnapshot {
         }
 
         @Override
+        public void merchantRow(int row, String merchantId, int commissionBps, long sinceEpochMillis) {
+            ByteBuffer out = start(MERCHANT).putInt(row);
+            CommandCodec.putText(out, merchantId);
+            out.putInt(commissionBps).putLong(sinceEpochMillis);
+            send();
+        }
+
+        @Override
         public void sku(SkuRecord sku) {
             ByteBuffer out = start(SKU).putInt(sku.index);
             CommandCodec.putText(out, sku.skuId);
@@ -169,6 +183,8 @@ final class ClusterSnapshot {
                     .putLong(sku.saleStartEpochMillis)
                     .putLong(sku.saleEndEpochMillis)
                     .putLong(sku.reservationTtlMillis);
+            CommandCodec.putText(out, sku.merchantId);
+            CommandCodec.putText(out, sku.storeId);
             send();
         }
 
@@ -194,6 +210,9 @@ final class ClusterSnapshot {
             }
             for (int i = 0; i < order.lineCount; i++) {
                 out.putInt(order.refundedQuantity(i));
+            }
+            for (int i = 0; i < order.lineCount; i++) {
+                out.putInt(order.merchantRows[i]);
             }
             send();
         }
@@ -228,7 +247,7 @@ final class ClusterSnapshot {
         private final SkuRecord sku = new SkuRecord();
         private final OrderRecord order = new OrderRecord();
         private final Outcome outcome = new Outcome();
-        private final long[] counts = new long[END + 1];
+        private final long[] counts = new long[MERCHANT + 1];
         private boolean started;
         private byte formatVersion;
         private boolean ended;
@@ -269,7 +288,10 @@ final class ClusterSnapshot {
             buffer.getBytes(offset, record, length);
             record.flip();
             byte type = record.get();
-            if (type < HEADER || type > END || (type == HEADER) == started) {
+            if (type < HEADER
+                    || type > MERCHANT
+                    || (type == MERCHANT && formatVersion < FORMAT_VERSION)
+                    || (type == HEADER) == started) {
                 throw new IllegalStateException("unexpected snapshot record type " + type);
             }
             counts[type]++;
@@ -279,6 +301,8 @@ final class ClusterSnapshot {
                 case ORDER -> order();
                 case USER_UNITS -> into.userUnits(CommandCodec.getText(record), record.getInt(), record.getLong());
                 case OUTCOME -> outcome();
+                case MERCHANT ->
+                    into.merchantRow(record.getInt(), CommandCodec.getText(record), record.getInt(), record.getLong());
                 default -> end();
             }
             if (record.hasRemaining()) {
@@ -289,6 +313,7 @@ final class ClusterSnapshot {
         private void header() {
             byte version = record.get();
             if (version != FORMAT_VERSION
+                    && version != FORMAT_VERSION_REFUNDS
                     && version != FORMAT_VERSION_PAYMENTS
                     && version != FORMAT_VERSION_NO_PAYMENTS) {
                 throw new IllegalStateException("unknown cluster snapshot format version " + version);
@@ -312,6 +337,12 @@ final class ClusterSnapshot {
             sku.saleStartEpochMillis = record.getLong();
             sku.saleEndEpochMillis = record.getLong();
             sku.reservationTtlMillis = record.getLong();
+            sku.merchantId = null;
+            sku.storeId = null;
+            if (formatVersion >= FORMAT_VERSION) {
+                sku.merchantId = CommandCodec.getText(record);
+                sku.storeId = CommandCodec.getText(record);
+            }
             into.sku(sku);
         }
 
@@ -333,6 +364,7 @@ final class ClusterSnapshot {
                 order.skuIndexes[i] = record.getInt();
                 order.quantities[i] = record.getInt();
                 order.unitPricesMinor[i] = record.getLong();
+                order.merchantRows[i] = 0;
             }
             order.clearPayment();
             if (formatVersion >= FORMAT_VERSION_PAYMENTS && record.get() != 0) {
@@ -340,8 +372,11 @@ final class ClusterSnapshot {
                 CommandCodec.getId(record, order.paymentId);
                 order.paymentRead(record.getLong());
             }
-            for (int i = 0; formatVersion >= FORMAT_VERSION && i < lines; i++) {
+            for (int i = 0; formatVersion >= FORMAT_VERSION_REFUNDS && i < lines; i++) {
                 order.refundedQuantities[i] = record.getInt();
+            }
+            for (int i = 0; formatVersion >= FORMAT_VERSION && i < lines; i++) {
+                order.merchantRows[i] = record.getInt();
             }
             into.order(order);
         }
@@ -364,12 +399,14 @@ final class ClusterSnapshot {
         }
 
         private void end() {
-            long[] expected = {record.getLong(), record.getLong(), record.getLong(), record.getLong()};
-            long[] seen = {counts[SKU], counts[ORDER], counts[USER_UNITS], counts[OUTCOME]};
-            for (int i = 0; i < expected.length; i++) {
-                if (expected[i] != seen[i]) {
-                    throw new IllegalStateException("snapshot end record counts " + expected[i] + " records of kind "
-                            + (i + SKU) + " but " + seen[i] + " came");
+            byte[] kinds = formatVersion >= FORMAT_VERSION
+                    ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME}
+                    : new byte[] {SKU, ORDER, USER_UNITS, OUTCOME};
+            for (byte kind : kinds) {
+                long expected = record.getLong();
+                if (expected != counts[kind]) {
+                    throw new IllegalStateException("snapshot end record counts " + expected + " records of kind "
+                            + kind + " but " + counts[kind] + " came");
                 }
             }
             ended = true;

@@ -53,6 +53,7 @@ public final class CheckoutBook {
     private static final int EXPIRY_PREFETCH_PARTS_AHEAD = 8;
 
     private final CheckoutState state;
+    private final MerchantTable merchants;
     private final EngineLimits limits;
     private final ExpiryQueue expiries;
     /** SKU ids in order, for paging through ListSkus; derived from the state, admin path only. */
@@ -74,6 +75,7 @@ public final class CheckoutBook {
 
     public CheckoutBook(CheckoutState state, EngineLimits limits) {
         this.state = state;
+        this.merchants = state.merchants();
         this.limits = limits;
         for (int i = 0; i < lineSkus.length; i++) {
             lineSkus[i] = new SkuRecord();
@@ -167,6 +169,8 @@ public final class CheckoutBook {
             case GET_ORDER -> getOrder(command);
             case GET_SKU -> getSku(command);
             case LIST_SKUS -> listSkus(command);
+            case UPSERT_MERCHANT -> upsertMerchant(command);
+            case GET_MERCHANT -> getMerchant(command);
             default -> throw new IllegalArgumentException("unknown command type " + command.type);
         }
         assert command.result != null : "every command gets a result";
@@ -238,6 +242,7 @@ public final class CheckoutBook {
             created.skuIndexes[i] = lineSku.index;
             created.quantities[i] = quantity;
             created.unitPricesMinor[i] = lineSku.priceMinor;
+            created.merchantRows[i] = lineSku.merchantNumber < 0 ? 0 : merchants.currentRow(lineSku.merchantNumber) + 1;
             c.orderLineSkuIds[i] = lineSku.skuId;
         }
         created.amountMinor = amountMinor;
@@ -663,6 +668,11 @@ public final class CheckoutBook {
             return;
         }
         int currency = CurrencyCode.pack(c.currency);
+        int merchantNumber = c.merchantId.length() == 0 ? -1 : merchants.numberOf(c.merchantId);
+        if (c.merchantId.length() > 0 && merchantNumber < 0) {
+            remember(c, ResultCode.MERCHANT_UNKNOWN, 0, null, -1);
+            return;
+        }
         int index = state.skuIndex(c.skuId);
         SkuRecord target = c.sku;
         if (index == CheckoutState.MISSING_SKU) {
@@ -694,6 +704,9 @@ public final class CheckoutBook {
         target.saleStartEpochMillis = c.saleStartEpochMillis;
         target.saleEndEpochMillis = c.saleEndEpochMillis;
         target.reservationTtlMillis = c.reservationTtlMillis;
+        target.merchantNumber = merchantNumber;
+        target.merchantId = merchantNumber < 0 ? null : merchants.merchantId(merchantNumber);
+        target.storeId = c.storeId.length() == 0 ? null : c.storeId.asString();
         writeSku(target);
         skuIdsInOrder.putIfAbsent(target.skuId, target.index);
         events.onSkuChanged(target, 0, true, nowMillis);
@@ -731,7 +744,66 @@ public final class CheckoutBook {
                 || c.reservationTtlMillis > EngineLimits.RESERVATION_TTL_MILLIS_MAX) {
             return ResultCode.RESERVATION_TTL_INVALID;
         }
+        if (c.merchantId.length() > 0 && !c.merchantId.isSkuId(limits.idLengthMax())) {
+            return ResultCode.MERCHANT_ID_INVALID;
+        }
+        if (c.storeId.length() > 0 && !c.storeId.isSkuId(limits.idLengthMax())) {
+            return ResultCode.STORE_ID_INVALID;
+        }
         return null;
+    }
+
+    /**
+     * Defines a merchant or changes its rate: a new row of the merchant table, unless the rate is
+     * the one in force already (then nothing changes and the answer is the merchant as it stands).
+     */
+    private void upsertMerchant(Command c) {
+        if (!c.requestId.isPrintable(limits.idLengthMax())) {
+            c.result = ResultCode.REQUEST_ID_INVALID;
+            return;
+        }
+        if (!c.merchantId.isSkuId(limits.idLengthMax())) {
+            c.result = ResultCode.MERCHANT_ID_INVALID;
+            return;
+        }
+        if (c.commissionBps < 0 || c.commissionBps > MerchantTable.COMMISSION_BPS_MAX) {
+            c.result = ResultCode.COMMISSION_BPS_INVALID;
+            return;
+        }
+        if (answeredBeforeApplying(c)) {
+            return;
+        }
+        int number = merchants.numberOf(c.merchantId);
+        if (number < 0 || merchants.rowCommissionBps(merchants.currentRow(number)) != c.commissionBps) {
+            if (merchants.rowCount() >= state.merchantCapacity()) {
+                c.result = ResultCode.MERCHANT_TABLE_FULL;
+                return;
+            }
+            int row = merchants.append(c.merchantId.asString(), c.commissionBps, nowMillis);
+            number = merchants.rowMerchant(row);
+        }
+        fillMerchant(c, number);
+        remember(c, ResultCode.SUCCESS, 0, null, -1);
+    }
+
+    private void getMerchant(Command c) {
+        if (!c.merchantId.isSkuId(limits.idLengthMax())) {
+            c.result = ResultCode.MERCHANT_ID_INVALID;
+            return;
+        }
+        int number = merchants.numberOf(c.merchantId);
+        if (number < 0) {
+            c.result = ResultCode.MERCHANT_NOT_FOUND;
+            return;
+        }
+        fillMerchant(c, number);
+        c.result = ResultCode.SUCCESS;
+    }
+
+    private void fillMerchant(Command c, int number) {
+        int row = merchants.currentRow(number);
+        c.merchantCommissionBps = merchants.rowCommissionBps(row);
+        c.merchantUpdatedAtEpochMillis = merchants.rowSinceEpochMillis(row);
     }
 
     private void adjustStock(Command c) {
@@ -876,6 +948,12 @@ public final class CheckoutBook {
             }
             fillLineSkuIds(c, c.order);
         }
+        if (c.type == CommandType.UPSERT_MERCHANT) {
+            int number = merchants.numberOf(c.merchantId);
+            if (number >= 0) {
+                fillMerchant(c, number);
+            }
+        }
         if ((c.type == CommandType.UPSERT_SKU || c.type == CommandType.ADJUST_STOCK)) {
             int index = state.skuIndex(c.skuId);
             if (index != CheckoutState.MISSING_SKU) {
@@ -914,10 +992,12 @@ public final class CheckoutBook {
         }
     }
 
+    /** Fills the answer's SKU ids, merchants, rates and stores for {@code source}'s lines. */
     private void fillLineSkuIds(Command c, OrderRecord source) {
         for (int i = 0; i < source.lineCount; i++) {
             state.readSku(source.skuIndexes[i], sku);
             c.orderLineSkuIds[i] = sku.skuId;
+            c.orderLineParties.set(i, merchants, source.merchantRows[i], sku.storeId);
         }
     }
 }

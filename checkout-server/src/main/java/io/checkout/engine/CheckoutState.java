@@ -46,6 +46,14 @@ public interface CheckoutState {
         skus().write(sku);
     }
 
+    // ---- merchants: rows appended, never changed -------------------------------------------------
+
+    /** Merchants and their commission rates over time. */
+    MerchantTable merchants();
+
+    /** The most rows {@link #merchants()} may hold. */
+    int merchantCapacity();
+
     // ---- per-(user, SKU) units held: reserved plus paid -------------------------------------
 
     long userUnits(IdBuffer userId, int skuIndex);

@@ -68,6 +68,16 @@ public final class Command {
     public long saleStartEpochMillis;
     public long saleEndEpochMillis;
     public long reservationTtlMillis;
+    /**
+     * UPSERT_SKU: the SKU's merchant and store (absent: none); UPSERT_MERCHANT, GET_MERCHANT: the
+     * merchant. Left untouched by other commands, so clearing them costs a reserve nothing.
+     */
+    public final IdBuffer merchantId = new IdBuffer();
+
+    public final IdBuffer storeId = new IdBuffer();
+    /** UPSERT_MERCHANT: the rate, 0..10,000 basis points. */
+    public int commissionBps;
+
     public long delta;
     public int pageSize;
     public String pageToken;
@@ -87,6 +97,15 @@ public final class Command {
     public final OrderRecord order = new OrderRecord();
     /** The SKU ids of {@link #order}'s lines, parallel to its line arrays. */
     public final String[] orderLineSkuIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
+    /**
+     * The merchants, rates and stores of {@link #order}'s lines: filled for every answer that shows
+     * the order's lines (a reserve's answer shows none).
+     */
+    public final LineParties orderLineParties = new LineParties();
+    /** UPSERT_MERCHANT, GET_MERCHANT: the merchant's rate now, and since when. */
+    public int merchantCommissionBps;
+
+    public long merchantUpdatedAtEpochMillis;
     /** The SKU as the answer reports it (UPSERT_SKU, ADJUST_STOCK, GET_SKU). */
     public final SkuRecord sku = new SkuRecord();
     /** LIST_SKUS only: the page, and the token of the next page or null. Admin path, may allocate. */
@@ -111,6 +130,11 @@ public final class Command {
 
     /** Resets every field, input and output, so nothing of a previous command leaks into the next. */
     public void clear() {
+        if (type == CommandType.UPSERT_SKU || type == CommandType.UPSERT_MERCHANT || type == CommandType.GET_MERCHANT) {
+            merchantId.clear();
+            storeId.clear();
+            commissionBps = 0;
+        }
         type = null;
         timestampMillis = 0;
         deadlineNanos = 0;
@@ -154,9 +178,12 @@ public final class Command {
         for (int i = 0; i < order.lineCount; i++) {
             orderLineSkuIds[i] = null;
         }
+        orderLineParties.clear();
         order.clear();
         sku.clear();
         skuPage.clear();
+        merchantCommissionBps = 0;
+        merchantUpdatedAtEpochMillis = 0;
         nextPageToken = null;
         expiredCount = 0;
     }
@@ -174,6 +201,9 @@ public final class Command {
         repeated = other.repeated;
         order.copyFrom(other.order);
         System.arraycopy(other.orderLineSkuIds, 0, orderLineSkuIds, 0, other.order.lineCount);
+        orderLineParties.copyFrom(other.orderLineParties);
+        merchantCommissionBps = other.merchantCommissionBps;
+        merchantUpdatedAtEpochMillis = other.merchantUpdatedAtEpochMillis;
         sku.copyFrom(other.sku);
         skuPage.addAll(other.skuPage);
         nextPageToken = other.nextPageToken;
@@ -276,6 +306,57 @@ public final class Command {
         command.saleStartEpochMillis = saleStartEpochMillis;
         command.saleEndEpochMillis = saleEndEpochMillis;
         command.reservationTtlMillis = reservationTtlMillis;
+        return command;
+    }
+
+    /** An UPSERT_SKU with a merchant and a store (either may be null: none). */
+    public static Command upsertSku(
+            long timestampMillis,
+            String requestId,
+            String skuId,
+            long priceMinor,
+            String currency,
+            long totalStock,
+            long perUserLimit,
+            long saleStartEpochMillis,
+            long saleEndEpochMillis,
+            long reservationTtlMillis,
+            String merchantId,
+            String storeId) {
+        Command command = upsertSku(
+                timestampMillis,
+                requestId,
+                skuId,
+                priceMinor,
+                currency,
+                totalStock,
+                perUserLimit,
+                saleStartEpochMillis,
+                saleEndEpochMillis,
+                reservationTtlMillis);
+        if (merchantId != null) {
+            command.merchantId.set(merchantId);
+        }
+        if (storeId != null) {
+            command.storeId.set(storeId);
+        }
+        return command;
+    }
+
+    public static Command upsertMerchant(long timestampMillis, String requestId, String merchantId, int commissionBps) {
+        Command command = new Command();
+        command.type = CommandType.UPSERT_MERCHANT;
+        command.timestampMillis = timestampMillis;
+        command.requestId.set(requestId);
+        command.merchantId.set(merchantId);
+        command.commissionBps = commissionBps;
+        return command;
+    }
+
+    public static Command getMerchant(String merchantId) {
+        Command command = new Command();
+        command.type = CommandType.GET_MERCHANT;
+        command.merchantId.set(merchantId);
         return command;
     }
 

@@ -15,9 +15,11 @@ public enum CommandType {
     TICK(7, true),
     GET_ORDER(8, false),
     GET_SKU(9, false),
-    LIST_SKUS(10, false);
+    LIST_SKUS(10, false),
+    UPSERT_MERCHANT(11, true),
+    GET_MERCHANT(12, false);
 
-    private static final CommandType[] BY_CODE = new CommandType[11];
+    private static final CommandType[] BY_CODE = new CommandType[13];
 
     static {
         for (CommandType type : values()) {

@@ -17,6 +17,11 @@ public final class OrderRecord {
      * more than it did): read {@link #refundedQuantity(int)}.
      */
     public final int[] refundedQuantities = new int[EngineLimits.LINES_PER_ORDER_MAX];
+    /**
+     * Each line's row of the {@link MerchantTable} + 1, as it was when the order was reserved: the
+     * merchant and the commission rate the line is settled at. 0: the SKU had no merchant.
+     */
+    public final int[] merchantRows = new int[EngineLimits.LINES_PER_ORDER_MAX];
 
     public long amountMinor;
     public int currency;
@@ -93,6 +98,7 @@ public final class OrderRecord {
         System.arraycopy(other.quantities, 0, quantities, 0, other.lineCount);
         System.arraycopy(other.unitPricesMinor, 0, unitPricesMinor, 0, other.lineCount);
         System.arraycopy(other.refundedQuantities, 0, refundedQuantities, 0, other.lineCount);
+        System.arraycopy(other.merchantRows, 0, merchantRows, 0, other.lineCount);
         amountMinor = other.amountMinor;
         currency = other.currency;
         state = other.state;
@@ -139,6 +145,7 @@ public final class OrderRecord {
                     .append(quantities[i])
                     .append('@')
                     .append(unitPricesMinor[i])
+                    .append(merchantRows[i] == 0 ? "" : " merchant row " + (merchantRows[i] - 1))
                     .append(refundedQuantity(i) == 0 ? "" : " refunded " + refundedQuantity(i));
         }
         return text.append("] created=")

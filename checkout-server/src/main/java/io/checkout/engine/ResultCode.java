@@ -39,6 +39,10 @@ public enum ResultCode {
     REFUND_SKU_NOT_IN_ORDER(208, "sku_id"),
     /** A refund line asks for more units than the order's line has paid and not yet refunded. */
     REFUND_EXCEEDS_PAID(209, "quantity"),
+    /** A SKU names a merchant that was never defined. */
+    MERCHANT_UNKNOWN(210, "merchant_id"),
+    /** GET_MERCHANT of a merchant never defined. */
+    MERCHANT_NOT_FOUND(211, "merchant_id"),
 
     REQUEST_ID_INVALID(300, "request_id"),
     USER_ID_INVALID(301, "user_id"),
@@ -66,12 +70,16 @@ public enum ResultCode {
     PAYMENT_AMOUNT_INVALID(322, "payment.amount_minor"),
     PAYMENT_CURRENCY_INVALID(323, "payment.currency"),
     REFUND_REASON_INVALID(324, "reason"),
+    MERCHANT_ID_INVALID(325, "merchant_id"),
+    STORE_ID_INVALID(326, "store_id"),
+    COMMISSION_BPS_INVALID(327, "commission_bps"),
 
     SKU_TABLE_FULL(400, null),
     ORDER_TABLE_FULL(401, null),
     USER_COUNTER_TABLE_FULL(402, null),
     IDEMPOTENCY_TABLE_FULL(403, null),
     PAYMENT_TABLE_FULL(404, null),
+    MERCHANT_TABLE_FULL(405, null),
 
     /**
      * The caller's deadline had passed when the command's turn came: the pipeline skipped it

@@ -25,6 +25,12 @@ public final class SkuRecord {
     public long saleEndEpochMillis;
 
     public long reservationTtlMillis;
+    /** The merchant selling the SKU, or null; {@link #merchantNumber} is its number in the {@link MerchantTable}. */
+    public String merchantId;
+    /** -1 when {@link #merchantId} is null. */
+    public int merchantNumber = -1;
+    /** The store the SKU is sold at or picked up from, or the venue of a bookable slot; or null. */
+    public String storeId;
 
     public boolean isOnSale(long nowMillis) {
         return nowMillis >= saleStartEpochMillis && (saleEndEpochMillis == 0 || nowMillis < saleEndEpochMillis);
@@ -47,6 +53,9 @@ public final class SkuRecord {
         saleStartEpochMillis = other.saleStartEpochMillis;
         saleEndEpochMillis = other.saleEndEpochMillis;
         reservationTtlMillis = other.reservationTtlMillis;
+        merchantId = other.merchantId;
+        merchantNumber = other.merchantNumber;
+        storeId = other.storeId;
     }
 
     public void clear() {
@@ -62,6 +71,9 @@ public final class SkuRecord {
         saleStartEpochMillis = 0;
         saleEndEpochMillis = 0;
         reservationTtlMillis = 0;
+        merchantId = null;
+        merchantNumber = -1;
+        storeId = null;
     }
 
     @Override
@@ -69,6 +81,8 @@ public final class SkuRecord {
         return "SkuRecord{" + index + ' ' + skuId + " price=" + priceMinor + ' ' + CurrencyCode.unpack(currency)
                 + " total=" + totalStock + " available=" + available + " reserved=" + reserved + " sold=" + sold
                 + " limit=" + perUserLimit + " sale=[" + saleStartEpochMillis + ',' + saleEndEpochMillis + ")"
-                + " ttl=" + reservationTtlMillis + '}';
+                + " ttl=" + reservationTtlMillis
+                + (merchantId == null ? "" : " merchant=" + merchantId)
+                + (storeId == null ? "" : " store=" + storeId) + '}';
     }
 }

@@ -20,14 +20,18 @@ import java.nio.ByteBuffer;
  *                            currency int (packed); REFUND in format 3 only: line count byte,
  *                            (SKU id, quantity int)*, reason text, not-resellable byte
  *   UPSERT_SKU               request id, SKU id, price long, currency, total long, per-user limit long,
- *                            sale start long, sale end long, reservation TTL long
+ *                            sale start long, sale end long, reservation TTL long, and in format 4
+ *                            only: merchant id, store id
+ *   UPSERT_MERCHANT          request id, merchant id, commission bps int
+ *   GET_MERCHANT             merchant id
  *   ADJUST_STOCK             request id, SKU id, delta long
  *   TICK                     nothing more
  *   GET_ORDER                order id long
  *   GET_SKU                  SKU id
  *   LIST_SKUS                page size int, page token
- *  format 1 is every record but a confirm with a payment (format 2) and a refund with lines, a
- *  reason or not resellable (format 3); a reader takes all three
+ *  format 1 is every record but a confirm with a payment (format 2), a refund with lines, a reason
+ *  or not resellable (format 3) and a SKU upsert with a merchant or a store (format 4); a reader
+ *  takes all four
  *  text: a short, -1 for null, else the length (bit 15 set when chars are two bytes), then the chars
  * </pre>
  *
@@ -50,6 +54,8 @@ public final class CommandCodec {
     static final byte FORMAT_VERSION_PAYMENT = 2;
     /** Format 1 plus a refund's lines, reason and resellability. */
     static final byte FORMAT_VERSION_REFUND = 3;
+    /** Format 1 plus a SKU's merchant and store. */
+    static final byte FORMAT_VERSION_MERCHANT = 4;
 
     private static final int WIDE = 0x8000;
 
@@ -60,7 +66,12 @@ public final class CommandCodec {
         boolean payment = command.type == CommandType.CONFIRM && command.hasPayment;
         boolean refund = command.type == CommandType.REFUND
                 && (command.lineCount > 0 || command.refundReason != null || command.notResellable);
-        into.put(payment ? FORMAT_VERSION_PAYMENT : refund ? FORMAT_VERSION_REFUND : FORMAT_VERSION);
+        boolean parties = command.type == CommandType.UPSERT_SKU
+                && (command.merchantId.length() > 0 || command.storeId.length() > 0);
+        into.put(
+                payment
+                        ? FORMAT_VERSION_PAYMENT
+                        : refund ? FORMAT_VERSION_REFUND : parties ? FORMAT_VERSION_MERCHANT : FORMAT_VERSION);
         into.put((byte) command.type.code());
         into.putLong(command.timestampMillis);
         switch (command.type) {
@@ -102,7 +113,17 @@ public final class CommandCodec {
                 into.putLong(command.saleStartEpochMillis);
                 into.putLong(command.saleEndEpochMillis);
                 into.putLong(command.reservationTtlMillis);
+                if (parties) {
+                    putId(into, command.merchantId);
+                    putId(into, command.storeId);
+                }
             }
+            case UPSERT_MERCHANT -> {
+                putId(into, command.requestId);
+                putId(into, command.merchantId);
+                into.putInt(command.commissionBps);
+            }
+            case GET_MERCHANT -> putId(into, command.merchantId);
             case ADJUST_STOCK -> {
                 putId(into, command.requestId);
                 putId(into, command.skuId);
@@ -134,7 +155,10 @@ public final class CommandCodec {
     public static void decode(ByteBuffer from, Command into) {
         into.clear();
         byte version = from.get();
-        if (version != FORMAT_VERSION && version != FORMAT_VERSION_PAYMENT && version != FORMAT_VERSION_REFUND) {
+        if (version != FORMAT_VERSION
+                && version != FORMAT_VERSION_PAYMENT
+                && version != FORMAT_VERSION_REFUND
+                && version != FORMAT_VERSION_MERCHANT) {
             throw new JournalCorruptException("unsupported command format version " + version);
         }
         into.type = CommandType.fromCode(from.get());
@@ -143,6 +167,9 @@ public final class CommandCodec {
         }
         if (version == FORMAT_VERSION_REFUND && into.type != CommandType.REFUND) {
             throw new JournalCorruptException("format " + version + " holds only refunds, not " + into.type);
+        }
+        if (version == FORMAT_VERSION_MERCHANT && into.type != CommandType.UPSERT_SKU) {
+            throw new JournalCorruptException("format " + version + " holds only SKU upserts, not " + into.type);
         }
         into.timestampMillis = from.getLong();
         switch (into.type) {
@@ -177,7 +204,17 @@ public final class CommandCodec {
                 into.saleStartEpochMillis = from.getLong();
                 into.saleEndEpochMillis = from.getLong();
                 into.reservationTtlMillis = from.getLong();
+                if (version == FORMAT_VERSION_MERCHANT) {
+                    getId(from, into.merchantId);
+                    getId(from, into.storeId);
+                }
             }
+            case UPSERT_MERCHANT -> {
+                getId(from, into.requestId);
+                getId(from, into.merchantId);
+                into.commissionBps = from.getInt();
+            }
+            case GET_MERCHANT -> getId(from, into.merchantId);
             case ADJUST_STOCK -> {
                 getId(from, into.requestId);
                 getId(from, into.skuId);

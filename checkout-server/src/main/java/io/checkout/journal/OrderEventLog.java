@@ -1,6 +1,7 @@
 package io.checkout.journal;
 
 import io.checkout.engine.CheckoutState;
+import io.checkout.engine.MerchantTable;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.engine.SkuRecord;
@@ -22,12 +23,14 @@ import java.nio.ByteBuffer;
  *          currency int, created long, expires long, line count byte, (SKU id text, quantity int,
  *          unit price long)*, then in format 2: payment provider text, payment id text, paid at long;
  *          in format 3 (a refund): payment flag byte (and the payment as in format 2), each line's
- *          refunded units int, reason text
+ *          refunded units int, reason text; in format 4 (an order with a merchant or a store on a
+ *          line): as format 3, then each line's merchant text, store text and commission bps int
  *   SKU    SKU id text, stock delta long, upserted byte, total long, available long, reserved long,
  *          sold long, price long, currency int, per-user limit long, sale start long, sale end long,
- *          reservation TTL long
- *  format 1 is every event but a refund's (format 3) and that of an order with a payment recorded
- *  (format 2); a reader takes all three
+ *          reservation TTL long, and in format 4 (a SKU with a merchant or a store): merchant
+ *          text, store text
+ *  format 1 is every event but a refund's (format 3), that of an order with a payment recorded
+ *  (format 2) and those with merchants or stores (format 4); a reader takes all four
  * </pre>
  */
 public final class OrderEventLog implements NumberedEvents, AutoCloseable {
@@ -38,6 +41,8 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
     static final byte FORMAT_VERSION_PAYMENT = 2;
     /** Format 1 plus the payment flag, each line's refunded units and the refund's reason. */
     static final byte FORMAT_VERSION_REFUND = 3;
+    /** Format 3 plus each line's merchant, store and rate; or a SKU's merchant and store. */
+    static final byte FORMAT_VERSION_PARTIES = 4;
 
     private final RecordLogWriter writer;
     private final CheckoutState state;
@@ -106,13 +111,20 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
         out.putLong(order.createdAtEpochMillis);
         out.putLong(order.expiresAtEpochMillis);
         out.put((byte) order.lineCount);
+        boolean parties = false;
         for (int i = 0; i < order.lineCount; i++) {
             state.readSku(order.skuIndexes[i], lineSku);
             CommandCodec.putText(out, lineSku.skuId);
             out.putInt(order.quantities[i]);
             out.putLong(order.unitPricesMinor[i]);
+            parties |= order.merchantRows[i] != 0 || lineSku.storeId != null;
         }
-        if (refund) {
+        if (parties) {
+            // The superset format: its layout follows the refund's, whatever the event.
+            out.put(0, FORMAT_VERSION_PARTIES);
+        }
+        boolean refundLayout = refund || parties;
+        if (refundLayout) {
             out.put(order.hasPayment() ? (byte) 1 : 0);
         }
         if (order.hasPayment()) {
@@ -120,11 +132,21 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
             CommandCodec.putId(out, order.paymentId);
             out.putLong(order.paidAtEpochMillis);
         }
-        if (refund) {
+        if (refundLayout) {
             for (int i = 0; i < order.lineCount; i++) {
                 out.putInt(order.refundedQuantity(i));
             }
             CommandCodec.putText(out, reason);
+        }
+        if (parties) {
+            MerchantTable merchants = state.merchants();
+            for (int i = 0; i < order.lineCount; i++) {
+                state.readSku(order.skuIndexes[i], lineSku);
+                int row = order.merchantRows[i] - 1;
+                CommandCodec.putText(out, row < 0 ? null : merchants.merchantId(merchants.rowMerchant(row)));
+                CommandCodec.putText(out, lineSku.storeId);
+                out.putInt(row < 0 ? 0 : merchants.rowCommissionBps(row));
+            }
         }
         append(out);
     }
@@ -134,7 +156,8 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
         if (skip()) {
             return;
         }
-        ByteBuffer out = header(KIND_SKU, atEpochMillis, FORMAT_VERSION);
+        boolean parties = sku.merchantId != null || sku.storeId != null;
+        ByteBuffer out = header(KIND_SKU, atEpochMillis, parties ? FORMAT_VERSION_PARTIES : FORMAT_VERSION);
         CommandCodec.putText(out, sku.skuId);
         out.putLong(stockDelta);
         out.put(upserted ? (byte) 1 : 0);
@@ -148,6 +171,10 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
         out.putLong(sku.saleStartEpochMillis);
         out.putLong(sku.saleEndEpochMillis);
         out.putLong(sku.reservationTtlMillis);
+        if (parties) {
+            CommandCodec.putText(out, sku.merchantId);
+            CommandCodec.putText(out, sku.storeId);
+        }
         append(out);
     }
 

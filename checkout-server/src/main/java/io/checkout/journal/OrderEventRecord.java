@@ -1,6 +1,7 @@
 package io.checkout.journal;
 
 import io.checkout.engine.EngineLimits;
+import io.checkout.engine.LineParties;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.engine.SkuRecord;
@@ -17,6 +18,8 @@ public final class OrderEventRecord {
 
     public OrderState previousState;
     public final String[] lineSkuIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
+    /** ORDER events: each line's merchant, rate and store (none in formats before 4). */
+    public final LineParties lineParties = new LineParties();
     /** SKU events: the SKU as it now stands. */
     public final SkuRecord sku = new SkuRecord();
 
@@ -35,7 +38,8 @@ public final class OrderEventRecord {
         byte version = payload.get();
         if (version != OrderEventLog.FORMAT_VERSION
                 && version != OrderEventLog.FORMAT_VERSION_PAYMENT
-                && version != OrderEventLog.FORMAT_VERSION_REFUND) {
+                && version != OrderEventLog.FORMAT_VERSION_REFUND
+                && version != OrderEventLog.FORMAT_VERSION_PARTIES) {
             throw new JournalCorruptException("unsupported event format version " + version);
         }
         kind = payload.get();
@@ -59,7 +63,8 @@ public final class OrderEventRecord {
                 order.quantities[i] = payload.getInt();
                 order.unitPricesMinor[i] = payload.getLong();
             }
-            boolean refund = version == OrderEventLog.FORMAT_VERSION_REFUND;
+            boolean parties = version == OrderEventLog.FORMAT_VERSION_PARTIES;
+            boolean refund = version == OrderEventLog.FORMAT_VERSION_REFUND || parties;
             if (version == OrderEventLog.FORMAT_VERSION_PAYMENT || (refund && payload.get() != 0)) {
                 CommandCodec.getId(payload, order.paymentProvider);
                 CommandCodec.getId(payload, order.paymentId);
@@ -69,6 +74,12 @@ public final class OrderEventRecord {
                 order.refundedQuantities[i] = payload.getInt();
             }
             refundReason = refund ? CommandCodec.getText(payload) : null;
+            lineParties.clear();
+            for (int i = 0; parties && i < order.lineCount; i++) {
+                String merchantId = CommandCodec.getText(payload);
+                String storeId = CommandCodec.getText(payload);
+                lineParties.set(i, merchantId, storeId, payload.getInt());
+            }
         } else if (kind == OrderEventLog.KIND_SKU) {
             sku.clear();
             sku.skuId = CommandCodec.getText(payload);
@@ -84,6 +95,10 @@ public final class OrderEventRecord {
             sku.saleStartEpochMillis = payload.getLong();
             sku.saleEndEpochMillis = payload.getLong();
             sku.reservationTtlMillis = payload.getLong();
+            if (version == OrderEventLog.FORMAT_VERSION_PARTIES) {
+                sku.merchantId = CommandCodec.getText(payload);
+                sku.storeId = CommandCodec.getText(payload);
+            }
         } else {
             throw new JournalCorruptException("unknown event kind " + kind + " at event " + sequence);
         }

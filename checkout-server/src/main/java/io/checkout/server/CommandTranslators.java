@@ -8,12 +8,14 @@ import io.checkout.pipeline.CommandPublisher.CommandTranslator;
 import io.checkout.proto.v1.AdjustStockRequest;
 import io.checkout.proto.v1.CancelRequest;
 import io.checkout.proto.v1.ConfirmRequest;
+import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.GetOrderRequest;
 import io.checkout.proto.v1.GetStockRequest;
 import io.checkout.proto.v1.ListSkusRequest;
 import io.checkout.proto.v1.RefundRequest;
 import io.checkout.proto.v1.ReserveBatch;
 import io.checkout.proto.v1.ReserveRequest;
+import io.checkout.proto.v1.UpsertMerchantRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -49,6 +51,10 @@ final class CommandTranslators {
     static final CommandTranslator<UpsertSkuRequest> UPSERT_SKU = withDeadline(ProtoMapping::toCommand);
 
     static final CommandTranslator<AdjustStockRequest> ADJUST_STOCK = withDeadline(ProtoMapping::toCommand);
+
+    static final CommandTranslator<UpsertMerchantRequest> UPSERT_MERCHANT = withDeadline(ProtoMapping::toCommand);
+
+    static final CommandTranslator<GetMerchantRequest> GET_MERCHANT = withDeadline(ProtoMapping::toCommand);
 
     static final CommandTranslator<ListSkusRequest> LIST_SKUS = withDeadline((request, command) -> {
         command.type = CommandType.LIST_SKUS;

@@ -153,6 +153,16 @@ final class GrpcErrors {
                         result.name(),
                         "field",
                         fieldPath(c));
+            case MERCHANT_UNKNOWN ->
+                status(
+                        Code.FAILED_PRECONDITION,
+                        "merchant_id '" + c.merchantId + "' is not a merchant; define it with UpsertMerchant first;"
+                                + " nothing changed",
+                        result.name(),
+                        "field",
+                        "merchant_id");
+            case MERCHANT_NOT_FOUND ->
+                status(Code.NOT_FOUND, "merchant_id '" + c.merchantId + "' not found", result.name(), null, null);
             case CURRENCY_LOCKED ->
                 status(
                         Code.FAILED_PRECONDITION,
@@ -222,6 +232,10 @@ final class GrpcErrors {
             case REFUND_REASON_INVALID ->
                 field + " must be 0.." + EngineLimits.REFUND_REASON_LENGTH_MAX
                         + " printable ASCII characters (spaces allowed)";
+            case MERCHANT_ID_INVALID, STORE_ID_INVALID ->
+                field + " must be empty (none) or 1..id-length-max (64 unless configured lower) characters from"
+                        + " [A-Za-z0-9._:-]";
+            case COMMISSION_BPS_INVALID -> field + " must be 0..10000 basis points";
             default -> field + " is invalid";
         };
     }
@@ -233,6 +247,9 @@ final class GrpcErrors {
             case USER_COUNTER_TABLE_FULL -> "per-user counter table is full (setting user-counter-capacity)";
             case IDEMPOTENCY_TABLE_FULL -> "idempotency table is full (setting idempotency-capacity)";
             case PAYMENT_TABLE_FULL -> "payment table is full (setting payment-capacity)";
+            case MERCHANT_TABLE_FULL ->
+                "merchant table is full: every merchant and every change of rate takes a row (setting"
+                        + " merchant-capacity)";
             default -> "a table is full";
         };
     }

@@ -1,15 +1,18 @@
 package io.checkout.server;
 
 import io.checkout.proto.v1.AdjustStockRequest;
+import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.InventoryGrpc;
 import io.checkout.proto.v1.ListSkusReply;
 import io.checkout.proto.v1.ListSkusRequest;
+import io.checkout.proto.v1.Merchant;
 import io.checkout.proto.v1.Sku;
+import io.checkout.proto.v1.UpsertMerchantRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
 import io.grpc.stub.StreamObserver;
 
 /**
- * The admin service: SKUs, sales and stock, through the same ring as every other command. Admin
+ * The admin service: SKUs, sales, stock and merchants, through the same ring as every other command. Admin
  * calls are not shed by queueing delay (an operator adding stock mid-sale must get through); a full
  * ring still refuses them.
  */
@@ -28,6 +31,18 @@ final class InventoryService extends InventoryGrpc.InventoryImplBase {
     @Override
     public void adjustStock(AdjustStockRequest request, StreamObserver<Sku> observer) {
         UnaryReplies.publish(admission, CommandTranslators.ADJUST_STOCK, request, UnaryReplies.SKU, observer, false);
+    }
+
+    @Override
+    public void upsertMerchant(UpsertMerchantRequest request, StreamObserver<Merchant> observer) {
+        UnaryReplies.publish(
+                admission, CommandTranslators.UPSERT_MERCHANT, request, UnaryReplies.MERCHANT, observer, false);
+    }
+
+    @Override
+    public void getMerchant(GetMerchantRequest request, StreamObserver<Merchant> observer) {
+        UnaryReplies.publish(
+                admission, CommandTranslators.GET_MERCHANT, request, UnaryReplies.MERCHANT, observer, false);
     }
 
     @Override

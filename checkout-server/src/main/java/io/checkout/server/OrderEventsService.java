@@ -172,7 +172,7 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
                 .setAtEpochMillis(record.atEpochMillis)
                 .setJournalSequence(record.journalSequence);
         if (record.isOrder()) {
-            event.setOrder(ProtoMapping.toOrder(record.order, record.lineSkuIds, orderIdBase))
+            event.setOrder(ProtoMapping.toOrder(record.order, record.lineSkuIds, record.lineParties, orderIdBase))
                     .setPreviousState(
                             record.previousState == null
                                     ? OrderState.ORDER_STATE_UNSPECIFIED

@@ -4,11 +4,15 @@ import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.CurrencyCode;
 import io.checkout.engine.EngineLimits;
+import io.checkout.engine.LineParties;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.ResultCode;
+import io.checkout.engine.Settlement;
 import io.checkout.engine.SkuRecord;
 import io.checkout.proto.v1.AdjustStockRequest;
+import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.ListSkusReply;
+import io.checkout.proto.v1.Merchant;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.OrderState;
@@ -18,6 +22,7 @@ import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.ReserveResult;
 import io.checkout.proto.v1.Sku;
+import io.checkout.proto.v1.UpsertMerchantRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
 
 /** Copies between protobuf messages and the engine's commands and records. */
@@ -63,6 +68,32 @@ final class ProtoMapping {
         c.saleStartEpochMillis = request.getSaleStartEpochMillis();
         c.saleEndEpochMillis = request.getSaleEndEpochMillis();
         c.reservationTtlMillis = request.getReservationTtlMillis();
+        if (!request.getMerchantId().isEmpty()) {
+            c.merchantId.set(request.getMerchantId());
+        }
+        if (!request.getStoreId().isEmpty()) {
+            c.storeId.set(request.getStoreId());
+        }
+    }
+
+    static void toCommand(UpsertMerchantRequest request, Command c) {
+        c.type = CommandType.UPSERT_MERCHANT;
+        c.requestId.set(request.getRequestId());
+        c.merchantId.set(request.getMerchantId());
+        c.commissionBps = request.getCommissionBps();
+    }
+
+    static void toCommand(GetMerchantRequest request, Command c) {
+        c.type = CommandType.GET_MERCHANT;
+        c.merchantId.set(request.getMerchantId());
+    }
+
+    static Merchant toMerchant(Command c) {
+        return Merchant.newBuilder()
+                .setMerchantId(c.merchantId.asString())
+                .setCommissionBps(c.merchantCommissionBps)
+                .setUpdatedAtEpochMillis(c.merchantUpdatedAtEpochMillis)
+                .build();
     }
 
     static void toCommand(AdjustStockRequest request, Command c) {
@@ -114,14 +145,15 @@ final class ProtoMapping {
     }
 
     static Order toOrder(Command c) {
-        return toOrder(c.order, c.orderLineSkuIds, c.orderIdBase);
+        return toOrder(c.order, c.orderLineSkuIds, c.orderLineParties, c.orderIdBase);
     }
 
     /**
-     * The order as the contract shows it; {@code lineSkuIds} runs parallel to its lines, and
-     * {@code orderIdBase} is what the partition's order ids have above the engine's (0 without partitions).
+     * The order as the contract shows it, with its settlement figures ({@link Settlement});
+     * {@code lineSkuIds} and {@code parties} run parallel to its lines, and {@code orderIdBase} is
+     * what the partition's order ids have above the engine's (0 without partitions).
      */
-    static Order toOrder(OrderRecord order, String[] lineSkuIds, long orderIdBase) {
+    static Order toOrder(OrderRecord order, String[] lineSkuIds, LineParties parties, long orderIdBase) {
         Order.Builder builder = Order.newBuilder()
                 .setOrderId(orderIdBase + order.orderId)
                 .setUserId(order.userId.asString())
@@ -131,16 +163,41 @@ final class ProtoMapping {
                 .setCreatedAtEpochMillis(order.createdAtEpochMillis)
                 .setExpiresAtEpochMillis(order.expiresAtEpochMillis)
                 .setUpdatedAtEpochMillis(order.updatedAtEpochMillis);
+        long commission = 0;
+        long refundedCommission = 0;
         for (int i = 0; i < order.lineCount; i++) {
             int refunded = order.refundedQuantity(i);
-            builder.addLines(OrderLine.newBuilder()
+            int quantity = order.quantities[i];
+            long price = order.unitPricesMinor[i];
+            int bps = parties.commissionBps[i];
+            long gross = Settlement.grossMinor(quantity, price);
+            long lineCommission = Settlement.commissionMinor(gross, bps);
+            long lineRefundedCommission = Settlement.refundedCommissionMinor(quantity, refunded, price, bps);
+            commission += lineCommission;
+            refundedCommission += lineRefundedCommission;
+            OrderLine.Builder line = OrderLine.newBuilder()
                     .setSkuId(lineSkuIds[i])
-                    .setQuantity(order.quantities[i])
-                    .setUnitPriceMinor(order.unitPricesMinor[i])
+                    .setQuantity(quantity)
+                    .setUnitPriceMinor(price)
                     .setRefundedQuantity(refunded)
-                    .setRefundedAmountMinor(refunded * order.unitPricesMinor[i]));
+                    .setRefundedAmountMinor(refunded * price)
+                    .setCommissionBps(bps)
+                    .setGrossMinor(gross)
+                    .setCommissionMinor(lineCommission)
+                    .setNetMinor(gross - lineCommission)
+                    .setRefundedCommissionMinor(lineRefundedCommission);
+            if (parties.merchantIds[i] != null) {
+                line.setMerchantId(parties.merchantIds[i]);
+            }
+            if (parties.storeIds[i] != null) {
+                line.setStoreId(parties.storeIds[i]);
+            }
+            builder.addLines(line);
         }
-        builder.setRefundedAmountMinor(order.refundedAmountMinor());
+        builder.setRefundedAmountMinor(order.refundedAmountMinor())
+                .setCommissionMinor(commission)
+                .setRefundedCommissionMinor(refundedCommission)
+                .setNetMinor(order.amountMinor - commission);
         if (order.hasPayment()) {
             builder.setPayment(Payment.newBuilder()
                             .setProvider(order.paymentProvider.asString())
@@ -177,6 +234,8 @@ final class ProtoMapping {
                 .setSaleStartEpochMillis(sku.saleStartEpochMillis)
                 .setSaleEndEpochMillis(sku.saleEndEpochMillis)
                 .setReservationTtlMillis(sku.reservationTtlMillis)
+                .setMerchantId(sku.merchantId == null ? "" : sku.merchantId)
+                .setStoreId(sku.storeId == null ? "" : sku.storeId)
                 .build();
     }
 

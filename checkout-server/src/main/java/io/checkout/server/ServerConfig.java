@@ -78,6 +78,13 @@ public final class ServerConfig {
                         + " so more than order-capacity is never used (0: as many as order-capacity)",
                 0,
                 1_000_000_000),
+        MERCHANT_CAPACITY(
+                "merchant-capacity",
+                "65536",
+                "most rows of the merchant table: each merchant defined and each change of its commission rate"
+                        + " takes one (about 30 bytes each, taken as rows are added)",
+                1,
+                1_048_575),
         STATE_MEMORY(
                 "state-memory",
                 "on-demand",
@@ -727,6 +734,7 @@ public final class ServerConfig {
                 number(Setting.USER_COUNTER_CAPACITY),
                 number(Setting.IDEMPOTENCY_CAPACITY),
                 paymentCapacity(),
+                (int) number(Setting.MERCHANT_CAPACITY),
                 statePreallocated());
     }
 

@@ -63,7 +63,8 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
      * The fixed-capacity tables, as {@code checkout_table_*{table=...}} names them, in the order of
      * {@link TableUsage}'s arrays; each refuses with its {@code *_TABLE_FULL} reason when full.
      */
-    static final List<String> TABLES = List.of("orders", "user_counters", "request_ids", "skus", "payments");
+    static final List<String> TABLES =
+            List.of("orders", "user_counters", "request_ids", "skus", "payments", "merchants");
 
     /**
      * Latency bucket bounds, 50 µs to 10 s. A fixed list keeps every latency series at 18 buckets,
@@ -503,14 +504,16 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                     state.userCounterCount(),
                     state.outcomeCount(),
                     state.skuCount(),
-                    state.paymentCount()
+                    state.paymentCount(),
+                    state.merchants().rowCount()
                 },
                 new long[] {
                     state.orderCapacity(),
                     state.userCounterCapacity(),
                     state.outcomeCapacity(),
                     state.skuCapacity(),
-                    state.paymentCapacity()
+                    state.paymentCapacity(),
+                    state.merchantCapacity()
                 });
         if (lastStockSnapshotMillis != Long.MIN_VALUE && nowMillis - lastStockSnapshotMillis < stockIntervalMillis) {
             return;

@@ -20,6 +20,8 @@ final class UnaryReplies {
 
     static final ReplyHandler SKU_PAGE = completingWith(ProtoMapping::toListSkusReply);
 
+    static final ReplyHandler MERCHANT = completingWith(ProtoMapping::toMerchant);
+
     private UnaryReplies() {}
 
     /**

@@ -15,9 +15,11 @@ import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 
 /**
- * A snapshot's records at rest: four persisted Chronicle Maps in one directory, each of which a tool
+ * A snapshot's records at rest: five persisted Chronicle Maps in one directory, each of which a tool
  * can open and read on its own.
  * <pre>
+ *   merchants.cm   row number  -> merchant id, commission rate, since (absent in snapshots from
+ *                                 before merchants: read as none)
  *   skus.cm        SKU index   -> SKU record
  *   orders.cm      order id    -> order record
  *   user-units.cm  "sku/user"  -> units held (reserved + paid)
@@ -30,7 +32,10 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
 final class ChronicleSnapshotFiles {
     static final double SIZING_HEADROOM = 1.25;
     private static final long ENTRIES_MIN = 64;
+    /** The files every snapshot has. */
     private static final List<String> FILES = List.of("skus.cm", "orders.cm", "user-units.cm", "outcomes.cm");
+    /** Written by every snapshot since merchants; an older snapshot has none. */
+    private static final String MERCHANTS_FILE = "merchants.cm";
 
     private ChronicleSnapshotFiles() {}
 
@@ -41,7 +46,7 @@ final class ChronicleSnapshotFiles {
      * so does the snapshot. Called at start, it has them registered while that is still allowed.
      */
     static void warmUp(Path directory) {
-        try (Writer ignored = new Writer(directory, 0, 0, 0, 0)) {
+        try (Writer ignored = new Writer(directory, 0, 0, 0, 0, 0)) {
             // opened and closed: the classes are loaded and their hooks registered
         }
     }
@@ -49,7 +54,12 @@ final class ChronicleSnapshotFiles {
     /** The maps of a new snapshot in {@code directory}, sized for the tables of {@code state}. */
     static Writer create(Path directory, CheckoutState state) {
         return new Writer(
-                directory, state.skuCount(), state.orderCount(), state.userCounterCount(), state.outcomeCount());
+                directory,
+                state.merchants().rowCount(),
+                state.skuCount(),
+                state.orderCount(),
+                state.userCounterCount(),
+                state.outcomeCount());
     }
 
     /**
@@ -60,6 +70,20 @@ final class ChronicleSnapshotFiles {
         for (String name : FILES) {
             if (!Files.isRegularFile(directory.resolve(name))) {
                 throw new IllegalStateException("snapshot " + directory + " has no " + name);
+            }
+        }
+        if (Files.isRegularFile(directory.resolve(MERCHANTS_FILE))) {
+            try (ChronicleMap<LongCell, RecordMarshallers.MerchantRow> merchants = merchants(directory, ENTRIES_MIN)) {
+                long count = merchants.longSize();
+                LongCell key = new LongCell();
+                RecordMarshallers.MerchantRow row = new RecordMarshallers.MerchantRow();
+                for (int number = 0; number < count; number++) {
+                    if (merchants.getUsing(key.set(number), row) == null) {
+                        throw new IllegalStateException(
+                                "snapshot " + directory + " misses merchant row " + number + " of " + count);
+                    }
+                    into.merchantRow(number, row.merchantId, row.commissionBps, row.sinceEpochMillis);
+                }
             }
         }
         try (ChronicleMap<LongCell, SkuRecord> skus = skus(directory, ENTRIES_MIN)) {
@@ -111,7 +135,9 @@ final class ChronicleSnapshotFiles {
     /** Stores the records streamed into it; {@link #close} writes them out. */
     static final class Writer implements SnapshotSink, AutoCloseable {
         private final List<ChronicleMap<?, ?>> opened = new ArrayList<>();
+        private final ChronicleMap<LongCell, RecordMarshallers.MerchantRow> merchants;
         private final ChronicleMap<LongCell, SkuRecord> skus;
+        private final RecordMarshallers.MerchantRow merchantRow = new RecordMarshallers.MerchantRow();
         private final ChronicleMap<LongCell, OrderRecord> orders;
         private final ChronicleMap<CharSequence, LongCell> userUnits;
         private final ChronicleMap<CharSequence, Outcome> outcomes;
@@ -119,8 +145,15 @@ final class ChronicleSnapshotFiles {
         private final LongCell value = new LongCell();
         private final StringBuilder userKey = new StringBuilder(80);
 
-        private Writer(Path directory, long skuCount, long orderCount, long userCounterCount, long outcomeCount) {
+        private Writer(
+                Path directory,
+                long merchantRowCount,
+                long skuCount,
+                long orderCount,
+                long userCounterCount,
+                long outcomeCount) {
             try {
+                merchants = track(ChronicleSnapshotFiles.merchants(directory, merchantRowCount));
                 skus = track(ChronicleSnapshotFiles.skus(directory, skuCount));
                 orders = track(ChronicleSnapshotFiles.orders(directory, orderCount));
                 userUnits = track(ChronicleSnapshotFiles.userUnits(directory, userCounterCount));
@@ -134,6 +167,11 @@ final class ChronicleSnapshotFiles {
         private <K, V> ChronicleMap<K, V> track(ChronicleMap<K, V> map) {
             opened.add(map);
             return map;
+        }
+
+        @Override
+        public void merchantRow(int row, String merchantId, int commissionBps, long sinceEpochMillis) {
+            merchants.put(key.set(row), merchantRow.set(merchantId, commissionBps, sinceEpochMillis));
         }
 
         @Override
@@ -164,6 +202,19 @@ final class ChronicleSnapshotFiles {
             }
             opened.clear();
         }
+    }
+
+    private static ChronicleMap<LongCell, RecordMarshallers.MerchantRow> merchants(Path directory, long entries) {
+        return persisted(
+                ChronicleMap.of(LongCell.class, RecordMarshallers.MerchantRow.class)
+                        .name("merchants")
+                        .entries(sized(entries))
+                        .keyMarshaller(LongCell.Marshaller.INSTANCE)
+                        .constantKeySizeBySample(new LongCell(1))
+                        .valueMarshaller(RecordMarshallers.MerchantRowMarshaller.INSTANCE)
+                        .averageValueSize(40),
+                directory,
+                MERCHANTS_FILE);
     }
 
     private static ChronicleMap<LongCell, SkuRecord> skus(Path directory, long entries) {

@@ -5,6 +5,7 @@ import io.checkout.engine.CommandType;
 import io.checkout.engine.EngineLimits;
 import io.checkout.engine.IdBuffer;
 import io.checkout.engine.IdIndex;
+import io.checkout.engine.MerchantTable;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.engine.Outcome;
@@ -75,6 +76,15 @@ public final class PackedCheckoutState implements CheckoutState {
      * REFUNDED order has refunded all, whatever the word says).
      */
     private static final int PRICE_BITS = 34;
+    /**
+     * A line's first word: its units in the low 20 bits ({@link EngineLimits#QUANTITY_PER_LINE_MAX}
+     * is 10^6), its merchant row + 1 in the next 20 ({@link MerchantTable#ROWS_MAX}), its SKU index
+     * in the top 24 (the SKU capacity is at most 10^7).
+     */
+    private static final int LINE_MERCHANT_SHIFT = 20;
+
+    private static final int LINE_SKU_SHIFT = 40;
+    private static final int LINE_FIELD_MASK = (1 << 20) - 1;
 
     private static final long PRICE_MASK = (1L << PRICE_BITS) - 1;
     /** The order's payment row + 1; 0: no payment recorded. */
@@ -89,6 +99,8 @@ public final class PackedCheckoutState implements CheckoutState {
     private final long paymentCapacity;
 
     private final SkuTable skus = new SkuTable();
+    private final MerchantTable merchants = new MerchantTable();
+    private final int merchantCapacity;
 
     // ---- users -------------------------------------------------------------------------------
     private final IdIndex userNumbers;
@@ -177,6 +189,7 @@ public final class PackedCheckoutState implements CheckoutState {
         this.userCounterCapacity = userCounterCapacity;
         this.outcomeCapacity = outcomeCapacity;
         this.paymentCapacity = capacities.paymentCapacity();
+        this.merchantCapacity = capacities.merchantCapacity();
         this.outcomeRing = (int) outcomeCapacity;
         long users = Math.min(PRESIZE_MAX, Math.min(orderCapacity, userCounterCapacity));
         // Every user has an order, so there are never more users than orders.
@@ -310,6 +323,16 @@ public final class PackedCheckoutState implements CheckoutState {
     @Override
     public int skuCapacity() {
         return skuCapacity;
+    }
+
+    @Override
+    public MerchantTable merchants() {
+        return merchants;
+    }
+
+    @Override
+    public int merchantCapacity() {
+        return merchantCapacity;
     }
 
     // ---- users and their units ----------------------------------------------------------------
@@ -449,8 +472,9 @@ public final class PackedCheckoutState implements CheckoutState {
         boolean inPart = into.state == OrderState.PARTLY_REFUNDED;
         for (int i = 0; i < count; i++) {
             long skuQuantity = lines.get((first + i) * 2);
-            into.skuIndexes[i] = (int) (skuQuantity >>> 32);
-            into.quantities[i] = (int) skuQuantity;
+            into.skuIndexes[i] = (int) (skuQuantity >>> LINE_SKU_SHIFT);
+            into.merchantRows[i] = (int) (skuQuantity >>> LINE_MERCHANT_SHIFT) & LINE_FIELD_MASK;
+            into.quantities[i] = (int) skuQuantity & LINE_FIELD_MASK;
             long priceRefunded = lines.get((first + i) * 2 + 1);
             into.unitPricesMinor[i] = priceRefunded & PRICE_MASK;
             if (inPart) {
@@ -481,7 +505,11 @@ public final class PackedCheckoutState implements CheckoutState {
             orders.set(at + O_FIRST_LINE, lineCount);
             orders.set(at + O_PAYMENT, 0);
             for (int i = 0; i < order.lineCount; i++) {
-                lines.set(lineCount * 2, ((long) order.skuIndexes[i] << 32) | (order.quantities[i] & 0xFFFF_FFFFL));
+                lines.set(
+                        lineCount * 2,
+                        ((long) order.skuIndexes[i] << LINE_SKU_SHIFT)
+                                | ((long) order.merchantRows[i] << LINE_MERCHANT_SHIFT)
+                                | order.quantities[i]);
                 lines.set(lineCount * 2 + 1, order.unitPricesMinor[i]);
                 lineCount++;
             }

@@ -29,6 +29,13 @@ final class RecordMarshallers {
      * then each line's refunded units.
      */
     private static final byte FORMAT_V3_ORDER_REFUNDED_IN_PART = 3;
+    /**
+     * An order with a merchant on a line: format 3's layout (whatever its state), then each line's
+     * merchant row + 1.
+     */
+    private static final byte FORMAT_V4_ORDER_MERCHANTS = 4;
+    /** A SKU with a merchant or a store: format 1, then the merchant id and the store id (empty: none). */
+    private static final byte FORMAT_V2_SKU_PARTIES = 2;
 
     private RecordMarshallers() {}
 
@@ -86,7 +93,10 @@ final class RecordMarshallers {
         @Override
         public SkuRecord read(Bytes<?> in, SkuRecord using) {
             SkuRecord sku = using == null ? new SkuRecord() : using;
-            checkVersion(in.readByte(), "SKU");
+            byte version = in.readByte();
+            if (version != FORMAT_V2_SKU_PARTIES) {
+                checkVersion(version, "SKU");
+            }
             sku.index = in.readInt();
             sku.skuId = readAscii(in);
             sku.priceMinor = in.readLong();
@@ -99,12 +109,22 @@ final class RecordMarshallers {
             sku.saleStartEpochMillis = in.readLong();
             sku.saleEndEpochMillis = in.readLong();
             sku.reservationTtlMillis = in.readLong();
+            sku.merchantNumber = -1;
+            sku.merchantId = null;
+            sku.storeId = null;
+            if (version == FORMAT_V2_SKU_PARTIES) {
+                String merchantId = readAscii(in);
+                String storeId = readAscii(in);
+                sku.merchantId = merchantId.isEmpty() ? null : merchantId;
+                sku.storeId = storeId.isEmpty() ? null : storeId;
+            }
             return sku;
         }
 
         @Override
         public void write(Bytes<?> out, SkuRecord sku) {
-            out.writeByte(FORMAT_V1);
+            boolean parties = sku.merchantId != null || sku.storeId != null;
+            out.writeByte(parties ? FORMAT_V2_SKU_PARTIES : FORMAT_V1);
             out.writeInt(sku.index);
             writeAscii(out, sku.skuId);
             out.writeLong(sku.priceMinor);
@@ -117,10 +137,55 @@ final class RecordMarshallers {
             out.writeLong(sku.saleStartEpochMillis);
             out.writeLong(sku.saleEndEpochMillis);
             out.writeLong(sku.reservationTtlMillis);
+            if (parties) {
+                writeAscii(out, sku.merchantId == null ? "" : sku.merchantId);
+                writeAscii(out, sku.storeId == null ? "" : sku.storeId);
+            }
         }
 
         @Override
         public SkuMarshaller readResolve() {
+            return INSTANCE;
+        }
+    }
+
+    /** A row of the merchant table: the merchant's id, the rate, since when. */
+    static final class MerchantRow {
+        String merchantId;
+        int commissionBps;
+        long sinceEpochMillis;
+
+        MerchantRow set(String id, int bps, long since) {
+            merchantId = id;
+            commissionBps = bps;
+            sinceEpochMillis = since;
+            return this;
+        }
+    }
+
+    static final class MerchantRowMarshaller
+            implements BytesReader<MerchantRow>, BytesWriter<MerchantRow>, EnumMarshallable<MerchantRowMarshaller> {
+        static final MerchantRowMarshaller INSTANCE = new MerchantRowMarshaller();
+
+        private MerchantRowMarshaller() {}
+
+        @Override
+        public MerchantRow read(Bytes<?> in, MerchantRow using) {
+            MerchantRow row = using == null ? new MerchantRow() : using;
+            checkVersion(in.readByte(), "merchant row");
+            return row.set(readAscii(in), in.readInt(), in.readLong());
+        }
+
+        @Override
+        public void write(Bytes<?> out, MerchantRow row) {
+            out.writeByte(FORMAT_V1);
+            writeAscii(out, row.merchantId);
+            out.writeInt(row.commissionBps);
+            out.writeLong(row.sinceEpochMillis);
+        }
+
+        @Override
+        public MerchantRowMarshaller readResolve() {
             return INSTANCE;
         }
     }
@@ -136,9 +201,12 @@ final class RecordMarshallers {
         public OrderRecord read(Bytes<?> in, OrderRecord using) {
             OrderRecord order = using == null ? new OrderRecord() : using;
             byte version = in.readByte();
-            if (version != FORMAT_V2_ORDER_PAID && version != FORMAT_V3_ORDER_REFUNDED_IN_PART) {
+            if (version != FORMAT_V2_ORDER_PAID
+                    && version != FORMAT_V3_ORDER_REFUNDED_IN_PART
+                    && version != FORMAT_V4_ORDER_MERCHANTS) {
                 checkVersion(version, "order");
             }
+            boolean refundLayout = version == FORMAT_V3_ORDER_REFUNDED_IN_PART || version == FORMAT_V4_ORDER_MERCHANTS;
             order.orderId = in.readLong();
             readAscii(in, order.userId);
             order.state = OrderState.fromCode(in.readUnsignedByte());
@@ -156,18 +224,23 @@ final class RecordMarshallers {
                 order.skuIndexes[i] = in.readInt();
                 order.quantities[i] = in.readInt();
                 order.unitPricesMinor[i] = in.readLong();
+                order.merchantRows[i] = 0;
             }
             order.clearPayment();
-            boolean paid = version == FORMAT_V2_ORDER_PAID
-                    || (version == FORMAT_V3_ORDER_REFUNDED_IN_PART && in.readUnsignedByte() != 0);
+            boolean paid = version == FORMAT_V2_ORDER_PAID || (refundLayout && in.readUnsignedByte() != 0);
             if (paid) {
                 readAscii(in, order.paymentProvider);
                 readAscii(in, order.paymentId);
                 order.paymentRead(in.readLong());
             }
-            if (version == FORMAT_V3_ORDER_REFUNDED_IN_PART) {
+            if (refundLayout) {
                 for (int i = 0; i < lineCount; i++) {
                     order.refundedQuantities[i] = in.readInt();
+                }
+            }
+            if (version == FORMAT_V4_ORDER_MERCHANTS) {
+                for (int i = 0; i < lineCount; i++) {
+                    order.merchantRows[i] = in.readInt();
                 }
             }
             return order;
@@ -175,9 +248,17 @@ final class RecordMarshallers {
 
         @Override
         public void write(Bytes<?> out, OrderRecord order) {
-            boolean inPart = order.state == OrderState.PARTLY_REFUNDED;
+            boolean merchants = false;
+            for (int i = 0; i < order.lineCount; i++) {
+                merchants |= order.merchantRows[i] != 0;
+            }
+            boolean inPart = order.state == OrderState.PARTLY_REFUNDED || merchants;
             out.writeByte(
-                    inPart ? FORMAT_V3_ORDER_REFUNDED_IN_PART : order.hasPayment() ? FORMAT_V2_ORDER_PAID : FORMAT_V1);
+                    merchants
+                            ? FORMAT_V4_ORDER_MERCHANTS
+                            : inPart
+                                    ? FORMAT_V3_ORDER_REFUNDED_IN_PART
+                                    : order.hasPayment() ? FORMAT_V2_ORDER_PAID : FORMAT_V1);
             out.writeLong(order.orderId);
             writeAscii(out, order.userId);
             out.writeUnsignedByte(order.state.code());
@@ -202,7 +283,12 @@ final class RecordMarshallers {
             }
             if (inPart) {
                 for (int i = 0; i < order.lineCount; i++) {
-                    out.writeInt(order.refundedQuantities[i]);
+                    out.writeInt(order.refundedQuantity(i));
+                }
+            }
+            if (merchants) {
+                for (int i = 0; i < order.lineCount; i++) {
+                    out.writeInt(order.merchantRows[i]);
                 }
             }
         }

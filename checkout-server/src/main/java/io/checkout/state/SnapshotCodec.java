@@ -1,7 +1,9 @@
 package io.checkout.state;
 
 import io.checkout.engine.CheckoutState;
+import io.checkout.engine.EngineLimits;
 import io.checkout.engine.IdBuffer;
+import io.checkout.engine.MerchantTable;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.SkuRecord;
@@ -15,6 +17,14 @@ public final class SnapshotCodec {
 
     /** Streams every table of {@code from} into {@code into}, in {@link SnapshotSink}'s order. */
     public static void write(CheckoutState from, SnapshotSink into) {
+        MerchantTable merchants = from.merchants();
+        for (int row = 0; row < merchants.rowCount(); row++) {
+            into.merchantRow(
+                    row,
+                    merchants.merchantId(merchants.rowMerchant(row)),
+                    merchants.rowCommissionBps(row),
+                    merchants.rowSinceEpochMillis(row));
+        }
         SkuRecord sku = new SkuRecord();
         for (int index = 0; index < from.skuCount(); index++) {
             from.readSku(index, sku);
@@ -38,6 +48,7 @@ public final class SnapshotCodec {
      */
     public static SnapshotSink loaderInto(CheckoutState into) {
         if (into.skuCount() != 0
+                || into.merchants().rowCount() != 0
                 || into.orderCount() != 0
                 || into.userCounterCount() != 0
                 || into.outcomeCount() != 0) {
@@ -58,12 +69,35 @@ public final class SnapshotCodec {
         }
 
         @Override
+        public void merchantRow(int row, String merchantId, int commissionBps, long sinceEpochMillis) {
+            MerchantTable merchants = state.merchants();
+            if (row != merchants.rowCount()) {
+                throw new IllegalStateException(
+                        "snapshot merchant row " + row + " follows row " + (merchants.rowCount() - 1));
+            }
+            requireRoom("merchant rows", merchants.rowCount(), state.merchantCapacity());
+            if (merchantId == null
+                    || !id.set(merchantId).isSkuId(EngineLimits.ID_LENGTH_MAX)
+                    || commissionBps < 0
+                    || commissionBps > MerchantTable.COMMISSION_BPS_MAX) {
+                throw new IllegalStateException("snapshot merchant row " + row + " is invalid: " + merchantId + " at "
+                        + commissionBps + " bps");
+            }
+            merchants.append(merchantId, commissionBps, sinceEpochMillis);
+        }
+
+        @Override
         public void sku(SkuRecord sku) {
             if (sku.index != state.skuCount()) {
                 throw new IllegalStateException(
                         "snapshot SKU " + sku.skuId + " has index " + sku.index + ", expected " + state.skuCount());
             }
             requireRoom("SKUs", state.skuCount(), state.skuCapacity());
+            sku.merchantNumber = sku.merchantId == null ? -1 : state.merchants().numberOf(sku.merchantId);
+            if (sku.merchantId != null && sku.merchantNumber < 0) {
+                throw new IllegalStateException(
+                        "snapshot SKU " + sku.skuId + " names merchant " + sku.merchantId + ", which it does not hold");
+            }
             state.writeSku(sku);
         }
 
@@ -76,6 +110,16 @@ public final class SnapshotCodec {
             requireRoom("orders", state.orderCount(), state.orderCapacity());
             for (int i = 0; i < order.lineCount; i++) {
                 requireKnownSku(order.skuIndexes[i], "order " + order.orderId);
+                if (order.quantities[i] < 1 || order.quantities[i] > EngineLimits.QUANTITY_PER_LINE_MAX) {
+                    throw new IllegalStateException(
+                            "snapshot order " + order.orderId + " has " + order.quantities[i] + " units on a line");
+                }
+                if (order.merchantRows[i] < 0
+                        || order.merchantRows[i] > state.merchants().rowCount()) {
+                    throw new IllegalStateException(
+                            "snapshot order " + order.orderId + " names merchant row " + (order.merchantRows[i] - 1)
+                                    + " of " + state.merchants().rowCount());
+                }
             }
             if (order.hasPayment()) {
                 requireRoom("payments", state.paymentCount(), state.paymentCapacity());

@@ -5,13 +5,17 @@ import io.checkout.engine.Outcome;
 import io.checkout.engine.SkuRecord;
 
 /**
- * Takes a checkout state as a stream of records, in this order: every SKU by index, every order by
+ * Takes a checkout state as a stream of records, in this order: every merchant table row by row
+ * number, every SKU by index, every order by
  * id, every per-(user, SKU) counter, then every remembered answer oldest first. Writing a snapshot
  * is streaming a state into a sink that stores the records ({@link SnapshotCodec#write}); loading
  * one is streaming the stored records into a sink that fills an empty state
  * ({@link SnapshotCodec#loaderInto}). Records are lent for the call only: a sink copies what it keeps.
  */
 public interface SnapshotSink {
+    /** Row {@code row} of the merchant table: {@code merchantId} at {@code commissionBps} since then. */
+    void merchantRow(int row, String merchantId, int commissionBps, long sinceEpochMillis);
+
     void sku(SkuRecord sku);
 
     void order(OrderRecord order);

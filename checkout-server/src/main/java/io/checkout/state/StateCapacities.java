@@ -1,11 +1,15 @@
 package io.checkout.state;
 
+import io.checkout.engine.MerchantTable;
+
 /**
  * How much state there may be, and when its memory is taken. Each capacity is the most entries the
  * engine will put in a table; beyond it the caller gets a "table full" answer.
  *
  * @param paymentCapacity the most payments recorded on orders (each pays one order, and an order is
  *     paid at most once, so the order capacity is the most ever needed)
+ * @param merchantCapacity the most rows of the merchant table: one per merchant and per change of a
+ *     merchant's commission rate (at most {@link MerchantTable#ROWS_MAX}); small, taken as rows are added
  * @param preallocated whether the live state allocates its tables for these capacities at start-up
  *     ({@link PackedCheckoutState}): a heap too small for them then fails the start, not a sale, and
  *     a reserve allocates nothing. Otherwise memory follows the rows written.
@@ -16,7 +20,11 @@ public record StateCapacities(
         long userCounterCapacity,
         long outcomeCapacity,
         long paymentCapacity,
+        int merchantCapacity,
         boolean preallocated) {
+
+    /** The merchant capacity when none is configured. */
+    public static final int MERCHANT_CAPACITY_DEFAULT = 65_536;
 
     public StateCapacities {
         if (skuCapacity < 1) {
@@ -35,6 +43,28 @@ public record StateCapacities(
             throw new IllegalArgumentException(
                     "paymentCapacity must be 1.." + (Integer.MAX_VALUE - 8) + ": " + paymentCapacity);
         }
+        if (merchantCapacity < 1 || merchantCapacity > MerchantTable.ROWS_MAX) {
+            throw new IllegalArgumentException(
+                    "merchantCapacity must be 1.." + MerchantTable.ROWS_MAX + ": " + merchantCapacity);
+        }
+    }
+
+    /** Capacities with the default merchant capacity. */
+    public StateCapacities(
+            int skuCapacity,
+            long orderCapacity,
+            long userCounterCapacity,
+            long outcomeCapacity,
+            long paymentCapacity,
+            boolean preallocated) {
+        this(
+                skuCapacity,
+                orderCapacity,
+                userCounterCapacity,
+                outcomeCapacity,
+                paymentCapacity,
+                MERCHANT_CAPACITY_DEFAULT,
+                preallocated);
     }
 
     /** Capacities whose memory follows the rows written, with room for a payment on every order. */
@@ -57,6 +87,12 @@ public record StateCapacities(
     /** The same capacities, memory taken as rows are written: for a transient copy of the state. */
     public StateCapacities onDemand() {
         return new StateCapacities(
-                skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, paymentCapacity, false);
+                skuCapacity,
+                orderCapacity,
+                userCounterCapacity,
+                outcomeCapacity,
+                paymentCapacity,
+                merchantCapacity,
+                false);
     }
 }

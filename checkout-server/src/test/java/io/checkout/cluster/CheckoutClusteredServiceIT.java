@@ -65,8 +65,12 @@ class CheckoutClusteredServiceIT {
         List<Long> orderIds = new ArrayList<>();
         try (Member member = Member.start(directory, 0, 1);
                 Client client = Client.connect(directory, 1)) {
+            assertThat(client.send(Command.upsertMerchant(NOW, "merchant", "acme", 1_000)))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.SUCCESS);
             // 15 units, one per buyer; the sale opened an hour ago by the log's clock.
-            assertThat(client.send(Command.upsertSku(NOW, "define", "SKU-1", 100, "EUR", 15, 1, 0, 0, 3_600_000)))
+            assertThat(client.send(Command.upsertSku(
+                            NOW, "define", "SKU-1", 100, "EUR", 15, 1, 0, 0, 3_600_000, "acme", "store-1")))
                     .extracting(ClusterBatches.Reply::result)
                     .containsExactly(ResultCode.SUCCESS);
             for (ClusterBatches.Reply reply : client.send(reserves(1, 10, requestIds))) {
@@ -88,6 +92,11 @@ class CheckoutClusteredServiceIT {
         try (Member member = Member.start(directory, 0, 1);
                 Client client = Client.connect(directory, 1)) {
             assertThat(member.service.startedFromSnapshot()).isTrue();
+            // The merchant table: a SKU may name the merchant defined before the snapshot.
+            assertThat(client.send(Command.upsertSku(
+                            NOW, "define-2", "SKU-2", 100, "EUR", 1, 1, 0, 0, 3_600_000, "acme", null)))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.SUCCESS);
             // The remembered answers: every request id repeated gets its first order back.
             assertThat(client.send(repeatsOf(requestIds)))
                     .extracting(ClusterBatches.Reply::orderId)

@@ -952,4 +952,119 @@ class CheckoutBookTest {
         assertThat(upsert("B", 100, "EUR", 10, 0).result).isEqualTo(ResultCode.SKU_TABLE_FULL);
         assertThat(upsert("A", 200, "EUR", 10, 0).result).isEqualTo(ResultCode.SUCCESS);
     }
+
+    // ---- merchants and settlement ------------------------------------------------------------
+
+    private Command upsertWithMerchant(String skuId, String merchantId, String storeId) {
+        return run(Command.upsertSku(now, nextRequestId(), skuId, 1_999, "EUR", 10, 0, 0, 0, TTL, merchantId, storeId));
+    }
+
+    @Test
+    void upsertMerchantShouldDefineAMerchantAndAddARowOnlyWhenTheRateChanges() {
+        Command defined = run(Command.upsertMerchant(now, nextRequestId(), "acme", 1_000));
+        assertThat(defined.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(defined.merchantCommissionBps).isEqualTo(1_000);
+        assertThat(defined.merchantUpdatedAtEpochMillis).isEqualTo(START);
+
+        now += 5;
+        Command same = run(Command.upsertMerchant(now, nextRequestId(), "acme", 1_000));
+        assertThat(same.merchantUpdatedAtEpochMillis)
+                .as("the same rate: nothing new")
+                .isEqualTo(START);
+        assertThat(state.merchants().rowCount()).isEqualTo(1);
+
+        Command changed = run(Command.upsertMerchant(now, "rate-2", "acme", 1_500));
+        assertThat(changed.merchantCommissionBps).isEqualTo(1_500);
+        assertThat(changed.merchantUpdatedAtEpochMillis).isEqualTo(START + 5);
+        assertThat(state.merchants().rowCount()).isEqualTo(2);
+
+        Command repeat = run(Command.upsertMerchant(now + 1, "rate-2", "acme", 9));
+        assertThat(repeat.repeated).isTrue();
+        assertThat(repeat.merchantCommissionBps).as("a repeat changes nothing").isEqualTo(1_500);
+        Command get = run(Command.getMerchant("acme"));
+        assertThat(get.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(get.merchantCommissionBps).isEqualTo(1_500);
+        assertThat(run(Command.getMerchant("nobody")).result).isEqualTo(ResultCode.MERCHANT_NOT_FOUND);
+    }
+
+    @Test
+    void upsertMerchantShouldRefuseBadFieldsNamingThemAndAFullTable() {
+        assertThat(run(Command.upsertMerchant(now, nextRequestId(), "has space", 1)).result)
+                .isEqualTo(ResultCode.MERCHANT_ID_INVALID);
+        assertThat(run(Command.upsertMerchant(now, nextRequestId(), "acme", 10_001)).result)
+                .isEqualTo(ResultCode.COMMISSION_BPS_INVALID);
+        assertThat(run(Command.upsertMerchant(now, nextRequestId(), "acme", -1))
+                        .result
+                        .field())
+                .isEqualTo("commission_bps");
+        assertThat(state.merchants().rowCount()).isZero();
+
+        state.merchantCapacity(2);
+        run(Command.upsertMerchant(now, nextRequestId(), "a", 1));
+        run(Command.upsertMerchant(now, nextRequestId(), "a", 2));
+        Command full = run(Command.upsertMerchant(now, "full", "b", 3));
+        assertThat(full.result).isEqualTo(ResultCode.MERCHANT_TABLE_FULL);
+        assertThat(run(Command.upsertMerchant(now, "full", "a", 2)).repeated)
+                .as("a full table is not remembered: the request id is free")
+                .isFalse();
+    }
+
+    @Test
+    void upsertSkuShouldTakeAKnownMerchantAndAStoreAndRefuseAnUnknownMerchant() {
+        Command unknown = upsertWithMerchant("SKU-M", "acme", null);
+        assertThat(unknown.result).isEqualTo(ResultCode.MERCHANT_UNKNOWN);
+        assertThat(unknown.result.field()).isEqualTo("merchant_id");
+        assertThat(state.skuIndex("SKU-M")).as("nothing changed").isEqualTo(CheckoutState.MISSING_SKU);
+        assertThat(upsertWithMerchant("SKU-M", null, "bad store").result).isEqualTo(ResultCode.STORE_ID_INVALID);
+
+        run(Command.upsertMerchant(now, nextRequestId(), "acme", 1_000));
+        assertThat(upsertWithMerchant("SKU-M", "acme", "store-1").result).isEqualTo(ResultCode.SUCCESS);
+        SkuRecord sku = sku("SKU-M");
+        assertThat(sku.merchantId).isEqualTo("acme");
+        assertThat(sku.storeId).isEqualTo("store-1");
+        assertThat(upsertWithMerchant("SKU-M", null, null).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(sku("SKU-M").merchantId)
+                .as("an upsert without a merchant clears it")
+                .isNull();
+    }
+
+    @Test
+    void orderLinesShouldKeepTheMerchantAndRateTheyWereReservedWith() {
+        run(Command.upsertMerchant(now, nextRequestId(), "acme", 1_000));
+        upsertWithMerchant("SKU-M", "acme", "store-1");
+        long before = reserve("alice", "SKU-M", 2).order.orderId;
+
+        run(Command.upsertMerchant(now, nextRequestId(), "acme", 2_500));
+        long after = reserve("bob", "SKU-M", 1).order.orderId;
+        upsertWithMerchant("SKU-M", null, "store-2");
+
+        Command first = run(Command.getOrder(before));
+        assertThat(first.orderLineParties.merchantIds[0]).isEqualTo("acme");
+        assertThat(first.orderLineParties.commissionBps[0])
+                .as("the rate when reserved")
+                .isEqualTo(1_000);
+        assertThat(first.orderLineParties.storeIds[0]).as("the SKU's store now").isEqualTo("store-2");
+        Command second = run(Command.getOrder(after));
+        assertThat(second.orderLineParties.commissionBps[0]).isEqualTo(2_500);
+        assertThat(second.orderLineParties.merchantIds[0]).isEqualTo("acme");
+        long third = reserve("carol", "SKU-M", 1).order.orderId;
+        assertThat(run(Command.getOrder(third)).orderLineParties.merchantIds[0])
+                .as("the SKU lost its merchant before this order")
+                .isNull();
+    }
+
+    @Test
+    void settlementShouldRoundHalfUpAndSplitExactly() {
+        assertThat(Settlement.commissionMinor(1, 5_000)).isEqualTo(1);
+        assertThat(Settlement.commissionMinor(1, 4_999)).isZero();
+        assertThat(Settlement.commissionMinor(1_999, 1_000)).isEqualTo(200);
+        assertThat(Settlement.commissionMinor(10_000_000_000L * 1_000_000, 10_000))
+                .as("the largest line gross at 100% does not overflow")
+                .isEqualTo(10_000_000_000L * 1_000_000);
+        assertThat(Settlement.commissionMinor(12_345, 0)).isZero();
+        // 3 units at 333 and 12.5%: 999 gross, 124.875 -> 125; after refunding 1: 666 -> 83.25 -> 83.
+        assertThat(Settlement.refundedCommissionMinor(3, 1, 333, 1_250)).isEqualTo(125 - 83);
+        assertThat(Settlement.refundedCommissionMinor(3, 3, 333, 1_250)).isEqualTo(125);
+        assertThat(Settlement.refundedCommissionMinor(3, 0, 333, 1_250)).isZero();
+    }
 }

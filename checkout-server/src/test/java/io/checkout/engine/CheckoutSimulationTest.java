@@ -180,10 +180,13 @@ class CheckoutSimulationTest {
         long userCounterCapacity = 16;
         long outcomeCapacity = 6_000;
         long paymentCapacity = 12;
+        int merchantCapacity = 6;
         ReferenceCheckout reference = new ReferenceCheckout(
-                LIMITS, skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, paymentCapacity);
+                        LIMITS, skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, paymentCapacity)
+                .merchantCapacity(merchantCapacity);
         HeapCheckoutState state = new HeapCheckoutState(
-                skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, paymentCapacity);
+                        skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, paymentCapacity)
+                .merchantCapacity(merchantCapacity);
         Simulation simulation = new Simulation(
                 seed, new CheckoutBook(state, LIMITS), reference, new SimulationCommands(seed, reference, LIMITS));
 
@@ -194,7 +197,8 @@ class CheckoutSimulationTest {
                 ResultCode.ORDER_TABLE_FULL,
                 ResultCode.USER_COUNTER_TABLE_FULL,
                 ResultCode.IDEMPOTENCY_TABLE_FULL,
-                ResultCode.PAYMENT_TABLE_FULL));
+                ResultCode.PAYMENT_TABLE_FULL,
+                ResultCode.MERCHANT_TABLE_FULL));
     }
 
     @Test
@@ -441,6 +445,7 @@ class CheckoutSimulationTest {
             }
             equal(reference.now(), book.nowMillis(), "engine time");
             checkSkus();
+            equal(reference.merchantRowCount(), state.merchants().rowCount(), "merchant rows");
             for (long orderId : expected.changedOrders()) {
                 checkOrderAndItsUnits(reference.order(orderId));
             }
@@ -470,6 +475,23 @@ class CheckoutSimulationTest {
             if (expected.sku() != null) {
                 compareSku(expected.sku(), c.sku, "answered sku");
             }
+            if ((c.type == CommandType.UPSERT_MERCHANT || c.type == CommandType.GET_MERCHANT)
+                    && c.result == ResultCode.SUCCESS) {
+                ReferenceCheckout.Merchant merchant = reference.merchant(c.merchantId.asString());
+                equal(merchant.bps(), c.merchantCommissionBps, "answered merchant rate");
+                equal(merchant.since(), c.merchantUpdatedAtEpochMillis, "answered merchant rate's time");
+            }
+            if (expected.order() != null) {
+                for (int i = 0; i < c.order.lineCount && c.type != CommandType.RESERVE; i++) {
+                    ReferenceCheckout.Line line = expected.order().lines().get(i);
+                    equal(line.merchant(), c.orderLineParties.merchantIds[i], "answered line " + i + " merchant");
+                    equal(line.bps(), c.orderLineParties.commissionBps[i], "answered line " + i + " rate");
+                    equal(
+                            reference.sku(line.skuId()).store(),
+                            c.orderLineParties.storeIds[i],
+                            "answered line " + i + " store");
+                }
+            }
             if (expected.page() != null) {
                 equal(expected.page().size(), c.skuPage.size(), "page size");
                 for (int i = 0; i < expected.page().size(); i++) {
@@ -490,7 +512,7 @@ class CheckoutSimulationTest {
                 String[] lineSkuIds,
                 boolean withUpdatedAt,
                 String what) {
-            String field = orderMismatch(expected, actual, lineSkuIds, withUpdatedAt);
+            String field = orderMismatch(expected, actual, lineSkuIds, withUpdatedAt, state.merchants());
             if (field != null) {
                 throw new AssertionError(context() + ": " + what + " differs in " + field + ": expected " + expected
                         + " but engine has " + actual
@@ -501,7 +523,11 @@ class CheckoutSimulationTest {
         }
 
         private static String orderMismatch(
-                ReferenceCheckout.Order expected, OrderRecord actual, String[] lineSkuIds, boolean withUpdatedAt) {
+                ReferenceCheckout.Order expected,
+                OrderRecord actual,
+                String[] lineSkuIds,
+                boolean withUpdatedAt,
+                MerchantTable merchants) {
             if (expected.id() != actual.orderId) {
                 return "orderId";
             }
@@ -543,6 +569,12 @@ class CheckoutSimulationTest {
                         || (lineSkuIds != null && !line.skuId().equals(lineSkuIds[i]))) {
                     return "line " + i;
                 }
+                int row = actual.merchantRows[i] - 1;
+                String merchant = row < 0 ? null : merchants.merchantId(merchants.rowMerchant(row));
+                int bps = row < 0 ? 0 : merchants.rowCommissionBps(row);
+                if (!Objects.equals(line.merchant(), merchant) || line.bps() != bps) {
+                    return "line " + i + " merchant or rate";
+                }
             }
             return null;
         }
@@ -583,6 +615,10 @@ class CheckoutSimulationTest {
             }
             if (expected.ttl() != actual.reservationTtlMillis) {
                 return "ttl";
+            }
+            if (!Objects.equals(expected.merchant(), actual.merchantId)
+                    || !Objects.equals(expected.store(), actual.storeId)) {
+                return "merchant or store";
             }
             return null;
         }
@@ -736,6 +772,11 @@ class CheckoutSimulationTest {
                         .isPositive();
                 assertThat(reference.paidTooLate())
                         .as("expired orders paid too late, seed %d", seed)
+                        .isPositive();
+            }
+            if (codes.contains(ResultCode.MERCHANT_UNKNOWN)) {
+                assertThat(reference.linesAtChangedRate())
+                        .as("lines reserved at a merchant's changed rate, seed %d", seed)
                         .isPositive();
             }
             if (codes.contains(ResultCode.REFUND_EXCEEDS_PAID)) {

@@ -19,6 +19,8 @@ public final class HeapCheckoutState implements CheckoutState {
     private final long paymentCapacity;
 
     private final SkuTable skus = new SkuTable();
+    private final MerchantTable merchants = new MerchantTable();
+    private int merchantCapacity = 65_536;
     private final List<OrderRecord> orders = new ArrayList<>();
     private final Map<String, Long> userUnits = new HashMap<>();
     /** Insertion order is answer-time order: engine time never goes backwards. */
@@ -53,6 +55,22 @@ public final class HeapCheckoutState implements CheckoutState {
     @Override
     public int skuCapacity() {
         return skuCapacity;
+    }
+
+    @Override
+    public MerchantTable merchants() {
+        return merchants;
+    }
+
+    @Override
+    public int merchantCapacity() {
+        return merchantCapacity;
+    }
+
+    /** Sets the merchant table's capacity (default 65,536 rows). */
+    public HeapCheckoutState merchantCapacity(int rows) {
+        this.merchantCapacity = rows;
+        return this;
     }
 
     @Override

@@ -31,7 +31,9 @@ final class ReferenceCheckout {
             long limit,
             long saleStart,
             long saleEnd,
-            long ttl) {
+            long ttl,
+            String merchant,
+            String store) {
 
         boolean onSale(long now) {
             return now >= saleStart && (saleEnd == 0 || now < saleEnd);
@@ -54,16 +56,28 @@ final class ReferenceCheckout {
                     limit,
                     saleStart,
                     saleEnd,
-                    ttl);
+                    ttl,
+                    merchant,
+                    store);
         }
     }
 
-    /** {@code refunded}: units of the line refunded so far. */
-    record Line(String skuId, int skuIndex, int quantity, long unitPrice, int refunded) {
+    /**
+     * {@code refunded}: units of the line refunded so far; {@code merchant} (null: none) and {@code
+     * bps}: the SKU's merchant and its rate when the order was reserved.
+     */
+    record Line(String skuId, int skuIndex, int quantity, long unitPrice, int refunded, String merchant, int bps) {
         Line refundedMore(int units) {
-            return new Line(skuId, skuIndex, quantity, unitPrice, refunded + units);
+            return withRefunded(refunded + units);
+        }
+
+        Line withRefunded(int units) {
+            return new Line(skuId, skuIndex, quantity, unitPrice, units, merchant, bps);
         }
     }
+
+    /** A merchant's rate now, and since when. */
+    record Merchant(String id, int bps, long since) {}
 
     /** {@code paymentProvider} and {@code paymentId} are null, and {@code paidAt} 0, until paid with a payment. */
     record Order(
@@ -155,6 +169,14 @@ final class ReferenceCheckout {
     private final Map<String, FirstAnswer> firstAnswers = new java.util.LinkedHashMap<>();
     /** "provider payment-id" to the order the payment paid; never forgotten. */
     private final Map<String, Long> payments = new HashMap<>();
+    /** Each merchant's rate now; every definition and change of rate counts a row. */
+    private final Map<String, Merchant> merchants = new HashMap<>();
+
+    private long merchantRows;
+    /** Lines reserved with a merchant at a rate other than its first: a rate change reached orders. */
+    private long linesAtChangedRate;
+
+    private int merchantCapacity = 65_536;
 
     private long pairsHoldingUnits;
     /** Confirms answered as a repeat of their payment (a callback delivered again under a new request id). */
@@ -243,6 +265,25 @@ final class ReferenceCheckout {
         return paymentRepeats;
     }
 
+    /** The merchant as it stands now, or null. */
+    Merchant merchant(String id) {
+        return merchants.get(id);
+    }
+
+    long linesAtChangedRate() {
+        return linesAtChangedRate;
+    }
+
+    long merchantRowCount() {
+        return merchantRows;
+    }
+
+    /** Sets the merchant table's capacity in rows (default 65,536), as the engine's state has it. */
+    ReferenceCheckout merchantCapacity(int rows) {
+        this.merchantCapacity = rows;
+        return this;
+    }
+
     long paymentCount() {
         return payments.size();
     }
@@ -273,6 +314,8 @@ final class ReferenceCheckout {
             case GET_ORDER -> getOrder(c);
             case GET_SKU -> getSku(c);
             case LIST_SKUS -> listSkus(c);
+            case UPSERT_MERCHANT -> upsertMerchant(c);
+            case GET_MERCHANT -> getMerchant(c);
         };
     }
 
@@ -334,7 +377,18 @@ final class ReferenceCheckout {
         for (int i = 0; i < c.lineCount; i++) {
             Sku sku = skusById.get(c.lineSkuId(i).asString());
             int quantity = c.lineQuantities[i];
-            lines.add(new Line(sku.id(), sku.index(), quantity, sku.price(), 0));
+            Merchant merchant = sku.merchant() == null ? null : merchants.get(sku.merchant());
+            if (merchant != null && merchant.since() > SimulationCommands.START_CLOCK) {
+                linesAtChangedRate++;
+            }
+            lines.add(new Line(
+                    sku.id(),
+                    sku.index(),
+                    quantity,
+                    sku.price(),
+                    0,
+                    sku.merchant(),
+                    merchant == null ? 0 : merchant.bps()));
             amount += sku.price() * quantity;
             ttl = Math.min(ttl, sku.ttl());
             skusById.put(
@@ -712,6 +766,11 @@ final class ReferenceCheckout {
         if (firstAnswers.size() >= outcomeCapacity) {
             return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
         }
+        String merchantId = blankToNull(c.merchantId.asString());
+        if (merchantId != null && !merchants.containsKey(merchantId)) {
+            remember(c, ResultCode.MERCHANT_UNKNOWN, null, -1);
+            return Answer.of(ResultCode.MERCHANT_UNKNOWN);
+        }
         Sku existing = skusById.get(c.skuId.asString());
         int index;
         long reserved = 0;
@@ -746,7 +805,9 @@ final class ReferenceCheckout {
                 c.perUserLimit,
                 c.saleStartEpochMillis,
                 c.saleEndEpochMillis,
-                c.reservationTtlMillis);
+                c.reservationTtlMillis,
+                merchantId,
+                blankToNull(c.storeId.asString()));
         if (existing == null) {
             skuIdsByIndex.add(sku.id());
         }
@@ -787,7 +848,57 @@ final class ReferenceCheckout {
                 || c.reservationTtlMillis > EngineLimits.RESERVATION_TTL_MILLIS_MAX) {
             return ResultCode.RESERVATION_TTL_INVALID;
         }
+        String merchant = blankToNull(c.merchantId.asString());
+        if (merchant != null && !skuIdSyntax(merchant)) {
+            return ResultCode.MERCHANT_ID_INVALID;
+        }
+        String store = blankToNull(c.storeId.asString());
+        if (store != null && !skuIdSyntax(store)) {
+            return ResultCode.STORE_ID_INVALID;
+        }
         return null;
+    }
+
+    private static String blankToNull(String text) {
+        return text == null || text.isEmpty() ? null : text;
+    }
+
+    private Answer upsertMerchant(Command c) {
+        if (!printableId(c.requestId.asString())) {
+            return Answer.of(ResultCode.REQUEST_ID_INVALID);
+        }
+        String id = c.merchantId.asString();
+        if (id == null || !skuIdSyntax(id)) {
+            return Answer.of(ResultCode.MERCHANT_ID_INVALID);
+        }
+        if (c.commissionBps < 0 || c.commissionBps > 10_000) {
+            return Answer.of(ResultCode.COMMISSION_BPS_INVALID);
+        }
+        Answer repeat = repeatOf(c);
+        if (repeat != null) {
+            return repeat;
+        }
+        if (firstAnswers.size() >= outcomeCapacity) {
+            return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
+        }
+        Merchant existing = merchants.get(id);
+        if (existing == null || existing.bps() != c.commissionBps) {
+            if (merchantRows >= merchantCapacity) {
+                return Answer.of(ResultCode.MERCHANT_TABLE_FULL);
+            }
+            merchants.put(id, new Merchant(id, c.commissionBps, now));
+            merchantRows++;
+        }
+        remember(c, ResultCode.SUCCESS, null, -1);
+        return Answer.of(ResultCode.SUCCESS);
+    }
+
+    private Answer getMerchant(Command c) {
+        String id = c.merchantId.asString();
+        if (id == null || !skuIdSyntax(id)) {
+            return Answer.of(ResultCode.MERCHANT_ID_INVALID);
+        }
+        return Answer.of(merchants.containsKey(id) ? ResultCode.SUCCESS : ResultCode.MERCHANT_NOT_FOUND);
     }
 
     private Answer adjust(Command c) {
@@ -913,7 +1024,7 @@ final class ReferenceCheckout {
             int refunded = state == OrderState.REFUNDED
                     ? line.quantity()
                     : state == OrderState.PARTLY_REFUNDED ? line.refunded() : 0;
-            lines.add(new Line(line.skuId(), line.skuIndex(), line.quantity(), line.unitPrice(), refunded));
+            lines.add(line.withRefunded(refunded));
         }
         return new Order(
                 now.id(),

@@ -54,6 +54,13 @@ final class SimulationCommands {
     private static final String[] BAD_SKU_IDS = {
         "", null, "sku 0", "sku/0", "a".repeat(EngineLimits.ID_LENGTH_MAX + 1), "sku-0\u00e9", "sku#1", "sku,1"
     };
+    /** Merchants the stream defines (and one it never does), and stores; null: none. */
+    private static final String[] MERCHANTS = {"acme", "acme", "bolt", "m.c:3", null, "nobody"};
+
+    private static final String[] DEFINED_MERCHANTS = {"acme", "bolt", "m.c:3", "new-m"};
+    private static final int[] COMMISSION_BPS = {0, 1, 250, 1_000, 1_000, 3_333, 9_999, 10_000};
+    private static final int[] BAD_COMMISSION_BPS = {-1, 10_001, Integer.MIN_VALUE, Integer.MAX_VALUE};
+    private static final String[] STORES = {null, null, "store-1", "store:2", "s".repeat(EngineLimits.ID_LENGTH_MAX)};
     private static final String[] BAD_CURRENCIES = {"eur", "EU", "EURO", "", null, "E1R", "\u20acUR", "E R"};
     private static final String[] CURRENCIES = {"EUR", "EUR", "EUR", "USD", "USD", "GBP"};
     private static final long[] LIMITS = {0, 0, 0, 1, 2, 5};
@@ -101,6 +108,8 @@ final class SimulationCommands {
             users[i] = "user-" + i;
         }
         users[users.length - 1] = "!" + "~".repeat(EngineLimits.ID_LENGTH_MAX - 1);
+        setup.add(Command.upsertMerchant(clock, freshRequestId(), "acme", 1_000));
+        setup.add(Command.upsertMerchant(clock, freshRequestId(), "bolt", 3_333));
         setupSku(0, "EUR", 20, 0, 0, 0, 3_000);
         setupSku(1, "EUR", 5, 1, 0, 0, 2_000);
         setupSku(2, "EUR", 10, 2, 0, 0, 5_000);
@@ -124,7 +133,9 @@ final class SimulationCommands {
                 limit,
                 saleStart,
                 saleEnd,
-                ttl));
+                ttl,
+                sku < 5 ? "acme" : sku < 8 ? "bolt" : null,
+                sku % 3 == 0 ? "store-" + sku : null));
     }
 
     /**
@@ -161,8 +172,10 @@ final class SimulationCommands {
         } else if (roll < 660) {
             clock += random.nextInt(4) == 0 ? random.nextInt(3_000) : random.nextInt(300);
             command = newTick(clock);
-        } else if (roll < 690) {
+        } else if (roll < 680) {
             command = upsert(freshRequestId());
+        } else if (roll < 690) {
+            command = upsertMerchant(freshRequestId());
         } else if (roll < 730) {
             command = adjust(freshRequestId());
         } else if (roll < 800) {
@@ -394,7 +407,8 @@ final class SimulationCommands {
                 : ttlRoll < 950
                         ? EngineLimits.RESERVATION_TTL_MILLIS_MIN
                         : ttlRoll < 995 ? 5_000 : EngineLimits.RESERVATION_TTL_MILLIS_MAX;
-        return newUpsert(
+        boolean keepParties = existing != null && random.nextInt(100) < 70;
+        Command c = newUpsert(
                 clock,
                 requestId,
                 skuId,
@@ -405,6 +419,24 @@ final class SimulationCommands {
                 start,
                 end,
                 ttl);
+        c.merchantId.set(keepParties ? existing.merchant() : pick(MERCHANTS));
+        c.storeId.set(keepParties ? existing.store() : pick(STORES));
+        return c;
+    }
+
+    /** Defines a merchant or changes its rate (sometimes to the rate it has), now and then with a bad field. */
+    private Command upsertMerchant(String requestId) {
+        Command c = newCommand(CommandType.UPSERT_MERCHANT, clock);
+        c.requestId.set(requestId);
+        c.merchantId.set(pick(DEFINED_MERCHANTS));
+        c.commissionBps = COMMISSION_BPS[random.nextInt(COMMISSION_BPS.length)];
+        switch (random.nextInt(12)) {
+            case 0 -> c.merchantId.set(pick(BAD_SKU_IDS));
+            case 1 -> c.commissionBps = BAD_COMMISSION_BPS[random.nextInt(BAD_COMMISSION_BPS.length)];
+            case 2 -> c.requestId.set(pick(BAD_IDS));
+            default -> {}
+        }
+        return c;
     }
 
     private Command adjust(String requestId) {
@@ -430,6 +462,11 @@ final class SimulationCommands {
         }
         if (roll < 8) {
             return newGetSku(random.nextInt(10) == 0 ? pick(GHOST_SKUS) : pick(CREATABLE_SKUS));
+        }
+        if (random.nextInt(3) == 0) {
+            Command c = newCommand(CommandType.GET_MERCHANT, clock);
+            c.merchantId.set(random.nextInt(8) == 0 ? pick(BAD_SKU_IDS) : pick(MERCHANTS));
+            return c;
         }
         String token = switch (random.nextInt(4)) {
             case 0 -> null;
@@ -467,7 +504,8 @@ final class SimulationCommands {
                 CommandType.CANCEL,
                 CommandType.REFUND,
                 CommandType.UPSERT_SKU,
-                CommandType.ADJUST_STOCK
+                CommandType.ADJUST_STOCK,
+                CommandType.UPSERT_MERCHANT
             });
         } while (type == old.type());
         return switch (type) {
@@ -475,6 +513,7 @@ final class SimulationCommands {
             case UPSERT_SKU -> upsert(old.requestId());
             case ADJUST_STOCK -> adjust(old.requestId());
             case REFUND -> refund(old.requestId());
+            case UPSERT_MERCHANT -> upsertMerchant(old.requestId());
             default -> orderCommand(type, old.requestId());
         };
     }
@@ -587,7 +626,7 @@ final class SimulationCommands {
 
     private Command badUpsert() {
         Command c = upsert(freshRequestId());
-        switch (random.nextInt(11)) {
+        switch (random.nextInt(13)) {
             case 0 -> c.requestId.set(pick(BAD_IDS));
             case 1 -> c.skuId.set(pick(BAD_SKU_IDS));
             case 2 ->
@@ -608,6 +647,8 @@ final class SimulationCommands {
                     -1,
                     Long.MIN_VALUE
                 });
+            case 11 -> c.merchantId.set(pick(BAD_SKU_IDS));
+            case 12 -> c.storeId.set(pick(BAD_SKU_IDS));
             case 9 -> {
                 // Several fields wrong at once: the first in the documented order must be named.
                 c.priceMinor = -1;
@@ -781,7 +822,10 @@ final class SimulationCommands {
             String paymentProvider,
             String paymentId,
             long paymentAmountMinor,
-            int paymentCurrency) {
+            int paymentCurrency,
+            String merchantId,
+            String storeId,
+            int commissionBps) {
 
         private static String[] lineSkuIds(Command c) {
             String[] ids = new String[c.lineCount];
@@ -815,7 +859,10 @@ final class SimulationCommands {
                     c.paymentProvider.asString(),
                     c.paymentId.asString(),
                     c.paymentAmountMinor,
-                    c.paymentCurrency);
+                    c.paymentCurrency,
+                    c.merchantId.asString(),
+                    c.storeId.asString(),
+                    c.commissionBps);
         }
 
         Command fill(Command c) {
@@ -839,6 +886,9 @@ final class SimulationCommands {
             if (hasPayment) {
                 setPayment(c, paymentProvider, paymentId, paymentAmountMinor, paymentCurrency);
             }
+            c.merchantId.set(merchantId);
+            c.storeId.set(storeId);
+            c.commissionBps = commissionBps;
             return c;
         }
     }
@@ -912,7 +962,19 @@ final class SimulationCommands {
                         .append(',')
                         .append(c.saleEndEpochMillis)
                         .append(") ttl=")
-                        .append(c.reservationTtlMillis);
+                        .append(c.reservationTtlMillis)
+                        .append(" merchant=")
+                        .append(quoted(c.merchantId.asString()))
+                        .append(" store=")
+                        .append(quoted(c.storeId.asString()));
+            case UPSERT_MERCHANT ->
+                text.append(" request=")
+                        .append(quoted(c.requestId.asString()))
+                        .append(" merchant=")
+                        .append(quoted(c.merchantId.asString()))
+                        .append(" bps=")
+                        .append(c.commissionBps);
+            case GET_MERCHANT -> text.append(" merchant=").append(quoted(c.merchantId.asString()));
             case ADJUST_STOCK ->
                 text.append(" request=")
                         .append(quoted(c.requestId.asString()))

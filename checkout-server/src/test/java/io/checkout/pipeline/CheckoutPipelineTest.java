@@ -600,6 +600,16 @@ class CheckoutPipelineTest {
         }
 
         @Override
+        public io.checkout.engine.MerchantTable merchants() {
+            return delegate.merchants();
+        }
+
+        @Override
+        public int merchantCapacity() {
+            return delegate.merchantCapacity();
+        }
+
+        @Override
         public int skuCapacity() {
             return delegate.skuCapacity();
         }

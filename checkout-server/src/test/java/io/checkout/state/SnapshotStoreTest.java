@@ -51,6 +51,21 @@ class SnapshotStoreTest {
         assertThat(loaded.paymentOrder(IdBuffer.of("P".repeat(32)), IdBuffer.of("p")))
                 .isEqualTo(4);
         assertThat(loaded.paymentOrder(IdBuffer.of("adyen"), IdBuffer.of("p"))).isZero();
+        assertThat(loaded.merchants().rowCount()).isEqualTo(3);
+        assertThat(loaded.merchants().rowCommissionBps(loaded.merchants().currentRow(0)))
+                .as("acme's rate now: its last row")
+                .isEqualTo(1_250);
+        SkuRecord skuB = new SkuRecord();
+        loaded.readSku(1, skuB);
+        assertThat(skuB.merchantId).isEqualTo("acme");
+        assertThat(skuB.merchantNumber).isZero();
+        assertThat(skuB.storeId).isEqualTo("store:9");
+        loaded.readOrder(7, inPart);
+        assertThat(inPart.merchantRows[0]).isEqualTo(2);
+        assertThat(inPart.merchantRows[1]).isEqualTo(1);
+        loaded.readOrder(5, inPart);
+        assertThat(inPart.merchantRows[0]).isZero();
+        assertThat(inPart.merchantRows[1]).isEqualTo(3);
     }
 
     @Test
@@ -81,7 +96,7 @@ class SnapshotStoreTest {
         PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
 
         assertThat(store.loadLatest(loaded).journalSequence()).isEqualTo(2);
-        assertThat(loaded.orderCount()).isEqualTo(6);
+        assertThat(loaded.orderCount()).isEqualTo(7);
     }
 
     @Test
@@ -121,18 +136,30 @@ class SnapshotStoreTest {
      */
     private static PackedCheckoutState sampleState() {
         PackedCheckoutState state = PackedCheckoutState.of(CAPACITIES);
+        state.merchants().append("acme", 1_000, 50);
+        state.merchants().append("bolt", 0, 60);
+        state.merchants().append("acme", 1_250, 70);
         state.writeSku(sku(0, "SKU-A", 10));
-        state.writeSku(sku(1, "SKU-B", 20));
+        SkuRecord withParties = sku(1, "SKU-B", 20);
+        withParties.merchantId = "acme";
+        withParties.merchantNumber = 0;
+        withParties.storeId = "store:9";
+        state.writeSku(withParties);
         state.writeOrder(order(1, "alice", OrderState.RESERVED, 0));
         state.writeOrder(paid(order(2, "bob", OrderState.PAID, 1), "stripe", "pi_" + "9".repeat(61)));
         state.writeOrder(order(3, "alice", OrderState.EXPIRED, 1));
         state.writeOrder(paid(order(4, "carol", OrderState.REFUNDED, 0), "P".repeat(32), "p"));
         OrderRecord inPart = paid(order(5, "dave", OrderState.PARTLY_REFUNDED, 1), "adyen", "psp-5");
         inPart.refundedQuantities[1] = 1;
+        inPart.merchantRows[1] = 3;
         state.writeOrder(inPart);
         OrderRecord inPartUnpaid = order(6, "erin", OrderState.PARTLY_REFUNDED, 1);
         inPartUnpaid.refundedQuantities[0] = 1;
         state.writeOrder(inPartUnpaid);
+        OrderRecord sold = order(7, "fay", OrderState.PAID, 1);
+        sold.merchantRows[0] = 2;
+        sold.merchantRows[1] = 1;
+        state.writeOrder(sold);
         state.writeUserUnits(IdBuffer.of("alice"), 0, 2);
         state.writeUserUnits(IdBuffer.of("alice"), 1, 1);
         state.writeUserUnits(IdBuffer.of("bob"), 1, 3);
@@ -193,11 +220,17 @@ class SnapshotStoreTest {
         TreeSet<String> counters = new TreeSet<>();
         SnapshotCodec.write(state, new SnapshotSink() {
             @Override
+            public void merchantRow(int row, String merchantId, int commissionBps, long sinceEpochMillis) {
+                records.add("merchant row " + row + " " + merchantId + " " + commissionBps + " " + sinceEpochMillis);
+            }
+
+            @Override
             public void sku(SkuRecord sku) {
                 records.add("sku " + sku.index + " " + sku.skuId + " " + sku.priceMinor + " " + sku.currency + " "
                         + sku.totalStock + " " + sku.available + " " + sku.reserved + " " + sku.sold + " "
                         + sku.perUserLimit + " " + sku.saleStartEpochMillis + " " + sku.saleEndEpochMillis + " "
-                        + sku.reservationTtlMillis);
+                        + sku.reservationTtlMillis + " " + sku.merchantId + " " + sku.merchantNumber + " "
+                        + sku.storeId);
             }
 
             @Override

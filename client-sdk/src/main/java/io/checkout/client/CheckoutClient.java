@@ -5,12 +5,14 @@ import io.checkout.proto.v1.AdjustStockRequest;
 import io.checkout.proto.v1.CancelRequest;
 import io.checkout.proto.v1.CheckoutGrpc;
 import io.checkout.proto.v1.ConfirmRequest;
+import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.GetOrderRequest;
 import io.checkout.proto.v1.GetPartitionMapRequest;
 import io.checkout.proto.v1.GetStockRequest;
 import io.checkout.proto.v1.InventoryGrpc;
 import io.checkout.proto.v1.ListSkusReply;
 import io.checkout.proto.v1.ListSkusRequest;
+import io.checkout.proto.v1.Merchant;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.PartitionMap;
@@ -20,6 +22,7 @@ import io.checkout.proto.v1.RefundRequest;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.Sku;
+import io.checkout.proto.v1.UpsertMerchantRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
@@ -566,6 +569,42 @@ public final class CheckoutClient implements AutoCloseable {
                 .setDelta(delta)
                 .build();
         return callBlocking(InventoryGrpc.getAdjustStockMethod(), request, adminCredentials);
+    }
+
+    /**
+     * Defines a merchant or changes its commission rate, with a generated request id. Orders
+     * reserved from then on settle at the new rate; orders already reserved keep theirs. Sent with
+     * the configured call credentials.
+     *
+     * @param merchantId 1..64 characters from [A-Za-z0-9._:-]
+     * @param commissionBps the platform's commission, 0..10,000 basis points of the gross
+     * @return the merchant as it stands after the call
+     * @throws StatusRuntimeException if the call fails, e.g. INVALID_ARGUMENT naming a field, or
+     *     RESOURCE_EXHAUSTED when the server's merchant table is full
+     * @throws NullPointerException if {@code merchantId} is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public Merchant upsertMerchant(String merchantId, int commissionBps) {
+        UpsertMerchantRequest request = UpsertMerchantRequest.newBuilder()
+                .setRequestId(newRequestId())
+                .setMerchantId(Objects.requireNonNull(merchantId, "merchantId"))
+                .setCommissionBps(commissionBps)
+                .build();
+        return callBlocking(InventoryGrpc.getUpsertMerchantMethod(), request, adminCredentials);
+    }
+
+    /**
+     * A merchant and its commission rate now. Sent with the configured call credentials.
+     *
+     * @throws StatusRuntimeException NOT_FOUND if the merchant was never defined
+     * @throws NullPointerException if {@code merchantId} is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public Merchant getMerchant(String merchantId) {
+        GetMerchantRequest request = GetMerchantRequest.newBuilder()
+                .setMerchantId(Objects.requireNonNull(merchantId, "merchantId"))
+                .build();
+        return callBlocking(InventoryGrpc.getGetMerchantMethod(), request, adminCredentials);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.checkout.client;
 
 import io.checkout.contract.PartitionTable;
 import io.checkout.contract.Partitioning;
+import io.checkout.proto.v1.Merchant;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.Payment;
@@ -159,6 +160,25 @@ public final class PartitionedCheckoutClient implements AutoCloseable {
 
     public Sku adjustStock(String requestId, String skuId, long delta) {
         return routed(() -> clientForSku(skuId), client -> client.adjustStock(requestId, skuId, delta));
+    }
+
+    /**
+     * Defines a merchant or changes its rate on every partition: each keeps its own merchant table,
+     * and a SKU may name a merchant only where the merchant is defined.
+     *
+     * @return the merchant as the last partition has it
+     */
+    public Merchant upsertMerchant(String merchantId, int commissionBps) {
+        int count;
+        synchronized (this) {
+            requireOpen();
+            count = clients.length;
+        }
+        Merchant merchant = null;
+        for (int id = 0; id < count; id++) {
+            merchant = partitionClient(id).upsertMerchant(merchantId, commissionBps);
+        }
+        return merchant;
     }
 
     /** Every SKU of every partition, partition by partition, each in its server's order. */

@@ -1,0 +1,50 @@
+package io.checkout.engine;
+
+/**
+ * Who an order's lines are settled with, resolved for an answer or an event: each line's merchant
+ * and commission rate (from the {@link MerchantTable} row the line was reserved with) and its SKU's
+ * store. Parallel to the order's line arrays; entries are null and 0 for a line without them. The
+ * strings are the tables' own, so filling allocates nothing.
+ */
+public final class LineParties {
+    public final String[] merchantIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
+    public final String[] storeIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
+    public final int[] commissionBps = new int[EngineLimits.LINES_PER_ORDER_MAX];
+
+    private int count;
+
+    /** Sets line {@code line} (lines are set in order from 0). */
+    public void set(int line, String merchantId, String storeId, int bps) {
+        merchantIds[line] = merchantId;
+        storeIds[line] = storeId;
+        commissionBps[line] = bps;
+        count = Math.max(count, line + 1);
+    }
+
+    /** Sets line {@code line} from its merchant row + 1 ({@link OrderRecord#merchantRows}) and its SKU's store. */
+    public void set(int line, MerchantTable merchants, int merchantRow, String storeId) {
+        if (merchantRow == 0) {
+            set(line, null, storeId, 0);
+        } else {
+            int row = merchantRow - 1;
+            set(line, merchants.merchantId(merchants.rowMerchant(row)), storeId, merchants.rowCommissionBps(row));
+        }
+    }
+
+    public void clear() {
+        for (int i = 0; i < count; i++) {
+            merchantIds[i] = null;
+            storeIds[i] = null;
+            commissionBps[i] = 0;
+        }
+        count = 0;
+    }
+
+    public void copyFrom(LineParties other) {
+        clear();
+        System.arraycopy(other.merchantIds, 0, merchantIds, 0, other.count);
+        System.arraycopy(other.storeIds, 0, storeIds, 0, other.count);
+        System.arraycopy(other.commissionBps, 0, commissionBps, 0, other.count);
+        count = other.count;
+    }
+}

@@ -1,0 +1,167 @@
+package io.checkout.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.checkout.client.CheckoutClient;
+import io.checkout.proto.v1.Merchant;
+import io.checkout.proto.v1.Order;
+import io.checkout.proto.v1.OrderEvent;
+import io.checkout.proto.v1.OrderEventType;
+import io.checkout.proto.v1.OrderEventsGrpc;
+import io.checkout.proto.v1.OrderLine;
+import io.checkout.proto.v1.Sku;
+import io.checkout.proto.v1.SubscribeRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Merchants and settlement figures over gRPC, as a settlement team would read them: a merchant's
+ * rate, the SKUs it sells, and orders whose lines carry merchant, store, gross, commission and net
+ * that add up, in answers, in events and after a restart.
+ */
+class MerchantsIT {
+    @TempDir
+    Path dataDir;
+
+    private CheckoutServer server;
+    private ManagedChannel channel;
+    private CheckoutClient client;
+
+    @AfterEach
+    void stopServer() {
+        stop();
+    }
+
+    private void start() {
+        server = CheckoutServer.start(ItFixtures.smallConfig(dataDir).conclude());
+        channel = ItFixtures.loopbackChannel(server);
+        client = ItFixtures.client(channel);
+    }
+
+    private void stop() {
+        ItFixtures.closeQuietly(client);
+        ItFixtures.shutdownChannel(channel);
+        ItFixtures.closeQuietly(server);
+        client = null;
+        channel = null;
+        server = null;
+    }
+
+    private Sku sellBy(String skuId, String merchantId, String storeId, long price) {
+        return client.upsertSku(ItFixtures.sku(skuId, 100, 0).toBuilder()
+                .setPriceMinor(price)
+                .setMerchantId(merchantId)
+                .setStoreId(storeId)
+                .build());
+    }
+
+    private static OrderLine line(String skuId, int quantity) {
+        return OrderLine.newBuilder().setSkuId(skuId).setQuantity(quantity).build();
+    }
+
+    @Test
+    void orderLinesShouldCarryMerchantStoreAndFiguresThatAddUpAcrossARestart() {
+        start();
+        Merchant acme = client.upsertMerchant("acme", 1_250);
+        assertThat(acme.getCommissionBps()).isEqualTo(1_250);
+        client.upsertMerchant("bolt", 333);
+        Sku shoes = sellBy("SHOE-1", "acme", "store-7", 333);
+        sellBy("SOCK-1", "bolt", "", 1_999);
+        assertThat(shoes.getMerchantId()).isEqualTo("acme");
+        assertThat(shoes.getStoreId()).isEqualTo("store-7");
+
+        long orderId = client.reserve("alice", List.of(line("SHOE-1", 3), line("SOCK-1", 1)))
+                .getOrderId();
+        client.upsertMerchant("acme", 5_000);
+        Order paid = client.confirm(orderId);
+
+        OrderLine shoeLine = paid.getLines(0);
+        assertThat(shoeLine.getMerchantId()).isEqualTo("acme");
+        assertThat(shoeLine.getStoreId()).isEqualTo("store-7");
+        assertThat(shoeLine.getCommissionBps()).as("the rate when reserved").isEqualTo(1_250);
+        assertThat(shoeLine.getGrossMinor()).isEqualTo(999);
+        assertThat(shoeLine.getCommissionMinor()).as("124.875 rounds half up").isEqualTo(125);
+        assertThat(shoeLine.getNetMinor()).isEqualTo(874);
+        OrderLine sockLine = paid.getLines(1);
+        assertThat(sockLine.getMerchantId()).isEqualTo("bolt");
+        assertThat(sockLine.getStoreId()).isEmpty();
+        assertThat(sockLine.getCommissionMinor()).as("66.5667 rounds to 67").isEqualTo(67);
+        assertThat(paid.getCommissionMinor()).isEqualTo(125 + 67);
+        assertThat(paid.getNetMinor()).isEqualTo(paid.getAmountMinor() - paid.getCommissionMinor());
+        assertThat(shoeLine.getGrossMinor() + sockLine.getGrossMinor()).isEqualTo(paid.getAmountMinor());
+
+        Order refunded = client.refund("refund-1", orderId, List.of(line("SHOE-1", 1)), "too small", true);
+        OrderLine refundedShoes = refunded.getLines(0);
+        assertThat(refundedShoes.getRefundedAmountMinor()).isEqualTo(333);
+        // 2 units kept: 666 at 12.5% = 83.25 -> 83, so 125 - 83 = 42 of commission goes back.
+        assertThat(refundedShoes.getRefundedCommissionMinor()).isEqualTo(42);
+        assertThat(refunded.getRefundedCommissionMinor()).isEqualTo(42);
+
+        stop();
+        start();
+        Order afterRestart = client.getOrder(orderId);
+        assertThat(afterRestart).isEqualTo(refunded);
+        assertThat(client.getMerchant("acme").getCommissionBps()).isEqualTo(5_000);
+        assertThat(client.getStock("SHOE-1").getMerchantId()).isEqualTo("acme");
+    }
+
+    @Test
+    void eventsShouldCarryTheLinesSettlementFigures() {
+        start();
+        client.upsertMerchant("acme", 1_000);
+        sellBy("SHOE-1", "acme", "store-7", 2_000);
+        long orderId = client.reserve("bob", "SHOE-1", 2).getOrderId();
+        client.confirm(orderId);
+
+        Iterator<OrderEvent> events = OrderEventsGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .subscribe(SubscribeRequest.newBuilder().setFromSequence(0).build());
+        List<OrderEvent> seen = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            seen.add(events.next());
+        }
+
+        assertThat(seen.get(0).getType()).isEqualTo(OrderEventType.ORDER_EVENT_TYPE_SKU_UPSERTED);
+        assertThat(seen.get(0).getSku().getMerchantId()).isEqualTo("acme");
+        assertThat(seen.get(0).getSku().getStoreId()).isEqualTo("store-7");
+        OrderEvent paid = seen.get(2);
+        assertThat(paid.getType()).isEqualTo(OrderEventType.ORDER_EVENT_TYPE_ORDER_PAID);
+        OrderLine line = paid.getOrder().getLines(0);
+        assertThat(line.getMerchantId()).isEqualTo("acme");
+        assertThat(line.getStoreId()).isEqualTo("store-7");
+        assertThat(line.getCommissionBps()).isEqualTo(1_000);
+        assertThat(line.getGrossMinor()).isEqualTo(4_000);
+        assertThat(line.getCommissionMinor()).isEqualTo(400);
+        assertThat(line.getNetMinor()).isEqualTo(3_600);
+        assertThat(paid.getOrder()).isEqualTo(client.getOrder(orderId));
+    }
+
+    @Test
+    void badMerchantFieldsShouldBeNamedAndAnUnknownMerchantRefused() {
+        start();
+        ItFixtures.assertInvalidArgument(
+                ItFixtures.grpcFailure(() -> client.upsertMerchant("no spaces allowed", 10)), "merchant_id");
+        ItFixtures.assertInvalidArgument(
+                ItFixtures.grpcFailure(() -> client.upsertMerchant("acme", 10_001)), "commission_bps");
+        StatusRuntimeException missing = ItFixtures.grpcFailure(() -> client.getMerchant("acme"));
+        assertThat(missing.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+
+        StatusRuntimeException unknown = ItFixtures.grpcFailure(() -> sellBy("SHOE-1", "acme", "", 100));
+        assertThat(unknown.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(ItFixtures.errorInfo(unknown).getReason()).isEqualTo("MERCHANT_UNKNOWN");
+        assertThat(ItFixtures.errorInfo(unknown).getMetadataMap()).containsEntry("field", "merchant_id");
+        ItFixtures.assertInvalidArgument(
+                ItFixtures.grpcFailure(() -> sellBy("SHOE-1", "", "bad store", 100)), "store_id");
+        StatusRuntimeException noSku = ItFixtures.grpcFailure(() -> client.getStock("SHOE-1"));
+        assertThat(noSku.getStatus().getCode()).as("nothing changed").isEqualTo(Status.Code.NOT_FOUND);
+    }
+}
