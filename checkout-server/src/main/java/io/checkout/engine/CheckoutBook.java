@@ -559,7 +559,7 @@ public final class CheckoutBook {
         target.state = everyUnit ? OrderState.REFUNDED : OrderState.PARTLY_REFUNDED;
         target.updatedAtEpochMillis = nowMillis;
         state.writeOrder(target);
-        events.onOrderRefunded(target, previous, c.refundReason);
+        events.onOrderRefunded(target, previous, c.refundReason, units);
         remember(c, ResultCode.SUCCESS, c.orderId, target.state, -1, nowMillis);
     }
 

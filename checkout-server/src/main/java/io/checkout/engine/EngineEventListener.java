@@ -22,10 +22,10 @@ public interface EngineEventListener {
 
     /**
      * An order was refunded, in part or whole ({@code order.refundedQuantity(line)} counts every
-     * unit refunded so far), for {@code reason} (null: none given). One event, like
-     * {@link #onOrderChanged}, which it defaults to.
+     * unit refunded so far, {@code refundedNow[line]} those of this refund), for {@code reason}
+     * (null: none given). One event, like {@link #onOrderChanged}, which it defaults to.
      */
-    default void onOrderRefunded(OrderRecord order, OrderState previous, String reason) {
+    default void onOrderRefunded(OrderRecord order, OrderState previous, String reason, int[] refundedNow) {
         onOrderChanged(order, previous);
     }
 

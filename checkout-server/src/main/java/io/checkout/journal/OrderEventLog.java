@@ -23,14 +23,16 @@ import java.nio.ByteBuffer;
  *          currency int, created long, expires long, line count byte, (SKU id text, quantity int,
  *          unit price long)*, then in format 2: payment provider text, payment id text, paid at long;
  *          in format 3 (a refund): payment flag byte (and the payment as in format 2), each line's
- *          refunded units int, reason text; in format 4 (an order with a merchant or a store on a
- *          line): as format 3, then each line's merchant text, store text and commission bps int
+ *          refunded units int, reason text; in format 4 (a refund, or an order with a merchant or a
+ *          store on a line): as format 3, then each line's merchant text, store text, commission
+ *          bps int and units refunded by this event int
  *   SKU    SKU id text, stock delta long, upserted byte, total long, available long, reserved long,
  *          sold long, price long, currency int, per-user limit long, sale start long, sale end long,
  *          reservation TTL long, and in format 4 (a SKU with a merchant or a store): merchant
  *          text, store text
- *  format 1 is every event but a refund's (format 3), that of an order with a payment recorded
- *  (format 2) and those with merchants or stores (format 4); a reader takes all four
+ *  format 1 is every event but that of an order with a payment recorded (format 2), and a refund's
+ *  or one with merchants or stores (format 4); format 3 (a refund's, before merchants) is no longer
+ *  written; a reader takes all four
  * </pre>
  */
 public final class OrderEventLog implements NumberedEvents, AutoCloseable {
@@ -41,7 +43,10 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
     static final byte FORMAT_VERSION_PAYMENT = 2;
     /** Format 1 plus the payment flag, each line's refunded units and the refund's reason. */
     static final byte FORMAT_VERSION_REFUND = 3;
-    /** Format 3 plus each line's merchant, store and rate; or a SKU's merchant and store. */
+    /**
+     * Format 3 plus each line's merchant, store, rate and units refunded by the event; or a SKU's
+     * merchant and store.
+     */
     static final byte FORMAT_VERSION_PARTIES = 4;
 
     private final RecordLogWriter writer;
@@ -86,22 +91,21 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
 
     @Override
     public void onOrderChanged(OrderRecord order, OrderState previous) {
-        writeOrder(order, previous, false, null);
+        writeOrder(order, previous, null, null);
     }
 
     @Override
-    public void onOrderRefunded(OrderRecord order, OrderState previous, String reason) {
-        writeOrder(order, previous, true, reason);
+    public void onOrderRefunded(OrderRecord order, OrderState previous, String reason, int[] refundedNow) {
+        writeOrder(order, previous, reason, refundedNow);
     }
 
-    private void writeOrder(OrderRecord order, OrderState previous, boolean refund, String reason) {
+    /** {@code refundedNow}: a refund's units per line; null for any other change. */
+    private void writeOrder(OrderRecord order, OrderState previous, String reason, int[] refundedNow) {
         if (skip()) {
             return;
         }
         ByteBuffer out = header(
-                KIND_ORDER,
-                order.updatedAtEpochMillis,
-                refund ? FORMAT_VERSION_REFUND : order.hasPayment() ? FORMAT_VERSION_PAYMENT : FORMAT_VERSION);
+                KIND_ORDER, order.updatedAtEpochMillis, order.hasPayment() ? FORMAT_VERSION_PAYMENT : FORMAT_VERSION);
         out.putLong(order.orderId);
         CommandCodec.putId(out, order.userId);
         out.put((byte) order.state.code());
@@ -111,7 +115,7 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
         out.putLong(order.createdAtEpochMillis);
         out.putLong(order.expiresAtEpochMillis);
         out.put((byte) order.lineCount);
-        boolean parties = false;
+        boolean parties = refundedNow != null;
         for (int i = 0; i < order.lineCount; i++) {
             state.readSku(order.skuIndexes[i], lineSku);
             CommandCodec.putText(out, lineSku.skuId);
@@ -122,9 +126,6 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
         if (parties) {
             // The superset format: its layout follows the refund's, whatever the event.
             out.put(0, FORMAT_VERSION_PARTIES);
-        }
-        boolean refundLayout = refund || parties;
-        if (refundLayout) {
             out.put(order.hasPayment() ? (byte) 1 : 0);
         }
         if (order.hasPayment()) {
@@ -132,13 +133,11 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
             CommandCodec.putId(out, order.paymentId);
             out.putLong(order.paidAtEpochMillis);
         }
-        if (refundLayout) {
+        if (parties) {
             for (int i = 0; i < order.lineCount; i++) {
                 out.putInt(order.refundedQuantity(i));
             }
             CommandCodec.putText(out, reason);
-        }
-        if (parties) {
             MerchantTable merchants = state.merchants();
             for (int i = 0; i < order.lineCount; i++) {
                 state.readSku(order.skuIndexes[i], lineSku);
@@ -146,6 +145,7 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
                 CommandCodec.putText(out, row < 0 ? null : merchants.merchantId(merchants.rowMerchant(row)));
                 CommandCodec.putText(out, lineSku.storeId);
                 out.putInt(row < 0 ? 0 : merchants.rowCommissionBps(row));
+                out.putInt(refundedNow == null ? 0 : refundedNow[i]);
             }
         }
         append(out);

@@ -6,6 +6,7 @@ import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.engine.SkuRecord;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /** One event of the {@link OrderEventLog}, decoded. Reusable: {@link #decode} overwrites it. */
 public final class OrderEventRecord {
@@ -22,6 +23,13 @@ public final class OrderEventRecord {
     public final LineParties lineParties = new LineParties();
     /** SKU events: the SKU as it now stands. */
     public final SkuRecord sku = new SkuRecord();
+
+    /**
+     * ORDER events: each line's units refunded by this event (0 for any event but a refund's). A
+     * refund written in format 3 did not say; it is taken as refunding every unit refunded so far,
+     * which is exact for an order's first refund.
+     */
+    public final int[] refundedNow = new int[EngineLimits.LINES_PER_ORDER_MAX];
 
     /** ORDER events of a refund: the reason the refund gave, or null. */
     public String refundReason;
@@ -75,10 +83,18 @@ public final class OrderEventRecord {
             }
             refundReason = refund ? CommandCodec.getText(payload) : null;
             lineParties.clear();
+            Arrays.fill(refundedNow, 0, order.lineCount, 0);
             for (int i = 0; parties && i < order.lineCount; i++) {
                 String merchantId = CommandCodec.getText(payload);
                 String storeId = CommandCodec.getText(payload);
                 lineParties.set(i, merchantId, storeId, payload.getInt());
+                refundedNow[i] = payload.getInt();
+            }
+            if (!parties && refund) {
+                // Format 3, before the events said: the order's first refund refunded everything so far.
+                for (int i = 0; i < order.lineCount; i++) {
+                    refundedNow[i] = order.refundedQuantity(i);
+                }
             }
         } else if (kind == OrderEventLog.KIND_SKU) {
             sku.clear();

@@ -190,6 +190,7 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
             if (record.refundReason != null) {
                 event.setRefundReason(record.refundReason);
             }
+            ProtoMapping.addRefundLines(record.order, record.lineSkuIds, record.lineParties, record.refundedNow, event);
         } else {
             event.setSku(ProtoMapping.toSku(record.sku))
                     .setStockDelta(record.stockDelta)

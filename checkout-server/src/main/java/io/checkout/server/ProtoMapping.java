@@ -14,6 +14,7 @@ import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.ListSkusReply;
 import io.checkout.proto.v1.Merchant;
 import io.checkout.proto.v1.Order;
+import io.checkout.proto.v1.OrderEvent;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.OrderState;
 import io.checkout.proto.v1.Payment;
@@ -207,6 +208,42 @@ final class ProtoMapping {
                     .setPaidAtEpochMillis(order.paidAtEpochMillis);
         }
         return builder.build();
+    }
+
+    /**
+     * What one refund gave back, per line it touched: {@code refundedNow[line]} units, their amount,
+     * and the commission given back (the line's refunded commission after, less before).
+     */
+    static void addRefundLines(
+            OrderRecord order, String[] lineSkuIds, LineParties parties, int[] refundedNow, OrderEvent.Builder event) {
+        for (int i = 0; i < order.lineCount; i++) {
+            int now = refundedNow[i];
+            if (now <= 0) {
+                continue;
+            }
+            int quantity = order.quantities[i];
+            long price = order.unitPricesMinor[i];
+            int bps = parties.commissionBps[i];
+            int after = order.refundedQuantity(i);
+            long gross = Settlement.grossMinor(now, price);
+            long commission = Settlement.refundedCommissionMinor(quantity, after, price, bps)
+                    - Settlement.refundedCommissionMinor(quantity, after - now, price, bps);
+            OrderLine.Builder line = OrderLine.newBuilder()
+                    .setSkuId(lineSkuIds[i])
+                    .setQuantity(now)
+                    .setUnitPriceMinor(price)
+                    .setCommissionBps(bps)
+                    .setGrossMinor(gross)
+                    .setCommissionMinor(commission)
+                    .setNetMinor(gross - commission);
+            if (parties.merchantIds[i] != null) {
+                line.setMerchantId(parties.merchantIds[i]);
+            }
+            if (parties.storeIds[i] != null) {
+                line.setStoreId(parties.storeIds[i]);
+            }
+            event.addRefundLines(line);
+        }
     }
 
     static OrderState toOrderState(io.checkout.engine.OrderState state) {

@@ -117,16 +117,18 @@ class MerchantsIT {
     @Test
     void eventsShouldCarryTheLinesSettlementFigures() {
         start();
-        client.upsertMerchant("acme", 1_000);
-        sellBy("SHOE-1", "acme", "store-7", 2_000);
-        long orderId = client.reserve("bob", "SHOE-1", 2).getOrderId();
+        client.upsertMerchant("acme", 1_250);
+        sellBy("SHOE-1", "acme", "store-7", 333);
+        long orderId = client.reserve("bob", "SHOE-1", 3).getOrderId();
         client.confirm(orderId);
+        client.refund("refund-1", orderId, List.of(line("SHOE-1", 1)), "scuffed", true);
+        Order refunded = client.refund(orderId);
 
         Iterator<OrderEvent> events = OrderEventsGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(30, TimeUnit.SECONDS)
                 .subscribe(SubscribeRequest.newBuilder().setFromSequence(0).build());
         List<OrderEvent> seen = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 5; i++) {
             seen.add(events.next());
         }
 
@@ -138,11 +140,34 @@ class MerchantsIT {
         OrderLine line = paid.getOrder().getLines(0);
         assertThat(line.getMerchantId()).isEqualTo("acme");
         assertThat(line.getStoreId()).isEqualTo("store-7");
-        assertThat(line.getCommissionBps()).isEqualTo(1_000);
-        assertThat(line.getGrossMinor()).isEqualTo(4_000);
-        assertThat(line.getCommissionMinor()).isEqualTo(400);
-        assertThat(line.getNetMinor()).isEqualTo(3_600);
-        assertThat(paid.getOrder()).isEqualTo(client.getOrder(orderId));
+        assertThat(line.getCommissionBps()).isEqualTo(1_250);
+        assertThat(line.getGrossMinor()).isEqualTo(999);
+        assertThat(line.getCommissionMinor()).as("124.875 rounds half up").isEqualTo(125);
+        assertThat(line.getNetMinor()).isEqualTo(874);
+        assertThat(paid.getRefundLinesList()).isEmpty();
+
+        OrderEvent inPart = seen.get(3);
+        assertThat(inPart.getType()).isEqualTo(OrderEventType.ORDER_EVENT_TYPE_ORDER_PARTLY_REFUNDED);
+        assertThat(inPart.getRefundReason()).isEqualTo("scuffed");
+        OrderLine back = inPart.getRefundLines(0);
+        assertThat(back.getSkuId()).isEqualTo("SHOE-1");
+        assertThat(back.getMerchantId()).isEqualTo("acme");
+        assertThat(back.getQuantity()).isEqualTo(1);
+        assertThat(back.getGrossMinor()).isEqualTo(333);
+        // Kept 2 units: 666 at 12.5% = 83.25 -> 83; 125 - 83 = 42 given back.
+        assertThat(back.getCommissionMinor()).isEqualTo(42);
+        assertThat(back.getNetMinor()).isEqualTo(291);
+        OrderEvent rest = seen.get(4);
+        assertThat(rest.getType()).isEqualTo(OrderEventType.ORDER_EVENT_TYPE_ORDER_REFUNDED);
+        OrderLine restBack = rest.getRefundLines(0);
+        assertThat(restBack.getQuantity()).isEqualTo(2);
+        assertThat(restBack.getCommissionMinor()).isEqualTo(83);
+        assertThat(back.getGrossMinor() + restBack.getGrossMinor()).isEqualTo(refunded.getRefundedAmountMinor());
+        assertThat(back.getCommissionMinor() + restBack.getCommissionMinor())
+                .as("the refunds gave back all the commission charged")
+                .isEqualTo(refunded.getRefundedCommissionMinor())
+                .isEqualTo(refunded.getCommissionMinor());
+        assertThat(rest.getOrder()).isEqualTo(client.getOrder(orderId));
     }
 
     @Test
