@@ -31,8 +31,10 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -85,12 +87,20 @@ public final class CheckoutClient implements AutoCloseable {
     /** The longest budget {@link #openReserveStream(int, Duration)} gives a request. */
     public static final Duration STREAM_REQUEST_BUDGET_MAX = Duration.ofHours(1);
 
+    /**
+     * The most {@link #subscribeOrderEvents} subscriptions one client has open at once (each has a
+     * thread of its own; the server's {@code event-subscribers-max} is 16 by default).
+     */
+    public static final int ORDER_EVENT_SUBSCRIPTIONS_MAX = 64;
+
     private final ManagedChannel channel;
     private final boolean ownsChannel;
     private final long deadlineNanos;
     private final RequestIds requestIds;
     private final CallCredentials adminCredentials;
     private final RetryingCalls calls;
+    /** Subscriptions not yet terminated, closed with the client; guarded by itself. */
+    private final Set<OrderEventSubscription> subscriptions = new HashSet<>();
 
     /** Called by {@link CheckoutClientBuilder#build()} with settings it has checked. */
     CheckoutClient(
@@ -287,6 +297,63 @@ public final class CheckoutClient implements AutoCloseable {
         int budgetMillis = budgetMillis(requestBudget);
         ensureOpen();
         return BatchStreamingReserver.open(channel, maxInFlight, maxBatchSize, requestIds, deadlineNanos, budgetMillis);
+    }
+
+    /**
+     * {@link #subscribeOrderEvents(long, OrderEventHandler, OrderEventSubscriptionOptions)} with
+     * {@link OrderEventSubscriptionOptions#defaults()}: back-off from 100 ms up to 5 s, 32 events
+     * read ahead.
+     */
+    public OrderEventSubscription subscribeOrderEvents(long afterSequence, OrderEventHandler handler) {
+        return subscribeOrderEvents(afterSequence, handler, OrderEventSubscriptionOptions.defaults());
+    }
+
+    /**
+     * Subscribes to the {@code OrderEvents} change feed: every order and stock change after
+     * {@code afterSequence}, then live changes as they happen, handed to {@code handler} one at a
+     * time, in sequence order, each exactly once, on the subscription's own thread; resubscribing
+     * after failures that can heal, from the last sequence handed out. See {@link
+     * OrderEventSubscription} for what is retried and what stops it.
+     *
+     * <p>To resume where an earlier subscription stopped, pass its {@link
+     * OrderEventSubscription#lastSequence()}, stored with the consumer's own work. The feed is not
+     * an admin call: it is sent without the configured call credentials. The subscription has no
+     * deadline; it runs until closed, stopped by a failure, or this client is closed.
+     *
+     * @param afterSequence start after this sequence; 0 starts at the first event the server keeps
+     * @param handler takes the events and, once, what stopped the subscription by itself
+     * @param options back-off and read-ahead
+     * @return the running subscription
+     * @throws IllegalArgumentException if {@code afterSequence} is negative
+     * @throws NullPointerException if {@code handler} or {@code options} is null
+     * @throws IllegalStateException if the client is closed or already has {@link
+     *     #ORDER_EVENT_SUBSCRIPTIONS_MAX} subscriptions open
+     */
+    public OrderEventSubscription subscribeOrderEvents(
+            long afterSequence, OrderEventHandler handler, OrderEventSubscriptionOptions options) {
+        if (afterSequence < 0) {
+            throw new IllegalArgumentException("afterSequence must not be negative, got " + afterSequence);
+        }
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(options, "options");
+        synchronized (subscriptions) {
+            // Checked under the lock that close() takes after closing, so no subscription escapes it.
+            ensureOpen();
+            if (subscriptions.size() >= ORDER_EVENT_SUBSCRIPTIONS_MAX) {
+                throw new IllegalStateException("this client already has " + ORDER_EVENT_SUBSCRIPTIONS_MAX
+                        + " order event subscriptions open; close one first");
+            }
+            OrderEventSubscription subscription =
+                    OrderEventSubscription.open(channel, afterSequence, handler, options, this::forget);
+            subscriptions.add(subscription);
+            return subscription;
+        }
+    }
+
+    private void forget(OrderEventSubscription subscription) {
+        synchronized (subscriptions) {
+            subscriptions.remove(subscription);
+        }
     }
 
     /** A stream request budget in whole milliseconds; 0 for none. */
@@ -726,13 +793,22 @@ public final class CheckoutClient implements AutoCloseable {
     }
 
     /**
-     * Closes the client. Retries waiting for their back-off give up with their last failure. A
+     * Closes the client. Retries waiting for their back-off give up with their last failure, and
+     * order event subscriptions are closed (as {@link OrderEventSubscription#close()} does). A
      * channel the client opened is shut down, waiting up to one deadline for calls in progress;
      * a caller's channel is left open. Calling this again has no effect.
      */
     @Override
     public void close() {
-        if (!calls.close() || !ownsChannel) {
+        if (!calls.close()) {
+            return;
+        }
+        List<OrderEventSubscription> open;
+        synchronized (subscriptions) {
+            open = new ArrayList<>(subscriptions);
+        }
+        open.forEach(OrderEventSubscription::close);
+        if (!ownsChannel) {
             return;
         }
         channel.shutdown();

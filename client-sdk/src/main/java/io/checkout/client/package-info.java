@@ -6,5 +6,7 @@
  * {@link io.checkout.client.StreamingReserver} reserves over one flow-controlled bidirectional
  * stream for high-rate callers, and {@link io.checkout.client.BatchStreamingReserver} sends many
  * reserves per message on one stream, for the highest rates.
+ * {@link io.checkout.client.OrderEventSubscription} follows the {@code OrderEvents} change feed,
+ * resubscribing after failures from the last event it handed out, so each event is handled once.
  */
 package io.checkout.client;
