@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.checkout.contract.Partitioning;
+import io.checkout.proto.v1.Sku;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.commons.rng.simple.RandomSource;
 import org.junit.jupiter.api.Test;
@@ -227,5 +230,33 @@ class BookingScenarioTest {
         }
         assertThat(firstIds).isEqualTo(secondIds).isNotEqualTo(otherIds);
         assertThat(firstIds.get(0)).matches("lg-r1-store-\\d{3}:slot-\\d{4} u-r1-\\d+");
+    }
+
+    @Test
+    void theSummaryCountsFullyBookedSlotsAndSlotsWithPlacesLeft() {
+        RunSettings settings = settings("--scenario", "booking", "--setup", "--stores", "2");
+        Map<String, Sku> skus = new HashMap<>();
+        for (int index = 0; index < settings.skus(); index++) {
+            String id = settings.skuId(index);
+            skus.put(id, sku(id, 4, 0, 0));
+        }
+        // Store 0's 19:00 slot: 3 paid, 1 held; its 03:00 slot: 1 paid; store 1's 12:00 slot: 4 paid.
+        skus.put(settings.skuId(19), sku(settings.skuId(19), 0, 1, 3));
+        skus.put(settings.skuId(3), sku(settings.skuId(3), 3, 0, 1));
+        skus.put(settings.skuId(24 + 12), sku(settings.skuId(24 + 12), 0, 0, 4));
+
+        Report.BookedSlots slots = Report.BookedSlots.of(settings, skus, 0.25);
+
+        assertThat(slots).isEqualTo(new Report.BookedSlots(2, 24, 2, 46, 9, 192, 10, 1, 1, 1, 0.25));
+    }
+
+    private static Sku sku(String id, long available, long reserved, long sold) {
+        return Sku.newBuilder()
+                .setSkuId(id)
+                .setTotalStock(available + reserved + sold)
+                .setAvailable(available)
+                .setReserved(reserved)
+                .setSold(sold)
+                .build();
     }
 }
