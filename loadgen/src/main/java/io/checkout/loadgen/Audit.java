@@ -1,13 +1,17 @@
 package io.checkout.loadgen;
 
+import io.checkout.proto.v1.Sku;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The audit's verdict: each check with what it compared. The run passes only if no check failed;
  * a check that could not be decided (say, exact stock figures after calls whose outcome is
  * unknown) is SKIPPED with the reason, never quietly counted as passed.
+ *
+ * @param skus the run's SKUs as the audit read them, by id
  */
-record Audit(List<Check> checks, long ordersChecked, long skusChecked) {
+record Audit(List<Check> checks, long ordersChecked, long skusChecked, Map<String, Sku> skus) {
 
     enum Verdict {
         PASS,

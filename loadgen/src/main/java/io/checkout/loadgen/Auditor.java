@@ -246,7 +246,7 @@ final class Auditor {
                 "orders read back during the run agreed",
                 ledger.readBackMismatches() == 0,
                 ledger.readBackMismatches() + " read-backs disagreed"));
-        return new Audit(List.copyOf(checks), reads.checked.get(), skus.size());
+        return new Audit(List.copyOf(checks), reads.checked.get(), skus.size(), Map.copyOf(skus));
     }
 
     private static Audit.Check check(String name, boolean holds, String detail) {

@@ -113,6 +113,11 @@ final class LoadRun {
     private long startNanos;
     private long warmupEndNanos;
     private volatile boolean warmingUp;
+    /** With --setup: when the SKUs' sale windows opened (booking: its windows' close count from here). */
+    private volatile long windowsOpenedAtMillis;
+    /** {@link #windowsOpenedAtMillis} on the {@link System#nanoTime} clock. */
+    private volatile long windowsOpenedAtNanos;
+
     private String progressNote = "";
 
     /** A call to send once a slot is free: a confirm or cancel of an order, or a reserve sent again. */
@@ -352,9 +357,13 @@ final class LoadRun {
         ExecutorService pool = Executors.newFixedThreadPool(ADMIN_THREADS);
         try {
             long now = System.currentTimeMillis();
+            windowsOpenedAtMillis = now;
+            windowsOpenedAtNanos = System.nanoTime();
             List<Future<Sku>> reads = new ArrayList<>(settings.skus());
             for (int index = 0; index < settings.skus(); index++) {
                 String skuId = settings.skuId(index);
+                // 0 (no end) but in booking: the slot's booking window, from now.
+                long saleEnd = settings.saleEndEpochMillis(index, now);
                 reads.add(pool.submit(() -> {
                     CheckoutClient client = auditClientForSku(skuId);
                     if (!settings.setup()) {
@@ -369,6 +378,7 @@ final class LoadRun {
                             .setPerUserLimit(settings.perUserLimit())
                             // A second back, so the server's clock a little behind ours still has it on sale.
                             .setSaleStartEpochMillis(now - 1_000)
+                            .setSaleEndEpochMillis(saleEnd)
                             .setReservationTtlMillis(settings.reservationTtl().toMillis())
                             .build());
                 }));
@@ -394,8 +404,12 @@ final class LoadRun {
 
     /** Sends until the duration or request count is used up; returns how many operations were sent. */
     private long sendAll() throws InterruptedException {
-        Scenario scenario = new Scenario(settings, RandomSource.XO_RO_SHI_RO_128_PP.create(settings.seed()), runId);
-        long endNanos = startNanos + settings.duration().toNanos();
+        Scenario scenario = new Scenario(
+                settings,
+                RandomSource.XO_RO_SHI_RO_128_PP.create(settings.seed()),
+                runId,
+                () -> settings.setup() ? System.currentTimeMillis() - windowsOpenedAtMillis : -1);
+        long endNanos = sendEndNanos();
         long seq = 0;
         boolean open = settings.model() == RunSettings.Model.OPEN;
         // With a crowd the rate changes along the run, so each send is due one interval at the
@@ -449,6 +463,16 @@ final class LoadRun {
         }
         sendBatch();
         return seq;
+    }
+
+    /**
+     * When sending stops: {@code --duration} after the start; in booking with --setup, {@code
+     * --duration} is the booking horizon, from the windows' opening at setup to the last one's close,
+     * so sending stops as the last window closes and the setup's time is part of the horizon.
+     */
+    private long sendEndNanos() {
+        long from = settings.booking() != null && settings.setup() ? windowsOpenedAtNanos : startNanos;
+        return from + settings.duration().toNanos();
     }
 
     /**

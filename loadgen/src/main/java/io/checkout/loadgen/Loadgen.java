@@ -61,8 +61,9 @@ public final class Loadgen implements Callable<Integer> {
             names = "--scenario",
             defaultValue = "flash-sale",
             description = "flash-sale, catalog, flash-crowd (reserves only, at --rate with a crowd at --crowd-rate; a"
-                    + " per-second table of offered, admitted, refused and expired calls), or empty-call"
-                    + " (grpc.health.v1 Check only: the transport's limit) (default ${DEFAULT-VALUE})")
+                    + " per-second table of offered, admitted, refused and expired calls), booking (O2O: SKUs are"
+                    + " (store, time slot) pairs, see --stores), or empty-call (grpc.health.v1 Check only: the"
+                    + " transport's limit) (default ${DEFAULT-VALUE})")
     String scenario;
 
     @Option(names = "--concurrency", description = "closed model: calls in flight (default 64 unless --rate)")
@@ -142,8 +143,33 @@ public final class Loadgen implements Callable<Integer> {
             description = "admin credential, sent as 'authorization: Bearer <token>' with admin calls")
     String adminToken;
 
-    @Option(names = "--skus", description = "SKUs in play (default 3 for flash-sale, 10000 for catalog)")
+    @Option(
+            names = "--skus",
+            description = "SKUs in play (default 3 for flash-sale, 10000 for catalog; booking: --stores x"
+                    + " --slots-per-store)")
     Integer skus;
+
+    @Option(
+            names = "--stores",
+            description = "booking: stores, by Zipf popularity (--zipf), store 0 the most popular; each store's"
+                    + " slots are SKUs <prefix>store-NNN:slot-NNNN, the store their partition key (default 20)")
+    Integer stores;
+
+    @Option(
+            names = "--slots-per-store",
+            description = "booking: time slots per store, spread over a day (24: hourly), evening slots the most"
+                    + " wanted; every booking window opens at setup and slot k (0-based) closes at setup + (k + 1)"
+                    + " x --duration / --slots-per-store, after which the server answers NOT_ON_SALE; bookings go"
+                    + " to the slots still open; the run sends until the last window closes, so setup's time is"
+                    + " part of --duration (default 24)")
+    Integer slotsPerStore;
+
+    @Option(
+            names = "--late-ratio",
+            description = "booking: fraction of bookings whose slot is drawn from the whole day, closed windows"
+                    + " included (a stale screen, a customer past the cutoff), so some meet NOT_ON_SALE (default"
+                    + " 0.05)")
+    Double lateRatio;
 
     @Option(
             names = "--sku-prefix",
@@ -154,13 +180,16 @@ public final class Loadgen implements Callable<Integer> {
     @Option(
             names = "--stock",
             description = "with --setup: units per SKU (default 1000; flash-crowd: 1000000000, so the crowd never"
-                    + " sells out and every admitted reserve is goodput)")
+                    + " sells out and every admitted reserve is goodput; booking: 4, the places of a slot)")
     Long stock;
 
     @Option(names = "--users", defaultValue = "100000", description = "distinct buyers (default ${DEFAULT-VALUE})")
     int users;
 
-    @Option(names = "--limit", description = "with --setup: per-user limit, 0 for none (default 1; flash-crowd: 0)")
+    @Option(
+            names = "--limit",
+            description = "with --setup: per-user limit, 0 for none (default 1, in booking one booking per person"
+                    + " per slot; flash-crowd: 0)")
     Long limit;
 
     @Option(
@@ -209,17 +238,20 @@ public final class Loadgen implements Callable<Integer> {
     @Option(
             names = "--zipf",
             defaultValue = "1.0",
-            description = "catalog: Zipf exponent of SKU popularity (default ${DEFAULT-VALUE})")
+            description = "catalog: Zipf exponent of SKU popularity; booking: of store popularity (default"
+                    + " ${DEFAULT-VALUE})")
     double zipf;
 
     @Option(
             names = "--confirm-ratio",
-            description = "fraction of reserved orders then confirmed (default 0.8 flash-sale, 0.5 catalog)")
+            description =
+                    "fraction of reserved orders then confirmed (default 0.8 flash-sale and booking, 0.5 catalog)")
     Double confirmRatio;
 
     @Option(
             names = "--cancel-ratio",
-            description = "fraction of reserved orders then cancelled (default 0.05 flash-sale, 0.2 catalog)")
+            description =
+                    "fraction of reserved orders then cancelled (default 0.05 flash-sale, 0.2 catalog, 0.1 booking)")
     Double cancelRatio;
 
     @Option(
@@ -402,6 +434,9 @@ public final class Loadgen implements Callable<Integer> {
                     target,
                     settings.seed(),
                     settings.setup() ? ", creating " + settings.skus() + " SKUs" : "");
+            if (settings.booking() != null) {
+                out.print(bookingLines(settings));
+            }
             if (partitioned) {
                 out.printf(
                         Locale.ROOT,
@@ -471,11 +506,12 @@ public final class Loadgen implements Callable<Integer> {
             throws InterruptedException {
         out.printf(
                 Locale.ROOT,
-                "warming up both sides for %d s on SKUs %s0..%d, the same load without a crowd: not measured,"
+                "warming up both sides for %d s on SKUs %s, the same load without a crowd: not measured,"
                         + " the run's SKUs untouched%n",
                 warmSettings.duration().toSeconds(),
-                warmSettings.skuPrefix(),
-                warmSettings.skus() - 1);
+                warmSettings.booking() != null
+                        ? warmSettings.skuId(0) + " .. " + warmSettings.skuId(warmSettings.skus() - 1)
+                        : warmSettings.skuPrefix() + "0.." + (warmSettings.skus() - 1));
         LoadRun warmRun = new LoadRun(
                         warmSettings, byPartition, table, credentials.value, quiet ? null : err, null, runId + "w")
                 .progressNote("  (prewarm, not measured)");
@@ -515,6 +551,21 @@ public final class Loadgen implements Callable<Integer> {
         Scenario.Kind kind = Scenario.Kind.parse(scenario);
         boolean catalog = kind == Scenario.Kind.CATALOG;
         boolean crowdScenario = kind == Scenario.Kind.FLASH_CROWD;
+        boolean bookingScenario = kind == Scenario.Kind.BOOKING;
+        Booking booking = null;
+        if (bookingScenario) {
+            if (skus != null) {
+                throw new IllegalArgumentException(
+                        "--skus does not apply to --scenario booking: its SKUs are --stores x --slots-per-store");
+            }
+            booking = new Booking(
+                    stores != null ? stores : 20,
+                    slotsPerStore != null ? slotsPerStore : 24,
+                    lateRatio != null ? lateRatio : 0.05);
+        } else if (stores != null || slotsPerStore != null || lateRatio != null) {
+            throw new IllegalArgumentException(
+                    "--stores, --slots-per-store and --late-ratio are for --scenario booking");
+        }
         if (crowdScenario && (rate == null || crowdRate == null)) {
             throw new IllegalArgumentException(
                     "--scenario flash-crowd needs --rate (the normal rate) and --crowd-rate (the crowd's)");
@@ -548,15 +599,15 @@ public final class Loadgen implements Callable<Integer> {
                 batchSize,
                 channels,
                 duration("--deadline", deadline),
-                skus != null ? skus : catalog ? 10_000 : crowdScenario ? 100 : 3,
+                booking != null ? booking.skus() : skus != null ? skus : catalog ? 10_000 : crowdScenario ? 100 : 3,
                 prefix,
-                stock != null ? stock : crowdScenario ? 1_000_000_000L : 1_000,
+                stock != null ? stock : crowdScenario ? 1_000_000_000L : bookingScenario ? 4 : 1_000,
                 users,
                 limit != null ? limit : crowdScenario ? 0 : 1,
                 quantity,
                 zipf,
                 confirmRatio != null ? confirmRatio : catalog ? 0.5 : crowdScenario ? 0.0 : 0.8,
-                cancelRatio != null ? cancelRatio : catalog ? 0.2 : crowdScenario ? 0.0 : 0.05,
+                cancelRatio != null ? cancelRatio : catalog ? 0.2 : crowdScenario ? 0.0 : bookingScenario ? 0.1 : 0.05,
                 repeatRatio,
                 getRatio != null ? getRatio : catalog ? 0.1 : 0.0,
                 setup,
@@ -572,7 +623,41 @@ public final class Loadgen implements Callable<Integer> {
                                 duration("--crowd-hold", crowdHold)),
                 RunSettings.ClientLimit.parse(clientLimit),
                 clientLimitMax,
-                List.of());
+                List.of(),
+                booking);
+    }
+
+    /** The booking scenario's catalog and time model, printed before the run. */
+    static String bookingLines(RunSettings settings) {
+        Booking booking = settings.booking();
+        StringBuilder lines = new StringBuilder(String.format(
+                Locale.ROOT,
+                "booking: %,d stores x %,d slots, SKUs %s .. %s; store popularity Zipf %.2f, evening slots the"
+                        + " hottest, %.0f%% of bookings late (any slot, open or not)%n",
+                booking.stores(),
+                booking.slotsPerStore(),
+                settings.skuId(0),
+                settings.skuId(booking.skus() - 1),
+                settings.zipfExponent(),
+                100 * booking.lateRatio()));
+        if (!settings.setup()) {
+            return lines.append("booking windows: the existing SKUs' sale windows, as they were set; not known to the"
+                            + " run, so every booking picks from the whole day")
+                    .append(System.lineSeparator())
+                    .toString();
+        }
+        return lines.append(String.format(
+                        Locale.ROOT,
+                        "booking windows: %,d places a slot, %s per person; every window opens at setup and slot"
+                                + " k closes at setup + (k + 1) x %.3f s / %d (slot 0 at %.3f s, the last at"
+                                + " %.3f s, when the run stops sending); bookings go to the slots still open%n",
+                        settings.stock(),
+                        settings.perUserLimit() == 0 ? "no limit" : "at most " + settings.perUserLimit(),
+                        settings.duration().toMillis() / 1e3,
+                        booking.slotsPerStore(),
+                        booking.windowMillis(0, settings.duration()) / 1e3,
+                        booking.windowMillis(booking.slotsPerStore() - 1, settings.duration()) / 1e3))
+                .toString();
     }
 
     /** The SDK's bearer credentials for {@code --admin-token}, refused with the option's name. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.checkout.proto.v1.ReserveResult;
+import io.checkout.proto.v1.Sku;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,7 +46,8 @@ record Report(
         List<PercentilePoint> primaryDistribution,
         String clientLimit,
         Crowd crowd,
-        List<Timeline.Second> timeline) {
+        List<Timeline.Second> timeline,
+        BookedSlots booking) {
 
     /** The crowd as it was asked for, and what came of it; null in a run without one. */
     record Crowd(
@@ -55,6 +57,71 @@ record Report(
             double holdSeconds,
             double deadlineMillis,
             Timeline.CrowdSummary result) {}
+
+    /**
+     * {@code booking}: how its slots stood at the audit; null in the other scenarios. A slot is
+     * fully booked when none of its places is available: each paid, or held by a reservation.
+     *
+     * @param eveningSlots slots from 17:00 to 21:59, the most wanted
+     * @param firstStoreFullyBooked fully booked slots of store 0, the most popular
+     * @param lastStoreFullyBooked fully booked slots of the last store, the least popular
+     * @param setupSeconds with --setup, how long after the windows opened the run began (the setup's
+     *     time, taken from the first windows); -1 without
+     */
+    record BookedSlots(
+            int stores,
+            int slotsPerStore,
+            int fullyBooked,
+            int withFreeCapacity,
+            long placesBooked,
+            long places,
+            int eveningSlots,
+            int eveningFullyBooked,
+            int firstStoreFullyBooked,
+            int lastStoreFullyBooked,
+            double setupSeconds) {
+
+        /** The run's slots as the audit read them ({@code skus} by id), after a setup of {@code setupSeconds}. */
+        static BookedSlots of(RunSettings settings, Map<String, Sku> skus, double setupSeconds) {
+            Booking booking = settings.booking();
+            int full = 0;
+            int free = 0;
+            long booked = 0;
+            long places = 0;
+            int evening = 0;
+            int eveningFull = 0;
+            int firstStoreFull = 0;
+            int lastStoreFull = 0;
+            for (int index = 0; index < booking.skus(); index++) {
+                Sku sku = skus.get(settings.skuId(index));
+                if (sku == null) {
+                    continue;
+                }
+                boolean isFull = sku.getAvailable() == 0;
+                boolean isEvening = booking.evening(booking.slotOf(index));
+                full += isFull ? 1 : 0;
+                free += isFull ? 0 : 1;
+                booked += sku.getSold() + sku.getReserved();
+                places += sku.getTotalStock();
+                evening += isEvening ? 1 : 0;
+                eveningFull += isEvening && isFull ? 1 : 0;
+                firstStoreFull += isFull && booking.storeOf(index) == 0 ? 1 : 0;
+                lastStoreFull += isFull && booking.storeOf(index) == booking.stores() - 1 ? 1 : 0;
+            }
+            return new BookedSlots(
+                    booking.stores(),
+                    booking.slotsPerStore(),
+                    full,
+                    free,
+                    booked,
+                    places,
+                    evening,
+                    eveningFull,
+                    firstStoreFull,
+                    lastStoreFull,
+                    settings.setup() ? setupSeconds : -1);
+        }
+    }
 
     record Latency(
             long count,
@@ -172,7 +239,8 @@ record Report(
                                 result.timeline().crowdSummary(settings)),
                 open && settings.scenario() != Scenario.Kind.EMPTY_CALL
                         ? result.timeline().seconds()
-                        : List.of());
+                        : List.of(),
+                settings.booking() == null ? null : BookedSlots.of(settings, audit.skus(), result.setupSeconds()));
     }
 
     String toJson() {
@@ -249,6 +317,9 @@ record Report(
         }
         if (crowd != null) {
             appendCrowd(out);
+        }
+        if (booking != null) {
+            appendBooking(out);
         }
         out.append(String.format(
                 Locale.ROOT, "audit (%,d orders, %,d SKUs read back):%n", audit.ordersChecked(), audit.skusChecked()));
@@ -327,6 +398,39 @@ record Report(
                 100 * r.expiredFraction(),
                 100 * r.refusedFraction(),
                 r.recoverySeconds() < 0 ? "never in the run" : r.recoverySeconds() + " s"));
+    }
+
+    /** booking: the slots fully booked and those with places left, and where the demand went. */
+    private void appendBooking(StringBuilder out) {
+        BookedSlots b = booking;
+        out.append(String.format(
+                Locale.ROOT,
+                "booking: %,d of %,d slots fully booked, %,d with free capacity; %,d of %,d places booked (paid or"
+                        + " held)%n",
+                b.fullyBooked(),
+                b.fullyBooked() + b.withFreeCapacity(),
+                b.withFreeCapacity(),
+                b.placesBooked(),
+                b.places()));
+        out.append(String.format(
+                Locale.ROOT,
+                "  fully booked: %,d of %,d evening slots (17:00-21:59), %,d of %,d others; %d of %d slots of store 0"
+                        + " (the most popular), %d of %d of store %d (the least)%n",
+                b.eveningFullyBooked(),
+                b.eveningSlots(),
+                b.fullyBooked() - b.eveningFullyBooked(),
+                b.fullyBooked() + b.withFreeCapacity() - b.eveningSlots(),
+                b.firstStoreFullyBooked(),
+                b.slotsPerStore(),
+                b.lastStoreFullyBooked(),
+                b.slotsPerStore(),
+                b.stores() - 1));
+        if (b.setupSeconds() >= 0) {
+            out.append(String.format(
+                    Locale.ROOT,
+                    "  the windows opened at setup, %.2f s before the run began, which sent until the last closed%n",
+                    b.setupSeconds()));
+        }
     }
 
     private static String millisOrDash(double millis) {

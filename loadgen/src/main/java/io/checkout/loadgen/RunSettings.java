@@ -42,7 +42,9 @@ import java.util.List;
  * @param clientLimit the SDK's adaptive concurrency limit on each channel's client
  * @param clientLimitMax the most calls in flight that limit may allow on one channel
  * @param partitionKeys --partitioned with --setup: one partition key per partition, so the run's
- *     SKUs spread evenly (SKU i is {@code key[i % n]:<prefix>i}); empty otherwise
+ *     SKUs spread evenly (SKU i is {@code key[i % n]:<prefix>i}); empty otherwise, and unused by
+ *     {@code booking}, whose store is its SKUs' partition key
+ * @param booking {@code booking}: the stores and slots the SKUs are; null for the other scenarios
  */
 record RunSettings(
         Scenario.Kind scenario,
@@ -76,7 +78,8 @@ record RunSettings(
         Crowd crowd,
         ClientLimit clientLimit,
         int clientLimitMax,
-        List<String> partitionKeys) {
+        List<String> partitionKeys,
+        Booking booking) {
 
     /**
      * A flash crowd: from {@code at} the rate climbs linearly from the normal rate to {@code rate}
@@ -228,6 +231,16 @@ record RunSettings(
                 clientLimitMax >= 1 && clientLimitMax <= CONCURRENCY_MAX,
                 "--client-limit-max must be 1.." + CONCURRENCY_MAX + ", got " + clientLimitMax);
         require(
+                (scenario == Scenario.Kind.BOOKING) == (booking != null),
+                "--stores, --slots-per-store and --late-ratio are for --scenario booking");
+        if (booking != null) {
+            require(skus == booking.skus(), "booking: --skus is --stores x --slots-per-store, got " + skus);
+            require(
+                    skuPrefix.indexOf(':') < 0,
+                    "--sku-prefix may not contain ':' with --scenario booking (the store, before the first ':',"
+                            + " is the partition key), got " + skuPrefix);
+        }
+        require(
                 ordersTrackedMax >= 1 && ordersTrackedMax <= ORDERS_TRACKED_MAX,
                 "--audit-orders-max must be 1.." + ORDERS_TRACKED_MAX + ", got " + ordersTrackedMax);
     }
@@ -260,9 +273,20 @@ record RunSettings(
     }
 
     String skuId(int index) {
+        if (booking != null) {
+            return booking.skuId(skuPrefix, index);
+        }
         return partitionKeys.isEmpty()
                 ? skuPrefix + index
                 : partitionKeys.get(index % partitionKeys.size()) + ":" + skuPrefix + index;
+    }
+
+    /**
+     * With --setup: the end of SKU {@code index}'s sale for a setup at {@code setupEpochMillis}:
+     * {@code booking}, its slot's booking window ({@link Booking#saleEndEpochMillis}); otherwise 0, no end.
+     */
+    long saleEndEpochMillis(int index, long setupEpochMillis) {
+        return booking == null ? 0 : booking.saleEndEpochMillis(index, setupEpochMillis, duration);
     }
 
     /** The same settings with SKU ids spread over partitions by {@code keys} (one per partition). */
@@ -328,7 +352,8 @@ record RunSettings(
                 newCrowd,
                 clientLimit,
                 clientLimitMax,
-                newPartitionKeys);
+                newPartitionKeys,
+                booking);
     }
 
     private static void requireFraction(String option, double value) {

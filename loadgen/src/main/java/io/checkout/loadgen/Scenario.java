@@ -1,5 +1,8 @@
 package io.checkout.loadgen;
 
+import java.util.Arrays;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.DiscreteSampler;
 import org.apache.commons.rng.sampling.distribution.RejectionInversionZipfSampler;
@@ -9,8 +12,13 @@ import org.apache.commons.rng.sampling.distribution.RejectionInversionZipfSample
  * random source needs no locking and a seed repeats the same sequence of choices.
  *
  * <p>{@code flash-sale}: a few hot SKUs chosen uniformly. {@code catalog}: many SKUs with Zipf
- * popularity, SKU 0 the most popular. Both draw buyers uniformly from a crowd of distinct users,
- * so a buyer who comes back meets the per-user limit. {@code empty-call} sends health checks only.
+ * popularity, SKU 0 the most popular. {@code booking}: (store, time slot) SKUs ({@link Booking}),
+ * the store by Zipf popularity (store 0 the most popular, the catalog's sampler over stores), the
+ * slot by the demand of its hour of day ({@link Booking#slotWeight}) among the slots whose booking
+ * window is still open, or among all with {@code --late-ratio}; which slots are open depends on the
+ * time of the draw, so there a seed repeats the choices for the same timing only. All draw
+ * buyers uniformly from a crowd of distinct users, so a buyer who comes back meets the per-user
+ * limit. {@code empty-call} sends health checks only.
  */
 final class Scenario {
 
@@ -22,6 +30,11 @@ final class Scenario {
          * on top ({@link RunSettings.Crowd}); reported second by second.
          */
         FLASH_CROWD("flash-crowd"),
+        /**
+         * O2O booking: SKUs are (store, time slot) pairs, stock the slot's capacity, sale window the
+         * slot's booking window; the windows close one after another along the run ({@link Booking}).
+         */
+        BOOKING("booking"),
         /**
          * Not a sale: every operation is a {@code grpc.health.v1.Health/Check} on the same server,
          * the cheapest call it serves (no pipeline, no state), to measure the transport's limit.
@@ -45,27 +58,94 @@ final class Scenario {
                 }
             }
             throw new IllegalArgumentException(
-                    "--scenario must be flash-sale, catalog, flash-crowd or empty-call, got " + text);
+                    "--scenario must be flash-sale, catalog, flash-crowd, booking or empty-call, got " + text);
         }
     }
 
     private final RunSettings settings;
     private final UniformRandomProvider random;
-    private final DiscreteSampler skuSampler;
-    private final String userPrefix;
+    /** Draws the next SKU's index, 0..skus-1. */
+    private final IntSupplier skuIndex;
 
+    private final String userPrefix;
+    /** booking: milliseconds since the booking windows opened, or negative when not known. */
+    private final LongSupplier sinceWindowsOpened;
+    /** booking: {@code [k]} is the total weight of slots 0..k-1; one more entry than slots. */
+    private final double[] slotWeightsBelow;
+
+    /** A scenario whose booking windows, if any, are not known: every slot may be drawn. */
     Scenario(RunSettings settings, UniformRandomProvider random, String runId) {
+        this(settings, random, runId, () -> -1);
+    }
+
+    /**
+     * @param sinceWindowsOpened booking: milliseconds since the booking windows opened (the setup),
+     *     negative when not known (the run did not create the SKUs)
+     */
+    Scenario(RunSettings settings, UniformRandomProvider random, String runId, LongSupplier sinceWindowsOpened) {
         this.settings = settings;
         this.random = random;
-        // The Zipf sampler draws 1..n; rank 1 is the most popular.
-        this.skuSampler = settings.scenario() == Kind.CATALOG
-                ? RejectionInversionZipfSampler.of(random, settings.skus(), settings.zipfExponent())
-                : () -> 1 + random.nextInt(settings.skus());
+        this.sinceWindowsOpened = sinceWindowsOpened;
+        this.slotWeightsBelow = settings.booking() == null
+                ? null
+                : cumulative(settings.booking().slotWeights());
+        this.skuIndex = switch (settings.scenario()) {
+            case CATALOG -> zipfIndex(random, settings.skus(), settings.zipfExponent());
+            case BOOKING -> bookingIndex(zipfIndex(random, settings.booking().stores(), settings.zipfExponent()));
+            default -> () -> random.nextInt(settings.skus());
+        };
         this.userPrefix = "u-" + runId + "-";
     }
 
+    private static double[] cumulative(double[] weights) {
+        double[] below = new double[weights.length + 1];
+        for (int i = 0; i < weights.length; i++) {
+            below[i + 1] = below[i] + weights[i];
+        }
+        return below;
+    }
+
+    /** Index 0..n-1 with Zipf popularity, 0 the most popular. */
+    private static IntSupplier zipfIndex(UniformRandomProvider random, int n, double exponent) {
+        // The Zipf sampler draws 1..n; rank 1 is the most popular.
+        DiscreteSampler sampler = RejectionInversionZipfSampler.of(random, n, exponent);
+        return () -> sampler.sample() - 1;
+    }
+
+    /**
+     * A (store, slot) SKU's index: the store by Zipf popularity, the slot by its hour's demand among
+     * the slots still open (all of them for a late booking, when the windows are not known, or once
+     * every window has closed).
+     */
+    private IntSupplier bookingIndex(IntSupplier store) {
+        Booking booking = settings.booking();
+        return () -> {
+            int storeIndex = store.getAsInt();
+            boolean late = random.nextDouble() < booking.lateRatio();
+            long elapsed = sinceWindowsOpened.getAsLong();
+            int firstOpen = elapsed < 0 ? 0 : booking.firstOpenSlot(elapsed, settings.duration());
+            return booking.index(storeIndex, slotFrom(late || firstOpen >= booking.slotsPerStore() ? 0 : firstOpen));
+        };
+    }
+
+    /** A slot from {@code first} on, each as likely as its weight. */
+    private int slotFrom(int first) {
+        int slots = slotWeightsBelow.length - 1;
+        double from = slotWeightsBelow[first];
+        double point = from + random.nextDouble() * (slotWeightsBelow[slots] - from);
+        int found = Arrays.binarySearch(slotWeightsBelow, point);
+        // An exact hit on a boundary is the slot that starts there; otherwise the one the point falls in.
+        int slot = found >= 0 ? found : -found - 2;
+        return Math.max(first, Math.min(slots - 1, slot));
+    }
+
+    /** The index of the next reserve's SKU, 0..skus-1. */
+    int nextSkuIndex() {
+        return skuIndex.getAsInt();
+    }
+
     String nextSkuId() {
-        return settings.skuId(skuSampler.sample() - 1);
+        return settings.skuId(nextSkuIndex());
     }
 
     String nextUserId() {

@@ -51,7 +51,25 @@ class LoadgenOptionsTest {
     @Test
     void unknownScenarioIsNamed() throws Exception {
         assertThat(refusal("--scenario", "black-friday"))
-                .contains("--scenario must be flash-sale, catalog, flash-crowd or empty-call");
+                .contains("--scenario must be flash-sale, catalog, flash-crowd, booking or empty-call");
+    }
+
+    @Test
+    void bookingHasStoresAndSlotsInsteadOfSkus() throws Exception {
+        assertThat(refusal("--scenario", "booking", "--skus", "10"))
+                .contains("--skus does not apply to --scenario booking");
+        assertThat(refusal("--stores", "5"))
+                .contains("--stores, --slots-per-store and --late-ratio are for --scenario");
+        assertThat(refusal("--scenario", "catalog", "--slots-per-store", "5")).contains("are for --scenario booking");
+        assertThat(refusal("--late-ratio", "0.1")).contains("are for --scenario booking");
+        assertThat(refusal("--scenario", "booking", "--late-ratio", "1.5")).contains("--late-ratio must be 0..1");
+        assertThat(refusal("--scenario", "booking", "--stores", "0")).contains("--stores must be 1..100000");
+        assertThat(refusal("--scenario", "booking", "--slots-per-store", "10001"))
+                .contains("--slots-per-store must be 1..10000");
+        assertThat(refusal("--scenario", "booking", "--stores", "1000", "--slots-per-store", "1001"))
+                .contains("--stores x --slots-per-store must be at most 1000000");
+        assertThat(refusal("--scenario", "booking", "--sku-prefix", "mall:"))
+                .contains("--sku-prefix may not contain ':' with --scenario booking");
     }
 
     @Test
