@@ -362,6 +362,7 @@ final class LoadRun {
             List<Future<Sku>> reads = new ArrayList<>(settings.skus());
             for (int index = 0; index < settings.skus(); index++) {
                 String skuId = settings.skuId(index);
+                String storeId = settings.storeId(index);
                 // 0 (no end) but in booking: the slot's booking window, from now.
                 long saleEnd = settings.saleEndEpochMillis(index, now);
                 reads.add(pool.submit(() -> {
@@ -380,6 +381,7 @@ final class LoadRun {
                             .setSaleStartEpochMillis(now - 1_000)
                             .setSaleEndEpochMillis(saleEnd)
                             .setReservationTtlMillis(settings.reservationTtl().toMillis())
+                            .setStoreId(storeId)
                             .build());
                 }));
             }

@@ -289,6 +289,18 @@ record RunSettings(
         return booking == null ? 0 : booking.saleEndEpochMillis(index, setupEpochMillis, duration);
     }
 
+    /**
+     * With --setup: SKU {@code index}'s store ({@code UpsertSkuRequest.store_id}): in {@code booking}
+     * the slot's store, {@code <prefix>store-007} (also its partition key); otherwise empty, none.
+     */
+    String storeId(int index) {
+        if (booking == null) {
+            return "";
+        }
+        String skuId = skuId(index);
+        return skuId.substring(0, skuId.indexOf(':'));
+    }
+
     /** The same settings with SKU ids spread over partitions by {@code keys} (one per partition). */
     RunSettings withPartitionKeys(List<String> keys) {
         return copy(duration, warmup, ramp, requestsMax, skuPrefix, seed, crowd, List.copyOf(keys));

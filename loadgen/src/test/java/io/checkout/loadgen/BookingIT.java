@@ -111,6 +111,9 @@ class BookingIT {
                 for (int slot = 0; slot < 6; slot++) {
                     Sku sku = client.getStock(String.format("bk-store-%03d:slot-%04d", store, slot));
                     assertThat(sku.getTotalStock()).isEqualTo(2);
+                    assertThat(sku.getStoreId())
+                            .as("the slot's venue")
+                            .isEqualTo(String.format("bk-store-%03d", store));
                     assertThat(sku.getSaleStartEpochMillis()).isEqualTo(first.getSaleStartEpochMillis());
                     assertThat(sku.getSaleEndEpochMillis() - first.getSaleEndEpochMillis())
                             .isEqualTo(slot * 1_000L);
