@@ -345,6 +345,7 @@ public final class Loadgen implements Callable<Integer> {
     static CommandLine commandLine(Loadgen loadgen) {
         return new CommandLine(loadgen)
                 .addSubcommand("fuzz", new FuzzCommand(loadgen.out))
+                .addSubcommand("settle", new SettleCommand(loadgen.out, loadgen.err))
                 .setOverwrittenOptionsAllowed(true)
                 // An unexpected failure is "the run could not complete", never the audit's exit code.
                 .setExecutionExceptionHandler((exception, commandLine, parseResult) -> {
