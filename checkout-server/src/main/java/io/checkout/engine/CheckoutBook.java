@@ -171,6 +171,7 @@ public final class CheckoutBook {
             case LIST_SKUS -> listSkus(command);
             case UPSERT_MERCHANT -> upsertMerchant(command);
             case GET_MERCHANT -> getMerchant(command);
+            case LIST_USER_ORDERS -> listUserOrders(command);
             default -> throw new IllegalArgumentException("unknown command type " + command.type);
         }
         assert command.result != null : "every command gets a result";
@@ -856,6 +857,47 @@ public final class CheckoutBook {
             return;
         }
         fillLineSkuIds(c, c.order);
+        c.result = ResultCode.SUCCESS;
+    }
+
+    /**
+     * A page of the user's orders, newest first, through the state's per-user list. The page token
+     * ({@code c.orderId}) is the last order of the previous page, which must be the user's: the walk
+     * starts from its link, so a page costs what it lists.
+     */
+    private void listUserOrders(Command c) {
+        if (!c.userId.isPrintable(limits.idLengthMax())) {
+            c.result = ResultCode.USER_ID_INVALID;
+            return;
+        }
+        if (c.pageSize < 0 || c.pageSize > EngineLimits.USER_ORDERS_PAGE_SIZE_MAX) {
+            c.result = ResultCode.PAGE_SIZE_INVALID;
+            return;
+        }
+        long next;
+        if (c.orderId == 0) {
+            next = state.lastOrderOf(c.userId);
+        } else if (c.orderId > 0 && state.readOrder(c.orderId, order) && order.userId.contentEquals(c.userId)) {
+            next = state.previousOrderOfUser(c.orderId);
+        } else {
+            c.result = ResultCode.PAGE_TOKEN_INVALID;
+            return;
+        }
+        int pageSize = c.pageSize == 0 ? EngineLimits.USER_ORDERS_PAGE_SIZE_DEFAULT : c.pageSize;
+        while (next != 0 && c.orderPage.size() < pageSize) {
+            OrderView view = new OrderView();
+            if (!state.readOrder(next, view.order)) {
+                throw new IllegalStateException("user list names order " + next + ", which the state lacks");
+            }
+            for (int i = 0; i < view.order.lineCount; i++) {
+                state.readSku(view.order.skuIndexes[i], sku);
+                view.lineSkuIds[i] = sku.skuId;
+                view.parties.set(i, merchants, view.order.merchantRows[i], sku.storeId);
+            }
+            c.orderPage.add(view);
+            next = state.previousOrderOfUser(next);
+        }
+        c.nextPageOrderId = next == 0 ? 0 : c.orderPage.get(c.orderPage.size() - 1).order.orderId;
         c.result = ResultCode.SUCCESS;
     }
 

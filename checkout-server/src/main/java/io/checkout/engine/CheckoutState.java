@@ -46,6 +46,14 @@ public interface CheckoutState {
         skus().write(sku);
     }
 
+    // ---- each user's orders, newest first ---------------------------------------------------------
+
+    /** The id of the user's newest order, or 0 if the user has none. */
+    long lastOrderOf(IdBuffer userId);
+
+    /** The id of the order the same user made before order {@code orderId}, or 0 if none (or no such order). */
+    long previousOrderOfUser(long orderId);
+
     // ---- merchants: rows appended, never changed -------------------------------------------------
 
     /** Merchants and their commission rates over time. */

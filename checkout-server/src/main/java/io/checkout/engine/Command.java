@@ -112,6 +112,13 @@ public final class Command {
     public final List<SkuRecord> skuPage = new ArrayList<>();
 
     public String nextPageToken;
+    /**
+     * LIST_USER_ORDERS only: the page, newest first, and the id of its last order if an older one
+     * follows (the next page starts after it), else 0. Query path, may allocate.
+     */
+    public final List<OrderView> orderPage = new ArrayList<>();
+
+    public long nextPageOrderId;
     /** TICK only: how many reservations this tick expired. */
     public int expiredCount;
 
@@ -182,6 +189,8 @@ public final class Command {
         order.clear();
         sku.clear();
         skuPage.clear();
+        orderPage.clear();
+        nextPageOrderId = 0;
         merchantCommissionBps = 0;
         merchantUpdatedAtEpochMillis = 0;
         nextPageToken = null;
@@ -206,6 +215,8 @@ public final class Command {
         merchantUpdatedAtEpochMillis = other.merchantUpdatedAtEpochMillis;
         sku.copyFrom(other.sku);
         skuPage.addAll(other.skuPage);
+        orderPage.addAll(other.orderPage);
+        nextPageOrderId = other.nextPageOrderId;
         nextPageToken = other.nextPageToken;
         expiredCount = other.expiredCount;
     }
@@ -357,6 +368,16 @@ public final class Command {
         Command command = new Command();
         command.type = CommandType.GET_MERCHANT;
         command.merchantId.set(merchantId);
+        return command;
+    }
+
+    /** A user's orders, newest first: {@code pageSize} (0: the default) after order {@code afterOrderId} (0: from the newest). */
+    public static Command listUserOrders(String userId, int pageSize, long afterOrderId) {
+        Command command = new Command();
+        command.type = CommandType.LIST_USER_ORDERS;
+        command.userId.set(userId);
+        command.pageSize = pageSize;
+        command.orderId = afterOrderId;
         return command;
     }
 

@@ -17,9 +17,10 @@ public enum CommandType {
     GET_SKU(9, false),
     LIST_SKUS(10, false),
     UPSERT_MERCHANT(11, true),
-    GET_MERCHANT(12, false);
+    GET_MERCHANT(12, false),
+    LIST_USER_ORDERS(13, false);
 
-    private static final CommandType[] BY_CODE = new CommandType[13];
+    private static final CommandType[] BY_CODE = new CommandType[14];
 
     static {
         for (CommandType type : values()) {

@@ -17,6 +17,10 @@ public final class EngineLimits {
     public static final long RESERVATION_TTL_MILLIS_MAX = ContractLimits.RESERVATION_TTL_MILLIS_MAX;
     public static final int LIST_PAGE_SIZE_MAX = ContractLimits.LIST_PAGE_SIZE_MAX;
     public static final int LIST_PAGE_SIZE_DEFAULT = 100;
+    /** Most orders one page of a user's orders holds, and how many when the caller does not say. */
+    public static final int USER_ORDERS_PAGE_SIZE_MAX = 100;
+
+    public static final int USER_ORDERS_PAGE_SIZE_DEFAULT = 20;
     /** Longest payment provider name accepted (a payment's {@code provider}). */
     public static final int PAYMENT_PROVIDER_LENGTH_MAX = 32;
     /** Largest payment amount accepted: an order's amount never comes near it. */

@@ -24,6 +24,7 @@ import java.nio.ByteBuffer;
  *                            only: merchant id, store id
  *   UPSERT_MERCHANT          request id, merchant id, commission bps int
  *   GET_MERCHANT             merchant id
+ *   LIST_USER_ORDERS         user id, page size int, after order id long
  *   ADJUST_STOCK             request id, SKU id, delta long
  *   TICK                     nothing more
  *   GET_ORDER                order id long
@@ -124,6 +125,11 @@ public final class CommandCodec {
                 into.putInt(command.commissionBps);
             }
             case GET_MERCHANT -> putId(into, command.merchantId);
+            case LIST_USER_ORDERS -> {
+                putId(into, command.userId);
+                into.putInt(command.pageSize);
+                into.putLong(command.orderId);
+            }
             case ADJUST_STOCK -> {
                 putId(into, command.requestId);
                 putId(into, command.skuId);
@@ -215,6 +221,11 @@ public final class CommandCodec {
                 into.commissionBps = from.getInt();
             }
             case GET_MERCHANT -> getId(from, into.merchantId);
+            case LIST_USER_ORDERS -> {
+                getId(from, into.userId);
+                into.pageSize = from.getInt();
+                into.orderId = from.getLong();
+            }
             case ADJUST_STOCK -> {
                 getId(from, into.requestId);
                 getId(from, into.skuId);

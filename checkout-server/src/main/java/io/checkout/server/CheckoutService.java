@@ -8,6 +8,8 @@ import io.checkout.proto.v1.CheckoutGrpc;
 import io.checkout.proto.v1.ConfirmRequest;
 import io.checkout.proto.v1.GetOrderRequest;
 import io.checkout.proto.v1.GetStockRequest;
+import io.checkout.proto.v1.ListUserOrdersReply;
+import io.checkout.proto.v1.ListUserOrdersRequest;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.RefundRequest;
 import io.checkout.proto.v1.ReserveBatch;
@@ -35,6 +37,7 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     private final BatchPublisher batchPublisher = new BatchPublisher();
     private final CommandPublisher.CommandTranslator<ReserveRequest> reserveTranslator;
     private final CommandPublisher.BatchTranslator<ReserveBatch> reserveOfBatchTranslator;
+    private final CommandPublisher.CommandTranslator<ListUserOrdersRequest> listUserOrders;
 
     CheckoutService(Admission admission, int streamWindow, int streamBatchMax, ServerMetrics metrics) {
         this.admission = admission;
@@ -47,6 +50,8 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
                 CommandTranslators.reserve(admission.partitions().orderIdBase());
         this.reserveOfBatchTranslator =
                 CommandTranslators.reserveOfBatch(admission.partitions().orderIdBase());
+        this.listUserOrders =
+                CommandTranslators.listUserOrders(admission.partitions().orderIdBase());
     }
 
     @Override
@@ -141,6 +146,11 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     @Override
     public void getOrder(GetOrderRequest request, StreamObserver<Order> observer) {
         UnaryReplies.publish(admission, CommandTranslators.GET_ORDER, request, UnaryReplies.ORDER, observer, true);
+    }
+
+    @Override
+    public void listUserOrders(ListUserOrdersRequest request, StreamObserver<ListUserOrdersReply> observer) {
+        UnaryReplies.publish(admission, listUserOrders, request, UnaryReplies.USER_ORDERS, observer, true);
     }
 
     @Override

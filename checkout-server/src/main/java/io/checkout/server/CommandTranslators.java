@@ -12,6 +12,7 @@ import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.GetOrderRequest;
 import io.checkout.proto.v1.GetStockRequest;
 import io.checkout.proto.v1.ListSkusRequest;
+import io.checkout.proto.v1.ListUserOrdersRequest;
 import io.checkout.proto.v1.RefundRequest;
 import io.checkout.proto.v1.ReserveBatch;
 import io.checkout.proto.v1.ReserveRequest;
@@ -75,6 +76,33 @@ final class CommandTranslators {
             command.deadlineNanos = reserveDeadlineNanos(request);
             command.orderIdBase = orderIdBase;
         };
+    }
+
+    /**
+     * A page of a user's orders. The page token is the previous page's last order id, this server's
+     * (its partition part {@code orderIdBase}); anything else goes to the engine as -1, to be refused
+     * as an invalid token.
+     */
+    static CommandTranslator<ListUserOrdersRequest> listUserOrders(long orderIdBase) {
+        return withDeadline((request, command) -> {
+            command.type = CommandType.LIST_USER_ORDERS;
+            command.userId.set(request.getUserId());
+            command.pageSize = request.getPageSize();
+            command.orderIdBase = orderIdBase;
+            command.orderId = afterOrderId(request.getPageToken(), orderIdBase);
+        });
+    }
+
+    private static long afterOrderId(String pageToken, long orderIdBase) {
+        if (pageToken.isEmpty()) {
+            return 0;
+        }
+        if (pageToken.length() > 19 || !pageToken.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+            return -1;
+        }
+        long orderId = Long.parseLong(pageToken);
+        long local = Partitioning.localOrderId(orderId);
+        return local > 0 && orderId - local == orderIdBase ? local : -1;
     }
 
     /** Reserve {@code index} of a ReserveBatchStream message, published with the rest of the message. */

@@ -218,7 +218,11 @@ final class GrpcErrors {
             case SALE_END_INVALID -> field + " must be 0 (no end) or after sale_start_epoch_millis";
             case RESERVATION_TTL_INVALID -> field + " must be 1000..86400000";
             case DELTA_INVALID -> field + " must be non-zero and keep total stock within 0..1000000000";
-            case PAGE_SIZE_INVALID -> field + " must be 0..1000";
+            case PAGE_SIZE_INVALID ->
+                field + " must be 0.."
+                        + (c.type == CommandType.LIST_USER_ORDERS
+                                ? EngineLimits.USER_ORDERS_PAGE_SIZE_MAX
+                                : EngineLimits.LIST_PAGE_SIZE_MAX);
             case PAGE_TOKEN_INVALID -> field + " must be empty or the next_page_token of a previous reply";
             case REQUEST_ID_REUSED -> field + " was already used for a different kind of request";
             case PAYMENT_PROVIDER_INVALID ->

@@ -6,12 +6,14 @@ import io.checkout.engine.CurrencyCode;
 import io.checkout.engine.EngineLimits;
 import io.checkout.engine.LineParties;
 import io.checkout.engine.OrderRecord;
+import io.checkout.engine.OrderView;
 import io.checkout.engine.ResultCode;
 import io.checkout.engine.Settlement;
 import io.checkout.engine.SkuRecord;
 import io.checkout.proto.v1.AdjustStockRequest;
 import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.ListSkusReply;
+import io.checkout.proto.v1.ListUserOrdersReply;
 import io.checkout.proto.v1.Merchant;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderEvent;
@@ -87,6 +89,17 @@ final class ProtoMapping {
     static void toCommand(GetMerchantRequest request, Command c) {
         c.type = CommandType.GET_MERCHANT;
         c.merchantId.set(request.getMerchantId());
+    }
+
+    static ListUserOrdersReply toListUserOrdersReply(Command c) {
+        ListUserOrdersReply.Builder reply = ListUserOrdersReply.newBuilder();
+        for (OrderView view : c.orderPage) {
+            reply.addOrders(toOrder(view.order, view.lineSkuIds, view.parties, c.orderIdBase));
+        }
+        if (c.nextPageOrderId != 0) {
+            reply.setNextPageToken(Long.toString(c.orderIdBase + c.nextPageOrderId));
+        }
+        return reply.build();
     }
 
     static Merchant toMerchant(Command c) {

@@ -22,6 +22,8 @@ final class UnaryReplies {
 
     static final ReplyHandler MERCHANT = completingWith(ProtoMapping::toMerchant);
 
+    static final ReplyHandler USER_ORDERS = completingWith(ProtoMapping::toListUserOrdersReply);
+
     private UnaryReplies() {}
 
     /**

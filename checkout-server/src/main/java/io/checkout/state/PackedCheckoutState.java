@@ -61,10 +61,23 @@ public final class PackedCheckoutState implements CheckoutState {
     private static final int FIRST_SKU_WORDS = 2;
     private static final int F_SKU = 0;
     private static final int F_UNITS = 1;
+    /**
+     * A first-SKU row's first word: the SKU index + 1 in its low bits (the SKU capacity is at most
+     * 10^7), the user's newest order id above them: the head of the user's list of orders.
+     */
+    private static final int F_LAST_ORDER_SHIFT = 24;
+
+    private static final long F_SKU_MASK = (1L << F_LAST_ORDER_SHIFT) - 1;
 
     // The words of an order row (orders).
     private static final int O_USER_CURRENCY = 0;
+    /**
+     * State (bits 8..15) and line count (0..7), and above them the id of the same user's previous
+     * order (0: none): each user's orders are a list through their rows, newest first.
+     */
     private static final int O_STATE_LINES = 1;
+
+    private static final int O_PREVIOUS_SHIFT = 16;
     private static final int O_AMOUNT = 2;
     private static final int O_CREATED = 3;
     private static final int O_EXPIRES = 4;
@@ -374,7 +387,7 @@ public final class PackedCheckoutState implements CheckoutState {
             return 0;
         }
         long at = firstSkuRow(number);
-        long firstSku = firstSkuUnits.get(at + F_SKU);
+        long firstSku = firstSkuUnits.get(at + F_SKU) & F_SKU_MASK;
         if (firstSku == skuIndex + 1L) {
             return firstSkuUnits.get(at + F_UNITS);
         }
@@ -392,9 +405,10 @@ public final class PackedCheckoutState implements CheckoutState {
             return;
         }
         long at = firstSkuRow(number);
-        long firstSku = firstSkuUnits.get(at + F_SKU);
+        long word = firstSkuUnits.get(at + F_SKU);
+        long firstSku = word & F_SKU_MASK;
         if (firstSku == 0 && units != 0) {
-            firstSkuUnits.set(at + F_SKU, skuIndex + 1L);
+            firstSkuUnits.set(at + F_SKU, (word & ~F_SKU_MASK) | (skuIndex + 1L));
             firstSku = skuIndex + 1L;
         }
         if (firstSku == skuIndex + 1L) {
@@ -425,7 +439,7 @@ public final class PackedCheckoutState implements CheckoutState {
             long at = firstSkuRow(number);
             long units = firstSkuUnits.get(at + F_UNITS);
             if (units != 0) {
-                visitor.visit(userIdText(number), (int) (firstSkuUnits.get(at + F_SKU) - 1), units);
+                visitor.visit(userIdText(number), (int) ((firstSkuUnits.get(at + F_SKU) & F_SKU_MASK) - 1), units);
             }
         }
         userUnits.forEachLong((key, units) -> visitor.visit(userIdText((int) (key >>> 32)), (int) key, units));
@@ -494,12 +508,31 @@ public final class PackedCheckoutState implements CheckoutState {
     }
 
     @Override
+    public long lastOrderOf(IdBuffer userId) {
+        int number = userNumber(userId, false);
+        return number == NONE ? 0 : firstSkuUnits.get(firstSkuRow(number) + F_SKU) >>> F_LAST_ORDER_SHIFT;
+    }
+
+    @Override
+    public long previousOrderOfUser(long orderId) {
+        if (orderId < 1 || orderId > orderCount) {
+            return 0;
+        }
+        return orders.get((orderId - 1) * ORDER_WORDS + O_STATE_LINES) >>> O_PREVIOUS_SHIFT;
+    }
+
+    @Override
     public void writeOrder(OrderRecord order) {
         long at = (order.orderId - 1) * ORDER_WORDS;
+        long stateLines = ((long) (order.state.code() & 0xFF) << 8) | (order.lineCount & 0xFF);
         if (order.orderId == orderCount + 1) {
-            orders.set(
-                    at + O_USER_CURRENCY,
-                    ((long) userNumber(order.userId, true) << 32) | (order.currency & 0xFFFF_FFFFL));
+            int number = userNumber(order.userId, true);
+            orders.set(at + O_USER_CURRENCY, ((long) number << 32) | (order.currency & 0xFFFF_FFFFL));
+            // The order becomes the head of its user's list; the previous head is linked from its row.
+            long user = firstSkuRow(number) + F_SKU;
+            long head = firstSkuUnits.get(user);
+            firstSkuUnits.set(user, (order.orderId << F_LAST_ORDER_SHIFT) | (head & F_SKU_MASK));
+            stateLines |= (head >>> F_LAST_ORDER_SHIFT) << O_PREVIOUS_SHIFT;
             orders.set(at + O_AMOUNT, order.amountMinor);
             orders.set(at + O_CREATED, order.createdAtEpochMillis);
             orders.set(at + O_FIRST_LINE, lineCount);
@@ -516,10 +549,13 @@ public final class PackedCheckoutState implements CheckoutState {
             orderCount++;
         } else if (order.orderId < 1 || order.orderId > orderCount) {
             throw new IllegalStateException("order ids must be dense: wrote " + order.orderId + " with " + orderCount);
+        } else {
+            // The link to the user's previous order never changes.
+            stateLines |= orders.get(at + O_STATE_LINES) & -(1L << O_PREVIOUS_SHIFT);
         }
         // After creation the state and times change, a line's refunded units (while PARTLY_REFUNDED),
         // and the payment once; the lines' SKUs, units and prices, the amount and the user never do.
-        orders.set(at + O_STATE_LINES, ((long) (order.state.code() & 0xFF) << 8) | (order.lineCount & 0xFF));
+        orders.set(at + O_STATE_LINES, stateLines);
         if (order.state == OrderState.PARTLY_REFUNDED) {
             long first = orders.get(at + O_FIRST_LINE);
             for (int i = 0; i < order.lineCount; i++) {

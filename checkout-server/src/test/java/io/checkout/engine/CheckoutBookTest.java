@@ -2,6 +2,8 @@ package io.checkout.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -1066,5 +1068,40 @@ class CheckoutBookTest {
         assertThat(Settlement.refundedCommissionMinor(3, 1, 333, 1_250)).isEqualTo(125 - 83);
         assertThat(Settlement.refundedCommissionMinor(3, 3, 333, 1_250)).isEqualTo(125);
         assertThat(Settlement.refundedCommissionMinor(3, 0, 333, 1_250)).isZero();
+    }
+
+    // ---- a user's orders ------------------------------------------------------------------
+
+    @Test
+    void listUserOrdersShouldPageNewestFirstAndRefuseAnotherUsersToken() {
+        upsert("SKU-U", 100, "EUR", 100, 0);
+        List<Long> alices = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            alices.add(reserve("alice", "SKU-U", 1).order.orderId);
+            long bobs = reserve("bob", "SKU-U", 1).order.orderId;
+            assertThat(bobs).isPositive();
+        }
+        order(CommandType.CANCEL, alices.get(4));
+
+        Command first = run(Command.listUserOrders("alice", 2, 0));
+        assertThat(first.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(first.orderPage)
+                .extracting(view -> view.order.orderId)
+                .containsExactly(alices.get(4), alices.get(3));
+        assertThat(first.orderPage.get(0).order.state).isEqualTo(OrderState.CANCELLED);
+        assertThat(first.orderPage.get(0).lineSkuIds[0]).isEqualTo("SKU-U");
+        assertThat(first.nextPageOrderId).isEqualTo(alices.get(3));
+        Command last = run(Command.listUserOrders("alice", 3, first.nextPageOrderId));
+        assertThat(last.orderPage)
+                .extracting(view -> view.order.orderId)
+                .containsExactly(alices.get(2), alices.get(1), alices.get(0));
+        assertThat(last.nextPageOrderId).as("nothing older").isZero();
+
+        assertThat(run(Command.listUserOrders("nobody", 0, 0)).orderPage).isEmpty();
+        assertThat(run(Command.listUserOrders("bob", 2, alices.get(1))).result)
+                .as("a token that is not one of the user's orders")
+                .isEqualTo(ResultCode.PAGE_TOKEN_INVALID);
+        assertThat(run(Command.listUserOrders("alice", 101, 0)).result).isEqualTo(ResultCode.PAGE_SIZE_INVALID);
+        assertThat(run(Command.listUserOrders("has space", 1, 0)).result).isEqualTo(ResultCode.USER_ID_INVALID);
     }
 }

@@ -357,6 +357,9 @@ class CheckoutSimulationTest {
         private long step;
         private Command current;
         private long expiredByTick;
+        /** LIST_USER_ORDERS answers that listed at least one order. */
+        private long userOrderPages;
+
         private long expiredByOrderCommand;
         /** Answers that repeated a first answer; a retention run needs some, to test the window's inside. */
         private long repeats;
@@ -474,6 +477,23 @@ class CheckoutSimulationTest {
             }
             if (expected.sku() != null) {
                 compareSku(expected.sku(), c.sku, "answered sku");
+            }
+            if (c.type == CommandType.LIST_USER_ORDERS && c.result == ResultCode.SUCCESS) {
+                ReferenceCheckout.UserPage page = reference.userOrders(c.userId.asString(), c.pageSize, c.orderId);
+                equal(page.orderIds().size(), c.orderPage.size(), "user orders page size");
+                for (int i = 0; i < c.orderPage.size(); i++) {
+                    OrderView listed = c.orderPage.get(i);
+                    equal((long) page.orderIds().get(i), listed.order.orderId, "user orders page[" + i + "]");
+                    compareOrder(
+                            reference.order(listed.order.orderId),
+                            listed.order,
+                            listed.lineSkuIds,
+                            "user orders page[" + i + "]");
+                }
+                equal(page.next(), c.nextPageOrderId, "user orders next page");
+                if (!page.orderIds().isEmpty()) {
+                    userOrderPages++;
+                }
             }
             if ((c.type == CommandType.UPSERT_MERCHANT || c.type == CommandType.GET_MERCHANT)
                     && c.result == ResultCode.SUCCESS) {
@@ -777,6 +797,11 @@ class CheckoutSimulationTest {
             if (codes.contains(ResultCode.MERCHANT_UNKNOWN)) {
                 assertThat(reference.linesAtChangedRate())
                         .as("lines reserved at a merchant's changed rate, seed %d", seed)
+                        .isPositive();
+            }
+            if (codes.contains(ResultCode.PAGE_TOKEN_INVALID)) {
+                assertThat(userOrderPages)
+                        .as("pages of a user's orders listed, seed %d", seed)
                         .isPositive();
             }
             if (codes.contains(ResultCode.REFUND_EXCEEDS_PAID)) {

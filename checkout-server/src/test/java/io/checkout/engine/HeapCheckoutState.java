@@ -27,6 +27,10 @@ public final class HeapCheckoutState implements CheckoutState {
     private final LinkedHashMap<String, Outcome> outcomes = new LinkedHashMap<>();
     /** "provider payment-id" (a space cannot be in either) to the order the payment paid. */
     private final Map<String, Long> payments = new HashMap<>();
+    /** Each user's newest order, and for each order (by id - 1) the same user's previous one. */
+    private final Map<String, Long> lastOrderByUser = new HashMap<>();
+
+    private final List<Long> previousOfUser = new ArrayList<>();
 
     /** A payment table as large as the order table: it can never fill first. */
     public HeapCheckoutState(int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity) {
@@ -138,9 +142,22 @@ public final class HeapCheckoutState implements CheckoutState {
         }
         if (before == null) {
             orders.add(copy);
+            String user = order.userId.asString();
+            previousOfUser.add(lastOrderByUser.getOrDefault(user, 0L));
+            lastOrderByUser.put(user, order.orderId);
         } else {
             orders.set((int) (order.orderId - 1), copy);
         }
+    }
+
+    @Override
+    public long lastOrderOf(IdBuffer userId) {
+        return lastOrderByUser.getOrDefault(userId.asString(), 0L);
+    }
+
+    @Override
+    public long previousOrderOfUser(long orderId) {
+        return orderId >= 1 && orderId <= orders.size() ? previousOfUser.get((int) (orderId - 1)) : 0;
     }
 
     private static String paymentKey(IdBuffer provider, IdBuffer paymentId) {

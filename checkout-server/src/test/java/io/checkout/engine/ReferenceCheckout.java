@@ -316,6 +316,7 @@ final class ReferenceCheckout {
             case LIST_SKUS -> listSkus(c);
             case UPSERT_MERCHANT -> upsertMerchant(c);
             case GET_MERCHANT -> getMerchant(c);
+            case LIST_USER_ORDERS -> listUserOrders(c);
         };
     }
 
@@ -891,6 +892,40 @@ final class ReferenceCheckout {
         }
         remember(c, ResultCode.SUCCESS, null, -1);
         return Answer.of(ResultCode.SUCCESS);
+    }
+
+    /** The answer's code; the page itself is {@link #userOrders}. */
+    private Answer listUserOrders(Command c) {
+        String user = c.userId.asString();
+        if (!printableId(user)) {
+            return Answer.of(ResultCode.USER_ID_INVALID);
+        }
+        if (c.pageSize < 0 || c.pageSize > 100) {
+            return Answer.of(ResultCode.PAGE_SIZE_INVALID);
+        }
+        if (c.orderId < 0
+                || (c.orderId > 0
+                        && (order(c.orderId) == null || !order(c.orderId).user().equals(user)))) {
+            return Answer.of(ResultCode.PAGE_TOKEN_INVALID);
+        }
+        return Answer.of(ResultCode.SUCCESS);
+    }
+
+    /** A page of the user's orders: ids newest first, and the token of the next page (0: none). */
+    record UserPage(List<Long> orderIds, long next) {}
+
+    UserPage userOrders(String user, int pageSize, long after) {
+        List<Long> ids = new ArrayList<>();
+        for (int i = orders.size() - 1; i >= 0; i--) {
+            Order order = orders.get(i);
+            if (order.user().equals(user) && (after == 0 || order.id() < after)) {
+                ids.add(order.id());
+            }
+        }
+        int size = pageSize == 0 ? 20 : pageSize;
+        return ids.size() > size
+                ? new UserPage(List.copyOf(ids.subList(0, size)), ids.get(size - 1))
+                : new UserPage(List.copyOf(ids), 0);
     }
 
     private Answer getMerchant(Command c) {

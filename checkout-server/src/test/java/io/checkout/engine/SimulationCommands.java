@@ -464,6 +464,9 @@ final class SimulationCommands {
             return newGetSku(random.nextInt(10) == 0 ? pick(GHOST_SKUS) : pick(CREATABLE_SKUS));
         }
         if (random.nextInt(3) == 0) {
+            return listUserOrders();
+        }
+        if (random.nextInt(3) == 0) {
             Command c = newCommand(CommandType.GET_MERCHANT, clock);
             c.merchantId.set(random.nextInt(8) == 0 ? pick(BAD_SKU_IDS) : pick(MERCHANTS));
             return c;
@@ -475,6 +478,33 @@ final class SimulationCommands {
             default -> pick(GHOST_SKUS);
         };
         return newListSkus(random.nextInt(6), token);
+    }
+
+    /** A page of a user's orders: from the newest, after one of theirs, after another's, or bad fields. */
+    private Command listUserOrders() {
+        Command c = newCommand(CommandType.LIST_USER_ORDERS, clock);
+        String user = users[random.nextInt(users.length)];
+        c.userId.set(user);
+        int sizeRoll = random.nextInt(10);
+        c.pageSize = sizeRoll < 6 ? 1 + random.nextInt(4) : sizeRoll < 8 ? 0 : pick(new int[] {-1, 101, 100});
+        int tokenRoll = random.nextInt(10);
+        if (tokenRoll < 4) {
+            c.orderId = 0;
+        } else if (tokenRoll < 8) {
+            long newest = 0;
+            for (long id = view.orderCount(); id >= 1 && newest == 0 && id > view.orderCount() - 400; id--) {
+                if (view.order(id).user().equals(user)) {
+                    newest = id;
+                }
+            }
+            c.orderId = newest;
+        } else {
+            c.orderId = tokenRoll == 8 ? pickOrderId() : -1;
+        }
+        if (random.nextInt(20) == 0) {
+            c.userId.set(pick(BAD_IDS));
+        }
+        return c;
     }
 
     // ---- repeats --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import io.checkout.engine.CommandType;
 import io.checkout.engine.EngineLimits;
 import io.checkout.engine.HeapCheckoutState;
 import io.checkout.engine.IdBuffer;
+import io.checkout.engine.MerchantTable;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.ResultCode;
@@ -600,13 +601,23 @@ class CheckoutPipelineTest {
         }
 
         @Override
-        public io.checkout.engine.MerchantTable merchants() {
+        public MerchantTable merchants() {
             return delegate.merchants();
         }
 
         @Override
         public int merchantCapacity() {
             return delegate.merchantCapacity();
+        }
+
+        @Override
+        public long lastOrderOf(IdBuffer userId) {
+            return delegate.lastOrderOf(userId);
+        }
+
+        @Override
+        public long previousOrderOfUser(long orderId) {
+            return delegate.previousOrderOfUser(orderId);
         }
 
         @Override

@@ -51,6 +51,12 @@ class SnapshotStoreTest {
         assertThat(loaded.paymentOrder(IdBuffer.of("P".repeat(32)), IdBuffer.of("p")))
                 .isEqualTo(4);
         assertThat(loaded.paymentOrder(IdBuffer.of("adyen"), IdBuffer.of("p"))).isZero();
+        assertThat(loaded.lastOrderOf(IdBuffer.of("alice")))
+                .as("alice's newest order")
+                .isEqualTo(3);
+        assertThat(loaded.previousOrderOfUser(3)).isEqualTo(1);
+        assertThat(loaded.previousOrderOfUser(1)).isZero();
+        assertThat(loaded.lastOrderOf(IdBuffer.of("nobody"))).isZero();
         assertThat(loaded.merchants().rowCount()).isEqualTo(3);
         assertThat(loaded.merchants().rowCommissionBps(loaded.merchants().currentRow(0)))
                 .as("acme's rate now: its last row")

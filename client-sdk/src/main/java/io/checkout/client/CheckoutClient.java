@@ -12,6 +12,8 @@ import io.checkout.proto.v1.GetStockRequest;
 import io.checkout.proto.v1.InventoryGrpc;
 import io.checkout.proto.v1.ListSkusReply;
 import io.checkout.proto.v1.ListSkusRequest;
+import io.checkout.proto.v1.ListUserOrdersReply;
+import io.checkout.proto.v1.ListUserOrdersRequest;
 import io.checkout.proto.v1.Merchant;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
@@ -550,6 +552,26 @@ public final class CheckoutClient implements AutoCloseable {
                 CheckoutGrpc.getGetOrderMethod(),
                 GetOrderRequest.newBuilder().setOrderId(orderId).build(),
                 null);
+    }
+
+    /**
+     * One page of a user's orders as they stand now, newest first: for "your reservation expires in
+     * 8 minutes" pages. Pass the reply's {@code next_page_token} to read the next, older page; it is
+     * empty after the last.
+     *
+     * @param userId the buyer
+     * @param pageSize 1..100 orders, or 0 for the server's default (20)
+     * @param pageToken empty or null for the newest orders, else the previous reply's {@code next_page_token}
+     * @throws StatusRuntimeException if the call fails, e.g. INVALID_ARGUMENT naming page_token
+     * @throws IllegalStateException if the client is closed
+     */
+    public ListUserOrdersReply listUserOrders(String userId, int pageSize, String pageToken) {
+        ListUserOrdersRequest request = ListUserOrdersRequest.newBuilder()
+                .setUserId(Objects.requireNonNull(userId, "userId"))
+                .setPageSize(pageSize)
+                .setPageToken(pageToken == null ? "" : pageToken)
+                .build();
+        return RetryingCalls.join(callAsync(CheckoutGrpc.getListUserOrdersMethod(), request, null));
     }
 
     /**
