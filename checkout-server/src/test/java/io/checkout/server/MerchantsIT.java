@@ -2,7 +2,6 @@ package io.checkout.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.checkout.client.CheckoutClient;
 import io.checkout.proto.v1.Merchant;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderEvent;
@@ -11,7 +10,6 @@ import io.checkout.proto.v1.OrderEventsGrpc;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.Sku;
 import io.checkout.proto.v1.SubscribeRequest;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -19,8 +17,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,36 +30,24 @@ class MerchantsIT {
     @TempDir
     Path dataDir;
 
-    private CheckoutServer server;
-    private ManagedChannel channel;
-    private CheckoutClient client;
-
-    @AfterEach
-    void stopServer() {
-        stop();
-    }
+    @RegisterExtension
+    final ItServer running = new ItServer();
 
     private void start() {
-        server = CheckoutServer.start(ItFixtures.smallConfig(dataDir).conclude());
-        channel = ItFixtures.loopbackChannel(server);
-        client = ItFixtures.client(channel);
+        running.start(dataDir);
     }
 
     private void stop() {
-        ItFixtures.closeQuietly(client);
-        ItFixtures.shutdownChannel(channel);
-        ItFixtures.closeQuietly(server);
-        client = null;
-        channel = null;
-        server = null;
+        running.stop();
     }
 
     private Sku sellBy(String skuId, String merchantId, String storeId, long price) {
-        return client.upsertSku(ItFixtures.sku(skuId, 100, 0).toBuilder()
-                .setPriceMinor(price)
-                .setMerchantId(merchantId)
-                .setStoreId(storeId)
-                .build());
+        return running.client()
+                .upsertSku(ItFixtures.sku(skuId, 100, 0).toBuilder()
+                        .setPriceMinor(price)
+                        .setMerchantId(merchantId)
+                        .setStoreId(storeId)
+                        .build());
     }
 
     private static OrderLine line(String skuId, int quantity) {
@@ -71,18 +57,19 @@ class MerchantsIT {
     @Test
     void orderLinesShouldCarryMerchantStoreAndFiguresThatAddUpAcrossARestart() {
         start();
-        Merchant acme = client.upsertMerchant("acme", 1_250);
+        Merchant acme = running.client().upsertMerchant("acme", 1_250);
         assertThat(acme.getCommissionBps()).isEqualTo(1_250);
-        client.upsertMerchant("bolt", 333);
+        running.client().upsertMerchant("bolt", 333);
         Sku shoes = sellBy("SHOE-1", "acme", "store-7", 333);
         sellBy("SOCK-1", "bolt", "", 1_999);
         assertThat(shoes.getMerchantId()).isEqualTo("acme");
         assertThat(shoes.getStoreId()).isEqualTo("store-7");
 
-        long orderId = client.reserve("alice", List.of(line("SHOE-1", 3), line("SOCK-1", 1)))
+        long orderId = running.client()
+                .reserve("alice", List.of(line("SHOE-1", 3), line("SOCK-1", 1)))
                 .getOrderId();
-        client.upsertMerchant("acme", 5_000);
-        Order paid = client.confirm(orderId);
+        running.client().upsertMerchant("acme", 5_000);
+        Order paid = running.client().confirm(orderId);
 
         OrderLine shoeLine = paid.getLines(0);
         assertThat(shoeLine.getMerchantId()).isEqualTo("acme");
@@ -99,7 +86,7 @@ class MerchantsIT {
         assertThat(paid.getNetMinor()).isEqualTo(paid.getAmountMinor() - paid.getCommissionMinor());
         assertThat(shoeLine.getGrossMinor() + sockLine.getGrossMinor()).isEqualTo(paid.getAmountMinor());
 
-        Order refunded = client.refund("refund-1", orderId, List.of(line("SHOE-1", 1)), "too small", true);
+        Order refunded = running.client().refund("refund-1", orderId, List.of(line("SHOE-1", 1)), "too small", true);
         OrderLine refundedShoes = refunded.getLines(0);
         assertThat(refundedShoes.getRefundedAmountMinor()).isEqualTo(333);
         // 2 units kept: 666 at 12.5% = 83.25 -> 83, so 125 - 83 = 42 of commission goes back.
@@ -108,23 +95,23 @@ class MerchantsIT {
 
         stop();
         start();
-        Order afterRestart = client.getOrder(orderId);
+        Order afterRestart = running.client().getOrder(orderId);
         assertThat(afterRestart).isEqualTo(refunded);
-        assertThat(client.getMerchant("acme").getCommissionBps()).isEqualTo(5_000);
-        assertThat(client.getStock("SHOE-1").getMerchantId()).isEqualTo("acme");
+        assertThat(running.client().getMerchant("acme").getCommissionBps()).isEqualTo(5_000);
+        assertThat(running.client().getStock("SHOE-1").getMerchantId()).isEqualTo("acme");
     }
 
     @Test
     void eventsShouldCarryTheLinesSettlementFigures() {
         start();
-        client.upsertMerchant("acme", 1_250);
+        running.client().upsertMerchant("acme", 1_250);
         sellBy("SHOE-1", "acme", "store-7", 333);
-        long orderId = client.reserve("bob", "SHOE-1", 3).getOrderId();
-        client.confirm(orderId);
-        client.refund("refund-1", orderId, List.of(line("SHOE-1", 1)), "scuffed", true);
-        Order refunded = client.refund(orderId);
+        long orderId = running.client().reserve("bob", "SHOE-1", 3).getOrderId();
+        running.client().confirm(orderId);
+        running.client().refund("refund-1", orderId, List.of(line("SHOE-1", 1)), "scuffed", true);
+        Order refunded = running.client().refund(orderId);
 
-        Iterator<OrderEvent> events = OrderEventsGrpc.newBlockingStub(channel)
+        Iterator<OrderEvent> events = OrderEventsGrpc.newBlockingStub(running.channel())
                 .withDeadlineAfter(30, TimeUnit.SECONDS)
                 .subscribe(SubscribeRequest.newBuilder().setFromSequence(0).build());
         List<OrderEvent> seen = new ArrayList<>();
@@ -167,17 +154,18 @@ class MerchantsIT {
                 .as("the refunds gave back all the commission charged")
                 .isEqualTo(refunded.getRefundedCommissionMinor())
                 .isEqualTo(refunded.getCommissionMinor());
-        assertThat(rest.getOrder()).isEqualTo(client.getOrder(orderId));
+        assertThat(rest.getOrder()).isEqualTo(running.client().getOrder(orderId));
     }
 
     @Test
     void badMerchantFieldsShouldBeNamedAndAnUnknownMerchantRefused() {
         start();
         ItFixtures.assertInvalidArgument(
-                ItFixtures.grpcFailure(() -> client.upsertMerchant("no spaces allowed", 10)), "merchant_id");
+                ItFixtures.grpcFailure(() -> running.client().upsertMerchant("no spaces allowed", 10)), "merchant_id");
         ItFixtures.assertInvalidArgument(
-                ItFixtures.grpcFailure(() -> client.upsertMerchant("acme", 10_001)), "commission_bps");
-        StatusRuntimeException missing = ItFixtures.grpcFailure(() -> client.getMerchant("acme"));
+                ItFixtures.grpcFailure(() -> running.client().upsertMerchant("acme", 10_001)), "commission_bps");
+        StatusRuntimeException missing =
+                ItFixtures.grpcFailure(() -> running.client().getMerchant("acme"));
         assertThat(missing.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
 
         StatusRuntimeException unknown = ItFixtures.grpcFailure(() -> sellBy("SHOE-1", "acme", "", 100));
@@ -186,7 +174,8 @@ class MerchantsIT {
         assertThat(ItFixtures.errorInfo(unknown).getMetadataMap()).containsEntry("field", "merchant_id");
         ItFixtures.assertInvalidArgument(
                 ItFixtures.grpcFailure(() -> sellBy("SHOE-1", "", "bad store", 100)), "store_id");
-        StatusRuntimeException noSku = ItFixtures.grpcFailure(() -> client.getStock("SHOE-1"));
+        StatusRuntimeException noSku =
+                ItFixtures.grpcFailure(() -> running.client().getStock("SHOE-1"));
         assertThat(noSku.getStatus().getCode()).as("nothing changed").isEqualTo(Status.Code.NOT_FOUND);
     }
 }

@@ -3,7 +3,6 @@ package io.checkout.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.checkout.client.CheckoutClient;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderEvent;
 import io.checkout.proto.v1.OrderEventType;
@@ -12,7 +11,6 @@ import io.checkout.proto.v1.OrderState;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveResult;
 import io.checkout.proto.v1.SubscribeRequest;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -23,8 +21,8 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** OrderEvents.Subscribe: ordered, gap-free, resumable from any sequence, live, and across restarts. */
@@ -34,40 +32,27 @@ class OrderEventsIT {
     @TempDir
     Path dataDir;
 
-    private CheckoutServer server;
-    private ManagedChannel channel;
-    private CheckoutClient client;
-
-    @AfterEach
-    void stopServer() {
-        stop();
-    }
+    @RegisterExtension
+    final ItServer running = new ItServer();
 
     private void start() {
-        server = CheckoutServer.start(ItFixtures.smallConfig(dataDir).conclude());
-        channel = ItFixtures.loopbackChannel(server);
-        client = ItFixtures.client(channel);
+        running.start(dataDir);
     }
 
     private void stop() {
-        ItFixtures.closeQuietly(client);
-        ItFixtures.shutdownChannel(channel);
-        ItFixtures.closeQuietly(server);
-        client = null;
-        channel = null;
-        server = null;
+        running.stop();
     }
 
     @Test
     void eventsShouldTellEveryChangeInOrderWithWhatAConsumerNeeds() {
         start();
-        client.upsertSku(ItFixtures.sku(SKU, 10, 0));
-        ReserveReply paid = client.reserve("alice", SKU, 2);
-        client.confirm(paid.getOrderId());
-        ReserveReply cancelled = client.reserve("bob", SKU, 1);
-        client.cancel(cancelled.getOrderId());
-        client.refund(paid.getOrderId());
-        client.adjustStock(SKU, 5);
+        running.client().upsertSku(ItFixtures.sku(SKU, 10, 0));
+        ReserveReply paid = running.client().reserve("alice", SKU, 2);
+        running.client().confirm(paid.getOrderId());
+        ReserveReply cancelled = running.client().reserve("bob", SKU, 1);
+        running.client().cancel(cancelled.getOrderId());
+        running.client().refund(paid.getOrderId());
+        running.client().adjustStock(SKU, 5);
 
         List<OrderEvent> events = take(subscribe(0), 7);
 
@@ -101,9 +86,9 @@ class OrderEventsIT {
     @Test
     void resumingFromTheMiddleAcrossARestartShouldSeeEveryLaterEventOnceThenLiveOnes() throws Exception {
         start();
-        client.upsertSku(ItFixtures.sku(SKU, 1_000, 0));
+        running.client().upsertSku(ItFixtures.sku(SKU, 1_000, 0));
         for (int i = 0; i < 20; i++) {
-            client.reserve("user-" + i, SKU, 1);
+            running.client().reserve("user-" + i, SKU, 1);
         }
         List<OrderEvent> first = take(subscribe(0), 21);
         long resumeAfter = first.get(9).getSequence();
@@ -111,15 +96,15 @@ class OrderEventsIT {
 
         start();
         for (int i = 20; i < 30; i++) {
-            client.reserve("user-" + i, SKU, 1);
+            running.client().reserve("user-" + i, SKU, 1);
         }
         // A live consumer, subscribed before the next changes happen.
         BlockingQueue<OrderEvent> live = new LinkedBlockingQueue<>();
-        OrderEventsGrpc.newStub(channel)
+        OrderEventsGrpc.newStub(running.channel())
                 .subscribe(SubscribeRequest.newBuilder().setFromSequence(31).build(), collectInto(live));
         List<OrderEvent> resumed = take(subscribe(resumeAfter), 31 - 10);
         for (int i = 30; i < 35; i++) {
-            client.reserve("user-" + i, SKU, 1);
+            running.client().reserve("user-" + i, SKU, 1);
         }
 
         assertThat(resumed)
@@ -140,11 +125,11 @@ class OrderEventsIT {
     @Test
     void refusedReservesShouldMakeNoEvents() {
         start();
-        client.upsertSku(ItFixtures.sku(SKU, 1, 1));
-        assertThat(client.reserve("carol", SKU, 1).getResult()).isEqualTo(ReserveResult.RESERVED);
-        assertThat(client.reserve("dave", SKU, 1).getResult()).isEqualTo(ReserveResult.SOLD_OUT);
-        assertThat(client.reserve("carol", SKU, 1).getResult()).isEqualTo(ReserveResult.LIMIT_EXCEEDED);
-        client.adjustStock(SKU, 1);
+        running.client().upsertSku(ItFixtures.sku(SKU, 1, 1));
+        assertThat(running.client().reserve("carol", SKU, 1).getResult()).isEqualTo(ReserveResult.RESERVED);
+        assertThat(running.client().reserve("dave", SKU, 1).getResult()).isEqualTo(ReserveResult.SOLD_OUT);
+        assertThat(running.client().reserve("carol", SKU, 1).getResult()).isEqualTo(ReserveResult.LIMIT_EXCEEDED);
+        running.client().adjustStock(SKU, 1);
 
         List<OrderEvent> events = take(subscribe(0), 3);
 
@@ -158,12 +143,10 @@ class OrderEventsIT {
 
     @Test
     void subscribersBeyondTheLimitShouldBeRefusedWithResourceExhausted() {
-        server = CheckoutServer.start(ItFixtures.smallConfig(dataDir)
+        running.start(ItFixtures.smallConfig(dataDir)
                 .set(ServerConfig.Setting.EVENT_SUBSCRIBERS_MAX, 1)
                 .conclude());
-        channel = ItFixtures.loopbackChannel(server);
-        client = ItFixtures.client(channel);
-        client.upsertSku(ItFixtures.sku(SKU, 1, 1));
+        running.client().upsertSku(ItFixtures.sku(SKU, 1, 1));
         Iterator<OrderEvent> firstSubscriber = subscribe(0);
         assertThat(firstSubscriber.next().getSequence()).isEqualTo(1);
 
@@ -174,7 +157,7 @@ class OrderEventsIT {
     }
 
     private Iterator<OrderEvent> subscribe(long fromSequence) {
-        return OrderEventsGrpc.newBlockingStub(channel)
+        return OrderEventsGrpc.newBlockingStub(running.channel())
                 .withDeadlineAfter(60, TimeUnit.SECONDS)
                 .subscribe(SubscribeRequest.newBuilder()
                         .setFromSequence(fromSequence)

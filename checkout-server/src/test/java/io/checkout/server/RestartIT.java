@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.checkout.client.CheckoutClient;
 import io.checkout.proto.v1.ListSkusReply;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
@@ -12,7 +11,6 @@ import io.checkout.proto.v1.OrderState;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveResult;
 import io.checkout.proto.v1.Sku;
-import io.grpc.ManagedChannel;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -20,8 +18,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,28 +35,15 @@ class RestartIT {
     @TempDir
     Path dataDir;
 
-    private CheckoutServer server;
-    private ManagedChannel channel;
-    private CheckoutClient client;
-
-    @AfterEach
-    void stopServer() {
-        stop();
-    }
+    @RegisterExtension
+    final ItServer running = new ItServer();
 
     private void start() {
-        server = CheckoutServer.start(ItFixtures.smallConfig(dataDir).conclude());
-        channel = ItFixtures.loopbackChannel(server);
-        client = ItFixtures.client(channel);
+        running.start(dataDir);
     }
 
     private void stop() {
-        ItFixtures.closeQuietly(client);
-        ItFixtures.shutdownChannel(channel);
-        ItFixtures.closeQuietly(server);
-        client = null;
-        channel = null;
-        server = null;
+        running.stop();
     }
 
     /** What the first server said, to hold the second one to. */
@@ -79,12 +64,12 @@ class RestartIT {
         start();
 
         for (Order order : before.orders) {
-            assertThat(client.getOrder(order.getOrderId())).isEqualTo(order);
+            assertThat(running.client().getOrder(order.getOrderId())).isEqualTo(order);
         }
         for (Sku sku : before.skus) {
-            assertThat(client.getStock(sku.getSkuId())).isEqualTo(sku);
+            assertThat(running.client().getStock(sku.getSkuId())).isEqualTo(sku);
         }
-        assertThat(client.listAllSkus()).isEqualTo(before.skus);
+        assertThat(running.client().listAllSkus()).isEqualTo(before.skus);
     }
 
     @Test
@@ -95,13 +80,13 @@ class RestartIT {
         stop();
 
         start();
-        ReserveReply next = client.reserve("after-restart-1", "newcomer", ALPHA, 1);
-        ReserveReply nextButOne = client.reserve("after-restart-2", "newcomer-2", GAMMA, 1);
+        ReserveReply next = running.client().reserve("after-restart-1", "newcomer", ALPHA, 1);
+        ReserveReply nextButOne = running.client().reserve("after-restart-2", "newcomer-2", GAMMA, 1);
 
         assertThat(next.getResult()).isEqualTo(ReserveResult.RESERVED);
         assertThat(next.getOrderId()).isEqualTo(lastOrderId + 1);
         assertThat(nextButOne.getOrderId()).isEqualTo(lastOrderId + 2);
-        assertThat(client.getOrder(before.orders.get(0).getOrderId())).isEqualTo(before.orders.get(0));
+        assertThat(running.client().getOrder(before.orders.get(0).getOrderId())).isEqualTo(before.orders.get(0));
     }
 
     @Test
@@ -113,32 +98,37 @@ class RestartIT {
         start();
 
         before.reserves.forEach((requestId, first) -> {
-            ReserveReply repeat = client.reserve(requestId, userOf(requestId), lineOf(requestId));
+            ReserveReply repeat = running.client().reserve(requestId, userOf(requestId), lineOf(requestId));
             assertThat(repeat).as("repeat of %s", requestId).isEqualTo(first);
         });
-        assertThat(client.confirm("pay-1", before.reserves.get("reserve-1").getOrderId()))
+        assertThat(running.client()
+                        .confirm("pay-1", before.reserves.get("reserve-1").getOrderId()))
                 .isEqualTo(before.orderAnswers.get("pay-1"));
-        assertThat(client.cancel("cancel-2", before.reserves.get("reserve-2").getOrderId()))
+        assertThat(running.client()
+                        .cancel("cancel-2", before.reserves.get("reserve-2").getOrderId()))
                 .isEqualTo(before.orderAnswers.get("cancel-2"));
-        assertThat(client.refund("refund-4", before.reserves.get("reserve-4").getOrderId()))
+        assertThat(running.client()
+                        .refund("refund-4", before.reserves.get("reserve-4").getOrderId()))
                 .isEqualTo(before.orderAnswers.get("refund-4"));
         // Order 4 was paid, then refunded: the repeated confirm reports the state its first answer did.
-        Order payRepeat =
-                client.confirm("pay-4", before.reserves.get("reserve-4").getOrderId());
+        Order payRepeat = running.client()
+                .confirm("pay-4", before.reserves.get("reserve-4").getOrderId());
         Order payFirst = before.orderAnswers.get("pay-4");
         assertThat(payRepeat.getState()).isEqualTo(OrderState.ORDER_STATE_PAID);
         assertThat(payRepeat.getOrderId()).isEqualTo(payFirst.getOrderId());
         assertThat(payRepeat.getLinesList()).isEqualTo(payFirst.getLinesList());
         assertThat(payRepeat.getAmountMinor()).isEqualTo(payFirst.getAmountMinor());
-        assertThat(client.adjustStock("restock-alpha", ALPHA, 10)).isEqualTo(before.adjustAnswers.get("restock-alpha"));
-        assertThat(client.adjustStock("shrink-gamma", GAMMA, -2)).isEqualTo(before.adjustAnswers.get("shrink-gamma"));
+        assertThat(running.client().adjustStock("restock-alpha", ALPHA, 10))
+                .isEqualTo(before.adjustAnswers.get("restock-alpha"));
+        assertThat(running.client().adjustStock("shrink-gamma", GAMMA, -2))
+                .isEqualTo(before.adjustAnswers.get("shrink-gamma"));
 
         for (Order order : before.orders) {
-            assertThat(client.getOrder(order.getOrderId()))
+            assertThat(running.client().getOrder(order.getOrderId()))
                     .as("order %d after repeats", order.getOrderId())
                     .isEqualTo(order);
         }
-        assertThat(client.listAllSkus()).as("stock after repeats").isEqualTo(before.skus);
+        assertThat(running.client().listAllSkus()).as("stock after repeats").isEqualTo(before.skus);
     }
 
     @Test
@@ -150,11 +140,13 @@ class RestartIT {
         start();
 
         // user-3 still holds one BETA of a limit of two, so two more are too many and one is fine.
-        assertThat(client.reserve("u3-two-more", "user-3", BETA, 2).getResult())
+        assertThat(running.client().reserve("u3-two-more", "user-3", BETA, 2).getResult())
                 .isEqualTo(ReserveResult.LIMIT_EXCEEDED);
-        assertThat(client.reserve("u3-one-more", "user-3", BETA, 1).getResult()).isEqualTo(ReserveResult.RESERVED);
+        assertThat(running.client().reserve("u3-one-more", "user-3", BETA, 1).getResult())
+                .isEqualTo(ReserveResult.RESERVED);
         // user-2's BETA went back with the cancel, so the whole allowance is free again.
-        assertThat(client.reserve("u2-again", "user-2", BETA, 2).getResult()).isEqualTo(ReserveResult.RESERVED);
+        assertThat(running.client().reserve("u2-again", "user-2", BETA, 2).getResult())
+                .isEqualTo(ReserveResult.RESERVED);
     }
 
     @Test
@@ -168,7 +160,7 @@ class RestartIT {
         List<String> tokens = new ArrayList<>();
         String token = "";
         do {
-            ListSkusReply page = client.listSkus(1, token);
+            ListSkusReply page = running.client().listSkus(1, token);
             assertThat(page.getSkusList()).hasSize(1);
             page.getSkusList().forEach(sku -> seen.add(sku.getSkuId()));
             token = page.getNextPageToken();
@@ -179,8 +171,8 @@ class RestartIT {
         assertThat(tokens.get(tokens.size() - 1))
                 .as("no token after the last page")
                 .isEmpty();
-        ListSkusReply firstTwo = client.listSkus(2, "");
-        ListSkusReply rest = client.listSkus(2, firstTwo.getNextPageToken());
+        ListSkusReply firstTwo = running.client().listSkus(2, "");
+        ListSkusReply rest = running.client().listSkus(2, firstTwo.getNextPageToken());
         assertThat(firstTwo.getSkusList()).extracting(Sku::getSkuId).containsExactly(ALPHA, BETA);
         assertThat(rest.getSkusList()).extracting(Sku::getSkuId).containsExactly(GAMMA);
         assertThat(rest.getNextPageToken()).isEmpty();
@@ -198,8 +190,8 @@ class RestartIT {
         }
         // The failed start must have closed the state files it opened, or this start would fail.
         start();
-        client.upsertSku(ItFixtures.sku(ALPHA, 1, 0));
-        assertThat(client.getStock(ALPHA).getAvailable()).isEqualTo(1);
+        running.client().upsertSku(ItFixtures.sku(ALPHA, 1, 0));
+        assertThat(running.client().getStock(ALPHA).getAvailable()).isEqualTo(1);
     }
 
     // ---- the sale before the restart -----------------------------------------------------------
@@ -210,13 +202,16 @@ class RestartIT {
      */
     private Before runASale() {
         Before before = new Before();
-        client.upsertSku(ItFixtures.sku(GAMMA, 10, 0).toBuilder()
-                .setCurrency("EUR")
-                .setPriceMinor(4_500)
-                .build());
-        client.upsertSku(ItFixtures.sku(ALPHA, 50, 0));
-        client.upsertSku(
-                ItFixtures.sku(BETA, 20, 2).toBuilder().setPriceMinor(999).build());
+        running.client()
+                .upsertSku(ItFixtures.sku(GAMMA, 10, 0).toBuilder()
+                        .setCurrency("EUR")
+                        .setPriceMinor(4_500)
+                        .build());
+        running.client().upsertSku(ItFixtures.sku(ALPHA, 50, 0));
+        running.client()
+                .upsertSku(ItFixtures.sku(BETA, 20, 2).toBuilder()
+                        .setPriceMinor(999)
+                        .build());
 
         reserve(before, "reserve-1");
         reserve(before, "reserve-2");
@@ -231,24 +226,29 @@ class RestartIT {
 
         before.orderAnswers.put(
                 "pay-1",
-                client.confirm("pay-1", before.reserves.get("reserve-1").getOrderId()));
+                running.client()
+                        .confirm("pay-1", before.reserves.get("reserve-1").getOrderId()));
         before.orderAnswers.put(
                 "cancel-2",
-                client.cancel("cancel-2", before.reserves.get("reserve-2").getOrderId()));
+                running.client()
+                        .cancel("cancel-2", before.reserves.get("reserve-2").getOrderId()));
         before.orderAnswers.put(
                 "pay-4",
-                client.confirm("pay-4", before.reserves.get("reserve-4").getOrderId()));
+                running.client()
+                        .confirm("pay-4", before.reserves.get("reserve-4").getOrderId()));
         before.orderAnswers.put(
                 "refund-4",
-                client.refund("refund-4", before.reserves.get("reserve-4").getOrderId()));
+                running.client()
+                        .refund("refund-4", before.reserves.get("reserve-4").getOrderId()));
         before.orderAnswers.put(
                 "pay-7",
-                client.confirm("pay-7", before.reserves.get("reserve-7").getOrderId()));
-        before.adjustAnswers.put("restock-alpha", client.adjustStock("restock-alpha", ALPHA, 10));
-        before.adjustAnswers.put("shrink-gamma", client.adjustStock("shrink-gamma", GAMMA, -2));
+                running.client()
+                        .confirm("pay-7", before.reserves.get("reserve-7").getOrderId()));
+        before.adjustAnswers.put("restock-alpha", running.client().adjustStock("restock-alpha", ALPHA, 10));
+        before.adjustAnswers.put("shrink-gamma", running.client().adjustStock("shrink-gamma", GAMMA, -2));
 
         for (long orderId = 1; orderId <= 6; orderId++) {
-            before.orders.add(client.getOrder(orderId));
+            before.orders.add(running.client().getOrder(orderId));
         }
         assertThat(before.orders)
                 .extracting(Order::getState)
@@ -259,7 +259,7 @@ class RestartIT {
                         OrderState.ORDER_STATE_REFUNDED,
                         OrderState.ORDER_STATE_RESERVED,
                         OrderState.ORDER_STATE_PAID);
-        before.skus.addAll(client.listAllSkus());
+        before.skus.addAll(running.client().listAllSkus());
         assertThat(before.skus).extracting(Sku::getSkuId).containsExactly(ALPHA, BETA, GAMMA);
         assertThat(before.skus)
                 .extracting(Sku::getTotalStock, Sku::getAvailable, Sku::getReserved, Sku::getSold)
@@ -268,7 +268,7 @@ class RestartIT {
     }
 
     private void reserve(Before before, String requestId) {
-        before.reserves.put(requestId, client.reserve(requestId, userOf(requestId), lineOf(requestId)));
+        before.reserves.put(requestId, running.client().reserve(requestId, userOf(requestId), lineOf(requestId)));
     }
 
     /** reserve-N is made by user-N, so a repeat can be rebuilt from its request id alone. */

@@ -2,17 +2,15 @@ package io.checkout.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.checkout.client.CheckoutClient;
 import io.checkout.proto.v1.ListUserOrdersReply;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderState;
-import io.grpc.ManagedChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,28 +24,15 @@ class UserOrdersIT {
     @TempDir
     Path dataDir;
 
-    private CheckoutServer server;
-    private ManagedChannel channel;
-    private CheckoutClient client;
-
-    @AfterEach
-    void stopServer() {
-        stop();
-    }
+    @RegisterExtension
+    final ItServer running = new ItServer();
 
     private void start() {
-        server = CheckoutServer.start(ItFixtures.smallConfig(dataDir).conclude());
-        channel = ItFixtures.loopbackChannel(server);
-        client = ItFixtures.client(channel);
+        running.start(dataDir);
     }
 
     private void stop() {
-        ItFixtures.closeQuietly(client);
-        ItFixtures.shutdownChannel(channel);
-        ItFixtures.closeQuietly(server);
-        client = null;
-        channel = null;
-        server = null;
+        running.stop();
     }
 
     /** Every order of {@code userId}, page after page. */
@@ -55,7 +40,7 @@ class UserOrdersIT {
         List<Order> orders = new ArrayList<>();
         String token = "";
         for (int page = 0; page < 100; page++) {
-            ListUserOrdersReply reply = client.listUserOrders(userId, pageSize, token);
+            ListUserOrdersReply reply = running.client().listUserOrders(userId, pageSize, token);
             orders.addAll(reply.getOrdersList());
             token = reply.getNextPageToken();
             if (token.isEmpty()) {
@@ -69,14 +54,14 @@ class UserOrdersIT {
     @Test
     void aUsersOrdersShouldComeNewestFirstPageByPageAndSurviveARestart() {
         start();
-        client.upsertSku(ItFixtures.sku(SKU, 1_000, 0));
+        running.client().upsertSku(ItFixtures.sku(SKU, 1_000, 0));
         List<Long> mine = new ArrayList<>();
         for (int i = 0; i < 23; i++) {
-            mine.add(client.reserve("carol", SKU, 1).getOrderId());
-            client.reserve("dave", SKU, 1);
+            mine.add(running.client().reserve("carol", SKU, 1).getOrderId());
+            running.client().reserve("dave", SKU, 1);
         }
-        client.confirm(mine.get(22));
-        client.cancel(mine.get(21));
+        running.client().confirm(mine.get(22));
+        running.client().cancel(mine.get(21));
 
         List<Order> listed = allPages("carol", 5);
 
@@ -87,19 +72,20 @@ class UserOrdersIT {
         assertThat(listed.get(1).getState()).isEqualTo(OrderState.ORDER_STATE_CANCELLED);
         assertThat(listed.get(2).getState()).isEqualTo(OrderState.ORDER_STATE_RESERVED);
         assertThat(listed.get(2).getExpiresAtEpochMillis()).isPositive();
-        assertThat(listed.get(2)).isEqualTo(client.getOrder(mine.get(20)));
-        assertThat(client.listUserOrders("carol", 0, null).getOrdersCount())
+        assertThat(listed.get(2)).isEqualTo(running.client().getOrder(mine.get(20)));
+        assertThat(running.client().listUserOrders("carol", 0, null).getOrdersCount())
                 .as("the default page")
                 .isEqualTo(20);
-        assertThat(client.listUserOrders("nobody", 0, "").getOrdersList()).isEmpty();
+        assertThat(running.client().listUserOrders("nobody", 0, "").getOrdersList())
+                .isEmpty();
 
         ItFixtures.assertInvalidArgument(
-                ItFixtures.grpcFailure(() -> client.listUserOrders("dave", 5, Long.toString(mine.get(3)))),
+                ItFixtures.grpcFailure(() -> running.client().listUserOrders("dave", 5, Long.toString(mine.get(3)))),
                 "page_token");
         ItFixtures.assertInvalidArgument(
-                ItFixtures.grpcFailure(() -> client.listUserOrders("dave", 5, "not-a-number")), "page_token");
+                ItFixtures.grpcFailure(() -> running.client().listUserOrders("dave", 5, "not-a-number")), "page_token");
         ItFixtures.assertInvalidArgument(
-                ItFixtures.grpcFailure(() -> client.listUserOrders("dave", 101, "")), "page_size");
+                ItFixtures.grpcFailure(() -> running.client().listUserOrders("dave", 101, "")), "page_size");
 
         stop();
         start();
