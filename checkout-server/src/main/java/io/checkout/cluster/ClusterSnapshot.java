@@ -212,7 +212,7 @@ final class ClusterSnapshot {
                 out.putInt(order.refundedQuantity(i));
             }
             for (int i = 0; i < order.lineCount; i++) {
-                out.putInt(order.merchantRows[i]);
+                out.putInt(order.merchantRow(i));
             }
             send();
         }
@@ -360,11 +360,11 @@ final class ClusterSnapshot {
                 throw new IllegalStateException("snapshot order " + order.orderId + " has " + lines + " lines");
             }
             order.lineCount = lines;
+            order.clearMerchantRows();
             for (int i = 0; i < lines; i++) {
                 order.skuIndexes[i] = record.getInt();
                 order.quantities[i] = record.getInt();
                 order.unitPricesMinor[i] = record.getLong();
-                order.merchantRows[i] = 0;
             }
             order.clearPayment();
             if (formatVersion >= FORMAT_VERSION_PAYMENTS && record.get() != 0) {
@@ -376,7 +376,7 @@ final class ClusterSnapshot {
                 order.refundedQuantities[i] = record.getInt();
             }
             for (int i = 0; formatVersion >= FORMAT_VERSION && i < lines; i++) {
-                order.merchantRows[i] = record.getInt();
+                order.setMerchantRow(i, record.getInt());
             }
             into.order(order);
         }

@@ -1,5 +1,6 @@
 package io.checkout.engine;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -243,7 +244,9 @@ public final class CheckoutBook {
             created.skuIndexes[i] = lineSku.index;
             created.quantities[i] = quantity;
             created.unitPricesMinor[i] = lineSku.priceMinor;
-            created.merchantRows[i] = lineSku.merchantNumber < 0 ? 0 : merchants.currentRow(lineSku.merchantNumber) + 1;
+            if (lineSku.merchantNumber >= 0) {
+                created.setMerchantRow(i, merchants.currentRow(lineSku.merchantNumber) + 1);
+            }
             c.orderLineSkuIds[i] = lineSku.skuId;
         }
         created.amountMinor = amountMinor;
@@ -669,8 +672,8 @@ public final class CheckoutBook {
             return;
         }
         int currency = CurrencyCode.pack(c.currency);
-        int merchantNumber = c.merchantId.length() == 0 ? -1 : merchants.numberOf(c.merchantId);
-        if (c.merchantId.length() > 0 && merchantNumber < 0) {
+        int merchantNumber = c.merchantId().length() == 0 ? -1 : merchants.numberOf(c.merchantId());
+        if (c.merchantId().length() > 0 && merchantNumber < 0) {
             remember(c, ResultCode.MERCHANT_UNKNOWN, 0, null, -1);
             return;
         }
@@ -707,7 +710,7 @@ public final class CheckoutBook {
         target.reservationTtlMillis = c.reservationTtlMillis;
         target.merchantNumber = merchantNumber;
         target.merchantId = merchantNumber < 0 ? null : merchants.merchantId(merchantNumber);
-        target.storeId = c.storeId.length() == 0 ? null : c.storeId.asString();
+        target.storeId = c.storeId().length() == 0 ? null : c.storeId().asString();
         writeSku(target);
         skuIdsInOrder.putIfAbsent(target.skuId, target.index);
         events.onSkuChanged(target, 0, true, nowMillis);
@@ -745,10 +748,10 @@ public final class CheckoutBook {
                 || c.reservationTtlMillis > EngineLimits.RESERVATION_TTL_MILLIS_MAX) {
             return ResultCode.RESERVATION_TTL_INVALID;
         }
-        if (c.merchantId.length() > 0 && !c.merchantId.isSkuId(limits.idLengthMax())) {
+        if (c.merchantId().length() > 0 && !c.merchantId().isSkuId(limits.idLengthMax())) {
             return ResultCode.MERCHANT_ID_INVALID;
         }
-        if (c.storeId.length() > 0 && !c.storeId.isSkuId(limits.idLengthMax())) {
+        if (c.storeId().length() > 0 && !c.storeId().isSkuId(limits.idLengthMax())) {
             return ResultCode.STORE_ID_INVALID;
         }
         return null;
@@ -763,24 +766,24 @@ public final class CheckoutBook {
             c.result = ResultCode.REQUEST_ID_INVALID;
             return;
         }
-        if (!c.merchantId.isSkuId(limits.idLengthMax())) {
+        if (!c.merchantId().isSkuId(limits.idLengthMax())) {
             c.result = ResultCode.MERCHANT_ID_INVALID;
             return;
         }
-        if (c.commissionBps < 0 || c.commissionBps > MerchantTable.COMMISSION_BPS_MAX) {
+        if (c.commissionBps() < 0 || c.commissionBps() > MerchantTable.COMMISSION_BPS_MAX) {
             c.result = ResultCode.COMMISSION_BPS_INVALID;
             return;
         }
         if (answeredBeforeApplying(c)) {
             return;
         }
-        int number = merchants.numberOf(c.merchantId);
-        if (number < 0 || merchants.rowCommissionBps(merchants.currentRow(number)) != c.commissionBps) {
+        int number = merchants.numberOf(c.merchantId());
+        if (number < 0 || merchants.rowCommissionBps(merchants.currentRow(number)) != c.commissionBps()) {
             if (merchants.rowCount() >= state.merchantCapacity()) {
                 c.result = ResultCode.MERCHANT_TABLE_FULL;
                 return;
             }
-            int row = merchants.append(c.merchantId.asString(), c.commissionBps, nowMillis);
+            int row = merchants.append(c.merchantId().asString(), c.commissionBps(), nowMillis);
             number = merchants.rowMerchant(row);
         }
         fillMerchant(c, number);
@@ -788,11 +791,11 @@ public final class CheckoutBook {
     }
 
     private void getMerchant(Command c) {
-        if (!c.merchantId.isSkuId(limits.idLengthMax())) {
+        if (!c.merchantId().isSkuId(limits.idLengthMax())) {
             c.result = ResultCode.MERCHANT_ID_INVALID;
             return;
         }
-        int number = merchants.numberOf(c.merchantId);
+        int number = merchants.numberOf(c.merchantId());
         if (number < 0) {
             c.result = ResultCode.MERCHANT_NOT_FOUND;
             return;
@@ -803,8 +806,7 @@ public final class CheckoutBook {
 
     private void fillMerchant(Command c, int number) {
         int row = merchants.currentRow(number);
-        c.merchantCommissionBps = merchants.rowCommissionBps(row);
-        c.merchantUpdatedAtEpochMillis = merchants.rowSinceEpochMillis(row);
+        c.merchantAnswer(merchants.rowCommissionBps(row), merchants.rowSinceEpochMillis(row));
     }
 
     private void adjustStock(Command c) {
@@ -884,7 +886,8 @@ public final class CheckoutBook {
             return;
         }
         int pageSize = c.pageSize == 0 ? EngineLimits.USER_ORDERS_PAGE_SIZE_DEFAULT : c.pageSize;
-        while (next != 0 && c.orderPage.size() < pageSize) {
+        List<OrderView> page = c.orderPageToFill();
+        while (next != 0 && page.size() < pageSize) {
             OrderView view = new OrderView();
             if (!state.readOrder(next, view.order)) {
                 throw new IllegalStateException("user list names order " + next + ", which the state lacks");
@@ -892,12 +895,12 @@ public final class CheckoutBook {
             for (int i = 0; i < view.order.lineCount; i++) {
                 state.readSku(view.order.skuIndexes[i], sku);
                 view.lineSkuIds[i] = sku.skuId;
-                view.parties.set(i, merchants, view.order.merchantRows[i], sku.storeId);
+                view.parties.set(i, merchants, view.order.merchantRow(i), sku.storeId);
             }
-            c.orderPage.add(view);
+            page.add(view);
             next = state.previousOrderOfUser(next);
         }
-        c.nextPageOrderId = next == 0 ? 0 : c.orderPage.get(c.orderPage.size() - 1).order.orderId;
+        c.nextPageOrderId(next == 0 ? 0 : page.get(page.size() - 1).order.orderId);
         c.result = ResultCode.SUCCESS;
     }
 
@@ -928,6 +931,7 @@ public final class CheckoutBook {
         int pageSize = c.pageSize == 0 ? EngineLimits.LIST_PAGE_SIZE_DEFAULT : c.pageSize;
         Map<String, Integer> rest = firstPage ? skuIdsInOrder : skuIdsInOrder.tailMap(c.pageToken, false);
         String last = null;
+        c.wroteOutput(Command.OUT_SKU_PAGE);
         for (Map.Entry<String, Integer> entry : rest.entrySet()) {
             if (c.skuPage.size() == pageSize) {
                 c.nextPageToken = last;
@@ -991,7 +995,7 @@ public final class CheckoutBook {
             fillLineSkuIds(c, c.order);
         }
         if (c.type == CommandType.UPSERT_MERCHANT) {
-            int number = merchants.numberOf(c.merchantId);
+            int number = merchants.numberOf(c.merchantId());
             if (number >= 0) {
                 fillMerchant(c, number);
             }
@@ -1039,7 +1043,7 @@ public final class CheckoutBook {
         for (int i = 0; i < source.lineCount; i++) {
             state.readSku(source.skuIndexes[i], sku);
             c.orderLineSkuIds[i] = sku.skuId;
-            c.orderLineParties.set(i, merchants, source.merchantRows[i], sku.storeId);
+            c.linePartiesToFill().set(i, merchants, source.merchantRow(i), sku.storeId);
         }
     }
 }

@@ -9,6 +9,15 @@ import java.util.List;
  * are written only by the engine. Which fields matter depends on {@link #type}.
  */
 public final class Command {
+    /** Output beyond a reserve's that the engine wrote, for {@link #clearOutput()} to clear; see {@link #wroteOutput}. */
+    static final int OUT_LINE_PARTIES = 1;
+
+    static final int OUT_SKU_PAGE = 2;
+    static final int OUT_ORDER_PAGE = 4;
+    static final int OUT_MERCHANT = 8;
+    /** Not output: the merchant input fields were handed out, for {@link #clear()} to clear. */
+    static final int IN_MERCHANT = 16;
+
     /** Line id buffers a command keeps between uses; see {@link #lineSkuId}. */
     static final int LINE_IDS_KEPT = 4;
 
@@ -68,16 +77,6 @@ public final class Command {
     public long saleStartEpochMillis;
     public long saleEndEpochMillis;
     public long reservationTtlMillis;
-    /**
-     * UPSERT_SKU: the SKU's merchant and store (absent: none); UPSERT_MERCHANT, GET_MERCHANT: the
-     * merchant. Left untouched by other commands, so clearing them costs a reserve nothing.
-     */
-    public final IdBuffer merchantId = new IdBuffer();
-
-    public final IdBuffer storeId = new IdBuffer();
-    /** UPSERT_MERCHANT: the rate, 0..10,000 basis points. */
-    public int commissionBps;
-
     public long delta;
     public int pageSize;
     public String pageToken;
@@ -97,31 +96,26 @@ public final class Command {
     public final OrderRecord order = new OrderRecord();
     /** The SKU ids of {@link #order}'s lines, parallel to its line arrays. */
     public final String[] orderLineSkuIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
-    /**
-     * The merchants, rates and stores of {@link #order}'s lines: filled for every answer that shows
-     * the order's lines (a reserve's answer shows none).
-     */
-    public final LineParties orderLineParties = new LineParties();
-    /** UPSERT_MERCHANT, GET_MERCHANT: the merchant's rate now, and since when. */
-    public int merchantCommissionBps;
-
-    public long merchantUpdatedAtEpochMillis;
     /** The SKU as the answer reports it (UPSERT_SKU, ADJUST_STOCK, GET_SKU). */
     public final SkuRecord sku = new SkuRecord();
     /** LIST_SKUS only: the page, and the token of the next page or null. Admin path, may allocate. */
     public final List<SkuRecord> skuPage = new ArrayList<>();
 
     public String nextPageToken;
-    /**
-     * LIST_USER_ORDERS only: the page, newest first, and the id of its last order if an older one
-     * follows (the next page starts after it), else 0. Query path, may allocate.
-     */
-    public final List<OrderView> orderPage = new ArrayList<>();
-
-    public long nextPageOrderId;
     /** TICK only: how many reservations this tick expired. */
     public int expiredCount;
 
+    /**
+     * Merchant fields, line merchants, a user's orders: see {@link CommandExtras}; null until a
+     * command needs them.
+     */
+    private CommandExtras extras;
+    /**
+     * Which of the extras ({@code OUT_*}, {@code IN_MERCHANT}) were written: clearing a command
+     * clears only those, so a reserve touches none of them (each a cache line when the ring slot
+     * comes round again).
+     */
+    private int extraOutput;
     /**
      * The lines' SKU ids. The first {@value #LINE_IDS_KEPT} buffers belong to the command for good;
      * further ones are made for a command with more lines and dropped with it, so that a slot's
@@ -137,10 +131,11 @@ public final class Command {
 
     /** Resets every field, input and output, so nothing of a previous command leaks into the next. */
     public void clear() {
-        if (type == CommandType.UPSERT_SKU || type == CommandType.UPSERT_MERCHANT || type == CommandType.GET_MERCHANT) {
-            merchantId.clear();
-            storeId.clear();
-            commissionBps = 0;
+        if ((extraOutput & IN_MERCHANT) != 0) {
+            extras.merchantId.clear();
+            extras.storeId.clear();
+            extras.commissionBps = 0;
+            extraOutput &= ~IN_MERCHANT;
         }
         type = null;
         timestampMillis = 0;
@@ -185,16 +180,110 @@ public final class Command {
         for (int i = 0; i < order.lineCount; i++) {
             orderLineSkuIds[i] = null;
         }
-        orderLineParties.clear();
         order.clear();
         sku.clear();
-        skuPage.clear();
-        orderPage.clear();
-        nextPageOrderId = 0;
-        merchantCommissionBps = 0;
-        merchantUpdatedAtEpochMillis = 0;
         nextPageToken = null;
         expiredCount = 0;
+        if ((extraOutput & ~IN_MERCHANT) != 0) {
+            if ((extraOutput & OUT_LINE_PARTIES) != 0) {
+                extras.lineParties.clear();
+            }
+            if ((extraOutput & OUT_SKU_PAGE) != 0) {
+                skuPage.clear();
+            }
+            if ((extraOutput & OUT_ORDER_PAGE) != 0) {
+                extras.orderPage.clear();
+                extras.nextPageOrderId = 0;
+            }
+            if ((extraOutput & OUT_MERCHANT) != 0) {
+                extras.merchantCommissionBps = 0;
+                extras.merchantUpdatedAtEpochMillis = 0;
+            }
+            extraOutput &= IN_MERCHANT;
+        }
+    }
+
+    private CommandExtras extras() {
+        if (extras == null) {
+            extras = new CommandExtras();
+        }
+        return extras;
+    }
+
+    /** UPSERT_SKU: the SKU's merchant (absent: none); UPSERT_MERCHANT, GET_MERCHANT: the merchant. */
+    public IdBuffer merchantId() {
+        extraOutput |= IN_MERCHANT;
+        return extras().merchantId;
+    }
+
+    /** UPSERT_SKU: the SKU's store (absent: none). */
+    public IdBuffer storeId() {
+        extraOutput |= IN_MERCHANT;
+        return extras().storeId;
+    }
+
+    /** UPSERT_MERCHANT: the rate, 0..10,000 basis points. */
+    public int commissionBps() {
+        return (extraOutput & IN_MERCHANT) == 0 ? 0 : extras.commissionBps;
+    }
+
+    public void commissionBps(int bps) {
+        extraOutput |= IN_MERCHANT;
+        extras().commissionBps = bps;
+    }
+
+    /** UPSERT_MERCHANT, GET_MERCHANT: the merchant's rate now. */
+    public int merchantCommissionBps() {
+        return (extraOutput & OUT_MERCHANT) == 0 ? 0 : extras.merchantCommissionBps;
+    }
+
+    /** UPSERT_MERCHANT, GET_MERCHANT: since when the merchant's rate is in force. */
+    public long merchantUpdatedAtEpochMillis() {
+        return (extraOutput & OUT_MERCHANT) == 0 ? 0 : extras.merchantUpdatedAtEpochMillis;
+    }
+
+    void merchantAnswer(int bps, long sinceEpochMillis) {
+        extraOutput |= OUT_MERCHANT;
+        extras().merchantCommissionBps = bps;
+        extras.merchantUpdatedAtEpochMillis = sinceEpochMillis;
+    }
+
+    /**
+     * The merchants, rates and stores of {@link #order}'s lines: filled for every answer that shows
+     * the order's lines (a reserve's answer shows none, and reads {@link LineParties#NONE}).
+     */
+    public LineParties lineParties() {
+        return (extraOutput & OUT_LINE_PARTIES) == 0 ? LineParties.NONE : extras.lineParties;
+    }
+
+    LineParties linePartiesToFill() {
+        extraOutput |= OUT_LINE_PARTIES;
+        return extras().lineParties;
+    }
+
+    /** LIST_USER_ORDERS: the page, newest first. Query path, may allocate. */
+    public List<OrderView> orderPage() {
+        return (extraOutput & OUT_ORDER_PAGE) == 0 ? List.of() : extras.orderPage;
+    }
+
+    /** LIST_USER_ORDERS: the id of the page's last order if an older one follows (the next page starts after it), else 0. */
+    public long nextPageOrderId() {
+        return (extraOutput & OUT_ORDER_PAGE) == 0 ? 0 : extras.nextPageOrderId;
+    }
+
+    List<OrderView> orderPageToFill() {
+        extraOutput |= OUT_ORDER_PAGE;
+        return extras().orderPage;
+    }
+
+    void nextPageOrderId(long orderId) {
+        extraOutput |= OUT_ORDER_PAGE;
+        extras().nextPageOrderId = orderId;
+    }
+
+    /** The engine wrote the outputs {@code parts} ({@code OUT_*} bits). */
+    void wroteOutput(int parts) {
+        extraOutput |= parts;
     }
 
     /**
@@ -210,13 +299,21 @@ public final class Command {
         repeated = other.repeated;
         order.copyFrom(other.order);
         System.arraycopy(other.orderLineSkuIds, 0, orderLineSkuIds, 0, other.order.lineCount);
-        orderLineParties.copyFrom(other.orderLineParties);
-        merchantCommissionBps = other.merchantCommissionBps;
-        merchantUpdatedAtEpochMillis = other.merchantUpdatedAtEpochMillis;
+        if ((other.extraOutput & OUT_LINE_PARTIES) != 0) {
+            linePartiesToFill().copyFrom(other.extras.lineParties);
+        }
+        if ((other.extraOutput & OUT_MERCHANT) != 0) {
+            merchantAnswer(other.extras.merchantCommissionBps, other.extras.merchantUpdatedAtEpochMillis);
+        }
         sku.copyFrom(other.sku);
-        skuPage.addAll(other.skuPage);
-        orderPage.addAll(other.orderPage);
-        nextPageOrderId = other.nextPageOrderId;
+        if ((other.extraOutput & OUT_SKU_PAGE) != 0) {
+            wroteOutput(OUT_SKU_PAGE);
+            skuPage.addAll(other.skuPage);
+        }
+        if ((other.extraOutput & OUT_ORDER_PAGE) != 0) {
+            orderPageToFill().addAll(other.extras.orderPage);
+            nextPageOrderId(other.extras.nextPageOrderId);
+        }
         nextPageToken = other.nextPageToken;
         expiredCount = other.expiredCount;
     }
@@ -346,10 +443,10 @@ public final class Command {
                 saleEndEpochMillis,
                 reservationTtlMillis);
         if (merchantId != null) {
-            command.merchantId.set(merchantId);
+            command.merchantId().set(merchantId);
         }
         if (storeId != null) {
-            command.storeId.set(storeId);
+            command.storeId().set(storeId);
         }
         return command;
     }
@@ -359,15 +456,15 @@ public final class Command {
         command.type = CommandType.UPSERT_MERCHANT;
         command.timestampMillis = timestampMillis;
         command.requestId.set(requestId);
-        command.merchantId.set(merchantId);
-        command.commissionBps = commissionBps;
+        command.merchantId().set(merchantId);
+        command.commissionBps(commissionBps);
         return command;
     }
 
     public static Command getMerchant(String merchantId) {
         Command command = new Command();
         command.type = CommandType.GET_MERCHANT;
-        command.merchantId.set(merchantId);
+        command.merchantId().set(merchantId);
         return command;
     }
 

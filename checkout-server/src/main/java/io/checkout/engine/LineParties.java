@@ -7,6 +7,9 @@ package io.checkout.engine;
  * strings are the tables' own, so filling allocates nothing.
  */
 public final class LineParties {
+    /** No merchant, store or rate on any line: what an answer without them reads. Never written. */
+    public static final LineParties NONE = new LineParties();
+
     public final String[] merchantIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
     public final String[] storeIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
     public final int[] commissionBps = new int[EngineLimits.LINES_PER_ORDER_MAX];
@@ -21,7 +24,7 @@ public final class LineParties {
         count = Math.max(count, line + 1);
     }
 
-    /** Sets line {@code line} from its merchant row + 1 ({@link OrderRecord#merchantRows}) and its SKU's store. */
+    /** Sets line {@code line} from its merchant row + 1 ({@link OrderRecord#merchantRow}) and its SKU's store. */
     public void set(int line, MerchantTable merchants, int merchantRow, String storeId) {
         if (merchantRow == 0) {
             set(line, null, storeId, 0);

@@ -1,5 +1,7 @@
 package io.checkout.engine;
 
+import java.util.Arrays;
+
 /**
  * One order. A mutable flyweight with line arrays sized for {@link EngineLimits#LINES_PER_ORDER_MAX}
  * so reading and writing orders does not allocate.
@@ -17,11 +19,6 @@ public final class OrderRecord {
      * more than it did): read {@link #refundedQuantity(int)}.
      */
     public final int[] refundedQuantities = new int[EngineLimits.LINES_PER_ORDER_MAX];
-    /**
-     * Each line's row of the {@link MerchantTable} + 1, as it was when the order was reserved: the
-     * merchant and the commission rate the line is settled at. 0: the SKU had no merchant.
-     */
-    public final int[] merchantRows = new int[EngineLimits.LINES_PER_ORDER_MAX];
 
     public long amountMinor;
     public int currency;
@@ -42,6 +39,15 @@ public final class OrderRecord {
     public long paidAtEpochMillis;
 
     private boolean paid;
+    /**
+     * Each line's row of the {@link MerchantTable} + 1, as it was when the order was reserved: the
+     * merchant and the commission rate the line is settled at; 0: the SKU had no merchant. Behind
+     * a flag, so that an order without merchants (every reserve of a sale without them) never
+     * touches the array: read {@link #merchantRow(int)}.
+     */
+    private int[] merchantRows;
+
+    private boolean merchantRowsSet;
 
     /** Units of line {@code line} refunded so far: all in a REFUNDED order, none before a refund. */
     public int refundedQuantity(int line) {
@@ -57,6 +63,34 @@ public final class OrderRecord {
             refunded += refundedQuantity(i) * unitPricesMinor[i];
         }
         return refunded;
+    }
+
+    /** Line {@code line}'s merchant row + 1, or 0 for a line without a merchant. */
+    public int merchantRow(int line) {
+        return merchantRowsSet ? merchantRows[line] : 0;
+    }
+
+    /** Sets line {@code line}'s merchant row + 1 ({@link #lineCount} set first: the other lines read 0 until set). */
+    public void setMerchantRow(int line, int merchantRowPlusOne) {
+        if (!merchantRowsSet) {
+            if (merchantRowPlusOne == 0) {
+                return;
+            }
+            if (merchantRows == null) {
+                // Made when first needed and kept: most records (every reserve's of a sale without
+                // merchants) never need it.
+                merchantRows = new int[EngineLimits.LINES_PER_ORDER_MAX];
+            } else {
+                Arrays.fill(merchantRows, 0, Math.max(lineCount, line + 1), 0);
+            }
+            merchantRowsSet = true;
+        }
+        merchantRows[line] = merchantRowPlusOne;
+    }
+
+    /** Every line without a merchant (a record being filled afresh). */
+    public void clearMerchantRows() {
+        merchantRowsSet = false;
     }
 
     /** Whether a payment is recorded on the order. */
@@ -98,7 +132,10 @@ public final class OrderRecord {
         System.arraycopy(other.quantities, 0, quantities, 0, other.lineCount);
         System.arraycopy(other.unitPricesMinor, 0, unitPricesMinor, 0, other.lineCount);
         System.arraycopy(other.refundedQuantities, 0, refundedQuantities, 0, other.lineCount);
-        System.arraycopy(other.merchantRows, 0, merchantRows, 0, other.lineCount);
+        merchantRowsSet = false;
+        for (int i = 0; other.merchantRowsSet && i < other.lineCount; i++) {
+            setMerchantRow(i, other.merchantRows[i]);
+        }
         amountMinor = other.amountMinor;
         currency = other.currency;
         state = other.state;
@@ -122,6 +159,7 @@ public final class OrderRecord {
         createdAtEpochMillis = 0;
         expiresAtEpochMillis = 0;
         updatedAtEpochMillis = 0;
+        merchantRowsSet = false;
         clearPayment();
     }
 
@@ -145,7 +183,7 @@ public final class OrderRecord {
                     .append(quantities[i])
                     .append('@')
                     .append(unitPricesMinor[i])
-                    .append(merchantRows[i] == 0 ? "" : " merchant row " + (merchantRows[i] - 1))
+                    .append(merchantRow(i) == 0 ? "" : " merchant row " + (merchantRow(i) - 1))
                     .append(refundedQuantity(i) == 0 ? "" : " refunded " + refundedQuantity(i));
         }
         return text.append("] created=")

@@ -68,7 +68,7 @@ public final class CommandCodec {
         boolean refund = command.type == CommandType.REFUND
                 && (command.lineCount > 0 || command.refundReason != null || command.notResellable);
         boolean parties = command.type == CommandType.UPSERT_SKU
-                && (command.merchantId.length() > 0 || command.storeId.length() > 0);
+                && (command.merchantId().length() > 0 || command.storeId().length() > 0);
         into.put(
                 payment
                         ? FORMAT_VERSION_PAYMENT
@@ -115,16 +115,16 @@ public final class CommandCodec {
                 into.putLong(command.saleEndEpochMillis);
                 into.putLong(command.reservationTtlMillis);
                 if (parties) {
-                    putId(into, command.merchantId);
-                    putId(into, command.storeId);
+                    putId(into, command.merchantId());
+                    putId(into, command.storeId());
                 }
             }
             case UPSERT_MERCHANT -> {
                 putId(into, command.requestId);
-                putId(into, command.merchantId);
-                into.putInt(command.commissionBps);
+                putId(into, command.merchantId());
+                into.putInt(command.commissionBps());
             }
-            case GET_MERCHANT -> putId(into, command.merchantId);
+            case GET_MERCHANT -> putId(into, command.merchantId());
             case LIST_USER_ORDERS -> {
                 putId(into, command.userId);
                 into.putInt(command.pageSize);
@@ -211,16 +211,16 @@ public final class CommandCodec {
                 into.saleEndEpochMillis = from.getLong();
                 into.reservationTtlMillis = from.getLong();
                 if (version == FORMAT_VERSION_MERCHANT) {
-                    getId(from, into.merchantId);
-                    getId(from, into.storeId);
+                    getId(from, into.merchantId());
+                    getId(from, into.storeId());
                 }
             }
             case UPSERT_MERCHANT -> {
                 getId(from, into.requestId);
-                getId(from, into.merchantId);
-                into.commissionBps = from.getInt();
+                getId(from, into.merchantId());
+                into.commissionBps(from.getInt());
             }
-            case GET_MERCHANT -> getId(from, into.merchantId);
+            case GET_MERCHANT -> getId(from, into.merchantId());
             case LIST_USER_ORDERS -> {
                 getId(from, into.userId);
                 into.pageSize = from.getInt();

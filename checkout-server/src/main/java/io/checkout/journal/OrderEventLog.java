@@ -121,7 +121,7 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
             CommandCodec.putText(out, lineSku.skuId);
             out.putInt(order.quantities[i]);
             out.putLong(order.unitPricesMinor[i]);
-            parties |= order.merchantRows[i] != 0 || lineSku.storeId != null;
+            parties |= order.merchantRow(i) != 0 || lineSku.storeId != null;
         }
         if (parties) {
             // The superset format: its layout follows the refund's, whatever the event.
@@ -141,7 +141,7 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
             MerchantTable merchants = state.merchants();
             for (int i = 0; i < order.lineCount; i++) {
                 state.readSku(order.skuIndexes[i], lineSku);
-                int row = order.merchantRows[i] - 1;
+                int row = order.merchantRow(i) - 1;
                 CommandCodec.putText(out, row < 0 ? null : merchants.merchantId(merchants.rowMerchant(row)));
                 CommandCodec.putText(out, lineSku.storeId);
                 out.putInt(row < 0 ? 0 : merchants.rowCommissionBps(row));

@@ -156,13 +156,13 @@ final class GrpcErrors {
             case MERCHANT_UNKNOWN ->
                 status(
                         Code.FAILED_PRECONDITION,
-                        "merchant_id '" + c.merchantId + "' is not a merchant; define it with UpsertMerchant first;"
+                        "merchant_id '" + c.merchantId() + "' is not a merchant; define it with UpsertMerchant first;"
                                 + " nothing changed",
                         result.name(),
                         "field",
                         "merchant_id");
             case MERCHANT_NOT_FOUND ->
-                status(Code.NOT_FOUND, "merchant_id '" + c.merchantId + "' not found", result.name(), null, null);
+                status(Code.NOT_FOUND, "merchant_id '" + c.merchantId() + "' not found", result.name(), null, null);
             case CURRENCY_LOCKED ->
                 status(
                         Code.FAILED_PRECONDITION,

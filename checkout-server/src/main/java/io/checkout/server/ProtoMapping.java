@@ -72,41 +72,41 @@ final class ProtoMapping {
         c.saleEndEpochMillis = request.getSaleEndEpochMillis();
         c.reservationTtlMillis = request.getReservationTtlMillis();
         if (!request.getMerchantId().isEmpty()) {
-            c.merchantId.set(request.getMerchantId());
+            c.merchantId().set(request.getMerchantId());
         }
         if (!request.getStoreId().isEmpty()) {
-            c.storeId.set(request.getStoreId());
+            c.storeId().set(request.getStoreId());
         }
     }
 
     static void toCommand(UpsertMerchantRequest request, Command c) {
         c.type = CommandType.UPSERT_MERCHANT;
         c.requestId.set(request.getRequestId());
-        c.merchantId.set(request.getMerchantId());
-        c.commissionBps = request.getCommissionBps();
+        c.merchantId().set(request.getMerchantId());
+        c.commissionBps(request.getCommissionBps());
     }
 
     static void toCommand(GetMerchantRequest request, Command c) {
         c.type = CommandType.GET_MERCHANT;
-        c.merchantId.set(request.getMerchantId());
+        c.merchantId().set(request.getMerchantId());
     }
 
     static ListUserOrdersReply toListUserOrdersReply(Command c) {
         ListUserOrdersReply.Builder reply = ListUserOrdersReply.newBuilder();
-        for (OrderView view : c.orderPage) {
+        for (OrderView view : c.orderPage()) {
             reply.addOrders(toOrder(view.order, view.lineSkuIds, view.parties, c.orderIdBase));
         }
-        if (c.nextPageOrderId != 0) {
-            reply.setNextPageToken(Long.toString(c.orderIdBase + c.nextPageOrderId));
+        if (c.nextPageOrderId() != 0) {
+            reply.setNextPageToken(Long.toString(c.orderIdBase + c.nextPageOrderId()));
         }
         return reply.build();
     }
 
     static Merchant toMerchant(Command c) {
         return Merchant.newBuilder()
-                .setMerchantId(c.merchantId.asString())
-                .setCommissionBps(c.merchantCommissionBps)
-                .setUpdatedAtEpochMillis(c.merchantUpdatedAtEpochMillis)
+                .setMerchantId(c.merchantId().asString())
+                .setCommissionBps(c.merchantCommissionBps())
+                .setUpdatedAtEpochMillis(c.merchantUpdatedAtEpochMillis())
                 .build();
     }
 
@@ -159,7 +159,7 @@ final class ProtoMapping {
     }
 
     static Order toOrder(Command c) {
-        return toOrder(c.order, c.orderLineSkuIds, c.orderLineParties, c.orderIdBase);
+        return toOrder(c.order, c.orderLineSkuIds, c.lineParties(), c.orderIdBase);
     }
 
     /**

@@ -483,11 +483,15 @@ public final class PackedCheckoutState implements CheckoutState {
         int count = (int) (stateLines & 0xFF);
         long first = orders.get(at + O_FIRST_LINE);
         into.lineCount = count;
+        into.clearMerchantRows();
         boolean inPart = into.state == OrderState.PARTLY_REFUNDED;
         for (int i = 0; i < count; i++) {
             long skuQuantity = lines.get((first + i) * 2);
             into.skuIndexes[i] = (int) (skuQuantity >>> LINE_SKU_SHIFT);
-            into.merchantRows[i] = (int) (skuQuantity >>> LINE_MERCHANT_SHIFT) & LINE_FIELD_MASK;
+            int merchantRow = (int) (skuQuantity >>> LINE_MERCHANT_SHIFT) & LINE_FIELD_MASK;
+            if (merchantRow != 0) {
+                into.setMerchantRow(i, merchantRow);
+            }
             into.quantities[i] = (int) skuQuantity & LINE_FIELD_MASK;
             long priceRefunded = lines.get((first + i) * 2 + 1);
             into.unitPricesMinor[i] = priceRefunded & PRICE_MASK;
@@ -541,7 +545,7 @@ public final class PackedCheckoutState implements CheckoutState {
                 lines.set(
                         lineCount * 2,
                         ((long) order.skuIndexes[i] << LINE_SKU_SHIFT)
-                                | ((long) order.merchantRows[i] << LINE_MERCHANT_SHIFT)
+                                | ((long) order.merchantRow(i) << LINE_MERCHANT_SHIFT)
                                 | order.quantities[i]);
                 lines.set(lineCount * 2 + 1, order.unitPricesMinor[i]);
                 lineCount++;

@@ -220,11 +220,11 @@ final class RecordMarshallers {
                 throw new IllegalStateException("order " + order.orderId + " has " + lineCount + " lines");
             }
             order.lineCount = lineCount;
+            order.clearMerchantRows();
             for (int i = 0; i < lineCount; i++) {
                 order.skuIndexes[i] = in.readInt();
                 order.quantities[i] = in.readInt();
                 order.unitPricesMinor[i] = in.readLong();
-                order.merchantRows[i] = 0;
             }
             order.clearPayment();
             boolean paid = version == FORMAT_V2_ORDER_PAID || (refundLayout && in.readUnsignedByte() != 0);
@@ -240,7 +240,7 @@ final class RecordMarshallers {
             }
             if (version == FORMAT_V4_ORDER_MERCHANTS) {
                 for (int i = 0; i < lineCount; i++) {
-                    order.merchantRows[i] = in.readInt();
+                    order.setMerchantRow(i, in.readInt());
                 }
             }
             return order;
@@ -250,7 +250,7 @@ final class RecordMarshallers {
         public void write(Bytes<?> out, OrderRecord order) {
             boolean merchants = false;
             for (int i = 0; i < order.lineCount; i++) {
-                merchants |= order.merchantRows[i] != 0;
+                merchants |= order.merchantRow(i) != 0;
             }
             boolean inPart = order.state == OrderState.PARTLY_REFUNDED || merchants;
             out.writeByte(
@@ -288,7 +288,7 @@ final class RecordMarshallers {
             }
             if (merchants) {
                 for (int i = 0; i < order.lineCount; i++) {
-                    out.writeInt(order.merchantRows[i]);
+                    out.writeInt(order.merchantRow(i));
                 }
             }
         }

@@ -114,10 +114,10 @@ public final class SnapshotCodec {
                     throw new IllegalStateException(
                             "snapshot order " + order.orderId + " has " + order.quantities[i] + " units on a line");
                 }
-                if (order.merchantRows[i] < 0
-                        || order.merchantRows[i] > state.merchants().rowCount()) {
+                if (order.merchantRow(i) < 0
+                        || order.merchantRow(i) > state.merchants().rowCount()) {
                     throw new IllegalStateException(
-                            "snapshot order " + order.orderId + " names merchant row " + (order.merchantRows[i] - 1)
+                            "snapshot order " + order.orderId + " names merchant row " + (order.merchantRow(i) - 1)
                                     + " of " + state.merchants().rowCount());
                 }
             }

@@ -965,27 +965,29 @@ class CheckoutBookTest {
     void upsertMerchantShouldDefineAMerchantAndAddARowOnlyWhenTheRateChanges() {
         Command defined = run(Command.upsertMerchant(now, nextRequestId(), "acme", 1_000));
         assertThat(defined.result).isEqualTo(ResultCode.SUCCESS);
-        assertThat(defined.merchantCommissionBps).isEqualTo(1_000);
-        assertThat(defined.merchantUpdatedAtEpochMillis).isEqualTo(START);
+        assertThat(defined.merchantCommissionBps()).isEqualTo(1_000);
+        assertThat(defined.merchantUpdatedAtEpochMillis()).isEqualTo(START);
 
         now += 5;
         Command same = run(Command.upsertMerchant(now, nextRequestId(), "acme", 1_000));
-        assertThat(same.merchantUpdatedAtEpochMillis)
+        assertThat(same.merchantUpdatedAtEpochMillis())
                 .as("the same rate: nothing new")
                 .isEqualTo(START);
         assertThat(state.merchants().rowCount()).isEqualTo(1);
 
         Command changed = run(Command.upsertMerchant(now, "rate-2", "acme", 1_500));
-        assertThat(changed.merchantCommissionBps).isEqualTo(1_500);
-        assertThat(changed.merchantUpdatedAtEpochMillis).isEqualTo(START + 5);
+        assertThat(changed.merchantCommissionBps()).isEqualTo(1_500);
+        assertThat(changed.merchantUpdatedAtEpochMillis()).isEqualTo(START + 5);
         assertThat(state.merchants().rowCount()).isEqualTo(2);
 
         Command repeat = run(Command.upsertMerchant(now + 1, "rate-2", "acme", 9));
         assertThat(repeat.repeated).isTrue();
-        assertThat(repeat.merchantCommissionBps).as("a repeat changes nothing").isEqualTo(1_500);
+        assertThat(repeat.merchantCommissionBps())
+                .as("a repeat changes nothing")
+                .isEqualTo(1_500);
         Command get = run(Command.getMerchant("acme"));
         assertThat(get.result).isEqualTo(ResultCode.SUCCESS);
-        assertThat(get.merchantCommissionBps).isEqualTo(1_500);
+        assertThat(get.merchantCommissionBps()).isEqualTo(1_500);
         assertThat(run(Command.getMerchant("nobody")).result).isEqualTo(ResultCode.MERCHANT_NOT_FOUND);
     }
 
@@ -1041,16 +1043,16 @@ class CheckoutBookTest {
         upsertWithMerchant("SKU-M", null, "store-2");
 
         Command first = run(Command.getOrder(before));
-        assertThat(first.orderLineParties.merchantIds[0]).isEqualTo("acme");
-        assertThat(first.orderLineParties.commissionBps[0])
+        assertThat(first.lineParties().merchantIds[0]).isEqualTo("acme");
+        assertThat(first.lineParties().commissionBps[0])
                 .as("the rate when reserved")
                 .isEqualTo(1_000);
-        assertThat(first.orderLineParties.storeIds[0]).as("the SKU's store now").isEqualTo("store-2");
+        assertThat(first.lineParties().storeIds[0]).as("the SKU's store now").isEqualTo("store-2");
         Command second = run(Command.getOrder(after));
-        assertThat(second.orderLineParties.commissionBps[0]).isEqualTo(2_500);
-        assertThat(second.orderLineParties.merchantIds[0]).isEqualTo("acme");
+        assertThat(second.lineParties().commissionBps[0]).isEqualTo(2_500);
+        assertThat(second.lineParties().merchantIds[0]).isEqualTo("acme");
         long third = reserve("carol", "SKU-M", 1).order.orderId;
-        assertThat(run(Command.getOrder(third)).orderLineParties.merchantIds[0])
+        assertThat(run(Command.getOrder(third)).lineParties().merchantIds[0])
                 .as("the SKU lost its merchant before this order")
                 .isNull();
     }
@@ -1085,19 +1087,19 @@ class CheckoutBookTest {
 
         Command first = run(Command.listUserOrders("alice", 2, 0));
         assertThat(first.result).isEqualTo(ResultCode.SUCCESS);
-        assertThat(first.orderPage)
+        assertThat(first.orderPage())
                 .extracting(view -> view.order.orderId)
                 .containsExactly(alices.get(4), alices.get(3));
-        assertThat(first.orderPage.get(0).order.state).isEqualTo(OrderState.CANCELLED);
-        assertThat(first.orderPage.get(0).lineSkuIds[0]).isEqualTo("SKU-U");
-        assertThat(first.nextPageOrderId).isEqualTo(alices.get(3));
-        Command last = run(Command.listUserOrders("alice", 3, first.nextPageOrderId));
-        assertThat(last.orderPage)
+        assertThat(first.orderPage().get(0).order.state).isEqualTo(OrderState.CANCELLED);
+        assertThat(first.orderPage().get(0).lineSkuIds[0]).isEqualTo("SKU-U");
+        assertThat(first.nextPageOrderId()).isEqualTo(alices.get(3));
+        Command last = run(Command.listUserOrders("alice", 3, first.nextPageOrderId()));
+        assertThat(last.orderPage())
                 .extracting(view -> view.order.orderId)
                 .containsExactly(alices.get(2), alices.get(1), alices.get(0));
-        assertThat(last.nextPageOrderId).as("nothing older").isZero();
+        assertThat(last.nextPageOrderId()).as("nothing older").isZero();
 
-        assertThat(run(Command.listUserOrders("nobody", 0, 0)).orderPage).isEmpty();
+        assertThat(run(Command.listUserOrders("nobody", 0, 0)).orderPage()).isEmpty();
         assertThat(run(Command.listUserOrders("bob", 2, alices.get(1))).result)
                 .as("a token that is not one of the user's orders")
                 .isEqualTo(ResultCode.PAGE_TOKEN_INVALID);

@@ -480,9 +480,9 @@ class CheckoutSimulationTest {
             }
             if (c.type == CommandType.LIST_USER_ORDERS && c.result == ResultCode.SUCCESS) {
                 ReferenceCheckout.UserPage page = reference.userOrders(c.userId.asString(), c.pageSize, c.orderId);
-                equal(page.orderIds().size(), c.orderPage.size(), "user orders page size");
-                for (int i = 0; i < c.orderPage.size(); i++) {
-                    OrderView listed = c.orderPage.get(i);
+                equal(page.orderIds().size(), c.orderPage().size(), "user orders page size");
+                for (int i = 0; i < c.orderPage().size(); i++) {
+                    OrderView listed = c.orderPage().get(i);
                     equal((long) page.orderIds().get(i), listed.order.orderId, "user orders page[" + i + "]");
                     compareOrder(
                             reference.order(listed.order.orderId),
@@ -490,25 +490,26 @@ class CheckoutSimulationTest {
                             listed.lineSkuIds,
                             "user orders page[" + i + "]");
                 }
-                equal(page.next(), c.nextPageOrderId, "user orders next page");
+                equal(page.next(), c.nextPageOrderId(), "user orders next page");
                 if (!page.orderIds().isEmpty()) {
                     userOrderPages++;
                 }
             }
             if ((c.type == CommandType.UPSERT_MERCHANT || c.type == CommandType.GET_MERCHANT)
                     && c.result == ResultCode.SUCCESS) {
-                ReferenceCheckout.Merchant merchant = reference.merchant(c.merchantId.asString());
-                equal(merchant.bps(), c.merchantCommissionBps, "answered merchant rate");
-                equal(merchant.since(), c.merchantUpdatedAtEpochMillis, "answered merchant rate's time");
+                ReferenceCheckout.Merchant merchant =
+                        reference.merchant(c.merchantId().asString());
+                equal(merchant.bps(), c.merchantCommissionBps(), "answered merchant rate");
+                equal(merchant.since(), c.merchantUpdatedAtEpochMillis(), "answered merchant rate's time");
             }
             if (expected.order() != null) {
                 for (int i = 0; i < c.order.lineCount && c.type != CommandType.RESERVE; i++) {
                     ReferenceCheckout.Line line = expected.order().lines().get(i);
-                    equal(line.merchant(), c.orderLineParties.merchantIds[i], "answered line " + i + " merchant");
-                    equal(line.bps(), c.orderLineParties.commissionBps[i], "answered line " + i + " rate");
+                    equal(line.merchant(), c.lineParties().merchantIds[i], "answered line " + i + " merchant");
+                    equal(line.bps(), c.lineParties().commissionBps[i], "answered line " + i + " rate");
                     equal(
                             reference.sku(line.skuId()).store(),
-                            c.orderLineParties.storeIds[i],
+                            c.lineParties().storeIds[i],
                             "answered line " + i + " store");
                 }
             }
@@ -589,7 +590,7 @@ class CheckoutSimulationTest {
                         || (lineSkuIds != null && !line.skuId().equals(lineSkuIds[i]))) {
                     return "line " + i;
                 }
-                int row = actual.merchantRows[i] - 1;
+                int row = actual.merchantRow(i) - 1;
                 String merchant = row < 0 ? null : merchants.merchantId(merchants.rowMerchant(row));
                 int bps = row < 0 ? 0 : merchants.rowCommissionBps(row);
                 if (!Objects.equals(line.merchant(), merchant) || line.bps() != bps) {

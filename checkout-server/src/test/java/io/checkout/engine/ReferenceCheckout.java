@@ -767,7 +767,7 @@ final class ReferenceCheckout {
         if (firstAnswers.size() >= outcomeCapacity) {
             return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
         }
-        String merchantId = blankToNull(c.merchantId.asString());
+        String merchantId = blankToNull(c.merchantId().asString());
         if (merchantId != null && !merchants.containsKey(merchantId)) {
             remember(c, ResultCode.MERCHANT_UNKNOWN, null, -1);
             return Answer.of(ResultCode.MERCHANT_UNKNOWN);
@@ -808,7 +808,7 @@ final class ReferenceCheckout {
                 c.saleEndEpochMillis,
                 c.reservationTtlMillis,
                 merchantId,
-                blankToNull(c.storeId.asString()));
+                blankToNull(c.storeId().asString()));
         if (existing == null) {
             skuIdsByIndex.add(sku.id());
         }
@@ -849,11 +849,11 @@ final class ReferenceCheckout {
                 || c.reservationTtlMillis > EngineLimits.RESERVATION_TTL_MILLIS_MAX) {
             return ResultCode.RESERVATION_TTL_INVALID;
         }
-        String merchant = blankToNull(c.merchantId.asString());
+        String merchant = blankToNull(c.merchantId().asString());
         if (merchant != null && !skuIdSyntax(merchant)) {
             return ResultCode.MERCHANT_ID_INVALID;
         }
-        String store = blankToNull(c.storeId.asString());
+        String store = blankToNull(c.storeId().asString());
         if (store != null && !skuIdSyntax(store)) {
             return ResultCode.STORE_ID_INVALID;
         }
@@ -868,11 +868,11 @@ final class ReferenceCheckout {
         if (!printableId(c.requestId.asString())) {
             return Answer.of(ResultCode.REQUEST_ID_INVALID);
         }
-        String id = c.merchantId.asString();
+        String id = c.merchantId().asString();
         if (id == null || !skuIdSyntax(id)) {
             return Answer.of(ResultCode.MERCHANT_ID_INVALID);
         }
-        if (c.commissionBps < 0 || c.commissionBps > 10_000) {
+        if (c.commissionBps() < 0 || c.commissionBps() > 10_000) {
             return Answer.of(ResultCode.COMMISSION_BPS_INVALID);
         }
         Answer repeat = repeatOf(c);
@@ -883,11 +883,11 @@ final class ReferenceCheckout {
             return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
         }
         Merchant existing = merchants.get(id);
-        if (existing == null || existing.bps() != c.commissionBps) {
+        if (existing == null || existing.bps() != c.commissionBps()) {
             if (merchantRows >= merchantCapacity) {
                 return Answer.of(ResultCode.MERCHANT_TABLE_FULL);
             }
-            merchants.put(id, new Merchant(id, c.commissionBps, now));
+            merchants.put(id, new Merchant(id, c.commissionBps(), now));
             merchantRows++;
         }
         remember(c, ResultCode.SUCCESS, null, -1);
@@ -929,7 +929,7 @@ final class ReferenceCheckout {
     }
 
     private Answer getMerchant(Command c) {
-        String id = c.merchantId.asString();
+        String id = c.merchantId().asString();
         if (id == null || !skuIdSyntax(id)) {
             return Answer.of(ResultCode.MERCHANT_ID_INVALID);
         }

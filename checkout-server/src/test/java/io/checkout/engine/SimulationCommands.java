@@ -419,8 +419,8 @@ final class SimulationCommands {
                 start,
                 end,
                 ttl);
-        c.merchantId.set(keepParties ? existing.merchant() : pick(MERCHANTS));
-        c.storeId.set(keepParties ? existing.store() : pick(STORES));
+        c.merchantId().set(keepParties ? existing.merchant() : pick(MERCHANTS));
+        c.storeId().set(keepParties ? existing.store() : pick(STORES));
         return c;
     }
 
@@ -428,11 +428,11 @@ final class SimulationCommands {
     private Command upsertMerchant(String requestId) {
         Command c = newCommand(CommandType.UPSERT_MERCHANT, clock);
         c.requestId.set(requestId);
-        c.merchantId.set(pick(DEFINED_MERCHANTS));
-        c.commissionBps = COMMISSION_BPS[random.nextInt(COMMISSION_BPS.length)];
+        c.merchantId().set(pick(DEFINED_MERCHANTS));
+        c.commissionBps(COMMISSION_BPS[random.nextInt(COMMISSION_BPS.length)]);
         switch (random.nextInt(12)) {
-            case 0 -> c.merchantId.set(pick(BAD_SKU_IDS));
-            case 1 -> c.commissionBps = BAD_COMMISSION_BPS[random.nextInt(BAD_COMMISSION_BPS.length)];
+            case 0 -> c.merchantId().set(pick(BAD_SKU_IDS));
+            case 1 -> c.commissionBps(BAD_COMMISSION_BPS[random.nextInt(BAD_COMMISSION_BPS.length)]);
             case 2 -> c.requestId.set(pick(BAD_IDS));
             default -> {}
         }
@@ -468,7 +468,7 @@ final class SimulationCommands {
         }
         if (random.nextInt(3) == 0) {
             Command c = newCommand(CommandType.GET_MERCHANT, clock);
-            c.merchantId.set(random.nextInt(8) == 0 ? pick(BAD_SKU_IDS) : pick(MERCHANTS));
+            c.merchantId().set(random.nextInt(8) == 0 ? pick(BAD_SKU_IDS) : pick(MERCHANTS));
             return c;
         }
         String token = switch (random.nextInt(4)) {
@@ -677,8 +677,8 @@ final class SimulationCommands {
                     -1,
                     Long.MIN_VALUE
                 });
-            case 11 -> c.merchantId.set(pick(BAD_SKU_IDS));
-            case 12 -> c.storeId.set(pick(BAD_SKU_IDS));
+            case 11 -> c.merchantId().set(pick(BAD_SKU_IDS));
+            case 12 -> c.storeId().set(pick(BAD_SKU_IDS));
             case 9 -> {
                 // Several fields wrong at once: the first in the documented order must be named.
                 c.priceMinor = -1;
@@ -890,9 +890,9 @@ final class SimulationCommands {
                     c.paymentId.asString(),
                     c.paymentAmountMinor,
                     c.paymentCurrency,
-                    c.merchantId.asString(),
-                    c.storeId.asString(),
-                    c.commissionBps);
+                    c.merchantId().asString(),
+                    c.storeId().asString(),
+                    c.commissionBps());
         }
 
         Command fill(Command c) {
@@ -916,9 +916,9 @@ final class SimulationCommands {
             if (hasPayment) {
                 setPayment(c, paymentProvider, paymentId, paymentAmountMinor, paymentCurrency);
             }
-            c.merchantId.set(merchantId);
-            c.storeId.set(storeId);
-            c.commissionBps = commissionBps;
+            c.merchantId().set(merchantId);
+            c.storeId().set(storeId);
+            c.commissionBps(commissionBps);
             return c;
         }
     }
@@ -994,17 +994,18 @@ final class SimulationCommands {
                         .append(") ttl=")
                         .append(c.reservationTtlMillis)
                         .append(" merchant=")
-                        .append(quoted(c.merchantId.asString()))
+                        .append(quoted(c.merchantId().asString()))
                         .append(" store=")
-                        .append(quoted(c.storeId.asString()));
+                        .append(quoted(c.storeId().asString()));
             case UPSERT_MERCHANT ->
                 text.append(" request=")
                         .append(quoted(c.requestId.asString()))
                         .append(" merchant=")
-                        .append(quoted(c.merchantId.asString()))
+                        .append(quoted(c.merchantId().asString()))
                         .append(" bps=")
-                        .append(c.commissionBps);
-            case GET_MERCHANT -> text.append(" merchant=").append(quoted(c.merchantId.asString()));
+                        .append(c.commissionBps());
+            case GET_MERCHANT ->
+                text.append(" merchant=").append(quoted(c.merchantId().asString()));
             case ADJUST_STOCK ->
                 text.append(" request=")
                         .append(quoted(c.requestId.asString()))

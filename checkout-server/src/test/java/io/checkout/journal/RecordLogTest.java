@@ -285,17 +285,17 @@ class RecordLogTest {
     void commandCodecShouldCarryMerchantsAndASkusMerchantAndStore() {
         Command merchant = roundTrip(Command.upsertMerchant(13, "req-10", "acme", 1_250));
         assertThat(merchant.type).isEqualTo(CommandType.UPSERT_MERCHANT);
-        assertThat(merchant.merchantId.asString()).isEqualTo("acme");
-        assertThat(merchant.commissionBps).isEqualTo(1_250);
+        assertThat(merchant.merchantId().asString()).isEqualTo("acme");
+        assertThat(merchant.commissionBps()).isEqualTo(1_250);
 
         Command upsert =
                 roundTrip(Command.upsertSku(14, "req-11", "SKU-3", 500, "EUR", 10, 0, 0, 0, 60_000, "acme", "store:7"));
-        assertThat(upsert.merchantId.asString()).isEqualTo("acme");
-        assertThat(upsert.storeId.asString()).isEqualTo("store:7");
+        assertThat(upsert.merchantId().asString()).isEqualTo("acme");
+        assertThat(upsert.storeId().asString()).isEqualTo("store:7");
         Command storeOnly =
                 roundTrip(Command.upsertSku(15, "req-12", "SKU-3", 500, "EUR", 10, 0, 0, 0, 60_000, null, "s1"));
-        assertThat(storeOnly.merchantId.isAbsent()).isTrue();
-        assertThat(storeOnly.storeId.asString()).isEqualTo("s1");
+        assertThat(storeOnly.merchantId().isAbsent()).isTrue();
+        assertThat(storeOnly.storeId().asString()).isEqualTo("s1");
 
         ByteBuffer plain = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
         CommandCodec.encode(Command.upsertSku(5, "req-2", "SKU-9", 1999, "EUR", 100, 2, 10, 0, 60_000), plain);

@@ -67,11 +67,11 @@ class SnapshotStoreTest {
         assertThat(skuB.merchantNumber).isZero();
         assertThat(skuB.storeId).isEqualTo("store:9");
         loaded.readOrder(7, inPart);
-        assertThat(inPart.merchantRows[0]).isEqualTo(2);
-        assertThat(inPart.merchantRows[1]).isEqualTo(1);
+        assertThat(inPart.merchantRow(0)).isEqualTo(2);
+        assertThat(inPart.merchantRow(1)).isEqualTo(1);
         loaded.readOrder(5, inPart);
-        assertThat(inPart.merchantRows[0]).isZero();
-        assertThat(inPart.merchantRows[1]).isEqualTo(3);
+        assertThat(inPart.merchantRow(0)).isZero();
+        assertThat(inPart.merchantRow(1)).isEqualTo(3);
     }
 
     @Test
@@ -157,14 +157,14 @@ class SnapshotStoreTest {
         state.writeOrder(paid(order(4, "carol", OrderState.REFUNDED, 0), "P".repeat(32), "p"));
         OrderRecord inPart = paid(order(5, "dave", OrderState.PARTLY_REFUNDED, 1), "adyen", "psp-5");
         inPart.refundedQuantities[1] = 1;
-        inPart.merchantRows[1] = 3;
+        inPart.setMerchantRow(1, 3);
         state.writeOrder(inPart);
         OrderRecord inPartUnpaid = order(6, "erin", OrderState.PARTLY_REFUNDED, 1);
         inPartUnpaid.refundedQuantities[0] = 1;
         state.writeOrder(inPartUnpaid);
         OrderRecord sold = order(7, "fay", OrderState.PAID, 1);
-        sold.merchantRows[0] = 2;
-        sold.merchantRows[1] = 1;
+        sold.setMerchantRow(0, 2);
+        sold.setMerchantRow(1, 1);
         state.writeOrder(sold);
         state.writeUserUnits(IdBuffer.of("alice"), 0, 2);
         state.writeUserUnits(IdBuffer.of("alice"), 1, 1);

@@ -1,0 +1,23 @@
+package io.checkout.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The parts of a {@link Command} that only some commands use (merchant fields, the merchants of an
+ * answered order's lines, a page of a user's orders), made the first time a command needs them and
+ * then kept with it, as a ring slot keeps its command. A reserve never touches them, so they add
+ * nothing to the memory a reserve's command spans, nor to what clearing one costs.
+ */
+final class CommandExtras {
+    final IdBuffer merchantId = new IdBuffer();
+    final IdBuffer storeId = new IdBuffer();
+    int commissionBps;
+
+    final LineParties lineParties = new LineParties();
+    int merchantCommissionBps;
+    long merchantUpdatedAtEpochMillis;
+
+    final List<OrderView> orderPage = new ArrayList<>();
+    long nextPageOrderId;
+}
