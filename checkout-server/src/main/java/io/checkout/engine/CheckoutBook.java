@@ -892,11 +892,7 @@ public final class CheckoutBook {
             if (!state.readOrder(next, view.order)) {
                 throw new IllegalStateException("user list names order " + next + ", which the state lacks");
             }
-            for (int i = 0; i < view.order.lineCount; i++) {
-                state.readSku(view.order.skuIndexes[i], sku);
-                view.lineSkuIds[i] = sku.skuId;
-                view.parties.set(i, merchants, view.order.merchantRow(i), sku.storeId);
-            }
+            fillLines(view.order, view.lineSkuIds, view.parties);
             page.add(view);
             next = state.previousOrderOfUser(next);
         }
@@ -1040,10 +1036,15 @@ public final class CheckoutBook {
 
     /** Fills the answer's SKU ids, merchants, rates and stores for {@code source}'s lines. */
     private void fillLineSkuIds(Command c, OrderRecord source) {
+        fillLines(source, c.orderLineSkuIds, c.linePartiesToFill());
+    }
+
+    /** Each of {@code source}'s lines' SKU id, merchant, rate and store, as an answer shows them. */
+    private void fillLines(OrderRecord source, String[] skuIds, LineParties parties) {
         for (int i = 0; i < source.lineCount; i++) {
             state.readSku(source.skuIndexes[i], sku);
-            c.orderLineSkuIds[i] = sku.skuId;
-            c.linePartiesToFill().set(i, merchants, source.merchantRow(i), sku.storeId);
+            skuIds[i] = sku.skuId;
+            parties.set(i, merchants, source.merchantRow(i), sku.storeId);
         }
     }
 }

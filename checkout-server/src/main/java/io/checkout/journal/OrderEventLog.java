@@ -1,6 +1,7 @@
 package io.checkout.journal;
 
 import io.checkout.engine.CheckoutState;
+import io.checkout.engine.EngineLimits;
 import io.checkout.engine.MerchantTable;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
@@ -53,6 +54,9 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
     private final CheckoutState state;
     private final ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX * 2);
     private final SkuRecord lineSku = new SkuRecord();
+    /** The stores of the order being written, by line, as its SKUs were read for their ids. */
+    private final String[] lineStoreIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
+
     private long journalSequence;
     /** Events up to this sequence are in the log already (recovery); they are counted, not written. */
     private long skipThrough;
@@ -121,6 +125,7 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
             CommandCodec.putText(out, lineSku.skuId);
             out.putInt(order.quantities[i]);
             out.putLong(order.unitPricesMinor[i]);
+            lineStoreIds[i] = lineSku.storeId;
             parties |= order.merchantRow(i) != 0 || lineSku.storeId != null;
         }
         if (parties) {
@@ -140,10 +145,9 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
             CommandCodec.putText(out, reason);
             MerchantTable merchants = state.merchants();
             for (int i = 0; i < order.lineCount; i++) {
-                state.readSku(order.skuIndexes[i], lineSku);
                 int row = order.merchantRow(i) - 1;
                 CommandCodec.putText(out, row < 0 ? null : merchants.merchantId(merchants.rowMerchant(row)));
-                CommandCodec.putText(out, lineSku.storeId);
+                CommandCodec.putText(out, lineStoreIds[i]);
                 out.putInt(row < 0 ? 0 : merchants.rowCommissionBps(row));
                 out.putInt(refundedNow == null ? 0 : refundedNow[i]);
             }

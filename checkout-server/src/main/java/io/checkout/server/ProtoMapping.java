@@ -200,13 +200,7 @@ final class ProtoMapping {
                     .setCommissionMinor(lineCommission)
                     .setNetMinor(gross - lineCommission)
                     .setRefundedCommissionMinor(lineRefundedCommission);
-            if (parties.merchantIds[i] != null) {
-                line.setMerchantId(parties.merchantIds[i]);
-            }
-            if (parties.storeIds[i] != null) {
-                line.setStoreId(parties.storeIds[i]);
-            }
-            builder.addLines(line);
+            builder.addLines(withParties(line, parties, i));
         }
         builder.setRefundedAmountMinor(order.refundedAmountMinor())
                 .setCommissionMinor(commission)
@@ -249,14 +243,19 @@ final class ProtoMapping {
                     .setGrossMinor(gross)
                     .setCommissionMinor(commission)
                     .setNetMinor(gross - commission);
-            if (parties.merchantIds[i] != null) {
-                line.setMerchantId(parties.merchantIds[i]);
-            }
-            if (parties.storeIds[i] != null) {
-                line.setStoreId(parties.storeIds[i]);
-            }
-            event.addRefundLines(line);
+            event.addRefundLines(withParties(line, parties, i));
         }
+    }
+
+    /** Line {@code i}'s merchant and store onto {@code line}, where it has them (protobuf strings are never null). */
+    private static OrderLine.Builder withParties(OrderLine.Builder line, LineParties parties, int i) {
+        if (parties.merchantIds[i] != null) {
+            line.setMerchantId(parties.merchantIds[i]);
+        }
+        if (parties.storeIds[i] != null) {
+            line.setStoreId(parties.storeIds[i]);
+        }
+        return line;
     }
 
     static OrderState toOrderState(io.checkout.engine.OrderState state) {
