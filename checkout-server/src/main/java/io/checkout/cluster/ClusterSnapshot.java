@@ -30,12 +30,16 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 final class ClusterSnapshot {
     /**
-     * Format 5: merchant rows (before the SKUs), a SKU's merchant and store, each order line's
-     * merchant row + 1 (after the refunded units), and the end record counts merchant rows too.
-     * 4 (an order's payment, a flag byte after its lines, then each line's refunded units), 3
-     * (payments, no refunded units) and 2 (neither) are read too.
+     * Format 6: the risk rules after the answers (the attempt limit, each blocked user, each user's
+     * attempts in the counted window), and the end record counts blocked users and counts too.
+     * 5 (merchant rows before the SKUs, a SKU's merchant and store, each order line's merchant row
+     * + 1 after the refunded units; the end record counts merchant rows), 4 (an order's payment, a
+     * flag byte after its lines, then each line's refunded units), 3 (payments, no refunded units)
+     * and 2 (neither) are read too.
      */
-    private static final byte FORMAT_VERSION = 5;
+    private static final byte FORMAT_VERSION = 6;
+
+    private static final byte FORMAT_VERSION_MERCHANTS = 5;
 
     private static final byte FORMAT_VERSION_REFUNDS = 4;
 
@@ -51,6 +55,9 @@ final class ClusterSnapshot {
     private static final byte OUTCOME = 5;
     private static final byte END = 6;
     private static final byte MERCHANT = 7;
+    private static final byte RISK_RULE = 8;
+    private static final byte BLOCKED_USER = 9;
+    private static final byte ATTEMPTS = 10;
     private static final int FRAGMENTS_PER_POLL = 64;
 
     private ClusterSnapshot() {}
@@ -79,7 +86,9 @@ final class ClusterSnapshot {
                 .putLong(writer.counts[SKU])
                 .putLong(writer.counts[ORDER])
                 .putLong(writer.counts[USER_UNITS])
-                .putLong(writer.counts[OUTCOME]);
+                .putLong(writer.counts[OUTCOME])
+                .putLong(writer.counts[BLOCKED_USER])
+                .putLong(writer.counts[ATTEMPTS]);
         writer.send();
         writer.flush();
         return writer.digest.getValue();
@@ -108,7 +117,7 @@ final class ClusterSnapshot {
         private final ByteBuffer record =
                 ByteBuffer.allocate(64 + 2 * CommandCodec.PAYLOAD_BYTES_MAX).order(ByteOrder.LITTLE_ENDIAN);
         private final UnsafeBuffer chunk = new UnsafeBuffer(new byte[CHUNK_BYTES]);
-        private final long[] counts = new long[MERCHANT + 1];
+        private final long[] counts = new long[ATTEMPTS + 1];
         private final CRC32C digest = new CRC32C();
         /** A chunk is one message: at most an eighth of the publication's term (small test terms). */
         private final int chunkBytesMax;
@@ -226,6 +235,26 @@ final class ClusterSnapshot {
         }
 
         @Override
+        public void riskRule(int maxAttempts, long windowMillis, long countedWindow) {
+            start(RISK_RULE).putInt(maxAttempts).putLong(windowMillis).putLong(countedWindow);
+            send();
+        }
+
+        @Override
+        public void blockedUser(String userId) {
+            CommandCodec.putText(start(BLOCKED_USER), userId);
+            send();
+        }
+
+        @Override
+        public void attempts(String userId, int count) {
+            ByteBuffer out = start(ATTEMPTS);
+            CommandCodec.putText(out, userId);
+            out.putInt(count);
+            send();
+        }
+
+        @Override
         public void outcome(String requestId, Outcome outcome) {
             ByteBuffer out = start(OUTCOME);
             CommandCodec.putText(out, requestId);
@@ -247,7 +276,7 @@ final class ClusterSnapshot {
         private final SkuRecord sku = new SkuRecord();
         private final OrderRecord order = new OrderRecord();
         private final Outcome outcome = new Outcome();
-        private final long[] counts = new long[MERCHANT + 1];
+        private final long[] counts = new long[ATTEMPTS + 1];
         private boolean started;
         private byte formatVersion;
         private boolean ended;
@@ -289,8 +318,9 @@ final class ClusterSnapshot {
             record.flip();
             byte type = record.get();
             if (type < HEADER
-                    || type > MERCHANT
-                    || (type == MERCHANT && formatVersion < FORMAT_VERSION)
+                    || type > ATTEMPTS
+                    || (type == MERCHANT && formatVersion < FORMAT_VERSION_MERCHANTS)
+                    || (type >= RISK_RULE && formatVersion < FORMAT_VERSION)
                     || (type == HEADER) == started) {
                 throw new IllegalStateException("unexpected snapshot record type " + type);
             }
@@ -303,6 +333,9 @@ final class ClusterSnapshot {
                 case OUTCOME -> outcome();
                 case MERCHANT ->
                     into.merchantRow(record.getInt(), CommandCodec.getText(record), record.getInt(), record.getLong());
+                case RISK_RULE -> into.riskRule(record.getInt(), record.getLong(), record.getLong());
+                case BLOCKED_USER -> into.blockedUser(CommandCodec.getText(record));
+                case ATTEMPTS -> into.attempts(CommandCodec.getText(record), record.getInt());
                 default -> end();
             }
             if (record.hasRemaining()) {
@@ -313,6 +346,7 @@ final class ClusterSnapshot {
         private void header() {
             byte version = record.get();
             if (version != FORMAT_VERSION
+                    && version != FORMAT_VERSION_MERCHANTS
                     && version != FORMAT_VERSION_REFUNDS
                     && version != FORMAT_VERSION_PAYMENTS
                     && version != FORMAT_VERSION_NO_PAYMENTS) {
@@ -339,7 +373,7 @@ final class ClusterSnapshot {
             sku.reservationTtlMillis = record.getLong();
             sku.merchantId = null;
             sku.storeId = null;
-            if (formatVersion >= FORMAT_VERSION) {
+            if (formatVersion >= FORMAT_VERSION_MERCHANTS) {
                 sku.merchantId = CommandCodec.getText(record);
                 sku.storeId = CommandCodec.getText(record);
             }
@@ -375,7 +409,7 @@ final class ClusterSnapshot {
             for (int i = 0; formatVersion >= FORMAT_VERSION_REFUNDS && i < lines; i++) {
                 order.refundedQuantities[i] = record.getInt();
             }
-            for (int i = 0; formatVersion >= FORMAT_VERSION && i < lines; i++) {
+            for (int i = 0; formatVersion >= FORMAT_VERSION_MERCHANTS && i < lines; i++) {
                 order.setMerchantRow(i, record.getInt());
             }
             into.order(order);

@@ -55,12 +55,16 @@ public final class CheckoutBook {
 
     private final CheckoutState state;
     private final MerchantTable merchants;
+    private final RiskTable risk;
     private final EngineLimits limits;
     private final ExpiryQueue expiries;
     /** SKU ids in order, for paging through ListSkus; derived from the state, admin path only. */
     private final TreeMap<String, Integer> skuIdsInOrder = new TreeMap<>();
 
     private long nowMillis;
+    /** RESERVE: the risk rules admitted it, and it counts as an attempt once it has an answer. */
+    private boolean countAttempt;
+
     private EngineEventListener events = EngineEventListener.NONE;
 
     private final SkuRecord[] lineSkus = new SkuRecord[EngineLimits.LINES_PER_ORDER_MAX];
@@ -77,6 +81,7 @@ public final class CheckoutBook {
     public CheckoutBook(CheckoutState state, EngineLimits limits) {
         this.state = state;
         this.merchants = state.merchants();
+        this.risk = state.risk();
         this.limits = limits;
         for (int i = 0; i < lineSkus.length; i++) {
             lineSkus[i] = new SkuRecord();
@@ -173,6 +178,10 @@ public final class CheckoutBook {
             case UPSERT_MERCHANT -> upsertMerchant(command);
             case GET_MERCHANT -> getMerchant(command);
             case LIST_USER_ORDERS -> listUserOrders(command);
+            case SET_USER_BLOCKED -> setUserBlocked(command);
+            case GET_USER_RISK -> getUserRisk(command);
+            case SET_RISK_RULES -> setRiskRules(command);
+            case GET_RISK_RULES -> getRiskRules(command);
             default -> throw new IllegalArgumentException("unknown command type " + command.type);
         }
         assert command.result != null : "every command gets a result";
@@ -186,6 +195,19 @@ public final class CheckoutBook {
         }
         if (answeredBeforeApplying(c)) {
             return;
+        }
+        countAttempt = risk.active();
+        if (countAttempt) {
+            ResultCode verdict = risk.verdict(c.userId, nowMillis);
+            if (verdict != null) {
+                countAttempt = false;
+                if (verdict.isTableFull()) {
+                    c.result = verdict;
+                } else {
+                    remember(c, verdict, 0, null, -1);
+                }
+                return;
+            }
         }
         int currency = CurrencyCode.NONE;
         long ttlMillis = Long.MAX_VALUE;
@@ -258,6 +280,9 @@ public final class CheckoutBook {
         state.writeOrder(created);
         expiries.add(created.expiresAtEpochMillis, created.orderId);
         events.onOrderChanged(created, null);
+        if (countAttempt) {
+            risk.countAttempt(c.userId);
+        }
         remember(c, ResultCode.SUCCESS, created.orderId, OrderState.RESERVED, -1, created.updatedAtEpochMillis);
     }
 
@@ -314,7 +339,11 @@ public final class CheckoutBook {
         return null;
     }
 
+    /** Refuses a reserve for a business reason, on line {@code line}; the attempt counts. */
     private void refuse(Command c, ResultCode result, int line) {
+        if (countAttempt) {
+            risk.countAttempt(c.userId);
+        }
         c.failedLine = line;
         c.failedSkuKnown = true;
         remember(c, result, 0, null, line);
@@ -809,6 +838,81 @@ public final class CheckoutBook {
         c.merchantAnswer(merchants.rowCommissionBps(row), merchants.rowSinceEpochMillis(row));
     }
 
+    // ---- risk rules -----------------------------------------------------------------------------
+
+    private void setUserBlocked(Command c) {
+        if (!c.requestId.isPrintable(limits.idLengthMax())) {
+            c.result = ResultCode.REQUEST_ID_INVALID;
+            return;
+        }
+        if (!c.userId.isPrintable(limits.idLengthMax())) {
+            c.result = ResultCode.USER_ID_INVALID;
+            return;
+        }
+        if (answeredBeforeApplying(c)) {
+            return;
+        }
+        if (c.blocked()) {
+            if (!risk.block(c.userId)) {
+                c.result = ResultCode.BLOCKLIST_FULL;
+                return;
+            }
+        } else {
+            risk.unblock(c.userId);
+        }
+        fillUserRisk(c);
+        remember(c, ResultCode.SUCCESS, 0, null, -1);
+    }
+
+    private void getUserRisk(Command c) {
+        if (!c.userId.isPrintable(limits.idLengthMax())) {
+            c.result = ResultCode.USER_ID_INVALID;
+            return;
+        }
+        fillUserRisk(c);
+        c.result = ResultCode.SUCCESS;
+    }
+
+    private void fillUserRisk(Command c) {
+        RiskAnswer answer = c.riskAnswerToFill();
+        answer.userBlocked = risk.isBlocked(c.userId);
+        answer.userAttempts = risk.attemptsAt(c.userId, nowMillis);
+        answer.windowEndsAtEpochMillis = risk.windowEndAt(nowMillis);
+    }
+
+    private void setRiskRules(Command c) {
+        if (!c.requestId.isPrintable(limits.idLengthMax())) {
+            c.result = ResultCode.REQUEST_ID_INVALID;
+            return;
+        }
+        ResultCode invalid = RiskTable.invalidRule(c.maxAttempts(), c.windowMillis());
+        if (invalid != null) {
+            c.result = invalid;
+            return;
+        }
+        if (answeredBeforeApplying(c)) {
+            return;
+        }
+        risk.setRule(c.maxAttempts(), c.windowMillis());
+        fillRiskRules(c);
+        remember(c, ResultCode.SUCCESS, 0, null, -1);
+    }
+
+    private void getRiskRules(Command c) {
+        fillRiskRules(c);
+        c.result = ResultCode.SUCCESS;
+    }
+
+    private void fillRiskRules(Command c) {
+        RiskAnswer answer = c.riskAnswerToFill();
+        answer.maxAttempts = risk.maxAttempts();
+        answer.windowMillis = risk.windowMillis();
+        answer.blockedUsers = risk.blockedCount();
+        answer.blocklistCapacity = risk.blocklistCapacity();
+        answer.countedUsers = risk.countedCount();
+        answer.attemptCounterCapacity = risk.attemptCounterCapacity();
+    }
+
     private void adjustStock(Command c) {
         if (!c.requestId.isPrintable(limits.idLengthMax())) {
             c.result = ResultCode.REQUEST_ID_INVALID;
@@ -995,6 +1099,12 @@ public final class CheckoutBook {
             if (number >= 0) {
                 fillMerchant(c, number);
             }
+        }
+        if (c.type == CommandType.SET_USER_BLOCKED) {
+            fillUserRisk(c);
+        }
+        if (c.type == CommandType.SET_RISK_RULES) {
+            fillRiskRules(c);
         }
         if ((c.type == CommandType.UPSERT_SKU || c.type == CommandType.ADJUST_STOCK)) {
             int index = state.skuIndex(c.skuId);

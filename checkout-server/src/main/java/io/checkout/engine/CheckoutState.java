@@ -62,6 +62,11 @@ public interface CheckoutState {
     /** The most rows {@link #merchants()} may hold. */
     int merchantCapacity();
 
+    // ---- risk rules: blocklist, attempt limit and its counters ----------------------------------
+
+    /** The risk rules and their tables, which hold their own capacities. */
+    RiskTable risk();
+
     // ---- per-(user, SKU) units held: reserved plus paid -------------------------------------
 
     long userUnits(IdBuffer userId, int skuIndex);

@@ -17,9 +17,15 @@ public final class Command {
     static final int OUT_MERCHANT = 8;
     /** Not output: the merchant input fields were handed out, for {@link #clear()} to clear. */
     static final int IN_MERCHANT = 16;
+    /** The risk inputs (blocked flag, attempt limit) were written. */
+    static final int IN_RISK = 32;
+    /** A risk answer was written. */
+    static final int OUT_RISK = 64;
 
     /** Line id buffers a command keeps between uses; see {@link #lineSkuId}. */
     static final int LINE_IDS_KEPT = 4;
+
+    private static final int IN_ANY = IN_MERCHANT | IN_RISK;
 
     // ---- input -------------------------------------------------------------------------------
     public CommandType type;
@@ -137,6 +143,12 @@ public final class Command {
             extras.commissionBps = 0;
             extraOutput &= ~IN_MERCHANT;
         }
+        if ((extraOutput & IN_RISK) != 0) {
+            extras.blocked = false;
+            extras.maxAttempts = 0;
+            extras.windowMillis = 0;
+            extraOutput &= ~IN_RISK;
+        }
         type = null;
         timestampMillis = 0;
         deadlineNanos = 0;
@@ -184,7 +196,7 @@ public final class Command {
         sku.clear();
         nextPageToken = null;
         expiredCount = 0;
-        if ((extraOutput & ~IN_MERCHANT) != 0) {
+        if ((extraOutput & ~IN_ANY) != 0) {
             if ((extraOutput & OUT_LINE_PARTIES) != 0) {
                 extras.lineParties.clear();
             }
@@ -199,7 +211,10 @@ public final class Command {
                 extras.merchantCommissionBps = 0;
                 extras.merchantUpdatedAtEpochMillis = 0;
             }
-            extraOutput &= IN_MERCHANT;
+            if ((extraOutput & OUT_RISK) != 0) {
+                extras.riskAnswer.clear();
+            }
+            extraOutput &= IN_ANY;
         }
     }
 
@@ -246,6 +261,42 @@ public final class Command {
         extraOutput |= OUT_MERCHANT;
         extras().merchantCommissionBps = bps;
         extras.merchantUpdatedAtEpochMillis = sinceEpochMillis;
+    }
+
+    /** SET_USER_BLOCKED: whether to block the user ({@link #userId}) or lift the block. */
+    public boolean blocked() {
+        return (extraOutput & IN_RISK) != 0 && extras.blocked;
+    }
+
+    public void blocked(boolean blocked) {
+        extraOutput |= IN_RISK;
+        extras().blocked = blocked;
+    }
+
+    /** SET_RISK_RULES: reserves a user may make per window (0: no limit). */
+    public int maxAttempts() {
+        return (extraOutput & IN_RISK) == 0 ? 0 : extras.maxAttempts;
+    }
+
+    /** SET_RISK_RULES: the window of the attempt limit, in milliseconds. */
+    public long windowMillis() {
+        return (extraOutput & IN_RISK) == 0 ? 0 : extras.windowMillis;
+    }
+
+    public void attemptLimit(int maxAttempts, long windowMillis) {
+        extraOutput |= IN_RISK;
+        extras().maxAttempts = maxAttempts;
+        extras.windowMillis = windowMillis;
+    }
+
+    /** SET_USER_BLOCKED, GET_USER_RISK, SET_RISK_RULES, GET_RISK_RULES: the answer. */
+    public RiskAnswer riskAnswer() {
+        return (extraOutput & OUT_RISK) == 0 ? RiskAnswer.NONE : extras.riskAnswer;
+    }
+
+    RiskAnswer riskAnswerToFill() {
+        extraOutput |= OUT_RISK;
+        return extras().riskAnswer;
     }
 
     /**
@@ -304,6 +355,9 @@ public final class Command {
         }
         if ((other.extraOutput & OUT_MERCHANT) != 0) {
             merchantAnswer(other.extras.merchantCommissionBps, other.extras.merchantUpdatedAtEpochMillis);
+        }
+        if ((other.extraOutput & OUT_RISK) != 0) {
+            riskAnswerToFill().copyFrom(other.extras.riskAnswer);
         }
         sku.copyFrom(other.sku);
         if ((other.extraOutput & OUT_SKU_PAGE) != 0) {
@@ -458,6 +512,40 @@ public final class Command {
         command.requestId.set(requestId);
         command.merchantId().set(merchantId);
         command.commissionBps(commissionBps);
+        return command;
+    }
+
+    /** A SET_USER_BLOCKED: block {@code userId}, or lift the block. */
+    public static Command setUserBlocked(long timestampMillis, String requestId, String userId, boolean blocked) {
+        Command command = new Command();
+        command.type = CommandType.SET_USER_BLOCKED;
+        command.timestampMillis = timestampMillis;
+        command.requestId.set(requestId);
+        command.userId.set(userId);
+        command.blocked(blocked);
+        return command;
+    }
+
+    public static Command getUserRisk(String userId) {
+        Command command = new Command();
+        command.type = CommandType.GET_USER_RISK;
+        command.userId.set(userId);
+        return command;
+    }
+
+    /** A SET_RISK_RULES: at most {@code maxAttempts} reserves per user per {@code windowMillis}. */
+    public static Command setRiskRules(long timestampMillis, String requestId, int maxAttempts, long windowMillis) {
+        Command command = new Command();
+        command.type = CommandType.SET_RISK_RULES;
+        command.timestampMillis = timestampMillis;
+        command.requestId.set(requestId);
+        command.attemptLimit(maxAttempts, windowMillis);
+        return command;
+    }
+
+    public static Command getRiskRules() {
+        Command command = new Command();
+        command.type = CommandType.GET_RISK_RULES;
         return command;
     }
 

@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The parts of a {@link Command} that only some commands use (merchant fields, the merchants of an
- * answered order's lines, a page of a user's orders), made the first time a command needs them and
+ * The parts of a {@link Command} that only some commands use (merchant and risk-rule fields, the
+ * merchants of an answered order's lines, a page of a user's orders, a risk answer), made the first time a command needs them and
  * then kept with it, as a ring slot keeps its command. A reserve never touches them, so they add
  * nothing to the memory a reserve's command spans, nor to what clearing one costs.
  */
@@ -20,4 +20,12 @@ final class CommandExtras {
 
     final List<OrderView> orderPage = new ArrayList<>();
     long nextPageOrderId;
+
+    /** SET_USER_BLOCKED: block (true) or lift the block. */
+    boolean blocked;
+    /** SET_RISK_RULES: the attempt limit. */
+    int maxAttempts;
+
+    long windowMillis;
+    final RiskAnswer riskAnswer = new RiskAnswer();
 }

@@ -18,9 +18,13 @@ public enum CommandType {
     LIST_SKUS(10, false),
     UPSERT_MERCHANT(11, true),
     GET_MERCHANT(12, false),
-    LIST_USER_ORDERS(13, false);
+    LIST_USER_ORDERS(13, false),
+    SET_USER_BLOCKED(14, true),
+    GET_USER_RISK(15, false),
+    SET_RISK_RULES(16, true),
+    GET_RISK_RULES(17, false);
 
-    private static final CommandType[] BY_CODE = new CommandType[14];
+    private static final CommandType[] BY_CODE = new CommandType[18];
 
     static {
         for (CommandType type : values()) {

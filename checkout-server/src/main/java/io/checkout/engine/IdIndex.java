@@ -1,5 +1,7 @@
 package io.checkout.engine;
 
+import java.util.Arrays;
+
 /**
  * Finds a row by its id ({@link IdBuffer}): an open-addressing hash table with linear probing whose slots hold
  * the id's 32-bit hash next to the row, packed in one {@code long}. A probe reads only the slot
@@ -104,6 +106,12 @@ public final class IdIndex {
         removeAt(slot);
         size--;
         return row;
+    }
+
+    /** Removes every entry; the table keeps its size, so refilling it to the same size allocates nothing. */
+    public void clear() {
+        Arrays.fill(slots, 0L);
+        size = 0;
     }
 
     /** Removes the entry for {@code row}, whose id hashes to {@code hash}; false if there is none. */

@@ -21,6 +21,10 @@ public enum ResultCode {
     NOT_ON_SALE(102, null),
     UNKNOWN_SKU(103, null),
     CURRENCY_MISMATCH(104, null),
+    /** The user is on the blocklist. */
+    BLOCKED(105, "user_id"),
+    /** The user has used up the attempt limit of the current window. */
+    RATE_LIMITED(106, "user_id"),
 
     ORDER_NOT_FOUND(200, "order_id"),
     ORDER_STATE_CONFLICT(201, "order_id"),
@@ -73,6 +77,8 @@ public enum ResultCode {
     MERCHANT_ID_INVALID(325, "merchant_id"),
     STORE_ID_INVALID(326, "store_id"),
     COMMISSION_BPS_INVALID(327, "commission_bps"),
+    MAX_ATTEMPTS_INVALID(328, "max_attempts"),
+    WINDOW_MILLIS_INVALID(329, "window_millis"),
 
     SKU_TABLE_FULL(400, null),
     ORDER_TABLE_FULL(401, null),
@@ -80,6 +86,8 @@ public enum ResultCode {
     IDEMPOTENCY_TABLE_FULL(403, null),
     PAYMENT_TABLE_FULL(404, null),
     MERCHANT_TABLE_FULL(405, null),
+    BLOCKLIST_FULL(406, null),
+    ATTEMPT_COUNTER_TABLE_FULL(407, null),
 
     /**
      * The caller's deadline had passed when the command's turn came: the pipeline skipped it

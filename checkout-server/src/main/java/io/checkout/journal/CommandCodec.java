@@ -25,6 +25,10 @@ import java.nio.ByteBuffer;
  *   UPSERT_MERCHANT          request id, merchant id, commission bps int
  *   GET_MERCHANT             merchant id
  *   LIST_USER_ORDERS         user id, page size int, after order id long
+ *   SET_USER_BLOCKED         request id, user id, blocked byte
+ *   GET_USER_RISK            user id
+ *   SET_RISK_RULES           request id, max attempts int, window millis long
+ *   GET_RISK_RULES           nothing more
  *   ADJUST_STOCK             request id, SKU id, delta long
  *   TICK                     nothing more
  *   GET_ORDER                order id long
@@ -130,6 +134,18 @@ public final class CommandCodec {
                 into.putInt(command.pageSize);
                 into.putLong(command.orderId);
             }
+            case SET_USER_BLOCKED -> {
+                putId(into, command.requestId);
+                putId(into, command.userId);
+                into.put(command.blocked() ? (byte) 1 : 0);
+            }
+            case GET_USER_RISK -> putId(into, command.userId);
+            case SET_RISK_RULES -> {
+                putId(into, command.requestId);
+                into.putInt(command.maxAttempts());
+                into.putLong(command.windowMillis());
+            }
+            case GET_RISK_RULES -> {}
             case ADJUST_STOCK -> {
                 putId(into, command.requestId);
                 putId(into, command.skuId);
@@ -226,6 +242,18 @@ public final class CommandCodec {
                 into.pageSize = from.getInt();
                 into.orderId = from.getLong();
             }
+            case SET_USER_BLOCKED -> {
+                getId(from, into.requestId);
+                getId(from, into.userId);
+                into.blocked(from.get() != 0);
+            }
+            case GET_USER_RISK -> getId(from, into.userId);
+            case SET_RISK_RULES -> {
+                getId(from, into.requestId);
+                int maxAttempts = from.getInt();
+                into.attemptLimit(maxAttempts, from.getLong());
+            }
+            case GET_RISK_RULES -> {}
             case ADJUST_STOCK -> {
                 getId(from, into.requestId);
                 getId(from, into.skuId);

@@ -10,12 +10,16 @@ import io.checkout.proto.v1.CancelRequest;
 import io.checkout.proto.v1.ConfirmRequest;
 import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.GetOrderRequest;
+import io.checkout.proto.v1.GetRiskRulesRequest;
 import io.checkout.proto.v1.GetStockRequest;
+import io.checkout.proto.v1.GetUserRiskRequest;
 import io.checkout.proto.v1.ListSkusRequest;
 import io.checkout.proto.v1.ListUserOrdersRequest;
 import io.checkout.proto.v1.RefundRequest;
 import io.checkout.proto.v1.ReserveBatch;
 import io.checkout.proto.v1.ReserveRequest;
+import io.checkout.proto.v1.SetRiskRulesRequest;
+import io.checkout.proto.v1.SetUserBlockedRequest;
 import io.checkout.proto.v1.UpsertMerchantRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
 import io.grpc.Context;
@@ -56,6 +60,14 @@ final class CommandTranslators {
     static final CommandTranslator<UpsertMerchantRequest> UPSERT_MERCHANT = withDeadline(ProtoMapping::toCommand);
 
     static final CommandTranslator<GetMerchantRequest> GET_MERCHANT = withDeadline(ProtoMapping::toCommand);
+
+    static final CommandTranslator<SetUserBlockedRequest> SET_USER_BLOCKED = withDeadline(ProtoMapping::toCommand);
+
+    static final CommandTranslator<GetUserRiskRequest> GET_USER_RISK = withDeadline(ProtoMapping::toCommand);
+
+    static final CommandTranslator<SetRiskRulesRequest> SET_RISK_RULES = withDeadline(ProtoMapping::toCommand);
+
+    static final CommandTranslator<GetRiskRulesRequest> GET_RISK_RULES = withDeadline(ProtoMapping::toCommand);
 
     static final CommandTranslator<ListSkusRequest> LIST_SKUS = withDeadline((request, command) -> {
         command.type = CommandType.LIST_SKUS;

@@ -12,6 +12,7 @@ import io.checkout.engine.CommandType;
 import io.checkout.engine.CurrencyCode;
 import io.checkout.engine.EngineLimits;
 import io.checkout.engine.ResultCode;
+import io.checkout.engine.RiskTable;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.util.concurrent.TimeUnit;
@@ -240,6 +241,9 @@ final class GrpcErrors {
                 field + " must be empty (none) or 1..id-length-max (64 unless configured lower) characters from"
                         + " [A-Za-z0-9._:-]";
             case COMMISSION_BPS_INVALID -> field + " must be 0..10000 basis points";
+            case MAX_ATTEMPTS_INVALID -> field + " must be 0.." + RiskTable.MAX_ATTEMPTS_MAX + " (0: no limit)";
+            case WINDOW_MILLIS_INVALID ->
+                field + " must be 1.." + RiskTable.WINDOW_MILLIS_MAX + " when max_attempts is above 0, else 0";
             default -> field + " is invalid";
         };
     }
@@ -254,6 +258,10 @@ final class GrpcErrors {
             case MERCHANT_TABLE_FULL ->
                 "merchant table is full: every merchant and every change of rate takes a row (setting"
                         + " merchant-capacity)";
+            case BLOCKLIST_FULL -> "blocklist is full (setting blocklist-capacity); lift a block to make room";
+            case ATTEMPT_COUNTER_TABLE_FULL ->
+                "attempt counter table is full: more users tried to reserve in this window of the attempt limit"
+                        + " than it counts (setting attempt-counter-capacity); a new window starts it afresh";
             default -> "a table is full";
         };
     }

@@ -2,13 +2,19 @@ package io.checkout.server;
 
 import io.checkout.proto.v1.AdjustStockRequest;
 import io.checkout.proto.v1.GetMerchantRequest;
+import io.checkout.proto.v1.GetRiskRulesRequest;
+import io.checkout.proto.v1.GetUserRiskRequest;
 import io.checkout.proto.v1.InventoryGrpc;
 import io.checkout.proto.v1.ListSkusReply;
 import io.checkout.proto.v1.ListSkusRequest;
 import io.checkout.proto.v1.Merchant;
+import io.checkout.proto.v1.RiskRules;
+import io.checkout.proto.v1.SetRiskRulesRequest;
+import io.checkout.proto.v1.SetUserBlockedRequest;
 import io.checkout.proto.v1.Sku;
 import io.checkout.proto.v1.UpsertMerchantRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
+import io.checkout.proto.v1.UserRisk;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -43,6 +49,30 @@ final class InventoryService extends InventoryGrpc.InventoryImplBase {
     public void getMerchant(GetMerchantRequest request, StreamObserver<Merchant> observer) {
         UnaryReplies.publish(
                 admission, CommandTranslators.GET_MERCHANT, request, UnaryReplies.MERCHANT, observer, false);
+    }
+
+    @Override
+    public void setUserBlocked(SetUserBlockedRequest request, StreamObserver<UserRisk> observer) {
+        UnaryReplies.publish(
+                admission, CommandTranslators.SET_USER_BLOCKED, request, UnaryReplies.USER_RISK, observer, false);
+    }
+
+    @Override
+    public void getUserRisk(GetUserRiskRequest request, StreamObserver<UserRisk> observer) {
+        UnaryReplies.publish(
+                admission, CommandTranslators.GET_USER_RISK, request, UnaryReplies.USER_RISK, observer, false);
+    }
+
+    @Override
+    public void setRiskRules(SetRiskRulesRequest request, StreamObserver<RiskRules> observer) {
+        UnaryReplies.publish(
+                admission, CommandTranslators.SET_RISK_RULES, request, UnaryReplies.RISK_RULES, observer, false);
+    }
+
+    @Override
+    public void getRiskRules(GetRiskRulesRequest request, StreamObserver<RiskRules> observer) {
+        UnaryReplies.publish(
+                admission, CommandTranslators.GET_RISK_RULES, request, UnaryReplies.RISK_RULES, observer, false);
     }
 
     @Override

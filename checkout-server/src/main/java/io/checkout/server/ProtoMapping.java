@@ -8,10 +8,13 @@ import io.checkout.engine.LineParties;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderView;
 import io.checkout.engine.ResultCode;
+import io.checkout.engine.RiskAnswer;
 import io.checkout.engine.Settlement;
 import io.checkout.engine.SkuRecord;
 import io.checkout.proto.v1.AdjustStockRequest;
 import io.checkout.proto.v1.GetMerchantRequest;
+import io.checkout.proto.v1.GetRiskRulesRequest;
+import io.checkout.proto.v1.GetUserRiskRequest;
 import io.checkout.proto.v1.ListSkusReply;
 import io.checkout.proto.v1.ListUserOrdersReply;
 import io.checkout.proto.v1.Merchant;
@@ -24,9 +27,13 @@ import io.checkout.proto.v1.RefundRequest;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.ReserveResult;
+import io.checkout.proto.v1.RiskRules;
+import io.checkout.proto.v1.SetRiskRulesRequest;
+import io.checkout.proto.v1.SetUserBlockedRequest;
 import io.checkout.proto.v1.Sku;
 import io.checkout.proto.v1.UpsertMerchantRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
+import io.checkout.proto.v1.UserRisk;
 
 /** Copies between protobuf messages and the engine's commands and records. */
 final class ProtoMapping {
@@ -110,6 +117,50 @@ final class ProtoMapping {
                 .build();
     }
 
+    static void toCommand(SetUserBlockedRequest request, Command c) {
+        c.type = CommandType.SET_USER_BLOCKED;
+        c.requestId.set(request.getRequestId());
+        c.userId.set(request.getUserId());
+        c.blocked(request.getBlocked());
+    }
+
+    static void toCommand(GetUserRiskRequest request, Command c) {
+        c.type = CommandType.GET_USER_RISK;
+        c.userId.set(request.getUserId());
+    }
+
+    static void toCommand(SetRiskRulesRequest request, Command c) {
+        c.type = CommandType.SET_RISK_RULES;
+        c.requestId.set(request.getRequestId());
+        c.attemptLimit(request.getMaxAttempts(), request.getWindowMillis());
+    }
+
+    static void toCommand(GetRiskRulesRequest request, Command c) {
+        c.type = CommandType.GET_RISK_RULES;
+    }
+
+    static UserRisk toUserRisk(Command c) {
+        RiskAnswer answer = c.riskAnswer();
+        return UserRisk.newBuilder()
+                .setUserId(c.userId.asString())
+                .setBlocked(answer.userBlocked)
+                .setAttemptsInWindow(answer.userAttempts)
+                .setWindowEndsAtEpochMillis(answer.windowEndsAtEpochMillis)
+                .build();
+    }
+
+    static RiskRules toRiskRules(Command c) {
+        RiskAnswer answer = c.riskAnswer();
+        return RiskRules.newBuilder()
+                .setMaxAttempts(answer.maxAttempts)
+                .setWindowMillis(answer.windowMillis)
+                .setBlockedUsers(answer.blockedUsers)
+                .setBlocklistCapacity(answer.blocklistCapacity)
+                .setCountedUsers(answer.countedUsers)
+                .setAttemptCounterCapacity(answer.attemptCounterCapacity)
+                .build();
+    }
+
     static void toCommand(AdjustStockRequest request, Command c) {
         c.type = CommandType.ADJUST_STOCK;
         c.requestId.set(request.getRequestId());
@@ -145,6 +196,8 @@ final class ProtoMapping {
             case NOT_ON_SALE -> ReserveResult.NOT_ON_SALE;
             case UNKNOWN_SKU -> ReserveResult.UNKNOWN_SKU;
             case CURRENCY_MISMATCH -> ReserveResult.CURRENCY_MISMATCH;
+            case BLOCKED -> ReserveResult.BLOCKED;
+            case RATE_LIMITED -> ReserveResult.RATE_LIMITED;
             default -> ReserveResult.REJECTED;
         };
     }

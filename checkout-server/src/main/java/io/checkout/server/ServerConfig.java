@@ -85,6 +85,21 @@ public final class ServerConfig {
                         + " takes one (about 30 bytes each, taken as rows are added)",
                 1,
                 1_048_575),
+        BLOCKLIST_CAPACITY(
+                "blocklist-capacity",
+                "1048576",
+                "most users blocked at once (Inventory.SetUserBlocked); about 80 bytes each, taken as users are"
+                        + " blocked",
+                1,
+                16_777_216),
+        ATTEMPT_COUNTER_CAPACITY(
+                "attempt-counter-capacity",
+                "1048576",
+                "most users whose reserves the attempt limit counts in one window (Inventory.SetRiskRules); a"
+                        + " new user beyond it is refused ATTEMPT_COUNTER_TABLE_FULL until the window turns. About 84"
+                        + " bytes each, taken as users are counted and kept",
+                1,
+                16_777_216),
         STATE_MEMORY(
                 "state-memory",
                 "on-demand",
@@ -735,6 +750,8 @@ public final class ServerConfig {
                 number(Setting.IDEMPOTENCY_CAPACITY),
                 paymentCapacity(),
                 (int) number(Setting.MERCHANT_CAPACITY),
+                (int) number(Setting.BLOCKLIST_CAPACITY),
+                (int) number(Setting.ATTEMPT_COUNTER_CAPACITY),
                 statePreallocated());
     }
 

@@ -63,8 +63,8 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
      * The fixed-capacity tables, as {@code checkout_table_*{table=...}} names them, in the order of
      * {@link TableUsage}'s arrays; each refuses with its {@code *_TABLE_FULL} reason when full.
      */
-    static final List<String> TABLES =
-            List.of("orders", "user_counters", "request_ids", "skus", "payments", "merchants");
+    static final List<String> TABLES = List.of(
+            "orders", "user_counters", "request_ids", "skus", "payments", "merchants", "blocklist", "attempt_counters");
 
     /**
      * Latency bucket bounds, 50 µs to 10 s. A fixed list keeps every latency series at 18 buckets,
@@ -505,7 +505,9 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                     state.outcomeCount(),
                     state.skuCount(),
                     state.paymentCount(),
-                    state.merchants().rowCount()
+                    state.merchants().rowCount(),
+                    state.risk().blockedCount(),
+                    state.risk().countedCount()
                 },
                 new long[] {
                     state.orderCapacity(),
@@ -513,7 +515,9 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                     state.outcomeCapacity(),
                     state.skuCapacity(),
                     state.paymentCapacity(),
-                    state.merchantCapacity()
+                    state.merchantCapacity(),
+                    state.risk().blocklistCapacity(),
+                    state.risk().attemptCounterCapacity()
                 });
         if (lastStockSnapshotMillis != Long.MIN_VALUE && nowMillis - lastStockSnapshotMillis < stockIntervalMillis) {
             return;

@@ -22,6 +22,10 @@ final class UnaryReplies {
 
     static final ReplyHandler MERCHANT = completingWith(ProtoMapping::toMerchant);
 
+    static final ReplyHandler USER_RISK = completingWith(ProtoMapping::toUserRisk);
+
+    static final ReplyHandler RISK_RULES = completingWith(ProtoMapping::toRiskRules);
+
     static final ReplyHandler USER_ORDERS = completingWith(ProtoMapping::toListUserOrdersReply);
 
     private UnaryReplies() {}

@@ -15,7 +15,7 @@ import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 
 /**
- * A snapshot's records at rest: five persisted Chronicle Maps in one directory, each of which a tool
+ * A snapshot's records at rest: six persisted Chronicle Maps in one directory, each of which a tool
  * can open and read on its own.
  * <pre>
  *   merchants.cm   row number  -> merchant id, commission rate, since (absent in snapshots from
@@ -24,6 +24,9 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  *   orders.cm      order id    -> order record
  *   user-units.cm  "sku/user"  -> units held (reserved + paid)
  *   outcomes.cm    request id  -> first answer
+ *   risk.cm        "rule/max-attempts", "rule/window-millis", "rule/counted-window" -> the attempt
+ *                  limit and the window counted; "blocked/user" -> 1; "attempts/user" -> attempts
+ *                  in that window (absent in snapshots from before risk rules: read as none)
  * </pre>
  * Written once ({@link #create}, then {@link Writer#close}), read once ({@link #read}). Each map is
  * sized for the records it will hold, with head-room ({@link #SIZING_HEADROOM}) for keys and
@@ -36,6 +39,14 @@ final class ChronicleSnapshotFiles {
     private static final List<String> FILES = List.of("skus.cm", "orders.cm", "user-units.cm", "outcomes.cm");
     /** Written by every snapshot since merchants; an older snapshot has none. */
     private static final String MERCHANTS_FILE = "merchants.cm";
+    /** Written by every snapshot since risk rules; an older snapshot has none. */
+    private static final String RISK_FILE = "risk.cm";
+
+    private static final String RULE_MAX_ATTEMPTS = "rule/max-attempts";
+    private static final String RULE_WINDOW_MILLIS = "rule/window-millis";
+    private static final String RULE_COUNTED_WINDOW = "rule/counted-window";
+    private static final String BLOCKED = "blocked/";
+    private static final String ATTEMPTS = "attempts/";
 
     private ChronicleSnapshotFiles() {}
 
@@ -46,7 +57,7 @@ final class ChronicleSnapshotFiles {
      * so does the snapshot. Called at start, it has them registered while that is still allowed.
      */
     static void warmUp(Path directory) {
-        try (Writer ignored = new Writer(directory, 0, 0, 0, 0, 0)) {
+        try (Writer ignored = new Writer(directory, 0, 0, 0, 0, 0, 0)) {
             // opened and closed: the classes are loaded and their hooks registered
         }
     }
@@ -59,7 +70,8 @@ final class ChronicleSnapshotFiles {
                 state.skuCount(),
                 state.orderCount(),
                 state.userCounterCount(),
-                state.outcomeCount());
+                state.outcomeCount(),
+                state.risk().blockedCount() + state.risk().countedCount());
     }
 
     /**
@@ -128,7 +140,46 @@ final class ChronicleSnapshotFiles {
                 into.outcome(remembered.requestId(), remembered.outcome());
             }
         }
+        if (Files.isRegularFile(directory.resolve(RISK_FILE))) {
+            readRisk(directory, into);
+        }
     }
+
+    private static void readRisk(Path directory, SnapshotSink into) {
+        try (ChronicleMap<CharSequence, LongCell> risk = risk(directory, ENTRIES_MIN)) {
+            LongCell maxAttempts = risk.get(RULE_MAX_ATTEMPTS);
+            LongCell windowMillis = risk.get(RULE_WINDOW_MILLIS);
+            LongCell countedWindow = risk.get(RULE_COUNTED_WINDOW);
+            if (maxAttempts == null || windowMillis == null || countedWindow == null) {
+                throw new IllegalStateException("snapshot " + directory + " has a " + RISK_FILE + " without its rule");
+            }
+            if (maxAttempts.value < 0 || maxAttempts.value > Integer.MAX_VALUE) {
+                throw new IllegalStateException("snapshot " + directory + " holds max attempts " + maxAttempts.value);
+            }
+            into.riskRule((int) maxAttempts.value, windowMillis.value, countedWindow.value);
+            // The rule first, then every blocked user, then every count, whatever order the map keeps.
+            List<String> blocked = new ArrayList<>();
+            List<Counted> counted = new ArrayList<>();
+            risk.forEach((key, value) -> {
+                String text = key.toString();
+                if (text.startsWith(BLOCKED)) {
+                    blocked.add(text.substring(BLOCKED.length()));
+                } else if (text.startsWith(ATTEMPTS)) {
+                    counted.add(new Counted(text.substring(ATTEMPTS.length()), value.value));
+                }
+            });
+            blocked.forEach(into::blockedUser);
+            for (Counted user : counted) {
+                if (user.attempts() < 1 || user.attempts() > Integer.MAX_VALUE) {
+                    throw new IllegalStateException(
+                            "snapshot " + directory + " counts " + user.attempts() + " attempts of " + user.userId());
+                }
+                into.attempts(user.userId(), (int) user.attempts());
+            }
+        }
+    }
+
+    private record Counted(String userId, long attempts) {}
 
     private record Remembered(String requestId, Outcome outcome) {}
 
@@ -141,6 +192,7 @@ final class ChronicleSnapshotFiles {
         private final ChronicleMap<LongCell, OrderRecord> orders;
         private final ChronicleMap<CharSequence, LongCell> userUnits;
         private final ChronicleMap<CharSequence, Outcome> outcomes;
+        private final ChronicleMap<CharSequence, LongCell> risk;
         private final LongCell key = new LongCell();
         private final LongCell value = new LongCell();
         private final StringBuilder userKey = new StringBuilder(80);
@@ -151,13 +203,15 @@ final class ChronicleSnapshotFiles {
                 long skuCount,
                 long orderCount,
                 long userCounterCount,
-                long outcomeCount) {
+                long outcomeCount,
+                long riskUserCount) {
             try {
                 merchants = track(ChronicleSnapshotFiles.merchants(directory, merchantRowCount));
                 skus = track(ChronicleSnapshotFiles.skus(directory, skuCount));
                 orders = track(ChronicleSnapshotFiles.orders(directory, orderCount));
                 userUnits = track(ChronicleSnapshotFiles.userUnits(directory, userCounterCount));
                 outcomes = track(ChronicleSnapshotFiles.outcomes(directory, outcomeCount));
+                risk = track(ChronicleSnapshotFiles.risk(directory, riskUserCount + 3));
             } catch (RuntimeException e) {
                 close();
                 throw e;
@@ -193,6 +247,25 @@ final class ChronicleSnapshotFiles {
         @Override
         public void outcome(String requestId, Outcome outcome) {
             outcomes.put(requestId, outcome);
+        }
+
+        @Override
+        public void riskRule(int maxAttempts, long windowMillis, long countedWindow) {
+            risk.put(RULE_MAX_ATTEMPTS, value.set(maxAttempts));
+            risk.put(RULE_WINDOW_MILLIS, value.set(windowMillis));
+            risk.put(RULE_COUNTED_WINDOW, value.set(countedWindow));
+        }
+
+        @Override
+        public void blockedUser(String userId) {
+            userKey.setLength(0);
+            risk.put(userKey.append(BLOCKED).append(userId), value.set(1));
+        }
+
+        @Override
+        public void attempts(String userId, int count) {
+            userKey.setLength(0);
+            risk.put(userKey.append(ATTEMPTS).append(userId), value.set(count));
         }
 
         @Override
@@ -275,6 +348,18 @@ final class ChronicleSnapshotFiles {
                         .constantValueSizeBySample(sample),
                 directory,
                 "outcomes.cm");
+    }
+
+    private static ChronicleMap<CharSequence, LongCell> risk(Path directory, long entries) {
+        return persisted(
+                ChronicleMap.of(CharSequence.class, LongCell.class)
+                        .name("risk")
+                        .entries(sized(entries))
+                        .averageKeySize(32)
+                        .valueMarshaller(LongCell.Marshaller.INSTANCE)
+                        .constantValueSizeBySample(new LongCell(1)),
+                directory,
+                RISK_FILE);
     }
 
     private static long sized(long entries) {

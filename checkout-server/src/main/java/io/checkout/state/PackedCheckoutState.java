@@ -10,6 +10,7 @@ import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.ResultCode;
+import io.checkout.engine.RiskTable;
 import io.checkout.engine.SkuTable;
 import org.agrona.collections.Long2LongHashMap;
 
@@ -114,6 +115,7 @@ public final class PackedCheckoutState implements CheckoutState {
     private final SkuTable skus = new SkuTable();
     private final MerchantTable merchants = new MerchantTable();
     private final int merchantCapacity;
+    private final RiskTable risk;
 
     // ---- users -------------------------------------------------------------------------------
     private final IdIndex userNumbers;
@@ -203,6 +205,7 @@ public final class PackedCheckoutState implements CheckoutState {
         this.outcomeCapacity = outcomeCapacity;
         this.paymentCapacity = capacities.paymentCapacity();
         this.merchantCapacity = capacities.merchantCapacity();
+        this.risk = new RiskTable(capacities.blocklistCapacity(), capacities.attemptCounterCapacity());
         this.outcomeRing = (int) outcomeCapacity;
         long users = Math.min(PRESIZE_MAX, Math.min(orderCapacity, userCounterCapacity));
         // Every user has an order, so there are never more users than orders.
@@ -346,6 +349,11 @@ public final class PackedCheckoutState implements CheckoutState {
     @Override
     public int merchantCapacity() {
         return merchantCapacity;
+    }
+
+    @Override
+    public RiskTable risk() {
+        return risk;
     }
 
     // ---- users and their units ----------------------------------------------------------------

@@ -6,6 +6,7 @@ import io.checkout.engine.IdBuffer;
 import io.checkout.engine.MerchantTable;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
+import io.checkout.engine.RiskTable;
 import io.checkout.engine.SkuRecord;
 
 /**
@@ -39,6 +40,14 @@ public final class SnapshotCodec {
         }
         from.forEachUserUnits(into::userUnits);
         from.forEachOutcome(into::outcome);
+        RiskTable risk = from.risk();
+        into.riskRule(risk.maxAttempts(), risk.windowMillis(), risk.countedWindow());
+        for (int row = 0; row < risk.blockedCount(); row++) {
+            into.blockedUser(risk.blockedUser(row));
+        }
+        for (int row = 0; row < risk.countedCount(); row++) {
+            into.attempts(risk.countedUser(row), risk.countedAttempts(row));
+        }
     }
 
     /**
@@ -51,7 +60,8 @@ public final class SnapshotCodec {
                 || into.merchants().rowCount() != 0
                 || into.orderCount() != 0
                 || into.userCounterCount() != 0
-                || into.outcomeCount() != 0) {
+                || into.outcomeCount() != 0
+                || into.risk().active()) {
             throw new IllegalArgumentException("a snapshot loads only into an empty state");
         }
         return new Loader(into);
@@ -63,6 +73,8 @@ public final class SnapshotCodec {
         private final IdBuffer id = new IdBuffer();
 
         private long lastOutcomeAtMillis = Long.MIN_VALUE;
+        /** The window the snapshot's attempt counts belong to. */
+        private long countedWindow = Long.MIN_VALUE;
 
         Loader(CheckoutState state) {
             this.state = state;
@@ -146,6 +158,42 @@ public final class SnapshotCodec {
             requireRoom("remembered answers", state.outcomeCount(), state.outcomeCapacity());
             lastOutcomeAtMillis = outcome.atEpochMillis;
             state.writeOutcome(id.set(requestId), outcome);
+        }
+
+        @Override
+        public void riskRule(int maxAttempts, long windowMillis, long window) {
+            if (RiskTable.invalidRule(maxAttempts, windowMillis) != null) {
+                throw new IllegalStateException(
+                        "snapshot attempt limit is invalid: " + maxAttempts + " per " + windowMillis + " ms");
+            }
+            state.risk().setRule(maxAttempts, windowMillis);
+            countedWindow = window;
+        }
+
+        @Override
+        public void blockedUser(String userId) {
+            RiskTable risk = state.risk();
+            if (userId == null || !id.set(userId).isPrintable(EngineLimits.ID_LENGTH_MAX)) {
+                throw new IllegalStateException("snapshot blocks an invalid user id: " + userId);
+            }
+            requireRoom("blocked users", risk.blockedCount(), risk.blocklistCapacity());
+            if (risk.isBlocked(id)) {
+                throw new IllegalStateException("snapshot blocks user " + userId + " twice");
+            }
+            risk.block(id);
+        }
+
+        @Override
+        public void attempts(String userId, int count) {
+            RiskTable risk = state.risk();
+            if (userId == null || !id.set(userId).isPrintable(EngineLimits.ID_LENGTH_MAX)) {
+                throw new IllegalStateException("snapshot counts attempts of an invalid user id: " + userId);
+            }
+            requireRoom("users with counted attempts", risk.countedCount(), risk.attemptCounterCapacity());
+            if (countedWindow == Long.MIN_VALUE) {
+                throw new IllegalStateException("snapshot counts attempts of " + userId + " in no window");
+            }
+            risk.restoreAttempts(countedWindow, userId, count);
         }
 
         private void requireKnownSku(int skuIndex, String holder) {

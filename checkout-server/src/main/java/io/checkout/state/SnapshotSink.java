@@ -7,7 +7,8 @@ import io.checkout.engine.SkuRecord;
 /**
  * Takes a checkout state as a stream of records, in this order: every merchant table row by row
  * number, every SKU by index, every order by
- * id, every per-(user, SKU) counter, then every remembered answer oldest first. Writing a snapshot
+ * id, every per-(user, SKU) counter, every remembered answer oldest first, then the risk rules
+ * (the attempt limit, every blocked user, every user's attempts in the counted window). Writing a snapshot
  * is streaming a state into a sink that stores the records ({@link SnapshotCodec#write}); loading
  * one is streaming the stored records into a sink that fills an empty state
  * ({@link SnapshotCodec#loaderInto}). Records are lent for the call only: a sink copies what it keeps.
@@ -23,4 +24,15 @@ public interface SnapshotSink {
     void userUnits(String userId, int skuIndex, long units);
 
     void outcome(String requestId, Outcome outcome);
+
+    /**
+     * The attempt limit ({@code maxAttempts} 0: none) and the window whose attempts follow
+     * ({@code Long.MIN_VALUE}: none counted). Comes before every blocked user and every count.
+     */
+    void riskRule(int maxAttempts, long windowMillis, long countedWindow);
+
+    void blockedUser(String userId);
+
+    /** {@code userId} has made {@code count} reserves in the counted window. */
+    void attempts(String userId, int count);
 }

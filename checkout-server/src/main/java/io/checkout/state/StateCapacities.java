@@ -1,6 +1,7 @@
 package io.checkout.state;
 
 import io.checkout.engine.MerchantTable;
+import io.checkout.engine.RiskTable;
 
 /**
  * How much state there may be, and when its memory is taken. Each capacity is the most entries the
@@ -10,6 +11,10 @@ import io.checkout.engine.MerchantTable;
  *     paid at most once, so the order capacity is the most ever needed)
  * @param merchantCapacity the most rows of the merchant table: one per merchant and per change of a
  *     merchant's commission rate (at most {@link MerchantTable#ROWS_MAX}); small, taken as rows are added
+ * @param blocklistCapacity the most users blocked at once
+ * @param attemptCounterCapacity the most users whose reserve attempts are counted in one window of the
+ *     attempt limit; both risk tables take memory as users are added (up to 64 bytes of id and 16 of
+ *     index each), and the counters' is kept from window to window
  * @param preallocated whether the live state allocates its tables for these capacities at start-up
  *     ({@link PackedCheckoutState}): a heap too small for them then fails the start, not a sale, and
  *     a reserve allocates nothing. Otherwise memory follows the rows written.
@@ -21,10 +26,14 @@ public record StateCapacities(
         long outcomeCapacity,
         long paymentCapacity,
         int merchantCapacity,
+        int blocklistCapacity,
+        int attemptCounterCapacity,
         boolean preallocated) {
 
     /** The merchant capacity when none is configured. */
     public static final int MERCHANT_CAPACITY_DEFAULT = 65_536;
+    /** The blocklist's and the attempt counters' capacities when none is configured. */
+    public static final int RISK_CAPACITY_DEFAULT = 1 << 20;
 
     public StateCapacities {
         if (skuCapacity < 1) {
@@ -47,6 +56,35 @@ public record StateCapacities(
             throw new IllegalArgumentException(
                     "merchantCapacity must be 1.." + MerchantTable.ROWS_MAX + ": " + merchantCapacity);
         }
+        if (blocklistCapacity < 1 || blocklistCapacity > RiskTable.CAPACITY_MAX) {
+            throw new IllegalArgumentException(
+                    "blocklistCapacity must be 1.." + RiskTable.CAPACITY_MAX + ": " + blocklistCapacity);
+        }
+        if (attemptCounterCapacity < 1 || attemptCounterCapacity > RiskTable.CAPACITY_MAX) {
+            throw new IllegalArgumentException(
+                    "attemptCounterCapacity must be 1.." + RiskTable.CAPACITY_MAX + ": " + attemptCounterCapacity);
+        }
+    }
+
+    /** Capacities with the default risk-table capacities. */
+    public StateCapacities(
+            int skuCapacity,
+            long orderCapacity,
+            long userCounterCapacity,
+            long outcomeCapacity,
+            long paymentCapacity,
+            int merchantCapacity,
+            boolean preallocated) {
+        this(
+                skuCapacity,
+                orderCapacity,
+                userCounterCapacity,
+                outcomeCapacity,
+                paymentCapacity,
+                merchantCapacity,
+                RISK_CAPACITY_DEFAULT,
+                RISK_CAPACITY_DEFAULT,
+                preallocated);
     }
 
     /** Capacities with the default merchant capacity. */
@@ -93,6 +131,8 @@ public record StateCapacities(
                 outcomeCapacity,
                 paymentCapacity,
                 merchantCapacity,
+                blocklistCapacity,
+                attemptCounterCapacity,
                 false);
     }
 }

@@ -183,10 +183,12 @@ class CheckoutSimulationTest {
         int merchantCapacity = 6;
         ReferenceCheckout reference = new ReferenceCheckout(
                         LIMITS, skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, paymentCapacity)
-                .merchantCapacity(merchantCapacity);
+                .merchantCapacity(merchantCapacity)
+                .riskCapacities(2, 3);
         HeapCheckoutState state = new HeapCheckoutState(
                         skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, paymentCapacity)
-                .merchantCapacity(merchantCapacity);
+                .merchantCapacity(merchantCapacity)
+                .riskCapacities(2, 3);
         Simulation simulation = new Simulation(
                 seed, new CheckoutBook(state, LIMITS), reference, new SimulationCommands(seed, reference, LIMITS));
 
@@ -198,7 +200,9 @@ class CheckoutSimulationTest {
                 ResultCode.USER_COUNTER_TABLE_FULL,
                 ResultCode.IDEMPOTENCY_TABLE_FULL,
                 ResultCode.PAYMENT_TABLE_FULL,
-                ResultCode.MERCHANT_TABLE_FULL));
+                ResultCode.MERCHANT_TABLE_FULL,
+                ResultCode.BLOCKLIST_FULL,
+                ResultCode.ATTEMPT_COUNTER_TABLE_FULL));
     }
 
     @Test
@@ -494,6 +498,19 @@ class CheckoutSimulationTest {
                 if (!page.orderIds().isEmpty()) {
                     userOrderPages++;
                 }
+            }
+            if ((c.type == CommandType.SET_USER_BLOCKED || c.type == CommandType.GET_USER_RISK)
+                    && c.result == ResultCode.SUCCESS) {
+                String user = c.userId.asString();
+                equal(reference.isBlocked(user), c.riskAnswer().userBlocked, "answered user blocked");
+                equal(reference.attemptsNow(user), c.riskAnswer().userAttempts, "answered user attempts");
+            }
+            if ((c.type == CommandType.SET_RISK_RULES || c.type == CommandType.GET_RISK_RULES)
+                    && c.result == ResultCode.SUCCESS) {
+                equal(reference.maxAttempts(), c.riskAnswer().maxAttempts, "answered max attempts");
+                equal(reference.windowMillis(), c.riskAnswer().windowMillis, "answered window");
+                equal((long) reference.blockedCount(), c.riskAnswer().blockedUsers, "answered blocked users");
+                equal((long) reference.countedCount(), c.riskAnswer().countedUsers, "answered counted users");
             }
             if ((c.type == CommandType.UPSERT_MERCHANT || c.type == CommandType.GET_MERCHANT)
                     && c.result == ResultCode.SUCCESS) {

@@ -21,6 +21,7 @@ public final class HeapCheckoutState implements CheckoutState {
     private final SkuTable skus = new SkuTable();
     private final MerchantTable merchants = new MerchantTable();
     private int merchantCapacity = 65_536;
+    private RiskTable risk = new RiskTable(1 << 20, 1 << 20);
     private final List<OrderRecord> orders = new ArrayList<>();
     private final Map<String, Long> userUnits = new HashMap<>();
     /** Insertion order is answer-time order: engine time never goes backwards. */
@@ -69,6 +70,17 @@ public final class HeapCheckoutState implements CheckoutState {
     @Override
     public int merchantCapacity() {
         return merchantCapacity;
+    }
+
+    @Override
+    public RiskTable risk() {
+        return risk;
+    }
+
+    /** Gives the risk tables these capacities (default 2^20 each); call before any risk rule is set. */
+    public HeapCheckoutState riskCapacities(int blocklist, int attemptCounters) {
+        this.risk = new RiskTable(blocklist, attemptCounters);
+        return this;
     }
 
     /** Sets the merchant table's capacity (default 65,536 rows). */

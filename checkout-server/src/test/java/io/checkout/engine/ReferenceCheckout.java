@@ -172,6 +172,18 @@ final class ReferenceCheckout {
     /** Each merchant's rate now; every definition and change of rate counts a row. */
     private final Map<String, Merchant> merchants = new HashMap<>();
 
+    private final java.util.Set<String> blocked = new java.util.HashSet<>();
+    private final Map<String, Integer> attempts = new HashMap<>();
+    private int maxAttempts;
+    private long windowMillis;
+    private long attemptWindow = Long.MIN_VALUE;
+    private int blocklistCapacity = 1 << 20;
+    private int attemptCounterCapacity = 1 << 20;
+    /** Reserves answered BLOCKED and RATE_LIMITED (first answers only), for coverage. */
+    private long blockedAnswers;
+
+    private long rateLimitedAnswers;
+
     private long merchantRows;
     /** Lines reserved with a merchant at a rate other than its first: a rate change reached orders. */
     private long linesAtChangedRate;
@@ -317,7 +329,141 @@ final class ReferenceCheckout {
             case UPSERT_MERCHANT -> upsertMerchant(c);
             case GET_MERCHANT -> getMerchant(c);
             case LIST_USER_ORDERS -> listUserOrders(c);
+            case SET_USER_BLOCKED -> setUserBlocked(c);
+            case GET_USER_RISK ->
+                Answer.of(printableId(c.userId.asString()) ? ResultCode.SUCCESS : ResultCode.USER_ID_INVALID);
+            case SET_RISK_RULES -> setRiskRules(c);
+            case GET_RISK_RULES -> Answer.of(ResultCode.SUCCESS);
         };
+    }
+
+    // ---- risk rules: the plainest model, a set and a map of counts for the current window ----------
+
+    /** Sets the risk tables' capacities, as the engine's state has them. */
+    ReferenceCheckout riskCapacities(int blocklist, int attemptCounters) {
+        this.blocklistCapacity = blocklist;
+        this.attemptCounterCapacity = attemptCounters;
+        return this;
+    }
+
+    boolean isBlocked(String user) {
+        return blocked.contains(user);
+    }
+
+    int blockedCount() {
+        return blocked.size();
+    }
+
+    int maxAttempts() {
+        return maxAttempts;
+    }
+
+    long windowMillis() {
+        return windowMillis;
+    }
+
+    /** The user's attempts in the window holding engine time now (0 without a limit). */
+    int attemptsNow(String user) {
+        if (maxAttempts == 0 || Math.floorDiv(now, windowMillis) != attemptWindow) {
+            return 0;
+        }
+        return attempts.getOrDefault(user, 0);
+    }
+
+    /** Users with attempts counted in the window the counters hold. */
+    int countedCount() {
+        return attempts.size();
+    }
+
+    long blockedAnswers() {
+        return blockedAnswers;
+    }
+
+    long rateLimitedAnswers() {
+        return rateLimitedAnswers;
+    }
+
+    private Answer setUserBlocked(Command c) {
+        if (!printableId(c.requestId.asString())) {
+            return Answer.of(ResultCode.REQUEST_ID_INVALID);
+        }
+        String user = c.userId.asString();
+        if (!printableId(user)) {
+            return Answer.of(ResultCode.USER_ID_INVALID);
+        }
+        Answer repeat = repeatOf(c);
+        if (repeat != null) {
+            return repeat;
+        }
+        if (firstAnswers.size() >= outcomeCapacity) {
+            return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
+        }
+        if (c.blocked()) {
+            if (!blocked.contains(user) && blocked.size() >= blocklistCapacity) {
+                return Answer.of(ResultCode.BLOCKLIST_FULL);
+            }
+            blocked.add(user);
+        } else {
+            blocked.remove(user);
+        }
+        remember(c, ResultCode.SUCCESS, null, -1);
+        return Answer.of(ResultCode.SUCCESS);
+    }
+
+    private Answer setRiskRules(Command c) {
+        if (!printableId(c.requestId.asString())) {
+            return Answer.of(ResultCode.REQUEST_ID_INVALID);
+        }
+        int max = c.maxAttempts();
+        long window = c.windowMillis();
+        if (max < 0 || max > 1_000_000) {
+            return Answer.of(ResultCode.MAX_ATTEMPTS_INVALID);
+        }
+        if (max > 0 ? window < 1 || window > 86_400_000L : window != 0) {
+            return Answer.of(ResultCode.WINDOW_MILLIS_INVALID);
+        }
+        Answer repeat = repeatOf(c);
+        if (repeat != null) {
+            return repeat;
+        }
+        if (firstAnswers.size() >= outcomeCapacity) {
+            return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
+        }
+        maxAttempts = max;
+        windowMillis = window;
+        attempts.clear();
+        attemptWindow = Long.MIN_VALUE;
+        remember(c, ResultCode.SUCCESS, null, -1);
+        return Answer.of(ResultCode.SUCCESS);
+    }
+
+    /**
+     * What the risk rules say to a reserve now: null to go on, else the answer. A reserve that goes
+     * on and gets an answer of its own (not a full table) then counts with {@link #countAttempt}.
+     */
+    private ResultCode riskVerdict(String user) {
+        if (blocked.contains(user)) {
+            return ResultCode.BLOCKED;
+        }
+        if (maxAttempts == 0) {
+            return null;
+        }
+        long window = Math.floorDiv(now, windowMillis);
+        if (window != attemptWindow) {
+            attempts.clear();
+            attemptWindow = window;
+        }
+        Integer made = attempts.get(user);
+        if (made == null) {
+            return attempts.size() >= attemptCounterCapacity ? ResultCode.ATTEMPT_COUNTER_TABLE_FULL : null;
+        }
+        return made >= maxAttempts ? ResultCode.RATE_LIMITED : null;
+    }
+
+    private void countAttempt(String user) {
+        if (maxAttempts > 0) {
+            attempts.merge(user, 1, Integer::sum);
+        }
     }
 
     private Answer reserve(Command c) {
@@ -341,6 +487,20 @@ final class ReferenceCheckout {
         if (firstAnswers.size() >= outcomeCapacity) {
             return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
         }
+        String buyer = c.userId.asString();
+        ResultCode verdict = riskVerdict(buyer);
+        if (verdict == ResultCode.ATTEMPT_COUNTER_TABLE_FULL) {
+            return Answer.of(verdict);
+        }
+        if (verdict != null) {
+            if (verdict == ResultCode.BLOCKED) {
+                blockedAnswers++;
+            } else {
+                rateLimitedAnswers++;
+            }
+            remember(c, verdict, null, -1);
+            return Answer.of(verdict);
+        }
         String currency = null;
         for (int i = 0; i < c.lineCount; i++) {
             Sku sku = skusById.get(c.lineSkuId(i).asString());
@@ -357,6 +517,7 @@ final class ReferenceCheckout {
                 refusal = ResultCode.SOLD_OUT;
             }
             if (refusal != null) {
+                countAttempt(buyer);
                 remember(c, refusal, null, i);
                 return new Answer(refusal, i, c.lineSkuId(i).asString(), false, null, null, 0, null, null, List.of());
             }
@@ -412,6 +573,7 @@ final class ReferenceCheckout {
                 0);
         orders.add(order);
         reservedOrderIds.add(order.id());
+        countAttempt(buyer);
         remember(c, ResultCode.SUCCESS, order, -1);
         return new Answer(ResultCode.SUCCESS, -1, null, false, order, null, 0, null, null, List.of(order.id()));
     }

@@ -61,6 +61,9 @@ final class SimulationCommands {
     private static final int[] COMMISSION_BPS = {0, 1, 250, 1_000, 1_000, 3_333, 9_999, 10_000};
     private static final int[] BAD_COMMISSION_BPS = {-1, 10_001, Integer.MIN_VALUE, Integer.MAX_VALUE};
     private static final String[] STORES = {null, null, "store-1", "store:2", "s".repeat(EngineLimits.ID_LENGTH_MAX)};
+    /** The users the stream blocks: a few, so that most reserves pass the blocklist. */
+    private static final int RISKY_USERS = 5;
+
     private static final String[] BAD_CURRENCIES = {"eur", "EU", "EURO", "", null, "E1R", "\u20acUR", "E R"};
     private static final String[] CURRENCIES = {"EUR", "EUR", "EUR", "USD", "USD", "GBP"};
     private static final long[] LIMITS = {0, 0, 0, 1, 2, 5};
@@ -176,6 +179,8 @@ final class SimulationCommands {
             command = upsert(freshRequestId());
         } else if (roll < 690) {
             command = upsertMerchant(freshRequestId());
+        } else if (roll < 700) {
+            command = random.nextInt(10) < 6 ? setUserBlocked(freshRequestId()) : setRiskRules(freshRequestId());
         } else if (roll < 730) {
             command = adjust(freshRequestId());
         } else if (roll < 800) {
@@ -439,6 +444,41 @@ final class SimulationCommands {
         return c;
     }
 
+    /** Blocks one of the first few users or lifts a block, now and then with a bad field. */
+    private Command setUserBlocked(String requestId) {
+        Command c = newCommand(CommandType.SET_USER_BLOCKED, clock);
+        c.requestId.set(requestId);
+        c.userId.set(users[random.nextInt(RISKY_USERS)]);
+        c.blocked(random.nextInt(10) < 5);
+        switch (random.nextInt(12)) {
+            case 0 -> c.userId.set(pick(BAD_IDS));
+            case 1 -> c.requestId.set(pick(BAD_IDS));
+            case 2 -> c.userId.set(users[users.length - 1]);
+            default -> {}
+        }
+        return c;
+    }
+
+    /** Sets an attempt limit (a third of the time none), now and then a bad one. */
+    private Command setRiskRules(String requestId) {
+        Command c = newCommand(CommandType.SET_RISK_RULES, clock);
+        c.requestId.set(requestId);
+        int roll = random.nextInt(12);
+        if (roll < 4) {
+            c.attemptLimit(0, 0);
+        } else if (roll < 10) {
+            c.attemptLimit(1 + random.nextInt(3), pick(new long[] {1, 500, 2_000, 10_000, 86_400_000L}));
+        } else {
+            c.attemptLimit(
+                    pick(new int[] {-1, 1_000_001, Integer.MIN_VALUE, 2, 0, 1_000_000}),
+                    pick(new long[] {0, -1, 86_400_001L, Long.MAX_VALUE, 5}));
+        }
+        if (random.nextInt(15) == 0) {
+            c.requestId.set(pick(BAD_IDS));
+        }
+        return c;
+    }
+
     private Command adjust(String requestId) {
         String skuId = random.nextInt(20) == 0 ? pick(GHOST_SKUS) : pick(CREATABLE_SKUS);
         ReferenceCheckout.Sku sku = view.sku(skuId);
@@ -465,6 +505,14 @@ final class SimulationCommands {
         }
         if (random.nextInt(3) == 0) {
             return listUserOrders();
+        }
+        if (random.nextInt(4) == 0) {
+            Command c = newCommand(CommandType.GET_USER_RISK, clock);
+            c.userId.set(random.nextInt(10) == 0 ? pick(BAD_IDS) : users[random.nextInt(users.length)]);
+            return c;
+        }
+        if (random.nextInt(4) == 0) {
+            return newCommand(CommandType.GET_RISK_RULES, clock);
         }
         if (random.nextInt(3) == 0) {
             Command c = newCommand(CommandType.GET_MERCHANT, clock);
@@ -535,7 +583,9 @@ final class SimulationCommands {
                 CommandType.REFUND,
                 CommandType.UPSERT_SKU,
                 CommandType.ADJUST_STOCK,
-                CommandType.UPSERT_MERCHANT
+                CommandType.UPSERT_MERCHANT,
+                CommandType.SET_USER_BLOCKED,
+                CommandType.SET_RISK_RULES
             });
         } while (type == old.type());
         return switch (type) {
@@ -544,6 +594,8 @@ final class SimulationCommands {
             case ADJUST_STOCK -> adjust(old.requestId());
             case REFUND -> refund(old.requestId());
             case UPSERT_MERCHANT -> upsertMerchant(old.requestId());
+            case SET_USER_BLOCKED -> setUserBlocked(old.requestId());
+            case SET_RISK_RULES -> setRiskRules(old.requestId());
             default -> orderCommand(type, old.requestId());
         };
     }
@@ -855,7 +907,10 @@ final class SimulationCommands {
             int paymentCurrency,
             String merchantId,
             String storeId,
-            int commissionBps) {
+            int commissionBps,
+            boolean blocked,
+            int maxAttempts,
+            long windowMillis) {
 
         private static String[] lineSkuIds(Command c) {
             String[] ids = new String[c.lineCount];
@@ -892,7 +947,10 @@ final class SimulationCommands {
                     c.paymentCurrency,
                     c.merchantId().asString(),
                     c.storeId().asString(),
-                    c.commissionBps());
+                    c.commissionBps(),
+                    c.blocked(),
+                    c.maxAttempts(),
+                    c.windowMillis());
         }
 
         Command fill(Command c) {
@@ -919,6 +977,10 @@ final class SimulationCommands {
             c.merchantId().set(merchantId);
             c.storeId().set(storeId);
             c.commissionBps(commissionBps);
+            if (type == CommandType.SET_USER_BLOCKED || type == CommandType.SET_RISK_RULES) {
+                c.blocked(blocked);
+                c.attemptLimit(maxAttempts, windowMillis);
+            }
             return c;
         }
     }
@@ -1006,6 +1068,22 @@ final class SimulationCommands {
                         .append(c.commissionBps());
             case GET_MERCHANT ->
                 text.append(" merchant=").append(quoted(c.merchantId().asString()));
+            case SET_USER_BLOCKED ->
+                text.append(" request=")
+                        .append(quoted(c.requestId.asString()))
+                        .append(" user=")
+                        .append(quoted(c.userId.asString()))
+                        .append(" blocked=")
+                        .append(c.blocked());
+            case GET_USER_RISK -> text.append(" user=").append(quoted(c.userId.asString()));
+            case SET_RISK_RULES ->
+                text.append(" request=")
+                        .append(quoted(c.requestId.asString()))
+                        .append(" max=")
+                        .append(c.maxAttempts())
+                        .append(" per ")
+                        .append(c.windowMillis())
+                        .append(" ms");
             case ADJUST_STOCK ->
                 text.append(" request=")
                         .append(quoted(c.requestId.asString()))

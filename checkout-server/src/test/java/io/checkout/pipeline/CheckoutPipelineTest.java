@@ -611,6 +611,11 @@ class CheckoutPipelineTest {
         }
 
         @Override
+        public io.checkout.engine.RiskTable risk() {
+            return delegate.risk();
+        }
+
+        @Override
         public long lastOrderOf(IdBuffer userId) {
             return delegate.lastOrderOf(userId);
         }

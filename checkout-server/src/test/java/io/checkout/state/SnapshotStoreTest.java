@@ -219,7 +219,7 @@ class SnapshotStoreTest {
 
     /**
      * Every record the codec streams out, as text, in stream order, except the per-user counters,
-     * which no table keeps in an order: they come last, sorted.
+     * blocked users and attempt counts, which no table keeps in an order: they come last, sorted.
      */
     private static List<String> records(CheckoutState state) {
         List<String> records = new ArrayList<>();
@@ -252,6 +252,21 @@ class SnapshotStoreTest {
             @Override
             public void outcome(String requestId, Outcome outcome) {
                 records.add("outcome " + requestId + " " + outcome);
+            }
+
+            @Override
+            public void riskRule(int maxAttempts, long windowMillis, long countedWindow) {
+                records.add("risk rule " + maxAttempts + " per " + windowMillis + " window " + countedWindow);
+            }
+
+            @Override
+            public void blockedUser(String userId) {
+                counters.add("blocked " + userId);
+            }
+
+            @Override
+            public void attempts(String userId, int count) {
+                counters.add("attempts " + userId + " " + count);
             }
         });
         records.addAll(counters);

@@ -8,7 +8,9 @@ import io.checkout.proto.v1.ConfirmRequest;
 import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.GetOrderRequest;
 import io.checkout.proto.v1.GetPartitionMapRequest;
+import io.checkout.proto.v1.GetRiskRulesRequest;
 import io.checkout.proto.v1.GetStockRequest;
+import io.checkout.proto.v1.GetUserRiskRequest;
 import io.checkout.proto.v1.InventoryGrpc;
 import io.checkout.proto.v1.ListSkusReply;
 import io.checkout.proto.v1.ListSkusRequest;
@@ -23,9 +25,13 @@ import io.checkout.proto.v1.Payment;
 import io.checkout.proto.v1.RefundRequest;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
+import io.checkout.proto.v1.RiskRules;
+import io.checkout.proto.v1.SetRiskRulesRequest;
+import io.checkout.proto.v1.SetUserBlockedRequest;
 import io.checkout.proto.v1.Sku;
 import io.checkout.proto.v1.UpsertMerchantRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
+import io.checkout.proto.v1.UserRisk;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -694,6 +700,70 @@ public final class CheckoutClient implements AutoCloseable {
                 .setMerchantId(Objects.requireNonNull(merchantId, "merchantId"))
                 .build();
         return callBlocking(InventoryGrpc.getGetMerchantMethod(), request, adminCredentials);
+    }
+
+    /**
+     * Blocks {@code userId}: from now on each of their reserves is answered {@code BLOCKED} and takes
+     * nothing (orders already taken stay). Retried like every admin call, with one request id. Sent
+     * with the configured call credentials.
+     *
+     * @return the user as the risk rules now see them
+     * @throws StatusRuntimeException INVALID_ARGUMENT naming {@code user_id}; RESOURCE_EXHAUSTED
+     *     {@code BLOCKLIST_FULL} when the blocklist is full (setting blocklist-capacity)
+     * @throws NullPointerException if {@code userId} is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public UserRisk blockUser(String userId) {
+        return setUserBlocked(userId, true);
+    }
+
+    /** Lifts the block on {@code userId} (a user not blocked stays so); otherwise as {@link #blockUser}. */
+    public UserRisk unblockUser(String userId) {
+        return setUserBlocked(userId, false);
+    }
+
+    private UserRisk setUserBlocked(String userId, boolean blocked) {
+        SetUserBlockedRequest request = SetUserBlockedRequest.newBuilder()
+                .setRequestId(newRequestId())
+                .setUserId(Objects.requireNonNull(userId, "userId"))
+                .setBlocked(blocked)
+                .build();
+        return callBlocking(InventoryGrpc.getSetUserBlockedMethod(), request, adminCredentials);
+    }
+
+    /**
+     * Whether {@code userId} is blocked, and their reserve attempts in the current window of the
+     * attempt limit. Sent with the configured call credentials.
+     */
+    public UserRisk getUserRisk(String userId) {
+        GetUserRiskRequest request = GetUserRiskRequest.newBuilder()
+                .setUserId(Objects.requireNonNull(userId, "userId"))
+                .build();
+        return callBlocking(InventoryGrpc.getGetUserRiskMethod(), request, adminCredentials);
+    }
+
+    /**
+     * Sets the per-user attempt limit: at most {@code maxAttempts} reserves per user in each window
+     * of {@code windowMillis} of server time (windows aligned to the epoch); 0 and 0 turn it off. A
+     * reserve past the limit is answered {@code RATE_LIMITED}. Every user's count starts afresh.
+     * Sent with the configured call credentials.
+     *
+     * @throws StatusRuntimeException INVALID_ARGUMENT naming {@code max_attempts} (0..1,000,000) or
+     *     {@code window_millis} (1..86,400,000 with a limit, else 0)
+     */
+    public RiskRules setAttemptLimit(int maxAttempts, long windowMillis) {
+        SetRiskRulesRequest request = SetRiskRulesRequest.newBuilder()
+                .setRequestId(newRequestId())
+                .setMaxAttempts(maxAttempts)
+                .setWindowMillis(windowMillis)
+                .build();
+        return callBlocking(InventoryGrpc.getSetRiskRulesMethod(), request, adminCredentials);
+    }
+
+    /** The risk rules in force and the fill of their tables. Sent with the configured call credentials. */
+    public RiskRules getRiskRules() {
+        return callBlocking(
+                InventoryGrpc.getGetRiskRulesMethod(), GetRiskRulesRequest.getDefaultInstance(), adminCredentials);
     }
 
     /**

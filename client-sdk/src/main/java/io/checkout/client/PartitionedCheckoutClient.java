@@ -7,8 +7,10 @@ import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.Payment;
 import io.checkout.proto.v1.ReserveReply;
+import io.checkout.proto.v1.RiskRules;
 import io.checkout.proto.v1.Sku;
 import io.checkout.proto.v1.UpsertSkuRequest;
+import io.checkout.proto.v1.UserRisk;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -179,6 +181,47 @@ public final class PartitionedCheckoutClient implements AutoCloseable {
             merchant = partitionClient(id).upsertMerchant(merchantId, commissionBps);
         }
         return merchant;
+    }
+
+    /**
+     * Blocks {@code userId} on every partition (a user's orders may take stock from any of them);
+     * returns the last partition's answer. See {@link CheckoutClient#blockUser}.
+     */
+    public UserRisk blockUser(String userId) {
+        UserRisk risk = null;
+        for (int id = 0; id < openPartitionCount(); id++) {
+            risk = partitionClient(id).blockUser(userId);
+        }
+        return risk;
+    }
+
+    /** Lifts the block on {@code userId} on every partition. See {@link CheckoutClient#unblockUser}. */
+    public UserRisk unblockUser(String userId) {
+        UserRisk risk = null;
+        for (int id = 0; id < openPartitionCount(); id++) {
+            risk = partitionClient(id).unblockUser(userId);
+        }
+        return risk;
+    }
+
+    /**
+     * Sets the attempt limit on every partition. Each partition counts the reserves it answers, so
+     * a user may make up to {@code maxAttempts} per window on each. See
+     * {@link CheckoutClient#setAttemptLimit}.
+     */
+    public RiskRules setAttemptLimit(int maxAttempts, long windowMillis) {
+        RiskRules rules = null;
+        for (int id = 0; id < openPartitionCount(); id++) {
+            rules = partitionClient(id).setAttemptLimit(maxAttempts, windowMillis);
+        }
+        return rules;
+    }
+
+    private int openPartitionCount() {
+        synchronized (this) {
+            requireOpen();
+            return clients.length;
+        }
     }
 
     /** Every SKU of every partition, partition by partition, each in its server's order. */
