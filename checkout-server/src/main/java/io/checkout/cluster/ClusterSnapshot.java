@@ -434,8 +434,10 @@ final class ClusterSnapshot {
 
         private void end() {
             byte[] kinds = formatVersion >= FORMAT_VERSION
-                    ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME}
-                    : new byte[] {SKU, ORDER, USER_UNITS, OUTCOME};
+                    ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME, BLOCKED_USER, ATTEMPTS}
+                    : formatVersion >= FORMAT_VERSION_MERCHANTS
+                            ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME}
+                            : new byte[] {SKU, ORDER, USER_UNITS, OUTCOME};
             for (byte kind : kinds) {
                 long expected = record.getLong();
                 if (expected != counts[kind]) {

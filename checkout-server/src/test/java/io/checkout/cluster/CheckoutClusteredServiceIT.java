@@ -73,6 +73,13 @@ class CheckoutClusteredServiceIT {
                             NOW, "define", "SKU-1", 100, "EUR", 15, 1, 0, 0, 3_600_000, "acme", "store-1")))
                     .extracting(ClusterBatches.Reply::result)
                     .containsExactly(ResultCode.SUCCESS);
+            // Risk rules: a blocked user, and two reserves per user per day of the log's clock.
+            assertThat(client.send(Command.setUserBlocked(NOW, "block", "scalper", true)))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.SUCCESS);
+            assertThat(client.send(Command.setRiskRules(NOW, "rules", 2, 86_400_000L)))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.SUCCESS);
             for (ClusterBatches.Reply reply : client.send(reserves(1, 10, requestIds))) {
                 assertThat(reply.result()).isEqualTo(ResultCode.SUCCESS);
                 orderIds.add(reply.orderId());
@@ -105,6 +112,13 @@ class CheckoutClusteredServiceIT {
             assertThat(client.send(Command.reserve(NOW, "again-1", "buyer-1", "SKU-1", 1)))
                     .extracting(ClusterBatches.Reply::result)
                     .containsExactly(ResultCode.LIMIT_EXCEEDED);
+            // The risk rules: the blocklist, and buyer 1's two attempts counted in the day.
+            assertThat(client.send(Command.reserve(NOW, "scalper-1", "scalper", "SKU-1", 1)))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.BLOCKED);
+            assertThat(client.send(Command.reserve(NOW, "again-2", "buyer-1", "SKU-1", 1)))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.RATE_LIMITED);
             // The stock: 13 of 15 units are held, so two more buyers get one and the third none.
             assertThat(client.send(reserves(14, 3, new ArrayList<>())))
                     .extracting(ClusterBatches.Reply::result)

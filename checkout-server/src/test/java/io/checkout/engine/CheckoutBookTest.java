@@ -1106,4 +1106,132 @@ class CheckoutBookTest {
         assertThat(run(Command.listUserOrders("alice", 101, 0)).result).isEqualTo(ResultCode.PAGE_SIZE_INVALID);
         assertThat(run(Command.listUserOrders("has space", 1, 0)).result).isEqualTo(ResultCode.USER_ID_INVALID);
     }
+
+    // ---- risk rules ------------------------------------------------------------------------
+
+    @Test
+    void blockedUserShouldBeRefusedAndTakeNothingUntilTheBlockIsLifted() {
+        upsert("sku-1", 100, "EUR", 10, 0);
+        Command block = run(Command.setUserBlocked(now, nextRequestId(), "bot", true));
+        assertThat(block.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(block.riskAnswer().userBlocked).isTrue();
+
+        Command refused = reserve("bot", "sku-1", 1);
+        assertThat(refused.result).isEqualTo(ResultCode.BLOCKED);
+        assertThat(reserve("someone", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertStock("sku-1", 9, 1, 0);
+        assertThat(run(Command.getUserRisk("bot")).riskAnswer().userBlocked).isTrue();
+
+        Command lift = run(Command.setUserBlocked(now, nextRequestId(), "bot", false));
+        assertThat(lift.riskAnswer().userBlocked).isFalse();
+        assertThat(reserve("bot", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(run(Command.getRiskRules()).riskAnswer().blockedUsers).isZero();
+    }
+
+    @Test
+    void attemptLimitShouldCountEveryAnsweredReserveAndStartAfreshEachWindow() {
+        upsert("sku-1", 100, "EUR", 1, 0);
+        now = 2_000_000;
+        Command rules = run(Command.setRiskRules(now, nextRequestId(), 2, 1_000));
+        assertThat(rules.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(rules.riskAnswer().maxAttempts).isEqualTo(2);
+
+        assertThat(reserve("u", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u", "sku-1", 1).result).as("a refusal counts too").isEqualTo(ResultCode.SOLD_OUT);
+        Command limited = reserve("u", "sku-1", 1);
+        assertThat(limited.result).isEqualTo(ResultCode.RATE_LIMITED);
+        assertThat(run(Command.getUserRisk("u")).riskAnswer().userAttempts).isEqualTo(2);
+        assertThat(run(Command.getUserRisk("u")).riskAnswer().windowEndsAtEpochMillis)
+                .isEqualTo(2_001_000);
+        assertThat(reserve("other", "sku-1", 1).result).isEqualTo(ResultCode.SOLD_OUT);
+
+        now = 2_000_999;
+        assertThat(reserve("u", "sku-1", 1).result).isEqualTo(ResultCode.RATE_LIMITED);
+        now = 2_001_000;
+        assertThat(reserve("u", "sku-1", 1).result).as("a new window").isEqualTo(ResultCode.SOLD_OUT);
+        assertThat(run(Command.getUserRisk("u")).riskAnswer().userAttempts).isEqualTo(1);
+    }
+
+    @Test
+    void repeatOfAnAnsweredReserveShouldNotCountAgain() {
+        upsert("sku-1", 100, "EUR", 10, 0);
+        run(Command.setRiskRules(now, nextRequestId(), 1, 60_000));
+        assertThat(reserve("req-same", "u", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
+        Command repeat = reserve("req-same", "u", "sku-1", 1);
+        assertThat(repeat.repeated).isTrue();
+        assertThat(repeat.result).isEqualTo(ResultCode.SUCCESS);
+        Command limited = reserve("req-next", "u", "sku-1", 1);
+        assertThat(limited.result).isEqualTo(ResultCode.RATE_LIMITED);
+        assertThat(reserve("req-next", "u", "sku-1", 1).result)
+                .as("the refusal is remembered under its request id")
+                .isEqualTo(ResultCode.RATE_LIMITED);
+        assertThat(run(Command.getUserRisk("u")).riskAnswer().userAttempts).isEqualTo(1);
+    }
+
+    @Test
+    void newRuleShouldStartEveryCountAfreshAndZeroTurnsItOff() {
+        upsert("sku-1", 100, "EUR", 10, 0);
+        run(Command.setRiskRules(now, nextRequestId(), 1, 60_000));
+        reserve("u", "sku-1", 1);
+        assertThat(reserve("u", "sku-1", 1).result).isEqualTo(ResultCode.RATE_LIMITED);
+        run(Command.setRiskRules(now, nextRequestId(), 2, 60_000));
+        assertThat(reserve("u", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
+        run(Command.setRiskRules(now, nextRequestId(), 0, 0));
+        for (int i = 0; i < 5; i++) {
+            assertThat(reserve("u", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
+        }
+        assertThat(run(Command.getUserRisk("u")).riskAnswer().windowEndsAtEpochMillis)
+                .isZero();
+    }
+
+    @Test
+    void invalidRiskRulesShouldNameTheFieldAndChangeNothing() {
+        run(Command.setRiskRules(now, nextRequestId(), 3, 1_000));
+        assertThat(run(Command.setRiskRules(now, nextRequestId(), -1, 1_000)).result)
+                .isEqualTo(ResultCode.MAX_ATTEMPTS_INVALID);
+        assertThat(run(Command.setRiskRules(now, nextRequestId(), 1_000_001, 1_000)).result)
+                .isEqualTo(ResultCode.MAX_ATTEMPTS_INVALID);
+        assertThat(run(Command.setRiskRules(now, nextRequestId(), 3, 0)).result)
+                .isEqualTo(ResultCode.WINDOW_MILLIS_INVALID);
+        assertThat(run(Command.setRiskRules(now, nextRequestId(), 3, 86_400_001L)).result)
+                .isEqualTo(ResultCode.WINDOW_MILLIS_INVALID);
+        assertThat(run(Command.setRiskRules(now, nextRequestId(), 0, 5)).result)
+                .isEqualTo(ResultCode.WINDOW_MILLIS_INVALID);
+        assertThat(run(Command.setUserBlocked(now, nextRequestId(), "has space", true)).result)
+                .isEqualTo(ResultCode.USER_ID_INVALID);
+        Command rules = run(Command.getRiskRules());
+        assertThat(rules.riskAnswer().maxAttempts).isEqualTo(3);
+        assertThat(rules.riskAnswer().windowMillis).isEqualTo(1_000);
+        assertThat(rules.riskAnswer().blockedUsers).isZero();
+    }
+
+    @Test
+    void fullRiskTablesShouldRefuseAndChangeNothing() {
+        state = HeapCheckoutState.unbounded().riskCapacities(1, 2);
+        book = new CheckoutBook(state, EngineLimits.defaults());
+        upsert("sku-1", 100, "EUR", 10, 0);
+        assertThat(run(Command.setUserBlocked(now, nextRequestId(), "a", true)).result)
+                .isEqualTo(ResultCode.SUCCESS);
+        assertThat(run(Command.setUserBlocked(now, nextRequestId(), "a", true)).result)
+                .as("blocking a blocked user takes no row")
+                .isEqualTo(ResultCode.SUCCESS);
+        assertThat(run(Command.setUserBlocked(now, nextRequestId(), "b", true)).result)
+                .isEqualTo(ResultCode.BLOCKLIST_FULL);
+        assertThat(run(Command.getUserRisk("b")).riskAnswer().userBlocked).isFalse();
+
+        run(Command.setRiskRules(now, nextRequestId(), 5, 60_000));
+        assertThat(reserve("u1", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u2", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
+        Command full = reserve("u3", "sku-1", 1);
+        assertThat(full.result).isEqualTo(ResultCode.ATTEMPT_COUNTER_TABLE_FULL);
+        assertThat(reserve(full.requestId.asString(), "u3", "sku-1", 1).repeated)
+                .as("a full table is not remembered")
+                .isFalse();
+        assertThat(reserve("u1", "sku-1", 1).result)
+                .as("a counted user goes on")
+                .isEqualTo(ResultCode.SUCCESS);
+        assertStock("sku-1", 7, 3, 0);
+        now += 60_000;
+        assertThat(reserve("u3", "sku-1", 1).result).as("the next window").isEqualTo(ResultCode.SUCCESS);
+    }
 }
