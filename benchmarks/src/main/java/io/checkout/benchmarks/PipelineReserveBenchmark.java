@@ -152,6 +152,14 @@ public class PipelineReserveBenchmark {
     @Param("16")
     public int prefetchGroup;
 
+    /**
+     * {@code none}: no risk rule (the default state of a server). {@code rules}: an attempt limit
+     * every buyer stays within (10 per minute) and 1,000 other users blocked, so each reserve also
+     * probes the blocklist and counts an attempt; no reserve is refused.
+     */
+    @Param("none")
+    public String risk;
+
     private Workload workload;
     private Path dataDirectory;
     private CheckoutState checkoutState;
@@ -176,6 +184,7 @@ public class PipelineReserveBenchmark {
             checkoutState = Workload.newPackedState(workload.skuCount(), capacityMultiple, stateMemory);
             book = new CheckoutBook(checkoutState, EngineLimits.defaults());
             workload.createSkus(book, System.currentTimeMillis());
+            applyRisk();
             pipeline = new CheckoutPipeline(
                     book, config, System::currentTimeMillis, new InMemoryJournal(1), new EventCounter(1));
         } else {
@@ -188,12 +197,21 @@ public class PipelineReserveBenchmark {
             book = recovered.book();
             // SKUs go straight into the engine, not through the journal: the sale is what is timed.
             workload.createSkus(book, System.currentTimeMillis());
+            applyRisk();
             pipeline = new CheckoutPipeline(
                     book, config, System::currentTimeMillis, recovered.journal(), recovered.events());
         }
         progress = new SaleProgress();
         next = 0;
         pipeline.start();
+    }
+
+    private void applyRisk() {
+        switch (risk) {
+            case "none" -> {}
+            case "rules" -> workload.applyRiskRules(book, System.currentTimeMillis());
+            default -> throw new IllegalArgumentException("risk must be none or rules: " + risk);
+        }
     }
 
     @Benchmark

@@ -215,7 +215,7 @@ final class Workload {
     /**
      * Capacities for one sale: every table holds the sale's reserves times {@code capacityMultiple}
      * (1 = sized exactly for the sale, 10 = ten times bigger), the
-     * idempotency table also the SKU upserts, the payment table one payment; {@code stateMemory} as the server's {@code state-memory}.
+     * idempotency table also the SKU upserts and the risk rules, the payment table one payment; {@code stateMemory} as the server's {@code state-memory}.
      */
     static StateCapacities capacities(int skuCount, int capacityMultiple, String stateMemory) {
         long capacity = (long) SALE_SIZE * capacityMultiple;
@@ -229,7 +229,26 @@ final class Workload {
         // a preallocated one would be allocated and dropped at every invocation (about 126 bytes per
         // order of garbage the collector then works through in measured time), which a server
         // allocates once, at start.
-        return new StateCapacities(skuCount, capacity, capacity, capacity + skuCount, 1, preallocated);
+        return new StateCapacities(skuCount, capacity, capacity, capacity + skuCount + 2_000, 1, preallocated);
+    }
+
+    /**
+     * Sets an attempt limit no buyer of the sale reaches (10 reserves a minute; each buyer makes one)
+     * and blocks 1,000 users who do not buy, straight into the engine as {@link #createSkus} does.
+     */
+    void applyRiskRules(CheckoutBook book, long nowMillis) {
+        Command command = Command.setRiskRules(nowMillis, "risk-rules", 10, 60_000);
+        book.execute(command);
+        if (command.result != ResultCode.SUCCESS) {
+            throw new IllegalStateException("setting the attempt limit answered " + command.result);
+        }
+        for (int i = 0; i < 1_000; i++) {
+            command = Command.setUserBlocked(nowMillis, "block-" + i, "blocked-" + i, true);
+            book.execute(command);
+            if (command.result != ResultCode.SUCCESS) {
+                throw new IllegalStateException("blocking answered " + command.result);
+            }
+        }
     }
 
     static PackedCheckoutState newPackedState(int skuCount, int capacityMultiple, String stateMemory) {

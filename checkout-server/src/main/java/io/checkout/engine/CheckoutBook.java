@@ -64,6 +64,8 @@ public final class CheckoutBook {
     private long nowMillis;
     /** RESERVE: the risk rules admitted it, and it counts as an attempt once it has an answer. */
     private boolean countAttempt;
+    /** What {@link #prefetch} read of the risk tables, kept so that the reads are not left out. */
+    private long riskTouched;
 
     private EngineEventListener events = EngineEventListener.NONE;
 
@@ -140,6 +142,9 @@ public final class CheckoutBook {
         CommandType type = command.type;
         if (type != null && type.isMutating() && type != CommandType.TICK) {
             state.prefetch(command.requestId, type == CommandType.RESERVE ? command.userId : null);
+            if (type == CommandType.RESERVE && risk.active()) {
+                riskTouched += risk.touch(command.userId);
+            }
             if (type == CommandType.CONFIRM || type == CommandType.CANCEL || type == CommandType.REFUND) {
                 state.prefetchOrder(command.orderId);
             }

@@ -28,7 +28,9 @@ public final class RiskTable {
 
     private final UserIdRows blocked;
     private final UserIdRows counted;
+    private final boolean preallocated;
     private int[] attempts = new int[16];
+    private boolean active;
     private int maxAttempts;
     private long windowMillis;
     /** The window the counters hold, or {@link #NO_WINDOW}. */
@@ -37,6 +39,15 @@ public final class RiskTable {
     private int admittedRow;
 
     public RiskTable(int blocklistCapacity, int attemptCounterCapacity) {
+        this(blocklistCapacity, attemptCounterCapacity, false);
+    }
+
+    /**
+     * @param preallocated whether the attempt counters take the memory for their whole capacity when
+     *     a limit is first set (the server's {@code state-memory=preallocate}), so that no reserve
+     *     allocates: about 80 bytes per user of capacity. Otherwise they grow as users are counted.
+     */
+    public RiskTable(int blocklistCapacity, int attemptCounterCapacity, boolean preallocated) {
         if (blocklistCapacity < 1 || blocklistCapacity > CAPACITY_MAX) {
             throw new IllegalArgumentException(
                     "blocklistCapacity must be 1.." + CAPACITY_MAX + ": " + blocklistCapacity);
@@ -47,11 +58,31 @@ public final class RiskTable {
         }
         blocked = new UserIdRows(blocklistCapacity);
         counted = new UserIdRows(attemptCounterCapacity);
+        this.preallocated = preallocated;
     }
 
-    /** Whether any rule applies: when not, a reserve skips the risk checks entirely. */
+    /**
+     * Whether any rule applies: when not, a reserve skips the risk checks entirely. A field kept up
+     * to date by every change, so a reserve without rules reads one boolean.
+     */
     public boolean active() {
-        return maxAttempts > 0 || blocked.size() > 0;
+        return active;
+    }
+
+    private void updateActive() {
+        active = maxAttempts > 0 || blocked.size() > 0;
+    }
+
+    /**
+     * Starts loading what {@link #verdict} will read for {@code userId}, so that the engine can
+     * overlap the cache misses of several reserves; returns what it read, for the caller to keep.
+     */
+    public long touch(IdBuffer userId) {
+        long touched = blocked.touch(userId);
+        if (maxAttempts > 0) {
+            touched += counted.touch(userId);
+        }
+        return touched;
     }
 
     // ---- rules ---------------------------------------------------------------------------------
@@ -84,6 +115,13 @@ public final class RiskTable {
         this.windowMillis = windowMillis;
         counted.clear();
         window = NO_WINDOW;
+        updateActive();
+        if (preallocated && maxAttempts > 0) {
+            counted.preallocate();
+            if (attempts.length < counted.capacity()) {
+                attempts = new int[counted.capacity()];
+            }
+        }
     }
 
     // ---- blocklist -----------------------------------------------------------------------------
@@ -112,11 +150,13 @@ public final class RiskTable {
             return false;
         }
         blocked.add(userId);
+        updateActive();
         return true;
     }
 
     public void unblock(IdBuffer userId) {
         blocked.remove(userId);
+        updateActive();
     }
 
     /** The blocked user in {@code row} (0..blockedCount()-1): for snapshots. */

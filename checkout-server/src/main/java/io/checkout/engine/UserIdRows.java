@@ -17,7 +17,7 @@ final class UserIdRows {
     private static final int INITIAL_ROWS = 16;
 
     private final int capacity;
-    private final IdIndex index;
+    private IdIndex index;
     /** Moves a row's id back into the index after a removal. */
     private final IdBuffer scratch = new IdBuffer();
 
@@ -31,7 +31,29 @@ final class UserIdRows {
             throw new IllegalArgumentException("capacity must be positive: " + capacity);
         }
         this.capacity = capacity;
-        this.index = new IdIndex(INITIAL_ROWS, (row, id) -> id.contentEquals(bytes, row * STRIDE, lengths[row]));
+        this.index = newIndex(INITIAL_ROWS);
+    }
+
+    private IdIndex newIndex(int expected) {
+        return new IdIndex(expected, (row, id) -> id.contentEquals(bytes, row * STRIDE, lengths[row]));
+    }
+
+    /**
+     * Takes the memory for every row the capacity allows now, so that adding users later allocates
+     * nothing; called on an admin path, never on a reserve. Does nothing if it was taken already.
+     */
+    void preallocate() {
+        if (lengths.length == capacity) {
+            return;
+        }
+        bytes = Arrays.copyOf(bytes, capacity * STRIDE);
+        lengths = Arrays.copyOf(lengths, capacity);
+        hashes = Arrays.copyOf(hashes, capacity);
+        IdIndex sized = newIndex(capacity);
+        for (int row = 0; row < size; row++) {
+            sized.add(idOf(row), row);
+        }
+        index = sized;
     }
 
     int size() {
@@ -40,6 +62,11 @@ final class UserIdRows {
 
     int capacity() {
         return capacity;
+    }
+
+    /** Reads the slot where a lookup of {@code userId} starts (see {@link IdIndex#touch}); 0 when empty. */
+    long touch(IdBuffer userId) {
+        return size == 0 ? 0 : index.touch(userId);
     }
 
     /** The row holding {@code userId}, or -1. */

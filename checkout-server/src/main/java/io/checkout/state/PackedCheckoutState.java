@@ -205,7 +205,8 @@ public final class PackedCheckoutState implements CheckoutState {
         this.outcomeCapacity = outcomeCapacity;
         this.paymentCapacity = capacities.paymentCapacity();
         this.merchantCapacity = capacities.merchantCapacity();
-        this.risk = new RiskTable(capacities.blocklistCapacity(), capacities.attemptCounterCapacity());
+        this.risk = new RiskTable(
+                capacities.blocklistCapacity(), capacities.attemptCounterCapacity(), capacities.preallocated());
         this.outcomeRing = (int) outcomeCapacity;
         long users = Math.min(PRESIZE_MAX, Math.min(orderCapacity, userCounterCapacity));
         // Every user has an order, so there are never more users than orders.
