@@ -30,14 +30,17 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 final class ClusterSnapshot {
     /**
-     * Format 6: the risk rules after the answers (the attempt limit, each blocked user, each user's
+     * Format 7: SKU groups (after the merchant rows, before the SKUs), a SKU's group after its store,
+     * and the end record counts groups too. Format 6: the risk rules after the answers (the attempt limit, each blocked user, each user's
      * attempts in the counted window), and the end record counts blocked users and counts too.
      * 5 (merchant rows before the SKUs, a SKU's merchant and store, each order line's merchant row
      * + 1 after the refunded units; the end record counts merchant rows), 4 (an order's payment, a
      * flag byte after its lines, then each line's refunded units), 3 (payments, no refunded units)
      * and 2 (neither) are read too.
      */
-    private static final byte FORMAT_VERSION = 6;
+    private static final byte FORMAT_VERSION = 7;
+
+    private static final byte FORMAT_VERSION_RISK = 6;
 
     private static final byte FORMAT_VERSION_MERCHANTS = 5;
 
@@ -58,6 +61,7 @@ final class ClusterSnapshot {
     private static final byte RISK_RULE = 8;
     private static final byte BLOCKED_USER = 9;
     private static final byte ATTEMPTS = 10;
+    private static final byte GROUP = 11;
     private static final int FRAGMENTS_PER_POLL = 64;
 
     private ClusterSnapshot() {}
@@ -88,7 +92,8 @@ final class ClusterSnapshot {
                 .putLong(writer.counts[USER_UNITS])
                 .putLong(writer.counts[OUTCOME])
                 .putLong(writer.counts[BLOCKED_USER])
-                .putLong(writer.counts[ATTEMPTS]);
+                .putLong(writer.counts[ATTEMPTS])
+                .putLong(writer.counts[GROUP]);
         writer.send();
         writer.flush();
         return writer.digest.getValue();
@@ -117,7 +122,7 @@ final class ClusterSnapshot {
         private final ByteBuffer record =
                 ByteBuffer.allocate(64 + 2 * CommandCodec.PAYLOAD_BYTES_MAX).order(ByteOrder.LITTLE_ENDIAN);
         private final UnsafeBuffer chunk = new UnsafeBuffer(new byte[CHUNK_BYTES]);
-        private final long[] counts = new long[ATTEMPTS + 1];
+        private final long[] counts = new long[GROUP + 1];
         private final CRC32C digest = new CRC32C();
         /** A chunk is one message: at most an eighth of the publication's term (small test terms). */
         private final int chunkBytesMax;
@@ -194,6 +199,7 @@ final class ClusterSnapshot {
                     .putLong(sku.reservationTtlMillis);
             CommandCodec.putText(out, sku.merchantId);
             CommandCodec.putText(out, sku.storeId);
+            CommandCodec.putText(out, sku.groupId);
             send();
         }
 
@@ -231,6 +237,14 @@ final class ClusterSnapshot {
             ByteBuffer out = start(USER_UNITS);
             CommandCodec.putText(out, userId);
             out.putInt(skuIndex).putLong(units);
+            send();
+        }
+
+        @Override
+        public void skuGroup(int number, String groupId, long perUserLimit) {
+            ByteBuffer out = start(GROUP).putInt(number);
+            CommandCodec.putText(out, groupId);
+            out.putLong(perUserLimit);
             send();
         }
 
@@ -276,7 +290,7 @@ final class ClusterSnapshot {
         private final SkuRecord sku = new SkuRecord();
         private final OrderRecord order = new OrderRecord();
         private final Outcome outcome = new Outcome();
-        private final long[] counts = new long[ATTEMPTS + 1];
+        private final long[] counts = new long[GROUP + 1];
         private boolean started;
         private byte formatVersion;
         private boolean ended;
@@ -318,9 +332,10 @@ final class ClusterSnapshot {
             record.flip();
             byte type = record.get();
             if (type < HEADER
-                    || type > ATTEMPTS
+                    || type > GROUP
                     || (type == MERCHANT && formatVersion < FORMAT_VERSION_MERCHANTS)
-                    || (type >= RISK_RULE && formatVersion < FORMAT_VERSION)
+                    || (type >= RISK_RULE && type <= ATTEMPTS && formatVersion < FORMAT_VERSION_RISK)
+                    || (type == GROUP && formatVersion < FORMAT_VERSION)
                     || (type == HEADER) == started) {
                 throw new IllegalStateException("unexpected snapshot record type " + type);
             }
@@ -336,6 +351,7 @@ final class ClusterSnapshot {
                 case RISK_RULE -> into.riskRule(record.getInt(), record.getLong(), record.getLong());
                 case BLOCKED_USER -> into.blockedUser(CommandCodec.getText(record));
                 case ATTEMPTS -> into.attempts(CommandCodec.getText(record), record.getInt());
+                case GROUP -> into.skuGroup(record.getInt(), CommandCodec.getText(record), record.getLong());
                 default -> end();
             }
             if (record.hasRemaining()) {
@@ -346,6 +362,7 @@ final class ClusterSnapshot {
         private void header() {
             byte version = record.get();
             if (version != FORMAT_VERSION
+                    && version != FORMAT_VERSION_RISK
                     && version != FORMAT_VERSION_MERCHANTS
                     && version != FORMAT_VERSION_REFUNDS
                     && version != FORMAT_VERSION_PAYMENTS
@@ -377,6 +394,8 @@ final class ClusterSnapshot {
                 sku.merchantId = CommandCodec.getText(record);
                 sku.storeId = CommandCodec.getText(record);
             }
+            sku.groupId = formatVersion >= FORMAT_VERSION ? CommandCodec.getText(record) : null;
+            sku.groupNumber = -1;
             into.sku(sku);
         }
 
@@ -434,10 +453,12 @@ final class ClusterSnapshot {
 
         private void end() {
             byte[] kinds = formatVersion >= FORMAT_VERSION
-                    ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME, BLOCKED_USER, ATTEMPTS}
-                    : formatVersion >= FORMAT_VERSION_MERCHANTS
-                            ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME}
-                            : new byte[] {SKU, ORDER, USER_UNITS, OUTCOME};
+                    ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME, BLOCKED_USER, ATTEMPTS, GROUP}
+                    : formatVersion >= FORMAT_VERSION_RISK
+                            ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME, BLOCKED_USER, ATTEMPTS}
+                            : formatVersion >= FORMAT_VERSION_MERCHANTS
+                                    ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME}
+                                    : new byte[] {SKU, ORDER, USER_UNITS, OUTCOME};
             for (byte kind : kinds) {
                 long expected = record.getLong();
                 if (expected != counts[kind]) {

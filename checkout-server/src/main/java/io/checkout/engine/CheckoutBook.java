@@ -19,8 +19,14 @@ import java.util.TreeMap;
  *       request id is remembered at least that long.</li>
  *   <li>Reserve takes all lines or none. Each line is checked in order; the first failing line
  *       decides the answer, and within a line the checks run in this order: SKU known, on sale,
- *       same currency as the first line, per-user limit, stock available.</li>
- *   <li>The per-user limit counts units reserved and paid; cancel, expiry and refund give them back.</li>
+ *       same currency as the first line, per-user limit, the limit of the SKU's group, stock
+ *       available.</li>
+ *   <li>The per-user limit counts units reserved and paid; cancel, expiry and refund give them back.
+ *       A SKU group's limit counts the same units over all of the group's SKUs (as they are grouped
+ *       now) plus the order's lines in the group.</li>
+ *   <li>Risk rules come first, after validation and idempotency: a blocked user is refused
+ *       {@code BLOCKED}; past the attempt limit, {@code RATE_LIMITED}. Every reserve answered with
+ *       its own outcome counts as an attempt.</li>
  *   <li>A confirm may carry a payment (provider, payment id, amount, currency). Its amount and
  *       currency must be the order's. The order records it, and the payment is remembered for as
  *       long as the order is: a confirm with the same provider and payment id, whatever its request
@@ -56,6 +62,7 @@ public final class CheckoutBook {
     private final CheckoutState state;
     private final MerchantTable merchants;
     private final RiskTable risk;
+    private final SkuGroupTable groups;
     private final EngineLimits limits;
     private final ExpiryQueue expiries;
     /** SKU ids in order, for paging through ListSkus; derived from the state, admin path only. */
@@ -84,6 +91,7 @@ public final class CheckoutBook {
         this.state = state;
         this.merchants = state.merchants();
         this.risk = state.risk();
+        this.groups = state.skuGroups();
         this.limits = limits;
         for (int i = 0; i < lineSkus.length; i++) {
             lineSkus[i] = new SkuRecord();
@@ -187,6 +195,8 @@ public final class CheckoutBook {
             case GET_USER_RISK -> getUserRisk(command);
             case SET_RISK_RULES -> setRiskRules(command);
             case GET_RISK_RULES -> getRiskRules(command);
+            case UPSERT_SKU_GROUP -> upsertSkuGroup(command);
+            case GET_SKU_GROUP -> getSkuGroup(command);
             default -> throw new IllegalArgumentException("unknown command type " + command.type);
         }
         assert command.result != null : "every command gets a result";
@@ -239,6 +249,10 @@ public final class CheckoutBook {
             lineUserUnits[i] = held;
             if (lineSku.perUserLimit > 0 && held + quantity > lineSku.perUserLimit) {
                 refuse(c, ResultCode.LIMIT_EXCEEDED, i);
+                return;
+            }
+            if (!withinGroupLimit(c.userId, c.lineQuantities, i)) {
+                refuse(c, ResultCode.GROUP_LIMIT_EXCEEDED, i);
                 return;
             }
             if (lineSku.available < quantity) {
@@ -437,7 +451,8 @@ public final class CheckoutBook {
             long held = state.userUnits(target.userId, lineSku.index);
             lineUserUnits[i] = held;
             retakable = lineSku.available >= quantity
-                    && (lineSku.perUserLimit == 0 || held + quantity <= lineSku.perUserLimit);
+                    && (lineSku.perUserLimit == 0 || held + quantity <= lineSku.perUserLimit)
+                    && withinGroupLimit(target.userId, target.quantities, i);
         }
         OrderState to = retakable ? OrderState.PAID : OrderState.PAID_TOO_LATE;
         if (retakable) {
@@ -711,6 +726,11 @@ public final class CheckoutBook {
             remember(c, ResultCode.MERCHANT_UNKNOWN, 0, null, -1);
             return;
         }
+        int groupNumber = c.groupId().length() == 0 ? -1 : groups.numberOf(c.groupId());
+        if (c.groupId().length() > 0 && groupNumber < 0) {
+            remember(c, ResultCode.GROUP_UNKNOWN, 0, null, -1);
+            return;
+        }
         int index = state.skuIndex(c.skuId);
         SkuRecord target = c.sku;
         if (index == CheckoutState.MISSING_SKU) {
@@ -722,6 +742,7 @@ public final class CheckoutBook {
             target.skuId = c.skuId.asString();
             target.reserved = 0;
             target.sold = 0;
+            target.groupNumber = -1;
         } else {
             state.readSku(index, target);
             long held = target.reserved + target.sold;
@@ -734,6 +755,20 @@ public final class CheckoutBook {
                 return;
             }
         }
+        if (groupNumber >= 0 && groupNumber != target.groupNumber && !groups.hasRoom(groupNumber)) {
+            c.result = ResultCode.GROUP_SKUS_FULL;
+            return;
+        }
+        if (groupNumber != target.groupNumber) {
+            if (target.groupNumber >= 0) {
+                groups.leave(target.groupNumber, target.index);
+            }
+            if (groupNumber >= 0) {
+                groups.join(groupNumber, target.index);
+            }
+        }
+        target.groupNumber = groupNumber;
+        target.groupId = groupNumber < 0 ? null : groups.groupId(groupNumber);
         target.priceMinor = c.priceMinor;
         target.currency = currency;
         target.totalStock = c.totalStock;
@@ -788,6 +823,9 @@ public final class CheckoutBook {
         if (c.storeId().length() > 0 && !c.storeId().isSkuId(limits.idLengthMax())) {
             return ResultCode.STORE_ID_INVALID;
         }
+        if (c.groupId().length() > 0 && !c.groupId().isSkuId(limits.idLengthMax())) {
+            return ResultCode.GROUP_ID_INVALID;
+        }
         return null;
     }
 
@@ -841,6 +879,80 @@ public final class CheckoutBook {
     private void fillMerchant(Command c, int number) {
         int row = merchants.currentRow(number);
         c.merchantAnswer(merchants.rowCommissionBps(row), merchants.rowSinceEpochMillis(row));
+    }
+
+    // ---- SKU groups -----------------------------------------------------------------------------
+
+    /** Defines a SKU group or sets its per-user limit. */
+    private void upsertSkuGroup(Command c) {
+        if (!c.requestId.isPrintable(limits.idLengthMax())) {
+            c.result = ResultCode.REQUEST_ID_INVALID;
+            return;
+        }
+        if (!c.groupId().isSkuId(limits.idLengthMax())) {
+            c.result = ResultCode.GROUP_ID_INVALID;
+            return;
+        }
+        if (c.perUserLimit < 1 || c.perUserLimit > SkuGroupTable.PER_USER_LIMIT_MAX) {
+            c.result = ResultCode.PER_USER_LIMIT_INVALID;
+            return;
+        }
+        if (answeredBeforeApplying(c)) {
+            return;
+        }
+        int number = groups.numberOf(c.groupId());
+        if (number < 0 && groups.size() >= groups.capacity()) {
+            c.result = ResultCode.GROUP_TABLE_FULL;
+            return;
+        }
+        number = groups.upsert(c.groupId().asString(), c.perUserLimit);
+        fillGroup(c, number);
+        remember(c, ResultCode.SUCCESS, 0, null, -1);
+    }
+
+    private void getSkuGroup(Command c) {
+        if (!c.groupId().isSkuId(limits.idLengthMax())) {
+            c.result = ResultCode.GROUP_ID_INVALID;
+            return;
+        }
+        int number = groups.numberOf(c.groupId());
+        if (number < 0) {
+            c.result = ResultCode.GROUP_NOT_FOUND;
+            return;
+        }
+        fillGroup(c, number);
+        c.result = ResultCode.SUCCESS;
+    }
+
+    private void fillGroup(Command c, int number) {
+        List<String> skuIds = c.groupAnswer(groups.perUserLimit(number));
+        for (int i = 0; i < groups.skuCount(number); i++) {
+            state.readSku(groups.skuIndex(number, i), sku);
+            skuIds.add(sku.skuId);
+        }
+    }
+
+    /**
+     * Whether line {@code line} of an order keeps {@code userId} within the limit of its SKU's
+     * group ({@code lineSkus[line]}; none: within): the units the user holds in the group now
+     * (reserved plus paid, every SKU of it), plus the order's lines 0..{@code line} in the group
+     * ({@code lineSkus} read for them, units in {@code quantities}), at most the group's limit.
+     */
+    private boolean withinGroupLimit(IdBuffer userId, int[] quantities, int line) {
+        int number = lineSkus[line].groupNumber;
+        if (number < 0) {
+            return true;
+        }
+        long units = 0;
+        for (int i = 0; i < groups.skuCount(number); i++) {
+            units += state.userUnits(userId, groups.skuIndex(number, i));
+        }
+        for (int i = 0; i <= line; i++) {
+            if (lineSkus[i].groupNumber == number) {
+                units += quantities[i];
+            }
+        }
+        return units <= groups.perUserLimit(number);
     }
 
     // ---- risk rules -----------------------------------------------------------------------------
@@ -1107,6 +1219,12 @@ public final class CheckoutBook {
         }
         if (c.type == CommandType.SET_USER_BLOCKED) {
             fillUserRisk(c);
+        }
+        if (c.type == CommandType.UPSERT_SKU_GROUP) {
+            int number = groups.numberOf(c.groupId());
+            if (number >= 0) {
+                fillGroup(c, number);
+            }
         }
         if (c.type == CommandType.SET_RISK_RULES) {
             fillRiskRules(c);

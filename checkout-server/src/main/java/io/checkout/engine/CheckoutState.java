@@ -62,6 +62,11 @@ public interface CheckoutState {
     /** The most rows {@link #merchants()} may hold. */
     int merchantCapacity();
 
+    // ---- SKU groups: a per-user limit across several SKUs ----------------------------------------
+
+    /** The SKU groups, which hold their own capacity. */
+    SkuGroupTable skuGroups();
+
     // ---- risk rules: blocklist, attempt limit and its counters ----------------------------------
 
     /** The risk rules and their tables, which hold their own capacities. */

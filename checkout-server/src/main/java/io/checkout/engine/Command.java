@@ -21,6 +21,8 @@ public final class Command {
     static final int IN_RISK = 32;
     /** A risk answer was written. */
     static final int OUT_RISK = 64;
+    /** A SKU group's answer was written. */
+    static final int OUT_GROUP = 128;
 
     /** Line id buffers a command keeps between uses; see {@link #lineSkuId}. */
     static final int LINE_IDS_KEPT = 4;
@@ -141,6 +143,7 @@ public final class Command {
             extras.merchantId.clear();
             extras.storeId.clear();
             extras.commissionBps = 0;
+            extras.groupId.clear();
             extraOutput &= ~IN_MERCHANT;
         }
         if ((extraOutput & IN_RISK) != 0) {
@@ -214,6 +217,10 @@ public final class Command {
             if ((extraOutput & OUT_RISK) != 0) {
                 extras.riskAnswer.clear();
             }
+            if ((extraOutput & OUT_GROUP) != 0) {
+                extras.groupPerUserLimit = 0;
+                extras.groupSkuIds.clear();
+            }
             extraOutput &= IN_ANY;
         }
     }
@@ -235,6 +242,30 @@ public final class Command {
     public IdBuffer storeId() {
         extraOutput |= IN_MERCHANT;
         return extras().storeId;
+    }
+
+    /** UPSERT_SKU: the SKU's group (absent: none); UPSERT_SKU_GROUP, GET_SKU_GROUP: the group. */
+    public IdBuffer groupId() {
+        extraOutput |= IN_MERCHANT;
+        return extras().groupId;
+    }
+
+    /** UPSERT_SKU_GROUP, GET_SKU_GROUP: the group's limit now. */
+    public long groupPerUserLimit() {
+        return (extraOutput & OUT_GROUP) == 0 ? 0 : extras.groupPerUserLimit;
+    }
+
+    /** UPSERT_SKU_GROUP, GET_SKU_GROUP: the group's SKUs, in the order they were created. */
+    public List<String> groupSkuIds() {
+        return (extraOutput & OUT_GROUP) == 0 ? List.of() : extras.groupSkuIds;
+    }
+
+    /** Starts the group answer: sets the limit, clears the SKU ids and returns them for filling. */
+    List<String> groupAnswer(long perUserLimit) {
+        extraOutput |= OUT_GROUP;
+        extras().groupPerUserLimit = perUserLimit;
+        extras.groupSkuIds.clear();
+        return extras.groupSkuIds;
     }
 
     /** UPSERT_MERCHANT: the rate, 0..10,000 basis points. */
@@ -358,6 +389,9 @@ public final class Command {
         }
         if ((other.extraOutput & OUT_RISK) != 0) {
             riskAnswerToFill().copyFrom(other.extras.riskAnswer);
+        }
+        if ((other.extraOutput & OUT_GROUP) != 0) {
+            groupAnswer(other.extras.groupPerUserLimit).addAll(other.extras.groupSkuIds);
         }
         sku.copyFrom(other.sku);
         if ((other.extraOutput & OUT_SKU_PAGE) != 0) {
@@ -546,6 +580,24 @@ public final class Command {
     public static Command getRiskRules() {
         Command command = new Command();
         command.type = CommandType.GET_RISK_RULES;
+        return command;
+    }
+
+    /** An UPSERT_SKU_GROUP: defines the group or sets its per-user limit. */
+    public static Command upsertSkuGroup(long timestampMillis, String requestId, String groupId, long perUserLimit) {
+        Command command = new Command();
+        command.type = CommandType.UPSERT_SKU_GROUP;
+        command.timestampMillis = timestampMillis;
+        command.requestId.set(requestId);
+        command.groupId().set(groupId);
+        command.perUserLimit = perUserLimit;
+        return command;
+    }
+
+    public static Command getSkuGroup(String groupId) {
+        Command command = new Command();
+        command.type = CommandType.GET_SKU_GROUP;
+        command.groupId().set(groupId);
         return command;
     }
 

@@ -13,6 +13,8 @@ final class CommandExtras {
     final IdBuffer merchantId = new IdBuffer();
     final IdBuffer storeId = new IdBuffer();
     int commissionBps;
+    /** UPSERT_SKU: the SKU's group (absent: none); UPSERT_SKU_GROUP, GET_SKU_GROUP: the group. */
+    final IdBuffer groupId = new IdBuffer();
 
     final LineParties lineParties = new LineParties();
     int merchantCommissionBps;
@@ -28,4 +30,9 @@ final class CommandExtras {
 
     long windowMillis;
     final RiskAnswer riskAnswer = new RiskAnswer();
+
+    /** UPSERT_SKU_GROUP, GET_SKU_GROUP: the group's limit and SKUs. Admin path, may allocate. */
+    long groupPerUserLimit;
+
+    final List<String> groupSkuIds = new ArrayList<>();
 }

@@ -22,9 +22,11 @@ public enum CommandType {
     SET_USER_BLOCKED(14, true),
     GET_USER_RISK(15, false),
     SET_RISK_RULES(16, true),
-    GET_RISK_RULES(17, false);
+    GET_RISK_RULES(17, false),
+    UPSERT_SKU_GROUP(18, true),
+    GET_SKU_GROUP(19, false);
 
-    private static final CommandType[] BY_CODE = new CommandType[18];
+    private static final CommandType[] BY_CODE = new CommandType[20];
 
     static {
         for (CommandType type : values()) {

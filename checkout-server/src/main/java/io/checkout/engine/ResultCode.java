@@ -25,6 +25,8 @@ public enum ResultCode {
     BLOCKED(105, "user_id"),
     /** The user has used up the attempt limit of the current window. */
     RATE_LIMITED(106, "user_id"),
+    /** A line would take the user past the per-user limit of its SKU's group. */
+    GROUP_LIMIT_EXCEEDED(107, null),
 
     ORDER_NOT_FOUND(200, "order_id"),
     ORDER_STATE_CONFLICT(201, "order_id"),
@@ -47,6 +49,10 @@ public enum ResultCode {
     MERCHANT_UNKNOWN(210, "merchant_id"),
     /** GET_MERCHANT of a merchant never defined. */
     MERCHANT_NOT_FOUND(211, "merchant_id"),
+    /** A SKU names a group that was never defined. */
+    GROUP_UNKNOWN(212, "group_id"),
+    /** GET_SKU_GROUP of a group never defined. */
+    GROUP_NOT_FOUND(213, "group_id"),
 
     REQUEST_ID_INVALID(300, "request_id"),
     USER_ID_INVALID(301, "user_id"),
@@ -79,6 +85,7 @@ public enum ResultCode {
     COMMISSION_BPS_INVALID(327, "commission_bps"),
     MAX_ATTEMPTS_INVALID(328, "max_attempts"),
     WINDOW_MILLIS_INVALID(329, "window_millis"),
+    GROUP_ID_INVALID(330, "group_id"),
 
     SKU_TABLE_FULL(400, null),
     ORDER_TABLE_FULL(401, null),
@@ -88,6 +95,9 @@ public enum ResultCode {
     MERCHANT_TABLE_FULL(405, null),
     BLOCKLIST_FULL(406, null),
     ATTEMPT_COUNTER_TABLE_FULL(407, null),
+    GROUP_TABLE_FULL(408, null),
+    /** A SKU would join a group that holds {@link SkuGroupTable#SKUS_MAX} SKUs already. */
+    GROUP_SKUS_FULL(409, "group_id"),
 
     /**
      * The caller's deadline had passed when the command's turn came: the pipeline skipped it

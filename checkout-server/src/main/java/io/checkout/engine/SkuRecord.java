@@ -31,6 +31,10 @@ public final class SkuRecord {
     public int merchantNumber = -1;
     /** The store the SKU is sold at or picked up from, or the venue of a bookable slot; or null. */
     public String storeId;
+    /** The SKU's group, or null; {@link #groupNumber} is its number in the {@link SkuGroupTable}. */
+    public String groupId;
+    /** -1 when {@link #groupId} is null. */
+    public int groupNumber = -1;
 
     public boolean isOnSale(long nowMillis) {
         return nowMillis >= saleStartEpochMillis && (saleEndEpochMillis == 0 || nowMillis < saleEndEpochMillis);
@@ -56,6 +60,8 @@ public final class SkuRecord {
         merchantId = other.merchantId;
         merchantNumber = other.merchantNumber;
         storeId = other.storeId;
+        groupId = other.groupId;
+        groupNumber = other.groupNumber;
     }
 
     public void clear() {
@@ -74,6 +80,8 @@ public final class SkuRecord {
         merchantId = null;
         merchantNumber = -1;
         storeId = null;
+        groupId = null;
+        groupNumber = -1;
     }
 
     @Override
@@ -83,6 +91,7 @@ public final class SkuRecord {
                 + " limit=" + perUserLimit + " sale=[" + saleStartEpochMillis + ',' + saleEndEpochMillis + ")"
                 + " ttl=" + reservationTtlMillis
                 + (merchantId == null ? "" : " merchant=" + merchantId)
-                + (storeId == null ? "" : " store=" + storeId) + '}';
+                + (storeId == null ? "" : " store=" + storeId)
+                + (groupId == null ? "" : " group=" + groupId) + '}';
     }
 }

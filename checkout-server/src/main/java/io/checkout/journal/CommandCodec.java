@@ -21,8 +21,11 @@ import java.nio.ByteBuffer;
  *                            (SKU id, quantity int)*, reason text, not-resellable byte
  *   UPSERT_SKU               request id, SKU id, price long, currency, total long, per-user limit long,
  *                            sale start long, sale end long, reservation TTL long, and in format 4
- *                            only: merchant id, store id
+ *                            only: merchant id, store id; in format 5 only: merchant id, store id,
+ *                            group id
  *   UPSERT_MERCHANT          request id, merchant id, commission bps int
+ *   UPSERT_SKU_GROUP         request id, group id, per-user limit long
+ *   GET_SKU_GROUP            group id
  *   GET_MERCHANT             merchant id
  *   LIST_USER_ORDERS         user id, page size int, after order id long
  *   SET_USER_BLOCKED         request id, user id, blocked byte
@@ -35,8 +38,8 @@ import java.nio.ByteBuffer;
  *   GET_SKU                  SKU id
  *   LIST_SKUS                page size int, page token
  *  format 1 is every record but a confirm with a payment (format 2), a refund with lines, a reason
- *  or not resellable (format 3) and a SKU upsert with a merchant or a store (format 4); a reader
- *  takes all four
+ *  or not resellable (format 3), a SKU upsert with a merchant or a store (format 4) and a SKU
+ *  upsert with a group (format 5); a reader takes all five
  *  text: a short, -1 for null, else the length (bit 15 set when chars are two bytes), then the chars
  * </pre>
  *
@@ -61,6 +64,8 @@ public final class CommandCodec {
     static final byte FORMAT_VERSION_REFUND = 3;
     /** Format 1 plus a SKU's merchant and store. */
     static final byte FORMAT_VERSION_MERCHANT = 4;
+    /** Format 4 plus a SKU's group. */
+    static final byte FORMAT_VERSION_GROUP = 5;
 
     private static final int WIDE = 0x8000;
 
@@ -71,12 +76,16 @@ public final class CommandCodec {
         boolean payment = command.type == CommandType.CONFIRM && command.hasPayment;
         boolean refund = command.type == CommandType.REFUND
                 && (command.lineCount > 0 || command.refundReason != null || command.notResellable);
+        boolean grouped =
+                command.type == CommandType.UPSERT_SKU && command.groupId().length() > 0;
         boolean parties = command.type == CommandType.UPSERT_SKU
-                && (command.merchantId().length() > 0 || command.storeId().length() > 0);
+                && (command.merchantId().length() > 0 || command.storeId().length() > 0 || grouped);
         into.put(
                 payment
                         ? FORMAT_VERSION_PAYMENT
-                        : refund ? FORMAT_VERSION_REFUND : parties ? FORMAT_VERSION_MERCHANT : FORMAT_VERSION);
+                        : refund
+                                ? FORMAT_VERSION_REFUND
+                                : grouped ? FORMAT_VERSION_GROUP : parties ? FORMAT_VERSION_MERCHANT : FORMAT_VERSION);
         into.put((byte) command.type.code());
         into.putLong(command.timestampMillis);
         switch (command.type) {
@@ -122,7 +131,16 @@ public final class CommandCodec {
                     putId(into, command.merchantId());
                     putId(into, command.storeId());
                 }
+                if (grouped) {
+                    putId(into, command.groupId());
+                }
             }
+            case UPSERT_SKU_GROUP -> {
+                putId(into, command.requestId);
+                putId(into, command.groupId());
+                into.putLong(command.perUserLimit);
+            }
+            case GET_SKU_GROUP -> putId(into, command.groupId());
             case UPSERT_MERCHANT -> {
                 putId(into, command.requestId);
                 putId(into, command.merchantId());
@@ -180,7 +198,8 @@ public final class CommandCodec {
         if (version != FORMAT_VERSION
                 && version != FORMAT_VERSION_PAYMENT
                 && version != FORMAT_VERSION_REFUND
-                && version != FORMAT_VERSION_MERCHANT) {
+                && version != FORMAT_VERSION_MERCHANT
+                && version != FORMAT_VERSION_GROUP) {
             throw new JournalCorruptException("unsupported command format version " + version);
         }
         into.type = CommandType.fromCode(from.get());
@@ -190,7 +209,8 @@ public final class CommandCodec {
         if (version == FORMAT_VERSION_REFUND && into.type != CommandType.REFUND) {
             throw new JournalCorruptException("format " + version + " holds only refunds, not " + into.type);
         }
-        if (version == FORMAT_VERSION_MERCHANT && into.type != CommandType.UPSERT_SKU) {
+        if ((version == FORMAT_VERSION_MERCHANT || version == FORMAT_VERSION_GROUP)
+                && into.type != CommandType.UPSERT_SKU) {
             throw new JournalCorruptException("format " + version + " holds only SKU upserts, not " + into.type);
         }
         into.timestampMillis = from.getLong();
@@ -226,11 +246,20 @@ public final class CommandCodec {
                 into.saleStartEpochMillis = from.getLong();
                 into.saleEndEpochMillis = from.getLong();
                 into.reservationTtlMillis = from.getLong();
-                if (version == FORMAT_VERSION_MERCHANT) {
+                if (version == FORMAT_VERSION_MERCHANT || version == FORMAT_VERSION_GROUP) {
                     getId(from, into.merchantId());
                     getId(from, into.storeId());
                 }
+                if (version == FORMAT_VERSION_GROUP) {
+                    getId(from, into.groupId());
+                }
             }
+            case UPSERT_SKU_GROUP -> {
+                getId(from, into.requestId);
+                getId(from, into.groupId());
+                into.perUserLimit = from.getLong();
+            }
+            case GET_SKU_GROUP -> getId(from, into.groupId());
             case UPSERT_MERCHANT -> {
                 getId(from, into.requestId);
                 getId(from, into.merchantId());

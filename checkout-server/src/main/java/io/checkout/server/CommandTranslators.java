@@ -11,6 +11,7 @@ import io.checkout.proto.v1.ConfirmRequest;
 import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.GetOrderRequest;
 import io.checkout.proto.v1.GetRiskRulesRequest;
+import io.checkout.proto.v1.GetSkuGroupRequest;
 import io.checkout.proto.v1.GetStockRequest;
 import io.checkout.proto.v1.GetUserRiskRequest;
 import io.checkout.proto.v1.ListSkusRequest;
@@ -21,6 +22,7 @@ import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.SetRiskRulesRequest;
 import io.checkout.proto.v1.SetUserBlockedRequest;
 import io.checkout.proto.v1.UpsertMerchantRequest;
+import io.checkout.proto.v1.UpsertSkuGroupRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -60,6 +62,10 @@ final class CommandTranslators {
     static final CommandTranslator<UpsertMerchantRequest> UPSERT_MERCHANT = withDeadline(ProtoMapping::toCommand);
 
     static final CommandTranslator<GetMerchantRequest> GET_MERCHANT = withDeadline(ProtoMapping::toCommand);
+
+    static final CommandTranslator<UpsertSkuGroupRequest> UPSERT_SKU_GROUP = withDeadline(ProtoMapping::toCommand);
+
+    static final CommandTranslator<GetSkuGroupRequest> GET_SKU_GROUP = withDeadline(ProtoMapping::toCommand);
 
     static final CommandTranslator<SetUserBlockedRequest> SET_USER_BLOCKED = withDeadline(ProtoMapping::toCommand);
 

@@ -13,6 +13,7 @@ import io.checkout.engine.CurrencyCode;
 import io.checkout.engine.EngineLimits;
 import io.checkout.engine.ResultCode;
 import io.checkout.engine.RiskTable;
+import io.checkout.engine.SkuGroupTable;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.util.concurrent.TimeUnit;
@@ -162,6 +163,16 @@ final class GrpcErrors {
                         result.name(),
                         "field",
                         "merchant_id");
+            case GROUP_UNKNOWN ->
+                status(
+                        Code.FAILED_PRECONDITION,
+                        "group_id '" + c.groupId() + "' is not a SKU group; define it with UpsertSkuGroup first;"
+                                + " nothing changed",
+                        result.name(),
+                        "field",
+                        "group_id");
+            case GROUP_NOT_FOUND ->
+                status(Code.NOT_FOUND, "group_id '" + c.groupId() + "' not found", result.name(), null, null);
             case MERCHANT_NOT_FOUND ->
                 status(Code.NOT_FOUND, "merchant_id '" + c.merchantId() + "' not found", result.name(), null, null);
             case CURRENCY_LOCKED ->
@@ -214,7 +225,13 @@ final class GrpcErrors {
             case PRICE_INVALID -> field + " must be 0..10000000000";
             case CURRENCY_INVALID -> field + " must be an ISO 4217 code of three upper-case letters";
             case TOTAL_STOCK_INVALID -> field + " must be 0..1000000000";
-            case PER_USER_LIMIT_INVALID -> field + " must be 0..1000000000 (0 means no limit)";
+            case PER_USER_LIMIT_INVALID ->
+                c.type == CommandType.UPSERT_SKU_GROUP
+                        ? field + " must be 1..1000000000"
+                        : field + " must be 0..1000000000 (0 means no limit)";
+            case GROUP_ID_INVALID ->
+                field + " must be " + (c.type == CommandType.UPSERT_SKU ? "empty (none) or " : "")
+                        + "1..id-length-max (64 unless configured lower) characters from [A-Za-z0-9._:-]";
             case SALE_START_INVALID -> field + " must be a time between 1970 and 2999";
             case SALE_END_INVALID -> field + " must be 0 (no end) or after sale_start_epoch_millis";
             case RESERVATION_TTL_INVALID -> field + " must be 1000..86400000";
@@ -258,6 +275,9 @@ final class GrpcErrors {
             case MERCHANT_TABLE_FULL ->
                 "merchant table is full: every merchant and every change of rate takes a row (setting"
                         + " merchant-capacity)";
+            case GROUP_TABLE_FULL -> "SKU group table is full (setting sku-group-capacity)";
+            case GROUP_SKUS_FULL ->
+                "the SKU group holds " + SkuGroupTable.SKUS_MAX + " SKUs, the most a group may; nothing changed";
             case BLOCKLIST_FULL -> "blocklist is full (setting blocklist-capacity); lift a block to make room";
             case ATTEMPT_COUNTER_TABLE_FULL ->
                 "attempt counter table is full: more users tried to reserve in this window of the attempt limit"

@@ -3,6 +3,7 @@ package io.checkout.server;
 import io.checkout.proto.v1.AdjustStockRequest;
 import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.GetRiskRulesRequest;
+import io.checkout.proto.v1.GetSkuGroupRequest;
 import io.checkout.proto.v1.GetUserRiskRequest;
 import io.checkout.proto.v1.InventoryGrpc;
 import io.checkout.proto.v1.ListSkusReply;
@@ -12,7 +13,9 @@ import io.checkout.proto.v1.RiskRules;
 import io.checkout.proto.v1.SetRiskRulesRequest;
 import io.checkout.proto.v1.SetUserBlockedRequest;
 import io.checkout.proto.v1.Sku;
+import io.checkout.proto.v1.SkuGroup;
 import io.checkout.proto.v1.UpsertMerchantRequest;
+import io.checkout.proto.v1.UpsertSkuGroupRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
 import io.checkout.proto.v1.UserRisk;
 import io.grpc.stub.StreamObserver;
@@ -49,6 +52,18 @@ final class InventoryService extends InventoryGrpc.InventoryImplBase {
     public void getMerchant(GetMerchantRequest request, StreamObserver<Merchant> observer) {
         UnaryReplies.publish(
                 admission, CommandTranslators.GET_MERCHANT, request, UnaryReplies.MERCHANT, observer, false);
+    }
+
+    @Override
+    public void upsertSkuGroup(UpsertSkuGroupRequest request, StreamObserver<SkuGroup> observer) {
+        UnaryReplies.publish(
+                admission, CommandTranslators.UPSERT_SKU_GROUP, request, UnaryReplies.SKU_GROUP, observer, false);
+    }
+
+    @Override
+    public void getSkuGroup(GetSkuGroupRequest request, StreamObserver<SkuGroup> observer) {
+        UnaryReplies.publish(
+                admission, CommandTranslators.GET_SKU_GROUP, request, UnaryReplies.SKU_GROUP, observer, false);
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.checkout.engine.SkuRecord;
 import io.checkout.proto.v1.AdjustStockRequest;
 import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.GetRiskRulesRequest;
+import io.checkout.proto.v1.GetSkuGroupRequest;
 import io.checkout.proto.v1.GetUserRiskRequest;
 import io.checkout.proto.v1.ListSkusReply;
 import io.checkout.proto.v1.ListUserOrdersReply;
@@ -31,7 +32,9 @@ import io.checkout.proto.v1.RiskRules;
 import io.checkout.proto.v1.SetRiskRulesRequest;
 import io.checkout.proto.v1.SetUserBlockedRequest;
 import io.checkout.proto.v1.Sku;
+import io.checkout.proto.v1.SkuGroup;
 import io.checkout.proto.v1.UpsertMerchantRequest;
+import io.checkout.proto.v1.UpsertSkuGroupRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
 import io.checkout.proto.v1.UserRisk;
 
@@ -84,6 +87,9 @@ final class ProtoMapping {
         if (!request.getStoreId().isEmpty()) {
             c.storeId().set(request.getStoreId());
         }
+        if (!request.getGroupId().isEmpty()) {
+            c.groupId().set(request.getGroupId());
+        }
     }
 
     static void toCommand(UpsertMerchantRequest request, Command c) {
@@ -114,6 +120,26 @@ final class ProtoMapping {
                 .setMerchantId(c.merchantId().asString())
                 .setCommissionBps(c.merchantCommissionBps())
                 .setUpdatedAtEpochMillis(c.merchantUpdatedAtEpochMillis())
+                .build();
+    }
+
+    static void toCommand(UpsertSkuGroupRequest request, Command c) {
+        c.type = CommandType.UPSERT_SKU_GROUP;
+        c.requestId.set(request.getRequestId());
+        c.groupId().set(request.getGroupId());
+        c.perUserLimit = request.getPerUserLimit();
+    }
+
+    static void toCommand(GetSkuGroupRequest request, Command c) {
+        c.type = CommandType.GET_SKU_GROUP;
+        c.groupId().set(request.getGroupId());
+    }
+
+    static SkuGroup toSkuGroup(Command c) {
+        return SkuGroup.newBuilder()
+                .setGroupId(c.groupId().asString())
+                .setPerUserLimit(c.groupPerUserLimit())
+                .addAllSkuIds(c.groupSkuIds())
                 .build();
     }
 
@@ -198,6 +224,7 @@ final class ProtoMapping {
             case CURRENCY_MISMATCH -> ReserveResult.CURRENCY_MISMATCH;
             case BLOCKED -> ReserveResult.BLOCKED;
             case RATE_LIMITED -> ReserveResult.RATE_LIMITED;
+            case GROUP_LIMIT_EXCEEDED -> ReserveResult.GROUP_LIMIT_EXCEEDED;
             default -> ReserveResult.REJECTED;
         };
     }
@@ -338,6 +365,7 @@ final class ProtoMapping {
                 .setReservationTtlMillis(sku.reservationTtlMillis)
                 .setMerchantId(sku.merchantId == null ? "" : sku.merchantId)
                 .setStoreId(sku.storeId == null ? "" : sku.storeId)
+                .setGroupId(sku.groupId == null ? "" : sku.groupId)
                 .build();
     }
 

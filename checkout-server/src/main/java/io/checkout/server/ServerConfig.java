@@ -100,6 +100,13 @@ public final class ServerConfig {
                         + " bytes each, taken as users are counted and kept",
                 1,
                 16_777_216),
+        SKU_GROUP_CAPACITY(
+                "sku-group-capacity",
+                "4096",
+                "most SKU groups (Inventory.UpsertSkuGroup: a per-user limit across up to 64 SKUs, as a sale's);"
+                        + " a few hundred bytes each, taken as groups are defined",
+                1,
+                1_048_576),
         STATE_MEMORY(
                 "state-memory",
                 "on-demand",
@@ -752,6 +759,7 @@ public final class ServerConfig {
                 (int) number(Setting.MERCHANT_CAPACITY),
                 (int) number(Setting.BLOCKLIST_CAPACITY),
                 (int) number(Setting.ATTEMPT_COUNTER_CAPACITY),
+                (int) number(Setting.SKU_GROUP_CAPACITY),
                 statePreallocated());
     }
 

@@ -64,7 +64,15 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
      * {@link TableUsage}'s arrays; each refuses with its {@code *_TABLE_FULL} reason when full.
      */
     static final List<String> TABLES = List.of(
-            "orders", "user_counters", "request_ids", "skus", "payments", "merchants", "blocklist", "attempt_counters");
+            "orders",
+            "user_counters",
+            "request_ids",
+            "skus",
+            "payments",
+            "merchants",
+            "blocklist",
+            "attempt_counters",
+            "sku_groups");
 
     /**
      * Latency bucket bounds, 50 µs to 10 s. A fixed list keeps every latency series at 18 buckets,
@@ -507,7 +515,8 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                     state.paymentCount(),
                     state.merchants().rowCount(),
                     state.risk().blockedCount(),
-                    state.risk().countedCount()
+                    state.risk().countedCount(),
+                    state.skuGroups().size()
                 },
                 new long[] {
                     state.orderCapacity(),
@@ -517,7 +526,8 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                     state.paymentCapacity(),
                     state.merchantCapacity(),
                     state.risk().blocklistCapacity(),
-                    state.risk().attemptCounterCapacity()
+                    state.risk().attemptCounterCapacity(),
+                    state.skuGroups().capacity()
                 });
         if (lastStockSnapshotMillis != Long.MIN_VALUE && nowMillis - lastStockSnapshotMillis < stockIntervalMillis) {
             return;

@@ -22,6 +22,8 @@ final class UnaryReplies {
 
     static final ReplyHandler MERCHANT = completingWith(ProtoMapping::toMerchant);
 
+    static final ReplyHandler SKU_GROUP = completingWith(ProtoMapping::toSkuGroup);
+
     static final ReplyHandler USER_RISK = completingWith(ProtoMapping::toUserRisk);
 
     static final ReplyHandler RISK_RULES = completingWith(ProtoMapping::toRiskRules);

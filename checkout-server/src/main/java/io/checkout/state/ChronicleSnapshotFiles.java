@@ -15,11 +15,13 @@ import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 
 /**
- * A snapshot's records at rest: six persisted Chronicle Maps in one directory, each of which a tool
+ * A snapshot's records at rest: seven persisted Chronicle Maps in one directory, each of which a tool
  * can open and read on its own.
  * <pre>
  *   merchants.cm   row number  -> merchant id, commission rate, since (absent in snapshots from
  *                                 before merchants: read as none)
+ *   groups.cm      "number/id" -> the SKU group's per-user limit (absent in snapshots from before
+ *                                 SKU groups: read as none)
  *   skus.cm        SKU index   -> SKU record
  *   orders.cm      order id    -> order record
  *   user-units.cm  "sku/user"  -> units held (reserved + paid)
@@ -39,6 +41,8 @@ final class ChronicleSnapshotFiles {
     private static final List<String> FILES = List.of("skus.cm", "orders.cm", "user-units.cm", "outcomes.cm");
     /** Written by every snapshot since merchants; an older snapshot has none. */
     private static final String MERCHANTS_FILE = "merchants.cm";
+    /** Written by every snapshot since SKU groups; an older snapshot has none. */
+    private static final String GROUPS_FILE = "groups.cm";
     /** Written by every snapshot since risk rules; an older snapshot has none. */
     private static final String RISK_FILE = "risk.cm";
 
@@ -57,7 +61,7 @@ final class ChronicleSnapshotFiles {
      * so does the snapshot. Called at start, it has them registered while that is still allowed.
      */
     static void warmUp(Path directory) {
-        try (Writer ignored = new Writer(directory, 0, 0, 0, 0, 0, 0)) {
+        try (Writer ignored = new Writer(directory, 0, 0, 0, 0, 0, 0, 0)) {
             // opened and closed: the classes are loaded and their hooks registered
         }
     }
@@ -67,6 +71,7 @@ final class ChronicleSnapshotFiles {
         return new Writer(
                 directory,
                 state.merchants().rowCount(),
+                state.skuGroups().size(),
                 state.skuCount(),
                 state.orderCount(),
                 state.userCounterCount(),
@@ -97,6 +102,9 @@ final class ChronicleSnapshotFiles {
                     into.merchantRow(number, row.merchantId, row.commissionBps, row.sinceEpochMillis);
                 }
             }
+        }
+        if (Files.isRegularFile(directory.resolve(GROUPS_FILE))) {
+            readGroups(directory, into);
         }
         try (ChronicleMap<LongCell, SkuRecord> skus = skus(directory, ENTRIES_MIN)) {
             long count = skus.longSize();
@@ -145,6 +153,28 @@ final class ChronicleSnapshotFiles {
         }
     }
 
+    private static void readGroups(Path directory, SnapshotSink into) {
+        try (ChronicleMap<CharSequence, LongCell> groups = groups(directory, ENTRIES_MIN)) {
+            List<KeyedLong> byNumber = new ArrayList<>();
+            groups.forEach((key, limit) -> byNumber.add(new KeyedLong(key.toString(), limit.value)));
+            String[] ids = new String[byNumber.size()];
+            long[] limits = new long[byNumber.size()];
+            for (KeyedLong group : byNumber) {
+                String text = group.key();
+                int slash = text.indexOf('/');
+                int number = slash < 1 ? -1 : Integer.parseInt(text.substring(0, slash));
+                if (number < 0 || number >= ids.length || ids[number] != null) {
+                    throw new IllegalStateException("snapshot " + directory + " holds a SKU group key " + text);
+                }
+                ids[number] = text.substring(slash + 1);
+                limits[number] = group.value();
+            }
+            for (int number = 0; number < ids.length; number++) {
+                into.skuGroup(number, ids[number], limits[number]);
+            }
+        }
+    }
+
     private static void readRisk(Path directory, SnapshotSink into) {
         try (ChronicleMap<CharSequence, LongCell> risk = risk(directory, ENTRIES_MIN)) {
             LongCell maxAttempts = risk.get(RULE_MAX_ATTEMPTS);
@@ -159,27 +189,28 @@ final class ChronicleSnapshotFiles {
             into.riskRule((int) maxAttempts.value, windowMillis.value, countedWindow.value);
             // The rule first, then every blocked user, then every count, whatever order the map keeps.
             List<String> blocked = new ArrayList<>();
-            List<Counted> counted = new ArrayList<>();
+            List<KeyedLong> counted = new ArrayList<>();
             risk.forEach((key, value) -> {
                 String text = key.toString();
                 if (text.startsWith(BLOCKED)) {
                     blocked.add(text.substring(BLOCKED.length()));
                 } else if (text.startsWith(ATTEMPTS)) {
-                    counted.add(new Counted(text.substring(ATTEMPTS.length()), value.value));
+                    counted.add(new KeyedLong(text.substring(ATTEMPTS.length()), value.value));
                 }
             });
             blocked.forEach(into::blockedUser);
-            for (Counted user : counted) {
-                if (user.attempts() < 1 || user.attempts() > Integer.MAX_VALUE) {
+            for (KeyedLong user : counted) {
+                if (user.value() < 1 || user.value() > Integer.MAX_VALUE) {
                     throw new IllegalStateException(
-                            "snapshot " + directory + " counts " + user.attempts() + " attempts of " + user.userId());
+                            "snapshot " + directory + " counts " + user.value() + " attempts of " + user.key());
                 }
-                into.attempts(user.userId(), (int) user.attempts());
+                into.attempts(user.key(), (int) user.value());
             }
         }
     }
 
-    private record Counted(String userId, long attempts) {}
+    /** A text key and its number, as the risk and group maps hold them. */
+    private record KeyedLong(String key, long value) {}
 
     private record Remembered(String requestId, Outcome outcome) {}
 
@@ -187,6 +218,7 @@ final class ChronicleSnapshotFiles {
     static final class Writer implements SnapshotSink, AutoCloseable {
         private final List<ChronicleMap<?, ?>> opened = new ArrayList<>();
         private final ChronicleMap<LongCell, RecordMarshallers.MerchantRow> merchants;
+        private final ChronicleMap<CharSequence, LongCell> groups;
         private final ChronicleMap<LongCell, SkuRecord> skus;
         private final RecordMarshallers.MerchantRow merchantRow = new RecordMarshallers.MerchantRow();
         private final ChronicleMap<LongCell, OrderRecord> orders;
@@ -200,6 +232,7 @@ final class ChronicleSnapshotFiles {
         private Writer(
                 Path directory,
                 long merchantRowCount,
+                long groupCount,
                 long skuCount,
                 long orderCount,
                 long userCounterCount,
@@ -207,6 +240,7 @@ final class ChronicleSnapshotFiles {
                 long riskUserCount) {
             try {
                 merchants = track(ChronicleSnapshotFiles.merchants(directory, merchantRowCount));
+                groups = track(ChronicleSnapshotFiles.groups(directory, groupCount));
                 skus = track(ChronicleSnapshotFiles.skus(directory, skuCount));
                 orders = track(ChronicleSnapshotFiles.orders(directory, orderCount));
                 userUnits = track(ChronicleSnapshotFiles.userUnits(directory, userCounterCount));
@@ -226,6 +260,12 @@ final class ChronicleSnapshotFiles {
         @Override
         public void merchantRow(int row, String merchantId, int commissionBps, long sinceEpochMillis) {
             merchants.put(key.set(row), merchantRow.set(merchantId, commissionBps, sinceEpochMillis));
+        }
+
+        @Override
+        public void skuGroup(int number, String groupId, long perUserLimit) {
+            userKey.setLength(0);
+            groups.put(userKey.append(number).append('/').append(groupId), value.set(perUserLimit));
         }
 
         @Override
@@ -348,6 +388,18 @@ final class ChronicleSnapshotFiles {
                         .constantValueSizeBySample(sample),
                 directory,
                 "outcomes.cm");
+    }
+
+    private static ChronicleMap<CharSequence, LongCell> groups(Path directory, long entries) {
+        return persisted(
+                ChronicleMap.of(CharSequence.class, LongCell.class)
+                        .name("groups")
+                        .entries(sized(entries))
+                        .averageKeySize(24)
+                        .valueMarshaller(LongCell.Marshaller.INSTANCE)
+                        .constantValueSizeBySample(new LongCell(1)),
+                directory,
+                GROUPS_FILE);
     }
 
     private static ChronicleMap<CharSequence, LongCell> risk(Path directory, long entries) {

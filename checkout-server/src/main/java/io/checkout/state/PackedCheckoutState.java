@@ -11,6 +11,7 @@ import io.checkout.engine.OrderState;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.ResultCode;
 import io.checkout.engine.RiskTable;
+import io.checkout.engine.SkuGroupTable;
 import io.checkout.engine.SkuTable;
 import org.agrona.collections.Long2LongHashMap;
 
@@ -116,6 +117,7 @@ public final class PackedCheckoutState implements CheckoutState {
     private final MerchantTable merchants = new MerchantTable();
     private final int merchantCapacity;
     private final RiskTable risk;
+    private final SkuGroupTable skuGroups;
 
     // ---- users -------------------------------------------------------------------------------
     private final IdIndex userNumbers;
@@ -207,6 +209,7 @@ public final class PackedCheckoutState implements CheckoutState {
         this.merchantCapacity = capacities.merchantCapacity();
         this.risk = new RiskTable(
                 capacities.blocklistCapacity(), capacities.attemptCounterCapacity(), capacities.preallocated());
+        this.skuGroups = new SkuGroupTable(capacities.skuGroupCapacity());
         this.outcomeRing = (int) outcomeCapacity;
         long users = Math.min(PRESIZE_MAX, Math.min(orderCapacity, userCounterCapacity));
         // Every user has an order, so there are never more users than orders.
@@ -355,6 +358,11 @@ public final class PackedCheckoutState implements CheckoutState {
     @Override
     public RiskTable risk() {
         return risk;
+    }
+
+    @Override
+    public SkuGroupTable skuGroups() {
+        return skuGroups;
     }
 
     // ---- users and their units ----------------------------------------------------------------

@@ -36,6 +36,8 @@ final class RecordMarshallers {
     private static final byte FORMAT_V4_ORDER_MERCHANTS = 4;
     /** A SKU with a merchant or a store: format 1, then the merchant id and the store id (empty: none). */
     private static final byte FORMAT_V2_SKU_PARTIES = 2;
+    /** V2 plus the SKU's group. */
+    private static final byte FORMAT_V3_SKU_GROUP = 3;
 
     private RecordMarshallers() {}
 
@@ -94,7 +96,7 @@ final class RecordMarshallers {
         public SkuRecord read(Bytes<?> in, SkuRecord using) {
             SkuRecord sku = using == null ? new SkuRecord() : using;
             byte version = in.readByte();
-            if (version != FORMAT_V2_SKU_PARTIES) {
+            if (version != FORMAT_V2_SKU_PARTIES && version != FORMAT_V3_SKU_GROUP) {
                 checkVersion(version, "SKU");
             }
             sku.index = in.readInt();
@@ -112,19 +114,25 @@ final class RecordMarshallers {
             sku.merchantNumber = -1;
             sku.merchantId = null;
             sku.storeId = null;
-            if (version == FORMAT_V2_SKU_PARTIES) {
+            sku.groupNumber = -1;
+            sku.groupId = null;
+            if (version >= FORMAT_V2_SKU_PARTIES) {
                 String merchantId = readAscii(in);
                 String storeId = readAscii(in);
                 sku.merchantId = merchantId.isEmpty() ? null : merchantId;
                 sku.storeId = storeId.isEmpty() ? null : storeId;
+            }
+            if (version == FORMAT_V3_SKU_GROUP) {
+                sku.groupId = readAscii(in);
             }
             return sku;
         }
 
         @Override
         public void write(Bytes<?> out, SkuRecord sku) {
-            boolean parties = sku.merchantId != null || sku.storeId != null;
-            out.writeByte(parties ? FORMAT_V2_SKU_PARTIES : FORMAT_V1);
+            boolean grouped = sku.groupId != null;
+            boolean parties = sku.merchantId != null || sku.storeId != null || grouped;
+            out.writeByte(grouped ? FORMAT_V3_SKU_GROUP : parties ? FORMAT_V2_SKU_PARTIES : FORMAT_V1);
             out.writeInt(sku.index);
             writeAscii(out, sku.skuId);
             out.writeLong(sku.priceMinor);
@@ -140,6 +148,9 @@ final class RecordMarshallers {
             if (parties) {
                 writeAscii(out, sku.merchantId == null ? "" : sku.merchantId);
                 writeAscii(out, sku.storeId == null ? "" : sku.storeId);
+            }
+            if (grouped) {
+                writeAscii(out, sku.groupId);
             }
         }
 

@@ -7,6 +7,7 @@ import io.checkout.engine.MerchantTable;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.RiskTable;
+import io.checkout.engine.SkuGroupTable;
 import io.checkout.engine.SkuRecord;
 
 /**
@@ -25,6 +26,10 @@ public final class SnapshotCodec {
                     merchants.merchantId(merchants.rowMerchant(row)),
                     merchants.rowCommissionBps(row),
                     merchants.rowSinceEpochMillis(row));
+        }
+        SkuGroupTable groups = from.skuGroups();
+        for (int number = 0; number < groups.size(); number++) {
+            into.skuGroup(number, groups.groupId(number), groups.perUserLimit(number));
         }
         SkuRecord sku = new SkuRecord();
         for (int index = 0; index < from.skuCount(); index++) {
@@ -58,6 +63,7 @@ public final class SnapshotCodec {
     public static SnapshotSink loaderInto(CheckoutState into) {
         if (into.skuCount() != 0
                 || into.merchants().rowCount() != 0
+                || into.skuGroups().size() != 0
                 || into.orderCount() != 0
                 || into.userCounterCount() != 0
                 || into.outcomeCount() != 0
@@ -99,6 +105,25 @@ public final class SnapshotCodec {
         }
 
         @Override
+        public void skuGroup(int number, String groupId, long perUserLimit) {
+            SkuGroupTable groups = state.skuGroups();
+            if (number != groups.size()) {
+                throw new IllegalStateException(
+                        "snapshot SKU group " + number + " follows group " + (groups.size() - 1));
+            }
+            requireRoom("SKU groups", groups.size(), groups.capacity());
+            if (groupId == null
+                    || !id.set(groupId).isSkuId(EngineLimits.ID_LENGTH_MAX)
+                    || groups.numberOf(id) >= 0
+                    || perUserLimit < 1
+                    || perUserLimit > SkuGroupTable.PER_USER_LIMIT_MAX) {
+                throw new IllegalStateException(
+                        "snapshot SKU group " + number + " is invalid: " + groupId + " limit " + perUserLimit);
+            }
+            groups.upsert(groupId, perUserLimit);
+        }
+
+        @Override
         public void sku(SkuRecord sku) {
             if (sku.index != state.skuCount()) {
                 throw new IllegalStateException(
@@ -109,6 +134,18 @@ public final class SnapshotCodec {
             if (sku.merchantId != null && sku.merchantNumber < 0) {
                 throw new IllegalStateException(
                         "snapshot SKU " + sku.skuId + " names merchant " + sku.merchantId + ", which it does not hold");
+            }
+            sku.groupNumber = sku.groupId == null ? -1 : state.skuGroups().numberOf(sku.groupId);
+            if (sku.groupId != null && sku.groupNumber < 0) {
+                throw new IllegalStateException(
+                        "snapshot SKU " + sku.skuId + " names group " + sku.groupId + ", which it does not hold");
+            }
+            if (sku.groupNumber >= 0) {
+                if (!state.skuGroups().hasRoom(sku.groupNumber)) {
+                    throw new IllegalStateException(
+                            "snapshot group " + sku.groupId + " holds more than " + SkuGroupTable.SKUS_MAX + " SKUs");
+                }
+                state.skuGroups().join(sku.groupNumber, sku.index);
             }
             state.writeSku(sku);
         }

@@ -6,7 +6,7 @@ import io.checkout.engine.SkuRecord;
 
 /**
  * Takes a checkout state as a stream of records, in this order: every merchant table row by row
- * number, every SKU by index, every order by
+ * number, every SKU group by number, every SKU by index, every order by
  * id, every per-(user, SKU) counter, every remembered answer oldest first, then the risk rules
  * (the attempt limit, every blocked user, every user's attempts in the counted window). Writing a snapshot
  * is streaming a state into a sink that stores the records ({@link SnapshotCodec#write}); loading
@@ -16,6 +16,9 @@ import io.checkout.engine.SkuRecord;
 public interface SnapshotSink {
     /** Row {@code row} of the merchant table: {@code merchantId} at {@code commissionBps} since then. */
     void merchantRow(int row, String merchantId, int commissionBps, long sinceEpochMillis);
+
+    /** SKU group {@code number}: {@code groupId} with {@code perUserLimit}. Its SKUs name it. */
+    void skuGroup(int number, String groupId, long perUserLimit);
 
     void sku(SkuRecord sku);
 

@@ -15,6 +15,7 @@ import io.checkout.engine.RiskTable;
  * @param attemptCounterCapacity the most users whose reserve attempts are counted in one window of the
  *     attempt limit; both risk tables take memory as users are added (up to 64 bytes of id and 16 of
  *     index each), and the counters' is kept from window to window
+ * @param skuGroupCapacity the most SKU groups (a few dozen bytes each, taken as groups are defined)
  * @param preallocated whether the live state allocates its tables for these capacities at start-up
  *     ({@link PackedCheckoutState}): a heap too small for them then fails the start, not a sale, and
  *     a reserve allocates nothing. Otherwise memory follows the rows written.
@@ -28,12 +29,17 @@ public record StateCapacities(
         int merchantCapacity,
         int blocklistCapacity,
         int attemptCounterCapacity,
+        int skuGroupCapacity,
         boolean preallocated) {
 
     /** The merchant capacity when none is configured. */
     public static final int MERCHANT_CAPACITY_DEFAULT = 65_536;
     /** The blocklist's and the attempt counters' capacities when none is configured. */
     public static final int RISK_CAPACITY_DEFAULT = 1 << 20;
+    /** The SKU group capacity when none is configured. */
+    public static final int SKU_GROUP_CAPACITY_DEFAULT = 4_096;
+    /** The most SKU groups that may be configured. */
+    public static final int SKU_GROUP_CAPACITY_MAX = 1 << 20;
 
     public StateCapacities {
         if (skuCapacity < 1) {
@@ -64,6 +70,10 @@ public record StateCapacities(
             throw new IllegalArgumentException(
                     "attemptCounterCapacity must be 1.." + RiskTable.CAPACITY_MAX + ": " + attemptCounterCapacity);
         }
+        if (skuGroupCapacity < 1 || skuGroupCapacity > SKU_GROUP_CAPACITY_MAX) {
+            throw new IllegalArgumentException(
+                    "skuGroupCapacity must be 1.." + SKU_GROUP_CAPACITY_MAX + ": " + skuGroupCapacity);
+        }
     }
 
     /** Capacities with the default risk-table capacities. */
@@ -84,6 +94,7 @@ public record StateCapacities(
                 merchantCapacity,
                 RISK_CAPACITY_DEFAULT,
                 RISK_CAPACITY_DEFAULT,
+                SKU_GROUP_CAPACITY_DEFAULT,
                 preallocated);
     }
 
@@ -133,6 +144,7 @@ public record StateCapacities(
                 merchantCapacity,
                 blocklistCapacity,
                 attemptCounterCapacity,
+                skuGroupCapacity,
                 false);
     }
 }

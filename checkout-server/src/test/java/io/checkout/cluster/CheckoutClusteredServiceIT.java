@@ -80,6 +80,16 @@ class CheckoutClusteredServiceIT {
             assertThat(client.send(Command.setRiskRules(NOW, "rules", 2, 86_400_000L)))
                     .extracting(ClusterBatches.Reply::result)
                     .containsExactly(ResultCode.SUCCESS);
+            // A SKU group of SKU-1 alone, with a limit of 5 per buyer.
+            assertThat(client.send(Command.upsertSkuGroup(NOW, "group", "drop", 5)))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.SUCCESS);
+            Command inGroup =
+                    Command.upsertSku(NOW, "join", "SKU-1", 100, "EUR", 15, 1, 0, 0, 3_600_000, "acme", "store-1");
+            inGroup.groupId().set("drop");
+            assertThat(client.send(inGroup))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.SUCCESS);
             for (ClusterBatches.Reply reply : client.send(reserves(1, 10, requestIds))) {
                 assertThat(reply.result()).isEqualTo(ResultCode.SUCCESS);
                 orderIds.add(reply.orderId());
@@ -99,6 +109,15 @@ class CheckoutClusteredServiceIT {
         try (Member member = Member.start(directory, 0, 1);
                 Client client = Client.connect(directory, 1)) {
             assertThat(member.service.startedFromSnapshot()).isTrue();
+            // The SKU group: SKU-2 joins the group defined before the snapshot, beside SKU-1.
+            Command join = Command.upsertSku(NOW, "join-2", "SKU-3", 100, "EUR", 1, 1, 0, 0, 3_600_000);
+            join.groupId().set("drop");
+            assertThat(client.send(join))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.SUCCESS);
+            assertThat(client.send(Command.getSkuGroup("drop")))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.SUCCESS);
             // The merchant table: a SKU may name the merchant defined before the snapshot.
             assertThat(client.send(Command.upsertSku(
                             NOW, "define-2", "SKU-2", 100, "EUR", 1, 1, 0, 0, 3_600_000, "acme", null)))

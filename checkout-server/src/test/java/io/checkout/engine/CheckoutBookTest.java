@@ -1234,4 +1234,106 @@ class CheckoutBookTest {
         now += 60_000;
         assertThat(reserve("u3", "sku-1", 1).result).as("the next window").isEqualTo(ResultCode.SUCCESS);
     }
+
+    // ---- SKU groups --------------------------------------------------------------------------
+
+    private Command upsertInGroup(String skuId, String groupId) {
+        Command upsert = Command.upsertSku(now, nextRequestId(), skuId, 100, "EUR", 100, 0, 0, 0, TTL);
+        upsert.groupId().set(groupId);
+        return run(upsert);
+    }
+
+    @Test
+    void groupLimitShouldCountEveryUnitHeldInTheGroupAndGiveBackOnCancel() {
+        assertThat(run(Command.upsertSkuGroup(now, nextRequestId(), "sale-1", 3))
+                        .groupPerUserLimit())
+                .isEqualTo(3);
+        upsertInGroup("A", "sale-1");
+        upsertInGroup("B", "sale-1");
+        upsertInGroup("C", "sale-1");
+        upsert("D", 100, "EUR", 100, 0);
+
+        assertThat(reserve("u", "A", 2).result).isEqualTo(ResultCode.SUCCESS);
+        long orderB = reserve("u", "B", 1).order.orderId;
+        Command refused = reserve("u", "C", 1);
+        assertThat(refused.result).isEqualTo(ResultCode.GROUP_LIMIT_EXCEEDED);
+        assertThat(refused.failedSkuId()).isEqualTo("C");
+        assertThat(reserve("u", "D", 5).result).as("outside the group").isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("other", "C", 3).result).as("another user").isEqualTo(ResultCode.SUCCESS);
+
+        order(CommandType.CANCEL, orderB);
+        assertThat(reserve("u", "C", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertStock("C", 96, 4, 0);
+    }
+
+    @Test
+    void groupLimitShouldCountTheOrdersOwnLinesTogether() {
+        run(Command.upsertSkuGroup(now, nextRequestId(), "sale-1", 3));
+        upsertInGroup("A", "sale-1");
+        upsertInGroup("B", "sale-1");
+        Command both = Command.reserve(now, nextRequestId(), "u", "A", 2);
+        both.addLine("B", 2);
+        Command refused = run(both);
+        assertThat(refused.result).isEqualTo(ResultCode.GROUP_LIMIT_EXCEEDED);
+        assertThat(refused.failedLine).isEqualTo(1);
+        assertStock("A", 100, 0, 0);
+        Command fits = Command.reserve(now, nextRequestId(), "u", "A", 2);
+        fits.addLine("B", 1);
+        assertThat(run(fits).result).isEqualTo(ResultCode.SUCCESS);
+    }
+
+    @Test
+    void skuShouldMoveBetweenGroupsAndTheGroupListItsSkus() {
+        run(Command.upsertSkuGroup(now, nextRequestId(), "g1", 1));
+        run(Command.upsertSkuGroup(now, nextRequestId(), "g2", 5));
+        upsertInGroup("B", "g1");
+        upsertInGroup("A", "g1");
+        assertThat(run(Command.getSkuGroup("g1")).groupSkuIds()).containsExactly("B", "A");
+        assertThat(reserve("u", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u", "B", 1).result).isEqualTo(ResultCode.GROUP_LIMIT_EXCEEDED);
+        Command moved = upsertInGroup("B", "g2");
+        assertThat(moved.sku.groupId).isEqualTo("g2");
+        assertThat(run(Command.getSkuGroup("g1")).groupSkuIds()).containsExactly("A");
+        assertThat(reserve("u", "B", 1).result).isEqualTo(ResultCode.SUCCESS);
+        Command ungrouped = run(Command.upsertSku(now, nextRequestId(), "A", 100, "EUR", 100, 0, 0, 0, TTL));
+        assertThat(ungrouped.sku.groupId).isNull();
+        assertThat(run(Command.getSkuGroup("g1")).groupSkuIds()).isEmpty();
+    }
+
+    @Test
+    void groupMistakesShouldBeNamedAndChangeNothing() {
+        Command unknown = upsertInGroup("A", "nope");
+        assertThat(unknown.result).isEqualTo(ResultCode.GROUP_UNKNOWN);
+        assertThat(run(Command.getSku("A")).result).isEqualTo(ResultCode.SKU_NOT_FOUND);
+        assertThat(upsertInGroup("A", "bad group").result).isEqualTo(ResultCode.GROUP_ID_INVALID);
+        assertThat(run(Command.upsertSkuGroup(now, nextRequestId(), "g", 0)).result)
+                .isEqualTo(ResultCode.PER_USER_LIMIT_INVALID);
+        assertThat(run(Command.upsertSkuGroup(now, nextRequestId(), "g", 1_000_000_001L)).result)
+                .isEqualTo(ResultCode.PER_USER_LIMIT_INVALID);
+        assertThat(run(Command.getSkuGroup("g")).result).isEqualTo(ResultCode.GROUP_NOT_FOUND);
+
+        run(Command.upsertSkuGroup(now, nextRequestId(), "g", 2));
+        for (int i = 0; i < SkuGroupTable.SKUS_MAX; i++) {
+            assertThat(upsertInGroup("S" + i, "g").result).isEqualTo(ResultCode.SUCCESS);
+        }
+        Command full = upsertInGroup("S-extra", "g");
+        assertThat(full.result).isEqualTo(ResultCode.GROUP_SKUS_FULL);
+        assertThat(run(Command.getSku("S-extra")).result).as("nothing changed").isEqualTo(ResultCode.SKU_NOT_FOUND);
+        assertThat(upsertInGroup("S0", "g").result)
+                .as("a member may be upserted again")
+                .isEqualTo(ResultCode.SUCCESS);
+    }
+
+    @Test
+    void fullGroupTableShouldRefuseANewGroupButChangeAnExistingOne() {
+        state = HeapCheckoutState.unbounded().skuGroupCapacity(1);
+        book = new CheckoutBook(state, EngineLimits.defaults());
+        assertThat(run(Command.upsertSkuGroup(now, nextRequestId(), "g1", 2)).result)
+                .isEqualTo(ResultCode.SUCCESS);
+        assertThat(run(Command.upsertSkuGroup(now, nextRequestId(), "g2", 2)).result)
+                .isEqualTo(ResultCode.GROUP_TABLE_FULL);
+        Command changed = run(Command.upsertSkuGroup(now, nextRequestId(), "g1", 7));
+        assertThat(changed.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(changed.groupPerUserLimit()).isEqualTo(7);
+    }
 }

@@ -184,11 +184,13 @@ class CheckoutSimulationTest {
         ReferenceCheckout reference = new ReferenceCheckout(
                         LIMITS, skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, paymentCapacity)
                 .merchantCapacity(merchantCapacity)
-                .riskCapacities(2, 3);
+                .riskCapacities(2, 3)
+                .skuGroupCapacity(3);
         HeapCheckoutState state = new HeapCheckoutState(
                         skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, paymentCapacity)
                 .merchantCapacity(merchantCapacity)
-                .riskCapacities(2, 3);
+                .riskCapacities(2, 3)
+                .skuGroupCapacity(3);
         Simulation simulation = new Simulation(
                 seed, new CheckoutBook(state, LIMITS), reference, new SimulationCommands(seed, reference, LIMITS));
 
@@ -202,7 +204,8 @@ class CheckoutSimulationTest {
                 ResultCode.PAYMENT_TABLE_FULL,
                 ResultCode.MERCHANT_TABLE_FULL,
                 ResultCode.BLOCKLIST_FULL,
-                ResultCode.ATTEMPT_COUNTER_TABLE_FULL));
+                ResultCode.ATTEMPT_COUNTER_TABLE_FULL,
+                ResultCode.GROUP_TABLE_FULL));
     }
 
     @Test
@@ -499,6 +502,12 @@ class CheckoutSimulationTest {
                     userOrderPages++;
                 }
             }
+            if ((c.type == CommandType.UPSERT_SKU_GROUP || c.type == CommandType.GET_SKU_GROUP)
+                    && c.result == ResultCode.SUCCESS) {
+                String group = c.groupId().asString();
+                equal((long) reference.groupLimit(group), c.groupPerUserLimit(), "answered group limit");
+                equal(reference.groupSkus(group), c.groupSkuIds(), "answered group SKUs");
+            }
             if ((c.type == CommandType.SET_USER_BLOCKED || c.type == CommandType.GET_USER_RISK)
                     && c.result == ResultCode.SUCCESS) {
                 String user = c.userId.asString();
@@ -619,6 +628,9 @@ class CheckoutSimulationTest {
 
         private void compareSku(ReferenceCheckout.Sku expected, SkuRecord actual, String what) {
             String field = skuMismatch(expected, actual);
+            if (field == null && !Objects.equals(reference.groupOf(expected.id()), actual.groupId)) {
+                field = "group";
+            }
             if (field != null) {
                 throw new AssertionError(context() + ": " + what + " differs in " + field + ": expected " + expected
                         + " but engine has " + actual);
@@ -658,6 +670,7 @@ class CheckoutSimulationTest {
                     || !Objects.equals(expected.store(), actual.storeId)) {
                 return "merchant or store";
             }
+
             return null;
         }
 

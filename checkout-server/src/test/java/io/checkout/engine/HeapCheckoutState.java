@@ -22,6 +22,7 @@ public final class HeapCheckoutState implements CheckoutState {
     private final MerchantTable merchants = new MerchantTable();
     private int merchantCapacity = 65_536;
     private RiskTable risk = new RiskTable(1 << 20, 1 << 20);
+    private SkuGroupTable skuGroups = new SkuGroupTable(4_096);
     private final List<OrderRecord> orders = new ArrayList<>();
     private final Map<String, Long> userUnits = new HashMap<>();
     /** Insertion order is answer-time order: engine time never goes backwards. */
@@ -75,6 +76,17 @@ public final class HeapCheckoutState implements CheckoutState {
     @Override
     public RiskTable risk() {
         return risk;
+    }
+
+    @Override
+    public SkuGroupTable skuGroups() {
+        return skuGroups;
+    }
+
+    /** Gives the SKU group table this capacity (default 4,096); call before any group is defined. */
+    public HeapCheckoutState skuGroupCapacity(int groups) {
+        this.skuGroups = new SkuGroupTable(groups);
+        return this;
     }
 
     /** Gives the risk tables these capacities (default 2^20 each); call before any risk rule is set. */

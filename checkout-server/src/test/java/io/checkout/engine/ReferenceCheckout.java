@@ -171,6 +171,13 @@ final class ReferenceCheckout {
     private final Map<String, Long> payments = new HashMap<>();
     /** Each merchant's rate now; every definition and change of rate counts a row. */
     private final Map<String, Merchant> merchants = new HashMap<>();
+    /** SKU groups and their limits, in the order defined; each SKU's group (absent: none). */
+    private final Map<String, Long> groupLimits = new java.util.LinkedHashMap<>();
+
+    private final Map<String, String> groupOfSku = new HashMap<>();
+    private int skuGroupCapacity = 4_096;
+    /** Reserves refused GROUP_LIMIT_EXCEEDED, for coverage. */
+    private long groupRefusals;
 
     private final java.util.Set<String> blocked = new java.util.HashSet<>();
     private final Map<String, Integer> attempts = new HashMap<>();
@@ -334,10 +341,98 @@ final class ReferenceCheckout {
                 Answer.of(printableId(c.userId.asString()) ? ResultCode.SUCCESS : ResultCode.USER_ID_INVALID);
             case SET_RISK_RULES -> setRiskRules(c);
             case GET_RISK_RULES -> Answer.of(ResultCode.SUCCESS);
+            case UPSERT_SKU_GROUP -> upsertSkuGroup(c);
+            case GET_SKU_GROUP -> getSkuGroup(c);
         };
     }
 
     // ---- risk rules: the plainest model, a set and a map of counts for the current window ----------
+
+    /** Sets the SKU group table's capacity (default 4,096), as the engine's state has it. */
+    ReferenceCheckout skuGroupCapacity(int groups) {
+        this.skuGroupCapacity = groups;
+        return this;
+    }
+
+    /** The SKU's group, or null. */
+    String groupOf(String skuId) {
+        return groupOfSku.get(skuId);
+    }
+
+    /** The group's limit, or null if it was never defined. */
+    Long groupLimit(String groupId) {
+        return groupLimits.get(groupId);
+    }
+
+    /** The group's SKUs, in index order. */
+    List<String> groupSkus(String groupId) {
+        List<String> skus = new ArrayList<>();
+        for (String skuId : skuIdsByIndex) {
+            if (groupId.equals(groupOfSku.get(skuId))) {
+                skus.add(skuId);
+            }
+        }
+        return skus;
+    }
+
+    long groupRefusals() {
+        return groupRefusals;
+    }
+
+    /**
+     * Whether the units {@code user} holds in {@code skuId}'s group, plus {@code lines}' units in
+     * the group, stay within the group's limit (no group: true).
+     */
+    private boolean withinGroupLimit(String user, String skuId, List<String> lineSkus, List<Integer> lineUnits) {
+        String group = groupOfSku.get(skuId);
+        if (group == null) {
+            return true;
+        }
+        long units = 0;
+        for (String member : groupSkus(group)) {
+            units += held(user, member);
+        }
+        for (int i = 0; i < lineSkus.size(); i++) {
+            if (group.equals(groupOfSku.get(lineSkus.get(i)))) {
+                units += lineUnits.get(i);
+            }
+        }
+        return units <= groupLimits.get(group);
+    }
+
+    private Answer upsertSkuGroup(Command c) {
+        if (!printableId(c.requestId.asString())) {
+            return Answer.of(ResultCode.REQUEST_ID_INVALID);
+        }
+        String id = c.groupId().asString();
+        if (id == null || !skuIdSyntax(id)) {
+            return Answer.of(ResultCode.GROUP_ID_INVALID);
+        }
+        if (c.perUserLimit < 1 || c.perUserLimit > EngineLimits.TOTAL_STOCK_MAX) {
+            return Answer.of(ResultCode.PER_USER_LIMIT_INVALID);
+        }
+        Answer repeat = repeatOf(c);
+        if (repeat != null) {
+            return repeat;
+        }
+        if (firstAnswers.size() >= outcomeCapacity) {
+            return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
+        }
+        if (!groupLimits.containsKey(id) && groupLimits.size() >= skuGroupCapacity) {
+            return Answer.of(ResultCode.GROUP_TABLE_FULL);
+        }
+        groupLimits.put(id, c.perUserLimit);
+        remember(c, ResultCode.SUCCESS, null, -1);
+        return Answer.of(ResultCode.SUCCESS);
+    }
+
+    private Answer getSkuGroup(Command c) {
+        String id = c.groupId().asString();
+        if (id == null || !skuIdSyntax(id)) {
+            return Answer.of(ResultCode.GROUP_ID_INVALID);
+        }
+        return Answer.of(groupLimits.containsKey(id) ? ResultCode.SUCCESS : ResultCode.GROUP_NOT_FOUND);
+    }
 
     /** Sets the risk tables' capacities, as the engine's state has them. */
     ReferenceCheckout riskCapacities(int blocklist, int attemptCounters) {
@@ -502,8 +597,12 @@ final class ReferenceCheckout {
             return Answer.of(verdict);
         }
         String currency = null;
+        List<String> lineSkus = new ArrayList<>();
+        List<Integer> lineUnits = new ArrayList<>();
         for (int i = 0; i < c.lineCount; i++) {
             Sku sku = skusById.get(c.lineSkuId(i).asString());
+            lineSkus.add(c.lineSkuId(i).asString());
+            lineUnits.add(c.lineQuantities[i]);
             ResultCode refusal = null;
             if (sku == null) {
                 refusal = ResultCode.UNKNOWN_SKU;
@@ -513,6 +612,9 @@ final class ReferenceCheckout {
                 refusal = ResultCode.CURRENCY_MISMATCH;
             } else if (sku.limit() > 0 && held(c.userId.asString(), sku.id()) + c.lineQuantities[i] > sku.limit()) {
                 refusal = ResultCode.LIMIT_EXCEEDED;
+            } else if (!withinGroupLimit(c.userId.asString(), sku.id(), lineSkus, lineUnits)) {
+                refusal = ResultCode.GROUP_LIMIT_EXCEEDED;
+                groupRefusals++;
             } else if (sku.available() < c.lineQuantities[i]) {
                 refusal = ResultCode.SOLD_OUT;
             }
@@ -807,10 +909,15 @@ final class ReferenceCheckout {
     /** Money for an expired order: its units taken again as sold if all are there within the limits, else none. */
     private Order payExpired(Command c, Order order) {
         boolean retakable = true;
+        List<String> lineSkus = new ArrayList<>();
+        List<Integer> lineUnits = new ArrayList<>();
         for (Line line : order.lines()) {
             Sku sku = skusById.get(line.skuId());
+            lineSkus.add(line.skuId());
+            lineUnits.add(line.quantity());
             retakable &= sku.available() >= line.quantity()
-                    && (sku.limit() == 0 || held(order.user(), sku.id()) + line.quantity() <= sku.limit());
+                    && (sku.limit() == 0 || held(order.user(), sku.id()) + line.quantity() <= sku.limit())
+                    && withinGroupLimit(order.user(), sku.id(), lineSkus, lineUnits);
         }
         if (retakable) {
             for (Line line : order.lines()) {
@@ -934,6 +1041,11 @@ final class ReferenceCheckout {
             remember(c, ResultCode.MERCHANT_UNKNOWN, null, -1);
             return Answer.of(ResultCode.MERCHANT_UNKNOWN);
         }
+        String groupId = blankToNull(c.groupId().asString());
+        if (groupId != null && !groupLimits.containsKey(groupId)) {
+            remember(c, ResultCode.GROUP_UNKNOWN, null, -1);
+            return Answer.of(ResultCode.GROUP_UNKNOWN);
+        }
         Sku existing = skusById.get(c.skuId.asString());
         int index;
         long reserved = 0;
@@ -955,6 +1067,16 @@ final class ReferenceCheckout {
             index = existing.index();
             reserved = existing.reserved();
             sold = existing.sold();
+        }
+        if (groupId != null
+                && !groupId.equals(groupOfSku.get(c.skuId.asString()))
+                && groupSkus(groupId).size() >= SkuGroupTable.SKUS_MAX) {
+            return Answer.of(ResultCode.GROUP_SKUS_FULL);
+        }
+        if (groupId == null) {
+            groupOfSku.remove(c.skuId.asString());
+        } else {
+            groupOfSku.put(c.skuId.asString(), groupId);
         }
         Sku sku = new Sku(
                 index,
@@ -1018,6 +1140,10 @@ final class ReferenceCheckout {
         String store = blankToNull(c.storeId().asString());
         if (store != null && !skuIdSyntax(store)) {
             return ResultCode.STORE_ID_INVALID;
+        }
+        String group = blankToNull(c.groupId().asString());
+        if (group != null && !skuIdSyntax(group)) {
+            return ResultCode.GROUP_ID_INVALID;
         }
         return null;
     }

@@ -61,6 +61,10 @@ final class SimulationCommands {
     private static final int[] COMMISSION_BPS = {0, 1, 250, 1_000, 1_000, 3_333, 9_999, 10_000};
     private static final int[] BAD_COMMISSION_BPS = {-1, 10_001, Integer.MIN_VALUE, Integer.MAX_VALUE};
     private static final String[] STORES = {null, null, "store-1", "store:2", "s".repeat(EngineLimits.ID_LENGTH_MAX)};
+    /** SKU groups a SKU may join (one never defined; null: none), and the ids the stream defines. */
+    private static final String[] GROUPS = {null, null, "g-flash", "g-flash", "g:usd", "g.new", "never-defined"};
+
+    private static final String[] DEFINED_GROUPS = {"g-flash", "g:usd", "g.new", "g_4"};
     /** The users the stream blocks: a few, so that most reserves pass the blocklist. */
     private static final int RISKY_USERS = 5;
 
@@ -113,6 +117,8 @@ final class SimulationCommands {
         users[users.length - 1] = "!" + "~".repeat(EngineLimits.ID_LENGTH_MAX - 1);
         setup.add(Command.upsertMerchant(clock, freshRequestId(), "acme", 1_000));
         setup.add(Command.upsertMerchant(clock, freshRequestId(), "bolt", 3_333));
+        setup.add(Command.upsertSkuGroup(clock, freshRequestId(), "g-flash", 3));
+        setup.add(Command.upsertSkuGroup(clock, freshRequestId(), "g:usd", 4));
         setupSku(0, "EUR", 20, 0, 0, 0, 3_000);
         setupSku(1, "EUR", 5, 1, 0, 0, 2_000);
         setupSku(2, "EUR", 10, 2, 0, 0, 5_000);
@@ -126,7 +132,7 @@ final class SimulationCommands {
     }
 
     private void setupSku(int sku, String currency, long stock, long limit, long saleStart, long saleEnd, long ttl) {
-        setup.add(Command.upsertSku(
+        Command upsert = Command.upsertSku(
                 clock,
                 freshRequestId(),
                 CREATABLE_SKUS[sku],
@@ -138,7 +144,14 @@ final class SimulationCommands {
                 saleEnd,
                 ttl,
                 sku < 5 ? "acme" : sku < 8 ? "bolt" : null,
-                sku % 3 == 0 ? "store-" + sku : null));
+                sku % 3 == 0 ? "store-" + sku : null);
+        // Three EUR SKUs share a limit of 3 units, two USD ones a limit of 4.
+        if (sku == 0 || sku == 1 || sku == 2) {
+            upsert.groupId().set("g-flash");
+        } else if (sku == 3 || sku == 4) {
+            upsert.groupId().set("g:usd");
+        }
+        setup.add(upsert);
     }
 
     /**
@@ -180,7 +193,10 @@ final class SimulationCommands {
         } else if (roll < 690) {
             command = upsertMerchant(freshRequestId());
         } else if (roll < 700) {
-            command = random.nextInt(10) < 6 ? setUserBlocked(freshRequestId()) : setRiskRules(freshRequestId());
+            int kind = random.nextInt(10);
+            command = kind < 4
+                    ? setUserBlocked(freshRequestId())
+                    : kind < 7 ? setRiskRules(freshRequestId()) : upsertSkuGroup(freshRequestId());
         } else if (roll < 730) {
             command = adjust(freshRequestId());
         } else if (roll < 800) {
@@ -426,6 +442,7 @@ final class SimulationCommands {
                 ttl);
         c.merchantId().set(keepParties ? existing.merchant() : pick(MERCHANTS));
         c.storeId().set(keepParties ? existing.store() : pick(STORES));
+        c.groupId().set(keepParties ? view.groupOf(skuId) : pick(GROUPS));
         return c;
     }
 
@@ -454,6 +471,22 @@ final class SimulationCommands {
             case 0 -> c.userId.set(pick(BAD_IDS));
             case 1 -> c.requestId.set(pick(BAD_IDS));
             case 2 -> c.userId.set(users[users.length - 1]);
+            default -> {}
+        }
+        return c;
+    }
+
+    /** Defines a SKU group or changes its limit, now and then with a bad field. */
+    private Command upsertSkuGroup(String requestId) {
+        Command c = newCommand(CommandType.UPSERT_SKU_GROUP, clock);
+        c.requestId.set(requestId);
+        c.groupId().set(pick(DEFINED_GROUPS));
+        c.perUserLimit = 1 + random.nextInt(6);
+        switch (random.nextInt(12)) {
+            case 0 -> c.groupId().set(pick(BAD_SKU_IDS));
+            case 1 -> c.perUserLimit = pick(new long[] {0, -1, EngineLimits.TOTAL_STOCK_MAX + 1, Long.MIN_VALUE});
+            case 2 -> c.perUserLimit = EngineLimits.TOTAL_STOCK_MAX;
+            case 3 -> c.requestId.set(pick(BAD_IDS));
             default -> {}
         }
         return c;
@@ -513,6 +546,11 @@ final class SimulationCommands {
         }
         if (random.nextInt(4) == 0) {
             return newCommand(CommandType.GET_RISK_RULES, clock);
+        }
+        if (random.nextInt(4) == 0) {
+            Command c = newCommand(CommandType.GET_SKU_GROUP, clock);
+            c.groupId().set(random.nextInt(8) == 0 ? pick(BAD_SKU_IDS) : pick(GROUPS));
+            return c;
         }
         if (random.nextInt(3) == 0) {
             Command c = newCommand(CommandType.GET_MERCHANT, clock);
@@ -585,7 +623,8 @@ final class SimulationCommands {
                 CommandType.ADJUST_STOCK,
                 CommandType.UPSERT_MERCHANT,
                 CommandType.SET_USER_BLOCKED,
-                CommandType.SET_RISK_RULES
+                CommandType.SET_RISK_RULES,
+                CommandType.UPSERT_SKU_GROUP
             });
         } while (type == old.type());
         return switch (type) {
@@ -596,6 +635,7 @@ final class SimulationCommands {
             case UPSERT_MERCHANT -> upsertMerchant(old.requestId());
             case SET_USER_BLOCKED -> setUserBlocked(old.requestId());
             case SET_RISK_RULES -> setRiskRules(old.requestId());
+            case UPSERT_SKU_GROUP -> upsertSkuGroup(old.requestId());
             default -> orderCommand(type, old.requestId());
         };
     }
@@ -730,7 +770,7 @@ final class SimulationCommands {
                     Long.MIN_VALUE
                 });
             case 11 -> c.merchantId().set(pick(BAD_SKU_IDS));
-            case 12 -> c.storeId().set(pick(BAD_SKU_IDS));
+            case 12 -> c.storeId().set(random.nextBoolean() ? pick(BAD_SKU_IDS) : null);
             case 9 -> {
                 // Several fields wrong at once: the first in the documented order must be named.
                 c.priceMinor = -1;
@@ -907,6 +947,7 @@ final class SimulationCommands {
             int paymentCurrency,
             String merchantId,
             String storeId,
+            String groupId,
             int commissionBps,
             boolean blocked,
             int maxAttempts,
@@ -947,6 +988,7 @@ final class SimulationCommands {
                     c.paymentCurrency,
                     c.merchantId().asString(),
                     c.storeId().asString(),
+                    c.groupId().asString(),
                     c.commissionBps(),
                     c.blocked(),
                     c.maxAttempts(),
@@ -976,6 +1018,7 @@ final class SimulationCommands {
             }
             c.merchantId().set(merchantId);
             c.storeId().set(storeId);
+            c.groupId().set(groupId);
             c.commissionBps(commissionBps);
             if (type == CommandType.SET_USER_BLOCKED || type == CommandType.SET_RISK_RULES) {
                 c.blocked(blocked);
@@ -1058,7 +1101,9 @@ final class SimulationCommands {
                         .append(" merchant=")
                         .append(quoted(c.merchantId().asString()))
                         .append(" store=")
-                        .append(quoted(c.storeId().asString()));
+                        .append(quoted(c.storeId().asString()))
+                        .append(" group=")
+                        .append(quoted(c.groupId().asString()));
             case UPSERT_MERCHANT ->
                 text.append(" request=")
                         .append(quoted(c.requestId.asString()))
@@ -1076,6 +1121,15 @@ final class SimulationCommands {
                         .append(" blocked=")
                         .append(c.blocked());
             case GET_USER_RISK -> text.append(" user=").append(quoted(c.userId.asString()));
+            case UPSERT_SKU_GROUP ->
+                text.append(" request=")
+                        .append(quoted(c.requestId.asString()))
+                        .append(" group=")
+                        .append(quoted(c.groupId().asString()))
+                        .append(" limit=")
+                        .append(c.perUserLimit);
+            case GET_SKU_GROUP ->
+                text.append(" group=").append(quoted(c.groupId().asString()));
             case SET_RISK_RULES ->
                 text.append(" request=")
                         .append(quoted(c.requestId.asString()))

@@ -616,6 +616,11 @@ class CheckoutPipelineTest {
         }
 
         @Override
+        public io.checkout.engine.SkuGroupTable skuGroups() {
+            return delegate.skuGroups();
+        }
+
+        @Override
         public long lastOrderOf(IdBuffer userId) {
             return delegate.lastOrderOf(userId);
         }

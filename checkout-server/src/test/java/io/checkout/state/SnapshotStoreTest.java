@@ -231,12 +231,17 @@ class SnapshotStoreTest {
             }
 
             @Override
+            public void skuGroup(int number, String groupId, long perUserLimit) {
+                records.add("group " + number + " " + groupId + " " + perUserLimit);
+            }
+
+            @Override
             public void sku(SkuRecord sku) {
                 records.add("sku " + sku.index + " " + sku.skuId + " " + sku.priceMinor + " " + sku.currency + " "
                         + sku.totalStock + " " + sku.available + " " + sku.reserved + " " + sku.sold + " "
                         + sku.perUserLimit + " " + sku.saleStartEpochMillis + " " + sku.saleEndEpochMillis + " "
                         + sku.reservationTtlMillis + " " + sku.merchantId + " " + sku.merchantNumber + " "
-                        + sku.storeId);
+                        + sku.storeId + " " + sku.groupId + " " + sku.groupNumber);
             }
 
             @Override

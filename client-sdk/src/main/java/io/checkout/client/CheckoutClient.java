@@ -9,6 +9,7 @@ import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.GetOrderRequest;
 import io.checkout.proto.v1.GetPartitionMapRequest;
 import io.checkout.proto.v1.GetRiskRulesRequest;
+import io.checkout.proto.v1.GetSkuGroupRequest;
 import io.checkout.proto.v1.GetStockRequest;
 import io.checkout.proto.v1.GetUserRiskRequest;
 import io.checkout.proto.v1.InventoryGrpc;
@@ -29,7 +30,9 @@ import io.checkout.proto.v1.RiskRules;
 import io.checkout.proto.v1.SetRiskRulesRequest;
 import io.checkout.proto.v1.SetUserBlockedRequest;
 import io.checkout.proto.v1.Sku;
+import io.checkout.proto.v1.SkuGroup;
 import io.checkout.proto.v1.UpsertMerchantRequest;
+import io.checkout.proto.v1.UpsertSkuGroupRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
 import io.checkout.proto.v1.UserRisk;
 import io.grpc.CallCredentials;
@@ -700,6 +703,32 @@ public final class CheckoutClient implements AutoCloseable {
                 .setMerchantId(Objects.requireNonNull(merchantId, "merchantId"))
                 .build();
         return callBlocking(InventoryGrpc.getGetMerchantMethod(), request, adminCredentials);
+    }
+
+    /**
+     * Defines a SKU group (a sale's SKUs under one per-user limit) or changes its limit: the most
+     * units one user may hold, reserved plus paid, across all of the group's SKUs. SKUs join it
+     * through {@code UpsertSkuRequest.group_id}; a reserve past the limit is answered
+     * {@code GROUP_LIMIT_EXCEEDED}. Sent with the configured call credentials.
+     *
+     * @throws StatusRuntimeException INVALID_ARGUMENT naming {@code group_id} or {@code per_user_limit}
+     *     (1..1,000,000,000); RESOURCE_EXHAUSTED {@code GROUP_TABLE_FULL}
+     */
+    public SkuGroup upsertSkuGroup(String groupId, long perUserLimit) {
+        UpsertSkuGroupRequest request = UpsertSkuGroupRequest.newBuilder()
+                .setRequestId(newRequestId())
+                .setGroupId(Objects.requireNonNull(groupId, "groupId"))
+                .setPerUserLimit(perUserLimit)
+                .build();
+        return callBlocking(InventoryGrpc.getUpsertSkuGroupMethod(), request, adminCredentials);
+    }
+
+    /** A SKU group, its limit and its SKUs; NOT_FOUND if never defined. Sent with the configured call credentials. */
+    public SkuGroup getSkuGroup(String groupId) {
+        GetSkuGroupRequest request = GetSkuGroupRequest.newBuilder()
+                .setGroupId(Objects.requireNonNull(groupId, "groupId"))
+                .build();
+        return callBlocking(InventoryGrpc.getGetSkuGroupMethod(), request, adminCredentials);
     }
 
     /**

@@ -9,6 +9,7 @@ import io.checkout.proto.v1.Payment;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.RiskRules;
 import io.checkout.proto.v1.Sku;
+import io.checkout.proto.v1.SkuGroup;
 import io.checkout.proto.v1.UpsertSkuRequest;
 import io.checkout.proto.v1.UserRisk;
 import io.grpc.StatusRuntimeException;
@@ -181,6 +182,20 @@ public final class PartitionedCheckoutClient implements AutoCloseable {
             merchant = partitionClient(id).upsertMerchant(merchantId, commissionBps);
         }
         return merchant;
+    }
+
+    /**
+     * Defines the SKU group on every partition (each SKU lives on one, and its group must be defined
+     * there); returns the last partition's answer. Each partition counts the units a user holds in
+     * the group's SKUs it holds, so a group whose SKUs span partitions limits each part on its own:
+     * keep a sale's SKUs on one partition (their ids' partition) for one limit.
+     */
+    public SkuGroup upsertSkuGroup(String groupId, long perUserLimit) {
+        SkuGroup group = null;
+        for (int id = 0; id < openPartitionCount(); id++) {
+            group = partitionClient(id).upsertSkuGroup(groupId, perUserLimit);
+        }
+        return group;
     }
 
     /**
