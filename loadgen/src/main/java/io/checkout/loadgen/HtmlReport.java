@@ -42,7 +42,7 @@ final class HtmlReport {
                         "table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{padding:3px 10px;border-bottom:1px solid #ddd;")
                 .append("text-align:right}td:first-child,th:first-child{text-align:left}")
                 .append(
-                        ".PASS{color:#1a7f37;font-weight:bold}.FAIL{color:#cf222e;font-weight:bold}.SKIPPED{color:#9a6700}")
+                        ".PASS{color:#1a7f37;font-weight:bold}.FAIL{color:#cf222e;font-weight:bold}.SKIPPED{color:#9a6700}.WARN{color:#9a6700;font-weight:bold}")
                 .append("svg{background:#fafafa;border:1px solid #ddd}text{font-size:12px;fill:#333}")
                 .append("</style></head><body>\n");
         html.append("<h1>loadgen: ")

@@ -352,6 +352,9 @@ final class LoadRun {
                         initialSkus,
                         ADMIN_THREADS)
                 .audit(drained);
+        if (abuseTally != null) {
+            audit = audit.withChecks(AbuseAudit.checks(abuseTally, this::readBlockedUser));
+        }
         return new RunResult(
                 settings,
                 runId,
@@ -440,6 +443,21 @@ final class LoadRun {
             abuseTally.afterwards("after the audit: the risk rules could not be put back (" + describe(e)
                     + "); the server keeps the run's attempt limit and blocks");
         }
+    }
+
+    /** abuse: a blocked user as every partition has them: orders listed, and whether blocked on each. */
+    private AbuseAudit.ServerUser readBlockedUser(String userId) {
+        long orders = 0;
+        boolean blocked = true;
+        try {
+            for (CheckoutClient client : auditClients) {
+                orders += client.listUserOrders(userId, 100, null).getOrdersCount();
+                blocked &= client.getUserRisk(userId).getBlocked();
+            }
+        } catch (StatusRuntimeException e) {
+            throw new Auditor.AuditException("audit could not read user " + userId + ": " + describe(e), e);
+        }
+        return new AbuseAudit.ServerUser(orders, blocked);
     }
 
     /** With --setup, defines the run's SKUs; either way, reads each SKU as it stands before the run. */

@@ -16,7 +16,7 @@ import java.util.Map;
 import org.apache.commons.rng.simple.RandomSource;
 import org.junit.jupiter.api.Test;
 
-/** The abuse scenario's options, user mix, tally and summary; seeded, so deterministic. */
+/** The abuse scenario's options, user mix, tally and audit checks; seeded, so deterministic. */
 class AbuseScenarioTest {
 
     private static RunSettings settings(String... args) {
@@ -240,6 +240,106 @@ class AbuseScenarioTest {
         assertThat(tally.countedBound()).isEqualTo(25);
         assertThat(AbuseTally.countOf(ReserveResult.NOT_ON_SALE)).isEqualTo(AbuseTally.Count.REFUSED);
         assertThat(AbuseTally.countOf(ReserveResult.UNKNOWN_SKU)).isEqualTo(AbuseTally.Count.REFUSED);
+    }
+
+    @Test
+    void theAuditPassesWhenBlockedUsersGetNothingAndHammerUsersStayWithinTheBound() {
+        AbuseTally tally = tally(new Abuse(2, 0.3, 2, 0.1, 5, Duration.ofSeconds(1)), 1);
+        // 3 windows (1,000 .. 3,999 ms); each hammer user 15 counted answers and 40 RATE_LIMITED.
+        for (String hammer : tally.hammerUserIds()) {
+            answer(tally, hammer, ReserveResult.RESERVED, 1, 1_000);
+            answer(tally, hammer, ReserveResult.LIMIT_EXCEEDED, 14, 2_000);
+            answer(tally, hammer, ReserveResult.RATE_LIMITED, 40, 3_999);
+        }
+        for (String blocked : tally.blockedUserIds()) {
+            answer(tally, blocked, ReserveResult.BLOCKED, 10, 2_500);
+        }
+
+        List<Audit.Check> checks = AbuseAudit.checks(tally, user -> new AbuseAudit.ServerUser(0, true));
+
+        assertThat(checks).extracting(Audit.Check::verdict).containsOnly(Audit.Verdict.PASS);
+        assertThat(checks.get(0).detail())
+                .isEqualTo("2 blocked users sent 20 reserves: BLOCKED 20, RESERVED 0, other outcomes 0,"
+                        + " RATE_LIMITED 0, no answer 0");
+        assertThat(checks.get(2).detail())
+                .startsWith("counted answers (RESERVED and other outcomes) at most 20 a user: 5 per 1000 ms window"
+                        + " x (3 windows from the first send to the last answer + 1 for clock skew) x 1 partition(s)")
+                .endsWith("with 15 (RESERVED 1)");
+        assertThat(checks.get(3).detail())
+                .startsWith("2 of 2 hammer users offered more than the limit admits, each was answered RATE_LIMITED"
+                        + " (80 in all)");
+        assertThat(new Audit(checks, 0, 0, Map.of()).passed()).isTrue();
+    }
+
+    @Test
+    void aBlockedUserWithAnOrderFailsTheAuditByItsAnswersAndOnTheServer() {
+        AbuseTally tally = tally(new Abuse(1, 0.3, 2, 0.1, 5, Duration.ofSeconds(1)), 1);
+        answer(tally, "b-r1-0", ReserveResult.BLOCKED, 3, 1_000);
+        answer(tally, "b-r1-1", ReserveResult.BLOCKED, 2, 1_000);
+        answer(tally, "b-r1-1", ReserveResult.RESERVED, 1, 1_001);
+        answer(tally, "b-r1-1", ReserveResult.SOLD_OUT, 1, 1_002);
+
+        List<Audit.Check> checks = AbuseAudit.checks(
+                tally,
+                user -> user.equals("b-r1-1")
+                        ? new AbuseAudit.ServerUser(1, true)
+                        : new AbuseAudit.ServerUser(0, false));
+
+        assertThat(checks.get(0).verdict()).isEqualTo(Audit.Verdict.FAIL);
+        assertThat(checks.get(0).detail())
+                .contains("BLOCKED 5, RESERVED 1, other outcomes 1")
+                .contains("e.g. b-r1-1: RESERVED 1, other answers 1");
+        assertThat(checks.get(1).verdict()).isEqualTo(Audit.Verdict.FAIL);
+        assertThat(checks.get(1).detail())
+                .isEqualTo("2 of 2 users, e.g. b-r1-0 is not blocked; b-r1-1 owns 1 order(s)");
+        assertThat(new Audit(checks, 0, 0, Map.of()).passed()).isFalse();
+    }
+
+    @Test
+    void aHammerUserOverTheBoundFailsTheAudit() {
+        // Two partitions: each counts on its own, so the bound doubles.
+        AbuseTally tally = tally(new Abuse(2, 0.3, 0, 0, 5, Duration.ofSeconds(1)), 2);
+        // One window (5,000 .. 5,999): at most 5 x (1 + 1) x 2 = 20.
+        answer(tally, "h-r1-0", ReserveResult.RESERVED, 20, 5_000);
+        answer(tally, "h-r1-0", ReserveResult.RATE_LIMITED, 5, 5_999);
+        answer(tally, "h-r1-1", ReserveResult.LIMIT_EXCEEDED, 21, 5_500);
+
+        List<Audit.Check> checks = AbuseAudit.checks(tally, user -> {
+            throw new AssertionError("no blocked users to read");
+        });
+
+        assertThat(checks.get(0).verdict()).isEqualTo(Audit.Verdict.SKIPPED);
+        assertThat(checks.get(1).verdict()).isEqualTo(Audit.Verdict.SKIPPED);
+        assertThat(checks.get(2).verdict()).isEqualTo(Audit.Verdict.FAIL);
+        assertThat(checks.get(2).detail())
+                .startsWith("1 of 2 hammer users over it, e.g. h-r1-1: 21 > 20;")
+                .contains("x 2 partition(s)");
+        // h-r1-1 offered 21, more than the 10 one window admits on 2 partitions, and got no RATE_LIMITED.
+        assertThat(checks.get(3).verdict()).isEqualTo(Audit.Verdict.WARN);
+        assertThat(checks.get(3).detail())
+                .startsWith("1 of 2 hammer users over the limit never got RATE_LIMITED")
+                .contains("h-r1-1 (21 answered)");
+    }
+
+    @Test
+    void aLimitNeverReachedIsAWarningNotAFailure() {
+        AbuseTally tally = tally(new Abuse(3, 0.01, 1, 0.1, 5, Duration.ofSeconds(1)), 1);
+        // 2 windows (1,500 .. 2,400 ms), at most 4 answers each: below the 10 the limit admits.
+        for (String hammer : tally.hammerUserIds()) {
+            answer(tally, hammer, ReserveResult.RESERVED, 1, 1_500);
+            answer(tally, hammer, ReserveResult.LIMIT_EXCEEDED, 3, 2_400);
+        }
+        answer(tally, "b-r1-0", ReserveResult.BLOCKED, 1, 2_000);
+
+        List<Audit.Check> checks = AbuseAudit.checks(tally, user -> new AbuseAudit.ServerUser(0, true));
+
+        assertThat(checks.get(2).verdict()).isEqualTo(Audit.Verdict.PASS);
+        assertThat(checks.get(3).verdict()).isEqualTo(Audit.Verdict.WARN);
+        assertThat(checks.get(3).detail())
+                .startsWith("no hammer user offered more than the limit admits, so RATE_LIMITED was not exercised:"
+                        + " the limit admits 10 a user in the run's 2 window(s), 5.0/s; the busiest hammer user was"
+                        + " answered 4 times");
+        assertThat(new Audit(checks, 0, 0, Map.of()).passed()).isTrue();
     }
 
     @Test
