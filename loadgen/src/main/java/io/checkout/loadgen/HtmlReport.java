@@ -42,7 +42,7 @@ final class HtmlReport {
                         "table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{padding:3px 10px;border-bottom:1px solid #ddd;")
                 .append("text-align:right}td:first-child,th:first-child{text-align:left}")
                 .append(
-                        ".PASS{color:#1a7f37;font-weight:bold}.FAIL{color:#cf222e;font-weight:bold}.SKIPPED{color:#9a6700}")
+                        ".PASS{color:#1a7f37;font-weight:bold}.FAIL{color:#cf222e;font-weight:bold}.SKIPPED{color:#9a6700}.WARN{color:#9a6700;font-weight:bold}")
                 .append("svg{background:#fafafa;border:1px solid #ddd}text{font-size:12px;fill:#333}")
                 .append("</style></head><body>\n");
         html.append("<h1>loadgen: ")
@@ -195,6 +195,10 @@ final class HtmlReport {
                         String.format(Locale.ROOT, "<tr><td>%s</td><td>%,d</td></tr>%n", escape(name), count)));
         html.append("</table>\n");
 
+        if (report.abuse() != null) {
+            appendAbuse(html, report.abuse());
+        }
+
         html.append(String.format(
                 Locale.ROOT,
                 "<h2>Audit</h2>%n<p>%,d orders and %,d SKUs read back from the server.</p>%n",
@@ -214,6 +218,62 @@ final class HtmlReport {
         }
         html.append("</table>\n</body></html>\n");
         return html.toString();
+    }
+
+    /** abuse: the attempt limit, a row per class of user, and a row per hammer user. */
+    private static void appendAbuse(StringBuilder html, Report.AbuseSummary abuse) {
+        html.append("<h2>Abuse: users by class</h2>\n<p>")
+                .append(escape(String.format(
+                        Locale.ROOT,
+                        "Attempt limit %d per %d ms window per user%s. The whole run, warm-up included, first sends"
+                                + " only. Refused: other outcomes of their own (SOLD_OUT, LIMIT_EXCEEDED, ...), counted"
+                                + " by the limit as RESERVED is; failed: REJECTED or no answer.",
+                        abuse.maxAttempts(),
+                        abuse.windowMillis(),
+                        abuse.partitions() > 1 ? " on each of " + abuse.partitions() + " partitions" : "")))
+                .append("</p>\n");
+        countsTable(html, "users", abuse.classes(), true);
+        if (!abuse.hammerUsers().isEmpty()) {
+            html.append("<p>")
+                    .append(escape(String.format(
+                            Locale.ROOT,
+                            "Hammer users: at most %,d counted answers (RESERVED + refused) each over the run's %d"
+                                    + " window(s), plus one for clock skew.",
+                            abuse.countedBound(),
+                            abuse.windowsSpanned())))
+                    .append("</p>\n");
+            countsTable(html, "hammer user", abuse.hammerUsers(), false);
+        }
+        if (!abuse.afterwards().isEmpty()) {
+            html.append("<p>").append(escape(abuse.afterwards())).append("</p>\n");
+        }
+    }
+
+    private static void countsTable(
+            StringBuilder html, String first, List<Report.AbuseSummary.Counts> rows, boolean classes) {
+        html.append("<table><tr><th>")
+                .append(escape(first))
+                .append("</th>")
+                .append(classes ? "<th>count</th><th>share</th>" : "")
+                .append("<th>sent</th><th>counted</th><th>RESERVED</th><th>refused</th><th>RATE_LIMITED</th>")
+                .append("<th>BLOCKED</th><th>failed</th></tr>\n");
+        for (Report.AbuseSummary.Counts c : rows) {
+            html.append("<tr><td>").append(escape(c.name())).append("</td>");
+            if (classes) {
+                html.append(String.format(Locale.ROOT, "<td>%,d</td><td>%.0f%%</td>", c.users(), 100 * c.share()));
+            }
+            html.append(String.format(
+                    Locale.ROOT,
+                    "<td>%,d</td><td>%,d</td><td>%,d</td><td>%,d</td><td>%,d</td><td>%,d</td><td>%,d</td></tr>%n",
+                    c.sent(),
+                    c.counted(),
+                    c.reserved(),
+                    c.refused(),
+                    c.rateLimited(),
+                    c.blocked(),
+                    c.failed()));
+        }
+        html.append("</table>\n");
     }
 
     /** A line chart; {@code percentileAxis} labels x as percentiles placed at log10(1 / (1 - p)). */

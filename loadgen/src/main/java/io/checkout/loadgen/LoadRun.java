@@ -12,6 +12,7 @@ import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.ReserveResult;
+import io.checkout.proto.v1.RiskRules;
 import io.checkout.proto.v1.Sku;
 import io.checkout.proto.v1.UpsertSkuRequest;
 import io.grpc.CallCredentials;
@@ -106,6 +107,10 @@ final class LoadRun {
      * without the run's client limit.
      */
     private final List<CheckoutClient> auditClients = new ArrayList<>();
+    /** abuse: the answers per class of user and per hammer and blocked user; null in the other scenarios. */
+    private final AbuseTally abuseTally;
+    /** abuse with --setup: each partition's risk rules before the run set its own, put back after the audit. */
+    private final List<RiskRules> previousRiskRules = new ArrayList<>();
 
     private Measurements measurements;
     private Timeline timeline;
@@ -162,6 +167,8 @@ final class LoadRun {
         this.logWriter = logWriter;
         this.runId = runId;
         this.ledger = new Ledger(settings.ordersTrackedMax());
+        this.abuseTally =
+                settings.abuse() == null ? null : new AbuseTally(settings.abuse(), runId, table.partitionCount());
         for (List<ManagedChannel> partitionChannels : channelsByPartition) {
             reservedByPartition[clients.size()] = new LongAdder();
             List<CheckoutClient> partitionClients = new ArrayList<>();
@@ -261,8 +268,19 @@ final class LoadRun {
     /** Runs the whole thing; the result holds the measurements and the audit. */
     RunResult run() throws InterruptedException {
         long setupStartedNanos = System.nanoTime();
-        prepareSkus();
-        double setupSeconds = (System.nanoTime() - setupStartedNanos) / 1e9;
+        try {
+            prepareSkus();
+            prepareRiskRules();
+            double setupSeconds = (System.nanoTime() - setupStartedNanos) / 1e9;
+            return sendAndAudit(setupSeconds);
+        } finally {
+            restoreRiskRules();
+            auditClients.forEach(CheckoutClient::close);
+        }
+    }
+
+    /** Sends the load, waits for the answers and audits the server; after setup. */
+    private RunResult sendAndAudit(double setupSeconds) throws InterruptedException {
         int window = Math.min(settings.inFlightMax(), CheckoutClient.STREAM_IN_FLIGHT_MAX);
         if (settings.api() == RunSettings.Api.STREAM) {
             for (List<CheckoutClient> partitionClients : clients) {
@@ -334,7 +352,9 @@ final class LoadRun {
                         initialSkus,
                         ADMIN_THREADS)
                 .audit(drained);
-        auditClients.forEach(CheckoutClient::close);
+        if (abuseTally != null) {
+            audit = audit.withChecks(AbuseAudit.checks(abuseTally, this::readBlockedUser));
+        }
         return new RunResult(
                 settings,
                 runId,
@@ -346,7 +366,98 @@ final class LoadRun {
                 measurements,
                 timeline,
                 ledger,
-                audit);
+                audit,
+                abuseTally);
+    }
+
+    /**
+     * abuse with --setup: sets the attempt limit on every partition (each counts on its own) and
+     * blocks the run's blocked users on every partition, remembering the rules it found.
+     */
+    private void prepareRiskRules() throws InterruptedException {
+        if (abuseTally == null || !settings.setup()) {
+            return;
+        }
+        Abuse abuse = settings.abuse();
+        for (int partition = 0; partition < auditClients.size(); partition++) {
+            CheckoutClient client = auditClients.get(partition);
+            try {
+                RiskRules before = client.getRiskRules();
+                client.setAttemptLimit(abuse.maxAttempts(), abuse.windowMillis());
+                previousRiskRules.add(before);
+            } catch (StatusRuntimeException e) {
+                throw new SetupException(
+                        "setting the attempt limit (" + abuse.maxAttempts() + " per " + abuse.windowMillis()
+                                + " ms) on partition " + partition + " failed: " + describe(e),
+                        e);
+            }
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(ADMIN_THREADS);
+        try {
+            List<String> users = abuseTally.blockedUserIds();
+            List<Future<?>> blocks = new ArrayList<>(users.size());
+            for (String userId : users) {
+                blocks.add(pool.submit(() -> auditClients.forEach(client -> client.blockUser(userId))));
+            }
+            for (int index = 0; index < blocks.size(); index++) {
+                try {
+                    blocks.get(index).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new SetupException(
+                            "blocking user " + users.get(index) + " failed: " + describe(e.getCause()), e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * abuse: after the audit (or a failed setup), lifts the run's blocks and puts back the attempt
+     * limit each partition had, so the run leaves the server's risk rules as it found them; says
+     * what it did in the report.
+     */
+    private void restoreRiskRules() {
+        if (abuseTally == null || previousRiskRules.isEmpty()) {
+            return;
+        }
+        try {
+            for (String userId : abuseTally.blockedUserIds()) {
+                for (CheckoutClient client : auditClients) {
+                    client.unblockUser(userId);
+                }
+            }
+            for (int partition = 0; partition < previousRiskRules.size(); partition++) {
+                RiskRules before = previousRiskRules.get(partition);
+                auditClients.get(partition).setAttemptLimit(before.getMaxAttempts(), before.getWindowMillis());
+            }
+            RiskRules first = previousRiskRules.get(0);
+            abuseTally.afterwards(String.format(
+                    java.util.Locale.ROOT,
+                    "after the audit: %d blocked user(s) unblocked, the attempt limit put back to %s",
+                    abuseTally.blockedUserIds().size(),
+                    first.getMaxAttempts() == 0
+                            ? "none"
+                            : first.getMaxAttempts() + " per " + first.getWindowMillis() + " ms"));
+        } catch (RuntimeException e) {
+            abuseTally.afterwards("after the audit: the risk rules could not be put back (" + describe(e)
+                    + "); the server keeps the run's attempt limit and blocks");
+        }
+    }
+
+    /** abuse: a blocked user as every partition has them: orders listed, and whether blocked on each. */
+    private AbuseAudit.ServerUser readBlockedUser(String userId) {
+        long orders = 0;
+        boolean blocked = true;
+        try {
+            for (CheckoutClient client : auditClients) {
+                orders += client.listUserOrders(userId, 100, null).getOrdersCount();
+                blocked &= client.getUserRisk(userId).getBlocked();
+            }
+        } catch (StatusRuntimeException e) {
+            throw new Auditor.AuditException("audit could not read user " + userId + ": " + describe(e), e);
+        }
+        return new AbuseAudit.ServerUser(orders, blocked);
     }
 
     /** With --setup, defines the run's SKUs; either way, reads each SKU as it stands before the run. */
@@ -572,11 +683,15 @@ final class LoadRun {
             refusedByClientLimit(latencyFromNanos, measured);
             return;
         }
+        String userId = scenario.nextUserId();
         ReserveRequest request = ReserveRequest.newBuilder()
                 .setRequestId("r-" + runId + "-" + seq)
-                .setUserId(scenario.nextUserId())
+                .setUserId(userId)
                 .addLines(OrderLine.newBuilder().setSkuId(skuId).setQuantity(settings.quantity()))
                 .build();
+        if (abuseTally != null) {
+            abuseTally.sent(userId, System.currentTimeMillis());
+        }
         reserve(seq, request, null, scenario.nextFollowUp(), scenario.nextRepeats(), latencyFromNanos, measured);
     }
 
@@ -682,6 +797,13 @@ final class LoadRun {
         long now = System.nanoTime();
         long latency = now - latencyFromNanos;
         try {
+            if (abuseTally != null && firstReply == null) {
+                if (failure != null) {
+                    abuseTally.failed(request.getUserId(), System.currentTimeMillis());
+                } else {
+                    abuseTally.answered(request.getUserId(), answer.getResult(), System.currentTimeMillis());
+                }
+            }
             if (failure != null) {
                 Throwable cause = unwrap(failure);
                 Status status = Status.fromThrowable(cause);

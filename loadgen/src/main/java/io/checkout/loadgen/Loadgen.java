@@ -62,8 +62,11 @@ public final class Loadgen implements Callable<Integer> {
             defaultValue = "flash-sale",
             description = "flash-sale, catalog, flash-crowd (reserves only, at --rate with a crowd at --crowd-rate; a"
                     + " per-second table of offered, admitted, refused and expired calls), booking (O2O: SKUs are"
-                    + " (store, time slot) pairs, see --stores), or empty-call (grpc.health.v1 Check only: the"
-                    + " transport's limit) (default ${DEFAULT-VALUE})")
+                    + " (store, time slot) pairs, see --stores), abuse (needs --setup: flash-sale SKUs under an"
+                    + " attempt limit per user, see --max-attempts, with hammer users and blocked users in the mix;"
+                    + " the audit also checks the blocked users got nothing and the hammer users no more than the"
+                    + " limit), or empty-call (grpc.health.v1 Check only: the transport's limit) (default"
+                    + " ${DEFAULT-VALUE})")
     String scenario;
 
     @Option(names = "--concurrency", description = "closed model: calls in flight (default 64 unless --rate)")
@@ -170,6 +173,38 @@ public final class Loadgen implements Callable<Integer> {
                     + " included (a stale screen, a customer past the cutoff), so some meet NOT_ON_SALE (default"
                     + " 0.05)")
     Double lateRatio;
+
+    @Option(
+            names = "--max-attempts",
+            description = "abuse: the attempt limit set with --setup, at most this many reserves per user per"
+                    + " --attempt-window (server time, windows aligned to the epoch); past it the server answers"
+                    + " RATE_LIMITED; 1.." + Abuse.MAX_ATTEMPTS_MAX + " (default 5)")
+    Integer maxAttempts;
+
+    @Option(names = "--attempt-window", description = "abuse: the attempt limit's window, 1ms..24h (default 1s)")
+    String attemptWindow;
+
+    @Option(
+            names = "--hammer-users",
+            description = "abuse: users h-<run id>-N who hammer the sale, each reserve with a fresh request id, so"
+                    + " the attempt limit refuses most; 0.." + Abuse.HAMMER_USERS_MAX + " (default 3)")
+    Integer hammerUsers;
+
+    @Option(
+            names = "--hammer-share",
+            description = "abuse: fraction of the reserves sent by the hammer users (default 0.3)")
+    Double hammerShare;
+
+    @Option(
+            names = "--blocked-users",
+            description = "abuse: users b-<run id>-N blocked with --setup before the load, whose reserves the"
+                    + " server answers BLOCKED; 0.." + Abuse.BLOCKED_USERS_MAX + " (default 5)")
+    Integer blockedUsers;
+
+    @Option(
+            names = "--blocked-share",
+            description = "abuse: fraction of the reserves sent by the blocked users (default 0.1)")
+    Double blockedShare;
 
     @Option(
             names = "--sku-prefix",
@@ -438,6 +473,9 @@ public final class Loadgen implements Callable<Integer> {
             if (settings.booking() != null) {
                 out.print(bookingLines(settings));
             }
+            if (settings.abuse() != null) {
+                out.print(settings.abuse().describe(runId, settings.users()));
+            }
             if (partitioned) {
                 out.printf(
                         Locale.ROOT,
@@ -567,6 +605,24 @@ public final class Loadgen implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "--stores, --slots-per-store and --late-ratio are for --scenario booking");
         }
+        Abuse abuse = null;
+        if (kind == Scenario.Kind.ABUSE) {
+            abuse = new Abuse(
+                    hammerUsers != null ? hammerUsers : 3,
+                    hammerShare != null ? hammerShare : 0.3,
+                    blockedUsers != null ? blockedUsers : 5,
+                    blockedShare != null ? blockedShare : 0.1,
+                    maxAttempts != null ? maxAttempts : 5,
+                    duration("--attempt-window", attemptWindow != null ? attemptWindow : "1s"));
+        } else if (maxAttempts != null
+                || attemptWindow != null
+                || hammerUsers != null
+                || hammerShare != null
+                || blockedUsers != null
+                || blockedShare != null) {
+            throw new IllegalArgumentException("--max-attempts, --attempt-window, --hammer-users, --hammer-share,"
+                    + " --blocked-users and --blocked-share are for --scenario abuse");
+        }
         if (crowdScenario && (rate == null || crowdRate == null)) {
             throw new IllegalArgumentException(
                     "--scenario flash-crowd needs --rate (the normal rate) and --crowd-rate (the crowd's)");
@@ -625,7 +681,8 @@ public final class Loadgen implements Callable<Integer> {
                 RunSettings.ClientLimit.parse(clientLimit),
                 clientLimitMax,
                 List.of(),
-                booking);
+                booking,
+                abuse);
     }
 
     /** The booking scenario's catalog and time model, printed before the run. */

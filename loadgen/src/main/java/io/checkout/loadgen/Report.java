@@ -47,7 +47,117 @@ record Report(
         String clientLimit,
         Crowd crowd,
         List<Timeline.Second> timeline,
-        BookedSlots booking) {
+        BookedSlots booking,
+        AbuseSummary abuse) {
+
+    /**
+     * {@code abuse}: the attempt limit and what each class of user sent and was answered, over the
+     * whole run, warm-up included (the audit's figures); null in the other scenarios.
+     *
+     * @param windowsSpanned attempt-limit windows from the run's first send to its last answer, on
+     *     loadgen's clock
+     * @param countedBound the most counted answers a user may get over the run ({@link Abuse#countedBound})
+     * @param classes normal, hammer and blocked users, in that order
+     * @param hammerUsers every hammer user (at most {@link Abuse#HAMMER_USERS_MAX})
+     * @param blockedUsers every blocked user (at most {@link Abuse#BLOCKED_USERS_MAX})
+     * @param afterwards what the run did to the server's risk rules after the audit
+     */
+    record AbuseSummary(
+            int maxAttempts,
+            long windowMillis,
+            int partitions,
+            long windowsSpanned,
+            long countedBound,
+            List<Counts> classes,
+            List<Counts> hammerUsers,
+            List<Counts> blockedUsers,
+            String afterwards) {
+
+        /**
+         * What one class of user, or one user, sent and was answered.
+         *
+         * @param name the class (normal, hammer, blocked) or the user id
+         * @param users how many users the class has; 1 for one user
+         * @param share the share of the reserves the class was meant to send; for one user, its class's
+         * @param counted RESERVED plus refused: the answers the attempt limit counts
+         * @param refused answered with another outcome of its own (SOLD_OUT, LIMIT_EXCEEDED, ...)
+         * @param failed no outcome of its own: REJECTED, or the call failed
+         */
+        record Counts(
+                String name,
+                long users,
+                double share,
+                long sent,
+                long counted,
+                long reserved,
+                long refused,
+                long rateLimited,
+                long blocked,
+                long failed) {}
+
+        static AbuseSummary of(RunSettings settings, AbuseTally tally) {
+            Abuse abuse = tally.abuse();
+            List<Counts> classes = new ArrayList<>();
+            for (Abuse.UserClass userClass : Abuse.UserClass.values()) {
+                long users;
+                double share;
+                switch (userClass) {
+                    case HAMMER -> {
+                        users = abuse.hammerUsers();
+                        share = abuse.hammerShare();
+                    }
+                    case BLOCKED -> {
+                        users = abuse.blockedUsers();
+                        share = abuse.blockedShare();
+                    }
+                    default -> {
+                        users = settings.users();
+                        share = 1 - abuse.hammerShare() - abuse.blockedShare();
+                    }
+                }
+                classes.add(new Counts(
+                        userClass.label(),
+                        users,
+                        share,
+                        tally.count(userClass, AbuseTally.Count.SENT),
+                        tally.count(userClass, AbuseTally.Count.RESERVED)
+                                + tally.count(userClass, AbuseTally.Count.REFUSED),
+                        tally.count(userClass, AbuseTally.Count.RESERVED),
+                        tally.count(userClass, AbuseTally.Count.REFUSED),
+                        tally.count(userClass, AbuseTally.Count.RATE_LIMITED),
+                        tally.count(userClass, AbuseTally.Count.BLOCKED),
+                        tally.count(userClass, AbuseTally.Count.FAILED)));
+            }
+            return new AbuseSummary(
+                    abuse.maxAttempts(),
+                    abuse.windowMillis(),
+                    tally.partitions(),
+                    tally.windowsSpanned(),
+                    tally.countedBound(),
+                    List.copyOf(classes),
+                    users(tally, tally.hammerUserIds(), abuse.hammerShare()),
+                    users(tally, tally.blockedUserIds(), abuse.blockedShare()),
+                    tally.afterwards());
+        }
+
+        private static List<Counts> users(AbuseTally tally, List<String> userIds, double share) {
+            List<Counts> users = new ArrayList<>(userIds.size());
+            for (String userId : userIds) {
+                users.add(new Counts(
+                        userId,
+                        1,
+                        share,
+                        tally.count(userId, AbuseTally.Count.SENT),
+                        tally.counted(userId),
+                        tally.count(userId, AbuseTally.Count.RESERVED),
+                        tally.count(userId, AbuseTally.Count.REFUSED),
+                        tally.count(userId, AbuseTally.Count.RATE_LIMITED),
+                        tally.count(userId, AbuseTally.Count.BLOCKED),
+                        tally.count(userId, AbuseTally.Count.FAILED)));
+            }
+            return List.copyOf(users);
+        }
+    }
 
     /** The crowd as it was asked for, and what came of it; null in a run without one. */
     record Crowd(
@@ -157,6 +267,9 @@ record Report(
         99.8, 99.9, 99.95, 99.99, 99.995, 99.999, 100
     };
 
+    /** abuse: hammer users listed one by one in the summary; the JSON has them all. */
+    private static final int HAMMER_LINES_MAX = 10;
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     static Report of(RunResult result, String target) {
@@ -180,8 +293,11 @@ record Report(
             }
         }
         Map<String, Long> results = new LinkedHashMap<>();
+        boolean abuse = settings.abuse() != null;
         for (ReserveResult value : ReserveResult.values()) {
-            if (value != ReserveResult.UNRECOGNIZED && measurements.reserveResult(value) > 0) {
+            // abuse: BLOCKED and RATE_LIMITED are what the run is about, so they show even when none came.
+            boolean shown = abuse && (value == ReserveResult.BLOCKED || value == ReserveResult.RATE_LIMITED);
+            if (value != ReserveResult.UNRECOGNIZED && (measurements.reserveResult(value) > 0 || shown)) {
                 results.put(value.name(), measurements.reserveResult(value));
             }
         }
@@ -240,7 +356,8 @@ record Report(
                 open && settings.scenario() != Scenario.Kind.EMPTY_CALL
                         ? result.timeline().seconds()
                         : List.of(),
-                settings.booking() == null ? null : BookedSlots.of(settings, audit.skus(), result.setupSeconds()));
+                settings.booking() == null ? null : BookedSlots.of(settings, audit.skus(), result.setupSeconds()),
+                result.abuse() == null ? null : AbuseSummary.of(settings, result.abuse()));
     }
 
     String toJson() {
@@ -320,6 +437,9 @@ record Report(
         }
         if (booking != null) {
             appendBooking(out);
+        }
+        if (abuse != null) {
+            appendAbuse(out);
         }
         out.append(String.format(
                 Locale.ROOT, "audit (%,d orders, %,d SKUs read back):%n", audit.ordersChecked(), audit.skusChecked()));
@@ -430,6 +550,77 @@ record Report(
                     Locale.ROOT,
                     "  the windows opened at setup, %.2f s before the run began, which sent until the last closed%n",
                     b.setupSeconds()));
+        }
+    }
+
+    /** abuse: the attempt limit, and per class of user what it sent and was answered. */
+    private void appendAbuse(StringBuilder out) {
+        AbuseSummary a = abuse;
+        out.append(String.format(
+                Locale.ROOT,
+                "abuse: attempt limit %d per %d ms window per user%s; the whole run, warm-up included, first"
+                        + " sends only:%n",
+                a.maxAttempts(),
+                a.windowMillis(),
+                a.partitions() > 1 ? " on each of " + a.partitions() + " partitions" : ""));
+        out.append(String.format(
+                Locale.ROOT,
+                "  %-8s %7s %6s %10s %10s %10s %12s %10s %8s%n",
+                "users",
+                "count",
+                "share",
+                "sent",
+                "RESERVED",
+                "refused",
+                "RATE_LIMITED",
+                "BLOCKED",
+                "failed"));
+        for (AbuseSummary.Counts c : a.classes()) {
+            out.append(String.format(
+                    Locale.ROOT,
+                    "  %-8s %,7d %5.0f%% %,10d %,10d %,10d %,12d %,10d %,8d%n",
+                    c.name(),
+                    c.users(),
+                    100 * c.share(),
+                    c.sent(),
+                    c.reserved(),
+                    c.refused(),
+                    c.rateLimited(),
+                    c.blocked(),
+                    c.failed()));
+        }
+        out.append(String.format(
+                Locale.ROOT,
+                "  (refused: other outcomes of their own, SOLD_OUT, LIMIT_EXCEEDED, ..., counted by the limit as"
+                        + " RESERVED is; failed: REJECTED or no answer)%n"));
+        if (!a.hammerUsers().isEmpty()) {
+            out.append(String.format(
+                    Locale.ROOT,
+                    "  hammer users, at most %,d counted answers each over the run's %d window(s) (+1 for clock"
+                            + " skew):%n",
+                    a.countedBound(),
+                    a.windowsSpanned()));
+            for (int i = 0; i < Math.min(HAMMER_LINES_MAX, a.hammerUsers().size()); i++) {
+                AbuseSummary.Counts c = a.hammerUsers().get(i);
+                out.append(String.format(
+                        Locale.ROOT,
+                        "    %s sent %,d: counted %,d (RESERVED %,d), RATE_LIMITED %,d, failed %,d%n",
+                        c.name(),
+                        c.sent(),
+                        c.counted(),
+                        c.reserved(),
+                        c.rateLimited(),
+                        c.failed()));
+            }
+            if (a.hammerUsers().size() > HAMMER_LINES_MAX) {
+                out.append(String.format(
+                        Locale.ROOT,
+                        "    ... and %d more (--json has them all)%n",
+                        a.hammerUsers().size() - HAMMER_LINES_MAX));
+            }
+        }
+        if (!a.afterwards().isEmpty()) {
+            out.append("  ").append(a.afterwards()).append(System.lineSeparator());
         }
     }
 

@@ -8,6 +8,7 @@ package io.checkout.loadgen;
  * @param sendingSeconds time from the first send to the last, warm-up included
  * @param measuredSeconds time from the end of warm-up to the last send
  * @param drained whether every call was answered before the audit
+ * @param abuse {@code abuse}: the answers per class of user; null in the other scenarios
  */
 record RunResult(
         RunSettings settings,
@@ -20,4 +21,5 @@ record RunResult(
         Measurements measurements,
         Timeline timeline,
         Ledger ledger,
-        Audit audit) {}
+        Audit audit,
+        AbuseTally abuse) {}

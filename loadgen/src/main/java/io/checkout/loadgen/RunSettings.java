@@ -45,6 +45,8 @@ import java.util.List;
  *     SKUs spread evenly (SKU i is {@code key[i % n]:<prefix>i}); empty otherwise, and unused by
  *     {@code booking}, whose store is its SKUs' partition key
  * @param booking {@code booking}: the stores and slots the SKUs are; null for the other scenarios
+ * @param abuse {@code abuse}: the attempt limit and the hammer and blocked users; null for the
+ *     other scenarios
  */
 record RunSettings(
         Scenario.Kind scenario,
@@ -79,7 +81,8 @@ record RunSettings(
         ClientLimit clientLimit,
         int clientLimitMax,
         List<String> partitionKeys,
-        Booking booking) {
+        Booking booking,
+        Abuse abuse) {
 
     /**
      * A flash crowd: from {@code at} the rate climbs linearly from the normal rate to {@code rate}
@@ -241,6 +244,13 @@ record RunSettings(
                             + " is the partition key), got " + skuPrefix);
         }
         require(
+                (scenario == Scenario.Kind.ABUSE) == (abuse != null),
+                "--max-attempts, --attempt-window, --hammer-users, --hammer-share, --blocked-users and"
+                        + " --blocked-share are for --scenario abuse");
+        require(
+                abuse == null || setup,
+                "--scenario abuse needs --setup: the run sets the attempt limit and blocks its users before the load");
+        require(
                 ordersTrackedMax >= 1 && ordersTrackedMax <= ORDERS_TRACKED_MAX,
                 "--audit-orders-max must be 1.." + ORDERS_TRACKED_MAX + ", got " + ordersTrackedMax);
     }
@@ -365,7 +375,8 @@ record RunSettings(
                 clientLimit,
                 clientLimitMax,
                 newPartitionKeys,
-                booking);
+                booking,
+                abuse);
     }
 
     private static void requireFraction(String option, double value) {

@@ -18,7 +18,8 @@ import org.apache.commons.rng.sampling.distribution.RejectionInversionZipfSample
  * window is still open, or among all with {@code --late-ratio}; which slots are open depends on the
  * time of the draw, so there a seed repeats the choices for the same timing only. All draw
  * buyers uniformly from a crowd of distinct users, so a buyer who comes back meets the per-user
- * limit. {@code empty-call} sends health checks only.
+ * limit. {@code abuse}: the flash-sale's SKUs; the buyer is a hammer user, a blocked user or a
+ * normal one by the shares of {@link Abuse}. {@code empty-call} sends health checks only.
  */
 final class Scenario {
 
@@ -35,6 +36,11 @@ final class Scenario {
          * slot's booking window; the windows close one after another along the run ({@link Booking}).
          */
         BOOKING("booking"),
+        /**
+         * The flash-sale's SKUs under risk rules: an attempt limit per user, a few hammer users
+         * sending a large share of the reserves and a few blocked users a share ({@link Abuse}).
+         */
+        ABUSE("abuse"),
         /**
          * Not a sale: every operation is a {@code grpc.health.v1.Health/Check} on the same server,
          * the cheapest call it serves (no pipeline, no state), to measure the transport's limit.
@@ -58,7 +64,7 @@ final class Scenario {
                 }
             }
             throw new IllegalArgumentException(
-                    "--scenario must be flash-sale, catalog, flash-crowd, booking or empty-call, got " + text);
+                    "--scenario must be flash-sale, catalog, flash-crowd, booking, abuse or empty-call, got " + text);
         }
     }
 
@@ -68,6 +74,10 @@ final class Scenario {
     private final IntSupplier skuIndex;
 
     private final String userPrefix;
+    /** abuse: the hammer users' ids, and the blocked users'; empty in the other scenarios. */
+    private final String[] hammerUserIds;
+
+    private final String[] blockedUserIds;
     /** booking: milliseconds since the booking windows opened, or negative when not known. */
     private final LongSupplier sinceWindowsOpened;
     /** booking: {@code [k]} is the total weight of slots 0..k-1; one more entry than slots. */
@@ -95,6 +105,15 @@ final class Scenario {
             default -> () -> random.nextInt(settings.skus());
         };
         this.userPrefix = "u-" + runId + "-";
+        Abuse abuse = settings.abuse();
+        this.hammerUserIds = new String[abuse == null ? 0 : abuse.hammerUsers()];
+        for (int index = 0; index < hammerUserIds.length; index++) {
+            hammerUserIds[index] = Abuse.hammerUserId(runId, index);
+        }
+        this.blockedUserIds = new String[abuse == null ? 0 : abuse.blockedUsers()];
+        for (int index = 0; index < blockedUserIds.length; index++) {
+            blockedUserIds[index] = Abuse.blockedUserId(runId, index);
+        }
     }
 
     private static double[] cumulative(double[] weights) {
@@ -148,7 +167,22 @@ final class Scenario {
         return settings.skuId(nextSkuIndex());
     }
 
+    /**
+     * The next reserve's buyer: uniformly one of the normal users; in {@code abuse}, with
+     * probability {@code --hammer-share} one of the hammer users and with {@code --blocked-share}
+     * one of the blocked users instead, each uniformly.
+     */
     String nextUserId() {
+        Abuse abuse = settings.abuse();
+        if (abuse != null) {
+            double draw = random.nextDouble();
+            if (draw < abuse.hammerShare()) {
+                return hammerUserIds[random.nextInt(hammerUserIds.length)];
+            }
+            if (draw < abuse.hammerShare() + abuse.blockedShare()) {
+                return blockedUserIds[random.nextInt(blockedUserIds.length)];
+            }
+        }
         return userPrefix + random.nextInt(settings.users());
     }
 

@@ -51,7 +51,7 @@ class LoadgenOptionsTest {
     @Test
     void unknownScenarioIsNamed() throws Exception {
         assertThat(refusal("--scenario", "black-friday"))
-                .contains("--scenario must be flash-sale, catalog, flash-crowd, booking or empty-call");
+                .contains("--scenario must be flash-sale, catalog, flash-crowd, booking, abuse or empty-call");
     }
 
     @Test
@@ -70,6 +70,18 @@ class LoadgenOptionsTest {
                 .contains("--stores x --slots-per-store must be at most 1000000");
         assertThat(refusal("--scenario", "booking", "--sku-prefix", "mall:"))
                 .contains("--sku-prefix may not contain ':' with --scenario booking");
+    }
+
+    @Test
+    void abuseNeedsSetupAndItsOptionsAreNamed() throws Exception {
+        assertThat(refusal("--scenario", "abuse")).contains("--scenario abuse needs --setup");
+        assertThat(refusal("--hammer-users", "2")).contains("are for --scenario abuse");
+        assertThat(refusal("--scenario", "abuse", "--setup", "--max-attempts", "0"))
+                .contains("--max-attempts must be 1..1000000");
+        assertThat(refusal("--scenario", "abuse", "--setup", "--attempt-window", "0ms"))
+                .contains("--attempt-window must be 1ms..24h");
+        assertThat(refusal("--scenario", "abuse", "--setup", "--hammer-share", "0.8", "--blocked-share", "0.3"))
+                .contains("--hammer-share + --blocked-share must be at most 1");
     }
 
     @Test
