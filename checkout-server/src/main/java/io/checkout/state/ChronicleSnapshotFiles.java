@@ -358,15 +358,7 @@ final class ChronicleSnapshotFiles {
     }
 
     private static ChronicleMap<CharSequence, LongCell> userUnits(Path directory, long entries) {
-        return persisted(
-                ChronicleMap.of(CharSequence.class, LongCell.class)
-                        .name("user-units")
-                        .entries(sized(entries))
-                        .averageKeySize(28)
-                        .valueMarshaller(LongCell.Marshaller.INSTANCE)
-                        .constantValueSizeBySample(new LongCell(1)),
-                directory,
-                "user-units.cm");
+        return textToLong(directory, "user-units.cm", "user-units", entries, 28);
     }
 
     private static ChronicleMap<CharSequence, Outcome> outcomes(Path directory, long entries) {
@@ -391,27 +383,25 @@ final class ChronicleSnapshotFiles {
     }
 
     private static ChronicleMap<CharSequence, LongCell> groups(Path directory, long entries) {
-        return persisted(
-                ChronicleMap.of(CharSequence.class, LongCell.class)
-                        .name("groups")
-                        .entries(sized(entries))
-                        .averageKeySize(24)
-                        .valueMarshaller(LongCell.Marshaller.INSTANCE)
-                        .constantValueSizeBySample(new LongCell(1)),
-                directory,
-                GROUPS_FILE);
+        return textToLong(directory, GROUPS_FILE, "groups", entries, 24);
     }
 
     private static ChronicleMap<CharSequence, LongCell> risk(Path directory, long entries) {
+        return textToLong(directory, RISK_FILE, "risk", entries, 32);
+    }
+
+    /** A map of text keys (about {@code averageKeySize} bytes) to one number each, in {@code file}. */
+    private static ChronicleMap<CharSequence, LongCell> textToLong(
+            Path directory, String file, String name, long entries, int averageKeySize) {
         return persisted(
                 ChronicleMap.of(CharSequence.class, LongCell.class)
-                        .name("risk")
+                        .name(name)
                         .entries(sized(entries))
-                        .averageKeySize(32)
+                        .averageKeySize(averageKeySize)
                         .valueMarshaller(LongCell.Marshaller.INSTANCE)
                         .constantValueSizeBySample(new LongCell(1)),
                 directory,
-                RISK_FILE);
+                file);
     }
 
     private static long sized(long entries) {

@@ -210,9 +210,7 @@ public final class SnapshotCodec {
         @Override
         public void blockedUser(String userId) {
             RiskTable risk = state.risk();
-            if (userId == null || !id.set(userId).isPrintable(EngineLimits.ID_LENGTH_MAX)) {
-                throw new IllegalStateException("snapshot blocks an invalid user id: " + userId);
-            }
+            requireUserId(userId, "blocks");
             requireRoom("blocked users", risk.blockedCount(), risk.blocklistCapacity());
             if (risk.isBlocked(id)) {
                 throw new IllegalStateException("snapshot blocks user " + userId + " twice");
@@ -223,14 +221,19 @@ public final class SnapshotCodec {
         @Override
         public void attempts(String userId, int count) {
             RiskTable risk = state.risk();
-            if (userId == null || !id.set(userId).isPrintable(EngineLimits.ID_LENGTH_MAX)) {
-                throw new IllegalStateException("snapshot counts attempts of an invalid user id: " + userId);
-            }
+            requireUserId(userId, "counts attempts of");
             requireRoom("users with counted attempts", risk.countedCount(), risk.attemptCounterCapacity());
             if (countedWindow == Long.MIN_VALUE) {
                 throw new IllegalStateException("snapshot counts attempts of " + userId + " in no window");
             }
             risk.restoreAttempts(countedWindow, userId, count);
+        }
+
+        /** Puts {@code userId} in {@link #id}, refusing a snapshot whose id no request could have made. */
+        private void requireUserId(String userId, String what) {
+            if (userId == null || !id.set(userId).isPrintable(EngineLimits.ID_LENGTH_MAX)) {
+                throw new IllegalStateException("snapshot " + what + " an invalid user id: " + userId);
+            }
         }
 
         private void requireKnownSku(int skuIndex, String holder) {

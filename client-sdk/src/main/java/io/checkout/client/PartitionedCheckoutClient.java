@@ -172,16 +172,7 @@ public final class PartitionedCheckoutClient implements AutoCloseable {
      * @return the merchant as the last partition has it
      */
     public Merchant upsertMerchant(String merchantId, int commissionBps) {
-        int count;
-        synchronized (this) {
-            requireOpen();
-            count = clients.length;
-        }
-        Merchant merchant = null;
-        for (int id = 0; id < count; id++) {
-            merchant = partitionClient(id).upsertMerchant(merchantId, commissionBps);
-        }
-        return merchant;
+        return onEveryPartition(client -> client.upsertMerchant(merchantId, commissionBps));
     }
 
     /**
@@ -191,11 +182,7 @@ public final class PartitionedCheckoutClient implements AutoCloseable {
      * keep a sale's SKUs on one partition (their ids' partition) for one limit.
      */
     public SkuGroup upsertSkuGroup(String groupId, long perUserLimit) {
-        SkuGroup group = null;
-        for (int id = 0; id < openPartitionCount(); id++) {
-            group = partitionClient(id).upsertSkuGroup(groupId, perUserLimit);
-        }
-        return group;
+        return onEveryPartition(client -> client.upsertSkuGroup(groupId, perUserLimit));
     }
 
     /**
@@ -203,20 +190,12 @@ public final class PartitionedCheckoutClient implements AutoCloseable {
      * returns the last partition's answer. See {@link CheckoutClient#blockUser}.
      */
     public UserRisk blockUser(String userId) {
-        UserRisk risk = null;
-        for (int id = 0; id < openPartitionCount(); id++) {
-            risk = partitionClient(id).blockUser(userId);
-        }
-        return risk;
+        return onEveryPartition(client -> client.blockUser(userId));
     }
 
     /** Lifts the block on {@code userId} on every partition. See {@link CheckoutClient#unblockUser}. */
     public UserRisk unblockUser(String userId) {
-        UserRisk risk = null;
-        for (int id = 0; id < openPartitionCount(); id++) {
-            risk = partitionClient(id).unblockUser(userId);
-        }
-        return risk;
+        return onEveryPartition(client -> client.unblockUser(userId));
     }
 
     /**
@@ -225,18 +204,24 @@ public final class PartitionedCheckoutClient implements AutoCloseable {
      * {@link CheckoutClient#setAttemptLimit}.
      */
     public RiskRules setAttemptLimit(int maxAttempts, long windowMillis) {
-        RiskRules rules = null;
-        for (int id = 0; id < openPartitionCount(); id++) {
-            rules = partitionClient(id).setAttemptLimit(maxAttempts, windowMillis);
-        }
-        return rules;
+        return onEveryPartition(client -> client.setAttemptLimit(maxAttempts, windowMillis));
     }
 
-    private int openPartitionCount() {
+    /**
+     * Makes {@code call} on every partition's client in turn, the partitions counted once at the
+     * start (an admin definition every partition must hold); returns the last partition's answer.
+     */
+    private <T> T onEveryPartition(Function<CheckoutClient, T> call) {
+        int count;
         synchronized (this) {
             requireOpen();
-            return clients.length;
+            count = clients.length;
         }
+        T answer = null;
+        for (int id = 0; id < count; id++) {
+            answer = call.apply(partitionClient(id));
+        }
+        return answer;
     }
 
     /** Every SKU of every partition, partition by partition, each in its server's order. */
