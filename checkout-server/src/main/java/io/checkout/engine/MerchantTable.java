@@ -1,9 +1,6 @@
 package io.checkout.engine;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Merchants and their commission rates, as rows that are only ever appended: defining a merchant
@@ -25,13 +22,9 @@ public final class MerchantTable {
     private static final int INITIAL = 16;
 
     /** Merchant ids by number. */
-    private final List<String> ids = new ArrayList<>();
+    private final IdNumbers ids = new IdNumbers();
     /** Each merchant's id as ASCII bytes, by number: what the index compares a wanted id with. */
-    private byte[][] idBytes = new byte[INITIAL][];
-
     private int[] currentRow = new int[INITIAL];
-    private final IdIndex numbers =
-            new IdIndex(INITIAL, (number, id) -> id.contentEquals(idBytes[number], 0, idBytes[number].length));
 
     private int[] rowMerchant = new int[INITIAL];
     private int[] rowBps = new int[INITIAL];
@@ -49,8 +42,7 @@ public final class MerchantTable {
 
     /** The merchant's number, or -1 if it was never defined. */
     public int numberOf(IdBuffer merchantId) {
-        int number = numbers.get(merchantId);
-        return number == IdIndex.NONE ? -1 : number;
+        return ids.numberOf(merchantId);
     }
 
     /** Like {@link #numberOf(IdBuffer)}, for tests and cold paths (allocates). */
@@ -59,7 +51,7 @@ public final class MerchantTable {
     }
 
     public String merchantId(int number) {
-        return ids.get(number);
+        return ids.id(number);
     }
 
     /** The row now in force for merchant {@code number}. */
@@ -97,19 +89,15 @@ public final class MerchantTable {
             throw new IllegalStateException("merchant table holds " + ROWS_MAX + " rows at most");
         }
         IdBuffer id = IdBuffer.of(merchantId);
-        int number = numbers.get(id);
-        if (number == IdIndex.NONE) {
+        int number = ids.numberOf(id);
+        if (number < 0) {
             if (!id.isSkuId(EngineLimits.ID_LENGTH_MAX)) {
                 throw new IllegalArgumentException("not a merchant id: " + merchantId);
             }
-            number = ids.size();
-            if (number == idBytes.length) {
-                idBytes = Arrays.copyOf(idBytes, number * 2);
+            number = ids.add(merchantId, id);
+            if (number == currentRow.length) {
                 currentRow = Arrays.copyOf(currentRow, number * 2);
             }
-            idBytes[number] = merchantId.getBytes(StandardCharsets.US_ASCII);
-            ids.add(merchantId);
-            numbers.add(id, number);
         }
         int row = rowCount;
         if (row == rowBps.length) {

@@ -1,9 +1,6 @@
 package io.checkout.engine;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * SKU groups: SKUs sold under one per-user limit, as a sale's SKUs are. A group is numbered densely
@@ -23,13 +20,12 @@ public final class SkuGroupTable {
     private static final int INITIAL = 16;
 
     private final int capacity;
-    private final List<String> ids = new ArrayList<>();
-    private byte[][] idBytes = new byte[INITIAL][];
+    /** Group ids by number. */
+    private final IdNumbers ids = new IdNumbers();
+
     private long[] limits = new long[INITIAL];
     private int[][] members = new int[INITIAL][];
     private int[] memberCounts = new int[INITIAL];
-    private final IdIndex numbers =
-            new IdIndex(INITIAL, (number, id) -> id.contentEquals(idBytes[number], 0, idBytes[number].length));
 
     public SkuGroupTable(int capacity) {
         if (capacity < 1) {
@@ -49,8 +45,7 @@ public final class SkuGroupTable {
 
     /** The group's number, or -1 if it was never defined. */
     public int numberOf(IdBuffer groupId) {
-        int number = numbers.get(groupId);
-        return number == IdIndex.NONE ? -1 : number;
+        return ids.numberOf(groupId);
     }
 
     /** Like {@link #numberOf(IdBuffer)}, for tests and cold paths (allocates). */
@@ -59,7 +54,7 @@ public final class SkuGroupTable {
     }
 
     public String groupId(int number) {
-        return ids.get(number);
+        return ids.id(number);
     }
 
     public long perUserLimit(int number) {
@@ -92,25 +87,21 @@ public final class SkuGroupTable {
                     "a group's limit must be 1.." + PER_USER_LIMIT_MAX + ": " + perUserLimit);
         }
         IdBuffer id = IdBuffer.of(groupId);
-        int number = numbers.get(id);
-        if (number == IdIndex.NONE) {
+        int number = ids.numberOf(id);
+        if (number < 0) {
             if (!id.isSkuId(EngineLimits.ID_LENGTH_MAX)) {
                 throw new IllegalArgumentException("not a group id: " + groupId);
             }
             if (ids.size() >= capacity) {
                 throw new IllegalStateException("the group table holds " + capacity + " groups at most");
             }
-            number = ids.size();
+            number = ids.add(groupId, id);
             if (number == limits.length) {
-                idBytes = Arrays.copyOf(idBytes, number * 2);
                 limits = Arrays.copyOf(limits, number * 2);
                 members = Arrays.copyOf(members, number * 2);
                 memberCounts = Arrays.copyOf(memberCounts, number * 2);
             }
-            idBytes[number] = groupId.getBytes(StandardCharsets.US_ASCII);
             members[number] = new int[4];
-            ids.add(groupId);
-            numbers.add(id, number);
         }
         limits[number] = perUserLimit;
         return number;
@@ -120,7 +111,7 @@ public final class SkuGroupTable {
     public void join(int number, int skuIndex) {
         int count = memberCounts[number];
         if (count >= SKUS_MAX) {
-            throw new IllegalStateException("group " + ids.get(number) + " holds " + SKUS_MAX + " SKUs already");
+            throw new IllegalStateException("group " + ids.id(number) + " holds " + SKUS_MAX + " SKUs already");
         }
         if (count == members[number].length) {
             members[number] = Arrays.copyOf(members[number], Math.min(SKUS_MAX, count * 2));
@@ -146,6 +137,6 @@ public final class SkuGroupTable {
                 return;
             }
         }
-        throw new IllegalStateException("SKU " + skuIndex + " is not in group " + ids.get(number));
+        throw new IllegalStateException("SKU " + skuIndex + " is not in group " + ids.id(number));
     }
 }
