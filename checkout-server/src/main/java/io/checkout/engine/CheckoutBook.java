@@ -24,6 +24,13 @@ import java.util.TreeMap;
  *   <li>The per-user limit counts units reserved and paid; cancel, expiry and refund give them back.
  *       A SKU group's limit counts the same units over all of the group's SKUs (as they are grouped
  *       now) plus the order's lines in the group.</li>
+ *   <li>A reserve may name a campaign (a coupon). Once every line passed its checks: the campaign
+ *       is defined, active at engine time, the order qualifies (the campaign's currency, a line it
+ *       applies to, the min spend, a discount above 0), the budget and the buyer's limit have a
+ *       redemption left; else the reserve is refused naming why and nothing is reserved. The order
+ *       records the campaign, the discount and the lines sharing it; its amount is the lines' gross
+ *       less the discount. Cancel and expiry give the redemption back, a refund does not; a payment
+ *       for an expired order retakes one only if the budget and the buyer's limit allow.</li>
  *   <li>Risk rules come first, after validation and idempotency: a blocked user is refused
  *       {@code BLOCKED}; past the attempt limit, {@code RATE_LIMITED}. Every reserve answered with
  *       its own outcome counts as an attempt.</li>
@@ -63,6 +70,7 @@ public final class CheckoutBook {
     private final MerchantTable merchants;
     private final RiskTable risk;
     private final SkuGroupTable groups;
+    private final CampaignTable campaigns;
     private final EngineLimits limits;
     private final ExpiryQueue expiries;
     /** SKU ids in order, for paging through ListSkus; derived from the state, admin path only. */
@@ -73,6 +81,10 @@ public final class CheckoutBook {
     private boolean countAttempt;
     /** What {@link #prefetch} read of the risk tables, kept so that the reads are not left out. */
     private long riskTouched;
+    /** RESERVE with a campaign: the discount it gives and the lines sharing it (bit per line). */
+    private long discount;
+
+    private long eligibleLines;
 
     private EngineEventListener events = EngineEventListener.NONE;
 
@@ -92,6 +104,7 @@ public final class CheckoutBook {
         this.merchants = state.merchants();
         this.risk = state.risk();
         this.groups = state.skuGroups();
+        this.campaigns = state.campaigns();
         this.limits = limits;
         for (int i = 0; i < lineSkus.length; i++) {
             lineSkus[i] = new SkuRecord();
@@ -105,12 +118,17 @@ public final class CheckoutBook {
         // every order the state can hold when the state itself was allocated up front.
         long presizeMax = state.preallocated() ? Integer.MAX_VALUE - 8 : EXPIRY_QUEUE_PRESIZE_MAX;
         expiries = new ExpiryQueue((int) Math.min(presizeMax, Math.max(state.orderCapacity(), state.orderCount())));
+        // Campaign redemptions are a function of the orders: counted afresh from them, never stored.
+        campaigns.clearRedemptions();
         for (long orderId = 1; orderId <= state.orderCount(); orderId++) {
             if (!state.readOrder(orderId, order)) {
                 throw new IllegalStateException("order " + orderId + " of " + state.orderCount() + " is missing");
             }
             if (order.state == OrderState.RESERVED) {
                 expiries.add(order.expiresAtEpochMillis, orderId);
+            }
+            if (order.campaignNumber >= 0 && holdsRedemption(order.state)) {
+                campaigns.redeem(order.campaignNumber, order.userId);
             }
             nowMillis = Math.max(nowMillis, order.updatedAtEpochMillis);
         }
@@ -197,6 +215,8 @@ public final class CheckoutBook {
             case GET_RISK_RULES -> getRiskRules(command);
             case UPSERT_SKU_GROUP -> upsertSkuGroup(command);
             case GET_SKU_GROUP -> getSkuGroup(command);
+            case UPSERT_CAMPAIGN -> upsertCampaign(command);
+            case GET_CAMPAIGN -> getCampaign(command);
             default -> throw new IllegalArgumentException("unknown command type " + command.type);
         }
         assert command.result != null : "every command gets a result";
@@ -262,12 +282,25 @@ public final class CheckoutBook {
             amountMinor += lineSku.priceMinor * quantity;
             ttlMillis = Math.min(ttlMillis, lineSku.reservationTtlMillis);
         }
+        int campaign = -1;
+        if (c.campaignId.length() > 0) {
+            campaign = campaigns.numberOf(c.campaignId);
+            ResultCode refused = campaignRefusal(c, campaign, currency);
+            if (refused != null) {
+                refuse(c, refused, -1);
+                return;
+            }
+        }
         if (state.orderCount() >= state.orderCapacity()) {
             c.result = ResultCode.ORDER_TABLE_FULL;
             return;
         }
         if (state.userCounterCount() + c.lineCount > state.userCounterCapacity()) {
             c.result = ResultCode.USER_COUNTER_TABLE_FULL;
+            return;
+        }
+        if (campaign >= 0 && !campaigns.hasRoom(campaign, c.userId)) {
+            c.result = ResultCode.REDEMPTION_TABLE_FULL;
             return;
         }
 
@@ -292,11 +325,20 @@ public final class CheckoutBook {
         }
         created.amountMinor = amountMinor;
         created.currency = currency;
+        if (campaign >= 0) {
+            created.campaignNumber = campaign;
+            created.discountMinor = discount;
+            created.eligibleLines = eligibleLines;
+            created.amountMinor = amountMinor - discount;
+        }
         created.state = OrderState.RESERVED;
         created.createdAtEpochMillis = nowMillis;
         created.expiresAtEpochMillis = nowMillis + ttlMillis;
         created.updatedAtEpochMillis = nowMillis;
         state.writeOrder(created);
+        if (campaign >= 0) {
+            campaigns.redeem(campaign, c.userId);
+        }
         expiries.add(created.expiresAtEpochMillis, created.orderId);
         events.onOrderChanged(created, null);
         if (countAttempt) {
@@ -318,7 +360,48 @@ public final class CheckoutBook {
             c.result = ResultCode.LINES_EMPTY;
             return false;
         }
+        if (c.campaignId.length() > 0 && !c.campaignId.isSkuId(limits.idLengthMax())) {
+            c.result = ResultCode.CAMPAIGN_ID_INVALID;
+            return false;
+        }
         return validLines(c);
+    }
+
+    /**
+     * Why the reserve's campaign ({@code number}, -1: unknown) does not apply to its lines ({@code
+     * lineSkus}, of {@code currency}), or null; then {@link #discount} and {@link #eligibleLines}
+     * hold what it gives. Changes nothing.
+     */
+    private ResultCode campaignRefusal(Command c, int number, int currency) {
+        if (number < 0) {
+            return ResultCode.CAMPAIGN_UNKNOWN;
+        }
+        CampaignTerms terms = campaigns.terms(number);
+        if (!terms.isActive(nowMillis)) {
+            return ResultCode.CAMPAIGN_NOT_ACTIVE;
+        }
+        long eligibleGross = 0;
+        eligibleLines = 0;
+        for (int i = 0; i < c.lineCount; i++) {
+            SkuRecord lineSku = lineSkus[i];
+            if (campaigns.appliesTo(number, lineSku.index, lineSku.merchantNumber)) {
+                eligibleLines |= 1L << i;
+                eligibleGross += lineSku.priceMinor * c.lineQuantities[i];
+            }
+        }
+        discount = terms.currency == currency ? terms.discountMinor(eligibleGross) : 0;
+        if (discount == 0) {
+            return ResultCode.CAMPAIGN_NOT_APPLICABLE;
+        }
+        return campaigns.refusal(number, c.userId);
+    }
+
+    /** Whether an order in {@code orderState} holds its campaign's redemption: reserved or paid, refunded or not. */
+    private static boolean holdsRedemption(OrderState orderState) {
+        return orderState == OrderState.RESERVED
+                || orderState == OrderState.PAID
+                || orderState == OrderState.PARTLY_REFUNDED
+                || orderState == OrderState.REFUNDED;
     }
 
     /** A reserve's or refund's lines: not too many, each a valid SKU id and units, no SKU twice. */
@@ -358,13 +441,13 @@ public final class CheckoutBook {
         return null;
     }
 
-    /** Refuses a reserve for a business reason, on line {@code line}; the attempt counts. */
+    /** Refuses a reserve for a business reason, on line {@code line} (-1: the campaign); the attempt counts. */
     private void refuse(Command c, ResultCode result, int line) {
         if (countAttempt) {
             risk.countAttempt(c.userId);
         }
         c.failedLine = line;
-        c.failedSkuKnown = true;
+        c.failedSkuKnown = line >= 0;
         remember(c, result, 0, null, line);
     }
 
@@ -402,6 +485,13 @@ public final class CheckoutBook {
                 && (due || target.state == OrderState.EXPIRED)
                 && state.userCounterCount() + target.lineCount > state.userCounterCapacity()) {
             c.result = ResultCode.USER_COUNTER_TABLE_FULL;
+            return;
+        }
+        if (paying
+                && (due || target.state == OrderState.EXPIRED)
+                && target.campaignNumber >= 0
+                && !campaigns.hasRoom(target.campaignNumber, target.userId)) {
+            c.result = ResultCode.REDEMPTION_TABLE_FULL;
             return;
         }
         if (due) {
@@ -454,8 +544,14 @@ public final class CheckoutBook {
                     && (lineSku.perUserLimit == 0 || held + quantity <= lineSku.perUserLimit)
                     && withinGroupLimit(target.userId, target.quantities, i);
         }
+        // The discount was given at the reserve: a late payment retakes its redemption if the budget
+        // and the buyer's limit allow one now, whatever the campaign's window or terms say.
+        retakable &= target.campaignNumber < 0 || campaigns.refusal(target.campaignNumber, target.userId) == null;
         OrderState to = retakable ? OrderState.PAID : OrderState.PAID_TOO_LATE;
         if (retakable) {
+            if (target.campaignNumber >= 0) {
+                campaigns.redeem(target.campaignNumber, target.userId);
+            }
             for (int i = 0; i < target.lineCount; i++) {
                 SkuRecord lineSku = lineSkus[i];
                 int quantity = target.quantities[i];
@@ -670,6 +766,9 @@ public final class CheckoutBook {
             sku.available += quantity;
             writeSku(sku);
             giveAllowanceBack(target, skuIndex, quantity);
+        }
+        if (target.campaignNumber >= 0) {
+            campaigns.giveBack(target.campaignNumber, target.userId);
         }
         target.state = to;
         target.updatedAtEpochMillis = nowMillis;
@@ -955,6 +1054,62 @@ public final class CheckoutBook {
         return units <= groups.perUserLimit(number);
     }
 
+    // ---- campaigns ------------------------------------------------------------------------------
+
+    private void upsertCampaign(Command c) {
+        if (!c.requestId.isPrintable(limits.idLengthMax())) {
+            c.result = ResultCode.REQUEST_ID_INVALID;
+            return;
+        }
+        CampaignTerms terms = c.campaignTerms();
+        if (terms.campaignId == null || !IdBuffer.of(terms.campaignId).isSkuId(limits.idLengthMax())) {
+            c.result = ResultCode.CAMPAIGN_DEFINITION_ID_INVALID;
+            return;
+        }
+        ResultCode invalid = terms.invalid(limits.idLengthMax());
+        if (invalid != null) {
+            c.result = invalid;
+            return;
+        }
+        if (answeredBeforeApplying(c)) {
+            return;
+        }
+        int merchantNumber = terms.merchantId.isEmpty() ? -1 : merchants.numberOf(terms.merchantId);
+        if (!terms.merchantId.isEmpty() && merchantNumber < 0) {
+            remember(c, ResultCode.CAMPAIGN_MERCHANT_UNKNOWN, 0, null, -1);
+            return;
+        }
+        int[] listed = new int[terms.skuIds.size()];
+        for (int i = 0; i < listed.length; i++) {
+            listed[i] = state.skuIndex(terms.skuIds.get(i));
+            if (listed[i] == CheckoutState.MISSING_SKU) {
+                remember(c, ResultCode.CAMPAIGN_SKU_UNKNOWN, 0, null, -1);
+                return;
+            }
+        }
+        if (campaigns.numberOf(terms.campaignId) < 0 && campaigns.size() >= campaigns.capacity()) {
+            c.result = ResultCode.CAMPAIGN_TABLE_FULL;
+            return;
+        }
+        int number = campaigns.upsert(terms, merchantNumber, listed);
+        campaigns.read(number, c.campaignAnswerToFill());
+        remember(c, ResultCode.SUCCESS, 0, null, -1);
+    }
+
+    private void getCampaign(Command c) {
+        if (!c.campaignId.isSkuId(limits.idLengthMax())) {
+            c.result = ResultCode.CAMPAIGN_ID_INVALID;
+            return;
+        }
+        int number = campaigns.numberOf(c.campaignId);
+        if (number < 0) {
+            c.result = ResultCode.CAMPAIGN_NOT_FOUND;
+            return;
+        }
+        campaigns.read(number, c.campaignAnswerToFill());
+        c.result = ResultCode.SUCCESS;
+    }
+
     // ---- risk rules -----------------------------------------------------------------------------
 
     private void setUserBlocked(Command c) {
@@ -1229,6 +1384,12 @@ public final class CheckoutBook {
         if (c.type == CommandType.SET_RISK_RULES) {
             fillRiskRules(c);
         }
+        if (c.type == CommandType.UPSERT_CAMPAIGN) {
+            int number = campaigns.numberOf(c.campaignTerms().campaignId);
+            if (number >= 0) {
+                campaigns.read(number, c.campaignAnswerToFill());
+            }
+        }
         if ((c.type == CommandType.UPSERT_SKU || c.type == CommandType.ADJUST_STOCK)) {
             int index = state.skuIndex(c.skuId);
             if (index != CheckoutState.MISSING_SKU) {
@@ -1279,5 +1440,6 @@ public final class CheckoutBook {
             skuIds[i] = sku.skuId;
             parties.set(i, merchants, source.merchantRow(i), sku.storeId);
         }
+        parties.campaignId = source.campaignNumber < 0 ? null : campaigns.campaignId(source.campaignNumber);
     }
 }

@@ -67,6 +67,11 @@ public interface CheckoutState {
     /** The SKU groups, which hold their own capacity. */
     SkuGroupTable skuGroups();
 
+    // ---- campaigns: terms kept by the state, redemptions counted by the engine --------------------
+
+    /** The campaigns, which hold their own capacities. */
+    CampaignTable campaigns();
+
     // ---- risk rules: blocklist, attempt limit and its counters ----------------------------------
 
     /** The risk rules and their tables, which hold their own capacities. */

@@ -23,11 +23,15 @@ public final class Command {
     static final int OUT_RISK = 64;
     /** A SKU group's answer was written. */
     static final int OUT_GROUP = 128;
+    /** UPSERT_CAMPAIGN's terms were handed out, for {@link #clear()} to clear. */
+    static final int IN_CAMPAIGN = 256;
+    /** A campaign's answer was written. */
+    static final int OUT_CAMPAIGN = 512;
 
     /** Line id buffers a command keeps between uses; see {@link #lineSkuId}. */
     static final int LINE_IDS_KEPT = 4;
 
-    private static final int IN_ANY = IN_MERCHANT | IN_RISK;
+    private static final int IN_ANY = IN_MERCHANT | IN_RISK | IN_CAMPAIGN;
 
     // ---- input -------------------------------------------------------------------------------
     public CommandType type;
@@ -43,6 +47,9 @@ public final class Command {
     public final IdBuffer requestId = new IdBuffer();
 
     public final IdBuffer userId = new IdBuffer();
+    /** RESERVE: the campaign to apply (absent: none); GET_CAMPAIGN: the campaign asked for. */
+    public final IdBuffer campaignId = new IdBuffer();
+
     public int lineCount;
     public final int[] lineQuantities = new int[EngineLimits.LINES_PER_ORDER_MAX];
     public long orderId;
@@ -152,11 +159,16 @@ public final class Command {
             extras.windowMillis = 0;
             extraOutput &= ~IN_RISK;
         }
+        if ((extraOutput & IN_CAMPAIGN) != 0) {
+            extras.campaignTerms.clear();
+            extraOutput &= ~IN_CAMPAIGN;
+        }
         type = null;
         timestampMillis = 0;
         deadlineNanos = 0;
         requestId.clear();
         userId.clear();
+        campaignId.clear();
         for (int i = LINE_IDS_KEPT; i < lineCount; i++) {
             lineSkuIds[i] = null;
         }
@@ -221,6 +233,9 @@ public final class Command {
                 extras.groupPerUserLimit = 0;
                 extras.groupSkuIds.clear();
             }
+            if ((extraOutput & OUT_CAMPAIGN) != 0) {
+                extras.campaignAnswer.clear();
+            }
             extraOutput &= IN_ANY;
         }
     }
@@ -266,6 +281,22 @@ public final class Command {
         extras().groupPerUserLimit = perUserLimit;
         extras.groupSkuIds.clear();
         return extras.groupSkuIds;
+    }
+
+    /** UPSERT_CAMPAIGN: the campaign as it should stand, for the publisher to fill and the engine to read. */
+    public CampaignTerms campaignTerms() {
+        extraOutput |= IN_CAMPAIGN;
+        return extras().campaignTerms;
+    }
+
+    /** UPSERT_CAMPAIGN, GET_CAMPAIGN: the campaign as it stands, with its redemptions; null if none was answered. */
+    public CampaignTerms campaignAnswer() {
+        return (extraOutput & OUT_CAMPAIGN) == 0 ? null : extras.campaignAnswer;
+    }
+
+    CampaignTerms campaignAnswerToFill() {
+        extraOutput |= OUT_CAMPAIGN;
+        return extras().campaignAnswer;
     }
 
     /** UPSERT_MERCHANT: the rate, 0..10,000 basis points. */
@@ -392,6 +423,9 @@ public final class Command {
         }
         if ((other.extraOutput & OUT_GROUP) != 0) {
             groupAnswer(other.extras.groupPerUserLimit).addAll(other.extras.groupSkuIds);
+        }
+        if ((other.extraOutput & OUT_CAMPAIGN) != 0) {
+            campaignAnswerToFill().copyFrom(other.extras.campaignAnswer);
         }
         sku.copyFrom(other.sku);
         if ((other.extraOutput & OUT_SKU_PAGE) != 0) {

@@ -35,4 +35,8 @@ final class CommandExtras {
     long groupPerUserLimit;
 
     final List<String> groupSkuIds = new ArrayList<>();
+    /** UPSERT_CAMPAIGN: the terms asked for. */
+    final CampaignTerms campaignTerms = new CampaignTerms();
+    /** UPSERT_CAMPAIGN, GET_CAMPAIGN: the answer. */
+    final CampaignTerms campaignAnswer = new CampaignTerms();
 }

@@ -24,9 +24,11 @@ public enum CommandType {
     SET_RISK_RULES(16, true),
     GET_RISK_RULES(17, false),
     UPSERT_SKU_GROUP(18, true),
-    GET_SKU_GROUP(19, false);
+    GET_SKU_GROUP(19, false),
+    UPSERT_CAMPAIGN(20, true),
+    GET_CAMPAIGN(21, false);
 
-    private static final CommandType[] BY_CODE = new CommandType[20];
+    private static final CommandType[] BY_CODE = new CommandType[22];
 
     static {
         for (CommandType type : values()) {

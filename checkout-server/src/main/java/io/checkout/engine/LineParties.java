@@ -3,7 +3,7 @@ package io.checkout.engine;
 /**
  * Who an order's lines are settled with, resolved for an answer or an event: each line's merchant
  * and commission rate (from the {@link MerchantTable} row the line was reserved with) and its SKU's
- * store. Parallel to the order's line arrays; entries are null and 0 for a line without them. The
+ * store; and the campaign the order redeemed. Parallel to the order's line arrays; entries are null and 0 for a line without them. The
  * strings are the tables' own, so filling allocates nothing.
  */
 public final class LineParties {
@@ -13,6 +13,8 @@ public final class LineParties {
     public final String[] merchantIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
     public final String[] storeIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
     public final int[] commissionBps = new int[EngineLimits.LINES_PER_ORDER_MAX];
+    /** The id of the campaign the order redeemed, or null: none. */
+    public String campaignId;
 
     private int count;
 
@@ -41,6 +43,7 @@ public final class LineParties {
             commissionBps[i] = 0;
         }
         count = 0;
+        campaignId = null;
     }
 
     public void copyFrom(LineParties other) {
@@ -49,5 +52,6 @@ public final class LineParties {
         System.arraycopy(other.storeIds, 0, storeIds, 0, other.count);
         System.arraycopy(other.commissionBps, 0, commissionBps, 0, other.count);
         count = other.count;
+        campaignId = other.campaignId;
     }
 }

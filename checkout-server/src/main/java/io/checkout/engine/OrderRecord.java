@@ -20,8 +20,17 @@ public final class OrderRecord {
      */
     public final int[] refundedQuantities = new int[EngineLimits.LINES_PER_ORDER_MAX];
 
+    /** What the buyer pays: the lines' gross less {@link #discountMinor}. */
     public long amountMinor;
+
     public int currency;
+    /** The campaign the order redeemed ({@link CampaignTable} number), or -1: none. */
+    public int campaignNumber = -1;
+    /** The campaign's discount, 0 without one; {@link Settlement#allocateDiscount} splits it over the lines. */
+    public long discountMinor;
+    /** Bit {@code i}: line {@code i} shares the discount (the campaign applied to it when reserved). */
+    public long eligibleLines;
+
     public OrderState state;
     public long createdAtEpochMillis;
     public long expiresAtEpochMillis;
@@ -56,13 +65,27 @@ public final class OrderRecord {
                 : state == OrderState.PARTLY_REFUNDED ? refundedQuantities[line] : 0;
     }
 
-    /** The amount refunded so far, over every line. */
+    /** The amount refunded so far, over every line: what the buyer paid for the units refunded. */
     public long refundedAmountMinor() {
+        long[] discounts = discountMinor == 0 ? null : lineDiscountsMinor();
         long refunded = 0;
         for (int i = 0; i < lineCount; i++) {
-            refunded += refundedQuantity(i) * unitPricesMinor[i];
+            refunded += Settlement.refundedAmountMinor(
+                    quantities[i], refundedQuantity(i), unitPricesMinor[i], discounts == null ? 0 : discounts[i]);
         }
         return refunded;
+    }
+
+    /** Whether line {@code line} shares the order's discount. */
+    public boolean isEligible(int line) {
+        return (eligibleLines & (1L << line)) != 0;
+    }
+
+    /** Each line's share of the discount ({@link Settlement#allocateDiscount}), in a new array. */
+    public long[] lineDiscountsMinor() {
+        long[] shares = new long[lineCount];
+        Settlement.allocateDiscount(this, shares);
+        return shares;
     }
 
     /** Line {@code line}'s merchant row + 1, or 0 for a line without a merchant. */
@@ -138,6 +161,9 @@ public final class OrderRecord {
         }
         amountMinor = other.amountMinor;
         currency = other.currency;
+        campaignNumber = other.campaignNumber;
+        discountMinor = other.discountMinor;
+        eligibleLines = other.eligibleLines;
         state = other.state;
         createdAtEpochMillis = other.createdAtEpochMillis;
         expiresAtEpochMillis = other.expiresAtEpochMillis;
@@ -155,6 +181,9 @@ public final class OrderRecord {
         lineCount = 0;
         amountMinor = 0;
         currency = CurrencyCode.NONE;
+        campaignNumber = -1;
+        discountMinor = 0;
+        eligibleLines = 0;
         state = null;
         createdAtEpochMillis = 0;
         expiresAtEpochMillis = 0;
@@ -175,6 +204,11 @@ public final class OrderRecord {
                 .append(amountMinor)
                 .append(' ')
                 .append(CurrencyCode.unpack(currency))
+                .append(
+                        campaignNumber < 0
+                                ? ""
+                                : " campaign " + campaignNumber + " discount " + discountMinor + " on lines "
+                                        + Long.toBinaryString(eligibleLines))
                 .append(" lines=[");
         for (int i = 0; i < lineCount; i++) {
             text.append(i == 0 ? "" : ", ")

@@ -27,6 +27,16 @@ public enum ResultCode {
     RATE_LIMITED(106, "user_id"),
     /** A line would take the user past the per-user limit of its SKU's group. */
     GROUP_LIMIT_EXCEEDED(107, null),
+    /** The reserve names a campaign never defined. */
+    CAMPAIGN_UNKNOWN(108, "campaign_id"),
+    /** The campaign's validity window does not hold engine time. */
+    CAMPAIGN_NOT_ACTIVE(109, "campaign_id"),
+    /** The order does not qualify for the campaign (currency, no line it applies to, min spend). */
+    CAMPAIGN_NOT_APPLICABLE(110, "campaign_id"),
+    /** Every redemption of the campaign's budget is held. */
+    CAMPAIGN_BUDGET_EXHAUSTED(111, "campaign_id"),
+    /** The user holds the campaign's per-user redemption limit already. */
+    CAMPAIGN_USER_LIMIT_REACHED(112, "campaign_id"),
 
     ORDER_NOT_FOUND(200, "order_id"),
     ORDER_STATE_CONFLICT(201, "order_id"),
@@ -53,6 +63,12 @@ public enum ResultCode {
     GROUP_UNKNOWN(212, "group_id"),
     /** GET_SKU_GROUP of a group never defined. */
     GROUP_NOT_FOUND(213, "group_id"),
+    /** GET_CAMPAIGN of a campaign never defined. */
+    CAMPAIGN_NOT_FOUND(214, "campaign_id"),
+    /** A campaign lists a SKU that was never defined. */
+    CAMPAIGN_SKU_UNKNOWN(215, "campaign.sku_ids"),
+    /** A campaign names a merchant that was never defined. */
+    CAMPAIGN_MERCHANT_UNKNOWN(216, "campaign.merchant_id"),
 
     REQUEST_ID_INVALID(300, "request_id"),
     USER_ID_INVALID(301, "user_id"),
@@ -86,6 +102,22 @@ public enum ResultCode {
     MAX_ATTEMPTS_INVALID(328, "max_attempts"),
     WINDOW_MILLIS_INVALID(329, "window_millis"),
     GROUP_ID_INVALID(330, "group_id"),
+    /** A reserve's campaign id is not 1..64 characters from [A-Za-z0-9._:-]. */
+    CAMPAIGN_ID_INVALID(331, "campaign_id"),
+    CAMPAIGN_KIND_INVALID(332, "campaign.kind"),
+    AMOUNT_OFF_INVALID(333, "campaign.amount_off_minor"),
+    PERCENT_OFF_INVALID(334, "campaign.percent_off_bps"),
+    PERCENT_CAP_INVALID(335, "campaign.percent_cap_minor"),
+    MIN_SPEND_INVALID(336, "campaign.min_spend_minor"),
+    CAMPAIGN_WINDOW_INVALID(337, "campaign.ends_at_epoch_millis"),
+    BUDGET_INVALID(338, "campaign.budget"),
+    REDEMPTION_LIMIT_INVALID(339, "campaign.per_user_limit"),
+    /** Too many SKUs, a bad or repeated SKU id, or both SKUs and a merchant. */
+    CAMPAIGN_SKUS_INVALID(340, "campaign.sku_ids"),
+    CAMPAIGN_CURRENCY_INVALID(341, "campaign.currency"),
+    /** UPSERT_CAMPAIGN's or GET_CAMPAIGN's campaign id is not 1..64 characters from [A-Za-z0-9._:-]. */
+    CAMPAIGN_DEFINITION_ID_INVALID(342, "campaign.campaign_id"),
+    CAMPAIGN_MERCHANT_ID_INVALID(343, "campaign.merchant_id"),
 
     SKU_TABLE_FULL(400, null),
     ORDER_TABLE_FULL(401, null),
@@ -98,6 +130,9 @@ public enum ResultCode {
     GROUP_TABLE_FULL(408, null),
     /** A SKU would join a group that holds {@link SkuGroupTable#SKUS_MAX} SKUs already. */
     GROUP_SKUS_FULL(409, "group_id"),
+    CAMPAIGN_TABLE_FULL(410, null),
+    /** A reserve would make a new (user, campaign) row of the redemption table, which is full. */
+    REDEMPTION_TABLE_FULL(411, null),
 
     /**
      * The caller's deadline had passed when the command's turn came: the pipeline skipped it

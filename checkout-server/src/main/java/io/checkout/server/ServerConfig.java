@@ -107,6 +107,20 @@ public final class ServerConfig {
                         + " a few hundred bytes each, taken as groups are defined",
                 1,
                 1_048_576),
+        CAMPAIGN_CAPACITY(
+                "campaign-capacity",
+                "4096",
+                "most campaigns (Inventory.UpsertCampaign); a few hundred bytes each, taken as campaigns are"
+                        + " defined",
+                1,
+                65_535),
+        REDEMPTION_CAPACITY(
+                "redemption-capacity",
+                "1048576",
+                "most (user, campaign) pairs holding campaign redemptions at once; a reserve that would add one"
+                        + " more is refused REDEMPTION_TABLE_FULL. About 100 bytes each, taken as users redeem",
+                1,
+                16_777_216),
         STATE_MEMORY(
                 "state-memory",
                 "on-demand",
@@ -760,6 +774,8 @@ public final class ServerConfig {
                 (int) number(Setting.BLOCKLIST_CAPACITY),
                 (int) number(Setting.ATTEMPT_COUNTER_CAPACITY),
                 (int) number(Setting.SKU_GROUP_CAPACITY),
+                (int) number(Setting.CAMPAIGN_CAPACITY),
+                (int) number(Setting.REDEMPTION_CAPACITY),
                 statePreallocated());
     }
 

@@ -1,5 +1,6 @@
 package io.checkout.state;
 
+import io.checkout.engine.CampaignTable;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.EngineLimits;
@@ -84,11 +85,23 @@ public final class PackedCheckoutState implements CheckoutState {
     private static final int O_CREATED = 3;
     private static final int O_EXPIRES = 4;
     private static final int O_UPDATED = 5;
+    /**
+     * The order's first line (its row in {@code lines}) in the low {@value #O_CAMPAIGN_SHIFT} bits,
+     * its campaign's number + 1 above them (0: none; {@link CampaignTable#CAPACITY_MAX}). An order
+     * with a campaign stores what the buyer pays in {@link #O_AMOUNT}; its discount is the lines'
+     * gross less that, and which lines share it is a bit of each line's second word.
+     */
     private static final int O_FIRST_LINE = 6;
+
+    private static final int O_CAMPAIGN_SHIFT = 48;
+    private static final long O_FIRST_LINE_MASK = (1L << O_CAMPAIGN_SHIFT) - 1;
+    /** A line's second word: this bit is set if the line shares its order's campaign discount. */
+    private static final long LINE_ELIGIBLE = 1L << 63;
     /**
      * A line's second word: its unit price (below {@code 2^34}, {@link EngineLimits#PRICE_MINOR_MAX}
      * is 10^10) and, above, the units refunded so far while the order is PARTLY_REFUNDED (a
-     * REFUNDED order has refunded all, whatever the word says).
+     * REFUNDED order has refunded all, whatever the word says; 20 bits), and in the top bit {@link
+     * #LINE_ELIGIBLE}.
      */
     private static final int PRICE_BITS = 34;
     /**
@@ -118,6 +131,7 @@ public final class PackedCheckoutState implements CheckoutState {
     private final int merchantCapacity;
     private final RiskTable risk;
     private final SkuGroupTable skuGroups;
+    private final CampaignTable campaigns;
 
     // ---- users -------------------------------------------------------------------------------
     private final IdIndex userNumbers;
@@ -210,6 +224,7 @@ public final class PackedCheckoutState implements CheckoutState {
         this.risk = new RiskTable(
                 capacities.blocklistCapacity(), capacities.attemptCounterCapacity(), capacities.preallocated());
         this.skuGroups = new SkuGroupTable(capacities.skuGroupCapacity());
+        this.campaigns = new CampaignTable(capacities.campaignCapacity(), capacities.redemptionCapacity());
         this.outcomeRing = (int) outcomeCapacity;
         long users = Math.min(PRESIZE_MAX, Math.min(orderCapacity, userCounterCapacity));
         // Every user has an order, so there are never more users than orders.
@@ -365,6 +380,11 @@ public final class PackedCheckoutState implements CheckoutState {
         return skuGroups;
     }
 
+    @Override
+    public CampaignTable campaigns() {
+        return campaigns;
+    }
+
     // ---- users and their units ----------------------------------------------------------------
 
     private int userNumber(IdBuffer userId, boolean create) {
@@ -498,9 +518,13 @@ public final class PackedCheckoutState implements CheckoutState {
         into.expiresAtEpochMillis = orders.get(at + O_EXPIRES);
         into.updatedAtEpochMillis = orders.get(at + O_UPDATED);
         int count = (int) (stateLines & 0xFF);
-        long first = orders.get(at + O_FIRST_LINE);
+        long firstWord = orders.get(at + O_FIRST_LINE);
+        long first = firstWord & O_FIRST_LINE_MASK;
         into.lineCount = count;
         into.clearMerchantRows();
+        into.campaignNumber = (int) (firstWord >>> O_CAMPAIGN_SHIFT) - 1;
+        into.discountMinor = 0;
+        into.eligibleLines = 0;
         boolean inPart = into.state == OrderState.PARTLY_REFUNDED;
         for (int i = 0; i < count; i++) {
             long skuQuantity = lines.get((first + i) * 2);
@@ -513,8 +537,18 @@ public final class PackedCheckoutState implements CheckoutState {
             long priceRefunded = lines.get((first + i) * 2 + 1);
             into.unitPricesMinor[i] = priceRefunded & PRICE_MASK;
             if (inPart) {
-                into.refundedQuantities[i] = (int) (priceRefunded >>> PRICE_BITS);
+                into.refundedQuantities[i] = (int) ((priceRefunded & ~LINE_ELIGIBLE) >>> PRICE_BITS);
             }
+            if (into.campaignNumber >= 0) {
+                into.discountMinor += into.quantities[i] * into.unitPricesMinor[i];
+                if ((priceRefunded & LINE_ELIGIBLE) != 0) {
+                    into.eligibleLines |= 1L << i;
+                }
+            }
+        }
+        if (into.campaignNumber >= 0) {
+            // The lines' gross, less what the buyer pays.
+            into.discountMinor -= into.amountMinor;
         }
         long payment = orders.get(at + O_PAYMENT);
         if (payment == 0) {
@@ -556,7 +590,7 @@ public final class PackedCheckoutState implements CheckoutState {
             stateLines |= (head >>> F_LAST_ORDER_SHIFT) << O_PREVIOUS_SHIFT;
             orders.set(at + O_AMOUNT, order.amountMinor);
             orders.set(at + O_CREATED, order.createdAtEpochMillis);
-            orders.set(at + O_FIRST_LINE, lineCount);
+            orders.set(at + O_FIRST_LINE, lineCount | ((long) (order.campaignNumber + 1) << O_CAMPAIGN_SHIFT));
             orders.set(at + O_PAYMENT, 0);
             for (int i = 0; i < order.lineCount; i++) {
                 lines.set(
@@ -564,7 +598,7 @@ public final class PackedCheckoutState implements CheckoutState {
                         ((long) order.skuIndexes[i] << LINE_SKU_SHIFT)
                                 | ((long) order.merchantRow(i) << LINE_MERCHANT_SHIFT)
                                 | order.quantities[i]);
-                lines.set(lineCount * 2 + 1, order.unitPricesMinor[i]);
+                lines.set(lineCount * 2 + 1, order.unitPricesMinor[i] | eligibleBit(order, i));
                 lineCount++;
             }
             orderCount++;
@@ -578,11 +612,13 @@ public final class PackedCheckoutState implements CheckoutState {
         // and the payment once; the lines' SKUs, units and prices, the amount and the user never do.
         orders.set(at + O_STATE_LINES, stateLines);
         if (order.state == OrderState.PARTLY_REFUNDED) {
-            long first = orders.get(at + O_FIRST_LINE);
+            long first = orders.get(at + O_FIRST_LINE) & O_FIRST_LINE_MASK;
             for (int i = 0; i < order.lineCount; i++) {
                 lines.set(
                         (first + i) * 2 + 1,
-                        order.unitPricesMinor[i] | ((long) order.refundedQuantities[i] << PRICE_BITS));
+                        order.unitPricesMinor[i]
+                                | ((long) order.refundedQuantities[i] << PRICE_BITS)
+                                | eligibleBit(order, i));
             }
         }
         orders.set(at + O_EXPIRES, order.expiresAtEpochMillis);
@@ -591,6 +627,10 @@ public final class PackedCheckoutState implements CheckoutState {
         if (order.hasPayment() && orders.get(at + O_PAYMENT) == 0) {
             orders.set(at + O_PAYMENT, recordPayment(order) + 1L);
         }
+    }
+
+    private static long eligibleBit(OrderRecord order, int line) {
+        return order.campaignNumber >= 0 && order.isEligible(line) ? LINE_ELIGIBLE : 0;
     }
 
     private int recordPayment(OrderRecord order) {
@@ -659,7 +699,7 @@ public final class PackedCheckoutState implements CheckoutState {
             int number = (int) (orders.get(at + O_USER_CURRENCY) >>> 32);
             long touched = firstSkuUnits.get(firstSkuRow(number) + F_UNITS);
             touched += userIds.touch(userIdAt.get(number));
-            touched += lines.get(orders.get(at + O_FIRST_LINE) * 2);
+            touched += lines.get((orders.get(at + O_FIRST_LINE) & O_FIRST_LINE_MASK) * 2);
             prefetched += touched;
         }
     }

@@ -1,5 +1,6 @@
 package io.checkout.state;
 
+import io.checkout.engine.CampaignTable;
 import io.checkout.engine.MerchantTable;
 import io.checkout.engine.RiskTable;
 
@@ -16,6 +17,10 @@ import io.checkout.engine.RiskTable;
  *     attempt limit; both risk tables take memory as users are added (up to 64 bytes of id and 16 of
  *     index each), and the counters' is kept from window to window
  * @param skuGroupCapacity the most SKU groups (a few dozen bytes each, taken as groups are defined)
+ * @param campaignCapacity the most campaigns (at most {@link CampaignTable#CAPACITY_MAX}; a few hundred
+ *     bytes each, taken as campaigns are defined)
+ * @param redemptionCapacity the most (user, campaign) pairs holding redemptions at once (about 100
+ *     bytes each, taken as users redeem)
  * @param preallocated whether the live state allocates its tables for these capacities at start-up
  *     ({@link PackedCheckoutState}): a heap too small for them then fails the start, not a sale, and
  *     a reserve allocates nothing. Otherwise memory follows the rows written.
@@ -30,6 +35,8 @@ public record StateCapacities(
         int blocklistCapacity,
         int attemptCounterCapacity,
         int skuGroupCapacity,
+        int campaignCapacity,
+        int redemptionCapacity,
         boolean preallocated) {
 
     /** The merchant capacity when none is configured. */
@@ -40,6 +47,10 @@ public record StateCapacities(
     public static final int SKU_GROUP_CAPACITY_DEFAULT = 4_096;
     /** The most SKU groups that may be configured. */
     public static final int SKU_GROUP_CAPACITY_MAX = 1 << 20;
+    /** The campaign capacity when none is configured. */
+    public static final int CAMPAIGN_CAPACITY_DEFAULT = 4_096;
+    /** The redemption capacity when none is configured. */
+    public static final int REDEMPTION_CAPACITY_DEFAULT = 1 << 20;
 
     public StateCapacities {
         if (skuCapacity < 1) {
@@ -74,6 +85,14 @@ public record StateCapacities(
             throw new IllegalArgumentException(
                     "skuGroupCapacity must be 1.." + SKU_GROUP_CAPACITY_MAX + ": " + skuGroupCapacity);
         }
+        if (campaignCapacity < 1 || campaignCapacity > CampaignTable.CAPACITY_MAX) {
+            throw new IllegalArgumentException(
+                    "campaignCapacity must be 1.." + CampaignTable.CAPACITY_MAX + ": " + campaignCapacity);
+        }
+        if (redemptionCapacity < 1 || redemptionCapacity > CampaignTable.REDEMPTION_CAPACITY_MAX) {
+            throw new IllegalArgumentException("redemptionCapacity must be 1.." + CampaignTable.REDEMPTION_CAPACITY_MAX
+                    + ": " + redemptionCapacity);
+        }
     }
 
     /** Capacities with the default risk-table capacities. */
@@ -95,6 +114,8 @@ public record StateCapacities(
                 RISK_CAPACITY_DEFAULT,
                 RISK_CAPACITY_DEFAULT,
                 SKU_GROUP_CAPACITY_DEFAULT,
+                CAMPAIGN_CAPACITY_DEFAULT,
+                REDEMPTION_CAPACITY_DEFAULT,
                 preallocated);
     }
 
@@ -145,6 +166,8 @@ public record StateCapacities(
                 blocklistCapacity,
                 attemptCounterCapacity,
                 skuGroupCapacity,
+                campaignCapacity,
+                redemptionCapacity,
                 false);
     }
 }

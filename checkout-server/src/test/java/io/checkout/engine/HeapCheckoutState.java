@@ -23,6 +23,7 @@ public final class HeapCheckoutState implements CheckoutState {
     private int merchantCapacity = 65_536;
     private RiskTable risk = new RiskTable(1 << 20, 1 << 20);
     private SkuGroupTable skuGroups = new SkuGroupTable(4_096);
+    private CampaignTable campaigns = new CampaignTable(4_096, 1 << 20);
     private final List<OrderRecord> orders = new ArrayList<>();
     private final Map<String, Long> userUnits = new HashMap<>();
     /** Insertion order is answer-time order: engine time never goes backwards. */
@@ -81,6 +82,17 @@ public final class HeapCheckoutState implements CheckoutState {
     @Override
     public SkuGroupTable skuGroups() {
         return skuGroups;
+    }
+
+    @Override
+    public CampaignTable campaigns() {
+        return campaigns;
+    }
+
+    /** Gives the campaign tables these capacities (default 4,096 and 2^20); call before any campaign is defined. */
+    public HeapCheckoutState campaignCapacities(int campaignCapacity, int redemptionCapacity) {
+        this.campaigns = new CampaignTable(campaignCapacity, redemptionCapacity);
+        return this;
     }
 
     /** Gives the SKU group table this capacity (default 4,096); call before any group is defined. */

@@ -343,6 +343,7 @@ final class ReferenceCheckout {
             case GET_RISK_RULES -> Answer.of(ResultCode.SUCCESS);
             case UPSERT_SKU_GROUP -> upsertSkuGroup(c);
             case GET_SKU_GROUP -> getSkuGroup(c);
+            case UPSERT_CAMPAIGN, GET_CAMPAIGN -> throw new UnsupportedOperationException("not modelled yet");
         };
     }
 

@@ -621,6 +621,11 @@ class CheckoutPipelineTest {
         }
 
         @Override
+        public io.checkout.engine.CampaignTable campaigns() {
+            return delegate.campaigns();
+        }
+
+        @Override
         public long lastOrderOf(IdBuffer userId) {
             return delegate.lastOrderOf(userId);
         }
