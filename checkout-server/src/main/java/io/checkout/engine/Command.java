@@ -628,6 +628,23 @@ public final class Command {
         return command;
     }
 
+    /** UPSERT_CAMPAIGN of a copy of {@code terms}. */
+    public static Command upsertCampaign(long timestampMillis, String requestId, CampaignTerms terms) {
+        Command command = new Command();
+        command.type = CommandType.UPSERT_CAMPAIGN;
+        command.timestampMillis = timestampMillis;
+        command.requestId.set(requestId);
+        command.campaignTerms().copyFrom(terms);
+        return command;
+    }
+
+    public static Command getCampaign(String campaignId) {
+        Command command = new Command();
+        command.type = CommandType.GET_CAMPAIGN;
+        command.campaignId.set(campaignId);
+        return command;
+    }
+
     public static Command getSkuGroup(String groupId) {
         Command command = new Command();
         command.type = CommandType.GET_SKU_GROUP;

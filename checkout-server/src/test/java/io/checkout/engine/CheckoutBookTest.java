@@ -955,6 +955,259 @@ class CheckoutBookTest {
         assertThat(upsert("A", 200, "EUR", 10, 0).result).isEqualTo(ResultCode.SUCCESS);
     }
 
+    // ---- campaigns -------------------------------------------------------------------------------
+
+    private static CampaignTerms terms(String id, CampaignKind kind, long amountOff, long budget, long perUser) {
+        CampaignTerms t = new CampaignTerms();
+        t.campaignId = id;
+        t.kind = kind;
+        t.currency = CurrencyCode.pack("EUR");
+        t.amountOffMinor = amountOff;
+        t.budget = budget;
+        t.perUserLimit = perUser;
+        return t;
+    }
+
+    private Command defineCampaign(CampaignTerms t) {
+        Command defined = run(Command.upsertCampaign(now, nextRequestId(), t));
+        assertThat(defined.result).as("%s", defined.result).isEqualTo(ResultCode.SUCCESS);
+        return defined;
+    }
+
+    private Command reserveWith(String campaignId, String userId, Object... skuAndUnits) {
+        Command c = new Command();
+        c.type = CommandType.RESERVE;
+        c.timestampMillis = now;
+        c.requestId.set(nextRequestId());
+        c.userId.set(userId);
+        for (int i = 0; i < skuAndUnits.length; i += 2) {
+            c.addLine((String) skuAndUnits[i], (Integer) skuAndUnits[i + 1]);
+        }
+        c.campaignId.set(campaignId);
+        return run(c);
+    }
+
+    private CampaignTerms campaign(String id) {
+        Command get = run(Command.getCampaign(id));
+        assertThat(get.result).isEqualTo(ResultCode.SUCCESS);
+        return get.campaignAnswer();
+    }
+
+    @Test
+    void amountOffShouldDiscountTheLinesItAppliesToAndSplitByLargestRemainder() {
+        upsert("A", 100, "EUR", 10, 0);
+        upsert("B", 200, "EUR", 10, 0);
+        upsert("C", 50, "EUR", 10, 0);
+        CampaignTerms t = terms("ten-off", CampaignKind.AMOUNT_OFF, 100, 5, 1);
+        t.skuIds.addAll(List.of("B", "A"));
+        defineCampaign(t);
+
+        Command reserved = reserveWith("ten-off", "u1", "A", 1, "B", 1, "C", 1);
+
+        assertThat(reserved.result).isEqualTo(ResultCode.SUCCESS);
+        // Gross 100 + 200 + 50; the discount goes to A and B only: 33.3 and 66.6, the unit left to B.
+        assertThat(reserved.order.amountMinor).isEqualTo(250);
+        assertThat(reserved.order.discountMinor).isEqualTo(100);
+        Command read = run(Command.getOrder(reserved.order.orderId));
+        assertThat(read.order.lineDiscountsMinor()).containsExactly(33, 67, 0);
+        assertThat(read.lineParties().campaignId).isEqualTo("ten-off");
+        assertThat(campaign("ten-off").redeemed).isEqualTo(1);
+        assertThat(campaign("ten-off").redeemingUsers).isEqualTo(1);
+    }
+
+    @Test
+    void percentOffShouldRoundDownAndStopAtItsCap() {
+        upsert("A", 999, "EUR", 10, 0);
+        CampaignTerms t = terms("pct", CampaignKind.PERCENT_OFF, 0, 10, 10);
+        t.percentOffBps = 1_500;
+        defineCampaign(t);
+        assertThat(reserveWith("pct", "u1", "A", 1).order.discountMinor)
+                .as("15%% of 999 = 149.85")
+                .isEqualTo(149);
+
+        t.percentCapMinor = 100;
+        defineCampaign(t);
+        Command capped = reserveWith("pct", "u1", "A", 2);
+        assertThat(capped.order.discountMinor).isEqualTo(100);
+        assertThat(capped.order.amountMinor).isEqualTo(1_898);
+    }
+
+    @Test
+    void spendAndSaveShouldNeedTheMinimumOnTheLinesItAppliesTo() {
+        upsert("A", 200, "EUR", 10, 0);
+        run(Command.upsertMerchant(now, nextRequestId(), "acme", 0));
+        run(Command.upsertSku(now, nextRequestId(), "M", 300, "EUR", 10, 0, 0, 0, TTL, "acme", null));
+        CampaignTerms t = terms("spend", CampaignKind.SPEND_AND_SAVE, 50, 10, 10);
+        t.minSpendMinor = 500;
+        t.merchantId = "acme";
+        defineCampaign(t);
+
+        Command tooLittle = reserveWith("spend", "u1", "M", 1, "A", 2);
+        assertThat(tooLittle.result)
+                .as("700 spent, but only 300 on acme's SKUs")
+                .isEqualTo(ResultCode.CAMPAIGN_NOT_APPLICABLE);
+        assertThat(tooLittle.failedSkuId()).isNull();
+        assertStock("M", 10, 0, 0);
+
+        Command enough = reserveWith("spend", "u1", "M", 2, "A", 1);
+        assertThat(enough.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(enough.order.amountMinor).isEqualTo(750);
+        assertThat(run(Command.getOrder(enough.order.orderId)).order.lineDiscountsMinor())
+                .containsExactly(50, 0);
+    }
+
+    @Test
+    void campaignRefusalsShouldNameWhyAndReserveNothing() {
+        upsert("A", 100, "EUR", 10, 0);
+        upsert("U", 100, "USD", 10, 0);
+        CampaignTerms later = terms("later", CampaignKind.AMOUNT_OFF, 10, 10, 10);
+        later.startsAtEpochMillis = START + 100;
+        later.endsAtEpochMillis = START + 200;
+        defineCampaign(later);
+        defineCampaign(terms("once", CampaignKind.AMOUNT_OFF, 10, 2, 1));
+
+        assertThat(reserveWith("nope", "u1", "A", 1).result).isEqualTo(ResultCode.CAMPAIGN_UNKNOWN);
+        assertThat(reserveWith("later", "u1", "A", 1).result).isEqualTo(ResultCode.CAMPAIGN_NOT_ACTIVE);
+        assertThat(reserveWith("once", "u1", "U", 1).result)
+                .as("another currency")
+                .isEqualTo(ResultCode.CAMPAIGN_NOT_APPLICABLE);
+        now = START + 100;
+        assertThat(reserveWith("later", "u1", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
+        now = START + 200;
+        assertThat(reserveWith("later", "u1", "A", 1).result)
+                .as("the end is exclusive")
+                .isEqualTo(ResultCode.CAMPAIGN_NOT_ACTIVE);
+        assertThat(reserveWith("once", "u1", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserveWith("once", "u1", "A", 1).result).isEqualTo(ResultCode.CAMPAIGN_USER_LIMIT_REACHED);
+        assertThat(reserveWith("once", "u2", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserveWith("once", "u3", "A", 1).result).isEqualTo(ResultCode.CAMPAIGN_BUDGET_EXHAUSTED);
+        assertStock("A", 7, 3, 0);
+        Command badId = reserveWith("has space", "u3", "A", 1);
+        assertThat(badId.result).isEqualTo(ResultCode.CAMPAIGN_ID_INVALID);
+        assertThat(badId.result.field()).isEqualTo("campaign_id");
+    }
+
+    @Test
+    void cancelAndExpiryShouldGiveTheRedemptionBackButARefundShouldNot() {
+        upsert("A", 100, "EUR", 10, 0);
+        defineCampaign(terms("one", CampaignKind.AMOUNT_OFF, 30, 1, 1));
+
+        long first = reserveWith("one", "u1", "A", 1).order.orderId;
+        assertThat(reserveWith("one", "u2", "A", 1).result).isEqualTo(ResultCode.CAMPAIGN_BUDGET_EXHAUSTED);
+        order(CommandType.CANCEL, first);
+        assertThat(campaign("one").redeemed).isZero();
+
+        long second = reserveWith("one", "u2", "A", 1).order.orderId;
+        now += TTL;
+        run(Command.tick(now));
+        assertThat(orderState(second)).isEqualTo(OrderState.EXPIRED);
+        assertThat(campaign("one").redeemed).isZero();
+
+        Command third = reserveWith("one", "u3", "A", 2);
+        assertThat(pay(third.order.orderId, "psp", "p-1", 170, "EUR").result).isEqualTo(ResultCode.SUCCESS);
+        Command refunded = refund(third.order.orderId, null, false, "A", 1);
+        assertThat(refunded.result).isEqualTo(ResultCode.SUCCESS);
+        // 2 units paid 170 (a discount of 30 on 200): one unit back is 170 - (100 - floor(30 * 1 / 2)) = 85.
+        assertThat(refunded.order.refundedAmountMinor()).isEqualTo(85);
+        assertThat(refund(third.order.orderId, null, false).order.refundedAmountMinor())
+                .as("everything back is what was paid")
+                .isEqualTo(170);
+        assertThat(campaign("one").redeemed).as("a refund keeps the redemption").isEqualTo(1);
+        assertThat(reserveWith("one", "u4", "A", 1).result).isEqualTo(ResultCode.CAMPAIGN_BUDGET_EXHAUSTED);
+    }
+
+    @Test
+    void aLatePaymentShouldRetakeTheRedemptionOnlyIfTheBudgetAllows() {
+        upsert("A", 100, "EUR", 10, 0);
+        defineCampaign(terms("one", CampaignKind.AMOUNT_OFF, 30, 1, 1));
+        long late = reserveWith("one", "u1", "A", 1).order.orderId;
+        now += TTL;
+        run(Command.tick(now));
+        long taken = reserveWith("one", "u2", "A", 1).order.orderId;
+        assertThat(orderState(late)).isEqualTo(OrderState.EXPIRED);
+
+        assertThat(pay(late, "psp", "p-1", 70, "EUR").order.state).isEqualTo(OrderState.PAID_TOO_LATE);
+
+        order(CommandType.CANCEL, taken);
+        long lateAgain = reserveWith("one", "u3", "A", 1).order.orderId;
+        now += TTL;
+        run(Command.tick(now));
+        assertThat(pay(lateAgain, "psp", "p-2", 70, "EUR").order.state)
+                .as("the budget is free again")
+                .isEqualTo(OrderState.PAID);
+        assertThat(campaign("one").redeemed).isEqualTo(1);
+    }
+
+    @Test
+    void redemptionsShouldBeRecountedFromTheOrdersOnStart() {
+        upsert("A", 100, "EUR", 10, 0);
+        defineCampaign(terms("c", CampaignKind.AMOUNT_OFF, 30, 10, 5));
+        reserveWith("c", "u1", "A", 1);
+        long cancelled = reserveWith("c", "u1", "A", 1).order.orderId;
+        reserveWith("c", "u2", "A", 1);
+        order(CommandType.CANCEL, cancelled);
+
+        CheckoutBook restarted = new CheckoutBook(state, EngineLimits.defaults());
+
+        CampaignTable table = state.campaigns();
+        int number = table.numberOf("c");
+        assertThat(table.redeemed(number)).isEqualTo(2);
+        assertThat(table.redemptionsOf(number, IdBuffer.of("u1"))).isEqualTo(1);
+        assertThat(table.redemptionRows()).isEqualTo(2);
+        assertThat(restarted).isNotNull();
+    }
+
+    @Test
+    void aFullRedemptionTableShouldChangeNothing() {
+        state = HeapCheckoutState.unbounded().campaignCapacities(4, 1);
+        book = new CheckoutBook(state, EngineLimits.defaults());
+        upsert("A", 100, "EUR", 10, 0);
+        defineCampaign(terms("c", CampaignKind.AMOUNT_OFF, 30, 10, 5));
+        long first = reserveWith("c", "u1", "A", 1).order.orderId;
+        assertThat(reserveWith("c", "u1", "A", 1).result)
+                .as("u1's row is there")
+                .isEqualTo(ResultCode.SUCCESS);
+
+        Command full = reserveWith("c", "u2", "A", 1);
+        assertThat(full.result).isEqualTo(ResultCode.REDEMPTION_TABLE_FULL);
+        assertStock("A", 8, 2, 0);
+        assertThat(campaign("c").redeemed).isEqualTo(2);
+    }
+
+    @Test
+    void upsertCampaignShouldCheckEveryFieldAndResolveItsParties() {
+        upsert("A", 100, "EUR", 10, 0);
+        CampaignTerms t = terms("c", CampaignKind.PERCENT_OFF, 5, 10, 1);
+        Command invalid = run(Command.upsertCampaign(now, nextRequestId(), t));
+        assertThat(invalid.result).isEqualTo(ResultCode.AMOUNT_OFF_INVALID);
+        assertThat(invalid.result.field()).isEqualTo("campaign.amount_off_minor");
+
+        t = terms("c", CampaignKind.AMOUNT_OFF, 5, 10, 1);
+        t.skuIds.add("ghost");
+        assertThat(run(Command.upsertCampaign(now, nextRequestId(), t)).result)
+                .isEqualTo(ResultCode.CAMPAIGN_SKU_UNKNOWN);
+        t.skuIds.clear();
+        t.merchantId = "nobody";
+        assertThat(run(Command.upsertCampaign(now, nextRequestId(), t)).result)
+                .isEqualTo(ResultCode.CAMPAIGN_MERCHANT_UNKNOWN);
+        t.merchantId = "";
+        t.endsAtEpochMillis = 5;
+        t.startsAtEpochMillis = 5;
+        assertThat(run(Command.upsertCampaign(now, nextRequestId(), t)).result)
+                .isEqualTo(ResultCode.CAMPAIGN_WINDOW_INVALID);
+        assertThat(run(Command.getCampaign("c")).result).isEqualTo(ResultCode.CAMPAIGN_NOT_FOUND);
+
+        state = HeapCheckoutState.unbounded().campaignCapacities(1, 10);
+        book = new CheckoutBook(state, EngineLimits.defaults());
+        defineCampaign(terms("c1", CampaignKind.AMOUNT_OFF, 5, 10, 1));
+        assertThat(run(Command.upsertCampaign(now, nextRequestId(), terms("c2", CampaignKind.AMOUNT_OFF, 5, 10, 1)))
+                        .result)
+                .isEqualTo(ResultCode.CAMPAIGN_TABLE_FULL);
+        Command changed = defineCampaign(terms("c1", CampaignKind.AMOUNT_OFF, 7, 20, 2));
+        assertThat(changed.campaignAnswer().amountOffMinor).isEqualTo(7);
+        assertThat(changed.campaignAnswer().budget).isEqualTo(20);
+    }
+
     // ---- merchants and settlement ------------------------------------------------------------
 
     private Command upsertWithMerchant(String skuId, String merchantId, String storeId) {

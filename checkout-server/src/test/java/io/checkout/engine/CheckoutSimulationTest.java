@@ -81,6 +81,9 @@ class CheckoutSimulationTest {
 
         // Agreement proves little about answers the stream never provoked: every code must have come up.
         simulation.assertCovered(everyCodeBelow(400));
+        assertThat(reference.discountedOrders())
+                .as("orders reserved with a campaign")
+                .isGreaterThan(COMMANDS_PER_SEED / 1_000);
     }
 
     /** The server's state: primitive columns and maps, against the same reference model. */
@@ -185,12 +188,14 @@ class CheckoutSimulationTest {
                         LIMITS, skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, paymentCapacity)
                 .merchantCapacity(merchantCapacity)
                 .riskCapacities(2, 3)
-                .skuGroupCapacity(3);
+                .skuGroupCapacity(3)
+                .campaignCapacities(3, 2);
         HeapCheckoutState state = new HeapCheckoutState(
                         skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, paymentCapacity)
                 .merchantCapacity(merchantCapacity)
                 .riskCapacities(2, 3)
-                .skuGroupCapacity(3);
+                .skuGroupCapacity(3)
+                .campaignCapacities(3, 2);
         Simulation simulation = new Simulation(
                 seed, new CheckoutBook(state, LIMITS), reference, new SimulationCommands(seed, reference, LIMITS));
 
@@ -205,7 +210,9 @@ class CheckoutSimulationTest {
                 ResultCode.MERCHANT_TABLE_FULL,
                 ResultCode.BLOCKLIST_FULL,
                 ResultCode.ATTEMPT_COUNTER_TABLE_FULL,
-                ResultCode.GROUP_TABLE_FULL));
+                ResultCode.GROUP_TABLE_FULL,
+                ResultCode.CAMPAIGN_TABLE_FULL,
+                ResultCode.REDEMPTION_TABLE_FULL));
     }
 
     @Test
@@ -426,6 +433,8 @@ class CheckoutSimulationTest {
             long counters = state.userCounterCount();
             int skus = state.skuCount();
             long payments = state.paymentCount();
+            int campaigns = state.campaigns().size();
+            long redemptionRows = state.campaigns().redemptionRows();
             ReferenceCheckout.Answer expected;
             try {
                 expected = reference.apply(command);
@@ -444,7 +453,9 @@ class CheckoutSimulationTest {
                                 && state.outcomeCount() == outcomes
                                 && state.userCounterCount() == counters
                                 && state.skuCount() == skus
-                                && state.paymentCount() == payments,
+                                && state.paymentCount() == payments
+                                && state.campaigns().size() == campaigns
+                                && state.campaigns().redemptionRows() == redemptionRows,
                         "table full changed a table");
             }
             if (command.type == CommandType.TICK) {
@@ -505,8 +516,22 @@ class CheckoutSimulationTest {
             if ((c.type == CommandType.UPSERT_SKU_GROUP || c.type == CommandType.GET_SKU_GROUP)
                     && c.result == ResultCode.SUCCESS) {
                 String group = c.groupId().asString();
-                equal((long) reference.groupLimit(group), c.groupPerUserLimit(), "answered group limit");
-                equal(reference.groupSkus(group), c.groupSkuIds(), "answered group SKUs");
+                // A request id first used for another group answers as it did then, naming the group as it
+                // stands now: none, if this one was never defined.
+                Long limit = reference.groupLimit(group);
+                equal(limit == null ? 0L : (long) limit, c.groupPerUserLimit(), "answered group limit");
+                equal(limit == null ? List.of() : reference.groupSkus(group), c.groupSkuIds(), "answered group SKUs");
+            }
+            if ((c.type == CommandType.UPSERT_CAMPAIGN || c.type == CommandType.GET_CAMPAIGN)
+                    && c.result == ResultCode.SUCCESS) {
+                String id = c.type == CommandType.GET_CAMPAIGN ? c.campaignId.asString() : c.campaignTerms().campaignId;
+                ReferenceCheckout.Campaign campaign = reference.campaign(id);
+                if (campaign == null) {
+                    // A request id first used for another campaign, this one never defined.
+                    check(c.campaignAnswer() == null, "answered a campaign the model lacks: " + c.campaignAnswer());
+                } else {
+                    compareCampaign(campaign, c.campaignAnswer());
+                }
             }
             if ((c.type == CommandType.SET_USER_BLOCKED || c.type == CommandType.GET_USER_RISK)
                     && c.result == ResultCode.SUCCESS) {
@@ -553,6 +578,50 @@ class CheckoutSimulationTest {
             compareOrder(expected, actual, lineSkuIds, true, what);
         }
 
+        private void compareCampaign(ReferenceCheckout.Campaign expected, CampaignTerms actual) {
+            String id = expected.id();
+            boolean same = id.equals(actual.campaignId)
+                    && expected.kind() == actual.kind
+                    && expected.currency().equals(CurrencyCode.unpack(actual.currency))
+                    && expected.amountOff() == actual.amountOffMinor
+                    && expected.bps() == actual.percentOffBps
+                    && expected.cap() == actual.percentCapMinor
+                    && expected.minSpend() == actual.minSpendMinor
+                    && expected.skus().equals(actual.skuIds)
+                    && expected.merchant().equals(actual.merchantId)
+                    && expected.startsAt() == actual.startsAtEpochMillis
+                    && expected.endsAt() == actual.endsAtEpochMillis
+                    && expected.budget() == actual.budget
+                    && expected.perUser() == actual.perUserLimit
+                    && reference.redeemed(id) == actual.redeemed
+                    && reference.redeemingUsers(id) == actual.redeemingUsers;
+            check(
+                    same,
+                    "answered campaign differs: expected " + expected + " redeemed " + reference.redeemed(id) + " by "
+                            + reference.redeemingUsers(id) + " but engine has " + actual);
+        }
+
+        /** The campaign fields of an order: which campaign, the discount, the lines sharing it and their shares. */
+        private String campaignMismatch(ReferenceCheckout.Order expected, OrderRecord actual) {
+            ReferenceCheckout.Redemption redemption = reference.redemption(expected.id());
+            String campaign =
+                    actual.campaignNumber < 0 ? null : state.campaigns().campaignId(actual.campaignNumber);
+            if (!Objects.equals(redemption == null ? null : redemption.campaign(), campaign)) {
+                return "campaign";
+            }
+            if (redemption == null) {
+                return actual.discountMinor == 0 && actual.eligibleLines == 0 ? null : "discount without a campaign";
+            }
+            if (redemption.discount() != actual.discountMinor || redemption.eligibleMask() != actual.eligibleLines) {
+                return "discount or the lines sharing it";
+            }
+            if (!Arrays.equals(reference.lineDiscounts(expected.id()), actual.lineDiscountsMinor())) {
+                return "line discounts " + Arrays.toString(actual.lineDiscountsMinor()) + " (expected "
+                        + Arrays.toString(reference.lineDiscounts(expected.id())) + ")";
+            }
+            return null;
+        }
+
         private void compareOrder(
                 ReferenceCheckout.Order expected,
                 OrderRecord actual,
@@ -560,6 +629,9 @@ class CheckoutSimulationTest {
                 boolean withUpdatedAt,
                 String what) {
             String field = orderMismatch(expected, actual, lineSkuIds, withUpdatedAt, state.merchants());
+            if (field == null) {
+                field = campaignMismatch(expected, actual);
+            }
             if (field != null) {
                 throw new AssertionError(context() + ": " + what + " differs in " + field + ": expected " + expected
                         + " but engine has " + actual
@@ -738,6 +810,7 @@ class CheckoutSimulationTest {
             long[] reservedBySku = new long[state.skuCount()];
             long[] soldBySku = new long[state.skuCount()];
             Map<String, Long> unitsFromOrders = new HashMap<>();
+            Map<Integer, Long> redeemedFromOrders = new HashMap<>();
             String orderLabel = "state order" + context;
             for (long orderId = 1; orderId <= state.orderCount(); orderId++) {
                 if (!state.readOrder(orderId, order)) {
@@ -761,8 +834,15 @@ class CheckoutSimulationTest {
                         unitsFromOrders.merge(order.skuIndexes[i] + "/" + order.userId, (long) held, Long::sum);
                     }
                 }
-                if (amount != order.amountMinor) {
-                    check(false, "amount is not the sum of the lines of " + order + context);
+                if (amount - order.discountMinor != order.amountMinor) {
+                    check(false, "amount is not the sum of the lines less the discount of " + order + context);
+                }
+                if (order.campaignNumber >= 0
+                        && (order.state == OrderState.RESERVED
+                                || order.state == OrderState.PAID
+                                || order.state == OrderState.PARTLY_REFUNDED
+                                || order.state == OrderState.REFUNDED)) {
+                    redeemedFromOrders.merge(order.campaignNumber, 1L, Long::sum);
                 }
                 if (order.hasPayment()) {
                     equal(
@@ -798,6 +878,23 @@ class CheckoutSimulationTest {
                         "units = live order units, " + user + " in sku " + skuIndex + context);
             }
             equal(unitsFromOrders.size(), state.userCounterCount(), "no counters without live orders" + context);
+            CampaignTable campaignTable = state.campaigns();
+            long rows = 0;
+            for (int number = 0; number < campaignTable.size(); number++) {
+                String id = campaignTable.campaignId(number);
+                equal(
+                        (long) redeemedFromOrders.getOrDefault(number, 0L),
+                        campaignTable.redeemed(number),
+                        "redemptions = holding orders, campaign " + id + context);
+                equal(reference.redeemed(id), campaignTable.redeemed(number), "redemptions of " + id + context);
+                equal(
+                        reference.redeemingUsers(id),
+                        campaignTable.redeemingUsers(number),
+                        "users redeeming " + id + context);
+                rows += campaignTable.redeemingUsers(number);
+            }
+            equal(rows, campaignTable.redemptionRows(), "redemption rows" + context);
+            equal(reference.redemptionRows(), campaignTable.redemptionRows(), "redemption rows, model" + context);
             for (Map.Entry<String, Map<String, Long>> perUser :
                     reference.heldByUser().entrySet()) {
                 for (Map.Entry<String, Long> units : perUser.getValue().entrySet()) {

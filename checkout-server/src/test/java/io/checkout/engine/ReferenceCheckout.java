@@ -210,6 +210,15 @@ final class ReferenceCheckout {
     private final Set<Long> reservedOrderIds = new LinkedHashSet<>();
     private long now;
 
+    private final Map<String, Campaign> campaigns = new java.util.LinkedHashMap<>();
+    private final Map<Long, Redemption> redemptionOfOrder = new HashMap<>();
+    /** Per campaign, the users holding redemptions and how many each (pairs at zero are removed). */
+    private final Map<String, Map<String, Integer>> redemptions = new HashMap<>();
+
+    private int campaignCapacity = 4_096;
+    private int redemptionCapacity = 1 << 20;
+    private long discountedOrders;
+
     ReferenceCheckout(
             EngineLimits limits, int skuCapacity, long orderCapacity, long userCounterCapacity, long outcomeCapacity) {
         this(limits, skuCapacity, orderCapacity, userCounterCapacity, outcomeCapacity, orderCapacity);
@@ -343,8 +352,306 @@ final class ReferenceCheckout {
             case GET_RISK_RULES -> Answer.of(ResultCode.SUCCESS);
             case UPSERT_SKU_GROUP -> upsertSkuGroup(c);
             case GET_SKU_GROUP -> getSkuGroup(c);
-            case UPSERT_CAMPAIGN, GET_CAMPAIGN -> throw new UnsupportedOperationException("not modelled yet");
+            case UPSERT_CAMPAIGN -> upsertCampaign(c);
+            case GET_CAMPAIGN -> getCampaign(c);
         };
+    }
+
+    // ---- campaigns: terms as given, redemptions counted per campaign and user ---------------------
+
+    /** A campaign's terms, as the admin gave them. */
+    record Campaign(
+            String id,
+            CampaignKind kind,
+            String currency,
+            long amountOff,
+            int bps,
+            long cap,
+            long minSpend,
+            List<String> skus,
+            String merchant,
+            long startsAt,
+            long endsAt,
+            long budget,
+            long perUser) {}
+
+    /** What an order redeemed: the campaign, its discount, and the lines sharing it (bit per line). */
+    record Redemption(String campaign, long discount, long eligibleMask) {}
+
+    /** Sets the campaign tables' capacities (default 4,096 campaigns, 2^20 redeeming pairs). */
+    ReferenceCheckout campaignCapacities(int campaignsMax, int redemptionsMax) {
+        this.campaignCapacity = campaignsMax;
+        this.redemptionCapacity = redemptionsMax;
+        return this;
+    }
+
+    Campaign campaign(String id) {
+        return campaigns.get(id);
+    }
+
+    /** What order {@code orderId} redeemed, or null. */
+    Redemption redemption(long orderId) {
+        return redemptionOfOrder.get(orderId);
+    }
+
+    long redeemed(String campaign) {
+        long held = 0;
+        for (int count : redemptions.getOrDefault(campaign, Map.of()).values()) {
+            held += count;
+        }
+        return held;
+    }
+
+    int redeemingUsers(String campaign) {
+        return redemptions.getOrDefault(campaign, Map.of()).size();
+    }
+
+    int redemptionsOf(String campaign, String user) {
+        return redemptions.getOrDefault(campaign, Map.of()).getOrDefault(user, 0);
+    }
+
+    /** (user, campaign) pairs holding redemptions. */
+    long redemptionRows() {
+        long rows = 0;
+        for (Map<String, Integer> users : redemptions.values()) {
+            rows += users.size();
+        }
+        return rows;
+    }
+
+    long discountedOrders() {
+        return discountedOrders;
+    }
+
+    /**
+     * Each line's share of order {@code orderId}'s discount, split as the contract says: in
+     * proportion to the gross of the lines sharing it, rounded down, the rest one unit each to the
+     * largest remainders, the earlier line first. Exact arithmetic, written apart from the engine's.
+     */
+    long[] lineDiscounts(long orderId) {
+        Order order = order(orderId);
+        Redemption redemption = redemptionOfOrder.get(orderId);
+        long[] shares = new long[order.lines().size()];
+        if (redemption == null) {
+            return shares;
+        }
+        java.math.BigInteger eligible = java.math.BigInteger.ZERO;
+        for (int i = 0; i < shares.length; i++) {
+            if ((redemption.eligibleMask() >>> i & 1) != 0) {
+                Line line = order.lines().get(i);
+                eligible = eligible.add(java.math.BigInteger.valueOf(line.quantity() * line.unitPrice()));
+            }
+        }
+        java.math.BigInteger discount = java.math.BigInteger.valueOf(redemption.discount());
+        java.math.BigInteger[] remainders = new java.math.BigInteger[shares.length];
+        long given = 0;
+        for (int i = 0; i < shares.length; i++) {
+            if ((redemption.eligibleMask() >>> i & 1) != 0) {
+                Line line = order.lines().get(i);
+                java.math.BigInteger[] split = discount.multiply(
+                                java.math.BigInteger.valueOf(line.quantity() * line.unitPrice()))
+                        .divideAndRemainder(eligible);
+                shares[i] = split[0].longValueExact();
+                remainders[i] = split[1];
+                given += shares[i];
+            }
+        }
+        List<Integer> byRemainder = new ArrayList<>();
+        for (int i = 0; i < shares.length; i++) {
+            if (remainders[i] != null) {
+                byRemainder.add(i);
+            }
+        }
+        // Stable sort: among equal remainders the earlier line stays first.
+        byRemainder.sort((a, b) -> remainders[b].compareTo(remainders[a]));
+        for (int k = 0; given < redemption.discount(); k++, given++) {
+            shares[byRemainder.get(k)]++;
+        }
+        return shares;
+    }
+
+    private void redeem(String campaign, String user, int delta) {
+        Map<String, Integer> users = redemptions.computeIfAbsent(campaign, id -> new HashMap<>());
+        int count = users.getOrDefault(user, 0) + delta;
+        if (count < 0) {
+            throw new IllegalStateException("model bug: " + user + " holds " + count + " of campaign " + campaign);
+        }
+        if (count == 0) {
+            users.remove(user);
+        } else {
+            users.put(user, count);
+        }
+    }
+
+    /** Whether the budget and the user's limit leave campaign {@code id} a redemption for {@code user}. */
+    private boolean redeemable(Campaign campaign, String user) {
+        return redeemed(campaign.id()) < campaign.budget() && redemptionsOf(campaign.id(), user) < campaign.perUser();
+    }
+
+    /** Whether {@code user} redeeming {@code campaign} would need a new pair while the table holds its capacity. */
+    private boolean redemptionTableFullFor(String campaign, String user) {
+        return redemptionsOf(campaign, user) == 0 && redemptionRows() >= redemptionCapacity;
+    }
+
+    /** The discount {@code campaign} gives lines costing {@code eligibleGross} together; 0: they do not qualify. */
+    private static long discountOf(Campaign campaign, long eligibleGross) {
+        if (eligibleGross == 0 || eligibleGross < campaign.minSpend()) {
+            return 0;
+        }
+        if (campaign.kind() == CampaignKind.PERCENT_OFF) {
+            long off = java.math.BigInteger.valueOf(eligibleGross)
+                    .multiply(java.math.BigInteger.valueOf(campaign.bps()))
+                    .divide(java.math.BigInteger.valueOf(10_000))
+                    .longValueExact();
+            return campaign.cap() > 0 ? Math.min(off, campaign.cap()) : off;
+        }
+        return Math.min(campaign.amountOff(), eligibleGross);
+    }
+
+    /** The first invalid field of an UPSERT_CAMPAIGN's terms, in the documented order, or null. */
+    private ResultCode invalidCampaign(CampaignTerms t) {
+        if (!skuIdSyntax(t.campaignId)) {
+            return ResultCode.CAMPAIGN_DEFINITION_ID_INVALID;
+        }
+        if (t.kind == null) {
+            return ResultCode.CAMPAIGN_KIND_INVALID;
+        }
+        if (t.currency == CurrencyCode.NONE) {
+            return ResultCode.CAMPAIGN_CURRENCY_INVALID;
+        }
+        long discountMax = 1_000_000_000_000L;
+        boolean percent = t.kind == CampaignKind.PERCENT_OFF;
+        if (percent ? t.amountOffMinor != 0 : t.amountOffMinor < 1 || t.amountOffMinor > discountMax) {
+            return ResultCode.AMOUNT_OFF_INVALID;
+        }
+        if (percent ? t.percentOffBps < 1 || t.percentOffBps > 10_000 : t.percentOffBps != 0) {
+            return ResultCode.PERCENT_OFF_INVALID;
+        }
+        if (percent ? t.percentCapMinor < 0 || t.percentCapMinor > discountMax : t.percentCapMinor != 0) {
+            return ResultCode.PERCENT_CAP_INVALID;
+        }
+        if (t.minSpendMinor < (t.kind == CampaignKind.SPEND_AND_SAVE ? 1 : 0)
+                || t.minSpendMinor > 1_000_000_000_000_000L) {
+            return ResultCode.MIN_SPEND_INVALID;
+        }
+        if (t.skuIds.size() > 64
+                || (!t.skuIds.isEmpty() && !t.merchantId.isEmpty())
+                || !t.skuIds.stream().allMatch(ReferenceCheckout::skuIdSyntax)
+                || new java.util.HashSet<>(t.skuIds).size() != t.skuIds.size()) {
+            return ResultCode.CAMPAIGN_SKUS_INVALID;
+        }
+        if (!t.merchantId.isEmpty() && !skuIdSyntax(t.merchantId)) {
+            return ResultCode.CAMPAIGN_MERCHANT_ID_INVALID;
+        }
+        if (t.startsAtEpochMillis < 0
+                || t.endsAtEpochMillis < 0
+                || (t.endsAtEpochMillis != 0 && t.endsAtEpochMillis <= t.startsAtEpochMillis)) {
+            return ResultCode.CAMPAIGN_WINDOW_INVALID;
+        }
+        if (t.budget < 1 || t.budget > 1_000_000_000L) {
+            return ResultCode.BUDGET_INVALID;
+        }
+        if (t.perUserLimit < 1 || t.perUserLimit > 1_000_000L) {
+            return ResultCode.REDEMPTION_LIMIT_INVALID;
+        }
+        return null;
+    }
+
+    private Answer upsertCampaign(Command c) {
+        if (!printableId(c.requestId.asString())) {
+            return Answer.of(ResultCode.REQUEST_ID_INVALID);
+        }
+        CampaignTerms t = c.campaignTerms();
+        ResultCode invalid = invalidCampaign(t);
+        if (invalid != null) {
+            return Answer.of(invalid);
+        }
+        Answer repeat = repeatOf(c);
+        if (repeat != null) {
+            return repeat;
+        }
+        if (firstAnswers.size() >= outcomeCapacity) {
+            return Answer.of(ResultCode.IDEMPOTENCY_TABLE_FULL);
+        }
+        ResultCode unknown = null;
+        if (!t.merchantId.isEmpty() && !merchants.containsKey(t.merchantId)) {
+            unknown = ResultCode.CAMPAIGN_MERCHANT_UNKNOWN;
+        } else if (!t.skuIds.stream().allMatch(skusById::containsKey)) {
+            unknown = ResultCode.CAMPAIGN_SKU_UNKNOWN;
+        }
+        if (unknown != null) {
+            remember(c, unknown, null, -1);
+            return Answer.of(unknown);
+        }
+        if (!campaigns.containsKey(t.campaignId) && campaigns.size() >= campaignCapacity) {
+            return Answer.of(ResultCode.CAMPAIGN_TABLE_FULL);
+        }
+        campaigns.put(
+                t.campaignId,
+                new Campaign(
+                        t.campaignId,
+                        t.kind,
+                        CurrencyCode.unpack(t.currency),
+                        t.amountOffMinor,
+                        t.percentOffBps,
+                        t.percentCapMinor,
+                        t.minSpendMinor,
+                        List.copyOf(t.skuIds),
+                        t.merchantId,
+                        t.startsAtEpochMillis,
+                        t.endsAtEpochMillis,
+                        t.budget,
+                        t.perUserLimit));
+        remember(c, ResultCode.SUCCESS, null, -1);
+        return Answer.of(ResultCode.SUCCESS);
+    }
+
+    private Answer getCampaign(Command c) {
+        String id = c.campaignId.asString();
+        if (!skuIdSyntax(id)) {
+            return Answer.of(ResultCode.CAMPAIGN_ID_INVALID);
+        }
+        return Answer.of(campaigns.containsKey(id) ? ResultCode.SUCCESS : ResultCode.CAMPAIGN_NOT_FOUND);
+    }
+
+    /**
+     * Why a reserve's campaign does not apply to its lines (each a SKU known and on sale, of {@code
+     * currency}), or null; then {@code into[0]} is the discount and {@code into[1]} the lines sharing it.
+     */
+    private ResultCode campaignRefusal(
+            String id, String user, List<String> lineSkus, List<Integer> lineUnits, String currency, long[] into) {
+        Campaign campaign = campaigns.get(id);
+        if (campaign == null) {
+            return ResultCode.CAMPAIGN_UNKNOWN;
+        }
+        if (now < campaign.startsAt() || (campaign.endsAt() != 0 && now >= campaign.endsAt())) {
+            return ResultCode.CAMPAIGN_NOT_ACTIVE;
+        }
+        long eligibleGross = 0;
+        long mask = 0;
+        for (int i = 0; i < lineSkus.size(); i++) {
+            Sku sku = skusById.get(lineSkus.get(i));
+            boolean applies = !campaign.skus().isEmpty()
+                    ? campaign.skus().contains(sku.id())
+                    : campaign.merchant().isEmpty() || campaign.merchant().equals(sku.merchant());
+            if (applies) {
+                mask |= 1L << i;
+                eligibleGross += sku.price() * lineUnits.get(i);
+            }
+        }
+        long discount = campaign.currency().equals(currency) ? discountOf(campaign, eligibleGross) : 0;
+        if (discount == 0) {
+            return ResultCode.CAMPAIGN_NOT_APPLICABLE;
+        }
+        if (redeemed(id) >= campaign.budget()) {
+            return ResultCode.CAMPAIGN_BUDGET_EXHAUSTED;
+        }
+        if (redemptionsOf(id, user) >= campaign.perUser()) {
+            return ResultCode.CAMPAIGN_USER_LIMIT_REACHED;
+        }
+        into[0] = discount;
+        into[1] = mask;
+        return null;
     }
 
     // ---- risk rules: the plainest model, a set and a map of counts for the current window ----------
@@ -572,6 +879,10 @@ final class ReferenceCheckout {
         if (c.lineCount <= 0) {
             return Answer.of(ResultCode.LINES_EMPTY);
         }
+        String campaignId = c.campaignId.length() == 0 ? null : c.campaignId.asString();
+        if (campaignId != null && !skuIdSyntax(campaignId)) {
+            return Answer.of(ResultCode.CAMPAIGN_ID_INVALID);
+        }
         Answer invalidLines = invalidLines(c);
         if (invalidLines != null) {
             return invalidLines;
@@ -628,6 +939,15 @@ final class ReferenceCheckout {
                 currency = sku.currency();
             }
         }
+        long[] discountAndMask = new long[2];
+        if (campaignId != null) {
+            ResultCode refusal = campaignRefusal(campaignId, buyer, lineSkus, lineUnits, currency, discountAndMask);
+            if (refusal != null) {
+                countAttempt(buyer);
+                remember(c, refusal, null, -1);
+                return Answer.of(refusal);
+            }
+        }
         if (orders.size() >= orderCapacity) {
             return Answer.of(ResultCode.ORDER_TABLE_FULL);
         }
@@ -635,6 +955,9 @@ final class ReferenceCheckout {
         // a conservative check, so that no write can fail half way through.
         if (userCounterCount() + c.lineCount > userCounterCapacity) {
             return Answer.of(ResultCode.USER_COUNTER_TABLE_FULL);
+        }
+        if (campaignId != null && redemptionTableFullFor(campaignId, buyer)) {
+            return Answer.of(ResultCode.REDEMPTION_TABLE_FULL);
         }
         List<Line> lines = new ArrayList<>();
         long amount = 0;
@@ -660,6 +983,13 @@ final class ReferenceCheckout {
                     sku.id(),
                     sku.withStock(sku.total(), sku.available() - quantity, sku.reserved() + quantity, sku.sold()));
             addHeld(c.userId.asString(), sku.id(), quantity);
+        }
+        if (campaignId != null) {
+            redemptionOfOrder.put(
+                    orders.size() + 1L, new Redemption(campaignId, discountAndMask[0], discountAndMask[1]));
+            redeem(campaignId, buyer, 1);
+            discountedOrders++;
+            amount -= discountAndMask[0];
         }
         Order order = new Order(
                 orders.size() + 1L,
@@ -746,6 +1076,13 @@ final class ReferenceCheckout {
                 && pairsHoldingUnits + order.lines().size() > userCounterCapacity) {
             // Room for the buyer's counters, whether or not the units are taken again: checked first.
             return Answer.of(ResultCode.USER_COUNTER_TABLE_FULL);
+        }
+        Redemption redeemed = redemptionOfOrder.get(order.id());
+        if (paying
+                && (due || order.state() == OrderState.EXPIRED)
+                && redeemed != null
+                && redemptionTableFullFor(redeemed.campaign(), order.user())) {
+            return Answer.of(ResultCode.REDEMPTION_TABLE_FULL);
         }
         List<Long> changed = new ArrayList<>();
         int expired = 0;
@@ -920,7 +1257,13 @@ final class ReferenceCheckout {
                     && (sku.limit() == 0 || held(order.user(), sku.id()) + line.quantity() <= sku.limit())
                     && withinGroupLimit(order.user(), sku.id(), lineSkus, lineUnits);
         }
+        Redemption redemption = redemptionOfOrder.get(order.id());
+        // The discount was given at the reserve: taken again if the budget and the limit allow now.
+        retakable &= redemption == null || redeemable(campaigns.get(redemption.campaign()), order.user());
         if (retakable) {
+            if (redemption != null) {
+                redeem(redemption.campaign(), order.user(), 1);
+            }
             for (Line line : order.lines()) {
                 Sku sku = skusById.get(line.skuId());
                 skusById.put(
@@ -997,6 +1340,10 @@ final class ReferenceCheckout {
                     sku.id(),
                     sku.withStock(sku.total(), sku.available() + quantity, sku.reserved() - quantity, sku.sold()));
             addHeld(order.user(), sku.id(), -quantity);
+        }
+        Redemption redemption = redemptionOfOrder.get(order.id());
+        if (redemption != null) {
+            redeem(redemption.campaign(), order.user(), -1);
         }
         Order moved = order.movedTo(to, now);
         orders.set((int) (moved.id() - 1), moved);

@@ -65,6 +65,15 @@ final class SimulationCommands {
     private static final String[] GROUPS = {null, null, "g-flash", "g-flash", "g:usd", "g.new", "never-defined"};
 
     private static final String[] DEFINED_GROUPS = {"g-flash", "g:usd", "g.new", "g_4"};
+    /** Campaigns a reserve may name (one never defined), and the ids the stream defines. */
+    private static final String[] CAMPAIGNS = {
+        "c-off", "c-off", "c-off", "c-once", "c-pct", "c-pct", "c-spend", "c:later", "c.new", "c-never"
+    };
+    /**
+     * The campaigns the stream changes: "c-off" keeps its terms (all SKUs, no end), so discounts keep
+     * coming, and "c-once" (one redemption a user) too, so users keep meeting their limit.
+     */
+    private static final String[] CHANGED_CAMPAIGNS = {"c-pct", "c-spend", "c:later", "c.new"};
     /** The users the stream blocks: a few, so that most reserves pass the blocklist. */
     private static final int RISKY_USERS = 5;
 
@@ -129,6 +138,179 @@ final class SimulationCommands {
         setupSku(7, "GBP", 4, 1, 0, 0, 3_500);
         setupSku(8, "EUR", 50, 0, clock - 1, 0, 5_000);
         setupSku(9, "EUR", 0, 0, 0, 0, 1_000);
+        // Small budgets and limits, so that they run out and come back as orders are cancelled and expire.
+        setup.add(campaign(
+                "c-off",
+                CampaignKind.AMOUNT_OFF,
+                "EUR",
+                150,
+                0,
+                0,
+                0,
+                List.of(),
+                "",
+                0,
+                0,
+                CampaignTerms.BUDGET_MAX,
+                CampaignTerms.PER_USER_LIMIT_MAX));
+        setup.add(campaign(
+                "c-once",
+                CampaignKind.AMOUNT_OFF,
+                "EUR",
+                10,
+                0,
+                0,
+                0,
+                List.of(),
+                "",
+                0,
+                0,
+                CampaignTerms.BUDGET_MAX,
+                1));
+        setup.add(campaign(
+                "c-pct",
+                CampaignKind.PERCENT_OFF,
+                "EUR",
+                0,
+                2_500,
+                400,
+                0,
+                List.of("sku-0", "sku-2", "sku-8"),
+                "",
+                0,
+                0,
+                10,
+                2));
+        setup.add(
+                campaign("c-spend", CampaignKind.SPEND_AND_SAVE, "USD", 120, 0, 0, 500, List.of(), "acme", 0, 0, 4, 1));
+        setup.add(campaign(
+                "c:later",
+                CampaignKind.AMOUNT_OFF,
+                "EUR",
+                999_999,
+                0,
+                0,
+                0,
+                List.of(),
+                "bolt",
+                clock + 40_000,
+                clock + 400_000,
+                5,
+                3));
+    }
+
+    private Command campaign(
+            String id,
+            CampaignKind kind,
+            String currency,
+            long amountOff,
+            int bps,
+            long cap,
+            long minSpend,
+            List<String> skus,
+            String merchant,
+            long startsAt,
+            long endsAt,
+            long budget,
+            long perUser) {
+        // Setup commands wait in a queue, so each is a Command of its own; generated ones reuse the slot.
+        Command c = setup.isEmpty() ? newCommand(CommandType.UPSERT_CAMPAIGN, clock) : new Command();
+        c.type = CommandType.UPSERT_CAMPAIGN;
+        c.timestampMillis = clock;
+        c.requestId.set(freshRequestId());
+        CampaignTerms t = c.campaignTerms();
+        t.campaignId = id;
+        t.kind = kind;
+        t.currency = CurrencyCode.pack(currency);
+        t.amountOffMinor = amountOff;
+        t.percentOffBps = bps;
+        t.percentCapMinor = cap;
+        t.minSpendMinor = minSpend;
+        t.skuIds.addAll(skus);
+        t.merchantId = merchant;
+        t.startsAtEpochMillis = startsAt;
+        t.endsAtEpochMillis = endsAt;
+        t.budget = budget;
+        t.perUserLimit = perUser;
+        return c;
+    }
+
+    /** Defines a campaign or changes one: random valid terms, now and then a bad field or an unknown party. */
+    private Command upsertCampaign(String requestId) {
+        CampaignKind kind = pick(CampaignKind.values());
+        boolean percent = kind == CampaignKind.PERCENT_OFF;
+        List<String> skus = new ArrayList<>();
+        String merchant = "";
+        int scope = random.nextInt(3);
+        if (scope == 0) {
+            List<String> pool = shuffledSkuPool();
+            skus.addAll(pool.subList(0, 1 + random.nextInt(3)));
+        } else if (scope == 1) {
+            merchant = pick(DEFINED_MERCHANTS);
+        }
+        long startsAt = random.nextInt(4) == 0 ? clock + random.nextInt(20_000) : 0;
+        long endsAt = random.nextInt(4) == 0 ? Math.max(startsAt, clock) + 1 + random.nextInt(60_000) : 0;
+        String id = pick(CHANGED_CAMPAIGNS);
+        Command c = campaign(
+                id,
+                kind,
+                pick(CURRENCIES),
+                percent ? 0 : pick(new long[] {1, 50, 150, 700, CampaignTerms.DISCOUNT_MINOR_MAX}),
+                percent ? pick(new int[] {1, 1_000, 3_333, 10_000}) : 0,
+                percent ? pick(new long[] {0, 0, 90, CampaignTerms.DISCOUNT_MINOR_MAX}) : 0,
+                kind == CampaignKind.SPEND_AND_SAVE
+                        ? pick(new long[] {1, 300, 1_000})
+                        : random.nextInt(3) == 0 ? 200 : 0,
+                skus,
+                merchant,
+                startsAt,
+                endsAt,
+                pick(new long[] {1, 3, 8, CampaignTerms.BUDGET_MAX}),
+                pick(new long[] {1, 1, 2, CampaignTerms.PER_USER_LIMIT_MAX}));
+        c.requestId.set(requestId);
+        CampaignTerms t = c.campaignTerms();
+        if (random.nextInt(4) == 0) {
+            switch (random.nextInt(17)) {
+                case 0 -> c.requestId.set(pick(BAD_IDS));
+                case 1 -> t.campaignId = pick(BAD_SKU_IDS);
+                case 2 -> t.kind = null;
+                case 3 -> t.currency = CurrencyCode.pack(pick(BAD_CURRENCIES));
+                case 4 ->
+                    t.amountOffMinor = percent ? 1 : pick(new long[] {0, -1, CampaignTerms.DISCOUNT_MINOR_MAX + 1});
+                case 5 -> t.percentOffBps = percent ? pick(new int[] {0, -1, 10_001}) : 5;
+                case 6 -> t.percentCapMinor = percent ? pick(new long[] {-1, CampaignTerms.DISCOUNT_MINOR_MAX + 1}) : 5;
+                case 7 -> t.minSpendMinor = kind == CampaignKind.SPEND_AND_SAVE ? 0 : -1;
+                case 8 -> {
+                    t.skuIds.clear();
+                    t.skuIds.add(pick(BAD_SKU_IDS));
+                }
+                case 9 -> {
+                    t.skuIds.add("sku-0");
+                    t.skuIds.add("sku-0");
+                }
+                case 10 -> {
+                    t.skuIds.add("sku-1");
+                    t.merchantId = "acme";
+                }
+                case 11 -> {
+                    t.skuIds.clear();
+                    t.merchantId = pick(new String[] {"has space", "m/1", "a".repeat(EngineLimits.ID_LENGTH_MAX + 1)});
+                }
+                case 12 -> t.endsAtEpochMillis = t.startsAtEpochMillis - random.nextInt(2);
+                case 13 -> t.budget = pick(new long[] {0, -1, CampaignTerms.BUDGET_MAX + 1});
+                case 14 -> t.perUserLimit = pick(new long[] {0, -1, CampaignTerms.PER_USER_LIMIT_MAX + 1});
+                case 15 -> {
+                    t.skuIds.clear();
+                    t.merchantId = "";
+                    t.skuIds.add(pick(GHOST_SKUS));
+                }
+                default -> {
+                    t.skuIds.clear();
+                    t.merchantId = "nobody";
+                }
+            }
+        }
+        return c;
     }
 
     private void setupSku(int sku, String currency, long stock, long limit, long saleStart, long saleEnd, long ttl) {
@@ -194,9 +376,11 @@ final class SimulationCommands {
             command = upsertMerchant(freshRequestId());
         } else if (roll < 700) {
             int kind = random.nextInt(10);
-            command = kind < 4
+            command = kind < 3
                     ? setUserBlocked(freshRequestId())
-                    : kind < 7 ? setRiskRules(freshRequestId()) : upsertSkuGroup(freshRequestId());
+                    : kind < 5
+                            ? setRiskRules(freshRequestId())
+                            : kind < 7 ? upsertSkuGroup(freshRequestId()) : upsertCampaign(freshRequestId());
         } else if (roll < 730) {
             command = adjust(freshRequestId());
         } else if (roll < 800) {
@@ -255,6 +439,9 @@ final class SimulationCommands {
         List<String> skus = shuffledSkuPool();
         for (int i = 0; i < lines; i++) {
             c.addLine(skus.get(i), quantityFor(c.userId.asString(), skus.get(i)));
+        }
+        if (random.nextInt(4) == 0) {
+            c.campaignId.set(random.nextInt(40) == 0 ? pick(BAD_SKU_IDS) : pick(CAMPAIGNS));
         }
         return c;
     }
@@ -547,6 +734,11 @@ final class SimulationCommands {
         if (random.nextInt(4) == 0) {
             return newCommand(CommandType.GET_RISK_RULES, clock);
         }
+        if (random.nextInt(3) == 0) {
+            Command c = newCommand(CommandType.GET_CAMPAIGN, clock);
+            c.campaignId.set(random.nextInt(8) == 0 ? pick(BAD_SKU_IDS) : pick(CAMPAIGNS));
+            return c;
+        }
         if (random.nextInt(4) == 0) {
             Command c = newCommand(CommandType.GET_SKU_GROUP, clock);
             c.groupId().set(random.nextInt(8) == 0 ? pick(BAD_SKU_IDS) : pick(GROUPS));
@@ -624,7 +816,8 @@ final class SimulationCommands {
                 CommandType.UPSERT_MERCHANT,
                 CommandType.SET_USER_BLOCKED,
                 CommandType.SET_RISK_RULES,
-                CommandType.UPSERT_SKU_GROUP
+                CommandType.UPSERT_SKU_GROUP,
+                CommandType.UPSERT_CAMPAIGN
             });
         } while (type == old.type());
         return switch (type) {
@@ -636,6 +829,7 @@ final class SimulationCommands {
             case SET_USER_BLOCKED -> setUserBlocked(old.requestId());
             case SET_RISK_RULES -> setRiskRules(old.requestId());
             case UPSERT_SKU_GROUP -> upsertSkuGroup(old.requestId());
+            case UPSERT_CAMPAIGN -> upsertCampaign(old.requestId());
             default -> orderCommand(type, old.requestId());
         };
     }
@@ -951,7 +1145,9 @@ final class SimulationCommands {
             int commissionBps,
             boolean blocked,
             int maxAttempts,
-            long windowMillis) {
+            long windowMillis,
+            String campaignId,
+            CampaignTerms campaignTerms) {
 
         private static String[] lineSkuIds(Command c) {
             String[] ids = new String[c.lineCount];
@@ -992,7 +1188,15 @@ final class SimulationCommands {
                     c.commissionBps(),
                     c.blocked(),
                     c.maxAttempts(),
-                    c.windowMillis());
+                    c.windowMillis(),
+                    c.campaignId.asString(),
+                    c.type == CommandType.UPSERT_CAMPAIGN ? copyOf(c.campaignTerms()) : null);
+        }
+
+        private static CampaignTerms copyOf(CampaignTerms terms) {
+            CampaignTerms copy = new CampaignTerms();
+            copy.copyFrom(terms);
+            return copy;
         }
 
         Command fill(Command c) {
@@ -1024,6 +1228,10 @@ final class SimulationCommands {
                 c.blocked(blocked);
                 c.attemptLimit(maxAttempts, windowMillis);
             }
+            c.campaignId.set(campaignId);
+            if (campaignTerms != null) {
+                c.campaignTerms().copyFrom(campaignTerms);
+            }
             return c;
         }
     }
@@ -1047,7 +1255,16 @@ final class SimulationCommands {
                             .append(c.lineQuantities[i]);
                 }
                 text.append(']');
+                if (c.campaignId.length() > 0) {
+                    text.append(" campaign=").append(quoted(c.campaignId.asString()));
+                }
             }
+            case UPSERT_CAMPAIGN ->
+                text.append(" request=")
+                        .append(quoted(c.requestId.asString()))
+                        .append(' ')
+                        .append(c.campaignTerms());
+            case GET_CAMPAIGN -> text.append(" campaign=").append(quoted(c.campaignId.asString()));
             case CONFIRM, CANCEL, REFUND -> {
                 text.append(" request=")
                         .append(quoted(c.requestId.asString()))
