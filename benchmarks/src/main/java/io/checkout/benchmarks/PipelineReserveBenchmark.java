@@ -160,6 +160,14 @@ public class PipelineReserveBenchmark {
     @Param("none")
     public String risk;
 
+    /**
+     * {@code none}: reserves name no campaign. {@code coupon}: every reserve names one campaign (an
+     * amount off every SKU, a budget of the whole sale, one redemption per buyer), so each also
+     * checks the campaign, splits the discount and counts a redemption; none is refused.
+     */
+    @Param("none")
+    public String campaign;
+
     private Workload workload;
     private Path dataDirectory;
     private CheckoutState checkoutState;
@@ -185,6 +193,7 @@ public class PipelineReserveBenchmark {
             book = new CheckoutBook(checkoutState, EngineLimits.defaults());
             workload.createSkus(book, System.currentTimeMillis());
             applyRisk();
+            applyCampaign();
             pipeline = new CheckoutPipeline(
                     book, config, System::currentTimeMillis, new InMemoryJournal(1), new EventCounter(1));
         } else {
@@ -198,6 +207,7 @@ public class PipelineReserveBenchmark {
             // SKUs go straight into the engine, not through the journal: the sale is what is timed.
             workload.createSkus(book, System.currentTimeMillis());
             applyRisk();
+            applyCampaign();
             pipeline = new CheckoutPipeline(
                     book, config, System::currentTimeMillis, recovered.journal(), recovered.events());
         }
@@ -211,6 +221,14 @@ public class PipelineReserveBenchmark {
             case "none" -> {}
             case "rules" -> workload.applyRiskRules(book, System.currentTimeMillis());
             default -> throw new IllegalArgumentException("risk must be none or rules: " + risk);
+        }
+    }
+
+    private void applyCampaign() {
+        switch (campaign) {
+            case "none" -> workload.useCampaign(null, book, 0);
+            case "coupon" -> workload.useCampaign("bench-coupon", book, System.currentTimeMillis());
+            default -> throw new IllegalArgumentException("campaign must be none or coupon: " + campaign);
         }
     }
 

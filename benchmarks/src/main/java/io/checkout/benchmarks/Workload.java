@@ -1,8 +1,11 @@
 package io.checkout.benchmarks;
 
+import io.checkout.engine.CampaignKind;
+import io.checkout.engine.CampaignTerms;
 import io.checkout.engine.CheckoutBook;
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
+import io.checkout.engine.CurrencyCode;
 import io.checkout.engine.ResultCode;
 import io.checkout.engine.SkuRecord;
 import io.checkout.state.PackedCheckoutState;
@@ -65,6 +68,8 @@ final class Workload {
     final String[] requestIds;
     final String[] userIds;
     private final String[] upsertRequestIds;
+    /** The campaign every reserve names, or null. */
+    private String campaignId;
     /** Units each SKU holds reserved after a whole sale. */
     private long[] reservedAfterSale;
 
@@ -189,6 +194,33 @@ final class Workload {
         c.requestId.set(requestIds[i]);
         c.userId.set(userIds[i]);
         c.addLine(skuIds[skuOfReserve[i]], 1);
+        if (campaignId != null) {
+            c.campaignId.set(campaignId);
+        }
+    }
+
+    /**
+     * Makes every reserve name campaign {@code id} (null: none), defined straight into the engine
+     * as {@link #createSkus} does: 100 off every SKU, a budget of the whole sale, one redemption per
+     * buyer (each buyer reserves once), so no reserve is refused.
+     */
+    void useCampaign(String id, CheckoutBook book, long nowMillis) {
+        campaignId = id;
+        if (id == null) {
+            return;
+        }
+        CampaignTerms terms = new CampaignTerms();
+        terms.campaignId = id;
+        terms.kind = CampaignKind.AMOUNT_OFF;
+        terms.currency = CurrencyCode.pack("EUR");
+        terms.amountOffMinor = 100;
+        terms.budget = SALE_SIZE;
+        terms.perUserLimit = 1;
+        Command command = Command.upsertCampaign(nowMillis, "campaign-" + id, terms);
+        book.execute(command);
+        if (command.result != ResultCode.SUCCESS) {
+            throw new IllegalStateException("defining the campaign answered " + command.result);
+        }
     }
 
     /**
