@@ -2,6 +2,8 @@ package io.checkout.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.checkout.client.BatchStreamingReserver;
+import io.checkout.client.StreamingReserver;
 import io.checkout.proto.v1.Campaign;
 import io.checkout.proto.v1.CampaignKind;
 import io.checkout.proto.v1.Order;
@@ -11,6 +13,7 @@ import io.checkout.proto.v1.OrderEventsGrpc;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.Payment;
 import io.checkout.proto.v1.ReserveReply;
+import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.ReserveResult;
 import io.checkout.proto.v1.SubscribeRequest;
 import io.grpc.Status;
@@ -20,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -240,7 +244,7 @@ class CampaignsIT {
     }
 
     @Test
-    void eachRefusalShouldBeAnsweredByNameAndReserveNothing() {
+    void eachRefusalShouldBeAnsweredByNameAndReserveNothing() throws Exception {
         running.start(dataDir);
         catalog();
         define("TENOFF", c -> c.addSkuIds("SHOE").addSkuIds("SOCK"));
@@ -282,6 +286,30 @@ class CampaignsIT {
         assertThat(reserve("gina", "", line("HAT", 1)).getDiscountMinor())
                 .as("no campaign")
                 .isZero();
+
+        // The reserve streams answer the same way, item by item.
+        try (StreamingReserver stream = running.client().openReserveStream(4);
+                BatchStreamingReserver batches = running.client().openReserveBatchStream(4, 4)) {
+            ReserveReply streamed =
+                    stream.submit(streamed("s-1", "hana", "TENOFF")).get(10, TimeUnit.SECONDS);
+            assertThat(streamed.getResult()).isEqualTo(ReserveResult.RESERVED);
+            assertThat(streamed.getDiscountMinor()).isEqualTo(100);
+            List<CompletableFuture<ReserveReply>> batched =
+                    batches.submit(List.of(streamed("b-1", "ivan", "TENOFF"), streamed("b-2", "ivan", "ONCE")));
+            assertThat(batched.get(0).get(10, TimeUnit.SECONDS).getAmountMinor())
+                    .isEqualTo(1_999 - 100);
+            assertThat(batched.get(1).get(10, TimeUnit.SECONDS).getResult())
+                    .isEqualTo(ReserveResult.CAMPAIGN_BUDGET_EXHAUSTED);
+        }
+    }
+
+    private static ReserveRequest streamed(String requestId, String userId, String campaignId) {
+        return ReserveRequest.newBuilder()
+                .setRequestId(requestId)
+                .setUserId(userId)
+                .addLines(line("SOCK", 1))
+                .setCampaignId(campaignId)
+                .build();
     }
 
     @Test
