@@ -26,14 +26,16 @@ import java.nio.ByteBuffer;
  *          in format 3 (a refund): payment flag byte (and the payment as in format 2), each line's
  *          refunded units int, reason text; in format 4 (a refund, or an order with a merchant or a
  *          store on a line): as format 3, then each line's merchant text, store text, commission
- *          bps int and units refunded by this event int
+ *          bps int and units refunded by this event int; in format 5 (an order with a campaign): as
+ *          format 4, then the campaign id text, the discount long and the lines sharing it long
+ *          (bit per line)
  *   SKU    SKU id text, stock delta long, upserted byte, total long, available long, reserved long,
  *          sold long, price long, currency int, per-user limit long, sale start long, sale end long,
  *          reservation TTL long, and in format 4 (a SKU with a merchant or a store): merchant
  *          text, store text
- *  format 1 is every event but that of an order with a payment recorded (format 2), and a refund's
- *  or one with merchants or stores (format 4); format 3 (a refund's, before merchants) is no longer
- *  written; a reader takes all four
+ *  format 1 is every event but that of an order with a payment recorded (format 2), a refund's or
+ *  one with merchants or stores (format 4), and one of an order with a campaign (format 5); format
+ *  3 (a refund's, before merchants) is no longer written; a reader takes all five
  * </pre>
  */
 public final class OrderEventLog implements NumberedEvents, AutoCloseable {
@@ -49,6 +51,8 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
      * merchant and store.
      */
     static final byte FORMAT_VERSION_PARTIES = 4;
+    /** Format 4 plus an order's campaign id, discount and the lines sharing it; orders only. */
+    static final byte FORMAT_VERSION_CAMPAIGN = 5;
 
     private final RecordLogWriter writer;
     private final CheckoutState state;
@@ -119,7 +123,8 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
         out.putLong(order.createdAtEpochMillis);
         out.putLong(order.expiresAtEpochMillis);
         out.put((byte) order.lineCount);
-        boolean parties = refundedNow != null;
+        boolean campaign = order.campaignNumber >= 0;
+        boolean parties = refundedNow != null || campaign;
         for (int i = 0; i < order.lineCount; i++) {
             state.readSku(order.skuIndexes[i], lineSku);
             CommandCodec.putText(out, lineSku.skuId);
@@ -129,8 +134,8 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
             parties |= order.merchantRow(i) != 0 || lineSku.storeId != null;
         }
         if (parties) {
-            // The superset format: its layout follows the refund's, whatever the event.
-            out.put(0, FORMAT_VERSION_PARTIES);
+            // The superset formats: their layout follows the refund's, whatever the event.
+            out.put(0, campaign ? FORMAT_VERSION_CAMPAIGN : FORMAT_VERSION_PARTIES);
             out.put(order.hasPayment() ? (byte) 1 : 0);
         }
         if (order.hasPayment()) {
@@ -151,6 +156,11 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
                 out.putInt(row < 0 ? 0 : merchants.rowCommissionBps(row));
                 out.putInt(refundedNow == null ? 0 : refundedNow[i]);
             }
+        }
+        if (campaign) {
+            CommandCodec.putText(out, state.campaigns().campaignId(order.campaignNumber));
+            out.putLong(order.discountMinor);
+            out.putLong(order.eligibleLines);
         }
         append(out);
     }

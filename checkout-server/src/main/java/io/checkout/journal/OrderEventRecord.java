@@ -19,7 +19,11 @@ public final class OrderEventRecord {
 
     public OrderState previousState;
     public final String[] lineSkuIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
-    /** ORDER events: each line's merchant, rate and store (none in formats before 4). */
+    /**
+     * ORDER events: each line's merchant, rate and store (none in formats before 4), and the id of
+     * the campaign the order redeemed (null: none; format 5). The order's {@code campaignNumber}
+     * stays -1: a reader has no campaign table; its discount and the lines sharing it are set.
+     */
     public final LineParties lineParties = new LineParties();
     /** SKU events: the SKU as it now stands. */
     public final SkuRecord sku = new SkuRecord();
@@ -47,7 +51,8 @@ public final class OrderEventRecord {
         if (version != OrderEventLog.FORMAT_VERSION
                 && version != OrderEventLog.FORMAT_VERSION_PAYMENT
                 && version != OrderEventLog.FORMAT_VERSION_REFUND
-                && version != OrderEventLog.FORMAT_VERSION_PARTIES) {
+                && version != OrderEventLog.FORMAT_VERSION_PARTIES
+                && version != OrderEventLog.FORMAT_VERSION_CAMPAIGN) {
             throw new JournalCorruptException("unsupported event format version " + version);
         }
         kind = payload.get();
@@ -71,7 +76,8 @@ public final class OrderEventRecord {
                 order.quantities[i] = payload.getInt();
                 order.unitPricesMinor[i] = payload.getLong();
             }
-            boolean parties = version == OrderEventLog.FORMAT_VERSION_PARTIES;
+            boolean campaign = version == OrderEventLog.FORMAT_VERSION_CAMPAIGN;
+            boolean parties = version == OrderEventLog.FORMAT_VERSION_PARTIES || campaign;
             boolean refund = version == OrderEventLog.FORMAT_VERSION_REFUND || parties;
             if (version == OrderEventLog.FORMAT_VERSION_PAYMENT || (refund && payload.get() != 0)) {
                 CommandCodec.getId(payload, order.paymentProvider);
@@ -90,6 +96,11 @@ public final class OrderEventRecord {
                 lineParties.set(i, merchantId, storeId, payload.getInt());
                 refundedNow[i] = payload.getInt();
             }
+            if (campaign) {
+                lineParties.campaignId = CommandCodec.getText(payload);
+                order.discountMinor = payload.getLong();
+                order.eligibleLines = payload.getLong();
+            }
             if (!parties && refund) {
                 // Format 3, before the events said: the order's first refund refunded everything so far.
                 for (int i = 0; i < order.lineCount; i++) {
@@ -97,6 +108,10 @@ public final class OrderEventRecord {
                 }
             }
         } else if (kind == OrderEventLog.KIND_SKU) {
+            if (version == OrderEventLog.FORMAT_VERSION_CAMPAIGN) {
+                throw new JournalCorruptException(
+                        "format " + version + " holds only order events, at event " + sequence);
+            }
             sku.clear();
             sku.skuId = CommandCodec.getText(payload);
             stockDelta = payload.getLong();

@@ -8,6 +8,7 @@ import io.checkout.pipeline.CommandPublisher.CommandTranslator;
 import io.checkout.proto.v1.AdjustStockRequest;
 import io.checkout.proto.v1.CancelRequest;
 import io.checkout.proto.v1.ConfirmRequest;
+import io.checkout.proto.v1.GetCampaignRequest;
 import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.GetOrderRequest;
 import io.checkout.proto.v1.GetRiskRulesRequest;
@@ -21,6 +22,7 @@ import io.checkout.proto.v1.ReserveBatch;
 import io.checkout.proto.v1.ReserveRequest;
 import io.checkout.proto.v1.SetRiskRulesRequest;
 import io.checkout.proto.v1.SetUserBlockedRequest;
+import io.checkout.proto.v1.UpsertCampaignRequest;
 import io.checkout.proto.v1.UpsertMerchantRequest;
 import io.checkout.proto.v1.UpsertSkuGroupRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
@@ -66,6 +68,10 @@ final class CommandTranslators {
     static final CommandTranslator<UpsertSkuGroupRequest> UPSERT_SKU_GROUP = withDeadline(ProtoMapping::toCommand);
 
     static final CommandTranslator<GetSkuGroupRequest> GET_SKU_GROUP = withDeadline(ProtoMapping::toCommand);
+
+    static final CommandTranslator<UpsertCampaignRequest> UPSERT_CAMPAIGN = withDeadline(ProtoMapping::toCommand);
+
+    static final CommandTranslator<GetCampaignRequest> GET_CAMPAIGN = withDeadline(ProtoMapping::toCommand);
 
     static final CommandTranslator<SetUserBlockedRequest> SET_USER_BLOCKED = withDeadline(ProtoMapping::toCommand);
 

@@ -7,6 +7,8 @@ import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import io.checkout.contract.PartitionTable;
+import io.checkout.engine.CampaignKind;
+import io.checkout.engine.CampaignTerms;
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.CurrencyCode;
@@ -175,6 +177,24 @@ final class GrpcErrors {
                 status(Code.NOT_FOUND, "group_id '" + c.groupId() + "' not found", result.name(), null, null);
             case MERCHANT_NOT_FOUND ->
                 status(Code.NOT_FOUND, "merchant_id '" + c.merchantId() + "' not found", result.name(), null, null);
+            case CAMPAIGN_NOT_FOUND ->
+                status(Code.NOT_FOUND, "campaign_id '" + c.campaignId + "' not found", result.name(), null, null);
+            case CAMPAIGN_SKU_UNKNOWN ->
+                status(
+                        Code.FAILED_PRECONDITION,
+                        "campaign.sku_ids lists a SKU that is not defined here; define it with UpsertSku first;"
+                                + " nothing changed",
+                        result.name(),
+                        "field",
+                        "campaign.sku_ids");
+            case CAMPAIGN_MERCHANT_UNKNOWN ->
+                status(
+                        Code.FAILED_PRECONDITION,
+                        "campaign.merchant_id '" + c.campaignTerms().merchantId
+                                + "' is not a merchant; define it with UpsertMerchant first; nothing changed",
+                        result.name(),
+                        "field",
+                        "campaign.merchant_id");
             case CURRENCY_LOCKED ->
                 status(
                         Code.FAILED_PRECONDITION,
@@ -261,6 +281,43 @@ final class GrpcErrors {
             case MAX_ATTEMPTS_INVALID -> field + " must be 0.." + RiskTable.MAX_ATTEMPTS_MAX + " (0: no limit)";
             case WINDOW_MILLIS_INVALID ->
                 field + " must be 1.." + RiskTable.WINDOW_MILLIS_MAX + " when max_attempts is above 0, else 0";
+            case CAMPAIGN_ID_INVALID, CAMPAIGN_DEFINITION_ID_INVALID, CAMPAIGN_MERCHANT_ID_INVALID ->
+                field + " must be "
+                        + (c.type == CommandType.RESERVE || c.result == ResultCode.CAMPAIGN_MERCHANT_ID_INVALID
+                                ? "empty (none) or "
+                                : "")
+                        + "1..id-length-max (64 unless configured lower) characters from [A-Za-z0-9._:-]";
+            default -> describeInvalidCampaign(c, field);
+        };
+    }
+
+    /** The campaign's terms that UPSERT_CAMPAIGN refused (its kind decides what its amounts may be). */
+    private static String describeInvalidCampaign(Command c, String field) {
+        CampaignKind kind = c.type == CommandType.UPSERT_CAMPAIGN ? c.campaignTerms().kind : null;
+        boolean percent = kind == CampaignKind.PERCENT_OFF;
+        String forKind = kind == null ? "" : " for CAMPAIGN_KIND_" + kind;
+        return switch (c.result) {
+            case CAMPAIGN_KIND_INVALID ->
+                field + " must be CAMPAIGN_KIND_AMOUNT_OFF, CAMPAIGN_KIND_PERCENT_OFF or CAMPAIGN_KIND_SPEND_AND_SAVE";
+            case CAMPAIGN_CURRENCY_INVALID -> field + " must be an ISO 4217 code of three upper-case letters";
+            case AMOUNT_OFF_INVALID ->
+                field + " must be " + (percent ? "0" : "1.." + CampaignTerms.DISCOUNT_MINOR_MAX) + forKind;
+            case PERCENT_OFF_INVALID ->
+                field + " must be " + (percent ? "1.." + CampaignTerms.PERCENT_BPS_MAX + " basis points" : "0")
+                        + forKind;
+            case PERCENT_CAP_INVALID ->
+                field + " must be " + (percent ? "0.." + CampaignTerms.DISCOUNT_MINOR_MAX + " (0: no cap)" : "0")
+                        + forKind;
+            case MIN_SPEND_INVALID ->
+                field + " must be " + (kind == CampaignKind.SPEND_AND_SAVE ? "1" : "0") + ".."
+                        + CampaignTerms.MIN_SPEND_MINOR_MAX + forKind;
+            case CAMPAIGN_SKUS_INVALID ->
+                field + " must list at most " + CampaignTerms.SKUS_MAX + " SKU ids, each once, each 1..id-length-max"
+                        + " characters from [A-Za-z0-9._:-], and not together with campaign.merchant_id";
+            case CAMPAIGN_WINDOW_INVALID ->
+                field + " must be 0 (no end) or after campaign.starts_at_epoch_millis, and neither may be negative";
+            case BUDGET_INVALID -> field + " must be 1.." + CampaignTerms.BUDGET_MAX;
+            case REDEMPTION_LIMIT_INVALID -> field + " must be 1.." + CampaignTerms.PER_USER_LIMIT_MAX;
             default -> field + " is invalid";
         };
     }
@@ -278,6 +335,10 @@ final class GrpcErrors {
             case GROUP_TABLE_FULL -> "SKU group table is full (setting sku-group-capacity)";
             case GROUP_SKUS_FULL ->
                 "the SKU group holds " + SkuGroupTable.SKUS_MAX + " SKUs, the most a group may; nothing changed";
+            case CAMPAIGN_TABLE_FULL -> "campaign table is full (setting campaign-capacity); nothing changed";
+            case REDEMPTION_TABLE_FULL ->
+                "redemption table is full: every (user, campaign) holding redemptions takes a row (setting"
+                        + " redemption-capacity); a cancel or an expiry frees one; nothing changed";
             case BLOCKLIST_FULL -> "blocklist is full (setting blocklist-capacity); lift a block to make room";
             case ATTEMPT_COUNTER_TABLE_FULL ->
                 "attempt counter table is full: more users tried to reserve in this window of the attempt limit"

@@ -1,6 +1,8 @@
 package io.checkout.server;
 
 import io.checkout.proto.v1.AdjustStockRequest;
+import io.checkout.proto.v1.Campaign;
+import io.checkout.proto.v1.GetCampaignRequest;
 import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.GetRiskRulesRequest;
 import io.checkout.proto.v1.GetSkuGroupRequest;
@@ -14,6 +16,7 @@ import io.checkout.proto.v1.SetRiskRulesRequest;
 import io.checkout.proto.v1.SetUserBlockedRequest;
 import io.checkout.proto.v1.Sku;
 import io.checkout.proto.v1.SkuGroup;
+import io.checkout.proto.v1.UpsertCampaignRequest;
 import io.checkout.proto.v1.UpsertMerchantRequest;
 import io.checkout.proto.v1.UpsertSkuGroupRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
@@ -21,9 +24,9 @@ import io.checkout.proto.v1.UserRisk;
 import io.grpc.stub.StreamObserver;
 
 /**
- * The admin service: SKUs, sales, stock and merchants, through the same ring as every other command. Admin
- * calls are not shed by queueing delay (an operator adding stock mid-sale must get through); a full
- * ring still refuses them.
+ * The admin service: SKUs, sales, stock, merchants, SKU groups, campaigns and risk rules, through
+ * the same ring as every other command. Admin calls are not shed by queueing delay (an operator
+ * adding stock mid-sale must get through); a full ring still refuses them.
  */
 final class InventoryService extends InventoryGrpc.InventoryImplBase {
     private final Admission admission;
@@ -64,6 +67,18 @@ final class InventoryService extends InventoryGrpc.InventoryImplBase {
     public void getSkuGroup(GetSkuGroupRequest request, StreamObserver<SkuGroup> observer) {
         UnaryReplies.publish(
                 admission, CommandTranslators.GET_SKU_GROUP, request, UnaryReplies.SKU_GROUP, observer, false);
+    }
+
+    @Override
+    public void upsertCampaign(UpsertCampaignRequest request, StreamObserver<Campaign> observer) {
+        UnaryReplies.publish(
+                admission, CommandTranslators.UPSERT_CAMPAIGN, request, UnaryReplies.CAMPAIGN, observer, false);
+    }
+
+    @Override
+    public void getCampaign(GetCampaignRequest request, StreamObserver<Campaign> observer) {
+        UnaryReplies.publish(
+                admission, CommandTranslators.GET_CAMPAIGN, request, UnaryReplies.CAMPAIGN, observer, false);
     }
 
     @Override

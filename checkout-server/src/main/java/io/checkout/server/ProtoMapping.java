@@ -1,5 +1,7 @@
 package io.checkout.server;
 
+import io.checkout.engine.CampaignKind;
+import io.checkout.engine.CampaignTerms;
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.CurrencyCode;
@@ -12,6 +14,8 @@ import io.checkout.engine.RiskAnswer;
 import io.checkout.engine.Settlement;
 import io.checkout.engine.SkuRecord;
 import io.checkout.proto.v1.AdjustStockRequest;
+import io.checkout.proto.v1.Campaign;
+import io.checkout.proto.v1.GetCampaignRequest;
 import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.GetRiskRulesRequest;
 import io.checkout.proto.v1.GetSkuGroupRequest;
@@ -33,6 +37,7 @@ import io.checkout.proto.v1.SetRiskRulesRequest;
 import io.checkout.proto.v1.SetUserBlockedRequest;
 import io.checkout.proto.v1.Sku;
 import io.checkout.proto.v1.SkuGroup;
+import io.checkout.proto.v1.UpsertCampaignRequest;
 import io.checkout.proto.v1.UpsertMerchantRequest;
 import io.checkout.proto.v1.UpsertSkuGroupRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
@@ -52,6 +57,10 @@ final class ProtoMapping {
         for (int i = 0; i < lines; i++) {
             OrderLine line = request.getLines(i);
             c.addLine(line.getQuantity()).set(line.getSkuId());
+        }
+        if (!request.getCampaignId().isEmpty()) {
+            // Cut to what an id buffer keeps: an id too long stays too long, and is refused as invalid.
+            c.campaignId.set(request.getCampaignId());
         }
     }
 
@@ -143,6 +152,63 @@ final class ProtoMapping {
                 .build();
     }
 
+    /**
+     * Fills an UPSERT_CAMPAIGN command. A list of more SKUs than a campaign may have is cut to one
+     * more than that, so it stays too long (and the command's size bounded).
+     */
+    static void toCommand(UpsertCampaignRequest request, Command c) {
+        c.type = CommandType.UPSERT_CAMPAIGN;
+        c.requestId.set(request.getRequestId());
+        Campaign campaign = request.getCampaign();
+        CampaignTerms terms = c.campaignTerms();
+        terms.campaignId = campaign.getCampaignId();
+        terms.kind = CampaignKind.fromCode(campaign.getKindValue());
+        terms.currency = CurrencyCode.pack(campaign.getCurrency());
+        terms.amountOffMinor = campaign.getAmountOffMinor();
+        terms.percentOffBps = campaign.getPercentOffBps();
+        terms.percentCapMinor = campaign.getPercentCapMinor();
+        terms.minSpendMinor = campaign.getMinSpendMinor();
+        int skus = Math.min(campaign.getSkuIdsCount(), CampaignTerms.SKUS_MAX + 1);
+        for (int i = 0; i < skus; i++) {
+            terms.skuIds.add(campaign.getSkuIds(i));
+        }
+        terms.merchantId = campaign.getMerchantId();
+        terms.startsAtEpochMillis = campaign.getStartsAtEpochMillis();
+        terms.endsAtEpochMillis = campaign.getEndsAtEpochMillis();
+        terms.budget = campaign.getBudget();
+        terms.perUserLimit = campaign.getPerUserLimit();
+    }
+
+    static void toCommand(GetCampaignRequest request, Command c) {
+        c.type = CommandType.GET_CAMPAIGN;
+        c.campaignId.set(request.getCampaignId());
+    }
+
+    /** The campaign the engine answered (UPSERT_CAMPAIGN, GET_CAMPAIGN), with its redemptions now. */
+    static Campaign toCampaign(Command c) {
+        CampaignTerms terms = c.campaignAnswer();
+        if (terms == null) {
+            throw new IllegalStateException(c.type + " answered " + c.result + " without a campaign");
+        }
+        return Campaign.newBuilder()
+                .setCampaignId(terms.campaignId)
+                .setKindValue(terms.kind.code())
+                .setCurrency(CurrencyCode.unpack(terms.currency))
+                .setAmountOffMinor(terms.amountOffMinor)
+                .setPercentOffBps(terms.percentOffBps)
+                .setPercentCapMinor(terms.percentCapMinor)
+                .setMinSpendMinor(terms.minSpendMinor)
+                .addAllSkuIds(terms.skuIds)
+                .setMerchantId(terms.merchantId)
+                .setStartsAtEpochMillis(terms.startsAtEpochMillis)
+                .setEndsAtEpochMillis(terms.endsAtEpochMillis)
+                .setBudget(terms.budget)
+                .setPerUserLimit(terms.perUserLimit)
+                .setRedeemed(terms.redeemed)
+                .setRedeemingUsers(terms.redeemingUsers)
+                .build();
+    }
+
     static void toCommand(SetUserBlockedRequest request, Command c) {
         c.type = CommandType.SET_USER_BLOCKED;
         c.requestId.set(request.getRequestId());
@@ -203,7 +269,8 @@ final class ProtoMapping {
                     .setOrderId(c.orderIdBase + order.orderId)
                     .setAmountMinor(order.amountMinor)
                     .setCurrency(CurrencyCode.unpack(order.currency))
-                    .setExpiresAtEpochMillis(order.expiresAtEpochMillis);
+                    .setExpiresAtEpochMillis(order.expiresAtEpochMillis)
+                    .setDiscountMinor(order.discountMinor);
         } else {
             reply.setResult(toReserveResult(c.result));
             String failedSkuId = c.failedSkuId();
@@ -225,6 +292,11 @@ final class ProtoMapping {
             case BLOCKED -> ReserveResult.BLOCKED;
             case RATE_LIMITED -> ReserveResult.RATE_LIMITED;
             case GROUP_LIMIT_EXCEEDED -> ReserveResult.GROUP_LIMIT_EXCEEDED;
+            case CAMPAIGN_UNKNOWN -> ReserveResult.CAMPAIGN_UNKNOWN;
+            case CAMPAIGN_NOT_ACTIVE -> ReserveResult.CAMPAIGN_NOT_ACTIVE;
+            case CAMPAIGN_NOT_APPLICABLE -> ReserveResult.CAMPAIGN_NOT_APPLICABLE;
+            case CAMPAIGN_BUDGET_EXHAUSTED -> ReserveResult.CAMPAIGN_BUDGET_EXHAUSTED;
+            case CAMPAIGN_USER_LIMIT_REACHED -> ReserveResult.CAMPAIGN_USER_LIMIT_REACHED;
             default -> ReserveResult.REJECTED;
         };
     }
@@ -243,9 +315,11 @@ final class ProtoMapping {
     }
 
     /**
-     * The order as the contract shows it, with its settlement figures ({@link Settlement});
-     * {@code lineSkuIds} and {@code parties} run parallel to its lines, and {@code orderIdBase} is
-     * what the partition's order ids have above the engine's (0 without partitions).
+     * The order as the contract shows it, with its settlement figures ({@link Settlement}): each
+     * line's share of the campaign's discount, the commission on what the buyer pays for the line
+     * (its gross less that share), and the merchant's net. {@code lineSkuIds} and {@code parties}
+     * run parallel to its lines ({@code parties.campaignId} names the campaign), and {@code
+     * orderIdBase} is what the partition's order ids have above the engine's (0 without partitions).
      */
     static Order toOrder(OrderRecord order, String[] lineSkuIds, LineParties parties, long orderIdBase) {
         Order.Builder builder = Order.newBuilder()
@@ -257,6 +331,7 @@ final class ProtoMapping {
                 .setCreatedAtEpochMillis(order.createdAtEpochMillis)
                 .setExpiresAtEpochMillis(order.expiresAtEpochMillis)
                 .setUpdatedAtEpochMillis(order.updatedAtEpochMillis);
+        long[] discounts = order.discountMinor == 0 ? null : order.lineDiscountsMinor();
         long commission = 0;
         long refundedCommission = 0;
         for (int i = 0; i < order.lineCount; i++) {
@@ -264,9 +339,10 @@ final class ProtoMapping {
             int quantity = order.quantities[i];
             long price = order.unitPricesMinor[i];
             int bps = parties.commissionBps[i];
+            long discount = discounts == null ? 0 : discounts[i];
             long gross = Settlement.grossMinor(quantity, price);
-            long lineCommission = Settlement.commissionMinor(gross, bps);
-            long lineRefundedCommission = Settlement.refundedCommissionMinor(quantity, refunded, price, bps);
+            long lineCommission = Settlement.commissionMinor(gross - discount, bps);
+            long lineRefundedCommission = Settlement.refundedCommissionMinor(quantity, refunded, price, discount, bps);
             commission += lineCommission;
             refundedCommission += lineRefundedCommission;
             OrderLine.Builder line = OrderLine.newBuilder()
@@ -274,18 +350,23 @@ final class ProtoMapping {
                     .setQuantity(quantity)
                     .setUnitPriceMinor(price)
                     .setRefundedQuantity(refunded)
-                    .setRefundedAmountMinor(refunded * price)
+                    .setRefundedAmountMinor(Settlement.refundedAmountMinor(quantity, refunded, price, discount))
                     .setCommissionBps(bps)
                     .setGrossMinor(gross)
+                    .setDiscountMinor(discount)
                     .setCommissionMinor(lineCommission)
-                    .setNetMinor(gross - lineCommission)
+                    .setNetMinor(gross - discount - lineCommission)
                     .setRefundedCommissionMinor(lineRefundedCommission);
             builder.addLines(withParties(line, parties, i));
         }
         builder.setRefundedAmountMinor(order.refundedAmountMinor())
                 .setCommissionMinor(commission)
                 .setRefundedCommissionMinor(refundedCommission)
-                .setNetMinor(order.amountMinor - commission);
+                .setNetMinor(order.amountMinor - commission)
+                .setDiscountMinor(order.discountMinor);
+        if (parties.campaignId != null) {
+            builder.setCampaignId(parties.campaignId);
+        }
         if (order.hasPayment()) {
             builder.setPayment(Payment.newBuilder()
                             .setProvider(order.paymentProvider.asString())
@@ -298,11 +379,14 @@ final class ProtoMapping {
     }
 
     /**
-     * What one refund gave back, per line it touched: {@code refundedNow[line]} units, their amount,
-     * and the commission given back (the line's refunded commission after, less before).
+     * What one refund gave back, per line it touched: {@code refundedNow[line]} units; their gross;
+     * their share of the line's discount, which is what the refunded units' discount grew by (so
+     * that gross less discount is exactly what the line's refunded amount grew by); the commission
+     * given back (the line's refunded commission after, less before); and the merchant's net.
      */
     static void addRefundLines(
             OrderRecord order, String[] lineSkuIds, LineParties parties, int[] refundedNow, OrderEvent.Builder event) {
+        long[] discounts = order.discountMinor == 0 ? null : order.lineDiscountsMinor();
         for (int i = 0; i < order.lineCount; i++) {
             int now = refundedNow[i];
             if (now <= 0) {
@@ -311,18 +395,23 @@ final class ProtoMapping {
             int quantity = order.quantities[i];
             long price = order.unitPricesMinor[i];
             int bps = parties.commissionBps[i];
+            long lineDiscount = discounts == null ? 0 : discounts[i];
             int after = order.refundedQuantity(i);
             long gross = Settlement.grossMinor(now, price);
-            long commission = Settlement.refundedCommissionMinor(quantity, after, price, bps)
-                    - Settlement.refundedCommissionMinor(quantity, after - now, price, bps);
+            long paidBack = Settlement.refundedAmountMinor(quantity, after, price, lineDiscount)
+                    - Settlement.refundedAmountMinor(quantity, after - now, price, lineDiscount);
+            long discount = gross - paidBack;
+            long commission = Settlement.refundedCommissionMinor(quantity, after, price, lineDiscount, bps)
+                    - Settlement.refundedCommissionMinor(quantity, after - now, price, lineDiscount, bps);
             OrderLine.Builder line = OrderLine.newBuilder()
                     .setSkuId(lineSkuIds[i])
                     .setQuantity(now)
                     .setUnitPriceMinor(price)
                     .setCommissionBps(bps)
                     .setGrossMinor(gross)
+                    .setDiscountMinor(discount)
                     .setCommissionMinor(commission)
-                    .setNetMinor(gross - commission);
+                    .setNetMinor(gross - discount - commission);
             event.addRefundLines(withParties(line, parties, i));
         }
     }

@@ -5,6 +5,7 @@ import io.checkout.cluster.ClusterCounters;
 import io.checkout.cluster.ClusterGateway;
 import io.checkout.cluster.ClusterHousekeeper;
 import io.checkout.cluster.ClusterMember;
+import io.checkout.engine.CampaignTable;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.SkuRecord;
 import io.checkout.pipeline.CommandPublisher;
@@ -48,7 +49,9 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Names follow Prometheus conventions once Micrometer's naming applies: base units in the name
  * ({@code _seconds}, {@code _bytes}), {@code _total} on counters. No label ever carries a user or an
- * order id; the one open-ended label, {@code sku}, is bounded by {@code metrics-sku-series-max}.
+ * order id; the open-ended labels are bounded: {@code sku} by {@code metrics-sku-series-max}, and
+ * {@code campaign} by {@link #CAMPAIGN_SERIES_MAX} (the first campaigns defined; campaigns are never
+ * removed, so the set only grows to that bound).
  *
  * <p>Latencies are exported as cumulative histograms with fixed buckets (not client-side
  * percentiles), so {@code histogram_quantile} works and series from several pods aggregate.
@@ -72,7 +75,17 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
             "merchants",
             "blocklist",
             "attempt_counters",
-            "sku_groups");
+            "sku_groups",
+            "campaigns",
+            "redemptions");
+
+    /**
+     * The most campaigns with their own {@code checkout_campaign_redeemed} and {@code
+     * checkout_campaign_budget} series: the first ones defined (a campaign's number is the order it
+     * was first defined in). Those defined later have none; {@code
+     * checkout_table_used_entries{table="campaigns"}} counts them all.
+     */
+    static final int CAMPAIGN_SERIES_MAX = 64;
 
     /**
      * Latency bucket bounds, 50 µs to 10 s. A fixed list keeps every latency series at 18 buckets,
@@ -99,6 +112,8 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     private final Map<ReserveResult, Counter> reserveOutcomes = new EnumMap<>(ReserveResult.class);
     private final Map<String, Counter> refusals = new HashMap<>();
     private final MultiGauge skuStock;
+    private final MultiGauge campaignRedeemed;
+    private final MultiGauge campaignBudget;
     private final int skuSeriesMax;
     private final long stockIntervalMillis;
     private final Object scrapeLock = new Object();
@@ -109,6 +124,9 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     // Written only by the business-logic thread (onTick); read by scrapes through the volatile.
     private long lastStockSnapshotMillis = Long.MIN_VALUE;
     private volatile StockSnapshot stockSnapshot = new StockSnapshot(List.of(), 0);
+    /** The first {@link #CAMPAIGN_SERIES_MAX} campaigns' redemptions, copied by the engine's thread at every tick. */
+    private volatile List<CampaignFigures> campaigns = List.of();
+
     private final SkuRecord scratchSku = new SkuRecord();
 
     ServerMetrics(int skuSeriesMax, long stockIntervalMillis) {
@@ -175,6 +193,14 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
         skuStock = MultiGauge.builder("checkout.sku.stock")
                 .description("units of a SKU on sale, by state (available, reserved, sold)")
                 .baseUnit("units")
+                .register(registry);
+        campaignRedeemed = MultiGauge.builder("checkout.campaign.redeemed")
+                .description("redemptions of a campaign held now (reserved or paid orders, refunded ones too), for the"
+                        + " first " + CAMPAIGN_SERIES_MAX + " campaigns defined")
+                .register(registry);
+        campaignBudget = MultiGauge.builder("checkout.campaign.budget")
+                .description("the most redemptions of a campaign held at once, for the first " + CAMPAIGN_SERIES_MAX
+                        + " campaigns defined")
                 .register(registry);
         Gauge.builder("checkout.sku.stock.unreported", this, metrics -> metrics.stockSnapshot.unreported)
                 .description("SKUs on sale without their own stock series because of metrics-sku-series-max")
@@ -516,7 +542,9 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                     state.merchants().rowCount(),
                     state.risk().blockedCount(),
                     state.risk().countedCount(),
-                    state.skuGroups().size()
+                    state.skuGroups().size(),
+                    state.campaigns().size(),
+                    state.campaigns().redemptionRows()
                 },
                 new long[] {
                     state.orderCapacity(),
@@ -527,8 +555,11 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                     state.merchantCapacity(),
                     state.risk().blocklistCapacity(),
                     state.risk().attemptCounterCapacity(),
-                    state.skuGroups().capacity()
+                    state.skuGroups().capacity(),
+                    state.campaigns().capacity(),
+                    state.campaigns().redemptionCapacity()
                 });
+        copyCampaigns(state.campaigns());
         if (lastStockSnapshotMillis != Long.MIN_VALUE && nowMillis - lastStockSnapshotMillis < stockIntervalMillis) {
             return;
         }
@@ -549,12 +580,26 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
         stockSnapshot = new StockSnapshot(List.copyOf(rows), unreported);
     }
 
+    /** Copies the first {@link #CAMPAIGN_SERIES_MAX} campaigns' redemptions and budgets; on the engine's thread. */
+    private void copyCampaigns(CampaignTable table) {
+        int count = Math.min(table.size(), CAMPAIGN_SERIES_MAX);
+        if (count == 0) {
+            return;
+        }
+        List<CampaignFigures> rows = new ArrayList<>(count);
+        for (int number = 0; number < count; number++) {
+            rows.add(new CampaignFigures(table.campaignId(number), table.redeemed(number), table.terms(number).budget));
+        }
+        campaigns = rows;
+    }
+
     // ---- scraping ------------------------------------------------------------------------------
 
     /** Writes every series in Prometheus text format 0.0.4. */
     void scrape(OutputStream out) throws IOException {
         synchronized (scrapeLock) {
             refreshSkuStock();
+            refreshCampaigns();
             registry.scrape(out, "text/plain; version=0.0.4; charset=utf-8");
         }
     }
@@ -571,6 +616,20 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
         skuStock.register(rows, true);
     }
 
+    /** Replaces the per-campaign rows with the latest copy. */
+    private void refreshCampaigns() {
+        List<CampaignFigures> copy = campaigns;
+        List<MultiGauge.Row<?>> redeemed = new ArrayList<>(copy.size());
+        List<MultiGauge.Row<?>> budgets = new ArrayList<>(copy.size());
+        for (CampaignFigures campaign : copy) {
+            Tags tags = Tags.of("campaign", campaign.campaignId);
+            redeemed.add(MultiGauge.Row.of(tags, campaign.redeemed));
+            budgets.add(MultiGauge.Row.of(tags, campaign.budget));
+        }
+        campaignRedeemed.register(redeemed, true);
+        campaignBudget.register(budgets, true);
+    }
+
     @Override
     public void close() {
         gcMetrics.close();
@@ -580,6 +639,8 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     private record SkuStock(String skuId, long available, long reserved, long sold) {}
 
     private record StockSnapshot(List<SkuStock> skus, int unreported) {}
+
+    private record CampaignFigures(String campaignId, long redeemed, long budget) {}
 
     /** Entries in use and capacity of each of {@link #TABLES}, copied by the engine's thread at every tick. */
     private record TableUsage(long[] used, long[] capacity) {}

@@ -24,6 +24,8 @@ final class UnaryReplies {
 
     static final ReplyHandler SKU_GROUP = completingWith(ProtoMapping::toSkuGroup);
 
+    static final ReplyHandler CAMPAIGN = completingWith(ProtoMapping::toCampaign);
+
     static final ReplyHandler USER_RISK = completingWith(ProtoMapping::toUserRisk);
 
     static final ReplyHandler RISK_RULES = completingWith(ProtoMapping::toRiskRules);

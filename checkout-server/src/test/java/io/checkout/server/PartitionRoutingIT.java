@@ -8,6 +8,8 @@ import io.checkout.client.CheckoutClient;
 import io.checkout.client.PartitionedCheckoutClient;
 import io.checkout.contract.PartitionTable;
 import io.checkout.contract.Partitioning;
+import io.checkout.proto.v1.Campaign;
+import io.checkout.proto.v1.CampaignKind;
 import io.checkout.proto.v1.GetPartitionMapRequest;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
@@ -226,6 +228,55 @@ class PartitionRoutingIT {
             assertThat(repeat.getOrderId()).as("a repeat gets its first answer").isEqualTo(in1.getOrderId());
             assertThat(client.getStock(tag1 + "a").getSold()).isEqualTo(1);
             assertThat(client.getStock(sku1).getReserved()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void thePartitionedClientShouldDefineACampaignWhereItsSkusAreAndSumItsRedemptions() throws Exception {
+        writeMap(2, target(servers[0]), target(servers[1]), 8192);
+        awaitVersion(2);
+        String sku0 = skuIn(0, "bag-");
+        String sku1 = skuIn(1, "bag-");
+        try (PartitionedCheckoutClient client =
+                PartitionedCheckoutClient.connect(target(servers[0]), PartitionRoutingIT::partitionClient)) {
+            client.upsertSku(ItFixtures.sku(sku0, 100, 0));
+            client.upsertSku(ItFixtures.sku(sku1, 100, 0));
+            Campaign.Builder bags = Campaign.newBuilder()
+                    .setCampaignId("BAGS")
+                    .setKind(CampaignKind.CAMPAIGN_KIND_AMOUNT_OFF)
+                    .setCurrency("USD")
+                    .setAmountOffMinor(500)
+                    .addSkuIds(sku0)
+                    .addSkuIds(sku1)
+                    .setBudget(5)
+                    .setPerUserLimit(1);
+            client.upsertCampaign(bags.build());
+            client.upsertCampaign(bags.setCampaignId("ALL").clearSkuIds().build());
+
+            // Each partition holds the campaign with the SKUs it owns; one for every SKU, on every partition.
+            assertThat(clients[0].getCampaign("BAGS").getSkuIdsList()).containsExactly(sku0);
+            assertThat(clients[1].getCampaign("BAGS").getSkuIdsList()).containsExactly(sku1);
+            assertThat(clients[0].getCampaign("ALL").getSkuIdsList()).isEmpty();
+            assertThat(clients[1].getCampaign("ALL").getBudget()).isEqualTo(5);
+
+            // Each partition counts its own redemptions: the per-user limit of 1 holds on each.
+            ReserveReply in0 = client.reserve("r-0", "buyer-a", List.of(line(sku0, 1)), "BAGS");
+            ReserveReply in1 = client.reserve("r-1", "buyer-a", List.of(line(sku1, 1)), "BAGS");
+            assertThat(in0.getDiscountMinor()).isEqualTo(500);
+            assertThat(in1.getDiscountMinor()).isEqualTo(500);
+            assertThat(client.reserve("r-2", "buyer-a", List.of(line(sku1, 1)), "BAGS")
+                            .getResult())
+                    .isEqualTo(ReserveResult.CAMPAIGN_USER_LIMIT_REACHED);
+            Campaign total = client.getCampaign("BAGS");
+            assertThat(total.getSkuIdsList()).containsExactlyInAnyOrder(sku0, sku1);
+            assertThat(total.getRedeemed()).isEqualTo(2);
+            assertThat(total.getRedeemingUsers())
+                    .as("counted on each partition")
+                    .isEqualTo(2);
+            assertThat(ItFixtures.grpcFailure(() -> client.getCampaign("NEVER"))
+                            .getStatus()
+                            .getCode())
+                    .isEqualTo(Status.Code.NOT_FOUND);
         }
     }
 

@@ -2,9 +2,11 @@ package io.checkout.client;
 
 import io.checkout.contract.ContractLimits;
 import io.checkout.proto.v1.AdjustStockRequest;
+import io.checkout.proto.v1.Campaign;
 import io.checkout.proto.v1.CancelRequest;
 import io.checkout.proto.v1.CheckoutGrpc;
 import io.checkout.proto.v1.ConfirmRequest;
+import io.checkout.proto.v1.GetCampaignRequest;
 import io.checkout.proto.v1.GetMerchantRequest;
 import io.checkout.proto.v1.GetOrderRequest;
 import io.checkout.proto.v1.GetPartitionMapRequest;
@@ -31,6 +33,7 @@ import io.checkout.proto.v1.SetRiskRulesRequest;
 import io.checkout.proto.v1.SetUserBlockedRequest;
 import io.checkout.proto.v1.Sku;
 import io.checkout.proto.v1.SkuGroup;
+import io.checkout.proto.v1.UpsertCampaignRequest;
 import io.checkout.proto.v1.UpsertMerchantRequest;
 import io.checkout.proto.v1.UpsertSkuGroupRequest;
 import io.checkout.proto.v1.UpsertSkuRequest;
@@ -188,6 +191,38 @@ public final class CheckoutClient implements AutoCloseable {
      */
     public ReserveReply reserve(String requestId, String userId, List<OrderLine> lines) {
         return RetryingCalls.join(reserveAsync(requestId, userId, lines));
+    }
+
+    /**
+     * Reserves all {@code lines} for {@code userId} with the discount of campaign {@code campaignId}
+     * (a coupon code; {@link #upsertCampaign}), atomically with the stock. The reply's {@code
+     * amount_minor} is what the buyer pays, the lines' gross less its {@code discount_minor}. A
+     * campaign that does not apply is an answer, and nothing is reserved: {@code CAMPAIGN_UNKNOWN},
+     * {@code CAMPAIGN_NOT_ACTIVE}, {@code CAMPAIGN_NOT_APPLICABLE}, {@code
+     * CAMPAIGN_BUDGET_EXHAUSTED}, {@code CAMPAIGN_USER_LIMIT_REACHED}.
+     *
+     * @param campaignId the campaign, 1..64 characters from [A-Za-z0-9._:-]; empty for none
+     * @throws StatusRuntimeException if the call fails, e.g. INVALID_ARGUMENT naming {@code campaign_id}
+     * @throws IllegalArgumentException if {@code requestId} is not a valid request id
+     * @throws NullPointerException if an argument is null
+     * @see #reserve(String, String, List)
+     */
+    public ReserveReply reserve(String requestId, String userId, List<OrderLine> lines, String campaignId) {
+        return RetryingCalls.join(reserveAsync(requestId, userId, lines, campaignId));
+    }
+
+    /** {@link #reserve(String, String, List, String)} with a generated request id. */
+    public ReserveReply reserveWithCampaign(String userId, List<OrderLine> lines, String campaignId) {
+        return reserve(newRequestId(), userId, lines, campaignId);
+    }
+
+    /** {@link #reserve(String, String, List, String)} without blocking. */
+    public CompletableFuture<ReserveReply> reserveAsync(
+            String requestId, String userId, List<OrderLine> lines, String campaignId) {
+        ReserveRequest request = reserveRequest(requestId, userId, lines).toBuilder()
+                .setCampaignId(Objects.requireNonNull(campaignId, "campaignId"))
+                .build();
+        return callAsync(CheckoutGrpc.getReserveMethod(), request, null);
     }
 
     /** {@link #reserve(String, String, String, int)} with a generated request id. */
@@ -729,6 +764,44 @@ public final class CheckoutClient implements AutoCloseable {
                 .setGroupId(Objects.requireNonNull(groupId, "groupId"))
                 .build();
         return callBlocking(InventoryGrpc.getGetSkuGroupMethod(), request, adminCredentials);
+    }
+
+    /**
+     * Defines a campaign (a coupon: its {@code campaign_id} is the code a buyer enters, as {@code
+     * ReserveRequest.campaign_id}) or changes its terms, with a generated request id; orders already
+     * reserved keep their discount. Its {@code redeemed} and {@code redeeming_users} are ignored.
+     * Sent with the configured call credentials.
+     *
+     * @return the campaign as it stands after the call, with its redemptions now
+     * @throws StatusRuntimeException INVALID_ARGUMENT naming the field ({@code campaign.kind},
+     *     {@code campaign.budget}, ...); FAILED_PRECONDITION {@code CAMPAIGN_SKU_UNKNOWN} or {@code
+     *     CAMPAIGN_MERCHANT_UNKNOWN} for a SKU or merchant never defined; RESOURCE_EXHAUSTED {@code
+     *     CAMPAIGN_TABLE_FULL}
+     * @throws NullPointerException if {@code campaign} is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public Campaign upsertCampaign(Campaign campaign) {
+        UpsertCampaignRequest request = UpsertCampaignRequest.newBuilder()
+                .setRequestId(newRequestId())
+                .setCampaign(Objects.requireNonNull(campaign, "campaign"))
+                .build();
+        return callBlocking(InventoryGrpc.getUpsertCampaignMethod(), request, adminCredentials);
+    }
+
+    /**
+     * A campaign, its terms and its redemptions now: {@code redeemed} (held by reserved and paid
+     * orders, refunded ones too) and {@code redeeming_users}. Sent with the configured call
+     * credentials.
+     *
+     * @throws StatusRuntimeException NOT_FOUND if the campaign was never defined
+     * @throws NullPointerException if {@code campaignId} is null
+     * @throws IllegalStateException if the client is closed
+     */
+    public Campaign getCampaign(String campaignId) {
+        GetCampaignRequest request = GetCampaignRequest.newBuilder()
+                .setCampaignId(Objects.requireNonNull(campaignId, "campaignId"))
+                .build();
+        return callBlocking(InventoryGrpc.getGetCampaignMethod(), request, adminCredentials);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.checkout.client;
 
 import io.checkout.contract.PartitionTable;
 import io.checkout.contract.Partitioning;
+import io.checkout.proto.v1.Campaign;
 import io.checkout.proto.v1.Merchant;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
@@ -15,6 +16,7 @@ import io.checkout.proto.v1.UserRisk;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -113,6 +115,17 @@ public final class PartitionedCheckoutClient implements AutoCloseable {
         return reserve(requestId, userId, lines);
     }
 
+    /**
+     * {@link CheckoutClient#reserve(String, String, List, String)} at the partition that owns the
+     * lines' SKUs: with the discount of campaign {@code campaignId}, as that partition counts its
+     * redemptions (see {@link #upsertCampaign}).
+     */
+    public ReserveReply reserve(String requestId, String userId, List<OrderLine> lines, String campaignId) {
+        Objects.requireNonNull(lines, "lines");
+        String skuId = lines.isEmpty() ? "" : lines.get(0).getSkuId();
+        return routed(() -> clientForSku(skuId), client -> client.reserve(requestId, userId, lines, campaignId));
+    }
+
     /** Reserves {@code quantity} units of one SKU at its owner, with a request id made once. */
     public ReserveReply reserve(String userId, String skuId, int quantity) {
         String requestId = clientForSku(skuId).newRequestId();
@@ -183,6 +196,86 @@ public final class PartitionedCheckoutClient implements AutoCloseable {
      */
     public SkuGroup upsertSkuGroup(String groupId, long perUserLimit) {
         return onEveryPartition(client -> client.upsertSkuGroup(groupId, perUserLimit));
+    }
+
+    /**
+     * Defines a campaign or changes its terms on the partitions where it can apply. Each partition
+     * keeps its own campaign table and counts its own redemptions, so the budget and the per-user
+     * limit hold on each partition apart: for one budget, keep a campaign's SKUs on one partition
+     * (give them one partition key) and list them. A campaign that lists SKUs is defined on each
+     * partition owning some of them, listing those (a partition owning none does not hold it: a
+     * reserve there naming it is answered {@code CAMPAIGN_UNKNOWN}); one for a merchant's SKUs or for
+     * every SKU is defined on every partition.
+     *
+     * @return the campaign as the last partition defining it has it (its {@code sku_ids} that
+     *     partition's)
+     */
+    public Campaign upsertCampaign(Campaign campaign) {
+        Objects.requireNonNull(campaign, "campaign");
+        if (campaign.getSkuIdsCount() == 0) {
+            return onEveryPartition(client -> client.upsertCampaign(campaign));
+        }
+        Map<Integer, List<String>> skusByPartition = new LinkedHashMap<>();
+        synchronized (this) {
+            requireOpen();
+            for (String skuId : campaign.getSkuIdsList()) {
+                skusByPartition
+                        .computeIfAbsent(table.partitionOfSku(skuId), id -> new ArrayList<>())
+                        .add(skuId);
+            }
+        }
+        Campaign answer = null;
+        for (Map.Entry<Integer, List<String>> part : skusByPartition.entrySet()) {
+            Campaign own = campaign.toBuilder()
+                    .clearSkuIds()
+                    .addAllSkuIds(part.getValue())
+                    .build();
+            answer = partitionClient(part.getKey()).upsertCampaign(own);
+        }
+        return answer;
+    }
+
+    /**
+     * A campaign over every partition that holds it: the terms as the first such partition has
+     * them, with every partition's {@code sku_ids}, and {@code redeemed} and {@code
+     * redeeming_users} summed over the partitions (a user redeeming on two partitions counts on
+     * each).
+     *
+     * @throws StatusRuntimeException NOT_FOUND if no partition holds it, or any other failure of a
+     *     partition's call
+     */
+    public Campaign getCampaign(String campaignId) {
+        Objects.requireNonNull(campaignId, "campaignId");
+        int count;
+        synchronized (this) {
+            requireOpen();
+            count = clients.length;
+        }
+        Campaign.Builder total = null;
+        StatusRuntimeException notFound = null;
+        for (int id = 0; id < count; id++) {
+            Campaign part;
+            try {
+                part = partitionClient(id).getCampaign(campaignId);
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != io.grpc.Status.Code.NOT_FOUND) {
+                    throw e;
+                }
+                notFound = e;
+                continue;
+            }
+            if (total == null) {
+                total = part.toBuilder();
+            } else {
+                total.addAllSkuIds(part.getSkuIdsList())
+                        .setRedeemed(total.getRedeemed() + part.getRedeemed())
+                        .setRedeemingUsers(total.getRedeemingUsers() + part.getRedeemingUsers());
+            }
+        }
+        if (total == null) {
+            throw notFound;
+        }
+        return total.build();
     }
 
     /**

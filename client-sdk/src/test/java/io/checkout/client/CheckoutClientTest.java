@@ -121,6 +121,22 @@ class CheckoutClientTest {
     }
 
     @Test
+    void aReserveWithACampaignShouldSendItOnEveryAttempt() {
+        checkout.failNext(Status.UNAVAILABLE);
+
+        client.reserveWithCampaign("user-9", ONE_LINE, "SUMMER10");
+        client.reserve("req-10", "user-10", ONE_LINE, "");
+
+        List<ReserveRequest> calls = checkout.reserveCalls();
+        assertThat(calls).hasSize(3);
+        assertThat(calls.get(1)).as("the retry repeats the request").isEqualTo(calls.get(0));
+        assertThat(calls.get(0).getCampaignId()).isEqualTo("SUMMER10");
+        assertThat(calls.get(0).getLinesList()).isEqualTo(ONE_LINE);
+        assertThat(calls.get(2).getRequestId()).isEqualTo("req-10");
+        assertThat(calls.get(2).getCampaignId()).as("empty: none").isEmpty();
+    }
+
+    @Test
     void reserveShouldRetryWhenResourceExhausted() {
         checkout.failNext(Status.RESOURCE_EXHAUSTED.withDescription("saturated"));
 
