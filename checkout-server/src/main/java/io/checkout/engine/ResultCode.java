@@ -115,7 +115,7 @@ public enum ResultCode {
     /** Too many SKUs, a bad or repeated SKU id, or both SKUs and a merchant. */
     CAMPAIGN_SKUS_INVALID(340, "campaign.sku_ids"),
     CAMPAIGN_CURRENCY_INVALID(341, "campaign.currency"),
-    /** UPSERT_CAMPAIGN's or GET_CAMPAIGN's campaign id is not 1..64 characters from [A-Za-z0-9._:-]. */
+    /** UPSERT_CAMPAIGN's campaign id is not 1..64 characters from [A-Za-z0-9._:-] (GET_CAMPAIGN answers CAMPAIGN_ID_INVALID). */
     CAMPAIGN_DEFINITION_ID_INVALID(342, "campaign.campaign_id"),
     CAMPAIGN_MERCHANT_ID_INVALID(343, "campaign.merchant_id"),
 
