@@ -42,6 +42,14 @@ public final class CampaignSamples {
         return command;
     }
 
+    /** A GET_CAMPAIGN of {@code campaignId}. */
+    public static Command getCampaign(String campaignId) {
+        Command command = new Command();
+        command.type = CommandType.GET_CAMPAIGN;
+        command.campaignId.set(campaignId);
+        return command;
+    }
+
     /** Terms of {@code kind} in EUR for every SKU, with a budget and a per-user limit of 10. */
     public static CampaignTerms terms(CampaignTerms into, String campaignId, CampaignKind kind) {
         into.campaignId = campaignId;
