@@ -27,8 +27,10 @@ import java.util.function.Consumer;
  */
 public final class CampaignSamples {
     public static final long NOW = 1_700_000_000_000L;
-    /** Every user of {@link #run}. */
+    /** Every user of {@link #commands}. */
     public static final List<String> USERS = List.of("alice", "bob", "carol", "dave", "erin", "fay");
+    /** The request id of the command that redefines TEN-OFF, half way through {@link #commands}. */
+    public static final String REDEFINED = "c-5";
 
     private CampaignSamples() {}
 
@@ -69,13 +71,12 @@ public final class CampaignSamples {
     }
 
     /**
-     * Applies to an empty {@code state} the sample: two merchants, five SKUs (one in USD, one with a
-     * TTL of a second), four campaigns (one of each kind in EUR, one in USD), and seven orders. Each
-     * command must succeed.
+     * The sample, in order: two merchants, five SKUs (one in USD, one with a TTL of a second), four
+     * campaigns (one of each kind in EUR, one in USD), seven orders, and a TICK that expires one.
      *
      * <ul>
      *   <li>{@code TEN-OFF} (number 0): 300 off SKU-B and SKU-A, budget 5, 2 a user; redefined after
-     *       the fourth order as 350 off with a budget of 6.
+     *       the fourth order (request id {@value #REDEFINED}) as 350 off with a budget of 6.
      *   <li>{@code ACME-15} (1): 15% off acme's SKUs, at most 20.00, in a window, 1 a user.
      *   <li>{@code SPEND-50} (2): 7.50 off a spend of 50.00 on any SKU, the largest budget and limit.
      *   <li>{@code USD-5} (3): 5.00 off in USD, never redeemed.
@@ -85,25 +86,23 @@ public final class CampaignSamples {
      * then one line refunded), 3 carol ACME-15 (cancelled: given back), 4 dave SPEND-50 (paid and
      * refunded: kept), 5 alice TEN-OFF at its new terms (reserved), 6 erin no campaign (reserved),
      * 7 fay SPEND-50 (expired: given back).
-     *
-     * @return the book that applied it
      */
-    public static CheckoutBook run(CheckoutState state) {
-        CheckoutBook book = new CheckoutBook(state, EngineLimits.defaults());
-        apply(book, Command.upsertMerchant(NOW, "m-1", "acme", 1_000));
-        apply(book, Command.upsertMerchant(NOW, "m-2", "bolt", 500));
-        apply(book, Command.upsertSku(NOW, "s-1", "SKU-A", 1_000, "EUR", 100, 0, 0, 0, 60_000, "acme", "store-1"));
-        apply(book, Command.upsertSku(NOW, "s-2", "SKU-B", 2_500, "EUR", 100, 0, 0, 0, 60_000, "bolt", null));
-        apply(book, Command.upsertSku(NOW, "s-3", "SKU-C", 400, "EUR", 100, 0, 0, 0, 60_000));
-        apply(book, Command.upsertSku(NOW, "s-4", "SKU-D", 100, "EUR", 100, 0, 0, 0, 1_000));
-        apply(book, Command.upsertSku(NOW, "s-5", "SKU-U", 700, "USD", 100, 0, 0, 0, 60_000));
-        apply(book, upsertCampaign(NOW, "c-1", t -> {
+    public static List<Command> commands() {
+        List<Command> commands = new ArrayList<>();
+        commands.add(Command.upsertMerchant(NOW, "m-1", "acme", 1_000));
+        commands.add(Command.upsertMerchant(NOW, "m-2", "bolt", 500));
+        commands.add(Command.upsertSku(NOW, "s-1", "SKU-A", 1_000, "EUR", 100, 0, 0, 0, 60_000, "acme", "store-1"));
+        commands.add(Command.upsertSku(NOW, "s-2", "SKU-B", 2_500, "EUR", 100, 0, 0, 0, 60_000, "bolt", null));
+        commands.add(Command.upsertSku(NOW, "s-3", "SKU-C", 400, "EUR", 100, 0, 0, 0, 60_000));
+        commands.add(Command.upsertSku(NOW, "s-4", "SKU-D", 100, "EUR", 100, 0, 0, 0, 1_000));
+        commands.add(Command.upsertSku(NOW, "s-5", "SKU-U", 700, "USD", 100, 0, 0, 0, 60_000));
+        commands.add(upsertCampaign(NOW, "c-1", t -> {
             terms(t, "TEN-OFF", CampaignKind.AMOUNT_OFF).amountOffMinor = 300;
             t.skuIds.addAll(List.of("SKU-B", "SKU-A"));
             t.budget = 5;
             t.perUserLimit = 2;
         }));
-        apply(book, upsertCampaign(NOW, "c-2", t -> {
+        commands.add(upsertCampaign(NOW, "c-2", t -> {
             terms(t, "ACME-15", CampaignKind.PERCENT_OFF).percentOffBps = 1_500;
             t.percentCapMinor = 2_000;
             t.merchantId = "acme";
@@ -112,47 +111,64 @@ public final class CampaignSamples {
             t.budget = 100;
             t.perUserLimit = 1;
         }));
-        apply(book, upsertCampaign(NOW, "c-3", t -> {
+        commands.add(upsertCampaign(NOW, "c-3", t -> {
             terms(t, "SPEND-50", CampaignKind.SPEND_AND_SAVE).amountOffMinor = 750;
             t.minSpendMinor = 5_000;
             t.budget = CampaignTerms.BUDGET_MAX;
             t.perUserLimit = CampaignTerms.PER_USER_LIMIT_MAX;
         }));
-        apply(book, upsertCampaign(NOW, "c-4", t -> {
+        commands.add(upsertCampaign(NOW, "c-4", t -> {
             terms(t, "USD-5", CampaignKind.AMOUNT_OFF).amountOffMinor = 500;
             t.currency = CurrencyCode.pack("USD");
         }));
 
         Command first = reserve(NOW, "r-1", "alice", "TEN-OFF", "SKU-A", 2);
         first.addLine("SKU-C", 1);
-        apply(book, first);
+        commands.add(first);
         Command second = reserve(NOW, "r-2", "bob", "TEN-OFF", "SKU-A", 1);
         second.addLine("SKU-B", 1);
-        apply(book, second);
-        apply(book, Command.orderCommand(CommandType.CONFIRM, NOW, "p-2", 2));
+        commands.add(second);
+        commands.add(Command.orderCommand(CommandType.CONFIRM, NOW, "p-2", 2));
         Command partRefund = Command.orderCommand(CommandType.REFUND, NOW, "f-2", 2);
         partRefund.addLine("SKU-A", 1);
-        apply(book, partRefund);
-        apply(book, reserve(NOW, "r-3", "carol", "ACME-15", "SKU-A", 3));
-        apply(book, Command.orderCommand(CommandType.CANCEL, NOW, "x-3", 3));
+        commands.add(partRefund);
+        commands.add(reserve(NOW, "r-3", "carol", "ACME-15", "SKU-A", 3));
+        commands.add(Command.orderCommand(CommandType.CANCEL, NOW, "x-3", 3));
         Command fourth = reserve(NOW, "r-4", "dave", "SPEND-50", "SKU-B", 2);
         fourth.addLine("SKU-C", 10);
-        apply(book, fourth);
-        apply(book, Command.orderCommand(CommandType.CONFIRM, NOW, "p-4", 4));
-        apply(book, Command.orderCommand(CommandType.REFUND, NOW, "f-4", 4));
-        apply(book, upsertCampaign(NOW, "c-5", t -> {
+        commands.add(fourth);
+        commands.add(Command.orderCommand(CommandType.CONFIRM, NOW, "p-4", 4));
+        commands.add(Command.orderCommand(CommandType.REFUND, NOW, "f-4", 4));
+        commands.add(upsertCampaign(NOW, REDEFINED, t -> {
             terms(t, "TEN-OFF", CampaignKind.AMOUNT_OFF).amountOffMinor = 350;
             t.skuIds.addAll(List.of("SKU-B", "SKU-A"));
             t.budget = 6;
             t.perUserLimit = 2;
         }));
-        apply(book, reserve(NOW, "r-5", "alice", "TEN-OFF", "SKU-B", 1));
-        apply(book, Command.reserve(NOW, "r-6", "erin", "SKU-C", 1));
-        apply(book, reserve(NOW, "r-7", "fay", "SPEND-50", "SKU-D", 60));
-        Command tick = Command.tick(NOW + 5_000);
-        book.execute(tick);
-        assertThat(tick.expiredCount).as("fay's order expires").isEqualTo(1);
+        commands.add(reserve(NOW, "r-5", "alice", "TEN-OFF", "SKU-B", 1));
+        commands.add(Command.reserve(NOW, "r-6", "erin", "SKU-C", 1));
+        commands.add(reserve(NOW, "r-7", "fay", "SPEND-50", "SKU-D", 60));
+        commands.add(Command.tick(NOW + 5_000));
+        return commands;
+    }
 
+    /**
+     * Applies {@link #commands} to an empty {@code state}, each of which must succeed, and checks
+     * the outcome ({@link #checkOutcome}).
+     *
+     * @return the book that applied them
+     */
+    public static CheckoutBook run(CheckoutState state) {
+        CheckoutBook book = new CheckoutBook(state, EngineLimits.defaults());
+        for (Command command : commands()) {
+            apply(book, command);
+        }
+        checkOutcome(state);
+        return book;
+    }
+
+    /** Checks what {@link #commands} leave in {@code state}: the orders' states and the redemptions. */
+    public static void checkOutcome(CheckoutState state) {
         OrderRecord order = new OrderRecord();
         state.readOrder(2, order);
         assertThat(order.state).isEqualTo(OrderState.PARTLY_REFUNDED);
@@ -166,11 +182,15 @@ public final class CampaignSamples {
                 .as("alice's two and bob's; carol's given back; dave's kept, fay's given back; none")
                 .containsExactly(3, 0, 1, 0);
         assertThat(campaigns.redemptionsOf(0, IdBuffer.of("alice"))).isEqualTo(2);
-        return book;
     }
 
-    private static void apply(CheckoutBook book, Command command) {
+    /** Applies {@code command}, which must succeed (a TICK: expire one order). */
+    public static void apply(CheckoutBook book, Command command) {
         book.execute(command);
+        if (command.type == CommandType.TICK) {
+            assertThat(command.expiredCount).as("fay's order expires").isEqualTo(1);
+            return;
+        }
         assertThat(command.result).as("%s %s", command.type, command.requestId).isEqualTo(ResultCode.SUCCESS);
     }
 
