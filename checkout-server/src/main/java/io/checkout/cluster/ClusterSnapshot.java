@@ -4,6 +4,7 @@ import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Image;
 import io.aeron.Publication;
+import io.checkout.engine.CampaignTerms;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.OrderRecord;
@@ -30,15 +31,20 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 final class ClusterSnapshot {
     /**
-     * Format 7: SKU groups (after the merchant rows, before the SKUs), a SKU's group after its store,
-     * and the end record counts groups too. Format 6: the risk rules after the answers (the attempt limit, each blocked user, each user's
+     * Format 8: campaigns (their terms, after the SKUs, before the orders), an order's campaign
+     * number after its lines' merchant rows (-1: none; else its discount and the lines sharing it
+     * follow), and the end record counts campaigns too. Format 7: SKU groups (after the merchant
+     * rows, before the SKUs), a SKU's group after its store, and the end record counts groups too.
+     * Format 6: the risk rules after the answers (the attempt limit, each blocked user, each user's
      * attempts in the counted window), and the end record counts blocked users and counts too.
      * 5 (merchant rows before the SKUs, a SKU's merchant and store, each order line's merchant row
      * + 1 after the refunded units; the end record counts merchant rows), 4 (an order's payment, a
      * flag byte after its lines, then each line's refunded units), 3 (payments, no refunded units)
      * and 2 (neither) are read too.
      */
-    private static final byte FORMAT_VERSION = 7;
+    private static final byte FORMAT_VERSION = 8;
+
+    private static final byte FORMAT_VERSION_GROUPS = 7;
 
     private static final byte FORMAT_VERSION_RISK = 6;
 
@@ -62,12 +68,22 @@ final class ClusterSnapshot {
     private static final byte BLOCKED_USER = 9;
     private static final byte ATTEMPTS = 10;
     private static final byte GROUP = 11;
+    private static final byte CAMPAIGN = 12;
     private static final int FRAGMENTS_PER_POLL = 64;
 
     private ClusterSnapshot() {}
 
     /** Engine time and event numbering as the snapshot recorded them. */
     record Loaded(long nowMillis, long nextEventSequence) {}
+
+    /** Where a snapshot's messages go: the snapshot publication, or a test's list. */
+    interface Messages {
+        /** The longest message {@link #offer} takes. */
+        int maxMessageLength();
+
+        /** Offers one message; a negative result is {@link Publication#offer}'s back pressure or refusal. */
+        long offer(DirectBuffer buffer, int offset, int length);
+    }
 
     /**
      * Writes {@code state} to {@code publication}, waiting through back pressure with {@code idle}.
@@ -81,7 +97,27 @@ final class ClusterSnapshot {
             long nextEventSequence,
             ExclusivePublication publication,
             IdleStrategy idle) {
-        Writer writer = new Writer(publication, idle);
+        return write(
+                state,
+                nowMillis,
+                nextEventSequence,
+                new Messages() {
+                    @Override
+                    public int maxMessageLength() {
+                        return publication.maxMessageLength();
+                    }
+
+                    @Override
+                    public long offer(DirectBuffer buffer, int offset, int length) {
+                        return publication.offer(buffer, offset, length);
+                    }
+                },
+                idle);
+    }
+
+    /** Like {@link #write(CheckoutState, long, long, ExclusivePublication, IdleStrategy)}, to any messages. */
+    static long write(CheckoutState state, long nowMillis, long nextEventSequence, Messages out, IdleStrategy idle) {
+        Writer writer = new Writer(out, idle);
         writer.start(HEADER).put(FORMAT_VERSION).putLong(nowMillis).putLong(nextEventSequence);
         writer.send();
         SnapshotCodec.write(state, writer);
@@ -93,7 +129,8 @@ final class ClusterSnapshot {
                 .putLong(writer.counts[OUTCOME])
                 .putLong(writer.counts[BLOCKED_USER])
                 .putLong(writer.counts[ATTEMPTS])
-                .putLong(writer.counts[GROUP]);
+                .putLong(writer.counts[GROUP])
+                .putLong(writer.counts[CAMPAIGN]);
         writer.send();
         writer.flush();
         return writer.digest.getValue();
@@ -104,7 +141,7 @@ final class ClusterSnapshot {
         Reader reader = new Reader(SnapshotCodec.loaderInto(into));
         FragmentAssembler assembler =
                 new FragmentAssembler((buffer, offset, length, header) -> reader.onChunk(buffer, offset, length));
-        while (!reader.ended) {
+        while (!reader.ended()) {
             int fragments = image.poll(assembler, FRAGMENTS_PER_POLL);
             if (fragments == 0) {
                 if (image.isClosed() || image.isEndOfStream()) {
@@ -113,23 +150,23 @@ final class ClusterSnapshot {
                 idle.idle(0);
             }
         }
-        return new Loaded(reader.nowMillis, reader.nextEventSequence);
+        return reader.loaded();
     }
 
     private static final class Writer implements SnapshotSink {
-        private final ExclusivePublication publication;
+        private final Messages publication;
         private final IdleStrategy idle;
         private final ByteBuffer record =
                 ByteBuffer.allocate(64 + 2 * CommandCodec.PAYLOAD_BYTES_MAX).order(ByteOrder.LITTLE_ENDIAN);
         private final UnsafeBuffer chunk = new UnsafeBuffer(new byte[CHUNK_BYTES]);
-        private final long[] counts = new long[GROUP + 1];
+        private final long[] counts = new long[CAMPAIGN + 1];
         private final CRC32C digest = new CRC32C();
         /** A chunk is one message: at most an eighth of the publication's term (small test terms). */
         private final int chunkBytesMax;
 
         private int chunkLength;
 
-        Writer(ExclusivePublication publication, IdleStrategy idle) {
+        Writer(Messages publication, IdleStrategy idle) {
             this.publication = publication;
             this.idle = idle;
             this.chunkBytesMax = Math.min(CHUNK_BYTES, publication.maxMessageLength());
@@ -229,6 +266,16 @@ final class ClusterSnapshot {
             for (int i = 0; i < order.lineCount; i++) {
                 out.putInt(order.merchantRow(i));
             }
+            out.putInt(order.campaignNumber);
+            if (order.campaignNumber >= 0) {
+                out.putLong(order.discountMinor).putLong(order.eligibleLines);
+            }
+            send();
+        }
+
+        @Override
+        public void campaign(int number, CampaignTerms terms) {
+            CommandCodec.putCampaignTerms(start(CAMPAIGN).putInt(number), terms);
             send();
         }
 
@@ -283,14 +330,16 @@ final class ClusterSnapshot {
         }
     }
 
-    private static final class Reader {
+    /** Reads a snapshot's messages, in order, into a sink; {@link #load} feeds it from the image. */
+    static final class Reader {
         private final SnapshotSink into;
         private final ByteBuffer record =
                 ByteBuffer.allocate(64 + 2 * CommandCodec.PAYLOAD_BYTES_MAX).order(ByteOrder.LITTLE_ENDIAN);
         private final SkuRecord sku = new SkuRecord();
         private final OrderRecord order = new OrderRecord();
         private final Outcome outcome = new Outcome();
-        private final long[] counts = new long[GROUP + 1];
+        private final CampaignTerms terms = new CampaignTerms();
+        private final long[] counts = new long[CAMPAIGN + 1];
         private boolean started;
         private byte formatVersion;
         private boolean ended;
@@ -299,6 +348,15 @@ final class ClusterSnapshot {
 
         Reader(SnapshotSink into) {
             this.into = into;
+        }
+
+        /** Whether the end record came: the snapshot was read whole. */
+        boolean ended() {
+            return ended;
+        }
+
+        Loaded loaded() {
+            return new Loaded(nowMillis, nextEventSequence);
         }
 
         /** One snapshot message: records, each after its length. */
@@ -332,10 +390,11 @@ final class ClusterSnapshot {
             record.flip();
             byte type = record.get();
             if (type < HEADER
-                    || type > GROUP
+                    || type > CAMPAIGN
                     || (type == MERCHANT && formatVersion < FORMAT_VERSION_MERCHANTS)
                     || (type >= RISK_RULE && type <= ATTEMPTS && formatVersion < FORMAT_VERSION_RISK)
-                    || (type == GROUP && formatVersion < FORMAT_VERSION)
+                    || (type == GROUP && formatVersion < FORMAT_VERSION_GROUPS)
+                    || (type == CAMPAIGN && formatVersion < FORMAT_VERSION)
                     || (type == HEADER) == started) {
                 throw new IllegalStateException("unexpected snapshot record type " + type);
             }
@@ -352,6 +411,7 @@ final class ClusterSnapshot {
                 case BLOCKED_USER -> into.blockedUser(CommandCodec.getText(record));
                 case ATTEMPTS -> into.attempts(CommandCodec.getText(record), record.getInt());
                 case GROUP -> into.skuGroup(record.getInt(), CommandCodec.getText(record), record.getLong());
+                case CAMPAIGN -> campaign();
                 default -> end();
             }
             if (record.hasRemaining()) {
@@ -362,6 +422,7 @@ final class ClusterSnapshot {
         private void header() {
             byte version = record.get();
             if (version != FORMAT_VERSION
+                    && version != FORMAT_VERSION_GROUPS
                     && version != FORMAT_VERSION_RISK
                     && version != FORMAT_VERSION_MERCHANTS
                     && version != FORMAT_VERSION_REFUNDS
@@ -394,7 +455,7 @@ final class ClusterSnapshot {
                 sku.merchantId = CommandCodec.getText(record);
                 sku.storeId = CommandCodec.getText(record);
             }
-            sku.groupId = formatVersion >= FORMAT_VERSION ? CommandCodec.getText(record) : null;
+            sku.groupId = formatVersion >= FORMAT_VERSION_GROUPS ? CommandCodec.getText(record) : null;
             sku.groupNumber = -1;
             into.sku(sku);
         }
@@ -431,7 +492,20 @@ final class ClusterSnapshot {
             for (int i = 0; formatVersion >= FORMAT_VERSION_MERCHANTS && i < lines; i++) {
                 order.setMerchantRow(i, record.getInt());
             }
+            order.campaignNumber = formatVersion >= FORMAT_VERSION ? record.getInt() : -1;
+            order.discountMinor = 0;
+            order.eligibleLines = 0;
+            if (order.campaignNumber >= 0) {
+                order.discountMinor = record.getLong();
+                order.eligibleLines = record.getLong();
+            }
             into.order(order);
+        }
+
+        private void campaign() {
+            int number = record.getInt();
+            CommandCodec.getCampaignTerms(record, terms);
+            into.campaign(number, terms);
         }
 
         private void outcome() {
@@ -453,12 +527,14 @@ final class ClusterSnapshot {
 
         private void end() {
             byte[] kinds = formatVersion >= FORMAT_VERSION
-                    ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME, BLOCKED_USER, ATTEMPTS, GROUP}
-                    : formatVersion >= FORMAT_VERSION_RISK
-                            ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME, BLOCKED_USER, ATTEMPTS}
-                            : formatVersion >= FORMAT_VERSION_MERCHANTS
-                                    ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME}
-                                    : new byte[] {SKU, ORDER, USER_UNITS, OUTCOME};
+                    ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME, BLOCKED_USER, ATTEMPTS, GROUP, CAMPAIGN}
+                    : formatVersion >= FORMAT_VERSION_GROUPS
+                            ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME, BLOCKED_USER, ATTEMPTS, GROUP}
+                            : formatVersion >= FORMAT_VERSION_RISK
+                                    ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME, BLOCKED_USER, ATTEMPTS}
+                                    : formatVersion >= FORMAT_VERSION_MERCHANTS
+                                            ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME}
+                                            : new byte[] {SKU, ORDER, USER_UNITS, OUTCOME};
             for (byte kind : kinds) {
                 long expected = record.getLong();
                 if (expected != counts[kind]) {

@@ -1,5 +1,7 @@
 package io.checkout.journal;
 
+import io.checkout.engine.CampaignKind;
+import io.checkout.engine.CampaignTerms;
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.EngineLimits;
@@ -14,7 +16,8 @@ import java.nio.ByteBuffer;
  *
  * <pre>
  *  format version byte, command type byte, timestamp long, then by type:
- *   RESERVE                  request id, user id, line count byte, (SKU id, quantity int)*
+ *   RESERVE                  request id, user id, line count byte, (SKU id, quantity int)*, and in
+ *                            format 6 only: campaign id
  *   CONFIRM, CANCEL, REFUND  request id, order id long
  *                            and, CONFIRM in format 2 only: payment provider, payment id, amount long,
  *                            currency int (packed); REFUND in format 3 only: line count byte,
@@ -26,6 +29,12 @@ import java.nio.ByteBuffer;
  *   UPSERT_MERCHANT          request id, merchant id, commission bps int
  *   UPSERT_SKU_GROUP         request id, group id, per-user limit long
  *   GET_SKU_GROUP            group id
+ *   UPSERT_CAMPAIGN          request id, then the terms ({@link #putCampaignTerms}): campaign id text,
+ *                            kind byte (0: none), currency int (packed), amount off long, percent off
+ *                            bps int, percent cap long, min spend long, SKU count byte, SKU id text*,
+ *                            merchant id text, starts at long, ends at long, budget long, per-user
+ *                            limit long
+ *   GET_CAMPAIGN             campaign id
  *   GET_MERCHANT             merchant id
  *   LIST_USER_ORDERS         user id, page size int, after order id long
  *   SET_USER_BLOCKED         request id, user id, blocked byte
@@ -38,24 +47,35 @@ import java.nio.ByteBuffer;
  *   GET_SKU                  SKU id
  *   LIST_SKUS                page size int, page token
  *  format 1 is every record but a confirm with a payment (format 2), a refund with lines, a reason
- *  or not resellable (format 3), a SKU upsert with a merchant or a store (format 4) and a SKU
- *  upsert with a group (format 5); a reader takes all five
+ *  or not resellable (format 3), a SKU upsert with a merchant or a store (format 4), a SKU
+ *  upsert with a group (format 5) and a reserve with a campaign (format 6); a reader takes all six
  *  text: a short, -1 for null, else the length (bit 15 set when chars are two bytes), then the chars
  * </pre>
  *
  * Text longer than {@link #TEXT_CHARS_MAX} is cut to that length. Every id the engine accepts is at
  * most {@link EngineLimits#ID_LENGTH_MAX} long, so a cut value was invalid before and stays invalid
  * for the same reason after: replay answers it the same way, and a record's size stays bounded.
+ * A campaign's SKU list is cut the same way, to {@link #CAMPAIGN_SKUS_MAX}: one more than a campaign
+ * may list, so a list too long stays too long.
  */
 public final class CommandCodec {
     public static final int TEXT_CHARS_MAX = EngineLimits.ID_LENGTH_MAX + 1;
-    /** The largest payload: a reserve with every line at the longest text. */
-    public static final int PAYLOAD_BYTES_MAX = 2
-            + 8
-            + 2 * (2 + 2 * TEXT_CHARS_MAX)
-            + 1
-            + EngineLimits.LINES_PER_ORDER_MAX * (2 + 2 * TEXT_CHARS_MAX + 4)
-            + 128;
+    /** The most SKU ids a campaign record carries: one past {@link CampaignTerms#SKUS_MAX}, see above. */
+    public static final int CAMPAIGN_SKUS_MAX = CampaignTerms.SKUS_MAX + 1;
+    /** The most bytes of one text (or id) as {@link #putText} writes it: the length, two bytes a char. */
+    public static final int TEXT_BYTES_MAX = 2 + 2 * TEXT_CHARS_MAX;
+    /** The largest reserve: every line at the longest text, and a campaign. */
+    public static final int RESERVE_BYTES_MAX =
+            2 + 8 + 3 * TEXT_BYTES_MAX + 1 + EngineLimits.LINES_PER_ORDER_MAX * (TEXT_BYTES_MAX + 4) + 128;
+    /**
+     * The largest campaign terms ({@link #putCampaignTerms}): the campaign id, the kind, currency,
+     * four amounts, the SKU list at its longest, the merchant id, then four longs.
+     */
+    public static final int CAMPAIGN_TERMS_BYTES_MAX =
+            TEXT_BYTES_MAX + 1 + 4 + 8 + 4 + 8 + 8 + 1 + CAMPAIGN_SKUS_MAX * TEXT_BYTES_MAX + TEXT_BYTES_MAX + 4 * 8;
+    /** The largest payload: a reserve with every line at the longest text, or a campaign upsert. */
+    public static final int PAYLOAD_BYTES_MAX =
+            Math.max(RESERVE_BYTES_MAX, 2 + 8 + TEXT_BYTES_MAX + CAMPAIGN_TERMS_BYTES_MAX + 128);
 
     static final byte FORMAT_VERSION = 1;
     /** Format 1 plus a confirm's payment. */
@@ -66,6 +86,8 @@ public final class CommandCodec {
     static final byte FORMAT_VERSION_MERCHANT = 4;
     /** Format 4 plus a SKU's group. */
     static final byte FORMAT_VERSION_GROUP = 5;
+    /** Format 1 plus a reserve's campaign. */
+    static final byte FORMAT_VERSION_CAMPAIGN = 6;
 
     private static final int WIDE = 0x8000;
 
@@ -80,12 +102,18 @@ public final class CommandCodec {
                 command.type == CommandType.UPSERT_SKU && command.groupId().length() > 0;
         boolean parties = command.type == CommandType.UPSERT_SKU
                 && (command.merchantId().length() > 0 || command.storeId().length() > 0 || grouped);
+        // A reserve without a campaign keeps format 1, byte for byte as before campaigns.
+        boolean campaign = command.type == CommandType.RESERVE && command.campaignId.length() > 0;
         into.put(
                 payment
                         ? FORMAT_VERSION_PAYMENT
                         : refund
                                 ? FORMAT_VERSION_REFUND
-                                : grouped ? FORMAT_VERSION_GROUP : parties ? FORMAT_VERSION_MERCHANT : FORMAT_VERSION);
+                                : grouped
+                                        ? FORMAT_VERSION_GROUP
+                                        : parties
+                                                ? FORMAT_VERSION_MERCHANT
+                                                : campaign ? FORMAT_VERSION_CAMPAIGN : FORMAT_VERSION);
         into.put((byte) command.type.code());
         into.putLong(command.timestampMillis);
         switch (command.type) {
@@ -96,6 +124,9 @@ public final class CommandCodec {
                 for (int i = 0; i < command.lineCount; i++) {
                     putId(into, command.lineSkuId(i));
                     into.putInt(command.lineQuantities[i]);
+                }
+                if (campaign) {
+                    putId(into, command.campaignId);
                 }
             }
             case CONFIRM, CANCEL, REFUND -> {
@@ -141,6 +172,11 @@ public final class CommandCodec {
                 into.putLong(command.perUserLimit);
             }
             case GET_SKU_GROUP -> putId(into, command.groupId());
+            case UPSERT_CAMPAIGN -> {
+                putId(into, command.requestId);
+                putCampaignTerms(into, command.campaignTerms());
+            }
+            case GET_CAMPAIGN -> putId(into, command.campaignId);
             case UPSERT_MERCHANT -> {
                 putId(into, command.requestId);
                 putId(into, command.merchantId());
@@ -199,7 +235,8 @@ public final class CommandCodec {
                 && version != FORMAT_VERSION_PAYMENT
                 && version != FORMAT_VERSION_REFUND
                 && version != FORMAT_VERSION_MERCHANT
-                && version != FORMAT_VERSION_GROUP) {
+                && version != FORMAT_VERSION_GROUP
+                && version != FORMAT_VERSION_CAMPAIGN) {
             throw new JournalCorruptException("unsupported command format version " + version);
         }
         into.type = CommandType.fromCode(from.get());
@@ -213,12 +250,18 @@ public final class CommandCodec {
                 && into.type != CommandType.UPSERT_SKU) {
             throw new JournalCorruptException("format " + version + " holds only SKU upserts, not " + into.type);
         }
+        if (version == FORMAT_VERSION_CAMPAIGN && into.type != CommandType.RESERVE) {
+            throw new JournalCorruptException("format " + version + " holds only reserves, not " + into.type);
+        }
         into.timestampMillis = from.getLong();
         switch (into.type) {
             case RESERVE -> {
                 getId(from, into.requestId);
                 getId(from, into.userId);
                 getLines(from, into);
+                if (version == FORMAT_VERSION_CAMPAIGN) {
+                    getId(from, into.campaignId);
+                }
             }
             case CONFIRM, CANCEL, REFUND -> {
                 getId(from, into.requestId);
@@ -260,6 +303,11 @@ public final class CommandCodec {
                 into.perUserLimit = from.getLong();
             }
             case GET_SKU_GROUP -> getId(from, into.groupId());
+            case UPSERT_CAMPAIGN -> {
+                getId(from, into.requestId);
+                getCampaignTerms(from, into.campaignTerms());
+            }
+            case GET_CAMPAIGN -> getId(from, into.campaignId);
             case UPSERT_MERCHANT -> {
                 getId(from, into.requestId);
                 getId(from, into.merchantId());
@@ -311,6 +359,63 @@ public final class CommandCodec {
             getId(from, skuId);
             into.lineQuantities[i] = from.getInt();
         }
+    }
+
+    /**
+     * Writes a campaign's terms (not its redemptions), as UPSERT_CAMPAIGN records and the cluster's
+     * snapshot carry them: at most {@link #CAMPAIGN_TERMS_BYTES_MAX} bytes. A list of more than
+     * {@link #CAMPAIGN_SKUS_MAX} SKU ids is cut to that many (see the class comment).
+     */
+    public static void putCampaignTerms(ByteBuffer into, CampaignTerms terms) {
+        putText(into, terms.campaignId);
+        into.put(terms.kind == null ? 0 : (byte) terms.kind.code());
+        into.putInt(terms.currency);
+        into.putLong(terms.amountOffMinor);
+        into.putInt(terms.percentOffBps);
+        into.putLong(terms.percentCapMinor);
+        into.putLong(terms.minSpendMinor);
+        int skus = Math.min(terms.skuIds.size(), CAMPAIGN_SKUS_MAX);
+        into.put((byte) skus);
+        for (int i = 0; i < skus; i++) {
+            putText(into, terms.skuIds.get(i));
+        }
+        putText(into, terms.merchantId);
+        into.putLong(terms.startsAtEpochMillis);
+        into.putLong(terms.endsAtEpochMillis);
+        into.putLong(terms.budget);
+        into.putLong(terms.perUserLimit);
+    }
+
+    /**
+     * Reads what {@link #putCampaignTerms} wrote into {@code into}, which it clears first. An
+     * unknown kind or a SKU count past {@link #CAMPAIGN_SKUS_MAX} is corrupt; the terms are not
+     * checked otherwise (the engine does, as it did when they were written).
+     */
+    public static void getCampaignTerms(ByteBuffer from, CampaignTerms into) {
+        into.clear();
+        into.campaignId = getText(from);
+        int kindCode = from.get();
+        into.kind = kindCode == 0 ? null : CampaignKind.fromCode(kindCode);
+        if (kindCode != 0 && into.kind == null) {
+            throw new JournalCorruptException("unknown campaign kind " + kindCode);
+        }
+        into.currency = from.getInt();
+        into.amountOffMinor = from.getLong();
+        into.percentOffBps = from.getInt();
+        into.percentCapMinor = from.getLong();
+        into.minSpendMinor = from.getLong();
+        int skus = from.get();
+        if (skus < 0 || skus > CAMPAIGN_SKUS_MAX) {
+            throw new JournalCorruptException("campaign SKU count " + skus + " out of bounds");
+        }
+        for (int i = 0; i < skus; i++) {
+            into.skuIds.add(getText(from));
+        }
+        into.merchantId = getText(from);
+        into.startsAtEpochMillis = from.getLong();
+        into.endsAtEpochMillis = from.getLong();
+        into.budget = from.getLong();
+        into.perUserLimit = from.getLong();
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.checkout.state;
 
+import io.checkout.engine.CampaignTable;
+import io.checkout.engine.CampaignTerms;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
@@ -15,7 +17,7 @@ import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 
 /**
- * A snapshot's records at rest: seven persisted Chronicle Maps in one directory, each of which a tool
+ * A snapshot's records at rest: eight persisted Chronicle Maps in one directory, each of which a tool
  * can open and read on its own.
  * <pre>
  *   merchants.cm   row number  -> merchant id, commission rate, since (absent in snapshots from
@@ -23,6 +25,8 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  *   groups.cm      "number/id" -> the SKU group's per-user limit (absent in snapshots from before
  *                                 SKU groups: read as none)
  *   skus.cm        SKU index   -> SKU record
+ *   campaigns.cm   number      -> the campaign's terms (absent in snapshots from before campaigns:
+ *                                 read as none)
  *   orders.cm      order id    -> order record
  *   user-units.cm  "sku/user"  -> units held (reserved + paid)
  *   outcomes.cm    request id  -> first answer
@@ -43,6 +47,10 @@ final class ChronicleSnapshotFiles {
     private static final String MERCHANTS_FILE = "merchants.cm";
     /** Written by every snapshot since SKU groups; an older snapshot has none. */
     private static final String GROUPS_FILE = "groups.cm";
+    /** Written by every snapshot since campaigns; an older snapshot has none. */
+    private static final String CAMPAIGNS_FILE = "campaigns.cm";
+    /** The least average size the campaigns' map is given for a value, in bytes. */
+    private static final int CAMPAIGN_BYTES_MIN = 128;
     /** Written by every snapshot since risk rules; an older snapshot has none. */
     private static final String RISK_FILE = "risk.cm";
 
@@ -61,18 +69,26 @@ final class ChronicleSnapshotFiles {
      * so does the snapshot. Called at start, it has them registered while that is still allowed.
      */
     static void warmUp(Path directory) {
-        try (Writer ignored = new Writer(directory, 0, 0, 0, 0, 0, 0, 0)) {
+        try (Writer ignored = new Writer(directory, 0, 0, 0, 0, 0, 0, 0, 0, 0)) {
             // opened and closed: the classes are loaded and their hooks registered
         }
     }
 
     /** The maps of a new snapshot in {@code directory}, sized for the tables of {@code state}. */
     static Writer create(Path directory, CheckoutState state) {
+        CampaignTable campaigns = state.campaigns();
+        long campaignBytesMax = 0;
+        for (int number = 0; number < campaigns.size(); number++) {
+            campaignBytesMax =
+                    Math.max(campaignBytesMax, RecordMarshallers.CampaignMarshaller.sizeOf(campaigns.terms(number)));
+        }
         return new Writer(
                 directory,
                 state.merchants().rowCount(),
                 state.skuGroups().size(),
                 state.skuCount(),
+                campaigns.size(),
+                campaignBytesMax,
                 state.orderCount(),
                 state.userCounterCount(),
                 state.outcomeCount(),
@@ -115,6 +131,21 @@ final class ChronicleSnapshotFiles {
                     throw new IllegalStateException("snapshot " + directory + " misses SKU " + index + " of " + count);
                 }
                 into.sku(sku);
+            }
+        }
+        if (Files.isRegularFile(directory.resolve(CAMPAIGNS_FILE))) {
+            // After the SKUs and merchants they name, before the orders that name them.
+            try (ChronicleMap<LongCell, CampaignTerms> campaigns = campaigns(directory, ENTRIES_MIN, 0)) {
+                long count = campaigns.longSize();
+                LongCell key = new LongCell();
+                CampaignTerms terms = new CampaignTerms();
+                for (int number = 0; number < count; number++) {
+                    if (campaigns.getUsing(key.set(number), terms) == null) {
+                        throw new IllegalStateException(
+                                "snapshot " + directory + " misses campaign " + number + " of " + count);
+                    }
+                    into.campaign(number, terms);
+                }
             }
         }
         try (ChronicleMap<LongCell, OrderRecord> orders = orders(directory, ENTRIES_MIN)) {
@@ -220,6 +251,7 @@ final class ChronicleSnapshotFiles {
         private final ChronicleMap<LongCell, RecordMarshallers.MerchantRow> merchants;
         private final ChronicleMap<CharSequence, LongCell> groups;
         private final ChronicleMap<LongCell, SkuRecord> skus;
+        private final ChronicleMap<LongCell, CampaignTerms> campaigns;
         private final RecordMarshallers.MerchantRow merchantRow = new RecordMarshallers.MerchantRow();
         private final ChronicleMap<LongCell, OrderRecord> orders;
         private final ChronicleMap<CharSequence, LongCell> userUnits;
@@ -234,6 +266,8 @@ final class ChronicleSnapshotFiles {
                 long merchantRowCount,
                 long groupCount,
                 long skuCount,
+                long campaignCount,
+                long campaignBytesMax,
                 long orderCount,
                 long userCounterCount,
                 long outcomeCount,
@@ -242,6 +276,7 @@ final class ChronicleSnapshotFiles {
                 merchants = track(ChronicleSnapshotFiles.merchants(directory, merchantRowCount));
                 groups = track(ChronicleSnapshotFiles.groups(directory, groupCount));
                 skus = track(ChronicleSnapshotFiles.skus(directory, skuCount));
+                campaigns = track(ChronicleSnapshotFiles.campaigns(directory, campaignCount, campaignBytesMax));
                 orders = track(ChronicleSnapshotFiles.orders(directory, orderCount));
                 userUnits = track(ChronicleSnapshotFiles.userUnits(directory, userCounterCount));
                 outcomes = track(ChronicleSnapshotFiles.outcomes(directory, outcomeCount));
@@ -271,6 +306,11 @@ final class ChronicleSnapshotFiles {
         @Override
         public void sku(SkuRecord sku) {
             skus.put(key.set(sku.index), sku);
+        }
+
+        @Override
+        public void campaign(int number, CampaignTerms terms) {
+            campaigns.put(key.set(number), terms);
         }
 
         @Override
@@ -341,6 +381,26 @@ final class ChronicleSnapshotFiles {
                         .averageValueSize(120),
                 directory,
                 "skus.cm");
+    }
+
+    /**
+     * The campaigns' map. Every value is given the room of the largest ({@code valueBytesMax}, at
+     * least {@link #CAMPAIGN_BYTES_MIN}): a campaign listing 64 long SKU ids takes some forty times
+     * the bytes of one listing none, and sizing for the largest keeps any mix of them within what
+     * the map was built for, at little cost since campaigns are few. An existing file keeps its own
+     * sizing, so reading passes 0.
+     */
+    private static ChronicleMap<LongCell, CampaignTerms> campaigns(Path directory, long entries, long valueBytesMax) {
+        return persisted(
+                ChronicleMap.of(LongCell.class, CampaignTerms.class)
+                        .name("campaigns")
+                        .entries(sized(entries))
+                        .keyMarshaller(LongCell.Marshaller.INSTANCE)
+                        .constantKeySizeBySample(new LongCell(1))
+                        .valueMarshaller(RecordMarshallers.CampaignMarshaller.INSTANCE)
+                        .averageValueSize(Math.max(CAMPAIGN_BYTES_MIN, valueBytesMax)),
+                directory,
+                CAMPAIGNS_FILE);
     }
 
     private static ChronicleMap<LongCell, OrderRecord> orders(Path directory, long entries) {

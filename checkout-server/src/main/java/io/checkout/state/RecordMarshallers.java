@@ -1,5 +1,7 @@
 package io.checkout.state;
 
+import io.checkout.engine.CampaignKind;
+import io.checkout.engine.CampaignTerms;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.EngineLimits;
 import io.checkout.engine.IdBuffer;
@@ -34,6 +36,11 @@ final class RecordMarshallers {
      * merchant row + 1.
      */
     private static final byte FORMAT_V4_ORDER_MERCHANTS = 4;
+    /**
+     * An order with a campaign: format 4's layout (each line's merchant row + 1 whether it has one or
+     * not), then the campaign's number, the discount and the lines sharing it (a bit a line).
+     */
+    private static final byte FORMAT_V5_ORDER_CAMPAIGN = 5;
     /** A SKU with a merchant or a store: format 1, then the merchant id and the store id (empty: none). */
     private static final byte FORMAT_V2_SKU_PARTIES = 2;
     /** V2 plus the SKU's group. */
@@ -214,10 +221,12 @@ final class RecordMarshallers {
             byte version = in.readByte();
             if (version != FORMAT_V2_ORDER_PAID
                     && version != FORMAT_V3_ORDER_REFUNDED_IN_PART
-                    && version != FORMAT_V4_ORDER_MERCHANTS) {
+                    && version != FORMAT_V4_ORDER_MERCHANTS
+                    && version != FORMAT_V5_ORDER_CAMPAIGN) {
                 checkVersion(version, "order");
             }
-            boolean refundLayout = version == FORMAT_V3_ORDER_REFUNDED_IN_PART || version == FORMAT_V4_ORDER_MERCHANTS;
+            boolean merchantLayout = version == FORMAT_V4_ORDER_MERCHANTS || version == FORMAT_V5_ORDER_CAMPAIGN;
+            boolean refundLayout = version == FORMAT_V3_ORDER_REFUNDED_IN_PART || merchantLayout;
             order.orderId = in.readLong();
             readAscii(in, order.userId);
             order.state = OrderState.fromCode(in.readUnsignedByte());
@@ -249,9 +258,22 @@ final class RecordMarshallers {
                     order.refundedQuantities[i] = in.readInt();
                 }
             }
-            if (version == FORMAT_V4_ORDER_MERCHANTS) {
+            if (merchantLayout) {
                 for (int i = 0; i < lineCount; i++) {
                     order.setMerchantRow(i, in.readInt());
+                }
+            }
+            // Orders written before campaigns, or without one, have none.
+            order.campaignNumber = -1;
+            order.discountMinor = 0;
+            order.eligibleLines = 0;
+            if (version == FORMAT_V5_ORDER_CAMPAIGN) {
+                order.campaignNumber = in.readInt();
+                order.discountMinor = in.readLong();
+                order.eligibleLines = in.readLong();
+                if (order.campaignNumber < 0) {
+                    throw new IllegalStateException(
+                            "order " + order.orderId + " has campaign number " + order.campaignNumber);
                 }
             }
             return order;
@@ -263,13 +285,17 @@ final class RecordMarshallers {
             for (int i = 0; i < order.lineCount; i++) {
                 merchants |= order.merchantRow(i) != 0;
             }
+            boolean campaign = order.campaignNumber >= 0;
+            merchants |= campaign;
             boolean inPart = order.state == OrderState.PARTLY_REFUNDED || merchants;
             out.writeByte(
-                    merchants
-                            ? FORMAT_V4_ORDER_MERCHANTS
-                            : inPart
-                                    ? FORMAT_V3_ORDER_REFUNDED_IN_PART
-                                    : order.hasPayment() ? FORMAT_V2_ORDER_PAID : FORMAT_V1);
+                    campaign
+                            ? FORMAT_V5_ORDER_CAMPAIGN
+                            : merchants
+                                    ? FORMAT_V4_ORDER_MERCHANTS
+                                    : inPart
+                                            ? FORMAT_V3_ORDER_REFUNDED_IN_PART
+                                            : order.hasPayment() ? FORMAT_V2_ORDER_PAID : FORMAT_V1);
             out.writeLong(order.orderId);
             writeAscii(out, order.userId);
             out.writeUnsignedByte(order.state.code());
@@ -302,10 +328,94 @@ final class RecordMarshallers {
                     out.writeInt(order.merchantRow(i));
                 }
             }
+            if (campaign) {
+                out.writeInt(order.campaignNumber);
+                out.writeLong(order.discountMinor);
+                out.writeLong(order.eligibleLines);
+            }
         }
 
         @Override
         public OrderMarshaller readResolve() {
+            return INSTANCE;
+        }
+    }
+
+    /**
+     * A campaign's terms: id, kind code, currency, amount off, percent off, cap, min spend, the SKU
+     * ids (a count byte, then each), the merchant id (empty: none), the window, budget and per-user
+     * limit. Redemptions are not stored: the engine counts them from the orders.
+     */
+    static final class CampaignMarshaller
+            implements BytesReader<CampaignTerms>, BytesWriter<CampaignTerms>, EnumMarshallable<CampaignMarshaller> {
+        static final CampaignMarshaller INSTANCE = new CampaignMarshaller();
+
+        private CampaignMarshaller() {}
+
+        /** The bytes {@link #write} takes for {@code terms}. */
+        static long sizeOf(CampaignTerms terms) {
+            long size = 1 + (1 + terms.campaignId.length()) + 1 + 4 + 8 + 4 + 8 + 8 + 1 + 4 * 8;
+            size += 1 + terms.merchantId.length();
+            for (String skuId : terms.skuIds) {
+                size += 1 + skuId.length();
+            }
+            return size;
+        }
+
+        @Override
+        public CampaignTerms read(Bytes<?> in, CampaignTerms using) {
+            CampaignTerms terms = using == null ? new CampaignTerms() : using;
+            checkVersion(in.readByte(), "campaign");
+            terms.clear();
+            terms.campaignId = readAscii(in);
+            int kindCode = in.readUnsignedByte();
+            terms.kind = CampaignKind.fromCode(kindCode);
+            if (terms.kind == null) {
+                throw new IllegalStateException("campaign " + terms.campaignId + " has unknown kind " + kindCode);
+            }
+            terms.currency = in.readInt();
+            terms.amountOffMinor = in.readLong();
+            terms.percentOffBps = in.readInt();
+            terms.percentCapMinor = in.readLong();
+            terms.minSpendMinor = in.readLong();
+            int skus = in.readUnsignedByte();
+            if (skus > CampaignTerms.SKUS_MAX) {
+                throw new IllegalStateException("campaign " + terms.campaignId + " lists " + skus + " SKUs");
+            }
+            for (int i = 0; i < skus; i++) {
+                terms.skuIds.add(readAscii(in));
+            }
+            terms.merchantId = readAscii(in);
+            terms.startsAtEpochMillis = in.readLong();
+            terms.endsAtEpochMillis = in.readLong();
+            terms.budget = in.readLong();
+            terms.perUserLimit = in.readLong();
+            return terms;
+        }
+
+        @Override
+        public void write(Bytes<?> out, CampaignTerms terms) {
+            out.writeByte(FORMAT_V1);
+            writeAscii(out, terms.campaignId);
+            out.writeUnsignedByte(terms.kind.code());
+            out.writeInt(terms.currency);
+            out.writeLong(terms.amountOffMinor);
+            out.writeInt(terms.percentOffBps);
+            out.writeLong(terms.percentCapMinor);
+            out.writeLong(terms.minSpendMinor);
+            out.writeUnsignedByte(terms.skuIds.size());
+            for (String skuId : terms.skuIds) {
+                writeAscii(out, skuId);
+            }
+            writeAscii(out, terms.merchantId);
+            out.writeLong(terms.startsAtEpochMillis);
+            out.writeLong(terms.endsAtEpochMillis);
+            out.writeLong(terms.budget);
+            out.writeLong(terms.perUserLimit);
+        }
+
+        @Override
+        public CampaignMarshaller readResolve() {
             return INSTANCE;
         }
     }

@@ -1,11 +1,14 @@
 package io.checkout.state;
 
+import io.checkout.engine.CampaignTable;
+import io.checkout.engine.CampaignTerms;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.EngineLimits;
 import io.checkout.engine.IdBuffer;
 import io.checkout.engine.MerchantTable;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
+import io.checkout.engine.ResultCode;
 import io.checkout.engine.RiskTable;
 import io.checkout.engine.SkuGroupTable;
 import io.checkout.engine.SkuRecord;
@@ -36,6 +39,10 @@ public final class SnapshotCodec {
             from.readSku(index, sku);
             into.sku(sku);
         }
+        CampaignTable campaigns = from.campaigns();
+        for (int number = 0; number < campaigns.size(); number++) {
+            into.campaign(number, campaigns.terms(number));
+        }
         OrderRecord order = new OrderRecord();
         for (long orderId = 1; orderId <= from.orderCount(); orderId++) {
             if (!from.readOrder(orderId, order)) {
@@ -64,6 +71,7 @@ public final class SnapshotCodec {
         if (into.skuCount() != 0
                 || into.merchants().rowCount() != 0
                 || into.skuGroups().size() != 0
+                || into.campaigns().size() != 0
                 || into.orderCount() != 0
                 || into.userCounterCount() != 0
                 || into.outcomeCount() != 0
@@ -151,6 +159,47 @@ public final class SnapshotCodec {
         }
 
         @Override
+        public void campaign(int number, CampaignTerms terms) {
+            CampaignTable campaigns = state.campaigns();
+            if (number != campaigns.size()) {
+                throw new IllegalStateException(
+                        "snapshot campaign " + number + " follows campaign " + (campaigns.size() - 1));
+            }
+            requireRoom("campaigns", campaigns.size(), campaigns.capacity());
+            if (terms.campaignId == null
+                    || !id.set(terms.campaignId).isSkuId(EngineLimits.ID_LENGTH_MAX)
+                    || campaigns.numberOf(id) >= 0) {
+                throw new IllegalStateException(
+                        "snapshot campaign " + number + " has an invalid or repeated id: " + terms.campaignId);
+            }
+            ResultCode invalid = terms.merchantId == null
+                    ? ResultCode.CAMPAIGN_MERCHANT_ID_INVALID
+                    : terms.invalid(EngineLimits.ID_LENGTH_MAX);
+            if (invalid != null) {
+                throw new IllegalStateException(
+                        "snapshot campaign " + terms.campaignId + " is invalid (" + invalid + "): " + terms);
+            }
+            // What it names resolves as the engine resolved it: SKUs and merchants were loaded first.
+            int merchantNumber = -1;
+            if (!terms.merchantId.isEmpty()) {
+                merchantNumber = state.merchants().numberOf(terms.merchantId);
+                if (merchantNumber < 0) {
+                    throw new IllegalStateException("snapshot campaign " + terms.campaignId + " names merchant "
+                            + terms.merchantId + ", which it does not hold");
+                }
+            }
+            int[] listed = new int[terms.skuIds.size()];
+            for (int i = 0; i < listed.length; i++) {
+                listed[i] = state.skuIndex(terms.skuIds.get(i));
+                if (listed[i] == CheckoutState.MISSING_SKU) {
+                    throw new IllegalStateException("snapshot campaign " + terms.campaignId + " names SKU "
+                            + terms.skuIds.get(i) + ", which it does not hold");
+                }
+            }
+            campaigns.upsert(terms, merchantNumber, listed);
+        }
+
+        @Override
         public void order(OrderRecord order) {
             if (order.orderId != state.orderCount() + 1) {
                 throw new IllegalStateException(
@@ -170,6 +219,7 @@ public final class SnapshotCodec {
                                     + " of " + state.merchants().rowCount());
                 }
             }
+            requireConsistentCampaign(order);
             if (order.hasPayment()) {
                 requireRoom("payments", state.paymentCount(), state.paymentCapacity());
                 if (state.paymentOrder(order.paymentProvider, order.paymentId) != 0) {
@@ -227,6 +277,42 @@ public final class SnapshotCodec {
                 throw new IllegalStateException("snapshot counts attempts of " + userId + " in no window");
             }
             risk.restoreAttempts(countedWindow, userId, count);
+        }
+
+        /**
+         * Refuses an order whose campaign the snapshot does not hold, or whose discount does not
+         * add up: none without a campaign; with one, above 0, at most the eligible lines' gross (a
+         * line bit for each, none past the last line), and the amount is the gross less it.
+         */
+        private void requireConsistentCampaign(OrderRecord order) {
+            int campaign = order.campaignNumber;
+            if (campaign < 0) {
+                if (campaign != -1 || order.discountMinor != 0 || order.eligibleLines != 0) {
+                    throw new IllegalStateException("snapshot order " + order.orderId + " has a discount of "
+                            + order.discountMinor + " without a campaign (" + campaign + ")");
+                }
+                return;
+            }
+            if (campaign >= state.campaigns().size()) {
+                throw new IllegalStateException("snapshot order " + order.orderId + " names campaign " + campaign
+                        + " of " + state.campaigns().size());
+            }
+            long gross = 0;
+            long eligibleGross = 0;
+            for (int i = 0; i < order.lineCount; i++) {
+                long line = order.quantities[i] * order.unitPricesMinor[i];
+                gross += line;
+                eligibleGross += order.isEligible(i) ? line : 0;
+            }
+            boolean pastLastLine = order.lineCount < Long.SIZE && (order.eligibleLines >>> order.lineCount) != 0;
+            if (pastLastLine
+                    || order.discountMinor < 1
+                    || order.discountMinor > eligibleGross
+                    || order.amountMinor != gross - order.discountMinor) {
+                throw new IllegalStateException("snapshot order " + order.orderId + " has a discount of "
+                        + order.discountMinor + " on lines " + Long.toBinaryString(order.eligibleLines)
+                        + " that does not add up to its amount " + order.amountMinor + " of " + gross);
+            }
         }
 
         /** Puts {@code userId} in {@link #id}, refusing a snapshot whose id no request could have made. */

@@ -1,12 +1,14 @@
 package io.checkout.state;
 
+import io.checkout.engine.CampaignTerms;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.SkuRecord;
 
 /**
  * Takes a checkout state as a stream of records, in this order: every merchant table row by row
- * number, every SKU group by number, every SKU by index, every order by
+ * number, every SKU group by number, every SKU by index, every campaign by number (its terms: the
+ * SKUs and merchant it names come before it), every order by
  * id, every per-(user, SKU) counter, every remembered answer oldest first, then the risk rules
  * (the attempt limit, every blocked user, every user's attempts in the counted window). Writing a snapshot
  * is streaming a state into a sink that stores the records ({@link SnapshotCodec#write}); loading
@@ -21,6 +23,12 @@ public interface SnapshotSink {
     void skuGroup(int number, String groupId, long perUserLimit);
 
     void sku(SkuRecord sku);
+
+    /**
+     * Campaign {@code number}, as it was defined last: its terms, without redemptions (the engine
+     * counts them again from the orders when it starts).
+     */
+    void campaign(int number, CampaignTerms terms);
 
     void order(OrderRecord order);
 

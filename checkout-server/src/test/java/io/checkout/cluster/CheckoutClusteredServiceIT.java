@@ -16,10 +16,13 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.aeron.logbuffer.Header;
 import io.aeron.security.AuthorisationService;
+import io.checkout.engine.CampaignKind;
 import io.checkout.engine.Command;
+import io.checkout.engine.CommandType;
 import io.checkout.engine.EngineLimits;
 import io.checkout.engine.ResultCode;
 import io.checkout.journal.CommandCodec;
+import io.checkout.state.CampaignSamples;
 import io.checkout.state.StateCapacities;
 import java.io.File;
 import java.nio.ByteBuffer;
@@ -63,6 +66,7 @@ class CheckoutClusteredServiceIT {
     void shouldApplyBatchesAndKeepEverythingOverASnapshotAndARestart() {
         List<String> requestIds = new ArrayList<>();
         List<Long> orderIds = new ArrayList<>();
+        long springOrder;
         try (Member member = Member.start(directory, 0, 1);
                 Client client = Client.connect(directory, 1)) {
             assertThat(client.send(Command.upsertMerchant(NOW, "merchant", "acme", 1_000)))
@@ -98,6 +102,32 @@ class CheckoutClusteredServiceIT {
             assertThat(client.sendRaw(new byte[] {1, 2, 3}))
                     .as("a malformed batch is refused whole")
                     .isNull();
+            // Campaigns: 0.30 off SKU-C for two redemptions, one a buyer; 10% off acme's SKUs, one a
+            // buyer. coupon-1 redeems the first and keeps it, coupon-2 the second and gives it back.
+            assertThat(client.send(
+                            Command.upsertSku(
+                                    NOW, "define-c", "SKU-C", 100, "EUR", 10, 0, 0, 0, 3_600_000, "acme", null),
+                            CampaignSamples.upsertCampaign(NOW, "spring", t -> {
+                                CampaignSamples.terms(t, "SPRING", CampaignKind.AMOUNT_OFF).amountOffMinor = 30;
+                                t.skuIds.add("SKU-C");
+                                t.budget = 2;
+                                t.perUserLimit = 1;
+                            }),
+                            CampaignSamples.upsertCampaign(NOW, "acme-10", t -> {
+                                CampaignSamples.terms(t, "ACME-10", CampaignKind.PERCENT_OFF).percentOffBps = 1_000;
+                                t.merchantId = "acme";
+                                t.perUserLimit = 1;
+                            })))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsOnly(ResultCode.SUCCESS);
+            ClusterBatches.Reply[] coupons = client.send(
+                    CampaignSamples.reserve(NOW, "coupon-1", "coupon-1", "SPRING", "SKU-C", 1),
+                    CampaignSamples.reserve(NOW, "coupon-2", "coupon-2", "ACME-10", "SKU-C", 1));
+            assertThat(coupons).extracting(ClusterBatches.Reply::result).containsOnly(ResultCode.SUCCESS);
+            springOrder = coupons[0].orderId();
+            assertThat(client.send(Command.orderCommand(CommandType.CANCEL, NOW, "cancel-2", coupons[1].orderId())))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.SUCCESS);
 
             client.takeSnapshot();
             for (ClusterBatches.Reply reply : client.send(reserves(11, 3, requestIds))) {
@@ -109,6 +139,30 @@ class CheckoutClusteredServiceIT {
         try (Member member = Member.start(directory, 0, 1);
                 Client client = Client.connect(directory, 1)) {
             assertThat(member.service.startedFromSnapshot()).isTrue();
+            // The campaigns, their numbers and SKUs and merchant, and the redemptions counted again
+            // from the orders: coupon-1 holds SPRING's one a buyer, one of two is left, and
+            // coupon-2's cancelled order gave ACME-10 back.
+            assertThat(client.send(
+                            CampaignSamples.getCampaign("SPRING"),
+                            CampaignSamples.reserve(NOW, "coupon-1-again", "coupon-1", "SPRING", "SKU-C", 1),
+                            CampaignSamples.reserve(NOW, "coupon-3", "coupon-3", "SPRING", "SKU-C", 1),
+                            CampaignSamples.reserve(NOW, "coupon-4", "coupon-4", "SPRING", "SKU-C", 1),
+                            CampaignSamples.reserve(NOW, "coupon-2-again", "coupon-2", "ACME-10", "SKU-C", 1),
+                            CampaignSamples.reserve(NOW, "coupon-5", "coupon-5", "NOPE", "SKU-C", 1)))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(
+                            ResultCode.SUCCESS,
+                            ResultCode.CAMPAIGN_USER_LIMIT_REACHED,
+                            ResultCode.SUCCESS,
+                            ResultCode.CAMPAIGN_BUDGET_EXHAUSTED,
+                            ResultCode.SUCCESS,
+                            ResultCode.CAMPAIGN_UNKNOWN);
+            // coupon-1's order kept its campaign: cancelling it gives its redemption back.
+            assertThat(client.send(
+                            Command.orderCommand(CommandType.CANCEL, NOW, "cancel-1", springOrder),
+                            CampaignSamples.reserve(NOW, "coupon-4-again", "coupon-4", "SPRING", "SKU-C", 1)))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.SUCCESS, ResultCode.SUCCESS);
             // The SKU group: SKU-2 joins the group defined before the snapshot, beside SKU-1.
             Command join = Command.upsertSku(NOW, "join-2", "SKU-3", 100, "EUR", 1, 1, 0, 0, 3_600_000);
             join.groupId().set("drop");
@@ -118,6 +172,10 @@ class CheckoutClusteredServiceIT {
             assertThat(client.send(Command.getSkuGroup("drop")))
                     .extracting(ClusterBatches.Reply::result)
                     .containsExactly(ResultCode.SUCCESS);
+            // ACME-10 still names acme: SKU-3, which has no merchant, is not in it.
+            assertThat(client.send(CampaignSamples.reserve(NOW, "coupon-6", "coupon-6", "ACME-10", "SKU-3", 1)))
+                    .extracting(ClusterBatches.Reply::result)
+                    .containsExactly(ResultCode.CAMPAIGN_NOT_APPLICABLE);
             // The merchant table: a SKU may name the merchant defined before the snapshot.
             assertThat(client.send(Command.upsertSku(
                             NOW, "define-2", "SKU-2", 100, "EUR", 1, 1, 0, 0, 3_600_000, "acme", null)))

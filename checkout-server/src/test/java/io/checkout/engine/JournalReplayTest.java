@@ -8,6 +8,7 @@ import io.checkout.journal.RecordLogWriter;
 import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.Recovery;
 import io.checkout.pipeline.Snapshotter;
+import io.checkout.state.CampaignSamples;
 import io.checkout.state.SnapshotStore;
 import io.checkout.state.StateCapacities;
 import java.io.IOException;
@@ -127,6 +128,58 @@ class JournalReplayTest {
         }
     }
 
+    /**
+     * Campaigns through a restart: the campaign sample journalled as a live engine applies it, a
+     * snapshot taken half way (before TEN-OFF is redefined), and recovery loading it and replaying
+     * the rest (the redefinition, reserves naming campaigns, the expiry that gives one back) reaches
+     * the same campaigns, orders and redemptions.
+     */
+    @Test
+    void campaignsShouldComeBackFromASnapshotAndTheJournalAfterIt() {
+        Path data = temp.resolve("campaigns");
+        HeapCheckoutState live = new HeapCheckoutState(SKU_CAPACITY, CAPACITY, CAPACITY, CAPACITY);
+        CheckoutBook book = new CheckoutBook(live, LIMITS);
+        Path journalDirectory = Recovery.Layout.under(data).journal();
+        ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+        long journalled = 0;
+        long afterSnapshot = 0;
+        try (RecordLogWriter journal = RecordLogWriter.open(
+                journalDirectory,
+                RecordLogReader.scan(journalDirectory, 1, (s, p) -> {}),
+                1,
+                JournalConfig.SEGMENT_BYTES_MIN,
+                false,
+                JournalConfig.BATCH_BYTES_MIN)) {
+            for (Command command : CampaignSamples.commands()) {
+                if (command.requestId.contentEquals(CampaignSamples.REDEFINED)) {
+                    journal.commit();
+                    new SnapshotStore(Recovery.Layout.under(data).snapshots())
+                            .write(live, new SnapshotStore.Meta(journalled, 1, book.nowMillis()));
+                    afterSnapshot = journalled;
+                }
+                assertThat(command.type.isMutating()).isTrue();
+                CommandCodec.append(journal, scratch, command);
+                journalled++;
+                CampaignSamples.apply(book, command);
+            }
+            journal.commit();
+        }
+
+        Recovery.Recovered recovered = recover(data);
+        try {
+            assertThat(recovered.snapshotSequence()).isEqualTo(afterSnapshot);
+            assertThat(recovered.replayedCommands())
+                    .as("the redefinition, three reserves and the tick")
+                    .isEqualTo(5);
+            CampaignSamples.checkOutcome(recovered.state());
+            CampaignSamples.assertSameCampaigns(live, recovered.state());
+            assertThat(hash(recovered.state())).isEqualTo(hash(live));
+        } finally {
+            recovered.journal().close();
+            recovered.events().close();
+        }
+    }
+
     private record Live(String hash, long journalled, long nowMillis) {}
 
     /** Runs the stream on a live engine, journalling every mutating command; snapshots after {@code snapshotAt}. */
@@ -202,6 +255,12 @@ class JournalReplayTest {
         for (long orderId = 1; orderId <= state.orderCount(); orderId++) {
             state.readOrder(orderId, order);
             update(digest, order.toString());
+        }
+        // Campaigns by number, each with its redemptions (counted by the book, from the orders on a start).
+        CampaignTerms campaign = new CampaignTerms();
+        for (int number = 0; number < state.campaigns().size(); number++) {
+            state.campaigns().read(number, campaign);
+            update(digest, number + "=" + campaign);
         }
         Map<String, Long> units = new TreeMap<>();
         state.forEachUserUnits((user, skuIndex, held) -> units.put(skuIndex + "/" + user, held));

@@ -3,9 +3,14 @@ package io.checkout.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.checkout.engine.CampaignKind;
+import io.checkout.engine.CampaignTerms;
 import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.CurrencyCode;
+import io.checkout.engine.EngineLimits;
+import io.checkout.engine.ResultCode;
+import io.checkout.state.CampaignSamples;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -13,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -351,6 +357,143 @@ class RecordLogTest {
                 .isFalse();
         assertThat(decoded.lineSkuId(0).isSkuId(64)).isFalse();
         assertThat(decoded.lineQuantities[0]).isEqualTo(2);
+    }
+
+    @Test
+    void commandCodecShouldCarryAReservesCampaignAndKeepAReserveWithoutOneAsItWas() {
+        Command withCampaign = Command.reserve(20, "req-20", "alice", "SKU-1", 2);
+        withCampaign.addLine("SKU-2", 1);
+        withCampaign.campaignId.set("SPRING-10");
+
+        assertThat(encoded(withCampaign)[0]).isEqualTo((byte) 6);
+        Command decoded = roundTrip(withCampaign);
+        assertThat(decoded.campaignId.asString()).isEqualTo("SPRING-10");
+        assertThat(decoded.userId.asString()).isEqualTo("alice");
+        assertThat(decoded.lineCount).isEqualTo(2);
+        assertThat(decoded.lineSkuId(1).asString()).isEqualTo("SKU-2");
+        assertThat(decoded.lineQuantities[0]).isEqualTo(2);
+
+        // Without a campaign (absent or empty): format 1, byte for byte as before campaigns.
+        ByteBuffer before = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+        before.put((byte) 1).put((byte) CommandType.RESERVE.code()).putLong(20);
+        CommandCodec.putText(before, "req-20");
+        CommandCodec.putText(before, "alice");
+        before.put((byte) 1);
+        CommandCodec.putText(before, "SKU-1");
+        before.putInt(2);
+        byte[] format1 = Arrays.copyOf(before.array(), before.position());
+        Command plain = Command.reserve(20, "req-20", "alice", "SKU-1", 2);
+        assertThat(encoded(plain)).isEqualTo(format1);
+        plain.campaignId.set("");
+        assertThat(encoded(plain)).isEqualTo(format1);
+        assertThat(roundTrip(plain).campaignId.length()).isZero();
+
+        ByteBuffer confirm = ByteBuffer.wrap(encoded(Command.orderCommand(CommandType.CONFIRM, 9, "req-4", 43)));
+        confirm.put(0, (byte) 6);
+        assertThatThrownBy(() -> CommandCodec.decode(confirm, new Command()))
+                .isInstanceOf(JournalCorruptException.class)
+                .hasMessageContaining("holds only reserves");
+    }
+
+    @Test
+    void commandCodecShouldCarryEveryTermOfACampaignUpsertAndAskForACampaign() {
+        Command upsert = CampaignSamples.upsertCampaign(21, "req-21", t -> {
+            t.campaignId = "SPRING";
+            t.kind = CampaignKind.PERCENT_OFF;
+            t.currency = CurrencyCode.pack("USD");
+            t.amountOffMinor = 111;
+            t.percentOffBps = 2_222;
+            t.percentCapMinor = 3_333;
+            t.minSpendMinor = 4_444;
+            t.skuIds.addAll(List.of("SKU-2", "SKU-1"));
+            t.merchantId = "acme";
+            t.startsAtEpochMillis = 5_555;
+            t.endsAtEpochMillis = 6_666;
+            t.budget = 7_777;
+            t.perUserLimit = 8_888;
+        });
+
+        assertThat(encoded(upsert)[0]).isEqualTo((byte) 1);
+        Command decoded = roundTrip(upsert);
+        assertThat(decoded.type).isEqualTo(CommandType.UPSERT_CAMPAIGN);
+        assertThat(decoded.timestampMillis).isEqualTo(21);
+        assertThat(decoded.requestId.asString()).isEqualTo("req-21");
+        CampaignTerms terms = decoded.campaignTerms();
+        assertThat(terms.sameTerms(upsert.campaignTerms())).as("%s", terms).isTrue();
+        assertThat(terms.toString()).isEqualTo(upsert.campaignTerms().toString());
+        assertThat(terms.skuIds).containsExactly("SKU-2", "SKU-1");
+
+        // Terms given as nothing come back as nothing: replay refuses them as the engine did.
+        CampaignTerms blank =
+                roundTrip(CampaignSamples.upsertCampaign(22, "req-22", t -> {})).campaignTerms();
+        assertThat(blank.campaignId).isNull();
+        assertThat(blank.kind).isNull();
+        assertThat(blank.currency).isEqualTo(CurrencyCode.NONE);
+        assertThat(blank.merchantId).isEmpty();
+        assertThat(blank.skuIds).isEmpty();
+
+        Command get = new Command();
+        get.type = CommandType.GET_CAMPAIGN;
+        get.campaignId.set("SPRING");
+        assertThat(encoded(get)[0]).isEqualTo((byte) 1);
+        assertThat(roundTrip(get).campaignId.asString()).isEqualTo("SPRING");
+    }
+
+    @Test
+    void commandCodecShouldFitTheLargestCampaignAndCutATooLongSkuListSoThatItStaysInvalid() {
+        Command longest = CampaignSamples.upsertCampaign(23, "r".repeat(64), t -> {
+            CampaignSamples.terms(t, "C".repeat(64), CampaignKind.AMOUNT_OFF).amountOffMinor = 1;
+            for (int i = 0; i < CampaignTerms.SKUS_MAX; i++) {
+                t.skuIds.add(String.format("%064d", i));
+            }
+        });
+        assertThat(longest.campaignTerms().invalid(EngineLimits.ID_LENGTH_MAX)).isNull();
+        assertThat(roundTrip(longest).campaignTerms().sameTerms(longest.campaignTerms()))
+                .isTrue();
+
+        // Past every bound: more SKUs than a campaign lists, at more than the longest id, in wide chars.
+        Command tooLong = CampaignSamples.upsertCampaign(24, "req-24", t -> {
+            CampaignSamples.terms(t, "\u00e9".repeat(100), CampaignKind.AMOUNT_OFF).amountOffMinor = 1;
+            t.merchantId = "\u00e9".repeat(100);
+            for (int i = 0; i < 200; i++) {
+                t.skuIds.add(i + "\u00e9".repeat(100));
+            }
+        });
+        byte[] bytes = encoded(tooLong);
+        assertThat(bytes.length).isLessThanOrEqualTo(CommandCodec.PAYLOAD_BYTES_MAX);
+        CampaignTerms cut = roundTrip(tooLong).campaignTerms();
+        assertThat(cut.skuIds).hasSize(CampaignTerms.SKUS_MAX + 1);
+        assertThat(cut.invalid(EngineLimits.ID_LENGTH_MAX))
+                .isEqualTo(tooLong.campaignTerms().invalid(EngineLimits.ID_LENGTH_MAX))
+                .isEqualTo(ResultCode.CAMPAIGN_SKUS_INVALID);
+    }
+
+    @Test
+    void commandCodecShouldRefuseACampaignOfAnUnknownKindOrTooManySkus() {
+        Command upsert = CampaignSamples.upsertCampaign(25, "req", t -> {
+            CampaignSamples.terms(t, "C", CampaignKind.AMOUNT_OFF).amountOffMinor = 1;
+            t.skuIds.add("SKU-1");
+        });
+        // Version, type, time, the request id and the campaign id, each text after its length.
+        int kind = 1 + 1 + 8 + (2 + 3) + (2 + 1);
+        int skuCount = kind + 1 + 4 + 8 + 4 + 8 + 8;
+        assertThat(encoded(upsert)[kind]).isEqualTo((byte) CampaignKind.AMOUNT_OFF.code());
+        assertThat(encoded(upsert)[skuCount]).isEqualTo((byte) 1);
+
+        for (int[] damage : new int[][] {{kind, 9}, {skuCount, CampaignTerms.SKUS_MAX + 2}, {skuCount, 0xFF}}) {
+            ByteBuffer damaged = ByteBuffer.wrap(encoded(upsert));
+            damaged.put(damage[0], (byte) damage[1]);
+            assertThatThrownBy(() -> CommandCodec.decode(damaged, new Command()))
+                    .as("byte %d set to %d", damage[0], damage[1])
+                    .isInstanceOf(JournalCorruptException.class)
+                    .hasMessageContaining(damage[0] == kind ? "unknown campaign kind" : "campaign SKU count");
+        }
+    }
+
+    private static byte[] encoded(Command command) {
+        ByteBuffer buffer = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+        CommandCodec.encode(command, buffer);
+        return Arrays.copyOf(buffer.array(), buffer.position());
     }
 
     private static Command roundTrip(Command command) {

@@ -3,9 +3,13 @@ package io.checkout.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.checkout.engine.CampaignKind;
+import io.checkout.engine.CampaignTerms;
+import io.checkout.engine.CheckoutBook;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.CurrencyCode;
+import io.checkout.engine.EngineLimits;
 import io.checkout.engine.IdBuffer;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
@@ -72,6 +76,134 @@ class SnapshotStoreTest {
         loaded.readOrder(5, inPart);
         assertThat(inPart.merchantRow(0)).isZero();
         assertThat(inPart.merchantRow(1)).isEqualTo(3);
+    }
+
+    @Test
+    void campaignsShouldComeBackUnderTheirNumbersWithTheirOrdersAndTheSameRedemptionsRecounted() {
+        PackedCheckoutState written = PackedCheckoutState.of(CAPACITIES);
+        CampaignSamples.run(written);
+        SnapshotStore store = new SnapshotStore(directory);
+
+        Path snapshot = store.write(written, new SnapshotStore.Meta(9, 30, CampaignSamples.NOW + 5_000));
+        PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
+        store.loadLatest(loaded);
+        // Redemptions are not stored: a book started on the loaded state counts them from its orders.
+        new CheckoutBook(loaded, EngineLimits.defaults());
+
+        assertThat(snapshot.resolve("campaigns.cm")).isRegularFile();
+        CampaignSamples.assertSameCampaigns(written, loaded);
+        // All but the answers, which all came at one time and so come back in the map's order.
+        assertThat(records(loaded))
+                .filteredOn(record -> !record.startsWith("outcome "))
+                .isEqualTo(records(written).stream()
+                        .filter(record -> !record.startsWith("outcome "))
+                        .toList());
+        OrderRecord first = new OrderRecord();
+        loaded.readOrder(1, first);
+        assertThat(first.campaignNumber).isZero();
+        assertThat(first.discountMinor).isEqualTo(300);
+        assertThat(first.eligibleLines).as("SKU-A's line, not SKU-C's").isEqualTo(0b01);
+        assertThat(first.amountMinor).isEqualTo(2 * 1_000 + 400 - 300);
+        CampaignTerms redefined = loaded.campaigns().terms(0);
+        assertThat(redefined.amountOffMinor).isEqualTo(350);
+        assertThat(redefined.budget).isEqualTo(6);
+        assertThat(redefined.skuIds).containsExactly("SKU-B", "SKU-A");
+        assertThat(loaded.campaigns().terms(1).merchantId).isEqualTo("acme");
+    }
+
+    @Test
+    void campaignsListingTheMostSkusAtTheLongestIdsShouldComeBackBesideSmallOnes() {
+        StateCapacities capacities = new StateCapacities(100, 10, 10, 10);
+        PackedCheckoutState written = PackedCheckoutState.of(capacities);
+        int[] listed = new int[CampaignTerms.SKUS_MAX];
+        CampaignTerms longest = CampaignSamples.terms(new CampaignTerms(), "L".repeat(64), CampaignKind.AMOUNT_OFF);
+        longest.amountOffMinor = CampaignTerms.DISCOUNT_MINOR_MAX;
+        for (int i = 0; i < listed.length; i++) {
+            String skuId = String.format("%064d", i);
+            written.writeSku(sku(i, skuId, 5));
+            // Listed backwards: the terms keep the order given, the table its sorted indexes.
+            longest.skuIds.add(0, skuId);
+            listed[listed.length - 1 - i] = i;
+        }
+        for (int number = 0; number < 20; number++) {
+            CampaignTerms small = CampaignSamples.terms(new CampaignTerms(), "c" + number, CampaignKind.PERCENT_OFF);
+            small.percentOffBps = 1 + number;
+            written.campaigns().upsert(small, -1, new int[0]);
+            if (number == 10) {
+                written.campaigns().upsert(longest, -1, listed);
+            }
+        }
+        SnapshotStore store = new SnapshotStore(directory);
+
+        store.write(written, new SnapshotStore.Meta(1, 1, 100));
+        PackedCheckoutState loaded = PackedCheckoutState.of(capacities);
+        store.loadLatest(loaded);
+
+        CampaignSamples.assertSameCampaigns(written, loaded);
+        assertThat(loaded.campaigns().numberOf("L".repeat(64))).isEqualTo(11);
+    }
+
+    @Test
+    void aSnapshotFromBeforeCampaignsShouldLoadWithNone() throws Exception {
+        SnapshotStore store = new SnapshotStore(directory);
+        Path written = store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100));
+        Files.delete(written.resolve("campaigns.cm"));
+        PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
+
+        store.loadLatest(loaded);
+
+        assertThat(loaded.campaigns().size()).isZero();
+        assertThat(records(loaded)).isEqualTo(records(sampleState()));
+    }
+
+    @Test
+    void loaderShouldRefuseACampaignNamingASkuOrAMerchantItDoesNotHold() {
+        SnapshotSink loader = SnapshotCodec.loaderInto(PackedCheckoutState.of(CAPACITIES));
+        loader.sku(sku(0, "SKU-A", 10));
+        CampaignTerms listing = CampaignSamples.terms(new CampaignTerms(), "LIST", CampaignKind.AMOUNT_OFF);
+        listing.amountOffMinor = 100;
+        listing.skuIds.addAll(List.of("SKU-A", "SKU-X"));
+        CampaignTerms merchants = CampaignSamples.terms(new CampaignTerms(), "MERCH", CampaignKind.AMOUNT_OFF);
+        merchants.amountOffMinor = 100;
+        merchants.merchantId = "nobody";
+
+        assertThatThrownBy(() -> loader.campaign(0, listing))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("campaign LIST names SKU SKU-X, which it does not hold");
+        assertThatThrownBy(() -> loader.campaign(0, merchants))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("campaign MERCH names merchant nobody, which it does not hold");
+        listing.skuIds.remove("SKU-X");
+        assertThatThrownBy(() -> loader.campaign(1, listing)).hasMessageContaining("campaign 1 follows campaign -1");
+        listing.budget = 0;
+        assertThatThrownBy(() -> loader.campaign(0, listing)).hasMessageContaining("is invalid (BUDGET_INVALID)");
+    }
+
+    @Test
+    void loaderShouldRefuseAnOrderWhoseCampaignItDoesNotHoldOrWhoseDiscountDoesNotAddUp() {
+        SnapshotSink loader = SnapshotCodec.loaderInto(PackedCheckoutState.of(CAPACITIES));
+        loader.sku(sku(0, "SKU-A", 10));
+        loader.sku(sku(1, "SKU-B", 10));
+        OrderRecord order = order(1, "alice", OrderState.RESERVED, 1);
+        order.campaignNumber = 0;
+        order.discountMinor = 100;
+        order.eligibleLines = 0b10;
+        order.amountMinor -= 100;
+
+        assertThatThrownBy(() -> loader.order(order)).hasMessageContaining("names campaign 0 of 0");
+        CampaignTerms terms = CampaignSamples.terms(new CampaignTerms(), "C", CampaignKind.AMOUNT_OFF);
+        terms.amountOffMinor = 100;
+        loader.campaign(0, terms);
+        order.eligibleLines = 0b100;
+        assertThatThrownBy(() -> loader.order(order)).hasMessageContaining("does not add up");
+        order.eligibleLines = 0b10;
+        order.amountMinor += 1;
+        assertThatThrownBy(() -> loader.order(order)).hasMessageContaining("does not add up");
+        order.amountMinor -= 1;
+        order.campaignNumber = -1;
+        assertThatThrownBy(() -> loader.order(order)).hasMessageContaining("without a campaign");
+        order.campaignNumber = 0;
+        loader.order(order);
     }
 
     @Test
@@ -242,6 +374,11 @@ class SnapshotStoreTest {
                         + sku.perUserLimit + " " + sku.saleStartEpochMillis + " " + sku.saleEndEpochMillis + " "
                         + sku.reservationTtlMillis + " " + sku.merchantId + " " + sku.merchantNumber + " "
                         + sku.storeId + " " + sku.groupId + " " + sku.groupNumber);
+            }
+
+            @Override
+            public void campaign(int number, CampaignTerms terms) {
+                records.add("campaign " + number + " " + terms);
             }
 
             @Override
