@@ -153,6 +153,23 @@ public final class CampaignTerms {
         redeemingUsers = other.redeemingUsers;
     }
 
+    /** Whether the terms (not the redemptions) are the same. */
+    public boolean sameTerms(CampaignTerms other) {
+        return java.util.Objects.equals(campaignId, other.campaignId)
+                && kind == other.kind
+                && currency == other.currency
+                && amountOffMinor == other.amountOffMinor
+                && percentOffBps == other.percentOffBps
+                && percentCapMinor == other.percentCapMinor
+                && minSpendMinor == other.minSpendMinor
+                && skuIds.equals(other.skuIds)
+                && merchantId.equals(other.merchantId)
+                && startsAtEpochMillis == other.startsAtEpochMillis
+                && endsAtEpochMillis == other.endsAtEpochMillis
+                && budget == other.budget
+                && perUserLimit == other.perUserLimit;
+    }
+
     @Override
     public String toString() {
         return "Campaign{" + campaignId + ' ' + kind + ' ' + CurrencyCode.unpack(currency) + " off=" + amountOffMinor
