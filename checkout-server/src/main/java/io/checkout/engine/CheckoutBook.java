@@ -32,8 +32,10 @@ import java.util.TreeMap;
  *       less the discount. Cancel and expiry give the redemption back, a refund does not; a payment
  *       for an expired order retakes one only if the budget and the buyer's limit allow.</li>
  *   <li>Risk rules come first, after validation and idempotency: a blocked user is refused
- *       {@code BLOCKED}; past the attempt limit, {@code RATE_LIMITED}. Every reserve answered with
- *       its own outcome counts as an attempt.</li>
+ *       {@code BLOCKED}; past the attempt limit, {@code RATE_LIMITED}; then past the attempt limit of
+ *       a SKU group of one of its lines (a sale's own limit), {@code RATE_LIMITED} naming the first
+ *       line in that group. Every reserve answered with its own outcome counts as an attempt, under
+ *       the global limit and under each limited group of its lines.</li>
  *   <li>A confirm may carry a payment (provider, payment id, amount, currency). Its amount and
  *       currency must be the order's. The order records it, and the payment is remembered for as
  *       long as the order is: a confirm with the same provider and payment id, whatever its request
@@ -81,6 +83,12 @@ public final class CheckoutBook {
     private boolean countAttempt;
     /** What {@link #prefetch} read of the risk tables, kept so that the reads are not left out. */
     private long riskTouched;
+    /** RESERVE: the SKU groups with attempt limits its lines are in, counted once it has an answer. */
+    private final int[] limitedGroups = new int[EngineLimits.LINES_PER_ORDER_MAX];
+
+    private int limitedGroupCount;
+    /** RESERVE refused by a group's attempt limit: the first line in that group. */
+    private int limitedLine;
     /** RESERVE with a campaign: the discount it gives and the lines sharing it (bit per line). */
     private long discount;
 
@@ -232,6 +240,7 @@ public final class CheckoutBook {
             return;
         }
         countAttempt = risk.active();
+        limitedGroupCount = 0;
         if (countAttempt) {
             ResultCode verdict = risk.verdict(c.userId, nowMillis);
             if (verdict != null) {
@@ -240,6 +249,21 @@ public final class CheckoutBook {
                     c.result = verdict;
                 } else {
                     remember(c, verdict, 0, null, -1);
+                }
+                return;
+            }
+        }
+        if (groups.attemptLimitsActive()) {
+            ResultCode verdict = groupAttemptVerdict(c);
+            if (verdict != null) {
+                countAttempt = false;
+                limitedGroupCount = 0;
+                if (verdict.isTableFull()) {
+                    c.result = verdict;
+                } else {
+                    c.failedLine = limitedLine;
+                    c.failedSkuKnown = true;
+                    remember(c, verdict, 0, null, limitedLine);
                 }
                 return;
             }
@@ -341,9 +365,7 @@ public final class CheckoutBook {
         }
         expiries.add(created.expiresAtEpochMillis, created.orderId);
         events.onOrderChanged(created, null);
-        if (countAttempt) {
-            risk.countAttempt(c.userId);
-        }
+        countAttempts(c);
         remember(c, ResultCode.SUCCESS, created.orderId, OrderState.RESERVED, -1, created.updatedAtEpochMillis);
     }
 
@@ -396,6 +418,55 @@ public final class CheckoutBook {
         return campaigns.refusal(number, c.userId);
     }
 
+    /**
+     * What the attempt limits of the SKU groups of the reserve's lines say (each group once, in line
+     * order): null to go on, with {@link #limitedGroups} listing them for {@link #countAttempts};
+     * else {@link ResultCode#RATE_LIMITED} ({@link #limitedLine} the first line in that group) or
+     * {@link ResultCode#ATTEMPT_COUNTER_TABLE_FULL}. A line of an unknown SKU has no group. Changes
+     * nothing but a window's turn.
+     */
+    private ResultCode groupAttemptVerdict(Command c) {
+        int newRows = 0;
+        for (int i = 0; i < c.lineCount; i++) {
+            int skuIndex = state.skuIndex(c.lineSkuId(i));
+            if (skuIndex == CheckoutState.MISSING_SKU) {
+                continue;
+            }
+            state.readSku(skuIndex, sku);
+            int number = sku.groupNumber;
+            if (number < 0 || !groups.hasAttemptLimit(number) || isLimitedGroup(number)) {
+                continue;
+            }
+            ResultCode verdict = groups.attemptVerdict(number, c.userId, nowMillis, newRows);
+            if (verdict != null) {
+                limitedLine = i;
+                return verdict;
+            }
+            newRows += groups.admittedIsNew(number) ? 1 : 0;
+            limitedGroups[limitedGroupCount++] = number;
+        }
+        return null;
+    }
+
+    private boolean isLimitedGroup(int number) {
+        for (int k = 0; k < limitedGroupCount; k++) {
+            if (limitedGroups[k] == number) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Counts a reserve that has an answer of its own as an attempt, under every limit that admitted it. */
+    private void countAttempts(Command c) {
+        if (countAttempt) {
+            risk.countAttempt(c.userId);
+        }
+        for (int k = 0; k < limitedGroupCount; k++) {
+            groups.countAttempt(limitedGroups[k], c.userId);
+        }
+    }
+
     /** Whether an order in {@code orderState} holds its campaign's redemption: reserved or paid, refunded or not. */
     private static boolean holdsRedemption(OrderState orderState) {
         return orderState == OrderState.RESERVED
@@ -443,9 +514,7 @@ public final class CheckoutBook {
 
     /** Refuses a reserve for a business reason, on line {@code line} (-1: the campaign); the attempt counts. */
     private void refuse(Command c, ResultCode result, int line) {
-        if (countAttempt) {
-            risk.countAttempt(c.userId);
-        }
+        countAttempts(c);
         c.failedLine = line;
         c.failedSkuKnown = line >= 0;
         remember(c, result, 0, null, line);
@@ -996,6 +1065,11 @@ public final class CheckoutBook {
             c.result = ResultCode.PER_USER_LIMIT_INVALID;
             return;
         }
+        ResultCode invalidLimit = RiskTable.invalidRule(c.maxAttempts(), c.windowMillis());
+        if (invalidLimit != null) {
+            c.result = invalidLimit;
+            return;
+        }
         if (answeredBeforeApplying(c)) {
             return;
         }
@@ -1005,6 +1079,7 @@ public final class CheckoutBook {
             return;
         }
         number = groups.upsert(c.groupId().asString(), c.perUserLimit);
+        groups.setAttemptLimit(number, c.maxAttempts(), c.windowMillis());
         fillGroup(c, number);
         remember(c, ResultCode.SUCCESS, 0, null, -1);
     }
@@ -1025,6 +1100,7 @@ public final class CheckoutBook {
 
     private void fillGroup(Command c, int number) {
         List<String> skuIds = c.groupAnswer(groups.perUserLimit(number));
+        c.groupAttemptLimitAnswer(groups.maxAttempts(number), groups.attemptWindowMillis(number));
         for (int i = 0; i < groups.skuCount(number); i++) {
             state.readSku(groups.skuIndex(number, i), sku);
             skuIds.add(sku.skuId);

@@ -231,6 +231,8 @@ public final class Command {
             }
             if ((extraOutput & OUT_GROUP) != 0) {
                 extras.groupPerUserLimit = 0;
+                extras.groupMaxAttempts = 0;
+                extras.groupWindowMillis = 0;
                 extras.groupSkuIds.clear();
             }
             if ((extraOutput & OUT_CAMPAIGN) != 0) {
@@ -281,6 +283,21 @@ public final class Command {
         extras().groupPerUserLimit = perUserLimit;
         extras.groupSkuIds.clear();
         return extras.groupSkuIds;
+    }
+
+    /** UPSERT_SKU_GROUP, GET_SKU_GROUP: the group's attempt limit (0 attempts: none). */
+    public int groupMaxAttempts() {
+        return (extraOutput & OUT_GROUP) == 0 ? 0 : extras.groupMaxAttempts;
+    }
+
+    public long groupWindowMillis() {
+        return (extraOutput & OUT_GROUP) == 0 ? 0 : extras.groupWindowMillis;
+    }
+
+    /** Sets the group answer's attempt limit; after {@link #groupAnswer}. */
+    void groupAttemptLimitAnswer(int maxAttempts, long windowMillis) {
+        extras.groupMaxAttempts = maxAttempts;
+        extras.groupWindowMillis = windowMillis;
     }
 
     /** UPSERT_CAMPAIGN: the campaign as it should stand, for the publisher to fill and the engine to read. */
@@ -423,6 +440,7 @@ public final class Command {
         }
         if ((other.extraOutput & OUT_GROUP) != 0) {
             groupAnswer(other.extras.groupPerUserLimit).addAll(other.extras.groupSkuIds);
+            groupAttemptLimitAnswer(other.extras.groupMaxAttempts, other.extras.groupWindowMillis);
         }
         if ((other.extraOutput & OUT_CAMPAIGN) != 0) {
             campaignAnswerToFill().copyFrom(other.extras.campaignAnswer);

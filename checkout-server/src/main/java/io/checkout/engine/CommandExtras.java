@@ -33,6 +33,10 @@ final class CommandExtras {
 
     /** UPSERT_SKU_GROUP, GET_SKU_GROUP: the group's limit and SKUs. Admin path, may allocate. */
     long groupPerUserLimit;
+    /** UPSERT_SKU_GROUP, GET_SKU_GROUP: the group's attempt limit in the answer (the input is {@link #maxAttempts}). */
+    int groupMaxAttempts;
+
+    long groupWindowMillis;
 
     final List<String> groupSkuIds = new ArrayList<>();
     /** UPSERT_CAMPAIGN: the terms asked for. */

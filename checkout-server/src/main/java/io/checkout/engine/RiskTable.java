@@ -1,7 +1,5 @@
 package io.checkout.engine;
 
-import java.util.Arrays;
-
 /**
  * The risk rules a reserve passes before it touches stock, decided from engine time only so that
  * replay gives the same answers: a blocklist of users, and a per-user attempt limit of at most
@@ -24,19 +22,10 @@ public final class RiskTable {
     /** The most rows either table may be given. */
     public static final int CAPACITY_MAX = 1 << 24;
 
-    private static final long NO_WINDOW = Long.MIN_VALUE;
-
     private final UserIdRows blocked;
-    private final UserIdRows counted;
+    private final AttemptWindow counted;
     private final boolean preallocated;
-    private int[] attempts = new int[16];
     private boolean active;
-    private int maxAttempts;
-    private long windowMillis;
-    /** The window the counters hold, or {@link #NO_WINDOW}. */
-    private long window = NO_WINDOW;
-    /** Set by {@link #verdict}: the row of the user it admitted, or -1 for a user new in the window. */
-    private int admittedRow;
 
     public RiskTable(int blocklistCapacity, int attemptCounterCapacity) {
         this(blocklistCapacity, attemptCounterCapacity, false);
@@ -57,7 +46,7 @@ public final class RiskTable {
                     "attemptCounterCapacity must be 1.." + CAPACITY_MAX + ": " + attemptCounterCapacity);
         }
         blocked = new UserIdRows(blocklistCapacity);
-        counted = new UserIdRows(attemptCounterCapacity);
+        counted = new AttemptWindow(attemptCounterCapacity);
         this.preallocated = preallocated;
     }
 
@@ -70,7 +59,7 @@ public final class RiskTable {
     }
 
     private void updateActive() {
-        active = maxAttempts > 0 || blocked.size() > 0;
+        active = counted.maxAttempts() > 0 || blocked.size() > 0;
     }
 
     /**
@@ -78,21 +67,17 @@ public final class RiskTable {
      * overlap the cache misses of several reserves; returns what it read, for the caller to keep.
      */
     public long touch(IdBuffer userId) {
-        long touched = blocked.touch(userId);
-        if (maxAttempts > 0) {
-            touched += counted.touch(userId);
-        }
-        return touched;
+        return blocked.touch(userId) + counted.touch(userId);
     }
 
     // ---- rules ---------------------------------------------------------------------------------
 
     public int maxAttempts() {
-        return maxAttempts;
+        return counted.maxAttempts();
     }
 
     public long windowMillis() {
-        return windowMillis;
+        return counted.windowMillis();
     }
 
     /** Whether {@code maxAttempts} and {@code windowMillis} make a valid rule; null if so, else the field at fault. */
@@ -111,16 +96,10 @@ public final class RiskTable {
         if (invalidRule(maxAttempts, windowMillis) != null) {
             throw new IllegalArgumentException("invalid attempt limit " + maxAttempts + " per " + windowMillis + " ms");
         }
-        this.maxAttempts = maxAttempts;
-        this.windowMillis = windowMillis;
-        counted.clear();
-        window = NO_WINDOW;
+        counted.setRule(maxAttempts, windowMillis);
         updateActive();
         if (preallocated && maxAttempts > 0) {
             counted.preallocate();
-            if (attempts.length < counted.capacity()) {
-                attempts = new int[counted.capacity()];
-            }
         }
     }
 
@@ -177,30 +156,26 @@ public final class RiskTable {
 
     /** The window the counters hold (window k runs from k * windowMillis), or Long.MIN_VALUE for none. */
     public long countedWindow() {
-        return window;
+        return counted.window();
     }
 
     /** The user counted in {@code row} (0..countedCount()-1), and their attempts: for snapshots. */
     public String countedUser(int row) {
-        return counted.userId(row);
+        return counted.user(row);
     }
 
     public int countedAttempts(int row) {
-        return attempts[row];
+        return counted.attempts(row);
     }
 
     /** {@code userId}'s attempts in the window holding {@code nowMillis} (0 if the limit is off). */
     public int attemptsAt(IdBuffer userId, long nowMillis) {
-        if (maxAttempts == 0 || Math.floorDiv(nowMillis, windowMillis) != window) {
-            return 0;
-        }
-        int row = counted.rowOf(userId);
-        return row < 0 ? 0 : attempts[row];
+        return counted.attemptsAt(userId, nowMillis);
     }
 
     /** When the window holding {@code nowMillis} ends (0 if the limit is off). */
     public long windowEndAt(long nowMillis) {
-        return maxAttempts == 0 ? 0 : (Math.floorDiv(nowMillis, windowMillis) + 1) * windowMillis;
+        return counted.windowEndAt(nowMillis);
     }
 
     /**
@@ -215,38 +190,23 @@ public final class RiskTable {
         if (isBlocked(userId)) {
             return ResultCode.BLOCKED;
         }
-        if (maxAttempts == 0) {
+        if (counted.maxAttempts() == 0) {
             return null;
         }
-        long current = Math.floorDiv(nowMillis, windowMillis);
-        if (current != window) {
-            counted.clear();
-            window = current;
+        counted.turn(nowMillis);
+        if (counted.exceeded(userId)) {
+            return ResultCode.RATE_LIMITED;
         }
-        int row = counted.rowOf(userId);
-        admittedRow = row;
-        if (row < 0) {
-            return counted.size() >= counted.capacity() ? ResultCode.ATTEMPT_COUNTER_TABLE_FULL : null;
-        }
-        return attempts[row] >= maxAttempts ? ResultCode.RATE_LIMITED : null;
+        return counted.admittedIsNew() && counted.size() >= counted.capacity()
+                ? ResultCode.ATTEMPT_COUNTER_TABLE_FULL
+                : null;
     }
 
     /** Counts the attempt {@link #verdict} has just admitted for {@code userId}. */
     public void countAttempt(IdBuffer userId) {
-        if (maxAttempts == 0) {
-            return;
+        if (counted.maxAttempts() > 0) {
+            counted.countAdmitted(userId);
         }
-        int row = admittedRow < 0 ? addCounted(userId) : admittedRow;
-        attempts[row]++;
-    }
-
-    private int addCounted(IdBuffer userId) {
-        int row = counted.add(userId);
-        if (row == attempts.length) {
-            attempts = Arrays.copyOf(attempts, (int) Math.min(counted.capacity(), 2L * row));
-        }
-        attempts[row] = 0;
-        return row;
     }
 
     /**
@@ -254,21 +214,6 @@ public final class RiskTable {
      * made {@code count} attempts. The rule must be set first.
      */
     public void restoreAttempts(long countedWindow, String userId, int count) {
-        if (maxAttempts == 0 || count < 1 || count > maxAttempts) {
-            throw new IllegalStateException(
-                    "snapshot counts " + count + " attempts of " + userId + " under a limit of " + maxAttempts);
-        }
-        if (window != countedWindow) {
-            if (counted.size() > 0) {
-                throw new IllegalStateException("snapshot counts attempts in two windows");
-            }
-            window = countedWindow;
-        }
-        IdBuffer id = IdBuffer.of(userId);
-        if (counted.rowOf(id) >= 0 || counted.size() >= counted.capacity()) {
-            throw new IllegalStateException("snapshot counts " + userId + " twice, or more users than fit");
-        }
-        int row = addCounted(id);
-        attempts[row] = count;
+        counted.restore(countedWindow, userId, count, "the attempt limit");
     }
 }

@@ -223,7 +223,7 @@ public final class PackedCheckoutState implements CheckoutState {
         this.merchantCapacity = capacities.merchantCapacity();
         this.risk = new RiskTable(
                 capacities.blocklistCapacity(), capacities.attemptCounterCapacity(), capacities.preallocated());
-        this.skuGroups = new SkuGroupTable(capacities.skuGroupCapacity());
+        this.skuGroups = new SkuGroupTable(capacities.skuGroupCapacity(), capacities.attemptCounterCapacity());
         this.campaigns = new CampaignTable(capacities.campaignCapacity(), capacities.redemptionCapacity());
         this.outcomeRing = (int) outcomeCapacity;
         long users = Math.min(PRESIZE_MAX, Math.min(orderCapacity, userCounterCapacity));

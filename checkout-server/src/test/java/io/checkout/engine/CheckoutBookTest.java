@@ -1578,6 +1578,34 @@ class CheckoutBookTest {
     }
 
     @Test
+    void aGroupsAttemptLimitShouldCountOnlyReservesTouchingTheGroup() {
+        upsert("other", 100, "EUR", 100, 0);
+        Command group = Command.upsertSkuGroup(now, nextRequestId(), "sale", 100);
+        group.attemptLimit(2, 1_000);
+        assertThat(run(group).groupMaxAttempts()).isEqualTo(2);
+        upsertInGroup("A", "sale");
+        upsertInGroup("B", "sale");
+
+        assertThat(reserve("u1", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u1", "other", 1).result).as("not in the group").isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u1", "ghost", 1).result).isEqualTo(ResultCode.UNKNOWN_SKU);
+        assertThat(reserve("u1", "B", 1000).result)
+                .as("refused, but counted")
+                .isEqualTo(ResultCode.GROUP_LIMIT_EXCEEDED);
+        Command twoLines = Command.reserve(now, nextRequestId(), "u1", "other", 1);
+        twoLines.addLine("B", 1);
+        Command limited = run(twoLines);
+        assertThat(limited.result).isEqualTo(ResultCode.RATE_LIMITED);
+        assertThat(limited.failedSkuId()).as("the first line in the group").isEqualTo("B");
+        assertStock("other", 99, 1, 0);
+        assertThat(reserve("u2", "B", 1).result).as("another user").isEqualTo(ResultCode.SUCCESS);
+
+        now += 1_000;
+        assertThat(reserve("u1", "B", 1).result).as("the next window").isEqualTo(ResultCode.SUCCESS);
+        assertThat(state.skuGroups().attemptRows()).isEqualTo(1);
+    }
+
+    @Test
     void fullGroupTableShouldRefuseANewGroupButChangeAnExistingOne() {
         state = HeapCheckoutState.unbounded().skuGroupCapacity(1);
         book = new CheckoutBook(state, EngineLimits.defaults());

@@ -84,6 +84,9 @@ class CheckoutSimulationTest {
         assertThat(reference.discountedOrders())
                 .as("orders reserved with a campaign")
                 .isGreaterThan(COMMANDS_PER_SEED / 1_000);
+        assertThat(reference.groupRateLimited())
+                .as("reserves refused by a SKU group's attempt limit")
+                .isGreaterThan(COMMANDS_PER_SEED / 10_000);
     }
 
     /** The server's state: primitive columns and maps, against the same reference model. */
@@ -521,6 +524,9 @@ class CheckoutSimulationTest {
                 Long limit = reference.groupLimit(group);
                 equal(limit == null ? 0L : (long) limit, c.groupPerUserLimit(), "answered group limit");
                 equal(limit == null ? List.of() : reference.groupSkus(group), c.groupSkuIds(), "answered group SKUs");
+                long[] attemptLimit = reference.groupAttemptLimit(group);
+                equal(attemptLimit[0], c.groupMaxAttempts(), "answered group max attempts");
+                equal(attemptLimit[1], c.groupWindowMillis(), "answered group attempt window");
             }
             if ((c.type == CommandType.UPSERT_CAMPAIGN || c.type == CommandType.GET_CAMPAIGN)
                     && c.result == ResultCode.SUCCESS) {
@@ -895,6 +901,7 @@ class CheckoutSimulationTest {
             }
             equal(rows, campaignTable.redemptionRows(), "redemption rows" + context);
             equal(reference.redemptionRows(), campaignTable.redemptionRows(), "redemption rows, model" + context);
+            equal(reference.groupAttemptRows(), state.skuGroups().attemptRows(), "group attempt counters" + context);
             for (Map.Entry<String, Map<String, Long>> perUser :
                     reference.heldByUser().entrySet()) {
                 for (Map.Entry<String, Long> units : perUser.getValue().entrySet()) {

@@ -97,13 +97,17 @@ public final class HeapCheckoutState implements CheckoutState {
 
     /** Gives the SKU group table this capacity (default 4,096); call before any group is defined. */
     public HeapCheckoutState skuGroupCapacity(int groups) {
-        this.skuGroups = new SkuGroupTable(groups);
+        this.skuGroups = new SkuGroupTable(groups, risk.attemptCounterCapacity());
         return this;
     }
 
-    /** Gives the risk tables these capacities (default 2^20 each); call before any risk rule is set. */
+    /**
+     * Gives the risk tables these capacities (default 2^20 each), the SKU groups' attempt counters
+     * too; call before any risk rule is set or group defined.
+     */
     public HeapCheckoutState riskCapacities(int blocklist, int attemptCounters) {
         this.risk = new RiskTable(blocklist, attemptCounters);
+        this.skuGroups = new SkuGroupTable(skuGroups.capacity(), attemptCounters);
         return this;
     }
 

@@ -175,6 +175,16 @@ final class ReferenceCheckout {
     private final Map<String, Long> groupLimits = new java.util.LinkedHashMap<>();
 
     private final Map<String, String> groupOfSku = new HashMap<>();
+    /** Each group's attempt limit {max, window} (absent: none), its window, and its counts in that window. */
+    private final Map<String, long[]> groupAttemptLimits = new HashMap<>();
+
+    private final Map<String, Long> groupWindows = new HashMap<>();
+    private final Map<String, Map<String, Integer>> groupAttempts = new HashMap<>();
+    /** The limited groups the current reserve's lines are in, counted with the global attempt. */
+    private final List<String> admittedGroups = new ArrayList<>();
+    /** Reserves answered RATE_LIMITED by a group's limit, for coverage. */
+    private long groupRateLimited;
+
     private int skuGroupCapacity = 4_096;
     /** Reserves refused GROUP_LIMIT_EXCEEDED, for coverage. */
     private long groupRefusals;
@@ -719,6 +729,14 @@ final class ReferenceCheckout {
         if (c.perUserLimit < 1 || c.perUserLimit > EngineLimits.TOTAL_STOCK_MAX) {
             return Answer.of(ResultCode.PER_USER_LIMIT_INVALID);
         }
+        int max = c.maxAttempts();
+        long window = c.windowMillis();
+        if (max < 0 || max > 1_000_000) {
+            return Answer.of(ResultCode.MAX_ATTEMPTS_INVALID);
+        }
+        if (max > 0 ? window < 1 || window > 86_400_000L : window != 0) {
+            return Answer.of(ResultCode.WINDOW_MILLIS_INVALID);
+        }
         Answer repeat = repeatOf(c);
         if (repeat != null) {
             return repeat;
@@ -730,8 +748,69 @@ final class ReferenceCheckout {
             return Answer.of(ResultCode.GROUP_TABLE_FULL);
         }
         groupLimits.put(id, c.perUserLimit);
+        long[] before = groupAttemptLimit(id);
+        if (before[0] != max || before[1] != window) {
+            // A new limit starts the group's counts afresh; the same one keeps them.
+            groupAttemptLimits.put(id, new long[] {max, window});
+            groupAttempts.remove(id);
+            groupWindows.remove(id);
+        }
         remember(c, ResultCode.SUCCESS, null, -1);
         return Answer.of(ResultCode.SUCCESS);
+    }
+
+    /** The group's attempt limit {max attempts, window millis}; {0, 0} without one. */
+    long[] groupAttemptLimit(String groupId) {
+        return groupAttemptLimits.getOrDefault(groupId, new long[2]);
+    }
+
+    long groupRateLimited() {
+        return groupRateLimited;
+    }
+
+    /** Users the groups' attempt limits count now, over every group. */
+    long groupAttemptRows() {
+        long rows = 0;
+        for (Map<String, Integer> counts : groupAttempts.values()) {
+            rows += counts.size();
+        }
+        return rows;
+    }
+
+    /**
+     * The attempt limits of the groups of the reserve's lines, each group once in line order: null
+     * to go on (the groups admitted kept for {@link #countAttempt}), else the answer.
+     */
+    private Answer groupAttemptAnswer(Command c, String user) {
+        long newRows = 0;
+        for (int i = 0; i < c.lineCount; i++) {
+            String skuId = c.lineSkuId(i).asString();
+            String group = skusById.containsKey(skuId) ? groupOfSku.get(skuId) : null;
+            long[] limit = group == null ? null : groupAttemptLimits.get(group);
+            if (limit == null || limit[0] == 0 || admittedGroups.contains(group)) {
+                continue;
+            }
+            long window = Math.floorDiv(now, limit[1]);
+            if (!Long.valueOf(window).equals(groupWindows.get(group))) {
+                groupAttempts.remove(group);
+                groupWindows.put(group, window);
+            }
+            Integer made = groupAttempts.getOrDefault(group, Map.of()).get(user);
+            if (made != null && made >= limit[0]) {
+                admittedGroups.clear();
+                rateLimitedAnswers++;
+                groupRateLimited++;
+                remember(c, ResultCode.RATE_LIMITED, null, i);
+                return new Answer(ResultCode.RATE_LIMITED, i, skuId, false, null, null, 0, null, null, List.of());
+            }
+            if (made == null && groupAttemptRows() + newRows >= attemptCounterCapacity) {
+                admittedGroups.clear();
+                return Answer.of(ResultCode.ATTEMPT_COUNTER_TABLE_FULL);
+            }
+            newRows += made == null ? 1 : 0;
+            admittedGroups.add(group);
+        }
+        return null;
     }
 
     private Answer getSkuGroup(Command c) {
@@ -867,6 +946,10 @@ final class ReferenceCheckout {
         if (maxAttempts > 0) {
             attempts.merge(user, 1, Integer::sum);
         }
+        for (String group : admittedGroups) {
+            groupAttempts.computeIfAbsent(group, g -> new HashMap<>()).merge(user, 1, Integer::sum);
+        }
+        admittedGroups.clear();
     }
 
     private Answer reserve(Command c) {
@@ -907,6 +990,11 @@ final class ReferenceCheckout {
             }
             remember(c, verdict, null, -1);
             return Answer.of(verdict);
+        }
+        admittedGroups.clear();
+        Answer groupAnswer = groupAttemptAnswer(c, buyer);
+        if (groupAnswer != null) {
+            return groupAnswer;
         }
         String currency = null;
         List<String> lineSkus = new ArrayList<>();

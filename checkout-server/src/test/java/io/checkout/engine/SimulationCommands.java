@@ -127,7 +127,10 @@ final class SimulationCommands {
         setup.add(Command.upsertMerchant(clock, freshRequestId(), "acme", 1_000));
         setup.add(Command.upsertMerchant(clock, freshRequestId(), "bolt", 3_333));
         setup.add(Command.upsertSkuGroup(clock, freshRequestId(), "g-flash", 3));
-        setup.add(Command.upsertSkuGroup(clock, freshRequestId(), "g:usd", 4));
+        Command usd = Command.upsertSkuGroup(clock, freshRequestId(), "g:usd", 4);
+        // A sale's own attempt limit: 3 reserves touching the USD group per user and 1.5 s.
+        usd.attemptLimit(3, 1_500);
+        setup.add(usd);
         setupSku(0, "EUR", 20, 0, 0, 0, 3_000);
         setupSku(1, "EUR", 5, 1, 0, 0, 2_000);
         setupSku(2, "EUR", 10, 2, 0, 0, 5_000);
@@ -669,11 +672,22 @@ final class SimulationCommands {
         c.requestId.set(requestId);
         c.groupId().set(pick(DEFINED_GROUPS));
         c.perUserLimit = 1 + random.nextInt(6);
-        switch (random.nextInt(12)) {
+        // Half the time an attempt limit of the group's own (the same one as before now and then, which
+        // keeps the counts), else none.
+        int limitRoll = random.nextInt(6);
+        if (limitRoll < 3) {
+            c.attemptLimit(
+                    limitRoll == 0 ? 3 : 1 + random.nextInt(4), limitRoll == 0 ? 1_500 : 500 + random.nextInt(3_000));
+        } else {
+            c.attemptLimit(0, 0);
+        }
+        switch (random.nextInt(14)) {
             case 0 -> c.groupId().set(pick(BAD_SKU_IDS));
             case 1 -> c.perUserLimit = pick(new long[] {0, -1, EngineLimits.TOTAL_STOCK_MAX + 1, Long.MIN_VALUE});
             case 2 -> c.perUserLimit = EngineLimits.TOTAL_STOCK_MAX;
             case 3 -> c.requestId.set(pick(BAD_IDS));
+            case 4 -> c.attemptLimit(pick(new int[] {-1, 1_000_001}), 1_000);
+            case 5 -> c.attemptLimit(2, pick(new long[] {0, -5, 86_400_001L}));
             default -> {}
         }
         return c;
@@ -1224,7 +1238,9 @@ final class SimulationCommands {
             c.storeId().set(storeId);
             c.groupId().set(groupId);
             c.commissionBps(commissionBps);
-            if (type == CommandType.SET_USER_BLOCKED || type == CommandType.SET_RISK_RULES) {
+            if (type == CommandType.SET_USER_BLOCKED
+                    || type == CommandType.SET_RISK_RULES
+                    || type == CommandType.UPSERT_SKU_GROUP) {
                 c.blocked(blocked);
                 c.attemptLimit(maxAttempts, windowMillis);
             }
@@ -1344,7 +1360,11 @@ final class SimulationCommands {
                         .append(" group=")
                         .append(quoted(c.groupId().asString()))
                         .append(" limit=")
-                        .append(c.perUserLimit);
+                        .append(c.perUserLimit)
+                        .append(" attempts=")
+                        .append(c.maxAttempts())
+                        .append(" per ")
+                        .append(c.windowMillis());
             case GET_SKU_GROUP ->
                 text.append(" group=").append(quoted(c.groupId().asString()));
             case SET_RISK_RULES ->
