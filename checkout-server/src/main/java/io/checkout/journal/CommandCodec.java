@@ -27,7 +27,8 @@ import java.nio.ByteBuffer;
  *                            only: merchant id, store id; in format 5 only: merchant id, store id,
  *                            group id
  *   UPSERT_MERCHANT          request id, merchant id, commission bps int
- *   UPSERT_SKU_GROUP         request id, group id, per-user limit long
+ *   UPSERT_SKU_GROUP         request id, group id, per-user limit long, and in format 7 only: max
+ *                            attempts int, window millis long (the group's attempt limit)
  *   GET_SKU_GROUP            group id
  *   UPSERT_CAMPAIGN          request id, then the terms ({@link #putCampaignTerms}): campaign id text,
  *                            kind byte (0: none), currency int (packed), amount off long, percent off
@@ -48,7 +49,8 @@ import java.nio.ByteBuffer;
  *   LIST_SKUS                page size int, page token
  *  format 1 is every record but a confirm with a payment (format 2), a refund with lines, a reason
  *  or not resellable (format 3), a SKU upsert with a merchant or a store (format 4), a SKU
- *  upsert with a group (format 5) and a reserve with a campaign (format 6); a reader takes all six
+ *  upsert with a group (format 5), a reserve with a campaign (format 6) and a SKU group upsert with
+ *  an attempt limit, valid or not (format 7); a reader takes all seven
  *  text: a short, -1 for null, else the length (bit 15 set when chars are two bytes), then the chars
  * </pre>
  *
@@ -88,6 +90,8 @@ public final class CommandCodec {
     static final byte FORMAT_VERSION_GROUP = 5;
     /** Format 1 plus a reserve's campaign. */
     static final byte FORMAT_VERSION_CAMPAIGN = 6;
+    /** Format 1 plus a SKU group's attempt limit. */
+    static final byte FORMAT_VERSION_GROUP_ATTEMPTS = 7;
 
     private static final int WIDE = 0x8000;
 
@@ -104,6 +108,10 @@ public final class CommandCodec {
                 && (command.merchantId().length() > 0 || command.storeId().length() > 0 || grouped);
         // A reserve without a campaign keeps format 1, byte for byte as before campaigns.
         boolean campaign = command.type == CommandType.RESERVE && command.campaignId.length() > 0;
+        // A group upsert without an attempt limit (0/0) keeps format 1, byte for byte as before; one
+        // with any other pair, valid or not, carries it so that replay gives the same answer.
+        boolean groupAttempts = command.type == CommandType.UPSERT_SKU_GROUP
+                && (command.maxAttempts() != 0 || command.windowMillis() != 0);
         into.put(
                 payment
                         ? FORMAT_VERSION_PAYMENT
@@ -113,7 +121,11 @@ public final class CommandCodec {
                                         ? FORMAT_VERSION_GROUP
                                         : parties
                                                 ? FORMAT_VERSION_MERCHANT
-                                                : campaign ? FORMAT_VERSION_CAMPAIGN : FORMAT_VERSION);
+                                                : campaign
+                                                        ? FORMAT_VERSION_CAMPAIGN
+                                                        : groupAttempts
+                                                                ? FORMAT_VERSION_GROUP_ATTEMPTS
+                                                                : FORMAT_VERSION);
         into.put((byte) command.type.code());
         into.putLong(command.timestampMillis);
         switch (command.type) {
@@ -170,6 +182,10 @@ public final class CommandCodec {
                 putId(into, command.requestId);
                 putId(into, command.groupId());
                 into.putLong(command.perUserLimit);
+                if (groupAttempts) {
+                    into.putInt(command.maxAttempts());
+                    into.putLong(command.windowMillis());
+                }
             }
             case GET_SKU_GROUP -> putId(into, command.groupId());
             case UPSERT_CAMPAIGN -> {
@@ -236,7 +252,8 @@ public final class CommandCodec {
                 && version != FORMAT_VERSION_REFUND
                 && version != FORMAT_VERSION_MERCHANT
                 && version != FORMAT_VERSION_GROUP
-                && version != FORMAT_VERSION_CAMPAIGN) {
+                && version != FORMAT_VERSION_CAMPAIGN
+                && version != FORMAT_VERSION_GROUP_ATTEMPTS) {
             throw new JournalCorruptException("unsupported command format version " + version);
         }
         into.type = CommandType.fromCode(from.get());
@@ -252,6 +269,9 @@ public final class CommandCodec {
         }
         if (version == FORMAT_VERSION_CAMPAIGN && into.type != CommandType.RESERVE) {
             throw new JournalCorruptException("format " + version + " holds only reserves, not " + into.type);
+        }
+        if (version == FORMAT_VERSION_GROUP_ATTEMPTS && into.type != CommandType.UPSERT_SKU_GROUP) {
+            throw new JournalCorruptException("format " + version + " holds only SKU group upserts, not " + into.type);
         }
         into.timestampMillis = from.getLong();
         switch (into.type) {
@@ -301,6 +321,10 @@ public final class CommandCodec {
                 getId(from, into.requestId);
                 getId(from, into.groupId());
                 into.perUserLimit = from.getLong();
+                if (version == FORMAT_VERSION_GROUP_ATTEMPTS) {
+                    int maxAttempts = from.getInt();
+                    into.attemptLimit(maxAttempts, from.getLong());
+                }
             }
             case GET_SKU_GROUP -> getId(from, into.groupId());
             case UPSERT_CAMPAIGN -> {

@@ -396,6 +396,62 @@ class RecordLogTest {
     }
 
     @Test
+    void commandCodecShouldCarryASkuGroupsAttemptLimitAndKeepAGroupWithoutOneAsItWas() {
+        Command limited = Command.upsertSkuGroup(30, "req-30", "drop-1", 3);
+        limited.attemptLimit(2, 60_000);
+
+        assertThat(encoded(limited)[0]).isEqualTo((byte) 7);
+        Command decoded = roundTrip(limited);
+        assertThat(decoded.type).isEqualTo(CommandType.UPSERT_SKU_GROUP);
+        assertThat(decoded.timestampMillis).isEqualTo(30);
+        assertThat(decoded.requestId.asString()).isEqualTo("req-30");
+        assertThat(decoded.groupId().asString()).isEqualTo("drop-1");
+        assertThat(decoded.perUserLimit).isEqualTo(3);
+        assertThat(decoded.maxAttempts()).isEqualTo(2);
+        assertThat(decoded.windowMillis()).isEqualTo(60_000);
+
+        // An invalid pair is carried as it came: replay refuses it as the engine did.
+        for (long[] invalid : new long[][] {{0, 5}, {-1, 1_000}, {1_000_001, 1_000}, {2, 0}, {2, 86_400_001L}}) {
+            Command bad = Command.upsertSkuGroup(31, "req-31", "drop-1", 3);
+            bad.attemptLimit((int) invalid[0], invalid[1]);
+            assertThat(encoded(bad)[0]).isEqualTo((byte) 7);
+            Command back = roundTrip(bad);
+            assertThat(back.maxAttempts()).isEqualTo((int) invalid[0]);
+            assertThat(back.windowMillis()).isEqualTo(invalid[1]);
+        }
+
+        // Without a limit (none given, or 0/0): format 1, byte for byte as before group limits.
+        ByteBuffer before = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX);
+        before.put((byte) 1).put((byte) CommandType.UPSERT_SKU_GROUP.code()).putLong(30);
+        CommandCodec.putText(before, "req-30");
+        CommandCodec.putText(before, "drop-1");
+        before.putLong(3);
+        byte[] format1 = Arrays.copyOf(before.array(), before.position());
+        Command plain = Command.upsertSkuGroup(30, "req-30", "drop-1", 3);
+        assertThat(encoded(plain)).isEqualTo(format1);
+        plain.attemptLimit(0, 0);
+        assertThat(encoded(plain)).isEqualTo(format1);
+        Command old = new Command();
+        CommandCodec.decode(ByteBuffer.wrap(format1), old);
+        assertThat(old.groupId().asString()).isEqualTo("drop-1");
+        assertThat(old.perUserLimit).isEqualTo(3);
+        assertThat(old.maxAttempts()).isZero();
+        assertThat(old.windowMillis()).isZero();
+
+        ByteBuffer reserve = ByteBuffer.wrap(encoded(Command.reserve(20, "req-20", "alice", "SKU-1", 2)));
+        reserve.put(0, (byte) 7);
+        assertThatThrownBy(() -> CommandCodec.decode(reserve, new Command()))
+                .isInstanceOf(JournalCorruptException.class)
+                .hasMessageContaining("holds only SKU group upserts");
+        ByteBuffer format1WithALimit = ByteBuffer.wrap(encoded(limited));
+        format1WithALimit.put(0, (byte) 1);
+        assertThatThrownBy(() -> CommandCodec.decode(format1WithALimit, new Command()))
+                .as("format 1 carries no limit")
+                .isInstanceOf(JournalCorruptException.class)
+                .hasMessageContaining("12 unexpected bytes");
+    }
+
+    @Test
     void commandCodecShouldCarryEveryTermOfACampaignUpsertAndAskForACampaign() {
         Command upsert = CampaignSamples.upsertCampaign(21, "req-21", t -> {
             t.campaignId = "SPRING";
