@@ -31,6 +31,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 final class ClusterSnapshot {
     /**
+     * Format 9: a SKU group's attempt limit after its per-user limit (max attempts int, window
+     * millis long; 0/0: none), then, after every group, a record for each user a limited group
+     * counts (group number, counted window, user, attempts), and the end record counts those too.
      * Format 8: campaigns (their terms, after the SKUs, before the orders), an order's campaign
      * number after its lines' merchant rows (-1: none; else its discount and the lines sharing it
      * follow), and the end record counts campaigns too. Format 7: SKU groups (after the merchant
@@ -42,7 +45,9 @@ final class ClusterSnapshot {
      * flag byte after its lines, then each line's refunded units), 3 (payments, no refunded units)
      * and 2 (neither) are read too.
      */
-    private static final byte FORMAT_VERSION = 8;
+    private static final byte FORMAT_VERSION = 9;
+
+    private static final byte FORMAT_VERSION_CAMPAIGNS = 8;
 
     private static final byte FORMAT_VERSION_GROUPS = 7;
 
@@ -69,6 +74,17 @@ final class ClusterSnapshot {
     private static final byte ATTEMPTS = 10;
     private static final byte GROUP = 11;
     private static final byte CAMPAIGN = 12;
+    private static final byte GROUP_ATTEMPTS = 13;
+    /**
+     * The kinds the end record counts, in its order: format 9's; each older format counts a prefix
+     * of them (before format 5, without the merchant rows).
+     */
+    private static final byte[] END_COUNTS = {
+        MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME, BLOCKED_USER, ATTEMPTS, GROUP, CAMPAIGN, GROUP_ATTEMPTS
+    };
+    /** Where the answers are in {@link #END_COUNTS}: formats 2 to 5 count up to them. */
+    private static final int OUTCOME_COUNT = 4;
+
     private static final int FRAGMENTS_PER_POLL = 64;
 
     private ClusterSnapshot() {}
@@ -121,16 +137,10 @@ final class ClusterSnapshot {
         writer.start(HEADER).put(FORMAT_VERSION).putLong(nowMillis).putLong(nextEventSequence);
         writer.send();
         SnapshotCodec.write(state, writer);
-        writer.start(END)
-                .putLong(writer.counts[MERCHANT])
-                .putLong(writer.counts[SKU])
-                .putLong(writer.counts[ORDER])
-                .putLong(writer.counts[USER_UNITS])
-                .putLong(writer.counts[OUTCOME])
-                .putLong(writer.counts[BLOCKED_USER])
-                .putLong(writer.counts[ATTEMPTS])
-                .putLong(writer.counts[GROUP])
-                .putLong(writer.counts[CAMPAIGN]);
+        ByteBuffer end = writer.start(END);
+        for (byte kind : END_COUNTS) {
+            end.putLong(writer.counts[kind]);
+        }
         writer.send();
         writer.flush();
         return writer.digest.getValue();
@@ -159,7 +169,7 @@ final class ClusterSnapshot {
         private final ByteBuffer record =
                 ByteBuffer.allocate(64 + 2 * CommandCodec.PAYLOAD_BYTES_MAX).order(ByteOrder.LITTLE_ENDIAN);
         private final UnsafeBuffer chunk = new UnsafeBuffer(new byte[CHUNK_BYTES]);
-        private final long[] counts = new long[CAMPAIGN + 1];
+        private final long[] counts = new long[GROUP_ATTEMPTS + 1];
         private final CRC32C digest = new CRC32C();
         /** A chunk is one message: at most an eighth of the publication's term (small test terms). */
         private final int chunkBytesMax;
@@ -288,10 +298,18 @@ final class ClusterSnapshot {
         }
 
         @Override
-        public void skuGroup(int number, String groupId, long perUserLimit) {
+        public void skuGroup(int number, String groupId, long perUserLimit, int maxAttempts, long windowMillis) {
             ByteBuffer out = start(GROUP).putInt(number);
             CommandCodec.putText(out, groupId);
-            out.putLong(perUserLimit);
+            out.putLong(perUserLimit).putInt(maxAttempts).putLong(windowMillis);
+            send();
+        }
+
+        @Override
+        public void groupAttempts(int number, long countedWindow, String userId, int count) {
+            ByteBuffer out = start(GROUP_ATTEMPTS).putInt(number).putLong(countedWindow);
+            CommandCodec.putText(out, userId);
+            out.putInt(count);
             send();
         }
 
@@ -339,7 +357,7 @@ final class ClusterSnapshot {
         private final OrderRecord order = new OrderRecord();
         private final Outcome outcome = new Outcome();
         private final CampaignTerms terms = new CampaignTerms();
-        private final long[] counts = new long[CAMPAIGN + 1];
+        private final long[] counts = new long[GROUP_ATTEMPTS + 1];
         private boolean started;
         private byte formatVersion;
         private boolean ended;
@@ -390,11 +408,12 @@ final class ClusterSnapshot {
             record.flip();
             byte type = record.get();
             if (type < HEADER
-                    || type > CAMPAIGN
+                    || type > GROUP_ATTEMPTS
                     || (type == MERCHANT && formatVersion < FORMAT_VERSION_MERCHANTS)
                     || (type >= RISK_RULE && type <= ATTEMPTS && formatVersion < FORMAT_VERSION_RISK)
                     || (type == GROUP && formatVersion < FORMAT_VERSION_GROUPS)
-                    || (type == CAMPAIGN && formatVersion < FORMAT_VERSION)
+                    || (type == CAMPAIGN && formatVersion < FORMAT_VERSION_CAMPAIGNS)
+                    || (type == GROUP_ATTEMPTS && formatVersion < FORMAT_VERSION)
                     || (type == HEADER) == started) {
                 throw new IllegalStateException("unexpected snapshot record type " + type);
             }
@@ -410,7 +429,10 @@ final class ClusterSnapshot {
                 case RISK_RULE -> into.riskRule(record.getInt(), record.getLong(), record.getLong());
                 case BLOCKED_USER -> into.blockedUser(CommandCodec.getText(record));
                 case ATTEMPTS -> into.attempts(CommandCodec.getText(record), record.getInt());
-                case GROUP -> into.skuGroup(record.getInt(), CommandCodec.getText(record), record.getLong());
+                case GROUP -> group();
+                case GROUP_ATTEMPTS ->
+                    into.groupAttempts(
+                            record.getInt(), record.getLong(), CommandCodec.getText(record), record.getInt());
                 case CAMPAIGN -> campaign();
                 default -> end();
             }
@@ -422,6 +444,7 @@ final class ClusterSnapshot {
         private void header() {
             byte version = record.get();
             if (version != FORMAT_VERSION
+                    && version != FORMAT_VERSION_CAMPAIGNS
                     && version != FORMAT_VERSION_GROUPS
                     && version != FORMAT_VERSION_RISK
                     && version != FORMAT_VERSION_MERCHANTS
@@ -492,7 +515,7 @@ final class ClusterSnapshot {
             for (int i = 0; formatVersion >= FORMAT_VERSION_MERCHANTS && i < lines; i++) {
                 order.setMerchantRow(i, record.getInt());
             }
-            order.campaignNumber = formatVersion >= FORMAT_VERSION ? record.getInt() : -1;
+            order.campaignNumber = formatVersion >= FORMAT_VERSION_CAMPAIGNS ? record.getInt() : -1;
             order.discountMinor = 0;
             order.eligibleLines = 0;
             if (order.campaignNumber >= 0) {
@@ -500,6 +523,20 @@ final class ClusterSnapshot {
                 order.eligibleLines = record.getLong();
             }
             into.order(order);
+        }
+
+        /** A group: its attempt limit from format 9 on, none before. */
+        private void group() {
+            int number = record.getInt();
+            String groupId = CommandCodec.getText(record);
+            long perUserLimit = record.getLong();
+            int maxAttempts = 0;
+            long windowMillis = 0;
+            if (formatVersion >= FORMAT_VERSION) {
+                maxAttempts = record.getInt();
+                windowMillis = record.getLong();
+            }
+            into.skuGroup(number, groupId, perUserLimit, maxAttempts, windowMillis);
         }
 
         private void campaign() {
@@ -526,16 +563,17 @@ final class ClusterSnapshot {
         }
 
         private void end() {
-            byte[] kinds = formatVersion >= FORMAT_VERSION
-                    ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME, BLOCKED_USER, ATTEMPTS, GROUP, CAMPAIGN}
-                    : formatVersion >= FORMAT_VERSION_GROUPS
-                            ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME, BLOCKED_USER, ATTEMPTS, GROUP}
-                            : formatVersion >= FORMAT_VERSION_RISK
-                                    ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME, BLOCKED_USER, ATTEMPTS}
-                                    : formatVersion >= FORMAT_VERSION_MERCHANTS
-                                            ? new byte[] {MERCHANT, SKU, ORDER, USER_UNITS, OUTCOME}
-                                            : new byte[] {SKU, ORDER, USER_UNITS, OUTCOME};
-            for (byte kind : kinds) {
+            // Each format counts the kinds of the one before it, then its own.
+            int from = formatVersion >= FORMAT_VERSION_MERCHANTS ? 0 : 1;
+            int to = formatVersion >= FORMAT_VERSION
+                    ? END_COUNTS.length
+                    : formatVersion >= FORMAT_VERSION_CAMPAIGNS
+                            ? END_COUNTS.length - 1
+                            : formatVersion >= FORMAT_VERSION_GROUPS
+                                    ? END_COUNTS.length - 2
+                                    : formatVersion >= FORMAT_VERSION_RISK ? END_COUNTS.length - 3 : OUTCOME_COUNT + 1;
+            for (int i = from; i < to; i++) {
+                byte kind = END_COUNTS[i];
                 long expected = record.getLong();
                 if (expected != counts[kind]) {
                     throw new IllegalStateException("snapshot end record counts " + expected + " records of kind "

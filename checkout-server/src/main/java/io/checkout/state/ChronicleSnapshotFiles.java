@@ -5,6 +5,7 @@ import io.checkout.engine.CampaignTerms;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
+import io.checkout.engine.SkuGroupTable;
 import io.checkout.engine.SkuRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,13 +18,18 @@ import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 
 /**
- * A snapshot's records at rest: eight persisted Chronicle Maps in one directory, each of which a tool
+ * A snapshot's records at rest: nine persisted Chronicle Maps in one directory, each of which a tool
  * can open and read on its own.
  * <pre>
  *   merchants.cm   row number  -> merchant id, commission rate, since (absent in snapshots from
  *                                 before merchants: read as none)
  *   groups.cm      "number/id" -> the SKU group's per-user limit (absent in snapshots from before
  *                                 SKU groups: read as none)
+ *   group-attempts.cm  the attempt limits of SKU groups that have one and what they count, by
+ *                  group number: "number/max-attempts", "number/window-millis" -> the limit;
+ *                  "number/counted-window" -> the window counted (present only with counts);
+ *                  "number/attempts/user" -> the user's attempts in that window (absent in
+ *                  snapshots from before group attempt limits: every group read as without one)
  *   skus.cm        SKU index   -> SKU record
  *   campaigns.cm   number      -> the campaign's terms (absent in snapshots from before campaigns:
  *                                 read as none)
@@ -53,12 +59,17 @@ final class ChronicleSnapshotFiles {
     private static final int CAMPAIGN_BYTES_MIN = 128;
     /** Written by every snapshot since risk rules; an older snapshot has none. */
     private static final String RISK_FILE = "risk.cm";
+    /** Written by every snapshot since SKU groups' attempt limits; an older snapshot has none. */
+    private static final String GROUP_ATTEMPTS_FILE = "group-attempts.cm";
 
     private static final String RULE_MAX_ATTEMPTS = "rule/max-attempts";
     private static final String RULE_WINDOW_MILLIS = "rule/window-millis";
     private static final String RULE_COUNTED_WINDOW = "rule/counted-window";
     private static final String BLOCKED = "blocked/";
     private static final String ATTEMPTS = "attempts/";
+    private static final String GROUP_MAX_ATTEMPTS = "max-attempts";
+    private static final String GROUP_WINDOW_MILLIS = "window-millis";
+    private static final String GROUP_COUNTED_WINDOW = "counted-window";
 
     private ChronicleSnapshotFiles() {}
 
@@ -69,7 +80,7 @@ final class ChronicleSnapshotFiles {
      * so does the snapshot. Called at start, it has them registered while that is still allowed.
      */
     static void warmUp(Path directory) {
-        try (Writer ignored = new Writer(directory, 0, 0, 0, 0, 0, 0, 0, 0, 0)) {
+        try (Writer ignored = new Writer(directory, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) {
             // opened and closed: the classes are loaded and their hooks registered
         }
     }
@@ -82,10 +93,19 @@ final class ChronicleSnapshotFiles {
             campaignBytesMax =
                     Math.max(campaignBytesMax, RecordMarshallers.CampaignMarshaller.sizeOf(campaigns.terms(number)));
         }
+        SkuGroupTable groups = state.skuGroups();
+        long groupAttemptEntries = 0;
+        for (int number = 0; number < groups.size(); number++) {
+            if (groups.hasAttemptLimit(number)) {
+                // The limit, the window counted, and a row a user.
+                groupAttemptEntries += 3 + groups.countedCount(number);
+            }
+        }
         return new Writer(
                 directory,
                 state.merchants().rowCount(),
-                state.skuGroups().size(),
+                groups.size(),
+                groupAttemptEntries,
                 state.skuCount(),
                 campaigns.size(),
                 campaignBytesMax,
@@ -200,11 +220,117 @@ final class ChronicleSnapshotFiles {
                 ids[number] = text.substring(slash + 1);
                 limits[number] = group.value();
             }
+            GroupAttempts attempts = Files.isRegularFile(directory.resolve(GROUP_ATTEMPTS_FILE))
+                    ? readGroupAttempts(directory, ids.length)
+                    : new GroupAttempts(ids.length);
+            // Every group with its limit first, then what the limited ones count.
             for (int number = 0; number < ids.length; number++) {
-                into.skuGroup(number, ids[number], limits[number]);
+                into.skuGroup(
+                        number,
+                        ids[number],
+                        limits[number],
+                        attempts.maxAttempts[number],
+                        attempts.windowMillis[number]);
+            }
+            for (GroupCount count : attempts.counts) {
+                into.groupAttempts(
+                        count.number(), attempts.countedWindows[count.number()], count.userId(), count.count());
             }
         }
     }
+
+    /**
+     * Reads {@link #GROUP_ATTEMPTS_FILE} for a snapshot of {@code groupCount} groups, refusing a
+     * key of no group, a limit without its window, a number out of range, or counts without their
+     * window; the loader checks the rest (the limit itself, user ids, counts against the limit).
+     */
+    private static GroupAttempts readGroupAttempts(Path directory, int groupCount) {
+        GroupAttempts attempts = new GroupAttempts(groupCount);
+        boolean[] limited = new boolean[groupCount];
+        boolean[] windowed = new boolean[groupCount];
+        boolean[] counted = new boolean[groupCount];
+        try (ChronicleMap<CharSequence, LongCell> map = groupAttempts(directory, ENTRIES_MIN)) {
+            map.forEach((key, cell) -> {
+                String text = key.toString();
+                int slash = text.indexOf('/');
+                int number = slash < 1 ? -1 : parseNumber(text.substring(0, slash));
+                if (number < 0 || number >= groupCount) {
+                    throw new IllegalStateException("snapshot " + directory + " holds a key " + text + " in "
+                            + GROUP_ATTEMPTS_FILE + " of no SKU group of " + groupCount);
+                }
+                String field = text.substring(slash + 1);
+                long value = cell.value;
+                if (field.equals(GROUP_MAX_ATTEMPTS)) {
+                    if (value < 0 || value > Integer.MAX_VALUE) {
+                        throw new IllegalStateException(
+                                "snapshot " + directory + " holds max attempts " + value + " for SKU group " + number);
+                    }
+                    attempts.maxAttempts[number] = (int) value;
+                    limited[number] = true;
+                } else if (field.equals(GROUP_WINDOW_MILLIS)) {
+                    attempts.windowMillis[number] = value;
+                    windowed[number] = true;
+                } else if (field.equals(GROUP_COUNTED_WINDOW)) {
+                    attempts.countedWindows[number] = value;
+                    counted[number] = true;
+                } else if (field.startsWith(ATTEMPTS)) {
+                    if (value < 1 || value > Integer.MAX_VALUE) {
+                        throw new IllegalStateException("snapshot " + directory + " counts " + value
+                                + " attempts in SKU group " + number + " of " + field);
+                    }
+                    attempts.counts.add(new GroupCount(number, field.substring(ATTEMPTS.length()), (int) value));
+                } else {
+                    throw new IllegalStateException(
+                            "snapshot " + directory + " holds an unknown key " + text + " in " + GROUP_ATTEMPTS_FILE);
+                }
+            });
+        }
+        for (int number = 0; number < groupCount; number++) {
+            if (limited[number] != windowed[number]) {
+                throw new IllegalStateException("snapshot " + directory + " holds half the attempt limit of SKU group "
+                        + number + " in " + GROUP_ATTEMPTS_FILE);
+            }
+        }
+        for (GroupCount count : attempts.counts) {
+            if (!counted[count.number()]) {
+                throw new IllegalStateException("snapshot " + directory + " counts attempts in SKU group "
+                        + count.number() + " without their window");
+            }
+        }
+        // Group by group, as they were written; Chronicle Map keeps no order.
+        attempts.counts.sort(Comparator.comparingInt(GroupCount::number));
+        return attempts;
+    }
+
+    /** A group number as a key holds it: decimal digits, at most nine; -1 for anything else. */
+    private static int parseNumber(String text) {
+        if (text.isEmpty() || text.length() > 9) {
+            return -1;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        return Integer.parseInt(text);
+    }
+
+    /** What {@link #GROUP_ATTEMPTS_FILE} holds, by group number (0 attempts: no limit). */
+    private static final class GroupAttempts {
+        final int[] maxAttempts;
+        final long[] windowMillis;
+        final long[] countedWindows;
+        final List<GroupCount> counts = new ArrayList<>();
+
+        GroupAttempts(int groupCount) {
+            maxAttempts = new int[groupCount];
+            windowMillis = new long[groupCount];
+            countedWindows = new long[groupCount];
+        }
+    }
+
+    /** A user's attempts counted by a SKU group. */
+    private record GroupCount(int number, String userId, int count) {}
 
     private static void readRisk(Path directory, SnapshotSink into) {
         try (ChronicleMap<CharSequence, LongCell> risk = risk(directory, ENTRIES_MIN)) {
@@ -250,6 +376,7 @@ final class ChronicleSnapshotFiles {
         private final List<ChronicleMap<?, ?>> opened = new ArrayList<>();
         private final ChronicleMap<LongCell, RecordMarshallers.MerchantRow> merchants;
         private final ChronicleMap<CharSequence, LongCell> groups;
+        private final ChronicleMap<CharSequence, LongCell> groupAttempts;
         private final ChronicleMap<LongCell, SkuRecord> skus;
         private final ChronicleMap<LongCell, CampaignTerms> campaigns;
         private final RecordMarshallers.MerchantRow merchantRow = new RecordMarshallers.MerchantRow();
@@ -260,11 +387,14 @@ final class ChronicleSnapshotFiles {
         private final LongCell key = new LongCell();
         private final LongCell value = new LongCell();
         private final StringBuilder userKey = new StringBuilder(80);
+        /** The group whose counted window {@link #groupAttempts} wrote last, -1 for none. */
+        private int windowWritten = -1;
 
         private Writer(
                 Path directory,
                 long merchantRowCount,
                 long groupCount,
+                long groupAttemptEntries,
                 long skuCount,
                 long campaignCount,
                 long campaignBytesMax,
@@ -275,6 +405,7 @@ final class ChronicleSnapshotFiles {
             try {
                 merchants = track(ChronicleSnapshotFiles.merchants(directory, merchantRowCount));
                 groups = track(ChronicleSnapshotFiles.groups(directory, groupCount));
+                groupAttempts = track(ChronicleSnapshotFiles.groupAttempts(directory, groupAttemptEntries));
                 skus = track(ChronicleSnapshotFiles.skus(directory, skuCount));
                 campaigns = track(ChronicleSnapshotFiles.campaigns(directory, campaignCount, campaignBytesMax));
                 orders = track(ChronicleSnapshotFiles.orders(directory, orderCount));
@@ -298,9 +429,30 @@ final class ChronicleSnapshotFiles {
         }
 
         @Override
-        public void skuGroup(int number, String groupId, long perUserLimit) {
+        public void skuGroup(int number, String groupId, long perUserLimit, int maxAttempts, long windowMillis) {
             userKey.setLength(0);
             groups.put(userKey.append(number).append('/').append(groupId), value.set(perUserLimit));
+            if (maxAttempts != 0 || windowMillis != 0) {
+                userKey.setLength(0);
+                groupAttempts.put(
+                        userKey.append(number).append('/').append(GROUP_MAX_ATTEMPTS), value.set(maxAttempts));
+                userKey.setLength(0);
+                groupAttempts.put(
+                        userKey.append(number).append('/').append(GROUP_WINDOW_MILLIS), value.set(windowMillis));
+            }
+        }
+
+        @Override
+        public void groupAttempts(int number, long countedWindow, String userId, int count) {
+            if (number != windowWritten) {
+                userKey.setLength(0);
+                groupAttempts.put(
+                        userKey.append(number).append('/').append(GROUP_COUNTED_WINDOW), value.set(countedWindow));
+                windowWritten = number;
+            }
+            userKey.setLength(0);
+            groupAttempts.put(
+                    userKey.append(number).append('/').append(ATTEMPTS).append(userId), value.set(count));
         }
 
         @Override
@@ -444,6 +596,10 @@ final class ChronicleSnapshotFiles {
 
     private static ChronicleMap<CharSequence, LongCell> groups(Path directory, long entries) {
         return textToLong(directory, GROUPS_FILE, "groups", entries, 24);
+    }
+
+    private static ChronicleMap<CharSequence, LongCell> groupAttempts(Path directory, long entries) {
+        return textToLong(directory, GROUP_ATTEMPTS_FILE, "group-attempts", entries, 32);
     }
 
     private static ChronicleMap<CharSequence, LongCell> risk(Path directory, long entries) {

@@ -32,7 +32,21 @@ public final class SnapshotCodec {
         }
         SkuGroupTable groups = from.skuGroups();
         for (int number = 0; number < groups.size(); number++) {
-            into.skuGroup(number, groups.groupId(number), groups.perUserLimit(number));
+            into.skuGroup(
+                    number,
+                    groups.groupId(number),
+                    groups.perUserLimit(number),
+                    groups.maxAttempts(number),
+                    groups.attemptWindowMillis(number));
+        }
+        for (int number = 0; number < groups.size(); number++) {
+            for (int row = 0; row < groups.countedCount(number); row++) {
+                into.groupAttempts(
+                        number,
+                        groups.countedWindow(number),
+                        groups.countedUser(number, row),
+                        groups.countedAttempts(number, row));
+            }
         }
         SkuRecord sku = new SkuRecord();
         for (int index = 0; index < from.skuCount(); index++) {
@@ -113,7 +127,7 @@ public final class SnapshotCodec {
         }
 
         @Override
-        public void skuGroup(int number, String groupId, long perUserLimit) {
+        public void skuGroup(int number, String groupId, long perUserLimit, int maxAttempts, long windowMillis) {
             SkuGroupTable groups = state.skuGroups();
             if (number != groups.size()) {
                 throw new IllegalStateException(
@@ -128,7 +142,30 @@ public final class SnapshotCodec {
                 throw new IllegalStateException(
                         "snapshot SKU group " + number + " is invalid: " + groupId + " limit " + perUserLimit);
             }
-            groups.upsert(groupId, perUserLimit);
+            if (RiskTable.invalidRule(maxAttempts, windowMillis) != null) {
+                throw new IllegalStateException("snapshot SKU group " + groupId + " has an invalid attempt limit: "
+                        + maxAttempts + " per " + windowMillis + " ms");
+            }
+            groups.setAttemptLimit(groups.upsert(groupId, perUserLimit), maxAttempts, windowMillis);
+        }
+
+        @Override
+        public void groupAttempts(int number, long countedWindow, String userId, int count) {
+            SkuGroupTable groups = state.skuGroups();
+            if (number < 0 || number >= groups.size()) {
+                throw new IllegalStateException(
+                        "snapshot counts attempts in SKU group " + number + " of " + groups.size());
+            }
+            requireUserId(userId, "counts attempts in SKU group " + groups.groupId(number) + " of");
+            requireRoom(
+                    "users counted by SKU groups' attempt limits",
+                    groups.attemptRows(),
+                    groups.attemptCounterCapacity());
+            if (countedWindow == Long.MIN_VALUE) {
+                throw new IllegalStateException("snapshot counts attempts of " + userId + " in SKU group "
+                        + groups.groupId(number) + " in no window");
+            }
+            groups.restoreAttempts(number, countedWindow, userId, count);
         }
 
         @Override

@@ -7,7 +7,8 @@ import io.checkout.engine.SkuRecord;
 
 /**
  * Takes a checkout state as a stream of records, in this order: every merchant table row by row
- * number, every SKU group by number, every SKU by index, every campaign by number (its terms: the
+ * number, every SKU group by number (with its attempt limit), every user each limited group counts
+ * in its counted window (group by group), every SKU by index, every campaign by number (its terms: the
  * SKUs and merchant it names come before it), every order by
  * id, every per-(user, SKU) counter, every remembered answer oldest first, then the risk rules
  * (the attempt limit, every blocked user, every user's attempts in the counted window). Writing a snapshot
@@ -19,8 +20,18 @@ public interface SnapshotSink {
     /** Row {@code row} of the merchant table: {@code merchantId} at {@code commissionBps} since then. */
     void merchantRow(int row, String merchantId, int commissionBps, long sinceEpochMillis);
 
-    /** SKU group {@code number}: {@code groupId} with {@code perUserLimit}. Its SKUs name it. */
-    void skuGroup(int number, String groupId, long perUserLimit);
+    /**
+     * SKU group {@code number}: {@code groupId} with {@code perUserLimit}, and its attempt limit
+     * ({@code maxAttempts} 0: none). Its SKUs name it.
+     */
+    void skuGroup(int number, String groupId, long perUserLimit, int maxAttempts, long windowMillis);
+
+    /**
+     * {@code userId} has made {@code count} reserves touching SKU group {@code number} in the
+     * group's counted window {@code countedWindow} (window k runs from k times its window millis).
+     * Comes after every group; a group's counts all name the same window.
+     */
+    void groupAttempts(int number, long countedWindow, String userId, int count);
 
     void sku(SkuRecord sku);
 

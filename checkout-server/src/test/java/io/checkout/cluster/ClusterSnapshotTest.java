@@ -13,6 +13,7 @@ import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.journal.CommandCodec;
 import io.checkout.state.CampaignSamples;
+import io.checkout.state.GroupAttemptSamples;
 import io.checkout.state.PackedCheckoutState;
 import io.checkout.state.SnapshotCodec;
 import io.checkout.state.StateCapacities;
@@ -21,6 +22,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -28,8 +30,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The cluster snapshot's records without a cluster: written to a list of messages, read back from
- * it. Format 8 keeps campaigns and every order's campaign fields; a format 7 snapshot, written
- * before campaigns, loads with none.
+ * it. Format 9 keeps SKU groups' attempt limits and what they count; a format 8 snapshot, written
+ * before them, loads its groups without one. Format 8 keeps campaigns and every order's campaign
+ * fields; a format 7 snapshot, written before campaigns, loads with none.
  */
 class ClusterSnapshotTest {
     private static final StateCapacities CAPACITIES = new StateCapacities(16, 1_000, 1_000, 1_000);
@@ -37,7 +40,9 @@ class ClusterSnapshotTest {
     private static final byte SKU = 2;
     private static final byte ORDER = 3;
     private static final byte END = 6;
+    private static final byte GROUP = 11;
     private static final byte CAMPAIGN = 12;
+    private static final byte GROUP_ATTEMPTS = 13;
 
     @Test
     void campaignsShouldComeBackUnderTheirNumbersWithTheirOrdersAndTheSameRedemptionsRecounted() {
@@ -53,6 +58,86 @@ class ClusterSnapshotTest {
         assertThat(header).isEqualTo(new ClusterSnapshot.Loaded(book.nowMillis(), 77));
         CampaignSamples.assertSameCampaigns(written, loaded);
         assertThat(loaded.campaigns().terms(2).minSpendMinor).isEqualTo(5_000);
+    }
+
+    @Test
+    void groupAttemptLimitsShouldComeBackWithTheSameWindowsAndCountsAndAnswerTheNextReservesAlike() {
+        PackedCheckoutState written = PackedCheckoutState.of(CAPACITIES);
+        CheckoutBook book = GroupAttemptSamples.run(written);
+        List<byte[]> messages = new ArrayList<>();
+
+        ClusterSnapshot.write(written, book.nowMillis(), 77, into(messages), new NoOpIdleStrategy());
+        PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
+        ClusterSnapshot.Loaded header = read(messages, loaded);
+
+        assertThat(header).isEqualTo(new ClusterSnapshot.Loaded(book.nowMillis(), 77));
+        GroupAttemptSamples.assertSameGroupAttempts(written, loaded);
+        assertThat(loaded.skuGroups().maxAttempts(1)).isEqualTo(3);
+        assertThat(loaded.skuGroups().attemptWindowMillis(1)).isEqualTo(1_000);
+        assertThat(loaded.skuGroups().countedWindow(1)).isEqualTo(GroupAttemptSamples.NOW / 1_000);
+        CheckoutBook restarted = new CheckoutBook(loaded, EngineLimits.defaults());
+        restarted.restoreNowMillis(header.nowMillis());
+        GroupAttemptSamples.assertSameAnswersNext(book, restarted);
+    }
+
+    @Test
+    void loadShouldRefuseMoreUsersCountedByGroupsThanTheAttemptCounterCapacity() {
+        PackedCheckoutState written = PackedCheckoutState.of(CAPACITIES);
+        CheckoutBook book = GroupAttemptSamples.run(written);
+        List<byte[]> messages = new ArrayList<>();
+        ClusterSnapshot.write(written, book.nowMillis(), 77, into(messages), new NoOpIdleStrategy());
+
+        PackedCheckoutState fits = PackedCheckoutState.of(attemptCounters(GroupAttemptSamples.COUNTED_ROWS));
+        read(messages, fits);
+        GroupAttemptSamples.assertSameGroupAttempts(written, fits);
+        assertThatThrownBy(() ->
+                        read(messages, PackedCheckoutState.of(attemptCounters(GroupAttemptSamples.COUNTED_ROWS - 1))))
+                .hasMessageContaining(
+                        "more users counted by SKU groups' attempt limits than the configured capacity of "
+                                + (GroupAttemptSamples.COUNTED_ROWS - 1));
+    }
+
+    @Test
+    void aFormat8SnapshotShouldLoadItsGroupsWithoutAttemptLimitsAndMayNotHoldCounts() {
+        List<byte[]> format8 = List.of(message(header(8), group(8), sku(), end(0, 1, 0, 0, 0, 0, 0, 1, 0)));
+        PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
+
+        read(format8, loaded);
+
+        assertThat(loaded.skuGroups().numberOf(IdBuffer.of("drop"))).isZero();
+        assertThat(loaded.skuGroups().perUserLimit(0)).isEqualTo(4);
+        assertThat(loaded.skuGroups().hasAttemptLimit(0)).isFalse();
+        List<byte[]> withCounts =
+                List.of(message(header(8), group(8), groupAttempts("alice", 1), sku(), end(0, 1, 0, 0, 0, 0, 0, 1, 0)));
+        assertThatThrownBy(() -> read(withCounts, PackedCheckoutState.of(CAPACITIES)))
+                .hasMessageContaining("unexpected snapshot record type " + GROUP_ATTEMPTS);
+    }
+
+    @Test
+    void theEndRecordShouldCountTheGroupsCountedUsers() {
+        PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
+        read(
+                List.of(message(
+                        header(9),
+                        group(9),
+                        groupAttempts("alice", 2),
+                        groupAttempts("bob", 1),
+                        sku(),
+                        end(0, 1, 0, 0, 0, 0, 0, 1, 0, 2))),
+                loaded);
+        assertThat(loaded.skuGroups().maxAttempts(0)).isEqualTo(2);
+        assertThat(loaded.skuGroups().attemptWindowMillis(0)).isEqualTo(60_000);
+        assertThat(loaded.skuGroups().countedWindow(0)).isEqualTo(7);
+        assertThat(GroupAttemptSamples.counts(loaded.skuGroups(), 0))
+                .containsExactly(Map.entry("alice", 2), Map.entry("bob", 1));
+
+        List<byte[]> miscounted = List.of(
+                message(header(9), group(9), groupAttempts("alice", 2), sku(), end(0, 1, 0, 0, 0, 0, 0, 1, 0, 0)));
+        assertThatThrownBy(() -> read(miscounted, PackedCheckoutState.of(CAPACITIES)))
+                .hasMessageContaining("counts 0 records of kind " + GROUP_ATTEMPTS + " but 1 came");
+        List<byte[]> pastTheLimit = List.of(message(header(9), group(9), groupAttempts("alice", 3)));
+        assertThatThrownBy(() -> read(pastTheLimit, PackedCheckoutState.of(CAPACITIES)))
+                .hasMessageContaining("3 attempts of alice");
     }
 
     @Test
@@ -92,6 +177,41 @@ class ClusterSnapshotTest {
         assertThatThrownBy(() -> read(messages, PackedCheckoutState.of(CAPACITIES)))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("campaign C names SKU SKU-9, which it does not hold");
+    }
+
+    /** Group drop (number 0, 4 units a user), as format 8 writes it, or as format 9 with 2 attempts a minute. */
+    private static ByteBuffer group(int format) {
+        ByteBuffer group = record(GROUP).putInt(0);
+        CommandCodec.putText(group, "drop");
+        group.putLong(4);
+        if (format >= 9) {
+            group.putInt(2).putLong(60_000);
+        }
+        return group;
+    }
+
+    /** A user group 0 counts in window 7. */
+    private static ByteBuffer groupAttempts(String userId, int count) {
+        ByteBuffer attempts = record(GROUP_ATTEMPTS).putInt(0).putLong(7);
+        CommandCodec.putText(attempts, userId);
+        return attempts.putInt(count);
+    }
+
+    /** {@link #CAPACITIES} with room for {@code counters} users counted by attempt limits. */
+    private static StateCapacities attemptCounters(int counters) {
+        return new StateCapacities(
+                16,
+                1_000,
+                1_000,
+                1_000,
+                1_000,
+                StateCapacities.MERCHANT_CAPACITY_DEFAULT,
+                StateCapacities.RISK_CAPACITY_DEFAULT,
+                counters,
+                StateCapacities.SKU_GROUP_CAPACITY_DEFAULT,
+                StateCapacities.CAMPAIGN_CAPACITY_DEFAULT,
+                StateCapacities.REDEMPTION_CAPACITY_DEFAULT,
+                false);
     }
 
     /** Messages offered into {@code messages}, copied, each taken at once. */
@@ -190,7 +310,10 @@ class ClusterSnapshotTest {
         return campaign;
     }
 
-    /** The end record: merchants, SKUs, orders, units, answers, blocked, attempts, groups (and campaigns). */
+    /**
+     * The end record: merchants, SKUs, orders, units, answers, blocked, attempts, groups (and
+     * campaigns; and groups' counted users).
+     */
     private static ByteBuffer end(long... counts) {
         ByteBuffer end = record(END);
         for (long count : counts) {

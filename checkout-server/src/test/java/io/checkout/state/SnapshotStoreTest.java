@@ -157,6 +157,90 @@ class SnapshotStoreTest {
     }
 
     @Test
+    void groupAttemptLimitsShouldComeBackWithTheSameWindowsAndCountsAndAnswerTheNextReservesAlike() {
+        PackedCheckoutState written = PackedCheckoutState.of(CAPACITIES);
+        CheckoutBook book = GroupAttemptSamples.run(written);
+        SnapshotStore store = new SnapshotStore(directory);
+
+        Path snapshot = store.write(written, new SnapshotStore.Meta(9, 30, book.nowMillis()));
+        PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
+        SnapshotStore.Meta meta = store.loadLatest(loaded);
+
+        assertThat(snapshot.resolve("group-attempts.cm")).isRegularFile();
+        GroupAttemptSamples.assertSameGroupAttempts(written, loaded);
+        assertThat(records(loaded))
+                .filteredOn(record -> !record.startsWith("outcome "))
+                .isEqualTo(records(written).stream()
+                        .filter(record -> !record.startsWith("outcome "))
+                        .toList());
+        assertThat(loaded.skuGroups().maxAttempts(0)).isEqualTo(2);
+        assertThat(loaded.skuGroups().attemptWindowMillis(0)).isEqualTo(60_000);
+        assertThat(loaded.skuGroups().countedWindow(0)).isEqualTo(GroupAttemptSamples.NOW / 60_000);
+        assertThat(loaded.skuGroups().hasAttemptLimit(2)).as("plain").isFalse();
+        assertThat(loaded.skuGroups().hasAttemptLimit(3)).as("was-limited").isFalse();
+        CheckoutBook restarted = new CheckoutBook(loaded, EngineLimits.defaults());
+        restarted.restoreNowMillis(meta.nowMillis());
+        GroupAttemptSamples.assertSameAnswersNext(book, restarted);
+    }
+
+    @Test
+    void aSnapshotFromBeforeGroupAttemptLimitsShouldLoadItsGroupsWithoutOne() throws Exception {
+        PackedCheckoutState written = PackedCheckoutState.of(CAPACITIES);
+        GroupAttemptSamples.run(written);
+        SnapshotStore store = new SnapshotStore(directory);
+        Path snapshot = store.write(written, new SnapshotStore.Meta(1, 1, 100));
+        Files.delete(snapshot.resolve("group-attempts.cm"));
+        PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
+
+        store.loadLatest(loaded);
+
+        assertThat(loaded.skuGroups().size()).isEqualTo(4);
+        assertThat(loaded.skuGroups().perUserLimit(0)).isEqualTo(10);
+        for (int number = 0; number < 4; number++) {
+            assertThat(loaded.skuGroups().hasAttemptLimit(number)).isFalse();
+            assertThat(loaded.skuGroups().countedCount(number)).isZero();
+        }
+        assertThat(loaded.skuGroups().attemptLimitsActive()).isFalse();
+    }
+
+    @Test
+    void loadShouldRefuseMoreUsersCountedByGroupsThanTheAttemptCounterCapacity() {
+        PackedCheckoutState written = PackedCheckoutState.of(CAPACITIES);
+        GroupAttemptSamples.run(written);
+        SnapshotStore store = new SnapshotStore(directory);
+        store.write(written, new SnapshotStore.Meta(1, 1, 100));
+
+        PackedCheckoutState fits = PackedCheckoutState.of(attemptCounters(GroupAttemptSamples.COUNTED_ROWS));
+        store.loadLatest(fits);
+        GroupAttemptSamples.assertSameGroupAttempts(written, fits);
+        PackedCheckoutState small = PackedCheckoutState.of(attemptCounters(GroupAttemptSamples.COUNTED_ROWS - 1));
+        assertThatThrownBy(() -> store.loadLatest(small))
+                .hasMessageContaining(
+                        "more users counted by SKU groups' attempt limits than the configured capacity of "
+                                + (GroupAttemptSamples.COUNTED_ROWS - 1));
+    }
+
+    @Test
+    void loaderShouldRefuseAnInvalidGroupAttemptLimitOrCountsItCannotHold() {
+        SnapshotSink loader = SnapshotCodec.loaderInto(PackedCheckoutState.of(CAPACITIES));
+        assertThatThrownBy(() -> loader.skuGroup(0, "g", 1, 2, 0)).hasMessageContaining("invalid attempt limit");
+        assertThatThrownBy(() -> loader.skuGroup(0, "g", 1, 0, 5)).hasMessageContaining("invalid attempt limit");
+        loader.skuGroup(0, "g", 1, 2, 1_000);
+        loader.skuGroup(1, "none", 1, 0, 0);
+
+        assertThatThrownBy(() -> loader.groupAttempts(2, 7, "alice", 1)).hasMessageContaining("SKU group 2 of 2");
+        assertThatThrownBy(() -> loader.groupAttempts(1, 7, "alice", 1)).hasMessageContaining("no attempt limit");
+        assertThatThrownBy(() -> loader.groupAttempts(0, Long.MIN_VALUE, "alice", 1))
+                .hasMessageContaining("in no window");
+        assertThatThrownBy(() -> loader.groupAttempts(0, 7, "bad user", 1)).hasMessageContaining("invalid user id");
+        assertThatThrownBy(() -> loader.groupAttempts(0, 7, "alice", 3)).hasMessageContaining("3 attempts of alice");
+        assertThatThrownBy(() -> loader.groupAttempts(0, 7, "alice", 0)).hasMessageContaining("0 attempts of alice");
+        loader.groupAttempts(0, 7, "alice", 2);
+        assertThatThrownBy(() -> loader.groupAttempts(0, 7, "alice", 1)).hasMessageContaining("twice");
+        assertThatThrownBy(() -> loader.groupAttempts(0, 8, "bob", 1)).hasMessageContaining("in two windows");
+    }
+
+    @Test
     void loaderShouldRefuseACampaignNamingASkuOrAMerchantItDoesNotHold() {
         SnapshotSink loader = SnapshotCodec.loaderInto(PackedCheckoutState.of(CAPACITIES));
         loader.sku(sku(0, "SKU-A", 10));
@@ -263,6 +347,23 @@ class SnapshotStoreTest {
         assertThatThrownBy(() -> SnapshotCodec.loaderInto(sampleState())).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /** {@link #CAPACITIES} with room for {@code counters} users counted by attempt limits. */
+    private static StateCapacities attemptCounters(int counters) {
+        return new StateCapacities(
+                10,
+                1_000,
+                1_000,
+                1_000,
+                1_000,
+                StateCapacities.MERCHANT_CAPACITY_DEFAULT,
+                StateCapacities.RISK_CAPACITY_DEFAULT,
+                counters,
+                StateCapacities.SKU_GROUP_CAPACITY_DEFAULT,
+                StateCapacities.CAMPAIGN_CAPACITY_DEFAULT,
+                StateCapacities.REDEMPTION_CAPACITY_DEFAULT,
+                false);
+    }
+
     private static OrderRecord paid(OrderRecord order, String provider, String paymentId) {
         order.setPayment(IdBuffer.of(provider), IdBuffer.of(paymentId), order.updatedAtEpochMillis - 1);
         return order;
@@ -351,7 +452,8 @@ class SnapshotStoreTest {
 
     /**
      * Every record the codec streams out, as text, in stream order, except the per-user counters,
-     * blocked users and attempt counts, which no table keeps in an order: they come last, sorted.
+     * blocked users and attempt counts (the global limit's and the SKU groups'), which no table keeps
+     * in an order: they come last, sorted.
      */
     private static List<String> records(CheckoutState state) {
         List<String> records = new ArrayList<>();
@@ -363,8 +465,14 @@ class SnapshotStoreTest {
             }
 
             @Override
-            public void skuGroup(int number, String groupId, long perUserLimit) {
-                records.add("group " + number + " " + groupId + " " + perUserLimit);
+            public void skuGroup(int number, String groupId, long perUserLimit, int maxAttempts, long windowMillis) {
+                records.add("group " + number + " " + groupId + " " + perUserLimit + " attempts " + maxAttempts
+                        + " per " + windowMillis);
+            }
+
+            @Override
+            public void groupAttempts(int number, long countedWindow, String userId, int count) {
+                counters.add("group attempts " + number + " window " + countedWindow + " " + userId + " " + count);
             }
 
             @Override
