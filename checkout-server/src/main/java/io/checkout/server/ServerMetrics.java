@@ -77,7 +77,8 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
             "attempt_counters",
             "sku_groups",
             "campaigns",
-            "redemptions");
+            "redemptions",
+            "group_attempt_counters");
 
     /**
      * The most campaigns with their own {@code checkout_campaign_redeemed} and {@code
@@ -544,7 +545,8 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                     state.risk().countedCount(),
                     state.skuGroups().size(),
                     state.campaigns().size(),
-                    state.campaigns().redemptionRows()
+                    state.campaigns().redemptionRows(),
+                    state.skuGroups().attemptRows()
                 },
                 new long[] {
                     state.orderCapacity(),
@@ -557,7 +559,8 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                     state.risk().attemptCounterCapacity(),
                     state.skuGroups().capacity(),
                     state.campaigns().capacity(),
-                    state.campaigns().redemptionCapacity()
+                    state.campaigns().redemptionCapacity(),
+                    state.skuGroups().attemptCounterCapacity()
                 });
         copyCampaigns(state.campaigns());
         if (lastStockSnapshotMillis != Long.MIN_VALUE && nowMillis - lastStockSnapshotMillis < stockIntervalMillis) {
