@@ -137,6 +137,7 @@ final class ProtoMapping {
         c.requestId.set(request.getRequestId());
         c.groupId().set(request.getGroupId());
         c.perUserLimit = request.getPerUserLimit();
+        c.attemptLimit(request.getMaxAttempts(), request.getWindowMillis());
     }
 
     static void toCommand(GetSkuGroupRequest request, Command c) {
@@ -149,6 +150,8 @@ final class ProtoMapping {
                 .setGroupId(c.groupId().asString())
                 .setPerUserLimit(c.groupPerUserLimit())
                 .addAllSkuIds(c.groupSkuIds())
+                .setMaxAttempts(c.groupMaxAttempts())
+                .setWindowMillis(c.groupWindowMillis())
                 .build();
     }
 

@@ -2,6 +2,7 @@ package io.checkout.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveResult;
 import io.checkout.proto.v1.Sku;
@@ -9,6 +10,7 @@ import io.checkout.proto.v1.SkuGroup;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -22,15 +24,31 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SKU groups over gRPC, as a sale with several SKUs and one limit per buyer: racing reserves of one
- * buyer across the group's SKUs get exactly the limit, the group survives a restart, and mistakes
- * are named.
+ * buyer across the group's SKUs get exactly the limit, the group survives a restart, a group's
+ * attempt limit counts only reserves touching it and its counts survive a restart, and mistakes are
+ * named.
  */
 class SkuGroupsIT {
-    @TempDir
-    Path dataDir;
+    private static final long MINUTE_MILLIS = 60_000;
 
     @RegisterExtension
     final ItServer running = new ItServer();
+
+    @TempDir
+    Path dataDir;
+
+    private static OrderLine line(String skuId, int quantity) {
+        return OrderLine.newBuilder().setSkuId(skuId).setQuantity(quantity).build();
+    }
+
+    /** Waits, if need be, until the current minute has at least 10 s left; returns its number. */
+    private static long awayFromAWindowsTurn() throws InterruptedException {
+        long left = MINUTE_MILLIS - System.currentTimeMillis() % MINUTE_MILLIS;
+        if (left < 10_000) {
+            Thread.sleep(left + 50);
+        }
+        return System.currentTimeMillis() / MINUTE_MILLIS;
+    }
 
     private Sku inGroup(String skuId, String groupId) {
         return running.client()
@@ -86,6 +104,77 @@ class SkuGroupsIT {
     }
 
     @Test
+    void aGroupsAttemptLimitShouldCountOnlyReservesTouchingItAcrossARestart() throws Exception {
+        running.start(dataDir);
+        SkuGroup group = running.client().upsertSkuGroup("drop-2", 5, 2, MINUTE_MILLIS);
+        assertThat(group.getMaxAttempts()).isEqualTo(2);
+        assertThat(group.getWindowMillis()).isEqualTo(MINUTE_MILLIS);
+        inGroup("HAT", "drop-2");
+        inGroup("SOCK", "drop-2");
+        running.client().upsertSku(ItFixtures.sku("PLAIN", 1_000, 0));
+        SkuGroup read = running.client().getSkuGroup("drop-2");
+        assertThat(read.getMaxAttempts()).isEqualTo(2);
+        assertThat(read.getWindowMillis()).isEqualTo(MINUTE_MILLIS);
+        assertThat(read.getPerUserLimit()).isEqualTo(5);
+        assertThat(read.getSkuIdsList()).containsExactly("HAT", "SOCK");
+        // The server counts in windows of its clock aligned to the epoch: start well inside one.
+        long window = awayFromAWindowsTurn();
+
+        assertThat(running.client().reserve("buyer", "PLAIN", 1).getResult())
+                .as("no line in the group: not counted")
+                .isEqualTo(ReserveResult.RESERVED);
+        assertThat(running.client().reserve("buyer", "HAT", 1).getResult()).isEqualTo(ReserveResult.RESERVED);
+        assertThat(running.client()
+                        .reserve("buyer", List.of(line("HAT", 1), line("SOCK", 1)))
+                        .getResult())
+                .as("two lines in the group: one attempt")
+                .isEqualTo(ReserveResult.RESERVED);
+        assertThat(running.client().reserve("buyer", "PLAIN", 1).getResult()).isEqualTo(ReserveResult.RESERVED);
+        ReserveReply third = running.client().reserve("buyer", List.of(line("PLAIN", 1), line("SOCK", 1)));
+        ReserveReply other = running.client().reserve("other", "SOCK", 1);
+        boolean sameWindow = System.currentTimeMillis() / MINUTE_MILLIS == window;
+        if (sameWindow) {
+            assertThat(third.getResult()).isEqualTo(ReserveResult.RATE_LIMITED);
+            assertThat(third.getFailedSkuId()).as("its first line in the group").isEqualTo("SOCK");
+        }
+        assertThat(other.getResult()).as("each buyer counts apart").isEqualTo(ReserveResult.RESERVED);
+        assertThat(running.client().getStock("PLAIN").getReserved())
+                .as("a refused reserve takes nothing")
+                .isEqualTo(sameWindow ? 2 : 3);
+        // Metrics: the users the groups count (buyer and other), beside the global counters' table.
+        Double counted = sameWindow ? Double.valueOf(2.0) : null;
+        ItFixtures.awaitTrue("group attempt counters gauge", Duration.ofSeconds(10), () -> {
+            Double used = MetricsEndpointIT.sampleOrNull(
+                    ItFixtures.metricsText(running.server()),
+                    "checkout_table_used_entries{table=\"group_attempt_counters\"}");
+            return used != null && (counted == null || counted.equals(used));
+        });
+        String scrape = ItFixtures.metricsText(running.server());
+        assertThat(MetricsEndpointIT.sample(
+                        scrape, "checkout_table_capacity_entries{table=\"group_attempt_counters\"}"))
+                .as("attempt-counter-capacity")
+                .isEqualTo(MetricsEndpointIT.sample(
+                        scrape, "checkout_table_capacity_entries{table=\"attempt_counters\"}"));
+
+        running.stop();
+        running.start(dataDir);
+
+        assertThat(running.client().getSkuGroup("drop-2").getMaxAttempts()).isEqualTo(2);
+        ReserveReply afterRestart = running.client().reserve("buyer", "HAT", 1);
+        if (sameWindow && System.currentTimeMillis() / MINUTE_MILLIS == window) {
+            assertThat(afterRestart.getResult())
+                    .as("the count survived the restart")
+                    .isEqualTo(ReserveResult.RATE_LIMITED);
+            assertThat(afterRestart.getFailedSkuId()).isEqualTo("HAT");
+        }
+        running.client().upsertSkuGroup("drop-2", 5);
+        assertThat(running.client().getSkuGroup("drop-2").getMaxAttempts())
+                .as("an upsert without a limit takes it off")
+                .isZero();
+        assertThat(running.client().reserve("buyer", "HAT", 1).getResult()).isEqualTo(ReserveResult.RESERVED);
+    }
+
+    @Test
     void groupMistakesShouldBeNamedAndChangeNothing() {
         running.start(dataDir);
         StatusRuntimeException unknown = ItFixtures.grpcFailure(() -> inGroup("SHIRT", "never"));
@@ -97,6 +186,18 @@ class SkuGroupsIT {
                 ItFixtures.grpcFailure(() -> running.client().upsertSkuGroup("drop-1", 0)), "per_user_limit");
         ItFixtures.assertInvalidArgument(
                 ItFixtures.grpcFailure(() -> running.client().upsertSkuGroup("bad id", 2)), "group_id");
+        ItFixtures.assertInvalidArgument(
+                ItFixtures.grpcFailure(() -> running.client().upsertSkuGroup("drop-1", 2, -1, 1_000)), "max_attempts");
+        ItFixtures.assertInvalidArgument(
+                ItFixtures.grpcFailure(() -> running.client().upsertSkuGroup("drop-1", 2, 1_000_001, 1_000)),
+                "max_attempts");
+        ItFixtures.assertInvalidArgument(
+                ItFixtures.grpcFailure(() -> running.client().upsertSkuGroup("drop-1", 2, 2, 0)), "window_millis");
+        ItFixtures.assertInvalidArgument(
+                ItFixtures.grpcFailure(() -> running.client().upsertSkuGroup("drop-1", 2, 2, 86_400_001L)),
+                "window_millis");
+        ItFixtures.assertInvalidArgument(
+                ItFixtures.grpcFailure(() -> running.client().upsertSkuGroup("drop-1", 2, 0, 5)), "window_millis");
         StatusRuntimeException missing =
                 ItFixtures.grpcFailure(() -> running.client().getSkuGroup("drop-1"));
         assertThat(missing.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);

@@ -746,19 +746,50 @@ public final class CheckoutClient implements AutoCloseable {
      * through {@code UpsertSkuRequest.group_id}; a reserve past the limit is answered
      * {@code GROUP_LIMIT_EXCEEDED}. Sent with the configured call credentials.
      *
+     * <p>The group has no attempt limit of its own: one it had is taken off. See {@link
+     * #upsertSkuGroup(String, long, int, long)} for one.
+     *
      * @throws StatusRuntimeException INVALID_ARGUMENT naming {@code group_id} or {@code per_user_limit}
      *     (1..1,000,000,000); RESOURCE_EXHAUSTED {@code GROUP_TABLE_FULL}
      */
     public SkuGroup upsertSkuGroup(String groupId, long perUserLimit) {
+        return upsertSkuGroup(groupId, perUserLimit, 0, 0);
+    }
+
+    /**
+     * Defines a SKU group or changes it, as {@link #upsertSkuGroup(String, long)}, with an attempt
+     * limit of its own (a sale's, beside the global one of {@link #setAttemptLimit}): at most {@code
+     * maxAttempts} reserves per user touching the group (with at least one line of its SKUs; once
+     * per reserve) in each window of {@code windowMillis} of server time, windows aligned to the
+     * epoch. The next is answered {@code RATE_LIMITED} with {@code failed_sku_id} naming its first
+     * line in the group. Counted as the global limit counts: every reserve answered with its own
+     * outcome, not {@code BLOCKED}, {@code RATE_LIMITED}, invalid or table-full answers, or repeats.
+     * A different limit starts the group's counts afresh; {@code 0, 0} takes it off. The users all
+     * groups count in their windows share {@code attempt-counter-capacity}: one more is
+     * RESOURCE_EXHAUSTED {@code ATTEMPT_COUNTER_TABLE_FULL}. Sent with the configured call
+     * credentials.
+     *
+     * @param maxAttempts 0 (no limit) .. 1,000,000
+     * @param windowMillis 1..86,400,000 when {@code maxAttempts} is above 0, else 0
+     * @return the group as it stands, its {@code max_attempts} and {@code window_millis} included
+     * @throws StatusRuntimeException INVALID_ARGUMENT naming {@code group_id}, {@code per_user_limit},
+     *     {@code max_attempts} or {@code window_millis}; RESOURCE_EXHAUSTED {@code GROUP_TABLE_FULL}
+     */
+    public SkuGroup upsertSkuGroup(String groupId, long perUserLimit, int maxAttempts, long windowMillis) {
         UpsertSkuGroupRequest request = UpsertSkuGroupRequest.newBuilder()
                 .setRequestId(newRequestId())
                 .setGroupId(Objects.requireNonNull(groupId, "groupId"))
                 .setPerUserLimit(perUserLimit)
+                .setMaxAttempts(maxAttempts)
+                .setWindowMillis(windowMillis)
                 .build();
         return callBlocking(InventoryGrpc.getUpsertSkuGroupMethod(), request, adminCredentials);
     }
 
-    /** A SKU group, its limit and its SKUs; NOT_FOUND if never defined. Sent with the configured call credentials. */
+    /**
+     * A SKU group, its limits (per-user units, and attempts: {@code max_attempts} 0 for none) and its
+     * SKUs; NOT_FOUND if never defined. Sent with the configured call credentials.
+     */
     public SkuGroup getSkuGroup(String groupId) {
         GetSkuGroupRequest request = GetSkuGroupRequest.newBuilder()
                 .setGroupId(Objects.requireNonNull(groupId, "groupId"))

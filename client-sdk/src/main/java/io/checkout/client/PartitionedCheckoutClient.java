@@ -199,6 +199,16 @@ public final class PartitionedCheckoutClient implements AutoCloseable {
     }
 
     /**
+     * Defines the SKU group with an attempt limit on every partition; returns the last partition's
+     * answer. Each partition counts the reserves it answers that touch the group's SKUs it holds, so
+     * a user may make up to {@code maxAttempts} per window on each: keep a sale's SKUs on one
+     * partition for one limit. See {@link CheckoutClient#upsertSkuGroup(String, long, int, long)}.
+     */
+    public SkuGroup upsertSkuGroup(String groupId, long perUserLimit, int maxAttempts, long windowMillis) {
+        return onEveryPartition(client -> client.upsertSkuGroup(groupId, perUserLimit, maxAttempts, windowMillis));
+    }
+
+    /**
      * Defines a campaign or changes its terms on the partitions where it can apply. Each partition
      * keeps its own campaign table and counts its own redemptions, so the budget and the per-user
      * limit hold on each partition apart: for one budget, keep a campaign's SKUs on one partition
