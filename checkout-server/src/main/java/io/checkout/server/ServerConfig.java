@@ -96,8 +96,9 @@ public final class ServerConfig {
                 "attempt-counter-capacity",
                 "1048576",
                 "most users whose reserves the attempt limit counts in one window (Inventory.SetRiskRules); a"
-                        + " new user beyond it is refused ATTEMPT_COUNTER_TABLE_FULL until the window turns. About 84"
-                        + " bytes each, taken as users are counted and kept",
+                        + " new user beyond it is refused ATTEMPT_COUNTER_TABLE_FULL until the window turns. The same"
+                        + " bound applies, apart, to the users all SKU groups' attempt limits count together"
+                        + " (Inventory.UpsertSkuGroup). About 84 bytes each, taken as users are counted and kept",
                 1,
                 16_777_216),
         SKU_GROUP_CAPACITY(
