@@ -367,16 +367,23 @@ final class LoadRun {
         measurements.sampleInterval(System.currentTimeMillis());
         double measuredSeconds = Math.max(1e-9, (sendEndNanos - Math.min(sendEndNanos, warmupEndNanos)) / 1e9);
         timeline.sampleSecond(System.nanoTime() - startNanos);
-        Audit audit = new Auditor(
-                        settings,
-                        this::auditClientForSku,
-                        this::auditClientForOrder,
-                        ledger,
-                        initialSkus,
-                        ADMIN_THREADS)
-                .audit(drained);
+        CouponAudit.OrderReads couponReads = couponTally == null
+                ? null
+                : new CouponAudit.OrderReads(
+                        couponTally, orderId -> partitionOfOrder(orderId), System::currentTimeMillis);
+        Auditor auditor = new Auditor(
+                settings, this::auditClientForSku, this::auditClientForOrder, ledger, initialSkus, ADMIN_THREADS);
+        if (couponReads != null) {
+            auditor.onOrderRead(couponReads);
+        }
+        Audit audit = auditor.audit(drained);
         if (abuseTally != null) {
             audit = audit.withChecks(AbuseAudit.checks(abuseTally, this::readBlockedUser));
+        }
+        if (couponTally != null) {
+            // After the orders were read, so nothing the reads saw is newer than the campaign's figures.
+            readCampaign();
+            audit = audit.withChecks(CouponAudit.checks(couponTally, couponReads, couponInexact(drained)));
         }
         return new RunResult(
                 settings,
@@ -524,15 +531,47 @@ final class LoadRun {
             }
             couponTally.afterwards(String.format(
                     java.util.Locale.ROOT,
-                    "after the audit: campaign %s closed (its window ends at %d, on %d partition(s)); a campaign"
+                    "after the audit: campaign %s closed (its window ends at %s, on %d partition(s)); a campaign"
                             + " cannot be deleted, so it stays defined with the redemptions its orders hold",
                     couponTally.campaignId(),
-                    now,
+                    java.time.Instant.ofEpochMilli(now),
                     couponTally.defined().size()));
         } catch (RuntimeException e) {
             couponTally.afterwards("after the audit: campaign " + couponTally.campaignId() + " could not be closed ("
                     + describe(e) + "); it stays open on the server");
         }
+    }
+
+    /** coupon: the campaign as every partition holding it has it now, for the audit. */
+    private void readCampaign() {
+        for (int partition : couponTally.defined().keySet()) {
+            try {
+                couponTally.readAtAudit(partition, auditClients.get(partition).getCampaign(couponTally.campaignId()));
+            } catch (StatusRuntimeException e) {
+                throw new Auditor.AuditException(
+                        "audit could not read campaign " + couponTally.campaignId() + " on partition " + partition
+                                + ": " + describe(e),
+                        e);
+            }
+        }
+    }
+
+    /**
+     * coupon: why the run cannot know every redemption the server holds for it, or null when it
+     * can: every call answered, no reserve without an answer, every order remembered.
+     */
+    private String couponInexact(boolean drained) {
+        if (!drained) {
+            return "some calls were still unanswered after the drain timeout";
+        }
+        if (ledger.ambiguousReserves() > 0) {
+            return ledger.ambiguousReserves()
+                    + " reserves ended without an answer, so the server may hold redemptions the run never heard of";
+        }
+        if (ledger.untracked() > 0 || couponTally.untracked() > 0) {
+            return "orders past --audit-orders-max " + settings.ordersTrackedMax() + " were not remembered";
+        }
+        return null;
     }
 
     /** abuse: a blocked user as every partition has them: orders listed, and whether blocked on each. */

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.checkout.proto.v1.Campaign;
 import io.checkout.proto.v1.CampaignKind;
+import io.checkout.proto.v1.Order;
+import io.checkout.proto.v1.OrderLine;
+import io.checkout.proto.v1.OrderState;
 import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveResult;
 import java.io.ByteArrayOutputStream;
@@ -13,14 +16,19 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.rng.simple.RandomSource;
 import org.junit.jupiter.api.Test;
 
-/** The coupon scenario's options, mix, tally and summary; seeded, so deterministic. */
+/** The coupon scenario's options, mix, tally, summary and audit checks; seeded, so deterministic. */
 class CouponScenarioTest {
 
     /** What an order of the run costs at --quantity 1. */
     private static final long GROSS = LoadRun.PRICE_MINOR;
+    /** Far in the future: no reservation of these tests expires. */
+    private static final long LATER = 4_000_000_000_000L;
+
+    private static final Coupon AMOUNT_OFF = new Coupon(Coupon.Kind.AMOUNT_OFF, 3, 1, 1_000, 0, 0, 0.8);
 
     private static RunSettings settings(String... args) {
         PrintStream discard = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
@@ -362,5 +370,276 @@ class CouponScenarioTest {
         assertThat(new Coupon(Coupon.Kind.SPEND_AND_SAVE, 2, 1, 500, 0, 20_000, 0.8).describe("r1", 10, GROSS))
                 .contains("spend-and-save 500 minor off a spend of 20,000")
                 .contains("does not qualify (CAMPAIGN_NOT_APPLICABLE)");
+    }
+
+    // ---- the audit -----------------------------------------------------------------------------
+
+    /** A tally whose campaign stands on partition 0 for SKUs lg-0 and lg-1. */
+    private static CouponTally definedTally(Coupon coupon) {
+        CouponTally tally = tally(coupon, 1);
+        tally.defined(0, coupon.campaign("cp-r1", "EUR", List.of("lg-0", "lg-1"), 0));
+        return tally;
+    }
+
+    /** The campaign as GetCampaign answers it at the audit. */
+    private static void redeemed(CouponTally tally, long redeemed, long users) {
+        tally.readAtAudit(
+                0,
+                tally.defined().get(0).toBuilder()
+                        .setRedeemed(redeemed)
+                        .setRedeemingUsers(users)
+                        .build());
+    }
+
+    /** A one-line order of lg-0 as the server keeps it, {@code discount} off, without a merchant. */
+    private static Order order(long orderId, String userId, OrderState state, String campaignId, long discount) {
+        return Order.newBuilder()
+                .setOrderId(orderId)
+                .setUserId(userId)
+                .setState(state)
+                .setCampaignId(campaignId)
+                .setDiscountMinor(discount)
+                .setAmountMinor(GROSS - discount)
+                .setExpiresAtEpochMillis(LATER)
+                .addLines(OrderLine.newBuilder()
+                        .setSkuId("lg-0")
+                        .setQuantity(1)
+                        .setUnitPriceMinor(GROSS)
+                        .setGrossMinor(GROSS)
+                        .setDiscountMinor(discount)
+                        .setNetMinor(GROSS - discount))
+                .build();
+    }
+
+    private static CouponAudit.OrderReads reads(CouponTally tally, Order... orders) {
+        CouponAudit.OrderReads reads = new CouponAudit.OrderReads(tally, orderId -> 0, () -> 1_000_000);
+        for (Order order : orders) {
+            reads.accept(null, order);
+        }
+        return reads;
+    }
+
+    private static Audit.Check named(List<Audit.Check> checks, String prefix) {
+        return checks.stream()
+                .filter(check -> check.name().startsWith(prefix))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no check " + prefix + " in " + checks));
+    }
+
+    @Test
+    void theAuditPassesWhenTheBudgetTheUserLimitAndTheDiscountsHold() {
+        CouponTally tally = definedTally(AMOUNT_OFF);
+        // Three redemptions of a budget of 3; the first cancelled (sent at 2,500), a fourth after it.
+        tally.answered(true, "u1", 0, reserved(1, 1_000, LATER), 1_000);
+        tally.answered(true, "u2", 0, reserved(2, 1_000, LATER), 2_000);
+        tally.answered(true, "u3", 0, reserved(3, 1_000, LATER), 2_200);
+        tally.cancelSent(1, 2_500);
+        tally.answered(true, "u4", 0, reserved(4, 1_000, LATER), 3_000);
+        tally.answered(true, "u5", 0, refused(ReserveResult.CAMPAIGN_BUDGET_EXHAUSTED), 3_100);
+        tally.answered(false, "u6", 0, reserved(5, 0, LATER), 3_200);
+        redeemed(tally, 3, 3);
+        CouponAudit.OrderReads reads = reads(
+                tally,
+                order(1, "u1", OrderState.ORDER_STATE_CANCELLED, "cp-r1", 1_000),
+                order(2, "u2", OrderState.ORDER_STATE_PAID, "cp-r1", 1_000),
+                order(3, "u3", OrderState.ORDER_STATE_RESERVED, "cp-r1", 1_000),
+                order(4, "u4", OrderState.ORDER_STATE_PAID, "cp-r1", 1_000),
+                order(5, "u6", OrderState.ORDER_STATE_PAID, "", 0));
+
+        List<Audit.Check> checks = CouponAudit.checks(tally, reads, null);
+
+        assertThat(checks).extracting(Audit.Check::verdict).containsOnly(Audit.Verdict.PASS);
+        assertThat(checks).hasSize(7);
+        assertThat(checks.get(0).detail()).isEqualTo("redeemed 3 of budget 3 by 3 user(s)");
+        assertThat(checks.get(1).detail())
+                .isEqualTo("3 of the run's 4 orders with the campaign hold a redemption, GetCampaign.redeemed 3");
+        assertThat(checks.get(2).detail())
+                .isEqualTo("at each of the 4 RESERVED answers naming the campaign, the answers so far less the 1"
+                        + " cancels of them sent so far and the reservations due to expire by then peaked at 3 of"
+                        + " budget 3");
+        assertThat(checks.get(3).detail())
+                .isEqualTo("3 user(s) hold redemptions in the run's orders, the most 1 (limit 1); GetCampaign"
+                        + " redeemed 3 by 3 user(s)");
+        assertThat(checks.get(4).detail()).startsWith("5 orders read (4 with the campaign)");
+        assertThat(new Audit(checks, 0, 0, Map.of()).passed()).isTrue();
+    }
+
+    @Test
+    void aBudgetExceededOnTheServerOrAsTheRunSawItFailsTheAudit() {
+        CouponTally tally = definedTally(AMOUNT_OFF);
+        // Four RESERVED answers, no cancel, no expiry: four held at once against a budget of 3.
+        for (long orderId = 1; orderId <= 4; orderId++) {
+            tally.answered(true, "u" + orderId, 0, reserved(orderId, 1_000, LATER), 1_000 + orderId);
+        }
+        redeemed(tally, 4, 4);
+        CouponAudit.OrderReads reads = reads(
+                tally,
+                order(1, "u1", OrderState.ORDER_STATE_PAID, "cp-r1", 1_000),
+                order(2, "u2", OrderState.ORDER_STATE_PAID, "cp-r1", 1_000),
+                order(3, "u3", OrderState.ORDER_STATE_REFUNDED, "cp-r1", 1_000),
+                order(4, "u4", OrderState.ORDER_STATE_PARTLY_REFUNDED, "cp-r1", 1_000));
+
+        List<Audit.Check> checks = CouponAudit.checks(tally, reads, null);
+
+        assertThat(named(checks, "campaign budget never exceeded").verdict()).isEqualTo(Audit.Verdict.FAIL);
+        assertThat(named(checks, "campaign budget never exceeded").detail())
+                .isEqualTo("over: redeemed 4 of budget 3 by 4 user(s)");
+        // Refunded orders keep their redemption: the four orders are the four redeemed.
+        assertThat(named(checks, "the run's orders holding").verdict()).isEqualTo(Audit.Verdict.PASS);
+        assertThat(named(checks, "the run's count").verdict()).isEqualTo(Audit.Verdict.FAIL);
+        assertThat(named(checks, "the run's count").detail()).startsWith("over: 4 > 3;");
+        // The refusals were right and the budget never ran out: a warning, not a failure.
+        assertThat(named(checks, "the campaign's refusals").verdict()).isEqualTo(Audit.Verdict.PASS);
+        assertThat(named(checks, "the budget ran out").verdict()).isEqualTo(Audit.Verdict.WARN);
+        assertThat(named(checks, "the budget ran out").detail())
+                .startsWith("never: 4 RESERVED naming the campaign against a budget of 3");
+        assertThat(new Audit(checks, 0, 0, Map.of()).passed()).isFalse();
+    }
+
+    @Test
+    void heldOrdersThatDisagreeWithRedeemedFailUnlessTheRunCannotKnowOrReservationsExpired() {
+        CouponTally tally = definedTally(AMOUNT_OFF);
+        tally.answered(true, "u1", 0, reserved(1, 1_000, LATER), 1_000);
+        tally.answered(true, "u2", 0, reserved(2, 1_000, LATER), 1_100);
+        CouponAudit.OrderReads reads = reads(
+                tally,
+                order(1, "u1", OrderState.ORDER_STATE_PAID, "cp-r1", 1_000),
+                order(2, "u2", OrderState.ORDER_STATE_PAID, "cp-r1", 1_000));
+
+        // The server holds more than the run's orders: a failure.
+        redeemed(tally, 3, 3);
+        assertThat(CouponAudit.heldEqualsRedeemed(tally, reads, null).verdict()).isEqualTo(Audit.Verdict.FAIL);
+        // Or fewer, with nothing expiring.
+        redeemed(tally, 1, 1);
+        Audit.Check fewer = CouponAudit.heldEqualsRedeemed(tally, reads, null);
+        assertThat(fewer.verdict()).isEqualTo(Audit.Verdict.FAIL);
+        assertThat(fewer.detail())
+                .isEqualTo("2 of the run's 2 orders with the campaign hold a redemption, GetCampaign.redeemed 1;"
+                        + " 2 orders hold it, redeemed 1");
+        // Calls without an answer: the run cannot know.
+        assertThat(CouponAudit.heldEqualsRedeemed(tally, reads, "3 reserves ended without an answer"))
+                .isEqualTo(new Audit.Check(
+                        "the run's orders holding the campaign (reserved or paid) == GetCampaign.redeemed",
+                        Audit.Verdict.SKIPPED,
+                        "3 reserves ended without an answer"));
+        // A reservation due to expire as the audit read it may have given its redemption back since.
+        tally.answered(true, "u3", 0, reserved(3, 1_000, 1_002_000), 1_200);
+        CouponAudit.OrderReads expiring = reads(
+                tally,
+                order(1, "u1", OrderState.ORDER_STATE_PAID, "cp-r1", 1_000),
+                order(2, "u2", OrderState.ORDER_STATE_PAID, "cp-r1", 1_000),
+                order(3, "u3", OrderState.ORDER_STATE_RESERVED, "cp-r1", 1_000).toBuilder()
+                        .setExpiresAtEpochMillis(1_002_000)
+                        .build());
+        redeemed(tally, 2, 2);
+        Audit.Check expired = CouponAudit.heldEqualsRedeemed(tally, expiring, null);
+        assertThat(expired.verdict()).isEqualTo(Audit.Verdict.SKIPPED);
+        assertThat(expired.detail())
+                .endsWith("1 of those reservations were due to expire as the audit read them,"
+                        + " which gives their redemptions back");
+        // A redemption whose order was not read.
+        assertThat(CouponAudit.heldEqualsRedeemed(tally, reads, null).detail())
+                .isEqualTo("1 orders that redeemed the campaign could not be read");
+    }
+
+    @Test
+    void aUserPastTheLimitFailsTheAudit() {
+        CouponTally tally = definedTally(new Coupon(Coupon.Kind.AMOUNT_OFF, 10, 2, 1_000, 0, 0, 0.8));
+        for (long orderId = 1; orderId <= 3; orderId++) {
+            tally.answered(true, "u1", 0, reserved(orderId, 1_000, LATER), 1_000 + orderId);
+        }
+        redeemed(tally, 3, 1);
+        CouponAudit.OrderReads reads = reads(
+                tally,
+                order(1, "u1", OrderState.ORDER_STATE_PAID, "cp-r1", 1_000),
+                order(2, "u1", OrderState.ORDER_STATE_RESERVED, "cp-r1", 1_000),
+                order(3, "u1", OrderState.ORDER_STATE_PAID, "cp-r1", 1_000));
+
+        Audit.Check check = CouponAudit.perUser(tally, reads);
+
+        assertThat(check.verdict()).isEqualTo(Audit.Verdict.FAIL);
+        assertThat(check.detail())
+                .startsWith("over: u1 holds 3; GetCampaign: redeemed 3 by 1 user(s), more than 2 each;");
+    }
+
+    @Test
+    void discountsThatDoNotAddUpOrDisagreeWithTheAnswerFailTheAudit() {
+        CouponTally tally = definedTally(AMOUNT_OFF);
+        tally.answered(true, "u1", 0, reserved(1, 1_000, LATER), 1_000);
+        tally.answered(true, "u2", 0, reserved(2, 1_000, LATER), 1_000);
+        tally.answered(true, "u3", 0, reserved(3, 1_000, LATER), 1_000);
+        tally.answered(false, "u4", 0, reserved(4, 0, LATER), 1_000);
+        tally.answered(false, "u5", 0, reserved(5, 0, LATER), 1_000);
+        Order good = order(1, "u1", OrderState.ORDER_STATE_PAID, "cp-r1", 1_000);
+        // The lines' discounts do not sum to the order's, nor gross - discount to the amount.
+        Order lines = good.toBuilder()
+                .setOrderId(2)
+                .setDiscountMinor(900)
+                .setLines(0, good.getLines(0).toBuilder().setCommissionMinor(5))
+                .build();
+        // More off than the terms give, and than the answer said.
+        Order more = order(3, "u3", OrderState.ORDER_STATE_PAID, "cp-r1", 1_200);
+        // The campaign on an order whose reserve did not name it.
+        Order unnamed = order(4, "u4", OrderState.ORDER_STATE_PAID, "cp-r1", 1_000);
+        // A discount without a campaign.
+        Order stray = order(5, "u5", OrderState.ORDER_STATE_PAID, "", 10);
+
+        CouponAudit.OrderReads reads = reads(tally, good, lines, more, unnamed, stray);
+        Audit.Check check = CouponAudit.discounts(tally, reads);
+
+        assertThat(check.verdict()).isEqualTo(Audit.Verdict.FAIL);
+        // Order 2: its line's figures, its discount against the lines', against the amount, against the
+        // terms and against the answer (5); order 3: against the terms and the answer (2); 4 and 5.
+        assertThat(reads.mismatchCount()).isEqualTo(9);
+        assertThat(check.detail())
+                .startsWith("9 disagree, e.g. order 2 line lg-0: discount 1000 + commission 5 + net 11999 != gross"
+                        + " 12999; order 2: discount 900 != its lines' 1000; order 2: gross 12999 - discount 900 !="
+                        + " amount 11999;");
+        assertThat(reads.mismatches()).hasSize(3);
+
+        // Each on its own.
+        assertThat(reads(tally, more).mismatches())
+                .containsExactly(
+                        "order 3: discount 1200, the terms give 1000 off 12999",
+                        "order 3: answered discount 1000, amount 11999; the order has 1200, 11799");
+        assertThat(reads(tally, unnamed).mismatches())
+                .containsExactly("order 4: carries the campaign, but its reserve did not name it");
+        assertThat(reads(tally, stray).mismatches()).containsExactly("order 5: no campaign, but a discount of 10");
+        assertThat(reads(tally, good.toBuilder().setCampaignId("").build()).mismatches())
+                .contains("order 1: was RESERVED naming the campaign, but has none on the server");
+        // An order of a SKU the campaign does not list has nothing eligible.
+        Order unlisted = good.toBuilder()
+                .setLines(0, good.getLines(0).toBuilder().setSkuId("lg-9"))
+                .build();
+        assertThat(reads(tally, unlisted).mismatches())
+                .contains(
+                        "order 1: discount 1000 > eligible gross 0", "order 1: discount 1000, the terms give 0 off 0");
+        // A reply that disagreed with the terms fails it too.
+        CouponTally replies = definedTally(AMOUNT_OFF);
+        replies.answered(true, "u1", 0, reserved(1, 999, LATER), 1_000);
+        assertThat(CouponAudit.discounts(replies, reads(replies)).detail())
+                .startsWith("1 disagree, e.g. order 1 answered discount 999, amount 12000; the terms give 1000 off"
+                        + " 12999, so 11999;");
+    }
+
+    @Test
+    void refusalsTheTermsDoNotGiveFailTheAudit() {
+        CouponTally unknown = definedTally(AMOUNT_OFF);
+        unknown.answered(true, "u1", 0, refused(ReserveResult.CAMPAIGN_UNKNOWN), 1_000);
+        unknown.answered(true, "u2", 0, refused(ReserveResult.CAMPAIGN_NOT_APPLICABLE), 1_000);
+        Audit.Check check = CouponAudit.refusals(unknown);
+        assertThat(check.verdict()).isEqualTo(Audit.Verdict.FAIL);
+        assertThat(check.detail())
+                .startsWith("1 CAMPAIGN_UNKNOWN, 1 CAMPAIGN_NOT_APPLICABLE to orders that qualify; the campaign was"
+                        + " defined and open, and an order of 12,999 qualifies (1,000 off)");
+
+        // A min spend above what an order costs: every reserve naming it is CAMPAIGN_NOT_APPLICABLE.
+        Coupon tooDear = new Coupon(Coupon.Kind.SPEND_AND_SAVE, 3, 1, 1_000, 0, 20_000, 0.8);
+        CouponTally notApplicable = definedTally(tooDear);
+        notApplicable.answered(true, "u1", 0, refused(ReserveResult.CAMPAIGN_NOT_APPLICABLE), 1_000);
+        assertThat(CouponAudit.refusals(notApplicable).verdict()).isEqualTo(Audit.Verdict.PASS);
+        notApplicable.answered(true, "u2", 0, reserved(7, 0, LATER), 1_000);
+        assertThat(CouponAudit.refusals(notApplicable).detail())
+                .startsWith("1 RESERVED with the campaign for orders that do not qualify");
     }
 }
