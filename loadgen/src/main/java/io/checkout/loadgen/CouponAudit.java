@@ -23,7 +23,7 @@ import java.util.function.LongToIntFunction;
  *       audit's {@code GetOrder} of every order the run made found them) are exactly {@code
  *       redeemed}, when the run made all of them and knows every outcome;</li>
  *   <li>budget never exceeded as the run saw it: at every RESERVED answer naming the campaign, the
- *       answers so far less the cancels sent and the expiries due by then ({@code
+ *       answers so far less the cancels sent and the reservations sent a TTL or more before ({@code
  *       CouponTally.peakHeld});</li>
  *   <li>no user past the per-user limit: held orders with the campaign per user, and {@code redeemed
  *       <= per_user_limit x redeeming_users};</li>
@@ -305,7 +305,7 @@ final class CouponAudit {
         List<String> over = new ArrayList<>();
         long peak = 0;
         for (Map.Entry<Integer, Campaign> part : defined.entrySet()) {
-            long partPeak = tally.peakHeld(part.getKey(), CouponTally.EXPIRY_SLACK_MILLIS);
+            long partPeak = tally.peakHeld(part.getKey());
             peak = Math.max(peak, partPeak);
             if (partPeak > part.getValue().getBudget()) {
                 over.add((defined.size() > 1 ? "partition " + part.getKey() + ": " : "") + partPeak + " > "
@@ -315,7 +315,8 @@ final class CouponAudit {
         String rule = String.format(
                 Locale.ROOT,
                 "at each of the %,d RESERVED answers naming the campaign%s, the answers so far less the %,d cancels"
-                        + " of them sent so far and the reservations due to expire by then peaked at %,d of budget %,d%s",
+                        + " of them sent so far and the reservations sent a TTL or more before peaked at %,d of budget"
+                        + " %,d%s",
                 tally.count(true, CouponTally.Count.RESERVED),
                 tally.untracked() > 0 ? " (the first " + tally.redemptions().size() + " remembered)" : "",
                 tally.cancelsSent(),

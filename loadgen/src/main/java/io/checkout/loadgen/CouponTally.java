@@ -64,8 +64,9 @@ final class CouponTally {
         final int partition;
         final long discountMinor;
         final long amountMinor;
-        final long expiresAtEpochMillis;
-        /** When the answer came, on loadgen's wall clock. */
+        /** When the reserve was sent and its answer came, on loadgen's wall clock. */
+        final long sentAtMillis;
+
         final long answeredAtMillis;
 
         volatile long cancelSentAtMillis;
@@ -76,14 +77,14 @@ final class CouponTally {
                 int partition,
                 long discountMinor,
                 long amountMinor,
-                long expiresAtEpochMillis,
+                long sentAtMillis,
                 long answeredAtMillis) {
             this.orderId = orderId;
             this.userId = userId;
             this.partition = partition;
             this.discountMinor = discountMinor;
             this.amountMinor = amountMinor;
-            this.expiresAtEpochMillis = expiresAtEpochMillis;
+            this.sentAtMillis = sentAtMillis;
             this.answeredAtMillis = answeredAtMillis;
         }
     }
@@ -95,6 +96,9 @@ final class CouponTally {
     private final long orderGrossMinor;
     /** The discount the terms give such an order; 0: it does not qualify. */
     private final long expectedDiscountMinor;
+
+    /** How long the run's SKUs hold a reservation (setup set it): a redemption's latest release by expiry. */
+    private final long reservationTtlMillis;
 
     private final int redemptionsMax;
     /** {@code [named ? 0 : 1][count]}, flattened. */
@@ -118,10 +122,18 @@ final class CouponTally {
      * @param partitions how many partitions answer the run's reserves, each holding its own copy of
      *     the campaign and counting its own redemptions
      * @param orderGrossMinor what every order of the run costs
+     * @param reservationTtlMillis how long the run's SKUs hold a reservation
      * @param redemptionsMax most redemptions remembered
      */
-    CouponTally(Coupon coupon, String runId, int partitions, long orderGrossMinor, int redemptionsMax) {
+    CouponTally(
+            Coupon coupon,
+            String runId,
+            int partitions,
+            long orderGrossMinor,
+            long reservationTtlMillis,
+            int redemptionsMax) {
         this.coupon = coupon;
+        this.reservationTtlMillis = reservationTtlMillis;
         this.campaignId = Coupon.campaignId(runId);
         this.partitions = partitions;
         this.orderGrossMinor = orderGrossMinor;
@@ -168,14 +180,19 @@ final class CouponTally {
         };
     }
 
-    /**
-     * The first answer to a reserve of {@code userId}, at {@code nowMillis}: counted; a RESERVED
-     * answer naming the campaign is remembered as a redemption held on {@code partition}. The
-     * answer's figures are held to the terms: named and RESERVED, the discount is what the terms
-     * give an order of {@link #orderGrossMinor} and the amount that less the discount; not named,
-     * no discount and no campaign refusal.
-     */
+    /** {@link #answered(boolean, String, int, ReserveReply, long, long)} of a reserve sent as it was answered. */
     void answered(boolean named, String userId, int partition, ReserveReply reply, long nowMillis) {
+        answered(named, userId, partition, reply, nowMillis, nowMillis);
+    }
+
+    /**
+     * The first answer to a reserve of {@code userId} sent at {@code sentAtMillis}, at {@code
+     * nowMillis}: counted; a RESERVED answer naming the campaign is remembered as a redemption held
+     * on {@code partition}. The answer's figures are held to the terms: named and RESERVED, the
+     * discount is what the terms give an order of {@link #orderGrossMinor} and the amount that less
+     * the discount; not named, no discount and no campaign refusal.
+     */
+    void answered(boolean named, String userId, int partition, ReserveReply reply, long sentAtMillis, long nowMillis) {
         Count count = countOf(reply.getResult());
         add(named, count);
         if (!named) {
@@ -216,7 +233,7 @@ final class CouponTally {
                         partition,
                         reply.getDiscountMinor(),
                         reply.getAmountMinor(),
-                        reply.getExpiresAtEpochMillis(),
+                        sentAtMillis,
                         nowMillis));
         if (previous != null) {
             // The usual audit fails on an order id told twice; counted once here.
@@ -337,35 +354,35 @@ final class CouponTally {
      * The most redemptions of {@code partition} the run saw held at once: the highest, at any
      * RESERVED answer naming the campaign, of the answers so far less the redemptions that may have
      * been given back by then ({@link #peakHeld(Collection, long)}).
-     *
-     * @param expirySlackMillis the clock difference allowed between loadgen and the server
      */
-    long peakHeld(int partition, long expirySlackMillis) {
+    long peakHeld(int partition) {
         List<Redemption> own = new ArrayList<>();
         for (Redemption redemption : redemptions.values()) {
             if (redemption.partition == partition) {
                 own.add(redemption);
             }
         }
-        return peakHeld(own, expirySlackMillis);
+        return peakHeld(own, reservationTtlMillis);
     }
 
     /**
      * A lower bound of the most redemptions the server held at once, from what the run saw, on
      * loadgen's clock. At the moment the run has the answers of a set S of redemptions, the server
      * held all of S together just after the last of them was taken, less those given back before: a
-     * cancel the run had sent by then, or an expiry due by then. So the count of RESERVED answers so
-     * far, less the cancels sent so far and the reservations past their expiry ({@code
-     * expires_at - expirySlackMillis}, for the clocks' difference), never exceeds the budget if the
-     * server kept it, however answers and cancels overtook each other on the way. Evaluated at every
-     * answer; a give-back at the same millisecond as an answer counts before it.
+     * cancel the run had sent by then, or an expiry due by then. The server took a redemption after
+     * the run sent its reserve and expires it {@code reservationTtlMillis} later (its expires_at is
+     * its own clock at the reserve plus the TTL), so none expires before its send + the TTL on
+     * loadgen's clock, whatever the difference between the clocks. So the count of RESERVED answers
+     * so far, less the cancels sent so far and the reservations sent a TTL or more ago, never exceeds
+     * the budget if the server kept it, however answers and cancels overtook each other on the way.
+     * Evaluated at every answer; a give-back at the same millisecond as an answer counts before it.
      */
-    static long peakHeld(Collection<Redemption> redemptions, long expirySlackMillis) {
+    static long peakHeld(Collection<Redemption> redemptions, long reservationTtlMillis) {
         long[] events = new long[2 * redemptions.size()];
         int n = 0;
         for (Redemption redemption : redemptions) {
             long answered = redemption.answeredAtMillis;
-            long release = redemption.expiresAtEpochMillis - expirySlackMillis;
+            long release = redemption.sentAtMillis + reservationTtlMillis;
             if (redemption.cancelSentAtMillis != 0) {
                 release = Math.min(release, redemption.cancelSentAtMillis);
             }

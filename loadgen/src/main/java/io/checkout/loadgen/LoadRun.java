@@ -184,6 +184,7 @@ final class LoadRun {
                         runId,
                         table.partitionCount(),
                         orderGrossMinor(settings),
+                        settings.reservationTtl().toMillis(),
                         settings.ordersTrackedMax());
         for (List<ManagedChannel> partitionChannels : channelsByPartition) {
             reservedByPartition[clients.size()] = new LongAdder();
@@ -949,12 +950,15 @@ final class LoadRun {
                 if (failure != null) {
                     couponTally.failed(named);
                 } else {
+                    long nowMillis = System.currentTimeMillis();
                     couponTally.answered(
                             named,
                             request.getUserId(),
                             partitionOfOrder(answer.getOrderId()),
                             answer,
-                            System.currentTimeMillis());
+                            // Rounded down to the millisecond before: the reserve left no later.
+                            nowMillis - (now - sentNanos) / 1_000_000 - 1,
+                            nowMillis);
                 }
             }
             if (failure != null) {

@@ -64,7 +64,7 @@ record Report(
      * @param discountGivenMinor the discounts of every RESERVED answer naming the campaign
      * @param cancelsSent cancels the run sent of orders that redeemed the campaign
      * @param peakHeld the most redemptions the run saw held at once on one partition (RESERVED
-     *     answers so far less the cancels sent and the expiries due by then)
+     *     answers so far less the cancels sent and the reservations sent a TTL or more ago)
      * @param redeemed GetCampaign's redeemed at the audit, summed over the partitions; -1 if not read
      * @param redeemingUsers GetCampaign's redeeming_users at the audit, summed; -1 if not read
      * @param afterwards what the run did to the campaign after the audit
@@ -128,7 +128,7 @@ record Report(
             Coupon coupon = tally.coupon();
             long peak = 0;
             for (int partition : tally.defined().keySet()) {
-                peak = Math.max(peak, tally.peakHeld(partition, CouponTally.EXPIRY_SLACK_MILLIS));
+                peak = Math.max(peak, tally.peakHeld(partition));
             }
             return new CouponSummary(
                     tally.campaignId(),

@@ -51,7 +51,7 @@ class CouponScenarioTest {
     }
 
     static CouponTally tally(Coupon coupon, int partitions) {
-        return new CouponTally(coupon, "r1", partitions, GROSS, 1_000);
+        return new CouponTally(coupon, "r1", partitions, GROSS, 600_000, 1_000);
     }
 
     static ReserveReply reserved(long orderId, long discount, long expiresAt) {
@@ -291,7 +291,7 @@ class CouponScenarioTest {
     @Test
     void redemptionsPastTheBoundAreCountedNotRemembered() {
         CouponTally tally =
-                new CouponTally(new Coupon(Coupon.Kind.AMOUNT_OFF, 5, 1, 1_000, 0, 0, 0.8), "r1", 1, GROSS, 2);
+                new CouponTally(new Coupon(Coupon.Kind.AMOUNT_OFF, 5, 1, 1_000, 0, 0, 0.8), "r1", 1, GROSS, 600_000, 2);
         for (long orderId = 1; orderId <= 5; orderId++) {
             tally.answered(true, "u-r1-" + orderId, 0, reserved(orderId, 1_000, 900_000), 1_000);
         }
@@ -302,27 +302,35 @@ class CouponScenarioTest {
 
     @Test
     void thePeakHeldCountsAnswersLessTheCancelsSentAndTheExpiriesDueByThen() {
-        CouponTally tally = tally(new Coupon(Coupon.Kind.AMOUNT_OFF, 3, 1, 1_000, 0, 0, 0.8), 2);
+        // Reservations held 2 s: one sent at t expires no earlier than t + 2,000 on any clock.
+        CouponTally tally = new CouponTally(
+                new Coupon(Coupon.Kind.AMOUNT_OFF, 3, 1, 1_000, 0, 0, 0.8), "r1", 2, GROSS, 2_000, 1_000);
         // Partition 0: answers at 1,000 and 1,100 (two held), the first's cancel sent at 1,150 (one),
         // answers at 1,200 and 1,300 (two, then three).
-        tally.answered(true, "u1", 0, reserved(1, 1_000, 10_000_000), 1_000);
-        tally.answered(true, "u2", 0, reserved(2, 1_000, 10_000_000), 1_100);
+        tally.answered(true, "u1", 0, reserved(1, 1_000, LATER), 1_000);
+        tally.answered(true, "u2", 0, reserved(2, 1_000, LATER), 1_100);
         tally.cancelSent(1, 1_150);
-        tally.answered(true, "u3", 0, reserved(3, 1_000, 10_000_000), 1_200);
-        tally.answered(true, "u4", 0, reserved(4, 1_000, 10_000_000), 1_300);
-        // Partition 1: a reservation expiring at 8,000 is given back by 3,000 (the 5 s slack), so the
+        tally.answered(true, "u3", 0, reserved(3, 1_000, LATER), 1_200);
+        tally.answered(true, "u4", 0, reserved(4, 1_000, LATER), 1_300);
+        // Partition 1: a reserve sent at 1,000 (answered at 2,000) may have expired by 3,000, so the
         // answer at 3,000 counts one held, not two; a cancel sent at the same millisecond as an answer
         // counts first.
-        tally.answered(true, "u5", 1, reserved(5, 1_000, 8_000), 2_000);
-        tally.answered(true, "u6", 1, reserved(6, 1_000, 10_000_000), 3_000);
-        tally.answered(true, "u7", 1, reserved(7, 1_000, 10_000_000), 3_100);
+        tally.answered(true, "u5", 1, reserved(5, 1_000, LATER), 1_000, 2_000);
+        tally.answered(true, "u6", 1, reserved(6, 1_000, LATER), 2_990, 3_000);
+        tally.answered(true, "u7", 1, reserved(7, 1_000, LATER), 3_050, 3_100);
         tally.cancelSent(6, 3_200);
-        tally.answered(true, "u8", 1, reserved(8, 1_000, 10_000_000), 3_200);
+        tally.answered(true, "u8", 1, reserved(8, 1_000, LATER), 3_150, 3_200);
 
-        assertThat(tally.peakHeld(0, CouponTally.EXPIRY_SLACK_MILLIS)).isEqualTo(3);
-        assertThat(tally.peakHeld(1, CouponTally.EXPIRY_SLACK_MILLIS)).isEqualTo(2);
-        // Without the slack the expiry at 8,000 is not due at 3,100: three held then.
-        assertThat(tally.peakHeld(1, 0)).isEqualTo(3);
+        assertThat(tally.peakHeld(0)).isEqualTo(3);
+        assertThat(tally.peakHeld(1)).isEqualTo(2);
+        // Held 10 minutes instead, the first has not expired at 3,100: three held then.
+        List<CouponTally.Redemption> partitionOne = tally.redemptions().stream()
+                .filter(redemption -> redemption.partition == 1)
+                .toList();
+        assertThat(CouponTally.peakHeld(partitionOne, 600_000)).isEqualTo(3);
+        // A reservation that may have expired before its answer came counts for nothing.
+        tally.answered(true, "u9", 1, reserved(9, 1_000, LATER), 5_000, 7_500);
+        assertThat(tally.peakHeld(1)).isEqualTo(2);
         assertThat(CouponTally.peakHeld(List.of(), 0)).isZero();
     }
 
@@ -455,8 +463,8 @@ class CouponScenarioTest {
                 .isEqualTo("3 of the run's 4 orders with the campaign hold a redemption, GetCampaign.redeemed 3");
         assertThat(checks.get(2).detail())
                 .isEqualTo("at each of the 4 RESERVED answers naming the campaign, the answers so far less the 1"
-                        + " cancels of them sent so far and the reservations due to expire by then peaked at 3 of"
-                        + " budget 3");
+                        + " cancels of them sent so far and the reservations sent a TTL or more before peaked at 3"
+                        + " of budget 3");
         assertThat(checks.get(3).detail())
                 .isEqualTo("3 user(s) hold redemptions in the run's orders, the most 1 (limit 1); GetCampaign"
                         + " redeemed 3 by 3 user(s)");
