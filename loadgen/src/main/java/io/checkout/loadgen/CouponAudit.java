@@ -50,6 +50,9 @@ final class CouponAudit {
      */
     static final class OrderReads implements BiConsumer<Ledger.Ack, Order> {
         private final CouponTally tally;
+        /** The campaign as setup defined it, by partition: what it applies to. */
+        private final Map<Integer, Campaign> defined;
+
         private final LongToIntFunction partitionOfOrder;
         private final LongSupplier clock;
 
@@ -65,11 +68,13 @@ final class CouponAudit {
         private long expiringHeld;
 
         /**
+         * @param tally the run's answers, after setup defined the campaign
          * @param partitionOfOrder the partition an order id names
          * @param clock wall time of a read, epoch millis
          */
         OrderReads(CouponTally tally, LongToIntFunction partitionOfOrder, LongSupplier clock) {
             this.tally = tally;
+            this.defined = tally.defined();
             this.partitionOfOrder = partitionOfOrder;
             this.clock = clock;
         }
@@ -86,7 +91,7 @@ final class CouponAudit {
         public synchronized void accept(Ledger.Ack ack, Order order) {
             ordersRead++;
             int partition = partitionOfOrder.applyAsInt(order.getOrderId());
-            Campaign campaign = tally.defined().get(partition);
+            Campaign campaign = defined.get(partition);
             long gross = 0;
             long lineDiscounts = 0;
             long eligible = 0;

@@ -370,8 +370,7 @@ final class LoadRun {
         timeline.sampleSecond(System.nanoTime() - startNanos);
         CouponAudit.OrderReads couponReads = couponTally == null
                 ? null
-                : new CouponAudit.OrderReads(
-                        couponTally, orderId -> partitionOfOrder(orderId), System::currentTimeMillis);
+                : new CouponAudit.OrderReads(couponTally, this::partitionOfOrder, System::currentTimeMillis);
         Auditor auditor = new Auditor(
                 settings, this::auditClientForSku, this::auditClientForOrder, ledger, initialSkus, ADMIN_THREADS);
         if (couponReads != null) {
