@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 
@@ -50,6 +51,8 @@ final class Auditor {
     private final Ledger ledger;
     private final Map<String, Sku> initialSkus;
     private final int threads;
+    /** Sees every order read back, beside the checks here (a scenario's own checks); from several threads. */
+    private BiConsumer<Ledger.Ack, Order> onOrderRead = (ack, order) -> {};
 
     /**
      * @param clientForSku reads a SKU at the partition that owns it
@@ -68,6 +71,15 @@ final class Auditor {
         this.ledger = ledger;
         this.initialSkus = initialSkus;
         this.threads = threads;
+    }
+
+    /**
+     * Hands every order the audit reads back, with what the run was told of it, to {@code reader}
+     * too (called from the reading threads, so it must be thread-safe).
+     */
+    Auditor onOrderRead(BiConsumer<Ledger.Ack, Order> reader) {
+        this.onOrderRead = reader;
+        return this;
     }
 
     /**
@@ -295,6 +307,7 @@ final class Auditor {
             try {
                 Order order = clientForOrder.apply(ack.orderId).getOrder(ack.orderId);
                 reads.states.put(ack.orderId, order.getState());
+                onOrderRead.accept(ack, order);
                 if (!consistent(ack, order, System.currentTimeMillis())) {
                     reads.mismatch("order " + ack.orderId + " told " + ack.told + " for " + ack.userId + "/" + ack.skuId
                             + " x" + ack.quantity + ", server has " + order.getState() + " for " + order.getUserId()

@@ -198,6 +198,9 @@ final class HtmlReport {
         if (report.abuse() != null) {
             appendAbuse(html, report.abuse());
         }
+        if (report.coupon() != null) {
+            appendCoupon(html, report.coupon());
+        }
 
         html.append(String.format(
                 Locale.ROOT,
@@ -246,6 +249,59 @@ final class HtmlReport {
         }
         if (!abuse.afterwards().isEmpty()) {
             html.append("<p>").append(escape(abuse.afterwards())).append("</p>\n");
+        }
+    }
+
+    /** coupon: the campaign's terms, a row for the reserves naming it and one for the others. */
+    private static void appendCoupon(StringBuilder html, Report.CouponSummary coupon) {
+        html.append("<h2>Coupon campaign</h2>\n<p>")
+                .append(escape(String.format(
+                        Locale.ROOT,
+                        "Campaign %s, %s, budget %,d redemptions held at once, %,d per user%s; %.0f%% of reserves named"
+                                + " it. An order of %,d minor got %,d off; %,d minor given in all; %,d cancels of"
+                                + " redeeming orders sent; redemptions held as the run saw them peaked at %,d.%s"
+                                + " The whole run, warm-up included, first sends only.",
+                        coupon.campaignId(),
+                        coupon.terms(),
+                        coupon.budget(),
+                        coupon.perUserLimit(),
+                        coupon.partitions() > 1 ? " on each of " + coupon.partitions() + " partitions" : "",
+                        100 * coupon.share(),
+                        coupon.orderGrossMinor(),
+                        coupon.discountPerOrderMinor(),
+                        coupon.discountGivenMinor(),
+                        coupon.cancelsSent(),
+                        coupon.peakHeld(),
+                        coupon.redeemed() < 0
+                                ? ""
+                                : String.format(
+                                        Locale.ROOT,
+                                        " At the audit GetCampaign said redeemed %,d by %,d user(s).",
+                                        coupon.redeemed(),
+                                        coupon.redeemingUsers()))))
+                .append("</p>\n");
+        html.append("<table><tr><th>reserves</th><th>sent</th><th>RESERVED</th><th>CAMPAIGN_BUDGET_EXHAUSTED</th>")
+                .append("<th>CAMPAIGN_USER_LIMIT_REACHED</th><th>CAMPAIGN_NOT_APPLICABLE</th><th>CAMPAIGN_UNKNOWN</th>")
+                .append("<th>CAMPAIGN_NOT_ACTIVE</th><th>other</th><th>failed</th></tr>\n");
+        for (Report.CouponSummary.Counts row : List.of(coupon.named(), coupon.notNamed())) {
+            html.append("<tr><td>").append(escape(row.name())).append("</td>");
+            html.append(String.format(
+                    Locale.ROOT,
+                    "<td>%,d</td><td>%,d</td><td>%,d</td><td>%,d</td><td>%,d</td><td>%,d</td><td>%,d</td><td>%,d</td>"
+                            + "<td>%,d</td></tr>%n",
+                    row.sent(),
+                    row.reserved(),
+                    row.budgetExhausted(),
+                    row.userLimitReached(),
+                    row.notApplicable(),
+                    row.unknown(),
+                    row.notActive(),
+                    row.other(),
+                    row.failed()));
+        }
+        html.append("</table>\n");
+        if (!coupon.afterwards().isEmpty()) {
+            html.append("<p>").append(escape(coupon.afterwards())).append("</p>\n");
         }
     }
 

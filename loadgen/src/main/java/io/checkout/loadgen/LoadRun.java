@@ -7,6 +7,7 @@ import io.checkout.client.CheckoutClient;
 import io.checkout.client.StreamingReserver;
 import io.checkout.contract.PartitionTable;
 import io.checkout.contract.Partitioning;
+import io.checkout.proto.v1.Campaign;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.ReserveReply;
@@ -64,6 +65,11 @@ import org.apache.commons.rng.simple.RandomSource;
  */
 final class LoadRun {
 
+    /** With --setup: every SKU's price, in minor units, and its currency. */
+    static final long PRICE_MINOR = 12_999;
+
+    static final String CURRENCY = "EUR";
+
     /** SKUs polled each second for the progress line's "stock left". */
     private static final int PROGRESS_SKUS_MAX = 8;
     /** Threads doing setup writes and audit reads, each a blocking call with a deadline. */
@@ -111,6 +117,8 @@ final class LoadRun {
     private final AbuseTally abuseTally;
     /** abuse with --setup: each partition's risk rules before the run set its own, put back after the audit. */
     private final List<RiskRules> previousRiskRules = new ArrayList<>();
+    /** coupon: the answers with and without the campaign, and its redemptions; null in the other scenarios. */
+    private final CouponTally couponTally;
 
     private Measurements measurements;
     private Timeline timeline;
@@ -169,6 +177,15 @@ final class LoadRun {
         this.ledger = new Ledger(settings.ordersTrackedMax());
         this.abuseTally =
                 settings.abuse() == null ? null : new AbuseTally(settings.abuse(), runId, table.partitionCount());
+        this.couponTally = settings.coupon() == null
+                ? null
+                : new CouponTally(
+                        settings.coupon(),
+                        runId,
+                        table.partitionCount(),
+                        orderGrossMinor(settings),
+                        settings.reservationTtl().toMillis(),
+                        settings.ordersTrackedMax());
         for (List<ManagedChannel> partitionChannels : channelsByPartition) {
             reservedByPartition[clients.size()] = new LongAdder();
             List<CheckoutClient> partitionClients = new ArrayList<>();
@@ -265,16 +282,23 @@ final class LoadRun {
                 batch, Duration.ZERO, 2, Math.min(AutoBatching.IN_FLIGHT_MAX, Math.max(batch, inFlight)));
     }
 
+    /** What every order of a run costs: {@code --quantity} units at {@link #PRICE_MINOR}. */
+    static long orderGrossMinor(RunSettings settings) {
+        return settings.quantity() * PRICE_MINOR;
+    }
+
     /** Runs the whole thing; the result holds the measurements and the audit. */
     RunResult run() throws InterruptedException {
         long setupStartedNanos = System.nanoTime();
         try {
             prepareSkus();
             prepareRiskRules();
+            prepareCampaign();
             double setupSeconds = (System.nanoTime() - setupStartedNanos) / 1e9;
             return sendAndAudit(setupSeconds);
         } finally {
             restoreRiskRules();
+            closeCampaign();
             auditClients.forEach(CheckoutClient::close);
         }
     }
@@ -344,16 +368,22 @@ final class LoadRun {
         measurements.sampleInterval(System.currentTimeMillis());
         double measuredSeconds = Math.max(1e-9, (sendEndNanos - Math.min(sendEndNanos, warmupEndNanos)) / 1e9);
         timeline.sampleSecond(System.nanoTime() - startNanos);
-        Audit audit = new Auditor(
-                        settings,
-                        this::auditClientForSku,
-                        this::auditClientForOrder,
-                        ledger,
-                        initialSkus,
-                        ADMIN_THREADS)
-                .audit(drained);
+        CouponAudit.OrderReads couponReads = couponTally == null
+                ? null
+                : new CouponAudit.OrderReads(couponTally, this::partitionOfOrder, System::currentTimeMillis);
+        Auditor auditor = new Auditor(
+                settings, this::auditClientForSku, this::auditClientForOrder, ledger, initialSkus, ADMIN_THREADS);
+        if (couponReads != null) {
+            auditor.onOrderRead(couponReads);
+        }
+        Audit audit = auditor.audit(drained);
         if (abuseTally != null) {
             audit = audit.withChecks(AbuseAudit.checks(abuseTally, this::readBlockedUser));
+        }
+        if (couponTally != null) {
+            // After the orders were read, so nothing the reads saw is newer than the campaign's figures.
+            readCampaign();
+            audit = audit.withChecks(CouponAudit.checks(couponTally, couponReads, couponInexact(drained)));
         }
         return new RunResult(
                 settings,
@@ -367,7 +397,8 @@ final class LoadRun {
                 timeline,
                 ledger,
                 audit,
-                abuseTally);
+                abuseTally,
+                couponTally);
     }
 
     /**
@@ -445,6 +476,104 @@ final class LoadRun {
         }
     }
 
+    /**
+     * coupon with --setup: defines the run's campaign on every partition that owns some of the run's
+     * SKUs (each keeps its own budget), listing those SKUs (for every SKU when a partition owns more
+     * than a campaign may list), open from the SKUs' sale start, with no end.
+     */
+    private void prepareCampaign() {
+        if (couponTally == null || !settings.setup()) {
+            return;
+        }
+        Map<Integer, List<String>> skusByPartition = new java.util.TreeMap<>();
+        for (int index = 0; index < settings.skus(); index++) {
+            String skuId = settings.skuId(index);
+            skusByPartition
+                    .computeIfAbsent(table.partitionOfSku(skuId), partition -> new ArrayList<>())
+                    .add(skuId);
+        }
+        for (Map.Entry<Integer, List<String>> part : skusByPartition.entrySet()) {
+            List<String> skuIds = part.getValue().size() <= Coupon.SKUS_LISTED_MAX ? part.getValue() : List.of();
+            Campaign campaign = settings.coupon()
+                    .campaign(couponTally.campaignId(), CURRENCY, skuIds, windowsOpenedAtMillis - 1_000);
+            try {
+                couponTally.defined(
+                        part.getKey(), auditClients.get(part.getKey()).upsertCampaign(campaign));
+            } catch (StatusRuntimeException e) {
+                throw new SetupException(
+                        "defining campaign " + couponTally.campaignId() + " on partition " + part.getKey() + " failed: "
+                                + describe(e),
+                        e);
+            }
+        }
+    }
+
+    /**
+     * coupon: after the audit (or a failed setup), closes the campaign's window on every partition
+     * holding it, so nothing redeems it after the run. A campaign cannot be deleted: it stays
+     * defined, with the redemptions its orders hold; says so in the report.
+     */
+    private void closeCampaign() {
+        if (couponTally == null || couponTally.defined().isEmpty()) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        try {
+            for (Map.Entry<Integer, Campaign> part : couponTally.defined().entrySet()) {
+                Campaign defined = part.getValue();
+                auditClients
+                        .get(part.getKey())
+                        .upsertCampaign(defined.toBuilder()
+                                .setEndsAtEpochMillis(Math.max(now, defined.getStartsAtEpochMillis() + 1))
+                                .clearRedeemed()
+                                .clearRedeemingUsers()
+                                .build());
+            }
+            couponTally.afterwards(String.format(
+                    java.util.Locale.ROOT,
+                    "after the audit: campaign %s closed (its window ends at %s, on %d partition(s)); a campaign"
+                            + " cannot be deleted, so it stays defined with the redemptions its orders hold",
+                    couponTally.campaignId(),
+                    java.time.Instant.ofEpochMilli(now),
+                    couponTally.defined().size()));
+        } catch (RuntimeException e) {
+            couponTally.afterwards("after the audit: campaign " + couponTally.campaignId() + " could not be closed ("
+                    + describe(e) + "); it stays open on the server");
+        }
+    }
+
+    /** coupon: the campaign as every partition holding it has it now, for the audit. */
+    private void readCampaign() {
+        for (int partition : couponTally.defined().keySet()) {
+            try {
+                couponTally.readAtAudit(partition, auditClients.get(partition).getCampaign(couponTally.campaignId()));
+            } catch (StatusRuntimeException e) {
+                throw new Auditor.AuditException(
+                        "audit could not read campaign " + couponTally.campaignId() + " on partition " + partition
+                                + ": " + describe(e),
+                        e);
+            }
+        }
+    }
+
+    /**
+     * coupon: why the run cannot know every redemption the server holds for it, or null when it
+     * can: every call answered, no reserve without an answer, every order remembered.
+     */
+    private String couponInexact(boolean drained) {
+        if (!drained) {
+            return "some calls were still unanswered after the drain timeout";
+        }
+        if (ledger.ambiguousReserves() > 0) {
+            return ledger.ambiguousReserves()
+                    + " reserves ended without an answer, so the server may hold redemptions the run never heard of";
+        }
+        if (ledger.untracked() > 0 || couponTally.untracked() > 0) {
+            return "orders past --audit-orders-max " + settings.ordersTrackedMax() + " were not remembered";
+        }
+        return null;
+    }
+
     /** abuse: a blocked user as every partition has them: orders listed, and whether blocked on each. */
     private AbuseAudit.ServerUser readBlockedUser(String userId) {
         long orders = 0;
@@ -484,8 +613,8 @@ final class LoadRun {
                     return client.upsertSku(UpsertSkuRequest.newBuilder()
                             .setRequestId("s-" + runId + "-" + skuId)
                             .setSkuId(skuId)
-                            .setPriceMinor(12_999)
-                            .setCurrency("EUR")
+                            .setPriceMinor(PRICE_MINOR)
+                            .setCurrency(CURRENCY)
                             .setTotalStock(settings.stock())
                             .setPerUserLimit(settings.perUserLimit())
                             // A second back, so the server's clock a little behind ours still has it on sale.
@@ -646,7 +775,10 @@ final class LoadRun {
                             followUp.orderId(),
                             latencyFromNanos,
                             measured);
-                case CANCEL ->
+                case CANCEL -> {
+                    if (couponTally != null) {
+                        couponTally.cancelSent(followUp.orderId(), System.currentTimeMillis());
+                    }
                     change(
                             clientForOrder(followUp.orderId(), seq)
                                     .cancelAsync("c-" + runId + "-" + seq, followUp.orderId()),
@@ -654,6 +786,7 @@ final class LoadRun {
                             followUp.orderId(),
                             latencyFromNanos,
                             measured);
+                }
                 default ->
                     reserve(
                             seq,
@@ -684,11 +817,18 @@ final class LoadRun {
             return;
         }
         String userId = scenario.nextUserId();
-        ReserveRequest request = ReserveRequest.newBuilder()
+        ReserveRequest.Builder builder = ReserveRequest.newBuilder()
                 .setRequestId("r-" + runId + "-" + seq)
                 .setUserId(userId)
-                .addLines(OrderLine.newBuilder().setSkuId(skuId).setQuantity(settings.quantity()))
-                .build();
+                .addLines(OrderLine.newBuilder().setSkuId(skuId).setQuantity(settings.quantity()));
+        if (couponTally != null) {
+            boolean named = scenario.nextNamesCampaign();
+            if (named) {
+                builder.setCampaignId(couponTally.campaignId());
+            }
+            couponTally.sent(named);
+        }
+        ReserveRequest request = builder.build();
         if (abuseTally != null) {
             abuseTally.sent(userId, System.currentTimeMillis());
         }
@@ -802,6 +942,22 @@ final class LoadRun {
                     abuseTally.failed(request.getUserId(), System.currentTimeMillis());
                 } else {
                     abuseTally.answered(request.getUserId(), answer.getResult(), System.currentTimeMillis());
+                }
+            }
+            if (couponTally != null && firstReply == null) {
+                boolean named = !request.getCampaignId().isEmpty();
+                if (failure != null) {
+                    couponTally.failed(named);
+                } else {
+                    long nowMillis = System.currentTimeMillis();
+                    couponTally.answered(
+                            named,
+                            request.getUserId(),
+                            partitionOfOrder(answer.getOrderId()),
+                            answer,
+                            // Rounded down to the millisecond before: the reserve left no later.
+                            nowMillis - (now - sentNanos) / 1_000_000 - 1,
+                            nowMillis);
                 }
             }
             if (failure != null) {

@@ -65,8 +65,10 @@ public final class Loadgen implements Callable<Integer> {
                     + " (store, time slot) pairs, see --stores), abuse (needs --setup: flash-sale SKUs under an"
                     + " attempt limit per user, see --max-attempts, with hammer users and blocked users in the mix;"
                     + " the audit also checks the blocked users got nothing and the hammer users no more than the"
-                    + " limit), or empty-call (grpc.health.v1 Check only: the transport's limit) (default"
-                    + " ${DEFAULT-VALUE})")
+                    + " limit), coupon (needs --setup: the flash sale with a share of the reserves naming a coupon"
+                    + " campaign whose budget is smaller than the crowd, see --coupon-kind; the audit also checks"
+                    + " the budget, the per-user limit and the discounts), or empty-call (grpc.health.v1 Check"
+                    + " only: the transport's limit) (default ${DEFAULT-VALUE})")
     String scenario;
 
     @Option(names = "--concurrency", description = "closed model: calls in flight (default 64 unless --rate)")
@@ -205,6 +207,54 @@ public final class Loadgen implements Callable<Integer> {
             names = "--blocked-share",
             description = "abuse: fraction of the reserves sent by the blocked users (default 0.1)")
     Double blockedShare;
+
+    @Option(
+            names = "--coupon-kind",
+            description = "coupon: the campaign setup defines, cp-<run id>, on the run's SKUs: amount-off"
+                    + " (--coupon-amount-off off the order), percent-off (--coupon-percent-bps of it, rounded down)"
+                    + " or spend-and-save (--coupon-amount-off off an order spending at least --coupon-min-spend)"
+                    + " (default amount-off)")
+    String couponKind;
+
+    @Option(
+            names = "--coupon-budget",
+            description = "coupon: the most redemptions held at once (reserved or paid orders; a cancel or expiry"
+                    + " gives one back), past which the server answers CAMPAIGN_BUDGET_EXHAUSTED; 1.."
+                    + Coupon.BUDGET_MAX + " (default " + Coupon.DEFAULT_BUDGET + ")")
+    Long couponBudget;
+
+    @Option(
+            names = "--coupon-per-user",
+            description = "coupon: the most redemptions one user may hold, past which the server answers"
+                    + " CAMPAIGN_USER_LIMIT_REACHED; 1.." + Coupon.PER_USER_LIMIT_MAX + " (default "
+                    + Coupon.DEFAULT_PER_USER + ")")
+    Long couponPerUser;
+
+    @Option(
+            names = "--coupon-amount-off",
+            description = "coupon, amount-off and spend-and-save: the discount in minor units (an order costs"
+                    + " 12999 x --quantity); 1.." + Coupon.AMOUNT_OFF_MAX + " (default " + Coupon.DEFAULT_AMOUNT_OFF
+                    + ")")
+    Long couponAmountOff;
+
+    @Option(
+            names = "--coupon-percent-bps",
+            description = "coupon, percent-off: the discount in basis points of the order, rounded down; 1.."
+                    + Coupon.PERCENT_BPS_MAX + " (default " + Coupon.DEFAULT_PERCENT_BPS + ": 10%)")
+    Integer couponPercentBps;
+
+    @Option(
+            names = "--coupon-min-spend",
+            description = "coupon: the least an order must spend to qualify, in minor units, else"
+                    + " CAMPAIGN_NOT_APPLICABLE; 0.." + Coupon.MIN_SPEND_MAX + ", spend-and-save at least 1"
+                    + " (default 0; spend-and-save " + Coupon.DEFAULT_SPEND_AND_SAVE_MIN + ")")
+    Long couponMinSpend;
+
+    @Option(
+            names = "--coupon-share",
+            description = "coupon: fraction of the reserves that name the campaign, 0..1 (default "
+                    + Coupon.DEFAULT_SHARE + ")")
+    Double couponShare;
 
     @Option(
             names = "--sku-prefix",
@@ -476,6 +526,9 @@ public final class Loadgen implements Callable<Integer> {
             if (settings.abuse() != null) {
                 out.print(settings.abuse().describe(runId, settings.users()));
             }
+            if (settings.coupon() != null) {
+                out.print(settings.coupon().describe(runId, settings.users(), LoadRun.orderGrossMinor(settings)));
+            }
             if (partitioned) {
                 out.printf(
                         Locale.ROOT,
@@ -623,6 +676,7 @@ public final class Loadgen implements Callable<Integer> {
             throw new IllegalArgumentException("--max-attempts, --attempt-window, --hammer-users, --hammer-share,"
                     + " --blocked-users and --blocked-share are for --scenario abuse");
         }
+        Coupon coupon = coupon(kind);
         if (crowdScenario && (rate == null || crowdRate == null)) {
             throw new IllegalArgumentException(
                     "--scenario flash-crowd needs --rate (the normal rate) and --crowd-rate (the crowd's)");
@@ -682,7 +736,46 @@ public final class Loadgen implements Callable<Integer> {
                 clientLimitMax,
                 List.of(),
                 booking,
-                abuse);
+                abuse,
+                coupon);
+    }
+
+    /** {@code coupon}: the campaign the options ask for; null in the other scenarios, which refuse them. */
+    private Coupon coupon(Scenario.Kind kind) {
+        if (kind != Scenario.Kind.COUPON) {
+            if (couponKind != null
+                    || couponBudget != null
+                    || couponPerUser != null
+                    || couponAmountOff != null
+                    || couponPercentBps != null
+                    || couponMinSpend != null
+                    || couponShare != null) {
+                throw new IllegalArgumentException("--coupon-kind, --coupon-budget, --coupon-per-user,"
+                        + " --coupon-amount-off, --coupon-percent-bps, --coupon-min-spend and --coupon-share are"
+                        + " for --scenario coupon");
+            }
+            return null;
+        }
+        Coupon.Kind chosen = Coupon.Kind.parse(couponKind != null ? couponKind : "amount-off");
+        boolean percent = chosen == Coupon.Kind.PERCENT_OFF;
+        if (percent && couponAmountOff != null) {
+            throw new IllegalArgumentException(
+                    "--coupon-amount-off is for --coupon-kind amount-off or spend-and-save, not percent-off");
+        }
+        if (!percent && couponPercentBps != null) {
+            throw new IllegalArgumentException(
+                    "--coupon-percent-bps is for --coupon-kind percent-off, not " + chosen.label());
+        }
+        return new Coupon(
+                chosen,
+                couponBudget != null ? couponBudget : Coupon.DEFAULT_BUDGET,
+                couponPerUser != null ? couponPerUser : Coupon.DEFAULT_PER_USER,
+                percent ? 0 : couponAmountOff != null ? couponAmountOff : Coupon.DEFAULT_AMOUNT_OFF,
+                !percent ? 0 : couponPercentBps != null ? couponPercentBps : Coupon.DEFAULT_PERCENT_BPS,
+                couponMinSpend != null
+                        ? couponMinSpend
+                        : chosen == Coupon.Kind.SPEND_AND_SAVE ? Coupon.DEFAULT_SPEND_AND_SAVE_MIN : 0,
+                couponShare != null ? couponShare : Coupon.DEFAULT_SHARE);
     }
 
     /** The booking scenario's catalog and time model, printed before the run. */

@@ -48,7 +48,111 @@ record Report(
         Crowd crowd,
         List<Timeline.Second> timeline,
         BookedSlots booking,
-        AbuseSummary abuse) {
+        AbuseSummary abuse,
+        CouponSummary coupon) {
+
+    /**
+     * {@code coupon}: the run's campaign, and what the reserves naming it and those that did not
+     * were answered, over the whole run, warm-up included (the audit's figures); null in the other
+     * scenarios.
+     *
+     * @param kind amount-off, percent-off or spend-and-save
+     * @param partitions partitions holding the campaign, each with its own budget and per-user limit
+     * @param orderGrossMinor what every order of the run costs
+     * @param discountPerOrderMinor what the terms take off such an order; 0: it does not qualify
+     * @param named the reserves that named the campaign; {@code notNamed} those that did not
+     * @param discountGivenMinor the discounts of every RESERVED answer naming the campaign
+     * @param cancelsSent cancels the run sent of orders that redeemed the campaign
+     * @param peakHeld the most redemptions the run saw held at once on one partition (RESERVED
+     *     answers so far less the cancels sent and the reservations sent a TTL or more ago)
+     * @param redeemed GetCampaign's redeemed at the audit, summed over the partitions; -1 if not read
+     * @param redeemingUsers GetCampaign's redeeming_users at the audit, summed; -1 if not read
+     * @param afterwards what the run did to the campaign after the audit
+     */
+    record CouponSummary(
+            String campaignId,
+            String kind,
+            String terms,
+            long amountOffMinor,
+            int percentOffBps,
+            long minSpendMinor,
+            long budget,
+            long perUserLimit,
+            double share,
+            int partitions,
+            long orderGrossMinor,
+            long discountPerOrderMinor,
+            Counts named,
+            Counts notNamed,
+            long discountGivenMinor,
+            long cancelsSent,
+            long peakHeld,
+            long redeemed,
+            long redeemingUsers,
+            String afterwards) {
+
+        /**
+         * What the reserves naming the campaign, or those that did not, were answered.
+         *
+         * @param other another outcome of their own: SOLD_OUT, LIMIT_EXCEEDED, ...
+         * @param failed no outcome of their own: REJECTED, or the call failed
+         */
+        record Counts(
+                String name,
+                long sent,
+                long reserved,
+                long budgetExhausted,
+                long userLimitReached,
+                long notApplicable,
+                long unknown,
+                long notActive,
+                long other,
+                long failed) {
+
+            static Counts of(String name, CouponTally tally, boolean named) {
+                return new Counts(
+                        name,
+                        tally.count(named, CouponTally.Count.SENT),
+                        tally.count(named, CouponTally.Count.RESERVED),
+                        tally.count(named, CouponTally.Count.CAMPAIGN_BUDGET_EXHAUSTED),
+                        tally.count(named, CouponTally.Count.CAMPAIGN_USER_LIMIT_REACHED),
+                        tally.count(named, CouponTally.Count.CAMPAIGN_NOT_APPLICABLE),
+                        tally.count(named, CouponTally.Count.CAMPAIGN_UNKNOWN),
+                        tally.count(named, CouponTally.Count.CAMPAIGN_NOT_ACTIVE),
+                        tally.count(named, CouponTally.Count.OTHER),
+                        tally.count(named, CouponTally.Count.FAILED));
+            }
+        }
+
+        static CouponSummary of(CouponTally tally) {
+            Coupon coupon = tally.coupon();
+            long peak = 0;
+            for (int partition : tally.defined().keySet()) {
+                peak = Math.max(peak, tally.peakHeld(partition));
+            }
+            return new CouponSummary(
+                    tally.campaignId(),
+                    coupon.kind().label(),
+                    coupon.terms(),
+                    coupon.amountOffMinor(),
+                    coupon.percentOffBps(),
+                    coupon.minSpendMinor(),
+                    coupon.budget(),
+                    coupon.perUserLimit(),
+                    coupon.share(),
+                    Math.max(1, tally.defined().size()),
+                    tally.orderGrossMinor(),
+                    tally.expectedDiscountMinor(),
+                    Counts.of("with coupon", tally, true),
+                    Counts.of("without", tally, false),
+                    tally.discountGivenMinor(),
+                    tally.cancelsSent(),
+                    peak,
+                    tally.redeemedAtAudit(),
+                    tally.redeemingUsersAtAudit(),
+                    tally.afterwards());
+        }
+    }
 
     /**
      * {@code abuse}: the attempt limit and what each class of user sent and was answered, over the
@@ -294,9 +398,12 @@ record Report(
         }
         Map<String, Long> results = new LinkedHashMap<>();
         boolean abuse = settings.abuse() != null;
+        boolean coupon = settings.coupon() != null;
         for (ReserveResult value : ReserveResult.values()) {
-            // abuse: BLOCKED and RATE_LIMITED are what the run is about, so they show even when none came.
-            boolean shown = abuse && (value == ReserveResult.BLOCKED || value == ReserveResult.RATE_LIMITED);
+            // abuse: BLOCKED and RATE_LIMITED are what the run is about, so they show even when none came;
+            // coupon: the five CAMPAIGN_* results.
+            boolean shown = (abuse && (value == ReserveResult.BLOCKED || value == ReserveResult.RATE_LIMITED))
+                    || (coupon && value.name().startsWith("CAMPAIGN_"));
             if (value != ReserveResult.UNRECOGNIZED && (measurements.reserveResult(value) > 0 || shown)) {
                 results.put(value.name(), measurements.reserveResult(value));
             }
@@ -357,7 +464,8 @@ record Report(
                         ? result.timeline().seconds()
                         : List.of(),
                 settings.booking() == null ? null : BookedSlots.of(settings, audit.skus(), result.setupSeconds()),
-                result.abuse() == null ? null : AbuseSummary.of(settings, result.abuse()));
+                result.abuse() == null ? null : AbuseSummary.of(settings, result.abuse()),
+                result.coupon() == null ? null : CouponSummary.of(result.coupon()));
     }
 
     String toJson() {
@@ -440,6 +548,9 @@ record Report(
         }
         if (abuse != null) {
             appendAbuse(out);
+        }
+        if (coupon != null) {
+            appendCoupon(out);
         }
         out.append(String.format(
                 Locale.ROOT, "audit (%,d orders, %,d SKUs read back):%n", audit.ordersChecked(), audit.skusChecked()));
@@ -621,6 +732,73 @@ record Report(
         }
         if (!a.afterwards().isEmpty()) {
             out.append("  ").append(a.afterwards()).append(System.lineSeparator());
+        }
+    }
+
+    /** coupon: the campaign, the answers with and without it, and its redemptions. */
+    private void appendCoupon(StringBuilder out) {
+        CouponSummary c = coupon;
+        out.append(String.format(
+                Locale.ROOT,
+                "coupon: campaign %s, %s, budget %,d, %,d per user%s; %.0f%% of reserves named it; the whole run,"
+                        + " warm-up included, first sends only:%n",
+                c.campaignId(),
+                c.terms(),
+                c.budget(),
+                c.perUserLimit(),
+                c.partitions() > 1 ? " on each of " + c.partitions() + " partitions" : "",
+                100 * c.share()));
+        out.append(String.format(
+                Locale.ROOT,
+                "  %-11s %9s %9s %9s %9s %9s %9s %9s %9s %7s%n",
+                "reserves",
+                "sent",
+                "RESERVED",
+                "BUDGET_EX",
+                "USER_LIM",
+                "NOT_APPL",
+                "UNKNOWN",
+                "NOT_ACTV",
+                "other",
+                "failed"));
+        for (CouponSummary.Counts row : List.of(c.named(), c.notNamed())) {
+            out.append(String.format(
+                    Locale.ROOT,
+                    "  %-11s %,9d %,9d %,9d %,9d %,9d %,9d %,9d %,9d %,7d%n",
+                    row.name(),
+                    row.sent(),
+                    row.reserved(),
+                    row.budgetExhausted(),
+                    row.userLimitReached(),
+                    row.notApplicable(),
+                    row.unknown(),
+                    row.notActive(),
+                    row.other(),
+                    row.failed()));
+        }
+        out.append(String.format(
+                Locale.ROOT,
+                "  (CAMPAIGN_BUDGET_EXHAUSTED, _USER_LIMIT_REACHED, _NOT_APPLICABLE, _UNKNOWN, _NOT_ACTIVE; other:"
+                        + " SOLD_OUT, LIMIT_EXCEEDED, ...; failed: REJECTED or no answer)%n"));
+        out.append(String.format(
+                Locale.ROOT,
+                "  an order of %,d minor got %,d off; %,d minor given in all; %,d cancels of redeeming orders"
+                        + " sent; redemptions held as the run saw them peaked at %,d of %,d%n",
+                c.orderGrossMinor(),
+                c.discountPerOrderMinor(),
+                c.discountGivenMinor(),
+                c.cancelsSent(),
+                c.peakHeld(),
+                c.budget()));
+        if (c.redeemed() >= 0) {
+            out.append(String.format(
+                    Locale.ROOT,
+                    "  at the audit: GetCampaign redeemed %,d by %,d user(s)%n",
+                    c.redeemed(),
+                    c.redeemingUsers()));
+        }
+        if (!c.afterwards().isEmpty()) {
+            out.append("  ").append(c.afterwards()).append(System.lineSeparator());
         }
     }
 

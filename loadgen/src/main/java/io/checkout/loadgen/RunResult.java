@@ -9,6 +9,8 @@ package io.checkout.loadgen;
  * @param measuredSeconds time from the end of warm-up to the last send
  * @param drained whether every call was answered before the audit
  * @param abuse {@code abuse}: the answers per class of user; null in the other scenarios
+ * @param coupon {@code coupon}: the answers with and without the campaign, its redemptions and the
+ *     campaign as the audit read it; null in the other scenarios
  */
 record RunResult(
         RunSettings settings,
@@ -22,4 +24,5 @@ record RunResult(
         Timeline timeline,
         Ledger ledger,
         Audit audit,
-        AbuseTally abuse) {}
+        AbuseTally abuse,
+        CouponTally coupon) {}

@@ -47,6 +47,8 @@ import java.util.List;
  * @param booking {@code booking}: the stores and slots the SKUs are; null for the other scenarios
  * @param abuse {@code abuse}: the attempt limit and the hammer and blocked users; null for the
  *     other scenarios
+ * @param coupon {@code coupon}: the campaign setup defines and the share of reserves naming it;
+ *     null for the other scenarios
  */
 record RunSettings(
         Scenario.Kind scenario,
@@ -82,7 +84,8 @@ record RunSettings(
         int clientLimitMax,
         List<String> partitionKeys,
         Booking booking,
-        Abuse abuse) {
+        Abuse abuse,
+        Coupon coupon) {
 
     /**
      * A flash crowd: from {@code at} the rate climbs linearly from the normal rate to {@code rate}
@@ -251,6 +254,13 @@ record RunSettings(
                 abuse == null || setup,
                 "--scenario abuse needs --setup: the run sets the attempt limit and blocks its users before the load");
         require(
+                (scenario == Scenario.Kind.COUPON) == (coupon != null),
+                "--coupon-kind, --coupon-budget, --coupon-per-user, --coupon-amount-off, --coupon-percent-bps,"
+                        + " --coupon-min-spend and --coupon-share are for --scenario coupon");
+        require(
+                coupon == null || setup,
+                "--scenario coupon needs --setup: the run defines its campaign before the load");
+        require(
                 ordersTrackedMax >= 1 && ordersTrackedMax <= ORDERS_TRACKED_MAX,
                 "--audit-orders-max must be 1.." + ORDERS_TRACKED_MAX + ", got " + ordersTrackedMax);
     }
@@ -376,7 +386,8 @@ record RunSettings(
                 clientLimitMax,
                 newPartitionKeys,
                 booking,
-                abuse);
+                abuse,
+                coupon);
     }
 
     private static void requireFraction(String option, double value) {

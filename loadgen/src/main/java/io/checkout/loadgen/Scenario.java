@@ -19,7 +19,8 @@ import org.apache.commons.rng.sampling.distribution.RejectionInversionZipfSample
  * time of the draw, so there a seed repeats the choices for the same timing only. All draw
  * buyers uniformly from a crowd of distinct users, so a buyer who comes back meets the per-user
  * limit. {@code abuse}: the flash-sale's SKUs; the buyer is a hammer user, a blocked user or a
- * normal one by the shares of {@link Abuse}. {@code empty-call} sends health checks only.
+ * normal one by the shares of {@link Abuse}. {@code coupon}: the flash sale, a share of its reserves
+ * naming the run's campaign ({@link Coupon}). {@code empty-call} sends health checks only.
  */
 final class Scenario {
 
@@ -41,6 +42,11 @@ final class Scenario {
          * sending a large share of the reserves and a few blocked users a share ({@link Abuse}).
          */
         ABUSE("abuse"),
+        /**
+         * The flash-sale's SKUs and buyers, a share of the reserves naming a coupon campaign whose
+         * budget is smaller than the crowd ({@link Coupon}).
+         */
+        COUPON("coupon"),
         /**
          * Not a sale: every operation is a {@code grpc.health.v1.Health/Check} on the same server,
          * the cheapest call it serves (no pipeline, no state), to measure the transport's limit.
@@ -64,7 +70,8 @@ final class Scenario {
                 }
             }
             throw new IllegalArgumentException(
-                    "--scenario must be flash-sale, catalog, flash-crowd, booking, abuse or empty-call, got " + text);
+                    "--scenario must be flash-sale, catalog, flash-crowd, booking, abuse, coupon or empty-call, got "
+                            + text);
         }
     }
 
@@ -184,6 +191,12 @@ final class Scenario {
             }
         }
         return userPrefix + random.nextInt(settings.users());
+    }
+
+    /** {@code coupon}: whether the next reserve names the campaign, with probability {@code --coupon-share}. */
+    boolean nextNamesCampaign() {
+        Coupon coupon = settings.coupon();
+        return coupon != null && random.nextDouble() < coupon.share();
     }
 
     /** What the run does with a reserve once it is answered; drawn when the reserve is sent. */

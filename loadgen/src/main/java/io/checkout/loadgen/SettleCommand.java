@@ -34,8 +34,9 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Per-merchant settlement totals (paid, refunded, commission, net) for a time range, from the server's"
-                    + " OrderEvents stream; resumes from --checkpoint. Durations take a unit: 500ms, 10s, 2m."
+            "Per-merchant settlement totals (paid and refunded after campaign discounts, commission, net, discount)"
+                    + " for a time range, from the server's OrderEvents stream; resumes from --checkpoint. Durations"
+                    + " take a unit: 500ms, 10s, 2m."
         })
 final class SettleCommand implements java.util.concurrent.Callable<Integer> {
     static final int EXIT_USAGE = 2;

@@ -21,10 +21,15 @@ import java.util.TreeMap;
 /**
  * Per-merchant settlement totals built from the order event stream, for one time range of engine
  * time, and the checkpoint that lets a run resume where the last one stopped. A payment (ORDER_PAID)
- * adds each line's gross and commission to its merchant; a refund (ORDER_REFUNDED,
- * ORDER_PARTLY_REFUNDED) adds what it gave back, line by line ({@code refund_lines}); a payment too
- * late (ORDER_PAID_TOO_LATE) is money to return, counted apart. Amounts in different currencies
- * never mix: a row is a (merchant, currency) pair. Not thread-safe: one event handler feeds it.
+ * adds to its merchant what the buyer paid for each line, the line's gross less its share of the
+ * campaign discount ({@code gross_minor - discount_minor}), and the line's commission (charged on
+ * that); a refund (ORDER_REFUNDED, ORDER_PARTLY_REFUNDED) adds what it gave back, line by line
+ * ({@code refund_lines}: {@code gross_minor - discount_minor} of the units refunded now, and the
+ * commission returned); a payment too late (ORDER_PAID_TOO_LATE) is money to return, what the buyer
+ * paid, counted apart. So {@code net = paid - refunded - commission} is the sum of the lines'
+ * {@code net_minor = gross - discount - commission}. The discounts are kept beside (given on
+ * payments less those of the refunded units). Amounts in different currencies never mix: a row is a
+ * (merchant, currency) pair. Not thread-safe: one event handler feeds it.
  */
 final class SettlementLedger {
     /** The merchant column of lines whose SKU had no merchant. */
@@ -42,9 +47,11 @@ final class SettlementLedger {
         @JsonProperty
         final String currency;
 
+        /** What buyers paid: the lines' gross less their discounts. */
         @JsonProperty
         long paidMinor;
 
+        /** What refunds gave back to buyers: the refunded units' gross less their discounts. */
         @JsonProperty
         long refundedMinor;
         /** Commission charged on payments. */
@@ -56,6 +63,12 @@ final class SettlementLedger {
         /** Payments that came after the units were gone: to be returned to the buyer, not settled. */
         @JsonProperty
         long paidTooLateMinor;
+        /** Campaign discounts on the paid lines (0 in a checkpoint written before discounts were kept). */
+        @JsonProperty
+        long discountMinor;
+        /** The discount share of the units refunded. */
+        @JsonProperty
+        long discountReturnedMinor;
 
         @JsonProperty
         long paidLines;
@@ -126,7 +139,8 @@ final class SettlementLedger {
         if (type == OrderEventType.ORDER_EVENT_TYPE_ORDER_PAID) {
             for (OrderLine line : order.getLinesList()) {
                 Row row = row(line.getMerchantId(), order.getCurrency());
-                row.paidMinor += line.getGrossMinor();
+                row.paidMinor += line.getGrossMinor() - line.getDiscountMinor();
+                row.discountMinor += line.getDiscountMinor();
                 row.commissionMinor += line.getCommissionMinor();
                 row.paidLines++;
             }
@@ -134,13 +148,15 @@ final class SettlementLedger {
                 || type == OrderEventType.ORDER_EVENT_TYPE_ORDER_PARTLY_REFUNDED) {
             for (OrderLine line : event.getRefundLinesList()) {
                 Row row = row(line.getMerchantId(), order.getCurrency());
-                row.refundedMinor += line.getGrossMinor();
+                row.refundedMinor += line.getGrossMinor() - line.getDiscountMinor();
+                row.discountReturnedMinor += line.getDiscountMinor();
                 row.commissionReturnedMinor += line.getCommissionMinor();
                 row.refundedLines++;
             }
         } else if (type == OrderEventType.ORDER_EVENT_TYPE_ORDER_PAID_TOO_LATE) {
             for (OrderLine line : order.getLinesList()) {
-                row(line.getMerchantId(), order.getCurrency()).paidTooLateMinor += line.getGrossMinor();
+                row(line.getMerchantId(), order.getCurrency()).paidTooLateMinor +=
+                        line.getGrossMinor() - line.getDiscountMinor();
             }
         }
     }

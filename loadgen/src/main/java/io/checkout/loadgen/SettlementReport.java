@@ -18,7 +18,8 @@ final class SettlementReport {
             "net_minor",
             "paid_lines",
             "refunded_lines",
-            "paid_too_late_minor");
+            "paid_too_late_minor",
+            "discount_minor");
 
     private SettlementReport() {}
 
@@ -39,7 +40,9 @@ final class SettlementReport {
     /**
      * A row's cells in {@link #COLUMNS} order. Merchant ids are [A-Za-z0-9._:-] and currencies three
      * letters, so no cell needs CSV quoting; commission is what the platform keeps (charged less given
-     * back).
+     * back); paid and refunded are what buyers paid and got back, after campaign discounts, and
+     * discount is the discount the kept sales carried (given on payments less that of the refunded
+     * units), last so the columns before it keep their places.
      */
     static List<String> cells(SettlementLedger.Row row) {
         return List.of(
@@ -51,7 +54,8 @@ final class SettlementReport {
                 Long.toString(row.netMinor()),
                 Long.toString(row.paidLines),
                 Long.toString(row.refundedLines),
-                Long.toString(row.paidTooLateMinor));
+                Long.toString(row.paidTooLateMinor),
+                Long.toString(row.discountMinor - row.discountReturnedMinor));
     }
 
     private static String json(SettlementLedger ledger, List<SettlementLedger.Row> rows) {

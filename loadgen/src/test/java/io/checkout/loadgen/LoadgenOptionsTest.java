@@ -51,7 +51,7 @@ class LoadgenOptionsTest {
     @Test
     void unknownScenarioIsNamed() throws Exception {
         assertThat(refusal("--scenario", "black-friday"))
-                .contains("--scenario must be flash-sale, catalog, flash-crowd, booking, abuse or empty-call");
+                .contains("--scenario must be flash-sale, catalog, flash-crowd, booking, abuse, coupon or empty-call");
     }
 
     @Test
@@ -82,6 +82,19 @@ class LoadgenOptionsTest {
                 .contains("--attempt-window must be 1ms..24h");
         assertThat(refusal("--scenario", "abuse", "--setup", "--hammer-share", "0.8", "--blocked-share", "0.3"))
                 .contains("--hammer-share + --blocked-share must be at most 1");
+    }
+
+    @Test
+    void couponNeedsSetupAndItsOptionsAreNamed() throws Exception {
+        assertThat(refusal("--scenario", "coupon")).contains("--scenario coupon needs --setup");
+        assertThat(refusal("--coupon-budget", "5")).contains("are for --scenario coupon");
+        assertThat(refusal("--scenario", "coupon", "--setup", "--coupon-budget", "0"))
+                .contains("--coupon-budget must be 1..1000000000");
+        assertThat(refusal(
+                        "--scenario", "coupon", "--setup", "--coupon-kind", "percent-off", "--coupon-amount-off", "5"))
+                .contains("--coupon-amount-off is for --coupon-kind amount-off or spend-and-save");
+        assertThat(refusal("--scenario", "coupon", "--setup", "--coupon-share", "2"))
+                .contains("--coupon-share must be 0..1");
     }
 
     @Test

@@ -120,6 +120,56 @@ class PartitionedSaleIT {
         }
     }
 
+    @Test
+    void aCouponSaleOverTwoPartitionsKeepsEachPartitionsBudget() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // Each partition holds the campaign for its own SKUs, with its own budget of 15.
+        int exit = TestServers.loadgen(
+                out,
+                "--target",
+                target(0),
+                "--partitioned",
+                "--quiet",
+                "--admin-token",
+                TOKEN,
+                "--setup",
+                "--scenario",
+                "coupon",
+                "--coupon-kind",
+                "percent-off",
+                "--coupon-percent-bps",
+                "1500",
+                "--coupon-budget",
+                "15",
+                "--skus",
+                "4",
+                "--users",
+                "500",
+                "--requests",
+                "800",
+                "--duration",
+                "5m",
+                "--concurrency",
+                "16",
+                "--seed",
+                "12");
+        String summary = out.toString(StandardCharsets.UTF_8);
+
+        assertThat(exit).as(summary).isZero();
+        assertThat(summary)
+                .contains("partitioned: 2 partition(s), map version 2")
+                .contains("budget 15, 1 per user on each of 2 partitions")
+                .contains("[PASS   ] campaign budget never exceeded: GetCampaign.redeemed <= budget: partition 0:"
+                        + " redeemed ")
+                .contains("[PASS   ] the run's orders holding the campaign (reserved or paid) =="
+                        + " GetCampaign.redeemed")
+                .contains("[PASS   ] the run's count of redemptions held never exceeded the budget")
+                .contains("[PASS   ] discounts add up on every order read and agree with the answers")
+                .contains("[PASS   ] the budget ran out: CAMPAIGN_BUDGET_EXHAUSTED answered")
+                .contains("an order of 12,999 minor got 1,949 off")
+                .contains("AUDIT: PASS");
+    }
+
     private String target(int partition) {
         return "127.0.0.1:" + servers[partition].port();
     }

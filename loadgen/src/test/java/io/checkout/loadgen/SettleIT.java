@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.checkout.client.CheckoutClient;
+import io.checkout.proto.v1.Campaign;
+import io.checkout.proto.v1.CampaignKind;
 import io.checkout.proto.v1.Order;
 import io.checkout.proto.v1.OrderLine;
 import io.checkout.proto.v1.OrderState;
@@ -27,9 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code checkout-settle} against the real server after a sale with payments, refunds in part and
- * in whole, cancellations, a rate change and two currencies: its per-merchant totals equal what the
- * orders themselves say (read back with GetOrder), for the whole stream, for a time range, and when
- * a run is split in two by its checkpoint file.
+ * in whole, cancellations, a rate change, two currencies and two campaigns (amount off some SKUs,
+ * percent off all) on some orders: its per-merchant totals equal what the orders themselves say
+ * (read back with GetOrder: paid is gross less discount, refunded what the lines' refunds gave
+ * back), for the whole stream, for a time range, and when a run is split in two by its checkpoint
+ * file.
  */
 class SettleIT {
     @TempDir
@@ -64,7 +68,10 @@ class SettleIT {
                 .build());
     }
 
-    /** A seeded mix: most orders paid, some then refunded in part or whole, some cancelled or left reserved. */
+    /**
+     * A seeded mix: most orders paid, some then refunded in part or whole, some cancelled or left
+     * reserved; in EUR, a third name campaign SAVE5 and a third TENPC.
+     */
     private List<Long> sell(SplittableRandom random, int orders, String currency) {
         List<String> skus = currency.equals("EUR") ? List.of("A", "B", "C") : List.of("D");
         List<Long> made = new ArrayList<>();
@@ -78,8 +85,11 @@ class SettleIT {
                             .build());
                 }
             }
-            var reply = admin.reserve("user-" + random.nextInt(1_000_000), lines);
+            String campaignId =
+                    currency.equals("EUR") ? List.of("", "SAVE5", "TENPC").get(random.nextInt(3)) : "";
+            var reply = admin.reserve(admin.newRequestId(), "user-" + random.nextInt(1_000_000), lines, campaignId);
             assertThat(reply.getResult()).isEqualTo(ReserveResult.RESERVED);
+            assertThat(reply.getDiscountMinor() > 0).isEqualTo(!campaignId.isEmpty());
             long orderId = reply.getOrderId();
             made.add(orderId);
             int fate = random.nextInt(10);
@@ -109,7 +119,11 @@ class SettleIT {
         return made;
     }
 
-    /** What the orders say, per merchant and currency: the columns settle prints. */
+    /**
+     * What the orders say, per merchant and currency: the columns settle prints, paid (gross less
+     * discount), refunded, commission kept, and the discount kept (the line's less that of its
+     * refunded units, their gross less what they gave back).
+     */
     private Map<String, long[]> expected(List<Long> ids) {
         Map<String, long[]> rows = new TreeMap<>();
         for (long id : ids) {
@@ -121,10 +135,12 @@ class SettleIT {
             }
             for (OrderLine line : order.getLinesList()) {
                 String merchant = line.getMerchantId().isEmpty() ? SettlementLedger.NO_MERCHANT : line.getMerchantId();
-                long[] row = rows.computeIfAbsent(merchant + "/" + order.getCurrency(), key -> new long[3]);
-                row[0] += line.getGrossMinor();
+                long[] row = rows.computeIfAbsent(merchant + "/" + order.getCurrency(), key -> new long[4]);
+                row[0] += line.getGrossMinor() - line.getDiscountMinor();
                 row[1] += line.getRefundedAmountMinor();
                 row[2] += line.getCommissionMinor() - line.getRefundedCommissionMinor();
+                row[3] += line.getDiscountMinor()
+                        - (line.getRefundedQuantity() * line.getUnitPriceMinor() - line.getRefundedAmountMinor());
             }
         }
         return rows;
@@ -145,13 +161,14 @@ class SettleIT {
             long paid = row.get("paid_minor").asLong();
             long refunded = row.get("refunded_minor").asLong();
             long commission = row.get("commission_minor").asLong();
+            long discount = row.get("discount_minor").asLong();
             assertThat(row.get("net_minor").asLong()).isEqualTo(paid - refunded - commission);
-            if (paid == 0 && refunded == 0 && commission == 0) {
+            if (paid == 0 && refunded == 0 && commission == 0 && discount == 0) {
                 continue;
             }
             rows.put(
                     row.get("merchant").asText() + "/" + row.get("currency").asText(),
-                    new long[] {paid, refunded, commission});
+                    new long[] {paid, refunded, commission, discount});
         }
         return rows;
     }
@@ -164,6 +181,24 @@ class SettleIT {
         sku("B", "bolt", 1_999, "EUR");
         sku("C", "", 500, "EUR");
         sku("D", "acme", 777, "USD");
+        admin.upsertCampaign(Campaign.newBuilder()
+                .setCampaignId("SAVE5")
+                .setKind(CampaignKind.CAMPAIGN_KIND_AMOUNT_OFF)
+                .setCurrency("EUR")
+                .setAmountOffMinor(500)
+                .addSkuIds("A")
+                .addSkuIds("B")
+                .setBudget(1_000_000)
+                .setPerUserLimit(1_000)
+                .build());
+        admin.upsertCampaign(Campaign.newBuilder()
+                .setCampaignId("TENPC")
+                .setKind(CampaignKind.CAMPAIGN_KIND_PERCENT_OFF)
+                .setCurrency("EUR")
+                .setPercentOffBps(1_000)
+                .setBudget(1_000_000)
+                .setPerUserLimit(1_000)
+                .build());
         SplittableRandom random = new SplittableRandom(19);
         List<Long> before = new ArrayList<>(sell(random, 40, "EUR"));
         before.addAll(sell(random, 10, "USD"));
@@ -177,6 +212,10 @@ class SettleIT {
         JsonNode all = settle();
         assertThat(totals(all)).usingRecursiveComparison().isEqualTo(expectedAll);
         assertThat(totals(all)).containsKeys("acme/EUR", "acme/USD", "bolt/EUR", "(none)/EUR");
+        assertThat(totals(all).get("acme/EUR")[3])
+                .as("acme's EUR sales carried discounts")
+                .isPositive();
+        assertThat(totals(all).get("acme/USD")[3]).as("no campaign in USD").isZero();
 
         assertThat(totals(settle("--until", Long.toString(boundary))))
                 .as("up to the boundary: the first orders only")
