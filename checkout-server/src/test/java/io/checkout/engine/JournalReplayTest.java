@@ -262,6 +262,27 @@ class JournalReplayTest {
             state.campaigns().read(number, campaign);
             update(digest, number + "=" + campaign);
         }
+        // Risk rules and every attempt count (global and per SKU group), in a canonical order.
+        RiskTable risk = state.risk();
+        update(digest, "attempt limit " + risk.maxAttempts() + "/" + risk.windowMillis() + " @" + risk.countedWindow());
+        java.util.TreeSet<String> risky = new java.util.TreeSet<>();
+        for (int row = 0; row < risk.blockedCount(); row++) {
+            risky.add("blocked " + risk.blockedUser(row));
+        }
+        for (int row = 0; row < risk.countedCount(); row++) {
+            risky.add("counted " + risk.countedUser(row) + "=" + risk.countedAttempts(row));
+        }
+        SkuGroupTable groups = state.skuGroups();
+        for (int number = 0; number < groups.size(); number++) {
+            risky.add("group " + groups.groupId(number) + " limit " + groups.perUserLimit(number) + " attempts "
+                    + groups.maxAttempts(number) + "/" + groups.attemptWindowMillis(number) + " @"
+                    + groups.countedWindow(number));
+            for (int row = 0; row < groups.countedCount(number); row++) {
+                risky.add("group " + number + " counted " + groups.countedUser(number, row) + "="
+                        + groups.countedAttempts(number, row));
+            }
+        }
+        risky.forEach(line -> update(digest, line));
         Map<String, Long> units = new TreeMap<>();
         state.forEachUserUnits((user, skuIndex, held) -> units.put(skuIndex + "/" + user, held));
         units.forEach((key, held) -> update(digest, key + "=" + held));

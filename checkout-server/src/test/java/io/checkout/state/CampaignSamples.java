@@ -36,20 +36,14 @@ public final class CampaignSamples {
 
     /** An UPSERT_CAMPAIGN whose terms {@code fill} sets, on top of none. */
     public static Command upsertCampaign(long now, String requestId, Consumer<CampaignTerms> fill) {
-        Command command = new Command();
-        command.type = CommandType.UPSERT_CAMPAIGN;
-        command.timestampMillis = now;
-        command.requestId.set(requestId);
-        fill.accept(command.campaignTerms());
-        return command;
+        CampaignTerms terms = new CampaignTerms();
+        fill.accept(terms);
+        return Command.upsertCampaign(now, requestId, terms);
     }
 
     /** A GET_CAMPAIGN of {@code campaignId}. */
     public static Command getCampaign(String campaignId) {
-        Command command = new Command();
-        command.type = CommandType.GET_CAMPAIGN;
-        command.campaignId.set(campaignId);
-        return command;
+        return Command.getCampaign(campaignId);
     }
 
     /** Terms of {@code kind} in EUR for every SKU, with a budget and a per-user limit of 10. */
