@@ -43,6 +43,15 @@ public final class CampaignTable {
     private int[][] userRedemptions = new int[INITIAL][];
     /** Rows of every campaign's redeemers together. */
     private long redeemerRows;
+    /**
+     * What {@link #refusal} found, for the {@link #redeem} that follows it on the same reserve: the
+     * campaign and the user's row in it (-1: none), so that the redeem does not probe again; -1: nothing.
+     */
+    private int probedCampaign = -1;
+
+    private int probedRow;
+    /** The hash of the user {@link #refusal} probed for: a redeem for another user probes afresh. */
+    private int probedHash;
 
     public CampaignTable(int capacity, int redemptionCapacity) {
         if (capacity < 1 || capacity > CAPACITY_MAX) {
@@ -173,15 +182,25 @@ public final class CampaignTable {
         if (redeemed[number] >= t.budget) {
             return ResultCode.CAMPAIGN_BUDGET_EXHAUSTED;
         }
-        if (redemptionsOf(number, userId) >= t.perUserLimit) {
+        UserIdRows users = redeemers[number];
+        int row = users == null ? -1 : users.rowOf(userId);
+        if (row >= 0 && userRedemptions[number][row] >= t.perUserLimit) {
             return ResultCode.CAMPAIGN_USER_LIMIT_REACHED;
         }
+        probedCampaign = number;
+        probedRow = row;
+        probedHash = userId.hash();
         return null;
     }
 
     /** Whether {@link #redeem} has room: the user has a row for the campaign, or the table has one free. */
     public boolean hasRoom(int number, IdBuffer userId) {
-        return redeemerRows < redemptionCapacity || redemptionsOf(number, userId) > 0;
+        if (redeemerRows < redemptionCapacity) {
+            return true;
+        }
+        return probedCampaign == number && probedHash == userId.hash()
+                ? probedRow >= 0
+                : redemptionsOf(number, userId) > 0;
     }
 
     /**
@@ -195,7 +214,12 @@ public final class CampaignTable {
             users = redeemers[number] = new UserIdRows(REDEMPTION_CAPACITY_MAX);
             userRedemptions[number] = new int[INITIAL];
         }
-        int row = users.rowOf(userId);
+        // The row refusal() has just found for this user, if it was asked (the reserve path); else a probe.
+        boolean probed = probedCampaign == number
+                && probedHash == userId.hash()
+                && (probedRow < 0 || users.holds(probedRow, userId));
+        int row = probed ? probedRow : users.rowOf(userId);
+        probedCampaign = -1;
         if (row < 0) {
             row = users.add(userId);
             redeemerRows++;
@@ -210,6 +234,7 @@ public final class CampaignTable {
 
     /** Gives back one redemption of campaign {@code number} held by {@code userId} (a cancel or an expiry). */
     public void giveBack(int number, IdBuffer userId) {
+        probedCampaign = -1;
         UserIdRows users = redeemers[number];
         int row = users == null ? -1 : users.rowOf(userId);
         if (row < 0 || redeemed[number] <= 0) {
@@ -229,6 +254,7 @@ public final class CampaignTable {
 
     /** Forgets every redemption (before the engine recounts them from the orders). */
     public void clearRedemptions() {
+        probedCampaign = -1;
         for (int number = 0; number < ids.size(); number++) {
             redeemed[number] = 0;
             if (redeemers[number] != null) {

@@ -69,6 +69,11 @@ final class UserIdRows {
         return size == 0 ? 0 : index.touch(userId);
     }
 
+    /** Whether {@code row} (0..size()-1) holds {@code userId}: a check without a probe. */
+    boolean holds(int row, IdBuffer userId) {
+        return row < size && userId.contentEquals(bytes, row * STRIDE, lengths[row]);
+    }
+
     /** The row holding {@code userId}, or -1. */
     int rowOf(IdBuffer userId) {
         return index.get(userId);
