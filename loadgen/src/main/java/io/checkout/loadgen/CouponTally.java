@@ -311,7 +311,7 @@ final class CouponTally {
     /** The campaign as setup defined it, by partition: the partitions holding it. */
     Map<Integer, Campaign> defined() {
         synchronized (defined) {
-            return Map.copyOf(defined);
+            return Collections.unmodifiableMap(new TreeMap<>(defined));
         }
     }
 
@@ -322,7 +322,7 @@ final class CouponTally {
     /** The campaign as the audit read it, by partition; empty if it was not read. */
     Map<Integer, Campaign> atAudit() {
         synchronized (atAudit) {
-            return Map.copyOf(atAudit);
+            return Collections.unmodifiableMap(new TreeMap<>(atAudit));
         }
     }
 
