@@ -154,6 +154,23 @@ public record StateCapacities(
                 preallocated);
     }
 
+    /** The same capacities with room for {@code counters} users in each attempt limit's counters. */
+    public StateCapacities withAttemptCounterCapacity(int counters) {
+        return new StateCapacities(
+                skuCapacity,
+                orderCapacity,
+                userCounterCapacity,
+                outcomeCapacity,
+                paymentCapacity,
+                merchantCapacity,
+                blocklistCapacity,
+                counters,
+                skuGroupCapacity,
+                campaignCapacity,
+                redemptionCapacity,
+                preallocated);
+    }
+
     /** The same capacities, memory taken as rows are written: for a transient copy of the state. */
     public StateCapacities onDemand() {
         return new StateCapacities(

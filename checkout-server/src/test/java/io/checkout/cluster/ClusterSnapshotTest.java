@@ -199,19 +199,7 @@ class ClusterSnapshotTest {
 
     /** {@link #CAPACITIES} with room for {@code counters} users counted by attempt limits. */
     private static StateCapacities attemptCounters(int counters) {
-        return new StateCapacities(
-                16,
-                1_000,
-                1_000,
-                1_000,
-                1_000,
-                StateCapacities.MERCHANT_CAPACITY_DEFAULT,
-                StateCapacities.RISK_CAPACITY_DEFAULT,
-                counters,
-                StateCapacities.SKU_GROUP_CAPACITY_DEFAULT,
-                StateCapacities.CAMPAIGN_CAPACITY_DEFAULT,
-                StateCapacities.REDEMPTION_CAPACITY_DEFAULT,
-                false);
+        return CAPACITIES.withAttemptCounterCapacity(counters);
     }
 
     /** Messages offered into {@code messages}, copied, each taken at once. */

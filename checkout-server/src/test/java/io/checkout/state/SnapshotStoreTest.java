@@ -349,19 +349,7 @@ class SnapshotStoreTest {
 
     /** {@link #CAPACITIES} with room for {@code counters} users counted by attempt limits. */
     private static StateCapacities attemptCounters(int counters) {
-        return new StateCapacities(
-                10,
-                1_000,
-                1_000,
-                1_000,
-                1_000,
-                StateCapacities.MERCHANT_CAPACITY_DEFAULT,
-                StateCapacities.RISK_CAPACITY_DEFAULT,
-                counters,
-                StateCapacities.SKU_GROUP_CAPACITY_DEFAULT,
-                StateCapacities.CAMPAIGN_CAPACITY_DEFAULT,
-                StateCapacities.REDEMPTION_CAPACITY_DEFAULT,
-                false);
+        return CAPACITIES.withAttemptCounterCapacity(counters);
     }
 
     private static OrderRecord paid(OrderRecord order, String provider, String paymentId) {
