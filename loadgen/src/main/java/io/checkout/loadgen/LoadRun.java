@@ -682,6 +682,9 @@ final class LoadRun {
                     permits.acquire();
                 }
                 latencyFromNanos = intendedNanos;
+                if (intendedNanos >= warmupEndNanos) {
+                    measurements.recordSendLag(System.nanoTime() - intendedNanos);
+                }
             } else {
                 if (System.nanoTime() >= endNanos) {
                     break;
@@ -965,6 +968,9 @@ final class LoadRun {
                 Status status = Status.fromThrowable(cause);
                 if (measured) {
                     measurements.recordError(OpKind.RESERVE, status.getCode(), latency);
+                    if (settings.model() == RunSettings.Model.OPEN) {
+                        measurements.recordReserveFromSend(now - sentNanos);
+                    }
                 }
                 recordInTimeline(latencyFromNanos, sentNanos, now, status, cause, false);
                 if (firstReply == null && outcomeUnknown(status.getCode())) {
@@ -989,6 +995,9 @@ final class LoadRun {
                             latency);
                 } else {
                     measurements.recordSuccess(OpKind.RESERVE, latency);
+                }
+                if (settings.model() == RunSettings.Model.OPEN) {
+                    measurements.recordReserveFromSend(now - sentNanos);
                 }
                 measurements.recordReserveResult(answer.getResult());
             }

@@ -43,6 +43,12 @@ final class Measurements {
     private final Map<OpKind, LongAdder> succeeded = new EnumMap<>(OpKind.class);
     private final LongAdder followUpsDropped = new LongAdder();
     private final LongAdder lateSends = new LongAdder();
+    /** Open model: reserve latency from the actual send, and how late each send left against its schedule. */
+    private final Recorder reserveFromSend = new Recorder(SIGNIFICANT_DIGITS);
+
+    private final Recorder sendLag = new Recorder(SIGNIFICANT_DIGITS);
+    private final Histogram reserveFromSendTotal = new Histogram(SIGNIFICANT_DIGITS);
+    private final Histogram sendLagTotal = new Histogram(SIGNIFICANT_DIGITS);
     private final HistogramLogWriter logWriter;
     private final long startEpochMillis;
     private final OpKind primary;
@@ -104,11 +110,26 @@ final class Measurements {
     }
 
     /**
+     * Open model: a reserve's latency from when it actually left, beside the one from when it was
+     * due ({@link #recordSuccess}): the gap between the two is the sender's own lag, not the server's.
+     */
+    void recordReserveFromSend(long latencyNanos) {
+        reserveFromSend.recordValue(Math.max(0, latencyNanos));
+    }
+
+    /** Open model: how long after its intended time an operation was sent. */
+    void recordSendLag(long lagNanos) {
+        sendLag.recordValue(Math.max(0, lagNanos));
+    }
+
+    /**
      * Closes the current interval of every operation; called by the one reporting thread.
      *
      * @param endEpochMillis the wall time of the interval's end
      */
     synchronized void sampleInterval(long endEpochMillis) {
+        reserveFromSendTotal.add(reserveFromSend.getIntervalHistogram());
+        sendLagTotal.add(sendLag.getIntervalHistogram());
         for (OpKind kind : OpKind.values()) {
             Histogram interval = recorders.get(kind).getIntervalHistogram(intervalScratch.get(kind));
             intervalScratch.put(kind, interval);
@@ -146,12 +167,27 @@ final class Measurements {
         return lastPrimaryInterval;
     }
 
+    /** When the measured part began (wall clock, epoch milliseconds): the warm-up's end. */
+    long startEpochMillis() {
+        return startEpochMillis;
+    }
+
     OpKind primary() {
         return primary;
     }
 
     synchronized Histogram total(OpKind kind) {
         return totals.get(kind).copy();
+    }
+
+    /** Open model: reserve latency from the actual send, over the measured part. */
+    synchronized Histogram reserveFromSendTotal() {
+        return reserveFromSendTotal.copy();
+    }
+
+    /** Open model: the sender's lag behind its schedule, over the measured part. */
+    synchronized Histogram sendLagTotal() {
+        return sendLagTotal.copy();
     }
 
     synchronized List<Interval> intervals(OpKind kind) {

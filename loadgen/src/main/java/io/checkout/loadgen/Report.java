@@ -31,6 +31,7 @@ record Report(
         double warmupSeconds,
         double rampSeconds,
         double measuredSeconds,
+        long measuredFromEpochMillis,
         long operationsSent,
         double operationsPerSecond,
         double reservesPerSecond,
@@ -40,6 +41,8 @@ record Report(
         long followUpsDropped,
         long lateSends,
         boolean coordinatedOmissionCorrected,
+        Latency reserveFromSend,
+        Latency sendLag,
         AuditReport audit,
         String primaryOperation,
         List<Measurements.Interval> primaryIntervals,
@@ -437,6 +440,7 @@ record Report(
                 settings.warmup().toNanos() / 1e9,
                 settings.ramp().toNanos() / 1e9,
                 result.measuredSeconds(),
+                measurements.startEpochMillis(),
                 result.operationsSent(),
                 operations / result.measuredSeconds(),
                 reserves / result.measuredSeconds(),
@@ -446,6 +450,8 @@ record Report(
                 measurements.followUpsDropped(),
                 measurements.lateSends(),
                 open,
+                open ? latencyOrNull(measurements.reserveFromSendTotal()) : null,
+                open ? latencyOrNull(measurements.sendLagTotal()) : null,
                 new AuditReport(audit.passed(), audit.ordersChecked(), audit.skusChecked(), audit.checks()),
                 measurements.primary().label(),
                 measurements.intervals(measurements.primary()),
@@ -517,18 +523,7 @@ record Report(
                 "p99.99",
                 "max"));
         for (Map.Entry<String, Latency> entry : latency.entrySet()) {
-            Latency l = entry.getValue();
-            out.append(String.format(
-                    Locale.ROOT,
-                    "  %-10s %,10d %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f%n",
-                    entry.getKey(),
-                    l.count(),
-                    l.p50Millis(),
-                    l.p90Millis(),
-                    l.p99Millis(),
-                    l.p999Millis(),
-                    l.p9999Millis(),
-                    l.maxMillis()));
+            appendLatencyRow(out, entry.getKey(), entry.getValue(), "");
         }
         out.append("reserve results:");
         reserveResults.forEach((name, count) -> out.append(String.format(Locale.ROOT, " %s %,d", name, count)));
@@ -536,6 +531,13 @@ record Report(
         grpcErrors.forEach((name, count) -> out.append(String.format(Locale.ROOT, "  %-20s %,d%n", name, count)));
         if (followUpsDropped > 0) {
             out.append(String.format(Locale.ROOT, "follow-ups dropped (queue full): %,d%n", followUpsDropped));
+        }
+        if (reserveFromSend != null) {
+            appendLatencyRow(
+                    out, "sent", reserveFromSend, "  (reserve from the actual send, without the sender's lag)");
+        }
+        if (sendLag != null) {
+            appendLatencyRow(out, "lag", sendLag, "  (how late the sender was against its schedule, every operation)");
         }
         if (coordinatedOmissionCorrected) {
             out.append(String.format(Locale.ROOT, "sends that waited for an in-flight slot: %,d%n", lateSends));
@@ -629,6 +631,25 @@ record Report(
                 100 * r.expiredFraction(),
                 100 * r.refusedFraction(),
                 r.recoverySeconds() < 0 ? "never in the run" : r.recoverySeconds() + " s"));
+    }
+
+    private static void appendLatencyRow(StringBuilder out, String label, Latency l, String note) {
+        out.append(String.format(
+                Locale.ROOT,
+                "  %-10s %,10d %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f%s%n",
+                label,
+                l.count(),
+                l.p50Millis(),
+                l.p90Millis(),
+                l.p99Millis(),
+                l.p999Millis(),
+                l.p9999Millis(),
+                l.maxMillis(),
+                note));
+    }
+
+    private static Latency latencyOrNull(Histogram histogram) {
+        return histogram.getTotalCount() == 0 ? null : Latency.of(histogram);
     }
 
     /** booking: the slots fully booked and those with places left, and where the demand went. */

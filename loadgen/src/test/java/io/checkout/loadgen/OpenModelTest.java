@@ -97,6 +97,12 @@ class OpenModelTest {
             assertThat(report.lateSends())
                     .as("sends that found no free in-flight slot")
                     .isPositive();
+            // The report also shows the two apart: the sender's lag (sends stuck behind the stall
+            // left a second and more late), and the latency from the actual send, which hides it.
+            assertThat(report.sendLag().count()).isEqualTo(600);
+            assertThat(report.sendLag().maxMillis()).isGreaterThanOrEqualTo(1_000);
+            assertThat(report.reserveFromSend().count()).isEqualTo(600);
+            assertThat(report.reserveFromSend().p90Millis()).isLessThan(reserve.p90Millis());
         }
     }
 

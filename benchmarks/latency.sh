@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Latency at moderate load (issue 18's latency targets). For each journal durability (process, then
+# fsync) and each --gc, one fresh server; on its data directory, with the server idle, the device's
+# own fsync latency (FsyncProbe, as the journal syncs); the unary peak (closed model, 64 in flight,
+# catalog); then per round one open-model run per API at --share of that peak (operations/s), each
+# prewarmed and its warm-up cut. Per run it prints the reserve's p50, p99 and p99.9 from the
+# intended send time (what a caller sees), its p99 from the actual send (without loadgen's own lag),
+# the sender's lag p99, and the JVM pauses (safepoints: GC and the rest) of the server and of
+# loadgen within the measured part, from their -Xlog:safepoint logs, and how busy the machine and the
+# server were then (/proc). At the end, the medians per
+# durability and API against the targets: p99 <= 5 ms with journal-durability=process, and with
+# fsync p99 <= the device's fsync p99 + 2 ms. Reports and logs stay in the work directory it names.
+#
+# Usage: benchmarks/latency.sh [--rounds 2] [--durabilities "process fsync"] [--share 0.5]
+#          [--apis "unary stream stream-batch unary-batched"] [--gc "default"] [--server-opts "..."]
+#          [--pin] [--duration 20s] [--warmup 5s] [--prewarm 15s] [--smoke]
+# --gc: the server's collector, one server per value: default (what bin/checkout-server runs), g1,
+#       parallel, serial, zgc, shenandoah. --server-opts: more JVM flags for every server.
+# --pin: the server on CPU 0 and loadgen on CPU 1 (taskset), the peak included. A JVM that sees one
+#        CPU picks the serial collector and a small heap unless told otherwise (--gc).
+# --smoke: one short round of unary and stream against a process-durability server, for CI: checks
+#          that every part runs and the audits pass, not the figures.
+# Build first: mvn -B -q -DskipTests install (bin/checkout-server, bin/loadgen, benchmarks.jar).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+rounds=2 durabilities="process fsync" share=0.5 apis="unary stream stream-batch unary-batched" gcs=default
+server_opts="" pin=no duration=20s warmup=5s prewarm=15s peak_duration=15s peak_warmup=5s
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds="$2"; shift 2 ;;
+    --durabilities) durabilities="$2"; shift 2 ;;
+    --share) share="$2"; shift 2 ;;
+    --apis) apis="$2"; shift 2 ;;
+    --gc) gcs="$2"; shift 2 ;;
+    --server-opts) server_opts="$2"; shift 2 ;;
+    --pin) pin=yes; shift ;;
+    --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --prewarm) prewarm="$2"; shift 2 ;;
+    --smoke) rounds=1 durabilities=process apis="unary stream" duration=4s warmup=1s prewarm=2s peak_duration=3s
+             peak_warmup=1s; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "latency.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+case "$rounds" in ''|*[!0-9]*|0) echo "latency.sh: --rounds must be a positive whole number" >&2; exit 2 ;; esac
+if ! awk -v s="$share" 'BEGIN { exit !(s > 0 && s <= 1) }'; then
+  echo "latency.sh: --share must be above 0 and at most 1, got $share" >&2
+  exit 2
+fi
+benchmarks_jar="$root/benchmarks/target/benchmarks.jar"
+if [ ! -f "$benchmarks_jar" ]; then
+  echo "latency.sh: $benchmarks_jar not found; build it with: mvn -B -q -DskipTests install" >&2
+  exit 1
+fi
+gc_flags() { # name: the JVM flags that choose that collector
+  case "$1" in
+    default) echo "" ;;
+    g1) echo "-XX:+UseG1GC" ;;
+    parallel) echo "-XX:+UseParallelGC" ;;
+    serial) echo "-XX:+UseSerialGC" ;;
+    zgc) echo "-XX:+UseZGC" ;;
+    shenandoah) echo "-XX:+UseShenandoahGC" ;;
+    *) echo "latency.sh: unknown --gc $1 (default, g1, parallel, serial, zgc, shenandoah)" >&2; return 2 ;;
+  esac
+}
+for gc in $gcs; do gc_flags "$gc" > /dev/null; done
+# shellcheck source=bin/scratch-server.sh
+. "$root/bin/scratch-server.sh"
+loadgen_pin=()
+if [ "$pin" = yes ]; then
+  if [ "$(nproc --all)" -lt 2 ]; then
+    echo "--pin needs two CPUs (server on 0, loadgen on 1); this machine has $(nproc --all)" >&2
+    exit 2
+  fi
+  export SCRATCH_SERVER_CPUS=0
+  loadgen_pin=(taskset -c 1)
+fi
+work="$(mktemp -d -t latency-XXXXXX)"
+# Keep the reports and logs, not the servers' journals.
+trap 'stop_scratch_server; rm -rf "$work"/*/server/data' EXIT
+napis=$(echo "$apis" | wc -w)
+echo "latency at $share of the unary peak; APIs: $apis; $rounds round(s); pin: $pin; reports in $work"
+
+pauses() { # safepoint-log from-epoch-ms to-epoch-ms: "N pauses, max X ms, Y ms in all" within [from, to]
+  awk -v from="$2" -v to="$3" '
+    match($0, /^\[[0-9]+ms\]/) {
+      t = substr($0, 2, RLENGTH - 4) + 0
+      if (t < from || t > to) next
+      if (match($0, /Total: [0-9]+ ns/)) {
+        ns = substr($0, RSTART + 7, RLENGTH - 10) + 0
+        n++; sum += ns; if (ns > max) max = ns
+      }
+    }
+    END { printf "%d pauses, max %.1f ms, %.1f ms in all", n, max / 1e6, sum / 1e6 }' "$1"
+}
+
+cpu_watch() { # file pid: every 0.5 s "epoch-ms machine-idle-jiffies machine-total-jiffies pid-jiffies" into file
+  local cpu idle total proc
+  while kill -0 "$2" 2>/dev/null; do
+    read -r cpu <<< "$(head -1 /proc/stat)"
+    idle="$(echo "$cpu" | awk '{ print $5 + $6 }')"
+    total="$(echo "$cpu" | awk '{ for (i = 2; i <= NF; i++) t += $i; print t }')"
+    # utime and stime of the process (fields 14 and 15; its name, field 2, has no spaces here)
+    proc="$(awk '{ print $14 + $15 }' "/proc/$2/stat" 2>/dev/null || echo 0)"
+    echo "$(date +%s%3N) $idle $total $proc" >> "$1"
+    sleep 0.5
+  done
+}
+
+cpu_share() { # cpu-watch-file from-epoch-ms to-epoch-ms: "machine idle X%, server Y% of a core" within [from, to]
+  awk -v from="$2" -v to="$3" -v hz="$(getconf CLK_TCK)" '
+    $1 >= from && !started { started = 1; t0 = $1; i0 = $2; a0 = $3; p0 = $4 }
+    $1 <= to { t1 = $1; i1 = $2; a1 = $3; p1 = $4 }
+    END {
+      if (!started || a1 <= a0 || t1 <= t0) { printf "CPU not sampled"; exit }
+      printf "machine idle %.0f%%, server %.0f%% of a core", 100 * (i1 - i0) / (a1 - a0), 100 * (p1 - p0) / hz / ((t1 - t0) / 1000)
+    }' "$1"
+}
+
+json_number() { # json-file field: the field's number
+  grep -o "\"$2\" : [0-9.E-]*" "$1" | head -1 | awk '{ print $3 }'
+}
+
+lg() { # safepoint-log loadgen-args...: bin/loadgen (pinned with --pin), its JVM pauses logged
+  JAVA_OPTS="-Xlog:safepoint:file=$1:timemillis" ${loadgen_pin[@]+"${loadgen_pin[@]}"} "$root/bin/loadgen" "${@:2}"
+}
+
+summary="$work/summary.txt"
+: > "$summary"
+failed=0
+for durability in $durabilities; do
+  for gc in $gcs; do
+    label="$durability-$gc"
+    dir="$work/$label"
+    mkdir -p "$dir"
+    # Each run creates 10,000 SKUs and its prewarm 10,000 more; the peak's run the same.
+    JAVA_OPTS="$(gc_flags "$gc") $server_opts -Xlog:safepoint:file=$dir/server-safepoints.log:timemillis
+      -Xlog:gc:file=$dir/server-gc.log:timemillis" \
+      start_scratch_server "$dir/server" --set journal-durability="$durability" \
+      --set sku-capacity=$(((rounds * napis + 1) * 20000 + 1000))
+    target="127.0.0.1:$SCRATCH_SERVER_PORT"
+    cpu_watch "$dir/cpu.txt" "$SCRATCH_SERVER_PID" &
+    collector="$(grep -m1 -o 'Using [A-Za-z0-9 ]*' "$dir/server-gc.log" || true)"
+    probe="$(java -cp "$benchmarks_jar" io.checkout.benchmarks.FsyncProbe "$dir/server/data" 2000)"
+    fsync_p99="$(echo "$probe" | grep -o 'p99_ms=[0-9.]*' | cut -d= -f2)"
+    echo "== journal-durability=$durability, gc $gc (flags: '$(gc_flags "$gc") $server_opts'), server on $target"
+    echo "   device, idle server: $probe"
+    lg "$dir/peak-safepoints.log" --target "$target" --admin-token "$SCRATCH_ADMIN_TOKEN" --setup --scenario catalog \
+      --sku-prefix "peak-" --concurrency 64 --api unary --prewarm "$prewarm" --duration "$peak_duration" \
+      --warmup "$peak_warmup" --quiet > "$dir/peak.txt" 2>&1 || failed=1
+    peak="$(grep -m1 '^throughput:' "$dir/peak.txt" | sed -E 's/^throughput: ([0-9,]+) ops\/s.*/\1/' | tr -d , || true)"
+    if [ -z "$peak" ] || [ "$peak" = 0 ]; then
+      echo "   the peak run gave no throughput:"
+      cat "$dir/peak.txt"
+      failed=1
+      stop_scratch_server
+      continue
+    fi
+    rate="$(awk -v p="$peak" -v s="$share" 'BEGIN { r = int(p * s); print (r < 1 ? 1 : r) }')"
+    echo "   unary peak (closed model, 64 in flight): $peak ops/s; open-model runs at $rate ops/s"
+    for round in $(seq 1 "$rounds"); do
+      for api in $apis; do
+        name="round-$round-$api"
+        out="$dir/$name.txt"
+        lg "$dir/$name-loadgen-safepoints.log" --target "$target" --admin-token "$SCRATCH_ADMIN_TOKEN" --setup \
+          --scenario catalog --sku-prefix "lat-$round-$api-" --rate "$rate" --api "$api" --prewarm "$prewarm" \
+          --duration "$duration" --warmup "$warmup" --json "$dir/$name.json" --quiet > "$out" 2>&1 || failed=1
+        reserve="$(grep -m1 -E '^  reserve ' "$out" || true)"
+        sent="$(grep -m1 -E '^  sent ' "$out" || true)"
+        lag="$(grep -m1 -E '^  lag ' "$out" || true)"
+        if [ -z "$reserve" ] || [ ! -f "$dir/$name.json" ]; then
+          cat "$out"
+          failed=1
+          continue
+        fi
+        from="$(json_number "$dir/$name.json" measuredFromEpochMillis)"
+        seconds="$(json_number "$dir/$name.json" measuredSeconds)"
+        to="$(awk -v f="$from" -v s="$seconds" 'BEGIN { printf "%.0f", f + s * 1000 }')"
+        # count p50 p90 p99 p99.9 p99.99 max, in ms
+        read -r _ _ p50 _ p99 p999 _ <<< "$reserve"
+        sent_p99="$(echo "$sent" | awk '{ print $5 }')"
+        lag_p99="$(echo "$lag" | awk '{ print $5 }')"
+        printf '   round %s %-14s reserve p50 %s  p99 %s  p99.9 %s ms | from the send p99 %s | lag p99 %s\n' \
+          "$round" "$api" "$p50" "$p99" "$p999" "$sent_p99" "$lag_p99"
+        echo "      JVM pauses: server $(pauses "$dir/server-safepoints.log" "$from" "$to"); loadgen $(pauses "$dir/$name-loadgen-safepoints.log" "$from" "$to")"
+        echo "      CPU: $(cpu_share "$dir/cpu.txt" "$from" "$to")"
+        grep -m1 '^AUDIT' "$out" | sed 's/^/      /' || true
+        grep -q '^AUDIT: PASS' "$out" || failed=1
+        echo "$durability $gc $api $p50 $p99 $p999 $fsync_p99" >> "$summary"
+      done
+    done
+    echo "   server's collector: ${collector:-(not in its log)}; JVM flags: $(gc_flags "$gc") $server_opts"
+    stop_scratch_server
+  done
+done
+
+echo "medians over the rounds (ms, from the intended send time), against the targets:"
+awk '
+  { key = $1 " " $2 " " $3; n[key]++; p50[key, n[key]] = $4; p99[key, n[key]] = $5; p999[key, n[key]] = $6; fs[key] = $7
+    if (!(key in seen)) { seen[key] = 1; order[++keys] = key } }
+  function median(arr, key, count,   i, j, t, v) {
+    for (i = 1; i <= count; i++) v[i] = arr[key, i] + 0
+    for (i = 1; i <= count; i++) for (j = i + 1; j <= count; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    return (count % 2) ? v[(count + 1) / 2] : (v[count / 2] + v[count / 2 + 1]) / 2
+  }
+  END {
+    for (k = 1; k <= keys; k++) {
+      key = order[k]; split(key, part, " ")
+      m99 = median(p99, key, n[key])
+      bound = part[1] == "fsync" ? fs[key] + 2 : 5
+      printf "  %-8s %-10s %-14s p50 %7.3f  p99 %8.3f  p99.9 %8.3f   target p99 <= %.3f: %s\n", part[1], part[2], part[3],
+        median(p50, key, n[key]), m99, median(p999, key, n[key]), bound, (m99 <= bound ? "met" : "not met")
+    }
+  }' "$summary"
+exit "$failed"
