@@ -13,9 +13,11 @@
 #
 # Usage: benchmarks/latency.sh [--rounds 2] [--durabilities "process fsync"] [--share 0.5]
 #          [--apis "unary stream stream-batch unary-batched"] [--gc "default"] [--server-opts "..."]
-#          [--pin] [--duration 20s] [--warmup 5s] [--prewarm 15s] [--smoke]
+#          [--loadgen-opts "..."] [--server-set "name=value ..."] [--pin] [--duration 20s] [--warmup 5s] [--prewarm 15s] [--smoke]
 # --gc: the server's collector, one server per value: default (what bin/checkout-server runs), g1,
-#       parallel, serial, zgc, shenandoah. --server-opts: more JVM flags for every server.
+#       parallel, serial, zgc, shenandoah. --server-opts: more JVM flags for every server;
+#       --loadgen-opts: JVM flags for every loadgen run (besides those of bin/loadgen);
+#       --server-set: server settings for every server (e.g. "state-memory=preallocate").
 # --pin: the server on CPU 0 and loadgen on CPU 1 (taskset), the peak included. A JVM that sees one
 #        CPU picks the serial collector and a small heap unless told otherwise (--gc).
 # --smoke: one short round of unary and stream against a process-durability server, for CI: checks
@@ -24,7 +26,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds=2 durabilities="process fsync" share=0.5 apis="unary stream stream-batch unary-batched" gcs=default
-server_opts="" pin=no duration=20s warmup=5s prewarm=15s peak_duration=15s peak_warmup=5s
+server_opts="" loadgen_opts="" server_set="" pin=no duration=20s warmup=5s prewarm=15s peak_duration=15s peak_warmup=5s
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -33,13 +35,15 @@ while [ $# -gt 0 ]; do
     --apis) apis="$2"; shift 2 ;;
     --gc) gcs="$2"; shift 2 ;;
     --server-opts) server_opts="$2"; shift 2 ;;
+    --loadgen-opts) loadgen_opts="$2"; shift 2 ;;
+    --server-set) server_set="$2"; shift 2 ;;
     --pin) pin=yes; shift ;;
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --prewarm) prewarm="$2"; shift 2 ;;
     --smoke) rounds=1 durabilities=process apis="unary stream" duration=4s warmup=1s prewarm=2s peak_duration=3s
              peak_warmup=1s; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "latency.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -80,7 +84,9 @@ work="$(mktemp -d -t latency-XXXXXX)"
 # Keep the reports and logs, not the servers' journals.
 trap 'stop_scratch_server; rm -rf "$work"/*/server/data' EXIT
 napis=$(echo "$apis" | wc -w)
-echo "latency at $share of the unary peak; APIs: $apis; $rounds round(s); pin: $pin; reports in $work"
+server_sets=()
+for setting in $server_set; do server_sets+=(--set "$setting"); done
+echo "latency at $share of the unary peak; APIs: $apis; $rounds round(s); pin: $pin; loadgen JVM flags: '$loadgen_opts'; reports in $work"
 
 pauses() { # safepoint-log from-epoch-ms to-epoch-ms: "N pauses, max X ms, Y ms in all" within [from, to]
   awk -v from="$2" -v to="$3" '
@@ -123,7 +129,7 @@ json_number() { # json-file field: the field's number
 }
 
 lg() { # safepoint-log loadgen-args...: bin/loadgen (pinned with --pin), its JVM pauses logged
-  JAVA_OPTS="-Xlog:safepoint:file=$1:timemillis" ${loadgen_pin[@]+"${loadgen_pin[@]}"} "$root/bin/loadgen" "${@:2}"
+  JAVA_OPTS="$loadgen_opts -Xlog:safepoint:file=$1:timemillis" ${loadgen_pin[@]+"${loadgen_pin[@]}"} "$root/bin/loadgen" "${@:2}"
 }
 
 summary="$work/summary.txt"
@@ -138,13 +144,13 @@ for durability in $durabilities; do
     JAVA_OPTS="$(gc_flags "$gc") $server_opts -Xlog:safepoint:file=$dir/server-safepoints.log:timemillis
       -Xlog:gc:file=$dir/server-gc.log:timemillis" \
       start_scratch_server "$dir/server" --set journal-durability="$durability" \
-      --set sku-capacity=$(((rounds * napis + 1) * 20000 + 1000))
+      --set sku-capacity=$(((rounds * napis + 1) * 20000 + 1000)) ${server_sets[@]+"${server_sets[@]}"}
     target="127.0.0.1:$SCRATCH_SERVER_PORT"
     cpu_watch "$dir/cpu.txt" "$SCRATCH_SERVER_PID" &
     collector="$(grep -m1 -o 'Using [A-Za-z0-9 ]*' "$dir/server-gc.log" || true)"
     probe="$(java -cp "$benchmarks_jar" io.checkout.benchmarks.FsyncProbe "$dir/server/data" 2000)"
     fsync_p99="$(echo "$probe" | grep -o 'p99_ms=[0-9.]*' | cut -d= -f2)"
-    echo "== journal-durability=$durability, gc $gc (flags: '$(gc_flags "$gc") $server_opts'), server on $target"
+    echo "== journal-durability=$durability, gc $gc (flags: '$(gc_flags "$gc") $server_opts', settings: '$server_set'), server on $target"
     echo "   device, idle server: $probe"
     lg "$dir/peak-safepoints.log" --target "$target" --admin-token "$SCRATCH_ADMIN_TOKEN" --setup --scenario catalog \
       --sku-prefix "peak-" --concurrency 64 --api unary --prewarm "$prewarm" --duration "$peak_duration" \
