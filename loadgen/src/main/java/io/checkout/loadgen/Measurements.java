@@ -43,10 +43,11 @@ final class Measurements {
     private final Map<OpKind, LongAdder> succeeded = new EnumMap<>(OpKind.class);
     private final LongAdder followUpsDropped = new LongAdder();
     private final LongAdder lateSends = new LongAdder();
-    /** Open model: reserve latency from the actual send, and how late each send left against its schedule. */
+    /** Open model: reserve latency from the actual send. */
     private final Recorder reserveFromSend = new Recorder(SIGNIFICANT_DIGITS);
-
+    /** Open model: how late each send left against its schedule. */
     private final Recorder sendLag = new Recorder(SIGNIFICANT_DIGITS);
+
     private final Histogram reserveFromSendTotal = new Histogram(SIGNIFICANT_DIGITS);
     private final Histogram sendLagTotal = new Histogram(SIGNIFICANT_DIGITS);
     private final HistogramLogWriter logWriter;
