@@ -36,6 +36,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+    /**
+     * A replay this long allocates its tables' chunks ahead ({@link PackedCheckoutState#allocateAhead()}):
+     * by then the tables' columns have reached their full chunk size.
+     */
+    static final long ALLOCATE_AHEAD_MIN_COMMANDS = 1_000_000;
 
     private Recovery() {}
 
@@ -85,9 +90,24 @@ public final class Recovery {
         String eventReport = report("event log", eventScan);
         OrderEventLog events = openEventLog(layout.events(), eventScan, snapshot, state, journalConfig);
 
-        // 4. Replay.
-        long replayed = JournalReplayer.replay(
-                layout.journal(), snapshot.journalSequence() + 1, journalEnd.lastSequence(), book, events, () -> false);
+        // 4. Replay; a long one with the tables' next chunks allocated ahead on the other core.
+        long toReplay = journalEnd.lastSequence() - snapshot.journalSequence();
+        long replayed;
+        String allocation;
+        try (PackedCheckoutState.AllocationAhead ahead =
+                toReplay >= ALLOCATE_AHEAD_MIN_COMMANDS ? state.allocateAhead() : null) {
+            replayed = JournalReplayer.replay(
+                    layout.journal(),
+                    snapshot.journalSequence() + 1,
+                    journalEnd.lastSequence(),
+                    book,
+                    events,
+                    () -> false);
+            allocation = ahead == null || !ahead.running()
+                    ? "table chunks allocated inline"
+                    : "table chunks allocated ahead: " + ahead.takenReady() + " taken ready, " + ahead.allocatedInline()
+                            + " allocated inline";
+        }
 
         // 5. The journal, open for appends.
         RecordLogWriter journal = RecordLogWriter.open(
@@ -103,14 +123,15 @@ public final class Recovery {
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
         LOG.info(
-                "recovered in {} ms: snapshot at journal sequence {}, {} commands replayed, {} orders, {} SKUs; {}; {}",
+                "recovered in {} ms: snapshot at journal sequence {}, {} commands replayed, {} orders, {} SKUs; {}; {}; {}",
                 millis,
                 snapshot.journalSequence(),
                 replayed,
                 state.orderCount(),
                 state.skuCount(),
                 journalEnd.report(),
-                eventReport);
+                eventReport,
+                allocation);
         return new Recovered(
                 state,
                 book,

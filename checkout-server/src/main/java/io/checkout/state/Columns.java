@@ -85,7 +85,18 @@ final class Columns {
     }
 
     static final class Longs {
+        private final ArrayStock stock;
         private long[][] chunks = new long[INITIAL_CHUNKS][];
+
+        /** A column whose chunks are allocated where they are needed. */
+        Longs() {
+            this(new ArrayStock());
+        }
+
+        /** A column whose full-size chunks come from {@code stock} (see {@link ArrayStock}). */
+        Longs(ArrayStock stock) {
+            this.stock = stock;
+        }
 
         /** See {@link Columns#reserveChunks}; returns the bytes of rows {@code 0..rows-1}'s chunks. */
         long reserve(long rows) {
@@ -105,14 +116,25 @@ final class Columns {
             }
             long[] rows = chunks[chunk];
             if (rows == null) {
-                rows = chunks[chunk] = new long[rows(chunk)];
+                rows = chunks[chunk] = stock.longs(rows(chunk));
             }
             rows[offset(row, chunk)] = value;
         }
     }
 
     static final class Ints {
+        private final ArrayStock stock;
         private int[][] chunks = new int[INITIAL_CHUNKS][];
+
+        /** A column whose chunks are allocated where they are needed. */
+        Ints() {
+            this(new ArrayStock());
+        }
+
+        /** A column whose full-size chunks come from {@code stock} (see {@link ArrayStock}). */
+        Ints(ArrayStock stock) {
+            this.stock = stock;
+        }
 
         /** See {@link Columns#reserveChunks}; returns the bytes of rows {@code 0..rows-1}'s chunks. */
         long reserve(long rows) {
@@ -132,7 +154,7 @@ final class Columns {
             }
             int[] rows = chunks[chunk];
             if (rows == null) {
-                rows = chunks[chunk] = new int[rows(chunk)];
+                rows = chunks[chunk] = stock.ints(rows(chunk));
             }
             rows[offset(row, chunk)] = value;
         }

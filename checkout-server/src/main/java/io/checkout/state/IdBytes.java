@@ -19,9 +19,10 @@ import java.nio.charset.StandardCharsets;
 final class IdBytes {
     static final int ID_CHARS_MAX = 127;
     static final int CHUNK_BITS = 22;
-    private static final int CHUNK_BYTES = 1 << CHUNK_BITS;
+    static final int CHUNK_BYTES = 1 << CHUNK_BITS;
     private static final int CHUNK_MASK = CHUNK_BYTES - 1;
 
+    private final ArrayStock stock;
     private final byte[][] chunks;
     private long tail;
     private long released;
@@ -30,6 +31,12 @@ final class IdBytes {
 
     /** Room for {@code capacity} live ids of up to {@code charsMax} characters each. */
     IdBytes(long capacity, int charsMax) {
+        this(capacity, charsMax, new ArrayStock());
+    }
+
+    /** The same, taking chunks from {@code stock} as they are first written (see {@link ArrayStock}). */
+    IdBytes(long capacity, int charsMax, ArrayStock stock) {
+        this.stock = stock;
         if (charsMax < 1 || charsMax > ID_CHARS_MAX) {
             throw new IllegalArgumentException("charsMax must be 1.." + ID_CHARS_MAX + ": " + charsMax);
         }
@@ -92,7 +99,7 @@ final class IdBytes {
         int slot = (int) ((position >>> CHUNK_BITS) % chunks.length);
         byte[] chunk = chunks[slot];
         if (chunk == null) {
-            chunk = chunks[slot] = new byte[CHUNK_BYTES];
+            chunk = chunks[slot] = stock.idBytes();
         }
         return chunk;
     }

@@ -120,6 +120,9 @@ public final class PackedCheckoutState implements CheckoutState {
     /** The payment index of an on-demand state starts this small and grows by doubling. */
     private static final int PAYMENT_PRESIZE_ON_DEMAND = 1 << 16;
 
+    /** Where the growing tables' large chunks come from: allocated inline, or ahead while a replay runs. */
+    private final ArrayStock arrays = new ArrayStock();
+
     private final int skuCapacity;
     private final long orderCapacity;
     private final long userCounterCapacity;
@@ -138,7 +141,7 @@ public final class PackedCheckoutState implements CheckoutState {
     /** Every user's id, appended as users are created and never released. */
     private final IdBytes userIds;
     /** Where each user's id starts in {@link #userIds}, by user number. */
-    private final Columns.Longs userIdAt = new Columns.Longs();
+    private final Columns.Longs userIdAt = new Columns.Longs(arrays);
     /**
      * The user looked up, created or read (with an order) last, and its number ({@link #NONE}:
      * none yet); users are never removed or renumbered, so a match is always right. A reserve looks
@@ -152,7 +155,7 @@ public final class PackedCheckoutState implements CheckoutState {
 
     // ---- per-(user, SKU) units ---------------------------------------------------------------
     /** Row per user number: word 0 the SKU index + 1 of the user's first SKU (0: none yet), word 1 its units. */
-    private final Columns.Longs firstSkuUnits = new Columns.Longs();
+    private final Columns.Longs firstSkuUnits = new Columns.Longs(arrays);
     /** First-SKU counters holding units (not zero). */
     private long firstSkuHeld;
     /** Every other (user, SKU) counter. A first-SKU slot, once given a SKU, keeps it. Grows by rehashing. */
@@ -160,9 +163,9 @@ public final class PackedCheckoutState implements CheckoutState {
 
     // ---- orders (row = order id - 1) ---------------------------------------------------------
     private long orderCount;
-    private final Columns.Longs orders = new Columns.Longs();
+    private final Columns.Longs orders = new Columns.Longs(arrays);
     /** Two words per line: SKU index and quantity, unit price. */
-    private final Columns.Longs lines = new Columns.Longs();
+    private final Columns.Longs lines = new Columns.Longs(arrays);
 
     private long lineCount;
 
@@ -170,10 +173,10 @@ public final class PackedCheckoutState implements CheckoutState {
     private final IdIndex paymentRows;
     private final IdBytes paymentProviders;
     private final IdBytes paymentIds;
-    private final Columns.Longs paymentProviderAt = new Columns.Longs();
-    private final Columns.Longs paymentIdAt = new Columns.Longs();
-    private final Columns.Longs paymentOrderId = new Columns.Longs();
-    private final Columns.Longs paymentPaidAt = new Columns.Longs();
+    private final Columns.Longs paymentProviderAt = new Columns.Longs(arrays);
+    private final Columns.Longs paymentIdAt = new Columns.Longs(arrays);
+    private final Columns.Longs paymentOrderId = new Columns.Longs(arrays);
+    private final Columns.Longs paymentPaidAt = new Columns.Longs(arrays);
     /** The provider of the payment being looked up: the index's match compares it besides the id. */
     private IdBuffer probedProvider;
 
@@ -186,15 +189,15 @@ public final class PackedCheckoutState implements CheckoutState {
     private long outcomeHead;
     private long outcomeTail;
     /** Where each row's request id starts in {@link #outcomeIds}. */
-    private final Columns.Longs outcomeIdAt = new Columns.Longs();
+    private final Columns.Longs outcomeIdAt = new Columns.Longs(arrays);
 
     private final Columns.Bytes outcomeCommand = new Columns.Bytes();
-    private final Columns.Ints outcomeResult = new Columns.Ints();
-    private final Columns.Longs outcomeOrderId = new Columns.Longs();
+    private final Columns.Ints outcomeResult = new Columns.Ints(arrays);
+    private final Columns.Longs outcomeOrderId = new Columns.Longs(arrays);
     private final Columns.Bytes outcomeOrderState = new Columns.Bytes();
-    private final Columns.Ints outcomeFailedLine = new Columns.Ints();
-    private final Columns.Longs outcomeAt = new Columns.Longs();
-    private final Columns.Longs outcomeOrderUpdated = new Columns.Longs();
+    private final Columns.Ints outcomeFailedLine = new Columns.Ints(arrays);
+    private final Columns.Longs outcomeAt = new Columns.Longs(arrays);
+    private final Columns.Longs outcomeOrderUpdated = new Columns.Longs(arrays);
 
     // ---- prefetching ----------------------------------------------------------------------------
     /** Where prefetching reads go, so that the compiler keeps them. */
@@ -228,14 +231,14 @@ public final class PackedCheckoutState implements CheckoutState {
         this.outcomeRing = (int) outcomeCapacity;
         long users = Math.min(PRESIZE_MAX, Math.min(orderCapacity, userCounterCapacity));
         // Every user has an order, so there are never more users than orders.
-        this.userIds = new IdBytes(orderCapacity, EngineLimits.ID_LENGTH_MAX);
+        this.userIds = new IdBytes(orderCapacity, EngineLimits.ID_LENGTH_MAX, arrays);
         this.userNumbers = new IdIndex(users, (number, id) -> userIds.matches(userIdAt.get(number), id));
         // Each user's first SKU is counted beside the user, so this map holds only the further SKUs
         // of users who buy several: sized for a quarter of the capacity, it rehashes beyond that
         // (preallocated: for all of it, so it never rehashes mid-sale).
         this.userUnits = new Long2LongHashMap(
                 presize(capacities.preallocated() ? userCounterCapacity : userCounterCapacity / 4), LOAD_FACTOR, 0);
-        this.outcomeIds = new IdBytes(outcomeCapacity, EngineLimits.ID_LENGTH_MAX);
+        this.outcomeIds = new IdBytes(outcomeCapacity, EngineLimits.ID_LENGTH_MAX, arrays);
         this.outcomeRows = new IdIndex(
                 Math.min(PRESIZE_MAX, outcomeCapacity), (slot, id) -> outcomeIds.matches(outcomeIdAt.get(slot), id));
         this.paymentProviders = new IdBytes(paymentCapacity, EngineLimits.PAYMENT_PROVIDER_LENGTH_MAX);
@@ -248,6 +251,58 @@ public final class PackedCheckoutState implements CheckoutState {
                         && paymentProviders.matches(paymentProviderAt.get(row), probedProvider));
         if (capacities.preallocated()) {
             preallocatedBytes = preallocate();
+        }
+    }
+
+    /**
+     * Starts allocating the growing tables' next chunks ahead on a thread of its own, for a long
+     * replay (see {@link ArrayStock}); does nothing if the state is preallocated (nothing grows) or
+     * the heap has too little room to spare. Close what it returns before the state's thread does
+     * anything else with the heap in mind: the stock then stops and drops what waits.
+     */
+    public AllocationAhead allocateAhead() {
+        return allocateAhead(ArrayStock.freeHeapBytes());
+    }
+
+    /** {@link #allocateAhead()} with the heap's free bytes given (tests). */
+    AllocationAhead allocateAhead(long freeHeapBytes) {
+        boolean running = !preallocated() && arrays.start(freeHeapBytes);
+        return new AllocationAhead(running);
+    }
+
+    /** The stock {@link #allocateAhead()} runs (tests). */
+    ArrayStock arrayStock() {
+        return arrays;
+    }
+
+    /** A running (or refused) {@link #allocateAhead()}: what it did, and how to stop it. */
+    public final class AllocationAhead implements AutoCloseable {
+        private final boolean running;
+
+        private AllocationAhead(boolean running) {
+            this.running = running;
+        }
+
+        /** Whether chunks were allocated ahead (false: the heap had no room to spare, or nothing grows). */
+        public boolean running() {
+            return running;
+        }
+
+        /** Chunks the replay took ready from the stock. */
+        public long takenReady() {
+            return arrays.takenReady();
+        }
+
+        /** Chunks the replay allocated itself because none was ready. */
+        public long allocatedInline() {
+            return arrays.allocatedInline();
+        }
+
+        @Override
+        public void close() {
+            if (running) {
+                arrays.stop();
+            }
         }
     }
 

@@ -3,6 +3,8 @@ package io.checkout.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ColumnsTest {
     /** Consecutive rows fill each chunk from offset 0 to its last row, then start the next one. */
@@ -27,21 +29,35 @@ class ColumnsTest {
         assertThat(Columns.rows(chunk)).isEqualTo(Columns.CHUNK_ROWS_MAX);
     }
 
-    @Test
-    void columnsShouldKeepWhatWasWrittenAcrossChunks() {
-        Columns.Longs longs = new Columns.Longs();
-        Columns.Ints ints = new Columns.Ints();
-        Columns.Bytes bytes = new Columns.Bytes();
-        long rows = 3_000_000;
-        for (long row = 0; row < rows; row++) {
-            longs.set(row, row * 3);
-            ints.set(row, (int) row ^ 0x5A5A);
-            bytes.set(row, (byte) row);
+    /** Also with full-size chunks taken from a running {@link ArrayStock}. */
+    @ParameterizedTest(name = "stock running {0}")
+    @ValueSource(booleans = {false, true})
+    void columnsShouldKeepWhatWasWrittenAcrossChunks(boolean stockRunning) {
+        ArrayStock stock = new ArrayStock();
+        if (stockRunning) {
+            assertThat(stock.start(Long.MAX_VALUE)).isTrue();
         }
-        for (long row = 0; row < rows; row++) {
-            assertThat(longs.get(row)).isEqualTo(row * 3);
-            assertThat(ints.get(row)).isEqualTo((int) row ^ 0x5A5A);
-            assertThat(bytes.get(row)).isEqualTo((byte) row);
+        try {
+            Columns.Longs longs = new Columns.Longs(stock);
+            Columns.Ints ints = new Columns.Ints(stock);
+            Columns.Bytes bytes = new Columns.Bytes();
+            long rows = 6_000_000;
+            for (long row = 0; row < rows; row++) {
+                longs.set(row, row * 3);
+                ints.set(row, (int) row ^ 0x5A5A);
+                bytes.set(row, (byte) row);
+            }
+            for (long row = 0; row < rows; row++) {
+                if (longs.get(row) != row * 3
+                        || ints.get(row) != ((int) row ^ 0x5A5A)
+                        || bytes.get(row) != (byte) row) {
+                    throw new AssertionError("row " + row + " reads back wrong");
+                }
+            }
+            // 6M rows: chunks 0..3 double up to the full size, chunks 4..8 (five per column) are full-size.
+            assertThat(stock.takenReady() + stock.allocatedInline()).isEqualTo(stockRunning ? 10 : 0);
+        } finally {
+            stock.stop();
         }
     }
 }

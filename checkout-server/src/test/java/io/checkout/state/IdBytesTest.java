@@ -18,11 +18,22 @@ class IdBytesTest {
      * and matches, others do not, and its hash is the string's. Preallocated, the ring reuses its
      * chunks instead of dropping and allocating them, with the same result.
      */
-    @ParameterizedTest(name = "preallocated {0}")
-    @ValueSource(booleans = {false, true})
-    void shouldKeepEveryHeldIdAcrossManyTurnsOfTheRing(boolean preallocated) {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"on demand", "preallocated", "chunks from a running stock"})
+    void shouldKeepEveryHeldIdAcrossManyTurnsOfTheRing(String memory) {
         int capacity = 50_000;
-        IdBytes bytes = new IdBytes(capacity, 64);
+        ArrayStock stock = new ArrayStock();
+        if (memory.equals("chunks from a running stock")) {
+            assertThat(stock.start(Long.MAX_VALUE)).isTrue();
+        }
+        try {
+            keepEveryHeldId(new IdBytes(capacity, 64, stock), capacity, memory.equals("preallocated"));
+        } finally {
+            stock.stop();
+        }
+    }
+
+    private static void keepEveryHeldId(IdBytes bytes, int capacity, boolean preallocated) {
         if (preallocated) {
             assertThat(bytes.preallocate()).isEqualTo(IdBytes.preallocatedBytes(capacity, 64));
         }
