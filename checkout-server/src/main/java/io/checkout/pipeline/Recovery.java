@@ -40,7 +40,7 @@ public final class Recovery {
      * A replay this long allocates its tables' chunks ahead ({@link PackedCheckoutState#allocateAhead()}):
      * by then the tables' columns have reached their full chunk size.
      */
-    static final long ALLOCATE_AHEAD_MIN_COMMANDS = 1_000_000;
+    private static final long ALLOCATE_AHEAD_MIN_COMMANDS = 1_000_000;
 
     private Recovery() {}
 
