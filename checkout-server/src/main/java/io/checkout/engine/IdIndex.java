@@ -38,13 +38,31 @@ public final class IdIndex {
 
     /** Sized so that {@code expected} entries fit without growing. */
     public IdIndex(long expected, KeyMatcher matcher) {
-        this.matcher = matcher;
-        long wanted = Math.max(16, (long) (Math.min(expected, SLOTS_MAX) / LOAD_FACTOR) + 1);
-        allocate((int) Math.min(SLOTS_MAX, Long.highestOneBit(wanted - 1) << 1));
+        this(new long[slotsFor(expected)], matcher);
     }
 
-    private void allocate(int slotCount) {
-        slots = new long[slotCount];
+    /**
+     * An index over {@code freshSlots}, an array just allocated (all zero) of {@link #slotsFor} slots:
+     * for a caller that has a large one zeroed on another thread meanwhile.
+     */
+    public IdIndex(long[] freshSlots, KeyMatcher matcher) {
+        int count = freshSlots.length;
+        if (count < 16 || count > SLOTS_MAX || Integer.bitCount(count) != 1) {
+            throw new IllegalArgumentException("slot count must be a power of two in 16.." + SLOTS_MAX + ": " + count);
+        }
+        this.matcher = matcher;
+        use(freshSlots);
+    }
+
+    /** The slots of an index sized so that {@code expected} entries fit without growing. */
+    public static int slotsFor(long expected) {
+        long wanted = Math.max(16, (long) (Math.min(expected, SLOTS_MAX) / LOAD_FACTOR) + 1);
+        return (int) Math.min(SLOTS_MAX, Long.highestOneBit(wanted - 1) << 1);
+    }
+
+    private void use(long[] emptySlots) {
+        int slotCount = emptySlots.length;
+        slots = emptySlots;
         mask = slotCount - 1;
         shift = 64 - Integer.numberOfTrailingZeros(slotCount);
         resizeAt = (int) Math.min(Integer.MAX_VALUE, (long) (slotCount * (double) LOAD_FACTOR));
@@ -168,7 +186,7 @@ public final class IdIndex {
             throw new IllegalStateException("id index full at " + size + " entries");
         }
         long[] old = slots;
-        allocate(old.length * 2);
+        use(new long[old.length * 2]);
         for (long entry : old) {
             if (entry != 0) {
                 insert((int) (entry >>> 32), (int) entry - 1);

@@ -14,6 +14,8 @@ import io.checkout.engine.ResultCode;
 import io.checkout.engine.RiskTable;
 import io.checkout.engine.SkuGroupTable;
 import io.checkout.engine.SkuTable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.agrona.collections.Long2LongHashMap;
 
 /**
@@ -117,6 +119,8 @@ public final class PackedCheckoutState implements CheckoutState {
     private static final long PRICE_MASK = (1L << PRICE_BITS) - 1;
     /** The order's payment row + 1; 0: no payment recorded. */
     private static final int O_PAYMENT = 7;
+    /** An index table this long (32 MB) or longer is zeroed on a thread of its own ({@link #zeroedAside}). */
+    private static final int ZEROED_ASIDE_MIN_LENGTH = 1 << 22;
     /** The payment index of an on-demand state starts this small and grows by doubling. */
     private static final int PAYMENT_PRESIZE_ON_DEMAND = 1 << 16;
 
@@ -229,6 +233,10 @@ public final class PackedCheckoutState implements CheckoutState {
         this.skuGroups = new SkuGroupTable(capacities.skuGroupCapacity(), capacities.attemptCounterCapacity());
         this.campaigns = new CampaignTable(capacities.campaignCapacity(), capacities.redemptionCapacity());
         this.outcomeRing = (int) outcomeCapacity;
+        // The two id indexes are the largest tables allocated here (128 MB each for 10M orders and
+        // answers), and zeroing fresh heap is slow on a VM: the answers' is zeroed on a second
+        // thread while this one allocates the rest (benchmarks/README.md, 2026-12-04).
+        CompletableFuture<long[]> outcomeSlots = zeroedAside(IdIndex.slotsFor(Math.min(PRESIZE_MAX, outcomeCapacity)));
         long users = Math.min(PRESIZE_MAX, Math.min(orderCapacity, userCounterCapacity));
         // Every user has an order, so there are never more users than orders.
         this.userIds = new IdBytes(orderCapacity, EngineLimits.ID_LENGTH_MAX, arrays);
@@ -239,8 +247,8 @@ public final class PackedCheckoutState implements CheckoutState {
         this.userUnits = new Long2LongHashMap(
                 presize(capacities.preallocated() ? userCounterCapacity : userCounterCapacity / 4), LOAD_FACTOR, 0);
         this.outcomeIds = new IdBytes(outcomeCapacity, EngineLimits.ID_LENGTH_MAX, arrays);
-        this.outcomeRows = new IdIndex(
-                Math.min(PRESIZE_MAX, outcomeCapacity), (slot, id) -> outcomeIds.matches(outcomeIdAt.get(slot), id));
+        this.outcomeRows =
+                new IdIndex(joined(outcomeSlots), (slot, id) -> outcomeIds.matches(outcomeIdAt.get(slot), id));
         this.paymentProviders = new IdBytes(paymentCapacity, EngineLimits.PAYMENT_PROVIDER_LENGTH_MAX);
         this.paymentIds = new IdBytes(paymentCapacity, EngineLimits.ID_LENGTH_MAX);
         this.paymentRows = new IdIndex(
@@ -303,6 +311,45 @@ public final class PackedCheckoutState implements CheckoutState {
             if (running) {
                 arrays.stop();
             }
+        }
+    }
+
+    /**
+     * A fresh {@code long[length]}; one of at least {@link #ZEROED_ASIDE_MIN_LENGTH} is allocated
+     * (and so zeroed, its pages faulted in) on a short-lived thread of its own while the caller goes on.
+     */
+    private static CompletableFuture<long[]> zeroedAside(int length) {
+        if (length < ZEROED_ASIDE_MIN_LENGTH) {
+            return CompletableFuture.completedFuture(new long[length]);
+        }
+        CompletableFuture<long[]> zeroed = new CompletableFuture<>();
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        zeroed.complete(new long[length]);
+                    } catch (Throwable t) {
+                        zeroed.completeExceptionally(t);
+                    }
+                },
+                "state-index-zeroing");
+        thread.setDaemon(true);
+        thread.start();
+        return zeroed;
+    }
+
+    /** What {@link #zeroedAside} made, or what stopped it (an {@link OutOfMemoryError}, say) rethrown as it was. */
+    private static long[] joined(CompletableFuture<long[]> zeroed) {
+        try {
+            return zeroed.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw e;
         }
     }
 

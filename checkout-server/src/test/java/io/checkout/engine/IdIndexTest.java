@@ -82,6 +82,31 @@ class IdIndexTest {
         assertThat(index.size()).isEqualTo(1);
     }
 
+    /** Over slots the caller allocated: the size {@code slotsFor} gives, used exactly like a sized index. */
+    @Test
+    void anIndexOverTheCallersSlotsShouldWorkLikeASizedOne() {
+        List<String> rowIds = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            rowIds.add("id-" + i);
+        }
+        IdIndex.KeyMatcher matcher = (row, id) -> id.contentEquals(rowIds.get(row));
+        assertThat(IdIndex.slotsFor(1_000)).isEqualTo(2_048);
+        assertThat(IdIndex.slotsFor(0)).isEqualTo(16);
+        IdIndex index = new IdIndex(new long[IdIndex.slotsFor(1_000)], matcher);
+        for (int row = 0; row < rowIds.size(); row++) {
+            index.add(IdBuffer.of(rowIds.get(row)), row);
+        }
+        for (int row = 0; row < rowIds.size(); row++) {
+            assertThat(index.get(IdBuffer.of(rowIds.get(row)))).isEqualTo(row);
+        }
+        assertThat(index.get(IdBuffer.of("id-1000"))).isEqualTo(IdIndex.NONE);
+        for (int length : new int[] {0, 8, 24, 100, 1_000}) {
+            assertThatThrownBy(() -> new IdIndex(new long[length], matcher))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("power of two");
+        }
+    }
+
     @Test
     void shouldRefuseRowsItCannotStore() {
         IdIndex index = new IdIndex(16, (row, id) -> true);
