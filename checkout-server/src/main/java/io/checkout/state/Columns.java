@@ -88,11 +88,6 @@ final class Columns {
         private final ArrayStock stock;
         private long[][] chunks = new long[INITIAL_CHUNKS][];
 
-        /** A column whose chunks are allocated where they are needed. */
-        Longs() {
-            this(new ArrayStock());
-        }
-
         /** A column whose full-size chunks come from {@code stock} (see {@link ArrayStock}). */
         Longs(ArrayStock stock) {
             this.stock = stock;
@@ -125,11 +120,6 @@ final class Columns {
     static final class Ints {
         private final ArrayStock stock;
         private int[][] chunks = new int[INITIAL_CHUNKS][];
-
-        /** A column whose chunks are allocated where they are needed. */
-        Ints() {
-            this(new ArrayStock());
-        }
 
         /** A column whose full-size chunks come from {@code stock} (see {@link ArrayStock}). */
         Ints(ArrayStock stock) {

@@ -29,12 +29,10 @@ final class IdBytes {
     /** Set by {@link #preallocate}: released chunks are kept for reuse instead of dropped. */
     private boolean keepChunks;
 
-    /** Room for {@code capacity} live ids of up to {@code charsMax} characters each. */
-    IdBytes(long capacity, int charsMax) {
-        this(capacity, charsMax, new ArrayStock());
-    }
-
-    /** The same, taking chunks from {@code stock} as they are first written (see {@link ArrayStock}). */
+    /**
+     * Room for {@code capacity} live ids of up to {@code charsMax} characters each, taking chunks
+     * from {@code stock} as they are first written (see {@link ArrayStock}).
+     */
     IdBytes(long capacity, int charsMax, ArrayStock stock) {
         this.stock = stock;
         if (charsMax < 1 || charsMax > ID_CHARS_MAX) {

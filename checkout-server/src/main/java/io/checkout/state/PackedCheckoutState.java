@@ -249,8 +249,8 @@ public final class PackedCheckoutState implements CheckoutState {
         this.outcomeIds = new IdBytes(outcomeCapacity, EngineLimits.ID_LENGTH_MAX, arrays);
         this.outcomeRows =
                 new IdIndex(joined(outcomeSlots), (slot, id) -> outcomeIds.matches(outcomeIdAt.get(slot), id));
-        this.paymentProviders = new IdBytes(paymentCapacity, EngineLimits.PAYMENT_PROVIDER_LENGTH_MAX);
-        this.paymentIds = new IdBytes(paymentCapacity, EngineLimits.ID_LENGTH_MAX);
+        this.paymentProviders = new IdBytes(paymentCapacity, EngineLimits.PAYMENT_PROVIDER_LENGTH_MAX, arrays);
+        this.paymentIds = new IdBytes(paymentCapacity, EngineLimits.ID_LENGTH_MAX, arrays);
         this.paymentRows = new IdIndex(
                 capacities.preallocated()
                         ? Math.min(PRESIZE_MAX, paymentCapacity)
@@ -274,8 +274,10 @@ public final class PackedCheckoutState implements CheckoutState {
 
     /** {@link #allocateAhead()} with the heap's free bytes given (tests). */
     AllocationAhead allocateAhead(long freeHeapBytes) {
-        boolean running = !preallocated() && arrays.start(freeHeapBytes);
-        return new AllocationAhead(running);
+        if (!preallocated()) {
+            arrays.start(freeHeapBytes);
+        }
+        return new AllocationAhead();
     }
 
     /** The stock {@link #allocateAhead()} runs (tests). */
@@ -285,15 +287,11 @@ public final class PackedCheckoutState implements CheckoutState {
 
     /** A running (or refused) {@link #allocateAhead()}: what it did, and how to stop it. */
     public final class AllocationAhead implements AutoCloseable {
-        private final boolean running;
+        private AllocationAhead() {}
 
-        private AllocationAhead(boolean running) {
-            this.running = running;
-        }
-
-        /** Whether chunks were allocated ahead (false: the heap had no room to spare, or nothing grows). */
+        /** Whether chunks are allocated ahead (false: the heap had no room to spare, nothing grows, or closed). */
         public boolean running() {
-            return running;
+            return arrays.running();
         }
 
         /** Chunks the replay took ready from the stock. */
@@ -308,9 +306,7 @@ public final class PackedCheckoutState implements CheckoutState {
 
         @Override
         public void close() {
-            if (running) {
-                arrays.stop();
-            }
+            arrays.stop();
         }
     }
 

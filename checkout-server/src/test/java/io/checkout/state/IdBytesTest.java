@@ -67,7 +67,7 @@ class IdBytesTest {
 
     @Test
     void shouldRefuseToOverwriteIdsThatAreStillHeld() {
-        IdBytes bytes = new IdBytes(1, 64);
+        IdBytes bytes = new IdBytes(1, 64, new ArrayStock());
         // Room for one 64-character id per the sizing, plus the ring's slack: fill it without releasing.
         assertThatThrownBy(() -> {
                     for (int i = 0; i < 1_000_000; i++) {
@@ -80,7 +80,7 @@ class IdBytesTest {
 
     @Test
     void shouldRefuseIdsItCannotStore() {
-        IdBytes bytes = new IdBytes(10, 64);
+        IdBytes bytes = new IdBytes(10, 64, new ArrayStock());
         assertThatThrownBy(() -> bytes.append(IdBuffer.of(""))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> bytes.append(new IdBuffer())).isInstanceOf(IllegalArgumentException.class);
     }
