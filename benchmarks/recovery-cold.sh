@@ -6,9 +6,12 @@
 # log on disk, as after a crash. Prints each run and the medians.
 #
 # Usage: benchmarks/recovery-cold.sh [--commands 10000000] [--runs 5] [--dir DIR] [--keep] [--reuse]
-#                                    [-- extra JVM flags, e.g. -XX:+UseTransparentHugePages]
+#                                    [--snapshot] [-- extra JVM flags, e.g. -XX:+UseTransparentHugePages]
 # --keep leaves DIR in place; --reuse skips the prepare step when DIR already holds a kept journal
 # of the same size (compare JVM flags without journalling 10M commands again).
+# --snapshot: each run also writes the recovered state as a snapshot (Chronicle Map files, synced)
+# and loads it back into a fresh state, and prints the medians of the three: what a snapshot costs
+# to take and to start from, against the replay of the commands it stands for.
 # JVM flags: jvm.options, -Xms8g -Xmx8g (a fixed heap, as RecoveryBenchmark and deploy/ use), $JAVA_OPTS, then the extra flags.
 # Build first: mvn -B -q -DskipTests package (benchmarks/target/benchmarks.jar).
 set -euo pipefail
@@ -20,6 +23,7 @@ runs=5
 dir=""
 keep=false
 reuse=false
+mode=recover
 while [ $# -gt 0 ]; do
   case "$1" in
     --commands) commands="$2"; shift 2 ;;
@@ -27,6 +31,7 @@ while [ $# -gt 0 ]; do
     --dir) dir="$2"; shift 2 ;;
     --keep) keep=true; shift ;;
     --reuse) reuse=true; keep=true; shift ;;
+    --snapshot) mode=snapshot; shift ;;
     --) shift; break ;;
     *) echo "recovery-cold.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -59,13 +64,24 @@ else
 fi
 recovered=()
 uptimes=()
+writes=()
+loads=()
+field() { # line name: the value of name=... in line
+  local rest="${1#*"$2"=}"
+  echo "${rest%% *}"
+}
 for i in $(seq 1 "$runs"); do
-  line="$(run recover "$dir" "$commands" | grep '^recovered_ms=')"
+  line="$(run "$mode" "$dir" "$commands" | grep '^recovered_ms=')"
   echo "run $i (event log present, fresh JVM): $line"
-  ms="${line#recovered_ms=}"; ms="${ms%% *}"
-  up="${line#*jvm_uptime_ms=}"; up="${up%% *}"
-  recovered+=("$ms")
-  uptimes+=("$up")
+  recovered+=("$(field "$line" recovered_ms)")
+  uptimes+=("$(field "$line" jvm_uptime_ms)")
+  if [ "$mode" = snapshot ]; then
+    writes+=("$(field "$line" snapshot_write_ms)")
+    loads+=("$(field "$line" snapshot_load_ms)")
+  fi
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 echo "median over $runs runs: recovery $(median "${recovered[@]}") ms; JVM start to recovered $(median "${uptimes[@]}") ms"
+if [ "$mode" = snapshot ]; then
+  echo "median over $runs runs: snapshot write $(median "${writes[@]}") ms; snapshot load $(median "${loads[@]}") ms"
+fi

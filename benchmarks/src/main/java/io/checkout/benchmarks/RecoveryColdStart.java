@@ -3,6 +3,8 @@ package io.checkout.benchmarks;
 import io.checkout.engine.EngineLimits;
 import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.Recovery;
+import io.checkout.state.PackedCheckoutState;
+import io.checkout.state.SnapshotStore;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,17 +18,23 @@ import java.nio.file.Paths;
  * <pre>
  * RecoveryColdStart prepare DIR COMMANDS   # journal COMMANDS commands, then recover once (writes the event log)
  * RecoveryColdStart recover DIR COMMANDS   # recover, as after a crash with the event log on disk
+ * RecoveryColdStart snapshot DIR COMMANDS  # recover, then write that state as a snapshot and load it back
  * </pre>
  *
  * Each prints one line: {@code recovered_ms=... jvm_uptime_ms=...}, where the uptime is taken when
- * recovery returns (JVM start to recovered state).
+ * recovery returns (JVM start to recovered state). {@code snapshot} adds {@code snapshot_write_ms}
+ * (the Chronicle Map files of the recovered state, synced, as the background snapshotter and a
+ * clean shutdown write them) and {@code snapshot_load_ms} (those files into a fresh state, as a
+ * restart and the next background snapshot load them): what a snapshot costs against the replay
+ * it saves.
  */
 public final class RecoveryColdStart {
     private RecoveryColdStart() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 3 || !(args[0].equals("prepare") || args[0].equals("recover"))) {
-            System.err.println("usage: RecoveryColdStart prepare|recover DIR COMMANDS");
+        if (args.length != 3
+                || !(args[0].equals("prepare") || args[0].equals("recover") || args[0].equals("snapshot"))) {
+            System.err.println("usage: RecoveryColdStart prepare|recover|snapshot DIR COMMANDS");
             System.exit(2);
             return;
         }
@@ -57,11 +65,36 @@ public final class RecoveryColdStart {
             if (recovered.replayedCommands() != commands) {
                 throw new IllegalStateException("replayed " + recovered.replayedCommands() + " of " + commands);
             }
+            String snapshot = args[0].equals("snapshot") ? " " + writeAndLoad(dataDirectory, recovered, commands) : "";
             System.out.println("recovered_ms=" + recovered.recoveryMillis() + " jvm_uptime_ms=" + uptime + " orders="
-                    + recovered.state().orderCount());
+                    + recovered.state().orderCount() + snapshot);
         } finally {
             recovered.journal().close();
             recovered.events().close();
         }
+    }
+
+    /** Writes the recovered state as a snapshot, loads it into a fresh state, checks it, and says how long each took. */
+    private static String writeAndLoad(Path dataDirectory, Recovery.Recovered recovered, long commands) {
+        SnapshotStore store =
+                new SnapshotStore(Recovery.Layout.under(dataDirectory).snapshots());
+        long started = System.nanoTime();
+        store.write(recovered.state(), new SnapshotStore.Meta(commands, 1, 0));
+        long written = System.nanoTime();
+        PackedCheckoutState loaded =
+                PackedCheckoutState.of(RecoveryBenchmark.capacities(commands).onDemand());
+        SnapshotStore.Meta meta = store.loadLatest(loaded);
+        long done = System.nanoTime();
+        Workload.deleteRecursively(Recovery.Layout.under(dataDirectory).snapshots());
+        if (meta.journalSequence() != commands
+                || loaded.orderCount() != recovered.state().orderCount()
+                || loaded.outcomeCount() != recovered.state().outcomeCount()) {
+            throw new IllegalStateException("the snapshot loaded " + loaded.orderCount() + " orders and "
+                    + loaded.outcomeCount() + " answers at journal sequence " + meta.journalSequence() + ", written "
+                    + recovered.state().orderCount() + " and "
+                    + recovered.state().outcomeCount() + " at " + commands);
+        }
+        return "snapshot_write_ms=" + (written - started) / 1_000_000 + " snapshot_load_ms="
+                + (done - written) / 1_000_000 + " answers=" + loaded.outcomeCount();
     }
 }

@@ -13,6 +13,7 @@ import io.checkout.state.StateCapacities;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,43 +26,90 @@ import org.slf4j.LoggerFactory;
  * as the new snapshot, and retires the journal and event log segments it covers (keeping
  * {@code retainedSegments} more of each).
  *
- * <p>Costs: one core while it replays (about as long as a recovery of the same commands would
- * take) and a second copy of the state in memory while it runs. It never touches the live state.
- * At a clean shutdown it writes the drained live state instead ({@link #snapshotAtShutdown}), so
- * the next start replays nothing.
+ * <p>Costs: one core while it loads the previous snapshot, replays and writes the new one, and a
+ * second copy of the state in memory while it runs. It never touches the live state. On the
+ * project's 2-core VM a snapshot of 2M orders took 30-50 s of a core, most of it Chronicle Map's
+ * writing and loading (benchmarks/README.md, 2026-12-04): a flash crowd that meets one loses a
+ * share of the server's CPU to it. So a due snapshot waits while the engine is saturated (a
+ * standing queue of at least {@link #SATURATED_QUEUE_DELAY_NANOS} in front of the business logic
+ * at the check), for at most {@code deferMaxCommands} more commands, then runs whatever the load:
+ * recovery time stays bounded, by {@code intervalCommands + deferMaxCommands}. A snapshot already
+ * running when a crowd arrives sleeps between records and commands by the same rule. At a clean
+ * shutdown it writes the drained live state instead ({@link #snapshotAtShutdown}), so the next
+ * start replays nothing.
  */
 public final class Snapshotter implements AutoCloseable {
+    /**
+     * The engine counts as saturated, and a due snapshot waits, while the estimated wait in front
+     * of the business logic is at least this: a standing queue, which an engine keeping up with
+     * its load does not have (its queue is empty at most instants; a flash crowd held at the
+     * client's limit keeps tens of milliseconds queued).
+     */
+    static final long SATURATED_QUEUE_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
     private static final Logger LOG = LoggerFactory.getLogger(Snapshotter.class);
     private static final long CHECK_EVERY_MILLIS = 1_000;
+    /** A running snapshot that waits for a saturated engine looks again after this long. */
+    private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    /** What one check decides. */
+    public enum Decision {
+        /** Fewer than the interval's commands since the last snapshot. */
+        NOT_DUE,
+        /** Due, but the engine is saturated and the deferral has room left. */
+        DEFER,
+        /** Take it now. */
+        SNAPSHOT
+    }
 
     private final Recovery.Layout layout;
     private final SnapshotStore snapshots;
     private final StateCapacities capacities;
     private final EngineLimits limits;
     private final long intervalCommands;
+    private final long deferMaxCommands;
     private final int retainedSegments;
     private final LongSupplier journalledSequence;
+    private final LongSupplier queueDelayNanos;
     private final ScheduledExecutorService thread;
     private volatile long lastSnapshotSequence;
     private volatile boolean closed;
+    /** When the due snapshot began to wait for a quieter engine; 0 while none waits. Checking thread only. */
+    private long deferredSinceNanos;
+    /** How long the running snapshot has slept for a saturated engine. Snapshotting thread only. */
+    private long pausedNanos;
 
+    /**
+     * @param intervalCommands journalled commands between snapshots; 0 for snapshots at shutdown only
+     * @param deferMaxCommands how many more commands a due snapshot may wait for a saturated engine; 0 never waits
+     * @param journalledSequence the newest journal sequence whose command is journalled and whose events are logged
+     * @param queueDelayNanos the live engine's estimated queueing delay ({@link CommandPublisher#queueDelayNanos})
+     */
     public Snapshotter(
             Recovery.Layout layout,
             SnapshotStore snapshots,
             StateCapacities capacities,
             EngineLimits limits,
             long intervalCommands,
+            long deferMaxCommands,
             int retainedSegments,
             long lastSnapshotSequence,
-            LongSupplier journalledSequence) {
+            LongSupplier journalledSequence,
+            LongSupplier queueDelayNanos) {
+        if (intervalCommands < 0 || deferMaxCommands < 0) {
+            throw new IllegalArgumentException("intervalCommands and deferMaxCommands must be >= 0, got "
+                    + intervalCommands + " and " + deferMaxCommands);
+        }
         this.layout = layout;
         this.snapshots = snapshots;
         this.capacities = capacities;
         this.limits = limits;
         this.intervalCommands = intervalCommands;
+        this.deferMaxCommands = deferMaxCommands;
         this.retainedSegments = retainedSegments;
         this.lastSnapshotSequence = lastSnapshotSequence;
         this.journalledSequence = journalledSequence;
+        this.queueDelayNanos = queueDelayNanos;
         this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread snapshotter = new Thread(runnable, "checkout-snapshotter");
             snapshotter.setDaemon(true);
@@ -78,16 +126,67 @@ public final class Snapshotter implements AutoCloseable {
         }
     }
 
-    private void snapshotIfDue() {
+    /**
+     * One check, as the background thread makes it every second: takes the snapshot if it is due
+     * and the engine is not saturated (or the deferral is used up). Tests and tools may call it
+     * when that thread is not running.
+     *
+     * @return what the check decided
+     */
+    public Decision snapshotIfDue() {
         long target = journalledSequence.getAsLong();
-        if (closed || target - lastSnapshotSequence < intervalCommands) {
-            return;
+        if (closed) {
+            return Decision.NOT_DUE;
         }
-        try {
-            snapshotAt(target);
-        } catch (RuntimeException e) {
-            LOG.error("background snapshot at journal sequence {} failed; the next check tries again", target, e);
+        long queueDelay = queueDelayNanos.getAsLong();
+        Decision decision = decide(
+                target - lastSnapshotSequence,
+                intervalCommands,
+                deferMaxCommands,
+                queueDelay >= SATURATED_QUEUE_DELAY_NANOS);
+        if (decision == Decision.DEFER) {
+            if (deferredSinceNanos == 0) {
+                deferredSinceNanos = System.nanoTime();
+                LOG.info(
+                        "background snapshot due at journal sequence {} waits: the engine is saturated (about {} ms"
+                                + " queued); it waits for at most {} more commands",
+                        target,
+                        TimeUnit.NANOSECONDS.toMillis(queueDelay),
+                        lastSnapshotSequence + intervalCommands + deferMaxCommands - target);
+            }
+            return decision;
         }
+        if (decision == Decision.SNAPSHOT) {
+            if (deferredSinceNanos != 0) {
+                LOG.info(
+                        "background snapshot at journal sequence {} starts after waiting {} ms for a quieter engine",
+                        target,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - deferredSinceNanos));
+                deferredSinceNanos = 0;
+            }
+            try {
+                snapshotAt(target);
+            } catch (RuntimeException e) {
+                LOG.error("background snapshot at journal sequence {} failed; the next check tries again", target, e);
+            }
+        }
+        return decision;
+    }
+
+    /**
+     * Whether a snapshot is taken now, {@code sinceLast} journalled commands after the last one.
+     * Due after {@code intervalCommands} (never when that is 0); a due one waits while the engine
+     * is saturated, until {@code intervalCommands + deferMaxCommands}.
+     */
+    static Decision decide(long sinceLast, long intervalCommands, long deferMaxCommands, boolean saturated) {
+        if (intervalCommands == 0 || sinceLast < intervalCommands) {
+            return Decision.NOT_DUE;
+        }
+        // Subtracted, not added: intervalCommands + deferMaxCommands could overflow.
+        if (saturated && sinceLast - intervalCommands < deferMaxCommands) {
+            return Decision.DEFER;
+        }
+        return Decision.SNAPSHOT;
     }
 
     /**
@@ -97,31 +196,66 @@ public final class Snapshotter implements AutoCloseable {
      */
     public void snapshotAt(long target) {
         long started = System.nanoTime();
+        pausedNanos = 0;
         // A transient copy: it takes memory only for the rows it holds, even when the live state
         // was allocated up front.
         PackedCheckoutState state = PackedCheckoutState.of(capacities.onDemand());
-        SnapshotStore.Meta base = snapshots.loadLatest(state);
+        SnapshotStore.Meta base = snapshots.loadLatest(state, this::waitWhileSaturated);
         if (base.journalSequence() >= target) {
             return;
         }
         CheckoutBook book = new CheckoutBook(state, limits);
         book.restoreNowMillis(base.nowMillis());
         EventCounter events = new EventCounter(base.nextEventSequence());
-        long replayed = JournalReplayer.replay(
-                layout.journal(), base.journalSequence() + 1, target, book, events, () -> closed);
+        long replayed =
+                JournalReplayer.replay(layout.journal(), base.journalSequence() + 1, target, book, events, () -> {
+                    waitWhileSaturated();
+                    return closed;
+                });
         if (closed) {
             return;
         }
-        Retired retired =
-                writeAndRetire(state, new SnapshotStore.Meta(target, events.nextEventSequence(), book.nowMillis()));
+        Retired retired = writeAndRetire(
+                state,
+                new SnapshotStore.Meta(target, events.nextEventSequence(), book.nowMillis()),
+                this::waitWhileSaturated);
         LOG.info(
-                "snapshot at journal sequence {}: {} commands replayed onto the previous one in {} ms; retired {} journal"
-                        + " and {} event log segments",
+                "snapshot at journal sequence {}: {} commands replayed onto the previous one in {} ms ({} ms of it"
+                        + " waiting for a saturated engine); retired {} journal and {} event log segments",
                 target,
                 replayed,
                 (System.nanoTime() - started) / 1_000_000,
+                pausedNanos / 1_000_000,
                 retired.journalSegments(),
                 retired.eventSegments());
+    }
+
+    /**
+     * Called by a background snapshot every few thousand records or commands: while the engine is
+     * saturated and the deferral has room (the rule that delays a due snapshot's start), it sleeps,
+     * so a crowd that arrives mid-snapshot gets the CPU back; once the deferral is used up the
+     * snapshot goes on whatever the load. Returns at once when closing.
+     */
+    private void waitWhileSaturated() {
+        long waitingSince = 0;
+        while (!closed
+                && decide(
+                                journalledSequence.getAsLong() - lastSnapshotSequence,
+                                intervalCommands,
+                                deferMaxCommands,
+                                queueDelayNanos.getAsLong() >= SATURATED_QUEUE_DELAY_NANOS)
+                        == Decision.DEFER) {
+            if (waitingSince == 0) {
+                waitingSince = System.nanoTime();
+            }
+            LockSupport.parkNanos(PAUSE_NANOS);
+            if (Thread.currentThread().isInterrupted()) {
+                break;
+            }
+        }
+        if (waitingSince != 0) {
+            pausedNanos += System.nanoTime() - waitingSince;
+        }
     }
 
     /**
@@ -155,7 +289,8 @@ public final class Snapshotter implements AutoCloseable {
                     new SnapshotStore.Meta(
                             journalled,
                             events.nextEventSequence(),
-                            pipeline.book().nowMillis()));
+                            pipeline.book().nowMillis()),
+                    () -> {});
             LOG.info(
                     "snapshot at journal sequence {} written in {} ms; retired {} journal and {} event log segments",
                     journalled,
@@ -178,9 +313,9 @@ public final class Snapshotter implements AutoCloseable {
      * the two newest snapshots. The event log up to the snapshot is synced first: replay never
      * writes those events again. The background thread and a clean shutdown both end here.
      */
-    private Retired writeAndRetire(CheckoutState state, SnapshotStore.Meta meta) {
+    private Retired writeAndRetire(CheckoutState state, SnapshotStore.Meta meta, Runnable pause) {
         RecordLog.forceSegments(layout.events());
-        snapshots.write(state, meta);
+        snapshots.write(state, meta, pause);
         lastSnapshotSequence = meta.journalSequence();
         int journalRetired =
                 RecordLogWriter.retireBefore(layout.journal(), meta.journalSequence() + 1, retainedSegments);

@@ -223,9 +223,11 @@ public final class CheckoutServer implements AutoCloseable {
                 config.stateCapacities(),
                 config.engineLimits(),
                 config.snapshotIntervalCommands(),
+                config.snapshotDeferMaxCommands(),
                 config.journalRetainedSegments(),
                 recovered.snapshotSequence(),
-                started::answeredJournalSequence);
+                started::answeredJournalSequence,
+                started::queueDelayNanos);
         orderEvents = new OrderEventsService(
                 started::visibleEventSequence, layout.events(), config.eventSubscribersMax(), partitions.orderIdBase());
         Admission admission = new Admission(started, config.queueDelayMaxMillis(), metrics, partitions);

@@ -194,6 +194,13 @@ public final class ServerConfig {
                 "journalled commands between background snapshots; 0 snapshots only at shutdown",
                 0,
                 1L << 40),
+        SNAPSHOT_DEFER_MAX_COMMANDS(
+                "snapshot-defer-max-commands",
+                "5000000",
+                "how many more journalled commands a due background snapshot may wait while the engine is saturated"
+                        + " (a standing queue); 0 never waits",
+                0,
+                1L << 40),
         EVENT_SUBSCRIBERS_MAX("event-subscribers-max", "16", "most concurrent OrderEvents subscriptions", 0, 1_024),
         METRICS_PORT(
                 "metrics-port",
@@ -758,6 +765,10 @@ public final class ServerConfig {
 
     public long snapshotIntervalCommands() {
         return number(Setting.SNAPSHOT_INTERVAL_COMMANDS);
+    }
+
+    public long snapshotDeferMaxCommands() {
+        return number(Setting.SNAPSHOT_DEFER_MAX_COMMANDS);
     }
 
     public int eventSubscribersMax() {

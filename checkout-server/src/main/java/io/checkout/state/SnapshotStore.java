@@ -29,6 +29,7 @@ public final class SnapshotStore {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
     private static final String META = "snapshot.properties";
     private static final String TMP = ".tmp";
+    private static final Runnable NO_PAUSE = () -> {};
 
     private final Path directory;
 
@@ -65,6 +66,14 @@ public final class SnapshotStore {
 
     /** Writes {@code from} as the snapshot {@code meta} describes; returns its directory. */
     public Path write(CheckoutState from, Meta meta) {
+        return write(from, meta, NO_PAUSE);
+    }
+
+    /**
+     * As {@link #write(CheckoutState, Meta)}, running {@code pause} every few thousand records (it
+     * may wait; the records and the files are the same).
+     */
+    public Path write(CheckoutState from, Meta meta, Runnable pause) {
         Path target = directory.resolve(name(meta.journalSequence()));
         Path tmp = directory.resolve(name(meta.journalSequence()) + TMP);
         try {
@@ -72,7 +81,7 @@ public final class SnapshotStore {
             deleteTree(tmp);
             Files.createDirectories(tmp);
             try (ChronicleSnapshotFiles.Writer files = ChronicleSnapshotFiles.create(tmp, from)) {
-                SnapshotCodec.write(from, files);
+                SnapshotCodec.write(from, pause == NO_PAUSE ? files : new PacedSnapshotSink(files, pause));
             }
             Properties properties = new Properties();
             properties.setProperty("journal-sequence", Long.toString(meta.journalSequence()));
@@ -121,13 +130,22 @@ public final class SnapshotStore {
      * @return what it covers, or {@link Meta#EMPTY} when there is none
      */
     public Meta loadLatest(CheckoutState into) {
+        return loadLatest(into, NO_PAUSE);
+    }
+
+    /**
+     * As {@link #loadLatest(CheckoutState)}, running {@code pause} every few thousand records (it
+     * may wait; what is loaded is the same).
+     */
+    public Meta loadLatest(CheckoutState into, Runnable pause) {
         List<Path> all = snapshots();
         if (all.isEmpty()) {
             return Meta.EMPTY;
         }
         Path newest = all.get(all.size() - 1);
         Meta meta = readMeta(newest);
-        ChronicleSnapshotFiles.read(newest, SnapshotCodec.loaderInto(into));
+        SnapshotSink loader = SnapshotCodec.loaderInto(into);
+        ChronicleSnapshotFiles.read(newest, pause == NO_PAUSE ? loader : new PacedSnapshotSink(loader, pause));
         return meta;
     }
 

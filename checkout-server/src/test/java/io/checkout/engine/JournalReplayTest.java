@@ -22,6 +22,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,7 +95,16 @@ class JournalReplayTest {
         long snapshotAt = live.journalled - 1_000;
 
         Snapshotter snapshotter = new Snapshotter(
-                layout, new SnapshotStore(layout.snapshots()), capacities(), LIMITS, 1, 0, 0, () -> snapshotAt);
+                layout,
+                new SnapshotStore(layout.snapshots()),
+                capacities(),
+                LIMITS,
+                1,
+                0,
+                0,
+                0,
+                () -> snapshotAt,
+                () -> 0);
         snapshotter.snapshotAt(snapshotAt);
         snapshotter.close();
 
@@ -102,6 +113,50 @@ class JournalReplayTest {
         try {
             assertThat(recovered.snapshotSequence()).isEqualTo(snapshotAt);
             assertThat(recovered.replayedCommands()).isEqualTo(1_000);
+            assertThat(hash(recovered.state())).as("seed %d", SEED).isEqualTo(live.hash);
+        } finally {
+            recovered.journal().close();
+            recovered.events().close();
+        }
+    }
+
+    @Test
+    void dueSnapshotShouldWaitWhileTheEngineIsSaturatedThenRunWhenQuietOrWhenTheDeferralIsUsedUp() {
+        Path data = temp.resolve("data");
+        Live live = runLive(data, COMMANDS, -1);
+        Recovery.Layout layout = Recovery.Layout.under(data);
+        SnapshotStore store = new SnapshotStore(layout.snapshots());
+        AtomicLong journalled = new AtomicLong(3_000);
+        AtomicLong queueDelayNanos = new AtomicLong(TimeUnit.MILLISECONDS.toNanos(20));
+        Snapshotter snapshotter = new Snapshotter(
+                layout, store, capacities(), LIMITS, 2_000, 5_000, 0, 0, journalled::get, queueDelayNanos::get);
+        try {
+            assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
+            journalled.set(6_999);
+            assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
+            assertThat(store.snapshots()).as("nothing written while it waits").isEmpty();
+
+            // The deferral is used up at interval + deferMax commands: it runs under load.
+            journalled.set(7_000);
+            assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.SNAPSHOT);
+            assertThat(store.snapshots())
+                    .extracting(path -> path.getFileName().toString())
+                    .containsExactly(String.format("%020d", 7_000));
+
+            // The next one is due 2,000 commands later; a quiet engine takes it at once.
+            journalled.set(8_999);
+            assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.NOT_DUE);
+            journalled.set(9_500);
+            assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
+            queueDelayNanos.set(0);
+            assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.SNAPSHOT);
+        } finally {
+            snapshotter.close();
+        }
+        assertThat(live.journalled).isGreaterThan(9_500);
+        Recovery.Recovered recovered = recover(data);
+        try {
+            assertThat(recovered.snapshotSequence()).isEqualTo(9_500);
             assertThat(hash(recovered.state())).as("seed %d", SEED).isEqualTo(live.hash);
         } finally {
             recovered.journal().close();
