@@ -32,7 +32,7 @@
 #        an hour, 2026-12-04), so one crowd against one capacity figure is a ratio of two noisy samples.
 #        The server's tables (and heap) grow with the rounds: each round makes about 4M orders.
 # --no-background-snapshots: the server takes no snapshot while it runs (snapshot-interval-commands=0;
-#        one at shutdown only). By default it takes one every 5M commands, and one is 30-50 s of a
+#        one at shutdown only). By default it takes one every 5M commands, and one was 30-75 s of a
 #        core on this VM for 2-3M orders (Chronicle Map writes and loads; benchmarks/README,
 #        2026-12-04): one that overlaps a capacity run or a crowd takes up to a third of the
 #        server's rate from that figure alone.
@@ -165,7 +165,7 @@ measure_capacity() { # label: prints the successful reserves/s of a closed-model
   loadgen "${common[@]}" --scenario catalog --sku-prefix "capacity-$1-" --confirm-ratio 0 \
     --cancel-ratio 0 --get-ratio 0 --concurrency 1000 --prewarm "$prewarm" --duration "$capacity_duration" \
     --warmup "$capacity_warmup" \
-    > "$work/capacity-$1.txt" 2>&1 || true
+    > "$work/capacity-$1.txt" 2>&1 || echo "capacity run $1 failed: see $work/capacity-$1.txt" >&2
   # RESERVED answers over the measured seconds, not loadgen's throughput line: that counts refused
   # reserves too, and a server whose order table was full "did" 33k reserves/s (2026-12-04).
   local reserved seconds
