@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * writing and loading (benchmarks/README.md, 2026-12-04): a flash crowd that meets one loses a
  * share of the server's CPU to it. So a due snapshot waits while the engine is saturated (a
  * standing queue of at least {@link #SATURATED_QUEUE_DELAY_NANOS} in front of the business logic
- * at the check), for at most {@code deferMaxCommands} more commands, then runs whatever the load:
+ * at any of the last three checks), for at most {@code deferMaxCommands} more commands, then runs whatever the load:
  * recovery time stays bounded, by {@code intervalCommands + deferMaxCommands}. A snapshot already
- * running when a crowd arrives sleeps between records and commands by the same rule. At a clean
+ * running when a crowd arrives sleeps between records and commands while the queue stands (until
+ * 100 ms without one), within the same deferral. At a clean
  * shutdown it writes the drained live state instead ({@link #snapshotAtShutdown}), so the next
  * start replays nothing.
  */
@@ -51,6 +52,14 @@ public final class Snapshotter implements AutoCloseable {
     private static final long CHECK_EVERY_MILLIS = 1_000;
     /** A running snapshot that waits for a saturated engine looks again after this long. */
     private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /**
+     * A due snapshot starts after this many checks in a row (a second apart) found no standing
+     * queue: one quiet sample is not a quiet engine (a closed loop of 1,000 calls drains the ring
+     * now and then; on 2026-12-04 a snapshot started 4 s into such a run on one quiet sample).
+     */
+    private static final int QUIET_CHECKS_TO_START = 3;
+    /** A waiting running snapshot goes on after this many samples in a row ({@link #PAUSE_NANOS} apart) without a queue. */
+    private static final int QUIET_SAMPLES_TO_RESUME = 10;
 
     /** What one check decides. */
     public enum Decision {
@@ -78,6 +87,8 @@ public final class Snapshotter implements AutoCloseable {
     private long deferredSinceNanos;
     /** How long the running snapshot has slept for a saturated engine. Snapshotting thread only. */
     private long pausedNanos;
+    /** Checks in a row that found no standing queue, at most {@link #QUIET_CHECKS_TO_START}. Checking thread only. */
+    private int quietChecks = QUIET_CHECKS_TO_START;
 
     /**
      * @param intervalCommands journalled commands between snapshots; 0 for snapshots at shutdown only
@@ -139,11 +150,9 @@ public final class Snapshotter implements AutoCloseable {
             return Decision.NOT_DUE;
         }
         long queueDelay = queueDelayNanos.getAsLong();
+        quietChecks = queueDelay >= SATURATED_QUEUE_DELAY_NANOS ? 0 : Math.min(quietChecks + 1, QUIET_CHECKS_TO_START);
         Decision decision = decide(
-                target - lastSnapshotSequence,
-                intervalCommands,
-                deferMaxCommands,
-                queueDelay >= SATURATED_QUEUE_DELAY_NANOS);
+                target - lastSnapshotSequence, intervalCommands, deferMaxCommands, quietChecks < QUIET_CHECKS_TO_START);
         if (decision == Decision.DEFER) {
             if (deferredSinceNanos == 0) {
                 deferredSinceNanos = System.nanoTime();
@@ -237,25 +246,29 @@ public final class Snapshotter implements AutoCloseable {
      * snapshot goes on whatever the load. Returns at once when closing.
      */
     private void waitWhileSaturated() {
-        long waitingSince = 0;
-        while (!closed
-                && decide(
-                                journalledSequence.getAsLong() - lastSnapshotSequence,
-                                intervalCommands,
-                                deferMaxCommands,
-                                queueDelayNanos.getAsLong() >= SATURATED_QUEUE_DELAY_NANOS)
-                        == Decision.DEFER) {
-            if (waitingSince == 0) {
-                waitingSince = System.nanoTime();
-            }
+        if (closed || !deferring(queueDelayNanos.getAsLong() >= SATURATED_QUEUE_DELAY_NANOS)) {
+            return;
+        }
+        long waitingSince = System.nanoTime();
+        int quietSamples = 0;
+        while (!closed && quietSamples < QUIET_SAMPLES_TO_RESUME && deferring(true)) {
             LockSupport.parkNanos(PAUSE_NANOS);
             if (Thread.currentThread().isInterrupted()) {
                 break;
             }
+            quietSamples = queueDelayNanos.getAsLong() >= SATURATED_QUEUE_DELAY_NANOS ? 0 : quietSamples + 1;
         }
-        if (waitingSince != 0) {
-            pausedNanos += System.nanoTime() - waitingSince;
-        }
+        pausedNanos += System.nanoTime() - waitingSince;
+    }
+
+    /** Whether the running snapshot should wait, were the engine {@code saturated}: the deferral has room. */
+    private boolean deferring(boolean saturated) {
+        return decide(
+                        journalledSequence.getAsLong() - lastSnapshotSequence,
+                        intervalCommands,
+                        deferMaxCommands,
+                        saturated)
+                == Decision.DEFER;
     }
 
     /**

@@ -148,7 +148,10 @@ class JournalReplayTest {
             assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.NOT_DUE);
             journalled.set(9_500);
             assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
+            // Quiet means three checks in a row without a standing queue.
             queueDelayNanos.set(0);
+            assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
+            assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
             assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.SNAPSHOT);
         } finally {
             snapshotter.close();
