@@ -157,9 +157,10 @@ public final class Snapshotter implements AutoCloseable {
             if (deferredSinceNanos == 0) {
                 deferredSinceNanos = System.nanoTime();
                 LOG.info(
-                        "background snapshot due at journal sequence {} waits: the engine is saturated (about {} ms"
-                                + " queued); it waits for at most {} more commands",
+                        "background snapshot due at journal sequence {} waits: a standing queue (1 ms or more) at"
+                                + " one of the last {} checks, about {} ms now; it waits for at most {} more commands",
                         target,
+                        QUIET_CHECKS_TO_START,
                         TimeUnit.NANOSECONDS.toMillis(queueDelay),
                         lastSnapshotSequence + intervalCommands + deferMaxCommands - target);
             }
