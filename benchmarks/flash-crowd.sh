@@ -180,8 +180,8 @@ measure_capacity() { # label: prints the successful reserves/s of a closed-model
 # A fresh server is cold: a first closed-model run (not counted) warms its JIT, or the capacity
 # measured next, and the crowds sized from it, would be a fraction of the warm server's (13-15k
 # against 30-35k reserves/s, 2026-12-03). Each loadgen is a fresh JVM, so every run still has its
-# own warm-up; capacity is measured again after the crowds, and the goodput ratios below are against
-# the larger of the two.
+# own warm-up; capacity is measured again after each round of crowds, and each crowd's goodput is
+# compared with the larger and with the mean of the capacities just before and after it.
 measure_capacity warm-up > /dev/null
 # caps[r]: the capacity measured after round r (caps[0]: before the first); round r's crowds are
 # sized from caps[r-1] and compared with caps[r-1] and caps[r].

@@ -76,8 +76,8 @@ public final class RecoveryColdStart {
 
     /** Writes the recovered state as a snapshot, loads it into a fresh state, checks it, and says how long each took. */
     private static String writeAndLoad(Path dataDirectory, Recovery.Recovered recovered, long commands) {
-        SnapshotStore store =
-                new SnapshotStore(Recovery.Layout.under(dataDirectory).snapshots());
+        Path snapshots = Recovery.Layout.under(dataDirectory).snapshots();
+        SnapshotStore store = new SnapshotStore(snapshots);
         long started = System.nanoTime();
         store.write(recovered.state(), new SnapshotStore.Meta(commands, 1, 0));
         long written = System.nanoTime();
@@ -85,7 +85,7 @@ public final class RecoveryColdStart {
                 PackedCheckoutState.of(RecoveryBenchmark.capacities(commands).onDemand());
         SnapshotStore.Meta meta = store.loadLatest(loaded);
         long done = System.nanoTime();
-        Workload.deleteRecursively(Recovery.Layout.under(dataDirectory).snapshots());
+        Workload.deleteRecursively(snapshots);
         if (meta.journalSequence() != commands
                 || loaded.orderCount() != recovered.state().orderCount()
                 || loaded.outcomeCount() != recovered.state().outcomeCount()) {

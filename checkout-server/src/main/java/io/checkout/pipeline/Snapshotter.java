@@ -32,12 +32,11 @@ import org.slf4j.LoggerFactory;
  * writing and loading (benchmarks/README.md, 2026-12-04): a flash crowd that meets one loses a
  * share of the server's CPU to it. So a due snapshot waits while the engine is saturated (a
  * standing queue of at least {@link #SATURATED_QUEUE_DELAY_NANOS} in front of the business logic
- * at any of the last three checks), for at most {@code deferMaxCommands} more commands, then runs whatever the load:
- * recovery time stays bounded, by {@code intervalCommands + deferMaxCommands}. A snapshot already
- * running when a crowd arrives sleeps between records and commands while the queue stands (until
- * 100 ms without one), within the same deferral. At a clean
- * shutdown it writes the drained live state instead ({@link #snapshotAtShutdown}), so the next
- * start replays nothing.
+ * at any of the last three checks), for at most {@code deferMaxCommands} more commands, then runs
+ * whatever the load: recovery time stays bounded, by {@code intervalCommands + deferMaxCommands}.
+ * A snapshot already running when a crowd arrives sleeps between records and commands while the
+ * queue stands (until 100 ms without one), within the same deferral. At a clean shutdown it writes
+ * the drained live state instead ({@link #snapshotAtShutdown}), so the next start replays nothing.
  */
 public final class Snapshotter implements AutoCloseable {
     /**
@@ -150,7 +149,7 @@ public final class Snapshotter implements AutoCloseable {
             return Decision.NOT_DUE;
         }
         long queueDelay = queueDelayNanos.getAsLong();
-        quietChecks = queueDelay >= SATURATED_QUEUE_DELAY_NANOS ? 0 : Math.min(quietChecks + 1, QUIET_CHECKS_TO_START);
+        quietChecks = standing(queueDelay) ? 0 : Math.min(quietChecks + 1, QUIET_CHECKS_TO_START);
         Decision decision = decide(
                 target - lastSnapshotSequence, intervalCommands, deferMaxCommands, quietChecks < QUIET_CHECKS_TO_START);
         if (decision == Decision.DEFER) {
@@ -247,7 +246,7 @@ public final class Snapshotter implements AutoCloseable {
      * snapshot goes on whatever the load. Returns at once when closing.
      */
     private void waitWhileSaturated() {
-        if (closed || !deferring(queueDelayNanos.getAsLong() >= SATURATED_QUEUE_DELAY_NANOS)) {
+        if (closed || !deferring(standing(queueDelayNanos.getAsLong()))) {
             return;
         }
         long waitingSince = System.nanoTime();
@@ -257,9 +256,14 @@ public final class Snapshotter implements AutoCloseable {
             if (Thread.currentThread().isInterrupted()) {
                 break;
             }
-            quietSamples = queueDelayNanos.getAsLong() >= SATURATED_QUEUE_DELAY_NANOS ? 0 : quietSamples + 1;
+            quietSamples = standing(queueDelayNanos.getAsLong()) ? 0 : quietSamples + 1;
         }
         pausedNanos += System.nanoTime() - waitingSince;
+    }
+
+    /** Whether a queue of {@code queueDelayNanos} is a standing one: the engine is saturated. */
+    private static boolean standing(long queueDelayNanos) {
+        return queueDelayNanos >= SATURATED_QUEUE_DELAY_NANOS;
     }
 
     /** Whether the running snapshot should wait, were the engine {@code saturated}: the deferral has room. */
@@ -304,7 +308,7 @@ public final class Snapshotter implements AutoCloseable {
                             journalled,
                             events.nextEventSequence(),
                             pipeline.book().nowMillis()),
-                    () -> {});
+                    SnapshotStore.NO_PAUSE);
             LOG.info(
                     "snapshot at journal sequence {} written in {} ms; retired {} journal and {} event log segments",
                     journalled,

@@ -26,10 +26,12 @@ import org.slf4j.LoggerFactory;
  * one. What a snapshot holds is {@link SnapshotCodec}'s stream of records.
  */
 public final class SnapshotStore {
+    /** The pause of a write or load that never waits: no record passes through a pacing sink. */
+    public static final Runnable NO_PAUSE = () -> {};
+
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
     private static final String META = "snapshot.properties";
     private static final String TMP = ".tmp";
-    private static final Runnable NO_PAUSE = () -> {};
 
     private final Path directory;
 
