@@ -3,6 +3,7 @@ package io.checkout.state;
 import io.checkout.engine.CampaignTable;
 import io.checkout.engine.CampaignTerms;
 import io.checkout.engine.CheckoutState;
+import io.checkout.engine.EngineLimits;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.SkuGroupTable;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 
@@ -33,22 +35,70 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  *   skus.cm        SKU index   -> SKU record
  *   campaigns.cm   number      -> the campaign's terms (absent in snapshots from before campaigns:
  *                                 read as none)
- *   orders.cm      order id    -> order record
- *   user-units.cm  "sku/user"  -> units held (reserved + paid)
- *   outcomes.cm    request id  -> first answer
+ *   orders.chunks.cm      chunk number -> orders by id, several hundred a chunk ({@link RecordChunks})
+ *   user-units.chunks.cm  chunk number -> (SKU index, user, units held (reserved + paid)) records
+ *   outcomes.chunks.cm    chunk number -> (request id, first answer) records, oldest first
  *   risk.cm        "rule/max-attempts", "rule/window-millis", "rule/counted-window" -> the attempt
  *                  limit and the window counted; "blocked/user" -> 1; "attempts/user" -> attempts
  *                  in that window (absent in snapshots from before risk rules: read as none)
  * </pre>
- * Written once ({@link #create}, then {@link Writer#close}), read once ({@link #read}). Each map is
- * sized for the records it will hold, with head-room ({@link #SIZING_HEADROOM}) for keys and
- * values above Chronicle's average sizes.
+ * Snapshots written before 2026-12-05 hold the three large tables as one entry a record instead,
+ * and are still read: {@code orders.cm} (order id -> order record), {@code user-units.cm}
+ * ("sku/user" -> units) and {@code outcomes.cm} (request id -> first answer, in no order: the
+ * answers are sorted by time as they are read). A table is read from its chunks file when the
+ * snapshot has one, else from its per-record file.
+ *
+ * <p>Written once ({@link #create}, then {@link Writer#close}), read once ({@link #read}). Each map
+ * is sized for the records it will hold, with head-room ({@link #SIZING_HEADROOM}) for keys and
+ * values above Chronicle's average sizes; a chunk map for typical records, growing as far as
+ * its records at their largest would need ({@link RecordChunks#open}).
  */
 final class ChronicleSnapshotFiles {
     static final double SIZING_HEADROOM = 1.25;
     private static final long ENTRIES_MIN = 64;
-    /** The files every snapshot has. */
-    private static final List<String> FILES = List.of("skus.cm", "orders.cm", "user-units.cm", "outcomes.cm");
+    /** The file every snapshot has. */
+    private static final String SKUS_FILE = "skus.cm";
+    /** The large tables, each as chunks (since 2026-12-05) or else one entry a record (before). */
+    private static final String ORDER_CHUNKS_FILE = "orders.chunks.cm";
+
+    private static final String ORDERS_FILE = "orders.cm";
+    private static final String USER_UNIT_CHUNKS_FILE = "user-units.chunks.cm";
+    private static final String USER_UNITS_FILE = "user-units.cm";
+    private static final String OUTCOME_CHUNKS_FILE = "outcomes.chunks.cm";
+    private static final String OUTCOMES_FILE = "outcomes.cm";
+    /** About what an order takes (one line, a short user id, no payment: 80-100 bytes), with room. */
+    private static final int ORDER_BYTES = 128;
+    /**
+     * The most bytes {@link RecordMarshallers.OrderMarshaller} writes for an order: the fixed fields
+     * and the user id, every line with its refunded units and merchant row, the payment, the campaign.
+     */
+    private static final int ORDER_BYTES_MAX = 1
+            + 8
+            + (1 + EngineLimits.ID_LENGTH_MAX)
+            + 1
+            + 4
+            + 8
+            + 8
+            + 8
+            + 8
+            + 1
+            + EngineLimits.LINES_PER_ORDER_MAX * (4 + 4 + 8 + 4 + 4)
+            + 1
+            + (1 + EngineLimits.PAYMENT_PROVIDER_LENGTH_MAX)
+            + (1 + EngineLimits.ID_LENGTH_MAX)
+            + 8
+            + 4
+            + 8
+            + 8;
+    /** About what a user's units take (a user id of some 20 characters), with room. */
+    private static final int USER_UNITS_BYTES = 40;
+    /** A user's units of a SKU: the SKU's index, the user id, the units. */
+    private static final int USER_UNITS_BYTES_MAX = 4 + 1 + EngineLimits.ID_LENGTH_MAX + 8;
+    /** About what a remembered answer takes (a request id of some 36 characters). */
+    private static final int OUTCOME_BYTES = 72;
+    /** A remembered answer: the request id, then the answer. */
+    private static final int OUTCOME_BYTES_MAX =
+            1 + EngineLimits.ID_LENGTH_MAX + RecordMarshallers.OutcomeMarshaller.SIZE;
     /** Written by every snapshot since merchants; an older snapshot has none. */
     private static final String MERCHANTS_FILE = "merchants.cm";
     /** Written by every snapshot since SKU groups; an older snapshot has none. */
@@ -116,15 +166,15 @@ final class ChronicleSnapshotFiles {
     }
 
     /**
-     * Streams the snapshot in {@code directory} into {@code into}. Chronicle Map keeps no order, so
-     * the remembered answers are sorted by time first; that holds them all in memory at once.
+     * Streams the snapshot in {@code directory} into {@code into}, in {@link SnapshotSink}'s order
+     * (the chunks keep the order they were written in; an older snapshot's per-record tables are
+     * read by key, or sorted).
      */
     static void read(Path directory, SnapshotSink into) {
-        for (String name : FILES) {
-            if (!Files.isRegularFile(directory.resolve(name))) {
-                throw new IllegalStateException("snapshot " + directory + " has no " + name);
-            }
-        }
+        require(directory, SKUS_FILE, null);
+        boolean orderChunks = require(directory, ORDERS_FILE, ORDER_CHUNKS_FILE);
+        boolean userUnitChunks = require(directory, USER_UNITS_FILE, USER_UNIT_CHUNKS_FILE);
+        boolean outcomeChunks = require(directory, OUTCOMES_FILE, OUTCOME_CHUNKS_FILE);
         if (Files.isRegularFile(directory.resolve(MERCHANTS_FILE))) {
             try (ChronicleMap<LongCell, RecordMarshallers.MerchantRow> merchants = merchants(directory, ENTRIES_MIN)) {
                 long count = merchants.longSize();
@@ -168,6 +218,63 @@ final class ChronicleSnapshotFiles {
                 }
             }
         }
+        if (orderChunks) {
+            try (ChronicleMap<LongCell, RecordChunks.Chunk> chunks = chunks(directory, ORDER_CHUNKS_FILE)) {
+                OrderRecord order = new OrderRecord();
+                RecordChunks.readAll(chunks, "snapshot " + directory + " " + ORDER_CHUNKS_FILE, in -> {
+                    RecordMarshallers.OrderMarshaller.INSTANCE.read(in, order);
+                    into.order(order);
+                });
+            }
+        } else {
+            readOrders(directory, into);
+        }
+        if (userUnitChunks) {
+            try (ChronicleMap<LongCell, RecordChunks.Chunk> chunks = chunks(directory, USER_UNIT_CHUNKS_FILE)) {
+                RecordChunks.readAll(chunks, "snapshot " + directory + " " + USER_UNIT_CHUNKS_FILE, in -> {
+                    int skuIndex = in.readInt();
+                    String userId = RecordMarshallers.readAscii(in);
+                    into.userUnits(userId, skuIndex, in.readLong());
+                });
+            }
+        } else {
+            readUserUnits(directory, into);
+        }
+        if (outcomeChunks) {
+            try (ChronicleMap<LongCell, RecordChunks.Chunk> chunks = chunks(directory, OUTCOME_CHUNKS_FILE)) {
+                Outcome outcome = new Outcome();
+                RecordChunks.readAll(chunks, "snapshot " + directory + " " + OUTCOME_CHUNKS_FILE, in -> {
+                    String requestId = RecordMarshallers.readAscii(in);
+                    RecordMarshallers.OutcomeMarshaller.INSTANCE.read(
+                            in, RecordMarshallers.OutcomeMarshaller.SIZE, outcome);
+                    into.outcome(requestId, outcome);
+                });
+            }
+        } else {
+            readOutcomes(directory, into);
+        }
+        if (Files.isRegularFile(directory.resolve(RISK_FILE))) {
+            readRisk(directory, into);
+        }
+    }
+
+    /**
+     * Whether {@code directory} holds {@code newFile}; else it must hold {@code oldFile} (refused
+     * with the old file's name if neither is there). A null {@code newFile}: {@code oldFile} must be there.
+     */
+    private static boolean require(Path directory, String oldFile, String newFile) {
+        if (newFile != null && Files.isRegularFile(directory.resolve(newFile))) {
+            return true;
+        }
+        if (!Files.isRegularFile(directory.resolve(oldFile))) {
+            throw new IllegalStateException(
+                    "snapshot " + directory + " has no " + oldFile + (newFile == null ? "" : " and no " + newFile));
+        }
+        return false;
+    }
+
+    /** The orders of a snapshot from before chunks: one entry an order, read by id. */
+    private static void readOrders(Path directory, SnapshotSink into) {
         try (ChronicleMap<LongCell, OrderRecord> orders = orders(directory, ENTRIES_MIN)) {
             long count = orders.longSize();
             LongCell key = new LongCell();
@@ -180,6 +287,10 @@ final class ChronicleSnapshotFiles {
                 into.order(order);
             }
         }
+    }
+
+    /** The users' units of a snapshot from before chunks: one entry a (SKU, user). */
+    private static void readUserUnits(Path directory, SnapshotSink into) {
         try (ChronicleMap<CharSequence, LongCell> userUnits = userUnits(directory, ENTRIES_MIN)) {
             userUnits.forEach((key, units) -> {
                 String text = key.toString();
@@ -187,6 +298,13 @@ final class ChronicleSnapshotFiles {
                 into.userUnits(text.substring(slash + 1), Integer.parseInt(text.substring(0, slash)), units.value);
             });
         }
+    }
+
+    /**
+     * The remembered answers of a snapshot from before chunks: one entry an answer, in the map's
+     * order, so they are sorted by time first; that holds them all in memory at once.
+     */
+    private static void readOutcomes(Path directory, SnapshotSink into) {
         try (ChronicleMap<CharSequence, Outcome> outcomes = outcomes(directory, ENTRIES_MIN)) {
             List<Remembered> oldestFirst = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8, outcomes.longSize()));
             outcomes.forEach((requestId, outcome) -> {
@@ -198,9 +316,6 @@ final class ChronicleSnapshotFiles {
             for (Remembered remembered : oldestFirst) {
                 into.outcome(remembered.requestId(), remembered.outcome());
             }
-        }
-        if (Files.isRegularFile(directory.resolve(RISK_FILE))) {
-            readRisk(directory, into);
         }
     }
 
@@ -380,9 +495,9 @@ final class ChronicleSnapshotFiles {
         private final ChronicleMap<LongCell, SkuRecord> skus;
         private final ChronicleMap<LongCell, CampaignTerms> campaigns;
         private final RecordMarshallers.MerchantRow merchantRow = new RecordMarshallers.MerchantRow();
-        private final ChronicleMap<LongCell, OrderRecord> orders;
-        private final ChronicleMap<CharSequence, LongCell> userUnits;
-        private final ChronicleMap<CharSequence, Outcome> outcomes;
+        private final RecordChunks.Writer orders;
+        private final RecordChunks.Writer userUnits;
+        private final RecordChunks.Writer outcomes;
         private final ChronicleMap<CharSequence, LongCell> risk;
         private final LongCell key = new LongCell();
         private final LongCell value = new LongCell();
@@ -408,9 +523,22 @@ final class ChronicleSnapshotFiles {
                 groupAttempts = track(ChronicleSnapshotFiles.groupAttempts(directory, groupAttemptEntries));
                 skus = track(ChronicleSnapshotFiles.skus(directory, skuCount));
                 campaigns = track(ChronicleSnapshotFiles.campaigns(directory, campaignCount, campaignBytesMax));
-                orders = track(ChronicleSnapshotFiles.orders(directory, orderCount));
-                userUnits = track(ChronicleSnapshotFiles.userUnits(directory, userCounterCount));
-                outcomes = track(ChronicleSnapshotFiles.outcomes(directory, outcomeCount));
+                orders = new RecordChunks.Writer(track(RecordChunks.open(
+                        directory, ORDER_CHUNKS_FILE, "order-chunks", orderCount, ORDER_BYTES, ORDER_BYTES_MAX)));
+                userUnits = new RecordChunks.Writer(track(RecordChunks.open(
+                        directory,
+                        USER_UNIT_CHUNKS_FILE,
+                        "user-unit-chunks",
+                        userCounterCount,
+                        USER_UNITS_BYTES,
+                        USER_UNITS_BYTES_MAX)));
+                outcomes = new RecordChunks.Writer(track(RecordChunks.open(
+                        directory,
+                        OUTCOME_CHUNKS_FILE,
+                        "outcome-chunks",
+                        outcomeCount,
+                        OUTCOME_BYTES,
+                        OUTCOME_BYTES_MAX)));
                 risk = track(ChronicleSnapshotFiles.risk(directory, riskUserCount + 3));
             } catch (RuntimeException e) {
                 close();
@@ -467,18 +595,25 @@ final class ChronicleSnapshotFiles {
 
         @Override
         public void order(OrderRecord order) {
-            orders.put(key.set(order.orderId), order);
+            RecordMarshallers.OrderMarshaller.INSTANCE.write(orders.out(), order);
+            orders.recordWritten();
         }
 
         @Override
         public void userUnits(String userId, int skuIndex, long units) {
-            userKey.setLength(0);
-            userUnits.put(userKey.append(skuIndex).append('/').append(userId), value.set(units));
+            Bytes<?> out = userUnits.out();
+            out.writeInt(skuIndex);
+            RecordMarshallers.writeAscii(out, userId);
+            out.writeLong(units);
+            userUnits.recordWritten();
         }
 
         @Override
         public void outcome(String requestId, Outcome outcome) {
-            outcomes.put(requestId, outcome);
+            Bytes<?> out = outcomes.out();
+            RecordMarshallers.writeAscii(out, requestId);
+            RecordMarshallers.OutcomeMarshaller.INSTANCE.write(out, RecordMarshallers.OutcomeMarshaller.SIZE, outcome);
+            outcomes.recordWritten();
         }
 
         @Override
@@ -500,12 +635,21 @@ final class ChronicleSnapshotFiles {
             risk.put(userKey.append(ATTEMPTS).append(userId), value.set(count));
         }
 
+        /** Puts the last chunk of each chunked table, then closes every map. */
         @Override
         public void close() {
-            for (ChronicleMap<?, ?> map : opened) {
-                map.close();
+            try {
+                if (orders != null && outcomes != null) {
+                    orders.finish();
+                    userUnits.finish();
+                    outcomes.finish();
+                }
+            } finally {
+                for (ChronicleMap<?, ?> map : opened) {
+                    map.close();
+                }
+                opened.clear();
             }
-            opened.clear();
         }
     }
 
@@ -532,7 +676,7 @@ final class ChronicleSnapshotFiles {
                         .valueMarshaller(RecordMarshallers.SkuMarshaller.INSTANCE)
                         .averageValueSize(120),
                 directory,
-                "skus.cm");
+                SKUS_FILE);
     }
 
     /**
@@ -555,7 +699,12 @@ final class ChronicleSnapshotFiles {
                 CAMPAIGNS_FILE);
     }
 
-    private static ChronicleMap<LongCell, OrderRecord> orders(Path directory, long entries) {
+    /** An existing chunk map, with its own sizing. */
+    private static ChronicleMap<LongCell, RecordChunks.Chunk> chunks(Path directory, String file) {
+        return RecordChunks.open(directory, file, file, 0, 1, 1);
+    }
+
+    static ChronicleMap<LongCell, OrderRecord> orders(Path directory, long entries) {
         return persisted(
                 ChronicleMap.of(LongCell.class, OrderRecord.class)
                         .name("orders")
@@ -566,14 +715,14 @@ final class ChronicleSnapshotFiles {
                         // One line and a short user id take about 80 bytes; a payment adds about 50.
                         .averageValueSize(128),
                 directory,
-                "orders.cm");
+                ORDERS_FILE);
     }
 
-    private static ChronicleMap<CharSequence, LongCell> userUnits(Path directory, long entries) {
-        return textToLong(directory, "user-units.cm", "user-units", entries, 28);
+    static ChronicleMap<CharSequence, LongCell> userUnits(Path directory, long entries) {
+        return textToLong(directory, USER_UNITS_FILE, "user-units", entries, 28);
     }
 
-    private static ChronicleMap<CharSequence, Outcome> outcomes(Path directory, long entries) {
+    static ChronicleMap<CharSequence, Outcome> outcomes(Path directory, long entries) {
         Outcome sample = new Outcome();
         sample.set(
                 io.checkout.engine.CommandType.RESERVE,
@@ -591,7 +740,7 @@ final class ChronicleSnapshotFiles {
                         .valueMarshaller(RecordMarshallers.OutcomeMarshaller.INSTANCE)
                         .constantValueSizeBySample(sample),
                 directory,
-                "outcomes.cm");
+                OUTCOMES_FILE);
     }
 
     private static ChronicleMap<CharSequence, LongCell> groups(Path directory, long entries) {

@@ -244,7 +244,9 @@ public final class SnapshotCodec {
             }
             requireRoom("orders", state.orderCount(), state.orderCapacity());
             for (int i = 0; i < order.lineCount; i++) {
-                requireKnownSku(order.skuIndexes[i], "order " + order.orderId);
+                if (!knownSku(order.skuIndexes[i])) {
+                    throw unknownSku(order.skuIndexes[i], "order " + order.orderId);
+                }
                 if (order.quantities[i] < 1 || order.quantities[i] > EngineLimits.QUANTITY_PER_LINE_MAX) {
                     throw new IllegalStateException(
                             "snapshot order " + order.orderId + " has " + order.quantities[i] + " units on a line");
@@ -269,7 +271,9 @@ public final class SnapshotCodec {
 
         @Override
         public void userUnits(String userId, int skuIndex, long units) {
-            requireKnownSku(skuIndex, "the units of user " + userId);
+            if (!knownSku(skuIndex)) {
+                throw unknownSku(skuIndex, "the units of user " + userId);
+            }
             requireRoom("per-user counters", state.userCounterCount(), state.userCounterCapacity());
             state.writeUserUnits(id.set(userId), skuIndex, units);
         }
@@ -359,11 +363,14 @@ public final class SnapshotCodec {
             }
         }
 
-        private void requireKnownSku(int skuIndex, String holder) {
-            if (skuIndex < 0 || skuIndex >= state.skuCount()) {
-                throw new IllegalStateException(
-                        "snapshot: " + holder + " names SKU index " + skuIndex + " of " + state.skuCount());
-            }
+        private boolean knownSku(int skuIndex) {
+            return skuIndex >= 0 && skuIndex < state.skuCount();
+        }
+
+        /** The error for {@code holder} naming an unknown SKU: built only then, not a text a record. */
+        private IllegalStateException unknownSku(int skuIndex, String holder) {
+            return new IllegalStateException(
+                    "snapshot: " + holder + " names SKU index " + skuIndex + " of " + state.skuCount());
         }
 
         private static void requireRoom(String table, long count, long capacity) {

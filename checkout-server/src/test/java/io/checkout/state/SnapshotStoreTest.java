@@ -336,10 +336,50 @@ class SnapshotStoreTest {
     void loadShouldRefuseASnapshotWithAMissingTable() throws Exception {
         SnapshotStore store = new SnapshotStore(directory);
         Path written = store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100));
-        Files.delete(written.resolve("orders.cm"));
+        Files.delete(written.resolve("orders.chunks.cm"));
 
         assertThatThrownBy(() -> store.loadLatest(PackedCheckoutState.of(CAPACITIES)))
-                .hasMessageContaining("has no orders.cm");
+                .hasMessageContaining("has no orders.cm and no orders.chunks.cm");
+    }
+
+    @Test
+    void aSnapshotFromBeforeChunksShouldLoadTheSameRecordsWithTheAnswersInTimeOrder() throws Exception {
+        SnapshotStore store = new SnapshotStore(directory);
+        PackedCheckoutState written = sampleState();
+        Path snapshot = store.write(written, new SnapshotStore.Meta(3, 8, 300));
+        PerRecordTables.rewrite(snapshot, written);
+        assertThat(snapshot.resolve("orders.chunks.cm")).doesNotExist();
+        assertThat(snapshot.resolve("outcomes.cm")).exists();
+
+        PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
+        assertThat(store.loadLatest(loaded)).isEqualTo(new SnapshotStore.Meta(3, 8, 300));
+
+        assertThat(records(loaded)).isEqualTo(records(written));
+        CampaignSamples.assertSameCampaigns(written, loaded);
+    }
+
+    @Test
+    void manyOrdersUsersAndAnswersShouldComeBackInOrderAcrossManyChunks() {
+        StateCapacities capacities = new StateCapacities(10, 30_000, 30_000, 30_000);
+        PackedCheckoutState written = PackedCheckoutState.of(capacities);
+        written.writeSku(sku(0, "SKU-A", 1_000_000));
+        written.writeSku(sku(1, "SKU-B", 1_000_000));
+        Outcome answer = new Outcome();
+        for (int id = 1; id <= 25_000; id++) {
+            String user = "user-" + "u".repeat(id % 40) + id;
+            written.writeOrder(order(id, user, id % 3 == 0 ? OrderState.PAID : OrderState.RESERVED, id % 2));
+            written.writeUserUnits(IdBuffer.of(user), id % 2, 1 + id % 4);
+            answer.set(CommandType.RESERVE, ResultCode.SUCCESS, id, OrderState.RESERVED, -1, 1_000L * id, 1_000L * id);
+            written.writeOutcome(IdBuffer.of("request-" + id), answer);
+        }
+        SnapshotStore store = new SnapshotStore(directory);
+        store.write(written, new SnapshotStore.Meta(25_000, 1, 1));
+
+        PackedCheckoutState loaded = PackedCheckoutState.of(capacities);
+        store.loadLatest(loaded);
+
+        assertThat(loaded.orderCount()).isEqualTo(25_000);
+        assertThat(records(loaded)).isEqualTo(records(written));
     }
 
     @Test
