@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,11 +32,12 @@ import org.slf4j.LoggerFactory;
  * project's 2-core VM a snapshot of 2M orders took 30-50 s of a core, most of it Chronicle Map's
  * writing and loading (benchmarks/README.md, 2026-12-04): a flash crowd that meets one loses a
  * share of the server's CPU to it. So a due snapshot waits while the engine is saturated (a
- * standing queue of at least {@link #SATURATED_QUEUE_DELAY_NANOS} in front of the business logic
- * at any of the last three checks), for at most {@code deferMaxCommands} more commands, then runs
+ * standing queue of at least {@link #SATURATED_QUEUE_DELAY_NANOS} in front of the business logic,
+ * or other work keeping {@link #SATURATED_OTHERS_CPU} of the CPUs busy, at any of the last three
+ * checks), for at most {@code deferMaxCommands} more commands, then runs
  * whatever the load: recovery time stays bounded, by {@code intervalCommands + deferMaxCommands}.
  * A snapshot already running when a crowd arrives sleeps between records and commands while the
- * queue stands (until 100 ms without one), within the same deferral. At a clean shutdown it writes
+ * engine is saturated (until 100 ms without it), within the same deferral. At a clean shutdown it writes
  * the drained live state instead ({@link #snapshotAtShutdown}), so the next start replays nothing.
  */
 public final class Snapshotter implements AutoCloseable {
@@ -46,6 +48,13 @@ public final class Snapshotter implements AutoCloseable {
      * client's limit keeps tens of milliseconds queued).
      */
     static final long SATURATED_QUEUE_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /**
+     * The engine counts as saturated, too, while other work than the snapshotter's keeps at least
+     * this share of the CPUs it leaves busy ({@link OthersCpu}): a transport-bound saturation, where
+     * calls wait in gRPC's threads and the ring stays empty, shows there and not in the queue.
+     */
+    static final double SATURATED_OTHERS_CPU = 0.85;
 
     private static final Logger LOG = LoggerFactory.getLogger(Snapshotter.class);
     private static final long CHECK_EVERY_MILLIS = 1_000;
@@ -79,13 +88,24 @@ public final class Snapshotter implements AutoCloseable {
     private final int retainedSegments;
     private final LongSupplier journalledSequence;
     private final LongSupplier queueDelayNanos;
+    private final DoubleSupplier othersCpu;
     private final ScheduledExecutorService thread;
     private volatile long lastSnapshotSequence;
     private volatile boolean closed;
-    /** When the due snapshot began to wait for a quieter engine; 0 while none waits. Checking thread only. */
-    private long deferredSinceNanos;
+    /**
+     * When the due snapshot began to wait for a quieter engine; 0 while none waits. Written by the
+     * checking thread only; volatile for the metrics' reads.
+     */
+    private volatile long deferredSinceNanos;
     /** How long the running snapshot has slept for a saturated engine. Snapshotting thread only. */
     private long pausedNanos;
+    // What the metrics read: written by one thread at a time (the background thread, or the
+    // shutdown after it stopped), read by any.
+    private volatile long snapshotsWritten;
+    private volatile long failures;
+    private volatile long lastWrittenEpochMillis;
+    private volatile long lastDurationNanos;
+    private volatile long pausedNanosTotal;
     /** Checks in a row that found no standing queue, at most {@link #QUIET_CHECKS_TO_START}. Checking thread only. */
     private int quietChecks = QUIET_CHECKS_TO_START;
 
@@ -94,6 +114,8 @@ public final class Snapshotter implements AutoCloseable {
      * @param deferMaxCommands how many more commands a due snapshot may wait for a saturated engine; 0 never waits
      * @param journalledSequence the newest journal sequence whose command is journalled and whose events are logged
      * @param queueDelayNanos the live engine's estimated queueing delay ({@link CommandPublisher#queueDelayNanos})
+     * @param othersCpu the share of the CPUs left by the calling thread that other work keeps busy, NaN if
+     *     unknown ({@link OthersCpu#ofThisMachine}); sampled from the snapshotter's thread only
      */
     public Snapshotter(
             Recovery.Layout layout,
@@ -105,7 +127,8 @@ public final class Snapshotter implements AutoCloseable {
             int retainedSegments,
             long lastSnapshotSequence,
             LongSupplier journalledSequence,
-            LongSupplier queueDelayNanos) {
+            LongSupplier queueDelayNanos,
+            DoubleSupplier othersCpu) {
         if (intervalCommands < 0 || deferMaxCommands < 0) {
             throw new IllegalArgumentException("intervalCommands and deferMaxCommands must be >= 0, got "
                     + intervalCommands + " and " + deferMaxCommands);
@@ -120,6 +143,7 @@ public final class Snapshotter implements AutoCloseable {
         this.lastSnapshotSequence = lastSnapshotSequence;
         this.journalledSequence = journalledSequence;
         this.queueDelayNanos = queueDelayNanos;
+        this.othersCpu = othersCpu;
         this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread snapshotter = new Thread(runnable, "checkout-snapshotter");
             snapshotter.setDaemon(true);
@@ -149,18 +173,23 @@ public final class Snapshotter implements AutoCloseable {
             return Decision.NOT_DUE;
         }
         long queueDelay = queueDelayNanos.getAsLong();
-        quietChecks = standing(queueDelay) ? 0 : Math.min(quietChecks + 1, QUIET_CHECKS_TO_START);
+        double others = othersCpu.getAsDouble();
+        quietChecks = saturated(queueDelay, others) ? 0 : Math.min(quietChecks + 1, QUIET_CHECKS_TO_START);
         Decision decision = decide(
                 target - lastSnapshotSequence, intervalCommands, deferMaxCommands, quietChecks < QUIET_CHECKS_TO_START);
         if (decision == Decision.DEFER) {
             if (deferredSinceNanos == 0) {
                 deferredSinceNanos = System.nanoTime();
                 LOG.info(
-                        "background snapshot due at journal sequence {} waits: a standing queue (1 ms or more) at"
-                                + " one of the last {} checks, about {} ms now; it waits for at most {} more commands",
+                        "background snapshot due at journal sequence {} waits: the engine was saturated (a standing"
+                                + " queue of 1 ms or more, or other work keeping {}% or more of the CPUs busy) at one of"
+                                + " the last {} checks; now a queue of about {} ms and {} of the CPUs busy; it waits for"
+                                + " at most {} more commands",
                         target,
+                        Math.round(SATURATED_OTHERS_CPU * 100),
                         QUIET_CHECKS_TO_START,
                         TimeUnit.NANOSECONDS.toMillis(queueDelay),
+                        Double.isNaN(others) ? "an unknown share" : Math.round(others * 100) + "%",
                         lastSnapshotSequence + intervalCommands + deferMaxCommands - target);
             }
             return decision;
@@ -176,6 +205,7 @@ public final class Snapshotter implements AutoCloseable {
             try {
                 snapshotAt(target);
             } catch (RuntimeException e) {
+                failures++;
                 LOG.error("background snapshot at journal sequence {} failed; the next check tries again", target, e);
             }
         }
@@ -228,6 +258,7 @@ public final class Snapshotter implements AutoCloseable {
                 state,
                 new SnapshotStore.Meta(target, events.nextEventSequence(), book.nowMillis()),
                 this::waitWhileSaturated);
+        written(started);
         LOG.info(
                 "snapshot at journal sequence {}: {} commands replayed onto the previous one in {} ms ({} ms of it"
                         + " waiting for a saturated engine); retired {} journal and {} event log segments",
@@ -246,7 +277,7 @@ public final class Snapshotter implements AutoCloseable {
      * snapshot goes on whatever the load. Returns at once when closing.
      */
     private void waitWhileSaturated() {
-        if (closed || !deferring(standing(queueDelayNanos.getAsLong()))) {
+        if (closed || !deferring(saturatedNow())) {
             return;
         }
         long waitingSince = System.nanoTime();
@@ -256,14 +287,23 @@ public final class Snapshotter implements AutoCloseable {
             if (Thread.currentThread().isInterrupted()) {
                 break;
             }
-            quietSamples = standing(queueDelayNanos.getAsLong()) ? 0 : quietSamples + 1;
+            quietSamples = saturatedNow() ? 0 : quietSamples + 1;
         }
-        pausedNanos += System.nanoTime() - waitingSince;
+        long waited = System.nanoTime() - waitingSince;
+        pausedNanos += waited;
+        pausedNanosTotal += waited;
     }
 
-    /** Whether a queue of {@code queueDelayNanos} is a standing one: the engine is saturated. */
-    private static boolean standing(long queueDelayNanos) {
-        return queueDelayNanos >= SATURATED_QUEUE_DELAY_NANOS;
+    /**
+     * Whether the engine is saturated: a standing queue of {@code queueDelayNanos}, or other work
+     * keeping {@code othersCpu} of the CPUs busy (NaN: unknown, the queue alone decides).
+     */
+    static boolean saturated(long queueDelayNanos, double othersCpu) {
+        return queueDelayNanos >= SATURATED_QUEUE_DELAY_NANOS || othersCpu >= SATURATED_OTHERS_CPU;
+    }
+
+    private boolean saturatedNow() {
+        return saturated(queueDelayNanos.getAsLong(), othersCpu.getAsDouble());
     }
 
     /** Whether the running snapshot should wait, were the engine {@code saturated}: the deferral has room. */
@@ -309,6 +349,7 @@ public final class Snapshotter implements AutoCloseable {
                             events.nextEventSequence(),
                             pipeline.book().nowMillis()),
                     SnapshotStore.NO_PAUSE);
+            written(started);
             LOG.info(
                     "snapshot at journal sequence {} written in {} ms; retired {} journal and {} event log segments",
                     journalled,
@@ -317,9 +358,47 @@ public final class Snapshotter implements AutoCloseable {
                     retired.eventSegments());
             return true;
         } catch (RuntimeException | LinkageError e) {
+            failures++;
             LOG.error("snapshot at shutdown failed; the next start recovers from the journal", e);
             return false;
         }
+    }
+
+    private void written(long startedNanos) {
+        lastDurationNanos = System.nanoTime() - startedNanos;
+        lastWrittenEpochMillis = System.currentTimeMillis();
+        snapshotsWritten++;
+    }
+
+    /** Snapshots this process has written (in the background and at shutdown). */
+    public long snapshotsWritten() {
+        return snapshotsWritten;
+    }
+
+    /** Snapshots that failed (the background ones are tried again at the next check). */
+    public long failures() {
+        return failures;
+    }
+
+    /** When this process last wrote a snapshot, Unix milliseconds; 0 if it has written none. */
+    public long lastWrittenEpochMillis() {
+        return lastWrittenEpochMillis;
+    }
+
+    /** How long the last snapshot written took, waits for a saturated engine included; 0 if none. */
+    public long lastDurationNanos() {
+        return lastDurationNanos;
+    }
+
+    /** How long the due snapshot has waited for a quieter engine so far; 0 while none waits. */
+    public long waitingNanos() {
+        long since = deferredSinceNanos;
+        return since == 0 ? 0 : Math.max(0, System.nanoTime() - since);
+    }
+
+    /** How long running snapshots have slept, in all, for a saturated engine. */
+    public long pausedNanosTotal() {
+        return pausedNanosTotal;
     }
 
     /** Segments a snapshot let go. */

@@ -6,6 +6,7 @@ import io.checkout.cluster.ClusterHousekeeper;
 import io.checkout.cluster.ClusterMember;
 import io.checkout.engine.CheckoutState;
 import io.checkout.pipeline.CheckoutPipeline;
+import io.checkout.pipeline.OthersCpu;
 import io.checkout.pipeline.Recovery;
 import io.checkout.pipeline.Snapshotter;
 import io.checkout.proto.v1.CheckoutGrpc;
@@ -227,7 +228,9 @@ public final class CheckoutServer implements AutoCloseable {
                 config.journalRetainedSegments(),
                 recovered.snapshotSequence(),
                 started::answeredJournalSequence,
-                started::queueDelayNanos);
+                started::queueDelayNanos,
+                OthersCpu.ofThisMachine());
+        metrics.bindSnapshotter(snapshotter);
         orderEvents = new OrderEventsService(
                 started::visibleEventSequence, layout.events(), config.eventSubscribersMax(), partitions.orderIdBase());
         Admission admission = new Admission(started, config.queueDelayMaxMillis(), metrics, partitions);

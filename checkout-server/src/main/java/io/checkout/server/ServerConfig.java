@@ -198,7 +198,7 @@ public final class ServerConfig {
                 "snapshot-defer-max-commands",
                 "5000000",
                 "how many more journalled commands a due background snapshot may wait while the engine is saturated"
-                        + " (a standing queue); 0 never waits",
+                        + " (a standing queue, or other work keeping 85% of the CPUs busy); 0 never waits",
                 0,
                 1L << 40),
         EVENT_SUBSCRIBERS_MAX("event-subscribers-max", "16", "most concurrent OrderEvents subscriptions", 0, 1_024),

@@ -11,6 +11,7 @@ import io.checkout.engine.SkuRecord;
 import io.checkout.pipeline.CommandPublisher;
 import io.checkout.pipeline.PipelineConfig;
 import io.checkout.pipeline.PipelineObserver;
+import io.checkout.pipeline.Snapshotter;
 import io.checkout.proto.v1.ReserveResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -307,6 +308,33 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                 .register(registry);
         FunctionCounter.builder("checkout.partition.map.reload.failures", partitions, PartitionGuard::reloadFailures)
                 .description("changed partition map files not taken (invalid, or moving this partition's slots)")
+                .register(registry);
+    }
+
+    /** Single node: the snapshots this process writes, and how long a due one waits for a saturated engine. */
+    void bindSnapshotter(Snapshotter snapshotter) {
+        FunctionCounter.builder("checkout.snapshots", snapshotter, Snapshotter::snapshotsWritten)
+                .description("snapshots this process wrote (every snapshot-interval-commands, and at shutdown)")
+                .register(registry);
+        FunctionCounter.builder("checkout.snapshot.failures", snapshotter, Snapshotter::failures)
+                .description("snapshots that failed (a background one is tried again a second later)")
+                .register(registry);
+        Gauge.builder("checkout.snapshot.last", snapshotter, s -> s.lastWrittenEpochMillis() / 1000.0)
+                .description("when this process last wrote a snapshot, Unix seconds (0: none since it started)")
+                .baseUnit("seconds")
+                .register(registry);
+        Gauge.builder("checkout.snapshot.duration.last", snapshotter, s -> s.lastDurationNanos() / 1e9)
+                .description("how long the last snapshot took, its waits for a saturated engine included")
+                .baseUnit("seconds")
+                .register(registry);
+        Gauge.builder("checkout.snapshot.waiting", snapshotter, s -> s.waitingNanos() / 1e9)
+                .description("how long the due snapshot has waited for a saturated engine to quieten (0: none"
+                        + " waiting); it waits at most snapshot-defer-max-commands more commands")
+                .baseUnit("seconds")
+                .register(registry);
+        FunctionCounter.builder("checkout.snapshot.paused", snapshotter, s -> s.pausedNanosTotal() / 1e9)
+                .description("time running snapshots slept, in all, while the engine was saturated")
+                .baseUnit("seconds")
                 .register(registry);
     }
 

@@ -4,6 +4,7 @@ import io.checkout.engine.CampaignTable;
 import io.checkout.engine.CampaignTerms;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.EngineLimits;
+import io.checkout.engine.IdBuffer;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.SkuGroupTable;
@@ -219,42 +220,133 @@ final class ChronicleSnapshotFiles {
             }
         }
         if (orderChunks) {
-            try (ChronicleMap<LongCell, RecordChunks.Chunk> chunks = chunks(directory, ORDER_CHUNKS_FILE)) {
-                OrderRecord order = new OrderRecord();
-                RecordChunks.readAll(chunks, "snapshot " + directory + " " + ORDER_CHUNKS_FILE, in -> {
-                    RecordMarshallers.OrderMarshaller.INSTANCE.read(in, order);
-                    into.order(order);
-                });
-            }
+            readChunks(directory, ORDER_CHUNKS_FILE, new OrderGroups(into));
         } else {
             readOrders(directory, into);
         }
         if (userUnitChunks) {
-            try (ChronicleMap<LongCell, RecordChunks.Chunk> chunks = chunks(directory, USER_UNIT_CHUNKS_FILE)) {
-                RecordChunks.readAll(chunks, "snapshot " + directory + " " + USER_UNIT_CHUNKS_FILE, in -> {
-                    int skuIndex = in.readInt();
-                    String userId = RecordMarshallers.readAscii(in);
-                    into.userUnits(userId, skuIndex, in.readLong());
-                });
-            }
+            readChunks(directory, USER_UNIT_CHUNKS_FILE, new UserUnitGroups(into));
         } else {
             readUserUnits(directory, into);
         }
         if (outcomeChunks) {
-            try (ChronicleMap<LongCell, RecordChunks.Chunk> chunks = chunks(directory, OUTCOME_CHUNKS_FILE)) {
-                Outcome outcome = new Outcome();
-                RecordChunks.readAll(chunks, "snapshot " + directory + " " + OUTCOME_CHUNKS_FILE, in -> {
-                    String requestId = RecordMarshallers.readAscii(in);
-                    RecordMarshallers.OutcomeMarshaller.INSTANCE.read(
-                            in, RecordMarshallers.OutcomeMarshaller.SIZE, outcome);
-                    into.outcome(requestId, outcome);
-                });
-            }
+            readChunks(directory, OUTCOME_CHUNKS_FILE, new OutcomeGroups(into));
         } else {
             readOutcomes(directory, into);
         }
         if (Files.isRegularFile(directory.resolve(RISK_FILE))) {
             readRisk(directory, into);
+        }
+    }
+
+    private static void readChunks(Path directory, String file, RecordChunks.ChunkReader reader) {
+        try (ChronicleMap<LongCell, RecordChunks.Chunk> chunks = chunks(directory, file)) {
+            RecordChunks.readAll(chunks, "snapshot " + directory + " " + file, reader);
+        }
+    }
+
+    /**
+     * Reads a chunk's records {@link #GROUP} at a time: decodes a group, hints each record's ids
+     * to the sink ({@link SnapshotSink#comingUp}), then hands the group on, so that the state's
+     * index lookups of a group overlap their cache misses as replay's do.
+     */
+    private abstract static class Groups implements RecordChunks.ChunkReader {
+        static final int GROUP = 16;
+
+        @Override
+        public final void read(Bytes<?> in, int records) {
+            for (int done = 0; done < records; done += GROUP) {
+                int count = Math.min(GROUP, records - done);
+                for (int k = 0; k < count; k++) {
+                    decode(in, k);
+                }
+                for (int k = 0; k < count; k++) {
+                    handOn(k);
+                }
+            }
+        }
+
+        /** Decodes the next record into holder {@code k} and hints its ids. */
+        abstract void decode(Bytes<?> in, int k);
+
+        /** Hands the record in holder {@code k} to the sink. */
+        abstract void handOn(int k);
+    }
+
+    private static final class OrderGroups extends Groups {
+        private final SnapshotSink into;
+        private final OrderRecord[] orders = new OrderRecord[GROUP];
+
+        OrderGroups(SnapshotSink into) {
+            this.into = into;
+            for (int k = 0; k < GROUP; k++) {
+                orders[k] = new OrderRecord();
+            }
+        }
+
+        @Override
+        void decode(Bytes<?> in, int k) {
+            RecordMarshallers.OrderMarshaller.INSTANCE.read(in, orders[k]);
+            into.comingUp(null, orders[k].userId);
+        }
+
+        @Override
+        void handOn(int k) {
+            into.order(orders[k]);
+        }
+    }
+
+    private static final class UserUnitGroups extends Groups {
+        private final SnapshotSink into;
+        private final int[] skuIndexes = new int[GROUP];
+        private final IdBuffer[] userIds = new IdBuffer[GROUP];
+        private final long[] units = new long[GROUP];
+
+        UserUnitGroups(SnapshotSink into) {
+            this.into = into;
+            for (int k = 0; k < GROUP; k++) {
+                userIds[k] = new IdBuffer();
+            }
+        }
+
+        @Override
+        void decode(Bytes<?> in, int k) {
+            skuIndexes[k] = in.readInt();
+            RecordMarshallers.readAscii(in, userIds[k]);
+            units[k] = in.readLong();
+            into.comingUp(null, userIds[k]);
+        }
+
+        @Override
+        void handOn(int k) {
+            into.userUnits(userIds[k].asString(), skuIndexes[k], units[k]);
+        }
+    }
+
+    private static final class OutcomeGroups extends Groups {
+        private final SnapshotSink into;
+        private final IdBuffer[] requestIds = new IdBuffer[GROUP];
+        private final Outcome[] outcomes = new Outcome[GROUP];
+
+        OutcomeGroups(SnapshotSink into) {
+            this.into = into;
+            for (int k = 0; k < GROUP; k++) {
+                requestIds[k] = new IdBuffer();
+                outcomes[k] = new Outcome();
+            }
+        }
+
+        @Override
+        void decode(Bytes<?> in, int k) {
+            RecordMarshallers.readAscii(in, requestIds[k]);
+            RecordMarshallers.OutcomeMarshaller.INSTANCE.read(
+                    in, RecordMarshallers.OutcomeMarshaller.SIZE, outcomes[k]);
+            into.comingUp(requestIds[k], null);
+        }
+
+        @Override
+        void handOn(int k) {
+            into.outcome(requestIds[k].asString(), outcomes[k]);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.checkout.state;
 
 import io.checkout.engine.CampaignTerms;
+import io.checkout.engine.IdBuffer;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.SkuRecord;
@@ -94,5 +95,10 @@ final class PacedSnapshotSink implements SnapshotSink {
     public void attempts(String userId, int count) {
         into.attempts(userId, count);
         counted();
+    }
+
+    @Override
+    public void comingUp(IdBuffer requestId, IdBuffer userId) {
+        into.comingUp(requestId, userId);
     }
 }

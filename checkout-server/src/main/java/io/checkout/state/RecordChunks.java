@@ -78,11 +78,30 @@ final class RecordChunks {
     }
 
     /**
+     * Reads a chunk's {@code records} records, as their marshaller laid them out, and hands them
+     * on: all of them, in any grouping (a reader that decodes a few before handing any on can hint
+     * what they will look up first).
+     */
+    @FunctionalInterface
+    interface ChunkReader {
+        void read(Bytes<?> in, int records);
+    }
+
+    /** A chunk reader that reads and hands on one record at a time. */
+    static ChunkReader eachRecord(RecordReader reader) {
+        return (in, records) -> {
+            for (int record = 0; record < records; record++) {
+                reader.read(in);
+            }
+        };
+    }
+
+    /**
      * Hands every record of {@code chunks} to {@code reader}, chunk by chunk in number order, and
      * refuses a missing chunk, a chunk without records, and a chunk whose bytes do not end with
      * its last record: a damaged table stops the load instead of loading part of it.
      */
-    static void readAll(ChronicleMap<LongCell, Chunk> chunks, String table, RecordReader reader) {
+    static void readAll(ChronicleMap<LongCell, Chunk> chunks, String table, ChunkReader reader) {
         long count = chunks.longSize();
         LongCell key = new LongCell();
         Chunk chunk = new Chunk();
@@ -96,9 +115,7 @@ final class RecordChunks {
                 if (records < 1) {
                     throw new IllegalStateException(table + " chunk " + number + " counts " + records + " records");
                 }
-                for (int record = 0; record < records; record++) {
-                    reader.read(in);
-                }
+                reader.read(in, records);
             } catch (BufferUnderflowException e) {
                 throw new IllegalStateException(table + " chunk " + number + " ends inside a record", e);
             }

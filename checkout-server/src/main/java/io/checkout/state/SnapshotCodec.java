@@ -279,6 +279,11 @@ public final class SnapshotCodec {
         }
 
         @Override
+        public void comingUp(IdBuffer requestId, IdBuffer userId) {
+            state.prefetch(requestId, userId);
+        }
+
+        @Override
         public void outcome(String requestId, Outcome outcome) {
             if (outcome.atEpochMillis < lastOutcomeAtMillis) {
                 throw new IllegalStateException("snapshot answers out of time order at request id " + requestId);

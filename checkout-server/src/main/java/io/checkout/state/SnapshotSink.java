@@ -1,6 +1,7 @@
 package io.checkout.state;
 
 import io.checkout.engine.CampaignTerms;
+import io.checkout.engine.IdBuffer;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.Outcome;
 import io.checkout.engine.SkuRecord;
@@ -57,4 +58,12 @@ public interface SnapshotSink {
 
     /** {@code userId} has made {@code count} reserves in the counted window. */
     void attempts(String userId, int count);
+
+    /**
+     * A hint that records naming {@code requestId} and {@code userId} (either may be null) come
+     * soon: a reader that has a group of records at hand passes each group's ids first, so a sink
+     * filling a state can start loading what their lookups will read and overlap the cache misses
+     * (as replay does). Changes nothing; the default ignores it.
+     */
+    default void comingUp(IdBuffer requestId, IdBuffer userId) {}
 }

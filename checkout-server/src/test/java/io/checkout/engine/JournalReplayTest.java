@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,7 +106,8 @@ class JournalReplayTest {
                 0,
                 0,
                 () -> snapshotAt,
-                () -> 0);
+                () -> 0,
+                () -> Double.NaN);
         snapshotter.snapshotAt(snapshotAt);
         snapshotter.close();
 
@@ -129,12 +132,28 @@ class JournalReplayTest {
         AtomicLong journalled = new AtomicLong(3_000);
         AtomicLong queueDelayNanos = new AtomicLong(TimeUnit.MILLISECONDS.toNanos(20));
         Snapshotter snapshotter = new Snapshotter(
-                layout, store, capacities(), LIMITS, 2_000, 5_000, 0, 0, journalled::get, queueDelayNanos::get);
+                layout,
+                store,
+                capacities(),
+                LIMITS,
+                2_000,
+                5_000,
+                0,
+                0,
+                journalled::get,
+                queueDelayNanos::get,
+                () -> Double.NaN);
         try {
+            assertThat(snapshotter.waitingNanos()).as("none due yet").isZero();
             assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
             journalled.set(6_999);
             assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
             assertThat(store.snapshots()).as("nothing written while it waits").isEmpty();
+            assertThat(snapshotter.waitingNanos())
+                    .as("waiting, for the metrics")
+                    .isPositive();
+            assertThat(snapshotter.snapshotsWritten()).isZero();
+            assertThat(snapshotter.lastWrittenEpochMillis()).isZero();
 
             // The deferral is used up at interval + deferMax commands: it runs under load.
             journalled.set(7_000);
@@ -142,6 +161,11 @@ class JournalReplayTest {
             assertThat(store.snapshots())
                     .extracting(path -> path.getFileName().toString())
                     .containsExactly(String.format("%020d", 7_000));
+            assertThat(snapshotter.waitingNanos()).as("no longer waiting").isZero();
+            assertThat(snapshotter.snapshotsWritten()).isEqualTo(1);
+            assertThat(snapshotter.lastWrittenEpochMillis()).isPositive();
+            assertThat(snapshotter.lastDurationNanos()).isPositive();
+            assertThat(snapshotter.failures()).isZero();
 
             // The next one is due 2,000 commands later; a quiet engine takes it at once.
             journalled.set(8_999);
@@ -153,6 +177,7 @@ class JournalReplayTest {
             assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
             assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
             assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.SNAPSHOT);
+            assertThat(snapshotter.snapshotsWritten()).isEqualTo(2);
         } finally {
             snapshotter.close();
         }
@@ -165,6 +190,76 @@ class JournalReplayTest {
             recovered.journal().close();
             recovered.events().close();
         }
+    }
+
+    @Test
+    void dueSnapshotShouldWaitWhileOtherWorkKeepsTheCpusBusyWithoutAQueue() {
+        Path data = temp.resolve("data");
+        runLive(data, 20_000, -1);
+        Recovery.Layout layout = Recovery.Layout.under(data);
+        SnapshotStore store = new SnapshotStore(layout.snapshots());
+        AtomicReference<Double> othersCpu = new AtomicReference<>(0.95);
+        Snapshotter snapshotter = new Snapshotter(
+                layout, store, capacities(), LIMITS, 2_000, 5_000, 0, 0, () -> 3_000, () -> 0, othersCpu::get);
+        try {
+            // No queue in front of the business logic, but the CPUs are busy with other work (the
+            // transport, a generator on the same cores): saturated all the same.
+            assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
+            othersCpu.set(0.40);
+            assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
+            assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
+            othersCpu.set(0.90);
+            assertThat(snapshotter.snapshotIfDue())
+                    .as("busy again: the quiet checks start over")
+                    .isEqualTo(Snapshotter.Decision.DEFER);
+            othersCpu.set(Double.NaN);
+            assertThat(snapshotter.snapshotIfDue())
+                    .as("unknown CPU: the queue alone decides")
+                    .isEqualTo(Snapshotter.Decision.DEFER);
+            assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
+            assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.SNAPSHOT);
+            assertThat(store.snapshots()).hasSize(1);
+        } finally {
+            snapshotter.close();
+        }
+    }
+
+    @Test
+    void aRunningSnapshotShouldSleepWhileTheEngineIsSaturatedAndCountTheTime() throws Exception {
+        Path data = temp.resolve("data");
+        Live live = runLive(data, COMMANDS, -1);
+        Recovery.Layout layout = Recovery.Layout.under(data);
+        AtomicLong queueDelayNanos = new AtomicLong(TimeUnit.MILLISECONDS.toNanos(20));
+        // Due (interval 2,000) and within its deferral (5,000 more): a standing queue makes it sleep.
+        Snapshotter snapshotter = new Snapshotter(
+                layout,
+                new SnapshotStore(layout.snapshots()),
+                capacities(),
+                LIMITS,
+                2_000,
+                5_000,
+                0,
+                0,
+                () -> 3_000,
+                queueDelayNanos::get,
+                () -> Double.NaN);
+        Thread quieter = new Thread(() -> {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
+            queueDelayNanos.set(0);
+        });
+        try {
+            quieter.start();
+            // The replay looks before its first batch, so it sleeps until the queue is gone.
+            snapshotter.snapshotAt(3_000);
+            quieter.join();
+
+            assertThat(snapshotter.pausedNanosTotal()).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
+            assertThat(snapshotter.lastDurationNanos()).isGreaterThanOrEqualTo(snapshotter.pausedNanosTotal());
+            assertThat(snapshotter.snapshotsWritten()).isEqualTo(1);
+        } finally {
+            snapshotter.close();
+        }
+        assertThat(live.journalled).isGreaterThan(3_000);
     }
 
     @Test

@@ -31,7 +31,7 @@ class RecordChunksTest {
                     .as("chunks")
                     .isBetween(2L, 1L + RECORDS * (long) RECORD_BYTES_MAX / RecordChunks.CHUNK_BYTES);
             List<Long> read = new ArrayList<>();
-            RecordChunks.readAll(map, "numbers", in -> read.add(readRecord(in)));
+            RecordChunks.readAll(map, "numbers", RecordChunks.eachRecord(in -> read.add(readRecord(in))));
 
             assertThat(read).hasSize(RECORDS);
             for (int i = 0; i < RECORDS; i++) {
@@ -46,10 +46,10 @@ class RecordChunksTest {
         try (ChronicleMap<LongCell, RecordChunks.Chunk> map =
                 RecordChunks.open(directory, "numbers.chunks.cm", "numbers", 0, 1, 1)) {
             long[] count = {0};
-            RecordChunks.readAll(map, "numbers", in -> {
+            RecordChunks.readAll(map, "numbers", RecordChunks.eachRecord(in -> {
                 assertThat(readRecord(in)).isEqualTo(count[0]);
                 count[0]++;
-            });
+            }));
             assertThat(count[0]).isEqualTo(RECORDS);
         }
     }
@@ -58,7 +58,7 @@ class RecordChunksTest {
     void noRecordsShouldMakeNoChunk() {
         try (ChronicleMap<LongCell, RecordChunks.Chunk> map = written(0)) {
             assertThat(map.longSize()).isZero();
-            RecordChunks.readAll(map, "numbers", in -> {
+            RecordChunks.readAll(map, "numbers", (in, records) -> {
                 throw new AssertionError("no record");
             });
         }
@@ -72,19 +72,22 @@ class RecordChunksTest {
             writeRecord(chunk.bytes, 0);
             writeRecord(chunk.bytes, 1);
             map.put(new LongCell(0), chunk);
-            assertThatThrownBy(() -> RecordChunks.readAll(map, "numbers", RecordChunksTest::readRecord))
+            assertThatThrownBy(() ->
+                            RecordChunks.readAll(map, "numbers", RecordChunks.eachRecord(RecordChunksTest::readRecord)))
                     .hasMessage("numbers chunk 0 ends inside a record");
 
             chunk.bytes.writeInt(0, 1);
             map.put(new LongCell(0), chunk);
-            assertThatThrownBy(() -> RecordChunks.readAll(map, "numbers", RecordChunksTest::readRecord))
+            assertThatThrownBy(() ->
+                            RecordChunks.readAll(map, "numbers", RecordChunks.eachRecord(RecordChunksTest::readRecord)))
                     .hasMessageStartingWith("numbers chunk 0 holds ")
                     .hasMessageEndingWith(" bytes after its last record");
 
             chunk.bytes.clear();
             chunk.bytes.writeInt(0);
             map.put(new LongCell(0), chunk);
-            assertThatThrownBy(() -> RecordChunks.readAll(map, "numbers", RecordChunksTest::readRecord))
+            assertThatThrownBy(() ->
+                            RecordChunks.readAll(map, "numbers", RecordChunks.eachRecord(RecordChunksTest::readRecord)))
                     .hasMessage("numbers chunk 0 counts 0 records");
 
             chunk.bytes.clear();
@@ -92,7 +95,8 @@ class RecordChunksTest {
             writeRecord(chunk.bytes, 0);
             map.put(new LongCell(0), chunk);
             map.remove(new LongCell(1));
-            assertThatThrownBy(() -> RecordChunks.readAll(map, "numbers", RecordChunksTest::readRecord))
+            assertThatThrownBy(() ->
+                            RecordChunks.readAll(map, "numbers", RecordChunks.eachRecord(RecordChunksTest::readRecord)))
                     .hasMessageStartingWith("numbers misses chunk ");
         }
     }
