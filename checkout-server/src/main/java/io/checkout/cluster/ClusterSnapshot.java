@@ -7,6 +7,7 @@ import io.aeron.Publication;
 import io.checkout.engine.CampaignTerms;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.CommandType;
+import io.checkout.engine.IdBuffer;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.engine.Outcome;
@@ -290,9 +291,9 @@ final class ClusterSnapshot {
         }
 
         @Override
-        public void userUnits(String userId, int skuIndex, long units) {
+        public void userUnits(IdBuffer userId, int skuIndex, long units) {
             ByteBuffer out = start(USER_UNITS);
-            CommandCodec.putText(out, userId);
+            CommandCodec.putId(out, userId);
             out.putInt(skuIndex).putLong(units);
             send();
         }
@@ -334,9 +335,9 @@ final class ClusterSnapshot {
         }
 
         @Override
-        public void outcome(String requestId, Outcome outcome) {
+        public void outcome(IdBuffer requestId, Outcome outcome) {
             ByteBuffer out = start(OUTCOME);
-            CommandCodec.putText(out, requestId);
+            CommandCodec.putId(out, requestId);
             out.put((byte) outcome.commandType.code())
                     .putInt(outcome.result.code())
                     .putLong(outcome.orderId)
@@ -356,6 +357,9 @@ final class ClusterSnapshot {
         private final SkuRecord sku = new SkuRecord();
         private final OrderRecord order = new OrderRecord();
         private final Outcome outcome = new Outcome();
+        /** A user or request id being read, lent to the sink. */
+        private final IdBuffer id = new IdBuffer();
+
         private final CampaignTerms terms = new CampaignTerms();
         private final long[] counts = new long[GROUP_ATTEMPTS + 1];
         private boolean started;
@@ -422,7 +426,7 @@ final class ClusterSnapshot {
                 case HEADER -> header();
                 case SKU -> sku();
                 case ORDER -> order();
-                case USER_UNITS -> into.userUnits(CommandCodec.getText(record), record.getInt(), record.getLong());
+                case USER_UNITS -> userUnits();
                 case OUTCOME -> outcome();
                 case MERCHANT ->
                     into.merchantRow(record.getInt(), CommandCodec.getText(record), record.getInt(), record.getLong());
@@ -545,8 +549,13 @@ final class ClusterSnapshot {
             into.campaign(number, terms);
         }
 
+        private void userUnits() {
+            CommandCodec.getId(record, id);
+            into.userUnits(id, record.getInt(), record.getLong());
+        }
+
         private void outcome() {
-            String requestId = CommandCodec.getText(record);
+            CommandCodec.getId(record, id);
             CommandType type = CommandType.fromCode(record.get());
             ResultCode result = ResultCode.fromCode(record.getInt());
             long orderId = record.getLong();
@@ -559,7 +568,7 @@ final class ClusterSnapshot {
                     record.getInt(),
                     record.getLong(),
                     record.getLong());
-            into.outcome(requestId, outcome);
+            into.outcome(id, outcome);
         }
 
         private void end() {

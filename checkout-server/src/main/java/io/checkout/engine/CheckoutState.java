@@ -167,19 +167,19 @@ public interface CheckoutState {
 
     // ---- whole-table visits, for snapshots (not the hot path; may allocate) -------------------
 
-    /** Visits every per-(user, SKU) counter. */
+    /** Visits every per-(user, SKU) counter; the user id is lent for the call. */
     void forEachUserUnits(UserUnitsVisitor visitor);
 
-    /** Visits every remembered answer, oldest first (the order they were given in). */
+    /** Visits every remembered answer, oldest first (the order they were given in); id and answer are lent for the call. */
     void forEachOutcome(OutcomeVisitor visitor);
 
     @FunctionalInterface
     interface UserUnitsVisitor {
-        void visit(String userId, int skuIndex, long units);
+        void visit(IdBuffer userId, int skuIndex, long units);
     }
 
     @FunctionalInterface
     interface OutcomeVisitor {
-        void visit(String requestId, Outcome outcome);
+        void visit(IdBuffer requestId, Outcome outcome);
     }
 }

@@ -61,12 +61,12 @@ public final class Snapshotter implements AutoCloseable {
     /** A running snapshot that waits for a saturated engine looks again after this long. */
     private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /**
-     * A due snapshot starts after this many checks in a row (a second apart) found no standing
-     * queue: one quiet sample is not a quiet engine (a closed loop of 1,000 calls drains the ring
+     * A due snapshot starts after this many checks in a row (a second apart) found the engine not
+     * saturated: one quiet sample is not a quiet engine (a closed loop of 1,000 calls drains the ring
      * now and then; on 2026-12-04 a snapshot started 4 s into such a run on one quiet sample).
      */
     private static final int QUIET_CHECKS_TO_START = 3;
-    /** A waiting running snapshot goes on after this many samples in a row ({@link #PAUSE_NANOS} apart) without a queue. */
+    /** A waiting running snapshot goes on after this many samples in a row ({@link #PAUSE_NANOS} apart) not saturated. */
     private static final int QUIET_SAMPLES_TO_RESUME = 10;
 
     /** What one check decides. */
@@ -106,7 +106,7 @@ public final class Snapshotter implements AutoCloseable {
     private volatile long lastWrittenEpochMillis;
     private volatile long lastDurationNanos;
     private volatile long pausedNanosTotal;
-    /** Checks in a row that found no standing queue, at most {@link #QUIET_CHECKS_TO_START}. Checking thread only. */
+    /** Checks in a row that found the engine not saturated, at most {@link #QUIET_CHECKS_TO_START}. Checking thread only. */
     private int quietChecks = QUIET_CHECKS_TO_START;
 
     /**

@@ -319,7 +319,7 @@ final class ChronicleSnapshotFiles {
 
         @Override
         void handOn(int k) {
-            into.userUnits(userIds[k].asString(), skuIndexes[k], units[k]);
+            into.userUnits(userIds[k], skuIndexes[k], units[k]);
         }
     }
 
@@ -346,7 +346,7 @@ final class ChronicleSnapshotFiles {
 
         @Override
         void handOn(int k) {
-            into.outcome(requestIds[k].asString(), outcomes[k]);
+            into.outcome(requestIds[k], outcomes[k]);
         }
     }
 
@@ -384,10 +384,12 @@ final class ChronicleSnapshotFiles {
     /** The users' units of a snapshot from before chunks: one entry a (SKU, user). */
     private static void readUserUnits(Path directory, SnapshotSink into) {
         try (ChronicleMap<CharSequence, LongCell> userUnits = userUnits(directory, ENTRIES_MIN)) {
+            IdBuffer userId = new IdBuffer();
             userUnits.forEach((key, units) -> {
                 String text = key.toString();
                 int slash = text.indexOf('/');
-                into.userUnits(text.substring(slash + 1), Integer.parseInt(text.substring(0, slash)), units.value);
+                into.userUnits(
+                        userId.set(text.substring(slash + 1)), Integer.parseInt(text.substring(0, slash)), units.value);
             });
         }
     }
@@ -405,8 +407,9 @@ final class ChronicleSnapshotFiles {
                 oldestFirst.add(new Remembered(requestId.toString(), copy));
             });
             oldestFirst.sort(Comparator.comparingLong(remembered -> remembered.outcome().atEpochMillis));
+            IdBuffer requestId = new IdBuffer();
             for (Remembered remembered : oldestFirst) {
-                into.outcome(remembered.requestId(), remembered.outcome());
+                into.outcome(requestId.set(remembered.requestId()), remembered.outcome());
             }
         }
     }
@@ -692,7 +695,7 @@ final class ChronicleSnapshotFiles {
         }
 
         @Override
-        public void userUnits(String userId, int skuIndex, long units) {
+        public void userUnits(IdBuffer userId, int skuIndex, long units) {
             Bytes<?> out = userUnits.out();
             out.writeInt(skuIndex);
             RecordMarshallers.writeAscii(out, userId);
@@ -701,7 +704,7 @@ final class ChronicleSnapshotFiles {
         }
 
         @Override
-        public void outcome(String requestId, Outcome outcome) {
+        public void outcome(IdBuffer requestId, Outcome outcome) {
             Bytes<?> out = outcomes.out();
             RecordMarshallers.writeAscii(out, requestId);
             RecordMarshallers.OutcomeMarshaller.INSTANCE.write(out, RecordMarshallers.OutcomeMarshaller.SIZE, outcome);

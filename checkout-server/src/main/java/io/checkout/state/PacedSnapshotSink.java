@@ -68,13 +68,13 @@ final class PacedSnapshotSink implements SnapshotSink {
     }
 
     @Override
-    public void userUnits(String userId, int skuIndex, long units) {
+    public void userUnits(IdBuffer userId, int skuIndex, long units) {
         into.userUnits(userId, skuIndex, units);
         counted();
     }
 
     @Override
-    public void outcome(String requestId, Outcome outcome) {
+    public void outcome(IdBuffer requestId, Outcome outcome) {
         into.outcome(requestId, outcome);
         counted();
     }

@@ -570,18 +570,19 @@ public final class PackedCheckoutState implements CheckoutState {
 
     @Override
     public void forEachUserUnits(UserUnitsVisitor visitor) {
+        IdBuffer userId = new IdBuffer();
         for (int number = 0; number < userCount; number++) {
             long at = firstSkuRow(number);
             long units = firstSkuUnits.get(at + F_UNITS);
             if (units != 0) {
-                visitor.visit(userIdText(number), (int) ((firstSkuUnits.get(at + F_SKU) & F_SKU_MASK) - 1), units);
+                userIds.read(userIdAt.get(number), userId);
+                visitor.visit(userId, (int) ((firstSkuUnits.get(at + F_SKU) & F_SKU_MASK) - 1), units);
             }
         }
-        userUnits.forEachLong((key, units) -> visitor.visit(userIdText((int) (key >>> 32)), (int) key, units));
-    }
-
-    private String userIdText(int number) {
-        return userIds.read(userIdAt.get(number));
+        userUnits.forEachLong((key, units) -> {
+            userIds.read(userIdAt.get((int) (key >>> 32)), userId);
+            visitor.visit(userId, (int) key, units);
+        });
     }
 
     // ---- orders --------------------------------------------------------------------------------
@@ -877,9 +878,10 @@ public final class PackedCheckoutState implements CheckoutState {
     @Override
     public void forEachOutcome(OutcomeVisitor visitor) {
         Outcome outcome = new Outcome();
+        IdBuffer requestId = new IdBuffer();
         for (long position = outcomeHead; position < outcomeTail; position++) {
             int slot = (int) (position % outcomeRing);
-            String requestId = outcomeIds.read(outcomeIdAt.get(slot));
+            outcomeIds.read(outcomeIdAt.get(slot), requestId);
             readOutcomeAt(slot, outcome);
             visitor.visit(requestId, outcome);
         }

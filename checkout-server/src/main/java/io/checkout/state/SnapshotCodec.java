@@ -270,12 +270,12 @@ public final class SnapshotCodec {
         }
 
         @Override
-        public void userUnits(String userId, int skuIndex, long units) {
+        public void userUnits(IdBuffer userId, int skuIndex, long units) {
             if (!knownSku(skuIndex)) {
                 throw unknownSku(skuIndex, "the units of user " + userId);
             }
             requireRoom("per-user counters", state.userCounterCount(), state.userCounterCapacity());
-            state.writeUserUnits(id.set(userId), skuIndex, units);
+            state.writeUserUnits(userId, skuIndex, units);
         }
 
         @Override
@@ -284,13 +284,13 @@ public final class SnapshotCodec {
         }
 
         @Override
-        public void outcome(String requestId, Outcome outcome) {
+        public void outcome(IdBuffer requestId, Outcome outcome) {
             if (outcome.atEpochMillis < lastOutcomeAtMillis) {
                 throw new IllegalStateException("snapshot answers out of time order at request id " + requestId);
             }
             requireRoom("remembered answers", state.outcomeCount(), state.outcomeCapacity());
             lastOutcomeAtMillis = outcome.atEpochMillis;
-            state.writeOutcome(id.set(requestId), outcome);
+            state.writeOutcome(requestId, outcome);
         }
 
         @Override

@@ -44,9 +44,11 @@ public interface SnapshotSink {
 
     void order(OrderRecord order);
 
-    void userUnits(String userId, int skuIndex, long units);
+    /** {@code userId} (lent for the call) holds {@code units} of SKU {@code skuIndex}. */
+    void userUnits(IdBuffer userId, int skuIndex, long units);
 
-    void outcome(String requestId, Outcome outcome);
+    /** The first answer to {@code requestId}; both lent for the call. */
+    void outcome(IdBuffer requestId, Outcome outcome);
 
     /**
      * The attempt limit ({@code maxAttempts} 0: none) and the window whose attempts follow

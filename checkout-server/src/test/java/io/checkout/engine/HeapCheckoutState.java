@@ -257,15 +257,17 @@ public final class HeapCheckoutState implements CheckoutState {
 
     @Override
     public void forEachUserUnits(UserUnitsVisitor visitor) {
+        IdBuffer userId = new IdBuffer();
         userUnits.forEach((key, units) -> {
             int slash = key.indexOf('/');
-            visitor.visit(key.substring(slash + 1), Integer.parseInt(key.substring(0, slash)), units);
+            visitor.visit(userId.set(key.substring(slash + 1)), Integer.parseInt(key.substring(0, slash)), units);
         });
     }
 
     /** Oldest answer first: the order the answers were given in. */
     @Override
     public void forEachOutcome(OutcomeVisitor visitor) {
-        outcomes.forEach(visitor::visit);
+        IdBuffer requestId = new IdBuffer();
+        outcomes.forEach((id, outcome) -> visitor.visit(requestId.set(id), outcome));
     }
 }

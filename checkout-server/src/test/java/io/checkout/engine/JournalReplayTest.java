@@ -440,7 +440,7 @@ class JournalReplayTest {
         state.forEachUserUnits((user, skuIndex, held) -> units.put(skuIndex + "/" + user, held));
         units.forEach((key, held) -> update(digest, key + "=" + held));
         Map<String, String> outcomes = new TreeMap<>();
-        state.forEachOutcome((requestId, outcome) -> outcomes.put(requestId, outcome.toString()));
+        state.forEachOutcome((requestId, outcome) -> outcomes.put(requestId.asString(), outcome.toString()));
         outcomes.forEach((key, outcome) -> update(digest, key + "=" + outcome));
         return HexFormat.of().formatHex(digest.digest());
     }

@@ -2,6 +2,7 @@ package io.checkout.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.checkout.engine.IdBuffer;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,7 +28,7 @@ class PacedSnapshotSinkTest {
             paced.attempts("user-" + i, i);
             expected.add("attempts[user-" + i + ", " + i + "]");
         }
-        paced.userUnits("buyer", 3, 5L);
+        paced.userUnits(IdBuffer.of("buyer"), 3, 5L);
         expected.add("userUnits[buyer, 3, 5]");
         paced.riskRule(4, 60_000L, 7L);
         expected.add("riskRule[4, 60000, 7]");

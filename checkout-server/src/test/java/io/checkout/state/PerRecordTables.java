@@ -46,9 +46,10 @@ final class PerRecordTables {
             // Newest first: the map keeps no order, and the load must sort them whatever came in.
             List<Runnable> puts = new ArrayList<>();
             state.forEachOutcome((requestId, outcome) -> {
+                String id = requestId.asString();
                 Outcome copy = new Outcome();
                 copy.copyFrom(outcome);
-                puts.add(() -> outcomes.put(requestId, copy));
+                puts.add(() -> outcomes.put(id, copy));
             });
             Collections.reverse(puts);
             puts.forEach(Runnable::run);

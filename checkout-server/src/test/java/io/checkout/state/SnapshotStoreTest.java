@@ -523,12 +523,12 @@ class SnapshotStoreTest {
             }
 
             @Override
-            public void userUnits(String userId, int skuIndex, long units) {
+            public void userUnits(IdBuffer userId, int skuIndex, long units) {
                 counters.add("units " + userId + " " + skuIndex + " " + units);
             }
 
             @Override
-            public void outcome(String requestId, Outcome outcome) {
+            public void outcome(IdBuffer requestId, Outcome outcome) {
                 records.add("outcome " + requestId + " " + outcome);
             }
 
