@@ -97,8 +97,6 @@ public final class Snapshotter implements AutoCloseable {
      * checking thread only; volatile for the metrics' reads.
      */
     private volatile long deferredSinceNanos;
-    /** How long the running snapshot has slept for a saturated engine. Snapshotting thread only. */
-    private long pausedNanos;
     // What the metrics read: written by one thread at a time (the background thread, or the
     // shutdown after it stopped), read by any.
     private volatile long snapshotsWritten;
@@ -235,7 +233,7 @@ public final class Snapshotter implements AutoCloseable {
      */
     public void snapshotAt(long target) {
         long started = System.nanoTime();
-        pausedNanos = 0;
+        long pausedBefore = pausedNanosTotal;
         // A transient copy: it takes memory only for the rows it holds, even when the live state
         // was allocated up front.
         PackedCheckoutState state = PackedCheckoutState.of(capacities.onDemand());
@@ -265,7 +263,7 @@ public final class Snapshotter implements AutoCloseable {
                 target,
                 replayed,
                 (System.nanoTime() - started) / 1_000_000,
-                pausedNanos / 1_000_000,
+                (pausedNanosTotal - pausedBefore) / 1_000_000,
                 retired.journalSegments(),
                 retired.eventSegments());
     }
@@ -289,9 +287,7 @@ public final class Snapshotter implements AutoCloseable {
             }
             quietSamples = saturatedNow() ? 0 : quietSamples + 1;
         }
-        long waited = System.nanoTime() - waitingSince;
-        pausedNanos += waited;
-        pausedNanosTotal += waited;
+        pausedNanosTotal += System.nanoTime() - waitingSince;
     }
 
     /**

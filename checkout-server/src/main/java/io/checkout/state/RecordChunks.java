@@ -71,12 +71,6 @@ final class RecordChunks {
         return Math.max(1, records) * (long) recordBytes / CHUNK_BYTES + 2;
     }
 
-    /** Reads one record from a chunk, as its marshaller laid it out, and hands it on. */
-    @FunctionalInterface
-    interface RecordReader {
-        void read(Bytes<?> in);
-    }
-
     /**
      * Reads a chunk's {@code records} records, as their marshaller laid them out, and hands them
      * on: all of them, in any grouping (a reader that decodes a few before handing any on can hint
@@ -85,15 +79,6 @@ final class RecordChunks {
     @FunctionalInterface
     interface ChunkReader {
         void read(Bytes<?> in, int records);
-    }
-
-    /** A chunk reader that reads and hands on one record at a time. */
-    static ChunkReader eachRecord(RecordReader reader) {
-        return (in, records) -> {
-            for (int record = 0; record < records; record++) {
-                reader.read(in);
-            }
-        };
     }
 
     /**

@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,18 +98,8 @@ class JournalReplayTest {
                 .isGreaterThan(1);
         long snapshotAt = live.journalled - 1_000;
 
-        Snapshotter snapshotter = new Snapshotter(
-                layout,
-                new SnapshotStore(layout.snapshots()),
-                capacities(),
-                LIMITS,
-                1,
-                0,
-                0,
-                0,
-                () -> snapshotAt,
-                () -> 0,
-                () -> Double.NaN);
+        Snapshotter snapshotter = snapshotter(
+                layout, new SnapshotStore(layout.snapshots()), 1, 0, () -> snapshotAt, () -> 0, () -> Double.NaN);
         snapshotter.snapshotAt(snapshotAt);
         snapshotter.close();
 
@@ -131,18 +123,8 @@ class JournalReplayTest {
         SnapshotStore store = new SnapshotStore(layout.snapshots());
         AtomicLong journalled = new AtomicLong(3_000);
         AtomicLong queueDelayNanos = new AtomicLong(TimeUnit.MILLISECONDS.toNanos(20));
-        Snapshotter snapshotter = new Snapshotter(
-                layout,
-                store,
-                capacities(),
-                LIMITS,
-                2_000,
-                5_000,
-                0,
-                0,
-                journalled::get,
-                queueDelayNanos::get,
-                () -> Double.NaN);
+        Snapshotter snapshotter =
+                snapshotter(layout, store, 2_000, 5_000, journalled::get, queueDelayNanos::get, () -> Double.NaN);
         try {
             assertThat(snapshotter.waitingNanos()).as("none due yet").isZero();
             assertThat(snapshotter.snapshotIfDue()).isEqualTo(Snapshotter.Decision.DEFER);
@@ -199,8 +181,7 @@ class JournalReplayTest {
         Recovery.Layout layout = Recovery.Layout.under(data);
         SnapshotStore store = new SnapshotStore(layout.snapshots());
         AtomicReference<Double> othersCpu = new AtomicReference<>(0.95);
-        Snapshotter snapshotter = new Snapshotter(
-                layout, store, capacities(), LIMITS, 2_000, 5_000, 0, 0, () -> 3_000, () -> 0, othersCpu::get);
+        Snapshotter snapshotter = snapshotter(layout, store, 2_000, 5_000, () -> 3_000, () -> 0, othersCpu::get);
         try {
             // No queue in front of the business logic, but the CPUs are busy with other work (the
             // transport, a generator on the same cores): saturated all the same.
@@ -231,15 +212,11 @@ class JournalReplayTest {
         Recovery.Layout layout = Recovery.Layout.under(data);
         AtomicLong queueDelayNanos = new AtomicLong(TimeUnit.MILLISECONDS.toNanos(20));
         // Due (interval 2,000) and within its deferral (5,000 more): a standing queue makes it sleep.
-        Snapshotter snapshotter = new Snapshotter(
+        Snapshotter snapshotter = snapshotter(
                 layout,
                 new SnapshotStore(layout.snapshots()),
-                capacities(),
-                LIMITS,
                 2_000,
                 5_000,
-                0,
-                0,
                 () -> 3_000,
                 queueDelayNanos::get,
                 () -> Double.NaN);
@@ -260,6 +237,32 @@ class JournalReplayTest {
             snapshotter.close();
         }
         assertThat(live.journalled).isGreaterThan(3_000);
+    }
+
+    /**
+     * A snapshotter over {@code layout} at this test's capacities and limits, keeping no journal
+     * segments and with no snapshot before, not started (the test calls its checks).
+     */
+    private static Snapshotter snapshotter(
+            Recovery.Layout layout,
+            SnapshotStore store,
+            long intervalCommands,
+            long deferMaxCommands,
+            LongSupplier journalled,
+            LongSupplier queueDelayNanos,
+            DoubleSupplier othersCpu) {
+        return new Snapshotter(
+                layout,
+                store,
+                capacities(),
+                LIMITS,
+                intervalCommands,
+                deferMaxCommands,
+                0,
+                0,
+                journalled,
+                queueDelayNanos,
+                othersCpu);
     }
 
     @Test

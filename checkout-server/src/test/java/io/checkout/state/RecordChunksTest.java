@@ -31,7 +31,7 @@ class RecordChunksTest {
                     .as("chunks")
                     .isBetween(2L, 1L + RECORDS * (long) RECORD_BYTES_MAX / RecordChunks.CHUNK_BYTES);
             List<Long> read = new ArrayList<>();
-            RecordChunks.readAll(map, "numbers", RecordChunks.eachRecord(in -> read.add(readRecord(in))));
+            RecordChunks.readAll(map, "numbers", eachRecord(in -> read.add(readRecord(in))));
 
             assertThat(read).hasSize(RECORDS);
             for (int i = 0; i < RECORDS; i++) {
@@ -46,7 +46,7 @@ class RecordChunksTest {
         try (ChronicleMap<LongCell, RecordChunks.Chunk> map =
                 RecordChunks.open(directory, "numbers.chunks.cm", "numbers", 0, 1, 1)) {
             long[] count = {0};
-            RecordChunks.readAll(map, "numbers", RecordChunks.eachRecord(in -> {
+            RecordChunks.readAll(map, "numbers", eachRecord(in -> {
                 assertThat(readRecord(in)).isEqualTo(count[0]);
                 count[0]++;
             }));
@@ -72,22 +72,19 @@ class RecordChunksTest {
             writeRecord(chunk.bytes, 0);
             writeRecord(chunk.bytes, 1);
             map.put(new LongCell(0), chunk);
-            assertThatThrownBy(() ->
-                            RecordChunks.readAll(map, "numbers", RecordChunks.eachRecord(RecordChunksTest::readRecord)))
+            assertThatThrownBy(() -> RecordChunks.readAll(map, "numbers", eachRecord(RecordChunksTest::readRecord)))
                     .hasMessage("numbers chunk 0 ends inside a record");
 
             chunk.bytes.writeInt(0, 1);
             map.put(new LongCell(0), chunk);
-            assertThatThrownBy(() ->
-                            RecordChunks.readAll(map, "numbers", RecordChunks.eachRecord(RecordChunksTest::readRecord)))
+            assertThatThrownBy(() -> RecordChunks.readAll(map, "numbers", eachRecord(RecordChunksTest::readRecord)))
                     .hasMessageStartingWith("numbers chunk 0 holds ")
                     .hasMessageEndingWith(" bytes after its last record");
 
             chunk.bytes.clear();
             chunk.bytes.writeInt(0);
             map.put(new LongCell(0), chunk);
-            assertThatThrownBy(() ->
-                            RecordChunks.readAll(map, "numbers", RecordChunks.eachRecord(RecordChunksTest::readRecord)))
+            assertThatThrownBy(() -> RecordChunks.readAll(map, "numbers", eachRecord(RecordChunksTest::readRecord)))
                     .hasMessage("numbers chunk 0 counts 0 records");
 
             chunk.bytes.clear();
@@ -95,10 +92,24 @@ class RecordChunksTest {
             writeRecord(chunk.bytes, 0);
             map.put(new LongCell(0), chunk);
             map.remove(new LongCell(1));
-            assertThatThrownBy(() ->
-                            RecordChunks.readAll(map, "numbers", RecordChunks.eachRecord(RecordChunksTest::readRecord)))
+            assertThatThrownBy(() -> RecordChunks.readAll(map, "numbers", eachRecord(RecordChunksTest::readRecord)))
                     .hasMessageStartingWith("numbers misses chunk ");
         }
+    }
+
+    /** Reads one record from a chunk. */
+    @FunctionalInterface
+    private interface RecordReader {
+        void read(Bytes<?> in);
+    }
+
+    /** A chunk reader that reads and hands on one record at a time. */
+    private static RecordChunks.ChunkReader eachRecord(RecordReader reader) {
+        return (in, records) -> {
+            for (int record = 0; record < records; record++) {
+                reader.read(in);
+            }
+        };
     }
 
     /** A map of {@code records} records: record i is i, then i % 32 bytes of padding. */
