@@ -23,6 +23,10 @@ import net.openhft.chronicle.hash.serialization.impl.EnumMarshallable;
  * guess. Strings are ASCII (the engine validates ids), written with a length prefix.
  */
 final class RecordMarshallers {
+    /** {@link #readAscii(Bytes, IdBuffer)}'s copy of the id's bytes, one per reading thread. */
+    private static final ThreadLocal<byte[]> ID_SCRATCH =
+            ThreadLocal.withInitial(() -> new byte[EngineLimits.ID_LENGTH_MAX]);
+
     private static final byte FORMAT_V1 = 1;
     /** An order with a payment: format 1, then the payment's provider, id and time. */
     private static final byte FORMAT_V2_ORDER_PAID = 2;
@@ -74,9 +78,13 @@ final class RecordMarshallers {
         if (length > EngineLimits.ID_LENGTH_MAX) {
             throw new IllegalStateException("stored id longer than " + EngineLimits.ID_LENGTH_MAX + ": " + length);
         }
-        // Snapshot loading only (a cold path): a short array per id, not a buffer shared between calls.
-        byte[] ascii = new byte[length];
-        in.read(ascii);
+        // Every order's user, user's units and remembered answer of a snapshot load comes through
+        // here: the bytes go through a scratch array of the reading thread's, not a fresh one per id.
+        byte[] ascii = ID_SCRATCH.get();
+        int read = in.read(ascii, 0, length);
+        if (read != length && length > 0) {
+            throw new IllegalStateException("stored id cut short: " + Math.max(read, 0) + " of " + length + " bytes");
+        }
         into.set(ascii, 0, length);
     }
 
