@@ -10,19 +10,21 @@ import java.util.concurrent.locks.LockSupport;
  * back rather than on every answer.
  *
  * <p>Why not a semaphore: in the closed model every call's answer frees the one permit the waiting
- * sender needs, so a semaphore unparks it once per answer, and the sender parks again after one
- * send. On this 2-core VM that hand-off was the generator's largest kernel cost: about 7,000 futex
- * wake-ups a second on the event loop and twice that on the sender at a capacity run's ~35,000
- * reserves/s (`perf trace -s`, 2026-12-04), half of loadgen's CPU in the kernel, on cores the
- * server under test shares. Woken once per {@code wakeBatch} answers, the sender sends that many
- * calls in one go; the closed model then holds between {@code max - wakeBatch + 1} and {@code max}
- * calls in flight instead of exactly {@code max} (1,000 in flight: 985-1,000).
+ * sender needs, so a semaphore unparks it once per answer (a futex call on the event loop and one
+ * on the sender), and the sender parks again after one send, on cores the server under test
+ * shares. Woken once per {@code wakeBatch} answers, the sender sends that many calls in one go; the
+ * closed model then holds between {@code max - wakeBatch + 1} and {@code max} calls in flight
+ * instead of exactly {@code max} (1,000 in flight: 985-1,000). Measured in a capacity run on the
+ * 2-core VM (2026-12-04, benchmarks/README): loadgen's CPU per reserve 15.4 -> 14.4 us (medians).
  *
  * <p>Only one thread may wait at a time ({@link #acquire}, {@link #awaitFree}); any thread may
  * {@link #release}.
  */
 final class InFlight {
-    /** A waiter with a threshold above this wakes at most this late behind a batch of answers. */
+    /**
+     * The largest wake batch: more saves few further wake-ups and leaves more of the closed model's
+     * slots empty while the sender sleeps.
+     */
     static final int WAKE_BATCH_MAX = 32;
 
     private final int max;
