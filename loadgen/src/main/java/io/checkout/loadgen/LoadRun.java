@@ -239,8 +239,7 @@ final class LoadRun {
     }
 
     private CheckoutClient clientForSku(String skuId, long seq) {
-        // One partition (the usual single node): no SKU hash per call on the sender thread.
-        return pick(clients.size() == 1 ? clients.get(0) : clients.get(table.partitionOfSku(skuId)), seq);
+        return pick(clients.get(table.partitionOfSku(skuId)), seq);
     }
 
     private CheckoutClient clientForOrder(long orderId, long seq) {

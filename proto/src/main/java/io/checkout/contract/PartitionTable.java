@@ -126,9 +126,13 @@ public final class PartitionTable {
         return byId.length;
     }
 
-    /** The partition that owns {@code skuId}. */
+    /**
+     * The partition that owns {@code skuId}. A table of one partition owns every slot with it (a
+     * table leaves no slot unowned), so it answers without hashing the id: the single node's case,
+     * on every call's path in the SDK and loadgen.
+     */
     public int partitionOfSku(CharSequence skuId) {
-        return ownerBySlot[Partitioning.slotOf(skuId)];
+        return byId.length == 1 ? 0 : ownerBySlot[Partitioning.slotOf(skuId)];
     }
 
     public int partitionOfSlot(int slot) {

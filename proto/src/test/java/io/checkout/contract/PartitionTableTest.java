@@ -45,6 +45,9 @@ class PartitionTableTest {
         for (int slot = 0; slot < Partitioning.SLOTS; slot += 997) {
             assertThat(single.partitionOfSlot(slot)).isZero();
         }
+        for (String skuId : new String[] {"", "HOT-1", "t:a", "\u00e9t\u00e9:x", "catalog-99999"}) {
+            assertThat(single.partitionOfSku(skuId)).isZero();
+        }
     }
 
     @Test
