@@ -58,10 +58,6 @@ final class InFlight {
         return new InFlight(max, Math.max(1, Math.min(WAKE_BATCH_MAX, max / 64)));
     }
 
-    int max() {
-        return max;
-    }
-
     int wakeBatch() {
         return wakeBatch;
     }
