@@ -6,7 +6,7 @@
 # log on disk, as after a crash. Prints each run and the medians.
 #
 # Usage: benchmarks/recovery-cold.sh [--commands 10000000] [--runs 5] [--dir DIR] [--keep] [--reuse]
-#                                    [--snapshot] [-- extra JVM flags, e.g. -XX:+UseTransparentHugePages]
+#                                    [--snapshot | --restart] [-- extra JVM flags, e.g. -XX:+UseTransparentHugePages]
 # --keep leaves DIR in place; --reuse skips the prepare step when DIR already holds a kept journal
 # of the same size (compare JVM flags without journalling 10M commands again).
 # --snapshot: each run also writes the recovered state as a snapshot (Chronicle Map files, synced)
@@ -14,6 +14,10 @@
 # to take and to start from, against the replay of the commands it stands for. Chronicle Map's first
 # use in a JVM (class loading and the code it generates, paid once a process: a server pays it at
 # start) is timed apart, before the write.
+# --restart: writes a snapshot of the recovered state once (at the journal's end, with the event log's
+# true sequence and the engine's clock, as the snapshotter writes one), then each run is a fresh JVM
+# recovering as a restarted server does: the snapshot loaded, nothing left to replay. Recovery's time
+# is then the snapshot's load (plus Chronicle Map's first use in the process).
 # JVM flags: jvm.options, -Xms8g -Xmx8g (a fixed heap, as RecoveryBenchmark and deploy/ use), $JAVA_OPTS, then the extra flags.
 # Build first: mvn -B -q -DskipTests package (benchmarks/target/benchmarks.jar).
 set -euo pipefail
@@ -34,6 +38,7 @@ while [ $# -gt 0 ]; do
     --keep) keep=true; shift ;;
     --reuse) reuse=true; keep=true; shift ;;
     --snapshot) mode=snapshot; shift ;;
+    --restart) mode=restart; shift ;;
     --) shift; break ;;
     *) echo "recovery-cold.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -64,6 +69,9 @@ else
   echo "prepare (event log absent, fresh JVM): $prepared"
   touch "$dir/prepared-$commands"
 fi
+if [ "$mode" = restart ]; then
+  echo "snapshot at the journal's end (fresh JVM): $(run keep-snapshot "$dir" "$commands" | grep '^recovered_ms=')"
+fi
 recovered=()
 uptimes=()
 writes=() firsts=()
@@ -74,7 +82,7 @@ field() { # line name: the value of name=... in line
 }
 for i in $(seq 1 "$runs"); do
   line="$(run "$mode" "$dir" "$commands" | grep '^recovered_ms=')"
-  echo "run $i (event log present, fresh JVM): $line"
+  echo "run $i ($([ "$mode" = restart ] && echo "from the snapshot" || echo "event log present"), fresh JVM): $line"
   recovered+=("$(field "$line" recovered_ms)")
   uptimes+=("$(field "$line" jvm_uptime_ms)")
   if [ "$mode" = snapshot ]; then

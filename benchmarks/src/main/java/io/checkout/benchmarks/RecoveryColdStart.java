@@ -19,6 +19,8 @@ import java.nio.file.Paths;
  * RecoveryColdStart prepare DIR COMMANDS   # journal COMMANDS commands, then recover once (writes the event log)
  * RecoveryColdStart recover DIR COMMANDS   # recover, as after a crash with the event log on disk
  * RecoveryColdStart snapshot DIR COMMANDS  # recover, then write that state as a snapshot and load it back
+ * RecoveryColdStart keep-snapshot DIR COMMANDS  # recover, then write that state as the snapshot a restart starts from
+ * RecoveryColdStart restart DIR COMMANDS   # recover from that snapshot, as a restarted server does (nothing to replay)
  * </pre>
  *
  * Each prints one line: {@code recovered_ms=... jvm_uptime_ms=...}, where the uptime is taken when
@@ -32,9 +34,13 @@ public final class RecoveryColdStart {
     private RecoveryColdStart() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 3
-                || !(args[0].equals("prepare") || args[0].equals("recover") || args[0].equals("snapshot"))) {
-            System.err.println("usage: RecoveryColdStart prepare|recover|snapshot DIR COMMANDS");
+        String mode = args.length == 3 ? args[0] : "";
+        if (!(mode.equals("prepare")
+                || mode.equals("recover")
+                || mode.equals("snapshot")
+                || mode.equals("keep-snapshot")
+                || mode.equals("restart"))) {
+            System.err.println("usage: RecoveryColdStart prepare|recover|snapshot|keep-snapshot|restart DIR COMMANDS");
             System.exit(2);
             return;
         }
@@ -54,7 +60,9 @@ public final class RecoveryColdStart {
             System.exit(2);
             return;
         }
-        Workload.deleteRecursively(Recovery.Layout.under(dataDirectory).snapshots());
+        if (!mode.equals("restart")) {
+            Workload.deleteRecursively(Recovery.Layout.under(dataDirectory).snapshots());
+        }
         Recovery.Recovered recovered = Recovery.recover(
                 dataDirectory,
                 RecoveryBenchmark.capacities(commands),
@@ -62,16 +70,36 @@ public final class RecoveryColdStart {
                 JournalConfig.defaults(false));
         long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
         try {
-            if (recovered.replayedCommands() != commands) {
-                throw new IllegalStateException("replayed " + recovered.replayedCommands() + " of " + commands);
+            long expected = mode.equals("restart") ? 0 : commands;
+            if (recovered.replayedCommands() != expected || recovered.snapshotSequence() != commands - expected) {
+                throw new IllegalStateException("replayed " + recovered.replayedCommands() + " of " + commands
+                        + " after a snapshot at " + recovered.snapshotSequence()
+                        + (mode.equals("restart") ? ": run keep-snapshot first" : ""));
             }
-            String snapshot = args[0].equals("snapshot") ? " " + writeAndLoad(dataDirectory, recovered, commands) : "";
+            String snapshot = mode.equals("snapshot")
+                    ? " " + writeAndLoad(dataDirectory, recovered, commands)
+                    : mode.equals("keep-snapshot") ? " " + keep(dataDirectory, recovered, commands) : "";
             System.out.println("recovered_ms=" + recovered.recoveryMillis() + " jvm_uptime_ms=" + uptime + " orders="
                     + recovered.state().orderCount() + snapshot);
         } finally {
             recovered.journal().close();
             recovered.events().close();
         }
+    }
+
+    /** Writes the recovered state as the snapshot a restart at the journal's end starts from; says how long it took. */
+    private static String keep(Path dataDirectory, Recovery.Recovered recovered, long commands) {
+        SnapshotStore store =
+                new SnapshotStore(Recovery.Layout.under(dataDirectory).snapshots());
+        store.warmUp();
+        long started = System.nanoTime();
+        store.write(
+                recovered.state(),
+                new SnapshotStore.Meta(
+                        commands,
+                        recovered.events().nextEventSequence(),
+                        recovered.book().nowMillis()));
+        return "snapshot_write_ms=" + (System.nanoTime() - started) / 1_000_000;
     }
 
     /** Writes the recovered state as a snapshot, loads it into a fresh state, checks it, and says how long each took. */

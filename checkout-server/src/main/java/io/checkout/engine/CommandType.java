@@ -53,6 +53,11 @@ public enum CommandType {
         return mutating;
     }
 
+    /** Whether {@code code} is one of the codes {@link #fromCode} takes. */
+    public static boolean isCode(int code) {
+        return code > 0 && code < BY_CODE.length && BY_CODE[code] != null;
+    }
+
     public static CommandType fromCode(int code) {
         if (code <= 0 || code >= BY_CODE.length || BY_CODE[code] == null) {
             throw new IllegalArgumentException("unknown command type code " + code);

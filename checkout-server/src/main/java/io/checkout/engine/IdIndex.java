@@ -29,6 +29,21 @@ public final class IdIndex {
         boolean matches(int row, IdBuffer id);
     }
 
+    /** Where {@link #writeSlots} writes the slot array (a snapshot's image of the index). */
+    @FunctionalInterface
+    public interface SlotsOut {
+        void longs(long[] array, int offset, int length);
+    }
+
+    /** Where {@link #readSlots} reads what {@link #writeSlots} wrote. */
+    @FunctionalInterface
+    public interface SlotsIn {
+        void longs(long[] into, int offset, int length);
+    }
+
+    /** Slots read at a time when an image is re-inserted into a table of another size. */
+    private static final int READ_BLOCK = 8192;
+
     private final KeyMatcher matcher;
     private long[] slots;
     private int mask;
@@ -70,6 +85,80 @@ public final class IdIndex {
 
     public int size() {
         return size;
+    }
+
+    /** The table's length: a power of two. */
+    public int slotCount() {
+        return slots.length;
+    }
+
+    /** Writes the slot array as it is: {@link #slotCount} longs, each an entry's hash and row + 1, or 0. */
+    public void writeSlots(SlotsOut out) {
+        out.longs(slots, 0, slots.length);
+    }
+
+    /**
+     * Fills this empty index from what {@link #writeSlots} wrote of an index of {@code slotCount}
+     * slots holding {@code entries} entries: read straight into the table if it has as many slots
+     * (no entry re-inserted, so no cache miss an entry), else each entry re-inserted. Refuses a row
+     * of {@code rowLimit} or above and a count of entries other than {@code entries}, so a damaged
+     * image stops the load instead of pointing lookups at rows that are not there.
+     */
+    public void readSlots(int slotCount, int entries, int rowLimit, SlotsIn in) {
+        if (size != 0) {
+            throw new IllegalStateException("an index reads slots only while empty; it holds " + size);
+        }
+        if (slotCount < 16 || slotCount > SLOTS_MAX || Integer.bitCount(slotCount) != 1) {
+            throw new IllegalStateException(
+                    "an index image of " + slotCount + " slots: not a power of two in 16.." + SLOTS_MAX);
+        }
+        if (entries < 0 || entries > slotCount || entries > rowLimit) {
+            throw new IllegalStateException("an index image of " + slotCount + " slots for " + rowLimit + " rows holds "
+                    + entries + " entries");
+        }
+        int found = 0;
+        if (slotCount == slots.length) {
+            in.longs(slots, 0, slotCount);
+            for (long entry : slots) {
+                if (entry != 0) {
+                    requireRow(entry, rowLimit);
+                    found++;
+                }
+            }
+        } else {
+            while (entries > resizeAt) {
+                if (slots.length >= SLOTS_MAX) {
+                    throw new IllegalStateException("id index full at " + entries + " entries");
+                }
+                use(new long[slots.length * 2]);
+            }
+            long[] block = new long[Math.min(slotCount, READ_BLOCK)];
+            for (int done = 0; done < slotCount; done += block.length) {
+                in.longs(block, 0, block.length);
+                for (long entry : block) {
+                    if (entry != 0) {
+                        requireRow(entry, rowLimit);
+                        if (++found > entries) {
+                            break;
+                        }
+                        insert((int) (entry >>> 32), (int) entry - 1);
+                    }
+                }
+            }
+        }
+        if (found != entries) {
+            Arrays.fill(slots, 0L);
+            throw new IllegalStateException("an index image says " + entries + " entries and holds " + found);
+        }
+        size = entries;
+    }
+
+    private void requireRow(long entry, int rowLimit) {
+        int row = (int) entry - 1;
+        if (row < 0 || row >= rowLimit) {
+            Arrays.fill(slots, 0L);
+            throw new IllegalStateException("an index image names row " + row + " of " + rowLimit);
+        }
     }
 
     /** The row holding {@code id}, or {@link #NONE}. */

@@ -30,6 +30,11 @@ public enum OrderState {
         return code;
     }
 
+    /** Whether {@code code} is one of the codes {@link #fromCode} takes. */
+    public static boolean isCode(int code) {
+        return code > 0 && code < BY_CODE.length;
+    }
+
     public static OrderState fromCode(int code) {
         if (code <= 0 || code >= BY_CODE.length) {
             throw new IllegalArgumentException("unknown order state code " + code);

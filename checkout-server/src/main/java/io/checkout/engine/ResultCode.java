@@ -182,6 +182,11 @@ public enum ResultCode {
         return code >= 500 && code < 600;
     }
 
+    /** Whether {@code code} is one of the codes {@link #fromCode} takes. */
+    public static boolean isCode(int code) {
+        return code >= 0 && code < BY_CODE.length && BY_CODE[code] != null;
+    }
+
     public static ResultCode fromCode(int code) {
         if (code < 0 || code >= BY_CODE.length || BY_CODE[code] == null) {
             throw new IllegalArgumentException("unknown result code " + code);

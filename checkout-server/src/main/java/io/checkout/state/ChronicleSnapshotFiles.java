@@ -43,7 +43,11 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  *                  limit and the window counted; "blocked/user" -> 1; "attempts/user" -> attempts
  *                  in that window (absent in snapshots from before risk rules: read as none)
  * </pre>
- * Snapshots written before 2026-12-05 hold the three large tables as one entry a record instead,
+ * A snapshot of a {@link PackedCheckoutState} (every snapshot the server writes since 2026-12-05, 00:00
+ * UTC) has none of the three chunk maps: it keeps those tables as they are in memory in
+ * {@code state-image.cm} ({@link StateImageFile}), and only the small tables here; a snapshot with
+ * an image is read here without its large tables, which {@link SnapshotStore} then reads from the
+ * image. Snapshots written before the chunks hold the three large tables as one entry a record instead,
  * and are still read: {@code orders.cm} (order id -> order record), {@code user-units.cm}
  * ("sku/user" -> units) and {@code outcomes.cm} (request id -> first answer, in no order: the
  * answers are sorted by time as they are read). A table is read from its chunks file when the
@@ -131,13 +135,17 @@ final class ChronicleSnapshotFiles {
      * so does the snapshot. Called at start, it has them registered while that is still allowed.
      */
     static void warmUp(Path directory) {
-        try (Writer ignored = new Writer(directory, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) {
+        try (Writer ignored = new Writer(directory, true, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) {
             // opened and closed: the classes are loaded and their hooks registered
         }
     }
 
-    /** The maps of a new snapshot in {@code directory}, sized for the tables of {@code state}. */
-    static Writer create(Path directory, CheckoutState state) {
+    /**
+     * The maps of a new snapshot in {@code directory}, sized for the tables of {@code state}; without
+     * the large tables' maps (orders, users' units, remembered answers) if {@code largeTables} is
+     * false, for a snapshot that keeps them as a state image ({@link StateImageFile}).
+     */
+    static Writer create(Path directory, CheckoutState state, boolean largeTables) {
         CampaignTable campaigns = state.campaigns();
         long campaignBytesMax = 0;
         for (int number = 0; number < campaigns.size(); number++) {
@@ -154,6 +162,7 @@ final class ChronicleSnapshotFiles {
         }
         return new Writer(
                 directory,
+                largeTables,
                 state.merchants().rowCount(),
                 groups.size(),
                 groupAttemptEntries,
@@ -173,9 +182,11 @@ final class ChronicleSnapshotFiles {
      */
     static void read(Path directory, SnapshotSink into) {
         require(directory, SKUS_FILE, null);
-        boolean orderChunks = require(directory, ORDERS_FILE, ORDER_CHUNKS_FILE);
-        boolean userUnitChunks = require(directory, USER_UNITS_FILE, USER_UNIT_CHUNKS_FILE);
-        boolean outcomeChunks = require(directory, OUTCOMES_FILE, OUTCOME_CHUNKS_FILE);
+        // A snapshot with a state image holds its large tables there, and has none of their maps.
+        boolean largeTables = !StateImageFile.present(directory);
+        boolean orderChunks = largeTables && require(directory, ORDERS_FILE, ORDER_CHUNKS_FILE);
+        boolean userUnitChunks = largeTables && require(directory, USER_UNITS_FILE, USER_UNIT_CHUNKS_FILE);
+        boolean outcomeChunks = largeTables && require(directory, OUTCOMES_FILE, OUTCOME_CHUNKS_FILE);
         if (Files.isRegularFile(directory.resolve(MERCHANTS_FILE))) {
             try (ChronicleMap<LongCell, RecordMarshallers.MerchantRow> merchants = merchants(directory, ENTRIES_MIN)) {
                 long count = merchants.longSize();
@@ -221,17 +232,17 @@ final class ChronicleSnapshotFiles {
         }
         if (orderChunks) {
             readChunks(directory, ORDER_CHUNKS_FILE, new OrderGroups(into));
-        } else {
+        } else if (largeTables) {
             readOrders(directory, into);
         }
         if (userUnitChunks) {
             readChunks(directory, USER_UNIT_CHUNKS_FILE, new UserUnitGroups(into));
-        } else {
+        } else if (largeTables) {
             readUserUnits(directory, into);
         }
         if (outcomeChunks) {
             readChunks(directory, OUTCOME_CHUNKS_FILE, new OutcomeGroups(into));
-        } else {
+        } else if (largeTables) {
             readOutcomes(directory, into);
         }
         if (Files.isRegularFile(directory.resolve(RISK_FILE))) {
@@ -602,6 +613,7 @@ final class ChronicleSnapshotFiles {
 
         private Writer(
                 Path directory,
+                boolean largeTables,
                 long merchantRowCount,
                 long groupCount,
                 long groupAttemptEntries,
@@ -618,22 +630,28 @@ final class ChronicleSnapshotFiles {
                 groupAttempts = track(ChronicleSnapshotFiles.groupAttempts(directory, groupAttemptEntries));
                 skus = track(ChronicleSnapshotFiles.skus(directory, skuCount));
                 campaigns = track(ChronicleSnapshotFiles.campaigns(directory, campaignCount, campaignBytesMax));
-                orders = new RecordChunks.Writer(track(RecordChunks.open(
-                        directory, ORDER_CHUNKS_FILE, "order-chunks", orderCount, ORDER_BYTES, ORDER_BYTES_MAX)));
-                userUnits = new RecordChunks.Writer(track(RecordChunks.open(
-                        directory,
-                        USER_UNIT_CHUNKS_FILE,
-                        "user-unit-chunks",
-                        userCounterCount,
-                        USER_UNITS_BYTES,
-                        USER_UNITS_BYTES_MAX)));
-                outcomes = new RecordChunks.Writer(track(RecordChunks.open(
-                        directory,
-                        OUTCOME_CHUNKS_FILE,
-                        "outcome-chunks",
-                        outcomeCount,
-                        OUTCOME_BYTES,
-                        OUTCOME_BYTES_MAX)));
+                if (!largeTables) {
+                    orders = null;
+                    userUnits = null;
+                    outcomes = null;
+                } else {
+                    orders = new RecordChunks.Writer(track(RecordChunks.open(
+                            directory, ORDER_CHUNKS_FILE, "order-chunks", orderCount, ORDER_BYTES, ORDER_BYTES_MAX)));
+                    userUnits = new RecordChunks.Writer(track(RecordChunks.open(
+                            directory,
+                            USER_UNIT_CHUNKS_FILE,
+                            "user-unit-chunks",
+                            userCounterCount,
+                            USER_UNITS_BYTES,
+                            USER_UNITS_BYTES_MAX)));
+                    outcomes = new RecordChunks.Writer(track(RecordChunks.open(
+                            directory,
+                            OUTCOME_CHUNKS_FILE,
+                            "outcome-chunks",
+                            outcomeCount,
+                            OUTCOME_BYTES,
+                            OUTCOME_BYTES_MAX)));
+                }
                 risk = track(ChronicleSnapshotFiles.risk(directory, riskUserCount + 3));
             } catch (RuntimeException e) {
                 close();
@@ -690,12 +708,14 @@ final class ChronicleSnapshotFiles {
 
         @Override
         public void order(OrderRecord order) {
+            requireLargeTables();
             RecordMarshallers.OrderMarshaller.INSTANCE.write(orders.out(), order);
             orders.recordWritten();
         }
 
         @Override
         public void userUnits(IdBuffer userId, int skuIndex, long units) {
+            requireLargeTables();
             Bytes<?> out = userUnits.out();
             out.writeInt(skuIndex);
             RecordMarshallers.writeAscii(out, userId);
@@ -705,6 +725,7 @@ final class ChronicleSnapshotFiles {
 
         @Override
         public void outcome(IdBuffer requestId, Outcome outcome) {
+            requireLargeTables();
             Bytes<?> out = outcomes.out();
             RecordMarshallers.writeAscii(out, requestId);
             RecordMarshallers.OutcomeMarshaller.INSTANCE.write(out, RecordMarshallers.OutcomeMarshaller.SIZE, outcome);
@@ -728,6 +749,12 @@ final class ChronicleSnapshotFiles {
         public void attempts(String userId, int count) {
             userKey.setLength(0);
             risk.put(userKey.append(ATTEMPTS).append(userId), value.set(count));
+        }
+
+        private void requireLargeTables() {
+            if (orders == null) {
+                throw new IllegalStateException("a snapshot without the large tables' maps (a state image) got a row");
+            }
         }
 
         /** Puts the last chunk of each chunked table, then closes every map. */

@@ -75,6 +75,24 @@ final class Columns {
         return table;
     }
 
+    /** The first row chunk {@code chunk} holds. */
+    static long firstRow(int chunk) {
+        if (chunk <= DOUBLINGS) {
+            return ((1L << chunk) - 1) << FIRST_CHUNK_BITS;
+        }
+        return DOUBLING_ROWS + ((long) (chunk - DOUBLINGS - 1) << CHUNK_BITS_MAX);
+    }
+
+    /** How many of rows {@code 0..rows-1} chunk {@code chunk} holds. */
+    private static int usedRows(int chunk, long rows) {
+        return (int) Math.min(rows(chunk), rows - firstRow(chunk));
+    }
+
+    /** A column's chunk that should hold written rows, missing: the state's counts are wrong. */
+    private static IllegalStateException missingChunk(int chunk, long rows) {
+        return new IllegalStateException("a column of " + rows + " rows has no chunk " + chunk);
+    }
+
     /** What {@code reserve(rows)} allocates on an empty column of {@code rowBytes}-byte rows. */
     static long reservedBytes(long rows, int rowBytes) {
         long bytes = 0;
@@ -102,6 +120,30 @@ final class Columns {
         long get(long row) {
             int chunk = chunk(row);
             return chunks[chunk][offset(row, chunk)];
+        }
+
+        /** Writes rows {@code 0..rows-1}, every one of which was set, chunk by chunk. */
+        void writeTo(StateImageFile.Out out, long rows) {
+            for (int chunk = 0, count = chunksFor(rows); chunk < count; chunk++) {
+                if (chunk >= chunks.length || chunks[chunk] == null) {
+                    throw missingChunk(chunk, rows);
+                }
+                out.longs(chunks[chunk], 0, usedRows(chunk, rows));
+            }
+        }
+
+        /** Reads rows {@code 0..rows-1} as {@link #writeTo} wrote them, allocating the chunks not there yet. */
+        void readFrom(StateImageFile.In in, long rows) {
+            int count = chunksFor(rows);
+            if (count > chunks.length) {
+                chunks = java.util.Arrays.copyOf(chunks, count);
+            }
+            for (int chunk = 0; chunk < count; chunk++) {
+                if (chunks[chunk] == null) {
+                    chunks[chunk] = stock.longs(rows(chunk));
+                }
+                in.longs(chunks[chunk], 0, usedRows(chunk, rows));
+            }
         }
 
         void set(long row, long value) {
@@ -137,6 +179,30 @@ final class Columns {
             return chunks[chunk][offset(row, chunk)];
         }
 
+        /** Writes rows {@code 0..rows-1}, every one of which was set, chunk by chunk. */
+        void writeTo(StateImageFile.Out out, long rows) {
+            for (int chunk = 0, count = chunksFor(rows); chunk < count; chunk++) {
+                if (chunk >= chunks.length || chunks[chunk] == null) {
+                    throw missingChunk(chunk, rows);
+                }
+                out.ints(chunks[chunk], 0, usedRows(chunk, rows));
+            }
+        }
+
+        /** Reads rows {@code 0..rows-1} as {@link #writeTo} wrote them, allocating the chunks not there yet. */
+        void readFrom(StateImageFile.In in, long rows) {
+            int count = chunksFor(rows);
+            if (count > chunks.length) {
+                chunks = java.util.Arrays.copyOf(chunks, count);
+            }
+            for (int chunk = 0; chunk < count; chunk++) {
+                if (chunks[chunk] == null) {
+                    chunks[chunk] = stock.ints(rows(chunk));
+                }
+                in.ints(chunks[chunk], 0, usedRows(chunk, rows));
+            }
+        }
+
         void set(long row, int value) {
             int chunk = chunk(row);
             if (chunk >= chunks.length) {
@@ -162,6 +228,30 @@ final class Columns {
         byte get(long row) {
             int chunk = chunk(row);
             return chunks[chunk][offset(row, chunk)];
+        }
+
+        /** Writes rows {@code 0..rows-1}, every one of which was set, chunk by chunk. */
+        void writeTo(StateImageFile.Out out, long rows) {
+            for (int chunk = 0, count = chunksFor(rows); chunk < count; chunk++) {
+                if (chunk >= chunks.length || chunks[chunk] == null) {
+                    throw missingChunk(chunk, rows);
+                }
+                out.bytes(chunks[chunk], 0, usedRows(chunk, rows));
+            }
+        }
+
+        /** Reads rows {@code 0..rows-1} as {@link #writeTo} wrote them, allocating the chunks not there yet. */
+        void readFrom(StateImageFile.In in, long rows) {
+            int count = chunksFor(rows);
+            if (count > chunks.length) {
+                chunks = java.util.Arrays.copyOf(chunks, count);
+            }
+            for (int chunk = 0; chunk < count; chunk++) {
+                if (chunks[chunk] == null) {
+                    chunks[chunk] = new byte[rows(chunk)];
+                }
+                in.bytes(chunks[chunk], 0, usedRows(chunk, rows));
+            }
         }
 
         void set(long row, byte value) {

@@ -144,6 +144,69 @@ final class IdBytes {
         return hash;
     }
 
+    /**
+     * Writes what a state image needs: the tail and the released position, then every chunk that
+     * holds an id not yet released, up to the tail (the last in part).
+     */
+    void writeTo(StateImageFile.Out out) {
+        out.putLong(tail);
+        out.putLong(released);
+        for (long chunk = firstLiveChunk(); chunk <= lastLiveChunk(); chunk++) {
+            byte[] bytes = chunkAt(chunk << CHUNK_BITS);
+            if (bytes == null) {
+                throw new IllegalStateException("id bytes miss chunk " + chunk + " below their tail " + tail);
+            }
+            out.bytes(bytes, 0, usedBytes(chunk));
+        }
+    }
+
+    /**
+     * Reads what {@link #writeTo} wrote into these empty id bytes, placing each chunk in this
+     * ring's slot for it (the ring may differ in length from the writer's); refuses ids this ring
+     * has no room for.
+     */
+    void readFrom(StateImageFile.In in) {
+        if (tail != 0) {
+            throw new IllegalStateException("id bytes read an image only while empty");
+        }
+        long imageTail = in.getLong();
+        long imageReleased = in.getLong();
+        if (imageTail < 0 || imageReleased < 0 || imageReleased > imageTail) {
+            throw new IllegalStateException(
+                    "an id bytes image with tail " + imageTail + " and released position " + imageReleased);
+        }
+        if (imageTail - imageReleased > (long) (chunks.length - 1) * CHUNK_BYTES) {
+            throw new IllegalStateException("the snapshot holds " + (imageTail - imageReleased)
+                    + " bytes of ids, more than the configured capacity's " + (long) (chunks.length - 1) * CHUNK_BYTES
+                    + "; raise the capacity to load it");
+        }
+        tail = imageTail;
+        released = imageReleased;
+        for (long chunk = firstLiveChunk(); chunk <= lastLiveChunk(); chunk++) {
+            byte[] bytes = chunkFor(chunk << CHUNK_BITS);
+            in.bytes(bytes, 0, usedBytes(chunk));
+        }
+    }
+
+    /** Bytes a state image of these ids takes, at most. */
+    long imageBytes() {
+        return 2L * Long.BYTES + Math.max(0, lastLiveChunk() - firstLiveChunk() + 1) * CHUNK_BYTES;
+    }
+
+    private long firstLiveChunk() {
+        return released >>> CHUNK_BITS;
+    }
+
+    /** The chunk of the last byte written, or -1 if none. */
+    private long lastLiveChunk() {
+        return tail == 0 ? -1 : (tail - 1) >>> CHUNK_BITS;
+    }
+
+    /** The bytes of {@code chunk} written, up to the tail. */
+    private int usedBytes(long chunk) {
+        return chunk == lastLiveChunk() ? (int) (((tail - 1) & CHUNK_MASK) + 1) : CHUNK_BYTES;
+    }
+
     /** The position the next id would be appended at: releasing up to it releases everything. */
     long end() {
         return tail;

@@ -446,6 +446,283 @@ public final class PackedCheckoutState implements CheckoutState {
         return (int) Math.min(PRESIZE_MAX, Math.max(16, (long) (capacity / LOAD_FACTOR) + 1));
     }
 
+    // ---- the image of the large tables (snapshots) -----------------------------------------------
+
+    /** What an image's loader needs before its tables: the writer's capacities that shape them. */
+    record ImageShape(long outcomeRing, long orderCapacity, long userCounterCapacity, long paymentCapacity) {}
+
+    /**
+     * Writes the large tables (users and their units, orders and their lines, payments, remembered
+     * answers) as they are in memory: first their {@link ImageShape}, then the counts, then each
+     * table's columns, id bytes and index slots ({@link StateImageFile}). The small tables (SKUs,
+     * merchants, groups, campaigns, risk) are not in it: they go as records ({@link SnapshotCodec}).
+     */
+    void writeImage(StateImageFile.Out out) {
+        out.putLong(outcomeRing);
+        out.putLong(orderCapacity);
+        out.putLong(userCounterCapacity);
+        out.putLong(paymentCapacity);
+        out.putInt(userCount);
+        out.putLong(firstSkuHeld);
+        out.putLong(orderCount);
+        out.putLong(lineCount);
+        out.putInt(paymentCount);
+        out.putLong(outcomeHead);
+        out.putLong(outcomeTail);
+        // users
+        userIds.writeTo(out);
+        userIdAt.writeTo(out, userCount);
+        firstSkuUnits.writeTo(out, (long) userCount * FIRST_SKU_WORDS);
+        writeIndex(out, userNumbers);
+        out.putInt(userUnits.size());
+        userUnits.forEachLong((key, units) -> {
+            out.putLong(key);
+            out.putLong(units);
+        });
+        // orders
+        orders.writeTo(out, orderCount * ORDER_WORDS);
+        lines.writeTo(out, lineCount * 2);
+        // payments
+        paymentProviders.writeTo(out);
+        paymentIds.writeTo(out);
+        paymentProviderAt.writeTo(out, paymentCount);
+        paymentIdAt.writeTo(out, paymentCount);
+        paymentOrderId.writeTo(out, paymentCount);
+        paymentPaidAt.writeTo(out, paymentCount);
+        writeIndex(out, paymentRows);
+        // remembered answers: the ring's rows written so far (stale ones too, which nothing reads)
+        long ringRows = Math.min(outcomeTail, outcomeRing);
+        outcomeIds.writeTo(out);
+        outcomeIdAt.writeTo(out, ringRows);
+        outcomeCommand.writeTo(out, ringRows);
+        outcomeResult.writeTo(out, ringRows);
+        outcomeOrderId.writeTo(out, ringRows);
+        outcomeOrderState.writeTo(out, ringRows);
+        outcomeFailedLine.writeTo(out, ringRows);
+        outcomeAt.writeTo(out, ringRows);
+        outcomeOrderUpdated.writeTo(out, ringRows);
+        writeIndex(out, outcomeRows);
+    }
+
+    private static void writeIndex(StateImageFile.Out out, IdIndex index) {
+        out.putInt(index.slotCount());
+        out.putInt(index.size());
+        index.writeSlots(out);
+    }
+
+    /** The most bytes {@link #writeImage} writes now, for sizing the image's file. */
+    long imageBytesMax() {
+        long ringRows = Math.min(outcomeTail, outcomeRing);
+        long bytes = 256 // shape and counts, each table's counts
+                + userIds.imageBytes()
+                + (long) userCount * Long.BYTES * (1 + FIRST_SKU_WORDS)
+                + (long) userNumbers.slotCount() * Long.BYTES
+                + (long) userUnits.size() * 2 * Long.BYTES
+                + orderCount * ORDER_WORDS * Long.BYTES
+                + lineCount * 2 * Long.BYTES
+                + paymentProviders.imageBytes()
+                + paymentIds.imageBytes()
+                + (long) paymentCount * 4 * Long.BYTES
+                + (long) paymentRows.slotCount() * Long.BYTES
+                + outcomeIds.imageBytes()
+                + ringRows * (5 * Long.BYTES + 2 * Integer.BYTES + 2)
+                + (long) outcomeRows.slotCount() * Long.BYTES;
+        // A piece may end up to 7 bytes early (a value is never split).
+        return bytes + (bytes / StateImageFile.PIECE_BYTES + 1) * Long.BYTES;
+    }
+
+    /** Reads the {@link ImageShape} at the head of an image. */
+    static ImageShape readImageShape(StateImageFile.In in) {
+        return new ImageShape(in.getLong(), in.getLong(), in.getLong(), in.getLong());
+    }
+
+    /** Whether an image of {@code shape} can be read straight into this state ({@link #readImage}). */
+    boolean takesImage(ImageShape shape) {
+        return shape.outcomeRing() == outcomeRing;
+    }
+
+    /**
+     * Reads the rest of an image whose shape this state {@link #takesImage takes} into its large
+     * tables, which must be empty; refuses an image that holds more than this state's capacities.
+     * The rows' references to SKUs, merchants and campaigns are checked by {@link #checkImageRows}.
+     */
+    void readImage(StateImageFile.In in, ImageShape shape) {
+        if (!takesImage(shape)) {
+            throw new IllegalArgumentException("an image of a ring of " + shape.outcomeRing()
+                    + " remembered answers read into one of " + outcomeRing);
+        }
+        if (userCount != 0 || orderCount != 0 || paymentCount != 0 || outcomeTail != 0 || !userUnits.isEmpty()) {
+            throw new IllegalStateException("a state image loads only into empty tables");
+        }
+        int users = in.getInt();
+        long held = in.getLong();
+        long ordersIn = in.getLong();
+        long linesIn = in.getLong();
+        int payments = in.getInt();
+        long head = in.getLong();
+        long tail = in.getLong();
+        if (users < 0
+                || ordersIn < 0
+                || linesIn < 0
+                || payments < 0
+                || head < 0
+                || tail < head
+                || held < 0
+                || held > users
+                || linesIn > ordersIn * EngineLimits.LINES_PER_ORDER_MAX) {
+            throw in.damaged("counts " + users + " users (" + held + " first counters), " + ordersIn + " orders, "
+                    + linesIn + " lines, " + payments + " payments, answers " + head + ".." + tail);
+        }
+        requireRoom("orders", ordersIn, orderCapacity);
+        requireRoom("payments", payments, paymentCapacity);
+        requireRoom("remembered answers", tail - head, outcomeCapacity);
+        // users
+        userIds.readFrom(in);
+        userIdAt.readFrom(in, users);
+        firstSkuUnits.readFrom(in, (long) users * FIRST_SKU_WORDS);
+        readIndex(in, userNumbers, users);
+        int further = in.getInt();
+        if (further < 0) {
+            throw in.damaged("counts " + further + " further per-user counters");
+        }
+        requireRoom("per-user counters", held + further, userCounterCapacity);
+        for (int i = 0; i < further; i++) {
+            long key = in.getLong();
+            long units = in.getLong();
+            if ((key >>> 32) >= users || units <= 0) {
+                throw in.damaged("holds " + units + " units of user number " + (key >>> 32) + " of " + users);
+            }
+            userUnits.put(key, units);
+        }
+        userCount = users;
+        firstSkuHeld = held;
+        // orders
+        orders.readFrom(in, ordersIn * ORDER_WORDS);
+        lines.readFrom(in, linesIn * 2);
+        orderCount = ordersIn;
+        lineCount = linesIn;
+        // payments
+        paymentProviders.readFrom(in);
+        paymentIds.readFrom(in);
+        paymentProviderAt.readFrom(in, payments);
+        paymentIdAt.readFrom(in, payments);
+        paymentOrderId.readFrom(in, payments);
+        paymentPaidAt.readFrom(in, payments);
+        readIndex(in, paymentRows, payments);
+        paymentCount = payments;
+        // remembered answers
+        long ringRows = Math.min(tail, outcomeRing);
+        outcomeIds.readFrom(in);
+        outcomeIdAt.readFrom(in, ringRows);
+        outcomeCommand.readFrom(in, ringRows);
+        outcomeResult.readFrom(in, ringRows);
+        outcomeOrderId.readFrom(in, ringRows);
+        outcomeOrderState.readFrom(in, ringRows);
+        outcomeFailedLine.readFrom(in, ringRows);
+        outcomeAt.readFrom(in, ringRows);
+        outcomeOrderUpdated.readFrom(in, ringRows);
+        readIndex(in, outcomeRows, (int) ringRows);
+        if (outcomeRows.size() != tail - head) {
+            throw in.damaged("indexes " + outcomeRows.size() + " remembered answers of " + (tail - head));
+        }
+        outcomeHead = head;
+        outcomeTail = tail;
+        if (userNumbers.size() != users || paymentRows.size() != payments) {
+            throw in.damaged("indexes " + userNumbers.size() + " users of " + users + " and " + paymentRows.size()
+                    + " payments of " + payments);
+        }
+    }
+
+    private static void readIndex(StateImageFile.In in, IdIndex index, int rows) {
+        int slotCount = in.getInt();
+        int entries = in.getInt();
+        index.readSlots(slotCount, entries, rows, in);
+    }
+
+    private static void requireRoom(String table, long count, long capacity) {
+        if (count > capacity) {
+            throw new IllegalStateException("the snapshot holds more " + table + " than the configured capacity of "
+                    + capacity + " (" + count + "); raise the capacity to load it");
+        }
+    }
+
+    /**
+     * Checks what the rows read by {@link #readImage} refer to, in one pass in row order: each
+     * order's user, state, lines, their SKUs and merchants, its campaign and payment; each user's
+     * id, first SKU and newest order; each payment's order; each remembered answer's command and result. A snapshot whose
+     * rows name what the state does not hold stops the load, as the record loader's checks do.
+     */
+    void checkImageRows(StateImageFile.In in, int merchantRows, int campaignCount) {
+        int skuCount = skuCount();
+        for (long orderId = 1; orderId <= orderCount; orderId++) {
+            long at = (orderId - 1) * ORDER_WORDS;
+            long userNumber = orders.get(at + O_USER_CURRENCY) >>> 32;
+            long stateLines = orders.get(at + O_STATE_LINES);
+            long firstWord = orders.get(at + O_FIRST_LINE);
+            long first = firstWord & O_FIRST_LINE_MASK;
+            int count = (int) (stateLines & 0xFF);
+            long campaign = (firstWord >>> O_CAMPAIGN_SHIFT) - 1;
+            long payment = orders.get(at + O_PAYMENT);
+            long previous = stateLines >>> O_PREVIOUS_SHIFT;
+            if (userNumber >= userCount
+                    || !OrderState.isCode((int) (stateLines >>> 8) & 0xFF)
+                    || count < 1
+                    || count > EngineLimits.LINES_PER_ORDER_MAX
+                    || first + count > lineCount
+                    || campaign >= campaignCount
+                    || payment > paymentCount
+                    || previous >= orderId) {
+                throw in.damaged("holds order " + orderId + " with user number " + userNumber + " of " + userCount
+                        + ", state and lines " + Long.toHexString(stateLines) + ", lines " + first + "+" + count
+                        + " of " + lineCount + ", campaign " + campaign + " of " + campaignCount + ", payment "
+                        + payment + " of " + paymentCount);
+            }
+            for (long line = first; line < first + count; line++) {
+                long skuQuantity = lines.get(line * 2);
+                long skuIndex = skuQuantity >>> LINE_SKU_SHIFT;
+                int merchantRow = (int) (skuQuantity >>> LINE_MERCHANT_SHIFT) & LINE_FIELD_MASK;
+                int quantity = (int) skuQuantity & LINE_FIELD_MASK;
+                if (skuIndex >= skuCount
+                        || merchantRow > merchantRows
+                        || quantity < 1
+                        || quantity > EngineLimits.QUANTITY_PER_LINE_MAX) {
+                    throw in.damaged("holds order " + orderId + " with " + quantity + " units of SKU index " + skuIndex
+                            + " of " + skuCount + " from merchant row " + (merchantRow - 1) + " of " + merchantRows);
+                }
+            }
+        }
+        for (int row = 0; row < paymentCount; row++) {
+            long orderId = paymentOrderId.get(row);
+            if (orderId < 1 || orderId > orderCount || paymentIdAt.get(row) >= paymentIds.end()) {
+                throw in.damaged("holds payment row " + row + " of order " + orderId + " of " + orderCount);
+            }
+        }
+        for (int number = 0; number < userCount; number++) {
+            long word = firstSkuUnits.get(firstSkuRow(number) + F_SKU);
+            if (userIdAt.get(number) >= userIds.end()) {
+                throw in.damaged("holds user number " + number + " with its id at " + userIdAt.get(number)
+                        + ", past the ids' end " + userIds.end());
+            }
+            if ((word & F_SKU_MASK) > skuCount || (word >>> F_LAST_ORDER_SHIFT) > orderCount) {
+                throw in.damaged("holds user number " + number + " with first SKU " + ((word & F_SKU_MASK) - 1)
+                        + " of " + skuCount + " and newest order " + (word >>> F_LAST_ORDER_SHIFT) + " of "
+                        + orderCount);
+            }
+        }
+        userUnits.forEachLong((key, units) -> {
+            if ((int) key < 0 || (int) key >= skuCount) {
+                throw in.damaged("holds units of SKU index " + (int) key + " of " + skuCount);
+            }
+        });
+        for (long position = outcomeHead; position < outcomeTail; position++) {
+            int slot = (int) (position % outcomeRing);
+            if (!CommandType.isCode(outcomeCommand.get(slot)) || !ResultCode.isCode(outcomeResult.get(slot))) {
+                throw in.damaged("holds remembered answer " + position + " with command " + outcomeCommand.get(slot)
+                        + " and result " + outcomeResult.get(slot));
+            }
+        }
+    }
+
     // ---- SKUs ----------------------------------------------------------------------------------
 
     @Override

@@ -22,6 +22,23 @@ public final class SnapshotCodec {
 
     /** Streams every table of {@code from} into {@code into}, in {@link SnapshotSink}'s order. */
     public static void write(CheckoutState from, SnapshotSink into) {
+        writeSmallTablesBefore(from, into);
+        writeLargeTables(from, into);
+        writeSmallTablesAfter(from, into);
+    }
+
+    /**
+     * Streams every table but the large ones (orders, users' units, remembered answers), in
+     * {@link SnapshotSink}'s order: for a store that keeps the large tables another way (a
+     * {@link PackedCheckoutState}'s image).
+     */
+    static void writeSmallTables(CheckoutState from, SnapshotSink into) {
+        writeSmallTablesBefore(from, into);
+        writeSmallTablesAfter(from, into);
+    }
+
+    /** Merchants, SKU groups, SKUs and campaigns: what the large tables' records refer to. */
+    private static void writeSmallTablesBefore(CheckoutState from, SnapshotSink into) {
         MerchantTable merchants = from.merchants();
         for (int row = 0; row < merchants.rowCount(); row++) {
             into.merchantRow(
@@ -57,6 +74,10 @@ public final class SnapshotCodec {
         for (int number = 0; number < campaigns.size(); number++) {
             into.campaign(number, campaigns.terms(number));
         }
+    }
+
+    /** Orders, users' units and remembered answers, in {@link SnapshotSink}'s order. */
+    static void writeLargeTables(CheckoutState from, SnapshotSink into) {
         OrderRecord order = new OrderRecord();
         for (long orderId = 1; orderId <= from.orderCount(); orderId++) {
             if (!from.readOrder(orderId, order)) {
@@ -66,6 +87,10 @@ public final class SnapshotCodec {
         }
         from.forEachUserUnits(into::userUnits);
         from.forEachOutcome(into::outcome);
+    }
+
+    /** The risk rule and what it counts. */
+    private static void writeSmallTablesAfter(CheckoutState from, SnapshotSink into) {
         RiskTable risk = from.risk();
         into.riskRule(risk.maxAttempts(), risk.windowMillis(), risk.countedWindow());
         for (int row = 0; row < risk.blockedCount(); row++) {

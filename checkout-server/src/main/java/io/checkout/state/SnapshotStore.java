@@ -19,11 +19,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Snapshots of the engine's state at rest: {@code snapshots/<journal sequence>/} holds the state's
- * records as Chronicle Map files ({@link ChronicleSnapshotFiles}) and {@code snapshot.properties}
- * (what the snapshot covers). A snapshot is written under a {@code .tmp} name, synced, and renamed
- * into place, so a crash mid-write leaves no half snapshot that recovery could mistake for a whole
- * one. What a snapshot holds is {@link SnapshotCodec}'s stream of records.
+ * Snapshots of the engine's state at rest: {@code snapshots/<journal sequence>/} holds the state as
+ * Chronicle Map files and {@code snapshot.properties} (what the snapshot covers). A snapshot is
+ * written under a {@code .tmp} name, synced, and renamed into place, so a crash mid-write leaves no
+ * half snapshot that recovery could mistake for a whole one.
+ *
+ * <p>What a snapshot holds is {@link SnapshotCodec}'s stream of records ({@link
+ * ChronicleSnapshotFiles}), except that a {@link PackedCheckoutState}'s large tables (users, orders,
+ * payments, remembered answers) are kept as they are in memory, a state image ({@link
+ * StateImageFile}): loading those as records cost about what replaying the commands they stand for
+ * did, since every record is an insert into an id index at a random place; an image is read into
+ * the arrays in order. A snapshot from before images (the large tables as records) still loads.
  */
 public final class SnapshotStore {
     /** The pause of a write or load that never waits: no record passes through a pacing sink. */
@@ -76,14 +82,35 @@ public final class SnapshotStore {
      * may wait; the records and the files are the same).
      */
     public Path write(CheckoutState from, Meta meta, Runnable pause) {
+        return write(from, meta, pause, from instanceof PackedCheckoutState);
+    }
+
+    /**
+     * As {@link #write(CheckoutState, Meta, Runnable)}, with the large tables as a state image
+     * (only from a {@link PackedCheckoutState}) or, if {@code image} is false, as chunks of records,
+     * as snapshots before 2026-12-05 were written (tests, and comparisons of the two).
+     */
+    Path write(CheckoutState from, Meta meta, Runnable pause, boolean image) {
         Path target = directory.resolve(name(meta.journalSequence()));
         Path tmp = directory.resolve(name(meta.journalSequence()) + TMP);
         try {
             Files.createDirectories(directory);
             deleteTree(tmp);
             Files.createDirectories(tmp);
-            try (ChronicleSnapshotFiles.Writer files = ChronicleSnapshotFiles.create(tmp, from)) {
-                SnapshotCodec.write(from, pause == NO_PAUSE ? files : new PacedSnapshotSink(files, pause));
+            if (image) {
+                PackedCheckoutState packed = (PackedCheckoutState) from;
+                // The large tables as they are in memory, the rest as records.
+                try (ChronicleSnapshotFiles.Writer files = ChronicleSnapshotFiles.create(tmp, from, false)) {
+                    SnapshotCodec.writeSmallTables(
+                            from, pause == NO_PAUSE ? files : new PacedSnapshotSink(files, pause));
+                }
+                try (StateImageFile.Out out = StateImageFile.create(tmp, packed.imageBytesMax(), pause)) {
+                    packed.writeImage(out);
+                }
+            } else {
+                try (ChronicleSnapshotFiles.Writer files = ChronicleSnapshotFiles.create(tmp, from, true)) {
+                    SnapshotCodec.write(from, pause == NO_PAUSE ? files : new PacedSnapshotSink(files, pause));
+                }
             }
             Properties properties = new Properties();
             properties.setProperty("journal-sequence", Long.toString(meta.journalSequence()));
@@ -147,8 +174,48 @@ public final class SnapshotStore {
         Path newest = all.get(all.size() - 1);
         Meta meta = readMeta(newest);
         SnapshotSink loader = SnapshotCodec.loaderInto(into);
-        ChronicleSnapshotFiles.read(newest, pause == NO_PAUSE ? loader : new PacedSnapshotSink(loader, pause));
+        SnapshotSink paced = pause == NO_PAUSE ? loader : new PacedSnapshotSink(loader, pause);
+        ChronicleSnapshotFiles.read(newest, paced);
+        if (StateImageFile.present(newest)) {
+            loadImage(newest, into, paced, pause);
+        }
         return meta;
+    }
+
+    /**
+     * Reads the state image in {@code snapshot} into {@code into}, whose small tables are loaded:
+     * straight into its tables if it is a {@link PackedCheckoutState} whose remembered answers'
+     * ring has the image's length, else (another state, or capacities changed since the snapshot)
+     * into a state shaped as the writer's was, from which the large tables go record by record
+     * through {@code loader} and its checks.
+     */
+    private static void loadImage(Path snapshot, CheckoutState into, SnapshotSink loader, Runnable pause) {
+        try (StateImageFile.In image = StateImageFile.read(snapshot, pause)) {
+            PackedCheckoutState.ImageShape shape = PackedCheckoutState.readImageShape(image);
+            if (into instanceof PackedCheckoutState packed && packed.takesImage(shape)) {
+                packed.readImage(image, shape);
+                image.requireEnd();
+                packed.checkImageRows(
+                        image, into.merchants().rowCount(), into.campaigns().size());
+                return;
+            }
+            LOG.info(
+                    "snapshot {}: its state image is read into a state of its own shape (remembered answers {} "
+                            + "against {} configured), then loaded record by record",
+                    snapshot,
+                    shape.outcomeRing(),
+                    into.outcomeCapacity());
+            PackedCheckoutState shaped = PackedCheckoutState.of(new StateCapacities(
+                    into.skuCapacity(),
+                    shape.orderCapacity(),
+                    shape.userCounterCapacity(),
+                    shape.outcomeRing(),
+                    shape.paymentCapacity(),
+                    false));
+            shaped.readImage(image, shape);
+            image.requireEnd();
+            SnapshotCodec.writeLargeTables(shaped, loader);
+        }
     }
 
     /** Deletes all but the newest {@code keep} snapshots, and any left-over partial one. */

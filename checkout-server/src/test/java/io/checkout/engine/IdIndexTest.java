@@ -114,4 +114,51 @@ class IdIndexTest {
         assertThatThrownBy(() -> index.add(IdBuffer.of("x"), Integer.MAX_VALUE))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @ParameterizedTest(name = "read into {0} slots")
+    @ValueSource(ints = {1_024, 64, 65_536})
+    void slotsWrittenShouldBeReadBackIntoAnIndexOfTheSameOrAnotherSizeAndFindEveryId(int expected) {
+        List<String> rowIds = new ArrayList<>();
+        IdIndex written = new IdIndex(700, (row, id) -> id.contentEquals(rowIds.get(row)));
+        for (int row = 0; row < 600; row++) {
+            rowIds.add("id-" + row);
+            written.add(IdBuffer.of("id-" + row), row);
+        }
+        written.remove(IdBuffer.of("id-7"));
+        long[] image = new long[written.slotCount()];
+        written.writeSlots((array, offset, length) -> System.arraycopy(array, offset, image, 0, length));
+
+        IdIndex read = new IdIndex(expected, (row, id) -> id.contentEquals(rowIds.get(row)));
+        int[] at = {0};
+        read.readSlots(image.length, 599, 600, (into, offset, length) -> {
+            System.arraycopy(image, at[0], into, offset, length);
+            at[0] += length;
+        });
+
+        assertThat(at[0]).as("every slot read").isEqualTo(image.length);
+        assertThat(read.size()).isEqualTo(599);
+        for (int row = 0; row < 600; row++) {
+            assertThat(read.get(IdBuffer.of("id-" + row))).isEqualTo(row == 7 ? IdIndex.NONE : row);
+        }
+        read.add(IdBuffer.of("id-7"), 7);
+        assertThat(read.get(IdBuffer.of("id-7"))).isEqualTo(7);
+    }
+
+    @Test
+    void readSlotsShouldRefuseARowPastTheLimitACountThatDisagreesAndAnIndexNotEmpty() {
+        IdIndex written = new IdIndex(16, (row, id) -> true);
+        written.add(IdBuffer.of("a"), 0);
+        written.add(IdBuffer.of("b"), 5);
+        long[] image = new long[written.slotCount()];
+        written.writeSlots((array, offset, length) -> System.arraycopy(array, offset, image, 0, length));
+        IdIndex.SlotsIn in = (into, offset, length) -> System.arraycopy(image, 0, into, offset, length);
+
+        assertThatThrownBy(() -> new IdIndex(16, (row, id) -> true).readSlots(image.length, 2, 5, in))
+                .hasMessageContaining("names row 5 of 5");
+        assertThatThrownBy(() -> new IdIndex(16, (row, id) -> true).readSlots(image.length, 3, 6, in))
+                .hasMessageContaining("says 3 entries and holds 2");
+        assertThatThrownBy(() -> new IdIndex(16, (row, id) -> true).readSlots(24, 2, 6, in))
+                .hasMessageContaining("not a power of two");
+        assertThatThrownBy(() -> written.readSlots(image.length, 2, 6, in)).hasMessageContaining("only while empty");
+    }
 }

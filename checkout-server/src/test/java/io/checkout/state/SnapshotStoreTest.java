@@ -10,6 +10,7 @@ import io.checkout.engine.CheckoutState;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.CurrencyCode;
 import io.checkout.engine.EngineLimits;
+import io.checkout.engine.HeapCheckoutState;
 import io.checkout.engine.IdBuffer;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
@@ -335,7 +336,7 @@ class SnapshotStoreTest {
     @Test
     void loadShouldRefuseASnapshotWithAMissingTable() throws Exception {
         SnapshotStore store = new SnapshotStore(directory);
-        Path written = store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100));
+        Path written = store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100), SnapshotStore.NO_PAUSE, false);
         Files.delete(written.resolve("orders.chunks.cm"));
 
         assertThatThrownBy(() -> store.loadLatest(PackedCheckoutState.of(CAPACITIES)))
@@ -346,7 +347,7 @@ class SnapshotStoreTest {
     void aSnapshotFromBeforeChunksShouldLoadTheSameRecordsWithTheAnswersInTimeOrder() throws Exception {
         SnapshotStore store = new SnapshotStore(directory);
         PackedCheckoutState written = sampleState();
-        Path snapshot = store.write(written, new SnapshotStore.Meta(3, 8, 300));
+        Path snapshot = store.write(written, new SnapshotStore.Meta(3, 8, 300), SnapshotStore.NO_PAUSE, false);
         PerRecordTables.rewrite(snapshot, written);
         assertThat(snapshot.resolve("orders.chunks.cm")).doesNotExist();
         assertThat(snapshot.resolve("outcomes.cm")).exists();
@@ -380,6 +381,178 @@ class SnapshotStoreTest {
 
         assertThat(loaded.orderCount()).isEqualTo(25_000);
         assertThat(records(loaded)).isEqualTo(records(written));
+    }
+
+    @Test
+    void aPackedStateShouldBeWrittenAsAnImageOfItsLargeTablesBesideRecordsOfTheSmallOnes() {
+        SnapshotStore store = new SnapshotStore(directory);
+        Path snapshot = store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100));
+
+        assertThat(snapshot.resolve("state-image.cm")).isRegularFile();
+        assertThat(snapshot.resolve("skus.cm")).isRegularFile();
+        assertThat(snapshot.resolve("merchants.cm")).isRegularFile();
+        assertThat(snapshot.resolve("orders.chunks.cm"))
+                .as("no map of the large tables: a server from before images refuses the snapshot")
+                .doesNotExist();
+        assertThat(snapshot.resolve("outcomes.chunks.cm")).doesNotExist();
+        assertThat(snapshot.resolve("user-units.chunks.cm")).doesNotExist();
+    }
+
+    @Test
+    void aSnapshotOfRecordChunksFromBeforeImagesShouldLoadTheSameRecords() {
+        SnapshotStore store = new SnapshotStore(directory);
+        PackedCheckoutState written = sampleState();
+        Path snapshot = store.write(written, new SnapshotStore.Meta(4, 9, 400), SnapshotStore.NO_PAUSE, false);
+        assertThat(snapshot.resolve("state-image.cm")).doesNotExist();
+
+        PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
+        assertThat(store.loadLatest(loaded)).isEqualTo(new SnapshotStore.Meta(4, 9, 400));
+
+        assertThat(records(loaded)).isEqualTo(records(written));
+    }
+
+    @Test
+    void loadShouldRefuseASnapshotWhoseImageIsMissing() throws Exception {
+        SnapshotStore store = new SnapshotStore(directory);
+        Path written = store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100));
+        Files.delete(written.resolve("state-image.cm"));
+
+        assertThatThrownBy(() -> store.loadLatest(PackedCheckoutState.of(CAPACITIES)))
+                .hasMessageContaining("has no orders.cm and no orders.chunks.cm");
+    }
+
+    @Test
+    void anImageShouldLoadRecordByRecordIntoAStateWithAnotherAnswerCapacity() {
+        SnapshotStore store = new SnapshotStore(directory);
+        PackedCheckoutState written = sampleState();
+        store.write(written, new SnapshotStore.Meta(1, 1, 100));
+
+        PackedCheckoutState larger = PackedCheckoutState.of(new StateCapacities(10, 1_000, 1_000, 4_000));
+        store.loadLatest(larger);
+
+        assertThat(records(larger)).isEqualTo(records(written));
+        assertThat(larger.paymentOrder(IdBuffer.of("adyen"), IdBuffer.of("psp-5")))
+                .isEqualTo(5);
+    }
+
+    @Test
+    void anImageShouldLoadIntoAPreallocatedStateAndFromOne() {
+        StateCapacities preallocated = new StateCapacities(10, 1_000, 1_000, 1_000, true);
+        SnapshotStore store = new SnapshotStore(directory);
+        PackedCheckoutState written = sampleState();
+        store.write(written, new SnapshotStore.Meta(1, 1, 100));
+
+        PackedCheckoutState loaded = PackedCheckoutState.of(preallocated);
+        store.loadLatest(loaded);
+        assertThat(loaded.preallocated()).isTrue();
+        assertThat(records(loaded)).isEqualTo(records(written));
+
+        store.write(loaded, new SnapshotStore.Meta(2, 1, 100));
+        PackedCheckoutState again = PackedCheckoutState.of(CAPACITIES);
+        store.loadLatest(again);
+        assertThat(records(again)).isEqualTo(records(written));
+    }
+
+    @Test
+    void anImageShouldLoadRecordByRecordIntoAnotherKindOfState() {
+        SnapshotStore store = new SnapshotStore(directory);
+        PackedCheckoutState written = sampleState();
+        store.write(written, new SnapshotStore.Meta(1, 1, 100));
+
+        HeapCheckoutState heap = new HeapCheckoutState(10, 1_000, 1_000, 1_000);
+        store.loadLatest(heap);
+
+        assertThat(records(heap)).isEqualTo(records(written));
+    }
+
+    @Test
+    void anImageShouldRefuseMoreThanTheCapacitiesAndNameTheTable() {
+        SnapshotStore store = new SnapshotStore(directory);
+        store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100));
+
+        assertThatThrownBy(() -> store.loadLatest(PackedCheckoutState.of(new StateCapacities(10, 2, 1_000, 1_000))))
+                .hasMessageContaining("more orders than the configured capacity of 2 (7)");
+        assertThatThrownBy(() -> store.loadLatest(PackedCheckoutState.of(new StateCapacities(10, 1_000, 2, 1_000))))
+                .hasMessageContaining("more per-user counters than the configured capacity of 2 (3)");
+    }
+
+    @Test
+    void aDamagedImageShouldStopTheLoadNamingThePiece() throws Exception {
+        SnapshotStore store = new SnapshotStore(directory);
+        Path snapshot = store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100));
+        Path image = snapshot.resolve("state-image.cm");
+        byte[] bytes = Files.readAllBytes(image);
+        int at = indexOf(bytes, "carol".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(at).as("the user id in the image's bytes").isPositive();
+        bytes[at] = 'k';
+        Files.write(image, bytes);
+
+        assertThatThrownBy(() -> store.loadLatest(PackedCheckoutState.of(CAPACITIES)))
+                .hasMessageContaining("state-image.cm piece 0 does not match its checksum");
+    }
+
+    @Test
+    void anImageOfAWrappedAnswerRingAndReleasedIdsShouldLoadAndGoOnAsTheStateItWasTakenFrom() {
+        // Answers of the longest request ids through a ring of 20,000: the id bytes pass two 4 MB
+        // chunks and release the oldest, the ring wraps, the index removes as it goes.
+        StateCapacities capacities = new StateCapacities(10, 200_000, 200_000, 20_000);
+        PackedCheckoutState written = PackedCheckoutState.of(capacities);
+        written.writeSku(sku(0, "SKU-A", 1_000_000));
+        Outcome answer = new Outcome();
+        int id = 1;
+        for (; id <= 130_000; id++) {
+            remember(written, answer, id);
+        }
+        SnapshotStore store = new SnapshotStore(directory);
+        store.write(written, new SnapshotStore.Meta(130_000, 1, 1));
+
+        PackedCheckoutState loaded = PackedCheckoutState.of(capacities);
+        store.loadLatest(loaded);
+
+        assertThat(loaded.outcomeCount()).isEqualTo(written.outcomeCount());
+        assertThat(records(loaded)).isEqualTo(records(written));
+        for (; id <= 160_000; id++) {
+            remember(written, answer, id);
+            remember(loaded, answer, id);
+        }
+        assertThat(records(loaded)).isEqualTo(records(written));
+        Outcome read = new Outcome();
+        assertThat(written.readOutcome(IdBuffer.of(requestId(159_999)), read)).isTrue();
+        assertThat(read.orderId).isEqualTo(159_999);
+        assertThat(loaded.readOutcome(IdBuffer.of(requestId(159_999)), read)).isTrue();
+        assertThat(read.orderId).isEqualTo(159_999);
+        assertThat(loaded.readOutcome(IdBuffer.of(requestId(140_000)), read))
+                .as("forgotten with the ring's oldest")
+                .isFalse();
+    }
+
+    /** Answers request {@code id} (an order of its own) and forgets answers older than the last 15,000. */
+    private static void remember(PackedCheckoutState state, Outcome answer, int id) {
+        String user = "u" + id % 5_000;
+        if (state.orderCount() < id) {
+            state.writeOrder(order(id, user, OrderState.RESERVED, 0));
+        }
+        answer.set(CommandType.RESERVE, ResultCode.SUCCESS, id, OrderState.RESERVED, -1, 1_000L * id, 1_000L * id);
+        state.writeOutcome(IdBuffer.of(requestId(id)), answer);
+        state.forgetOutcomesBefore(1_000L * (id - 15_000), 1_000L * id);
+    }
+
+    private static String requestId(int id) {
+        String number = Integer.toString(id);
+        return "r".repeat(EngineLimits.ID_LENGTH_MAX - number.length()) + number;
+    }
+
+    private static int indexOf(byte[] bytes, byte[] wanted) {
+        outer:
+        for (int i = 0; i + wanted.length <= bytes.length; i++) {
+            for (int k = 0; k < wanted.length; k++) {
+                if (bytes[i + k] != wanted[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     @Test
