@@ -73,9 +73,9 @@ public final class Recovery {
 
         // 1. The newest snapshot. Chronicle Map's first use in the process (1.7-2.5 s on the 2-core
         // VM, most of it javac compiling a class Chronicle generates) runs on a thread of its own
-        // while this one builds the state's tables; the snapshot's tables then fill chunks
-        // allocated ahead on the other core, as a long replay's do. A restart from the snapshot of
-        // 10M commands: 8.0-8.1 s without either, 6.6-7.5 s with both (benchmarks/README.md, 2026-12-05).
+        // while this one builds the state's tables and reads the snapshot's state image (a plain
+        // file); only then does the load need Chronicle, for the small tables. The image's tables
+        // fill chunks allocated ahead on the other core, as a long replay's do.
         SnapshotStore snapshots = new SnapshotStore(layout.snapshots());
         boolean fromSnapshot = !snapshots.snapshots().isEmpty();
         Thread chronicleWarmUp = fromSnapshot ? startWarmUp(snapshots) : null;
@@ -85,10 +85,11 @@ public final class Recovery {
         }
         SnapshotStore.Meta snapshot;
         try (PackedCheckoutState.AllocationAhead ahead = fromSnapshot ? state.allocateAhead() : null) {
+            snapshot = snapshots.loadLatest(state);
+        } finally {
             if (chronicleWarmUp != null) {
                 joinWarmUp(chronicleWarmUp);
             }
-            snapshot = snapshots.loadLatest(state);
         }
         CheckoutBook book = new CheckoutBook(state, limits);
         book.restoreNowMillis(snapshot.nowMillis());
@@ -163,7 +164,7 @@ public final class Recovery {
         return thread;
     }
 
-    /** Waits for {@link #startWarmUp}'s thread (a failed warm-up is logged by it; the load then pays the first use). */
+    /** Waits for {@link #startWarmUp}'s thread (a failed warm-up is logged by it; the load paid the first use then). */
     private static void joinWarmUp(Thread thread) {
         try {
             thread.join();

@@ -188,11 +188,6 @@ final class IdBytes {
         }
     }
 
-    /** Bytes a state image of these ids takes, at most. */
-    long imageBytes() {
-        return 2L * Long.BYTES + Math.max(0, lastLiveChunk() - firstLiveChunk() + 1) * CHUNK_BYTES;
-    }
-
     private long firstLiveChunk() {
         return released >>> CHUNK_BITS;
     }

@@ -510,27 +510,6 @@ public final class PackedCheckoutState implements CheckoutState {
         index.writeSlots(out);
     }
 
-    /** The most bytes {@link #writeImage} writes now, for sizing the image's file. */
-    long imageBytesMax() {
-        long ringRows = Math.min(outcomeTail, outcomeRing);
-        long bytes = 256 // shape and counts, each table's counts
-                + userIds.imageBytes()
-                + (long) userCount * Long.BYTES * (1 + FIRST_SKU_WORDS)
-                + (long) userNumbers.slotCount() * Long.BYTES
-                + (long) userUnits.size() * 2 * Long.BYTES
-                + orderCount * ORDER_WORDS * Long.BYTES
-                + lineCount * 2 * Long.BYTES
-                + paymentProviders.imageBytes()
-                + paymentIds.imageBytes()
-                + (long) paymentCount * 4 * Long.BYTES
-                + (long) paymentRows.slotCount() * Long.BYTES
-                + outcomeIds.imageBytes()
-                + ringRows * (5 * Long.BYTES + 2 * Integer.BYTES + 2)
-                + (long) outcomeRows.slotCount() * Long.BYTES;
-        // A piece may end up to 7 bytes early (a value is never split).
-        return bytes + (bytes / StateImageFile.PIECE_BYTES + 1) * Long.BYTES;
-    }
-
     /** Reads the {@link ImageShape} at the head of an image. */
     static ImageShape readImageShape(StateImageFile.In in) {
         return new ImageShape(in.getLong(), in.getLong(), in.getLong(), in.getLong());

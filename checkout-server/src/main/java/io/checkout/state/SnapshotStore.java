@@ -104,7 +104,7 @@ public final class SnapshotStore {
                     SnapshotCodec.writeSmallTables(
                             from, pause == NO_PAUSE ? files : new PacedSnapshotSink(files, pause));
                 }
-                try (StateImageFile.Out out = StateImageFile.create(tmp, packed.imageBytesMax(), pause)) {
+                try (StateImageFile.Out out = StateImageFile.create(tmp, pause)) {
                     packed.writeImage(out);
                 }
             } else {
@@ -175,36 +175,33 @@ public final class SnapshotStore {
         Meta meta = readMeta(newest);
         SnapshotSink loader = SnapshotCodec.loaderInto(into);
         SnapshotSink paced = pause == NO_PAUSE ? loader : new PacedSnapshotSink(loader, pause);
-        ChronicleSnapshotFiles.read(newest, paced);
-        if (StateImageFile.present(newest)) {
-            loadImage(newest, into, paced, pause);
+        if (!StateImageFile.present(newest)) {
+            ChronicleSnapshotFiles.read(newest, paced);
+            return meta;
         }
-        return meta;
-    }
-
-    /**
-     * Reads the state image in {@code snapshot} into {@code into}, whose small tables are loaded:
-     * straight into its tables if it is a {@link PackedCheckoutState} whose remembered answers'
-     * ring has the image's length, else (another state, or capacities changed since the snapshot)
-     * into a state shaped as the writer's was, from which the large tables go record by record
-     * through {@code loader} and its checks.
-     */
-    private static void loadImage(Path snapshot, CheckoutState into, SnapshotSink loader, Runnable pause) {
-        try (StateImageFile.In image = StateImageFile.read(snapshot, pause)) {
+        try (StateImageFile.In image = StateImageFile.read(newest, pause)) {
             PackedCheckoutState.ImageShape shape = PackedCheckoutState.readImageShape(image);
             if (into instanceof PackedCheckoutState packed && packed.takesImage(shape)) {
+                // The image first: it needs no Chronicle Map, so a restart reads it while Chronicle's
+                // first use in the process runs on another thread (Recovery). Then the small tables,
+                // then the checks of what the image's rows name in them.
                 packed.readImage(image, shape);
                 image.requireEnd();
+                ChronicleSnapshotFiles.read(newest, paced);
                 packed.checkImageRows(
                         image, into.merchants().rowCount(), into.campaigns().size());
-                return;
+                return meta;
             }
+            // Another kind of state, or capacities changed since the snapshot: the image goes into
+            // a state shaped as the writer's was, and from there record by record through the
+            // loader and its checks, after the small tables its records name.
             LOG.info(
                     "snapshot {}: its state image is read into a state of its own shape (remembered answers {} "
                             + "against {} configured), then loaded record by record",
-                    snapshot,
+                    newest,
                     shape.outcomeRing(),
                     into.outcomeCapacity());
+            ChronicleSnapshotFiles.read(newest, paced);
             PackedCheckoutState shaped = PackedCheckoutState.of(new StateCapacities(
                     into.skuCapacity(),
                     shape.orderCapacity(),
@@ -214,7 +211,8 @@ public final class SnapshotStore {
                     false));
             shaped.readImage(image, shape);
             image.requireEnd();
-            SnapshotCodec.writeLargeTables(shaped, loader);
+            SnapshotCodec.writeLargeTables(shaped, paced);
+            return meta;
         }
     }
 

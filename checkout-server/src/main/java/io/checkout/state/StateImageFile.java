@@ -5,46 +5,52 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
-import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.hash.serialization.SizedReader;
-import net.openhft.chronicle.hash.serialization.SizedWriter;
-import net.openhft.chronicle.hash.serialization.impl.EnumMarshallable;
-import net.openhft.chronicle.map.ChronicleMap;
 
 /**
  * The large tables of a {@link PackedCheckoutState} at rest as they are in memory: a stream of
  * longs, ints and bytes (their columns, id bytes and index slot arrays, one after another, little
- * endian; {@link PackedCheckoutState#writeImage} says in what order), cut into pieces of at most
- * {@link #PIECE_BYTES}, each an entry of one Chronicle Map: key the piece's number (0, 1, 2, ...),
- * value the CRC32C of its bytes and the bytes.
+ * endian; {@link PackedCheckoutState#writeImage} says in what order) in one file, {@value #FILE}:
+ * <pre>
+ *   header   "CKIMAGE1" (8 bytes), layout version (int)
+ *   piece*   length (int, 1..{@value #PIECE_BYTES}), CRC32C of the bytes (int), the bytes
+ *   end      0 (int), the number of pieces (long)
+ * </pre>
  *
- * <p>Why: as records (one per order, user's units and remembered answer), loading a snapshot cost
- * as much as replaying the commands it stands for (2026-12-04: 4.3 s for 2.0M orders and 3.0M
- * answers against a replay of 3-5 s), most of it the id indexes' inserts, a cache miss each. As
- * an image, a load copies arrays in order and re-inserts nothing.
+ * <p>Why an image: as records (one per order, user's units and remembered answer), loading a
+ * snapshot cost as much as replaying the commands it stands for (2026-12-04: 4.3 s for 2.0M orders
+ * and 3.0M answers against a replay of 3-5 s), most of it the id indexes' inserts, a cache miss
+ * each. An image is copied into the arrays in order and re-inserts nothing.
+ *
+ * <p>Why a plain file and not a Chronicle Map (the small tables' store): a Chronicle Map's first use
+ * in a process costs 1.7-2.5 s on the project's VM, most of it javac compiling a class Chronicle
+ * generates; a restart that reads its image from a plain file does so while that runs on another
+ * thread (see {@code Recovery}), and a file read through a channel takes no page fault per page of
+ * the mapping. The format is a stream of checked pieces, as a replicated log's snapshot would be.
  *
  * <p>A value is never split across pieces: a piece ends early when the next long or int would not
  * fit, and the reader moves to the next piece only at a piece's end, so both sides agree on where
- * each value starts. A piece whose checksum does not match, a missing piece, a stream that ends
+ * each value starts. A piece whose checksum does not match, a file cut short, a stream that ends
  * early or goes on after its last table stops the load: a damaged image never becomes the state.
  */
 final class StateImageFile {
     /** The image's file in a snapshot directory. */
-    static final String FILE = "state-image.cm";
+    static final String FILE = "state-image.bin";
     /** The most bytes of the stream a piece holds. */
-    static final int PIECE_BYTES = 64 * 1024;
+    static final int PIECE_BYTES = 1 << 20;
 
-    /** The stream's first long: "CKIMAGE1" in ASCII. */
-    private static final long MAGIC = 0x434B_494D_4147_4531L;
+    /** The file's first long: the ASCII of "CKIMAGE1", little endian. */
+    private static final long MAGIC = 0x3145_4741_4D49_4B43L;
     /** The layout of the stream; a reader refuses another. */
     private static final int VERSION = 1;
-    /** A piece's checksum, ahead of its bytes. */
-    private static final int CRC_BYTES = Integer.BYTES;
-    /** How far a map may grow past the pieces it was sized for (insurance: the size given is an upper bound). */
-    private static final double BLOAT_MAX = 4;
+
+    private static final int HEADER_BYTES = Long.BYTES + Integer.BYTES;
+    /** A piece's length and checksum, ahead of its bytes. */
+    private static final int PIECE_HEAD_BYTES = 2 * Integer.BYTES;
 
     private StateImageFile() {}
 
@@ -53,32 +59,35 @@ final class StateImageFile {
         return Files.isRegularFile(directory.resolve(FILE));
     }
 
-    /**
-     * A new image in {@code directory} for a stream of at most {@code bytesMax} bytes, its header
-     * written; {@code pause} runs after every piece put (it may wait).
-     */
-    static Out create(Path directory, long bytesMax, Runnable pause) {
-        ChronicleMap<LongCell, Piece> map = open(directory, bytesMax / PIECE_BYTES + 2);
-        Out out = new Out(map, pause);
-        out.putLong(MAGIC);
-        out.putInt(VERSION);
-        return out;
+    /** A new image in {@code directory}; {@code pause} runs after every piece written (it may wait). */
+    static Out create(Path directory, Runnable pause) {
+        Path file = directory.resolve(FILE);
+        try {
+            return new Out(
+                    FileChannel.open(
+                            file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ),
+                    file,
+                    pause);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + file, e);
+        }
     }
 
     /** The image in {@code directory}, its header checked; {@code pause} runs after every piece read. */
     static In read(Path directory, Runnable pause) {
+        Path file = directory.resolve(FILE);
         if (!present(directory)) {
             throw new IllegalStateException("snapshot " + directory + " has no " + FILE);
         }
-        In in = new In(open(directory, 2), directory, pause);
+        FileChannel channel;
         try {
-            long magic = in.getLong();
-            int version = in.getInt();
-            if (magic != MAGIC || version != VERSION) {
-                throw new IllegalStateException(
-                        "snapshot " + directory + " " + FILE + " is not a state image of version " + VERSION
-                                + " (magic " + Long.toHexString(magic) + ", version " + version + ")");
-            }
+            channel = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open " + file, e);
+        }
+        In in = new In(channel, file, pause);
+        try {
+            in.readHeader();
             return in;
         } catch (RuntimeException e) {
             in.close();
@@ -86,40 +95,26 @@ final class StateImageFile {
         }
     }
 
-    private static ChronicleMap<LongCell, Piece> open(Path directory, long pieces) {
-        try {
-            return ChronicleMap.of(LongCell.class, Piece.class)
-                    .name("state-image")
-                    .entries(pieces)
-                    .maxBloatFactor(BLOAT_MAX)
-                    .keyMarshaller(LongCell.Marshaller.INSTANCE)
-                    .constantKeySizeBySample(new LongCell(1))
-                    .valueMarshaller(Piece.Marshaller.INSTANCE)
-                    .averageValueSize(CRC_BYTES + PIECE_BYTES)
-                    // Allocated on disk up front, as the record chunks are (RecordChunks.open).
-                    .sparseFile(false)
-                    .skipCloseOnExitHook(true)
-                    .createPersistedTo(directory.resolve(FILE).toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open " + directory.resolve(FILE), e);
-        }
-    }
-
-    /** Writes the stream, a piece at a time; {@link #close} puts the last piece. One thread uses it. */
+    /** Writes the stream, a piece at a time; {@link #close} writes the last piece and the end. One thread uses it. */
     static final class Out implements IdIndex.SlotsOut, AutoCloseable {
-        private final ChronicleMap<LongCell, Piece> map;
+        private final FileChannel channel;
+        private final Path file;
         private final Runnable pause;
-        private final Piece piece = new Piece();
-        private final ByteBuffer buffer = ByteBuffer.wrap(piece.bytes).order(ByteOrder.LITTLE_ENDIAN);
-        private final LongCell key = new LongCell();
+        private final ByteBuffer buffer =
+                ByteBuffer.allocateDirect(PIECE_HEAD_BYTES + PIECE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         private final CRC32C crc = new CRC32C();
-        private int position = CRC_BYTES;
+        private int position = PIECE_HEAD_BYTES;
         private long pieces;
         private long bytes;
+        private boolean closed;
 
-        private Out(ChronicleMap<LongCell, Piece> map, Runnable pause) {
-            this.map = map;
+        private Out(FileChannel channel, Path file, Runnable pause) {
+            this.channel = channel;
+            this.file = file;
             this.pause = pause;
+            ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            header.putLong(MAGIC).putInt(VERSION).flip();
+            write(header);
         }
 
         void putLong(long value) {
@@ -138,8 +133,7 @@ final class StateImageFile {
         public void longs(long[] array, int offset, int length) {
             int done = 0;
             while (done < length) {
-                int fit = room(Long.BYTES) / Long.BYTES;
-                int count = Math.min(fit, length - done);
+                int count = Math.min(room(Long.BYTES) / Long.BYTES, length - done);
                 buffer.position(position);
                 buffer.asLongBuffer().put(array, offset + done, count);
                 position += count * Long.BYTES;
@@ -150,8 +144,7 @@ final class StateImageFile {
         void ints(int[] array, int offset, int length) {
             int done = 0;
             while (done < length) {
-                int fit = room(Integer.BYTES) / Integer.BYTES;
-                int count = Math.min(fit, length - done);
+                int count = Math.min(room(Integer.BYTES) / Integer.BYTES, length - done);
                 buffer.position(position);
                 buffer.asIntBuffer().put(array, offset + done, count);
                 position += count * Integer.BYTES;
@@ -163,70 +156,101 @@ final class StateImageFile {
             int done = 0;
             while (done < length) {
                 int count = Math.min(room(1), length - done);
-                System.arraycopy(array, offset + done, piece.bytes, position, count);
+                buffer.put(position, array, offset + done, count);
                 position += count;
                 done += count;
             }
         }
 
-        /** Bytes left in this piece, at least {@code needed}: puts the piece first if fewer are. */
+        /** Bytes left in this piece, at least {@code needed}: writes the piece first if fewer are. */
         private int room(int needed) {
-            int left = CRC_BYTES + PIECE_BYTES - position;
+            int left = PIECE_HEAD_BYTES + PIECE_BYTES - position;
             if (left < needed) {
-                put();
+                writePiece();
                 left = PIECE_BYTES;
             }
             return left;
         }
 
-        private void put() {
+        private void writePiece() {
+            int length = position - PIECE_HEAD_BYTES;
             crc.reset();
-            crc.update(piece.bytes, CRC_BYTES, position - CRC_BYTES);
-            buffer.putInt(0, (int) crc.getValue());
-            piece.length = position;
-            map.put(key.set(pieces++), piece);
-            bytes += position - CRC_BYTES;
-            position = CRC_BYTES;
+            crc.update(buffer.limit(position).position(PIECE_HEAD_BYTES));
+            buffer.putInt(0, length).putInt(Integer.BYTES, (int) crc.getValue());
+            write(buffer.limit(position).position(0));
+            buffer.clear();
+            pieces++;
+            bytes += length;
+            position = PIECE_HEAD_BYTES;
             pause.run();
+        }
+
+        private void write(ByteBuffer from) {
+            try {
+                while (from.hasRemaining()) {
+                    channel.write(from);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + file, e);
+            }
         }
 
         /** The stream's bytes put so far (tests, logs). */
         long bytesWritten() {
-            return bytes + position - CRC_BYTES;
+            return bytes + position - PIECE_HEAD_BYTES;
         }
 
-        /** Puts the last piece and closes the map. */
+        /** Writes the last piece and the end, and closes the file (not synced: the snapshot syncs its files). */
         @Override
         public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
             try {
-                if (position > CRC_BYTES) {
-                    put();
+                if (position > PIECE_HEAD_BYTES) {
+                    writePiece();
                 }
+                ByteBuffer end = ByteBuffer.allocate(Integer.BYTES + Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                end.putInt(0).putLong(pieces).flip();
+                write(end);
             } finally {
-                map.close();
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot close " + file, e);
+                }
             }
         }
     }
 
     /** Reads the stream back in the order it was written. One thread uses it. */
     static final class In implements IdIndex.SlotsIn, AutoCloseable {
-        private final ChronicleMap<LongCell, Piece> map;
-        private final Path directory;
+        private final FileChannel channel;
+        private final Path file;
         private final Runnable pause;
-        private final long pieces;
-        private final Piece piece = new Piece();
-        private final ByteBuffer buffer = ByteBuffer.wrap(piece.bytes).order(ByteOrder.LITTLE_ENDIAN);
-        private final LongCell key = new LongCell();
+        private final ByteBuffer buffer =
+                ByteBuffer.allocateDirect(PIECE_HEAD_BYTES + PIECE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         private final CRC32C crc = new CRC32C();
-        private long next;
+        private long pieces;
         private int position;
         private int limit;
 
-        private In(ChronicleMap<LongCell, Piece> map, Path directory, Runnable pause) {
-            this.map = map;
-            this.directory = directory;
+        private In(FileChannel channel, Path file, Runnable pause) {
+            this.channel = channel;
+            this.file = file;
             this.pause = pause;
-            this.pieces = map.longSize();
+        }
+
+        private void readHeader() {
+            ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(header, "its header");
+            long magic = header.getLong(0);
+            int version = header.getInt(Long.BYTES);
+            if (magic != MAGIC || version != VERSION) {
+                throw damaged("is not a state image of version " + VERSION + " (magic " + Long.toHexString(magic)
+                        + ", version " + version + ")");
+            }
         }
 
         long getLong() {
@@ -270,7 +294,7 @@ final class StateImageFile {
             int done = 0;
             while (done < length) {
                 int count = Math.min(available(1), length - done);
-                System.arraycopy(piece.bytes, position, into, offset + done, count);
+                buffer.get(position, into, offset + done, count);
                 position += count;
                 done += count;
             }
@@ -287,88 +311,79 @@ final class StateImageFile {
                 left = limit - position;
             }
             if (left < needed) {
-                throw damaged("piece " + (next - 1) + " ends inside a value");
+                throw damaged("piece " + (pieces - 1) + " ends inside a value");
             }
             return left;
         }
 
         private void readPiece() {
-            if (next >= pieces) {
+            buffer.clear().limit(PIECE_HEAD_BYTES);
+            readFully(buffer, "piece " + pieces);
+            int length = buffer.getInt(0);
+            int checksum = buffer.getInt(Integer.BYTES);
+            if (length == 0) {
                 throw damaged("ends after " + pieces + " pieces, inside its tables");
             }
-            if (map.getUsing(key.set(next), piece) == null) {
-                throw damaged("misses piece " + next + " of " + pieces);
+            if (length < 0 || length > PIECE_BYTES) {
+                throw damaged("piece " + pieces + " says " + length + " bytes, not 1.." + PIECE_BYTES);
             }
-            if (piece.length <= CRC_BYTES) {
-                throw damaged("piece " + next + " is empty");
-            }
+            buffer.limit(PIECE_HEAD_BYTES + length);
+            readFully(buffer, "piece " + pieces);
             crc.reset();
-            crc.update(piece.bytes, CRC_BYTES, piece.length - CRC_BYTES);
-            if ((int) crc.getValue() != buffer.getInt(0)) {
-                throw damaged("piece " + next + " does not match its checksum");
+            crc.update(buffer.position(PIECE_HEAD_BYTES));
+            if ((int) crc.getValue() != checksum) {
+                throw damaged("piece " + pieces + " does not match its checksum");
             }
-            next++;
-            position = CRC_BYTES;
-            limit = piece.length;
+            pieces++;
+            position = PIECE_HEAD_BYTES;
+            limit = PIECE_HEAD_BYTES + length;
             pause.run();
         }
 
-        /** Refuses a stream with anything after what was read. */
+        private void readFully(ByteBuffer into, String what) {
+            try {
+                while (into.hasRemaining()) {
+                    if (channel.read(into) < 0) {
+                        throw damaged("is cut short in " + what);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
+            }
+        }
+
+        /** Refuses a stream with anything after what was read, or without its end. */
         void requireEnd() {
-            if (position != limit || next != pieces) {
-                throw damaged("holds more than its tables (piece " + next + " of " + pieces + ")");
+            if (position != limit) {
+                throw damaged("holds more than its tables in piece " + (pieces - 1));
+            }
+            ByteBuffer end = ByteBuffer.allocate(Integer.BYTES + Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(end, "its end");
+            if (end.getInt(0) != 0) {
+                throw damaged("holds more than its tables after piece " + (pieces - 1));
+            }
+            if (end.getLong(Integer.BYTES) != pieces) {
+                throw damaged("ends after " + pieces + " pieces but says " + end.getLong(Integer.BYTES));
+            }
+            try {
+                if (channel.position() != channel.size()) {
+                    throw damaged("holds " + (channel.size() - channel.position()) + " bytes after its end");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
             }
         }
 
         IllegalStateException damaged(String what) {
-            return new IllegalStateException("snapshot " + directory + " " + FILE + " " + what);
+            return new IllegalStateException("snapshot image " + file + " " + what);
         }
 
         @Override
         public void close() {
-            map.close();
-        }
-    }
-
-    /** A piece's checksum and bytes, reused from piece to piece. */
-    static final class Piece {
-        final byte[] bytes = new byte[CRC_BYTES + PIECE_BYTES];
-        int length;
-
-        /** Copies a piece in and out of the map. A singleton class: Chronicle Map refuses enums. */
-        static final class Marshaller implements SizedReader<Piece>, SizedWriter<Piece>, EnumMarshallable<Marshaller> {
-            static final Marshaller INSTANCE = new Marshaller();
-
-            private Marshaller() {}
-
-            @Override
-            public Piece read(Bytes<?> in, long size, Piece using) {
-                Piece piece = using == null ? new Piece() : using;
-                if (size > piece.bytes.length) {
-                    throw new IllegalStateException("a state image piece of " + size + " bytes, above the "
-                            + piece.bytes.length + " a piece may hold");
-                }
-                int read = in.read(piece.bytes, 0, (int) size);
-                if (read != size) {
-                    throw new IllegalStateException("a state image piece of " + size + " bytes read " + read);
-                }
-                piece.length = (int) size;
-                return piece;
-            }
-
-            @Override
-            public long size(Piece toWrite) {
-                return toWrite.length;
-            }
-
-            @Override
-            public void write(Bytes<?> out, long size, Piece toWrite) {
-                out.write(toWrite.bytes, 0, toWrite.length);
-            }
-
-            @Override
-            public Marshaller readResolve() {
-                return INSTANCE;
+            try {
+                channel.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot close " + file, e);
             }
         }
     }

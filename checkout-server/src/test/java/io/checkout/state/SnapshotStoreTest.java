@@ -388,7 +388,7 @@ class SnapshotStoreTest {
         SnapshotStore store = new SnapshotStore(directory);
         Path snapshot = store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100));
 
-        assertThat(snapshot.resolve("state-image.cm")).isRegularFile();
+        assertThat(snapshot.resolve("state-image.bin")).isRegularFile();
         assertThat(snapshot.resolve("skus.cm")).isRegularFile();
         assertThat(snapshot.resolve("merchants.cm")).isRegularFile();
         assertThat(snapshot.resolve("orders.chunks.cm"))
@@ -403,7 +403,7 @@ class SnapshotStoreTest {
         SnapshotStore store = new SnapshotStore(directory);
         PackedCheckoutState written = sampleState();
         Path snapshot = store.write(written, new SnapshotStore.Meta(4, 9, 400), SnapshotStore.NO_PAUSE, false);
-        assertThat(snapshot.resolve("state-image.cm")).doesNotExist();
+        assertThat(snapshot.resolve("state-image.bin")).doesNotExist();
 
         PackedCheckoutState loaded = PackedCheckoutState.of(CAPACITIES);
         assertThat(store.loadLatest(loaded)).isEqualTo(new SnapshotStore.Meta(4, 9, 400));
@@ -415,7 +415,7 @@ class SnapshotStoreTest {
     void loadShouldRefuseASnapshotWhoseImageIsMissing() throws Exception {
         SnapshotStore store = new SnapshotStore(directory);
         Path written = store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100));
-        Files.delete(written.resolve("state-image.cm"));
+        Files.delete(written.resolve("state-image.bin"));
 
         assertThatThrownBy(() -> store.loadLatest(PackedCheckoutState.of(CAPACITIES)))
                 .hasMessageContaining("has no orders.cm and no orders.chunks.cm");
@@ -480,7 +480,7 @@ class SnapshotStoreTest {
     void aDamagedImageShouldStopTheLoadNamingThePiece() throws Exception {
         SnapshotStore store = new SnapshotStore(directory);
         Path snapshot = store.write(sampleState(), new SnapshotStore.Meta(1, 1, 100));
-        Path image = snapshot.resolve("state-image.cm");
+        Path image = snapshot.resolve("state-image.bin");
         byte[] bytes = Files.readAllBytes(image);
         int at = indexOf(bytes, "carol".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         assertThat(at).as("the user id in the image's bytes").isPositive();
@@ -488,7 +488,7 @@ class SnapshotStoreTest {
         Files.write(image, bytes);
 
         assertThatThrownBy(() -> store.loadLatest(PackedCheckoutState.of(CAPACITIES)))
-                .hasMessageContaining("state-image.cm piece 0 does not match its checksum");
+                .hasMessageContaining("state-image.bin piece 0 does not match its checksum");
     }
 
     @Test
