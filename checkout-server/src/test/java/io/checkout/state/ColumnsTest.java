@@ -2,7 +2,9 @@ package io.checkout.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -59,5 +61,65 @@ class ColumnsTest {
         } finally {
             stock.stop();
         }
+    }
+    /** Every chunk starts where the one before ends. */
+    @Test
+    void firstRowShouldBeWhereEachChunkStarts() {
+        for (int chunk = 0; chunk < 40; chunk++) {
+            long first = Columns.firstRow(chunk);
+            assertThat(Columns.chunk(first)).as("chunk %d", chunk).isEqualTo(chunk);
+            assertThat(Columns.offset(first, chunk)).isZero();
+            assertThat(Columns.firstRow(chunk + 1)).isEqualTo(first + Columns.rows(chunk));
+        }
+    }
+
+    /**
+     * Written to a state image and read back into fresh columns (chunks allocated inline, or taken
+     * from a running stock), past the doubling chunks into full-size ones, ending inside a chunk.
+     */
+    @ParameterizedTest(name = "stock running {0}")
+    @ValueSource(booleans = {false, true})
+    void columnsShouldComeBackFromAnImageAcrossFullSizeChunks(boolean stockRunning, @TempDir Path directory) {
+        long rows = Columns.firstRow(Columns.chunk(Columns.CHUNK_ROWS_MAX * 3L)) + 12_345;
+        ArrayStock stock = new ArrayStock();
+        Columns.Longs longs = new Columns.Longs(stock);
+        Columns.Ints ints = new Columns.Ints(stock);
+        Columns.Bytes bytes = new Columns.Bytes();
+        for (long row = 0; row < rows; row++) {
+            longs.set(row, row * 31 + 7);
+            ints.set(row, (int) (row ^ 0x5A5A));
+            bytes.set(row, (byte) row);
+        }
+        try (StateImageFile.Out out = StateImageFile.create(directory, () -> {})) {
+            longs.writeTo(out, rows);
+            ints.writeTo(out, rows);
+            bytes.writeTo(out, rows);
+        }
+
+        ArrayStock readStock = new ArrayStock();
+        if (stockRunning) {
+            assertThat(readStock.start(Long.MAX_VALUE)).isTrue();
+        }
+        Columns.Longs longsRead = new Columns.Longs(readStock);
+        Columns.Ints intsRead = new Columns.Ints(readStock);
+        Columns.Bytes bytesRead = new Columns.Bytes();
+        try (StateImageFile.In in = StateImageFile.read(directory, () -> {})) {
+            longsRead.readFrom(in, rows);
+            intsRead.readFrom(in, rows);
+            bytesRead.readFrom(in, rows);
+            in.requireEnd();
+        } finally {
+            readStock.stop();
+        }
+        for (long row = 0; row < rows; row++) {
+            if (longsRead.get(row) != row * 31 + 7
+                    || intsRead.get(row) != (int) (row ^ 0x5A5A)
+                    || bytesRead.get(row) != (byte) row) {
+                throw new AssertionError("row " + row + " of " + rows + " came back as " + longsRead.get(row) + ", "
+                        + intsRead.get(row) + ", " + bytesRead.get(row));
+            }
+        }
+        longsRead.set(rows, -1);
+        assertThat(longsRead.get(rows)).as("the column goes on after its image").isEqualTo(-1);
     }
 }

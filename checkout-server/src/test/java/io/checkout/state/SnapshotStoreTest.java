@@ -359,14 +359,15 @@ class SnapshotStoreTest {
         CampaignSamples.assertSameCampaigns(written, loaded);
     }
 
+    /** 260,000 orders: 2.08M order words, past the columns' doubling chunks into full-size ones. */
     @Test
     void manyOrdersUsersAndAnswersShouldComeBackInOrderAcrossManyChunks() {
-        StateCapacities capacities = new StateCapacities(10, 30_000, 30_000, 30_000);
+        StateCapacities capacities = new StateCapacities(10, 300_000, 300_000, 300_000);
         PackedCheckoutState written = PackedCheckoutState.of(capacities);
         written.writeSku(sku(0, "SKU-A", 1_000_000));
         written.writeSku(sku(1, "SKU-B", 1_000_000));
         Outcome answer = new Outcome();
-        for (int id = 1; id <= 25_000; id++) {
+        for (int id = 1; id <= 260_000; id++) {
             String user = "user-" + "u".repeat(id % 40) + id;
             written.writeOrder(order(id, user, id % 3 == 0 ? OrderState.PAID : OrderState.RESERVED, id % 2));
             written.writeUserUnits(IdBuffer.of(user), id % 2, 1 + id % 4);
@@ -374,12 +375,12 @@ class SnapshotStoreTest {
             written.writeOutcome(IdBuffer.of("request-" + id), answer);
         }
         SnapshotStore store = new SnapshotStore(directory);
-        store.write(written, new SnapshotStore.Meta(25_000, 1, 1));
+        store.write(written, new SnapshotStore.Meta(260_000, 1, 1));
 
         PackedCheckoutState loaded = PackedCheckoutState.of(capacities);
         store.loadLatest(loaded);
 
-        assertThat(loaded.orderCount()).isEqualTo(25_000);
+        assertThat(loaded.orderCount()).isEqualTo(260_000);
         assertThat(records(loaded)).isEqualTo(records(written));
     }
 
