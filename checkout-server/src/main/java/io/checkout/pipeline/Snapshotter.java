@@ -29,9 +29,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Costs: one core while it loads the previous snapshot, replays and writes the new one, and a
  * second copy of the state in memory while it runs. It never touches the live state. On the
- * project's 2-core VM a snapshot of 2M orders took 30-50 s of a core, most of it Chronicle Map's
- * writing and loading (benchmarks/README.md, 2026-12-04): a flash crowd that meets one loses a
- * share of the server's CPU to it. So a due snapshot waits while the engine is saturated (a
+ * project's 2-core VM a snapshot of 2M orders took 30-50 s of a core when the large tables were
+ * Chronicle Map records (2026-12-04); as a state image their write and load cost about 0.2x and
+ * 0.5x the replay of the commands they stand for, and a first snapshot at 2.46M commands (the
+ * replay of them all, then the write) took 9.3 s besides its waits, with a load generator's audit
+ * on the same cores (benchmarks/README.md, 2026-12-05). A flash crowd that meets one still loses
+ * a share of the server's CPU to it. So a due snapshot waits while the engine is saturated (a
  * standing queue of at least {@link #SATURATED_QUEUE_DELAY_NANOS} in front of the business logic,
  * or other work keeping {@link #SATURATED_OTHERS_CPU} of the CPUs busy, at any of the last three
  * checks), for at most {@code deferMaxCommands} more commands, then runs
