@@ -45,7 +45,7 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  * </pre>
  * A snapshot of a {@link PackedCheckoutState} (every snapshot the server writes since 2026-12-05, 00:00
  * UTC) has none of the three chunk maps: it keeps those tables as they are in memory in
- * {@code state-image.bin} ({@link StateImageFile}), and only the small tables here; a snapshot with
+ * {@code state-image.bin} and {@code state-image-answers.bin} ({@link StateImageFile}), and only the small tables here; a snapshot with
  * an image is read here without its large tables, which {@link SnapshotStore} then reads from the
  * image. Snapshots written before the chunks hold the three large tables as one entry a record instead,
  * and are still read: {@code orders.cm} (order id -> order record), {@code user-units.cm}

@@ -333,10 +333,10 @@ public final class PackedCheckoutState implements CheckoutState {
         return zeroed;
     }
 
-    /** What {@link #zeroedAside} made, or what stopped it (an {@link OutOfMemoryError}, say) rethrown as it was. */
-    private static long[] joined(CompletableFuture<long[]> zeroed) {
+    /** What a thread of {@link #zeroedAside} or {@link #readAside} made, or what stopped it (an {@link OutOfMemoryError}, say) rethrown as it was. */
+    private static <T> T joined(CompletableFuture<T> aside) {
         try {
-            return zeroed.join();
+            return aside.join();
         } catch (CompletionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException runtime) {
@@ -453,11 +453,13 @@ public final class PackedCheckoutState implements CheckoutState {
 
     /**
      * Writes the large tables (users and their units, orders and their lines, payments, remembered
-     * answers) as they are in memory: first their {@link ImageShape}, then the counts, then each
-     * table's columns, id bytes and index slots ({@link StateImageFile}). The small tables (SKUs,
-     * merchants, groups, campaigns, risk) are not in it: they go as records ({@link SnapshotCodec}).
+     * answers) as they are in memory ({@link StateImageFile}): into {@code out} their {@link
+     * ImageShape}, the counts, then the users', orders' and payments' columns, id bytes and index
+     * slots; into {@code answersOut} the remembered answers', so that a load can read the two at once
+     * on two threads ({@link #readImage}). The small tables (SKUs, merchants, groups, campaigns,
+     * risk) are not in it: they go as records ({@link SnapshotCodec}).
      */
-    void writeImage(StateImageFile.Out out) {
+    void writeImage(StateImageFile.Out out, StateImageFile.Out answersOut) {
         out.putLong(outcomeRing);
         out.putLong(orderCapacity);
         out.putLong(userCounterCapacity);
@@ -492,16 +494,16 @@ public final class PackedCheckoutState implements CheckoutState {
         writeIndex(out, paymentRows);
         // remembered answers: the ring's rows written so far (stale ones too, which nothing reads)
         long ringRows = Math.min(outcomeTail, outcomeRing);
-        outcomeIds.writeTo(out);
-        outcomeIdAt.writeTo(out, ringRows);
-        outcomeCommand.writeTo(out, ringRows);
-        outcomeResult.writeTo(out, ringRows);
-        outcomeOrderId.writeTo(out, ringRows);
-        outcomeOrderState.writeTo(out, ringRows);
-        outcomeFailedLine.writeTo(out, ringRows);
-        outcomeAt.writeTo(out, ringRows);
-        outcomeOrderUpdated.writeTo(out, ringRows);
-        writeIndex(out, outcomeRows);
+        outcomeIds.writeTo(answersOut);
+        outcomeIdAt.writeTo(answersOut, ringRows);
+        outcomeCommand.writeTo(answersOut, ringRows);
+        outcomeResult.writeTo(answersOut, ringRows);
+        outcomeOrderId.writeTo(answersOut, ringRows);
+        outcomeOrderState.writeTo(answersOut, ringRows);
+        outcomeFailedLine.writeTo(answersOut, ringRows);
+        outcomeAt.writeTo(answersOut, ringRows);
+        outcomeOrderUpdated.writeTo(answersOut, ringRows);
+        writeIndex(answersOut, outcomeRows);
     }
 
     private static void writeIndex(StateImageFile.Out out, IdIndex index) {
@@ -524,8 +526,14 @@ public final class PackedCheckoutState implements CheckoutState {
      * Reads the rest of an image whose shape this state {@link #takesImage takes} into its large
      * tables, which must be empty; refuses an image that holds more than this state's capacities.
      * The rows' references to SKUs, merchants and campaigns are checked by {@link #checkImageRows}.
+     *
+     * <p>With {@code twoThreads}, and no chunks being allocated ahead (the stock hands chunks to one
+     * thread only), the remembered answers are read from {@code answersIn} on a thread of its own
+     * while this one reads the rest: the two touch disjoint tables, and this thread joins the other
+     * before it goes on. A restart's load is mostly the copy into fresh heap, which then runs on both
+     * cores (benchmarks/README.md, 2026-12-05).
      */
-    void readImage(StateImageFile.In in, ImageShape shape) {
+    void readImage(StateImageFile.In in, StateImageFile.In answersIn, ImageShape shape, boolean twoThreads) {
         if (!takesImage(shape)) {
             throw new IllegalArgumentException("an image of a ring of " + shape.outcomeRing()
                     + " remembered answers read into one of " + outcomeRing);
@@ -555,6 +563,59 @@ public final class PackedCheckoutState implements CheckoutState {
         requireRoom("orders", ordersIn, orderCapacity);
         requireRoom("payments", payments, paymentCapacity);
         requireRoom("remembered answers", tail - head, outcomeCapacity);
+        CompletableFuture<Void> answers =
+                twoThreads && !arrays.running() ? readAside(() -> readAnswers(answersIn, head, tail)) : null;
+        if (answers == null) {
+            readAnswers(answersIn, head, tail);
+        }
+        Throwable failed = null;
+        try {
+            readUsersOrdersPayments(in, users, held, ordersIn, linesIn, payments);
+        } catch (RuntimeException | Error e) {
+            failed = e;
+        }
+        if (answers != null) {
+            // Joined whatever this thread met: the other writes into this state until it is done.
+            try {
+                joined(answers);
+            } catch (RuntimeException | Error e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (failed instanceof Error error) {
+            throw error;
+        }
+        outcomeHead = head;
+        outcomeTail = tail;
+    }
+
+    /** Runs {@code read} on a short-lived thread of its own. */
+    private static CompletableFuture<Void> readAside(Runnable read) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        read.run();
+                        done.complete(null);
+                    } catch (Throwable t) {
+                        done.completeExceptionally(t);
+                    }
+                },
+                "state-image-answers");
+        thread.setDaemon(true);
+        thread.start();
+        return done;
+    }
+
+    private void readUsersOrdersPayments(
+            StateImageFile.In in, int users, long held, long ordersIn, long linesIn, int payments) {
         // users
         userIds.readFrom(in);
         userIdAt.readFrom(in, users);
@@ -589,26 +650,27 @@ public final class PackedCheckoutState implements CheckoutState {
         paymentPaidAt.readFrom(in, payments);
         readIndex(in, paymentRows, payments);
         paymentCount = payments;
-        // remembered answers
-        long ringRows = Math.min(tail, outcomeRing);
-        outcomeIds.readFrom(in);
-        outcomeIdAt.readFrom(in, ringRows);
-        outcomeCommand.readFrom(in, ringRows);
-        outcomeResult.readFrom(in, ringRows);
-        outcomeOrderId.readFrom(in, ringRows);
-        outcomeOrderState.readFrom(in, ringRows);
-        outcomeFailedLine.readFrom(in, ringRows);
-        outcomeAt.readFrom(in, ringRows);
-        outcomeOrderUpdated.readFrom(in, ringRows);
-        readIndex(in, outcomeRows, (int) ringRows);
-        if (outcomeRows.size() != tail - head) {
-            throw in.damaged("indexes " + outcomeRows.size() + " remembered answers of " + (tail - head));
-        }
-        outcomeHead = head;
-        outcomeTail = tail;
         if (userNumbers.size() != users || paymentRows.size() != payments) {
             throw in.damaged("indexes " + userNumbers.size() + " users of " + users + " and " + paymentRows.size()
                     + " payments of " + payments);
+        }
+    }
+
+    /** The remembered answers' ids, columns and index; touches no other table. */
+    private void readAnswers(StateImageFile.In answersIn, long head, long tail) {
+        long ringRows = Math.min(tail, outcomeRing);
+        outcomeIds.readFrom(answersIn);
+        outcomeIdAt.readFrom(answersIn, ringRows);
+        outcomeCommand.readFrom(answersIn, ringRows);
+        outcomeResult.readFrom(answersIn, ringRows);
+        outcomeOrderId.readFrom(answersIn, ringRows);
+        outcomeOrderState.readFrom(answersIn, ringRows);
+        outcomeFailedLine.readFrom(answersIn, ringRows);
+        outcomeAt.readFrom(answersIn, ringRows);
+        outcomeOrderUpdated.readFrom(answersIn, ringRows);
+        readIndex(answersIn, outcomeRows, (int) ringRows);
+        if (outcomeRows.size() != tail - head) {
+            throw answersIn.damaged("indexes " + outcomeRows.size() + " remembered answers of " + (tail - head));
         }
     }
 

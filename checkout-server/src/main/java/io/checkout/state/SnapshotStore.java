@@ -104,8 +104,9 @@ public final class SnapshotStore {
                     SnapshotCodec.writeSmallTables(
                             from, pause == NO_PAUSE ? files : new PacedSnapshotSink(files, pause));
                 }
-                try (StateImageFile.Out out = StateImageFile.create(tmp, pause)) {
-                    packed.writeImage(out);
+                try (StateImageFile.Out out = StateImageFile.create(tmp, StateImageFile.FILE, pause);
+                        StateImageFile.Out answers = StateImageFile.create(tmp, StateImageFile.ANSWERS_FILE, pause)) {
+                    packed.writeImage(out, answers);
                 }
             } else {
                 try (ChronicleSnapshotFiles.Writer files = ChronicleSnapshotFiles.create(tmp, from, true)) {
@@ -179,14 +180,19 @@ public final class SnapshotStore {
             ChronicleSnapshotFiles.read(newest, paced);
             return meta;
         }
-        try (StateImageFile.In image = StateImageFile.read(newest, pause)) {
+        // A load that may not pause (a restart's) reads the image on two threads; one that may (a
+        // background snapshot's, beside the live engine) keeps to its one.
+        boolean twoThreads = pause == NO_PAUSE;
+        try (StateImageFile.In image = StateImageFile.read(newest, StateImageFile.FILE, pause);
+                StateImageFile.In answers = StateImageFile.read(newest, StateImageFile.ANSWERS_FILE, pause)) {
             PackedCheckoutState.ImageShape shape = PackedCheckoutState.readImageShape(image);
             if (into instanceof PackedCheckoutState packed && packed.takesImage(shape)) {
                 // The image first: it needs no Chronicle Map, so a restart reads it while Chronicle's
                 // first use in the process runs on another thread (Recovery). Then the small tables,
                 // then the checks of what the image's rows name in them.
-                packed.readImage(image, shape);
+                packed.readImage(image, answers, shape, twoThreads);
                 image.requireEnd();
+                answers.requireEnd();
                 ChronicleSnapshotFiles.read(newest, paced);
                 packed.checkImageRows(
                         image, into.merchants().rowCount(), into.campaigns().size());
@@ -209,8 +215,9 @@ public final class SnapshotStore {
                     shape.outcomeRing(),
                     shape.paymentCapacity(),
                     false));
-            shaped.readImage(image, shape);
+            shaped.readImage(image, answers, shape, twoThreads);
             image.requireEnd();
+            answers.requireEnd();
             SnapshotCodec.writeLargeTables(shaped, paced);
             return meta;
         }

@@ -14,7 +14,9 @@ import java.util.zip.CRC32C;
 /**
  * The large tables of a {@link PackedCheckoutState} at rest as they are in memory: a stream of
  * longs, ints and bytes (their columns, id bytes and index slot arrays, one after another, little
- * endian; {@link PackedCheckoutState#writeImage} says in what order) in one file, {@value #FILE}:
+ * endian; {@link PackedCheckoutState#writeImage} says in what order) in two files, {@value #FILE}
+ * (users, orders, payments) and {@value #ANSWERS_FILE} (remembered answers), which a restart reads
+ * at once on two threads; each file:
  * <pre>
  *   header   "CKIMAGE1" (8 bytes), layout version (int)
  *   piece*   length (int, 1..{@value #PIECE_BYTES}), CRC32C of the bytes (int), the bytes
@@ -38,8 +40,10 @@ import java.util.zip.CRC32C;
  * early or goes on after its last table stops the load: a damaged image never becomes the state.
  */
 final class StateImageFile {
-    /** The image's file in a snapshot directory. */
+    /** The image's file in a snapshot directory: its shape and counts, users, orders and payments. */
     static final String FILE = "state-image.bin";
+    /** The image's remembered answers. */
+    static final String ANSWERS_FILE = "state-image-answers.bin";
     /** The most bytes of the stream a piece holds. */
     static final int PIECE_BYTES = 1 << 20;
 
@@ -59,9 +63,9 @@ final class StateImageFile {
         return Files.isRegularFile(directory.resolve(FILE));
     }
 
-    /** A new image in {@code directory}; {@code pause} runs after every piece written (it may wait). */
-    static Out create(Path directory, Runnable pause) {
-        Path file = directory.resolve(FILE);
+    /** A new image file {@code name} in {@code directory}; {@code pause} runs after every piece written (it may wait). */
+    static Out create(Path directory, String name, Runnable pause) {
+        Path file = directory.resolve(name);
         try {
             return new Out(
                     FileChannel.open(
@@ -73,11 +77,11 @@ final class StateImageFile {
         }
     }
 
-    /** The image in {@code directory}, its header checked; {@code pause} runs after every piece read. */
-    static In read(Path directory, Runnable pause) {
-        Path file = directory.resolve(FILE);
-        if (!present(directory)) {
-            throw new IllegalStateException("snapshot " + directory + " has no " + FILE);
+    /** The image file {@code name} in {@code directory}, its header checked; {@code pause} runs after every piece read. */
+    static In read(Path directory, String name, Runnable pause) {
+        Path file = directory.resolve(name);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException("snapshot " + directory + " has no " + name);
         }
         FileChannel channel;
         try {

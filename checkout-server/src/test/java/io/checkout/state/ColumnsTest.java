@@ -90,7 +90,7 @@ class ColumnsTest {
             ints.set(row, (int) (row ^ 0x5A5A));
             bytes.set(row, (byte) row);
         }
-        try (StateImageFile.Out out = StateImageFile.create(directory, () -> {})) {
+        try (StateImageFile.Out out = StateImageFile.create(directory, StateImageFile.FILE, () -> {})) {
             longs.writeTo(out, rows);
             ints.writeTo(out, rows);
             bytes.writeTo(out, rows);
@@ -103,7 +103,7 @@ class ColumnsTest {
         Columns.Longs longsRead = new Columns.Longs(readStock);
         Columns.Ints intsRead = new Columns.Ints(readStock);
         Columns.Bytes bytesRead = new Columns.Bytes();
-        try (StateImageFile.In in = StateImageFile.read(directory, () -> {})) {
+        try (StateImageFile.In in = StateImageFile.read(directory, StateImageFile.FILE, () -> {})) {
             longsRead.readFrom(in, rows);
             intsRead.readFrom(in, rows);
             bytesRead.readFrom(in, rows);

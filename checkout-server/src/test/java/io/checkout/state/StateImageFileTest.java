@@ -24,7 +24,8 @@ class StateImageFileTest {
         byte[] bytes = new byte[1_500_003];
         random.nextBytes(bytes);
         AtomicInteger pausesWriting = new AtomicInteger();
-        try (StateImageFile.Out out = StateImageFile.create(directory, pausesWriting::incrementAndGet)) {
+        try (StateImageFile.Out out =
+                StateImageFile.create(directory, StateImageFile.FILE, pausesWriting::incrementAndGet)) {
             out.putInt(3);
             out.longs(longs, 0, longs.length);
             out.putLong(-1);
@@ -42,7 +43,8 @@ class StateImageFileTest {
         byte[] bytesRead = new byte[bytes.length];
         long[] fiveRead = new long[6];
         AtomicInteger pausesReading = new AtomicInteger();
-        try (StateImageFile.In in = StateImageFile.read(directory, pausesReading::incrementAndGet)) {
+        try (StateImageFile.In in =
+                StateImageFile.read(directory, StateImageFile.FILE, pausesReading::incrementAndGet)) {
             assertThat(in.getInt()).isEqualTo(3);
             in.longs(longsRead, 0, longsRead.length);
             assertThat(in.getLong()).isEqualTo(-1);
@@ -80,13 +82,13 @@ class StateImageFileTest {
     void aStreamReadPastItsTablesOrLeftPartlyReadShouldBeRefused() {
         writeSample();
         assertThatThrownBy(() -> {
-                    try (StateImageFile.In in = StateImageFile.read(directory, () -> {})) {
+                    try (StateImageFile.In in = StateImageFile.read(directory, StateImageFile.FILE, () -> {})) {
                         in.longs(new long[1_001], 0, 1_001);
                     }
                 })
                 .hasMessageContaining("ends after 1 pieces, inside its tables");
         assertThatThrownBy(() -> {
-                    try (StateImageFile.In in = StateImageFile.read(directory, () -> {})) {
+                    try (StateImageFile.In in = StateImageFile.read(directory, StateImageFile.FILE, () -> {})) {
                         in.longs(new long[999], 0, 999);
                         in.requireEnd();
                     }
@@ -100,7 +102,7 @@ class StateImageFileTest {
                 directory.resolve(StateImageFile.FILE),
                 new byte[] {'C', 'K', 'I', 'M', 'A', 'G', 'E', '2', 1, 0, 0, 0});
 
-        assertThatThrownBy(() -> StateImageFile.read(directory, () -> {}))
+        assertThatThrownBy(() -> StateImageFile.read(directory, StateImageFile.FILE, () -> {}))
                 .hasMessageContaining("is not a state image of version 1");
     }
 
@@ -109,13 +111,13 @@ class StateImageFileTest {
         for (int i = 0; i < sample.length; i++) {
             sample[i] = i;
         }
-        try (StateImageFile.Out out = StateImageFile.create(directory, () -> {})) {
+        try (StateImageFile.Out out = StateImageFile.create(directory, StateImageFile.FILE, () -> {})) {
             out.longs(sample, 0, sample.length);
         }
     }
 
     private void readSample() {
-        try (StateImageFile.In in = StateImageFile.read(directory, () -> {})) {
+        try (StateImageFile.In in = StateImageFile.read(directory, StateImageFile.FILE, () -> {})) {
             in.longs(new long[1_000], 0, 1_000);
             in.requireEnd();
         }
