@@ -83,6 +83,7 @@ public final class Recovery {
             LOG.info("state tables preallocated for {}: {} MiB", capacities, state.preallocatedBytes() >> 20);
         }
         SnapshotStore.Meta snapshot;
+        long loadStarted = System.nanoTime();
         try {
             snapshot = snapshots.loadLatest(state);
         } finally {
@@ -90,6 +91,7 @@ public final class Recovery {
                 joinWarmUp(chronicleWarmUp);
             }
         }
+        long loadMillis = (System.nanoTime() - loadStarted) / 1_000_000;
         CheckoutBook book = new CheckoutBook(state, limits);
         book.restoreNowMillis(snapshot.nowMillis());
 
@@ -135,9 +137,11 @@ public final class Recovery {
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
         LOG.info(
-                "recovered in {} ms: snapshot at journal sequence {}, {} commands replayed, {} orders, {} SKUs; {}; {}; {}",
+                "recovered in {} ms: snapshot at journal sequence {} (loaded in {} ms), {} commands replayed, {} orders,"
+                        + " {} SKUs; {}; {}; {}",
                 millis,
                 snapshot.journalSequence(),
+                loadMillis,
                 replayed,
                 state.orderCount(),
                 state.skuCount(),
