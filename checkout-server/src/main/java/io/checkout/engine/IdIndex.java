@@ -126,11 +126,12 @@ public final class IdIndex {
                 }
             }
         } else {
-            while (entries > resizeAt) {
-                if (slots.length >= SLOTS_MAX) {
-                    throw new IllegalStateException("id index full at " + entries + " entries");
-                }
-                use(new long[slots.length * 2]);
+            int wanted = slotsFor(entries);
+            if (wanted > slots.length) {
+                use(new long[wanted]);
+            }
+            if (entries > resizeAt) {
+                throw new IllegalStateException("id index full at " + entries + " entries");
             }
             long[] block = new long[Math.min(slotCount, READ_BLOCK)];
             for (int done = 0; done < slotCount; done += block.length) {

@@ -83,14 +83,32 @@ final class Columns {
         return DOUBLING_ROWS + ((long) (chunk - DOUBLINGS - 1) << CHUNK_BITS_MAX);
     }
 
-    /** How many of rows {@code 0..rows-1} chunk {@code chunk} holds. */
-    private static int usedRows(int chunk, long rows) {
-        return (int) Math.min(rows(chunk), rows - firstRow(chunk));
+    /** A column as a state image holds it ({@link StateImageFile}). */
+    interface Column {
+        /** Writes rows {@code 0..rows-1}, every one of which was set, chunk by chunk. */
+        void writeTo(StateImageFile.Out out, long rows);
+
+        /** Reads rows {@code 0..rows-1} as {@link #writeTo} wrote them, allocating the chunks not there yet. */
+        void readFrom(StateImageFile.In in, long rows);
     }
 
-    /** A column's chunk that should hold written rows, missing: the state's counts are wrong. */
-    private static IllegalStateException missingChunk(int chunk, long rows) {
-        return new IllegalStateException("a column of " + rows + " rows has no chunk " + chunk);
+    /** What {@link #forEachChunk} hands on: a chunk and how many of its first rows are wanted. */
+    @FunctionalInterface
+    private interface ChunkRows<C> {
+        void accept(C chunk, int rows);
+    }
+
+    /**
+     * Hands each chunk of rows {@code 0..rows-1} to {@code action} with how many of those rows it
+     * holds; a missing chunk means the state's counts are wrong, and stops.
+     */
+    private static <C> void forEachChunk(C[] chunks, long rows, ChunkRows<C> action) {
+        for (int chunk = 0, count = chunksFor(rows); chunk < count; chunk++) {
+            if (chunk >= chunks.length || chunks[chunk] == null) {
+                throw new IllegalStateException("a column of " + rows + " rows has no chunk " + chunk);
+            }
+            action.accept(chunks[chunk], (int) Math.min(rows(chunk), rows - firstRow(chunk)));
+        }
     }
 
     /** What {@code reserve(rows)} allocates on an empty column of {@code rowBytes}-byte rows. */
@@ -102,7 +120,7 @@ final class Columns {
         return bytes;
     }
 
-    static final class Longs {
+    static final class Longs implements Column {
         private final ArrayStock stock;
         private long[][] chunks = new long[INITIAL_CHUNKS][];
 
@@ -122,28 +140,15 @@ final class Columns {
             return chunks[chunk][offset(row, chunk)];
         }
 
-        /** Writes rows {@code 0..rows-1}, every one of which was set, chunk by chunk. */
-        void writeTo(StateImageFile.Out out, long rows) {
-            for (int chunk = 0, count = chunksFor(rows); chunk < count; chunk++) {
-                if (chunk >= chunks.length || chunks[chunk] == null) {
-                    throw missingChunk(chunk, rows);
-                }
-                out.longs(chunks[chunk], 0, usedRows(chunk, rows));
-            }
+        @Override
+        public void writeTo(StateImageFile.Out out, long rows) {
+            forEachChunk(chunks, rows, (chunk, used) -> out.longs(chunk, 0, used));
         }
 
-        /** Reads rows {@code 0..rows-1} as {@link #writeTo} wrote them, allocating the chunks not there yet. */
-        void readFrom(StateImageFile.In in, long rows) {
-            int count = chunksFor(rows);
-            if (count > chunks.length) {
-                chunks = java.util.Arrays.copyOf(chunks, count);
-            }
-            for (int chunk = 0; chunk < count; chunk++) {
-                if (chunks[chunk] == null) {
-                    chunks[chunk] = stock.longs(rows(chunk));
-                }
-                in.longs(chunks[chunk], 0, usedRows(chunk, rows));
-            }
+        @Override
+        public void readFrom(StateImageFile.In in, long rows) {
+            chunks = reserveChunks(chunks, rows, stock::longs);
+            forEachChunk(chunks, rows, (chunk, used) -> in.longs(chunk, 0, used));
         }
 
         void set(long row, long value) {
@@ -159,7 +164,7 @@ final class Columns {
         }
     }
 
-    static final class Ints {
+    static final class Ints implements Column {
         private final ArrayStock stock;
         private int[][] chunks = new int[INITIAL_CHUNKS][];
 
@@ -179,28 +184,15 @@ final class Columns {
             return chunks[chunk][offset(row, chunk)];
         }
 
-        /** Writes rows {@code 0..rows-1}, every one of which was set, chunk by chunk. */
-        void writeTo(StateImageFile.Out out, long rows) {
-            for (int chunk = 0, count = chunksFor(rows); chunk < count; chunk++) {
-                if (chunk >= chunks.length || chunks[chunk] == null) {
-                    throw missingChunk(chunk, rows);
-                }
-                out.ints(chunks[chunk], 0, usedRows(chunk, rows));
-            }
+        @Override
+        public void writeTo(StateImageFile.Out out, long rows) {
+            forEachChunk(chunks, rows, (chunk, used) -> out.ints(chunk, 0, used));
         }
 
-        /** Reads rows {@code 0..rows-1} as {@link #writeTo} wrote them, allocating the chunks not there yet. */
-        void readFrom(StateImageFile.In in, long rows) {
-            int count = chunksFor(rows);
-            if (count > chunks.length) {
-                chunks = java.util.Arrays.copyOf(chunks, count);
-            }
-            for (int chunk = 0; chunk < count; chunk++) {
-                if (chunks[chunk] == null) {
-                    chunks[chunk] = stock.ints(rows(chunk));
-                }
-                in.ints(chunks[chunk], 0, usedRows(chunk, rows));
-            }
+        @Override
+        public void readFrom(StateImageFile.In in, long rows) {
+            chunks = reserveChunks(chunks, rows, stock::ints);
+            forEachChunk(chunks, rows, (chunk, used) -> in.ints(chunk, 0, used));
         }
 
         void set(long row, int value) {
@@ -216,7 +208,7 @@ final class Columns {
         }
     }
 
-    static final class Bytes {
+    static final class Bytes implements Column {
         private byte[][] chunks = new byte[INITIAL_CHUNKS][];
 
         /** See {@link Columns#reserveChunks}; returns the bytes of rows {@code 0..rows-1}'s chunks. */
@@ -230,28 +222,15 @@ final class Columns {
             return chunks[chunk][offset(row, chunk)];
         }
 
-        /** Writes rows {@code 0..rows-1}, every one of which was set, chunk by chunk. */
-        void writeTo(StateImageFile.Out out, long rows) {
-            for (int chunk = 0, count = chunksFor(rows); chunk < count; chunk++) {
-                if (chunk >= chunks.length || chunks[chunk] == null) {
-                    throw missingChunk(chunk, rows);
-                }
-                out.bytes(chunks[chunk], 0, usedRows(chunk, rows));
-            }
+        @Override
+        public void writeTo(StateImageFile.Out out, long rows) {
+            forEachChunk(chunks, rows, (chunk, used) -> out.bytes(chunk, 0, used));
         }
 
-        /** Reads rows {@code 0..rows-1} as {@link #writeTo} wrote them, allocating the chunks not there yet. */
-        void readFrom(StateImageFile.In in, long rows) {
-            int count = chunksFor(rows);
-            if (count > chunks.length) {
-                chunks = java.util.Arrays.copyOf(chunks, count);
-            }
-            for (int chunk = 0; chunk < count; chunk++) {
-                if (chunks[chunk] == null) {
-                    chunks[chunk] = new byte[rows(chunk)];
-                }
-                in.bytes(chunks[chunk], 0, usedRows(chunk, rows));
-            }
+        @Override
+        public void readFrom(StateImageFile.In in, long rows) {
+            chunks = reserveChunks(chunks, rows, byte[]::new);
+            forEachChunk(chunks, rows, (chunk, used) -> in.bytes(chunk, 0, used));
         }
 
         void set(long row, byte value) {

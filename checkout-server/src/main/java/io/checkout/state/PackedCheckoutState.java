@@ -14,6 +14,7 @@ import io.checkout.engine.ResultCode;
 import io.checkout.engine.RiskTable;
 import io.checkout.engine.SkuGroupTable;
 import io.checkout.engine.SkuTable;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.agrona.collections.Long2LongHashMap;
@@ -202,6 +203,20 @@ public final class PackedCheckoutState implements CheckoutState {
     private final Columns.Ints outcomeFailedLine = new Columns.Ints(arrays);
     private final Columns.Longs outcomeAt = new Columns.Longs(arrays);
     private final Columns.Longs outcomeOrderUpdated = new Columns.Longs(arrays);
+
+    /** The payments' columns a state image holds, in its order. */
+    private final List<Columns.Column> paymentColumns =
+            List.of(paymentProviderAt, paymentIdAt, paymentOrderId, paymentPaidAt);
+    /** The remembered answers' columns a state image holds, in its order. */
+    private final List<Columns.Column> outcomeColumns = List.of(
+            outcomeIdAt,
+            outcomeCommand,
+            outcomeResult,
+            outcomeOrderId,
+            outcomeOrderState,
+            outcomeFailedLine,
+            outcomeAt,
+            outcomeOrderUpdated);
 
     // ---- prefetching ----------------------------------------------------------------------------
     /** Where prefetching reads go, so that the compiler keeps them. */
@@ -487,22 +502,16 @@ public final class PackedCheckoutState implements CheckoutState {
         // payments
         paymentProviders.writeTo(out);
         paymentIds.writeTo(out);
-        paymentProviderAt.writeTo(out, paymentCount);
-        paymentIdAt.writeTo(out, paymentCount);
-        paymentOrderId.writeTo(out, paymentCount);
-        paymentPaidAt.writeTo(out, paymentCount);
+        for (Columns.Column column : paymentColumns) {
+            column.writeTo(out, paymentCount);
+        }
         writeIndex(out, paymentRows);
         // remembered answers: the ring's rows written so far (stale ones too, which nothing reads)
         long ringRows = Math.min(outcomeTail, outcomeRing);
         outcomeIds.writeTo(answersOut);
-        outcomeIdAt.writeTo(answersOut, ringRows);
-        outcomeCommand.writeTo(answersOut, ringRows);
-        outcomeResult.writeTo(answersOut, ringRows);
-        outcomeOrderId.writeTo(answersOut, ringRows);
-        outcomeOrderState.writeTo(answersOut, ringRows);
-        outcomeFailedLine.writeTo(answersOut, ringRows);
-        outcomeAt.writeTo(answersOut, ringRows);
-        outcomeOrderUpdated.writeTo(answersOut, ringRows);
+        for (Columns.Column column : outcomeColumns) {
+            column.writeTo(answersOut, ringRows);
+        }
         writeIndex(answersOut, outcomeRows);
     }
 
@@ -644,10 +653,9 @@ public final class PackedCheckoutState implements CheckoutState {
         // payments
         paymentProviders.readFrom(in);
         paymentIds.readFrom(in);
-        paymentProviderAt.readFrom(in, payments);
-        paymentIdAt.readFrom(in, payments);
-        paymentOrderId.readFrom(in, payments);
-        paymentPaidAt.readFrom(in, payments);
+        for (Columns.Column column : paymentColumns) {
+            column.readFrom(in, payments);
+        }
         readIndex(in, paymentRows, payments);
         paymentCount = payments;
         if (userNumbers.size() != users || paymentRows.size() != payments) {
@@ -660,14 +668,9 @@ public final class PackedCheckoutState implements CheckoutState {
     private void readAnswers(StateImageFile.In answersIn, long head, long tail) {
         long ringRows = Math.min(tail, outcomeRing);
         outcomeIds.readFrom(answersIn);
-        outcomeIdAt.readFrom(answersIn, ringRows);
-        outcomeCommand.readFrom(answersIn, ringRows);
-        outcomeResult.readFrom(answersIn, ringRows);
-        outcomeOrderId.readFrom(answersIn, ringRows);
-        outcomeOrderState.readFrom(answersIn, ringRows);
-        outcomeFailedLine.readFrom(answersIn, ringRows);
-        outcomeAt.readFrom(answersIn, ringRows);
-        outcomeOrderUpdated.readFrom(answersIn, ringRows);
+        for (Columns.Column column : outcomeColumns) {
+            column.readFrom(answersIn, ringRows);
+        }
         readIndex(answersIn, outcomeRows, (int) ringRows);
         if (outcomeRows.size() != tail - head) {
             throw answersIn.damaged("indexes " + outcomeRows.size() + " remembered answers of " + (tail - head));
