@@ -39,6 +39,9 @@ public final class SnapshotStore {
     private static final String META = "snapshot.properties";
     private static final String TMP = ".tmp";
 
+    /** Whether a {@link #warmUp} has succeeded in this process. */
+    private static volatile boolean warmedUp;
+
     private final Path directory;
 
     /** What a snapshot covers: the journal up to and including {@code journalSequence}. */
@@ -54,13 +57,19 @@ public final class SnapshotStore {
      * Loads Chronicle Map and registers its shutdown hooks now, by writing and deleting an empty set
      * of snapshot files in a scratch directory: otherwise a process whose first snapshot is the one
      * at shutdown cannot write it ({@link ChronicleSnapshotFiles#warmUp}). Call at start; a failure
-     * is logged, not thrown (the snapshot at shutdown is then at risk, nothing else).
+     * is logged, not thrown (the snapshot at shutdown is then at risk, nothing else). Once it has
+     * succeeded in a process (Recovery's warm-up, say), later calls do nothing: it is the process's
+     * first use that matters.
      */
     public void warmUp() {
+        if (warmedUp) {
+            return;
+        }
         Path scratch = directory.resolve("warm-up" + TMP);
         try {
             Files.createDirectories(scratch);
             ChronicleSnapshotFiles.warmUp(scratch);
+            warmedUp = true;
         } catch (IOException | RuntimeException | LinkageError e) {
             LOG.warn("could not load Chronicle Map ahead of the first snapshot", e);
         } finally {
