@@ -163,6 +163,8 @@ final class AttemptWindow {
             throw new IllegalStateException(
                     "snapshot counts " + userId + " twice under " + what + ", or more users than fit");
         }
-        attempts[add(id)] = count;
+        // Two statements: add may replace the array, and "attempts[add(id)]" would store into the old one.
+        int row = add(id);
+        attempts[row] = count;
     }
 }
