@@ -32,7 +32,8 @@
 #        an hour, 2026-12-04), so one crowd against one capacity figure is a ratio of two noisy samples.
 #        The server's tables (and heap) grow with the rounds: each round makes about 4M orders.
 # --no-background-snapshots: the server takes no snapshot while it runs (snapshot-interval-commands=0;
-#        one at shutdown only). By default it takes one every 5M commands, and one was 30-75 s of a
+#        one at shutdown only). It takes one every 5M commands (the server's default until
+#        2026-12-05, kept so that rounds stay comparable; the default is now 2M, onto a kept copy), and one was 30-75 s of a
 #        core on this VM for 2-3M orders (Chronicle Map writes and loads; benchmarks/README,
 #        2026-12-04): one that overlaps a capacity run or a crowd takes up to a third of the
 #        server's rate from that figure alone.

@@ -25,10 +25,15 @@ import org.slf4j.LoggerFactory;
  * snapshot into a state of its own, replays the journal up to the last journalled command (the
  * engine is deterministic, so this is the state the live engine had at that command), writes that
  * as the new snapshot, and retires the journal and event log segments it covers (keeping
- * {@code retainedSegments} more of each).
+ * {@code retainedSegments} more of each). With {@link Copy#KEEP} that state stays in memory after
+ * the write, so the next snapshot only replays the commands since this one onto it and writes: no
+ * load. Over a 10M-command sale that took 0.60-0.73 of the CPU of loading for each snapshot, at
+ * intervals of 1M-5M commands (benchmarks/README.md, 2026-12-05, {@code SnapshotCadence}), for a
+ * second copy of the state kept for good instead of only while a snapshot runs (the same peak).
  *
- * <p>Costs: one core while it loads the previous snapshot, replays and writes the new one, and a
- * second copy of the state in memory while it runs. It never touches the live state. On the
+ * <p>Costs: one core while it loads the previous snapshot (with {@link Copy#KEEP} only the first
+ * time), replays and writes the new one, and a second copy of the state in memory while it runs
+ * (with {@link Copy#KEEP} from the first snapshot on). It never touches the live state. On the
  * project's 2-core VM a snapshot of 2M orders took 30-50 s of a core when the large tables were
  * Chronicle Map records (2026-12-04); as a state image their write and load cost about 0.2x and
  * 0.5x the replay of the commands they stand for, and a first snapshot at 2.46M commands (the
@@ -72,6 +77,24 @@ public final class Snapshotter implements AutoCloseable {
     /** A waiting running snapshot goes on after this many samples in a row ({@link #PAUSE_NANOS} apart) not saturated. */
     private static final int QUIET_SAMPLES_TO_RESUME = 10;
 
+    /** What the snapshotter does with its copy of the state once a snapshot is written. */
+    public enum Copy {
+        /**
+         * Keeps it (and its book and event numbers) for the next snapshot, which replays only the
+         * commands since onto it: no load per snapshot; a second copy of the state between snapshots.
+         */
+        KEEP,
+        /** Drops it: each snapshot loads the newest one into a fresh copy; memory only while one runs. */
+        TRANSIENT
+    }
+
+    /**
+     * The snapshotter's copy of the state at journal sequence {@code sequence}, with the book that
+     * replays onto it and its event numbers: exactly what loading the snapshot at that sequence
+     * would give.
+     */
+    private record Replica(PackedCheckoutState state, CheckoutBook book, EventCounter events, long sequence) {}
+
     /** What one check decides. */
     public enum Decision {
         /** Fewer than the interval's commands since the last snapshot. */
@@ -89,6 +112,7 @@ public final class Snapshotter implements AutoCloseable {
     private final long intervalCommands;
     private final long deferMaxCommands;
     private final int retainedSegments;
+    private final Copy copy;
     private final LongSupplier journalledSequence;
     private final LongSupplier queueDelayNanos;
     private final DoubleSupplier othersCpu;
@@ -107,12 +131,19 @@ public final class Snapshotter implements AutoCloseable {
     private volatile long lastWrittenEpochMillis;
     private volatile long lastDurationNanos;
     private volatile long pausedNanosTotal;
+    private volatile long snapshotsLoaded;
+    /**
+     * The copy kept since the last snapshot ({@link Copy#KEEP}), null if none: taken by the one
+     * thread writing a snapshot ({@link #snapshotAt} runs on one thread at a time).
+     */
+    private Replica kept;
     /** Checks in a row that found the engine not saturated, at most {@link #QUIET_CHECKS_TO_START}. Checking thread only. */
     private int quietChecks = QUIET_CHECKS_TO_START;
 
     /**
      * @param intervalCommands journalled commands between snapshots; 0 for snapshots at shutdown only
      * @param deferMaxCommands how many more commands a due snapshot may wait for a saturated engine; 0 never waits
+     * @param copy whether the copy of the state a snapshot builds is kept for the next one
      * @param journalledSequence the newest journal sequence whose command is journalled and whose events are logged
      * @param queueDelayNanos the live engine's estimated queueing delay ({@link CommandPublisher#queueDelayNanos})
      * @param othersCpu the share of the CPUs left by the calling thread that other work keeps busy, NaN if
@@ -125,6 +156,7 @@ public final class Snapshotter implements AutoCloseable {
             EngineLimits limits,
             long intervalCommands,
             long deferMaxCommands,
+            Copy copy,
             int retainedSegments,
             long lastSnapshotSequence,
             LongSupplier journalledSequence,
@@ -140,6 +172,7 @@ public final class Snapshotter implements AutoCloseable {
         this.limits = limits;
         this.intervalCommands = intervalCommands;
         this.deferMaxCommands = deferMaxCommands;
+        this.copy = copy;
         this.retainedSegments = retainedSegments;
         this.lastSnapshotSequence = lastSnapshotSequence;
         this.journalledSequence = journalledSequence;
@@ -237,18 +270,19 @@ public final class Snapshotter implements AutoCloseable {
     public void snapshotAt(long target) {
         long started = System.nanoTime();
         long pausedBefore = pausedNanosTotal;
-        // A transient copy: it takes memory only for the rows it holds, even when the live state
-        // was allocated up front.
-        PackedCheckoutState state = PackedCheckoutState.of(capacities.onDemand());
-        SnapshotStore.Meta base = snapshots.loadLatest(state, this::waitWhileSaturated);
-        if (base.journalSequence() >= target) {
+        Replica from = kept;
+        // Taken out first: a snapshot that fails or stops half way leaves no copy of unknown shape.
+        kept = null;
+        boolean loaded = from == null || from.sequence() != lastSnapshotSequence;
+        if (loaded) {
+            from = loadNewest();
+        }
+        if (from.sequence() >= target) {
+            keep(from);
             return;
         }
-        CheckoutBook book = new CheckoutBook(state, limits);
-        book.restoreNowMillis(base.nowMillis());
-        EventCounter events = new EventCounter(base.nextEventSequence());
-        long replayed =
-                JournalReplayer.replay(layout.journal(), base.journalSequence() + 1, target, book, events, () -> {
+        long replayed = JournalReplayer.replay(
+                layout.journal(), from.sequence() + 1, target, from.book(), from.events(), () -> {
                     waitWhileSaturated();
                     return closed;
                 });
@@ -256,19 +290,39 @@ public final class Snapshotter implements AutoCloseable {
             return;
         }
         Retired retired = writeAndRetire(
-                state,
-                new SnapshotStore.Meta(target, events.nextEventSequence(), book.nowMillis()),
+                from.state(),
+                new SnapshotStore.Meta(
+                        target, from.events().nextEventSequence(), from.book().nowMillis()),
                 this::waitWhileSaturated);
+        keep(new Replica(from.state(), from.book(), from.events(), target));
         written(started);
         LOG.info(
-                "snapshot at journal sequence {}: {} commands replayed onto the previous one in {} ms ({} ms of it"
+                "snapshot at journal sequence {}: {} commands replayed onto the {} in {} ms ({} ms of it"
                         + " waiting for a saturated engine); retired {} journal and {} event log segments",
                 target,
                 replayed,
+                loaded ? "previous one" : "copy kept since the previous one",
                 (System.nanoTime() - started) / 1_000_000,
                 (pausedNanosTotal - pausedBefore) / 1_000_000,
                 retired.journalSegments(),
                 retired.eventSegments());
+    }
+
+    /** The newest snapshot, loaded into a fresh copy of the state. */
+    private Replica loadNewest() {
+        // It takes memory only for the rows it holds, even when the live state was allocated up front.
+        PackedCheckoutState state = PackedCheckoutState.of(capacities.onDemand());
+        SnapshotStore.Meta base = snapshots.loadLatest(state, this::waitWhileSaturated);
+        snapshotsLoaded++;
+        CheckoutBook book = new CheckoutBook(state, limits);
+        book.restoreNowMillis(base.nowMillis());
+        return new Replica(state, book, new EventCounter(base.nextEventSequence()), base.journalSequence());
+    }
+
+    private void keep(Replica replica) {
+        if (copy == Copy.KEEP && !closed) {
+            kept = replica;
+        }
     }
 
     /**
@@ -400,6 +454,14 @@ public final class Snapshotter implements AutoCloseable {
         return pausedNanosTotal;
     }
 
+    /**
+     * How many snapshots started from a load of the newest snapshot on disk (the first, and with
+     * {@link Copy#TRANSIENT} every one); the others replayed onto the copy kept since the last.
+     */
+    public long snapshotsLoaded() {
+        return snapshotsLoaded;
+    }
+
     /** Segments a snapshot let go. */
     private record Retired(int journalSegments, int eventSegments) {}
 
@@ -425,7 +487,9 @@ public final class Snapshotter implements AutoCloseable {
         closed = true;
         thread.shutdownNow();
         try {
-            if (!thread.awaitTermination(30, TimeUnit.SECONDS)) {
+            if (thread.awaitTermination(30, TimeUnit.SECONDS)) {
+                kept = null;
+            } else {
                 LOG.warn("snapshotter did not stop within 30 s");
             }
         } catch (InterruptedException e) {

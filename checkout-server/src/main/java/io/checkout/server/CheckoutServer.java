@@ -225,6 +225,7 @@ public final class CheckoutServer implements AutoCloseable {
                 config.engineLimits(),
                 config.snapshotIntervalCommands(),
                 config.snapshotDeferMaxCommands(),
+                config.snapshotCopy(),
                 config.journalRetainedSegments(),
                 recovered.snapshotSequence(),
                 started::answeredJournalSequence,

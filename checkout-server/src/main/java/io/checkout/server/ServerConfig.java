@@ -8,6 +8,7 @@ import io.checkout.contract.Partitioning;
 import io.checkout.engine.EngineLimits;
 import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.PipelineConfig;
+import io.checkout.pipeline.Snapshotter;
 import io.checkout.state.StateCapacities;
 import java.io.IOException;
 import java.io.Reader;
@@ -190,17 +191,24 @@ public final class ServerConfig {
                 100_000),
         SNAPSHOT_INTERVAL_COMMANDS(
                 "snapshot-interval-commands",
-                "5000000",
+                "2000000",
                 "journalled commands between background snapshots; 0 snapshots only at shutdown",
                 0,
                 1L << 40),
         SNAPSHOT_DEFER_MAX_COMMANDS(
                 "snapshot-defer-max-commands",
-                "5000000",
+                "3000000",
                 "how many more journalled commands a due background snapshot may wait while the engine is saturated"
                         + " (a standing queue, or other work keeping 85% of the CPUs busy); 0 never waits",
                 0,
                 1L << 40),
+        SNAPSHOT_COPY(
+                "snapshot-copy",
+                "keep",
+                "the background snapshotter's copy of the state: keep (it stays in memory between snapshots, so"
+                        + " each replays only the commands since the last onto it and writes, no load; a second"
+                        + " copy of the state's rows for good) or transient (each snapshot loads the newest one"
+                        + " into a fresh copy and drops it once written: the memory only while one runs)"),
         EVENT_SUBSCRIBERS_MAX("event-subscribers-max", "16", "most concurrent OrderEvents subscriptions", 0, 1_024),
         METRICS_PORT(
                 "metrics-port",
@@ -446,6 +454,7 @@ public final class ServerConfig {
         journalThread();
         journalConfig();
         statePreallocated();
+        snapshotCopy();
         mode();
         if (mode() == Mode.CLUSTER) {
             clusterMemberConfig();
@@ -769,6 +778,16 @@ public final class ServerConfig {
 
     public long snapshotDeferMaxCommands() {
         return number(Setting.SNAPSHOT_DEFER_MAX_COMMANDS);
+    }
+
+    public Snapshotter.Copy snapshotCopy() {
+        String copy = values.get(Setting.SNAPSHOT_COPY);
+        if (copy.equals("keep")) {
+            return Snapshotter.Copy.KEEP;
+        } else if (copy.equals("transient")) {
+            return Snapshotter.Copy.TRANSIENT;
+        }
+        throw invalid(Setting.SNAPSHOT_COPY, "must be keep or transient");
     }
 
     public int eventSubscribersMax() {

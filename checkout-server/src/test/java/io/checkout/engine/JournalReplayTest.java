@@ -115,6 +115,73 @@ class JournalReplayTest {
         }
     }
 
+    /**
+     * Three snapshots in a row, each onto the copy the one before kept (one load, of nothing) or
+     * each from a load of the one before: the same files, and a restart from either reaches the
+     * live state.
+     */
+    @Test
+    void snapshotsOntoTheKeptCopyShouldEqualSnapshotsFromALoadOfTheLastOne() throws IOException {
+        Path kept = temp.resolve("kept");
+        Live live = runLive(kept, COMMANDS, -1);
+        Path loaded = temp.resolve("loaded");
+        copyTree(kept.resolve("journal"), loaded.resolve("journal"));
+        if (Files.isDirectory(kept.resolve("events"))) {
+            copyTree(kept.resolve("events"), loaded.resolve("events"));
+        }
+        long[] targets = {40_000, 90_000, live.journalled - 1_000};
+
+        Map<Snapshotter.Copy, Path> dirs = Map.of(Snapshotter.Copy.KEEP, kept, Snapshotter.Copy.TRANSIENT, loaded);
+        Map<Snapshotter.Copy, List<String>> images = new TreeMap<>();
+        for (Map.Entry<Snapshotter.Copy, Path> entry : dirs.entrySet()) {
+            Recovery.Layout layout = Recovery.Layout.under(entry.getValue());
+            SnapshotStore store = new SnapshotStore(layout.snapshots());
+            Snapshotter snapshotter =
+                    snapshotter(layout, store, 1, 0, entry.getKey(), () -> targets[2], () -> 0, () -> Double.NaN);
+            List<String> digests = new ArrayList<>();
+            try {
+                for (long target : targets) {
+                    snapshotter.snapshotAt(target);
+                    digests.add(digestOf(store.snapshots().get(store.snapshots().size() - 1)));
+                }
+                assertThat(snapshotter.snapshotsWritten()).isEqualTo(targets.length);
+                assertThat(snapshotter.snapshotsLoaded())
+                        .as("%s: snapshots that started from a load", entry.getKey())
+                        .isEqualTo(entry.getKey() == Snapshotter.Copy.KEEP ? 1 : targets.length);
+            } finally {
+                snapshotter.close();
+            }
+            images.put(entry.getKey(), digests);
+        }
+        assertThat(images.get(Snapshotter.Copy.KEEP))
+                .as("seed %d: each snapshot's image files", SEED)
+                .isEqualTo(images.get(Snapshotter.Copy.TRANSIENT));
+        for (Path data : dirs.values()) {
+            Recovery.Recovered recovered = recover(data);
+            try {
+                assertThat(recovered.snapshotSequence()).isEqualTo(targets[2]);
+                assertThat(recovered.replayedCommands()).isEqualTo(1_000);
+                assertThat(hash(recovered.state())).as("seed %d", SEED).isEqualTo(live.hash);
+            } finally {
+                recovered.journal().close();
+                recovered.events().close();
+            }
+        }
+    }
+
+    /** A SHA-256 over the state image files of the snapshot in {@code snapshot}. */
+    private static String digestOf(Path snapshot) throws IOException {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            for (String name : List.of("state-image.bin", "state-image-answers.bin")) {
+                digest.update(Files.readAllBytes(snapshot.resolve(name)));
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void dueSnapshotShouldWaitWhileTheEngineIsSaturatedThenRunWhenQuietOrWhenTheDeferralIsUsedUp() {
         Path data = temp.resolve("data");
@@ -251,6 +318,26 @@ class JournalReplayTest {
             LongSupplier journalled,
             LongSupplier queueDelayNanos,
             DoubleSupplier othersCpu) {
+        return snapshotter(
+                layout,
+                store,
+                intervalCommands,
+                deferMaxCommands,
+                Snapshotter.Copy.KEEP,
+                journalled,
+                queueDelayNanos,
+                othersCpu);
+    }
+
+    private static Snapshotter snapshotter(
+            Recovery.Layout layout,
+            SnapshotStore store,
+            long intervalCommands,
+            long deferMaxCommands,
+            Snapshotter.Copy copy,
+            LongSupplier journalled,
+            LongSupplier queueDelayNanos,
+            DoubleSupplier othersCpu) {
         return new Snapshotter(
                 layout,
                 store,
@@ -258,6 +345,7 @@ class JournalReplayTest {
                 LIMITS,
                 intervalCommands,
                 deferMaxCommands,
+                copy,
                 0,
                 0,
                 journalled,

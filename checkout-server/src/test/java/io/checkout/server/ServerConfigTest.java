@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.checkout.pipeline.PipelineConfig;
+import io.checkout.pipeline.Snapshotter;
 import io.checkout.server.ServerConfig.InvalidSettingException;
 import io.checkout.server.ServerConfig.Setting;
 import java.io.IOException;
@@ -62,6 +63,12 @@ class ServerConfigTest {
                         .stateCapacities()
                         .preallocated())
                 .isTrue();
+        assertThat(config.snapshotCopy()).isEqualTo(Snapshotter.Copy.KEEP);
+        assertThat(ServerConfig.builder()
+                        .set("snapshot-copy", "transient")
+                        .conclude()
+                        .snapshotCopy())
+                .isEqualTo(Snapshotter.Copy.TRANSIENT);
         for (Setting setting : Setting.values()) {
             assertThat(config.describe()).contains(setting.key() + "=" + setting.defaultValue());
             if (setting.description().contains("..")) {
@@ -98,6 +105,7 @@ class ServerConfigTest {
                 "quantity-per-line-max | 1000001   | 1..1000000",
                 "order-capacity        | 0         | 1..",
                 "state-memory          | lots      | must be on-demand or preallocate",
+                "snapshot-copy         | always    | must be keep or transient",
                 "prefetch-group        | 257       | 0..256",
                 "stream-window         | 1.5       | not a whole number",
                 "stream-batch-max      | 0         | 1..4096",
