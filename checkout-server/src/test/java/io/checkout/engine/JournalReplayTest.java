@@ -3,12 +3,15 @@ package io.checkout.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.checkout.journal.CommandCodec;
+import io.checkout.journal.EventCounter;
 import io.checkout.journal.RecordLogReader;
 import io.checkout.journal.RecordLogWriter;
 import io.checkout.pipeline.JournalConfig;
+import io.checkout.pipeline.JournalReplayer;
 import io.checkout.pipeline.Recovery;
 import io.checkout.pipeline.Snapshotter;
 import io.checkout.state.CampaignSamples;
+import io.checkout.state.PackedCheckoutState;
 import io.checkout.state.SnapshotStore;
 import io.checkout.state.StateCapacities;
 import java.io.IOException;
@@ -166,6 +169,36 @@ class JournalReplayTest {
                 recovered.journal().close();
                 recovered.events().close();
             }
+        }
+    }
+
+    /**
+     * The seeded simulation's state written as a snapshot and loaded back into a fresh state at ten
+     * points of its journal: every table as it was (attempt counts, groups, campaigns, answers and
+     * all), whatever the run had built up by then.
+     */
+    @Test
+    void aSnapshotAtAnyPointOfTheRunShouldLoadBackToTheStateItWasWrittenFrom() {
+        Path data = temp.resolve("data");
+        Live live = runLive(data, COMMANDS, -1);
+        Recovery.Layout layout = Recovery.Layout.under(data);
+        SnapshotStore store = new SnapshotStore(layout.snapshots());
+        PackedCheckoutState replayed = PackedCheckoutState.of(capacities());
+        CheckoutBook book = new CheckoutBook(replayed, LIMITS);
+        EventCounter events = new EventCounter(1);
+        long step = live.journalled / 10;
+        for (long target = step; target <= live.journalled; target += step) {
+            JournalReplayer.replay(layout.journal(), target - step + 1, target, book, events, () -> false);
+            store.write(replayed, new SnapshotStore.Meta(target, events.nextEventSequence(), book.nowMillis()));
+            PackedCheckoutState loaded = PackedCheckoutState.of(capacities());
+            SnapshotStore.Meta meta = store.loadLatest(loaded);
+            // As a restart does: the book counts the campaigns' redemptions from the loaded orders.
+            new CheckoutBook(loaded, LIMITS).restoreNowMillis(meta.nowMillis());
+
+            assertThat(meta.journalSequence()).isEqualTo(target);
+            assertThat(meta.nowMillis()).isEqualTo(book.nowMillis());
+            assertThat(hash(loaded)).as("seed %d, at %d", SEED, target).isEqualTo(hash(replayed));
+            store.retainNewest(1);
         }
     }
 
