@@ -6,7 +6,7 @@
 # log on disk, as after a crash. Prints each run and the medians.
 #
 # Usage: benchmarks/recovery-cold.sh [--commands 10000000] [--runs 5] [--dir DIR] [--keep] [--reuse]
-#                                    [--snapshot | --restart] [-- extra JVM flags, e.g. -XX:+UseTransparentHugePages]
+#                                    [--snapshot | --restart [--behind N]] [-- extra JVM flags, e.g. -XX:+UseTransparentHugePages]
 # --keep leaves DIR in place; --reuse skips the prepare step when DIR already holds a kept journal
 # of the same size (compare JVM flags without journalling 10M commands again).
 # --snapshot: each run also writes the recovered state as a snapshot (Chronicle Map files, synced)
@@ -18,6 +18,10 @@
 # true sequence and the engine's clock, as the snapshotter writes one), then each run is a fresh JVM
 # recovering as a restarted server does: the snapshot loaded, nothing left to replay. Recovery's time
 # is then the snapshot's load (plus Chronicle Map's first use in the process).
+# --behind N (with --restart): the snapshot is N commands before the journal's end, written as the
+# background snapshotter writes one (the journal replayed up to there), and each restart replays
+# those N after loading it: what a server restarted between two snapshots does (at most
+# snapshot-interval-commands + snapshot-defer-max-commands behind).
 # JVM flags: jvm.options, -Xms8g -Xmx8g (a fixed heap, as RecoveryBenchmark and deploy/ use), $JAVA_OPTS, then the extra flags.
 # Build first: mvn -B -q -DskipTests package (benchmarks/target/benchmarks.jar).
 set -euo pipefail
@@ -30,6 +34,7 @@ dir=""
 keep=false
 reuse=false
 mode=recover
+behind=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --commands) commands="$2"; shift 2 ;;
@@ -39,12 +44,15 @@ while [ $# -gt 0 ]; do
     --reuse) reuse=true; keep=true; shift ;;
     --snapshot) mode=snapshot; shift ;;
     --restart) mode=restart; shift ;;
+    --behind) behind="$2"; shift 2 ;;
     --) shift; break ;;
     *) echo "recovery-cold.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 extra=("$@")
 [ -f "$jar" ] || { echo "recovery-cold.sh: $jar missing; run mvn -B -q -DskipTests package" >&2; exit 2; }
+case "$behind" in ''|*[!0-9]*) echo "recovery-cold.sh: --behind must be a number" >&2; exit 2 ;; esac
+[ "$behind" = 0 ] || [ "$mode" = restart ] || { echo "recovery-cold.sh: --behind goes with --restart" >&2; exit 2; }
 case "$runs" in ''|*[!0-9]*) echo "recovery-cold.sh: --runs must be a number" >&2; exit 2 ;; esac
 [ "$runs" -ge 1 ] && [ "$runs" -le 50 ] || { echo "recovery-cold.sh: --runs must be 1..50" >&2; exit 2; }
 if [ -z "$dir" ]; then
@@ -70,7 +78,7 @@ else
   touch "$dir/prepared-$commands"
 fi
 if [ "$mode" = restart ]; then
-  echo "snapshot at the journal's end (fresh JVM): $(run keep-snapshot "$dir" "$commands" | grep '^recovered_ms=')"
+  echo "snapshot $behind commands before the journal's end (fresh JVM): $(run keep-snapshot "$dir" "$commands" "$behind" | grep '^recovered_ms=')"
 fi
 recovered=()
 uptimes=()
@@ -81,7 +89,11 @@ field() { # line name: the value of name=... in line
   echo "${rest%% *}"
 }
 for i in $(seq 1 "$runs"); do
-  line="$(run "$mode" "$dir" "$commands" | grep '^recovered_ms=')"
+  if [ "$mode" = restart ]; then
+    line="$(run restart "$dir" "$commands" "$behind" | grep '^recovered_ms=')"
+  else
+    line="$(run "$mode" "$dir" "$commands" | grep '^recovered_ms=')"
+  fi
   echo "run $i ($([ "$mode" = restart ] && echo "from the snapshot" || echo "event log present"), fresh JVM): $line"
   recovered+=("$(field "$line" recovered_ms)")
   uptimes+=("$(field "$line" jvm_uptime_ms)")

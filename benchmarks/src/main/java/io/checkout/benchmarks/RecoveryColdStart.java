@@ -3,6 +3,7 @@ package io.checkout.benchmarks;
 import io.checkout.engine.EngineLimits;
 import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.Recovery;
+import io.checkout.pipeline.Snapshotter;
 import io.checkout.state.PackedCheckoutState;
 import io.checkout.state.SnapshotStore;
 import java.lang.management.ManagementFactory;
@@ -19,9 +20,15 @@ import java.nio.file.Paths;
  * RecoveryColdStart prepare DIR COMMANDS   # journal COMMANDS commands, then recover once (writes the event log)
  * RecoveryColdStart recover DIR COMMANDS   # recover, as after a crash with the event log on disk
  * RecoveryColdStart snapshot DIR COMMANDS  # recover, then write that state as a snapshot and load it back
- * RecoveryColdStart keep-snapshot DIR COMMANDS  # recover, then write that state as the snapshot a restart starts from
- * RecoveryColdStart restart DIR COMMANDS   # recover from that snapshot, as a restarted server does (nothing to replay)
+ * RecoveryColdStart keep-snapshot DIR COMMANDS [BEHIND]  # write the snapshot a restart starts from, BEHIND
+ *                                                       # commands before the journal's end (default 0)
+ * RecoveryColdStart restart DIR COMMANDS [BEHIND]  # recover from that snapshot, as a restarted server does,
+ *                                                 # replaying the BEHIND commands after it
  * </pre>
+ *
+ * A snapshot behind the journal's end is what a running server leaves: its background snapshotter
+ * writes one every {@code snapshot-interval-commands}, so a restart replays what followed the
+ * newest (at most that interval plus {@code snapshot-defer-max-commands}).
  *
  * Each prints one line: {@code recovered_ms=... jvm_uptime_ms=...}, where the uptime is taken when
  * recovery returns (JVM start to recovered state). {@code snapshot} adds {@code snapshot_write_ms}
@@ -34,20 +41,21 @@ public final class RecoveryColdStart {
     private RecoveryColdStart() {}
 
     public static void main(String[] args) throws Exception {
-        String mode = args.length == 3 ? args[0] : "";
-        if (!(mode.equals("prepare")
-                || mode.equals("recover")
-                || mode.equals("snapshot")
-                || mode.equals("keep-snapshot")
-                || mode.equals("restart"))) {
-            System.err.println("usage: RecoveryColdStart prepare|recover|snapshot|keep-snapshot|restart DIR COMMANDS");
+        String mode = args.length >= 3 ? args[0] : "";
+        boolean behindAllowed = mode.equals("keep-snapshot") || mode.equals("restart");
+        if (!(mode.equals("prepare") || mode.equals("recover") || mode.equals("snapshot") || behindAllowed)
+                || args.length > (behindAllowed ? 4 : 3)) {
+            System.err.println("usage: RecoveryColdStart prepare|recover|snapshot DIR COMMANDS, or"
+                    + " RecoveryColdStart keep-snapshot|restart DIR COMMANDS [BEHIND]");
             System.exit(2);
             return;
         }
         Path dataDirectory = Paths.get(args[1]);
         long commands = Long.parseLong(args[2]);
-        if (commands < 2 || commands > 1_000_000_000L) {
-            System.err.println("COMMANDS must be 2..1000000000, got " + commands);
+        long behind = args.length == 4 ? Long.parseLong(args[3]) : 0;
+        if (commands < 2 || commands > 1_000_000_000L || behind < 0 || behind >= commands) {
+            System.err.println(
+                    "COMMANDS must be 2..1000000000 and BEHIND 0..COMMANDS-1, got " + commands + " and " + behind);
             System.exit(2);
             return;
         }
@@ -63,6 +71,11 @@ public final class RecoveryColdStart {
         if (!mode.equals("restart")) {
             Workload.deleteRecursively(Recovery.Layout.under(dataDirectory).snapshots());
         }
+        if (mode.equals("keep-snapshot") && behind > 0) {
+            System.out.println(
+                    "recovered_ms=0 jvm_uptime_ms=0 orders=0 " + keepBehind(dataDirectory, commands, behind));
+            return;
+        }
         Recovery.Recovered recovered = Recovery.recover(
                 dataDirectory,
                 RecoveryBenchmark.capacities(commands),
@@ -70,7 +83,7 @@ public final class RecoveryColdStart {
                 JournalConfig.defaults(false));
         long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
         try {
-            long expected = mode.equals("restart") ? 0 : commands;
+            long expected = mode.equals("restart") ? behind : commands;
             if (recovered.replayedCommands() != expected || recovered.snapshotSequence() != commands - expected) {
                 throw new IllegalStateException("replayed " + recovered.replayedCommands() + " of " + commands
                         + " after a snapshot at " + recovered.snapshotSequence()
@@ -85,6 +98,37 @@ public final class RecoveryColdStart {
             recovered.journal().close();
             recovered.events().close();
         }
+    }
+
+    /**
+     * Writes the snapshot at {@code commands - behind}, as the background snapshotter writes one
+     * (the journal replayed onto an empty state up to there, with the true event sequence and the
+     * engine's clock); retires nothing. Says how long it took.
+     */
+    private static String keepBehind(Path dataDirectory, long commands, long behind) {
+        Recovery.Layout layout = Recovery.Layout.under(dataDirectory);
+        SnapshotStore store = new SnapshotStore(layout.snapshots());
+        store.warmUp();
+        Snapshotter snapshotter = new Snapshotter(
+                layout,
+                store,
+                RecoveryBenchmark.capacities(commands),
+                EngineLimits.defaults(),
+                0,
+                0,
+                Snapshotter.Copy.TRANSIENT,
+                100_000,
+                0,
+                () -> commands,
+                () -> 0,
+                () -> Double.NaN);
+        long started = System.nanoTime();
+        try {
+            snapshotter.snapshotAt(commands - behind);
+        } finally {
+            snapshotter.close();
+        }
+        return "snapshot_at=" + (commands - behind) + " snapshot_ms=" + (System.nanoTime() - started) / 1_000_000;
     }
 
     /** Writes the recovered state as the snapshot a restart at the journal's end starts from; says how long it took. */
