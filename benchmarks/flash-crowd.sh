@@ -9,7 +9,7 @@
 #
 # Usage: benchmarks/flash-crowd.sh [--factors "4 10"] [--client-limits "aimd none"] [--deadline 500ms]
 #                                  [--channels 1] [--client-limit-max 1000] [--api unary] [--cluster] [--pin]
-#                                  [--repeat 1] [--no-background-snapshots] [--smoke]
+#                                  [--repeat 1] [--no-background-snapshots | --snapshot-interval N] [--smoke]
 # --api: how every loadgen run calls Reserve (loadgen's option), capacity included: unary (the
 #        default) or unary-batched (the same calls through the SDK's auto-batching). Auto-batched,
 #        the capacity itself rose 3.6x (108k reserves/s at 1,000 in flight, 2026-12-03), so 4x and
@@ -37,6 +37,8 @@
 #        core on this VM for 2-3M orders (Chronicle Map writes and loads; benchmarks/README,
 #        2026-12-04): one that overlaps a capacity run or a crowd takes up to a third of the
 #        server's rate from that figure alone.
+# --snapshot-interval N: a background snapshot every N commands instead (the server's default
+#        snapshot-defer-max-commands, 3M, and snapshot-copy=keep apply either way).
 # Each loadgen run prewarms 20 s first (the same load on SKUs of its own, not measured).
 # --smoke: capacity for 3 s (before and after) and one short crowd of 4x with the aimd limit, for CI:
 #          checks that every part runs and the audit passes, not how fast.
@@ -58,6 +60,7 @@ while [ $# -gt 0 ]; do
     --pin) pin=yes; shift ;;
     --repeat) repeat="$2"; shift 2 ;;
     --no-background-snapshots) snapshots=(--set snapshot-interval-commands=0); shift ;;
+    --snapshot-interval) snapshots=(--set snapshot-interval-commands="$2"); shift 2 ;;
     --smoke) factors=4 limits=aimd capacity_duration=3s capacity_warmup=1s crowd_at=3s crowd_hold=2s duration=7s
              warmup=1s prewarm=1s; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
