@@ -191,6 +191,10 @@ class MetricsEndpointIT {
                 .isPositive();
         assertThat(sample(scrape, "checkout_commands_applied_total")).isGreaterThanOrEqualTo(2);
         assertThat(sample(scrape, "checkout_serving")).isEqualTo(1);
+        assertThat(sample(scrape, "checkout_snapshots_total"))
+                .as("none written yet")
+                .isZero();
+        assertThat(sample(scrape, "checkout_snapshot_loads_total")).isZero();
         assertThat(sample(scrape, "process_uptime_seconds")).isPositive();
         assertThat(sample(scrape, "jvm_threads_live_threads")).isPositive();
         assertThat(scrape)
