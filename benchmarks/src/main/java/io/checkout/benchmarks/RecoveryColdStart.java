@@ -106,22 +106,8 @@ public final class RecoveryColdStart {
      * engine's clock); retires nothing. Says how long it took.
      */
     private static String keepBehind(Path dataDirectory, long commands, long behind) {
-        Recovery.Layout layout = Recovery.Layout.under(dataDirectory);
-        SnapshotStore store = new SnapshotStore(layout.snapshots());
-        store.warmUp();
-        Snapshotter snapshotter = new Snapshotter(
-                layout,
-                store,
-                RecoveryBenchmark.capacities(commands),
-                EngineLimits.defaults(),
-                0,
-                0,
-                Snapshotter.Copy.TRANSIENT,
-                100_000,
-                0,
-                () -> commands,
-                () -> 0,
-                () -> Double.NaN);
+        Snapshotter snapshotter =
+                SnapshotCadence.offline(Recovery.Layout.under(dataDirectory), commands, 0, Snapshotter.Copy.TRANSIENT);
         long started = System.nanoTime();
         try {
             snapshotter.snapshotAt(commands - behind);

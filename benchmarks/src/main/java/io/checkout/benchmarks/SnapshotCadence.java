@@ -28,6 +28,30 @@ import java.util.Locale;
 public final class SnapshotCadence {
     private SnapshotCadence() {}
 
+    /**
+     * The server's snapshotter over {@code layout}'s journal of {@code commands} commands (the flash
+     * sale {@link RecoveryBenchmark} journals), Chronicle warmed up, not started: the caller calls
+     * {@link Snapshotter#snapshotAt}. Every journal segment is kept (a prepared journal serves many
+     * runs), and it never waits: nothing else runs.
+     */
+    static Snapshotter offline(Recovery.Layout layout, long commands, long intervalCommands, Snapshotter.Copy copy) {
+        SnapshotStore store = new SnapshotStore(layout.snapshots());
+        store.warmUp();
+        return new Snapshotter(
+                layout,
+                store,
+                RecoveryBenchmark.capacities(commands),
+                EngineLimits.defaults(),
+                intervalCommands,
+                0,
+                copy,
+                100_000,
+                0,
+                () -> commands,
+                () -> 0,
+                () -> Double.NaN);
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length != 4 || !(args[3].equals("keep") || args[3].equals("transient"))) {
             System.err.println("usage: SnapshotCadence DIR COMMANDS EVERY keep|transient");
@@ -51,22 +75,8 @@ public final class SnapshotCadence {
             return;
         }
         Workload.deleteRecursively(layout.snapshots());
-        SnapshotStore store = new SnapshotStore(layout.snapshots());
-        store.warmUp();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        Snapshotter snapshotter = new Snapshotter(
-                layout,
-                store,
-                RecoveryBenchmark.capacities(commands),
-                EngineLimits.defaults(),
-                every,
-                0,
-                copy,
-                100_000,
-                0,
-                () -> commands,
-                () -> 0,
-                () -> Double.NaN);
+        Snapshotter snapshotter = offline(layout, commands, every, copy);
         long wallTotal = 0;
         long cpuTotal = 0;
         int taken = 0;

@@ -92,8 +92,8 @@ public final class Recovery {
                 joinWarmUp(chronicleWarmUp);
             }
         }
-        long loadMillis = (System.nanoTime() - loadStarted) / 1_000_000;
         long bookStarted = System.nanoTime();
+        long loadMillis = (bookStarted - loadStarted) / 1_000_000;
         CheckoutBook book = new CheckoutBook(state, limits);
         book.restoreNowMillis(snapshot.nowMillis());
         long bookMillis = (System.nanoTime() - bookStarted) / 1_000_000;
