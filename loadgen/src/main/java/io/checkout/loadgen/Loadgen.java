@@ -240,7 +240,7 @@ public final class Loadgen implements Callable<Integer> {
     @Option(
             names = "--coupon-percent-bps",
             description = "coupon, percent-off: the discount in basis points of the order, rounded down; 1.."
-                    + Coupon.PERCENT_BPS_MAX + " (default " + Coupon.DEFAULT_PERCENT_BPS + ": 10%)")
+                    + Coupon.PERCENT_BPS_MAX + " (default " + Coupon.DEFAULT_PERCENT_BPS + ": 10%%)")
     Integer couponPercentBps;
 
     @Option(

@@ -270,21 +270,40 @@ record RunSettings(
      * normal rate (climbing linearly during {@code --ramp}), or the crowd's while it is there.
      */
     double rateAt(double seconds) {
-        double rampSeconds = ramp.toNanos() / 1e9;
-        double normal = seconds < rampSeconds ? ratePerSecond * Math.max(seconds, 1e-3) / rampSeconds : ratePerSecond;
-        if (crowd == null) {
-            return normal;
+        return rateCurve().rateAt(seconds);
+    }
+
+    /** {@link #rateAt}'s curve with its times in seconds, worked out once: the sender asks it for every send. */
+    RateCurve rateCurve() {
+        double noCrowd = Double.POSITIVE_INFINITY;
+        return new RateCurve(
+                ratePerSecond,
+                ramp.toNanos() / 1e9,
+                crowd == null ? 0 : crowd.rate(),
+                crowd == null ? noCrowd : crowd.at().toNanos() / 1e9,
+                crowd == null ? 0 : crowd.ramp().toNanos() / 1e9,
+                crowd == null ? noCrowd : crowd.end().toNanos() / 1e9);
+    }
+
+    /** The open model's rate along a run; see {@link #rateAt}. */
+    record RateCurve(
+            double ratePerSecond,
+            double rampSeconds,
+            double crowdRate,
+            double crowdAtSeconds,
+            double crowdRampSeconds,
+            double crowdEndSeconds) {
+        double rateAt(double seconds) {
+            double normal =
+                    seconds < rampSeconds ? ratePerSecond * Math.max(seconds, 1e-3) / rampSeconds : ratePerSecond;
+            if (seconds < crowdAtSeconds || seconds >= crowdEndSeconds) {
+                return normal;
+            }
+            if (seconds < crowdAtSeconds + crowdRampSeconds) {
+                return normal + (crowdRate - normal) * (seconds - crowdAtSeconds) / crowdRampSeconds;
+            }
+            return crowdRate;
         }
-        double at = crowd.at().toNanos() / 1e9;
-        double crowdRamp = crowd.ramp().toNanos() / 1e9;
-        double end = crowd.end().toNanos() / 1e9;
-        if (seconds < at || seconds >= end) {
-            return normal;
-        }
-        if (seconds < at + crowdRamp) {
-            return normal + (crowd.rate() - normal) * (seconds - at) / crowdRamp;
-        }
-        return crowd.rate();
     }
 
     /** The calls in flight the run allows at most, in either model. */

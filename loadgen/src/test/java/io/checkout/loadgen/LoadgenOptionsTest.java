@@ -10,6 +10,23 @@ import org.junit.jupiter.api.Test;
 /** Bad options stop the run with exit code 2 and a message naming the option; nothing is sent. */
 class LoadgenOptionsTest {
 
+    @Test
+    void theHelpShouldRenderEveryDescriptionWithoutAFormattingWarning() {
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        String usage;
+        try {
+            // picocli formats descriptions and reports one it cannot format on stderr
+            System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+            usage = Loadgen.commandLine(new Loadgen()).getUsageMessage();
+        } finally {
+            System.setErr(stderr);
+        }
+
+        assertThat(warnings.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(usage).contains("1000: 10%)");
+    }
+
     private static String refusal(String... args) throws Exception {
         try (FakeCheckout server = new FakeCheckout(FakeCheckout.Mode.SOLD_OUT, 10)) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -154,6 +154,54 @@ class OpenModelTest {
     }
 
     @Test
+    void callsTheClientLimitRefusesShouldBeCountedAndNotHoldTheSendersSlots() throws Exception {
+        try (FakeCheckout server = new FakeCheckout(FakeCheckout.Mode.SOLD_OUT, 0)) {
+            // From the 50th reserve on the server holds every reply for 1.5 s: the SDK's limit
+            // fills and refuses what follows unsent, while the sender keeps to its schedule with
+            // at most 25 calls in flight.
+            server.pauseAfter(50, 1_500);
+            Report report = run(
+                    server,
+                    "--scenario",
+                    "flash-crowd",
+                    "--rate",
+                    "1000",
+                    "--crowd-rate",
+                    "1000",
+                    "--crowd-at",
+                    "1s",
+                    "--crowd-hold",
+                    "1s",
+                    "--duration",
+                    "3s",
+                    "--client-limit",
+                    "aimd",
+                    "--client-limit-max",
+                    "20",
+                    "--max-in-flight",
+                    "25");
+
+            // The crowd's schedule adds up intervals, so the count may be off the rate's by one.
+            assertThat(report.operationsSent()).isBetween(2_995L, 3_005L);
+            long admitted = report.timeline().stream()
+                    .mapToLong(Timeline.Second::admitted)
+                    .sum();
+            long refusedByClient = report.timeline().stream()
+                    .mapToLong(Timeline.Second::refusedByClient)
+                    .sum();
+            long refusedByServer = report.timeline().stream()
+                    .mapToLong(Timeline.Second::refusedByServer)
+                    .sum();
+            long expired = report.timeline().stream()
+                    .mapToLong(Timeline.Second::expired)
+                    .sum();
+            assertThat(refusedByClient).isGreaterThan(1_000);
+            assertThat(admitted + refusedByClient + refusedByServer + expired).isEqualTo(report.operationsSent());
+            assertThat(server.reserves()).isEqualTo(admitted);
+        }
+    }
+
+    @Test
     void theCrowdsRateShouldClimbDuringItsRampAndDropBackAfterItsHold() {
         Loadgen loadgen = new Loadgen();
         Loadgen.commandLine(loadgen)
@@ -177,5 +225,16 @@ class OpenModelTest {
         assertThat(settings.rateAt(6.0)).isEqualTo(1_000);
         assertThat(settings.rateAt(15.9)).isEqualTo(1_000);
         assertThat(settings.rateAt(16.0)).isEqualTo(100);
+    }
+
+    @Test
+    void theRateWithoutACrowdShouldClimbThroughTheRampAndThenHold() {
+        Loadgen loadgen = new Loadgen();
+        new picocli.CommandLine(loadgen).parseArgs("--rate", "100", "--ramp", "2s", "--duration", "20s");
+        RunSettings.RateCurve rates = loadgen.settings("test").rateCurve();
+
+        assertThat(rates.rateAt(1.0)).isCloseTo(50, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(rates.rateAt(2.0)).isEqualTo(100);
+        assertThat(rates.rateAt(1_000.0)).isEqualTo(100);
     }
 }
