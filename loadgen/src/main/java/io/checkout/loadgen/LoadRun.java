@@ -669,6 +669,7 @@ final class LoadRun {
         // rate of its time after the one before.
         double crowdScheduleSeconds = 0;
         RunSettings.RateCurve rates = settings.rateCurve();
+        long sendTickNanos = settings.sendTick().toNanos();
         while (settings.requestsMax() == 0 || seq < settings.requestsMax()) {
             long latencyFromNanos;
             // The clock as the operation leaves, read once: at several hundred thousand offered
@@ -689,7 +690,7 @@ final class LoadRun {
                 nowNanos = System.nanoTime();
                 if (intendedNanos > nowNanos) {
                     sendBatch();
-                    nowNanos = waitUntil(intendedNanos);
+                    nowNanos = waitUntil(intendedNanos, sendTickNanos);
                 }
                 if (permitKept) {
                     permitKept = false;
@@ -765,11 +766,14 @@ final class LoadRun {
         return (long) (seconds * 1e9);
     }
 
-    /** Parks until {@code deadlineNanos}; returns the clock's reading at or after it. */
-    private static long waitUntil(long deadlineNanos) {
+    /**
+     * Parks until {@code deadlineNanos}, each time for at least {@code tickNanos} ({@code
+     * --send-tick}); returns the clock's reading at or after it.
+     */
+    private static long waitUntil(long deadlineNanos, long tickNanos) {
         long now;
         while ((now = System.nanoTime()) < deadlineNanos) {
-            LockSupport.parkNanos(deadlineNanos - now);
+            LockSupport.parkNanos(Math.max(deadlineNanos - now, tickNanos));
         }
         return now;
     }

@@ -317,6 +317,16 @@ public final class Loadgen implements Callable<Integer> {
                     "the most calls in flight the adaptive limit may allow per channel (default ${DEFAULT-VALUE})")
     int clientLimitMax;
 
+    @Option(
+            names = "--send-tick",
+            defaultValue = "0s",
+            description = "open model: the least the sender sleeps when ahead of its schedule (0s..10ms), so"
+                    + " sends due within it leave together, up to this late (counted in the latency from the"
+                    + " intended time). Each wake-up costs the generator's core some microseconds, which at"
+                    + " hundreds of thousands of calls a second on a machine shared with the server is"
+                    + " the server's loss; 0s sleeps until each send is due (default ${DEFAULT-VALUE})")
+    String sendTick;
+
     @Option(names = "--quantity", defaultValue = "1", description = "units per reserve (default ${DEFAULT-VALUE})")
     int quantity;
 
@@ -734,6 +744,7 @@ public final class Loadgen implements Callable<Integer> {
                                 duration("--crowd-hold", crowdHold)),
                 RunSettings.ClientLimit.parse(clientLimit),
                 clientLimitMax,
+                duration("--send-tick", sendTick),
                 List.of(),
                 booking,
                 abuse,

@@ -273,6 +273,7 @@ record Report(
             double rampSeconds,
             double holdSeconds,
             double deadlineMillis,
+            double sendTickMillis,
             Timeline.CrowdSummary result) {}
 
     /**
@@ -465,6 +466,7 @@ record Report(
                                 settings.crowd().ramp().toNanos() / 1e9,
                                 settings.crowd().hold().toNanos() / 1e9,
                                 settings.deadline().toNanos() / 1e6,
+                                settings.sendTick().toNanos() / 1e6,
                                 result.timeline().crowdSummary(settings)),
                 open && settings.scenario() != Scenario.Kind.EMPTY_CALL
                         ? result.timeline().seconds()
@@ -568,14 +570,15 @@ record Report(
         out.append(String.format(
                 Locale.ROOT,
                 "flash crowd: %.0f/s from %.1f s (ramp %.1f s, held %.1f s), normal %.0f/s, deadline %.0f ms,"
-                        + " client limit %s%n",
+                        + " client limit %s, send tick %.0f ms%n",
                 crowd.ratePerSecond(),
                 crowd.atSeconds(),
                 crowd.rampSeconds(),
                 crowd.holdSeconds(),
                 ratePerSecond,
                 crowd.deadlineMillis(),
-                clientLimit));
+                clientLimit,
+                crowd.sendTickMillis()));
         out.append(String.format(
                 Locale.ROOT,
                 "  %4s %9s %9s %9s %9s %9s %7s %9s %10s %8s%n",

@@ -41,6 +41,9 @@ import java.util.List;
  * @param crowd open model: a flash crowd on top of the normal rate, or null for none
  * @param clientLimit the SDK's adaptive concurrency limit on each channel's client
  * @param clientLimitMax the most calls in flight that limit may allow on one channel
+ * @param sendTick open model: the least the sender sleeps when it is ahead of its schedule, so
+ *     that a send due sooner than that goes out up to this late, with the others due by then; 0 for
+ *     a sleep until each send is due (see {@link #SEND_TICK_MAX})
  * @param partitionKeys --partitioned with --setup: one partition key per partition, so the run's
  *     SKUs spread evenly (SKU i is {@code key[i % n]:<prefix>i}); empty otherwise, and unused by
  *     {@code booking}, whose store is its SKUs' partition key
@@ -82,6 +85,7 @@ record RunSettings(
         Crowd crowd,
         ClientLimit clientLimit,
         int clientLimitMax,
+        Duration sendTick,
         List<String> partitionKeys,
         Booking booking,
         Abuse abuse,
@@ -157,6 +161,11 @@ record RunSettings(
     static final int USERS_MAX = 100_000_000;
     static final int ORDERS_TRACKED_MAX = 20_000_000;
     static final Duration DURATION_MAX = Duration.ofHours(24);
+    /**
+     * The longest {@code --send-tick}: a send may leave that much behind its schedule, which counts
+     * in the latency from the intended time (not in the one from the send).
+     */
+    static final Duration SEND_TICK_MAX = Duration.ofMillis(10);
     /** Follow-ups (confirm, cancel, repeat) waiting for a send slot; more are dropped and counted. */
     static final int FOLLOW_UPS_QUEUED_MAX = 65_536;
 
@@ -236,6 +245,9 @@ record RunSettings(
         require(
                 clientLimitMax >= 1 && clientLimitMax <= CONCURRENCY_MAX,
                 "--client-limit-max must be 1.." + CONCURRENCY_MAX + ", got " + clientLimitMax);
+        require(
+                !sendTick.isNegative() && sendTick.compareTo(SEND_TICK_MAX) <= 0,
+                "--send-tick must be 0.." + SEND_TICK_MAX.toMillis() + "ms, got " + sendTick);
         require(
                 (scenario == Scenario.Kind.BOOKING) == (booking != null),
                 "--stores, --slots-per-store and --late-ratio are for --scenario booking");
@@ -403,6 +415,7 @@ record RunSettings(
                 newCrowd,
                 clientLimit,
                 clientLimitMax,
+                sendTick,
                 newPartitionKeys,
                 booking,
                 abuse,

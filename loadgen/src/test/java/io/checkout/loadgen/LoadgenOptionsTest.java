@@ -58,6 +58,7 @@ class LoadgenOptionsTest {
     @Test
     void durationsNeedAUnit() throws Exception {
         assertThat(refusal("--duration", "10")).contains("--duration must be a number with a unit");
+        assertThat(refusal("--rate", "100", "--send-tick", "11ms")).contains("--send-tick must be 0..10ms");
     }
 
     @Test
