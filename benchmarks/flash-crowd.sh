@@ -46,7 +46,8 @@
 #        microseconds of the core the server shares (2026-12-05, 300,000 offered/s: the sender 0.33
 #        of a core against 0.14 with 1 ms). Sends then leave up to 1 ms late: in the latency from the
 #        intended time, not in the one from the send.
-# Each loadgen run prewarms 20 s first (the same load on SKUs of its own, not measured).
+# Each loadgen run prewarms 20 s first (the same load on SKUs of its own, not measured; before a
+# crowd, with 2 s of the crowd at its 15th second, see loadgen/README).
 # --smoke: capacity for 3 s (before and after) and one short crowd of 4x with the aimd limit, for CI:
 #          checks that every part runs and the audit passes, not how fast.
 # Build first: mvn -B -q -DskipTests install (bin/checkout-server and bin/loadgen run the jars).

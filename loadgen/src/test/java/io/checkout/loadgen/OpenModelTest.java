@@ -242,6 +242,40 @@ class OpenModelTest {
     }
 
     @Test
+    void aWarmUpBeforeACrowdShouldHoldAShortCrowdOfItsOwnThatLeavesBeforeItEnds() {
+        Loadgen loadgen = new Loadgen();
+        new picocli.CommandLine(loadgen)
+                .parseArgs(
+                        "--rate",
+                        "100",
+                        "--crowd-rate",
+                        "1000",
+                        "--crowd-at",
+                        "5s",
+                        "--crowd-hold",
+                        "10s",
+                        "--duration",
+                        "20s");
+        RunSettings settings = loadgen.settings("test");
+
+        RunSettings warm = settings.forPrewarm(java.time.Duration.ofSeconds(20));
+        // 15 s at the normal rate, 2 s of the crowd's, 3 s to drain before the run.
+        assertThat(warm.rateAt(14.9)).isEqualTo(100);
+        assertThat(warm.rateAt(15.0)).isEqualTo(1_000);
+        assertThat(warm.rateAt(16.9)).isEqualTo(1_000);
+        assertThat(warm.rateAt(17.0)).isEqualTo(100);
+        assertThat(warm.skuPrefix()).endsWith("warm-");
+        // Too short a warm-up keeps to the normal rate; so does one for a run without a crowd.
+        assertThat(settings.forPrewarm(java.time.Duration.ofSeconds(9)).crowd()).isNull();
+        Loadgen noCrowd = new Loadgen();
+        new picocli.CommandLine(noCrowd).parseArgs("--rate", "100", "--duration", "20s");
+        assertThat(noCrowd.settings("test")
+                        .forPrewarm(java.time.Duration.ofSeconds(20))
+                        .crowd())
+                .isNull();
+    }
+
+    @Test
     void theRateWithoutACrowdShouldClimbThroughTheRampAndThenHold() {
         Loadgen loadgen = new Loadgen();
         new picocli.CommandLine(loadgen).parseArgs("--rate", "100", "--ramp", "2s", "--duration", "20s");
