@@ -606,14 +606,22 @@ public final class Loadgen implements Callable<Integer> {
             CallCredentialsHolder credentials,
             String runId)
             throws InterruptedException {
+        RunSettings.Crowd warmCrowd = warmSettings.crowd();
         out.printf(
                 Locale.ROOT,
-                "warming up both sides for %d s on SKUs %s, the same load without a crowd: not measured,"
-                        + " the run's SKUs untouched%n",
+                "warming up both sides for %d s on SKUs %s, the same load%s: not measured, the run's SKUs"
+                        + " untouched%n",
                 warmSettings.duration().toSeconds(),
                 warmSettings.booking() != null
                         ? warmSettings.skuId(0) + " .. " + warmSettings.skuId(warmSettings.skus() - 1)
-                        : warmSettings.skuPrefix() + "0.." + (warmSettings.skus() - 1));
+                        : warmSettings.skuPrefix() + "0.." + (warmSettings.skus() - 1),
+                warmCrowd == null
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                " with %d s of the crowd's rate from %d s",
+                                warmCrowd.hold().toSeconds(),
+                                warmCrowd.at().toSeconds()));
         LoadRun warmRun = new LoadRun(
                         warmSettings, byPartition, table, credentials.value, quiet ? null : err, null, runId + "w")
                 .progressNote("  (prewarm, not measured)");
