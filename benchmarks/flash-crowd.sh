@@ -44,8 +44,8 @@
 #        is due, loadgen's own default). A 10x crowd is over 500,000 offered calls a second, and a
 #        sender that sleeps until each is due wakes thousands of times a second, each wake-up some
 #        microseconds of the core the server shares (2026-12-05, 300,000 offered/s: the sender 0.33
-#        of a core against 0.14 with 1 ms). Sends then leave up to 1 ms late: in the latency from the
-#        intended time, not in the one from the send.
+#        of a core against 0.15 with 1 ms, medians). Sends then leave up to 1 ms late: in the latency
+#        from the intended time, not in the one from the send.
 # Each loadgen run prewarms 20 s first (the same load on SKUs of its own, not measured; before a
 # crowd, with 2 s of the crowd at its 15th second, see loadgen/README).
 # --smoke: capacity for 3 s (before and after) and one short crowd of 4x with the aimd limit, for CI:

@@ -692,9 +692,7 @@ final class LoadRun {
                     sendBatch();
                     nowNanos = waitUntil(intendedNanos, sendTickNanos);
                 }
-                if (permitKept) {
-                    permitKept = false;
-                } else if (!permits.tryAcquire()) {
+                if (!takeSlot()) {
                     if (intendedNanos >= warmupEndNanos) {
                         measurements.lateSend();
                     }
@@ -711,9 +709,7 @@ final class LoadRun {
                     break;
                 }
                 holdForClosedRamp();
-                if (permitKept) {
-                    permitKept = false;
-                } else if (!permits.tryAcquire()) {
+                if (!takeSlot()) {
                     sendBatch();
                     permits.acquire();
                 }
@@ -764,6 +760,15 @@ final class LoadRun {
                 ? Math.sqrt(2 * rampSeconds * seq / ratePerSecond)
                 : rampSeconds + (seq - rampOperations) / ratePerSecond;
         return (long) (seconds * 1e9);
+    }
+
+    /** Takes an in-flight slot for the next send without waiting: the one kept, or a free one; false if none. */
+    private boolean takeSlot() {
+        if (permitKept) {
+            permitKept = false;
+            return true;
+        }
+        return permits.tryAcquire();
     }
 
     /**

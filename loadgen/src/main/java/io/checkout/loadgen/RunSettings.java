@@ -369,8 +369,9 @@ record RunSettings(
      * the run takes without touching the run's stock. A run with a crowd gets a short one in its
      * warm-up too ({@link #PREWARM_CROWD_HOLD} at the crowd's rate, ending {@link
      * #PREWARM_CROWD_CALM} before the warm-up does) if the warm-up is long enough: a crowd's
-     * refusals take paths the normal rate never does (2026-12-05: a 10x crowd's first two seconds
-     * ran at half of the rest while loadgen's compiler worked on them).
+     * refusals take paths the normal rate never does, and loadgen's compiler was seen working on
+     * them inside a measured crowd (2026-12-05). A 10x crowd's slow first seconds did not go away
+     * with it, so they have another cause (benchmarks/README, 2026-12-05 06:00).
      */
     RunSettings forPrewarm(Duration length) {
         Crowd warmCrowd = null;

@@ -42,6 +42,18 @@ class OpenModelTest {
         return Report.fromJson(Files.readString(json));
     }
 
+    /** The run settings {@code args} give, as the command line parses them. */
+    private static RunSettings settings(String... args) {
+        Loadgen loadgen = new Loadgen();
+        Loadgen.commandLine(loadgen).parseArgs(args);
+        return loadgen.settings("test");
+    }
+
+    /** {@code column} summed over the report's seconds. */
+    private static long total(Report report, java.util.function.ToLongFunction<Timeline.Second> column) {
+        return report.timeline().stream().mapToLong(column).sum();
+    }
+
     @Test
     void openModelSendsEveryScheduledOperationAndTakesTheWholeDuration() throws Exception {
         try (FakeCheckout server = new FakeCheckout(FakeCheckout.Mode.SOLD_OUT, 0)) {
@@ -136,15 +148,9 @@ class OpenModelTest {
             assertThat(report.timeline().get(0).offered()).isBetween(99L, 101L);
             assertThat(report.timeline().get(1).offered()).isBetween(398L, 402L);
             assertThat(report.timeline().get(2).offered()).isBetween(99L, 101L);
-            long admitted = report.timeline().stream()
-                    .mapToLong(Timeline.Second::admitted)
-                    .sum();
-            long refused = report.timeline().stream()
-                    .mapToLong(second -> second.refusedByClient() + second.refusedByServer())
-                    .sum();
-            long expired = report.timeline().stream()
-                    .mapToLong(Timeline.Second::expired)
-                    .sum();
+            long admitted = total(report, Timeline.Second::admitted);
+            long refused = total(report, second -> second.refusedByClient() + second.refusedByServer());
+            long expired = total(report, Timeline.Second::expired);
             assertThat(admitted + refused + expired).isEqualTo(report.operationsSent());
             assertThat(report.clientLimit()).isEqualTo("aimd");
             assertThat(report.crowd()).isNotNull();
@@ -183,18 +189,10 @@ class OpenModelTest {
 
             // The crowd's schedule adds up intervals, so the count may be off the rate's by one.
             assertThat(report.operationsSent()).isBetween(2_995L, 3_005L);
-            long admitted = report.timeline().stream()
-                    .mapToLong(Timeline.Second::admitted)
-                    .sum();
-            long refusedByClient = report.timeline().stream()
-                    .mapToLong(Timeline.Second::refusedByClient)
-                    .sum();
-            long refusedByServer = report.timeline().stream()
-                    .mapToLong(Timeline.Second::refusedByServer)
-                    .sum();
-            long expired = report.timeline().stream()
-                    .mapToLong(Timeline.Second::expired)
-                    .sum();
+            long admitted = total(report, Timeline.Second::admitted);
+            long refusedByClient = total(report, Timeline.Second::refusedByClient);
+            long refusedByServer = total(report, Timeline.Second::refusedByServer);
+            long expired = total(report, Timeline.Second::expired);
             assertThat(refusedByClient).isGreaterThan(1_000);
             assertThat(admitted + refusedByClient + refusedByServer + expired).isEqualTo(report.operationsSent());
             assertThat(server.reserves()).isEqualTo(admitted);
@@ -217,22 +215,19 @@ class OpenModelTest {
 
     @Test
     void theCrowdsRateShouldClimbDuringItsRampAndDropBackAfterItsHold() {
-        Loadgen loadgen = new Loadgen();
-        Loadgen.commandLine(loadgen)
-                .parseArgs(
-                        "--rate",
-                        "100",
-                        "--crowd-rate",
-                        "1000",
-                        "--crowd-at",
-                        "5s",
-                        "--crowd-ramp",
-                        "1s",
-                        "--crowd-hold",
-                        "10s",
-                        "--duration",
-                        "20s");
-        RunSettings settings = loadgen.settings("test");
+        RunSettings settings = settings(
+                "--rate",
+                "100",
+                "--crowd-rate",
+                "1000",
+                "--crowd-at",
+                "5s",
+                "--crowd-ramp",
+                "1s",
+                "--crowd-hold",
+                "10s",
+                "--duration",
+                "20s");
 
         assertThat(settings.rateAt(4.9)).isEqualTo(100);
         assertThat(settings.rateAt(5.5)).isCloseTo(550, org.assertj.core.data.Offset.offset(1e-6));
@@ -243,20 +238,17 @@ class OpenModelTest {
 
     @Test
     void aWarmUpBeforeACrowdShouldHoldAShortCrowdOfItsOwnThatLeavesBeforeItEnds() {
-        Loadgen loadgen = new Loadgen();
-        new picocli.CommandLine(loadgen)
-                .parseArgs(
-                        "--rate",
-                        "100",
-                        "--crowd-rate",
-                        "1000",
-                        "--crowd-at",
-                        "5s",
-                        "--crowd-hold",
-                        "10s",
-                        "--duration",
-                        "20s");
-        RunSettings settings = loadgen.settings("test");
+        RunSettings settings = settings(
+                "--rate",
+                "100",
+                "--crowd-rate",
+                "1000",
+                "--crowd-at",
+                "5s",
+                "--crowd-hold",
+                "10s",
+                "--duration",
+                "20s");
 
         RunSettings warm = settings.forPrewarm(java.time.Duration.ofSeconds(20));
         // 15 s at the normal rate, 2 s of the crowd's, 3 s to drain before the run.
@@ -267,9 +259,7 @@ class OpenModelTest {
         assertThat(warm.skuPrefix()).endsWith("warm-");
         // Too short a warm-up keeps to the normal rate; so does one for a run without a crowd.
         assertThat(settings.forPrewarm(java.time.Duration.ofSeconds(9)).crowd()).isNull();
-        Loadgen noCrowd = new Loadgen();
-        new picocli.CommandLine(noCrowd).parseArgs("--rate", "100", "--duration", "20s");
-        assertThat(noCrowd.settings("test")
+        assertThat(settings("--rate", "100", "--duration", "20s")
                         .forPrewarm(java.time.Duration.ofSeconds(20))
                         .crowd())
                 .isNull();
@@ -277,9 +267,8 @@ class OpenModelTest {
 
     @Test
     void theRateWithoutACrowdShouldClimbThroughTheRampAndThenHold() {
-        Loadgen loadgen = new Loadgen();
-        new picocli.CommandLine(loadgen).parseArgs("--rate", "100", "--ramp", "2s", "--duration", "20s");
-        RunSettings.RateCurve rates = loadgen.settings("test").rateCurve();
+        RunSettings.RateCurve rates =
+                settings("--rate", "100", "--ramp", "2s", "--duration", "20s").rateCurve();
 
         assertThat(rates.rateAt(1.0)).isCloseTo(50, org.assertj.core.data.Offset.offset(1e-6));
         assertThat(rates.rateAt(2.0)).isEqualTo(100);
