@@ -352,6 +352,13 @@ final class LoadRun {
         warmupEndNanos = startNanos + settings.warmup().toNanos();
         warmingUp = settings.warmup().toNanos() > 0;
         ticker.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
+        if (settings.clientLimit() != RunSettings.ClientLimit.NONE) {
+            ticker.scheduleAtFixedRate(
+                    this::sampleClientLimit,
+                    Timeline.LIMIT_SAMPLE_MILLIS,
+                    Timeline.LIMIT_SAMPLE_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        }
         long sent;
         long sendEndNanos;
         boolean drained;
@@ -1233,6 +1240,19 @@ final class LoadRun {
                             : " " + e.getStatus().getDescription());
         }
         return String.valueOf(failure);
+    }
+
+    /** The SDK's adaptive limit and its calls in flight, summed over the run's clients, into the timeline. */
+    private void sampleClientLimit() {
+        int limit = 0;
+        int inFlight = 0;
+        for (List<CheckoutClient> partitionClients : clients) {
+            for (CheckoutClient client : partitionClients) {
+                limit += client.concurrencyLimit();
+                inFlight += client.limitedCallsInFlight();
+            }
+        }
+        timeline.sampleClientLimit(System.nanoTime() - startNanos, limit, inFlight);
     }
 
     /** The progress line, once a second. */

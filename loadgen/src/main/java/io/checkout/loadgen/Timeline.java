@@ -19,7 +19,12 @@ import org.HdrHistogram.Recorder;
  * <b>failed</b>.
  */
 final class Timeline {
-    /** One second of the run. Latencies in milliseconds; -1 for a second without admitted answers. */
+    /**
+     * One second of the run. Latencies in milliseconds; -1 for a second without admitted answers.
+     * The SDK's adaptive limit (summed over the run's clients) as sampled every
+     * {@link #LIMIT_SAMPLE_MILLIS} ms within the second: its least and most, and the most calls it
+     * held in flight; -1 each without a limit or a sample.
+     */
     record Second(
             int second,
             long offered,
@@ -30,7 +35,10 @@ final class Timeline {
             long failed,
             long reservedAnswered,
             double admittedP99Millis,
-            double sendLagMaxMillis) {}
+            double sendLagMaxMillis,
+            int clientLimitMin,
+            int clientLimitMax,
+            int clientInFlightMax) {}
 
     /**
      * The crowd's figures: means over the seconds it held at its rate, against the seconds before it
@@ -55,6 +63,9 @@ final class Timeline {
             double refusedFraction,
             int recoverySeconds) {}
 
+    /** How often {@link #sampleClientLimit} is meant to be called: often enough to see a collapse. */
+    static final int LIMIT_SAMPLE_MILLIS = 20;
+
     private static final int SIGNIFICANT_DIGITS = 3;
 
     private final int seconds;
@@ -67,6 +78,9 @@ final class Timeline {
     private final AtomicLongArray reservedAnswered;
     private final AtomicLongArray sendLagMaxNanos;
     private final double[] admittedP99Millis;
+    private final int[] clientLimitMin;
+    private final int[] clientLimitMax;
+    private final int[] clientInFlightMax;
     private final Recorder admittedLatency = new Recorder(SIGNIFICANT_DIGITS);
     private final Recorder normalAdmitted = new Recorder(SIGNIFICANT_DIGITS);
     private final Recorder crowdAdmitted = new Recorder(SIGNIFICANT_DIGITS);
@@ -86,6 +100,12 @@ final class Timeline {
         sendLagMaxNanos = new AtomicLongArray(seconds);
         admittedP99Millis = new double[seconds];
         java.util.Arrays.fill(admittedP99Millis, -1);
+        clientLimitMin = new int[seconds];
+        clientLimitMax = new int[seconds];
+        clientInFlightMax = new int[seconds];
+        java.util.Arrays.fill(clientLimitMin, -1);
+        java.util.Arrays.fill(clientLimitMax, -1);
+        java.util.Arrays.fill(clientInFlightMax, -1);
     }
 
     private int index(long nanosFromStart) {
@@ -155,6 +175,17 @@ final class Timeline {
         }
     }
 
+    /**
+     * The SDK's adaptive limit and the calls it holds in flight at {@code nowFromStartNanos}, summed
+     * over the run's clients; called by the one sampling thread.
+     */
+    synchronized void sampleClientLimit(long nowFromStartNanos, int limit, int inFlight) {
+        int second = index(nowFromStartNanos);
+        clientLimitMin[second] = clientLimitMin[second] < 0 ? limit : Math.min(clientLimitMin[second], limit);
+        clientLimitMax[second] = Math.max(clientLimitMax[second], limit);
+        clientInFlightMax[second] = Math.max(clientInFlightMax[second], inFlight);
+    }
+
     /** Every second up to the last one in which anything happened. */
     synchronized List<Second> seconds() {
         int last = -1;
@@ -175,7 +206,10 @@ final class Timeline {
                     failed.get(i),
                     reservedAnswered.get(i),
                     admittedP99Millis[i],
-                    sendLagMaxNanos.get(i) / 1e6));
+                    sendLagMaxNanos.get(i) / 1e6,
+                    clientLimitMin[i],
+                    clientLimitMax[i],
+                    clientInFlightMax[i]));
         }
         return all;
     }

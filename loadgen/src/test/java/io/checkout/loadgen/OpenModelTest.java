@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -148,6 +149,8 @@ class OpenModelTest {
             assertThat(report.timeline().get(0).offered()).isBetween(99L, 101L);
             assertThat(report.timeline().get(1).offered()).isBetween(398L, 402L);
             assertThat(report.timeline().get(2).offered()).isBetween(99L, 101L);
+            // The AIMD limit starts at 20 and only grows with a server that answers at once.
+            assertThat(report.timeline().get(1).clientLimitMin()).isGreaterThanOrEqualTo(20);
             long admitted = total(report, Timeline.Second::admitted);
             long refused = total(report, second -> second.refusedByClient() + second.refusedByServer());
             long expired = total(report, Timeline.Second::expired);
@@ -196,6 +199,17 @@ class OpenModelTest {
             assertThat(refusedByClient).isGreaterThan(1_000);
             assertThat(admitted + refusedByClient + refusedByServer + expired).isEqualTo(report.operationsSent());
             assertThat(server.reserves()).isEqualTo(admitted);
+            // The limit (20..20 here) is sampled into every second of the send, and its calls in
+            // flight filled it while the server held the replies.
+            List<Timeline.Second> sending = report.timeline().subList(0, 3);
+            assertThat(sending).allSatisfy(second -> {
+                assertThat(second.clientLimitMin()).isEqualTo(20);
+                assertThat(second.clientLimitMax()).isEqualTo(20);
+                assertThat(second.clientInFlightMax()).isBetween(0, 20);
+            });
+            assertThat(sending)
+                    .anySatisfy(second -> assertThat(second.clientInFlightMax()).isEqualTo(20));
+            assertThat(report.summary()).contains("client limit: the SDK's adaptive limit");
         }
     }
 
@@ -210,6 +224,9 @@ class OpenModelTest {
             assertThat(report.operationsSent()).isEqualTo(2_000);
             assertThat(server.reserves()).isEqualTo(2_000);
             assertThat(report.sendLag().p50Millis()).isGreaterThanOrEqualTo(1.0);
+            // No --client-limit: nothing sampled.
+            assertThat(report.timeline().get(0).clientLimitMin()).isEqualTo(-1);
+            assertThat(report.timeline().get(0).clientInFlightMax()).isEqualTo(-1);
         }
     }
 
