@@ -19,7 +19,8 @@
 #       --loadgen-opts: JVM flags for every loadgen run (besides those of bin/loadgen);
 #       --server-set: server settings for every server (e.g. "state-memory=preallocate").
 # --pin: the server on CPU 0 and loadgen on CPU 1 (taskset), the peak included. A JVM that sees one
-#        CPU picks the serial collector and a small heap unless told otherwise (--gc).
+#        CPU would pick the serial collector; bin/checkout-server and bin/loadgen name G1 unless
+#        JAVA_OPTS names a collector (bin/default-gc.sh), so --gc default is G1 pinned or not.
 # --smoke: one short round of unary and stream against a process-durability server, for CI: checks
 #          that every part runs and the audits pass, not the figures.
 # Build first: mvn -B -q -DskipTests install (bin/checkout-server, bin/loadgen, benchmarks.jar).

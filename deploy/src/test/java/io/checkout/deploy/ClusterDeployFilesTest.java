@@ -401,6 +401,9 @@ class ClusterDeployFilesTest {
     void memoryLimitShouldCoverTheHeapDirectMemoryTheRestOfTheProcessAndDevShm() throws IOException {
         JsonNode container = container();
         String javaOptions = envValue(container, "JAVA_TOOL_OPTIONS");
+        assertThat(javaOptions)
+                .as("collector named, not left to the CPUs the pod sees")
+                .contains("-XX:+UseG1GC");
         long heap = DeployFiles.jvmSize(javaOptions, "-Xmx");
         long direct = DeployFiles.jvmSize(javaOptions, "-XX:MaxDirectMemorySize=");
         long limit = DeployFiles.kubernetesQuantity(

@@ -170,6 +170,10 @@ class DeployFilesTest {
         assertThat(request)
                 .as("request = limit, so the pod is never the first one evicted")
                 .isEqualTo(limit);
+        // A JVM that sees one CPU would pick the serial collector and its long young pauses.
+        assertThat(javaOptions)
+                .as("collector named, not left to the CPUs the pod sees")
+                .contains("-XX:+UseG1GC");
     }
 
     @Test
