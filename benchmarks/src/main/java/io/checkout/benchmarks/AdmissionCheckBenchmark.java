@@ -53,7 +53,7 @@ public class AdmissionCheckBenchmark {
         ring = CommandRing.multiProducer(16_384, System::currentTimeMillis, new BlockingWaitStrategy());
         ring.consumer(); // a consumer that never takes anything: what is published stays in use
         for (int i = 0; i < inUse; i++) {
-            ring.tryPublish((request, slot) -> slot.type = request.type, new Command(), (c, x, f) -> {}, null);
+            ring.tryPublish((request, slot) -> slot.type(request.type()), new Command(), (c, x, f) -> {}, null);
         }
         deadlines = Executors.newSingleThreadScheduledExecutor();
         withDeadline = Context.current().withDeadline(Deadline.after(1, TimeUnit.HOURS), deadlines);

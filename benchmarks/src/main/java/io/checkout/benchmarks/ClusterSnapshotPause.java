@@ -43,7 +43,7 @@ public final class ClusterSnapshotPause {
     private static final long NOW = System.currentTimeMillis();
     private static final int PUBLISH_BATCH = 256;
     private static final CommandPublisher.CommandTranslator<Command> COPY = (from, into) -> {
-        into.type = from.type;
+        into.type(from.type());
         into.requestId.copyFrom(from.requestId);
         into.skuId.copyFrom(from.skuId);
         into.priceMinor = from.priceMinor;
@@ -165,7 +165,7 @@ public final class ClusterSnapshotPause {
     }
 
     private static void reserve(int buyer, Command command) {
-        command.type = CommandType.RESERVE;
+        command.type(CommandType.RESERVE);
         command.requestId.set("r-" + buyer);
         command.userId.set("buyer-" + buyer);
         command.addLine(SKU, 1);
@@ -181,7 +181,7 @@ public final class ClusterSnapshotPause {
         public void reply(Command command, Object context, Throwable failure) {
             if (failure != null) {
                 failures.incrementAndGet();
-            } else if (command.result != ResultCode.SUCCESS) {
+            } else if (command.result() != ResultCode.SUCCESS) {
                 refused.incrementAndGet();
             }
             answered.incrementAndGet();
@@ -211,7 +211,7 @@ public final class ClusterSnapshotPause {
                 long sent = System.nanoTime();
                 gateway.tryPublish(
                         (unused, command) -> {
-                            command.type = CommandType.GET_SKU;
+                            command.type(CommandType.GET_SKU);
                             command.skuId.set(SKU);
                         },
                         null,

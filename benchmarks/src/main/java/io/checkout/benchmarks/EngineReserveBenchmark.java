@@ -92,8 +92,8 @@ public class EngineReserveBenchmark {
             c.clear();
             sale.fillReserve(c, i, System.currentTimeMillis());
             engine.execute(c);
-            if (c.result != ResultCode.SUCCESS && refused++ == 0) {
-                firstRefusal = c.result;
+            if (c.result() != ResultCode.SUCCESS && refused++ == 0) {
+                firstRefusal = c.result();
             }
         }
         TimedAllocationProfiler.stop(allocatedBefore, Workload.SALE_SIZE);

@@ -333,9 +333,9 @@ public class PipelineReserveBenchmark {
         private long p11, p12, p13, p14, p15, p16, p17;
 
         void onReply(Command command, Throwable failure) {
-            if (failure != null || command.result != ResultCode.SUCCESS) {
+            if (failure != null || command.result() != ResultCode.SUCCESS) {
                 if (refused++ == 0) {
-                    firstRefusal = command.result;
+                    firstRefusal = command.result();
                     firstFailure = failure;
                 }
             }

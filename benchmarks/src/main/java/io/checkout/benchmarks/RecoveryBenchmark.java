@@ -104,15 +104,15 @@ public class RecoveryBenchmark {
                 command.clear();
                 command.timestampMillis = now;
                 if (written % TICK_EVERY == 0) {
-                    command.type = CommandType.TICK;
+                    command.type(CommandType.TICK);
                 } else if (toConfirm != 0) {
-                    command.type = CommandType.CONFIRM;
+                    command.type(CommandType.CONFIRM);
                     command.requestId.set(requestId(buyer, 1));
                     command.orderId = toConfirm;
                     toConfirm = 0;
                 } else {
                     buyer++;
-                    command.type = CommandType.RESERVE;
+                    command.type(CommandType.RESERVE);
                     command.requestId.set(requestId(buyer, 0));
                     command.userId.set(String.format("user-%010d", buyer));
                     command.addLine(SKU, 1);

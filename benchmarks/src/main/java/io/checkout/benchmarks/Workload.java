@@ -169,7 +169,7 @@ final class Workload {
         Command upsert = new Command();
         for (int i = 0; i < skuIds.length; i++) {
             upsert.clear();
-            upsert.type = CommandType.UPSERT_SKU;
+            upsert.type(CommandType.UPSERT_SKU);
             upsert.timestampMillis = nowMillis;
             upsert.requestId.set(upsertRequestIds[i]);
             upsert.skuId.set(skuIds[i]);
@@ -181,15 +181,15 @@ final class Workload {
             upsert.saleEndEpochMillis = 0;
             upsert.reservationTtlMillis = RESERVATION_TTL_MILLIS;
             book.execute(upsert);
-            if (upsert.result != ResultCode.SUCCESS) {
-                throw new IllegalStateException("creating " + skuIds[i] + " answered " + upsert.result);
+            if (upsert.result() != ResultCode.SUCCESS) {
+                throw new IllegalStateException("creating " + skuIds[i] + " answered " + upsert.result());
             }
         }
     }
 
     /** Fills {@code c} with reserve {@code i} of the sale, as the server's translator fills a ring slot. */
     void fillReserve(Command c, int i, long timestampMillis) {
-        c.type = CommandType.RESERVE;
+        c.type(CommandType.RESERVE);
         c.timestampMillis = timestampMillis;
         c.requestId.set(requestIds[i]);
         c.userId.set(userIds[i]);
@@ -218,8 +218,8 @@ final class Workload {
         terms.perUserLimit = 1;
         Command command = Command.upsertCampaign(nowMillis, "campaign-" + id, terms);
         book.execute(command);
-        if (command.result != ResultCode.SUCCESS) {
-            throw new IllegalStateException("defining the campaign answered " + command.result);
+        if (command.result() != ResultCode.SUCCESS) {
+            throw new IllegalStateException("defining the campaign answered " + command.result());
         }
     }
 
@@ -271,14 +271,14 @@ final class Workload {
     void applyRiskRules(CheckoutBook book, long nowMillis) {
         Command command = Command.setRiskRules(nowMillis, "risk-rules", 10, 60_000);
         book.execute(command);
-        if (command.result != ResultCode.SUCCESS) {
-            throw new IllegalStateException("setting the attempt limit answered " + command.result);
+        if (command.result() != ResultCode.SUCCESS) {
+            throw new IllegalStateException("setting the attempt limit answered " + command.result());
         }
         for (int i = 0; i < 1_000; i++) {
             command = Command.setUserBlocked(nowMillis, "block-" + i, "blocked-" + i, true);
             book.execute(command);
-            if (command.result != ResultCode.SUCCESS) {
-                throw new IllegalStateException("blocking answered " + command.result);
+            if (command.result() != ResultCode.SUCCESS) {
+                throw new IllegalStateException("blocking answered " + command.result());
             }
         }
     }

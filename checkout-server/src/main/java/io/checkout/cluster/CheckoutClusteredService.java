@@ -220,7 +220,7 @@ public final class CheckoutClusteredService implements ClusteredService {
             return;
         }
         tick.clear();
-        tick.type = CommandType.TICK;
+        tick.type(CommandType.TICK);
         tick.timestampMillis = timestamp;
         events.journalSequence(cluster.logPosition());
         book.execute(tick);

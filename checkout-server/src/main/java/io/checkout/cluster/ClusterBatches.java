@@ -149,7 +149,7 @@ public final class ClusterBatches {
                 buffer.getBytes(position, scratch, payloadLength);
                 scratch.flip();
                 CommandCodec.decode(scratch, into[i]);
-                if (into[i].type == CommandType.TICK) {
+                if (into[i].type() == CommandType.TICK) {
                     return REFUSED; // engine time advances by the cluster's timer only
                 }
                 position += payloadLength;
@@ -172,8 +172,8 @@ public final class ClusterBatches {
         int position = REPLIES_HEADER_BYTES;
         for (int i = 0; i < count; i++) { // none for REFUSED
             Command command = commands[i];
-            boolean hasOrder = command.result == ResultCode.SUCCESS && command.order.state != null;
-            into.putInt(position, command.result.code(), ByteOrder.LITTLE_ENDIAN);
+            boolean hasOrder = command.result() == ResultCode.SUCCESS && command.order.state != null;
+            into.putInt(position, command.result().code(), ByteOrder.LITTLE_ENDIAN);
             into.putLong(position + Integer.BYTES, hasOrder ? command.order.orderId : 0, ByteOrder.LITTLE_ENDIAN);
             into.putByte(position + Integer.BYTES + Long.BYTES, hasOrder ? (byte) command.order.state.code() : 0);
             into.putInt(position + Integer.BYTES + Long.BYTES + 1, command.failedLine, ByteOrder.LITTLE_ENDIAN);

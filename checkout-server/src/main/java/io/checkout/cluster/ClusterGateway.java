@@ -448,7 +448,7 @@ public final class ClusterGateway implements CommandPublisher, AppliedBatchListe
 
     /** Answers a command whose caller gave up before it was offered: never offered, so not applied. */
     private void skipExpired(Command command) {
-        command.result = ResultCode.DEADLINE_EXCEEDED;
+        command.result(ResultCode.DEADLINE_EXCEEDED);
         expiredSkipped++;
         onExpiredSkipped.run();
     }

@@ -173,7 +173,7 @@ public final class CheckoutBook {
      * their cache misses overlap. Changes nothing and has no effect on answers.
      */
     public void prefetch(Command command) {
-        CommandType type = command.type;
+        CommandType type = command.type();
         if (type != null && type.isMutating() && type != CommandType.TICK) {
             state.prefetch(command.requestId, type == CommandType.RESERVE ? command.userId : null);
             if (type == CommandType.RESERVE && risk.active()) {
@@ -200,10 +200,10 @@ public final class CheckoutBook {
         command.clearOutput();
         // Only commands that are journalled move engine time: a query's timestamp is not replayed,
         // so letting it move the clock would make replay reach a different state.
-        if (command.type.isMutating() && command.timestampMillis > nowMillis) {
+        if (command.type().isMutating() && command.timestampMillis > nowMillis) {
             nowMillis = command.timestampMillis;
         }
-        switch (command.type) {
+        switch (command.type()) {
             case RESERVE -> reserve(command);
             case CONFIRM -> changeOrder(command, OrderState.RESERVED, OrderState.PAID);
             case CANCEL -> changeOrder(command, OrderState.RESERVED, OrderState.CANCELLED);
@@ -225,9 +225,9 @@ public final class CheckoutBook {
             case GET_SKU_GROUP -> getSkuGroup(command);
             case UPSERT_CAMPAIGN -> upsertCampaign(command);
             case GET_CAMPAIGN -> getCampaign(command);
-            default -> throw new IllegalArgumentException("unknown command type " + command.type);
+            default -> throw new IllegalArgumentException("unknown command type " + command.type());
         }
-        assert command.result != null : "every command gets a result";
+        assert command.result() != null : "every command gets a result";
     }
 
     // ---- reserve -----------------------------------------------------------------------------
@@ -246,7 +246,7 @@ public final class CheckoutBook {
             if (verdict != null) {
                 countAttempt = false;
                 if (verdict.isTableFull()) {
-                    c.result = verdict;
+                    c.result(verdict);
                 } else {
                     remember(c, verdict, 0, null, -1);
                 }
@@ -259,7 +259,7 @@ public final class CheckoutBook {
                 countAttempt = false;
                 limitedGroupCount = 0;
                 if (verdict.isTableFull()) {
-                    c.result = verdict;
+                    c.result(verdict);
                 } else {
                     c.failedLine = limitedLine;
                     c.failedSkuKnown = true;
@@ -316,15 +316,15 @@ public final class CheckoutBook {
             }
         }
         if (state.orderCount() >= state.orderCapacity()) {
-            c.result = ResultCode.ORDER_TABLE_FULL;
+            c.result(ResultCode.ORDER_TABLE_FULL);
             return;
         }
         if (state.userCounterCount() + c.lineCount > state.userCounterCapacity()) {
-            c.result = ResultCode.USER_COUNTER_TABLE_FULL;
+            c.result(ResultCode.USER_COUNTER_TABLE_FULL);
             return;
         }
         if (campaign >= 0 && !campaigns.hasRoom(campaign, c.userId)) {
-            c.result = ResultCode.REDEMPTION_TABLE_FULL;
+            c.result(ResultCode.REDEMPTION_TABLE_FULL);
             return;
         }
 
@@ -371,19 +371,19 @@ public final class CheckoutBook {
 
     private boolean validReserve(Command c) {
         if (!c.requestId.isPrintable(limits.idLengthMax())) {
-            c.result = ResultCode.REQUEST_ID_INVALID;
+            c.result(ResultCode.REQUEST_ID_INVALID);
             return false;
         }
         if (!c.userId.isPrintable(limits.idLengthMax())) {
-            c.result = ResultCode.USER_ID_INVALID;
+            c.result(ResultCode.USER_ID_INVALID);
             return false;
         }
         if (c.lineCount <= 0) {
-            c.result = ResultCode.LINES_EMPTY;
+            c.result(ResultCode.LINES_EMPTY);
             return false;
         }
         if (c.campaignId.length() > 0 && !c.campaignId.isSkuId(limits.idLengthMax())) {
-            c.result = ResultCode.CAMPAIGN_ID_INVALID;
+            c.result(ResultCode.CAMPAIGN_ID_INVALID);
             return false;
         }
         return validLines(c);
@@ -478,13 +478,13 @@ public final class CheckoutBook {
     /** A reserve's or refund's lines: not too many, each a valid SKU id and units, no SKU twice. */
     private boolean validLines(Command c) {
         if (c.lineCount > limits.linesPerOrderMax()) {
-            c.result = ResultCode.TOO_MANY_LINES;
+            c.result(ResultCode.TOO_MANY_LINES);
             return false;
         }
         for (int i = 0; i < c.lineCount; i++) {
             ResultCode invalid = invalidLine(c, i);
             if (invalid != null) {
-                c.result = invalid;
+                c.result(invalid);
                 c.failedLine = i;
                 return false;
             }
@@ -524,14 +524,14 @@ public final class CheckoutBook {
 
     private void changeOrder(Command c, OrderState from, OrderState to) {
         if (!c.requestId.isPrintable(limits.idLengthMax())) {
-            c.result = ResultCode.REQUEST_ID_INVALID;
+            c.result(ResultCode.REQUEST_ID_INVALID);
             return;
         }
         if (c.orderId <= 0) {
-            c.result = ResultCode.ORDER_ID_INVALID;
+            c.result(ResultCode.ORDER_ID_INVALID);
             return;
         }
-        boolean paying = c.type == CommandType.CONFIRM && c.hasPayment;
+        boolean paying = c.type() == CommandType.CONFIRM && c.hasPayment;
         if (paying && !validPayment(c)) {
             return;
         }
@@ -553,14 +553,14 @@ public final class CheckoutBook {
         if (paying
                 && (due || target.state == OrderState.EXPIRED)
                 && state.userCounterCount() + target.lineCount > state.userCounterCapacity()) {
-            c.result = ResultCode.USER_COUNTER_TABLE_FULL;
+            c.result(ResultCode.USER_COUNTER_TABLE_FULL);
             return;
         }
         if (paying
                 && (due || target.state == OrderState.EXPIRED)
                 && target.campaignNumber >= 0
                 && !campaigns.hasRoom(target.campaignNumber, target.userId)) {
-            c.result = ResultCode.REDEMPTION_TABLE_FULL;
+            c.result(ResultCode.REDEMPTION_TABLE_FULL);
             return;
         }
         if (due) {
@@ -649,7 +649,7 @@ public final class CheckoutBook {
         } else if (c.paymentCurrency == CurrencyCode.NONE) {
             invalid = ResultCode.PAYMENT_CURRENCY_INVALID;
         }
-        c.result = invalid;
+        c.result(invalid);
         return invalid == null;
     }
 
@@ -662,7 +662,7 @@ public final class CheckoutBook {
         long paidOrderId = state.paymentOrder(c.paymentProvider, c.paymentId);
         if (paidOrderId == 0) {
             if (state.paymentCount() >= state.paymentCapacity()) {
-                c.result = ResultCode.PAYMENT_TABLE_FULL;
+                c.result(ResultCode.PAYMENT_TABLE_FULL);
                 return true;
             }
             return false;
@@ -704,11 +704,11 @@ public final class CheckoutBook {
 
     private void refund(Command c) {
         if (!c.requestId.isPrintable(limits.idLengthMax())) {
-            c.result = ResultCode.REQUEST_ID_INVALID;
+            c.result(ResultCode.REQUEST_ID_INVALID);
             return;
         }
         if (c.orderId <= 0) {
-            c.result = ResultCode.ORDER_ID_INVALID;
+            c.result(ResultCode.ORDER_ID_INVALID);
             return;
         }
         if (!validRefund(c) || answeredBeforeApplying(c)) {
@@ -784,7 +784,7 @@ public final class CheckoutBook {
     /** A refund's lines: as a reserve's (SKU id syntax, units, no SKU twice), and its reason. */
     private boolean validRefund(Command c) {
         if (c.refundReason != null && !validReason(c.refundReason)) {
-            c.result = ResultCode.REFUND_REASON_INVALID;
+            c.result(ResultCode.REFUND_REASON_INVALID);
             return false;
         }
         return validLines(c);
@@ -874,7 +874,7 @@ public final class CheckoutBook {
         if (limits.idempotencyRetentionMillis() > 0) {
             state.forgetOutcomesBefore(nowMillis - limits.idempotencyRetentionMillis(), nowMillis);
         }
-        c.result = ResultCode.SUCCESS;
+        c.result(ResultCode.SUCCESS);
     }
 
     // ---- admin -----------------------------------------------------------------------------
@@ -882,7 +882,7 @@ public final class CheckoutBook {
     private void upsertSku(Command c) {
         ResultCode invalid = validateUpsert(c);
         if (invalid != null) {
-            c.result = invalid;
+            c.result(invalid);
             return;
         }
         if (answeredBeforeApplying(c)) {
@@ -903,7 +903,7 @@ public final class CheckoutBook {
         SkuRecord target = c.sku;
         if (index == CheckoutState.MISSING_SKU) {
             if (state.skuCount() >= state.skuCapacity()) {
-                c.result = ResultCode.SKU_TABLE_FULL;
+                c.result(ResultCode.SKU_TABLE_FULL);
                 return;
             }
             target.index = state.skuCount();
@@ -924,7 +924,7 @@ public final class CheckoutBook {
             }
         }
         if (groupNumber >= 0 && groupNumber != target.groupNumber && !groups.hasRoom(groupNumber)) {
-            c.result = ResultCode.GROUP_SKUS_FULL;
+            c.result(ResultCode.GROUP_SKUS_FULL);
             return;
         }
         if (groupNumber != target.groupNumber) {
@@ -1003,15 +1003,15 @@ public final class CheckoutBook {
      */
     private void upsertMerchant(Command c) {
         if (!c.requestId.isPrintable(limits.idLengthMax())) {
-            c.result = ResultCode.REQUEST_ID_INVALID;
+            c.result(ResultCode.REQUEST_ID_INVALID);
             return;
         }
         if (!c.merchantId().isSkuId(limits.idLengthMax())) {
-            c.result = ResultCode.MERCHANT_ID_INVALID;
+            c.result(ResultCode.MERCHANT_ID_INVALID);
             return;
         }
         if (c.commissionBps() < 0 || c.commissionBps() > MerchantTable.COMMISSION_BPS_MAX) {
-            c.result = ResultCode.COMMISSION_BPS_INVALID;
+            c.result(ResultCode.COMMISSION_BPS_INVALID);
             return;
         }
         if (answeredBeforeApplying(c)) {
@@ -1020,7 +1020,7 @@ public final class CheckoutBook {
         int number = merchants.numberOf(c.merchantId());
         if (number < 0 || merchants.rowCommissionBps(merchants.currentRow(number)) != c.commissionBps()) {
             if (merchants.rowCount() >= state.merchantCapacity()) {
-                c.result = ResultCode.MERCHANT_TABLE_FULL;
+                c.result(ResultCode.MERCHANT_TABLE_FULL);
                 return;
             }
             int row = merchants.append(c.merchantId().asString(), c.commissionBps(), nowMillis);
@@ -1032,16 +1032,16 @@ public final class CheckoutBook {
 
     private void getMerchant(Command c) {
         if (!c.merchantId().isSkuId(limits.idLengthMax())) {
-            c.result = ResultCode.MERCHANT_ID_INVALID;
+            c.result(ResultCode.MERCHANT_ID_INVALID);
             return;
         }
         int number = merchants.numberOf(c.merchantId());
         if (number < 0) {
-            c.result = ResultCode.MERCHANT_NOT_FOUND;
+            c.result(ResultCode.MERCHANT_NOT_FOUND);
             return;
         }
         fillMerchant(c, number);
-        c.result = ResultCode.SUCCESS;
+        c.result(ResultCode.SUCCESS);
     }
 
     private void fillMerchant(Command c, int number) {
@@ -1054,20 +1054,20 @@ public final class CheckoutBook {
     /** Defines a SKU group or sets its per-user limit. */
     private void upsertSkuGroup(Command c) {
         if (!c.requestId.isPrintable(limits.idLengthMax())) {
-            c.result = ResultCode.REQUEST_ID_INVALID;
+            c.result(ResultCode.REQUEST_ID_INVALID);
             return;
         }
         if (!c.groupId().isSkuId(limits.idLengthMax())) {
-            c.result = ResultCode.GROUP_ID_INVALID;
+            c.result(ResultCode.GROUP_ID_INVALID);
             return;
         }
         if (c.perUserLimit < 1 || c.perUserLimit > SkuGroupTable.PER_USER_LIMIT_MAX) {
-            c.result = ResultCode.PER_USER_LIMIT_INVALID;
+            c.result(ResultCode.PER_USER_LIMIT_INVALID);
             return;
         }
         ResultCode invalidLimit = RiskTable.invalidRule(c.maxAttempts(), c.windowMillis());
         if (invalidLimit != null) {
-            c.result = invalidLimit;
+            c.result(invalidLimit);
             return;
         }
         if (answeredBeforeApplying(c)) {
@@ -1075,7 +1075,7 @@ public final class CheckoutBook {
         }
         int number = groups.numberOf(c.groupId());
         if (number < 0 && groups.size() >= groups.capacity()) {
-            c.result = ResultCode.GROUP_TABLE_FULL;
+            c.result(ResultCode.GROUP_TABLE_FULL);
             return;
         }
         number = groups.upsert(c.groupId().asString(), c.perUserLimit);
@@ -1086,16 +1086,16 @@ public final class CheckoutBook {
 
     private void getSkuGroup(Command c) {
         if (!c.groupId().isSkuId(limits.idLengthMax())) {
-            c.result = ResultCode.GROUP_ID_INVALID;
+            c.result(ResultCode.GROUP_ID_INVALID);
             return;
         }
         int number = groups.numberOf(c.groupId());
         if (number < 0) {
-            c.result = ResultCode.GROUP_NOT_FOUND;
+            c.result(ResultCode.GROUP_NOT_FOUND);
             return;
         }
         fillGroup(c, number);
-        c.result = ResultCode.SUCCESS;
+        c.result(ResultCode.SUCCESS);
     }
 
     private void fillGroup(Command c, int number) {
@@ -1134,17 +1134,17 @@ public final class CheckoutBook {
 
     private void upsertCampaign(Command c) {
         if (!c.requestId.isPrintable(limits.idLengthMax())) {
-            c.result = ResultCode.REQUEST_ID_INVALID;
+            c.result(ResultCode.REQUEST_ID_INVALID);
             return;
         }
         CampaignTerms terms = c.campaignTerms();
         if (terms.campaignId == null || !IdBuffer.of(terms.campaignId).isSkuId(limits.idLengthMax())) {
-            c.result = ResultCode.CAMPAIGN_DEFINITION_ID_INVALID;
+            c.result(ResultCode.CAMPAIGN_DEFINITION_ID_INVALID);
             return;
         }
         ResultCode invalid = terms.invalid(limits.idLengthMax());
         if (invalid != null) {
-            c.result = invalid;
+            c.result(invalid);
             return;
         }
         if (answeredBeforeApplying(c)) {
@@ -1164,7 +1164,7 @@ public final class CheckoutBook {
             }
         }
         if (campaigns.numberOf(terms.campaignId) < 0 && campaigns.size() >= campaigns.capacity()) {
-            c.result = ResultCode.CAMPAIGN_TABLE_FULL;
+            c.result(ResultCode.CAMPAIGN_TABLE_FULL);
             return;
         }
         int number = campaigns.upsert(terms, merchantNumber, listed);
@@ -1174,27 +1174,27 @@ public final class CheckoutBook {
 
     private void getCampaign(Command c) {
         if (!c.campaignId.isSkuId(limits.idLengthMax())) {
-            c.result = ResultCode.CAMPAIGN_ID_INVALID;
+            c.result(ResultCode.CAMPAIGN_ID_INVALID);
             return;
         }
         int number = campaigns.numberOf(c.campaignId);
         if (number < 0) {
-            c.result = ResultCode.CAMPAIGN_NOT_FOUND;
+            c.result(ResultCode.CAMPAIGN_NOT_FOUND);
             return;
         }
         campaigns.read(number, c.campaignAnswerToFill());
-        c.result = ResultCode.SUCCESS;
+        c.result(ResultCode.SUCCESS);
     }
 
     // ---- risk rules -----------------------------------------------------------------------------
 
     private void setUserBlocked(Command c) {
         if (!c.requestId.isPrintable(limits.idLengthMax())) {
-            c.result = ResultCode.REQUEST_ID_INVALID;
+            c.result(ResultCode.REQUEST_ID_INVALID);
             return;
         }
         if (!c.userId.isPrintable(limits.idLengthMax())) {
-            c.result = ResultCode.USER_ID_INVALID;
+            c.result(ResultCode.USER_ID_INVALID);
             return;
         }
         if (answeredBeforeApplying(c)) {
@@ -1202,7 +1202,7 @@ public final class CheckoutBook {
         }
         if (c.blocked()) {
             if (!risk.block(c.userId)) {
-                c.result = ResultCode.BLOCKLIST_FULL;
+                c.result(ResultCode.BLOCKLIST_FULL);
                 return;
             }
         } else {
@@ -1214,11 +1214,11 @@ public final class CheckoutBook {
 
     private void getUserRisk(Command c) {
         if (!c.userId.isPrintable(limits.idLengthMax())) {
-            c.result = ResultCode.USER_ID_INVALID;
+            c.result(ResultCode.USER_ID_INVALID);
             return;
         }
         fillUserRisk(c);
-        c.result = ResultCode.SUCCESS;
+        c.result(ResultCode.SUCCESS);
     }
 
     private void fillUserRisk(Command c) {
@@ -1230,12 +1230,12 @@ public final class CheckoutBook {
 
     private void setRiskRules(Command c) {
         if (!c.requestId.isPrintable(limits.idLengthMax())) {
-            c.result = ResultCode.REQUEST_ID_INVALID;
+            c.result(ResultCode.REQUEST_ID_INVALID);
             return;
         }
         ResultCode invalid = RiskTable.invalidRule(c.maxAttempts(), c.windowMillis());
         if (invalid != null) {
-            c.result = invalid;
+            c.result(invalid);
             return;
         }
         if (answeredBeforeApplying(c)) {
@@ -1248,7 +1248,7 @@ public final class CheckoutBook {
 
     private void getRiskRules(Command c) {
         fillRiskRules(c);
-        c.result = ResultCode.SUCCESS;
+        c.result(ResultCode.SUCCESS);
     }
 
     private void fillRiskRules(Command c) {
@@ -1263,15 +1263,15 @@ public final class CheckoutBook {
 
     private void adjustStock(Command c) {
         if (!c.requestId.isPrintable(limits.idLengthMax())) {
-            c.result = ResultCode.REQUEST_ID_INVALID;
+            c.result(ResultCode.REQUEST_ID_INVALID);
             return;
         }
         if (!c.skuId.isSkuId(limits.idLengthMax())) {
-            c.result = ResultCode.SKU_ID_INVALID;
+            c.result(ResultCode.SKU_ID_INVALID);
             return;
         }
         if (c.delta == 0 || c.delta > EngineLimits.TOTAL_STOCK_MAX || c.delta < -EngineLimits.TOTAL_STOCK_MAX) {
-            c.result = ResultCode.DELTA_INVALID;
+            c.result(ResultCode.DELTA_INVALID);
             return;
         }
         if (answeredBeforeApplying(c)) {
@@ -1285,7 +1285,7 @@ public final class CheckoutBook {
         SkuRecord target = c.sku;
         state.readSku(index, target);
         if (target.totalStock + c.delta > EngineLimits.TOTAL_STOCK_MAX) {
-            c.result = ResultCode.DELTA_INVALID;
+            c.result(ResultCode.DELTA_INVALID);
             return;
         }
         if (target.available + c.delta < 0) {
@@ -1303,15 +1303,15 @@ public final class CheckoutBook {
 
     private void getOrder(Command c) {
         if (c.orderId <= 0) {
-            c.result = ResultCode.ORDER_ID_INVALID;
+            c.result(ResultCode.ORDER_ID_INVALID);
             return;
         }
         if (!state.readOrder(c.orderId, c.order)) {
-            c.result = ResultCode.ORDER_NOT_FOUND;
+            c.result(ResultCode.ORDER_NOT_FOUND);
             return;
         }
         fillLineSkuIds(c, c.order);
-        c.result = ResultCode.SUCCESS;
+        c.result(ResultCode.SUCCESS);
     }
 
     /**
@@ -1321,11 +1321,11 @@ public final class CheckoutBook {
      */
     private void listUserOrders(Command c) {
         if (!c.userId.isPrintable(limits.idLengthMax())) {
-            c.result = ResultCode.USER_ID_INVALID;
+            c.result(ResultCode.USER_ID_INVALID);
             return;
         }
         if (c.pageSize < 0 || c.pageSize > EngineLimits.USER_ORDERS_PAGE_SIZE_MAX) {
-            c.result = ResultCode.PAGE_SIZE_INVALID;
+            c.result(ResultCode.PAGE_SIZE_INVALID);
             return;
         }
         long next;
@@ -1334,7 +1334,7 @@ public final class CheckoutBook {
         } else if (c.orderId > 0 && state.readOrder(c.orderId, order) && order.userId.contentEquals(c.userId)) {
             next = state.previousOrderOfUser(c.orderId);
         } else {
-            c.result = ResultCode.PAGE_TOKEN_INVALID;
+            c.result(ResultCode.PAGE_TOKEN_INVALID);
             return;
         }
         int pageSize = c.pageSize == 0 ? EngineLimits.USER_ORDERS_PAGE_SIZE_DEFAULT : c.pageSize;
@@ -1349,31 +1349,31 @@ public final class CheckoutBook {
             next = state.previousOrderOfUser(next);
         }
         c.nextPageOrderId(next == 0 ? 0 : page.get(page.size() - 1).order.orderId);
-        c.result = ResultCode.SUCCESS;
+        c.result(ResultCode.SUCCESS);
     }
 
     private void getSku(Command c) {
         if (!c.skuId.isSkuId(limits.idLengthMax())) {
-            c.result = ResultCode.SKU_ID_INVALID;
+            c.result(ResultCode.SKU_ID_INVALID);
             return;
         }
         int index = state.skuIndex(c.skuId);
         if (index == CheckoutState.MISSING_SKU) {
-            c.result = ResultCode.SKU_NOT_FOUND;
+            c.result(ResultCode.SKU_NOT_FOUND);
             return;
         }
         state.readSku(index, c.sku);
-        c.result = ResultCode.SUCCESS;
+        c.result(ResultCode.SUCCESS);
     }
 
     private void listSkus(Command c) {
         if (c.pageSize < 0 || c.pageSize > EngineLimits.LIST_PAGE_SIZE_MAX) {
-            c.result = ResultCode.PAGE_SIZE_INVALID;
+            c.result(ResultCode.PAGE_SIZE_INVALID);
             return;
         }
         boolean firstPage = c.pageToken == null || c.pageToken.isEmpty();
         if (!firstPage && !pageToken.set(c.pageToken).isSkuId(limits.idLengthMax())) {
-            c.result = ResultCode.PAGE_TOKEN_INVALID;
+            c.result(ResultCode.PAGE_TOKEN_INVALID);
             return;
         }
         int pageSize = c.pageSize == 0 ? EngineLimits.LIST_PAGE_SIZE_DEFAULT : c.pageSize;
@@ -1390,7 +1390,7 @@ public final class CheckoutBook {
             c.skuPage.add(listed);
             last = entry.getKey();
         }
-        c.result = ResultCode.SUCCESS;
+        c.result(ResultCode.SUCCESS);
     }
 
     // ---- idempotency -----------------------------------------------------------------------
@@ -1404,7 +1404,7 @@ public final class CheckoutBook {
             return true;
         }
         if (state.outcomeCount() >= state.outcomeCapacity()) {
-            c.result = ResultCode.IDEMPOTENCY_TABLE_FULL;
+            c.result(ResultCode.IDEMPOTENCY_TABLE_FULL);
             return true;
         }
         return false;
@@ -1416,11 +1416,11 @@ public final class CheckoutBook {
             return false;
         }
         c.repeated = true;
-        if (outcome.commandType != c.type) {
-            c.result = ResultCode.REQUEST_ID_REUSED;
+        if (outcome.commandType != c.type()) {
+            c.result(ResultCode.REQUEST_ID_REUSED);
             return true;
         }
-        c.result = outcome.result;
+        c.result(outcome.result);
         if (outcome.failedLine >= 0) {
             c.failedLine = outcome.failedLine;
             c.failedSkuKnown = outcome.failedLine < c.lineCount;
@@ -1442,31 +1442,31 @@ public final class CheckoutBook {
             }
             fillLineSkuIds(c, c.order);
         }
-        if (c.type == CommandType.UPSERT_MERCHANT) {
+        if (c.type() == CommandType.UPSERT_MERCHANT) {
             int number = merchants.numberOf(c.merchantId());
             if (number >= 0) {
                 fillMerchant(c, number);
             }
         }
-        if (c.type == CommandType.SET_USER_BLOCKED) {
+        if (c.type() == CommandType.SET_USER_BLOCKED) {
             fillUserRisk(c);
         }
-        if (c.type == CommandType.UPSERT_SKU_GROUP) {
+        if (c.type() == CommandType.UPSERT_SKU_GROUP) {
             int number = groups.numberOf(c.groupId());
             if (number >= 0) {
                 fillGroup(c, number);
             }
         }
-        if (c.type == CommandType.SET_RISK_RULES) {
+        if (c.type() == CommandType.SET_RISK_RULES) {
             fillRiskRules(c);
         }
-        if (c.type == CommandType.UPSERT_CAMPAIGN) {
+        if (c.type() == CommandType.UPSERT_CAMPAIGN) {
             int number = campaigns.numberOf(c.campaignTerms().campaignId);
             if (number >= 0) {
                 campaigns.read(number, c.campaignAnswerToFill());
             }
         }
-        if ((c.type == CommandType.UPSERT_SKU || c.type == CommandType.ADJUST_STOCK)) {
+        if ((c.type() == CommandType.UPSERT_SKU || c.type() == CommandType.ADJUST_STOCK)) {
             int index = state.skuIndex(c.skuId);
             if (index != CheckoutState.MISSING_SKU) {
                 state.readSku(index, c.sku);
@@ -1486,8 +1486,8 @@ public final class CheckoutBook {
             OrderState orderState,
             int failedLine,
             long orderUpdatedAtEpochMillis) {
-        c.result = result;
-        outcome.set(c.type, result, orderId, orderState, failedLine, nowMillis, orderUpdatedAtEpochMillis);
+        c.result(result);
+        outcome.set(c.type(), result, orderId, orderState, failedLine, nowMillis, orderUpdatedAtEpochMillis);
         state.writeOutcome(c.requestId, outcome);
     }
 

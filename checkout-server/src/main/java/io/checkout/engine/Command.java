@@ -34,7 +34,6 @@ public final class Command {
     private static final int IN_ANY = IN_MERCHANT | IN_RISK | IN_CAMPAIGN;
 
     // ---- input -------------------------------------------------------------------------------
-    public CommandType type;
     /** When the command was published; engine time never goes backwards, whatever this says. */
     public long timestampMillis;
     /**
@@ -97,7 +96,6 @@ public final class Command {
     public String pageToken;
 
     // ---- output ------------------------------------------------------------------------------
-    public ResultCode result;
     /** The line an invalid reserve or a refused reserve is about, or -1. */
     public int failedLine = -1;
     /**
@@ -119,6 +117,22 @@ public final class Command {
     public String nextPageToken;
     /** TICK only: how many reservations this tick expired. */
     public int expiredCount;
+
+    /**
+     * What the command is: read with {@link #type()}. Like the result, kept when the command is
+     * cleared and stored again only when it changes, with a flag saying whether it counts: each
+     * reference stored into a long-lived ring slot dirties a card that G1's refinement threads
+     * must then scan, and in a flash sale nearly every command is a reserve that succeeds, so the
+     * reference rarely changes (benchmarks/README, History 2026-12-05 12:00).
+     */
+    private CommandType type;
+
+    private boolean typeSet;
+
+    /** How the command fared: read with {@link #result()}; kept and stored only when it changes, as the type is. */
+    private ResultCode result;
+
+    private boolean resultSet;
 
     /**
      * Merchant fields, line merchants, a user's orders: see {@link CommandExtras}; null until a
@@ -144,6 +158,32 @@ public final class Command {
         }
     }
 
+    /** What the command is, or null until one is set (a new or cleared command). */
+    public CommandType type() {
+        return typeSet ? type : null;
+    }
+
+    /** Sets what the command is; null leaves it unset. */
+    public void type(CommandType newType) {
+        if (type != newType && newType != null) {
+            type = newType;
+        }
+        typeSet = newType != null;
+    }
+
+    /** How the command fared, or null until the engine (or the pipeline, refusing it) decided. */
+    public ResultCode result() {
+        return resultSet ? result : null;
+    }
+
+    /** Sets how the command fared; null leaves it undecided. */
+    public void result(ResultCode newResult) {
+        if (result != newResult && newResult != null) {
+            result = newResult;
+        }
+        resultSet = newResult != null;
+    }
+
     /** Resets every field, input and output, so nothing of a previous command leaks into the next. */
     public void clear() {
         if ((extraOutput & IN_MERCHANT) != 0) {
@@ -163,7 +203,7 @@ public final class Command {
             extras.campaignTerms.clear();
             extraOutput &= ~IN_CAMPAIGN;
         }
-        type = null;
+        typeSet = false;
         timestampMillis = 0;
         deadlineNanos = 0;
         requestId.clear();
@@ -200,7 +240,7 @@ public final class Command {
 
     /** Resets the output fields only. */
     public void clearOutput() {
-        result = null;
+        resultSet = false;
         failedLine = -1;
         failedSkuKnown = false;
         repeated = false;
@@ -423,7 +463,7 @@ public final class Command {
      */
     public void copyOutputFrom(Command other) {
         clearOutput();
-        result = other.result;
+        result(other.result());
         failedLine = other.failedLine;
         failedSkuKnown = other.failedSkuKnown;
         repeated = other.repeated;
@@ -496,7 +536,7 @@ public final class Command {
 
     public static Command reserve(long timestampMillis, String requestId, String userId, String skuId, int quantity) {
         Command command = new Command();
-        command.type = CommandType.RESERVE;
+        command.type(CommandType.RESERVE);
         command.timestampMillis = timestampMillis;
         command.requestId.set(requestId);
         command.userId.set(userId);
@@ -506,7 +546,7 @@ public final class Command {
 
     public static Command orderCommand(CommandType type, long timestampMillis, String requestId, long orderId) {
         Command command = new Command();
-        command.type = type;
+        command.type(type);
         command.timestampMillis = timestampMillis;
         command.requestId.set(requestId);
         command.orderId = orderId;
@@ -543,7 +583,7 @@ public final class Command {
             long saleEndEpochMillis,
             long reservationTtlMillis) {
         Command command = new Command();
-        command.type = CommandType.UPSERT_SKU;
+        command.type(CommandType.UPSERT_SKU);
         command.timestampMillis = timestampMillis;
         command.requestId.set(requestId);
         command.skuId.set(skuId);
@@ -593,7 +633,7 @@ public final class Command {
 
     public static Command upsertMerchant(long timestampMillis, String requestId, String merchantId, int commissionBps) {
         Command command = new Command();
-        command.type = CommandType.UPSERT_MERCHANT;
+        command.type(CommandType.UPSERT_MERCHANT);
         command.timestampMillis = timestampMillis;
         command.requestId.set(requestId);
         command.merchantId().set(merchantId);
@@ -604,7 +644,7 @@ public final class Command {
     /** A SET_USER_BLOCKED: block {@code userId}, or lift the block. */
     public static Command setUserBlocked(long timestampMillis, String requestId, String userId, boolean blocked) {
         Command command = new Command();
-        command.type = CommandType.SET_USER_BLOCKED;
+        command.type(CommandType.SET_USER_BLOCKED);
         command.timestampMillis = timestampMillis;
         command.requestId.set(requestId);
         command.userId.set(userId);
@@ -614,7 +654,7 @@ public final class Command {
 
     public static Command getUserRisk(String userId) {
         Command command = new Command();
-        command.type = CommandType.GET_USER_RISK;
+        command.type(CommandType.GET_USER_RISK);
         command.userId.set(userId);
         return command;
     }
@@ -622,7 +662,7 @@ public final class Command {
     /** A SET_RISK_RULES: at most {@code maxAttempts} reserves per user per {@code windowMillis}. */
     public static Command setRiskRules(long timestampMillis, String requestId, int maxAttempts, long windowMillis) {
         Command command = new Command();
-        command.type = CommandType.SET_RISK_RULES;
+        command.type(CommandType.SET_RISK_RULES);
         command.timestampMillis = timestampMillis;
         command.requestId.set(requestId);
         command.attemptLimit(maxAttempts, windowMillis);
@@ -631,14 +671,14 @@ public final class Command {
 
     public static Command getRiskRules() {
         Command command = new Command();
-        command.type = CommandType.GET_RISK_RULES;
+        command.type(CommandType.GET_RISK_RULES);
         return command;
     }
 
     /** An UPSERT_SKU_GROUP: defines the group or sets its per-user limit. */
     public static Command upsertSkuGroup(long timestampMillis, String requestId, String groupId, long perUserLimit) {
         Command command = new Command();
-        command.type = CommandType.UPSERT_SKU_GROUP;
+        command.type(CommandType.UPSERT_SKU_GROUP);
         command.timestampMillis = timestampMillis;
         command.requestId.set(requestId);
         command.groupId().set(groupId);
@@ -649,7 +689,7 @@ public final class Command {
     /** UPSERT_CAMPAIGN of a copy of {@code terms}. */
     public static Command upsertCampaign(long timestampMillis, String requestId, CampaignTerms terms) {
         Command command = new Command();
-        command.type = CommandType.UPSERT_CAMPAIGN;
+        command.type(CommandType.UPSERT_CAMPAIGN);
         command.timestampMillis = timestampMillis;
         command.requestId.set(requestId);
         command.campaignTerms().copyFrom(terms);
@@ -658,21 +698,21 @@ public final class Command {
 
     public static Command getCampaign(String campaignId) {
         Command command = new Command();
-        command.type = CommandType.GET_CAMPAIGN;
+        command.type(CommandType.GET_CAMPAIGN);
         command.campaignId.set(campaignId);
         return command;
     }
 
     public static Command getSkuGroup(String groupId) {
         Command command = new Command();
-        command.type = CommandType.GET_SKU_GROUP;
+        command.type(CommandType.GET_SKU_GROUP);
         command.groupId().set(groupId);
         return command;
     }
 
     public static Command getMerchant(String merchantId) {
         Command command = new Command();
-        command.type = CommandType.GET_MERCHANT;
+        command.type(CommandType.GET_MERCHANT);
         command.merchantId().set(merchantId);
         return command;
     }
@@ -680,7 +720,7 @@ public final class Command {
     /** A user's orders, newest first: {@code pageSize} (0: the default) after order {@code afterOrderId} (0: from the newest). */
     public static Command listUserOrders(String userId, int pageSize, long afterOrderId) {
         Command command = new Command();
-        command.type = CommandType.LIST_USER_ORDERS;
+        command.type(CommandType.LIST_USER_ORDERS);
         command.userId.set(userId);
         command.pageSize = pageSize;
         command.orderId = afterOrderId;
@@ -689,7 +729,7 @@ public final class Command {
 
     public static Command adjustStock(long timestampMillis, String requestId, String skuId, long delta) {
         Command command = new Command();
-        command.type = CommandType.ADJUST_STOCK;
+        command.type(CommandType.ADJUST_STOCK);
         command.timestampMillis = timestampMillis;
         command.requestId.set(requestId);
         command.skuId.set(skuId);
@@ -699,28 +739,28 @@ public final class Command {
 
     public static Command tick(long timestampMillis) {
         Command command = new Command();
-        command.type = CommandType.TICK;
+        command.type(CommandType.TICK);
         command.timestampMillis = timestampMillis;
         return command;
     }
 
     public static Command getOrder(long orderId) {
         Command command = new Command();
-        command.type = CommandType.GET_ORDER;
+        command.type(CommandType.GET_ORDER);
         command.orderId = orderId;
         return command;
     }
 
     public static Command getSku(String skuId) {
         Command command = new Command();
-        command.type = CommandType.GET_SKU;
+        command.type(CommandType.GET_SKU);
         command.skuId.set(skuId);
         return command;
     }
 
     public static Command listSkus(int pageSize, String pageToken) {
         Command command = new Command();
-        command.type = CommandType.LIST_SKUS;
+        command.type(CommandType.LIST_SKUS);
         command.pageSize = pageSize;
         command.pageToken = pageToken;
         return command;
@@ -732,6 +772,6 @@ public final class Command {
      * cluster, never by the engine, so it cannot make replay differ.
      */
     public boolean isPastDeadline(long nowNanos) {
-        return deadlineNanos != 0 && type != CommandType.TICK && nowNanos - deadlineNanos >= 0;
+        return deadlineNanos != 0 && type() != CommandType.TICK && nowNanos - deadlineNanos >= 0;
     }
 }

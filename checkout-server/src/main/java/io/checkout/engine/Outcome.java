@@ -26,10 +26,18 @@ public final class Outcome {
             int failedLine,
             long atEpochMillis,
             long orderUpdatedAtEpochMillis) {
-        this.commandType = commandType;
-        this.result = result;
+        // Stored only when they change: the engine's one Outcome is long-lived, and each reference
+        // stored into it would dirty a card for G1 to refine, once per reserve (see Command#type()).
+        if (this.commandType != commandType) {
+            this.commandType = commandType;
+        }
+        if (this.result != result) {
+            this.result = result;
+        }
         this.orderId = orderId;
-        this.orderState = orderState;
+        if (this.orderState != orderState) {
+            this.orderState = orderState;
+        }
         this.failedLine = failedLine;
         this.atEpochMillis = atEpochMillis;
         this.orderUpdatedAtEpochMillis = orderUpdatedAtEpochMillis;

@@ -99,18 +99,18 @@ public final class CommandCodec {
 
     /** Encodes {@code command} into {@code into} (from its position); the caller flips it. */
     public static void encode(Command command, ByteBuffer into) {
-        boolean payment = command.type == CommandType.CONFIRM && command.hasPayment;
-        boolean refund = command.type == CommandType.REFUND
+        boolean payment = command.type() == CommandType.CONFIRM && command.hasPayment;
+        boolean refund = command.type() == CommandType.REFUND
                 && (command.lineCount > 0 || command.refundReason != null || command.notResellable);
         boolean grouped =
-                command.type == CommandType.UPSERT_SKU && command.groupId().length() > 0;
-        boolean parties = command.type == CommandType.UPSERT_SKU
+                command.type() == CommandType.UPSERT_SKU && command.groupId().length() > 0;
+        boolean parties = command.type() == CommandType.UPSERT_SKU
                 && (command.merchantId().length() > 0 || command.storeId().length() > 0 || grouped);
         // A reserve without a campaign keeps format 1, byte for byte as before campaigns.
-        boolean campaign = command.type == CommandType.RESERVE && command.campaignId.length() > 0;
+        boolean campaign = command.type() == CommandType.RESERVE && command.campaignId.length() > 0;
         // A group upsert without an attempt limit (0/0) keeps format 1, byte for byte as before; one
         // with any other pair, valid or not, carries it so that replay gives the same answer.
-        boolean groupAttempts = command.type == CommandType.UPSERT_SKU_GROUP
+        boolean groupAttempts = command.type() == CommandType.UPSERT_SKU_GROUP
                 && (command.maxAttempts() != 0 || command.windowMillis() != 0);
         into.put(
                 payment
@@ -126,9 +126,9 @@ public final class CommandCodec {
                                                         : groupAttempts
                                                                 ? FORMAT_VERSION_GROUP_ATTEMPTS
                                                                 : FORMAT_VERSION);
-        into.put((byte) command.type.code());
+        into.put((byte) command.type().code());
         into.putLong(command.timestampMillis);
-        switch (command.type) {
+        switch (command.type()) {
             case RESERVE -> {
                 putId(into, command.requestId);
                 putId(into, command.userId);
@@ -256,25 +256,26 @@ public final class CommandCodec {
                 && version != FORMAT_VERSION_GROUP_ATTEMPTS) {
             throw new JournalCorruptException("unsupported command format version " + version);
         }
-        into.type = CommandType.fromCode(from.get());
-        if (version == FORMAT_VERSION_PAYMENT && into.type != CommandType.CONFIRM) {
-            throw new JournalCorruptException("format " + version + " holds only confirms, not " + into.type);
+        into.type(CommandType.fromCode(from.get()));
+        if (version == FORMAT_VERSION_PAYMENT && into.type() != CommandType.CONFIRM) {
+            throw new JournalCorruptException("format " + version + " holds only confirms, not " + into.type());
         }
-        if (version == FORMAT_VERSION_REFUND && into.type != CommandType.REFUND) {
-            throw new JournalCorruptException("format " + version + " holds only refunds, not " + into.type);
+        if (version == FORMAT_VERSION_REFUND && into.type() != CommandType.REFUND) {
+            throw new JournalCorruptException("format " + version + " holds only refunds, not " + into.type());
         }
         if ((version == FORMAT_VERSION_MERCHANT || version == FORMAT_VERSION_GROUP)
-                && into.type != CommandType.UPSERT_SKU) {
-            throw new JournalCorruptException("format " + version + " holds only SKU upserts, not " + into.type);
+                && into.type() != CommandType.UPSERT_SKU) {
+            throw new JournalCorruptException("format " + version + " holds only SKU upserts, not " + into.type());
         }
-        if (version == FORMAT_VERSION_CAMPAIGN && into.type != CommandType.RESERVE) {
-            throw new JournalCorruptException("format " + version + " holds only reserves, not " + into.type);
+        if (version == FORMAT_VERSION_CAMPAIGN && into.type() != CommandType.RESERVE) {
+            throw new JournalCorruptException("format " + version + " holds only reserves, not " + into.type());
         }
-        if (version == FORMAT_VERSION_GROUP_ATTEMPTS && into.type != CommandType.UPSERT_SKU_GROUP) {
-            throw new JournalCorruptException("format " + version + " holds only SKU group upserts, not " + into.type);
+        if (version == FORMAT_VERSION_GROUP_ATTEMPTS && into.type() != CommandType.UPSERT_SKU_GROUP) {
+            throw new JournalCorruptException(
+                    "format " + version + " holds only SKU group upserts, not " + into.type());
         }
         into.timestampMillis = from.getLong();
-        switch (into.type) {
+        switch (into.type()) {
             case RESERVE -> {
                 getId(from, into.requestId);
                 getId(from, into.userId);
@@ -369,7 +370,7 @@ public final class CommandCodec {
             }
         }
         if (from.hasRemaining()) {
-            throw new JournalCorruptException(from.remaining() + " unexpected bytes after a " + into.type);
+            throw new JournalCorruptException(from.remaining() + " unexpected bytes after a " + into.type());
         }
     }
 

@@ -157,7 +157,7 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
     private void apply(CommandEvent event, long ringSequence, boolean endOfBatch) {
         Throwable stopped = failure != null ? failure : storageFailure();
         if (stopped != null) {
-            if (failure == null && !event.command.type.isMutating()) {
+            if (failure == null && !event.command.type().isMutating()) {
                 // The disk failed, not the engine: a read changes nothing and is still answered, from
                 // what the engine holds (which may include the unacknowledged batch that failed).
                 try {
@@ -175,11 +175,11 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
         try {
             if (event.command.isPastDeadline(System.nanoTime())) {
                 // Decided before any change, and never journalled: replay never meets it.
-                event.command.result = ResultCode.DEADLINE_EXCEEDED;
+                event.command.result(ResultCode.DEADLINE_EXCEEDED);
                 event.expired = true;
                 observeExpiredSkip();
             } else {
-                if (event.command.type.isMutating()) {
+                if (event.command.type().isMutating()) {
                     journalSequence++;
                     event.journalSequence = journalSequence;
                     events.journalSequence(journalSequence);
@@ -195,7 +195,7 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
         } catch (Throwable t) {
             LOG.error(
                     "engine failed on {} (ring sequence {}); it stops applying commands",
-                    event.command.type,
+                    event.command.type(),
                     ringSequence,
                     t);
             failure = t;
@@ -242,7 +242,7 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
             if (command.expiredCount > 0) {
                 observer.onExpiries(command.expiredCount);
             }
-            if (command.type == CommandType.TICK) {
+            if (command.type() == CommandType.TICK) {
                 observer.onTick(book.state(), book.nowMillis());
             }
         } catch (RuntimeException e) {

@@ -52,7 +52,7 @@ public final class CheckoutPipeline implements CommandPublisher, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CheckoutPipeline.class);
     private static final long HANDLER_START_TIMEOUT_MILLIS = 10_000;
     private static final ReplyHandler NO_REPLY = (command, context, failure) -> {};
-    private static final CommandTranslator<Void> TICK = (unused, command) -> command.type = CommandType.TICK;
+    private static final CommandTranslator<Void> TICK = (unused, command) -> command.type(CommandType.TICK);
 
     private final CheckoutBook book;
     private final PipelineConfig config;

@@ -67,7 +67,10 @@ final class JournallerHandler implements EventHandler<CommandEvent>, Journal.Com
     }
 
     private void append(CommandEvent event, long ringSequence) {
-        if (failure != null || event.failure != null || event.expired || !event.command.type.isMutating()) {
+        if (failure != null
+                || event.failure != null
+                || event.expired
+                || !event.command.type().isMutating()) {
             // After a journal failure the whole batch is answered with it at its end; a command
             // the business logic did not apply is not journalled.
             return;

@@ -59,7 +59,9 @@ final class Replier {
     private void answer(CommandEvent event, Throwable batchFailure) {
         try {
             Throwable failure = event.failure != null ? event.failure : batchFailure;
-            if (event.failure == null && batchFailure != null && !event.command.type.isMutating()) {
+            if (event.failure == null
+                    && batchFailure != null
+                    && !event.command.type().isMutating()) {
                 // The batch's journal write failed, but a read changed nothing: its answer stands.
                 // Its event position is not made visible: the failed batch's events are not acknowledged.
                 failure = null;
@@ -76,7 +78,7 @@ final class Replier {
                 handler.reply(event.command, event.replyContext, failure);
             }
         } catch (RuntimeException e) {
-            LOG.warn("reply for {} failed", event.command.type, e);
+            LOG.warn("reply for {} failed", event.command.type(), e);
         } finally {
             event.clear();
         }

@@ -53,7 +53,7 @@ final class CommandTranslators {
             (request, command) -> orderCommand(command, CommandType.GET_ORDER, null, request.getOrderId()));
 
     static final CommandTranslator<GetStockRequest> GET_STOCK = withDeadline((request, command) -> {
-        command.type = CommandType.GET_SKU;
+        command.type(CommandType.GET_SKU);
         command.skuId.set(request.getSkuId());
     });
 
@@ -82,7 +82,7 @@ final class CommandTranslators {
     static final CommandTranslator<GetRiskRulesRequest> GET_RISK_RULES = withDeadline(ProtoMapping::toCommand);
 
     static final CommandTranslator<ListSkusRequest> LIST_SKUS = withDeadline((request, command) -> {
-        command.type = CommandType.LIST_SKUS;
+        command.type(CommandType.LIST_SKUS);
         command.pageSize = request.getPageSize();
         command.pageToken = request.getPageToken();
     });
@@ -109,7 +109,7 @@ final class CommandTranslators {
      */
     static CommandTranslator<ListUserOrdersRequest> listUserOrders(long orderIdBase) {
         return withDeadline((request, command) -> {
-            command.type = CommandType.LIST_USER_ORDERS;
+            command.type(CommandType.LIST_USER_ORDERS);
             command.userId.set(request.getUserId());
             command.pageSize = request.getPageSize();
             command.orderIdBase = orderIdBase;
@@ -183,7 +183,7 @@ final class CommandTranslators {
      * goes to the engine as it is, to be refused as invalid.
      */
     private static void orderCommand(Command command, CommandType type, String requestId, long orderId) {
-        command.type = type;
+        command.type(type);
         command.requestId.set(requestId);
         if (orderId > 0) {
             command.orderId = Partitioning.localOrderId(orderId);

@@ -71,7 +71,7 @@ final class GrpcErrors {
 
     /** The error for a command whose result is not a successful answer; null if it is one. */
     private static com.google.rpc.Status errorFor(Command c) {
-        ResultCode result = c.result;
+        ResultCode result = c.result();
         if (result == ResultCode.SUCCESS || result.isReserveRefusal()) {
             return null;
         }
@@ -95,8 +95,8 @@ final class GrpcErrors {
             case ORDER_STATE_CONFLICT ->
                 status(
                         Code.FAILED_PRECONDITION,
-                        "order " + (c.orderIdBase + c.orderId) + " is " + c.order.state + "; " + c.type + " needs "
-                                + (c.type == CommandType.REFUND
+                        "order " + (c.orderIdBase + c.orderId) + " is " + c.order.state + "; " + c.type() + " needs "
+                                + (c.type() == CommandType.REFUND
                                         ? "PAID or PARTLY_REFUNDED"
                                         : c.hasPayment ? "RESERVED (or EXPIRED, with a payment)" : "RESERVED"),
                         result.name(),
@@ -105,7 +105,7 @@ final class GrpcErrors {
             case STOCK_INSUFFICIENT ->
                 status(
                         Code.FAILED_PRECONDITION,
-                        c.type == CommandType.ADJUST_STOCK
+                        c.type() == CommandType.ADJUST_STOCK
                                 ? "cannot remove " + (-c.delta) + " units from sku_id '" + c.skuId
                                         + "': not that many available"
                                 : "total_stock " + c.totalStock + " is below the units reserved and sold of sku_id '"
@@ -215,22 +215,22 @@ final class GrpcErrors {
     }
 
     static String fieldPath(Command c) {
-        String field = c.result.field();
-        if ((c.type == CommandType.RESERVE || c.type == CommandType.REFUND)
+        String field = c.result().field();
+        if ((c.type() == CommandType.RESERVE || c.type() == CommandType.REFUND)
                 && c.failedLine >= 0
-                && (c.result == ResultCode.SKU_ID_INVALID
-                        || c.result == ResultCode.QUANTITY_MUST_BE_POSITIVE
-                        || c.result == ResultCode.QUANTITY_TOO_LARGE
-                        || c.result == ResultCode.DUPLICATE_SKU_IN_ORDER
-                        || c.result == ResultCode.REFUND_SKU_NOT_IN_ORDER
-                        || c.result == ResultCode.REFUND_EXCEEDS_PAID)) {
+                && (c.result() == ResultCode.SKU_ID_INVALID
+                        || c.result() == ResultCode.QUANTITY_MUST_BE_POSITIVE
+                        || c.result() == ResultCode.QUANTITY_TOO_LARGE
+                        || c.result() == ResultCode.DUPLICATE_SKU_IN_ORDER
+                        || c.result() == ResultCode.REFUND_SKU_NOT_IN_ORDER
+                        || c.result() == ResultCode.REFUND_EXCEEDS_PAID)) {
             return "lines[" + c.failedLine + "]." + field;
         }
         return field;
     }
 
     private static String describeInvalid(Command c, String field) {
-        return switch (c.result) {
+        return switch (c.result()) {
             case REQUEST_ID_INVALID, USER_ID_INVALID ->
                 field
                         + " must be 1..id-length-max (64 unless configured lower) printable ASCII characters without spaces";
@@ -246,11 +246,11 @@ final class GrpcErrors {
             case CURRENCY_INVALID -> field + " must be an ISO 4217 code of three upper-case letters";
             case TOTAL_STOCK_INVALID -> field + " must be 0..1000000000";
             case PER_USER_LIMIT_INVALID ->
-                c.type == CommandType.UPSERT_SKU_GROUP
+                c.type() == CommandType.UPSERT_SKU_GROUP
                         ? field + " must be 1..1000000000"
                         : field + " must be 0..1000000000 (0 means no limit)";
             case GROUP_ID_INVALID ->
-                field + " must be " + (c.type == CommandType.UPSERT_SKU ? "empty (none) or " : "")
+                field + " must be " + (c.type() == CommandType.UPSERT_SKU ? "empty (none) or " : "")
                         + "1..id-length-max (64 unless configured lower) characters from [A-Za-z0-9._:-]";
             case SALE_START_INVALID -> field + " must be a time between 1970 and 2999";
             case SALE_END_INVALID -> field + " must be 0 (no end) or after sale_start_epoch_millis";
@@ -258,7 +258,7 @@ final class GrpcErrors {
             case DELTA_INVALID -> field + " must be non-zero and keep total stock within 0..1000000000";
             case PAGE_SIZE_INVALID ->
                 field + " must be 0.."
-                        + (c.type == CommandType.LIST_USER_ORDERS
+                        + (c.type() == CommandType.LIST_USER_ORDERS
                                 ? EngineLimits.USER_ORDERS_PAGE_SIZE_MAX
                                 : EngineLimits.LIST_PAGE_SIZE_MAX);
             case PAGE_TOKEN_INVALID -> field + " must be empty or the next_page_token of a previous reply";
@@ -283,7 +283,7 @@ final class GrpcErrors {
                 field + " must be 1.." + RiskTable.WINDOW_MILLIS_MAX + " when max_attempts is above 0, else 0";
             case CAMPAIGN_ID_INVALID, CAMPAIGN_DEFINITION_ID_INVALID, CAMPAIGN_MERCHANT_ID_INVALID ->
                 field + " must be "
-                        + (c.type == CommandType.RESERVE || c.result == ResultCode.CAMPAIGN_MERCHANT_ID_INVALID
+                        + (c.type() == CommandType.RESERVE || c.result() == ResultCode.CAMPAIGN_MERCHANT_ID_INVALID
                                 ? "empty (none) or "
                                 : "")
                         + "1..id-length-max (64 unless configured lower) characters from [A-Za-z0-9._:-]";
@@ -293,10 +293,10 @@ final class GrpcErrors {
 
     /** The campaign's terms that UPSERT_CAMPAIGN refused (its kind decides what its amounts may be). */
     private static String describeInvalidCampaign(Command c, String field) {
-        CampaignKind kind = c.type == CommandType.UPSERT_CAMPAIGN ? c.campaignTerms().kind : null;
+        CampaignKind kind = c.type() == CommandType.UPSERT_CAMPAIGN ? c.campaignTerms().kind : null;
         boolean percent = kind == CampaignKind.PERCENT_OFF;
         String forKind = kind == null ? "" : " for CAMPAIGN_KIND_" + kind;
-        return switch (c.result) {
+        return switch (c.result()) {
             case CAMPAIGN_KIND_INVALID ->
                 field + " must be CAMPAIGN_KIND_AMOUNT_OFF, CAMPAIGN_KIND_PERCENT_OFF or CAMPAIGN_KIND_SPEND_AND_SAVE";
             case CAMPAIGN_CURRENCY_INVALID -> field + " must be an ISO 4217 code of three upper-case letters";
@@ -491,8 +491,8 @@ final class GrpcErrors {
 
     private static com.google.rpc.Status invalidRequestIdError() {
         Command c = new Command();
-        c.type = CommandType.RESERVE;
-        c.result = ResultCode.REQUEST_ID_INVALID;
+        c.type(CommandType.RESERVE);
+        c.result(ResultCode.REQUEST_ID_INVALID);
         return errorFor(c);
     }
 

@@ -49,7 +49,7 @@ final class ProtoMapping {
 
     /** Fills a reserve command; the caller has checked the line count fits the command. */
     static void toCommand(ReserveRequest request, Command c) {
-        c.type = CommandType.RESERVE;
+        c.type(CommandType.RESERVE);
         c.requestId.set(request.getRequestId());
         c.userId.set(request.getUserId());
         int lines = request.getLinesCount();
@@ -66,7 +66,7 @@ final class ProtoMapping {
 
     /** Fills a refund command; the caller has checked the line count fits the command. */
     static void toCommand(RefundRequest request, Command c) {
-        c.type = CommandType.REFUND;
+        c.type(CommandType.REFUND);
         c.requestId.set(request.getRequestId());
         c.orderId = request.getOrderId();
         int lines = request.getLinesCount();
@@ -80,7 +80,7 @@ final class ProtoMapping {
     }
 
     static void toCommand(UpsertSkuRequest request, Command c) {
-        c.type = CommandType.UPSERT_SKU;
+        c.type(CommandType.UPSERT_SKU);
         c.requestId.set(request.getRequestId());
         c.skuId.set(request.getSkuId());
         c.priceMinor = request.getPriceMinor();
@@ -102,14 +102,14 @@ final class ProtoMapping {
     }
 
     static void toCommand(UpsertMerchantRequest request, Command c) {
-        c.type = CommandType.UPSERT_MERCHANT;
+        c.type(CommandType.UPSERT_MERCHANT);
         c.requestId.set(request.getRequestId());
         c.merchantId().set(request.getMerchantId());
         c.commissionBps(request.getCommissionBps());
     }
 
     static void toCommand(GetMerchantRequest request, Command c) {
-        c.type = CommandType.GET_MERCHANT;
+        c.type(CommandType.GET_MERCHANT);
         c.merchantId().set(request.getMerchantId());
     }
 
@@ -133,7 +133,7 @@ final class ProtoMapping {
     }
 
     static void toCommand(UpsertSkuGroupRequest request, Command c) {
-        c.type = CommandType.UPSERT_SKU_GROUP;
+        c.type(CommandType.UPSERT_SKU_GROUP);
         c.requestId.set(request.getRequestId());
         c.groupId().set(request.getGroupId());
         c.perUserLimit = request.getPerUserLimit();
@@ -141,7 +141,7 @@ final class ProtoMapping {
     }
 
     static void toCommand(GetSkuGroupRequest request, Command c) {
-        c.type = CommandType.GET_SKU_GROUP;
+        c.type(CommandType.GET_SKU_GROUP);
         c.groupId().set(request.getGroupId());
     }
 
@@ -160,7 +160,7 @@ final class ProtoMapping {
      * more than that, so it stays too long (and the command's size bounded).
      */
     static void toCommand(UpsertCampaignRequest request, Command c) {
-        c.type = CommandType.UPSERT_CAMPAIGN;
+        c.type(CommandType.UPSERT_CAMPAIGN);
         c.requestId.set(request.getRequestId());
         Campaign campaign = request.getCampaign();
         CampaignTerms terms = c.campaignTerms();
@@ -183,7 +183,7 @@ final class ProtoMapping {
     }
 
     static void toCommand(GetCampaignRequest request, Command c) {
-        c.type = CommandType.GET_CAMPAIGN;
+        c.type(CommandType.GET_CAMPAIGN);
         c.campaignId.set(request.getCampaignId());
     }
 
@@ -191,7 +191,7 @@ final class ProtoMapping {
     static Campaign toCampaign(Command c) {
         CampaignTerms terms = c.campaignAnswer();
         if (terms == null) {
-            throw new IllegalStateException(c.type + " answered " + c.result + " without a campaign");
+            throw new IllegalStateException(c.type() + " answered " + c.result() + " without a campaign");
         }
         return Campaign.newBuilder()
                 .setCampaignId(terms.campaignId)
@@ -213,25 +213,25 @@ final class ProtoMapping {
     }
 
     static void toCommand(SetUserBlockedRequest request, Command c) {
-        c.type = CommandType.SET_USER_BLOCKED;
+        c.type(CommandType.SET_USER_BLOCKED);
         c.requestId.set(request.getRequestId());
         c.userId.set(request.getUserId());
         c.blocked(request.getBlocked());
     }
 
     static void toCommand(GetUserRiskRequest request, Command c) {
-        c.type = CommandType.GET_USER_RISK;
+        c.type(CommandType.GET_USER_RISK);
         c.userId.set(request.getUserId());
     }
 
     static void toCommand(SetRiskRulesRequest request, Command c) {
-        c.type = CommandType.SET_RISK_RULES;
+        c.type(CommandType.SET_RISK_RULES);
         c.requestId.set(request.getRequestId());
         c.attemptLimit(request.getMaxAttempts(), request.getWindowMillis());
     }
 
     static void toCommand(GetRiskRulesRequest request, Command c) {
-        c.type = CommandType.GET_RISK_RULES;
+        c.type(CommandType.GET_RISK_RULES);
     }
 
     static UserRisk toUserRisk(Command c) {
@@ -257,7 +257,7 @@ final class ProtoMapping {
     }
 
     static void toCommand(AdjustStockRequest request, Command c) {
-        c.type = CommandType.ADJUST_STOCK;
+        c.type(CommandType.ADJUST_STOCK);
         c.requestId.set(request.getRequestId());
         c.skuId.set(request.getSkuId());
         c.delta = request.getDelta();
@@ -266,7 +266,7 @@ final class ProtoMapping {
     /** The reply to a reserve that the engine answered (success or business refusal). */
     static ReserveReply toReserveReply(Command c) {
         ReserveReply.Builder reply = ReserveReply.newBuilder().setRequestId(c.requestId.asString());
-        if (c.result == ResultCode.SUCCESS) {
+        if (c.result() == ResultCode.SUCCESS) {
             OrderRecord order = c.order;
             reply.setResult(ReserveResult.RESERVED)
                     .setOrderId(c.orderIdBase + order.orderId)
@@ -275,7 +275,7 @@ final class ProtoMapping {
                     .setExpiresAtEpochMillis(order.expiresAtEpochMillis)
                     .setDiscountMinor(order.discountMinor);
         } else {
-            reply.setResult(toReserveResult(c.result));
+            reply.setResult(toReserveResult(c.result()));
             String failedSkuId = c.failedSkuId();
             if (failedSkuId != null) {
                 reply.setFailedSkuId(failedSkuId);

@@ -1137,14 +1137,15 @@ public final class PackedCheckoutState implements CheckoutState {
     }
 
     private void readOutcomeAt(int slot, Outcome into) {
-        into.commandType = CommandType.fromCode(outcomeCommand.get(slot));
-        into.result = ResultCode.fromCode(outcomeResult.get(slot));
-        into.orderId = outcomeOrderId.get(slot);
         byte state = outcomeOrderState.get(slot);
-        into.orderState = state == 0 ? null : OrderState.fromCode(state);
-        into.failedLine = outcomeFailedLine.get(slot);
-        into.atEpochMillis = outcomeAt.get(slot);
-        into.orderUpdatedAtEpochMillis = outcomeOrderUpdated.get(slot);
+        into.set(
+                CommandType.fromCode(outcomeCommand.get(slot)),
+                ResultCode.fromCode(outcomeResult.get(slot)),
+                outcomeOrderId.get(slot),
+                state == 0 ? null : OrderState.fromCode(state),
+                outcomeFailedLine.get(slot),
+                outcomeAt.get(slot),
+                outcomeOrderUpdated.get(slot));
     }
 
     @Override

@@ -26,7 +26,7 @@ class ClusterBatchesTest {
                 .isEqualTo(2);
         assertThat(decoded[0].requestId.asString()).isEqualTo("r-1");
         assertThat(decoded[0].lineSkuId(0).asString()).isEqualTo("SKU-1");
-        assertThat(decoded[1].type).isEqualTo(CommandType.CONFIRM);
+        assertThat(decoded[1].type()).isEqualTo(CommandType.CONFIRM);
         assertThat(decoded[1].orderId).isEqualTo(42);
     }
 
@@ -76,10 +76,10 @@ class ClusterBatchesTest {
     @Test
     void repliesShouldCarryEachResultAndTheRefusalOfAWholeBatch() {
         Command[] answered = sample();
-        answered[0].result = ResultCode.SUCCESS;
+        answered[0].result(ResultCode.SUCCESS);
         answered[0].order.orderId = 5;
         answered[0].order.state = OrderState.RESERVED;
-        answered[1].result = ResultCode.ORDER_NOT_FOUND;
+        answered[1].result(ResultCode.ORDER_NOT_FOUND);
         int length = ClusterBatches.encodeReplies(9, answered, 2, buffer);
 
         assertThat(ClusterBatches.repliedBatchId(buffer, 0)).isEqualTo(9);

@@ -36,7 +36,7 @@ class ClusterGatewayIT {
         try (Fixture fixture = Fixture.start(config, 5_000)) {
             Command sku =
                     fixture.send(Command.upsertSku(NOW, "define", "SKU-1", 250, "EUR", 3, 2, SALE_OPEN, 0, 60_000));
-            assertThat(sku.result).isEqualTo(ResultCode.SUCCESS);
+            assertThat(sku.result()).isEqualTo(ResultCode.SUCCESS);
             assertThat(sku.sku.totalStock).isEqualTo(3);
 
             // Many commands at once: packed into few ingress messages, answered in order.
@@ -46,7 +46,7 @@ class ClusterGatewayIT {
             }
             List<ResultCode> results = new ArrayList<>();
             for (CompletableFuture<Command> reserve : reserves) {
-                results.add(reserve.get(30, TimeUnit.SECONDS).result);
+                results.add(reserve.get(30, TimeUnit.SECONDS).result());
             }
             assertThat(results)
                     .containsExactly(
@@ -67,7 +67,7 @@ class ClusterGatewayIT {
 
             // Reads go through the log too, and see every acknowledged write.
             Command order = fixture.send(Command.getOrder(first.order.orderId));
-            assertThat(order.result).isEqualTo(ResultCode.SUCCESS);
+            assertThat(order.result()).isEqualTo(ResultCode.SUCCESS);
             assertThat(order.order.state).isEqualTo(OrderState.RESERVED);
             assertThat(order.order.userId.asString()).isEqualTo("buyer-1");
             assertThat(order.orderLineSkuIds[0]).isEqualTo("SKU-1");
@@ -87,11 +87,11 @@ class ClusterGatewayIT {
             // log (each member's replay agrees), answered DEADLINE_EXCEEDED, and not remembered.
             Command late = Command.reserve(NOW, "late-1", "buyer-late", "SKU-1", 1);
             late.deadlineNanos = System.nanoTime() - 1;
-            assertThat(fixture.send(late).result).isEqualTo(ResultCode.DEADLINE_EXCEEDED);
+            assertThat(fixture.send(late).result()).isEqualTo(ResultCode.DEADLINE_EXCEEDED);
             assertThat(fixture.gateway.expiredSkipped()).isEqualTo(1);
             assertThat(fixture.gateway.commandsApplied()).isEqualTo(11);
             Command again = fixture.send(Command.reserve(NOW, "late-1", "buyer-late", "SKU-1", 1));
-            assertThat(again.result).isEqualTo(ResultCode.SOLD_OUT);
+            assertThat(again.result()).isEqualTo(ResultCode.SOLD_OUT);
             assertThat(again.repeated).isFalse();
             assertThat(fixture.gateway.commandsApplied()).isEqualTo(12);
         }
@@ -169,7 +169,7 @@ class ClusterGatewayIT {
                 return;
             }
             Command copy = new Command();
-            copy.type = command.type;
+            copy.type(command.type());
             copy.requestId.copyFrom(command.requestId);
             copy.copyOutputFrom(command);
             future.complete(copy);
@@ -210,7 +210,7 @@ class ClusterGatewayIT {
         }
 
         private static void copyInput(Command from, Command into) {
-            into.type = from.type;
+            into.type(from.type());
             into.requestId.copyFrom(from.requestId);
             into.userId.copyFrom(from.userId);
             for (int i = 0; i < from.lineCount; i++) {

@@ -45,11 +45,11 @@ class ClusterHousekeeperIT {
             ClusterHousekeeper housekeeper = new ClusterHousekeeper(
                     fixture.member, counters, new ClusterHousekeeper.Settings(INTERVAL_MILLIS, 2), nanos::get);
             assertThat(fixture.send(Command.upsertSku(NOW, "define", "SKU-1", 250, "EUR", 100, 1, 0, 0, 600_000))
-                            .result)
+                            .result())
                     .isEqualTo(ResultCode.SUCCESS);
             for (int i = 0; i < 20; i++) {
                 Command reserve = fixture.send(Command.reserve(NOW, "r-" + i, "buyer-" + i, "SKU-1", 1));
-                assertThat(reserve.result).isEqualTo(ResultCode.SUCCESS);
+                assertThat(reserve.result()).isEqualTo(ResultCode.SUCCESS);
                 orders.add(reserve.order.orderId);
             }
 
@@ -88,7 +88,7 @@ class ClusterHousekeeperIT {
         try (ClusterGatewayIT.Fixture restarted = ClusterGatewayIT.Fixture.start(config, OUTCOME_TIMEOUT_MILLIS)) {
             for (long orderId : orders) {
                 Command order = restarted.send(Command.getOrder(orderId));
-                assertThat(order.result).isEqualTo(ResultCode.SUCCESS);
+                assertThat(order.result()).isEqualTo(ResultCode.SUCCESS);
                 assertThat(order.order.state).isEqualTo(OrderState.RESERVED);
             }
             // (Known once it answers: the service starts in the background.)

@@ -23,7 +23,7 @@ class PendingBatchesTest {
         assertThat(pending.deliver(0, applied(2), 2, ring)).isTrue();
         // ... and only now does the gateway's offer() return: the answers are waiting for it.
         assertThat(pending.state(0)).isEqualTo(PendingBatches.APPLIED);
-        assertThat(ring.command(0).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(ring.command(0).result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(pending.tryAbandon(0)).as("an applied batch is not given up").isFalse();
     }
 
@@ -63,7 +63,7 @@ class PendingBatchesTest {
         Command[] commands = new Command[count];
         for (int i = 0; i < count; i++) {
             commands[i] = new Command();
-            commands[i].result = ResultCode.SUCCESS;
+            commands[i].result(ResultCode.SUCCESS);
         }
         return commands;
     }

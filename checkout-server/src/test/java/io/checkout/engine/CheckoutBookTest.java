@@ -56,7 +56,7 @@ class CheckoutBookTest {
 
     private SkuRecord sku(String skuId) {
         Command get = run(Command.getSku(skuId));
-        assertThat(get.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(get.result()).isEqualTo(ResultCode.SUCCESS);
         SkuRecord copy = new SkuRecord();
         copy.copyFrom(get.sku);
         return copy;
@@ -64,7 +64,7 @@ class CheckoutBookTest {
 
     private OrderState orderState(long orderId) {
         Command get = run(Command.getOrder(orderId));
-        assertThat(get.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(get.result()).isEqualTo(ResultCode.SUCCESS);
         return get.order.state;
     }
 
@@ -84,7 +84,7 @@ class CheckoutBookTest {
 
         Command reserved = reserve("alice", "A", 3);
 
-        assertThat(reserved.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserved.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(reserved.order.orderId).isEqualTo(1);
         assertThat(reserved.order.amountMinor).isEqualTo(3 * 1_999);
         assertThat(CurrencyCode.unpack(reserved.order.currency)).isEqualTo("EUR");
@@ -106,7 +106,7 @@ class CheckoutBookTest {
 
         run(twoLines);
 
-        assertThat(twoLines.result).isEqualTo(ResultCode.SOLD_OUT);
+        assertThat(twoLines.result()).isEqualTo(ResultCode.SOLD_OUT);
         assertThat(twoLines.failedLine).isEqualTo(1);
         assertThat(twoLines.failedSkuId()).isEqualTo("B");
         assertStock("A", 10, 0, 0);
@@ -123,7 +123,7 @@ class CheckoutBookTest {
 
         run(twoLines);
 
-        assertThat(twoLines.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(twoLines.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(twoLines.order.amountMinor).isEqualTo(2 * 100 + 3 * 250);
         assertThat(twoLines.order.expiresAtEpochMillis).isEqualTo(now + 2_000);
         assertStock("A", 8, 2, 0);
@@ -137,7 +137,7 @@ class CheckoutBookTest {
 
         Command refused = reserve("bob", "A", 1);
 
-        assertThat(refused.result).isEqualTo(ResultCode.SOLD_OUT);
+        assertThat(refused.result()).isEqualTo(ResultCode.SOLD_OUT);
         assertThat(refused.order.orderId).isZero();
         assertStock("A", 0, 2, 0);
     }
@@ -146,7 +146,7 @@ class CheckoutBookTest {
     void reserveShouldAnswerUnknownSkuForUndefinedSku() {
         Command refused = reserve("alice", "NOPE", 1);
 
-        assertThat(refused.result).isEqualTo(ResultCode.UNKNOWN_SKU);
+        assertThat(refused.result()).isEqualTo(ResultCode.UNKNOWN_SKU);
         assertThat(refused.failedSkuId()).isEqualTo("NOPE");
     }
 
@@ -154,11 +154,11 @@ class CheckoutBookTest {
     void reserveShouldAnswerNotOnSaleBeforeStartAndFromEnd() {
         run(Command.upsertSku(now, nextRequestId(), "A", 100, "EUR", 10, 0, START + 1_000, START + 2_000, TTL));
 
-        assertThat(reserve("alice", "A", 1).result).as("before start").isEqualTo(ResultCode.NOT_ON_SALE);
+        assertThat(reserve("alice", "A", 1).result()).as("before start").isEqualTo(ResultCode.NOT_ON_SALE);
         now = START + 1_000;
-        assertThat(reserve("alice", "A", 1).result).as("at start").isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("alice", "A", 1).result()).as("at start").isEqualTo(ResultCode.SUCCESS);
         now = START + 2_000;
-        assertThat(reserve("bob", "A", 1).result)
+        assertThat(reserve("bob", "A", 1).result())
                 .as("at end, which is exclusive")
                 .isEqualTo(ResultCode.NOT_ON_SALE);
     }
@@ -170,7 +170,7 @@ class CheckoutBookTest {
         Command mixed = Command.reserve(now, nextRequestId(), "alice", "A", 1);
         mixed.addLine("B", 1);
 
-        assertThat(run(mixed).result).isEqualTo(ResultCode.CURRENCY_MISMATCH);
+        assertThat(run(mixed).result()).isEqualTo(ResultCode.CURRENCY_MISMATCH);
         assertThat(mixed.failedLine).isEqualTo(1);
         assertStock("A", 10, 0, 0);
     }
@@ -183,17 +183,17 @@ class CheckoutBookTest {
         long first = reserve("alice", "A", 2).order.orderId;
         order(CommandType.CONFIRM, first);
 
-        assertThat(reserve("alice", "A", 2).result).isEqualTo(ResultCode.LIMIT_EXCEEDED);
-        assertThat(reserve("alice", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
-        assertThat(reserve("alice", "A", 1).result).isEqualTo(ResultCode.LIMIT_EXCEEDED);
-        assertThat(reserve("bob", "A", 3).result).as("limits are per user").isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("alice", "A", 2).result()).isEqualTo(ResultCode.LIMIT_EXCEEDED);
+        assertThat(reserve("alice", "A", 1).result()).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("alice", "A", 1).result()).isEqualTo(ResultCode.LIMIT_EXCEEDED);
+        assertThat(reserve("bob", "A", 3).result()).as("limits are per user").isEqualTo(ResultCode.SUCCESS);
     }
 
     @Test
     void cancelExpiryAndRefundShouldGiveTheAllowanceBack() {
         upsert("A", 100, "EUR", 100, 1);
         long cancelled = reserve("alice", "A", 1).order.orderId;
-        assertThat(reserve("alice", "A", 1).result).isEqualTo(ResultCode.LIMIT_EXCEEDED);
+        assertThat(reserve("alice", "A", 1).result()).isEqualTo(ResultCode.LIMIT_EXCEEDED);
         order(CommandType.CANCEL, cancelled);
         long expiring = reserve("alice", "A", 1).order.orderId;
         now += TTL;
@@ -203,7 +203,7 @@ class CheckoutBookTest {
         order(CommandType.CONFIRM, refunded);
         order(CommandType.REFUND, refunded);
 
-        assertThat(reserve("alice", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("alice", "A", 1).result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(state.userUnits("alice", 0)).isEqualTo(1);
     }
 
@@ -216,7 +216,7 @@ class CheckoutBookTest {
 
         Command paid = order(CommandType.CONFIRM, orderId);
 
-        assertThat(paid.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(paid.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(paid.order.state).isEqualTo(OrderState.PAID);
         assertThat(paid.order.updatedAtEpochMillis).isEqualTo(now);
         assertStock("A", 6, 0, 4);
@@ -236,7 +236,7 @@ class CheckoutBookTest {
 
         Command paid = pay(orderId, "stripe", "pi_1", 500, "EUR");
 
-        assertThat(paid.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(paid.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(paid.order.state).isEqualTo(OrderState.PAID);
         assertThat(paid.order.paymentProvider.asString()).isEqualTo("stripe");
         assertThat(paid.order.paymentId.asString()).isEqualTo("pi_1");
@@ -255,7 +255,7 @@ class CheckoutBookTest {
 
         Command paid = order(CommandType.CONFIRM, orderId);
 
-        assertThat(paid.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(paid.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(paid.order.hasPayment()).isFalse();
         assertThat(state.paymentCount()).isZero();
     }
@@ -267,12 +267,12 @@ class CheckoutBookTest {
         long paidAt = ++now;
         pay(orderId, "adyen", "psp-77", 250, "EUR");
         now += 1_000;
-        assertThat(order(CommandType.REFUND, orderId).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(order(CommandType.REFUND, orderId).result()).isEqualTo(ResultCode.SUCCESS);
         now += 1_000;
 
         Command again = pay(orderId, "adyen", "psp-77", 250, "EUR");
 
-        assertThat(again.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(again.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(again.repeated).isTrue();
         assertThat(again.order.state).as("as the first answer reported it").isEqualTo(OrderState.PAID);
         assertThat(again.order.updatedAtEpochMillis).isEqualTo(paidAt);
@@ -291,7 +291,7 @@ class CheckoutBookTest {
 
         Command other = pay(second, "adyen", "id-1", 250, "EUR");
 
-        assertThat(other.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(other.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(other.repeated).isFalse();
         assertThat(state.paymentCount()).isEqualTo(2);
     }
@@ -305,8 +305,8 @@ class CheckoutBookTest {
 
         Command reused = pay(second, "stripe", "pi_1", 250, "EUR");
 
-        assertThat(reused.result).isEqualTo(ResultCode.PAYMENT_ALREADY_USED);
-        assertThat(reused.result.field()).isEqualTo("payment.payment_id");
+        assertThat(reused.result()).isEqualTo(ResultCode.PAYMENT_ALREADY_USED);
+        assertThat(reused.result().field()).isEqualTo("payment.payment_id");
         assertThat(orderState(second)).isEqualTo(OrderState.RESERVED);
         assertStock("sku-1", 8, 1, 1);
     }
@@ -319,16 +319,16 @@ class CheckoutBookTest {
         Command amount = pay(orderId, "stripe", "pi_1", 499, "EUR");
         Command currency = pay(orderId, "stripe", "pi_2", 500, "USD");
 
-        assertThat(amount.result).isEqualTo(ResultCode.PAYMENT_AMOUNT_MISMATCH);
+        assertThat(amount.result()).isEqualTo(ResultCode.PAYMENT_AMOUNT_MISMATCH);
         assertThat(amount.order.amountMinor)
                 .as("the order's figure, for the error")
                 .isEqualTo(500);
-        assertThat(currency.result).isEqualTo(ResultCode.PAYMENT_CURRENCY_MISMATCH);
+        assertThat(currency.result()).isEqualTo(ResultCode.PAYMENT_CURRENCY_MISMATCH);
         assertThat(orderState(orderId)).isEqualTo(OrderState.RESERVED);
         assertStock("sku-1", 8, 2, 0);
         assertThat(state.paymentCount()).isZero();
         // The same payment with the right figures goes through afterwards.
-        assertThat(pay(orderId, "stripe", "pi_1", 500, "EUR").result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(pay(orderId, "stripe", "pi_1", 500, "EUR").result()).isEqualTo(ResultCode.SUCCESS);
     }
 
     @Test
@@ -337,19 +337,19 @@ class CheckoutBookTest {
         long orderId = reserve("alice", "sku-1", 1).order.orderId;
         String longest = "p".repeat(EngineLimits.PAYMENT_PROVIDER_LENGTH_MAX);
 
-        assertThat(pay(orderId, longest + "p", "pi_1", 250, "EUR").result)
+        assertThat(pay(orderId, longest + "p", "pi_1", 250, "EUR").result())
                 .isEqualTo(ResultCode.PAYMENT_PROVIDER_INVALID);
-        assertThat(pay(orderId, "", "pi_1", 250, "EUR").result).isEqualTo(ResultCode.PAYMENT_PROVIDER_INVALID);
-        assertThat(pay(orderId, "stripe", "has space", 250, "EUR").result).isEqualTo(ResultCode.PAYMENT_ID_INVALID);
-        assertThat(pay(orderId, "stripe", "x".repeat(65), -1, "EUR").result)
+        assertThat(pay(orderId, "", "pi_1", 250, "EUR").result()).isEqualTo(ResultCode.PAYMENT_PROVIDER_INVALID);
+        assertThat(pay(orderId, "stripe", "has space", 250, "EUR").result()).isEqualTo(ResultCode.PAYMENT_ID_INVALID);
+        assertThat(pay(orderId, "stripe", "x".repeat(65), -1, "EUR").result())
                 .as("the first bad field in order")
                 .isEqualTo(ResultCode.PAYMENT_ID_INVALID);
-        assertThat(pay(orderId, "stripe", "pi_1", -1, "EUR").result).isEqualTo(ResultCode.PAYMENT_AMOUNT_INVALID);
-        assertThat(pay(orderId, "stripe", "pi_1", 250, "eur").result).isEqualTo(ResultCode.PAYMENT_CURRENCY_INVALID);
+        assertThat(pay(orderId, "stripe", "pi_1", -1, "EUR").result()).isEqualTo(ResultCode.PAYMENT_AMOUNT_INVALID);
+        assertThat(pay(orderId, "stripe", "pi_1", 250, "eur").result()).isEqualTo(ResultCode.PAYMENT_CURRENCY_INVALID);
         assertThat(state.outcomeCount()).as("invalid input is not remembered").isEqualTo(2);
         assertThat(orderState(orderId)).isEqualTo(OrderState.RESERVED);
 
-        assertThat(pay(orderId, longest, "pi_1", 250, "EUR").result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(pay(orderId, longest, "pi_1", 250, "EUR").result()).isEqualTo(ResultCode.SUCCESS);
     }
 
     @Test
@@ -364,14 +364,14 @@ class CheckoutBookTest {
 
         Command paid = pay(orderId, "stripe", "pi_late", 500, "EUR");
 
-        assertThat(paid.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(paid.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(paid.order.state).isEqualTo(OrderState.PAID);
         assertThat(paid.order.paidAtEpochMillis).isEqualTo(now);
         assertStock("sku-1", 8, 0, 2);
         assertThat(state.userUnits("alice", 0))
                 .as("the limit counts them again")
                 .isEqualTo(2);
-        assertThat(reserve("alice", "sku-1", 1).result).isEqualTo(ResultCode.LIMIT_EXCEEDED);
+        assertThat(reserve("alice", "sku-1", 1).result()).isEqualTo(ResultCode.LIMIT_EXCEEDED);
     }
 
     @Test
@@ -382,7 +382,7 @@ class CheckoutBookTest {
 
         Command paid = pay(orderId, "stripe", "pi_due", 250, "EUR");
 
-        assertThat(paid.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(paid.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(paid.expiredCount).isEqualTo(1);
         assertThat(paid.order.state).isEqualTo(OrderState.PAID);
         assertStock("sku-1", 9, 0, 1);
@@ -398,18 +398,18 @@ class CheckoutBookTest {
 
         Command paid = pay(late, "stripe", "pi_gone", 500, "EUR");
 
-        assertThat(paid.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(paid.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(paid.order.state).isEqualTo(OrderState.PAID_TOO_LATE);
         assertThat(paid.order.paymentId.asString()).isEqualTo("pi_gone");
         assertStock("sku-1", 1, 1, 0);
         assertThat(state.userUnits("alice", 0)).isZero();
         assertThat(orderState(other)).isEqualTo(OrderState.RESERVED);
         // Final: the money goes back outside; neither a refund nor another payment moves it.
-        assertThat(order(CommandType.REFUND, late).result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+        assertThat(order(CommandType.REFUND, late).result()).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
         Command again = pay(late, "stripe", "pi_gone", 500, "EUR");
         assertThat(again.repeated).isTrue();
         assertThat(again.order.state).isEqualTo(OrderState.PAID_TOO_LATE);
-        assertThat(pay(late, "stripe", "pi_other", 500, "EUR").result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+        assertThat(pay(late, "stripe", "pi_other", 500, "EUR").result()).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
     }
 
     @Test
@@ -432,7 +432,7 @@ class CheckoutBookTest {
         long orderId = reserve("alice", "sku-1", 1).order.orderId;
         order(CommandType.CANCEL, orderId);
 
-        assertThat(pay(orderId, "stripe", "pi_c", 250, "EUR").result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+        assertThat(pay(orderId, "stripe", "pi_c", 250, "EUR").result()).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
         assertThat(state.paymentCount()).isZero();
     }
 
@@ -452,7 +452,7 @@ class CheckoutBookTest {
         Command reserve = Command.reserve(now, nextRequestId(), user, sku1, units1);
         reserve.addLine(sku2, units2);
         long orderId = run(reserve).order.orderId;
-        assertThat(order(CommandType.CONFIRM, orderId).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(order(CommandType.CONFIRM, orderId).result()).isEqualTo(ResultCode.SUCCESS);
         return orderId;
     }
 
@@ -464,7 +464,7 @@ class CheckoutBookTest {
 
         Command refunded = refund(orderId, "one too many", false, "A", 2);
 
-        assertThat(refunded.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(refunded.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(refunded.order.state).isEqualTo(OrderState.PARTLY_REFUNDED);
         assertThat(refunded.order.refundedQuantity(0)).isEqualTo(2);
         assertThat(refunded.order.refundedQuantity(1)).isZero();
@@ -483,7 +483,7 @@ class CheckoutBookTest {
         assertThat(rest.order.refundedAmountMinor()).isEqualTo(rest.order.amountMinor);
         assertStock("A", 10, 0, 0);
         assertStock("B", 10, 0, 0);
-        assertThat(refund(orderId, null, false).result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+        assertThat(refund(orderId, null, false).result()).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
     }
 
     @Test
@@ -510,10 +510,10 @@ class CheckoutBookTest {
         Command tooMany = refund(orderId, null, false, "B", 1, "A", 2);
         Command notInOrder = refund(orderId, null, false, "C", 1);
 
-        assertThat(tooMany.result).isEqualTo(ResultCode.REFUND_EXCEEDS_PAID);
+        assertThat(tooMany.result()).isEqualTo(ResultCode.REFUND_EXCEEDS_PAID);
         assertThat(tooMany.failedLine).isEqualTo(1);
         assertThat(tooMany.failedSkuId()).isEqualTo("A");
-        assertThat(notInOrder.result).isEqualTo(ResultCode.REFUND_SKU_NOT_IN_ORDER);
+        assertThat(notInOrder.result()).isEqualTo(ResultCode.REFUND_SKU_NOT_IN_ORDER);
         assertThat(notInOrder.failedSkuId()).isEqualTo("C");
         assertStock("A", 9, 0, 1);
         assertStock("B", 9, 0, 1);
@@ -526,13 +526,13 @@ class CheckoutBookTest {
         upsert("B", 300, "EUR", 10, 0);
         long orderId = paidOrder("alice", "A", 3, "B", 1);
 
-        assertThat(refund(orderId, "x".repeat(65), false).result).isEqualTo(ResultCode.REFUND_REASON_INVALID);
-        assertThat(refund(orderId, "new\nline", false).result).isEqualTo(ResultCode.REFUND_REASON_INVALID);
-        assertThat(refund(orderId, null, false, "A", 0).result).isEqualTo(ResultCode.QUANTITY_MUST_BE_POSITIVE);
-        assertThat(refund(orderId, null, false, "A", 1, "A", 1).result).isEqualTo(ResultCode.DUPLICATE_SKU_IN_ORDER);
-        assertThat(refund(orderId, null, false, "bad id", 1).result).isEqualTo(ResultCode.SKU_ID_INVALID);
+        assertThat(refund(orderId, "x".repeat(65), false).result()).isEqualTo(ResultCode.REFUND_REASON_INVALID);
+        assertThat(refund(orderId, "new\nline", false).result()).isEqualTo(ResultCode.REFUND_REASON_INVALID);
+        assertThat(refund(orderId, null, false, "A", 0).result()).isEqualTo(ResultCode.QUANTITY_MUST_BE_POSITIVE);
+        assertThat(refund(orderId, null, false, "A", 1, "A", 1).result()).isEqualTo(ResultCode.DUPLICATE_SKU_IN_ORDER);
+        assertThat(refund(orderId, null, false, "bad id", 1).result()).isEqualTo(ResultCode.SKU_ID_INVALID);
         assertThat(orderState(orderId)).isEqualTo(OrderState.PAID);
-        assertThat(refund(orderId, "~".repeat(64), false, "A", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(refund(orderId, "~".repeat(64), false, "A", 1).result()).isEqualTo(ResultCode.SUCCESS);
     }
 
     @Test
@@ -549,7 +549,7 @@ class CheckoutBookTest {
         run(again);
 
         assertThat(again.repeated).isTrue();
-        assertThat(again.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(again.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(again.order.state).isEqualTo(OrderState.PARTLY_REFUNDED);
         assertStock("A", 8, 0, 2);
     }
@@ -566,11 +566,11 @@ class CheckoutBookTest {
         Command refused = pay(second, "stripe", "pi_2", 250, "EUR");
         Command again = pay(first, "stripe", "pi_1", 250, "EUR");
 
-        assertThat(refused.result).isEqualTo(ResultCode.PAYMENT_TABLE_FULL);
+        assertThat(refused.result()).isEqualTo(ResultCode.PAYMENT_TABLE_FULL);
         assertThat(orderState(second)).isEqualTo(OrderState.RESERVED);
-        assertThat(again.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(again.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(again.repeated).isTrue();
-        assertThat(order(CommandType.CONFIRM, second).result)
+        assertThat(order(CommandType.CONFIRM, second).result())
                 .as("a confirm without a payment needs no room")
                 .isEqualTo(ResultCode.SUCCESS);
     }
@@ -609,19 +609,19 @@ class CheckoutBookTest {
         Command confirmCancelled = order(CommandType.CONFIRM, cancelled);
         Command refundCancelled = order(CommandType.REFUND, cancelled);
 
-        assertThat(refundReserved.result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+        assertThat(refundReserved.result()).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
         assertThat(refundReserved.order.state).isEqualTo(OrderState.RESERVED);
         assertThat(confirmPaid.order.state).isEqualTo(OrderState.PAID);
-        assertThat(cancelPaid.result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+        assertThat(cancelPaid.result()).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
         assertThat(confirmCancelled.order.state).isEqualTo(OrderState.CANCELLED);
-        assertThat(refundCancelled.result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+        assertThat(refundCancelled.result()).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
         assertStock("A", 8, 1, 1);
     }
 
     @Test
     void unknownOrderShouldBeNotFound() {
-        assertThat(order(CommandType.CONFIRM, 42).result).isEqualTo(ResultCode.ORDER_NOT_FOUND);
-        assertThat(run(Command.getOrder(42)).result).isEqualTo(ResultCode.ORDER_NOT_FOUND);
+        assertThat(order(CommandType.CONFIRM, 42).result()).isEqualTo(ResultCode.ORDER_NOT_FOUND);
+        assertThat(run(Command.getOrder(42)).result()).isEqualTo(ResultCode.ORDER_NOT_FOUND);
     }
 
     // ---- expiry ----------------------------------------------------------------------------
@@ -655,7 +655,7 @@ class CheckoutBookTest {
 
         Command late = order(CommandType.CONFIRM, orderId);
 
-        assertThat(late.result).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
+        assertThat(late.result()).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
         assertThat(late.order.state).isEqualTo(OrderState.EXPIRED);
         assertStock("A", 10, 0, 0);
         assertThat(run(Command.tick(now)).expiredCount)
@@ -713,7 +713,7 @@ class CheckoutBookTest {
 
         Command repeat = reserve("same-id", "alice", "A", 2);
 
-        assertThat(repeat.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(repeat.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(repeat.repeated).isTrue();
         assertThat(repeat.order.orderId).isEqualTo(first.order.orderId);
         assertThat(repeat.order.amountMinor).isEqualTo(first.order.amountMinor);
@@ -725,12 +725,12 @@ class CheckoutBookTest {
     @Test
     void repeatedRefusalShouldStayRefusedEvenAfterStockArrives() {
         upsert("A", 100, "EUR", 0, 0);
-        assertThat(reserve("same-id", "alice", "A", 1).result).isEqualTo(ResultCode.SOLD_OUT);
+        assertThat(reserve("same-id", "alice", "A", 1).result()).isEqualTo(ResultCode.SOLD_OUT);
         run(Command.adjustStock(now, nextRequestId(), "A", 5));
 
         Command repeat = reserve("same-id", "alice", "A", 1);
 
-        assertThat(repeat.result).isEqualTo(ResultCode.SOLD_OUT);
+        assertThat(repeat.result()).isEqualTo(ResultCode.SOLD_OUT);
         assertThat(repeat.failedSkuId()).isEqualTo("A");
         assertStock("A", 5, 0, 0);
     }
@@ -746,7 +746,7 @@ class CheckoutBookTest {
 
         Command repeat = run(Command.orderCommand(CommandType.CONFIRM, now, "pay-1", orderId));
 
-        assertThat(repeat.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(repeat.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(repeat.order.state).isEqualTo(OrderState.PAID);
         assertThat(repeat.order.updatedAtEpochMillis).isEqualTo(paidAt);
         assertThat(orderState(orderId)).isEqualTo(OrderState.REFUNDED);
@@ -784,16 +784,16 @@ class CheckoutBookTest {
 
         Command confirm = run(Command.orderCommand(CommandType.CONFIRM, now, "shared", orderId));
 
-        assertThat(confirm.result).isEqualTo(ResultCode.REQUEST_ID_REUSED);
+        assertThat(confirm.result()).isEqualTo(ResultCode.REQUEST_ID_REUSED);
         assertThat(orderState(orderId)).isEqualTo(OrderState.RESERVED);
     }
 
     @Test
     void invalidCommandShouldNotBeRemembered() {
         upsert("A", 100, "EUR", 10, 0);
-        assertThat(reserve("fix-me", "alice", "A", 0).result).isEqualTo(ResultCode.QUANTITY_MUST_BE_POSITIVE);
+        assertThat(reserve("fix-me", "alice", "A", 0).result()).isEqualTo(ResultCode.QUANTITY_MUST_BE_POSITIVE);
 
-        assertThat(reserve("fix-me", "alice", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("fix-me", "alice", "A", 1).result()).isEqualTo(ResultCode.SUCCESS);
     }
 
     // ---- validation ------------------------------------------------------------------------
@@ -803,25 +803,25 @@ class CheckoutBookTest {
         upsert("A", 100, "EUR", 10, 0);
         String tooLong = "x".repeat(EngineLimits.ID_LENGTH_MAX + 1);
 
-        assertThat(reserve("", "alice", "A", 1).result).isEqualTo(ResultCode.REQUEST_ID_INVALID);
-        assertThat(reserve(tooLong, "alice", "A", 1).result).isEqualTo(ResultCode.REQUEST_ID_INVALID);
-        assertThat(reserve("has space", "alice", "A", 1).result).isEqualTo(ResultCode.REQUEST_ID_INVALID);
-        assertThat(reserve(nextRequestId(), "", "A", 1).result).isEqualTo(ResultCode.USER_ID_INVALID);
-        assertThat(reserve(nextRequestId(), "alice", "A/B", 1).result).isEqualTo(ResultCode.SKU_ID_INVALID);
-        assertThat(reserve(nextRequestId(), "alice", "A", -1).result).isEqualTo(ResultCode.QUANTITY_MUST_BE_POSITIVE);
-        assertThat(reserve(nextRequestId(), "alice", "A", 1_001).result).isEqualTo(ResultCode.QUANTITY_TOO_LARGE);
+        assertThat(reserve("", "alice", "A", 1).result()).isEqualTo(ResultCode.REQUEST_ID_INVALID);
+        assertThat(reserve(tooLong, "alice", "A", 1).result()).isEqualTo(ResultCode.REQUEST_ID_INVALID);
+        assertThat(reserve("has space", "alice", "A", 1).result()).isEqualTo(ResultCode.REQUEST_ID_INVALID);
+        assertThat(reserve(nextRequestId(), "", "A", 1).result()).isEqualTo(ResultCode.USER_ID_INVALID);
+        assertThat(reserve(nextRequestId(), "alice", "A/B", 1).result()).isEqualTo(ResultCode.SKU_ID_INVALID);
+        assertThat(reserve(nextRequestId(), "alice", "A", -1).result()).isEqualTo(ResultCode.QUANTITY_MUST_BE_POSITIVE);
+        assertThat(reserve(nextRequestId(), "alice", "A", 1_001).result()).isEqualTo(ResultCode.QUANTITY_TOO_LARGE);
         Command duplicate = Command.reserve(now, nextRequestId(), "alice", "A", 1);
         duplicate.addLine("A", 1);
-        assertThat(run(duplicate).result).isEqualTo(ResultCode.DUPLICATE_SKU_IN_ORDER);
+        assertThat(run(duplicate).result()).isEqualTo(ResultCode.DUPLICATE_SKU_IN_ORDER);
         assertThat(duplicate.failedLine).isEqualTo(1);
         Command empty = Command.reserve(now, nextRequestId(), "alice", "A", 1);
         empty.lineCount = 0;
-        assertThat(run(empty).result).isEqualTo(ResultCode.LINES_EMPTY);
+        assertThat(run(empty).result()).isEqualTo(ResultCode.LINES_EMPTY);
         Command tooMany = Command.reserve(now, nextRequestId(), "alice", "L0", 1);
         for (int i = 1; i <= 16; i++) {
             tooMany.addLine("L" + i, 1);
         }
-        assertThat(run(tooMany).result).isEqualTo(ResultCode.TOO_MANY_LINES);
+        assertThat(run(tooMany).result()).isEqualTo(ResultCode.TOO_MANY_LINES);
 
         assertStock("A", 10, 0, 0);
         assertThat(state.outcomeCount()).as("only the upsert is remembered").isEqualTo(1);
@@ -830,33 +830,43 @@ class CheckoutBookTest {
     @Test
     void configuredIdLengthShouldBoundEveryId() {
         book = new CheckoutBook(state, new EngineLimits(16, 1_000, 10_000, 8, 0));
-        assertThat(run(Command.upsertSku(now, "12345678", "SKU-0001", 1, "EUR", 5, 0, 0, 0, TTL)).result)
+        assertThat(run(Command.upsertSku(now, "12345678", "SKU-0001", 1, "EUR", 5, 0, 0, 0, TTL))
+                        .result())
                 .isEqualTo(ResultCode.SUCCESS);
 
-        assertThat(run(Command.upsertSku(now, "123456789", "SKU-2", 1, "EUR", 5, 0, 0, 0, TTL)).result)
+        assertThat(run(Command.upsertSku(now, "123456789", "SKU-2", 1, "EUR", 5, 0, 0, 0, TTL))
+                        .result())
                 .isEqualTo(ResultCode.REQUEST_ID_INVALID);
-        assertThat(run(Command.upsertSku(now, "up-2", "SKU-00002", 1, "EUR", 5, 0, 0, 0, TTL)).result)
+        assertThat(run(Command.upsertSku(now, "up-2", "SKU-00002", 1, "EUR", 5, 0, 0, 0, TTL))
+                        .result())
                 .isEqualTo(ResultCode.SKU_ID_INVALID);
-        assertThat(reserve("r-1", "user-001", "SKU-0001", 1).result).isEqualTo(ResultCode.SUCCESS);
-        assertThat(reserve("r-2", "user-0002", "SKU-0001", 1).result).isEqualTo(ResultCode.USER_ID_INVALID);
+        assertThat(reserve("r-1", "user-001", "SKU-0001", 1).result()).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("r-2", "user-0002", "SKU-0001", 1).result()).isEqualTo(ResultCode.USER_ID_INVALID);
         assertStock("SKU-0001", 4, 1, 0);
     }
 
     @Test
     void invalidSkuDefinitionShouldNameTheField() {
-        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", -1, "EUR", 1, 0, 0, 0, TTL)).result)
+        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", -1, "EUR", 1, 0, 0, 0, TTL))
+                        .result())
                 .isEqualTo(ResultCode.PRICE_INVALID);
-        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "eur", 1, 0, 0, 0, TTL)).result)
+        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "eur", 1, 0, 0, 0, TTL))
+                        .result())
                 .isEqualTo(ResultCode.CURRENCY_INVALID);
-        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", -1, 0, 0, 0, TTL)).result)
+        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", -1, 0, 0, 0, TTL))
+                        .result())
                 .isEqualTo(ResultCode.TOTAL_STOCK_INVALID);
-        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", 1, -1, 0, 0, TTL)).result)
+        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", 1, -1, 0, 0, TTL))
+                        .result())
                 .isEqualTo(ResultCode.PER_USER_LIMIT_INVALID);
-        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", 1, 0, -1, 0, TTL)).result)
+        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", 1, 0, -1, 0, TTL))
+                        .result())
                 .isEqualTo(ResultCode.SALE_START_INVALID);
-        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", 1, 0, 5, 5, TTL)).result)
+        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", 1, 0, 5, 5, TTL))
+                        .result())
                 .isEqualTo(ResultCode.SALE_END_INVALID);
-        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", 1, 0, 0, 0, 999)).result)
+        assertThat(run(Command.upsertSku(now, nextRequestId(), "A", 1, "EUR", 1, 0, 0, 0, 999))
+                        .result())
                 .isEqualTo(ResultCode.RESERVATION_TTL_INVALID);
         assertThat(ResultCode.RESERVATION_TTL_INVALID.field()).isEqualTo("reservation_ttl_millis");
         assertThat(state.skuCount()).isZero();
@@ -871,9 +881,9 @@ class CheckoutBookTest {
         order(CommandType.CONFIRM, orderId);
         reserve("bob", "A", 2);
 
-        assertThat(upsert("A", 100, "EUR", 4, 0).result).isEqualTo(ResultCode.STOCK_INSUFFICIENT);
-        assertThat(upsert("A", 100, "USD", 10, 0).result).isEqualTo(ResultCode.CURRENCY_LOCKED);
-        assertThat(upsert("A", 150, "EUR", 20, 0).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(upsert("A", 100, "EUR", 4, 0).result()).isEqualTo(ResultCode.STOCK_INSUFFICIENT);
+        assertThat(upsert("A", 100, "USD", 10, 0).result()).isEqualTo(ResultCode.CURRENCY_LOCKED);
+        assertThat(upsert("A", 150, "EUR", 20, 0).result()).isEqualTo(ResultCode.SUCCESS);
         SkuRecord updated = sku("A");
         assertThat(updated.priceMinor).isEqualTo(150);
         assertStock("A", 15, 2, 3);
@@ -884,16 +894,16 @@ class CheckoutBookTest {
         upsert("A", 100, "EUR", 10, 0);
         reserve("alice", "A", 4);
 
-        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", -7)).result)
+        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", -7)).result())
                 .isEqualTo(ResultCode.STOCK_INSUFFICIENT);
-        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", -6)).result)
+        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", -6)).result())
                 .isEqualTo(ResultCode.SUCCESS);
         assertThat(run(Command.adjustStock(now, nextRequestId(), "A", 5)).sku.totalStock)
                 .isEqualTo(9);
         assertStock("A", 5, 4, 0);
-        assertThat(run(Command.adjustStock(now, nextRequestId(), "B", 5)).result)
+        assertThat(run(Command.adjustStock(now, nextRequestId(), "B", 5)).result())
                 .isEqualTo(ResultCode.SKU_NOT_FOUND);
-        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", 0)).result)
+        assertThat(run(Command.adjustStock(now, nextRequestId(), "A", 0)).result())
                 .isEqualTo(ResultCode.DELTA_INVALID);
     }
 
@@ -911,7 +921,7 @@ class CheckoutBookTest {
         assertThat(second.skuPage).extracting(s -> s.skuId).containsExactly("c", "d");
         assertThat(third.skuPage).extracting(s -> s.skuId).containsExactly("e");
         assertThat(third.nextPageToken).isNull();
-        assertThat(run(Command.listSkus(1_001, "")).result).isEqualTo(ResultCode.PAGE_SIZE_INVALID);
+        assertThat(run(Command.listSkus(1_001, "")).result()).isEqualTo(ResultCode.PAGE_SIZE_INVALID);
     }
 
     // ---- capacity --------------------------------------------------------------------------
@@ -926,10 +936,10 @@ class CheckoutBookTest {
 
         Command full = reserve("carol", "A", 1);
 
-        assertThat(full.result).isEqualTo(ResultCode.ORDER_TABLE_FULL);
+        assertThat(full.result()).isEqualTo(ResultCode.ORDER_TABLE_FULL);
         assertStock("A", 8, 2, 0);
         assertThat(state.userUnits("carol", 0)).isZero();
-        assertThat(reserve(full.requestId.asString(), "carol", "A", 1).result)
+        assertThat(reserve(full.requestId.asString(), "carol", "A", 1).result())
                 .as("not remembered")
                 .isEqualTo(ResultCode.ORDER_TABLE_FULL);
     }
@@ -941,7 +951,7 @@ class CheckoutBookTest {
         upsert("A", 100, "EUR", 10, 0);
         reserve("alice", "A", 1);
 
-        assertThat(reserve("bob", "A", 1).result).isEqualTo(ResultCode.IDEMPOTENCY_TABLE_FULL);
+        assertThat(reserve("bob", "A", 1).result()).isEqualTo(ResultCode.IDEMPOTENCY_TABLE_FULL);
         assertStock("A", 9, 1, 0);
     }
 
@@ -951,8 +961,8 @@ class CheckoutBookTest {
         book = new CheckoutBook(state, EngineLimits.defaults());
         upsert("A", 100, "EUR", 10, 0);
 
-        assertThat(upsert("B", 100, "EUR", 10, 0).result).isEqualTo(ResultCode.SKU_TABLE_FULL);
-        assertThat(upsert("A", 200, "EUR", 10, 0).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(upsert("B", 100, "EUR", 10, 0).result()).isEqualTo(ResultCode.SKU_TABLE_FULL);
+        assertThat(upsert("A", 200, "EUR", 10, 0).result()).isEqualTo(ResultCode.SUCCESS);
     }
 
     // ---- campaigns -------------------------------------------------------------------------------
@@ -970,13 +980,13 @@ class CheckoutBookTest {
 
     private Command defineCampaign(CampaignTerms t) {
         Command defined = run(Command.upsertCampaign(now, nextRequestId(), t));
-        assertThat(defined.result).as("%s", defined.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(defined.result()).as("%s", defined.result()).isEqualTo(ResultCode.SUCCESS);
         return defined;
     }
 
     private Command reserveWith(String campaignId, String userId, Object... skuAndUnits) {
         Command c = new Command();
-        c.type = CommandType.RESERVE;
+        c.type(CommandType.RESERVE);
         c.timestampMillis = now;
         c.requestId.set(nextRequestId());
         c.userId.set(userId);
@@ -989,7 +999,7 @@ class CheckoutBookTest {
 
     private CampaignTerms campaign(String id) {
         Command get = run(Command.getCampaign(id));
-        assertThat(get.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(get.result()).isEqualTo(ResultCode.SUCCESS);
         return get.campaignAnswer();
     }
 
@@ -1004,7 +1014,7 @@ class CheckoutBookTest {
 
         Command reserved = reserveWith("ten-off", "u1", "A", 1, "B", 1, "C", 1);
 
-        assertThat(reserved.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserved.result()).isEqualTo(ResultCode.SUCCESS);
         // Gross 100 + 200 + 50; the discount goes to A and B only: 33.3 and 66.6, the unit left to B.
         assertThat(reserved.order.amountMinor).isEqualTo(250);
         assertThat(reserved.order.discountMinor).isEqualTo(100);
@@ -1043,14 +1053,14 @@ class CheckoutBookTest {
         defineCampaign(t);
 
         Command tooLittle = reserveWith("spend", "u1", "M", 1, "A", 2);
-        assertThat(tooLittle.result)
+        assertThat(tooLittle.result())
                 .as("700 spent, but only 300 on acme's SKUs")
                 .isEqualTo(ResultCode.CAMPAIGN_NOT_APPLICABLE);
         assertThat(tooLittle.failedSkuId()).isNull();
         assertStock("M", 10, 0, 0);
 
         Command enough = reserveWith("spend", "u1", "M", 2, "A", 1);
-        assertThat(enough.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(enough.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(enough.order.amountMinor).isEqualTo(750);
         assertThat(run(Command.getOrder(enough.order.orderId)).order.lineDiscountsMinor())
                 .containsExactly(50, 0);
@@ -1066,25 +1076,25 @@ class CheckoutBookTest {
         defineCampaign(later);
         defineCampaign(terms("once", CampaignKind.AMOUNT_OFF, 10, 2, 1));
 
-        assertThat(reserveWith("nope", "u1", "A", 1).result).isEqualTo(ResultCode.CAMPAIGN_UNKNOWN);
-        assertThat(reserveWith("later", "u1", "A", 1).result).isEqualTo(ResultCode.CAMPAIGN_NOT_ACTIVE);
-        assertThat(reserveWith("once", "u1", "U", 1).result)
+        assertThat(reserveWith("nope", "u1", "A", 1).result()).isEqualTo(ResultCode.CAMPAIGN_UNKNOWN);
+        assertThat(reserveWith("later", "u1", "A", 1).result()).isEqualTo(ResultCode.CAMPAIGN_NOT_ACTIVE);
+        assertThat(reserveWith("once", "u1", "U", 1).result())
                 .as("another currency")
                 .isEqualTo(ResultCode.CAMPAIGN_NOT_APPLICABLE);
         now = START + 100;
-        assertThat(reserveWith("later", "u1", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserveWith("later", "u1", "A", 1).result()).isEqualTo(ResultCode.SUCCESS);
         now = START + 200;
-        assertThat(reserveWith("later", "u1", "A", 1).result)
+        assertThat(reserveWith("later", "u1", "A", 1).result())
                 .as("the end is exclusive")
                 .isEqualTo(ResultCode.CAMPAIGN_NOT_ACTIVE);
-        assertThat(reserveWith("once", "u1", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
-        assertThat(reserveWith("once", "u1", "A", 1).result).isEqualTo(ResultCode.CAMPAIGN_USER_LIMIT_REACHED);
-        assertThat(reserveWith("once", "u2", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
-        assertThat(reserveWith("once", "u3", "A", 1).result).isEqualTo(ResultCode.CAMPAIGN_BUDGET_EXHAUSTED);
+        assertThat(reserveWith("once", "u1", "A", 1).result()).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserveWith("once", "u1", "A", 1).result()).isEqualTo(ResultCode.CAMPAIGN_USER_LIMIT_REACHED);
+        assertThat(reserveWith("once", "u2", "A", 1).result()).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserveWith("once", "u3", "A", 1).result()).isEqualTo(ResultCode.CAMPAIGN_BUDGET_EXHAUSTED);
         assertStock("A", 7, 3, 0);
         Command badId = reserveWith("has space", "u3", "A", 1);
-        assertThat(badId.result).isEqualTo(ResultCode.CAMPAIGN_ID_INVALID);
-        assertThat(badId.result.field()).isEqualTo("campaign_id");
+        assertThat(badId.result()).isEqualTo(ResultCode.CAMPAIGN_ID_INVALID);
+        assertThat(badId.result().field()).isEqualTo("campaign_id");
     }
 
     @Test
@@ -1093,7 +1103,7 @@ class CheckoutBookTest {
         defineCampaign(terms("one", CampaignKind.AMOUNT_OFF, 30, 1, 1));
 
         long first = reserveWith("one", "u1", "A", 1).order.orderId;
-        assertThat(reserveWith("one", "u2", "A", 1).result).isEqualTo(ResultCode.CAMPAIGN_BUDGET_EXHAUSTED);
+        assertThat(reserveWith("one", "u2", "A", 1).result()).isEqualTo(ResultCode.CAMPAIGN_BUDGET_EXHAUSTED);
         order(CommandType.CANCEL, first);
         assertThat(campaign("one").redeemed).isZero();
 
@@ -1104,16 +1114,16 @@ class CheckoutBookTest {
         assertThat(campaign("one").redeemed).isZero();
 
         Command third = reserveWith("one", "u3", "A", 2);
-        assertThat(pay(third.order.orderId, "psp", "p-1", 170, "EUR").result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(pay(third.order.orderId, "psp", "p-1", 170, "EUR").result()).isEqualTo(ResultCode.SUCCESS);
         Command refunded = refund(third.order.orderId, null, false, "A", 1);
-        assertThat(refunded.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(refunded.result()).isEqualTo(ResultCode.SUCCESS);
         // 2 units paid 170 (a discount of 30 on 200): one unit back is 170 - (100 - floor(30 * 1 / 2)) = 85.
         assertThat(refunded.order.refundedAmountMinor()).isEqualTo(85);
         assertThat(refund(third.order.orderId, null, false).order.refundedAmountMinor())
                 .as("everything back is what was paid")
                 .isEqualTo(170);
         assertThat(campaign("one").redeemed).as("a refund keeps the redemption").isEqualTo(1);
-        assertThat(reserveWith("one", "u4", "A", 1).result).isEqualTo(ResultCode.CAMPAIGN_BUDGET_EXHAUSTED);
+        assertThat(reserveWith("one", "u4", "A", 1).result()).isEqualTo(ResultCode.CAMPAIGN_BUDGET_EXHAUSTED);
     }
 
     @Test
@@ -1164,12 +1174,12 @@ class CheckoutBookTest {
         upsert("A", 100, "EUR", 10, 0);
         defineCampaign(terms("c", CampaignKind.AMOUNT_OFF, 30, 10, 5));
         long first = reserveWith("c", "u1", "A", 1).order.orderId;
-        assertThat(reserveWith("c", "u1", "A", 1).result)
+        assertThat(reserveWith("c", "u1", "A", 1).result())
                 .as("u1's row is there")
                 .isEqualTo(ResultCode.SUCCESS);
 
         Command full = reserveWith("c", "u2", "A", 1);
-        assertThat(full.result).isEqualTo(ResultCode.REDEMPTION_TABLE_FULL);
+        assertThat(full.result()).isEqualTo(ResultCode.REDEMPTION_TABLE_FULL);
         assertStock("A", 8, 2, 0);
         assertThat(campaign("c").redeemed).isEqualTo(2);
     }
@@ -1179,29 +1189,29 @@ class CheckoutBookTest {
         upsert("A", 100, "EUR", 10, 0);
         CampaignTerms t = terms("c", CampaignKind.PERCENT_OFF, 5, 10, 1);
         Command invalid = run(Command.upsertCampaign(now, nextRequestId(), t));
-        assertThat(invalid.result).isEqualTo(ResultCode.AMOUNT_OFF_INVALID);
-        assertThat(invalid.result.field()).isEqualTo("campaign.amount_off_minor");
+        assertThat(invalid.result()).isEqualTo(ResultCode.AMOUNT_OFF_INVALID);
+        assertThat(invalid.result().field()).isEqualTo("campaign.amount_off_minor");
 
         t = terms("c", CampaignKind.AMOUNT_OFF, 5, 10, 1);
         t.skuIds.add("ghost");
-        assertThat(run(Command.upsertCampaign(now, nextRequestId(), t)).result)
+        assertThat(run(Command.upsertCampaign(now, nextRequestId(), t)).result())
                 .isEqualTo(ResultCode.CAMPAIGN_SKU_UNKNOWN);
         t.skuIds.clear();
         t.merchantId = "nobody";
-        assertThat(run(Command.upsertCampaign(now, nextRequestId(), t)).result)
+        assertThat(run(Command.upsertCampaign(now, nextRequestId(), t)).result())
                 .isEqualTo(ResultCode.CAMPAIGN_MERCHANT_UNKNOWN);
         t.merchantId = "";
         t.endsAtEpochMillis = 5;
         t.startsAtEpochMillis = 5;
-        assertThat(run(Command.upsertCampaign(now, nextRequestId(), t)).result)
+        assertThat(run(Command.upsertCampaign(now, nextRequestId(), t)).result())
                 .isEqualTo(ResultCode.CAMPAIGN_WINDOW_INVALID);
-        assertThat(run(Command.getCampaign("c")).result).isEqualTo(ResultCode.CAMPAIGN_NOT_FOUND);
+        assertThat(run(Command.getCampaign("c")).result()).isEqualTo(ResultCode.CAMPAIGN_NOT_FOUND);
 
         state = HeapCheckoutState.unbounded().campaignCapacities(1, 10);
         book = new CheckoutBook(state, EngineLimits.defaults());
         defineCampaign(terms("c1", CampaignKind.AMOUNT_OFF, 5, 10, 1));
         assertThat(run(Command.upsertCampaign(now, nextRequestId(), terms("c2", CampaignKind.AMOUNT_OFF, 5, 10, 1)))
-                        .result)
+                        .result())
                 .isEqualTo(ResultCode.CAMPAIGN_TABLE_FULL);
         Command changed = defineCampaign(terms("c1", CampaignKind.AMOUNT_OFF, 7, 20, 2));
         assertThat(changed.campaignAnswer().amountOffMinor).isEqualTo(7);
@@ -1217,7 +1227,7 @@ class CheckoutBookTest {
     @Test
     void upsertMerchantShouldDefineAMerchantAndAddARowOnlyWhenTheRateChanges() {
         Command defined = run(Command.upsertMerchant(now, nextRequestId(), "acme", 1_000));
-        assertThat(defined.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(defined.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(defined.merchantCommissionBps()).isEqualTo(1_000);
         assertThat(defined.merchantUpdatedAtEpochMillis()).isEqualTo(START);
 
@@ -1239,19 +1249,21 @@ class CheckoutBookTest {
                 .as("a repeat changes nothing")
                 .isEqualTo(1_500);
         Command get = run(Command.getMerchant("acme"));
-        assertThat(get.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(get.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(get.merchantCommissionBps()).isEqualTo(1_500);
-        assertThat(run(Command.getMerchant("nobody")).result).isEqualTo(ResultCode.MERCHANT_NOT_FOUND);
+        assertThat(run(Command.getMerchant("nobody")).result()).isEqualTo(ResultCode.MERCHANT_NOT_FOUND);
     }
 
     @Test
     void upsertMerchantShouldRefuseBadFieldsNamingThemAndAFullTable() {
-        assertThat(run(Command.upsertMerchant(now, nextRequestId(), "has space", 1)).result)
+        assertThat(run(Command.upsertMerchant(now, nextRequestId(), "has space", 1))
+                        .result())
                 .isEqualTo(ResultCode.MERCHANT_ID_INVALID);
-        assertThat(run(Command.upsertMerchant(now, nextRequestId(), "acme", 10_001)).result)
+        assertThat(run(Command.upsertMerchant(now, nextRequestId(), "acme", 10_001))
+                        .result())
                 .isEqualTo(ResultCode.COMMISSION_BPS_INVALID);
         assertThat(run(Command.upsertMerchant(now, nextRequestId(), "acme", -1))
-                        .result
+                        .result()
                         .field())
                 .isEqualTo("commission_bps");
         assertThat(state.merchants().rowCount()).isZero();
@@ -1260,7 +1272,7 @@ class CheckoutBookTest {
         run(Command.upsertMerchant(now, nextRequestId(), "a", 1));
         run(Command.upsertMerchant(now, nextRequestId(), "a", 2));
         Command full = run(Command.upsertMerchant(now, "full", "b", 3));
-        assertThat(full.result).isEqualTo(ResultCode.MERCHANT_TABLE_FULL);
+        assertThat(full.result()).isEqualTo(ResultCode.MERCHANT_TABLE_FULL);
         assertThat(run(Command.upsertMerchant(now, "full", "a", 2)).repeated)
                 .as("a full table is not remembered: the request id is free")
                 .isFalse();
@@ -1269,17 +1281,17 @@ class CheckoutBookTest {
     @Test
     void upsertSkuShouldTakeAKnownMerchantAndAStoreAndRefuseAnUnknownMerchant() {
         Command unknown = upsertWithMerchant("SKU-M", "acme", null);
-        assertThat(unknown.result).isEqualTo(ResultCode.MERCHANT_UNKNOWN);
-        assertThat(unknown.result.field()).isEqualTo("merchant_id");
+        assertThat(unknown.result()).isEqualTo(ResultCode.MERCHANT_UNKNOWN);
+        assertThat(unknown.result().field()).isEqualTo("merchant_id");
         assertThat(state.skuIndex("SKU-M")).as("nothing changed").isEqualTo(CheckoutState.MISSING_SKU);
-        assertThat(upsertWithMerchant("SKU-M", null, "bad store").result).isEqualTo(ResultCode.STORE_ID_INVALID);
+        assertThat(upsertWithMerchant("SKU-M", null, "bad store").result()).isEqualTo(ResultCode.STORE_ID_INVALID);
 
         run(Command.upsertMerchant(now, nextRequestId(), "acme", 1_000));
-        assertThat(upsertWithMerchant("SKU-M", "acme", "store-1").result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(upsertWithMerchant("SKU-M", "acme", "store-1").result()).isEqualTo(ResultCode.SUCCESS);
         SkuRecord sku = sku("SKU-M");
         assertThat(sku.merchantId).isEqualTo("acme");
         assertThat(sku.storeId).isEqualTo("store-1");
-        assertThat(upsertWithMerchant("SKU-M", null, null).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(upsertWithMerchant("SKU-M", null, null).result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(sku("SKU-M").merchantId)
                 .as("an upsert without a merchant clears it")
                 .isNull();
@@ -1339,7 +1351,7 @@ class CheckoutBookTest {
         order(CommandType.CANCEL, alices.get(4));
 
         Command first = run(Command.listUserOrders("alice", 2, 0));
-        assertThat(first.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(first.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(first.orderPage())
                 .extracting(view -> view.order.orderId)
                 .containsExactly(alices.get(4), alices.get(3));
@@ -1353,11 +1365,11 @@ class CheckoutBookTest {
         assertThat(last.nextPageOrderId()).as("nothing older").isZero();
 
         assertThat(run(Command.listUserOrders("nobody", 0, 0)).orderPage()).isEmpty();
-        assertThat(run(Command.listUserOrders("bob", 2, alices.get(1))).result)
+        assertThat(run(Command.listUserOrders("bob", 2, alices.get(1))).result())
                 .as("a token that is not one of the user's orders")
                 .isEqualTo(ResultCode.PAGE_TOKEN_INVALID);
-        assertThat(run(Command.listUserOrders("alice", 101, 0)).result).isEqualTo(ResultCode.PAGE_SIZE_INVALID);
-        assertThat(run(Command.listUserOrders("has space", 1, 0)).result).isEqualTo(ResultCode.USER_ID_INVALID);
+        assertThat(run(Command.listUserOrders("alice", 101, 0)).result()).isEqualTo(ResultCode.PAGE_SIZE_INVALID);
+        assertThat(run(Command.listUserOrders("has space", 1, 0)).result()).isEqualTo(ResultCode.USER_ID_INVALID);
     }
 
     // ---- risk rules ------------------------------------------------------------------------
@@ -1366,18 +1378,18 @@ class CheckoutBookTest {
     void blockedUserShouldBeRefusedAndTakeNothingUntilTheBlockIsLifted() {
         upsert("sku-1", 100, "EUR", 10, 0);
         Command block = run(Command.setUserBlocked(now, nextRequestId(), "bot", true));
-        assertThat(block.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(block.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(block.riskAnswer().userBlocked).isTrue();
 
         Command refused = reserve("bot", "sku-1", 1);
-        assertThat(refused.result).isEqualTo(ResultCode.BLOCKED);
-        assertThat(reserve("someone", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(refused.result()).isEqualTo(ResultCode.BLOCKED);
+        assertThat(reserve("someone", "sku-1", 1).result()).isEqualTo(ResultCode.SUCCESS);
         assertStock("sku-1", 9, 1, 0);
         assertThat(run(Command.getUserRisk("bot")).riskAnswer().userBlocked).isTrue();
 
         Command lift = run(Command.setUserBlocked(now, nextRequestId(), "bot", false));
         assertThat(lift.riskAnswer().userBlocked).isFalse();
-        assertThat(reserve("bot", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("bot", "sku-1", 1).result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(run(Command.getRiskRules()).riskAnswer().blockedUsers).isZero();
     }
 
@@ -1386,22 +1398,22 @@ class CheckoutBookTest {
         upsert("sku-1", 100, "EUR", 1, 0);
         now = 2_000_000;
         Command rules = run(Command.setRiskRules(now, nextRequestId(), 2, 1_000));
-        assertThat(rules.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(rules.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(rules.riskAnswer().maxAttempts).isEqualTo(2);
 
-        assertThat(reserve("u", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
-        assertThat(reserve("u", "sku-1", 1).result).as("a refusal counts too").isEqualTo(ResultCode.SOLD_OUT);
+        assertThat(reserve("u", "sku-1", 1).result()).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u", "sku-1", 1).result()).as("a refusal counts too").isEqualTo(ResultCode.SOLD_OUT);
         Command limited = reserve("u", "sku-1", 1);
-        assertThat(limited.result).isEqualTo(ResultCode.RATE_LIMITED);
+        assertThat(limited.result()).isEqualTo(ResultCode.RATE_LIMITED);
         assertThat(run(Command.getUserRisk("u")).riskAnswer().userAttempts).isEqualTo(2);
         assertThat(run(Command.getUserRisk("u")).riskAnswer().windowEndsAtEpochMillis)
                 .isEqualTo(2_001_000);
-        assertThat(reserve("other", "sku-1", 1).result).isEqualTo(ResultCode.SOLD_OUT);
+        assertThat(reserve("other", "sku-1", 1).result()).isEqualTo(ResultCode.SOLD_OUT);
 
         now = 2_000_999;
-        assertThat(reserve("u", "sku-1", 1).result).isEqualTo(ResultCode.RATE_LIMITED);
+        assertThat(reserve("u", "sku-1", 1).result()).isEqualTo(ResultCode.RATE_LIMITED);
         now = 2_001_000;
-        assertThat(reserve("u", "sku-1", 1).result).as("a new window").isEqualTo(ResultCode.SOLD_OUT);
+        assertThat(reserve("u", "sku-1", 1).result()).as("a new window").isEqualTo(ResultCode.SOLD_OUT);
         assertThat(run(Command.getUserRisk("u")).riskAnswer().userAttempts).isEqualTo(1);
     }
 
@@ -1409,13 +1421,13 @@ class CheckoutBookTest {
     void repeatOfAnAnsweredReserveShouldNotCountAgain() {
         upsert("sku-1", 100, "EUR", 10, 0);
         run(Command.setRiskRules(now, nextRequestId(), 1, 60_000));
-        assertThat(reserve("req-same", "u", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("req-same", "u", "sku-1", 1).result()).isEqualTo(ResultCode.SUCCESS);
         Command repeat = reserve("req-same", "u", "sku-1", 1);
         assertThat(repeat.repeated).isTrue();
-        assertThat(repeat.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(repeat.result()).isEqualTo(ResultCode.SUCCESS);
         Command limited = reserve("req-next", "u", "sku-1", 1);
-        assertThat(limited.result).isEqualTo(ResultCode.RATE_LIMITED);
-        assertThat(reserve("req-next", "u", "sku-1", 1).result)
+        assertThat(limited.result()).isEqualTo(ResultCode.RATE_LIMITED);
+        assertThat(reserve("req-next", "u", "sku-1", 1).result())
                 .as("the refusal is remembered under its request id")
                 .isEqualTo(ResultCode.RATE_LIMITED);
         assertThat(run(Command.getUserRisk("u")).riskAnswer().userAttempts).isEqualTo(1);
@@ -1426,12 +1438,12 @@ class CheckoutBookTest {
         upsert("sku-1", 100, "EUR", 10, 0);
         run(Command.setRiskRules(now, nextRequestId(), 1, 60_000));
         reserve("u", "sku-1", 1);
-        assertThat(reserve("u", "sku-1", 1).result).isEqualTo(ResultCode.RATE_LIMITED);
+        assertThat(reserve("u", "sku-1", 1).result()).isEqualTo(ResultCode.RATE_LIMITED);
         run(Command.setRiskRules(now, nextRequestId(), 2, 60_000));
-        assertThat(reserve("u", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u", "sku-1", 1).result()).isEqualTo(ResultCode.SUCCESS);
         run(Command.setRiskRules(now, nextRequestId(), 0, 0));
         for (int i = 0; i < 5; i++) {
-            assertThat(reserve("u", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
+            assertThat(reserve("u", "sku-1", 1).result()).isEqualTo(ResultCode.SUCCESS);
         }
         assertThat(run(Command.getUserRisk("u")).riskAnswer().windowEndsAtEpochMillis)
                 .isZero();
@@ -1440,17 +1452,20 @@ class CheckoutBookTest {
     @Test
     void invalidRiskRulesShouldNameTheFieldAndChangeNothing() {
         run(Command.setRiskRules(now, nextRequestId(), 3, 1_000));
-        assertThat(run(Command.setRiskRules(now, nextRequestId(), -1, 1_000)).result)
+        assertThat(run(Command.setRiskRules(now, nextRequestId(), -1, 1_000)).result())
                 .isEqualTo(ResultCode.MAX_ATTEMPTS_INVALID);
-        assertThat(run(Command.setRiskRules(now, nextRequestId(), 1_000_001, 1_000)).result)
+        assertThat(run(Command.setRiskRules(now, nextRequestId(), 1_000_001, 1_000))
+                        .result())
                 .isEqualTo(ResultCode.MAX_ATTEMPTS_INVALID);
-        assertThat(run(Command.setRiskRules(now, nextRequestId(), 3, 0)).result)
+        assertThat(run(Command.setRiskRules(now, nextRequestId(), 3, 0)).result())
                 .isEqualTo(ResultCode.WINDOW_MILLIS_INVALID);
-        assertThat(run(Command.setRiskRules(now, nextRequestId(), 3, 86_400_001L)).result)
+        assertThat(run(Command.setRiskRules(now, nextRequestId(), 3, 86_400_001L))
+                        .result())
                 .isEqualTo(ResultCode.WINDOW_MILLIS_INVALID);
-        assertThat(run(Command.setRiskRules(now, nextRequestId(), 0, 5)).result)
+        assertThat(run(Command.setRiskRules(now, nextRequestId(), 0, 5)).result())
                 .isEqualTo(ResultCode.WINDOW_MILLIS_INVALID);
-        assertThat(run(Command.setUserBlocked(now, nextRequestId(), "has space", true)).result)
+        assertThat(run(Command.setUserBlocked(now, nextRequestId(), "has space", true))
+                        .result())
                 .isEqualTo(ResultCode.USER_ID_INVALID);
         Command rules = run(Command.getRiskRules());
         assertThat(rules.riskAnswer().maxAttempts).isEqualTo(3);
@@ -1463,29 +1478,29 @@ class CheckoutBookTest {
         state = HeapCheckoutState.unbounded().riskCapacities(1, 2);
         book = new CheckoutBook(state, EngineLimits.defaults());
         upsert("sku-1", 100, "EUR", 10, 0);
-        assertThat(run(Command.setUserBlocked(now, nextRequestId(), "a", true)).result)
+        assertThat(run(Command.setUserBlocked(now, nextRequestId(), "a", true)).result())
                 .isEqualTo(ResultCode.SUCCESS);
-        assertThat(run(Command.setUserBlocked(now, nextRequestId(), "a", true)).result)
+        assertThat(run(Command.setUserBlocked(now, nextRequestId(), "a", true)).result())
                 .as("blocking a blocked user takes no row")
                 .isEqualTo(ResultCode.SUCCESS);
-        assertThat(run(Command.setUserBlocked(now, nextRequestId(), "b", true)).result)
+        assertThat(run(Command.setUserBlocked(now, nextRequestId(), "b", true)).result())
                 .isEqualTo(ResultCode.BLOCKLIST_FULL);
         assertThat(run(Command.getUserRisk("b")).riskAnswer().userBlocked).isFalse();
 
         run(Command.setRiskRules(now, nextRequestId(), 5, 60_000));
-        assertThat(reserve("u1", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
-        assertThat(reserve("u2", "sku-1", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u1", "sku-1", 1).result()).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u2", "sku-1", 1).result()).isEqualTo(ResultCode.SUCCESS);
         Command full = reserve("u3", "sku-1", 1);
-        assertThat(full.result).isEqualTo(ResultCode.ATTEMPT_COUNTER_TABLE_FULL);
+        assertThat(full.result()).isEqualTo(ResultCode.ATTEMPT_COUNTER_TABLE_FULL);
         assertThat(reserve(full.requestId.asString(), "u3", "sku-1", 1).repeated)
                 .as("a full table is not remembered")
                 .isFalse();
-        assertThat(reserve("u1", "sku-1", 1).result)
+        assertThat(reserve("u1", "sku-1", 1).result())
                 .as("a counted user goes on")
                 .isEqualTo(ResultCode.SUCCESS);
         assertStock("sku-1", 7, 3, 0);
         now += 60_000;
-        assertThat(reserve("u3", "sku-1", 1).result).as("the next window").isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u3", "sku-1", 1).result()).as("the next window").isEqualTo(ResultCode.SUCCESS);
     }
 
     // ---- SKU groups --------------------------------------------------------------------------
@@ -1506,16 +1521,16 @@ class CheckoutBookTest {
         upsertInGroup("C", "sale-1");
         upsert("D", 100, "EUR", 100, 0);
 
-        assertThat(reserve("u", "A", 2).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u", "A", 2).result()).isEqualTo(ResultCode.SUCCESS);
         long orderB = reserve("u", "B", 1).order.orderId;
         Command refused = reserve("u", "C", 1);
-        assertThat(refused.result).isEqualTo(ResultCode.GROUP_LIMIT_EXCEEDED);
+        assertThat(refused.result()).isEqualTo(ResultCode.GROUP_LIMIT_EXCEEDED);
         assertThat(refused.failedSkuId()).isEqualTo("C");
-        assertThat(reserve("u", "D", 5).result).as("outside the group").isEqualTo(ResultCode.SUCCESS);
-        assertThat(reserve("other", "C", 3).result).as("another user").isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u", "D", 5).result()).as("outside the group").isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("other", "C", 3).result()).as("another user").isEqualTo(ResultCode.SUCCESS);
 
         order(CommandType.CANCEL, orderB);
-        assertThat(reserve("u", "C", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u", "C", 1).result()).isEqualTo(ResultCode.SUCCESS);
         assertStock("C", 96, 4, 0);
     }
 
@@ -1527,12 +1542,12 @@ class CheckoutBookTest {
         Command both = Command.reserve(now, nextRequestId(), "u", "A", 2);
         both.addLine("B", 2);
         Command refused = run(both);
-        assertThat(refused.result).isEqualTo(ResultCode.GROUP_LIMIT_EXCEEDED);
+        assertThat(refused.result()).isEqualTo(ResultCode.GROUP_LIMIT_EXCEEDED);
         assertThat(refused.failedLine).isEqualTo(1);
         assertStock("A", 100, 0, 0);
         Command fits = Command.reserve(now, nextRequestId(), "u", "A", 2);
         fits.addLine("B", 1);
-        assertThat(run(fits).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(run(fits).result()).isEqualTo(ResultCode.SUCCESS);
     }
 
     @Test
@@ -1542,12 +1557,12 @@ class CheckoutBookTest {
         upsertInGroup("B", "g1");
         upsertInGroup("A", "g1");
         assertThat(run(Command.getSkuGroup("g1")).groupSkuIds()).containsExactly("B", "A");
-        assertThat(reserve("u", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
-        assertThat(reserve("u", "B", 1).result).isEqualTo(ResultCode.GROUP_LIMIT_EXCEEDED);
+        assertThat(reserve("u", "A", 1).result()).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u", "B", 1).result()).isEqualTo(ResultCode.GROUP_LIMIT_EXCEEDED);
         Command moved = upsertInGroup("B", "g2");
         assertThat(moved.sku.groupId).isEqualTo("g2");
         assertThat(run(Command.getSkuGroup("g1")).groupSkuIds()).containsExactly("A");
-        assertThat(reserve("u", "B", 1).result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u", "B", 1).result()).isEqualTo(ResultCode.SUCCESS);
         Command ungrouped = run(Command.upsertSku(now, nextRequestId(), "A", 100, "EUR", 100, 0, 0, 0, TTL));
         assertThat(ungrouped.sku.groupId).isNull();
         assertThat(run(Command.getSkuGroup("g1")).groupSkuIds()).isEmpty();
@@ -1556,23 +1571,26 @@ class CheckoutBookTest {
     @Test
     void groupMistakesShouldBeNamedAndChangeNothing() {
         Command unknown = upsertInGroup("A", "nope");
-        assertThat(unknown.result).isEqualTo(ResultCode.GROUP_UNKNOWN);
-        assertThat(run(Command.getSku("A")).result).isEqualTo(ResultCode.SKU_NOT_FOUND);
-        assertThat(upsertInGroup("A", "bad group").result).isEqualTo(ResultCode.GROUP_ID_INVALID);
-        assertThat(run(Command.upsertSkuGroup(now, nextRequestId(), "g", 0)).result)
+        assertThat(unknown.result()).isEqualTo(ResultCode.GROUP_UNKNOWN);
+        assertThat(run(Command.getSku("A")).result()).isEqualTo(ResultCode.SKU_NOT_FOUND);
+        assertThat(upsertInGroup("A", "bad group").result()).isEqualTo(ResultCode.GROUP_ID_INVALID);
+        assertThat(run(Command.upsertSkuGroup(now, nextRequestId(), "g", 0)).result())
                 .isEqualTo(ResultCode.PER_USER_LIMIT_INVALID);
-        assertThat(run(Command.upsertSkuGroup(now, nextRequestId(), "g", 1_000_000_001L)).result)
+        assertThat(run(Command.upsertSkuGroup(now, nextRequestId(), "g", 1_000_000_001L))
+                        .result())
                 .isEqualTo(ResultCode.PER_USER_LIMIT_INVALID);
-        assertThat(run(Command.getSkuGroup("g")).result).isEqualTo(ResultCode.GROUP_NOT_FOUND);
+        assertThat(run(Command.getSkuGroup("g")).result()).isEqualTo(ResultCode.GROUP_NOT_FOUND);
 
         run(Command.upsertSkuGroup(now, nextRequestId(), "g", 2));
         for (int i = 0; i < SkuGroupTable.SKUS_MAX; i++) {
-            assertThat(upsertInGroup("S" + i, "g").result).isEqualTo(ResultCode.SUCCESS);
+            assertThat(upsertInGroup("S" + i, "g").result()).isEqualTo(ResultCode.SUCCESS);
         }
         Command full = upsertInGroup("S-extra", "g");
-        assertThat(full.result).isEqualTo(ResultCode.GROUP_SKUS_FULL);
-        assertThat(run(Command.getSku("S-extra")).result).as("nothing changed").isEqualTo(ResultCode.SKU_NOT_FOUND);
-        assertThat(upsertInGroup("S0", "g").result)
+        assertThat(full.result()).isEqualTo(ResultCode.GROUP_SKUS_FULL);
+        assertThat(run(Command.getSku("S-extra")).result())
+                .as("nothing changed")
+                .isEqualTo(ResultCode.SKU_NOT_FOUND);
+        assertThat(upsertInGroup("S0", "g").result())
                 .as("a member may be upserted again")
                 .isEqualTo(ResultCode.SUCCESS);
     }
@@ -1586,22 +1604,22 @@ class CheckoutBookTest {
         upsertInGroup("A", "sale");
         upsertInGroup("B", "sale");
 
-        assertThat(reserve("u1", "A", 1).result).isEqualTo(ResultCode.SUCCESS);
-        assertThat(reserve("u1", "other", 1).result).as("not in the group").isEqualTo(ResultCode.SUCCESS);
-        assertThat(reserve("u1", "ghost", 1).result).isEqualTo(ResultCode.UNKNOWN_SKU);
-        assertThat(reserve("u1", "B", 1000).result)
+        assertThat(reserve("u1", "A", 1).result()).isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u1", "other", 1).result()).as("not in the group").isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u1", "ghost", 1).result()).isEqualTo(ResultCode.UNKNOWN_SKU);
+        assertThat(reserve("u1", "B", 1000).result())
                 .as("refused, but counted")
                 .isEqualTo(ResultCode.GROUP_LIMIT_EXCEEDED);
         Command twoLines = Command.reserve(now, nextRequestId(), "u1", "other", 1);
         twoLines.addLine("B", 1);
         Command limited = run(twoLines);
-        assertThat(limited.result).isEqualTo(ResultCode.RATE_LIMITED);
+        assertThat(limited.result()).isEqualTo(ResultCode.RATE_LIMITED);
         assertThat(limited.failedSkuId()).as("the first line in the group").isEqualTo("B");
         assertStock("other", 99, 1, 0);
-        assertThat(reserve("u2", "B", 1).result).as("another user").isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u2", "B", 1).result()).as("another user").isEqualTo(ResultCode.SUCCESS);
 
         now += 1_000;
-        assertThat(reserve("u1", "B", 1).result).as("the next window").isEqualTo(ResultCode.SUCCESS);
+        assertThat(reserve("u1", "B", 1).result()).as("the next window").isEqualTo(ResultCode.SUCCESS);
         assertThat(state.skuGroups().attemptRows()).isEqualTo(1);
     }
 
@@ -1609,12 +1627,12 @@ class CheckoutBookTest {
     void fullGroupTableShouldRefuseANewGroupButChangeAnExistingOne() {
         state = HeapCheckoutState.unbounded().skuGroupCapacity(1);
         book = new CheckoutBook(state, EngineLimits.defaults());
-        assertThat(run(Command.upsertSkuGroup(now, nextRequestId(), "g1", 2)).result)
+        assertThat(run(Command.upsertSkuGroup(now, nextRequestId(), "g1", 2)).result())
                 .isEqualTo(ResultCode.SUCCESS);
-        assertThat(run(Command.upsertSkuGroup(now, nextRequestId(), "g2", 2)).result)
+        assertThat(run(Command.upsertSkuGroup(now, nextRequestId(), "g2", 2)).result())
                 .isEqualTo(ResultCode.GROUP_TABLE_FULL);
         Command changed = run(Command.upsertSkuGroup(now, nextRequestId(), "g1", 7));
-        assertThat(changed.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(changed.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(changed.groupPerUserLimit()).isEqualTo(7);
     }
 }

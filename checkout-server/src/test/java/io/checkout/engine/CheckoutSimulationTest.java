@@ -286,11 +286,11 @@ class CheckoutSimulationTest {
             long skipped = 0;
             for (int i = 0; i < 60_000; i++) {
                 Command command = commands.next();
-                if (command.type != CommandType.TICK && random.nextInt(10) == 0) {
+                if (command.type() != CommandType.TICK && random.nextInt(10) == 0) {
                     long journalled = journal.nextSequence();
                     throughPipeline(pipeline, clock, command, System.nanoTime() - 1_000_000);
-                    assertThat(command.result)
-                            .as("seed %d, command %d (%s): a command whose caller gave up", seed, i, command.type)
+                    assertThat(command.result())
+                            .as("seed %d, command %d (%s): a command whose caller gave up", seed, i, command.type())
                             .isEqualTo(ResultCode.DEADLINE_EXCEEDED);
                     assertThat(journal.nextSequence())
                             .as("skipped, so not journalled")
@@ -343,7 +343,7 @@ class CheckoutSimulationTest {
         try {
             answered.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
-            throw new AssertionError("no answer for " + command.type + ": " + e, e);
+            throw new AssertionError("no answer for " + command.type() + ": " + e, e);
         }
     }
 
@@ -445,12 +445,12 @@ class CheckoutSimulationTest {
             } catch (RuntimeException e) {
                 throw new AssertionError(context() + " threw " + e, e);
             }
-            seen.merge(command.result, 1L, Long::sum);
-            if (command.type == CommandType.REFUND && command.result == ResultCode.SUCCESS && !command.repeated) {
+            seen.merge(command.result(), 1L, Long::sum);
+            if (command.type() == CommandType.REFUND && command.result() == ResultCode.SUCCESS && !command.repeated) {
                 seenStates.add(command.order.state);
             }
             compareAnswer(command, expected);
-            if (command.result.isTableFull()) {
+            if (command.result().isTableFull()) {
                 check(
                         state.orderCount() == orders
                                 && state.outcomeCount() == outcomes
@@ -461,7 +461,7 @@ class CheckoutSimulationTest {
                                 && state.campaigns().redemptionRows() == redemptionRows,
                         "table full changed a table");
             }
-            if (command.type == CommandType.TICK) {
+            if (command.type() == CommandType.TICK) {
                 lastTickAt = book.nowMillis();
                 expiredByTick += command.expiredCount;
             } else {
@@ -473,7 +473,7 @@ class CheckoutSimulationTest {
             for (long orderId : expected.changedOrders()) {
                 checkOrderAndItsUnits(reference.order(orderId));
             }
-            if (command.type == CommandType.RESERVE && command.result == ResultCode.SUCCESS && !command.repeated) {
+            if (command.type() == CommandType.RESERVE && command.result() == ResultCode.SUCCESS && !command.repeated) {
                 checkWithinLimits(expected.order());
             }
             if (command.repeated) {
@@ -484,7 +484,7 @@ class CheckoutSimulationTest {
         // ---- answers ------------------------------------------------------------------------
 
         private void compareAnswer(Command c, ReferenceCheckout.Answer expected) {
-            equal(expected.code(), c.result, "result");
+            equal(expected.code(), c.result(), "result");
             equal(expected.failedLine(), c.failedLine, "failedLine");
             equal(expected.failedSkuId(), c.failedSkuId(), "failedSkuId");
             equal(expected.repeated(), c.repeated, "repeated");
@@ -493,13 +493,13 @@ class CheckoutSimulationTest {
                 // A repeated conflict reports the first answer's state but the order's current updatedAt;
                 // no reply carries updatedAt with a conflict (it is an error naming the state), so only a
                 // repeated success is held to the first answer's updatedAt.
-                boolean updatedAtAnswered = !(c.repeated && c.result == ResultCode.ORDER_STATE_CONFLICT);
+                boolean updatedAtAnswered = !(c.repeated && c.result() == ResultCode.ORDER_STATE_CONFLICT);
                 compareOrder(expected.order(), c.order, c.orderLineSkuIds, updatedAtAnswered, "answered order");
             }
             if (expected.sku() != null) {
                 compareSku(expected.sku(), c.sku, "answered sku");
             }
-            if (c.type == CommandType.LIST_USER_ORDERS && c.result == ResultCode.SUCCESS) {
+            if (c.type() == CommandType.LIST_USER_ORDERS && c.result() == ResultCode.SUCCESS) {
                 ReferenceCheckout.UserPage page = reference.userOrders(c.userId.asString(), c.pageSize, c.orderId);
                 equal(page.orderIds().size(), c.orderPage().size(), "user orders page size");
                 for (int i = 0; i < c.orderPage().size(); i++) {
@@ -516,8 +516,8 @@ class CheckoutSimulationTest {
                     userOrderPages++;
                 }
             }
-            if ((c.type == CommandType.UPSERT_SKU_GROUP || c.type == CommandType.GET_SKU_GROUP)
-                    && c.result == ResultCode.SUCCESS) {
+            if ((c.type() == CommandType.UPSERT_SKU_GROUP || c.type() == CommandType.GET_SKU_GROUP)
+                    && c.result() == ResultCode.SUCCESS) {
                 String group = c.groupId().asString();
                 // A request id first used for another group answers as it did then, naming the group as it
                 // stands now: none, if this one was never defined.
@@ -528,9 +528,10 @@ class CheckoutSimulationTest {
                 equal(attemptLimit[0], c.groupMaxAttempts(), "answered group max attempts");
                 equal(attemptLimit[1], c.groupWindowMillis(), "answered group attempt window");
             }
-            if ((c.type == CommandType.UPSERT_CAMPAIGN || c.type == CommandType.GET_CAMPAIGN)
-                    && c.result == ResultCode.SUCCESS) {
-                String id = c.type == CommandType.GET_CAMPAIGN ? c.campaignId.asString() : c.campaignTerms().campaignId;
+            if ((c.type() == CommandType.UPSERT_CAMPAIGN || c.type() == CommandType.GET_CAMPAIGN)
+                    && c.result() == ResultCode.SUCCESS) {
+                String id =
+                        c.type() == CommandType.GET_CAMPAIGN ? c.campaignId.asString() : c.campaignTerms().campaignId;
                 ReferenceCheckout.Campaign campaign = reference.campaign(id);
                 if (campaign == null) {
                     // A request id first used for another campaign, this one never defined.
@@ -539,28 +540,28 @@ class CheckoutSimulationTest {
                     compareCampaign(campaign, c.campaignAnswer());
                 }
             }
-            if ((c.type == CommandType.SET_USER_BLOCKED || c.type == CommandType.GET_USER_RISK)
-                    && c.result == ResultCode.SUCCESS) {
+            if ((c.type() == CommandType.SET_USER_BLOCKED || c.type() == CommandType.GET_USER_RISK)
+                    && c.result() == ResultCode.SUCCESS) {
                 String user = c.userId.asString();
                 equal(reference.isBlocked(user), c.riskAnswer().userBlocked, "answered user blocked");
                 equal(reference.attemptsNow(user), c.riskAnswer().userAttempts, "answered user attempts");
             }
-            if ((c.type == CommandType.SET_RISK_RULES || c.type == CommandType.GET_RISK_RULES)
-                    && c.result == ResultCode.SUCCESS) {
+            if ((c.type() == CommandType.SET_RISK_RULES || c.type() == CommandType.GET_RISK_RULES)
+                    && c.result() == ResultCode.SUCCESS) {
                 equal(reference.maxAttempts(), c.riskAnswer().maxAttempts, "answered max attempts");
                 equal(reference.windowMillis(), c.riskAnswer().windowMillis, "answered window");
                 equal((long) reference.blockedCount(), c.riskAnswer().blockedUsers, "answered blocked users");
                 equal((long) reference.countedCount(), c.riskAnswer().countedUsers, "answered counted users");
             }
-            if ((c.type == CommandType.UPSERT_MERCHANT || c.type == CommandType.GET_MERCHANT)
-                    && c.result == ResultCode.SUCCESS) {
+            if ((c.type() == CommandType.UPSERT_MERCHANT || c.type() == CommandType.GET_MERCHANT)
+                    && c.result() == ResultCode.SUCCESS) {
                 ReferenceCheckout.Merchant merchant =
                         reference.merchant(c.merchantId().asString());
                 equal(merchant.bps(), c.merchantCommissionBps(), "answered merchant rate");
                 equal(merchant.since(), c.merchantUpdatedAtEpochMillis(), "answered merchant rate's time");
             }
             if (expected.order() != null) {
-                for (int i = 0; i < c.order.lineCount && c.type != CommandType.RESERVE; i++) {
+                for (int i = 0; i < c.order.lineCount && c.type() != CommandType.RESERVE; i++) {
                     ReferenceCheckout.Line line = expected.order().lines().get(i);
                     equal(line.merchant(), c.lineParties().merchantIds[i], "answered line " + i + " merchant");
                     equal(line.bps(), c.lineParties().commissionBps[i], "answered line " + i + " rate");

@@ -370,7 +370,7 @@ class JournalReplayTest {
         RecordLogReader.ScanResult scan =
                 RecordLogReader.scan(Recovery.Layout.under(data).journal(), 1, (sequence, payload) -> {
                     CommandCodec.decode(payload, decoded);
-                    assertThat(decoded.type.isMutating()).isTrue();
+                    assertThat(decoded.type().isMutating()).isTrue();
                     sequences.add(sequence);
                 });
         assertThat(scan.discardedBytes()).isZero();
@@ -409,7 +409,7 @@ class JournalReplayTest {
                             .write(live, new SnapshotStore.Meta(journalled, 1, book.nowMillis()));
                     afterSnapshot = journalled;
                 }
-                assertThat(command.type.isMutating()).isTrue();
+                assertThat(command.type().isMutating()).isTrue();
                 CommandCodec.append(journal, scratch, command);
                 journalled++;
                 CampaignSamples.apply(book, command);
@@ -453,7 +453,7 @@ class JournalReplayTest {
                 config.batchBytes())) {
             for (int i = 0; i < commands; i++) {
                 Command command = stream.next();
-                if (command.type.isMutating()) {
+                if (command.type().isMutating()) {
                     CommandCodec.append(journal, scratch, command);
                     journalled++;
                 }

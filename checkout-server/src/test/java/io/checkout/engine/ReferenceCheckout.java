@@ -338,11 +338,11 @@ final class ReferenceCheckout {
     // ---- commands -----------------------------------------------------------------------------
 
     Answer apply(Command c) {
-        if (c.type.isMutating()) {
+        if (c.type().isMutating()) {
             // Queries are not journalled, so they do not move engine time.
             now = Math.max(now, c.timestampMillis);
         }
-        return switch (c.type) {
+        return switch (c.type()) {
             case RESERVE -> reserve(c);
             case CONFIRM, CANCEL -> changeOrder(c);
             case REFUND -> refund(c);
@@ -1106,7 +1106,7 @@ final class ReferenceCheckout {
         if (c.orderId <= 0) {
             return Answer.of(ResultCode.ORDER_ID_INVALID);
         }
-        boolean paying = c.type == CommandType.CONFIRM && c.hasPayment;
+        boolean paying = c.type() == CommandType.CONFIRM && c.hasPayment;
         if (paying) {
             ResultCode invalid = invalidPayment(c);
             if (invalid != null) {
@@ -1194,7 +1194,7 @@ final class ReferenceCheckout {
             return new Answer(
                     ResultCode.ORDER_STATE_CONFLICT, -1, null, false, order, null, expired, null, null, changed);
         }
-        if (c.type == CommandType.CONFIRM) {
+        if (c.type() == CommandType.CONFIRM) {
             for (Line line : order.lines()) {
                 Sku sku = skusById.get(line.skuId());
                 skusById.put(
@@ -1739,7 +1739,7 @@ final class ReferenceCheckout {
         if (first == null) {
             return null;
         }
-        if (first.type() != c.type) {
+        if (first.type() != c.type()) {
             return new Answer(ResultCode.REQUEST_ID_REUSED, -1, null, true, null, null, 0, null, null, List.of());
         }
         int failedLine = first.failedLine();
@@ -1747,7 +1747,7 @@ final class ReferenceCheckout {
                 ? c.lineSkuId(failedLine).asString()
                 : null;
         Sku sku = null;
-        if (c.type == CommandType.UPSERT_SKU || c.type == CommandType.ADJUST_STOCK) {
+        if (c.type() == CommandType.UPSERT_SKU || c.type() == CommandType.ADJUST_STOCK) {
             sku = skusById.get(c.skuId.asString());
         }
         return new Answer(
@@ -1801,7 +1801,7 @@ final class ReferenceCheckout {
     }
 
     private void remember(Command c, ResultCode code, Order reported, int failedLine) {
-        firstAnswers.put(c.requestId.asString(), new FirstAnswer(c.type, code, reported, failedLine, now));
+        firstAnswers.put(c.requestId.asString(), new FirstAnswer(c.type(), code, reported, failedLine, now));
     }
 
     // ---- helpers ------------------------------------------------------------------------------

@@ -218,7 +218,7 @@ final class SimulationCommands {
             long perUser) {
         // Setup commands wait in a queue, so each is a Command of its own; generated ones reuse the slot.
         Command c = setup.isEmpty() ? newCommand(CommandType.UPSERT_CAMPAIGN, clock) : new Command();
-        c.type = CommandType.UPSERT_CAMPAIGN;
+        c.type(CommandType.UPSERT_CAMPAIGN);
         c.timestampMillis = clock;
         c.requestId.set(freshRequestId());
         CampaignTerms t = c.campaignTerms();
@@ -350,7 +350,7 @@ final class SimulationCommands {
 
     Command next() {
         Command command = setup.isEmpty() ? generate() : setup.poll();
-        if (command.type.isMutating() && command.type != CommandType.TICK) {
+        if (command.type().isMutating() && command.type() != CommandType.TICK) {
             Sent sent = Sent.of(command);
             history[historySize < history.length ? historySize++ : random.nextInt(history.length)] = sent;
             previous = sent;
@@ -398,10 +398,10 @@ final class SimulationCommands {
         if (random.nextInt(100) < 5) {
             aimAtBoundary(command);
         }
-        if (command.type != CommandType.TICK && random.nextInt(100) < 3) {
+        if (command.type() != CommandType.TICK && random.nextInt(100) < 3) {
             // A late publisher: engine time must not go back.
             command.timestampMillis = clock - random.nextInt(10_000);
-        } else if (command.timestampMillis == 0 && command.type.isMutating()) {
+        } else if (command.timestampMillis == 0 && command.type().isMutating()) {
             command.timestampMillis = clock;
         }
         return command;
@@ -414,13 +414,15 @@ final class SimulationCommands {
      */
     private void aimAtBoundary(Command c) {
         long boundary = -1;
-        if (c.type == CommandType.RESERVE && c.lineCount > 0) {
+        if (c.type() == CommandType.RESERVE && c.lineCount > 0) {
             ReferenceCheckout.Sku sku =
                     view.sku(c.lineSkuId(random.nextInt(c.lineCount)).asString());
             if (sku != null) {
                 boundary = random.nextBoolean() ? sku.saleStart() : sku.saleEnd();
             }
-        } else if (c.type == CommandType.CONFIRM || c.type == CommandType.CANCEL || c.type == CommandType.REFUND) {
+        } else if (c.type() == CommandType.CONFIRM
+                || c.type() == CommandType.CANCEL
+                || c.type() == CommandType.REFUND) {
             ReferenceCheckout.Order order = view.order(c.orderId);
             if (order != null && order.state() == OrderState.RESERVED) {
                 boundary = order.expiresAt();
@@ -1049,7 +1051,7 @@ final class SimulationCommands {
 
     private Command newCommand(CommandType type, long timestampMillis) {
         reused.clear();
-        reused.type = type;
+        reused.type(type);
         reused.timestampMillis = timestampMillis;
         return reused;
     }
@@ -1173,7 +1175,7 @@ final class SimulationCommands {
 
         static Sent of(Command c) {
             return new Sent(
-                    c.type,
+                    c.type(),
                     c.timestampMillis,
                     c.requestId.asString(),
                     c.userId.asString(),
@@ -1204,7 +1206,7 @@ final class SimulationCommands {
                     c.maxAttempts(),
                     c.windowMillis(),
                     c.campaignId.asString(),
-                    c.type == CommandType.UPSERT_CAMPAIGN ? copyOf(c.campaignTerms()) : null);
+                    c.type() == CommandType.UPSERT_CAMPAIGN ? copyOf(c.campaignTerms()) : null);
         }
 
         private static CampaignTerms copyOf(CampaignTerms terms) {
@@ -1256,8 +1258,8 @@ final class SimulationCommands {
     private record SentPayment(String provider, String paymentId, long orderId, long amountMinor, int currency) {}
 
     static String describe(Command c) {
-        StringBuilder text = new StringBuilder().append(c.type).append(" ts=").append(c.timestampMillis);
-        switch (c.type) {
+        StringBuilder text = new StringBuilder().append(c.type()).append(" ts=").append(c.timestampMillis);
+        switch (c.type()) {
             case RESERVE -> {
                 text.append(" request=")
                         .append(quoted(c.requestId.asString()))

@@ -231,7 +231,7 @@ class RecordLogTest {
         Command reserve = Command.reserve(1_700_000_000_123L, "req-1", "caf\u00e9-user", "SKU-1", 3);
         reserve.addLine("x".repeat(200), -5);
         Command decoded = roundTrip(reserve);
-        assertThat(decoded.type).isEqualTo(CommandType.RESERVE);
+        assertThat(decoded.type()).isEqualTo(CommandType.RESERVE);
         // Ids are ASCII bytes: what is not becomes DEL (still invalid), what is too long is cut (still too long).
         assertThat(decoded.userId.asString()).isEqualTo("caf\u007f-user");
         assertThat(decoded.lineCount).isEqualTo(2);
@@ -290,7 +290,7 @@ class RecordLogTest {
     @Test
     void commandCodecShouldCarryMerchantsAndASkusMerchantAndStore() {
         Command merchant = roundTrip(Command.upsertMerchant(13, "req-10", "acme", 1_250));
-        assertThat(merchant.type).isEqualTo(CommandType.UPSERT_MERCHANT);
+        assertThat(merchant.type()).isEqualTo(CommandType.UPSERT_MERCHANT);
         assertThat(merchant.merchantId().asString()).isEqualTo("acme");
         assertThat(merchant.commissionBps()).isEqualTo(1_250);
 
@@ -402,7 +402,7 @@ class RecordLogTest {
 
         assertThat(encoded(limited)[0]).isEqualTo((byte) 7);
         Command decoded = roundTrip(limited);
-        assertThat(decoded.type).isEqualTo(CommandType.UPSERT_SKU_GROUP);
+        assertThat(decoded.type()).isEqualTo(CommandType.UPSERT_SKU_GROUP);
         assertThat(decoded.timestampMillis).isEqualTo(30);
         assertThat(decoded.requestId.asString()).isEqualTo("req-30");
         assertThat(decoded.groupId().asString()).isEqualTo("drop-1");
@@ -471,7 +471,7 @@ class RecordLogTest {
 
         assertThat(encoded(upsert)[0]).isEqualTo((byte) 1);
         Command decoded = roundTrip(upsert);
-        assertThat(decoded.type).isEqualTo(CommandType.UPSERT_CAMPAIGN);
+        assertThat(decoded.type()).isEqualTo(CommandType.UPSERT_CAMPAIGN);
         assertThat(decoded.timestampMillis).isEqualTo(21);
         assertThat(decoded.requestId.asString()).isEqualTo("req-21");
         CampaignTerms terms = decoded.campaignTerms();
@@ -489,7 +489,7 @@ class RecordLogTest {
         assertThat(blank.skuIds).isEmpty();
 
         Command get = new Command();
-        get.type = CommandType.GET_CAMPAIGN;
+        get.type(CommandType.GET_CAMPAIGN);
         get.campaignId.set("SPRING");
         assertThat(encoded(get)[0]).isEqualTo((byte) 1);
         assertThat(roundTrip(get).campaignId.asString()).isEqualTo("SPRING");

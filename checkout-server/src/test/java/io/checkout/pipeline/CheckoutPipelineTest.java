@@ -54,10 +54,10 @@ class CheckoutPipelineTest {
 
     private final ReplyHandler recordingReply = (command, context, failure) -> {
         Command copy = new Command();
-        copy.type = command.type;
+        copy.type(command.type());
         copy.requestId.copyFrom(command.requestId);
         copy.timestampMillis = command.timestampMillis;
-        copy.result = command.result;
+        copy.result(command.result());
         copy.order.orderId = command.order.orderId;
         replies.add(copy);
         if (failure != null) {
@@ -66,7 +66,7 @@ class CheckoutPipelineTest {
     };
 
     private final CommandPublisher.CommandTranslator<String> reserve = (requestId, c) -> {
-        c.type = CommandType.RESERVE;
+        c.type(CommandType.RESERVE);
         c.requestId.set(requestId);
         c.userId.set("user-" + requestId);
         c.addLine("A", 1);
@@ -74,7 +74,7 @@ class CheckoutPipelineTest {
 
     /** A read of one SKU. */
     private final CommandPublisher.CommandTranslator<String> readSku = (skuId, c) -> {
-        c.type = CommandType.GET_SKU;
+        c.type(CommandType.GET_SKU);
         c.skuId.set(skuId);
     };
 
@@ -126,7 +126,7 @@ class CheckoutPipelineTest {
         CheckoutBook book = new CheckoutBook(state, EngineLimits.defaults());
         Command upsert = Command.upsertSku(NOW, "define-A", "A", 100, "EUR", 1_000_000, 0, 0, 0, 60_000);
         book.execute(upsert);
-        assertThat(upsert.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(upsert.result()).isEqualTo(ResultCode.SUCCESS);
         return book;
     }
 
@@ -182,7 +182,7 @@ class CheckoutPipelineTest {
             assertThat(replies.get(i).timestampMillis)
                     .as("the translator sets no time")
                     .isEqualTo(NOW);
-            assertThat(replies.get(i).result).isEqualTo(ResultCode.SUCCESS);
+            assertThat(replies.get(i).result()).isEqualTo(ResultCode.SUCCESS);
             assertThat(replies.get(i).order.orderId).isEqualTo(i + 1);
         }
     }
@@ -235,7 +235,7 @@ class CheckoutPipelineTest {
 
         state.release();
         awaitTrue(() -> replies.size() == 4);
-        assertThat(replies).allMatch(reply -> reply.result == ResultCode.SUCCESS);
+        assertThat(replies).allMatch(reply -> reply.result() == ResultCode.SUCCESS);
         assertThat(pipeline.tryPublish(reserve, "after", recordingReply, null)).isTrue();
         awaitTrue(() -> replies.size() == 5);
     }
@@ -259,7 +259,7 @@ class CheckoutPipelineTest {
         awaitTrue(() -> replies.size() == 201);
         for (int i = 0; i < 200; i++) {
             assertThat(replies.get(i + 1).requestId.asString()).isEqualTo("r" + i);
-            assertThat(replies.get(i + 1).result).isEqualTo(ResultCode.SUCCESS);
+            assertThat(replies.get(i + 1).result()).isEqualTo(ResultCode.SUCCESS);
             assertThat(replies.get(i + 1).order.orderId).isEqualTo(i + 2);
         }
         assertThat(state.prefetched)
@@ -375,8 +375,8 @@ class CheckoutPipelineTest {
         assertThat(failures.get(0).getMessage())
                 .contains("the journal could not be written (No space left on device)")
                 .contains("restart the server");
-        assertThat(replies.get(3).type).isEqualTo(CommandType.GET_SKU);
-        assertThat(replies.get(3).result).as("the read is answered").isEqualTo(ResultCode.SUCCESS);
+        assertThat(replies.get(3).type()).isEqualTo(CommandType.GET_SKU);
+        assertThat(replies.get(3).result()).as("the read is answered").isEqualTo(ResultCode.SUCCESS);
         assertThat(pipeline.isStorageFailed()).isTrue();
         assertThat(pipeline.isFailed()).isTrue();
         assertThat(pipeline.isAlive()).as("alive: it still answers reads").isTrue();
@@ -452,7 +452,7 @@ class CheckoutPipelineTest {
 
         assertThat(failures).isEmpty();
         assertThat(replies)
-                .extracting(reply -> reply.requestId + "=" + reply.result)
+                .extracting(reply -> reply.requestId + "=" + reply.result())
                 .containsExactly(
                         "on-time-1=SUCCESS",
                         "late-1=DEADLINE_EXCEEDED",

@@ -21,7 +21,7 @@ class CommandRingQueueDelayTest {
     private void publish(int count) {
         for (int i = 0; i < count; i++) {
             assertThat(ring.tryPublish(
-                            (request, command) -> command.type = CommandType.GET_SKU,
+                            (request, command) -> command.type(CommandType.GET_SKU),
                             null,
                             (command, context, failure) -> {},
                             null))

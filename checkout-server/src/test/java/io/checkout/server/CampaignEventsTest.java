@@ -89,7 +89,7 @@ class CampaignEventsTest {
             throw new IllegalArgumentException(String.valueOf(request));
         }
         run(c);
-        assertThat(c.result).as("%s", request).isEqualTo(ResultCode.SUCCESS);
+        assertThat(c.result()).as("%s", request).isEqualTo(ResultCode.SUCCESS);
         return c;
     }
 

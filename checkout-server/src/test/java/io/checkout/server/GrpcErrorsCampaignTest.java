@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 class GrpcErrorsCampaignTest {
     private static Command answered(CommandType type, ResultCode result) {
         Command c = new Command();
-        c.type = type;
-        c.result = result;
+        c.type(type);
+        c.result(result);
         if (type == CommandType.UPSERT_CAMPAIGN) {
             c.campaignTerms().campaignId = "SUMMER";
             c.campaignTerms().kind = CampaignKind.PERCENT_OFF;
@@ -106,7 +106,7 @@ class GrpcErrorsCampaignTest {
         assertThat(GrpcErrors.errorFor(c, null).getMessage())
                 .isEqualTo("campaign.amount_off_minor must be 0 for CAMPAIGN_KIND_PERCENT_OFF");
         c.campaignTerms().kind = CampaignKind.SPEND_AND_SAVE;
-        c.result = ResultCode.MIN_SPEND_INVALID;
+        c.result(ResultCode.MIN_SPEND_INVALID);
         assertThat(GrpcErrors.errorFor(c, null).getMessage())
                 .isEqualTo("campaign.min_spend_minor must be 1..1000000000000000 for CAMPAIGN_KIND_SPEND_AND_SAVE");
         Command reserve = answered(CommandType.RESERVE, ResultCode.CAMPAIGN_ID_INVALID);

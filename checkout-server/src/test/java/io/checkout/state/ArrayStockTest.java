@@ -123,7 +123,7 @@ class ArrayStockTest {
                 for (CheckoutBook book : new CheckoutBook[] {aheadBook, inlineBook}) {
                     Command reserve = Command.reserve(now, "request-" + buyer, "user-" + buyer, "SKU", 1);
                     book.execute(reserve);
-                    assertThat(reserve.result).isEqualTo(ResultCode.SUCCESS);
+                    assertThat(reserve.result()).isEqualTo(ResultCode.SUCCESS);
                     if (buyer % 3 == 0) {
                         book.execute(Command.orderCommand(CommandType.CONFIRM, now, "confirm-" + buyer, buyer));
                     }

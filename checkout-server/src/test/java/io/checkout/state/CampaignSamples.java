@@ -181,11 +181,13 @@ public final class CampaignSamples {
     /** Applies {@code command}, which must succeed (a TICK: expire one order). */
     public static void apply(CheckoutBook book, Command command) {
         book.execute(command);
-        if (command.type == CommandType.TICK) {
+        if (command.type() == CommandType.TICK) {
             assertThat(command.expiredCount).as("fay's order expires").isEqualTo(1);
             return;
         }
-        assertThat(command.result).as("%s %s", command.type, command.requestId).isEqualTo(ResultCode.SUCCESS);
+        assertThat(command.result())
+                .as("%s %s", command.type(), command.requestId)
+                .isEqualTo(ResultCode.SUCCESS);
     }
 
     /**

@@ -80,8 +80,8 @@ public final class GroupAttemptSamples {
                 case "r-6" -> ResultCode.GROUP_LIMIT_EXCEEDED;
                 default -> ResultCode.SUCCESS;
             };
-            assertThat(command.result)
-                    .as("%s %s", command.type, command.requestId)
+            assertThat(command.result())
+                    .as("%s %s", command.type(), command.requestId)
                     .isEqualTo(expected);
         }
         SkuGroupTable groups = state.skuGroups();
@@ -130,7 +130,7 @@ public final class GroupAttemptSamples {
             List<ResultCode> answers = book == expected ? wanted : got;
             for (Command command : next()) {
                 book.execute(command);
-                answers.add(command.result);
+                answers.add(command.result());
             }
         }
         assertThat(got).isEqualTo(wanted);

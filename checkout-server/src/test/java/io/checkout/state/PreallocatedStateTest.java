@@ -71,7 +71,7 @@ class PreallocatedStateTest {
         CheckoutBook book = new CheckoutBook(PackedCheckoutState.of(capacities), EngineLimits.defaults());
         Command upsert = Command.upsertSku(1_000, "upsert-1", "sku-1", 100, "USD", CAPACITY, 1, 0, 0, 600_000);
         book.execute(upsert);
-        assertThat(upsert.result).isEqualTo(ResultCode.SUCCESS);
+        assertThat(upsert.result()).isEqualTo(ResultCode.SUCCESS);
         int total = WARM_UP + MEASURED;
         String[] requestIds = new String[total];
         String[] userIds = new String[total];
@@ -95,14 +95,14 @@ class PreallocatedStateTest {
     /** Fills the reused command as the pipeline fills a ring slot, and applies it. */
     private static void reserveInto(CheckoutBook book, Command reserve, String requestId, String userId) {
         reserve.clear();
-        reserve.type = CommandType.RESERVE;
+        reserve.type(CommandType.RESERVE);
         reserve.timestampMillis = 2_000;
         reserve.requestId.set(requestId);
         reserve.userId.set(userId);
         reserve.addLine("sku-1", 1);
         book.execute(reserve);
-        if (reserve.result != ResultCode.SUCCESS) {
-            throw new AssertionError("reserve " + requestId + " answered " + reserve.result);
+        if (reserve.result() != ResultCode.SUCCESS) {
+            throw new AssertionError("reserve " + requestId + " answered " + reserve.result());
         }
     }
 }

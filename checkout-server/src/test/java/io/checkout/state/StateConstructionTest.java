@@ -23,7 +23,7 @@ class StateConstructionTest {
         for (int buyer = 1; buyer <= 500; buyer++) {
             Command reserve = Command.reserve(1_000 + buyer, "request-" + buyer, "user-" + buyer, "SKU", 1);
             book.execute(reserve);
-            assertThat(reserve.result).isEqualTo(ResultCode.SUCCESS);
+            assertThat(reserve.result()).isEqualTo(ResultCode.SUCCESS);
         }
         Outcome outcome = new Outcome();
         for (int buyer = 1; buyer <= 500; buyer++) {
