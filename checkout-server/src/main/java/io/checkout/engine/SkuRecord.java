@@ -45,8 +45,13 @@ public final class SkuRecord {
     }
 
     public void copyFrom(SkuRecord other) {
+        // The references are stored only when they differ: a reserve writes its SKU back through
+        // here into the SKU table's long-lived record, and a reference stored there dirties a card
+        // for G1 to refine, one per reserve of a different SKU (Command#type() says more).
         index = other.index;
-        skuId = other.skuId;
+        if (skuId != other.skuId) {
+            skuId = other.skuId;
+        }
         priceMinor = other.priceMinor;
         currency = other.currency;
         totalStock = other.totalStock;
@@ -57,10 +62,16 @@ public final class SkuRecord {
         saleStartEpochMillis = other.saleStartEpochMillis;
         saleEndEpochMillis = other.saleEndEpochMillis;
         reservationTtlMillis = other.reservationTtlMillis;
-        merchantId = other.merchantId;
+        if (merchantId != other.merchantId) {
+            merchantId = other.merchantId;
+        }
         merchantNumber = other.merchantNumber;
-        storeId = other.storeId;
-        groupId = other.groupId;
+        if (storeId != other.storeId) {
+            storeId = other.storeId;
+        }
+        if (groupId != other.groupId) {
+            groupId = other.groupId;
+        }
         groupNumber = other.groupNumber;
     }
 

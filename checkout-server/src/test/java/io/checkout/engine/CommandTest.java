@@ -1,0 +1,62 @@
+package io.checkout.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class CommandTest {
+    @Test
+    void clearedCommandShouldHaveNoTypeAndNoResultThoughTheSlotKeepsThem() {
+        Command command = Command.reserve(1_000, "r-1", "u-1", "SKU-1", 1);
+        command.result(ResultCode.SUCCESS);
+
+        command.clearOutput();
+        assertThat(command.result()).isNull();
+        assertThat(command.type()).isEqualTo(CommandType.RESERVE);
+
+        command.clear();
+        assertThat(command.type()).isNull();
+        assertThat(command.result()).isNull();
+        assertThat(command.isPastDeadline(Long.MAX_VALUE)).isFalse();
+    }
+
+    @Test
+    void typeAndResultShouldReadBackWhatWasLastSetIncludingTheValueTheSlotAlreadyHeld() {
+        Command command = new Command();
+        assertThat(command.type()).isNull();
+        assertThat(command.result()).isNull();
+
+        command.type(CommandType.RESERVE);
+        command.result(ResultCode.SOLD_OUT);
+        command.clear();
+        // The same values again: nothing is stored, but they count as set once more.
+        command.type(CommandType.RESERVE);
+        command.result(ResultCode.SOLD_OUT);
+        assertThat(command.type()).isEqualTo(CommandType.RESERVE);
+        assertThat(command.result()).isEqualTo(ResultCode.SOLD_OUT);
+
+        command.type(CommandType.GET_SKU);
+        command.result(ResultCode.SUCCESS);
+        assertThat(command.type()).isEqualTo(CommandType.GET_SKU);
+        assertThat(command.result()).isEqualTo(ResultCode.SUCCESS);
+
+        command.type(null);
+        command.result(null);
+        assertThat(command.type()).isNull();
+        assertThat(command.result()).isNull();
+    }
+
+    @Test
+    void copiedOutputShouldCarryTheResultOrItsAbsence() {
+        Command source = Command.reserve(1_000, "r-1", "u-1", "SKU-1", 1);
+        Command copy = Command.reserve(1_000, "r-1", "u-1", "SKU-1", 1);
+        copy.result(ResultCode.LIMIT_EXCEEDED);
+
+        copy.copyOutputFrom(source);
+        assertThat(copy.result()).isNull();
+
+        source.result(ResultCode.SUCCESS);
+        copy.copyOutputFrom(source);
+        assertThat(copy.result()).isEqualTo(ResultCode.SUCCESS);
+    }
+}
