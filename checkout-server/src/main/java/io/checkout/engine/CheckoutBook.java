@@ -345,7 +345,7 @@ public final class CheckoutBook {
             if (lineSku.merchantNumber >= 0) {
                 created.setMerchantRow(i, merchants.currentRow(lineSku.merchantNumber) + 1);
             }
-            c.orderLineSkuIds[i] = lineSku.skuId;
+            c.orderLineSkuId(i, lineSku.skuId);
         }
         created.amountMinor = amountMinor;
         created.currency = currency;
@@ -1513,7 +1513,9 @@ public final class CheckoutBook {
     private void fillLines(OrderRecord source, String[] skuIds, LineParties parties) {
         for (int i = 0; i < source.lineCount; i++) {
             state.readSku(source.skuIndexes[i], sku);
-            skuIds[i] = sku.skuId;
+            if (skuIds[i] != sku.skuId) { // a ring slot's array is long-lived: see Command#orderLineSkuId
+                skuIds[i] = sku.skuId;
+            }
             parties.set(i, merchants, source.merchantRow(i), sku.storeId);
         }
         parties.campaignId = source.campaignNumber < 0 ? null : campaigns.campaignId(source.campaignNumber);

@@ -107,7 +107,11 @@ public final class Command {
     public boolean repeated;
     /** The order as the answer reports it (RESERVE, CONFIRM, CANCEL, REFUND, GET_ORDER). */
     public final OrderRecord order = new OrderRecord();
-    /** The SKU ids of {@link #order}'s lines, parallel to its line arrays. */
+    /**
+     * The SKU ids of {@link #order}'s lines, parallel to its line arrays: read only below its
+     * {@code lineCount}. Entries are not nulled when the command is cleared, and are written through
+     * {@link #orderLineSkuId(int, String)}, which stores only a changed reference (see {@link #type()}).
+     */
     public final String[] orderLineSkuIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
     /** The SKU as the answer reports it (UPSERT_SKU, ADJUST_STOCK, GET_SKU). */
     public final SkuRecord sku = new SkuRecord();
@@ -169,6 +173,13 @@ public final class Command {
             type = newType;
         }
         typeSet = newType != null;
+    }
+
+    /** Sets the SKU id of the answer's order line {@code line}, storing the reference only if it changed. */
+    public void orderLineSkuId(int line, String skuId) {
+        if (orderLineSkuIds[line] != skuId) {
+            orderLineSkuIds[line] = skuId;
+        }
     }
 
     /** How the command fared, or null until the engine (or the pipeline, refusing it) decided. */
@@ -244,9 +255,6 @@ public final class Command {
         failedLine = -1;
         failedSkuKnown = false;
         repeated = false;
-        for (int i = 0; i < order.lineCount; i++) {
-            orderLineSkuIds[i] = null;
-        }
         order.clear();
         sku.clear();
         nextPageToken = null;

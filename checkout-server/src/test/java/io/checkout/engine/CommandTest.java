@@ -47,6 +47,22 @@ class CommandTest {
     }
 
     @Test
+    void orderLineSkuIdsShouldBeReadOnlyBelowTheAnswersLineCount() {
+        Command command = new Command();
+        command.order.lineCount = 2;
+        command.orderLineSkuId(0, "SKU-1");
+        command.orderLineSkuId(1, "SKU-2");
+        assertThat(command.orderLineSkuIds).startsWith("SKU-1", "SKU-2");
+
+        command.clear();
+        // The references stay in the slot, but the cleared answer has no lines to read them by.
+        assertThat(command.order.lineCount).isZero();
+        command.order.lineCount = 1;
+        command.orderLineSkuId(0, "SKU-9");
+        assertThat(command.orderLineSkuIds[0]).isEqualTo("SKU-9");
+    }
+
+    @Test
     void copiedOutputShouldCarryTheResultOrItsAbsence() {
         Command source = Command.reserve(1_000, "r-1", "u-1", "SKU-1", 1);
         Command copy = Command.reserve(1_000, "r-1", "u-1", "SKU-1", 1);
