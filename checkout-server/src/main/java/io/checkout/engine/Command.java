@@ -127,7 +127,7 @@ public final class Command {
      * cleared and stored again only when it changes, with a flag saying whether it counts: each
      * reference stored into a long-lived ring slot dirties a card that G1's refinement threads
      * must then scan, and in a flash sale nearly every command is a reserve that succeeds, so the
-     * reference rarely changes (benchmarks/README, History 2026-12-05 12:00).
+     * reference rarely changes (benchmarks/README, History 2026-12-05 11:50).
      */
     private CommandType type;
 
