@@ -1513,9 +1513,7 @@ public final class CheckoutBook {
     private void fillLines(OrderRecord source, String[] skuIds, LineParties parties) {
         for (int i = 0; i < source.lineCount; i++) {
             state.readSku(source.skuIndexes[i], sku);
-            if (skuIds[i] != sku.skuId) { // a ring slot's array is long-lived: see Command#orderLineSkuId
-                skuIds[i] = sku.skuId;
-            }
+            Command.setLineSkuId(skuIds, i, sku.skuId);
             parties.set(i, merchants, source.merchantRow(i), sku.storeId);
         }
         parties.campaignId = source.campaignNumber < 0 ? null : campaigns.campaignId(source.campaignNumber);

@@ -177,8 +177,16 @@ public final class Command {
 
     /** Sets the SKU id of the answer's order line {@code line}, storing the reference only if it changed. */
     public void orderLineSkuId(int line, String skuId) {
-        if (orderLineSkuIds[line] != skuId) {
-            orderLineSkuIds[line] = skuId;
+        setLineSkuId(orderLineSkuIds, line, skuId);
+    }
+
+    /**
+     * {@code skuIds[line] = skuId}, stored only if the reference changed: for {@link #orderLineSkuIds}
+     * of a long-lived ring slot (see {@link #type()}), and any other array of line ids filled the same way.
+     */
+    static void setLineSkuId(String[] skuIds, int line, String skuId) {
+        if (skuIds[line] != skuId) {
+            skuIds[line] = skuId;
         }
     }
 
