@@ -172,10 +172,12 @@ public final class ClusterBatches {
         int position = REPLIES_HEADER_BYTES;
         for (int i = 0; i < count; i++) { // none for REFUSED
             Command command = commands[i];
-            boolean hasOrder = command.result() == ResultCode.SUCCESS && command.order.state != null;
+            boolean hasOrder = command.result() == ResultCode.SUCCESS && command.order.state() != null;
             into.putInt(position, command.result().code(), ByteOrder.LITTLE_ENDIAN);
             into.putLong(position + Integer.BYTES, hasOrder ? command.order.orderId : 0, ByteOrder.LITTLE_ENDIAN);
-            into.putByte(position + Integer.BYTES + Long.BYTES, hasOrder ? (byte) command.order.state.code() : 0);
+            into.putByte(
+                    position + Integer.BYTES + Long.BYTES,
+                    hasOrder ? (byte) command.order.state().code() : 0);
             into.putInt(position + Integer.BYTES + Long.BYTES + 1, command.failedLine, ByteOrder.LITTLE_ENDIAN);
             position += REPLY_BYTES;
         }

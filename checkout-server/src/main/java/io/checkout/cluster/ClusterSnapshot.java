@@ -255,7 +255,7 @@ final class ClusterSnapshot {
         public void order(OrderRecord order) {
             ByteBuffer out = start(ORDER).putLong(order.orderId);
             CommandCodec.putId(out, order.userId);
-            out.put((byte) order.state.code())
+            out.put((byte) order.state().code())
                     .putInt(order.currency)
                     .putLong(order.amountMinor)
                     .putLong(order.createdAtEpochMillis)
@@ -490,7 +490,7 @@ final class ClusterSnapshot {
         private void order() {
             order.orderId = record.getLong();
             CommandCodec.getId(record, order.userId);
-            order.state = OrderState.fromCode(record.get());
+            order.state(OrderState.fromCode(record.get()));
             order.currency = record.getInt();
             order.amountMinor = record.getLong();
             order.createdAtEpochMillis = record.getLong();

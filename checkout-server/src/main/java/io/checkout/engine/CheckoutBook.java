@@ -132,10 +132,10 @@ public final class CheckoutBook {
             if (!state.readOrder(orderId, order)) {
                 throw new IllegalStateException("order " + orderId + " of " + state.orderCount() + " is missing");
             }
-            if (order.state == OrderState.RESERVED) {
+            if (order.state() == OrderState.RESERVED) {
                 expiries.add(order.expiresAtEpochMillis, orderId);
             }
-            if (order.campaignNumber >= 0 && holdsRedemption(order.state)) {
+            if (order.campaignNumber >= 0 && holdsRedemption(order.state())) {
                 campaigns.redeem(order.campaignNumber, order.userId);
             }
             nowMillis = Math.max(nowMillis, order.updatedAtEpochMillis);
@@ -355,7 +355,7 @@ public final class CheckoutBook {
             created.eligibleLines = eligibleLines;
             created.amountMinor = amountMinor - discount;
         }
-        created.state = OrderState.RESERVED;
+        created.state(OrderState.RESERVED);
         created.createdAtEpochMillis = nowMillis;
         created.expiresAtEpochMillis = nowMillis + ttlMillis;
         created.updatedAtEpochMillis = nowMillis;
@@ -549,15 +549,15 @@ public final class CheckoutBook {
         if (paying && paymentMismatch(c, target)) {
             return;
         }
-        boolean due = target.state == OrderState.RESERVED && nowMillis >= target.expiresAtEpochMillis;
+        boolean due = target.state() == OrderState.RESERVED && nowMillis >= target.expiresAtEpochMillis;
         if (paying
-                && (due || target.state == OrderState.EXPIRED)
+                && (due || target.state() == OrderState.EXPIRED)
                 && state.userCounterCount() + target.lineCount > state.userCounterCapacity()) {
             c.result(ResultCode.USER_COUNTER_TABLE_FULL);
             return;
         }
         if (paying
-                && (due || target.state == OrderState.EXPIRED)
+                && (due || target.state() == OrderState.EXPIRED)
                 && target.campaignNumber >= 0
                 && !campaigns.hasRoom(target.campaignNumber, target.userId)) {
             c.result(ResultCode.REDEMPTION_TABLE_FULL);
@@ -568,12 +568,12 @@ public final class CheckoutBook {
             c.expiredCount = 1;
         }
         fillLineSkuIds(c, target);
-        if (paying && target.state == OrderState.EXPIRED) {
+        if (paying && target.state() == OrderState.EXPIRED) {
             payExpired(c, target);
             return;
         }
-        if (target.state != from) {
-            remember(c, ResultCode.ORDER_STATE_CONFLICT, c.orderId, target.state, -1, target.updatedAtEpochMillis);
+        if (target.state() != from) {
+            remember(c, ResultCode.ORDER_STATE_CONFLICT, c.orderId, target.state(), -1, target.updatedAtEpochMillis);
             return;
         }
         if (to == OrderState.PAID) {
@@ -583,7 +583,7 @@ public final class CheckoutBook {
                 sku.sold += target.quantities[i];
                 writeSku(sku);
             }
-            target.state = OrderState.PAID;
+            target.state(OrderState.PAID);
             target.updatedAtEpochMillis = nowMillis;
             if (paying) {
                 target.setPayment(c.paymentProvider, c.paymentId, nowMillis);
@@ -630,7 +630,7 @@ public final class CheckoutBook {
                 state.writeUserUnits(target.userId, lineSku.index, lineUserUnits[i] + quantity);
             }
         }
-        target.state = to;
+        target.state(to);
         target.updatedAtEpochMillis = nowMillis;
         target.setPayment(c.paymentProvider, c.paymentId, nowMillis);
         state.writeOrder(target);
@@ -676,11 +676,11 @@ public final class CheckoutBook {
             throw new IllegalStateException("payment " + c.paymentId + " paid order " + paidOrderId + ", missing");
         }
         // The first answer: paid, or paid too late (final); a refund since does not change what it was.
-        paid.state = paid.state == OrderState.PAID_TOO_LATE ? OrderState.PAID_TOO_LATE : OrderState.PAID;
+        paid.state(paid.state() == OrderState.PAID_TOO_LATE ? OrderState.PAID_TOO_LATE : OrderState.PAID);
         paid.updatedAtEpochMillis = paid.paidAtEpochMillis;
         fillLineSkuIds(c, paid);
         c.repeated = true;
-        remember(c, ResultCode.SUCCESS, paidOrderId, paid.state, -1, paid.paidAtEpochMillis);
+        remember(c, ResultCode.SUCCESS, paidOrderId, paid.state(), -1, paid.paidAtEpochMillis);
         return true;
     }
 
@@ -696,7 +696,7 @@ public final class CheckoutBook {
             return false;
         }
         fillLineSkuIds(c, target);
-        remember(c, mismatch, c.orderId, target.state, -1, target.updatedAtEpochMillis);
+        remember(c, mismatch, c.orderId, target.state(), -1, target.updatedAtEpochMillis);
         return true;
     }
 
@@ -719,13 +719,13 @@ public final class CheckoutBook {
             remember(c, ResultCode.ORDER_NOT_FOUND, c.orderId, null, -1);
             return;
         }
-        if (target.state == OrderState.RESERVED && nowMillis >= target.expiresAtEpochMillis) {
+        if (target.state() == OrderState.RESERVED && nowMillis >= target.expiresAtEpochMillis) {
             release(target, OrderState.EXPIRED);
             c.expiredCount = 1;
         }
         fillLineSkuIds(c, target);
-        if (target.state != OrderState.PAID && target.state != OrderState.PARTLY_REFUNDED) {
-            remember(c, ResultCode.ORDER_STATE_CONFLICT, c.orderId, target.state, -1, target.updatedAtEpochMillis);
+        if (target.state() != OrderState.PAID && target.state() != OrderState.PARTLY_REFUNDED) {
+            remember(c, ResultCode.ORDER_STATE_CONFLICT, c.orderId, target.state(), -1, target.updatedAtEpochMillis);
             return;
         }
         int[] units = refundUnits;
@@ -750,7 +750,7 @@ public final class CheckoutBook {
                 if (refused != null) {
                     c.failedLine = j;
                     c.failedSkuKnown = true;
-                    remember(c, refused, c.orderId, target.state, j, target.updatedAtEpochMillis);
+                    remember(c, refused, c.orderId, target.state(), j, target.updatedAtEpochMillis);
                     return;
                 }
             }
@@ -773,12 +773,12 @@ public final class CheckoutBook {
             target.refundedQuantities[i] = refundedBefore + quantity;
             everyUnit &= target.refundedQuantities[i] == target.quantities[i];
         }
-        OrderState previous = target.state;
-        target.state = everyUnit ? OrderState.REFUNDED : OrderState.PARTLY_REFUNDED;
+        OrderState previous = target.state();
+        target.state(everyUnit ? OrderState.REFUNDED : OrderState.PARTLY_REFUNDED);
         target.updatedAtEpochMillis = nowMillis;
         state.writeOrder(target);
         events.onOrderRefunded(target, previous, c.refundReason, units);
-        remember(c, ResultCode.SUCCESS, c.orderId, target.state, -1, nowMillis);
+        remember(c, ResultCode.SUCCESS, c.orderId, target.state(), -1, nowMillis);
     }
 
     /** A refund's lines: as a reserve's (SKU id syntax, units, no SKU twice), and its reason. */
@@ -826,7 +826,7 @@ public final class CheckoutBook {
      * moving the order to {@code to} (cancel, expiry).
      */
     private void release(OrderRecord target, OrderState to) {
-        OrderState previous = target.state;
+        OrderState previous = target.state();
         for (int i = 0; i < target.lineCount; i++) {
             int quantity = target.quantities[i];
             int skuIndex = target.skuIndexes[i];
@@ -839,7 +839,7 @@ public final class CheckoutBook {
         if (target.campaignNumber >= 0) {
             campaigns.giveBack(target.campaignNumber, target.userId);
         }
-        target.state = to;
+        target.state(to);
         target.updatedAtEpochMillis = nowMillis;
         state.writeOrder(target);
         events.onOrderChanged(target, previous);
@@ -864,7 +864,7 @@ public final class CheckoutBook {
                 state.prefetchOrderParts(partsAhead);
             }
             if (state.readOrder(orderId, order)
-                    && order.state == OrderState.RESERVED
+                    && order.state() == OrderState.RESERVED
                     && order.expiresAtEpochMillis <= nowMillis) {
                 release(order, OrderState.EXPIRED);
                 expired++;
@@ -1431,7 +1431,7 @@ public final class CheckoutBook {
             for (int i = 0; i < c.order.lineCount; i++) {
                 c.order.refundedQuantities[i] = c.order.refundedQuantity(i);
             }
-            c.order.state = outcome.orderState;
+            c.order.state(outcome.orderState);
             c.order.updatedAtEpochMillis = outcome.orderUpdatedAtEpochMillis;
             if (outcome.orderState != OrderState.PAID
                     && outcome.orderState != OrderState.REFUNDED

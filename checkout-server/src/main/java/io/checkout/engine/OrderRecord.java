@@ -31,7 +31,6 @@ public final class OrderRecord {
     /** Bit {@code i}: line {@code i} shares the discount (the campaign applied to it when reserved). */
     public long eligibleLines;
 
-    public OrderState state;
     public long createdAtEpochMillis;
     public long expiresAtEpochMillis;
     public long updatedAtEpochMillis;
@@ -49,6 +48,17 @@ public final class OrderRecord {
 
     private boolean paid;
     /**
+     * Where the order stands: read with {@link #state()}. Kept when the record is cleared and
+     * stored again only when it changes, with a flag saying whether it counts, as {@link
+     * Command#type()} is: records such as a ring slot's answer are long-lived, and each reference
+     * stored into one dirties a card that G1's refinement threads must scan, while nearly every
+     * order a flash sale writes is RESERVED.
+     */
+    private OrderState state;
+
+    private boolean stateSet;
+
+    /**
      * Each line's row of the {@link MerchantTable} + 1, as it was when the order was reserved: the
      * merchant and the commission rate the line is settled at; 0: the SKU had no merchant. Behind
      * a flag, so that an order without merchants (every reserve of a sale without them) never
@@ -58,11 +68,25 @@ public final class OrderRecord {
 
     private boolean merchantRowsSet;
 
+    /** Where the order stands, or null until a state is set (a new or cleared record). */
+    public OrderState state() {
+        return stateSet ? state : null;
+    }
+
+    /** Sets where the order stands; null leaves it unset. */
+    public void state(OrderState newState) {
+        if (state != newState && newState != null) {
+            state = newState;
+        }
+        stateSet = newState != null;
+    }
+
     /** Units of line {@code line} refunded so far: all in a REFUNDED order, none before a refund. */
     public int refundedQuantity(int line) {
-        return state == OrderState.REFUNDED
+        OrderState now = state();
+        return now == OrderState.REFUNDED
                 ? quantities[line]
-                : state == OrderState.PARTLY_REFUNDED ? refundedQuantities[line] : 0;
+                : now == OrderState.PARTLY_REFUNDED ? refundedQuantities[line] : 0;
     }
 
     /** The amount refunded so far, over every line: what the buyer paid for the units refunded. */
@@ -164,7 +188,7 @@ public final class OrderRecord {
         campaignNumber = other.campaignNumber;
         discountMinor = other.discountMinor;
         eligibleLines = other.eligibleLines;
-        state = other.state;
+        state(other.state());
         createdAtEpochMillis = other.createdAtEpochMillis;
         expiresAtEpochMillis = other.expiresAtEpochMillis;
         updatedAtEpochMillis = other.updatedAtEpochMillis;
@@ -184,7 +208,7 @@ public final class OrderRecord {
         campaignNumber = -1;
         discountMinor = 0;
         eligibleLines = 0;
-        state = null;
+        stateSet = false;
         createdAtEpochMillis = 0;
         expiresAtEpochMillis = 0;
         updatedAtEpochMillis = 0;
@@ -199,7 +223,7 @@ public final class OrderRecord {
                 .append(" user=")
                 .append(userId)
                 .append(' ')
-                .append(state)
+                .append(state())
                 .append(" amount=")
                 .append(amountMinor)
                 .append(' ')

@@ -116,7 +116,7 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
                 KIND_ORDER, order.updatedAtEpochMillis, order.hasPayment() ? FORMAT_VERSION_PAYMENT : FORMAT_VERSION);
         out.putLong(order.orderId);
         CommandCodec.putId(out, order.userId);
-        out.put((byte) order.state.code());
+        out.put((byte) order.state().code());
         out.put(previous == null ? 0 : (byte) previous.code());
         out.putLong(order.amountMinor);
         out.putInt(order.currency);

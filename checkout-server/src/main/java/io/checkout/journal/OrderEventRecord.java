@@ -62,7 +62,7 @@ public final class OrderEventRecord {
             order.clear();
             order.orderId = payload.getLong();
             CommandCodec.getId(payload, order.userId);
-            order.state = OrderState.fromCode(payload.get());
+            order.state(OrderState.fromCode(payload.get()));
             byte previous = payload.get();
             previousState = previous == 0 ? null : OrderState.fromCode(previous);
             order.amountMinor = payload.getLong();

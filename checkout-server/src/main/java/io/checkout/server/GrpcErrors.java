@@ -95,13 +95,13 @@ final class GrpcErrors {
             case ORDER_STATE_CONFLICT ->
                 status(
                         Code.FAILED_PRECONDITION,
-                        "order " + (c.orderIdBase + c.orderId) + " is " + c.order.state + "; " + c.type() + " needs "
+                        "order " + (c.orderIdBase + c.orderId) + " is " + c.order.state() + "; " + c.type() + " needs "
                                 + (c.type() == CommandType.REFUND
                                         ? "PAID or PARTLY_REFUNDED"
                                         : c.hasPayment ? "RESERVED (or EXPIRED, with a payment)" : "RESERVED"),
                         result.name(),
                         "current_state",
-                        String.valueOf(c.order.state));
+                        String.valueOf(c.order.state()));
             case STOCK_INSUFFICIENT ->
                 status(
                         Code.FAILED_PRECONDITION,

@@ -178,7 +178,7 @@ final class OrderEventsService extends OrderEventsGrpc.OrderEventsImplBase imple
                                     ? OrderState.ORDER_STATE_UNSPECIFIED
                                     : ProtoMapping.toOrderState(record.previousState))
                     .setType(
-                            switch (record.order.state) {
+                            switch (record.order.state()) {
                                 case RESERVED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_RESERVED;
                                 case PAID -> OrderEventType.ORDER_EVENT_TYPE_ORDER_PAID;
                                 case CANCELLED -> OrderEventType.ORDER_EVENT_TYPE_ORDER_CANCELLED;

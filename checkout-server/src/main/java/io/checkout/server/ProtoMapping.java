@@ -330,7 +330,7 @@ final class ProtoMapping {
                 .setUserId(order.userId.asString())
                 .setAmountMinor(order.amountMinor)
                 .setCurrency(CurrencyCode.unpack(order.currency))
-                .setState(toOrderState(order.state))
+                .setState(toOrderState(order.state()))
                 .setCreatedAtEpochMillis(order.createdAtEpochMillis)
                 .setExpiresAtEpochMillis(order.expiresAtEpochMillis)
                 .setUpdatedAtEpochMillis(order.updatedAtEpochMillis);

@@ -932,7 +932,7 @@ public final class PackedCheckoutState implements CheckoutState {
         lastUserId.copyFrom(into.userId);
         lastUserNumber = number;
         into.currency = (int) userCurrency;
-        into.state = OrderState.fromCode((byte) (stateLines >>> 8));
+        into.state(OrderState.fromCode((byte) (stateLines >>> 8)));
         into.amountMinor = orders.get(at + O_AMOUNT);
         into.createdAtEpochMillis = orders.get(at + O_CREATED);
         into.expiresAtEpochMillis = orders.get(at + O_EXPIRES);
@@ -945,7 +945,7 @@ public final class PackedCheckoutState implements CheckoutState {
         into.campaignNumber = (int) (firstWord >>> O_CAMPAIGN_SHIFT) - 1;
         into.discountMinor = 0;
         into.eligibleLines = 0;
-        boolean inPart = into.state == OrderState.PARTLY_REFUNDED;
+        boolean inPart = into.state() == OrderState.PARTLY_REFUNDED;
         for (int i = 0; i < count; i++) {
             long skuQuantity = lines.get((first + i) * 2);
             into.skuIndexes[i] = (int) (skuQuantity >>> LINE_SKU_SHIFT);
@@ -999,7 +999,7 @@ public final class PackedCheckoutState implements CheckoutState {
     @Override
     public void writeOrder(OrderRecord order) {
         long at = (order.orderId - 1) * ORDER_WORDS;
-        long stateLines = ((long) (order.state.code() & 0xFF) << 8) | (order.lineCount & 0xFF);
+        long stateLines = ((long) (order.state().code() & 0xFF) << 8) | (order.lineCount & 0xFF);
         if (order.orderId == orderCount + 1) {
             int number = userNumber(order.userId, true);
             orders.set(at + O_USER_CURRENCY, ((long) number << 32) | (order.currency & 0xFFFF_FFFFL));
@@ -1031,7 +1031,7 @@ public final class PackedCheckoutState implements CheckoutState {
         // After creation the state and times change, a line's refunded units (while PARTLY_REFUNDED),
         // and the payment once; the lines' SKUs, units and prices, the amount and the user never do.
         orders.set(at + O_STATE_LINES, stateLines);
-        if (order.state == OrderState.PARTLY_REFUNDED) {
+        if (order.state() == OrderState.PARTLY_REFUNDED) {
             long first = orders.get(at + O_FIRST_LINE) & O_FIRST_LINE_MASK;
             for (int i = 0; i < order.lineCount; i++) {
                 lines.set(

@@ -235,7 +235,7 @@ final class RecordMarshallers {
             boolean refundLayout = version == FORMAT_V3_ORDER_REFUNDED_IN_PART || merchantLayout;
             order.orderId = in.readLong();
             readAscii(in, order.userId);
-            order.state = OrderState.fromCode(in.readUnsignedByte());
+            order.state(OrderState.fromCode(in.readUnsignedByte()));
             order.currency = in.readInt();
             order.amountMinor = in.readLong();
             order.createdAtEpochMillis = in.readLong();
@@ -293,7 +293,7 @@ final class RecordMarshallers {
             }
             boolean campaign = order.campaignNumber >= 0;
             merchants |= campaign;
-            boolean inPart = order.state == OrderState.PARTLY_REFUNDED || merchants;
+            boolean inPart = order.state() == OrderState.PARTLY_REFUNDED || merchants;
             out.writeByte(
                     campaign
                             ? FORMAT_V5_ORDER_CAMPAIGN
@@ -304,7 +304,7 @@ final class RecordMarshallers {
                                             : order.hasPayment() ? FORMAT_V2_ORDER_PAID : FORMAT_V1);
             out.writeLong(order.orderId);
             writeAscii(out, order.userId);
-            out.writeUnsignedByte(order.state.code());
+            out.writeUnsignedByte(order.state().code());
             out.writeInt(order.currency);
             out.writeLong(order.amountMinor);
             out.writeLong(order.createdAtEpochMillis);

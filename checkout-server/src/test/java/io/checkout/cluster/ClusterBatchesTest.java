@@ -78,7 +78,7 @@ class ClusterBatchesTest {
         Command[] answered = sample();
         answered[0].result(ResultCode.SUCCESS);
         answered[0].order.orderId = 5;
-        answered[0].order.state = OrderState.RESERVED;
+        answered[0].order.state(OrderState.RESERVED);
         answered[1].result(ResultCode.ORDER_NOT_FOUND);
         int length = ClusterBatches.encodeReplies(9, answered, 2, buffer);
 

@@ -68,7 +68,7 @@ class ClusterGatewayIT {
             // Reads go through the log too, and see every acknowledged write.
             Command order = fixture.send(Command.getOrder(first.order.orderId));
             assertThat(order.result()).isEqualTo(ResultCode.SUCCESS);
-            assertThat(order.order.state).isEqualTo(OrderState.RESERVED);
+            assertThat(order.order.state()).isEqualTo(OrderState.RESERVED);
             assertThat(order.order.userId.asString()).isEqualTo("buyer-1");
             assertThat(order.orderLineSkuIds[0]).isEqualTo("SKU-1");
             Command stock = fixture.send(Command.getSku("SKU-1"));
@@ -79,7 +79,7 @@ class ClusterGatewayIT {
 
             Command confirm =
                     fixture.send(Command.orderCommand(CommandType.CONFIRM, NOW, "pay-1", first.order.orderId));
-            assertThat(confirm.order.state).isEqualTo(OrderState.PAID);
+            assertThat(confirm.order.state()).isEqualTo(OrderState.PAID);
             assertThat(fixture.gateway.commandsApplied()).isEqualTo(11);
             assertThat(fixture.gateway.outcomesUnknown()).isZero();
 

@@ -89,7 +89,7 @@ class ClusterHousekeeperIT {
             for (long orderId : orders) {
                 Command order = restarted.send(Command.getOrder(orderId));
                 assertThat(order.result()).isEqualTo(ResultCode.SUCCESS);
-                assertThat(order.order.state).isEqualTo(OrderState.RESERVED);
+                assertThat(order.order.state()).isEqualTo(OrderState.RESERVED);
             }
             // (Known once it answers: the service starts in the background.)
             assertThat(restarted.member.service().startedFromSnapshot()).isTrue();

@@ -65,7 +65,7 @@ class CheckoutBookTest {
     private OrderState orderState(long orderId) {
         Command get = run(Command.getOrder(orderId));
         assertThat(get.result()).isEqualTo(ResultCode.SUCCESS);
-        return get.order.state;
+        return get.order.state();
     }
 
     private void assertStock(String skuId, long available, long reserved, long sold) {
@@ -88,7 +88,7 @@ class CheckoutBookTest {
         assertThat(reserved.order.orderId).isEqualTo(1);
         assertThat(reserved.order.amountMinor).isEqualTo(3 * 1_999);
         assertThat(CurrencyCode.unpack(reserved.order.currency)).isEqualTo("EUR");
-        assertThat(reserved.order.state).isEqualTo(OrderState.RESERVED);
+        assertThat(reserved.order.state()).isEqualTo(OrderState.RESERVED);
         assertThat(reserved.order.expiresAtEpochMillis).isEqualTo(now + TTL);
         assertThat(reserved.orderLineSkuIds[0]).isEqualTo("A");
         assertStock("A", 7, 3, 0);
@@ -217,7 +217,7 @@ class CheckoutBookTest {
         Command paid = order(CommandType.CONFIRM, orderId);
 
         assertThat(paid.result()).isEqualTo(ResultCode.SUCCESS);
-        assertThat(paid.order.state).isEqualTo(OrderState.PAID);
+        assertThat(paid.order.state()).isEqualTo(OrderState.PAID);
         assertThat(paid.order.updatedAtEpochMillis).isEqualTo(now);
         assertStock("A", 6, 0, 4);
     }
@@ -237,7 +237,7 @@ class CheckoutBookTest {
         Command paid = pay(orderId, "stripe", "pi_1", 500, "EUR");
 
         assertThat(paid.result()).isEqualTo(ResultCode.SUCCESS);
-        assertThat(paid.order.state).isEqualTo(OrderState.PAID);
+        assertThat(paid.order.state()).isEqualTo(OrderState.PAID);
         assertThat(paid.order.paymentProvider.asString()).isEqualTo("stripe");
         assertThat(paid.order.paymentId.asString()).isEqualTo("pi_1");
         assertThat(paid.order.paidAtEpochMillis).isEqualTo(now);
@@ -274,7 +274,7 @@ class CheckoutBookTest {
 
         assertThat(again.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(again.repeated).isTrue();
-        assertThat(again.order.state).as("as the first answer reported it").isEqualTo(OrderState.PAID);
+        assertThat(again.order.state()).as("as the first answer reported it").isEqualTo(OrderState.PAID);
         assertThat(again.order.updatedAtEpochMillis).isEqualTo(paidAt);
         assertThat(again.order.paymentId.asString()).isEqualTo("psp-77");
         assertThat(orderState(orderId)).isEqualTo(OrderState.REFUNDED);
@@ -365,7 +365,7 @@ class CheckoutBookTest {
         Command paid = pay(orderId, "stripe", "pi_late", 500, "EUR");
 
         assertThat(paid.result()).isEqualTo(ResultCode.SUCCESS);
-        assertThat(paid.order.state).isEqualTo(OrderState.PAID);
+        assertThat(paid.order.state()).isEqualTo(OrderState.PAID);
         assertThat(paid.order.paidAtEpochMillis).isEqualTo(now);
         assertStock("sku-1", 8, 0, 2);
         assertThat(state.userUnits("alice", 0))
@@ -384,7 +384,7 @@ class CheckoutBookTest {
 
         assertThat(paid.result()).isEqualTo(ResultCode.SUCCESS);
         assertThat(paid.expiredCount).isEqualTo(1);
-        assertThat(paid.order.state).isEqualTo(OrderState.PAID);
+        assertThat(paid.order.state()).isEqualTo(OrderState.PAID);
         assertStock("sku-1", 9, 0, 1);
     }
 
@@ -399,7 +399,7 @@ class CheckoutBookTest {
         Command paid = pay(late, "stripe", "pi_gone", 500, "EUR");
 
         assertThat(paid.result()).isEqualTo(ResultCode.SUCCESS);
-        assertThat(paid.order.state).isEqualTo(OrderState.PAID_TOO_LATE);
+        assertThat(paid.order.state()).isEqualTo(OrderState.PAID_TOO_LATE);
         assertThat(paid.order.paymentId.asString()).isEqualTo("pi_gone");
         assertStock("sku-1", 1, 1, 0);
         assertThat(state.userUnits("alice", 0)).isZero();
@@ -408,7 +408,7 @@ class CheckoutBookTest {
         assertThat(order(CommandType.REFUND, late).result()).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
         Command again = pay(late, "stripe", "pi_gone", 500, "EUR");
         assertThat(again.repeated).isTrue();
-        assertThat(again.order.state).isEqualTo(OrderState.PAID_TOO_LATE);
+        assertThat(again.order.state()).isEqualTo(OrderState.PAID_TOO_LATE);
         assertThat(pay(late, "stripe", "pi_other", 500, "EUR").result()).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
     }
 
@@ -422,7 +422,7 @@ class CheckoutBookTest {
 
         Command paid = pay(late, "stripe", "pi_limit", 500, "EUR");
 
-        assertThat(paid.order.state).isEqualTo(OrderState.PAID_TOO_LATE);
+        assertThat(paid.order.state()).isEqualTo(OrderState.PAID_TOO_LATE);
         assertStock("sku-1", 9, 1, 0);
     }
 
@@ -465,7 +465,7 @@ class CheckoutBookTest {
         Command refunded = refund(orderId, "one too many", false, "A", 2);
 
         assertThat(refunded.result()).isEqualTo(ResultCode.SUCCESS);
-        assertThat(refunded.order.state).isEqualTo(OrderState.PARTLY_REFUNDED);
+        assertThat(refunded.order.state()).isEqualTo(OrderState.PARTLY_REFUNDED);
         assertThat(refunded.order.refundedQuantity(0)).isEqualTo(2);
         assertThat(refunded.order.refundedQuantity(1)).isZero();
         assertThat(refunded.order.refundedAmountMinor()).isEqualTo(200);
@@ -477,7 +477,7 @@ class CheckoutBookTest {
 
         Command rest = refund(orderId, null, false);
 
-        assertThat(rest.order.state).isEqualTo(OrderState.REFUNDED);
+        assertThat(rest.order.state()).isEqualTo(OrderState.REFUNDED);
         assertThat(rest.order.refundedQuantity(0)).isEqualTo(3);
         assertThat(rest.order.refundedQuantity(1)).isEqualTo(1);
         assertThat(rest.order.refundedAmountMinor()).isEqualTo(rest.order.amountMinor);
@@ -550,7 +550,7 @@ class CheckoutBookTest {
 
         assertThat(again.repeated).isTrue();
         assertThat(again.result()).isEqualTo(ResultCode.SUCCESS);
-        assertThat(again.order.state).isEqualTo(OrderState.PARTLY_REFUNDED);
+        assertThat(again.order.state()).isEqualTo(OrderState.PARTLY_REFUNDED);
         assertStock("A", 8, 0, 2);
     }
 
@@ -580,7 +580,7 @@ class CheckoutBookTest {
         upsert("A", 100, "EUR", 10, 0);
         long orderId = reserve("alice", "A", 4).order.orderId;
 
-        assertThat(order(CommandType.CANCEL, orderId).order.state).isEqualTo(OrderState.CANCELLED);
+        assertThat(order(CommandType.CANCEL, orderId).order.state()).isEqualTo(OrderState.CANCELLED);
         assertStock("A", 10, 0, 0);
     }
 
@@ -590,7 +590,7 @@ class CheckoutBookTest {
         long orderId = reserve("alice", "A", 4).order.orderId;
         order(CommandType.CONFIRM, orderId);
 
-        assertThat(order(CommandType.REFUND, orderId).order.state).isEqualTo(OrderState.REFUNDED);
+        assertThat(order(CommandType.REFUND, orderId).order.state()).isEqualTo(OrderState.REFUNDED);
         assertStock("A", 10, 0, 0);
     }
 
@@ -610,10 +610,10 @@ class CheckoutBookTest {
         Command refundCancelled = order(CommandType.REFUND, cancelled);
 
         assertThat(refundReserved.result()).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
-        assertThat(refundReserved.order.state).isEqualTo(OrderState.RESERVED);
-        assertThat(confirmPaid.order.state).isEqualTo(OrderState.PAID);
+        assertThat(refundReserved.order.state()).isEqualTo(OrderState.RESERVED);
+        assertThat(confirmPaid.order.state()).isEqualTo(OrderState.PAID);
         assertThat(cancelPaid.result()).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
-        assertThat(confirmCancelled.order.state).isEqualTo(OrderState.CANCELLED);
+        assertThat(confirmCancelled.order.state()).isEqualTo(OrderState.CANCELLED);
         assertThat(refundCancelled.result()).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
         assertStock("A", 8, 1, 1);
     }
@@ -656,7 +656,7 @@ class CheckoutBookTest {
         Command late = order(CommandType.CONFIRM, orderId);
 
         assertThat(late.result()).isEqualTo(ResultCode.ORDER_STATE_CONFLICT);
-        assertThat(late.order.state).isEqualTo(OrderState.EXPIRED);
+        assertThat(late.order.state()).isEqualTo(OrderState.EXPIRED);
         assertStock("A", 10, 0, 0);
         assertThat(run(Command.tick(now)).expiredCount)
                 .as("the tick finds it already expired")
@@ -701,7 +701,7 @@ class CheckoutBookTest {
         assertThat(restarted.nowMillis()).isEqualTo(START + TTL);
         Command get = Command.getOrder(orderId);
         restarted.execute(get);
-        assertThat(get.order.state).isEqualTo(OrderState.EXPIRED);
+        assertThat(get.order.state()).isEqualTo(OrderState.EXPIRED);
     }
 
     // ---- idempotency -----------------------------------------------------------------------
@@ -747,7 +747,7 @@ class CheckoutBookTest {
         Command repeat = run(Command.orderCommand(CommandType.CONFIRM, now, "pay-1", orderId));
 
         assertThat(repeat.result()).isEqualTo(ResultCode.SUCCESS);
-        assertThat(repeat.order.state).isEqualTo(OrderState.PAID);
+        assertThat(repeat.order.state()).isEqualTo(OrderState.PAID);
         assertThat(repeat.order.updatedAtEpochMillis).isEqualTo(paidAt);
         assertThat(orderState(orderId)).isEqualTo(OrderState.REFUNDED);
         assertStock("A", 10, 0, 0);
@@ -1136,13 +1136,13 @@ class CheckoutBookTest {
         long taken = reserveWith("one", "u2", "A", 1).order.orderId;
         assertThat(orderState(late)).isEqualTo(OrderState.EXPIRED);
 
-        assertThat(pay(late, "psp", "p-1", 70, "EUR").order.state).isEqualTo(OrderState.PAID_TOO_LATE);
+        assertThat(pay(late, "psp", "p-1", 70, "EUR").order.state()).isEqualTo(OrderState.PAID_TOO_LATE);
 
         order(CommandType.CANCEL, taken);
         long lateAgain = reserveWith("one", "u3", "A", 1).order.orderId;
         now += TTL;
         run(Command.tick(now));
-        assertThat(pay(lateAgain, "psp", "p-2", 70, "EUR").order.state)
+        assertThat(pay(lateAgain, "psp", "p-2", 70, "EUR").order.state())
                 .as("the budget is free again")
                 .isEqualTo(OrderState.PAID);
         assertThat(campaign("one").redeemed).isEqualTo(1);
@@ -1355,7 +1355,7 @@ class CheckoutBookTest {
         assertThat(first.orderPage())
                 .extracting(view -> view.order.orderId)
                 .containsExactly(alices.get(4), alices.get(3));
-        assertThat(first.orderPage().get(0).order.state).isEqualTo(OrderState.CANCELLED);
+        assertThat(first.orderPage().get(0).order.state()).isEqualTo(OrderState.CANCELLED);
         assertThat(first.orderPage().get(0).lineSkuIds[0]).isEqualTo("SKU-U");
         assertThat(first.nextPageOrderId()).isEqualTo(alices.get(3));
         Command last = run(Command.listUserOrders("alice", 3, first.nextPageOrderId()));

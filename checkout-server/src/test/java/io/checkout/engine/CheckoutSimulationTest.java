@@ -447,7 +447,7 @@ class CheckoutSimulationTest {
             }
             seen.merge(command.result(), 1L, Long::sum);
             if (command.type() == CommandType.REFUND && command.result() == ResultCode.SUCCESS && !command.repeated) {
-                seenStates.add(command.order.state);
+                seenStates.add(command.order.state());
             }
             compareAnswer(command, expected);
             if (command.result().isTableFull()) {
@@ -660,7 +660,7 @@ class CheckoutSimulationTest {
             if (!actual.userId.contentEquals(expected.user())) {
                 return "userId";
             }
-            if (expected.state() != actual.state) {
+            if (expected.state() != actual.state()) {
                 return "state";
             }
             if (expected.amount() != actual.amountMinor) {
@@ -829,14 +829,14 @@ class CheckoutSimulationTest {
                 for (int i = 0; i < order.lineCount; i++) {
                     amount += order.unitPricesMinor[i] * order.quantities[i];
                     int held = order.quantities[i] - order.refundedQuantity(i);
-                    if (order.state == OrderState.RESERVED) {
+                    if (order.state() == OrderState.RESERVED) {
                         reservedBySku[order.skuIndexes[i]] += order.quantities[i];
-                    } else if (order.state == OrderState.PAID || order.state == OrderState.PARTLY_REFUNDED) {
+                    } else if (order.state() == OrderState.PAID || order.state() == OrderState.PARTLY_REFUNDED) {
                         soldBySku[order.skuIndexes[i]] += held;
                     }
-                    boolean live = order.state == OrderState.RESERVED
-                            || order.state == OrderState.PAID
-                            || order.state == OrderState.PARTLY_REFUNDED;
+                    boolean live = order.state() == OrderState.RESERVED
+                            || order.state() == OrderState.PAID
+                            || order.state() == OrderState.PARTLY_REFUNDED;
                     if (live && held > 0) {
                         unitsFromOrders.merge(order.skuIndexes[i] + "/" + order.userId, (long) held, Long::sum);
                     }
@@ -845,10 +845,10 @@ class CheckoutSimulationTest {
                     check(false, "amount is not the sum of the lines less the discount of " + order + context);
                 }
                 if (order.campaignNumber >= 0
-                        && (order.state == OrderState.RESERVED
-                                || order.state == OrderState.PAID
-                                || order.state == OrderState.PARTLY_REFUNDED
-                                || order.state == OrderState.REFUNDED)) {
+                        && (order.state() == OrderState.RESERVED
+                                || order.state() == OrderState.PAID
+                                || order.state() == OrderState.PARTLY_REFUNDED
+                                || order.state() == OrderState.REFUNDED)) {
                     redeemedFromOrders.merge(order.campaignNumber, 1L, Long::sum);
                 }
                 if (order.hasPayment()) {
@@ -857,13 +857,13 @@ class CheckoutSimulationTest {
                             state.paymentOrder(order.paymentProvider, order.paymentId),
                             "the order its payment is recorded for" + context);
                     check(
-                            order.state == OrderState.PAID
-                                    || order.state == OrderState.REFUNDED
-                                    || order.state == OrderState.PARTLY_REFUNDED
-                                    || order.state == OrderState.PAID_TOO_LATE,
+                            order.state() == OrderState.PAID
+                                    || order.state() == OrderState.REFUNDED
+                                    || order.state() == OrderState.PARTLY_REFUNDED
+                                    || order.state() == OrderState.PAID_TOO_LATE,
                             "a payment on an order never paid: " + order + context);
                 }
-                if (order.state == OrderState.RESERVED && order.expiresAtEpochMillis <= lastTickAt) {
+                if (order.state() == OrderState.RESERVED && order.expiresAtEpochMillis <= lastTickAt) {
                     check(false, order + " is still reserved after a tick at " + lastTickAt + context);
                 }
             }

@@ -75,4 +75,34 @@ class CommandTest {
         copy.copyOutputFrom(source);
         assertThat(copy.result()).isEqualTo(ResultCode.SUCCESS);
     }
+
+    @Test
+    void clearedOrderShouldHaveNoStateAndACopyShouldCarryTheStateOrItsAbsence() {
+        Command command = new Command();
+        assertThat(command.order.state()).isNull();
+
+        command.order.state(OrderState.RESERVED);
+        assertThat(command.order.state()).isEqualTo(OrderState.RESERVED);
+        command.clear();
+        assertThat(command.order.state())
+                .as("cleared, though the slot keeps the reference")
+                .isNull();
+        assertThat(command.order.refundedQuantity(0)).isZero();
+        // The value the slot already held counts as set once more.
+        command.order.state(OrderState.RESERVED);
+        assertThat(command.order.state()).isEqualTo(OrderState.RESERVED);
+
+        OrderRecord unset = new OrderRecord();
+        command.order.copyFrom(unset);
+        assertThat(command.order.state()).isNull();
+        unset.state(OrderState.REFUNDED);
+        unset.lineCount = 1;
+        unset.quantities[0] = 3;
+        command.order.copyFrom(unset);
+        assertThat(command.order.state()).isEqualTo(OrderState.REFUNDED);
+        assertThat(command.order.refundedQuantity(0)).isEqualTo(3);
+
+        command.order.state(null);
+        assertThat(command.order.state()).isNull();
+    }
 }

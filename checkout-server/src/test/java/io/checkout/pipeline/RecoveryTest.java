@@ -119,7 +119,7 @@ class RecoveryTest {
             for (long orderId = 1; orderId <= BUYERS; orderId++) {
                 assertThat(recovered.state().readOrder(orderId, order)).isTrue();
                 assertThat(order.userId.asString()).isEqualTo("user-" + orderId);
-                assertThat(order.state).isEqualTo(orderId % 3 == 0 ? OrderState.PAID : OrderState.RESERVED);
+                assertThat(order.state()).isEqualTo(orderId % 3 == 0 ? OrderState.PAID : OrderState.RESERVED);
             }
         } finally {
             recovered.journal().close();

@@ -38,7 +38,7 @@ class ProtoMappingTest {
         order.campaignNumber = discount == 0 ? -1 : 0;
         order.amountMinor = gross - discount;
         order.currency = CurrencyCode.pack("USD");
-        order.state = OrderState.PAID;
+        order.state(OrderState.PAID);
         return order;
     }
 
@@ -54,7 +54,7 @@ class ProtoMappingTest {
     @Test
     void anOrderWithoutADiscountShouldShowTheFiguresItAlwaysDid() {
         OrderRecord order = order(new int[] {3, 1}, new long[] {333, 1_999}, 0, 0);
-        order.state = OrderState.PARTLY_REFUNDED;
+        order.state(OrderState.PARTLY_REFUNDED);
         order.refundedQuantities[0] = 1;
 
         Order shown = ProtoMapping.toOrder(order, SKUS, parties(new int[] {1_250, 333}, null), 0);
@@ -107,7 +107,7 @@ class ProtoMappingTest {
     void aRefundOfPartOfADiscountedLineShouldGiveBackWhatItsUnitsPaid() {
         OrderRecord order = order(new int[] {3, 1, 1}, new long[] {333, 1_999, 500}, 0b011, 1_001);
         LineParties parties = parties(new int[] {1_250, 0, 1_250}, "TENOFF");
-        order.state = OrderState.PARTLY_REFUNDED;
+        order.state(OrderState.PARTLY_REFUNDED);
         order.refundedQuantities[0] = 1;
 
         OrderEvent.Builder event = OrderEvent.newBuilder();
@@ -168,7 +168,7 @@ class ProtoMappingTest {
             long backDiscount = 0;
             long backCommission = 0;
             long backNet = 0;
-            order.state = OrderState.PARTLY_REFUNDED;
+            order.state(OrderState.PARTLY_REFUNDED);
             boolean left = true;
             while (left) {
                 int[] now = new int[lines];

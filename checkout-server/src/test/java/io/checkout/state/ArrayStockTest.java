@@ -142,7 +142,7 @@ class ArrayStockTest {
         for (long orderId = 1; orderId <= buyers; orderId++) {
             assertThat(ahead.readOrder(orderId, a)).isTrue();
             assertThat(inline.readOrder(orderId, b)).isTrue();
-            if (!a.userId.contentEquals(b.userId) || a.state != b.state || a.lineCount != b.lineCount) {
+            if (!a.userId.contentEquals(b.userId) || a.state() != b.state() || a.lineCount != b.lineCount) {
                 throw new AssertionError("order " + orderId + " differs: " + a + " / " + b);
             }
             IdBuffer request = IdBuffer.of("request-" + orderId);

@@ -165,10 +165,10 @@ public final class CampaignSamples {
     public static void checkOutcome(CheckoutState state) {
         OrderRecord order = new OrderRecord();
         state.readOrder(2, order);
-        assertThat(order.state).isEqualTo(OrderState.PARTLY_REFUNDED);
+        assertThat(order.state()).isEqualTo(OrderState.PARTLY_REFUNDED);
         assertThat(order.eligibleLines).isEqualTo(0b11);
         state.readOrder(7, order);
-        assertThat(order.state).isEqualTo(OrderState.EXPIRED);
+        assertThat(order.state()).isEqualTo(OrderState.EXPIRED);
         CampaignTable campaigns = state.campaigns();
         assertThat(new long[] {
                     campaigns.redeemed(0), campaigns.redeemed(1), campaigns.redeemed(2), campaigns.redeemed(3)

@@ -637,7 +637,7 @@ class SnapshotStoreTest {
         OrderRecord order = new OrderRecord();
         order.orderId = id;
         order.userId.set(user);
-        order.state = state;
+        order.state(state);
         order.currency = CurrencyCode.pack("EUR");
         order.lineCount = lines + 1;
         for (int i = 0; i <= lines; i++) {
