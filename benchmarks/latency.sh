@@ -11,9 +11,16 @@
 # durability and API against the targets: p99 <= 5 ms with journal-durability=process, and with
 # fsync p99 <= the device's fsync p99 + 2 ms. Reports and logs stay in the work directory it names.
 #
-# Usage: benchmarks/latency.sh [--rounds 2] [--durabilities "process fsync"] [--share 0.5]
+# Usage: benchmarks/latency.sh [--rounds 2] [--durabilities "process fsync"] [--share 0.5] [--rate OPS]
 #          [--apis "unary stream stream-batch unary-batched"] [--gc "default"] [--server-opts "..."]
-#          [--loadgen-opts "..."] [--server-set "name=value ..."] [--pin] [--duration 20s] [--warmup 5s] [--prewarm 15s] [--smoke]
+#          [--loadgen-opts "..."] [--server-set "name=value ..."] [--pin] [--gc-phases]
+#          [--duration 20s] [--warmup 5s] [--prewarm 15s] [--smoke]
+# --rate: every open-model run at OPS operations/s instead of --share of each server's peak (the
+#         peak is still measured and printed): arms whose peaks differ are then offered the same load.
+# --gc-phases: both JVMs log G1's pause phases (-Xlog:gc*,gc+phases=debug), and each run prints, per
+#         JVM, its young pauses in the measured part and the medians of the two phases that made most
+#         of them (GcPhaseSummary: scanning old objects' cards, with how many G1 left for the pause,
+#         and copying survivors). G1 only: other collectors print "no young pauses".
 # --gc: the server's collector, one server per value: default (what bin/checkout-server runs), g1,
 #       parallel, serial, zgc, shenandoah. --server-opts: more JVM flags for every server;
 #       --loadgen-opts: JVM flags for every loadgen run (besides those of bin/loadgen);
@@ -26,13 +33,15 @@
 # Build first: mvn -B -q -DskipTests install (bin/checkout-server, bin/loadgen, benchmarks.jar).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-rounds=2 durabilities="process fsync" share=0.5 apis="unary stream stream-batch unary-batched" gcs=default
-server_opts="" loadgen_opts="" server_set="" pin=no duration=20s warmup=5s prewarm=15s peak_duration=15s peak_warmup=5s
+rounds=2 durabilities="process fsync" share=0.5 fixed_rate="" apis="unary stream stream-batch unary-batched" gcs=default
+server_opts="" loadgen_opts="" server_set="" pin=no gc_phases=no duration=20s warmup=5s prewarm=15s peak_duration=15s peak_warmup=5s
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
     --durabilities) durabilities="$2"; shift 2 ;;
     --share) share="$2"; shift 2 ;;
+    --rate) fixed_rate="$2"; shift 2 ;;
+    --gc-phases) gc_phases=yes; shift ;;
     --apis) apis="$2"; shift 2 ;;
     --gc) gcs="$2"; shift 2 ;;
     --server-opts) server_opts="$2"; shift 2 ;;
@@ -49,6 +58,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$rounds" in ''|*[!0-9]*|0) echo "latency.sh: --rounds must be a positive whole number" >&2; exit 2 ;; esac
+case "$fixed_rate" in
+  '') ;;
+  *[!0-9]*|0) echo "latency.sh: --rate must be a positive whole number of operations/s, got $fixed_rate" >&2; exit 2 ;;
+  *) if [ "$fixed_rate" -gt 1000000 ]; then echo "latency.sh: --rate must be at most 1000000, got $fixed_rate" >&2; exit 2; fi ;;
+esac
 if ! awk -v s="$share" 'BEGIN { exit !(s > 0 && s <= 1) }'; then
   echo "latency.sh: --share must be above 0 and at most 1, got $share" >&2
   exit 2
@@ -87,7 +101,7 @@ trap 'stop_scratch_server; rm -rf "$work"/*/server/data' EXIT
 napis=$(echo "$apis" | wc -w)
 server_sets=()
 for setting in $server_set; do server_sets+=(--set "$setting"); done
-echo "latency at $share of the unary peak; APIs: $apis; $rounds round(s); pin: $pin; loadgen JVM flags: '$loadgen_opts'; reports in $work"
+echo "latency at ${fixed_rate:+$fixed_rate ops/s (--rate), not }$share of the unary peak; APIs: $apis; $rounds round(s); pin: $pin; loadgen JVM flags: '$loadgen_opts'; reports in $work"
 
 pauses() { # safepoint-log from-epoch-ms to-epoch-ms: "N pauses, max X ms, Y ms in all" within [from, to]
   awk -v from="$2" -v to="$3" '
@@ -129,8 +143,13 @@ json_number() { # json-file field: the field's number
   grep -o "\"$2\" : [0-9.E-]*" "$1" | head -1 | awk '{ print $3 }'
 }
 
+phases_flag() { # log-file: the -Xlog flag for G1's pause phases with --gc-phases, else nothing
+  if [ "$gc_phases" = yes ]; then echo "-Xlog:gc*,gc+phases=debug:file=$1:timemillis"; fi
+}
+
 lg() { # safepoint-log loadgen-args...: bin/loadgen (pinned with --pin), its JVM pauses logged
-  JAVA_OPTS="$loadgen_opts -Xlog:safepoint:file=$1:timemillis" ${loadgen_pin[@]+"${loadgen_pin[@]}"} "$root/bin/loadgen" "${@:2}"
+  JAVA_OPTS="$loadgen_opts -Xlog:safepoint:file=$1:timemillis $(phases_flag "${1%-safepoints.log}-gc-phases.log")" \
+    ${loadgen_pin[@]+"${loadgen_pin[@]}"} "$root/bin/loadgen" "${@:2}"
 }
 
 summary="$work/summary.txt"
@@ -143,7 +162,7 @@ for durability in $durabilities; do
     mkdir -p "$dir"
     # Each run creates 10,000 SKUs and its prewarm 10,000 more; the peak's run the same.
     JAVA_OPTS="$(gc_flags "$gc") $server_opts -Xlog:safepoint:file=$dir/server-safepoints.log:timemillis
-      -Xlog:gc:file=$dir/server-gc.log:timemillis" \
+      -Xlog:gc:file=$dir/server-gc.log:timemillis $(phases_flag "$dir/server-gc-phases.log")" \
       start_scratch_server "$dir/server" --set journal-durability="$durability" \
       --set sku-capacity=$(((rounds * napis + 1) * 20000 + 1000)) ${server_sets[@]+"${server_sets[@]}"}
     target="127.0.0.1:$SCRATCH_SERVER_PORT"
@@ -165,6 +184,7 @@ for durability in $durabilities; do
       continue
     fi
     rate="$(awk -v p="$peak" -v s="$share" 'BEGIN { r = int(p * s); print (r < 1 ? 1 : r) }')"
+    if [ -n "$fixed_rate" ]; then rate="$fixed_rate"; fi
     echo "   unary peak (closed model, 64 in flight): $peak ops/s; open-model runs at $rate ops/s"
     for round in $(seq 1 "$rounds"); do
       for api in $apis; do
@@ -192,6 +212,10 @@ for durability in $durabilities; do
           "$round" "$api" "$p50" "$p99" "$p999" "$sent_p99" "$lag_p99"
         echo "      JVM pauses: server $(pauses "$dir/server-safepoints.log" "$from" "$to"); loadgen $(pauses "$dir/$name-loadgen-safepoints.log" "$from" "$to")"
         echo "      CPU: $(cpu_share "$dir/cpu.txt" "$from" "$to")"
+        if [ "$gc_phases" = yes ]; then
+          echo "      server G1: $(java -cp "$benchmarks_jar" io.checkout.benchmarks.GcPhaseSummary "$dir/server-gc-phases.log" "$from" "$to")"
+          echo "      loadgen G1: $(java -cp "$benchmarks_jar" io.checkout.benchmarks.GcPhaseSummary "$dir/$name-loadgen-gc-phases.log" "$from" "$to")"
+        fi
         grep -m1 '^AUDIT' "$out" | sed 's/^/      /' || true
         grep -q '^AUDIT: PASS' "$out" || failed=1
         echo "$durability $gc $api $p50 $p99 $p999 $fsync_p99" >> "$summary"

@@ -1,0 +1,171 @@
+package io.checkout.benchmarks;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a JVM's G1 young pauses were made of within a window: reads a log written with
+ * {@code -Xlog:gc*,gc+phases=debug:file=LOG:timemillis} and prints, over the young pauses that
+ * ended in {@code [FROM, TO]} (epoch milliseconds), their count, median and longest duration, and
+ * the medians of the two phases that made up most of them at half of the unary peak (benchmarks/README,
+ * History 2026-12-05 15:27): scanning the cards of old objects that may point into the young
+ * generation ("Scan Heap Roots", with how many cards it scanned and how many of those G1 had left
+ * unrefined in the log buffers for the pause) and copying the survivors ("Object Copy", with the
+ * bytes copied). Each phase is the slowest worker's time.
+ *
+ * <pre>GcPhaseSummary LOG FROM_EPOCH_MS TO_EPOCH_MS</pre>
+ *
+ * Prints one line, e.g. {@code 12 young pauses, median 14.2 ms, max 31.0 ms; Scan Heap Roots
+ * median 8.1 ms (20,789 cards, 5,348 left for the pause); Object Copy median 4.0 ms (7.0 MB)}.
+ */
+public final class GcPhaseSummary {
+    private static final Pattern LINE = Pattern.compile("^\\[(\\d+)ms\\] GC\\((\\d+)\\)\\s+(.*)$");
+    private static final Pattern YOUNG_END =
+            Pattern.compile("^Pause Young .*\\d+[KMG]->\\d+[KMG]\\(\\d+[KMG]\\) ([\\d.]+)ms$");
+    private static final Pattern WORKERS = Pattern.compile(
+            "^([A-Za-z][A-Za-z -]*?)(?: \\(ms\\))?:?\\s+Min:.*?Max:\\s*([\\d.]+),.*?Sum:\\s*([\\d.]+),");
+    /** The most pauses one summary keeps: a log of hours at one pause a second. */
+    private static final int PAUSES_MAX = 1_000_000;
+
+    private GcPhaseSummary() {}
+
+    /** One young pause's figures; a phase the log did not show reads 0. */
+    record Pause(
+            long endEpochMillis,
+            double millis,
+            double scanMillis,
+            long cardsScanned,
+            long cardsFromLogBuffers,
+            double copyMillis,
+            long bytesCopied) {}
+
+    public static void main(String[] args) throws IOException {
+        if (args.length != 3) {
+            System.err.println("usage: GcPhaseSummary LOG FROM_EPOCH_MS TO_EPOCH_MS");
+            System.exit(2);
+        }
+        long from = Long.parseLong(args[1]);
+        long to = Long.parseLong(args[2]);
+        List<Pause> pauses;
+        try (BufferedReader reader = Files.newBufferedReader(Path.of(args[0]), StandardCharsets.UTF_8)) {
+            pauses = youngPauses(reader.lines().iterator(), from, to);
+        }
+        System.out.println(summary(pauses));
+    }
+
+    /** The young pauses in the log's lines that ended within {@code [from, to]}, in the log's order. */
+    static List<Pause> youngPauses(java.util.Iterator<String> lines, long from, long to) {
+        Map<Long, Builder> open = new LinkedHashMap<>();
+        List<Pause> pauses = new ArrayList<>();
+        while (lines.hasNext()) {
+            Matcher line = LINE.matcher(lines.next());
+            if (!line.matches()) {
+                continue;
+            }
+            long at = Long.parseLong(line.group(1));
+            long id = Long.parseLong(line.group(2));
+            String text = line.group(3).trim();
+            Builder pause = open.computeIfAbsent(id, key -> new Builder());
+            Matcher end = YOUNG_END.matcher(text);
+            if (end.matches()) {
+                open.remove(id);
+                if (at >= from && at <= to && pauses.size() < PAUSES_MAX) {
+                    pauses.add(pause.build(at, Double.parseDouble(end.group(1))));
+                }
+                continue;
+            }
+            if (text.startsWith("Pause ")) {
+                // A Remark, a Cleanup, a full collection: not a young pause; its lines are dropped.
+                if (!text.startsWith("Pause Young")) {
+                    open.remove(id);
+                }
+                continue;
+            }
+            pause.read(text);
+            if (open.size() > 64) {
+                // Ids that never ended (a log cut short): keep the map bounded.
+                open.remove(open.keySet().iterator().next());
+            }
+        }
+        return pauses;
+    }
+
+    /** The one line {@link #main} prints. */
+    static String summary(List<Pause> pauses) {
+        if (pauses.isEmpty()) {
+            return "no young pauses in the window";
+        }
+        return String.format(
+                Locale.ROOT,
+                "%d young pauses, median %.1f ms, max %.1f ms; Scan Heap Roots median %.1f ms (%,d cards, %,d left for"
+                        + " the pause); Object Copy median %.1f ms (%.1f MB)",
+                pauses.size(),
+                median(pauses.stream().mapToDouble(Pause::millis).toArray()),
+                pauses.stream().mapToDouble(Pause::millis).max().orElse(0),
+                median(pauses.stream().mapToDouble(Pause::scanMillis).toArray()),
+                Math.round(
+                        median(pauses.stream().mapToDouble(Pause::cardsScanned).toArray())),
+                Math.round(median(
+                        pauses.stream().mapToDouble(Pause::cardsFromLogBuffers).toArray())),
+                median(pauses.stream().mapToDouble(Pause::copyMillis).toArray()),
+                median(pauses.stream().mapToDouble(Pause::bytesCopied).toArray()) / 1e6);
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n == 0 ? 0 : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** A pause's phase lines as they are read; "Dirty Cards" counts under the section above it. */
+    private static final class Builder {
+        private String section = "";
+        private double scanMillis;
+        private long cardsScanned;
+        private long cardsFromLogBuffers;
+        private double copyMillis;
+        private long bytesCopied;
+
+        void read(String text) {
+            Matcher workers = WORKERS.matcher(text);
+            if (!workers.find()) {
+                return;
+            }
+            String name = workers.group(1).trim();
+            double max = Double.parseDouble(workers.group(2));
+            double sum = Double.parseDouble(workers.group(3));
+            switch (name) {
+                case "Remembered Sets", "Hot Card Cache", "Log Buffers" -> section = name;
+                case "Scan Heap Roots" -> scanMillis = max;
+                case "Scanned Cards" -> cardsScanned = (long) sum;
+                case "Dirty Cards" -> {
+                    if (section.equals("Log Buffers")) {
+                        cardsFromLogBuffers = (long) sum;
+                    }
+                }
+                case "Object Copy" -> copyMillis = max;
+                case "Copied Bytes" -> bytesCopied = (long) sum;
+                default -> {
+                    // Another phase: not summarised.
+                }
+            }
+        }
+
+        Pause build(long endEpochMillis, double millis) {
+            return new Pause(
+                    endEpochMillis, millis, scanMillis, cardsScanned, cardsFromLogBuffers, copyMillis, bytesCopied);
+        }
+    }
+}
