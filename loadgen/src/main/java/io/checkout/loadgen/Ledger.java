@@ -1,45 +1,79 @@
 package io.checkout.loadgen;
 
 import io.checkout.proto.v1.OrderState;
+import java.nio.charset.StandardCharsets;
+import java.util.AbstractCollection;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.agrona.collections.Long2LongHashMap;
 
 /**
  * What the server told this run: every acknowledged order, the state it was last told, and
  * anything the run cannot vouch for (calls whose outcome is unknown, answers that contradict
  * earlier ones). The audit checks the server against it. Bounded: past {@code ordersMax} orders it
  * stops remembering and says so, and the audit fails as incomplete rather than pass on a part.
+ *
+ * <p>Packed: the orders live in primitive columns (an order id's row in an Agrona
+ * {@link Long2LongHashMap}, the fields in chunked arrays, the user and SKU ids as UTF-8 in byte
+ * chunks), not as an object per order. A run remembers every order it was told of, so as objects
+ * (an order, its boxed key and map node, its two id strings: about 200 bytes in six objects) they
+ * were most of what loadgen's young collections copied from survivor space to survivor space, and
+ * those pauses were a large part of the tail loadgen measured. Reply threads lock one of
+ * {@link #STRIPES} stripes, chosen by the order id. {@link Ack} is a snapshot, made when read.
  */
 final class Ledger {
 
     /** Recently acknowledged order ids that read-back operations choose from. */
     private static final int RECENT_ORDERS = 65_536;
 
-    /** One acknowledged order. The told state changes only on an acknowledged confirm or cancel. */
+    /** Stripes of the orders, each with its own lock; a power of two. */
+    private static final int STRIPES = 16;
+
+    /** An id longer than this in UTF-8 is not remembered: its length is kept in two bytes. */
+    static final int ID_BYTES_MAX = 0xFFFF;
+
+    private static final OrderState[] STATES = OrderState.values();
+
+    /** One acknowledged order as the ledger had it when read. */
     static final class Ack {
         final long orderId;
         final String userId;
         final String skuId;
         final int quantity;
         final long expiresAtEpochMillis;
-        volatile OrderState told = OrderState.ORDER_STATE_RESERVED;
+        /** The state last told: changes only on an acknowledged confirm or cancel. */
+        final OrderState told;
         /** A confirm or cancel of it failed without an answer, so it may have happened. */
-        volatile boolean changeUnknown;
+        final boolean changeUnknown;
 
-        Ack(long orderId, String userId, String skuId, int quantity, long expiresAtEpochMillis) {
+        Ack(
+                long orderId,
+                String userId,
+                String skuId,
+                int quantity,
+                long expiresAtEpochMillis,
+                OrderState told,
+                boolean changeUnknown) {
             this.orderId = orderId;
             this.userId = userId;
             this.skuId = skuId;
             this.quantity = quantity;
             this.expiresAtEpochMillis = expiresAtEpochMillis;
+            this.told = told;
+            this.changeUnknown = changeUnknown;
         }
     }
 
     private final int ordersMax;
-    private final ConcurrentHashMap<Long, Ack> orders;
+    private final Stripe[] stripes = new Stripe[STRIPES];
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicLong untracked = new AtomicLong();
     private final AtomicLong duplicateOrderIds = new AtomicLong();
@@ -51,8 +85,13 @@ final class Ledger {
     private final AtomicLong recentWritten = new AtomicLong();
 
     Ledger(int ordersMax) {
+        if (ordersMax < 0) {
+            throw new IllegalArgumentException("ordersMax must be >= 0, got " + ordersMax);
+        }
         this.ordersMax = ordersMax;
-        this.orders = new ConcurrentHashMap<>(Math.min(ordersMax, 1 << 16));
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Stripe();
+        }
     }
 
     /** Records an acknowledged RESERVED answer. */
@@ -62,11 +101,20 @@ final class Ledger {
             untracked.incrementAndGet();
             return;
         }
-        Ack previous = orders.putIfAbsent(orderId, new Ack(orderId, userId, skuId, quantity, expiresAtEpochMillis));
-        if (previous != null) {
+        Stripe stripe = stripe(orderId);
+        int added;
+        synchronized (stripe) {
+            added = stripe.add(orderId, userId, skuId, quantity, expiresAtEpochMillis);
+        }
+        if (added == Stripe.DUPLICATE) {
             // Two different reserves told the same order id: the server broke its contract.
             size.decrementAndGet();
             duplicateOrderIds.incrementAndGet();
+            return;
+        }
+        if (added == Stripe.NOT_KEPT) {
+            size.decrementAndGet();
+            untracked.incrementAndGet();
             return;
         }
         recent.set((int) (recentWritten.getAndIncrement() % RECENT_ORDERS), orderId);
@@ -74,18 +122,18 @@ final class Ledger {
 
     /** Records an acknowledged confirm or cancel: the order's state as the server answered it. */
     void changed(long orderId, OrderState state) {
-        Ack ack = orders.get(orderId);
-        if (ack != null) {
-            ack.told = state;
+        Stripe stripe = stripe(orderId);
+        synchronized (stripe) {
+            stripe.told(orderId, state);
         }
     }
 
     /** A confirm or cancel failed without a clear refusal: the change may or may not have happened. */
     void changeUnknown(long orderId) {
         ambiguousChanges.incrementAndGet();
-        Ack ack = orders.get(orderId);
-        if (ack != null) {
-            ack.changeUnknown = true;
+        Stripe stripe = stripe(orderId);
+        synchronized (stripe) {
+            stripe.changeUnknown(orderId);
         }
     }
 
@@ -114,12 +162,38 @@ final class Ledger {
         return recent.get(draw % filled);
     }
 
+    /** The order as the ledger has it now, or null when it was not told of (or not remembered). */
     Ack get(long orderId) {
-        return orders.get(orderId);
+        Stripe stripe = stripe(orderId);
+        synchronized (stripe) {
+            int row = stripe.rowOf(orderId);
+            return row < 0 ? null : stripe.ack(row);
+        }
     }
 
+    /**
+     * The remembered orders, read a stripe at a time: each stripe's orders are copied as
+     * {@link Ack}s under its lock when the iteration reaches it, so at most one stripe's worth is
+     * held at once.
+     */
     Collection<Ack> orders() {
-        return orders.values();
+        return new AbstractCollection<>() {
+            @Override
+            public Iterator<Ack> iterator() {
+                return new StripeIterator();
+            }
+
+            @Override
+            public int size() {
+                long rows = 0;
+                for (Stripe stripe : stripes) {
+                    synchronized (stripe) {
+                        rows += stripe.rows;
+                    }
+                }
+                return (int) rows;
+            }
+        };
     }
 
     int ordersMax() {
@@ -148,5 +222,214 @@ final class Ledger {
 
     long readBackMismatches() {
         return readBackMismatches.get();
+    }
+
+    private Stripe stripe(long orderId) {
+        // Order ids may carry a partition in some bits and count up in others: mix before choosing.
+        long h = orderId * 0x9E3779B97F4A7C15L;
+        return stripes[(int) (h >>> 60) & (STRIPES - 1)];
+    }
+
+    private final class StripeIterator implements Iterator<Ack> {
+        private int nextStripe;
+        private Iterator<Ack> current = Collections.emptyIterator();
+
+        @Override
+        public boolean hasNext() {
+            while (!current.hasNext() && nextStripe < STRIPES) {
+                Stripe stripe = stripes[nextStripe++];
+                List<Ack> acks;
+                synchronized (stripe) {
+                    acks = new ArrayList<>(stripe.rows);
+                    for (int row = 0; row < stripe.rows; row++) {
+                        acks.add(stripe.ack(row));
+                    }
+                }
+                current = acks.iterator();
+            }
+            return current.hasNext();
+        }
+
+        @Override
+        public Ack next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            return current.next();
+        }
+    }
+
+    /**
+     * One stripe's orders: a row per order, appended, never moved. The columns grow by chunks of
+     * {@link #CHUNK_ROWS} rows (a new chunk, no copy of the old ones); the ids are kept in byte
+     * chunks of {@link #ID_CHUNK_BYTES}, each id as two bytes of length then its UTF-8. Not
+     * thread-safe: the ledger locks the stripe around every call.
+     */
+    static final class Stripe {
+        static final int ADDED = 0;
+        static final int DUPLICATE = 1;
+        /** An id too long to keep, or the stripe's id bytes full: the order is not remembered. */
+        static final int NOT_KEPT = 2;
+
+        private static final int CHUNK_SHIFT = 14;
+        private static final int CHUNK_ROWS = 1 << CHUNK_SHIFT;
+        private static final int ID_CHUNK_SHIFT = 18;
+        private static final int ID_CHUNK_BYTES = 1 << ID_CHUNK_SHIFT;
+        /** An id's position is an int: chunk << ID_CHUNK_SHIFT | offset. */
+        private static final int ID_CHUNKS_MAX = 1 << (31 - ID_CHUNK_SHIFT);
+
+        private static final byte CHANGE_UNKNOWN = 1;
+
+        private final Long2LongHashMap rowByOrderId = new Long2LongHashMap(-1L);
+        private long[][] orderIds = new long[1][];
+        private long[][] expires = new long[1][];
+        private int[][] quantities = new int[1][];
+        private int[][] userIdAt = new int[1][];
+        private int[][] skuIdAt = new int[1][];
+        private byte[][] states = new byte[1][];
+        private byte[][] flags = new byte[1][];
+        private int rows;
+
+        private byte[][] idChunks = new byte[1][];
+        private int idChunk = -1;
+        private int idOffset = ID_CHUNK_BYTES;
+
+        int add(long orderId, String userId, String skuId, int quantity, long expiresAtEpochMillis) {
+            if (rowByOrderId.get(orderId) >= 0) {
+                return DUPLICATE;
+            }
+            int idMark = idChunk;
+            int offsetMark = idOffset;
+            int userAt = putId(userId);
+            int skuAt = userAt < 0 ? -1 : putId(skuId);
+            if (skuAt < 0) {
+                // Give back what the user id took, so a refused order leaves nothing behind.
+                idChunk = idMark;
+                idOffset = offsetMark;
+                return NOT_KEPT;
+            }
+            int row = rows;
+            int chunk = row >>> CHUNK_SHIFT;
+            if (chunk == orderIds.length) {
+                int grown = chunk * 2;
+                orderIds = Arrays.copyOf(orderIds, grown);
+                expires = Arrays.copyOf(expires, grown);
+                quantities = Arrays.copyOf(quantities, grown);
+                userIdAt = Arrays.copyOf(userIdAt, grown);
+                skuIdAt = Arrays.copyOf(skuIdAt, grown);
+                states = Arrays.copyOf(states, grown);
+                flags = Arrays.copyOf(flags, grown);
+            }
+            if (orderIds[chunk] == null) {
+                orderIds[chunk] = new long[CHUNK_ROWS];
+                expires[chunk] = new long[CHUNK_ROWS];
+                quantities[chunk] = new int[CHUNK_ROWS];
+                userIdAt[chunk] = new int[CHUNK_ROWS];
+                skuIdAt[chunk] = new int[CHUNK_ROWS];
+                states[chunk] = new byte[CHUNK_ROWS];
+                flags[chunk] = new byte[CHUNK_ROWS];
+            }
+            int at = row & (CHUNK_ROWS - 1);
+            orderIds[chunk][at] = orderId;
+            expires[chunk][at] = expiresAtEpochMillis;
+            quantities[chunk][at] = quantity;
+            userIdAt[chunk][at] = userAt;
+            skuIdAt[chunk][at] = skuAt;
+            states[chunk][at] = (byte) OrderState.ORDER_STATE_RESERVED.ordinal();
+            rowByOrderId.put(orderId, row);
+            rows = row + 1;
+            return ADDED;
+        }
+
+        int rowOf(long orderId) {
+            return (int) rowByOrderId.get(orderId);
+        }
+
+        void told(long orderId, OrderState state) {
+            int row = rowOf(orderId);
+            if (row >= 0) {
+                states[row >>> CHUNK_SHIFT][row & (CHUNK_ROWS - 1)] = (byte) state.ordinal();
+            }
+        }
+
+        void changeUnknown(long orderId) {
+            int row = rowOf(orderId);
+            if (row >= 0) {
+                flags[row >>> CHUNK_SHIFT][row & (CHUNK_ROWS - 1)] |= CHANGE_UNKNOWN;
+            }
+        }
+
+        Ack ack(int row) {
+            int chunk = row >>> CHUNK_SHIFT;
+            int at = row & (CHUNK_ROWS - 1);
+            return new Ack(
+                    orderIds[chunk][at],
+                    id(userIdAt[chunk][at]),
+                    id(skuIdAt[chunk][at]),
+                    quantities[chunk][at],
+                    expires[chunk][at],
+                    STATES[states[chunk][at]],
+                    (flags[chunk][at] & CHANGE_UNKNOWN) != 0);
+        }
+
+        /** Appends an id; its position, or -1 when it cannot be kept. */
+        private int putId(String id) {
+            int length = asciiLength(id);
+            byte[] utf8 = null;
+            if (length < 0) {
+                utf8 = id.getBytes(StandardCharsets.UTF_8);
+                length = utf8.length;
+            }
+            if (length > ID_BYTES_MAX) {
+                return -1;
+            }
+            if (idOffset + 2 + length > ID_CHUNK_BYTES) {
+                if (idChunk + 1 == ID_CHUNKS_MAX) {
+                    return -1;
+                }
+                idChunk++;
+                if (idChunk == idChunks.length) {
+                    idChunks = Arrays.copyOf(idChunks, idChunks.length * 2);
+                }
+                if (idChunks[idChunk] == null) {
+                    idChunks[idChunk] = new byte[ID_CHUNK_BYTES];
+                }
+                idOffset = 0;
+            }
+            byte[] bytes = idChunks[idChunk];
+            int at = idOffset;
+            bytes[at] = (byte) (length >>> 8);
+            bytes[at + 1] = (byte) length;
+            if (utf8 != null) {
+                System.arraycopy(utf8, 0, bytes, at + 2, length);
+            } else {
+                for (int i = 0; i < length; i++) {
+                    bytes[at + 2 + i] = (byte) id.charAt(i);
+                }
+            }
+            idOffset = at + 2 + length;
+            return idChunk << ID_CHUNK_SHIFT | at;
+        }
+
+        private String id(int position) {
+            byte[] bytes = idChunks[position >>> ID_CHUNK_SHIFT];
+            int at = position & (ID_CHUNK_BYTES - 1);
+            int length = (bytes[at] & 0xFF) << 8 | (bytes[at + 1] & 0xFF);
+            return new String(bytes, at + 2, length, StandardCharsets.UTF_8);
+        }
+
+        /** The id's length when every char is ASCII (one UTF-8 byte each), else -1. */
+        private static int asciiLength(String id) {
+            int length = id.length();
+            if (length > ID_BYTES_MAX) {
+                return length;
+            }
+            for (int i = 0; i < length; i++) {
+                if (id.charAt(i) >= 0x80) {
+                    return -1;
+                }
+            }
+            return length;
+        }
     }
 }
