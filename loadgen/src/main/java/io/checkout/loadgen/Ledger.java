@@ -31,14 +31,14 @@ import org.agrona.collections.Long2LongHashMap;
  */
 final class Ledger {
 
+    /** An id longer than this in UTF-8 is not remembered: its length is kept in two bytes. */
+    static final int ID_BYTES_MAX = 0xFFFF;
+
     /** Recently acknowledged order ids that read-back operations choose from. */
     private static final int RECENT_ORDERS = 65_536;
 
     /** Stripes of the orders, each with its own lock; a power of two. */
     private static final int STRIPES = 16;
-
-    /** An id longer than this in UTF-8 is not remembered: its length is kept in two bytes. */
-    static final int ID_BYTES_MAX = 0xFFFF;
 
     private static final OrderState[] STATES = OrderState.values();
 
