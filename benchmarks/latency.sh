@@ -13,7 +13,7 @@
 #
 # Usage: benchmarks/latency.sh [--rounds 2] [--durabilities "process fsync"] [--share 0.5] [--rate OPS]
 #          [--apis "unary stream stream-batch unary-batched"] [--gc "default"] [--server-opts "..."]
-#          [--loadgen-opts "..."] [--server-set "name=value ..."] [--pin] [--gc-phases]
+#          [--loadgen-opts "..."] [--server-set "name=value ..."] [--pin] [--gc-phases] [--sched]
 #          [--duration 20s] [--warmup 5s] [--prewarm 15s] [--smoke]
 # --rate: every open-model run at OPS operations/s instead of --share of each server's peak (the
 #         peak is still measured and printed): arms whose peaks differ are then offered the same load.
@@ -21,6 +21,11 @@
 #         JVM, its young pauses in the measured part and the medians of the two phases that made most
 #         of them (GcPhaseSummary: scanning old objects' cards, with how many G1 left for the pause,
 #         and copying survivors). G1 only: other collectors print "no young pauses".
+# --sched: every second, each thread's scheduler figures of both JVMs (/proc/PID/task/TID/schedstat:
+#         time on a CPU, time runnable but waiting for one, timeslices), and per run and JVM: CPU
+#         and run-queue wait in ms per second, and the three threads that waited most (their CPU,
+#         their wait, and the mean wait per timeslice). Linux with schedstats; samples with bash
+#         builtins only, so the sampling costs the machine little.
 # --gc: the server's collector, one server per value: default (what bin/checkout-server runs), g1,
 #       parallel, serial, zgc, shenandoah. --server-opts: more JVM flags for every server;
 #       --loadgen-opts: JVM flags for every loadgen run (besides those of bin/loadgen);
@@ -34,7 +39,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds=2 durabilities="process fsync" share=0.5 fixed_rate="" apis="unary stream stream-batch unary-batched" gcs=default
-server_opts="" loadgen_opts="" server_set="" pin=no gc_phases=no duration=20s warmup=5s prewarm=15s peak_duration=15s peak_warmup=5s
+server_opts="" loadgen_opts="" server_set="" pin=no gc_phases=no sched=no duration=20s warmup=5s prewarm=15s peak_duration=15s peak_warmup=5s
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -42,6 +47,7 @@ while [ $# -gt 0 ]; do
     --share) share="$2"; shift 2 ;;
     --rate) fixed_rate="$2"; shift 2 ;;
     --gc-phases) gc_phases=yes; shift ;;
+    --sched) sched=yes; shift ;;
     --apis) apis="$2"; shift 2 ;;
     --gc) gcs="$2"; shift 2 ;;
     --server-opts) server_opts="$2"; shift 2 ;;
@@ -147,9 +153,53 @@ phases_flag() { # log-file: the -Xlog flag for G1's pause phases with --gc-phase
   if [ "$gc_phases" = yes ]; then echo "-Xlog:gc*,gc+phases=debug:file=$1:timemillis"; fi
 }
 
-lg() { # safepoint-log loadgen-args...: bin/loadgen (pinned with --pin), its JVM pauses logged
+sched_watch() { # file pid: every second until pid exits, a line per thread: epoch-ms tid name cpu-ns wait-ns slices
+  local now task stat name
+  while kill -0 "$2" 2>/dev/null; do
+    now="$(date +%s%3N)"
+    for task in /proc/"$2"/task/*; do
+      read -r stat 2>/dev/null < "$task/schedstat" || continue
+      read -r name 2>/dev/null < "$task/comm" || continue
+      echo "$now ${task##*/} ${name// /_} $stat"
+    done >> "$1"
+    sleep 1
+  done
+}
+
+sched_summary() { # sched-file from-epoch-ms to-epoch-ms: CPU and run-queue wait per second, the 3 threads that waited most
+  awk -v from="$2" -v to="$3" '
+    $1 < from || $1 > to || NF < 6 { next }
+    !($2 in t0) { t0[$2] = $1; c0[$2] = $4; w0[$2] = $5; s0[$2] = $6; name[$2] = $3 }
+    { t1[$2] = $1; c1[$2] = $4; w1[$2] = $5; s1[$2] = $6 }
+    END {
+      for (id in t0) {
+        if (t1[id] <= t0[id]) continue
+        sec = (t1[id] - t0[id]) / 1000
+        cpu[id] = (c1[id] - c0[id]) / 1e6 / sec; wait[id] = (w1[id] - w0[id]) / 1e6 / sec
+        slices[id] = (s1[id] - s0[id]) / sec
+        allcpu += cpu[id]; allwait += wait[id]; n++
+      }
+      if (n == 0) { printf "not sampled"; exit }
+      printf "CPU %.0f ms/s, run-queue wait %.0f ms/s; waited most:", allcpu, allwait
+      for (k = 1; k <= 3; k++) {
+        best = ""
+        for (id in wait) if (!(id in shown) && (best == "" || wait[id] > wait[best])) best = id
+        if (best == "") break
+        shown[best] = 1
+        # (no comparison inside printf arguments: mawk would read ">" as a redirection)
+        per = 0; if (slices[best] > 0) per = wait[best] * 1000 / slices[best]
+        sep = ""; if (k > 1) sep = ","
+        printf "%s %s (CPU %.0f, wait %.0f ms/s, %.0f us a timeslice)", sep, name[best], cpu[best], wait[best], per
+      }
+    }' "$1"
+}
+
+lg() { # safepoint-log loadgen-args...: bin/loadgen (pinned with --pin), its JVM pauses logged; with --sched sampled
   JAVA_OPTS="$loadgen_opts -Xlog:safepoint:file=$1:timemillis $(phases_flag "${1%-safepoints.log}-gc-phases.log")" \
-    ${loadgen_pin[@]+"${loadgen_pin[@]}"} "$root/bin/loadgen" "${@:2}"
+    ${loadgen_pin[@]+"${loadgen_pin[@]}"} "$root/bin/loadgen" "${@:2}" &
+  local pid=$!
+  if [ "$sched" = yes ]; then sched_watch "${1%-safepoints.log}-sched.txt" "$pid" & fi
+  wait "$pid"
 }
 
 summary="$work/summary.txt"
@@ -167,6 +217,7 @@ for durability in $durabilities; do
       --set sku-capacity=$(((rounds * napis + 1) * 20000 + 1000)) ${server_sets[@]+"${server_sets[@]}"}
     target="127.0.0.1:$SCRATCH_SERVER_PORT"
     cpu_watch "$dir/cpu.txt" "$SCRATCH_SERVER_PID" &
+    if [ "$sched" = yes ]; then sched_watch "$dir/server-sched.txt" "$SCRATCH_SERVER_PID" & fi
     collector="$(grep -m1 -o 'Using [A-Za-z0-9 ]*' "$dir/server-gc.log" || true)"
     probe="$(java -cp "$benchmarks_jar" io.checkout.benchmarks.FsyncProbe "$dir/server/data" 2000)"
     fsync_p99="$(echo "$probe" | grep -o 'p99_ms=[0-9.]*' | cut -d= -f2)"
@@ -215,6 +266,10 @@ for durability in $durabilities; do
         if [ "$gc_phases" = yes ]; then
           echo "      server G1: $(java -cp "$benchmarks_jar" io.checkout.benchmarks.GcPhaseSummary "$dir/server-gc-phases.log" "$from" "$to")"
           echo "      loadgen G1: $(java -cp "$benchmarks_jar" io.checkout.benchmarks.GcPhaseSummary "$dir/$name-loadgen-gc-phases.log" "$from" "$to")"
+        fi
+        if [ "$sched" = yes ]; then
+          echo "      server threads: $(sched_summary "$dir/server-sched.txt" "$from" "$to")"
+          echo "      loadgen threads: $(sched_summary "$dir/$name-loadgen-sched.txt" "$from" "$to")"
         fi
         grep -m1 '^AUDIT' "$out" | sed 's/^/      /' || true
         grep -q '^AUDIT: PASS' "$out" || failed=1

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,6 +38,8 @@ public final class GcPhaseSummary {
             "^([A-Za-z][A-Za-z -]*?)(?: \\(ms\\))?:?\\s+Min:.*?Max:\\s*([\\d.]+),.*?Sum:\\s*([\\d.]+),");
     /** The most pauses one summary keeps: a log of hours at one pause a second. */
     private static final int PAUSES_MAX = 1_000_000;
+    /** The most collections kept open at once while their lines are read: G1 interleaves few. */
+    private static final int OPEN_MAX = 64;
 
     private GcPhaseSummary() {}
 
@@ -65,7 +68,7 @@ public final class GcPhaseSummary {
     }
 
     /** The young pauses in the log's lines that ended within {@code [from, to]}, in the log's order. */
-    static List<Pause> youngPauses(java.util.Iterator<String> lines, long from, long to) {
+    static List<Pause> youngPauses(Iterator<String> lines, long from, long to) {
         Map<Long, Builder> open = new LinkedHashMap<>();
         List<Pause> pauses = new ArrayList<>();
         while (lines.hasNext()) {
@@ -93,7 +96,7 @@ public final class GcPhaseSummary {
                 continue;
             }
             pause.read(text);
-            if (open.size() > 64) {
+            if (open.size() > OPEN_MAX) {
                 // Ids that never ended (a log cut short): keep the map bounded.
                 open.remove(open.keySet().iterator().next());
             }
