@@ -281,13 +281,7 @@ final class Ledger {
         private static final byte CHANGE_UNKNOWN = 1;
 
         private final Long2LongHashMap rowByOrderId = new Long2LongHashMap(-1L);
-        private long[][] orderIds = new long[1][];
-        private long[][] expires = new long[1][];
-        private int[][] quantities = new int[1][];
-        private int[][] userIdAt = new int[1][];
-        private int[][] skuIdAt = new int[1][];
-        private byte[][] states = new byte[1][];
-        private byte[][] flags = new byte[1][];
+        private Chunk[] chunks = new Chunk[1];
         private int rows;
 
         private byte[][] idChunks = new byte[1][];
@@ -309,33 +303,21 @@ final class Ledger {
                 return NOT_KEPT;
             }
             int row = rows;
-            int chunk = row >>> CHUNK_SHIFT;
-            if (chunk == orderIds.length) {
-                int grown = chunk * 2;
-                orderIds = Arrays.copyOf(orderIds, grown);
-                expires = Arrays.copyOf(expires, grown);
-                quantities = Arrays.copyOf(quantities, grown);
-                userIdAt = Arrays.copyOf(userIdAt, grown);
-                skuIdAt = Arrays.copyOf(skuIdAt, grown);
-                states = Arrays.copyOf(states, grown);
-                flags = Arrays.copyOf(flags, grown);
+            int index = row >>> CHUNK_SHIFT;
+            if (index == chunks.length) {
+                chunks = Arrays.copyOf(chunks, index * 2);
             }
-            if (orderIds[chunk] == null) {
-                orderIds[chunk] = new long[CHUNK_ROWS];
-                expires[chunk] = new long[CHUNK_ROWS];
-                quantities[chunk] = new int[CHUNK_ROWS];
-                userIdAt[chunk] = new int[CHUNK_ROWS];
-                skuIdAt[chunk] = new int[CHUNK_ROWS];
-                states[chunk] = new byte[CHUNK_ROWS];
-                flags[chunk] = new byte[CHUNK_ROWS];
+            if (chunks[index] == null) {
+                chunks[index] = new Chunk();
             }
+            Chunk chunk = chunks[index];
             int at = row & (CHUNK_ROWS - 1);
-            orderIds[chunk][at] = orderId;
-            expires[chunk][at] = expiresAtEpochMillis;
-            quantities[chunk][at] = quantity;
-            userIdAt[chunk][at] = userAt;
-            skuIdAt[chunk][at] = skuAt;
-            states[chunk][at] = (byte) OrderState.ORDER_STATE_RESERVED.ordinal();
+            chunk.orderIds[at] = orderId;
+            chunk.expires[at] = expiresAtEpochMillis;
+            chunk.quantities[at] = quantity;
+            chunk.userIdAt[at] = userAt;
+            chunk.skuIdAt[at] = skuAt;
+            chunk.states[at] = (byte) OrderState.ORDER_STATE_RESERVED.ordinal();
             rowByOrderId.put(orderId, row);
             rows = row + 1;
             return ADDED;
@@ -348,28 +330,28 @@ final class Ledger {
         void told(long orderId, OrderState state) {
             int row = rowOf(orderId);
             if (row >= 0) {
-                states[row >>> CHUNK_SHIFT][row & (CHUNK_ROWS - 1)] = (byte) state.ordinal();
+                chunks[row >>> CHUNK_SHIFT].states[row & (CHUNK_ROWS - 1)] = (byte) state.ordinal();
             }
         }
 
         void changeUnknown(long orderId) {
             int row = rowOf(orderId);
             if (row >= 0) {
-                flags[row >>> CHUNK_SHIFT][row & (CHUNK_ROWS - 1)] |= CHANGE_UNKNOWN;
+                chunks[row >>> CHUNK_SHIFT].flags[row & (CHUNK_ROWS - 1)] |= CHANGE_UNKNOWN;
             }
         }
 
         Ack ack(int row) {
-            int chunk = row >>> CHUNK_SHIFT;
+            Chunk chunk = chunks[row >>> CHUNK_SHIFT];
             int at = row & (CHUNK_ROWS - 1);
             return new Ack(
-                    orderIds[chunk][at],
-                    id(userIdAt[chunk][at]),
-                    id(skuIdAt[chunk][at]),
-                    quantities[chunk][at],
-                    expires[chunk][at],
-                    STATES[states[chunk][at]],
-                    (flags[chunk][at] & CHANGE_UNKNOWN) != 0);
+                    chunk.orderIds[at],
+                    id(chunk.userIdAt[at]),
+                    id(chunk.skuIdAt[at]),
+                    chunk.quantities[at],
+                    chunk.expires[at],
+                    STATES[chunk.states[at]],
+                    (chunk.flags[at] & CHANGE_UNKNOWN) != 0);
         }
 
         /** Appends an id; its position, or -1 when it cannot be kept. */
@@ -416,6 +398,17 @@ final class Ledger {
             int at = position & (ID_CHUNK_BYTES - 1);
             int length = (bytes[at] & 0xFF) << 8 | (bytes[at + 1] & 0xFF);
             return new String(bytes, at + 2, length, StandardCharsets.UTF_8);
+        }
+
+        /** {@link #CHUNK_ROWS} rows' columns, allocated together when the first of them is added. */
+        private static final class Chunk {
+            final long[] orderIds = new long[CHUNK_ROWS];
+            final long[] expires = new long[CHUNK_ROWS];
+            final int[] quantities = new int[CHUNK_ROWS];
+            final int[] userIdAt = new int[CHUNK_ROWS];
+            final int[] skuIdAt = new int[CHUNK_ROWS];
+            final byte[] states = new byte[CHUNK_ROWS];
+            final byte[] flags = new byte[CHUNK_ROWS];
         }
 
         /** The id's length when every char is ASCII (one UTF-8 byte each), else -1. */
