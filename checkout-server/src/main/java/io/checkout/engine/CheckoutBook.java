@@ -1344,7 +1344,7 @@ public final class CheckoutBook {
             if (!state.readOrder(next, view.order)) {
                 throw new IllegalStateException("user list names order " + next + ", which the state lacks");
             }
-            fillLines(view.order, view.lineSkuIds, view.parties);
+            fillLines(view.order, view, view.parties);
             page.add(view);
             next = state.previousOrderOfUser(next);
         }
@@ -1506,14 +1506,14 @@ public final class CheckoutBook {
 
     /** Fills the answer's SKU ids, merchants, rates and stores for {@code source}'s lines. */
     private void fillLineSkuIds(Command c, OrderRecord source) {
-        fillLines(source, c.orderLineSkuIds, c.linePartiesToFill());
+        fillLines(source, c, c.linePartiesToFill());
     }
 
     /** Each of {@code source}'s lines' SKU id, merchant, rate and store, as an answer shows them. */
-    private void fillLines(OrderRecord source, String[] skuIds, LineParties parties) {
+    private void fillLines(OrderRecord source, LineSkuIdTarget skuIds, LineParties parties) {
         for (int i = 0; i < source.lineCount; i++) {
             state.readSku(source.skuIndexes[i], sku);
-            Command.setLineSkuId(skuIds, i, sku.skuId);
+            skuIds.orderLineSkuId(i, sku.skuId);
             parties.set(i, merchants, source.merchantRow(i), sku.storeId);
         }
         parties.campaignId = source.campaignNumber < 0 ? null : campaigns.campaignId(source.campaignNumber);

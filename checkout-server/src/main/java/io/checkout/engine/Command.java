@@ -8,7 +8,7 @@ import java.util.List;
  * the pipeline preallocates one per ring slot. Input fields are set by the publisher; output fields
  * are written only by the engine. Which fields matter depends on {@link #type}.
  */
-public final class Command {
+public final class Command implements LineSkuIdTarget {
     /** Output beyond a reserve's that the engine wrote, for {@link #clearOutput()} to clear; see {@link #wroteOutput}. */
     static final int OUT_LINE_PARTIES = 1;
 
@@ -32,6 +32,10 @@ public final class Command {
     static final int LINE_IDS_KEPT = 4;
 
     private static final int IN_ANY = IN_MERCHANT | IN_RISK | IN_CAMPAIGN;
+
+    private static final CommandType[] TYPES = CommandType.values();
+
+    private static final ResultCode[] RESULTS = ResultCode.values();
 
     // ---- input -------------------------------------------------------------------------------
     /** When the command was published; engine time never goes backwards, whatever this says. */
@@ -107,12 +111,6 @@ public final class Command {
     public boolean repeated;
     /** The order as the answer reports it (RESERVE, CONFIRM, CANCEL, REFUND, GET_ORDER). */
     public final OrderRecord order = new OrderRecord();
-    /**
-     * The SKU ids of {@link #order}'s lines, parallel to its line arrays: read only below its
-     * {@code lineCount}. Entries are not nulled when the command is cleared, and are written through
-     * {@link #orderLineSkuId(int, String)}, which stores only a changed reference (see {@link #type()}).
-     */
-    public final String[] orderLineSkuIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
     /** The SKU as the answer reports it (UPSERT_SKU, ADJUST_STOCK, GET_SKU). */
     public final SkuRecord sku = new SkuRecord();
     /** LIST_SKUS only: the page, and the token of the next page or null. Admin path, may allocate. */
@@ -123,20 +121,16 @@ public final class Command {
     public int expiredCount;
 
     /**
-     * What the command is: read with {@link #type()}. Like the result, kept when the command is
-     * cleared and stored again only when it changes, with a flag saying whether it counts: each
-     * reference stored into a long-lived ring slot dirties a card that G1's refinement threads
-     * must then scan, and in a flash sale nearly every command is a reserve that succeeds, so the
-     * reference rarely changes (benchmarks/README, History 2026-12-05 11:50).
+     * What the command is, as its ordinal + 1 (0: unset): read with {@link #type()}. A byte, not a
+     * reference, as the result is: a ring slot lives as long as the server, and a reference stored
+     * into it (even an enum constant, even the same one again) dirties one of its cards, which G1
+     * must refine or else scan in the next young pause. With 16,384 slots in turn, one such store
+     * per command was tens of thousands of cards a pause (benchmarks/README, History 2026-12-05 21:00).
      */
-    private CommandType type;
+    private byte typeCode;
 
-    private boolean typeSet;
-
-    /** How the command fared: read with {@link #result()}; kept and stored only when it changes, as the type is. */
-    private ResultCode result;
-
-    private boolean resultSet;
+    /** How the command fared, as its ordinal + 1 (0: undecided): read with {@link #result()}. */
+    private byte resultCode;
 
     /**
      * Merchant fields, line merchants, a user's orders: see {@link CommandExtras}; null until a
@@ -155,52 +149,72 @@ public final class Command {
      * memory stays small and the common order (one or a few lines) allocates nothing.
      */
     private final IdBuffer[] lineSkuIds = new IdBuffer[EngineLimits.LINES_PER_ORDER_MAX];
+    /**
+     * The SKU ids of {@link #order}'s lines, parallel to its line arrays: read with {@link
+     * #orderLineSkuId(int)}, only below its {@code lineCount}; buffers kept and made as {@link
+     * #lineSkuIds}' are. The ids are copied in as bytes rather than kept as references to the SKU
+     * table's strings: a reference stored into a ring slot dirties a card of it (see {@link
+     * #typeCode}), once per answer with lines, and in a catalog the SKU changes from one command
+     * in the slot to the next.
+     */
+    private final IdBuffer[] orderLineSkuIds = new IdBuffer[EngineLimits.LINES_PER_ORDER_MAX];
 
     public Command() {
         for (int i = 0; i < LINE_IDS_KEPT; i++) {
             lineSkuIds[i] = new IdBuffer();
+            orderLineSkuIds[i] = new IdBuffer();
         }
     }
 
     /** What the command is, or null until one is set (a new or cleared command). */
     public CommandType type() {
-        return typeSet ? type : null;
+        return typeCode == 0 ? null : TYPES[typeCode - 1];
     }
 
     /** Sets what the command is; null leaves it unset. */
     public void type(CommandType newType) {
-        if (type != newType && newType != null) {
-            type = newType;
-        }
-        typeSet = newType != null;
+        typeCode = newType == null ? 0 : (byte) (newType.ordinal() + 1);
     }
 
-    /** Sets the SKU id of the answer's order line {@code line}, storing the reference only if it changed. */
+    /** Sets the SKU id of the answer's order line {@code line} (0 <= line < LINES_PER_ORDER_MAX), copying its text. */
+    @Override
     public void orderLineSkuId(int line, String skuId) {
-        setLineSkuId(orderLineSkuIds, line, skuId);
+        orderLineSkuIdToFill(line).set(skuId);
     }
 
-    /**
-     * {@code skuIds[line] = skuId}, stored only if the reference changed: for {@link #orderLineSkuIds}
-     * of a long-lived ring slot (see {@link #type()}), and any other array of line ids filled the same way.
-     */
-    static void setLineSkuId(String[] skuIds, int line, String skuId) {
-        if (skuIds[line] != skuId) {
-            skuIds[line] = skuId;
+    private IdBuffer orderLineSkuIdToFill(int line) {
+        IdBuffer id = orderLineSkuIds[line];
+        if (id == null) {
+            id = orderLineSkuIds[line] = new IdBuffer();
         }
+        return id;
+    }
+
+    /** The SKU id of the answer's order line {@code line} (0 <= line < {@code order.lineCount}). */
+    public IdBuffer orderLineSkuId(int line) {
+        if (line < 0 || line >= order.lineCount) {
+            throw new IndexOutOfBoundsException("order line " + line + " of " + order.lineCount);
+        }
+        return orderLineSkuIds[line];
+    }
+
+    /** The SKU ids of the answer's order lines as new strings, one per line: for replies and cold paths. */
+    public String[] orderLineSkuIdTexts() {
+        String[] texts = new String[order.lineCount];
+        for (int i = 0; i < texts.length; i++) {
+            texts[i] = orderLineSkuIds[i].asString();
+        }
+        return texts;
     }
 
     /** How the command fared, or null until the engine (or the pipeline, refusing it) decided. */
     public ResultCode result() {
-        return resultSet ? result : null;
+        return resultCode == 0 ? null : RESULTS[resultCode - 1];
     }
 
     /** Sets how the command fared; null leaves it undecided. */
     public void result(ResultCode newResult) {
-        if (result != newResult && newResult != null) {
-            result = newResult;
-        }
-        resultSet = newResult != null;
+        resultCode = newResult == null ? 0 : (byte) (newResult.ordinal() + 1);
     }
 
     /** Resets every field, input and output, so nothing of a previous command leaks into the next. */
@@ -222,7 +236,7 @@ public final class Command {
             extras.campaignTerms.clear();
             extraOutput &= ~IN_CAMPAIGN;
         }
-        typeSet = false;
+        typeCode = 0;
         timestampMillis = 0;
         deadlineNanos = 0;
         requestId.clear();
@@ -259,10 +273,13 @@ public final class Command {
 
     /** Resets the output fields only. */
     public void clearOutput() {
-        resultSet = false;
+        resultCode = 0;
         failedLine = -1;
         failedSkuKnown = false;
         repeated = false;
+        for (int i = LINE_IDS_KEPT; i < order.lineCount; i++) {
+            orderLineSkuIds[i] = null;
+        }
         order.clear();
         sku.clear();
         nextPageToken = null;
@@ -484,7 +501,9 @@ public final class Command {
         failedSkuKnown = other.failedSkuKnown;
         repeated = other.repeated;
         order.copyFrom(other.order);
-        System.arraycopy(other.orderLineSkuIds, 0, orderLineSkuIds, 0, other.order.lineCount);
+        for (int i = 0; i < other.order.lineCount; i++) {
+            orderLineSkuIdToFill(i).copyFrom(other.orderLineSkuIds[i]);
+        }
         if ((other.extraOutput & OUT_LINE_PARTIES) != 0) {
             linePartiesToFill().copyFrom(other.extras.lineParties);
         }

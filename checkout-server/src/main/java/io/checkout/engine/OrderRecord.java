@@ -7,6 +7,8 @@ import java.util.Arrays;
  * so reading and writing orders does not allocate.
  */
 public final class OrderRecord {
+    private static final OrderState[] STATES = OrderState.values();
+
     public long orderId;
     public final IdBuffer userId = new IdBuffer();
     public int lineCount;
@@ -48,15 +50,11 @@ public final class OrderRecord {
 
     private boolean paid;
     /**
-     * Where the order stands: read with {@link #state()}. Kept when the record is cleared and
-     * stored again only when it changes, with a flag saying whether it counts, as {@link
-     * Command#type()} is: records such as a ring slot's answer are long-lived, and each reference
-     * stored into one dirties a card that G1's refinement threads must scan, while nearly every
-     * order a flash sale writes is RESERVED.
+     * Where the order stands, as its ordinal + 1 (0: unset): read with {@link #state()}. A byte, not
+     * a reference, as {@link Command}'s type is: records such as a ring slot's answer are long-lived,
+     * and each reference stored into one dirties a card for G1 to refine or scan.
      */
-    private OrderState state;
-
-    private boolean stateSet;
+    private byte stateCode;
 
     /**
      * Each line's row of the {@link MerchantTable} + 1, as it was when the order was reserved: the
@@ -70,15 +68,12 @@ public final class OrderRecord {
 
     /** Where the order stands, or null until a state is set (a new or cleared record). */
     public OrderState state() {
-        return stateSet ? state : null;
+        return stateCode == 0 ? null : STATES[stateCode - 1];
     }
 
     /** Sets where the order stands; null leaves it unset. */
     public void state(OrderState newState) {
-        if (state != newState && newState != null) {
-            state = newState;
-        }
-        stateSet = newState != null;
+        stateCode = newState == null ? 0 : (byte) (newState.ordinal() + 1);
     }
 
     /** Units of line {@code line} refunded so far: all in a REFUNDED order, none before a refund. */
@@ -208,7 +203,7 @@ public final class OrderRecord {
         campaignNumber = -1;
         discountMinor = 0;
         eligibleLines = 0;
-        stateSet = false;
+        stateCode = 0;
         createdAtEpochMillis = 0;
         expiresAtEpochMillis = 0;
         updatedAtEpochMillis = 0;

@@ -27,7 +27,7 @@ public final class Outcome {
             long atEpochMillis,
             long orderUpdatedAtEpochMillis) {
         // Stored only when they change: the engine's one Outcome is long-lived, and each reference
-        // stored into it would dirty a card for G1 to refine, once per reserve (see Command#type()).
+        // stored into it would dirty a card for G1 to refine, once per reserve (see Command.typeCode).
         if (this.commandType != commandType) {
             this.commandType = commandType;
         }

@@ -47,7 +47,7 @@ public final class SkuRecord {
     public void copyFrom(SkuRecord other) {
         // The references are stored only when they differ: a reserve writes its SKU back through
         // here into the SKU table's long-lived record, and a reference stored there dirties a card
-        // for G1 to refine, one per reserve of a different SKU (Command#type() says more).
+        // for G1 to refine, one per reserve of a different SKU (Command.typeCode says more).
         index = other.index;
         if (skuId != other.skuId) {
             skuId = other.skuId;

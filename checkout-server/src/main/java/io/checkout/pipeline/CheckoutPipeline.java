@@ -101,11 +101,12 @@ public final class CheckoutPipeline implements CommandPublisher, AutoCloseable {
                 waitStrategy);
         disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
         this.ring = disruptor.getRingBuffer();
-        this.commands = new CommandRing(ring, clockMillis);
+        ReplyTargets replyTargets = new ReplyTargets(config.ringSize());
+        this.commands = new CommandRing(ring, replyTargets, clockMillis);
         boolean journalOnBusinessLogic = config.journalThread() == PipelineConfig.JournalThread.BUSINESS_LOGIC;
         this.handlersStarted = new CountDownLatch(journalOnBusinessLogic ? 1 : 2);
 
-        this.replier = new Replier(ring, events.nextEventSequence() - 1, journal.nextSequence() - 1);
+        this.replier = new Replier(ring, replyTargets, events.nextEventSequence() - 1, journal.nextSequence() - 1);
         this.journaller = new JournallerHandler(journal, replier, hooks, handlersStarted);
         this.businessLogic = new BusinessLogicHandler(
                 book,

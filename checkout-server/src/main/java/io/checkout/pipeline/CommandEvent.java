@@ -3,13 +3,12 @@ package io.checkout.pipeline;
 import io.checkout.engine.Command;
 
 /**
- * One ring slot: a command, who to answer, and how the engine fared. Allocated once per slot by
- * the ring's factory and reused for every command that passes through the slot.
+ * One ring slot: a command and how the engine fared. Allocated once per slot by the ring's factory
+ * and reused for every command that passes through the slot; who to answer is kept beside the ring
+ * ({@link ReplyTargets}), so that publishing stores no reference into the slot.
  */
 public final class CommandEvent {
     final Command command = new Command();
-    ReplyHandler replyHandler;
-    Object replyContext;
     Throwable failure;
     /** The last event sequence the command's changes produced. */
     long eventSequenceAfter;
@@ -18,17 +17,9 @@ public final class CommandEvent {
     /** Skipped because its caller's deadline had passed: not applied, not journalled. */
     boolean expired;
 
-    /** Set by the pipeline as it publishes the command. */
-    void replyTo(ReplyHandler handler, Object context) {
-        this.replyHandler = handler;
-        this.replyContext = context;
-    }
-
     /** Drops every reference the slot holds so nothing outlives its command. */
     void clear() {
         command.clear();
-        replyHandler = null;
-        replyContext = null;
         failure = null;
         eventSequenceAfter = 0;
         journalSequence = 0;

@@ -29,6 +29,7 @@ public final class CommandRing {
     static final int BUSY_WINDOWS_KEPT = 8;
 
     private final RingBuffer<CommandEvent> ring;
+    private final ReplyTargets replyTargets;
     private final LongSupplier clockMillis;
     private final LongSupplier nanoClock;
     private final ReentrantLock drainWindowLock = new ReentrantLock();
@@ -49,13 +50,18 @@ public final class CommandRing {
     /** The fastest of the kept busy windows, nanoseconds per slot; 0 until all of them were measured. */
     private volatile long nanosPerSlot;
 
-    CommandRing(RingBuffer<CommandEvent> ring, LongSupplier clockMillis) {
-        this(ring, clockMillis, System::nanoTime);
+    CommandRing(RingBuffer<CommandEvent> ring, ReplyTargets replyTargets, LongSupplier clockMillis) {
+        this(ring, replyTargets, clockMillis, System::nanoTime);
     }
 
     /** @param nanoClock {@code System::nanoTime}, or a test's clock for the drain-rate windows */
-    CommandRing(RingBuffer<CommandEvent> ring, LongSupplier clockMillis, LongSupplier nanoClock) {
+    CommandRing(
+            RingBuffer<CommandEvent> ring,
+            ReplyTargets replyTargets,
+            LongSupplier clockMillis,
+            LongSupplier nanoClock) {
         this.ring = ring;
+        this.replyTargets = replyTargets;
         this.clockMillis = clockMillis;
         this.nanoClock = nanoClock;
         this.drainWindowStartNanos = nanoClock.getAsLong();
@@ -68,7 +74,10 @@ public final class CommandRing {
      * @param waitStrategy told of every publish ({@code signalAllWhenBlocking}), so it can wake the consumer
      */
     public static CommandRing multiProducer(int size, LongSupplier clockMillis, WaitStrategy waitStrategy) {
-        return new CommandRing(RingBuffer.createMultiProducer(CommandEvent::new, size, waitStrategy), clockMillis);
+        return new CommandRing(
+                RingBuffer.createMultiProducer(CommandEvent::new, size, waitStrategy),
+                new ReplyTargets(size),
+                clockMillis);
     }
 
     /**
@@ -76,7 +85,7 @@ public final class CommandRing {
      * anything is published.
      */
     public RingConsumer consumer() {
-        return new RingConsumer(ring);
+        return new RingConsumer(ring, replyTargets);
     }
 
     public <A> boolean tryPublish(
@@ -88,7 +97,7 @@ public final class CommandRing {
         try {
             CommandEvent event = ring.get(sequence);
             translator.translate(request, event.command);
-            event.replyTo(handler, context);
+            replyTargets.set(sequence, handler, context);
         } finally {
             stampAndPublish(sequence, sequence);
         }
@@ -109,7 +118,7 @@ public final class CommandRing {
             for (long sequence = first; sequence <= last; sequence++) {
                 CommandEvent event = ring.get(sequence);
                 translator.translate(batch, (int) (sequence - first), event.command);
-                event.replyTo(handler, context);
+                replyTargets.set(sequence, handler, context);
             }
         } finally {
             stampAndPublish(first, last);

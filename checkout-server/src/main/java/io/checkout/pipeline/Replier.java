@@ -13,6 +13,7 @@ final class Replier {
     private static final Logger LOG = LoggerFactory.getLogger(Replier.class);
 
     private final RingBuffer<CommandEvent> ring;
+    private final ReplyTargets replyTargets;
     /** Listeners of the batch being answered; one per listener per batch, so at most a ring's worth. */
     private final ReplyBatchListener[] batchListeners;
 
@@ -20,8 +21,13 @@ final class Replier {
     private volatile long visibleEventSequence;
     private volatile long answeredJournalSequence;
 
-    Replier(RingBuffer<CommandEvent> ring, long lastEventSequence, long lastJournalSequence) {
+    Replier(
+            RingBuffer<CommandEvent> ring,
+            ReplyTargets replyTargets,
+            long lastEventSequence,
+            long lastJournalSequence) {
         this.ring = ring;
+        this.replyTargets = replyTargets;
         this.batchListeners = new ReplyBatchListener[ring.getBufferSize()];
         this.visibleEventSequence = lastEventSequence;
         this.answeredJournalSequence = lastJournalSequence;
@@ -42,7 +48,7 @@ final class Replier {
      */
     void answerBatch(long first, long last, Throwable batchFailure) {
         for (long sequence = first; sequence <= last; sequence++) {
-            answer(ring.get(sequence), batchFailure);
+            answer(ring.get(sequence), sequence, batchFailure);
         }
         for (int i = 0; i < batchListenerCount; i++) {
             ReplyBatchListener listener = batchListeners[i];
@@ -56,7 +62,7 @@ final class Replier {
         batchListenerCount = 0;
     }
 
-    private void answer(CommandEvent event, Throwable batchFailure) {
+    private void answer(CommandEvent event, long sequence, Throwable batchFailure) {
         try {
             Throwable failure = event.failure != null ? event.failure : batchFailure;
             if (event.failure == null
@@ -73,14 +79,15 @@ final class Replier {
                     answeredJournalSequence = event.journalSequence;
                 }
             }
-            ReplyHandler handler = event.replyHandler;
+            ReplyHandler handler = replyTargets.handler(sequence);
             if (handler != null) {
-                handler.reply(event.command, event.replyContext, failure);
+                handler.reply(event.command, replyTargets.context(sequence), failure);
             }
         } catch (RuntimeException e) {
             LOG.warn("reply for {} failed", event.command.type(), e);
         } finally {
             event.clear();
+            replyTargets.clear(sequence);
         }
     }
 

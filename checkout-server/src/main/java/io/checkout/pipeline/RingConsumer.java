@@ -19,10 +19,10 @@ public final class RingConsumer {
 
     private final Replier replier;
 
-    RingConsumer(RingBuffer<CommandEvent> ring) {
+    RingConsumer(RingBuffer<CommandEvent> ring, ReplyTargets replyTargets) {
         this.ring = ring;
         ring.addGatingSequences(answered);
-        this.replier = new Replier(ring, 0, 0);
+        this.replier = new Replier(ring, replyTargets, 0, 0);
     }
 
     /** Whether the command at {@code sequence} has been published (and not yet answered). */

@@ -314,7 +314,7 @@ final class ProtoMapping {
     }
 
     static Order toOrder(Command c) {
-        return toOrder(c.order, c.orderLineSkuIds, c.lineParties(), c.orderIdBase);
+        return toOrder(c.order, c.orderLineSkuIdTexts(), c.lineParties(), c.orderIdBase);
     }
 
     /**

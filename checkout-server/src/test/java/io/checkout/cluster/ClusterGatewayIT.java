@@ -70,7 +70,7 @@ class ClusterGatewayIT {
             assertThat(order.result()).isEqualTo(ResultCode.SUCCESS);
             assertThat(order.order.state()).isEqualTo(OrderState.RESERVED);
             assertThat(order.order.userId.asString()).isEqualTo("buyer-1");
-            assertThat(order.orderLineSkuIds[0]).isEqualTo("SKU-1");
+            assertThat(order.orderLineSkuId(0).asString()).isEqualTo("SKU-1");
             Command stock = fixture.send(Command.getSku("SKU-1"));
             assertThat(stock.sku.available).isZero();
             assertThat(stock.sku.reserved).isEqualTo(3);

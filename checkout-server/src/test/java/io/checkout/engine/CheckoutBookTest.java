@@ -90,7 +90,7 @@ class CheckoutBookTest {
         assertThat(CurrencyCode.unpack(reserved.order.currency)).isEqualTo("EUR");
         assertThat(reserved.order.state()).isEqualTo(OrderState.RESERVED);
         assertThat(reserved.order.expiresAtEpochMillis).isEqualTo(now + TTL);
-        assertThat(reserved.orderLineSkuIds[0]).isEqualTo("A");
+        assertThat(reserved.orderLineSkuId(0).asString()).isEqualTo("A");
         assertStock("A", 7, 3, 0);
         assertThat(reserve("bob", "A", 1).order.orderId)
                 .as("order ids are dense")

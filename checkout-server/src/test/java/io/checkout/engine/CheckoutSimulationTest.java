@@ -494,7 +494,7 @@ class CheckoutSimulationTest {
                 // no reply carries updatedAt with a conflict (it is an error naming the state), so only a
                 // repeated success is held to the first answer's updatedAt.
                 boolean updatedAtAnswered = !(c.repeated && c.result() == ResultCode.ORDER_STATE_CONFLICT);
-                compareOrder(expected.order(), c.order, c.orderLineSkuIds, updatedAtAnswered, "answered order");
+                compareOrder(expected.order(), c.order, c.orderLineSkuIdTexts(), updatedAtAnswered, "answered order");
             }
             if (expected.sku() != null) {
                 compareSku(expected.sku(), c.sku, "answered sku");

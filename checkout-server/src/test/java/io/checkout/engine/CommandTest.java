@@ -1,12 +1,13 @@
 package io.checkout.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
 class CommandTest {
     @Test
-    void clearedCommandShouldHaveNoTypeAndNoResultThoughTheSlotKeepsThem() {
+    void clearedCommandShouldHaveNoTypeAndNoResult() {
         Command command = Command.reserve(1_000, "r-1", "u-1", "SKU-1", 1);
         command.result(ResultCode.SUCCESS);
 
@@ -21,7 +22,7 @@ class CommandTest {
     }
 
     @Test
-    void typeAndResultShouldReadBackWhatWasLastSetIncludingTheValueTheSlotAlreadyHeld() {
+    void typeAndResultShouldReadBackWhatWasLastSetIncludingTheValueSetBeforeTheClear() {
         Command command = new Command();
         assertThat(command.type()).isNull();
         assertThat(command.result()).isNull();
@@ -29,7 +30,6 @@ class CommandTest {
         command.type(CommandType.RESERVE);
         command.result(ResultCode.SOLD_OUT);
         command.clear();
-        // The same values again: nothing is stored, but they count as set once more.
         command.type(CommandType.RESERVE);
         command.result(ResultCode.SOLD_OUT);
         assertThat(command.type()).isEqualTo(CommandType.RESERVE);
@@ -47,19 +47,64 @@ class CommandTest {
     }
 
     @Test
+    void everyTypeResultAndOrderStateShouldReadBackAsSet() {
+        // Kept as ordinals in a byte (no reference stored into a long-lived slot): every value fits.
+        Command command = new Command();
+        for (CommandType type : CommandType.values()) {
+            command.type(type);
+            assertThat(command.type()).isSameAs(type);
+        }
+        for (ResultCode result : ResultCode.values()) {
+            command.result(result);
+            assertThat(command.result()).isSameAs(result);
+        }
+        for (OrderState state : OrderState.values()) {
+            command.order.state(state);
+            assertThat(command.order.state()).isSameAs(state);
+        }
+        assertThat(CommandType.values().length).isLessThan(Byte.MAX_VALUE);
+        assertThat(ResultCode.values().length).isLessThan(Byte.MAX_VALUE);
+        assertThat(OrderState.values().length).isLessThan(Byte.MAX_VALUE);
+    }
+
+    @Test
     void orderLineSkuIdsShouldBeReadOnlyBelowTheAnswersLineCount() {
         Command command = new Command();
         command.order.lineCount = 2;
         command.orderLineSkuId(0, "SKU-1");
         command.orderLineSkuId(1, "SKU-2");
-        assertThat(command.orderLineSkuIds).startsWith("SKU-1", "SKU-2");
+        assertThat(command.orderLineSkuIdTexts()).containsExactly("SKU-1", "SKU-2");
+        assertThat(command.orderLineSkuId(1).contentEquals("SKU-2")).isTrue();
 
         command.clear();
-        // The references stay in the slot, but the cleared answer has no lines to read them by.
         assertThat(command.order.lineCount).isZero();
+        assertThat(command.orderLineSkuIdTexts()).isEmpty();
+        assertThatThrownBy(() -> command.orderLineSkuId(0)).isInstanceOf(IndexOutOfBoundsException.class);
         command.order.lineCount = 1;
         command.orderLineSkuId(0, "SKU-9");
-        assertThat(command.orderLineSkuIds[0]).isEqualTo("SKU-9");
+        assertThat(command.orderLineSkuIdTexts()).containsExactly("SKU-9");
+    }
+
+    @Test
+    void anAnswerWithMoreLinesThanKeptShouldMakeBuffersForThemAndACopyShouldCarryEveryLine() {
+        int lines = EngineLimits.LINES_PER_ORDER_MAX;
+        Command command = new Command();
+        command.order.lineCount = lines;
+        for (int i = 0; i < lines; i++) {
+            command.orderLineSkuId(i, "SKU-" + i);
+        }
+        Command copy = new Command();
+        copy.copyOutputFrom(command);
+        assertThat(copy.orderLineSkuIdTexts())
+                .hasSize(lines)
+                .startsWith("SKU-0")
+                .endsWith("SKU-" + (lines - 1));
+
+        command.clear();
+        command.order.lineCount = lines;
+        command.orderLineSkuId(lines - 1, "SKU-again");
+        assertThat(command.orderLineSkuId(lines - 1).asString()).isEqualTo("SKU-again");
+        assertThat(copy.orderLineSkuId(lines - 1).asString()).isEqualTo("SKU-" + (lines - 1));
     }
 
     @Test
@@ -84,11 +129,8 @@ class CommandTest {
         command.order.state(OrderState.RESERVED);
         assertThat(command.order.state()).isEqualTo(OrderState.RESERVED);
         command.clear();
-        assertThat(command.order.state())
-                .as("cleared, though the slot keeps the reference")
-                .isNull();
+        assertThat(command.order.state()).as("cleared").isNull();
         assertThat(command.order.refundedQuantity(0)).isZero();
-        // The value the slot already held counts as set once more.
         command.order.state(OrderState.RESERVED);
         assertThat(command.order.state()).isEqualTo(OrderState.RESERVED);
 

@@ -15,7 +15,10 @@ class CommandRingQueueDelayTest {
 
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private final CommandRing ring = new CommandRing(
-            RingBuffer.createMultiProducer(CommandEvent::new, 1024, new BlockingWaitStrategy()), () -> 0L, nanos::get);
+            RingBuffer.createMultiProducer(CommandEvent::new, 1024, new BlockingWaitStrategy()),
+            new ReplyTargets(1024),
+            () -> 0L,
+            nanos::get);
     private final RingConsumer consumer = ring.consumer();
 
     private void publish(int count) {
