@@ -36,7 +36,7 @@
 # --pin: the server on CPU 0 and loadgen on CPU 1 (taskset), the peak included. A JVM that sees one
 #        CPU would pick the serial collector; bin/checkout-server and bin/loadgen name G1 unless
 #        JAVA_OPTS names a collector (bin/default-gc.sh), so --gc default is G1 pinned or not.
-# --smoke: one short round of unary and stream against a process-durability server, for CI: checks
+# --smoke: one short round of the empty call, unary and stream against a process-durability server, for CI: checks
 #          that every part runs and the audits pass, not the figures.
 # Build first: mvn -B -q -DskipTests install (bin/checkout-server, bin/loadgen, benchmarks.jar).
 set -euo pipefail
@@ -60,7 +60,7 @@ while [ $# -gt 0 ]; do
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --prewarm) prewarm="$2"; shift 2 ;;
-    --smoke) rounds=1 durabilities=process apis="unary stream" duration=4s warmup=1s prewarm=2s peak_duration=3s
+    --smoke) rounds=1 durabilities=process apis="empty unary stream" duration=4s warmup=1s prewarm=2s peak_duration=3s
              peak_warmup=1s; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "latency.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
