@@ -125,7 +125,7 @@ public final class Command implements LineSkuIdTarget {
      * reference, as the result is: a ring slot lives as long as the server, and a reference stored
      * into it (even an enum constant, even the same one again) dirties one of its cards, which G1
      * must refine or else scan in the next young pause. With 16,384 slots in turn, one such store
-     * per command was tens of thousands of cards a pause (benchmarks/README, History 2026-12-05 21:00).
+     * per command was tens of thousands of cards a pause (benchmarks/README, History 2026-12-05 20:58).
      */
     private byte typeCode;
 

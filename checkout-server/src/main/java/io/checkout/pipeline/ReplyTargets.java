@@ -6,7 +6,7 @@ package io.checkout.pipeline;
  * observer), and storing a young object's reference into a long-lived object dirties that
  * object's card for G1: in the slots themselves, spread over the ring's memory, that was one card
  * per slot in use, tens of thousands a young pause to scan; in these two arrays the same stores
- * fall on 2 x ringSize / 128 cards at most (benchmarks/README, History 2026-12-05 21:00).
+ * fall on 2 x ringSize / 128 cards at most (benchmarks/README, History 2026-12-05 20:58).
  *
  * <p>A slot's entries are written by the publisher that claimed it, before it publishes, and read
  * and cleared by the replier before the slot is given back, so the ring's own sequences order
