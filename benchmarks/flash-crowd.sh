@@ -26,7 +26,7 @@
 #        so a crowd's cost to the generator is not taken from the server: loadgen on a machine of
 #        its own, in small. Without it both share every CPU, and at 10x the generator's CPU (over
 #        300,000 calls/s, most refused in the client) is what the server loses. Both JVMs keep G1
-#        on their one CPU (bin/default-gc.sh); until 2026-12-05 they fell back to the serial
+#        on their one CPU (bin/default-jvm.sh); until 2026-12-05 they fell back to the serial
 #        collector there, whose young pauses (0.1-0.56 s) stalled the server mid-crowd.
 # --repeat N: the crowds N times, with capacity measured again after each round, so every crowd has
 #        a capacity measured just before and just after it; prints each crowd's goodput against both

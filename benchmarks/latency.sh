@@ -35,7 +35,7 @@
 #       --server-set: server settings for every server (e.g. "state-memory=preallocate").
 # --pin: the server on CPU 0 and loadgen on CPU 1 (taskset), the peak included. A JVM that sees one
 #        CPU would pick the serial collector; bin/checkout-server and bin/loadgen name G1 unless
-#        JAVA_OPTS names a collector (bin/default-gc.sh), so --gc default is G1 pinned or not.
+#        JAVA_OPTS names a collector (bin/default-jvm.sh), so --gc default is G1 pinned or not.
 # --smoke: one short round of the empty call, unary and stream against a process-durability server, for CI: checks
 #          that every part runs and the audits pass, not the figures.
 # Build first: mvn -B -q -DskipTests install (bin/checkout-server, bin/loadgen, benchmarks.jar).

@@ -23,17 +23,25 @@ import java.util.regex.Pattern;
  * History 2026-12-05 15:27): scanning the cards of old objects that may point into the young
  * generation ("Scan Heap Roots", with how many cards it scanned and how many of those G1 had left
  * unrefined in the log buffers for the pause) and copying the survivors ("Object Copy", with the
- * bytes copied). Each phase is the slowest worker's time.
+ * bytes copied). Each phase is the slowest worker's time. Then the Remark pauses of concurrent
+ * cycles in the same window: their count, median and longest, and the median of their class
+ * unloading, which made 11.5 ms of a 54 ms Remark at 11,000 ops/s (benchmarks/README, History
+ * 2026-12-06 00:05): a server whose live state sits above G1's initiating occupancy starts a cycle
+ * every few seconds, and each ends in a Remark that stops every thread.
  *
  * <pre>GcPhaseSummary LOG FROM_EPOCH_MS TO_EPOCH_MS</pre>
  *
  * Prints one line, e.g. {@code 12 young pauses, median 14.2 ms, max 31.0 ms; Scan Heap Roots
- * median 8.1 ms (20,789 cards, 5,348 left for the pause); Object Copy median 4.0 ms (7.0 MB)}.
+ * median 8.1 ms (20,789 cards, 5,348 left for the pause); Object Copy median 4.0 ms (7.0 MB); 2
+ * remarks, median 8.3 ms, max 54.0 ms, class unloading median 6.2 ms}.
  */
 public final class GcPhaseSummary {
     private static final Pattern LINE = Pattern.compile("^\\[(\\d+)ms\\] GC\\((\\d+)\\)\\s+(.*)$");
     private static final Pattern YOUNG_END =
             Pattern.compile("^Pause Young .*\\d+[KMG]->\\d+[KMG]\\(\\d+[KMG]\\) ([\\d.]+)ms$");
+    private static final Pattern REMARK_END =
+            Pattern.compile("^Pause Remark .*\\d+[KMG]->\\d+[KMG]\\(\\d+[KMG]\\) ([\\d.]+)ms$");
+    private static final Pattern CLASS_UNLOADING = Pattern.compile("^Class Unloading ([\\d.]+)ms$");
     private static final Pattern WORKERS = Pattern.compile(
             "^([A-Za-z][A-Za-z -]*?)(?: \\(ms\\))?:?\\s+Min:.*?Max:\\s*([\\d.]+),.*?Sum:\\s*([\\d.]+),");
     /** The most pauses one summary keeps: a log of hours at one pause a second. */
@@ -53,6 +61,9 @@ public final class GcPhaseSummary {
             double copyMillis,
             long bytesCopied) {}
 
+    /** One Remark pause's figures; class unloading reads 0 when the log did not show it. */
+    record Remark(long endEpochMillis, double millis, double classUnloadingMillis) {}
+
     public static void main(String[] args) throws IOException {
         if (args.length != 3) {
             System.err.println("usage: GcPhaseSummary LOG FROM_EPOCH_MS TO_EPOCH_MS");
@@ -60,11 +71,48 @@ public final class GcPhaseSummary {
         }
         long from = Long.parseLong(args[1]);
         long to = Long.parseLong(args[2]);
+        Path log = Path.of(args[0]);
         List<Pause> pauses;
-        try (BufferedReader reader = Files.newBufferedReader(Path.of(args[0]), StandardCharsets.UTF_8)) {
+        try (BufferedReader reader = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
             pauses = youngPauses(reader.lines().iterator(), from, to);
         }
-        System.out.println(summary(pauses));
+        List<Remark> remarks;
+        try (BufferedReader reader = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
+            remarks = remarks(reader.lines().iterator(), from, to);
+        }
+        System.out.println(summary(pauses) + "; " + remarkSummary(remarks));
+    }
+
+    /** The Remark pauses in the log's lines that ended within {@code [from, to]}, in the log's order. */
+    static List<Remark> remarks(Iterator<String> lines, long from, long to) {
+        Map<Long, Double> classUnloading = new LinkedHashMap<>();
+        List<Remark> remarks = new ArrayList<>();
+        while (lines.hasNext()) {
+            Matcher line = LINE.matcher(lines.next());
+            if (!line.matches()) {
+                continue;
+            }
+            long at = Long.parseLong(line.group(1));
+            long id = Long.parseLong(line.group(2));
+            String text = line.group(3).trim();
+            Matcher unloading = CLASS_UNLOADING.matcher(text);
+            if (unloading.matches()) {
+                classUnloading.put(id, Double.parseDouble(unloading.group(1)));
+                if (classUnloading.size() > OPEN_MAX) {
+                    classUnloading.remove(classUnloading.keySet().iterator().next());
+                }
+                continue;
+            }
+            Matcher end = REMARK_END.matcher(text);
+            if (end.matches()) {
+                Double unloadingMillis = classUnloading.remove(id);
+                if (at >= from && at <= to && remarks.size() < PAUSES_MAX) {
+                    remarks.add(new Remark(
+                            at, Double.parseDouble(end.group(1)), unloadingMillis == null ? 0 : unloadingMillis));
+                }
+            }
+        }
+        return remarks;
     }
 
     /** The young pauses in the log's lines that ended within {@code [from, to]}, in the log's order. */
@@ -123,6 +171,21 @@ public final class GcPhaseSummary {
                         pauses.stream().mapToDouble(Pause::cardsFromLogBuffers).toArray())),
                 median(pauses.stream().mapToDouble(Pause::copyMillis).toArray()),
                 median(pauses.stream().mapToDouble(Pause::bytesCopied).toArray()) / 1e6);
+    }
+
+    /** The Remark part of the line {@link #main} prints. */
+    static String remarkSummary(List<Remark> remarks) {
+        if (remarks.isEmpty()) {
+            return "no remarks";
+        }
+        return String.format(
+                Locale.ROOT,
+                "%d remark%s, median %.1f ms, max %.1f ms, class unloading median %.1f ms",
+                remarks.size(),
+                remarks.size() == 1 ? "" : "s",
+                median(remarks.stream().mapToDouble(Remark::millis).toArray()),
+                remarks.stream().mapToDouble(Remark::millis).max().orElse(0),
+                median(remarks.stream().mapToDouble(Remark::classUnloadingMillis).toArray()));
     }
 
     static double median(double[] values) {

@@ -29,6 +29,7 @@ class GcPhaseSummaryTest {
             "[1015ms] GC(7) Eden regions: 52->0(79)",
             "[1016ms] GC(7) Pause Young (Normal) (G1 Evacuation Pause) 814M->609M(1060M) 17.493ms",
             "[1100ms] GC(8) Pause Remark",
+            "[1106ms] GC(8) Class Unloading 2.500ms",
             "[1107ms] GC(8) Pause Remark 631M->631M(1080M) 6.490ms",
             "[2000ms] GC(9) Pause Young (Concurrent Start) (G1 Humongous Allocation)",
             "[2010ms] GC(9)     Scan Heap Roots (ms):          Min:  4.0, Avg:  4.5, Max:  5.0, Diff:  1.0, Sum:  9.0,"
@@ -69,5 +70,16 @@ class GcPhaseSummaryTest {
                         + " for the pause); Object Copy median 3.0 ms (0.0 MB)");
         assertThat(GcPhaseSummary.summary(List.of())).isEqualTo("no young pauses in the window");
         assertThat(GcPhaseSummary.median(new double[] {4, 1, 3, 2})).isEqualTo(2.5);
+    }
+
+    @Test
+    void remarksInTheWindowShouldCarryTheirClassUnloading() {
+        List<GcPhaseSummary.Remark> remarks = GcPhaseSummary.remarks(LOG.iterator(), 1_000, 5_000);
+
+        assertThat(remarks).containsExactly(new GcPhaseSummary.Remark(1_107, 6.49, 2.5));
+        assertThat(GcPhaseSummary.remarks(LOG.iterator(), 1_108, 5_000)).isEmpty();
+        assertThat(GcPhaseSummary.remarkSummary(remarks))
+                .isEqualTo("1 remark, median 6.5 ms, max 6.5 ms, class unloading median 2.5 ms");
+        assertThat(GcPhaseSummary.remarkSummary(List.of())).isEqualTo("no remarks");
     }
 }

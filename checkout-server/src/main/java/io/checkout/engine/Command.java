@@ -183,9 +183,14 @@ public final class Command implements LineSkuIdTarget {
     }
 
     private IdBuffer orderLineSkuIdToFill(int line) {
-        IdBuffer id = orderLineSkuIds[line];
+        return bufferAt(orderLineSkuIds, line);
+    }
+
+    /** The slot's buffer at {@code index}, made on first use and kept for the slot's life. */
+    private static IdBuffer bufferAt(IdBuffer[] buffers, int index) {
+        IdBuffer id = buffers[index];
         if (id == null) {
-            id = orderLineSkuIds[line] = new IdBuffer();
+            id = buffers[index] = new IdBuffer();
         }
         return id;
     }
@@ -538,12 +543,8 @@ public final class Command implements LineSkuIdTarget {
      * the caller keeps within {@link EngineLimits#LINES_PER_ORDER_MAX}.
      */
     public IdBuffer addLine(int quantity) {
-        IdBuffer id = lineSkuIds[lineCount];
-        if (id == null) {
-            id = lineSkuIds[lineCount] = new IdBuffer();
-        } else {
-            id.clear();
-        }
+        IdBuffer id = bufferAt(lineSkuIds, lineCount);
+        id.clear();
         lineQuantities[lineCount] = quantity;
         lineCount++;
         return id;
