@@ -23,7 +23,8 @@
 # --gc-phases: both JVMs log G1's pause phases (-Xlog:gc*,gc+phases=debug), and each run prints, per
 #         JVM, its young pauses in the measured part and the medians of the two phases that made most
 #         of them (GcPhaseSummary: scanning old objects' cards, with how many G1 left for the pause,
-#         and copying survivors). G1 only: other collectors print "no young pauses".
+#         and copying survivors), then its Remark pauses (count, median, longest, class unloading).
+#         G1 only: other collectors print "no young pauses".
 # --sched: every second, each thread's scheduler figures of both JVMs (/proc/PID/task/TID/schedstat:
 #         time on a CPU, time runnable but waiting for one, timeslices), and per run and JVM: CPU
 #         and run-queue wait in ms per second, and the three threads that waited most (their CPU,

@@ -1,7 +1,10 @@
-# Sourced by bin/checkout-server and bin/loadgen; not a command of its own. Sets DEFAULT_JVM to the
-# JVM flags a checkout server (and its load generator) gets unless JAVA_OPTS or JAVA_TOOL_OPTIONS
-# already sets the same thing: a flag named there wins. The measurements behind each are in
-# benchmarks/README.md (History, 2026-12-05 and 2026-12-06).
+# Sourced by bin/checkout-server and bin/loadgen; not a command of its own. Sets DEFAULT_GC (the
+# collector, which bin/loadgen takes) and DEFAULT_SERVER_JVM (the collector and the heap's flags
+# below, which bin/checkout-server takes) to the JVM flags they add unless JAVA_OPTS or
+# JAVA_TOOL_OPTIONS already sets the same thing: a flag named there wins. The measurements behind
+# each are in benchmarks/README.md (History, 2026-12-05 and 2026-12-06). The load generator keeps
+# G1's own heap sizing: given the server's flags too, its young pauses came 2-4 a minute at a median
+# of 11-22 ms instead of 15-25 a minute at 2-4 ms, and its unary p99.9 rose from 27 to 128 ms.
 #
 # The collector: -XX:+UseG1GC unless a collector is chosen (naming two is an error the JVM refuses
 # to start with). Left to itself, a JVM that sees one CPU (taskset, a container with a limit of one
@@ -10,13 +13,15 @@
 #
 # The heap, fixed at its maximum, with huge pages only: -XX:InitialRAMPercentage=25 (the default
 # maximum is 25% of the memory; the JVM caps the initial heap at -Xmx, so a smaller -Xmx gives a
-# fixed heap of that size) unless -Xms, InitialHeapSize or InitialRAMPercentage is given, and only
-# when the heap gets huge pages (below): on 4 KB pages a large heap doubled the Netty event loop's
-# CPU per call, and a fixed 4 GB heap raised unary p99 to 54-163 ms (2026-12-05). The server keeps
-# its whole state on the heap. Started at 1/64 of the memory, G1 grew the heap only until the state
-# filled 60% of it (MinHeapFreeRatio=40), above the occupancy at which G1 starts a concurrent cycle
-# (45%), and then ran one cycle after another: up to 22 Remark pauses a minute at 11,000 reserves/s,
-# a second of pauses in that minute. Grown at each Remark instead, the heap cost a 100 ms Remark.
+# fixed heap of that size) and -XX:MaxHeapFreeRatio=100 (an initial size, unlike -Xms, is not a
+# floor: G1 shrank a 6 GB heap to 588 MB at its first Remark), unless -Xms, InitialHeapSize or
+# InitialRAMPercentage is given, and only when the heap gets huge pages (below): on 4 KB pages a
+# large heap doubled the Netty event loop's CPU per call, and a fixed 4 GB heap raised unary p99 to
+# 54-163 ms (2026-12-05). The server keeps its whole state on the heap. Started at 1/64 of the
+# memory, G1 grew the heap only until the state filled 60% of it (MinHeapFreeRatio=40), above the
+# occupancy at which G1 starts a concurrent cycle (45%), and then ran one cycle after another: up
+# to 22 Remark pauses a minute at 11,000 reserves/s, a second of pauses in that minute. Grown at
+# each Remark instead (MinHeapFreeRatio=70), the heap cost a 100 ms Remark.
 #
 # Survivors promoted at once: -XX:MaxTenuringThreshold=1 unless given. What outlives a young
 # collection here is state (chunks of orders and answers) that lives as long as the server; at the
@@ -25,15 +30,16 @@
 # Huge pages: -XX:+UseTransparentHugePages when the kernel offers transparent huge pages on request
 # (/sys/kernel/mm/transparent_hugepage/enabled is "madvise" or "always") and no page flag is given.
 # With 2 MB pages the empty call's p99 fell from 18-98 ms to 6-13 ms at 11,000 calls/s.
-DEFAULT_JVM=""
+DEFAULT_GC=""
 jvm_opts_given=" ${JAVA_OPTS:-} ${JAVA_TOOL_OPTIONS:-} "
 case "$jvm_opts_given" in
   *-XX:[+-]Use*GC\ *) ;;
-  *) DEFAULT_JVM="$DEFAULT_JVM -XX:+UseG1GC" ;;
+  *) DEFAULT_GC="-XX:+UseG1GC" ;;
 esac
+DEFAULT_SERVER_JVM="$DEFAULT_GC"
 case "$jvm_opts_given" in
   *MaxTenuringThreshold=*) ;;
-  *) DEFAULT_JVM="$DEFAULT_JVM -XX:MaxTenuringThreshold=1" ;;
+  *) DEFAULT_SERVER_JVM="$DEFAULT_SERVER_JVM -XX:MaxTenuringThreshold=1" ;;
 esac
 huge_pages=no
 case "$jvm_opts_given" in
@@ -42,7 +48,7 @@ case "$jvm_opts_given" in
   *)
     case "$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true)" in
       *\[madvise\]*|*\[always\]*)
-        DEFAULT_JVM="$DEFAULT_JVM -XX:+UseTransparentHugePages"
+        DEFAULT_SERVER_JVM="$DEFAULT_SERVER_JVM -XX:+UseTransparentHugePages"
         huge_pages=yes
         ;;
     esac
@@ -51,7 +57,9 @@ esac
 if [ "$huge_pages" = yes ]; then
   case "$jvm_opts_given" in
     *\ -Xms*|*InitialHeapSize=*|*InitialRAMPercentage=*) ;;
-    *) DEFAULT_JVM="$DEFAULT_JVM -XX:InitialRAMPercentage=25" ;;
+    *)
+      DEFAULT_SERVER_JVM="$DEFAULT_SERVER_JVM -XX:InitialRAMPercentage=25 -XX:MaxHeapFreeRatio=100"
+      ;;
   esac
 fi
 unset jvm_opts_given huge_pages

@@ -185,7 +185,9 @@ public final class GcPhaseSummary {
                 remarks.size() == 1 ? "" : "s",
                 median(remarks.stream().mapToDouble(Remark::millis).toArray()),
                 remarks.stream().mapToDouble(Remark::millis).max().orElse(0),
-                median(remarks.stream().mapToDouble(Remark::classUnloadingMillis).toArray()));
+                median(remarks.stream()
+                        .mapToDouble(Remark::classUnloadingMillis)
+                        .toArray()));
     }
 
     static double median(double[] values) {

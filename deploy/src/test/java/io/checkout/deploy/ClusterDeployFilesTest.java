@@ -403,7 +403,9 @@ class ClusterDeployFilesTest {
         String javaOptions = envValue(container, "JAVA_TOOL_OPTIONS");
         assertThat(javaOptions)
                 .as("collector named, not left to the CPUs the pod sees")
-                .contains("-XX:+UseG1GC");
+                .contains("-XX:+UseG1GC")
+                .as("survivors promoted at once: what outlives a young collection is state")
+                .contains("-XX:MaxTenuringThreshold=1");
         long heap = DeployFiles.jvmSize(javaOptions, "-Xmx");
         long direct = DeployFiles.jvmSize(javaOptions, "-XX:MaxDirectMemorySize=");
         long limit = DeployFiles.kubernetesQuantity(

@@ -174,6 +174,8 @@ class DeployFilesTest {
         assertThat(javaOptions)
                 .as("collector named, not left to the CPUs the pod sees")
                 .contains("-XX:+UseG1GC");
+        // What outlives a young collection is state: promoted at once, not copied up to 15 times.
+        assertThat(javaOptions).as("survivors promoted at once").contains("-XX:MaxTenuringThreshold=1");
     }
 
     @Test
