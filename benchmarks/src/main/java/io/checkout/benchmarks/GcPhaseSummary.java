@@ -61,6 +61,21 @@ public final class GcPhaseSummary {
             double copyMillis,
             long bytesCopied) {}
 
+    /** A line of the log: when it was written, which collection it belongs to, and what it says. */
+    record LogLine(long epochMillis, long gcId, String text) {
+        /** The line's parts, or null for a line that is not a collection's (e.g. "Using G1"). */
+        static LogLine parse(String line) {
+            Matcher parts = LINE.matcher(line);
+            if (!parts.matches()) {
+                return null;
+            }
+            return new LogLine(
+                    Long.parseLong(parts.group(1)),
+                    Long.parseLong(parts.group(2)),
+                    parts.group(3).trim());
+        }
+    }
+
     /** One Remark pause's figures; class unloading reads 0 when the log did not show it. */
     record Remark(long endEpochMillis, double millis, double classUnloadingMillis) {}
 
@@ -88,13 +103,13 @@ public final class GcPhaseSummary {
         Map<Long, Double> classUnloading = new LinkedHashMap<>();
         List<Remark> remarks = new ArrayList<>();
         while (lines.hasNext()) {
-            Matcher line = LINE.matcher(lines.next());
-            if (!line.matches()) {
+            LogLine line = LogLine.parse(lines.next());
+            if (line == null) {
                 continue;
             }
-            long at = Long.parseLong(line.group(1));
-            long id = Long.parseLong(line.group(2));
-            String text = line.group(3).trim();
+            long at = line.epochMillis();
+            long id = line.gcId();
+            String text = line.text();
             Matcher unloading = CLASS_UNLOADING.matcher(text);
             if (unloading.matches()) {
                 classUnloading.put(id, Double.parseDouble(unloading.group(1)));
@@ -120,13 +135,13 @@ public final class GcPhaseSummary {
         Map<Long, Builder> open = new LinkedHashMap<>();
         List<Pause> pauses = new ArrayList<>();
         while (lines.hasNext()) {
-            Matcher line = LINE.matcher(lines.next());
-            if (!line.matches()) {
+            LogLine line = LogLine.parse(lines.next());
+            if (line == null) {
                 continue;
             }
-            long at = Long.parseLong(line.group(1));
-            long id = Long.parseLong(line.group(2));
-            String text = line.group(3).trim();
+            long at = line.epochMillis();
+            long id = line.gcId();
+            String text = line.text();
             Builder pause = open.computeIfAbsent(id, key -> new Builder());
             Matcher end = YOUNG_END.matcher(text);
             if (end.matches()) {
