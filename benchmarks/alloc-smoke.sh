@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --bound) bound="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' benchmarks/alloc-smoke.sh; exit 0 ;;
     *) echo "alloc-smoke.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

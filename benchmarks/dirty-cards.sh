@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
     --interval) interval="$2"; shift 2 ;;
     --frames) frames="$2"; shift 2 ;;
     --server-set) server_set="$2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "dirty-cards.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

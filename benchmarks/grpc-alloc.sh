@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     --apis) apis="$2"; shift 2 ;;
     --concurrency) concurrency="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "grpc-alloc.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

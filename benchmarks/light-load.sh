@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
     --warmup) warmup="$2"; shift 2 ;;
     --prewarm) prewarm="$2"; shift 2 ;;
     --apis) apis="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "light-load.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

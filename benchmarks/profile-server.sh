@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     --seconds) seconds="$2"; shift 2 ;;
     --event) event="$2"; shift 2 ;;
     --journal-durability) durability="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "profile-server.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

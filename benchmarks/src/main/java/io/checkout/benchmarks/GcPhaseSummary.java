@@ -79,6 +79,9 @@ public final class GcPhaseSummary {
     /** One Remark pause's figures; class unloading reads 0 when the log did not show it. */
     record Remark(long endEpochMillis, double millis, double classUnloadingMillis) {}
 
+    /** A window's young pauses and Remark pauses, each in the log's order. */
+    record Window(List<Pause> youngPauses, List<Remark> remarks) {}
+
     public static void main(String[] args) throws IOException {
         if (args.length != 3) {
             System.err.println("usage: GcPhaseSummary LOG FROM_EPOCH_MS TO_EPOCH_MS");
@@ -86,21 +89,22 @@ public final class GcPhaseSummary {
         }
         long from = Long.parseLong(args[1]);
         long to = Long.parseLong(args[2]);
-        Path log = Path.of(args[0]);
-        List<Pause> pauses;
-        try (BufferedReader reader = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
-            pauses = youngPauses(reader.lines().iterator(), from, to);
+        Window window;
+        try (BufferedReader reader = Files.newBufferedReader(Path.of(args[0]), StandardCharsets.UTF_8)) {
+            window = read(reader.lines().iterator(), from, to);
         }
-        List<Remark> remarks;
-        try (BufferedReader reader = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
-            remarks = remarks(reader.lines().iterator(), from, to);
-        }
-        System.out.println(summary(pauses) + "; " + remarkSummary(remarks));
+        System.out.println(summary(window.youngPauses()) + "; " + remarkSummary(window.remarks()));
     }
 
-    /** The Remark pauses in the log's lines that ended within {@code [from, to]}, in the log's order. */
-    static List<Remark> remarks(Iterator<String> lines, long from, long to) {
+    /**
+     * The young pauses and the Remark pauses in the log's lines that ended within {@code [from,
+     * to]}, in one pass. Lines of collections still open are kept per collection id, at most
+     * {@link #OPEN_MAX} of them (a log cut short leaves ids that never end).
+     */
+    static Window read(Iterator<String> lines, long from, long to) {
+        Map<Long, Builder> open = new LinkedHashMap<>();
         Map<Long, Double> classUnloading = new LinkedHashMap<>();
+        List<Pause> pauses = new ArrayList<>();
         List<Remark> remarks = new ArrayList<>();
         while (lines.hasNext()) {
             LogLine line = LogLine.parse(lines.next());
@@ -110,61 +114,54 @@ public final class GcPhaseSummary {
             long at = line.epochMillis();
             long id = line.gcId();
             String text = line.text();
+            boolean kept = at >= from && at <= to;
             Matcher unloading = CLASS_UNLOADING.matcher(text);
             if (unloading.matches()) {
-                classUnloading.put(id, Double.parseDouble(unloading.group(1)));
-                if (classUnloading.size() > OPEN_MAX) {
-                    classUnloading.remove(classUnloading.keySet().iterator().next());
-                }
+                putBounded(classUnloading, id, Double.parseDouble(unloading.group(1)));
                 continue;
             }
-            Matcher end = REMARK_END.matcher(text);
-            if (end.matches()) {
+            Matcher remarkEnd = REMARK_END.matcher(text);
+            if (remarkEnd.matches()) {
                 Double unloadingMillis = classUnloading.remove(id);
-                if (at >= from && at <= to && remarks.size() < PAUSES_MAX) {
+                if (kept && remarks.size() < PAUSES_MAX) {
                     remarks.add(new Remark(
-                            at, Double.parseDouble(end.group(1)), unloadingMillis == null ? 0 : unloadingMillis));
+                            at, Double.parseDouble(remarkEnd.group(1)), unloadingMillis == null ? 0 : unloadingMillis));
                 }
-            }
-        }
-        return remarks;
-    }
-
-    /** The young pauses in the log's lines that ended within {@code [from, to]}, in the log's order. */
-    static List<Pause> youngPauses(Iterator<String> lines, long from, long to) {
-        Map<Long, Builder> open = new LinkedHashMap<>();
-        List<Pause> pauses = new ArrayList<>();
-        while (lines.hasNext()) {
-            LogLine line = LogLine.parse(lines.next());
-            if (line == null) {
                 continue;
             }
-            long at = line.epochMillis();
-            long id = line.gcId();
-            String text = line.text();
-            Builder pause = open.computeIfAbsent(id, key -> new Builder());
-            Matcher end = YOUNG_END.matcher(text);
-            if (end.matches()) {
-                open.remove(id);
-                if (at >= from && at <= to && pauses.size() < PAUSES_MAX) {
-                    pauses.add(pause.build(at, Double.parseDouble(end.group(1))));
+            Matcher youngEnd = YOUNG_END.matcher(text);
+            if (youngEnd.matches()) {
+                Builder pause = open.remove(id);
+                if (kept && pauses.size() < PAUSES_MAX) {
+                    pauses.add(
+                            (pause == null ? new Builder() : pause).build(at, Double.parseDouble(youngEnd.group(1))));
                 }
                 continue;
             }
             if (text.startsWith("Pause ")) {
-                // A Remark, a Cleanup, a full collection: not a young pause; its lines are dropped.
+                // A young pause's first line, or a Remark's, a Cleanup's, a full collection's: the
+                // lines of collections other than young pauses are dropped.
                 if (!text.startsWith("Pause Young")) {
                     open.remove(id);
                 }
                 continue;
             }
-            pause.read(text);
-            if (open.size() > OPEN_MAX) {
-                // Ids that never ended (a log cut short): keep the map bounded.
-                open.remove(open.keySet().iterator().next());
+            Builder pause = open.get(id);
+            if (pause == null) {
+                pause = new Builder();
+                putBounded(open, id, pause);
             }
+            pause.read(text);
         }
-        return pauses;
+        return new Window(pauses, remarks);
+    }
+
+    /** Puts, then drops the eldest entry if the map holds more than {@link #OPEN_MAX}. */
+    private static <V> void putBounded(Map<Long, V> map, long id, V value) {
+        map.put(id, value);
+        if (map.size() > OPEN_MAX) {
+            map.remove(map.keySet().iterator().next());
+        }
     }
 
     /** The one line {@link #main} prints. */

@@ -42,7 +42,8 @@ class GcPhaseSummaryTest {
 
     @Test
     void youngPausesInTheWindowShouldCarryTheirPhasesAndLeaveOtherPausesOut() {
-        List<GcPhaseSummary.Pause> pauses = GcPhaseSummary.youngPauses(LOG.iterator(), 1_000, 5_000);
+        List<GcPhaseSummary.Pause> pauses =
+                GcPhaseSummary.read(LOG.iterator(), 1_000, 5_000).youngPauses();
 
         assertThat(pauses).hasSize(2);
         GcPhaseSummary.Pause first = pauses.get(0);
@@ -63,7 +64,8 @@ class GcPhaseSummaryTest {
 
     @Test
     void summaryShouldGiveTheMediansOfTheWindowsPauses() {
-        List<GcPhaseSummary.Pause> pauses = GcPhaseSummary.youngPauses(LOG.iterator(), 0, Long.MAX_VALUE);
+        List<GcPhaseSummary.Pause> pauses =
+                GcPhaseSummary.read(LOG.iterator(), 0, Long.MAX_VALUE).youngPauses();
 
         assertThat(GcPhaseSummary.summary(pauses))
                 .isEqualTo("3 young pauses, median 17.5 ms, max 20.0 ms; Scan Heap Roots median 5.0 ms (0 cards, 0 left"
@@ -74,10 +76,11 @@ class GcPhaseSummaryTest {
 
     @Test
     void remarksInTheWindowShouldCarryTheirClassUnloading() {
-        List<GcPhaseSummary.Remark> remarks = GcPhaseSummary.remarks(LOG.iterator(), 1_000, 5_000);
+        List<GcPhaseSummary.Remark> remarks =
+                GcPhaseSummary.read(LOG.iterator(), 1_000, 5_000).remarks();
 
         assertThat(remarks).containsExactly(new GcPhaseSummary.Remark(1_107, 6.49, 2.5));
-        assertThat(GcPhaseSummary.remarks(LOG.iterator(), 1_108, 5_000)).isEmpty();
+        assertThat(GcPhaseSummary.read(LOG.iterator(), 1_108, 5_000).remarks()).isEmpty();
         assertThat(GcPhaseSummary.remarkSummary(remarks))
                 .isEqualTo("1 remark, median 6.5 ms, max 6.5 ms, class unloading median 2.5 ms");
         assertThat(GcPhaseSummary.remarkSummary(List.of())).isEqualTo("no remarks");

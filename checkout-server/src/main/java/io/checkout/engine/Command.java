@@ -33,9 +33,9 @@ public final class Command implements LineSkuIdTarget {
 
     private static final int IN_ANY = IN_MERCHANT | IN_RISK | IN_CAMPAIGN;
 
-    private static final CommandType[] TYPES = CommandType.values();
+    private static final CommandType[] TYPES = EnumCodes.constants(CommandType.class);
 
-    private static final ResultCode[] RESULTS = ResultCode.values();
+    private static final ResultCode[] RESULTS = EnumCodes.constants(ResultCode.class);
 
     // ---- input -------------------------------------------------------------------------------
     /** When the command was published; engine time never goes backwards, whatever this says. */
@@ -168,12 +168,12 @@ public final class Command implements LineSkuIdTarget {
 
     /** What the command is, or null until one is set (a new or cleared command). */
     public CommandType type() {
-        return typeCode == 0 ? null : TYPES[typeCode - 1];
+        return EnumCodes.decode(TYPES, typeCode);
     }
 
     /** Sets what the command is; null leaves it unset. */
     public void type(CommandType newType) {
-        typeCode = newType == null ? 0 : (byte) (newType.ordinal() + 1);
+        typeCode = EnumCodes.encode(newType);
     }
 
     /** Sets the SKU id of the answer's order line {@code line} (0 <= line < LINES_PER_ORDER_MAX), copying its text. */
@@ -214,12 +214,12 @@ public final class Command implements LineSkuIdTarget {
 
     /** How the command fared, or null until the engine (or the pipeline, refusing it) decided. */
     public ResultCode result() {
-        return resultCode == 0 ? null : RESULTS[resultCode - 1];
+        return EnumCodes.decode(RESULTS, resultCode);
     }
 
     /** Sets how the command fared; null leaves it undecided. */
     public void result(ResultCode newResult) {
-        resultCode = newResult == null ? 0 : (byte) (newResult.ordinal() + 1);
+        resultCode = EnumCodes.encode(newResult);
     }
 
     /** Resets every field, input and output, so nothing of a previous command leaks into the next. */

@@ -7,7 +7,7 @@ import java.util.Arrays;
  * so reading and writing orders does not allocate.
  */
 public final class OrderRecord {
-    private static final OrderState[] STATES = OrderState.values();
+    private static final OrderState[] STATES = EnumCodes.constants(OrderState.class);
 
     public long orderId;
     public final IdBuffer userId = new IdBuffer();
@@ -68,12 +68,12 @@ public final class OrderRecord {
 
     /** Where the order stands, or null until a state is set (a new or cleared record). */
     public OrderState state() {
-        return stateCode == 0 ? null : STATES[stateCode - 1];
+        return EnumCodes.decode(STATES, stateCode);
     }
 
     /** Sets where the order stands; null leaves it unset. */
     public void state(OrderState newState) {
-        stateCode = newState == null ? 0 : (byte) (newState.ordinal() + 1);
+        stateCode = EnumCodes.encode(newState);
     }
 
     /** Units of line {@code line} refunded so far: all in a REFUNDED order, none before a refund. */
