@@ -66,7 +66,8 @@ for round in $(seq 1 "$rounds"); do
 
   members="127.0.0.1:23200,127.0.0.1:23210,127.0.0.1:23220"
   for id in 0 1 2; do
-    "$root/bin/checkout-server" serve --port "2310$id" --data-dir "$work/member-$id" --set metrics-port="2316$id" \
+    # Several servers on one machine: none touches its whole heap at start (bin/default-jvm.sh).
+    JAVA_OPTS="${JAVA_OPTS:-} -XX:-AlwaysPreTouch" "$root/bin/checkout-server" serve --port "2310$id" --data-dir "$work/member-$id" --set metrics-port="2316$id" \
       --set mode=cluster --set cluster-member-id="$id" --set cluster-members="$members" \
       --set cluster-file-sync-level="$sync_level" "${common[@]}" > "$work/member-$id.log" 2>&1 &
     pids+=($!)

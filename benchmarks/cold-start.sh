@@ -7,11 +7,14 @@
 # the last 5 seconds. Repeated --rounds times, option sets in turn.
 #
 # Option sets (the server only):
-#   default       the JVM's defaults (tiered C1 + C2)
+#   default       bin/checkout-server as it starts (bin/default-jvm.sh), tiered C1 + C2
 #   appcds        an application class-data-sharing archive of the server, dumped at the exit of a
 #                 training run first (-XX:ArchiveClassesAtExit, JDK 17's dynamic archive)
 #   c1-only       -XX:TieredStopAtLevel=1: C1 alone, quick to compile, slower code for good
 #   no-tiered     -XX:-TieredCompilation: C2 alone, interpreted until then
+#   pretouch      -XX:+AlwaysPreTouch: every page of the heap touched before the server starts, so
+#                 none is first touched (and zeroed by the kernel) while it serves
+#   no-pretouch   -XX:-AlwaysPreTouch: the heap's pages touched as they are first used
 #
 # Usage: benchmarks/cold-start.sh [--rounds 2] [--duration 20s] [--sets "default appcds c1-only no-tiered"]
 # Build first: mvn -B -q -DskipTests install (bin/checkout-server and bin/loadgen run the jars).
@@ -23,7 +26,8 @@ while [ $# -gt 0 ]; do
     --rounds) rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --sets) sets="$2"; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "cold-start.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 # shellcheck source=bin/scratch-server.sh
@@ -38,6 +42,8 @@ options_of() {
     appcds) echo "-XX:SharedArchiveFile=$archive" ;;
     c1-only) echo "-XX:TieredStopAtLevel=1" ;;
     no-tiered) echo "-XX:-TieredCompilation" ;;
+    pretouch) echo "-XX:+AlwaysPreTouch" ;;
+    no-pretouch) echo "-XX:-AlwaysPreTouch" ;;
     *) echo "unknown option set $1" >&2; exit 2 ;;
   esac
 }

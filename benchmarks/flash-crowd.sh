@@ -117,7 +117,8 @@ if [ "$cluster" = yes ]; then
   trap 'for pid in "${member_pids[@]:-}"; do kill "$pid" 2>/dev/null || true; done; wait; rm -rf "$work"/member-*' EXIT
   members="127.0.0.1:23400,127.0.0.1:23410,127.0.0.1:23420"
   for id in 0 1 2; do
-    ${server_pin[@]+"${server_pin[@]}"} "$root/bin/checkout-server" serve --port "2330$id" --data-dir "$work/member-$id" --set metrics-port="2336$id" \
+    # Several servers on one machine: none touches its whole heap at start (bin/default-jvm.sh).
+    JAVA_OPTS="${JAVA_OPTS:-} -XX:-AlwaysPreTouch" ${server_pin[@]+"${server_pin[@]}"} "$root/bin/checkout-server" serve --port "2330$id" --data-dir "$work/member-$id" --set metrics-port="2336$id" \
       --set host=127.0.0.1 --set admin-token-file="$work/token" --set mode=cluster --set cluster-member-id="$id" \
       --set cluster-members="$members" "${capacities[@]}" > "$work/member-$id.log" 2>&1 &
     member_pids+=($!)

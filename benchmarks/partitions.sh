@@ -82,7 +82,8 @@ for round in $(seq 1 "$rounds"); do
     rm -rf "$work"/p-*
     write_map "$n" > "$work/map.json"
     for id in $(seq 0 $((n - 1))); do
-      "$root/bin/checkout-server" serve --port $((23400 + id)) --data-dir "$work/p-$id" \
+      # Several servers on one machine: none touches its whole heap at start (bin/default-jvm.sh).
+      JAVA_OPTS="${JAVA_OPTS:-} -XX:-AlwaysPreTouch" "$root/bin/checkout-server" serve --port $((23400 + id)) --data-dir "$work/p-$id" \
         --set metrics-port=$((23450 + id)) --set partition-map-file="$work/map.json" --set partition-id="$id" \
         "${common[@]}" > "$work/p-$id.log" 2>&1 &
       pids+=($!)
