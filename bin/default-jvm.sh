@@ -29,8 +29,9 @@
 # that copied into fresh regions took 93-97 ms, and over three pairs at 12,000 reserves/s the unary
 # and stream p99.9 were 24 and 26 ms with it against 132 and 198 ms without. The cost is at start:
 # the server served 6.7-7.6 s after launch instead of 1.8-3.0 s (a 6 GB heap on a 2-core VM; 0.4 s
-# when the kernel has free huge pages at hand), and the whole heap is resident from then on. Several servers on one machine each commit a quarter of
-# its memory so: give each an -Xmx, or -XX:-AlwaysPreTouch (the scripts that start three do).
+# when the kernel has free huge pages at hand), and the whole heap is resident from then on.
+# Several servers on one machine would each hold a quarter of its memory so: give each an -Xmx, or
+# -XX:-AlwaysPreTouch (the scripts that start three servers do).
 #
 # Survivors promoted at once: -XX:MaxTenuringThreshold=1 unless given. What outlives a young
 # collection here is state (chunks of orders and answers) that lives as long as the server; at the
