@@ -13,7 +13,7 @@
 #
 # Usage: benchmarks/latency.sh [--rounds 2] [--durabilities "process fsync"] [--share 0.5] [--rate OPS]
 #          [--apis "unary stream stream-batch unary-batched empty"] [--gc "default"] [--server-opts "..."]
-#          [--loadgen-opts "..."] [--server-set "name=value ..."] [--pin] [--gc-phases] [--sched]
+#          [--loadgen-opts "..."] [--loadgen-args "..."] [--server-set "name=value ..."] [--pin] [--gc-phases] [--sched]
 #          [--duration 20s] [--warmup 5s] [--prewarm 15s] [--smoke]
 # --apis: the reserve APIs to run, each an open-model catalog run; "empty" adds a run of empty calls
 #         (grpc.health.v1 Check, answered on the event loop) at the same rate: the tail of the
@@ -33,6 +33,8 @@
 # --gc: the server's collector, one server per value: default (what bin/checkout-server runs), g1,
 #       parallel, serial, zgc, shenandoah. --server-opts: more JVM flags for every server;
 #       --loadgen-opts: JVM flags for every loadgen run (besides those of bin/loadgen);
+#       --loadgen-args: more loadgen options for the open-model runs (not the peak's), e.g.
+#       "--send-tick 1ms" (loadgen's own default 0s: each call sent when due);
 #       --server-set: server settings for every server (e.g. "state-memory=preallocate").
 # --pin: the server on CPU 0 and loadgen on CPU 1 (taskset), the peak included. A JVM that sees one
 #        CPU would pick the serial collector; bin/checkout-server and bin/loadgen name G1 unless
@@ -43,7 +45,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds=2 durabilities="process fsync" share=0.5 fixed_rate="" apis="unary stream stream-batch unary-batched" gcs=default
-server_opts="" loadgen_opts="" server_set="" pin=no gc_phases=no sched=no duration=20s warmup=5s prewarm=15s peak_duration=15s peak_warmup=5s
+server_opts="" loadgen_opts="" loadgen_args="" server_set="" pin=no gc_phases=no sched=no duration=20s warmup=5s prewarm=15s peak_duration=15s peak_warmup=5s
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -56,6 +58,7 @@ while [ $# -gt 0 ]; do
     --gc) gcs="$2"; shift 2 ;;
     --server-opts) server_opts="$2"; shift 2 ;;
     --loadgen-opts) loadgen_opts="$2"; shift 2 ;;
+    --loadgen-args) loadgen_args="$2"; shift 2 ;;
     --server-set) server_set="$2"; shift 2 ;;
     --pin) pin=yes; shift ;;
     --duration) duration="$2"; shift 2 ;;
@@ -68,6 +71,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$rounds" in ''|*[!0-9]*|0) echo "latency.sh: --rounds must be a positive whole number" >&2; exit 2 ;; esac
+read -r -a loadgen_extra <<< "$loadgen_args"
 case "$fixed_rate" in
   '') ;;
   *[!0-9]*|0) echo "latency.sh: --rate must be a positive whole number of operations/s, got $fixed_rate" >&2; exit 2 ;;
@@ -111,7 +115,7 @@ trap 'stop_scratch_server; rm -rf "$work"/*/server/data' EXIT
 napis=$(echo "$apis" | wc -w)
 server_sets=()
 for setting in $server_set; do server_sets+=(--set "$setting"); done
-echo "latency at ${fixed_rate:+$fixed_rate ops/s (--rate), not }$share of the unary peak; APIs: $apis; $rounds round(s); pin: $pin; loadgen JVM flags: '$loadgen_opts'; reports in $work"
+echo "latency at ${fixed_rate:+$fixed_rate ops/s (--rate), not }$share of the unary peak; APIs: $apis; $rounds round(s); pin: $pin; loadgen JVM flags: '$loadgen_opts', options: '$loadgen_args'; reports in $work"
 
 pauses() { # safepoint-log from-epoch-ms to-epoch-ms: "N pauses, max X ms, Y ms in all" within [from, to]
   awk -v from="$2" -v to="$3" '
@@ -250,7 +254,7 @@ for durability in $durabilities; do
         if [ "$api" = empty ]; then scenario=(--scenario empty-call --api unary) row=health-check; fi
         lg "$dir/$name-loadgen-safepoints.log" --target "$target" --admin-token "$SCRATCH_ADMIN_TOKEN" --setup \
           "${scenario[@]}" --sku-prefix "lat-$round-$api-" --rate "$rate" --prewarm "$prewarm" \
-          --duration "$duration" --warmup "$warmup" --json "$dir/$name.json" --quiet > "$out" 2>&1 || failed=1
+          --duration "$duration" --warmup "$warmup" --json "$dir/$name.json" --quiet ${loadgen_extra[@]+"${loadgen_extra[@]}"} > "$out" 2>&1 || failed=1
         reserve="$(grep -m1 -E "^  $row " "$out" || true)"
         sent="$(grep -m1 -E '^  sent ' "$out" || true)"
         lag="$(grep -m1 -E '^  lag ' "$out" || true)"

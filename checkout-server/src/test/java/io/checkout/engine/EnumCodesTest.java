@@ -24,10 +24,12 @@ class EnumCodesTest {
         Command command = new Command();
         assertThat(command.type()).isNull();
         assertThat(command.result()).isNull();
-        command.type(CommandType.values()[CommandType.values().length - 1]);
-        command.result(ResultCode.values()[ResultCode.values().length - 1]);
-        assertThat(command.type()).isEqualTo(CommandType.values()[CommandType.values().length - 1]);
-        assertThat(command.result()).isEqualTo(ResultCode.values()[ResultCode.values().length - 1]);
+        CommandType lastType = CommandType.values()[CommandType.values().length - 1];
+        ResultCode lastResult = ResultCode.values()[ResultCode.values().length - 1];
+        command.type(lastType);
+        command.result(lastResult);
+        assertThat(command.type()).isEqualTo(lastType);
+        assertThat(command.result()).isEqualTo(lastResult);
         command.type(null);
         assertThat(command.type()).isNull();
 

@@ -581,7 +581,7 @@ record Report(
                 crowd.sendTickMillis()));
         out.append(String.format(
                 Locale.ROOT,
-                "  %4s %9s %9s %9s %9s %9s %7s %9s %10s %8s %13s %9s%n",
+                "  %4s %9s %9s %9s %9s %9s %7s %9s %10s %10s %8s %13s %9s%n",
                 "s",
                 "offered",
                 "admitted",
@@ -591,13 +591,14 @@ record Report(
                 "failed",
                 "goodput",
                 "p99 adm ms",
+                "max adm ms",
                 "lag ms",
                 "client limit",
                 "in flight"));
         for (Timeline.Second second : timeline) {
             out.append(String.format(
                     Locale.ROOT,
-                    "  %4d %,9d %,9d %,9d %,9d %,9d %,7d %,9d %10s %8.0f %13s %9s%n",
+                    "  %4d %,9d %,9d %,9d %,9d %,9d %,7d %,9d %10s %10s %8.0f %13s %9s%n",
                     second.second(),
                     second.offered(),
                     second.admitted(),
@@ -609,6 +610,9 @@ record Report(
                     second.admittedP99Millis() < 0
                             ? "-"
                             : String.format(Locale.ROOT, "%.1f", second.admittedP99Millis()),
+                    second.admittedMaxMillis() < 0
+                            ? "-"
+                            : String.format(Locale.ROOT, "%.1f", second.admittedMaxMillis()),
                     second.sendLagMaxMillis(),
                     second.clientLimitMin() < 0
                             ? "-"
@@ -617,10 +621,11 @@ record Report(
                             ? "-"
                             : String.format(Locale.ROOT, "%,d", second.clientInFlightMax())));
         }
-        out.append("  (offered, admitted, refused, expired: by the second a reserve was due; goodput (RESERVED) and p99"
-                        + " of admitted: by the second of the answer; lag: the most a send was behind its schedule;"
-                        + " client limit: the SDK's adaptive limit, least-most, and the most calls it held in flight,"
-                        + " sampled every " + Timeline.LIMIT_SAMPLE_MILLIS + " ms over all channels)")
+        out.append(
+                        "  (offered, admitted, refused, expired: by the second a reserve was due; goodput (RESERVED), p99 and"
+                                + " longest (max) of admitted: by the second of the answer; lag: the most a send was behind its schedule;"
+                                + " client limit: the SDK's adaptive limit, least-most, and the most calls it held in flight,"
+                                + " sampled every " + Timeline.LIMIT_SAMPLE_MILLIS + " ms over all channels)")
                 .append(System.lineSeparator());
         Timeline.CrowdSummary r = crowd.result();
         out.append(String.format(

@@ -20,7 +20,9 @@ import org.HdrHistogram.Recorder;
  */
 final class Timeline {
     /**
-     * One second of the run. Latencies in milliseconds; -1 for a second without admitted answers.
+     * One second of the run. Latencies in milliseconds, the p99 and the longest of the calls
+     * answered in the second (one stall shows in the longest before it moves a p99); -1 for a
+     * second without admitted answers.
      * The SDK's adaptive limit (summed over the run's clients) as sampled every
      * {@link #LIMIT_SAMPLE_MILLIS} ms within the second: its least and most, and the most calls it
      * held in flight; -1 each without a limit or a sample.
@@ -35,6 +37,7 @@ final class Timeline {
             long failed,
             long reservedAnswered,
             double admittedP99Millis,
+            double admittedMaxMillis,
             double sendLagMaxMillis,
             int clientLimitMin,
             int clientLimitMax,
@@ -78,6 +81,7 @@ final class Timeline {
     private final AtomicLongArray reservedAnswered;
     private final AtomicLongArray sendLagMaxNanos;
     private final double[] admittedP99Millis;
+    private final double[] admittedMaxMillis;
     private final int[] clientLimitMin;
     private final int[] clientLimitMax;
     private final int[] clientInFlightMax;
@@ -100,6 +104,8 @@ final class Timeline {
         sendLagMaxNanos = new AtomicLongArray(seconds);
         admittedP99Millis = new double[seconds];
         java.util.Arrays.fill(admittedP99Millis, -1);
+        admittedMaxMillis = new double[seconds];
+        java.util.Arrays.fill(admittedMaxMillis, -1);
         clientLimitMin = new int[seconds];
         clientLimitMax = new int[seconds];
         clientInFlightMax = new int[seconds];
@@ -172,6 +178,7 @@ final class Timeline {
             // The second just ended.
             int second = index(Math.max(0, nowFromStartNanos - 500_000_000L));
             admittedP99Millis[second] = Measurements.millis(scratch.getValueAtPercentile(99));
+            admittedMaxMillis[second] = Measurements.millis(scratch.getMaxValue());
         }
     }
 
@@ -206,6 +213,7 @@ final class Timeline {
                     failed.get(i),
                     reservedAnswered.get(i),
                     admittedP99Millis[i],
+                    admittedMaxMillis[i],
                     sendLagMaxNanos.get(i) / 1e6,
                     clientLimitMin[i],
                     clientLimitMax[i],
