@@ -13,7 +13,8 @@
 #
 # Usage: benchmarks/latency.sh [--rounds 2] [--durabilities "process fsync"] [--share 0.5] [--rate OPS]
 #          [--apis "unary stream stream-batch unary-batched empty"] [--gc "default"] [--server-opts "..."]
-#          [--loadgen-opts "..."] [--loadgen-args "..."] [--server-set "name=value ..."] [--pin] [--gc-phases] [--sched]
+#          [--loadgen-opts "..."] [--loadgen-args "..."] [--loadgen-nice N] [--server-set "name=value ..."] [--pin]
+#          [--gc-phases] [--sched]
 #          [--duration 20s] [--warmup 5s] [--prewarm 15s] [--smoke]
 # --apis: the reserve APIs to run, each an open-model catalog run; "empty" adds a run of empty calls
 #         (grpc.health.v1 Check, answered on the event loop) at the same rate: the tail of the
@@ -35,6 +36,8 @@
 #       --loadgen-opts: JVM flags for every loadgen run (besides those of bin/loadgen);
 #       --loadgen-args: more loadgen options for the open-model runs (not the peak's), e.g.
 #       "--send-tick 1ms" (loadgen's own default 0s: each call sent when due);
+#       --loadgen-nice: loadgen at this nice value (1-19; the server at 0), so that on shared cores
+#       the scheduler runs a woken server thread before loadgen's, as if loadgen had cores of its own;
 #       --server-set: server settings for every server (e.g. "state-memory=preallocate").
 # --pin: the server on CPU 0 and loadgen on CPU 1 (taskset), the peak included. A JVM that sees one
 #        CPU would pick the serial collector; bin/checkout-server and bin/loadgen name G1 unless
@@ -45,7 +48,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds=2 durabilities="process fsync" share=0.5 fixed_rate="" apis="unary stream stream-batch unary-batched" gcs=default
-server_opts="" loadgen_opts="" loadgen_args="" server_set="" pin=no gc_phases=no sched=no duration=20s warmup=5s prewarm=15s peak_duration=15s peak_warmup=5s
+server_opts="" loadgen_opts="" loadgen_args="" loadgen_nice="" server_set="" pin=no gc_phases=no sched=no duration=20s warmup=5s prewarm=15s peak_duration=15s peak_warmup=5s
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -59,6 +62,7 @@ while [ $# -gt 0 ]; do
     --server-opts) server_opts="$2"; shift 2 ;;
     --loadgen-opts) loadgen_opts="$2"; shift 2 ;;
     --loadgen-args) loadgen_args="$2"; shift 2 ;;
+    --loadgen-nice) loadgen_nice="$2"; shift 2 ;;
     --server-set) server_set="$2"; shift 2 ;;
     --pin) pin=yes; shift ;;
     --duration) duration="$2"; shift 2 ;;
@@ -72,6 +76,11 @@ while [ $# -gt 0 ]; do
 done
 case "$rounds" in ''|*[!0-9]*|0) echo "latency.sh: --rounds must be a positive whole number" >&2; exit 2 ;; esac
 read -r -a loadgen_extra <<< "$loadgen_args"
+case "$loadgen_nice" in
+  '') ;;
+  [1-9]|1[0-9]) ;;
+  *) echo "latency.sh: --loadgen-nice must be 1..19, got $loadgen_nice" >&2; exit 2 ;;
+esac
 case "$fixed_rate" in
   '') ;;
   *[!0-9]*|0) echo "latency.sh: --rate must be a positive whole number of operations/s, got $fixed_rate" >&2; exit 2 ;;
@@ -115,7 +124,7 @@ trap 'stop_scratch_server; rm -rf "$work"/*/server/data' EXIT
 napis=$(echo "$apis" | wc -w)
 server_sets=()
 for setting in $server_set; do server_sets+=(--set "$setting"); done
-echo "latency at ${fixed_rate:+$fixed_rate ops/s (--rate), not }$share of the unary peak; APIs: $apis; $rounds round(s); pin: $pin; loadgen JVM flags: '$loadgen_opts', options: '$loadgen_args'; reports in $work"
+echo "latency at ${fixed_rate:+$fixed_rate ops/s (--rate), not }$share of the unary peak; APIs: $apis; $rounds round(s); pin: $pin; loadgen JVM flags: '$loadgen_opts', options: '$loadgen_args', nice: ${loadgen_nice:-0}; reports in $work"
 
 pauses() { # safepoint-log from-epoch-ms to-epoch-ms: "N pauses, max X ms, Y ms in all" within [from, to]
   awk -v from="$2" -v to="$3" '
@@ -204,7 +213,7 @@ sched_summary() { # sched-file from-epoch-ms to-epoch-ms: CPU and run-queue wait
 
 lg() { # safepoint-log loadgen-args...: bin/loadgen (pinned with --pin), its JVM pauses logged; with --sched sampled
   JAVA_OPTS="$loadgen_opts -Xlog:safepoint:file=$1:timemillis $(phases_flag "${1%-safepoints.log}-gc-phases.log")" \
-    ${loadgen_pin[@]+"${loadgen_pin[@]}"} "$root/bin/loadgen" "${@:2}" &
+    ${loadgen_pin[@]+"${loadgen_pin[@]}"} ${loadgen_nice:+nice -n "$loadgen_nice"} "$root/bin/loadgen" "${@:2}" &
   local pid=$!
   if [ "$sched" = yes ]; then sched_watch "${1%-safepoints.log}-sched.txt" "$pid" & fi
   wait "$pid"
