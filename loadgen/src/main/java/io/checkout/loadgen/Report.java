@@ -607,12 +607,8 @@ record Report(
                     second.expired(),
                     second.failed(),
                     second.reservedAnswered(),
-                    second.admittedP99Millis() < 0
-                            ? "-"
-                            : String.format(Locale.ROOT, "%.1f", second.admittedP99Millis()),
-                    second.admittedMaxMillis() < 0
-                            ? "-"
-                            : String.format(Locale.ROOT, "%.1f", second.admittedMaxMillis()),
+                    millisOrDash(second.admittedP99Millis()),
+                    millisOrDash(second.admittedMaxMillis()),
                     second.sendLagMaxMillis(),
                     second.clientLimitMin() < 0
                             ? "-"
