@@ -19,6 +19,11 @@
 # --apis: the reserve APIs to run, each an open-model catalog run; "empty" adds a run of empty calls
 #         (grpc.health.v1 Check, answered on the event loop) at the same rate: the tail of the
 #         transport, both JVMs and the machine without the engine, printed beside each API's p99.
+#         Each run prints its p99 per second of the measured part (median and largest: a steady tail
+#         and a few bad seconds read apart) and, for unary and empty, the server's own durations of
+#         the method (Reserve, Check) over the measured part, from its Prometheus buckets
+#         (grpc_server_processing_duration_seconds, scraped as the measured part starts and after the
+#         run: from the call's start on the server's event loop to its close; ServerLatencySummary).
 # --rate: every open-model run at OPS operations/s instead of --share of each server's peak (the
 #         peak is still measured and printed): arms whose peaks differ are then offered the same load.
 # --gc-phases: both JVMs log G1's pause phases (-Xlog:gc*,gc+phases=debug), and each run prints, per
@@ -219,6 +224,26 @@ lg() { # safepoint-log loadgen-args...: bin/loadgen (pinned with --pin), its JVM
   wait "$pid"
 }
 
+duration_seconds() { # a loadgen duration (5s, 500ms, 1m): in seconds, for sleep
+  case "$1" in
+    *ms) awk -v v="${1%ms}" 'BEGIN { print v / 1000 }' ;;
+    *s) echo "${1%s}" ;;
+    *m) awk -v v="${1%m}" 'BEGIN { print v * 60 }' ;;
+    *) echo "$1" ;;
+  esac
+}
+
+scrape_measured() { # loadgen-output metrics-file: the server's /metrics once loadgen's prewarm is done and its warm-up over
+  local polls=0
+  until grep -q 'the measured run starts now' "$1" 2>/dev/null; do
+    polls=$((polls + 1))
+    if [ "$polls" -ge 6000 ]; then return 0; fi # 20 minutes: the run is not coming
+    sleep 0.2
+  done
+  sleep "$(duration_seconds "$warmup")"
+  curl -sf "http://127.0.0.1:$metrics_port/metrics" > "$2" || rm -f "$2"
+}
+
 summary="$work/summary.txt"
 : > "$summary"
 failed=0
@@ -233,6 +258,7 @@ for durability in $durabilities; do
       start_scratch_server "$dir/server" --set journal-durability="$durability" \
       --set sku-capacity=$(((rounds * napis + 1) * 20000 + 1000)) ${server_sets[@]+"${server_sets[@]}"}
     target="127.0.0.1:$SCRATCH_SERVER_PORT"
+    metrics_port="$(grep -m1 -o 'http port [0-9]*' "$dir/server/server.log" | awk '{ print $3 }' || true)"
     cpu_watch "$dir/cpu.txt" "$SCRATCH_SERVER_PID" &
     if [ "$sched" = yes ]; then sched_watch "$dir/server-sched.txt" "$SCRATCH_SERVER_PID" & fi
     collector="$(grep -m1 -o 'Using [A-Za-z0-9 ]*' "$dir/server-gc.log" || true)"
@@ -261,9 +287,24 @@ for durability in $durabilities; do
         # "empty": grpc.health.v1 Check at the same rate, the transport's and the machine's own tail
         scenario=(--scenario catalog --api "$api") row=reserve
         if [ "$api" = empty ]; then scenario=(--scenario empty-call --api unary) row=health-check; fi
+        # unary and empty: the server's own durations of the method over the measured part
+        method=""
+        if [ "$api" = unary ]; then method=Reserve; elif [ "$api" = empty ]; then method=Check; fi
+        scraper=""
+        rm -f "$dir/$name-metrics-start.txt" "$dir/$name-metrics-end.txt"
+        if [ -n "$method" ] && [ -n "$metrics_port" ]; then
+          : > "$out"
+          scrape_measured "$out" "$dir/$name-metrics-start.txt" &
+          scraper=$!
+        fi
         lg "$dir/$name-loadgen-safepoints.log" --target "$target" --admin-token "$SCRATCH_ADMIN_TOKEN" --setup \
           "${scenario[@]}" --sku-prefix "lat-$round-$api-" --rate "$rate" --prewarm "$prewarm" \
           --duration "$duration" --warmup "$warmup" --json "$dir/$name.json" --quiet ${loadgen_extra[@]+"${loadgen_extra[@]}"} > "$out" 2>&1 || failed=1
+        if [ -n "$scraper" ]; then
+          kill "$scraper" 2>/dev/null || true
+          wait "$scraper" 2>/dev/null || true
+          curl -sf "http://127.0.0.1:$metrics_port/metrics" > "$dir/$name-metrics-end.txt" || rm -f "$dir/$name-metrics-end.txt"
+        fi
         reserve="$(grep -m1 -E "^  $row " "$out" || true)"
         sent="$(grep -m1 -E '^  sent ' "$out" || true)"
         lag="$(grep -m1 -E '^  lag ' "$out" || true)"
@@ -281,6 +322,11 @@ for durability in $durabilities; do
         lag_p99="$(echo "$lag" | awk '{ print $5 }')"
         printf '   round %s %-14s %s p50 %s  p99 %s  p99.9 %s ms | from the send p99 %s | lag p99 %s\n' \
           "$round" "$api" "$row" "$p50" "$p99" "$p999" "${sent_p99:--}" "$lag_p99"
+        per_second="$(grep -m1 '^per second: ' "$out" | sed 's/^per second: //' || true)"
+        if [ -n "$per_second" ]; then echo "      per second: $per_second"; fi
+        if [ -f "$dir/$name-metrics-start.txt" ] && [ -f "$dir/$name-metrics-end.txt" ]; then
+          echo "      $(java -cp "$benchmarks_jar" io.checkout.benchmarks.ServerLatencySummary "$dir/$name-metrics-start.txt" "$dir/$name-metrics-end.txt" "$method")"
+        fi
         echo "      JVM pauses: server $(pauses "$dir/server-safepoints.log" "$from" "$to"); loadgen $(pauses "$dir/$name-loadgen-safepoints.log" "$from" "$to")"
         echo "      CPU: $(cpu_share "$dir/cpu.txt" "$from" "$to")"
         if [ "$gc_phases" = yes ]; then

@@ -541,6 +541,7 @@ record Report(
         if (sendLag != null) {
             appendLatencyRow(out, "lag", sendLag, "  (how late the sender was against its schedule, every operation)");
         }
+        out.append(perSecondP99(primaryOperation, primaryIntervals));
         if (coordinatedOmissionCorrected) {
             out.append(String.format(Locale.ROOT, "sends that waited for an in-flight slot: %,d%n", lateSends));
         }
@@ -660,6 +661,36 @@ record Report(
                 l.p9999Millis(),
                 l.maxMillis(),
                 note));
+    }
+
+    /**
+     * The spread of the primary operation's p99 over the measured run's seconds: their median and
+     * the largest, so that a steady tail and a few bad seconds (a warm-up's end, a pause) read apart
+     * where the run's one p99 mixes them. Only measured intervals of at least half a second count
+     * (the progress ticker's last one is shorter). Empty when there is none.
+     */
+    static String perSecondP99(String operation, List<Measurements.Interval> intervals) {
+        if (intervals == null) {
+            return "";
+        }
+        double[] p99 = intervals.stream()
+                .filter(interval ->
+                        interval.startSeconds() >= 0 && interval.lengthSeconds() >= 0.5 && interval.count() > 0)
+                .mapToDouble(Measurements.Interval::p99Millis)
+                .sorted()
+                .toArray();
+        if (p99.length == 0) {
+            return "";
+        }
+        double median = p99.length % 2 == 1 ? p99[p99.length / 2] : (p99[p99.length / 2 - 1] + p99[p99.length / 2]) / 2;
+        return String.format(
+                Locale.ROOT,
+                "per second: %s p99 median %.3f ms, max %.3f ms over %d second%s%n",
+                operation,
+                median,
+                p99[p99.length - 1],
+                p99.length,
+                p99.length == 1 ? "" : "s");
     }
 
     private static Latency latencyOrNull(Histogram histogram) {
