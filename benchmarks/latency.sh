@@ -233,6 +233,10 @@ duration_seconds() { # a loadgen duration (5s, 500ms, 1m): in seconds, for sleep
   esac
 }
 
+scrape_metrics() { # file: the server's /metrics into it; no file if the scrape failed
+  curl -sf "http://127.0.0.1:$metrics_port/metrics" > "$1" || rm -f "$1"
+}
+
 scrape_measured() { # loadgen-output metrics-file: the server's /metrics once loadgen's prewarm is done and its warm-up over
   local polls=0
   until grep -q 'the measured run starts now' "$1" 2>/dev/null; do
@@ -241,7 +245,7 @@ scrape_measured() { # loadgen-output metrics-file: the server's /metrics once lo
     sleep 0.2
   done
   sleep "$(duration_seconds "$warmup")"
-  curl -sf "http://127.0.0.1:$metrics_port/metrics" > "$2" || rm -f "$2"
+  scrape_metrics "$2"
 }
 
 summary="$work/summary.txt"
@@ -303,7 +307,7 @@ for durability in $durabilities; do
         if [ -n "$scraper" ]; then
           kill "$scraper" 2>/dev/null || true
           wait "$scraper" 2>/dev/null || true
-          curl -sf "http://127.0.0.1:$metrics_port/metrics" > "$dir/$name-metrics-end.txt" || rm -f "$dir/$name-metrics-end.txt"
+          scrape_metrics "$dir/$name-metrics-end.txt"
         fi
         reserve="$(grep -m1 -E "^  $row " "$out" || true)"
         sent="$(grep -m1 -E '^  sent ' "$out" || true)"
