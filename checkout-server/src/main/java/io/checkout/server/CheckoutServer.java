@@ -235,8 +235,7 @@ public final class CheckoutServer implements AutoCloseable {
         orderEvents = new OrderEventsService(
                 started::visibleEventSequence, layout.events(), config.eventSubscribersMax(), partitions.orderIdBase());
         Admission admission = new Admission(started, config.queueDelayMaxMillis(), metrics, partitions);
-        ServerServiceDefinition checkout =
-                new CheckoutService(admission, config.streamWindow(), config.streamBatchMax(), metrics).bindService();
+        ServerServiceDefinition checkout = checkoutService(admission);
         // Only the admin service asks for a credential; frontline calls stay open.
         ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(admission), adminAuth);
         metrics.grpcInterceptor().preregisterService(checkout);
@@ -285,8 +284,7 @@ public final class CheckoutServer implements AutoCloseable {
         metrics.bindCluster(member, clusterCounters, started, housekeeper);
         member.service().observer(metrics);
         Admission admission = new Admission(started, config.queueDelayMaxMillis(), metrics, partitions);
-        ServerServiceDefinition checkout =
-                new CheckoutService(admission, config.streamWindow(), config.streamBatchMax(), metrics).bindService();
+        ServerServiceDefinition checkout = checkoutService(admission);
         ServerServiceDefinition inventory = ServerInterceptors.intercept(new InventoryService(admission), adminAuth);
         metrics.grpcInterceptor().preregisterService(checkout);
         metrics.grpcInterceptor().preregisterService(inventory);
@@ -357,6 +355,17 @@ public final class CheckoutServer implements AutoCloseable {
         }
         closeCluster();
         metrics.close();
+    }
+
+    /** The Checkout service over {@code admission}, with this server's stream and answer settings. */
+    private ServerServiceDefinition checkoutService(Admission admission) {
+        return new CheckoutService(
+                        admission,
+                        config.streamWindow(),
+                        config.streamBatchMax(),
+                        metrics,
+                        config.unaryAnswers() == ServerConfig.UnaryAnswers.EVENT_LOOP)
+                .bindService();
     }
 
     private void closeCluster() {

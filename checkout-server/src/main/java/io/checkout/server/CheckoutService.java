@@ -20,6 +20,8 @@ import io.checkout.proto.v1.ReserveResult;
 import io.checkout.proto.v1.Sku;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /**
  * The frontline service. Each call becomes one command on the ring; the pipeline answers it once the
@@ -33,25 +35,71 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     private final int streamWindow;
     private final int streamBatchMax;
     private final ServerMetrics metrics;
-    private final ReplyHandler reserveReply;
+    private final boolean answersOnEventLoop;
+    /** The unary calls' handlers that answer on the replier thread. */
+    private final Handlers replierHandlers;
+    /**
+     * Per Netty event loop, the handlers of the unary calls it runs, whose answers that loop writes
+     * ({@link LoopAnswers}, one per loop). As many as the transport has event loops, a fixed few.
+     * Kept here, not in a {@code ThreadLocal}: the loops' threads are shared by every server of the
+     * process and would keep a stopped server's pipeline reachable through their values.
+     */
+    private final ConcurrentHashMap<Executor, Handlers> handlersOfLoop = new ConcurrentHashMap<>();
+
     private final BatchPublisher batchPublisher = new BatchPublisher();
     private final CommandPublisher.CommandTranslator<ReserveRequest> reserveTranslator;
     private final CommandPublisher.BatchTranslator<ReserveBatch> reserveOfBatchTranslator;
     private final CommandPublisher.CommandTranslator<ListUserOrdersRequest> listUserOrders;
 
-    CheckoutService(Admission admission, int streamWindow, int streamBatchMax, ServerMetrics metrics) {
+    /**
+     * @param answersOnEventLoop whether the answers of this service's unary calls are written by
+     *     the call's event loop ({@link LoopAnswers}; setting unary-answers) rather than by the
+     *     replier thread; calls not on a Netty event loop (the in-process transport) are answered by
+     *     the replier either way
+     */
+    CheckoutService(
+            Admission admission,
+            int streamWindow,
+            int streamBatchMax,
+            ServerMetrics metrics,
+            boolean answersOnEventLoop) {
         this.admission = admission;
         this.pipeline = admission.pipeline();
         this.streamWindow = streamWindow;
         this.streamBatchMax = streamBatchMax;
         this.metrics = metrics;
-        this.reserveReply = UnaryReplies.reserve(metrics);
+        this.answersOnEventLoop = answersOnEventLoop;
+        this.replierHandlers = handlers(UnaryReplies.NOW);
         this.reserveTranslator =
                 CommandTranslators.reserve(admission.partitions().orderIdBase());
         this.reserveOfBatchTranslator =
                 CommandTranslators.reserveOfBatch(admission.partitions().orderIdBase());
         this.listUserOrders =
                 CommandTranslators.listUserOrders(admission.partitions().orderIdBase());
+    }
+
+    /** The handlers of the unary calls that go through the engine, all answering through one sender. */
+    private record Handlers(ReplyHandler reserve, ReplyHandler order, ReplyHandler sku, ReplyHandler userOrders) {}
+
+    private Handlers handlers(UnaryReplies.Sender sender) {
+        return new Handlers(
+                UnaryReplies.reserve(metrics, sender),
+                UnaryReplies.order(sender),
+                UnaryReplies.sku(sender),
+                UnaryReplies.userOrders(sender));
+    }
+
+    /** The handlers for a call on this thread: its event loop's, or the replier's off a loop. */
+    private Handlers handlers() {
+        Executor loop = answersOnEventLoop ? LoopAnswers.currentEventLoop() : null;
+        if (loop == null) {
+            return replierHandlers;
+        }
+        Handlers handlers = handlersOfLoop.get(loop);
+        return handlers != null
+                ? handlers
+                : handlersOfLoop.computeIfAbsent(
+                        loop, newLoop -> handlers(new LoopAnswers(newLoop, pipeline::afterReplyBatch)::add));
     }
 
     @Override
@@ -62,7 +110,12 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
             return;
         }
         com.google.rpc.Status refusal = admission.publish(
-                reserveTranslator, request, reserveReply, observer, true, CommandTranslators.budgetNanos(request));
+                reserveTranslator,
+                request,
+                handlers().reserve(),
+                observer,
+                true,
+                CommandTranslators.budgetNanos(request));
         if (refusal != null) {
             metrics.reserveOutcome(ReserveResult.REJECTED);
             observer.onError(GrpcErrors.exception(refusal));
@@ -126,12 +179,14 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
 
     @Override
     public void confirm(ConfirmRequest request, StreamObserver<Order> observer) {
-        UnaryReplies.publish(admission, CommandTranslators.CONFIRM, request, UnaryReplies.ORDER, observer, false);
+        UnaryReplies.publish(
+                admission, CommandTranslators.CONFIRM, request, handlers().order(), observer, false);
     }
 
     @Override
     public void cancel(CancelRequest request, StreamObserver<Order> observer) {
-        UnaryReplies.publish(admission, CommandTranslators.CANCEL, request, UnaryReplies.ORDER, observer, false);
+        UnaryReplies.publish(
+                admission, CommandTranslators.CANCEL, request, handlers().order(), observer, false);
     }
 
     @Override
@@ -140,21 +195,24 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
             observer.onError(GrpcErrors.exception(GrpcErrors.tooManyLines(request.getLinesCount())));
             return;
         }
-        UnaryReplies.publish(admission, CommandTranslators.REFUND, request, UnaryReplies.ORDER, observer, false);
+        UnaryReplies.publish(
+                admission, CommandTranslators.REFUND, request, handlers().order(), observer, false);
     }
 
     @Override
     public void getOrder(GetOrderRequest request, StreamObserver<Order> observer) {
-        UnaryReplies.publish(admission, CommandTranslators.GET_ORDER, request, UnaryReplies.ORDER, observer, true);
+        UnaryReplies.publish(
+                admission, CommandTranslators.GET_ORDER, request, handlers().order(), observer, true);
     }
 
     @Override
     public void listUserOrders(ListUserOrdersRequest request, StreamObserver<ListUserOrdersReply> observer) {
-        UnaryReplies.publish(admission, listUserOrders, request, UnaryReplies.USER_ORDERS, observer, true);
+        UnaryReplies.publish(admission, listUserOrders, request, handlers().userOrders(), observer, true);
     }
 
     @Override
     public void getStock(GetStockRequest request, StreamObserver<Sku> observer) {
-        UnaryReplies.publish(admission, CommandTranslators.GET_STOCK, request, UnaryReplies.SKU, observer, true);
+        UnaryReplies.publish(
+                admission, CommandTranslators.GET_STOCK, request, handlers().sku(), observer, true);
     }
 }

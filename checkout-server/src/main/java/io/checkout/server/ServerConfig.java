@@ -159,6 +159,13 @@ public final class ServerConfig {
                         + " larger batch is answered REJECTED",
                 1,
                 STREAM_BATCH_MAX_LIMIT),
+        UNARY_ANSWERS(
+                "unary-answers",
+                "event-loop",
+                "which thread writes the answers of the Checkout service's unary calls (Reserve, Confirm, Cancel,"
+                        + " Refund, GetOrder, ListUserOrders, GetStock): event-loop (each call's Netty event loop, one"
+                        + " task per loop for all its answers of a replier batch; the default) or replier (the"
+                        + " pipeline's replier thread, one call at a time, as the admin calls and the streams are)"),
         CONCURRENT_CALLS_PER_CONNECTION_MAX(
                 "concurrent-calls-per-connection-max", "1000", "most concurrent calls on one connection", 1, 100_000),
         QUEUE_DELAY_MAX_MILLIS(
@@ -452,6 +459,7 @@ public final class ServerConfig {
         }
         waitStrategy();
         journalThread();
+        unaryAnswers();
         journalConfig();
         statePreallocated();
         snapshotCopy();
@@ -652,6 +660,18 @@ public final class ServerConfig {
 
     public PipelineConfig.JournalThread journalThread() {
         return choice(Setting.JOURNAL_THREAD, PipelineConfig.JournalThread.class, "business-logic, own");
+    }
+
+    /** Which thread writes the answers of the Checkout service's unary calls the engine ran. */
+    public enum UnaryAnswers {
+        /** The call's own event loop, one task per loop and replier batch. */
+        EVENT_LOOP,
+        /** The replier thread, as it answers each command. */
+        REPLIER
+    }
+
+    public UnaryAnswers unaryAnswers() {
+        return choice(Setting.UNARY_ANSWERS, UnaryAnswers.class, "event-loop, replier");
     }
 
     /**

@@ -11,58 +11,98 @@ import java.util.function.Function;
 /**
  * How unary calls are answered: the reply handlers the pipeline calls once a command is applied
  * and journalled (the call's observer travels as the context), and the refusal of a call the ring
- * had no room for. Stateless, shared by every call.
+ * had no room for. The handlers are stateless apart from their {@link Sender}: the constants here
+ * answer on the replier thread and are shared by every call; {@link CheckoutService} builds a set
+ * per event loop that hands the answers to that loop.
  */
 final class UnaryReplies {
-    static final ReplyHandler ORDER = completingWith(ProtoMapping::toOrder);
+    /**
+     * Where a handler's answer goes: {@link #NOW} writes it on the replier thread as the command is
+     * answered; a {@link LoopAnswers} hands it to the call's event loop. An answer is the reply
+     * message, or the {@code Throwable} the call fails with.
+     */
+    @FunctionalInterface
+    interface Sender {
+        void send(StreamObserver<?> observer, Object answer);
+    }
 
-    static final ReplyHandler SKU = completingWith(command -> ProtoMapping.toSku(command.sku));
+    /** Writes the answer at once, on the calling thread. */
+    static final Sender NOW = UnaryReplies::answer;
 
-    static final ReplyHandler SKU_PAGE = completingWith(ProtoMapping::toListSkusReply);
+    static final ReplyHandler ORDER = order(NOW);
 
-    static final ReplyHandler MERCHANT = completingWith(ProtoMapping::toMerchant);
+    static final ReplyHandler SKU = sku(NOW);
 
-    static final ReplyHandler SKU_GROUP = completingWith(ProtoMapping::toSkuGroup);
+    static final ReplyHandler SKU_PAGE = completingWith(ProtoMapping::toListSkusReply, NOW);
 
-    static final ReplyHandler CAMPAIGN = completingWith(ProtoMapping::toCampaign);
+    static final ReplyHandler MERCHANT = completingWith(ProtoMapping::toMerchant, NOW);
 
-    static final ReplyHandler USER_RISK = completingWith(ProtoMapping::toUserRisk);
+    static final ReplyHandler SKU_GROUP = completingWith(ProtoMapping::toSkuGroup, NOW);
 
-    static final ReplyHandler RISK_RULES = completingWith(ProtoMapping::toRiskRules);
+    static final ReplyHandler CAMPAIGN = completingWith(ProtoMapping::toCampaign, NOW);
 
-    static final ReplyHandler USER_ORDERS = completingWith(ProtoMapping::toListUserOrdersReply);
+    static final ReplyHandler USER_RISK = completingWith(ProtoMapping::toUserRisk, NOW);
+
+    static final ReplyHandler RISK_RULES = completingWith(ProtoMapping::toRiskRules, NOW);
+
+    static final ReplyHandler USER_ORDERS = userOrders(NOW);
 
     private UnaryReplies() {}
 
+    /** Answers with the command's order (Confirm, Cancel, Refund, GetOrder). */
+    static ReplyHandler order(Sender sender) {
+        return completingWith(ProtoMapping::toOrder, sender);
+    }
+
+    /** Answers with the command's SKU (GetStock, and the admin calls on one SKU). */
+    static ReplyHandler sku(Sender sender) {
+        return completingWith(command -> ProtoMapping.toSku(command.sku), sender);
+    }
+
+    /** Answers with a page of the user's orders (ListUserOrders). */
+    static ReplyHandler userOrders(Sender sender) {
+        return completingWith(ProtoMapping::toListUserOrdersReply, sender);
+    }
+
     /**
      * A handler that answers with {@code reply}'s message built from the command, or with the
-     * error the command ended in. Built once per kind of call; it captures only {@code reply}.
+     * error the command ended in, through {@code sender}. Built once per kind of call and sender.
+     * The message is built here, on the replier thread, while the command is at hand.
      */
-    private static <T> ReplyHandler completingWith(Function<Command, T> reply) {
+    private static <T> ReplyHandler completingWith(Function<Command, T> reply, Sender sender) {
         return (command, context, failure) -> {
-            @SuppressWarnings("unchecked")
-            StreamObserver<T> observer = (StreamObserver<T>) context;
-            if (!answeredWithError(command, failure, observer)) {
-                observer.onNext(reply.apply(command));
-                observer.onCompleted();
+            com.google.rpc.Status error = GrpcErrors.errorFor(command, failure);
+            sender.send(
+                    (StreamObserver<?>) context, error != null ? GrpcErrors.exception(error) : reply.apply(command));
+        };
+    }
+
+    /** Answers a unary Reserve through {@code sender} and counts its outcome. */
+    static ReplyHandler reserve(ServerMetrics metrics, Sender sender) {
+        return (command, context, failure) -> {
+            StreamObserver<?> observer = (StreamObserver<?>) context;
+            com.google.rpc.Status error = GrpcErrors.errorFor(command, failure);
+            if (error != null) {
+                metrics.reserveOutcome(ReserveResult.REJECTED);
+                sender.send(observer, GrpcErrors.exception(error));
+            } else {
+                ReserveReply reply = ProtoMapping.toReserveReply(command);
+                metrics.reserveOutcome(reply.getResult());
+                sender.send(observer, reply);
             }
         };
     }
 
-    /** Answers a unary Reserve and counts its outcome. */
-    static ReplyHandler reserve(ServerMetrics metrics) {
-        return (command, context, failure) -> {
-            @SuppressWarnings("unchecked")
-            StreamObserver<ReserveReply> observer = (StreamObserver<ReserveReply>) context;
-            if (answeredWithError(command, failure, observer)) {
-                metrics.reserveOutcome(ReserveResult.REJECTED);
-            } else {
-                ReserveReply reply = ProtoMapping.toReserveReply(command);
-                metrics.reserveOutcome(reply.getResult());
-                observer.onNext(reply);
-                observer.onCompleted();
-            }
-        };
+    /** Ends a unary call: with {@code answer} as its one message, or with it as the error if it is a Throwable. */
+    @SuppressWarnings("unchecked")
+    static void answer(StreamObserver<?> observer, Object answer) {
+        if (answer instanceof Throwable error) {
+            observer.onError(error);
+        } else {
+            StreamObserver<Object> call = (StreamObserver<Object>) observer;
+            call.onNext(answer);
+            call.onCompleted();
+        }
     }
 
     /**
@@ -80,15 +120,5 @@ final class UnaryReplies {
         if (refusal != null) {
             observer.onError(GrpcErrors.exception(refusal));
         }
-    }
-
-    /** Sends the error if the command failed or ended in an error result; returns whether it did. */
-    private static boolean answeredWithError(Command command, Throwable failure, StreamObserver<?> observer) {
-        com.google.rpc.Status error = GrpcErrors.errorFor(command, failure);
-        if (error != null) {
-            observer.onError(GrpcErrors.exception(error));
-            return true;
-        }
-        return false;
     }
 }

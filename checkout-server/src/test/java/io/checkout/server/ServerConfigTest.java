@@ -32,6 +32,7 @@ class ServerConfigTest {
                 .isEqualToIgnoringCase(Setting.WAIT_STRATEGY.defaultValue());
         assertThat(config.journalThread()).isEqualTo(PipelineConfig.JournalThread.BUSINESS_LOGIC);
         assertThat(config.pipelineConfig().journalThread()).isEqualTo(PipelineConfig.JournalThread.BUSINESS_LOGIC);
+        assertThat(config.unaryAnswers()).isEqualTo(ServerConfig.UnaryAnswers.EVENT_LOOP);
         assertThat(config.streamWindow()).isEqualTo(Integer.parseInt(Setting.STREAM_WINDOW.defaultValue()));
         assertThat(config.streamBatchMax()).isEqualTo(256);
         assertThat(config.engineLimits().linesPerOrderMax())
@@ -100,6 +101,7 @@ class ServerConfigTest {
                 "port                  | 65536     | 0..65535",
                 "wait-strategy         | nonsense  | blocking, sleeping, yielding, busy-spin",
                 "journal-thread        | separate  | must be one of business-logic, own",
+                "unary-answers         | netty     | must be one of event-loop, replier",
                 "tick-interval-millis  | 0         | 1..60000",
                 "lines-per-order-max   | 65        | 1..64",
                 "quantity-per-line-max | 1000001   | 1..1000000",
@@ -213,7 +215,7 @@ class ServerConfigTest {
     void propertiesFileValuesShouldApplyAndLaterOverridesShouldWin() throws IOException {
         Path file = Files.writeString(
                 dir.resolve("checkout.properties"),
-                "ring-size = 1_024 \nwait-strategy=busy-spin\nport=7000\njournal-thread=own\n");
+                "ring-size = 1_024 \nwait-strategy=busy-spin\nport=7000\njournal-thread=own\nunary-answers=replier\n");
 
         ServerConfig config =
                 ServerConfig.builder().file(file).set(Setting.PORT, 7001).conclude();
@@ -221,6 +223,7 @@ class ServerConfigTest {
         assertThat(config.ringSize()).isEqualTo(1_024);
         assertThat(config.waitStrategy()).isEqualTo(PipelineConfig.WaitStrategyKind.BUSY_SPIN);
         assertThat(config.pipelineConfig().journalThread()).isEqualTo(PipelineConfig.JournalThread.OWN);
+        assertThat(config.unaryAnswers()).isEqualTo(ServerConfig.UnaryAnswers.REPLIER);
         assertThat(config.port()).isEqualTo(7001);
     }
 

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Two arms of server settings on one build, alternated on this (noisy, shared) machine: per pair,
+# each arm gets a fresh server (bin/checkout-server, its own data directory and port) with its
+# settings, then an empty gRPC call run (grpc.health.v1 Check: the transport's limit at that
+# moment) and a reserve run at the same concurrency (closed model, every reserve on the success
+# path, audited), and the server's CPU over the reserve run (/proc/PID/stat, utime + stime). The
+# arms' order flips every pair (A B, B A, A B, ...), so a drift of the machine falls on both.
+# Prints one line per arm and pair, then per arm the medians of: the reserve rate, its ratio to the
+# empty call of the same server, and the server's CPU per reserve (microseconds of CPU time per
+# reserve, the least noisy of the three where other work takes the cores); and the median of the
+# per-pair ratios B/A of the reserve rate and of the CPU per reserve.
+#
+# Usage: benchmarks/settings-ab.sh --a "name=value ..." --b "name=value ..." [--pairs 4]
+#          [--api unary] [--duration 15s] [--warmup 5s] [--concurrency 64]
+#          [--journal-durability fsync] [--server-heap 6g] [--smoke]
+#   e.g. benchmarks/settings-ab.sh --a "unary-answers=replier" --b "unary-answers=event-loop"
+# An arm's settings may be empty ("") for the server's defaults; --journal-durability applies to
+# both. --api: loadgen's --api for the reserve run (unary, stream, stream-batch, unary-batched).
+# --smoke: one short pair with the JVM's default heap, for CI: checks that every part runs.
+# Build first: mvn -B -q -DskipTests package (the server and loadgen jars).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=../bin/scratch-server.sh
+. "$root/bin/scratch-server.sh"
+
+arm_a=""
+arm_b=""
+arms_given=0
+pairs=4
+api=unary
+duration=15s
+warmup=5s
+concurrency=64
+durability=fsync
+server_heap=6g
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --a) arm_a="$2"; arms_given=$((arms_given + 1)); shift 2 ;;
+    --b) arm_b="$2"; arms_given=$((arms_given + 2)); shift 2 ;;
+    --pairs) pairs="$2"; shift 2 ;;
+    --api) api="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --concurrency) concurrency="$2"; shift 2 ;;
+    --journal-durability) durability="$2"; shift 2 ;;
+    --server-heap) server_heap="$2"; shift 2 ;;
+    --smoke) pairs=1; duration=3s; warmup=1s; server_heap=default; shift ;;
+    *) echo "settings-ab.sh: unknown option $1 (see the header of this script)" >&2; exit 2 ;;
+  esac
+done
+if [ "$arms_given" -ne 3 ]; then
+  echo "settings-ab.sh: give both arms, --a \"name=value ...\" and --b \"name=value ...\"" >&2
+  exit 2
+fi
+if ! [[ "$pairs" =~ ^[1-9][0-9]?$ ]]; then
+  echo "settings-ab.sh: --pairs must be 1-99, got $pairs" >&2
+  exit 2
+fi
+if [ "$server_heap" != default ] && ! [[ "$server_heap" =~ ^[0-9]+[mMgG]$ ]]; then
+  echo "settings-ab.sh: --server-heap must be a size such as 4g or 2048m, or default; got $server_heap" >&2
+  exit 2
+fi
+for jar in "$root/checkout-server/target/checkout-server-all.jar" "$root/loadgen/target/loadgen-all.jar"; do
+  if [ ! -f "$jar" ]; then
+    echo "settings-ab.sh: $jar not found; build with: mvn -B -q -DskipTests package" >&2
+    exit 1
+  fi
+done
+if [ ! -r /proc/self/stat ]; then
+  echo "settings-ab.sh: needs /proc (Linux) for the server's CPU time" >&2
+  exit 1
+fi
+server_java_opts=""
+if [ "$server_heap" != default ]; then
+  server_java_opts="-Xms$server_heap -Xmx$server_heap"
+fi
+clock_ticks="$(getconf CLK_TCK)"
+
+scratch="$(mktemp -d -t checkout-settings-ab-XXXXXX)"
+trap 'stop_scratch_server; rm -rf "$scratch"' EXIT
+
+# loadgen JSON -> one number (Jackson prints "name" : value).
+json_number() {
+  sed -n "s/^  \"$2\" : \([0-9.Ee+-]*\),\{0,1\}$/\1/p" "$1" | head -1
+}
+
+# The audit must pass for a rate to count: a fast wrong answer is not a result.
+run_loadgen() {
+  local name="$1"
+  shift
+  if ! "$root/bin/loadgen" --target "127.0.0.1:$SCRATCH_SERVER_PORT" --admin-token "$SCRATCH_ADMIN_TOKEN" --quiet \
+      --concurrency "$concurrency" --duration "$duration" --warmup "$warmup" --json "$scratch/$name.json" "$@" \
+      >"$scratch/$name.out" 2>&1; then
+    echo "settings-ab.sh: loadgen $name failed:" >&2
+    cat "$scratch/$name.out" >&2
+    exit 1
+  fi
+}
+
+# The server's user + system CPU time so far, in clock ticks.
+server_ticks() {
+  awk '{print $14 + $15}' "/proc/$SCRATCH_SERVER_PID/stat"
+}
+
+# Every reserve takes the success path, as compare.sh's: one SKU with 10^9 units, 10^8 buyers.
+sale=(--setup --scenario flash-sale --skus 1 --stock 1000000000 --users 100000000 --limit 1
+      --confirm-ratio 0 --cancel-ratio 0 --repeat-ratio 0 --audit-orders-max 20000000)
+if [ "$api" = stream-batch ]; then
+  sale+=(--batch-size 16)
+elif [ "$api" = unary-batched ]; then
+  sale+=(--batch-size "$concurrency")
+fi
+
+echo "settings-ab.sh: A = '${arm_a}', B = '${arm_b}'; $pairs pair(s), --api $api, $concurrency in flight," \
+  "$duration (+ $warmup warm-up) per run, journal-durability=$durability, server heap $server_heap"
+results="$scratch/results"
+: > "$results"
+run_arm() {
+  local pair="$1" arm="$2" settings="$3"
+  local sets=(--set journal-durability="$durability")
+  local setting
+  for setting in $settings; do
+    sets+=(--set "$setting")
+  done
+  JAVA_OPTS="$server_java_opts" start_scratch_server "$scratch/server-$pair-$arm" "${sets[@]}"
+  run_loadgen "empty-$pair-$arm" --scenario empty-call
+  local ticks_before ticks_after started ended
+  ticks_before="$(server_ticks)"
+  started="$(date +%s%N)"
+  run_loadgen "reserve-$pair-$arm" "${sale[@]}" --api "$api"
+  ticks_after="$(server_ticks)"
+  ended="$(date +%s%N)"
+  stop_scratch_server
+  local empty reserves
+  empty="$(json_number "$scratch/empty-$pair-$arm.json" operationsPerSecond)"
+  reserves="$(json_number "$scratch/reserve-$pair-$arm.json" reservesPerSecond)"
+  # CPU per reserve: the server's CPU a second over the whole run (its warm-up too, at about the
+  # measured rate) over the measured reserve rate.
+  python3 - "$pair" "$arm" "$empty" "$reserves" "$ticks_before" "$ticks_after" "$started" "$ended" \
+      "$clock_ticks" >>"$results" <<'PY'
+import sys
+pair, arm, empty, reserves, t0, t1, s0, s1, hz = sys.argv[1:]
+cpu_ms_per_s = (float(t1) - float(t0)) / float(hz) * 1000 / ((int(s1) - int(s0)) / 1e9)
+reserves = float(reserves)
+us_per_reserve = cpu_ms_per_s * 1000 / reserves if reserves > 0 else float("nan")
+print(pair, arm, float(empty), reserves, cpu_ms_per_s, us_per_reserve)
+PY
+  tail -1 "$results" | awk '{printf "   pair %s %s: empty call %.0f/s, reserves %.0f/s (%.2f of it), server CPU %.0f ms/s, %.1f us a reserve\n", $1, $2, $3, $4, $4 / $3, $5, $6}'
+}
+
+for pair in $(seq 1 "$pairs"); do
+  if [ $((pair % 2)) -eq 1 ]; then
+    run_arm "$pair" A "$arm_a"
+    run_arm "$pair" B "$arm_b"
+  else
+    run_arm "$pair" B "$arm_b"
+    run_arm "$pair" A "$arm_a"
+  fi
+done
+
+python3 - "$results" <<'PY'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
+by = {}
+for pair, arm, empty, reserves, cpu, us in rows:
+    by.setdefault(arm, {})[pair] = (float(empty), float(reserves), float(us))
+for arm in ("A", "B"):
+    runs = list(by[arm].values())
+    print("   median %s: reserves %.0f/s, %.2f of the empty call, %.1f us of server CPU a reserve (%d runs)" % (
+        arm,
+        statistics.median(r[1] for r in runs),
+        statistics.median(r[1] / r[0] for r in runs),
+        statistics.median(r[2] for r in runs),
+        len(runs)))
+pairs = sorted(set(by["A"]) & set(by["B"]))
+rate = [by["B"][p][1] / by["A"][p][1] for p in pairs]
+cpu = [by["B"][p][2] / by["A"][p][2] for p in pairs]
+print("   B/A per pair: reserves %s (median %.2f, B ahead in %d of %d); CPU a reserve %s (median %.2f)" % (
+    " ".join("%.2f" % r for r in rate), statistics.median(rate), sum(r > 1 for r in rate), len(rate),
+    " ".join("%.2f" % c for c in cpu), statistics.median(cpu)))
+PY
