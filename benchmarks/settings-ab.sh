@@ -12,10 +12,11 @@
 #
 # Usage: benchmarks/settings-ab.sh --a "name=value ..." --b "name=value ..." [--pairs 4]
 #          [--api unary] [--duration 15s] [--warmup 5s] [--concurrency 64]
-#          [--journal-durability fsync] [--server-heap 6g] [--smoke]
+#          [--journal-durability fsync] [--server-set "name=value ..."] [--server-heap 6g] [--smoke]
 #   e.g. benchmarks/settings-ab.sh --a "unary-answers=replier" --b "unary-answers=event-loop"
-# An arm's settings may be empty ("") for the server's defaults; --journal-durability applies to
-# both. --api: loadgen's --api for the reserve run (unary, stream, stream-batch, unary-batched).
+# An arm's settings may be empty ("") for the server's defaults; --journal-durability and
+# --server-set apply to both (e.g. larger tables for a fast API: --api stream-batch --concurrency 1024
+# --server-set "order-capacity=8000000 user-counter-capacity=8000000 idempotency-capacity=16000000"). --api: loadgen's --api for the reserve run (unary, stream, stream-batch, unary-batched).
 # --smoke: one short pair with the JVM's default heap, for CI: checks that every part runs.
 # Build first: mvn -B -q -DskipTests package (the server and loadgen jars).
 set -euo pipefail
@@ -33,6 +34,7 @@ warmup=5s
 concurrency=64
 durability=fsync
 server_heap=6g
+common_settings=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --a) arm_a="$2"; arms_given=$((arms_given + 1)); shift 2 ;;
@@ -44,6 +46,7 @@ while [ $# -gt 0 ]; do
     --concurrency) concurrency="$2"; shift 2 ;;
     --journal-durability) durability="$2"; shift 2 ;;
     --server-heap) server_heap="$2"; shift 2 ;;
+    --server-set) common_settings="$2"; shift 2 ;;
     --smoke) pairs=1; duration=3s; warmup=1s; server_heap=default; shift ;;
     *) echo "settings-ab.sh: unknown option $1 (see the header of this script)" >&2; exit 2 ;;
   esac
@@ -112,14 +115,15 @@ elif [ "$api" = unary-batched ]; then
 fi
 
 echo "settings-ab.sh: A = '${arm_a}', B = '${arm_b}'; $pairs pair(s), --api $api, $concurrency in flight," \
-  "$duration (+ $warmup warm-up) per run, journal-durability=$durability, server heap $server_heap"
+  "$duration (+ $warmup warm-up) per run, journal-durability=$durability, server heap" \
+  "$server_heap${common_settings:+; both arms: $common_settings}"
 results="$scratch/results"
 : > "$results"
 run_arm() {
   local pair="$1" arm="$2" settings="$3"
   local sets=(--set journal-durability="$durability")
   local setting
-  for setting in $settings; do
+  for setting in $common_settings $settings; do
     sets+=(--set "$setting")
   done
   JAVA_OPTS="$server_java_opts" start_scratch_server "$scratch/server-$pair-$arm" "${sets[@]}"
