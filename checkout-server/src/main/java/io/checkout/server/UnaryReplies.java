@@ -29,8 +29,6 @@ final class UnaryReplies {
     /** Writes the answer at once, on the calling thread. */
     static final Sender NOW = UnaryReplies::answer;
 
-    static final ReplyHandler ORDER = order(NOW);
-
     static final ReplyHandler SKU = sku(NOW);
 
     static final ReplyHandler SKU_PAGE = completingWith(ProtoMapping::toListSkusReply, NOW);
@@ -44,8 +42,6 @@ final class UnaryReplies {
     static final ReplyHandler USER_RISK = completingWith(ProtoMapping::toUserRisk, NOW);
 
     static final ReplyHandler RISK_RULES = completingWith(ProtoMapping::toRiskRules, NOW);
-
-    static final ReplyHandler USER_ORDERS = userOrders(NOW);
 
     private UnaryReplies() {}
 
