@@ -95,11 +95,8 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
         if (loop == null) {
             return replierHandlers;
         }
-        Handlers handlers = handlersOfLoop.get(loop);
-        return handlers != null
-                ? handlers
-                : handlersOfLoop.computeIfAbsent(
-                        loop, newLoop -> handlers(new LoopAnswers(newLoop, pipeline::afterReplyBatch)::add));
+        return handlersOfLoop.computeIfAbsent(
+                loop, newLoop -> handlers(new LoopAnswers(newLoop, pipeline::afterReplyBatch)::add));
     }
 
     @Override

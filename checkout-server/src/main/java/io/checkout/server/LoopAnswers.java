@@ -39,8 +39,8 @@ final class LoopAnswers implements ReplyBatchListener {
     /** Pairs of (observer, message or Throwable) of the batch being answered. */
     private Object[] pending;
 
+    /** Entries of {@code pending} in use; above 0 exactly while this waits for the batch's end. */
     private int count;
-    private boolean batchEndAwaited;
 
     /**
      * @param loop the event loop whose calls these answers are for
@@ -69,17 +69,15 @@ final class LoopAnswers implements ReplyBatchListener {
             }
             pending = Arrays.copyOf(pending, Math.min(PAIRS_MAX, 2 * pending.length));
         }
-        pending[count++] = observer;
-        pending[count++] = answer;
-        if (!batchEndAwaited) {
-            batchEndAwaited = true;
+        if (count == 0) {
             afterReplyBatch.accept(this);
         }
+        pending[count++] = observer;
+        pending[count++] = answer;
     }
 
     @Override
     public void onReplyBatchEnd() {
-        batchEndAwaited = false;
         if (count == 0) {
             return;
         }
