@@ -34,6 +34,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=../bin/scratch-server.sh
 . "$root/bin/scratch-server.sh"
+# shellcheck source=lib.sh
+. "$root/benchmarks/lib.sh"
 
 rounds=3
 duration=15s
@@ -61,24 +63,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-if [ "$server_heap" != default ] && ! [[ "$server_heap" =~ ^[0-9]+[mMgG]$ ]]; then
-  echo "compare.sh: --server-heap must be a size such as 4g or 2048m, or default; got $server_heap" >&2
-  exit 2
-fi
-server_java_opts=""
-if [ "$server_heap" != default ]; then
-  server_java_opts="-Xms$server_heap -Xmx$server_heap"
-fi
-if [ -n "$server_jvm_flags" ]; then
-  server_java_opts="${server_java_opts:+$server_java_opts }$server_jvm_flags"
-fi
+check_server_heap "$server_heap"
+server_java_opts="$(server_java_opts_for "$server_heap" "$server_jvm_flags")"
 
-for jar in "$root/checkout-server/target/checkout-server-all.jar" "$root/loadgen/target/loadgen-all.jar"; do
-  if [ ! -f "$jar" ]; then
-    echo "compare.sh: $jar not found; build with: mvn -B -q -DskipTests package" >&2
-    exit 1
-  fi
-done
+check_built_jars
 if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-benchmark >/dev/null 2>&1; then
   echo "installing redis-server (Debian package) for the baseline"
   export DEBIAN_FRONTEND=noninteractive
@@ -101,24 +89,6 @@ free_port() {
   # Port 0 means "no TCP" to Redis, so ask the kernel for a free port (python3), else pick one at random.
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
     || echo $((20000 + RANDOM % 20000))
-}
-
-# loadgen JSON -> one number (Jackson prints "name" : value).
-json_number() {
-  sed -n "s/^  \"$2\" : \([0-9.Ee+-]*\),\{0,1\}$/\1/p" "$1" | head -1
-}
-
-# The audit must pass for a rate to count: a fast wrong answer is not a result.
-run_loadgen() {
-  local name="$1"
-  local in_flight="$2"
-  shift 2
-  if ! "$root/bin/loadgen" --target "127.0.0.1:$SCRATCH_SERVER_PORT" --admin-token "$SCRATCH_ADMIN_TOKEN" --quiet --concurrency "$in_flight" \
-      --duration "$duration" --warmup "$warmup" --json "$scratch/$name.json" "$@" >"$scratch/$name.out" 2>&1; then
-    echo "compare.sh: loadgen $name failed:" >&2
-    cat "$scratch/$name.out" >&2
-    exit 1
-  fi
 }
 
 # Same checks and decrement as a reserve: stock, per-user limit, then take the units. The order id
@@ -153,16 +123,13 @@ for round in $(seq 1 "$rounds"); do
   JAVA_OPTS="$server_java_opts" start_scratch_server "$scratch/server-$round" --set order-capacity=8000000 --set user-counter-capacity=8000000 \
     --set idempotency-capacity=16000000 --set journal-durability="$durability"
   run_loadgen "empty-$round" "$concurrency" --scenario empty-call
-  # Every reserve takes the success path: one SKU with 10^9 units, 10^8 buyers, limit 1, nothing
-  # paid, cancelled or repeated. The audit then reads every order back (not timed).
-  sale=(--setup --scenario flash-sale --skus 1 --stock 1000000000 --users 100000000 --limit 1
-        --confirm-ratio 0 --cancel-ratio 0 --repeat-ratio 0 --audit-orders-max 20000000)
-  run_loadgen "unary-$round" "$concurrency" "${sale[@]}" --api unary
+  # Every reserve takes the success path (SUCCESS_PATH_SALE, lib.sh); the audit reads every order back.
+  run_loadgen "unary-$round" "$concurrency" "${SUCCESS_PATH_SALE[@]}" --api unary
   # The same plain calls from $concurrency callers, carried by the SDK's auto-batching in batch messages.
-  run_loadgen "auto-$round" "$concurrency" "${sale[@]}" --api unary-batched --batch-size "$concurrency"
-  run_loadgen "stream-$round" "$concurrency" "${sale[@]}" --api stream
+  run_loadgen "auto-$round" "$concurrency" "${SUCCESS_PATH_SALE[@]}" --api unary-batched --batch-size "$concurrency"
+  run_loadgen "stream-$round" "$concurrency" "${SUCCESS_PATH_SALE[@]}" --api stream
   # A wider window lets each journal batch (and its fsync) cover more commands.
-  run_loadgen "wide-$round" "$stream_in_flight" "${sale[@]}" --api stream
+  run_loadgen "wide-$round" "$stream_in_flight" "${SUCCESS_PATH_SALE[@]}" --api stream
   stop_scratch_server
 
   # Many reserves per message: the same window, sent as batches the way redis-benchmark pipelines.
@@ -170,9 +137,9 @@ for round in $(seq 1 "$rounds"); do
   # first by an unrecorded run of the same load (the runs above warm theirs for each other).
   JAVA_OPTS="$server_java_opts" start_scratch_server "$scratch/batch-server-$round" --set order-capacity=8000000 \
     --set user-counter-capacity=8000000 --set idempotency-capacity=16000000 --set journal-durability="$durability"
-  run_loadgen "batch-warm-$round" "$stream_in_flight" "${sale[@]}" --api stream-batch --batch-size "$pipeline" \
+  run_loadgen "batch-warm-$round" "$stream_in_flight" "${SUCCESS_PATH_SALE[@]}" --api stream-batch --batch-size "$pipeline" \
     --duration "$warmup" --warmup 0s
-  run_loadgen "batch-$round" "$stream_in_flight" "${sale[@]}" --api stream-batch --batch-size "$pipeline"
+  run_loadgen "batch-$round" "$stream_in_flight" "${SUCCESS_PATH_SALE[@]}" --api stream-batch --batch-size "$pipeline"
   stop_scratch_server
 
   redis_port="$(free_port)"

@@ -23,6 +23,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=../bin/scratch-server.sh
 . "$root/bin/scratch-server.sh"
+# shellcheck source=lib.sh
+. "$root/benchmarks/lib.sh"
 
 arm_a=""
 arm_b=""
@@ -59,55 +61,25 @@ if ! [[ "$pairs" =~ ^[1-9][0-9]?$ ]]; then
   echo "settings-ab.sh: --pairs must be 1-99, got $pairs" >&2
   exit 2
 fi
-if [ "$server_heap" != default ] && ! [[ "$server_heap" =~ ^[0-9]+[mMgG]$ ]]; then
-  echo "settings-ab.sh: --server-heap must be a size such as 4g or 2048m, or default; got $server_heap" >&2
-  exit 2
-fi
-for jar in "$root/checkout-server/target/checkout-server-all.jar" "$root/loadgen/target/loadgen-all.jar"; do
-  if [ ! -f "$jar" ]; then
-    echo "settings-ab.sh: $jar not found; build with: mvn -B -q -DskipTests package" >&2
-    exit 1
-  fi
-done
+check_server_heap "$server_heap"
+check_built_jars
 if [ ! -r /proc/self/stat ]; then
   echo "settings-ab.sh: needs /proc (Linux) for the server's CPU time" >&2
   exit 1
 fi
-server_java_opts=""
-if [ "$server_heap" != default ]; then
-  server_java_opts="-Xms$server_heap -Xmx$server_heap"
-fi
+server_java_opts="$(server_java_opts_for "$server_heap")"
 clock_ticks="$(getconf CLK_TCK)"
 
 scratch="$(mktemp -d -t checkout-settings-ab-XXXXXX)"
 trap 'stop_scratch_server; rm -rf "$scratch"' EXIT
-
-# loadgen JSON -> one number (Jackson prints "name" : value).
-json_number() {
-  sed -n "s/^  \"$2\" : \([0-9.Ee+-]*\),\{0,1\}$/\1/p" "$1" | head -1
-}
-
-# The audit must pass for a rate to count: a fast wrong answer is not a result.
-run_loadgen() {
-  local name="$1"
-  shift
-  if ! "$root/bin/loadgen" --target "127.0.0.1:$SCRATCH_SERVER_PORT" --admin-token "$SCRATCH_ADMIN_TOKEN" --quiet \
-      --concurrency "$concurrency" --duration "$duration" --warmup "$warmup" --json "$scratch/$name.json" "$@" \
-      >"$scratch/$name.out" 2>&1; then
-    echo "settings-ab.sh: loadgen $name failed:" >&2
-    cat "$scratch/$name.out" >&2
-    exit 1
-  fi
-}
 
 # The server's user + system CPU time so far, in clock ticks.
 server_ticks() {
   awk '{print $14 + $15}' "/proc/$SCRATCH_SERVER_PID/stat"
 }
 
-# Every reserve takes the success path, as compare.sh's: one SKU with 10^9 units, 10^8 buyers.
-sale=(--setup --scenario flash-sale --skus 1 --stock 1000000000 --users 100000000 --limit 1
-      --confirm-ratio 0 --cancel-ratio 0 --repeat-ratio 0 --audit-orders-max 20000000)
+# Every reserve takes the success path, as compare.sh's (SUCCESS_PATH_SALE, lib.sh).
+sale=("${SUCCESS_PATH_SALE[@]}")
 if [ "$api" = stream-batch ]; then
   sale+=(--batch-size 16)
 elif [ "$api" = unary-batched ]; then
@@ -127,11 +99,11 @@ run_arm() {
     sets+=(--set "$setting")
   done
   JAVA_OPTS="$server_java_opts" start_scratch_server "$scratch/server-$pair-$arm" "${sets[@]}"
-  run_loadgen "empty-$pair-$arm" --scenario empty-call
+  run_loadgen "empty-$pair-$arm" "$concurrency" --scenario empty-call
   local ticks_before ticks_after started ended
   ticks_before="$(server_ticks)"
   started="$(date +%s%N)"
-  run_loadgen "reserve-$pair-$arm" "${sale[@]}" --api "$api"
+  run_loadgen "reserve-$pair-$arm" "$concurrency" "${sale[@]}" --api "$api"
   ticks_after="$(server_ticks)"
   ended="$(date +%s%N)"
   stop_scratch_server

@@ -1,0 +1,72 @@
+# Sourced by benchmarks/compare.sh and benchmarks/settings-ab.sh, after bin/scratch-server.sh: what
+# both need to check their options and the build, run loadgen against the scratch server and read
+# its figures. Not a command of its own. Error messages name the script that sourced this file.
+#
+#   check_server_heap HEAP               exits 2 unless HEAP is a size such as 4g or 2048m, or default
+#   server_java_opts_for HEAP [FLAGS]    prints the server's JAVA_OPTS: -Xms and -Xmx at HEAP (none for
+#                                        default), then FLAGS if any
+#   check_built_jars                     exits 1 if the server or loadgen jar is missing
+#   json_number FILE NAME                prints the number NAME in loadgen's --json FILE
+#   run_loadgen NAME CONCURRENCY [ARGS ...]
+#                                        runs bin/loadgen against the scratch server, CONCURRENCY in
+#                                        flight, the caller's $duration and $warmup, JSON and output to
+#                                        the caller's $scratch/NAME.json and .out; exits 1 if it fails
+#   SUCCESS_PATH_SALE                    loadgen's arguments for a sale where every reserve succeeds
+
+# shellcheck shell=bash
+
+# Every reserve takes the success path: one SKU with 10^9 units, 10^8 buyers, limit 1, nothing
+# paid, cancelled or repeated. The audit then reads every order back (not timed).
+# shellcheck disable=SC2034  # used by the scripts that source this file
+SUCCESS_PATH_SALE=(--setup --scenario flash-sale --skus 1 --stock 1000000000 --users 100000000 --limit 1
+                   --confirm-ratio 0 --cancel-ratio 0 --repeat-ratio 0 --audit-orders-max 20000000)
+
+check_server_heap() {
+  local heap="${1:-}"
+  if [ "$heap" != default ] && ! [[ "$heap" =~ ^[0-9]+[mMgG]$ ]]; then
+    echo "$(basename "$0"): --server-heap must be a size such as 4g or 2048m, or default; got $heap" >&2
+    exit 2
+  fi
+}
+
+server_java_opts_for() {
+  local heap="${1:-}" flags="${2:-}" opts=""
+  if [ "$heap" != default ]; then
+    opts="-Xms$heap -Xmx$heap"
+  fi
+  if [ -n "$flags" ]; then
+    opts="${opts:+$opts }$flags"
+  fi
+  printf '%s\n' "$opts"
+}
+
+check_built_jars() {
+  local root jar
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  for jar in "$root/checkout-server/target/checkout-server-all.jar" "$root/loadgen/target/loadgen-all.jar"; do
+    if [ ! -f "$jar" ]; then
+      echo "$(basename "$0"): $jar not found; build with: mvn -B -q -DskipTests package" >&2
+      exit 1
+    fi
+  done
+}
+
+# loadgen JSON -> one number (Jackson prints "name" : value).
+json_number() {
+  sed -n "s/^  \"$2\" : \([0-9.Ee+-]*\),\{0,1\}$/\1/p" "$1" | head -1
+}
+
+# The audit must pass for a rate to count: a fast wrong answer is not a result.
+# shellcheck disable=SC2154  # duration, warmup and scratch are the calling script's
+run_loadgen() {
+  local name="$1" in_flight="$2" root
+  shift 2
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  if ! "$root/bin/loadgen" --target "127.0.0.1:$SCRATCH_SERVER_PORT" --admin-token "$SCRATCH_ADMIN_TOKEN" --quiet \
+      --concurrency "$in_flight" --duration "$duration" --warmup "$warmup" --json "$scratch/$name.json" "$@" \
+      >"$scratch/$name.out" 2>&1; then
+    echo "$(basename "$0"): loadgen $name failed:" >&2
+    cat "$scratch/$name.out" >&2
+    exit 1
+  fi
+}
