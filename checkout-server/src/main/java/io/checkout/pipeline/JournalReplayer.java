@@ -64,6 +64,9 @@ public final class JournalReplayer {
                         book.prefetch(group[i]);
                     }
                     for (int i = 0; i < size; i++) {
+                        book.prefetchRecords(group[i]);
+                    }
+                    for (int i = 0; i < size; i++) {
                         events.journalSequence(batch.sequences[start + i]);
                         book.execute(group[i]);
                     }
