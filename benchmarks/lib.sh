@@ -1,6 +1,7 @@
 # Sourced by benchmarks/compare.sh and benchmarks/settings-ab.sh, after bin/scratch-server.sh: what
 # both need to check their options and the build, run loadgen against the scratch server and read
-# its figures. Not a command of its own. Error messages name the script that sourced this file.
+# its figures (benchmarks/profile-server.sh takes its sale from here too). Not a command of its own.
+# Error messages name the script that sourced this file.
 #
 #   check_server_heap HEAP               exits 2 unless HEAP is a size such as 4g or 2048m, or default
 #   server_java_opts_for HEAP [FLAGS]    prints the server's JAVA_OPTS: -Xms and -Xmx at HEAP (none for

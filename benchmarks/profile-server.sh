@@ -46,6 +46,8 @@ asprof() { java -jar "$ap_jar" profiler "$@"; }
 
 # shellcheck source=bin/scratch-server.sh
 . "$root/bin/scratch-server.sh"
+# shellcheck source=benchmarks/lib.sh
+. "$root/benchmarks/lib.sh"
 work="$(mktemp -d -t profile-server-XXXXXX)"
 trap stop_scratch_server EXIT
 JAVA_OPTS="-Xms6g -Xmx6g" start_scratch_server "$work/server" --set order-capacity=8000000 \
@@ -53,8 +55,8 @@ JAVA_OPTS="-Xms6g -Xmx6g" start_scratch_server "$work/server" --set order-capaci
 server_pid="$(pgrep -f "checkout-server-all.jar.*$work/server" | head -1)"
 echo "server pid $server_pid on port $SCRATCH_SERVER_PORT ($durability journal); $seconds s profiled from $((duration - seconds - 5)) s into each ${duration} s run; files in $work"
 
-sale=(--setup --scenario flash-sale --skus 1 --stock 1000000000 --users 100000000 --limit 1
-      --confirm-ratio 0 --cancel-ratio 0 --repeat-ratio 0 --audit-orders-max 20000000)
+# The success-path sale of compare.sh and settings-ab.sh, from their shared definition.
+sale=("${SUCCESS_PATH_SALE[@]}")
 
 # The busy share of all CPUs between two "cpu" lines of /proc/stat (idle and iowait count as idle).
 idle_share() {
