@@ -83,8 +83,6 @@ public final class CheckoutBook {
     private boolean countAttempt;
     /** What {@link #prefetch} read of the risk tables, kept so that the reads are not left out. */
     private long riskTouched;
-    /** What {@link #prefetch} and {@link #prefetchRecords} read of the SKU table, kept likewise. */
-    private long skuTouched;
     /** RESERVE: the SKU groups with attempt limits its lines are in, counted once it has an answer. */
     private final int[] limitedGroups = new int[EngineLimits.LINES_PER_ORDER_MAX];
 
@@ -178,32 +176,11 @@ public final class CheckoutBook {
         CommandType type = command.type();
         if (type != null && type.isMutating() && type != CommandType.TICK) {
             state.prefetch(command.requestId, type == CommandType.RESERVE ? command.userId : null);
-            if (type == CommandType.RESERVE) {
-                SkuTable skus = state.skus();
-                for (int i = 0; i < command.lineCount; i++) {
-                    skuTouched += skus.touch(command.lineSkuId(i));
-                }
-                if (risk.active()) {
-                    riskTouched += risk.touch(command.userId);
-                }
+            if (type == CommandType.RESERVE && risk.active()) {
+                riskTouched += risk.touch(command.userId);
             }
             if (type == CommandType.CONFIRM || type == CommandType.CANCEL || type == CommandType.REFUND) {
                 state.prefetchOrder(command.orderId);
-            }
-        }
-    }
-
-    /**
-     * A step after {@link #prefetch}, for callers that prefetch a group of commands: reads what the
-     * slots {@code prefetch} loaded point to, a reserve's SKU records (their ids and stock), so that
-     * those misses overlap too instead of each stalling its reserve. Call it for the group's commands
-     * after {@code prefetch} for all of them. Changes nothing and has no effect on answers.
-     */
-    public void prefetchRecords(Command command) {
-        if (command.type() == CommandType.RESERVE) {
-            SkuTable skus = state.skus();
-            for (int i = 0; i < command.lineCount; i++) {
-                skuTouched += skus.touchRecord(command.lineSkuId(i));
             }
         }
     }
@@ -215,11 +192,7 @@ public final class CheckoutBook {
      * caller to fold into a field so that the reads are kept.
      */
     public int loadIds(Command command) {
-        int loaded = command.requestId.hash() ^ command.userId.hash();
-        if (command.lineCount > 0) {
-            loaded ^= command.lineSkuId(0).hash();
-        }
-        return loaded;
+        return command.requestId.hash() ^ command.userId.hash();
     }
 
     /** Applies {@code command} and writes its result into it. */

@@ -192,26 +192,6 @@ public final class IdIndex {
         return slots[home(id.hash())];
     }
 
-    /**
-     * The row a lookup of {@code id} will most likely find, reading only the slot array: the first
-     * slot of the probe whose hash equals the id's, without comparing the id itself, within {@code
-     * probesMax} slots; {@link #NONE} if none. A hint for prefetching what the row points to, never
-     * an answer: a hash can match another id's slot.
-     */
-    public int likelyRow(IdBuffer id, int probesMax) {
-        int hash = id.hash();
-        long[] table = slots;
-        int slot = home(hash);
-        long entry;
-        for (int probe = 0; probe < probesMax && (entry = table[slot]) != 0; probe++) {
-            if ((int) (entry >>> 32) == hash) {
-                return (int) entry - 1;
-            }
-            slot = (slot + 1) & mask;
-        }
-        return NONE;
-    }
-
     /** Adds {@code id} at {@code row}; the caller knows the id is not in the index yet. */
     public void add(IdBuffer id, int row) {
         if (row < 0 || row == Integer.MAX_VALUE) {

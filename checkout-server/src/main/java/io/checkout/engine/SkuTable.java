@@ -12,8 +12,6 @@ import java.util.List;
  */
 public final class SkuTable {
     private static final int INITIAL_SKUS = 16;
-    /** Index slots {@link #touchRecord} reads at most: a slot's run is short below the load factor. */
-    private static final int TOUCH_PROBES_MAX = 4;
 
     private final List<SkuRecord> skus = new ArrayList<>();
     /** Each SKU's id as ASCII bytes, by index: what the index compares a wanted id with. */
@@ -26,29 +24,6 @@ public final class SkuTable {
     public int indexOf(IdBuffer skuId) {
         int index = indexes.get(skuId);
         return index == IdIndex.NONE ? CheckoutState.MISSING_SKU : index;
-    }
-
-    /**
-     * Reads the index slot where a lookup of {@code skuId} starts, so that the lookup finds it in
-     * the cache; returns what it read, for the caller to keep (see {@link IdIndex#touch}).
-     */
-    public long touch(IdBuffer skuId) {
-        return indexes.touch(skuId);
-    }
-
-    /**
-     * A step after {@link #touch}: reads the SKU the index most likely holds for {@code skuId}, its
-     * id's bytes and its record, which a lookup and a read reach only through the slot. In a
-     * catalog of many SKUs each is a cache miss of its own; read for several commands in a row,
-     * before they are applied, the misses overlap. Changes nothing; returns what it read.
-     */
-    public long touchRecord(IdBuffer skuId) {
-        int index = indexes.likelyRow(skuId, TOUCH_PROBES_MAX);
-        if (index < 0 || index >= skus.size()) {
-            return 0;
-        }
-        byte[] id = idBytes[index];
-        return id[0] + skus.get(index).available;
     }
 
     /** Like {@link #indexOf(IdBuffer)}, for tests and cold paths (allocates). */

@@ -19,9 +19,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With a prefetch group ({@link PipelineConfig#prefetchGroup()}), at the first command of each
  * group of a batch it loads the group's ids, then lets the state prefetch what they will read
- * (their index slots, an order's row), then what those slots point to (a reserve's SKU records):
- * each loop a run of independent loads whose cache misses overlap, as journal replay does in
- * groups of 16. Prefetching only reads, so it changes no answer
+ * (their index slots, an order's row): each loop a run of independent loads whose cache misses
+ * overlap, as journal replay does in groups of 16. Prefetching only reads, so it changes no answer
  * and no state, and replay (which prefetches its own way) reaches the same state.
  *
  * <p>After the engine throws (a broken invariant) it applies nothing more: every later command
@@ -147,9 +146,6 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
             }
             for (long ahead = ringSequence; ahead <= to; ahead++) {
                 book.prefetch(slots.get(ahead).command);
-            }
-            for (long ahead = ringSequence; ahead <= to; ahead++) {
-                book.prefetchRecords(slots.get(ahead).command);
             }
         } catch (RuntimeException e) {
             LOG.error("prefetching failed; the engine goes on without it", e);

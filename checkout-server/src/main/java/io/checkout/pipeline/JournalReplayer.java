@@ -64,9 +64,6 @@ public final class JournalReplayer {
                         book.prefetch(group[i]);
                     }
                     for (int i = 0; i < size; i++) {
-                        book.prefetchRecords(group[i]);
-                    }
-                    for (int i = 0; i < size; i++) {
                         events.journalSequence(batch.sequences[start + i]);
                         book.execute(group[i]);
                     }

@@ -161,29 +161,4 @@ class IdIndexTest {
                 .hasMessageContaining("not a power of two");
         assertThatThrownBy(() -> written.readSlots(image.length, 2, 6, in)).hasMessageContaining("only while empty");
     }
-    /**
-     * The prefetch hint reads only slots: it names the row a lookup will find, also for an id that
-     * only shares a hash with a stored one (the hint is not an answer), and nothing beyond its probes.
-     */
-    @Test
-    void likelyRowShouldNameTheRowOfTheFirstSlotWithTheIdsHash() {
-        IdIndex index = new IdIndex(16, (row, id) -> false);
-        assertThat(index.likelyRow(IdBuffer.of("Aa"), 4)).isEqualTo(IdIndex.NONE);
-        for (int row = 0; row < 10; row++) {
-            index.add(IdBuffer.of("sku-" + row), row);
-        }
-        index.add(IdBuffer.of("Aa"), 10);
-
-        for (int row = 0; row < 10; row++) {
-            assertThat(index.likelyRow(IdBuffer.of("sku-" + row), 16)).isEqualTo(row);
-        }
-        assertThat("BB".hashCode()).isEqualTo("Aa".hashCode());
-        assertThat(index.likelyRow(IdBuffer.of("BB"), 16))
-                .as("a hash shared with a stored id is enough for a hint")
-                .isEqualTo(10);
-        assertThat(index.get(IdBuffer.of("BB"))).as("but not for an answer").isEqualTo(IdIndex.NONE);
-        assertThat(index.likelyRow(IdBuffer.of("sku-3"), 0)).isEqualTo(IdIndex.NONE);
-        assertThat(index.likelyRow(IdBuffer.of("not-there"), 16)).isEqualTo(IdIndex.NONE);
-        assertThat(index.likelyRow(new IdBuffer(), 16)).as("an absent id").isEqualTo(IdIndex.NONE);
-    }
 }
