@@ -84,6 +84,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * SKUs), spread over the sale. {@code timed.alloc.norm} ({@link TimedAllocationProfiler}, added
  * with {@code -prof gc}) counts only what all threads allocate between the first publish and the
  * last reply.
+ *
+ * <p><b>CPU.</b> {@code -prof io.checkout.benchmarks.PipelineCpuProfiler} adds {@code
+ * pipeline.cpu.norm} and {@code producer.cpu.norm}: the CPU time of the pipeline's threads and of
+ * the publishing thread per reserve over the same window, the steadier figure on a shared machine.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -235,6 +239,7 @@ public class PipelineReserveBenchmark {
     @Benchmark
     @OperationsPerInvocation(Workload.SALE_SIZE)
     public int flashSale() {
+        long[] cpuBefore = PipelineCpuProfiler.start();
         long allocatedBefore = TimedAllocationProfiler.start();
         final CheckoutPipeline ring = pipeline;
         final SaleProgress sale = progress;
@@ -250,6 +255,7 @@ public class PipelineReserveBenchmark {
             backOff(attempt++);
         }
         TimedAllocationProfiler.stop(allocatedBefore, replied);
+        PipelineCpuProfiler.stop(cpuBefore, replied);
         return replied;
     }
 

@@ -1,0 +1,113 @@
+package io.checkout.benchmarks;
+
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.profile.InternalProfiler;
+import org.openjdk.jmh.results.AggregationPolicy;
+import org.openjdk.jmh.results.IterationResult;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.ScalarResult;
+
+/**
+ * {@code pipeline.cpu.norm}: CPU time of the pipeline's own threads ({@code checkout-pipeline-*}: the
+ * business-logic thread, and the journaller's with {@code journalThread=OWN}) while the timed part
+ * of an invocation ran, in nanoseconds per operation; {@code producer.cpu.norm}: the same for the
+ * benchmark's thread, which publishes. On a shared, noisy machine the rate of a run moves with what
+ * else takes the cores, while the CPU a reserve costs the single writer moves much less: it is the
+ * figure to compare two builds by, and its inverse is the rate the pipeline would reach with a core
+ * of its own.
+ *
+ * <p>On its own: {@code -prof io.checkout.benchmarks.PipelineCpuProfiler}. The benchmarks report
+ * their timed windows through {@link #start()} and {@link #stop(long[], long)}, from one thread.
+ * The pipeline's threads are looked up at each start (a fresh pipeline per invocation), by name,
+ * through the thread groups: no safepoint, unlike a thread dump.
+ */
+public final class PipelineCpuProfiler implements InternalProfiler {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final String PIPELINE_THREAD_PREFIX = "checkout-pipeline-";
+    /** Threads of the benchmark JVM looked at, at most; a few dozen live there. */
+    private static final int THREADS_MAX = 4_096;
+
+    private static volatile long pipelineNanos;
+    private static volatile long producerNanos;
+    private static volatile long operations;
+
+    /**
+     * Call first thing in the timed region, once the pipeline runs; pass the result to {@link
+     * #stop}: the pipeline threads' ids, then their CPU time and the caller's so far.
+     */
+    static long[] start() {
+        long[] ids = pipelineThreadIds();
+        long[] marks = Arrays.copyOf(ids, ids.length + 2);
+        marks[ids.length] = pipelineCpuNanos(ids);
+        marks[ids.length + 1] = THREADS.getCurrentThreadCpuTime();
+        return marks;
+    }
+
+    /** Call last thing in the timed region, on the thread that called {@link #start}. */
+    static void stop(long[] marks, long completedOperations) {
+        long producer = THREADS.getCurrentThreadCpuTime() - marks[marks.length - 1];
+        long[] ids = Arrays.copyOf(marks, marks.length - 2);
+        long pipeline = pipelineCpuNanos(ids) - marks[marks.length - 2];
+        pipelineNanos += pipeline;
+        producerNanos += producer;
+        operations += completedOperations;
+    }
+
+    private static long pipelineCpuNanos(long[] ids) {
+        long total = 0;
+        for (long cpu : THREADS.getThreadCpuTime(ids)) {
+            // -1: the thread has ended (it cannot within the timed region) or CPU time is not measured.
+            total += Math.max(0, cpu);
+        }
+        return total;
+    }
+
+    private static long[] pipelineThreadIds() {
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        Thread[] threads = new Thread[THREADS_MAX];
+        int count = root.enumerate(threads, true);
+        return Arrays.stream(threads, 0, count)
+                .filter(thread -> thread.getName().startsWith(PIPELINE_THREAD_PREFIX) && thread.isAlive())
+                .mapToLong(Thread::getId)
+                .toArray();
+    }
+
+    @Override
+    public String getDescription() {
+        return "CPU time of the pipeline's threads and of the producer during the timed region, per operation";
+    }
+
+    @Override
+    public void beforeIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams) {
+        pipelineNanos = 0;
+        producerNanos = 0;
+        operations = 0;
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes") // the interface's signature
+    public Collection<? extends Result> afterIteration(
+            BenchmarkParams benchmarkParams, IterationParams iterationParams, IterationResult result) {
+        long ops = operations;
+        return List.of(
+                new ScalarResult(
+                        "pipeline.cpu.norm",
+                        ops == 0 ? Double.NaN : (double) pipelineNanos / ops,
+                        "ns/op",
+                        AggregationPolicy.AVG),
+                new ScalarResult(
+                        "producer.cpu.norm",
+                        ops == 0 ? Double.NaN : (double) producerNanos / ops,
+                        "ns/op",
+                        AggregationPolicy.AVG));
+    }
+}
