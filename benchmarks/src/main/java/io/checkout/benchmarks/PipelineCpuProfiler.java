@@ -16,10 +16,10 @@ import org.openjdk.jmh.results.ScalarResult;
  * {@code pipeline.cpu.norm}: CPU time of the pipeline's own threads ({@code checkout-pipeline-*}: the
  * business-logic thread, and the journaller's with {@code journalThread=OWN}) while the timed part
  * of an invocation ran, in nanoseconds per operation; {@code producer.cpu.norm}: the same for the
- * benchmark's thread, which publishes. On a shared, noisy machine the rate of a run moves with what
- * else takes the cores, while the CPU a reserve costs the single writer moves much less: it is the
- * figure to compare two builds by, and its inverse is the rate the pipeline would reach with a core
- * of its own.
+ * benchmark's thread, which publishes. Where {@code pipeline.cpu.norm} is about the inverse of the
+ * rate, the single writer was busy all the time and the rate is its cost per command (which, on a
+ * shared machine, moves with what the neighbours do to the caches as much as the rate does); where
+ * it is well below, the writer waited, for the producer or for fsync.
  *
  * <p>On its own: {@code -prof io.checkout.benchmarks.PipelineCpuProfiler}. The benchmarks report
  * their timed windows through {@link #start()} and {@link #stop(long[], long)}, from one thread.

@@ -87,7 +87,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p><b>CPU.</b> {@code -prof io.checkout.benchmarks.PipelineCpuProfiler} adds {@code
  * pipeline.cpu.norm} and {@code producer.cpu.norm}: the CPU time of the pipeline's threads and of
- * the publishing thread per reserve over the same window, the steadier figure on a shared machine.
+ * the publishing thread per reserve over the same window: whether the single writer was the bound.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
