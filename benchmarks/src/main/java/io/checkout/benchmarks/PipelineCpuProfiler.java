@@ -22,7 +22,7 @@ import org.openjdk.jmh.results.ScalarResult;
  * it is well below, the writer waited, for the producer or for fsync.
  *
  * <p>On its own: {@code -prof io.checkout.benchmarks.PipelineCpuProfiler}. The benchmarks report
- * their timed windows through {@link #start()} and {@link #stop(long[], long)}, from one thread.
+ * their timed windows through {@link #start()} and {@link #stop(Mark, long)}, from one thread.
  * The pipeline's threads are looked up at each start (a fresh pipeline per invocation), by name,
  * through the thread groups: no safepoint, unlike a thread dump.
  */
@@ -38,22 +38,27 @@ public final class PipelineCpuProfiler implements InternalProfiler {
     private static volatile long operations;
 
     /**
-     * Call first thing in the timed region, once the pipeline runs; pass the result to {@link
-     * #stop}: the pipeline threads' ids, then their CPU time and the caller's so far.
+     * Where a timed region started: the pipeline threads' ids, their CPU time and the caller's.
+     *
+     * @param pipelineThreadIds the {@code checkout-pipeline-*} threads alive at the start
+     * @param pipelineCpuNanos their CPU time so far
+     * @param producerCpuNanos the calling thread's CPU time so far
      */
-    static long[] start() {
+    record Mark(long[] pipelineThreadIds, long pipelineCpuNanos, long producerCpuNanos) {}
+
+    /**
+     * Call first thing in the timed region, once the pipeline runs; pass the result to {@link
+     * #stop}.
+     */
+    static Mark start() {
         long[] ids = pipelineThreadIds();
-        long[] marks = Arrays.copyOf(ids, ids.length + 2);
-        marks[ids.length] = pipelineCpuNanos(ids);
-        marks[ids.length + 1] = THREADS.getCurrentThreadCpuTime();
-        return marks;
+        return new Mark(ids, pipelineCpuNanos(ids), THREADS.getCurrentThreadCpuTime());
     }
 
     /** Call last thing in the timed region, on the thread that called {@link #start}. */
-    static void stop(long[] marks, long completedOperations) {
-        long producer = THREADS.getCurrentThreadCpuTime() - marks[marks.length - 1];
-        long[] ids = Arrays.copyOf(marks, marks.length - 2);
-        long pipeline = pipelineCpuNanos(ids) - marks[marks.length - 2];
+    static void stop(Mark start, long completedOperations) {
+        long producer = THREADS.getCurrentThreadCpuTime() - start.producerCpuNanos();
+        long pipeline = pipelineCpuNanos(start.pipelineThreadIds()) - start.pipelineCpuNanos();
         pipelineNanos += pipeline;
         producerNanos += producer;
         operations += completedOperations;

@@ -249,7 +249,7 @@ public class PipelineReserveBenchmark {
     @Benchmark
     @OperationsPerInvocation(Workload.SALE_SIZE)
     public int flashSale() {
-        long[] cpuBefore = PipelineCpuProfiler.start();
+        PipelineCpuProfiler.Mark cpuBefore = PipelineCpuProfiler.start();
         long allocatedBefore = TimedAllocationProfiler.start();
         final CheckoutPipeline ring = pipeline;
         final SaleProgress sale = progress;
