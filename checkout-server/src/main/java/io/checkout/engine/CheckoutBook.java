@@ -192,7 +192,7 @@ public final class CheckoutBook {
      * caller to fold into a field so that the reads are kept.
      */
     public int loadIds(Command command) {
-        return command.requestId.hash() ^ command.userId.hash();
+        return command.requestId.hash() ^ command.userId.hash() ^ command.touchLines();
     }
 
     /** Applies {@code command} and writes its result into it. */

@@ -222,6 +222,14 @@ public final class IdBuffer {
         return true;
     }
 
+    /**
+     * Reads the buffer and the first and last byte of its id: the cache lines a command's use of
+     * it will read, for {@link Command#touchLines()}.
+     */
+    int touchLines() {
+        return length ^ bytes[0] ^ bytes[Math.max(0, length - 1)];
+    }
+
     /** The id as a new {@code String}, or null when absent: for replies and cold paths. */
     public String asString() {
         return length == ABSENT ? null : new String(bytes, 0, length, StandardCharsets.ISO_8859_1);

@@ -211,6 +211,18 @@ public final class OrderRecord {
         clearPayment();
     }
 
+    /** Reads a word of each cache line of the record and of its first line's entries; see {@link Command#touchLines()}. */
+    int touchLines() {
+        return lineCount
+                ^ (int) updatedAtEpochMillis
+                ^ (merchantRows == null ? 0 : 1)
+                ^ userId.touchLines()
+                ^ skuIndexes[0]
+                ^ quantities[0]
+                ^ (int) unitPricesMinor[0]
+                ^ refundedQuantities[0];
+    }
+
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder("OrderRecord{")

@@ -95,6 +95,11 @@ public final class SkuRecord {
         groupNumber = -1;
     }
 
+    /** Reads a word of each cache line of the record; see {@link Command#touchLines()}. */
+    int touchLines() {
+        return index ^ (int) saleEndEpochMillis ^ (groupId == null ? 0 : 1);
+    }
+
     @Override
     public String toString() {
         return "SkuRecord{" + index + ' ' + skuId + " price=" + priceMinor + ' ' + CurrencyCode.unpack(currency)

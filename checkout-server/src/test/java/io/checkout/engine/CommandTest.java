@@ -147,4 +147,58 @@ class CommandTest {
         command.order.state(null);
         assertThat(command.order.state()).isNull();
     }
+
+    @Test
+    void touchingTheLinesShouldChangeNothingWhateverTheCommandHolds() {
+        // Read ahead of its turn for any command in a batch: a fresh slot, the longest ids, every line.
+        assertUnchangedByTouch(new Command());
+
+        String longest = "i".repeat(EngineLimits.ID_LENGTH_MAX);
+        Command full = Command.reserve(1_000, longest, longest, longest, 1);
+        full.campaignId.set(longest);
+        for (int i = 1; i < EngineLimits.LINES_PER_ORDER_MAX; i++) {
+            full.addLine("SKU-" + i, i);
+        }
+        full.order.lineCount = EngineLimits.LINES_PER_ORDER_MAX;
+        for (int i = 0; i < full.order.lineCount; i++) {
+            full.orderLineSkuId(i, "SKU-" + i);
+        }
+        full.order.userId.set(longest);
+        full.result(ResultCode.SUCCESS);
+        assertUnchangedByTouch(full);
+
+        full.clear();
+        assertUnchangedByTouch(full);
+    }
+
+    private static void assertUnchangedByTouch(Command command) {
+        String before = describe(command);
+        command.touchLines();
+        assertThat(describe(command)).isEqualTo(before);
+    }
+
+    private static String describe(Command command) {
+        StringBuilder text = new StringBuilder()
+                .append(command.type())
+                .append(' ')
+                .append(command.result())
+                .append(' ')
+                .append(command.requestId)
+                .append(' ')
+                .append(command.userId)
+                .append(' ')
+                .append(command.campaignId)
+                .append(' ')
+                .append(command.skuId)
+                .append(' ')
+                .append(command.order)
+                .append(' ')
+                .append(command.sku);
+        for (int i = 0; i < command.lineCount; i++) {
+            text.append(' ').append(command.lineSkuId(i)).append('x').append(command.lineQuantities[i]);
+        }
+        return text.append(' ')
+                .append(String.join(",", command.orderLineSkuIdTexts()))
+                .toString();
+    }
 }
