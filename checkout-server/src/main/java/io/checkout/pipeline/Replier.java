@@ -1,6 +1,8 @@
 package io.checkout.pipeline;
 
 import com.lmax.disruptor.RingBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,6 +13,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Replier {
     private static final Logger LOG = LoggerFactory.getLogger(Replier.class);
+    private static final VarHandle VISIBLE_EVENT_SEQUENCE = field("visibleEventSequence");
+    private static final VarHandle ANSWERED_JOURNAL_SEQUENCE = field("answeredJournalSequence");
 
     private final RingBuffer<CommandEvent> ring;
     private final ReplyTargets replyTargets;
@@ -18,6 +22,12 @@ final class Replier {
     private final ReplyBatchListener[] batchListeners;
 
     private int batchListenerCount;
+    /*
+     * Both written only by the answering thread, with release stores (plain stores on x86): a
+     * volatile write per command would make the thread wait, at each answer, for every store before
+     * it (the slot clears, to lines a ring old) to reach the cache. A caller that reads either after
+     * its answer still sees its own command in it: the store comes before the answer's hand-off.
+     */
     private volatile long visibleEventSequence;
     private volatile long answeredJournalSequence;
 
@@ -73,10 +83,10 @@ final class Replier {
                 failure = null;
             } else if (failure == null) {
                 if (event.eventSequenceAfter > visibleEventSequence) {
-                    visibleEventSequence = event.eventSequenceAfter;
+                    VISIBLE_EVENT_SEQUENCE.setRelease(this, event.eventSequenceAfter);
                 }
                 if (event.journalSequence > answeredJournalSequence) {
-                    answeredJournalSequence = event.journalSequence;
+                    ANSWERED_JOURNAL_SEQUENCE.setRelease(this, event.journalSequence);
                 }
             }
             ReplyHandler handler = replyTargets.handler(sequence);
@@ -97,5 +107,13 @@ final class Replier {
 
     long answeredJournalSequence() {
         return answeredJournalSequence;
+    }
+
+    private static VarHandle field(String name) {
+        try {
+            return MethodHandles.lookup().findVarHandle(Replier.class, name, long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 }
