@@ -186,10 +186,12 @@ public final class CheckoutBook {
     }
 
     /**
-     * Loads {@code command}'s ids (their hashes were computed as they were written), so that a
-     * {@link #prefetch} loop over several commands that follows is only loads of the state's
-     * tables, whose cache misses then overlap. Changes nothing; returns what it read, for the
-     * caller to fold into a field so that the reads are kept.
+     * Loads {@code command}'s ids (their hashes were computed as they were written) and the rest
+     * of the command's lines that executing and answering it use ({@link Command#touchLines()}), so
+     * that a {@link #prefetch} loop over several commands that follows is only loads of the state's
+     * tables, and the command's own misses overlap with those of the others loaded in the same
+     * loop. Changes nothing; returns what it read, for the caller to fold into a field so that the
+     * reads are kept.
      */
     public int loadIds(Command command) {
         return command.requestId.hash() ^ command.userId.hash() ^ command.touchLines();

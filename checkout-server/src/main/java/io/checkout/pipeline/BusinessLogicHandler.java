@@ -20,9 +20,10 @@ import org.slf4j.LoggerFactory;
  * on this thread, it hands each command straight on to it.
  *
  * <p>With a prefetch group ({@link PipelineConfig#prefetchGroup()}), at the first command of each
- * group of a batch it loads the group's ids, then lets the state prefetch what they will read
- * (their index slots, an order's row): each loop a run of independent loads whose cache misses
- * overlap, as journal replay does in groups of 16. Prefetching only reads, so it changes no answer
+ * group of a batch it loads the group's ids and the lines of their ring slots that applying and
+ * answering them use ({@link io.checkout.engine.Command#touchLines()}), then lets the state prefetch
+ * what they will read (their index slots, an order's row): each loop a run of independent loads
+ * whose cache misses overlap, as journal replay does in groups of 16. Prefetching only reads, so it changes no answer
  * and no state, and replay (which prefetches its own way) reaches the same state.
  *
  * <p>After the engine throws (a broken invariant) it applies nothing more: every later command
