@@ -8,8 +8,6 @@ import io.checkout.engine.Command;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.ResultCode;
 import io.checkout.journal.NumberedEvents;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,9 +19,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With a prefetch group ({@link PipelineConfig#prefetchGroup()}), at the first command of each
  * group of a batch it loads the group's ids and the lines of their ring slots that applying and
- * answering them use ({@link io.checkout.engine.Command#touchLines()}), then lets the state prefetch
- * what they will read (their index slots, an order's row): each loop a run of independent loads
- * whose cache misses overlap, as journal replay does in groups of 16. Prefetching only reads, so it changes no answer
+ * answering them use ({@link Command#touchLines()}), then lets the state prefetch what they will
+ * read (their index slots, an order's row): each loop a run of independent loads whose cache misses
+ * overlap, as journal replay does in groups of 16. Prefetching only reads, so it changes no answer
  * and no state, and replay (which prefetches its own way) reaches the same state.
  *
  * <p>After the engine throws (a broken invariant) it applies nothing more: every later command
@@ -33,7 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 final class BusinessLogicHandler implements EventHandler<CommandEvent> {
     private static final Logger LOG = LoggerFactory.getLogger(BusinessLogicHandler.class);
-    private static final VarHandle APPLIED = field("applied");
 
     private final CheckoutBook book;
     private final NumberedEvents events;
@@ -67,11 +64,12 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
     private volatile Throwable eventLogFailure;
 
     /**
-     * Commands applied; written only by this handler's thread, with a release store (a plain store
-     * on x86): a volatile write per command would make the thread wait, at each command, for every
-     * store before it to reach the cache, and a reserve's stores go to slot lines a ring old.
+     * Commands applied; written only by this handler's thread. A {@link Sequence} writes with a
+     * release store (a plain store on x86): a volatile write per command would make the thread wait,
+     * at each command, for every store before it to reach the cache, and a reserve's stores go to
+     * slot lines a ring old.
      */
-    private volatile long applied;
+    private final Sequence applied = new Sequence(0);
 
     BusinessLogicHandler(
             CheckoutBook book,
@@ -171,7 +169,7 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
                 // what the engine holds (which may include the unacknowledged batch that failed).
                 try {
                     book.execute(event.command);
-                    APPLIED.setRelease(this, applied + 1);
+                    applied.set(applied.get() + 1);
                 } catch (Throwable t) {
                     LOG.error("engine failed on a read after a storage failure", t);
                     event.failure = t;
@@ -195,7 +193,7 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
                     events.journalSequence(journalSequence);
                 }
                 book.execute(event.command);
-                APPLIED.setRelease(this, applied + 1);
+                applied.set(applied.get() + 1);
                 observe(event.command);
                 event.eventSequenceAfter = events.nextEventSequence() - 1;
             }
@@ -265,14 +263,6 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
     }
 
     long applied() {
-        return applied;
-    }
-
-    private static VarHandle field(String name) {
-        try {
-            return MethodHandles.lookup().findVarHandle(BusinessLogicHandler.class, name, long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+        return applied.get();
     }
 }

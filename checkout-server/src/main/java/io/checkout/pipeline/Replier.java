@@ -1,8 +1,7 @@
 package io.checkout.pipeline;
 
 import com.lmax.disruptor.RingBuffer;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import com.lmax.disruptor.Sequence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,8 +12,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Replier {
     private static final Logger LOG = LoggerFactory.getLogger(Replier.class);
-    private static final VarHandle VISIBLE_EVENT_SEQUENCE = field("visibleEventSequence");
-    private static final VarHandle ANSWERED_JOURNAL_SEQUENCE = field("answeredJournalSequence");
 
     private final RingBuffer<CommandEvent> ring;
     private final ReplyTargets replyTargets;
@@ -23,13 +20,14 @@ final class Replier {
 
     private int batchListenerCount;
     /*
-     * Both written only by the answering thread, with release stores (plain stores on x86): a
-     * volatile write per command would make the thread wait, at each answer, for every store before
-     * it (the slot clears, to lines a ring old) to reach the cache. A caller that reads either after
-     * its answer still sees its own command in it: the store comes before the answer's hand-off.
+     * Both written only by the answering thread; a Sequence writes with a release store (a plain
+     * store on x86): a volatile write per command would make the thread wait, at each answer, for
+     * every store before it (the slot clears, to lines a ring old) to reach the cache. A caller that
+     * reads either after its answer still sees its own command in it: the store comes before the
+     * answer's hand-off.
      */
-    private volatile long visibleEventSequence;
-    private volatile long answeredJournalSequence;
+    private final Sequence visibleEventSequence;
+    private final Sequence answeredJournalSequence;
 
     Replier(
             RingBuffer<CommandEvent> ring,
@@ -39,8 +37,8 @@ final class Replier {
         this.ring = ring;
         this.replyTargets = replyTargets;
         this.batchListeners = new ReplyBatchListener[ring.getBufferSize()];
-        this.visibleEventSequence = lastEventSequence;
-        this.answeredJournalSequence = lastJournalSequence;
+        this.visibleEventSequence = new Sequence(lastEventSequence);
+        this.answeredJournalSequence = new Sequence(lastJournalSequence);
     }
 
     /** Registers a listener of the batch being answered; see {@link CheckoutPipeline#afterReplyBatch}. */
@@ -82,11 +80,11 @@ final class Replier {
                 // Its event position is not made visible: the failed batch's events are not acknowledged.
                 failure = null;
             } else if (failure == null) {
-                if (event.eventSequenceAfter > visibleEventSequence) {
-                    VISIBLE_EVENT_SEQUENCE.setRelease(this, event.eventSequenceAfter);
+                if (event.eventSequenceAfter > visibleEventSequence.get()) {
+                    visibleEventSequence.set(event.eventSequenceAfter);
                 }
-                if (event.journalSequence > answeredJournalSequence) {
-                    ANSWERED_JOURNAL_SEQUENCE.setRelease(this, event.journalSequence);
+                if (event.journalSequence > answeredJournalSequence.get()) {
+                    answeredJournalSequence.set(event.journalSequence);
                 }
             }
             ReplyHandler handler = replyTargets.handler(sequence);
@@ -102,18 +100,10 @@ final class Replier {
     }
 
     long visibleEventSequence() {
-        return visibleEventSequence;
+        return visibleEventSequence.get();
     }
 
     long answeredJournalSequence() {
-        return answeredJournalSequence;
-    }
-
-    private static VarHandle field(String name) {
-        try {
-            return MethodHandles.lookup().findVarHandle(Replier.class, name, long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+        return answeredJournalSequence.get();
     }
 }
