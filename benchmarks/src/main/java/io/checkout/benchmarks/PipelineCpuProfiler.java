@@ -7,10 +7,8 @@ import java.util.List;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.profile.InternalProfiler;
-import org.openjdk.jmh.results.AggregationPolicy;
 import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
-import org.openjdk.jmh.results.ScalarResult;
 
 /**
  * {@code pipeline.cpu.norm}: CPU time of the pipeline's own threads ({@code checkout-pipeline-*}: the
@@ -104,15 +102,7 @@ public final class PipelineCpuProfiler implements InternalProfiler {
             BenchmarkParams benchmarkParams, IterationParams iterationParams, IterationResult result) {
         long ops = operations;
         return List.of(
-                new ScalarResult(
-                        "pipeline.cpu.norm",
-                        ops == 0 ? Double.NaN : (double) pipelineNanos / ops,
-                        "ns/op",
-                        AggregationPolicy.AVG),
-                new ScalarResult(
-                        "producer.cpu.norm",
-                        ops == 0 ? Double.NaN : (double) producerNanos / ops,
-                        "ns/op",
-                        AggregationPolicy.AVG));
+                PerOperation.result("pipeline.cpu.norm", pipelineNanos, ops, "ns/op"),
+                PerOperation.result("producer.cpu.norm", producerNanos, ops, "ns/op"));
     }
 }

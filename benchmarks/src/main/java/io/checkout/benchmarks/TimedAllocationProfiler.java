@@ -6,10 +6,8 @@ import java.util.List;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.profile.InternalProfiler;
-import org.openjdk.jmh.results.AggregationPolicy;
 import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
-import org.openjdk.jmh.results.ScalarResult;
 
 /**
  * {@code timed.alloc.norm}: bytes allocated by all threads of the benchmark JVM while the timed
@@ -56,8 +54,6 @@ public final class TimedAllocationProfiler implements InternalProfiler {
     @SuppressWarnings("rawtypes") // the interface's signature
     public Collection<? extends Result> afterIteration(
             BenchmarkParams benchmarkParams, IterationParams iterationParams, IterationResult result) {
-        long ops = operations;
-        double perOperation = ops == 0 ? Double.NaN : (double) bytes / ops;
-        return List.of(new ScalarResult("timed.alloc.norm", perOperation, "B/op", AggregationPolicy.AVG));
+        return List.of(PerOperation.result("timed.alloc.norm", bytes, operations, "B/op"));
     }
 }
