@@ -297,6 +297,27 @@ public final class Command implements LineSkuIdTarget {
         clearOutput();
     }
 
+    /**
+     * Drops what the command refers to that is not its own for good (a caller's text, line buffers
+     * past the kept ones, an answer's pages and extras), so that nothing a command brought or
+     * answered stays reachable from its ring slot, which lives as long as the server, until the
+     * slot is used again; the slot's values are reset by {@link #clear()} then. A command that
+     * refers to nothing of the kind (a reserve of a few lines without merchants, say) is left as
+     * it is: only its line counts, its extras' flags and its text fields are read. Anything else
+     * is cleared whole.
+     */
+    public void releaseReferences() {
+        if (extraOutput != 0
+                || lineCount > LINE_IDS_KEPT
+                || order.lineCount > LINE_IDS_KEPT
+                || refundReason != null
+                || currency != null
+                || pageToken != null
+                || nextPageToken != null) {
+            clear();
+        }
+    }
+
     /** Resets the output fields only. */
     public void clearOutput() {
         resultCode = 0;

@@ -17,12 +17,26 @@ public final class CommandEvent {
     /** Skipped because its caller's deadline had passed: not applied, not journalled. */
     boolean expired;
 
-    /** Drops every reference the slot holds so nothing outlives its command. */
+    /**
+     * Resets the slot for the next command: every field, input and output. The publisher does it
+     * as it claims the slot ({@link CommandRing}), on its own thread, rather than the single
+     * writer after the answer.
+     */
     void clear() {
         command.clear();
         failure = null;
         eventSequenceAfter = 0;
         journalSequence = 0;
         expired = false;
+    }
+
+    /**
+     * After the answer: drops what the slot refers to that the next command would not reuse
+     * ({@link Command#releaseReferences}), so nothing outlives its command; the values stay until
+     * the slot is claimed again.
+     */
+    void release() {
+        failure = null;
+        command.releaseReferences();
     }
 }

@@ -9,7 +9,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The publishing side of a ring of {@link CommandEvent} slots: claims slots without blocking,
- * fills them through a translator, stamps each command with the clock and publishes. Shared by the
+ * clears each (the last command's values; on the publisher's thread, off the single writer's) and
+ * fills it through a translator, stamps each command with the clock and publishes. Shared by the
  * single-node pipeline and the cluster gateway, which differ only in who consumes the ring.
  */
 public final class CommandRing {
@@ -96,6 +97,7 @@ public final class CommandRing {
         }
         try {
             CommandEvent event = ring.get(sequence);
+            event.clear();
             translator.translate(request, event.command);
             replyTargets.set(sequence, handler, context);
         } finally {
@@ -117,6 +119,7 @@ public final class CommandRing {
         try {
             for (long sequence = first; sequence <= last; sequence++) {
                 CommandEvent event = ring.get(sequence);
+                event.clear();
                 translator.translate(batch, (int) (sequence - first), event.command);
                 replyTargets.set(sequence, handler, context);
             }

@@ -7,7 +7,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers a committed batch on the journaller's thread: completes each caller's request, makes the
- * batch's events visible to subscribers, clears the slots, then tells the batch's listeners (a
+ * batch's events visible to subscribers, releases what the slots refer to (the publisher clears a
+ * slot as it claims it again), then tells the batch's listeners (a
  * stream returning flow-control credit once per batch, say).
  */
 final class Replier {
@@ -22,9 +23,9 @@ final class Replier {
     /*
      * Both written only by the answering thread; a Sequence writes with a release store (a plain
      * store on x86): a volatile write per command would make the thread wait, at each answer, for
-     * every store before it (the slot clears, to lines a ring old) to reach the cache. A caller that
-     * reads either after its answer still sees its own command in it: the store comes before the
-     * answer's hand-off.
+     * every store before it (the engine's writes to the slot, lines a ring old) to reach the cache.
+     * A caller that reads either after its answer still sees its own command in it: the store comes
+     * before the answer's hand-off.
      */
     private final Sequence visibleEventSequence;
     private final Sequence answeredJournalSequence;
@@ -94,7 +95,7 @@ final class Replier {
         } catch (RuntimeException e) {
             LOG.warn("reply for {} failed", event.command.type(), e);
         } finally {
-            event.clear();
+            event.release();
             replyTargets.clear(sequence);
         }
     }

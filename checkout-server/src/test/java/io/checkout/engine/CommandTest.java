@@ -108,6 +108,38 @@ class CommandTest {
     }
 
     @Test
+    void releasingReferencesShouldLeaveAPlainReserveAsItIsAndClearACommandThatRefersToMore() {
+        Command reserve = Command.reserve(1_000, "r-1", "u-1", "SKU-1", 1);
+        reserve.result(ResultCode.SUCCESS);
+        reserve.order.lineCount = 1;
+        reserve.orderLineSkuId(0, "SKU-1");
+        reserve.releaseReferences();
+        assertThat(reserve.type()).isEqualTo(CommandType.RESERVE);
+        assertThat(reserve.requestId.asString()).isEqualTo("r-1");
+        assertThat(reserve.orderLineSkuIdTexts()).containsExactly("SKU-1");
+
+        Command refund = Command.orderCommand(CommandType.REFUND, 1_000, "f-1", 7);
+        refund.refundReason = "damaged";
+        refund.releaseReferences();
+        assertThat(refund.refundReason).isNull();
+        assertThat(refund.type()).isNull();
+
+        Command manyLines = Command.reserve(1_000, "r-2", "u-2", "SKU-0", 1);
+        for (int i = 1; i <= Command.LINE_IDS_KEPT; i++) {
+            manyLines.addLine("SKU-" + i, 1);
+        }
+        manyLines.releaseReferences();
+        assertThat(manyLines.lineCount).isZero();
+        assertThat(manyLines.type()).isNull();
+
+        Command page = new Command();
+        page.type(CommandType.LIST_SKUS);
+        page.nextPageToken = "next";
+        page.releaseReferences();
+        assertThat(page.nextPageToken).isNull();
+    }
+
+    @Test
     void copiedOutputShouldCarryTheResultOrItsAbsence() {
         Command source = Command.reserve(1_000, "r-1", "u-1", "SKU-1", 1);
         Command copy = Command.reserve(1_000, "r-1", "u-1", "SKU-1", 1);

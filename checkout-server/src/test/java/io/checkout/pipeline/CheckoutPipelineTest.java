@@ -187,6 +187,57 @@ class CheckoutPipelineTest {
         }
     }
 
+    /**
+     * The answer leaves its values in the slot (only what it refers to is dropped); the publisher
+     * clears the slot as it claims it again. With 4 slots every command lands where a command that
+     * left more (more lines than a command keeps, a campaign, a SKU read) was three commands before.
+     */
+    @Test
+    void eachCommandShouldFindItsSlotClearedWhateverTheCommandBeforeItLeftThere() throws InterruptedException {
+        start(4);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        ReplyHandler inspecting = (command, context, failure) -> seen.add(command.type()
+                + " lines=" + command.lineCount
+                + " campaign=" + (command.campaignId.length() > 0)
+                + " sku=" + (command.skuId.length() > 0)
+                + " order lines=" + command.order.lineCount
+                + " " + command.result());
+        CommandPublisher.CommandTranslator<Integer> leavingMore = (kind, c) -> {
+            switch (kind) {
+                case 0 -> {
+                    reserve.translate("many-lines", c);
+                    for (int line = 1; line <= 5; line++) {
+                        c.addLine("A", 1);
+                    }
+                }
+                case 1 -> {
+                    reserve.translate("with-campaign", c);
+                    c.campaignId.set("no-such-campaign");
+                }
+                default -> readSku.translate("A", c);
+            }
+        };
+        for (int round = 0; round < 6; round++) {
+            while (!pipeline.tryPublish(leavingMore, round % 3, inspecting, null)) {
+                Thread.onSpinWait();
+            }
+            for (int i = 0; i < 3; i++) {
+                while (!pipeline.tryPublish(reserve, "plain-" + round + "-" + i, inspecting, null)) {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+
+        awaitTrue(() -> seen.size() == 24);
+        for (int round = 0; round < 6; round++) {
+            assertThat(seen.get(round * 4)).doesNotContain("lines=1 campaign=false sku=false");
+            for (int i = 1; i <= 3; i++) {
+                assertThat(seen.get(round * 4 + i))
+                        .isEqualTo("RESERVE lines=1 campaign=false sku=false order lines=1 SUCCESS");
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(PipelineConfig.WaitStrategyKind.class)
     void everyWaitStrategyShouldAnswerBurstsSeparatedByIdleSpells(PipelineConfig.WaitStrategyKind waitStrategy)
