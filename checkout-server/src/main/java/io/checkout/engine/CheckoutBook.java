@@ -347,7 +347,8 @@ public final class CheckoutBook {
             if (lineSku.merchantNumber >= 0) {
                 created.setMerchantRow(i, merchants.currentRow(lineSku.merchantNumber) + 1);
             }
-            c.orderLineSkuId(i, lineSku.skuId);
+            // The line's id found this SKU: the same bytes as its id.
+            c.orderLineSkuIdFromLine(i);
         }
         created.amountMinor = amountMinor;
         created.currency = currency;

@@ -182,6 +182,15 @@ public final class Command implements LineSkuIdTarget {
         orderLineSkuIdToFill(line).set(skuId);
     }
 
+    /**
+     * Sets the SKU id of the answer's order line {@code line} to the command's own line {@code
+     * line}'s id: for a reserve, whose lines were found in the SKU table by exactly those bytes.
+     * A copy between two of the slot's buffers, the SKU's own {@code String} left unread.
+     */
+    void orderLineSkuIdFromLine(int line) {
+        orderLineSkuIdToFill(line).copyFrom(lineSkuIds[line]);
+    }
+
     private IdBuffer orderLineSkuIdToFill(int line) {
         return bufferAt(orderLineSkuIds, line);
     }
@@ -204,11 +213,7 @@ public final class Command implements LineSkuIdTarget {
      * caller to keep so that the reads are kept.
      */
     public int touchLines() {
-        int read = lineCount
-                ^ (int) perUserLimit
-                ^ extraOutput
-                ^ (nextPageToken == null ? 0 : 1)
-                ^ (orderLineSkuIds == null ? 0 : 1);
+        int read = lineCount ^ (int) perUserLimit ^ extraOutput ^ (nextPageToken == null ? 0 : 1);
         read ^= requestId.touchLines() ^ userId.touchLines() ^ campaignId.length() ^ skuId.length();
         read ^= lineQuantities[0] ^ order.touchLines() ^ sku.touchLines();
         IdBuffer line = lineSkuIds[0];

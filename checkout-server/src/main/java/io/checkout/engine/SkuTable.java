@@ -1,5 +1,6 @@
 package io.checkout.engine;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -7,18 +8,26 @@ import java.util.List;
 
 /**
  * SKU records on the heap, by dense index and by id. SKUs are few and read on every reserve. The id
- * lookup takes the command's {@link IdBuffer} and compares it with each SKU's id kept as bytes, so
- * finding a SKU reads the index's slot and one small array.
+ * lookup takes the command's {@link IdBuffer} and compares it with the SKU's id kept as bytes at a
+ * fixed place in one array, so finding a SKU reads the index's slot and one run of bytes.
  */
 public final class SkuTable {
     private static final int INITIAL_SKUS = 16;
+    /** The bytes each SKU's id takes in {@link #ids}: the longest id. */
+    private static final int ID_STRIDE = EngineLimits.ID_LENGTH_MAX;
+    /** The most SKUs whose ids one array holds. */
+    static final int SKUS_MAX = Integer.MAX_VALUE / ID_STRIDE;
 
     private final List<SkuRecord> skus = new ArrayList<>();
-    /** Each SKU's id as ASCII bytes, by index: what the index compares a wanted id with. */
-    private byte[][] idBytes = new byte[INITIAL_SKUS][];
+    /**
+     * Each SKU's id as ASCII bytes, {@link #ID_STRIDE} bytes a SKU by index, zero after the id (an
+     * id's bytes are printable, never zero): what the index compares a wanted id with. One array
+     * rather than one per SKU: a lookup in a large catalog misses the caches, and an array per SKU
+     * was a reference to follow before the bytes, a dependent miss more.
+     */
+    private byte[] ids = new byte[INITIAL_SKUS * ID_STRIDE];
 
-    private final IdIndex indexes =
-            new IdIndex(INITIAL_SKUS, (row, id) -> id.contentEquals(idBytes[row], 0, idBytes[row].length));
+    private final IdIndex indexes = new IdIndex(INITIAL_SKUS, this::holds);
 
     /** The SKU's index, or {@link CheckoutState#MISSING_SKU}. */
     public int indexOf(IdBuffer skuId) {
@@ -40,6 +49,36 @@ public final class SkuTable {
         into.copyFrom(skus.get(index));
     }
 
+    /** Whether SKU {@code row}'s id is {@code id}. */
+    private boolean holds(int row, IdBuffer id) {
+        int length = id.length();
+        if (length > ID_STRIDE) {
+            return false;
+        }
+        int at = row * ID_STRIDE;
+        return id.contentEquals(ids, at, length) && (length == ID_STRIDE || ids[at + length] == 0);
+    }
+
+    /** The length of SKU {@code index}'s id: its ASCII bytes, one a character. */
+    public int idLength(int index) {
+        int at = index * ID_STRIDE;
+        int length = 0;
+        while (length < ID_STRIDE && ids[at + length] != 0) {
+            length++;
+        }
+        return length;
+    }
+
+    /** Writes SKU {@code index}'s id bytes into {@code into} from its position, as {@link IdBuffer#copyTo} does. */
+    public void copyIdTo(int index, ByteBuffer into) {
+        into.put(ids, index * ID_STRIDE, idLength(index));
+    }
+
+    /** SKU {@code index}'s store id (null: none), without copying its record. */
+    public String storeId(int index) {
+        return skus.get(index).storeId;
+    }
+
     /** Stores a copy of {@code sku}: {@code sku.index == size()} adds it, a lower index replaces it. */
     public void write(SkuRecord sku) {
         if (sku.index == skus.size()) {
@@ -52,10 +91,14 @@ public final class SkuTable {
             if (indexes.get(id) != IdIndex.NONE) {
                 throw new IllegalStateException("SKU " + copy.skuId + " is already at index " + indexes.get(id));
             }
-            if (copy.index == idBytes.length) {
-                idBytes = Arrays.copyOf(idBytes, idBytes.length * 2);
+            if (copy.index >= SKUS_MAX) {
+                throw new IllegalStateException("the SKU table holds at most " + SKUS_MAX + " SKUs");
             }
-            idBytes[copy.index] = copy.skuId.getBytes(StandardCharsets.US_ASCII);
+            if ((copy.index + 1) * ID_STRIDE > ids.length) {
+                ids = Arrays.copyOf(ids, (int) Math.min((long) ids.length * 2, (long) SKUS_MAX * ID_STRIDE));
+            }
+            byte[] idAscii = copy.skuId.getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(idAscii, 0, ids, copy.index * ID_STRIDE, idAscii.length);
             skus.add(copy);
             indexes.add(id, copy.index);
         } else if (sku.index >= 0 && sku.index < skus.size()) {

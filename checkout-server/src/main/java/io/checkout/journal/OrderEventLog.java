@@ -6,6 +6,7 @@ import io.checkout.engine.MerchantTable;
 import io.checkout.engine.OrderRecord;
 import io.checkout.engine.OrderState;
 import io.checkout.engine.SkuRecord;
+import io.checkout.engine.SkuTable;
 import java.nio.ByteBuffer;
 
 /**
@@ -57,7 +58,6 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
     private final RecordLogWriter writer;
     private final CheckoutState state;
     private final ByteBuffer scratch = ByteBuffer.allocate(CommandCodec.PAYLOAD_BYTES_MAX * 2);
-    private final SkuRecord lineSku = new SkuRecord();
     /** The stores of the order being written, by line, as its SKUs were read for their ids. */
     private final String[] lineStoreIds = new String[EngineLimits.LINES_PER_ORDER_MAX];
 
@@ -125,13 +125,17 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
         out.put((byte) order.lineCount);
         boolean campaign = order.campaignNumber >= 0;
         boolean parties = refundedNow != null || campaign;
+        SkuTable skus = state.skus();
         for (int i = 0; i < order.lineCount; i++) {
-            state.readSku(order.skuIndexes[i], lineSku);
-            CommandCodec.putText(out, lineSku.skuId);
+            // The SKU id as putText writes text, from the table's bytes: an id is ASCII, never
+            // longer than TEXT_CHARS_MAX, so never wide and never cut.
+            int sku = order.skuIndexes[i];
+            out.putShort((short) skus.idLength(sku));
+            skus.copyIdTo(sku, out);
             out.putInt(order.quantities[i]);
             out.putLong(order.unitPricesMinor[i]);
-            lineStoreIds[i] = lineSku.storeId;
-            parties |= order.merchantRow(i) != 0 || lineSku.storeId != null;
+            lineStoreIds[i] = skus.storeId(sku);
+            parties |= order.merchantRow(i) != 0 || lineStoreIds[i] != null;
         }
         if (parties) {
             // The superset formats: their layout follows the refund's, whatever the event.
