@@ -69,9 +69,15 @@ public final class SkuTable {
         return length;
     }
 
-    /** Writes SKU {@code index}'s id bytes into {@code into} from its position, as {@link IdBuffer#copyTo} does. */
-    public void copyIdTo(int index, ByteBuffer into) {
-        into.put(ids, index * ID_STRIDE, idLength(index));
+    /**
+     * Writes SKU {@code index}'s id bytes into {@code into} from its position, as {@link IdBuffer#copyTo} does.
+     *
+     * @return how many bytes it wrote: the id's length
+     */
+    public int copyIdTo(int index, ByteBuffer into) {
+        int length = idLength(index);
+        into.put(ids, index * ID_STRIDE, length);
+        return length;
     }
 
     /** SKU {@code index}'s store id (null: none), without copying its record. */

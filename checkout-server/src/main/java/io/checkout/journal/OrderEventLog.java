@@ -128,10 +128,12 @@ public final class OrderEventLog implements NumberedEvents, AutoCloseable {
         SkuTable skus = state.skus();
         for (int i = 0; i < order.lineCount; i++) {
             // The SKU id as putText writes text, from the table's bytes: an id is ASCII, never
-            // longer than TEXT_CHARS_MAX, so never wide and never cut.
+            // longer than TEXT_CHARS_MAX, so never wide and never cut. Its length goes in front
+            // once the bytes are written (the table finds it by scanning them).
             int sku = order.skuIndexes[i];
-            out.putShort((short) skus.idLength(sku));
-            skus.copyIdTo(sku, out);
+            int lengthAt = out.position();
+            out.position(lengthAt + 2);
+            out.putShort(lengthAt, (short) skus.copyIdTo(sku, out));
             out.putInt(order.quantities[i]);
             out.putLong(order.unitPricesMinor[i]);
             lineStoreIds[i] = skus.storeId(sku);

@@ -33,7 +33,7 @@ class SkuTableTest {
             assertThat(table.indexOf(skuIds.get(i))).as(skuIds.get(i)).isEqualTo(i);
             assertThat(table.idLength(i)).isEqualTo(skuIds.get(i).length());
             ByteBuffer written = ByteBuffer.allocate(EngineLimits.ID_LENGTH_MAX);
-            table.copyIdTo(i, written);
+            assertThat(table.copyIdTo(i, written)).isEqualTo(skuIds.get(i).length());
             assertThat(new String(written.array(), 0, written.position(), StandardCharsets.US_ASCII))
                     .isEqualTo(skuIds.get(i));
         }
