@@ -22,8 +22,9 @@
 #                              [--journal-durability fsync|process] [--server-heap 6g]
 #                              [--server-jvm-flags "FLAGS"] [--smoke]
 # --smoke: one short round, for CI: checks that every part runs, not how fast (JVM default heap).
-# --server-heap: the server JVM's heap, fixed at start (-Xms = -Xmx), as deploy/ and the JMH
-#   benchmarks run it; 6g holds the ~5M orders the first server of a round takes. "default" leaves
+# --server-heap: the server JVM's heap, fixed at start (-Xms = -Xmx) and touched at start
+#   (-XX:+AlwaysPreTouch, unless --server-jvm-flags names it; since 2026-12-07), as deploy/ and the
+#   JMH benchmarks run it; 6g holds the ~5M orders the first server of a round takes. "default" leaves
 #   the JVM's own sizing: a heap that starts small and grows, so once the tables fill it G1 marks
 #   concurrently back to back (a quarter to a half of a core); figures recorded before the
 #   ReserveBatchStream section of benchmarks/README.md were taken that way.

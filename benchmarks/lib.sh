@@ -4,8 +4,8 @@
 # Error messages name the script that sourced this file.
 #
 #   check_server_heap HEAP               exits 2 unless HEAP is a size such as 4g or 2048m, or default
-#   server_java_opts_for HEAP [FLAGS]    prints the server's JAVA_OPTS: -Xms and -Xmx at HEAP (none for
-#                                        default), then FLAGS if any
+#   server_java_opts_for HEAP [FLAGS]    prints the server's JAVA_OPTS: -Xms and -Xmx at HEAP with
+#                                        -XX:+AlwaysPreTouch (none for default), then FLAGS if any
 #   check_built_jars                     exits 1 if the server or loadgen jar is missing
 #   json_number FILE NAME                prints the number NAME in loadgen's --json FILE
 #   run_loadgen NAME CONCURRENCY [ARGS ...]
@@ -30,10 +30,20 @@ check_server_heap() {
   fi
 }
 
+# A fixed heap is touched at start, as deploy/README.md has it and as bin/checkout-server does for
+# the heap it fixes itself (bin/default-jvm.sh adds -XX:+AlwaysPreTouch only when it chooses the
+# heap): untouched, the kernel zeroes each page of the heap as the server first uses it, while it is
+# measured; that was 38% of the pipeline thread's CPU samples under the batch stream, and a quarter
+# of the server's CPU per call (benchmarks/README.md, History 2026-12-07). FLAGS naming
+# AlwaysPreTouch (-XX:-AlwaysPreTouch, say) win.
 server_java_opts_for() {
   local heap="${1:-}" flags="${2:-}" opts=""
   if [ "$heap" != default ]; then
     opts="-Xms$heap -Xmx$heap"
+    case "$flags" in
+      *AlwaysPreTouch*) ;;
+      *) opts="$opts -XX:+AlwaysPreTouch" ;;
+    esac
   fi
   if [ -n "$flags" ]; then
     opts="${opts:+$opts }$flags"

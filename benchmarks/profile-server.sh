@@ -50,7 +50,7 @@ asprof() { java -jar "$ap_jar" profiler "$@"; }
 . "$root/benchmarks/lib.sh"
 work="$(mktemp -d -t profile-server-XXXXXX)"
 trap stop_scratch_server EXIT
-JAVA_OPTS="-Xms6g -Xmx6g" start_scratch_server "$work/server" --set order-capacity=8000000 \
+JAVA_OPTS="$(server_java_opts_for 6g)" start_scratch_server "$work/server" --set order-capacity=8000000 \
   --set user-counter-capacity=8000000 --set idempotency-capacity=16000000 --set journal-durability="$durability"
 server_pid="$(pgrep -f "checkout-server-all.jar.*$work/server" | head -1)"
 echo "server pid $server_pid on port $SCRATCH_SERVER_PORT ($durability journal); $seconds s profiled from $((duration - seconds - 5)) s into each ${duration} s run; files in $work"
