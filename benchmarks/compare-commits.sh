@@ -8,6 +8,9 @@
 # Usage: benchmarks/compare-commits.sh [--rounds N] COMMIT... [-- compare.sh options]
 #   e.g. benchmarks/compare-commits.sh --rounds 3 main~1 main -- --duration 20s --warmup 5s
 # Build needs Maven with the dependencies in ~/.m2 (run mvn -B -DskipTests package once first).
+# A commit before 2026-12-07 runs its server's fixed heap untouched (no -XX:+AlwaysPreTouch, see
+# compare.sh's --server-heap); beside a later one, pass -- --server-jvm-flags "-XX:+AlwaysPreTouch"
+# so that both are measured alike.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
