@@ -111,6 +111,9 @@ import org.openjdk.jmh.annotations.Warmup;
 public class PipelineReserveBenchmark {
     private static final long TICK_INTERVAL_MILLIS = 100; // the server's default
     private static final long SHUTDOWN_TIMEOUT_MILLIS = 60_000;
+    /** How long the setup waits for the first prepared segment files (256 MB of zeros each). */
+    private static final long PREPARE_TIMEOUT_MILLIS = 120_000;
+
     private static final int SPIN_TRIES = 100;
     private static final int YIELD_TRIES = 100;
     /** Nominal; Linux timer slack makes it some 50 us, under 1% of the time a full ring takes to drain. */
@@ -150,6 +153,17 @@ public class PipelineReserveBenchmark {
      */
     @Param("BUSINESS_LOGIC")
     public PipelineConfig.JournalThread journalThread;
+
+    /**
+     * With a journal, as the server's {@code journal-segment-files}: {@code prepared} (its default)
+     * writes the journal over segment files made ahead and zero-filled by a thread of their own,
+     * with {@code fsync} directly, each write synced; the setup (untimed) waits for the first of
+     * them, as a server that has run a while writes into one, and the next ones are made during the
+     * timed sale, as a server makes them. {@code appended}: every segment a new file grown by each
+     * write. The event log is appended either way.
+     */
+    @Param("prepared")
+    public String segmentFiles;
 
     /** Table capacities as a multiple of the sale size (1: sized exactly for it). */
     @Param("1")
@@ -211,11 +225,21 @@ public class PipelineReserveBenchmark {
             pipeline = new CheckoutPipeline(
                     book, config, System::currentTimeMillis, new InMemoryJournal(1), new EventCounter(1));
         } else {
+            boolean prepared = switch (segmentFiles) {
+                case "prepared" -> true;
+                case "appended" -> false;
+                default ->
+                    throw new IllegalArgumentException("segmentFiles must be prepared or appended: " + segmentFiles);
+            };
+            JournalConfig defaults = JournalConfig.defaults(journal.equals("fsync"));
             recovered = Recovery.recover(
                     dataDirectory,
                     Workload.capacities(workload.skuCount(), capacityMultiple, stateMemory),
                     EngineLimits.defaults(),
-                    JournalConfig.defaults(journal.equals("fsync")));
+                    new JournalConfig(defaults.fsync(), defaults.segmentBytes(), defaults.batchBytes(), prepared));
+            if (prepared && !recovered.journal().awaitPreparedSegment(PREPARE_TIMEOUT_MILLIS)) {
+                throw new IllegalStateException("no prepared segment within " + PREPARE_TIMEOUT_MILLIS + " ms");
+            }
             checkoutState = recovered.state();
             book = recovered.book();
             // SKUs go straight into the engine, not through the journal: the sale is what is timed.

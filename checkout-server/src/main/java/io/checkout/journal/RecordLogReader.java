@@ -22,11 +22,19 @@ import java.util.zip.CRC32C;
  *   <li>{@link #read}: a tailer (an event subscriber) reads records up to a sequence the writer has
  *       published as complete; below that mark any bad record is corruption.</li>
  * </ul>
+ * A zero record header (all 16 bytes zero, which no record has: the checksum of a sequence is never
+ * zero) ends a segment's records as the end of the file does: the writer's prepared segments are
+ * zero-filled ahead of its records ({@link SegmentPreparer}). Since those zeros may be overwritten
+ * while a tailer reads, a tailer never keeps bytes read at or past them, and reads a record it was
+ * told is complete once more from the file before it calls it damaged.
  * One thread uses a reader. Readers never write.
  */
 public final class RecordLogReader implements AutoCloseable {
     private static final int READ_BUFFER_BYTES = 1 << 20;
     private static final String END_OF_SEGMENT = "end of segment";
+    /** A zero record header: the unwritten rest of a prepared segment. */
+    private static final String END_OF_WRITTEN = "end of the written records";
+
     private static final String STOPPED = "stopped";
 
     private final Path directory;
@@ -201,7 +209,7 @@ public final class RecordLogReader implements AutoCloseable {
                     }
                     long validBytes = reader.bufferFileOffset + reader.buffer.position();
                     long size = reader.channel.size();
-                    if (problem == END_OF_SEGMENT) {
+                    if (problem == END_OF_SEGMENT || problem == END_OF_WRITTEN) {
                         if (last) {
                             return new ScanResult(segment.path(), first, reader.nextSequence - 1, validBytes, 0, null);
                         }
@@ -257,6 +265,9 @@ public final class RecordLogReader implements AutoCloseable {
         int length = buffer.getInt(start);
         int storedCrc = buffer.getInt(start + 4);
         long sequence = buffer.getLong(start + 8);
+        if (length == 0 && storedCrc == 0 && sequence == 0) {
+            return END_OF_WRITTEN;
+        }
         if (length < 0 || length > RecordLog.PAYLOAD_BYTES_MAX) {
             return "record length " + length + " out of bounds";
         }
@@ -296,12 +307,13 @@ public final class RecordLogReader implements AutoCloseable {
 
     private boolean readOne(long maxSequence, RecordHandler handler) {
         try {
+            boolean readAgain = false;
             while (true) {
                 String problem = tryRecord(Long.MIN_VALUE, handler);
                 if (problem == null) {
                     return true;
                 }
-                if (problem == END_OF_SEGMENT) {
+                if (problem == END_OF_SEGMENT || problem == END_OF_WRITTEN) {
                     RecordLog.Segment next = nextSegment();
                     if (next != null && next.firstSequence() == nextSequence) {
                         openSegment(next);
@@ -309,9 +321,19 @@ public final class RecordLogReader implements AutoCloseable {
                     }
                 }
                 if (nextSequence <= maxSequence && maxSequence != Long.MAX_VALUE) {
+                    if (!readAgain) {
+                        // Bytes read before the writer finished writing them over a prepared
+                        // segment's zeros: the record is complete in the file now.
+                        readAgain = true;
+                        dropBuffered();
+                        continue;
+                    }
                     throw new JournalCorruptException(
                             segment.path() + ": record " + nextSequence + " should be complete but is not: " + problem);
                 }
+                // What was read from here on (zeros, a record half written) may be written
+                // meanwhile: read it from the file next time.
+                dropBuffered();
                 return false;
             }
         } catch (NoSuchFileException gone) {
@@ -328,6 +350,11 @@ public final class RecordLogReader implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** Forgets the bytes read past the buffer's position, so the next {@link #fill} reads them from the file. */
+    private void dropBuffered() {
+        buffer.limit(buffer.position());
     }
 
     /** Makes at least {@code bytes} bytes available from the buffer's position; false at end of file. */

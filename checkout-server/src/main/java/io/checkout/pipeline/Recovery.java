@@ -135,7 +135,10 @@ public final class Recovery {
                 snapshot.journalSequence() + 1,
                 journalConfig.segmentBytes(),
                 journalConfig.fsync(),
-                journalConfig.batchBytes());
+                journalConfig.batchBytes(),
+                // Prepared files pay off where each write is direct and synced; without fsync the
+                // zeros cost what they save (benchmarks/README History 2026-12-07).
+                journalConfig.fsync() && journalConfig.prepareSegments());
         if (journal.nextSequence() != journalEnd.lastSequence() + 1) {
             throw new IllegalStateException(
                     "journal reopened at " + journal.nextSequence() + ", expected " + (journalEnd.lastSequence() + 1));
@@ -245,7 +248,8 @@ public final class Recovery {
                 snapshot.nextEventSequence(),
                 journalConfig.segmentBytes(),
                 false,
-                journalConfig.batchBytes());
+                journalConfig.batchBytes(),
+                false);
         OrderEventLog events = new OrderEventLog(writer, state);
         events.restoreNextEventSequence(snapshot.nextEventSequence());
         return events;

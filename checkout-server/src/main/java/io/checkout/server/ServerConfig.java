@@ -190,6 +190,14 @@ public final class ServerConfig {
                 "size of one journal or event log segment file",
                 JournalConfig.SEGMENT_BYTES_MIN,
                 1L << 34),
+        JOURNAL_SEGMENT_FILES(
+                "journal-segment-files",
+                "prepared",
+                "with journal-durability=fsync, how the journal's segment files are written: prepared (made"
+                        + " ahead at full size and zero-filled by a thread of their own, then written over with"
+                        + " direct I/O, each write synced: no page-cache copy, one system call a batch) or appended"
+                        + " (a new file grown by each write, then fdatasync); without fsync, and for the event log,"
+                        + " always appended"),
         JOURNAL_RETAINED_SEGMENTS(
                 "journal-retained-segments",
                 "2",
@@ -785,7 +793,15 @@ public final class ServerConfig {
         } else {
             throw invalid(Setting.JOURNAL_DURABILITY, "must be fsync or process");
         }
-        return new JournalConfig(fsync, number(Setting.JOURNAL_SEGMENT_BYTES), JournalConfig.BATCH_BYTES_MIN * 2);
+        String segmentFiles = values.get(Setting.JOURNAL_SEGMENT_FILES);
+        if (!segmentFiles.equals("prepared") && !segmentFiles.equals("appended")) {
+            throw invalid(Setting.JOURNAL_SEGMENT_FILES, "must be prepared or appended");
+        }
+        return new JournalConfig(
+                fsync,
+                number(Setting.JOURNAL_SEGMENT_BYTES),
+                JournalConfig.BATCH_BYTES_MIN * 2,
+                segmentFiles.equals("prepared"));
     }
 
     public int journalRetainedSegments() {

@@ -40,6 +40,15 @@ class ServerConfigTest {
         assertThat(config.stateCapacities().orderCapacity())
                 .isEqualTo(Long.parseLong(Setting.ORDER_CAPACITY.defaultValue()));
         assertThat(config.stateCapacities().preallocated()).isFalse();
+        assertThat(config.journalConfig().prepareSegments())
+                .as("journal segments prepared (direct I/O under fsync) by default")
+                .isTrue();
+        assertThat(ServerConfig.builder()
+                        .set("journal-segment-files", "appended")
+                        .conclude()
+                        .journalConfig()
+                        .prepareSegments())
+                .isFalse();
         assertThat(config.stateCapacities().paymentCapacity())
                 .as("as many payments as orders by default")
                 .isEqualTo(config.stateCapacities().orderCapacity());
@@ -107,6 +116,7 @@ class ServerConfigTest {
                 "quantity-per-line-max | 1000001   | 1..1000000",
                 "order-capacity        | 0         | 1..",
                 "state-memory          | lots      | must be on-demand or preallocate",
+                "journal-segment-files | zeroed    | must be prepared or appended",
                 "snapshot-copy         | always    | must be keep or transient",
                 "prefetch-group        | 257       | 0..256",
                 "stream-window         | 1.5       | not a whole number",
