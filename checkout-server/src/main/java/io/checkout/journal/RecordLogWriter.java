@@ -123,7 +123,7 @@ public final class RecordLogWriter implements Journal, AutoCloseable {
             return false;
         }
         try {
-            Files.createDirectories(directory);
+            // open() has made the directory.
             long block = Files.getFileStore(directory).getBlockSize();
             return block > 0 && block <= DIRECT_ALIGNMENT && DIRECT_ALIGNMENT % block == 0;
         } catch (IOException | UnsupportedOperationException e) {
@@ -405,63 +405,54 @@ public final class RecordLogWriter implements Journal, AutoCloseable {
     private void startPreparedSegment(long firstSequence, SegmentPreparer.Prepared made) {
         Path ready = made.file();
         Path path = RecordLog.segmentPath(directory, firstSequence);
-        if (made.direct()) {
-            try {
-                startDirectSegment(firstSequence, ready, path);
-                return;
-            } catch (IOException | UnsupportedOperationException e) {
-                LOG.warn("cannot start segment {} from the prepared {}; starting it as a new file", path, ready, e);
-                closeQuietly();
-                batch.clear().limit(recordLimit);
-                startSegment(firstSequence);
-                return;
-            }
-        }
         try {
-            try (FileChannel file = FileChannel.open(ready, StandardOpenOption.WRITE)) {
-                ByteBuffer header = segmentHeader(firstSequence);
-                while (header.hasRemaining()) {
-                    file.write(header, header.position());
-                }
-                if (fsync) {
-                    file.force(false);
-                }
+            if (made.direct()) {
+                startDirectSegment(firstSequence, ready, path);
+            } else {
+                startBufferedSegment(firstSequence, ready, path);
             }
-            Files.move(ready, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            if (fsync) {
-                RecordLog.forceDirectory(directory);
-            }
-            channel = FileChannel.open(path, StandardOpenOption.WRITE);
-            channel.position(RecordLog.SEGMENT_HEADER_BYTES);
-            segmentBytes = RecordLog.SEGMENT_HEADER_BYTES;
             prepared = true;
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException | UnsupportedOperationException e) {
             LOG.warn("cannot start segment {} from the prepared {}; starting it as a new file", path, ready, e);
             closeQuietly();
+            direct = false;
+            carried = 0;
+            batch.clear().limit(recordLimit);
             startSegment(firstSequence);
         }
     }
 
+    private void startBufferedSegment(long firstSequence, Path ready, Path path) throws IOException {
+        try (FileChannel file = FileChannel.open(ready, StandardOpenOption.WRITE)) {
+            ByteBuffer header = segmentHeader(firstSequence);
+            while (header.hasRemaining()) {
+                file.write(header, header.position());
+            }
+            if (fsync) {
+                file.force(false);
+            }
+        }
+        Files.move(ready, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        if (fsync) {
+            RecordLog.forceDirectory(directory);
+        }
+        channel = FileChannel.open(path, StandardOpenOption.WRITE);
+        channel.position(RecordLog.SEGMENT_HEADER_BYTES);
+        segmentBytes = RecordLog.SEGMENT_HEADER_BYTES;
+    }
+
+    /** The header goes out as the first record bytes would: {@link #writeDirect}, synced, then the rename. */
     private void startDirectSegment(long firstSequence, Path ready, Path path) throws IOException {
         OpenOption[] options = {StandardOpenOption.WRITE, StandardOpenOption.DSYNC, ExtendedOpenOption.DIRECT};
         channel = FileChannel.open(ready, options);
-        // The header, padded to a block, written and synced under the prepared file's name.
+        direct = true;
+        segmentBytes = 0;
+        carried = 0;
         batch.clear().limit(recordLimit);
         batch.put(segmentHeader(firstSequence));
-        batch.put(RecordLog.SEGMENT_HEADER_BYTES, ZEROS, 0, DIRECT_ALIGNMENT - RecordLog.SEGMENT_HEADER_BYTES);
-        batch.limit(DIRECT_ALIGNMENT).position(0);
-        long at = 0;
-        while (batch.hasRemaining()) {
-            at += channel.write(batch, at);
-        }
-        batch.limit(recordLimit).position(RecordLog.SEGMENT_HEADER_BYTES);
+        writeDirect(); // leaves the header carried at the batch's front
         Files.move(ready, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         RecordLog.forceDirectory(directory);
-        segmentBytes = RecordLog.SEGMENT_HEADER_BYTES;
-        carried = RecordLog.SEGMENT_HEADER_BYTES;
-        prepared = true;
-        direct = true;
-        syncs++;
     }
 
     private void closeQuietly() {
