@@ -13,7 +13,6 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import org.agrona.collections.Long2LongHashMap;
 
 /**
  * What the server told this run: every acknowledged order, the state it was last told, and
@@ -21,8 +20,8 @@ import org.agrona.collections.Long2LongHashMap;
  * earlier ones). The audit checks the server against it. Bounded: past {@code ordersMax} orders it
  * stops remembering and says so, and the audit fails as incomplete rather than pass on a part.
  *
- * <p>Packed: the orders live in primitive columns (an order id's row in an Agrona
- * {@link Long2LongHashMap}, the fields in chunked arrays, the user and SKU ids as UTF-8 in byte
+ * <p>Packed: the orders live in primitive columns (an order id's row in {@link OrderRows}, pages
+ * indexed by the id, the fields in chunked arrays, the user and SKU ids as UTF-8 in byte
  * chunks), not as an object per order. A run remembers every order it was told of, so as objects
  * (an order, its boxed key and map node, its two id strings: about 200 bytes in six objects) they
  * were most of what loadgen's young collections copied from survivor space to survivor space, and
@@ -39,6 +38,9 @@ final class Ledger {
 
     /** Stripes of the orders, each with its own lock; a power of two. */
     private static final int STRIPES = 16;
+
+    /** The low bits of an order id that choose its stripe. */
+    private static final int STRIPE_BITS = Integer.numberOfTrailingZeros(STRIPES);
 
     private static final OrderState[] STATES = OrderState.values();
 
@@ -225,9 +227,10 @@ final class Ledger {
     }
 
     private Stripe stripe(long orderId) {
-        // Order ids may carry a partition in some bits and count up in others: mix before choosing.
-        long h = orderId * 0x9E3779B97F4A7C15L;
-        return stripes[(int) (h >>> 60) & (STRIPES - 1)];
+        // Chosen by the id's lowest bits: a partition's ids count up there (the partition is in the
+        // high bits), so consecutive orders spread over the stripes, and each stripe's ids stay
+        // consecutive in the bits above, which its OrderRows indexes directly.
+        return stripes[(int) orderId & (STRIPES - 1)];
     }
 
     private final class StripeIterator implements Iterator<Ack> {
@@ -280,7 +283,7 @@ final class Ledger {
 
         private static final byte CHANGE_UNKNOWN = 1;
 
-        private final Long2LongHashMap rowByOrderId = new Long2LongHashMap(-1L);
+        private final OrderRows rowByOrderId = new OrderRows(STRIPE_BITS);
         private Chunk[] chunks = new Chunk[1];
         private int rows;
 
@@ -289,7 +292,7 @@ final class Ledger {
         private int idOffset = ID_CHUNK_BYTES;
 
         int add(long orderId, String userId, String skuId, int quantity, long expiresAtEpochMillis) {
-            if (rowByOrderId.get(orderId) >= 0) {
+            if (rowByOrderId.get(orderId) != OrderRows.NONE) {
                 return DUPLICATE;
             }
             int idMark = idChunk;
@@ -324,7 +327,7 @@ final class Ledger {
         }
 
         int rowOf(long orderId) {
-            return (int) rowByOrderId.get(orderId);
+            return rowByOrderId.get(orderId);
         }
 
         void told(long orderId, OrderState state) {
