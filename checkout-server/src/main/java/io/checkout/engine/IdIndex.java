@@ -50,6 +50,8 @@ public final class IdIndex {
     private int shift;
     private int size;
     private int resizeAt;
+    /** While frozen ({@link #freeze}): the slots held for a reader, which every write checks first; else null. */
+    private FrozenArray frozen;
 
     /** Sized so that {@code expected} entries fit without growing. */
     public IdIndex(long expected, KeyMatcher matcher) {
@@ -162,6 +164,25 @@ public final class IdIndex {
         }
     }
 
+    /**
+     * Holds the slot table as it is now for a reader on another thread ({@link FrozenArray#read}
+     * hands it over as {@link #writeSlots} would have, {@link #slotCount} longs), until {@link
+     * #thaw}; the owner's adds and removes go on, copying a unit of slots aside first where the
+     * reader has not read it yet. Take {@link #size} and {@link #slotCount} at the same time.
+     */
+    public FrozenArray freeze() {
+        if (frozen != null) {
+            throw new IllegalStateException("the index is frozen already");
+        }
+        frozen = FrozenArray.of(slots, slots.length);
+        return frozen;
+    }
+
+    /** Ends the freeze: call once the reader has read (or abandoned) the slots it was given. */
+    public void thaw() {
+        frozen = null;
+    }
+
     /** The row holding {@code id}, or {@link #NONE}. */
     public int get(IdBuffer id) {
         int slot = slotOf(id);
@@ -218,6 +239,9 @@ public final class IdIndex {
 
     /** Removes every entry; the table keeps its size, so refilling it to the same size allocates nothing. */
     public void clear() {
+        if (frozen != null) {
+            frozen.beforeWrite(0, slots.length);
+        }
         Arrays.fill(slots, 0L);
         size = 0;
     }
@@ -247,6 +271,9 @@ public final class IdIndex {
         while (slots[slot] != 0) {
             slot = (slot + 1) & mask;
         }
+        if (frozen != null) {
+            frozen.beforeWrite(slot);
+        }
         slots[slot] = ((long) hash << 32) | (row + 1L);
     }
 
@@ -264,9 +291,15 @@ public final class IdIndex {
             // The entry stays if its home lies cyclically in (hole, next].
             boolean stays = hole <= next ? hole < wanted && wanted <= next : hole < wanted || wanted <= next;
             if (!stays) {
+                if (frozen != null) {
+                    frozen.beforeWrite(hole);
+                }
                 slots[hole] = entry;
                 hole = next;
             }
+        }
+        if (frozen != null) {
+            frozen.beforeWrite(hole);
         }
         slots[hole] = 0;
     }
@@ -276,6 +309,8 @@ public final class IdIndex {
             throw new IllegalStateException("id index full at " + size + " entries");
         }
         long[] old = slots;
+        // A reader of a freeze goes on reading the old table, which nothing writes any more.
+        frozen = null;
         use(new long[old.length * 2]);
         for (long entry : old) {
             if (entry != 0) {

@@ -38,6 +38,8 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
     private final CountDownLatch started;
     /** Set when idle threads park: the next stage must then be woken at the end of each batch. */
     private final ParkingWaitStrategy parking;
+    /** Where the background snapshotter asks for the state held still, at a batch end. */
+    private final FreezePoint freezes;
 
     private JournallerHandler journaller;
     private boolean journalOnThisThread;
@@ -77,8 +79,10 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
             long lastJournalSequence,
             PipelineHooks hooks,
             CountDownLatch started,
-            ParkingWaitStrategy parking) {
+            ParkingWaitStrategy parking,
+            FreezePoint freezes) {
         this.book = book;
+        this.freezes = freezes;
         this.events = events;
         this.journalSequence = lastJournalSequence;
         this.hooks = hooks;
@@ -128,6 +132,28 @@ final class BusinessLogicHandler implements EventHandler<CommandEvent> {
             // sequence only after this call returns, and signal nobody.
             sequence.setVolatile(ringSequence);
             parking.signalStagesAdvanced();
+        }
+        if (endOfBatch) {
+            atBatchEnd();
+        }
+    }
+
+    /**
+     * Between two batches: where the state may be frozen for a background snapshot (and thawed
+     * after it), never while the engine or its storage has failed: unjournalled state is never
+     * written as a snapshot. The snapshot waits for the journal to hold what it covers.
+     */
+    private void atBatchEnd() {
+        Throwable stopped = failure != null ? failure : storageFailure();
+        if (stopped != null) {
+            freezes.stopped(stopped);
+            return;
+        }
+        try {
+            freezes.atBatchEnd(book, journalSequence, events.nextEventSequence());
+        } catch (RuntimeException e) {
+            // Only the snapshot is lost: the state is untouched by a freeze that failed.
+            LOG.error("freezing the state for a snapshot failed", e);
         }
     }
 

@@ -61,6 +61,9 @@ public final class CheckoutPipeline implements CommandPublisher, AutoCloseable {
     private final RingBuffer<CommandEvent> ring;
     private final CommandRing commands;
     private final PipelineHooks hooks = new PipelineHooks();
+    /** Where a background snapshot asks for the live state held still ({@link Snapshotter.Copy#FREEZE}). */
+    private final FreezePoint freezes = new FreezePoint();
+
     private final BusinessLogicHandler businessLogic;
     private final JournallerHandler journaller;
     private final Replier replier;
@@ -114,7 +117,8 @@ public final class CheckoutPipeline implements CommandPublisher, AutoCloseable {
                 journal.nextSequence() - 1,
                 hooks,
                 handlersStarted,
-                waitStrategy instanceof ParkingWaitStrategy parking ? parking : null);
+                waitStrategy instanceof ParkingWaitStrategy parking ? parking : null,
+                freezes);
         businessLogic.journaller(journaller, journalOnBusinessLogic);
         businessLogic.prefetchFrom(ring, config.prefetchGroup());
         if (journalOnBusinessLogic) {
@@ -288,6 +292,11 @@ public final class CheckoutPipeline implements CommandPublisher, AutoCloseable {
      */
     public long visibleEventSequence() {
         return replier.visibleEventSequence();
+    }
+
+    /** Where a background snapshotter gets this pipeline's state frozen between two batches. */
+    FreezePoint freezes() {
+        return freezes;
     }
 
     public CheckoutBook book() {

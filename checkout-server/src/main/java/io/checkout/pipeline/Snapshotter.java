@@ -7,12 +7,17 @@ import io.checkout.journal.EventCounter;
 import io.checkout.journal.NumberedEvents;
 import io.checkout.journal.RecordLog;
 import io.checkout.journal.RecordLogWriter;
+import io.checkout.state.FrozenSnapshot;
 import io.checkout.state.PackedCheckoutState;
 import io.checkout.state.SnapshotStore;
 import io.checkout.state.StateCapacities;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
@@ -76,6 +81,10 @@ public final class Snapshotter implements AutoCloseable {
     private static final int QUIET_CHECKS_TO_START = 3;
     /** A waiting running snapshot goes on after this many samples in a row ({@link #PAUSE_NANOS} apart) not saturated. */
     private static final int QUIET_SAMPLES_TO_RESUME = 10;
+    /** How long {@link Copy#FREEZE} waits for the pipeline's next batch end, and then for the journal. */
+    private static final long FREEZE_WAIT_SECONDS = 10;
+    /** How often it looks whether the journal holds the frozen point yet. */
+    private static final long JOURNAL_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** What the snapshotter does with its copy of the state once a snapshot is written. */
     public enum Copy {
@@ -85,7 +94,14 @@ public final class Snapshotter implements AutoCloseable {
          */
         KEEP,
         /** Drops it: each snapshot loads the newest one into a fresh copy; memory only while one runs. */
-        TRANSIENT
+        TRANSIENT,
+        /**
+         * Makes none: the live state is held still at a batch end ({@link FreezePoint}) and written
+         * while the engine goes on, by copy-on-write of 4 KB units (only those the engine writes
+         * before the snapshot has written them are copied). No replay, no second copy of the state;
+         * needs the pipeline ({@link #freezeFrom}).
+         */
+        FREEZE
     }
 
     /**
@@ -117,6 +133,9 @@ public final class Snapshotter implements AutoCloseable {
     private final LongSupplier queueDelayNanos;
     private final DoubleSupplier othersCpu;
     private final ScheduledExecutorService thread;
+    /** Where {@link Copy#FREEZE} gets the live state frozen; null until {@link #freezeFrom}. */
+    private volatile FreezePoint freezes;
+
     private volatile long lastSnapshotSequence;
     private volatile boolean closed;
     /**
@@ -184,6 +203,11 @@ public final class Snapshotter implements AutoCloseable {
             snapshotter.setPriority(Thread.MIN_PRIORITY);
             return snapshotter;
         });
+    }
+
+    /** With {@link Copy#FREEZE}: snapshots hold {@code pipeline}'s live state still while they are written. */
+    public void freezeFrom(CheckoutPipeline pipeline) {
+        this.freezes = pipeline.freezes();
     }
 
     /** Starts checking; does nothing when {@code intervalCommands} is 0 (snapshots at shutdown only). */
@@ -268,6 +292,10 @@ public final class Snapshotter implements AutoCloseable {
      * background thread calls it; tests and tools may call it when that thread is not running.
      */
     public void snapshotAt(long target) {
+        if (copy == Copy.FREEZE) {
+            snapshotFrozen();
+            return;
+        }
         long started = System.nanoTime();
         long pausedBefore = pausedNanosTotal;
         Replica from = kept;
@@ -306,6 +334,65 @@ public final class Snapshotter implements AutoCloseable {
                 (pausedNanosTotal - pausedBefore) / 1_000_000,
                 retired.journalSegments(),
                 retired.eventSegments());
+    }
+
+    /**
+     * {@link Copy#FREEZE}: asks the pipeline to freeze its state at its next batch end, waits for
+     * the journal to hold what that point covers, writes the frozen state and retires what it covers.
+     * The snapshot's sequence is the freeze's (at or after the due one).
+     */
+    private void snapshotFrozen() {
+        FreezePoint point = freezes;
+        if (point == null) {
+            throw new IllegalStateException("snapshot-copy=freeze needs the pipeline to freeze (freezeFrom)");
+        }
+        long started = System.nanoTime();
+        long pausedBefore = pausedNanosTotal;
+        CompletableFuture<FreezePoint.Frozen> asked = point.request();
+        FreezePoint.Frozen frozen;
+        try {
+            frozen = asked.get(FREEZE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            asked.cancel(false);
+            throw new IllegalStateException(
+                    "the pipeline did not reach a batch end within " + FREEZE_WAIT_SECONDS + " s to freeze its state");
+        } catch (InterruptedException e) {
+            asked.cancel(false);
+            Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the pipeline could not freeze its state", e.getCause());
+        }
+        try {
+            long covered = frozen.meta().journalSequence();
+            long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(FREEZE_WAIT_SECONDS);
+            while (journalledSequence.getAsLong() < covered) {
+                if (closed || System.nanoTime() > waitUntil) {
+                    throw new IllegalStateException("the journal did not reach the frozen state's sequence " + covered);
+                }
+                LockSupport.parkNanos(JOURNAL_WAIT_NANOS);
+            }
+            Retired retired = writeAndRetire(frozen.snapshot(), frozen.meta(), () -> {
+                if (closed) {
+                    throw new CancellationException("the snapshotter is closing");
+                }
+                waitWhileSaturated();
+            });
+            written(started);
+            LOG.info(
+                    "snapshot at journal sequence {}: the live state frozen and written in {} ms ({} ms of it"
+                            + " waiting for a saturated engine; the engine copied {} MB of it on write meanwhile);"
+                            + " retired {} journal and {} event log segments",
+                    covered,
+                    (System.nanoTime() - started) / 1_000_000,
+                    (pausedNanosTotal - pausedBefore) / 1_000_000,
+                    frozen.snapshot().savedBytes() >> 20,
+                    retired.journalSegments(),
+                    retired.eventSegments());
+        } finally {
+            // Written or not, the pipeline thaws its state at its next batch end.
+            frozen.snapshot().abandon();
+        }
     }
 
     /** The newest snapshot, loaded into a fresh copy of the state. */
@@ -474,6 +561,18 @@ public final class Snapshotter implements AutoCloseable {
     private Retired writeAndRetire(CheckoutState state, SnapshotStore.Meta meta, Runnable pause) {
         RecordLog.forceSegments(layout.events());
         snapshots.write(state, meta, pause);
+        return retire(meta);
+    }
+
+    /** As {@link #writeAndRetire(CheckoutState, SnapshotStore.Meta, Runnable)}, from a frozen state. */
+    private Retired writeAndRetire(FrozenSnapshot frozen, SnapshotStore.Meta meta, Runnable pause) {
+        RecordLog.forceSegments(layout.events());
+        snapshots.write(frozen, meta, pause);
+        return retire(meta);
+    }
+
+    /** After a snapshot at {@code meta} is written: the journal, event log and snapshots it makes redundant go. */
+    private Retired retire(SnapshotStore.Meta meta) {
         lastSnapshotSequence = meta.journalSequence();
         int journalRetired =
                 RecordLogWriter.retireBefore(layout.journal(), meta.journalSequence() + 1, retainedSegments);

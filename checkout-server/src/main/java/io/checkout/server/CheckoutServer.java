@@ -231,6 +231,7 @@ public final class CheckoutServer implements AutoCloseable {
                 started::answeredJournalSequence,
                 started::queueDelayNanos,
                 OthersCpu.ofThisMachine());
+        snapshotter.freezeFrom(started);
         metrics.bindSnapshotter(snapshotter);
         orderEvents = new OrderEventsService(
                 started::visibleEventSequence, layout.events(), config.eventSubscribersMax(), partitions.orderIdBase());

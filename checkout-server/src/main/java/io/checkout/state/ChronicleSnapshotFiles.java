@@ -146,33 +146,67 @@ final class ChronicleSnapshotFiles {
      * false, for a snapshot that keeps them as a state image ({@link StateImageFile}).
      */
     static Writer create(Path directory, CheckoutState state, boolean largeTables) {
-        CampaignTable campaigns = state.campaigns();
-        long campaignBytesMax = 0;
-        for (int number = 0; number < campaigns.size(); number++) {
-            campaignBytesMax =
-                    Math.max(campaignBytesMax, RecordMarshallers.CampaignMarshaller.sizeOf(campaigns.terms(number)));
-        }
-        SkuGroupTable groups = state.skuGroups();
-        long groupAttemptEntries = 0;
-        for (int number = 0; number < groups.size(); number++) {
-            if (groups.hasAttemptLimit(number)) {
-                // The limit, the window counted, and a row a user.
-                groupAttemptEntries += 3 + groups.countedCount(number);
-            }
-        }
+        return create(directory, Sizing.of(state), largeTables);
+    }
+
+    /** As {@link #create(Path, CheckoutState, boolean)}, sized by {@code sizing} (taken from a state earlier). */
+    static Writer create(Path directory, Sizing sizing, boolean largeTables) {
         return new Writer(
                 directory,
                 largeTables,
-                state.merchants().rowCount(),
-                groups.size(),
-                groupAttemptEntries,
-                state.skuCount(),
-                campaigns.size(),
-                campaignBytesMax,
-                state.orderCount(),
-                state.userCounterCount(),
-                state.outcomeCount(),
-                state.risk().blockedCount() + state.risk().countedCount());
+                sizing.merchantRows(),
+                sizing.groups(),
+                sizing.groupAttemptEntries(),
+                sizing.skus(),
+                sizing.campaigns(),
+                sizing.campaignBytesMax(),
+                sizing.orders(),
+                sizing.userCounters(),
+                sizing.outcomes(),
+                sizing.riskEntries());
+    }
+
+    /** What a snapshot's maps are sized for: the counts of a state's tables at one point. */
+    record Sizing(
+            int merchantRows,
+            int groups,
+            long groupAttemptEntries,
+            int skus,
+            int campaigns,
+            long campaignBytesMax,
+            long orders,
+            long userCounters,
+            long outcomes,
+            long riskEntries) {
+
+        /** The sizes of {@code state}'s tables now; read on the thread that owns it. */
+        static Sizing of(CheckoutState state) {
+            CampaignTable campaigns = state.campaigns();
+            long campaignBytesMax = 0;
+            for (int number = 0; number < campaigns.size(); number++) {
+                campaignBytesMax = Math.max(
+                        campaignBytesMax, RecordMarshallers.CampaignMarshaller.sizeOf(campaigns.terms(number)));
+            }
+            SkuGroupTable groups = state.skuGroups();
+            long groupAttemptEntries = 0;
+            for (int number = 0; number < groups.size(); number++) {
+                if (groups.hasAttemptLimit(number)) {
+                    // The limit, the window counted, and a row a user.
+                    groupAttemptEntries += 3 + groups.countedCount(number);
+                }
+            }
+            return new Sizing(
+                    state.merchants().rowCount(),
+                    groups.size(),
+                    groupAttemptEntries,
+                    state.skuCount(),
+                    campaigns.size(),
+                    campaignBytesMax,
+                    state.orderCount(),
+                    state.userCounterCount(),
+                    state.outcomeCount(),
+                    state.risk().blockedCount() + state.risk().countedCount());
+        }
     }
 
     /**

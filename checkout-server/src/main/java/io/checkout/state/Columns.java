@@ -1,5 +1,6 @@
 package io.checkout.state;
 
+import io.checkout.engine.FrozenArray;
 import java.util.Arrays;
 import java.util.function.IntFunction;
 
@@ -120,9 +121,65 @@ final class Columns {
         return bytes;
     }
 
+    /**
+     * A column's rows {@code 0..rows-1} held as they were at a freeze, for a state image written on
+     * another thread while the column's owner goes on ({@link FrozenArray}: copy-on-write by units).
+     */
+    static final class Frozen {
+        private final FrozenArray[] chunks;
+
+        private Frozen(FrozenArray[] chunks) {
+            this.chunks = chunks;
+        }
+
+        /** Writes the rows as {@link Column#writeTo} would have at the freeze. Once; the reader's thread. */
+        void writeTo(StateImageFile.Out out) {
+            FrozenArray.UnitReader units = out.frozenUnits();
+            for (FrozenArray chunk : chunks) {
+                chunk.read(units);
+            }
+        }
+
+        /** Releases every unit not yet written, so the owner never waits for it (a snapshot that stopped). */
+        void abandon() {
+            for (FrozenArray chunk : chunks) {
+                chunk.abandon();
+            }
+        }
+
+        /** Units the owner copied aside since the freeze (owner thread; metrics, tests). */
+        long savedUnits() {
+            long units = 0;
+            for (FrozenArray chunk : chunks) {
+                units += chunk.savedUnits();
+            }
+            return units;
+        }
+    }
+
+    /** What each chunk of rows {@code 0..rows-1} holds, frozen; {@code freeze} makes one chunk's. */
+    private static <C> FrozenArray[] freezeChunks(C[] chunks, long rows, ChunkFreezer<C> freeze) {
+        int count = chunksFor(rows);
+        FrozenArray[] frozen = new FrozenArray[count];
+        for (int chunk = 0; chunk < count; chunk++) {
+            if (chunk >= chunks.length || chunks[chunk] == null) {
+                throw new IllegalStateException("a column of " + rows + " rows has no chunk " + chunk);
+            }
+            frozen[chunk] = freeze.freeze(chunks[chunk], (int) Math.min(rows(chunk), rows - firstRow(chunk)));
+        }
+        return frozen;
+    }
+
+    @FunctionalInterface
+    private interface ChunkFreezer<C> {
+        FrozenArray freeze(C chunk, int rows);
+    }
+
     static final class Longs implements Column {
         private final ArrayStock stock;
         private long[][] chunks = new long[INITIAL_CHUNKS][];
+        /** While frozen ({@link #freeze}): the frozen chunks, which every write checks first; else null. */
+        private FrozenArray[] frozen;
 
         /** A column whose full-size chunks come from {@code stock} (see {@link ArrayStock}). */
         Longs(ArrayStock stock) {
@@ -151,6 +208,24 @@ final class Columns {
             forEachChunk(chunks, rows, (chunk, used) -> in.longs(chunk, 0, used));
         }
 
+        /**
+         * Holds rows {@code 0..rows-1} as they are now for a reader on another thread, until
+         * {@link #thaw}; every row of them was set. The owner's writes go on, copying a unit aside
+         * first where the reader has not read it yet.
+         */
+        Frozen freeze(long rows) {
+            if (frozen != null) {
+                throw new IllegalStateException("the column is frozen already");
+            }
+            frozen = freezeChunks(chunks, rows, FrozenArray::of);
+            return new Frozen(frozen);
+        }
+
+        /** Ends the freeze: call once the reader has written (or abandoned) what it was given. */
+        void thaw() {
+            frozen = null;
+        }
+
         void set(long row, long value) {
             int chunk = chunk(row);
             if (chunk >= chunks.length) {
@@ -160,13 +235,20 @@ final class Columns {
             if (rows == null) {
                 rows = chunks[chunk] = stock.longs(rows(chunk));
             }
-            rows[offset(row, chunk)] = value;
+            int offset = offset(row, chunk);
+            FrozenArray[] held = frozen;
+            if (held != null && chunk < held.length) {
+                held[chunk].beforeWrite(offset);
+            }
+            rows[offset] = value;
         }
     }
 
     static final class Ints implements Column {
         private final ArrayStock stock;
         private int[][] chunks = new int[INITIAL_CHUNKS][];
+        /** While frozen ({@link #freeze}): the frozen chunks, which every write checks first; else null. */
+        private FrozenArray[] frozen;
 
         /** A column whose full-size chunks come from {@code stock} (see {@link ArrayStock}). */
         Ints(ArrayStock stock) {
@@ -195,6 +277,24 @@ final class Columns {
             forEachChunk(chunks, rows, (chunk, used) -> in.ints(chunk, 0, used));
         }
 
+        /**
+         * Holds rows {@code 0..rows-1} as they are now for a reader on another thread, until
+         * {@link #thaw}; every row of them was set. The owner's writes go on, copying a unit aside
+         * first where the reader has not read it yet.
+         */
+        Frozen freeze(long rows) {
+            if (frozen != null) {
+                throw new IllegalStateException("the column is frozen already");
+            }
+            frozen = freezeChunks(chunks, rows, FrozenArray::of);
+            return new Frozen(frozen);
+        }
+
+        /** Ends the freeze: call once the reader has written (or abandoned) what it was given. */
+        void thaw() {
+            frozen = null;
+        }
+
         void set(long row, int value) {
             int chunk = chunk(row);
             if (chunk >= chunks.length) {
@@ -204,12 +304,19 @@ final class Columns {
             if (rows == null) {
                 rows = chunks[chunk] = stock.ints(rows(chunk));
             }
-            rows[offset(row, chunk)] = value;
+            int offset = offset(row, chunk);
+            FrozenArray[] held = frozen;
+            if (held != null && chunk < held.length) {
+                held[chunk].beforeWrite(offset);
+            }
+            rows[offset] = value;
         }
     }
 
     static final class Bytes implements Column {
         private byte[][] chunks = new byte[INITIAL_CHUNKS][];
+        /** While frozen ({@link #freeze}): the frozen chunks, which every write checks first; else null. */
+        private FrozenArray[] frozen;
 
         /** See {@link Columns#reserveChunks}; returns the bytes of rows {@code 0..rows-1}'s chunks. */
         long reserve(long rows) {
@@ -233,6 +340,24 @@ final class Columns {
             forEachChunk(chunks, rows, (chunk, used) -> in.bytes(chunk, 0, used));
         }
 
+        /**
+         * Holds rows {@code 0..rows-1} as they are now for a reader on another thread, until
+         * {@link #thaw}; every row of them was set. The owner's writes go on, copying a unit aside
+         * first where the reader has not read it yet.
+         */
+        Frozen freeze(long rows) {
+            if (frozen != null) {
+                throw new IllegalStateException("the column is frozen already");
+            }
+            frozen = freezeChunks(chunks, rows, FrozenArray::of);
+            return new Frozen(frozen);
+        }
+
+        /** Ends the freeze: call once the reader has written (or abandoned) what it was given. */
+        void thaw() {
+            frozen = null;
+        }
+
         void set(long row, byte value) {
             int chunk = chunk(row);
             if (chunk >= chunks.length) {
@@ -242,7 +367,12 @@ final class Columns {
             if (rows == null) {
                 rows = chunks[chunk] = new byte[rows(chunk)];
             }
-            rows[offset(row, chunk)] = value;
+            int offset = offset(row, chunk);
+            FrozenArray[] held = frozen;
+            if (held != null && chunk < held.length) {
+                held[chunk].beforeWrite(offset);
+            }
+            rows[offset] = value;
         }
     }
 }

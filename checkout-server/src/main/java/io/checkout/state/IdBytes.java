@@ -1,5 +1,6 @@
 package io.checkout.state;
 
+import io.checkout.engine.FrozenArray;
 import io.checkout.engine.IdBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -28,6 +29,11 @@ final class IdBytes {
     private long released;
     /** Set by {@link #preallocate}: released chunks are kept for reuse instead of dropped. */
     private boolean keepChunks;
+    /**
+     * While frozen ({@link #freeze}): by ring slot, the chunk held for a reader (null for the slots
+     * holding none); an append into a held chunk checks it first. Else null.
+     */
+    private FrozenArray[] frozenBySlot;
 
     /**
      * Room for {@code capacity} live ids of up to {@code charsMax} characters each, taking chunks
@@ -87,14 +93,26 @@ final class IdBytes {
         }
         byte[] chunk = chunkFor(at);
         int offset = (int) (at & CHUNK_MASK);
+        FrozenArray[] held = frozenBySlot;
+        if (held != null) {
+            // Appends land past what was written at the freeze, except in a chunk the ring reuses.
+            FrozenArray frozen = held[slotOf(at)];
+            if (frozen != null && frozen.array() == chunk) {
+                frozen.beforeWrite(offset, offset + length + 1);
+            }
+        }
         chunk[offset] = (byte) length;
         id.copyTo(chunk, offset + 1);
         tail = at + length + 1;
         return at;
     }
 
+    private int slotOf(long position) {
+        return (int) ((position >>> CHUNK_BITS) % chunks.length);
+    }
+
     private byte[] chunkFor(long position) {
-        int slot = (int) ((position >>> CHUNK_BITS) % chunks.length);
+        int slot = slotOf(position);
         byte[] chunk = chunks[slot];
         if (chunk == null) {
             chunk = chunks[slot] = stock.idBytes();
@@ -157,6 +175,77 @@ final class IdBytes {
                 throw new IllegalStateException("id bytes miss chunk " + chunk + " below their tail " + tail);
             }
             out.bytes(bytes, 0, usedBytes(chunk));
+        }
+    }
+
+    /**
+     * The ids held as they are now for a reader on another thread, written by {@link Frozen#writeTo}
+     * as {@link #writeTo} would write them now, until {@link #thaw}: the owner goes on appending and
+     * releasing (appends land past the held bytes; one into a held chunk the ring reuses copies its
+     * unit aside first).
+     */
+    Frozen freeze() {
+        if (frozenBySlot != null) {
+            throw new IllegalStateException("the id bytes are frozen already");
+        }
+        long first = firstLiveChunk();
+        long last = lastLiveChunk();
+        FrozenArray[] held = new FrozenArray[(int) Math.max(0, last - first + 1)];
+        FrozenArray[] bySlot = new FrozenArray[chunks.length];
+        for (long chunk = first; chunk <= last; chunk++) {
+            byte[] bytes = chunkAt(chunk << CHUNK_BITS);
+            if (bytes == null) {
+                throw new IllegalStateException("id bytes miss chunk " + chunk + " below their tail " + tail);
+            }
+            FrozenArray frozen = FrozenArray.of(bytes, usedBytes(chunk));
+            held[(int) (chunk - first)] = frozen;
+            bySlot[slotOf(chunk << CHUNK_BITS)] = frozen;
+        }
+        frozenBySlot = bySlot;
+        return new Frozen(tail, released, held);
+    }
+
+    /** Ends the freeze: call once the reader has written (or abandoned) what it was given. */
+    void thaw() {
+        frozenBySlot = null;
+    }
+
+    /** Id bytes as they were at a {@link #freeze}. */
+    static final class Frozen {
+        private final long tail;
+        private final long released;
+        private final FrozenArray[] chunks;
+
+        private Frozen(long tail, long released, FrozenArray[] chunks) {
+            this.tail = tail;
+            this.released = released;
+            this.chunks = chunks;
+        }
+
+        /** Writes what {@link IdBytes#writeTo} wrote at the freeze. Once; the reader's thread. */
+        void writeTo(StateImageFile.Out out) {
+            out.putLong(tail);
+            out.putLong(released);
+            FrozenArray.UnitReader units = out.frozenUnits();
+            for (FrozenArray chunk : chunks) {
+                chunk.read(units);
+            }
+        }
+
+        /** Releases every unit not yet written, so the owner never waits for it. */
+        void abandon() {
+            for (FrozenArray chunk : chunks) {
+                chunk.abandon();
+            }
+        }
+
+        /** Units the owner copied aside (see {@link FrozenArray#savedUnits}). */
+        long savedUnits() {
+            long units = 0;
+            for (FrozenArray chunk : chunks) {
+                units += chunk.savedUnits();
+            }
+            return units;
         }
     }
 

@@ -4,6 +4,7 @@ import io.checkout.engine.CampaignTable;
 import io.checkout.engine.CheckoutState;
 import io.checkout.engine.CommandType;
 import io.checkout.engine.EngineLimits;
+import io.checkout.engine.FrozenArray;
 import io.checkout.engine.IdBuffer;
 import io.checkout.engine.IdIndex;
 import io.checkout.engine.MerchantTable;
@@ -14,6 +15,7 @@ import io.checkout.engine.ResultCode;
 import io.checkout.engine.RiskTable;
 import io.checkout.engine.SkuGroupTable;
 import io.checkout.engine.SkuTable;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -164,7 +166,14 @@ public final class PackedCheckoutState implements CheckoutState {
     /** First-SKU counters holding units (not zero). */
     private long firstSkuHeld;
     /** Every other (user, SKU) counter. A first-SKU slot, once given a SKU, keeps it. Grows by rehashing. */
-    private final Long2LongHashMap userUnits;
+    private Long2LongHashMap userUnits;
+    /**
+     * While frozen ({@link #freeze}): {@link #userUnits} is the map held for the reader, and the
+     * first write replaces it with a copy of its own (the map has no units to copy on write).
+     */
+    private boolean userUnitsHeld;
+    /** The freeze under way, or null ({@link #freeze}, {@link #thaw}). */
+    private FrozenImage frozen;
 
     // ---- orders (row = order id - 1) ---------------------------------------------------------
     private long orderCount;
@@ -513,6 +522,308 @@ public final class PackedCheckoutState implements CheckoutState {
             column.writeTo(answersOut, ringRows);
         }
         writeIndex(answersOut, outcomeRows);
+    }
+
+    /**
+     * Holds the large tables as they are now, at a point between two commands, for a state image
+     * written on another thread while this state goes on taking commands ({@link FrozenImage}):
+     * what {@link #writeImage} would write now, without a second copy of the state or a pause
+     * longer than setting the freeze up. Every write of the owner into what is held copies its
+     * {@link FrozenArray} unit aside first if the image has not been written past it; writes into
+     * rows added since cost a comparison. Call on the state's own thread, and {@link #thaw} there
+     * once the image is written or abandoned. The small tables are not held: a caller copies them
+     * at the same point ({@link SnapshotCodec#writeSmallTables} into memory).
+     */
+    public FrozenImage freeze() {
+        if (frozen != null) {
+            throw new IllegalStateException("the state is frozen already");
+        }
+        long ringRows = Math.min(outcomeTail, outcomeRing);
+        List<Columns.Frozen> payments = new ArrayList<>(paymentColumns.size());
+        List<Columns.Frozen> outcomes = new ArrayList<>(outcomeColumns.size());
+        FrozenImage image = new FrozenImage(
+                new long[] {
+                    outcomeRing,
+                    orderCapacity,
+                    userCounterCapacity,
+                    paymentCapacity,
+                    firstSkuHeld,
+                    orderCount,
+                    lineCount,
+                    outcomeHead,
+                    outcomeTail
+                },
+                userCount,
+                paymentCount,
+                userIds.freeze(),
+                userIdAt.freeze(userCount),
+                firstSkuUnits.freeze((long) userCount * FIRST_SKU_WORDS),
+                new FrozenIndex(userNumbers),
+                userUnits,
+                orders.freeze(orderCount * ORDER_WORDS),
+                lines.freeze(lineCount * 2),
+                paymentProviders.freeze(),
+                paymentIds.freeze(),
+                payments,
+                new FrozenIndex(paymentRows),
+                outcomeIds.freeze(),
+                outcomes,
+                new FrozenIndex(outcomeRows));
+        for (Columns.Column column : paymentColumns) {
+            payments.add(freezeColumn(column, paymentCount));
+        }
+        for (Columns.Column column : outcomeColumns) {
+            outcomes.add(freezeColumn(column, ringRows));
+        }
+        userUnitsHeld = true;
+        frozen = image;
+        return image;
+    }
+
+    private static Columns.Frozen freezeColumn(Columns.Column column, long rows) {
+        if (column instanceof Columns.Longs longs) {
+            return longs.freeze(rows);
+        }
+        if (column instanceof Columns.Ints ints) {
+            return ints.freeze(rows);
+        }
+        return ((Columns.Bytes) column).freeze(rows);
+    }
+
+    /**
+     * Ends the freeze {@link #freeze} began: call on the state's own thread once its image is
+     * written or abandoned ({@link FrozenImage#done}); writes stop checking for it.
+     */
+    public void thaw() {
+        if (frozen == null) {
+            return;
+        }
+        if (!frozen.done()) {
+            throw new IllegalStateException("thawed before the frozen image was written or abandoned");
+        }
+        frozen = null;
+        userUnitsHeld = false;
+        userIds.thaw();
+        userIdAt.thaw();
+        firstSkuUnits.thaw();
+        userNumbers.thaw();
+        orders.thaw();
+        lines.thaw();
+        paymentProviders.thaw();
+        paymentIds.thaw();
+        for (Columns.Column column : paymentColumns) {
+            thawColumn(column);
+        }
+        paymentRows.thaw();
+        outcomeIds.thaw();
+        for (Columns.Column column : outcomeColumns) {
+            thawColumn(column);
+        }
+        outcomeRows.thaw();
+    }
+
+    private static void thawColumn(Columns.Column column) {
+        if (column instanceof Columns.Longs longs) {
+            longs.thaw();
+        } else if (column instanceof Columns.Ints ints) {
+            ints.thaw();
+        } else {
+            ((Columns.Bytes) column).thaw();
+        }
+    }
+
+    /** An id index's slots and counts as they were at a freeze. */
+    private static final class FrozenIndex {
+        private final int slotCount;
+        private final int size;
+        private final FrozenArray slots;
+
+        FrozenIndex(IdIndex index) {
+            this.slotCount = index.slotCount();
+            this.size = index.size();
+            this.slots = index.freeze();
+        }
+
+        void writeTo(StateImageFile.Out out) {
+            out.putInt(slotCount);
+            out.putInt(size);
+            slots.read(out.frozenUnits());
+        }
+
+        void abandon() {
+            slots.abandon();
+        }
+
+        long savedUnits() {
+            return slots.savedUnits();
+        }
+    }
+
+    /**
+     * The large tables of a state as they were at a {@link #freeze}: {@link #writeImage} writes on
+     * any one thread what {@link PackedCheckoutState#writeImage} would have written then, while the
+     * state goes on. Write it once, or {@link #abandon} it; either way it is then {@link #done}.
+     */
+    public static final class FrozenImage {
+        private final long[] counts;
+        private final int userCount;
+        private final int paymentCount;
+        private final IdBytes.Frozen userIds;
+        private final Columns.Frozen userIdAt;
+        private final Columns.Frozen firstSkuUnits;
+        private final FrozenIndex userNumbers;
+        private final Long2LongHashMap userUnits;
+        private final Columns.Frozen orders;
+        private final Columns.Frozen lines;
+        private final IdBytes.Frozen paymentProviders;
+        private final IdBytes.Frozen paymentIds;
+        private final List<Columns.Frozen> paymentColumns;
+        private final FrozenIndex paymentRows;
+        private final IdBytes.Frozen outcomeIds;
+        private final List<Columns.Frozen> outcomeColumns;
+        private final FrozenIndex outcomeRows;
+        private final java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile boolean done;
+
+        private FrozenImage(
+                long[] counts,
+                int userCount,
+                int paymentCount,
+                IdBytes.Frozen userIds,
+                Columns.Frozen userIdAt,
+                Columns.Frozen firstSkuUnits,
+                FrozenIndex userNumbers,
+                Long2LongHashMap userUnits,
+                Columns.Frozen orders,
+                Columns.Frozen lines,
+                IdBytes.Frozen paymentProviders,
+                IdBytes.Frozen paymentIds,
+                List<Columns.Frozen> paymentColumns,
+                FrozenIndex paymentRows,
+                IdBytes.Frozen outcomeIds,
+                List<Columns.Frozen> outcomeColumns,
+                FrozenIndex outcomeRows) {
+            this.counts = counts;
+            this.userCount = userCount;
+            this.paymentCount = paymentCount;
+            this.userIds = userIds;
+            this.userIdAt = userIdAt;
+            this.firstSkuUnits = firstSkuUnits;
+            this.userNumbers = userNumbers;
+            this.userUnits = userUnits;
+            this.orders = orders;
+            this.lines = lines;
+            this.paymentProviders = paymentProviders;
+            this.paymentIds = paymentIds;
+            this.paymentColumns = paymentColumns;
+            this.paymentRows = paymentRows;
+            this.outcomeIds = outcomeIds;
+            this.outcomeColumns = outcomeColumns;
+            this.outcomeRows = outcomeRows;
+        }
+
+        /** Writes the image, in {@link PackedCheckoutState#writeImage}'s layout. Once, on one thread. */
+        void writeImage(StateImageFile.Out out, StateImageFile.Out answersOut) {
+            if (!taken.compareAndSet(false, true)) {
+                throw new IllegalStateException("a frozen image is written once");
+            }
+            try {
+                out.putLong(counts[0]);
+                out.putLong(counts[1]);
+                out.putLong(counts[2]);
+                out.putLong(counts[3]);
+                out.putInt(userCount);
+                out.putLong(counts[4]);
+                out.putLong(counts[5]);
+                out.putLong(counts[6]);
+                out.putInt(paymentCount);
+                out.putLong(counts[7]);
+                out.putLong(counts[8]);
+                userIds.writeTo(out);
+                userIdAt.writeTo(out);
+                firstSkuUnits.writeTo(out);
+                userNumbers.writeTo(out);
+                out.putInt(userUnits.size());
+                userUnits.forEachLong((key, units) -> {
+                    out.putLong(key);
+                    out.putLong(units);
+                });
+                orders.writeTo(out);
+                lines.writeTo(out);
+                paymentProviders.writeTo(out);
+                paymentIds.writeTo(out);
+                for (Columns.Frozen column : paymentColumns) {
+                    column.writeTo(out);
+                }
+                paymentRows.writeTo(out);
+                outcomeIds.writeTo(answersOut);
+                for (Columns.Frozen column : outcomeColumns) {
+                    column.writeTo(answersOut);
+                }
+                outcomeRows.writeTo(answersOut);
+            } finally {
+                // Whatever a failure left unread goes back to the owner unread.
+                release();
+            }
+        }
+
+        /** Gives the image up unwritten (or the rest of it): the owner never waits for it again. */
+        public void abandon() {
+            taken.set(true);
+            release();
+        }
+
+        private void release() {
+            userIds.abandon();
+            userIdAt.abandon();
+            firstSkuUnits.abandon();
+            userNumbers.abandon();
+            orders.abandon();
+            lines.abandon();
+            paymentProviders.abandon();
+            paymentIds.abandon();
+            for (Columns.Frozen column : paymentColumns) {
+                column.abandon();
+            }
+            paymentRows.abandon();
+            outcomeIds.abandon();
+            for (Columns.Frozen column : outcomeColumns) {
+                column.abandon();
+            }
+            outcomeRows.abandon();
+            done = true;
+        }
+
+        /** Whether it was written or abandoned: the state may {@link PackedCheckoutState#thaw}. */
+        public boolean done() {
+            return done;
+        }
+
+        /**
+         * The bytes the state copied aside so far because it wrote into a unit the image had not
+         * written yet: what the freeze cost it besides setting up. Counted by the state's thread
+         * without a fence: read after {@link #done}, a figure for logs.
+         */
+        public long savedBytes() {
+            long units = userIds.savedUnits()
+                    + userIdAt.savedUnits()
+                    + firstSkuUnits.savedUnits()
+                    + userNumbers.savedUnits()
+                    + orders.savedUnits()
+                    + lines.savedUnits()
+                    + paymentProviders.savedUnits()
+                    + paymentIds.savedUnits()
+                    + paymentRows.savedUnits()
+                    + outcomeIds.savedUnits()
+                    + outcomeRows.savedUnits();
+            for (Columns.Frozen column : paymentColumns) {
+                units += column.savedUnits();
+            }
+            for (Columns.Frozen column : outcomeColumns) {
+                units += column.savedUnits();
+            }
+            return units * FrozenArray.UNIT_BYTES;
+        }
     }
 
     private static void writeIndex(StateImageFile.Out out, IdIndex index) {
@@ -871,10 +1182,17 @@ public final class PackedCheckoutState implements CheckoutState {
             long before = firstSkuUnits.get(at + F_UNITS);
             firstSkuUnits.set(at + F_UNITS, units);
             firstSkuHeld += (units != 0 ? 1 : 0) - (before != 0 ? 1 : 0);
-        } else if (units == 0) {
-            userUnits.remove(unitsKey(number, skuIndex));
         } else {
-            userUnits.put(unitsKey(number, skuIndex), units);
+            if (userUnitsHeld) {
+                // One copy per freeze, and only if a buyer of several SKUs writes during it.
+                userUnits = new Long2LongHashMap(userUnits);
+                userUnitsHeld = false;
+            }
+            if (units == 0) {
+                userUnits.remove(unitsKey(number, skuIndex));
+            } else {
+                userUnits.put(unitsKey(number, skuIndex), units);
+            }
         }
     }
 

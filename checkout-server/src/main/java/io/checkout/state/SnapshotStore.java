@@ -100,12 +100,7 @@ public final class SnapshotStore {
      * as snapshots before 2026-12-05 were written (tests, and comparisons of the two).
      */
     Path write(CheckoutState from, Meta meta, Runnable pause, boolean image) {
-        Path target = directory.resolve(name(meta.journalSequence()));
-        Path tmp = directory.resolve(name(meta.journalSequence()) + TMP);
-        try {
-            Files.createDirectories(directory);
-            deleteTree(tmp);
-            Files.createDirectories(tmp);
+        return writeDirectory(meta, from.orderCount(), from.skuCount(), tmp -> {
             if (image) {
                 PackedCheckoutState packed = (PackedCheckoutState) from;
                 // The large tables as they are in memory, the rest as records.
@@ -122,17 +117,70 @@ public final class SnapshotStore {
                     SnapshotCodec.write(from, pause == NO_PAUSE ? files : new PacedSnapshotSink(files, pause));
                 }
             }
+        });
+    }
+
+    /**
+     * Holds {@code state} as it is now for a snapshot written on another thread while it goes on
+     * taking commands ({@link #write(FrozenSnapshot, Meta, Runnable)}): call on the state's thread,
+     * between two commands. That thread then calls {@link PackedCheckoutState#thaw} once the
+     * snapshot is {@link FrozenSnapshot#done}.
+     */
+    public static FrozenSnapshot freeze(PackedCheckoutState state) {
+        return FrozenSnapshot.of(state);
+    }
+
+    /**
+     * Writes the snapshot {@code meta} describes from what {@code frozen} holds, the same files
+     * {@link #write(CheckoutState, Meta, Runnable)} would have written at the freeze; on any one
+     * thread, while the state goes on. Whatever happens, {@code frozen} is done after it (a failed
+     * write gives the rest of it up).
+     */
+    public Path write(FrozenSnapshot frozen, Meta meta, Runnable pause) {
+        try {
+            return writeDirectory(meta, frozen.orderCount(), frozen.skuCount(), tmp -> {
+                try (ChronicleSnapshotFiles.Writer files = ChronicleSnapshotFiles.create(tmp, frozen.sizing(), false)) {
+                    frozen.writeSmallTables(pause == NO_PAUSE ? files : new PacedSnapshotSink(files, pause));
+                }
+                try (StateImageFile.Out out = StateImageFile.create(tmp, StateImageFile.FILE, pause);
+                        StateImageFile.Out answers = StateImageFile.create(tmp, StateImageFile.ANSWERS_FILE, pause)) {
+                    frozen.image().writeImage(out, answers);
+                }
+            });
+        } finally {
+            frozen.abandon();
+        }
+    }
+
+    /** What fills a snapshot's directory (under its temporary name) with its files. */
+    @FunctionalInterface
+    private interface SnapshotFiles {
+        void write(Path tmp) throws IOException;
+    }
+
+    /**
+     * Writes a snapshot's files under a temporary name, then its properties, syncs them all and
+     * renames the directory into place; returns it.
+     */
+    private Path writeDirectory(Meta meta, long orderCount, int skuCount, SnapshotFiles files) {
+        Path target = directory.resolve(name(meta.journalSequence()));
+        Path tmp = directory.resolve(name(meta.journalSequence()) + TMP);
+        try {
+            Files.createDirectories(directory);
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            files.write(tmp);
             Properties properties = new Properties();
             properties.setProperty("journal-sequence", Long.toString(meta.journalSequence()));
             properties.setProperty("next-event-sequence", Long.toString(meta.nextEventSequence()));
             properties.setProperty("now-millis", Long.toString(meta.nowMillis()));
-            properties.setProperty("orders", Long.toString(from.orderCount()));
-            properties.setProperty("skus", Integer.toString(from.skuCount()));
+            properties.setProperty("orders", Long.toString(orderCount));
+            properties.setProperty("skus", Integer.toString(skuCount));
             try (Writer writer = Files.newBufferedWriter(tmp.resolve(META))) {
                 properties.store(writer, "checkout snapshot");
             }
-            try (Stream<Path> files = Files.list(tmp)) {
-                for (Path file : (Iterable<Path>) files::iterator) {
+            try (Stream<Path> written = Files.list(tmp)) {
+                for (Path file : (Iterable<Path>) written::iterator) {
                     force(file, false);
                 }
             }

@@ -1,5 +1,6 @@
 package io.checkout.state;
 
+import io.checkout.engine.FrozenArray;
 import io.checkout.engine.IdIndex;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -164,6 +165,67 @@ final class StateImageFile {
                 position += count;
                 done += count;
             }
+        }
+
+        /**
+         * Where a frozen array's units go ({@link FrozenArray#read}), written exactly as {@link
+         * #longs}, {@link #ints} and {@link #bytes} would write them (the same bytes in the same
+         * pieces), but never blocking while a unit is claimed: what fits in the current piece is
+         * put at once, the rest kept aside, and the full piece written with the rest only after
+         * the unit is released ({@link FrozenArray.UnitReader#afterUnit}).
+         */
+        FrozenArray.UnitReader frozenUnits() {
+            return new FrozenArray.UnitReader() {
+                private final long[] longsLeft = new long[FrozenArray.UNIT_BYTES / Long.BYTES];
+                private final int[] intsLeft = new int[FrozenArray.UNIT_BYTES / Integer.BYTES];
+                private final byte[] bytesLeft = new byte[FrozenArray.UNIT_BYTES];
+                private Object left;
+                private int leftCount;
+
+                @Override
+                public void unit(Object array, int offset, int length) {
+                    int room = PIECE_HEAD_BYTES + PIECE_BYTES - position;
+                    buffer.position(position);
+                    int fits;
+                    if (array instanceof long[] longs) {
+                        fits = Math.min(length, room / Long.BYTES);
+                        buffer.asLongBuffer().put(longs, offset, fits);
+                        position += fits * Long.BYTES;
+                        System.arraycopy(longs, offset + fits, longsLeft, 0, length - fits);
+                        left = longsLeft;
+                    } else if (array instanceof int[] ints) {
+                        fits = Math.min(length, room / Integer.BYTES);
+                        buffer.asIntBuffer().put(ints, offset, fits);
+                        position += fits * Integer.BYTES;
+                        System.arraycopy(ints, offset + fits, intsLeft, 0, length - fits);
+                        left = intsLeft;
+                    } else {
+                        byte[] bytes = (byte[]) array;
+                        fits = Math.min(length, room);
+                        buffer.put(position, bytes, offset, fits);
+                        position += fits;
+                        System.arraycopy(bytes, offset + fits, bytesLeft, 0, length - fits);
+                        left = bytesLeft;
+                    }
+                    leftCount = length - fits;
+                }
+
+                @Override
+                public void afterUnit() {
+                    if (leftCount == 0) {
+                        return;
+                    }
+                    int count = leftCount;
+                    leftCount = 0;
+                    if (left instanceof long[] longs) {
+                        longs(longs, 0, count);
+                    } else if (left instanceof int[] ints) {
+                        ints(ints, 0, count);
+                    } else {
+                        bytes((byte[]) left, 0, count);
+                    }
+                }
+            };
         }
 
         /** Bytes left in this piece, at least {@code needed}: writes the piece first if fewer are. */

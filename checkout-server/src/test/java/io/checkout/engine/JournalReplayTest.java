@@ -6,11 +6,16 @@ import io.checkout.journal.CommandCodec;
 import io.checkout.journal.EventCounter;
 import io.checkout.journal.RecordLogReader;
 import io.checkout.journal.RecordLogWriter;
+import io.checkout.pipeline.CheckoutPipeline;
+import io.checkout.pipeline.CommandPublisher;
 import io.checkout.pipeline.JournalConfig;
 import io.checkout.pipeline.JournalReplayer;
+import io.checkout.pipeline.PipelineConfig;
 import io.checkout.pipeline.Recovery;
+import io.checkout.pipeline.ReplyHandler;
 import io.checkout.pipeline.Snapshotter;
 import io.checkout.state.CampaignSamples;
+import io.checkout.state.FrozenSnapshot;
 import io.checkout.state.PackedCheckoutState;
 import io.checkout.state.SnapshotStore;
 import io.checkout.state.StateCapacities;
@@ -25,6 +30,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -34,6 +40,8 @@ import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The engine is deterministic: the seeded simulation's command stream is journalled while a live
@@ -182,6 +190,165 @@ class JournalReplayTest {
             assertThat(hash(loaded)).as("seed %d, at %d", SEED, target).isEqualTo(hash(replayed));
             store.retainNewest(1);
         }
+    }
+
+    /**
+     * The live state frozen at three points of the seeded run while the run goes on (every kind of
+     * command writing into what is held), its snapshot written on another thread meanwhile: the
+     * same image files as a twin state stopped at that point writes, and the same state loaded
+     * back; the live state itself ends where the twin does after the same commands.
+     */
+    @Test
+    void aSnapshotOfTheLiveStateFrozenWhileTheRunGoesOnShouldBeTheStateAtTheFreeze() throws Exception {
+        ReferenceCheckout liveReference = new ReferenceCheckout(LIMITS, SKU_CAPACITY, CAPACITY, CAPACITY, CAPACITY);
+        SimulationCommands liveStream = new SimulationCommands(SEED, liveReference, LIMITS);
+        PackedCheckoutState live = PackedCheckoutState.of(capacities());
+        CheckoutBook liveBook = new CheckoutBook(live, LIMITS);
+        ReferenceCheckout twinReference = new ReferenceCheckout(LIMITS, SKU_CAPACITY, CAPACITY, CAPACITY, CAPACITY);
+        SimulationCommands twinStream = new SimulationCommands(SEED, twinReference, LIMITS);
+        PackedCheckoutState twin = PackedCheckoutState.of(capacities());
+        CheckoutBook twinBook = new CheckoutBook(twin, LIMITS);
+        int ran = 0;
+        for (int freezeAt : new int[] {30_000, 90_000, 150_000}) {
+            for (; ran < freezeAt; ran++) {
+                step(liveStream, liveReference, liveBook);
+                step(twinStream, twinReference, twinBook);
+            }
+            SnapshotStore.Meta meta = new SnapshotStore.Meta(freezeAt, 1, liveBook.nowMillis());
+            FrozenSnapshot frozen = SnapshotStore.freeze(live);
+            SnapshotStore frozenStore = new SnapshotStore(temp.resolve("frozen-" + freezeAt));
+            CompletableFuture<Path> written = CompletableFuture.supplyAsync(
+                    () -> frozenStore.write(frozen, meta, () -> LockSupport.parkNanos(100_000)));
+            int during = 0;
+            while (!frozen.done() || during < 5_000) {
+                step(liveStream, liveReference, liveBook);
+                during++;
+            }
+            Path frozenSnapshot = written.get(60, TimeUnit.SECONDS);
+            live.thaw();
+            Path twinSnapshot = new SnapshotStore(temp.resolve("twin-" + freezeAt)).write(twin, meta);
+
+            assertThat(digestOf(frozenSnapshot))
+                    .as("seed %d, frozen at %d, %d commands during the write", SEED, freezeAt, during)
+                    .isEqualTo(digestOf(twinSnapshot));
+            PackedCheckoutState loaded = PackedCheckoutState.of(capacities());
+            assertThat(frozenStore.loadLatest(loaded)).isEqualTo(meta);
+            new CheckoutBook(loaded, LIMITS).restoreNowMillis(meta.nowMillis());
+            assertThat(hash(loaded)).as("seed %d, frozen at %d", SEED, freezeAt).isEqualTo(hash(twin));
+
+            for (int i = 0; i < during; i++) {
+                step(twinStream, twinReference, twinBook);
+            }
+            ran += during;
+            assertThat(hash(live))
+                    .as("seed %d: the live state after the freeze", SEED)
+                    .isEqualTo(hash(twin));
+        }
+    }
+
+    /**
+     * A live pipeline under a stream of reserves, journalling each batch; a background snapshot
+     * with {@code snapshot-copy=freeze} (on either journal thread) freezes its state at a batch end
+     * and writes it while the reserves go on. A restart loads that snapshot, replays only what
+     * came after, and reaches the live state.
+     */
+    @ParameterizedTest
+    @EnumSource(PipelineConfig.JournalThread.class)
+    void aPipelineSnapshotFrozenAtABatchEndShouldRecoverToTheLiveState(PipelineConfig.JournalThread journalThread)
+            throws Exception {
+        Path data = temp.resolve("data");
+        Recovery.Recovered recovered = recover(data);
+        CheckoutBook book = recovered.book();
+        CheckoutPipeline pipeline = new CheckoutPipeline(
+                book,
+                new PipelineConfig(1 << 12, PipelineConfig.WaitStrategyKind.PARKING, 60_000, journalThread),
+                () -> 1_000_000L,
+                recovered.journal(),
+                recovered.events());
+        pipeline.start();
+        Recovery.Layout layout = Recovery.Layout.under(data);
+        Snapshotter snapshotter = snapshotter(
+                layout,
+                recovered.snapshots(),
+                1,
+                0,
+                Snapshotter.Copy.FREEZE,
+                pipeline::answeredJournalSequence,
+                () -> 0,
+                () -> Double.NaN);
+        snapshotter.freezeFrom(pipeline);
+        Command define = Command.upsertSku(1_000_000L, "define", "SKU-A", 100, "EUR", 10_000_000, 0, 0, 0, 60_000);
+        AtomicLong answered = new AtomicLong();
+        ReplyHandler counting = (command, context, failure) -> answered.incrementAndGet();
+        CommandPublisher.CommandTranslator<Integer> reserve = (number, c) -> {
+            c.type(CommandType.RESERVE);
+            c.requestId.set("r" + number);
+            c.userId.set("user-" + (number % 30_000));
+            c.addLine("SKU-A", 1 + number % 3);
+        };
+        int reserves = 120_000;
+        long journalled;
+        try {
+            while (!pipeline.tryPublish((unused, c) -> copyInto(define, c), 0, counting, null)) {
+                Thread.onSpinWait();
+            }
+            CompletableFuture<Void> publisher = CompletableFuture.runAsync(() -> {
+                for (int number = 0; number < reserves; number++) {
+                    while (!pipeline.tryPublish(reserve, number, counting, null)) {
+                        Thread.onSpinWait();
+                    }
+                }
+            });
+            while (answered.get() < reserves / 3) {
+                Thread.sleep(1);
+            }
+            snapshotter.snapshotAt(pipeline.answeredJournalSequence());
+            publisher.get(60, TimeUnit.SECONDS);
+            while (answered.get() < reserves + 1) {
+                Thread.sleep(1);
+            }
+            journalled = pipeline.answeredJournalSequence();
+        } finally {
+            snapshotter.close();
+            pipeline.shutdown(10_000);
+            recovered.journal().close();
+            recovered.events().close();
+        }
+        assertThat(snapshotter.snapshotsWritten()).isEqualTo(1);
+        String liveHash = hash(book.state());
+
+        Recovery.Recovered restarted = recover(data);
+        try {
+            assertThat(restarted.snapshotSequence())
+                    .as("the snapshot was frozen mid-stream")
+                    .isGreaterThan(reserves / 3)
+                    .isLessThan(journalled);
+            assertThat(restarted.replayedCommands()).isEqualTo(journalled - restarted.snapshotSequence());
+            assertThat(hash(restarted.state())).isEqualTo(liveHash);
+        } finally {
+            restarted.journal().close();
+            restarted.events().close();
+        }
+    }
+
+    private static void copyInto(Command from, Command into) {
+        into.type(from.type());
+        into.timestampMillis = from.timestampMillis;
+        into.requestId.copyFrom(from.requestId);
+        into.skuId.copyFrom(from.skuId);
+        into.priceMinor = from.priceMinor;
+        into.currency = from.currency;
+        into.totalStock = from.totalStock;
+        into.perUserLimit = from.perUserLimit;
+        into.saleStartEpochMillis = from.saleStartEpochMillis;
+        into.saleEndEpochMillis = from.saleEndEpochMillis;
+        into.reservationTtlMillis = from.reservationTtlMillis;
+    }
+
+    private static void step(SimulationCommands stream, ReferenceCheckout reference, CheckoutBook book) {
+        Command command = stream.next();
+        book.execute(command);
+        reference.apply(command);
     }
 
     /** A SHA-256 over the state image files of the snapshot in {@code snapshot}. */

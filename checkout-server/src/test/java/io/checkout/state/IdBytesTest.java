@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.checkout.engine.IdBuffer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -61,6 +65,52 @@ class IdBytesTest {
                         .isFalse();
                 assertThat(bytes.matches(first.position(), IdBuffer.of("id-" + step + "?")))
                         .isFalse();
+            }
+        }
+    }
+
+    /**
+     * Frozen, the id bytes write what they held at the freeze even after the ring has turned past
+     * it and reused (preallocated) or replaced (on demand) every chunk the freeze held.
+     */
+    @ParameterizedTest(name = "preallocated: {0}")
+    @ValueSource(booleans = {true, false})
+    void aFreezeWritesWhatWasHeldEvenAfterTheRingReusedItsChunks(boolean preallocated, @TempDir Path directory)
+            throws IOException {
+        IdBytes bytes = new IdBytes(1, IdBytes.ID_CHARS_MAX, new ArrayStock());
+        if (preallocated) {
+            bytes.preallocate();
+        }
+        ArrayDeque<Long> held = new ArrayDeque<>();
+        SplittableRandom random = new SplittableRandom(5);
+        // About a chunk and a half of 100-character ids, a chunk of them held.
+        appendHoldingAChunk(bytes, held, random, 60_000);
+        try (StateImageFile.Out out = StateImageFile.create(directory, "expected", SnapshotStore.NO_PAUSE)) {
+            bytes.writeTo(out);
+        }
+        IdBytes.Frozen frozen = bytes.freeze();
+        // Three more chunks: the ring of three has come round onto every chunk held at the freeze.
+        appendHoldingAChunk(bytes, held, random, 130_000);
+        try (StateImageFile.Out out = StateImageFile.create(directory, "frozen", SnapshotStore.NO_PAUSE)) {
+            frozen.writeTo(out);
+        }
+        bytes.thaw();
+
+        assertThat(Files.mismatch(directory.resolve("expected"), directory.resolve("frozen")))
+                .isEqualTo(-1L);
+    }
+
+    private static void appendHoldingAChunk(IdBytes bytes, ArrayDeque<Long> held, SplittableRandom random, int ids) {
+        StringBuilder id = new StringBuilder();
+        for (int i = 0; i < ids; i++) {
+            id.setLength(0);
+            for (int c = 0; c < 100; c++) {
+                id.append((char) ('a' + random.nextInt(26)));
+            }
+            held.add(bytes.append(IdBuffer.of(id.toString())));
+            if (held.size() > IdBytes.CHUNK_BYTES / 101) {
+                held.poll();
+                bytes.releaseBefore(held.peek());
             }
         }
     }

@@ -657,7 +657,7 @@ class SnapshotStoreTest {
      * blocked users and attempt counts (the global limit's and the SKU groups'), which no table keeps
      * in an order: they come last, sorted.
      */
-    private static List<String> records(CheckoutState state) {
+    static List<String> records(CheckoutState state) {
         List<String> records = new ArrayList<>();
         TreeSet<String> counters = new TreeSet<>();
         SnapshotCodec.write(state, new SnapshotSink() {
