@@ -122,13 +122,14 @@ final class Columns {
     }
 
     /**
-     * A column's rows {@code 0..rows-1} held as they were at a freeze, for a state image written on
-     * another thread while the column's owner goes on ({@link FrozenArray}: copy-on-write by units).
+     * A column's rows {@code 0..rows-1} (or any chunked table's, such as {@link IdBytes}'s) held as
+     * they were at a freeze, for a state image written on another thread while the owner goes on
+     * ({@link FrozenArray}: copy-on-write by units).
      */
     static final class Frozen {
         private final FrozenArray[] chunks;
 
-        private Frozen(FrozenArray[] chunks) {
+        Frozen(FrozenArray[] chunks) {
             this.chunks = chunks;
         }
 

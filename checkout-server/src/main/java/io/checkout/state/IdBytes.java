@@ -210,42 +210,33 @@ final class IdBytes {
         frozenBySlot = null;
     }
 
-    /** Id bytes as they were at a {@link #freeze}. */
+    /** Id bytes as they were at a {@link #freeze}: their tail and released position, and their chunks. */
     static final class Frozen {
         private final long tail;
         private final long released;
-        private final FrozenArray[] chunks;
+        private final Columns.Frozen chunks;
 
         private Frozen(long tail, long released, FrozenArray[] chunks) {
             this.tail = tail;
             this.released = released;
-            this.chunks = chunks;
+            this.chunks = new Columns.Frozen(chunks);
         }
 
         /** Writes what {@link IdBytes#writeTo} wrote at the freeze. Once; the reader's thread. */
         void writeTo(StateImageFile.Out out) {
             out.putLong(tail);
             out.putLong(released);
-            FrozenArray.UnitReader units = out.frozenUnits();
-            for (FrozenArray chunk : chunks) {
-                chunk.read(units);
-            }
+            chunks.writeTo(out);
         }
 
         /** Releases every unit not yet written, so the owner never waits for it. */
         void abandon() {
-            for (FrozenArray chunk : chunks) {
-                chunk.abandon();
-            }
+            chunks.abandon();
         }
 
         /** Units the owner copied aside (see {@link FrozenArray#savedUnits}). */
         long savedUnits() {
-            long units = 0;
-            for (FrozenArray chunk : chunks) {
-                units += chunk.savedUnits();
-            }
-            return units;
+            return chunks.savedUnits();
         }
     }
 
