@@ -538,6 +538,16 @@ public final class PackedCheckoutState implements CheckoutState {
         if (frozen != null) {
             throw new IllegalStateException("the state is frozen already");
         }
+        try {
+            return freezeTables();
+        } catch (RuntimeException e) {
+            // A table that could not be held (a bug) must not leave the others checking every write.
+            thawTables();
+            throw e;
+        }
+    }
+
+    private FrozenImage freezeTables() {
         long ringRows = Math.min(outcomeTail, outcomeRing);
         List<Columns.Frozen> payments = new ArrayList<>(paymentColumns.size());
         List<Columns.Frozen> outcomes = new ArrayList<>(outcomeColumns.size());
@@ -602,6 +612,10 @@ public final class PackedCheckoutState implements CheckoutState {
             throw new IllegalStateException("thawed before the frozen image was written or abandoned");
         }
         frozen = null;
+        thawTables();
+    }
+
+    private void thawTables() {
         userUnitsHeld = false;
         userIds.thaw();
         userIdAt.thaw();
