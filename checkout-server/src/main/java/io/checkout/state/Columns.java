@@ -91,6 +91,16 @@ final class Columns {
 
         /** Reads rows {@code 0..rows-1} as {@link #writeTo} wrote them, allocating the chunks not there yet. */
         void readFrom(StateImageFile.In in, long rows);
+
+        /**
+         * Holds rows {@code 0..rows-1} as they are now for a reader on another thread, until
+         * {@link #thaw}; every row of them was set. The owner's writes go on, copying a unit aside
+         * first where the reader has not read it yet.
+         */
+        Frozen freeze(long rows);
+
+        /** Ends the freeze: call once the reader has written (or abandoned) what it was given. */
+        void thaw();
     }
 
     /** What {@link #forEachChunk} hands on: a chunk and how many of its first rows are wanted. */
@@ -171,6 +181,13 @@ final class Columns {
         return frozen;
     }
 
+    /** Before a write at {@code offset} of {@code chunk}: lets a freeze copy the unit aside first ({@code held} null: none). */
+    private static void beforeWrite(FrozenArray[] held, int chunk, int offset) {
+        if (held != null && chunk < held.length) {
+            held[chunk].beforeWrite(offset);
+        }
+    }
+
     @FunctionalInterface
     private interface ChunkFreezer<C> {
         FrozenArray freeze(C chunk, int rows);
@@ -209,12 +226,8 @@ final class Columns {
             forEachChunk(chunks, rows, (chunk, used) -> in.longs(chunk, 0, used));
         }
 
-        /**
-         * Holds rows {@code 0..rows-1} as they are now for a reader on another thread, until
-         * {@link #thaw}; every row of them was set. The owner's writes go on, copying a unit aside
-         * first where the reader has not read it yet.
-         */
-        Frozen freeze(long rows) {
+        @Override
+        public Frozen freeze(long rows) {
             if (frozen != null) {
                 throw new IllegalStateException("the column is frozen already");
             }
@@ -222,8 +235,8 @@ final class Columns {
             return new Frozen(frozen);
         }
 
-        /** Ends the freeze: call once the reader has written (or abandoned) what it was given. */
-        void thaw() {
+        @Override
+        public void thaw() {
             frozen = null;
         }
 
@@ -237,10 +250,7 @@ final class Columns {
                 rows = chunks[chunk] = stock.longs(rows(chunk));
             }
             int offset = offset(row, chunk);
-            FrozenArray[] held = frozen;
-            if (held != null && chunk < held.length) {
-                held[chunk].beforeWrite(offset);
-            }
+            beforeWrite(frozen, chunk, offset);
             rows[offset] = value;
         }
     }
@@ -278,12 +288,8 @@ final class Columns {
             forEachChunk(chunks, rows, (chunk, used) -> in.ints(chunk, 0, used));
         }
 
-        /**
-         * Holds rows {@code 0..rows-1} as they are now for a reader on another thread, until
-         * {@link #thaw}; every row of them was set. The owner's writes go on, copying a unit aside
-         * first where the reader has not read it yet.
-         */
-        Frozen freeze(long rows) {
+        @Override
+        public Frozen freeze(long rows) {
             if (frozen != null) {
                 throw new IllegalStateException("the column is frozen already");
             }
@@ -291,8 +297,8 @@ final class Columns {
             return new Frozen(frozen);
         }
 
-        /** Ends the freeze: call once the reader has written (or abandoned) what it was given. */
-        void thaw() {
+        @Override
+        public void thaw() {
             frozen = null;
         }
 
@@ -306,10 +312,7 @@ final class Columns {
                 rows = chunks[chunk] = stock.ints(rows(chunk));
             }
             int offset = offset(row, chunk);
-            FrozenArray[] held = frozen;
-            if (held != null && chunk < held.length) {
-                held[chunk].beforeWrite(offset);
-            }
+            beforeWrite(frozen, chunk, offset);
             rows[offset] = value;
         }
     }
@@ -341,12 +344,8 @@ final class Columns {
             forEachChunk(chunks, rows, (chunk, used) -> in.bytes(chunk, 0, used));
         }
 
-        /**
-         * Holds rows {@code 0..rows-1} as they are now for a reader on another thread, until
-         * {@link #thaw}; every row of them was set. The owner's writes go on, copying a unit aside
-         * first where the reader has not read it yet.
-         */
-        Frozen freeze(long rows) {
+        @Override
+        public Frozen freeze(long rows) {
             if (frozen != null) {
                 throw new IllegalStateException("the column is frozen already");
             }
@@ -354,8 +353,8 @@ final class Columns {
             return new Frozen(frozen);
         }
 
-        /** Ends the freeze: call once the reader has written (or abandoned) what it was given. */
-        void thaw() {
+        @Override
+        public void thaw() {
             frozen = null;
         }
 
@@ -369,10 +368,7 @@ final class Columns {
                 rows = chunks[chunk] = new byte[rows(chunk)];
             }
             int offset = offset(row, chunk);
-            FrozenArray[] held = frozen;
-            if (held != null && chunk < held.length) {
-                held[chunk].beforeWrite(offset);
-            }
+            beforeWrite(frozen, chunk, offset);
             rows[offset] = value;
         }
     }

@@ -580,24 +580,14 @@ public final class PackedCheckoutState implements CheckoutState {
                 outcomes,
                 new FrozenIndex(outcomeRows));
         for (Columns.Column column : paymentColumns) {
-            payments.add(freezeColumn(column, paymentCount));
+            payments.add(column.freeze(paymentCount));
         }
         for (Columns.Column column : outcomeColumns) {
-            outcomes.add(freezeColumn(column, ringRows));
+            outcomes.add(column.freeze(ringRows));
         }
         userUnitsHeld = true;
         frozen = image;
         return image;
-    }
-
-    private static Columns.Frozen freezeColumn(Columns.Column column, long rows) {
-        if (column instanceof Columns.Longs longs) {
-            return longs.freeze(rows);
-        }
-        if (column instanceof Columns.Ints ints) {
-            return ints.freeze(rows);
-        }
-        return ((Columns.Bytes) column).freeze(rows);
     }
 
     /**
@@ -626,24 +616,14 @@ public final class PackedCheckoutState implements CheckoutState {
         paymentProviders.thaw();
         paymentIds.thaw();
         for (Columns.Column column : paymentColumns) {
-            thawColumn(column);
+            column.thaw();
         }
         paymentRows.thaw();
         outcomeIds.thaw();
         for (Columns.Column column : outcomeColumns) {
-            thawColumn(column);
+            column.thaw();
         }
         outcomeRows.thaw();
-    }
-
-    private static void thawColumn(Columns.Column column) {
-        if (column instanceof Columns.Longs longs) {
-            longs.thaw();
-        } else if (column instanceof Columns.Ints ints) {
-            ints.thaw();
-        } else {
-            ((Columns.Bytes) column).thaw();
-        }
     }
 
     /** An id index's slots and counts as they were at a freeze. */
