@@ -23,7 +23,7 @@ final class FreezePoint {
     private static final Logger LOG = LoggerFactory.getLogger(FreezePoint.class);
 
     /** What a freeze hands the snapshotter. */
-    record Frozen(FrozenSnapshot snapshot, SnapshotStore.Meta meta) {}
+    record Frozen(FrozenSnapshot snapshot, SnapshotStore.Meta meta, long freezeNanos) {}
 
     private final AtomicReference<CompletableFuture<Frozen>> requested = new AtomicReference<>();
     /** The freeze under way; the writer's thread only. */
@@ -69,6 +69,7 @@ final class FreezePoint {
             return;
         }
         FrozenSnapshot frozen;
+        long freezing = System.nanoTime();
         try {
             frozen = SnapshotStore.freeze(packed);
         } catch (RuntimeException e) {
@@ -77,8 +78,10 @@ final class FreezePoint {
             return;
         }
         held = frozen;
-        if (!asked.complete(
-                new Frozen(frozen, new SnapshotStore.Meta(journalSequence, nextEventSequence, book.nowMillis())))) {
+        if (!asked.complete(new Frozen(
+                frozen,
+                new SnapshotStore.Meta(journalSequence, nextEventSequence, book.nowMillis()),
+                System.nanoTime() - freezing))) {
             // Withdrawn meanwhile: nobody will write it.
             frozen.abandon();
         }

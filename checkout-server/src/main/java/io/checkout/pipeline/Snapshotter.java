@@ -390,12 +390,15 @@ public final class Snapshotter implements AutoCloseable {
             written(started);
             LOG.info(
                     "snapshot at journal sequence {}: the live state frozen and written in {} ms ({} ms of it"
-                            + " waiting for a saturated engine; the engine copied {} MB of it on write meanwhile);"
+                            + " waiting for a saturated engine; the engine froze it in {} us, copied {} MB of it on"
+                            + " write meanwhile and {} ms copying its map of further-SKU counters);"
                             + " retired {} journal and {} event log segments",
                     covered,
                     (System.nanoTime() - started) / 1_000_000,
                     (pausedNanosTotal - pausedBefore) / 1_000_000,
+                    frozen.freezeNanos() / 1_000,
                     frozen.snapshot().savedBytes() >> 20,
+                    frozen.snapshot().mapCopyNanos() / 1_000_000,
                     retired.journalSegments(),
                     retired.eventSegments());
         } finally {

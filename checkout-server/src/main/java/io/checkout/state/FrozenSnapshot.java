@@ -79,6 +79,11 @@ public final class FrozenSnapshot {
         return image.savedBytes();
     }
 
+    /** How long the state spent copying its map of further-SKU counters while frozen (see {@link PackedCheckoutState.FrozenImage#mapCopyNanos}). */
+    public long mapCopyNanos() {
+        return image.mapCopyNanos();
+    }
+
     /** Whether it was written or abandoned: the state's thread may then thaw the state. */
     public boolean done() {
         return image.done();

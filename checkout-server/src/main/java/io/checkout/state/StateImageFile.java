@@ -66,16 +66,7 @@ final class StateImageFile {
 
     /** A new image file {@code name} in {@code directory}; {@code pause} runs after every piece written (it may wait). */
     static Out create(Path directory, String name, Runnable pause) {
-        Path file = directory.resolve(name);
-        try {
-            return new Out(
-                    FileChannel.open(
-                            file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ),
-                    file,
-                    pause);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + file, e);
-        }
+        return new Out(BlockFileOut.create(directory.resolve(name)), pause);
     }
 
     /** The image file {@code name} in {@code directory}, its header checked; {@code pause} runs after every piece read. */
@@ -102,8 +93,9 @@ final class StateImageFile {
 
     /** Writes the stream, a piece at a time; {@link #close} writes the last piece and the end. One thread uses it. */
     static final class Out implements IdIndex.SlotsOut, AutoCloseable {
-        private final FileChannel channel;
-        private final Path file;
+        /** Where the pieces go: straight to the device where the file system allows ({@link BlockFileOut}). */
+        private final BlockFileOut out;
+
         private final Runnable pause;
         private final ByteBuffer buffer =
                 ByteBuffer.allocateDirect(PIECE_HEAD_BYTES + PIECE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -113,9 +105,8 @@ final class StateImageFile {
         private long bytes;
         private boolean closed;
 
-        private Out(FileChannel channel, Path file, Runnable pause) {
-            this.channel = channel;
-            this.file = file;
+        private Out(BlockFileOut out, Runnable pause) {
+            this.out = out;
             this.pause = pause;
             ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             header.putLong(MAGIC).putInt(VERSION).flip();
@@ -252,13 +243,7 @@ final class StateImageFile {
         }
 
         private void write(ByteBuffer from) {
-            try {
-                while (from.hasRemaining()) {
-                    channel.write(from);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write " + file, e);
-            }
+            out.write(from);
         }
 
         /** The stream's bytes put so far (tests, logs). */
@@ -281,11 +266,7 @@ final class StateImageFile {
                 end.putInt(0).putLong(pieces).flip();
                 write(end);
             } finally {
-                try {
-                    channel.close();
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot close " + file, e);
-                }
+                out.close();
             }
         }
     }
