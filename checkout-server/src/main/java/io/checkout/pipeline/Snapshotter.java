@@ -39,11 +39,9 @@ import org.slf4j.LoggerFactory;
  * <p>With {@link Copy#FREEZE} it replays nothing and keeps no copy: the pipeline freezes its live
  * state at its next batch end ({@link FreezePoint}) and the snapshot is written from it while the
  * engine goes on, the engine copying aside a 4 KB unit of what is held before its first write into
- * it while the snapshot has not written it yet ({@link io.checkout.engine.FrozenArray}). Under the
- * batch stream that took 1.14x the reserves of {@link Copy#KEEP} at 0.86 of the CPU a reserve, but
- * at half of the unary peak its two runs had a unary p99 of 70 and 115 ms against 21 ms (one run of
- * keep): not the default until that tail is understood (benchmarks/README.md, 2026-12-07 06:14).
- * The rest of this comment is about replaying snapshots.
+ * it while the snapshot has not written it yet ({@link io.checkout.engine.FrozenArray}). Its
+ * costs are the write alone and those copies (64-138 MB a snapshot of 0.6-3.7M orders under the
+ * batch stream, 2026-12-07); the rest of this paragraph is about replaying ones.
  *
  * <p>Costs: one core while it loads the previous snapshot (with {@link Copy#KEEP} only the first
  * time), replays and writes the new one, and a second copy of the state in memory while it runs

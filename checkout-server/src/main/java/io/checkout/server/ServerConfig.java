@@ -219,13 +219,13 @@ public final class ServerConfig {
                 1L << 40),
         SNAPSHOT_COPY(
                 "snapshot-copy",
-                "keep",
-                "the background snapshotter's copy of the state: keep (it stays in memory between snapshots, so"
-                        + " each replays only the commands since the last onto it and writes, no load; a second"
-                        + " copy of the state's rows for good), transient (each snapshot loads the newest one"
-                        + " into a fresh copy and drops it once written: the memory only while one runs) or freeze"
-                        + " (no copy: the live state is held still at a batch end and written while the engine goes"
-                        + " on, copy-on-write in 4 KB units; no replay)"),
+                "freeze",
+                "how a background snapshot gets the state: freeze (no copy: the live state is held still at a"
+                        + " batch end and written while the engine goes on, copy-on-write in 4 KB units; no replay),"
+                        + " keep (a copy of the state stays in memory between snapshots and each replays the"
+                        + " commands since the last onto it and writes: a second copy of the state's rows for good)"
+                        + " or transient (each snapshot loads the newest one into a fresh copy, replays onto it and"
+                        + " drops it once written)"),
         EVENT_SUBSCRIBERS_MAX("event-subscribers-max", "16", "most concurrent OrderEvents subscriptions", 0, 1_024),
         METRICS_PORT(
                 "metrics-port",
@@ -827,7 +827,7 @@ public final class ServerConfig {
         } else if (copy.equals("freeze")) {
             return Snapshotter.Copy.FREEZE;
         }
-        throw invalid(Setting.SNAPSHOT_COPY, "must be keep, transient or freeze");
+        throw invalid(Setting.SNAPSHOT_COPY, "must be freeze, keep or transient");
     }
 
     public int eventSubscribersMax() {

@@ -318,8 +318,8 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
                 .register(registry);
         FunctionCounter.builder("checkout.snapshot.loads", snapshotter, Snapshotter::snapshotsLoaded)
                 .description("background snapshots that started from a load of the newest snapshot on disk (the"
-                        + " first, and every one with snapshot-copy=transient); the others replayed onto the copy"
-                        + " kept since the last")
+                        + " first, and every one with snapshot-copy=transient); with keep the others replayed onto"
+                        + " the copy kept since the last; with freeze, the default, none loads or replays")
                 .register(registry);
         FunctionCounter.builder("checkout.snapshot.failures", snapshotter, Snapshotter::failures)
                 .description("snapshots that failed (a background one is tried again a second later)")

@@ -73,17 +73,17 @@ class ServerConfigTest {
                         .stateCapacities()
                         .preallocated())
                 .isTrue();
-        assertThat(config.snapshotCopy()).isEqualTo(Snapshotter.Copy.KEEP);
+        assertThat(config.snapshotCopy()).isEqualTo(Snapshotter.Copy.FREEZE);
         assertThat(ServerConfig.builder()
                         .set("snapshot-copy", "transient")
                         .conclude()
                         .snapshotCopy())
                 .isEqualTo(Snapshotter.Copy.TRANSIENT);
         assertThat(ServerConfig.builder()
-                        .set("snapshot-copy", "freeze")
+                        .set("snapshot-copy", "keep")
                         .conclude()
                         .snapshotCopy())
-                .isEqualTo(Snapshotter.Copy.FREEZE);
+                .isEqualTo(Snapshotter.Copy.KEEP);
         for (Setting setting : Setting.values()) {
             assertThat(config.describe()).contains(setting.key() + "=" + setting.defaultValue());
             if (setting.description().contains("..")) {
@@ -122,7 +122,7 @@ class ServerConfigTest {
                 "order-capacity        | 0         | 1..",
                 "state-memory          | lots      | must be on-demand or preallocate",
                 "journal-segment-files | zeroed    | must be prepared or appended",
-                "snapshot-copy         | always    | must be keep, transient or freeze",
+                "snapshot-copy         | always    | must be freeze, keep or transient",
                 "prefetch-group        | 257       | 0..256",
                 "stream-window         | 1.5       | not a whole number",
                 "stream-batch-max      | 0         | 1..4096",
