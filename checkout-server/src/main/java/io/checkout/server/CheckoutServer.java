@@ -6,6 +6,7 @@ import io.checkout.cluster.ClusterHousekeeper;
 import io.checkout.cluster.ClusterMember;
 import io.checkout.engine.CheckoutState;
 import io.checkout.pipeline.CheckoutPipeline;
+import io.checkout.pipeline.FreezeWarmUp;
 import io.checkout.pipeline.OthersCpu;
 import io.checkout.pipeline.Recovery;
 import io.checkout.pipeline.Snapshotter;
@@ -29,6 +30,7 @@ import io.grpc.util.MutableHandlerRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -201,6 +203,28 @@ public final class CheckoutServer implements AutoCloseable {
         return running == null ? !closed : running.isAlive();
     }
 
+    /**
+     * Runs a freeze's paths through the engine's code on a scratch state ({@link FreezeWarmUp}), so
+     * the first background snapshot does not throw the compiled engine away. A failure is logged:
+     * the server serves, its first snapshot as slow as without.
+     */
+    private void warmUpFreezes() {
+        Path scratch = config.dataDirectory().resolve("freeze-warm-up.tmp");
+        try {
+            FreezeWarmUp.Result warmed = FreezeWarmUp.run(config.engineLimits(), scratch);
+            LOG.info(
+                    "freeze warm-up: {} commands on a scratch state ({} reserved), {} freezes, a snapshot of {} KB"
+                            + " written, in {} ms",
+                    warmed.commands(),
+                    warmed.reserved(),
+                    warmed.freezes(),
+                    warmed.snapshotBytes() >> 10,
+                    warmed.millis());
+        } catch (RuntimeException e) {
+            LOG.warn("the freeze warm-up failed; the first background snapshot will cost more", e);
+        }
+    }
+
     private void recoverAndServe() {
         if (config.mode() == ServerConfig.Mode.CLUSTER) {
             joinClusterAndServe();
@@ -211,6 +235,9 @@ public final class CheckoutServer implements AutoCloseable {
         state = recovered.state();
         // Before serving: the snapshot at shutdown must not be Chronicle's first use in this process.
         recovered.snapshots().warmUp();
+        if (config.snapshotCopy() == Snapshotter.Copy.FREEZE && config.snapshotIntervalCommands() > 0) {
+            warmUpFreezes();
+        }
         AdminAuthInterceptor adminAuth = AdminAuthInterceptor.fromConfig(config);
         CheckoutPipeline started = new CheckoutPipeline(
                 recovered.book(), config.pipelineConfig(), clockMillis, recovered.journal(), recovered.events());

@@ -1,0 +1,44 @@
+package io.checkout.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.checkout.engine.EngineLimits;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FreezeWarmUpTest {
+    @TempDir
+    Path directory;
+
+    @Test
+    void aWarmUpShouldRunItsCommandsFrozenAndNotInTurnsAndLeaveNothingBehind() throws IOException {
+        Path scratch = directory.resolve("freeze-warm-up.tmp");
+
+        FreezeWarmUp.Result result = FreezeWarmUp.run(EngineLimits.defaults(), scratch);
+
+        assertThat(result.commands()).isGreaterThanOrEqualTo(FreezeWarmUp.COMMANDS);
+        assertThat(result.freezes()).isEqualTo(FreezeWarmUp.COMMANDS / FreezeWarmUp.BLOCK / 2);
+        // Its reserves must take the engine's paths, not its refusals, and its snapshot be written.
+        assertThat(result.reserved()).isGreaterThan(FreezeWarmUp.COMMANDS / 2);
+        assertThat(result.snapshotBytes()).isPositive();
+        assertThat(scratch).doesNotExist();
+        try (Stream<Path> left = Files.list(directory)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
+    void aSecondWarmUpInTheSameProcessShouldDoTheSame() {
+        // The server runs one a start; tests start many servers in one JVM.
+        for (int run = 0; run < 2; run++) {
+            Path scratch = directory.resolve("warm-up-" + run);
+            assertThat(FreezeWarmUp.run(EngineLimits.defaults(), scratch).freezes())
+                    .isPositive();
+            assertThat(scratch).doesNotExist();
+        }
+    }
+}
