@@ -41,7 +41,11 @@ import org.slf4j.LoggerFactory;
  * engine goes on, the engine copying aside a 4 KB unit of what is held before its first write into
  * it while the snapshot has not written it yet ({@link io.checkout.engine.FrozenArray}). Its
  * costs are the write alone and those copies (64-138 MB a snapshot of 0.6-3.7M orders under the
- * batch stream, 2026-12-07); the rest of this paragraph is about replaying ones.
+ * batch stream, 2026-12-07). The first freeze of a process used to deoptimize the engine's compiled
+ * code (it had never seen a write into a held table) and make it wait for a core while the JIT
+ * recompiled it: the server runs a freeze's paths on a scratch state before it serves
+ * ({@link FreezeWarmUp}). The image goes to the device directly, so the journal's syncs do not queue
+ * behind it ({@code BlockFileOut}). The rest of this paragraph is about replaying snapshots.
  *
  * <p>Costs: one core while it loads the previous snapshot (with {@link Copy#KEEP} only the first
  * time), replays and writes the new one, and a second copy of the state in memory while it runs

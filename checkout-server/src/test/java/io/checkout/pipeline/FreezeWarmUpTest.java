@@ -32,6 +32,19 @@ class FreezeWarmUpTest {
     }
 
     @Test
+    void whatAWarmUpThatDiedLeftShouldNotStopTheNext() throws IOException {
+        // The snapshot's directory as the warm-up names it (at its first freeze), left half written.
+        Path scratch = directory.resolve("freeze-warm-up.tmp");
+        Path left = scratch.resolve(String.format("%020d", FreezeWarmUp.SKUS + FreezeWarmUp.BLOCK));
+        Files.createDirectories(left);
+        Files.write(left.resolve("state-image.bin"), new byte[] {1, 2, 3});
+
+        assertThat(FreezeWarmUp.run(EngineLimits.defaults(), scratch).snapshotBytes())
+                .isPositive();
+        assertThat(scratch).doesNotExist();
+    }
+
+    @Test
     void aSecondWarmUpInTheSameProcessShouldDoTheSame() {
         // The server runs one a start; tests start many servers in one JVM.
         for (int run = 0; run < 2; run++) {
