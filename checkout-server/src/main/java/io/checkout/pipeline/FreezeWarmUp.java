@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -62,7 +61,7 @@ public final class FreezeWarmUp {
      */
     public static Result run(EngineLimits limits, Path scratch) {
         long started = System.nanoTime();
-        deleteTree(scratch); // what a start that died during its warm-up left
+        SnapshotStore.deleteTree(scratch); // what a start that died during its warm-up left
         StateCapacities capacities = new StateCapacities(
                 SKUS * 2, COMMANDS, COMMANDS, COMMANDS * 2L, COMMANDS, 16, 16, USERS, 16, 16, 16, false);
         PackedCheckoutState state = PackedCheckoutState.of(capacities);
@@ -121,7 +120,7 @@ public final class FreezeWarmUp {
                 point.atBatchEnd(book, sequence, 1); // thaws
             }
         } finally {
-            deleteTree(scratch);
+            SnapshotStore.deleteTree(scratch);
         }
         return new Result(sequence, reserved, freezes, snapshotBytes, (System.nanoTime() - started) / 1_000_000);
     }
@@ -175,19 +174,6 @@ public final class FreezeWarmUp {
             return bytes;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + snapshot, e);
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + root, e);
         }
     }
 }

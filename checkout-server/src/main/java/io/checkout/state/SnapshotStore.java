@@ -321,7 +321,8 @@ public final class SnapshotStore {
         }
     }
 
-    private static void deleteTree(Path root) {
+    /** Deletes {@code root} and all it holds; nothing if it is not there. */
+    public static void deleteTree(Path root) {
         if (!Files.exists(root)) {
             return;
         }
