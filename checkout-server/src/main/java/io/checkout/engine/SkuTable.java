@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -28,6 +29,15 @@ public final class SkuTable {
     private byte[] ids = new byte[INITIAL_SKUS * ID_STRIDE];
 
     private final IdIndex indexes = new IdIndex(INITIAL_SKUS, this::holds);
+
+    /**
+     * While frozen ({@link #freeze}): the records as they were at the freeze, held for a reader on
+     * another thread. A write to one of them replaces it in {@link #skus} with a changed copy (once
+     * per record and freeze: {@link #replaced}) instead of changing it. Null when not frozen.
+     */
+    private SkuRecord[] held;
+    /** While frozen: a bit per held record, set once the table no longer holds it. */
+    private long[] replaced;
 
     /** The SKU's index, or {@link CheckoutState#MISSING_SKU}. */
     public int indexOf(IdBuffer skuId) {
@@ -108,10 +118,47 @@ public final class SkuTable {
             skus.add(copy);
             indexes.add(id, copy.index);
         } else if (sku.index >= 0 && sku.index < skus.size()) {
-            skus.get(sku.index).copyFrom(sku);
+            writeOver(sku);
         } else {
             throw new IllegalStateException(
                     "SKU indexes must be dense: wrote " + sku.index + " with " + skus.size() + " SKUs");
         }
+    }
+
+    /** Replaces SKU {@code sku.index}'s record with {@code sku}'s values; a held record is left as it is. */
+    private void writeOver(SkuRecord sku) {
+        int index = sku.index;
+        if (held != null && index < held.length && (replaced[index >>> 6] & (1L << index)) == 0) {
+            SkuRecord copy = new SkuRecord();
+            copy.copyFrom(sku);
+            skus.set(index, copy);
+            replaced[index >>> 6] |= 1L << index;
+        } else {
+            skus.get(index).copyFrom(sku);
+        }
+    }
+
+    /**
+     * Holds every SKU record as it is now, for a reader on another thread (a snapshot being
+     * written), until {@link #thaw}: the table goes on taking writes, each first write of a held
+     * record replacing it with a copy rather than changing it. Costs a copy of the references, not
+     * of the records. Call on the table's own thread, between two commands.
+     *
+     * @return the records at this point, by index; the reader must not change them
+     */
+    public List<SkuRecord> freeze() {
+        if (held != null) {
+            throw new IllegalStateException("the SKU table is frozen already");
+        }
+        SkuRecord[] records = skus.toArray(new SkuRecord[0]);
+        replaced = new long[(records.length + 63) >>> 6];
+        held = records;
+        return Collections.unmodifiableList(Arrays.asList(records));
+    }
+
+    /** Ends the freeze: the reader is done with the held records; writes change records in place again. */
+    public void thaw() {
+        held = null;
+        replaced = null;
     }
 }

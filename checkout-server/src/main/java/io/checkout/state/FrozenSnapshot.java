@@ -13,13 +13,17 @@ import java.util.function.Consumer;
  * A {@link PackedCheckoutState} held as it was between two commands, for a snapshot written on
  * another thread ({@link SnapshotStore#write(FrozenSnapshot, SnapshotStore.Meta, Runnable)}) while
  * the state goes on taking commands: its large tables by copy-on-write ({@link
- * PackedCheckoutState#freeze}), its small tables (merchants, SKU groups, SKUs, campaigns, risk)
- * copied as records when it is made, with the counts that size the snapshot's maps. Made on the
+ * PackedCheckoutState#freeze}) and its SKUs by reference (a record written while frozen is
+ * replaced, not changed: {@link io.checkout.engine.SkuTable#freeze}), its other small tables
+ * (merchants, SKU groups, campaigns, risk) copied as records when it is made, with the counts that size the snapshot's maps. Made on the
  * state's thread ({@link SnapshotStore#freeze}); once written or {@link #abandon}ed ({@link #done}),
  * that thread ends the freeze ({@link PackedCheckoutState#thaw}).
  */
 public final class FrozenSnapshot {
     private final List<Consumer<SnapshotSink>> smallTables;
+    /** Where among {@link #smallTables} the SKUs go: they are held by the image, not copied. */
+    private final int skusAt;
+
     private final ChronicleSnapshotFiles.Sizing sizing;
     private final PackedCheckoutState.FrozenImage image;
     private final long orderCount;
@@ -27,11 +31,13 @@ public final class FrozenSnapshot {
 
     private FrozenSnapshot(
             List<Consumer<SnapshotSink>> smallTables,
+            int skusAt,
             ChronicleSnapshotFiles.Sizing sizing,
             PackedCheckoutState.FrozenImage image,
             long orderCount,
             int skuCount) {
         this.smallTables = smallTables;
+        this.skusAt = skusAt;
         this.sizing = sizing;
         this.image = image;
         this.orderCount = orderCount;
@@ -41,15 +47,25 @@ public final class FrozenSnapshot {
     /** Holds {@code state} as it is now; on the state's thread, between two commands. */
     static FrozenSnapshot of(PackedCheckoutState state) {
         List<Consumer<SnapshotSink>> smallTables = new ArrayList<>();
-        SnapshotCodec.writeSmallTables(state, new Recorder(smallTables));
+        int[] skusAt = {-1};
+        SnapshotCodec.writeSmallTables(state, new Recorder(smallTables), sink -> skusAt[0] = smallTables.size());
         ChronicleSnapshotFiles.Sizing sizing = ChronicleSnapshotFiles.Sizing.of(state);
-        return new FrozenSnapshot(smallTables, sizing, state.freeze(), state.orderCount(), state.skuCount());
+        // Last: nothing after it may fail and leave the state frozen with nobody to thaw it.
+        PackedCheckoutState.FrozenImage image = state.freeze();
+        return new FrozenSnapshot(smallTables, skusAt[0], sizing, image, state.orderCount(), state.skuCount());
     }
 
     /** Streams the small tables into {@code into}, as {@link SnapshotCodec#writeSmallTables} did when frozen. */
     void writeSmallTables(SnapshotSink into) {
-        for (Consumer<SnapshotSink> record : smallTables) {
-            record.accept(into);
+        for (int i = 0; i <= smallTables.size(); i++) {
+            if (i == skusAt) {
+                for (SkuRecord sku : image.skus()) {
+                    into.sku(sku);
+                }
+            }
+            if (i < smallTables.size()) {
+                smallTables.get(i).accept(into);
+            }
         }
     }
 
@@ -114,9 +130,7 @@ public final class FrozenSnapshot {
 
         @Override
         public void sku(SkuRecord sku) {
-            SkuRecord copy = new SkuRecord();
-            copy.copyFrom(sku);
-            records.add(into -> into.sku(copy));
+            throw new IllegalStateException("the SKUs are held by the frozen image, not among the recorded tables");
         }
 
         @Override

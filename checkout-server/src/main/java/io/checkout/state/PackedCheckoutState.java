@@ -14,6 +14,7 @@ import io.checkout.engine.Outcome;
 import io.checkout.engine.ResultCode;
 import io.checkout.engine.RiskTable;
 import io.checkout.engine.SkuGroupTable;
+import io.checkout.engine.SkuRecord;
 import io.checkout.engine.SkuTable;
 import java.util.ArrayList;
 import java.util.List;
@@ -531,8 +532,10 @@ public final class PackedCheckoutState implements CheckoutState {
      * longer than setting the freeze up. Every write of the owner into what is held copies its
      * {@link FrozenArray} unit aside first if the image has not been written past it; writes into
      * rows added since cost a comparison. Call on the state's own thread, and {@link #thaw} there
-     * once the image is written or abandoned. The small tables are not held: a caller copies them
-     * at the same point ({@link SnapshotCodec#writeSmallTables} into memory).
+     * once the image is written or abandoned. Of the small tables only the SKUs' are held (by
+     * reference: {@link SkuTable#freeze}), as they are many in a large catalog and read on every
+     * reserve; a caller copies the others at the same point ({@link SnapshotCodec#writeSmallTables}
+     * into memory).
      */
     public FrozenImage freeze() {
         if (frozen != null) {
@@ -578,7 +581,8 @@ public final class PackedCheckoutState implements CheckoutState {
                 new FrozenIndex(paymentRows),
                 outcomeIds.freeze(),
                 outcomes,
-                new FrozenIndex(outcomeRows));
+                new FrozenIndex(outcomeRows),
+                skus.freeze());
         for (Columns.Column column : paymentColumns) {
             payments.add(column.freeze(paymentCount));
         }
@@ -607,6 +611,7 @@ public final class PackedCheckoutState implements CheckoutState {
 
     private void thawTables() {
         userUnitsHeld = false;
+        skus.thaw();
         userIds.thaw();
         userIdAt.thaw();
         firstSkuUnits.thaw();
@@ -676,6 +681,7 @@ public final class PackedCheckoutState implements CheckoutState {
         private final IdBytes.Frozen outcomeIds;
         private final List<Columns.Frozen> outcomeColumns;
         private final FrozenIndex outcomeRows;
+        private final List<SkuRecord> skus;
         private final java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
         private volatile boolean done;
         /** How long the state took to copy the users' further-SKU counters at its first write into them; 0 if it did not. */
@@ -698,7 +704,8 @@ public final class PackedCheckoutState implements CheckoutState {
                 FrozenIndex paymentRows,
                 IdBytes.Frozen outcomeIds,
                 List<Columns.Frozen> outcomeColumns,
-                FrozenIndex outcomeRows) {
+                FrozenIndex outcomeRows,
+                List<SkuRecord> skus) {
             this.counts = counts;
             this.userCount = userCount;
             this.paymentCount = paymentCount;
@@ -716,6 +723,12 @@ public final class PackedCheckoutState implements CheckoutState {
             this.outcomeIds = outcomeIds;
             this.outcomeColumns = outcomeColumns;
             this.outcomeRows = outcomeRows;
+            this.skus = skus;
+        }
+
+        /** The SKU records as they were at the freeze, by index; not to be changed. */
+        List<SkuRecord> skus() {
+            return skus;
         }
 
         /** Writes the image, in {@link PackedCheckoutState#writeImage}'s layout. Once, on one thread. */

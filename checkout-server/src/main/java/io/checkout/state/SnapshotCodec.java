@@ -12,6 +12,7 @@ import io.checkout.engine.ResultCode;
 import io.checkout.engine.RiskTable;
 import io.checkout.engine.SkuGroupTable;
 import io.checkout.engine.SkuRecord;
+import java.util.function.Consumer;
 
 /**
  * Turns a state into a stream of records and back: the one definition of what a snapshot holds,
@@ -22,7 +23,7 @@ public final class SnapshotCodec {
 
     /** Streams every table of {@code from} into {@code into}, in {@link SnapshotSink}'s order. */
     public static void write(CheckoutState from, SnapshotSink into) {
-        writeSmallTablesBefore(from, into);
+        writeSmallTablesBefore(from, into, sink -> writeSkus(from, sink));
         writeLargeTables(from, into);
         writeSmallTablesAfter(from, into);
     }
@@ -33,12 +34,20 @@ public final class SnapshotCodec {
      * {@link PackedCheckoutState}'s image).
      */
     static void writeSmallTables(CheckoutState from, SnapshotSink into) {
-        writeSmallTablesBefore(from, into);
+        writeSmallTables(from, into, sink -> writeSkus(from, sink));
+    }
+
+    /**
+     * As {@link #writeSmallTables(CheckoutState, SnapshotSink)}, with {@code skus} called in place
+     * of streaming the SKUs: for a store that holds them another way ({@link FrozenSnapshot}).
+     */
+    static void writeSmallTables(CheckoutState from, SnapshotSink into, Consumer<SnapshotSink> skus) {
+        writeSmallTablesBefore(from, into, skus);
         writeSmallTablesAfter(from, into);
     }
 
-    /** Merchants, SKU groups, SKUs and campaigns: what the large tables' records refer to. */
-    private static void writeSmallTablesBefore(CheckoutState from, SnapshotSink into) {
+    /** Merchants, SKU groups, SKUs ({@code skus}) and campaigns: what the large tables' records refer to. */
+    private static void writeSmallTablesBefore(CheckoutState from, SnapshotSink into, Consumer<SnapshotSink> skus) {
         MerchantTable merchants = from.merchants();
         for (int row = 0; row < merchants.rowCount(); row++) {
             into.merchantRow(
@@ -65,14 +74,18 @@ public final class SnapshotCodec {
                         groups.countedAttempts(number, row));
             }
         }
+        skus.accept(into);
+        CampaignTable campaigns = from.campaigns();
+        for (int number = 0; number < campaigns.size(); number++) {
+            into.campaign(number, campaigns.terms(number));
+        }
+    }
+
+    private static void writeSkus(CheckoutState from, SnapshotSink into) {
         SkuRecord sku = new SkuRecord();
         for (int index = 0; index < from.skuCount(); index++) {
             from.readSku(index, sku);
             into.sku(sku);
-        }
-        CampaignTable campaigns = from.campaigns();
-        for (int number = 0; number < campaigns.size(); number++) {
-            into.campaign(number, campaigns.terms(number));
         }
     }
 

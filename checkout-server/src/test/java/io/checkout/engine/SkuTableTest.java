@@ -47,6 +47,51 @@ class SkuTableTest {
     }
 
     @Test
+    void aFrozenTableShouldHoldItsRecordsAsTheyWereWhileItTakesWritesAndChangeThemInPlaceAgainOnceThawed() {
+        for (int i = 0; i < 100; i++) {
+            add("sku-" + i);
+        }
+        for (int round = 0; round < 2; round++) {
+            List<SkuRecord> held = table.freeze();
+            assertThatThrownBy(table::freeze).hasMessageContaining("frozen already");
+            assertThat(held).hasSize(100 + round);
+            // Writes while frozen: twice to some records (replaced once, then changed in place), and a new SKU.
+            for (int write = 0; write < 2; write++) {
+                for (int i = 0; i < 100; i += 3) {
+                    table.write(withAvailable(i, 1_000L * (round + 1) + write));
+                }
+            }
+            if (round == 0) {
+                add("added-while-frozen");
+            }
+            for (int i = 0; i < 100; i++) {
+                assertThat(held.get(i).available).as("held SKU %d", i).isEqualTo(i % 3 == 0 && round == 1 ? 1_001 : 0);
+                assertThat(read(i).available).isEqualTo(i % 3 == 0 ? 1_000L * (round + 1) + 1 : 0);
+            }
+            assertThatThrownBy(() -> held.set(0, new SkuRecord())).isInstanceOf(UnsupportedOperationException.class);
+            table.thaw();
+            assertThat(table.size()).isEqualTo(101);
+            assertThat(table.indexOf("added-while-frozen")).isEqualTo(100);
+        }
+        // Thawed: a write changes the table's own record, and a freeze after it sees the change.
+        table.write(withAvailable(1, 7));
+        assertThat(table.freeze().get(1).available).isEqualTo(7);
+        table.thaw();
+    }
+
+    private SkuRecord withAvailable(int index, long available) {
+        SkuRecord sku = read(index);
+        sku.available = available;
+        return sku;
+    }
+
+    private SkuRecord read(int index) {
+        SkuRecord sku = new SkuRecord();
+        table.read(index, sku);
+        return sku;
+    }
+
+    @Test
     void anIdThatIsNotASkuIdOrIsTakenShouldBeRefused() {
         add("A");
         SkuRecord again = new SkuRecord();
