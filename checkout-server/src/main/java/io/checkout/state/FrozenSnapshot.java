@@ -15,9 +15,10 @@ import java.util.function.Consumer;
  * the state goes on taking commands: its large tables by copy-on-write ({@link
  * PackedCheckoutState#freeze}) and its SKUs by reference (a record written while frozen is
  * replaced, not changed: {@link io.checkout.engine.SkuTable#freeze}), its other small tables
- * (merchants, SKU groups, campaigns, risk) copied as records when it is made, with the counts that size the snapshot's maps. Made on the
- * state's thread ({@link SnapshotStore#freeze}); once written or {@link #abandon}ed ({@link #done}),
- * that thread ends the freeze ({@link PackedCheckoutState#thaw}).
+ * (merchants, SKU groups, campaigns, risk) copied as records when it is made, with the counts
+ * that size the snapshot's maps. Made on the state's thread ({@link SnapshotStore#freeze}); once
+ * written or {@link #abandon}ed ({@link #done}), that thread ends the freeze ({@link
+ * PackedCheckoutState#thaw}).
  */
 public final class FrozenSnapshot {
     private final List<Consumer<SnapshotSink>> smallTables;
