@@ -58,15 +58,14 @@ public final class FrozenSnapshot {
 
     /** Streams the small tables into {@code into}, as {@link SnapshotCodec#writeSmallTables} did when frozen. */
     void writeSmallTables(SnapshotSink into) {
-        for (int i = 0; i <= smallTables.size(); i++) {
-            if (i == skusAt) {
-                for (SkuRecord sku : image.skus()) {
-                    into.sku(sku);
-                }
-            }
-            if (i < smallTables.size()) {
-                smallTables.get(i).accept(into);
-            }
+        for (Consumer<SnapshotSink> record : smallTables.subList(0, skusAt)) {
+            record.accept(into);
+        }
+        for (SkuRecord sku : image.skus()) {
+            into.sku(sku);
+        }
+        for (Consumer<SnapshotSink> record : smallTables.subList(skusAt, smallTables.size())) {
+            record.accept(into);
         }
     }
 
