@@ -35,7 +35,7 @@ public final class SkuTable {
      * another thread. A write to one of them replaces it in {@link #skus} with a changed copy (once
      * per record and freeze: {@link #replaced}) instead of changing it. Null when not frozen.
      */
-    private SkuRecord[] held;
+    private List<SkuRecord> held;
     /** While frozen: a bit per held record, set once the table no longer holds it. */
     private long[] replaced;
 
@@ -128,7 +128,7 @@ public final class SkuTable {
     /** Replaces SKU {@code sku.index}'s record with {@code sku}'s values; a held record is left as it is. */
     private void writeOver(SkuRecord sku) {
         int index = sku.index;
-        if (held != null && index < held.length && (replaced[index >>> 6] & (1L << index)) == 0) {
+        if (held != null && index < held.size() && (replaced[index >>> 6] & (1L << index)) == 0) {
             SkuRecord copy = new SkuRecord();
             copy.copyFrom(sku);
             skus.set(index, copy);
@@ -150,10 +150,15 @@ public final class SkuTable {
         if (held != null) {
             throw new IllegalStateException("the SKU table is frozen already");
         }
-        SkuRecord[] records = skus.toArray(new SkuRecord[0]);
-        replaced = new long[(records.length + 63) >>> 6];
+        // One copy of the references, as Object[]: a copy into a SkuRecord[] checks each element's
+        // type, reading every record's header (a cache miss each in a large catalog: 0.16 ms of the
+        // freeze's 0.27 at 41,000 SKUs in FreezeBenchmark's profile), and List.copyOf copies twice.
+        @SuppressWarnings("unchecked") // the elements are those of skus, a List<SkuRecord>
+        List<SkuRecord> records =
+                (List<SkuRecord>) (List<?>) Collections.unmodifiableList(Arrays.asList(skus.toArray()));
+        replaced = new long[(records.size() + 63) >>> 6];
         held = records;
-        return Collections.unmodifiableList(Arrays.asList(records));
+        return records;
     }
 
     /** Ends the freeze: the reader is done with the held records; writes change records in place again. */

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 class FrozenArrayTest {
@@ -91,6 +93,57 @@ class FrozenArrayTest {
         // Once read, writes copy nothing more.
         frozenInts.beforeWrite(0, ints.length);
         assertThat(frozenInts.savedUnits()).isEqualTo(9);
+    }
+
+    @Test
+    void theOwnerWaitsForTheUnitTheReaderIsIn() throws Exception {
+        long[] live = new long[4 * 512];
+        Arrays.fill(live, 7);
+        FrozenArray frozen = FrozenArray.of(live, live.length);
+        CountDownLatch inUnitTwo = new CountDownLatch(1);
+        long[] read = new long[live.length];
+        int[] readAt = {0};
+        CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> frozen.read((array, offset, length) -> {
+            if (readAt[0] == 2 * 512) {
+                inUnitTwo.countDown();
+                // Longer than a unit's copy: the owner's write must wait for it, not tear it.
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+            }
+            System.arraycopy(array, offset, read, readAt[0], length);
+            readAt[0] += length;
+        }));
+        assertThat(inUnitTwo.await(10, TimeUnit.SECONDS)).isTrue();
+        frozen.beforeWrite(2 * 512 + 5);
+        live[2 * 512 + 5] = 99;
+        frozen.beforeWrite(3 * 512);
+        live[3 * 512] = 99;
+        reader.get(10, TimeUnit.SECONDS);
+
+        long[] expected = new long[live.length];
+        Arrays.fill(expected, 7);
+        assertThat(read).isEqualTo(expected);
+        // Unit 2 was copied aside though the reader read it from the array (it had taken it first);
+        // unit 3 too, unless the reader had read it by the time the owner's wait ended.
+        assertThat(frozen.savedUnits()).isBetween(1L, 2L);
+    }
+
+    @Test
+    void aReaderOnAnotherThreadIsGivenUpBetweenUnits() throws Exception {
+        long[] live = new long[64 * 512];
+        FrozenArray frozen = FrozenArray.of(live, live.length);
+        CountDownLatch started = new CountDownLatch(1);
+        CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> frozen.read((array, offset, length) -> {
+            started.countDown();
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }));
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        frozen.abandon();
+        assertThatThrownBy(() -> reader.get(10, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("given up");
+        // Nothing is held any more: writes anywhere copy nothing and never wait.
+        frozen.beforeWrite(0, live.length);
+        assertThat(frozen.savedUnits()).isZero();
     }
 
     @Test
