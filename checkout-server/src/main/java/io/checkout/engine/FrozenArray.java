@@ -72,6 +72,8 @@ public final class FrozenArray {
      * {@code 2 * units} once it has read them all or given them up. Only ever grows.
      */
     private volatile int progress;
+    /** Set by {@link #abandon}: a reader on another thread takes no further unit. */
+    private volatile boolean abandoned;
     /** The owner's: a bit per unit it need not look at again (saved, or read by the reader already). */
     private final long[] dealtWith;
     /** Pages of {@value #PAGE_UNITS} copies, made by the owner at its first save into each. */
@@ -192,7 +194,7 @@ public final class FrozenArray {
         for (int unit = 0; unit < units; unit++) {
             int from = unit << unitShift;
             int count = Math.min(length - from, 1 << unitShift);
-            if (!PROGRESS.compareAndSet(this, 2 * unit, 2 * unit + 1)) {
+            if (abandoned || !PROGRESS.compareAndSet(this, 2 * unit, 2 * unit + 1)) {
                 throw new IllegalStateException("unit " + unit + " was read already (or given up)");
             }
             Object copy = null;
@@ -220,6 +222,8 @@ public final class FrozenArray {
      * thread than a reader's, it first waits for the unit being read, if any.
      */
     public void abandon() {
+        // Seen by a reader before it takes its next unit: it stops there, so this wait ends.
+        abandoned = true;
         int spins = 0;
         while (true) {
             int now = progress;

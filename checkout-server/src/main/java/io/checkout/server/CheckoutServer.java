@@ -392,7 +392,8 @@ public final class CheckoutServer implements AutoCloseable {
                         config.streamWindow(),
                         config.streamBatchMax(),
                         metrics,
-                        config.unaryAnswers() == ServerConfig.UnaryAnswers.EVENT_LOOP)
+                        config.unaryAnswers() == ServerConfig.AnswerThread.EVENT_LOOP,
+                        config.streamAnswers() == ServerConfig.AnswerThread.EVENT_LOOP)
                 .bindService();
     }
 

@@ -36,6 +36,7 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
     private final int streamBatchMax;
     private final ServerMetrics metrics;
     private final boolean answersOnEventLoop;
+    private final boolean streamAnswersOnEventLoop;
     /** The unary calls' handlers that answer on the replier thread. */
     private final Handlers replierHandlers;
     /**
@@ -56,19 +57,23 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
      *     the call's event loop ({@link LoopAnswers}; setting unary-answers) rather than by the
      *     replier thread; calls not on a Netty event loop (the in-process transport) are answered by
      *     the replier either way
+     * @param streamAnswersOnEventLoop the same for the reserve streams' answers (setting
+     *     stream-answers; {@link ReserveStreamLifecycle})
      */
     CheckoutService(
             Admission admission,
             int streamWindow,
             int streamBatchMax,
             ServerMetrics metrics,
-            boolean answersOnEventLoop) {
+            boolean answersOnEventLoop,
+            boolean streamAnswersOnEventLoop) {
         this.admission = admission;
         this.pipeline = admission.pipeline();
         this.streamWindow = streamWindow;
         this.streamBatchMax = streamBatchMax;
         this.metrics = metrics;
         this.answersOnEventLoop = answersOnEventLoop;
+        this.streamAnswersOnEventLoop = streamAnswersOnEventLoop;
         this.replierHandlers = handlers(UnaryReplies.NOW);
         this.reserveTranslator =
                 CommandTranslators.reserve(admission.partitions().orderIdBase());
@@ -126,7 +131,13 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
                 streamWindow,
                 this::publishFromStream,
                 metrics,
-                pipeline::afterReplyBatch);
+                pipeline::afterReplyBatch,
+                streamLoop());
+    }
+
+    /** The event loop that sends a new stream's answers (the calling thread's), or null for the replier. */
+    private Executor streamLoop() {
+        return streamAnswersOnEventLoop ? LoopAnswers.currentEventLoop() : null;
     }
 
     private com.google.rpc.Status publishFromStream(ReserveRequest request, ReserveStreamSession session) {
@@ -147,7 +158,8 @@ final class CheckoutService extends CheckoutGrpc.CheckoutImplBase {
                 streamBatchMax,
                 batchPublisher,
                 metrics,
-                pipeline::afterReplyBatch);
+                pipeline::afterReplyBatch,
+                streamLoop());
     }
 
     /** Publishes ReserveBatchStream items: a whole batch with one claim of the ring, or one at a time. */

@@ -10,6 +10,7 @@ import io.checkout.proto.v1.ReserveRequest;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -45,6 +46,8 @@ final class ReserveBatchStreamSession extends ReserveStreamLifecycle<ReserveBatc
      * @param batchMax most reserves in one batch and answers in one reply (stream-batch-max)
      * @param afterReplyBatch registers this session, from the replier thread, to hear the end of the
      *     replier's current batch ({@link io.checkout.pipeline.CommandPublisher#afterReplyBatch})
+     * @param loop the call's event loop, to send the replier's answers; null to send them from the
+     *     replier thread
      */
     ReserveBatchStreamSession(
             ServerCallStreamObserver<ReserveBatchReply> out,
@@ -52,8 +55,9 @@ final class ReserveBatchStreamSession extends ReserveStreamLifecycle<ReserveBatc
             int batchMax,
             Publisher publisher,
             ServerMetrics metrics,
-            Consumer<ReplyBatchListener> afterReplyBatch) {
-        super(out, window, batchMax, metrics, afterReplyBatch);
+            Consumer<ReplyBatchListener> afterReplyBatch,
+            Executor loop) {
+        super(out, window, batchMax, metrics, afterReplyBatch, loop);
         this.batchMax = batchMax;
         this.publisher = publisher;
         this.metrics = metrics;

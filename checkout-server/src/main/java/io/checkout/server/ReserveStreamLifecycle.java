@@ -7,6 +7,8 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -28,6 +30,14 @@ import java.util.function.Consumer;
  * the event loop is a task handed to the event loop, and one per answer cost about as much as the
  * answer's write. Reserves refused before publishing are answered from the gRPC thread at once.
  *
+ * <p>With the call's event loop given ({@code stream-answers=event-loop}, the default), the replier
+ * only collects the answers: at the end of its batch (or once {@code max(batchMax, 64)} wait) it
+ * hands them to that loop in one task, which packs them at most {@code batchMax} to a message,
+ * serialises and sends them, and returns their credit there. The single writer's thread then does
+ * no serialisation and no hand-off of writes or {@code request(n)} per session and batch (7-8% of
+ * its CPU under the batch stream; benchmarks/README, History 2026-12-07 16:08). Answers handed over
+ * stay in flight until that task has sent them, so the window bounds them as before.
+ *
  * <p>Answers come from the replier thread, everything else from gRPC threads; the lock keeps the
  * counts consistent between them and the calls on the response observer one at a time, as gRPC needs.
  *
@@ -39,14 +49,25 @@ abstract class ReserveStreamLifecycle<In, Out> implements StreamObserver<In>, Re
     static final ReplyHandler REPLY = (command, context, failure) ->
             ((ReserveStreamLifecycle<?, ?>) context).answer(StreamReplies.answer(command, failure));
 
+    /**
+     * Fewest answers the replier hands to the event loop before its batch's end: a ReserveStream
+     * sends a message per answer, but its answers of a batch still go over in one task.
+     */
+    private static final int HAND_OFF_MIN = 64;
+
     private final ServerCallStreamObserver<Out> out;
     private final int window;
     private final int batchMax;
     private final ServerMetrics metrics;
     private final Consumer<ReplyBatchListener> afterReplyBatch;
+    /** The call's event loop, which sends the answers the replier collects; null: the replier sends them. */
+    private final Executor loop;
+    /** With {@link #loop}: pending answers at which the replier hands them over before its batch's end. */
+    private final int handOffAt;
+
     private final Object lock = new Object();
-    /** The replier's answers not yet sent. */
-    private final List<ReserveReply> pending = new ArrayList<>();
+    /** The replier's answers not yet sent (nor handed to {@link #loop}). */
+    private List<ReserveReply> pending = new ArrayList<>();
     /** Reserves received and not yet sent an answer (answers in {@link #pending} included). */
     private int inFlight;
     /** Messages asked of the transport and not yet received. */
@@ -62,13 +83,16 @@ abstract class ReserveStreamLifecycle<In, Out> implements StreamObserver<In>, Re
      * @param batchMax most reserves in one inbound message and answers in one outbound message
      * @param afterReplyBatch registers this session, from the replier thread, to hear the end of the
      *     replier's current batch ({@link io.checkout.pipeline.CommandPublisher#afterReplyBatch})
+     * @param loop the call's event loop, to send the replier's answers; null to send them from the
+     *     replier thread
      */
     ReserveStreamLifecycle(
             ServerCallStreamObserver<Out> out,
             int window,
             int batchMax,
             ServerMetrics metrics,
-            Consumer<ReplyBatchListener> afterReplyBatch) {
+            Consumer<ReplyBatchListener> afterReplyBatch,
+            Executor loop) {
         if (window < 1 || batchMax < 1) {
             throw new IllegalArgumentException(
                     "window and batchMax must be positive, got " + window + " and " + batchMax);
@@ -78,6 +102,8 @@ abstract class ReserveStreamLifecycle<In, Out> implements StreamObserver<In>, Re
         this.batchMax = batchMax;
         this.metrics = metrics;
         this.afterReplyBatch = afterReplyBatch;
+        this.loop = loop;
+        this.handOffAt = Math.max(batchMax, HAND_OFF_MIN);
         out.disableAutoRequest();
         out.setOnReadyHandler(this::onReady);
         out.setOnCancelHandler(this::onCancel);
@@ -135,7 +161,11 @@ abstract class ReserveStreamLifecycle<In, Out> implements StreamObserver<In>, Re
                 return;
             }
             pending.add(reply);
-            if (pending.size() >= batchMax) {
+            if (loop != null) {
+                if (pending.size() >= handOffAt) {
+                    handPendingToLoopLocked();
+                }
+            } else if (pending.size() >= batchMax) {
                 sendPendingLocked();
                 if (halfClosed) {
                     finishIfDrainedLocked();
@@ -161,10 +191,49 @@ abstract class ReserveStreamLifecycle<In, Out> implements StreamObserver<In>, Re
         inFlight -= count;
     }
 
+    /**
+     * On the replier thread: hands the pending answers to the call's event loop, which sends them and
+     * returns their credit ({@link #sendOnLoop}); they stay in flight until then.
+     */
+    private void handPendingToLoopLocked() {
+        List<ReserveReply> answers = pending;
+        if (answers.isEmpty()) {
+            return;
+        }
+        pending = new ArrayList<>();
+        try {
+            loop.execute(() -> sendOnLoop(answers));
+        } catch (RejectedExecutionException e) {
+            // The loop is shutting down: its calls are being closed with it, and nothing will be sent.
+            inFlight -= answers.size();
+            finished = true;
+        }
+    }
+
+    /** On the call's event loop: sends answers the replier handed over, then asks for more or finishes. */
+    private void sendOnLoop(List<ReserveReply> answers) {
+        synchronized (lock) {
+            int count = answers.size();
+            for (int from = 0; from < count && !finished; from += batchMax) {
+                out.onNext(pack(answers.subList(from, Math.min(count, from + batchMax))));
+            }
+            inFlight -= count;
+            if (halfClosed) {
+                finishIfDrainedLocked();
+            } else if (!finished) {
+                requestIfReadyLocked();
+            }
+        }
+    }
+
     @Override
     public final void onReplyBatchEnd() {
         synchronized (lock) {
             batchEndAwaited = false;
+            if (loop != null) {
+                handPendingToLoopLocked();
+                return;
+            }
             sendPendingLocked();
             if (halfClosed) {
                 finishIfDrainedLocked();

@@ -7,6 +7,7 @@ import io.checkout.proto.v1.ReserveReply;
 import io.checkout.proto.v1.ReserveRequest;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -25,14 +26,17 @@ final class ReserveStreamSession extends ReserveStreamLifecycle<ReserveRequest, 
     /**
      * @param afterReplyBatch registers this session, from the replier thread, to hear the end of the
      *     replier's current batch ({@link io.checkout.pipeline.CommandPublisher#afterReplyBatch})
+     * @param loop the call's event loop, to send the replier's answers; null to send them from the
+     *     replier thread
      */
     ReserveStreamSession(
             ServerCallStreamObserver<ReserveReply> out,
             int window,
             Publisher publisher,
             ServerMetrics metrics,
-            Consumer<ReplyBatchListener> afterReplyBatch) {
-        super(out, window, 1, metrics, afterReplyBatch);
+            Consumer<ReplyBatchListener> afterReplyBatch,
+            Executor loop) {
+        super(out, window, 1, metrics, afterReplyBatch, loop);
         this.publisher = publisher;
     }
 

@@ -165,7 +165,13 @@ public final class ServerConfig {
                 "which thread writes the answers of the Checkout service's unary calls (Reserve, Confirm, Cancel,"
                         + " Refund, GetOrder, ListUserOrders, GetStock): event-loop (each call's Netty event loop, one"
                         + " task per loop for all its answers of a replier batch; the default) or replier (the"
-                        + " pipeline's replier thread, one call at a time, as the admin calls and the streams are)"),
+                        + " pipeline's replier thread, one call at a time, as the admin calls are)"),
+        STREAM_ANSWERS(
+                "stream-answers",
+                "event-loop",
+                "which thread sends the answers on the reserve streams (ReserveStream, ReserveBatchStream):"
+                        + " event-loop (the stream's Netty event loop, one task per stream for its answers of a"
+                        + " replier batch; the default) or replier (the pipeline's replier thread)"),
         CONCURRENT_CALLS_PER_CONNECTION_MAX(
                 "concurrent-calls-per-connection-max", "1000", "most concurrent calls on one connection", 1, 100_000),
         QUEUE_DELAY_MAX_MILLIS(
@@ -470,6 +476,7 @@ public final class ServerConfig {
         waitStrategy();
         journalThread();
         unaryAnswers();
+        streamAnswers();
         journalConfig();
         statePreallocated();
         snapshotCopy();
@@ -672,16 +679,22 @@ public final class ServerConfig {
         return choice(Setting.JOURNAL_THREAD, PipelineConfig.JournalThread.class, "business-logic, own");
     }
 
-    /** Which thread writes the answers of the Checkout service's unary calls the engine ran. */
-    public enum UnaryAnswers {
-        /** The call's own event loop, one task per loop and replier batch. */
+    /** Which thread writes the answers of calls the engine ran (settings unary-answers, stream-answers). */
+    public enum AnswerThread {
+        /** The call's own event loop, one task per loop (unary) or stream and replier batch. */
         EVENT_LOOP,
         /** The replier thread, as it answers each command. */
         REPLIER
     }
 
-    public UnaryAnswers unaryAnswers() {
-        return choice(Setting.UNARY_ANSWERS, UnaryAnswers.class, "event-loop, replier");
+    /** Which thread writes the answers of the Checkout service's unary calls the engine ran. */
+    public AnswerThread unaryAnswers() {
+        return choice(Setting.UNARY_ANSWERS, AnswerThread.class, "event-loop, replier");
+    }
+
+    /** Which thread sends the answers on the reserve streams. */
+    public AnswerThread streamAnswers() {
+        return choice(Setting.STREAM_ANSWERS, AnswerThread.class, "event-loop, replier");
     }
 
     /**

@@ -13,6 +13,8 @@ import io.checkout.proto.v1.ReserveResult;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +31,9 @@ class ReserveStreamLifecycleTest {
     private final Transport<ReserveReply> transport = new Transport<>();
     private final Transport<ReserveBatchReply> batchTransport = new Transport<>();
     private final List<ReplyBatchListener> batchEndListeners = new ArrayList<>();
+    /** Tasks handed to a session's event loop and not yet run ({@link #runLoop}). */
+    private final List<Runnable> loopTasks = new ArrayList<>();
+
     private com.google.rpc.Status refusal;
 
     @AfterEach
@@ -186,20 +191,116 @@ class ReserveStreamLifecycleTest {
         assertThat(batchTransport.requests).containsExactly(2, 1);
     }
 
+    @Test
+    void onItsEventLoopABatchStreamShouldSendTheReplierBatchsAnswersAndTheirCreditOnlyWhenTheLoopRuns() {
+        ReserveBatchStreamSession session = reserveBatchStream(8, 4, loopTasks::add);
+        session.onNext(batch("a0", "a1", "a2", "a3"));
+        session.onNext(batch("b0", "b1", "b2", "b3"));
+
+        replierAnswers(session, "a0", "a1", "a2", "a3", "b0");
+        endReplierBatch();
+        // The replier handed the batch's answers over in one task and sent nothing.
+        assertThat(loopTasks).hasSize(1);
+        assertThat(batchTransport.sent).isEmpty();
+        assertThat(batchTransport.requests).containsExactly(2);
+
+        runLoop();
+        assertThat(batchTransport.sent)
+                .extracting(ReserveBatchReply::getRepliesCount)
+                .containsExactly(4, 1);
+        assertThat(batchTransport.sent.get(1).getReplies(0).getRequestId()).isEqualTo("b0");
+        // Three reserves still unanswered: room for two batches of the worst size.
+        assertThat(batchTransport.requests).containsExactly(2, 2);
+    }
+
+    @Test
+    void onItsEventLoopAReserveStreamShouldHandOverItsAnswersBy64WithinALongReplierBatch() {
+        ReserveStreamSession session = new ReserveStreamSession(
+                transport, 100, (request, s) -> refusal, metrics, batchEndListeners::add, loopTasks::add);
+        String[] ids = new String[70];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = "r" + i;
+            session.onNext(request(ids[i]));
+        }
+
+        replierAnswers(session, ids);
+        assertThat(loopTasks).hasSize(1);
+        endReplierBatch();
+        assertThat(loopTasks).hasSize(2);
+
+        runLoop();
+        // A message per answer on a ReserveStream, in order.
+        assertThat(transport.sent).extracting(ReserveReply::getRequestId).containsExactly(ids);
+    }
+
+    @Test
+    void onItsEventLoopAHalfClosedStreamShouldCompleteOnlyOnceTheLoopHasSentItsLastAnswers() {
+        ReserveStreamSession session = new ReserveStreamSession(
+                transport, 4, (request, s) -> refusal, metrics, batchEndListeners::add, loopTasks::add);
+        session.onNext(request("r0"));
+        session.onNext(request("r1"));
+        session.onCompleted();
+
+        replierAnswers(session, "r0", "r1");
+        endReplierBatch();
+        assertThat(transport.completed).isZero();
+        assertThat(transport.sent).isEmpty();
+
+        runLoop();
+        assertThat(transport.sent).extracting(ReserveReply::getRequestId).containsExactly("r0", "r1");
+        assertThat(transport.completed).isOne();
+        assertThat(transport.requests).containsExactly(4);
+    }
+
+    @Test
+    void onItsEventLoopACancelBeforeTheLoopRunsShouldSendNothing() {
+        ReserveBatchStreamSession session = reserveBatchStream(8, 4, loopTasks::add);
+        session.onNext(batch("a0", "a1"));
+        replierAnswers(session, "a0", "a1");
+        endReplierBatch();
+
+        batchTransport.onCancel.run();
+        runLoop();
+        session.onCompleted();
+
+        assertThat(batchTransport.sent).isEmpty();
+        assertThat(batchTransport.requests).containsExactly(2, 1);
+        assertThat(batchTransport.completed).isZero();
+    }
+
+    @Test
+    void aLoopThatRefusesTasksShouldEndTheStreamQuietlyNotTheReplier() {
+        ReserveBatchStreamSession session = reserveBatchStream(8, 4, task -> {
+            throw new RejectedExecutionException("event loop shut down");
+        });
+        session.onNext(batch("a0"));
+        replierAnswers(session, "a0");
+        endReplierBatch();
+        session.onCompleted();
+
+        assertThat(batchTransport.sent).isEmpty();
+        assertThat(batchTransport.completed).isZero();
+    }
+
     // ---- the ring and the replier --------------------------------------------------------------
 
     /** A ReserveStream session on {@link #transport}, which has read these requests. */
     private ReserveStreamSession reserveStream(int window, String... requestIds) {
-        ReserveStreamSession session =
-                new ReserveStreamSession(transport, window, (request, s) -> refusal, metrics, batchEndListeners::add);
+        ReserveStreamSession session = new ReserveStreamSession(
+                transport, window, (request, s) -> refusal, metrics, batchEndListeners::add, null);
         for (String requestId : requestIds) {
             session.onNext(request(requestId));
         }
         return session;
     }
 
-    /** A ReserveBatchStream session on {@link #batchTransport}. */
+    /** A ReserveBatchStream session on {@link #batchTransport}, its answers sent by the replier. */
     private ReserveBatchStreamSession reserveBatchStream(int window, int batchMax) {
+        return reserveBatchStream(window, batchMax, null);
+    }
+
+    /** A ReserveBatchStream session on {@link #batchTransport}, its answers sent by {@code loop} (null: the replier). */
+    private ReserveBatchStreamSession reserveBatchStream(int window, int batchMax, Executor loop) {
         ReserveBatchStreamSession.Publisher publisher = new ReserveBatchStreamSession.Publisher() {
             @Override
             public boolean publishAll(ReserveBatch batch, ReserveBatchStreamSession session) {
@@ -212,7 +313,7 @@ class ReserveStreamLifecycleTest {
             }
         };
         return new ReserveBatchStreamSession(
-                batchTransport, window, batchMax, publisher, metrics, batchEndListeners::add);
+                batchTransport, window, batchMax, publisher, metrics, batchEndListeners::add, loop);
     }
 
     /** The replier answers these requests of {@code session} within one of its batches. */
@@ -228,6 +329,13 @@ class ReserveStreamLifecycleTest {
         for (String requestId : requestIds) {
             reply.reply(Command.reserve(0, requestId, "user", "SKU", 1), session, STOPPED);
         }
+    }
+
+    /** The event loop runs the tasks handed to it, in order. */
+    private void runLoop() {
+        List<Runnable> tasks = new ArrayList<>(loopTasks);
+        loopTasks.clear();
+        tasks.forEach(Runnable::run);
     }
 
     private void endReplierBatch() {

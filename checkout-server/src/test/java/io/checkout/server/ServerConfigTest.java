@@ -32,7 +32,8 @@ class ServerConfigTest {
                 .isEqualToIgnoringCase(Setting.WAIT_STRATEGY.defaultValue());
         assertThat(config.journalThread()).isEqualTo(PipelineConfig.JournalThread.BUSINESS_LOGIC);
         assertThat(config.pipelineConfig().journalThread()).isEqualTo(PipelineConfig.JournalThread.BUSINESS_LOGIC);
-        assertThat(config.unaryAnswers()).isEqualTo(ServerConfig.UnaryAnswers.EVENT_LOOP);
+        assertThat(config.unaryAnswers()).isEqualTo(ServerConfig.AnswerThread.EVENT_LOOP);
+        assertThat(config.streamAnswers()).isEqualTo(ServerConfig.AnswerThread.EVENT_LOOP);
         assertThat(config.streamWindow()).isEqualTo(Integer.parseInt(Setting.STREAM_WINDOW.defaultValue()));
         assertThat(config.streamBatchMax()).isEqualTo(256);
         assertThat(config.engineLimits().linesPerOrderMax())
@@ -116,6 +117,7 @@ class ServerConfigTest {
                 "wait-strategy         | nonsense  | blocking, sleeping, yielding, busy-spin",
                 "journal-thread        | separate  | must be one of business-logic, own",
                 "unary-answers         | netty     | must be one of event-loop, replier",
+                "stream-answers        | grpc      | must be one of event-loop, replier",
                 "tick-interval-millis  | 0         | 1..60000",
                 "lines-per-order-max   | 65        | 1..64",
                 "quantity-per-line-max | 1000001   | 1..1000000",
@@ -238,7 +240,7 @@ class ServerConfigTest {
         assertThat(config.ringSize()).isEqualTo(1_024);
         assertThat(config.waitStrategy()).isEqualTo(PipelineConfig.WaitStrategyKind.BUSY_SPIN);
         assertThat(config.pipelineConfig().journalThread()).isEqualTo(PipelineConfig.JournalThread.OWN);
-        assertThat(config.unaryAnswers()).isEqualTo(ServerConfig.UnaryAnswers.REPLIER);
+        assertThat(config.unaryAnswers()).isEqualTo(ServerConfig.AnswerThread.REPLIER);
         assertThat(config.port()).isEqualTo(7001);
     }
 
