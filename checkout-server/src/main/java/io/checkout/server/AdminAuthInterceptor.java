@@ -18,8 +18,8 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.Base64;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -79,7 +79,9 @@ final class AdminAuthInterceptor implements ServerInterceptor {
     private static void generateToken(Path file) {
         byte[] random = new byte[GENERATED_TOKEN_BYTES];
         new SecureRandom().nextBytes(random);
-        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        // Hex, not base64url: a token that began with '-' (one in 64) read as an option on every command
+        // line it was passed to (loadgen --admin-token took it for a missing value in a CI run, 2026-12-07).
+        String token = HexFormat.of().formatHex(random);
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             try {
