@@ -27,10 +27,11 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What a background snapshot by freezing ({@code snapshot-copy=freeze}) costs the engine's thread
  * at the freeze itself: {@link SnapshotStore#freeze} (the large tables held for copy-on-write, the
- * SKUs held by reference, the other small tables copied) and the thaw after it, on a state of {@code skus} SKUs and {@code orders} orders. The live server logs the same step in
- * each snapshot's line ("the engine froze it in N us"). The writes made while frozen (a first write into a held unit copies
- * it aside; a SKU's first write replaces its record) are paid later, by the commands, and are not in
- * this figure.
+ * SKUs held by reference, the other small tables copied) and the thaw after it, on a state of
+ * {@code skus} SKUs and {@code orders} orders. The live server logs the same step in each
+ * snapshot's line ("the engine froze it in N us"). The writes made while frozen (a first write into
+ * a held unit copies it aside; a SKU's first write replaces its record) are paid later, by the
+ * commands, and are not in this figure.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -139,14 +139,8 @@ abstract class ReserveStreamLifecycle<In, Out> implements StreamObserver<In>, Re
             metrics.reserveOutcome(refusals.get(i).getResult());
         }
         synchronized (lock) {
-            inFlight -= count;
-            if (finished) {
-                return;
-            }
-            for (int from = 0; from < count; from += batchMax) {
-                out.onNext(pack(refusals.subList(from, Math.min(count, from + batchMax))));
-            }
-            if (!halfClosed) {
+            sendLocked(refusals);
+            if (!finished && !halfClosed) {
                 requestIfReadyLocked();
             }
         }
@@ -180,15 +174,26 @@ abstract class ReserveStreamLifecycle<In, Out> implements StreamObserver<In>, Re
     }
 
     private void sendPendingLocked() {
-        int count = pending.size();
-        if (count == 0) {
-            return;
-        }
-        if (!finished) {
-            out.onNext(pack(pending));
-        }
+        sendLocked(pending);
         pending.clear();
+    }
+
+    /** Sends {@code answers}, at most {@code batchMax} to a message (none once finished), and counts them answered. */
+    private void sendLocked(List<ReserveReply> answers) {
+        int count = answers.size();
+        for (int from = 0; from < count && !finished; from += batchMax) {
+            out.onNext(pack(answers.subList(from, Math.min(count, from + batchMax))));
+        }
         inFlight -= count;
+    }
+
+    /** After answers went out: a half-closed stream completes once drained, an open one asks for more. */
+    private void afterSentLocked() {
+        if (halfClosed) {
+            finishIfDrainedLocked();
+        } else if (!finished) {
+            requestIfReadyLocked();
+        }
     }
 
     /**
@@ -213,16 +218,8 @@ abstract class ReserveStreamLifecycle<In, Out> implements StreamObserver<In>, Re
     /** On the call's event loop: sends answers the replier handed over, then asks for more or finishes. */
     private void sendOnLoop(List<ReserveReply> answers) {
         synchronized (lock) {
-            int count = answers.size();
-            for (int from = 0; from < count && !finished; from += batchMax) {
-                out.onNext(pack(answers.subList(from, Math.min(count, from + batchMax))));
-            }
-            inFlight -= count;
-            if (halfClosed) {
-                finishIfDrainedLocked();
-            } else if (!finished) {
-                requestIfReadyLocked();
-            }
+            sendLocked(answers);
+            afterSentLocked();
         }
     }
 
@@ -235,11 +232,7 @@ abstract class ReserveStreamLifecycle<In, Out> implements StreamObserver<In>, Re
                 return;
             }
             sendPendingLocked();
-            if (halfClosed) {
-                finishIfDrainedLocked();
-            } else if (!finished) {
-                requestIfReadyLocked();
-            }
+            afterSentLocked();
         }
     }
 

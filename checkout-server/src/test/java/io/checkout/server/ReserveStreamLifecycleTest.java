@@ -163,12 +163,7 @@ class ReserveStreamLifecycleTest {
         assertThat(batchTransport.requests).containsExactly(2);
 
         endReplierBatch();
-        assertThat(batchTransport.sent)
-                .extracting(ReserveBatchReply::getRepliesCount)
-                .containsExactly(4, 1);
-        assertThat(batchTransport.sent.get(1).getReplies(0).getRequestId()).isEqualTo("b0");
-        // Three reserves still unanswered: room for two batches of the worst size.
-        assertThat(batchTransport.requests).containsExactly(2, 2);
+        assertFourThenB0SentAndRoomForTwoBatches();
     }
 
     @Test
@@ -205,12 +200,8 @@ class ReserveStreamLifecycleTest {
         assertThat(batchTransport.requests).containsExactly(2);
 
         runLoop();
-        assertThat(batchTransport.sent)
-                .extracting(ReserveBatchReply::getRepliesCount)
-                .containsExactly(4, 1);
-        assertThat(batchTransport.sent.get(1).getReplies(0).getRequestId()).isEqualTo("b0");
-        // Three reserves still unanswered: room for two batches of the worst size.
-        assertThat(batchTransport.requests).containsExactly(2, 2);
+        // What the replier itself would have sent (the test above), and the same credit.
+        assertFourThenB0SentAndRoomForTwoBatches();
     }
 
     @Test
@@ -329,6 +320,18 @@ class ReserveStreamLifecycleTest {
         for (String requestId : requestIds) {
             reply.reply(Command.reserve(0, requestId, "user", "SKU", 1), session, STOPPED);
         }
+    }
+
+    /**
+     * After a0..a3 and b0 of two batches of four were answered in one replier batch: a reply of four,
+     * then one of b0, and credit asked for with three reserves still unanswered (two batches' room).
+     */
+    private void assertFourThenB0SentAndRoomForTwoBatches() {
+        assertThat(batchTransport.sent)
+                .extracting(ReserveBatchReply::getRepliesCount)
+                .containsExactly(4, 1);
+        assertThat(batchTransport.sent.get(1).getReplies(0).getRequestId()).isEqualTo("b0");
+        assertThat(batchTransport.requests).containsExactly(2, 2);
     }
 
     /** The event loop runs the tasks handed to it, in order. */
