@@ -114,6 +114,8 @@ gc_flags() { # name: the JVM flags that choose that collector
 for gc in $gcs; do gc_flags "$gc" > /dev/null; done
 # shellcheck source=bin/scratch-server.sh
 . "$root/bin/scratch-server.sh"
+# shellcheck source=benchmarks/lib.sh
+. "$root/benchmarks/lib.sh"
 loadgen_pin=()
 if [ "$pin" = yes ]; then
   if [ "$(nproc --all)" -lt 2 ]; then
@@ -144,31 +146,14 @@ pauses() { # safepoint-log from-epoch-ms to-epoch-ms: "N pauses, max X ms, Y ms 
     END { printf "%d pauses, max %.1f ms, %.1f ms in all", n, max / 1e6, sum / 1e6 }' "$1"
 }
 
-cpu_watch() { # file pid: every 0.5 s "epoch-ms machine-idle-jiffies machine-total-jiffies pid-jiffies" into file
-  local cpu idle total proc
-  while kill -0 "$2" 2>/dev/null; do
-    read -r cpu <<< "$(head -1 /proc/stat)"
-    idle="$(echo "$cpu" | awk '{ print $5 + $6 }')"
-    total="$(echo "$cpu" | awk '{ for (i = 2; i <= NF; i++) t += $i; print t }')"
-    # utime and stime of the process (fields 14 and 15; its name, field 2, has no spaces here)
-    proc="$(awk '{ print $14 + $15 }' "/proc/$2/stat" 2>/dev/null || echo 0)"
-    echo "$(date +%s%3N) $idle $total $proc" >> "$1"
-    sleep 0.5
-  done
-}
-
 cpu_share() { # cpu-watch-file from-epoch-ms to-epoch-ms: "machine idle X%, server Y% of a core" within [from, to]
-  awk -v from="$2" -v to="$3" -v hz="$(getconf CLK_TCK)" '
-    $1 >= from && !started { started = 1; t0 = $1; i0 = $2; a0 = $3; p0 = $4 }
-    $1 <= to { t1 = $1; i1 = $2; a1 = $3; p1 = $4 }
-    END {
-      if (!started || a1 <= a0 || t1 <= t0) { printf "CPU not sampled"; exit }
-      printf "machine idle %.0f%%, server %.0f%% of a core", 100 * (i1 - i0) / (a1 - a0), 100 * (p1 - p0) / hz / ((t1 - t0) / 1000)
-    }' "$1"
-}
-
-json_number() { # json-file field: the field's number
-  grep -o "\"$2\" : [0-9.E-]*" "$1" | head -1 | awk '{ print $3 }'
+  local share
+  share="$(cpu_within "$@")"
+  if [ -z "$share" ]; then
+    printf "CPU not sampled"
+    return
+  fi
+  echo "$share" | awk '{ printf "machine idle %.0f%%, server %.0f%% of a core", 100 * $1, 100 * $2 }'
 }
 
 phases_flag() { # log-file: the -Xlog flag for G1's pause phases with --gc-phases, else nothing

@@ -1,6 +1,7 @@
-# Sourced by benchmarks/compare.sh and benchmarks/settings-ab.sh, after bin/scratch-server.sh: what
-# both need to check their options and the build, run loadgen against the scratch server and read
-# its figures (benchmarks/profile-server.sh takes its sale from here too). Not a command of its own.
+# Sourced by benchmarks/compare.sh, settings-ab.sh and latency.sh, after bin/scratch-server.sh: what
+# they need to check their options and the build, run loadgen against the scratch server, read
+# its figures and the server's CPU (benchmarks/profile-server.sh takes its sale from here too). Not a
+# command of its own.
 # Error messages name the script that sourced this file.
 #
 #   check_server_heap HEAP               exits 2 unless HEAP is a size such as 4g or 2048m, or default
@@ -8,6 +9,10 @@
 #                                        -XX:+AlwaysPreTouch (none for default), then FLAGS if any
 #   check_built_jars                     exits 1 if the server or loadgen jar is missing
 #   json_number FILE NAME                prints the number NAME in loadgen's --json FILE
+#   cpu_watch FILE PID                   every 0.5 s while PID lives, appends "epoch-ms machine-idle
+#                                        machine-total PID-cpu" (jiffies) to FILE; run it in the background
+#   cpu_within FILE FROM-MS TO-MS        prints "machine-idle-share PID-cores" over FILE's samples
+#                                        within [FROM, TO] (loadgen's measured part), or nothing
 #   run_loadgen NAME CONCURRENCY [ARGS ...]
 #                                        runs bin/loadgen against the scratch server, CONCURRENCY in
 #                                        flight, the caller's $duration and $warmup, JSON and output to
@@ -65,6 +70,32 @@ check_built_jars() {
 # loadgen JSON -> one number (Jackson prints "name" : value).
 json_number() {
   sed -n "s/^  \"$2\" : \([0-9.Ee+-]*\),\{0,1\}$/\1/p" "$1" | head -1
+}
+
+# Bash builtins but for sleep, so the sampling takes little of the machine it measures.
+cpu_watch() {
+  local now cpu proc field idle total
+  while kill -0 "$2" 2>/dev/null; do
+    now="${EPOCHREALTIME/./}"
+    read -r -a cpu </proc/stat
+    # Fields 14 and 15 of the process's stat (utime, stime); its name, field 2, has no spaces here.
+    read -r -a proc 2>/dev/null <"/proc/$2/stat" || break
+    idle=$((cpu[4] + cpu[5]))
+    total=0
+    for field in "${cpu[@]:1}"; do total=$((total + field)); done
+    echo "${now:0:-3} $idle $total $((proc[13] + proc[14]))" >>"$1"
+    sleep 0.5
+  done
+}
+
+cpu_within() {
+  awk -v from="$2" -v to="$3" -v hz="$(getconf CLK_TCK)" '
+    $1 >= from && !started { started = 1; t0 = $1; i0 = $2; a0 = $3; p0 = $4 }
+    $1 <= to { t1 = $1; i1 = $2; a1 = $3; p1 = $4 }
+    END {
+      if (!started || a1 <= a0 || t1 <= t0) exit
+      printf "%.4f %.4f\n", (i1 - i0) / (a1 - a0), (p1 - p0) / hz / ((t1 - t0) / 1000)
+    }' "$1"
 }
 
 # The audit must pass for a rate to count: a fast wrong answer is not a result.

@@ -69,23 +69,9 @@ if [ ! -r /proc/self/stat ]; then
   exit 1
 fi
 server_java_opts="$(server_java_opts_for "$server_heap")"
-clock_ticks="$(getconf CLK_TCK)"
 
 scratch="$(mktemp -d -t checkout-settings-ab-XXXXXX)"
 trap 'stop_scratch_server; rm -rf "$scratch"' EXIT
-
-# Every 0.5 s until killed, a line "epoch-microseconds ticks": the server's user + system CPU time
-# so far, in clock ticks. Bash builtins but for sleep, so the sampling takes little of the machine.
-sample_server_ticks() {
-  local now stat
-  while true; do
-    now="${EPOCHREALTIME/./}"
-    read -r -a stat <"/proc/$SCRATCH_SERVER_PID/stat" || return 0
-    # Fields 14 and 15 (utime, stime); the second field, the command in parentheses, has no space here.
-    printf '%s %s\n' "$now" "$((stat[13] + stat[14]))"
-    sleep 0.5
-  done
-}
 
 # Every reserve takes the success path, as compare.sh's (SUCCESS_PATH_SALE, lib.sh).
 sale=("${SUCCESS_PATH_SALE[@]}")
@@ -109,42 +95,29 @@ run_arm() {
   done
   JAVA_OPTS="$server_java_opts" start_scratch_server "$scratch/server-$pair-$arm" "${sets[@]}"
   run_loadgen "empty-$pair-$arm" "$concurrency" --scenario empty-call
-  local ticks="$scratch/ticks-$pair-$arm.txt" sampler
-  sample_server_ticks >"$ticks" &
-  sampler=$!
+  local cpu="$scratch/cpu-$pair-$arm.txt" watcher
+  cpu_watch "$cpu" "$SCRATCH_SERVER_PID" &
+  watcher=$!
   run_loadgen "reserve-$pair-$arm" "$concurrency" "${sale[@]}" --api "$api"
-  kill "$sampler" 2>/dev/null || true
-  wait "$sampler" 2>/dev/null || true
+  kill "$watcher" 2>/dev/null || true
+  wait "$watcher" 2>/dev/null || true
   stop_scratch_server
-  local empty reserves
+  local empty reserves from seconds to cores
   empty="$(json_number "$scratch/empty-$pair-$arm.json" operationsPerSecond)"
   reserves="$(json_number "$scratch/reserve-$pair-$arm.json" reservesPerSecond)"
   # CPU per reserve: the server's CPU a second over the measured part of the run alone (loadgen's
-  # measuredFromEpochMillis and measuredSeconds; the samples interpolated at both ends), over the
-  # measured reserve rate. Not over the whole loadgen run: its setup, warm-up and audit (minutes,
-  # for millions of orders, against a 15 s measured part) would be most of that time.
-  python3 - "$pair" "$arm" "$empty" "$reserves" "$ticks" "$scratch/reserve-$pair-$arm.json" \
-      "$clock_ticks" >>"$results" <<'PY'
-import json, sys
-pair, arm, empty, reserves, ticks_file, run_json, hz = sys.argv[1:]
-run = json.load(open(run_json))
-start_us = run["measuredFromEpochMillis"] * 1000.0
-end_us = start_us + run["measuredSeconds"] * 1e6
-samples = [tuple(map(float, line.split())) for line in open(ticks_file) if len(line.split()) == 2]
-
-def ticks_at(t):
-    """The server's CPU ticks at time t, linear between the two samples around it; None outside them."""
-    for (t0, c0), (t1, c1) in zip(samples, samples[1:]):
-        if t0 <= t <= t1:
-            return c0 + (c1 - c0) * (t - t0) / (t1 - t0) if t1 > t0 else c0
-    return None
-
-first, last = ticks_at(start_us), ticks_at(end_us)
+  # measuredFromEpochMillis and measuredSeconds), over the measured reserve rate. Not over the whole
+  # loadgen run: its setup, warm-up and audit (minutes, for millions of orders, against a 15 s
+  # measured part) would be most of that time.
+  from="$(json_number "$scratch/reserve-$pair-$arm.json" measuredFromEpochMillis)"
+  seconds="$(json_number "$scratch/reserve-$pair-$arm.json" measuredSeconds)"
+  to="$(awk -v f="$from" -v s="$seconds" 'BEGIN { printf "%.0f", f + s * 1000 }')"
+  cores="$(cpu_within "$cpu" "$from" "$to" | awk '{ print $2 }')"
+  python3 - "$pair" "$arm" "$empty" "$reserves" "${cores:-nan}" >>"$results" <<'PY'
+import sys
+pair, arm, empty, reserves, cores = sys.argv[1:]
+cpu_ms_per_s = float(cores) * 1000
 reserves = float(reserves)
-if first is None or last is None or end_us <= start_us:
-    cpu_ms_per_s = float("nan")
-else:
-    cpu_ms_per_s = (last - first) / float(hz) * 1000 / ((end_us - start_us) / 1e6)
 us_per_reserve = cpu_ms_per_s * 1000 / reserves if reserves > 0 else float("nan")
 print(pair, arm, float(empty), reserves, cpu_ms_per_s, us_per_reserve)
 PY
