@@ -24,6 +24,9 @@
 #         the method (Reserve, Check) over the measured part, from its Prometheus buckets
 #         (grpc_server_processing_duration_seconds, scraped as the measured part starts and after the
 #         run: from the call's start on the server's event loop to its close; ServerLatencySummary).
+#         Besides, the server is scraped every 15 s from its start, as deploy/prometheus scrapes it:
+#         a server in a sale is, and a first scrape at the measured part's start compiled the
+#         scrape's code (a few hundred methods) within that part's first second.
 # --rate: every open-model run at OPS operations/s instead of --share of each server's peak (the
 #         peak is still measured and printed): arms whose peaks differ are then offered the same load.
 # --gc-phases: both JVMs log G1's pause phases (-Xlog:gc*,gc+phases=debug), and each run prints, per
@@ -222,6 +225,13 @@ scrape_metrics() { # file: the server's /metrics into it; no file if the scrape 
   curl -sf "http://127.0.0.1:$metrics_port/metrics" > "$1" || rm -f "$1"
 }
 
+prometheus_watch() { # pid: the server's /metrics every 15 s until pid exits, as deploy/prometheus scrapes it
+  while kill -0 "$1" 2>/dev/null; do
+    curl -sf -o /dev/null "http://127.0.0.1:$metrics_port/metrics" || true
+    sleep 15
+  done
+}
+
 scrape_measured() { # loadgen-output metrics-file: the server's /metrics once loadgen's prewarm is done and its warm-up over
   local polls=0
   until grep -q 'the measured run starts now' "$1" 2>/dev/null; do
@@ -249,6 +259,7 @@ for durability in $durabilities; do
     target="127.0.0.1:$SCRATCH_SERVER_PORT"
     metrics_port="$(grep -m1 -o 'http port [0-9]*' "$dir/server/server.log" | awk '{ print $3 }' || true)"
     cpu_watch "$dir/cpu.txt" "$SCRATCH_SERVER_PID" &
+    if [ -n "$metrics_port" ]; then prometheus_watch "$SCRATCH_SERVER_PID" & fi
     if [ "$sched" = yes ]; then sched_watch "$dir/server-sched.txt" "$SCRATCH_SERVER_PID" & fi
     collector="$(grep -m1 -o 'Using [A-Za-z0-9 ]*' "$dir/server-gc.log" || true)"
     probe="$(java -cp "$benchmarks_jar" io.checkout.benchmarks.FsyncProbe "$dir/server/data" 2000)"

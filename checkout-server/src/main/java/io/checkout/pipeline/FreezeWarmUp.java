@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
 /**
@@ -39,12 +41,32 @@ import java.util.stream.Stream;
  * made 4 methods not entrant instead of 15-17 and took the engine 9 ms instead of 16-20 (its
  * {@value #SKUS} SKUs also take the snapshot's writes of the small tables through Chronicle Map
  * a few thousand times, so that they are compiled before the first live snapshot needs them).
+ *
+ * <p>Those 4 were still the engine's own: the business-logic handler's {@code onEvent}, the orders'
+ * and the columns' writes (2026-12-07, {@code -XX:+LogCompilation}: uncommon traps at the freeze
+ * request in {@link FreezePoint#atBatchEnd}, at a write into a unit the snapshot had read already
+ * in {@code FrozenArray}, and at a write into a chunk made after the freeze). The JIT profiles a
+ * method only once it has compiled it, which a starting server's long compile queues delay, so
+ * the warm-up takes the freeze point every {@value #BATCH} commands; it writes its snapshot on
+ * another thread while the engine goes on, and gives its other freezes up halfway with no batch
+ * end for the rest of the block, so that the engine writes into units read already as it does
+ * under a background snapshot; the columns need no bounds test while frozen any more. The first
+ * live freeze then made none of the engine's methods not entrant. What is left of the first
+ * snapshot's cost is the snapshot's own: the JIT compiling Chronicle Map's code for its small
+ * tables (0.2-0.35 of a core for 2 s) and its write (benchmarks/README.md, History 2026-12-07 21:41).
  */
 public final class FreezeWarmUp {
     /** Commands run, in blocks of {@link #BLOCK} frozen and not in turns. */
     static final int COMMANDS = 24_000;
 
     static final int BLOCK = 1_000;
+    /**
+     * Commands between two batch ends: the freeze point is taken often enough that the JIT profiles
+     * its branches (a method it has not compiled yet is not profiled, and the compile queues are
+     * long while a server starts).
+     */
+    static final int BATCH = 4;
+
     static final int SKUS = 2_048;
     private static final int USERS = 4_096;
     /** A fixed engine time (2026-01-01), so the run is the same every start. */
@@ -88,14 +110,40 @@ public final class FreezeWarmUp {
         }
         long freezes = 0;
         long reserved = 0;
-        long snapshotBytes = 0;
-        boolean written = false;
+        CompletableFuture<Long> writing = null;
+        ExecutorService writer = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "checkout-freeze-warm-up");
+            thread.setDaemon(true);
+            return thread;
+        });
         try {
             for (int block = 0; block < COMMANDS / BLOCK; block++) {
                 boolean freezing = (block & 1) == 1;
+                if (freezing && writing != null) {
+                    writing.join(); // the state thaws at the batch end below, and may freeze again
+                }
                 CompletableFuture<FreezePoint.Frozen> asked = freezing ? point.request() : null;
                 point.atBatchEnd(book, sequence, 1);
+                FreezePoint.Frozen frozen = asked == null ? null : asked.join();
+                boolean abandoning = false;
+                if (frozen != null) {
+                    freezes++;
+                    if (writing == null) {
+                        // Written while the engine goes on, as a background snapshot is: the engine
+                        // writes into units copied aside, read already, and being read.
+                        writing = CompletableFuture.supplyAsync(() -> write(frozen, scratch), writer);
+                    } else {
+                        abandoning = true;
+                    }
+                }
                 for (int i = 0; i < BLOCK; i++) {
+                    boolean givenUp = abandoning && i >= BLOCK / 2;
+                    if (abandoning && i == BLOCK / 2) {
+                        // Given up halfway; no batch end for the rest of the block, so the engine
+                        // writes on into a held state whose units are all released, as it does into
+                        // those a background snapshot has read already.
+                        frozen.snapshot().abandon();
+                    }
                     now += 1 + random.nextInt(3);
                     Command command = next(random, now, sequence, state.orderCount());
                     execute(book, command);
@@ -103,26 +151,21 @@ public final class FreezeWarmUp {
                         reserved++;
                     }
                     sequence++;
-                    if ((i & 63) == 63) {
+                    if (!givenUp && (i & (BATCH - 1)) == BATCH - 1) {
                         point.atBatchEnd(book, sequence, 1);
                     }
                 }
-                if (asked != null) {
-                    FreezePoint.Frozen frozen = asked.join();
-                    freezes++;
-                    if (!written) {
-                        snapshotBytes = write(frozen, scratch);
-                        written = true;
-                    } else {
-                        frozen.snapshot().abandon();
-                    }
-                }
-                point.atBatchEnd(book, sequence, 1); // thaws
             }
+            long snapshotBytes = writing == null ? 0 : writing.join();
+            point.atBatchEnd(book, sequence, 1); // thaws
+            return new Result(sequence, reserved, freezes, snapshotBytes, (System.nanoTime() - started) / 1_000_000);
         } finally {
+            writer.shutdownNow();
+            if (writing != null) {
+                writing.handle((bytes, failure) -> null).join(); // never delete what is being written
+            }
             SnapshotStore.deleteTree(scratch);
         }
-        return new Result(sequence, reserved, freezes, snapshotBytes, (System.nanoTime() - started) / 1_000_000);
     }
 
     private static String sku(int index) {

@@ -27,6 +27,12 @@ final class Columns {
 
     private static final int INITIAL_CHUNKS = 16;
 
+    /**
+     * Stands for a chunk a freeze does not hold (made after it, or holding none of its rows): a
+     * write into it copies nothing. Immutable, so shared.
+     */
+    private static final FrozenArray NOT_HELD = FrozenArray.of(new byte[0], 0);
+
     private Columns() {}
 
     static int chunk(long row) {
@@ -181,11 +187,32 @@ final class Columns {
         return frozen;
     }
 
-    /** Before a write at {@code offset} of {@code chunk}: lets a freeze copy the unit aside first ({@code held} null: none). */
+    /**
+     * Before a write at {@code offset} of {@code chunk}: lets a freeze copy the unit aside first
+     * ({@code held} null: none; else it covers every chunk entry, {@link #covering}).
+     */
     private static void beforeWrite(FrozenArray[] held, int chunk, int offset) {
-        if (held != null && chunk < held.length) {
+        if (held != null) {
             held[chunk].beforeWrite(offset);
         }
+    }
+
+    /**
+     * What the writes look up while frozen: {@code held} for the chunks it holds, and {@link
+     * #NOT_HELD} for every other entry of a chunk table of {@code entries}, so that a write finds
+     * its chunk's freeze without a bounds test. Such a test, which failed only for a write into a
+     * chunk made after the freeze, was one the engine's compiled code had never seen fail before the
+     * first live freeze (the warm-up's tables fit one chunk): the JIT had left its other side out,
+     * and the first freeze of a process threw the engine's compiled code away (an uncommon trap,
+     * 2026-12-07; {@code io.checkout.pipeline.FreezeWarmUp}).
+     */
+    private static FrozenArray[] covering(FrozenArray[] held, int entries) {
+        if (held.length >= entries) {
+            return held;
+        }
+        FrozenArray[] cover = Arrays.copyOf(held, entries);
+        Arrays.fill(cover, held.length, entries, NOT_HELD);
+        return cover;
     }
 
     @FunctionalInterface
@@ -196,7 +223,7 @@ final class Columns {
     static final class Longs implements Column {
         private final ArrayStock stock;
         private long[][] chunks = new long[INITIAL_CHUNKS][];
-        /** While frozen ({@link #freeze}): the frozen chunks, which every write checks first; else null. */
+        /** While frozen ({@link #freeze}): every chunk entry's freeze ({@link #covering}), which every write checks first; else null. */
         private FrozenArray[] frozen;
 
         /** A column whose full-size chunks come from {@code stock} (see {@link ArrayStock}). */
@@ -231,8 +258,9 @@ final class Columns {
             if (frozen != null) {
                 throw new IllegalStateException("the column is frozen already");
             }
-            frozen = freezeChunks(chunks, rows, FrozenArray::of);
-            return new Frozen(frozen);
+            FrozenArray[] held = freezeChunks(chunks, rows, FrozenArray::of);
+            frozen = covering(held, chunks.length);
+            return new Frozen(held);
         }
 
         @Override
@@ -244,6 +272,9 @@ final class Columns {
             int chunk = chunk(row);
             if (chunk >= chunks.length) {
                 chunks = java.util.Arrays.copyOf(chunks, grown(chunks.length, chunk));
+                if (frozen != null) {
+                    frozen = covering(frozen, chunks.length);
+                }
             }
             long[] rows = chunks[chunk];
             if (rows == null) {
@@ -258,7 +289,7 @@ final class Columns {
     static final class Ints implements Column {
         private final ArrayStock stock;
         private int[][] chunks = new int[INITIAL_CHUNKS][];
-        /** While frozen ({@link #freeze}): the frozen chunks, which every write checks first; else null. */
+        /** While frozen ({@link #freeze}): every chunk entry's freeze ({@link #covering}), which every write checks first; else null. */
         private FrozenArray[] frozen;
 
         /** A column whose full-size chunks come from {@code stock} (see {@link ArrayStock}). */
@@ -293,8 +324,9 @@ final class Columns {
             if (frozen != null) {
                 throw new IllegalStateException("the column is frozen already");
             }
-            frozen = freezeChunks(chunks, rows, FrozenArray::of);
-            return new Frozen(frozen);
+            FrozenArray[] held = freezeChunks(chunks, rows, FrozenArray::of);
+            frozen = covering(held, chunks.length);
+            return new Frozen(held);
         }
 
         @Override
@@ -306,6 +338,9 @@ final class Columns {
             int chunk = chunk(row);
             if (chunk >= chunks.length) {
                 chunks = java.util.Arrays.copyOf(chunks, grown(chunks.length, chunk));
+                if (frozen != null) {
+                    frozen = covering(frozen, chunks.length);
+                }
             }
             int[] rows = chunks[chunk];
             if (rows == null) {
@@ -319,7 +354,7 @@ final class Columns {
 
     static final class Bytes implements Column {
         private byte[][] chunks = new byte[INITIAL_CHUNKS][];
-        /** While frozen ({@link #freeze}): the frozen chunks, which every write checks first; else null. */
+        /** While frozen ({@link #freeze}): every chunk entry's freeze ({@link #covering}), which every write checks first; else null. */
         private FrozenArray[] frozen;
 
         /** See {@link Columns#reserveChunks}; returns the bytes of rows {@code 0..rows-1}'s chunks. */
@@ -349,8 +384,9 @@ final class Columns {
             if (frozen != null) {
                 throw new IllegalStateException("the column is frozen already");
             }
-            frozen = freezeChunks(chunks, rows, FrozenArray::of);
-            return new Frozen(frozen);
+            FrozenArray[] held = freezeChunks(chunks, rows, FrozenArray::of);
+            frozen = covering(held, chunks.length);
+            return new Frozen(held);
         }
 
         @Override
@@ -362,6 +398,9 @@ final class Columns {
             int chunk = chunk(row);
             if (chunk >= chunks.length) {
                 chunks = java.util.Arrays.copyOf(chunks, grown(chunks.length, chunk));
+                if (frozen != null) {
+                    frozen = covering(frozen, chunks.length);
+                }
             }
             byte[] rows = chunks[chunk];
             if (rows == null) {

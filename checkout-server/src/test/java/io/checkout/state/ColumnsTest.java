@@ -2,6 +2,8 @@ package io.checkout.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +64,49 @@ class ColumnsTest {
             stock.stop();
         }
     }
+    /**
+     * Frozen with rows in the first chunk, then written everywhere: over held rows, into chunks made
+     * after the freeze, and past the chunk table the freeze saw (it grows): the image written from
+     * the freeze is the one written before those writes.
+     */
+    @Test
+    void aFrozenColumnShouldWriteWhatItHeldWhateverIsWrittenAfter(@TempDir Path directory) throws IOException {
+        ArrayStock stock = new ArrayStock();
+        Columns.Longs longs = new Columns.Longs(stock);
+        Columns.Bytes bytes = new Columns.Bytes();
+        long heldRows = Columns.FIRST_CHUNK_ROWS - 100;
+        for (long row = 0; row < heldRows; row++) {
+            longs.set(row, row * 7);
+            bytes.set(row, (byte) row);
+        }
+        try (StateImageFile.Out out = StateImageFile.create(directory, "expected", SnapshotStore.NO_PAUSE)) {
+            longs.writeTo(out, heldRows);
+            bytes.writeTo(out, heldRows);
+        }
+        Columns.Frozen frozenLongs = longs.freeze(heldRows);
+        Columns.Frozen frozenBytes = bytes.freeze(heldRows);
+        // Past the 16 entries of the chunk table a column starts with: it grows while frozen.
+        long bytesPastTheTable = Columns.firstRow(17) + 1;
+        for (long row = 0; row < bytesPastTheTable; row += 997) {
+            bytes.set(row, (byte) ~row);
+        }
+        bytes.set(bytesPastTheTable - 1, (byte) 1);
+        for (long row = 0; row < Columns.firstRow(3); row += 13) {
+            longs.set(row, -row);
+        }
+        try (StateImageFile.Out out = StateImageFile.create(directory, "frozen", SnapshotStore.NO_PAUSE)) {
+            frozenLongs.writeTo(out);
+            frozenBytes.writeTo(out);
+        }
+        longs.thaw();
+        bytes.thaw();
+
+        assertThat(Files.mismatch(directory.resolve("expected"), directory.resolve("frozen")))
+                .isEqualTo(-1L);
+        assertThat(bytes.get(bytesPastTheTable - 1)).isEqualTo((byte) 1);
+        assertThat(longs.get(13)).isEqualTo(-13L);
+    }
+
     /** Every chunk starts where the one before ends. */
     @Test
     void firstRowShouldBeWhereEachChunkStarts() {
