@@ -50,8 +50,9 @@ import java.util.stream.Stream;
  * the warm-up takes the freeze point every {@value #BATCH} commands; it writes its snapshot on
  * another thread while the engine goes on, and gives its other freezes up halfway with no batch
  * end for the rest of the block, so that the engine writes into units read already as it does
- * under a background snapshot; the columns need no bounds test while frozen any more. The first
- * live freeze then made none of the engine's methods not entrant. What is left of the first
+ * under a background snapshot; the columns need no bounds test while frozen any more. In two
+ * runs at half of the unary peak the first live freeze then made none of the engine's compiled
+ * methods not entrant while it lasted. What is left of the first
  * snapshot's cost is the snapshot's own: the JIT compiling Chronicle Map's code for its small
  * tables (0.2-0.35 of a core for 2 s) and its write (benchmarks/README.md, History 2026-12-07 21:41).
  */
