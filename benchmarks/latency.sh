@@ -52,6 +52,9 @@
 #        JAVA_OPTS names a collector (bin/default-jvm.sh), so --gc default is G1 pinned or not.
 # --smoke: one short round of the empty call, unary and stream against a process-durability server, for CI: checks
 #          that every part runs and the audits pass, not the figures.
+# Per server, at its end, benchmarks/bad-seconds.py lines each run's bad seconds (twice its per-second
+# median) up with the server's background snapshots, its GC pauses and the --sched figures; run it
+# again with --jit-log for a server run with -Xlog:jit+compilation (see its --help).
 # Build first: mvn -B -q -DskipTests install (bin/checkout-server, bin/loadgen, benchmarks.jar).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -344,6 +347,9 @@ for durability in $durabilities; do
     done
     echo "   server's collector: ${collector:-(not in its log)}; JVM flags: $(gc_flags "$gc") $server_opts"
     stop_scratch_server
+    # After the stop: the server's log then has every background snapshot's line.
+    echo "   bad seconds (benchmarks/bad-seconds.py $dir):"
+    python3 "$root/benchmarks/bad-seconds.py" "$dir" | sed 's/^/     /' || failed=1
   done
 done
 
