@@ -88,12 +88,10 @@ def sched_by_second(directory):
         threads = {}
         for key, (cpu, wait) in samples[after].items():
             if key in samples[before]:
+                # Threads of one name (gRPC's event loops) summed under it.
                 was_cpu, was_wait = samples[before][key]
-                threads[key[1]] = threads.get(key[1], (0.0, 0.0))
-                threads[key[1]] = (
-                    threads[key[1]][0] + (cpu - was_cpu) / 1e6,
-                    threads[key[1]][1] + (wait - was_wait) / 1e6,
-                )
+                sum_cpu, sum_wait = threads.get(key[1], (0.0, 0.0))
+                threads[key[1]] = (sum_cpu + (cpu - was_cpu) / 1e6, sum_wait + (wait - was_wait) / 1e6)
         deltas[after] = threads
     return deltas
 
@@ -120,7 +118,7 @@ def describe(second_start, spans, pauses, sched, jit):
     in_second = [pause for at, pause in pauses if second_start <= at < second_end]
     if in_second:
         parts.append("gc " + " + ".join("%.1f ms" % pause for pause in in_second))
-    # The sample that ends nearest after the second's end covers most of it.
+    # The sample taken 0.5-1.5 s after the second's start: its second before covers at least half of this one.
     ends = [at for at in sched if second_start + 500 <= at < second_end + 500]
     if ends:
         threads = sched[ends[0]]
