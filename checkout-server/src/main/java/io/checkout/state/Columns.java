@@ -24,6 +24,8 @@ final class Columns {
     private static final int DOUBLINGS = CHUNK_BITS_MAX - FIRST_CHUNK_BITS;
     /** Rows held by the doubling chunks 0..DOUBLINGS. */
     private static final long DOUBLING_ROWS = ((1L << (DOUBLINGS + 1)) - 1) << FIRST_CHUNK_BITS;
+    /** The same in first chunks' rows. */
+    private static final long DOUBLING_UNITS = DOUBLING_ROWS >>> FIRST_CHUNK_BITS;
 
     private static final int INITIAL_CHUNKS = 16;
 
@@ -35,11 +37,20 @@ final class Columns {
 
     private Columns() {}
 
+    /*
+     * chunk() and offset() have no branch on the row on purpose. With one, the first row past the
+     * doubling chunks (about 2M, reached mid-sale) took a branch the engine's compiled code had
+     * never seen taken: an uncommon trap that sent the reserve back to the interpreter while the
+     * sale ran (seen with -XX:+LogCompilation, 2026-12-08).
+     */
+
     static int chunk(long row) {
-        if (row < DOUBLING_ROWS) {
-            return 63 - Long.numberOfLeadingZeros((row >>> FIRST_CHUNK_BITS) + 1);
-        }
-        long chunk = DOUBLINGS + 1 + ((row - DOUBLING_ROWS) >>> CHUNK_BITS_MAX);
+        // Counted in first chunks' rows past the doubling chunks: negative within them.
+        long past = (row >>> FIRST_CHUNK_BITS) - DOUBLING_UNITS;
+        long within = past >> 63;
+        long chunk = 63
+                - Long.numberOfLeadingZeros(DOUBLING_UNITS + 1 + (past & within))
+                + ((past & ~within) >>> (CHUNK_BITS_MAX - FIRST_CHUNK_BITS));
         if (chunk > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("row out of range: " + row);
         }
@@ -47,10 +58,8 @@ final class Columns {
     }
 
     static int offset(long row, int chunk) {
-        if (chunk <= DOUBLINGS) {
-            return (int) (row + FIRST_CHUNK_ROWS - ((long) FIRST_CHUNK_ROWS << chunk));
-        }
-        return (int) ((row - DOUBLING_ROWS) & (CHUNK_ROWS_MAX - 1));
+        // A chunk's first row plus FIRST_CHUNK_ROWS is a multiple of the chunk's size.
+        return (int) ((row + FIRST_CHUNK_ROWS) & ((FIRST_CHUNK_ROWS << Math.min(chunk, DOUBLINGS)) - 1));
     }
 
     static int rows(int chunk) {

@@ -1,6 +1,7 @@
 package io.checkout.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -116,6 +117,21 @@ class ColumnsTest {
             assertThat(Columns.offset(first, chunk)).isZero();
             assertThat(Columns.firstRow(chunk + 1)).isEqualTo(first + Columns.rows(chunk));
         }
+    }
+
+    /** Far chunks too, up to the last one a row may have; a row past it is refused. */
+    @Test
+    void farRowsShouldMapOntoTheirChunks() {
+        for (int chunk : new int[] {41, 1_000, 1 << 20, 1 << 30, Integer.MAX_VALUE - 8}) {
+            long first = Columns.firstRow(chunk);
+            assertThat(Columns.chunk(first)).as("chunk %d", chunk).isEqualTo(chunk);
+            assertThat(Columns.offset(first, chunk)).isZero();
+            assertThat(Columns.chunk(first - 1)).as("before chunk %d", chunk).isEqualTo(chunk - 1);
+            assertThat(Columns.offset(first - 1, chunk - 1)).isEqualTo(Columns.CHUNK_ROWS_MAX - 1);
+            assertThat(Columns.offset(first + 12_345, chunk)).isEqualTo(12_345);
+        }
+        long pastTheLast = Columns.firstRow(Integer.MAX_VALUE - 7);
+        assertThatThrownBy(() -> Columns.chunk(pastTheLast)).isInstanceOf(IllegalArgumentException.class);
     }
 
     /**
