@@ -13,6 +13,8 @@ overlapped it:
   snapshot   a background snapshot of the server (its log line "... written in N ms" ends it; it
              began N ms before the line's time)
   gc         the server's GC pauses in that second (server-gc.log: -Xlog:gc with timemillis)
+  scrape     a scrape of the server's /metrics, as latency.sh makes one every 15 s (scrapes.txt: each
+             one's start in epoch ms and its length in ms, as curl saw it)
   sched      with latency.sh --sched: the server threads that ran or waited most in that second
   jit        with --jit-log (the server run with --server-opts
              "-Xlog:jit+compilation=debug:file=FILE:timemillis"): compiles and methods made not
@@ -69,6 +71,21 @@ def gc_pauses(directory):
     return pauses
 
 
+def scrapes(directory):
+    """(start, end) epoch millis of each /metrics scrape latency.sh made."""
+    spans = []
+    log = os.path.join(directory, "scrapes.txt")
+    if not os.path.exists(log):
+        return spans
+    with open(log, errors="replace") as lines:
+        for line in lines:
+            fields = line.split()
+            if len(fields) == 2:
+                start = int(fields[0])
+                spans.append((start, start + float(fields[1])))
+    return spans
+
+
 def sched_by_second(directory):
     """{sample epoch millis: {thread name: (cpu ms, wait ms)}} over the second before each sample."""
     path = os.path.join(directory, "server-sched.txt")
@@ -109,12 +126,15 @@ def jit_events(path):
     return events
 
 
-def describe(second_start, spans, pauses, sched, jit):
+def describe(second_start, spans, scraped, pauses, sched, jit):
     second_end = second_start + 1000
     parts = []
     for start, end in spans:
         if start < second_end and end > second_start:
             parts.append("snapshot (%.1f s long)" % ((end - start) / 1000))
+    for start, end in scraped:
+        if start < second_end and end > second_start:
+            parts.append("scrape (%.1f ms)" % (end - start))
     in_second = [pause for at, pause in pauses if second_start <= at < second_end]
     if in_second:
         parts.append("gc " + " + ".join("%.1f ms" % pause for pause in in_second))
@@ -152,6 +172,7 @@ def main():
         print("bad-seconds.py: no round-*.json in %s" % options.directory, file=sys.stderr)
         return 2
     spans = snapshots(options.directory)
+    scraped = scrapes(options.directory)
     pauses = gc_pauses(options.directory)
     sched = sched_by_second(options.directory)
     jit = jit_events(options.jit_log)
@@ -179,7 +200,7 @@ def main():
                     % (
                         round(interval["startSeconds"]),
                         interval["p99Millis"],
-                        describe(start, spans, pauses, sched, jit),
+                        describe(start, spans, scraped, pauses, sched, jit),
                     )
                 )
     return 0

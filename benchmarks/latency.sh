@@ -26,7 +26,9 @@
 #         run: from the call's start on the server's event loop to its close; ServerLatencySummary).
 #         Besides, the server is scraped every 15 s from its start, as deploy/prometheus scrapes it:
 #         a server in a sale is, and a first scrape at the measured part's start compiled the
-#         scrape's code (a few hundred methods) within that part's first second.
+#         scrape's code (a few hundred methods) within that part's first second. Each scrape's start
+#         and length go to scrapes.txt in the server's directory; bad-seconds.py names the seconds
+#         they fall in.
 # --rate: every open-model run at OPS operations/s instead of --share of each server's peak (the
 #         peak is still measured and printed): arms whose peaks differ are then offered the same load.
 # --gc-phases: both JVMs log G1's pause phases (-Xlog:gc*,gc+phases=debug), and each run prints, per
@@ -228,9 +230,15 @@ scrape_metrics() { # file: the server's /metrics into it; no file if the scrape 
   curl -sf "http://127.0.0.1:$metrics_port/metrics" > "$1" || rm -f "$1"
 }
 
-prometheus_watch() { # pid: the server's /metrics every 15 s until pid exits, as deploy/prometheus scrapes it
+prometheus_watch() { # pid file: the server's /metrics every 15 s until pid exits, as deploy/prometheus scrapes it;
+  # each scrape's start (epoch ms) and length (ms, curl's time_total) into file, for bad-seconds.py
+  local started took
   while kill -0 "$1" 2>/dev/null; do
-    curl -sf -o /dev/null "http://127.0.0.1:$metrics_port/metrics" || true
+    started="$(date +%s%3N)"
+    took="$(curl -sf -o /dev/null -w '%{time_total}' "http://127.0.0.1:$metrics_port/metrics" || true)"
+    if [ -n "$took" ]; then
+      echo "$started $(awk -v s="$took" 'BEGIN { printf "%.1f", s * 1000 }')" >> "$2"
+    fi
     sleep 15
   done
 }
@@ -262,7 +270,7 @@ for durability in $durabilities; do
     target="127.0.0.1:$SCRATCH_SERVER_PORT"
     metrics_port="$(grep -m1 -o 'http port [0-9]*' "$dir/server/server.log" | awk '{ print $3 }' || true)"
     cpu_watch "$dir/cpu.txt" "$SCRATCH_SERVER_PID" &
-    if [ -n "$metrics_port" ]; then prometheus_watch "$SCRATCH_SERVER_PID" & fi
+    if [ -n "$metrics_port" ]; then prometheus_watch "$SCRATCH_SERVER_PID" "$dir/scrapes.txt" & fi
     if [ "$sched" = yes ]; then sched_watch "$dir/server-sched.txt" "$SCRATCH_SERVER_PID" & fi
     collector="$(grep -m1 -o 'Using [A-Za-z0-9 ]*' "$dir/server-gc.log" || true)"
     probe="$(java -cp "$benchmarks_jar" io.checkout.benchmarks.FsyncProbe "$dir/server/data" 2000)"

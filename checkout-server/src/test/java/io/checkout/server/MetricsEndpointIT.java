@@ -263,6 +263,60 @@ class MetricsEndpointIT {
         assertThat(stockSeries).isEqualTo(2 * 3);
     }
 
+    /**
+     * A scrape updates the series of SKUs still on sale in place, drops those of a SKU whose sale
+     * ended, and brings them back when it is on sale again.
+     */
+    @Test
+    void stockSeriesShouldFollowTheSkusOnSale() throws Exception {
+        ItFixtures.closeQuietly(client);
+        ItFixtures.shutdownChannel(channel);
+        ItFixtures.closeQuietly(server);
+        server = CheckoutServer.start(ItFixtures.smallConfig(dataDir)
+                .set(ServerConfig.Setting.TICK_INTERVAL_MILLIS, 20)
+                .set(ServerConfig.Setting.METRICS_STOCK_INTERVAL_MILLIS, 100)
+                .conclude());
+        channel = ItFixtures.loopbackChannel(server);
+        client = ItFixtures.client(channel);
+        client.upsertSku(ItFixtures.sku("KEEP", 10, 5));
+        client.upsertSku(ItFixtures.sku("LEAVE", 10, 5));
+        String keepReserved = "checkout_sku_stock_units{sku=\"KEEP\",state=\"reserved\"}";
+        String leaveAvailable = "checkout_sku_stock_units{sku=\"LEAVE\",state=\"available\"}";
+
+        client.reserve("buyer-1", "KEEP", 1);
+        ItFixtures.awaitTrue(
+                "one unit of KEEP reserved",
+                Duration.ofSeconds(10),
+                () -> Double.valueOf(1.0).equals(sampleOrNull(getQuietly(), keepReserved)));
+        client.reserve("buyer-2", "KEEP", 2);
+        ItFixtures.awaitTrue(
+                "three units of KEEP reserved, in the same series",
+                Duration.ofSeconds(10),
+                () -> Double.valueOf(3.0).equals(sampleOrNull(getQuietly(), keepReserved)));
+        assertThat(sample(get("/metrics").body(), leaveAvailable)).isEqualTo(10);
+
+        client.upsertSku(ItFixtures.sku("LEAVE", 10, 5).toBuilder()
+                .setSaleStartEpochMillis(1)
+                .setSaleEndEpochMillis(2)
+                .build());
+        ItFixtures.awaitTrue(
+                "LEAVE's series gone once its sale ended",
+                Duration.ofSeconds(10),
+                () -> sampleOrNull(getQuietly(), leaveAvailable) == null);
+        String scrape = get("/metrics").body();
+        assertThat(sample(scrape, keepReserved)).isEqualTo(3);
+        assertThat(scrape.lines().filter(line -> line.startsWith("checkout_sku_stock_units{sku=\"LEAVE\"")))
+                .isEmpty();
+
+        client.upsertSku(ItFixtures.sku("LEAVE", 10, 5));
+        client.reserve("buyer-1", "LEAVE", 4);
+        ItFixtures.awaitTrue(
+                "LEAVE's series back with its figures",
+                Duration.ofSeconds(10),
+                () -> Double.valueOf(6.0).equals(sampleOrNull(getQuietly(), leaveAvailable)));
+        assertThat(sample(get("/metrics").body(), keepReserved)).isEqualTo(3);
+    }
+
     @Test
     void probesShouldAnswerReadyAndLiveWhileServingAndRefuseOtherPathsAndMethods() throws Exception {
         assertThat(get("/ready").statusCode()).isEqualTo(200);
