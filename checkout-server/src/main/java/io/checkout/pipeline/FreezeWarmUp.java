@@ -69,6 +69,22 @@ public final class FreezeWarmUp {
     static final int BATCH = 4;
 
     static final int SKUS = 2_048;
+    /**
+     * Two request ids of different lengths with the same hash ({@code String.hashCode()}, as the
+     * engine's id tables hash them). The warm-up stores the first, then sends the second now and
+     * again, so that a lookup finds an entry whose hash matches and whose id does not. Live ids
+     * collide like that once in a while (a few times a minute at 30k reserves/s with millions of
+     * ids held); without it the first such lookup of a process threw the id tables' compiled code
+     * away mid-sale (2026-12-08: {@code IdIndex.slotOf}, {@code IdBytes.matches},
+     * {@code CheckoutBook.answerRepeat} and {@code PackedCheckoutState.writeOutcome} made not
+     * entrant at once, that second's unary p99 19.9 ms against a median of 4.3).
+     */
+    static final String COLLIDING_ID = "wu-oks94h";
+
+    static final String COLLIDING_ID_LONGER = "wu-uh3rkhc";
+    /** Of every hundred commands, how many send {@link #COLLIDING_ID_LONGER}. */
+    private static final int COLLIDING_PERCENT = 2;
+
     private static final int USERS = 4_096;
     /** A fixed engine time (2026-01-01), so the run is the same every start. */
     private static final long START_MILLIS = 1_767_225_600_000L;
@@ -76,7 +92,8 @@ public final class FreezeWarmUp {
     private FreezeWarmUp() {}
 
     /** What a warm-up did, for the start-up log. */
-    public record Result(long commands, long reserved, long freezes, long snapshotBytes, long millis) {}
+    public record Result(
+            long commands, long reserved, long collidingLookups, long freezes, long snapshotBytes, long millis) {}
 
     /**
      * Runs the warm-up with the server's engine limits, writing its snapshot under {@code scratch}
@@ -109,8 +126,11 @@ public final class FreezeWarmUp {
                             60_000));
             sequence++;
         }
+        execute(book, collidingReserve(now, COLLIDING_ID));
+        sequence++;
         long freezes = 0;
         long reserved = 0;
+        long collidingLookups = 0;
         CompletableFuture<Long> writing = null;
         ExecutorService writer = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "checkout-freeze-warm-up");
@@ -151,6 +171,9 @@ public final class FreezeWarmUp {
                     if (command.type() == CommandType.RESERVE && command.result() == ResultCode.SUCCESS) {
                         reserved++;
                     }
+                    if (command.type() == CommandType.RESERVE && command.requestId.contentEquals(COLLIDING_ID_LONGER)) {
+                        collidingLookups++;
+                    }
                     sequence++;
                     if (!givenUp && (i & (BATCH - 1)) == BATCH - 1) {
                         point.atBatchEnd(book, sequence, 1);
@@ -159,7 +182,13 @@ public final class FreezeWarmUp {
             }
             long snapshotBytes = writing == null ? 0 : writing.join();
             point.atBatchEnd(book, sequence, 1); // thaws
-            return new Result(sequence, reserved, freezes, snapshotBytes, (System.nanoTime() - started) / 1_000_000);
+            return new Result(
+                    sequence,
+                    reserved,
+                    collidingLookups,
+                    freezes,
+                    snapshotBytes,
+                    (System.nanoTime() - started) / 1_000_000);
         } finally {
             writer.shutdownNow();
             if (writing != null) {
@@ -173,9 +202,15 @@ public final class FreezeWarmUp {
         return "warm-up-" + index;
     }
 
-    /** Mostly reserves, some confirms and cancels of orders made earlier, a tick now and then. */
+    /**
+     * Mostly reserves, some confirms and cancels of orders made earlier, a tick now and then, and a
+     * reserve under {@link #COLLIDING_ID_LONGER} (new the first time, then a repeat).
+     */
     private static Command next(SplittableRandom random, long now, long sequence, long orders) {
         int pick = random.nextInt(100);
+        if (pick >= 100 - COLLIDING_PERCENT) {
+            return collidingReserve(now, COLLIDING_ID_LONGER);
+        }
         String requestId = "warm-up-" + sequence;
         if (pick < 10 && orders > 0) {
             return Command.orderCommand(CommandType.CONFIRM, now, requestId, 1 + random.nextLong(orders));
@@ -187,6 +222,11 @@ public final class FreezeWarmUp {
             return Command.tick(now);
         }
         return Command.reserve(now, requestId, "warm-up-user-" + random.nextInt(USERS), sku(random.nextInt(SKUS)), 1);
+    }
+
+    /** The same reserve every time for a request id, so that a repeat is answered from what the first got. */
+    private static Command collidingReserve(long now, String requestId) {
+        return Command.reserve(now, requestId, "warm-up-user-0", sku(0), 1);
     }
 
     private static void execute(CheckoutBook book, Command command) {

@@ -3,6 +3,7 @@ package io.checkout.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.checkout.engine.EngineLimits;
+import io.checkout.engine.IdBuffer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,11 +25,25 @@ class FreezeWarmUpTest {
         assertThat(result.freezes()).isEqualTo(FreezeWarmUp.COMMANDS / FreezeWarmUp.BLOCK / 2);
         // Its reserves must take the engine's paths, not its refusals, and its snapshot be written.
         assertThat(result.reserved()).isGreaterThan(FreezeWarmUp.COMMANDS / 2);
+        assertThat(result.collidingLookups()).isGreaterThan(FreezeWarmUp.COMMANDS / 100);
         assertThat(result.snapshotBytes()).isPositive();
         assertThat(scratch).doesNotExist();
         try (Stream<Path> left = Files.list(directory)) {
             assertThat(left).isEmpty();
         }
+    }
+
+    /** What the colliding lookups need: the same hash as the engine's id tables compute it, and ids of different lengths. */
+    @Test
+    void theCollidingIdsShouldShareTheirHashAndDifferInLength() {
+        IdBuffer first = new IdBuffer();
+        first.set(FreezeWarmUp.COLLIDING_ID);
+        IdBuffer longer = new IdBuffer();
+        longer.set(FreezeWarmUp.COLLIDING_ID_LONGER);
+
+        assertThat(longer.hash()).isEqualTo(first.hash());
+        assertThat(longer.length()).isNotEqualTo(first.length());
+        assertThat(longer.contentEquals(first)).isFalse();
     }
 
     @Test
