@@ -108,6 +108,15 @@ public final class CheckoutBook {
     private final IdBuffer pageToken = new IdBuffer();
 
     public CheckoutBook(CheckoutState state, EngineLimits limits) {
+        this(state, limits, EXPIRY_QUEUE_PRESIZE_MAX);
+    }
+
+    /**
+     * A book whose expiry queue is allocated up front for at most {@code expiryPresizeMax}
+     * reservations (unless the state was allocated up front: then for every order it can hold). A
+     * warm-up passes a small one, so that the queue's growth runs in it.
+     */
+    public CheckoutBook(CheckoutState state, EngineLimits limits, int expiryPresizeMax) {
         this.state = state;
         this.merchants = state.merchants();
         this.risk = state.risk();
@@ -124,7 +133,7 @@ public final class CheckoutBook {
         }
         // Sized up front for a sale's worth of reservations, so the hot path does not grow it; for
         // every order the state can hold when the state itself was allocated up front.
-        long presizeMax = state.preallocated() ? Integer.MAX_VALUE - 8 : EXPIRY_QUEUE_PRESIZE_MAX;
+        long presizeMax = state.preallocated() ? Integer.MAX_VALUE - 8 : Math.max(0, expiryPresizeMax);
         expiries = new ExpiryQueue((int) Math.min(presizeMax, Math.max(state.orderCapacity(), state.orderCount())));
         // Campaign redemptions are a function of the orders: counted afresh from them, never stored.
         campaigns.clearRedemptions();

@@ -13,13 +13,31 @@ package io.checkout.engine;
  * <p>Entries are never removed early: a confirmed or cancelled order stays until its time comes and
  * is then skipped, because the engine re-reads the order before expiring it. Each order is added
  * once, so the queue never holds more entries than there are orders, which the order table already
- * bounds. Arrays grow by half when full and never shrink; nothing is allocated otherwise.
+ * bounds.
+ *
+ * <p>The FIFO is a ring of chunks of {@link #CHUNK_ENTRIES} entries (each chunk one array, an
+ * entry's expiry and order id side by side). A chunk the head has passed is used again by the tail;
+ * past the chunks there are, the tail gets a new chunk, and past the ring's slots the ring (of
+ * references only) doubles. So growing never copies entries: as one array grown by half, a sale
+ * holding millions of reservations copied tens of megabytes on the engine's thread at each growth,
+ * and the first growth (at the presized million) also threw the reserve's compiled code away
+ * (2026-12-08). Chunks are never freed; nothing is allocated while the chunks there are suffice.
  */
 final class ExpiryQueue {
-    // ---- FIFO: a ring of (expiry, order id) in non-decreasing order -----------------------------
-    private long[] fifoExpiresAt;
-    private long[] fifoOrderIds;
-    private int fifoHead;
+    static final int CHUNK_BITS = 10;
+    static final int CHUNK_ENTRIES = 1 << CHUNK_BITS;
+    private static final int IN_CHUNK = CHUNK_ENTRIES - 1;
+
+    // ---- FIFO: a ring of chunks of (expiry, order id) in non-decreasing order -------------------
+    /**
+     * The entry at position {@code p} (counted from the queue's first add) is in chunk slot
+     * {@code (p >>> CHUNK_BITS) & chunkMask}, at {@code 2 * (p & IN_CHUNK)}. A slot is null until a
+     * chunk is first needed there.
+     */
+    private long[][] fifoChunks;
+
+    private int chunkMask;
+    private long fifoHead;
     private int fifoSize;
 
     // ---- heap: everything added out of order ------------------------------------------------------
@@ -27,10 +45,16 @@ final class ExpiryQueue {
     private long[] heapOrderIds;
     private int heapSize;
 
+    /** A queue with chunks for {@code initialCapacity} FIFO entries (at least one chunk) allocated now. */
     ExpiryQueue(int initialCapacity) {
-        int capacity = Math.max(16, initialCapacity);
-        fifoExpiresAt = new long[capacity];
-        fifoOrderIds = new long[capacity];
+        int chunks = Math.max(1, (int) ((Math.max(0L, initialCapacity) + IN_CHUNK) >>> CHUNK_BITS));
+        int slots = Integer.highestOneBit(chunks);
+        slots = slots == chunks ? slots : slots << 1;
+        fifoChunks = new long[slots][];
+        chunkMask = slots - 1;
+        for (int chunk = 0; chunk < chunks; chunk++) {
+            fifoChunks[chunk] = new long[2 * CHUNK_ENTRIES];
+        }
         heapExpiresAt = new long[16];
         heapOrderIds = new long[16];
     }
@@ -44,7 +68,12 @@ final class ExpiryQueue {
     }
 
     void add(long expiresAt, long orderId) {
-        if (fifoSize == 0 || !less(expiresAt, orderId, fifoLastExpiresAt(), fifoLastOrderId())) {
+        if (fifoSize == 0
+                || !less(
+                        expiresAt,
+                        orderId,
+                        fifoExpiresAt(fifoHead + fifoSize - 1),
+                        fifoOrderId(fifoHead + fifoSize - 1))) {
             addToFifo(expiresAt, orderId);
         } else {
             addToHeap(expiresAt, orderId);
@@ -53,14 +82,14 @@ final class ExpiryQueue {
 
     /** The earliest expiry time; only when not empty. */
     long peekExpiresAt() {
-        return fifoFirst() ? fifoExpiresAt[fifoHead] : heapExpiresAt[0];
+        return fifoFirst() ? fifoExpiresAt(fifoHead) : heapExpiresAt[0];
     }
 
     /** Removes the earliest entry and returns its order id; only when not empty. */
     long poll() {
         if (fifoFirst()) {
-            long orderId = fifoOrderIds[fifoHead];
-            fifoHead = (fifoHead + 1) % fifoOrderIds.length;
+            long orderId = fifoOrderId(fifoHead);
+            fifoHead++;
             fifoSize--;
             return orderId;
         }
@@ -72,7 +101,16 @@ final class ExpiryQueue {
      * polling is likely to return soon, for prefetching. Changes nothing.
      */
     long fifoOrderIdAhead(int ahead) {
-        return ahead < fifoSize ? fifoOrderIds[(fifoHead + ahead) % fifoOrderIds.length] : 0;
+        return ahead < fifoSize ? fifoOrderId(fifoHead + ahead) : 0;
+    }
+
+    /** How many FIFO chunks are allocated (in use or ready for use again). */
+    int fifoChunks() {
+        int count = 0;
+        for (long[] chunk : fifoChunks) {
+            count += chunk == null ? 0 : 1;
+        }
+        return count;
     }
 
     /** Whether the FIFO holds the earliest entry. */
@@ -80,39 +118,64 @@ final class ExpiryQueue {
         if (heapSize == 0) {
             return true;
         }
-        return fifoSize > 0 && less(fifoExpiresAt[fifoHead], fifoOrderIds[fifoHead], heapExpiresAt[0], heapOrderIds[0]);
+        return fifoSize > 0 && less(fifoExpiresAt(fifoHead), fifoOrderId(fifoHead), heapExpiresAt[0], heapOrderIds[0]);
     }
 
-    private long fifoLastExpiresAt() {
-        return fifoExpiresAt[(fifoHead + fifoSize - 1) % fifoExpiresAt.length];
+    private long fifoExpiresAt(long position) {
+        return fifoChunks[(int) (position >>> CHUNK_BITS) & chunkMask][((int) position & IN_CHUNK) << 1];
     }
 
-    private long fifoLastOrderId() {
-        return fifoOrderIds[(fifoHead + fifoSize - 1) % fifoOrderIds.length];
+    private long fifoOrderId(long position) {
+        return fifoChunks[(int) (position >>> CHUNK_BITS) & chunkMask][(((int) position & IN_CHUNK) << 1) + 1];
     }
 
     private void addToFifo(long expiresAt, long orderId) {
-        int length = fifoOrderIds.length;
-        if (fifoSize == length) {
-            int grown = Math.addExact(length, length >> 1);
-            fifoExpiresAt = unrolled(fifoExpiresAt, grown);
-            fifoOrderIds = unrolled(fifoOrderIds, grown);
-            fifoHead = 0;
-            length = grown;
+        long tail = fifoHead + fifoSize;
+        int offset = ((int) tail & IN_CHUNK) << 1;
+        if (offset == 0) {
+            startChunk(tail >>> CHUNK_BITS);
         }
-        int tail = (fifoHead + fifoSize) % length;
-        fifoExpiresAt[tail] = expiresAt;
-        fifoOrderIds[tail] = orderId;
+        long[] chunk = fifoChunks[(int) (tail >>> CHUNK_BITS) & chunkMask];
+        chunk[offset] = expiresAt;
+        chunk[offset + 1] = orderId;
         fifoSize++;
     }
 
-    /** The ring's entries, oldest first, at the start of a new array of {@code length}. */
-    private long[] unrolled(long[] ring, int length) {
-        long[] copy = new long[length];
-        int firstPart = Math.min(fifoSize, ring.length - fifoHead);
-        System.arraycopy(ring, fifoHead, copy, 0, firstPart);
-        System.arraycopy(ring, 0, copy, firstPart, fifoSize - firstPart);
-        return copy;
+    /**
+     * Makes chunk number {@code chunk} (counted from the queue's first) ready for the tail: its slot
+     * is free unless the head's chunk, still in use, is there, in which case the ring doubles first.
+     */
+    private void startChunk(long chunk) {
+        if (chunk - (fifoHead >>> CHUNK_BITS) > chunkMask) {
+            doubleRing(chunk);
+        }
+        int slot = (int) chunk & chunkMask;
+        if (fifoChunks[slot] == null) {
+            fifoChunks[slot] = new long[2 * CHUNK_ENTRIES];
+        }
+    }
+
+    /** Doubles the ring's slots: chunks in use (the head's up to {@code tail}'s, excluded) keep their numbers' slots; the others fill free ones. */
+    private void doubleRing(long tail) {
+        long[][] old = fifoChunks;
+        int oldMask = chunkMask;
+        long[][] ring = new long[Math.multiplyExact(old.length, 2)][];
+        int mask = ring.length - 1;
+        for (long chunk = fifoHead >>> CHUNK_BITS; chunk < tail; chunk++) {
+            ring[(int) chunk & mask] = old[(int) chunk & oldMask];
+            old[(int) chunk & oldMask] = null;
+        }
+        int free = 0;
+        for (long[] spare : old) {
+            if (spare != null) {
+                while (ring[free] != null) {
+                    free++;
+                }
+                ring[free] = spare;
+            }
+        }
+        fifoChunks = ring;
+        chunkMask = mask;
     }
 
     private void addToHeap(long expiresAt, long orderId) {

@@ -86,6 +86,8 @@ public final class FreezeWarmUp {
     private static final int COLLIDING_PERCENT = 2;
 
     private static final int USERS = 4_096;
+    /** Engine time advances 2 ms a command on average: reservations expire after about 5,000 commands. */
+    private static final long RESERVATION_TTL_MILLIS = 10_000;
     /** A fixed engine time (2026-01-01), so the run is the same every start. */
     private static final long START_MILLIS = 1_767_225_600_000L;
 
@@ -93,7 +95,13 @@ public final class FreezeWarmUp {
 
     /** What a warm-up did, for the start-up log. */
     public record Result(
-            long commands, long reserved, long collidingLookups, long freezes, long snapshotBytes, long millis) {}
+            long commands,
+            long reserved,
+            long collidingLookups,
+            long expired,
+            long freezes,
+            long snapshotBytes,
+            long millis) {}
 
     /**
      * Runs the warm-up with the server's engine limits, writing its snapshot under {@code scratch}
@@ -105,7 +113,9 @@ public final class FreezeWarmUp {
         StateCapacities capacities = new StateCapacities(
                 SKUS * 2, COMMANDS, COMMANDS, COMMANDS * 2L, COMMANDS, 16, 16, USERS, 16, 16, 16, false);
         PackedCheckoutState state = PackedCheckoutState.of(capacities);
-        CheckoutBook book = new CheckoutBook(state, limits);
+        // An expiry queue with one chunk to start with, so that it grows here; reservations that
+        // expire within the run, so that its chunks are used again and ticks expire orders.
+        CheckoutBook book = new CheckoutBook(state, limits, 0);
         FreezePoint point = new FreezePoint();
         SplittableRandom random = new SplittableRandom(20261207L);
         long now = START_MILLIS;
@@ -123,7 +133,7 @@ public final class FreezeWarmUp {
                             1_000,
                             0,
                             START_MILLIS * 2,
-                            60_000));
+                            RESERVATION_TTL_MILLIS));
             sequence++;
         }
         execute(book, collidingReserve(now, COLLIDING_ID));
@@ -131,6 +141,7 @@ public final class FreezeWarmUp {
         long freezes = 0;
         long reserved = 0;
         long collidingLookups = 0;
+        long expired = 0;
         CompletableFuture<Long> writing = null;
         ExecutorService writer = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "checkout-freeze-warm-up");
@@ -174,6 +185,9 @@ public final class FreezeWarmUp {
                     if (command.type() == CommandType.RESERVE && command.requestId.contentEquals(COLLIDING_ID_LONGER)) {
                         collidingLookups++;
                     }
+                    if (command.type() == CommandType.TICK) {
+                        expired += command.expiredCount;
+                    }
                     sequence++;
                     if (!givenUp && (i & (BATCH - 1)) == BATCH - 1) {
                         point.atBatchEnd(book, sequence, 1);
@@ -186,6 +200,7 @@ public final class FreezeWarmUp {
                     sequence,
                     reserved,
                     collidingLookups,
+                    expired,
                     freezes,
                     snapshotBytes,
                     (System.nanoTime() - started) / 1_000_000);

@@ -213,10 +213,11 @@ public final class CheckoutServer implements AutoCloseable {
         try {
             FreezeWarmUp.Result warmed = FreezeWarmUp.run(config.engineLimits(), scratch);
             LOG.info(
-                    "freeze warm-up: {} commands on a scratch state ({} reserved, {} lookups of a colliding id), {}"
-                            + " freezes, a snapshot of {} KB written, in {} ms",
+                    "freeze warm-up: {} commands on a scratch state ({} reserved, {} expired, {} lookups of a colliding"
+                            + " id), {} freezes, a snapshot of {} KB written, in {} ms",
                     warmed.commands(),
                     warmed.reserved(),
+                    warmed.expired(),
                     warmed.collidingLookups(),
                     warmed.freezes(),
                     warmed.snapshotBytes() >> 10,

@@ -26,6 +26,7 @@ class FreezeWarmUpTest {
         // Its reserves must take the engine's paths, not its refusals, and its snapshot be written.
         assertThat(result.reserved()).isGreaterThan(FreezeWarmUp.COMMANDS / 2);
         assertThat(result.collidingLookups()).isGreaterThan(FreezeWarmUp.COMMANDS / 100);
+        assertThat(result.expired()).as("reservations expired within the run").isGreaterThan(1_000);
         assertThat(result.snapshotBytes()).isPositive();
         assertThat(scratch).doesNotExist();
         try (Stream<Path> left = Files.list(directory)) {
