@@ -262,11 +262,17 @@ for durability in $durabilities; do
     label="$durability-$gc"
     dir="$work/$label"
     mkdir -p "$dir"
-    # Each run creates 10,000 SKUs and its prewarm 10,000 more; the peak's run the same.
+    # Each run creates 10,000 SKUs and its prewarm 10,000 more; the peak's run the same. The
+    # peak and each run (with its prewarm) make up to about 2M orders on this VM: the tables are
+    # sized for 3M each (the defaults, 2M orders, ran out in a unary and stream run, 2026-12-08:
+    # the stream's last seconds refused with ORDER_TABLE_FULL); --server-set can name others.
+    tables=$(((rounds * napis + 1) * 3000000))
     JAVA_OPTS="$(gc_flags "$gc") $server_opts -Xlog:safepoint:file=$dir/server-safepoints.log:timemillis
       -Xlog:gc:file=$dir/server-gc.log:timemillis $(phases_flag "$dir/server-gc-phases.log")" \
       start_scratch_server "$dir/server" --set journal-durability="$durability" \
-      --set sku-capacity=$(((rounds * napis + 1) * 20000 + 1000)) ${server_sets[@]+"${server_sets[@]}"}
+      --set sku-capacity=$(((rounds * napis + 1) * 20000 + 1000)) --set order-capacity=$tables \
+      --set user-counter-capacity=$tables --set idempotency-capacity=$((2 * tables)) \
+      ${server_sets[@]+"${server_sets[@]}"}
     target="127.0.0.1:$SCRATCH_SERVER_PORT"
     metrics_port="$(grep -m1 -o 'http port [0-9]*' "$dir/server/server.log" | awk '{ print $3 }' || true)"
     cpu_watch "$dir/cpu.txt" "$SCRATCH_SERVER_PID" &
