@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import org.agrona.collections.Long2LongHashMap;
 
 /**
  * The server's live state: every table on the heap, packed into primitive columns and primitive
@@ -36,7 +35,7 @@ import org.agrona.collections.Long2LongHashMap;
  *       counters refer to the number. An {@link IdIndex} finds the number.</li>
  *   <li>Per-(user, SKU) units: each user's first SKU has its counter in a row of two longs next
  *       to the user's number (SKU index + 1, units), written in user order; the user's other SKUs
- *       go to one {@link Long2LongHashMap} keyed by user number and SKU index. In a flash sale
+ *       go to one map keyed by user number and SKU index ({@link SegmentedCounters}). In a flash sale
  *       nearly every buyer takes one SKU, so a new buyer's counter is a sequential write rather
  *       than a random probe of a table as large as the user count.</li>
  *   <li>Payments: a row per payment recorded on an order (its provider and payment id as bytes,
@@ -166,13 +165,11 @@ public final class PackedCheckoutState implements CheckoutState {
     private final Columns.Longs firstSkuUnits = new Columns.Longs(arrays);
     /** First-SKU counters holding units (not zero). */
     private long firstSkuHeld;
-    /** Every other (user, SKU) counter. A first-SKU slot, once given a SKU, keeps it. Grows by rehashing. */
-    private Long2LongHashMap userUnits;
     /**
-     * While frozen ({@link #freeze}): {@link #userUnits} is the map held for the reader, and the
-     * first write replaces it with a copy of its own (the map has no units to copy on write).
+     * Every other (user, SKU) counter. A first-SKU slot, once given a SKU, keeps it. Grows by
+     * rehashing a segment at a time; while frozen ({@link #freeze}) a write copies its segment first.
      */
-    private boolean userUnitsHeld;
+    private final SegmentedCounters userUnits;
     /** The freeze under way, or null ({@link #freeze}, {@link #thaw}). */
     private FrozenImage frozen;
 
@@ -269,8 +266,11 @@ public final class PackedCheckoutState implements CheckoutState {
         // Each user's first SKU is counted beside the user, so this map holds only the further SKUs
         // of users who buy several: sized for a quarter of the capacity, it rehashes beyond that
         // (preallocated: for all of it, so it never rehashes mid-sale).
-        this.userUnits = new Long2LongHashMap(
-                presize(capacities.preallocated() ? userCounterCapacity : userCounterCapacity / 4), LOAD_FACTOR, 0);
+        this.userUnits = new SegmentedCounters(
+                Math.min(
+                        (long) (PRESIZE_MAX * LOAD_FACTOR),
+                        capacities.preallocated() ? userCounterCapacity : userCounterCapacity / 4),
+                LOAD_FACTOR);
         this.outcomeIds = new IdBytes(outcomeCapacity, EngineLimits.ID_LENGTH_MAX, arrays);
         this.outcomeRows =
                 new IdIndex(joined(outcomeSlots), (slot, id) -> outcomeIds.matches(outcomeIdAt.get(slot), id));
@@ -501,8 +501,8 @@ public final class PackedCheckoutState implements CheckoutState {
         userIdAt.writeTo(out, userCount);
         firstSkuUnits.writeTo(out, (long) userCount * FIRST_SKU_WORDS);
         writeIndex(out, userNumbers);
-        out.putInt(userUnits.size());
-        userUnits.forEachLong((key, units) -> {
+        out.putInt(Math.toIntExact(userUnits.size()));
+        userUnits.forEach((key, units) -> {
             out.putLong(key);
             out.putLong(units);
         });
@@ -572,7 +572,7 @@ public final class PackedCheckoutState implements CheckoutState {
                 userIdAt.freeze(userCount),
                 firstSkuUnits.freeze((long) userCount * FIRST_SKU_WORDS),
                 new FrozenIndex(userNumbers),
-                userUnits,
+                userUnits.freeze(),
                 orders.freeze(orderCount * ORDER_WORDS),
                 lines.freeze(lineCount * 2),
                 paymentProviders.freeze(),
@@ -589,7 +589,6 @@ public final class PackedCheckoutState implements CheckoutState {
         for (Columns.Column column : outcomeColumns) {
             outcomes.add(column.freeze(ringRows));
         }
-        userUnitsHeld = true;
         frozen = image;
         return image;
     }
@@ -610,7 +609,7 @@ public final class PackedCheckoutState implements CheckoutState {
     }
 
     private void thawTables() {
-        userUnitsHeld = false;
+        userUnits.thaw();
         skus.thaw();
         userIds.thaw();
         userIdAt.thaw();
@@ -671,7 +670,7 @@ public final class PackedCheckoutState implements CheckoutState {
         private final Columns.Frozen userIdAt;
         private final Columns.Frozen firstSkuUnits;
         private final FrozenIndex userNumbers;
-        private final Long2LongHashMap userUnits;
+        private final SegmentedCounters.Frozen userUnits;
         private final Columns.Frozen orders;
         private final Columns.Frozen lines;
         private final IdBytes.Frozen paymentProviders;
@@ -695,7 +694,7 @@ public final class PackedCheckoutState implements CheckoutState {
                 Columns.Frozen userIdAt,
                 Columns.Frozen firstSkuUnits,
                 FrozenIndex userNumbers,
-                Long2LongHashMap userUnits,
+                SegmentedCounters.Frozen userUnits,
                 Columns.Frozen orders,
                 Columns.Frozen lines,
                 IdBytes.Frozen paymentProviders,
@@ -752,8 +751,8 @@ public final class PackedCheckoutState implements CheckoutState {
                 userIdAt.writeTo(out);
                 firstSkuUnits.writeTo(out);
                 userNumbers.writeTo(out);
-                out.putInt(userUnits.size());
-                userUnits.forEachLong((key, units) -> {
+                out.putInt(Math.toIntExact(userUnits.size()));
+                userUnits.forEach((key, units) -> {
                     out.putLong(key);
                     out.putLong(units);
                 });
@@ -1082,7 +1081,7 @@ public final class PackedCheckoutState implements CheckoutState {
                         + orderCount);
             }
         }
-        userUnits.forEachLong((key, units) -> {
+        userUnits.forEach((key, units) -> {
             if ((int) key < 0 || (int) key >= skuCount) {
                 throw in.damaged("holds units of SKU index " + (int) key + " of " + skuCount);
             }
@@ -1201,17 +1200,10 @@ public final class PackedCheckoutState implements CheckoutState {
             firstSkuUnits.set(at + F_UNITS, units);
             firstSkuHeld += (units != 0 ? 1 : 0) - (before != 0 ? 1 : 0);
         } else {
-            if (userUnitsHeld) {
-                // One copy per freeze, and only if a buyer of several SKUs writes during it.
-                long copying = System.nanoTime();
-                userUnits = new Long2LongHashMap(userUnits);
-                userUnitsHeld = false;
-                frozen.mapCopyNanos = System.nanoTime() - copying;
-            }
-            if (units == 0) {
-                userUnits.remove(unitsKey(number, skuIndex));
-            } else {
-                userUnits.put(unitsKey(number, skuIndex), units);
+            userUnits.put(unitsKey(number, skuIndex), units); // 0 removes it
+            long copied = userUnits.takeCopyNanos(); // a segment copied for the frozen image's reader
+            if (copied != 0 && frozen != null) {
+                frozen.mapCopyNanos += copied;
             }
         }
     }
@@ -1238,7 +1230,7 @@ public final class PackedCheckoutState implements CheckoutState {
                 visitor.visit(userId, (int) ((firstSkuUnits.get(at + F_SKU) & F_SKU_MASK) - 1), units);
             }
         }
-        userUnits.forEachLong((key, units) -> {
+        userUnits.forEach((key, units) -> {
             userIds.read(userIdAt.get((int) (key >>> 32)), userId);
             visitor.visit(userId, (int) key, units);
         });
