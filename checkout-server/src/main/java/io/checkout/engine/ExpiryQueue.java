@@ -155,7 +155,10 @@ final class ExpiryQueue {
         }
     }
 
-    /** Doubles the ring's slots: chunks in use (the head's up to {@code tail}'s, excluded) keep their numbers' slots; the others fill free ones. */
+    /**
+     * Doubles the ring's slots: the chunks in use (the head's up to chunk {@code tail}, excluded)
+     * take their numbers' slots in the new ring; the others fill free ones.
+     */
     private void doubleRing(long tail) {
         long[][] old = fifoChunks;
         int oldMask = chunkMask;

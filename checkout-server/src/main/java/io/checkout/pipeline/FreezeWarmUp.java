@@ -55,6 +55,12 @@ import java.util.stream.Stream;
  * methods not entrant while it lasted. What is left of the first
  * snapshot's cost is the snapshot's own: the JIT compiling Chronicle Map's code for its small
  * tables (0.2-0.35 of a core for 2 s) and its write (benchmarks/README.md, History 2026-12-07 21:41).
+ *
+ * <p>For the same reason it also takes rare paths of a live sale that once threw the engine's
+ * compiled code away the first time a sale took them (History 2026-12-08): a request id whose hash
+ * collides with a stored one's ({@link #COLLIDING_ID}), and the expiry queue growing by a chunk,
+ * using a chunk again, and expiring reservations (its book's queue starts with one chunk, and its
+ * reservations expire after {@value #RESERVATION_TTL_MILLIS} ms of engine time).
  */
 public final class FreezeWarmUp {
     /** Commands run, in blocks of {@link #BLOCK} frozen and not in turns. */
@@ -73,21 +79,21 @@ public final class FreezeWarmUp {
      * Two request ids of different lengths with the same hash ({@code String.hashCode()}, as the
      * engine's id tables hash them). The warm-up stores the first, then sends the second now and
      * again, so that a lookup finds an entry whose hash matches and whose id does not. Live ids
-     * collide like that once in a while (a few times a minute at 30k reserves/s with millions of
-     * ids held); without it the first such lookup of a process threw the id tables' compiled code
-     * away mid-sale (2026-12-08: {@code IdIndex.slotOf}, {@code IdBytes.matches},
+     * collide like that now and then (how often depends on the ids: loadgen's did within two
+     * latency runs of three); without it the first such lookup of a process threw the id tables'
+     * compiled code away mid-sale (2026-12-08: {@code IdIndex.slotOf}, {@code IdBytes.matches},
      * {@code CheckoutBook.answerRepeat} and {@code PackedCheckoutState.writeOutcome} made not
      * entrant at once, that second's unary p99 19.9 ms against a median of 4.3).
      */
     static final String COLLIDING_ID = "wu-oks94h";
 
     static final String COLLIDING_ID_LONGER = "wu-uh3rkhc";
+    /** Engine time advances 2 ms a command on average: reservations expire after about 5,000 commands. */
+    static final long RESERVATION_TTL_MILLIS = 10_000;
     /** Of every hundred commands, how many send {@link #COLLIDING_ID_LONGER}. */
     private static final int COLLIDING_PERCENT = 2;
 
     private static final int USERS = 4_096;
-    /** Engine time advances 2 ms a command on average: reservations expire after about 5,000 commands. */
-    private static final long RESERVATION_TTL_MILLIS = 10_000;
     /** A fixed engine time (2026-01-01), so the run is the same every start. */
     private static final long START_MILLIS = 1_767_225_600_000L;
 

@@ -42,7 +42,10 @@ final class SegmentedCounters {
         }
     }
 
-    /** The segment of {@code key}: the top bits of a multiplicative hash, unrelated to the low bits each map indexes by. */
+    /**
+     * The segment of {@code key}: the top bits of a multiplicative hash, unrelated to the low bits
+     * each segment's map indexes by.
+     */
     static int segmentOf(long key) {
         return (int) ((key * 0x9E37_79B9_7F4A_7C15L) >>> (64 - SEGMENT_BITS));
     }
