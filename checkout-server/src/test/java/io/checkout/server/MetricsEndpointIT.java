@@ -238,16 +238,7 @@ class MetricsEndpointIT {
 
     @Test
     void stockSeriesShouldBeCappedBySetting() throws Exception {
-        ItFixtures.closeQuietly(client);
-        ItFixtures.shutdownChannel(channel);
-        ItFixtures.closeQuietly(server);
-        server = CheckoutServer.start(ItFixtures.smallConfig(dataDir)
-                .set(ServerConfig.Setting.TICK_INTERVAL_MILLIS, 20)
-                .set(ServerConfig.Setting.METRICS_STOCK_INTERVAL_MILLIS, 100)
-                .set(ServerConfig.Setting.METRICS_SKU_SERIES_MAX, 2)
-                .conclude());
-        channel = ItFixtures.loopbackChannel(server);
-        client = ItFixtures.client(channel);
+        restartWithStockEvery100Millis(2);
         for (int i = 0; i < 4; i++) {
             client.upsertSku(ItFixtures.sku("CAP-" + i, 10, 1));
         }
@@ -269,15 +260,7 @@ class MetricsEndpointIT {
      */
     @Test
     void stockSeriesShouldFollowTheSkusOnSale() throws Exception {
-        ItFixtures.closeQuietly(client);
-        ItFixtures.shutdownChannel(channel);
-        ItFixtures.closeQuietly(server);
-        server = CheckoutServer.start(ItFixtures.smallConfig(dataDir)
-                .set(ServerConfig.Setting.TICK_INTERVAL_MILLIS, 20)
-                .set(ServerConfig.Setting.METRICS_STOCK_INTERVAL_MILLIS, 100)
-                .conclude());
-        channel = ItFixtures.loopbackChannel(server);
-        client = ItFixtures.client(channel);
+        restartWithStockEvery100Millis(100);
         client.upsertSku(ItFixtures.sku("KEEP", 10, 5));
         client.upsertSku(ItFixtures.sku("LEAVE", 10, 5));
         String keepReserved = "checkout_sku_stock_units{sku=\"KEEP\",state=\"reserved\"}";
@@ -315,6 +298,18 @@ class MetricsEndpointIT {
                 Duration.ofSeconds(10),
                 () -> Double.valueOf(6.0).equals(sampleOrNull(getQuietly(), leaveAvailable)));
         assertThat(sample(get("/metrics").body(), keepReserved)).isEqualTo(3);
+    }
+
+    /** A fresh server on the same data directory whose stock series follow the engine within 100 ms. */
+    private void restartWithStockEvery100Millis(int skuSeriesMax) {
+        stopServer();
+        server = CheckoutServer.start(ItFixtures.smallConfig(dataDir)
+                .set(ServerConfig.Setting.TICK_INTERVAL_MILLIS, 20)
+                .set(ServerConfig.Setting.METRICS_STOCK_INTERVAL_MILLIS, 100)
+                .set(ServerConfig.Setting.METRICS_SKU_SERIES_MAX, skuSeriesMax)
+                .conclude());
+        channel = ItFixtures.loopbackChannel(server);
+        client = ItFixtures.client(channel);
     }
 
     @Test
