@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -31,6 +32,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.core.instrument.simple.SimpleConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -41,6 +44,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
@@ -89,6 +93,8 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
      * checkout_table_used_entries{table="campaigns"}} counts them all.
      */
     static final int CAMPAIGN_SERIES_MAX = 64;
+    /** Records made by {@link #warmUpMaxRotation}; the clock steps past a rotation time before every other one. */
+    static final int MAX_ROTATION_WARM_UP_RECORDS = 20_000;
 
     /**
      * Latency bucket bounds, 50 µs to 10 s. A fixed list keeps every latency series at 18 buckets,
@@ -136,6 +142,7 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
     private final SkuRecord scratchSku = new SkuRecord();
 
     ServerMetrics(int skuSeriesMax, long stockIntervalMillis) {
+        warmUpMaxRotation();
         this.skuSeriesMax = skuSeriesMax;
         this.stockIntervalMillis = stockIntervalMillis;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -631,6 +638,52 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
             rows.add(new CampaignFigures(table.campaignId(number), table.redeemed(number), table.terms(number).budget));
         }
         campaigns = rows;
+    }
+
+    /**
+     * Takes the rotation of Micrometer's windowed max ({@code TimeWindowMax.rotate}) many times, on
+     * a timer and a summary of a scratch registry whose clock steps past the rotation time before
+     * every other record; the server's own meters see nothing of it. Why: the real timers rotate
+     * once every 40 s each, so the JIT compiled the business-logic thread's loop (the journal's and
+     * the batches' meters are recorded inside it) with the rotation left out, and a first rotation
+     * threw the loop's compiled code away mid-sale (2026-12-08, {@code -XX:+LogCompilation}: uncommon
+     * traps at {@code TimeWindowMax.rotate@23} in {@code BatchEventProcessor.processEvents} and
+     * {@code RecordLogWriter.commit}, 60 s apart). A method's profile is shared by all its callers,
+     * so rotations taken here make the compiled code keep the branch. Returns how many times the
+     * timer's max fell, which only a rotation of its whole window does.
+     */
+    static int warmUpMaxRotation() {
+        MockClock clock = new MockClock();
+        SimpleMeterRegistry scratch = new SimpleMeterRegistry(SimpleConfig.DEFAULT, clock);
+        try {
+            Timer timer = Timer.builder("warm-up.timer").register(scratch);
+            DistributionSummary summary =
+                    DistributionSummary.builder("warm-up.summary").register(scratch);
+            // A live timer rotates one step past its rotation time, or (idle a while) its whole
+            // window at once: both, in turns.
+            DistributionStatisticConfig defaults = DistributionStatisticConfig.DEFAULT;
+            Duration oneStep =
+                    defaults.getExpiry().dividedBy(defaults.getBufferLength()).plusMillis(1);
+            Duration wholeWindow = defaults.getExpiry().plusMillis(1);
+            int fell = 0;
+            double max = 0;
+            for (int i = 0; i < MAX_ROTATION_WARM_UP_RECORDS; i++) {
+                if ((i & 3) == 0) {
+                    clock.add(oneStep);
+                } else if ((i & 3) == 2) {
+                    clock.add(wholeWindow);
+                }
+                long value = MAX_ROTATION_WARM_UP_RECORDS - i; // falling, so only a rotation lowers the max
+                timer.record(value, TimeUnit.NANOSECONDS);
+                summary.record(value);
+                double now = timer.max(TimeUnit.NANOSECONDS);
+                fell += now < max ? 1 : 0;
+                max = now;
+            }
+            return fell;
+        } finally {
+            scratch.close();
+        }
     }
 
     // ---- scraping ------------------------------------------------------------------------------
