@@ -751,10 +751,13 @@ final class ServerMetrics implements PipelineObserver, AutoCloseable {
         }
     }
 
-    /** Whether {@code rows} name exactly the keys of {@code series}. */
+    /**
+     * Whether {@code rows} name exactly the keys of {@code series}. The rows name distinct keys
+     * (SKU ids and campaign ids are unique), so equal counts and every row's key found say so.
+     */
     private static <R> boolean sameKeys(Map<String, Figures> series, List<R> rows, Function<R, String> key) {
         if (rows.size() != series.size()) {
-            return false; // also when a row is named twice: the series hold it once
+            return false;
         }
         for (R row : rows) {
             if (!series.containsKey(key.apply(row))) {

@@ -466,11 +466,6 @@ public final class PackedCheckoutState implements CheckoutState {
         return preallocatedBytes;
     }
 
-    /** Slots for {@code capacity} entries at the load factor: the table never needs to grow. */
-    private static int presize(long capacity) {
-        return (int) Math.min(PRESIZE_MAX, Math.max(16, (long) (capacity / LOAD_FACTOR) + 1));
-    }
-
     // ---- the image of the large tables (snapshots) -----------------------------------------------
 
     /** What an image's loader needs before its tables: the writer's capacities that shape them. */
