@@ -122,11 +122,16 @@ final class ExpiryQueue {
     }
 
     private long fifoExpiresAt(long position) {
-        return fifoChunks[(int) (position >>> CHUNK_BITS) & chunkMask][((int) position & IN_CHUNK) << 1];
+        return chunkAt(position)[((int) position & IN_CHUNK) << 1];
     }
 
     private long fifoOrderId(long position) {
-        return fifoChunks[(int) (position >>> CHUNK_BITS) & chunkMask][(((int) position & IN_CHUNK) << 1) + 1];
+        return chunkAt(position)[(((int) position & IN_CHUNK) << 1) + 1];
+    }
+
+    /** The chunk holding FIFO position {@code position}. */
+    private long[] chunkAt(long position) {
+        return fifoChunks[(int) (position >>> CHUNK_BITS) & chunkMask];
     }
 
     private void addToFifo(long expiresAt, long orderId) {
@@ -135,7 +140,7 @@ final class ExpiryQueue {
         if (offset == 0) {
             startChunk(tail >>> CHUNK_BITS);
         }
-        long[] chunk = fifoChunks[(int) (tail >>> CHUNK_BITS) & chunkMask];
+        long[] chunk = chunkAt(tail);
         chunk[offset] = expiresAt;
         chunk[offset + 1] = orderId;
         fifoSize++;

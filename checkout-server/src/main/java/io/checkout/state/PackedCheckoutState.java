@@ -678,8 +678,6 @@ public final class PackedCheckoutState implements CheckoutState {
         private final List<SkuRecord> skus;
         private final java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
         private volatile boolean done;
-        /** How long the state took to copy the users' further-SKU counters at its first write into them; 0 if it did not. */
-        private long mapCopyNanos;
 
         private FrozenImage(
                 long[] counts,
@@ -829,12 +827,12 @@ public final class PackedCheckoutState implements CheckoutState {
         }
 
         /**
-         * How long the state's thread spent copying the users' further-SKU counters (a map copied
-         * whole at its first write while frozen), 0 if it has not; like {@link #savedBytes}, a
-         * figure for logs.
+         * How long the state's thread spent copying the users' further-SKU counters (each segment
+         * of them copied at its first write while frozen), 0 if it has not; like
+         * {@link #savedBytes}, a figure for logs.
          */
         public long mapCopyNanos() {
-            return mapCopyNanos;
+            return userUnits.copyNanos();
         }
     }
 
@@ -1196,10 +1194,6 @@ public final class PackedCheckoutState implements CheckoutState {
             firstSkuHeld += (units != 0 ? 1 : 0) - (before != 0 ? 1 : 0);
         } else {
             userUnits.put(unitsKey(number, skuIndex), units); // 0 removes it
-            long copied = userUnits.takeCopyNanos(); // a segment copied for the frozen image's reader
-            if (copied != 0 && frozen != null) {
-                frozen.mapCopyNanos += copied;
-            }
         }
     }
 

@@ -21,21 +21,19 @@ final class SegmentedCounters {
     static final int SEGMENT_BITS = 6;
     static final int SEGMENTS = 1 << SEGMENT_BITS;
 
-    private final float loadFactor;
     private final Long2LongHashMap[] segments = new Long2LongHashMap[SEGMENTS];
-    /** While frozen: the segments still the reader's, which a write copies first. */
+    /** While frozen: the segments still the reader's, which a write copies first; else all false. */
     private final boolean[] held = new boolean[SEGMENTS];
+    /** What the freeze under way handed out, or null. */
+    private Frozen frozen;
 
-    private boolean frozen;
     private long size;
-    private long copyNanos;
 
     /** Room for {@code expected} counters before any segment rehashes (as far as the keys spread evenly). */
     SegmentedCounters(long expected, float loadFactor) {
         if (expected < 0) {
             throw new IllegalArgumentException("expected counters below zero: " + expected);
         }
-        this.loadFactor = loadFactor;
         int perSegment = (int) Math.min(1 << 26, Math.max(16, (long) ((expected / SEGMENTS) / loadFactor) + 1));
         for (int segment = 0; segment < SEGMENTS; segment++) {
             segments[segment] = new Long2LongHashMap(perSegment, loadFactor, 0);
@@ -57,7 +55,7 @@ final class SegmentedCounters {
     /** Sets {@code key}'s counter; 0 removes it. */
     void put(long key, long value) {
         int segment = segmentOf(key);
-        Long2LongHashMap map = frozen && held[segment] ? ownCopy(segment) : segments[segment];
+        Long2LongHashMap map = held[segment] ? ownCopy(segment) : segments[segment];
         int before = map.size();
         if (value == 0) {
             map.remove(key);
@@ -85,25 +83,18 @@ final class SegmentedCounters {
      * on, each segment copied before its first write meanwhile.
      */
     Frozen freeze() {
-        if (frozen) {
+        if (frozen != null) {
             throw new IllegalStateException("the counters are frozen already");
         }
-        frozen = true;
         Arrays.fill(held, true);
-        return new Frozen(segments.clone(), size);
+        frozen = new Frozen(segments.clone(), size);
+        return frozen;
     }
 
     /** Ends the freeze: call once the reader has read (or abandoned) what it was given. */
     void thaw() {
-        frozen = false;
+        frozen = null;
         Arrays.fill(held, false);
-    }
-
-    /** Nanoseconds spent copying segments for readers since the last call; resets. */
-    long takeCopyNanos() {
-        long nanos = copyNanos;
-        copyNanos = 0;
-        return nanos;
     }
 
     private Long2LongHashMap ownCopy(int segment) {
@@ -111,7 +102,7 @@ final class SegmentedCounters {
         Long2LongHashMap copy = new Long2LongHashMap(segments[segment]);
         segments[segment] = copy;
         held[segment] = false;
-        copyNanos += System.nanoTime() - copying;
+        frozen.copyNanos += System.nanoTime() - copying;
         return copy;
     }
 
@@ -125,6 +116,8 @@ final class SegmentedCounters {
     static final class Frozen {
         private final Long2LongHashMap[] segments;
         private final long size;
+        /** Written by the writer's thread as it copies segments; read once the reader is done. */
+        private long copyNanos;
 
         private Frozen(Long2LongHashMap[] segments, long size) {
             this.segments = segments;
@@ -137,6 +130,11 @@ final class SegmentedCounters {
 
         void forEach(LongLongConsumer action) {
             SegmentedCounters.forEach(segments, action);
+        }
+
+        /** How long the writer spent copying segments it wrote during this freeze; 0 if none. */
+        long copyNanos() {
+            return copyNanos;
         }
     }
 }
